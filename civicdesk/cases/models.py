@@ -1,0 +1,204 @@
+"""Cases (service requests), their audit log and their photos."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    ASSIGNED = "assigned", _("Assigned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS)
+
+
+class Resolution(models.TextChoices):
+    RESOLVED = "resolved", _("Resolved")
+    DUPLICATE = "duplicate", _("Duplicate")
+    REFERRED = "referred", _("Referred elsewhere")
+    NO_ACTION = "no_action", _("No action needed")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web")
+    MOBILE = "mobile", _("Mobile app")
+    PHONE = "phone", _("Phone")
+    WALK_IN = "walk_in", _("Walk-in")
+    EMAIL = "email", _("Email")
+    OPEN311 = "open311", _("Open311 app")
+    IMPORT = "import", _("Imported")
+
+
+def new_tracking_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class ServiceRequest(models.Model):
+    """A case: one concern reported by a resident or entered by staff."""
+
+    city = models.ForeignKey("tenants.City", on_delete=models.PROTECT, related_name="cases")
+    number = models.PositiveIntegerField(editable=False)
+    district = models.ForeignKey("tenants.District", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
+    service_type = models.ForeignKey("catalog.ServiceType", on_delete=models.PROTECT, related_name="cases")
+    department = models.ForeignKey(
+        "tenants.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    description = models.TextField(blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    lat = models.FloatField(null=True, blank=True)
+    lng = models.FloatField(null=True, blank=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.WEB)
+    reporter_name = models.CharField(max_length=200, blank=True)
+    reporter_email = models.EmailField(blank=True)
+    reporter_phone = models.CharField(max_length=40, blank=True)
+    notify_reporter = models.BooleanField(
+        default=True, help_text=_("The reporter asked to be told of updates, not only of the closing.")
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_cases"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="entered_cases"
+    )
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates")
+    opened_at = models.DateTimeField(db_index=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closing_note = models.TextField(blank=True)
+    updated_at = models.DateTimeField()
+    tracking_token = models.CharField(max_length=64, unique=True, default=new_tracking_token, editable=False)
+    is_imported = models.BooleanField(default=False)
+    external_id = models.CharField(max_length=100, blank=True, help_text=_("Case id in the system it came from."))
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "number"], name="case_number_unique_in_city"),
+            models.UniqueConstraint(
+                fields=["city", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="case_external_id_unique_in_city",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["city", "opened_at"]),
+            models.Index(fields=["city", "status"]),
+            models.Index(fields=["department", "status"]),
+            models.Index(fields=["assignee", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        """The number staff and residents quote, e.g. IND-1042."""
+        return f"{self.city.case_prefix}-{self.number}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != Status.CLOSED
+
+    @property
+    def is_overdue(self) -> bool:
+        from civicdesk.core import clock
+
+        return self.is_open and self.due_at is not None and self.due_at < clock.now()
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Reported")
+    ASSIGNED = "assigned", _("Assigned")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    PUBLIC_NOTE = "public_note", _("Public note")
+    INTERNAL_NOTE = "internal_note", _("Internal note")
+    PHOTO_ADDED = "photo_added", _("Photo added")
+    TYPE_CHANGED = "type_changed", _("Type changed")
+    PRIORITY_CHANGED = "priority_changed", _("Priority changed")
+    CLOSED = "closed", _("Closed")
+    REOPENED = "reopened", _("Reopened")
+
+
+class AppendOnlyError(RuntimeError):
+    pass
+
+
+class CaseEvent(models.Model):
+    """One entry of a case's audit log. Written once by a service; never changed or deleted."""
+
+    case = models.ForeignKey(ServiceRequest, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="case_events"
+    )
+    actor_label = models.CharField(max_length=200, blank=True, help_text=_("Who acted when not a staff account."))
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    is_public = models.BooleanField(default=False)
+    text = models.TextField(blank=True)
+    changes = models.JSONField(default=dict, blank=True, help_text=_("field: [before, after]"))
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["case", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise AppendOnlyError("Case events are append-only and cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("Case events are append-only and cannot be deleted.")
+
+    @property
+    def who(self) -> str:
+        if self.actor_id is not None and self.actor is not None:
+            return self.actor.display_name()
+        return self.actor_label or "system"
+
+
+def photo_path(instance: Photo, filename: str) -> str:
+    return f"cases/{instance.case.city.slug}/{instance.case.number}/{filename}"
+
+
+class Photo(models.Model):
+    """A photo of a case, stored without EXIF metadata (no GPS), with a thumbnail."""
+
+    case = models.ForeignKey(ServiceRequest, on_delete=models.PROTECT, related_name="photos")
+    image = models.ImageField(upload_to=photo_path, width_field="width", height_field="height")
+    thumbnail = models.ImageField(upload_to=photo_path)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField(default=0)
+    original_name = models.CharField(max_length=200, blank=True)
+    is_public = models.BooleanField(default=True)
+    uploaded_at = models.DateTimeField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name or self.image.name

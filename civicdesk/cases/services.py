@@ -1,0 +1,457 @@
+"""Every write to a case. Each intake channel ends in ``case_create``; every later change is
+one of the functions below. Each runs in one transaction, writes its audit event, and
+writes the emails it causes to the outbox (sent after commit).
+
+``actor`` is the staff member acting, or None for a resident or the system; services
+check the actor's permission themselves, so no view can skip it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import IO, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from civicdesk.accounts.models import User
+from civicdesk.cases import permissions
+from civicdesk.cases.models import (
+    OPEN_STATUSES,
+    CaseEvent,
+    Channel,
+    EventKind,
+    Photo,
+    Priority,
+    Resolution,
+    ServiceRequest,
+    Status,
+)
+from civicdesk.cases.permissions import Action
+from civicdesk.cases.photos import process_photo
+from civicdesk.catalog.attributes import clean_attributes
+from civicdesk.catalog.models import ServiceType
+from civicdesk.catalog.routing import department_for, service_type_in_city
+from civicdesk.core import clock
+from civicdesk.core.errors import InvalidTransition
+from civicdesk.notifications import messages
+from civicdesk.tenants import selectors as places
+from civicdesk.tenants.models import City, Department
+
+MAX_DESCRIPTION = 10_000
+
+
+def _event(
+    case: ServiceRequest,
+    kind: str,
+    *,
+    actor: User | None,
+    actor_label: str = "",
+    text: str = "",
+    is_public: bool = False,
+    changes: Mapping[str, Any] | None = None,
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        at=clock.now(),
+        actor=actor,
+        actor_label=actor_label if actor is None else "",
+        kind=kind,
+        text=text,
+        is_public=is_public,
+        changes=dict(changes or {}),
+    )
+
+
+def _touch(case: ServiceRequest, *fields: str) -> None:
+    case.updated_at = clock.now()
+    case.save(update_fields=[*fields, "updated_at"])
+
+
+def _locked(case: ServiceRequest) -> ServiceRequest:
+    """Re-read the case under a row lock so two staff acting at once queue, not clash."""
+    return ServiceRequest.objects.select_for_update().select_related("city", "service_type").get(pk=case.pk)
+
+
+def _clean_text(value: str, *, field: str, required: bool = False, limit: int = MAX_DESCRIPTION) -> str:
+    value = (value or "").replace("\x00", "").strip()
+    if required and not value:
+        raise ValidationError({field: _("This cannot be empty.")})
+    if len(value) > limit:
+        raise ValidationError({field: _("This is longer than %(n)s characters.") % {"n": f"{limit:,}"}})
+    return value
+
+
+def _due_at(service_type: ServiceType, opened_at: dt.datetime) -> dt.datetime | None:
+    if not service_type.target_days:
+        return None
+    return opened_at + dt.timedelta(days=service_type.target_days)
+
+
+def _check_staff(actor: User | None, city: City) -> None:
+    if actor is not None:
+        permissions.require_city(actor, Action.CREATE, city)
+
+
+@transaction.atomic
+def case_create(
+    *,
+    service_type: ServiceType,
+    description: str = "",
+    lat: float | None = None,
+    lng: float | None = None,
+    address: str = "",
+    city: City | None = None,
+    channel: str = Channel.WEB,
+    attributes: Mapping[str, Any] | None = None,
+    reporter_name: str = "",
+    reporter_email: str = "",
+    reporter_phone: str = "",
+    notify_reporter: bool = True,
+    priority: str = Priority.NORMAL,
+    actor: User | None = None,
+    opened_at: dt.datetime | None = None,
+    external_id: str = "",
+) -> ServiceRequest:
+    """Record a new case and route it.
+
+    The city comes from the point (any member city: a point in a neighbouring member city
+    goes to that city, with that city's type of the same code); without a point, from
+    ``city`` or the service type. The department comes from the type, the district from the
+    point, the due date from the type's target days.
+    """
+    if channel not in Channel.values:
+        raise ValidationError({"channel": _("Unknown channel %(c)s.") % {"c": channel}})
+    if priority not in Priority.values:
+        raise ValidationError({"priority": _("Unknown priority %(p)s.") % {"p": priority}})
+    description = _clean_text(description, field="description")
+    address = _clean_text(address, field="address", limit=300)
+    reporter_name = _clean_text(reporter_name, field="reporter_name", limit=200)
+    reporter_phone = _clean_text(reporter_phone, field="reporter_phone", limit=40)
+    reporter_email = (reporter_email or "").strip()
+    if reporter_email:
+        try:
+            validate_email(reporter_email)
+        except ValidationError as exc:
+            raise ValidationError({"reporter_email": _("%(e)s is not an email address.") % {"e": reporter_email}}) from exc
+    if (lat is None) != (lng is None):
+        raise ValidationError({"lat": _("Give both latitude and longitude, or neither.")})
+
+    district = None
+    if lat is not None and lng is not None:
+        location = places.location_of(lat=float(lat), lng=float(lng))
+        target_city, district = location.city, location.district
+    else:
+        target_city = city or service_type.city
+        if not address and not description:
+            raise ValidationError({"address": _("Say where the problem is: a map point or an address.")})
+    if not service_type.active:
+        raise ValidationError({"service_type": _("%(t)s is no longer offered.") % {"t": service_type.name}})
+    service_type = service_type_in_city(service_type, target_city)
+    _check_staff(actor, target_city)
+    answers = clean_attributes(service_type, attributes)
+
+    # The number is taken under the city's row lock: no two cases share one.
+    locked_city = City.objects.select_for_update().get(pk=target_city.pk)
+    number = locked_city.next_case_number
+    City.objects.filter(pk=locked_city.pk).update(next_case_number=number + 1)
+
+    now = opened_at or clock.now()
+    department = department_for(service_type)
+    case = ServiceRequest.objects.create(
+        city=locked_city,
+        number=number,
+        district=district,
+        service_type=service_type,
+        department=department,
+        status=Status.NEW,
+        priority=priority,
+        description=description,
+        address=address,
+        lat=lat,
+        lng=lng,
+        attributes=answers,
+        channel=channel,
+        reporter_name=reporter_name,
+        reporter_email=reporter_email,
+        reporter_phone=reporter_phone,
+        notify_reporter=notify_reporter,
+        created_by=actor,
+        opened_at=now,
+        updated_at=now,
+        due_at=_due_at(service_type, now),
+        is_imported=channel == Channel.IMPORT,
+        external_id=external_id,
+    )
+    _event(
+        case,
+        EventKind.CREATED,
+        actor=actor,
+        actor_label=_("Resident") if channel != Channel.IMPORT else _("Import"),
+        is_public=True,
+        text=description,
+        changes={
+            "service_type": [None, service_type.name],
+            "department": [None, department.name if department else None],
+            "district": [None, district.name if district else None],
+        },
+    )
+    if channel != Channel.IMPORT:
+        messages.case_created(case)
+    return case
+
+
+def _check_assignee(case: ServiceRequest, assignee: User) -> None:
+    if not assignee.is_active or assignee.city_id != case.city_id or assignee.role not in permissions.CITY_ROLES:
+        raise ValidationError({"assignee": _("%(who)s is not active staff of %(city)s.") % {"who": assignee, "city": case.city.name}})
+
+
+@transaction.atomic
+def case_assign(
+    *,
+    case: ServiceRequest,
+    actor: User | None,
+    assignee: User | None = None,
+    department: Department | None = None,
+    note: str = "",
+) -> ServiceRequest:
+    """Give the case to a person (and their department) or to a department only."""
+    case = _locked(case)
+    permissions.require(actor, Action.ASSIGN, case)
+    assert actor is not None
+    if case.status == Status.CLOSED:
+        raise InvalidTransition(_("Case %(ref)s is closed; reopen it first.") % {"ref": case.reference})
+    if assignee is None and department is None:
+        raise ValidationError({"assignee": _("Choose a person or a department.")})
+    if not permissions.can_assign_to_others(actor) and assignee != actor:
+        raise PermissionDenied(_("You can take a case yourself; a supervisor assigns it to others."))
+    if assignee is not None:
+        _check_assignee(case, assignee)
+        if department is None:
+            department = assignee.department or case.department
+    if department is not None and department.city_id != case.city_id:
+        raise ValidationError({"department": _("%(d)s is not a department of %(city)s.") % {"d": department, "city": case.city.name}})
+    before = (case.assignee, case.department)
+    if before == (assignee, department):
+        return case
+    case.assignee, case.department = assignee, department
+    fields = ["assignee", "department"]
+    if case.status == Status.NEW and assignee is not None:
+        case.status = Status.ASSIGNED
+        fields.append("status")
+    elif assignee is None and case.status == Status.ASSIGNED:
+        case.status = Status.NEW
+        fields.append("status")
+    _touch(case, *fields)
+    _event(
+        case,
+        EventKind.ASSIGNED,
+        actor=actor,
+        text=_clean_text(note, field="note"),
+        changes={
+            "assignee": [str(before[0]) if before[0] else None, str(assignee) if assignee else None],
+            "department": [str(before[1]) if before[1] else None, str(department) if department else None],
+        },
+    )
+    messages.case_assigned(case, note=note)
+    return case
+
+
+@transaction.atomic
+def case_add_note(*, case: ServiceRequest, actor: User | None, text: str, public: bool) -> CaseEvent:
+    """A public note is shown on the tracking page and sent to a reporter who asked for
+    updates; an internal note is seen by the city's staff only."""
+    case = _locked(case)
+    permissions.require(actor, Action.NOTE, case)
+    text = _clean_text(text, field="text", required=True)
+    event = _event(case, EventKind.PUBLIC_NOTE if public else EventKind.INTERNAL_NOTE, actor=actor, text=text, is_public=public)
+    _touch(case)
+    if public:
+        messages.case_public_note(case, event)
+    return event
+
+
+@transaction.atomic
+def case_add_photo(
+    *,
+    case: ServiceRequest,
+    actor: User | None,
+    upload: IO[bytes],
+    filename: str = "",
+    public: bool = True,
+    actor_label: str = "",
+) -> Photo:
+    """Attach a photo (checked by content, stripped of metadata, with a thumbnail).
+
+    ``actor`` None is a resident adding to their own report at intake."""
+    case = _locked(case)
+    if actor is not None or not actor_label:
+        permissions.require(actor, Action.PHOTO, case)
+    processed = process_photo(upload)
+    count = case.photos.count() + 1
+    base = f"{case.number}-{count}"
+    photo = Photo(
+        case=case,
+        content_type=processed.content_type,
+        size=len(processed.image),
+        original_name=(filename or "")[:200],
+        is_public=public,
+        uploaded_at=clock.now(),
+        uploaded_by=actor,
+    )
+    photo.image.save(f"{base}.{processed.extension}", ContentFile(processed.image), save=False)
+    photo.thumbnail.save(f"{base}-thumb.{processed.extension}", ContentFile(processed.thumbnail), save=False)
+    try:
+        photo.save()
+    except Exception:
+        # No row points to the files: remove them rather than leave orphans behind.
+        for name in (photo.image.name, photo.thumbnail.name):
+            photo.image.storage.delete(name)
+        raise
+    _event(case, EventKind.PHOTO_ADDED, actor=actor, actor_label=actor_label, is_public=public, changes={"photo": [None, photo.pk]})
+    _touch(case)
+    return photo
+
+
+@transaction.atomic
+def case_change_type(*, case: ServiceRequest, actor: User | None, service_type: ServiceType) -> ServiceRequest:
+    """Correct the problem type; the case is routed again to the new type's department."""
+    case = _locked(case)
+    permissions.require(actor, Action.CHANGE_TYPE, case)
+    if case.status == Status.CLOSED:
+        raise InvalidTransition(_("Case %(ref)s is closed; reopen it first.") % {"ref": case.reference})
+    if service_type.city_id != case.city_id:
+        raise ValidationError({"service_type": _("%(t)s is not a type of %(city)s.") % {"t": service_type, "city": case.city.name}})
+    if service_type.pk == case.service_type_id:
+        return case
+    before_type, before_dept = case.service_type, case.department
+    department = department_for(service_type)
+    case.service_type = service_type
+    fields = ["service_type", "due_at"]
+    case.due_at = _due_at(service_type, case.opened_at)
+    if department != before_dept:
+        # A new department starts afresh: the old assignee worked for the old one.
+        case.department, case.assignee = department, None
+        fields += ["department", "assignee"]
+        if case.status in (Status.ASSIGNED, Status.IN_PROGRESS):
+            case.status = Status.NEW
+            fields.append("status")
+    _touch(case, *fields)
+    _event(
+        case,
+        EventKind.TYPE_CHANGED,
+        actor=actor,
+        is_public=True,
+        changes={
+            "service_type": [before_type.name, service_type.name],
+            "department": [str(before_dept) if before_dept else None, str(case.department) if case.department else None],
+        },
+    )
+    if department != before_dept:
+        messages.case_assigned(case, note="")
+    return case
+
+
+@transaction.atomic
+def case_change_status(*, case: ServiceRequest, actor: User | None, status: str) -> ServiceRequest:
+    """Move an open case between new, assigned and in progress (closing is ``case_close``)."""
+    case = _locked(case)
+    permissions.require(actor, Action.CHANGE_STATUS, case)
+    if status == Status.CLOSED:
+        raise InvalidTransition(_("Use Close, with a closing note, to close a case."))
+    if status not in Status.values:
+        raise ValidationError({"status": _("Unknown status %(s)s.") % {"s": status}})
+    if case.status == Status.CLOSED:
+        raise InvalidTransition(_("Case %(ref)s is closed; reopen it first.") % {"ref": case.reference})
+    if status == Status.ASSIGNED and case.assignee_id is None:
+        raise InvalidTransition(_("Assign the case to someone to mark it assigned."))
+    if status == case.status:
+        return case
+    before = case.status
+    case.status = status
+    _touch(case, "status")
+    _event(case, EventKind.STATUS_CHANGED, actor=actor, is_public=True, changes={"status": [before, status]})
+    return case
+
+
+@transaction.atomic
+def case_close(
+    *,
+    case: ServiceRequest,
+    actor: User | None,
+    note: str,
+    resolution: str = Resolution.RESOLVED,
+    duplicate_of: ServiceRequest | None = None,
+) -> ServiceRequest:
+    """Close with a closing note (required), which the reporter and staff receive."""
+    case = _locked(case)
+    permissions.require(actor, Action.CLOSE, case)
+    if case.status == Status.CLOSED:
+        raise InvalidTransition(_("Case %(ref)s is already closed.") % {"ref": case.reference})
+    if resolution not in Resolution.values:
+        raise ValidationError({"resolution": _("Unknown resolution %(r)s.") % {"r": resolution}})
+    note = _clean_text(note, field="note", required=True)
+    if resolution == Resolution.DUPLICATE:
+        if duplicate_of is None:
+            raise ValidationError({"duplicate_of": _("Say which case this one duplicates.")})
+        if duplicate_of.pk == case.pk or duplicate_of.city_id != case.city_id:
+            raise ValidationError({"duplicate_of": _("Choose another case of the same city.")})
+        case.duplicate_of = duplicate_of
+    before = case.status
+    case.status, case.resolution, case.closing_note, case.closed_at = Status.CLOSED, resolution, note, clock.now()
+    _touch(case, "status", "resolution", "closing_note", "closed_at", "duplicate_of")
+    _event(
+        case,
+        EventKind.CLOSED,
+        actor=actor,
+        text=note,
+        is_public=True,
+        changes={"status": [before, Status.CLOSED], "resolution": [None, resolution]},
+    )
+    messages.case_closed(case)
+    return case
+
+
+@transaction.atomic
+def case_reopen(*, case: ServiceRequest, actor: User | None, reason: str) -> ServiceRequest:
+    """Open a closed case again; it goes back to its assignee, or to the queue."""
+    case = _locked(case)
+    permissions.require(actor, Action.REOPEN, case)
+    if case.status != Status.CLOSED:
+        raise InvalidTransition(_("Case %(ref)s is not closed.") % {"ref": case.reference})
+    reason = _clean_text(reason, field="reason", required=True)
+    case.status = Status.ASSIGNED if case.assignee_id else Status.NEW
+    before_resolution = case.resolution
+    case.resolution, case.closed_at, case.closing_note, case.duplicate_of = "", None, "", None
+    _touch(case, "status", "resolution", "closed_at", "closing_note", "duplicate_of")
+    _event(
+        case,
+        EventKind.REOPENED,
+        actor=actor,
+        text=reason,
+        is_public=True,
+        changes={"status": [Status.CLOSED, case.status], "resolution": [before_resolution, None]},
+    )
+    if case.assignee_id:
+        messages.case_assigned(case, note=reason)
+    return case
+
+
+def is_open_status(status: str) -> bool:
+    return status in OPEN_STATUSES
+
+
+__all__ = [
+    "case_create",
+    "case_assign",
+    "case_add_note",
+    "case_add_photo",
+    "case_change_type",
+    "case_change_status",
+    "case_close",
+    "case_reopen",
+]

@@ -1,0 +1,80 @@
+"""What can be reported: each city's service types and the questions each one asks."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ServiceType(models.Model):
+    city = models.ForeignKey("tenants.City", on_delete=models.CASCADE, related_name="service_types")
+    code = models.SlugField(max_length=60, help_text=_("Open311 service_code; stable, never reused."))
+    name = models.CharField(max_length=200)
+    group = models.CharField(max_length=100, blank=True)
+    description = models.TextField(blank=True)
+    keywords = models.CharField(max_length=300, blank=True)
+    department = models.ForeignKey(
+        "tenants.Department",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="service_types",
+        help_text=_("Where new cases of this type are routed. Empty: cases wait in triage."),
+    )
+    target_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text=_("Days a case of this type should take to close.")
+    )
+    active = models.BooleanField(default=True)
+    is_confidential = models.BooleanField(
+        default=False, help_text=_("Cases of this type never appear on any public page, feed or API.")
+    )
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["city", "group", "sort_order", "name"]
+        constraints = [models.UniqueConstraint(fields=["city", "code"], name="service_code_unique_in_city")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.department_id and self.department and self.department.city_id != self.city_id:
+            raise ValidationError({"department": _("The department must belong to the same city.")})
+
+
+class Datatype(models.TextChoices):
+    STRING = "string", _("Short text")
+    NUMBER = "number", _("Number")
+    DATETIME = "datetime", _("Date and time")
+    TEXT = "text", _("Long text")
+    SINGLEVALUELIST = "singlevaluelist", _("One choice")
+    MULTIVALUELIST = "multivaluelist", _("Several choices")
+
+
+class ServiceAttribute(models.Model):
+    """A question a service type asks (an Open311 attribute)."""
+
+    service_type = models.ForeignKey(ServiceType, on_delete=models.CASCADE, related_name="attributes")
+    code = models.SlugField(max_length=60)
+    datatype = models.CharField(max_length=20, choices=Datatype.choices, default=Datatype.STRING)
+    question = models.CharField(max_length=300, help_text=_("The question as the resident reads it."))
+    description = models.CharField(max_length=300, blank=True, help_text=_("Open311 datatype_description."))
+    required = models.BooleanField(default=False)
+    variable = models.BooleanField(default=True, help_text=_("False for an informational note with no answer."))
+    values = models.JSONField(
+        default=list, blank=True, help_text=_('For lists: [{"key": "k", "name": "Shown name"}, ...]')
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["service_type", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["service_type", "code"], name="attribute_code_unique_in_type")
+        ]
+
+    def __str__(self) -> str:
+        return self.question
+
+    def value_keys(self) -> list[str]:
+        return [str(v.get("key")) for v in self.values or [] if isinstance(v, dict)]

@@ -1,0 +1,69 @@
+"""Writing to the outbox. Delivery lives in notifications.delivery."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import uuid
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from civicdesk.notifications.models import OutboxMessage
+
+_suppressed: contextvars.ContextVar[bool] = contextvars.ContextVar("civicdesk_notifications_off", default=False)
+
+
+@contextlib.contextmanager
+def suppressed() -> Iterator[None]:
+    """Write no notifications inside this block (history imports, the demo's past)."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
+
+
+def is_suppressed() -> bool:
+    return _suppressed.get()
+
+
+def new_message_id() -> str:
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">").strip() or "civicdesk.localhost"
+    return f"<{uuid.uuid4().hex}@{domain}>"
+
+
+def outbox_enqueue(
+    *,
+    kind: str,
+    recipient: str,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    reply_to: str = "",
+    case_id: int | None = None,
+) -> OutboxMessage | None:
+    """Write one email to the outbox; it is handed to the worker once the transaction commits."""
+    if is_suppressed() or not recipient:
+        return None
+    message = OutboxMessage.objects.create(
+        kind=kind,
+        recipient=recipient,
+        subject=subject[:300],
+        body_text=body_text,
+        body_html=body_html,
+        reply_to=reply_to,
+        case_id=case_id,
+        message_id=new_message_id(),
+        next_attempt_at=timezone.now(),
+    )
+    transaction.on_commit(lambda: _hand_to_worker(message.pk))
+    return message
+
+
+def _hand_to_worker(message_id: int) -> None:
+    from civicdesk.notifications.delivery import schedule_delivery
+
+    schedule_delivery(message_id)

@@ -1,0 +1,48 @@
+"""The resident-facing pages."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from civicdesk.cases import selectors as cases
+from civicdesk.cases.models import ServiceRequest
+from civicdesk.tenants import selectors as places
+from civicdesk.tenants.models import City
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/home.html", {"cities": places.city_list()})
+
+
+def city_home(request: HttpRequest, city: str) -> HttpResponse:
+    city_obj = get_object_or_404(City, slug=city)
+    recent = cases.public_case_list(city=city_obj).order_by("-opened_at")[:20]
+    return render(request, "portal/city.html", {"city": city_obj, "recent": recent})
+
+
+def _public_case(case: ServiceRequest, request: HttpRequest, *, is_reporter: bool) -> HttpResponse:
+    return render(
+        request,
+        "portal/case.html",
+        {
+            "city": case.city,
+            "case": case,
+            "timeline": cases.public_timeline(case).select_related("actor"),
+            "photos": case.photos.filter(is_public=True),
+            "is_reporter": is_reporter,
+        },
+    )
+
+
+def case_detail(request: HttpRequest, city: str, number: int) -> HttpResponse:
+    case = get_object_or_404(cases.public_case_list(), city__slug=city, number=number)
+    return _public_case(case, request, is_reporter=False)
+
+
+def track(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        case = cases.case_by_tracking_token(token)
+    except ServiceRequest.DoesNotExist as exc:
+        raise Http404("No report has this tracking link.") from exc
+    return _public_case(case, request, is_reporter=True)

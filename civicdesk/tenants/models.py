@@ -1,0 +1,105 @@
+"""The collaborative and its member cities, their council districts and departments."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def validate_timezone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(_("%(tz)s is not a known time zone."), params={"tz": value}) from exc
+
+
+def validate_geojson_area(value: object) -> None:
+    """A boundary must be a GeoJSON Polygon or MultiPolygon (or a Feature holding one)."""
+    from civicdesk.tenants import geo
+
+    geo.shape_from_geojson(value)
+
+
+class Region(models.Model):
+    """A group of cities that run one shared system (the collaborative)."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class City(models.Model):
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="cities")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    jurisdiction_id = models.CharField(
+        max_length=200, unique=True, help_text=_("Open311 jurisdiction_id, usually the city's web domain.")
+    )
+    case_prefix = models.CharField(
+        max_length=8, unique=True, help_text=_("Letters before each case number, e.g. IND for IND-1042.")
+    )
+    timezone = models.CharField(max_length=64, default="America/Chicago", validators=[validate_timezone])
+    fiscal_year_start_month = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_("Month the fiscal year starts: 7 means Q1 is July to September."),
+    )
+    boundary = models.JSONField(help_text=_("City limits, a GeoJSON Polygon or MultiPolygon."), validators=[validate_geojson_area])
+    population = models.PositiveIntegerField(null=True, blank=True)
+    email = models.EmailField(blank=True, help_text=_("Address residents write to; mail to it becomes cases."))
+    phone = models.CharField(max_length=40, blank=True)
+    website = models.URLField(blank=True)
+    # Next per-city case number; taken under a row lock in cases.services.case_create.
+    next_case_number = models.PositiveIntegerField(default=1001, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "cities"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class District(models.Model):
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="districts")
+    name = models.CharField(max_length=100)
+    number = models.PositiveSmallIntegerField(null=True, blank=True)
+    boundary = models.JSONField(validators=[validate_geojson_area])
+    is_illustrative = models.BooleanField(
+        default=False,
+        help_text=_("Drawn for the demo, not the city's adopted map."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["city", "number", "name"]
+        constraints = [models.UniqueConstraint(fields=["city", "name"], name="district_name_unique_in_city")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="departments")
+    name = models.CharField(max_length=200)
+    code = models.SlugField(max_length=60)
+    email = models.EmailField(blank=True, help_text=_("Shared inbox told of cases assigned to the department."))
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["city", "name"]
+        constraints = [models.UniqueConstraint(fields=["city", "code"], name="department_code_unique_in_city")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,68 @@
+"""Reading settings from the environment.
+
+Every setting an operator may change is read here, with a default that is safe for a
+developer's machine. docs/operations.md lists them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return default if raw in (None, "") else int(raw)
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def email_settings(url: str, base_dir: Path) -> dict[str, object]:
+    """Turn an EMAIL_URL into Django email settings.
+
+    - ``smtp://user:password@host:25`` (``smtps://`` for implicit TLS, ``?tls=1`` for STARTTLS)
+    - ``file:///path/to/folder`` (one .eml file per message; the default for ``make run``)
+    - ``console:`` (printed), ``locmem:`` (kept in memory, for tests)
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme in {"smtp", "smtps"}:
+        query = parse_qs(parts.query)
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": parts.hostname or "localhost",
+            "EMAIL_PORT": parts.port or (465 if scheme == "smtps" else 25),
+            "EMAIL_HOST_USER": unquote(parts.username or ""),
+            "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+            "EMAIL_USE_SSL": scheme == "smtps",
+            "EMAIL_USE_TLS": query.get("tls", ["0"])[0] in {"1", "true"},
+            "EMAIL_TIMEOUT": int(query.get("timeout", ["20"])[0]),
+        }
+    if scheme == "file":
+        path = Path(unquote(parts.path)) if parts.path else base_dir / "var" / "mail"
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(path),
+        }
+    if scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if scheme == "locmem":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    raise ValueError(f"EMAIL_URL has an unknown scheme {scheme!r}: use smtp, smtps, file, console or locmem")
