@@ -19,4 +19,5 @@ SITE_URL = "http://testserver"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"].setdefault("TEST", {})
+    # A file, not memory: tests that start a real worker process share the database with it.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(VAR_DIR) / "test.sqlite3")}

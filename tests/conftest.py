@@ -1,0 +1,109 @@
+"""Fixtures shared by every suite: the five real member cities, a small catalogue, and
+staff of each role. Tests that touch the database run on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core import mail
+
+from civicdesk.accounts.models import Role, User
+from civicdesk.catalog.models import ServiceType
+from civicdesk.tenants import geo
+from civicdesk.tenants.models import City, Department
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+# Points well inside each member city (checked against the real city limits in tests).
+INSIDE = {
+    "independence": (39.0855, -94.3520),
+    "lees-summit": (38.9108, -94.3822),
+    "blue-springs": (39.0169, -94.2816),
+    "grandview": (38.8859, -94.5330),
+    "raytown": (39.0086, -94.4636),
+}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_geo_cache() -> None:
+    geo.clear_cache()
+
+
+@pytest.fixture
+def cities(db: Any) -> dict[str, City]:
+    from civicdesk.demo.places import load_member_cities
+
+    return {c.slug: c for c in load_member_cities(data_dir=SHARED_DATA)}
+
+
+@pytest.fixture
+def independence(cities: dict[str, City]) -> City:
+    return cities["independence"]
+
+
+@pytest.fixture
+def raytown(cities: dict[str, City]) -> City:
+    return cities["raytown"]
+
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_department() -> Callable[..., Department]:
+    def make(city: City, name: str = "", **kw: Any) -> Department:
+        n = next(_counter)
+        name = name or f"Department {n}"
+        kw.setdefault("email", f"dept{n}@{city.slug}.test")
+        return Department.objects.create(city=city, name=name, code=f"dept-{n}", **kw)
+
+    return make
+
+
+@pytest.fixture
+def make_service_type(make_department: Callable[..., Department]) -> Callable[..., ServiceType]:
+    def make(city: City, code: str = "", **kw: Any) -> ServiceType:
+        n = next(_counter)
+        if "department" not in kw:
+            kw["department"] = make_department(city)
+        kw.setdefault("name", f"Problem {n}")
+        kw.setdefault("target_days", 5)
+        return ServiceType.objects.create(city=city, code=code or f"type-{n}", **kw)
+
+    return make
+
+
+@pytest.fixture
+def make_staff() -> Callable[..., User]:
+    def make(city: City | None, role: str = Role.WORKER, department: Department | None = None, **kw: Any) -> User:
+        n = next(_counter)
+        username = kw.pop("username", f"{role}-{n}")
+        kw.setdefault("email", f"{username}@staff.test")
+        return User.objects.create_user(
+            username=username, password="a-long-test-password", city=city, role=role, department=department, **kw
+        )
+
+    return make
+
+
+@pytest.fixture
+def trash(independence: City, make_service_type: Callable[..., ServiceType], make_department: Callable[..., Department]) -> ServiceType:
+    dept = make_department(independence, "CD-NEIGHBORHOOD SERVICES", email="neighborhood@independence.test")
+    return make_service_type(independence, "trash", name="Trash/Rubbish", department=dept, target_days=5)
+
+
+@pytest.fixture
+def outbox() -> Callable[[], list[Any]]:
+    """Deliver the outbox now and return the emails Django's test backend received."""
+    from civicdesk.notifications.delivery import deliver_due_now
+
+    def read() -> list[Any]:
+        deliver_due_now()
+        return list(mail.outbox)
+
+    return read
