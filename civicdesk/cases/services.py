@@ -9,6 +9,7 @@ check the actor's permission themselves, so no view can skip it.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from typing import IO, Any
 
@@ -86,6 +87,17 @@ def _clean_text(value: str, *, field: str, required: bool = False, limit: int = 
     return value
 
 
+def _coordinate(value: Any, *, field: str) -> float:
+    # Clients send coordinates as text as often as numbers; both are fine, words are not.
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({field: _("%(v)s is not a number of degrees.") % {"v": value}}) from exc
+    if not math.isfinite(number):
+        raise ValidationError({field: _("%(v)s is not a number of degrees.") % {"v": value}})
+    return number
+
+
 def _due_at(service_type: ServiceType, opened_at: dt.datetime) -> dt.datetime | None:
     if not service_type.target_days:
         return None
@@ -137,13 +149,16 @@ def case_create(
         try:
             validate_email(reporter_email)
         except ValidationError as exc:
-            raise ValidationError({"reporter_email": _("%(e)s is not an email address.") % {"e": reporter_email}}) from exc
+            raise ValidationError(
+                {"reporter_email": _("%(e)s is not an email address.") % {"e": reporter_email}}
+            ) from exc
     if (lat is None) != (lng is None):
         raise ValidationError({"lat": _("Give both latitude and longitude, or neither.")})
 
     district = None
     if lat is not None and lng is not None:
-        location = places.location_of(lat=float(lat), lng=float(lng))
+        lat, lng = _coordinate(lat, field="lat"), _coordinate(lng, field="lng")
+        location = places.location_of(lat=lat, lng=lng)
         target_city, district = location.city, location.district
     else:
         target_city = city or service_type.city
@@ -207,7 +222,9 @@ def case_create(
 
 def _check_assignee(case: ServiceRequest, assignee: User) -> None:
     if not assignee.is_active or assignee.city_id != case.city_id or assignee.role not in permissions.CITY_ROLES:
-        raise ValidationError({"assignee": _("%(who)s is not active staff of %(city)s.") % {"who": assignee, "city": case.city.name}})
+        raise ValidationError(
+            {"assignee": _("%(who)s is not active staff of %(city)s.") % {"who": assignee, "city": case.city.name}}
+        )
 
 
 @transaction.atomic
@@ -234,7 +251,9 @@ def case_assign(
         if department is None:
             department = assignee.department or case.department
     if department is not None and department.city_id != case.city_id:
-        raise ValidationError({"department": _("%(d)s is not a department of %(city)s.") % {"d": department, "city": case.city.name}})
+        raise ValidationError(
+            {"department": _("%(d)s is not a department of %(city)s.") % {"d": department, "city": case.city.name}}
+        )
     before = (case.assignee, case.department)
     if before == (assignee, department):
         return case
@@ -268,7 +287,9 @@ def case_add_note(*, case: ServiceRequest, actor: User | None, text: str, public
     case = _locked(case)
     permissions.require(actor, Action.NOTE, case)
     text = _clean_text(text, field="text", required=True)
-    event = _event(case, EventKind.PUBLIC_NOTE if public else EventKind.INTERNAL_NOTE, actor=actor, text=text, is_public=public)
+    event = _event(
+        case, EventKind.PUBLIC_NOTE if public else EventKind.INTERNAL_NOTE, actor=actor, text=text, is_public=public
+    )
     _touch(case)
     if public:
         messages.case_public_note(case, event)
@@ -312,7 +333,14 @@ def case_add_photo(
         for name in (photo.image.name, photo.thumbnail.name):
             photo.image.storage.delete(name)
         raise
-    _event(case, EventKind.PHOTO_ADDED, actor=actor, actor_label=actor_label, is_public=public, changes={"photo": [None, photo.pk]})
+    _event(
+        case,
+        EventKind.PHOTO_ADDED,
+        actor=actor,
+        actor_label=actor_label,
+        is_public=public,
+        changes={"photo": [None, photo.pk]},
+    )
     _touch(case)
     return photo
 
@@ -325,7 +353,9 @@ def case_change_type(*, case: ServiceRequest, actor: User | None, service_type: 
     if case.status == Status.CLOSED:
         raise InvalidTransition(_("Case %(ref)s is closed; reopen it first.") % {"ref": case.reference})
     if service_type.city_id != case.city_id:
-        raise ValidationError({"service_type": _("%(t)s is not a type of %(city)s.") % {"t": service_type, "city": case.city.name}})
+        raise ValidationError(
+            {"service_type": _("%(t)s is not a type of %(city)s.") % {"t": service_type, "city": case.city.name}}
+        )
     if service_type.pk == case.service_type_id:
         return case
     before_type, before_dept = case.service_type, case.department
@@ -348,7 +378,10 @@ def case_change_type(*, case: ServiceRequest, actor: User | None, service_type: 
         is_public=True,
         changes={
             "service_type": [before_type.name, service_type.name],
-            "department": [str(before_dept) if before_dept else None, str(case.department) if case.department else None],
+            "department": [
+                str(before_dept) if before_dept else None,
+                str(case.department) if case.department else None,
+            ],
         },
     )
     if department != before_dept:
@@ -446,12 +479,12 @@ def is_open_status(status: str) -> bool:
 
 
 __all__ = [
-    "case_create",
-    "case_assign",
     "case_add_note",
     "case_add_photo",
-    "case_change_type",
+    "case_assign",
     "case_change_status",
+    "case_change_type",
     "case_close",
+    "case_create",
     "case_reopen",
 ]

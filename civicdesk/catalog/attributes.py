@@ -14,12 +14,17 @@ from django.utils.translation import gettext as _
 from civicdesk.catalog.models import Datatype, ServiceType
 
 
+def _text(value: Any) -> str:
+    # NUL cannot be stored in PostgreSQL's jsonb; it never means anything in an answer.
+    return str(value).replace("\x00", "")
+
+
 def _as_list(value: Any) -> list[str]:
     if value is None or value == "":
         return []
     if isinstance(value, (list, tuple)):
-        return [str(v) for v in value if str(v) != ""]
-    return [str(value)]
+        return [_text(v) for v in value if _text(v) != ""]
+    return [_text(value)]
 
 
 def clean_attributes(service_type: ServiceType, raw: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -71,12 +76,13 @@ def _clean_one(datatype: str, keys: list[str], values: list[str]) -> Any:
             raise ValidationError(_("%(value)s is not a number.") % {"value": value})
         return int(number) if number == number.to_integral_value() else float(number)
     if datatype == Datatype.DATETIME:
-        parsed = parse_datetime(value)
-        if parsed is None:
-            try:
-                parsed = dt.datetime.combine(dt.date.fromisoformat(value), dt.time())
-            except ValueError as exc:
-                raise ValidationError(_("%(value)s is not a date and time such as 2026-11-23T14:30.") % {"value": value}) from exc
+        try:
+            # parse_datetime raises ValueError for well-formed impossible dates (February 30).
+            parsed = parse_datetime(value) or dt.datetime.combine(dt.date.fromisoformat(value), dt.time())
+        except ValueError as exc:
+            raise ValidationError(
+                _("%(value)s is not a date and time such as 2026-11-23T14:30.") % {"value": value}
+            ) from exc
         return parsed.isoformat()
     if datatype == Datatype.STRING and len(value) > 500:
         raise ValidationError(_("the answer is longer than 500 characters."))

@@ -1,0 +1,54 @@
+"""Fixtures for the case tests: staff of Independence and Raytown, and a quick way to file a
+report in Independence through the one intake service."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from civicdesk.accounts.models import Role, User
+from civicdesk.cases import services
+from civicdesk.cases.models import ServiceRequest
+from civicdesk.catalog.models import ServiceType
+from civicdesk.tenants.models import City
+from tests.conftest import INSIDE
+
+
+@pytest.fixture
+def report(trash: ServiceType) -> Callable[..., ServiceRequest]:
+    """File a resident's report of rubbish at a point in Independence (overridable)."""
+
+    def make(**kw: Any) -> ServiceRequest:
+        lat, lng = INSIDE["independence"]
+        kw.setdefault("service_type", trash)
+        kw.setdefault("lat", lat)
+        kw.setdefault("lng", lng)
+        kw.setdefault("description", "A sofa dumped on the curb")
+        kw.setdefault("reporter_email", "resident@example.org")
+        return services.case_create(**kw)
+
+    return make
+
+
+@pytest.fixture
+def supervisor(independence: City, trash: ServiceType, make_staff: Callable[..., User]) -> User:
+    return make_staff(
+        independence, Role.SUPERVISOR, department=trash.department, first_name="Sue", last_name="Pervisor"
+    )
+
+
+@pytest.fixture
+def worker(independence: City, trash: ServiceType, make_staff: Callable[..., User]) -> User:
+    return make_staff(independence, Role.WORKER, department=trash.department, first_name="Will", last_name="Worker")
+
+
+@pytest.fixture
+def raytown_supervisor(raytown: City, make_staff: Callable[..., User]) -> User:
+    return make_staff(raytown, Role.SUPERVISOR)
+
+
+@pytest.fixture
+def regional_admin(make_staff: Callable[..., User]) -> User:
+    return make_staff(None, Role.REGIONAL_ADMIN)
