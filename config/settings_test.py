@@ -17,6 +17,14 @@ MEDIA_ROOT = Path(VAR_DIR) / "media"
 SITE_URL = "http://testserver"
 # Tests drive the outbox themselves, or run a real worker against a real SMTP server.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+# The outbox integration tests (tests/integration/test_outbox_delivery.py) start a real
+# worker process with these set, so it queues in the database and sends by SMTP.
+if os.environ.get("CIVICDESK_TEST_TASKS") == "db":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+if os.environ.get("CIVICDESK_TEST_EMAIL_URL"):
+    from config.env import email_settings
+
+    globals().update(email_settings(os.environ["CIVICDESK_TEST_EMAIL_URL"], BASE_DIR))  # noqa: F405
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: tests that start a real worker process share the database with it.

@@ -23,10 +23,12 @@ if TYPE_CHECKING:
 
 
 def tracking_url(case: ServiceRequest) -> str:
+    """The resident's link to their report (no login; the token is the key)."""
     return settings.SITE_URL + reverse("portal:track", kwargs={"token": case.tracking_token})
 
 
 def console_url(case: ServiceRequest) -> str:
+    """The staff console's page of the case."""
     return settings.SITE_URL + reverse("console:case", kwargs={"city": case.city.slug, "number": case.number})
 
 
@@ -63,7 +65,21 @@ def _staff_recipients(case: ServiceRequest) -> list[str]:
     return []
 
 
+def _distinct(addresses: list[str]) -> list[str]:
+    """Addresses in order, without repeats; mailboxes are compared without case."""
+    seen: set[str] = set()
+    kept = []
+    for address in addresses:
+        key = address.strip().lower()
+        if key and key not in seen:
+            seen.add(key)
+            kept.append(address.strip())
+    return kept
+
+
 def case_created(case: ServiceRequest) -> None:
+    """A new case: the reporter gets an acknowledgement with the tracking link; the
+    department's shared address (or an assignee, if there is one) gets the case."""
     if case.reporter_email:
         _send("case_created", case, case.reporter_email, f"We received your report: {case.service_type.name}")
     for recipient in _staff_recipients(case):
@@ -71,26 +87,34 @@ def case_created(case: ServiceRequest) -> None:
 
 
 def case_assigned(case: ServiceRequest, *, note: str) -> None:
+    """A case given to a person tells that person; given to a department only, tells the
+    department's shared address. The reporter is not told of internal routing."""
     for recipient in _staff_recipients(case):
         _send("case_assigned", case, recipient, f"Case assigned to you: {case.service_type.name}", note=note)
 
 
 def case_public_note(case: ServiceRequest, event: CaseEvent) -> None:
+    """A public note goes to the reporter, only if they asked for updates. An internal
+    note never leaves the city, whoever calls this."""
+    if not event.is_public:
+        return
     if case.reporter_email and case.notify_reporter:
-        _send("case_updated", case, case.reporter_email, f"Update on your report: {case.service_type.name}", event=event)
+        _send(
+            "case_updated", case, case.reporter_email, f"Update on your report: {case.service_type.name}", event=event
+        )
 
 
 def case_closed(case: ServiceRequest) -> None:
-    recipients: list[str] = []
-    if case.reporter_email:
-        recipients.append(case.reporter_email)
+    """Closing tells the reporter (always: they asked to hear at least of the closing) and
+    the staff: the assignee and the department's shared address. Each address gets one
+    email; a reporter who is also staff gets the resident's version."""
+    reporter = _distinct([case.reporter_email] if case.reporter_email else [])
     staff = []
     if case.assignee is not None and case.assignee.email:
         staff.append(case.assignee.email)
     if case.department is not None and case.department.email:
         staff.append(case.department.email)
-    for recipient in recipients:
+    for recipient in reporter:
         _send("case_closed", case, recipient, f"Your report is closed: {case.service_type.name}", for_staff=False)
-    for recipient in dict.fromkeys(staff):
-        if recipient not in recipients:
-            _send("case_closed", case, recipient, f"Case closed: {case.service_type.name}", for_staff=True)
+    for recipient in _distinct(reporter + staff)[len(reporter) :]:
+        _send("case_closed", case, recipient, f"Case closed: {case.service_type.name}", for_staff=True)

@@ -27,10 +27,12 @@ def suppressed() -> Iterator[None]:
 
 
 def is_suppressed() -> bool:
+    """True inside ``suppressed()``."""
     return _suppressed.get()
 
 
 def new_message_id() -> str:
+    """A globally unique Message-ID on the sender's domain, fixed for the life of the row."""
     domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">").strip() or "civicdesk.localhost"
     return f"<{uuid.uuid4().hex}@{domain}>"
 
@@ -45,13 +47,18 @@ def outbox_enqueue(
     reply_to: str = "",
     case_id: int | None = None,
 ) -> OutboxMessage | None:
-    """Write one email to the outbox; it is handed to the worker once the transaction commits."""
+    """Write one email to the outbox, in the caller's transaction; it is handed to the worker
+    once that transaction commits. Returns None (and writes nothing) inside ``suppressed()``
+    or without a recipient."""
+    recipient = (recipient or "").strip()
     if is_suppressed() or not recipient:
         return None
     message = OutboxMessage.objects.create(
         kind=kind,
         recipient=recipient,
-        subject=subject[:300],
+        # A line break in a subject is refused by the mail library at sending time, which
+        # would turn a harmless name into a message that can never go out.
+        subject=" ".join(subject.split())[:300],
         body_text=body_text,
         body_html=body_html,
         reply_to=reply_to,
@@ -59,7 +66,9 @@ def outbox_enqueue(
         message_id=new_message_id(),
         next_attempt_at=timezone.now(),
     )
-    transaction.on_commit(lambda: _hand_to_worker(message.pk))
+    # robust: the change that caused the email is committed; failing to queue the task must
+    # not turn it into an error page. The row is kept and the sweeper queues it later.
+    transaction.on_commit(lambda: _hand_to_worker(message.pk), robust=True)
     return message
 
 
