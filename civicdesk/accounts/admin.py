@@ -1,0 +1,80 @@
+"""Admin for staff accounts.
+
+A city administrator creates and edits their own city's staff: any city role, a
+department of their city, a password checked by Django's validators. They cannot see or
+touch superusers or regional administrators, cannot make anyone either, and cannot move
+anyone to another city. Administrators get into the admin the moment their account
+exists: ``is_staff`` follows from the role.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
+
+from civicdesk.accounts.models import Role, User
+from civicdesk.core.admin import READ_ONLY, CityScopedAdmin, user_city_id
+
+ADMIN_ROLES = {Role.CITY_ADMIN, Role.REGIONAL_ADMIN}
+# Only a superuser grants these; a city administrator never sees them.
+OPERATOR_FIELDS = {"is_superuser", "groups", "user_permissions"}
+
+
+@admin.register(User)
+class StaffAdmin(CityScopedAdmin, UserAdmin):
+    regional_admin_can = READ_ONLY
+    list_display = ["username", "display_name", "email", "role", "department", "city", "is_active", "is_staff"]
+    list_filter = ["role", "is_active", "is_staff", ("department", admin.RelatedOnlyFieldListFilter), "city"]
+    search_fields = ["username", "first_name", "last_name", "email"]
+    ordering = ["last_name", "first_name", "username"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        (gettext_lazy("Person"), {"fields": ["first_name", "last_name", "email", "phone"]}),
+        (gettext_lazy("Work"), {"fields": ["role", "city", "department"]}),
+        (
+            gettext_lazy("Access"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        (gettext_lazy("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["username", "usable_password", "password1", "password2"]}),
+        (gettext_lazy("Person"), {"fields": ["first_name", "last_name", "email", "phone"]}),
+        (gettext_lazy("Work"), {"fields": ["role", "city", "department"]}),
+    ]
+    readonly_fields = ["last_login", "date_joined"]
+
+    @admin.display(description=gettext_lazy("Name"))
+    def display_name(self, obj: User) -> str:
+        return obj.get_full_name()
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        qs = super().get_queryset(request).select_related("city", "department")
+        if user_city_id(request.user) is not None:
+            # A city's staff list holds its staff; operators' accounts are not theirs to touch.
+            qs = qs.filter(is_superuser=False).exclude(role=Role.REGIONAL_ADMIN)
+        return qs
+
+    def hidden_fields(self, request: HttpRequest) -> set[str]:
+        hidden = super().hidden_fields(request)
+        if not request.user.is_superuser:
+            hidden |= OPERATOR_FIELDS
+        return hidden
+
+    def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "role" and not request.user.is_superuser:
+            kwargs["choices"] = [("", "---------")] + [(r.value, r.label) for r in Role if r != Role.REGIONAL_ADMIN]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        # The form cannot offer these to anyone but a superuser; this stops a crafted request.
+        if not request.user.is_superuser and (obj.role == Role.REGIONAL_ADMIN or obj.is_superuser):
+            raise PermissionDenied
+        if obj.role in ADMIN_ROLES:
+            obj.is_staff = True
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,401 @@
+"""Admin for the collaborative's settings: cities, council districts, departments.
+
+City administrators manage their own city's districts and departments; regional
+administrators read every city's settings; boundaries arrive as GeoJSON uploads.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from civicdesk.accounts.models import Role
+from civicdesk.core.admin import CHANGE, VIEW, CityScopedAdmin, user_city_id
+from civicdesk.tenants import districts
+from civicdesk.tenants.geo import shape_from_geojson
+from civicdesk.tenants.models import City, Department, District, Region
+
+ILLUSTRATIVE_NOTICE = gettext_lazy(
+    "Illustrative: drawn for the demo, not the city's adopted map. Upload the adopted map to replace it."
+)
+# A district less than this share inside its city is probably from the wrong file.
+MOSTLY_OUTSIDE = 0.5
+
+
+# --- a small map, drawn here: no tiles, nothing fetched from outside --------------------
+def _rings(geom: BaseGeometry) -> list[list[tuple[float, float]]]:
+    polygons = list(geom.geoms) if isinstance(geom, MultiPolygon) else [geom] if isinstance(geom, Polygon) else []
+    rings = []
+    for polygon in polygons:
+        rings.append(list(polygon.exterior.coords))
+        rings.extend(list(interior.coords) for interior in polygon.interiors)
+    return rings
+
+
+def svg_preview(geom: BaseGeometry, *, backdrop: BaseGeometry | None = None, size: int = 260) -> SafeString:
+    """An SVG outline of an area (with its city's limits faintly behind), north up."""
+    frame = backdrop.union(geom) if backdrop is not None else geom
+    minx, miny, maxx, maxy = frame.bounds
+    span = max(maxx - minx, maxy - miny) or 1.0
+
+    def path_of(shape: BaseGeometry) -> str:
+        parts = []
+        for ring in _rings(shape):
+            points = " L".join(f"{(x - minx) / span * size:.1f},{(maxy - y) / span * size:.1f}" for x, y in ring)
+            parts.append(f"M{points} Z")
+        return " ".join(parts)
+
+    layers = []
+    if backdrop is not None:
+        layers.append(
+            format_html(
+                '<path d="{}" fill="#eef2f5" stroke="#8a99a6" stroke-width="1" fill-rule="evenodd"/>', path_of(backdrop)
+            )
+        )
+    layers.append(
+        format_html(
+            '<path d="{}" fill="#2f6f9f" fill-opacity="0.35" stroke="#1d4d70" stroke-width="1.5" fill-rule="evenodd"/>',
+            path_of(geom),
+        )
+    )
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" viewBox="0 0 {} {}" role="img" aria-label="{}">{}</svg>',
+        size,
+        size,
+        size,
+        size,
+        _("Outline of the area"),
+        SafeString("".join(layers)),
+    )
+
+
+def _safe_shape(boundary: Any) -> BaseGeometry | None:
+    try:
+        return shape_from_geojson(boundary)
+    except ValidationError:
+        return None
+
+
+# --- forms with a GeoJSON upload ------------------------------------------------------
+class BoundaryUploadForm(forms.ModelForm):
+    """A model form whose ``boundary`` comes from an uploaded GeoJSON file."""
+
+    boundary_file = forms.FileField(
+        required=False,
+        label=gettext_lazy("Boundary (GeoJSON file)"),
+        help_text=gettext_lazy(
+            "A .geojson file in longitude/latitude (WGS 84): a Polygon or MultiPolygon, a Feature, "
+            "or a FeatureCollection. Leave empty to keep the current boundary."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".geojson,.json,application/geo+json,application/json"}),
+    )
+    geom: BaseGeometry | None = None
+
+    def read_area(self, data: dict[str, Any]) -> BaseGeometry:
+        return shape_from_geojson(data)
+
+    def clean_boundary_file(self) -> Any:
+        upload = self.cleaned_data.get("boundary_file")
+        if not upload:
+            if self.instance.pk is None:
+                raise ValidationError(_("Upload the boundary as a GeoJSON file."))
+            return None
+        self.geom = self.read_area(districts.read_geojson(upload, filename=upload.name))
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.geom is not None:
+            self.instance.boundary = districts.DistrictShape("", None, self.geom).boundary
+        return cleaned
+
+
+class DistrictForm(BoundaryUploadForm):
+    class Meta:
+        model = District
+        fields = ["city", "name", "number", "is_illustrative"]
+
+    def read_area(self, data: dict[str, Any]) -> BaseGeometry:
+        return districts.single_area(data)
+
+
+class CityForm(BoundaryUploadForm):
+    class Meta:
+        model = City
+        fields = [
+            "region",
+            "name",
+            "slug",
+            "jurisdiction_id",
+            "case_prefix",
+            "email",
+            "phone",
+            "website",
+            "timezone",
+            "fiscal_year_start_month",
+            "population",
+        ]
+
+
+class DistrictImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("GeoJSON file"),
+        help_text=gettext_lazy("A FeatureCollection with one feature per district, in longitude/latitude (WGS 84)."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".geojson,.json,application/geo+json,application/json"}),
+    )
+    name_property = forms.CharField(
+        label=gettext_lazy("Name property"),
+        help_text=gettext_lazy("The feature property holding each district's name or number, e.g. DISTRICT or NAME."),
+    )
+    name_prefix = forms.CharField(
+        label=gettext_lazy("Name prefix"),
+        required=False,
+        strip=False,
+        help_text=gettext_lazy("Put before each name, e.g. “District ” turns 4 into “District 4”."),
+    )
+    number_property = forms.CharField(
+        label=gettext_lazy("Number property"),
+        required=False,
+        help_text=gettext_lazy(
+            "Optional: the property holding the district number. By default a name that is a number is used."
+        ),
+    )
+    is_illustrative = forms.BooleanField(
+        label=gettext_lazy("Illustrative map"),
+        required=False,
+        help_text=gettext_lazy("Tick only for a map drawn for a demo, not the city's adopted map."),
+    )
+
+    def __init__(self, *args: Any, cities: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if cities is not None:
+            self.fields["city"] = forms.ModelChoiceField(queryset=cities, label=gettext_lazy("City"))
+            self.order_fields(["city"])
+        self.shapes: list[districts.DistrictShape] = []
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload and cleaned.get("name_property"):
+            data = districts.read_geojson(upload, filename=upload.name)
+            self.shapes = districts.district_shapes(
+                data,
+                name_property=cleaned["name_property"],
+                number_property=cleaned.get("number_property", ""),
+                name_prefix=cleaned.get("name_prefix", ""),
+            )
+        return cleaned
+
+
+# --- admins ---------------------------------------------------------------------------
+@admin.register(Region)
+class RegionAdmin(CityScopedAdmin):
+    city_lookup = "pk"
+    city_roles_can: dict[str, frozenset[str]] = {}
+    list_display = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class BoundaryPreviewMixin:
+    @admin.display(description=gettext_lazy("Map"))
+    def map_preview(self, obj: Any) -> str:
+        geom = _safe_shape(obj.boundary) if obj and obj.boundary else None
+        if geom is None:
+            return "—"
+        backdrop = _safe_shape(obj.city.boundary) if isinstance(obj, District) else None
+        return svg_preview(geom, backdrop=backdrop)
+
+
+@admin.register(City)
+class CityAdmin(BoundaryPreviewMixin, CityScopedAdmin):
+    """Cities: superusers create them; a city administrator edits their own contact details."""
+
+    city_lookup = "pk"
+    city_roles_can = {Role.CITY_ADMIN: frozenset({VIEW, CHANGE})}
+    form = CityForm
+    list_display = ["name", "case_prefix", "jurisdiction_id", "region", "population", "district_count"]
+    search_fields = ["name", "jurisdiction_id"]
+    readonly_fields = ["map_preview"]
+    prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (None, {"fields": ["region", "name", "slug", "jurisdiction_id", "case_prefix"]}),
+        (gettext_lazy("Contact"), {"fields": ["email", "phone", "website"]}),
+        (gettext_lazy("Calendar"), {"fields": ["timezone", "fiscal_year_start_month", "population"]}),
+        (gettext_lazy("City limits"), {"fields": ["map_preview", "boundary_file"]}),
+    ]
+    # Identity and limits route every case of the region: only operators change them.
+    operator_only = ["region", "name", "slug", "jurisdiction_id", "case_prefix"]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).annotate(district_total=Count("districts"))
+
+    @admin.display(description=gettext_lazy("Districts"), ordering="district_total")
+    def district_count(self, obj: City) -> int:
+        return getattr(obj, "district_total", 0)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += self.operator_only
+        return fields
+
+    def get_prepopulated_fields(self, request: HttpRequest, obj: Any = None) -> dict[str, Any]:
+        return super().get_prepopulated_fields(request, obj) if request.user.is_superuser else {}
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        return [(name, {**o, "fields": [f for f in o["fields"] if f != "boundary_file"]}) for name, o in fieldsets]
+
+
+@admin.register(Department)
+class DepartmentAdmin(CityScopedAdmin):
+    list_display = ["name", "code", "city", "email", "active", "type_count", "staff_count"]
+    list_filter = ["active", "city"]
+    search_fields = ["name", "code", "email"]
+    prepopulated_fields = {"code": ["name"]}
+    fields = ["city", "name", "code", "email", "active"]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("city")
+            .annotate(types=Count("service_types", distinct=True), members=Count("staff", distinct=True))
+        )
+
+    @admin.display(description=gettext_lazy("Service types"), ordering="types")
+    def type_count(self, obj: Department) -> int:
+        return getattr(obj, "types", 0)
+
+    @admin.display(description=gettext_lazy("Staff"), ordering="members")
+    def staff_count(self, obj: Department) -> int:
+        return getattr(obj, "members", 0)
+
+
+@admin.register(District)
+class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
+    """Council districts, with GeoJSON upload, a one-file-many-districts import, and the
+    illustrative flag shown wherever a district is."""
+
+    form = DistrictForm
+    change_list_template = "admin/tenants/district/change_list.html"
+    change_form_template = "admin/tenants/district/change_form.html"
+    list_display = ["name", "number", "city", "map_status", "updated_at"]
+    list_display_links = ["name"]
+    list_filter = ["is_illustrative", "city"]
+    search_fields = ["name"]
+    readonly_fields = ["map_status", "map_preview"]
+    fieldsets = [
+        (None, {"fields": ["map_status", "city", "name", "number", "is_illustrative"]}),
+        (gettext_lazy("Boundary"), {"fields": ["map_preview", "boundary_file"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("city")
+
+    @admin.display(description=gettext_lazy("Map"), ordering="is_illustrative")
+    def map_status(self, obj: District) -> str:
+        if obj is None or obj.pk is None:
+            return "—"
+        if obj.is_illustrative:
+            return format_html('<strong class="civicdesk-illustrative">{}</strong>', ILLUSTRATIVE_NOTICE)
+        return _("Adopted map")
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and self.has_change_permission(request, obj):
+            return fieldsets
+        # No upload box for readers; no status line before the district exists.
+        drop = {"boundary_file"} if obj is not None else {"map_status", "map_preview"}
+        return [(name, {**o, "fields": [f for f in o["fields"] if f not in drop]}) for name, o in fieldsets]
+
+    def save_model(self, request: HttpRequest, obj: District, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        geom = getattr(form, "geom", None)
+        if geom is not None:
+            self.warn_if_outside(request, obj.city, obj.name, geom)
+
+    def warn_if_outside(self, request: HttpRequest, city: City, name: str, geom: BaseGeometry) -> None:
+        share = districts.share_inside(geom, city)
+        if share < MOSTLY_OUTSIDE:
+            self.message_user(
+                request,
+                _(
+                    "%(name)s lies mostly outside %(city)s's limits (%(pct)d%% inside). Check that the file is this city's map."
+                )
+                % {"name": name, "city": city.name, "pct": round(share * 100)},
+                messages.WARNING,
+            )
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        context = {
+            **(extra_context or {}),
+            "illustrative_count": self.get_queryset(request).filter(is_illustrative=True).count(),
+            "illustrative_notice": ILLUSTRATIVE_NOTICE,
+            "can_import": self.has_add_permission(request),
+        }
+        return super().changelist_view(request, extra_context=context)
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        context = {**(extra_context or {}), "illustrative_notice": ILLUSTRATIVE_NOTICE}
+        return super().changeform_view(request, object_id, form_url, extra_context=context)
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="tenants_district_import"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Create one district per feature of an uploaded map, all or none."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        city_id = user_city_id(request.user)
+        cities = None if city_id is not None else City.objects.all()
+        form = DistrictImportForm(request.POST or None, request.FILES or None, cities=cities)
+        if request.method == "POST" and form.is_valid():
+            city = City.objects.get(pk=city_id) if city_id is not None else form.cleaned_data["city"]
+            try:
+                created = districts.district_import(
+                    city=city, shapes=form.shapes, is_illustrative=form.cleaned_data["is_illustrative"]
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                for item in created:
+                    self.log_addition(request, item, [{"added": {}}])
+                self.message_user(
+                    request,
+                    _("Created %(count)d districts in %(city)s: %(names)s.")
+                    % {"count": len(created), "city": city.name, "names": ", ".join(d.name for d in created)},
+                    messages.SUCCESS,
+                )
+                outside = [s for s in form.shapes if districts.share_inside(s.geom, city) < MOSTLY_OUTSIDE]
+                for s in outside:
+                    self.warn_if_outside(request, city, s.name, s.geom)
+                return HttpResponseRedirect(reverse("admin:tenants_district_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import districts from GeoJSON"),
+            "form": form,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/tenants/district/import.html", context)

@@ -1,0 +1,193 @@
+"""Council districts from GeoJSON files: reading an administrator's upload, and creating
+one district per feature of a map.
+
+Files come from city GIS offices in many shapes (a bare geometry, a Feature, a
+FeatureCollection of every district). Each problem is reported in words an administrator
+can act on: not JSON, not areas, not longitude/latitude, a missing name property.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
+
+from civicdesk.tenants.geo import shape_from_geojson
+from civicdesk.tenants.models import City, District
+
+MAX_GEOJSON_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class DistrictShape:
+    """One area read from a file, ready to become a district."""
+
+    name: str
+    number: int | None
+    geom: BaseGeometry
+
+    @property
+    def boundary(self) -> dict[str, Any]:
+        return json.loads(json.dumps(mapping(self.geom)))
+
+
+def read_geojson(upload: IO[bytes], *, filename: str = "") -> Any:
+    """Parse an uploaded file as JSON, or raise ValidationError saying why it is not."""
+    raw = upload.read(MAX_GEOJSON_BYTES + 1)
+    name = filename or getattr(upload, "name", "") or _("The file")
+    if len(raw) > MAX_GEOJSON_BYTES:
+        raise ValidationError(
+            _("%(name)s is larger than %(mb)d MB; simplify the map before uploading it.")
+            % {"name": name, "mb": MAX_GEOJSON_BYTES // (1024 * 1024)}
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(
+            _(
+                "%(name)s is not a GeoJSON file: it is not text (a shapefile or a zip must be converted to GeoJSON first)."
+            )
+            % {"name": name}
+        ) from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(
+            _("%(name)s is not a GeoJSON file: it is not valid JSON (%(error)s at line %(line)d, column %(col)d).")
+            % {"name": name, "error": exc.msg, "line": exc.lineno, "col": exc.colno}
+        ) from exc
+    if not isinstance(data, dict) or "type" not in data:
+        raise ValidationError(
+            _("%(name)s is JSON but not GeoJSON: it has no “type” (Polygon, Feature or FeatureCollection).")
+            % {"name": name}
+        )
+    return data
+
+
+def features_of(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The features of a GeoJSON document; a bare geometry counts as one feature."""
+    kind = data.get("type")
+    if kind == "FeatureCollection":
+        features = data.get("features")
+        if not isinstance(features, list) or not features:
+            raise ValidationError(_("The GeoJSON file holds no features."))
+        return [f if isinstance(f, dict) else {} for f in features]
+    if kind == "Feature":
+        return [data]
+    return [{"type": "Feature", "properties": {}, "geometry": data}]
+
+
+def area_of(feature: dict[str, Any], *, position: int, count: int) -> BaseGeometry:
+    """The (multi)polygon of one feature; errors name the feature when there are several."""
+    try:
+        return shape_from_geojson(feature)
+    except ValidationError as exc:
+        if count == 1:
+            raise
+        raise ValidationError(
+            _("Feature %(n)d of %(count)d: %(error)s")
+            % {"n": position, "count": count, "error": " ".join(exc.messages)}
+        ) from exc
+
+
+def single_area(data: dict[str, Any]) -> BaseGeometry:
+    """The one area in a file meant for one district; a map of several is refused, not merged."""
+    features = features_of(data)
+    if len(features) > 1:
+        raise ValidationError(
+            _(
+                "This file holds %(count)d areas. Upload a file with one area here, or use "
+                "“Import districts from GeoJSON” to create one district per area."
+            )
+            % {"count": len(features)}
+        )
+    return area_of(features[0], position=1, count=1)
+
+
+def property_names(features: list[dict[str, Any]]) -> list[str]:
+    names: dict[str, None] = {}
+    for feature in features:
+        names.update(dict.fromkeys(str(k) for k in (feature.get("properties") or {})))
+    return list(names)
+
+
+def district_shapes(
+    data: dict[str, Any], *, name_property: str, number_property: str = "", name_prefix: str = ""
+) -> list[DistrictShape]:
+    """Read one district per feature, named by ``name_property`` (plus an optional prefix).
+
+    The number comes from ``number_property``, or from the name when it is a whole number
+    (``"4"`` → district 4).
+    """
+    features = features_of(data)
+    available = property_names(features)
+    for wanted in filter(None, [name_property, number_property]):
+        if wanted not in available:
+            raise ValidationError(
+                _("The features have no property “%(name)s”. Properties found: %(found)s.")
+                % {"name": wanted, "found": ", ".join(available) or _("none")}
+            )
+    shapes: list[DistrictShape] = []
+    errors: list[str] = []
+    for position, feature in enumerate(features, start=1):
+        props = feature.get("properties") or {}
+        value = str(props.get(name_property) or "").strip()
+        if not value:
+            errors.append(_("Feature %(n)d has no value for “%(name)s”.") % {"n": position, "name": name_property})
+            continue
+        raw_number = str(props.get(number_property) if number_property else value).strip()
+        number = int(raw_number) if raw_number.isdigit() else None
+        if number_property and number is None:
+            errors.append(
+                _("Feature %(n)d: “%(value)s” in “%(name)s” is not a whole number.")
+                % {"n": position, "value": raw_number, "name": number_property}
+            )
+            continue
+        try:
+            geom = area_of(feature, position=position, count=len(features))
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+            continue
+        shapes.append(DistrictShape(name=f"{name_prefix}{value}"[:100], number=number, geom=geom))
+    seen: set[str] = set()
+    for item in shapes:
+        if item.name in seen:
+            errors.append(_("Two features are both named “%(name)s”.") % {"name": item.name})
+        seen.add(item.name)
+    if errors:
+        raise ValidationError(errors)
+    return shapes
+
+
+def share_inside(geom: BaseGeometry, city: City) -> float:
+    """The share (0–1) of an area that lies within the city's limits."""
+    if geom.area == 0:
+        return 0.0
+    return float(geom.intersection(shape_from_geojson(city.boundary)).area / geom.area)
+
+
+@transaction.atomic
+def district_import(*, city: City, shapes: list[DistrictShape], is_illustrative: bool = False) -> list[District]:
+    """Create one district of ``city`` per shape, all or none.
+
+    A name the city already uses is refused rather than overwritten: replacing an adopted
+    map is done district by district, where the administrator sees what changes.
+    """
+    taken = set(District.objects.filter(city=city, name__in=[s.name for s in shapes]).values_list("name", flat=True))
+    if taken:
+        raise ValidationError(
+            _("%(city)s already has districts named %(names)s; rename or delete them first.")
+            % {"city": city.name, "names": ", ".join(f"“{n}”" for n in sorted(taken))}
+        )
+    return [
+        District.objects.create(
+            city=city, name=s.name, number=s.number, boundary=s.boundary, is_illustrative=is_illustrative
+        )
+        for s in shapes
+    ]
