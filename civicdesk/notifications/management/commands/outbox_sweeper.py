@@ -63,16 +63,16 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, request_stop)
             log.info("outbox sweeper started: every %ss", interval)
         while True:
+            if not once:
+                # Like a request: never reuse a connection the database closed meanwhile.
+                close_old_connections()
             self._round(once=once, send=send)
             if once or stop.wait(interval):
                 break
-        close_old_connections()
         if not once:
             log.info("outbox sweeper stopped")
 
     def _round(self, *, once: bool, send: bool) -> None:
-        # Like a request: never reuse a connection the database has closed meanwhile.
-        close_old_connections()
         try:
             result = delivery.sweep()
             sent = delivery.deliver_due_now() if send else 0
