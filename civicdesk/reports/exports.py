@@ -1,0 +1,74 @@
+"""The Service Request Report as a document: HTML, PDF (WeasyPrint) and CSV.
+
+All three read the same ``ServiceRequestReport``; the PDF is the HTML document printed, with
+the same SVG charts the web page shows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.template.loader import render_to_string
+
+from civicdesk.reports import charts
+from civicdesk.reports.service_request_report import ServiceRequestReport
+
+
+def report_context(report: ServiceRequestReport) -> dict[str, Any]:
+    """What every template of the report needs: the figures and both charts."""
+    return {
+        "report": report,
+        "department_chart": charts.data_uri(charts.department_chart(report)),
+        "district_chart": charts.data_uri(charts.district_chart(report)),
+    }
+
+
+def file_stem(report: ServiceRequestReport) -> str:
+    """A download name that says what is inside, e.g. ``service-requests-independence-2021-10-01-2021-10-22``."""
+    scope = report.city.slug if report.city is not None else "all-cities"
+    return f"service-requests-{scope}-{report.date_from.isoformat()}-{report.date_to.isoformat()}"
+
+
+def report_html(report: ServiceRequestReport) -> str:
+    """A standalone HTML document, the source of the PDF (no site navigation)."""
+    return render_to_string("reports/service_requests_document.html", report_context(report))
+
+
+def report_pdf(report: ServiceRequestReport) -> bytes:
+    """The report as a PDF a council packet can include."""
+    from weasyprint import HTML  # imported late: it loads pango, which pages without PDFs never need
+
+    return HTML(string=report_html(report)).write_pdf()
+
+
+def report_csv(report: ServiceRequestReport) -> str:
+    """The report as CSV: sections separated by an empty row, each a title row, a header row
+    and data rows, so a spreadsheet or ``csv.reader`` reads every figure back."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(["Service Request Report"])
+    w.writerow(["Scope", report.scope_label])
+    w.writerow(["From", report.date_from.isoformat()])
+    w.writerow(["To", report.date_to.isoformat()])
+    w.writerow(["Total new requests", report.total])
+    w.writerow([])
+    w.writerow(["Share by department"])
+    w.writerow(["Department", "Requests", "Share (%)"])
+    for share in report.departments:
+        w.writerow([share.label, share.count, f"{share.percent:.1f}"])
+    w.writerow(["Total", report.total, f"{report.share_total:.1f}"])
+    w.writerow([])
+    w.writerow(["Top problem descriptions"])
+    w.writerow(["Rank", "Problem description", "Requests"])
+    for rank, row in enumerate(report.top_types, start=1):
+        w.writerow([rank, row.label, row.count])
+    w.writerow([])
+    w.writerow(["Requests per district"])
+    w.writerow(["District", "Problem description", "Requests"])
+    for district in report.districts:
+        w.writerow([district.label, "", district.count])
+        for row in district.top_types:
+            w.writerow([district.label, row.label, row.count])
+    return out.getvalue()

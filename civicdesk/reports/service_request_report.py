@@ -1,0 +1,296 @@
+"""The Service Request Report (seed 004): what council receives for a date range.
+
+For one city, or the whole collaborative, and a range of the city's own days, it counts the
+new requests opened, their share by department, the five most reported problems, and the
+requests per council district with the three most reported problems in each. Every figure
+is a database aggregate (``COUNT ... GROUP BY``): Python only ever sees one row per group,
+never one row per case. docs/reports.md says what each figure means.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import BooleanField, Case, CharField, Count, F, Q, QuerySet, Value, When
+from django.utils.translation import gettext as _
+
+from civicdesk.cases.models import ServiceRequest
+from civicdesk.tenants.models import City, Department, District
+
+NO_DEPARTMENT = "No department assigned"
+NO_DISTRICT = "No district assigned"
+OTHERS = "Others"
+CONFIDENTIAL = "Confidential reports"
+TOP_TYPES = 5
+TOP_TYPES_PER_DISTRICT = 3
+
+
+class ReportRangeError(ValueError):
+    """A date range the report cannot be made for, with a message a reader can act on."""
+
+
+@dataclass(frozen=True)
+class Share:
+    """One row of the department table: how many requests, and their share in tenths of a percent."""
+
+    label: str
+    count: int
+    tenths: int
+
+    @property
+    def percent(self) -> Decimal:
+        """The share as shown, one decimal (e.g. ``Decimal("20.3")``)."""
+        return Decimal(self.tenths) / 10
+
+
+@dataclass(frozen=True)
+class TypeCount:
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class DistrictRow:
+    label: str
+    count: int
+    top_types: list[TypeCount] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ServiceRequestReport:
+    """Everything the page, the PDF and the CSV show; built once by ``service_request_report``."""
+
+    city: City | None
+    date_from: dt.date
+    date_to: dt.date
+    start: dt.datetime
+    end: dt.datetime
+    total: int
+    departments: list[Share]
+    top_types: list[TypeCount]
+    districts: list[DistrictRow]
+
+    @property
+    def scope_label(self) -> str:
+        return self.city.name if self.city is not None else _("All member cities")
+
+    @property
+    def share_total_tenths(self) -> int:
+        return sum(row.tenths for row in self.departments)
+
+    @property
+    def share_total(self) -> Decimal:
+        return Decimal(self.share_total_tenths) / 10
+
+
+# --- time ------------------------------------------------------------------------------
+
+
+def local_day_bounds(*, tz: zoneinfo.ZoneInfo, date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC instants ``[start, end)`` covering the local days ``date_from`` .. ``date_to``.
+
+    A day is the city's day: from local midnight to the next local midnight, so a day across
+    a DST change lasts 23 or 25 hours. US changes happen at 02:00, never at midnight, so local
+    midnight always exists exactly once; ``fold=0`` is still explicit for any other zone.
+    """
+    if date_to < date_from:
+        raise ReportRangeError(
+            _("The end date %(to)s is before the start date %(from)s.") % {"to": date_to, "from": date_from}
+        )
+    start = dt.datetime.combine(date_from, dt.time(0, 0), tzinfo=tz).astimezone(dt.UTC)
+    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(0, 0), tzinfo=tz).astimezone(dt.UTC)
+    return start, end
+
+
+def _opened_in_range(
+    cities: Iterable[City], date_from: dt.date, date_to: dt.date
+) -> tuple[Q, dt.datetime, dt.datetime]:
+    """A filter for cases opened in the range, each city on its own clock.
+
+    Cities sharing a time zone share one condition, so the collaborative (all on Central
+    time today) costs one range scan, not five.
+    """
+    by_zone: dict[str, list[int]] = defaultdict(list)
+    for city in cities:
+        by_zone[city.timezone].append(city.pk)
+    condition = Q(pk__in=[])
+    starts, ends = [], []
+    for zone, ids in sorted(by_zone.items()):
+        start, end = local_day_bounds(tz=zoneinfo.ZoneInfo(zone), date_from=date_from, date_to=date_to)
+        condition |= Q(city_id__in=ids, opened_at__gte=start, opened_at__lt=end)
+        starts.append(start)
+        ends.append(end)
+    if not starts:
+        start, end = local_day_bounds(tz=zoneinfo.ZoneInfo("UTC"), date_from=date_from, date_to=date_to)
+        return condition, start, end
+    return condition, min(starts), max(ends)
+
+
+# --- rounding --------------------------------------------------------------------------
+
+
+def largest_remainder_tenths(counts: Sequence[int]) -> list[int]:
+    """Shares in tenths of a percent that add up to exactly 1000 (100.0%).
+
+    Each share is first rounded down; the tenths still missing go one each to the rows with
+    the largest remainders. Equal remainders go to the earlier row, so callers pass rows in
+    their display order (count descending, then name) and the result never depends on the
+    database. With no requests at all every share is 0.
+    """
+    total = sum(counts)
+    if total == 0:
+        return [0 for _ in counts]
+    floors = [c * 1000 // total for c in counts]
+    remainders = [c * 1000 % total for c in counts]
+    missing = 1000 - sum(floors)
+    order = sorted(range(len(counts)), key=lambda i: (-remainders[i], i))
+    for i in order[:missing]:
+        floors[i] += 1
+    return floors
+
+
+# --- the report ------------------------------------------------------------------------
+
+
+def _problem_label() -> Case:
+    # Confidential programmes (e.g. a fraud hotline) are counted, but what was reported is
+    # never named in a public report: all of them share one generic label.
+    return Case(
+        When(service_type__is_confidential=True, then=Value(CONFIDENTIAL)),
+        default=F("service_type__name"),
+        output_field=CharField(),
+    )
+
+
+def _ranked(counts: dict[str, int], limit: int | None = None) -> list[TypeCount]:
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [TypeCount(label=label, count=n) for label, n in rows[:limit]]
+
+
+def _department_label(dept: Department, *, collaborative: bool) -> str:
+    # Department names are per city: across the collaborative they need their city.
+    return f"{dept.city.name} — {dept.name}" if collaborative else dept.name
+
+
+def _district_label(district: District, *, collaborative: bool) -> str:
+    return f"{district.city.name} — {district.name}" if collaborative else district.name
+
+
+def _is_listed(district: District) -> bool:
+    """A numbered council district of the city: it has a row of its own in the report."""
+    return district.number is not None
+
+
+def report_cases(
+    *, city: City | None, date_from: dt.date, date_to: dt.date
+) -> tuple[QuerySet[ServiceRequest], list[City], dt.datetime, dt.datetime]:
+    """The cases the report counts, the cities it covers and the outer UTC bounds."""
+    cities = [city] if city is not None else list(City.objects.order_by("name"))
+    condition, start, end = _opened_in_range(cities, date_from, date_to)
+    return ServiceRequest.objects.filter(condition), cities, start, end
+
+
+def service_request_report(*, city: City | None, date_from: dt.date, date_to: dt.date) -> ServiceRequestReport:
+    """Build the Service Request Report for ``city`` (None: every member city) over the local
+    days ``date_from`` to ``date_to``, both included.
+
+    Raises ``ReportRangeError`` when the end comes before the start.
+    """
+    cases, cities, start, end = report_cases(city=city, date_from=date_from, date_to=date_to)
+    collaborative = city is None
+
+    # Departments: one row per department with requests, then the unassigned.
+    dept_counts = dict(cases.values("department_id").annotate(n=Count("pk")).values_list("department_id", "n"))
+    total = sum(dept_counts.values())
+    unassigned = dept_counts.pop(None, 0)
+    departments = Department.objects.filter(pk__in=dept_counts).select_related("city")
+    named = sorted(
+        ((_department_label(d, collaborative=collaborative), dept_counts[d.pk]) for d in departments),
+        key=lambda item: (-item[1], item[0]),
+    )
+    dept_rows = [*named, (_(NO_DEPARTMENT), unassigned)]
+    tenths = largest_remainder_tenths([n for _label, n in dept_rows])
+    shares = [Share(label=label, count=n, tenths=t) for (label, n), t in zip(dept_rows, tenths, strict=True)]
+
+    # Problems: grouped by the name the public reads, so one problem reported in several
+    # cities is one row of the collaborative report.
+    labelled = cases.annotate(problem=_problem_label())
+    type_counts: dict[str, int] = defaultdict(int)
+    for label, n in labelled.values("problem").annotate(n=Count("pk")).values_list("problem", "n"):
+        type_counts[label] += n
+    top_types = _ranked(type_counts, TOP_TYPES)
+
+    # Districts: counts per (district, problem). A district that is not one of the listed
+    # council districts of the case's own city goes to "Others".
+    per_district = (
+        labelled.annotate(
+            own_city=Case(
+                When(district__city_id=F("city_id"), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .values("district_id", "own_city", "problem")
+        .annotate(n=Count("pk"))
+        .values_list("district_id", "own_city", "problem", "n")
+    )
+    listed = list(
+        District.objects.filter(city__in=cities, number__isnull=False)
+        .select_related("city")
+        .order_by("city__name", "number", "name")
+    )
+    listed_ids = {d.pk for d in listed}
+    buckets: dict[object, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for district_id, own_city, problem, n in per_district:
+        if district_id is None:
+            key: object = NO_DISTRICT
+        elif own_city and district_id in listed_ids:
+            key = district_id
+        else:
+            key = OTHERS
+        buckets[key][problem] += n
+
+    def row(label: str, key: object) -> DistrictRow:
+        counts = buckets.get(key, {})
+        return DistrictRow(
+            label=label, count=sum(counts.values()), top_types=_ranked(dict(counts), TOP_TYPES_PER_DISTRICT)
+        )
+
+    district_rows = [
+        row(_(NO_DISTRICT), NO_DISTRICT),
+        *(row(_district_label(d, collaborative=collaborative), d.pk) for d in listed),
+        row(_(OTHERS), OTHERS),
+    ]
+
+    return ServiceRequestReport(
+        city=city,
+        date_from=date_from,
+        date_to=date_to,
+        start=start,
+        end=end,
+        total=total,
+        departments=shares,
+        top_types=top_types,
+        districts=district_rows,
+    )
+
+
+def default_range(*, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The last three weeks, today included: what council usually asks for."""
+    return today - dt.timedelta(days=20), today
+
+
+def parse_date(value: str, *, field_name: str) -> dt.date:
+    """A ``YYYY-MM-DD`` date, or ``ReportRangeError`` naming the field and the expected form."""
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except (ValueError, AttributeError) as exc:
+        raise ReportRangeError(
+            _("%(field)s: %(value)s is not a date; write it as YYYY-MM-DD, e.g. 2021-10-01.")
+            % {"field": field_name, "value": value}
+        ) from exc

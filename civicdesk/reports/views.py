@@ -1,0 +1,81 @@
+"""Public pages of the Service Request Report: a report to council, readable by anyone.
+
+Views only translate: the figures come from ``service_request_report``, the files from
+``exports``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from civicdesk.core import clock
+from civicdesk.reports import exports
+from civicdesk.reports.forms import ReportRangeForm
+from civicdesk.reports.service_request_report import default_range, service_request_report
+from civicdesk.tenants.models import City
+
+FORMATS = ("html", "pdf", "csv")
+
+
+def _today(city: City | None) -> dt.date:
+    """Today on the city's clock (the collaborative's: the site's time zone)."""
+    zone = city.tz if city is not None else zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    return clock.now().astimezone(zone).date()
+
+
+def _page(request: HttpRequest, city: City | None, fmt: str) -> HttpResponse:
+    if request.GET.get("from") or request.GET.get("to"):
+        form = ReportRangeForm(request.GET)
+    else:
+        start, end = default_range(today=_today(city))
+        form = ReportRangeForm({"from": start.isoformat(), "to": end.isoformat()})
+    scope_label = city.name if city is not None else _("All member cities")
+    name = "reports:city-service-requests" if city is not None else "reports:service-requests"
+    args = [city.slug] if city is not None else []
+    if not form.is_valid():
+        if fmt != "html":
+            return HttpResponse(
+                " ".join(str(e) for errors in form.errors.values() for e in errors),
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
+        context = {"form": form, "city": city, "scope_label": scope_label, "report": None}
+        return render(request, "reports/service_requests.html", context, status=400)
+
+    report = service_request_report(city=city, date_from=form.cleaned_data["from"], date_to=form.cleaned_data["to"])
+    query = urlencode({"from": report.date_from.isoformat(), "to": report.date_to.isoformat()})
+    if fmt == "csv":
+        response = HttpResponse(exports.report_csv(report), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{exports.file_stem(report)}.csv"'
+        return response
+    if fmt == "pdf":
+        response = HttpResponse(exports.report_pdf(report), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{exports.file_stem(report)}.pdf"'
+        return response
+    context = {
+        **exports.report_context(report),
+        "form": form,
+        "city": city,
+        "scope_label": scope_label,
+        "pdf_url": f"{reverse(name + '-pdf', args=args)}?{query}",
+        "csv_url": f"{reverse(name + '-csv', args=args)}?{query}",
+    }
+    return render(request, "reports/service_requests.html", context)
+
+
+def city_service_requests(request: HttpRequest, city: str, fmt: str = "html") -> HttpResponse:
+    """The report for one city; ``?from=YYYY-MM-DD&to=YYYY-MM-DD``, the last three weeks by default."""
+    return _page(request, get_object_or_404(City, slug=city), fmt)
+
+
+def service_requests(request: HttpRequest, fmt: str = "html") -> HttpResponse:
+    """The report for the whole collaborative."""
+    return _page(request, None, fmt)

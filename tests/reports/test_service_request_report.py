@@ -1,0 +1,128 @@
+"""The Service Request Report's figures, checked against a plain recomputation over the cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+
+from civicdesk.cases.models import ServiceRequest
+from civicdesk.reports.service_request_report import (
+    ReportRangeError,
+    largest_remainder_tenths,
+    local_day_bounds,
+    service_request_report,
+)
+from tests.reports import expected
+from tests.reports.conftest import FROM, TO, Month
+
+pytestmark = pytest.mark.django_db
+CENTRAL = zoneinfo.ZoneInfo("America/Chicago")
+
+
+def all_cases() -> list[ServiceRequest]:
+    return list(ServiceRequest.objects.select_related("city", "department", "district", "service_type"))
+
+
+def city_cases(month: Month) -> list[ServiceRequest]:
+    return [c for c in all_cases() if c.city_id == month.city.pk]
+
+
+def test_a_day_is_the_citys_day_including_the_long_day_when_daylight_saving_ends() -> None:
+    start, end = local_day_bounds(tz=CENTRAL, date_from=dt.date(2021, 11, 7), date_to=dt.date(2021, 11, 7))
+    assert start == dt.datetime(2021, 11, 7, 5, 0, tzinfo=dt.UTC)  # midnight CDT
+    assert end == dt.datetime(2021, 11, 8, 6, 0, tzinfo=dt.UTC)  # midnight CST
+    assert end - start == dt.timedelta(hours=25)
+    start, end = local_day_bounds(tz=CENTRAL, date_from=dt.date(2021, 3, 14), date_to=dt.date(2021, 3, 14))
+    assert end - start == dt.timedelta(hours=23)
+
+
+def test_the_total_counts_the_citys_local_days_at_both_edges(month: Month) -> None:
+    report = service_request_report(city=month.city, date_from=FROM, date_to=TO)
+    cases = expected.in_range(city_cases(month), date_from=FROM, date_to=TO)
+    assert report.total == len(cases) == 24
+    descriptions = {(c.opened_at, c.service_type.name) for c in cases}
+    # 23:30 on the last local day counts; 00:10 the day after and the evening before the first day do not.
+    assert (dt.datetime(2021, 10, 23, 4, 30, tzinfo=dt.UTC), "Basement Sewer Backup") in descriptions
+    assert (dt.datetime(2021, 10, 1, 5, 0, tzinfo=dt.UTC), "Trash/Rubbish") in descriptions
+    assert all(c.opened_at != dt.datetime(2021, 10, 1, 0, 0, tzinfo=dt.UTC) for c in cases)
+    assert all(c.opened_at != dt.datetime(2021, 10, 23, 5, 10, tzinfo=dt.UTC) for c in cases)
+
+
+def test_department_shares_match_a_plain_count_and_add_up_to_exactly_100_percent(month: Month) -> None:
+    report = service_request_report(city=month.city, date_from=FROM, date_to=TO)
+    cases = expected.in_range(city_cases(month), date_from=FROM, date_to=TO)
+    counts = expected.departments(cases)
+    assert {row.label: row.count for row in report.departments} == counts
+    assert {row.label: row.tenths for row in report.departments} == expected.tenths(counts)
+    assert sum(row.percent for row in report.departments) == report.share_total == 100
+    assert f"{report.share_total:.1f}" == "100.0"
+    assert report.departments[-1].label == "No department assigned"
+    assert report.departments[-1].count == 2
+    named = report.departments[:-1]
+    assert [(r.count, r.label) for r in named] == sorted(((r.count, r.label) for r in named), key=lambda x: (-x[0], x[1]))
+
+
+def test_the_top_five_problems_break_ties_by_name_and_hide_confidential_subjects(month: Month) -> None:
+    report = service_request_report(city=month.city, date_from=FROM, date_to=TO)
+    cases = expected.in_range(city_cases(month), date_from=FROM, date_to=TO)
+    assert [(t.label, t.count) for t in report.top_types] == expected.top_types(cases)
+    assert [(t.label, t.count) for t in report.top_types] == [
+        ("Trash/Rubbish", 7),
+        ("Excessive Vegetation", 4),
+        ("Basement Sewer Backup", 3),
+        ("Pothole", 3),
+        ("Confidential reports", 2),
+    ]
+    every_label = {t.label for d in report.districts for t in d.top_types} | {t.label for t in report.top_types}
+    assert "Fraud, Waste and Abuse" not in every_label
+
+
+def test_districts_list_council_districts_no_district_and_others_with_their_top_three(month: Month) -> None:
+    report = service_request_report(city=month.city, date_from=FROM, date_to=TO)
+    cases = expected.in_range(city_cases(month), date_from=FROM, date_to=TO)
+    plain = expected.districts(cases)
+    shown = {d.label: (d.count, [(t.label, t.count) for t in d.top_types]) for d in report.districts}
+    labels = [d.label for d in report.districts]
+    assert labels[0] == "No district assigned" and labels[-1] == "Others"
+    assert labels[1:-1] == [d.name for d in month.districts]
+    assert {k: v for k, v in shown.items() if v[0]} == plain
+    assert shown["Others"] == (2, [("Sinkhole", 2)])
+    assert shown["No district assigned"] == (3, [("General Question", 2), ("Trash/Rubbish", 1)])
+    assert sum(d.count for d in report.districts) == report.total
+    assert all(count == 0 for label, (count, _) in shown.items() if label not in plain)
+
+
+def test_the_collaborative_report_adds_every_city_on_its_own_clock(month: Month) -> None:
+    report = service_request_report(city=None, date_from=FROM, date_to=TO)
+    cases = expected.in_range(all_cases(), date_from=FROM, date_to=TO)
+    assert report.total == len(cases) == 26
+    assert [(t.label, t.count) for t in report.top_types] == expected.top_types(cases)
+    assert report.top_types[0] == type(report.top_types[0])("Trash/Rubbish", 9)
+    assert report.share_total == 100
+    assert any(d.label.startswith(month.other_city.name + " — ") for d in report.districts)
+    assert sum(d.count for d in report.districts) == report.total
+
+
+def test_an_empty_period_reports_zero_everywhere(month: Month) -> None:
+    report = service_request_report(city=month.city, date_from=dt.date(2020, 1, 1), date_to=dt.date(2020, 1, 31))
+    assert report.total == 0
+    assert report.top_types == []
+    assert [r.tenths for r in report.departments] == [0]
+
+
+def test_a_range_ending_before_it_starts_is_refused_in_plain_words(month: Month) -> None:
+    with pytest.raises(ReportRangeError, match="before the start date"):
+        service_request_report(city=month.city, date_from=TO, date_to=FROM)
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [[1, 1, 1], [2, 1, 1, 1, 1, 1, 1], [576 - 1 - 116 - 221, 1, 116, 221], [7, 0, 3], [1] * 7, [999, 1], [1, 1, 1, 1, 1, 1]],
+)
+def test_largest_remainder_rounding_always_sums_to_1000_tenths(counts: list[int]) -> None:
+    shares = largest_remainder_tenths(counts)
+    assert sum(shares) == 1000
+    for count, share in zip(counts, shares, strict=True):
+        assert abs(share - count * 1000 / sum(counts)) < 1
