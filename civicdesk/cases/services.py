@@ -98,6 +98,10 @@ def _coordinate(value: Any, *, field: str) -> float:
     return number
 
 
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
 def _due_at(service_type: ServiceType, opened_at: dt.datetime) -> dt.datetime | None:
     if not service_type.target_days:
         return None
@@ -249,11 +253,15 @@ def case_assign(
     if assignee is not None:
         _check_assignee(case, assignee)
         if department is None:
-            department = assignee.department or case.department
+            # A person's closed-down department cannot take work: the case keeps its own.
+            own = assignee.department if assignee.department and assignee.department.active else None
+            department = own or case.department
     if department is not None and department.city_id != case.city_id:
         raise ValidationError(
             {"department": _("%(d)s is not a department of %(city)s.") % {"d": department, "city": case.city.name}}
         )
+    if department is not None and not department.active:
+        raise ValidationError({"department": _("%(d)s is no longer an active department.") % {"d": department}})
     before = (case.assignee, case.department)
     if before == (assignee, department):
         return case
@@ -358,7 +366,10 @@ def case_change_type(*, case: ServiceRequest, actor: User | None, service_type: 
         )
     if service_type.pk == case.service_type_id:
         return case
-    before_type, before_dept = case.service_type, case.department
+    if not service_type.active:
+        raise ValidationError({"service_type": _("%(t)s is no longer offered.") % {"t": service_type.name}})
+    before_type, before_dept, before_assignee = case.service_type, case.department, case.assignee
+    before_status, before_due = case.status, case.due_at
     department = department_for(service_type)
     case.service_type = service_type
     fields = ["service_type", "due_at"]
@@ -371,19 +382,17 @@ def case_change_type(*, case: ServiceRequest, actor: User | None, service_type: 
             case.status = Status.NEW
             fields.append("status")
     _touch(case, *fields)
-    _event(
-        case,
-        EventKind.TYPE_CHANGED,
-        actor=actor,
-        is_public=True,
-        changes={
-            "service_type": [before_type.name, service_type.name],
-            "department": [
-                str(before_dept) if before_dept else None,
-                str(case.department) if case.department else None,
-            ],
-        },
-    )
+    changes: dict[str, list[Any]] = {
+        "service_type": [before_type.name, service_type.name],
+        "department": [str(before_dept) if before_dept else None, str(case.department) if case.department else None],
+    }
+    if case.assignee != before_assignee:
+        changes["assignee"] = [str(before_assignee) if before_assignee else None, None]
+    if case.status != before_status:
+        changes["status"] = [before_status, case.status]
+    if case.due_at != before_due:
+        changes["due_at"] = [_iso(before_due), _iso(case.due_at)]
+    _event(case, EventKind.TYPE_CHANGED, actor=actor, is_public=True, changes=changes)
     if department != before_dept:
         messages.case_assigned(case, note="")
     return case
@@ -449,6 +458,16 @@ def case_close(
     return case
 
 
+def _status_before_closing(case: ServiceRequest) -> str:
+    """The open status the case had when it was closed, as its audit log says; a case with
+    no assignee any more goes back to the queue."""
+    if case.assignee_id is None:
+        return Status.NEW
+    closing = case.events.filter(kind=EventKind.CLOSED).order_by("-at", "-pk").first()
+    before = (closing.changes.get("status") or [None])[0] if closing else None
+    return before if before in (Status.ASSIGNED, Status.IN_PROGRESS) else Status.ASSIGNED
+
+
 @transaction.atomic
 def case_reopen(*, case: ServiceRequest, actor: User | None, reason: str) -> ServiceRequest:
     """Open a closed case again; it goes back to its assignee, or to the queue."""
@@ -457,7 +476,7 @@ def case_reopen(*, case: ServiceRequest, actor: User | None, reason: str) -> Ser
     if case.status != Status.CLOSED:
         raise InvalidTransition(_("Case %(ref)s is not closed.") % {"ref": case.reference})
     reason = _clean_text(reason, field="reason", required=True)
-    case.status = Status.ASSIGNED if case.assignee_id else Status.NEW
+    case.status = _status_before_closing(case)
     before_resolution = case.resolution
     case.resolution, case.closed_at, case.closing_note, case.duplicate_of = "", None, "", None
     _touch(case, "status", "resolution", "closed_at", "closing_note", "duplicate_of")
