@@ -1,0 +1,60 @@
+# civicdesk: the two commands are `make run` and `make test`.
+#   make run    set up, load the demo, run web server + task worker + outbox sweeper (Ctrl-C stops)
+#   make test   set up, lint, type-check, test on SQLite, then on PostgreSQL (what CI runs)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+# Parallel test workers (pytest-xdist); PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
+PYTEST_ARGS ?=
+# Runs pytest and fails on exit code 5 (no tests collected), which pytest counts as "not failed".
+PYTEST := scripts/pytest.sh -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+.PHONY: help bootstrap run test lint ruff mypy test-sqlite test-postgres bench
+
+help:
+	@echo "make run      set up, migrate, load the demo, then run the web server on http://127.0.0.1:$(PORT)/,"
+	@echo "              the task worker and the outbox sweeper together (Ctrl-C stops all three)"
+	@echo "make test     set up, lint, type-check, run the tests on SQLite and again on PostgreSQL (what CI runs)"
+	@echo "make lint     ruff check, ruff format --check, mypy"
+	@echo "make test-sqlite / make test-postgres   one database only"
+	@echo "make bench    the benchmarks (bench/run.py)"
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+run: bootstrap
+	@PORT=$(PORT) $(PY) scripts/run_dev.py
+
+lint: bootstrap ruff mypy
+
+ruff:
+	@echo "== ruff check"
+	@$(VENV)/bin/ruff check .
+	@echo "== ruff format --check"
+	@$(VENV)/bin/ruff format --check .
+
+mypy:
+	@echo "== mypy"
+	@$(VENV)/bin/mypy civicdesk config
+
+test-sqlite: bootstrap
+	@echo "== pytest on SQLite"
+	@$(PYTEST)
+
+test-postgres: bootstrap
+	@echo "== pytest on PostgreSQL (a throwaway cluster: see docs/testing.md)"
+	@$(PYTEST) --postgres
+
+test: bootstrap
+	@$(MAKE) --no-print-directory ruff mypy
+	@$(MAKE) --no-print-directory test-sqlite test-postgres
+	@echo "== make test: all passed"
+
+bench: bootstrap
+	@if [ -f bench/run.py ]; then $(PY) bench/run.py; else echo "make bench: bench/run.py does not exist yet; nothing to run"; fi
