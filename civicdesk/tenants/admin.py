@@ -133,6 +133,9 @@ class DistrictForm(BoundaryUploadForm):
 
 
 class CityForm(BoundaryUploadForm):
+    # Declared to choose https for an address typed without a scheme (Django 6's default).
+    website = forms.URLField(required=False, assume_scheme="https", label=gettext_lazy("Website"))
+
     class Meta:
         model = City
         fields = [
