@@ -1,0 +1,44 @@
+"""Applications allowed to file reports through Open311, and what each report came with."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Open311ApiKey(models.Model):
+    """One third-party application's key to post reports into one city.
+
+    Only a SHA-256 digest of the key is stored: the key is a long random token, so a fast
+    digest is enough, and a copy of the database does not hand out working keys.
+    """
+
+    city = models.ForeignKey("tenants.City", on_delete=models.CASCADE, related_name="open311_keys")
+    name = models.CharField(max_length=200, help_text=_("The application, e.g. its name and its developer."))
+    key_digest = models.CharField(max_length=64, unique=True, editable=False)
+    key_prefix = models.CharField(
+        max_length=8, editable=False, help_text=_("First characters of the key, to tell keys apart.")
+    )
+    active = models.BooleanField(default=True, help_text=_("Untick to refuse the application's reports."))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["city", "name"]
+        verbose_name = _("Open311 API key")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+
+class Open311Submission(models.Model):
+    """What an application sent with a report beyond the case itself (which app, its media link)."""
+
+    case = models.OneToOneField("cases.ServiceRequest", on_delete=models.CASCADE, related_name="open311_submission")
+    api_key = models.ForeignKey(Open311ApiKey, null=True, on_delete=models.SET_NULL, related_name="submissions")
+    media_url = models.URLField(max_length=1000, blank=True)
+    device_id = models.CharField(max_length=200, blank=True)
+    account_id = models.CharField(max_length=200, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Open311 submission of case {self.case_id}"

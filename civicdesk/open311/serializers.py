@@ -1,0 +1,139 @@
+"""The GeoReport v2 documents, translated from our models. Field names are the spec's.
+
+Never a reporter's name, email or phone: none of these serializers has such a field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rest_framework import serializers
+
+from civicdesk.cases.models import ServiceRequest
+from civicdesk.catalog.models import ServiceAttribute, ServiceType
+
+
+def w3c(moment: dt.datetime | None, city: Any) -> str | None:
+    """A W3C datetime with the city's own UTC offset, e.g. 2026-05-23T15:55:28-05:00."""
+    if moment is None:
+        return None
+    return moment.astimezone(city.tz).isoformat(timespec="seconds")
+
+
+class ServiceSerializer(serializers.Serializer):
+    service_code = serializers.CharField(source="code")
+    service_name = serializers.CharField(source="name")
+    description = serializers.CharField()
+    metadata = serializers.SerializerMethodField()
+    type = serializers.SerializerMethodField()
+    keywords = serializers.CharField()
+    group = serializers.CharField()
+
+    def get_metadata(self, obj: ServiceType) -> bool:
+        return any(a.variable for a in obj.attributes.all())
+
+    def get_type(self, obj: ServiceType) -> str:
+        # Every report is recorded and numbered at once: "realtime" in the spec's terms.
+        return "realtime"
+
+
+class AttributeValueSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+
+
+class AttributeSerializer(serializers.Serializer):
+    variable = serializers.BooleanField()
+    code = serializers.CharField()
+    datatype = serializers.CharField()
+    required = serializers.BooleanField()
+    datatype_description = serializers.CharField(source="description")
+    order = serializers.IntegerField()
+    description = serializers.CharField(source="question")
+    values = serializers.SerializerMethodField()
+
+    def get_values(self, obj: ServiceAttribute) -> list[dict[str, str]]:
+        return [
+            {"key": str(v.get("key", "")), "name": str(v.get("name", v.get("key", "")))}
+            for v in obj.values or []
+            if isinstance(v, dict)
+        ]
+
+
+class ServiceDefinitionSerializer(serializers.Serializer):
+    service_code = serializers.CharField(source="code")
+    attributes = AttributeSerializer(many=True, source="attributes.all")
+
+
+class ServiceRequestSerializer(serializers.Serializer):
+    service_request_id = serializers.CharField(source="reference")
+    status = serializers.SerializerMethodField()
+    status_notes = serializers.SerializerMethodField()
+    service_name = serializers.CharField(source="service_type.name")
+    service_code = serializers.CharField(source="service_type.code")
+    description = serializers.CharField()
+    agency_responsible = serializers.SerializerMethodField()
+    service_notice = serializers.SerializerMethodField()
+    requested_datetime = serializers.SerializerMethodField()
+    updated_datetime = serializers.SerializerMethodField()
+    expected_datetime = serializers.SerializerMethodField()
+    address = serializers.CharField()
+    address_id = serializers.SerializerMethodField()
+    zipcode = serializers.SerializerMethodField()
+    lat = serializers.FloatField(allow_null=True)
+    long = serializers.FloatField(source="lng", allow_null=True)
+    media_url = serializers.SerializerMethodField()
+
+    def get_status(self, obj: ServiceRequest) -> str:
+        return "open" if obj.is_open else "closed"
+
+    def get_status_notes(self, obj: ServiceRequest) -> str:
+        return "" if obj.is_open else obj.closing_note
+
+    def get_agency_responsible(self, obj: ServiceRequest) -> str:
+        return obj.department.name if obj.department else ""
+
+    def get_service_notice(self, obj: ServiceRequest) -> str:
+        return ""
+
+    def get_requested_datetime(self, obj: ServiceRequest) -> str | None:
+        return w3c(obj.opened_at, obj.city)
+
+    def get_updated_datetime(self, obj: ServiceRequest) -> str | None:
+        return w3c(obj.updated_at, obj.city)
+
+    def get_expected_datetime(self, obj: ServiceRequest) -> str | None:
+        return w3c(obj.due_at, obj.city) if obj.is_open else None
+
+    def get_address_id(self, obj: ServiceRequest) -> str:
+        return ""
+
+    def get_zipcode(self, obj: ServiceRequest) -> str:
+        return ""
+
+    def get_media_url(self, obj: ServiceRequest) -> str:
+        photos = getattr(obj, "public_photos", None)
+        if photos:
+            request = self.context.get("request")
+            url = photos[0].image.url
+            return request.build_absolute_uri(url) if request is not None else url
+        submission = getattr(obj, "open311_submission", None)
+        return submission.media_url if submission is not None else ""
+
+
+class CreatedRequestSerializer(serializers.Serializer):
+    service_request_id = serializers.CharField(source="reference")
+    service_notice = serializers.SerializerMethodField()
+    account_id = serializers.SerializerMethodField()
+
+    def get_service_notice(self, obj: ServiceRequest) -> str:
+        return ""
+
+    def get_account_id(self, obj: ServiceRequest) -> str:
+        return ""
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.IntegerField()
+    description = serializers.CharField()

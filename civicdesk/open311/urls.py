@@ -1,0 +1,46 @@
+"""Open311 GeoReport v2 routes. Codes and ids use slug-style converters, which stop at a
+dot, so ``services/001.xml`` is service ``001`` in XML, not service ``001.xml``."""
+
+from __future__ import annotations
+
+from django.urls import path, re_path, register_converter
+
+from civicdesk.open311 import views
+
+
+class FormatConverter:
+    regex = "json|xml"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(FormatConverter, "open311_format")
+
+app_name = "open311"
+
+urlpatterns = [
+    path("discovery.<open311_format:format>", views.DiscoveryView.as_view(), name="discovery"),
+    path("services.<open311_format:format>", views.ServiceListView.as_view(), name="services"),
+    path(
+        "services/<slug:service_code>.<open311_format:format>",
+        views.ServiceDefinitionView.as_view(),
+        name="service-definition",
+    ),
+    # The old `open311` Python client asks for service/<code>.xml.
+    path(
+        "service/<slug:service_code>.<open311_format:format>",
+        views.ServiceDefinitionView.as_view(),
+        name="service-definition-alias",
+    ),
+    path("requests.<open311_format:format>", views.RequestListView.as_view(), name="requests"),
+    path(
+        "requests/<slug:service_request_id>.<open311_format:format>",
+        views.RequestDetailView.as_view(),
+        name="request",
+    ),
+    re_path(r"^(?P<rest>.*)$", views.fallback, name="fallback"),
+]

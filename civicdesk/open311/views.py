@@ -1,0 +1,325 @@
+"""The GeoReport v2 endpoints. Each view only translates HTTP to selectors and services.
+
+Every answer, errors included, is in the format the path's suffix asks for (``.json`` or
+``.xml``), whatever the client's Accept header says: real clients send all sorts of Accept
+headers and expect the suffix to win.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from civicdesk.catalog.attributes import clean_attributes
+from civicdesk.core import clock
+from civicdesk.open311 import selectors, services
+from civicdesk.open311.errors import BadRequest, Forbidden, NotFound, Open311Error
+from civicdesk.open311.renderers import Open311JSONRenderer, Open311XMLRenderer, to_xml
+from civicdesk.open311.serializers import (
+    CreatedRequestSerializer,
+    ServiceDefinitionSerializer,
+    ServiceRequestSerializer,
+    ServiceSerializer,
+)
+from civicdesk.tenants.models import City
+
+logger = logging.getLogger(__name__)
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+ATTRIBUTE_FIELD = re.compile(r"^attribute\[(?P<code>[^\]]+)\](?:\[\d*\])?$")
+# Our field names as a client of the API knows them.
+FIELD_NAMES = {
+    "reporter_email": "email",
+    "reporter_name": "first_name",
+    "reporter_phone": "phone",
+    "address": "address_string",
+    "lng": "long",
+    "service_type": "service_code",
+    "media": "media",
+}
+
+
+class SuffixNegotiation(BaseContentNegotiation):
+    """The format is the path's suffix; the Accept header is ignored."""
+
+    def select_parser(self, request: Request, parsers: list[Any]) -> Any:
+        content_type = (request.content_type or "").split(";")[0].strip()
+        for parser in parsers:
+            if parser.media_type == content_type:
+                return parser
+        return None
+
+    def select_renderer(self, request: Request, renderers: list[Any], format_suffix: str | None = None) -> Any:
+        for renderer in renderers:
+            if renderer.format == (format_suffix or "json"):
+                return renderer, renderer.media_type
+        return renderers[0], renderers[0].media_type
+
+
+def _error_list(exc: Exception) -> tuple[int, list[str]]:
+    if isinstance(exc, Open311Error):
+        return exc.status, [exc.description]
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            return 400, [
+                f"{FIELD_NAMES.get(field, field)}: {message}"
+                for field, messages in exc.message_dict.items()
+                for message in messages
+            ]
+        return 400, list(exc.messages)
+    if isinstance(exc, Http404 | drf_exceptions.NotFound):
+        return 404, [_("Not found.")]
+    if isinstance(exc, DjangoPermissionDenied | drf_exceptions.PermissionDenied):
+        return 403, [str(exc) or _("Not allowed.")]
+    if isinstance(exc, drf_exceptions.MethodNotAllowed):
+        return 405, [str(exc.detail)]
+    if isinstance(exc, drf_exceptions.APIException):
+        # Malformed bodies, unsupported media types, throttling: the client's to fix.
+        return 400, [str(exc.detail)]
+    logger.exception("Open311 request failed", exc_info=exc)
+    return 500, [_("The server could not answer this request. The error has been logged.")]
+
+
+def open311_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    """Every error as the spec's error document, never Django's HTML page."""
+    status, descriptions = _error_list(exc)
+    return Response([{"code": status, "description": d} for d in descriptions], status=status)
+
+
+class Open311View(APIView):
+    renderer_classes = [Open311JSONRenderer, Open311XMLRenderer]
+    parser_classes = [FormParser, MultiPartParser, JSONParser]
+    content_negotiation_class = SuffixNegotiation
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+    xml_root = "response"
+
+    def get_exception_handler(self) -> Any:
+        return open311_exception_handler
+
+    def param(self, name: str) -> str:
+        """A query parameter (or form field on POST); blank counts as missing."""
+        value = self.request.query_params.get(name)
+        if not value and self.request.method == "POST":
+            value = self.request.data.get(name)
+        return str(value or "").strip()
+
+    def city(self) -> City:
+        return selectors.city_for_jurisdiction(self.param("jurisdiction_id"))
+
+
+def _comma_list(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _moment(value: str, *, city: City, name: str) -> dt.datetime | None:
+    """A W3C date or datetime; without an offset it is read in the city's time zone."""
+    if not value:
+        return None
+    # A "+" in an offset arrives as a space when a client forgets to encode it.
+    text = value.strip().replace(" ", "+") if "T" in value else value.strip()
+    try:
+        moment = parse_datetime(text)
+        if moment is None:
+            day = parse_date(text)
+            moment = dt.datetime.combine(day, dt.time()) if day is not None else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise BadRequest(
+            _("%(name)s “%(value)s” is not a W3C date and time such as 2026-01-01T00:00:00Z.")
+            % {"name": name, "value": value}
+        )
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=city.tz)
+    return moment
+
+
+def _number(value: str, *, name: str, limit: float) -> float | None:
+    if not value:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not (-limit <= number <= limit):
+        raise BadRequest(_("%(name)s “%(value)s” is not a valid coordinate.") % {"name": name, "value": value})
+    return number
+
+
+class DiscoveryView(Open311View):
+    xml_root = "discovery"
+
+    def get(self, request: Request, format: str | None = None) -> Response:
+        jurisdiction = self.param("jurisdiction_id")
+        city = selectors.city_for_jurisdiction(jurisdiction) if jurisdiction else None
+        changed = City.objects.order_by("-updated_at").values_list("updated_at", flat=True).first() or clock.now()
+        base = request.build_absolute_uri(request.path.rsplit("/", 1)[0] + "/")
+        contact = ", ".join(filter(None, [city.name, city.email, city.phone])) if city else ""
+        return Response(
+            {
+                "changeset": w3c_utc(changed),
+                "contact": contact,
+                "key_service": _("Ask the city's 311 administrator for an API key to post requests."),
+                "endpoints": [
+                    {
+                        "specification": SPECIFICATION,
+                        "url": base,
+                        "changeset": w3c_utc(changed),
+                        "type": "production",
+                        "formats": ["text/xml", "application/json"],
+                    }
+                ],
+            }
+        )
+
+
+def w3c_utc(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class ServiceListView(Open311View):
+    xml_root = "services"
+
+    def get(self, request: Request, format: str | None = None) -> Response:
+        service_types = selectors.public_service_types(city=self.city())
+        return Response(ServiceSerializer(service_types, many=True).data)
+
+
+class ServiceDefinitionView(Open311View):
+    xml_root = "service_definition"
+
+    def get(self, request: Request, service_code: str, format: str | None = None) -> Response:
+        service_type = selectors.public_service_type(city=self.city(), code=service_code)
+        return Response(ServiceDefinitionSerializer(service_type).data)
+
+
+class RequestListView(Open311View):
+    xml_root = "service_requests"
+
+    def get(self, request: Request, format: str | None = None) -> Response:
+        city = self.city()
+        statuses = _comma_list(self.param("status").lower())
+        unknown = [s for s in statuses if s not in ("open", "closed")]
+        if unknown:
+            raise BadRequest(_("status may be open or closed, not “%(s)s”.") % {"s": ", ".join(unknown)})
+        cases = selectors.search_requests(
+            city=city,
+            references=_comma_list(self.param("service_request_id")),
+            service_codes=_comma_list(self.param("service_code")),
+            statuses=statuses,
+            start=_moment(self.param("start_date"), city=city, name="start_date"),
+            end=_moment(self.param("end_date"), city=city, name="end_date"),
+            now=clock.now(),
+        )
+        return Response(ServiceRequestSerializer(cases, many=True, context={"request": request}).data)
+
+    def post(self, request: Request, format: str | None = None) -> Response:
+        city = self.city()
+        api_key = selectors.api_key_for(city=city, raw_key=self.param("api_key"))
+        if api_key is None:
+            raise Forbidden(
+                _("A valid api_key for %(city)s is required to post service requests.") % {"city": city.name}
+            )
+        code = self.param("service_code")
+        if not code:
+            raise BadRequest(_("service_code is required."))
+        try:
+            service_type = selectors.public_service_type(city=city, code=code)
+        except NotFound as exc:
+            raise BadRequest(exc.description) from exc
+        lat = _number(self.param("lat"), name="lat", limit=90)
+        lng = _number(self.param("long"), name="long", limit=180)
+        address = self.param("address_string") or self.param("address_id")
+        if (lat is None or lng is None) and not address:
+            raise BadRequest(_("A location is required: lat and long, or address_string."))
+        attributes = self._attributes(request)
+        try:
+            clean_attributes(service_type, attributes)
+        except DjangoValidationError as exc:
+            raise DjangoValidationError(
+                {f"attribute[{code}]": messages for code, messages in exc.message_dict.items()}
+            ) from exc
+        media = request.FILES.get("media") or request.FILES.get("photo")
+        case = services.open311_request_submit(
+            api_key=api_key,
+            service_type=service_type,
+            lat=lat if lng is not None else None,
+            lng=lng if lat is not None else None,
+            address=address,
+            attributes=attributes,
+            description=self.param("description"),
+            reporter_name=" ".join(filter(None, [self.param("first_name"), self.param("last_name")])),
+            reporter_email=self.param("email"),
+            reporter_phone=self.param("phone"),
+            media_url=self.param("media_url"),
+            device_id=self.param("device_id"),
+            account_id=self.param("account_id"),
+            media=media,
+            media_name=getattr(media, "name", "") or "",
+        )
+        return Response(CreatedRequestSerializer([case], many=True).data, status=201)
+
+    def _attributes(self, request: Request) -> dict[str, list[str]]:
+        """``attribute[code]`` and ``attribute[code][]`` (multi-select) fields, by code."""
+        answers: dict[str, list[str]] = {}
+        data = request.data
+        for field in data:
+            match = ATTRIBUTE_FIELD.match(field)
+            if match is None:
+                continue
+            values = data.getlist(field) if hasattr(data, "getlist") else [data[field]]
+            answers.setdefault(match["code"], []).extend(str(v) for v in values)
+        return answers
+
+
+class RequestDetailView(Open311View):
+    xml_root = "service_requests"
+
+    def get(self, request: Request, service_request_id: str, format: str | None = None) -> Response:
+        case = selectors.public_request(city=self.city(), reference=service_request_id)
+        return Response(ServiceRequestSerializer([case], many=True, context={"request": request}).data)
+
+
+def _error_response(status: int, description: str, fmt: str) -> HttpResponse:
+    body = [{"code": status, "description": description}]
+    if fmt == "xml":
+        return HttpResponse(to_xml("errors", body), status=status, content_type="text/xml; charset=utf-8")
+    return HttpResponse(
+        Open311JSONRenderer().render(body), status=status, content_type="application/json; charset=utf-8"
+    )
+
+
+@csrf_exempt
+def fallback(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Anything under the API's root that no endpoint matched.
+
+    A client whose base URL ends in a slash asks for ``/open311/v2//services.json``: the
+    path is answered as if written with single slashes. Anything else is a 404 in the
+    spec's error format (never Django's HTML page)."""
+    collapsed = re.sub("/{2,}", "/", request.path_info)
+    if collapsed != request.path_info:
+        try:
+            match = resolve(collapsed)
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not fallback:
+            return match.func(request, *match.args, **match.kwargs)
+    fmt = "xml" if request.path_info.endswith(".xml") else "json"
+    return _error_response(404, _("There is no Open311 endpoint at %(path)s.") % {"path": request.path_info}, fmt)
