@@ -74,7 +74,9 @@ def month(
         "sewer": make_service_type(city, "sewer", name="Basement Sewer Backup", department=sewers),
         "tree": make_service_type(city, "tree", name="Tree Down", department=parks),
         "triage": make_service_type(city, "question", name="General Question", department=None),
-        "fraud": make_service_type(city, "fraud", name="Fraud, Waste and Abuse", department=neighbourhood, is_confidential=True),
+        "fraud": make_service_type(
+            city, "fraud", name="Fraud, Waste and Abuse", department=neighbourhood, is_confidential=True
+        ),
         "sinkhole": make_service_type(city, "sinkhole", name="Sinkhole", department=streets),
     }
     raytown_trash = make_service_type(other, "trash", name="Trash/Rubbish")
@@ -82,7 +84,7 @@ def month(
     d1, d2 = districts[0], districts[1]
     made: list[ServiceRequest] = []
 
-    def case(kind: str, at: dt.datetime, where: District | None | str, **kw: Any) -> ServiceRequest:
+    def case(kind: str, at: dt.datetime, where: District | str | None, **kw: Any) -> ServiceRequest:
         service_type = raytown_trash if where == "raytown" else types[kind]
         if where == "raytown":
             lat, lng = INSIDE["raytown"]

@@ -15,7 +15,9 @@ from civicdesk.cases.models import ServiceRequest
 
 
 def in_range(cases: Iterable[ServiceRequest], *, date_from: dt.date, date_to: dt.date) -> list[ServiceRequest]:
-    return [c for c in cases if date_from <= c.opened_at.astimezone(zoneinfo.ZoneInfo(c.city.timezone)).date() <= date_to]
+    return [
+        c for c in cases if date_from <= c.opened_at.astimezone(zoneinfo.ZoneInfo(c.city.timezone)).date() <= date_to
+    ]
 
 
 def problem(case: ServiceRequest) -> str:
@@ -32,12 +34,15 @@ def departments(cases: list[ServiceRequest]) -> dict[str, int]:
 
 def tenths(counts: dict[str, int]) -> dict[str, int]:
     """Hamilton's method on exact fractions: floor every quota, then hand the missing tenths to
-    the largest remainders (ties: more requests first, then the name)."""
+    the largest remainders (ties: in the order rows are shown: more requests first, then the
+    name, the unassigned row last)."""
     total = sum(counts.values())
     quotas = {k: Fraction(v * 1000, total) for k, v in counts.items()}
     shares = {k: int(q) for k, q in quotas.items()}
     missing = 1000 - sum(shares.values())
-    by_remainder = sorted(counts, key=lambda k: (-(quotas[k] - shares[k]), -counts[k], k))
+    by_remainder = sorted(
+        counts, key=lambda k: (-(quotas[k] - shares[k]), k == "No department assigned", -counts[k], k)
+    )
     for k in by_remainder[:missing]:
         shares[k] += 1
     return shares

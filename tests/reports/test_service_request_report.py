@@ -61,7 +61,9 @@ def test_department_shares_match_a_plain_count_and_add_up_to_exactly_100_percent
     assert report.departments[-1].label == "No department assigned"
     assert report.departments[-1].count == 2
     named = report.departments[:-1]
-    assert [(r.count, r.label) for r in named] == sorted(((r.count, r.label) for r in named), key=lambda x: (-x[0], x[1]))
+    assert [(r.count, r.label) for r in named] == sorted(
+        ((r.count, r.label) for r in named), key=lambda x: (-x[0], x[1])
+    )
 
 
 def test_the_top_five_problems_break_ties_by_name_and_hide_confidential_subjects(month: Month) -> None:
@@ -119,7 +121,15 @@ def test_a_range_ending_before_it_starts_is_refused_in_plain_words(month: Month)
 
 @pytest.mark.parametrize(
     "counts",
-    [[1, 1, 1], [2, 1, 1, 1, 1, 1, 1], [576 - 1 - 116 - 221, 1, 116, 221], [7, 0, 3], [1] * 7, [999, 1], [1, 1, 1, 1, 1, 1]],
+    [
+        [1, 1, 1],
+        [2, 1, 1, 1, 1, 1, 1],
+        [576 - 1 - 116 - 221, 1, 116, 221],
+        [7, 0, 3],
+        [1] * 7,
+        [999, 1],
+        [1, 1, 1, 1, 1, 1],
+    ],
 )
 def test_largest_remainder_rounding_always_sums_to_1000_tenths(counts: list[int]) -> None:
     shares = largest_remainder_tenths(counts)
