@@ -83,6 +83,8 @@ def shape_from_geojson(data: Any) -> BaseGeometry:
             code="invalid_boundary",
             params={"kind": kind if isinstance(kind, str) and kind else _("something without a geometry type")},
         )
+    if not geometry.get("coordinates"):
+        raise ValidationError(_("The boundary has no coordinates."), code="invalid_boundary")
     try:
         geom = shape(geometry)
     except (ValueError, TypeError, AttributeError, IndexError, KeyError, shapely.errors.GEOSException) as exc:
@@ -93,6 +95,8 @@ def shape_from_geojson(data: Any) -> BaseGeometry:
         ) from exc
     if geom.is_empty:
         raise ValidationError(_("The boundary is empty."), code="invalid_boundary")
+    if not np.isfinite(shapely.get_coordinates(geom)).all():
+        raise ValidationError(_("The boundary has coordinates that are not numbers."), code="invalid_boundary")
     _check_degrees(geom)
     if not geom.is_valid:
         geom = _area_only(shapely.make_valid(geom))
@@ -101,8 +105,6 @@ def shape_from_geojson(data: Any) -> BaseGeometry:
 
 def _check_degrees(geom: BaseGeometry) -> None:
     minx, miny, maxx, maxy = geom.bounds
-    if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
-        raise ValidationError(_("The boundary has coordinates that are not numbers."), code="invalid_boundary")
     if -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90:
         return
     if -90 <= minx <= maxx <= 90 and -180 <= miny <= maxy <= 180:
