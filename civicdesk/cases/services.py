@@ -75,7 +75,14 @@ def _touch(case: ServiceRequest, *fields: str) -> None:
 
 def _locked(case: ServiceRequest) -> ServiceRequest:
     """Re-read the case under a row lock so two staff acting at once queue, not clash."""
-    return ServiceRequest.objects.select_for_update().select_related("city", "service_type").get(pk=case.pk)
+    # The city's boundary (tens of kB of GeoJSON) is not needed to change a case: not decoding it
+    # on every write keeps a service call cheap.
+    return (
+        ServiceRequest.objects.select_for_update()
+        .select_related("city", "service_type")
+        .defer("city__boundary")
+        .get(pk=case.pk)
+    )
 
 
 def _clean_text(value: str, *, field: str, required: bool = False, limit: int = MAX_DESCRIPTION) -> str:
@@ -175,7 +182,7 @@ def case_create(
     answers = clean_attributes(service_type, attributes)
 
     # The number is taken under the city's row lock: no two cases share one.
-    locked_city = City.objects.select_for_update().get(pk=target_city.pk)
+    locked_city = City.objects.select_for_update().defer("boundary").get(pk=target_city.pk)
     number = locked_city.next_case_number
     City.objects.filter(pk=locked_city.pk).update(next_case_number=number + 1)
 

@@ -25,27 +25,29 @@ def city_list() -> QuerySet[City]:
 def city_at(*, lat: float, lng: float) -> City:
     """The member city whose limits cover the point.
 
-    Where two cities' limits overlap at a shared border line, the one with the lowest id
-    wins, so the answer is stable. A point outside every member city raises
-    ``OutsideServiceArea`` with a message a resident can act on.
+    A point on a city's boundary line belongs to it. Where two cities' limits meet at a
+    shared border line, the one with the lowest id wins, so the answer is stable in every
+    process. Coordinates that are no place on Earth raise ValidationError; a point outside
+    every member city raises ``OutsideServiceArea`` with a message a resident can act on.
     """
     pt = geo.point(lat, lng)
-    hits = sorted(geo.city_index().covering(pt))
+    hits = geo.city_index().covering(pt)
     if not hits:
         raise OutsideServiceArea(
             _("This location is outside the service area: it is not inside any of the member cities."),
             code="outside_service_area",
         )
-    return City.objects.get(pk=hits[0])
+    return City.objects.defer("boundary").get(pk=hits[0])  # the index holds the shape already
 
 
 def district_at(*, city: City, lat: float, lng: float) -> District | None:
     """The city's council district covering the point, or None where none does."""
-    hits = sorted(geo.district_index(city.pk).covering(geo.point(lat, lng)))
-    return District.objects.get(pk=hits[0]) if hits else None
+    hits = geo.district_index(city.pk).covering(geo.point(lat, lng))
+    return District.objects.defer("boundary").get(pk=hits[0]) if hits else None
 
 
 def location_of(*, lat: float, lng: float) -> Location:
+    """The member city and council district at a point (see ``city_at`` for the errors)."""
     city = city_at(lat=lat, lng=lng)
     return Location(city=city, district=district_at(city=city, lat=lat, lng=lng))
 
