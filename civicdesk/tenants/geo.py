@@ -14,7 +14,7 @@ import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import shapely
@@ -77,7 +77,7 @@ def shape_from_geojson(data: Any) -> BaseGeometry:
         return _area_only(shapely.union_all(shapes)) if len(shapes) > 1 else shapes[0]
     geometry = data.get("geometry") if data.get("type") == "Feature" else data
     kind = geometry.get("type") if isinstance(geometry, dict) else None
-    if kind not in AREA_TYPES:
+    if not isinstance(geometry, dict) or kind not in AREA_TYPES:
         raise ValidationError(
             _("A boundary must be a GeoJSON Polygon or MultiPolygon, not %(kind)s."),
             code="invalid_boundary",
@@ -225,14 +225,15 @@ class AreaIndex:
         rows = np.flatnonzero(usable)
         if self.tree is not None and rows.size:
             pts = shapely.points(lng[rows], lat[rows])
-            pt_i, area_i = self.tree.query(pts)
+            pt_i, area_i = self.tree.query(pts)  # bounding boxes only: cheap
             inside = shapely.covers(self._geoms[area_i], pts[pt_i])
             np.minimum.at(found, rows[pt_i[inside]], self._pks[area_i[inside]])
             missed = np.flatnonzero(found[rows] == _NO_AREA)
             if missed.size:
                 pt_i, area_i = self.tree.query(pts[missed], predicate="dwithin", distance=ON_BOUNDARY_TOLERANCE)
                 np.minimum.at(found, rows[missed[pt_i]], self._pks[area_i])
-        return [None if pk == _NO_AREA else pk for pk in found.tolist()]
+        ids = cast(list[int], found.tolist())
+        return [None if pk == _NO_AREA else pk for pk in ids]
 
     def nearest(self, pt: BaseGeometry) -> tuple[int, float] | None:
         """The closest area and its distance in degrees (for 'just outside' answers)."""
