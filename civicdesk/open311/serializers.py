@@ -137,3 +137,42 @@ class CreatedRequestSerializer(serializers.Serializer):
 class ErrorSerializer(serializers.Serializer):
     code = serializers.IntegerField()
     description = serializers.CharField()
+
+
+class RequestInputSerializer(serializers.Serializer):
+    """The form fields of POST requests (described for the schema; the view reads them).
+
+    Answers to a service's questions come as ``attribute[<code>]`` fields, and
+    ``attribute[<code>][]`` repeated for a multivaluelist."""
+
+    jurisdiction_id = serializers.CharField(required=False)
+    api_key = serializers.CharField(help_text="The application's key; may also be sent in the query string.")
+    service_code = serializers.CharField()
+    lat = serializers.FloatField(required=False)
+    long = serializers.FloatField(required=False)
+    address_string = serializers.CharField(required=False)
+    address_id = serializers.CharField(required=False)
+    email = serializers.EmailField(required=False)
+    device_id = serializers.CharField(required=False)
+    account_id = serializers.CharField(required=False)
+    first_name = serializers.CharField(required=False)
+    last_name = serializers.CharField(required=False)
+    phone = serializers.CharField(required=False)
+    description = serializers.CharField(required=False)
+    media_url = serializers.URLField(required=False)
+    media = serializers.ImageField(required=False, help_text="A photo, sent as multipart/form-data.")
+
+
+class DiscoveryEndpointSerializer(serializers.Serializer):
+    specification = serializers.CharField()
+    url = serializers.CharField()
+    changeset = serializers.CharField()
+    type = serializers.CharField()
+    formats = serializers.ListField(child=serializers.CharField())
+
+
+class DiscoverySerializer(serializers.Serializer):
+    changeset = serializers.CharField()
+    contact = serializers.CharField()
+    key_service = serializers.CharField()
+    endpoints = DiscoveryEndpointSerializer(many=True)

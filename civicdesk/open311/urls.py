@@ -23,24 +23,26 @@ register_converter(FormatConverter, "open311_format")
 app_name = "open311"
 
 urlpatterns = [
-    path("discovery.<open311_format:format>", views.DiscoveryView.as_view(), name="discovery"),
-    path("services.<open311_format:format>", views.ServiceListView.as_view(), name="services"),
+    path("discovery.<open311_format:fmt>", views.DiscoveryView.as_view(), name="discovery"),
+    path("services.<open311_format:fmt>", views.ServiceListView.as_view(), name="services"),
     path(
-        "services/<slug:service_code>.<open311_format:format>",
+        "services/<slug:service_code>.<open311_format:fmt>",
         views.ServiceDefinitionView.as_view(),
         name="service-definition",
     ),
     # The old `open311` Python client asks for service/<code>.xml.
     path(
-        "service/<slug:service_code>.<open311_format:format>",
-        views.ServiceDefinitionView.as_view(),
+        "service/<slug:service_code>.<open311_format:fmt>",
+        views.ServiceDefinitionAliasView.as_view(),
         name="service-definition-alias",
     ),
-    path("requests.<open311_format:format>", views.RequestListView.as_view(), name="requests"),
+    path("requests.<open311_format:fmt>", views.RequestListView.as_view(), name="requests"),
     path(
-        "requests/<slug:service_request_id>.<open311_format:format>",
+        "requests/<slug:service_request_id>.<open311_format:fmt>",
         views.RequestDetailView.as_view(),
         name="request",
     ),
+    # The schema of this API (its own paths only), for client generators and schemathesis.
+    path("openapi.json", views.SchemaView.as_view(), name="openapi"),
     re_path(r"^(?P<rest>.*)$", views.fallback, name="fallback"),
 ]

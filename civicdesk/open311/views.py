@@ -19,6 +19,10 @@ from django.urls import Resolver404, resolve
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.renderers import OpenApiJsonRenderer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -33,6 +37,8 @@ from civicdesk.open311.errors import BadRequest, Forbidden, NotFound, Open311Err
 from civicdesk.open311.renderers import Open311JSONRenderer, Open311XMLRenderer, to_xml
 from civicdesk.open311.serializers import (
     CreatedRequestSerializer,
+    DiscoverySerializer,
+    RequestInputSerializer,
     ServiceDefinitionSerializer,
     ServiceRequestSerializer,
     ServiceSerializer,
@@ -53,6 +59,42 @@ FIELD_NAMES = {
     "service_type": "service_code",
     "media": "media",
 }
+
+
+FMT = OpenApiParameter(
+    "fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=["json", "xml"], description="Answer format: json or xml."
+)
+JURISDICTION = OpenApiParameter(
+    "jurisdiction_id",
+    OpenApiTypes.STR,
+    description="The city (its web domain). Required while the server serves several cities.",
+)
+NO_FORMAT_PARAM = OpenApiParameter("format", exclude=True)  # the suffix chooses, not ?format=
+_ERROR_LIST = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+        "required": ["code", "description"],
+    },
+}
+
+
+def _xml(root: str) -> dict[str, Any]:
+    return {"type": "string", "description": f"The same document in Open311 XML, root element <{root}>."}
+
+
+def answers(status: int, json_schema: Any, xml_root: str) -> dict[Any, Any]:
+    """The schema of one operation's answers: the document in JSON and in XML, and its errors."""
+    documented: dict[Any, Any] = {(status, "application/json"): json_schema, (status, "text/xml"): _xml(xml_root)}
+    for error in (400, 403, 404):
+        documented[(error, "application/json")] = _ERROR_LIST
+        documented[(error, "text/xml")] = _xml("errors")
+    return documented
+
+
+def _query(name: str, description: str) -> OpenApiParameter:
+    return OpenApiParameter(name, OpenApiTypes.STR, description=description)
 
 
 class SuffixNegotiation(BaseContentNegotiation):
@@ -113,6 +155,11 @@ class Open311View(APIView):
     def get_exception_handler(self) -> Any:
         return open311_exception_handler
 
+    def get_format_suffix(self, **kwargs: Any) -> str | None:
+        # The suffix is named ``fmt``, not DRF's ``format``: schema generators skip paths
+        # ending in ``.{format}``, and these are all of ours.
+        return kwargs.get("fmt")
+
     def param(self, name: str) -> str:
         """A query parameter (or form field on POST); blank counts as missing."""
         value = self.request.query_params.get(name)
@@ -166,7 +213,12 @@ def _number(value: str, *, name: str, limit: float) -> float | None:
 class DiscoveryView(Open311View):
     xml_root = "discovery"
 
-    def get(self, request: Request, format: str | None = None) -> Response:
+    @extend_schema(
+        operation_id="discovery",
+        parameters=[FMT, JURISDICTION, NO_FORMAT_PARAM],
+        responses=answers(200, DiscoverySerializer, "discovery"),
+    )
+    def get(self, request: Request, fmt: str = "json") -> Response:
         jurisdiction = self.param("jurisdiction_id")
         city = selectors.city_for_jurisdiction(jurisdiction) if jurisdiction else None
         changed = City.objects.order_by("-updated_at").values_list("updated_at", flat=True).first() or clock.now()
@@ -197,7 +249,12 @@ def w3c_utc(moment: dt.datetime) -> str:
 class ServiceListView(Open311View):
     xml_root = "services"
 
-    def get(self, request: Request, format: str | None = None) -> Response:
+    @extend_schema(
+        operation_id="services_list",
+        parameters=[FMT, JURISDICTION, NO_FORMAT_PARAM],
+        responses=answers(200, ServiceSerializer(many=True), "services"),
+    )
+    def get(self, request: Request, fmt: str = "json") -> Response:
         service_types = selectors.public_service_types(city=self.city())
         return Response(ServiceSerializer(service_types, many=True).data)
 
@@ -205,15 +262,40 @@ class ServiceListView(Open311View):
 class ServiceDefinitionView(Open311View):
     xml_root = "service_definition"
 
-    def get(self, request: Request, service_code: str, format: str | None = None) -> Response:
+    @extend_schema(
+        operation_id="service_definition",
+        parameters=[FMT, JURISDICTION, NO_FORMAT_PARAM],
+        responses=answers(200, ServiceDefinitionSerializer, "service_definition"),
+    )
+    def get(self, request: Request, service_code: str, fmt: str = "json") -> Response:
         service_type = selectors.public_service_type(city=self.city(), code=service_code)
         return Response(ServiceDefinitionSerializer(service_type).data)
+
+
+class ServiceDefinitionAliasView(ServiceDefinitionView):
+    """``service/<code>``: the path the old ``open311`` Python client asks for."""
+
+    schema = None  # documented once, under services/<code>
 
 
 class RequestListView(Open311View):
     xml_root = "service_requests"
 
-    def get(self, request: Request, format: str | None = None) -> Response:
+    @extend_schema(
+        operation_id="requests_list",
+        parameters=[
+            FMT,
+            JURISDICTION,
+            NO_FORMAT_PARAM,
+            _query("service_request_id", "Comma-separated ids such as IND-1042; overrides every other filter."),
+            _query("service_code", "Comma-separated service codes."),
+            _query("status", "open, closed, or both comma-separated."),
+            _query("start_date", "W3C date-time; the window is at most 90 days (default: the last 90 days)."),
+            _query("end_date", "W3C date-time."),
+        ],
+        responses=answers(200, ServiceRequestSerializer(many=True), "service_requests"),
+    )
+    def get(self, request: Request, fmt: str = "json") -> Response:
         city = self.city()
         statuses = _comma_list(self.param("status").lower())
         unknown = [s for s in statuses if s not in ("open", "closed")]
@@ -230,7 +312,16 @@ class RequestListView(Open311View):
         )
         return Response(ServiceRequestSerializer(cases, many=True, context={"request": request}).data)
 
-    def post(self, request: Request, format: str | None = None) -> Response:
+    @extend_schema(
+        operation_id="requests_create",
+        parameters=[FMT, NO_FORMAT_PARAM, _query("api_key", "The application's key (or send it in the form).")],
+        request={
+            "application/x-www-form-urlencoded": RequestInputSerializer,
+            "multipart/form-data": RequestInputSerializer,
+        },
+        responses=answers(201, CreatedRequestSerializer(many=True), "service_requests"),
+    )
+    def post(self, request: Request, fmt: str = "json") -> Response:
         city = self.city()
         api_key = selectors.api_key_for(city=city, raw_key=self.param("api_key"))
         if api_key is None:
@@ -292,9 +383,22 @@ class RequestListView(Open311View):
 class RequestDetailView(Open311View):
     xml_root = "service_requests"
 
-    def get(self, request: Request, service_request_id: str, format: str | None = None) -> Response:
+    @extend_schema(
+        operation_id="request_get",
+        parameters=[FMT, JURISDICTION, NO_FORMAT_PARAM],
+        responses=answers(200, ServiceRequestSerializer(many=True), "service_requests"),
+    )
+    def get(self, request: Request, service_request_id: str, fmt: str = "json") -> Response:
         case = selectors.public_request(city=self.city(), reference=service_request_id)
         return Response(ServiceRequestSerializer([case], many=True, context={"request": request}).data)
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema of this API, in JSON. Each operation answers in JSON or XML."""
+
+    renderer_classes = [OpenApiJsonRenderer]
+    urlconf = "civicdesk.open311.schema"
+    schema = None  # the schema does not describe itself
 
 
 def _error_response(status: int, description: str, fmt: str) -> HttpResponse:

@@ -521,7 +521,6 @@ def test_a_bad_post_is_a_400_that_names_the_problem_and_files_nothing(
     assert not ServiceRequest.objects.exists()
 
 
-@pytest.mark.xfail(reason="cases.services.case_add_photo leaves Photo.width NULL on save (cases app bug)", strict=False)
 def test_a_photo_upload_is_attached_to_the_case(
     client: Any, independence: City, asks_everything: ServiceType, api_key: str
 ) -> None:
