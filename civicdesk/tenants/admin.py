@@ -6,6 +6,7 @@ administrators read every city's settings; boundaries arrive as GeoJSON uploads.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django import forms
@@ -49,12 +50,16 @@ def svg_preview(geom: BaseGeometry, *, backdrop: BaseGeometry | None = None, siz
     """An SVG outline of an area (with its city's limits faintly behind), north up."""
     frame = backdrop.union(geom) if backdrop is not None else geom
     minx, miny, maxx, maxy = frame.bounds
-    span = max(maxx - minx, maxy - miny) or 1.0
+    # A degree of longitude is shorter than one of latitude away from the equator.
+    squeeze = math.cos(math.radians((miny + maxy) / 2))
+    span = max((maxx - minx) * squeeze, maxy - miny) or 1.0
 
     def path_of(shape: BaseGeometry) -> str:
         parts = []
         for ring in _rings(shape):
-            points = " L".join(f"{(x - minx) / span * size:.1f},{(maxy - y) / span * size:.1f}" for x, y in ring)
+            points = " L".join(
+                f"{(x - minx) * squeeze / span * size:.1f},{(maxy - y) / span * size:.1f}" for x, y in ring
+            )
             parts.append(f"M{points} Z")
         return " ".join(parts)
 
@@ -151,6 +156,12 @@ class CityForm(BoundaryUploadForm):
             "fiscal_year_start_month",
             "population",
         ]
+
+
+class CityContactForm(CityForm):
+    """What a city administrator may change of their city: no limits, no identity."""
+
+    boundary_file = None  # type: ignore[assignment]
 
 
 class DistrictImportForm(forms.Form):
@@ -257,6 +268,11 @@ class CityAdmin(BoundaryPreviewMixin, CityScopedAdmin):
 
     def get_prepopulated_fields(self, request: HttpRequest, obj: Any = None) -> dict[str, Any]:
         return super().get_prepopulated_fields(request, obj) if request.user.is_superuser else {}
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if not request.user.is_superuser:
+            kwargs["form"] = CityContactForm
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         fieldsets = super().get_fieldsets(request, obj)

@@ -1,0 +1,175 @@
+"""Council districts in the admin: the illustrative flag is plain to see, GeoJSON uploads
+are checked with messages an administrator can act on, and a whole map imports at once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from civicdesk.tenants.models import City, District
+from tests.admin.test_admin_scoping import KC_MAP
+
+pytestmark = pytest.mark.django_db
+
+ILLUSTRATIVE = "drawn for the demo, not the city&#x27;s adopted map"
+
+
+def upload(client, tmp_path: Path, content: str, name: str = "map.geojson", **fields):
+    path = tmp_path / name
+    path.write_text(content)
+    with path.open("rb") as fh:
+        return client.post(reverse("admin:tenants_district_add"), {"name": "Upload", **fields, "boundary_file": fh})
+
+
+def upload_errors(response) -> list[str]:
+    assert response.status_code == 200
+    return response.context["adminform"].form.errors["boundary_file"]
+
+
+def test_the_demo_districts_say_they_are_illustrative_on_the_list_and_the_change_page(login, city_admin):
+    client = login(city_admin)
+    listing = client.get(reverse("admin:tenants_district_changelist")).content.decode()
+    assert "4 districts here are illustrative." in listing
+    assert listing.count(ILLUSTRATIVE) == 1 + 4  # the banner, then each row
+
+    district = District.objects.filter(city=city_admin.city).first()
+    page = client.get(reverse("admin:tenants_district_change", args=[district.pk])).content.decode()
+    assert ILLUSTRATIVE in page
+    assert 'aria-label="Outline of the area"' in page  # the preview, drawn without tiles
+
+
+def test_an_adopted_district_is_not_called_illustrative(login, city_admin):
+    District.objects.filter(city=city_admin.city).update(is_illustrative=False)
+    client = login(city_admin)
+    listing = client.get(reverse("admin:tenants_district_changelist")).content.decode()
+    assert ILLUSTRATIVE not in listing
+    assert "Adopted map" in listing
+
+
+def test_a_map_of_points_is_refused(login, city_admin, tmp_path):
+    points = {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [-94.4, 39.0]}}
+    errors = upload_errors(upload(login(city_admin), tmp_path, json.dumps(points)))
+    assert len(errors) == 1
+    assert errors[0].startswith("A boundary must be a GeoJSON Polygon or MultiPolygon")
+
+
+def test_a_map_in_state_plane_feet_is_refused(login, city_admin, tmp_path):
+    square = [[2800000, 1050000], [2810000, 1050000], [2810000, 1060000], [2800000, 1060000], [2800000, 1050000]]
+    errors = upload_errors(
+        upload(login(city_admin), tmp_path, json.dumps({"type": "Polygon", "coordinates": [square]}))
+    )
+    assert len(errors) == 1
+    assert errors[0].startswith("The boundary is not in longitude/latitude degrees (WGS 84)")
+
+
+def test_json_that_is_not_geojson_is_refused(login, city_admin, tmp_path):
+    errors = upload_errors(upload(login(city_admin), tmp_path, json.dumps([1, 2, 3]), name="list.json"))
+    assert errors == ["list.json is JSON but not GeoJSON: it has no “type” (Polygon, Feature or FeatureCollection)."]
+
+
+def test_a_whole_map_on_the_one_district_form_points_to_the_import(login, city_admin, tmp_path):
+    errors = upload_errors(upload(login(city_admin), tmp_path, KC_MAP.read_text()))
+    assert errors == [
+        "This file holds 6 areas. Upload a file with one area here, or use "
+        "“Import districts from GeoJSON” to create one district per area."
+    ]
+
+
+def test_a_new_district_needs_a_boundary(login, city_admin):
+    response = login(city_admin).post(reverse("admin:tenants_district_add"), {"name": "No map"})
+    assert upload_errors(response) == ["Upload the boundary as a GeoJSON file."]
+
+
+def test_replacing_a_boundary_keeps_the_district_and_leaves_others_alone(login, city_admin, tmp_path):
+    district = District.objects.filter(city=city_admin.city).order_by("number").first()
+    neighbour = District.objects.filter(city=city_admin.city).exclude(pk=district.pk).first()
+    neighbour_boundary = neighbour.boundary
+    own_square = {
+        "type": "Polygon",
+        "coordinates": [[[-94.42, 39.08], [-94.40, 39.08], [-94.40, 39.10], [-94.42, 39.10], [-94.42, 39.08]]],
+    }
+    path = tmp_path / "adopted.geojson"
+    path.write_text(json.dumps(own_square))
+    with path.open("rb") as fh:
+        response = login(city_admin).post(
+            reverse("admin:tenants_district_change", args=[district.pk]),
+            {"name": district.name, "number": district.number, "boundary_file": fh},
+        )
+    assert response.status_code == 302
+    district.refresh_from_db()
+    assert district.boundary["coordinates"][0][0] == [-94.42, 39.08]
+    assert not district.is_illustrative
+    neighbour.refresh_from_db()
+    assert neighbour.boundary == neighbour_boundary
+
+
+def test_the_import_names_the_properties_it_found_when_the_chosen_one_is_missing(login, city_admin):
+    with KC_MAP.open("rb") as fh:
+        response = login(city_admin).post(
+            reverse("admin:tenants_district_import"), {"file": fh, "name_property": "NAME"}
+        )
+    assert response.status_code == 200
+    message = " ".join(response.context["form"].non_field_errors())
+    assert "The features have no property “NAME”." in message
+    assert "DISTRICT" in message and "DISTRICTORDINAL" in message
+    assert not District.objects.filter(city=city_admin.city, is_illustrative=False).exists()
+
+
+def test_the_import_creates_nothing_when_a_name_is_already_taken(login, city_admin):
+    District.objects.create(city=city_admin.city, name="KC 3", boundary=District.objects.first().boundary)
+    before = District.objects.count()
+    with KC_MAP.open("rb") as fh:
+        response = login(city_admin).post(
+            reverse("admin:tenants_district_import"), {"file": fh, "name_property": "DISTRICT", "name_prefix": "KC "}
+        )
+    assert response.status_code == 200
+    assert "Independence already has districts named “KC 3”" in " ".join(response.context["form"].non_field_errors())
+    assert District.objects.count() == before
+
+
+def test_an_operator_imports_a_map_into_the_city_they_choose(login, superuser, raytown):
+    with KC_MAP.open("rb") as fh:
+        response = login(superuser).post(
+            reverse("admin:tenants_district_import"),
+            {"city": raytown.pk, "file": fh, "name_property": "DISTRICTORDINAL", "number_property": "DISTRICT"},
+        )
+    assert response.status_code == 302
+    assert District.objects.filter(city=raytown, name="Fourth", number=4).exists()
+
+
+def test_a_regional_admin_reads_districts_but_cannot_upload_or_import(login, regional_admin, raytown):
+    client = login(regional_admin)
+    district = District.objects.filter(city=raytown).first()
+    page = client.get(reverse("admin:tenants_district_change", args=[district.pk]))
+    assert page.status_code == 200
+    assert "boundary_file" not in page.content.decode()
+    assert client.get(reverse("admin:tenants_district_import")).status_code == 403
+    assert client.get(reverse("admin:tenants_district_add")).status_code == 403
+
+
+def test_a_city_admin_edits_their_citys_contact_details_but_not_its_limits_or_prefix(login, city_admin, tmp_path):
+    city = city_admin.city
+    boundary, prefix = json.loads(json.dumps(city.boundary)), city.case_prefix
+    square = tmp_path / "limits.geojson"
+    square.write_text(json.dumps({"type": "Polygon", "coordinates": [[[-94, 39], [-93, 39], [-93, 40], [-94, 39]]]}))
+    with square.open("rb") as fh:
+        response = login(city_admin).post(
+            reverse("admin:tenants_city_change", args=[city.pk]),
+            {
+                "case_prefix": "XX",
+                "email": "311@example.org",
+                "phone": "816-555-0199",
+                "website": "example.org",
+                "timezone": "America/Chicago",
+                "fiscal_year_start_month": "7",
+                "population": "123011",
+                "boundary_file": fh,
+            },
+        )
+    assert response.status_code == 302
+    city = City.objects.get(pk=city.pk)
+    assert (city.email, city.website) == ("311@example.org", "https://example.org")
+    assert (city.boundary, city.case_prefix) == (boundary, prefix)
