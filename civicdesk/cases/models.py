@@ -53,7 +53,9 @@ class ServiceRequest(models.Model):
 
     city = models.ForeignKey("tenants.City", on_delete=models.PROTECT, related_name="cases")
     number = models.PositiveIntegerField(editable=False)
-    district = models.ForeignKey("tenants.District", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
+    district = models.ForeignKey(
+        "tenants.District", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    )
     service_type = models.ForeignKey("catalog.ServiceType", on_delete=models.PROTECT, related_name="cases")
     department = models.ForeignKey(
         "tenants.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
@@ -79,7 +81,9 @@ class ServiceRequest(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="entered_cases"
     )
-    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates")
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
     opened_at = models.DateTimeField(db_index=True)
     due_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -142,6 +146,21 @@ class AppendOnlyError(RuntimeError):
     pass
 
 
+class CaseEventQuerySet(models.QuerySet["CaseEvent"]):
+    """Events are read and added, never rewritten: bulk ``update()`` and ``delete()`` refuse,
+    as ``CaseEvent.save()`` and ``.delete()`` do for one event."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("Case events are append-only and cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Case events are append-only and cannot be deleted.")
+
+    update.alters_data = True  # type: ignore[attr-defined]
+    delete.alters_data = True  # type: ignore[attr-defined]
+    delete.queryset_only = True  # type: ignore[attr-defined]
+
+
 class CaseEvent(models.Model):
     """One entry of a case's audit log. Written once by a service; never changed or deleted."""
 
@@ -155,6 +174,8 @@ class CaseEvent(models.Model):
     is_public = models.BooleanField(default=False)
     text = models.TextField(blank=True)
     changes = models.JSONField(default=dict, blank=True, help_text=_("field: [before, after]"))
+
+    objects = CaseEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "pk"]

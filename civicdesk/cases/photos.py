@@ -8,6 +8,7 @@ the EXIF orientation is applied first so the photo still stands the right way up
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass
 from typing import IO
 
@@ -49,21 +50,42 @@ def _encode(img: Image.Image) -> tuple[bytes, str, str]:
     return out.getvalue(), "image/jpeg", "jpg"
 
 
+def _human_size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return _("%(n)s MB") % {"n": f"{n / (1024 * 1024):.3g}"}
+    return _("%(n)s KB") % {"n": f"{max(1, n // 1024)}"}
+
+
+def _too_many_pixels(width: int | None = None, height: int | None = None) -> ValidationError:
+    limit = _("The largest we accept is %(mp)s megapixels.") % {"mp": f"{settings.PHOTO_MAX_PIXELS / 1e6:g}"}
+    if width and height:
+        message = _("The photo has too many pixels (%(w)d × %(h)d).") % {"w": width, "h": height}
+    else:
+        message = _("The photo has too many pixels.")
+    return ValidationError(f"{message} {limit}", code="too_many_pixels")
+
+
 def process_photo(upload: IO[bytes]) -> ProcessedPhoto:
     """Check and clean one upload; raise ValidationError with a reason a person understands."""
     data = upload.read(settings.PHOTO_MAX_BYTES + 1)
     if len(data) > settings.PHOTO_MAX_BYTES:
         raise ValidationError(
-            _("The photo is larger than %(mb)d MB.") % {"mb": settings.PHOTO_MAX_BYTES // (1024 * 1024)},
+            _("The photo is larger than %(size)s.") % {"size": _human_size(settings.PHOTO_MAX_BYTES)},
             code="too_large",
         )
     if not data:
         raise ValidationError(_("The photo file is empty."), code="empty")
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            fmt = probe.format
-            width, height = probe.size
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        # Pillow's own bomb check stays on as a second guard, but ours runs first (below)
+        # so that a resident is told what is wrong rather than that the file is unreadable.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                fmt = probe.format
+                width, height = probe.size
+    except Image.DecompressionBombError as exc:
+        raise _too_many_pixels() from exc
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise ValidationError(
             _("That file is not a photo we can read. Please send a JPEG, PNG, WebP or HEIC image."), code="not_image"
         ) from exc
@@ -73,7 +95,7 @@ def process_photo(upload: IO[bytes]) -> ProcessedPhoto:
             code="bad_type",
         )
     if width * height > settings.PHOTO_MAX_PIXELS:
-        raise ValidationError(_("The photo has too many pixels (%(w)d × %(h)d).") % {"w": width, "h": height}, code="too_many_pixels")
+        raise _too_many_pixels(width, height)
     try:
         with Image.open(io.BytesIO(data)) as img:
             img.load()

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from civicdesk.accounts.models import User
 from civicdesk.cases import permissions
-from civicdesk.cases.models import CaseEvent, OPEN_STATUSES, ServiceRequest
+from civicdesk.cases.models import OPEN_STATUSES, CaseEvent, ServiceRequest
 from civicdesk.cases.permissions import Action
 from civicdesk.tenants.models import City
 

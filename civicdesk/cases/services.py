@@ -339,13 +339,19 @@ def case_add_photo(
         uploaded_at=clock.now(),
         uploaded_by=actor,
     )
-    photo.image.save(f"{base}.{processed.extension}", ContentFile(processed.image), save=False)
-    photo.thumbnail.save(f"{base}-thumb.{processed.extension}", ContentFile(processed.thumbnail), save=False)
+    stored: list[str] = []
     try:
+        photo.image.save(f"{base}.{processed.extension}", ContentFile(processed.image), save=False)
+        stored.append(photo.image.name)
+        photo.thumbnail.save(f"{base}-thumb.{processed.extension}", ContentFile(processed.thumbnail), save=False)
+        stored.append(photo.thumbnail.name)
+        # Saving from a nameless ContentFile leaves Django's width/height fields empty (None);
+        # the sizes are known already, and re-reading the file from object storage costs.
+        photo.width, photo.height = processed.width, processed.height
         photo.save()
     except Exception:
         # No row points to the files: remove them rather than leave orphans behind.
-        for name in (photo.image.name, photo.thumbnail.name):
+        for name in stored:
             photo.image.storage.delete(name)
         raise
     _event(

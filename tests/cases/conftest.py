@@ -52,3 +52,9 @@ def raytown_supervisor(raytown: City, make_staff: Callable[..., User]) -> User:
 @pytest.fixture
 def regional_admin(make_staff: Callable[..., User]) -> User:
     return make_staff(None, Role.REGIONAL_ADMIN)
+
+
+@pytest.fixture(autouse=True)
+def _own_media_root(settings: Any, tmp_path: Any) -> None:
+    """Each test stores its photos in its own folder: case numbers restart in every test."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
