@@ -205,10 +205,12 @@ def service_request_report(*, city: City | None, date_from: dt.date, date_to: dt
     collaborative = city is None
 
     # Departments: one row per department with requests, then the unassigned.
-    dept_counts = dict(cases.values("department_id").annotate(n=Count("pk")).values_list("department_id", "n"))
+    dept_counts: dict[int | None, int] = dict(
+        cases.values("department_id").annotate(n=Count("pk")).values_list("department_id", "n")
+    )
     total = sum(dept_counts.values())
     unassigned = dept_counts.pop(None, 0)
-    departments = Department.objects.filter(pk__in=dept_counts).select_related("city")
+    departments = Department.objects.filter(pk__in=[pk for pk in dept_counts if pk is not None]).select_related("city")
     named = sorted(
         ((_department_label(d, collaborative=collaborative), dept_counts[d.pk]) for d in departments),
         key=lambda item: (-item[1], item[0]),
