@@ -32,7 +32,7 @@ class Open311ApiKeyAdmin(admin.ModelAdmin):
             return keys
         return keys.filter(city_id=request.user.city_id) if _is_city_admin(request) else keys.none()  # type: ignore[union-attr]
 
-    def get_fields(self, request: HttpRequest, obj: Open311ApiKey | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Open311ApiKey | None = None) -> Any:
         fields = ["name", "active", "key_prefix", "created_at"]
         return ["city", *fields] if request.user.is_superuser else fields  # type: ignore[union-attr]
 
@@ -59,6 +59,7 @@ class Open311ApiKeyAdmin(admin.ModelAdmin):
             super().save_model(request, obj, form, change)
             return
         city = obj.city if request.user.is_superuser else request.user.city  # type: ignore[union-attr]
+        assert city is not None
         key, raw_key = api_key_create(city=city, name=obj.name)
         obj.pk, obj.key_digest, obj.key_prefix = key.pk, key_digest(raw_key), key.key_prefix
         key.active = obj.active

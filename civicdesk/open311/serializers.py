@@ -47,7 +47,7 @@ class AttributeSerializer(serializers.Serializer):
     variable = serializers.BooleanField()
     code = serializers.CharField()
     datatype = serializers.CharField()
-    required = serializers.BooleanField()
+    required = serializers.BooleanField()  # type: ignore[assignment]  # the spec's field name
     datatype_description = serializers.CharField(source="description")
     order = serializers.IntegerField()
     description = serializers.CharField(source="question")

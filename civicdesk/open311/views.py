@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -100,14 +101,15 @@ def _query(name: str, description: str) -> OpenApiParameter:
 class SuffixNegotiation(BaseContentNegotiation):
     """The format is the path's suffix; the Accept header is ignored."""
 
-    def select_parser(self, request: Request, parsers: list[Any]) -> Any:
+    def select_parser(self, request: Request, parsers: Iterable[Any]) -> Any:
         content_type = (request.content_type or "").split(";")[0].strip()
         for parser in parsers:
             if parser.media_type == content_type:
                 return parser
         return None
 
-    def select_renderer(self, request: Request, renderers: list[Any], format_suffix: str | None = None) -> Any:
+    def select_renderer(self, request: Request, renderers: Iterable[Any], format_suffix: str | None = None) -> Any:
+        renderers = list(renderers)
         for renderer in renderers:
             if renderer.format == (format_suffix or "json"):
                 return renderer, renderer.media_type
@@ -164,7 +166,8 @@ class Open311View(APIView):
         """A query parameter (or form field on POST); blank counts as missing."""
         value = self.request.query_params.get(name)
         if not value and self.request.method == "POST":
-            value = self.request.data.get(name)
+            form: Any = self.request.data
+            value = form.get(name)
         return str(value or "").strip()
 
     def city(self) -> City:
@@ -370,7 +373,7 @@ class RequestListView(Open311View):
     def _attributes(self, request: Request) -> dict[str, list[str]]:
         """``attribute[code]`` and ``attribute[code][]`` (multi-select) fields, by code."""
         answers: dict[str, list[str]] = {}
-        data = request.data
+        data: Any = request.data
         for field in data:
             match = ATTRIBUTE_FIELD.match(field)
             if match is None:
