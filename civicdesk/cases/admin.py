@@ -13,6 +13,7 @@ figures only (as ``civicdesk.cases.permissions`` already says for the console).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import admin
@@ -23,23 +24,23 @@ from django.utils.translation import gettext_lazy
 
 from civicdesk.cases.models import CaseEvent, Photo, ServiceRequest
 from civicdesk.cases.permissions import CITY_ROLES
-from civicdesk.core.admin import NOTHING, READ_ONLY, CityScopedAdmin, CityScopedInline
+from civicdesk.core.admin import NOTHING, READ_ONLY, CityScopedAdmin, CityScopedInline, RoleAccess
 
-READ_FOR_CITY_STAFF = {role: READ_ONLY for role in CITY_ROLES}
+READ_FOR_CITY_STAFF = {role.value: READ_ONLY for role in CITY_ROLES}
 REFERENCE = re.compile(r"^\s*[A-Za-z]+-(\d+)\s*$")
 
 
-class _CaseReading:
+class _CaseReading(RoleAccess):
     superuser_can = READ_ONLY
     regional_admin_can = NOTHING
-    city_roles_can = READ_FOR_CITY_STAFF
+    city_roles_can: Mapping[str, frozenset[str]] = READ_FOR_CITY_STAFF
 
 
 class CaseEventInline(_CaseReading, CityScopedInline, admin.TabularInline):
     model = CaseEvent
     city_lookup = "case__city"
     fields = ["at", "kind", "who", "is_public", "text", "changes"]
-    readonly_fields = fields
+    readonly_fields = ["at", "kind", "who", "is_public", "text", "changes"]
     can_delete = False
     extra = 0
     verbose_name = gettext_lazy("audit log entry")
@@ -57,7 +58,7 @@ class PhotoInline(_CaseReading, CityScopedInline, admin.TabularInline):
     model = Photo
     city_lookup = "case__city"
     fields = ["preview", "original_name", "is_public", "uploaded_at", "uploaded_by"]
-    readonly_fields = fields
+    readonly_fields = ["preview", "original_name", "is_public", "uploaded_at", "uploaded_by"]
     can_delete = False
     extra = 0
 
@@ -137,7 +138,7 @@ class CaseEventAdmin(_CaseReading, CityScopedAdmin):
     search_fields = ["text"]
     date_hierarchy = "at"
     fields = ["case", "at", "kind", "who", "is_public", "text", "changes"]
-    readonly_fields = fields
+    readonly_fields = ["case", "at", "kind", "who", "is_public", "text", "changes"]
 
     @admin.display(description=gettext_lazy("By"))
     def who(self, obj: CaseEvent) -> str:

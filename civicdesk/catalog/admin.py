@@ -52,7 +52,8 @@ class ServiceAttributeForm(forms.ModelForm):
         widgets = {"values": forms.Textarea(attrs={"rows": 2, "cols": 40})}
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if "values" in cleaned:
             try:
                 cleaned["values"] = clean_choice_values(cleaned["values"], datatype=cleaned.get("datatype", ""))

@@ -57,12 +57,12 @@ def city_id_of(obj: models.Model, lookup: str) -> int | None:
     return getattr(target, f"{last}_id", None)
 
 
-class _RoleAccess:
+class RoleAccess:
     """What a user may do, from their role. Shared by model admins and inlines."""
 
     superuser_can: frozenset[str] = EVERYTHING
     regional_admin_can: frozenset[str] = READ_ONLY
-    city_roles_can: Mapping[str, frozenset[str]] = {Role.CITY_ADMIN: EVERYTHING}
+    city_roles_can: Mapping[str, frozenset[str]] = {Role.CITY_ADMIN.value: EVERYTHING}
 
     def allowed_actions(self, request: HttpRequest) -> frozenset[str]:
         user: Any = request.user
@@ -112,14 +112,14 @@ class _RoleAccess:
 
 
 def _label_with_city(field: forms.Field | None, request: HttpRequest) -> forms.Field | None:
-    if isinstance(field, forms.ModelChoiceField) and user_city_id(request.user) is None:
+    if isinstance(field, forms.ModelChoiceField) and field.queryset is not None and user_city_id(request.user) is None:
         model = field.queryset.model
         if any(f.name == "city" for f in model._meta.get_fields()) and model._meta.model_name != "user":
-            field.label_from_instance = lambda o: f"{o.city} — {o}"  # type: ignore[method-assign]
+            field.label_from_instance = lambda o: f"{o.city} — {o}"  # type: ignore[method-assign,assignment]
     return field
 
 
-class CityScopedAdmin(_RoleAccess, admin.ModelAdmin):
+class CityScopedAdmin(RoleAccess, admin.ModelAdmin):
     """A ModelAdmin whose every page, choice and save is confined to the user's city.
 
     ``city_lookup`` says how to reach the city from the model (``"city"``,
@@ -229,7 +229,7 @@ class CityScopedAdmin(_RoleAccess, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class CityScopedInline(_RoleAccess):
+class CityScopedInline(RoleAccess):
     """Mixin for an inline under a city-scoped parent: same roles, parent's city.
 
     ``city_lookup`` reaches the city from the inline's own model; the parent's admin has

@@ -21,7 +21,7 @@ class OutboxMessageAdmin(CityScopedAdmin):
     city_lookup = "case__city"
     superuser_can = READ_ONLY
     regional_admin_can = NOTHING
-    city_roles_can = {Role.CITY_ADMIN: READ_ONLY}
+    city_roles_can = {Role.CITY_ADMIN.value: READ_ONLY}
     list_display = [
         "created_at",
         "kind",

@@ -122,7 +122,8 @@ class BoundaryUploadForm(forms.ModelForm):
         return upload
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.geom is not None:
             self.instance.boundary = districts.DistrictShape("", None, self.geom).boundary
         return cleaned
@@ -201,7 +202,8 @@ class DistrictImportForm(forms.Form):
         self.shapes: list[districts.DistrictShape] = []
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         upload = cleaned.get("file")
         if upload and cleaned.get("name_property"):
             data = districts.read_geojson(upload, filename=upload.name)
@@ -238,7 +240,7 @@ class CityAdmin(BoundaryPreviewMixin, CityScopedAdmin):
     """Cities: superusers create them; a city administrator edits their own contact details."""
 
     city_lookup = "pk"
-    city_roles_can = {Role.CITY_ADMIN: frozenset({VIEW, CHANGE})}
+    city_roles_can = {Role.CITY_ADMIN.value: frozenset({VIEW, CHANGE})}
     form = CityForm
     list_display = ["name", "case_prefix", "jurisdiction_id", "region", "population", "district_count"]
     search_fields = ["name", "jurisdiction_id"]
@@ -297,6 +299,11 @@ class DepartmentAdmin(CityScopedAdmin):
             .annotate(types=Count("service_types", distinct=True), members=Count("staff", distinct=True))
         )
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Deleting would quietly take its cases out of every queue and report (SET_NULL):
+        # a department that has had cases is deactivated instead.
+        return super().has_delete_permission(request, obj) and not (obj is not None and obj.cases.exists())
+
     @admin.display(description=gettext_lazy("Service types"), ordering="types")
     def type_count(self, obj: Department) -> int:
         return getattr(obj, "types", 0)
@@ -342,6 +349,10 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
         # No upload box for readers; no status line before the district exists.
         drop = {"boundary_file"} if obj is not None else {"map_status", "map_preview"}
         return [(name, {**o, "fields": [f for f in o["fields"] if f not in drop]}) for name, o in fieldsets]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Cases filed in a district keep it for the reports; replace its boundary instead.
+        return super().has_delete_permission(request, obj) and not (obj is not None and obj.cases.exists())
 
     def save_model(self, request: HttpRequest, obj: District, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)

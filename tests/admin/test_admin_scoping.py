@@ -398,3 +398,20 @@ def test_a_file_that_is_not_geojson_is_refused_with_a_readable_message(login, ci
         "districts.geojson is not a GeoJSON file: it is not valid JSON (Expecting value at line 1, column 1)."
     ]
     assert not District.objects.filter(name="North").exists()
+
+
+def test_a_department_or_district_with_cases_cannot_be_deleted_so_no_case_loses_its_routing(
+    login, city_admin, independence_case
+):
+    client = login(city_admin)
+    for obj in (independence_case.department, independence_case.district):
+        meta = obj._meta
+        url = reverse(f"admin:{meta.app_label}_{meta.model_name}_delete", args=[obj.pk])
+        assert client.post(url, {"post": "yes"}).status_code == 403
+        bulk = client.post(
+            reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"),
+            {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"},
+        )
+        assert bulk.status_code in (200, 302, 403)
+    independence_case.refresh_from_db()
+    assert independence_case.department is not None and independence_case.district is not None
