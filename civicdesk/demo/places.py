@@ -7,6 +7,7 @@ district is flagged ``is_illustrative`` and says so in the admin.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,7 +84,7 @@ def _split_equal(geom: BaseGeometry, n: int, *, axis: int, north_first: bool = F
         parts.append((lo + hi) / 2)
     edges = [lo_edge - 1, *parts, hi_edge + 1]
     slices = []
-    for a, b in zip(edges, edges[1:]):
+    for a, b in itertools.pairwise(edges):
         cut = box(a, miny - 1, b, maxy + 1) if axis == 0 else box(minx - 1, a, maxx + 1, b)
         slices.append(shapely.make_valid(geom.intersection(cut)))
     return list(reversed(slices)) if north_first else slices

@@ -1,0 +1,799 @@
+"""The demo's departments and service types, as data.
+
+Independence's departments and problem types follow its Service Request Report of
+10/1–10/22/2021 (seed 004): the department names are the report's own, and each type's
+``share`` (per cent of new requests) is chosen so that the departments' shares add up to
+the report's table and the top problem types come out in the report's proportions (the
+report's printed shares add up to 102 %, not 100 %: the loader treats them as weights). The
+other four cities get a smaller catalogue of their own, with the SAME codes for the same
+problem, so a report placed across a city line maps to the other city's type.
+
+Nothing here is read by the product's code: only ``civicdesk.demo`` loads it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class AttributeSpec:
+    """An Open311 question of a type (ServiceAttribute)."""
+
+    code: str
+    datatype: str
+    question: str
+    required: bool = False
+    values: tuple[tuple[str, str], ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What a problem type is, wherever it is reported: one code in every city."""
+
+    code: str
+    name: str
+    group: str
+    target_days: int | None
+    description: str
+    keywords: str = ""
+    attributes: tuple[AttributeSpec, ...] = ()
+    is_confidential: bool = False
+    # Share of cases entered with an address only (no map point): they have no district.
+    unlocated: float = 0.0
+
+
+@dataclass(frozen=True)
+class DepartmentSpec:
+    code: str
+    name: str
+    mailbox: str  # local part of the shared address, e.g. "neighborhood-services"
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One city's type: which problem, worked by which department, and how common."""
+
+    problem: str
+    department: str | None
+    share: float  # per cent of the city's new cases
+    name: str = ""  # the city's own name for it, when it differs
+
+
+@dataclass(frozen=True)
+class CityCatalogue:
+    departments: tuple[DepartmentSpec, ...]
+    offers: tuple[Offer, ...]
+    # Seed 004's district breakdown: for a few types, how many cases fell in each district
+    # (districts 1..n); other types fill each district's remaining count.
+    district_counts: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    district_totals: tuple[int, ...] = ()
+
+
+YES_NO = (("yes", "Yes"), ("no", "No"))
+
+PROBLEMS: dict[str, Problem] = {
+    p.code: p
+    for p in [
+        # Code enforcement
+        Problem(
+            "ce-trash",
+            "Trash and debris on a property",
+            "Code enforcement",
+            10,
+            "Trash, rubbish, bagged refuse or debris left in a yard, on a porch or at the curb out of season.",
+            "rubbish junk garbage debris bags",
+        ),
+        Problem(
+            "ce-excessive-vegetation",
+            "Tall grass and weeds",
+            "Code enforcement",
+            10,
+            "Grass or weeds taller than the city code allows (usually 10 inches) on a lot or in a yard.",
+            "grass weeds overgrown mowing",
+        ),
+        Problem(
+            "ce-open-storage",
+            "Open storage",
+            "Code enforcement",
+            14,
+            "Furniture, appliances, building materials or other items stored outside in view of the street.",
+            "couch appliance storage yard",
+        ),
+        Problem(
+            "ce-non-operable-vehicle",
+            "Non-operable vehicle",
+            "Code enforcement",
+            14,
+            "A vehicle that does not run, is missing parts or has expired plates, parked on a property.",
+            "junk car inoperable vehicle flat tires",
+            attributes=(
+                AttributeSpec(
+                    "vehicle-location",
+                    "singlevaluelist",
+                    "Is the vehicle on the street or private property?",
+                    required=True,
+                    values=(
+                        ("street", "On the street"),
+                        ("driveway", "In a driveway"),
+                        ("yard", "In a yard or on grass"),
+                    ),
+                ),
+                AttributeSpec("vehicle-description", "string", "Make, model and colour of the vehicle"),
+                AttributeSpec("weeks-parked", "number", "About how many weeks has it been there?"),
+            ),
+        ),
+        Problem(
+            "ce-proactive-investigation",
+            "Proactive officer investigation",
+            "Code enforcement",
+            14,
+            "A violation a code officer found on patrol (entered by staff).",
+        ),
+        Problem(
+            "ce-zoning",
+            "Zoning violation",
+            "Code enforcement",
+            21,
+            "A use of a property the zoning code does not allow there.",
+        ),
+        Problem(
+            "ce-parking-unapproved-surface",
+            "Parking on grass",
+            "Code enforcement",
+            14,
+            "Vehicles parked on grass or another surface not approved for parking.",
+        ),
+        Problem(
+            "ce-property-maintenance",
+            "Property maintenance",
+            "Code enforcement",
+            21,
+            "Peeling paint, broken windows, damaged roofs, fences or gutters on a building.",
+        ),
+        Problem(
+            "ce-dangerous-building",
+            "Dangerous or vacant building",
+            "Code enforcement",
+            30,
+            "A vacant, open or structurally unsafe building.",
+            attributes=(
+                AttributeSpec(
+                    "building-condition",
+                    "multivaluelist",
+                    "What do you see?",
+                    values=(
+                        ("open", "Open doors or windows"),
+                        ("fire", "Fire damage"),
+                        ("collapse", "Roof or walls falling in"),
+                        ("squatters", "People living there"),
+                    ),
+                ),
+            ),
+        ),
+        Problem(
+            "ce-rental-inspection",
+            "Rental property complaint",
+            "Code enforcement",
+            21,
+            "A problem in a rental home the landlord has not fixed.",
+        ),
+        Problem("ce-signs", "Illegal sign", "Code enforcement", 14, "Signs in the right of way or without a permit."),
+        Problem(
+            "graffiti",
+            "Graffiti",
+            "Graffiti",
+            7,
+            "Graffiti on public or private property.",
+            attributes=(
+                AttributeSpec(
+                    "surface",
+                    "multivaluelist",
+                    "What is painted on?",
+                    values=(
+                        ("building", "Building wall"),
+                        ("fence", "Fence"),
+                        ("sign", "Sign or pole"),
+                        ("bridge", "Bridge or underpass"),
+                    ),
+                ),
+                AttributeSpec("offensive", "singlevaluelist", "Is it offensive or gang-related?", values=YES_NO),
+            ),
+        ),
+        # Business
+        Problem(
+            "business-licensing-questions",
+            "Business licensing questions",
+            "Business",
+            5,
+            "Questions about business, liquor or contractor licences.",
+            unlocated=1.0,
+        ),
+        Problem(
+            "business-license-violation",
+            "Business operating without a licence",
+            "Business",
+            21,
+            "A business that appears to operate without the licence it needs.",
+        ),
+        # Animals
+        Problem(
+            "animal-stray",
+            "Stray or loose animal",
+            "Animals",
+            2,
+            "A dog or other animal running loose.",
+            attributes=(
+                AttributeSpec(
+                    "animal-kind",
+                    "singlevaluelist",
+                    "What kind of animal?",
+                    required=True,
+                    values=(("dog", "Dog"), ("cat", "Cat"), ("livestock", "Livestock"), ("other", "Other")),
+                ),
+                AttributeSpec("aggressive", "singlevaluelist", "Is it behaving aggressively?", values=YES_NO),
+            ),
+        ),
+        Problem("animal-dead", "Dead animal", "Animals", 2, "A dead animal in the street or on public property."),
+        Problem("animal-barking", "Barking dog", "Animals", 14, "A dog barking for long periods."),
+        Problem("animal-wildlife", "Wildlife concern", "Animals", 5, "Wildlife in a home or behaving oddly."),
+        # Street lights and utilities
+        Problem(
+            "street-light-out",
+            "Street light out",
+            "Street lights and signals",
+            7,
+            "A street light that is out, flickering or on during the day.",
+            attributes=(
+                AttributeSpec("pole-number", "string", "Pole number (on the tag on the pole), if you can see it"),
+            ),
+        ),
+        Problem(
+            "tree-trim-power",
+            "Tree trimming near power lines",
+            "Trees",
+            30,
+            "Branches touching or near overhead power lines.",
+            unlocated=0.7,
+        ),
+        Problem(
+            "traffic-signal",
+            "Traffic signal problem",
+            "Street lights and signals",
+            2,
+            "A traffic signal that is out, stuck or mistimed.",
+        ),
+        Problem(
+            "traffic-sign",
+            "Damaged or missing street sign",
+            "Street lights and signals",
+            7,
+            "A stop sign, street name sign or other sign that is down, damaged or missing.",
+        ),
+        # Streets
+        Problem(
+            "pothole",
+            "Pothole",
+            "Streets",
+            5,
+            "A hole in the pavement of a city street.",
+            "hole pavement road",
+            attributes=(
+                AttributeSpec(
+                    "size",
+                    "singlevaluelist",
+                    "How big is it?",
+                    values=(
+                        ("small", "Smaller than a dinner plate"),
+                        ("medium", "Up to a car tyre"),
+                        ("large", "Larger than a car tyre"),
+                    ),
+                ),
+                AttributeSpec("lane", "string", "Which lane or side of the street?"),
+            ),
+        ),
+        Problem("sinkhole", "Sinkhole", "Streets", 10, "Ground or pavement that has sunk or collapsed."),
+        Problem(
+            "street-debris", "Debris in the street", "Streets", 2, "Debris, gravel or spilled material on the street."
+        ),
+        Problem("curb-gutter", "Curb or gutter damage", "Streets", 30, "Broken curbs or gutters."),
+        Problem(
+            "snow-ice",
+            "Snow or ice on a city street",
+            "Streets",
+            2,
+            "A street missed by the plough, or ice on a city street.",
+        ),
+        Problem("street-sweeping", "Street sweeping", "Streets", 14, "A street that needs sweeping."),
+        Problem(
+            "sidewalk-repair", "Sidewalk damage", "Streets", 60, "A broken, raised or missing section of sidewalk."
+        ),
+        Problem(
+            "row-mowing",
+            "Right-of-way mowing",
+            "Streets",
+            14,
+            "Grass along city streets and medians that needs mowing.",
+        ),
+        Problem(
+            "row-obstruction",
+            "Right-of-way obstruction",
+            "Streets",
+            7,
+            "Something blocking a street, sidewalk or the view at a corner.",
+        ),
+        # Sewers
+        Problem(
+            "basement-sewer-backup",
+            "Basement sewer backup",
+            "Sewers",
+            1,
+            "Sewage coming up through a floor drain, toilet or shower in a basement.",
+            attributes=(
+                AttributeSpec("started-at", "datetime", "When did it start?"),
+                AttributeSpec("water-depth", "number", "About how deep is the water (inches)?"),
+                AttributeSpec(
+                    "fixtures",
+                    "multivaluelist",
+                    "Where is it coming up?",
+                    values=(
+                        ("floor-drain", "Floor drain"),
+                        ("toilet", "Toilet"),
+                        ("shower", "Shower or tub"),
+                        ("sink", "Sink"),
+                    ),
+                ),
+            ),
+        ),
+        Problem(
+            "sewer-manhole",
+            "Manhole cover missing or loose",
+            "Sewers",
+            2,
+            "A manhole cover that is missing, broken or rattles.",
+        ),
+        Problem(
+            "storm-drain-blocked",
+            "Storm drain blocked",
+            "Sewers",
+            7,
+            "A storm inlet blocked by leaves or debris, or flooding at a drain.",
+        ),
+        Problem("sewer-odor", "Sewer odour", "Sewers", 5, "A sewer smell in the street or a yard."),
+        # Trash and recycling
+        Problem(
+            "missed-trash-pickup",
+            "Missed trash or recycling pickup",
+            "Trash and recycling",
+            3,
+            "Trash, recycling or yard waste not collected on the scheduled day.",
+            attributes=(
+                AttributeSpec(
+                    "missed",
+                    "multivaluelist",
+                    "What was missed?",
+                    required=True,
+                    values=(
+                        ("trash", "Trash"),
+                        ("recycling", "Recycling"),
+                        ("yard-waste", "Yard waste"),
+                        ("bulky", "Bulky item"),
+                    ),
+                ),
+            ),
+        ),
+        Problem(
+            "illegal-dumping",
+            "Illegal dumping",
+            "Trash and recycling",
+            7,
+            "Tyres, furniture or trash dumped on public land or a vacant lot.",
+        ),
+        # Water
+        Problem(
+            "water-leak",
+            "Water leak or main break",
+            "Water",
+            1,
+            "Water coming up in a street or yard, or a leaking hydrant.",
+        ),
+        Problem("water-quality", "Water quality concern", "Water", 3, "Discoloured water, odd taste or low pressure."),
+        # Parks
+        Problem(
+            "park-maintenance",
+            "Park maintenance",
+            "Parks",
+            10,
+            "Litter, mowing, restrooms or damaged benches in a park.",
+        ),
+        Problem(
+            "park-trees", "Tree down or damaged", "Trees", 10, "A fallen or damaged tree in a park or along a street."
+        ),
+        Problem(
+            "playground-repair", "Playground equipment damage", "Parks", 7, "Broken or unsafe playground equipment."
+        ),
+        Problem("trail-repair", "Trail damage", "Parks", 14, "Washouts, fallen trees or broken surfaces on a trail."),
+        Problem(
+            "recreation-facility",
+            "Community centre or pool issue",
+            "Parks",
+            7,
+            "A problem at a community centre, pool or sports field.",
+        ),
+        Problem(
+            "tourism-historic-site",
+            "Historic site or visitor information",
+            "Parks",
+            10,
+            "A concern at a historic site or about visitor information.",
+        ),
+        # City facilities, police, fire, general
+        Problem(
+            "facility-lighting",
+            "Lighting issue at city facilities",
+            "City facilities",
+            10,
+            "Lights out in or around a city building or parking lot.",
+            unlocated=1.0,
+        ),
+        Problem(
+            "facility-repair", "City building repair", "City facilities", 14, "Something broken at a city building."
+        ),
+        Problem(
+            "traffic-complaint",
+            "Speeding or traffic complaint",
+            "Police",
+            14,
+            "Speeding, cut-through traffic or running stop signs.",
+        ),
+        Problem(
+            "abandoned-vehicle-street",
+            "Abandoned vehicle on the street",
+            "Police",
+            10,
+            "A vehicle left on a city street for more than 48 hours.",
+        ),
+        Problem(
+            "nuisance-property",
+            "Nuisance property",
+            "Police",
+            30,
+            "Repeated disturbances or suspected drug activity at a property.",
+        ),
+        Problem(
+            "parking-violation", "Parking violation", "Police", 3, "A vehicle blocking a driveway, hydrant or sidewalk."
+        ),
+        Problem(
+            "police-report-copy",
+            "Copy of a police report",
+            "Police",
+            10,
+            "A request for a copy of a police report.",
+            unlocated=1.0,
+        ),
+        Problem(
+            "smoke-alarm-request",
+            "Smoke alarm installation",
+            "Fire",
+            14,
+            "A free smoke alarm installed by the fire department.",
+        ),
+        Problem(
+            "general-feedback",
+            "Compliment or complaint about a city service",
+            "General",
+            10,
+            "Tell the city what went well or badly.",
+            unlocated=1.0,
+        ),
+        Problem(
+            "other",
+            "Other / not sure",
+            "General",
+            10,
+            "Anything that fits no other type; staff will route it.",
+            unlocated=1.0,
+        ),
+        Problem(
+            "fraud-hotline",
+            "Fraud, waste or abuse hotline",
+            "Hotlines",
+            30,
+            "Report suspected fraud, waste or abuse by a city employee, contractor or programme. "
+            "Reports are confidential: they never appear on public pages, and you may stay anonymous.",
+            is_confidential=True,
+            unlocated=1.0,
+            attributes=(
+                AttributeSpec("when", "datetime", "When did it happen (roughly)?"),
+                AttributeSpec("who-involved", "text", "Who was involved, and how do you know?"),
+            ),
+        ),
+    ]
+}
+
+
+def _dept(name: str, mailbox: str, code: str = "") -> DepartmentSpec:
+    return DepartmentSpec(code=code or mailbox, name=name, mailbox=mailbox)
+
+
+INDEPENDENCE = CityCatalogue(
+    departments=(
+        _dept("CD-NEIGHBORHOOD SERV", "neighborhood-serv"),
+        _dept("CD-NEIGHBORHOOD SERVICES", "neighborhood-services"),
+        _dept("CD-REGULATED INDUSTRIES", "regulated-industries"),
+        _dept("FD-ADMINISTRATION", "fire-administration"),
+        _dept("HAS-ANIMAL SERVICES", "animal-services"),
+        _dept("IPL", "power-and-light"),
+        _dept("MO-MANAGERS OFFICE", "managers-office"),
+        _dept("MS-ENGINEERING", "engineering"),
+        _dept("MS-ENVIRONMENTAL", "environmental"),
+        _dept("MS-FACILITY MAINTENANCE", "facility-maintenance"),
+        _dept("MS-SEWER MAINTENANCE", "sewer-maintenance"),
+        _dept("MS-STREET MAINTENANCE", "street-maintenance"),
+        _dept("MUNICIPAL SERVICES", "municipal-services"),
+        _dept("PD-PATROL", "police-patrol"),
+        _dept("PD-SPECIAL OPERATIONS", "police-special-operations"),
+        _dept("PD-SUPPORT SERVICES", "police-support-services"),
+        _dept("PRT-PARK MAINTENANCE", "park-maintenance"),
+        _dept("PRT-RECREATION", "recreation"),
+        _dept("PRT-TOURISM", "tourism"),
+        _dept("STREET", "street"),
+        _dept("WTR-ADMINISTRATION", "water-administration"),
+        _dept("WTR-CUSTOMER SERVICE", "water-customer-service"),
+    ),
+    offers=(
+        Offer("other", None, 0.2),
+        # CD-NEIGHBORHOOD SERVICES 38.5
+        Offer("ce-trash", "neighborhood-services", 17.9, "CE - Trash/Rubbish"),
+        Offer("ce-excessive-vegetation", "neighborhood-services", 10.1, "CE - Excessive Vegetation"),
+        Offer("ce-open-storage", "neighborhood-services", 6.9, "CE - Open Storage"),
+        Offer("ce-zoning", "neighborhood-services", 2.0, "CE - Zoning"),
+        Offer("ce-parking-unapproved-surface", "neighborhood-services", 1.6, "CE - Parking on Unapproved Surface"),
+        # CD-NEIGHBORHOOD SERV 20.3
+        Offer("ce-non-operable-vehicle", "neighborhood-serv", 5.0, "CE - Non-Operable Vehicle"),
+        Offer("ce-proactive-investigation", "neighborhood-serv", 4.7, "CE - Proactive Officer Investigation"),
+        Offer("ce-property-maintenance", "neighborhood-serv", 3.6, "CE - Property Maintenance"),
+        Offer("ce-dangerous-building", "neighborhood-serv", 2.4, "CE - Dangerous Building"),
+        Offer("graffiti", "neighborhood-serv", 2.0),
+        Offer("ce-rental-inspection", "neighborhood-serv", 1.4, "CE - Rental Property"),
+        Offer("ce-signs", "neighborhood-serv", 1.2, "CE - Signs"),
+        # CD-REGULATED INDUSTRIES 1.0
+        Offer("business-licensing-questions", "regulated-industries", 0.4, "Business Licensing Questions"),
+        Offer("business-license-violation", "regulated-industries", 0.6),
+        # FD-ADMINISTRATION 0.2
+        Offer("smoke-alarm-request", "fire-administration", 0.2),
+        # HAS-ANIMAL SERVICES 1.4
+        Offer("animal-stray", "animal-services", 0.6),
+        Offer("animal-dead", "animal-services", 0.4),
+        Offer("animal-barking", "animal-services", 0.2),
+        Offer("animal-wildlife", "animal-services", 0.2),
+        # IPL 1.7
+        Offer("street-light-out", "power-and-light", 1.2),
+        Offer("tree-trim-power", "power-and-light", 0.5, "Tree Trim/PowerObstr"),
+        # MO-MANAGERS OFFICE 0.5
+        Offer("general-feedback", "managers-office", 0.3),
+        Offer("fraud-hotline", "managers-office", 0.2),
+        # MS-ENGINEERING 3.8
+        Offer("traffic-signal", "engineering", 1.2),
+        Offer("sidewalk-repair", "engineering", 1.3),
+        Offer("traffic-sign", "engineering", 1.3),
+        # MS-ENVIRONMENTAL 1.7
+        Offer("missed-trash-pickup", "environmental", 1.0),
+        Offer("illegal-dumping", "environmental", 0.7),
+        # MS-FACILITY MAINTENANCE 3.1
+        Offer("facility-lighting", "facility-maintenance", 0.5, "Lighting Issue at City Facilities"),
+        Offer("facility-repair", "facility-maintenance", 2.6),
+        # MS-SEWER MAINTENANCE 7.3
+        Offer("basement-sewer-backup", "sewer-maintenance", 2.4, "Basement Sewer Backup"),
+        Offer("sewer-manhole", "sewer-maintenance", 1.2),
+        Offer("storm-drain-blocked", "sewer-maintenance", 2.2),
+        Offer("sewer-odor", "sewer-maintenance", 1.5),
+        # MS-STREET MAINTENANCE 9.0
+        Offer("pothole", "street-maintenance", 4.5),
+        Offer("sinkhole", "street-maintenance", 0.4),
+        Offer("street-debris", "street-maintenance", 1.0),
+        Offer("curb-gutter", "street-maintenance", 1.1),
+        Offer("snow-ice", "street-maintenance", 0.8),
+        Offer("street-sweeping", "street-maintenance", 1.2),
+        # MUNICIPAL SERVICES 0.2
+        Offer("row-mowing", "municipal-services", 0.2),
+        # PD-PATROL 2.4
+        Offer("traffic-complaint", "police-patrol", 1.4),
+        Offer("abandoned-vehicle-street", "police-patrol", 1.0),
+        # PD-SPECIAL OPERATIONS 1.4
+        Offer("nuisance-property", "police-special-operations", 0.8),
+        Offer("parking-violation", "police-special-operations", 0.6),
+        # PD-SUPPORT SERVICES 0.2
+        Offer("police-report-copy", "police-support-services", 0.2),
+        # PRT-PARK MAINTENANCE 6.6
+        Offer("park-maintenance", "park-maintenance", 2.4),
+        Offer("park-trees", "park-maintenance", 2.0),
+        Offer("playground-repair", "park-maintenance", 1.0),
+        Offer("trail-repair", "park-maintenance", 1.2),
+        # PRT-RECREATION 0.7, PRT-TOURISM 0.9, STREET 0.5, WTR 0.2 + 0.2
+        Offer("recreation-facility", "recreation", 0.7),
+        Offer("tourism-historic-site", "tourism", 0.9),
+        Offer("row-obstruction", "street", 0.5),
+        Offer("water-quality", "water-administration", 0.2),
+        Offer("water-leak", "water-customer-service", 0.2),
+    ),
+    # Seed 004, District breakdown 10/1–10/22/2021: cases per district (1..4) and the
+    # top types in each. Counts not printed in the report are small guesses below the
+    # printed third place.
+    district_totals=(250, 103, 68, 141),
+    district_counts={
+        "ce-trash": (45, 17, 4, 37),
+        "ce-open-storage": (33, 3, 1, 3),
+        "ce-excessive-vegetation": (15, 14, 8, 20),
+        "ce-proactive-investigation": (12, 9, 2, 4),
+        "basement-sewer-backup": (1, 1, 6, 7),
+        "ce-zoning": (3, 2, 5, 2),
+    },
+)
+
+
+def _others(
+    departments: tuple[DepartmentSpec, ...],
+    offers: tuple[Offer, ...],
+) -> CityCatalogue:
+    return CityCatalogue(departments=departments, offers=offers)
+
+
+LEES_SUMMIT = _others(
+    (
+        _dept("Codes Administration", "codes"),
+        _dept("Public Works Operations", "public-works"),
+        _dept("Traffic Engineering", "traffic"),
+        _dept("Water Utilities", "water"),
+        _dept("Parks and Recreation", "parks"),
+        _dept("Animal Control", "animal-control"),
+        _dept("City Manager's Office", "city-manager"),
+    ),
+    (
+        Offer("ce-trash", "codes", 16.0),
+        Offer("ce-excessive-vegetation", "codes", 14.0),
+        Offer("ce-open-storage", "codes", 6.0),
+        Offer("ce-non-operable-vehicle", "codes", 5.0),
+        Offer("ce-property-maintenance", "codes", 6.0),
+        Offer("ce-signs", "codes", 2.0),
+        Offer("pothole", "public-works", 12.0),
+        Offer("storm-drain-blocked", "public-works", 5.0),
+        Offer("sidewalk-repair", "public-works", 4.0),
+        Offer("snow-ice", "public-works", 3.0),
+        Offer("street-light-out", "traffic", 6.0),
+        Offer("traffic-signal", "traffic", 3.0),
+        Offer("traffic-sign", "traffic", 3.0),
+        Offer("water-leak", "water", 3.0),
+        Offer("basement-sewer-backup", "water", 2.0),
+        Offer("park-maintenance", "parks", 4.0),
+        Offer("animal-stray", "animal-control", 4.0),
+        Offer("general-feedback", "city-manager", 1.8),
+        Offer("fraud-hotline", "city-manager", 0.2),
+    ),
+)
+
+BLUE_SPRINGS = _others(
+    (
+        _dept("Community Development", "community-development"),
+        _dept("Public Works Streets", "streets"),
+        _dept("Water and Sewer Utilities", "utilities"),
+        _dept("Parks and Recreation", "parks"),
+        _dept("Police Animal Services", "animal-services"),
+        _dept("City Administrator's Office", "administration"),
+    ),
+    (
+        Offer("ce-trash", "community-development", 17.0),
+        Offer("ce-excessive-vegetation", "community-development", 15.0),
+        Offer("ce-open-storage", "community-development", 7.0),
+        Offer("ce-non-operable-vehicle", "community-development", 6.0),
+        Offer("ce-property-maintenance", "community-development", 5.0),
+        Offer("pothole", "streets", 12.0),
+        Offer("street-light-out", "streets", 6.0),
+        Offer("traffic-sign", "streets", 3.0),
+        Offer("snow-ice", "streets", 3.0),
+        Offer("storm-drain-blocked", "utilities", 5.0),
+        Offer("basement-sewer-backup", "utilities", 4.0),
+        Offer("water-leak", "utilities", 4.0),
+        Offer("park-maintenance", "parks", 5.0),
+        Offer("animal-stray", "animal-services", 4.0),
+        Offer("animal-dead", "animal-services", 2.0),
+        Offer("general-feedback", "administration", 1.8),
+        Offer("fraud-hotline", "administration", 0.2),
+    ),
+)
+
+GRANDVIEW = _others(
+    (
+        _dept("Community Development", "community-development"),
+        _dept("Public Works", "public-works"),
+        _dept("Parks and Recreation", "parks"),
+        _dept("Police Animal Control", "animal-control"),
+        _dept("City Administrator's Office", "administration"),
+    ),
+    (
+        Offer("ce-trash", "community-development", 19.0),
+        Offer("ce-excessive-vegetation", "community-development", 14.0),
+        Offer("ce-open-storage", "community-development", 8.0),
+        Offer("ce-non-operable-vehicle", "community-development", 7.0),
+        Offer("ce-dangerous-building", "community-development", 4.0),
+        Offer("illegal-dumping", "community-development", 4.0),
+        Offer("pothole", "public-works", 12.0),
+        Offer("street-light-out", "public-works", 5.0),
+        Offer("storm-drain-blocked", "public-works", 6.0),
+        Offer("basement-sewer-backup", "public-works", 4.0),
+        Offer("traffic-sign", "public-works", 3.0),
+        Offer("park-maintenance", "parks", 5.0),
+        Offer("animal-stray", "animal-control", 5.0),
+        Offer("animal-dead", "animal-control", 2.0),
+        Offer("general-feedback", "administration", 1.8),
+        Offer("fraud-hotline", "administration", 0.2),
+    ),
+)
+
+RAYTOWN = _others(
+    (
+        _dept("Community Development – Codes", "codes"),
+        _dept("Public Works", "public-works"),
+        _dept("Parks and Recreation", "parks"),
+        _dept("Police Animal Control", "animal-control"),
+        _dept("City Administrator's Office", "administration"),
+    ),
+    (
+        Offer("ce-trash", "codes", 20.0),
+        Offer("ce-excessive-vegetation", "codes", 15.0),
+        Offer("ce-open-storage", "codes", 7.0),
+        Offer("ce-non-operable-vehicle", "codes", 7.0),
+        Offer("ce-property-maintenance", "codes", 5.0),
+        Offer("graffiti", "codes", 3.0),
+        Offer("pothole", "public-works", 13.0),
+        Offer("street-light-out", "public-works", 5.0),
+        Offer("storm-drain-blocked", "public-works", 5.0),
+        Offer("sewer-odor", "public-works", 2.0),
+        Offer("missed-trash-pickup", "public-works", 5.0),
+        Offer("park-maintenance", "parks", 4.0),
+        Offer("animal-stray", "animal-control", 5.0),
+        Offer("animal-barking", "animal-control", 2.0),
+        Offer("general-feedback", "administration", 1.8),
+        Offer("fraud-hotline", "administration", 0.2),
+    ),
+)
+
+CATALOGUES: dict[str, CityCatalogue] = {
+    "independence": INDEPENDENCE,
+    "lees-summit": LEES_SUMMIT,
+    "blue-springs": BLUE_SPRINGS,
+    "grandview": GRANDVIEW,
+    "raytown": RAYTOWN,
+}
+
+# Seed 004's table of department shares, 10/1–10/22/2021 (per cent of new requests), for
+# the demo's test and for anyone checking the catalogue against the report.
+INDEPENDENCE_DEPARTMENT_SHARES: dict[str | None, float] = {
+    None: 0.2,
+    "CD-NEIGHBORHOOD SERV": 20.3,
+    "CD-NEIGHBORHOOD SERVICES": 38.5,
+    "CD-REGULATED INDUSTRIES": 1.0,
+    "FD-ADMINISTRATION": 0.2,
+    "HAS-ANIMAL SERVICES": 1.4,
+    "IPL": 1.7,
+    "MO-MANAGERS OFFICE": 0.5,
+    "MS-ENGINEERING": 3.8,
+    "MS-ENVIRONMENTAL": 1.7,
+    "MS-FACILITY MAINTENANCE": 3.1,
+    "MS-SEWER MAINTENANCE": 7.3,
+    "MS-STREET MAINTENANCE": 9.0,
+    "MUNICIPAL SERVICES": 0.2,
+    "PD-PATROL": 2.4,
+    "PD-SPECIAL OPERATIONS": 1.4,
+    "PD-SUPPORT SERVICES": 0.2,
+    "PRT-PARK MAINTENANCE": 6.6,
+    "PRT-RECREATION": 0.7,
+    "PRT-TOURISM": 0.9,
+    "STREET": 0.5,
+    "WTR-ADMINISTRATION": 0.2,
+    "WTR-CUSTOMER SERVICE": 0.2,
+}
+
+# Seed 004: 576 new requests in Independence from 10/1 to 10/22/2021 (three weeks).
+INDEPENDENCE_CASES_PER_3_WEEKS = 576

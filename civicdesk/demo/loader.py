@@ -1,0 +1,592 @@
+"""Loading the five-city demo: places, catalogue, staff, and months of cases up to today.
+
+Cases are made by the real services (``case_create``, ``case_assign``, ``case_close``…),
+each call inside ``clock.frozen_at`` so its events carry their historical moment, and
+inside ``outbox.suppressed`` so replaying the past sends no email. The mix of problem
+types follows seed 004 (see ``civicdesk.demo.catalogue``). Everything is drawn from a
+random generator seeded with the date, so two loads on the same day give the same demo.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import random
+import time
+import zoneinfo
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.password_validation import validate_password
+from django.core.files.base import ContentFile
+from django.db import transaction
+from PIL import Image, ImageDraw
+from shapely.geometry.base import BaseGeometry
+
+from civicdesk.accounts.models import Role, User
+from civicdesk.cases import services
+from civicdesk.cases.models import Channel, Resolution, ServiceRequest, Status
+from civicdesk.catalog.models import ServiceAttribute, ServiceType
+from civicdesk.core import clock
+from civicdesk.demo import texts
+from civicdesk.demo.catalogue import (
+    CATALOGUES,
+    INDEPENDENCE_CASES_PER_3_WEEKS,
+    PROBLEMS,
+    CityCatalogue,
+    Problem,
+)
+from civicdesk.demo.places import DEFAULT_DATA_DIR, MEMBER_CITIES, load_member_cities
+from civicdesk.demo.staff import DEMO_PASSWORD, STAFF
+from civicdesk.notifications import outbox
+from civicdesk.tenants.geo import shape_from_geojson
+from civicdesk.tenants.models import City, Department, District
+
+REGION_SLUG = "eastern-jackson-county"
+REFERENCE_CITY = "independence"  # the city whose seed-004 volume the others scale from
+DEFAULT_DAYS = 182
+
+# How residents reach the city (per cent); phone and walk-in are staff-entered.
+CHANNEL_MIX = (
+    (Channel.WEB, 30),
+    (Channel.MOBILE, 25),
+    (Channel.PHONE, 24),
+    (Channel.WALK_IN, 5),
+    (Channel.EMAIL, 9),
+    (Channel.OPEN311, 7),
+)
+# Relative volume by weekday (Monday first) and by local hour of the day.
+WEEKDAY_FACTOR = (1.25, 1.15, 1.1, 1.1, 1.0, 0.45, 0.35)
+HOUR_WEIGHTS = (1, 1, 0, 0, 0, 1, 3, 6, 9, 10, 10, 9, 8, 9, 9, 8, 7, 6, 5, 5, 4, 3, 2, 1)
+
+# Shares of a case's life (drawn per case).
+CLOSE_MEDIAN_OF_TARGET = 0.55  # median time to close, as a fraction of the target days
+CLOSE_SPREAD = 0.8  # log-normal sigma: about a quarter of closed cases are overdue
+NEVER_CLOSED = 0.03  # old cases still open: the backlog
+IN_PROGRESS, PUBLIC_NOTE, INTERNAL_NOTE = 0.5, 0.3, 0.15
+PHOTO, CHANGE_TYPE, REOPEN = 0.004, 0.01, 0.015
+
+
+@dataclass
+class DemoSummary:
+    loaded: bool
+    cities: int = 0
+    departments: int = 0
+    service_types: int = 0
+    staff: int = 0
+    cases: int = 0
+    open_cases: int = 0
+    seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        head = "Demo loaded" if self.loaded else "Demo already loaded; nothing to do"
+        return [
+            f"{head} ({self.seconds:.1f} s):",
+            f"  {self.cities} cities, {self.departments} departments, {self.service_types} service types,",
+            f"  {self.staff} staff accounts, {self.cases} cases ({self.open_cases} open).",
+        ]
+
+
+def demo_is_loaded() -> bool:
+    """The marker: the collaborative exists and has cases."""
+    return ServiceRequest.objects.filter(city__region__slug=REGION_SLUG).exists()
+
+
+def load_demo(
+    *,
+    days: int = DEFAULT_DAYS,
+    scale: float = 1.0,
+    today: dt.date | None = None,
+    data_dir: Path = DEFAULT_DATA_DIR,
+    progress: Callable[[str], None] | None = None,
+) -> DemoSummary:
+    """Load the whole demo unless it is already there; return what the database holds.
+
+    ``days`` of history end now; ``scale`` multiplies the volume (1.0 is seed 004's
+    volume for Independence, the others in proportion to population). The random draws
+    are seeded with ``today`` (default: the current date), so the demo is reproducible.
+    """
+    started = time.monotonic()
+    if demo_is_loaded():
+        return _summary(loaded=False, started=started)
+    say = progress or (lambda _msg: None)
+    with transaction.atomic():
+        cities = {c.slug: c for c in load_member_cities(data_dir=data_dir)}
+        catalogue_load(cities=cities)
+        staff_load(cities=cities)
+    say(f"Places, catalogue and staff: {time.monotonic() - started:.1f} s")
+    cases_load(cities=cities, days=days, scale=scale, today=today, progress=say)
+    return _summary(loaded=True, started=started)
+
+
+def _summary(*, loaded: bool, started: float) -> DemoSummary:
+    cases = ServiceRequest.objects.filter(city__region__slug=REGION_SLUG)
+    return DemoSummary(
+        loaded=loaded,
+        cities=City.objects.filter(region__slug=REGION_SLUG).count(),
+        departments=Department.objects.filter(city__region__slug=REGION_SLUG).count(),
+        service_types=ServiceType.objects.filter(city__region__slug=REGION_SLUG).count(),
+        staff=User.objects.filter(username__in=[s.username for s in STAFF]).count(),
+        cases=cases.count(),
+        open_cases=cases.exclude(status=Status.CLOSED).count(),
+        seconds=time.monotonic() - started,
+    )
+
+
+# --- catalogue ------------------------------------------------------------------------
+
+
+def catalogue_load(*, cities: dict[str, City]) -> None:
+    """Create or update each city's departments, service types and their questions."""
+    for slug, catalogue in CATALOGUES.items():
+        city = cities[slug]
+        departments = {}
+        for spec in catalogue.departments:
+            departments[spec.code], _ = Department.objects.update_or_create(
+                city=city,
+                code=spec.code,
+                defaults={"name": spec.name, "email": f"{spec.mailbox}@{slug}.civicdesk.localhost", "active": True},
+            )
+        for order, offer in enumerate(catalogue.offers):
+            problem = PROBLEMS[offer.problem]
+            service_type, _ = ServiceType.objects.update_or_create(
+                city=city,
+                code=problem.code,
+                defaults={
+                    "name": offer.name or problem.name,
+                    "group": problem.group,
+                    "description": problem.description,
+                    "keywords": problem.keywords,
+                    "department": departments[offer.department] if offer.department else None,
+                    "target_days": problem.target_days,
+                    "is_confidential": problem.is_confidential,
+                    "active": True,
+                    "sort_order": order,
+                },
+            )
+            for position, attr in enumerate(problem.attributes):
+                ServiceAttribute.objects.update_or_create(
+                    service_type=service_type,
+                    code=attr.code,
+                    defaults={
+                        "datatype": attr.datatype,
+                        "question": attr.question,
+                        "description": attr.description,
+                        "required": attr.required,
+                        "values": [{"key": k, "name": n} for k, n in attr.values],
+                        "order": position,
+                    },
+                )
+
+
+# --- staff ----------------------------------------------------------------------------
+
+
+def staff_load(*, cities: dict[str, City]) -> list[User]:
+    """Create or update the demo accounts, all with the one demo password."""
+    validate_password(DEMO_PASSWORD)
+    # One hash for all: the password hasher is slow by design, and these are demo accounts.
+    hashed = make_password(DEMO_PASSWORD)
+    users = []
+    for spec in STAFF:
+        city = cities[spec.city] if spec.city else None
+        department = Department.objects.get(city=city, code=spec.department) if spec.department else None
+        domain = f"{spec.city}.civicdesk.localhost" if spec.city else "civicdesk.localhost"
+        user, _ = User.objects.update_or_create(
+            username=spec.username,
+            defaults={
+                "first_name": spec.first_name,
+                "last_name": spec.last_name,
+                "email": f"{spec.username}@{domain}",
+                "city": city,
+                "department": department,
+                "role": spec.role,
+                "is_staff": spec.is_staff or spec.is_superuser,
+                "is_superuser": spec.is_superuser,
+                "is_active": True,
+                "password": hashed,
+            },
+        )
+        users.append(user)
+    return users
+
+
+# --- cases ----------------------------------------------------------------------------
+
+
+class _Picker:
+    """Smooth weighted round-robin with a little noise.
+
+    Pure random draws would let a three-week window stray several points from the
+    report's shares; this keeps every type within a case or two of its share at any
+    moment, while the noise keeps the order from looking mechanical.
+    """
+
+    def __init__(self, items: Sequence[Any], weights: Sequence[float], rng: random.Random) -> None:
+        total = float(sum(weights))
+        self.items = list(items)
+        self.weights = [w / total for w in weights]
+        self.current = [0.0] * len(self.items)
+        self.rng = rng
+
+    def pick(self) -> Any:
+        best, best_score = 0, -math.inf
+        for i, w in enumerate(self.weights):
+            self.current[i] += w
+            score = self.current[i] + self.rng.random() * 0.25
+            if w > 0 and score > best_score:
+                best, best_score = i, score
+        self.current[best] -= 1.0
+        return self.items[best]
+
+
+@dataclass
+class _Area:
+    district: District | None
+    geom: BaseGeometry
+    points: list[tuple[float, float]] = field(default_factory=list)
+
+
+@dataclass
+class _CityPlan:
+    city: City
+    catalogue: CityCatalogue
+    types: dict[str, ServiceType]
+    type_picker: _Picker
+    district_pickers: dict[str, _Picker]
+    areas: list[_Area]
+    per_day: float
+    calltaker: User
+    supervisor: User
+    workers: dict[int, User]  # department id -> worker
+    last_of_type: dict[int, ServiceRequest] = field(default_factory=dict)
+
+
+def _sample_points(geom: BaseGeometry, count: int, rng: np.random.Generator) -> list[tuple[float, float]]:
+    """``count`` random (lat, lng) points inside the area, by rejection sampling."""
+    # Keep off the boundary by ~50 m, so a point is never claimed by a neighbouring city.
+    inner = geom.buffer(-0.0005)
+    if inner.is_empty:
+        inner = geom
+    minx, miny, maxx, maxy = inner.bounds
+    found: list[tuple[float, float]] = []
+    while len(found) < count:
+        xs = rng.uniform(minx, maxx, count * 2)
+        ys = rng.uniform(miny, maxy, count * 2)
+        inside = shapely.contains_xy(inner, xs, ys)
+        found += [(round(float(y), 6), round(float(x), 6)) for x, y in zip(xs[inside], ys[inside], strict=True)]
+    return found[:count]
+
+
+def _city_plan(
+    city: City, rng: random.Random, nprng: np.random.Generator, scale: float, reference_population: int
+) -> _CityPlan:
+    catalogue = CATALOGUES[city.slug]
+    types = {
+        t.code: t
+        for t in ServiceType.objects.filter(city=city).select_related("department").prefetch_related("attributes")
+    }
+    offers = [o for o in catalogue.offers if o.problem in types]
+    type_picker = _Picker([o.problem for o in offers], [o.share for o in offers], rng)
+
+    districts = list(District.objects.filter(city=city).order_by("number", "name"))
+    areas = [_Area(d, shape_from_geojson(d.boundary)) for d in districts] or [
+        _Area(None, shape_from_geojson(city.boundary))
+    ]
+    for area in areas:
+        area.points = _sample_points(area.geom, 400, nprng)
+
+    # Per type, how its cases spread over the districts: seed 004's counts where the report
+    # gives them, the districts' remaining counts for every other type.
+    n = len(areas)
+    totals = (
+        list(catalogue.district_totals)
+        if len(catalogue.district_totals) == n
+        else [rng.uniform(0.6, 1.4) for _ in range(n)]
+    )
+    residual = list(totals)
+    for counts in catalogue.district_counts.values():
+        residual = [max(r - c, 0.0) for r, c in zip(residual, counts, strict=True)]
+    if not any(residual):
+        residual = totals
+    district_pickers = {
+        code: _Picker(list(range(n)), catalogue.district_counts.get(code, residual), rng) for code in types
+    }
+
+    staff = {u.username: u for u in User.objects.filter(city=city).select_related("department")}
+    prefix = city.case_prefix.lower()
+    workers = {u.department_id: u for u in staff.values() if u.role == Role.WORKER and u.department_id}
+    reference_rate = INDEPENDENCE_CASES_PER_3_WEEKS / 21
+    return _CityPlan(
+        city=city,
+        catalogue=catalogue,
+        types=types,
+        type_picker=type_picker,
+        district_pickers=district_pickers,
+        areas=areas,
+        per_day=reference_rate * scale * (city.population or reference_population) / reference_population,
+        calltaker=staff[f"{prefix}-calltaker"],
+        supervisor=staff[f"{prefix}-supervisor"],
+        workers=workers,
+    )
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    if mean <= 0:
+        return 0
+    if mean > 60:
+        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
+    limit, k, p = math.exp(-mean), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
+
+
+def _weighted(rng: random.Random, pairs: Sequence[tuple[Any, float]]) -> Any:
+    return rng.choices([p[0] for p in pairs], weights=[p[1] for p in pairs])[0]
+
+
+def cases_load(
+    *,
+    cities: dict[str, City],
+    days: int = DEFAULT_DAYS,
+    scale: float = 1.0,
+    today: dt.date | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> int:
+    """Replay ``days`` of cases up to now through the case services; return how many."""
+    say = progress or (lambda _msg: None)
+    end = clock.now()
+    today = today or end.astimezone(zoneinfo.ZoneInfo(cities[REFERENCE_CITY].timezone)).date()
+    rng = random.Random(today.toordinal())
+    nprng = np.random.default_rng(today.toordinal())
+    reference_population = next(s.population for s in MEMBER_CITIES if s.slug == REFERENCE_CITY)
+    plans = [_city_plan(cities[s.slug], rng, nprng, scale, reference_population) for s in MEMBER_CITIES]
+    tz = zoneinfo.ZoneInfo(cities[REFERENCE_CITY].timezone)
+    made = 0
+    started = time.monotonic()
+    # One transaction for the whole history: a load that fails half-way leaves no cases, so
+    # the next start loads the demo again instead of taking the half as "already loaded".
+    with outbox.suppressed(), transaction.atomic():
+        for offset in range(days - 1, -1, -1):
+            day = today - dt.timedelta(days=offset)
+            batch: list[tuple[dt.datetime, _CityPlan]] = []
+            for plan in plans:
+                for _ in range(_poisson(rng, plan.per_day * WEEKDAY_FACTOR[day.weekday()] * 7 / sum(WEEKDAY_FACTOR))):
+                    hour = rng.choices(range(24), weights=HOUR_WEIGHTS)[0]
+                    local = dt.datetime.combine(day, dt.time(hour, rng.randrange(60), rng.randrange(60)), tzinfo=tz)
+                    moment = local.astimezone(dt.UTC)
+                    if moment < end:
+                        batch.append((moment, plan))
+            batch.sort(key=lambda item: (item[0], item[1].city.slug))
+            with transaction.atomic():
+                for moment, plan in batch:
+                    _one_case(plan, moment, end, rng)
+            made += len(batch)
+            if offset % 30 == 0:
+                say(f"  {day}: {made} cases, {time.monotonic() - started:.1f} s")
+    return made
+
+
+def _address(rng: random.Random) -> str:
+    return f"{rng.randrange(100, 19999)} {rng.choice(texts.DIRECTIONS)}{rng.choice(texts.STREETS)}"
+
+
+def _answers(problem: Problem, opened: dt.datetime, rng: random.Random) -> dict[str, Any]:
+    answers: dict[str, Any] = {}
+    for attr in problem.attributes:
+        if not attr.required and rng.random() < 0.4:
+            continue
+        keys = [k for k, _name in attr.values]
+        if attr.datatype == "singlevaluelist":
+            answers[attr.code] = rng.choice(keys)
+        elif attr.datatype == "multivaluelist":
+            answers[attr.code] = rng.sample(keys, rng.randint(1, min(2, len(keys))))
+        elif attr.datatype == "number":
+            answers[attr.code] = rng.randint(1, 12)
+        elif attr.datatype == "datetime":
+            answers[attr.code] = (opened - dt.timedelta(hours=rng.randint(1, 48))).isoformat()
+        elif attr.datatype == "text":
+            answers[attr.code] = "I saw it myself more than once; I would rather not give names here."
+        else:
+            answers[attr.code] = rng.choice(
+                ("Blue sedan", "Near the corner", "Pole 4471", "North side", "White pickup")
+            )
+    return answers
+
+
+def _reporter(rng: random.Random, confidential: bool) -> dict[str, Any]:
+    if rng.random() < (0.8 if confidential else 0.35):
+        return {}
+    first, last = rng.choice(texts.FIRST_NAMES), rng.choice(texts.LAST_NAMES)
+    reporter: dict[str, Any] = {
+        "reporter_name": f"{first} {last}",
+        "reporter_email": f"{first}.{last}{rng.randrange(1, 99)}@example.org".lower(),
+        "notify_reporter": rng.random() < 0.7,
+    }
+    if rng.random() < 0.4:
+        reporter["reporter_phone"] = f"816-555-01{rng.randrange(100):02d}"  # 555-01xx: fictional numbers
+    return reporter
+
+
+def _photo(rng: random.Random) -> ContentFile:
+    """A small generated picture standing in for a resident's photo."""
+    img = Image.new("RGB", (640, 480), tuple(rng.randrange(60, 200) for _ in range(3)))
+    draw = ImageDraw.Draw(img)
+    for _ in range(12):
+        x, y = rng.randrange(640), rng.randrange(480)
+        draw.ellipse(
+            (x, y, x + rng.randrange(20, 160), y + rng.randrange(20, 120)),
+            fill=tuple(rng.randrange(256) for _ in range(3)),
+        )
+    draw.text((12, 452), "civicdesk demo photo", fill=(255, 255, 255))
+    out = io.BytesIO()
+    img.save(out, format="JPEG", quality=80)
+    return ContentFile(out.getvalue(), name="demo.jpg")
+
+
+def _pick_text(table: dict[str, tuple[str, ...]], group: str, rng: random.Random) -> str:
+    return rng.choice(table.get(group) or table[""])
+
+
+def _one_case(plan: _CityPlan, opened: dt.datetime, end: dt.datetime, rng: random.Random) -> None:
+    code = plan.type_picker.pick()
+    service_type = plan.types[code]
+    problem = PROBLEMS[code]
+    channel = _weighted(rng, CHANNEL_MIX)
+    local = opened.astimezone(plan.city.tz)
+    if channel in (Channel.PHONE, Channel.WALK_IN) and (local.weekday() >= 5 or not 8 <= local.hour < 17):
+        channel = Channel.WEB  # the counter and the phones are staffed in office hours only
+    actor = plan.calltaker if channel in (Channel.PHONE, Channel.WALK_IN) else None
+    reporter = _reporter(rng, problem.is_confidential)
+    if code == "ce-proactive-investigation":
+        # Found by an officer on patrol and entered by staff, with no resident behind it.
+        channel, actor, reporter = Channel.WALK_IN, plan.supervisor, {}
+    location: dict[str, Any] = {"address": _address(rng)}
+    if rng.random() >= problem.unlocated:
+        area = plan.areas[plan.district_pickers[code].pick()]
+        location["lat"], location["lng"] = area.points[rng.randrange(len(area.points))]
+    else:
+        location["city"] = plan.city
+    description = rng.choice(texts.DESCRIPTIONS.get(code) or texts.GENERIC_DESCRIPTIONS)
+    with clock.frozen_at(opened):
+        case = services.case_create(
+            service_type=service_type,
+            description=description,
+            channel=channel,
+            attributes=_answers(problem, opened, rng),
+            actor=actor,
+            opened_at=opened,
+            **location,
+            **reporter,
+        )
+    _life(plan, case, opened, end, rng)
+    plan.last_of_type[case.service_type_id] = case
+
+
+def _life(plan: _CityPlan, case: ServiceRequest, opened: dt.datetime, end: dt.datetime, rng: random.Random) -> None:
+    """Route, work and (if its time has come) close the case, each step at its own moment."""
+    target = case.service_type.target_days or 10
+    to_close = dt.timedelta(days=target * CLOSE_MEDIAN_OF_TARGET * math.exp(rng.gauss(0, CLOSE_SPREAD)))
+    to_close = max(to_close, dt.timedelta(hours=2))
+    closes_at = None if rng.random() < NEVER_CLOSED else opened + to_close
+    step = opened + dt.timedelta(minutes=rng.randint(20, 60 * 20))
+    last = closes_at or end
+
+    def at(moment: dt.datetime) -> bool:
+        return moment < end and moment < last
+
+    group = case.service_type.group
+    if rng.random() < CHANGE_TYPE and at(step):
+        other = _other_type(plan, case.service_type, rng)
+        if other is not None:
+            with clock.frozen_at(step):
+                case = services.case_change_type(case=case, actor=plan.calltaker, service_type=other)
+            step += dt.timedelta(minutes=rng.randint(5, 120))
+    worker = plan.workers.get(case.department_id) if case.department_id else None
+    handler = worker or plan.supervisor
+    if worker is not None and at(step):
+        with clock.frozen_at(step):
+            # Half the time the supervisor routes it; otherwise the worker takes it.
+            by = plan.supervisor if rng.random() < 0.5 else worker
+            case = services.case_assign(case=case, actor=by, assignee=worker)
+    step += to_close * rng.uniform(0.05, 0.4)
+    if rng.random() < IN_PROGRESS and at(step):
+        with clock.frozen_at(step):
+            case = services.case_change_status(case=case, actor=handler, status=Status.IN_PROGRESS)
+    if rng.random() < INTERNAL_NOTE:
+        step += to_close * rng.uniform(0.02, 0.2)
+        if at(step):
+            with clock.frozen_at(step):
+                services.case_add_note(case=case, actor=handler, text=rng.choice(texts.INTERNAL_NOTES), public=False)
+    if rng.random() < PUBLIC_NOTE:
+        step += to_close * rng.uniform(0.02, 0.2)
+        if at(step):
+            with clock.frozen_at(step):
+                services.case_add_note(
+                    case=case, actor=handler, text=_pick_text(texts.PUBLIC_NOTES, group, rng), public=True
+                )
+    if rng.random() < PHOTO:
+        step += dt.timedelta(minutes=rng.randint(5, 90))
+        if at(step):
+            with clock.frozen_at(step):
+                services.case_add_photo(case=case, actor=handler, upload=_photo(rng), filename="site-visit.jpg")
+    if closes_at is None or closes_at >= end:
+        return
+    _close(plan, case, handler, closes_at, rng)
+    if rng.random() < REOPEN:
+        reopened = closes_at + dt.timedelta(days=rng.uniform(1, 6))
+        if reopened < end:
+            with clock.frozen_at(reopened):
+                case = services.case_reopen(case=case, actor=plan.supervisor, reason=rng.choice(texts.REOPEN_REASONS))
+            closes_again = reopened + dt.timedelta(days=rng.uniform(1, target))
+            if closes_again < end:
+                _close(plan, case, handler, closes_again, rng)
+
+
+def _close(plan: _CityPlan, case: ServiceRequest, handler: User, moment: dt.datetime, rng: random.Random) -> None:
+    roll = rng.random()
+    earlier = plan.last_of_type.get(case.service_type_id)
+    kwargs: dict[str, Any]
+    if roll < 0.05 and earlier is not None and earlier.pk != case.pk:
+        kwargs = {
+            "resolution": Resolution.DUPLICATE,
+            "duplicate_of": earlier,
+            "note": rng.choice(texts.DUPLICATE_NOTES),
+        }
+    elif roll < 0.12:
+        kwargs = {"resolution": Resolution.NO_ACTION, "note": rng.choice(texts.NO_ACTION_NOTES)}
+    elif roll < 0.15:
+        kwargs = {"resolution": Resolution.REFERRED, "note": rng.choice(texts.REFERRED_NOTES)}
+    else:
+        kwargs = {
+            "resolution": Resolution.RESOLVED,
+            "note": _pick_text(texts.CLOSING_NOTES, case.service_type.group, rng),
+        }
+    with clock.frozen_at(moment):
+        services.case_close(case=case, actor=handler, **kwargs)
+
+
+def _other_type(plan: _CityPlan, current: ServiceType, rng: random.Random) -> ServiceType | None:
+    """A likely correction: another type of the same department, else of the same group."""
+    same_dept = [
+        t
+        for t in plan.types.values()
+        if t.pk != current.pk and t.department_id == current.department_id and not t.is_confidential
+    ]
+    same_group = [
+        t for t in plan.types.values() if t.pk != current.pk and t.group == current.group and not t.is_confidential
+    ]
+    choices = same_dept or same_group
+    return rng.choice(choices) if choices else None
+
+
+__all__ = ["DemoSummary", "cases_load", "catalogue_load", "demo_is_loaded", "load_demo", "staff_load"]

@@ -1,0 +1,121 @@
+"""The demo's staff accounts, as data (no Django imports, so ``logins()`` can be read by
+anything, e.g. the ``make run`` banner).
+
+Every demo account shares one password, printed in the README: these accounts exist only
+in a demo database, never in production.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEMO_PASSWORD = "civicdesk-demo-2026"  # noqa: S105 - demo-only accounts, printed in the README
+
+
+@dataclass(frozen=True)
+class StaffSpec:
+    username: str
+    first_name: str
+    last_name: str
+    role: str  # accounts.Role value
+    city: str | None  # city slug; None for the regional administrator and the superuser
+    department: str | None = None  # department code in the city's catalogue
+    is_staff: bool = False  # reaches /admin/
+    is_superuser: bool = False
+    can_do: str = ""
+
+
+# (city slug, username prefix, busiest department, second department)
+_CITY_TEAMS = [
+    ("independence", "ind", "neighborhood-services", "street-maintenance"),
+    ("lees-summit", "ls", "codes", "public-works"),
+    ("blue-springs", "bs", "community-development", "streets"),
+    ("grandview", "gv", "community-development", "public-works"),
+    ("raytown", "rt", "codes", "public-works"),
+]
+
+# Made-up names, one set per city.
+_NAMES = {
+    "ind": [
+        ("Dana", "Whitfield"),
+        ("Marcus", "Ortega"),
+        ("Priya", "Natarajan"),
+        ("Tom", "Kessler"),
+        ("Alicia", "Brooks"),
+    ],
+    "ls": [("Kelsey", "Tran"), ("Ryan", "Holt"), ("Grace", "Delgado"), ("Victor", "Okafor"), ("Megan", "Sato")],
+    "bs": [("Jamie", "Cole"), ("Luis", "Herrera"), ("Erin", "Walsh"), ("Sam", "Becker"), ("Nora", "Lindqvist")],
+    "gv": [("Tasha", "Greene"), ("Andre", "Dupont"), ("Holly", "Simmons"), ("Ben", "Yoder"), ("Rosa", "Mendez")],
+    "rt": [("Chris", "Parker"), ("Imani", "Jones"), ("Derek", "Shaw"), ("Lena", "Fischer"), ("Omar", "Haddad")],
+}
+
+
+def _city_staff() -> list[StaffSpec]:
+    staff: list[StaffSpec] = []
+    for slug, prefix, busiest, second in _CITY_TEAMS:
+        n = _NAMES[prefix]
+        staff += [
+            StaffSpec(
+                f"{prefix}-calltaker",
+                *n[0],
+                "call_taker",
+                slug,
+                can_do="enters phone and walk-in reports for any department, routes cases",
+            ),
+            StaffSpec(
+                f"{prefix}-worker",
+                *n[1],
+                "worker",
+                slug,
+                busiest,
+                can_do="works the queue of the city's busiest department: notes, photos, closing",
+            ),
+            StaffSpec(
+                f"{prefix}-worker2",
+                *n[2],
+                "worker",
+                slug,
+                second,
+                can_do="works the queue of a second department",
+            ),
+            StaffSpec(
+                f"{prefix}-supervisor",
+                *n[3],
+                "supervisor",
+                slug,
+                can_do="assigns and reassigns, watches overdue cases",
+            ),
+            StaffSpec(
+                f"{prefix}-admin",
+                *n[4],
+                "city_admin",
+                slug,
+                is_staff=True,
+                can_do="configures the city's departments, types, districts and staff (also in /admin/)",
+            ),
+        ]
+    return staff
+
+
+STAFF: list[StaffSpec] = [
+    *_city_staff(),
+    StaffSpec(
+        "regional",
+        "Morgan",
+        "Reyes",
+        "regional_admin",
+        None,
+        is_staff=True,
+        can_do="regional administrator: compares the cities, no residents' cases",
+    ),
+    StaffSpec(
+        "admin",
+        "Site",
+        "Administrator",
+        "",
+        None,
+        is_staff=True,
+        is_superuser=True,
+        can_do="Django superuser: everything in /admin/",
+    ),
+]

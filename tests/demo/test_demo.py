@@ -1,0 +1,168 @@
+"""The five-city demo: what ``load_demo`` puts in the database, and that it follows seed 004.
+
+The demo is loaded once for the module, at a fifth of the real volume over three weeks,
+inside a transaction rolled back at the end, so no other test sees it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.db.models import F
+
+from civicdesk.accounts.models import Role, User
+from civicdesk.cases import services
+from civicdesk.cases.models import CaseEvent, EventKind, Photo, ServiceRequest, Status
+from civicdesk.catalog.models import Datatype, ServiceAttribute, ServiceType
+from civicdesk.core import clock
+from civicdesk.demo import logins
+from civicdesk.demo.catalogue import INDEPENDENCE_DEPARTMENT_SHARES
+from civicdesk.demo.loader import DemoSummary, load_demo
+from civicdesk.notifications.models import OutboxMessage
+from civicdesk.tenants.models import City, Department
+from tests.conftest import INSIDE, SHARED_DATA
+
+pytestmark = pytest.mark.django_db
+
+DAYS, SCALE = 21, 0.2
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[DemoSummary]:
+    with django_db_blocker.unblock(), transaction.atomic():
+        summary = load_demo(days=DAYS, scale=SCALE, data_dir=SHARED_DATA)
+        yield summary
+        transaction.set_rollback(True)
+
+
+def _counts() -> dict[str, int]:
+    return {
+        "cities": City.objects.count(),
+        "departments": Department.objects.count(),
+        "types": ServiceType.objects.count(),
+        "attributes": ServiceAttribute.objects.count(),
+        "users": User.objects.count(),
+        "cases": ServiceRequest.objects.count(),
+        "events": CaseEvent.objects.count(),
+    }
+
+
+def test_the_demo_loads_five_cities_with_cases(demo: DemoSummary) -> None:
+    assert demo.loaded
+    assert demo.cities == 5
+    assert demo.cases == ServiceRequest.objects.count() > 200
+    assert 0 < demo.open_cases < demo.cases
+
+
+def test_every_city_has_types_departments_and_staff_of_each_role(demo: DemoSummary) -> None:
+    for city in City.objects.all():
+        assert city.service_types.count() >= 12, city
+        assert city.departments.count() >= 5, city
+        roles = set(User.objects.filter(city=city).values_list("role", flat=True))
+        assert {Role.CALL_TAKER, Role.WORKER, Role.SUPERVISOR, Role.CITY_ADMIN} <= roles, city
+        assert User.objects.get(city=city, role=Role.CITY_ADMIN).is_staff
+        hotline = city.service_types.get(code="fraud-hotline")
+        assert hotline.is_confidential and hotline.name == "Fraud, waste or abuse hotline"
+        for dept in city.departments.all():
+            assert dept.email.endswith(f"@{city.slug}.civicdesk.localhost")
+    assert User.objects.get(username="regional").role == Role.REGIONAL_ADMIN
+    assert User.objects.get(username="admin").is_superuser
+
+
+def test_independence_has_the_reports_departments_and_a_type_with_none(demo: DemoSummary) -> None:
+    independence = City.objects.get(slug="independence")
+    names = set(independence.departments.values_list("name", flat=True))
+    assert names == {name for name in INDEPENDENCE_DEPARTMENT_SHARES if name}
+    assert independence.departments.get(name="CD-NEIGHBORHOOD SERVICES").email == (
+        "neighborhood-services@independence.civicdesk.localhost"
+    )
+    assert independence.service_types.filter(department=None).exists()
+    type_names = set(independence.service_types.values_list("name", flat=True))
+    assert {
+        "CE - Trash/Rubbish",
+        "Basement Sewer Backup",
+        "Tree Trim/PowerObstr",
+        "Business Licensing Questions",
+    } <= type_names
+
+
+def test_the_catalogue_asks_questions_of_every_open311_datatype(demo: DemoSummary) -> None:
+    used = set(ServiceAttribute.objects.values_list("datatype", flat=True))
+    assert used == set(Datatype.values)
+    question = ServiceAttribute.objects.get(service_type__city__slug="independence", code="vehicle-location")
+    assert question.question == "Is the vehicle on the street or private property?"
+    answered = ServiceRequest.objects.filter(service_type__code="ce-non-operable-vehicle").first()
+    assert answered is not None and answered.attributes["vehicle-location"] in question.value_keys()
+
+
+def test_independence_department_shares_over_three_weeks_follow_seed_004(demo: DemoSummary) -> None:
+    since = clock.now() - dt.timedelta(days=21)
+    cases = ServiceRequest.objects.filter(city__slug="independence", opened_at__gte=since)
+    total = cases.count()
+    by_department = Counter(cases.values_list("department__name", flat=True))
+    for name, share in INDEPENDENCE_DEPARTMENT_SHARES.items():
+        assert abs(100 * by_department[name] / total - share) <= 3, (name, by_department[name], total)
+
+
+def test_independence_top_problems_and_busiest_district_follow_seed_004(demo: DemoSummary) -> None:
+    cases = ServiceRequest.objects.filter(city__slug="independence")
+    top = [name for name, _n in Counter(cases.values_list("service_type__name", flat=True)).most_common(3)]
+    assert top == ["CE - Trash/Rubbish", "CE - Excessive Vegetation", "CE - Open Storage"]
+    districts = Counter(cases.values_list("district__name", flat=True))
+    assert districts.most_common(1)[0][0] == "District 1"
+    assert 0 < districts[None] < 0.06 * sum(districts.values())  # seed 004: 12 of 576 without a district
+
+
+def test_the_history_is_replayed_at_its_own_times_without_sending_email(demo: DemoSummary) -> None:
+    now = clock.now()
+    oldest = ServiceRequest.objects.order_by("opened_at").first()
+    assert oldest is not None and oldest.opened_at < now - dt.timedelta(days=18)
+    created = CaseEvent.objects.get(case=oldest, kind=EventKind.CREATED)
+    assert created.at == oldest.opened_at
+    assert not CaseEvent.objects.filter(at__gt=now).exists()
+    closed = ServiceRequest.objects.filter(status=Status.CLOSED)
+    assert closed.exists() and not closed.filter(closing_note="").exists()
+    assert not closed.filter(closed_at__lt=F("opened_at")).exists()
+    assert CaseEvent.objects.filter(kind=EventKind.INTERNAL_NOTE).exists()
+    assert CaseEvent.objects.filter(kind=EventKind.PUBLIC_NOTE).exists()
+    assert set(ServiceRequest.objects.values_list("channel", flat=True)) >= {"web", "mobile", "phone", "email"}
+    assert ServiceRequest.objects.filter(reporter_email="").exists()
+    assert ServiceRequest.objects.exclude(reporter_email="").filter(reporter_email__endswith="@example.org").exists()
+    assert OutboxMessage.objects.count() == 0
+
+
+def test_photos_are_real_images_with_thumbnails(demo: DemoSummary) -> None:
+    for photo in Photo.objects.all():
+        assert photo.width > 0 and photo.thumbnail.name
+
+
+def test_a_second_load_changes_nothing(demo: DemoSummary) -> None:
+    before = _counts()
+    again = load_demo(days=DAYS, scale=SCALE, data_dir=SHARED_DATA)
+    assert not again.loaded
+    assert _counts() == before
+
+
+def test_demo_logins_authenticate_with_the_shared_password(demo: DemoSummary) -> None:
+    accounts = logins()
+    assert {"ind-calltaker", "ind-worker", "ind-supervisor", "ind-admin", "ls-worker", "regional", "admin"} <= {
+        u for u, _p, _d in accounts
+    }
+    for username, password, can_do in accounts:
+        assert can_do
+        assert authenticate(username=username, password=password) is not None, username
+
+
+def test_a_report_placed_across_a_city_line_takes_the_other_citys_type_of_the_same_code(demo: DemoSummary) -> None:
+    raytown_trash = ServiceType.objects.get(city__slug="raytown", code="ce-trash")
+    lat, lng = INSIDE["independence"]
+    case = services.case_create(service_type=raytown_trash, lat=lat, lng=lng, description="Bags of trash")
+    assert case.city.slug == "independence"
+    assert case.service_type.name == "CE - Trash/Rubbish"
+    assert case.department is not None and case.department.name == "CD-NEIGHBORHOOD SERVICES"
