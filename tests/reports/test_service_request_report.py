@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
+from civicdesk.cases import services
 from civicdesk.cases.models import ServiceRequest
+from civicdesk.catalog.models import ServiceType
+from civicdesk.core import clock
 from civicdesk.reports.service_request_report import (
     ReportRangeError,
+    TypeCount,
     largest_remainder_tenths,
     local_day_bounds,
     service_request_report,
 )
+from civicdesk.tenants.models import City
 from tests.reports import expected
 from tests.reports.conftest import FROM, TO, Month
 
@@ -136,3 +143,52 @@ def test_largest_remainder_rounding_always_sums_to_1000_tenths(counts: list[int]
     assert sum(shares) == 1000
     for count, share in zip(counts, shares, strict=True):
         assert abs(share - count * 1000 / sum(counts)) < 1
+
+
+def test_the_report_is_a_handful_of_grouped_queries_however_many_cases(
+    month: Month, django_assert_max_num_queries: Callable[..., Any]
+) -> None:
+    # Cities, three GROUP BYs, the departments and the districts named: never a query per case.
+    with django_assert_max_num_queries(6):
+        report = service_request_report(city=None, date_from=FROM, date_to=TO)
+    assert report.total == 26
+
+
+def test_each_city_of_the_collaborative_is_counted_on_its_own_clock(month: Month) -> None:
+    # Were the other city one hour behind (Mountain time), its case at 23:30 Mountain on the
+    # last day falls at 00:30 Central the next day, and still counts.
+    month.other_city.timezone = "America/Denver"
+    month.other_city.save(update_fields=["timezone"])
+    last_evening = dt.datetime(2021, 10, 22, 23, 30, tzinfo=zoneinfo.ZoneInfo("America/Denver"))
+    raytown_case = ServiceRequest.objects.filter(city=month.other_city).first()
+    assert raytown_case is not None
+    ServiceRequest.objects.filter(pk=raytown_case.pk).update(opened_at=last_evening)
+
+    report = service_request_report(city=None, date_from=FROM, date_to=TO)
+    assert report.total == len(expected.in_range(all_cases(), date_from=FROM, date_to=TO)) == 26
+    assert service_request_report(city=month.other_city, date_from=FROM, date_to=TO).total == 2
+
+    # On Central time the same instant is the 23rd: out of the range.
+    month.other_city.timezone = "America/Chicago"
+    month.other_city.save(update_fields=["timezone"])
+    assert service_request_report(city=None, date_from=FROM, date_to=TO).total == 25
+
+
+def test_the_long_day_when_daylight_saving_ends_is_counted_whole(
+    independence: City, make_service_type: Callable[..., ServiceType]
+) -> None:
+    pothole = make_service_type(independence, "pothole", name="Pothole")
+    moments = [
+        dt.datetime(2021, 11, 7, 0, 30, tzinfo=CENTRAL),  # CDT, first half hour of the day
+        dt.datetime(2021, 11, 7, 1, 30, tzinfo=CENTRAL),  # the first 01:30 (CDT)
+        dt.datetime(2021, 11, 7, 1, 30, fold=1, tzinfo=CENTRAL),  # the second 01:30 (CST)
+        dt.datetime(2021, 11, 7, 23, 30, tzinfo=CENTRAL),  # CST, last half hour
+        dt.datetime(2021, 11, 8, 0, 0, tzinfo=CENTRAL),  # next day
+        dt.datetime(2021, 11, 6, 23, 59, tzinfo=CENTRAL),  # day before
+    ]
+    for at in moments:
+        with clock.frozen_at(at):
+            services.case_create(service_type=pothole, city=independence, address="Main St", opened_at=at)
+    report = service_request_report(city=independence, date_from=dt.date(2021, 11, 7), date_to=dt.date(2021, 11, 7))
+    assert report.total == 4
+    assert report.top_types == [TypeCount("Pothole", 4)]
