@@ -134,9 +134,16 @@ def _area_only(geom: BaseGeometry) -> BaseGeometry:
     return area
 
 
-def _coordinate(value: Any, *, label: str, limit: int) -> float:
+def _coordinate(value: Any, *, latitude: bool) -> float:
+    limit = 90 if latitude else 180
+    # The fast path for what every caller sends: a float in range. Labels are translated
+    # only when there is an error to word (a gettext call costs as much as the lookup).
+    if type(value) is float and -limit <= value <= limit:
+        return value
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise ValidationError(_("%(label)s is missing."), code="invalid_coordinates", params={"label": label})
+        raise ValidationError(
+            _("%(label)s is missing."), code="invalid_coordinates", params={"label": _coordinate_label(latitude)}
+        )
     try:
         # bool is an int to Python, but True is no latitude.
         number = math.nan if isinstance(value, bool) else float(value)
@@ -146,9 +153,13 @@ def _coordinate(value: Any, *, label: str, limit: int) -> float:
         raise ValidationError(
             _("%(label)s must be a number between -%(limit)s and %(limit)s, not “%(value)s”."),
             code="invalid_coordinates",
-            params={"label": label, "limit": limit, "value": value},
+            params={"label": _coordinate_label(latitude), "limit": limit, "value": value},
         )
     return number
+
+
+def _coordinate_label(latitude: bool) -> str:
+    return _("Latitude") if latitude else _("Longitude")
 
 
 def point(lat: Any, lng: Any) -> shapely.Point:
@@ -157,9 +168,8 @@ def point(lat: Any, lng: Any) -> shapely.Point:
     Raises ValidationError, in words a resident understands, for anything that is not a
     place on Earth: text that is not a number, NaN, infinity, or out-of-range degrees.
     """
-    latitude = _coordinate(lat, label=_("Latitude"), limit=90)
-    longitude = _coordinate(lng, label=_("Longitude"), limit=180)
-    return shapely.Point(longitude, latitude)
+    latitude = _coordinate(lat, latitude=True)
+    return shapely.Point(_coordinate(lng, latitude=False), latitude)
 
 
 @dataclass(frozen=True)

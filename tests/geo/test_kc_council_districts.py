@@ -192,7 +192,7 @@ def test_district_rows_of_a_city_route_its_cases_through_the_selectors(kc_cases,
 
     kc_limits = geo.shape_from_geojson(limits)
     located = _located(kc_cases)
-    sample = [located[i] for i in np.random.default_rng(7).choice(len(located), size=300, replace=False)]
+    sample = [located[i] for i in np.random.default_rng(7).choice(len(located), size=200, replace=False)]
     expected = kc_districts.covering_many([c.lat for c in sample], [c.lng for c in sample])
 
     through_rows = geo.district_index(kc.pk).covering_many([c.lat for c in sample], [c.lng for c in sample])
