@@ -40,6 +40,8 @@ def _send(template: str, case: ServiceRequest, recipient: str, subject: str, **e
         "city": case.city,
         "tracking_url": tracking_url(case),
         "console_url": console_url(case),
+        "public_url": settings.SITE_URL
+        + reverse("portal:case", kwargs={"city": case.city.slug, "number": case.number}),
         "site_url": settings.SITE_URL,
         **extra,
     }
@@ -95,14 +97,44 @@ def case_assigned(case: ServiceRequest, *, note: str) -> None:
         _send("case_assigned", case, recipient, f"Case assigned to you: {case.service_type.name}", note=note)
 
 
+def unsubscribe_url(token: str) -> str:
+    return settings.SITE_URL + reverse("portal:unsubscribe", kwargs={"token": token})
+
+
+def _followers(case: ServiceRequest, *, besides: list[str]) -> list[tuple[str, str]]:
+    """Active followers' (address, unsubscribe token), leaving out addresses already told."""
+    from civicdesk.notifications.models import CaseFollower
+
+    told = {a.strip().lower() for a in besides}
+    rows = CaseFollower.objects.filter(case=case, active=True).values_list("email", "unsubscribe_token")
+    kept = []
+    for email, token in rows:
+        if email.strip().lower() not in told:
+            told.add(email.strip().lower())
+            kept.append((email, token))
+    return kept
+
+
 def case_public_note(case: ServiceRequest, event: CaseEvent) -> None:
-    """A public note goes to the reporter, only if they asked for updates. An internal
-    note never leaves the city, whoever calls this."""
+    """A public note goes to the reporter, only if they asked for updates, and to the
+    case's followers. An internal note never leaves the city, whoever calls this."""
     if not event.is_public:
         return
+    told = []
     if case.reporter_email and case.notify_reporter:
+        told.append(case.reporter_email)
         _send(
             "case_updated", case, case.reporter_email, f"Update on your report: {case.service_type.name}", event=event
+        )
+    for email, token in _followers(case, besides=told + ([case.reporter_email] if case.reporter_email else [])):
+        _send(
+            "case_updated",
+            case,
+            email,
+            f"Update on a report you follow: {case.service_type.name}",
+            event=event,
+            follower=True,
+            unsubscribe_url=unsubscribe_url(token),
         )
 
 
@@ -120,3 +152,13 @@ def case_closed(case: ServiceRequest) -> None:
         _send("case_closed", case, recipient, f"Your report is closed: {case.service_type.name}", for_staff=False)
     for recipient in _distinct(reporter + staff)[len(reporter) :]:
         _send("case_closed", case, recipient, f"Case closed: {case.service_type.name}", for_staff=True)
+    for email, token in _followers(case, besides=reporter + staff):
+        _send(
+            "case_closed",
+            case,
+            email,
+            f"A report you follow is closed: {case.service_type.name}",
+            for_staff=False,
+            follower=True,
+            unsubscribe_url=unsubscribe_url(token),
+        )

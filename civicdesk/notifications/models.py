@@ -47,3 +47,28 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.recipient} ({self.status})"
+
+
+def _unsubscribe_token() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(24)
+
+
+class CaseFollower(models.Model):
+    """A resident who asked to hear of a case they did not report themselves (for example
+    one they found nearby instead of filing a duplicate). Every email they get carries a
+    one-click unsubscribe link."""
+
+    case = models.ForeignKey("cases.ServiceRequest", on_delete=models.CASCADE, related_name="followers")
+    email = models.EmailField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField(default=True)
+    unsubscribe_token = models.CharField(max_length=64, unique=True, default=_unsubscribe_token, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["case", "email"], name="one_follow_per_case_and_email")]
+
+    def __str__(self) -> str:
+        return f"{self.email} follows {self.case_id}"

@@ -40,6 +40,22 @@ def case_detail(request: HttpRequest, city: str, number: int) -> HttpResponse:
     return _public_case(case, request, is_reporter=False)
 
 
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """One-click unsubscribe: a GET shows a button (mail scanners follow links, so the
+    change itself is a POST); the POST stops the emails."""
+    from civicdesk.notifications.models import CaseFollower
+    from civicdesk.notifications.services import follower_unsubscribe
+
+    follower = CaseFollower.objects.select_related("case__city", "case__service_type").filter(unsubscribe_token=token).first()
+    if follower is None:
+        raise Http404("This unsubscribe link is not known.")
+    done = False
+    if request.method == "POST":
+        follower_unsubscribe(token=token)
+        done = True
+    return render(request, "portal/unsubscribe.html", {"follower": follower, "case": follower.case, "done": done})
+
+
 def track(request: HttpRequest, token: str) -> HttpResponse:
     try:
         case = cases.case_by_tracking_token(token)
