@@ -156,6 +156,7 @@ def case_create(
     reporter_name = _clean_text(reporter_name, field="reporter_name", limit=200)
     reporter_phone = _clean_text(reporter_phone, field="reporter_phone", limit=40)
     reporter_email = (reporter_email or "").strip()
+    external_id = _clean_text(external_id, field="external_id", limit=100)
     if reporter_email:
         try:
             validate_email(reporter_email)
@@ -255,6 +256,7 @@ def case_assign(
         raise InvalidTransition(_("Case %(ref)s is closed; reopen it first.") % {"ref": case.reference})
     if assignee is None and department is None:
         raise ValidationError({"assignee": _("Choose a person or a department.")})
+    note = _clean_text(note, field="note")
     if not permissions.can_assign_to_others(actor) and assignee != actor:
         raise PermissionDenied(_("You can take a case yourself; a supervisor assigns it to others."))
     if assignee is not None:
@@ -285,7 +287,7 @@ def case_assign(
         case,
         EventKind.ASSIGNED,
         actor=actor,
-        text=_clean_text(note, field="note"),
+        text=note,
         changes={
             "assignee": [str(before[0]) if before[0] else None, str(assignee) if assignee else None],
             "department": [str(before[1]) if before[1] else None, str(department) if department else None],
@@ -334,7 +336,8 @@ def case_add_photo(
         case=case,
         content_type=processed.content_type,
         size=len(processed.image),
-        original_name=(filename or "")[:200],
+        # The name is shown to staff only; NUL is refused by PostgreSQL, so it goes.
+        original_name=(filename or "").replace("\x00", "")[:200],
         is_public=public,
         uploaded_at=clock.now(),
         uploaded_by=actor,

@@ -150,3 +150,12 @@ def test_assigning_to_the_current_assignee_changes_nothing(report, supervisor, w
     services.case_assign(case=case, actor=supervisor, assignee=worker)
     assert [e.kind for e in events_of(case)].count(EventKind.ASSIGNED) == 1
     assert outbox() == []
+
+
+def test_the_assignment_note_is_recorded_and_sent_cleaned(report, supervisor, worker, outbox):
+    case = report()
+    outbox()
+    mail.outbox.clear()
+    services.case_assign(case=case, actor=supervisor, assignee=worker, note="  Big\x00 truck  ")
+    assert events_of(case)[-1].text == "Big truck"
+    assert "Note: Big truck" in outbox()[0].body

@@ -201,3 +201,9 @@ def test_a_photo_can_be_added_again_after_a_failure(report, worker):
         add(case, b"nope", worker)
     photo = add(case, images.jpeg_with_gps(), worker)
     assert photo.image.name.endswith(f"{case.number}-1.jpg")
+
+
+def test_a_file_name_with_a_nul_byte_is_kept_without_it(report, worker):
+    photo = add(report(), images.webp(), worker, name="IMG\x00_1.webp")
+    photo.refresh_from_db()
+    assert photo.original_name == "IMG_1.webp"
