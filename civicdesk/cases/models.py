@@ -222,4 +222,4 @@ class Photo(models.Model):
         ordering = ["uploaded_at", "pk"]
 
     def __str__(self) -> str:
-        return self.original_name or self.image.name
+        return self.original_name or self.image.name or ""

@@ -34,7 +34,7 @@ class Action(StrEnum):
 
 CITY_ROLES = {Role.CALL_TAKER, Role.WORKER, Role.SUPERVISOR, Role.CITY_ADMIN}
 
-ALLOWED: dict[Action, set[str]] = {
+ALLOWED: dict[Action, set[Role]] = {
     Action.VIEW: CITY_ROLES,
     Action.CREATE: CITY_ROLES,
     Action.NOTE: CITY_ROLES,

@@ -15,7 +15,13 @@ CASE_RELATED = ("city", "service_type", "department", "district", "assignee")
 
 def case_list_for_staff(*, user: User) -> QuerySet[ServiceRequest]:
     """All cases the staff member may read: their own city's, nothing else."""
-    if user is None or not user.is_authenticated or not user.is_active or user.role not in permissions.CITY_ROLES:
+    if (
+        user is None
+        or not user.is_authenticated
+        or not user.is_active
+        or user.role not in permissions.CITY_ROLES
+        or user.city_id is None
+    ):
         return ServiceRequest.objects.none()
     return ServiceRequest.objects.filter(city_id=user.city_id).select_related(*CASE_RELATED)
 

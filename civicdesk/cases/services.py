@@ -345,9 +345,9 @@ def case_add_photo(
     stored: list[str] = []
     try:
         photo.image.save(f"{base}.{processed.extension}", ContentFile(processed.image), save=False)
-        stored.append(photo.image.name)
+        stored.append(photo.image.name or "")
         photo.thumbnail.save(f"{base}-thumb.{processed.extension}", ContentFile(processed.thumbnail), save=False)
-        stored.append(photo.thumbnail.name)
+        stored.append(photo.thumbnail.name or "")
         # Saving from a nameless ContentFile leaves Django's width/height fields empty (None);
         # the sizes are known already, and re-reading the file from object storage costs.
         photo.width, photo.height = processed.width, processed.height
