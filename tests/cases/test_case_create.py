@@ -196,3 +196,23 @@ def test_imported_cases_are_marked_and_email_nobody(report, outbox):
     case = fresh(report(channel=Channel.IMPORT, external_id="legacy-1"))
     assert case.is_imported and case.external_id == "legacy-1"
     assert outbox() == []
+
+
+def test_across_the_line_the_same_code_wins_over_the_same_name(report, raytown, make_service_type):
+    same_name = make_service_type(raytown, "rubbish", name="Trash/Rubbish")
+    same_code = make_service_type(raytown, "trash", name="Solid waste")
+    lat, lng = INSIDE["raytown"]
+    case = fresh(report(lat=lat, lng=lng))
+    assert case.service_type == same_code != same_name
+
+
+def test_across_the_line_an_inactive_type_of_the_same_code_is_not_used(report, raytown, make_service_type):
+    make_service_type(raytown, "trash", name="Solid waste", active=False)
+    lat, lng = INSIDE["raytown"]
+    with pytest.raises(ValidationError, match="takes no “Trash/Rubbish” reports"):
+        report(lat=lat, lng=lng)
+
+
+def test_a_confidential_report_is_numbered_like_any_other(report, independence, make_service_type):
+    fraud = make_service_type(independence, "fraud", is_confidential=True)
+    assert report(service_type=fraud).reference == "IND-1001"

@@ -187,3 +187,14 @@ def test_a_call_taker_may_not_close_or_change_status(assigned, independence, mak
         services.case_close(case=assigned, actor=call_taker, note="Done")
     with pytest.raises(PermissionDenied):
         services.case_change_status(case=assigned, actor=call_taker, status=Status.IN_PROGRESS)
+
+
+def test_closing_emails_an_assignee_who_reads_the_department_address_once(
+    report, supervisor, independence, trash, make_staff, outbox
+):
+    shared = make_staff(independence, "worker", department=trash.department, email="neighborhood@independence.test")
+    case = services.case_assign(case=report(reporter_email=""), actor=supervisor, assignee=shared)
+    outbox()
+    mail.outbox.clear()
+    services.case_close(case=case, actor=supervisor, note="Done")
+    assert [m.to for m in outbox()] == [["neighborhood@independence.test"]]
