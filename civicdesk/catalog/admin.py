@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from civicdesk.catalog.models import Datatype, ServiceAttribute, ServiceType
+from civicdesk.catalog.models import CannedResponse, Datatype, ServiceAttribute, ServiceType
 from civicdesk.core.admin import CityScopedAdmin, CityScopedInline
 
 LIST_DATATYPES = {Datatype.SINGLEVALUELIST, Datatype.MULTIVALUELIST}
@@ -94,3 +94,11 @@ class ServiceTypeAdmin(CityScopedAdmin):
 
     def get_prepopulated_fields(self, request: HttpRequest, obj: Any = None) -> dict[str, Any]:
         return {} if obj is not None else super().get_prepopulated_fields(request, obj)
+
+
+@admin.register(CannedResponse)
+class CannedResponseAdmin(CityScopedAdmin):
+    list_display = ["title", "service_type", "city"]
+    list_filter = [("service_type", admin.RelatedOnlyFieldListFilter), "city"]
+    search_fields = ["title", "text"]
+    fields = ["city", "service_type", "title", "text"]

@@ -69,12 +69,39 @@ class ServiceAttribute(models.Model):
 
     class Meta:
         ordering = ["service_type", "order", "code"]
-        constraints = [
-            models.UniqueConstraint(fields=["service_type", "code"], name="attribute_code_unique_in_type")
-        ]
+        constraints = [models.UniqueConstraint(fields=["service_type", "code"], name="attribute_code_unique_in_type")]
 
     def __str__(self) -> str:
         return self.question
 
     def value_keys(self) -> list[str]:
         return [str(v.get("key")) for v in self.values or [] if isinstance(v, dict)]
+
+
+class CannedResponse(models.Model):
+    """A ready-made closing note staff pick when closing a case.
+
+    One without a service type is offered for every type of the city.
+    """
+
+    city = models.ForeignKey("tenants.City", on_delete=models.CASCADE, related_name="canned_responses")
+    service_type = models.ForeignKey(
+        ServiceType,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="canned_responses",
+        help_text=_("Empty: offered for every type of the city."),
+    )
+    title = models.CharField(max_length=100, help_text=_("What staff pick from the list."))
+    text = models.TextField(help_text=_("The closing note the resident reads."))
+
+    class Meta:
+        ordering = ["city", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.service_type_id and self.service_type and self.service_type.city_id != self.city_id:
+            raise ValidationError({"service_type": _("The service type must belong to the same city.")})
