@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
 
 from civicdesk.accounts.models import User
 from civicdesk.cases import permissions
 from civicdesk.cases.models import OPEN_STATUSES, CaseEvent, ServiceRequest
 from civicdesk.cases.permissions import Action
+from civicdesk.catalog.models import ServiceType
+from civicdesk.core import clock
 from civicdesk.tenants.models import City
 
 CASE_RELATED = ("city", "service_type", "department", "district", "assignee")
@@ -54,6 +61,183 @@ def case_timeline(*, user: User, case: ServiceRequest) -> QuerySet[CaseEvent]:
     """The full audit log, for staff who may see the case."""
     permissions.require(user, Action.VIEW, case)
     return case.events.select_related("actor").order_by("at", "pk")
+
+
+# --- the console's lists ----------------------------------------------------------------
+
+QUEUES = ("mine", "department", "unassigned", "overdue", "all")
+
+# What a column header sorts by; the key is what the URL says.
+SORTS = {
+    "number": ("number",),
+    "type": ("service_type__name", "number"),
+    "status": ("status", "number"),
+    "district": ("district__name", "number"),
+    "address": ("address", "number"),
+    "assignee": ("assignee__last_name", "assignee__first_name", "number"),
+    "opened": ("opened_at", "number"),
+    "due": ("due_at", "number"),
+}
+DEFAULT_SORT = "-opened"
+
+# "IND-1042", "ind 1042", "#1042" or "1042": a case number, with or without the city prefix.
+_REFERENCE = re.compile(r"^#?\s*(?:(?P<prefix>[A-Za-z]{1,10})\s*[-\s]\s*)?(?P<number>\d{1,9})$")
+
+
+def parse_reference(text: str) -> tuple[str, int] | None:
+    """Split a case number as staff type it into (prefix or "", number); None if it is not one."""
+    match = _REFERENCE.match((text or "").strip())
+    if not match:
+        return None
+    return (match["prefix"] or "").upper(), int(match["number"])
+
+
+def _ordering(sort: str) -> list[str]:
+    descending = sort.startswith("-")
+    fields = SORTS.get(sort.lstrip("-")) or SORTS[DEFAULT_SORT.lstrip("-")]
+    if sort.lstrip("-") not in SORTS:
+        descending = DEFAULT_SORT.startswith("-")
+    return [f"-{f}" if descending else f for f in fields]
+
+
+def _day_start(day: dt.date, city: City) -> dt.datetime:
+    """Midnight of ``day`` in the city's own time zone: staff mean their local dates."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=city.tz)
+
+
+def case_search(
+    *,
+    user: User,
+    queue: str = "all",
+    service_type_id: int | None = None,
+    status: str = "",
+    district_id: int | None = None,
+    channel: str = "",
+    opened_from: dt.date | None = None,
+    opened_to: dt.date | None = None,
+    text: str = "",
+    sort: str = DEFAULT_SORT,
+) -> QuerySet[ServiceRequest]:
+    """The console's case list: one queue of the user's city, narrowed by the filters.
+
+    ``text`` finds a case by its number ("IND-1042" or "1042"), or cases whose address,
+    description, type or reporter contain every word of it. Dates are the city's local
+    dates, both ends included. ``sort`` is a key of ``SORTS``, "-" first for descending.
+    """
+    cases = case_queue(user=user, queue=queue if queue in QUEUES else "all")
+    if service_type_id:
+        cases = cases.filter(service_type_id=service_type_id)
+    if status:
+        cases = cases.filter(status=status)
+    if district_id:
+        cases = cases.filter(district_id=district_id)
+    if channel:
+        cases = cases.filter(channel=channel)
+    city = user.city
+    if city is not None and opened_from is not None:
+        cases = cases.filter(opened_at__gte=_day_start(opened_from, city))
+    if city is not None and opened_to is not None:
+        cases = cases.filter(opened_at__lt=_day_start(opened_to + dt.timedelta(days=1), city))
+    text = (text or "").replace("\x00", "").strip()
+    if text:
+        cases = cases.filter(_text_match(text, city))
+    return cases.order_by(*_ordering(sort))
+
+
+def _text_match(text: str, city: City | None) -> Q:
+    words = Q()
+    for word in text.split()[:10]:
+        words &= (
+            Q(address__icontains=word)
+            | Q(description__icontains=word)
+            | Q(service_type__name__icontains=word)
+            | Q(reporter_name__icontains=word)
+            | Q(reporter_email__icontains=word)
+        )
+    reference = parse_reference(text)
+    if reference is None:
+        return words
+    prefix, number = reference
+    if prefix and (city is None or prefix != city.case_prefix.upper()):
+        # Another city's prefix, or words like "Oak 12": an address, not one of our numbers.
+        return words
+    by_number = Q(number=number)
+    # A bare number may also be a house number: "1042" finds case 1042 and 1042 Main St.
+    return by_number if prefix else by_number | words
+
+
+def case_queue_counts(*, user: User) -> dict[str, int]:
+    """How many cases each queue holds, in one query."""
+    now = clock.now()
+    open_q = Q(status__in=OPEN_STATUSES)
+    department = Q(department_id=user.department_id) if user.department_id else Q(pk__in=[])
+    counts = case_list_for_staff(user=user).aggregate(
+        mine=Count("pk", filter=open_q & Q(assignee_id=user.pk)),
+        department=Count("pk", filter=open_q & department),
+        unassigned=Count("pk", filter=open_q & Q(assignee__isnull=True)),
+        overdue=Count("pk", filter=open_q & Q(due_at__lt=now)),
+        all=Count("pk"),
+    )
+    return {queue: counts[queue] or 0 for queue in QUEUES}
+
+
+def case_overdue(*, user: User) -> QuerySet[ServiceRequest]:
+    """Open cases past their due date (each type's target days), the latest-due last."""
+    return case_queue(user=user, queue="overdue").order_by("due_at", "number")
+
+
+def case_get_by_reference(*, user: User, reference: str) -> ServiceRequest:
+    """A case of the user's city by the number staff type ("IND-1042" or "1042");
+    ``DoesNotExist`` when there is none the user may see."""
+    parsed = parse_reference(reference)
+    if parsed is None:
+        raise ServiceRequest.DoesNotExist(reference)
+    prefix, number = parsed
+    cases = case_list_for_staff(user=user).filter(number=number)
+    if prefix:
+        cases = cases.filter(city__case_prefix__iexact=prefix)
+    return cases.get()
+
+
+@dataclass(frozen=True)
+class NearbyCase:
+    case: ServiceRequest
+    metres: int
+
+
+_METRES_PER_DEGREE = 111_320.0
+
+
+def _metres_between(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    # Haversine: exact enough at a few hundred metres, and needs no GIS library.
+    r = 6_371_000.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(min(1.0, a)))
+
+
+def case_similar_nearby(
+    *, user: User, service_type: ServiceType, lat: float, lng: float, radius_m: float = 200
+) -> list[NearbyCase]:
+    """Open cases of the same type within ``radius_m`` of a point, nearest first, so a call
+    taker can add a caller to an existing case instead of filing a duplicate."""
+    dlat = radius_m / _METRES_PER_DEGREE
+    dlng = radius_m / (_METRES_PER_DEGREE * max(0.01, math.cos(math.radians(lat))))
+    # The box is cheap in SQL; the exact distance is checked on the few cases inside it.
+    boxed = case_list_for_staff(user=user).filter(
+        status__in=OPEN_STATUSES,
+        service_type__code=service_type.code,
+        lat__range=(lat - dlat, lat + dlat),
+        lng__range=(lng - dlng, lng + dlng),
+    )
+    found = []
+    for case in boxed[:200]:
+        assert case.lat is not None and case.lng is not None
+        metres = _metres_between(lat, lng, case.lat, case.lng)
+        if metres <= radius_m:
+            found.append(NearbyCase(case=case, metres=round(metres)))
+    return sorted(found, key=lambda n: n.metres)
 
 
 # --- public reads (no staff account) --------------------------------------------------
