@@ -305,8 +305,8 @@ def _city_plan(
     # Per type, how its cases spread over the districts: seed 004's counts where the report
     # gives them, the districts' remaining counts for every other type.
     n = len(areas)
-    totals = (
-        list(catalogue.district_totals)
+    totals: list[float] = (
+        [float(t) for t in catalogue.district_totals]
         if len(catalogue.district_totals) == n
         else [rng.uniform(0.6, 1.4) for _ in range(n)]
     )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from civicdesk.demo.catalogue import CATALOGUES
+
 DEMO_PASSWORD = "civicdesk-demo-2026"  # noqa: S105 - demo-only accounts, printed in the README
 
 
@@ -50,17 +52,31 @@ _NAMES = {
 }
 
 
+_CITY_NAMES = {
+    "independence": "Independence",
+    "lees-summit": "Lee's Summit",
+    "blue-springs": "Blue Springs",
+    "grandview": "Grandview",
+    "raytown": "Raytown",
+}
+
+
+def _department_name(city: str, code: str) -> str:
+    return next(d.name for d in CATALOGUES[city].departments if d.code == code)
+
+
 def _city_staff() -> list[StaffSpec]:
     staff: list[StaffSpec] = []
     for slug, prefix, busiest, second in _CITY_TEAMS:
         n = _NAMES[prefix]
+        city = _CITY_NAMES[slug]
         staff += [
             StaffSpec(
                 f"{prefix}-calltaker",
                 *n[0],
                 "call_taker",
                 slug,
-                can_do="enters phone and walk-in reports for any department, routes cases",
+                can_do=f"{city} call taker: enters phone and walk-in reports for any department",
             ),
             StaffSpec(
                 f"{prefix}-worker",
@@ -68,7 +84,7 @@ def _city_staff() -> list[StaffSpec]:
                 "worker",
                 slug,
                 busiest,
-                can_do="works the queue of the city's busiest department: notes, photos, closing",
+                can_do=f"{city} worker, {_department_name(slug, busiest)}: works the queue, notes, photos, closes",
             ),
             StaffSpec(
                 f"{prefix}-worker2",
@@ -76,14 +92,14 @@ def _city_staff() -> list[StaffSpec]:
                 "worker",
                 slug,
                 second,
-                can_do="works the queue of a second department",
+                can_do=f"{city} worker, {_department_name(slug, second)}: works the queue, notes, photos, closes",
             ),
             StaffSpec(
                 f"{prefix}-supervisor",
                 *n[3],
                 "supervisor",
                 slug,
-                can_do="assigns and reassigns, watches overdue cases",
+                can_do=f"{city} supervisor: assigns and reassigns, watches overdue cases",
             ),
             StaffSpec(
                 f"{prefix}-admin",
@@ -91,7 +107,7 @@ def _city_staff() -> list[StaffSpec]:
                 "city_admin",
                 slug,
                 is_staff=True,
-                can_do="configures the city's departments, types, districts and staff (also in /admin/)",
+                can_do=f"{city} administrator: departments, types, districts, staff (also /admin/)",
             ),
         ]
     return staff

@@ -4,23 +4,43 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from civicdesk.demo import logins
-from civicdesk.demo.loader import DEFAULT_DAYS, load_demo
+from civicdesk.demo.loader import DEFAULT_DAYS, demo_is_loaded, load_demo
+
+
+def _env_number(name: str, default: float, cast: type) -> Any:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return cast(default)
+    try:
+        return cast(raw)
+    except ValueError as exc:
+        raise CommandError(f"{name}={raw!r} is not a number.") from exc
 
 
 class Command(BaseCommand):
-    help = "Load the demo: five member cities, their catalogues and staff, and months of cases up to today."
+    help = (
+        "Load the demo: five member cities, their catalogues and staff, and months of cases up to today. "
+        "CIVICDESK_DEMO_DAYS and CIVICDESK_DEMO_SCALE change the defaults (e.g. for a quicker first start)."
+    )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument(
-            "--days", type=int, default=DEFAULT_DAYS, help="Days of history to create (default %(default)s)."
+            "--days",
+            type=int,
+            default=_env_number("CIVICDESK_DEMO_DAYS", DEFAULT_DAYS, int),
+            help="Days of history to create (default %(default)s).",
         )
         parser.add_argument(
-            "--scale", type=float, default=1.0, help="Multiply the case volume (default 1.0: seed 004's volume)."
+            "--scale",
+            type=float,
+            default=_env_number("CIVICDESK_DEMO_SCALE", 1.0, float),
+            help="Multiply the case volume (default %(default)s; 1.0 is seed 004's volume).",
         )
         parser.add_argument(
             "--date",
@@ -31,18 +51,21 @@ class Command(BaseCommand):
         parser.add_argument("--logins", action="store_true", help="Also print the demo accounts and their password.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["days"] < 1 or options["scale"] <= 0:
-            self.stderr.write("--days must be at least 1 and --scale more than 0.")
-            return
-        verbose = options["verbosity"] > 1
+        days, scale = options["days"], options["scale"]
+        if days < 1 or scale <= 0:
+            raise CommandError("--days must be at least 1 and --scale more than 0.")
+        quiet = options["verbosity"] < 1
+        if not demo_is_loaded() and not quiet:
+            self.stdout.write(
+                f"Loading the demo: {days} days of cases at {scale:g}× seed 004's volume "
+                "(about 70 cases a day in the five cities at 1×; roughly a minute or two for 6 months)…"
+            )
         summary = load_demo(
-            days=options["days"],
-            scale=options["scale"],
-            today=options["date"],
-            progress=self.stdout.write if verbose else None,
+            days=days, scale=scale, today=options["date"], progress=None if quiet else self.stdout.write
         )
-        for line in summary.lines():
-            self.stdout.write(line)
+        if not quiet:
+            for line in summary.lines():
+                self.stdout.write(line)
         if options["logins"]:
             for username, password, can_do in logins():
                 self.stdout.write(f"  {username:16} {password}  {can_do}")
