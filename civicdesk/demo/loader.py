@@ -189,7 +189,11 @@ def catalogue_load(*, cities: dict[str, City]) -> None:
 
 
 def staff_load(*, cities: dict[str, City]) -> list[User]:
-    """Create or update the demo accounts, all with the one demo password."""
+    """Create the demo accounts, all with the one demo password.
+
+    An account that already exists (say an ``admin`` made with ``createsuperuser``) is left
+    as it is: the demo never resets someone's password.
+    """
     validate_password(DEMO_PASSWORD)
     # One hash for all: the password hasher is slow by design, and these are demo accounts.
     hashed = make_password(DEMO_PASSWORD)
@@ -198,7 +202,7 @@ def staff_load(*, cities: dict[str, City]) -> list[User]:
         city = cities[spec.city] if spec.city else None
         department = Department.objects.get(city=city, code=spec.department) if spec.department else None
         domain = f"{spec.city}.civicdesk.localhost" if spec.city else "civicdesk.localhost"
-        user, _ = User.objects.update_or_create(
+        user, _ = User.objects.get_or_create(
             username=spec.username,
             defaults={
                 "first_name": spec.first_name,
