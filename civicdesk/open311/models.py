@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -30,8 +32,17 @@ class Open311ApiKey(models.Model):
         return f"{self.name} ({self.key_prefix}…)"
 
 
+def new_submission_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
 class Open311Submission(models.Model):
-    """What an application sent with a report beyond the case itself (which app, its media link)."""
+    """What an application sent with a report beyond the case itself (which app, its media link).
+
+    ``token`` is the spec's token for the report: every report gets its case number at once,
+    so the token resolves to that number immediately (``tokens/<token>``); clients built for
+    servers that approve reports first keep working.
+    """
 
     case = models.OneToOneField("cases.ServiceRequest", on_delete=models.CASCADE, related_name="open311_submission")
     api_key = models.ForeignKey(Open311ApiKey, null=True, on_delete=models.SET_NULL, related_name="submissions")
@@ -39,6 +50,7 @@ class Open311Submission(models.Model):
     device_id = models.CharField(max_length=200, blank=True)
     account_id = models.CharField(max_length=200, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
+    token = models.CharField(max_length=32, unique=True, default=new_submission_token, editable=False)
 
     def __str__(self) -> str:
         return f"Open311 submission of case {self.case_id}"

@@ -20,6 +20,9 @@ ITEM_NAMES = {
     "endpoints": "endpoint",
     "formats": "format",
     "errors": "error",
+    "notes": "note",
+    "photos": "photo",
+    "tokens": "token",
 }
 
 

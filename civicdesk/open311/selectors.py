@@ -4,21 +4,44 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, FloatField, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.utils.translation import gettext as _
 
-from civicdesk.cases.models import OPEN_STATUSES, Photo, ServiceRequest, Status
+from civicdesk.cases.models import OPEN_STATUSES, CaseEvent, EventKind, Photo, ServiceRequest, Status
 from civicdesk.cases.selectors import public_case_list
 from civicdesk.catalog.models import ServiceType
 from civicdesk.open311.errors import BadRequest, NotFound
-from civicdesk.open311.models import Open311ApiKey
+from civicdesk.open311.models import Open311ApiKey, Open311Submission
 from civicdesk.tenants.models import City
 
 # The spec's limits on one GET requests answer.
 DEFAULT_WINDOW = dt.timedelta(days=90)
 MAX_RESULTS = 1000
+# Paging (an extension): a page is at most the spec's 1000 results, and by default it is
+# exactly the spec's answer, so clients that know nothing of paging see no difference.
+DEFAULT_PAGE_SIZE = MAX_RESULTS
+MAX_PAGE = 10_000
+# Searching near a point (an extension), in metres.
+DEFAULT_RADIUS = 1_000.0
+MAX_RADIUS = 10_000.0
+EARTH_RADIUS = 6_371_008.8  # mean radius, metres
+# Event kinds whose text an application may show as a public note. The report itself is the
+# request's description already; internal notes are never public.
+PUBLIC_NOTE_KINDS = (EventKind.PUBLIC_NOTE, EventKind.CLOSED, EventKind.REOPENED)
+
+
+@dataclass(frozen=True)
+class Near:
+    """A circle to search in: centre in degrees, radius in metres."""
+
+    lat: float
+    lng: float
+    radius: float
 
 
 def key_digest(raw_key: str) -> str:
@@ -69,21 +92,29 @@ def public_service_type(*, city: City, code: str) -> ServiceType:
     return service_type
 
 
-def public_requests(*, city: City) -> QuerySet[ServiceRequest]:
-    """Cases of ``city`` anyone may read through the API, newest first."""
+def public_requests(*, city: City, extensions: bool = False) -> QuerySet[ServiceRequest]:
+    """Cases of ``city`` anyone may read through the API, newest first (and by number, so
+    pages never overlap). With ``extensions``, each case carries its public notes too."""
     public_photos = Prefetch("photos", queryset=Photo.objects.filter(is_public=True), to_attr="public_photos")
-    return (
+    cases = (
         public_case_list(city=city)
         .select_related("open311_submission")
         .prefetch_related(public_photos)
         .order_by("-opened_at", "-number")
     )
+    if extensions:
+        notes = (
+            CaseEvent.objects.filter(is_public=True, kind__in=PUBLIC_NOTE_KINDS).exclude(text="").order_by("at", "pk")
+        )
+        cases = cases.prefetch_related(Prefetch("events", queryset=notes, to_attr="public_notes"))
+    return cases
 
 
-def public_request(*, city: City, reference: str) -> ServiceRequest:
+def public_request(*, city: City, reference: str, extensions: bool = False) -> ServiceRequest:
     """One case by its reference (``IND-1042``) in ``city``; NotFound otherwise."""
     number = case_number(city=city, reference=reference)
-    case = public_requests(city=city).filter(number=number).first() if number is not None else None
+    cases = public_requests(city=city, extensions=extensions)
+    case = cases.filter(number=number).first() if number is not None else None
     if case is None:
         raise NotFound(_("No service request %(ref)s in %(city)s.") % {"ref": reference, "city": city.name})
     return case
@@ -94,7 +125,77 @@ def case_number(*, city: City, reference: str) -> int | None:
     prefix, _sep, number = reference.strip().rpartition("-")
     if prefix and prefix.upper() != city.case_prefix.upper():
         return None
-    return int(number) if number.isdigit() else None
+    # ASCII digits only, and no more than a database integer holds ("²" is a digit to Python).
+    if not (number.isascii() and number.isdigit()) or len(number) > 9:
+        return None
+    return int(number)
+
+
+def submission_for_token(*, city: City, token: str) -> Open311Submission:
+    """The submission a token was given for, if it was posted to ``city`` or its case is
+    ``city``'s (a point across the line makes the neighbour's case), and the case is public."""
+    submission = (
+        Open311Submission.objects.filter(token=token.strip(), case__in=public_case_list())
+        .filter(Q(api_key__city=city) | Q(case__city=city))
+        .select_related("case__city")
+        .first()
+    )
+    if submission is None:
+        raise NotFound(_("No token “%(t)s” in %(city)s.") % {"t": token, "city": city.name})
+    return submission
+
+
+def _window(
+    start: dt.datetime | None, end: dt.datetime | None, *, now: dt.datetime, names: tuple[str, str]
+) -> tuple[dt.datetime, dt.datetime]:
+    """The spec's date window: at most 90 days; one bound alone opens 90 days from it; none
+    is the last 90 days."""
+    if start is None and end is None:
+        end = now
+    if start is None:
+        assert end is not None
+        start = end - DEFAULT_WINDOW
+    if end is None:
+        end = start + DEFAULT_WINDOW
+    if end < start:
+        raise BadRequest(_("%(end)s is before %(start)s.") % {"end": names[1], "start": names[0]})
+    if end - start > DEFAULT_WINDOW:
+        raise BadRequest(
+            _("%(start)s and %(end)s may not span more than 90 days.") % {"start": names[0], "end": names[1]}
+        )
+    return start, end
+
+
+def within(cases: QuerySet[ServiceRequest], near: Near) -> QuerySet[ServiceRequest]:
+    """Cases whose point lies within ``near``: a bounding box on lat/lng first (cheap, and
+    it leaves few rows), then the exact great-circle (haversine) distance, both in SQL so
+    paging counts only the cases that match."""
+    lat_span = math.degrees(near.radius / EARTH_RADIUS)
+    # Longitude degrees shrink towards the poles; near a pole the box is every longitude.
+    cos_lat = math.cos(math.radians(near.lat))
+    lng_span = 180.0 if cos_lat < 1e-6 else min(180.0, lat_span / cos_lat)
+    boxed = cases.filter(
+        lat__isnull=False,
+        lng__isnull=False,
+        lat__gte=near.lat - lat_span,
+        lat__lte=near.lat + lat_span,
+    )
+    if lng_span < 180.0:
+        west, east = near.lng - lng_span, near.lng + lng_span
+        # A box crossing the antimeridian wraps round to the other side.
+        if west < -180.0:
+            boxed = boxed.filter(Q(lng__gte=west + 360.0) | Q(lng__lte=east))
+        elif east > 180.0:
+            boxed = boxed.filter(Q(lng__gte=west) | Q(lng__lte=east - 360.0))
+        else:
+            boxed = boxed.filter(lng__gte=west, lng__lte=east)
+    centre_lat = Value(math.radians(near.lat), output_field=FloatField())
+    centre_lng = Value(math.radians(near.lng), output_field=FloatField())
+    half_dlat = (Radians(F("lat")) - centre_lat) / 2.0
+    half_dlng = (Radians(F("lng")) - centre_lng) / 2.0
+    haversine = Power(Sin(half_dlat), 2) + Cos(centre_lat) * Cos(Radians(F("lat"))) * Power(Sin(half_dlng), 2)
+    distance = 2.0 * EARTH_RADIUS * ASin(Sqrt(haversine))
+    return boxed.annotate(distance_m=distance).filter(distance_m__lte=near.radius)
 
 
 def search_requests(
@@ -105,14 +206,30 @@ def search_requests(
     statuses: Sequence[str] = (),
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
+    updated_after: dt.datetime | None = None,
+    updated_before: dt.datetime | None = None,
+    near: Near | None = None,
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    extensions: bool = False,
     now: dt.datetime,
 ) -> QuerySet[ServiceRequest]:
     """The spec's GET requests: ids override every other filter; otherwise a date window of
-    at most 90 days (the last 90 days by default), at most 1000 results."""
-    cases = public_requests(city=city)
+    at most 90 days (the last 90 days by default), at most 1000 results.
+
+    Extensions: ``updated_after``/``updated_before`` select by last change instead of by
+    opening (a window of at most 90 days too; the opening window then applies only if
+    asked for), ``near`` a circle around a point, ``page``/``page_size`` one page of the
+    answer."""
+    if not 1 <= page_size <= MAX_RESULTS:
+        raise BadRequest(_("page_size must be from 1 to %(n)s.") % {"n": MAX_RESULTS})
+    if not 1 <= page <= MAX_PAGE:
+        raise BadRequest(_("page must be from 1 to %(n)s.") % {"n": MAX_PAGE})
+    offset = (page - 1) * page_size
+    cases = public_requests(city=city, extensions=extensions)
     if references:
         numbers = [n for n in (case_number(city=city, reference=r) for r in references) if n is not None]
-        return cases.filter(number__in=numbers)[:MAX_RESULTS]
+        return cases.filter(number__in=numbers)[offset : offset + page_size]
     if service_codes:
         cases = cases.filter(service_type__code__in=service_codes)
     if statuses:
@@ -122,15 +239,13 @@ def search_requests(
         if "closed" in statuses:
             wanted.append(Status.CLOSED)
         cases = cases.filter(status__in=wanted)
-    if start is None and end is None:
-        end = now
-    if start is None:
-        assert end is not None
-        start = end - DEFAULT_WINDOW
-    if end is None:
-        end = start + DEFAULT_WINDOW
-    if end < start:
-        raise BadRequest(_("end_date is before start_date."))
-    if end - start > DEFAULT_WINDOW:
-        raise BadRequest(_("start_date and end_date may not span more than 90 days."))
-    return cases.filter(opened_at__gte=start, opened_at__lte=end)[:MAX_RESULTS]
+    if near is not None:
+        cases = within(cases, near)
+    by_update = updated_after is not None or updated_before is not None
+    if by_update:
+        after, before = _window(updated_after, updated_before, now=now, names=("updated_after", "updated_before"))
+        cases = cases.filter(updated_at__gte=after, updated_at__lte=before)
+    if not by_update or start is not None or end is not None:
+        start, end = _window(start, end, now=now, names=("start_date", "end_date"))
+        cases = cases.filter(opened_at__gte=start, opened_at__lte=end)
+    return cases[offset : offset + page_size]

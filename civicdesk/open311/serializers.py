@@ -8,9 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from civicdesk.cases.models import ServiceRequest
+from civicdesk.cases.models import CaseEvent, Photo, ServiceRequest
 from civicdesk.catalog.models import ServiceAttribute, ServiceType
 
 
@@ -115,15 +116,76 @@ class ServiceRequestSerializer(serializers.Serializer):
     def get_media_url(self, obj: ServiceRequest) -> str:
         photos = getattr(obj, "public_photos", None)
         if photos:
-            request = self.context.get("request")
-            url = photos[0].image.url
-            return request.build_absolute_uri(url) if request is not None else url
+            return _absolute(self.context, photos[0].image.url)
         submission = getattr(obj, "open311_submission", None)
         return submission.media_url if submission is not None else ""
 
 
+def _absolute(context: dict[str, Any], url: str) -> str:
+    request = context.get("request")
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+class NoteSerializer(serializers.Serializer):
+    """A public note of a case: a staff update, the closing note, a reopening reason."""
+
+    datetime = serializers.SerializerMethodField()
+    type = serializers.CharField(source="kind")
+    description = serializers.CharField(source="text")
+
+    def get_datetime(self, obj: CaseEvent) -> str | None:
+        return w3c(obj.at, obj.case.city)
+
+
+class PhotoSerializer(serializers.Serializer):
+    """A public photo, full size and thumbnail, as absolute URLs."""
+
+    media_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    def get_media_url(self, obj: Photo) -> str:
+        return _absolute(self.context, obj.image.url)
+
+    def get_thumbnail_url(self, obj: Photo) -> str:
+        return _absolute(self.context, obj.thumbnail.url) if obj.thumbnail else ""
+
+
+class ExtendedAttributesSerializer(serializers.Serializer):
+    """What ``extensions=true`` adds to a request. Nothing here names or reaches the reporter."""
+
+    department = serializers.SerializerMethodField()
+    district = serializers.SerializerMethodField()
+    channel = serializers.CharField()
+    notes = serializers.SerializerMethodField()
+    photos = serializers.SerializerMethodField()
+
+    def get_department(self, obj: ServiceRequest) -> str:
+        return obj.department.name if obj.department else ""
+
+    def get_district(self, obj: ServiceRequest) -> str:
+        return obj.district.name if obj.district else ""
+
+    @extend_schema_field(NoteSerializer(many=True))
+    def get_notes(self, obj: ServiceRequest) -> Any:
+        notes = getattr(obj, "public_notes", [])
+        for note in notes:
+            note.case = obj  # its city gives the offset; no query per note
+        return NoteSerializer(notes, many=True).data
+
+    @extend_schema_field(PhotoSerializer(many=True))
+    def get_photos(self, obj: ServiceRequest) -> Any:
+        return PhotoSerializer(getattr(obj, "public_photos", []), many=True, context=self.context).data
+
+
+class ExtendedServiceRequestSerializer(ServiceRequestSerializer):
+    """A request with ``extended_attributes``, the answer to ``extensions=true``."""
+
+    extended_attributes = ExtendedAttributesSerializer(source="*", required=False)
+
+
 class CreatedRequestSerializer(serializers.Serializer):
     service_request_id = serializers.CharField(source="reference")
+    token = serializers.CharField(source="open311_submission.token")
     service_notice = serializers.SerializerMethodField()
     account_id = serializers.SerializerMethodField()
 
@@ -132,6 +194,13 @@ class CreatedRequestSerializer(serializers.Serializer):
 
     def get_account_id(self, obj: ServiceRequest) -> str:
         return ""
+
+
+class TokenSerializer(serializers.Serializer):
+    """``tokens/<token>``: the request id a token stands for."""
+
+    token = serializers.CharField()
+    service_request_id = serializers.CharField(source="case.reference")
 
 
 class ErrorSerializer(serializers.Serializer):

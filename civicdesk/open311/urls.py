@@ -42,6 +42,7 @@ urlpatterns = [
         views.RequestDetailView.as_view(),
         name="request",
     ),
+    path("tokens/<slug:token>.<open311_format:fmt>", views.TokenView.as_view(), name="token"),
     # The schema of this API (its own paths only), for client generators and schemathesis.
     path("openapi.json", views.SchemaView.as_view(), name="openapi"),
     re_path(r"^(?P<rest>.*)$", views.fallback, name="fallback"),

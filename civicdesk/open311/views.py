@@ -39,10 +39,12 @@ from civicdesk.open311.renderers import Open311JSONRenderer, Open311XMLRenderer,
 from civicdesk.open311.serializers import (
     CreatedRequestSerializer,
     DiscoverySerializer,
+    ExtendedServiceRequestSerializer,
     RequestInputSerializer,
     ServiceDefinitionSerializer,
     ServiceRequestSerializer,
     ServiceSerializer,
+    TokenSerializer,
 )
 from civicdesk.tenants.models import City
 
@@ -94,8 +96,16 @@ def answers(status: int, json_schema: Any, xml_root: str) -> dict[Any, Any]:
     return documented
 
 
-def _query(name: str, description: str) -> OpenApiParameter:
-    return OpenApiParameter(name, OpenApiTypes.STR, description=description)
+def _query(name: str, description: str, **kw: Any) -> OpenApiParameter:
+    return OpenApiParameter(name, kw.pop("type", OpenApiTypes.STR), description=description, **kw)
+
+
+EXTENSIONS = _query(
+    "extensions",
+    "true adds extended_attributes to each request: department, district, channel, public notes "
+    "and public photos (full size and thumbnail).",
+    enum=["true", "false"],
+)
 
 
 class SuffixNegotiation(BaseContentNegotiation):
@@ -201,6 +211,52 @@ def _moment(value: str, *, city: City, name: str) -> dt.datetime | None:
     return moment
 
 
+def _integer(value: str, *, name: str, default: int, low: int, high: int) -> int:
+    """A whole number from ``low`` to ``high``; blank is ``default``."""
+    if not value:
+        return default
+    number = int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
+    if number is None or not low <= number <= high:
+        raise BadRequest(
+            _("%(name)s “%(value)s” must be a whole number from %(low)s to %(high)s.")
+            % {"name": name, "value": value, "low": low, "high": high}
+        )
+    return number
+
+
+def _flag(value: str, *, name: str) -> bool:
+    """true/false (and 1/0, yes/no, as clients write them); blank is false."""
+    text = value.lower()
+    if text in ("", "false", "0", "no"):
+        return False
+    if text in ("true", "1", "yes"):
+        return True
+    raise BadRequest(_("%(name)s may be true or false, not “%(value)s”.") % {"name": name, "value": value})
+
+
+def _near(lat: str, lng: str, radius: str) -> selectors.Near | None:
+    """The circle of ``lat``/``long``/``radius`` (metres), or None when none is given."""
+    if not (lat or lng or radius):
+        return None
+    if not (lat and lng):
+        raise BadRequest(_("lat and long go together: give both to search near a point."))
+    lat_value = _number(lat, name="lat", limit=90)
+    lng_value = _number(lng, name="long", limit=180)
+    assert lat_value is not None and lng_value is not None
+    metres = selectors.DEFAULT_RADIUS
+    if radius:
+        try:
+            metres = float(radius)
+        except ValueError:
+            metres = float("nan")
+        if not 0 < metres <= selectors.MAX_RADIUS:
+            raise BadRequest(
+                _("radius “%(value)s” must be a distance in metres, more than 0 and at most %(max)s.")
+                % {"value": radius, "max": f"{selectors.MAX_RADIUS:.0f}"}
+            )
+    return selectors.Near(lat=lat_value, lng=lng_value, radius=metres)
+
+
 def _number(value: str, *, name: str, limit: float) -> float | None:
     if not value:
         return None
@@ -295,8 +351,28 @@ class RequestListView(Open311View):
             _query("status", "open, closed, or both comma-separated."),
             _query("start_date", "W3C date-time; the window is at most 90 days (default: the last 90 days)."),
             _query("end_date", "W3C date-time."),
+            _query(
+                "updated_after",
+                "W3C date-time: requests changed at or after it. With updated_after/updated_before the "
+                "window is of last changes (at most 90 days) and start_date/end_date apply only if given.",
+            ),
+            _query("updated_before", "W3C date-time: requests changed at or before it."),
+            _query("lat", "Latitude of a point to search around (with long).", type=OpenApiTypes.NUMBER),
+            _query("long", "Longitude of a point to search around (with lat).", type=OpenApiTypes.NUMBER),
+            _query(
+                "radius",
+                f"Metres around lat/long (default {selectors.DEFAULT_RADIUS:.0f}, at most {selectors.MAX_RADIUS:.0f}).",
+                type=OpenApiTypes.NUMBER,
+            ),
+            _query("page", f"Page number, from 1 (default 1, at most {selectors.MAX_PAGE}).", type=OpenApiTypes.INT),
+            _query(
+                "page_size",
+                f"Requests per page, 1 to {selectors.MAX_RESULTS} (default {selectors.DEFAULT_PAGE_SIZE}).",
+                type=OpenApiTypes.INT,
+            ),
+            EXTENSIONS,
         ],
-        responses=answers(200, ServiceRequestSerializer(many=True), "service_requests"),
+        responses=answers(200, ExtendedServiceRequestSerializer(many=True), "service_requests"),
     )
     def get(self, request: Request, fmt: str = "json") -> Response:
         city = self.city()
@@ -304,6 +380,7 @@ class RequestListView(Open311View):
         unknown = [s for s in statuses if s not in ("open", "closed")]
         if unknown:
             raise BadRequest(_("status may be open or closed, not “%(s)s”.") % {"s": ", ".join(unknown)})
+        extensions = _flag(self.param("extensions"), name="extensions")
         cases = selectors.search_requests(
             city=city,
             references=_comma_list(self.param("service_request_id")),
@@ -311,9 +388,22 @@ class RequestListView(Open311View):
             statuses=statuses,
             start=_moment(self.param("start_date"), city=city, name="start_date"),
             end=_moment(self.param("end_date"), city=city, name="end_date"),
+            updated_after=_moment(self.param("updated_after"), city=city, name="updated_after"),
+            updated_before=_moment(self.param("updated_before"), city=city, name="updated_before"),
+            near=_near(self.param("lat"), self.param("long"), self.param("radius")),
+            page=_integer(self.param("page"), name="page", default=1, low=1, high=selectors.MAX_PAGE),
+            page_size=_integer(
+                self.param("page_size"),
+                name="page_size",
+                default=selectors.DEFAULT_PAGE_SIZE,
+                low=1,
+                high=selectors.MAX_RESULTS,
+            ),
+            extensions=extensions,
             now=clock.now(),
         )
-        return Response(ServiceRequestSerializer(cases, many=True, context={"request": request}).data)
+        serializer = ExtendedServiceRequestSerializer if extensions else ServiceRequestSerializer
+        return Response(serializer(cases, many=True, context={"request": request}).data)
 
     @extend_schema(
         operation_id="requests_create",
@@ -388,12 +478,30 @@ class RequestDetailView(Open311View):
 
     @extend_schema(
         operation_id="request_get",
-        parameters=[FMT, JURISDICTION, NO_FORMAT_PARAM],
-        responses=answers(200, ServiceRequestSerializer(many=True), "service_requests"),
+        parameters=[FMT, JURISDICTION, NO_FORMAT_PARAM, EXTENSIONS],
+        responses=answers(200, ExtendedServiceRequestSerializer(many=True), "service_requests"),
     )
     def get(self, request: Request, service_request_id: str, fmt: str = "json") -> Response:
-        case = selectors.public_request(city=self.city(), reference=service_request_id)
-        return Response(ServiceRequestSerializer([case], many=True, context={"request": request}).data)
+        extensions = _flag(self.param("extensions"), name="extensions")
+        case = selectors.public_request(city=self.city(), reference=service_request_id, extensions=extensions)
+        serializer = ExtendedServiceRequestSerializer if extensions else ServiceRequestSerializer
+        return Response(serializer([case], many=True, context={"request": request}).data)
+
+
+class TokenView(Open311View):
+    """``tokens/<token>``: the request id a POST's token stands for. Every report is numbered
+    when it is accepted, so a token always resolves at once."""
+
+    xml_root = "service_requests"
+
+    @extend_schema(
+        operation_id="token_get",
+        parameters=[FMT, JURISDICTION, NO_FORMAT_PARAM],
+        responses=answers(200, TokenSerializer(many=True), "service_requests"),
+    )
+    def get(self, request: Request, token: str, fmt: str = "json") -> Response:
+        submission = selectors.submission_for_token(city=self.city(), token=token)
+        return Response(TokenSerializer([submission], many=True).data)
 
 
 class SchemaView(SpectacularAPIView):
