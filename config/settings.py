@@ -154,6 +154,19 @@ OUTBOX_BACKOFF_MAX_SECONDS = env_int("OUTBOX_BACKOFF_MAX_SECONDS", 3600)
 OUTBOX_CLAIM_TIMEOUT_SECONDS = env_int("OUTBOX_CLAIM_TIMEOUT_SECONDS", 300)
 OUTBOX_SWEEP_INTERVAL_SECONDS = env_int("OUTBOX_SWEEP_INTERVAL_SECONDS", 15)
 
+# --- email intake (docs/email-intake.md) ------------------------------------------------
+# The mailbox `manage.py poll_mailbox` reads: imap://user:password@host:143/INBOX or imaps://…
+INTAKE_IMAP_URL = env_str("INTAKE_IMAP_URL", "")
+INTAKE_IMAP_POLL_SECONDS = env_int("INTAKE_IMAP_POLL_SECONDS", 60)
+# Where handled messages go, if the mailbox has that folder; otherwise they are marked seen.
+INTAKE_IMAP_PROCESSED_FOLDER = env_str("INTAKE_IMAP_PROCESSED_FOLDER", "Processed")
+# A message that fails this many times is left for staff instead of being tried again.
+INTAKE_MAX_ATTEMPTS = env_int("INTAKE_MAX_ATTEMPTS", 5)
+INTAKE_MAX_MESSAGE_BYTES = env_int("INTAKE_MAX_MESSAGE_BYTES", 25 * 1024 * 1024)
+INTAKE_MAX_PHOTOS = env_int("INTAKE_MAX_PHOTOS", 6)
+# Each city's service type for reports that staff must complete (type or location missing).
+INTAKE_TRIAGE_SERVICE_CODE = env_str("INTAKE_TRIAGE_SERVICE_CODE", "triage")
+
 # --- API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -298,14 +298,24 @@ def case_assign(
 
 
 @transaction.atomic
-def case_add_note(*, case: ServiceRequest, actor: User | None, text: str, public: bool) -> CaseEvent:
+def case_add_note(
+    *, case: ServiceRequest, actor: User | None, text: str, public: bool, actor_label: str = ""
+) -> CaseEvent:
     """A public note is shown on the tracking page and sent to a reporter who asked for
-    updates; an internal note is seen by the city's staff only."""
+    updates; an internal note is seen by the city's staff only.
+
+    ``actor`` None with an ``actor_label`` is a resident or the system (a reply by email)."""
     case = _locked(case)
-    permissions.require(actor, Action.NOTE, case)
+    if actor is not None or not actor_label:
+        permissions.require(actor, Action.NOTE, case)
     text = _clean_text(text, field="text", required=True)
     event = _event(
-        case, EventKind.PUBLIC_NOTE if public else EventKind.INTERNAL_NOTE, actor=actor, text=text, is_public=public
+        case,
+        EventKind.PUBLIC_NOTE if public else EventKind.INTERNAL_NOTE,
+        actor=actor,
+        actor_label=actor_label,
+        text=text,
+        is_public=public,
     )
     _touch(case)
     if public:
