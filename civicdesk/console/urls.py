@@ -5,9 +5,29 @@ from civicdesk.console import views
 
 app_name = "console"
 
+case = "cases/<slug:city>/<int:number>/"
+
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="console/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="console/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(next_page="console:login"), name="logout"),
     path("", views.home, name="home"),
-    path("cases/<slug:city>/<int:number>/", views.case_detail, name="case"),
+    path("new/", views.new_case, name="new"),
+    path("new/similar/", views.new_case_similar, name="new_similar"),
+    path("overdue/", views.overdue, name="overdue"),
+    path("bulk-assign/", views.bulk_assign, name="bulk_assign"),
+    path("boundary.json", views.boundary, name="boundary"),
+    path(case, views.case_detail, name="case"),
+    path(case + "note/", views.case_note, name="case_note"),
+    path(case + "photos/", views.case_photos, name="case_photos"),
+    path(case + "assign/", views.case_assign, name="case_assign"),
+    path(case + "type/", views.case_type, name="case_type"),
+    path(case + "status/", views.case_status, name="case_status"),
+    path(case + "close/", views.case_close, name="case_close"),
+    path(case + "reopen/", views.case_reopen, name="case_reopen"),
+    path(case + "duplicate/", views.case_duplicate, name="case_duplicate"),
+    path(case + "follow/", views.case_follow, name="case_follow"),
 ]

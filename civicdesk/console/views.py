@@ -1,27 +1,496 @@
-"""The staff console: views translate requests into selector reads and service calls."""
+"""The staff console: views translate requests into selector reads and service calls.
+
+Every form works as a plain POST (redirect, then the page) and as an htmx request (the
+changed part of the page comes back). The services decide who may do what; a refusal is
+shown as a 403 page, or inside the page for htmx.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
+from civicdesk.accounts.models import User
+from civicdesk.cases import permissions, services
 from civicdesk.cases import selectors as cases
-from civicdesk.cases.models import ServiceRequest
+from civicdesk.cases.models import OPEN_STATUSES, Resolution, ServiceRequest, Status
+from civicdesk.cases.permissions import Action
+from civicdesk.catalog.models import ServiceType
+from civicdesk.console import selectors
+from civicdesk.console.forms import FilterForm, NewCaseForm
+from civicdesk.console.services import case_add_caller, case_mark_duplicate
+from civicdesk.core import clock
+
+PAGE_SIZE = 25
+
+QUEUE_LABELS = {
+    "mine": _("Mine"),
+    "department": _("My department"),
+    "unassigned": _("Unassigned"),
+    "overdue": _("Overdue"),
+    "all": _("All of my city"),
+}
+
+COLUMNS = [
+    ("number", _("Case")),
+    ("type", _("Type")),
+    ("status", _("Status")),
+    ("address", _("Where")),
+    ("district", _("District")),
+    ("assignee", _("Assignee")),
+    ("opened", _("Opened")),
+    ("due", _("Due")),
+]
 
 
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    queue = request.GET.get("queue", "mine")
-    page = cases.case_queue(user=request.user, queue=queue).order_by("-opened_at")[:50]  # type: ignore[arg-type]
-    return render(request, "console/home.html", {"cases": page, "queue": queue})
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
 
 
-@login_required
-def case_detail(request: HttpRequest, city: str, number: int) -> HttpResponse:
+def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    """The console's 403 page, saying what was refused."""
+    message = str(exc) or _("You are not allowed to do that.")
+    return render(request, "console/403.html", {"message": message}, status=403)
+
+
+def staff_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Signed-in staff only; a refusal from a service becomes the 403 page."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied as exc:
+            return forbidden(request, exc)
+
+    return wrapped
+
+
+def _get_case(request: HttpRequest, city: str, number: int) -> ServiceRequest:
     try:
-        case = cases.case_get_for_staff(user=request.user, city_slug=city, number=number)  # type: ignore[arg-type]
+        return cases.case_get_for_staff(user=_user(request), city_slug=city, number=number)
     except ServiceRequest.DoesNotExist as exc:
-        raise Http404("No such case in your city.") from exc
-    timeline = cases.case_timeline(user=request.user, case=case)  # type: ignore[arg-type]
-    return render(request, "console/case.html", {"case": case, "timeline": timeline, "photos": case.photos.all()})
+        # Another city's case is simply not there for this user.
+        raise Http404(_("No such case in your city.")) from exc
+
+
+def _case_url(case: ServiceRequest) -> str:
+    return reverse("console:case", kwargs={"city": case.city.slug, "number": case.number})
+
+
+def _next_url(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
+
+
+# --- lists -----------------------------------------------------------------------------
+
+
+def _columns(current: str) -> list[dict[str, Any]]:
+    """Each sortable column header: its label, the sort its link asks for, its aria-sort."""
+    key, descending = current.lstrip("-"), current.startswith("-")
+    columns = []
+    for name, label in COLUMNS:
+        active = name == key
+        columns.append(
+            {
+                "label": label,
+                "sort": f"-{name}" if active and not descending else name,
+                "aria_sort": ("descending" if descending else "ascending") if active else "",
+            }
+        )
+    return columns
+
+
+@require_GET
+@staff_view
+def home(request: HttpRequest) -> HttpResponse:
+    """The case list: queues with counts, filters, search, sortable columns, pages."""
+    user = _user(request)
+    form = FilterForm(request.GET or {"queue": "mine"}, user=user)
+    form.is_valid()
+    filters = form.filters()
+    page = Paginator(cases.case_search(user=user, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = cases.case_queue_counts(user=user)
+    context = {
+        "form": form,
+        "page": page,
+        "queue": filters["queue"],
+        "queues": [(q, QUEUE_LABELS[q], counts[q]) for q in cases.QUEUES],
+        "columns": _columns(filters["sort"]),
+        "bulk": _bulk_context(request),
+        "nav": "cases",
+    }
+    htmx = getattr(request, "htmx", None)
+    template = "console/_results.html" if htmx and htmx.target == "results" else "console/home.html"
+    return render(request, template, context)
+
+
+def _bulk_context(request: HttpRequest) -> dict[str, Any]:
+    user = _user(request)
+    return {
+        "staff": selectors.assignable_staff(user=user),
+        "departments": selectors.departments_for_staff(user=user),
+        "next": request.get_full_path(),
+    }
+
+
+@require_GET
+@staff_view
+def overdue(request: HttpRequest) -> HttpResponse:
+    """Open cases past their due date, how late each is, against its type's target days."""
+    user = _user(request)
+    page = Paginator(cases.case_overdue(user=user), PAGE_SIZE).get_page(request.GET.get("page"))
+    now = clock.now()
+    rows = [{"case": case, "late": now - case.due_at} for case in page if case.due_at is not None]
+    return render(
+        request, "console/overdue.html", {"page": page, "rows": rows, "bulk": _bulk_context(request), "nav": "overdue"}
+    )
+
+
+@require_POST
+@staff_view
+def bulk_assign(request: HttpRequest) -> HttpResponse:
+    """Assign each selected case through ``case_assign``; say which ones failed and why."""
+    user = _user(request)
+    back = _next_url(request, reverse("console:home"))
+    wanted = [int(pk) for pk in request.POST.getlist("case") if pk.isdigit()]
+    if not wanted:
+        messages.error(request, _("Select at least one case to assign."))
+        return redirect(back)
+    assignee, department = None, None
+    try:
+        assignee, department = _assignment_target(request)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(back)
+    found = {case.pk: case for case in cases.case_list_for_staff(user=user).filter(pk__in=wanted)}
+    done = 0
+    for pk in wanted:
+        case = found.get(pk)
+        if case is None:
+            messages.error(request, _("Case #%(pk)s is not a case of your city.") % {"pk": pk})
+            continue
+        try:
+            services.case_assign(case=case, actor=user, assignee=assignee, department=department)
+        except (PermissionDenied, ValidationError) as exc:
+            reason = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            messages.error(
+                request, _("%(ref)s was not assigned: %(reason)s") % {"ref": case.reference, "reason": reason}
+            )
+        else:
+            done += 1
+    if done:
+        messages.success(request, _("%(n)d case(s) assigned.") % {"n": done})
+    return redirect(back)
+
+
+def _assignment_target(request: HttpRequest) -> tuple[User | None, Any]:
+    """The person and/or department chosen in an assign form, from the user's own city."""
+    user = _user(request)
+    if request.POST.get("take"):
+        return user, None
+    assignee = department = None
+    if request.POST.get("assignee"):
+        assignee = selectors.assignable_staff(user=user).filter(pk=_int(request.POST["assignee"])).first()
+        if assignee is None:
+            raise ValidationError(_("Choose a person of your city."))
+    if request.POST.get("department"):
+        department = selectors.departments_for_staff(user=user).filter(pk=_int(request.POST["department"])).first()
+        if department is None:
+            raise ValidationError(_("Choose a department of your city."))
+    if assignee is None and department is None:
+        raise ValidationError(_("Choose a person or a department."))
+    return assignee, department
+
+
+def _int(value: str) -> int:
+    return int(value) if value.strip().isdigit() else -1
+
+
+@require_GET
+@staff_view
+def boundary(request: HttpRequest) -> HttpResponse:
+    """The user's city limits as GeoJSON, for the console's maps."""
+    city = _user(request).city
+    if city is None:
+        raise Http404(_("You belong to no city."))
+    return JsonResponse({"type": "Feature", "properties": {"name": city.name}, "geometry": city.boundary})
+
+
+# --- one case --------------------------------------------------------------------------
+
+
+def _case_context(request: HttpRequest, case: ServiceRequest, **extra: Any) -> dict[str, Any]:
+    user = _user(request)
+    canned = list(selectors.canned_responses_for(case=case))
+    chosen = next((c for c in canned if str(c.pk) == request.GET.get("canned")), None)
+    return {
+        "case": case,
+        "timeline": cases.case_timeline(user=user, case=case),
+        "photos": case.photos.all(),
+        "can": {action.value: permissions.can(user, action, case) for action in Action},
+        "can_assign_others": permissions.can_assign_to_others(user),
+        "staff": selectors.assignable_staff(user=user),
+        "departments": selectors.departments_for_staff(user=user),
+        "types": selectors.grouped_service_types(user=user),
+        "open_statuses": [(s.value, s.label) for s in Status if s in OPEN_STATUSES],
+        "resolutions": [(r.value, r.label) for r in Resolution if r != Resolution.DUPLICATE],
+        "canned": canned,
+        "closing_note": chosen.text if chosen else "",
+        "duplicates": case.duplicates.select_related("city"),
+        "posted": {},
+        "errors": [],
+        "failed": "",
+        **extra,
+    }
+
+
+def _render_case(request: HttpRequest, case: ServiceRequest, *, status: int = 200, **extra: Any) -> HttpResponse:
+    htmx = getattr(request, "htmx", None)
+    template = "console/_case_body.html" if htmx else "console/case.html"
+    return render(request, template, _case_context(request, case, **extra), status=status)
+
+
+@require_GET
+@staff_view
+def case_detail(request: HttpRequest, city: str, number: int) -> HttpResponse:
+    return _render_case(request, _get_case(request, city, number))
+
+
+def _case_action(form: str, do: Callable[[HttpRequest, ServiceRequest], str]) -> Callable[..., HttpResponseBase]:
+    """A POST on a case: run ``do`` (service calls), then show the case again.
+
+    A mistake is shown beside the form it came from, with what was typed kept; a refusal
+    is a 403 (the page for a plain POST, inside the case for htmx).
+    """
+
+    @require_POST
+    @staff_view
+    def view(request: HttpRequest, city: str, number: int) -> HttpResponse:
+        case = _get_case(request, city, number)
+        htmx = getattr(request, "htmx", None)
+        try:
+            with transaction.atomic():
+                done = do(request, case)
+        except PermissionDenied as exc:
+            if not htmx:
+                raise
+            return _render_case(request, case, status=403, errors=[str(exc)], failed=form, posted=request.POST)
+        except ValidationError as exc:
+            case = _get_case(request, city, number)
+            return _render_case(request, case, status=400, errors=exc.messages, failed=form, posted=request.POST)
+        messages.success(request, done)
+        if htmx:
+            return _render_case(request, _get_case(request, city, number))
+        return redirect(_case_url(case))
+
+    view.__name__ = f"case_{form}"
+    return view
+
+
+def _note(request: HttpRequest, case: ServiceRequest) -> str:
+    public = request.POST.get("visibility") == "public"
+    services.case_add_note(case=case, actor=_user(request), text=request.POST.get("text", ""), public=public)
+    return _("Public note added: the resident can read it.") if public else _("Internal note added (staff only).")
+
+
+def _photos(request: HttpRequest, case: ServiceRequest) -> str:
+    uploads = request.FILES.getlist("photos")
+    if not uploads:
+        raise ValidationError(_("Choose a photo to add."))
+    public = request.POST.get("public") == "on"
+    for upload in uploads:
+        services.case_add_photo(
+            case=case, actor=_user(request), upload=upload, filename=upload.name or "", public=public
+        )
+    return _("%(n)d photo(s) added.") % {"n": len(uploads)}
+
+
+def _assign(request: HttpRequest, case: ServiceRequest) -> str:
+    assignee, department = _assignment_target(request)
+    case = services.case_assign(
+        case=case, actor=_user(request), assignee=assignee, department=department, note=request.POST.get("note", "")
+    )
+    return _("Assigned to %(who)s.") % {"who": case.assignee or case.department}
+
+
+def _change_type(request: HttpRequest, case: ServiceRequest) -> str:
+    service_type = (
+        selectors.service_types_for_staff(user=_user(request))
+        .filter(pk=_int(request.POST.get("service_type", "")))
+        .first()
+    )
+    if service_type is None:
+        raise ValidationError(_("Choose a problem type of your city."))
+    case = services.case_change_type(case=case, actor=_user(request), service_type=service_type)
+    return _("Type changed to %(type)s; routed to %(dept)s.") % {
+        "type": service_type.name,
+        "dept": case.department or _("triage (no department)"),
+    }
+
+
+def _change_status(request: HttpRequest, case: ServiceRequest) -> str:
+    case = services.case_change_status(case=case, actor=_user(request), status=request.POST.get("status", ""))
+    return _("Status is now %(status)s.") % {"status": case.get_status_display()}
+
+
+def _close(request: HttpRequest, case: ServiceRequest) -> str:
+    note = request.POST.get("note", "").strip()
+    if not note and request.POST.get("canned"):
+        chosen = selectors.canned_responses_for(case=case).filter(pk=_int(request.POST["canned"])).first()
+        note = chosen.text if chosen else ""
+    services.case_close(
+        case=case, actor=_user(request), note=note, resolution=request.POST.get("resolution") or Resolution.RESOLVED
+    )
+    return _("Case closed; the reporter and staff are told.")
+
+
+def _reopen(request: HttpRequest, case: ServiceRequest) -> str:
+    services.case_reopen(case=case, actor=_user(request), reason=request.POST.get("reason", ""))
+    return _("Case reopened.")
+
+
+def _duplicate(request: HttpRequest, case: ServiceRequest) -> str:
+    reference = request.POST.get("original", "").strip()
+    try:
+        original = cases.case_get_by_reference(user=_user(request), reference=reference)
+    except ServiceRequest.DoesNotExist as exc:
+        raise ValidationError(
+            _("There is no case %(ref)s in your city. Type its number, e.g. %(example)s.")
+            % {"ref": reference or "“”", "example": case.reference}
+        ) from exc
+    case_mark_duplicate(case=case, actor=_user(request), original=original, note=request.POST.get("note", ""))
+    return _("Closed as a duplicate of %(ref)s; its reporter now follows %(ref)s.") % {"ref": original.reference}
+
+
+def _follow(request: HttpRequest, case: ServiceRequest) -> str:
+    # From the case page ("email") or from the new-case form's "similar cases" panel.
+    email = request.POST.get("email") or request.POST.get("reporter_email") or ""
+    name = request.POST.get("name") or request.POST.get("reporter_name") or ""
+    case_add_caller(case=case, actor=_user(request), email=email, name=name)
+    return _("%(email)s now follows %(ref)s.") % {"email": email.strip(), "ref": case.reference}
+
+
+case_note = _case_action("note", _note)
+case_photos = _case_action("photos", _photos)
+case_assign = _case_action("assign", _assign)
+case_type = _case_action("type", _change_type)
+case_status = _case_action("status", _change_status)
+case_close = _case_action("close", _close)
+case_reopen = _case_action("reopen", _reopen)
+case_duplicate = _case_action("duplicate", _duplicate)
+case_follow = _case_action("follow", _follow)
+
+
+# --- a new case ------------------------------------------------------------------------
+
+
+def _require_create(user: User) -> None:
+    if user.city is None or not permissions.can_act_in_city(user, user.city.pk, Action.CREATE):
+        raise PermissionDenied(_("Only staff of a city can enter cases."))
+
+
+def _similar(form: NewCaseForm) -> list[cases.NearbyCase]:
+    lat, lng = form.cleaned_data.get("lat"), form.cleaned_data.get("lng")
+    if lat is None or lng is None:
+        return []
+    return cases.case_similar_nearby(user=form.user, service_type=form.service_type_obj(), lat=lat, lng=lng)
+
+
+@staff_view
+def new_case(request: HttpRequest) -> HttpResponse:
+    """A case for a caller or walk-in, for any department of the city: routing picks the
+    department from the type. Open cases of the same type nearby are shown first, so the
+    caller can follow one instead of filing it again."""
+    user = _user(request)
+    _require_create(user)
+    form = NewCaseForm(request.POST or None, user=user)
+    similar: list[cases.NearbyCase] = []
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            if "confirm" not in request.POST:
+                similar = _similar(form)
+            if not similar:
+                data = form.cleaned_data
+                try:
+                    case = services.case_create(
+                        service_type=form.service_type_obj(),
+                        description=data["description"],
+                        lat=data["lat"],
+                        lng=data["lng"],
+                        address=data["address"],
+                        city=user.city,
+                        channel=data["channel"],
+                        reporter_name=data["reporter_name"],
+                        reporter_email=data["reporter_email"],
+                        reporter_phone=data["reporter_phone"],
+                        notify_reporter=data["notify_reporter"],
+                        priority=data["priority"],
+                        actor=user,
+                    )
+                except PermissionDenied as exc:
+                    # The pin is in another member city: say so, keep what was typed.
+                    form.add_error(None, str(exc))
+                    status = 403
+                except ValidationError as exc:
+                    form.add_error(None, exc.messages)
+                else:
+                    messages.success(
+                        request,
+                        _("%(ref)s entered and routed to %(dept)s.")
+                        % {"ref": case.reference, "dept": case.department or _("triage (no department)")},
+                    )
+                    return redirect(_case_url(case))
+            else:
+                status = 200
+    caller = {
+        "reporter_email": form.data.get("reporter_email", ""),
+        "reporter_name": form.data.get("reporter_name", ""),
+    }
+    return render(
+        request, "console/new.html", {"form": form, "similar": similar, "caller": caller, "nav": "new"}, status=status
+    )
+
+
+@require_GET
+@staff_view
+def new_case_similar(request: HttpRequest) -> HttpResponse:
+    """The "similar open cases nearby" panel, refreshed as the call taker picks type and pin."""
+    user = _user(request)
+    _require_create(user)
+    similar: list[cases.NearbyCase] = []
+    try:
+        service_type = selectors.service_types_for_staff(user=user).get(pk=_int(request.GET.get("service_type", "")))
+        lat, lng = float(request.GET.get("lat", "")), float(request.GET.get("lng", ""))
+    except (ValueError, ServiceType.DoesNotExist):
+        pass  # a half-filled form has nothing to compare yet
+    else:
+        if math.isfinite(lat) and math.isfinite(lng):
+            similar = cases.case_similar_nearby(user=user, service_type=service_type, lat=lat, lng=lng)
+    caller = {
+        "reporter_email": request.GET.get("reporter_email", ""),
+        "reporter_name": request.GET.get("reporter_name", ""),
+    }
+    return render(request, "console/_similar.html", {"similar": similar, "caller": caller})

@@ -1,0 +1,113 @@
+"""Forms of the console. They check what a person typed; the services check the rest
+(permissions, transitions, routing)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from civicdesk.accounts.models import User
+from civicdesk.cases.models import Channel, Priority, Status
+from civicdesk.cases.selectors import DEFAULT_SORT, QUEUES, SORTS
+from civicdesk.console import selectors
+
+STAFF_CHANNELS = [(c.value, c.label) for c in (Channel.PHONE, Channel.WALK_IN, Channel.EMAIL)]
+
+
+def _type_choices(user: User) -> list[Any]:
+    """Types grouped as the catalogue groups them (an <optgroup> each)."""
+    choices: list[Any] = [("", _("Choose the problem type"))]
+    for group, types in selectors.grouped_service_types(user=user):
+        options = [(str(t.pk), t.name) for t in types]
+        if group:
+            choices.append((group, options))
+        else:
+            choices.extend(options)
+    return choices
+
+
+class FilterForm(forms.Form):
+    """The queue, filters, search and sort of the case list (all from the URL)."""
+
+    queue = forms.ChoiceField(choices=[(q, q) for q in QUEUES], required=False, widget=forms.HiddenInput)
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    service_type = forms.ChoiceField(label=_("Type"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    district = forms.ChoiceField(label=_("District"), required=False)
+    channel = forms.ChoiceField(label=_("Channel"), required=False)
+    opened_from = forms.DateField(
+        label=_("Opened from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    opened_to = forms.DateField(label=_("Opened to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        any_ = [("", _("Any"))]
+        self.fields["service_type"].choices = [("", _("Any type")), *_type_choices(user)[1:]]
+        self.fields["status"].choices = any_ + list(Status.choices)
+        self.fields["district"].choices = [
+            ("", _("Any district")),
+            *[(str(d.pk), d.name) for d in selectors.districts_for_staff(user=user)],
+        ]
+        self.fields["channel"].choices = any_ + list(Channel.choices)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("opened_from"), data.get("opened_to")
+        if start and end and start > end:
+            self.add_error("opened_to", _("The end date is before the start date."))
+        return data
+
+    def filters(self) -> dict[str, Any]:
+        """Keyword arguments for ``case_search``; a field with a mistake is left out."""
+        data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
+        sort = data.get("sort") or DEFAULT_SORT
+        return {
+            "queue": data.get("queue") or "mine",
+            "service_type_id": int(data["service_type"]) if data.get("service_type") else None,
+            "status": data.get("status") or "",
+            "district_id": int(data["district"]) if data.get("district") else None,
+            "channel": data.get("channel") or "",
+            "opened_from": data.get("opened_from"),
+            "opened_to": data.get("opened_to"),
+            "text": data.get("q") or "",
+            "sort": sort if sort.lstrip("-") in SORTS else DEFAULT_SORT,
+        }
+
+
+class NewCaseForm(forms.Form):
+    """A case a call taker or front desk enters for a caller or walk-in."""
+
+    service_type = forms.ChoiceField(label=_("Problem type"))
+    lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
+    lng = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
+    address = forms.CharField(label=_("Address or place"), required=False, max_length=300)
+    description = forms.CharField(
+        label=_("What is the problem?"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10_000
+    )
+    reporter_name = forms.CharField(label=_("Caller's name"), required=False, max_length=200)
+    reporter_email = forms.EmailField(label=_("Caller's email"), required=False)
+    reporter_phone = forms.CharField(label=_("Caller's phone"), required=False, max_length=40)
+    notify_reporter = forms.BooleanField(label=_("The caller wants to hear of updates"), required=False, initial=True)
+    channel = forms.ChoiceField(label=_("How it came in"), choices=STAFF_CHANNELS, initial=Channel.PHONE)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["service_type"].choices = _type_choices(user)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        lat, lng = data.get("lat"), data.get("lng")
+        if (lat is None) != (lng is None):
+            self.add_error("lat", _("Give both latitude and longitude, or place the pin on the map."))
+        if lat is None and lng is None and not (data.get("address") or "").strip():
+            self.add_error("address", _("Say where the problem is: place the pin on the map or type an address."))
+        return data
+
+    def service_type_obj(self) -> Any:
+        return selectors.service_types_for_staff(user=self.user).get(pk=int(self.cleaned_data["service_type"]))

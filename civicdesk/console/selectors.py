@@ -1,0 +1,61 @@
+"""Reads the console's forms offer as choices: always the signed-in user's own city."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from django.db.models import Q, QuerySet
+
+from civicdesk.accounts.models import User
+from civicdesk.cases.models import ServiceRequest
+from civicdesk.cases.permissions import CITY_ROLES
+from civicdesk.catalog.models import CannedResponse, ServiceType
+from civicdesk.tenants.models import Department, District
+
+
+def _city_id(user: User) -> int | None:
+    if not user.is_authenticated or not user.is_active or user.role not in CITY_ROLES:
+        return None
+    return user.city_id
+
+
+def service_types_for_staff(*, user: User) -> QuerySet[ServiceType]:
+    """The city's types still offered, in the catalogue's order."""
+    return (
+        ServiceType.objects.filter(city_id=_city_id(user), active=True)
+        .select_related("department")
+        .order_by("group", "sort_order", "name")
+    )
+
+
+def grouped_service_types(*, user: User) -> list[tuple[str, list[ServiceType]]]:
+    """The city's types grouped as the catalogue groups them, for an <optgroup> list."""
+    return [
+        (group or "", list(types)) for group, types in groupby(service_types_for_staff(user=user), lambda t: t.group)
+    ]
+
+
+def assignable_staff(*, user: User) -> QuerySet[User]:
+    """Active staff of the user's city who can be given a case."""
+    return (
+        User.objects.filter(city_id=_city_id(user), is_active=True, role__in=CITY_ROLES)
+        .select_related("department")
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def departments_for_staff(*, user: User) -> QuerySet[Department]:
+    return Department.objects.filter(city_id=_city_id(user), active=True).order_by("name")
+
+
+def districts_for_staff(*, user: User) -> QuerySet[District]:
+    return District.objects.filter(city_id=_city_id(user)).defer("boundary").order_by("number", "name")
+
+
+def canned_responses_for(*, case: ServiceRequest) -> QuerySet[CannedResponse]:
+    """Closing notes offered for a case: its type's own, then the city's general ones."""
+    return (
+        CannedResponse.objects.filter(city_id=case.city_id)
+        .filter(Q(service_type_id=case.service_type_id) | Q(service_type__isnull=True))
+        .order_by("service_type_id", "title")
+    )

@@ -1,0 +1,62 @@
+/* Staff console behaviour: maps, canned responses, select-all. Every form works without it. */
+(function () {
+  "use strict";
+
+  function drawMap(el) {
+    if (el.dataset.ready || typeof L === "undefined") return;
+    el.dataset.ready = "1";
+    var map = L.map(el, { attributionControl: Boolean(el.dataset.tilesUrl) });
+    if (el.dataset.tilesUrl) {
+      L.tileLayer(el.dataset.tilesUrl, { attribution: el.dataset.tilesAttribution || "" }).addTo(map);
+    }
+    var pin = null;
+    var lat = parseFloat(el.dataset.lat), lng = parseFloat(el.dataset.lng);
+    var latInput = el.dataset.latInput && document.getElementById(el.dataset.latInput);
+    var lngInput = el.dataset.lngInput && document.getElementById(el.dataset.lngInput);
+    if (latInput && latInput.value && lngInput && lngInput.value) {
+      lat = parseFloat(latInput.value); lng = parseFloat(lngInput.value);
+    }
+    function place(latlng) {
+      if (pin) pin.setLatLng(latlng); else pin = L.circleMarker(latlng, { radius: 9, weight: 3, color: "#b50909", fillOpacity: 0.6 }).addTo(map);
+    }
+    if (!isNaN(lat) && !isNaN(lng)) { place([lat, lng]); map.setView([lat, lng], 15); }
+    if (el.dataset.boundaryUrl) {
+      fetch(el.dataset.boundaryUrl, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; }).then(function (geo) {
+        if (!geo) return;
+        var layer = L.geoJSON(geo, { style: { color: "#1a4480", weight: 2, fillOpacity: 0.04 }, interactive: false }).addTo(map);
+        if (!pin) map.fitBounds(layer.getBounds());
+      });
+    } else if (!pin) {
+      map.setView([39.0, -94.4], 11);
+    }
+    if ("pick" in el.dataset && latInput && lngInput) {
+      map.on("click", function (e) {
+        place(e.latlng);
+        latInput.value = e.latlng.lat.toFixed(6);
+        lngInput.value = e.latlng.lng.toFixed(6);
+        // Lets the "similar cases nearby" panel refresh for the new point.
+        latInput.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+    }
+  }
+
+  function init(root) {
+    root.querySelectorAll("[data-map]").forEach(drawMap);
+  }
+
+  document.addEventListener("change", function (e) {
+    var t = e.target;
+    if (t.matches && t.matches("select[data-canned-for]")) {
+      var option = t.options[t.selectedIndex];
+      var area = document.getElementById(t.dataset.cannedFor);
+      if (area && option && option.dataset.text) area.value = option.dataset.text;
+    }
+    if (t.matches && t.matches("input[data-select-all]")) {
+      t.closest("form").querySelectorAll('input[type=checkbox][name=case]').forEach(function (box) { box.checked = t.checked; });
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  // htmx swaps in new parts of the page (a case after an action): draw their maps too.
+  document.addEventListener("htmx:load", function (e) { init(e.target); });
+})();
