@@ -4,10 +4,23 @@ from civicdesk.portal import views
 
 app_name = "portal"
 
+# Fixed paths first: the <slug:city>/ routes below would otherwise take "report" for a city.
 urlpatterns = [
     path("", views.home, name="home"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+    path("sw.js", views.service_worker, name="service-worker"),
+    path("offline/", views.offline, name="offline"),
+    path("boundaries.geojson", views.boundaries, name="boundaries"),
+    path("report/", views.report, name="report"),
+    path("report/questions/", views.report_questions, name="report-questions"),
+    path("report/nearby/", views.report_nearby, name="report-nearby"),
+    path("report/sent/<str:token>/", views.report_sent, name="report-sent"),
     path("track/<str:token>/", views.track, name="track"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("<slug:city>/", views.city_home, name="city"),
+    path("<slug:city>/boundary.geojson", views.boundaries, name="boundary"),
+    path("<slug:city>/report/", views.report, name="city-report"),
+    path("<slug:city>/requests/", views.browse, name="browse"),
     path("<slug:city>/requests/<int:number>/", views.case_detail, name="case"),
+    path("<slug:city>/requests/<int:number>/follow/", views.case_follow_view, name="follow"),
 ]

@@ -1,43 +1,407 @@
-"""The resident-facing pages."""
+"""The resident-facing pages: homes, the report form, tracking, browsing, the app shell."""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.staticfiles import finders
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_POST
 
 from civicdesk.cases import selectors as cases
 from civicdesk.cases.models import ServiceRequest
+from civicdesk.catalog.models import ServiceType
+from civicdesk.core.errors import OutsideServiceArea
+from civicdesk.notifications.services import case_follow
+from civicdesk.portal import selectors
+from civicdesk.portal.forms import ReportForm
+from civicdesk.portal.services import report_submit
 from civicdesk.tenants import selectors as places
 from civicdesk.tenants.models import City
 
+PAGE_SIZE = 25
+
+
+def _city(slug: str) -> City:
+    return get_object_or_404(City.objects.defer("boundary"), slug=slug)
+
+
+def _map_settings() -> dict[str, str]:
+    return {"tiles": settings.MAP_TILES_URL, "attribution": settings.MAP_TILES_ATTRIBUTION}
+
+
+# --- homes ------------------------------------------------------------------------------
+
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {"cities": places.city_list()})
+    """The regional home: report from anywhere, or pick a city."""
+    return render(request, "portal/home.html", {"cities": places.city_list().defer("boundary")})
 
 
 def city_home(request: HttpRequest, city: str) -> HttpResponse:
-    city_obj = get_object_or_404(City, slug=city)
-    recent = cases.public_case_list(city=city_obj).order_by("-opened_at")[:20]
+    city_obj = _city(city)
+    recent = cases.public_case_list(city=city_obj).order_by("-opened_at", "-pk")[:10]
     return render(request, "portal/city.html", {"city": city_obj, "recent": recent})
 
 
-def _public_case(case: ServiceRequest, request: HttpRequest, *, is_reporter: bool) -> HttpResponse:
+@cache_control(max_age=3600, public=True)
+def boundaries(request: HttpRequest, city: str | None = None) -> JsonResponse:
+    """City limits as GeoJSON, drawn on the maps (the plain background needs no tiles)."""
+    chosen = places.city_list() if city is None else City.objects.filter(slug=city)
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"name": c.name, "slug": c.slug},
+            "geometry": c.boundary.get("geometry", c.boundary) if c.boundary.get("type") == "Feature" else c.boundary,
+        }
+        for c in chosen
+    ]
+    if not features:
+        raise Http404("No such city.")
+    return JsonResponse({"type": "FeatureCollection", "features": features}, content_type="application/geo+json")
+
+
+# --- reporting --------------------------------------------------------------------------
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    # The offline queue sends the form itself and reads the answer as JSON.
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
+def _report_context(request: HttpRequest, form: ReportForm, city: City | None, **extra: Any) -> dict[str, Any]:
+    form.describe()
+    return {
+        "form": form,
+        "city": city,
+        "map": _map_settings(),
+        "boundary_url": reverse("portal:boundary", args=[city.slug]) if city else reverse("portal:boundaries"),
+        "action": reverse("portal:city-report", args=[city.slug]) if city else reverse("portal:report"),
+        **extra,
+    }
+
+
+def _form_errors(form: ReportForm) -> dict[str, list[str]]:
+    return {name: [str(m) for m in errors] for name, errors in form.errors.items()}
+
+
+def report(request: HttpRequest, city: str | None = None) -> HttpResponse:
+    """The report form: GET shows it, POST files the report (or, without JavaScript, first
+    shows open reports of the same problem nearby)."""
+    city_obj = _city(city) if city else None
+    types = selectors.report_types(city=city_obj)
+    if request.method != "POST":
+        initial = {"notify_reporter": True}
+        for key in ("service_type", "lat", "lng"):
+            if request.GET.get(key):
+                initial[key] = request.GET[key]
+        form = ReportForm(initial=initial, types=types)
+        return render(request, "portal/report.html", _report_context(request, form, city_obj))
+
+    form = ReportForm(request.POST, request.FILES, types=types)
+    nearby: list[selectors.Nearby] = []
+    if form.is_valid():
+        data = form.cleaned_data
+        service_type = form.chosen_type
+        lat, lng = data.get("lat"), data.get("lng")
+        has_pin = lat is not None and lng is not None
+        if service_type is None:
+            form.add_error("service_type", _("Choose the type of problem."))
+        elif not has_pin and city_obj is None:
+            form.add_error(
+                "lat",
+                _(
+                    "Place a pin on the map or use your location, so we know which city the problem is in. "
+                    "To give an address only, report from your city's page."
+                ),
+            )
+        elif not has_pin and not data.get("address"):
+            form.add_error("lat", _("Place a pin on the map, use your location, or type the address."))
+        else:
+            if has_pin and not request.POST.get("nearby_checked") and not data["photos"] and not _wants_json(request):
+                nearby = selectors.nearby_open_cases(service_type=service_type, lat=lat, lng=lng)
+            if not nearby:
+                try:
+                    case, _created = report_submit(
+                        service_type=service_type,
+                        city=city_obj,
+                        client_token=data.get("client_token"),
+                        channel=data["channel"],
+                        description=data["description"],
+                        lat=lat,
+                        lng=lng,
+                        address=data["address"],
+                        attributes=form.attribute_answers(),
+                        photos=data["photos"],
+                        reporter_name=data["reporter_name"],
+                        reporter_email=data["reporter_email"],
+                        reporter_phone=data["reporter_phone"],
+                        notify_reporter=data["notify_reporter"],
+                    )
+                except OutsideServiceArea as exc:
+                    form.add_error("lat", " ".join(exc.messages))
+                except ValidationError as exc:
+                    if hasattr(exc, "error_dict"):
+                        form.add_service_errors(exc.message_dict)
+                    else:
+                        form.add_error(None, exc)
+                else:
+                    return _reported(request, case, city_obj)
+    if _wants_json(request):
+        return JsonResponse({"errors": _form_errors(form)}, status=400)
+    if form.errors and form.files:
+        form.add_error("photos", _("For your safety the browser forgets chosen photos: please choose them again."))
+    context = _report_context(request, form, city_obj, nearby=nearby, nearby_checked=bool(nearby))
+    return render(request, "portal/report.html", context, status=400 if form.errors else 200)
+
+
+def _reported(request: HttpRequest, case: ServiceRequest, asked: City | None) -> HttpResponse:
+    sent = reverse("portal:report-sent", args=[case.tracking_token])
+    if asked is not None and asked.pk != case.city_id:
+        sent += "?" + urlencode({"from": asked.slug})
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "reference": case.reference,
+                "city": case.city.name,
+                "tracking_url": reverse("portal:track", args=[case.tracking_token]),
+                "confirmation_url": sent,
+            },
+            status=201,
+        )
+    return redirect(sent)
+
+
+def report_sent(request: HttpRequest, token: str) -> HttpResponse:
+    """The confirmation: the reference, the city that handles it, the tracking link."""
+    try:
+        case = cases.case_by_tracking_token(token)
+    except ServiceRequest.DoesNotExist as exc:
+        raise Http404("No report has this link.") from exc
+    asked = City.objects.defer("boundary").filter(slug=request.GET.get("from", "")).first()
+    return render(
+        request,
+        "portal/report_sent.html",
+        {
+            "case": case,
+            "city": case.city,
+            "asked": asked if asked and asked.pk != case.city_id else None,
+            "tracking_url": settings.SITE_URL + reverse("portal:track", args=[case.tracking_token]),
+        },
+    )
+
+
+def _type_from(request: HttpRequest) -> ServiceType | None:
+    raw = request.GET.get("service_type", "")
+    return ServiceType.objects.filter(pk=int(raw), active=True).first() if raw.isdigit() else None
+
+
+@require_GET
+def report_questions(request: HttpRequest) -> HttpResponse:
+    """The chosen type's questions (htmx swaps them in when the type changes)."""
+    service_type = _type_from(request)
+    types = [service_type] if service_type else []
+    form = ReportForm(initial={"service_type": service_type.pk if service_type else None}, types=types)
+    form.describe()
+    return render(request, "portal/_questions.html", {"form": form})
+
+
+@require_GET
+def report_nearby(request: HttpRequest) -> HttpResponse:
+    """Open reports of the chosen problem near the pin: "Is this yours?"."""
+    service_type = _type_from(request)
+    nearby: list[selectors.Nearby] = []
+    try:
+        lat, lng = float(request.GET.get("lat", "")), float(request.GET.get("lng", ""))
+    except ValueError:
+        lat = lng = None  # type: ignore[assignment]
+    if service_type is not None and lat is not None:
+        nearby = selectors.nearby_open_cases(service_type=service_type, lat=lat, lng=lng)
+    return render(request, "portal/_nearby.html", {"nearby": nearby, "checked": True})
+
+
+# --- public case pages ------------------------------------------------------------------
+
+
+def _public_case(request: HttpRequest, case: ServiceRequest, *, is_reporter: bool, **extra: Any) -> HttpResponse:
+    status = extra.pop("status", 200)
     return render(
         request,
         "portal/case.html",
         {
             "city": case.city,
             "case": case,
-            "timeline": cases.public_timeline(case).select_related("actor"),
+            "timeline": cases.public_timeline(case),
             "photos": case.photos.filter(is_public=True),
             "is_reporter": is_reporter,
+            "map": _map_settings(),
+            "pins": _pins([case]),
+            **extra,
+        },
+        status=status,
+    )
+
+
+def _public_case_or_404(city: str, number: int) -> ServiceRequest:
+    return get_object_or_404(cases.public_case_list(), city__slug=city, number=number)
+
+
+def case_detail(request: HttpRequest, city: str, number: int) -> HttpResponse:
+    return _public_case(request, _public_case_or_404(city, number), is_reporter=False)
+
+
+@require_POST
+def case_follow_view(request: HttpRequest, city: str, number: int) -> HttpResponse:
+    """Follow a case by email (from its page, or instead of filing a duplicate)."""
+    case = _public_case_or_404(city, number)
+    email = request.POST.get("follow_email") or request.POST.get("reporter_email", "")
+    try:
+        case_follow(case=case, email=email)
+    except ValidationError as exc:
+        error = " ".join(exc.message_dict.get("email", exc.messages) if hasattr(exc, "error_dict") else exc.messages)
+        return _public_case(request, case, is_reporter=False, follow_error=error, follow_email=email, status=400)
+    messages.success(
+        request,
+        _("Thank you. We will email %(email)s when %(ref)s is updated or closed.")
+        % {"email": email, "ref": case.reference},
+    )
+    return redirect("portal:case", city=case.city.slug, number=case.number)
+
+
+def track(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        case = cases.case_by_tracking_token(token)
+    except ServiceRequest.DoesNotExist as exc:
+        raise Http404("No report has this tracking link.") from exc
+    return _public_case(request, case, is_reporter=True)
+
+
+def _pins(items: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "lat": c.lat,
+            "lng": c.lng,
+            "label": f"{c.reference} · {c.service_type.name}",
+            "url": reverse("portal:case", args=[c.city.slug, c.number]),
+        }
+        for c in items
+        if c.lat is not None and c.lng is not None
+    ]
+
+
+def browse(request: HttpRequest, city: str) -> HttpResponse:
+    """Recent public cases of a city, as a list and on a map, filtered and paged."""
+    city_obj = _city(city)
+    chosen = {key: request.GET.get(key, "") for key in ("district", "type", "status")}
+    found = selectors.browse_cases(
+        city=city_obj, district=chosen["district"], service_type=chosen["type"], status=chosen["status"]
+    )
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    keep = urlencode({k: v for k, v in chosen.items() if v})
+    return render(
+        request,
+        "portal/browse.html",
+        {
+            "city": city_obj,
+            "page": page,
+            "chosen": chosen,
+            "keep": keep,
+            "districts": city_obj.districts.defer("boundary").order_by("number", "name"),
+            "types": cases.public_case_list(city=city_obj)
+            .values_list("service_type__code", "service_type__name")
+            .distinct()
+            .order_by("service_type__name"),
+            "statuses": [("open", _("Open")), ("closed", _("Closed"))],
+            "map": _map_settings(),
+            "pins": _pins(page.object_list),
+            "boundary_url": reverse("portal:boundary", args=[city_obj.slug]),
         },
     )
 
 
-def case_detail(request: HttpRequest, city: str, number: int) -> HttpResponse:
-    case = get_object_or_404(cases.public_case_list(), city__slug=city, number=number)
-    return _public_case(case, request, is_reporter=False)
+# --- the installable app -------------------------------------------------------------------
+
+
+def manifest(request: HttpRequest) -> HttpResponse:
+    """The web app manifest: the portal installs as an app that opens on the report form."""
+    icons = [
+        {"src": static(f"civicdesk/icons/icon-{size}.png"), "sizes": f"{size}x{size}", "type": "image/png"}
+        for size in (192, 512)
+    ]
+    icons.append(
+        {
+            "src": static("civicdesk/icons/maskable-512.png"),
+            "sizes": "512x512",
+            "type": "image/png",
+            "purpose": "maskable",
+        }
+    )
+    body = {
+        "name": _("civicdesk 311: report a problem"),
+        "short_name": "311",
+        "description": _("Report a problem to your city and follow it to the end."),
+        "start_url": reverse("portal:report") + "?source=app",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#1a4480",
+        "icons": icons,
+    }
+    return HttpResponse(json.dumps(body), content_type="application/manifest+json")
+
+
+SHELL_STATIC = (
+    "civicdesk/site.css",
+    "civicdesk/portal.js",
+    "civicdesk/queue.js",
+    "civicdesk/map.js",
+    "django_htmx/htmx-2.min.js",
+    "leaflet/leaflet.js",
+    "leaflet/leaflet.css",
+    "civicdesk/icons/icon-192.png",
+)
+
+
+@cache_control(no_cache=True)
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker, from the site root so it controls every page.
+
+    Its file lives with the other static files; the shell's URLs are put in front of it here
+    because in production static names carry a content hash.
+    """
+    path = finders.find("civicdesk/sw.js")
+    if not path:
+        raise Http404("No service worker.")
+    shell = [reverse("portal:home"), reverse("portal:report"), reverse("portal:offline")] + [
+        static(name) for name in SHELL_STATIC
+    ]
+    prelude = "const SHELL = {};\nconst QUEUE_SCRIPT = {};\n".format(
+        json.dumps(shell), json.dumps(static("civicdesk/queue.js"))
+    )
+    body = prelude + Path(str(path)).read_text(encoding="utf-8")
+    response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/"
+    return response
+
+
+def offline(request: HttpRequest) -> HttpResponse:
+    """Shown by the service worker when a page is asked for without signal."""
+    return render(request, "portal/offline.html")
+
+
+# --- other ---------------------------------------------------------------------------------
 
 
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
@@ -46,7 +410,9 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     from civicdesk.notifications.models import CaseFollower
     from civicdesk.notifications.services import follower_unsubscribe
 
-    follower = CaseFollower.objects.select_related("case__city", "case__service_type").filter(unsubscribe_token=token).first()
+    follower = (
+        CaseFollower.objects.select_related("case__city", "case__service_type").filter(unsubscribe_token=token).first()
+    )
     if follower is None:
         raise Http404("This unsubscribe link is not known.")
     done = False
@@ -54,11 +420,3 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         follower_unsubscribe(token=token)
         done = True
     return render(request, "portal/unsubscribe.html", {"follower": follower, "case": follower.case, "done": done})
-
-
-def track(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        case = cases.case_by_tracking_token(token)
-    except ServiceRequest.DoesNotExist as exc:
-        raise Http404("No report has this tracking link.") from exc
-    return _public_case(case, request, is_reporter=True)

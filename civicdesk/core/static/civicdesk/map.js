@@ -1,0 +1,125 @@
+/* Maps of the resident pages (Leaflet). With no tile server configured the map is a plain
+   background with the city limits and the pins: nothing is fetched from outside. */
+(function () {
+  "use strict";
+  if (!window.L) { return; }
+  var REGION = [39.0, -94.38];
+
+  function fmt(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (_m, key) { return values[key]; });
+  }
+
+  function baseMap(el) {
+    var map = L.map(el, { zoomSnap: 0.5, keyboard: true }).setView(REGION, 11);
+    if (el.dataset.tiles) {
+      L.tileLayer(el.dataset.tiles, { attribution: el.dataset.attribution || "", maxZoom: 19 }).addTo(map);
+    }
+    if (el.dataset.boundary) {
+      fetch(el.dataset.boundary, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (geojson) {
+          if (!geojson) { return; }
+          var layer = L.geoJSON(geojson, {
+            style: { color: "#1a4480", weight: 2, fillColor: "#dfe8f6", fillOpacity: 0.5 },
+            interactive: false
+          }).addTo(map);
+          if (!el.dataset.fitted) { map.fitBounds(layer.getBounds(), { padding: [8, 8] }); }
+        })
+        .catch(function () { /* offline: the pins still show */ });
+    }
+    return map;
+  }
+
+  function pinStyle() {
+    return { radius: 8, color: "#fff", weight: 2, fillColor: "#b50909", fillOpacity: 1 };
+  }
+
+  function showMap(el) {
+    var map = baseMap(el);
+    var data = document.getElementById(el.dataset.pins);
+    var pins = data ? JSON.parse(data.textContent) : [];
+    var group = L.featureGroup();
+    pins.forEach(function (p) {
+      var marker = L.circleMarker([p.lat, p.lng], pinStyle());
+      var link = document.createElement("a");
+      link.href = p.url;
+      link.textContent = p.label;
+      marker.bindPopup(link);
+      marker.addTo(group);
+    });
+    group.addTo(map);
+    if (pins.length) {
+      el.dataset.fitted = "1";
+      if (pins.length === 1) { map.setView([pins[0].lat, pins[0].lng], 16); }
+      else { map.fitBounds(group.getBounds(), { padding: [16, 16], maxZoom: 16 }); }
+    }
+  }
+
+  function pickMap(el) {
+    var map = baseMap(el);
+    var latInput = document.getElementById(el.dataset.latInput);
+    var lngInput = document.getElementById(el.dataset.lngInput);
+    var status = document.getElementById("pin-status");
+    var marker = null;
+
+    function place(lat, lng, quiet) {
+      lat = Math.round(lat * 1e6) / 1e6;
+      lng = Math.round(lng * 1e6) / 1e6;
+      latInput.value = lat;
+      lngInput.value = lng;
+      if (marker) { marker.setLatLng([lat, lng]); }
+      else { marker = L.circleMarker([lat, lng], pinStyle()).addTo(map); }
+      if (status) { status.textContent = fmt(el.dataset.msgPlaced, { lat: lat, lng: lng }); }
+      if (!quiet) { document.body.dispatchEvent(new CustomEvent("civic:pin", { bubbles: true })); }
+    }
+
+    if (latInput.value && lngInput.value) {
+      el.dataset.fitted = "1";
+      place(parseFloat(latInput.value), parseFloat(lngInput.value), true);
+      map.setView([parseFloat(latInput.value), parseFloat(lngInput.value)], 16);
+    }
+    map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng); });
+    el.addEventListener("keydown", function (e) {
+      if ((e.key === "Enter" || e.key === " ") && e.target === el) {
+        e.preventDefault();
+        var c = map.getCenter();
+        place(c.lat, c.lng);
+      }
+    });
+
+    var actions = document.querySelector(".map-actions");
+    if (actions) { actions.hidden = false; }
+    var locate = document.getElementById("use-location");
+    if (locate) {
+      if (!navigator.geolocation) { locate.hidden = true; }
+      locate.addEventListener("click", function () {
+        if (status) { status.textContent = locate.dataset.msgFinding; }
+        navigator.geolocation.getCurrentPosition(function (pos) {
+          el.dataset.fitted = "1";
+          place(pos.coords.latitude, pos.coords.longitude);
+          map.setView([pos.coords.latitude, pos.coords.longitude], 17);
+        }, function () {
+          if (status) { status.textContent = locate.dataset.msgDenied; }
+        }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+      });
+    }
+    var clear = document.getElementById("clear-pin");
+    if (clear) {
+      clear.addEventListener("click", function () {
+        latInput.value = "";
+        lngInput.value = "";
+        if (marker) { map.removeLayer(marker); marker = null; }
+        if (status) { status.textContent = ""; }
+        document.body.dispatchEvent(new CustomEvent("civic:pin", { bubbles: true }));
+      });
+    }
+  }
+
+  function init() {
+    document.querySelectorAll(".map[data-mode]").forEach(function (el) {
+      if (el.dataset.mode === "pick") { pickMap(el); } else { showMap(el); }
+    });
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); }
+  else { init(); }
+})();

@@ -1,0 +1,130 @@
+/* The resident pages' behaviour, added on top of pages that work without it: the problem
+   type filter, the offline queue, the service worker, and "Sent: your report …". */
+(function () {
+  "use strict";
+  var status = document.getElementById("queue-status");
+
+  function fmt(template, values) {
+    return (template || "").replace(/%\((\w+)\)s/g, function (_m, key) { return values[key]; });
+  }
+
+  function say(text, link) {
+    if (!status) { return; }
+    var p = document.createElement("p");
+    p.textContent = text + " ";
+    if (link) {
+      var a = document.createElement("a");
+      a.href = link;
+      a.textContent = status.dataset.msgTrack;
+      p.appendChild(a);
+    }
+    status.appendChild(p);
+  }
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    return "10000000-1000-4000-8000-100000000000".replace(/[018]/g, function (c) {
+      return (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16);
+    });
+  }
+
+  function isApp() {
+    return (window.matchMedia && matchMedia("(display-mode: standalone)").matches) || navigator.standalone === true;
+  }
+
+  /* --- the problem type filter ---------------------------------------------------- */
+  function typeFilter() {
+    var box = document.querySelector(".type-filter");
+    var select = document.getElementById("id_service_type");
+    if (!box || !select) { return; }
+    box.hidden = false;
+    var input = document.getElementById("type-filter");
+    var count = document.getElementById("type-filter-count");
+    input.addEventListener("input", function () {
+      var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var shown = 0;
+      Array.prototype.forEach.call(select.options, function (option) {
+        if (!option.value) { return; }
+        var text = (option.dataset.keywords || option.textContent).toLowerCase();
+        var match = words.every(function (w) { return text.indexOf(w) !== -1; });
+        option.hidden = !match;
+        option.disabled = !match;
+        if (match) { shown += 1; }
+      });
+      Array.prototype.forEach.call(select.querySelectorAll("optgroup"), function (group) {
+        group.hidden = !group.querySelector("option:not([hidden])");
+      });
+      count.textContent = words.length ? shown + " / " + (select.options.length - 1) : "";
+      if (shown === 1) {
+        var only = select.querySelector("option[value]:not([hidden]):not([value=''])");
+        if (only && select.value !== only.value) {
+          select.value = only.value;
+          select.dispatchEvent(new Event("change", { bubbles: true }));
+        }
+      }
+    });
+  }
+
+  /* --- the report form and the offline queue -------------------------------------- */
+  function reportForm() {
+    var form = document.getElementById("report-form");
+    if (!form) { return; }
+    var token = form.querySelector("[name=client_token]");
+    if (token && !token.value) { token.value = uuid(); }
+    var channel = form.querySelector("[name=channel]");
+    if (channel && isApp()) { channel.value = "mobile"; }
+    form.addEventListener("submit", function (event) {
+      if (navigator.onLine !== false || !window.CivicQueue || !window.indexedDB) { return; }
+      // No signal: keep the report on the device instead of showing the browser's error page.
+      if (event.submitter && event.submitter.formAction && event.submitter.formAction !== form.action) { return; }
+      event.preventDefault();
+      var data = new FormData(form);
+      CivicQueue.add(form.action, data).then(function () {
+        if (navigator.serviceWorker && navigator.serviceWorker.ready) {
+          navigator.serviceWorker.ready.then(function (reg) {
+            if (reg.sync) { reg.sync.register("civicdesk-reports").catch(function () {}); }
+          });
+        }
+        say(status.dataset.msgQueued);
+        form.reset();
+        if (token) { token.value = uuid(); }
+        status.scrollIntoView();
+      });
+    });
+  }
+
+  function showResults() {
+    if (!window.CivicQueue || !window.indexedDB) { return Promise.resolve(); }
+    return CivicQueue.takeResults().then(function (results) {
+      results.forEach(function (r) {
+        if (r.ok) { say(fmt(status.dataset.msgSent, { ref: r.reference }), r.tracking_url); }
+        else { say(fmt(status.dataset.msgFailed, { errors: r.errors })); }
+      });
+    }).catch(function () {});
+  }
+
+  function flush() {
+    if (!window.CivicQueue || !window.indexedDB) { return; }
+    CivicQueue.flush().then(showResults);
+  }
+
+  function serviceWorker() {
+    var script = document.querySelector("script[data-sw]");
+    if (!("serviceWorker" in navigator) || !script) { return; }
+    navigator.serviceWorker.register(script.dataset.sw, { scope: "/" }).catch(function () {});
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      if (event.data && event.data.type === "civicdesk-queue") { showResults(); }
+    });
+  }
+
+  function init() {
+    typeFilter();
+    reportForm();
+    serviceWorker();
+    if (/[?&]queued=1/.test(location.search)) { say(status.dataset.msgQueued); }
+    showResults().then(function () { if (navigator.onLine !== false) { flush(); } });
+    window.addEventListener("online", flush);
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); }
+  else { init(); }
+})();

@@ -1,0 +1,194 @@
+"""The resident's report form. It only checks the shape of what was typed; the rules of a
+case (where it goes, what its questions accept) are ``case_create``'s."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+from civicdesk.cases.models import Channel
+from civicdesk.catalog.models import Datatype, ServiceAttribute, ServiceType
+from civicdesk.portal.selectors import grouped
+from civicdesk.portal.services import MAX_PHOTOS
+
+ATTRIBUTE_PREFIX = "attr_"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    """Several files from one ``<input type=file multiple>``; each is checked by the photo service."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
+        files = [super(MultipleImageField, self).clean(f, initial) for f in files if f]
+        if len(files) > MAX_PHOTOS:
+            raise forms.ValidationError(_("Attach at most %(n)s photos.") % {"n": MAX_PHOTOS})
+        return files
+
+
+class TypeSelect(forms.Select):
+    """A select whose options carry the type's keywords, for the filter box to search."""
+
+    def __init__(self, *args: Any, keywords: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.keywords = keywords or {}
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        words = self.keywords.get(str(value))
+        if words:
+            option["attrs"]["data-keywords"] = words
+        return option
+
+
+def attribute_field(attribute: ServiceAttribute) -> forms.Field:
+    """The form field for one of a type's questions, by its Open311 datatype."""
+    choices = [(str(v.get("key")), str(v.get("name", v.get("key")))) for v in attribute.values or []]
+    common: dict[str, Any] = {"label": attribute.question, "required": attribute.required}
+    if attribute.description:
+        common["help_text"] = attribute.description
+    if attribute.datatype == Datatype.SINGLEVALUELIST:
+        return forms.ChoiceField(choices=[("", _("Choose…")), *choices], **common)
+    if attribute.datatype == Datatype.MULTIVALUELIST:
+        return forms.MultipleChoiceField(choices=choices, widget=forms.CheckboxSelectMultiple, **common)
+    if attribute.datatype == Datatype.NUMBER:
+        return forms.CharField(widget=forms.NumberInput(attrs={"step": "any"}), **common)
+    if attribute.datatype == Datatype.DATETIME:
+        return forms.CharField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), **common)
+    if attribute.datatype == Datatype.TEXT:
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **common)
+    return forms.CharField(max_length=500, **common)
+
+
+class ReportForm(forms.Form):
+    service_type = forms.TypedChoiceField(label=_("What is the problem?"), coerce=int)
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
+    lng = forms.FloatField(required=False, widget=forms.HiddenInput)
+    address = forms.CharField(
+        label=_("Address or place"),
+        required=False,
+        max_length=300,
+        help_text=_("For example 123 Main St, or the corner of Main St and 2nd St."),
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    description = forms.CharField(
+        label=_("Describe the problem"), required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    photos = MultipleImageField(
+        label=_("Photos (up to 5)"),
+        required=False,
+        help_text=_("JPEG, PNG, WebP or HEIC photos."),
+        widget=MultipleFileInput(attrs={"accept": "image/*"}),
+    )
+    reporter_name = forms.CharField(
+        label=_("Your name"), required=False, max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    reporter_email = forms.EmailField(
+        label=_("Your email"),
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    reporter_phone = forms.CharField(
+        label=_("Your phone"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    notify_reporter = forms.BooleanField(
+        label=_("Email me when the city updates this report"), required=False, initial=True
+    )
+    channel = forms.ChoiceField(
+        choices=[(Channel.WEB, Channel.WEB), (Channel.MOBILE, Channel.MOBILE)],
+        initial=Channel.WEB,
+        required=False,
+        widget=forms.HiddenInput,
+    )
+    client_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, types: list[ServiceType], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.types = {t.pk: t for t in types}
+        field = self.fields["service_type"]
+        field.choices = [("", _("Choose a problem type"))] + [  # type: ignore[attr-defined]
+            (group, [(t.pk, t.name) for t in members]) for group, members in grouped(types)
+        ]
+        field.widget = TypeSelect(
+            choices=field.choices,  # type: ignore[attr-defined]
+            # htmx swaps in the chosen type's questions; without JavaScript they come on submit.
+            attrs={
+                "hx-get": reverse_lazy("portal:report-questions"),
+                "hx-target": "#questions",
+                "hx-trigger": "change",
+            },
+            keywords={str(t.pk): " ".join(f"{t.name} {t.group} {t.keywords}".lower().split()) for t in types},
+        )
+        self.chosen_type = self._chosen_type()
+        self.notes: list[ServiceAttribute] = []
+        if self.chosen_type is not None:
+            for attribute in self.chosen_type.attributes.all():
+                if attribute.variable:
+                    self.fields[ATTRIBUTE_PREFIX + attribute.code] = attribute_field(attribute)
+                else:
+                    self.notes.append(attribute)
+
+    def _chosen_type(self) -> ServiceType | None:
+        raw = (self.data or {}).get("service_type") if self.is_bound else self.initial.get("service_type")
+        try:
+            return self.types.get(int(raw)) if raw not in (None, "") else None
+        except (TypeError, ValueError):
+            return None
+
+    def clean_channel(self) -> str:
+        return self.cleaned_data.get("channel") or Channel.WEB
+
+    def question_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name.startswith(ATTRIBUTE_PREFIX)]
+
+    def attribute_answers(self) -> dict[str, Any]:
+        return {
+            name.removeprefix(ATTRIBUTE_PREFIX): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith(ATTRIBUTE_PREFIX) and value not in ("", [], None)
+        }
+
+    def describe(self) -> None:
+        """Tie each field to its help text and its errors for screen readers."""
+        for name, field in self.fields.items():
+            ids = []
+            if field.help_text:
+                ids.append(f"id_{name}_help")
+            if name in self.errors:
+                ids.append(f"id_{name}_error")
+                field.widget.attrs["aria-invalid"] = "true"
+            if ids and not isinstance(field.widget, (forms.HiddenInput, forms.CheckboxSelectMultiple)):
+                field.widget.attrs["aria-describedby"] = " ".join(ids)
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        """(anchor, message) for the list of problems shown at the top of the form."""
+        anchors = {"lat": "where", "lng": "where", "__all__": "report-form"}
+        summary = []
+        for name, errors in self.errors.items():
+            anchor = anchors.get(name, f"id_{name}")
+            label = self.fields[name].label if name in self.fields and name not in anchors else ""
+            for message in errors:
+                summary.append((anchor, f"{label}: {message}" if label else str(message)))
+        return summary
+
+    def add_service_errors(self, errors: dict[str, list[str]]) -> None:
+        """Put each error from the services next to the field the resident filled in."""
+        aliases = {"lng": "lat", "city": "lat", "attributes": None}
+        for key, messages in errors.items():
+            name: str | None = aliases.get(key, key)
+            if name is not None and name not in self.fields:
+                name = ATTRIBUTE_PREFIX + name if ATTRIBUTE_PREFIX + name in self.fields else None
+            for message in messages:
+                self.add_error(name if name != "__all__" else None, message)

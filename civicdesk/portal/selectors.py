@@ -1,0 +1,103 @@
+"""Reads for the resident pages. Everything here is public: never a confidential type,
+never a reporter's details (templates show only the case's public fields)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from civicdesk.cases.models import OPEN_STATUSES, ServiceRequest, Status
+from civicdesk.cases.selectors import public_case_list
+from civicdesk.catalog.models import ServiceType
+from civicdesk.tenants.models import City
+
+EARTH_RADIUS_M = 6_371_000
+NEARBY_RADIUS_M = 200
+
+
+def report_types(*, city: City | None) -> list[ServiceType]:
+    """The problem types a resident can pick.
+
+    On a city's page, that city's active types. On the regional page the resident's city is
+    not known yet, so each problem appears once (member cities share codes for the same
+    problem; ``case_create`` maps it to the city where the pin falls).
+    """
+    types = ServiceType.objects.filter(active=True).order_by("group", "sort_order", "name", "city_id")
+    if city is not None:
+        return list(types.filter(city=city))
+    seen: set[str] = set()
+    unique = []
+    for service_type in types.order_by("city_id", "group", "sort_order", "name"):
+        if service_type.code not in seen:
+            seen.add(service_type.code)
+            unique.append(service_type)
+    return sorted(unique, key=lambda t: (t.group, t.sort_order, t.name))
+
+
+def grouped(types: Iterable[ServiceType]) -> list[tuple[str, list[ServiceType]]]:
+    """Types in their groups, in order; types without a group go under "Other"."""
+    groups: dict[str, list[ServiceType]] = {}
+    for service_type in types:
+        groups.setdefault(service_type.group or _("Other"), []).append(service_type)
+    return list(groups.items())
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres (haversine): exact enough for "within 200 m"."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+@dataclass(frozen=True)
+class Nearby:
+    case: ServiceRequest
+    metres: int
+
+
+def nearby_open_cases(
+    *, service_type: ServiceType, lat: float, lng: float, radius_m: int = NEARBY_RADIUS_M, limit: int = 5
+) -> list[Nearby]:
+    """Open public cases of the same problem within ``radius_m`` of the point, nearest first.
+
+    The same problem is matched by code, so a case just across a city line is found too.
+    """
+    # A bounding box the database can use first; the exact distance is checked after.
+    dlat = radius_m / 111_320
+    dlng = radius_m / (111_320 * max(math.cos(math.radians(lat)), 0.01))
+    candidates = public_case_list().filter(
+        status__in=OPEN_STATUSES,
+        service_type__code=service_type.code,
+        lat__range=(lat - dlat, lat + dlat),
+        lng__range=(lng - dlng, lng + dlng),
+    )
+    found = []
+    for case in candidates[:200]:
+        metres = distance_m(lat, lng, case.lat, case.lng)
+        if metres <= radius_m:
+            found.append(Nearby(case=case, metres=round(metres)))
+    found.sort(key=lambda n: n.metres)
+    return found[:limit]
+
+
+STATUS_FILTERS = {"open": OPEN_STATUSES, "closed": (Status.CLOSED,)}
+
+
+def browse_cases(
+    *, city: City, district: str = "", service_type: str = "", status: str = ""
+) -> QuerySet[ServiceRequest]:
+    """A city's public cases for the browse page, newest first, filtered by the resident's
+    choices; unknown filter values are ignored rather than refused."""
+    cases = public_case_list(city=city).order_by("-opened_at", "-pk")
+    if district.isdigit():
+        cases = cases.filter(district_id=int(district))
+    if service_type:
+        cases = cases.filter(service_type__code=service_type)
+    if status in STATUS_FILTERS:
+        cases = cases.filter(status__in=STATUS_FILTERS[status])
+    return cases

@@ -1,0 +1,104 @@
+"""The portal's one write: a resident's report, with its photos, made exactly once."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from civicdesk.cases.models import Channel, ServiceRequest
+from civicdesk.cases.photos import process_photo
+from civicdesk.cases.services import case_add_photo, case_create
+from civicdesk.catalog.models import ServiceType
+from civicdesk.portal.models import PortalSubmission
+from civicdesk.tenants.models import City
+
+MAX_PHOTOS = 5
+PORTAL_CHANNELS = (Channel.WEB, Channel.MOBILE)
+
+
+def _check_photos(photos: Sequence[IO[bytes]]) -> None:
+    """Refuse the whole report before anything is stored if one photo is bad, naming it:
+    the resident fixes that one and sends again, and no case is left without its photos."""
+    if len(photos) > MAX_PHOTOS:
+        raise ValidationError({"photos": _("Attach at most %(n)s photos.") % {"n": MAX_PHOTOS}})
+    for n, upload in enumerate(photos, start=1):
+        try:
+            process_photo(upload)
+        except ValidationError as exc:
+            name = getattr(upload, "name", "") or _("photo %(n)s") % {"n": n}
+            raise ValidationError(
+                {"photos": _("%(name)s: %(error)s") % {"name": name, "error": " ".join(exc.messages)}}
+            ) from exc
+        finally:
+            upload.seek(0)
+
+
+def report_submit(
+    *,
+    service_type: ServiceType,
+    city: City | None,
+    client_token: uuid.UUID | None,
+    channel: str = Channel.WEB,
+    description: str = "",
+    lat: float | None = None,
+    lng: float | None = None,
+    address: str = "",
+    attributes: Mapping[str, Any] | None = None,
+    photos: Sequence[IO[bytes]] = (),
+    reporter_name: str = "",
+    reporter_email: str = "",
+    reporter_phone: str = "",
+    notify_reporter: bool = True,
+) -> tuple[ServiceRequest, bool]:
+    """Create the case a resident reported (``case_create`` routes it) and attach photos.
+
+    Returns ``(case, created)``. The same ``client_token`` sent again — a retried submit,
+    or the offline queue replaying — returns the case made the first time, ``created``
+    False: a resident never files the same report twice by accident.
+    """
+    if client_token is not None:
+        earlier = PortalSubmission.objects.select_related("case__city").filter(client_token=client_token).first()
+        if earlier is not None:
+            return earlier.case, False
+    if channel not in PORTAL_CHANNELS:
+        raise ValidationError({"channel": _("Reports from this site come from the web or the app.")})
+    _check_photos(photos)
+    try:
+        with transaction.atomic():
+            case = case_create(
+                service_type=service_type,
+                city=city,
+                channel=channel,
+                description=description,
+                lat=lat,
+                lng=lng,
+                address=address,
+                attributes=attributes,
+                reporter_name=reporter_name,
+                reporter_email=reporter_email,
+                reporter_phone=reporter_phone,
+                notify_reporter=notify_reporter,
+            )
+            # Before the photos: a simultaneous replay fails here, before any file is written.
+            if client_token is not None:
+                PortalSubmission.objects.create(client_token=client_token, case=case)
+            for n, upload in enumerate(photos, start=1):
+                case_add_photo(
+                    case=case,
+                    actor=None,
+                    actor_label=_("Resident"),
+                    upload=upload,
+                    filename=getattr(upload, "name", "") or f"photo-{n}",
+                )
+    except IntegrityError:
+        # Two sends of one report at the same moment: the other one made the case.
+        earlier = PortalSubmission.objects.select_related("case__city").filter(client_token=client_token).first()
+        if earlier is None:
+            raise
+        return earlier.case, False
+    return case, True
