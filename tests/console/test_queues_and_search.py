@@ -1,0 +1,137 @@
+"""The case list: each queue, each filter, search by number, address and words, sorting,
+pages and counts, through HTTP as staff use them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from civicdesk.cases import services
+from civicdesk.cases.models import Channel
+from civicdesk.core import clock
+from tests.conftest import INSIDE
+
+pytestmark = pytest.mark.django_db
+
+HOME = reverse("console:home")
+
+
+def listed(response) -> set[int]:
+    """Case numbers on the page, as the rows link to them."""
+    return {case.number for case in response.context["page"].object_list}
+
+
+@pytest.fixture
+def world(report, supervisor, worker, pothole, raytown, make_service_type):
+    """Independence cases in each queue, and a Raytown case no Independence user sees."""
+    ten_days_ago = clock.now() - dt.timedelta(days=10)
+    with clock.frozen_at(ten_days_ago):
+        late = report(description="Old mattress", address="100 N Main St")
+    mine = services.case_assign(case=report(address="1042 W Truman Rd"), actor=supervisor, assignee=worker)
+    unassigned_pothole = report(service_type=pothole, description="Deep pothole by the school", channel=Channel.PHONE)
+    closed = services.case_close(case=report(description="Tires"), actor=supervisor, note="Picked up")
+    ray_type = make_service_type(raytown, "trash")
+    lat, lng = INSIDE["raytown"]
+    other_city = services.case_create(service_type=ray_type, lat=lat, lng=lng, description="Old mattress")
+    return {"late": late, "mine": mine, "pothole": unassigned_pothole, "closed": closed, "raytown": other_city}
+
+
+def test_each_queue_holds_its_cases_and_counts_them(signed_in, worker, world):
+    client = signed_in(worker)
+    expected = {
+        "mine": {world["mine"].number},
+        # The worker's department is the trash department: not the pothole.
+        "department": {world["late"].number, world["mine"].number},
+        "unassigned": {world["late"].number, world["pothole"].number},
+        "overdue": {world["late"].number},
+        "all": {world["late"].number, world["mine"].number, world["pothole"].number, world["closed"].number},
+    }
+    for queue, numbers in expected.items():
+        response = client.get(HOME, {"queue": queue})
+        assert response.status_code == 200
+        assert listed(response) == numbers, queue
+        assert response.context["queues"][list(expected).index(queue)][2] == len(numbers)
+
+
+def test_the_default_queue_is_mine(signed_in, worker, world):
+    assert listed(signed_in(worker).get(HOME)) == {world["mine"].number}
+
+
+def test_filters_by_type_status_channel_district_and_dates(signed_in, supervisor, world, pothole):
+    client = signed_in(supervisor)
+    assert listed(client.get(HOME, {"queue": "all", "service_type": pothole.pk})) == {world["pothole"].number}
+    assert listed(client.get(HOME, {"queue": "all", "status": "closed"})) == {world["closed"].number}
+    assert listed(client.get(HOME, {"queue": "all", "channel": "phone"})) == {world["pothole"].number}
+    district = world["mine"].district
+    if district is not None:
+        in_district = client.get(HOME, {"queue": "all", "district": district.pk})
+        assert world["mine"].number in listed(in_district)
+    today = clock.now().astimezone(world["mine"].city.tz).date()
+    recent = client.get(HOME, {"queue": "all", "opened_from": (today - dt.timedelta(days=1)).isoformat()})
+    assert world["late"].number not in listed(recent) and world["mine"].number in listed(recent)
+    old = client.get(HOME, {"queue": "all", "opened_to": (today - dt.timedelta(days=5)).isoformat()})
+    assert listed(old) == {world["late"].number}
+
+
+def test_a_backwards_date_range_is_explained_not_crashed(signed_in, supervisor, world):
+    response = signed_in(supervisor).get(HOME, {"queue": "all", "opened_from": "2025-05-02", "opened_to": "2025-05-01"})
+    assert response.status_code == 200
+    assert "The end date is before the start date." in response.content.decode()
+
+
+def test_search_by_case_number_with_or_without_the_prefix(signed_in, supervisor, world):
+    client = signed_in(supervisor)
+    case = world["pothole"]
+    assert listed(client.get(HOME, {"queue": "all", "q": case.reference})) == {case.number}
+    assert listed(client.get(HOME, {"queue": "all", "q": case.reference.lower()})) == {case.number}
+    assert case.number in listed(client.get(HOME, {"queue": "all", "q": str(case.number)}))
+
+
+def test_search_by_address_and_by_words(signed_in, supervisor, world):
+    client = signed_in(supervisor)
+    assert listed(client.get(HOME, {"queue": "all", "q": "truman"})) == {world["mine"].number}
+    # A bare number also finds a house number.
+    assert world["mine"].number in listed(client.get(HOME, {"queue": "all", "q": "1042"}))
+    assert listed(client.get(HOME, {"queue": "all", "q": "pothole school"})) == {world["pothole"].number}
+    # Another city's case with the same words stays invisible.
+    assert listed(client.get(HOME, {"queue": "all", "q": "mattress"})) == {world["late"].number}
+    assert listed(client.get(HOME, {"queue": "all", "q": world["raytown"].reference})) == set()
+
+
+def test_columns_sort_both_ways(signed_in, supervisor, world):
+    client = signed_in(supervisor)
+    ascending = [c.number for c in client.get(HOME, {"queue": "all", "sort": "opened"}).context["page"]]
+    descending = [c.number for c in client.get(HOME, {"queue": "all", "sort": "-opened"}).context["page"]]
+    assert ascending[0] == world["late"].number and descending == ascending[::-1]
+    by_type = [c.service_type.name for c in client.get(HOME, {"queue": "all", "sort": "type"}).context["page"]]
+    assert by_type == sorted(by_type)
+    # An unknown sort falls back to the newest first instead of failing.
+    assert client.get(HOME, {"queue": "all", "sort": "password"}).status_code == 200
+
+
+def test_the_list_is_paged(signed_in, supervisor, report):
+    for n in range(27):
+        report(description=f"Bag {n}")
+    client = signed_in(supervisor)
+    first = client.get(HOME, {"queue": "all"})
+    second = client.get(HOME, {"queue": "all", "page": 2})
+    assert len(first.context["page"]) == 25 and len(second.context["page"]) == 2
+    assert listed(first).isdisjoint(listed(second))
+    assert "Page 1 of 2" in first.content.decode()
+
+
+def test_htmx_filtering_returns_only_the_results(signed_in, supervisor, world):
+    response = signed_in(supervisor).get(HOME, {"queue": "all"}, headers={"HX-Request": "true", "HX-Target": "results"})
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="results">') and "<html" not in body
+
+
+def test_overdue_view_says_how_late_against_the_target(signed_in, supervisor, world):
+    response = signed_in(supervisor).get(reverse("console:overdue"))
+    rows = response.context["rows"]
+    assert [row["case"].number for row in rows] == [world["late"].number]
+    assert rows[0]["late"].days == 5  # opened 10 days ago, 5 target days
+    body = response.content.decode()
+    assert "5 days" in body and world["late"].reference in body
