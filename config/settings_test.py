@@ -8,8 +8,8 @@ from pathlib import Path
 
 os.environ.setdefault("CIVICDESK_VAR_DIR", tempfile.mkdtemp(prefix="civicdesk-test-"))
 
-from config.settings import *  # noqa: E402,F403
-from config.settings import DATABASES, VAR_DIR  # noqa: E402
+from config.settings import *  # noqa: F403
+from config.settings import DATABASES, VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

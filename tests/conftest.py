@@ -92,7 +92,9 @@ def make_staff() -> Callable[..., User]:
 
 
 @pytest.fixture
-def trash(independence: City, make_service_type: Callable[..., ServiceType], make_department: Callable[..., Department]) -> ServiceType:
+def trash(
+    independence: City, make_service_type: Callable[..., ServiceType], make_department: Callable[..., Department]
+) -> ServiceType:
     dept = make_department(independence, "CD-NEIGHBORHOOD SERVICES", email="neighborhood@independence.test")
     return make_service_type(independence, "trash", name="Trash/Rubbish", department=dept, target_days=5)
 

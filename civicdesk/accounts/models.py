@@ -18,9 +18,7 @@ class Role(models.TextChoices):
 
 class User(AbstractUser):
     email = models.EmailField(_("email address"), blank=True)
-    city = models.ForeignKey(
-        "tenants.City", null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
-    )
+    city = models.ForeignKey("tenants.City", null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
     department = models.ForeignKey(
         "tenants.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="staff"
     )

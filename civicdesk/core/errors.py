@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
-__all__ = ["ValidationError", "PermissionDenied", "InvalidTransition", "OutsideServiceArea"]
+__all__ = ["InvalidTransition", "OutsideServiceArea", "PermissionDenied", "ValidationError"]
 
 
 class InvalidTransition(ValidationError):

@@ -50,7 +50,9 @@ class City(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(12)],
         help_text=_("Month the fiscal year starts: 7 means Q1 is July to September."),
     )
-    boundary = models.JSONField(help_text=_("City limits, a GeoJSON Polygon or MultiPolygon."), validators=[validate_geojson_area])
+    boundary = models.JSONField(
+        help_text=_("City limits, a GeoJSON Polygon or MultiPolygon."), validators=[validate_geojson_area]
+    )
     population = models.PositiveIntegerField(null=True, blank=True)
     email = models.EmailField(blank=True, help_text=_("Address residents write to; mail to it becomes cases."))
     phone = models.CharField(max_length=40, blank=True)

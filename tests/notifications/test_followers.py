@@ -17,7 +17,11 @@ pytestmark = pytest.mark.django_db
 def case(trash):
     lat, lng = INSIDE["independence"]
     return services.case_create(
-        service_type=trash, lat=lat, lng=lng, description="Mattress", reporter_name="Rita Reporter",
+        service_type=trash,
+        lat=lat,
+        lng=lng,
+        description="Mattress",
+        reporter_name="Rita Reporter",
         reporter_email="rita@example.org",
     )
 
