@@ -24,7 +24,7 @@ from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.routing import service_type_in_city
 from civicdesk.core import clock
 from civicdesk.intake.models import InboundMessage, Outcome
-from civicdesk.intake.parsing import Attachment, ParsedEmail, find_address, find_point, parse_email
+from civicdesk.intake.parsing import Attachment, ParsedEmail, find_address, find_point, message_key, parse_email
 from civicdesk.notifications.models import CaseFollower, OutboxMessage
 from civicdesk.tenants import selectors as places
 from civicdesk.tenants.models import City
@@ -440,7 +440,15 @@ def email_ingest(*, raw: bytes, recipient: str | None = None, default_city: City
     Raises ``IngestFailed`` when the message could not be processed; nothing of it was
     kept, and it is safe to feed it again later.
     """
-    parsed = parse_email(raw)
+    try:
+        parsed = parse_email(raw)
+    except Exception as exc:
+        # The parser is lenient by design; if it still gives up, the message is kept
+        # (unseen in its mailbox, or refused for the sender to retry) and the error recorded.
+        parsed = ParsedEmail(message_id=message_key(raw))
+        error = f"{type(exc).__name__}: {exc}"
+        attempts = _record_failure(parsed.message_id, "", "", error)
+        raise IngestFailed(error, message_id=parsed.message_id, attempts=attempts, temporary=False) from exc
     try:
         with transaction.atomic():
             return _ingest(parsed, recipient=recipient, default_city=default_city)
