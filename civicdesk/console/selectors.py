@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from civicdesk.accounts.models import User
 from civicdesk.cases.models import ServiceRequest
@@ -57,5 +57,5 @@ def canned_responses_for(*, case: ServiceRequest) -> QuerySet[CannedResponse]:
     return (
         CannedResponse.objects.filter(city_id=case.city_id)
         .filter(Q(service_type_id=case.service_type_id) | Q(service_type__isnull=True))
-        .order_by("service_type_id", "title")
+        .order_by(F("service_type_id").asc(nulls_last=True), "title")
     )

@@ -1,0 +1,214 @@
+"""Cases entered for callers, duplicates, bulk assignment and canned closing notes."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from civicdesk.cases import services
+from civicdesk.cases.models import CaseEvent, Channel, EventKind, Resolution, ServiceRequest, Status
+from civicdesk.catalog.models import CannedResponse
+from civicdesk.notifications.models import CaseFollower
+from tests.conftest import INSIDE
+
+pytestmark = pytest.mark.django_db
+
+NEW = reverse("console:new")
+
+
+def url(name: str, case: ServiceRequest) -> str:
+    return reverse(f"console:{name}", kwargs={"city": case.city.slug, "number": case.number})
+
+
+def caller_form(service_type, **kw):
+    lat, lng = INSIDE["independence"]
+    data = {
+        "service_type": service_type.pk,
+        "lat": lat,
+        "lng": lng,
+        "address": "215 N Main St",
+        "description": "Pothole swallowing tyres",
+        "reporter_name": "Carla Caller",
+        "reporter_email": "carla@example.org",
+        "reporter_phone": "816-555-0101",
+        "notify_reporter": "on",
+        "channel": Channel.PHONE,
+        "priority": "high",
+    }
+    data.update(kw)
+    return data
+
+
+def test_a_call_taker_enters_a_case_for_another_department(signed_in, call_taker, pothole, streets, outbox):
+    assert call_taker.department != streets
+    response = signed_in(call_taker).post(NEW, caller_form(pothole))
+    case = ServiceRequest.objects.get()
+    assert response.status_code == 302 and response["Location"] == url("case", case)
+    assert case.department == streets and case.service_type == pothole
+    assert case.channel == Channel.PHONE and case.priority == "high" and case.created_by == call_taker
+    assert case.reporter_name == "Carla Caller" and case.reporter_phone == "816-555-0101"
+    assert case.events.get().kind == EventKind.CREATED
+    mails = outbox()
+    to_department = [m for m in mails if "streets@independence.test" in m.to]
+    assert to_department and case.reference in to_department[0].subject
+    assert any("carla@example.org" in m.to and "We received your report" in m.subject for m in mails)
+
+
+def test_a_case_can_be_entered_with_an_address_only(signed_in, call_taker, pothole):
+    response = signed_in(call_taker).post(NEW, caller_form(pothole, lat="", lng="", address="Truman Rd & Noland Rd"))
+    assert response.status_code == 302
+    case = ServiceRequest.objects.get()
+    assert case.lat is None and case.address == "Truman Rd & Noland Rd" and case.city == call_taker.city
+
+
+def test_the_form_says_what_is_missing_and_keeps_what_was_typed(signed_in, call_taker, pothole):
+    response = signed_in(call_taker).post(
+        NEW, caller_form(pothole, lat="", lng="", address="", reporter_email="carla@")
+    )
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "Say where the problem is" in body and "Enter a valid email address." in body
+    assert "Pothole swallowing tyres" in body
+    assert not ServiceRequest.objects.exists()
+
+
+def test_a_point_in_another_member_city_is_refused_with_the_reason(
+    signed_in, call_taker, pothole, raytown, make_service_type
+):
+    make_service_type(raytown, "pothole")
+    lat, lng = INSIDE["raytown"]
+    response = signed_in(call_taker).post(NEW, caller_form(pothole, lat=lat, lng=lng))
+    assert response.status_code == 403
+    assert "Raytown" in response.content.decode()
+    assert not ServiceRequest.objects.exists()
+
+
+def test_similar_open_cases_nearby_are_shown_before_saving(signed_in, call_taker, pothole, report):
+    lat, lng = INSIDE["independence"]
+    existing = report(service_type=pothole, lat=lat + 0.0005, lng=lng)  # about 55 m north
+    report(service_type=pothole, lat=lat + 0.01, lng=lng)  # over a kilometre away
+    client = signed_in(call_taker)
+    response = client.post(NEW, caller_form(pothole))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Found similar open cases nearby" in body and existing.reference in body
+    assert [n.case.pk for n in response.context["similar"]] == [existing.pk]
+    assert ServiceRequest.objects.count() == 2  # nothing saved yet
+    # The call taker decides it is a different pothole after all.
+    client.post(NEW, {**caller_form(pothole), "confirm": "1"})
+    assert ServiceRequest.objects.count() == 3
+
+
+def test_the_similar_panel_refreshes_for_a_type_and_pin(signed_in, call_taker, pothole, trash, report):
+    lat, lng = INSIDE["independence"]
+    existing = report(service_type=pothole, lat=lat, lng=lng + 0.001)
+    client = signed_in(call_taker)
+    same = client.get(reverse("console:new_similar"), {"service_type": pothole.pk, "lat": lat, "lng": lng})
+    other = client.get(reverse("console:new_similar"), {"service_type": trash.pk, "lat": lat, "lng": lng})
+    assert existing.reference in same.content.decode()
+    assert existing.reference not in other.content.decode()
+
+
+def test_the_caller_can_follow_an_existing_case_instead(signed_in, call_taker, pothole, report):
+    lat, lng = INSIDE["independence"]
+    existing = report(service_type=pothole, lat=lat, lng=lng)
+    response = signed_in(call_taker).post(url("case_follow", existing), caller_form(pothole, follow=existing.pk))
+    assert response.status_code == 302
+    assert CaseFollower.objects.filter(case=existing, email="carla@example.org", active=True).exists()
+    note = existing.events.order_by("-pk").first()
+    assert note.kind == EventKind.INTERNAL_NOTE and "carla@example.org" in note.text
+    assert ServiceRequest.objects.count() == 1
+
+
+def test_marking_a_duplicate_closes_it_and_its_reporter_follows_the_original(signed_in, worker, report, outbox):
+    original = report(reporter_email="first@example.org")
+    duplicate = report(reporter_email="second@example.org", reporter_name="Sam Second")
+    outbox()
+    response = signed_in(worker).post(url("case_duplicate", duplicate), {"original": str(original.number)})
+    assert response.status_code == 302
+    duplicate.refresh_from_db()
+    assert duplicate.status == Status.CLOSED and duplicate.resolution == Resolution.DUPLICATE
+    assert duplicate.duplicate_of == original
+    assert original.reference in duplicate.closing_note
+    assert CaseFollower.objects.filter(case=original, email="second@example.org", active=True).exists()
+    told = [m for m in outbox() if "second@example.org" in m.to and "closed" in m.subject]
+    assert told and original.reference in told[0].body and "Duplicate" in told[0].body
+    # And they hear of the original's next public note as a follower.
+    services.case_add_note(case=original, actor=worker, text="Crew booked", public=True)
+    assert any("second@example.org" in m.to and "Crew booked" in m.body for m in outbox())
+
+
+def test_a_duplicate_of_an_unknown_case_is_explained(signed_in, worker, report):
+    case = report()
+    response = signed_in(worker).post(url("case_duplicate", case), {"original": "IND-99999"})
+    assert response.status_code == 400
+    assert "There is no case IND-99999 in your city." in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == Status.NEW
+
+
+def test_bulk_assign_assigns_each_case_and_reports_failures(signed_in, supervisor, worker, report):
+    first, second = report(), report()
+    closed = services.case_close(case=report(), actor=supervisor, note="Done")
+    response = signed_in(supervisor).post(
+        reverse("console:bulk_assign"),
+        {"case": [first.pk, second.pk, closed.pk], "assignee": worker.pk, "next": "/console/overdue/"},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == "/console/overdue/"
+    for case in (first, second):
+        case.refresh_from_db()
+        assert case.assignee == worker
+        assert case.events.filter(kind=EventKind.ASSIGNED).count() == 1
+    closed.refresh_from_db()
+    assert closed.assignee is None
+    shown = [str(m) for m in response.context["messages"]]
+    assert "2 case(s) assigned." in shown
+    assert any(closed.reference in m and "closed; reopen it first" in m for m in shown)
+
+
+def test_bulk_assign_to_a_department_and_never_to_another_citys_case(
+    signed_in, supervisor, streets, report, raytown, make_service_type
+):
+    mine = report()
+    ray_type = make_service_type(raytown, "trash")
+    lat, lng = INSIDE["raytown"]
+    theirs = services.case_create(service_type=ray_type, lat=lat, lng=lng, description="x")
+    response = signed_in(supervisor).post(
+        reverse("console:bulk_assign"), {"case": [mine.pk, theirs.pk], "department": streets.pk}, follow=True
+    )
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert mine.department == streets and theirs.department != streets
+    assert any("is not a case of your city" in str(m) for m in response.context["messages"])
+
+
+def test_a_worker_bulk_assigning_to_others_is_told_per_case(signed_in, worker, supervisor, report):
+    case = report()
+    response = signed_in(worker).post(
+        reverse("console:bulk_assign"), {"case": [case.pk], "assignee": supervisor.pk}, follow=True
+    )
+    case.refresh_from_db()
+    assert case.assignee is None
+    assert any("a supervisor assigns it to others" in str(m) for m in response.context["messages"])
+
+
+def test_canned_responses_fill_the_closing_note(signed_in, worker, report, trash, pothole, independence):
+    case = report()
+    for_trash = CannedResponse.objects.create(
+        city=independence, service_type=trash, title="Picked up", text="Our crew removed the items. Thank you!"
+    )
+    general = CannedResponse.objects.create(city=independence, title="No violation", text="We found no violation.")
+    CannedResponse.objects.create(city=independence, service_type=pothole, title="Patched", text="Patched.")
+    client = signed_in(worker)
+    page = client.get(url("case", case))
+    # The type's own responses first, then the city's general ones; never another type's.
+    assert [c.pk for c in page.context["canned"]] == [for_trash.pk, general.pk]
+    assert "Patched." not in page.content.decode()
+    chosen = client.get(url("case", case), {"canned": for_trash.pk}).content.decode()
+    assert '<textarea name="note" id="close-note" rows="4">Our crew removed the items. Thank you!</textarea>' in chosen
+    # Without JavaScript: picking the response and leaving the note empty closes with its text.
+    client.post(url("case_close", case), {"resolution": "resolved", "canned": for_trash.pk, "note": ""})
+    case.refresh_from_db()
+    assert case.closing_note == "Our crew removed the items. Thank you!"
+    assert CaseEvent.objects.filter(case=case, kind=EventKind.CLOSED).get().text == case.closing_note
