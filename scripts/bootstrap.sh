@@ -78,11 +78,11 @@ pick_python() {
 
 if [ ! -x "$VENV/bin/python" ]; then
     PY="$(pick_python)" || { say "no Python 3.11 or newer found (Debian: apt-get install python3)"; exit 1; }
-    # Debian splits venv/ensurepip into python3-venv.
-    if ! "$PY" -c 'import ensurepip, venv' 2>/dev/null; then
-        if [ "$have_apt" -eq 1 ]; then
-            apt_install python3-venv "python3.$("$PY" -c 'import sys; print(sys.version_info.minor)')-venv"
-        fi
+    # Debian's own Python has venv's pip (ensurepip) in a separate package, python3.X-venv.
+    if [ "$have_apt" -eq 1 ] && [[ "$(readlink -f "$PY")" == /usr/bin/* ]]; then
+        minor="$("$PY" -c 'import sys; print(sys.version_info.minor)')"
+        mapfile -t missing < <(missing_packages python3-venv "python3.$minor-venv")
+        apt_install "${missing[@]}"
     fi
     say "creating .venv with $PY ($("$PY" --version 2>&1))"
     "$PY" -m venv "$VENV"
