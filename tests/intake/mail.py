@@ -55,4 +55,5 @@ def with_photos(body: str, **kw: str) -> EmailMessage:
 
 
 def raw(msg: EmailMessage) -> bytes:
-    return msg.as_bytes()
+    """The message as it travels: lines end in CRLF."""
+    return msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
