@@ -17,8 +17,9 @@ say() { printf 'bootstrap: %s\n' "$*"; }
 
 # --- system packages ---------------------------------------------------------------------
 # Server programs for the PostgreSQL test run; pango, harfbuzz and fonts for WeasyPrint's PDFs;
-# Chromium for the browser tests; sqlite3 for a look at the development database.
-SYSTEM_PACKAGES=(postgresql libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core chromium sqlite3)
+# Chromium for the browser tests; sqlite3 for a look at the development database; Dovecot
+# as the real IMAP server of the email-intake tests.
+SYSTEM_PACKAGES=(postgresql libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core chromium sqlite3 dovecot-imapd)
 
 missing_packages() {
     local pkg
