@@ -95,7 +95,7 @@ class MailboxPoller:
         *,
         processed_folder: str | None = None,
         default_city: City | None = None,
-        on_committed: Callable[[bytes, IngestResult], None] | None = None,
+        on_committed: Callable[[str, IngestResult], None] | None = None,
         timeout: float = 60,
     ) -> None:
         self.mailbox = mailbox
@@ -131,7 +131,7 @@ class MailboxPoller:
         typ, data = conn.list('""', _quote(name))
         return typ == "OK" and any(item for item in data if item)
 
-    def _mark_done(self, conn: imaplib.IMAP4, uid: bytes, *, move_to: str | None, capabilities: set[str]) -> None:
+    def _mark_done(self, conn: imaplib.IMAP4, uid: str, *, move_to: str | None, capabilities: set[str]) -> None:
         conn.uid("STORE", uid, "+FLAGS.SILENT", r"(\Seen)")
         if not move_to:
             return
@@ -156,8 +156,8 @@ class MailboxPoller:
                 raise imaplib.IMAP4.error(f"cannot open the folder {self.mailbox.folder}")
             capabilities = self._capabilities(conn)
             move_to = self.processed_folder if self._folder_exists(conn, self.processed_folder) else None
-            typ, data = conn.uid("SEARCH", None, "UNSEEN")
-            uids = data[0].split() if typ == "OK" and data and data[0] else []
+            typ, data = conn.uid("SEARCH", "UNSEEN")
+            uids = [u.decode("ascii") for u in data[0].split()] if typ == "OK" and data and data[0] else []
             for uid in uids:
                 raw = self._fetch(conn, uid)
                 if raw is None:
@@ -190,7 +190,7 @@ class MailboxPoller:
         return report
 
     @staticmethod
-    def _fetch(conn: imaplib.IMAP4, uid: bytes) -> bytes | None:
+    def _fetch(conn: imaplib.IMAP4, uid: str) -> bytes | None:
         # PEEK: reading a message must not mark it seen; only a committed case does.
         typ, data = conn.uid("FETCH", uid, "(BODY.PEEK[])")
         if typ != "OK":

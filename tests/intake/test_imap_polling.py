@@ -113,7 +113,7 @@ def test_a_poller_that_dies_after_the_commit_but_before_flagging_makes_nothing_t
 ) -> None:
     dovecot.deliver(raw(plain("Deep pothole in front of 1234 S Noland Rd", subject="Pothole")))
 
-    def die(uid: bytes, result: Any) -> None:
+    def die(uid: str, result: Any) -> None:
         raise Crash
 
     with pytest.raises(Crash):

@@ -1,0 +1,36 @@
+"""Inbound email, read-only: what became of each message the intake received, and why a
+failed one failed. A city administrator sees their city's messages; operators see all,
+including mail that reached no city."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from civicdesk.accounts.models import Role
+from civicdesk.core.admin import NOTHING, READ_ONLY, CityScopedAdmin
+from civicdesk.intake.models import InboundMessage
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(CityScopedAdmin):
+    city_lookup = "city"
+    superuser_can = READ_ONLY
+    regional_admin_can = NOTHING
+    city_roles_can = {Role.CITY_ADMIN.value: READ_ONLY}
+    list_display = ["received_at", "sender", "subject", "outcome", "case", "attempts", "error"]
+    list_filter = ["outcome"]
+    list_select_related = ["case__city", "city"]
+    search_fields = ["sender", "subject", "message_id"]
+    date_hierarchy = "received_at"
+    fields = [
+        "message_id",
+        "received_at",
+        "processed_at",
+        "city",
+        "case",
+        "sender",
+        "subject",
+        "outcome",
+        "attempts",
+        "error",
+    ]
