@@ -495,6 +495,16 @@ PROBLEMS: dict[str, Problem] = {
             "Anything that fits no other type; staff will route it.",
             unlocated=1.0,
         ),
+        # The code is settings.INTAKE_TRIAGE_SERVICE_CODE: email intake files here what it
+        # cannot type or place, with no department, so staff complete it.
+        Problem(
+            "triage",
+            "Needs triage",
+            "General",
+            2,
+            "Reports received by email that staff must complete: the problem type or the place.",
+            unlocated=1.0,
+        ),
         Problem(
             "fraud-hotline",
             "Fraud, waste or abuse hotline",
@@ -545,6 +555,7 @@ INDEPENDENCE = CityCatalogue(
     offers=(
         Offer("other", None, 0.2),
         # CD-NEIGHBORHOOD SERVICES 38.5
+        Offer("triage", None, 0.0),  # email intake's queue for reports staff complete; never drawn
         Offer("ce-trash", "neighborhood-services", 17.9, "CE - Trash/Rubbish"),
         Offer("ce-excessive-vegetation", "neighborhood-services", 10.1, "CE - Excessive Vegetation"),
         Offer("ce-open-storage", "neighborhood-services", 6.9, "CE - Open Storage"),
@@ -651,6 +662,7 @@ LEES_SUMMIT = _others(
         _dept("City Manager's Office", "city-manager"),
     ),
     (
+        Offer("triage", None, 0.0),  # email intake's queue for reports staff complete; never drawn
         Offer("ce-trash", "codes", 16.0),
         Offer("ce-excessive-vegetation", "codes", 14.0),
         Offer("ce-open-storage", "codes", 6.0),
@@ -683,6 +695,7 @@ BLUE_SPRINGS = _others(
         _dept("City Administrator's Office", "administration"),
     ),
     (
+        Offer("triage", None, 0.0),  # email intake's queue for reports staff complete; never drawn
         Offer("ce-trash", "community-development", 17.0),
         Offer("ce-excessive-vegetation", "community-development", 15.0),
         Offer("ce-open-storage", "community-development", 7.0),
@@ -712,6 +725,7 @@ GRANDVIEW = _others(
         _dept("City Administrator's Office", "administration"),
     ),
     (
+        Offer("triage", None, 0.0),  # email intake's queue for reports staff complete; never drawn
         Offer("ce-trash", "community-development", 19.0),
         Offer("ce-excessive-vegetation", "community-development", 14.0),
         Offer("ce-open-storage", "community-development", 8.0),
@@ -740,6 +754,7 @@ RAYTOWN = _others(
         _dept("City Administrator's Office", "administration"),
     ),
     (
+        Offer("triage", None, 0.0),  # email intake's queue for reports staff complete; never drawn
         Offer("ce-trash", "codes", 20.0),
         Offer("ce-excessive-vegetation", "codes", 15.0),
         Offer("ce-open-storage", "codes", 7.0),
