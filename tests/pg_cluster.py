@@ -256,13 +256,14 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
         _cluster = None
         raise
     os.environ["DATABASE_URL"] = _cluster.url
+    os.environ["CIVICDESK_TEST_PG_DIR"] = str(_cluster.root)
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _terminate)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
     if _cluster is not None:
-        return f"postgres: throwaway cluster on 127.0.0.1:{_cluster.port} ({_cluster.bindir})"
+        return f"postgres: throwaway cluster on 127.0.0.1:{_cluster.port} in {_cluster.root} ({_cluster.bindir})"
     return None
 
 
