@@ -28,7 +28,14 @@ def _type_choices(user: User) -> list[Any]:
     return choices
 
 
-class FilterForm(forms.Form):
+class _ChoicesForm(forms.Form):
+    def _choice(self, name: str) -> forms.ChoiceField:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        return field
+
+
+class FilterForm(_ChoicesForm):
     """The queue, filters, search and sort of the case list (all from the URL)."""
 
     queue = forms.ChoiceField(choices=[(q, q) for q in QUEUES], required=False, widget=forms.HiddenInput)
@@ -46,16 +53,16 @@ class FilterForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         any_ = [("", _("Any"))]
-        self.fields["service_type"].choices = [("", _("Any type")), *_type_choices(user)[1:]]
-        self.fields["status"].choices = any_ + list(Status.choices)
-        self.fields["district"].choices = [
+        self._choice("service_type").choices = [("", _("Any type")), *_type_choices(user)[1:]]
+        self._choice("status").choices = any_ + list(Status.choices)
+        self._choice("district").choices = [
             ("", _("Any district")),
             *[(str(d.pk), d.name) for d in selectors.districts_for_staff(user=user)],
         ]
-        self.fields["channel"].choices = any_ + list(Channel.choices)
+        self._choice("channel").choices = any_ + list(Channel.choices)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("opened_from"), data.get("opened_to")
         if start and end and start > end:
             self.add_error("opened_to", _("The end date is before the start date."))
@@ -78,7 +85,7 @@ class FilterForm(forms.Form):
         }
 
 
-class NewCaseForm(forms.Form):
+class NewCaseForm(_ChoicesForm):
     """A case a call taker or front desk enters for a caller or walk-in."""
 
     service_type = forms.ChoiceField(label=_("Problem type"))
@@ -98,10 +105,10 @@ class NewCaseForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["service_type"].choices = _type_choices(user)
+        self._choice("service_type").choices = _type_choices(user)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         lat, lng = data.get("lat"), data.get("lng")
         if (lat is None) != (lng is None):
             self.add_error("lat", _("Give both latitude and longitude, or place the pin on the map."))

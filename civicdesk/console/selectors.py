@@ -21,8 +21,11 @@ def _city_id(user: User) -> int | None:
 
 def service_types_for_staff(*, user: User) -> QuerySet[ServiceType]:
     """The city's types still offered, in the catalogue's order."""
+    city_id = _city_id(user)
+    if city_id is None:
+        return ServiceType.objects.none()
     return (
-        ServiceType.objects.filter(city_id=_city_id(user), active=True)
+        ServiceType.objects.filter(city_id=city_id, active=True)
         .select_related("department")
         .order_by("group", "sort_order", "name")
     )
@@ -37,19 +40,28 @@ def grouped_service_types(*, user: User) -> list[tuple[str, list[ServiceType]]]:
 
 def assignable_staff(*, user: User) -> QuerySet[User]:
     """Active staff of the user's city who can be given a case."""
+    city_id = _city_id(user)
+    if city_id is None:
+        return User.objects.none()
     return (
-        User.objects.filter(city_id=_city_id(user), is_active=True, role__in=CITY_ROLES)
+        User.objects.filter(city_id=city_id, is_active=True, role__in=CITY_ROLES)
         .select_related("department")
         .order_by("last_name", "first_name", "username")
     )
 
 
 def departments_for_staff(*, user: User) -> QuerySet[Department]:
-    return Department.objects.filter(city_id=_city_id(user), active=True).order_by("name")
+    city_id = _city_id(user)
+    if city_id is None:
+        return Department.objects.none()
+    return Department.objects.filter(city_id=city_id, active=True).order_by("name")
 
 
 def districts_for_staff(*, user: User) -> QuerySet[District]:
-    return District.objects.filter(city_id=_city_id(user)).defer("boundary").order_by("number", "name")
+    city_id = _city_id(user)
+    if city_id is None:
+        return District.objects.none()
+    return District.objects.filter(city_id=city_id).defer("boundary").order_by("number", "name")
 
 
 def canned_responses_for(*, case: ServiceRequest) -> QuerySet[CannedResponse]:
