@@ -14,6 +14,8 @@
     if (el.dataset.tiles) {
       L.tileLayer(el.dataset.tiles, { attribution: el.dataset.attribution || "", maxZoom: 19 }).addTo(map);
     }
+    // City limits lie under the pins, however late their file arrives.
+    map.createPane("limits").style.zIndex = 250;
     if (el.dataset.boundary) {
       fetch(el.dataset.boundary, { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : null; })
@@ -21,7 +23,8 @@
           if (!geojson) { return; }
           var layer = L.geoJSON(geojson, {
             style: { color: "#1a4480", weight: 2, fillColor: "#dfe8f6", fillOpacity: 0.5 },
-            interactive: false
+            interactive: false,
+            pane: "limits"
           }).addTo(map);
           if (!el.dataset.fitted) { map.fitBounds(layer.getBounds(), { padding: [8, 8] }); }
         })
