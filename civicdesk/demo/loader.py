@@ -109,8 +109,9 @@ def load_demo(
     """Load the whole demo unless it is already there; return what the database holds.
 
     ``days`` of history end now; ``scale`` multiplies the volume (1.0 is seed 004's
-    volume for Independence, the others in proportion to population). The random draws
-    are seeded with ``today`` (default: the current date), so the demo is reproducible.
+    volume for Independence, the others in proportion to population). ``today`` is the
+    last day of the history (default: the current date; nothing is made after now) and
+    seeds the random draws, so the demo is reproducible.
     """
     started = time.monotonic()
     if demo_is_loaded():
@@ -236,7 +237,8 @@ class _Picker:
         total = float(sum(weights))
         self.items = list(items)
         self.weights = [w / total for w in weights]
-        self.current = [0.0] * len(self.items)
+        # A random start, or the first case of every rare type lands on the heaviest item.
+        self.current = [rng.random() for _ in self.items]
         self.rng = rng
 
     def pick(self) -> Any:

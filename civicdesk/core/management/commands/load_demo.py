@@ -46,7 +46,7 @@ class Command(BaseCommand):
             "--date",
             type=dt.date.fromisoformat,
             default=None,
-            help="Seed the random draws with this date (YYYY-MM-DD).",
+            help="Last day of the history, and the seed of its random draws (default: today).",
         )
         parser.add_argument("--logins", action="store_true", help="Also print the demo accounts and their password.")
 
