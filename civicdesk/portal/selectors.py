@@ -78,6 +78,7 @@ def nearby_open_cases(
     )
     found = []
     for case in candidates[:200]:
+        assert case.lat is not None and case.lng is not None  # the range filter above saw them
         metres = distance_m(lat, lng, case.lat, case.lng)
         if metres <= radius_m:
             found.append(Nearby(case=case, metres=round(metres)))

@@ -97,6 +97,8 @@ def report_submit(
                 )
     except IntegrityError:
         # Two sends of one report at the same moment: the other one made the case.
+        if client_token is None:
+            raise
         earlier = PortalSubmission.objects.select_related("case__city").filter(client_token=client_token).first()
         if earlier is None:
             raise

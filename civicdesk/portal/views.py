@@ -103,7 +103,7 @@ def report(request: HttpRequest, city: str | None = None) -> HttpResponse:
     city_obj = _city(city) if city else None
     types = selectors.report_types(city=city_obj)
     if request.method != "POST":
-        initial = {"notify_reporter": True}
+        initial: dict[str, Any] = {"notify_reporter": True}
         for key in ("service_type", "lat", "lng"):
             if request.GET.get(key):
                 initial[key] = request.GET[key]
@@ -130,7 +130,10 @@ def report(request: HttpRequest, city: str | None = None) -> HttpResponse:
         elif not has_pin and not data.get("address"):
             form.add_error("lat", _("Place a pin on the map, use your location, or type the address."))
         else:
-            if has_pin and not request.POST.get("nearby_checked") and not data["photos"] and not _wants_json(request):
+            wants_check = not request.POST.get("nearby_checked") and not data["photos"] and not _wants_json(request)
+            if lat is not None and lng is not None and wants_check:
+                # Without JavaScript the resident has not seen "Is this yours?" yet: show it
+                # once before filing (not when photos are attached: the browser would drop them).
                 nearby = selectors.nearby_open_cases(service_type=service_type, lat=lat, lng=lng)
             if not nearby:
                 try:
@@ -224,11 +227,11 @@ def report_nearby(request: HttpRequest) -> HttpResponse:
     service_type = _type_from(request)
     nearby: list[selectors.Nearby] = []
     try:
-        lat, lng = float(request.GET.get("lat", "")), float(request.GET.get("lng", ""))
+        point: tuple[float, float] | None = (float(request.GET.get("lat", "")), float(request.GET.get("lng", "")))
     except ValueError:
-        lat = lng = None  # type: ignore[assignment]
-    if service_type is not None and lat is not None:
-        nearby = selectors.nearby_open_cases(service_type=service_type, lat=lat, lng=lng)
+        point = None
+    if service_type is not None and point is not None:
+        nearby = selectors.nearby_open_cases(service_type=service_type, lat=point[0], lng=point[1])
     return render(request, "portal/_nearby.html", {"nearby": nearby, "checked": True})
 
 
