@@ -33,14 +33,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--days",
             type=int,
-            default=_env_number("CIVICDESK_DEMO_DAYS", DEFAULT_DAYS, int),
-            help="Days of history to create (default %(default)s).",
+            default=None,
+            help=f"Days of history to create (default $CIVICDESK_DEMO_DAYS or {DEFAULT_DAYS}).",
         )
         parser.add_argument(
             "--scale",
             type=float,
-            default=_env_number("CIVICDESK_DEMO_SCALE", 1.0, float),
-            help="Multiply the case volume (default %(default)s; 1.0 is seed 004's volume).",
+            default=None,
+            help="Multiply the case volume (default $CIVICDESK_DEMO_SCALE or 1.0, seed 004's volume).",
         )
         parser.add_argument(
             "--date",
@@ -51,7 +51,8 @@ class Command(BaseCommand):
         parser.add_argument("--logins", action="store_true", help="Also print the demo accounts and their password.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        days, scale = options["days"], options["scale"]
+        days = options["days"] if options["days"] is not None else _env_number("CIVICDESK_DEMO_DAYS", DEFAULT_DAYS, int)
+        scale = options["scale"] if options["scale"] is not None else _env_number("CIVICDESK_DEMO_SCALE", 1.0, float)
         if days < 1 or scale <= 0:
             raise CommandError("--days must be at least 1 and --scale more than 0.")
         quiet = options["verbosity"] < 1
