@@ -7,6 +7,7 @@ EMAIL_URL; docs/operations.md describes each.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -168,7 +169,7 @@ INTAKE_MAX_PHOTOS = env_int("INTAKE_MAX_PHOTOS", 6)
 INTAKE_TRIAGE_SERVICE_CODE = env_str("INTAKE_TRIAGE_SERVICE_CODE", "triage")
 
 # --- API -------------------------------------------------------------------------------
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],

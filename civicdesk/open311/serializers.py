@@ -6,6 +6,7 @@ Never a reporter's name, email or phone: none of these serializers has such a fi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -121,7 +122,7 @@ class ServiceRequestSerializer(serializers.Serializer):
         return submission.media_url if submission is not None else ""
 
 
-def _absolute(context: dict[str, Any], url: str) -> str:
+def _absolute(context: Mapping[str, Any], url: str) -> str:
     request = context.get("request")
     return request.build_absolute_uri(url) if request is not None else url
 
