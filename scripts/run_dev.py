@@ -1,5 +1,6 @@
 """`make run`: prepare the database, then run the web server, the task worker and the outbox
-sweeper together in the foreground until Ctrl-C.
+sweeper together in the foreground until Ctrl-C (and the intake mailbox poller, when
+INTAKE_IMAP_URL is set).
 
 Each child's output is shown with its name in front. Ctrl-C or SIGTERM stops all three; if
 one of them dies on its own, the others are stopped too and this program exits non-zero, so
@@ -130,6 +131,8 @@ def prepare() -> dict[str, Any]:
     info = {
         "logins": logins,
         "has_sweeper": "outbox_sweeper" in commands,
+        # The intake mailbox is polled only when one is configured: the demo has none.
+        "poll_mailbox": "poll_mailbox" in commands and bool(getattr(settings, "INTAKE_IMAP_URL", "")),
         "mail": getattr(settings, "EMAIL_FILE_PATH", None),
         "email_backend": settings.EMAIL_BACKEND,
         "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
@@ -182,6 +185,8 @@ def main() -> int:
         children.append(Child("sweeper", [python, manage, "outbox_sweeper"]))
     else:
         say("run: outbox_sweeper is not available yet; running without it")
+    if info["poll_mailbox"]:
+        children.append(Child("mailbox", [python, manage, "poll_mailbox"]))
 
     stopping = threading.Event()
 
