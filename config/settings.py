@@ -180,6 +180,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "2",
 }
 
+# --- geography -------------------------------------------------------------------------
+# How long a process trusts its built city/district index before asking the database
+# whether a boundary changed (seconds). An edited boundary is seen everywhere within it.
+GEO_FRESHNESS_SECONDS = float(env_str("GEO_FRESHNESS_SECONDS", "2"))
+
 # --- maps ------------------------------------------------------------------------------
 # No tiles by default: maps show city limits and pins on a plain background, and nothing
 # is fetched from outside. Set MAP_TILES_URL (and its attribution) to use a tile server.

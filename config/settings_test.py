@@ -29,3 +29,6 @@ LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "W
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: tests that start a real worker process share the database with it.
     DATABASES["default"]["TEST"] = {"NAME": str(Path(VAR_DIR) / "test.sqlite3")}
+
+# Tests change boundaries and expect the next lookup to see it.
+GEO_FRESHNESS_SECONDS = 0

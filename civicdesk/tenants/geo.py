@@ -12,6 +12,7 @@ import json
 import logging
 import math
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -257,18 +258,34 @@ class AreaIndex:
 
 
 class _Cache:
+    """Built indexes keyed by what they cover, each with the stamp it was built from.
+
+    Reading the stamp is a query; within GEO_FRESHNESS_SECONDS of the last check an index
+    is used without asking again, so a burst of reports (or an import) costs no query per
+    point, and an edited boundary is seen by every process within that window.
+    """
+
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.entries: dict[tuple[str, Any], tuple[Any, AreaIndex]] = {}
+        self.entries: dict[tuple[str, Any], tuple[Any, AreaIndex, float]] = {}
 
-    def get(self, key: tuple[str, Any], stamp: Any, build: Callable[[], AreaIndex]) -> AreaIndex:
+    def get(self, key: tuple[str, Any], read_stamp: Callable[[], Any], build: Callable[[], AreaIndex]) -> AreaIndex:
+        from django.conf import settings
+
+        window = float(getattr(settings, "GEO_FRESHNESS_SECONDS", 0))
+        now = time.monotonic()
         with self.lock:
             entry = self.entries.get(key)
-            if entry is not None and entry[0] == stamp:
-                return entry[1]
+        if entry is not None and window > 0 and now - entry[2] < window:
+            return entry[1]
+        stamp = read_stamp()
+        if entry is not None and entry[0] == stamp:
+            with self.lock:
+                self.entries[key] = (stamp, entry[1], now)
+            return entry[1]
         index = build()
         with self.lock:
-            self.entries[key] = (stamp, index)
+            self.entries[key] = (stamp, index, now)
         return index
 
     def clear(self) -> None:
@@ -306,7 +323,8 @@ def city_index() -> AreaIndex:
 
     # Stamp first, boundaries second: a change in between leaves a stale stamp on fresh
     # shapes, which only costs one extra rebuild.
-    stamp = tuple(City.objects.order_by("pk").values_list("pk", "updated_at"))
+    def stamp() -> Any:
+        return tuple(City.objects.order_by("pk").values_list("pk", "updated_at"))
 
     def build() -> AreaIndex:
         return AreaIndex(_areas(City.objects.values_list("pk", "boundary"), "City"))
@@ -319,7 +337,9 @@ def district_index(city_id: int) -> AreaIndex:
     from civicdesk.tenants.models import District
 
     rows = District.objects.filter(city_id=city_id)
-    stamp = tuple(rows.order_by("pk").values_list("pk", "updated_at"))
+
+    def stamp() -> Any:
+        return tuple(rows.order_by("pk").values_list("pk", "updated_at"))
 
     def build() -> AreaIndex:
         return AreaIndex(_areas(rows.values_list("pk", "boundary"), "District"))
