@@ -45,5 +45,6 @@ urlpatterns = [
     path("tokens/<slug:token>.<open311_format:fmt>", views.TokenView.as_view(), name="token"),
     # The schema of this API (its own paths only), for client generators and schemathesis.
     path("openapi.json", views.SchemaView.as_view(), name="openapi"),
-    re_path(r"^(?P<rest>.*)$", views.fallback, name="fallback"),
+    # Any character, newlines included: "." alone would leave a path with %0A to Django's HTML 404.
+    re_path(r"^(?P<rest>[\s\S]*)\Z", views.fallback, name="fallback"),
 ]

@@ -349,14 +349,20 @@ class RequestListView(Open311View):
             _query("service_request_id", "Comma-separated ids such as IND-1042; overrides every other filter."),
             _query("service_code", "Comma-separated service codes."),
             _query("status", "open, closed, or both comma-separated."),
-            _query("start_date", "W3C date-time; the window is at most 90 days (default: the last 90 days)."),
-            _query("end_date", "W3C date-time."),
+            _query(
+                "start_date",
+                "W3C date-time; the window is at most 90 days (default: the last 90 days). "
+                "Without an offset it is read in the city's time zone.",
+                type=OpenApiTypes.DATETIME,
+            ),
+            _query("end_date", "W3C date-time.", type=OpenApiTypes.DATETIME),
             _query(
                 "updated_after",
                 "W3C date-time: requests changed at or after it. With updated_after/updated_before the "
                 "window is of last changes (at most 90 days) and start_date/end_date apply only if given.",
+                type=OpenApiTypes.DATETIME,
             ),
-            _query("updated_before", "W3C date-time: requests changed at or before it."),
+            _query("updated_before", "W3C date-time: requests changed at or before it.", type=OpenApiTypes.DATETIME),
             _query("lat", "Latitude of a point to search around (with long).", type=OpenApiTypes.NUMBER),
             _query("long", "Longitude of a point to search around (with lat).", type=OpenApiTypes.NUMBER),
             _query(

@@ -594,6 +594,8 @@ def test_a_double_slash_from_a_base_url_with_a_trailing_slash_still_works(
         ("services.html", "json"),
         ("requests/IND-1.yaml", "json"),
         ("tokens/x.xml", "xml"),
+        ("services/trash.\njson", "json"),
+        ("requests/IND-1%0A.json", "json"),
     ],
 )
 def test_an_unknown_endpoint_is_a_404_error_document_not_an_html_page(client: Any, path: str, fmt: str) -> None:
