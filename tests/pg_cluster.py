@@ -117,7 +117,10 @@ class Cluster:
 
     def __init__(self, bindir: Path) -> None:
         self.bindir = bindir
-        self.root = Path(tempfile.mkdtemp(prefix="civicdesk-pg-"))
+        # /tmp rather than $TMPDIR: the postgres user must be able to reach it, and the unix
+        # socket's path must stay under the kernel's 107-character limit.
+        base = "/tmp" if os.access("/tmp", os.W_OK | os.X_OK) else None
+        self.root = Path(tempfile.mkdtemp(prefix="civicdesk-pg-", dir=base))
         self.data = self.root / "data"
         self.sockets = self.root / "sockets"
         self.log = self.root / "server.log"
