@@ -299,12 +299,20 @@ def case_assign(
 
 @transaction.atomic
 def case_add_note(
-    *, case: ServiceRequest, actor: User | None, text: str, public: bool, actor_label: str = ""
+    *,
+    case: ServiceRequest,
+    actor: User | None,
+    text: str,
+    public: bool,
+    actor_label: str = "",
+    author_email: str = "",
 ) -> CaseEvent:
     """A public note is shown on the tracking page and sent to a reporter who asked for
     updates; an internal note is seen by the city's staff only.
 
-    ``actor`` None with an ``actor_label`` is a resident or the system (a reply by email)."""
+    ``actor`` None with an ``actor_label`` is a resident or the system (a reply by email);
+    ``author_email`` is that resident's address: they are not sent their own words back,
+    and the staff working the case are told of them."""
     case = _locked(case)
     if actor is not None or not actor_label:
         permissions.require(actor, Action.NOTE, case)
@@ -319,7 +327,9 @@ def case_add_note(
     )
     _touch(case)
     if public:
-        messages.case_public_note(case, event)
+        messages.case_public_note(case, event, author_email=author_email)
+    if actor is None and author_email:
+        messages.case_resident_note(case, event, author_email=author_email)
     return event
 
 

@@ -305,12 +305,21 @@ def _reply(parsed: ParsedEmail, case: ServiceRequest, record: InboundMessage) ->
     text = text[: cases.MAX_DESCRIPTION - 200]
     if _may_speak_for(case, parsed.from_address):
         label = "Resident, by email"
-        cases.case_add_note(case=case, actor=None, actor_label=label, public=True, text=text)
+        cases.case_add_note(
+            case=case, actor=None, actor_label=label, public=True, text=text, author_email=parsed.from_address
+        )
         record.outcome = Outcome.NOTE
         public = True
     else:
         label = f"From email by {sender}"
-        cases.case_add_note(case=case, actor=None, actor_label=label, public=False, text=f"{label}:\n\n{text}")
+        cases.case_add_note(
+            case=case,
+            actor=None,
+            actor_label=label,
+            public=False,
+            text=f"{label}:\n\n{text}",
+            author_email=parsed.from_address,
+        )
         record.outcome = Outcome.INTERNAL_NOTE
         public = False
     _note_left_out(case, _attach_photos(case, parsed.attachments, public=public, label=label))

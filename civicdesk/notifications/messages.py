@@ -115,18 +115,23 @@ def _followers(case: ServiceRequest, *, besides: list[str]) -> list[tuple[str, s
     return kept
 
 
-def case_public_note(case: ServiceRequest, event: CaseEvent) -> None:
+def case_public_note(case: ServiceRequest, event: CaseEvent, *, author_email: str = "") -> None:
     """A public note goes to the reporter, only if they asked for updates, and to the
-    case's followers. An internal note never leaves the city, whoever calls this."""
+    case's followers, but never back to the resident who wrote it. An internal note never
+    leaves the city, whoever calls this."""
     if not event.is_public:
         return
-    told = []
-    if case.reporter_email and case.notify_reporter:
+    told = [author_email] if author_email else []
+    if (
+        case.reporter_email
+        and case.notify_reporter
+        and case.reporter_email.strip().lower() not in {a.strip().lower() for a in told}
+    ):
         told.append(case.reporter_email)
         _send(
             "case_updated", case, case.reporter_email, f"Update on your report: {case.service_type.name}", event=event
         )
-    for email, token in _followers(case, besides=told + ([case.reporter_email] if case.reporter_email else [])):
+    for email, token in _followers(case, besides=[*told, *([case.reporter_email] if case.reporter_email else [])]):
         _send(
             "case_updated",
             case,
@@ -135,6 +140,20 @@ def case_public_note(case: ServiceRequest, event: CaseEvent) -> None:
             event=event,
             follower=True,
             unsubscribe_url=unsubscribe_url(token),
+        )
+
+
+def case_resident_note(case: ServiceRequest, event: CaseEvent, *, author_email: str) -> None:
+    """A resident added information (a reply by email): the staff working the case hear of
+    it, so it is not left unread on the timeline."""
+    for recipient in _staff_recipients(case):
+        _send(
+            "case_resident_note",
+            case,
+            recipient,
+            f"New information from a resident: {case.service_type.name}",
+            event=event,
+            author_email=author_email,
         )
 
 

@@ -224,6 +224,20 @@ def test_a_reporters_reply_to_a_notification_adds_a_public_note_with_its_photos_
     assert case.photos.filter(is_public=True).count() == 2
 
 
+def test_a_reporters_reply_is_not_echoed_back_to_them_but_reaches_the_staff_working_the_case(
+    catalogue: dict[str, ServiceType], outbox: Any
+) -> None:
+    case = ingest(plain("Pothole at 1234 S Noland Rd", subject="pothole")).case
+    before = len(outbox())
+
+    ingest(plain("It is getting bigger.", subject=f"Re: [{case.reference}]"))
+
+    new = outbox()[before:]
+    assert [m.to for m in new if RESIDENT in m.to] == []
+    staff = [m for m in new if "New information from a resident" in m.subject]
+    assert staff and all("It is getting bigger." in m.body and "/console/cases/" in m.body for m in staff)
+
+
 def test_a_reply_quoting_only_the_case_number_in_its_subject_is_matched_too(catalogue: dict[str, ServiceType]) -> None:
     case = ingest(plain("Pothole at 1234 S Noland Rd", subject="pothole")).case
 
@@ -258,7 +272,11 @@ def test_a_stranger_replying_with_a_case_number_only_adds_an_internal_note_sayin
     assert note.text.startswith("From email by prank@example.com")
     assert not case.events.filter(kind=EventKind.PUBLIC_NOTE).exists()
     assert case.photos.filter(is_public=True).count() == 0
-    assert len(outbox()) == before  # nobody outside the city hears of it
+    new = outbox()[before:]
+    # Nobody outside the city hears of it; the staff working the case do.
+    assert new and all(m.to[0].endswith(".civicdesk.localhost") or m.to[0].endswith(".test") for m in new)
+    assert all("prank@example.com" not in m.to and case.reporter_email not in m.to for m in new)
+    assert all("internal note" in m.body for m in new)
 
 
 def test_a_reply_carrying_another_citys_case_prefix_is_a_new_report(
