@@ -10,7 +10,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("console/", include("civicdesk.console.urls")),
     path("open311/v2/", include("civicdesk.open311.urls")),
-    path("open311/v2/", include("civicdesk.open311.urls")),
     # Before the portal: its <slug:city>/ routes would otherwise be tried first.
     path("", include("civicdesk.reports.urls")),
     path("", include("civicdesk.portal.urls")),
