@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from civicdesk.cases.models import OPEN_STATUSES, ServiceRequest, Status
 from civicdesk.cases.selectors import public_case_list
 from civicdesk.catalog.models import ServiceType
+from civicdesk.catalog.selectors import reportable_types
 from civicdesk.tenants.models import City
 
 EARTH_RADIUS_M = 6_371_000
@@ -26,7 +27,7 @@ def report_types(*, city: City | None) -> list[ServiceType]:
     not known yet, so each problem appears once (member cities share codes for the same
     problem; ``case_create`` maps it to the city where the pin falls).
     """
-    types = ServiceType.objects.filter(active=True).order_by("group", "sort_order", "name", "city_id")
+    types = reportable_types().order_by("group", "sort_order", "name", "city_id")
     if city is not None:
         return list(types.filter(city=city))
     seen: set[str] = set()

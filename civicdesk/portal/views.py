@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from civicdesk.cases import selectors as cases
 from civicdesk.cases.models import ServiceRequest
 from civicdesk.catalog.models import ServiceType
+from civicdesk.catalog.selectors import reportable_types
 from civicdesk.core.errors import OutsideServiceArea
 from civicdesk.notifications.services import case_follow
 from civicdesk.portal import selectors
@@ -208,7 +209,7 @@ def report_sent(request: HttpRequest, token: str) -> HttpResponse:
 
 def _type_from(request: HttpRequest) -> ServiceType | None:
     raw = request.GET.get("service_type", "")
-    return ServiceType.objects.filter(pk=int(raw), active=True).first() if raw.isdigit() else None
+    return reportable_types().filter(pk=int(raw)).first() if raw.isdigit() else None
 
 
 @require_GET

@@ -182,3 +182,11 @@ def test_the_offline_queue_gets_json_and_a_replay_answers_with_the_same_case(cli
         headers={"Accept": "application/json"},
     )
     assert bad.status_code == 400 and "attr_size" in bad.json()["errors"]
+
+
+def test_the_staff_triage_queue_is_not_a_problem_type_residents_can_pick(client, cities, catalogue, make_service_type):
+    make_service_type(cities["independence"], "triage", name="Needs triage", department=None)
+    for url in ("/independence/report/", "/report/"):
+        page = client.get(url)
+        assert page.status_code == 200
+        assert b"Pothole" in page.content and b"Needs triage" not in page.content
