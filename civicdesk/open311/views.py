@@ -167,6 +167,17 @@ class Open311View(APIView):
     def get_exception_handler(self) -> Any:
         return open311_exception_handler
 
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        _refuse_nul(request.query_params)
+        if request.method == "POST":
+            if not hasattr(request.data, "items"):
+                raise BadRequest(
+                    _("Send the request's fields as a form (or a JSON object), not %(kind)s.")
+                    % {"kind": type(request.data).__name__}
+                )
+            _refuse_nul(request.data)
+
     def get_format_suffix(self, **kwargs: Any) -> str | None:
         # The suffix is named ``fmt``, not DRF's ``format``: schema generators skip paths
         # ending in ``.{format}``, and these are all of ours.
@@ -182,6 +193,18 @@ class Open311View(APIView):
 
     def city(self) -> City:
         return selectors.city_for_jurisdiction(self.param("jurisdiction_id"))
+
+
+def _refuse_nul(fields: Any) -> None:
+    """A NUL character in any field is a 400 naming the field. PostgreSQL cannot store or
+    even compare text holding one, so it must never reach a query."""
+    items = fields.lists() if hasattr(fields, "lists") else ((k, [v]) for k, v in fields.items())
+    for name, values in items:
+        if "\x00" in name or any("\x00" in (v if isinstance(v, str) else str(v)) for v in values):
+            raise BadRequest(
+                _("%(name)s contains a NUL character (\\0); remove it and send again.")
+                % {"name": name.replace("\x00", "\\0")}
+            )
 
 
 def _comma_list(value: str) -> list[str]:

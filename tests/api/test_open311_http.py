@@ -632,3 +632,39 @@ def test_open311_key_prints_the_jurisdiction_and_a_working_key(
         **{"attribute[bags]": "1", "attribute[kind]": "sofa"},
     )
     assert response.status_code == 201
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_nul_character_anywhere_is_a_400_naming_the_field(
+    client: Any, independence: City, asks_everything: ServiceType, api_key: str, fmt: str
+) -> None:
+    # PostgreSQL refuses NUL in text: a stray one must be the client's error, never a 500.
+    for endpoint, params, field in [
+        ("discovery", {"jurisdiction_id": "independ\x00encemo.gov"}, "jurisdiction_id"),
+        ("services", {"jurisdiction_id": "independ\x00encemo.gov"}, "jurisdiction_id"),
+        ("requests", {"service_code": "tr\x00ash", **juris(independence)}, "service_code"),
+        ("requests", {"service_request_id": "IND-1\x00", **juris(independence)}, "service_request_id"),
+        ("tokens/abc", {"extra": "\x00", **juris(independence)}, "extra"),
+    ]:
+        response = get(client, endpoint, fmt, **params)
+        assert response.status_code == 400, (endpoint, params, response.content)
+        assert f"{field} contains a NUL character" in errors(response)[0]["description"]
+    for form, field in [
+        ({"api_key": api_key + "\x00", "service_code": "trash"}, "api_key"),
+        ({"api_key": api_key, "service_code": "trash", "description": "so\x00fa"}, "description"),
+        ({"api_key": api_key, "service_code": "trash", "attribute[kind]": "so\x00fa"}, "attribute[kind]"),
+    ]:
+        response = post(client, fmt, address_string="1 Main", **form, **juris(independence))
+        assert response.status_code == 400, response.content
+        assert f"{field} contains a NUL character" in errors(response)[0]["description"]
+    assert not ServiceRequest.objects.exists()
+
+
+def test_a_json_body_that_is_not_an_object_is_a_400(client: Any, independence: City, api_key: str) -> None:
+    response = client.post(
+        f"{API}/requests.json?api_key={api_key}&jurisdiction_id={independence.jurisdiction_id}",
+        "[1, 2]",
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "form" in errors(response)[0]["description"]
