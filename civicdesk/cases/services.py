@@ -40,6 +40,7 @@ from civicdesk.catalog.routing import department_for, service_type_in_city
 from civicdesk.core import clock
 from civicdesk.core.errors import InvalidTransition
 from civicdesk.notifications import messages
+from civicdesk.reports import rollups
 from civicdesk.tenants import selectors as places
 from civicdesk.tenants.models import City, Department
 
@@ -71,13 +72,14 @@ def _event(
 def _touch(case: ServiceRequest, *fields: str) -> None:
     case.updated_at = clock.now()
     case.save(update_fields=[*fields, "updated_at"])
+    rollups.sync(case)  # the report roll-ups change in the same transaction
 
 
 def _locked(case: ServiceRequest) -> ServiceRequest:
     """Re-read the case under a row lock so two staff acting at once queue, not clash."""
     # The city's boundary (tens of kB of GeoJSON) is not needed to change a case: not decoding it
     # on every write keeps a service call cheap.
-    return (
+    return rollups.track(
         ServiceRequest.objects.select_for_update()
         .select_related("city", "service_type")
         .defer("city__boundary")
@@ -214,6 +216,7 @@ def case_create(
         is_imported=channel == Channel.IMPORT,
         external_id=external_id,
     )
+    rollups.sync(case)
     _event(
         case,
         EventKind.CREATED,
