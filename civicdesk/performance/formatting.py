@@ -1,0 +1,89 @@
+"""Values as the city writes them, and back.
+
+Durations are stored in seconds. A measure in minutes shows them as decimal minutes
+("7.78 min") or as minutes and seconds ("7:47"), whichever the city uses; staff may type
+either form. Per cents are stored as 0–100.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+SECONDS_PER = {"seconds": Decimal(1), "minutes": Decimal(60), "days": Decimal(86400)}
+SUFFIX = {"seconds": " s", "minutes": " min", "days": " days"}
+CLOCK_RE = re.compile(r"^(?:(?P<h>\d+):)?(?P<m>\d+):(?P<s>[0-5]\d(?:\.\d+)?)$")
+
+
+def _number(value: Decimal, decimals: int, exact: bool = False) -> str:
+    """Grouped digits with ``decimals`` places. ``exact`` (for targets) shows up to two more
+    places when the value has them: a target of 241.25 jobs is not rounded to 241."""
+    rounded = value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    if not exact or rounded == value or decimals >= 2:
+        return f"{rounded:,.{decimals}f}"
+    finer = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"{finer:,.2f}".rstrip("0").rstrip(".")
+
+
+def _clock(seconds: Decimal) -> str:
+    total = int(seconds.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{secs:02d}"
+    return f"{minutes}:{secs:02d}"
+
+
+def format_value(
+    value: Decimal | None, *, unit: str, display: str = "decimal", decimals: int = 0, exact: bool = False
+) -> str:
+    """A stored value as the dashboard shows it; "No data" when there is none."""
+    if value is None:
+        return "No data"
+    if unit in SECONDS_PER:
+        if display == "clock":
+            return _clock(value)
+        return _number(value / SECONDS_PER[unit], decimals, exact) + SUFFIX[unit]
+    if unit == "percent":
+        return _number(value, decimals, exact) + "%"
+    if unit == "money":
+        return "$" + _number(value, decimals, exact)
+    return _number(value, decimals, exact)
+
+
+def comparator(*, higher_is_better: bool, strict: bool) -> str:
+    """The sign before a target: ≥, >, ≤ or <."""
+    if higher_is_better:
+        return ">" if strict else "≥"
+    return "<" if strict else "≤"
+
+
+def parse_value(text: str, *, unit: str) -> Decimal:
+    """What staff typed, in the measure's stored unit. Raises ``ValueError`` saying what to type.
+
+    Durations accept ``7:47`` (minutes:seconds, or h:mm:ss) or a decimal number in the
+    measure's unit (``7.78`` minutes); per cents accept ``81`` or ``81%``; money ``$1,200``.
+    """
+    raw = (text or "").strip().lower()
+    for suffix in ("minutes", "minute", "min", "days", "day", "seconds", "second", "sec", "s", "%"):
+        if raw.endswith(suffix):
+            raw = raw[: -len(suffix)].strip()
+            break
+    raw = raw.lstrip("$").replace(",", "").strip()
+    if not raw:
+        raise ValueError("Enter a value.")
+    if unit in SECONDS_PER:
+        clock = CLOCK_RE.match(raw)
+        if clock:
+            hours = int(clock["h"] or 0)
+            return Decimal(hours * 3600 + int(clock["m"]) * 60) + Decimal(clock["s"])
+    try:
+        number = Decimal(raw)
+    except InvalidOperation:
+        hint = " or minutes:seconds like 7:47" if unit in SECONDS_PER else ""
+        raise ValueError(f"{text!r} is not a number; write it like 7.78{hint}.") from None
+    if not number.is_finite():
+        raise ValueError(f"{text!r} is not a number.")
+    if unit in SECONDS_PER:
+        return number * SECONDS_PER[unit]
+    return number

@@ -1,0 +1,126 @@
+"""What every computed measure shares: the result types and the case events they read.
+
+A definition module exposes ``KEY``, ``TITLE``, ``METHOD`` (plain language, shown on the
+dashboard), ``UNIT``, ``DIRECTION`` and ``compute(measure=, period=, now=)``, which returns
+a ``Computation``: the figure AND every case behind it, each marked met, missed or not yet
+decided. The figure is worked out from that same list, so the drill-down can never disagree
+with the number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.db.models import Prefetch, QuerySet
+
+from civicdesk.cases.models import CaseEvent, EventKind, Resolution, ServiceRequest, Status
+
+if TYPE_CHECKING:
+    from civicdesk.performance.models import Measure
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """One case behind a figure. ``met`` is None while it cannot be decided yet (the case
+    still has time); such cases are listed but not counted."""
+
+    case: ServiceRequest
+    met: bool | None
+    detail: str
+
+
+@dataclass
+class Computation:
+    value: Decimal | None
+    results: list[CaseResult] = field(default_factory=list)
+
+    @property
+    def met(self) -> list[CaseResult]:
+        return [r for r in self.results if r.met is True]
+
+    @property
+    def missed(self) -> list[CaseResult]:
+        return [r for r in self.results if r.met is False]
+
+    @property
+    def pending(self) -> list[CaseResult]:
+        return [r for r in self.results if r.met is None]
+
+    @property
+    def decided(self) -> int:
+        return len(self.met) + len(self.missed)
+
+
+def cases_of(measure: Measure) -> QuerySet[ServiceRequest]:
+    """The measure's city's cases of the service types it covers (by service code), with
+    their audit log in order. Confidential types are counted like any other; pages that
+    list cases leave them out."""
+    return (
+        ServiceRequest.objects.filter(city_id=measure.city_id, service_type__code__in=list(measure.service_codes))
+        .select_related("city", "service_type")
+        .prefetch_related(Prefetch("events", queryset=CaseEvent.objects.order_by("at", "pk")))
+        .order_by("opened_at", "pk")
+    )
+
+
+def is_inspection(event: CaseEvent) -> bool:
+    """An *inspection update*: a step a staff member records once they have looked at the
+    problem — a public note, moving the case to "in progress", or closing it as resolved or
+    as needing no action. Assigning, internal notes and closing as duplicate or referred do
+    not count: they can be done from a desk."""
+    if event.actor_id is None:
+        return False
+    if event.kind == EventKind.PUBLIC_NOTE:
+        return True
+    if event.kind == EventKind.STATUS_CHANGED:
+        return (event.changes.get("status") or [None, None])[-1] == Status.IN_PROGRESS
+    if event.kind == EventKind.CLOSED:
+        resolution = (event.changes.get("resolution") or [None, None])[-1]
+        return resolution in (Resolution.RESOLVED, Resolution.NO_ACTION)
+    return False
+
+
+def is_worked(event: CaseEvent) -> bool:
+    """A call is *worked* once staff have acted on it for the resident: a public note,
+    "in progress", or any closing (a duplicate or a referral has been dealt with too)."""
+    if event.actor_id is None:
+        return False
+    if event.kind == EventKind.CLOSED:
+        return True
+    return is_inspection(event)
+
+
+def first_event(case: ServiceRequest, test: Callable[[CaseEvent], bool]) -> CaseEvent | None:
+    return next((e for e in case.events.all() if test(e)), None)
+
+
+def is_duplicate(case: ServiceRequest) -> bool:
+    return case.status == Status.CLOSED and case.resolution == Resolution.DUPLICATE
+
+
+def days(delta: dt.timedelta) -> Decimal:
+    return Decimal(delta.total_seconds()) / Decimal(86400)
+
+
+def describe_days(delta: dt.timedelta) -> str:
+    value = days(delta)
+    return f"{value:.1f} day" + ("" if value.quantize(Decimal("0.1")) == 1 else "s")
+
+
+def share(part: int, whole: int) -> Decimal | None:
+    """``part`` of ``whole`` as a per cent (0–100), or None when there is nothing to count."""
+    if whole == 0:
+        return None
+    return Decimal(100) * Decimal(part) / Decimal(whole)
+
+
+def parameter_days(measure: Measure, default: int) -> Decimal:
+    raw = (measure.parameters or {}).get("days", default)
+    try:
+        return Decimal(str(raw))
+    except ArithmeticError:
+        return Decimal(default)

@@ -1,0 +1,49 @@
+"""% of cases closed within their target time (higher is better).
+
+Cases: the city's cases of the measure's service types OPENED in the period that have a
+due date (their type has target days), leaving out duplicates.
+
+Met: closed at or before the due date. Missed: closed after it, or still open after it.
+A case still open and not yet due is not counted yet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from civicdesk.performance.measures.base import CaseResult, Computation, cases_of, describe_days, is_duplicate, share
+
+if TYPE_CHECKING:
+    from civicdesk.performance.models import Measure
+    from civicdesk.performance.periods import Period
+
+KEY = "closed_within_target"
+TITLE = "% closed within target time"
+UNIT = "percent"
+DIRECTION = "higher"
+METHOD = (
+    "Of the cases of these types reported in the period (duplicates left out), the share closed by their due "
+    "date — the report time plus the type's target days. A case still open past its due date counts as missed."
+)
+
+
+def compute(*, measure: Measure, period: Period, now: dt.datetime) -> Computation:
+    results: list[CaseResult] = []
+    cases = cases_of(measure).filter(opened_at__gte=period.start, opened_at__lt=period.end, due_at__isnull=False)
+    for case in cases:
+        if is_duplicate(case) or case.due_at is None:
+            continue
+        if case.closed_at is not None and not case.is_open:
+            took = describe_days(case.closed_at - case.opened_at)
+            if case.closed_at <= case.due_at:
+                results.append(CaseResult(case, True, f"Closed in {took}, by its due date"))
+            else:
+                results.append(CaseResult(case, False, f"Closed in {took}, after its due date"))
+        elif now > case.due_at:
+            results.append(CaseResult(case, False, "Still open past its due date"))
+        else:
+            results.append(CaseResult(case, None, "Open, not yet due"))
+    met = sum(1 for r in results if r.met is True)
+    decided = sum(1 for r in results if r.met is not None)
+    return Computation(share(met, decided), results)

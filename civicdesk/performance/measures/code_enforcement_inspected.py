@@ -1,0 +1,65 @@
+"""% of code enforcement cases inspected in 5 days or less (higher is better).
+
+Cases: the city's cases of the measure's service types (the code-enforcement types, listed
+on the measure) OPENED in the period, leaving out those closed as a duplicate of another
+case (the original carries the inspection).
+
+Met: the first *inspection update* (``base.is_inspection``: a staff member's public note,
+move to "in progress", or closing as resolved / no action needed) came no more than 5 days
+(5 × 24 hours; the measure's ``{"days": N}`` changes it) after the case was opened.
+Missed: it came later, or there is none and the 5 days have passed. A case still within
+its 5 days and not yet inspected is not counted yet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from civicdesk.performance.measures.base import (
+    CaseResult,
+    Computation,
+    cases_of,
+    describe_days,
+    first_event,
+    is_duplicate,
+    is_inspection,
+    parameter_days,
+    share,
+)
+
+if TYPE_CHECKING:
+    from civicdesk.performance.models import Measure
+    from civicdesk.performance.periods import Period
+
+KEY = "code_enforcement_inspected"
+TITLE = "% of cases inspected within N days"
+UNIT = "percent"
+DIRECTION = "higher"
+METHOD = (
+    "Of the cases of these types opened in the period (not counting duplicates), the share whose first "
+    "inspection update — a public note, a move to “in progress”, or closing as resolved or as needing no "
+    "action, recorded by staff — came within {days} days of the report. Cases still inside their {days} "
+    "days and not yet inspected are counted once they are."
+)
+
+
+def compute(*, measure: Measure, period: Period, now: dt.datetime) -> Computation:
+    limit_days = parameter_days(measure, 5)
+    limit = dt.timedelta(days=float(limit_days))
+    results: list[CaseResult] = []
+    for case in cases_of(measure).filter(opened_at__gte=period.start, opened_at__lt=period.end):
+        if is_duplicate(case):
+            continue
+        inspected = first_event(case, is_inspection)
+        if inspected is not None:
+            took = inspected.at - case.opened_at
+            met = took <= limit
+            results.append(CaseResult(case, met, f"Inspected after {describe_days(took)}"))
+        elif now - case.opened_at > limit:
+            results.append(CaseResult(case, False, f"Not inspected within {limit_days:g} days"))
+        else:
+            results.append(CaseResult(case, None, "Not inspected yet; still within the time allowed"))
+    met = sum(1 for r in results if r.met is True)
+    decided = sum(1 for r in results if r.met is not None)
+    return Computation(share(met, decided), results)

@@ -1,0 +1,333 @@
+"""The strategic plan and its measures, the targets of each fiscal year and the values
+reported for each period.
+
+How history survives a change of plan: a city adopts one ``PlanYear`` per fiscal year, with
+its own goals and objectives (copied forward and edited when the plan changes). A
+``Measure`` lives outside any one year — it belongs to the city — and an objective lists
+the measures it tracks that year (``Objective.measures``). Values and targets hang off the
+measure and a fiscal period, so a measure dropped from next year's plan keeps its past
+values, and last year's plan still shows what it tracked then.
+
+Numbers are decimals in the measure's stored unit: per cent as 0–100, counts, money in
+dollars, and every duration (minutes, seconds, days) in SECONDS; ``formatting`` shows them
+the way the city writes them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class FiscalYearNaming(models.TextChoices):
+    ENDING = "ending", _("By the calendar year it ends in (July 2017 – June 2018 is FY2018)")
+    STARTING = "starting", _("By the calendar year it starts in (July 2017 – June 2018 is FY2017)")
+
+
+class DashboardSettings(models.Model):
+    """A city's settings for its dashboard that the tenants app does not hold."""
+
+    city = models.OneToOneField("tenants.City", on_delete=models.CASCADE, related_name="performance_settings")
+    fiscal_year_naming = models.CharField(
+        max_length=10, choices=FiscalYearNaming.choices, default=FiscalYearNaming.ENDING
+    )
+    introduction = models.TextField(blank=True, help_text=_("Shown at the top of the public dashboard."))
+
+    class Meta:
+        verbose_name = "dashboard settings"
+        verbose_name_plural = "dashboard settings"
+
+    def __str__(self) -> str:
+        return f"Dashboard settings of {self.city}"
+
+
+class PlanYear(models.Model):
+    """The strategic plan as adopted for one fiscal year."""
+
+    city = models.ForeignKey("tenants.City", on_delete=models.CASCADE, related_name="plan_years")
+    fiscal_year = models.PositiveSmallIntegerField(validators=[MinValueValidator(1990), MaxValueValidator(2200)])
+    title = models.CharField(max_length=200, help_text=_("e.g. Independence for All"))
+    purpose = models.TextField(blank=True)
+    mission = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["city", "-fiscal_year"]
+        constraints = [models.UniqueConstraint(fields=["city", "fiscal_year"], name="one_plan_per_city_and_year")]
+
+    def __str__(self) -> str:
+        return f"{self.title} (FY{self.fiscal_year})"
+
+
+class Goal(models.Model):
+    plan_year = models.ForeignKey(PlanYear, on_delete=models.CASCADE, related_name="goals")
+    name = models.CharField(max_length=200)
+    statement = models.CharField(max_length=300, blank=True, help_text=_("e.g. Improve customer service"))
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["plan_year", "order", "name"]
+        constraints = [models.UniqueConstraint(fields=["plan_year", "name"], name="goal_name_unique_in_plan")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Unit(models.TextChoices):
+    PERCENT = "percent", _("Per cent")
+    COUNT = "count", _("Count")
+    MONEY = "money", _("Money (dollars)")
+    SECONDS = "seconds", _("Duration shown in seconds")
+    MINUTES = "minutes", _("Duration shown in minutes")
+    DAYS = "days", _("Duration shown in days")
+
+
+DURATION_UNITS = {Unit.SECONDS, Unit.MINUTES, Unit.DAYS}
+
+
+class DisplayFormat(models.TextChoices):
+    DECIMAL = "decimal", _("Decimal, e.g. 7.78 min, 81%, 342")
+    CLOCK = "clock", _("Minutes and seconds, e.g. 7:47 (durations only)")
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", _("Higher is better")
+    LOWER = "lower", _("Lower is better")
+
+
+class Frequency(models.TextChoices):
+    QUARTERLY = "quarterly", _("Quarterly (fiscal quarters)")
+    MONTHLY = "monthly", _("Monthly (fiscal months)")
+
+
+class Source(models.TextChoices):
+    ENTERED = "entered", _("Entered by a department")
+    COMPUTED = "computed", _("Computed from the service requests")
+
+
+class ToleranceKind(models.TextChoices):
+    ABSOLUTE = "absolute", _("In the measure's unit")
+    PERCENT = "percent", _("Per cent of the target")
+
+
+class Measure(models.Model):
+    """One thing the city measures. It outlives any one year's plan (see the module doc)."""
+
+    city = models.ForeignKey("tenants.City", on_delete=models.CASCADE, related_name="measures")
+    name = models.CharField(max_length=300)
+    definition = models.TextField(help_text=_("What is measured, in plain language."))
+    method = models.TextField(blank=True, help_text=_("How it is measured: where the figures come from."))
+    department = models.ForeignKey(
+        "tenants.Department",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="measures",
+        help_text=_("The department that reports it; its staff enter and submit values."),
+    )
+    unit = models.CharField(max_length=10, choices=Unit.choices)
+    display_format = models.CharField(max_length=10, choices=DisplayFormat.choices, default=DisplayFormat.DECIMAL)
+    target_display_format = models.CharField(
+        max_length=10,
+        choices=DisplayFormat.choices,
+        blank=True,
+        help_text=_(
+            'How the target is written, if not like the values (the fire target is "6:20", its values "7.78 min").'
+        ),
+    )
+    decimals = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(4)])
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    target_is_strict = models.BooleanField(
+        default=False,
+        help_text=_('Strict: the value must beat the target ("< 6:20"). Otherwise equal counts as met ("≤ 5 min").'),
+    )
+    frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.QUARTERLY)
+    tolerance_kind = models.CharField(max_length=10, choices=ToleranceKind.choices, default=ToleranceKind.ABSOLUTE)
+    tolerance = models.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text=_('Width of the "Under Goal" band on the wrong side of the target (0: no band).'),
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.ENTERED)
+    computation = models.CharField(
+        max_length=60, blank=True, help_text=_("For computed measures: which definition computes it.")
+    )
+    service_codes = models.JSONField(
+        default=list, blank=True, help_text=_('For computed measures: the service codes it covers, e.g. ["pothole"].')
+    )
+    parameters = models.JSONField(
+        default=dict, blank=True, help_text=_('For computed measures: settings such as {"days": 5}.')
+    )
+    is_public = models.BooleanField(default=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["city", "order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        clock = DisplayFormat.CLOCK in (self.display_format, self.target_display_format)
+        if clock and self.unit not in DURATION_UNITS:
+            errors["display_format"] = _("Minutes and seconds only suit durations.")
+        if self.source == Source.COMPUTED:
+            from civicdesk.performance.measures import DEFINITIONS
+
+            if self.computation not in DEFINITIONS:
+                errors["computation"] = _("Choose the definition that computes this measure.")
+        elif self.computation:
+            errors["computation"] = _("Only computed measures have a definition.")
+        if not isinstance(self.service_codes, list) or not all(isinstance(c, str) for c in self.service_codes):
+            errors["service_codes"] = _('Write the service codes as a list of strings, e.g. ["pothole"].')
+        if not isinstance(self.parameters, dict):
+            errors["parameters"] = _('Write the settings as an object, e.g. {"days": 5}.')
+        if self.department_id and self.department and self.department.city_id != self.city_id:
+            errors["department"] = _("The department must belong to the same city.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_computed(self) -> bool:
+        return self.source == Source.COMPUTED
+
+
+class Objective(models.Model):
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="objectives")
+    name = models.CharField(max_length=300)
+    is_top_priority = models.BooleanField(default=False, help_text=_("One of the year's top priorities."))
+    measures = models.ManyToManyField(Measure, blank=True, related_name="objectives")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["goal", "order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SplitRule(models.TextChoices):
+    EVERY_PERIOD = "every_period", _("The same target every period (rates, averages, per cents)")
+    EVEN = "even", _("Annual target split evenly (965 a year is 241.25 a quarter)")
+    CUMULATIVE = "cumulative", _("Annual target, cumulative year to date (compared with the year-to-date total)")
+
+
+class MeasureTarget(models.Model):
+    """A measure's target for one fiscal year, and how it applies to each period."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="targets")
+    fiscal_year = models.PositiveSmallIntegerField()
+    value = models.DecimalField(max_digits=14, decimal_places=4, help_text=_("In the measure's stored unit."))
+    split_rule = models.CharField(max_length=12, choices=SplitRule.choices, default=SplitRule.EVERY_PERIOD)
+
+    class Meta:
+        ordering = ["measure", "-fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "fiscal_year"], name="one_target_per_measure_and_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure} FY{self.fiscal_year}: {self.value}"
+
+
+class ValueState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted for review")
+    APPROVED = "approved", _("Approved")
+    PUBLISHED = "published", _("Published")
+
+
+class MeasureValue(models.Model):
+    """The value of a measure for one fiscal period (quarter or month)."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="values")
+    fiscal_year = models.PositiveSmallIntegerField()
+    period = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(12)], help_text=_("Quarter 1–4 or month 1–12.")
+    )
+    value = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    narrative = models.TextField(blank=True)
+    state = models.CharField(max_length=10, choices=ValueState.choices, default=ValueState.DRAFT)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.ENTERED)
+    # Computed values: how many cases were decided, and when the figure was last worked out.
+    case_count = models.PositiveIntegerField(null=True, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    corrected_at = models.DateTimeField(null=True, blank=True)
+    correction_note = models.TextField(blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["measure", "fiscal_year", "period"]
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "fiscal_year", "period"], name="one_value_per_measure_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure} FY{self.fiscal_year} #{self.period}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.state == ValueState.PUBLISHED
+
+
+class AppendOnlyError(RuntimeError):
+    pass
+
+
+class MeasureValueEventQuerySet(models.QuerySet["MeasureValueEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("Measure value events are append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Measure value events are append-only.")
+
+    update.alters_data = True  # type: ignore[attr-defined]
+    delete.alters_data = True  # type: ignore[attr-defined]
+    delete.queryset_only = True  # type: ignore[attr-defined]
+
+
+class ValueAction(models.TextChoices):
+    ENTERED = "entered", _("Entered")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned for changes")
+    APPROVED = "approved", _("Approved")
+    PUBLISHED = "published", _("Published")
+    CORRECTED = "corrected", _("Corrected")
+    COMPUTED = "computed", _("Computed")
+
+
+class MeasureValueEvent(models.Model):
+    """One step of a value's life: who did what, when, and the value before and after."""
+
+    measure_value = models.ForeignKey(MeasureValue, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=12, choices=ValueAction.choices)
+    note = models.TextField(blank=True)
+    changes = models.JSONField(default=dict, blank=True, help_text=_("field: [before, after]"))
+
+    objects = MeasureValueEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise AppendOnlyError("Measure value events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("Measure value events are append-only.")

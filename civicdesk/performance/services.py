@@ -1,0 +1,267 @@
+"""Every write of the performance app: the value workflow and the computed measures.
+
+An entered value moves draft → submitted → approved → published. A reviewer may return a
+submitted or approved value to draft with a note. A published value is never edited
+silently: ``measure_value_correct`` changes it with a note the public page shows. Every
+step writes one ``MeasureValueEvent`` (append-only), in the same transaction.
+
+A computed value is worked out from the cases by its definition and published at once: no
+one typed it, so there is nothing to review; its audit event records each change of figure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from civicdesk.accounts.models import User
+from civicdesk.core import clock
+from civicdesk.core.errors import InvalidTransition
+from civicdesk.performance import periods
+from civicdesk.performance.measures import DEFINITIONS
+from civicdesk.performance.measures.base import Computation
+from civicdesk.performance.models import (
+    Measure,
+    MeasureValue,
+    MeasureValueEvent,
+    Source,
+    ValueAction,
+    ValueState,
+)
+from civicdesk.performance.permissions import Step, require
+from civicdesk.tenants.models import City
+
+MAX_TEXT = 5000
+
+
+def _text(value: str, *, field: str, required: bool = False) -> str:
+    value = (value or "").replace("\x00", "").strip()
+    if required and not value:
+        raise ValidationError({field: "Write a note: it is what the public reads."})
+    if len(value) > MAX_TEXT:
+        raise ValidationError({field: f"Keep it under {MAX_TEXT} characters."})
+    return value
+
+
+def _number(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _event(
+    measure_value: MeasureValue,
+    action: str,
+    *,
+    actor: User | None,
+    note: str = "",
+    changes: dict[str, Any] | None = None,
+) -> MeasureValueEvent:
+    return MeasureValueEvent.objects.create(
+        measure_value=measure_value, at=clock.now(), actor=actor, action=action, note=note, changes=changes or {}
+    )
+
+
+def _locked(measure_value: MeasureValue) -> MeasureValue:
+    return MeasureValue.objects.select_for_update().select_related("measure").get(pk=measure_value.pk)
+
+
+def _move(measure_value: MeasureValue, *, to: str, action: str, actor: User | None, note: str = "") -> MeasureValue:
+    before = measure_value.state
+    measure_value.state = to
+    measure_value.updated_at = clock.now()
+    fields = ["state", "updated_at"]
+    if to == ValueState.PUBLISHED:
+        measure_value.published_at = clock.now()
+        fields.append("published_at")
+    measure_value.save(update_fields=fields)
+    _event(measure_value, action, actor=actor, note=note, changes={"state": [before, to]})
+    return measure_value
+
+
+def _require_state(measure_value: MeasureValue, *states: str, doing: str) -> None:
+    if measure_value.state not in states:
+        raise InvalidTransition(f"This value is {measure_value.get_state_display().lower()}; it cannot be {doing} now.")
+
+
+def _check_period(measure: Measure, fiscal_year: int, period: int) -> None:
+    try:
+        periods.Period(periods.calendar_for(measure.city), fiscal_year, measure.frequency, period)
+    except ValueError as exc:
+        raise ValidationError({"period": str(exc)}) from exc
+
+
+@transaction.atomic
+def measure_value_enter(
+    *,
+    measure: Measure,
+    fiscal_year: int,
+    period: int,
+    value: Decimal | None,
+    narrative: str = "",
+    actor: User | None,
+) -> MeasureValue:
+    """Enter (or change) a draft value for one period, with its narrative."""
+    require(actor, Step.ENTER, measure)
+    if measure.is_computed:
+        raise InvalidTransition(f"“{measure.name}” is computed from the service requests; it cannot be typed in.")
+    _check_period(measure, fiscal_year, period)
+    narrative = _text(narrative, field="narrative")
+    now = clock.now()
+    measure_value, created = MeasureValue.objects.select_for_update().get_or_create(
+        measure=measure,
+        fiscal_year=fiscal_year,
+        period=period,
+        defaults={"value": value, "narrative": narrative, "updated_at": now, "source": Source.ENTERED},
+    )
+    if created:
+        _event(measure_value, ValueAction.ENTERED, actor=actor, changes={"value": [None, _number(value)]})
+        return measure_value
+    _require_state(measure_value, ValueState.DRAFT, doing="changed (a reviewer can return it to draft)")
+    changes: dict[str, Any] = {}
+    if measure_value.value != value:
+        changes["value"] = [_number(measure_value.value), _number(value)]
+    if measure_value.narrative != narrative:
+        changes["narrative"] = [measure_value.narrative, narrative]
+    if changes:
+        measure_value.value, measure_value.narrative, measure_value.updated_at = value, narrative, now
+        measure_value.save(update_fields=["value", "narrative", "updated_at"])
+        _event(measure_value, ValueAction.ENTERED, actor=actor, changes=changes)
+    return measure_value
+
+
+@transaction.atomic
+def measure_value_submit(*, measure_value: MeasureValue, actor: User | None) -> MeasureValue:
+    """Send a draft for review."""
+    measure_value = _locked(measure_value)
+    require(actor, Step.SUBMIT, measure_value.measure)
+    _require_state(measure_value, ValueState.DRAFT, doing="submitted")
+    if measure_value.value is None:
+        raise ValidationError({"value": "Enter the value before submitting it."})
+    return _move(measure_value, to=ValueState.SUBMITTED, action=ValueAction.SUBMITTED, actor=actor)
+
+
+@transaction.atomic
+def measure_value_return(*, measure_value: MeasureValue, actor: User | None, note: str) -> MeasureValue:
+    """Send a submitted or approved value back to draft, saying what to change."""
+    measure_value = _locked(measure_value)
+    require(actor, Step.RETURN, measure_value.measure)
+    _require_state(measure_value, ValueState.SUBMITTED, ValueState.APPROVED, doing="returned")
+    note = _text(note, field="note", required=True)
+    return _move(measure_value, to=ValueState.DRAFT, action=ValueAction.RETURNED, actor=actor, note=note)
+
+
+@transaction.atomic
+def measure_value_approve(*, measure_value: MeasureValue, actor: User | None) -> MeasureValue:
+    """A reviewer accepts a submitted value."""
+    measure_value = _locked(measure_value)
+    require(actor, Step.APPROVE, measure_value.measure)
+    _require_state(measure_value, ValueState.SUBMITTED, doing="approved")
+    return _move(measure_value, to=ValueState.APPROVED, action=ValueAction.APPROVED, actor=actor)
+
+
+@transaction.atomic
+def measure_value_publish(*, measure_value: MeasureValue, actor: User | None) -> MeasureValue:
+    """Show an approved value on the public dashboard."""
+    measure_value = _locked(measure_value)
+    require(actor, Step.PUBLISH, measure_value.measure)
+    _require_state(measure_value, ValueState.APPROVED, doing="published (approve it first)")
+    return _move(measure_value, to=ValueState.PUBLISHED, action=ValueAction.PUBLISHED, actor=actor)
+
+
+@transaction.atomic
+def measure_value_correct(
+    *,
+    measure_value: MeasureValue,
+    actor: User | None,
+    value: Decimal | None,
+    note: str,
+    narrative: str | None = None,
+) -> MeasureValue:
+    """Change a published value. The note is required and shown on the public page."""
+    measure_value = _locked(measure_value)
+    require(actor, Step.CORRECT, measure_value.measure)
+    _require_state(measure_value, ValueState.PUBLISHED, doing="corrected (only published values are)")
+    if measure_value.source == Source.COMPUTED:
+        raise InvalidTransition("A computed value is corrected by fixing the cases, not by typing over it.")
+    note = _text(note, field="note", required=True)
+    changes: dict[str, Any] = {}
+    if value != measure_value.value:
+        changes["value"] = [_number(measure_value.value), _number(value)]
+    if narrative is not None:
+        narrative = _text(narrative, field="narrative")
+        if narrative != measure_value.narrative:
+            changes["narrative"] = [measure_value.narrative, narrative]
+            measure_value.narrative = narrative
+    if not changes:
+        raise ValidationError({"value": "Nothing changed: there is nothing to correct."})
+    now = clock.now()
+    measure_value.value, measure_value.corrected_at, measure_value.correction_note = value, now, note
+    measure_value.updated_at = now
+    measure_value.save(update_fields=["value", "narrative", "corrected_at", "correction_note", "updated_at"])
+    _event(measure_value, ValueAction.CORRECTED, actor=actor, note=note, changes=changes)
+    return measure_value
+
+
+def measure_compute(*, measure: Measure, period: periods.Period, now: dt.datetime | None = None) -> Computation:
+    """Work out a computed measure for a period (nothing is stored)."""
+    if not measure.is_computed or measure.computation not in DEFINITIONS:
+        raise ValidationError({"computation": f"“{measure.name}” is not a computed measure."})
+    return DEFINITIONS[measure.computation].compute(measure=measure, period=period, now=now or clock.now())
+
+
+@transaction.atomic
+def measure_value_compute(*, measure: Measure, period: periods.Period, now: dt.datetime | None = None) -> MeasureValue:
+    """Compute and store (published) a computed measure's value for one period."""
+    now = now or clock.now()
+    result = measure_compute(measure=measure, period=period, now=now)
+    value = None if result.value is None else result.value.quantize(Decimal("0.0001"))
+    measure_value, created = MeasureValue.objects.select_for_update().get_or_create(
+        measure=measure,
+        fiscal_year=period.fiscal_year,
+        period=period.index,
+        defaults={
+            "value": value,
+            "case_count": result.decided,
+            "source": Source.COMPUTED,
+            "state": ValueState.PUBLISHED,
+            "computed_at": now,
+            "published_at": now,
+            "updated_at": now,
+        },
+    )
+    if created:
+        _event(measure_value, ValueAction.COMPUTED, actor=None, changes={"value": [None, _number(value)]})
+        return measure_value
+    before = measure_value.value
+    measure_value.case_count, measure_value.computed_at = result.decided, now
+    fields = ["case_count", "computed_at"]
+    if before != value:
+        measure_value.value, measure_value.updated_at = value, now
+        fields += ["value", "updated_at"]
+        # Only a change of figure is worth a line in the audit trail; nightly runs that
+        # find the same figure would bury the real changes.
+        _event(measure_value, ValueAction.COMPUTED, actor=None, changes={"value": [_number(before), _number(value)]})
+    measure_value.save(update_fields=fields)
+    return measure_value
+
+
+def performance_compute(*, cities: Iterable[City], since: dt.date | None = None, now: dt.datetime | None = None) -> int:
+    """Recompute every computed measure of ``cities`` for every period from the one holding
+    ``since`` (default: the start of the previous fiscal year) to the current one. Returns
+    how many values were stored. Each period is its own transaction, so a long back-fill
+    does not hold one lock for minutes."""
+    now = now or clock.now()
+    stored = 0
+    for city in cities:
+        calendar = periods.calendar_for(city)
+        today = now.astimezone(calendar.tz).date()
+        first = since or calendar.first_day(calendar.fiscal_year_of(today) - 1)
+        for measure in Measure.objects.filter(city=city, source=Source.COMPUTED).select_related("city"):
+            for period in periods.periods_between(calendar, measure.frequency, first, today):
+                measure_value_compute(measure=measure, period=period, now=now)
+                stored += 1
+    return stored
