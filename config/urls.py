@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("open311/v2/", include("civicdesk.open311.urls")),
     # Before the portal: its <slug:city>/ routes would otherwise be tried first.
     path("", include("civicdesk.reports.urls")),
+    path("", include("civicdesk.performance.urls")),
     path("", include("civicdesk.portal.urls")),
 ]
 if settings.DEBUG:

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from civicdesk.demo import logins
 from civicdesk.demo.loader import DEFAULT_DAYS, demo_is_loaded, load_demo
+from civicdesk.demo.performance import load_performance_demo
 
 
 def _env_number(name: str, default: float, cast: type) -> Any:
@@ -64,6 +65,7 @@ class Command(BaseCommand):
         summary = load_demo(
             days=days, scale=scale, today=options["date"], progress=None if quiet else self.stdout.write
         )
+        load_performance_demo(today=options["date"])
         if not quiet:
             for line in summary.lines():
                 self.stdout.write(line)

@@ -1,0 +1,416 @@
+"""The performance dashboard's demo: Independence's strategic plan (seed 002), the seven
+measures of its FY2018 first-quarter press release (seed 003) with their real targets,
+actuals and narratives, and measures computed from the demo's cases.
+
+The seed-003 values go through the real workflow (entered by the department, submitted,
+approved and published by the city administrator), each step at its historical moment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+
+from civicdesk.accounts.models import Role, User
+from civicdesk.core import clock
+from civicdesk.performance import periods, services
+from civicdesk.performance.models import (
+    DashboardSettings,
+    Goal,
+    Measure,
+    MeasureTarget,
+    Objective,
+    PlanYear,
+)
+from civicdesk.tenants.models import City, Department
+
+CITY = "independence"
+PLAN_TITLE = "Independence for All"
+PURPOSE = (
+    "Our quality neighborhoods, 21st century jobs, growing economy, safe, family-friendly community, and "
+    "cultural diversity makes Independence, Missouri a nationally recognized city with a unique history and "
+    "sense of place."
+)
+MISSION = "Transforming our community through engagement, innovation, and sustainable services."
+
+# Seed 002: goal → (statement, objectives). Objectives marked True are the 2021 top priorities.
+GOALS: list[tuple[str, str, list[tuple[str, bool]]]] = [
+    (
+        "Customer-Focused",
+        "Improve customer service and communication",
+        [
+            ("Improve customer experience and service", False),
+            ("Communicate more effectively internally and externally", True),
+        ],
+    ),
+    (
+        "Financially Sustainable",
+        "Ensure City finances are stable and sustainable",
+        [
+            ("Control long-term costs", False),
+            ("Increase efficient use of financial and human resources", False),
+            ("Improve long-range financial planning and decision-making", False),
+        ],
+    ),
+    (
+        "Growth",
+        "Increase economic prosperity of the community",
+        [("Attract and retain quality employers", False), ("Grow business and industry", False)],
+    ),
+    (
+        "Quality",
+        "Achieve livability, choice, access, health and safety through a quality built environment",
+        [
+            ("Reduce blight", True),
+            ("Improve visual appearance", False),
+            ("Improve public infrastructure and facilities", False),
+            ("Reduce crime and disorder", True),
+            ("Increase perception of safety", False),
+            ("Enhance public health", True),
+            ("Stabilize and revitalize neighborhoods", True),
+        ],
+    ),
+]
+
+
+@dataclass(frozen=True)
+class SeedMeasure:
+    key: str
+    name: str
+    definition: str
+    objective: str
+    department: str
+    unit: str
+    direction: str
+    strict: bool
+    target: Decimal
+    split_rule: str
+    actual: Decimal | None = None  # FY2018 Q1, from seed 003
+    narrative: str = ""
+    display: str = "decimal"
+    target_display: str = ""
+    decimals: int = 0
+    tolerance: Decimal = Decimal(0)
+    computation: str = ""
+    codes: tuple[str, ...] = ()
+
+
+MIN = Decimal(60)
+SEED_003 = [
+    SeedMeasure(
+        "code-enforcement-inspected",
+        "% of Code Enforcement cases inspected in 5 days or less",
+        "The share of code enforcement cases reported whose first inspection came within five days.",
+        "Reduce blight",
+        "neighborhood-services",
+        "percent",
+        "higher",
+        False,
+        Decimal(75),
+        "every_period",
+        Decimal(81),
+        "The goal for this benchmark was that 75% of cases reported were inspected in five days or less, and the "
+        "results for the first quarter were 81%.",
+        tolerance=Decimal(5),
+    ),
+    SeedMeasure(
+        "dangerous-buildings-demolished",
+        "Dangerous buildings demolished by the City",
+        "The number of dangerous buildings demolished by the City as part of the objective to reduce blight.",
+        "Reduce blight",
+        "neighborhood-services",
+        "count",
+        "higher",
+        False,
+        Decimal(20),
+        "even",
+        Decimal(5),
+        "The goal is the demolition of five buildings each quarter, with a total of 20 each year. We are on track "
+        "with five in the first quarter and many already identified for the second quarter.",
+        tolerance=Decimal(1),
+    ),
+    SeedMeasure(
+        "new-jobs",
+        "New jobs created with the help of the Independence Economic Development Council",
+        "The number of new jobs created in the community with the help and support of the Independence Economic "
+        "Development Council.",
+        "Attract and retain quality employers",
+        "managers-office",
+        "count",
+        "higher",
+        False,
+        Decimal(965),
+        "even",
+        Decimal(342),
+        "The goal is to have 965 new jobs created each year. There were already 342 jobs created in the first quarter.",
+    ),
+    SeedMeasure(
+        "utility-call-answer",
+        "Average time to answer a call at the Utility Customer Service Center",
+        "The average time it takes for a customer service representative at the Utility Customer Service Center "
+        "to answer a customer call.",
+        "Improve customer experience and service",
+        "water-customer-service",
+        "minutes",
+        "lower",
+        False,
+        5 * MIN,
+        "every_period",
+        Decimal("8.53") * MIN,
+        "The Utilities Customer Service Center received nearly 60,000 calls in the first quarter. Longer wait "
+        "times are attributed to staff turnover and training. Three new account reps will finish their training "
+        "in December. The department continues to monitor this goal closely and will take further actions after "
+        "training to ensure goals are met.",
+        decimals=2,
+        tolerance=Decimal(20),
+    ),
+    SeedMeasure(
+        "animal-calls-held-over",
+        "% of animal services calls held over to the following business day",
+        "The percentage of animal services calls that are held over to the following business day.",
+        "Enhance public health",
+        "animal-services",
+        "percent",
+        "lower",
+        True,
+        Decimal(5),
+        "every_period",
+        Decimal(15),
+        "This is due to the high volume of calls normally experienced during summer months in addition to "
+        "reduced staffing.",
+        tolerance=Decimal(2),
+    ),
+    SeedMeasure(
+        "fire-response",
+        "Fire Department response time (dispatch to arrival)",
+        "The time elapsed from when the Fire Department is dispatched to when the first personnel arrive on "
+        "scene (average).",
+        "Increase perception of safety",
+        "fire-administration",
+        "minutes",
+        "lower",
+        True,
+        6 * MIN + 20,
+        "every_period",
+        Decimal("7.78") * MIN,
+        "Over the past five fiscal years, the Fire Department has seen an increase in total calls of 20 percent. "
+        "As the City looks to the future, considerations around additional staffing and an increased number of "
+        "fire apparatus will need to be considered, as well as an analysis of deployment and call response times.",
+        decimals=2,
+        target_display="clock",
+        tolerance=Decimal(30),
+    ),
+    SeedMeasure(
+        "police-response",
+        "Police Department response time (dispatch to arrival)",
+        "The time elapsed between when the Police Department is dispatched to officer arrival on scene "
+        "(average). The target is the national average of 5 minutes.",
+        "Reduce crime and disorder",
+        "police-patrol",
+        "minutes",
+        "lower",
+        False,
+        5 * MIN,
+        "every_period",
+        8 * MIN + 37,
+        "During the first quarter, the Police Department was working to resolve 15 vacancies and responded to 28 "
+        "gun-related calls in the month of August alone. Many of the calls were labor intensive, which kept "
+        "officers on the scenes longer. In spite of the staffing shortage, 8:37 is an improvement over the first "
+        "quarter of the previous fiscal year.",
+        display="clock",
+        tolerance=Decimal(30),
+    ),
+]
+
+CE_CODES = (
+    "ce-trash",
+    "ce-excessive-vegetation",
+    "ce-open-storage",
+    "ce-non-operable-vehicle",
+    "ce-property-maintenance",
+    "ce-zoning",
+    "ce-signs",
+    "ce-dangerous-building",
+    "ce-parking-unapproved-surface",
+    "ce-rental-inspection",
+)
+COMPUTED = [
+    SeedMeasure(
+        "ce-inspected-live",
+        "% of Code Enforcement cases inspected in 5 days or less (live from 311 cases)",
+        "The same benchmark, computed every night from the service requests themselves.",
+        "Reduce blight",
+        "neighborhood-services",
+        "percent",
+        "higher",
+        False,
+        Decimal(75),
+        "every_period",
+        tolerance=Decimal(5),
+        computation="code_enforcement_inspected",
+        codes=CE_CODES,
+    ),
+    SeedMeasure(
+        "animal-held-over-live",
+        "% of animal services calls held over to the next business day (live from 311 cases)",
+        "The same benchmark, computed every night from the service requests themselves.",
+        "Enhance public health",
+        "animal-services",
+        "percent",
+        "lower",
+        True,
+        Decimal(5),
+        "every_period",
+        tolerance=Decimal(2),
+        computation="animal_calls_held_over",
+        codes=("animal-stray", "animal-dead", "animal-barking", "animal-wildlife"),
+    ),
+    SeedMeasure(
+        "potholes-median-days",
+        "Median days to close a pothole report",
+        "Half of the pothole reports closed in the period were closed within this many days.",
+        "Improve public infrastructure and facilities",
+        "street-maintenance",
+        "days",
+        "lower",
+        False,
+        Decimal(3 * 86400),
+        "every_period",
+        decimals=1,
+        tolerance=Decimal(86400),
+        computation="potholes_median_days_to_close",
+        codes=("pothole",),
+    ),
+    SeedMeasure(
+        "street-closed-within-target",
+        "% of street maintenance requests closed within their target time",
+        "The share of street maintenance requests (potholes, street debris, sinkholes, curbs and gutters) "
+        "closed by their due date.",
+        "Improve customer experience and service",
+        "street-maintenance",
+        "percent",
+        "higher",
+        False,
+        Decimal(80),
+        "every_period",
+        tolerance=Decimal(10),
+        computation="closed_within_target",
+        codes=("pothole", "street-debris", "sinkhole", "curb-gutter"),
+    ),
+]
+
+
+def _plan(city: City, fiscal_year: int, *, priorities: bool) -> dict[str, Objective]:
+    plan, _ = PlanYear.objects.get_or_create(
+        city=city, fiscal_year=fiscal_year, defaults={"title": PLAN_TITLE, "purpose": PURPOSE, "mission": MISSION}
+    )
+    objectives: dict[str, Objective] = {}
+    for g_order, (name, statement, items) in enumerate(GOALS):
+        goal, _ = Goal.objects.get_or_create(
+            plan_year=plan, name=name, defaults={"statement": statement, "order": g_order}
+        )
+        for o_order, (objective_name, top) in enumerate(items):
+            objective, _ = Objective.objects.get_or_create(
+                goal=goal,
+                name=objective_name,
+                defaults={"order": o_order, "is_top_priority": top and priorities},
+            )
+            objectives[objective_name] = objective
+    return objectives
+
+
+def _measure(city: City, spec: SeedMeasure, order: int) -> Measure:
+    department = Department.objects.filter(city=city, code=spec.department).first()
+    measure, _ = Measure.objects.get_or_create(
+        city=city,
+        name=spec.name,
+        defaults={
+            "definition": spec.definition,
+            "department": department,
+            "unit": spec.unit,
+            "display_format": spec.display,
+            "target_display_format": spec.target_display,
+            "decimals": spec.decimals,
+            "direction": spec.direction,
+            "target_is_strict": spec.strict,
+            "tolerance": spec.tolerance,
+            "source": "computed" if spec.computation else "entered",
+            "computation": spec.computation,
+            "service_codes": list(spec.codes),
+            "order": order,
+        },
+    )
+    measure.full_clean()
+    return measure
+
+
+def _reviewer(city: City) -> User:
+    reviewer = User.objects.filter(city=city, role=Role.CITY_ADMIN, is_active=True).order_by("pk").first()
+    if reviewer is None:
+        # The plan's values need a reviewer; without the demo staff, an account for the demo.
+        reviewer = User.objects.create_user(
+            username=f"{city.slug}-performance", city=city, role=Role.CITY_ADMIN, password=None
+        )
+    return reviewer
+
+
+def load_performance_demo(*, today: dt.date | None = None) -> int:
+    """Load Independence's plan, measures, targets and values (once); return the number of
+    computed period values stored. Does nothing for a city that already has a plan."""
+    city = City.objects.filter(slug=CITY).first()
+    if city is None or PlanYear.objects.filter(city=city).exists():
+        return 0
+    with transaction.atomic():
+        DashboardSettings.objects.get_or_create(city=city)
+        calendar = periods.calendar_for(city)
+        now = clock.now() if today is None else dt.datetime.combine(today, dt.time(23), tzinfo=calendar.tz)
+        this_year = calendar.fiscal_year_of(now.astimezone(calendar.tz).date())
+        # The FY2018 plan as adopted; the FY2021 update flagged the top priorities (seed 002).
+        plans = {2018: _plan(city, 2018, priorities=False), 2021: _plan(city, 2021, priorities=True)}
+        if this_year > 2021:
+            plans[this_year] = _plan(city, this_year, priorities=True)
+        reviewer = _reviewer(city)
+        for order, spec in enumerate(SEED_003):
+            measure = _measure(city, spec, order)
+            for objectives in plans.values():
+                objectives[spec.objective].measures.add(measure)
+            MeasureTarget.objects.get_or_create(
+                measure=measure, fiscal_year=2018, defaults={"value": spec.target, "split_rule": spec.split_rule}
+            )
+            _publish_q1(measure, spec, reviewer)
+        for order, spec in enumerate(COMPUTED, start=len(SEED_003)):
+            measure = _measure(city, spec, order)
+            for fiscal_year, objectives in plans.items():
+                if fiscal_year >= 2021:
+                    objectives[spec.objective].measures.add(measure)
+            for fiscal_year in range(this_year - 1, this_year + 1):
+                MeasureTarget.objects.get_or_create(
+                    measure=measure,
+                    fiscal_year=fiscal_year,
+                    defaults={"value": spec.target, "split_rule": spec.split_rule},
+                )
+    return services.performance_compute(cities=[city], now=now)
+
+
+def _publish_q1(measure: Measure, spec: SeedMeasure, reviewer: User) -> None:
+    """FY2018 Q1 through the workflow, dated as the press release was (late October 2017)."""
+    tz = periods.calendar_for(measure.city).tz
+    step = dt.datetime(2017, 10, 16, 9, tzinfo=tz)
+    enterer = (
+        User.objects.filter(city=measure.city, department=measure.department, is_active=True).order_by("pk").first()
+        if measure.department_id
+        else None
+    ) or reviewer
+    with clock.frozen_at(step):
+        value = services.measure_value_enter(
+            measure=measure, fiscal_year=2018, period=1, value=spec.actual, narrative=spec.narrative, actor=enterer
+        )
+    with clock.frozen_at(step + dt.timedelta(hours=2)):
+        value = services.measure_value_submit(measure_value=value, actor=enterer)
+    with clock.frozen_at(step + dt.timedelta(days=3)):
+        value = services.measure_value_approve(measure_value=value, actor=reviewer)
+    with clock.frozen_at(step + dt.timedelta(days=10)):
+        services.measure_value_publish(measure_value=value, actor=reviewer)

@@ -1,0 +1,243 @@
+"""Reads of the performance app, always for one city: what the public dashboard shows.
+
+Only published values of public measures reach the public. Each row carries its period's
+target (from the year's target and split rule), the figure compared with it (the
+year-to-date total under the cumulative rule), and the status from ``status.status_of``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from civicdesk.core import clock
+from civicdesk.performance import periods
+from civicdesk.performance.formatting import comparator, format_value
+from civicdesk.performance.models import (
+    Direction,
+    Goal,
+    Measure,
+    MeasureTarget,
+    MeasureValue,
+    MeasureValueEvent,
+    Objective,
+    PlanYear,
+    SplitRule,
+    ToleranceKind,
+    ValueAction,
+    ValueState,
+)
+from civicdesk.performance.status import Status, status_of
+from civicdesk.performance.targets import compared_value, period_target
+from civicdesk.tenants.models import City
+
+
+@dataclass(frozen=True)
+class Correction:
+    at: object
+    note: str
+
+
+@dataclass
+class Row:
+    """One period of one measure, as the public sees it."""
+
+    period: periods.Period
+    value: Decimal | None
+    target: Decimal | None
+    compared: Decimal | None
+    status: Status
+    value_text: str
+    target_text: str
+    compared_text: str
+    narrative: str = ""
+    case_count: int | None = None
+    corrections: list[Correction] = field(default_factory=list)
+
+    @property
+    def is_cumulative(self) -> bool:
+        return self.compared is not None and self.compared != self.value
+
+
+@dataclass
+class MeasureView:
+    measure: Measure
+    rows: list[Row]
+    method: str
+    split_rule: str = SplitRule.EVERY_PERIOD
+    chart: str | None = None  # a data: URI, set by the page that draws it
+
+    @property
+    def current(self) -> Row | None:
+        """The latest period with a published value; None when nothing is published yet."""
+        return self.rows[-1] if self.rows else None
+
+    @property
+    def status(self) -> Status:
+        return self.current.status if self.current else Status.NO_DATA
+
+
+@dataclass
+class ObjectiveView:
+    objective: Objective
+    measures: list[MeasureView]
+
+
+@dataclass
+class GoalView:
+    goal: Goal
+    objectives: list[ObjectiveView]
+
+
+@dataclass
+class Dashboard:
+    city: City
+    plan: PlanYear | None
+    goals: list[GoalView]
+    plan_years: list[PlanYear]
+
+    def measure_views(self) -> list[MeasureView]:
+        seen: dict[int, MeasureView] = {}
+        for goal in self.goals:
+            for objective in goal.objectives:
+                for view in objective.measures:
+                    seen.setdefault(view.measure.pk, view)
+        return list(seen.values())
+
+
+def format_for(measure: Measure, value: Decimal | None, *, target: bool = False) -> str:
+    display = (measure.target_display_format or measure.display_format) if target else measure.display_format
+    return format_value(value, unit=measure.unit, display=display, decimals=measure.decimals, exact=target)
+
+
+def target_text(measure: Measure, target: Decimal | None) -> str:
+    """e.g. "≥ 75%", "< 6:20", "≤ 5.00 min"; "No target" when none is set."""
+    if target is None:
+        return "No target"
+    sign = comparator(higher_is_better=measure.direction == Direction.HIGHER, strict=measure.target_is_strict)
+    return f"{sign} {format_for(measure, target, target=True)}"
+
+
+def measure_rows(measure: Measure, *, published_only: bool = True) -> tuple[list[Row], str]:
+    """Every period with a value, oldest first, and the split rule of the latest target."""
+    calendar = periods.calendar_for(measure.city)
+    values = MeasureValue.objects.filter(measure=measure).order_by("fiscal_year", "period")
+    if published_only:
+        values = values.filter(state=ValueState.PUBLISHED)
+    targets = {t.fiscal_year: t for t in MeasureTarget.objects.filter(measure=measure)}
+    corrections: dict[int, list[Correction]] = defaultdict(list)
+    for event in MeasureValueEvent.objects.filter(
+        measure_value__measure=measure, action=ValueAction.CORRECTED
+    ).order_by("at", "pk"):
+        corrections[event.measure_value_id].append(Correction(at=event.at, note=event.note))
+    by_year: dict[int, dict[int, Decimal | None]] = defaultdict(dict)
+    value_list = list(values)
+    for v in value_list:
+        by_year[v.fiscal_year][v.period] = v.value
+    rows = []
+    higher = measure.direction == Direction.HIGHER
+    for v in value_list:
+        period = periods.Period(calendar, v.fiscal_year, measure.frequency, v.period)
+        yearly = targets.get(v.fiscal_year)
+        rule = yearly.split_rule if yearly else SplitRule.EVERY_PERIOD
+        target = (
+            period_target(annual=yearly.value, rule=rule, index=v.period, periods_per_year=period.periods_per_year)
+            if yearly
+            else None
+        )
+        to_date = [by_year[v.fiscal_year].get(i) for i in range(1, v.period + 1)]
+        compared = compared_value(rule=rule, values_to_date=to_date)
+        status = status_of(
+            compared,
+            target=target,
+            higher_is_better=higher,
+            strict=measure.target_is_strict,
+            tolerance=measure.tolerance,
+            tolerance_is_percent=measure.tolerance_kind == ToleranceKind.PERCENT,
+        )
+        rows.append(
+            Row(
+                period=period,
+                value=v.value,
+                target=target,
+                compared=compared,
+                status=status,
+                value_text=format_for(measure, v.value),
+                target_text=target_text(measure, target),
+                compared_text=format_for(measure, compared),
+                narrative=v.narrative,
+                case_count=v.case_count,
+                corrections=corrections.get(v.pk, []),
+            )
+        )
+    latest = max(targets.values(), key=lambda t: t.fiscal_year, default=None)
+    return rows, latest.split_rule if latest else SplitRule.EVERY_PERIOD
+
+
+def method_of(measure: Measure) -> str:
+    """The plain-language method: the measure's own, else its computed definition's."""
+    if measure.method:
+        return measure.method
+    if measure.is_computed:
+        from civicdesk.performance.measures import DEFINITIONS
+
+        module = DEFINITIONS.get(measure.computation)
+        if module is not None:
+            days = (measure.parameters or {}).get("days", 5)
+            return str(module.METHOD).format(days=days)
+    return ""
+
+
+def measure_view(measure: Measure) -> MeasureView:
+    rows, rule = measure_rows(measure)
+    return MeasureView(measure=measure, rows=rows, method=method_of(measure), split_rule=rule)
+
+
+def plan_years(city: City) -> list[PlanYear]:
+    return list(PlanYear.objects.filter(city=city).order_by("-fiscal_year"))
+
+
+def current_plan(city: City, years: list[PlanYear]) -> PlanYear | None:
+    """The plan of the current fiscal year, else the latest before it, else the first."""
+    calendar = periods.calendar_for(city)
+    this_year = calendar.fiscal_year_of(clock.now().astimezone(calendar.tz).date())
+    for plan in years:  # newest first
+        if plan.fiscal_year <= this_year:
+            return plan
+    return years[-1] if years else None
+
+
+def public_measure(city: City, measure_id: int) -> Measure | None:
+    return Measure.objects.filter(city=city, pk=measure_id, is_public=True).select_related("city").first()
+
+
+def dashboard(
+    city: City, *, fiscal_year: int | None = None, goal_id: int | None = None, priorities_only: bool = False
+) -> Dashboard:
+    """The public dashboard of ``city``: the plan's goals, objectives and public measures."""
+    years = plan_years(city)
+    plan = next((p for p in years if p.fiscal_year == fiscal_year), None) if fiscal_year else None
+    plan = plan or current_plan(city, years)
+    goals: list[GoalView] = []
+    views: dict[int, MeasureView] = {}
+    if plan is not None:
+        goal_qs = plan.goals.all()
+        if goal_id is not None:
+            goal_qs = goal_qs.filter(pk=goal_id)
+        for goal in goal_qs:
+            objectives = goal.objectives.all()
+            if priorities_only:
+                objectives = objectives.filter(is_top_priority=True)
+            objective_views = []
+            for objective in objectives:
+                measures = objective.measures.filter(is_public=True, city=city).select_related("city")
+                mviews = []
+                for measure in measures.order_by("order", "name"):
+                    if measure.pk not in views:
+                        views[measure.pk] = measure_view(measure)
+                    mviews.append(views[measure.pk])
+                objective_views.append(ObjectiveView(objective=objective, measures=mviews))
+            if objective_views or not priorities_only:
+                goals.append(GoalView(goal=goal, objectives=objective_views))
+    return Dashboard(city=city, plan=plan, goals=goals, plan_years=years)
