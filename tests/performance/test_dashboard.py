@@ -1,0 +1,142 @@
+"""The public dashboard with seed 003's demo: statuses as text, values as the city writes
+them, filters, corrections, and CSV/JSON exports that parse back."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from decimal import Decimal as D
+
+import pytest
+
+from civicdesk.demo.performance import load_performance_demo
+from civicdesk.performance.models import Goal, Measure, MeasureValue, Objective, PlanYear
+from civicdesk.performance.services import measure_value_correct
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(independence):
+    load_performance_demo(today=dt.date(2017, 11, 1))
+    return independence
+
+
+def article(html: str, name: str) -> str:
+    """The first measure card whose title is ``name``."""
+    start = html.index(f">{name}</h4>")
+    return html[start : html.index("</article>", start)]
+
+
+def test_demo_has_seed_002_goals_and_2021_top_priorities(demo):
+    plan = PlanYear.objects.get(city=demo, fiscal_year=2021)
+    assert [g.name for g in plan.goals.all()] == ["Customer-Focused", "Financially Sustainable", "Growth", "Quality"]
+    top = set(Objective.objects.filter(goal__plan_year=plan, is_top_priority=True).values_list("name", flat=True))
+    assert top == {
+        "Reduce crime and disorder",
+        "Enhance public health",
+        "Reduce blight",
+        "Stabilize and revitalize neighborhoods",
+        "Communicate more effectively internally and externally",
+    }
+    # FY2018's plan is kept as it was: the same measures, no priorities flagged yet.
+    assert not Objective.objects.filter(goal__plan_year__fiscal_year=2018, is_top_priority=True).exists()
+    entered = MeasureValue.objects.filter(measure__city=demo, source="entered", state="published")
+    assert entered.filter(fiscal_year=2018, period=1).count() == 7
+
+
+def test_dashboard_shows_each_seed_003_measure_against_its_target_with_its_status_in_words(client, demo):
+    response = client.get("/independence/performance/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    expected = {
+        "% of Code Enforcement cases inspected in 5 days or less": ("81%", "≥ 75%", "Goal Met"),
+        "Dangerous buildings demolished by the City": ("5", "≥ 5", "Goal Met"),
+        "New jobs created with the help of the Independence Economic Development Council": (
+            "342",
+            "≥ 241.25",
+            "Goal Met",
+        ),
+        "Average time to answer a call at the Utility Customer Service Center": (
+            "8.53 min",
+            "≤ 5.00 min",
+            "Goal Not Met",
+        ),
+        "% of animal services calls held over to the following business day": ("15%", "&lt; 5%", "Goal Not Met"),
+        "Fire Department response time (dispatch to arrival)": ("7.78 min", "&lt; 6:20", "Goal Not Met"),
+        "Police Department response time (dispatch to arrival)": ("8:37", "≤ 5:00", "Goal Not Met"),
+    }
+    for name, (value, target, status) in expected.items():
+        card = article(html, name)
+        assert f'<span class="figure">{value}</span>' in card, name
+        assert f"<strong>{target}</strong>" in card, name
+        assert f"</span>{status}</span>" in card, name  # the icon is decoration; the words carry the status
+        assert "FY2018 Q1 (Jul 1 – Sep 30, 2017)" in card
+        assert "<caption>" in card and 'scope="col"' in card and 'scope="row"' in card
+    assert "The Utilities Customer Service Center received nearly 60,000 calls" in html
+    # Computed measures with no cases yet say so, and never show 0.
+    live = article(html, "Median days to close a pothole report")
+    assert "No data" in live and "0.0 days" not in live
+
+
+def test_filters_by_top_priority_and_by_goal(client, demo):
+    html = client.get("/independence/performance/?priority=1").content.decode()
+    assert "Police Department response time" in html  # Reduce crime and disorder
+    assert "New jobs created" not in html  # Growth has no top priority
+    growth = Goal.objects.get(plan_year__city=demo, plan_year__fiscal_year=2021, name="Growth")
+    html = client.get(f"/independence/performance/?goal={growth.pk}").content.decode()
+    assert "New jobs created" in html and "Police Department response time" not in html
+
+
+def test_a_bad_filter_is_a_clear_error(client, demo):
+    response = client.get("/independence/performance/?goal=growth")
+    assert response.status_code == 400
+    assert "is not a goal number" in response.content.decode()
+    response = client.get("/independence/performance/?fy=1999")
+    assert response.status_code == 400 and "no strategic plan for FY1999" in response.content.decode()
+
+
+def test_a_correction_shows_its_date_and_note_on_the_public_page(client, demo):
+    measure = Measure.objects.get(city=demo, name="Dangerous buildings demolished by the City")
+    value = MeasureValue.objects.get(measure=measure, fiscal_year=2018, period=1)
+    admin = value.events.get(action="published").actor
+    measure_value_correct(measure_value=value, actor=admin, value=D(6), note="A sixth demolition was missed.")
+    card = article(client.get("/independence/performance/").content.decode(), measure.name)
+    assert "A sixth demolition was missed." in card and "Corrected on" in card
+    assert '<span class="figure">6</span>' in card
+
+
+def test_csv_export_parses_back_with_every_measure_and_period(client, demo):
+    response = client.get("/independence/performance.csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    police = next(r for r in rows if r["measure"].startswith("Police") and r["period"] == "2018-q1")
+    assert police["value"] == "517" and police["value_shown"] == "8:37"
+    assert police["target"] == "300" and police["status"] == "Goal Not Met"
+    assert police["goal"] == "Quality" and police["top_priority"] == "yes"
+    jobs = next(r for r in rows if r["measure"].startswith("New jobs"))
+    assert jobs["target"] == "241.25" and jobs["status"] == "Goal Met"
+
+
+def test_json_export_parses_back_with_the_plan_and_exact_numbers(client, demo):
+    response = client.get("/independence/performance.json")
+    data = json.loads(response.content)
+    assert data["plan"] == {"title": "Independence for All", "fiscal_year": 2021}
+    assert [g["name"] for g in data["goals"]] == ["Customer-Focused", "Financially Sustainable", "Growth", "Quality"]
+    fire = next(m for m in data["measures"] if m["name"].startswith("Fire"))
+    q1 = fire["periods"][0]
+    assert (q1["value"], q1["value_shown"], q1["target_shown"], q1["status"]) == (
+        "466.8",
+        "7.78 min",
+        "< 6:20",
+        "not_met",
+    )
+    assert fire["stored_unit"] == "seconds" and fire["target_is_strict"] is True
+
+
+def test_a_city_without_a_plan_says_so(client, raytown):
+    response = client.get("/raytown/performance/")
+    assert response.status_code == 200
+    assert "has not published a strategic plan yet" in response.content.decode()
