@@ -1,0 +1,250 @@
+"""Staff pages for the plan, measures, targets and values, in the city-scoped admin.
+
+The plan, measures and targets are settings: city administrators change them. Values go
+through the workflow services, never a plain save: the value form enters a draft (or, for
+a published value, a correction with its note), and the list's actions submit, approve and
+publish. Each service checks the user's right to that step, so the admin cannot bypass it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from civicdesk.accounts.models import Role
+from civicdesk.core.admin import ADD, CHANGE, VIEW, CityScopedAdmin, CityScopedInline, user_city_id
+from civicdesk.performance import formatting, services
+from civicdesk.performance.measures import choices as computation_choices
+from civicdesk.performance.models import (
+    DashboardSettings,
+    Goal,
+    Measure,
+    MeasureTarget,
+    MeasureValue,
+    MeasureValueEvent,
+    Objective,
+    PlanYear,
+    Source,
+    ValueState,
+)
+
+
+@admin.register(DashboardSettings)
+class DashboardSettingsAdmin(CityScopedAdmin):
+    list_display = ["city", "fiscal_year_naming"]
+
+
+@admin.register(PlanYear)
+class PlanYearAdmin(CityScopedAdmin):
+    list_display = ["title", "fiscal_year", "city"]
+    list_filter = ["city"]
+
+
+class ObjectiveInline(CityScopedInline, admin.TabularInline):
+    model = Objective
+    city_lookup = "goal__plan_year__city"
+    fields = ["name", "is_top_priority", "measures", "order"]
+    extra = 1
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        city_id = user_city_id(request.user)
+        if db_field.name == "measures" and city_id is not None:
+            kwargs["queryset"] = Measure.objects.filter(city_id=city_id)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+@admin.register(Goal)
+class GoalAdmin(CityScopedAdmin):
+    city_lookup = "plan_year__city"
+    list_display = ["name", "plan_year", "order"]
+    inlines = [ObjectiveInline]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        city_id = user_city_id(request.user)
+        if db_field.name == "plan_year" and city_id is not None:
+            kwargs["queryset"] = PlanYear.objects.filter(city_id=city_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class MeasureTargetInline(CityScopedInline, admin.TabularInline):
+    model = MeasureTarget
+    city_lookup = "measure__city"
+    fields = ["fiscal_year", "value", "split_rule"]
+    extra = 1
+
+
+class MeasureForm(forms.ModelForm):
+    computation = forms.ChoiceField(
+        choices=[("", "— entered by a department —"), *computation_choices()], required=False
+    )
+
+    class Meta:
+        model = Measure
+        fields = [
+            "city",
+            "name",
+            "definition",
+            "method",
+            "department",
+            "unit",
+            "display_format",
+            "target_display_format",
+            "decimals",
+            "direction",
+            "target_is_strict",
+            "frequency",
+            "tolerance_kind",
+            "tolerance",
+            "source",
+            "computation",
+            "service_codes",
+            "parameters",
+            "is_public",
+            "order",
+        ]
+
+
+@admin.register(Measure)
+class MeasureAdmin(CityScopedAdmin):
+    form = MeasureForm
+    list_display = ["name", "unit", "direction", "source", "frequency", "city"]
+    list_filter = ["city", "source"]
+    search_fields = ["name"]
+    inlines = [MeasureTargetInline]
+
+
+class MeasureValueForm(forms.ModelForm):
+    """Enter a draft, or correct a published value (with a note). The typed value is read
+    as the city writes it: 7:47 or 7.78 for minutes, 81 or 81% for per cents."""
+
+    value_as_written = forms.CharField(
+        label="Value", required=False, help_text="As you would write it: 7:47 or 7.78 (minutes), 81 or 81%."
+    )
+    correction_note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Required to change a published value; shown on the public dashboard.",
+    )
+
+    class Meta:
+        model = MeasureValue
+        fields = ["measure", "fiscal_year", "period", "narrative"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.value is not None:
+            measure = self.instance.measure
+            self.fields["value_as_written"].initial = formatting.format_value(
+                self.instance.value, unit=measure.unit, display=measure.display_format, decimals=4
+            ).removesuffix(" min")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        measure = data.get("measure") or (self.instance.measure if self.instance.pk else None)
+        raw = data.get("value_as_written", "")
+        if measure is not None and raw:
+            try:
+                data["parsed_value"] = formatting.parse_value(raw, unit=measure.unit)
+            except ValueError as exc:
+                self.add_error("value_as_written", str(exc))
+        else:
+            data["parsed_value"] = None
+        state = self.instance.state if self.instance.pk else ValueState.DRAFT
+        if state in (ValueState.SUBMITTED, ValueState.APPROVED):
+            raise ValidationError("This value is under review: a reviewer can return it to draft before it changes.")
+        if state == ValueState.PUBLISHED and not data.get("correction_note", "").strip():
+            self.add_error("correction_note", "A published value changes only with a note the public can read.")
+        return data
+
+
+@admin.register(MeasureValue)
+class MeasureValueAdmin(CityScopedAdmin):
+    city_lookup = "measure__city"
+    form = MeasureValueForm
+    list_display = ["measure", "fiscal_year", "period", "value", "state", "source"]
+    list_filter = ["state", "source", "fiscal_year"]
+    readonly_fields = ["state", "source", "published_at", "corrected_at", "audit_trail"]
+    actions = ["submit_values", "approve_values", "publish_values"]
+    # Everyone in a city may open the page; the services decide each step for each measure.
+    superuser_can = frozenset({VIEW, ADD, CHANGE})
+    city_roles_can = {role.value: frozenset({VIEW, ADD, CHANGE}) for role in Role if role != Role.REGIONAL_ADMIN}
+    regional_admin_can = frozenset({VIEW})
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = ["measure", "fiscal_year", "period", "value_as_written", "narrative"]
+        if obj is not None and obj.state == ValueState.PUBLISHED:
+            fields.append("correction_note")
+        return [*fields, *self.readonly_fields]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None:
+            return ["measure", "fiscal_year", "period", *self.readonly_fields]
+        return self.readonly_fields
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "measure":
+            kwargs["queryset"] = Measure.objects.filter(source=Source.ENTERED)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description="Audit trail")
+    def audit_trail(self, obj: MeasureValue) -> str:
+        events = MeasureValueEvent.objects.filter(measure_value=obj).select_related("actor")
+        return "; ".join(
+            f"{e.at:%Y-%m-%d %H:%M} {e.get_action_display()} by {e.actor or 'the system'}"
+            + (f" ({e.note})" if e.note else "")
+            for e in events
+        )
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        user: Any = request.user
+        if change and obj.state == ValueState.PUBLISHED:
+            saved = services.measure_value_correct(
+                measure_value=obj,
+                actor=user,
+                value=data["parsed_value"],
+                note=data["correction_note"],
+                narrative=data.get("narrative", ""),
+            )
+        else:
+            saved = services.measure_value_enter(
+                measure=obj.measure,
+                fiscal_year=obj.fiscal_year,
+                period=obj.period,
+                value=data["parsed_value"],
+                narrative=data.get("narrative", ""),
+                actor=user,
+            )
+        obj.pk = saved.pk
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        return None  # nothing related to save, and the service already saved the value
+
+    def _step(self, request: HttpRequest, queryset: QuerySet, service: Any, done: str) -> None:
+        ok = 0
+        for value in queryset.select_related("measure"):
+            try:
+                service(measure_value=value, actor=request.user)
+                ok += 1
+            except (PermissionDenied, ValidationError) as exc:
+                text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                self.message_user(request, f"{value}: {text}", messages.ERROR)
+        if ok:
+            self.message_user(request, f"{ok} value(s) {done}.", messages.SUCCESS)
+
+    @admin.action(description="Submit selected values for review")
+    def submit_values(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._step(request, queryset, services.measure_value_submit, "submitted")
+
+    @admin.action(description="Approve selected values")
+    def approve_values(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._step(request, queryset, services.measure_value_approve, "approved")
+
+    @admin.action(description="Publish selected values")
+    def publish_values(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._step(request, queryset, services.measure_value_publish, "published")
