@@ -1,0 +1,59 @@
+"""Readers of case history from other systems' exports, one module per format.
+
+Each reader yields, row by row, an ``ImportedCase`` (civicdesk.cases.imports) or a
+``BadRow`` with the row's line and what is wrong with it; ``cases_import`` applies the
+city's rules and writes them. Formats: ``kcmo`` (Kansas City's 311 export), ``georeport``
+(Open311 GeoReport v2 JSON), ``csv`` (any CSV through a mapping file).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from civicdesk.cases.imports import BadRow, ImportedCase
+from civicdesk.reports.importers.csv_mapped import ImportFileError, read_csv
+from civicdesk.reports.importers.georeport import read_georeport
+from civicdesk.reports.importers.kcmo import read_kcmo
+from civicdesk.reports.importers.mapping import ImportMapping, MappingError, load_mapping
+
+FORMATS = ("kcmo", "georeport", "csv")
+
+__all__ = ["FORMATS", "ImportFileError", "MappingError", "read_files"]
+
+
+def read_files(
+    fmt: str, paths: Iterable[str | Path], *, tz: zoneinfo.ZoneInfo, mapping_path: str | Path | None = None
+) -> Iterator[ImportedCase | BadRow]:
+    """The rows of every file in turn, read as ``fmt``.
+
+    The mapping (required for ``csv``, optional for the others) is read and checked before
+    any file is opened, and each file's header before its first row: ``MappingError`` and
+    ``ImportFileError`` say what to fix.
+    """
+    if fmt not in FORMATS:
+        raise ImportFileError(f"Unknown format {fmt!r}; the formats are {', '.join(FORMATS)}.")
+    mapping: ImportMapping | None = None
+    if mapping_path is not None:
+        mapping = load_mapping(mapping_path, need_columns=fmt == "csv")
+    elif fmt == "csv":
+        raise MappingError("A CSV import needs --mapping FILE: which column holds what (see docs/import.md).")
+    paths = [Path(p) for p in paths]
+    for path in paths:
+        if not path.is_file():
+            raise ImportFileError(f"{path}: no such file.")
+    return _chain(fmt, paths, tz, mapping)
+
+
+def _chain(
+    fmt: str, paths: list[Path], tz: zoneinfo.ZoneInfo, mapping: ImportMapping | None
+) -> Iterator[ImportedCase | BadRow]:
+    for path in paths:
+        if fmt == "kcmo":
+            yield from read_kcmo(path, tz=tz, mapping=mapping)
+        elif fmt == "georeport":
+            yield from read_georeport(path, tz=tz, mapping=mapping)
+        else:
+            assert mapping is not None
+            yield from read_csv(path, mapping, tz=tz)
