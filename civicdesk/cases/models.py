@@ -140,6 +140,9 @@ class EventKind(models.TextChoices):
     PRIORITY_CHANGED = "priority_changed", _("Priority changed")
     CLOSED = "closed", _("Closed")
     REOPENED = "reopened", _("Reopened")
+    TRANSFER_REQUESTED = "transfer_requested", _("Transfer requested")
+    TRANSFERRED = "transferred", _("Transferred to another city")
+    TRANSFER_REFUSED = "transfer_refused", _("Transfer refused")
 
 
 class AppendOnlyError(RuntimeError):
@@ -223,3 +226,51 @@ class Photo(models.Model):
 
     def __str__(self) -> str:
         return self.original_name or self.image.name or ""
+
+
+class TransferStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the receiving city")
+    ACCEPTED = "accepted", _("Accepted")
+    REFUSED = "refused", _("Refused")
+
+
+class CaseTransfer(models.Model):
+    """A hand-off of a case to another member city ("not ours").
+
+    The case stays its city's until the receiving city accepts; then the same row moves
+    (new city, new number) and this record keeps the old reference as an alias, so old
+    console links and Open311 ids still find the case. The tracking token never changes.
+    """
+
+    case = models.ForeignKey(ServiceRequest, on_delete=models.PROTECT, related_name="transfers")
+    from_city = models.ForeignKey("tenants.City", on_delete=models.PROTECT, related_name="+")
+    from_number = models.PositiveIntegerField()
+    to_city = models.ForeignKey("tenants.City", on_delete=models.PROTECT, related_name="+")
+    to_number = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=TransferStatus.choices, default=TransferStatus.PENDING)
+    reason = models.TextField()
+    refusal_reason = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=models.Q(status="pending"), name="one_pending_transfer_per_case"
+            )
+        ]
+        indexes = [models.Index(fields=["from_city", "from_number"]), models.Index(fields=["to_city", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.from_city.case_prefix}-{self.from_number} to {self.to_city}"
+
+    @property
+    def from_reference(self) -> str:
+        return f"{self.from_city.case_prefix}-{self.from_number}"

@@ -105,3 +105,41 @@ class CannedResponse(models.Model):
     def clean(self) -> None:
         if self.service_type_id and self.service_type and self.service_type.city_id != self.city_id:
             raise ValidationError({"service_type": _("The service type must belong to the same city.")})
+
+
+class AgreementStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    ACTIVE = "active", _("Active")
+    DECLINED = "declined", _("Declined")
+    ENDED = "ended", _("Ended")
+
+
+class ServiceAgreement(models.Model):
+    """City B's department works some of city A's service types (a shared service).
+
+    The client city's administrator proposes it; the provider city's administrator accepts
+    it. While active and within its dates, new cases of those types in the client city are
+    routed to the provider's department: they stay the client city's cases, and the
+    provider's staff see and work them (and nothing else of the client city).
+    """
+
+    client_city = models.ForeignKey("tenants.City", on_delete=models.PROTECT, related_name="agreements_as_client")
+    provider_city = models.ForeignKey("tenants.City", on_delete=models.PROTECT, related_name="agreements_as_provider")
+    provider_department = models.ForeignKey("tenants.Department", on_delete=models.PROTECT, related_name="agreements")
+    service_types = models.ManyToManyField(
+        ServiceType, related_name="agreements", help_text=_("The client city's types the provider works.")
+    )
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True, help_text=_("Last day; empty: until ended."))
+    billing_note = models.TextField(blank=True, help_text=_("How the provider bills the client, e.g. per case."))
+    status = models.CharField(max_length=20, choices=AgreementStatus.choices, default=AgreementStatus.PROPOSED)
+    proposed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    proposed_at = models.DateTimeField()
+    decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["client_city", "-starts_on"]
+
+    def __str__(self) -> str:
+        return f"{self.provider_department} for {self.client_city} ({self.get_status_display()})"

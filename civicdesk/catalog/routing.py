@@ -3,15 +3,49 @@ city where its location lies."""
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
+
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from civicdesk.catalog.models import ServiceType
+from civicdesk.catalog.models import AgreementStatus, ServiceAgreement, ServiceType
 from civicdesk.tenants.models import City, Department
 
 
-def department_for(service_type: ServiceType) -> Department | None:
-    """The department that works new cases of this type (None: the triage queue)."""
+def agreement_for(service_type: ServiceType, *, on: dt.date | None = None) -> ServiceAgreement | None:
+    """The active shared-service agreement under which another city works this type on
+    ``on`` (the city's today when None), if any."""
+    if on is None:
+        from civicdesk.core import clock
+
+        tz = City.objects.values_list("timezone", flat=True).get(pk=service_type.city_id)
+        on = clock.now().astimezone(zoneinfo.ZoneInfo(tz)).date()
+    return (
+        ServiceAgreement.objects.filter(
+            status=AgreementStatus.ACTIVE,
+            client_city_id=service_type.city_id,
+            service_types=service_type,
+            starts_on__lte=on,
+            provider_department__active=True,
+        )
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+        .select_related("provider_department", "provider_city")
+        .order_by("-starts_on", "pk")
+        .first()
+    )
+
+
+def department_for(service_type: ServiceType, *, on: dt.date | None = None) -> Department | None:
+    """The department that works new cases of this type (None: the triage queue).
+
+    Under an active shared-service agreement that is the provider city's department; the
+    case stays the client city's. ``on`` is the day the case was opened (today if None).
+    """
+    agreement = agreement_for(service_type, on=on)
+    if agreement is not None:
+        return agreement.provider_department
     department = service_type.department
     if department is not None and not department.active:
         return None

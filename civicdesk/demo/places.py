@@ -17,7 +17,7 @@ from shapely.geometry import box, mapping
 from shapely.geometry.base import BaseGeometry
 
 from civicdesk.tenants.geo import shape_from_geojson
-from civicdesk.tenants.models import City, District, Region
+from civicdesk.tenants.models import City, District, NeighbourArea, Region
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
@@ -43,6 +43,16 @@ MEMBER_CITIES = [
     CitySpec("blue-springs", "Blue Springs", "bluespringsgov.com", "BS", 10, 58603, 3, "District", "816-228-0110"),
     CitySpec("grandview", "Grandview", "grandview.org", "GV", 1, 26209, 3, "Ward", "816-316-4800"),
     CitySpec("raytown", "Raytown", "raytown.mo.us", "RT", 11, 30012, 5, "Ward", "816-737-6000"),
+]
+
+
+# Neighbouring places outside the collaborative, named to residents whose pin falls there.
+# (slug of the file in geo/cities, name, phone, website)
+NEIGHBOURS = [
+    ("sugar-creek", "Sugar Creek", "816-252-4400", "https://www.sugar-creek.mo.us"),
+    ("kansas-city", "Kansas City", "311 or 816-513-1313", "https://www.kcmo.gov"),
+    ("grain-valley", "Grain Valley", "816-847-6200", "https://www.cityofgrainvalley.org"),
+    ("north-kansas-city", "North Kansas City", "816-274-6000", "https://www.nkc.org"),
 ]
 
 
@@ -124,4 +134,19 @@ def load_member_cities(*, data_dir: Path = DEFAULT_DATA_DIR, with_districts: boo
                     boundary=dict(mapping(piece)),
                     is_illustrative=True,
                 )
+    load_neighbour_areas(data_dir=data_dir)
     return cities
+
+
+def load_neighbour_areas(*, data_dir: Path = DEFAULT_DATA_DIR) -> list[NeighbourArea]:
+    """Create (or update) the non-member neighbours whose limits are in shared data."""
+    areas = []
+    for slug, name, phone, website in NEIGHBOURS:
+        if not (data_dir / "geo" / "cities" / f"{slug}.json").exists():
+            continue
+        area, _ = NeighbourArea.objects.update_or_create(
+            slug=slug,
+            defaults={"name": name, "boundary": city_boundary(data_dir, slug), "phone": phone, "website": website},
+        )
+        areas.append(area)
+    return areas

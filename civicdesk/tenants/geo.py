@@ -37,6 +37,17 @@ ON_BOUNDARY_TOLERANCE = 1e-9
 
 _NO_AREA = np.iinfo(np.int64).max
 
+_METRES_PER_DEGREE = 111_320.0
+
+
+def metres_between(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres (haversine: exact enough at city scale)."""
+    r = 6_371_000.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(min(1.0, a)))
+
 
 def shape_from_geojson(data: Any) -> BaseGeometry:
     """Return the (multi)polygon in a GeoJSON geometry, Feature or FeatureCollection.
@@ -246,6 +257,23 @@ class AreaIndex:
         ids = cast(list[int], found.tolist())
         return [None if pk == _NO_AREA else pk for pk in ids]
 
+    def boundaries_near(self, pt: BaseGeometry, metres: float) -> list[tuple[int, float]]:
+        """Areas whose boundary line passes within ``metres`` of the point, with that
+        distance in metres, nearest first (for "please check your pin" warnings)."""
+        if self.tree is None:
+            return []
+        # A degree of longitude is shorter than one of latitude: search with the wider of
+        # the two, then measure each candidate exactly.
+        degrees = metres / (_METRES_PER_DEGREE * max(0.01, math.cos(math.radians(pt.y))))
+        found = []
+        for i in self.tree.query(pt, predicate="dwithin", distance=degrees):
+            edge = self._geoms[i].boundary
+            on_edge = shapely.shortest_line(edge, pt).coords[0]
+            distance = metres_between(pt.y, pt.x, on_edge[1], on_edge[0])
+            if distance <= metres:
+                found.append((int(self._pks[i]), distance))
+        return sorted(found, key=lambda hit: hit[1])
+
     def nearest(self, pt: BaseGeometry) -> tuple[int, float] | None:
         """The closest area and its distance in degrees (for 'just outside' answers)."""
         if self.tree is None:
@@ -345,3 +373,16 @@ def district_index(city_id: int) -> AreaIndex:
         return AreaIndex(_areas(rows.values_list("pk", "boundary"), "District"))
 
     return _cache.get(("districts", city_id), stamp, build)
+
+
+def neighbour_index() -> AreaIndex:
+    """The index of the known non-member neighbours' limits (for naming them to residents)."""
+    from civicdesk.tenants.models import NeighbourArea
+
+    def stamp() -> Any:
+        return tuple(NeighbourArea.objects.order_by("pk").values_list("pk", "updated_at"))
+
+    def build() -> AreaIndex:
+        return AreaIndex(_areas(NeighbourArea.objects.values_list("pk", "boundary"), "Neighbour area"))
+
+    return _cache.get(("neighbours", None), stamp, build)

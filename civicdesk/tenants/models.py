@@ -105,3 +105,26 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class NeighbourArea(models.Model):
+    """A neighbouring place that is not a member of the collaborative.
+
+    Known only so that a resident whose pin falls there is told whom to contact instead of
+    a bare "outside the service area".
+    """
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    boundary = models.JSONField(
+        help_text=_("Its limits, a GeoJSON Polygon or MultiPolygon."), validators=[validate_geojson_area]
+    )
+    website = models.URLField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -9,7 +9,11 @@ from django.utils.translation import gettext as _
 
 from civicdesk.core.errors import OutsideServiceArea
 from civicdesk.tenants import geo
-from civicdesk.tenants.models import City, Department, District
+from civicdesk.tenants.models import City, Department, District, NeighbourArea
+
+# A pin this close to a city line may well be on the wrong side of it: the resident is
+# asked to check it (a phone's GPS or a hurried tap is often this far off).
+NEAR_BOUNDARY_METRES = 50.0
 
 
 @dataclass(frozen=True)
@@ -33,11 +37,63 @@ def city_at(*, lat: float, lng: float) -> City:
     pt = geo.point(lat, lng)
     hits = geo.city_index().covering(pt)
     if not hits:
-        raise OutsideServiceArea(
-            _("This location is outside the service area: it is not inside any of the member cities."),
-            code="outside_service_area",
-        )
+        raise OutsideServiceArea(_outside_message(pt), code="outside_service_area")
     return City.objects.defer("boundary").get(pk=hits[0])  # the index holds the shape already
+
+
+def neighbour_at(*, lat: float, lng: float) -> NeighbourArea | None:
+    """The known non-member neighbour whose limits cover the point, if any."""
+    hits = geo.neighbour_index().covering(geo.point(lat, lng))
+    return NeighbourArea.objects.defer("boundary").get(pk=hits[0]) if hits else None
+
+
+def _outside_message(pt: object) -> str:
+    hits = geo.neighbour_index().covering(pt)  # type: ignore[arg-type]
+    if not hits:
+        return _("This location is outside the service area: it is not inside any of the member cities.")
+    neighbour = NeighbourArea.objects.defer("boundary").get(pk=hits[0])
+    contact = " or ".join(part for part in (neighbour.phone, neighbour.website) if part)
+    message = _(
+        "This location is in %(place)s, which is not part of this service (it is outside the service area)."
+    ) % {"place": neighbour.name}
+    if contact:
+        message += " " + _("Please contact %(place)s at %(contact)s.") % {"place": neighbour.name, "contact": contact}
+    return message
+
+
+def boundary_warning(*, lat: float, lng: float) -> str | None:
+    """A request to check the pin when it lies within ~50 m of a member city's line.
+
+    Names the two places the line separates (two member cities, or a member city and a
+    known neighbour); a line with nothing known on the other side is the edge of the
+    service area. None when the pin is clear of every member city's line, or far from
+    all of them. Coordinates that are no place on Earth raise ValidationError.
+    """
+    pt = geo.point(lat, lng)
+    members = geo.city_index().boundaries_near(pt, NEAR_BOUNDARY_METRES)
+    if not members:
+        return None
+    neighbours = geo.neighbour_index().boundaries_near(pt, NEAR_BOUNDARY_METRES)
+    names = dict(City.objects.filter(pk__in=[pk for pk, _d in members]).values_list("pk", "name"))
+    near = [names[pk] for pk, _d in members if pk in names]
+    near += list(NeighbourArea.objects.filter(pk__in=[pk for pk, _d in neighbours]).values_list("name", flat=True))
+    # The place the pin is in comes first: "between Independence and Raytown" from inside
+    # Independence.
+    covering = geo.city_index().covering(pt)
+    here = names.get(covering[0]) if covering else None
+    if here is None:
+        neighbour = neighbour_at(lat=lat, lng=lng)
+        here = neighbour.name if neighbour else None
+    ordered = [here] if here else []
+    ordered += [name for name in near if name not in ordered]
+    if len(ordered) >= 2:
+        return _("Your pin is close to the line between %(a)s and %(b)s — please check it.") % {
+            "a": ordered[0],
+            "b": ordered[1],
+        }
+    return _("Your pin is close to the edge of the service area (the limits of %(city)s) — please check it.") % {
+        "city": ordered[0]
+    }
 
 
 def district_at(*, city: City, lat: float, lng: float) -> District | None:
