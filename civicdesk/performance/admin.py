@@ -144,7 +144,7 @@ class MeasureValueForm(forms.ModelForm):
             ).removesuffix(" min")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         measure = data.get("measure") or (self.instance.measure if self.instance.pk else None)
         raw = data.get("value_as_written", "")
         if measure is not None and raw:
@@ -175,7 +175,7 @@ class MeasureValueAdmin(CityScopedAdmin):
     city_roles_can = {role.value: frozenset({VIEW, ADD, CHANGE}) for role in Role if role != Role.REGIONAL_ADMIN}
     regional_admin_can = frozenset({VIEW})
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = ["measure", "fiscal_year", "period", "value_as_written", "narrative"]
         if obj is not None and obj.state == ValueState.PUBLISHED:
             fields.append("correction_note")

@@ -54,8 +54,8 @@ def compute(*, measure: Measure, period: Period, now: dt.datetime) -> Computatio
         inspected = first_event(case, is_inspection)
         if inspected is not None:
             took = inspected.at - case.opened_at
-            met = took <= limit
-            results.append(CaseResult(case, met, f"Inspected after {describe_days(took)}"))
+            on_time = took <= limit
+            results.append(CaseResult(case, on_time, f"Inspected after {describe_days(took)}"))
         elif now - case.opened_at > limit:
             results.append(CaseResult(case, False, f"Not inspected within {limit_days:g} days"))
         else:
