@@ -231,7 +231,13 @@ def _moment(value: str, *, city: City, name: str) -> dt.datetime | None:
         )
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=city.tz)
-    return moment
+    # Far-off years would overflow the 90-day window's arithmetic; odd offsets (+21:10) are
+    # valid ISO 8601 that PostgreSQL refuses: UTC it is, within years a 311 case can have.
+    if not 1900 <= moment.year <= 2999:
+        raise BadRequest(
+            _("%(name)s “%(value)s” is out of range: use a year from 1900 to 2999.") % {"name": name, "value": value}
+        )
+    return moment.astimezone(dt.UTC)
 
 
 def _integer(value: str, *, name: str, default: int, low: int, high: int) -> int:

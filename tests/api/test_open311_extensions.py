@@ -297,3 +297,16 @@ def test_an_unknown_or_other_citys_token_is_a_404(
         response = get(client, f"tokens/{asked}", fmt, **juris(city))
         assert response.status_code == 404
         assert errors(response)[0]["code"] == 404
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_odd_offsets_are_read_and_far_off_years_are_a_400(
+    client: Any, independence: City, file_report: Callable[..., ServiceRequest], fmt: str
+) -> None:
+    # +21:10 is valid ISO 8601 that PostgreSQL refuses as an offset: read as UTC instead.
+    response = get(client, "requests", fmt, updated_before="2324-06-26T13:28:30+21:10", **juris(independence))
+    assert response.status_code == 200, response.content
+    for params in ({"start_date": "9999-12-31T00:00:00Z"}, {"updated_after": "0001-01-01T00:00:00+05:00"}):
+        response = get(client, "requests", fmt, **params, **juris(independence))
+        assert response.status_code == 400
+        assert "out of range" in errors(response)[0]["description"]
