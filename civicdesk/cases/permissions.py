@@ -55,7 +55,12 @@ def can_act_in_city(user: User | None, city_id: int, action: Action) -> bool:
 
 
 def can(user: User | None, action: Action, case: ServiceRequest) -> bool:
-    return can_act_in_city(user, case.city_id, action)
+    if can_act_in_city(user, case.city_id, action):
+        return True
+    # Staff of another member city: shared-service agreements and hand-offs.
+    from civicdesk.cases.sharing import can_across_cities
+
+    return can_across_cities(user, action, case)
 
 
 def require(user: User | None, action: Action, case: ServiceRequest) -> None:

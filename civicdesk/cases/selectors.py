@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from civicdesk.accounts.models import User
-from civicdesk.cases import permissions
+from civicdesk.cases import permissions, sharing
 from civicdesk.cases.models import OPEN_STATUSES, CaseEvent, ServiceRequest
 from civicdesk.cases.permissions import Action
 from civicdesk.catalog.models import ServiceType
@@ -30,14 +30,34 @@ def case_list_for_staff(*, user: User) -> QuerySet[ServiceRequest]:
         or user.city_id is None
     ):
         return ServiceRequest.objects.none()
-    return ServiceRequest.objects.filter(city_id=user.city_id).select_related(*CASE_RELATED)
+    # Plus the cases another city routed to this city's departments under a shared-service
+    # agreement (cases/sharing.py).
+    shared = sharing.shared_with_city(user.city_id)
+    mine = Q(city_id=user.city_id) | shared if shared is not None else Q(city_id=user.city_id)
+    return ServiceRequest.objects.filter(mine).select_related(*CASE_RELATED)
 
 
 def case_get_for_staff(*, user: User, city_slug: str, number: int) -> ServiceRequest:
     """One case by its city and number; ``DoesNotExist`` for cases the user may not see
     (so no one learns that another city's case exists)."""
-    case = case_list_for_staff(user=user).get(city__slug=city_slug, number=number)
+    try:
+        case = case_list_for_staff(user=user).get(city__slug=city_slug, number=number)
+    except ServiceRequest.DoesNotExist:
+        case = _case_across_cities(user=user, city_slug=city_slug, number=number)
     permissions.require(user, Action.VIEW, case)
+    return case
+
+
+def _case_across_cities(*, user: User, city_slug: str, number: int) -> ServiceRequest:
+    """Another city's case the user may read (a transfer waiting for their city, one their
+    city handed on), or a case found by its reference from before a transfer."""
+    from civicdesk.cases.transfers import case_by_old_reference
+
+    case = ServiceRequest.objects.select_related(*CASE_RELATED).filter(
+        city__slug=city_slug, number=number
+    ).first() or case_by_old_reference(city_slug=city_slug, number=number)
+    if case is None or not permissions.can(user, Action.VIEW, case):
+        raise ServiceRequest.DoesNotExist(f"{city_slug}/{number}")
     return case
 
 

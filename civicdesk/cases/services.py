@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from civicdesk.accounts.models import User
-from civicdesk.cases import permissions
+from civicdesk.cases import permissions, sharing
 from civicdesk.cases.models import (
     OPEN_STATUSES,
     CaseEvent,
@@ -118,8 +118,23 @@ def _due_at(service_type: ServiceType, opened_at: dt.datetime) -> dt.datetime | 
 
 
 def _check_staff(actor: User | None, city: City) -> None:
-    if actor is not None:
-        permissions.require_city(actor, Action.CREATE, city)
+    """Staff enter cases for any member city of their region: call takers take calls for
+    the whole collaborative. What counts is their right to enter cases in their own city;
+    the case is the other city's, and its audit event says who entered it, from where."""
+    if actor is None:
+        return
+    own = actor.city if actor.city_id not in (None, city.pk) else None
+    if own is not None and own.region_id == city.region_id:
+        permissions.require_city(actor, Action.CREATE, own)
+        return
+    permissions.require_city(actor, Action.CREATE, city)
+
+
+def _entered_from(actor: User | None, city: City) -> dict[str, list[Any]]:
+    """For a case entered by staff of another member city: the city it was entered from."""
+    if actor is None or actor.city_id is None or actor.city_id == city.pk or actor.city is None:
+        return {}
+    return {"entered_from_city": [None, actor.city.name]}
 
 
 @transaction.atomic
@@ -190,7 +205,8 @@ def case_create(
     City.objects.filter(pk=locked_city.pk).update(next_case_number=number + 1)
 
     now = opened_at or clock.now()
-    department = department_for(service_type)
+    # Shared-service agreements are read for the day the case was opened, in the city's time.
+    department = department_for(service_type, on=now.astimezone(locked_city.tz).date())
     case = ServiceRequest.objects.create(
         city=locked_city,
         number=number,
@@ -228,6 +244,7 @@ def case_create(
             "service_type": [None, service_type.name],
             "department": [None, department.name if department else None],
             "district": [None, district.name if district else None],
+            **_entered_from(actor, locked_city),
         },
     )
     if channel != Channel.IMPORT:
@@ -236,7 +253,8 @@ def case_create(
 
 
 def _check_assignee(case: ServiceRequest, assignee: User) -> None:
-    if not assignee.is_active or assignee.city_id != case.city_id or assignee.role not in permissions.CITY_ROLES:
+    working_cities = (case.city_id, sharing.provider_city_id(case))
+    if not assignee.is_active or assignee.city_id not in working_cities or assignee.role not in permissions.CITY_ROLES:
         raise ValidationError(
             {"assignee": _("%(who)s is not active staff of %(city)s.") % {"who": assignee, "city": case.city.name}}
         )
@@ -268,7 +286,8 @@ def case_assign(
             # A person's closed-down department cannot take work: the case keeps its own.
             own = assignee.department if assignee.department and assignee.department.active else None
             department = own or case.department
-    if department is not None and department.city_id != case.city_id:
+    # A case worked under a shared-service agreement may go to the provider city's departments.
+    if department is not None and department.city_id not in (case.city_id, sharing.provider_city_id(case)):
         raise ValidationError(
             {"department": _("%(d)s is not a department of %(city)s.") % {"d": department, "city": case.city.name}}
         )
