@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from civicdesk.console import views
+from civicdesk.console import collaborative, views
 
 app_name = "console"
 
@@ -30,4 +30,14 @@ urlpatterns = [
     path(case + "reopen/", views.case_reopen, name="case_reopen"),
     path(case + "duplicate/", views.case_duplicate, name="case_duplicate"),
     path(case + "follow/", views.case_follow, name="case_follow"),
+    # Across member cities (console/collaborative.py).
+    path(case + "transfer/", views.case_transfer, name="case_transfer"),
+    path("new/<slug:city>/<int:number>/entered/", collaborative.entered_elsewhere, name="entered_elsewhere"),
+    path("transfers/", collaborative.transfer_list, name="transfers"),
+    path("transfers/<int:pk>/accept/", collaborative.transfer_accept, name="transfer_accept"),
+    path("transfers/<int:pk>/refuse/", collaborative.transfer_refuse, name="transfer_refuse"),
+    path("agreements/", collaborative.agreement_list, name="agreements"),
+    path("agreements/<int:pk>/billing/", collaborative.agreement_billing, name="agreement_billing"),
+    path("agreements/<int:pk>/<slug:decision>/", collaborative.agreement_decide, name="agreement_decide"),
+    path("region/", collaborative.region, name="region"),
 ]

@@ -261,8 +261,15 @@ def _case_context(request: HttpRequest, case: ServiceRequest, **extra: Any) -> d
         "posted": {},
         "errors": [],
         "failed": "",
+        "transfer": _transfer_panel(request, case),
         **extra,
     }
+
+
+def _transfer_panel(request: HttpRequest, case: ServiceRequest) -> dict[str, Any]:
+    from civicdesk.console.collaborative import transfer_panel
+
+    return transfer_panel(request, case)
 
 
 def _render_case(request: HttpRequest, case: ServiceRequest, *, status: int = 200, **extra: Any) -> HttpResponse:
@@ -402,6 +409,15 @@ case_duplicate = _case_action("duplicate", _duplicate)
 case_follow = _case_action("follow", _follow)
 
 
+def _transfer(request: HttpRequest, case: ServiceRequest) -> str:
+    from civicdesk.console.collaborative import _transfer as transfer
+
+    return transfer(request, case)
+
+
+case_transfer = _case_action("transfer", _transfer)
+
+
 # --- a new case ------------------------------------------------------------------------
 
 
@@ -457,6 +473,10 @@ def new_case(request: HttpRequest) -> HttpResponse:
                 except ValidationError as exc:
                     form.add_error(None, exc.messages)
                 else:
+                    if not permissions.can(user, Action.VIEW, case):
+                        # The pin was in another member city: the case is theirs; the
+                        # call taker gets the reference to give the caller, not the case.
+                        return redirect("console:entered_elsewhere", city=case.city.slug, number=case.number)
                     messages.success(
                         request,
                         _("%(ref)s entered and routed to %(dept)s.")

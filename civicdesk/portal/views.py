@@ -113,6 +113,7 @@ def report(request: HttpRequest, city: str | None = None) -> HttpResponse:
 
     form = ReportForm(request.POST, request.FILES, types=types)
     nearby: list[selectors.Nearby] = []
+    pin_warning: str | None = None
     if form.is_valid():
         data = form.cleaned_data
         service_type = form.chosen_type
@@ -136,7 +137,8 @@ def report(request: HttpRequest, city: str | None = None) -> HttpResponse:
                 # Without JavaScript the resident has not seen "Is this yours?" yet: show it
                 # once before filing (not when photos are attached: the browser would drop them).
                 nearby = selectors.nearby_open_cases(service_type=service_type, lat=lat, lng=lng)
-            if not nearby:
+                pin_warning = _pin_warning(lat, lng)
+            if not nearby and not pin_warning:
                 try:
                     case, _created = report_submit(
                         service_type=service_type,
@@ -167,7 +169,9 @@ def report(request: HttpRequest, city: str | None = None) -> HttpResponse:
         return JsonResponse({"errors": _form_errors(form)}, status=400)
     if form.errors and form.files:
         form.add_error("photos", _("For your safety the browser forgets chosen photos: please choose them again."))
-    context = _report_context(request, form, city_obj, nearby=nearby, nearby_checked=bool(nearby))
+    context = _report_context(
+        request, form, city_obj, nearby=nearby, nearby_checked=bool(nearby or pin_warning), pin_warning=pin_warning
+    )
     return render(request, "portal/report.html", context, status=400 if form.errors else 200)
 
 
@@ -233,7 +237,16 @@ def report_nearby(request: HttpRequest) -> HttpResponse:
         point = None
     if service_type is not None and point is not None:
         nearby = selectors.nearby_open_cases(service_type=service_type, lat=point[0], lng=point[1])
-    return render(request, "portal/_nearby.html", {"nearby": nearby, "checked": True})
+    warning = _pin_warning(*point) if point is not None else None
+    return render(request, "portal/_nearby.html", {"nearby": nearby, "checked": True, "pin_warning": warning})
+
+
+def _pin_warning(lat: float, lng: float) -> str | None:
+    """The "please check your pin" warning near a city line, asked once before filing."""
+    try:
+        return places.boundary_warning(lat=lat, lng=lng)
+    except ValidationError:
+        return None  # not a place on Earth: the form says so itself
 
 
 # --- public case pages ------------------------------------------------------------------

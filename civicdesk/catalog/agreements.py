@@ -1,0 +1,200 @@
+"""Shared-service agreements between member cities: writes and reads.
+
+The flow takes two administrators, one of each city: the client city's administrator
+proposes (which of their types, which department of the provider, from when), the
+provider city's administrator accepts or declines. Either may end an active agreement.
+Routing (``catalog.routing.department_for``) reads the active ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from civicdesk.accounts.models import Role, User
+from civicdesk.catalog.models import AgreementStatus, ServiceAgreement, ServiceType
+from civicdesk.core import clock
+from civicdesk.core.errors import InvalidTransition
+from civicdesk.tenants.models import City, Department
+
+
+def _require_admin(actor: User | None, city: City, what: str) -> None:
+    if actor is None or not actor.is_active or actor.role != Role.CITY_ADMIN or actor.city_id != city.pk:
+        raise PermissionDenied(what)
+
+
+def _overlaps(starts: dt.date, ends: dt.date | None, other: ServiceAgreement) -> bool:
+    return (other.ends_on is None or starts <= other.ends_on) and (ends is None or other.starts_on <= ends)
+
+
+@transaction.atomic
+def agreement_propose(
+    *,
+    actor: User | None,
+    provider_department: Department,
+    service_types: Iterable[ServiceType],
+    starts_on: dt.date,
+    ends_on: dt.date | None = None,
+    billing_note: str = "",
+) -> ServiceAgreement:
+    """The client city's administrator asks another city's department to work some of
+    the client's types; nothing is routed until the provider's administrator accepts."""
+    if actor is None or actor.city is None:
+        raise PermissionDenied(_("Only a city administrator can propose a shared-service agreement."))
+    client = actor.city
+    _require_admin(actor, client, _("Only a city administrator can propose a shared-service agreement."))
+    provider = provider_department.city
+    if provider.pk == client.pk:
+        raise ValidationError({"provider_department": _("Choose a department of another member city.")})
+    if provider.region_id != client.region_id:
+        raise ValidationError({"provider_department": _("%(city)s is not a member city.") % {"city": provider.name}})
+    if not provider_department.active:
+        raise ValidationError(
+            {"provider_department": _("%(d)s is no longer an active department.") % {"d": provider_department}}
+        )
+    types = list(service_types)
+    if not types:
+        raise ValidationError({"service_types": _("Choose at least one problem type.")})
+    foreign = [t.name for t in types if t.city_id != client.pk]
+    if foreign:
+        raise ValidationError(
+            {
+                "service_types": _("Not types of %(city)s: %(types)s.")
+                % {"city": client.name, "types": ", ".join(foreign)}
+            }
+        )
+    if ends_on is not None and ends_on < starts_on:
+        raise ValidationError({"ends_on": _("The last day cannot be before the first.")})
+    agreement = ServiceAgreement.objects.create(
+        client_city=client,
+        provider_city=provider,
+        provider_department=provider_department,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        billing_note=(billing_note or "").strip()[:2000],
+        proposed_by=actor,
+        proposed_at=clock.now(),
+    )
+    agreement.service_types.set(types)
+    return agreement
+
+
+@transaction.atomic
+def agreement_accept(*, agreement: ServiceAgreement, actor: User | None) -> ServiceAgreement:
+    """The provider city's administrator accepts: from its first day, new cases of its
+    types in the client city go to the provider's department."""
+    agreement = ServiceAgreement.objects.select_for_update().get(pk=agreement.pk)
+    _require_admin(
+        actor,
+        agreement.provider_city,
+        _("Only an administrator of %(city)s can accept this agreement.") % {"city": agreement.provider_city.name},
+    )
+    if agreement.status != AgreementStatus.PROPOSED:
+        raise InvalidTransition(
+            _("This agreement is %(s)s, not waiting.") % {"s": agreement.get_status_display().lower()}
+        )
+    # One type is worked by one provider at a time: two active agreements over the same
+    # days would make routing a coin toss.
+    clash = (
+        ServiceAgreement.objects.filter(status=AgreementStatus.ACTIVE, service_types__in=agreement.service_types.all())
+        .exclude(pk=agreement.pk)
+        .distinct()
+    )
+    for other in clash:
+        if _overlaps(agreement.starts_on, agreement.ends_on, other):
+            raise ValidationError(
+                _("%(other)s already covers some of these types on these days; end it first.") % {"other": other}
+            )
+    agreement.status, agreement.decided_by, agreement.decided_at = AgreementStatus.ACTIVE, actor, clock.now()
+    agreement.save(update_fields=["status", "decided_by", "decided_at"])
+    return agreement
+
+
+@transaction.atomic
+def agreement_decline(*, agreement: ServiceAgreement, actor: User | None) -> ServiceAgreement:
+    """The provider city's administrator declines a proposal."""
+    agreement = ServiceAgreement.objects.select_for_update().get(pk=agreement.pk)
+    _require_admin(
+        actor,
+        agreement.provider_city,
+        _("Only an administrator of %(city)s can decline this agreement.") % {"city": agreement.provider_city.name},
+    )
+    if agreement.status != AgreementStatus.PROPOSED:
+        raise InvalidTransition(
+            _("This agreement is %(s)s, not waiting.") % {"s": agreement.get_status_display().lower()}
+        )
+    agreement.status, agreement.decided_by, agreement.decided_at = AgreementStatus.DECLINED, actor, clock.now()
+    agreement.save(update_fields=["status", "decided_by", "decided_at"])
+    return agreement
+
+
+@transaction.atomic
+def agreement_end(*, agreement: ServiceAgreement, actor: User | None, last_day: dt.date) -> ServiceAgreement:
+    """Either city's administrator ends an active agreement after ``last_day``. Cases
+    already routed to the provider stay with it until closed; new ones go home."""
+    agreement = ServiceAgreement.objects.select_for_update().get(pk=agreement.pk)
+    if actor is None or actor.city_id not in (agreement.client_city_id, agreement.provider_city_id):
+        raise PermissionDenied(_("Only an administrator of one of the two cities can end this agreement."))
+    _require_admin(actor, actor.city, _("Only a city administrator can end a shared-service agreement."))  # type: ignore[arg-type]
+    if agreement.status != AgreementStatus.ACTIVE:
+        raise InvalidTransition(_("Only an active agreement can be ended."))
+    if last_day < agreement.starts_on:
+        raise ValidationError({"ends_on": _("The last day cannot be before the first.")})
+    agreement.status = AgreementStatus.ENDED
+    agreement.ends_on = min(last_day, agreement.ends_on) if agreement.ends_on else last_day
+    agreement.save(update_fields=["status", "ends_on"])
+    return agreement
+
+
+# --- reads -------------------------------------------------------------------------------
+
+
+def agreement_list_for(*, user: User) -> QuerySet[ServiceAgreement]:
+    """Agreements the user's city is party to, as client or provider (regional
+    administrators: all of them)."""
+    agreements = ServiceAgreement.objects.select_related("client_city", "provider_city", "provider_department").defer(
+        "client_city__boundary", "provider_city__boundary"
+    )
+    if user.is_authenticated and user.is_active and user.role == Role.REGIONAL_ADMIN:
+        return agreements.order_by("client_city__name", "-starts_on")
+    if not user.is_authenticated or not user.is_active or user.city_id is None:
+        return agreements.none()
+    return agreements.filter(Q(client_city_id=user.city_id) | Q(provider_city_id=user.city_id)).order_by(
+        "-starts_on", "pk"
+    )
+
+
+@dataclass(frozen=True)
+class BillingRow:
+    service_type: str
+    opened: int
+    closed: int
+
+
+def agreement_billing(*, agreement: ServiceAgreement, first_day: dt.date, last_day: dt.date) -> list[BillingRow]:
+    """Cases the provider worked under the agreement in a period, per type: opened in the
+    period (what is billed per case) and closed in it. Days are the client city's."""
+    from civicdesk.cases.models import ServiceRequest
+
+    tz = agreement.client_city.tz
+    start = dt.datetime.combine(first_day, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    cases = ServiceRequest.objects.filter(
+        city_id=agreement.client_city_id,
+        department__city_id=agreement.provider_city_id,
+        service_type__in=agreement.service_types.all(),
+    )
+    counts = cases.values("service_type__name").annotate(
+        opened=Count("pk", filter=Q(opened_at__gte=start, opened_at__lt=end)),
+        closed=Count("pk", filter=Q(closed_at__gte=start, closed_at__lt=end)),
+    )
+    rows = [BillingRow(c["service_type__name"], c["opened"], c["closed"]) for c in counts]
+    named = {row.service_type for row in rows}
+    rows += [BillingRow(t.name, 0, 0) for t in agreement.service_types.all() if t.name not in named]
+    return sorted(rows, key=lambda row: row.service_type)
