@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from civicdesk.cases.models import OPEN_STATUSES, CaseEvent, EventKind, Photo, ServiceRequest, Status
 from civicdesk.cases.selectors import public_case_list
 from civicdesk.catalog.models import ServiceType
+from civicdesk.catalog.selectors import reportable_types
 from civicdesk.open311.errors import BadRequest, NotFound
 from civicdesk.open311.models import Open311ApiKey, Open311Submission
 from civicdesk.tenants.models import City
@@ -77,9 +78,11 @@ def api_key_for(*, city: City, raw_key: str | None) -> Open311ApiKey | None:
 
 
 def public_service_types(*, city: City) -> QuerySet[ServiceType]:
-    """Types an application may list and report: active, not confidential."""
+    """Types an application may list and report: active, not confidential, not the staff's
+    triage queue."""
     return (
-        ServiceType.objects.filter(city=city, active=True, is_confidential=False)
+        reportable_types()
+        .filter(city=city, is_confidential=False)
         .select_related("department")
         .prefetch_related("attributes")
     )

@@ -149,6 +149,15 @@ def test_an_unknown_or_confidential_service_is_a_404(
         assert errors(response)[0]["code"] == 404
 
 
+def test_the_staff_triage_queue_is_neither_listed_nor_reportable(
+    client: Any, independence: City, asks_everything: ServiceType, make_service_type: Callable[..., ServiceType]
+) -> None:
+    make_service_type(independence, "triage", name="Needs triage", department=None)
+    codes = [s["service_code"] for s in body(get(client, "services", "json", **juris(independence)))]
+    assert codes == ["trash"]
+    assert get(client, "services/triage", "json", **juris(independence)).status_code == 404
+
+
 def test_a_code_ending_in_digits_is_not_swallowed_by_the_suffix(
     client: Any, independence: City, make_service_type: Callable[..., ServiceType]
 ) -> None:
