@@ -27,7 +27,9 @@ pytestmark = pytest.mark.django_db
 
 MEMBERS = list(INSIDE)
 # (city whose door is used, city where the point is): every door sends to the point's city.
-DOORS = [(door, place) for place in MEMBERS for door in MEMBERS if door != place][::3] + [
+# Every third pair of the twenty covers each member city as a place and as a door.
+DOORS = [
+    *[(door, place) for place in MEMBERS for door in MEMBERS if door != place][::3],
     ("independence", "raytown"),
     ("grandview", "blue-springs"),
 ]
