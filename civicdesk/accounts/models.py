@@ -13,6 +13,8 @@ class Role(models.TextChoices):
     WORKER = "worker", _("Department worker")
     SUPERVISOR = "supervisor", _("Supervisor")
     CITY_ADMIN = "city_admin", _("City administrator")
+    # Works the city's confidential reports (e.g. a fraud hotline), and only those.
+    INVESTIGATOR = "investigator", _("Investigator (confidential reports)")
     REGIONAL_ADMIN = "regional_admin", _("Regional administrator")
 
 

@@ -22,18 +22,30 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
 
+from civicdesk.accounts.models import Role
 from civicdesk.cases.models import CaseEvent, Photo, ServiceRequest
-from civicdesk.cases.permissions import CITY_ROLES
+from civicdesk.cases.permissions import STAFF_ROLES
 from civicdesk.core.admin import NOTHING, READ_ONLY, CityScopedAdmin, CityScopedInline, RoleAccess
 
-READ_FOR_CITY_STAFF = {role.value: READ_ONLY for role in CITY_ROLES}
+READ_FOR_CITY_STAFF = {role.value: READ_ONLY for role in STAFF_ROLES}
 REFERENCE = re.compile(r"^\s*[A-Za-z]+-(\d+)\s*$")
+
+
+def _confidential_scope(request: HttpRequest, qs: QuerySet, case_path: str) -> QuerySet:
+    """Confidential cases (a fraud hotline) are shown to the city's investigators only, and
+    investigators see only those; superusers (operators) do not read them either."""
+    investigator = getattr(request.user, "role", "") == Role.INVESTIGATOR
+    return qs.filter(**{f"{case_path}service_type__is_confidential": investigator})
 
 
 class _CaseReading(RoleAccess):
     superuser_can = READ_ONLY
     regional_admin_can = NOTHING
     city_roles_can: Mapping[str, frozenset[str]] = READ_FOR_CITY_STAFF
+    case_path = "case__"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return _confidential_scope(request, super().get_queryset(request), self.case_path)  # type: ignore[misc]
 
 
 class CaseEventInline(_CaseReading, CityScopedInline, admin.TabularInline):
@@ -71,6 +83,7 @@ class PhotoInline(_CaseReading, CityScopedInline, admin.TabularInline):
 
 @admin.register(ServiceRequest)
 class ServiceRequestAdmin(_CaseReading, CityScopedAdmin):
+    case_path = ""
     inlines = [CaseEventInline, PhotoInline]
     list_display = [
         "reference_label",

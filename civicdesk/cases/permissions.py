@@ -2,6 +2,10 @@
 
 A staff member acts only on cases of their own city. Regional administrators see
 aggregate figures and settings, not residents' cases.
+
+Cases of a confidential service type (a fraud hotline) are a world apart: only the city's
+investigators see and work them, and investigators see nothing else. No other role, city
+administrators included, reads them; the public reports count them without detail.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ class Action(StrEnum):
 
 
 CITY_ROLES = {Role.CALL_TAKER, Role.WORKER, Role.SUPERVISOR, Role.CITY_ADMIN}
+# Every role that works cases of one city: the ordinary roles and the investigators.
+STAFF_ROLES = CITY_ROLES | {Role.INVESTIGATOR}
 
 ALLOWED: dict[Action, set[Role]] = {
     Action.VIEW: CITY_ROLES,
@@ -48,14 +54,24 @@ ALLOWED: dict[Action, set[Role]] = {
 }
 
 
-def can_act_in_city(user: User | None, city_id: int, action: Action) -> bool:
-    if user is None or not user.is_authenticated or not user.is_active:
+def can_act_in_city(user: User | None, city_id: int, action: Action, *, confidential: bool = False) -> bool:
+    """May ``user`` do ``action`` in the city, to an ordinary case or (``confidential``)
+    to a case of a confidential type? Investigators do everything to the latter and
+    nothing to the former; every other role the reverse."""
+    if user is None or not user.is_authenticated or not user.is_active or user.city_id != city_id:
         return False
-    return user.city_id == city_id and user.role in ALLOWED[action]
+    if confidential:
+        return user.role == Role.INVESTIGATOR
+    return user.role in ALLOWED[action]
+
+
+def is_confidential(case: ServiceRequest) -> bool:
+    """True for a case of a confidential service type."""
+    return bool(case.service_type.is_confidential)
 
 
 def can(user: User | None, action: Action, case: ServiceRequest) -> bool:
-    if can_act_in_city(user, case.city_id, action):
+    if can_act_in_city(user, case.city_id, action, confidential=is_confidential(case)):
         return True
     # Staff of another member city: shared-service agreements and hand-offs.
     from civicdesk.cases.sharing import can_across_cities

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from civicdesk.accounts.models import User
+from civicdesk.accounts.models import Role, User
 from civicdesk.cases import permissions, sharing
 from civicdesk.cases.models import OPEN_STATUSES, CaseEvent, ServiceRequest
 from civicdesk.cases.permissions import Action
@@ -21,20 +21,23 @@ CASE_RELATED = ("city", "service_type", "department", "district", "assignee")
 
 
 def case_list_for_staff(*, user: User) -> QuerySet[ServiceRequest]:
-    """All cases the staff member may read: their own city's, nothing else."""
+    """All cases the staff member may read: their own city's, nothing else; for an
+    investigator the city's confidential cases only, for everyone else none of those."""
     if (
         user is None
         or not user.is_authenticated
         or not user.is_active
-        or user.role not in permissions.CITY_ROLES
+        or user.role not in permissions.STAFF_ROLES
         or user.city_id is None
     ):
         return ServiceRequest.objects.none()
+    # Confidential cases are the investigators' alone, and investigators see only those.
+    confidential = user.role == Role.INVESTIGATOR
     # Plus the cases another city routed to this city's departments under a shared-service
     # agreement (cases/sharing.py).
     shared = sharing.shared_with_city(user.city_id)
     mine = Q(city_id=user.city_id) | shared if shared is not None else Q(city_id=user.city_id)
-    return ServiceRequest.objects.filter(mine).select_related(*CASE_RELATED)
+    return ServiceRequest.objects.filter(mine, service_type__is_confidential=confidential).select_related(*CASE_RELATED)
 
 
 def case_get_for_staff(*, user: User, city_slug: str, number: int) -> ServiceRequest:

@@ -19,7 +19,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from civicdesk.accounts.models import User
+from civicdesk.accounts.models import Role, User
 from civicdesk.cases import permissions, sharing
 from civicdesk.cases.models import (
     OPEN_STATUSES,
@@ -254,7 +254,9 @@ def case_create(
 
 def _check_assignee(case: ServiceRequest, assignee: User) -> None:
     working_cities = (case.city_id, sharing.provider_city_id(case))
-    if not assignee.is_active or assignee.city_id not in working_cities or assignee.role not in permissions.CITY_ROLES:
+    # Confidential cases are worked by the city's investigators, and by no one else.
+    roles = {Role.INVESTIGATOR} if permissions.is_confidential(case) else permissions.CITY_ROLES
+    if not assignee.is_active or assignee.city_id not in working_cities or assignee.role not in roles:
         raise ValidationError(
             {"assignee": _("%(who)s is not active staff of %(city)s.") % {"who": assignee, "city": case.city.name}}
         )

@@ -6,17 +6,22 @@ from itertools import groupby
 
 from django.db.models import F, Q, QuerySet
 
-from civicdesk.accounts.models import User
+from civicdesk.accounts.models import Role, User
 from civicdesk.cases.models import ServiceRequest
-from civicdesk.cases.permissions import CITY_ROLES
+from civicdesk.cases.permissions import CITY_ROLES, STAFF_ROLES
 from civicdesk.catalog.models import CannedResponse, ServiceType
 from civicdesk.tenants.models import Department, District
 
 
 def _city_id(user: User) -> int | None:
-    if not user.is_authenticated or not user.is_active or user.role not in CITY_ROLES:
+    if not user.is_authenticated or not user.is_active or user.role not in STAFF_ROLES:
         return None
     return user.city_id
+
+
+def _works_confidential(user: User) -> bool:
+    # Investigators work the confidential types only; everyone else never sees those.
+    return user.role == Role.INVESTIGATOR
 
 
 def service_types_for_staff(*, user: User) -> QuerySet[ServiceType]:
@@ -25,7 +30,7 @@ def service_types_for_staff(*, user: User) -> QuerySet[ServiceType]:
     if city_id is None:
         return ServiceType.objects.none()
     return (
-        ServiceType.objects.filter(city_id=city_id, active=True)
+        ServiceType.objects.filter(city_id=city_id, active=True, is_confidential=_works_confidential(user))
         .select_related("department")
         .order_by("group", "sort_order", "name")
     )
@@ -39,12 +44,14 @@ def grouped_service_types(*, user: User) -> list[tuple[str, list[ServiceType]]]:
 
 
 def assignable_staff(*, user: User) -> QuerySet[User]:
-    """Active staff of the user's city who can be given a case."""
+    """Active staff of the user's city who can be given a case (investigators give
+    confidential cases to investigators only)."""
     city_id = _city_id(user)
     if city_id is None:
         return User.objects.none()
+    roles = {Role.INVESTIGATOR} if _works_confidential(user) else CITY_ROLES
     return (
-        User.objects.filter(city_id=city_id, is_active=True, role__in=CITY_ROLES)
+        User.objects.filter(city_id=city_id, is_active=True, role__in=roles)
         .select_related("department")
         .order_by("last_name", "first_name", "username")
     )
