@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 
 from civicdesk.cases.models import ServiceRequest
 from civicdesk.reports.models import OPENED, CaseTally, Dimension, Grain
@@ -156,11 +156,6 @@ def _month_floor(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
-def _month_end(day: dt.date) -> dt.date:
-    nxt = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return nxt - dt.timedelta(days=1)
-
-
 def _snapshots(cases: Iterable[tuple]) -> Iterator[Snapshot]:  # type: ignore[type-arg]
     for row in cases:
         yield Snapshot(*row)
@@ -210,7 +205,7 @@ def _widen(start: dt.date | None, end: dt.date | None) -> tuple[dt.date | None, 
     # Month rows cover whole months: a rebuild of some days rebuilds their months.
     if start is None or end is None:
         return None, None
-    return _month_floor(start), _month_end(end)
+    return _month_floor(start), month_end(end)
 
 
 @transaction.atomic
@@ -247,9 +242,13 @@ def verify(*, city: City | None = None, start: dt.date | None = None, end: dt.da
     """Every tally row that differs from a fresh count over the cases (empty: all agree)."""
     cities = [city] if city is not None else list(City.objects.all())
     start, end = _widen(start, end)
-    fresh = {k: {n: v for n, v in c.items() if v} for k, c in fresh_tallies(cities=cities, start=start, end=end).items()}
+    fresh = {
+        k: {n: v for n, v in c.items() if v} for k, c in fresh_tallies(cities=cities, start=start, end=end).items()
+    }
     stored: dict[Key, dict[str, int]] = {}
-    for row in CaseTally.objects.filter(_scope(cities, start, end)).values("city_id", "dimension", "grain", "start", "key", "days", *COUNTERS):
+    for row in CaseTally.objects.filter(_scope(cities, start, end)).values(
+        "city_id", "dimension", "grain", "start", "key", "days", *COUNTERS
+    ):
         key = (row["city_id"], row["dimension"], row["grain"], row["start"], row["key"], row["days"])
         stored[key] = {n: row[n] for n in COUNTERS if row[n]}
     differences = []
@@ -258,6 +257,39 @@ def verify(*, city: City | None = None, start: dt.date | None = None, end: dt.da
         if a != b:
             differences.append(Difference(key=key, stored=a, fresh=b))
     return differences
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def month_end(day: dt.date) -> dt.date:
+    """The last day of ``day``'s month."""
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
+def periods(date_from: dt.date, date_to: dt.date) -> Q:
+    """Tally rows that cover the local days ``date_from`` .. ``date_to`` exactly once: month
+    rows for the whole months inside, day rows for the rest."""
+    months: list[dt.date] = []
+    condition = Q(pk__in=[])
+    day = date_from
+    while day <= date_to:
+        last_of_month = month_end(day)
+        if day.day == 1 and last_of_month <= date_to:
+            months.append(day)
+            day = last_of_month + dt.timedelta(days=1)
+            continue
+        last = min(last_of_month, date_to)
+        condition |= Q(grain=Grain.DAY, start__gte=day, start__lte=last)
+        day = last + dt.timedelta(days=1)
+    if months:
+        condition |= Q(grain=Grain.MONTH, start__in=months)
+    return condition
+
+
+def tallies(*, cities: Iterable[City], dimension: str, date_from: dt.date, date_to: dt.date) -> QuerySet[CaseTally]:
+    """The tally rows of ``dimension`` for the cities over the local days given."""
+    return CaseTally.objects.filter(periods(date_from, date_to), city__in=list(cities), dimension=dimension)
 
 
 # --- the hook the case services call ---------------------------------------------------------

@@ -3,8 +3,8 @@
 For one city, or the whole collaborative, and a range of the city's own days, it counts the
 new requests opened, their share by department, the five most reported problems, and the
 requests per council district with the three most reported problems in each. Every figure
-is a database aggregate (``COUNT ... GROUP BY``): Python only ever sees one row per group,
-never one row per case. docs/reports.md says what each figure means.
+is a sum over the roll-ups (``reports/rollups.py``: tallies per local day and month, equal
+to a count over the cases): Python only ever sees one row per group, never one row per case. docs/reports.md says what each figure means.
 """
 
 from __future__ import annotations
@@ -16,10 +16,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import BooleanField, Case, CharField, Count, F, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from civicdesk.cases.models import ServiceRequest
+from civicdesk.catalog.models import ServiceType
+from civicdesk.reports.models import OPENED, Dimension
+from civicdesk.reports.rollups import tallies
 from civicdesk.tenants.models import City, Department, District
 
 NO_DEPARTMENT = "No department assigned"
@@ -157,16 +160,6 @@ def largest_remainder_tenths(counts: Sequence[int]) -> list[int]:
 # --- the report ------------------------------------------------------------------------
 
 
-def _problem_label() -> Case:
-    # Confidential programmes (e.g. a fraud hotline) are counted, but what was reported is
-    # never named in a public report: all of them share one generic label.
-    return Case(
-        When(service_type__is_confidential=True, then=Value(CONFIDENTIAL)),
-        default=F("service_type__name"),
-        output_field=CharField(),
-    )
-
-
 def _ranked(counts: dict[str, int], limit: int | None = None) -> list[TypeCount]:
     rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [TypeCount(label=label, count=n) for label, n in rows[:limit]]
@@ -201,13 +194,26 @@ def service_request_report(*, city: City | None, date_from: dt.date, date_to: dt
 
     Raises ``ReportRangeError`` when the end comes before the start.
     """
-    cases, cities, start, end = report_cases(city=city, date_from=date_from, date_to=date_to)
+    cities = [city] if city is not None else list(City.objects.defer("boundary").order_by("name"))
+    _condition, start, end = _opened_in_range(cities, date_from, date_to)
     collaborative = city is None
 
+    # Read from the roll-ups (reports/rollups.py), which equal a count over the cases: a year
+    # of a million cases is a few tens of thousands of tally rows.
+    def opened(dimension: str) -> list[tuple[int, str, int]]:
+        rows = (
+            tallies(cities=cities, dimension=dimension, date_from=date_from, date_to=date_to)
+            .filter(days=OPENED)
+            .values_list("city_id", "key")
+            .annotate(n=Sum("opened"))
+            .order_by()
+        )
+        return [(city_id, key, n) for city_id, key, n in rows if n]
+
     # Departments: one row per department with requests, then the unassigned.
-    dept_counts: dict[int | None, int] = dict(
-        cases.values("department_id").annotate(n=Count("pk")).values_list("department_id", "n")
-    )
+    dept_counts: dict[int | None, int] = defaultdict(int)
+    for _city_id, key, n in opened(Dimension.DEPARTMENT):
+        dept_counts[int(key) if key else None] += n
     total = sum(dept_counts.values())
     unassigned = dept_counts.pop(None, 0)
     departments = Department.objects.filter(pk__in=[pk for pk in dept_counts if pk is not None]).select_related("city")
@@ -220,42 +226,37 @@ def service_request_report(*, city: City | None, date_from: dt.date, date_to: dt
     shares = [Share(label=label, count=n, tenths=t) for (label, n), t in zip(dept_rows, tenths, strict=True)]
 
     # Problems: grouped by the name the public reads, so one problem reported in several
-    # cities is one row of the collaborative report.
-    labelled = cases.annotate(problem=_problem_label())
+    # cities is one row of the collaborative report. Confidential programmes (e.g. a fraud
+    # hotline) are counted, but what was reported is never named in a public report.
+    per_district = [(city_id, *key.split(":"), n) for city_id, key, n in opened(Dimension.DISTRICT_TYPE)]
+    type_ids = {int(type_id) for _c, _d, type_id, _n in per_district}
+    problem = {
+        str(t.pk): (_(CONFIDENTIAL) if t.is_confidential else t.name)
+        for t in ServiceType.objects.filter(pk__in=type_ids).only("name", "is_confidential")
+    }
     type_counts: dict[str, int] = defaultdict(int)
-    for label, n in labelled.values("problem").annotate(n=Count("pk")).values_list("problem", "n"):
-        type_counts[label] += n
+    for _city_id, _district, type_id, n in per_district:
+        type_counts[problem[type_id]] += n
     top_types = _ranked(type_counts, TOP_TYPES)
 
     # Districts: counts per (district, problem). A district that is not one of the listed
     # council districts of the case's own city goes to "Others".
-    per_district = (
-        labelled.annotate(
-            own_city=Case(
-                When(district__city_id=F("city_id"), then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            )
-        )
-        .values("district_id", "own_city", "problem")
-        .annotate(n=Count("pk"))
-        .values_list("district_id", "own_city", "problem", "n")
-    )
     listed = list(
         District.objects.filter(city__in=cities, number__isnull=False)
         .select_related("city")
+        .defer("boundary", "city__boundary")
         .order_by("city__name", "number", "name")
     )
-    listed_ids = {d.pk for d in listed}
+    listed_city = {str(d.pk): d.city_id for d in listed}
     buckets: dict[object, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for district_id, own_city, problem, n in per_district:
-        if district_id is None:
+    for city_id, district_key, type_id, n in per_district:
+        if not district_key:
             key: object = NO_DISTRICT
-        elif own_city and district_id in listed_ids:
-            key = district_id
+        elif listed_city.get(district_key) == city_id:
+            key = int(district_key)
         else:
             key = OTHERS
-        buckets[key][problem] += n
+        buckets[key][problem[type_id]] += n
 
     def row(label: str, key: object) -> DistrictRow:
         counts = buckets.get(key, {})

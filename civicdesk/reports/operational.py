@@ -1,0 +1,435 @@
+"""Operational reports: how the work is going, for one city or the whole collaborative.
+
+For a range of the city's days: time to close (median and 90th percentile, in whole days)
+and the share closed within target, by type, department and district; intake by channel;
+trends by week and by month; and a comparison with the previous period of the same length.
+As of now: the backlog (open cases by age) and, for staff, the overdue cases.
+
+Range figures are read from the roll-ups (``CaseTally``: a year is ~12 month rows plus the
+edge days per key, whatever the number of cases); percentiles come from their histograms of
+whole days to close, computed in Python the way PostgreSQL's ``percentile_cont`` does, so
+SQLite and PostgreSQL give the same answer. The backlog and overdue lists read the open
+cases themselves (few, and indexed by city and status). docs/reports.md says what each
+figure means.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import zoneinfo
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from civicdesk.cases.models import OPEN_STATUSES, Channel, ServiceRequest
+from civicdesk.catalog.models import ServiceType
+from civicdesk.core import clock
+from civicdesk.reports.models import OPENED, CaseTally, Dimension, Grain
+from civicdesk.reports.rollups import month_end, tallies
+from civicdesk.reports.service_request_report import (
+    CONFIDENTIAL,
+    NO_DEPARTMENT,
+    NO_DISTRICT,
+    ReportRangeError,
+    largest_remainder_tenths,
+)
+from civicdesk.tenants.models import City, Department, District
+
+MEDIAN = Fraction(1, 2)
+P90 = Fraction(9, 10)
+# Backlog age buckets in whole local days since the case was opened: (label, first, last).
+AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("0–7 days", 0, 7),
+    ("8–30 days", 8, 30),
+    ("31–90 days", 31, 90),
+    ("More than 90 days", 91, None),
+)
+OVERDUE_LIMIT = 500
+
+
+# --- figures -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CloseRow:
+    """One row of a time-to-close table."""
+
+    label: str
+    opened: int
+    closed: int
+    median_days: float | None
+    p90_days: float | None
+    closed_on_time: int
+    closed_with_target: int
+
+    @property
+    def on_time_percent(self) -> float | None:
+        """Share of the closed cases that had a target and met it, in %, one decimal."""
+        if not self.closed_with_target:
+            return None
+        return round(100 * self.closed_on_time / self.closed_with_target, 1)
+
+
+@dataclass(frozen=True)
+class Count_:
+    label: str
+    count: int
+    tenths: int = 0
+
+    @property
+    def percent(self) -> float:
+        return self.tenths / 10
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    start: dt.date
+    end: dt.date
+    opened: int
+    closed: int
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A figure of the period against the previous period of the same length."""
+
+    label: str
+    current: float | None
+    previous: float | None
+
+    @property
+    def delta(self) -> float | None:
+        if self.current is None or self.previous is None:
+            return None
+        return round(self.current - self.previous, 1)
+
+    @property
+    def percent(self) -> float | None:
+        """Change in % of the previous value; None when there is nothing to compare with."""
+        if self.delta is None or not self.previous:
+            return None
+        return round(100 * self.delta / self.previous, 1)
+
+
+@dataclass(frozen=True)
+class OperationalReport:
+    city: City | None
+    date_from: dt.date
+    date_to: dt.date
+    previous_from: dt.date
+    previous_to: dt.date
+    as_of: dt.datetime
+    overall: CloseRow
+    by_type: list[CloseRow]
+    by_department: list[CloseRow]
+    by_district: list[CloseRow]
+    channels: list[Count_]
+    weekly: list[TrendPoint]
+    monthly: list[TrendPoint]
+    comparison: list[Comparison]
+    backlog: list[Count_] = field(default_factory=list)
+
+    @property
+    def scope_label(self) -> str:
+        return self.city.name if self.city is not None else _("All member cities")
+
+    @property
+    def backlog_total(self) -> int:
+        return sum(b.count for b in self.backlog)
+
+
+# --- percentiles --------------------------------------------------------------------------
+
+
+def percentile(histogram: Mapping[int, int], p: Fraction) -> float | None:
+    """The ``p`` quantile of the values counted in ``histogram`` ({value: count}), with linear
+    interpolation between the two nearest ranks: PostgreSQL's ``percentile_cont``. Exact
+    arithmetic, rounded to 2 decimals at the end; None for no values."""
+    total = sum(n for n in histogram.values() if n > 0)
+    if total == 0:
+        return None
+    position = p * (total - 1)
+    lower, upper = math.floor(position), math.ceil(position)
+    values: dict[int, int] = {}
+    seen = 0
+    for value in sorted(v for v, n in histogram.items() if n > 0):
+        nxt = seen + histogram[value]
+        for rank in (lower, upper):
+            if seen <= rank < nxt:
+                values[rank] = value
+        seen = nxt
+        if upper in values:
+            break
+    result = values[lower] + (values[upper] - values[lower]) * (position - lower)
+    return round(float(result), 2)
+
+
+# --- reading the roll-ups -------------------------------------------------------------------
+
+
+@dataclass
+class _Group:
+    opened: int = 0
+    closed: int = 0
+    on_time: int = 0
+    with_target: int = 0
+    histogram: Counter[int] = field(default_factory=Counter)
+
+    def row(self, label: str) -> CloseRow:
+        return CloseRow(
+            label=label,
+            opened=self.opened,
+            closed=self.closed,
+            median_days=percentile(self.histogram, MEDIAN),
+            p90_days=percentile(self.histogram, P90),
+            closed_on_time=self.on_time,
+            closed_with_target=self.with_target,
+        )
+
+
+def _groups(cities: list[City], dimension: str, date_from: dt.date, date_to: dt.date) -> dict[tuple[int, str], _Group]:
+    """Per (city, key): openings, closings, on-time counts and the histogram of days to close."""
+    groups: dict[tuple[int, str], _Group] = defaultdict(_Group)
+    rows = (
+        tallies(cities=cities, dimension=dimension, date_from=date_from, date_to=date_to)
+        .values_list("city_id", "key", "days")
+        .annotate(
+            opened=Sum("opened"), closed=Sum("closed"), on_time=Sum("closed_on_time"), target=Sum("closed_with_target")
+        )
+        .order_by()
+    )
+    for city_id, key, days, opened, closed, on_time, target in rows:
+        group = groups[(city_id, key)]
+        if days == OPENED:
+            group.opened += opened
+        else:
+            group.closed += closed
+            group.on_time += on_time
+            group.with_target += target
+            group.histogram[days] += closed
+    return groups
+
+
+def _merge(into: _Group, other: _Group) -> None:
+    into.opened += other.opened
+    into.closed += other.closed
+    into.on_time += other.on_time
+    into.with_target += other.with_target
+    into.histogram.update(other.histogram)
+
+
+def _rows(labelled: dict[str, _Group], last: str | None = None) -> list[CloseRow]:
+    """Rows by closings then openings (most first), then label; ``last`` at the end."""
+    rows = [g.row(label) for label, g in labelled.items() if label != last]
+    rows.sort(key=lambda r: (-r.closed, -r.opened, r.label))
+    if last is not None and last in labelled:
+        rows.append(labelled[last].row(last))
+    return rows
+
+
+def _by_type(cities: list[City], date_from: dt.date, date_to: dt.date) -> list[CloseRow]:
+    groups = _groups(cities, Dimension.TYPE, date_from, date_to)
+    types = ServiceType.objects.filter(pk__in={int(k) for _c, k in groups}).only("name", "is_confidential")
+    names = {str(t.pk): (_(CONFIDENTIAL) if t.is_confidential else t.name) for t in types}
+    labelled: dict[str, _Group] = defaultdict(_Group)
+    # Grouped by the name the public reads, as in the Service Request Report; a confidential
+    # programme is never named.
+    for (_city, key), group in groups.items():
+        _merge(labelled[names.get(key, key)], group)
+    return _rows(labelled)
+
+
+def _by_place(
+    cities: list[City], dimension: str, model: type[Department] | type[District], none_label: str, **dates: dt.date
+) -> list[CloseRow]:
+    groups = _groups(cities, dimension, dates["date_from"], dates["date_to"])
+    collaborative = len(cities) > 1
+    ids = {int(k) for _c, k in groups if k}
+    objects = {str(o.pk): o for o in model.objects.filter(pk__in=ids).select_related("city")}
+    labelled: dict[str, _Group] = defaultdict(_Group)
+    for (_city, key), group in groups.items():
+        obj = objects.get(key)
+        label = none_label if obj is None else (f"{obj.city.name} — {obj.name}" if collaborative else obj.name)
+        _merge(labelled[label], group)
+    return _rows(labelled, last=none_label)
+
+
+def _overall(cities: list[City], date_from: dt.date, date_to: dt.date) -> CloseRow:
+    total = _Group()
+    for group in _groups(cities, Dimension.ALL, date_from, date_to).values():
+        _merge(total, group)
+    return total.row(_("All cases"))
+
+
+def _channels(cities: list[City], date_from: dt.date, date_to: dt.date) -> list[Count_]:
+    counts: Counter[str] = Counter()
+    rows = (
+        tallies(cities=cities, dimension=Dimension.CHANNEL, date_from=date_from, date_to=date_to)
+        .filter(days=OPENED)
+        .values_list("key")
+        .annotate(n=Sum("opened"))
+        .order_by()
+    )
+    for key, n in rows:
+        counts[key] += n
+    labels = dict(Channel.choices)
+    ranked = sorted(((str(labels.get(k, k)), n) for k, n in counts.items() if n), key=lambda r: (-r[1], r[0]))
+    tenths = largest_remainder_tenths([n for _label, n in ranked])
+    return [Count_(label=label, count=n, tenths=t) for (label, n), t in zip(ranked, tenths, strict=True)]
+
+
+def _daily(cities: list[City], date_from: dt.date, date_to: dt.date) -> dict[dt.date, tuple[int, int]]:
+    rows = (
+        CaseTally.objects.filter(
+            city__in=cities, dimension=Dimension.ALL, grain=Grain.DAY, start__gte=date_from, start__lte=date_to
+        )
+        .values_list("start")
+        .annotate(opened=Sum("opened"), closed=Sum("closed"))
+        .order_by()
+    )
+    return {start: (opened, closed) for start, opened, closed in rows}
+
+
+def _trends(cities: list[City], date_from: dt.date, date_to: dt.date) -> tuple[list[TrendPoint], list[TrendPoint]]:
+    """Openings and closings per week (Monday to Sunday) and per month, clipped to the range."""
+    daily = _daily(cities, date_from, date_to)
+    weekly: dict[dt.date, list[int]] = {}
+    monthly: dict[dt.date, list[int]] = {}
+    day = date_from
+    while day <= date_to:
+        opened, closed = daily.get(day, (0, 0))
+        for bucket, start in ((weekly, day - dt.timedelta(days=day.weekday())), (monthly, day.replace(day=1))):
+            sums = bucket.setdefault(start, [0, 0])
+            sums[0] += opened
+            sums[1] += closed
+        day += dt.timedelta(days=1)
+    week_points = [
+        TrendPoint(start=max(s, date_from), end=min(s + dt.timedelta(days=6), date_to), opened=o, closed=c)
+        for s, (o, c) in sorted(weekly.items())
+    ]
+    month_points = [
+        TrendPoint(start=max(s, date_from), end=min(month_end(s), date_to), opened=o, closed=c)
+        for s, (o, c) in sorted(monthly.items())
+    ]
+    return week_points, month_points
+
+
+# --- backlog and overdue (the open cases themselves) ----------------------------------------
+
+
+def _local_midnight(tz: zoneinfo.ZoneInfo, day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(dt.UTC)
+
+
+def backlog(*, cities: Iterable[City], now: dt.datetime | None = None) -> list[Count_]:
+    """Open cases now, by age in whole local days since the day they were opened (a case
+    opened today is 0 days old)."""
+    now = now or clock.now()
+    by_zone: dict[str, list[int]] = defaultdict(list)
+    for city in cities:
+        by_zone[city.timezone].append(city.pk)
+    totals = [0] * len(AGE_BUCKETS)
+    for zone_name, ids in by_zone.items():
+        tz = zoneinfo.ZoneInfo(zone_name)
+        today = now.astimezone(tz).date()
+        aggregates = {}
+        for i, (_label, first, last) in enumerate(AGE_BUCKETS):
+            # Opened on a local day d with first <= today - d <= last.
+            condition = Q(opened_at__lt=_local_midnight(tz, today - dt.timedelta(days=first - 1)))
+            if last is not None:
+                condition &= Q(opened_at__gte=_local_midnight(tz, today - dt.timedelta(days=last)))
+            aggregates[f"b{i}"] = Count("pk", filter=condition)
+        counts = ServiceRequest.objects.filter(city_id__in=ids, status__in=OPEN_STATUSES).aggregate(**aggregates)
+        for i in range(len(AGE_BUCKETS)):
+            totals[i] += counts[f"b{i}"] or 0
+    return [Count_(label=_(label), count=n) for (label, _f, _l), n in zip(AGE_BUCKETS, totals, strict=True)]
+
+
+def overdue_cases(
+    *, city: City, now: dt.datetime | None = None, limit: int = OVERDUE_LIMIT
+) -> QuerySet[ServiceRequest]:
+    """Open cases of ``city`` past their due date, the longest overdue first. Staff only:
+    the list shows addresses."""
+    now = now or clock.now()
+    return (
+        ServiceRequest.objects.filter(city=city, status__in=OPEN_STATUSES, due_at__lt=now)
+        .select_related("city", "service_type", "department", "district", "assignee")
+        .defer("city__boundary", "district__boundary")
+        .order_by("due_at", "pk")[:limit]
+    )
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+def previous_period(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date]:
+    """The period of the same number of days just before ``date_from``."""
+    length = (date_to - date_from).days + 1
+    return date_from - dt.timedelta(days=length), date_from - dt.timedelta(days=1)
+
+
+def _comparison(current: CloseRow, previous: CloseRow) -> list[Comparison]:
+    return [
+        Comparison(_("New requests"), current.opened, previous.opened),
+        Comparison(_("Closed requests"), current.closed, previous.closed),
+        Comparison(_("Median days to close"), current.median_days, previous.median_days),
+        Comparison(_("90th percentile days to close"), current.p90_days, previous.p90_days),
+        Comparison(_("Closed within target (%)"), current.on_time_percent, previous.on_time_percent),
+    ]
+
+
+def scope_cities(city: City | None) -> list[City]:
+    """The cities a report covers: one, or every member city."""
+    return [city] if city is not None else list(City.objects.defer("boundary").order_by("name"))
+
+
+def operational_report(
+    *, city: City | None, date_from: dt.date, date_to: dt.date, now: dt.datetime | None = None
+) -> OperationalReport:
+    """The operational report of ``city`` (None: every member city) for the local days
+    ``date_from`` .. ``date_to``, both included; the backlog is as of ``now``.
+
+    Openings count on the day a case was opened, closings (and their time to close) on the
+    day it was closed. Raises ``ReportRangeError`` when the end comes before the start.
+    """
+    if date_to < date_from:
+        raise ReportRangeError(
+            _("The end date %(to)s is before the start date %(from)s.") % {"to": date_to, "from": date_from}
+        )
+    cities = scope_cities(city)
+    prev_from, prev_to = previous_period(date_from, date_to)
+    overall = _overall(cities, date_from, date_to)
+    weekly, monthly = _trends(cities, date_from, date_to)
+    return OperationalReport(
+        city=city,
+        date_from=date_from,
+        date_to=date_to,
+        previous_from=prev_from,
+        previous_to=prev_to,
+        as_of=now or clock.now(),
+        overall=overall,
+        by_type=_by_type(cities, date_from, date_to),
+        by_department=_by_place(
+            cities, Dimension.DEPARTMENT, Department, _(NO_DEPARTMENT), date_from=date_from, date_to=date_to
+        ),
+        by_district=_by_place(
+            cities, Dimension.DISTRICT, District, _(NO_DISTRICT), date_from=date_from, date_to=date_to
+        ),
+        channels=_channels(cities, date_from, date_to),
+        weekly=weekly,
+        monthly=monthly,
+        comparison=_comparison(overall, _overall(cities, prev_from, prev_to)),
+        backlog=backlog(cities=cities, now=now),
+    )
+
+
+def site_today(city: City | None) -> dt.date:
+    """Today on the city's clock (the collaborative's: the site's time zone)."""
+    zone = city.tz if city is not None else zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    return clock.now().astimezone(zone).date()
