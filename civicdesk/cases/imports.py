@@ -24,9 +24,11 @@ import datetime as dt
 import itertools
 import json
 import math
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from queue import Full, Queue
 from typing import Any
 
 from django.db import connection, transaction
@@ -175,6 +177,51 @@ def _chunks(rows: Iterable[ImportedCase | BadRow], size: int) -> Iterator[list[I
         yield batch
 
 
+_DONE = object()
+
+
+def _read_ahead(
+    batches: Iterator[list[ImportedCase | BadRow]], depth: int = 2
+) -> Iterator[list[ImportedCase | BadRow]]:
+    """The same batches, read by a thread up to ``depth`` batches ahead.
+
+    While the database takes in one batch (its time is spent in libpq, without the GIL),
+    the file's next rows are parsed: the import's two halves overlap instead of taking
+    turns. Memory stays bounded by ``depth`` batches. A reader's exception is raised here.
+    """
+    queue: Queue[Any] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        queue.put(batch, timeout=0.2)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put(_DONE)
+        except BaseException as exc:  # handed to the importing thread, which raises it
+            queue.put(exc)
+
+    thread = threading.Thread(target=work, name="cases-import-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = queue.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
 def cases_import(
     *,
     city: City,
@@ -200,7 +247,7 @@ def cases_import(
         if on_bad_row is not None:
             on_bad_row(row)
 
-    for batch in _chunks(rows, batch_size):
+    for batch in _read_ahead(_chunks(rows, batch_size)):
         report.read += len(batch)
         candidates: list[ImportedCase] = []
         for item in batch:
@@ -377,18 +424,30 @@ def _closing_time(row: ImportedCase) -> dt.datetime | None:
     return closed_at
 
 
+def _present(city: City, external_ids: list[str]) -> set[str]:
+    """Which of these case ids the city already has: one query per batch."""
+    if connection.vendor == "postgresql":
+        # One array parameter instead of thousands of placeholders (a fifth of a second a
+        # batch); "<> ''" repeats the partial unique index's predicate so the index is used.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'SELECT external_id FROM "{ServiceRequest._meta.db_table}" '  # noqa: S608 (the model's table)
+                "WHERE city_id = %s AND external_id <> '' AND external_id = ANY(%s)",
+                [city.pk, external_ids],
+            )
+            return {external_id for (external_id,) in cursor.fetchall()}
+    return set(
+        ServiceRequest.objects.filter(city=city, external_id__in=external_ids).values_list("external_id", flat=True)
+    )
+
+
 def _write_batch(city: City, ready: list[_Ready], changes: _Changes, *, dry_run: bool) -> tuple[int, int]:
     """Insert the cases of a batch not already present; (imported, already present)."""
     with transaction.atomic():
         # The city's row lock first: numbers are taken as one block, and two imports of the
         # same file into the same city queue here instead of racing on the external ids.
         locked = City.objects.select_for_update().only("pk", "next_case_number").get(pk=city.pk)
-        present = set(
-            ServiceRequest.objects.filter(city=city, external_id__in=[r.row.external_id for r in ready])
-            # Said again so PostgreSQL can use the partial unique index (its predicate)
-            .exclude(external_id="")
-            .values_list("external_id", flat=True)
-        )
+        present = _present(city, [r.row.external_id for r in ready])
         new = [r for r in ready if r.row.external_id not in present]
         if dry_run or not new:
             return len(new), len(ready) - len(new)
