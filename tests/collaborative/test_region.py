@@ -1,0 +1,74 @@
+"""Regional administration: every city's figures side by side, never a resident's details."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.utils.html import escape
+
+from civicdesk.accounts.models import Role
+from civicdesk.cases import services
+from civicdesk.cases.regional import region_overview
+from civicdesk.catalog.models import ServiceType
+from civicdesk.core import clock
+from civicdesk.core.errors import PermissionDenied
+from civicdesk.tenants.models import City
+from tests.conftest import INSIDE
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def some_cases(pothole: dict[str, ServiceType]) -> None:
+    def report(slug: str, **kw: Any) -> Any:
+        lat, lng = INSIDE[slug]
+        return services.case_create(
+            service_type=pothole[slug],
+            lat=lat,
+            lng=lng,
+            address="1200 Secret Lane",
+            description="Hole",
+            reporter_name="Rita Reporter",
+            reporter_email="rita@example.org",
+            **kw,
+        )
+
+    for _ in range(3):
+        report("independence")
+    # Opened long ago and still open: overdue, and not new this month.
+    report("raytown", opened_at=clock.now() - dt.timedelta(days=60))
+    report("raytown")
+
+
+def test_the_overview_counts_each_citys_cases_and_names_no_resident(
+    client: Any, cities: dict[str, City], some_cases: None, make_staff: Any
+) -> None:
+    regional = make_staff(None, Role.REGIONAL_ADMIN)
+    rows = {row.slug: row for row in region_overview(user=regional)}
+    assert set(rows) == set(cities)
+    assert (rows["independence"].open, rows["independence"].new_this_month, rows["independence"].overdue) == (3, 3, 0)
+    assert (rows["raytown"].open, rows["raytown"].new_this_month, rows["raytown"].overdue) == (2, 1, 1)
+    assert rows["grandview"].open == 0
+
+    client.force_login(regional)
+    page = client.get("/console/region/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    for city in cities.values():
+        assert escape(city.name) in html
+    for detail in ("Rita Reporter", "rita@example.org", "1200 Secret Lane", "IND-1001"):
+        assert detail not in html
+    assert "/reports/service-requests/" in html
+    # Aggregates only: no case of any city opens for them.
+    assert client.get("/console/cases/independence/1001/").status_code == 404
+
+
+def test_city_staff_do_not_see_the_regional_overview(client: Any, cities: dict[str, City], staff: Any) -> None:
+    admin = staff("independence", Role.CITY_ADMIN)
+    with pytest.raises(PermissionDenied):
+        region_overview(user=admin)
+    client.force_login(admin)
+    assert client.get("/console/region/").status_code == 403
+    assert "/console/region/" not in client.get("/console/").content.decode()
