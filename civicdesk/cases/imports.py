@@ -242,20 +242,27 @@ def cases_import(
     rules = _CityRules(city)
     changes = _Changes()
 
-    def bad(row: BadRow) -> None:
-        report.add_bad(row)
-        if on_bad_row is not None:
-            on_bad_row(row)
-
     for batch in _read_ahead(_chunks(rows, batch_size)):
         report.read += len(batch)
+        # Bad rows are reported in the order of the file, whichever step found them.
+        position = {id(item): n for n, item in enumerate(batch)}
+        found: list[tuple[int, BadRow]] = []
         candidates: list[ImportedCase] = []
-        for item in batch:
+        for n, item in enumerate(batch):
             if isinstance(item, BadRow):
-                bad(item)
+                found.append((n, item))
             else:
                 candidates.append(item)
-        ready = _apply_rules(candidates, rules, bad)
+
+        ready = _apply_rules(
+            candidates,
+            rules,
+            lambda row, case, found=found, position=position: found.append((position[id(case)], row)),
+        )
+        for _n, row in sorted(found, key=lambda pair: pair[0]):
+            report.add_bad(row)
+            if on_bad_row is not None:
+                on_bad_row(row)
         for item in ready:
             for warning in item.row.warnings:
                 report.add_warning(BadRow(item.row.source, item.row.line, warning, item.row.external_id))
@@ -272,8 +279,14 @@ def _clean(value: str, limit: int) -> str | None:
     return value if len(value) <= limit else None
 
 
-def _apply_rules(rows: list[ImportedCase], rules: _CityRules, bad: Callable[[BadRow], None]) -> list[_Ready]:
+def _apply_rules(
+    rows: list[ImportedCase], rules: _CityRules, bad: Callable[[BadRow, ImportedCase], None]
+) -> list[_Ready]:
     """The rules of ``case_create`` for a batch: what is wrong with a row makes it a bad row."""
+
+    def reject(row: ImportedCase, reason: str) -> None:
+        bad(BadRow(row.source, row.line, reason, row.external_id), row)
+
     checked: list[tuple[ImportedCase, ServiceType]] = []
     for row in rows:
         reason = _row_problem(row)
@@ -284,7 +297,7 @@ def _apply_rules(rows: list[ImportedCase], rules: _CityRules, bad: Callable[[Bad
                 "code": row.service_code,
             }
         if reason is not None:
-            bad(BadRow(row.source, row.line, reason, row.external_id))
+            reject(row, reason)
             continue
         assert service_type is not None
         checked.append((row, service_type))
@@ -311,32 +324,24 @@ def _apply_rules(rows: list[ImportedCase], rules: _CityRules, bad: Callable[[Bad
         if row.lat is not None:
             found = city_of[i]
             if found is None:
-                bad(
-                    BadRow(
-                        row.source,
-                        row.line,
-                        _("The point %(lat)s, %(lng)s is outside the service area: it is inside no member city.")
-                        % {"lat": row.lat, "lng": row.lng},
-                        row.external_id,
-                    )
+                reject(
+                    row,
+                    _("The point %(lat)s, %(lng)s is outside the service area: it is inside no member city.")
+                    % {"lat": row.lat, "lng": row.lng},
                 )
                 continue
             if found != rules.city.pk:
                 # An import names its city; moving a row into another city's history would
                 # be a surprise. The row is reported so it can be imported into that city.
-                bad(
-                    BadRow(
-                        row.source,
-                        row.line,
-                        _("The point %(lat)s, %(lng)s is in %(other)s, not in %(city)s.")
-                        % {
-                            "lat": row.lat,
-                            "lng": row.lng,
-                            "other": rules.city_names.get(found, "?"),
-                            "city": rules.city.name,
-                        },
-                        row.external_id,
-                    )
+                reject(
+                    row,
+                    _("The point %(lat)s, %(lng)s is in %(other)s, not in %(city)s.")
+                    % {
+                        "lat": row.lat,
+                        "lng": row.lng,
+                        "other": rules.city_names.get(found, "?"),
+                        "city": rules.city.name,
+                    },
                 )
                 continue
             district_id = district_of.get(i)
@@ -344,14 +349,10 @@ def _apply_rules(rows: list[ImportedCase], rules: _CityRules, bad: Callable[[Bad
         elif row.district_number is not None:
             district = rules.district_by_number.get(row.district_number)
         if row.external_id in seen:
-            bad(
-                BadRow(
-                    row.source,
-                    row.line,
-                    _("The case id %(id)s appears twice; line %(first)s was kept.")
-                    % {"id": row.external_id, "first": seen[row.external_id]},
-                    row.external_id,
-                )
+            reject(
+                row,
+                _("The case id %(id)s appears twice; line %(first)s was kept.")
+                % {"id": row.external_id, "first": seen[row.external_id]},
             )
             continue
         seen[row.external_id] = row.line

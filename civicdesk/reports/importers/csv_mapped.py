@@ -82,7 +82,7 @@ def read_csv(path: str | Path, mapping: ImportMapping, *, tz: zoneinfo.ZoneInfo)
             try:
                 yield build(record, line)
             except _RowError as exc:
-                yield BadRow(source, line, str(exc), exc.args[1] if len(exc.args) > 1 else "")
+                yield BadRow(source, line, exc.args[0], exc.args[1] if len(exc.args) > 1 else "")
 
 
 def _row_builder(
