@@ -118,6 +118,13 @@ def public_request(*, city: City, reference: str, extensions: bool = False) -> S
     number = case_number(city=city, reference=reference)
     cases = public_requests(city=city, extensions=extensions)
     case = cases.filter(number=number).first() if number is not None else None
+    if case is None and number is not None:
+        # A case handed on to another member city keeps answering to its old id.
+        from civicdesk.cases.transfers import case_by_old_reference
+
+        moved = case_by_old_reference(city_slug=city.slug, number=number)
+        if moved is not None:
+            case = public_requests(city=moved.city, extensions=extensions).filter(pk=moved.pk).first()
     if case is None:
         raise NotFound(_("No service request %(ref)s in %(city)s.") % {"ref": reference, "city": city.name})
     return case

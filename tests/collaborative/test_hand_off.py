@@ -211,3 +211,16 @@ def test_the_console_buttons_transfer_accept_and_refuse(
     client.post(f"/console/transfers/{third.pk}/refuse/", {"reason": " "})
     third.refresh_from_db()
     assert third.status == TransferStatus.PENDING
+
+
+def test_an_open311_app_asking_for_the_old_id_gets_the_case_under_its_new_reference(
+    client: Any, case: ServiceRequest, people: dict[str, User], cities: dict[str, City]
+) -> None:
+    old_reference = case.reference
+    transfer = transfers.case_transfer(case=case, actor=people["ind_supervisor"], to_city=cities["raytown"], reason="r")
+    moved = transfers.case_transfer_accept(transfer=transfer, actor=people["rt_supervisor"])
+    response = client.get(
+        f"/open311/v2/requests/{old_reference}.json", {"jurisdiction_id": cities["independence"].jurisdiction_id}
+    )
+    assert response.status_code == 200
+    assert [r["service_request_id"] for r in response.json()] == [moved.reference]
