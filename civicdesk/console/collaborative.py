@@ -151,9 +151,10 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
     if user.city_id is None and user.role != Role.REGIONAL_ADMIN:
         raise PermissionDenied(_("Only staff of a city see its agreements."))
     errors: list[str] = []
+    city_id = user.city_id or 0  # a regional administrator proposes nothing
     if request.method == "POST":
         types = ServiceType.objects.filter(
-            city_id=user.city_id, pk__in=[_int(v) for v in request.POST.getlist("service_types")]
+            city_id=city_id, pk__in=[_int(v) for v in request.POST.getlist("service_types")]
         )
         department = Department.objects.filter(pk=_int(request.POST.get("provider_department", ""))).first()
         starts_on = _date(request.POST.get("starts_on"))
@@ -183,9 +184,9 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
         {
             "agreements": agreements.agreement_list_for(user=user).prefetch_related("service_types"),
             "is_admin": is_admin,
-            "types": ServiceType.objects.filter(city_id=user.city_id, active=True).order_by("name") if is_admin else [],
+            "types": ServiceType.objects.filter(city_id=city_id, active=True).order_by("name") if is_admin else [],
             "departments": Department.objects.filter(active=True, city__region_id=user.city.region_id)
-            .exclude(city_id=user.city_id)
+            .exclude(city_id=city_id)
             .select_related("city")
             .defer("city__boundary")
             .order_by("city__name", "name")
