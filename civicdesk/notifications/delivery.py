@@ -92,7 +92,8 @@ def _build_email(message: OutboxMessage) -> EmailMultiAlternatives:
         reply_to=[message.reply_to] if message.reply_to else None,
         # The Message-ID is fixed when the row is written: a message sent again after a
         # crash carries the same id, so receivers can recognise the repeat.
-        headers={"Message-ID": message.message_id, "Auto-Submitted": "auto-generated"},
+        # Extra headers first: the Message-ID and Auto-Submitted are ours to fix.
+        headers={**(message.headers or {}), "Message-ID": message.message_id, "Auto-Submitted": "auto-generated"},
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")

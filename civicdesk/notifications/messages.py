@@ -32,9 +32,53 @@ def console_url(case: ServiceRequest) -> str:
     return settings.SITE_URL + reverse("console:case", kwargs={"city": case.city.slug, "number": case.number})
 
 
+# What a confidential case's notice says happened, by the message it stands in for.
+_CONFIDENTIAL_NEWS = {
+    "case_created": "We received your report",
+    "case_updated": "There is a reply to your report",
+    "case_closed": "Your report is closed",
+    "case_assigned": "A case is waiting",
+    "case_resident_note": "The reporter added information",
+}
+
+
+def _send_confidential(template: str, case: ServiceRequest, recipient: str, *, for_staff: bool) -> None:
+    """A confidential case (a fraud hotline) is never described in an email: mailboxes are
+    shared and forwarded. The reporter is told that something happened and where to use
+    their access code; staff get a link to the console. No case number, no content."""
+    what = _CONFIDENTIAL_NEWS.get(template, "There is news")
+    context = {
+        "case": case,
+        "city": case.city,
+        "for_staff": for_staff,
+        "what": what,
+        "console_url": console_url(case),
+        "confidential_url": settings.SITE_URL + reverse("portal:confidential"),
+    }
+    with translation.override(settings.LANGUAGE_CODE), timezone.override(case.city.tz):
+        body_text = render_to_string("notifications/email/confidential_notice.txt", context)
+        body_html = render_to_string("notifications/email/confidential_notice.html", context)
+    outbox_enqueue(
+        kind=f"{template}_confidential",
+        recipient=recipient,
+        subject=f"{case.city.name} 311: {what}",
+        body_text=body_text,
+        body_html=body_html,
+        reply_to=case.city.email,
+        case_id=case.pk,
+    )
+
+
+_STAFF_TEMPLATES = {"case_assigned", "case_resident_note"}
+
+
 def _send(template: str, case: ServiceRequest, recipient: str, subject: str, **extra: Any) -> None:
     if is_suppressed():
         return  # replaying history: nothing will be written, so render nothing
+    if case.service_type.is_confidential:
+        for_staff = template in _STAFF_TEMPLATES or bool(extra.get("for_staff"))
+        _send_confidential(template, case, recipient, for_staff=for_staff)
+        return
     context = {
         "case": case,
         "city": case.city,
@@ -57,7 +101,16 @@ def _send(template: str, case: ServiceRequest, recipient: str, subject: str, **e
         body_html=body_html,
         reply_to=case.city.email,
         case_id=case.pk,
+        headers=_unsubscribe_headers(extra.get("unsubscribe_url")),
     )
+
+
+def _unsubscribe_headers(url: object) -> dict[str, str]:
+    """List-Unsubscribe (RFC 2369) for a follower's emails: mail programs offer the link,
+    whose page has the button (no one-click POST: that page asks for a CSRF token)."""
+    if not url:
+        return {}
+    return {"List-Unsubscribe": f"<{url}>"}
 
 
 def _staff_recipients(case: ServiceRequest) -> list[str]:
@@ -88,6 +141,10 @@ def case_created(case: ServiceRequest) -> None:
         _send("case_created", case, case.reporter_email, f"We received your report: {case.service_type.name}")
     for recipient in _staff_recipients(case):
         _send("case_assigned", case, recipient, f"New case for you: {case.service_type.name}", note="")
+    from civicdesk.notifications.alerts import alert_case
+
+    # Area alerts (never for confidential types); the reporter has their own email already.
+    alert_case(case, on="new", besides=[case.reporter_email])
 
 
 def case_assigned(case: ServiceRequest, *, note: str) -> None:
@@ -181,3 +238,7 @@ def case_closed(case: ServiceRequest) -> None:
             follower=True,
             unsubscribe_url=unsubscribe_url(token),
         )
+    from civicdesk.notifications.alerts import alert_case
+
+    followers = [email for email, _token in _followers(case, besides=[])]
+    alert_case(case, on="closed", besides=[*reporter, *staff, *followers])

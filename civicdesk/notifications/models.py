@@ -40,6 +40,9 @@ class OutboxMessage(models.Model):
     claimed_by = models.CharField(max_length=100, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    headers = models.JSONField(
+        default=dict, blank=True, help_text=_("Extra mail headers, e.g. List-Unsubscribe for alerts.")
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -72,3 +75,107 @@ class CaseFollower(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} follows {self.case_id}"
+
+
+class ConfidentialAccess(models.Model):
+    """The key to a confidential report (a fraud hotline tip): its reporter, who may be
+    anonymous, reads replies and adds information with a secret access code.
+
+    Only a SHA-256 digest of the code is kept: the code has about 100 random bits, so the
+    digest cannot be reversed or guessed, and a stolen database reveals no code. Nothing
+    else about the reporter's device or address is recorded anywhere for such a case.
+    """
+
+    case = models.OneToOneField("cases.ServiceRequest", on_delete=models.CASCADE, related_name="confidential_access")
+    code_digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("confidential report access")
+
+    def __str__(self) -> str:
+        return f"access to case {self.case_id}"
+
+
+class AccessCodeThrottle(models.Model):
+    """Wrong access codes counted per caller, so guessing codes is slowed down.
+
+    ``key`` is a keyed hash (HMAC with the site's secret) of the caller's network address or
+    session, never the address itself, and it is tied to no report; rows older than the
+    window are deleted as new attempts come in.
+    """
+
+    key = models.CharField(max_length=80, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.failures} wrong code(s)"
+
+
+class AlertOn(models.TextChoices):
+    NEW = "new", _("New reports")
+    CLOSED = "closed", _("Closed reports")
+    BOTH = "both", _("New and closed reports")
+
+
+class AreaKind(models.TextChoices):
+    CITY = "city", _("The whole city")
+    DISTRICT = "district", _("A council district")
+    RADIUS = "radius", _("Around a point")
+
+
+class AreaSubscription(models.Model):
+    """Email alerts of new or closed reports in an area (a city, a district, or a circle
+    around a point), optionally of some problem types only.
+
+    Double opt-in: nothing is sent but the confirmation email until its link is used.
+    Every alert carries a one-click unsubscribe link. Never about confidential types.
+    """
+
+    email = models.EmailField()
+    city = models.ForeignKey("tenants.City", on_delete=models.CASCADE, related_name="area_subscriptions")
+    area = models.CharField(max_length=10, choices=AreaKind.choices, default=AreaKind.CITY)
+    district = models.ForeignKey(
+        "tenants.District", null=True, blank=True, on_delete=models.CASCADE, related_name="area_subscriptions"
+    )
+    lat = models.FloatField(null=True, blank=True)
+    lng = models.FloatField(null=True, blank=True)
+    radius_m = models.PositiveIntegerField(null=True, blank=True)
+    # The circle's bounding box, so matching a case is an indexed range query first.
+    south = models.FloatField(null=True, blank=True)
+    north = models.FloatField(null=True, blank=True)
+    west = models.FloatField(null=True, blank=True)
+    east = models.FloatField(null=True, blank=True)
+    service_types = models.ManyToManyField(
+        "catalog.ServiceType", blank=True, related_name="area_subscriptions", help_text=_("Empty: every type.")
+    )
+    on = models.CharField(max_length=10, choices=AlertOn.choices, default=AlertOn.NEW)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+    confirm_token = models.CharField(max_length=64, unique=True, default=_unsubscribe_token, editable=False)
+    unsubscribe_token = models.CharField(max_length=64, unique=True, default=_unsubscribe_token, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["area", "city"]),
+            models.Index(fields=["area", "district"]),
+            models.Index(fields=["south", "north"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email}: {self.get_on_display()} ({self.describe_area()})"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    def describe_area(self) -> str:
+        """The area in words, as the emails and pages name it."""
+        if self.area == AreaKind.DISTRICT and self.district is not None:
+            return f"{self.district.name}, {self.city.name}"
+        if self.area == AreaKind.RADIUS:
+            return _("within %(m)s m of %(lat).5f, %(lng).5f") % {"m": self.radius_m, "lat": self.lat, "lng": self.lng}
+        return str(self.city.name)

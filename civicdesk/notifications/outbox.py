@@ -46,10 +46,11 @@ def outbox_enqueue(
     body_html: str = "",
     reply_to: str = "",
     case_id: int | None = None,
+    headers: dict[str, str] | None = None,
 ) -> OutboxMessage | None:
     """Write one email to the outbox, in the caller's transaction; it is handed to the worker
     once that transaction commits. Returns None (and writes nothing) inside ``suppressed()``
-    or without a recipient."""
+    or without a recipient. ``headers`` are extra mail headers (List-Unsubscribe…)."""
     recipient = (recipient or "").strip()
     if is_suppressed() or not recipient:
         return None
@@ -63,6 +64,7 @@ def outbox_enqueue(
         body_html=body_html,
         reply_to=reply_to,
         case_id=case_id,
+        headers=dict(headers or {}),
         message_id=new_message_id(),
         next_attempt_at=timezone.now(),
     )

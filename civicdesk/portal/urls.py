@@ -1,6 +1,7 @@
 from django.urls import path
 
-from civicdesk.portal import views
+from civicdesk.notifications.feeds import case_feed
+from civicdesk.portal import alerts, confidential, views
 
 app_name = "portal"
 
@@ -17,10 +18,15 @@ urlpatterns = [
     path("report/sent/<str:token>/", views.report_sent, name="report-sent"),
     path("track/<str:token>/", views.track, name="track"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("confidential/", confidential.confidential_access, name="confidential"),
+    path("alerts/confirm/<str:token>/", alerts.alert_confirm, name="alert-confirm"),
+    path("alerts/unsubscribe/<str:token>/", alerts.alert_unsubscribe, name="alert-unsubscribe"),
     path("<slug:city>/", views.city_home, name="city"),
     path("<slug:city>/boundary.geojson", views.boundaries, name="boundary"),
     path("<slug:city>/report/", views.report, name="city-report"),
     path("<slug:city>/requests/", views.browse, name="browse"),
+    path("<slug:city>/alerts/", alerts.alerts_page, name="alerts"),
+    path("<slug:city>/feeds/<slug:kind>.<slug:fmt>", case_feed, name="feed"),
     path("<slug:city>/requests/<int:number>/", views.case_detail, name="case"),
     path("<slug:city>/requests/<int:number>/follow/", views.case_follow_view, name="follow"),
 ]

@@ -25,8 +25,10 @@ from civicdesk.cases.models import ServiceRequest
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.selectors import reportable_types
 from civicdesk.core.errors import OutsideServiceArea
+from civicdesk.notifications.confidential import confidential_access_issue
 from civicdesk.notifications.services import case_follow
 from civicdesk.portal import selectors
+from civicdesk.portal.confidential import render_access_code
 from civicdesk.portal.forms import ReportForm
 from civicdesk.portal.services import report_submit
 from civicdesk.tenants import selectors as places
@@ -119,9 +121,12 @@ def report(request: HttpRequest, city: str | None = None) -> HttpResponse:
         service_type = form.chosen_type
         lat, lng = data.get("lat"), data.get("lng")
         has_pin = lat is not None and lng is not None
+        confidential = service_type is not None and service_type.is_confidential
         if service_type is None:
             form.add_error("service_type", _("Choose the type of problem."))
-        elif not has_pin and city_obj is None:
+        elif confidential and not data.get("description"):
+            form.add_error("description", _("Describe what you are reporting."))
+        elif not has_pin and city_obj is None and not confidential:
             form.add_error(
                 "lat",
                 _(
@@ -129,7 +134,7 @@ def report(request: HttpRequest, city: str | None = None) -> HttpResponse:
                     "To give an address only, report from your city's page."
                 ),
             )
-        elif not has_pin and not data.get("address"):
+        elif not has_pin and not data.get("address") and not confidential:
             form.add_error("lat", _("Place a pin on the map, use your location, or type the address."))
         else:
             wants_check = not request.POST.get("nearby_checked") and not data["photos"] and not _wants_json(request)
@@ -140,7 +145,7 @@ def report(request: HttpRequest, city: str | None = None) -> HttpResponse:
                 pin_warning = _pin_warning(lat, lng)
             if not nearby and not pin_warning:
                 try:
-                    case, _created = report_submit(
+                    case, created = report_submit(
                         service_type=service_type,
                         city=city_obj,
                         client_token=data.get("client_token"),
@@ -164,6 +169,11 @@ def report(request: HttpRequest, city: str | None = None) -> HttpResponse:
                     else:
                         form.add_error(None, exc)
                 else:
+                    if confidential:
+                        # A confidential report needs no place (it goes to its type's city)
+                        # and is answered with its access code, never a tracking link.
+                        code = confidential_access_issue(case=case) if created else None
+                        return _reported_confidential(request, case, code)
                     return _reported(request, case, city_obj)
     if _wants_json(request):
         return JsonResponse({"errors": _form_errors(form)}, status=400)
@@ -190,6 +200,13 @@ def _reported(request: HttpRequest, case: ServiceRequest, asked: City | None) ->
             status=201,
         )
     return redirect(sent)
+
+
+def _reported_confidential(request: HttpRequest, case: ServiceRequest, code: str | None) -> HttpResponse:
+    """The access code is shown in the POST's own answer, once: it is stored nowhere."""
+    if _wants_json(request):
+        return JsonResponse({"confidential": True, "access_code": code, "city": case.city.name}, status=201)
+    return render_access_code(request, case, code)
 
 
 def report_sent(request: HttpRequest, token: str) -> HttpResponse:

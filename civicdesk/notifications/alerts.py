@@ -1,0 +1,252 @@
+"""Area alerts: anyone may ask to be emailed of new or closed reports in a city, a council
+district, or a circle around a point, for some problem types or all.
+
+Double opt-in: ``subscription_create`` writes only the confirmation email; alerts start
+once its link is used (``subscription_confirm``). Every alert carries a one-click
+unsubscribe link, also as a List-Unsubscribe header (RFC 8058). Confidential types never
+cause an alert, and an alert names the problem, the place and the public page, never the
+reporter.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from civicdesk.notifications.models import AlertOn, AreaKind, AreaSubscription
+from civicdesk.notifications.outbox import is_suppressed, outbox_enqueue
+
+if TYPE_CHECKING:
+    from civicdesk.cases.models import ServiceRequest
+    from civicdesk.catalog.models import ServiceType
+    from civicdesk.tenants.models import City, District
+
+EARTH_RADIUS_M = 6_371_000.0
+METRES_PER_DEGREE = 111_320.0
+MIN_RADIUS_M, MAX_RADIUS_M = 50, 10_000
+# Unconfirmed subscriptions an address may have at once: a form cannot be used to flood
+# someone's mailbox with confirmation emails.
+MAX_UNCONFIRMED = 5
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, a)))
+
+
+def bounding_box(lat: float, lng: float, radius_m: float) -> tuple[float, float, float, float]:
+    """(south, north, west, east) of a box holding the circle."""
+    dlat = radius_m / METRES_PER_DEGREE
+    dlng = radius_m / (METRES_PER_DEGREE * max(0.01, math.cos(math.radians(lat))))
+    return lat - dlat, lat + dlat, lng - dlng, lng + dlng
+
+
+def _url(name: str, token: str) -> str:
+    return settings.SITE_URL + reverse(name, kwargs={"token": token})
+
+
+@transaction.atomic
+def subscription_create(
+    *,
+    email: str,
+    city: City,
+    area: str = AreaKind.CITY,
+    district: District | None = None,
+    lat: float | None = None,
+    lng: float | None = None,
+    radius_m: int | None = None,
+    service_types: Iterable[ServiceType] = (),
+    on: str = AlertOn.NEW,
+) -> AreaSubscription:
+    """Record an unconfirmed subscription and write its confirmation email."""
+    email = (email or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationError({"email": _("%(e)s is not an email address.") % {"e": email or "“”"}}) from exc
+    if on not in AlertOn.values:
+        raise ValidationError({"on": _("Choose new reports, closed reports, or both.")})
+    if area not in AreaKind.values:
+        raise ValidationError({"area": _("Choose the whole city, a district, or a point on the map.")})
+    types = list(service_types)
+    if any(t.is_confidential for t in types):
+        raise ValidationError({"service_types": _("Alerts cannot be had for that type.")})
+    box: tuple[float | None, ...] = (None, None, None, None)
+    if area == AreaKind.DISTRICT:
+        if district is None or district.city_id != city.pk:
+            raise ValidationError({"district": _("Choose a district of %(city)s.") % {"city": city.name}})
+    else:
+        district = None
+    if area == AreaKind.RADIUS:
+        if lat is None or lng is None or not (math.isfinite(lat) and math.isfinite(lng)):
+            raise ValidationError({"lat": _("Place a pin on the map for the centre of the area.")})
+        if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+            raise ValidationError({"lat": _("That point is not on the map.")})
+        if radius_m is None or not MIN_RADIUS_M <= radius_m <= MAX_RADIUS_M:
+            raise ValidationError(
+                {
+                    "radius_m": _("Choose a distance from %(a)s to %(b)s metres.")
+                    % {"a": MIN_RADIUS_M, "b": MAX_RADIUS_M}
+                }
+            )
+        box = bounding_box(lat, lng, radius_m)
+    else:
+        lat = lng = radius_m = None
+    pending = AreaSubscription.objects.filter(email__iexact=email, confirmed_at__isnull=True, active=True)
+    if pending.count() >= MAX_UNCONFIRMED:
+        raise ValidationError(
+            {"email": _("%(e)s has alerts waiting for confirmation: use the links we emailed first.") % {"e": email}}
+        )
+    subscription = AreaSubscription.objects.create(
+        email=email,
+        city=city,
+        area=area,
+        district=district,
+        lat=lat,
+        lng=lng,
+        radius_m=radius_m,
+        south=box[0],
+        north=box[1],
+        west=box[2],
+        east=box[3],
+        on=on,
+    )
+    subscription.service_types.set(types)
+    _write(
+        "alert_confirm",
+        subscription,
+        _("Confirm your alerts from %(city)s 311") % {"city": city.name},
+        confirm_url=_url("portal:alert-confirm", subscription.confirm_token),
+        with_unsubscribe=False,
+    )
+    return subscription
+
+
+@transaction.atomic
+def subscription_confirm(*, token: str) -> AreaSubscription | None:
+    """Start the alerts of the subscription whose confirmation link this is."""
+    subscription = AreaSubscription.objects.select_for_update().filter(confirm_token=token).first()
+    if subscription is not None and subscription.confirmed_at is None and subscription.active:
+        subscription.confirmed_at = timezone.now()
+        subscription.save(update_fields=["confirmed_at"])
+    return subscription
+
+
+@transaction.atomic
+def subscription_unsubscribe(*, token: str) -> AreaSubscription | None:
+    """Stop one subscription's alerts, by the token of its unsubscribe link."""
+    subscription = AreaSubscription.objects.filter(unsubscribe_token=token).first()
+    if subscription is not None and subscription.active:
+        subscription.active = False
+        subscription.save(update_fields=["active"])
+    return subscription
+
+
+def subscriptions_matching(case: ServiceRequest, *, on: str) -> list[AreaSubscription]:
+    """Confirmed, active subscriptions that want to hear of ``case`` being new or closed
+    (``on``): its city, its district, or a circle holding its point; of its type or of
+    every type. One per address (the oldest), so nobody gets one case twice."""
+    if case.service_type.is_confidential:
+        return []
+    area = Q(area=AreaKind.CITY, city_id=case.city_id)
+    if case.district_id is not None:
+        area |= Q(area=AreaKind.DISTRICT, district_id=case.district_id)
+    if case.lat is not None and case.lng is not None:
+        # The box is an indexed range test; the exact circle is checked below.
+        area |= Q(
+            area=AreaKind.RADIUS,
+            south__lte=case.lat,
+            north__gte=case.lat,
+            west__lte=case.lng,
+            east__gte=case.lng,
+        )
+    wanted: QuerySet[AreaSubscription] = (
+        AreaSubscription.objects.filter(area, active=True, confirmed_at__isnull=False)
+        .filter(on__in=[on, AlertOn.BOTH])
+        .filter(Q(service_types__isnull=True) | Q(service_types__code=case.service_type.code))
+        .distinct()
+        .order_by("created_at", "pk")
+    )
+    chosen: dict[str, AreaSubscription] = {}
+    for subscription in wanted:
+        if subscription.area == AreaKind.RADIUS:
+            assert subscription.lat is not None and subscription.lng is not None and case.lat is not None
+            assert case.lng is not None and subscription.radius_m is not None
+            if distance_m(subscription.lat, subscription.lng, case.lat, case.lng) > subscription.radius_m:
+                continue
+        chosen.setdefault(subscription.email.strip().lower(), subscription)
+    return list(chosen.values())
+
+
+def alert_case(case: ServiceRequest, *, on: str, besides: Iterable[str] = ()) -> int:
+    """Write one alert per matching subscriber for a new or closed case (not to addresses
+    in ``besides``, who hear of the case already). Returns how many were written."""
+    if is_suppressed() or case.service_type.is_confidential:
+        return 0
+    told = {a.strip().lower() for a in besides if a}
+    written = 0
+    public_url = settings.SITE_URL + reverse("portal:case", kwargs={"city": case.city.slug, "number": case.number})
+    for subscription in subscriptions_matching(case, on=on):
+        if subscription.email.strip().lower() in told:
+            continue
+        subject = (
+            _("New report near you: %(type)s") if on == AlertOn.NEW else _("Report closed near you: %(type)s")
+        ) % {"type": case.service_type.name}
+        _write("alert_case", subscription, subject, case=case, on=on, public_url=public_url)
+        written += 1
+    return written
+
+
+def _write(
+    template: str,
+    subscription: AreaSubscription,
+    subject: str,
+    *,
+    case: ServiceRequest | None = None,
+    with_unsubscribe: bool = True,
+    **extra: object,
+) -> None:
+    if is_suppressed():
+        return
+    unsubscribe_url = _url("portal:alert-unsubscribe", subscription.unsubscribe_token)
+    city = case.city if case is not None else subscription.city
+    context = {
+        "subscription": subscription,
+        "area": subscription.describe_area(),
+        "city": city,
+        "case": case,
+        "unsubscribe_url": unsubscribe_url,
+        "site_url": settings.SITE_URL,
+        **extra,
+    }
+    with translation.override(settings.LANGUAGE_CODE), timezone.override(city.tz):
+        body_text = render_to_string(f"notifications/email/{template}.txt", context)
+        body_html = render_to_string(f"notifications/email/{template}.html", context)
+    headers = {}
+    if with_unsubscribe:
+        # RFC 8058 one-click: mail programs POST to the link; no page, no button needed.
+        headers = {"List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    outbox_enqueue(
+        kind=template,
+        recipient=subscription.email,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        reply_to=city.email,
+        case_id=case.pk if case is not None else None,
+        headers=headers,
+    )

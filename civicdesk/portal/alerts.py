@@ -1,0 +1,120 @@
+"""Alert pages: subscribe to emails of new or closed reports in an area, confirm (double
+opt-in), unsubscribe in one click. The rules live in ``civicdesk.notifications.alerts``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+
+from civicdesk.catalog.models import ServiceType
+from civicdesk.catalog.selectors import reportable_types
+from civicdesk.notifications import alerts
+from civicdesk.notifications.models import AlertOn, AreaKind, AreaSubscription
+from civicdesk.tenants.models import City, District
+
+
+def public_types(city: City) -> list[ServiceType]:
+    """Types one may ask alerts of: the city's offered, public types."""
+    return list(reportable_types().filter(city=city, is_confidential=False).order_by("group", "sort_order", "name"))
+
+
+class AlertForm(forms.Form):
+    email = forms.EmailField(label=_("Your email"), max_length=254)
+    on = forms.ChoiceField(label=_("Tell me of"), choices=AlertOn.choices, initial=AlertOn.NEW)
+    area = forms.ChoiceField(
+        label=_("Where"), choices=AreaKind.choices, initial=AreaKind.CITY, widget=forms.RadioSelect
+    )
+    district = forms.ModelChoiceField(label=_("District"), queryset=District.objects.none(), required=False)
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
+    lng = forms.FloatField(required=False, widget=forms.HiddenInput)
+    radius_m = forms.TypedChoiceField(
+        label=_("Distance from the pin"),
+        coerce=int,
+        choices=[(250, "250 m"), (500, "500 m"), (1000, "1 km"), (2000, "2 km"), (5000, "5 km")],
+        initial=500,
+        required=False,
+    )
+    service_types = forms.ModelMultipleChoiceField(
+        label=_("Problems (none ticked: every problem)"),
+        queryset=ServiceType.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, city: City, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = city.districts.defer("boundary").order_by("number", "name")  # type: ignore[attr-defined]
+        self.fields["service_types"].queryset = ServiceType.objects.filter(  # type: ignore[attr-defined]
+            pk__in=[t.pk for t in public_types(city)]
+        ).order_by("group", "sort_order", "name")
+
+
+def alerts_page(request: HttpRequest, city: str) -> HttpResponse:
+    """GET: the form. POST: record the subscription and send the confirmation email."""
+    city_obj = get_object_or_404(City.objects.defer("boundary"), slug=city)
+    form = AlertForm(request.POST or None, city=city_obj)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = alerts.subscription_create(
+                email=data["email"],
+                city=city_obj,
+                area=data["area"],
+                district=data.get("district"),
+                lat=data.get("lat"),
+                lng=data.get("lng"),
+                radius_m=data.get("radius_m") or None,
+                service_types=data.get("service_types") or [],
+                on=data["on"],
+            )
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                name = field if field in form.fields else ("lat" if field == "lng" else None)
+                for message in messages:
+                    form.add_error(name, message)
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render(
+        request,
+        "portal/alerts.html",
+        {
+            "city": city_obj,
+            "form": form,
+            "created": created,
+            "map": {"tiles": settings.MAP_TILES_URL, "attribution": settings.MAP_TILES_ATTRIBUTION},
+            "boundary_url": reverse("portal:boundary", args=[city_obj.slug]),
+        },
+        status=status,
+    )
+
+
+def _subscription(**lookup: str) -> AreaSubscription:
+    subscription = AreaSubscription.objects.select_related("city", "district").filter(**lookup).first()
+    if subscription is None:
+        raise Http404("This link is not known.")
+    return subscription
+
+
+def alert_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button (mail scanners open links; consent is the click), POST confirms."""
+    subscription = _subscription(confirm_token=token)
+    if request.method == "POST":
+        subscription = alerts.subscription_confirm(token=token) or subscription
+    return render(request, "portal/alert_confirm.html", {"subscription": subscription, "city": subscription.city})
+
+
+@csrf_exempt  # RFC 8058: mail programs POST here without a form; the token is the key
+def alert_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button; POST stops the alerts (also the mail program's one-click POST)."""
+    subscription = _subscription(unsubscribe_token=token)
+    if request.method == "POST":
+        subscription = alerts.subscription_unsubscribe(token=token) or subscription
+    return render(request, "portal/alert_unsubscribe.html", {"subscription": subscription, "city": subscription.city})
