@@ -90,3 +90,29 @@ def district_chart(report: ServiceRequestReport) -> str:
         xlabel="New requests",
         value_format="{:,.0f}",
     )
+
+
+# --- operational reports --------------------------------------------------------------------
+
+
+def bars(labels: list[str], values: list[float], *, xlabel: str, value_format: str = "{:,.0f}") -> str:
+    """Horizontal bars for any table of the operational report (SVG text)."""
+    return _horizontal_bars(labels, values, xlabel=xlabel, value_format=value_format)
+
+
+def trend_chart(labels: list[str], opened: list[int], closed: list[int], *, title: str) -> str:
+    """Openings and closings per period as paired columns (SVG text)."""
+    width = min(11.0, max(5.0, 0.32 * len(labels) + 2))
+    fig = Figure(figsize=(width, 3.2))
+    ax = fig.subplots()
+    positions = list(range(len(labels)))
+    ax.bar([p - 0.2 for p in positions], opened, width=0.4, color=BRAND, label="Opened")
+    ax.bar([p + 0.2 for p in positions], closed, width=0.4, color=MUTED, label="Closed")
+    step = max(1, len(labels) // 16)  # a label every few columns when there are many
+    ax.set_xticks(positions[::step], labels[::step], fontsize=7, rotation=45, ha="right")
+    ax.set_title(title, fontsize=9)
+    ax.tick_params(axis="y", labelsize=8)
+    ax.legend(fontsize=8, frameon=False)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return _svg(fig)

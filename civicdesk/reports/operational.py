@@ -355,10 +355,13 @@ def overdue_cases(
     *, city: City, now: dt.datetime | None = None, limit: int = OVERDUE_LIMIT
 ) -> QuerySet[ServiceRequest]:
     """Open cases of ``city`` past their due date, the longest overdue first. Staff only:
-    the list shows addresses."""
+    the list shows addresses. Confidential programmes are left out (their investigators
+    work them in the console)."""
     now = now or clock.now()
     return (
-        ServiceRequest.objects.filter(city=city, status__in=OPEN_STATUSES, due_at__lt=now)
+        ServiceRequest.objects.filter(
+            city=city, status__in=OPEN_STATUSES, due_at__lt=now, service_type__is_confidential=False
+        )
         .select_related("city", "service_type", "department", "district", "assignee")
         .defer("city__boundary", "district__boundary")
         .order_by("due_at", "pk")[:limit]

@@ -25,3 +25,11 @@ urlpatterns = [
         name="city-service-requests-csv",
     ),
 ]
+
+urlpatterns += [
+    path("reports/operations/", views.operations, name="operations"),
+    path("reports/operations.csv", views.operations, {"fmt": "csv"}, name="operations-csv"),
+    path("<slug:city>/reports/operations/", views.city_operations, name="city-operations"),
+    path("<slug:city>/reports/operations.csv", views.city_operations, {"fmt": "csv"}, name="city-operations-csv"),
+    path("<slug:city>/reports/overdue/", views.city_overdue, name="city-overdue"),
+]

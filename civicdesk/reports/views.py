@@ -11,13 +11,16 @@ import zoneinfo
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from civicdesk.cases.permissions import Action, can_act_in_city
 from civicdesk.core import clock
-from civicdesk.reports import exports
+from civicdesk.reports import exports, operational, operational_exports
 from civicdesk.reports.forms import ReportRangeForm
 from civicdesk.reports.service_request_report import default_range, service_request_report
 from civicdesk.tenants.models import City
@@ -79,3 +82,69 @@ def city_service_requests(request: HttpRequest, city: str, fmt: str = "html") ->
 def service_requests(request: HttpRequest, fmt: str = "html") -> HttpResponse:
     """The report for the whole collaborative."""
     return _page(request, None, fmt)
+
+
+# --- operational reports ----------------------------------------------------------------------
+
+
+def _operations(request: HttpRequest, city: City | None, fmt: str) -> HttpResponse:
+    if request.GET.get("from") or request.GET.get("to"):
+        form = ReportRangeForm(request.GET)
+    else:
+        today = operational.site_today(city)
+        form = ReportRangeForm({"from": (today - dt.timedelta(days=27)).isoformat(), "to": today.isoformat()})
+    scope_label = city.name if city is not None else _("All member cities")
+    name = "reports:city-operations" if city is not None else "reports:operations"
+    args = [city.slug] if city is not None else []
+    if not form.is_valid():
+        if fmt != "html":
+            return HttpResponse(
+                " ".join(str(e) for errors in form.errors.values() for e in errors),
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
+        context = {"form": form, "city": city, "scope_label": scope_label, "report": None}
+        return render(request, "reports/operations.html", context, status=400)
+    report = operational.operational_report(
+        city=city, date_from=form.cleaned_data["from"], date_to=form.cleaned_data["to"]
+    )
+    if fmt == "csv":
+        response = HttpResponse(operational_exports.report_csv(report), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{operational_exports.file_stem(report)}.csv"'
+        return response
+    query = urlencode({"from": report.date_from.isoformat(), "to": report.date_to.isoformat()})
+    context = {
+        **operational_exports.report_context(report),
+        "form": form,
+        "city": city,
+        "scope_label": scope_label,
+        "csv_url": f"{reverse(name + '-csv', args=args)}?{query}",
+        "service_requests_url": (
+            reverse("reports:city-service-requests", args=args) if city else reverse("reports:service-requests")
+        ),
+        "overdue_url": reverse("reports:city-overdue", args=args) if city else None,
+    }
+    return render(request, "reports/operations.html", context)
+
+
+def city_operations(request: HttpRequest, city: str, fmt: str = "html") -> HttpResponse:
+    """Operational report of one city (public: no addresses, no names); the last four weeks by default."""
+    return _operations(request, get_object_or_404(City.objects.defer("boundary"), slug=city), fmt)
+
+
+def operations(request: HttpRequest, fmt: str = "html") -> HttpResponse:
+    """Operational report of the whole collaborative."""
+    return _operations(request, None, fmt)
+
+
+@login_required
+def city_overdue(request: HttpRequest, city: str) -> HttpResponse:
+    """Overdue open cases of a city, with addresses: the city's staff only."""
+    place = get_object_or_404(City.objects.defer("boundary"), slug=city)
+    user = request.user
+    if not can_act_in_city(user, place.pk, Action.VIEW):  # type: ignore[arg-type]
+        raise PermissionDenied(_("Only staff of %(city)s can see its overdue cases.") % {"city": place.name})
+    now = clock.now()
+    cases = operational.overdue_cases(city=place, now=now)
+    rows = [{"case": c, "days_late": (now - c.due_at).days if c.due_at else 0} for c in cases]
+    return render(request, "reports/overdue.html", {"city": place, "rows": rows, "now": now})

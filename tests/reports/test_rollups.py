@@ -197,3 +197,22 @@ def test_verify_names_a_tally_that_disagrees(world: dict[str, Any]) -> None:
     differences = rollups.verify()
     assert len(differences) == 1
     assert differences[0].stored == {"opened": 5} and differences[0].fresh == {"opened": 1}
+
+
+def test_the_commands_verify_and_rebuild(world: dict[str, Any]) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    create(world["pothole"], dt.datetime(2024, 2, 2, 9, 0, tzinfo=CENTRAL))
+    out = StringIO()
+    call_command("rollups_verify", stdout=out)
+    assert "agree" in out.getvalue()
+    CaseTally.objects.filter(dimension="type").delete()
+    with pytest.raises(CommandError, match="2 roll-up rows disagree"):
+        call_command("rollups_verify", "--city", "independence", stdout=StringIO())
+    call_command("rollups_rebuild", "--city", "independence", "--from", "2024-02-02", "--to", "2024-02-02", stdout=out)
+    call_command("rollups_verify", stdout=out)
+    with pytest.raises(CommandError, match="no city 'atlantis'"):
+        call_command("rollups_verify", "--city", "atlantis")

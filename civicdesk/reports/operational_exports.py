@@ -1,0 +1,125 @@
+"""The operational report as a page context and as CSV (same figures, same order)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from civicdesk.reports import charts
+from civicdesk.reports.operational import CloseRow, OperationalReport
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def report_context(report: OperationalReport) -> dict[str, Any]:
+    """The figures and their charts (each chart has its table on the page)."""
+
+    def close_chart(rows: list[CloseRow]) -> str:
+        shown = [r for r in rows if r.median_days is not None][:25]
+        return charts.data_uri(
+            charts.bars(
+                [r.label for r in shown],
+                [r.median_days or 0.0 for r in shown],
+                xlabel="Median days to close",
+                value_format="{:.1f}",
+            )
+        )
+
+    return {
+        "report": report,
+        "tables": [
+            ("by-type", "Time to close by type", "Type", report.by_type, close_chart(report.by_type)),
+            (
+                "by-department",
+                "Time to close by department",
+                "Department",
+                report.by_department,
+                close_chart(report.by_department),
+            ),
+            (
+                "by-district",
+                "Time to close by district",
+                "District",
+                report.by_district,
+                close_chart(report.by_district),
+            ),
+        ],
+        "backlog_chart": charts.data_uri(
+            charts.bars([b.label for b in report.backlog], [b.count for b in report.backlog], xlabel="Open cases")
+        ),
+        "channel_chart": charts.data_uri(
+            charts.bars(
+                [c.label for c in report.channels],
+                [c.percent for c in report.channels],
+                xlabel="Share of new requests (%)",
+                value_format="{:.1f}%",
+            )
+        ),
+        "weekly_chart": charts.data_uri(
+            charts.trend_chart(
+                [p.start.strftime("%m/%d") for p in report.weekly],
+                [p.opened for p in report.weekly],
+                [p.closed for p in report.weekly],
+                title="Per week",
+            )
+        ),
+        "monthly_chart": charts.data_uri(
+            charts.trend_chart(
+                [p.start.strftime("%Y-%m") for p in report.monthly],
+                [p.opened for p in report.monthly],
+                [p.closed for p in report.monthly],
+                title="Per month",
+            )
+        ),
+    }
+
+
+def file_stem(report: OperationalReport) -> str:
+    scope = report.city.slug if report.city is not None else "all-cities"
+    return f"operations-{scope}-{report.date_from.isoformat()}-{report.date_to.isoformat()}"
+
+
+def report_csv(report: OperationalReport) -> str:
+    """One section per table: a title row, a header row, data rows, an empty row."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(["Operational report"])
+    w.writerow(["Scope", report.scope_label])
+    w.writerow(["From", report.date_from.isoformat()])
+    w.writerow(["To", report.date_to.isoformat()])
+    w.writerow(["Previous period", f"{report.previous_from.isoformat()} to {report.previous_to.isoformat()}"])
+    w.writerow([])
+    w.writerow(["Comparison with the previous period"])
+    w.writerow(["Figure", "This period", "Previous period", "Change", "Change (%)"])
+    for c in report.comparison:
+        w.writerow([c.label, _fmt(c.current), _fmt(c.previous), _fmt(c.delta), _fmt(c.percent)])
+    w.writerow([])
+    w.writerow(["Backlog", f"open cases as of {report.as_of.isoformat(timespec='minutes')}"])
+    w.writerow(["Age", "Open cases"])
+    for b in report.backlog:
+        w.writerow([b.label, b.count])
+    for title, rows in (
+        ("Time to close by type", report.by_type),
+        ("Time to close by department", report.by_department),
+        ("Time to close by district", report.by_district),
+    ):
+        w.writerow([])
+        w.writerow([title])
+        w.writerow(["Name", "Opened", "Closed", "Median days", "90th percentile days", "Closed within target (%)"])
+        for r in rows:
+            w.writerow([r.label, r.opened, r.closed, _fmt(r.median_days), _fmt(r.p90_days), _fmt(r.on_time_percent)])
+    w.writerow([])
+    w.writerow(["Intake by channel"])
+    w.writerow(["Channel", "New requests", "Share (%)"])
+    for c in report.channels:
+        w.writerow([c.label, c.count, f"{c.percent:.1f}"])
+    for title, points in (("Trend by week", report.weekly), ("Trend by month", report.monthly)):
+        w.writerow([])
+        w.writerow([title])
+        w.writerow(["From", "To", "Opened", "Closed"])
+        for p in points:
+            w.writerow([p.start.isoformat(), p.end.isoformat(), p.opened, p.closed])
+    return out.getvalue()
