@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
 
 from civicdesk.cases.models import ServiceRequest
@@ -218,9 +218,11 @@ def rebuild(*, city: City | None = None, start: dt.date | None = None, end: dt.d
     after loading, with the cities and the range of days the loaded cases were opened *or
     closed* on. The range is widened to whole months.
     """
-    cities = [city] if city is not None else list(City.objects.all())
+    cities = [city] if city is not None else list(City.objects.defer("boundary"))
     start, end = _widen(start, end)
     CaseTally.objects.filter(_scope(cities, start, end)).delete()
+    if connection.vendor == "postgresql":
+        return _rebuild_in_postgresql(cities, start, end)
     tallies = fresh_tallies(cities=cities, start=start, end=end)
     rows = [
         CaseTally(city_id=k[0], dimension=k[1], grain=k[2], start=k[3], key=k[4], days=k[5], **counts)
@@ -229,6 +231,59 @@ def rebuild(*, city: City | None = None, start: dt.date | None = None, end: dt.d
     ]
     CaseTally.objects.bulk_create(rows, batch_size=5_000)
     return len(rows)
+
+
+# The same contributions as ``contributions``, computed by PostgreSQL in two statements: a
+# million cases take seconds instead of minutes of Python. Tests check it against ``verify``
+# (which recomputes in Python) on PostgreSQL.
+_PG_REBUILD = """
+WITH base AS (
+    SELECT c.city_id, (c.opened_at AT TIME ZONE city.timezone)::date AS opened_day,
+           (c.closed_at AT TIME ZONE city.timezone)::date AS closed_day,
+           GREATEST(0, FLOOR(EXTRACT(EPOCH FROM (c.closed_at - c.opened_at)) / 86400))::int AS days,
+           c.closed_at, c.due_at,
+           c.service_type_id::text AS type_key, COALESCE(c.department_id::text, '') AS department_key,
+           COALESCE(c.district_id::text, '') AS district_key, c.channel
+    FROM cases_servicerequest c JOIN tenants_city city ON city.id = c.city_id
+    WHERE c.city_id = ANY(%(cities)s) AND (%(lo)s::timestamptz IS NULL OR
+          (c.opened_at >= %(lo)s AND c.opened_at < %(hi)s) OR (c.closed_at >= %(lo)s AND c.closed_at < %(hi)s))
+), opened AS (
+    SELECT g.grain, g.start, b.city_id, k.dimension, k.key, -1 AS days,
+           COUNT(*) AS opened, 0 AS closed, 0 AS on_time, 0 AS with_target
+    FROM base b
+    CROSS JOIN LATERAL (VALUES ('all', ''), ('type', b.type_key), ('department', b.department_key),
+        ('district', b.district_key), ('channel', b.channel),
+        ('district_type', b.district_key || ':' || b.type_key)) AS k(dimension, key)
+    CROSS JOIN LATERAL (VALUES ('D', b.opened_day), ('M', date_trunc('month', b.opened_day)::date)) AS g(grain, start)
+    GROUP BY 1, 2, 3, 4, 5
+), closed AS (
+    SELECT g.grain, g.start, b.city_id, k.dimension, k.key, b.days,
+           0 AS opened, COUNT(*) AS closed,
+           COUNT(*) FILTER (WHERE b.due_at IS NOT NULL AND b.closed_at <= b.due_at) AS on_time,
+           COUNT(*) FILTER (WHERE b.due_at IS NOT NULL) AS with_target
+    FROM base b
+    CROSS JOIN LATERAL (VALUES ('all', ''), ('type', b.type_key), ('department', b.department_key),
+        ('district', b.district_key)) AS k(dimension, key)
+    CROSS JOIN LATERAL (VALUES ('D', b.closed_day), ('M', date_trunc('month', b.closed_day)::date)) AS g(grain, start)
+    WHERE b.closed_at IS NOT NULL
+    GROUP BY 1, 2, 3, 4, 5, 6
+)
+INSERT INTO reports_casetally
+    (grain, start, city_id, dimension, key, days, opened, closed, closed_on_time, closed_with_target)
+SELECT * FROM (SELECT * FROM opened UNION ALL SELECT * FROM closed) AS t
+WHERE %(start)s::date IS NULL OR t.start BETWEEN %(start)s AND %(end)s
+"""
+
+
+def _rebuild_in_postgresql(cities: list[City], start: dt.date | None, end: dt.date | None) -> int:
+    lo = hi = None
+    if start is not None and end is not None:
+        lo = dt.datetime.combine(start - dt.timedelta(days=2), dt.time(0), tzinfo=dt.UTC)
+        hi = dt.datetime.combine(end + dt.timedelta(days=2), dt.time(0), tzinfo=dt.UTC)
+    params = {"cities": [c.pk for c in cities], "lo": lo, "hi": hi, "start": start, "end": end}
+    with connection.cursor() as cursor:
+        cursor.execute(_PG_REBUILD, params)
+        return int(cursor.rowcount)
 
 
 @dataclass(frozen=True)
