@@ -15,11 +15,13 @@ PYTEST_ARGS ?=
 # Runs pytest and fails on exit code 5 (no tests collected), which pytest counts as "not failed".
 PYTEST := scripts/pytest.sh -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-.PHONY: help bootstrap run test lint ruff mypy test-sqlite test-postgres bench
+.PHONY: help bootstrap run serve-prod test lint ruff mypy audit test-sqlite test-postgres bench
 
 help:
 	@echo "make run      set up, migrate, load the demo, then run the web server on http://127.0.0.1:$(PORT)/,"
 	@echo "              the task worker and the outbox sweeper together (Ctrl-C stops all three)"
+	@echo "make serve-prod  production shape: gunicorn workers + task worker + sweeper, DEBUG=0,"
+	@echo "              PostgreSQL from DATABASE_URL, SECRET_KEY required (docs/operations.md)"
 	@echo "make test     set up, lint, type-check, run the tests on SQLite and again on PostgreSQL (what CI runs)"
 	@echo "make lint     ruff check, ruff format --check, mypy"
 	@echo "make test-sqlite / make test-postgres   one database only"
@@ -30,6 +32,9 @@ bootstrap:
 
 run: bootstrap
 	@PORT=$(PORT) $(PY) scripts/run_dev.py
+
+serve-prod: bootstrap
+	@PORT=$(PORT) $(PY) scripts/serve_prod.py
 
 lint: bootstrap ruff mypy
 
@@ -43,6 +48,12 @@ mypy:
 	@echo "== mypy"
 	@$(VENV)/bin/mypy civicdesk config
 
+# Known vulnerabilities in the pinned requirements (PyPI's advisory data). A finding fails the
+# build; PyPI out of reach is a warning, not a hang (scripts/audit.py).
+audit:
+	@echo "== pip-audit"
+	@$(PY) scripts/audit.py
+
 test-sqlite: bootstrap
 	@echo "== pytest on SQLite"
 	@$(PYTEST)
@@ -52,7 +63,7 @@ test-postgres: bootstrap
 	@$(PYTEST) --postgres
 
 test: bootstrap
-	@$(MAKE) --no-print-directory ruff mypy
+	@$(MAKE) --no-print-directory ruff mypy audit
 	@$(MAKE) --no-print-directory test-sqlite test-postgres
 	@echo "== make test: all passed"
 

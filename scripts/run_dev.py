@@ -59,14 +59,15 @@ class Child:
             preexec_fn=_die_with_parent,
         )
 
-    def relay(self, width: int) -> None:
-        """Copy the child's output to ours, each line prefixed with the child's name."""
+    def relay(self, width: int | None) -> None:
+        """Copy the child's output to ours, each line prefixed with the child's name (unless
+        ``width`` is None: JSON log lines must stay whole for a log collector)."""
         assert self.process is not None
         stream: IO[str] | None = self.process.stdout
         if stream is None:
             return
         for line in stream:
-            say(f"{self.name:>{width}} | {line.rstrip()}")
+            say(line.rstrip() if width is None else f"{self.name:>{width}} | {line.rstrip()}")
 
     def signal(self, signum: int) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -108,6 +109,8 @@ def prepare() -> dict[str, Any]:
     commands = get_commands()
     say("== migrate")
     call_command("migrate", interactive=False, verbosity=1)
+    # The database cache holds rate-limit counters (settings.CACHES).
+    call_command("createcachetable")
     if os.environ.get("SKIP_DEMO", "") not in ("", "0"):
         say("== load_demo: skipped (SKIP_DEMO is set)")
     elif "load_demo" in commands:
@@ -188,6 +191,13 @@ def main() -> int:
     if info["poll_mailbox"]:
         children.append(Child("mailbox", [python, manage, "poll_mailbox"]))
 
+    return supervise(children, ready=lambda: not port_is_free(port), on_ready=lambda: banner(url, info))
+
+
+def supervise(children: list[Child], *, ready: Any, on_ready: Any, program: str = "run", prefix: bool = True) -> int:
+    """Start the children, relay their output, call ``on_ready()`` once ``ready()`` is true,
+    and run until Ctrl-C/SIGTERM (exit 0) or until one child dies (the rest are stopped;
+    exit 1). Shared with scripts/serve_prod.py."""
     stopping = threading.Event()
 
     def request_stop(signum: int, frame: Any) -> None:
@@ -200,7 +210,7 @@ def main() -> int:
     # Start every child before any relay thread exists: preexec_fn runs in the forked child.
     for child in children:
         child.start(env)
-    width = max(len(c.name) for c in children)
+    width = max(len(c.name) for c in children) if prefix else None
     relays = [threading.Thread(target=c.relay, args=(width,), daemon=True) for c in children]
     for relay in relays:
         relay.start()
@@ -215,23 +225,25 @@ def main() -> int:
                 break
         if failed:
             break
-        if not announced and not port_is_free(port):
-            banner(url, info)
+        if not announced and ready():
+            on_ready()
             announced = True
         stopping.wait(0.3)
 
     if failed:
         assert failed.process is not None
-        say(f"run: {failed.name} stopped unexpectedly (exit code {failed.process.returncode}); stopping the others")
+        say(
+            f"{program}: {failed.name} stopped unexpectedly (exit code {failed.process.returncode}); stopping the others"
+        )
     else:
-        say("run: stopping")
-    stop_all(children)
+        say(f"{program}: stopping")
+    stop_all(children, program=program)
     for relay in relays:
         relay.join(timeout=2)
     return 1 if failed else 0
 
 
-def stop_all(children: list[Child]) -> None:
+def stop_all(children: list[Child], *, program: str = "run") -> None:
     """SIGTERM to each child, then SIGKILL to any still running after the grace period."""
     for child in children:
         child.signal(signal.SIGTERM)
@@ -241,7 +253,7 @@ def stop_all(children: list[Child]) -> None:
         try:
             child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            say(f"run: {child.name} did not stop in {STOP_GRACE_SECONDS}s; killing it")
+            say(f"{program}: {child.name} did not stop in {STOP_GRACE_SECONDS}s; killing it")
             child.signal(signal.SIGKILL)
             child.process.wait()
 

@@ -1,0 +1,180 @@
+"""`make serve-prod`: the production shape on one machine — gunicorn with several workers,
+the task worker and the outbox sweeper (and the intake mailbox poller when INTAKE_IMAP_URL
+is set), with production settings, supervised together like `make run` (scripts/run_dev.py).
+
+Before starting it checks what production needs and refuses with a clear message:
+
+- DEBUG is off (it defaults to 0 here) and SECRET_KEY is a real secret;
+- DATABASE_URL names PostgreSQL (SQLite only with ALLOW_SQLITE_IN_PRODUCTION=1: one writer at
+  a time, fine for a trial, not for a city);
+
+then it migrates, creates the cache table (rate limits), collects static files (WhiteNoise
+serves them, hashed and compressed) and starts the processes. On a city's server, systemd
+runs the same commands as separate units (docs/operations.md).
+
+    DATABASE_URL=postgres://civicdesk@127.0.0.1/civicdesk SECRET_KEY=… make serve-prod
+    WEB_CONCURRENCY=5 PORT=8080 LOG_FORMAT=json make serve-prod
+
+Environment: PORT (8000), BIND (127.0.0.1: nginx in front), WEB_CONCURRENCY (gunicorn
+workers; 2 × cores + 1, at most 9), GUNICORN_TIMEOUT (30 s), TASK_WORKERS (1), LOAD_DEMO=1
+(load the demo data after migrating), and everything config/settings.py reads.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run_dev import REPO, Child, port_is_free, say, supervise
+
+MAX_DEFAULT_WORKERS = 9
+
+
+def web_concurrency() -> int:
+    """WEB_CONCURRENCY, else 2 × cores + 1 (gunicorn's advice), capped: each worker holds
+    a database connection and its own memory."""
+    raw = os.environ.get("WEB_CONCURRENCY", "")
+    if raw:
+        return max(1, int(raw))
+    return min(2 * (os.cpu_count() or 1) + 1, MAX_DEFAULT_WORKERS)
+
+
+def refusal() -> str | None:
+    """Why this environment must not run as production, in the operator's words, or None."""
+    url = os.environ.get("DATABASE_URL", "")
+    allow_sqlite = os.environ.get("ALLOW_SQLITE_IN_PRODUCTION", "") not in ("", "0")
+    if not url and not allow_sqlite:
+        return (
+            "DATABASE_URL is not set. Production runs on PostgreSQL, for example\n"
+            "  DATABASE_URL=postgres://civicdesk:PASSWORD@127.0.0.1:5432/civicdesk\n"
+            "(set ALLOW_SQLITE_IN_PRODUCTION=1 to run on the SQLite file anyway, for a trial)."
+        )
+    if url.startswith("sqlite") and not allow_sqlite:
+        return (
+            "DATABASE_URL points at SQLite. Production runs on PostgreSQL: SQLite lets one process\n"
+            "write at a time, so several gunicorn workers would queue behind each other.\n"
+            "Set ALLOW_SQLITE_IN_PRODUCTION=1 to run on SQLite anyway (a trial, a demo)."
+        )
+    return None
+
+
+def prepare() -> dict[str, str]:
+    """Load production settings, migrate, create the cache table, collect static files."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    sys.path.insert(0, str(REPO))
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        django.setup()
+    except ImproperlyConfigured as error:
+        raise SystemExit(f"serve-prod: {error}") from None
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connections
+
+    if settings.DEBUG:
+        raise SystemExit("serve-prod: DEBUG is on. Production runs with DEBUG=0 (unset it or set it to 0).")
+    say("== migrate")
+    call_command("migrate", interactive=False, verbosity=1)
+    say("== createcachetable")
+    call_command("createcachetable")
+    if os.environ.get("LOAD_DEMO", "") not in ("", "0"):
+        say("== load_demo")
+        call_command("load_demo")
+    say("== collectstatic")
+    call_command("collectstatic", interactive=False, verbosity=0)
+    info = {
+        "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
+        "poll_mailbox": "1" if getattr(settings, "INTAKE_IMAP_URL", "") else "",
+        # The readiness probe must name a host Django answers to.
+        "host": next((h.lstrip(".") for h in settings.ALLOWED_HOSTS if h != "*"), "localhost"),
+    }
+    connections.close_all()  # gunicorn forks its workers: none may inherit a connection
+    return info
+
+
+def children(bind: str, port: int, info: dict[str, str]) -> list[Child]:
+    python = sys.executable
+    manage = str(REPO / "manage.py")
+    gunicorn = str(Path(python).with_name("gunicorn"))
+    web = Child(
+        "web",
+        [
+            gunicorn,
+            "config.wsgi:application",
+            "--bind",
+            f"{bind}:{port}",
+            "--workers",
+            str(web_concurrency()),
+            "--timeout",
+            os.environ.get("GUNICORN_TIMEOUT", "30"),
+            "--graceful-timeout",
+            "20",
+            # A worker is replaced after this many requests: a slow leak never grows for long.
+            "--max-requests",
+            "2000",
+            "--max-requests-jitter",
+            "200",
+            # The access log is the app's own (civicdesk.request, with the request id).
+            "--error-logfile",
+            "-",
+            "--log-level",
+            "warning",
+            "--forwarded-allow-ips",
+            os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        ],
+    )
+    result = [web]
+    for n in range(int(os.environ.get("TASK_WORKERS", "1"))):
+        result.append(
+            Child(
+                f"worker{n + 1}" if n else "worker",
+                [python, manage, "db_worker", "--queue-name", "*", "--interval", "1", "--no-reload"],
+            )
+        )
+    result.append(Child("sweeper", [python, manage, "outbox_sweeper"]))
+    if info["poll_mailbox"]:
+        result.append(Child("mailbox", [python, manage, "poll_mailbox"]))
+    return result
+
+
+def main() -> int:
+    os.environ.setdefault("DEBUG", "0")
+    reason = refusal()
+    if reason:
+        say(f"serve-prod: refusing to start.\n{reason}")
+        return 2
+    port = int(os.environ.get("PORT", "8000"))
+    bind = os.environ.get("BIND", "127.0.0.1")
+    if not port_is_free(port):
+        say(f"serve-prod: port {port} is already in use; stop what uses it or choose another with PORT=…")
+        return 1
+    info = prepare()
+    procs = children(bind, port, info)
+    health = f"http://127.0.0.1:{port}/healthz"
+
+    def healthy() -> bool:
+        try:
+            probe = urllib.request.Request(health, headers={"Host": info["host"]})
+            with urllib.request.urlopen(probe, timeout=2) as response:  # noqa: S310 (our own loopback URL)
+                return bool(response.status == 200)
+        except OSError:
+            return False
+
+    def announce() -> None:
+        say(
+            f"serve-prod: ready on http://{bind}:{port}/ ({web_concurrency()} web workers, "
+            f"{info['database']}; health at {health})"
+        )
+
+    json_logs = os.environ.get("LOG_FORMAT", "") == "json"
+    return supervise(procs, ready=healthy, on_ready=announce, program="serve-prod", prefix=not json_logs)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
