@@ -12,6 +12,7 @@ from decimal import Decimal
 from matplotlib.figure import Figure
 
 from civicdesk.performance.formatting import SECONDS_PER
+from civicdesk.performance.regional import Comparison
 from civicdesk.performance.selectors import MeasureView
 from civicdesk.reports.charts import BRAND, MUTED, _svg, data_uri
 
@@ -63,4 +64,35 @@ def trend_chart(view: MeasureView) -> str | None:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return data_uri(_svg(fig))
+
+
+def comparison_chart(comp: Comparison) -> str | None:
+    """The cities with a figure as horizontal bars, the group's median as a dashed line
+    (``data:`` URI); None when no city has enough cases. Cities left out (too few cases,
+    no population, not reported) are named in the table beside it, not drawn as zero."""
+    rows = comp.counted
+    if not rows:
+        return None
+    unit = "count" if comp.measure.per_resident else comp.measure.unit
+    values = [_plain(r.compared, unit) or 0.0 for r in rows]
+    labels = [r.city.name for r in rows]
+    fig = Figure(figsize=(6.0, max(1.6, 0.4 * len(rows) + 0.9)))
+    ax = fig.subplots()
+    positions = list(range(len(rows)))
+    bars = ax.barh(positions, values, color=BRAND, height=0.6)
+    ax.set_yticks(positions, labels, fontsize=8)
+    ax.invert_yaxis()  # the table's order, top to bottom
+    decimals = comp.measure.decimals
+    ax.bar_label(bars, labels=[f"{v:,.{decimals}f}" for v in values], fontsize=7, padding=2)
+    median = _plain(comp.median, unit)
+    if median is not None:
+        ax.axvline(median, color=MUTED, linestyle="--", label=f"Median {median:,.{decimals}f}")
+        ax.legend(fontsize=7, frameon=False, loc="lower right", bbox_to_anchor=(1.0, 1.0))
+    ax.set_xlabel(comp.compared_unit_text, fontsize=8)
+    ax.tick_params(axis="x", labelsize=7)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    top = max(values, default=0.0)
+    ax.set_xlim(0, top * 1.2 if top else 1)
     return data_uri(_svg(fig))

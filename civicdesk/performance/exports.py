@@ -12,7 +12,9 @@ import io
 from decimal import Decimal
 from typing import Any
 
+from civicdesk.performance.regional import CalendarPeriod, CityFigure, Comparison
 from civicdesk.performance.selectors import Dashboard, MeasureView, Row
+from civicdesk.tenants.models import Region
 
 CSV_HEADER = [
     "goal",
@@ -141,4 +143,131 @@ def dashboard_csv(board: Dashboard) -> str:
                             " | ".join(f"{c['at'][:10]}: {c['note']}" for c in data["corrections"]),
                         ]
                     )
+    return out.getvalue()
+
+
+COMPARISON_CSV_HEADER = [
+    "region",
+    "measure_key",
+    "measure",
+    "unit",
+    "direction",
+    "per_resident",
+    "minimum_cases",
+    "period",
+    "period_label",
+    "city",
+    "city_slug",
+    "city_period_start",
+    "city_period_end",
+    "standing",
+    "cases",
+    "population",
+    "figure",
+    "figure_shown",
+    "per_resident_rate",
+    "per_resident_shown",
+    "compared_value",
+    "median",
+    "median_shown",
+    "versus_median",
+    "versus_median_shown",
+]
+
+
+def _comparison_row_json(row: CityFigure) -> dict[str, Any]:
+    return {
+        "city": row.city.name,
+        "city_slug": row.city.slug,
+        # Each city's own clock: the bounds are its local midnights (ISO with offset).
+        "period_start": row.period.start.isoformat() if row.period else None,
+        "period_end": row.period.end.isoformat() if row.period else None,
+        "standing": row.standing.value,
+        "standing_shown": row.standing_text,
+        "cases": row.cases,
+        "population": row.population,
+        "figure": _num(row.value),
+        "figure_shown": row.figure_text,
+        "per_resident_rate": _num(None if row.rate is None else row.rate.quantize(Decimal("0.0001"))),
+        "per_resident_shown": row.rate_text,
+        "compared_value": _num(None if row.compared is None else row.compared.quantize(Decimal("0.0001"))),
+        "versus_median": row.versus.value or None,
+        "versus_median_shown": row.versus_text,
+    }
+
+
+def _comparison_json(comp: Comparison) -> dict[str, Any]:
+    m = comp.measure
+    return {
+        "key": m.key,
+        "name": m.name,
+        "definition": m.definition,
+        "method": comp.method,
+        "computation": m.computation,
+        "unit": m.unit,
+        "stored_unit": "seconds" if m.unit in ("seconds", "minutes", "days") else m.unit,
+        "direction": m.direction or None,
+        "per_resident": m.per_resident,
+        "per_residents": m.per_residents if m.per_resident else None,
+        "compared_in": comp.compared_unit_text,
+        "minimum_cases": m.minimum_cases,
+        "median": _num(None if comp.median is None else comp.median.quantize(Decimal("0.0001"))),
+        "median_shown": comp.median_text,
+        "cities_in_median": len(comp.counted),
+        "service_codes": {
+            mapping.city.slug: list(mapping.service_codes) for mapping in m.mappings.select_related("city")
+        },
+        "cities": [_comparison_row_json(r) for r in comp.rows],
+    }
+
+
+def comparison_json(region: Region, period: CalendarPeriod, comparisons: list[Comparison]) -> dict[str, Any]:
+    """The regional comparison as one JSON-ready object."""
+    return {
+        "region": region.name,
+        "region_slug": region.slug,
+        "period": period.key,
+        "period_label": period.label,
+        "period_kind": "calendar",
+        "measures": [_comparison_json(c) for c in comparisons],
+    }
+
+
+def comparison_csv(region: Region, period: CalendarPeriod, comparisons: list[Comparison]) -> str:
+    """One row per common measure and city; the median repeated on each row of its measure."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(COMPARISON_CSV_HEADER)
+    for comp in comparisons:
+        data = _comparison_json(comp)
+        for row in data["cities"]:
+            w.writerow(
+                [
+                    region.slug,
+                    data["key"],
+                    data["name"],
+                    data["unit"],
+                    data["direction"] or "",
+                    "yes" if data["per_resident"] else "no",
+                    data["minimum_cases"],
+                    period.key,
+                    period.label,
+                    row["city"],
+                    row["city_slug"],
+                    row["period_start"] or "",
+                    row["period_end"] or "",
+                    row["standing_shown"],
+                    "" if row["cases"] is None else row["cases"],
+                    "" if row["population"] is None else row["population"],
+                    row["figure"] or "",
+                    row["figure_shown"],
+                    row["per_resident_rate"] or "",
+                    row["per_resident_shown"],
+                    row["compared_value"] or "",
+                    data["median"] or "",
+                    data["median_shown"],
+                    row["versus_median"] or "",
+                    row["versus_median_shown"],
+                ]
+            )
     return out.getvalue()

@@ -331,3 +331,89 @@ class MeasureValueEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise AppendOnlyError("Measure value events are append-only.")
+
+
+class CommonMeasure(models.Model):
+    """A measure the cities of a region define the same way, for the regional comparison.
+
+    The rule is one computed definition (``computation``, a module of ``measures``) and its
+    ``parameters``; each member city maps its own service types onto it
+    (``CommonMeasureMapping``), since one city's "CE - Trash/Rubbish" is another's "Trash".
+    A figure resting on fewer than ``minimum_cases`` cases is shown as "too few cases"
+    instead of a rate that one case could swing.
+    """
+
+    region = models.ForeignKey("tenants.Region", on_delete=models.CASCADE, related_name="common_measures")
+    key = models.SlugField(max_length=80, help_text=_("Stable name in URLs and exports, e.g. potholes-median-days."))
+    name = models.CharField(max_length=300)
+    definition = models.TextField(help_text=_("What is measured, in plain language, as every city agreed it."))
+    computation = models.CharField(max_length=60, help_text=_("Which computed definition works it out."))
+    parameters = models.JSONField(default=dict, blank=True, help_text=_('Settings such as {"days": 5}.'))
+    unit = models.CharField(max_length=10, choices=Unit.choices)
+    decimals = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(4)])
+    direction = models.CharField(
+        max_length=10,
+        choices=Direction.choices,
+        blank=True,
+        help_text=_("Leave blank when neither a higher nor a lower figure is better (e.g. requests per resident)."),
+    )
+    per_resident = models.BooleanField(
+        default=False, help_text=_("Compare the figure per resident (for counts, where a city's size matters).")
+    )
+    per_residents = models.PositiveIntegerField(
+        default=1000, validators=[MinValueValidator(1)], help_text=_("Per how many residents: 1,000 by default.")
+    )
+    minimum_cases = models.PositiveIntegerField(
+        default=10,
+        validators=[MinValueValidator(1)],
+        help_text=_('Below this many cases a city\'s figure is shown as "too few cases" and left out of the median.'),
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+    is_public = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["region", "order", "name"]
+        constraints = [models.UniqueConstraint(fields=["region", "key"], name="common_measure_key_unique_in_region")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from civicdesk.performance.measures import DEFINITIONS
+
+        errors: dict[str, Any] = {}
+        if self.computation not in DEFINITIONS:
+            errors["computation"] = _("Choose the definition that computes this measure.")
+        if not isinstance(self.parameters, dict):
+            errors["parameters"] = _('Write the settings as an object, e.g. {"days": 5}.')
+        if self.per_resident and self.unit != Unit.COUNT:
+            errors["per_resident"] = _("Only a count can be turned into a rate per resident.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class CommonMeasureMapping(models.Model):
+    """Which of one city's service types a common measure covers in that city."""
+
+    common_measure = models.ForeignKey(CommonMeasure, on_delete=models.CASCADE, related_name="mappings")
+    city = models.ForeignKey("tenants.City", on_delete=models.CASCADE, related_name="common_measure_mappings")
+    service_codes = models.JSONField(default=list, help_text=_('The city\'s service codes, e.g. ["pothole"].'))
+
+    class Meta:
+        ordering = ["common_measure", "city"]
+        constraints = [
+            models.UniqueConstraint(fields=["common_measure", "city"], name="one_mapping_per_common_measure_and_city")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.common_measure} in {self.city}"
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        codes = self.service_codes
+        if not isinstance(codes, list) or not codes or not all(isinstance(c, str) and c for c in codes):
+            errors["service_codes"] = _('List at least one service code, e.g. ["pothole"].')
+        if self.common_measure_id and self.city_id and self.city.region_id != self.common_measure.region_id:
+            errors["city"] = _("The city must belong to the measure's region.")
+        if errors:
+            raise ValidationError(errors)

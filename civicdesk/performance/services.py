@@ -20,12 +20,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from civicdesk.accounts.models import User
+from civicdesk.catalog.models import ServiceType
 from civicdesk.core import clock
 from civicdesk.core.errors import InvalidTransition
 from civicdesk.performance import periods
 from civicdesk.performance.measures import DEFINITIONS
 from civicdesk.performance.measures.base import Computation
 from civicdesk.performance.models import (
+    CommonMeasure,
+    CommonMeasureMapping,
     Measure,
     MeasureValue,
     MeasureValueEvent,
@@ -34,7 +37,7 @@ from civicdesk.performance.models import (
     ValueState,
 )
 from civicdesk.performance.permissions import Step, require
-from civicdesk.tenants.models import City
+from civicdesk.tenants.models import City, Region
 
 MAX_TEXT = 5000
 
@@ -265,3 +268,55 @@ def performance_compute(*, cities: Iterable[City], since: dt.date | None = None,
                 measure_value_compute(measure=measure, period=period, now=now)
                 stored += 1
     return stored
+
+
+@transaction.atomic
+def common_measure_define(
+    *,
+    region: Region,
+    key: str,
+    name: str,
+    definition: str,
+    computation: str,
+    unit: str,
+    direction: str = "",
+    parameters: dict[str, Any] | None = None,
+    decimals: int = 0,
+    per_resident: bool = False,
+    per_residents: int = 1000,
+    minimum_cases: int = 10,
+    order: int = 0,
+) -> CommonMeasure:
+    """Create or update a region's common measure (found by ``key``), validated as a whole."""
+    common = CommonMeasure.objects.select_for_update().filter(region=region, key=key).first() or CommonMeasure(
+        region=region, key=key
+    )
+    common.name, common.definition, common.computation = name, definition, computation
+    common.unit, common.direction, common.parameters = unit, direction, dict(parameters or {})
+    common.decimals, common.per_resident, common.per_residents = decimals, per_resident, per_residents
+    common.minimum_cases, common.order = minimum_cases, order
+    common.full_clean()
+    common.save()
+    return common
+
+
+@transaction.atomic
+def common_measure_map(
+    *, common_measure: CommonMeasure, city: City, service_codes: Iterable[str]
+) -> CommonMeasureMapping:
+    """Say which of ``city``'s service types a common measure covers there (replacing any
+    earlier mapping). Every code must be one of the city's types: a typo would silently
+    count nothing."""
+    codes = sorted({str(c).strip() for c in service_codes if str(c).strip()})
+    known = set(ServiceType.objects.filter(city=city, code__in=codes).values_list("code", flat=True))
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise ValidationError(
+            {"service_codes": f"{city.name} has no service type with the code {', '.join(map(repr, unknown))}."}
+        )
+    mapping = CommonMeasureMapping.objects.select_for_update().filter(common_measure=common_measure, city=city).first()
+    mapping = mapping or CommonMeasureMapping(common_measure=common_measure, city=city)
+    mapping.service_codes = codes
+    mapping.full_clean()
+    mapping.save()
+    return mapping

@@ -7,14 +7,17 @@ the drill-down from the measure's definition via ``services.measure_compute``.
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from civicdesk.performance import charts, exports, periods, selectors
+from civicdesk.performance import charts, exports, periods, regional, selectors
+from civicdesk.performance.measures import DEFINITIONS
+from civicdesk.performance.models import CommonMeasure, PlanYear
 from civicdesk.performance.services import measure_compute
-from civicdesk.tenants.models import City
+from civicdesk.tenants.models import City, Region
 
 
 def _bad_request(request: HttpRequest, city: City, message: str, fmt: str) -> HttpResponse:
@@ -109,3 +112,110 @@ def measure_cases(request: HttpRequest, city: str, measure_id: int, period: str)
         "decided": result.decided,
     }
     return render(request, "performance/measure_cases.html", context)
+
+
+def _comparison_period(request: HttpRequest) -> regional.CalendarPeriod:
+    raw = request.GET.get("period", "").strip()
+    return regional.parse_period(raw) if raw else regional.latest_complete_quarter()
+
+
+def _plain_error(message: str, fmt: str, request: HttpRequest, status: int = 400) -> HttpResponse:
+    if fmt != "html":
+        return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    return render(request, "performance/compare_error.html", {"message": message}, status=status)
+
+
+def compare(request: HttpRequest, fmt: str = "html") -> HttpResponse:
+    """The regional comparison: each common measure, every member city beside the group's
+    median, for one calendar quarter or month (``?period=2024-q1`` or ``2024-m3``; default
+    the last complete quarter); ``?region=<slug>`` when there are several regions."""
+    slug = request.GET.get("region", "").strip()
+    region = Region.objects.filter(slug=slug).first() if slug else regional.default_region()
+    if region is None:
+        message = f"There is no region “{slug}”." if slug else "No region has been set up yet."
+        return _plain_error(message, fmt, request, status=404)
+    try:
+        period = _comparison_period(request)
+    except ValueError as exc:
+        return _plain_error(str(exc), fmt, request)
+    comparisons = regional.regional_comparison(region, period)
+    stem = f"comparison-{region.slug}-{period.key}"
+    if fmt == "csv":
+        response = HttpResponse(
+            exports.comparison_csv(region, period, comparisons), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+        return response
+    if fmt == "json":
+        body = json.dumps(exports.comparison_json(region, period, comparisons), indent=2, ensure_ascii=False)
+        return HttpResponse(body, content_type="application/json; charset=utf-8")
+    with_plans = set(PlanYear.objects.filter(city__region=region).values_list("city_id", flat=True))
+    tables = []
+    for comp in comparisons:
+        links = {}
+        for row in comp.rows:
+            if row.standing != regional.Standing.NOT_MAPPED:
+                links[row.city.pk] = reverse(
+                    "performance:compare-cases",
+                    kwargs={"measure": comp.measure.key, "city": row.city.slug, "period": period.key},
+                )
+        tables.append(
+            {
+                "comp": comp,
+                "chart": charts.comparison_chart(comp),
+                "rows": [(row, links.get(row.city.pk), row.city.pk in with_plans) for row in comp.rows],
+            }
+        )
+    query = {"region": region.slug} if slug else {}
+    context = {
+        "region": region,
+        "regions": Region.objects.order_by("name"),
+        "period": period,
+        "previous": period.previous(),
+        "next": period.next(),
+        "tables": tables,
+        "query": urlencode({**query, "period": period.key}),
+        "region_query": urlencode(query),
+    }
+    return render(request, "performance/compare.html", context)
+
+
+def compare_cases(request: HttpRequest, measure: str, city: str, period: str) -> HttpResponse:
+    """The cases behind one city's figure in the regional comparison (confidential types
+    counted, never listed), with the figure withheld when they are too few."""
+    place = get_object_or_404(City, slug=city)
+    common = get_object_or_404(CommonMeasure, region_id=place.region_id, key=measure, is_public=True)
+    try:
+        the_period = regional.parse_period(period)
+    except ValueError as exc:
+        return _plain_error(str(exc), "html", request)
+    row = regional.city_figure(common, place, the_period)
+    if row.computation is None:
+        raise Http404(f"{place.name} does not report “{common.name}”.")
+    shown = [r for r in row.computation.results if not r.case.service_type.is_confidential]
+    groups = [
+        ("met", "Met", [r for r in shown if r.met is True]),
+        ("missed", "Missed", [r for r in shown if r.met is False]),
+        ("pending", "Not decided yet", [r for r in shown if r.met is None]),
+    ]
+    if getattr(DEFINITIONS[common.computation], "EVERY_CASE_COUNTS", False):
+        # Every case is in the figure; "met" means only "within the type's target time" here.
+        groups = [("counted", "Counted", shown)]
+    context = {
+        "city": place,
+        "common": common,
+        "row": row,
+        "period": the_period,
+        "method": regional.method_of(common),
+        "groups": [
+            (
+                key,
+                label,
+                [(r, reverse("portal:case", kwargs={"city": place.slug, "number": r.case.number})) for r in items],
+            )
+            for key, label, items in groups
+        ],
+        "withheld": len(row.computation.results) - len(shown),
+        "back": reverse("performance:compare") + "?" + urlencode({"region": place.region.slug, "period": period}),
+    }
+    return render(request, "performance/compare_cases.html", context)

@@ -14,6 +14,7 @@ from civicdesk.performance.measures import (
     closed_within_target,
     code_enforcement_inspected,
     potholes_median_days_to_close,
+    requests_opened,
 )
 
 DEFINITIONS: dict[str, ModuleType] = {
@@ -23,6 +24,7 @@ DEFINITIONS: dict[str, ModuleType] = {
         animal_calls_held_over,
         potholes_median_days_to_close,
         closed_within_target,
+        requests_opened,
     )
 }
 

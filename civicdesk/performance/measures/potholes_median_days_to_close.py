@@ -28,6 +28,8 @@ KEY = "potholes_median_days_to_close"
 TITLE = "Median days to close"
 UNIT = "days"
 DIRECTION = "lower"
+# Every listed case is in the median, whether or not it can be marked met or missed.
+EVERY_CASE_COUNTS = True
 METHOD = (
     "The median time from the report to its closing, over the cases of these types closed in the period "
     "(duplicates left out). Half the cases closed faster, half slower."

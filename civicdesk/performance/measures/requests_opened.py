@@ -1,0 +1,36 @@
+"""Number of requests reported (a count; neither more nor fewer is "better" by itself).
+
+Cases: the city's cases of the measure's service types OPENED in the period, every one of
+them (duplicates included: each is a resident who asked). The figure is how many there
+are. On its own a count mostly says how big a city is, so the regional comparison turns it
+into a rate per resident (``CommonMeasure.per_resident``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from civicdesk.performance.measures.base import CaseResult, Computation, cases_of
+
+if TYPE_CHECKING:
+    from civicdesk.performance.models import Measure
+    from civicdesk.performance.periods import Period
+
+KEY = "requests_opened"
+TITLE = "Requests reported"
+UNIT = "count"
+DIRECTION = "higher"
+# Every listed case is in the figure (none waits to be decided).
+EVERY_CASE_COUNTS = True
+METHOD = "The number of requests of these types reported in the period, duplicates included."
+
+
+def compute(*, measure: Measure, period: Period, now: dt.datetime) -> Computation:
+    tz = period.calendar.tz
+    results = [
+        CaseResult(case, True, f"Reported on {case.opened_at.astimezone(tz):%b} {case.opened_at.astimezone(tz).day}")
+        for case in cases_of(measure).filter(opened_at__gte=period.start, opened_at__lt=period.end)
+    ]
+    return Computation(Decimal(len(results)), results)

@@ -1,0 +1,360 @@
+"""The regional comparison: the member cities side by side on measures they define alike.
+
+A ``CommonMeasure`` is one computed definition; each city's ``CommonMeasureMapping`` says
+which of its own service types it covers. For a period, each city's figure is computed from
+that city's cases by the same definition module its own dashboard uses.
+
+Periods are CALENDAR quarters or months, not fiscal ones: the cities' fiscal years start in
+different months, so "Q1" would mean different months in different cities and the figures
+would not be comparable. Each city's period runs from local midnight to local midnight on
+its own clock (``City.timezone``): a report made at 23:30 on March 31 in a city is in that
+city's first quarter wherever the server is.
+
+Rules, written once here and in docs/performance-dashboard.md:
+
+- **Too few cases**: a city whose figure rests on fewer than ``minimum_cases`` cases has no
+  figure shown (one case could swing it) and takes no part in the median.
+- **Per resident**: for counts marked ``per_resident``, the figure compared is the count per
+  ``per_residents`` residents (``City.population``); a city with no population recorded has
+  no rate and takes no part in the median.
+- **Median**: the median of the compared figures of the cities that have one; none when no
+  city has enough cases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+
+from civicdesk.core import clock
+from civicdesk.performance import periods
+from civicdesk.performance.formatting import SECONDS_PER, _number, format_value
+from civicdesk.performance.measures import DEFINITIONS
+from civicdesk.performance.measures.base import Computation
+from civicdesk.performance.models import CommonMeasure, CommonMeasureMapping, Direction, Measure, Source, Unit
+from civicdesk.tenants.models import City, Region
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+
+class Standing(models.TextChoices):
+    """Whether a city's figure is in the comparison, and if not, why (shown as words)."""
+
+    COUNTED = "counted", "Counted"
+    TOO_FEW = "too_few", "Too few cases"
+    NO_POPULATION = "no_population", "Population not recorded"
+    NOT_MAPPED = "not_mapped", "Not reported by this city"
+
+
+class Versus(models.TextChoices):
+    ABOVE = "above", "Above the median"
+    BELOW = "below", "Below the median"
+    AT = "at", "At the median"
+    NONE = "", ""
+
+
+def calendar_of(city: City) -> periods.FiscalCalendar:
+    """The plain calendar year on the city's clock: a "fiscal" year starting in January."""
+    return periods.FiscalCalendar(start_month=1, timezone=city.timezone, named_by_end=True)
+
+
+@dataclass(frozen=True)
+class CalendarPeriod:
+    """A calendar quarter or month, the same for every city (each on its own clock)."""
+
+    year: int
+    frequency: str  # periods.QUARTERLY or periods.MONTHLY
+    index: int
+
+    def __post_init__(self) -> None:
+        periods.Period(periods.FiscalCalendar(), self.year, self.frequency, self.index)  # validates
+
+    def for_city(self, city: City) -> periods.Period:
+        """This period on ``city``'s clock."""
+        return periods.Period(calendar_of(city), self.year, self.frequency, self.index)
+
+    @property
+    def _any(self) -> periods.Period:
+        return periods.Period(periods.FiscalCalendar(), self.year, self.frequency, self.index)
+
+    @property
+    def first_day(self) -> dt.date:
+        return self._any.first_day
+
+    @property
+    def last_day(self) -> dt.date:
+        return self._any.last_day
+
+    @property
+    def key(self) -> str:
+        """``2024-q1`` or ``2024-m3``: calendar quarter 1 or March of 2024."""
+        return self._any.key
+
+    @property
+    def short_label(self) -> str:
+        if self.frequency == periods.QUARTERLY:
+            return f"Q{self.index} {self.year}"
+        return f"{self.first_day:%B %Y}"
+
+    @property
+    def label(self) -> str:
+        """e.g. ``Q1 2024 (Jan 1 – Mar 31, 2024)``."""
+        return f"{self.short_label} ({self._any.date_range_label})"
+
+    def previous(self) -> CalendarPeriod:
+        p = self._any.previous()
+        return CalendarPeriod(p.fiscal_year, p.frequency, p.index)
+
+    def next(self) -> CalendarPeriod:
+        p = self._any.next()
+        return CalendarPeriod(p.fiscal_year, p.frequency, p.index)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def parse_period(key: str) -> CalendarPeriod:
+    """The calendar period a key names (``2024-q1``, ``2024-m3``); ``ValueError`` in plain words."""
+    try:
+        p = periods.parse_key(periods.FiscalCalendar(), key)
+    except ValueError:
+        raise ValueError(
+            f"“{key}” is not a period; write a calendar quarter like 2024-q1 or a month like 2024-m3."
+        ) from None
+    return CalendarPeriod(p.fiscal_year, p.frequency, p.index)
+
+
+def latest_complete_quarter(now: dt.datetime | None = None) -> CalendarPeriod:
+    """The last calendar quarter that has ended (on the deployment's clock)."""
+    import zoneinfo
+
+    today = (now or clock.now()).astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE)).date()
+    p = periods.period_of(periods.FiscalCalendar(), today, periods.QUARTERLY)
+    return CalendarPeriod(p.fiscal_year, p.frequency, p.index).previous()
+
+
+@dataclass
+class CityFigure:
+    """One city's line in a comparison. ``value``, ``rate`` and ``compared`` are None unless
+    the city is counted: a figure resting on too few cases is never given out."""
+
+    city: City
+    standing: Standing
+    period: periods.Period | None  # on the city's clock; None when the city does not report it
+    cases: int | None = None
+    population: int | None = None
+    value: Decimal | None = None
+    rate: Decimal | None = None
+    compared: Decimal | None = None
+    versus: Versus = Versus.NONE
+    figure_text: str = ""
+    rate_text: str = ""
+    versus_text: str = ""
+    computation: Computation | None = field(default=None, repr=False)
+
+    @property
+    def is_counted(self) -> bool:
+        return self.standing == Standing.COUNTED
+
+    @property
+    def standing_text(self) -> str:
+        """The city's standing in words, e.g. "Too few cases (3; at least 10 needed)"."""
+        if self.standing == Standing.TOO_FEW:
+            return f"Too few cases ({self.cases}; at least {self.minimum_cases} needed)"
+        return str(self.standing.label)
+
+    minimum_cases: int = 0
+
+
+@dataclass
+class Comparison:
+    """One common measure for one calendar period, every city of the region beside the median."""
+
+    measure: CommonMeasure
+    period: CalendarPeriod
+    rows: list[CityFigure]
+    median: Decimal | None
+    median_text: str
+    method: str
+
+    @property
+    def counted(self) -> list[CityFigure]:
+        return [r for r in self.rows if r.is_counted]
+
+    @property
+    def compared_unit_text(self) -> str:
+        """What the compared figure is in, for captions and axis labels."""
+        m = self.measure
+        if m.per_resident:
+            return f"per {m.per_residents:,} residents"
+        return {"percent": "%", "days": "days", "minutes": "minutes", "seconds": "seconds", "money": "$"}.get(
+            m.unit, m.unit
+        )
+
+
+def _proxy_measure(common: CommonMeasure, city: City, codes: Iterable[str]) -> Measure:
+    """An unsaved ``Measure`` carrying what a definition module reads (city, codes,
+    parameters): the modules stay the single home of each rule, for dashboards and
+    comparison alike."""
+    return Measure(
+        city=city,
+        name=common.name,
+        definition=common.definition,
+        unit=common.unit,
+        direction=common.direction or Direction.HIGHER,
+        source=Source.COMPUTED,
+        computation=common.computation,
+        service_codes=list(codes),
+        parameters=dict(common.parameters or {}),
+    )
+
+
+def cases_counted(common: CommonMeasure, result: Computation) -> int:
+    """How many cases a figure rests on: every listed case for a definition whose figure
+    uses them all (a median, a count), else the decided ones (met or missed)."""
+    module = DEFINITIONS[common.computation]
+    if getattr(module, "EVERY_CASE_COUNTS", False):
+        return len(result.results)
+    return result.decided
+
+
+def _format(common: CommonMeasure, value: Decimal | None) -> str:
+    decimals = 0 if common.per_resident else common.decimals
+    return format_value(value, unit=common.unit, decimals=decimals)
+
+
+def _rate_text(common: CommonMeasure, rate: Decimal | None) -> str:
+    if rate is None:
+        return ""
+    return f"{_number(rate, common.decimals)} per {common.per_residents:,} residents"
+
+
+def _compared_text(common: CommonMeasure, value: Decimal | None) -> str:
+    if common.per_resident:
+        return _rate_text(common, value)
+    return _format(common, value)
+
+
+def _difference_text(common: CommonMeasure, diff: Decimal) -> str:
+    if common.per_resident:
+        return _rate_text(common, diff)
+    if common.unit == Unit.PERCENT:
+        return f"{_number(diff, common.decimals)} points"
+    return _format(common, diff)
+
+
+def _versus(common: CommonMeasure, compared: Decimal, median: Decimal) -> tuple[Versus, str]:
+    """Above, below or at the median, in words, with "better"/"worse" when the measure has
+    a direction. Compared at the precision shown, so a city never reads "above the median
+    by 0.0 days"."""
+    scale = Decimal(1) if common.per_resident else SECONDS_PER.get(common.unit, Decimal(1))
+    step = scale * Decimal(1).scaleb(-common.decimals)
+    diff = compared - median
+    if abs(diff) < step / 2:
+        return Versus.AT, "At the median"
+    side = Versus.ABOVE if diff > 0 else Versus.BELOW
+    words = f"{_difference_text(common, abs(diff))} {'above' if diff > 0 else 'below'} the median"
+    if common.direction:
+        better = (diff > 0) == (common.direction == Direction.HIGHER)
+        words += " (better)" if better else " (worse)"
+    return side, words
+
+
+def method_of(common: CommonMeasure) -> str:
+    module = DEFINITIONS.get(common.computation)
+    if module is None:
+        return ""
+    return str(module.METHOD).format(days=(common.parameters or {}).get("days", 5))
+
+
+def region_cities(region: Region) -> QuerySet[City]:
+    return City.objects.filter(region=region).order_by("name")
+
+
+def common_measures(region: Region, *, public_only: bool = True) -> QuerySet[CommonMeasure]:
+    qs = CommonMeasure.objects.filter(region=region).order_by("order", "name")
+    return qs.filter(is_public=True) if public_only else qs
+
+
+def city_figure(
+    common: CommonMeasure, city: City, period: CalendarPeriod, *, now: dt.datetime | None = None
+) -> CityFigure:
+    """One city's figure for a common measure and calendar period (not yet set against the
+    median: see ``comparison``)."""
+    mapping = CommonMeasureMapping.objects.filter(common_measure=common, city=city).first()
+    if mapping is None or not mapping.service_codes:
+        return CityFigure(city=city, standing=Standing.NOT_MAPPED, period=None, population=city.population)
+    local = period.for_city(city)
+    proxy = _proxy_measure(common, city, mapping.service_codes)
+    result = DEFINITIONS[common.computation].compute(measure=proxy, period=local, now=now or clock.now())
+    row = CityFigure(
+        city=city,
+        standing=Standing.COUNTED,
+        period=local,
+        cases=cases_counted(common, result),
+        population=city.population,
+        computation=result,
+        minimum_cases=common.minimum_cases,
+    )
+    if row.cases is None or row.cases < common.minimum_cases or result.value is None:
+        row.standing = Standing.TOO_FEW
+        row.figure_text = "Too few cases"
+        return row
+    row.value = result.value
+    row.figure_text = _format(common, result.value)
+    if common.per_resident:
+        if not city.population:
+            row.standing = Standing.NO_POPULATION
+            row.rate_text = "Population not recorded"
+            return row
+        row.rate = result.value * Decimal(common.per_residents) / Decimal(city.population)
+        row.rate_text = _rate_text(common, row.rate)
+        row.compared = row.rate
+    else:
+        row.compared = result.value
+    return row
+
+
+def comparison(
+    common: CommonMeasure,
+    period: CalendarPeriod,
+    *,
+    cities: Iterable[City] | None = None,
+    now: dt.datetime | None = None,
+) -> Comparison:
+    """Every city of the measure's region for ``period``, beside the median of the cities
+    that have enough cases (and a population, for rates per resident)."""
+    members = list(cities) if cities is not None else list(region_cities(common.region))
+    rows = [city_figure(common, city, period, now=now) for city in members if city.region_id == common.region_id]
+    counted = [r.compared for r in rows if r.is_counted and r.compared is not None]
+    median = Decimal(statistics.median(counted)) if counted else None
+    for row in rows:
+        if row.is_counted and row.compared is not None and median is not None:
+            row.versus, row.versus_text = _versus(common, row.compared, median)
+        else:
+            row.versus_text = "Not compared"
+    median_text = _compared_text(common, median) if median is not None else "No median: no city has enough cases"
+    return Comparison(
+        measure=common, period=period, rows=rows, median=median, median_text=median_text, method=method_of(common)
+    )
+
+
+def regional_comparison(region: Region, period: CalendarPeriod, *, now: dt.datetime | None = None) -> list[Comparison]:
+    """Every public common measure of ``region`` for ``period``."""
+    members = list(region_cities(region))
+    return [comparison(common, period, cities=members, now=now) for common in common_measures(region)]
+
+
+def default_region() -> Region | None:
+    """The region the comparison shows when none is asked for: the first with public
+    common measures, else the first region."""
+    with_measures = Region.objects.filter(common_measures__is_public=True).distinct().order_by("name").first()
+    return with_measures or Region.objects.order_by("name").first()

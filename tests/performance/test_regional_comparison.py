@@ -1,0 +1,359 @@
+"""The regional comparison: common definitions mapped onto each city's own service types,
+each city's figure from its own cases, per-resident rates, the median of the cities with
+enough cases, "too few cases", calendar periods on each city's clock, and the public page
+with its CSV and JSON."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import statistics
+import zoneinfo
+from decimal import Decimal as D
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from civicdesk.accounts.models import Role
+from civicdesk.performance import regional, services
+from civicdesk.tenants.models import City, Region
+
+from .conftest import CaseBook
+
+pytestmark = pytest.mark.django_db
+
+CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
+DENVER = zoneinfo.ZoneInfo("America/Denver")
+Q1_2024 = regional.parse_period("2024-q1")
+DAY = 86400
+
+
+def local(day: str, hour: int = 9, minute: int = 0, tz: zoneinfo.ZoneInfo = CHICAGO) -> dt.datetime:
+    return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(hour, minute), tzinfo=tz)
+
+
+@pytest.fixture
+def member(cities, make_service_type, make_staff):
+    """Per city: its case book and a maker of its service types by code (one type per code)."""
+
+    class Member:
+        def __init__(self, city: City) -> None:
+            self.city = city
+            self.book = CaseBook(city, make_staff(city, Role.SUPERVISOR))
+            self.types: dict[str, object] = {}
+
+        def type(self, code: str, **kw):
+            if code not in self.types:
+                self.types[code] = make_service_type(self.city, code, **kw)
+            return self.types[code]
+
+    made: dict[str, Member] = {}
+
+    def get(slug: str) -> Member:
+        if slug not in made:
+            made[slug] = Member(cities[slug])
+        return made[slug]
+
+    return get
+
+
+def set_population(city: City, population: int | None) -> City:
+    City.objects.filter(pk=city.pk).update(population=population)
+    city.refresh_from_db()
+    return city
+
+
+def define(region: Region, key: str, **kw):
+    kw.setdefault("name", key.replace("-", " ").capitalize())
+    kw.setdefault("definition", "As every city agreed it.")
+    return services.common_measure_define(region=region, key=key, **kw)
+
+
+def row_of(comp: regional.Comparison, slug: str) -> regional.CityFigure:
+    return next(r for r in comp.rows if r.city.slug == slug)
+
+
+@pytest.fixture
+def potholes(cities, member):
+    """Median days to close potholes in Q1 2024, minimum 3 cases. Each city's own types:
+    Raytown's pothole type has another code, mapped onto the same definition."""
+    region = cities["independence"].region
+    common = define(
+        region,
+        "potholes-median-days",
+        name="Median days to close potholes",
+        computation="potholes_median_days_to_close",
+        unit="days",
+        direction="lower",
+        decimals=1,
+        minimum_cases=3,
+    )
+    closing_days = {
+        "independence": [1, 2, 4],  # median 2
+        "raytown": [3, 5, 6, 8],  # median 5.5
+        "blue-springs": [1, 1, 3],  # median 1
+        "grandview": [10, 12],  # too few: median 11 would pull the group's median up
+    }
+    codes = {"raytown": "street-pothole"}
+    for slug, durations in closing_days.items():
+        m = member(slug)
+        code = codes.get(slug, "pothole")
+        pothole = m.type(code, target_days=5)
+        other = m.type("street-light-out")
+        for n, days in enumerate(durations):
+            case = m.book.open(pothole, local("2024-01-08", 9) + dt.timedelta(days=n))
+            m.book.close(case, case.opened_at + dt.timedelta(days=days))
+        # Not in the definition: another type, and a pothole closed in the next quarter.
+        m.book.close(m.book.open(other, local("2024-01-10")), local("2024-01-11"))
+        late = m.book.open(pothole, local("2024-03-25"))
+        m.book.close(late, local("2024-04-02"))
+        services.common_measure_map(common_measure=common, city=m.city, service_codes=[code])
+    return common, closing_days
+
+
+def test_each_city_s_median_days_to_close_matches_its_own_cases(potholes):
+    common, closing_days = potholes
+    comp = regional.comparison(common, Q1_2024)
+    for slug in ("independence", "raytown", "blue-springs"):
+        row = row_of(comp, slug)
+        expected = D(statistics.median(closing_days[slug])) * DAY
+        assert row.standing == regional.Standing.COUNTED
+        assert row.value == expected
+        assert row.cases == len(closing_days[slug])
+    assert row_of(comp, "independence").figure_text == "2.0 days"
+    assert row_of(comp, "raytown").figure_text == "5.5 days"
+
+
+def test_the_median_is_of_the_cities_with_enough_cases_only(potholes):
+    common, _ = potholes
+    comp = regional.comparison(common, Q1_2024)
+    # Independence 2, Raytown 5.5, Blue Springs 1: median 2 days. Grandview's two cases
+    # (median 11) would have made it (2 + 5.5) / 2 = 3.75.
+    assert comp.median == 2 * DAY
+    assert comp.median_text == "2.0 days"
+    assert {r.city.slug for r in comp.counted} == {"independence", "raytown", "blue-springs"}
+
+
+def test_a_city_below_the_minimum_shows_too_few_cases_and_no_figure(potholes):
+    common, _ = potholes
+    grandview = row_of(regional.comparison(common, Q1_2024), "grandview")
+    assert grandview.standing == regional.Standing.TOO_FEW
+    assert grandview.cases == 2
+    assert grandview.value is None and grandview.compared is None
+    assert grandview.figure_text == "Too few cases"
+    assert grandview.standing_text == "Too few cases (2; at least 3 needed)"
+    assert grandview.versus_text == "Not compared"
+
+
+def test_each_city_is_set_beside_the_median_in_words(potholes):
+    common, _ = potholes
+    comp = regional.comparison(common, Q1_2024)
+    assert row_of(comp, "independence").versus_text == "At the median"
+    # Lower is better for days to close: above the median is worse.
+    assert row_of(comp, "raytown").versus == regional.Versus.ABOVE
+    assert row_of(comp, "raytown").versus_text == "3.5 days above the median (worse)"
+    assert row_of(comp, "blue-springs").versus_text == "1.0 days below the median (better)"
+    assert row_of(comp, "lees-summit").standing == regional.Standing.NOT_MAPPED
+
+
+def test_requests_per_thousand_residents_use_each_city_s_population(cities, member):
+    region = cities["independence"].region
+    common = define(
+        region,
+        "requests-per-1000",
+        name="Requests per 1,000 residents",
+        computation="requests_opened",
+        unit="count",
+        decimals=2,
+        per_resident=True,
+        per_residents=1000,
+        minimum_cases=5,
+    )
+    populations = {"independence": 100_000, "raytown": 50_000, "blue-springs": 20_000, "grandview": None}
+    counts = {"independence": 30, "raytown": 20, "blue-springs": 4, "grandview": 12}
+    for slug, count in counts.items():
+        set_population(cities[slug], populations[slug])
+        m = member(slug)
+        kind = m.type("ce-trash")
+        for n in range(count):
+            m.book.open(kind, local("2024-02-01") + dt.timedelta(hours=n))
+        services.common_measure_map(common_measure=common, city=m.city, service_codes=["ce-trash"])
+    comp = regional.comparison(common, Q1_2024, cities=City.objects.filter(region=region).order_by("name"))
+
+    independence, raytown = row_of(comp, "independence"), row_of(comp, "raytown")
+    assert independence.value == 30 and independence.rate == D(30) * 1000 / 100_000  # 0.3
+    assert raytown.rate == D(20) * 1000 / 50_000  # 0.4
+    assert independence.rate_text == "0.30 per 1,000 residents"
+    # Blue Springs' 4 requests are below the minimum of 5; Grandview has no population.
+    assert row_of(comp, "blue-springs").standing == regional.Standing.TOO_FEW
+    assert row_of(comp, "blue-springs").rate is None
+    assert row_of(comp, "grandview").standing == regional.Standing.NO_POPULATION
+    assert row_of(comp, "grandview").standing_text == "Population not recorded"
+    assert comp.median == (D("0.3") + D("0.4")) / 2
+    assert comp.median_text == "0.35 per 1,000 residents"
+    # No direction: above or below, never better or worse.
+    assert raytown.versus_text == "0.05 per 1,000 residents above the median"
+
+
+def test_code_enforcement_inspected_within_five_days_counts_each_city_s_mapped_types(cities, member):
+    region = cities["independence"].region
+    common = define(
+        region,
+        "ce-inspected-5-days",
+        name="% of code enforcement cases inspected within 5 days",
+        computation="code_enforcement_inspected",
+        parameters={"days": 5},
+        unit="percent",
+        direction="higher",
+        minimum_cases=3,
+    )
+    # (type code, days until the first inspection update or None) per case, per city.
+    plans = {
+        "independence": [("ce-trash", 1), ("ce-trash", 4.9), ("ce-zoning", 6), ("ce-open-storage", None)],
+        "raytown": [("ce-trash", 2), ("ce-trash", 3), ("ce-open-storage", 5)],
+        "grandview": [("ce-trash", 7), ("ce-trash", 1), ("ce-trash", 8)],
+    }
+    for slug, plan in plans.items():
+        m = member(slug)
+        for n, (code, days) in enumerate(plan):
+            case = m.book.open(m.type(code), local("2024-03-01") + dt.timedelta(hours=n))
+            if days is not None:
+                m.book.note(case, case.opened_at + dt.timedelta(days=days))
+        # An internal note is not an inspection (it can be written from a desk).
+        desk = m.book.open(m.type("ce-trash"), local("2024-03-02"))
+        m.book.note(desk, local("2024-03-03"), public=False)
+        plan.append(("ce-trash", None))
+        mapped = sorted({code for code, _ in plan})
+        services.common_measure_map(common_measure=common, city=m.city, service_codes=mapped)
+    now = local("2024-05-01")
+    comp = regional.comparison(common, Q1_2024, now=now)
+    for slug, plan in plans.items():
+        on_time = sum(1 for _, days in plan if days is not None and days <= 5)
+        row = row_of(comp, slug)
+        assert row.cases == len(plan)
+        assert row.value == D(100) * on_time / len(plan)
+    assert row_of(comp, "independence").figure_text == "40%"  # 2 of 5
+    assert row_of(comp, "raytown").figure_text == "75%"  # 3 of 4
+    assert comp.median == D(40)  # 40, 75, 25
+    assert row_of(comp, "raytown").versus_text == "35 points above the median (better)"
+
+
+def test_calendar_periods_are_counted_on_each_city_s_own_clock(cities, member):
+    """Calendar quarters, not fiscal ones (Independence's fiscal Q1 is July–September),
+    each bounded by the city's own local midnights."""
+    region = cities["independence"].region
+    City.objects.filter(pk=cities["raytown"].pk).update(timezone="America/Denver")
+    raytown = City.objects.get(pk=cities["raytown"].pk)
+    common = define(region, "requests", computation="requests_opened", unit="count", minimum_cases=1)
+    ind, ray = member("independence"), member("raytown")
+    ray.city = raytown
+    ray.book.city = raytown
+    kind_i, kind_r = ind.type("ce-trash"), ray.type("ce-trash")
+    for m in (ind, ray):
+        services.common_measure_map(common_measure=common, city=m.city, service_codes=["ce-trash"])
+    ind.book.open(kind_i, local("2023-12-31", 23, 59))  # Q4 2023
+    ind.book.open(kind_i, local("2024-01-01", 0, 0))  # Q1: first moment
+    ind.book.open(kind_i, local("2024-02-15"))  # Q1 (Independence's fiscal Q3)
+    ind.book.open(kind_i, local("2024-03-31", 23, 59))  # Q1: last minute
+    ind.book.open(kind_i, local("2024-04-01", 0, 0))  # Q2
+    # 23:30 on March 31 in Denver is already April 1 in Chicago: still Raytown's Q1.
+    ray.book.open(kind_r, local("2024-03-31", 23, 30, tz=DENVER))
+    # 23:30 on December 31 in Chicago is only 22:30 in Denver: Raytown's Q4 2023.
+    ray.book.open(kind_r, local("2023-12-31", 23, 30))
+    ray.book.open(kind_r, local("2024-01-01", 0, 30, tz=DENVER))  # Q1
+
+    members = [cities["independence"], raytown]
+    comp = regional.comparison(common, Q1_2024, cities=members)
+    assert row_of(comp, "independence").value == 3
+    assert row_of(comp, "raytown").value == 2
+    assert row_of(comp, "raytown").period.start == local("2024-01-01", 0, 0, tz=DENVER)
+    assert row_of(comp, "raytown").period.end == local("2024-04-01", 0, 0, tz=DENVER)
+    q4 = regional.comparison(common, regional.parse_period("2023-q4"), cities=members)
+    assert row_of(q4, "independence").value == 1 and row_of(q4, "raytown").value == 1
+    march = regional.comparison(common, regional.parse_period("2024-m3"), cities=members)
+    assert row_of(march, "independence").value == 1 and row_of(march, "raytown").value == 1
+    assert regional.parse_period("2024-m3").label == "March 2024 (Mar 1 – Mar 31, 2024)"
+    assert Q1_2024.label == "Q1 2024 (Jan 1 – Mar 31, 2024)"
+
+
+def test_a_period_that_is_not_one_is_refused_in_plain_words(client, cities):
+    with pytest.raises(ValueError, match="calendar quarter like 2024-q1"):
+        regional.parse_period("2024-q5")
+    response = client.get("/performance/compare/?period=spring")
+    assert response.status_code == 400
+    assert "“spring” is not a period" in response.content.decode()
+
+
+def test_a_mapping_names_only_the_city_s_own_types_and_a_rate_only_suits_counts(cities, member):
+    region = cities["independence"].region
+    member("raytown").type("pothole")
+    common = define(region, "potholes", computation="potholes_median_days_to_close", unit="days")
+    with pytest.raises(ValidationError, match="Raytown has no service type with the code 'potholes'"):
+        services.common_measure_map(common_measure=common, city=cities["raytown"], service_codes=["potholes"])
+    with pytest.raises(ValidationError, match="Only a count"):
+        define(region, "rate", computation="closed_within_target", unit="percent", per_resident=True)
+    with pytest.raises(ValidationError, match="Choose the definition"):
+        define(region, "nonsense", computation="no_such_rule", unit="count")
+    other = Region.objects.create(name="Elsewhere", slug="elsewhere")
+    elsewhere = define(other, "potholes", computation="potholes_median_days_to_close", unit="days")
+    with pytest.raises(ValidationError, match="region"):
+        services.common_measure_map(common_measure=elsewhere, city=cities["raytown"], service_codes=["pothole"])
+
+
+def test_csv_and_json_parse_back_to_the_same_figures(client, potholes):
+    response = client.get("/performance/compare.json?period=2024-q1")
+    assert response.status_code == 200
+    data = json.loads(response.content)
+    assert data["period"] == "2024-q1" and data["period_kind"] == "calendar"
+    measure = next(m for m in data["measures"] if m["key"] == "potholes-median-days")
+    assert D(measure["median"]) == 2 * DAY and measure["median_shown"] == "2.0 days"
+    assert measure["cities_in_median"] == 3
+    assert measure["service_codes"]["raytown"] == ["street-pothole"]
+    by_city = {c["city_slug"]: c for c in measure["cities"]}
+    assert D(by_city["raytown"]["figure"]) == D("5.5") * DAY
+    assert by_city["raytown"]["versus_median"] == "above"
+    assert by_city["grandview"]["figure"] is None and by_city["grandview"]["cases"] == 2
+    assert by_city["grandview"]["standing"] == "too_few"
+    assert by_city["lees-summit"]["standing"] == "not_mapped"
+    assert by_city["independence"]["period_start"] == "2024-01-01T00:00:00-06:00"
+
+    response = client.get("/performance/compare.csv?period=2024-q1")
+    assert response.status_code == 200
+    assert 'filename="comparison-eastern-jackson-county-2024-q1.csv"' in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    mine = {r["city_slug"]: r for r in rows if r["measure_key"] == "potholes-median-days"}
+    assert len(mine) == 5
+    assert D(mine["blue-springs"]["figure"]) == DAY
+    assert mine["blue-springs"]["versus_median_shown"] == "1.0 days below the median (better)"
+    assert mine["grandview"]["figure"] == "" and mine["grandview"]["standing"] == "Too few cases (2; at least 3 needed)"
+    assert {r["median_shown"] for r in mine.values()} == {"2.0 days"}
+
+
+def test_the_page_shows_each_city_beside_the_median_with_text_statuses_and_a_chart(client, potholes):
+    response = client.get("/performance/compare/?period=2024-q1")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Median days to close potholes" in html
+    assert "Q1 2024 (Jan 1 – Mar 31, 2024)" in html
+    assert "Too few cases (2; at least 3 needed)" in html
+    assert "3.5 days above the median (worse)" in html
+    assert "Not reported by this city" in html
+    assert '<img src="data:image/svg+xml;base64,' in html
+    assert "<caption>Median days to close potholes, Q1 2024, by city</caption>" in html
+    assert "/performance/compare/potholes-median-days/raytown/2024-q1/cases/" in html
+    assert "/performance/compare.csv?period=2024-q1" in html
+
+
+def test_the_cases_behind_a_city_s_figure_are_listed(client, potholes, member):
+    response = client.get("/performance/compare/potholes-median-days/raytown/2024-q1/cases/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    raytown_cases = member("raytown").city.cases.filter(service_type__code="street-pothole")
+    listed = [c for c in raytown_cases if c.reference in html]
+    assert len(listed) == 4  # the four closed in Q1, not the one closed in April
+    assert "5.5 days" in html
+    too_few = client.get("/performance/compare/potholes-median-days/grandview/2024-q1/cases/").content.decode()
+    assert "Too few cases (2; at least 3 needed)" in too_few
+    assert client.get("/performance/compare/potholes-median-days/lees-summit/2024-q1/cases/").status_code == 404
