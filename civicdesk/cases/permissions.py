@@ -90,4 +90,5 @@ def require_city(user: User | None, action: Action, city: City) -> None:
 
 
 def can_assign_to_others(user: User) -> bool:
-    return user.role in {Role.CALL_TAKER, Role.SUPERVISOR, Role.CITY_ADMIN}
+    # Investigators are a small unit with no supervisor role of their own: they route among themselves.
+    return user.role in {Role.CALL_TAKER, Role.SUPERVISOR, Role.CITY_ADMIN, Role.INVESTIGATOR}
