@@ -25,7 +25,7 @@ from civicdesk.performance.models import (
     Objective,
     PlanYear,
 )
-from civicdesk.tenants.models import City, Department
+from civicdesk.tenants.models import City, Department, Region
 
 CITY = "independence"
 PLAN_TITLE = "Independence for All"
@@ -357,9 +357,109 @@ def _reviewer(city: City) -> User:
     return reviewer
 
 
+# The regional comparison's common definitions (key, name, definition, computation, unit,
+# direction, decimals, per resident, minimum cases, parameters, the codes each city maps).
+# A city maps the codes it offers; ``None`` maps every type the city has but email triage.
+STREET_CODES = ("pothole", "street-debris", "sinkhole", "curb-gutter")
+COMMON: list[tuple[str, str, str, str, str, str, int, bool, int, dict[str, int], tuple[str, ...] | None]] = [
+    (
+        "potholes-median-days",
+        "Median days to close potholes",
+        "Half of the pothole reports closed in the period were closed within this many days.",
+        "potholes_median_days_to_close",
+        "days",
+        "lower",
+        1,
+        False,
+        10,
+        {},
+        ("pothole",),
+    ),
+    (
+        "street-closed-within-target",
+        "% of street requests closed within their target time",
+        "The share of street requests (potholes, street debris, sinkholes, curbs and gutters) closed by their "
+        "due date.",
+        "closed_within_target",
+        "percent",
+        "higher",
+        0,
+        False,
+        10,
+        {},
+        STREET_CODES,
+    ),
+    (
+        "requests-per-1000-residents",
+        "Service requests per 1,000 residents",
+        "How many service requests residents made, for every 1,000 residents of the city.",
+        "requests_opened",
+        "count",
+        "",
+        1,
+        True,
+        20,
+        {},
+        None,
+    ),
+    (
+        "code-enforcement-inspected-5-days",
+        "% of code enforcement cases inspected in 5 days or less",
+        "The share of code enforcement cases reported whose first inspection came within five days.",
+        "code_enforcement_inspected",
+        "percent",
+        "higher",
+        0,
+        False,
+        10,
+        {"days": 5},
+        CE_CODES,
+    ),
+]
+
+
+def load_common_measures() -> int:
+    """The collaborative's common definitions, mapped onto each member city's demo types
+    (idempotent). Returns how many city mappings exist."""
+    from django.conf import settings
+
+    from civicdesk.catalog.models import ServiceType
+
+    mapped = 0
+    for region in Region.objects.filter(cities__isnull=False).distinct():
+        for order, (key, name, text, computation, unit, direction, decimals, rate, minimum, params, codes) in enumerate(
+            COMMON
+        ):
+            common = services.common_measure_define(
+                region=region,
+                key=key,
+                name=name,
+                definition=text,
+                computation=computation,
+                unit=unit,
+                direction=direction,
+                decimals=decimals,
+                per_resident=rate,
+                minimum_cases=minimum,
+                parameters=params,
+                order=order,
+            )
+            for city in City.objects.filter(region=region):
+                offered = ServiceType.objects.filter(city=city).exclude(code=settings.INTAKE_TRIAGE_SERVICE_CODE)
+                if codes is not None:
+                    offered = offered.filter(code__in=codes)
+                city_codes = list(offered.values_list("code", flat=True))
+                if city_codes:
+                    services.common_measure_map(common_measure=common, city=city, service_codes=city_codes)
+                    mapped += 1
+    return mapped
+
+
 def load_performance_demo(*, today: dt.date | None = None) -> int:
     """Load Independence's plan, measures, targets and values (once); return the number of
-    computed period values stored. Does nothing for a city that already has a plan."""
+    computed period values stored. Does nothing for a city that already has a plan. The
+    regional comparison's common measures are (re)mapped every time."""
+    load_common_measures()
     city = City.objects.filter(slug=CITY).first()
     if city is None or PlanYear.objects.filter(city=city).exists():
         return 0

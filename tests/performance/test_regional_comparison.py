@@ -357,3 +357,36 @@ def test_the_cases_behind_a_city_s_figure_are_listed(client, potholes, member):
     too_few = client.get("/performance/compare/potholes-median-days/grandview/2024-q1/cases/").content.decode()
     assert "Too few cases (2; at least 3 needed)" in too_few
     assert client.get("/performance/compare/potholes-median-days/lees-summit/2024-q1/cases/").status_code == 404
+
+
+def test_the_demo_maps_the_common_definitions_onto_each_city_s_own_types(cities):
+    from civicdesk.catalog.models import ServiceType
+    from civicdesk.demo.loader import catalogue_load
+    from civicdesk.demo.performance import load_common_measures
+    from civicdesk.performance.models import CommonMeasure, CommonMeasureMapping
+
+    catalogue_load(cities=cities)
+    assert load_common_measures() == load_common_measures()  # idempotent
+    region = cities["independence"].region
+    keys = list(CommonMeasure.objects.filter(region=region).values_list("key", flat=True))
+    assert keys == [
+        "potholes-median-days",
+        "street-closed-within-target",
+        "requests-per-1000-residents",
+        "code-enforcement-inspected-5-days",
+    ]
+    mappings = {
+        (m.common_measure.key, m.city.slug): set(m.service_codes)
+        for m in CommonMeasureMapping.objects.select_related("common_measure", "city")
+    }
+    for slug, city in cities.items():
+        assert mappings[("potholes-median-days", slug)] == {"pothole"}
+        everything = set(ServiceType.objects.filter(city=city).values_list("code", flat=True)) - {"triage"}
+        assert mappings[("requests-per-1000-residents", slug)] == everything
+    # Each city maps only the types it has: Independence four street types, Raytown one.
+    assert len(mappings[("street-closed-within-target", "independence")]) == 4
+    assert mappings[("street-closed-within-target", "raytown")] == {"pothole"}
+    assert "ce-zoning" in mappings[("code-enforcement-inspected-5-days", "independence")]
+    assert "ce-zoning" not in mappings[("code-enforcement-inspected-5-days", "raytown")]
+    # The real populations make the rates: every member city has one.
+    assert all(city.population for city in cities.values())
