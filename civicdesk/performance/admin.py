@@ -17,10 +17,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from civicdesk.accounts.models import Role
+from civicdesk.catalog.models import ServiceType
 from civicdesk.core.admin import ADD, CHANGE, VIEW, CityScopedAdmin, CityScopedInline, user_city_id
 from civicdesk.performance import formatting, services
 from civicdesk.performance.measures import choices as computation_choices
 from civicdesk.performance.models import (
+    CommonMeasure,
+    CommonMeasureMapping,
     DashboardSettings,
     Goal,
     Measure,
@@ -248,3 +251,85 @@ class MeasureValueAdmin(CityScopedAdmin):
     @admin.action(description="Publish selected values")
     def publish_values(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._step(request, queryset, services.measure_value_publish, "published")
+
+
+class CommonMeasureMappingForm(forms.ModelForm):
+    class Meta:
+        model = CommonMeasureMapping
+        fields = ["city", "service_codes"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        city, codes = data.get("city"), data.get("service_codes")
+        if city is not None and isinstance(codes, list):
+            known = set(ServiceType.objects.filter(city=city, code__in=codes).values_list("code", flat=True))
+            unknown = [c for c in codes if c not in known]
+            if unknown:
+                # The same check as services.common_measure_map: a typo would silently count nothing.
+                self.add_error(
+                    "service_codes", f"{city.name} has no service type with the code {', '.join(map(repr, unknown))}."
+                )
+        return data
+
+
+class RegionalOnly:
+    """Superusers and regional administrators only (the region agrees common measures)."""
+
+    def _allowed(self, request: HttpRequest) -> bool:
+        user: Any = request.user
+        return bool(user.is_active and user.is_staff and (user.is_superuser or user.role == Role.REGIONAL_ADMIN))
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._allowed(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request)
+
+
+class CommonMeasureMappingInline(RegionalOnly, admin.TabularInline):
+    model = CommonMeasureMapping
+    form = CommonMeasureMappingForm
+    extra = 0
+
+
+class CommonMeasureForm(forms.ModelForm):
+    computation = forms.ChoiceField(choices=computation_choices())
+
+    class Meta:
+        model = CommonMeasure
+        fields = [
+            "region",
+            "key",
+            "name",
+            "definition",
+            "computation",
+            "parameters",
+            "unit",
+            "decimals",
+            "direction",
+            "per_resident",
+            "per_residents",
+            "minimum_cases",
+            "order",
+            "is_public",
+        ]
+
+
+@admin.register(CommonMeasure)
+class CommonMeasureAdmin(RegionalOnly, admin.ModelAdmin):
+    """The collaborative's common definitions: agreed by the region, so its regional
+    administrators (and the operators) keep them; city staff read the public page."""
+
+    form = CommonMeasureForm
+    list_display = ["name", "region", "computation", "per_resident", "minimum_cases", "is_public"]
+    list_filter = ["region"]
+    inlines = [CommonMeasureMappingInline]

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 
 from civicdesk.accounts.models import Role
 from civicdesk.performance import regional, services
+from civicdesk.performance.models import CommonMeasureMapping
 from civicdesk.tenants.models import City, Region
 
 from .conftest import CaseBook
@@ -363,7 +364,7 @@ def test_the_demo_maps_the_common_definitions_onto_each_city_s_own_types(cities)
     from civicdesk.catalog.models import ServiceType
     from civicdesk.demo.loader import catalogue_load
     from civicdesk.demo.performance import load_common_measures
-    from civicdesk.performance.models import CommonMeasure, CommonMeasureMapping
+    from civicdesk.performance.models import CommonMeasure
 
     catalogue_load(cities=cities)
     assert load_common_measures() == load_common_measures()  # idempotent
@@ -390,3 +391,41 @@ def test_the_demo_maps_the_common_definitions_onto_each_city_s_own_types(cities)
     assert "ce-zoning" not in mappings[("code-enforcement-inspected-5-days", "raytown")]
     # The real populations make the rates: every member city has one.
     assert all(city.population for city in cities.values())
+
+
+def test_regional_administrators_keep_the_common_definitions_and_a_mistyped_code_is_refused(
+    client, cities, member, make_staff
+):
+    region = cities["independence"].region
+    member("raytown").type("pothole")
+    city_admin = make_staff(cities["raytown"], Role.CITY_ADMIN, is_staff=True)
+    client.force_login(city_admin)
+    assert client.get("/admin/performance/commonmeasure/").status_code == 403
+
+    client.force_login(make_staff(None, Role.REGIONAL_ADMIN, is_staff=True))
+    form = {
+        "region": region.pk,
+        "key": "potholes",
+        "name": "Median days to close potholes",
+        "definition": "As agreed.",
+        "computation": "potholes_median_days_to_close",
+        "parameters": "{}",
+        "unit": "days",
+        "decimals": 1,
+        "direction": "lower",
+        "per_residents": 1000,
+        "minimum_cases": 10,
+        "order": 0,
+        "is_public": "on",
+        "mappings-TOTAL_FORMS": 1,
+        "mappings-INITIAL_FORMS": 0,
+        "mappings-0-city": cities["raytown"].pk,
+        "mappings-0-service_codes": '["potholes"]',
+    }
+    response = client.post("/admin/performance/commonmeasure/add/", form)
+    assert response.status_code == 200
+    assert "Raytown has no service type with the code &#x27;potholes&#x27;." in response.content.decode()
+    form["mappings-0-service_codes"] = '["pothole"]'
+    response = client.post("/admin/performance/commonmeasure/add/", form)
+    assert response.status_code == 302
+    assert CommonMeasureMapping.objects.get(city=cities["raytown"]).service_codes == ["pothole"]
