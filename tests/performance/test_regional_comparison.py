@@ -429,3 +429,19 @@ def test_regional_administrators_keep_the_common_definitions_and_a_mistyped_code
     response = client.post("/admin/performance/commonmeasure/add/", form)
     assert response.status_code == 302
     assert CommonMeasureMapping.objects.get(city=cities["raytown"]).service_codes == ["pothole"]
+
+
+def test_confidential_reports_are_counted_but_never_listed(client, cities, member):
+    region = cities["independence"].region
+    common = define(region, "requests", computation="requests_opened", unit="count", minimum_cases=1)
+    m = member("independence")
+    hotline = m.type("fraud-hotline", is_confidential=True)
+    open_kind = m.type("ce-trash")
+    secret = m.book.open(hotline, local("2024-02-01"))
+    public = m.book.open(open_kind, local("2024-02-02"))
+    services.common_measure_map(common_measure=common, city=m.city, service_codes=["fraud-hotline", "ce-trash"])
+    assert row_of(regional.comparison(common, Q1_2024), "independence").value == 2
+    html = client.get("/performance/compare/requests/independence/2024-q1/cases/").content.decode()
+    assert public.reference in html
+    assert secret.reference not in html
+    assert "1 confidential report is counted in the figure but not listed." in html

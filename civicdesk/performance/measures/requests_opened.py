@@ -29,8 +29,10 @@ METHOD = "The number of requests of these types reported in the period, duplicat
 
 def compute(*, measure: Measure, period: Period, now: dt.datetime) -> Computation:
     tz = period.calendar.tz
+    # A count needs no audit log: skip loading every case's events.
+    cases = cases_of(measure).prefetch_related(None).filter(opened_at__gte=period.start, opened_at__lt=period.end)
     results = [
         CaseResult(case, True, f"Reported on {case.opened_at.astimezone(tz):%b} {case.opened_at.astimezone(tz).day}")
-        for case in cases_of(measure).filter(opened_at__gte=period.start, opened_at__lt=period.end)
+        for case in cases
     ]
     return Computation(Decimal(len(results)), results)
