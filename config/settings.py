@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import email_settings, env_bool, env_int, env_list, env_str
 
@@ -18,7 +19,15 @@ VAR_DIR = Path(env_str("CIVICDESK_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)  # the SQLite file, media and mail live here by default
 
 DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-secret-key-change-me-in-production-0123456789")
+DEV_SECRET_KEY = "dev-only-secret-key-change-me-in-production-0123456789"  # noqa: S105 (public on purpose)
+SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
+if not DEBUG and SECRET_KEY in ("", DEV_SECRET_KEY):
+    # Everyone can read the development key in this repository: with it, anyone could forge
+    # sessions (sign in as staff) and password-reset links.
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set to a long random value when DEBUG is off; the development key "
+        "is public. Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Absolute base of links in emails (tracking links, console links).
@@ -52,13 +61,18 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: names the request for every log line and times all that follows.
+    "civicdesk.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "civicdesk.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After CSRF and authentication: a forged or refused request is not counted.
+    "civicdesk.core.ratelimit.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -97,6 +111,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache holds rate-limit counters and sign-in failures. It lives in the database so that
+# every gunicorn worker and every app server sees the same counts (`manage.py
+# createcachetable` creates the table; `make run` and `make serve-prod` run it).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "civicdesk_cache",
+        "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 100_000)},
+    }
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -196,23 +221,88 @@ import leaflet as _leaflet  # noqa: E402
 
 STATICFILES_DIRS = [Path(_leaflet.__file__).resolve().parent / "static"]
 
-# --- security --------------------------------------------------------------------------
+# --- security (docs/security.md) -----------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Same-origin: tracking links carry a secret token, which must not reach a tile server.
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# A load balancer or supervisor asks over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
+# Content-Security-Policy (civicdesk/core/middleware.py): our own scripts and styles only.
+# CSP_REPORT_ONLY=1 reports violations instead of blocking them (to try a change safely).
+CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
+CSP_REPORT_URI = env_str("CSP_REPORT_URI", "")
+# The report form may ask for the resident's position; nothing else may use these features.
+PERMISSIONS_POLICY = "geolocation=(self), microphone=(), payment=(), usb=(), interest-cohort=()"
 
+# Rate limits (civicdesk/core/ratelimit.py): per caller, by URL name; rates like 20/h, 30/15m.
+RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+# Proxies in front of the app that append to X-Forwarded-For (nginx: 1). 0 trusts none and
+# counts by the connecting address.
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+_SIGN_IN = ["console:login", "admin:login"]
+RATELIMITS: dict[str, dict[str, Any]] = {
+    "report": {
+        "views": ["portal:report", "portal:city-report"],
+        "methods": ["POST"],
+        "key": "ip",
+        "rate": env_str("RATELIMIT_REPORT", "30/h"),
+    },
+    "follow": {"views": ["portal:follow"], "key": "ip", "rate": env_str("RATELIMIT_FOLLOW", "30/h")},
+    "alerts": {"views": ["portal:alerts"], "key": "ip", "rate": env_str("RATELIMIT_ALERTS", "10/h")},
+    "confidential": {"views": ["portal:confidential"], "key": "ip", "rate": env_str("RATELIMIT_CONFIDENTIAL", "20/h")},
+    # An Open311 app posts for all of its users, so its key gets more than one address.
+    "open311-key": {
+        "views": ["open311:requests"],
+        "key": "api_key",
+        "rate": env_str("RATELIMIT_OPEN311_KEY", "1000/h"),
+    },
+    "open311-ip": {"views": ["open311:requests"], "key": "ip", "rate": env_str("RATELIMIT_OPEN311_IP", "300/h")},
+    "sign-in": {"views": _SIGN_IN, "key": "ip", "rate": env_str("RATELIMIT_SIGN_IN", "30/15m")},
+}
+# A username that fails this many times from one address is refused for that many minutes.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+
+# Photos are served by civicdesk/core/media.py after it checks who may see them. With nginx
+# in front, set this to an `internal` location (`/protected-media/`) so nginx sends the bytes.
+MEDIA_ACCEL_REDIRECT = env_str("MEDIA_ACCEL_REDIRECT", "")
+
+# --- logs ----------------------------------------------------------------------------------
+# LOG_FORMAT=json: one JSON object per line on standard output (civicdesk/core/logs.py), with
+# the request id; "plain" (the default) is for a person at a terminal.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+# One line per request (method, path, status, duration): on by default in production.
+LOG_REQUESTS = env_bool("LOG_REQUESTS", not DEBUG or LOG_FORMAT == "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "civicdesk.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "civicdesk.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout" if LOG_FORMAT == "json" else "ext://sys.stderr",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The access line comes from civicdesk.request; Django's own would repeat it.
+        "django.server": {"level": "WARNING" if LOG_REQUESTS else "INFO"},
+    },
 }

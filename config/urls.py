@@ -1,11 +1,16 @@
 """Top-level URLs. Each app owns its own urls module."""
 
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
+from civicdesk.core import health, media
+
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    # Photos, only to those who may see them (civicdesk/core/media.py), in every mode.
+    path(settings.MEDIA_URL.lstrip("/") + "<path:name>", media.photo_file, name="media"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("console/", include("civicdesk.console.urls")),
@@ -15,5 +20,3 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("civicdesk.performance.urls")),
     path("", include("civicdesk.portal.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

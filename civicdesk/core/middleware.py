@@ -1,0 +1,121 @@
+"""Request id, access log and the security headers Django does not set itself.
+
+``RequestIdMiddleware`` comes first in ``MIDDLEWARE``: it names every request (the caller's
+``X-Request-ID`` if it is a sensible token, else a new one), returns the id in the response,
+and writes one access-log line with the status and duration. ``SecurityHeadersMiddleware``
+adds the Content-Security-Policy and Permissions-Policy (docs/security.md explains each).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from civicdesk.core.logs import request_id_var
+
+access_log = logging.getLogger("civicdesk.request")
+
+# A caller's id is kept only if it cannot forge log lines or headers: no spaces, no newlines.
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
+
+
+class RequestIdMiddleware:
+    """Gives each request an id (``request.request_id``, the ``X-Request-ID`` response header,
+    every log line written meanwhile) and logs method, path, status and duration."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _SAFE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            if getattr(settings, "LOG_REQUESTS", False):
+                access_log.info(
+                    "%s %s %s",
+                    request.method,
+                    request.path,
+                    response.status_code,
+                    extra={
+                        "method": request.method,
+                        "path": request.path,
+                        "status": response.status_code,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    },
+                )
+            return response
+        finally:
+            request_id_var.reset(token)
+
+
+def _tiles_source(url_template: str) -> str | None:
+    """The CSP source of a Leaflet tile URL template: scheme and host, ``{s}`` as a wildcard."""
+    if not url_template:
+        return None
+    parts = urlsplit(url_template.replace("{s}", "*"))
+    if not parts.scheme or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def content_security_policy() -> str:
+    """The policy every response carries: only this site's own scripts and styles, no
+    inline script or style, images from here (and the tile server when one is set), and
+    no framing by anyone."""
+    img = ["'self'", "data:"]
+    tiles = _tiles_source(getattr(settings, "MAP_TILES_URL", ""))
+    if tiles:
+        img.append(tiles)
+    directives = {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": img,
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+    report_uri = getattr(settings, "CSP_REPORT_URI", "")
+    if report_uri:
+        directives["report-uri"] = [report_uri]
+    return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy (or its report-only form, ``CSP_REPORT_ONLY``) and
+    Permissions-Policy on every response that does not set its own."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.csp_header = (
+            "Content-Security-Policy-Report-Only"
+            if getattr(settings, "CSP_REPORT_ONLY", False)
+            else "Content-Security-Policy"
+        )
+        self.csp = content_security_policy()
+        self.permissions_policy = getattr(settings, "PERMISSIONS_POLICY", "")
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if self.csp and self.csp_header not in response:
+            response[self.csp_header] = self.csp
+        if self.permissions_policy and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = self.permissions_policy
+        return response

@@ -1,0 +1,225 @@
+"""Rate limits on public submissions and sign-in, and the sign-in lockout.
+
+Counters live in Django's cache, which the settings point at the database (``CACHES``), so
+every gunicorn worker and every server behind a load balancer counts together. A counter is
+a fixed window: ``20/h`` allows 20 requests per caller in each window of an hour, counted
+from the caller's first request. Reading and writing a counter is not one atomic step, so
+under a burst of parallel requests a caller may get a few more than the limit; it never
+gets fewer, and nothing a resident sends is refused below the limit.
+
+The rules are data (``settings.RATELIMITS``): which URL names and methods they cover, whom
+they count (the caller's network address, or the Open311 ``api_key``) and the rate. The
+middleware applies them by URL name, so the views themselves stay free of it.
+
+Callers are counted by a keyed hash of their address or key, never the address itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.core.cache import cache
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+# URL names of the sign-in forms whose failures count towards the lockout.
+SIGN_IN_VIEWS = frozenset({"console:login", "admin:login"})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One limit: ``limit`` requests per ``period`` seconds per caller, on these views."""
+
+    name: str
+    views: frozenset[str]
+    methods: frozenset[str]
+    key: str  # "ip" or "api_key"
+    limit: int
+    period: int
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"20/h"`` → (20, 3600); ``"30/15m"`` → (30, 900). Raises ValueError otherwise."""
+    match = _RATE.match(rate)
+    if not match:
+        raise ValueError(f"A rate is written like 20/h, 30/15m or 5/m, not {rate!r}")
+    count, multiple, unit = match.groups()
+    return int(count), int(multiple or 1) * _UNIT_SECONDS[unit]
+
+
+def rules() -> list[Rule]:
+    """The rules of ``settings.RATELIMITS``, parsed."""
+    parsed = []
+    for name, spec in getattr(settings, "RATELIMITS", {}).items():
+        limit, period = parse_rate(spec["rate"])
+        parsed.append(
+            Rule(
+                name=name,
+                views=frozenset(spec["views"]),
+                methods=frozenset(m.upper() for m in spec.get("methods", ["POST"])),
+                key=spec.get("key", "ip"),
+                limit=limit,
+                period=period,
+            )
+        )
+    return parsed
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The caller's address: REMOTE_ADDR, or, behind ``NUM_PROXIES`` trusted proxies, the
+    address the outermost of them saw (the right-most entries of X-Forwarded-For are theirs;
+    anything further left was written by the client and is not trusted)."""
+    proxies = getattr(settings, "NUM_PROXIES", 0)
+    if proxies > 0:
+        forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def _hashed(*parts: str) -> str:
+    message = "\x1f".join(parts).encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()[:40]
+
+
+def _cache_key(scope: str, who: str) -> str:
+    return f"ratelimit:{scope}:{who}"
+
+
+def hit(scope: str, who: str, *, limit: int, period: int) -> int | None:
+    """Count one request of ``who`` under ``scope``. Returns None while within the limit,
+    else the seconds until the window ends (the caller's Retry-After)."""
+    key = _cache_key(scope, who)
+    now = time.time()
+    count, window_end = cache.get(key) or (0, 0.0)
+    if window_end <= now:
+        count, window_end = 0, now + period
+    if count >= limit:
+        return max(1, math.ceil(window_end - now))
+    cache.set(key, (count + 1, window_end), timeout=max(1, math.ceil(window_end - now)))
+    return None
+
+
+def peek(scope: str, who: str) -> tuple[int, float]:
+    """The current count and the end of its window (0 when there is none)."""
+    count, window_end = cache.get(_cache_key(scope, who)) or (0, 0.0)
+    return (count, window_end) if window_end > time.time() else (0, 0.0)
+
+
+def _wait_words(seconds: int) -> str:
+    minutes = math.ceil(seconds / 60)
+    if seconds < 90:
+        return ngettext("%(n)d second", "%(n)d seconds", seconds) % {"n": seconds}
+    return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+
+
+def too_many_requests(request: HttpRequest, message: str, retry_after: int) -> HttpResponse:
+    """A 429 in the form the caller reads: Open311's error list, JSON, or a page."""
+    match = request.resolver_match
+    namespace = match.namespace if match else ""
+    response: HttpResponse
+    if namespace == "open311":
+        response = JsonResponse([{"code": 429, "description": message}], safe=False, status=429)
+    elif "application/json" in request.headers.get("Accept", ""):
+        response = JsonResponse({"error": message}, status=429)
+    else:
+        body = render_to_string("core/too_many_requests.html", {"message": message}, request=request)
+        response = HttpResponse(body, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+# --- sign-in lockout -----------------------------------------------------------------------
+
+
+def _login_who(username: str, ip: str) -> str:
+    return _hashed("login", username.strip().lower(), ip)
+
+
+def login_locked_for(request: HttpRequest, username: str) -> int | None:
+    """Seconds this username stays locked for this caller, or None when it may try."""
+    count, window_end = peek("login-failures", _login_who(username, client_ip(request)))
+    if count >= settings.LOGIN_FAILURE_LIMIT:
+        return max(1, math.ceil(window_end - time.time()))
+    return None
+
+
+@receiver(user_login_failed)
+def _count_failed_sign_in(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kw: Any
+) -> None:
+    # Unknown usernames count exactly like known ones: the lockout reveals nothing.
+    if request is None or not getattr(settings, "RATELIMIT_ENABLED", True):
+        return
+    username = str(credentials.get("username", ""))
+    hit(
+        "login-failures",
+        _login_who(username, client_ip(request)),
+        limit=settings.LOGIN_FAILURE_LIMIT,
+        period=settings.LOGIN_LOCKOUT_MINUTES * 60,
+    )
+
+
+@receiver(user_logged_in)
+def _forget_failed_sign_ins(sender: Any, request: HttpRequest | None, user: Any, **kw: Any) -> None:
+    if request is not None and getattr(settings, "RATELIMIT_ENABLED", True):
+        cache.delete(_cache_key("login-failures", _login_who(user.get_username(), client_ip(request))))
+
+
+class RateLimitMiddleware:
+    """Applies ``settings.RATELIMITS`` by URL name, and refuses sign-in attempts for a
+    username that failed ``LOGIN_FAILURE_LIMIT`` times from this caller (for
+    ``LOGIN_LOCKOUT_MINUTES``). Off when ``RATELIMIT_ENABLED`` is false."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.rules = rules()
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Any, args: Any, kwargs: Any) -> HttpResponse | None:
+        if not getattr(settings, "RATELIMIT_ENABLED", True) or request.resolver_match is None:
+            return None
+        view_name = request.resolver_match.view_name
+        method = (request.method or "").upper()
+        if view_name in SIGN_IN_VIEWS and method == "POST":
+            wait = login_locked_for(request, request.POST.get("username", ""))
+            if wait is not None:
+                message = _(
+                    "Too many unsuccessful sign-in attempts. For your security, please wait %(wait)s "
+                    "and try again, or ask your city administrator to reset your password."
+                ) % {"wait": _wait_words(wait)}
+                return too_many_requests(request, message, wait)
+        for rule in self.rules:
+            if view_name not in rule.views or method not in rule.methods:
+                continue
+            if rule.key == "api_key":
+                raw = request.GET.get("api_key") or request.POST.get("api_key") or ""
+                if not raw:
+                    continue  # no key: the view refuses it anyway, and the per-address rule counts it
+                who = _hashed("api_key", raw)
+            else:
+                who = _hashed("ip", client_ip(request))
+            wait = hit(rule.name, who, limit=rule.limit, period=rule.period)
+            if wait is not None:
+                message = _("You have sent too many requests in a short time. Please wait %(wait)s and try again.") % {
+                    "wait": _wait_words(wait)
+                }
+                return too_many_requests(request, message, wait)
+        return None
