@@ -251,7 +251,9 @@ def _by_place(
     groups = _groups(cities, dimension, dates["date_from"], dates["date_to"])
     collaborative = len(cities) > 1
     ids = {int(k) for _c, k in groups if k}
-    objects = {str(o.pk): o for o in model.objects.filter(pk__in=ids).select_related("city")}
+    # Boundaries (tens of kB of GeoJSON each) are never needed for a label.
+    boundaries = ["city__boundary", "boundary"] if model is District else ["city__boundary"]
+    objects = {str(o.pk): o for o in model.objects.filter(pk__in=ids).select_related("city").defer(*boundaries)}
     labelled: dict[str, _Group] = defaultdict(_Group)
     for (_city, key), group in groups.items():
         obj = objects.get(key)

@@ -19,61 +19,46 @@ def report_context(report: OperationalReport) -> dict[str, Any]:
 
     def close_chart(rows: list[CloseRow]) -> str:
         shown = [r for r in rows if r.median_days is not None][:25]
-        return charts.data_uri(
-            charts.bars(
-                [r.label for r in shown],
-                [r.median_days or 0.0 for r in shown],
-                xlabel="Median days to close",
-                value_format="{:.1f}",
-            )
+        labels, values = [r.label for r in shown], [r.median_days or 0.0 for r in shown]
+        return charts.cached_data_uri(
+            "median-days",
+            lambda: charts.bars(labels, values, xlabel="Median days to close", value_format="{:.1f}"),
+            labels,
+            values,
         )
 
+    def bars(kind: str, labels: list[str], values: list[float], xlabel: str, value_format: str) -> str:
+        return charts.cached_data_uri(
+            kind, lambda: charts.bars(labels, values, xlabel=xlabel, value_format=value_format), labels, values
+        )
+
+    def trend(points: list[Any], label_format: str, title: str) -> str:
+        labels = [p.start.strftime(label_format) for p in points]
+        opened, closed = [p.opened for p in points], [p.closed for p in points]
+        return charts.cached_data_uri(
+            "trend", lambda: charts.trend_chart(labels, opened, closed, title=title), labels, opened, closed, title
+        )
+
+    by_type, by_department, by_district = report.by_type, report.by_department, report.by_district
     return {
         "report": report,
         "tables": [
-            ("by-type", "Time to close by type", "Type", report.by_type, close_chart(report.by_type)),
-            (
-                "by-department",
-                "Time to close by department",
-                "Department",
-                report.by_department,
-                close_chart(report.by_department),
-            ),
-            (
-                "by-district",
-                "Time to close by district",
-                "District",
-                report.by_district,
-                close_chart(report.by_district),
-            ),
+            ("by-type", "Time to close by type", "Type", by_type, close_chart(by_type)),
+            ("by-department", "Time to close by department", "Department", by_department, close_chart(by_department)),
+            ("by-district", "Time to close by district", "District", by_district, close_chart(by_district)),
         ],
-        "backlog_chart": charts.data_uri(
-            charts.bars([b.label for b in report.backlog], [b.count for b in report.backlog], xlabel="Open cases")
+        "backlog_chart": bars(
+            "backlog", [b.label for b in report.backlog], [b.count for b in report.backlog], "Open cases", "{:,.0f}"
         ),
-        "channel_chart": charts.data_uri(
-            charts.bars(
-                [c.label for c in report.channels],
-                [c.percent for c in report.channels],
-                xlabel="Share of new requests (%)",
-                value_format="{:.1f}%",
-            )
+        "channel_chart": bars(
+            "channels",
+            [c.label for c in report.channels],
+            [c.percent for c in report.channels],
+            "Share of new requests (%)",
+            "{:.1f}%",
         ),
-        "weekly_chart": charts.data_uri(
-            charts.trend_chart(
-                [p.start.strftime("%m/%d") for p in report.weekly],
-                [p.opened for p in report.weekly],
-                [p.closed for p in report.weekly],
-                title="Per week",
-            )
-        ),
-        "monthly_chart": charts.data_uri(
-            charts.trend_chart(
-                [p.start.strftime("%Y-%m") for p in report.monthly],
-                [p.opened for p in report.monthly],
-                [p.closed for p in report.monthly],
-                title="Per month",
-            )
-        ),
+        "weekly_chart": trend(report.weekly, "%m/%d", "Per week"),
+        "monthly_chart": trend(report.monthly, "%Y-%m", "Per month"),
     }
 
 

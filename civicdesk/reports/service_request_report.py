@@ -216,7 +216,11 @@ def service_request_report(*, city: City | None, date_from: dt.date, date_to: dt
         dept_counts[int(key) if key else None] += n
     total = sum(dept_counts.values())
     unassigned = dept_counts.pop(None, 0)
-    departments = Department.objects.filter(pk__in=[pk for pk in dept_counts if pk is not None]).select_related("city")
+    departments = (
+        Department.objects.filter(pk__in=[pk for pk in dept_counts if pk is not None])
+        .select_related("city")
+        .defer("city__boundary")
+    )
     named = sorted(
         ((_department_label(d, collaborative=collaborative), dept_counts[d.pk]) for d in departments),
         key=lambda item: (-item[1], item[0]),
