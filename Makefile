@@ -12,6 +12,8 @@ PORT ?= 8000
 # Parallel test workers (pytest-xdist); PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= 2
 PYTEST_ARGS ?=
+# make bench BENCH_ARGS=--quick: 100,000 cases instead of 1,000,000 (bench/run.py --help).
+BENCH_ARGS ?=
 # Runs pytest and fails on exit code 5 (no tests collected), which pytest counts as "not failed".
 PYTEST := scripts/pytest.sh -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
@@ -25,7 +27,7 @@ help:
 	@echo "make test     set up, lint, type-check, run the tests on SQLite and again on PostgreSQL (what CI runs)"
 	@echo "make lint     ruff check, ruff format --check, mypy"
 	@echo "make test-sqlite / make test-postgres   one database only"
-	@echo "make bench    the benchmarks (bench/run.py)"
+	@echo "make bench    the benchmarks (bench/run.py; BENCH_ARGS=--quick for 100k cases)"
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -68,4 +70,4 @@ test: bootstrap
 	@echo "== make test: all passed"
 
 bench: bootstrap
-	@if [ -f bench/run.py ]; then $(PY) bench/run.py; else echo "make bench: bench/run.py does not exist yet; nothing to run"; fi
+	@if [ -f bench/run.py ]; then $(PY) bench/run.py $(BENCH_ARGS); else echo "make bench: bench/run.py does not exist yet; nothing to run"; fi
