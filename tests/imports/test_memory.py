@@ -1,0 +1,78 @@
+"""An import streams: memory does not grow with the size of the file."""
+
+from __future__ import annotations
+
+import csv
+import random
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from civicdesk.cases.imports import cases_import
+from civicdesk.catalog.models import ServiceType
+from civicdesk.reports.importers import read_files
+from civicdesk.tenants.models import City
+from tests.conftest import INSIDE
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+MAPPING = """\
+columns: {external_id: id, service_type: type, opened_at: opened, closed_at: closed, address: address, lat: lat, lng: lng}
+date_formats: ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d"]
+"""
+
+
+def write_cases(path: Path, count: int) -> None:
+    rng = random.Random(4)
+    lat, lng = INSIDE["independence"]
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(["id", "type", "opened", "closed", "address", "lat", "lng"])
+        for n in range(count):
+            day = f"2020-{1 + n % 12:02d}-{1 + n % 28:02d}"
+            out.writerow(
+                [
+                    f"G-{n}",
+                    "trash" if n % 3 else "pothole",
+                    f"{day} {n % 24:02d}:{n % 60:02d}:00",
+                    day if n % 2 else "",
+                    f"{n} Generated Street, a long enough address to weigh something in memory",
+                    round(lat + rng.uniform(-0.01, 0.01), 6),
+                    round(lng + rng.uniform(-0.01, 0.01), 6),
+                ]
+            )
+
+
+def peak_of_import(city: City, data: Path, mapping: Path) -> tuple[int, int]:
+    tracemalloc.start()
+    try:
+        report = cases_import(
+            city=city, rows=read_files("csv", [data], tz=city.tz, mapping_path=mapping), batch_size=2000
+        )
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return report.imported, peak
+
+
+def test_the_memory_of_an_import_does_not_grow_with_the_file(
+    independence: City, make_service_type: Callable[..., ServiceType], tmp_path: Path
+) -> None:
+    make_service_type(independence, "trash")
+    make_service_type(independence, "pothole")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(MAPPING, encoding="utf-8")
+    small, large = tmp_path / "small.csv", tmp_path / "large.csv"
+    write_cases(small, 10_000)
+    write_cases(large, 100_000)
+    assert large.stat().st_size > 12_000_000
+
+    imported_small, peak_small = peak_of_import(independence, small, mapping)
+    assert imported_small == 10_000
+    imported_large, peak_large = peak_of_import(independence, large, mapping)
+    assert imported_large == 90_000  # the first 10,000 ids were already there
+    # Ten times the rows, about the same memory: a few batches, never the file.
+    assert peak_large < peak_small * 1.5 + 2_000_000, (peak_small, peak_large)
+    assert peak_large < 40_000_000
