@@ -242,34 +242,48 @@ def cases_import(
     rules = _CityRules(city)
     changes = _Changes()
 
-    for batch in _read_ahead(_chunks(rows, batch_size)):
-        report.read += len(batch)
-        # Bad rows are reported in the order of the file, whichever step found them.
-        position = {id(item): n for n, item in enumerate(batch)}
-        found: list[tuple[int, BadRow]] = []
-        candidates: list[ImportedCase] = []
-        for n, item in enumerate(batch):
-            if isinstance(item, BadRow):
-                found.append((n, item))
-            else:
-                candidates.append(item)
+    days: list[dt.date] = []  # the first and last local day the written cases touch
+    try:
+        for batch in _read_ahead(_chunks(rows, batch_size)):
+            report.read += len(batch)
+            # Bad rows are reported in the order of the file, whichever step found them.
+            position = {id(item): n for n, item in enumerate(batch)}
+            found: list[tuple[int, BadRow]] = []
+            candidates: list[ImportedCase] = []
+            for n, item in enumerate(batch):
+                if isinstance(item, BadRow):
+                    found.append((n, item))
+                else:
+                    candidates.append(item)
 
-        ready = _apply_rules(
-            candidates,
-            rules,
-            lambda row, case, found=found, position=position: found.append((position[id(case)], row)),
-        )
-        for _n, row in sorted(found, key=lambda pair: pair[0]):
-            report.add_bad(row)
-            if on_bad_row is not None:
-                on_bad_row(row)
-        for item in ready:
-            for warning in item.row.warnings:
-                report.add_warning(BadRow(item.row.source, item.row.line, warning, item.row.external_id))
-        if ready:
-            imported, present = _write_batch(city, ready, changes, dry_run=dry_run)
-            report.imported += imported
-            report.already_present += present
+            ready = _apply_rules(
+                candidates,
+                rules,
+                lambda row, case, found=found, position=position: found.append((position[id(case)], row)),
+            )
+            for _n, row in sorted(found, key=lambda pair: pair[0]):
+                report.add_bad(row)
+                if on_bad_row is not None:
+                    on_bad_row(row)
+            for item in ready:
+                for warning in item.row.warnings:
+                    report.add_warning(BadRow(item.row.source, item.row.line, warning, item.row.external_id))
+            if ready:
+                imported, present = _write_batch(city, ready, changes, dry_run=dry_run)
+                if imported and not dry_run:
+                    tz = city.tz
+                    moments = [m for r in ready for m in (r.row.opened_at, r.closed_at) if m is not None]
+                    days.extend([min(moments).astimezone(tz).date(), max(moments).astimezone(tz).date()])
+                    days[:] = [min(days), max(days)]
+                report.imported += imported
+                report.already_present += present
+    finally:
+        if days:
+            # The report roll-ups are kept by the case services; a bulk writer rebuilds
+            # them for the days it touched, even when it stopped part-way.
+            from civicdesk.reports import rollups
+
+            rollups.rebuild(city=city, start=min(days), end=max(days))
     report.elapsed = time.perf_counter() - started
     return report
 

@@ -277,3 +277,13 @@ def test_the_command_names_what_is_wrong_with_its_arguments(
         call_command(
             "import_cases", "--format", "csv", "--city", "independence", "--mapping", str(mapping), str(tmp_path / "x")
         )
+
+
+def test_the_report_roll_ups_agree_with_the_imported_cases(
+    independence: City, types: dict[str, ServiceType], files: tuple[Path, Path], cities: Any
+) -> None:
+    from civicdesk.reports import rollups
+
+    data, mapping = files
+    run_import(independence, data, mapping)
+    assert rollups.verify(city=independence) == []
