@@ -33,6 +33,7 @@ import csv
 import datetime as dt
 import io
 import json
+import logging
 import os
 import platform
 import re
@@ -148,6 +149,7 @@ def setup_django(url: str) -> None:
 
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
+    logging.getLogger("civicdesk.request").setLevel(logging.WARNING)  # one line per page timed is noise
 
 
 def load_catalogue(profile: dict[str, Any]) -> dict[str, Any]:
