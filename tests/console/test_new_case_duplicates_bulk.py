@@ -72,15 +72,18 @@ def test_the_form_says_what_is_missing_and_keeps_what_was_typed(signed_in, call_
     assert not ServiceRequest.objects.exists()
 
 
-def test_a_point_in_another_member_city_is_refused_with_the_reason(
+def test_a_point_in_another_member_city_makes_that_citys_case_and_shows_its_reference(
     signed_in, call_taker, pothole, raytown, make_service_type
 ):
     make_service_type(raytown, "pothole")
     lat, lng = INSIDE["raytown"]
-    response = signed_in(call_taker).post(NEW, caller_form(pothole, lat=lat, lng=lng))
-    assert response.status_code == 403
-    assert "Raytown" in response.content.decode()
-    assert not ServiceRequest.objects.exists()
+    client = signed_in(call_taker)
+    response = client.post(NEW, caller_form(pothole, lat=lat, lng=lng))
+    case = ServiceRequest.objects.get()
+    assert case.city == raytown
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert case.reference in page and "Raytown" in page
 
 
 def test_similar_open_cases_nearby_are_shown_before_saving(signed_in, call_taker, pothole, report):
