@@ -99,8 +99,8 @@ def report_csv(report: OperationalReport) -> str:
     w.writerow([])
     w.writerow(["Intake by channel"])
     w.writerow(["Channel", "New requests", "Share (%)"])
-    for c in report.channels:
-        w.writerow([c.label, c.count, f"{c.percent:.1f}"])
+    for channel in report.channels:
+        w.writerow([channel.label, channel.count, f"{channel.percent:.1f}"])
     for title, points in (("Trend by week", report.weekly), ("Trend by month", report.monthly)):
         w.writerow([])
         w.writerow([title])

@@ -212,8 +212,8 @@ def service_request_report(*, city: City | None, date_from: dt.date, date_to: dt
 
     # Departments: one row per department with requests, then the unassigned.
     dept_counts: dict[int | None, int] = defaultdict(int)
-    for _city_id, key, n in opened(Dimension.DEPARTMENT):
-        dept_counts[int(key) if key else None] += n
+    for _city_id, dept_key, n in opened(Dimension.DEPARTMENT):
+        dept_counts[int(dept_key) if dept_key else None] += n
     total = sum(dept_counts.values())
     unassigned = dept_counts.pop(None, 0)
     departments = (
@@ -232,7 +232,10 @@ def service_request_report(*, city: City | None, date_from: dt.date, date_to: dt
     # Problems: grouped by the name the public reads, so one problem reported in several
     # cities is one row of the collaborative report. Confidential programmes (e.g. a fraud
     # hotline) are counted, but what was reported is never named in a public report.
-    per_district = [(city_id, *key.split(":"), n) for city_id, key, n in opened(Dimension.DISTRICT_TYPE)]
+    per_district: list[tuple[int, str, str, int]] = []
+    for city_id, pair, n in opened(Dimension.DISTRICT_TYPE):
+        district_key, type_key = pair.split(":")
+        per_district.append((city_id, district_key, type_key, n))
     type_ids = {int(type_id) for _c, _d, type_id, _n in per_district}
     problem = {
         str(t.pk): (_(CONFIDENTIAL) if t.is_confidential else t.name)
