@@ -16,7 +16,7 @@ import random
 import time
 import zoneinfo
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -270,6 +270,7 @@ class _CityPlan:
     per_day: float
     calltaker: User
     supervisor: User
+    investigator: User  # works the confidential hotline's cases, which no one else may see
     workers: dict[int, User]  # department id -> worker
     last_of_type: dict[int, ServiceRequest] = field(default_factory=dict)
 
@@ -339,6 +340,7 @@ def _city_plan(
         per_day=reference_rate * scale * (city.population or reference_population) / reference_population,
         calltaker=staff[f"{prefix}-calltaker"],
         supervisor=staff[f"{prefix}-supervisor"],
+        investigator=staff[f"{prefix}-investigator"],
         workers=workers,
     )
 
@@ -511,13 +513,18 @@ def _life(plan: _CityPlan, case: ServiceRequest, opened: dt.datetime, end: dt.da
         return moment < end and moment < last
 
     group = case.service_type.group
-    if rng.random() < CHANGE_TYPE and at(step):
+    if case.service_type.is_confidential:
+        # Only investigators may see or work a hotline report.
+        plan = replace(plan, supervisor=plan.investigator, calltaker=plan.investigator, workers={})
+    if rng.random() < CHANGE_TYPE and at(step) and not case.service_type.is_confidential:
         other = _other_type(plan, case.service_type, rng)
         if other is not None:
             with clock.frozen_at(step):
                 case = services.case_change_type(case=case, actor=plan.calltaker, service_type=other)
             step += dt.timedelta(minutes=rng.randint(5, 120))
     worker = plan.workers.get(case.department_id) if case.department_id else None
+    if case.service_type.is_confidential:
+        worker = plan.investigator
     handler = worker or plan.supervisor
     if worker is not None and at(step):
         with clock.frozen_at(step):

@@ -102,6 +102,13 @@ def _city_staff() -> list[StaffSpec]:
                 can_do=f"{city} supervisor: assigns and reassigns, watches overdue cases",
             ),
             StaffSpec(
+                f"{prefix}-investigator",
+                *n[3][::-1],
+                "investigator",
+                slug,
+                can_do=f"{city} investigator: the only staff who see the confidential fraud hotline's reports",
+            ),
+            StaffSpec(
                 f"{prefix}-admin",
                 *n[4],
                 "city_admin",
