@@ -65,7 +65,7 @@ def test_every_city_has_types_departments_and_staff_of_each_role(demo: DemoSumma
         assert city.service_types.count() >= 12, city
         assert city.departments.count() >= 5, city
         roles = set(User.objects.filter(city=city).values_list("role", flat=True))
-        assert {Role.CALL_TAKER, Role.WORKER, Role.SUPERVISOR, Role.CITY_ADMIN} <= roles, city
+        assert {Role.CALL_TAKER, Role.WORKER, Role.SUPERVISOR, Role.CITY_ADMIN, Role.INVESTIGATOR} <= roles, city
         assert User.objects.get(city=city, role=Role.CITY_ADMIN).is_staff
         hotline = city.service_types.get(code="fraud-hotline")
         assert hotline.is_confidential and hotline.name == "Fraud, waste or abuse hotline"
