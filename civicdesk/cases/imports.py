@@ -256,18 +256,24 @@ def cases_import(
                 else:
                     candidates.append(item)
 
-            ready = _apply_rules(
-                candidates,
-                rules,
-                lambda row, case, found=found, position=position: found.append((position[id(case)], row)),
-            )
+            def note_bad(
+                row: BadRow,
+                case: ImportedCase,
+                found: list[tuple[int, BadRow]] = found,
+                position: dict[int, int] = position,
+            ) -> None:
+                found.append((position[id(case)], row))
+
+            ready = _apply_rules(candidates, rules, note_bad)
             for _n, row in sorted(found, key=lambda pair: pair[0]):
                 report.add_bad(row)
                 if on_bad_row is not None:
                     on_bad_row(row)
-            for item in ready:
-                for warning in item.row.warnings:
-                    report.add_warning(BadRow(item.row.source, item.row.line, warning, item.row.external_id))
+            for accepted in ready:
+                for warning in accepted.row.warnings:
+                    report.add_warning(
+                        BadRow(accepted.row.source, accepted.row.line, warning, accepted.row.external_id)
+                    )
             if ready:
                 imported, present = _write_batch(city, ready, changes, dry_run=dry_run)
                 if imported and not dry_run:

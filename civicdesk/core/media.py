@@ -32,7 +32,7 @@ def _may_see(request: HttpRequest, photo: Photo) -> bool:
 
 
 @require_safe
-def photo_file(request: HttpRequest, name: str) -> HttpResponse:
+def photo_file(request: HttpRequest, name: str) -> HttpResponse | FileResponse:
     """The file of a photo or its thumbnail, or 404 for anything else (no hint that a
     private photo exists)."""
     if ".." in PurePosixPath(name).parts:
@@ -47,6 +47,7 @@ def photo_file(request: HttpRequest, name: str) -> HttpResponse:
     cache_control = "public, max-age=86400" if photo.is_public else "private, no-store"
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     accel = getattr(settings, "MEDIA_ACCEL_REDIRECT", "")
+    response: HttpResponse | FileResponse
     if accel:
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = accel.rstrip("/") + "/" + name

@@ -39,11 +39,11 @@ def read_files(
         mapping = load_mapping(mapping_path, need_columns=fmt == "csv")
     elif fmt == "csv":
         raise MappingError("A CSV import needs --mapping FILE: which column holds what (see docs/import.md).")
-    paths = [Path(p) for p in paths]
-    for path in paths:
+    files = [Path(p) for p in paths]
+    for path in files:
         if not path.is_file():
             raise ImportFileError(f"{path}: no such file.")
-    return _chain(fmt, paths, tz, mapping)
+    return _chain(fmt, files, tz, mapping)
 
 
 def _chain(

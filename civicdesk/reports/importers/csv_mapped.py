@@ -174,6 +174,7 @@ def _row_builder(
         updated_at = moment(record, "updated_at", external_id)
         warnings: list[str] = []
         resolution = ""
+        status: str
         if has_status:
             raw_status = text(record, "status")
             found = mapping.status_of(raw_status) if raw_status else None
