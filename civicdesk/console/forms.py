@@ -6,11 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.accounts.models import User
 from civicdesk.cases.models import Channel, Priority, Status
 from civicdesk.cases.selectors import DEFAULT_SORT, QUEUES, SORTS
+from civicdesk.catalog.forms import ATTRIBUTE_PREFIX, attribute_answers, attribute_field
+from civicdesk.catalog.models import ServiceAttribute, ServiceType
 from civicdesk.console import selectors
 
 STAFF_CHANNELS = [(c.value, c.label) for c in (Channel.PHONE, Channel.WALK_IN, Channel.EMAIL)]
@@ -102,19 +105,78 @@ class NewCaseForm(_ChoicesForm):
     channel = forms.ChoiceField(label=_("How it came in"), choices=STAFF_CHANNELS, initial=Channel.PHONE)
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
 
+    # The type whose questions the page showed: a first submit without JavaScript has not
+    # shown them yet, so it asks them instead of calling the unanswered ones mistakes.
+    questions_for = forms.CharField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         self._choice("service_type").choices = _type_choices(user)
+        # htmx swaps in the chosen type's questions; without JavaScript they come on submit.
+        self.fields["service_type"].widget.attrs.update(
+            {"hx-get": reverse_lazy("console:new_questions"), "hx-target": "#questions", "hx-trigger": "change"}
+        )
+        self.chosen_type = self._chosen_type()
+        self.notes: list[ServiceAttribute] = []
+        self.questions_unseen = False
+        if self.chosen_type is not None:
+            self.questions_unseen = self.is_bound and self.data.get("questions_for") != str(self.chosen_type.pk)
+            for attribute in self.chosen_type.attributes.all():
+                if not attribute.variable:
+                    self.notes.append(attribute)
+                    continue
+                field = attribute_field(attribute)
+                if self.questions_unseen:
+                    field.required = False  # not asked yet: clean() asks them
+                self.fields[ATTRIBUTE_PREFIX + attribute.code] = field
+            self.initial["questions_for"] = str(self.chosen_type.pk)
+
+    def _chosen_type(self) -> ServiceType | None:
+        raw = self.data.get("service_type") if self.is_bound else self.initial.get("service_type")
+        if not str(raw or "").isdigit():
+            return None
+        return selectors.service_types_for_staff(user=self.user).filter(pk=int(str(raw))).first()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        confidential = self.chosen_type is not None and self.chosen_type.is_confidential
         lat, lng = data.get("lat"), data.get("lng")
         if (lat is None) != (lng is None):
             self.add_error("lat", _("Give both latitude and longitude, or place the pin on the map."))
-        if lat is None and lng is None and not (data.get("address") or "").strip():
+        # A hotline call need not say where (the case goes to the type's city), as in the portal.
+        if lat is None and lng is None and not (data.get("address") or "").strip() and not confidential:
             self.add_error("address", _("Say where the problem is: place the pin on the map or type an address."))
+        if self.questions_unseen and self.chosen_type is not None:
+            unanswered = [
+                a for a in self.chosen_type.attributes.all() if a.variable and a.required and not self.answer(a.code)
+            ]
+            if unanswered:
+                self.add_error(
+                    None,
+                    _("Ask the caller the questions about the %(type)s below, then save.")
+                    % {"type": self.chosen_type.name},
+                )
         return data
+
+    def answer(self, code: str) -> Any:
+        return (getattr(self, "cleaned_data", None) or {}).get(ATTRIBUTE_PREFIX + code)
+
+    def question_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name.startswith(ATTRIBUTE_PREFIX)]
+
+    def attribute_answers(self) -> dict[str, Any]:
+        """The answers to the chosen type's questions, keyed by attribute code."""
+        return attribute_answers(self.cleaned_data)
+
+    def add_service_errors(self, errors: dict[str, list[str]]) -> None:
+        """Put each error from ``case_create`` next to the field it is about."""
+        for key, messages in errors.items():
+            name: str | None = key if key in self.fields else ATTRIBUTE_PREFIX + key
+            if name not in self.fields or key == "__all__":
+                name = None
+            for message in messages:
+                self.add_error(name, message)
 
     def service_type_obj(self) -> Any:
         return selectors.service_types_for_staff(user=self.user).get(pk=int(self.cleaned_data["service_type"]))

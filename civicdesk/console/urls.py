@@ -16,6 +16,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(next_page="console:login"), name="logout"),
     path("", views.home, name="home"),
     path("new/", views.new_case, name="new"),
+    path("new/questions/", views.new_case_questions, name="new_questions"),
     path("new/similar/", views.new_case_similar, name="new_similar"),
     path("overdue/", views.overdue, name="overdue"),
     path("bulk-assign/", views.bulk_assign, name="bulk_assign"),

@@ -458,6 +458,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
                         lng=data["lng"],
                         address=data["address"],
                         city=user.city,
+                        attributes=form.attribute_answers(),
                         channel=data["channel"],
                         reporter_name=data["reporter_name"],
                         reporter_email=data["reporter_email"],
@@ -471,7 +472,10 @@ def new_case(request: HttpRequest) -> HttpResponse:
                     form.add_error(None, str(exc))
                     status = 403
                 except ValidationError as exc:
-                    form.add_error(None, exc.messages)
+                    if hasattr(exc, "error_dict"):
+                        form.add_service_errors(exc.message_dict)
+                    else:
+                        form.add_error(None, exc.messages)
                 else:
                     if not permissions.can(user, Action.VIEW, case):
                         # The pin was in another member city: the case is theirs; the
@@ -492,6 +496,17 @@ def new_case(request: HttpRequest) -> HttpResponse:
     return render(
         request, "console/new.html", {"form": form, "similar": similar, "caller": caller, "nav": "new"}, status=status
     )
+
+
+@require_GET
+@staff_view
+def new_case_questions(request: HttpRequest) -> HttpResponse:
+    """The chosen type's questions (htmx swaps them in when the call taker picks a type)."""
+    user = _user(request)
+    _require_create(user)
+    raw = request.GET.get("service_type", "")
+    form = NewCaseForm(initial={"service_type": raw}, user=user)
+    return render(request, "console/_questions.html", {"form": form})
 
 
 @require_GET

@@ -10,11 +10,10 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.cases.models import Channel
-from civicdesk.catalog.models import Datatype, ServiceAttribute, ServiceType
+from civicdesk.catalog.forms import ATTRIBUTE_PREFIX, attribute_answers, attribute_field
+from civicdesk.catalog.models import ServiceAttribute, ServiceType
 from civicdesk.portal.selectors import grouped
 from civicdesk.portal.services import MAX_PHOTOS
-
-ATTRIBUTE_PREFIX = "attr_"
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -47,25 +46,6 @@ class TypeSelect(forms.Select):
         if words:
             option["attrs"]["data-keywords"] = words
         return option
-
-
-def attribute_field(attribute: ServiceAttribute) -> forms.Field:
-    """The form field for one of a type's questions, by its Open311 datatype."""
-    choices = [(str(v.get("key")), str(v.get("name", v.get("key")))) for v in attribute.values or []]
-    common: dict[str, Any] = {"label": attribute.question, "required": attribute.required}
-    if attribute.description:
-        common["help_text"] = attribute.description
-    if attribute.datatype == Datatype.SINGLEVALUELIST:
-        return forms.ChoiceField(choices=[("", _("Choose…")), *choices], **common)
-    if attribute.datatype == Datatype.MULTIVALUELIST:
-        return forms.MultipleChoiceField(choices=choices, widget=forms.CheckboxSelectMultiple, **common)
-    if attribute.datatype == Datatype.NUMBER:
-        return forms.CharField(widget=forms.NumberInput(attrs={"step": "any"}), **common)
-    if attribute.datatype == Datatype.DATETIME:
-        return forms.CharField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), **common)
-    if attribute.datatype == Datatype.TEXT:
-        return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **common)
-    return forms.CharField(max_length=500, **common)
 
 
 class ReportForm(forms.Form):
@@ -154,11 +134,7 @@ class ReportForm(forms.Form):
         return [self[name] for name in self.fields if name.startswith(ATTRIBUTE_PREFIX)]
 
     def attribute_answers(self) -> dict[str, Any]:
-        return {
-            name.removeprefix(ATTRIBUTE_PREFIX): value
-            for name, value in self.cleaned_data.items()
-            if name.startswith(ATTRIBUTE_PREFIX) and value not in ("", [], None)
-        }
+        return attribute_answers(self.cleaned_data)
 
     def describe(self) -> None:
         """Tie each field to its help text and its errors for screen readers."""

@@ -16,10 +16,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture
 def staff(independence, catalogue, make_staff):
-    """A call taker and a worker, both of the pothole team, in Independence."""
+    """A call taker of the graffiti team and a worker of the pothole team, in Independence."""
+    graffiti = catalogue["independence"]["graffiti"].department
     potholes = catalogue["independence"]["pothole"].department
     return {
-        "call_taker": make_staff(independence, Role.CALL_TAKER, department=potholes, username="carla"),
+        "call_taker": make_staff(independence, Role.CALL_TAKER, department=graffiti, username="carla"),
         "worker": make_staff(independence, Role.WORKER, department=potholes, username="walt"),
     }
 
@@ -42,10 +43,9 @@ def _phoned_in_pothole(catalogue, staff) -> ServiceRequest:
 
 
 def test_a_call_taker_enters_a_case_for_another_department_and_it_is_routed_there(page, site, catalogue, staff):
-    # Graffiti: a type whose questions are all optional, since the console's new-case form
-    # does not ask a type's questions (yet).
-    graffiti = catalogue["independence"]["graffiti"]
-    assert graffiti.department != staff["call_taker"].department
+    # Pothole: a type with a required question ("How big is it?"), asked as soon as it is picked.
+    pothole = catalogue["independence"]["pothole"]
+    assert pothole.department != staff["call_taker"].department
 
     page.goto("/console/new/")
     assert "/console/login/" in page.url
@@ -53,8 +53,12 @@ def test_a_call_taker_enters_a_case_for_another_department_and_it_is_routed_ther
     sign_in(page, "carla")
     page.wait_for_url("**/console/new/")
 
-    page.select_option("#id_service_type", label="Graffiti")
-    page.fill("#id_description", "Graffiti all over the bus shelter on Main")
+    page.select_option("#id_service_type", label="Pothole")
+    page.wait_for_selector("#id_attr_size")  # htmx swapped the type's questions in
+    assert "If a car is damaged, call the police." in page.inner_text("#questions")
+    page.select_option("#id_attr_size", label="Larger than a plate")
+    page.check("input[name=attr_lanes][value=right]")
+    page.fill("#id_description", "Pothole outside 200 Main, the caller's tyre burst")
     page.wait_for_selector("[data-map] .leaflet-overlay-pane path", state="attached")  # the city limits
     page.locator("[data-map]").click()
     assert page.input_value("#id_lat") != ""
@@ -72,12 +76,12 @@ def test_a_call_taker_enters_a_case_for_another_department_and_it_is_routed_ther
     page.wait_for_url("**/console/cases/independence/*/")
 
     case = ServiceRequest.objects.get()
-    assert case.department == graffiti.department
+    assert case.department == pothole.department and case.attributes == {"size": "large", "lanes": ["right"]}
     assert (case.channel, case.created_by, case.reporter_phone) == (Channel.PHONE, staff["call_taker"], "816-555-0101")
     assert case.reference in page.inner_text("h1")
-    assert graffiti.department.name in page.inner_text(".details")
-    # The graffiti team's shared inbox hears of it, with a link straight to the case.
-    (to_team,) = mail_to(graffiti.department.email)
+    assert pothole.department.name in page.inner_text(".details")
+    # The pothole team's shared inbox hears of it, with a link straight to the case.
+    (to_team,) = mail_to(pothole.department.email)
     assert case.reference in to_team.subject + to_team.body
     assert link_in(to_team, f"{site}/console/cases/") == f"{site}/console/cases/independence/{case.number}/"
     assert page.errors == []
