@@ -59,6 +59,10 @@ def trend_chart(view: MeasureView) -> str | None:
             label="Target",
         )
     ax.set_xticks(positions, labels, fontsize=7)
+    # With one or two periods matplotlib would stretch a bar across the whole plot; keep
+    # room for at least four so a single quarter reads as a bar, not a filled box.
+    slack = max(0, 4 - len(rows)) / 2
+    ax.set_xlim(-0.5 - slack, len(rows) - 0.5 + slack)
     ax.set_ylabel(AXIS_LABEL.get(unit, unit), fontsize=8)
     ax.tick_params(axis="y", labelsize=7)
     for side in ("top", "right"):

@@ -72,6 +72,10 @@ def _check(page: Any, url: str, name: str, found: dict[str, list[str]]) -> None:
     screenshot(page, name)
     assert response is not None and response.status < 400, f"{url} answered {response and response.status}"
     violations = axe_violations(page)
+    # A page wider than the screen hides part of itself behind a sideways scroll.
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    if overflow > 0:
+        violations.append(f"layout: the page is {overflow}px wider than the {page.viewport_size['width']}px screen")
     if violations:
         found[f"{name} ({url})"] = violations
 
@@ -164,11 +168,14 @@ def test_the_operational_reports_pass_axe(new_context, street_cases):
         ("/reports/operations/", "reports-operations-regional"),
     ]:
         _check(page, url, name, found)
+    phone = open_page(new_context(viewport=PHONE))
+    _check(phone, "/independence/reports/operations/", "reports-operations-phone", found)
+    _check(phone, "/independence/alerts/", "alerts-phone", found)
     page.goto("/console/login/?next=/independence/reports/overdue/")
     sign_in(page, "sam")
     _check(page, "/independence/reports/overdue/", "reports-overdue", found)
     assert found == {}, _report(found)
-    assert page.errors == []
+    assert page.errors == [] and phone.errors == []
 
 
 def test_alerts_and_the_confidential_pages_pass_axe(new_context, catalogue, cities):
@@ -196,7 +203,7 @@ def test_alerts_and_the_confidential_pages_pass_axe(new_context, catalogue, citi
     page.goto("/independence/report/")
     page.select_option("#id_service_type", label="Elder abuse")
     page.wait_for_load_state("networkidle")
-    page.wait_for_selector("text=confidential", timeout=5_000)
+    page.wait_for_selector("text=This report is confidential.")
     screenshot(page, "report-form-confidential")
     if violations := axe_violations(page):
         found["report-form-confidential"] = violations
