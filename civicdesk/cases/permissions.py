@@ -84,8 +84,8 @@ def require(user: User | None, action: Action, case: ServiceRequest) -> None:
         raise PermissionDenied(_("You are not allowed to do that to case %(ref)s.") % {"ref": case.reference})
 
 
-def require_city(user: User | None, action: Action, city: City) -> None:
-    if not can_act_in_city(user, city.pk, action):
+def require_city(user: User | None, action: Action, city: City, *, confidential: bool = False) -> None:
+    if not can_act_in_city(user, city.pk, action, confidential=confidential):
         raise PermissionDenied(_("You are not allowed to do that in %(city)s.") % {"city": city.name})
 
 

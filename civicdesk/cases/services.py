@@ -117,17 +117,19 @@ def _due_at(service_type: ServiceType, opened_at: dt.datetime) -> dt.datetime | 
     return opened_at + dt.timedelta(days=service_type.target_days)
 
 
-def _check_staff(actor: User | None, city: City) -> None:
+def _check_staff(actor: User | None, city: City, *, confidential: bool = False) -> None:
     """Staff enter cases for any member city of their region: call takers take calls for
     the whole collaborative. What counts is their right to enter cases in their own city;
-    the case is the other city's, and its audit event says who entered it, from where."""
+    the case is the other city's, and its audit event says who entered it, from where.
+    Investigators enter calls to their hotline (a confidential type) and nothing else."""
     if actor is None:
         return
+    as_investigator = confidential and actor.role == Role.INVESTIGATOR
     own = actor.city if actor.city_id not in (None, city.pk) else None
     if own is not None and own.region_id == city.region_id:
-        permissions.require_city(actor, Action.CREATE, own)
+        permissions.require_city(actor, Action.CREATE, own, confidential=as_investigator)
         return
-    permissions.require_city(actor, Action.CREATE, city)
+    permissions.require_city(actor, Action.CREATE, city, confidential=as_investigator)
 
 
 def _entered_from(actor: User | None, city: City) -> dict[str, list[Any]]:
@@ -196,7 +198,7 @@ def case_create(
     if not service_type.active:
         raise ValidationError({"service_type": _("%(t)s is no longer offered.") % {"t": service_type.name}})
     service_type = service_type_in_city(service_type, target_city)
-    _check_staff(actor, target_city)
+    _check_staff(actor, target_city, confidential=service_type.is_confidential)
     answers = clean_attributes(service_type, attributes)
 
     # The number is taken under the city's row lock: no two cases share one.

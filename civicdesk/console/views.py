@@ -422,13 +422,18 @@ case_transfer = _case_action("transfer", _transfer)
 
 
 def _require_create(user: User) -> None:
-    if user.city is None or not permissions.can_act_in_city(user, user.city.pk, Action.CREATE):
+    # Investigators enter their hotline's calls (the form offers them its types only).
+    if user.city is None or not (
+        permissions.can_act_in_city(user, user.city.pk, Action.CREATE)
+        or permissions.can_act_in_city(user, user.city.pk, Action.CREATE, confidential=True)
+    ):
         raise PermissionDenied(_("Only staff of a city can enter cases."))
 
 
 def _similar(form: NewCaseForm) -> list[cases.NearbyCase]:
     lat, lng = form.cleaned_data.get("lat"), form.cleaned_data.get("lng")
-    if lat is None or lng is None:
+    if lat is None or lng is None or form.service_type_obj().is_confidential:
+        # A hotline caller is never offered to follow someone else's confidential report.
         return []
     return cases.case_similar_nearby(user=form.user, service_type=form.service_type_obj(), lat=lat, lng=lng)
 
@@ -522,7 +527,7 @@ def new_case_similar(request: HttpRequest) -> HttpResponse:
     except (ValueError, ServiceType.DoesNotExist):
         pass  # a half-filled form has nothing to compare yet
     else:
-        if math.isfinite(lat) and math.isfinite(lng):
+        if math.isfinite(lat) and math.isfinite(lng) and not service_type.is_confidential:
             similar = cases.case_similar_nearby(user=user, service_type=service_type, lat=lat, lng=lng)
     caller = {
         "reporter_email": request.GET.get("reporter_email", ""),

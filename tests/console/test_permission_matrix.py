@@ -133,6 +133,9 @@ def places(independence, raytown, trash, make_service_type, make_staff, report):
 def _expected(role: str, action: Action, where: str) -> int | str:
     in_a_city = role in {r.value for r in ALLOWED[Action.VIEW]}
     if action == Action.CREATE:
+        if role == Role.INVESTIGATOR:
+            # Investigators enter hotline calls only: an ordinary type is not one of their choices.
+            return 400
         # Call takers take calls for the whole collaborative: a point in another member
         # city makes that city's case (docs/collaborative.md).
         return "allowed" if role in ALLOWED[action] else 403
