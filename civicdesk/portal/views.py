@@ -215,6 +215,8 @@ def report_sent(request: HttpRequest, token: str) -> HttpResponse:
         case = cases.case_by_tracking_token(token)
     except ServiceRequest.DoesNotExist as exc:
         raise Http404("No report has this link.") from exc
+    if case.service_type.is_confidential:
+        raise Http404("No report has this link.")  # it would show the case number and a tracking link
     asked = City.objects.defer("boundary").filter(slug=request.GET.get("from", "")).first()
     return render(
         request,
@@ -315,10 +317,14 @@ def case_follow_view(request: HttpRequest, city: str, number: int) -> HttpRespon
 
 
 def track(request: HttpRequest, token: str) -> HttpResponse:
+    """The reporter's own page of a report. A confidential report has none: its access code
+    at /confidential/ is the only key, so a leaked link (the token is in the row) opens nothing."""
     try:
         case = cases.case_by_tracking_token(token)
     except ServiceRequest.DoesNotExist as exc:
         raise Http404("No report has this tracking link.") from exc
+    if case.service_type.is_confidential:
+        raise Http404("No report has this tracking link.")
     return _public_case(request, case, is_reporter=True)
 
 

@@ -65,10 +65,12 @@ def test_the_tracking_page_shows_public_news_but_no_internal_notes_or_reporter_d
     assert case.tracking_token not in client.get(f"/independence/requests/{case.number}/").content.decode()
 
 
-def test_confidential_cases_have_no_public_page_but_their_reporter_can_track_them(client, catalogue):
+def test_confidential_cases_have_no_public_page_and_no_tracking_link_only_the_access_code(client, catalogue):
     case = _case(catalogue["independence"]["abuse"])
     assert client.get(f"/independence/requests/{case.number}/").status_code == 404
-    assert client.get(f"/track/{case.tracking_token}/").status_code == 200
+    # The access code at /confidential/ is the only key: the row's tracking token opens nothing.
+    assert client.get(f"/track/{case.tracking_token}/").status_code == 404
+    assert client.get(f"/report/sent/{case.tracking_token}/").status_code == 404
     assert client.get("/track/not-a-token/").status_code == 404
 
 
