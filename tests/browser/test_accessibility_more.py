@@ -20,6 +20,7 @@ from civicdesk.catalog.agreements import agreement_accept, agreement_propose
 from civicdesk.core import clock
 from civicdesk.demo.performance import load_performance_demo
 from civicdesk.notifications.alerts import subscription_create
+from civicdesk.notifications.confidential import confidential_access_issue
 from civicdesk.performance.models import Goal, Measure
 from tests.browser.conftest import PHONE, axe_violations, open_page, screenshot, sign_in
 from tests.conftest import INSIDE
@@ -198,6 +199,21 @@ def test_alerts_and_the_confidential_pages_pass_axe(new_context, catalogue, citi
     screenshot(page, "confidential-code-error")
     if violations := axe_violations(page):
         found["confidential-code-error"] = violations
+
+    # The right code opens the report: what the reporter wrote, and a box to add more.
+    lat, lng = INSIDE["independence"]
+    secret = case_create(
+        service_type=catalogue["independence"]["abuse"], description="My neighbour is left alone", lat=lat, lng=lng
+    )
+    code = confidential_access_issue(case=secret)
+    page.goto("/confidential/")
+    page.fill("input[name=code]", code)
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "My neighbour is left alone" in page.inner_text("main")
+    screenshot(page, "confidential-case")
+    if violations := axe_violations(page):
+        found["confidential-case"] = violations
 
     # The report form once a confidential type is chosen: the notice htmx swaps in.
     page.goto("/independence/report/")
