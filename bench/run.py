@@ -662,6 +662,7 @@ def main() -> int:
     parser.add_argument("--import-rows", type=int, help="rows in the import file (default 100,000)")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per figure (median kept)")
     parser.add_argument("--seed", type=int, default=311)
+    parser.add_argument("--keep-running", action="store_true", help="keep the database up afterwards (to explore)")
     parser.add_argument("--results", default=str(REPO / "bench" / "results.json"))
     parser.add_argument("--docs", default=str(REPO / "docs" / "performance.md"))
     args = parser.parse_args()
@@ -731,6 +732,10 @@ def main() -> int:
         Path(args.results).write_text(json.dumps(results, indent=2) + "\n")
         write_markdown(Path(args.docs), results)
         say(f"wrote {args.results} and {args.docs}")
+        if args.keep_running:
+            say(f"--keep-running: the cluster stays up at {cluster.url} until this process is stopped")
+            while True:
+                time.sleep(60)
     finally:
         from django.db import connections
 

@@ -31,7 +31,7 @@ from civicdesk.cases.models import OPEN_STATUSES, Channel, ServiceRequest
 from civicdesk.catalog.models import ServiceType
 from civicdesk.core import clock
 from civicdesk.reports.models import OPENED, CaseTally, Dimension, Grain
-from civicdesk.reports.rollups import month_end, tallies
+from civicdesk.reports.rollups import month_end, summed
 from civicdesk.reports.service_request_report import (
     CONFIDENTIAL,
     NO_DEPARTMENT,
@@ -193,19 +193,15 @@ class _Group:
         )
 
 
-def _groups(cities: list[City], dimension: str, date_from: dt.date, date_to: dt.date) -> dict[tuple[int, str], _Group]:
-    """Per (city, key): openings, closings, on-time counts and the histogram of days to close."""
-    groups: dict[tuple[int, str], _Group] = defaultdict(_Group)
-    rows = (
-        tallies(cities=cities, dimension=dimension, date_from=date_from, date_to=date_to)
-        .values_list("city_id", "key", "days")
-        .annotate(
-            opened=Sum("opened"), closed=Sum("closed"), on_time=Sum("closed_on_time"), target=Sum("closed_with_target")
-        )
-        .order_by()
-    )
-    for city_id, key, days, opened, closed, on_time, target in rows:
-        group = groups[(city_id, key)]
+def _groups(cities: list[City], dimension: str, date_from: dt.date, date_to: dt.date) -> dict[str, _Group]:
+    """Per key: openings, closings, on-time counts and the histogram of days to close.
+
+    Keys are ids (types, departments, districts), unique across cities, so the database
+    adds up the cities' rows itself."""
+    groups: dict[str, _Group] = defaultdict(_Group)
+    rows = summed(cities=cities, dimension=dimension, date_from=date_from, date_to=date_to, by=("key", "days"))
+    for (key, days), (opened, closed, on_time, target) in rows.items():
+        group = groups[key]
         if days == OPENED:
             group.opened += opened
         else:
@@ -233,14 +229,17 @@ def _rows(labelled: dict[str, _Group], last: str | None = None) -> list[CloseRow
     return rows
 
 
-def _by_type(cities: list[City], date_from: dt.date, date_to: dt.date) -> list[CloseRow]:
-    groups = _groups(cities, Dimension.TYPE, date_from, date_to)
-    types = ServiceType.objects.filter(pk__in={int(k) for _c, k in groups}).only("name", "is_confidential")
+def _by_type(
+    cities: list[City], date_from: dt.date, date_to: dt.date, groups: dict[str, _Group] | None = None
+) -> list[CloseRow]:
+    if groups is None:
+        groups = _groups(cities, Dimension.TYPE, date_from, date_to)
+    types = ServiceType.objects.filter(pk__in={int(k) for k in groups}).only("name", "is_confidential")
     names = {str(t.pk): (_(CONFIDENTIAL) if t.is_confidential else t.name) for t in types}
     labelled: dict[str, _Group] = defaultdict(_Group)
     # Grouped by the name the public reads, as in the Service Request Report; a confidential
     # programme is never named.
-    for (_city, key), group in groups.items():
+    for key, group in groups.items():
         _merge(labelled[names.get(key, key)], group)
     return _rows(labelled)
 
@@ -250,36 +249,39 @@ def _by_place(
 ) -> list[CloseRow]:
     groups = _groups(cities, dimension, dates["date_from"], dates["date_to"])
     collaborative = len(cities) > 1
-    ids = {int(k) for _c, k in groups if k}
+    ids = {int(k) for k in groups if k}
     # Boundaries (tens of kB of GeoJSON each) are never needed for a label.
     boundaries = ["city__boundary", "boundary"] if model is District else ["city__boundary"]
     objects = {str(o.pk): o for o in model.objects.filter(pk__in=ids).select_related("city").defer(*boundaries)}
     labelled: dict[str, _Group] = defaultdict(_Group)
-    for (_city, key), group in groups.items():
+    for key, group in groups.items():
         obj = objects.get(key)
         label = none_label if obj is None else (f"{obj.city.name} — {obj.name}" if collaborative else obj.name)
         _merge(labelled[label], group)
     return _rows(labelled, last=none_label)
 
 
-def _overall(cities: list[City], date_from: dt.date, date_to: dt.date) -> CloseRow:
+def _overall(
+    cities: list[City], date_from: dt.date, date_to: dt.date, groups: dict[str, _Group] | None = None
+) -> CloseRow:
+    """Every case; from the per-type ``groups`` when they are at hand (every case has a type)."""
     total = _Group()
-    for group in _groups(cities, Dimension.ALL, date_from, date_to).values():
+    for group in (groups if groups is not None else _groups(cities, Dimension.ALL, date_from, date_to)).values():
         _merge(total, group)
     return total.row(_("All cases"))
 
 
 def _channels(cities: list[City], date_from: dt.date, date_to: dt.date) -> list[Count_]:
-    counts: Counter[str] = Counter()
-    rows = (
-        tallies(cities=cities, dimension=Dimension.CHANNEL, date_from=date_from, date_to=date_to)
-        .filter(days=OPENED)
-        .values_list("key")
-        .annotate(n=Sum("opened"))
-        .order_by()
+    rows = summed(
+        cities=cities,
+        dimension=Dimension.CHANNEL,
+        date_from=date_from,
+        date_to=date_to,
+        by=("key",),
+        counters=("opened",),
+        days=OPENED,
     )
-    for key, n in rows:
-        counts[key] += n
+    counts = {key: n for (key,), (n,) in rows.items()}
     labels = dict(Channel.choices)
     ranked = sorted(((str(labels.get(k, k)), n) for k, n in counts.items() if n), key=lambda r: (-r[1], r[0]))
     tenths = largest_remainder_tenths([n for _label, n in ranked])
@@ -346,7 +348,9 @@ def backlog(*, cities: Iterable[City], now: dt.datetime | None = None) -> list[C
             condition = Q(opened_at__lt=_local_midnight(tz, today - dt.timedelta(days=first - 1)))
             if last is not None:
                 condition &= Q(opened_at__gte=_local_midnight(tz, today - dt.timedelta(days=last)))
-            aggregates[f"b{i}"] = Count("pk", filter=condition)
+            # COUNT(opened_at), not COUNT(id): the partial index of open cases (city, opened_at)
+            # then answers alone (cases migration 0003).
+            aggregates[f"b{i}"] = Count("opened_at", filter=condition)
         counts = ServiceRequest.objects.filter(city_id__in=ids, status__in=OPEN_STATUSES).aggregate(**aggregates)
         for i in range(len(AGE_BUCKETS)):
             totals[i] += counts[f"b{i}"] or 0
@@ -409,7 +413,8 @@ def operational_report(
         )
     cities = scope_cities(city)
     prev_from, prev_to = previous_period(date_from, date_to)
-    overall = _overall(cities, date_from, date_to)
+    type_groups = _groups(cities, Dimension.TYPE, date_from, date_to)
+    overall = _overall(cities, date_from, date_to, type_groups)
     weekly, monthly = _trends(cities, date_from, date_to)
     return OperationalReport(
         city=city,
@@ -419,7 +424,7 @@ def operational_report(
         previous_to=prev_to,
         as_of=now or clock.now(),
         overall=overall,
-        by_type=_by_type(cities, date_from, date_to),
+        by_type=_by_type(cities, date_from, date_to, type_groups),
         by_department=_by_place(
             cities, Dimension.DEPARTMENT, Department, _(NO_DEPARTMENT), date_from=date_from, date_to=date_to
         ),

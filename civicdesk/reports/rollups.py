@@ -19,11 +19,12 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Sum
 
 from civicdesk.cases.models import ServiceRequest
 from civicdesk.reports.models import OPENED, CaseTally, Dimension, Grain
@@ -322,11 +323,12 @@ def month_end(day: dt.date) -> dt.date:
     return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
-def periods(date_from: dt.date, date_to: dt.date) -> Q:
-    """Tally rows that cover the local days ``date_from`` .. ``date_to`` exactly once: month
-    rows for the whole months inside, day rows for the rest."""
+def period_pieces(date_from: dt.date, date_to: dt.date) -> list[Q]:
+    """Conditions on tally rows that together cover the local days ``date_from`` ..
+    ``date_to`` exactly once: one for the month rows of the whole months inside, one per
+    stretch of remaining days (at most two)."""
     months: list[dt.date] = []
-    condition = Q(pk__in=[])
+    stretches: list[tuple[dt.date, dt.date]] = []
     day = date_from
     while day <= date_to:
         last_of_month = month_end(day)
@@ -335,16 +337,65 @@ def periods(date_from: dt.date, date_to: dt.date) -> Q:
             day = last_of_month + dt.timedelta(days=1)
             continue
         last = min(last_of_month, date_to)
-        condition |= Q(grain=Grain.DAY, start__gte=day, start__lte=last)
+        if stretches and stretches[-1][1] + dt.timedelta(days=1) == day:
+            stretches[-1] = (stretches[-1][0], last)  # the end of one month and the start of the next
+        else:
+            stretches.append((day, last))
         day = last + dt.timedelta(days=1)
+    pieces = [Q(grain=Grain.DAY, start__gte=first, start__lte=last) for first, last in stretches]
     if months:
-        condition |= Q(grain=Grain.MONTH, start__in=months)
+        pieces.append(Q(grain=Grain.MONTH, start__gte=months[0], start__lte=months[-1]))
+    return pieces
+
+
+def periods(date_from: dt.date, date_to: dt.date) -> Q:
+    """``period_pieces`` as one condition."""
+    condition = Q(pk__in=[])
+    for piece in period_pieces(date_from, date_to):
+        condition |= piece
     return condition
 
 
 def tallies(*, cities: Iterable[City], dimension: str, date_from: dt.date, date_to: dt.date) -> QuerySet[CaseTally]:
     """The tally rows of ``dimension`` for the cities over the local days given."""
     return CaseTally.objects.filter(periods(date_from, date_to), city__in=list(cities), dimension=dimension)
+
+
+def summed(
+    *,
+    cities: Iterable[City],
+    dimension: str,
+    date_from: dt.date,
+    date_to: dt.date,
+    by: Sequence[str],
+    counters: Sequence[str] = COUNTERS,
+    **filters: Any,
+) -> dict[tuple[Any, ...], list[int]]:
+    """The sums of ``counters`` over the tally rows of the range, per value of the ``by`` fields.
+
+    One query per piece of the range (``period_pieces``) rather than one with an ``OR``:
+    PostgreSQL then reads each piece from the covering index alone (reports migration 0002),
+    about twice as fast on a year of a million cases; Python adds up the pieces.
+    """
+    ids = [c.pk for c in cities]
+    out: dict[tuple[Any, ...], list[int]] = {}
+    annotations = {f"sum_{name}": Sum(name) for name in counters}
+    for piece in period_pieces(date_from, date_to):
+        rows = (
+            CaseTally.objects.filter(piece, city_id__in=ids, dimension=dimension, **filters)
+            .values_list(*by)
+            .annotate(**annotations)
+            .order_by()
+        )
+        for row in rows:
+            key, sums = tuple(row[: len(by)]), row[len(by) :]
+            if key in out:
+                total = out[key]
+                for i, n in enumerate(sums):
+                    total[i] += n
+            else:
+                out[key] = list(sums)
+    return out
 
 
 # --- the hook the case services call ---------------------------------------------------------

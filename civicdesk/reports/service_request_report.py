@@ -16,13 +16,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from civicdesk.cases.models import ServiceRequest
 from civicdesk.catalog.models import ServiceType
 from civicdesk.reports.models import OPENED, Dimension
-from civicdesk.reports.rollups import tallies
+from civicdesk.reports.rollups import summed
 from civicdesk.tenants.models import City, Department, District
 
 NO_DEPARTMENT = "No department assigned"
@@ -201,14 +201,16 @@ def service_request_report(*, city: City | None, date_from: dt.date, date_to: dt
     # Read from the roll-ups (reports/rollups.py), which equal a count over the cases: a year
     # of a million cases is a few tens of thousands of tally rows.
     def opened(dimension: str) -> list[tuple[int, str, int]]:
-        rows = (
-            tallies(cities=cities, dimension=dimension, date_from=date_from, date_to=date_to)
-            .filter(days=OPENED)
-            .values_list("city_id", "key")
-            .annotate(n=Sum("opened"))
-            .order_by()
+        rows = summed(
+            cities=cities,
+            dimension=dimension,
+            date_from=date_from,
+            date_to=date_to,
+            by=("city_id", "key"),
+            counters=("opened",),
+            days=OPENED,
         )
-        return [(city_id, key, n) for city_id, key, n in rows if n]
+        return [(city_id, key, n) for (city_id, key), (n,) in rows.items() if n]
 
     # Departments: one row per department with requests, then the unassigned.
     dept_counts: dict[int | None, int] = defaultdict(int)

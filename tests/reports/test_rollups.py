@@ -216,3 +216,27 @@ def test_the_commands_verify_and_rebuild(world: dict[str, Any]) -> None:
     call_command("rollups_verify", stdout=out)
     with pytest.raises(CommandError, match="no city 'atlantis'"):
         call_command("rollups_verify", "--city", "atlantis")
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [
+        (dt.date(2024, 3, 1), dt.date(2024, 3, 14)),  # inside one month
+        (dt.date(2024, 3, 15), dt.date(2024, 4, 10)),  # across two partial months
+        (dt.date(2024, 1, 1), dt.date(2024, 12, 31)),  # whole months only
+        (dt.date(2023, 11, 24), dt.date(2024, 11, 23)),  # a year: edges and months
+        (dt.date(2024, 2, 29), dt.date(2024, 2, 29)),  # one day
+    ],
+)
+def test_the_pieces_of_a_range_cover_each_of_its_days_exactly_once(first: dt.date, last: dt.date) -> None:
+    covered: list[dt.date] = []
+    for piece in rollups.period_pieces(first, last):
+        conditions = dict(piece.children)  # type: ignore[arg-type]
+        day, end = conditions["start__gte"], conditions["start__lte"]
+        if conditions["grain"] == "M":
+            end = rollups.month_end(end)
+        while day <= end:
+            covered.append(day)
+            day += dt.timedelta(days=1)
+    expected = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    assert sorted(covered) == expected
