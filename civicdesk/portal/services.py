@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -14,11 +14,21 @@ from civicdesk.cases.models import Channel, ServiceRequest
 from civicdesk.cases.photos import process_photo
 from civicdesk.cases.services import case_add_photo, case_create
 from civicdesk.catalog.models import ServiceType
+from civicdesk.notifications.confidential import confidential_access_issue
 from civicdesk.portal.models import PortalSubmission
 from civicdesk.tenants.models import City
 
 MAX_PHOTOS = 5
 PORTAL_CHANNELS = (Channel.WEB, Channel.MOBILE)
+
+
+class Submission(NamedTuple):
+    """What a report made: the case, whether this send made it (False for a replay), and for
+    a confidential case made now, its access code in clear (shown once, stored nowhere)."""
+
+    case: ServiceRequest
+    created: bool
+    access_code: str | None = None
 
 
 def _check_photos(photos: Sequence[IO[bytes]]) -> None:
@@ -54,17 +64,19 @@ def report_submit(
     reporter_email: str = "",
     reporter_phone: str = "",
     notify_reporter: bool = True,
-) -> tuple[ServiceRequest, bool]:
-    """Create the case a resident reported (``case_create`` routes it) and attach photos.
+) -> Submission:
+    """Create the case a resident reported (``case_create`` routes it) and attach photos;
+    a confidential case gets its access code in the same transaction, so no case is ever
+    left without its reporter's key.
 
-    Returns ``(case, created)``. The same ``client_token`` sent again — a retried submit,
-    or the offline queue replaying — returns the case made the first time, ``created``
-    False: a resident never files the same report twice by accident.
+    The same ``client_token`` sent again — a retried submit, or the offline queue
+    replaying — returns the case made the first time, ``created`` False and no code: a
+    resident never files the same report twice by accident.
     """
     if client_token is not None:
         earlier = PortalSubmission.objects.select_related("case__city").filter(client_token=client_token).first()
         if earlier is not None:
-            return earlier.case, False
+            return Submission(earlier.case, False)
     if channel not in PORTAL_CHANNELS:
         raise ValidationError({"channel": _("Reports from this site come from the web or the app.")})
     _check_photos(photos)
@@ -95,6 +107,7 @@ def report_submit(
                     upload=upload,
                     filename=getattr(upload, "name", "") or f"photo-{n}",
                 )
+            access_code = confidential_access_issue(case=case) if case.service_type.is_confidential else None
     except IntegrityError:
         # Two sends of one report at the same moment: the other one made the case.
         if client_token is None:
@@ -102,5 +115,5 @@ def report_submit(
         earlier = PortalSubmission.objects.select_related("case__city").filter(client_token=client_token).first()
         if earlier is None:
             raise
-        return earlier.case, False
-    return case, True
+        return Submission(earlier.case, False)
+    return Submission(case, True, access_code)

@@ -25,7 +25,6 @@ from civicdesk.cases.models import ServiceRequest
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.selectors import reportable_types
 from civicdesk.core.errors import OutsideServiceArea
-from civicdesk.notifications.confidential import confidential_access_issue
 from civicdesk.notifications.services import case_follow
 from civicdesk.portal import selectors
 from civicdesk.portal.confidential import render_access_code
@@ -145,7 +144,7 @@ def report(request: HttpRequest, city: str | None = None) -> HttpResponse:
                 pin_warning = _pin_warning(lat, lng)
             if not nearby and not pin_warning:
                 try:
-                    case, created = report_submit(
+                    case, created, access_code = report_submit(
                         service_type=service_type,
                         city=city_obj,
                         client_token=data.get("client_token"),
@@ -172,8 +171,7 @@ def report(request: HttpRequest, city: str | None = None) -> HttpResponse:
                     if confidential:
                         # A confidential report needs no place (it goes to its type's city)
                         # and is answered with its access code, never a tracking link.
-                        code = confidential_access_issue(case=case) if created else None
-                        return _reported_confidential(request, case, code)
+                        return _reported_confidential(request, case, access_code if created else None)
                     return _reported(request, case, city_obj)
     if _wants_json(request):
         return JsonResponse({"errors": _form_errors(form)}, status=400)
