@@ -93,11 +93,47 @@
     });
   }
 
+  /* A confidential report sent from the queue: its access code, with the confirmation
+     page's words, kept on screen (and on later pages) until the resident dismisses it. */
+  function showCode(r) {
+    if (!status || status.querySelector('[data-code-token="' + r.token + '"]')) { return; }
+    var box = document.createElement("div");
+    box.className = "queued-access-code";
+    box.dataset.codeToken = r.token;
+    var sent = document.createElement("p");
+    sent.textContent = status.dataset.msgConfidentialSent;
+    var help = document.createElement("p");
+    help.textContent = status.dataset.msgCode;
+    var code = document.createElement("p");
+    code.className = "access-code";
+    var strong = document.createElement("strong");
+    strong.textContent = r.access_code;
+    code.appendChild(strong);
+    var use = document.createElement("p");
+    use.textContent = status.dataset.msgCodeUse + " ";
+    var link = document.createElement("a");
+    link.href = status.dataset.codeUrl;
+    link.textContent = status.dataset.msgCodeLink;
+    use.appendChild(link);
+    var done = document.createElement("button");
+    done.type = "button";
+    done.className = "secondary";
+    done.textContent = status.dataset.msgDismiss;
+    done.addEventListener("click", function () {
+      CivicQueue.dismiss(r.token).then(function () { box.remove(); }).catch(function () {});
+    });
+    [sent, help, code, use, done].forEach(function (el) { box.appendChild(el); });
+    status.appendChild(box);
+    status.scrollIntoView();
+  }
+
   function showResults() {
     if (!window.CivicQueue || !window.indexedDB) { return Promise.resolve(); }
     return CivicQueue.takeResults().then(function (results) {
       results.forEach(function (r) {
-        if (r.ok) { say(fmt(status.dataset.msgSent, { ref: r.reference }), r.tracking_url); }
+        if (r.ok && r.confidential && r.access_code) { showCode(r); }
+        else if (r.ok && r.confidential) { say(status.dataset.msgConfidentialSent + " " + status.dataset.msgCodeAgain); }
+        else if (r.ok) { say(fmt(status.dataset.msgSent, { ref: r.reference }), r.tracking_url); }
         else { say(fmt(status.dataset.msgFailed, { errors: r.errors })); }
       });
     }).catch(function () {});

@@ -99,6 +99,11 @@
     }).then(function (response) {
       if (response.status >= 500) { throw new Error("server " + response.status); }
       return response.json().then(function (data) {
+        if (response.ok && data.confidential) {
+          // A confidential report has no reference or tracking link: its access code is the
+          // resident's only key, answered this once (null when the report was already received).
+          return finish(item, { ok: true, confidential: true, access_code: data.access_code || null, city: data.city });
+        }
         if (response.ok) {
           return finish(item, { ok: true, reference: data.reference, city: data.city, tracking_url: data.tracking_url });
         }
@@ -125,16 +130,25 @@
     return flushing;
   }
 
-  /* The outcomes not yet shown to the resident; each is shown once. */
+  /* The outcomes not yet shown to the resident; each is shown once, except an access code:
+     it stays (on this device only) until the resident says it is written down, since the
+     server cannot show it again. */
   function takeResults() {
     return all(RESULTS).then(function (results) {
-      return run(RESULTS, "readwrite", function (s) { s.clear(); }).then(function () { return results; });
+      return run(RESULTS, "readwrite", function (s) {
+        results.forEach(function (r) { if (!r.access_code) { s.delete(r.token); } });
+      }).then(function () { return results; });
     });
+  }
+
+  /* The resident has written the access code down: forget it. */
+  function dismiss(token) {
+    return run(RESULTS, "readwrite", function (s) { s.delete(token); });
   }
 
   function pending() {
     return all(OUTBOX).then(function (items) { return items.length; });
   }
 
-  global.CivicQueue = { add: add, flush: flush, takeResults: takeResults, pending: pending };
+  global.CivicQueue = { add: add, flush: flush, takeResults: takeResults, dismiss: dismiss, pending: pending };
 })(self);
