@@ -1,4 +1,4 @@
-"""The five-city demo: places, catalogue, staff and six months of cases.
+"""The five-city demo: places, catalogue, staff and three months of cases (CIVICDESK_DEMO_DAYS for more).
 
 ``python manage.py load_demo`` loads it (see ``civicdesk.demo.loader``). Importing this
 package needs no Django setup, so ``logins()`` can be printed by anything.

@@ -218,6 +218,8 @@ def case_closed(case: ServiceRequest) -> None:
     """Closing tells the reporter (always: they asked to hear at least of the closing) and
     the staff: the assignee and the department's shared address. Each address gets one
     email; a reporter who is also staff gets the resident's version."""
+    if is_suppressed():
+        return  # replaying history: no reads for messages that will not be written
     reporter = _distinct([case.reporter_email] if case.reporter_email else [])
     staff = []
     if case.assignee is not None and case.assignee.email:

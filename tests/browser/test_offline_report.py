@@ -4,6 +4,7 @@ when the connection returns; the resident sees that it was sent, and it is sent 
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from civicdesk.cases.models import Channel, ServiceRequest
 from tests.browser.conftest import PHONE, open_page, screenshot
@@ -15,7 +16,7 @@ def test_a_report_made_offline_is_sent_once_when_the_signal_returns(new_context,
     page = open_page(new_context(viewport=PHONE))
     page.goto("/independence/report/")
     # The service worker must have the pages before the signal goes.
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.ready.then(() => true)")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")  # not wait_for_function: CSP forbids eval
     page.select_option("#id_service_type", label="Pothole")
     page.wait_for_selector("select[name=attr_size]")
     page.select_option("select[name=attr_size]", "large")
@@ -34,7 +35,7 @@ def test_a_report_made_offline_is_sent_once_when_the_signal_returns(new_context,
     assert ServiceRequest.objects.count() == 0
 
     page.context.set_offline(False)
-    page.wait_for_function("document.querySelector('#queue-status').innerText.includes('Sent:')", timeout=15_000)
+    expect(page.locator("#queue-status")).to_contain_text("Sent:", timeout=15_000)
     case = ServiceRequest.objects.get()
     assert f"Sent: your report {case.reference}." in page.inner_text("#queue-status")
     assert (case.channel, case.description, case.attributes["size"]) == (Channel.MOBILE, "Hole by the school", "large")

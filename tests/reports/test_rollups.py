@@ -240,3 +240,13 @@ def test_the_pieces_of_a_range_cover_each_of_its_days_exactly_once(first: dt.dat
             day += dt.timedelta(days=1)
     expected = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
     assert sorted(covered) == expected
+
+
+def test_deferred_roll_ups_skip_each_write_and_agree_with_the_cases_after_one_rebuild(world: dict[str, Any]) -> None:
+    city = world["city"]
+    start = dt.datetime(2026, 3, 2, 9, tzinfo=CENTRAL)
+    with rollups.deferred():
+        case = create(world["pothole"], start)
+        at(start + dt.timedelta(days=1), services.case_close, case=case, actor=world["boss"], note="Filled")
+        assert not CaseTally.objects.exists(), "no tally is written inside the block"
+    assert_tallies_equal_the_cases([city, world["other"]])

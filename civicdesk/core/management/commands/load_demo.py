@@ -60,7 +60,7 @@ class Command(BaseCommand):
         if not demo_is_loaded() and not quiet:
             self.stdout.write(
                 f"Loading the demo: {days} days of cases at {scale:g}× seed 004's volume "
-                "(about 70 cases a day in the five cities at 1×; roughly a minute or two for 6 months)…"
+                "(about 70 cases a day in the five cities at 1×; a few minutes on a first start)…"
             )
         summary = load_demo(
             days=days, scale=scale, today=options["date"], progress=None if quiet else self.stdout.write
