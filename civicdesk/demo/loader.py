@@ -32,7 +32,7 @@ from shapely.geometry.base import BaseGeometry
 from civicdesk.accounts.models import Role, User
 from civicdesk.cases import services
 from civicdesk.cases.models import Channel, Resolution, ServiceRequest, Status
-from civicdesk.catalog.models import ServiceAttribute, ServiceType
+from civicdesk.catalog.models import CannedResponse, ServiceAttribute, ServiceType
 from civicdesk.core import clock
 from civicdesk.demo import texts
 from civicdesk.demo.catalogue import (
@@ -121,6 +121,8 @@ def load_demo(
     with transaction.atomic():
         cities = {c.slug: c for c in load_member_cities(data_dir=data_dir)}
         catalogue_load(cities=cities)
+        for city in cities.values():
+            canned_responses_load(city=city)
         staff_load(cities=cities)
     say(f"Places, catalogue and staff: {time.monotonic() - started:.1f} s")
     cases_load(cities=cities, days=days, scale=scale, today=today, progress=say)
@@ -142,6 +144,20 @@ def _summary(*, loaded: bool, started: float) -> DemoSummary:
 
 
 # --- catalogue ------------------------------------------------------------------------
+
+
+def canned_responses_load(*, city: City) -> None:
+    """Ready-made closing notes: for each group of problems, its demo closing notes (offered
+    for every type of that group), and general ones offered for every type."""
+    for service_type in city.service_types.exclude(is_confidential=True):
+        for text in texts.CLOSING_NOTES.get(service_type.group, ()):
+            CannedResponse.objects.get_or_create(
+                city=city, service_type=service_type, title=text.split(".")[0][:80], defaults={"text": text}
+            )
+    for text in (*texts.CLOSING_NOTES[""], *texts.NO_ACTION_NOTES, *texts.REFERRED_NOTES):
+        CannedResponse.objects.get_or_create(
+            city=city, service_type=None, title=text.split(".")[0][:80], defaults={"text": text}
+        )
 
 
 def catalogue_load(*, cities: dict[str, City]) -> None:

@@ -168,3 +168,14 @@ def test_a_report_placed_across_a_city_line_takes_the_other_citys_type_of_the_sa
     assert case.city.slug == "independence"
     assert case.service_type.name == "CE - Trash/Rubbish"
     assert case.department is not None and case.department.name == "CD-NEIGHBORHOOD SERVICES"
+
+
+def test_every_city_has_canned_closing_notes_for_its_types_and_general_ones(demo):
+    from civicdesk.catalog.models import CannedResponse
+
+    for city in City.objects.filter(region__slug="eastern-jackson-county"):
+        assert CannedResponse.objects.filter(city=city, service_type__isnull=True).exists(), city
+        assert CannedResponse.objects.filter(city=city, service_type__group="Code enforcement").exists() or (
+            not city.service_types.filter(group="Code enforcement").exists()
+        )
+        assert not CannedResponse.objects.filter(city=city, service_type__is_confidential=True).exists()
