@@ -48,7 +48,12 @@ def dashboard(request: HttpRequest, city: str, fmt: str = "html") -> HttpRespons
     board = selectors.dashboard(place, fiscal_year=fiscal_year, goal_id=goal_id, priorities_only=priorities_only)
     if fiscal_year is not None and (board.plan is None or board.plan.fiscal_year != fiscal_year):
         return _bad_request(request, place, f"{place.name} has no strategic plan for FY{fiscal_year}.", fmt)
-    if goal_id is not None and not board.goals:
+    if (
+        goal_id is not None
+        and not board.goals
+        and not (priorities_only and board.plan is not None and board.plan.goals.filter(pk=goal_id).exists())
+    ):
+        # A goal of the plan that simply has no top priority is an empty result, not an error.
         return _bad_request(request, place, "That goal is not part of this plan.", fmt)
     stem = f"performance-{place.slug}" + (f"-fy{board.plan.fiscal_year}" if board.plan else "")
     if fmt == "csv":

@@ -90,6 +90,14 @@ def test_filters_by_top_priority_and_by_goal(client, demo):
     assert "New jobs created" in html and "Police Department response time" not in html
 
 
+def test_a_goal_with_no_top_priority_filtered_by_priority_is_empty_not_an_error(client, demo):
+    growth = Goal.objects.get(plan_year__city=demo, plan_year__fiscal_year=2021, name="Growth")
+    response = client.get(f"/independence/performance/?goal={growth.pk}&priority=1")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "New jobs created" not in html and "not part of this plan" not in html
+
+
 def test_a_bad_filter_is_a_clear_error(client, demo):
     response = client.get("/independence/performance/?goal=growth")
     assert response.status_code == 400
