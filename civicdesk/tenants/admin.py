@@ -27,7 +27,7 @@ from civicdesk.accounts.models import Role
 from civicdesk.core.admin import CHANGE, VIEW, CityScopedAdmin, user_city_id
 from civicdesk.tenants import districts
 from civicdesk.tenants.geo import shape_from_geojson
-from civicdesk.tenants.models import City, Department, District, Region
+from civicdesk.tenants.models import City, Department, District, NeighbourArea, Region
 
 ILLUSTRATIVE_NOTICE = gettext_lazy(
     "Illustrative: drawn for the demo, not the city's adopted map. Upload the adopted map to replace it."
@@ -429,3 +429,40 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
             "media": self.media + form.media,
         }
         return TemplateResponse(request, "admin/tenants/district/import.html", context)
+
+
+class NeighbourAreaForm(BoundaryUploadForm):
+    website = forms.URLField(required=False, assume_scheme="https", label=gettext_lazy("Website"))
+
+    class Meta:
+        model = NeighbourArea
+        fields = ["name", "slug", "website", "phone"]
+
+
+@admin.register(NeighbourArea)
+class NeighbourAreaAdmin(BoundaryPreviewMixin, admin.ModelAdmin):
+    """Non-member neighbours, named to a resident whose pin falls in them. They belong to no
+    city: operators keep them; regional administrators may read them."""
+
+    form = NeighbourAreaForm
+    list_display = ["name", "website", "phone"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["map_preview"]
+    fields = ["name", "slug", "website", "phone", "map_preview", "boundary_file"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        user = request.user
+        return bool(user.is_active and (user.is_superuser or getattr(user, "role", "") == Role.REGIONAL_ADMIN))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_add_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_add_permission(request)
