@@ -114,7 +114,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache holds rate-limit counters and sign-in failures. It lives in the database so that
 # every gunicorn worker and every app server sees the same counts (`manage.py
-# createcachetable` creates the table; `make run` and `make serve-prod` run it).
+# createcachetable` creates the table; the core app's first migration runs it, so `migrate` does).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",

@@ -45,6 +45,17 @@ def test_a_city_home_offers_its_report_form_recent_public_reports_and_browsing(c
     assert shown.reference in html and hidden.reference not in html
 
 
+def test_a_city_home_lists_a_report_with_neither_an_address_nor_a_district(client, catalogue):
+    # An emailed report with no place has no address and no district: the list must still show.
+    case = services.case_create(
+        service_type=catalogue["independence"]["graffiti"],
+        city=catalogue["independence"]["graffiti"].city,
+        description="Tagging somewhere downtown, no address given",
+    )
+    page = client.get("/independence/")
+    assert page.status_code == 200 and case.reference in page.content.decode()
+
+
 def test_the_tracking_page_shows_public_news_but_no_internal_notes_or_reporter_details(
     client, catalogue, make_staff, independence
 ):
