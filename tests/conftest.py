@@ -100,6 +100,23 @@ def trash(
 
 
 @pytest.fixture
+def report(trash: ServiceType) -> Callable[..., Any]:
+    """File a resident's report of rubbish at a point in Independence (any field overridable)."""
+    from civicdesk.cases import services
+
+    def make(**kw: Any) -> Any:
+        lat, lng = INSIDE["independence"]
+        kw.setdefault("service_type", trash)
+        kw.setdefault("lat", lat)
+        kw.setdefault("lng", lng)
+        kw.setdefault("description", "A sofa dumped on the curb")
+        kw.setdefault("reporter_email", "resident@example.org")
+        return services.case_create(**kw)
+
+    return make
+
+
+@pytest.fixture
 def outbox() -> Callable[[], list[Any]]:
     """Deliver the outbox now and return the emails Django's test backend received."""
     from civicdesk.notifications.delivery import deliver_due_now

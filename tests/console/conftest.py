@@ -10,33 +10,14 @@ import pytest
 from django.test import Client
 
 from civicdesk.accounts.models import Role, User
-from civicdesk.cases import services
-from civicdesk.cases.models import ServiceRequest
 from civicdesk.catalog.models import ServiceType
 from civicdesk.tenants.models import City, Department
-from tests.conftest import INSIDE
 
 
 @pytest.fixture(autouse=True)
 def _own_media_root(settings: Any, tmp_path: Any) -> None:
     """Each test stores its photos in its own folder: case numbers restart in every test."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-@pytest.fixture
-def report(trash: ServiceType) -> Callable[..., ServiceRequest]:
-    """File a resident's report in Independence (overridable)."""
-
-    def make(**kw: Any) -> ServiceRequest:
-        lat, lng = INSIDE["independence"]
-        kw.setdefault("service_type", trash)
-        kw.setdefault("lat", lat)
-        kw.setdefault("lng", lng)
-        kw.setdefault("description", "A sofa dumped on the curb")
-        kw.setdefault("reporter_email", "resident@example.org")
-        return services.case_create(**kw)
-
-    return make
 
 
 @pytest.fixture

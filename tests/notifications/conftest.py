@@ -5,33 +5,13 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
 from civicdesk.accounts.models import Role, User
-from civicdesk.cases import services
-from civicdesk.cases.models import ServiceRequest
 from civicdesk.catalog.models import ServiceType
 from civicdesk.notifications.models import OutboxMessage
 from civicdesk.tenants.models import City
-from tests.conftest import INSIDE
-
-
-@pytest.fixture
-def report(trash: ServiceType) -> Callable[..., ServiceRequest]:
-    """File a resident's report of rubbish at a point in Independence (overridable)."""
-
-    def make(**kw: Any) -> ServiceRequest:
-        lat, lng = INSIDE["independence"]
-        kw.setdefault("service_type", trash)
-        kw.setdefault("lat", lat)
-        kw.setdefault("lng", lng)
-        kw.setdefault("description", "A sofa dumped on the curb")
-        kw.setdefault("reporter_email", "resident@example.org")
-        return services.case_create(**kw)
-
-    return make
 
 
 @pytest.fixture
