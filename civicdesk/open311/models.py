@@ -51,6 +51,18 @@ class Open311Submission(models.Model):
     account_id = models.CharField(max_length=200, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     token = models.CharField(max_length=32, unique=True, default=new_submission_token, editable=False)
+    # The client's Idempotency-Key header: a retried POST with the same key (from the same
+    # application) returns the first case instead of filing a second one.
+    idempotency_key = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["api_key", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="one_report_per_idempotency_key_and_app",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Open311 submission of case {self.case_id}"

@@ -492,6 +492,7 @@ class RequestListView(Open311View):
             account_id=self.param("account_id"),
             media=media,
             media_name=getattr(media, "name", "") or "",
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
         )
         return Response(CreatedRequestSerializer([case], many=True).data, status=201)
 
