@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from civicdesk.core.models import AppendOnlyModel
 
 
 class Status(models.TextChoices):
@@ -145,26 +146,7 @@ class EventKind(models.TextChoices):
     TRANSFER_REFUSED = "transfer_refused", _("Transfer refused")
 
 
-class AppendOnlyError(RuntimeError):
-    pass
-
-
-class CaseEventQuerySet(models.QuerySet["CaseEvent"]):
-    """Events are read and added, never rewritten: bulk ``update()`` and ``delete()`` refuse,
-    as ``CaseEvent.save()`` and ``.delete()`` do for one event."""
-
-    def update(self, **kwargs: Any) -> int:
-        raise AppendOnlyError("Case events are append-only and cannot be changed.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("Case events are append-only and cannot be deleted.")
-
-    update.alters_data = True  # type: ignore[attr-defined]
-    delete.alters_data = True  # type: ignore[attr-defined]
-    delete.queryset_only = True  # type: ignore[attr-defined]
-
-
-class CaseEvent(models.Model):
+class CaseEvent(AppendOnlyModel):
     """One entry of a case's audit log. Written once by a service; never changed or deleted."""
 
     case = models.ForeignKey(ServiceRequest, on_delete=models.PROTECT, related_name="events")
@@ -178,22 +160,12 @@ class CaseEvent(models.Model):
     text = models.TextField(blank=True)
     changes = models.JSONField(default=dict, blank=True, help_text=_("field: [before, after]"))
 
-    objects = CaseEventQuerySet.as_manager()
-
     class Meta:
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["case", "at"])]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise AppendOnlyError("Case events are append-only and cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise AppendOnlyError("Case events are append-only and cannot be deleted.")
 
     @property
     def who(self) -> str:

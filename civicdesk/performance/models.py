@@ -23,6 +23,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from civicdesk.core.models import AppendOnlyModel
+
 
 class FiscalYearNaming(models.TextChoices):
     ENDING = "ending", _("By the calendar year it ends in (July 2017 – June 2018 is FY2018)")
@@ -278,22 +280,6 @@ class MeasureValue(models.Model):
         return self.state == ValueState.PUBLISHED
 
 
-class AppendOnlyError(RuntimeError):
-    pass
-
-
-class MeasureValueEventQuerySet(models.QuerySet["MeasureValueEvent"]):
-    def update(self, **kwargs: Any) -> int:
-        raise AppendOnlyError("Measure value events are append-only.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("Measure value events are append-only.")
-
-    update.alters_data = True  # type: ignore[attr-defined]
-    delete.alters_data = True  # type: ignore[attr-defined]
-    delete.queryset_only = True  # type: ignore[attr-defined]
-
-
 class ValueAction(models.TextChoices):
     ENTERED = "entered", _("Entered")
     SUBMITTED = "submitted", _("Submitted")
@@ -304,7 +290,7 @@ class ValueAction(models.TextChoices):
     COMPUTED = "computed", _("Computed")
 
 
-class MeasureValueEvent(models.Model):
+class MeasureValueEvent(AppendOnlyModel):
     """One step of a value's life: who did what, when, and the value before and after."""
 
     measure_value = models.ForeignKey(MeasureValue, on_delete=models.PROTECT, related_name="events")
@@ -316,21 +302,11 @@ class MeasureValueEvent(models.Model):
     note = models.TextField(blank=True)
     changes = models.JSONField(default=dict, blank=True, help_text=_("field: [before, after]"))
 
-    objects = MeasureValueEventQuerySet.as_manager()
-
     class Meta:
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} at {self.at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise AppendOnlyError("Measure value events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise AppendOnlyError("Measure value events are append-only.")
 
 
 class CommonMeasure(models.Model):

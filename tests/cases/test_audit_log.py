@@ -9,8 +9,9 @@ import io
 import pytest
 
 from civicdesk.cases import services
-from civicdesk.cases.models import AppendOnlyError, CaseEvent, EventKind, Resolution, Status
+from civicdesk.cases.models import CaseEvent, EventKind, Resolution, Status
 from civicdesk.core import clock
+from civicdesk.core.models import AppendOnlyError
 from tests.cases import images
 from tests.cases.helpers import events_of
 

@@ -10,7 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from civicdesk.accounts.models import Role
 from civicdesk.core.errors import InvalidTransition
-from civicdesk.performance.models import AppendOnlyError, MeasureValueEvent, ValueState
+from civicdesk.core.models import AppendOnlyError
+from civicdesk.performance.models import MeasureValueEvent, ValueState
 from civicdesk.performance.services import (
     measure_value_approve,
     measure_value_correct,
