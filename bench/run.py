@@ -675,6 +675,11 @@ def main() -> int:
     parser.add_argument("--results", default=str(REPO / "bench" / "results.json"))
     parser.add_argument("--docs", default=str(REPO / "docs" / "performance.md"))
     parser.add_argument("--markdown-only", action="store_true", help="rewrite --docs from --results; run nothing")
+    parser.add_argument(
+        "--only",
+        choices=["import"],
+        help="run one step only; its figures replace that step's in --results (the others are kept)",
+    )
     args = parser.parse_args()
     if args.markdown_only:
         write_markdown(Path(args.docs), json.loads(Path(args.results).read_text()))
@@ -701,6 +706,13 @@ def main() -> int:
         catalogue = load_catalogue(profile)
         imported = bench_import(catalogue, import_rows, rng)
         say(f"import: {imported}")
+        if args.only == "import":
+            results = json.loads(Path(args.results).read_text())
+            results["import"] = {**imported, "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+            Path(args.results).write_text(json.dumps(results, indent=2) + "\n")
+            write_markdown(Path(args.docs), results)
+            say(f"--only import: wrote the import figures to {args.results} and {args.docs}")
+            return 0
 
         from django.utils import timezone
 
