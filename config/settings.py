@@ -204,6 +204,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "civicdesk Open311 GeoReport v2",
     "VERSION": "2",
 }
+# An Open311 POST with the device_id and content of one the same application filed this many
+# seconds ago returns that case instead of a second one (a client retrying without an
+# Idempotency-Key). 0 turns the rule off.
+OPEN311_DUPLICATE_WINDOW_SECONDS = env_int("OPEN311_DUPLICATE_WINDOW_SECONDS", 600)
 
 # --- geography -------------------------------------------------------------------------
 # How long a process trusts its built city/district index before asking the database

@@ -54,6 +54,11 @@ class Open311Submission(models.Model):
     # The client's Idempotency-Key header: a retried POST with the same key (from the same
     # application) returns the first case instead of filing a second one.
     idempotency_key = models.CharField(max_length=200, blank=True)
+    # A digest of the device_id and the report's content (services._content_digest), kept
+    # while the duplicate window is open: the same device sending the same report again
+    # within OPEN311_DUPLICATE_WINDOW_SECONDS gets the first case. Blanked once a later
+    # report with the same digest is filed after the window, so the constraint holds one.
+    content_digest = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -61,7 +66,12 @@ class Open311Submission(models.Model):
                 fields=["api_key", "idempotency_key"],
                 condition=~models.Q(idempotency_key=""),
                 name="one_report_per_idempotency_key_and_app",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["api_key", "content_digest"],
+                condition=~models.Q(content_digest=""),
+                name="one_report_per_device_content_and_app",
+            ),
         ]
 
     def __str__(self) -> str:
