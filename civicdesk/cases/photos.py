@@ -8,12 +8,16 @@ the EXIF orientation is applied first so the photo still stands the right way up
 from __future__ import annotations
 
 import io
+import logging
 import warnings
 from dataclasses import dataclass
 from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import Storage
+from django.db import transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -24,6 +28,8 @@ try:  # HEIC from phones, where the wheel supports it
     HEIF_SUPPORTED = True
 except ImportError:  # pragma: no cover - the pinned requirements include it
     HEIF_SUPPORTED = False
+
+log = logging.getLogger(__name__)
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "HEIF", "MPO"}
 THUMBNAIL_SIZE = (400, 400)
@@ -119,3 +125,44 @@ def process_photo(upload: IO[bytes]) -> ProcessedPhoto:
         width=clean.width,
         height=clean.height,
     )
+
+
+class _RemovedUnlessCommitted:
+    """Deletes stored files unless the transaction whose rows refer to them commits.
+
+    Files are written before the row that names them (the row needs their names), so a
+    transaction that rolls back afterwards — a later photo fails, the confidential code
+    cannot be issued — would leave them behind with nothing pointing at them. Django has no
+    rollback hook; what it does is drop the callbacks registered with ``on_commit`` inside a
+    block that rolls back, without calling them. So this object is such a callback: called
+    on commit, it forgets the files; dropped uncalled, it is freed at once (CPython counts
+    references) and ``__del__`` removes them.
+
+    When the database itself failed (``errors_occurred``), a commit may have reached it
+    although the answer was lost: the files stay. An orphan costs disk; a row pointing at a
+    missing file costs a resident's photo.
+    """
+
+    def __init__(self, storage: Storage, names: list[str], connection: BaseDatabaseWrapper) -> None:
+        self.storage, self.names, self.connection = storage, names, connection
+
+    def __call__(self) -> None:
+        self.names = []
+
+    def __del__(self) -> None:
+        if not self.names:
+            return
+        if self.connection.errors_occurred:
+            log.warning("photo files kept after a database failure, perhaps orphans: %s", ", ".join(self.names))
+            return
+        for name in self.names:
+            try:
+                self.storage.delete(name)
+            except Exception:  # a finaliser must not raise; say what is left
+                log.warning("could not remove the photo file %s of a rolled-back change", name, exc_info=True)
+
+
+def remove_files_unless_committed(storage: Storage, names: list[str], *, using: str | None = None) -> None:
+    """Arrange for ``names`` in ``storage`` to be deleted if the current transaction (or
+    the savepoint this is called in) rolls back; see ``_RemovedUnlessCommitted``."""
+    transaction.on_commit(_RemovedUnlessCommitted(storage, list(names), transaction.get_connection(using)), using=using)

@@ -33,12 +33,12 @@ from civicdesk.cases.models import (
     Status,
 )
 from civicdesk.cases.permissions import Action
-from civicdesk.cases.photos import process_photo
+from civicdesk.cases.photos import process_photo, remove_files_unless_committed
 from civicdesk.catalog.attributes import clean_attributes
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.routing import department_for, service_type_in_city
 from civicdesk.core import clock
-from civicdesk.core.errors import InvalidTransition
+from civicdesk.core.errors import InvalidTransition, StorageUnavailable
 from civicdesk.notifications import messages
 from civicdesk.reports import rollups
 from civicdesk.tenants import selectors as places
@@ -398,11 +398,22 @@ def case_add_photo(
         # the sizes are known already, and re-reading the file from object storage costs.
         photo.width, photo.height = processed.width, processed.height
         photo.save()
-    except Exception:
+    except Exception as exc:
         # No row points to the files: remove them rather than leave orphans behind.
         for name in stored:
             photo.image.storage.delete(name)
+        if isinstance(exc, OSError):
+            # Disk full, object storage down: the server's fault, not the photo's.
+            raise StorageUnavailable(
+                _(
+                    "The photo could not be stored just now because of a problem on our side, "
+                    "so nothing was saved. Please try again later."
+                ),
+                code="storage_unavailable",
+            ) from exc
         raise
+    # If the change this photo belongs to rolls back later, its files go too.
+    remove_files_unless_committed(photo.image.storage, stored)
     _event(
         case,
         EventKind.PHOTO_ADDED,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+import errno
+import os
+from typing import Any, ClassVar
 
 from django.core.files.storage import FileSystemStorage
 
@@ -32,3 +34,18 @@ class ThumbnailBrokenStorage(FileSystemStorage):
         if "-thumb" in name:
             raise OSError(28, "No space left on device")
         return super()._save(name, content)
+
+
+class FullDiskStorage(FileSystemStorage):
+    """The real file store, until told to fail like a full disk: ``writes_left`` files more
+    are written, then every save raises ``OSError(ENOSPC)``. None: the disk has room."""
+
+    # Class-wide, because Django builds its own instance from STORAGES.
+    writes_left: ClassVar[int | None] = None
+
+    def _save(self, name: str, content: Any) -> str:
+        if FullDiskStorage.writes_left is not None:
+            if FullDiskStorage.writes_left <= 0:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), name)
+            FullDiskStorage.writes_left -= 1
+        return str(super()._save(name, content))

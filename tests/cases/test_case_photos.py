@@ -13,6 +13,7 @@ from PIL import Image
 
 from civicdesk.cases import services
 from civicdesk.cases.models import EventKind, Photo
+from civicdesk.core.errors import StorageUnavailable
 from tests.cases import images
 from tests.cases.helpers import events_of, fresh
 
@@ -174,7 +175,7 @@ def test_a_truncated_jpeg_is_refused(report, worker):
 def test_a_storage_failure_leaves_no_photo_and_the_case_unchanged(report, worker):
     case = fresh(report())
     broken = {**settings.STORAGES, "default": {"BACKEND": "tests.cases.helpers.BrokenStorage"}}
-    with override_settings(STORAGES=broken), pytest.raises(OSError, match="No space left"):
+    with override_settings(STORAGES=broken), pytest.raises(StorageUnavailable, match="could not be stored just now"):
         add(case, images.jpeg_with_gps(), worker)
     assert not Photo.objects.filter(case=case).exists()
     assert fresh(case).updated_at == case.updated_at
@@ -188,7 +189,7 @@ def test_a_storage_failure_halfway_leaves_no_orphan_file(report, worker):
         override_settings(
             STORAGES={**settings.STORAGES, "default": {"BACKEND": "tests.cases.helpers.ThumbnailBrokenStorage"}}
         ),
-        pytest.raises(OSError),
+        pytest.raises(StorageUnavailable),
     ):
         add(case, images.jpeg_with_gps(), worker)
     assert not Photo.objects.filter(case=case).exists()
