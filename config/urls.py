@@ -20,3 +20,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("civicdesk.performance.urls")),
     path("", include("civicdesk.portal.urls")),
 ]
+
+# The database being unreachable is a 503 with Retry-After, not a 500 (civicdesk/core/unavailable.py).
+handler500 = "civicdesk.core.unavailable.server_error"

@@ -32,7 +32,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from civicdesk.catalog.attributes import clean_attributes
-from civicdesk.core import clock
+from civicdesk.core import clock, unavailable
+from civicdesk.core.errors import StorageUnavailable
 from civicdesk.open311 import selectors, services
 from civicdesk.open311.errors import BadRequest, Forbidden, NotFound, Open311Error
 from civicdesk.open311.renderers import Open311JSONRenderer, Open311XMLRenderer, to_xml
@@ -127,6 +128,12 @@ class SuffixNegotiation(BaseContentNegotiation):
 
 
 def _error_list(exc: Exception) -> tuple[int, list[str]]:
+    if unavailable.is_database_unavailable(exc):
+        logger.warning("Open311: database unavailable, answered 503: %s", exc)
+        return 503, [unavailable.message()]
+    if isinstance(exc, StorageUnavailable):
+        # The server's storage failed, not the client's photo: try again later.
+        return 503, list(exc.messages)
     if isinstance(exc, Open311Error):
         return exc.status, [exc.description]
     if isinstance(exc, DjangoValidationError):
@@ -153,7 +160,10 @@ def _error_list(exc: Exception) -> tuple[int, list[str]]:
 def open311_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """Every error as the spec's error document, never Django's HTML page."""
     status, descriptions = _error_list(exc)
-    return Response([{"code": status, "description": d} for d in descriptions], status=status)
+    response = Response([{"code": status, "description": d} for d in descriptions], status=status)
+    if status == 503:
+        response["Retry-After"] = str(unavailable.RETRY_AFTER_SECONDS)
+    return response
 
 
 class Open311View(APIView):
