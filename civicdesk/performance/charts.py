@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from matplotlib.figure import Figure
-
+from civicdesk.core import svgchart
 from civicdesk.performance.formatting import SECONDS_PER
 from civicdesk.performance.regional import Comparison
 from civicdesk.performance.selectors import MeasureView
-from civicdesk.reports.charts import BRAND, MUTED, _svg, data_uri
+from civicdesk.reports.charts import data_uri
 
 AXIS_LABEL = {
     "percent": "%",
@@ -43,32 +42,10 @@ def trend_chart(view: MeasureView) -> str | None:
     labels = [row.period.short_label.replace("FY", "FY\u200a") for row in rows]
     values = [_plain(row.compared, unit) for row in rows]
     targets = [_plain(row.target, unit) for row in rows]
-    fig = Figure(figsize=(5.0, 2.4))
-    ax = fig.subplots()
-    positions = list(range(len(rows)))
-    drawn = [(x, v) for x, v in zip(positions, values, strict=True) if v is not None]
-    ax.bar([x for x, _ in drawn], [v for _, v in drawn], color=BRAND, width=0.6, label="Actual")
-    target_points = [(x, t) for x, t in zip(positions, targets, strict=True) if t is not None]
-    if target_points:
-        ax.plot(
-            [x for x, _ in target_points],
-            [t for _, t in target_points],
-            color=MUTED,
-            linestyle="--",
-            marker="o",
-            label="Target",
-        )
-    ax.set_xticks(positions, labels, fontsize=7)
-    # With one or two periods matplotlib would stretch a bar across the whole plot; keep
-    # room for at least four so a single quarter reads as a bar, not a filled box.
-    slack = max(0, 4 - len(rows)) / 2
-    ax.set_xlim(-0.5 - slack, len(rows) - 0.5 + slack)
-    ax.set_ylabel(AXIS_LABEL.get(unit, unit), fontsize=8)
-    ax.tick_params(axis="y", labelsize=7)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    return data_uri(_svg(fig))
+    svg = svgchart.columns_with_target(
+        labels, values, targets, axis_label=AXIS_LABEL.get(unit, unit), title=f"{view.measure.name}: trend against target"
+    )
+    return data_uri(svg)
 
 
 def comparison_chart(comp: Comparison) -> str | None:
@@ -81,22 +58,15 @@ def comparison_chart(comp: Comparison) -> str | None:
     unit = "count" if comp.measure.per_resident else comp.measure.unit
     values = [_plain(r.compared, unit) or 0.0 for r in rows]
     labels = [r.city.name for r in rows]
-    fig = Figure(figsize=(6.0, max(1.6, 0.4 * len(rows) + 0.9)))
-    ax = fig.subplots()
-    positions = list(range(len(rows)))
-    bars = ax.barh(positions, values, color=BRAND, height=0.6)
-    ax.set_yticks(positions, labels, fontsize=8)
-    ax.invert_yaxis()  # the table's order, top to bottom
     decimals = comp.measure.decimals
-    ax.bar_label(bars, labels=[f"{v:,.{decimals}f}" for v in values], fontsize=7, padding=2)
     median = _plain(comp.median, unit)
-    if median is not None:
-        ax.axvline(median, color=MUTED, linestyle="--", label=f"Median {median:,.{decimals}f}")
-        ax.legend(fontsize=7, frameon=False, loc="lower right", bbox_to_anchor=(1.0, 1.0))
-    ax.set_xlabel(comp.compared_unit_text, fontsize=8)
-    ax.tick_params(axis="x", labelsize=7)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    top = max(values, default=0.0)
-    ax.set_xlim(0, top * 1.2 if top else 1)
-    return data_uri(_svg(fig))
+    svg = svgchart.horizontal_bars(
+        labels,
+        values,
+        axis_label=comp.compared_unit_text,
+        value_format=f"{{:,.{decimals}f}}",
+        title=f"{comp.measure.name} by city",
+        reference=None if median is None else svgchart.Reference(median, f"Median {median:,.{decimals}f}"),
+        width=600,
+    )
+    return data_uri(svg)

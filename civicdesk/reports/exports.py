@@ -20,14 +20,8 @@ def report_context(report: ServiceRequestReport) -> dict[str, Any]:
     """What every template of the report needs: the figures and both charts."""
     return {
         "report": report,
-        "department_chart": charts.cached_data_uri(
-            "departments",
-            lambda: charts.department_chart(report),
-            [(r.label, r.tenths) for r in report.departments],
-        ),
-        "district_chart": charts.cached_data_uri(
-            "districts", lambda: charts.district_chart(report), [(r.label, r.count) for r in report.districts]
-        ),
+        "department_chart": charts.data_uri(charts.department_chart(report)),
+        "district_chart": charts.data_uri(charts.district_chart(report)),
     }
 
 

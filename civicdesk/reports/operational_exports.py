@@ -20,24 +20,15 @@ def report_context(report: OperationalReport) -> dict[str, Any]:
     def close_chart(rows: list[CloseRow]) -> str:
         shown = [r for r in rows if r.median_days is not None][:25]
         labels, values = [r.label for r in shown], [r.median_days or 0.0 for r in shown]
-        return charts.cached_data_uri(
-            "median-days",
-            lambda: charts.bars(labels, values, xlabel="Median days to close", value_format="{:.1f}"),
-            labels,
-            values,
-        )
+        return charts.data_uri(charts.bars(labels, values, xlabel="Median days to close", value_format="{:.1f}"))
 
-    def bars(kind: str, labels: list[str], values: list[float], xlabel: str, value_format: str) -> str:
-        return charts.cached_data_uri(
-            kind, lambda: charts.bars(labels, values, xlabel=xlabel, value_format=value_format), labels, values
-        )
+    def bars(labels: list[str], values: list[float], xlabel: str, value_format: str) -> str:
+        return charts.data_uri(charts.bars(labels, values, xlabel=xlabel, value_format=value_format))
 
     def trend(points: list[Any], label_format: str, title: str) -> str:
         labels = [p.start.strftime(label_format) for p in points]
         opened, closed = [p.opened for p in points], [p.closed for p in points]
-        return charts.cached_data_uri(
-            "trend", lambda: charts.trend_chart(labels, opened, closed, title=title), labels, opened, closed, title
-        )
+        return charts.data_uri(charts.trend_chart(labels, opened, closed, title=title))
 
     by_type, by_department, by_district = report.by_type, report.by_department, report.by_district
     return {
@@ -48,10 +39,9 @@ def report_context(report: OperationalReport) -> dict[str, Any]:
             ("by-district", "Time to close by district", "District", by_district, close_chart(by_district)),
         ],
         "backlog_chart": bars(
-            "backlog", [b.label for b in report.backlog], [b.count for b in report.backlog], "Open cases", "{:,.0f}"
+            [b.label for b in report.backlog], [b.count for b in report.backlog], "Open cases", "{:,.0f}"
         ),
         "channel_chart": bars(
-            "channels",
             [c.label for c in report.channels],
             [c.percent for c in report.channels],
             "Share of new requests (%)",
