@@ -51,9 +51,14 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     raw = (high - low) / count
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * 0.999)
-    first = math.floor(low / step + 1e-9)
-    last = math.ceil(high / step - 1e-9)
-    return [round(i * step, 10) for i in range(first, last + 1)]
+    first, last = math.floor(low / step), math.ceil(high / step)
+    # A bound that is a tick, give or take float noise, is that tick, not one further out.
+    if math.isclose((first + 1) * step, low, rel_tol=1e-9):
+        first += 1
+    if math.isclose((last - 1) * step, high, rel_tol=1e-9):
+        last -= 1
+    digits = max(0, 2 - math.floor(math.log10(step)))  # rounds away float noise (0.30000000000000004)
+    return [round(i * step, digits) for i in range(first, last + 1)]
 
 
 def tick_label(value: float, ticks: Sequence[float]) -> str:
@@ -157,7 +162,7 @@ def horizontal_bars(
     value_width = max((_text_width(t, SMALL_SIZE) for t in value_texts), default=0.0)
     left = 10 + min(label_width, WRAP_AT * LABEL_SIZE * CHAR_WIDTH) + 10
     right = width - value_width - 14
-    top = 30 if reference else 10
+    top = 30.0 if reference else 10.0
     row_heights = [max(24.0, len(lines) * LABEL_SIZE * LINE_HEIGHT + 8) for lines in wrapped]
     plot_height = sum(row_heights) or 24.0
     bottom = top + plot_height
