@@ -1,0 +1,397 @@
+"""A bounded load generator: tens of clients at once, each a fixed count of requests, against a
+running server (``make serve-prod``), recording every answer and its latency.
+
+It is a client only (standard library: threads and keep-alive ``http.client`` connections)
+and knows nothing of Django, so a test, the benchmark (``bench/run.py``) and a fault test
+that kills a process mid-run all drive the server the same way and read the same figures.
+
+    from tests.ops.loadgen import Plan, Target, run_load, run_trivial
+
+    target = Target(port=8000, host_header="311.example.org", jurisdiction_id="independencemo.gov",
+                    api_key=raw_key, service_code="trash", city_slug="independence",
+                    points=[(39.0855, -94.352)])
+    report = run_load(target, Plan(clients=24, requests_per_client=15))
+    report.server_errors()      # answers with a 5xx status
+    report.connection_errors()  # requests that got no HTTP answer at all
+    report.accepted()           # {description marker: service_request_id} of every accepted POST
+    report.summary()            # JSON-ready: rps, p50/p99 per kind and overall, status counts
+
+What a run sends (``Plan.mix`` weighs the kinds; ``KINDS`` lists them):
+
+- ``open311_post``: a new report, with a description holding a marker unique to the run and
+  the request (``Plan.run_id``-c<client>-<n>), an email address built from the same marker,
+  and a fresh ``Idempotency-Key``;
+- ``open311_retry``: one of this client's earlier POSTs sent again byte for byte, same key:
+  the server must answer with the case the first attempt made;
+- page views: the portal's home, a city's home (its map) and its list of requests, the case
+  page of a report this client filed, and Open311 GETs of ``services`` and ``requests``.
+
+With ``Plan.retry_failed`` a POST that got no answer or a 5xx is sent again with the same key
+(what a well-behaved Open311 app does), so a fault test can check that every report a client
+was finally told about is exactly one case.
+
+Each client draws its sequence from ``random.Random(f"{plan.seed}:{client}")``: the same plan
+sends the same requests in the same order per client, whatever the server does.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import random
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+OPEN311 = "/open311/v2"
+POST_KINDS = ("open311_post", "open311_retry")
+PAGE_KINDS = ("portal_home", "city_home", "city_requests", "case_page", "open311_services", "open311_requests")
+KINDS = POST_KINDS + PAGE_KINDS
+TRIVIAL_KIND = "trivial"
+
+# Roughly what a city sees: most traffic reads, one request in three files a report, and
+# some of the reports are retried by their app.
+DEFAULT_MIX: Mapping[str, int] = {
+    "open311_post": 28,
+    "open311_retry": 6,
+    "portal_home": 10,
+    "city_home": 12,
+    "city_requests": 12,
+    "case_page": 12,
+    "open311_services": 8,
+    "open311_requests": 12,
+}
+INTAKE_ONLY: Mapping[str, int] = {"open311_post": 1}
+
+# Accepted answers to a POST: 201 for a new report; a retried key may also answer 200.
+ACCEPTED = (200, 201)
+
+
+@dataclass(frozen=True)
+class Target:
+    """The server under load, and what an Open311 application needs to post to it.
+
+    ``host_header`` must be one of the server's ALLOWED_HOSTS. ``points`` are (lat, long)
+    inside the city the key belongs to; POSTs cycle through them. ``attributes`` are the
+    answers to the service's required questions (``{"bags": "2"}`` is sent as
+    ``attribute[bags]=2``).
+    """
+
+    port: int
+    host_header: str
+    jurisdiction_id: str
+    api_key: str
+    service_code: str
+    city_slug: str
+    points: Sequence[tuple[float, float]]
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    address: str = "127.0.0.1"
+    # The cheapest page of the server: the whole middleware stack and a view, no database.
+    trivial_path: str = "/manifest.webmanifest"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How many clients, how many requests each, and what they send.
+
+    ``retry_failed``: how many times a POST that got no answer (or a 5xx) is sent again with
+    the same key, ``retry_delay`` seconds apart (0: never; a failed POST is then just a
+    failure). ``think_seconds``: a pause between two requests of a client, to stretch a run
+    over time (a fault test kills something in the middle). ``timeout``: seconds a request
+    may take before it counts as a connection error.
+    """
+
+    clients: int = 24
+    requests_per_client: int = 15
+    mix: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_MIX))
+    seed: int = 311
+    run_id: str = field(default_factory=lambda: "load" + uuid.uuid4().hex[:8])
+    timeout: float = 30.0
+    retry_failed: int = 0
+    retry_delay: float = 0.5
+    think_seconds: float = 0.0
+
+    @property
+    def requests(self) -> int:
+        return self.clients * self.requests_per_client
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One request and its answer. ``status`` is None when no HTTP answer came (refused,
+    reset, timed out: ``error`` says which). ``started`` is seconds since the run began."""
+
+    client: int
+    kind: str
+    method: str
+    path: str
+    status: int | None
+    seconds: float
+    started: float
+    error: str = ""
+    marker: str = ""
+    idempotency_key: str = ""
+    service_request_id: str = ""
+    attempt: int = 1
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and self.status < 500
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0–100) by nearest rank; 0.0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def _figures(outcomes: Sequence[Outcome], wall: float) -> dict[str, Any]:
+    times = [o.seconds for o in outcomes]
+    return {
+        "requests": len(outcomes),
+        "rps": round(len(outcomes) / wall, 1) if wall else 0.0,
+        "p50_ms": round(percentile(times, 50) * 1000, 1),
+        "p99_ms": round(percentile(times, 99) * 1000, 1),
+        "statuses": dict(sorted(Counter(str(o.status or "no answer") for o in outcomes).items())),
+    }
+
+
+@dataclass
+class Report:
+    """Everything a run sent and got back, with the figures and the checks a test needs."""
+
+    plan: Plan
+    outcomes: list[Outcome]
+    wall_seconds: float
+
+    def of_kind(self, *kinds: str) -> list[Outcome]:
+        return [o for o in self.outcomes if o.kind in kinds]
+
+    def server_errors(self) -> list[Outcome]:
+        """Answers with a 5xx status."""
+        return [o for o in self.outcomes if o.status is not None and o.status >= 500]
+
+    def connection_errors(self) -> list[Outcome]:
+        """Requests that got no HTTP answer at all."""
+        return [o for o in self.outcomes if o.status is None]
+
+    def accepted(self) -> dict[str, str]:
+        """{marker: service_request_id} of every report some answer accepted. A marker whose
+        attempts were told two different ids raises: that is a duplicate case."""
+        told: dict[str, str] = {}
+        for o in self.of_kind(*POST_KINDS):
+            if o.status in ACCEPTED and o.service_request_id:
+                earlier = told.setdefault(o.marker, o.service_request_id)
+                if earlier != o.service_request_id:
+                    raise AssertionError(f"{o.marker} was told {earlier} and then {o.service_request_id}")
+        return told
+
+    def markers_sent(self) -> set[str]:
+        """Every marker some POST carried, accepted or not."""
+        return {o.marker for o in self.of_kind(*POST_KINDS)}
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready figures: overall and per kind (rps over the run's wall time, p50/p99
+        latency in ms, counts by status), 5xx and connection error counts."""
+        by_kind: dict[str, list[Outcome]] = defaultdict(list)
+        for o in self.outcomes:
+            by_kind[o.kind].append(o)
+        return {
+            "clients": self.plan.clients,
+            "requests_per_client": self.plan.requests_per_client,
+            "wall_seconds": round(self.wall_seconds, 2),
+            **_figures(self.outcomes, self.wall_seconds),
+            "server_errors": len(self.server_errors()),
+            "connection_errors": len(self.connection_errors()),
+            "kinds": {k: _figures(v, self.wall_seconds) for k, v in sorted(by_kind.items())},
+        }
+
+
+class _Client:
+    """One simulated client: its own keep-alive connection and its own random sequence."""
+
+    def __init__(self, number: int, target: Target, plan: Plan, began: float) -> None:
+        self.number = number
+        self.target = target
+        self.plan = plan
+        self.began = began
+        self.rng = random.Random(f"{plan.seed}:{number}")
+        self.conn: http.client.HTTPConnection | None = None
+        self.outcomes: list[Outcome] = []
+        self.posted: list[tuple[str, str, bytes]] = []  # (marker, key, body) of this client's POSTs
+        self.cases: list[str] = []  # service_request_ids this client was told
+        self.count = 0
+
+    # --- the wire ---------------------------------------------------------------------
+
+    def _send(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> tuple[int, bytes]:
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection(self.target.address, self.target.port, timeout=self.plan.timeout)
+        all_headers = {"Host": self.target.host_header, "User-Agent": "civicdesk-loadgen", **headers}
+        try:
+            self.conn.request(method, path, body=body, headers=all_headers)
+            response = self.conn.getresponse()
+            data = response.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = None
+            raise
+        if response.will_close:
+            self.conn.close()
+            self.conn = None
+        return response.status, data
+
+    def request(self, kind: str, method: str, path: str, body: bytes | None = None, **extra: Any) -> Outcome:
+        headers = {"Accept": "application/json" if path.startswith(OPEN311) else "text/html"}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        if extra.get("idempotency_key"):
+            headers["Idempotency-Key"] = extra["idempotency_key"]
+        started = time.perf_counter()
+        status: int | None
+        try:
+            status, data = self._send(method, path, body, headers)
+            error = ""
+        except (OSError, http.client.HTTPException) as problem:
+            status, data, error = None, b"", f"{type(problem).__name__}: {problem}"
+        seconds = time.perf_counter() - started
+        if kind in POST_KINDS and status in ACCEPTED:
+            extra["service_request_id"] = _service_request_id(data)
+        outcome = Outcome(
+            client=self.number,
+            kind=kind,
+            method=method,
+            path=path,
+            status=status,
+            seconds=seconds,
+            started=started - self.began,
+            error=error,
+            **extra,
+        )
+        self.outcomes.append(outcome)
+        return outcome
+
+    # --- what a client sends --------------------------------------------------------------
+
+    def post(self, kind: str, marker: str, key: str, body: bytes) -> None:
+        for attempt in range(1, self.plan.retry_failed + 2):
+            outcome = self.request(
+                kind if attempt == 1 else "open311_retry",
+                "POST",
+                f"{OPEN311}/requests.json",
+                body,
+                marker=marker,
+                idempotency_key=key,
+                attempt=attempt,
+            )
+            if outcome.ok:
+                if outcome.service_request_id:
+                    self.cases.append(outcome.service_request_id)
+                return
+            if attempt <= self.plan.retry_failed:
+                time.sleep(self.plan.retry_delay)
+
+    def new_report(self) -> None:
+        t = self.target
+        marker = f"{self.plan.run_id}-c{self.number:03d}-{self.count:04d}"
+        lat, lng = t.points[(self.number * 7919 + self.count) % len(t.points)]
+        form = {
+            "jurisdiction_id": t.jurisdiction_id,
+            "api_key": t.api_key,
+            "service_code": t.service_code,
+            "lat": f"{lat:.6f}",
+            "long": f"{lng:.6f}",
+            "description": f"Load test report {marker}",
+            "email": f"{marker}@load.example.org",
+            **{f"attribute[{code}]": value for code, value in t.attributes.items()},
+        }
+        key = f"{marker}-{uuid.uuid4().hex[:12]}"
+        body = urlencode(form).encode()
+        self.posted.append((marker, key, body))
+        self.post("open311_post", marker, key, body)
+
+    def one(self, kind: str) -> None:
+        t, j = self.target, urlencode({"jurisdiction_id": self.target.jurisdiction_id})
+        if kind == "open311_retry" and not self.posted:
+            kind = "open311_post"
+        if kind == "case_page" and not self.cases:
+            kind = "city_requests"
+        if kind == "open311_post":
+            self.new_report()
+        elif kind == "open311_retry":
+            marker, key, body = self.rng.choice(self.posted)
+            self.post("open311_retry", marker, key, body)
+        elif kind == "portal_home":
+            self.request(kind, "GET", "/")
+        elif kind == "city_home":
+            self.request(kind, "GET", f"/{t.city_slug}/")
+        elif kind == "city_requests":
+            self.request(kind, "GET", f"/{t.city_slug}/requests/")
+        elif kind == "case_page":
+            number = self.rng.choice(self.cases).rsplit("-", 1)[-1]
+            self.request(kind, "GET", f"/{t.city_slug}/requests/{number}/")
+        elif kind == "open311_services":
+            self.request(kind, "GET", f"{OPEN311}/services.json?{j}")
+        elif kind == "open311_requests":
+            self.request(kind, "GET", f"{OPEN311}/requests.json?{j}&page_size=50")
+        elif kind == TRIVIAL_KIND:
+            self.request(kind, "GET", t.trivial_path)
+        else:
+            raise ValueError(f"Unknown kind of request {kind!r}; the kinds are {', '.join(KINDS)}")
+
+    def run(self, start: threading.Barrier) -> None:
+        kinds = list(self.plan.mix)
+        weights = [self.plan.mix[k] for k in kinds]
+        sequence = self.rng.choices(kinds, weights, k=self.plan.requests_per_client)
+        start.wait()
+        try:
+            for kind in sequence:
+                self.one(kind)
+                self.count += 1
+                if self.plan.think_seconds:
+                    time.sleep(self.plan.think_seconds)
+        finally:
+            if self.conn is not None:
+                self.conn.close()
+
+
+def _service_request_id(data: bytes) -> str:
+    try:
+        answer = json.loads(data)
+        return str(answer[0]["service_request_id"])
+    except (ValueError, LookupError, TypeError):
+        return ""
+
+
+def run_load(target: Target, plan: Plan) -> Report:
+    """Run ``plan`` against ``target``: every client starts at once, sends its requests one
+    after another, and the call returns when all are done. Never raises for what the
+    server answers (or fails to); read the Report."""
+    began = time.perf_counter()
+    clients = [_Client(n, target, plan, began) for n in range(plan.clients)]
+    start = threading.Barrier(plan.clients + 1)
+    threads = [threading.Thread(target=c.run, args=(start,), name=f"load-client-{c.number}") for c in clients]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began_at = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - began_at
+    outcomes = sorted((o for c in clients for o in c.outcomes), key=lambda o: o.started)
+    return Report(plan=plan, outcomes=outcomes, wall_seconds=wall)
+
+
+def run_trivial(target: Target, *, clients: int = 24, requests_per_client: int = 15, timeout: float = 30.0) -> Report:
+    """The same clients asking only for ``target.trivial_path``: the server's ceiling, the
+    figure the other kinds' throughput is divided by."""
+    plan = Plan(clients=clients, requests_per_client=requests_per_client, mix={TRIVIAL_KIND: 1}, timeout=timeout)
+    return run_load(target, plan)

@@ -1,0 +1,193 @@
+"""Start ``make serve-prod`` (scripts/serve_prod.py) from a test or the benchmark, wait until
+it answers, read its processes' memory, and stop it: shared by tests/ops/test_serve_prod.py,
+tests/ops/test_load.py and bench/run.py.
+
+    with ServeProd(base_env(tmp_path, SECRET_KEY=SECRET, DATABASE_URL=url, ...)) as server:
+        server.port, server.lines, server.processes(), server.peak_rss_kib()
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = str(REPO / "scripts" / "serve_prod.py")
+SECRET = "serve-prod-test-secret-Zt7mW4pXr9LbN3cY6hJf1sDgA5eUo0iKqTvB"
+HOST = "311.example.org"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def base_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """This process's environment without its database and secrets, with a var dir of its own."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG", "SECRET_KEY"}}
+    env.update({"CIVICDESK_VAR_DIR": str(tmp_path / "var"), "DJANGO_SETTINGS_MODULE": "config.settings", **extra})
+    return env
+
+
+def database_url_of(settings_dict: Mapping[str, Any]) -> str:
+    """A DATABASE_URL for the database a Django connection uses (its ``settings_dict``), so a
+    server started by a test works on the very database the test reads."""
+    engine = settings_dict["ENGINE"]
+    if engine.endswith("sqlite3"):
+        return f"sqlite:///{settings_dict['NAME']}"
+    if engine.endswith("postgresql"):
+        auth = quote(settings_dict.get("USER") or "")
+        if settings_dict.get("PASSWORD"):
+            auth += ":" + quote(settings_dict["PASSWORD"])
+        host = settings_dict.get("HOST") or "localhost"
+        port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+        return f"postgres://{auth}@{host}{port}/{settings_dict['NAME']}"
+    raise ValueError(f"No DATABASE_URL for {engine}")
+
+
+@dataclass(frozen=True)
+class Process:
+    pid: int
+    name: str  # "gunicorn master", "gunicorn worker", "task worker", "sweeper", ...
+    peak_rss_kib: int
+
+
+def _status(pid: int) -> dict[str, str]:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return dict(line.rstrip("\n").split(":\t", 1) for line in fh if ":\t" in line)
+    except OSError:
+        return {}
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            ppid = _status(int(entry)).get("PPid", "").strip()
+            if ppid.isdigit():
+                children.setdefault(int(ppid), []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def _role(pid: int, root: int) -> str:
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "gone"
+    if pid == root:
+        return "supervisor (serve_prod.py)"
+    if "gunicorn" in args:
+        parent = int(_status(pid).get("PPid", "0").strip() or 0)
+        return "gunicorn worker" if "gunicorn" in _cmdline(parent) else "gunicorn master"
+    for word, role in (("db_worker", "task worker"), ("outbox_sweeper", "sweeper"), ("poll_mailbox", "mailbox")):
+        if word in args:
+            return role
+    return args.split(" ", 1)[0]
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+class ServeProd:
+    """scripts/serve_prod.py as a child process: started and waited for on entering, stopped
+    with SIGTERM on leaving (SIGKILL to its group after ``stop_seconds``). ``lines`` holds
+    its output so far; ``returncode`` is set once it stopped."""
+
+    def __init__(self, env: dict[str, str], *, ready_seconds: float = 240, stop_seconds: float = 40) -> None:
+        self.env = env
+        self.port = int(env.setdefault("PORT", str(free_port())))
+        self.ready_seconds = ready_seconds
+        self.stop_seconds = stop_seconds
+        self.lines: list[str] = []
+        self.proc: subprocess.Popen[str] | None = None
+        self.returncode: int | None = None
+        self._peaks: dict[int, int] = {}
+        self._sampling = threading.Event()
+
+    def output(self, last: int = 40) -> str:
+        return "".join(self.lines[-last:])
+
+    def __enter__(self) -> ServeProd:
+        self.proc = subprocess.Popen(
+            [sys.executable, SCRIPT],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            process_group=0,
+        )
+        stdout = self.proc.stdout
+        assert stdout is not None
+        threading.Thread(target=lambda: self.lines.extend(iter(stdout.readline, "")), daemon=True).start()
+        deadline = time.monotonic() + self.ready_seconds
+        try:
+            while not any("serve-prod: ready" in line for line in self.lines):
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"serve-prod stopped before it was ready:\n{self.output(60)}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"serve-prod not ready after {self.ready_seconds} s:\n{self.output(60)}")
+                time.sleep(0.3)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> int | None:
+        """SIGTERM, wait, SIGKILL to the group if it does not stop. Returns the exit code."""
+        self._sampling.set()
+        if self.proc is None or self.returncode is not None:
+            return self.returncode
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.returncode = self.proc.wait(timeout=self.stop_seconds)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.returncode = self.proc.wait(timeout=10)
+        return self.returncode
+
+    def processes(self) -> list[Process]:
+        """The supervisor and every process under it, each with its peak RSS so far (VmHWM,
+        and the highest seen by ``sample_memory`` for a worker since recycled)."""
+        assert self.proc is not None
+        found = []
+        for pid in _descendants(self.proc.pid):
+            peak = int(_status(pid).get("VmHWM", "0 kB").split()[0])
+            self._peaks[pid] = max(peak, self._peaks.get(pid, 0))
+            found.append(Process(pid, _role(pid, self.proc.pid), self._peaks[pid]))
+        return found
+
+    def sample_memory(self, every: float = 0.5) -> threading.Thread:
+        """Read the processes' peak RSS every ``every`` seconds until the server stops, so a
+        gunicorn worker replaced during a run (--max-requests) still counts."""
+
+        def loop() -> None:
+            while not self._sampling.wait(every):
+                self.processes()
+
+        thread = threading.Thread(target=loop, daemon=True)
+        thread.start()
+        return thread
