@@ -13,7 +13,10 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import BadRequest as DjangoBadRequest
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
@@ -148,6 +151,14 @@ def _error_list(exc: Exception) -> tuple[int, list[str]]:
         return 404, [_("Not found.")]
     if isinstance(exc, DjangoPermissionDenied | drf_exceptions.PermissionDenied):
         return 403, [str(exc) or _("Not allowed.")]
+    if isinstance(exc, RequestDataTooBig):
+        # Django refuses to read a body past DATA_UPLOAD_MAX_MEMORY_SIZE: the client's to fix.
+        return 400, [
+            _("The request is larger than the %(mb)s MB this server accepts; send a shorter description.")
+            % {"mb": f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024):g}"}
+        ]
+    if isinstance(exc, SuspiciousOperation | DjangoBadRequest):
+        return 400, [str(exc) or _("The request could not be read.")]
     if isinstance(exc, drf_exceptions.MethodNotAllowed):
         return 405, [str(exc.detail)]
     if isinstance(exc, drf_exceptions.APIException):
@@ -205,15 +216,28 @@ class Open311View(APIView):
         return selectors.city_for_jurisdiction(self.param("jurisdiction_id"))
 
 
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _refuse_nul(fields: Any) -> None:
     """A NUL character in any field is a 400 naming the field. PostgreSQL cannot store or
-    even compare text holding one, so it must never reach a query."""
+    even compare text holding one, so it must never reach a query. Nor can any database
+    store half a character: JSON may carry a lone surrogate (``"\\ud83d"``), refused too."""
     items = fields.lists() if hasattr(fields, "lists") else ((k, [v]) for k, v in fields.items())
     for name, values in items:
-        if "\x00" in name or any("\x00" in (v if isinstance(v, str) else str(v)) for v in values):
+        texts = [v if isinstance(v, str) else str(v) for v in values]
+        shown = name.encode("utf-8", "backslashreplace").decode().replace("\x00", "\\0")
+        if "\x00" in name or any("\x00" in v for v in texts):
+            raise BadRequest(_("%(name)s contains a NUL character (\\0); remove it and send again.") % {"name": shown})
+        if not _is_unicode(name) or not all(_is_unicode(v) for v in texts):
             raise BadRequest(
-                _("%(name)s contains a NUL character (\\0); remove it and send again.")
-                % {"name": name.replace("\x00", "\\0")}
+                _("%(name)s contains half of a character (a lone UTF-16 surrogate); send whole characters.")
+                % {"name": shown}
             )
 
 
