@@ -50,11 +50,20 @@ def paths(
 ) -> list[str]:
     """Every path of ``route`` over the candidate values of its parameters (per route
     overrides first); values the pattern refuses are skipped."""
+    return [url for url, _kwargs in filled(route, values, overrides)]
+
+
+def filled(
+    route: Route, values: Mapping[str, Sequence[Any]], overrides: Mapping[tuple[str, str], Sequence[Any]] = {}
+) -> list[tuple[str, dict[str, Any]]]:
+    """Like ``paths``, with the parameter values each path was built from (so a caller can
+    tell which object a path is about)."""
     choices = [list(overrides.get((route.name, p), values.get(p, ["1"]))) for p in route.params]
     found = []
     for combo in itertools.product(*choices):
+        kwargs = dict(zip(route.params, combo, strict=True))
         try:
-            found.append(reverse(route.name, kwargs=dict(zip(route.params, combo, strict=True))))
+            found.append((reverse(route.name, kwargs=kwargs), kwargs))
         except NoReverseMatch:
             continue
     return found

@@ -1,0 +1,660 @@
+"""The authorization matrix: every URL of the URLconf, as every kind of user, about objects
+of one member city (A), against the declarative policy in ``tests/security/policy.py``.
+
+Nothing here is a hand-picked list of pages: the URLs come from the URLconf
+(``urlwalk.routes``), the admin's from ``admin.site._registry``, so a view added tomorrow
+either has a line in the policy or fails ``test_every_url_has_a_declared_policy`` with a
+message saying where to declare it.
+
+Each principal (anonymous; each role in city A, the objects' city, and in city B, another
+member city; the regional administrator; a superuser) asks every URL, filled with concrete
+objects of city A (a case, a confidential case, photos, a transfer, an agreement, a
+measure value, a district, one object per admin model…). The answer is classed:
+
+- **allowed**: 2xx, a redirect that is not to a sign-in page, or 400 (the request got past
+  the gate and was answered about its input);
+- **refused**: 401, 403, 404, or a redirect to a sign-in page.
+
+A view that only takes POST is posted to, inside a transaction that is rolled back, so every
+principal meets the same data. Mismatches are collected and reported once, as a table.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from civicdesk.accounts.models import Role, User
+from civicdesk.cases import services, transfers
+from civicdesk.cases.models import ServiceRequest
+from civicdesk.catalog import agreements
+from civicdesk.catalog.models import CannedResponse, ServiceType
+from civicdesk.intake.models import InboundMessage, Outcome
+from civicdesk.notifications.alerts import subscription_create
+from civicdesk.open311.services import api_key_create
+from civicdesk.performance import services as performance
+from civicdesk.performance.models import DashboardSettings, Goal, Measure, MeasureValue, PlanYear
+from civicdesk.tenants.models import City, Department, District, NeighbourArea
+from tests.cases import images
+from tests.conftest import INSIDE, SHARED_DATA
+from tests.security.policy import ADMIN_ACCESS, ADMIN_MODELS, PAGE, POLICY, Principal, Rule, Target
+from tests.security.urlwalk import Route, filled, routes
+
+PASSWORD = "a-long-test-password"
+ROLES_IN_A_CITY = [r for r in Role if r != Role.REGIONAL_ADMIN]
+
+PRINCIPALS: list[Principal] = [
+    Principal("anonymous"),
+    *[
+        Principal(f"{Role(role).label.lower()} of {city}", role=role, city=city, is_staff=role == Role.CITY_ADMIN)
+        for city in ("A", "B")
+        for role in ROLES_IN_A_CITY
+    ],
+    Principal("regional administrator", role=Role.REGIONAL_ADMIN, is_staff=True),
+    Principal("superuser", is_staff=True, is_superuser=True),
+]
+
+
+# --- the world: objects of city A, and someone of every kind ------------------------------------
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    values: dict[str, list[Any]]  # parameter -> candidate values
+    overrides: dict[tuple[str, str], list[Any]]  # (route, parameter) -> candidate values
+    targets: dict[tuple[str, str], Target]  # (parameter, value) -> what the value stands for
+    admin_objects: dict[str, list[tuple[str, Target]]]  # model label -> (object id, target)
+    post: dict[str, dict[str, Any]] = field(default_factory=dict)  # route -> POST body
+    api_keys: dict[str, str] = field(default_factory=dict)
+    jurisdiction: str = ""
+
+
+def _staff(city: City | None, role: str, username: str, department: Department | None = None, **kw: Any) -> User:
+    return User.objects.create_user(
+        username=username,
+        password=PASSWORD,
+        email=f"{username}@staff.test",
+        city=city,
+        role=role,
+        department=department,
+        **kw,
+    )
+
+
+def _build_world(media: Any) -> World:
+    from civicdesk.demo.places import load_member_cities
+
+    cities = {c.slug: c for c in load_member_cities(data_dir=SHARED_DATA)}
+    a, b, c = cities["independence"], cities["raytown"], cities["blue-springs"]
+
+    def department(city: City, code: str, *, name: str = "") -> Department:
+        return Department.objects.create(city=city, name=name or code, code=code, email=f"{code}@{city.slug}.test")
+
+    def service_type(city: City, code: str, dept: Department, **kw: Any) -> ServiceType:
+        return ServiceType.objects.create(city=city, code=code, name=code.title(), department=dept, target_days=5, **kw)
+
+    streets = {s: department(city, "streets") for s, city in (("A", a), ("B", b), ("C", c))}
+    fraud_unit = department(a, "fraud-unit")
+    trash = service_type(a, "trash", streets["A"])
+    other = service_type(a, "graffiti", streets["A"])
+    hotline = service_type(a, "fraud", fraud_unit, is_confidential=True)
+    c_trash = service_type(c, "trash", streets["C"])
+    service_type(b, "trash", streets["B"])
+
+    users: dict[str, User] = {}
+    for p in PRINCIPALS:
+        if not p.signed_in:
+            continue
+        username = p.name.replace(" ", "-").replace("(", "").replace(")", "")
+        if p.is_superuser:
+            users[p.name] = User.objects.create_superuser(username=username, password=PASSWORD, email="op@site.test")
+            continue
+        city = {"A": a, "B": b}.get(p.city or "")
+        dept = fraud_unit if p.role == Role.INVESTIGATOR and p.city == "A" else streets.get(p.city or "")
+        users[p.name] = _staff(city, p.role, username, dept, is_staff=p.is_staff)
+    worker = users["department worker of A"]
+    investigator = users["investigator (confidential reports) of A"]
+    call_taker_b = users["call taker of B"]
+
+    lat, lng = INSIDE["independence"]
+    new = {"lat": lat, "lng": lng, "reporter_email": "resident@example.org", "reporter_name": "Ada Resident"}
+    case = services.case_create(service_type=trash, description="A sofa on the curb", **new)
+    original = services.case_create(service_type=trash, description="The same sofa", **new)
+    closed = services.case_create(service_type=trash, description="A mattress", **new)
+    services.case_close(case=closed, actor=worker, note="Picked up")
+    secret = services.case_create(service_type=hotline, description="Invoices for work never done", **new)
+    entered = services.case_create(
+        service_type=trash, description="Caller's sofa", channel="phone", actor=call_taker_b, **new
+    )
+    note = services.case_add_note(case=case, actor=worker, text="Gate code 7731", public=False)
+    with override_settings(MEDIA_ROOT=media):
+        public_photo = services.case_add_photo(
+            case=case, actor=None, actor_label="resident", upload=io.BytesIO(images.jpeg_with_gps()), filename="a.jpg"
+        )
+        internal_photo = services.case_add_photo(
+            case=case, actor=worker, upload=io.BytesIO(images.jpeg_with_gps()), filename="b.jpg", public=False
+        )
+        secret_photo = services.case_add_photo(
+            case=secret, actor=investigator, upload=io.BytesIO(images.jpeg_with_gps()), filename="c.jpg"
+        )
+
+    # The collaborative: city C asks A to take one of its cases, and to work one of its types.
+    c_lat, c_lng = INSIDE["blue-springs"]
+    c_case = services.case_create(service_type=c_trash, lat=c_lat, lng=c_lng, description="On the line")
+    c_supervisor = _staff(c, Role.SUPERVISOR, "supervisor-of-c", streets["C"])
+    transfer = transfers.case_transfer(case=c_case, actor=c_supervisor, to_city=a, reason="It is A's street")
+    agreement = agreements.agreement_propose(
+        actor=_staff(c, Role.CITY_ADMIN, "city-admin-of-c", is_staff=True),
+        provider_department=streets["A"],
+        service_types=[c_trash],
+        starts_on=timezone.localdate(),
+    )
+
+    # Area alerts, Open311 keys and a token from an application's report.
+    subscription = subscription_create(email="alerts@example.org", city=a)
+    raw_key_a = api_key_create(city=a, name="Pothole Pal")[1]
+    raw_key_b = api_key_create(city=b, name="Raytown Reports")[1]
+    posted = Client().post(
+        reverse("open311:requests", kwargs={"fmt": "json"}),
+        {
+            "api_key": raw_key_a,
+            "jurisdiction_id": a.jurisdiction_id,
+            "service_code": trash.code,
+            "lat": lat,
+            "long": lng,
+            "description": "From an app",
+        },
+    )
+    assert posted.status_code in (200, 201), posted.content
+    open311_token = posted.json()[0].get("token") or posted.json()[0]["service_request_id"]
+
+    # Performance: an entered measure with a value, a computed one, a plan, the settings.
+    def measure(**kw: Any) -> Measure:
+        m = Measure(city=a, definition="What it measures.", unit="percent", direction="higher", **kw)
+        m.full_clean()
+        m.save()
+        return m
+
+    entered_measure = measure(name="Residents satisfied")
+    computed = measure(
+        name="Closed within target", source="computed", computation="closed_within_target", service_codes=["trash"]
+    )
+    value = MeasureValue.objects.create(
+        measure=entered_measure, fiscal_year=2026, period=1, value=Decimal("80"), updated_at=timezone.now()
+    )
+    plan = PlanYear.objects.create(city=a, fiscal_year=2026, title="A for All")
+    goal = Goal.objects.create(plan_year=plan, name="Customer-Focused")
+    dashboard, _ = DashboardSettings.objects.get_or_create(city=a)
+    common = performance.common_measure_define(
+        region=a.region,
+        key="requests-opened",
+        name="Requests reported",
+        definition="New requests.",
+        computation="requests_opened",
+        unit="count",
+        minimum_cases=1,
+    )
+    performance.common_measure_map(common_measure=common, city=a, service_codes=["trash"])
+
+    # One object per admin model, of city A where the model has a city.
+    canned = CannedResponse.objects.create(city=a, service_type=trash, title="Picked up", text="Done.")
+    inbound = InboundMessage.objects.create(
+        message_id="<1@mail.test>", received_at=timezone.now(), city=a, outcome=Outcome.IGNORED
+    )
+    unused_district = District.objects.filter(city=a, cases__isnull=True).first()
+    assert unused_district is not None, "city A needs a district without cases"
+    neighbour = NeighbourArea.objects.first() or NeighbourArea.objects.create(
+        name="Neighbour", slug="neighbour", boundary=a.boundary
+    )
+    from django.apps import apps
+
+    task = apps.get_model("django_tasks_database", "DBTaskResult").objects.create(
+        enqueued_at=timezone.now(),
+        args_kwargs={"args": [], "kwargs": {}},
+        task_path="civicdesk.notifications.tasks.deliver",
+        backend_name="default",
+        run_after=timezone.now(),
+        exception_class_path="",
+        traceback="",
+    )
+    group = Group.objects.create(name="Dispatch")
+    an_a = Target("object of A")
+    unowned = Target("object of no city", city=None)
+    admin_objects: dict[str, list[tuple[str, Target]]] = {
+        "auth.group": [(str(group.pk), unowned)],
+        "django_tasks_database.dbtaskresult": [(str(task.pk), unowned)],
+        "accounts.user": [(str(worker.pk), an_a)],
+        "tenants.region": [(str(a.region_id), unowned)],
+        "tenants.city": [(str(a.pk), an_a)],
+        "tenants.department": [(str(department(a, "unused").pk), an_a)],
+        "tenants.district": [(str(unused_district.pk), an_a)],
+        "tenants.neighbourarea": [(str(neighbour.pk), unowned)],
+        "catalog.servicetype": [(str(trash.pk), an_a)],
+        "catalog.cannedresponse": [(str(canned.pk), an_a)],
+        "cases.servicerequest": [
+            (str(case.pk), Target("case")),
+            (str(secret.pk), Target("confidential case", confidential=True)),
+        ],
+        "cases.caseevent": [
+            (str(note.pk), Target("internal note")),
+            (str(secret.events.first().pk), Target("confidential case's event", confidential=True)),
+        ],
+        "intake.inboundmessage": [(str(inbound.pk), an_a)],
+        "notifications.outboxmessage": [(str(_outbox_of(case)), an_a)],
+        "open311.open311apikey": [(str(_key_of(a)), an_a)],
+        "performance.dashboardsettings": [(str(dashboard.pk), an_a)],
+        "performance.planyear": [(str(plan.pk), an_a)],
+        "performance.goal": [(str(goal.pk), an_a)],
+        "performance.measure": [(str(entered_measure.pk), an_a)],
+        "performance.measurevalue": [(str(value.pk), Target("measure value"))],
+        "performance.commonmeasure": [(str(common.pk), unowned)],
+    }
+
+    case_t = Target("case")
+    secret_t = Target("confidential case", confidential=True)
+    a_page = Target("page of A")
+    targets: dict[tuple[str, str], Target] = {
+        ("city", a.slug): a_page,
+        ("number", str(case.number)): case_t,
+        ("number", str(closed.number)): Target("closed case"),
+        ("number", str(secret.number)): secret_t,
+        ("number", str(entered.number)): Target("case entered by B's call taker", entered_by="call taker of B"),
+        ("token", case.tracking_token): case_t,
+        ("token", _follower_token(case)): case_t,
+        ("token", secret.tracking_token): secret_t,
+        ("token", str(open311_token)): Target("an application's report"),
+        ("service_request_id", case.reference): case_t,
+        ("service_request_id", secret.reference): secret_t,
+        ("name", public_photo.image.name): Target("public photo"),
+        ("name", internal_photo.image.name): Target("internal photo", public=False),
+        ("name", secret_photo.image.name): Target("confidential case's photo", confidential=True),
+        ("measure_id", str(computed.pk)): a_page,
+        ("id", str(worker.pk)): an_a,
+    }
+    transfer_t, agreement_t = Target("transfer to A"), Target("agreement offered to A")
+    values: dict[str, list[Any]] = {
+        "city": [a.slug],
+        "number": [case.number, secret.number],
+        "token": [case.tracking_token, secret.tracking_token],
+        "fmt": ["json"],
+        "kind": ["new"],
+        "service_code": [trash.code],
+        "service_request_id": [case.reference, secret.reference],
+        "rest": ["requests/unknown.json"],
+        "period": ["2026-q1"],
+        "measure_id": [computed.pk],
+        "measure": [common.key],
+        "name": [public_photo.image.name, internal_photo.image.name, secret_photo.image.name],
+        "content_type_id": [ContentType.objects.get_for_model(ServiceRequest).pk],
+        "object_id": [],  # per admin model, below
+        "id": [worker.pk],
+        "app_label": [],  # per app, below
+        "pk": [],  # a transfer or an agreement, per route
+        "decision": ["accept"],
+    }
+    overrides: dict[tuple[str, str], list[Any]] = {
+        ("console:case_reopen", "number"): [closed.number, secret.number],
+        ("console:entered_elsewhere", "number"): [entered.number],
+        ("portal:feed", "fmt"): ["rss"],
+        ("portal:unsubscribe", "token"): [_follower_token(case)],
+        ("portal:alert-confirm", "token"): [subscription.confirm_token],
+        ("portal:alert-unsubscribe", "token"): [subscription.unsubscribe_token],
+        ("open311:token", "token"): [open311_token],
+        ("admin:view_on_site", "object_id"): [case.pk],
+        ("performance:measure-cases", "period"): ["2026-q1"],
+    }
+    targets[("token", subscription.confirm_token)] = Target("alert subscription")
+    targets[("token", subscription.unsubscribe_token)] = Target("alert subscription")
+    for name in ("console:transfer_accept", "console:transfer_refuse"):
+        overrides[(name, "pk")] = [transfer.pk]
+    for name in ("console:agreement_billing", "console:agreement_decide"):
+        overrides[(name, "pk")] = [agreement.pk]
+    targets[("pk", str(transfer.pk))] = transfer_t
+    targets[("pk", str(agreement.pk))] = agreement_t
+    for label, objects in admin_objects.items():
+        app_label, model_name = label.split(".")
+        for route in routes():
+            if route.name.startswith(f"admin:{app_label}_{model_name}_") and "object_id" in route.params:
+                overrides[(route.name, "object_id")] = [oid for oid, _ in objects]
+        for oid, target in objects:
+            targets[(f"{label}:object_id", oid)] = target
+    post = {
+        "console:case_note": {"text": "Checked", "visibility": "internal"},
+        "console:case_photos": {"public": "on"},  # the photo is added per request
+        "console:case_assign": {"take": "1"},
+        "console:case_type": {"service_type": other.pk},
+        "console:case_status": {"status": "in_progress"},
+        "console:case_close": {"resolution": "resolved", "note": "Done"},
+        "console:case_reopen": {"reason": "Back again"},
+        "console:case_duplicate": {"original": original.reference},
+        "console:case_follow": {"email": "neighbour@example.org"},
+        "console:case_transfer": {"to_city": c.pk, "reason": "Theirs"},
+        "console:bulk_assign": {"case": [case.pk], "take": "1"},
+        "console:transfer_accept": {},
+        "console:transfer_refuse": {"reason": "Not ours"},
+        "portal:follow": {"email": "neighbour@example.org"},
+        "set_language": {"language": "es", "next": "/"},
+    }
+    return World(
+        users=users,
+        values=values,
+        overrides=overrides,
+        targets=targets,
+        admin_objects=admin_objects,
+        post=post,
+        api_keys={"A": raw_key_a, "B": raw_key_b},
+        jurisdiction=a.jurisdiction_id,
+    )
+
+
+def _outbox_of(case: ServiceRequest) -> int:
+    from civicdesk.notifications.models import OutboxMessage
+
+    message = OutboxMessage.objects.filter(case=case).first()
+    assert message is not None
+    return message.pk
+
+
+def _follower_token(case: ServiceRequest) -> str:
+    from civicdesk.notifications.models import CaseFollower
+    from civicdesk.notifications.services import case_follow
+
+    follower = CaseFollower.objects.filter(case=case).first() or case_follow(case=case, email="neighbour@example.org")
+    return follower.unsubscribe_token
+
+
+def _key_of(city: City) -> int:
+    from civicdesk.open311.models import Open311ApiKey
+
+    return Open311ApiKey.objects.filter(city=city).values_list("pk", flat=True).first() or 0
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) -> Iterator[World]:
+    """Built once for the module inside a transaction that is rolled back at the end; each
+    test adds its own savepoint on top, so the principals all meet the same data."""
+    media = tmp_path_factory.mktemp("media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield _build_world(media)
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+# --- which rule governs a URL --------------------------------------------------------------------
+
+ADMIN_URL_KINDS = {
+    "changelist": ("view", False),
+    "add": ("add", False),
+    "change": ("view", True),  # the change page opens read-only for those who may only look
+    "history": ("view", True),
+    "delete": ("delete", True),
+}
+# Admin URLs a model admin adds beside Django's own, and what each amounts to.
+ADMIN_EXTRA_URLS = {
+    "admin:auth_user_password_change": ("accounts.user", "change", True),
+    "admin:tenants_district_import": ("tenants.district", "add", False),
+}
+
+
+def _admin_rule(label: str, kind: str) -> Rule:
+    access = ADMIN_MODELS[label]
+    rule = getattr(access, kind)
+    if kind == "view":
+        rule = rule | access.change
+    return ADMIN_ACCESS & rule
+
+
+def rule_for(route: Route) -> tuple[Rule | None, str]:
+    """The rule that governs ``route`` and, for admin model pages, the model's label."""
+    if route.name in POLICY:
+        return POLICY[route.name], ""
+    if route.name in ADMIN_EXTRA_URLS:
+        label, kind, _ = ADMIN_EXTRA_URLS[route.name]
+        return _admin_rule(label, kind), label
+    if route.name == "admin:app_list":
+        return None, ""  # per app: see _app_rule
+    for model in admin.site._registry:
+        label = model._meta.label_lower
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}_"
+        if route.name.startswith(prefix) and label in ADMIN_MODELS:
+            kind = route.name.removeprefix(prefix)
+            if kind in ADMIN_URL_KINDS:
+                return _admin_rule(label, ADMIN_URL_KINDS[kind][0]), label
+    return None, ""
+
+
+def _app_rule(app_label: str) -> Rule:
+    rules = [_admin_rule(m._meta.label_lower, "view") for m in admin.site._registry if m._meta.app_label == app_label]
+    rule = rules[0]
+    for more in rules[1:]:
+        rule = rule | more
+    return rule
+
+
+@dataclass(frozen=True)
+class Check:
+    route: str
+    url: str
+    target: Target
+    rule: Rule
+
+
+def checks(world: World) -> tuple[list[Check], list[str]]:
+    """Every URL to ask, with what it is about and the rule for it; and what is undeclared."""
+    found, problems = [], []
+    for route in routes():
+        if route.name == "admin:app_list":
+            for app_label in sorted({m._meta.app_label for m in admin.site._registry}):
+                url = reverse(route.name, kwargs={"app_label": app_label})
+                found.append(Check(route.name, url, PAGE, _app_rule(app_label)))
+            continue
+        rule, label = rule_for(route)
+        if rule is None:
+            problems.append(
+                f"{route.name} ({route.route}) has no expectation: declare who may open it in "
+                "POLICY (or, for an admin model, ADMIN_MODELS) of tests/security/policy.py"
+            )
+            continue
+        missing = [p for p in route.params if not world.values.get(p) and (route.name, p) not in world.overrides]
+        if missing:
+            problems.append(f"{route.name}: no value for {', '.join(missing)}: add one to the world of this test")
+            continue
+        built = filled(route, world.values, world.overrides)
+        if not built:
+            problems.append(f"{route.name}: no path could be built from the world's values")
+        for url, kwargs in built:
+            if route.namespace == "open311":
+                url += f"?jurisdiction_id={world.jurisdiction}"  # five cities: the API asks which
+            found.append(Check(route.name, url, _target(world, label, kwargs), rule))
+    return found, problems
+
+
+def _target(world: World, admin_label: str, kwargs: dict[str, Any]) -> Target:
+    """What the URL is about: its object if a parameter names one, else its city, else nothing."""
+    city_target = PAGE
+    for param, value in kwargs.items():
+        key = (f"{admin_label}:{param}" if admin_label and param == "object_id" else param, str(value))
+        target = world.targets.get(key)
+        if target is None:
+            continue
+        if param == "city":
+            city_target = target
+        else:
+            return target
+    if admin_label and "object_id" not in kwargs:
+        return PAGE
+    return city_target
+
+
+# --- asking ----------------------------------------------------------------------------------------
+
+LOGIN_PAGES = ("/console/login/", "/admin/login/")
+ADMIN_INDEX = "/admin/"
+
+
+class Rollback(Exception):
+    """Undoes one request, so every principal meets the same data."""
+
+
+def outcome(response: Any, *, about_an_object: bool = False) -> str:
+    """``allowed`` or ``refused`` (or what else happened), from the answer alone."""
+    code = response.status_code
+    if code in (401, 403, 404):
+        return "refused"
+    if 300 <= code < 400:
+        path, _, query = response.get("Location", "").partition("?")
+        # Sent to sign in (signing out also ends on the sign-in page, without ``next``).
+        if path.endswith(LOGIN_PAGES) and "next=" in query:
+            return "refused"
+        # Django's admin answers an object it will not show with a redirect to its index.
+        if about_an_object and path == ADMIN_INDEX:
+            return "refused"
+        return "allowed"
+    if code == 405:
+        return "405 method not allowed"
+    if code == 503:
+        return "allowed"  # /readyz saying "not ready" (a migration added meanwhile) answered the question
+    if code >= 500:
+        return f"{code} error"
+    return "allowed"
+
+
+def ask(client: Client, principal: Principal, user: User | None, check: Check, world: World) -> Any:
+    """GET the URL; a view that takes only POST is posted to. Either is rolled back."""
+    posted = False
+    try:
+        with transaction.atomic():
+            response = client.get(check.url)
+            if response.status_code == 405:
+                body = dict(world.post.get(check.route, {}))
+                if check.route == "console:case_photos":
+                    body["photos"] = [SimpleUploadedFile("p.webp", images.webp(), content_type="image/webp")]
+                response = client.post(check.url, body)
+                posted = True
+            raise Rollback(response)
+    except Rollback as done:
+        response = done.args[0]
+    if posted and user is not None:
+        client.force_login(user)  # a sign-out, or a session the rollback took away, is undone
+    return response
+
+
+@dataclass
+class Mismatch:
+    url: str
+    principal: str
+    about: str
+    expected: str
+    got: str
+
+
+def walk(principal: Principal, world: World) -> tuple[list[Mismatch], dict[str, int]]:
+    client = Client(raise_request_exception=False)
+    user = world.users.get(principal.name)
+    if user is not None:
+        client.force_login(user)
+    found, _problems = checks(world)
+    mismatches, tally = [], {"allowed": 0, "refused": 0}
+    for check in found:
+        response = ask(client, principal, user, check, world)
+        got = outcome(response, about_an_object=check.route.startswith("admin:") and check.target is not PAGE)
+        expected = "allowed" if check.rule.allows(principal, check.target) else "refused"
+        tally[got] = tally.get(got, 0) + 1
+        if got != expected:
+            mismatches.append(
+                Mismatch(check.url, principal.name, check.target.what, expected, f"{got} ({response.status_code})")
+            )
+    return mismatches, tally
+
+
+def table(mismatches: list[Mismatch]) -> str:
+    rows = [("url", "principal", "about", "expected", "got")]
+    rows += [(m.url, m.principal, m.about, m.expected, m.got) for m in mismatches]
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in rows)
+
+
+# --- the tests ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_every_url_has_a_declared_policy(world: World) -> None:
+    _found, problems = checks(world)
+    registered = {m._meta.label_lower for m in admin.site._registry}
+    problems += [
+        f"admin model {label} has no expectation: declare it in ADMIN_MODELS of tests/security/policy.py"
+        for label in sorted(registered - set(ADMIN_MODELS))
+    ]
+    problems += [
+        f"ADMIN_MODELS names {label}, which the admin no longer registers" for label in set(ADMIN_MODELS) - registered
+    ]
+    names = {r.name for r in routes()}
+    problems += [f"POLICY names {name}, which the URLconf no longer has" for name in set(POLICY) - names]
+    problems += [f"{name} is no longer in the URLconf" for name in ADMIN_EXTRA_URLS if name not in names]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("principal", PRINCIPALS, ids=lambda p: p.name.replace(" ", "-"))
+def test_each_principal_may_open_what_the_policy_says_and_nothing_else(principal: Principal, world: World) -> None:
+    mismatches, tally = walk(principal, world)
+    assert not mismatches, f"{len(mismatches)} answer(s) differ from tests/security/policy.py:\n" + table(mismatches)
+    # The walk really asked: every principal is both let in somewhere and kept out somewhere.
+    assert tally["allowed"] > 20 and tally["refused"] > 10, tally
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("key", "expected"), [(None, "refused"), ("A", "allowed")], ids=["no key", "key of city A's application"]
+)
+def test_posting_a_report_through_open311_needs_an_applications_key(
+    world: World, key: str | None, expected: str
+) -> None:
+    lat, lng = INSIDE["independence"]
+    data = {
+        "jurisdiction_id": world.jurisdiction,
+        "service_code": "trash",
+        "lat": lat,
+        "long": lng,
+        "description": "A couch on the curb",
+    }
+    if key:
+        data["api_key"] = world.api_keys[key]
+    before = ServiceRequest.objects.count()
+    response = Client().post(reverse("open311:requests", kwargs={"fmt": "json"}), data)
+    got = "allowed" if response.status_code in (200, 201) else "refused"
+    assert got == expected, (response.status_code, response.content)
+    assert ServiceRequest.objects.count() == before + (got == "allowed")
+
+
+def test_the_outcome_classes() -> None:
+    class Answer(dict):
+        def __init__(self, status_code: int, location: str = "") -> None:
+            super().__init__({"Location": location} if location else {})
+            self.status_code = status_code
+
+    assert outcome(Answer(200)) == "allowed"
+    assert outcome(Answer(400)) == "allowed"
+    assert outcome(Answer(302, "/console/")) == "allowed"
+    assert outcome(Answer(302, "/console/login/?next=/console/")) == "refused"
+    assert outcome(Answer(302, "/admin/login/?next=/admin/")) == "refused"
+    assert outcome(Answer(403)) == outcome(Answer(404)) == "refused"
+    assert outcome(Answer(500)) == "500 error"
