@@ -214,6 +214,28 @@ class Cluster:
                 last_error = exc
         raise RuntimeError(f"PostgreSQL did not start: {last_error}")
 
+    def stop_server(self, mode: str = "fast") -> None:
+        """Stop PostgreSQL but keep the cluster, to start it again on the same port: half of
+        a restart, for the fault tests (tests/ops/test_faults.py). Never on the suite's own
+        cluster, which every test of the run shares."""
+        self._run(str(self.bindir / "pg_ctl"), "stop", "-D", str(self.data), "-m", mode, "-w", "-t", "60")
+
+    def start_server(self) -> None:
+        """Start the server that ``stop_server`` stopped, on the same port."""
+        self._run(
+            str(self.bindir / "pg_ctl"),
+            "start",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.log),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {self.port}",
+        )
+
     @property
     def url(self) -> str:
         return f"postgres://{DATABASE_USER}@127.0.0.1:{self.port}/postgres"
