@@ -76,6 +76,10 @@ class ServiceRequest(models.Model):
     notify_reporter = models.BooleanField(
         default=True, help_text=_("The reporter asked to be told of updates, not only of the closing.")
     )
+    # The language the resident reported in: their emails are written in it.
+    language = models.CharField(
+        max_length=10, blank=True, help_text=_("The reporter's language; empty is the site's default.")
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_cases"
     )

@@ -158,13 +158,16 @@ def case_create(
     actor: User | None = None,
     opened_at: dt.datetime | None = None,
     external_id: str = "",
+    language: str = "",
 ) -> ServiceRequest:
     """Record a new case and route it.
 
     The city comes from the point (any member city: a point in a neighbouring member city
     goes to that city, with that city's type of the same code); without a point, from
     ``city`` or the service type. The department comes from the type, the district from the
-    point, the due date from the type's target days.
+    point, the due date from the type's target days. ``language`` is the resident's (the
+    request's language at intake): their emails are written in it; one the site does not
+    offer is kept as the site's default rather than refusing the report.
     """
     if channel not in Channel.values:
         raise ValidationError({"channel": _("Unknown channel %(c)s.") % {"c": channel}})
@@ -227,6 +230,7 @@ def case_create(
         reporter_email=reporter_email,
         reporter_phone=reporter_phone,
         notify_reporter=notify_reporter,
+        language=messages.offered_language(language),
         created_by=actor,
         opened_at=now,
         updated_at=now,

@@ -22,8 +22,10 @@ from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
+from civicdesk.notifications.messages import offered_language
 from civicdesk.notifications.models import AlertOn, AreaKind, AreaSubscription
 from civicdesk.notifications.outbox import is_suppressed, outbox_enqueue
 
@@ -71,8 +73,10 @@ def subscription_create(
     radius_m: int | None = None,
     service_types: Iterable[ServiceType] = (),
     on: str = AlertOn.NEW,
+    language: str = "",
 ) -> AreaSubscription:
-    """Record an unconfirmed subscription and write its confirmation email."""
+    """Record an unconfirmed subscription and write its confirmation email; it and the
+    alerts are written in ``language`` (the resident's when subscribing; "" the site's)."""
     email = (email or "").strip()
     try:
         validate_email(email)
@@ -124,12 +128,13 @@ def subscription_create(
         west=box[2],
         east=box[3],
         on=on,
+        language=offered_language(language),
     )
     subscription.service_types.set(types)
     _write(
         "alert_confirm",
         subscription,
-        _("Confirm your alerts from %(city)s 311") % {"city": city.name},
+        gettext_noop("Confirm your alerts from %(city)s 311"),
         confirm_url=_url("portal:alert-confirm", subscription.confirm_token),
         with_unsubscribe=False,
     )
@@ -204,8 +209,10 @@ def alert_case(case: ServiceRequest, *, on: str, besides: Iterable[str] = ()) ->
         if subscription.email.strip().lower() in told:
             continue
         subject = (
-            _("New report near you: %(type)s") if on == AlertOn.NEW else _("Report closed near you: %(type)s")
-        ) % {"type": case.service_type.name}
+            gettext_noop("New report near you: %(type)s")
+            if on == AlertOn.NEW
+            else gettext_noop("Report closed near you: %(type)s")
+        )
         _write("alert_case", subscription, subject, case=case, on=on, public_url=public_url)
         written += 1
     return written
@@ -233,7 +240,9 @@ def _write(
         "site_url": settings.SITE_URL,
         **extra,
     }
-    with translation.override(settings.LANGUAGE_CODE), timezone.override(city.tz):
+    with translation.override(subscription.language or settings.LANGUAGE_CODE), timezone.override(city.tz):
+        # The subject is a msgid with %(type)s and %(city)s, translated in the reader's language.
+        subject = gettext(subject) % {"type": case.service_type.name if case else "", "city": city.name}
         body_text = render_to_string(f"notifications/email/{template}.txt", context)
         body_html = render_to_string(f"notifications/email/{template}.html", context)
     headers = {}

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from civicdesk.notifications.outbox import is_suppressed, outbox_enqueue
 
@@ -32,21 +33,39 @@ def console_url(case: ServiceRequest) -> str:
     return settings.SITE_URL + reverse("console:case", kwargs={"city": case.city.slug, "number": case.number})
 
 
-# What a confidential case's notice says happened, by the message it stands in for.
+def offered_language(code: str) -> str:
+    """The site's language closest to ``code`` ("es-MX" is "es"), or "" for the site's
+    default: what is stored as a resident's language for their emails."""
+    if not code:
+        return ""
+    try:
+        return translation.get_supported_language_variant(code)
+    except LookupError:
+        return ""
+
+
+def resident_language(case: ServiceRequest) -> str:
+    """The language of the reporter's emails: the one they reported in, else the site's."""
+    return case.language or settings.LANGUAGE_CODE
+
+
+# What a confidential case's notice says happened, by the message it stands in for
+# (translated when the notice is written, in its reader's language).
 _CONFIDENTIAL_NEWS = {
-    "case_created": "We received your report",
-    "case_updated": "There is a reply to your report",
-    "case_closed": "Your report is closed",
-    "case_assigned": "A case is waiting",
-    "case_resident_note": "The reporter added information",
+    "case_created": gettext_noop("We received your report"),
+    "case_updated": gettext_noop("There is a reply to your report"),
+    "case_closed": gettext_noop("Your report is closed"),
+    "case_assigned": gettext_noop("A case is waiting"),
+    "case_resident_note": gettext_noop("The reporter added information"),
 }
 
 
-def _send_confidential(template: str, case: ServiceRequest, recipient: str, *, for_staff: bool) -> None:
+def _send_confidential(template: str, case: ServiceRequest, recipient: str, *, for_staff: bool, language: str) -> None:
     """A confidential case (a fraud hotline) is never described in an email: mailboxes are
     shared and forwarded. The reporter is told that something happened and where to use
     their access code; staff get a link to the console. No case number, no content."""
-    what = _CONFIDENTIAL_NEWS.get(template, "There is news")
+    with translation.override(language):
+        what = gettext(_CONFIDENTIAL_NEWS.get(template, gettext_noop("There is news")))
     context = {
         "case": case,
         "city": case.city,
@@ -55,7 +74,7 @@ def _send_confidential(template: str, case: ServiceRequest, recipient: str, *, f
         "console_url": console_url(case),
         "confidential_url": settings.SITE_URL + reverse("portal:confidential"),
     }
-    with translation.override(settings.LANGUAGE_CODE), timezone.override(case.city.tz):
+    with translation.override(language), timezone.override(case.city.tz):
         body_text = render_to_string("notifications/email/confidential_notice.txt", context)
         body_html = render_to_string("notifications/email/confidential_notice.html", context)
     outbox_enqueue(
@@ -72,12 +91,25 @@ def _send_confidential(template: str, case: ServiceRequest, recipient: str, *, f
 _STAFF_TEMPLATES = {"case_assigned", "case_resident_note"}
 
 
-def _send(template: str, case: ServiceRequest, recipient: str, subject: str, **extra: Any) -> None:
+def _send(
+    template: str,
+    case: ServiceRequest,
+    recipient: str,
+    subject: str,
+    *,
+    language: str = "",
+    **extra: Any,
+) -> None:
+    """Write one email to the outbox, in ``language`` (empty: the site's). ``subject`` is a
+    msgid (marked with gettext_noop) with %(type)s for the service type's name, translated here."""
+    language = language or settings.LANGUAGE_CODE
     if is_suppressed():
         return  # replaying history: nothing will be written, so render nothing
     if case.service_type.is_confidential:
         for_staff = template in _STAFF_TEMPLATES or bool(extra.get("for_staff"))
-        _send_confidential(template, case, recipient, for_staff=for_staff)
+        _send_confidential(
+            template, case, recipient, for_staff=for_staff, language=settings.LANGUAGE_CODE if for_staff else language
+        )
         return
     context = {
         "case": case,
@@ -90,7 +122,8 @@ def _send(template: str, case: ServiceRequest, recipient: str, subject: str, **e
         **extra,
     }
     # Dates in a message are the city's local dates.
-    with translation.override(settings.LANGUAGE_CODE), timezone.override(case.city.tz):
+    with translation.override(language), timezone.override(case.city.tz):
+        subject = gettext(subject) % {"type": case.service_type.name}
         body_text = render_to_string(f"notifications/email/{template}.txt", context)
         body_html = render_to_string(f"notifications/email/{template}.html", context)
     outbox_enqueue(
@@ -138,9 +171,15 @@ def case_created(case: ServiceRequest) -> None:
     """A new case: the reporter gets an acknowledgement with the tracking link; the
     department's shared address (or an assignee, if there is one) gets the case."""
     if case.reporter_email:
-        _send("case_created", case, case.reporter_email, f"We received your report: {case.service_type.name}")
+        _send(
+            "case_created",
+            case,
+            case.reporter_email,
+            gettext_noop("We received your report: %(type)s"),
+            language=resident_language(case),
+        )
     for recipient in _staff_recipients(case):
-        _send("case_assigned", case, recipient, f"New case for you: {case.service_type.name}", note="")
+        _send("case_assigned", case, recipient, gettext_noop("New case for you: %(type)s"), note="")
     from civicdesk.notifications.alerts import alert_case
 
     # Area alerts (never for confidential types); the reporter has their own email already.
@@ -151,24 +190,25 @@ def case_assigned(case: ServiceRequest, *, note: str) -> None:
     """A case given to a person tells that person; given to a department only, tells the
     department's shared address. The reporter is not told of internal routing."""
     for recipient in _staff_recipients(case):
-        _send("case_assigned", case, recipient, f"Case assigned to you: {case.service_type.name}", note=note)
+        _send("case_assigned", case, recipient, gettext_noop("Case assigned to you: %(type)s"), note=note)
 
 
 def unsubscribe_url(token: str) -> str:
     return settings.SITE_URL + reverse("portal:unsubscribe", kwargs={"token": token})
 
 
-def _followers(case: ServiceRequest, *, besides: list[str]) -> list[tuple[str, str]]:
-    """Active followers' (address, unsubscribe token), leaving out addresses already told."""
+def _followers(case: ServiceRequest, *, besides: list[str]) -> list[tuple[str, str, str]]:
+    """Active followers' (address, unsubscribe token, language), leaving out addresses
+    already told."""
     from civicdesk.notifications.models import CaseFollower
 
     told = {a.strip().lower() for a in besides}
-    rows = CaseFollower.objects.filter(case=case, active=True).values_list("email", "unsubscribe_token")
+    rows = CaseFollower.objects.filter(case=case, active=True).values_list("email", "unsubscribe_token", "language")
     kept = []
-    for email, token in rows:
+    for email, token, language in rows:
         if email.strip().lower() not in told:
             told.add(email.strip().lower())
-            kept.append((email, token))
+            kept.append((email, token, language))
     return kept
 
 
@@ -186,14 +226,22 @@ def case_public_note(case: ServiceRequest, event: CaseEvent, *, author_email: st
     ):
         told.append(case.reporter_email)
         _send(
-            "case_updated", case, case.reporter_email, f"Update on your report: {case.service_type.name}", event=event
+            "case_updated",
+            case,
+            case.reporter_email,
+            gettext_noop("Update on your report: %(type)s"),
+            language=resident_language(case),
+            event=event,
         )
-    for email, token in _followers(case, besides=[*told, *([case.reporter_email] if case.reporter_email else [])]):
+    for email, token, language in _followers(
+        case, besides=[*told, *([case.reporter_email] if case.reporter_email else [])]
+    ):
         _send(
             "case_updated",
             case,
             email,
-            f"Update on a report you follow: {case.service_type.name}",
+            gettext_noop("Update on a report you follow: %(type)s"),
+            language=language,
             event=event,
             follower=True,
             unsubscribe_url=unsubscribe_url(token),
@@ -208,7 +256,7 @@ def case_resident_note(case: ServiceRequest, event: CaseEvent, *, author_email: 
             "case_resident_note",
             case,
             recipient,
-            f"New information from a resident: {case.service_type.name}",
+            gettext_noop("New information from a resident: %(type)s"),
             event=event,
             author_email=author_email,
         )
@@ -227,20 +275,28 @@ def case_closed(case: ServiceRequest) -> None:
     if case.department is not None and case.department.email:
         staff.append(case.department.email)
     for recipient in reporter:
-        _send("case_closed", case, recipient, f"Your report is closed: {case.service_type.name}", for_staff=False)
+        _send(
+            "case_closed",
+            case,
+            recipient,
+            gettext_noop("Your report is closed: %(type)s"),
+            language=resident_language(case),
+            for_staff=False,
+        )
     for recipient in _distinct(reporter + staff)[len(reporter) :]:
-        _send("case_closed", case, recipient, f"Case closed: {case.service_type.name}", for_staff=True)
-    for email, token in _followers(case, besides=reporter + staff):
+        _send("case_closed", case, recipient, gettext_noop("Case closed: %(type)s"), for_staff=True)
+    for email, token, language in _followers(case, besides=reporter + staff):
         _send(
             "case_closed",
             case,
             email,
-            f"A report you follow is closed: {case.service_type.name}",
+            gettext_noop("A report you follow is closed: %(type)s"),
+            language=language,
             for_staff=False,
             follower=True,
             unsubscribe_url=unsubscribe_url(token),
         )
     from civicdesk.notifications.alerts import alert_case
 
-    followers = [email for email, _token in _followers(case, besides=[])]
+    followers = [email for email, _token, _language in _followers(case, besides=[])]
     alert_case(case, on="closed", besides=[*reporter, *staff, *followers])

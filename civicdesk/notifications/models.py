@@ -65,6 +65,8 @@ class CaseFollower(models.Model):
 
     case = models.ForeignKey("cases.ServiceRequest", on_delete=models.CASCADE, related_name="followers")
     email = models.EmailField()
+    # The language the resident followed in: their emails are written in it ("" the site's).
+    language = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     active = models.BooleanField(default=True)
     unsubscribe_token = models.CharField(max_length=64, unique=True, default=_unsubscribe_token, editable=False)
@@ -151,6 +153,8 @@ class AreaSubscription(models.Model):
         "catalog.ServiceType", blank=True, related_name="area_subscriptions", help_text=_("Empty: every type.")
     )
     on = models.CharField(max_length=10, choices=AlertOn.choices, default=AlertOn.NEW)
+    # The language the resident subscribed in: the alerts are written in it ("" the site's).
+    language = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     active = models.BooleanField(default=True)

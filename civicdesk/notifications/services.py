@@ -11,9 +11,11 @@ from civicdesk.notifications.models import CaseFollower
 
 
 @transaction.atomic
-def case_follow(*, case: object, email: str) -> CaseFollower:
-    """Start (or resume) following a case by email. Following twice is harmless."""
+def case_follow(*, case: object, email: str, language: str = "") -> CaseFollower:
+    """Start (or resume) following a case by email. Following twice is harmless; the
+    emails are written in ``language`` (the one the resident followed in, the latest wins)."""
     from civicdesk.cases.models import ServiceRequest
+    from civicdesk.notifications.messages import offered_language
 
     assert isinstance(case, ServiceRequest)
     email = (email or "").strip()
@@ -23,12 +25,13 @@ def case_follow(*, case: object, email: str) -> CaseFollower:
         raise ValidationError({"email": _("%(e)s is not an email address.") % {"e": email or "“”"}}) from exc
     if case.service_type.is_confidential:
         raise ValidationError(_("This case cannot be followed."))
+    language = offered_language(language)
     follower = CaseFollower.objects.filter(case=case, email__iexact=email).first()
     if follower is None:
-        return CaseFollower.objects.create(case=case, email=email)
-    if not follower.active:
-        follower.active = True
-        follower.save(update_fields=["active"])
+        return CaseFollower.objects.create(case=case, email=email, language=language)
+    if not follower.active or follower.language != language:
+        follower.active, follower.language = True, language
+        follower.save(update_fields=["active", "language"])
     return follower
 
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 
@@ -75,6 +76,7 @@ def alerts_page(request: HttpRequest, city: str) -> HttpResponse:
                 radius_m=data.get("radius_m") or None,
                 service_types=data.get("service_types") or [],
                 on=data["on"],
+                language=translation.get_language() or "",
             )
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():

@@ -64,6 +64,7 @@ def report_submit(
     reporter_email: str = "",
     reporter_phone: str = "",
     notify_reporter: bool = True,
+    language: str = "",
 ) -> Submission:
     """Create the case a resident reported (``case_create`` routes it) and attach photos;
     a confidential case gets its access code in the same transaction, so no case is ever
@@ -95,6 +96,7 @@ def report_submit(
                 reporter_email=reporter_email,
                 reporter_phone=reporter_phone,
                 notify_reporter=notify_reporter,
+                language=language,
             )
             # Before the photos: a simultaneous replay fails here, before any file is written.
             if client_token is not None:

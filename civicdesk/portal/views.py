@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
@@ -159,6 +160,8 @@ def report(request: HttpRequest, city: str | None = None) -> HttpResponse:
                         reporter_email=data["reporter_email"],
                         reporter_phone=data["reporter_phone"],
                         notify_reporter=data["notify_reporter"],
+                        # The resident's emails are written in the language they reported in.
+                        language=translation.get_language() or "",
                     )
                 except OutsideServiceArea as exc:
                     form.add_error("lat", " ".join(exc.messages))
@@ -302,7 +305,7 @@ def case_follow_view(request: HttpRequest, city: str, number: int) -> HttpRespon
     case = _public_case_or_404(city, number)
     email = request.POST.get("follow_email") or request.POST.get("reporter_email", "")
     try:
-        case_follow(case=case, email=email)
+        case_follow(case=case, email=email, language=translation.get_language() or "")
     except ValidationError as exc:
         error = " ".join(exc.message_dict.get("email", exc.messages) if hasattr(exc, "error_dict") else exc.messages)
         return _public_case(request, case, is_reporter=False, follow_error=error, follow_email=email, status=400)
