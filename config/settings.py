@@ -116,9 +116,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The cache holds rate-limit counters and sign-in failures. It lives in the database so that
-# every gunicorn worker and every app server sees the same counts (`manage.py
-# createcachetable` creates the table; the core app's first migration runs it, so `migrate` does).
+# Django's cache lives in the database so that every gunicorn worker and every app server
+# shares it (`manage.py createcachetable` creates the table; the core app's first migration
+# runs it, so `migrate` does). Rate-limit counters are not in it: they have their own table
+# (core.RateLimitCounter), where a request is counted in one atomic statement.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",

@@ -44,3 +44,25 @@ class AppendOnlyModel(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise AppendOnlyError(f"{self._meta.verbose_name_plural} are append-only and cannot be deleted.")
+
+
+class RateLimitCounter(models.Model):
+    """One caller's count of requests under one rate limit, in its current fixed window.
+
+    Counted with one ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` (core/ratelimit.py), so
+    simultaneous requests from any number of workers or servers each get their own number
+    and exactly ``limit`` of them pass. Django's database cache could not do this: its
+    ``incr`` is a read then a write.
+    """
+
+    key = models.CharField(max_length=120, primary_key=True)  # "<rule>:<keyed hash of the caller>"
+    count = models.PositiveIntegerField(default=0)
+    # Seconds since the epoch: compared inside the one SQL statement on SQLite and PostgreSQL alike.
+    window_end = models.FloatField(db_index=True)
+
+    class Meta:
+        db_table = "core_ratelimitcounter"  # named in ratelimit._COUNT_SQL
+        verbose_name = "rate-limit counter"
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -1,11 +1,10 @@
 """Rate limits on public submissions and sign-in, and the sign-in lockout.
 
-Counters live in Django's cache, which the settings point at the database (``CACHES``), so
-every gunicorn worker and every server behind a load balancer counts together. A counter is
-a fixed window: ``20/h`` allows 20 requests per caller in each window of an hour, counted
-from the caller's first request. Reading and writing a counter is not one atomic step, so
-under a burst of parallel requests a caller may get a few more than the limit; it never
-gets fewer, and nothing a resident sends is refused below the limit.
+Counters live in a table of the database (``core.RateLimitCounter``), so every gunicorn
+worker and every server behind a load balancer counts together. A counter is a fixed window:
+``20/h`` allows 20 requests per caller in each window of an hour, counted from the caller's
+first request. Each request is counted by one atomic statement that also returns the new
+count, so under a burst of simultaneous requests exactly the limit passes, never more.
 
 The rules are data (``settings.RATELIMITS``): which URL names and methods they cover, whom
 they count (the caller's network address, or the Open311 ``api_key``) and the rate. The
@@ -19,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import random
 import re
 import time
 from collections.abc import Callable
@@ -27,12 +27,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.core.cache import cache
+from django.db import connections, router
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from civicdesk.core.models import RateLimitCounter
 
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -97,28 +99,70 @@ def _hashed(*parts: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()[:40]
 
 
-def _cache_key(scope: str, who: str) -> str:
-    return f"ratelimit:{scope}:{who}"
+def _counter_key(scope: str, who: str) -> str:
+    return f"{scope}:{who}"
+
+
+# Roughly one new window in this many also deletes the counters whose window has ended, so
+# the table holds about the callers of the current windows.
+PURGE_ONE_IN = 50
+
+
+# One statement, the same on SQLite and PostgreSQL (quoted names: "key" is a keyword of SQLite).
+_COUNT_SQL = """
+INSERT INTO "core_ratelimitcounter" ("key", "count", "window_end") VALUES (%s, 1, %s)
+ON CONFLICT ("key") DO UPDATE SET
+    "count" = CASE WHEN "core_ratelimitcounter"."window_end" <= %s
+                   THEN 1 ELSE "core_ratelimitcounter"."count" + 1 END,
+    "window_end" = CASE WHEN "core_ratelimitcounter"."window_end" <= %s
+                        THEN excluded."window_end" ELSE "core_ratelimitcounter"."window_end" END
+RETURNING "count", "window_end"
+"""
+
+
+def _count(key: str, *, period: int, now: float) -> tuple[int, float]:
+    """Add one to ``key``'s counter in one statement; its new count and window end.
+
+    ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` (SQLite ≥ 3.35 and PostgreSQL): a new
+    caller's row is inserted, an ended window restarts at 1, and otherwise the count goes up
+    by one. Simultaneous statements on one key queue on its row, so each sees the others'
+    additions; a read and a separate write (a cache's ``get`` then ``set``) would let two
+    requests read the same count and both pass.
+    """
+    using = router.db_for_write(RateLimitCounter)
+    with connections[using].cursor() as cursor:
+        cursor.execute(_COUNT_SQL, [key, now + period, now, now])
+        count, window_end = cursor.fetchone()
+    if count == 1 and random.randrange(PURGE_ONE_IN) == 0:
+        RateLimitCounter.objects.using(using).filter(window_end__lte=now).delete()
+    return int(count), float(window_end)
 
 
 def hit(scope: str, who: str, *, limit: int, period: int) -> int | None:
     """Count one request of ``who`` under ``scope``. Returns None while within the limit,
-    else the seconds until the window ends (the caller's Retry-After)."""
-    key = _cache_key(scope, who)
+    else the seconds until the window ends (the caller's Retry-After).
+
+    Refused requests are counted too (the count may pass the limit); they never lengthen
+    the window.
+    """
     now = time.time()
-    count, window_end = cache.get(key) or (0, 0.0)
-    if window_end <= now:
-        count, window_end = 0, now + period
-    if count >= limit:
-        return max(1, math.ceil(window_end - now))
-    cache.set(key, (count + 1, window_end), timeout=max(1, math.ceil(window_end - now)))
-    return None
+    count, window_end = _count(_counter_key(scope, who), period=period, now=now)
+    if count <= limit:
+        return None
+    # A simultaneous request may have opened the window a moment after our ``now``.
+    return min(period, max(1, math.ceil(window_end - now)))
 
 
 def peek(scope: str, who: str) -> tuple[int, float]:
     """The current count and the end of its window (0 when there is none)."""
-    count, window_end = cache.get(_cache_key(scope, who)) or (0, 0.0)
+    counter = RateLimitCounter.objects.filter(key=_counter_key(scope, who)).values_list("count", "window_end").first()
+    count, window_end = counter or (0, 0.0)
     return (count, window_end) if window_end > time.time() else (0, 0.0)
+
+
+def forget(scope: str, who: str) -> None:
+    """Drop ``who``'s counter under ``scope`` (a successful sign-in forgets earlier failures)."""
+    RateLimitCounter.objects.filter(key=_counter_key(scope, who)).delete()
 
 
 def _wait_words(seconds: int) -> str:
@@ -178,7 +222,7 @@ def _count_failed_sign_in(
 @receiver(user_logged_in)
 def _forget_failed_sign_ins(sender: Any, request: HttpRequest | None, user: Any, **kw: Any) -> None:
     if request is not None and getattr(settings, "RATELIMIT_ENABLED", True):
-        cache.delete(_cache_key("login-failures", _login_who(user.get_username(), client_ip(request))))
+        forget("login-failures", _login_who(user.get_username(), client_ip(request)))
 
 
 class RateLimitMiddleware:
