@@ -8,11 +8,13 @@ tests/ops/test_load.py and bench/run.py.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Mapping
@@ -25,6 +27,9 @@ REPO = Path(__file__).resolve().parents[2]
 SCRIPT = str(REPO / "scripts" / "serve_prod.py")
 SECRET = "serve-prod-test-secret-Zt7mW4pXr9LbN3cY6hJf1sDgA5eUo0iKqTvB"
 HOST = "311.example.org"
+# One collected copy of the static files for every server a test starts from this checkout:
+# serve-prod collects again only when a source file changed (scripts/serve_prod.py).
+STATIC_ROOT = Path(tempfile.gettempdir()) / f"civicdesk-static-{hashlib.sha256(str(REPO).encode()).hexdigest()[:10]}"
 
 
 def free_port() -> int:
@@ -34,9 +39,17 @@ def free_port() -> int:
 
 
 def base_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    """This process's environment without its database and secrets, with a var dir of its own."""
+    """This process's environment without its database and secrets, with a var dir of its own
+    and the shared STATIC_ROOT."""
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG", "SECRET_KEY"}}
-    env.update({"CIVICDESK_VAR_DIR": str(tmp_path / "var"), "DJANGO_SETTINGS_MODULE": "config.settings", **extra})
+    env.update(
+        {
+            "CIVICDESK_VAR_DIR": str(tmp_path / "var"),
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "STATIC_ROOT": str(STATIC_ROOT),
+            **extra,
+        }
+    )
     return env
 
 

@@ -1,0 +1,109 @@
+"""A bounded load test on loopback against the production shape (`make serve-prod`: several
+gunicorn workers, the task worker, the sweeper): tens of clients at once post Open311
+reports (some retried with the same Idempotency-Key) and view pages, a fixed count each.
+
+The bar: no 5xx and no dropped connection; every POST the server accepted is exactly one
+case, a retried key is told the same case; no case exists that no client was told about;
+the outbox holds each case's two notifications once. On PostgreSQL with --postgres, else on
+the SQLite file (ALLOW_SQLITE_IN_PRODUCTION=1: WAL, writers wait for each other up to the
+busy timeout, every transaction takes the write lock at BEGIN; config/settings.py).
+
+The server runs on the test's own database, so the cases are read back with the ORM.
+Rate limits stay on (the production code path) with limits far above what the run sends.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from civicdesk.cases.models import ServiceRequest
+from civicdesk.catalog.models import ServiceType
+from civicdesk.notifications.models import OutboxMessage
+from civicdesk.open311.services import api_key_create
+from civicdesk.tenants.models import City
+from tests.conftest import INSIDE
+from tests.ops.loadgen import PAGE_KINDS, Plan, Target, run_load
+from tests.ops.prod_server import HOST, SECRET, ServeProd, base_env, database_url_of
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+# 20 clients × 9 requests, about a third of them POSTs: tens of clients at once, and the run
+# stays within a few seconds of CI time on two busy cores.
+PLAN = Plan(clients=20, requests_per_client=9)
+
+
+def load_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """serve-prod on the test's database, answering to HOST, rate limits far above the run."""
+    return base_env(
+        tmp_path,
+        SECRET_KEY=SECRET,
+        DATABASE_URL=database_url_of(connection.settings_dict),
+        ALLOW_SQLITE_IN_PRODUCTION="1",
+        ALLOWED_HOSTS=HOST,
+        SITE_URL=f"http://{HOST}",
+        SECURE_COOKIES="0",
+        WEB_CONCURRENCY="4",
+        RATELIMIT_OPEN311_KEY="100000/h",
+        RATELIMIT_OPEN311_IP="100000/h",
+        **extra,
+    )
+
+
+def target_for(server: ServeProd, city: City, service_type: ServiceType, api_key: str) -> Target:
+    lat, lng = INSIDE[city.slug]
+    # A few points a few metres apart, all well inside the city.
+    points = [(lat + 0.0004 * (n % 5), lng + 0.0004 * (n // 5)) for n in range(25)]
+    return Target(
+        port=server.port,
+        host_header=HOST,
+        jurisdiction_id=city.jurisdiction_id,
+        api_key=api_key,
+        service_code=service_type.code,
+        city_slug=city.slug,
+        points=points,
+    )
+
+
+def test_tens_of_clients_at_once_get_no_5xx_and_every_accepted_report_is_exactly_one_case(
+    independence: City, trash: ServiceType, tmp_path: Path
+) -> None:
+    _key, raw_key = api_key_create(city=independence, name="Load test app")
+    with ServeProd(load_env(tmp_path)) as server:
+        run = run_load(target_for(server, independence, trash, raw_key), PLAN)
+    assert server.returncode == 0, server.output()
+
+    assert run.connection_errors() == [], run.connection_errors()[:3]
+    assert run.server_errors() == [], run.server_errors()[:3]
+    assert len(run.outcomes) == PLAN.requests
+    posts = run.of_kind("open311_post")
+    retries = run.of_kind("open311_retry")
+    assert len(posts) >= PLAN.requests // 5 and retries, Counter(o.kind for o in run.outcomes)
+    assert {o.status for o in posts + retries} <= {200, 201}, Counter(o.status for o in posts + retries)
+    pages = run.of_kind(*PAGE_KINDS)
+    assert {o.status for o in pages} == {200}, [(o.path, o.status) for o in pages if o.status != 200][:5]
+
+    # Every accepted report is exactly one case, the one its client was told; a retry with the
+    # same key was told the same case (accepted() raises otherwise).
+    told = run.accepted()
+    assert set(told) == run.markers_sent()
+    cases = list(
+        ServiceRequest.objects.filter(description__contains=PLAN.run_id).select_related("city").order_by("number")
+    )
+    by_marker = Counter(c.description.rsplit(" ", 1)[-1] for c in cases)
+    assert [m for m, n in by_marker.items() if n != 1] == []
+    assert {c.description.rsplit(" ", 1)[-1]: c.reference for c in cases} == told
+    assert ServiceRequest.objects.count() == len(told), "a case exists that no client was told about"
+
+    # Each case: the acknowledgement to its reporter and the department's copy, once each.
+    outbox = Counter(OutboxMessage.objects.values_list("case__description", "kind", "recipient"))
+    expected: Counter[Any] = Counter()
+    for case in cases:
+        marker = case.description.rsplit(" ", 1)[-1]
+        expected[(case.description, "case_created", f"{marker}@load.example.org")] += 1
+        expected[(case.description, "case_assigned", trash.department.email)] += 1
+    assert outbox == expected
