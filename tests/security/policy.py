@@ -58,7 +58,12 @@ ALL_CITY_ROLES = (*CITY_ROLES, Role.INVESTIGATOR)
 
 
 def _label(roles: Iterable[str]) -> str:
-    return ", ".join(Role(r).label.lower() for r in roles)
+    roles = set(roles)
+    if roles == set(ALL_CITY_ROLES):
+        return "any role"
+    if roles == set(CITY_ROLES):
+        return "any role but investigator"
+    return ", ".join(str(Role(r).label).lower() for r in sorted(roles))
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,7 @@ class Rule:
         return Rule(f"{self.says}; or {other.says}", lambda p, t: self.allows(p, t) or other.allows(p, t))
 
     def __and__(self, other: Rule) -> Rule:
-        return Rule(f"{self.says}, with {other.says}", lambda p, t: self.allows(p, t) and other.allows(p, t))
+        return Rule(f"{self.says} ({other.says})", lambda p, t: self.allows(p, t) and other.allows(p, t))
 
 
 PUBLIC = Rule("anyone", lambda p, t: True)
@@ -87,7 +92,7 @@ ENTERER = Rule("only the staff member who entered the case", lambda p, t: p.name
 def staff(*roles: str) -> Rule:
     """Members of the target's city (of any city when the URL names none) with a role in ``roles``."""
     return Rule(
-        f"staff of the object's own city ({_label(roles)})",
+        f"staff of its city ({_label(roles)})" if roles != (Role.CITY_ADMIN,) else "its city's administrator",
         lambda p, t: p.city is not None and p.role in roles and (t.city is None or p.city == t.city),
     )
 
@@ -291,3 +296,36 @@ ADMIN_MODELS: dict[str, AdminAccess] = {
         delete=REGIONAL_ADMIN | SUPERUSER,
     ),
 }
+
+
+# --- the same table, for docs/security.md ---------------------------------------------------------
+
+
+def markdown() -> str:
+    """The policy as the tables of docs/security.md ("Who may open what"); a test keeps the
+    two the same. Print it with
+    ``DJANGO_SETTINGS_MODULE=config.settings_test .venv/bin/python -c "import django;
+    django.setup(); from tests.security.policy import markdown; print(markdown(), end='')"``."""
+    from django.contrib import admin
+
+    from tests.security.urlwalk import routes
+
+    patterns = {r.name: r.route for r in routes()}
+    lines = ["| URL name | path | who may open it |", "| --- | --- | --- |"]
+    for name, rule in POLICY.items():
+        path = patterns.get(name, "").replace("|", "\\|")
+        lines.append(f"| `{name}` | `/{path}` | {rule.says} |")
+    lines += [
+        "",
+        "Every admin page also needs entry to /admin/ (`is_staff`). The change and history pages",
+        "open for whoever may view; `delete` and `add` follow their own column.",
+        "",
+        "| admin model | view | add | change | delete |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    registered = {m._meta.label_lower for m in admin.site._registry}
+    for label, access in ADMIN_MODELS.items():
+        mark = "" if label in registered else " (not registered)"
+        cells = " | ".join(getattr(access, kind).says for kind in ("view", "add", "change", "delete"))
+        lines.append(f"| `{label}`{mark} | {cells} |")
+    return "\n".join(lines) + "\n"

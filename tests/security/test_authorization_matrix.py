@@ -25,6 +25,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -50,7 +51,17 @@ from civicdesk.performance.models import DashboardSettings, Goal, Measure, Measu
 from civicdesk.tenants.models import City, Department, District, NeighbourArea
 from tests.cases import images
 from tests.conftest import INSIDE, SHARED_DATA
-from tests.security.policy import ADMIN_ACCESS, ADMIN_MODELS, PAGE, POLICY, Principal, Rule, Target
+from tests.security.policy import (
+    ADMIN_ACCESS,
+    ADMIN_MODELS,
+    PAGE,
+    POLICY,
+    PUBLIC,
+    Principal,
+    Rule,
+    Target,
+    markdown,
+)
 from tests.security.urlwalk import Route, filled, routes
 
 PASSWORD = "a-long-test-password"
@@ -557,6 +568,11 @@ def ask(client: Client, principal: Principal, user: User | None, check: Check, w
     return response
 
 
+# Pages open to anyone (reports and their PDFs are the slowest of the walk) are asked by
+# these; every other URL, by every principal.
+ASK_PUBLIC_PAGES = {"anonymous", "call taker of A", "department worker of B", "regional administrator", "superuser"}
+
+
 @dataclass
 class Mismatch:
     url: str
@@ -564,6 +580,21 @@ class Mismatch:
     about: str
     expected: str
     got: str
+
+
+SIGNED_IN_AREAS = ("/console/", "/admin/")
+
+
+def refused_properly(principal: Principal, check: Check, response: Any) -> bool:
+    """In the signed-in areas, a visitor is sent to sign in; a signed-in member of staff is
+    told no (403) or not shown the object (404) in the console, never sent round to sign in
+    again. Django's admin sends whoever lacks entry to it to its own sign-in page."""
+    if not check.url.startswith(SIGNED_IN_AREAS):
+        return True
+    sent_to_sign_in = response.status_code == 302 and "next=" in response.get("Location", "")
+    if not principal.signed_in:
+        return sent_to_sign_in
+    return check.url.startswith("/admin/") or not sent_to_sign_in
 
 
 def walk(principal: Principal, world: World) -> tuple[list[Mismatch], dict[str, int]]:
@@ -574,14 +605,19 @@ def walk(principal: Principal, world: World) -> tuple[list[Mismatch], dict[str, 
     found, _problems = checks(world)
     mismatches, tally = [], {"allowed": 0, "refused": 0}
     for check in found:
+        if check.rule is PUBLIC and principal.name not in ASK_PUBLIC_PAGES:
+            continue
         response = ask(client, principal, user, check, world)
         got = outcome(response, about_an_object=check.route.startswith("admin:") and check.target is not PAGE)
         expected = "allowed" if check.rule.allows(principal, check.target) else "refused"
         tally[got] = tally.get(got, 0) + 1
-        if got != expected:
-            mismatches.append(
-                Mismatch(check.url, principal.name, check.target.what, expected, f"{got} ({response.status_code})")
-            )
+        if got == expected == "refused" and not refused_properly(principal, check, response):
+            expected = "refused by sign-in" if principal.signed_in else "refused by a redirect to sign in"
+            got = f"refused by {response.status_code} {response.get('Location', '')}".strip()
+            mismatches.append(Mismatch(check.url, principal.name, check.target.what, expected, got))
+        elif got != expected:
+            got = f"{got} ({response.status_code})"
+            mismatches.append(Mismatch(check.url, principal.name, check.target.what, expected, got))
     return mismatches, tally
 
 
@@ -609,6 +645,9 @@ def test_every_url_has_a_declared_policy(world: World) -> None:
     names = {r.name for r in routes()}
     problems += [f"POLICY names {name}, which the URLconf no longer has" for name in set(POLICY) - names]
     problems += [f"{name} is no longer in the URLconf" for name in ADMIN_EXTRA_URLS if name not in names]
+    problems += [
+        f"ASK_PUBLIC_PAGES names {n}, who is no principal" for n in ASK_PUBLIC_PAGES - {p.name for p in PRINCIPALS}
+    ]
     assert not problems, "\n".join(problems)
 
 
@@ -618,7 +657,7 @@ def test_each_principal_may_open_what_the_policy_says_and_nothing_else(principal
     mismatches, tally = walk(principal, world)
     assert not mismatches, f"{len(mismatches)} answer(s) differ from tests/security/policy.py:\n" + table(mismatches)
     # The walk really asked: every principal is both let in somewhere and kept out somewhere.
-    assert tally["allowed"] > 20 and tally["refused"] > 10, tally
+    assert tally["allowed"] > 10 and tally["refused"] > 10, tally
 
 
 @pytest.mark.django_db
@@ -643,6 +682,13 @@ def test_posting_a_report_through_open311_needs_an_applications_key(
     got = "allowed" if response.status_code in (200, 201) else "refused"
     assert got == expected, (response.status_code, response.content)
     assert ServiceRequest.objects.count() == before + (got == "allowed")
+
+
+def test_docs_security_shows_the_policy_as_it_is() -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "security.md").read_text(encoding="utf-8")
+    assert markdown() in docs, (
+        "docs/security.md ('Who may open what') differs from tests/security/policy.py: paste markdown() there"
+    )
 
 
 def test_the_outcome_classes() -> None:
