@@ -226,6 +226,7 @@ def worker_processes(log_dir: Path, settings: Any) -> Iterator[Processes]:
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     for name, value in OUTBOX_SETTINGS.items():
         setattr(settings, name, value)
+    log_dir.mkdir(parents=True, exist_ok=True)
     running = Processes(log_dir)
     try:
         yield running

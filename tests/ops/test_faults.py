@@ -16,12 +16,13 @@ which every test of the run shares); it runs in the PostgreSQL pass only.
 from __future__ import annotations
 
 import json
+import signal
 import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -29,23 +30,29 @@ from urllib.parse import urlencode
 import pytest
 from django.db import connection
 
+from civicdesk.cases.models import ServiceRequest
+from civicdesk.catalog.models import ServiceType
+from civicdesk.notifications.models import OutboxMessage, OutboxStatus
+from civicdesk.open311.services import api_key_create
+from civicdesk.tenants.models import City
+from tests import outbox_harness
 from tests.conftest import INSIDE
 from tests.ops import fault_data
-from tests.ops.loadgen import Plan, Report, Target, run_load
+from tests.ops.loadgen import INTAKE_ONLY, Plan, Report, Target, run_load
 from tests.ops.prod_server import HOST, SECRET, ServeProd, base_env
+from tests.outbox_harness import (
+    OUTBOX_SETTINGS,
+    Processes,
+    SmtpServer,
+    all_sent,
+    assert_each_written_message_arrived_once,
+    live_database_url,
+)
 from tests.pg_cluster import Cluster, find_pg_bindir
 
 pytestmark = pytest.mark.slow
 
 BRIEFLY_UNAVAILABLE = "our database cannot be reached right now"
-# Retries, backoff and a dead worker's claim within seconds, not minutes.
-FAST_OUTBOX = {
-    "OUTBOX_BACKOFF_BASE_SECONDS": "1",
-    "OUTBOX_BACKOFF_MAX_SECONDS": "2",
-    "OUTBOX_CLAIM_TIMEOUT_SECONDS": "3",
-    "OUTBOX_MAX_ATTEMPTS": "50",
-    "OUTBOX_SWEEP_INTERVAL_SECONDS": "1",
-}
 
 
 def ask(
@@ -65,6 +72,25 @@ def ask(
         return error.code, dict(error.headers), error.read().decode()
 
 
+def prod_env(tmp_path: Path, database_url: str, **extra: str) -> dict[str, str]:
+    """serve-prod on ``database_url``, answering to HOST, with rate limits far above what a
+    run sends and the outbox's timings in seconds."""
+    return base_env(
+        tmp_path,
+        SECRET_KEY=SECRET,
+        DATABASE_URL=database_url,
+        ALLOW_SQLITE_IN_PRODUCTION="1",
+        ALLOWED_HOSTS=HOST,
+        SITE_URL=f"http://{HOST}",
+        SECURE_COOKIES="0",
+        WEB_CONCURRENCY="3",
+        RATELIMIT_OPEN311_KEY="100000/h",
+        RATELIMIT_OPEN311_IP="100000/h",
+        **{name: str(value) for name, value in OUTBOX_SETTINGS.items()},
+        **extra,
+    )
+
+
 def wait_until(what: str, predicate: Any, timeout: float = 60) -> Any:
     deadline = time.monotonic() + timeout
     while True:
@@ -74,6 +100,20 @@ def wait_until(what: str, predicate: Any, timeout: float = 60) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError(f"gave up after {timeout}s waiting for {what}")
         time.sleep(0.3)
+
+
+def target_for(server: ServeProd, *, city_slug: str, jurisdiction_id: str, service_code: str, api_key: str) -> Target:
+    """What the load generator needs to post to ``server``: points a few metres apart in the city."""
+    lat, lng = INSIDE[city_slug]
+    return Target(
+        port=server.port,
+        host_header=HOST,
+        jurisdiction_id=jurisdiction_id,
+        api_key=api_key,
+        service_code=service_code,
+        city_slug=city_slug,
+        points=[(lat + 0.0003 * (n % 4), lng + 0.0003 * (n // 4)) for n in range(16)],
+    )
 
 
 def in_background(target: Target, plan: Plan) -> tuple[threading.Thread, list[Report]]:
@@ -106,32 +146,12 @@ def own_cluster() -> Iterator[Cluster]:
 def test_a_postgresql_restart_during_the_load_is_a_clear_503_then_recovers_with_nothing_half_written(
     own_cluster: Cluster, tmp_path: Path
 ) -> None:
-    env = base_env(
-        tmp_path,
-        SECRET_KEY=SECRET,
-        DATABASE_URL=own_cluster.url,
-        ALLOWED_HOSTS=HOST,
-        SITE_URL=f"http://{HOST}",
-        SECURE_COOKIES="0",
-        WEB_CONCURRENCY="3",
-        # Persistent connections: each must notice the restart and open a new one.
-        DB_CONN_MAX_AGE="60",
-        RATELIMIT_OPEN311_KEY="100000/h",
-        RATELIMIT_OPEN311_IP="100000/h",
-        **FAST_OUTBOX,
-    )
+    # Persistent connections: each must notice the restart and open a new one.
+    env = prod_env(tmp_path, own_cluster.url, DB_CONN_MAX_AGE="60")
     with ServeProd(env) as server:
         seeded = fault_data.run(own_cluster.url, "seed")
-        lat, lng = INSIDE[seeded["city_slug"]]
-        target = Target(
-            port=server.port,
-            host_header=HOST,
-            jurisdiction_id=seeded["jurisdiction_id"],
-            api_key=seeded["api_key"],
-            service_code=seeded["service_code"],
-            city_slug=seeded["city_slug"],
-            points=[(lat + 0.0003 * (n % 4), lng + 0.0003 * (n // 4)) for n in range(16)],
-        )
+        target = target_for(server, **seeded)
+        lat, lng = target.points[0]
         # Stretched over ~15 s; a POST refused while the database is down is sent again with
         # its Idempotency-Key, every second, as a well-behaved application does.
         plan = Plan(clients=12, requests_per_client=20, think_seconds=0.4, retry_failed=30, retry_delay=1.0)
@@ -234,3 +254,104 @@ def test_a_postgresql_restart_during_the_load_is_a_clear_503_then_recovers_with_
     assert [c["reference"] for c in by_marker[marker_of(retried["description"])]] == [retried_reference]
     assert marker_of(given_up["description"]) not in by_marker
     assert len(cases) == len(accepted) + 1
+
+
+# --- the SMTP server and a task worker fail during the load ------------------------------------
+
+
+@pytest.fixture
+def app(transactional_db: None, independence: City, trash: ServiceType) -> dict[str, str]:
+    """An Open311 application of the suite's own database, for serve-prod to serve."""
+    _key, raw = api_key_create(city=independence, name="Fault test app")
+    return {
+        "city_slug": independence.slug,
+        "jurisdiction_id": independence.jurisdiction_id,
+        "service_code": trash.code,
+        "api_key": raw,
+    }
+
+
+@pytest.fixture
+def smtp_servers() -> Iterator[Callable[..., SmtpServer]]:
+    with outbox_harness.smtp_servers() as make:
+        yield make
+
+
+@pytest.fixture
+def processes(transactional_db: None, tmp_path: Path, settings: Any) -> Iterator[Processes]:
+    with outbox_harness.worker_processes(tmp_path / "workers", settings) as running:
+        yield running
+
+
+# Only new reports (each writes two emails), spread over about ten seconds.
+MAIL_PLAN = Plan(clients=8, requests_per_client=12, mix=INTAKE_ONLY, think_seconds=0.5)
+
+
+def assert_every_accepted_report_mailed_exactly_once(run: Report, smtp: SmtpServer) -> None:
+    accepted = run.accepted()
+    assert accepted and run.server_errors() == [] and run.connection_errors() == []
+    assert ServiceRequest.objects.count() == len(accepted)
+    received = assert_each_written_message_arrived_once(smtp)
+    # The acknowledgement to the resident and the department's copy, for every report.
+    assert len(received) == OutboxMessage.objects.count() == 2 * len(accepted)
+    assert sorted(r.to for r in received if r.to.endswith("@load.example.org")) == sorted(
+        f"{marker}@load.example.org" for marker in accepted
+    )
+
+
+def test_the_smtp_server_down_during_the_load_then_back_delivers_every_notification_exactly_once(
+    app: dict[str, str], smtp_servers: Callable[..., SmtpServer], tmp_path: Path
+) -> None:
+    smtp = smtp_servers()
+    env = prod_env(tmp_path, live_database_url(), EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}?timeout=10")
+    with ServeProd(env) as server:
+        load, reports = in_background(target_for(server, **app), MAIL_PLAN)
+        wait_until("the first emails to arrive", lambda: len(smtp.handler.snapshot()) >= 2)
+
+        smtp.stop()
+        before = ServiceRequest.objects.count()
+        # Reports keep coming in; their emails fail, wait and are tried again.
+        wait_until(
+            "deliveries to fail while the SMTP server is down",
+            lambda: OutboxMessage.objects.filter(status=OutboxStatus.PENDING, attempts__gte=2).count() >= 2,
+        )
+        wait_until("reports to be accepted meanwhile", lambda: ServiceRequest.objects.count() > before)
+        smtp.start()
+
+        load.join(timeout=180)
+        assert not load.is_alive(), "the load did not finish"
+        wait_until("every email to be sent", all_sent, timeout=90)
+    assert server.returncode == 0, server.output()
+    assert_every_accepted_report_mailed_exactly_once(reports[0], smtp)
+
+
+def test_a_task_worker_killed_mid_send_under_load_is_recovered_by_the_sweeper_and_mails_each_once(
+    app: dict[str, str], smtp_servers: Callable[..., SmtpServer], processes: Processes, tmp_path: Path
+) -> None:
+    # The first delivery is held at RCPT TO: its worker is provably in the middle of sending.
+    smtp = smtp_servers(hold_first=True)
+    # serve-prod's web and sweeper; the task workers run beside it, as their own services
+    # would (its supervisor stops everything when one of its children dies).
+    env = prod_env(
+        tmp_path, live_database_url(), EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}?timeout=10", TASK_WORKERS="0"
+    )
+    with ServeProd(env) as server:
+        load, reports = in_background(target_for(server, **app), MAIL_PLAN)
+        doomed = processes.worker(smtp.port)
+        wait_until("a worker to be mid-send", smtp.handler.held.is_set)
+        in_flight = OutboxMessage.objects.get(status=OutboxStatus.SENDING)
+        assert f":{doomed.pid}:" in in_flight.claimed_by
+
+        processes.kill(doomed)
+        assert doomed.returncode == -signal.SIGKILL
+        smtp.handler.release.set()
+        processes.worker(smtp.port)
+
+        load.join(timeout=180)
+        assert not load.is_alive(), "the load did not finish"
+        wait_until("every email to be sent, the killed one too", all_sent, timeout=90)
+        processes.check_alive()
+    assert server.returncode == 0, server.output()
+    assert_every_accepted_report_mailed_exactly_once(reports[0], smtp)
+    in_flight.refresh_from_db()
+    assert in_flight.status == OutboxStatus.SENT and in_flight.attempts == 2  # the killed attempt counts
