@@ -45,7 +45,13 @@ def read_csv(path: str | Path, mapping: ImportMapping, *, tz: zoneinfo.ZoneInfo)
         reader = csv.reader(handle, delimiter=mapping.delimiter)
         try:
             header = next(reader, None)
-        except (UnicodeDecodeError, csv.Error) as exc:
+        except UnicodeDecodeError as exc:
+            # The text is decoded a block at a time: the bad byte may be past the header.
+            raise ImportFileError(
+                f"{path}: the text near the start is not {mapping.encoding}; "
+                "set csv.encoding in the mapping (e.g. cp1252)."
+            ) from exc
+        except csv.Error as exc:
             raise ImportFileError(f"{path}: the header cannot be read: {exc}") from exc
         if not header:
             raise ImportFileError(f"{path}: the file is empty; expected a header row of column names.")
@@ -196,7 +202,7 @@ def _row_builder(
         if recorded:
             try:
                 district = int(float(recorded))  # exports write district 3 as "3.0"
-            except ValueError:
+            except (ValueError, OverflowError):  # "inf" overflows int()
                 warnings.append(f"{label['district']}: “{recorded}” is not a district number; ignored.")
         priority = text(record, "priority").lower() or "normal"
         if priority not in PRIORITIES:

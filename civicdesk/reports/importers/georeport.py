@@ -95,7 +95,18 @@ def read_georeport(
     except OSError as exc:
         raise ImportFileError(f"{path}: cannot open the file ({exc.strerror or exc}).") from exc
     with handle:
-        for line, request in iter_json_array(handle, name=str(path)):
+        requests = iter_json_array(handle, name=str(path))
+        while True:
+            try:
+                line, request = next(requests)
+            except StopIteration:
+                return
+            except UnicodeDecodeError as exc:
+                # JSON is UTF-8 (RFC 8259); an export saved in a Windows code page is not.
+                raise ImportFileError(
+                    f"{path}: the file is not UTF-8 (byte {exc.start} of a block cannot be read); "
+                    "save it as UTF-8 and import it again."
+                ) from exc
             try:
                 yield _case(request, line, path.name, tz, mapping)
             except ValueError as exc:
@@ -119,9 +130,22 @@ def _degrees(value: Any, name: str, limit: int) -> float | None:
     return number
 
 
+def _is_unicode(value: Any) -> bool:
+    try:
+        str(value).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _case(request: Any, line: int, source: str, tz: zoneinfo.ZoneInfo, mapping: ImportMapping | None) -> ImportedCase:
     if not isinstance(request, dict):
         raise ValueError("Expected a request object ({…}).")
+    for name, value in request.items():
+        # JSON may escape half of a character ("\ud83d"); no database can store it.
+        if not _is_unicode(value):
+            shown = str(name).encode("utf-8", "backslashreplace").decode()
+            raise ValueError(f"{shown}: holds half of a character (a lone UTF-16 surrogate).")
     external_id = _text(request.get("service_request_id"))
     if not external_id:
         raise ValueError("service_request_id is missing: without it a re-import would duplicate the request.")
