@@ -57,9 +57,22 @@ def _addresses(values: list[str]) -> list[str]:
     return [addr.strip() for _name, addr in getaddresses(values) if addr and "@" in addr]
 
 
+# Charsets that decode any byte, so a wrong label never fails and silently garbles UTF-8.
+_SINGLE_BYTE_LATIN = frozenset({"iso-8859-1", "latin-1", "latin1", "iso-8859-15", "windows-1252", "cp1252", "us-ascii"})
+
+
 def _decode_bytes(payload: bytes, charset: str | None) -> str:
     """Bytes to text with the declared charset, else UTF-8, else Windows-1252 (which
-    accepts any byte): an unknown or wrong charset costs a few odd characters, not the text."""
+    accepts any byte): an unknown or wrong charset costs a few odd characters, not the text.
+
+    A message labelled Latin-1 (or ASCII) whose bytes are valid UTF-8 with non-ASCII in them
+    is read as UTF-8: mail programs mislabel UTF-8 that way, while real Latin-1 text is
+    practically never valid UTF-8 ("cafÃ©" is what the label would give)."""
+    if (charset or "").lower() in _SINGLE_BYTE_LATIN and not payload.isascii():
+        try:
+            return payload.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     for candidate in (charset, "utf-8"):
         if not candidate:
             continue

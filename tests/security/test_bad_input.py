@@ -548,15 +548,17 @@ def test_a_form_post_in_another_encoding_is_refused_with_a_page_that_says_why(
         ("utf-8", "Café – naïve € at 1200 N Main St".encode("cp1252"), "Café – naïve € at 1200 N Main St"),
         ("us-ascii", "Café 🛋️ at 1200 N Main St".encode(), "Café 🛋️ at 1200 N Main St"),
         ("x-made-up", "Café at 1200 N Main St".encode(), "Café at 1200 N Main St"),
+        ("iso-8859-1", "Café – ½ at 1200 N Main St".encode(), "Café – ½ at 1200 N Main St"),
+        ("iso-8859-1", "Café ½ at 1200 N Main St".encode("latin-1"), "Café ½ at 1200 N Main St"),
     ],
-    ids=["cp1252 said to be utf-8", "utf-8 said to be ascii", "unknown charset"],
+    ids=["cp1252 said to be utf-8", "utf-8 said to be ascii", "unknown charset", "utf-8 said to be latin-1", "latin-1"],
 )
 def test_an_email_whose_charset_header_lies_is_still_read_right(
     trash: ServiceType, declared: str, body: bytes, expected: str
 ) -> None:
     message = (
         b"From: Maria Lopez <" + RESIDENT.encode() + b">\r\nTo: " + CITY_ADDRESS.encode() + b"\r\n"
-        b"Subject: trash\r\nMessage-ID: <charset-" + declared.encode() + b"@example.org>\r\n"
+        b"Subject: trash\r\nMessage-ID: <charset-" + str(hash(body)).encode() + b"@example.org>\r\n"
         b"Content-Type: text/plain; charset="
         + declared.encode()
         + b"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
