@@ -22,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -194,10 +195,19 @@ def main() -> int:
     return supervise(children, ready=lambda: not port_is_free(port), on_ready=lambda: banner(url, info))
 
 
-def supervise(children: list[Child], *, ready: Any, on_ready: Any, program: str = "run", prefix: bool = True) -> int:
+def supervise(
+    children: list[Child],
+    *,
+    ready: Any,
+    on_ready: Any,
+    program: str = "run",
+    prefix: bool = True,
+    note: Callable[[str], None] = say,
+) -> int:
     """Start the children, relay their output, call ``on_ready()`` once ``ready()`` is true,
     and run until Ctrl-C/SIGTERM (exit 0) or until one child dies (the rest are stopped;
-    exit 1). Shared with scripts/serve_prod.py."""
+    exit 1). Shared with scripts/serve_prod.py, which writes its own messages (``note``) as
+    JSON lines when the logs are JSON."""
     stopping = threading.Event()
 
     def request_stop(signum: int, frame: Any) -> None:
@@ -232,18 +242,18 @@ def supervise(children: list[Child], *, ready: Any, on_ready: Any, program: str 
 
     if failed:
         assert failed.process is not None
-        say(
+        note(
             f"{program}: {failed.name} stopped unexpectedly (exit code {failed.process.returncode}); stopping the others"
         )
     else:
-        say(f"{program}: stopping")
-    stop_all(children, program=program)
+        note(f"{program}: stopping")
+    stop_all(children, program=program, note=note)
     for relay in relays:
         relay.join(timeout=2)
     return 1 if failed else 0
 
 
-def stop_all(children: list[Child], *, program: str = "run") -> None:
+def stop_all(children: list[Child], *, program: str = "run", note: Callable[[str], None] = say) -> None:
     """SIGTERM to each child, then SIGKILL to any still running after the grace period."""
     for child in children:
         child.signal(signal.SIGTERM)
@@ -253,7 +263,7 @@ def stop_all(children: list[Child], *, program: str = "run") -> None:
         try:
             child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            say(f"{program}: {child.name} did not stop in {STOP_GRACE_SECONDS}s; killing it")
+            note(f"{program}: {child.name} did not stop in {STOP_GRACE_SECONDS}s; killing it")
             child.signal(signal.SIGKILL)
             child.process.wait()
 

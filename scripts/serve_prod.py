@@ -16,12 +16,19 @@ runs the same commands as separate units (docs/operations.md).
     WEB_CONCURRENCY=5 PORT=8080 LOG_FORMAT=json make serve-prod
 
 Environment: PORT (8000), BIND (127.0.0.1: nginx in front), WEB_CONCURRENCY (gunicorn
-workers; 2 × cores + 1, at most 9), GUNICORN_TIMEOUT (30 s), TASK_WORKERS (1), LOAD_DEMO=1
-(load the demo data after migrating), and everything config/settings.py reads.
+workers; 2 × cores + 1, at most 9), GUNICORN_TIMEOUT (30 s), GUNICORN_ACCESS_LOG=1 (gunicorn's
+own access line too, beside the application's), TASK_WORKERS (1), LOAD_DEMO=1 (load the demo
+data after migrating), and everything config/settings.py reads.
+
+With LOG_FORMAT=json every line it writes is one JSON object: the application's and the
+workers' log lines, gunicorn's own (civicdesk/core/gunicorn_logging.py), migrate's output and
+this program's messages (``note``).
 """
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 import sys
 import urllib.request
@@ -31,7 +38,67 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run_dev import REPO, Child, port_is_free, say, supervise
 
+sys.path.insert(0, str(REPO))
+
 MAX_DEFAULT_WORKERS = 9
+
+
+def json_logs() -> bool:
+    return os.environ.get("LOG_FORMAT", "") == "json"
+
+
+def note(text: str, level: int = logging.INFO) -> None:
+    """This program's own words: as they are, or with LOG_FORMAT=json one JSON log line per
+    line of text (logger ``civicdesk.serve_prod``), so a log collector reads every line."""
+    if not json_logs():
+        say(text)
+        return
+    from civicdesk.core.logs import JsonFormatter
+
+    formatter = JsonFormatter()
+    for line in text.splitlines():
+        if line.strip():
+            record = logging.makeLogRecord(
+                {"name": "civicdesk.serve_prod", "levelno": level, "levelname": logging.getLevelName(level)}
+            )
+            record.msg = line.rstrip()
+            say(formatter.format(record))
+
+
+class _NoteLines(io.TextIOBase):
+    """A stream for a management command's output: each complete line becomes a ``note``
+    (what is left without a newline, on closing)."""
+
+    def __init__(self) -> None:
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        *lines, self._pending = self._pending.split("\n")
+        for line in lines:
+            note(line)
+        return len(text)
+
+    def flush(self) -> None:
+        pass  # migrate flushes "Applying x..." before its " OK": a line is noted once complete
+
+    def close(self) -> None:
+        if self._pending:
+            note(self._pending)
+            self._pending = ""
+        super().close()
+
+
+def run_command(name: str, **options: object) -> None:
+    """A management command, its output on our stdout as it is, or as JSON notes with
+    LOG_FORMAT=json."""
+    from django.core.management import call_command
+
+    if not json_logs():
+        call_command(name, **options)
+        return
+    with _NoteLines() as out:
+        call_command(name, stdout=out, **options)
 
 
 def web_concurrency() -> int:
@@ -74,18 +141,17 @@ def prepare() -> dict[str, str]:
     except ImproperlyConfigured as error:
         raise SystemExit(f"serve-prod: {error}") from None
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connections
 
     if settings.DEBUG:
         raise SystemExit("serve-prod: DEBUG is on. Production runs with DEBUG=0 (unset it or set it to 0).")
-    say("== migrate")
-    call_command("migrate", interactive=False, verbosity=1)
-    say("== createcachetable")
-    call_command("createcachetable")
+    note("== migrate")
+    run_command("migrate", interactive=False, verbosity=1)
+    note("== createcachetable")
+    run_command("createcachetable")
     if os.environ.get("LOAD_DEMO", "") not in ("", "0"):
-        say("== load_demo")
-        call_command("load_demo")
+        note("== load_demo")
+        run_command("load_demo")
     collect_static()
     info = {
         "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
@@ -110,7 +176,6 @@ def collect_static() -> None:
 
     from django.conf import settings
     from django.contrib.staticfiles.finders import get_finders
-    from django.core.management import call_command
 
     root = Path(settings.STATIC_ROOT)
     root.mkdir(parents=True, exist_ok=True)
@@ -125,11 +190,11 @@ def collect_static() -> None:
     with lock_path.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if stamp.is_file() and stamp.read_text() == fingerprint and (root / "staticfiles.json").is_file():
-            say("== collectstatic: the static files have not changed since the last collect")
+            note("== collectstatic: the static files have not changed since the last collect")
             return
-        say("== collectstatic")
+        note("== collectstatic")
         stamp.unlink(missing_ok=True)
-        call_command("collectstatic", interactive=False, verbosity=0)
+        run_command("collectstatic", interactive=False, verbosity=0)
         stamp.write_text(fingerprint)
 
 
@@ -155,13 +220,18 @@ def children(bind: str, port: int, info: dict[str, str]) -> list[Child]:
             "2000",
             "--max-requests-jitter",
             "200",
-            # The access log is the app's own (civicdesk.request, with the request id).
             "--error-logfile",
             "-",
+            # Starting, workers booting and exiting, timeouts: in LOG_FORMAT's format, at LOG_LEVEL.
+            "--logger-class",
+            "civicdesk.core.gunicorn_logging.Logger",
             "--log-level",
-            "warning",
+            os.environ.get("LOG_LEVEL", "info").lower(),
             "--forwarded-allow-ips",
             os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            # The access line is the app's own (civicdesk.request, with the request id); gunicorn's
+            # also counts what never reaches Django (a malformed request, a worker timeout).
+            *(["--access-logfile", "-"] if os.environ.get("GUNICORN_ACCESS_LOG", "") not in ("", "0") else []),
         ],
     )
     result = [web]
@@ -184,14 +254,22 @@ def main() -> int:
     os.environ.setdefault("DEBUG", "0")
     reason = refusal()
     if reason:
-        say(f"serve-prod: refusing to start.\n{reason}")
+        note(f"serve-prod: refusing to start.\n{reason}", logging.ERROR)
         return 2
     port = int(os.environ.get("PORT", "8000"))
     bind = os.environ.get("BIND", "127.0.0.1")
     if not port_is_free(port):
-        say(f"serve-prod: port {port} is already in use; stop what uses it or choose another with PORT=…")
+        note(
+            f"serve-prod: port {port} is already in use; stop what uses it or choose another with PORT=…", logging.ERROR
+        )
         return 1
-    info = prepare()
+    try:
+        info = prepare()
+    except SystemExit as refused:
+        if not isinstance(refused.code, str):
+            raise
+        note(refused.code, logging.ERROR)
+        return 1
     procs = children(bind, port, info)
     health = f"http://127.0.0.1:{port}/healthz"
 
@@ -204,13 +282,12 @@ def main() -> int:
             return False
 
     def announce() -> None:
-        say(
+        note(
             f"serve-prod: ready on http://{bind}:{port}/ ({web_concurrency()} web workers, "
             f"{info['database']}; health at {health})"
         )
 
-    json_logs = os.environ.get("LOG_FORMAT", "") == "json"
-    return supervise(procs, ready=healthy, on_ready=announce, program="serve-prod", prefix=not json_logs)
+    return supervise(procs, ready=healthy, on_ready=announce, program="serve-prod", prefix=not json_logs(), note=note)
 
 
 if __name__ == "__main__":
