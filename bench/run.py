@@ -18,10 +18,15 @@ What it does, in order:
 5. times the Service Request Report and each operational figure, for 3 weeks and for a year,
    for the collaborative and for one city, against the same aggregate written as plain SQL
    on the cases (the ratio: ours / plain SQL; below 1 means faster);
-6. writes bench/results.json and docs/performance.md.
+6. the load test on loopback: ``make serve-prod`` (gunicorn workers, task worker, sweeper) on the
+   same database, tens of clients at once (tests/ops/loadgen.py): first the trivial endpoint,
+   then Open311 POSTs only, then the mix of POSTs and page views; requests per second, p50/p99,
+   intake throughput as a ratio of the trivial endpoint's, 5xx, peak RSS per process;
+7. writes bench/results.json and docs/performance.md.
 
     .venv/bin/python bench/run.py            # N = 1,000,000
     .venv/bin/python bench/run.py --quick    # N = 100,000
+    .venv/bin/python bench/run.py --only load  # the load test alone, on 100,000 cases
 """
 
 from __future__ import annotations
@@ -567,7 +572,103 @@ def _bench_one(
     return results
 
 
-# --- 6. the results ---------------------------------------------------------------------------
+# --- 6. the load test -------------------------------------------------------------------------
+
+LOAD_RATE = "1000000/h"  # the Open311 rate limits stay on (their code path), far above the run
+
+
+def bench_load(
+    catalogue: dict[str, Any], database_url: str, rng: Any, *, clients: int, requests: int
+) -> dict[str, Any]:
+    """serve-prod on this database, then three runs of ``clients`` clients at once, ``requests``
+    each: the trivial endpoint, Open311 POSTs only, and the mix (tests/ops/loadgen.py)."""
+    from civicdesk.cases.models import ServiceRequest
+    from civicdesk.open311.services import api_key_create
+    from tests.ops.loadgen import INTAKE_ONLY, Plan, Report, Target, run_load, run_trivial
+    from tests.ops.prod_server import HOST, SECRET, ServeProd, base_env
+
+    entry = max(catalogue.values(), key=lambda e: e["city"].population or 0)
+    city = entry["city"]
+    code, service_type = sorted(entry["types"].items())[0]
+    if service_type.department and not service_type.department.email:
+        # The department's shared address gets each new case, as in a city: the worker has mail to send.
+        service_type.department.email = f"{service_type.department.code}@{city.slug}.bench.example.org"
+        service_type.department.save(update_fields=["email"])
+    _key, raw_key = api_key_create(city=city, name="bench load test")
+    cases_before = ServiceRequest.objects.count()
+    from django.db import connections
+
+    connections.close_all()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = base_env(
+            Path(tmp),
+            SECRET_KEY=SECRET,
+            DATABASE_URL=database_url,
+            ALLOWED_HOSTS=HOST,
+            SITE_URL=f"http://{HOST}",
+            SECURE_COOKIES="0",
+            RATELIMIT_OPEN311_KEY=LOAD_RATE,
+            RATELIMIT_OPEN311_IP=LOAD_RATE,
+        )
+        with ServeProd(env) as server:
+            server.sample_memory()
+            target = Target(
+                port=server.port,
+                host_header=HOST,
+                jurisdiction_id=city.jurisdiction_id,
+                api_key=raw_key,
+                service_code=code,
+                city_slug=city.slug,
+                points=points_inside(city, 500, rng),
+            )
+            # Every worker warm (templates compiled, the cities' geometry indexed), not measured.
+            run_trivial(target, clients=clients, requests_per_client=2)
+            run_load(target, Plan(clients=clients, requests_per_client=3))
+            load_average = os.getloadavg()[0]
+            trivial = run_trivial(target, clients=clients, requests_per_client=requests)
+            intake = run_load(target, Plan(clients=clients, requests_per_client=requests, mix=INTAKE_ONLY))
+            mixed = run_load(target, Plan(clients=clients, requests_per_client=requests))
+            processes = server.processes()
+            workers = sum(1 for p in processes if p.name == "gunicorn worker")
+        if server.returncode != 0:
+            raise RuntimeError(f"serve-prod did not stop cleanly:\n{server.output()}")
+    runs: list[Report] = [intake, mixed]
+    told = {marker: sid for run in runs for marker, sid in run.accepted().items()}
+    made = sum(ServiceRequest.objects.filter(description__contains=r.plan.run_id).count() for r in runs)
+    peaks: dict[str, float] = {}
+    for p in processes:
+        peaks[p.name] = max(peaks.get(p.name, 0.0), round(p.peak_rss_kib / 1024, 1))
+
+    def figures(report: Report, *, kinds: bool = False) -> dict[str, Any]:
+        summary = report.summary()
+        return summary if kinds else {k: v for k, v in summary.items() if k != "kinds"}
+
+    return {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "cases_in_database": cases_before,
+        "web_workers": workers,
+        "clients": clients,
+        "requests_per_client": requests,
+        "trivial_path": target.trivial_path,
+        "load_average_before": round(load_average, 2),
+        "rate_limits": f"on, RATELIMIT_OPEN311_KEY and RATELIMIT_OPEN311_IP raised to {LOAD_RATE}",
+        "trivial": figures(trivial),
+        "intake": figures(intake),
+        "mixed": figures(mixed, kinds=True),
+        "ratio_intake_to_trivial": round(intake.summary()["rps"] / trivial.summary()["rps"], 3),
+        "ratio_mixed_to_trivial": round(mixed.summary()["rps"] / trivial.summary()["rps"], 3),
+        "server_errors": sum(len(r.server_errors()) for r in (trivial, *runs)),
+        "connection_errors": sum(len(r.connection_errors()) for r in (trivial, *runs)),
+        "reports_accepted": len(told),
+        "cases_made": made,
+        "peak_rss_mib": peaks,
+        "processes": [
+            {"pid": p.pid, "process": p.name, "peak_rss_mib": round(p.peak_rss_kib / 1024, 1)} for p in processes
+        ],
+    }
+
+
+# --- 7. the results ---------------------------------------------------------------------------
 
 
 def machine() -> dict[str, Any]:
@@ -585,6 +686,54 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "postgresql": _sql("SHOW server_version")[0][0],
     }
+
+
+def load_markdown(lt: dict[str, Any]) -> list[str]:
+    """The load test's section of docs/performance.md."""
+
+    def row(name: str, f: dict[str, Any]) -> str:
+        return f"| {name} | {f['requests']:,} | {f['rps']:,.1f} | {f['p50_ms']:,.1f} | {f['p99_ms']:,.1f} |"
+
+    lines = [
+        "",
+        "## Load on loopback (`make serve-prod`)",
+        "",
+        f"{lt['clients']} clients at once, {lt['requests_per_client']} requests each, keep-alive connections on"
+        f" loopback (tests/ops/loadgen.py), against `make serve-prod` ({lt['web_workers']} gunicorn workers, the"
+        f" task worker and the outbox sweeper) on the same PostgreSQL, holding {lt['cases_in_database']:,} cases."
+        f" Three runs, one after the other: the trivial endpoint (`{lt['trivial_path']}`: every middleware and a"
+        " view, no database query), Open311 POSTs only (intake: each a new report with its Idempotency-Key), then"
+        " the mix (a third POSTs, some retried with the same key; the portal's home, a city's map and list of"
+        " requests, case pages, Open311 GETs). Rate limits "
+        f"{lt['rate_limits'].removeprefix('on, ')}. Each run's figures are over its whole wall time, so a"
+        " kind's req/s inside the mix is its share of the mix. The clients share the server's cores, and so did"
+        f" whatever else the machine ran (load average {lt.get('load_average_before', '?')} when the runs began):"
+        f" these are floors. Measured {lt['date']}.",
+        "",
+        "| run / kind | requests | req/s | p50 (ms) | p99 (ms) |",
+        "| --- | ---: | ---: | ---: | ---: |",
+        row("trivial endpoint", lt["trivial"]),
+        row("intake (Open311 POSTs only)", lt["intake"]),
+        row("mix, all kinds", lt["mixed"]),
+    ]
+    lines += [row(f"mix: {kind}", f) for kind, f in lt["mixed"]["kinds"].items()]
+    lines += [
+        "",
+        "| figure | value |",
+        "| --- | ---: |",
+        f"| intake throughput / trivial endpoint | {lt['ratio_intake_to_trivial']:.3f} |",
+        f"| mix throughput / trivial endpoint | {lt['ratio_mixed_to_trivial']:.3f} |",
+        f"| answers with a 5xx status | {lt['server_errors']} |",
+        f"| requests without an answer | {lt['connection_errors']} |",
+        f"| reports accepted / cases made | {lt['reports_accepted']:,} / {lt['cases_made']:,} |",
+        "",
+        "Peak memory (VmHWM) per process, the highest of its kind:",
+        "",
+        "| process | peak RSS (MiB) |",
+        "| --- | ---: |",
+    ]
+    lines += [f"| {name} | {mib:,.1f} |" for name, mib in sorted(lt["peak_rss_mib"].items())]
+    return lines
 
 
 def write_markdown(path: Path, results: dict[str, Any]) -> None:
@@ -632,6 +781,8 @@ def write_markdown(path: Path, results: dict[str, Any]) -> None:
             f"| ratio import / COPY | {imp['ratio_import_to_copy']} (the goal: at least 0.5) |",
             f"| peak memory (RSS) of the import process | {imp['peak_rss_mib']} MiB |",
         ]
+    if "load_test" in r:
+        lines += load_markdown(r["load_test"])
     lines += [
         "",
         "## Why it is fast",
@@ -647,7 +798,9 @@ def write_markdown(path: Path, results: dict[str, Any]) -> None:
         "",
         "`make bench` (N = 1,000,000) or `.venv/bin/python bench/run.py --quick` (N = 100,000);"
         " `--n`, `--import-rows`, `--repeat` change the sizes. The script starts and deletes its own"
-        " PostgreSQL cluster. docs/reports.md explains the roll-ups the reports read.",
+        " PostgreSQL cluster. docs/reports.md explains the roll-ups the reports read. `--only load` runs the"
+        " load test alone (on 100,000 cases; `--load-clients`, `--load-requests` change its size);"
+        " docs/operations.md says what it proves.",
         "",
     ]
     path.write_text("\n".join(lines))
@@ -666,14 +819,16 @@ def main() -> int:
     parser.add_argument("--markdown-only", action="store_true", help="rewrite --docs from --results; run nothing")
     parser.add_argument(
         "--only",
-        choices=["import"],
+        choices=["import", "load"],
         help="run one step only; its figures replace that step's in --results (the others are kept)",
     )
+    parser.add_argument("--load-clients", type=int, default=30, help="clients at once in the load test")
+    parser.add_argument("--load-requests", type=int, default=20, help="requests per client in each load run")
     args = parser.parse_args()
     if args.markdown_only:
         write_markdown(Path(args.docs), json.loads(Path(args.results).read_text()))
         return 0
-    n = args.n or (100_000 if args.quick else 1_000_000)
+    n = args.n or (100_000 if args.quick or args.only == "load" else 1_000_000)
     import_rows = args.import_rows or (20_000 if args.quick else 100_000)
 
     import numpy as np
@@ -693,6 +848,34 @@ def main() -> int:
         _sql("SELECT pg_reload_conf()")
         say(f"PostgreSQL up and migrated ({cluster.url})")
         catalogue = load_catalogue(profile)
+
+        def load_test() -> dict[str, Any]:
+            say(f"load test: {args.load_clients} clients × {args.load_requests} requests, three runs")
+            figures = bench_load(catalogue, cluster.url, rng, clients=args.load_clients, requests=args.load_requests)
+            for run in ("trivial", "intake", "mixed"):
+                f = figures[run]
+                say(f"  {run:<8} {f['requests']:>6} requests {f['rps']:>8.1f} req/s  p50 {f['p50_ms']:.1f} ms"
+                    f"  p99 {f['p99_ms']:.1f} ms  5xx {f['server_errors']}")  # fmt: skip
+            say(f"  intake / trivial = {figures['ratio_intake_to_trivial']}; peak RSS {figures['peak_rss_mib']}")
+            return figures
+
+        if args.only == "load":
+            from django.utils import timezone
+
+            from civicdesk.reports import rollups
+
+            copy_seconds = generate_and_copy(n, profile, catalogue, timezone.now(), rng)
+            rollups.rebuild()
+            _sql("VACUUM ANALYZE")
+            say(f"{n:,} cases copied in {copy_seconds:.1f} s, roll-ups rebuilt")
+            path = Path(args.results)
+            results = json.loads(path.read_text()) if path.exists() else {}
+            results["load_test"] = load_test()
+            path.write_text(json.dumps(results, indent=2) + "\n")
+            if "reports" in results:
+                write_markdown(Path(args.docs), results)
+            say(f"--only load: wrote the load test's figures to {args.results} and {args.docs}")
+            return 0
         imported = bench_import(catalogue, import_rows, rng)
         say(f"import: {imported}")
         if args.only == "import":
@@ -742,6 +925,7 @@ def main() -> int:
             },
             "import": imported,
             "reports": reports,
+            "load_test": load_test(),
         }
         Path(args.results).write_text(json.dumps(results, indent=2) + "\n")
         write_markdown(Path(args.docs), results)
