@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, ClassVar
 
 from django.core.files.storage import FileSystemStorage
 
-from civicdesk.cases.models import CaseEvent, ServiceRequest
+from civicdesk.cases.models import CaseEvent, Photo, ServiceRequest
 
 
 def fresh(case: ServiceRequest) -> ServiceRequest:
@@ -49,3 +52,37 @@ class FullDiskStorage(FileSystemStorage):
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), name)
             FullDiskStorage.writes_left -= 1
         return str(super()._save(name, content))
+
+
+@contextlib.contextmanager
+def photo_storage_that_fills_up(settings: Any, root: Path) -> Iterator[Path]:
+    """Photos stored in ``root`` by FullDiskStorage (``settings``: pytest-django's fixture),
+    with room until ``disk_fills_after`` says otherwise."""
+    settings.MEDIA_ROOT = root
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "tests.cases.helpers.FullDiskStorage", "OPTIONS": {"location": str(root)}},
+    }
+    FullDiskStorage.writes_left = None
+    try:
+        yield root
+    finally:
+        FullDiskStorage.writes_left = None
+
+
+def disk_fills_after(writes: int) -> None:
+    FullDiskStorage.writes_left = writes
+
+
+def files_in(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+
+
+def assert_rows_and_files_agree(root: Path) -> None:
+    """Every photo row's files exist in ``root``, and every file there belongs to a photo row."""
+    named = set()
+    for photo in Photo.objects.all():
+        named |= {photo.image.name, photo.thumbnail.name}
+    on_disk = files_in(root)
+    assert named <= on_disk, f"rows point at missing files: {sorted(named - on_disk)}"
+    assert on_disk <= named, f"files no row points at: {sorted(on_disk - named)}"

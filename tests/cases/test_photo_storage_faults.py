@@ -1,10 +1,10 @@
 """A disk that is full (or object storage that fails) while a photo is saved.
 
 Whatever the path — the portal's report form, the console's "add photos", an Open311 POST
-with ``media`` — the person is told plainly that the photo could not be
-stored, and nothing is left half-saved: no Photo row points at a missing file, and no file
-is left behind by a change that was rolled back. (The service's own refusal, and a failure
-between the photo and its thumbnail, are in test_case_photos.py.)
+with ``media`` — the person is told plainly that the photo could not be stored, and nothing
+is left half-saved: no Photo row points at a missing file, and no file is left behind by a
+change that was rolled back. (The service's own refusal, and a failure between the photo and
+its thumbnail, are in test_case_photos.py; email intake in tests/intake.)
 """
 
 from __future__ import annotations
@@ -26,7 +26,13 @@ from civicdesk.cases.models import CaseEvent, EventKind, Photo, ServiceRequest
 from civicdesk.open311.services import api_key_create
 from civicdesk.portal.models import PortalSubmission
 from tests.cases import images
-from tests.cases.helpers import FullDiskStorage
+from tests.cases.helpers import (
+    FullDiskStorage,
+    assert_rows_and_files_agree,
+    disk_fills_after,
+    files_in,
+    photo_storage_that_fills_up,
+)
 from tests.conftest import INSIDE
 
 pytestmark = pytest.mark.django_db
@@ -36,34 +42,8 @@ STORED_NOTHING = "could not be stored just now because of a problem on our side"
 
 @pytest.fixture
 def media(settings: Any, tmp_path: Path) -> Iterator[Path]:
-    """A media folder of this test's own, on a storage that can be made to run out of space."""
-    root = tmp_path / "media"
-    settings.MEDIA_ROOT = root
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "tests.cases.helpers.FullDiskStorage", "OPTIONS": {"location": str(root)}},
-    }
-    FullDiskStorage.writes_left = None
-    yield root
-    FullDiskStorage.writes_left = None
-
-
-def disk_fills_after(writes: int) -> None:
-    FullDiskStorage.writes_left = writes
-
-
-def files_in(root: Path) -> set[str]:
-    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()} if root.exists() else set()
-
-
-def assert_rows_and_files_agree(root: Path) -> None:
-    """Every photo row's files exist, and every file belongs to a photo row."""
-    named = set()
-    for photo in Photo.objects.all():
-        named |= {photo.image.name, photo.thumbnail.name}
-    on_disk = files_in(root)
-    assert named <= on_disk, f"rows point at missing files: {sorted(named - on_disk)}"
-    assert on_disk <= named, f"files no row points at: {sorted(on_disk - named)}"
+    with photo_storage_that_fills_up(settings, tmp_path / "media") as root:
+        yield root
 
 
 def upload(name: str = "curb.jpg") -> SimpleUploadedFile:
