@@ -78,7 +78,7 @@ def _decode_bytes(payload: bytes, charset: str | None) -> str:
             continue
         try:
             return payload.decode(candidate)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, ValueError):  # unknown, undecodable, or a name holding NUL
             continue
     return payload.decode("cp1252", errors="replace")
 
