@@ -5,6 +5,8 @@ including mail that reached no city."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from civicdesk.accounts.models import Role
 from civicdesk.core.admin import NOTHING, READ_ONLY, CityScopedAdmin
@@ -34,3 +36,8 @@ class InboundMessageAdmin(CityScopedAdmin):
         "attempts",
         "error",
     ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[InboundMessage]:
+        # An email that became a confidential case names its reporter: like the case
+        # (cases/admin.py), nobody reads it here; its investigators have the console.
+        return super().get_queryset(request).exclude(case__service_type__is_confidential=True)

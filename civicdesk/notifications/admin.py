@@ -8,6 +8,8 @@ delivery and retries belong to the worker and the sweeper.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy
 
@@ -56,6 +58,11 @@ class OutboxMessageAdmin(CityScopedAdmin):
         ),
         (gettext_lazy("Message"), {"fields": ["body_text", "body_html"], "classes": ["collapse"]}),
     ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[OutboxMessage]:
+        # A confidential case's emails carry the reporter's address and the tip itself: like
+        # the case (cases/admin.py), nobody reads them here; its investigators have the console.
+        return super().get_queryset(request).exclude(case__service_type__is_confidential=True)
 
     @admin.display(description=gettext_lazy("Last error"))
     def error(self, obj: OutboxMessage) -> str:

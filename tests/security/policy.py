@@ -250,9 +250,8 @@ CITY_SETTING = AdminAccess(
     delete=CITY_ADMIN | SUPERUSER,
 )
 # Residents' cases and their audit log: read-only, and never across cities or to the region.
-CASE_RECORD = AdminAccess(
-    view=case_work(*CITY_ROLES) | (SUPERUSER & Rule("not a confidential case", lambda p, t: not t.confidential))
-)
+NOT_CONFIDENTIAL = Rule("never a confidential case's", lambda p, t: not t.confidential)
+CASE_RECORD = AdminAccess(view=case_work(*CITY_ROLES) | (SUPERUSER & NOT_CONFIDENTIAL))
 
 ADMIN_MODELS: dict[str, AdminAccess] = {
     "auth.group": AdminAccess(view=SUPERUSER, add=SUPERUSER, change=SUPERUSER, delete=SUPERUSER),
@@ -271,8 +270,9 @@ ADMIN_MODELS: dict[str, AdminAccess] = {
     "catalog.cannedresponse": CITY_SETTING,
     "cases.servicerequest": CASE_RECORD,
     "cases.caseevent": CASE_RECORD,
-    "intake.inboundmessage": AdminAccess(view=CITY_ADMIN | SUPERUSER),
-    "notifications.outboxmessage": AdminAccess(view=CITY_ADMIN | SUPERUSER),
+    # Emails in and out: a confidential case's (the reporter's address, the tip) are nobody's here.
+    "intake.inboundmessage": AdminAccess(view=(CITY_ADMIN | SUPERUSER) & NOT_CONFIDENTIAL),
+    "notifications.outboxmessage": AdminAccess(view=(CITY_ADMIN | SUPERUSER) & NOT_CONFIDENTIAL),
     "open311.open311apikey": AdminAccess(
         view=CITY_ADMIN | SUPERUSER,
         add=CITY_ADMIN | SUPERUSER,

@@ -65,6 +65,7 @@ from tests.security.policy import (
 from tests.security.urlwalk import Route, filled, routes
 
 PASSWORD = "a-long-test-password"
+WHISTLEBLOWER = "whistle@example.org"  # the reporter of city A's confidential case
 ROLES_IN_A_CITY = [r for r in Role if r != Role.REGIONAL_ADMIN]
 
 PRINCIPALS: list[Principal] = [
@@ -147,7 +148,11 @@ def _build_world(media: Any) -> World:
     original = services.case_create(service_type=trash, description="The same sofa", **new)
     closed = services.case_create(service_type=trash, description="A mattress", **new)
     services.case_close(case=closed, actor=worker, note="Picked up")
-    secret = services.case_create(service_type=hotline, description="Invoices for work never done", **new)
+    secret = services.case_create(
+        service_type=hotline,
+        description="Invoices for work never done",
+        **{**new, "reporter_email": WHISTLEBLOWER, "reporter_name": "Wanda Whistle"},
+    )
     entered = services.case_create(
         service_type=trash, description="Caller's sofa", channel="phone", actor=call_taker_b, **new
     )
@@ -226,6 +231,14 @@ def _build_world(media: Any) -> World:
     inbound = InboundMessage.objects.create(
         message_id="<1@mail.test>", received_at=timezone.now(), city=a, outcome=Outcome.IGNORED
     )
+    tip_by_email = InboundMessage.objects.create(
+        message_id="<2@mail.test>",
+        received_at=timezone.now(),
+        city=a,
+        case=secret,
+        sender=WHISTLEBLOWER,
+        outcome=Outcome.CREATED,
+    )
     unused_district = District.objects.filter(city=a, cases__isnull=True).first()
     assert unused_district is not None, "city A needs a district without cases"
     neighbour = NeighbourArea.objects.first() or NeighbourArea.objects.create(
@@ -264,8 +277,14 @@ def _build_world(media: Any) -> World:
             (str(note.pk), Target("internal note")),
             (str(secret.events.first().pk), Target("confidential case's event", confidential=True)),
         ],
-        "intake.inboundmessage": [(str(inbound.pk), an_a)],
-        "notifications.outboxmessage": [(str(_outbox_of(case)), an_a)],
+        "intake.inboundmessage": [
+            (str(inbound.pk), an_a),
+            (str(tip_by_email.pk), Target("email to the hotline", confidential=True)),
+        ],
+        "notifications.outboxmessage": [
+            (str(_outbox_of(case)), an_a),
+            (str(_outbox_of(secret)), Target("email about a confidential case", confidential=True)),
+        ],
         "open311.open311apikey": [(str(_key_of(a)), an_a)],
         "performance.dashboardsettings": [(str(dashboard.pk), an_a)],
         "performance.planyear": [(str(plan.pk), an_a)],
@@ -682,6 +701,19 @@ def test_posting_a_report_through_open311_needs_an_applications_key(
     got = "allowed" if response.status_code in (200, 201) else "refused"
     assert got == expected, (response.status_code, response.content)
     assert ServiceRequest.objects.count() == before + (got == "allowed")
+
+
+@pytest.mark.django_db
+def test_a_city_administrator_reads_no_email_of_a_confidential_case_in_the_admin(world: World) -> None:
+    # The matrix checks the pages of one message; the lists must leave them out as well.
+    client = Client()
+    client.force_login(world.users["city administrator of A"])
+    for name in ("admin:notifications_outboxmessage_changelist", "admin:intake_inboundmessage_changelist"):
+        page = client.get(reverse(name)).content.decode()
+        assert WHISTLEBLOWER not in page, name
+    assert (
+        "resident@example.org" in client.get(reverse("admin:notifications_outboxmessage_changelist")).content.decode()
+    )
 
 
 def test_docs_security_shows_the_policy_as_it_is() -> None:
