@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext, gettext_noop
+
 from civicdesk.core import svgchart
 from civicdesk.performance.formatting import SECONDS_PER
 from civicdesk.performance.regional import Comparison
@@ -17,11 +19,11 @@ from civicdesk.reports.charts import data_uri
 
 AXIS_LABEL = {
     "percent": "%",
-    "count": "count",
+    "count": gettext_noop("count"),
     "money": "$",
-    "seconds": "seconds",
-    "minutes": "minutes",
-    "days": "days",
+    "seconds": gettext_noop("seconds"),
+    "minutes": gettext_noop("minutes"),
+    "days": gettext_noop("days"),
 }
 
 
@@ -43,7 +45,11 @@ def trend_chart(view: MeasureView) -> str | None:
     values = [_plain(row.compared, unit) for row in rows]
     targets = [_plain(row.target, unit) for row in rows]
     svg = svgchart.columns_with_target(
-        labels, values, targets, axis_label=AXIS_LABEL.get(unit, unit), title=f"{view.measure.name}: trend against target"
+        labels,
+        values,
+        targets,
+        axis_label=gettext(AXIS_LABEL.get(unit, unit)),
+        title=gettext("%(name)s: trend against target") % {"name": view.measure.name},
     )
     return data_uri(svg)
 
@@ -65,8 +71,10 @@ def comparison_chart(comp: Comparison) -> str | None:
         values,
         axis_label=comp.compared_unit_text,
         value_format=f"{{:,.{decimals}f}}",
-        title=f"{comp.measure.name} by city",
-        reference=None if median is None else svgchart.Reference(median, f"Median {median:,.{decimals}f}"),
+        title=gettext("%(name)s by city") % {"name": comp.measure.name},
+        reference=None
+        if median is None
+        else svgchart.Reference(median, gettext("Median %(value)s") % {"value": f"{median:,.{decimals}f}"}),
         width=600,
     )
     return data_uri(svg)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.utils.translation import gettext, gettext_noop
+
 SECONDS_PER = {"seconds": Decimal(1), "minutes": Decimal(60), "days": Decimal(86400)}
-SUFFIX = {"seconds": " s", "minutes": " min", "days": " days"}
+SUFFIX = {"seconds": " s", "minutes": " min", "days": " " + gettext_noop("days")}
 CLOCK_RE = re.compile(r"^(?:(?P<h>\d+):)?(?P<m>\d+):(?P<s>[0-5]\d(?:\.\d+)?)$")
 
 
@@ -39,11 +41,12 @@ def format_value(
 ) -> str:
     """A stored value as the dashboard shows it; "No data" when there is none."""
     if value is None:
-        return "No data"
+        return gettext("No data")
     if unit in SECONDS_PER:
         if display == "clock":
             return _clock(value)
-        return _number(value / SECONDS_PER[unit], decimals, exact) + SUFFIX[unit]
+        # " days" in the reader's language; "s" and "min" are the same in both.
+        return _number(value / SECONDS_PER[unit], decimals, exact) + " " + gettext(SUFFIX[unit].strip())
     if unit == "percent":
         return _number(value, decimals, exact) + "%"
     if unit == "money":

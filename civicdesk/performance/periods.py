@@ -16,6 +16,9 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.utils import dateformat
+from django.utils.translation import gettext
+
 if TYPE_CHECKING:
     from civicdesk.tenants.models import City
 
@@ -116,15 +119,28 @@ class Period:
     @property
     def short_label(self) -> str:
         if self.frequency == QUARTERLY:
-            return f"FY{self.fiscal_year} Q{self.index}"
-        return f"FY{self.fiscal_year} {self.first_day:%b %Y}"
+            return gettext("FY%(year)s Q%(n)s") % {"year": self.fiscal_year, "n": self.index}
+        month = dateformat.format(self.first_day, "M Y")
+        return gettext("FY%(year)s %(month)s") % {"year": self.fiscal_year, "month": month}
 
     @property
     def date_range_label(self) -> str:
         first, last = self.first_day, self.last_day
+        # Month names in the reader's language ("M" is "Jul" in English, as %b was).
+        words = {
+            "first_month": dateformat.format(first, "M"),
+            "first_day": first.day,
+            "first_year": first.year,
+            "last_month": dateformat.format(last, "M"),
+            "last_day": last.day,
+            "last_year": last.year,
+        }
         if first.year == last.year:
-            return f"{first:%b} {first.day} – {last:%b} {last.day}, {last.year}"
-        return f"{first:%b} {first.day}, {first.year} – {last:%b} {last.day}, {last.year}"
+            return gettext("%(first_month)s %(first_day)s – %(last_month)s %(last_day)s, %(last_year)s") % words
+        return (
+            gettext("%(first_month)s %(first_day)s, %(first_year)s – %(last_month)s %(last_day)s, %(last_year)s")
+            % words
+        )
 
     @property
     def label(self) -> str:
@@ -179,6 +195,6 @@ def parse_key(calendar: FiscalCalendar, key: str) -> Period:
     """The period a URL key names; ``ValueError`` with a plain message when it names none."""
     match = KEY_RE.match(key or "")
     if not match:
-        raise ValueError(f"{key!r} is not a period; write it like 2018-q1 or 2018-m3.")
+        raise ValueError(gettext("%(key)r is not a period; write it like 2018-q1 or 2018-m3.") % {"key": key})
     frequency = QUARTERLY if match["kind"] == "q" else MONTHLY
     return Period(calendar, int(match["fy"]), frequency, int(match["index"]))

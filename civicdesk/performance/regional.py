@@ -32,6 +32,9 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
+from django.utils import dateformat
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from civicdesk.core import clock
 from civicdesk.performance import periods
@@ -48,16 +51,16 @@ if TYPE_CHECKING:
 class Standing(models.TextChoices):
     """Whether a city's figure is in the comparison, and if not, why (shown as words)."""
 
-    COUNTED = "counted", "Counted"
-    TOO_FEW = "too_few", "Too few cases"
-    NO_POPULATION = "no_population", "Population not recorded"
-    NOT_MAPPED = "not_mapped", "Not reported by this city"
+    COUNTED = "counted", _("Counted")
+    TOO_FEW = "too_few", _("Too few cases")
+    NO_POPULATION = "no_population", _("Population not recorded")
+    NOT_MAPPED = "not_mapped", _("Not reported by this city")
 
 
 class Versus(models.TextChoices):
-    ABOVE = "above", "Above the median"
-    BELOW = "below", "Below the median"
-    AT = "at", "At the median"
+    ABOVE = "above", _("Above the median")
+    BELOW = "below", _("Below the median")
+    AT = "at", _("At the median")
     NONE = "", ""
 
 
@@ -101,8 +104,8 @@ class CalendarPeriod:
     @property
     def short_label(self) -> str:
         if self.frequency == periods.QUARTERLY:
-            return f"Q{self.index} {self.year}"
-        return f"{self.first_day:%B %Y}"
+            return gettext("Q%(n)s %(year)s") % {"n": self.index, "year": self.year}
+        return dateformat.format(self.first_day, "F Y")
 
     @property
     def label(self) -> str:
@@ -127,7 +130,8 @@ def parse_period(key: str) -> CalendarPeriod:
         p = periods.parse_key(periods.FiscalCalendar(), key)
     except ValueError:
         raise ValueError(
-            f"“{key}” is not a period; write a calendar quarter like 2024-q1 or a month like 2024-m3."
+            gettext("“%(key)s” is not a period; write a calendar quarter like 2024-q1 or a month like 2024-m3.")
+            % {"key": key}
         ) from None
     return CalendarPeriod(p.fiscal_year, p.frequency, p.index)
 
@@ -168,7 +172,10 @@ class CityFigure:
     def standing_text(self) -> str:
         """The city's standing in words, e.g. "Too few cases (3; at least 10 needed)"."""
         if self.standing == Standing.TOO_FEW:
-            return f"Too few cases ({self.cases}; at least {self.minimum_cases} needed)"
+            return gettext("Too few cases (%(n)s; at least %(minimum)s needed)") % {
+                "n": self.cases,
+                "minimum": self.minimum_cases,
+            }
         return str(self.standing.label)
 
     minimum_cases: int = 0
@@ -194,10 +201,9 @@ class Comparison:
         """What the compared figure is in, for captions and axis labels."""
         m = self.measure
         if m.per_resident:
-            return f"per {m.per_residents:,} residents"
-        return {"percent": "%", "days": "days", "minutes": "minutes", "seconds": "seconds", "money": "$"}.get(
-            m.unit, m.unit
-        )
+            return gettext("per %(n)s residents") % {"n": f"{m.per_residents:,}"}
+        words = {"percent": "%", "days": _("days"), "minutes": _("minutes"), "seconds": _("seconds"), "money": "$"}
+        return str(words.get(m.unit, m.unit))
 
 
 def _proxy_measure(common: CommonMeasure, city: City, codes: Iterable[str]) -> Measure:
@@ -234,7 +240,10 @@ def _format(common: CommonMeasure, value: Decimal | None) -> str:
 def _rate_text(common: CommonMeasure, rate: Decimal | None) -> str:
     if rate is None:
         return ""
-    return f"{_number(rate, common.decimals)} per {common.per_residents:,} residents"
+    return gettext("%(rate)s per %(n)s residents") % {
+        "rate": _number(rate, common.decimals),
+        "n": f"{common.per_residents:,}",
+    }
 
 
 def _compared_text(common: CommonMeasure, value: Decimal | None) -> str:
@@ -247,7 +256,7 @@ def _difference_text(common: CommonMeasure, diff: Decimal) -> str:
     if common.per_resident:
         return _rate_text(common, diff)
     if common.unit == Unit.PERCENT:
-        return f"{_number(diff, common.decimals)} points"
+        return gettext("%(n)s points") % {"n": _number(diff, common.decimals)}
     return _format(common, diff)
 
 
@@ -259,12 +268,15 @@ def _versus(common: CommonMeasure, compared: Decimal, median: Decimal) -> tuple[
     step = scale * Decimal(1).scaleb(-common.decimals)
     diff = compared - median
     if abs(diff) < step / 2:
-        return Versus.AT, "At the median"
+        return Versus.AT, gettext("At the median")
     side = Versus.ABOVE if diff > 0 else Versus.BELOW
-    words = f"{_difference_text(common, abs(diff))} {'above' if diff > 0 else 'below'} the median"
+    by = {"difference": _difference_text(common, abs(diff))}
+    words = (
+        gettext("%(difference)s above the median") if diff > 0 else gettext("%(difference)s below the median")
+    ) % by
     if common.direction:
         better = (diff > 0) == (common.direction == Direction.HIGHER)
-        words += " (better)" if better else " (worse)"
+        words += " " + (gettext("(better)") if better else gettext("(worse)"))
     return side, words
 
 
@@ -340,8 +352,10 @@ def comparison(
         if row.is_counted and row.compared is not None and median is not None:
             row.versus, row.versus_text = _versus(common, row.compared, median)
         else:
-            row.versus_text = "Not compared"
-    median_text = _compared_text(common, median) if median is not None else "No median: no city has enough cases"
+            row.versus_text = gettext("Not compared")
+    median_text = (
+        _compared_text(common, median) if median is not None else gettext("No median: no city has enough cases")
+    )
     return Comparison(
         measure=common, period=period, rows=rows, median=median, median_text=median_text, method=method_of(common)
     )

@@ -11,6 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.translation import gettext
+
 from civicdesk.core import clock
 from civicdesk.performance import periods
 from civicdesk.performance.formatting import comparator, format_value
@@ -114,7 +116,7 @@ def format_for(measure: Measure, value: Decimal | None, *, target: bool = False)
 def target_text(measure: Measure, target: Decimal | None) -> str:
     """e.g. "≥ 75%", "< 6:20", "≤ 5.00 min"; "No target" when none is set."""
     if target is None:
-        return "No target"
+        return gettext("No target")
     sign = comparator(higher_is_better=measure.direction == Direction.HIGHER, strict=measure.target_is_strict)
     return f"{sign} {format_for(measure, target, target=True)}"
 

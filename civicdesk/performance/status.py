@@ -18,6 +18,8 @@ from __future__ import annotations
 from decimal import Decimal
 from enum import StrEnum
 
+from django.utils.translation import gettext, gettext_noop
+
 
 class Status(StrEnum):
     MET = "met"
@@ -28,15 +30,15 @@ class Status(StrEnum):
 
     @property
     def label(self) -> str:
-        return LABELS[self]
+        return gettext(LABELS[self])
 
 
 LABELS = {
-    Status.MET: "Goal Met",
-    Status.UNDER: "Under Goal",
-    Status.NOT_MET: "Goal Not Met",
-    Status.NO_DATA: "No data",
-    Status.NO_TARGET: "No target",
+    Status.MET: gettext_noop("Goal Met"),
+    Status.UNDER: gettext_noop("Under Goal"),
+    Status.NOT_MET: gettext_noop("Goal Not Met"),
+    Status.NO_DATA: gettext_noop("No data"),
+    Status.NO_TARGET: gettext_noop("No target"),
 }
 
 

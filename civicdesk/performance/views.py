@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from civicdesk.performance import charts, exports, periods, regional, selectors
 from civicdesk.performance.measures import DEFINITIONS
@@ -43,18 +44,28 @@ def dashboard(request: HttpRequest, city: str, fmt: str = "html") -> HttpRespons
         goal_id = _int_param(request, "goal")
         fiscal_year = _int_param(request, "fy")
     except ValueError as exc:
-        return _bad_request(request, place, f"“{request.GET.get(str(exc))}” is not a {exc} number.", fmt)
+        return _bad_request(
+            request,
+            place,
+            _("“%(value)s” is not a %(what)s number.") % {"value": request.GET.get(str(exc)), "what": exc},
+            fmt,
+        )
     priorities_only = request.GET.get("priority") in ("1", "yes", "on", "true")
     board = selectors.dashboard(place, fiscal_year=fiscal_year, goal_id=goal_id, priorities_only=priorities_only)
     if fiscal_year is not None and (board.plan is None or board.plan.fiscal_year != fiscal_year):
-        return _bad_request(request, place, f"{place.name} has no strategic plan for FY{fiscal_year}.", fmt)
+        return _bad_request(
+            request,
+            place,
+            _("%(city)s has no strategic plan for FY%(year)s.") % {"city": place.name, "year": fiscal_year},
+            fmt,
+        )
     if (
         goal_id is not None
         and not board.goals
         and not (priorities_only and board.plan is not None and board.plan.goals.filter(pk=goal_id).exists())
     ):
         # A goal of the plan that simply has no top priority is an empty result, not an error.
-        return _bad_request(request, place, "That goal is not part of this plan.", fmt)
+        return _bad_request(request, place, _("That goal is not part of this plan."), fmt)
     stem = f"performance-{place.slug}" + (f"-fy{board.plan.fiscal_year}" if board.plan else "")
     if fmt == "csv":
         response = HttpResponse(exports.dashboard_csv(board), content_type="text/csv; charset=utf-8")
@@ -90,14 +101,18 @@ def measure_cases(request: HttpRequest, city: str, measure_id: int, period: str)
         return _bad_request(request, place, str(exc), "html")
     if the_period.frequency != measure.frequency:
         return _bad_request(
-            request, place, f"“{measure.name}” is reported {measure.get_frequency_display().lower()}.", "html"
+            request,
+            place,
+            _("“%(name)s” is reported %(frequency)s.")
+            % {"name": measure.name, "frequency": str(measure.get_frequency_display()).lower()},
+            "html",
         )
     result = measure_compute(measure=measure, period=the_period)
     shown = [r for r in result.results if not r.case.service_type.is_confidential]
     groups = [
-        ("met", "Met", [r for r in shown if r.met is True]),
-        ("missed", "Missed", [r for r in shown if r.met is False]),
-        ("pending", "Not decided yet", [r for r in shown if r.met is None]),
+        ("met", _("Met"), [r for r in shown if r.met is True]),
+        ("missed", _("Missed"), [r for r in shown if r.met is False]),
+        ("pending", _("Not decided yet"), [r for r in shown if r.met is None]),
     ]
     context = {
         "city": place,
@@ -137,7 +152,7 @@ def compare(request: HttpRequest, fmt: str = "html") -> HttpResponse:
     slug = request.GET.get("region", "").strip()
     region = Region.objects.filter(slug=slug).first() if slug else regional.default_region()
     if region is None:
-        message = f"There is no region “{slug}”." if slug else "No region has been set up yet."
+        message = _("There is no region “%(slug)s”.") % {"slug": slug} if slug else _("No region has been set up yet.")
         return _plain_error(message, fmt, request, status=404)
     try:
         period = _comparison_period(request)
@@ -199,13 +214,13 @@ def compare_cases(request: HttpRequest, measure: str, city: str, period: str) ->
         raise Http404(f"{place.name} does not report “{common.name}”.")
     shown = [r for r in row.computation.results if not r.case.service_type.is_confidential]
     groups = [
-        ("met", "Met", [r for r in shown if r.met is True]),
-        ("missed", "Missed", [r for r in shown if r.met is False]),
-        ("pending", "Not decided yet", [r for r in shown if r.met is None]),
+        ("met", _("Met"), [r for r in shown if r.met is True]),
+        ("missed", _("Missed"), [r for r in shown if r.met is False]),
+        ("pending", _("Not decided yet"), [r for r in shown if r.met is None]),
     ]
     if getattr(DEFINITIONS[common.computation], "EVERY_CASE_COUNTS", False):
         # Every case is in the figure; "met" means only "within the type's target time" here.
-        groups = [("counted", "Counted", shown)]
+        groups = [("counted", _("Counted"), shown)]
     context = {
         "city": place,
         "common": common,

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import base64
 
+from django.utils.translation import gettext as _
+
 from civicdesk.core import svgchart
 from civicdesk.reports.service_request_report import ServiceRequestReport
 
@@ -30,7 +32,7 @@ def department_chart(report: ServiceRequestReport) -> str:
     return svgchart.horizontal_bars(
         [row.label for row in rows],
         [float(row.percent) for row in rows],
-        axis_label="Share of new requests (%)",
+        axis_label=_("Share of new requests (%)"),
         value_format="{:.1f}%",
         highlight_last=True,
     )
@@ -40,7 +42,7 @@ def district_chart(report: ServiceRequestReport) -> str:
     """New requests per council district, as bars (SVG text)."""
     rows = report.districts
     return svgchart.horizontal_bars(
-        [row.label for row in rows], [row.count for row in rows], axis_label="New requests"
+        [row.label for row in rows], [row.count for row in rows], axis_label=_("New requests")
     )
 
 
@@ -52,5 +54,5 @@ def bars(labels: list[str], values: list[float], *, xlabel: str, value_format: s
 def trend_chart(labels: list[str], opened: list[int], closed: list[int], *, title: str) -> str:
     """Openings and closings per period as paired columns (SVG text)."""
     return svgchart.paired_columns(
-        labels, opened, closed, names=("Opened", "Closed"), title=title, axis_label="Requests"
+        labels, opened, closed, names=(_("Opened"), _("Closed")), title=title, axis_label=_("Requests")
     )

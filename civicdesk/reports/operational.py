@@ -26,6 +26,7 @@ from fractions import Fraction
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from civicdesk.cases.models import OPEN_STATUSES, Channel, ServiceRequest
 from civicdesk.catalog.models import ServiceType
@@ -45,10 +46,10 @@ MEDIAN = Fraction(1, 2)
 P90 = Fraction(9, 10)
 # Backlog age buckets in whole local days since the case was opened: (label, first, last).
 AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
-    ("0–7 days", 0, 7),
-    ("8–30 days", 8, 30),
-    ("31–90 days", 31, 90),
-    ("More than 90 days", 91, None),
+    (gettext_noop("0–7 days"), 0, 7),
+    (gettext_noop("8–30 days"), 8, 30),
+    (gettext_noop("31–90 days"), 31, 90),
+    (gettext_noop("More than 90 days"), 91, None),
 )
 OVERDUE_LIMIT = 500
 

@@ -6,6 +6,8 @@ import csv
 import io
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from civicdesk.reports import charts
 from civicdesk.reports.operational import CloseRow, OperationalReport
 
@@ -20,7 +22,7 @@ def report_context(report: OperationalReport) -> dict[str, Any]:
     def close_chart(rows: list[CloseRow]) -> str:
         shown = [r for r in rows if r.median_days is not None][:25]
         labels, values = [r.label for r in shown], [r.median_days or 0.0 for r in shown]
-        return charts.data_uri(charts.bars(labels, values, xlabel="Median days to close", value_format="{:.1f}"))
+        return charts.data_uri(charts.bars(labels, values, xlabel=_("Median days to close"), value_format="{:.1f}"))
 
     def bars(labels: list[str], values: list[float], xlabel: str, value_format: str) -> str:
         return charts.data_uri(charts.bars(labels, values, xlabel=xlabel, value_format=value_format))
@@ -34,21 +36,27 @@ def report_context(report: OperationalReport) -> dict[str, Any]:
     return {
         "report": report,
         "tables": [
-            ("by-type", "Time to close by type", "Type", by_type, close_chart(by_type)),
-            ("by-department", "Time to close by department", "Department", by_department, close_chart(by_department)),
-            ("by-district", "Time to close by district", "District", by_district, close_chart(by_district)),
+            ("by-type", _("Time to close by type"), _("Type"), by_type, close_chart(by_type)),
+            (
+                "by-department",
+                _("Time to close by department"),
+                _("Department"),
+                by_department,
+                close_chart(by_department),
+            ),
+            ("by-district", _("Time to close by district"), _("District"), by_district, close_chart(by_district)),
         ],
         "backlog_chart": bars(
-            [b.label for b in report.backlog], [b.count for b in report.backlog], "Open cases", "{:,.0f}"
+            [b.label for b in report.backlog], [b.count for b in report.backlog], _("Open cases"), "{:,.0f}"
         ),
         "channel_chart": bars(
             [c.label for c in report.channels],
             [c.percent for c in report.channels],
-            "Share of new requests (%)",
+            _("Share of new requests (%)"),
             "{:.1f}%",
         ),
-        "weekly_chart": trend(report.weekly, "%m/%d", "Per week"),
-        "monthly_chart": trend(report.monthly, "%Y-%m", "Per month"),
+        "weekly_chart": trend(report.weekly, "%m/%d", _("Per week")),
+        "monthly_chart": trend(report.monthly, "%Y-%m", _("Per month")),
     }
 
 

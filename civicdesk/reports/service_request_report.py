@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from civicdesk.cases.models import ServiceRequest
 from civicdesk.catalog.models import ServiceType
@@ -25,10 +26,10 @@ from civicdesk.reports.models import OPENED, Dimension
 from civicdesk.reports.rollups import summed
 from civicdesk.tenants.models import City, Department, District
 
-NO_DEPARTMENT = "No department assigned"
-NO_DISTRICT = "No district assigned"
-OTHERS = "Others"
-CONFIDENTIAL = "Confidential reports"
+NO_DEPARTMENT = gettext_noop("No department assigned")
+NO_DISTRICT = gettext_noop("No district assigned")
+OTHERS = gettext_noop("Others")
+CONFIDENTIAL = gettext_noop("Confidential reports")
 TOP_TYPES = 5
 TOP_TYPES_PER_DISTRICT = 3
 
