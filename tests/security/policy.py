@@ -77,7 +77,8 @@ class Rule:
         return Rule(f"{self.says}; or {other.says}", lambda p, t: self.allows(p, t) or other.allows(p, t))
 
     def __and__(self, other: Rule) -> Rule:
-        return Rule(f"{self.says} ({other.says})", lambda p, t: self.allows(p, t) and other.allows(p, t))
+        says = f"({self.says})" if "; or" in self.says else self.says
+        return Rule(f"{says}, {other.says}", lambda p, t: self.allows(p, t) and other.allows(p, t))
 
 
 PUBLIC = Rule("anyone", lambda p, t: True)

@@ -602,6 +602,17 @@ class Mismatch:
 
 
 SIGNED_IN_AREAS = ("/console/", "/admin/")
+TIP = "Invoices for work never done"  # city A's confidential case: its investigators' alone
+
+
+def may_read_the_tip(principal: Principal) -> bool:
+    return principal.role == Role.INVESTIGATOR and principal.city == "A"
+
+
+def body_of(response: Any) -> str:
+    if response.streaming:
+        return ""  # files: photos, never a tip
+    return response.content.decode("utf-8", errors="replace")
 
 
 def refused_properly(principal: Principal, check: Check, response: Any) -> bool:
@@ -634,6 +645,8 @@ def walk(principal: Principal, world: World) -> tuple[list[Mismatch], dict[str, 
             expected = "refused by sign-in" if principal.signed_in else "refused by a redirect to sign in"
             got = f"refused by {response.status_code} {response.get('Location', '')}".strip()
             mismatches.append(Mismatch(check.url, principal.name, check.target.what, expected, got))
+        elif got == "allowed" and not may_read_the_tip(principal) and TIP in body_of(response):
+            mismatches.append(Mismatch(check.url, principal.name, check.target.what, "no confidential tip", "shows it"))
         elif got != expected:
             got = f"{got} ({response.status_code})"
             mismatches.append(Mismatch(check.url, principal.name, check.target.what, expected, got))
