@@ -184,6 +184,9 @@ def _build_world(media: Any) -> World:
     subscription = subscription_create(email="alerts@example.org", city=a)
     raw_key_a = api_key_create(city=a, name="Pothole Pal")[1]
     raw_key_b = api_key_create(city=b, name="Raytown Reports")[1]
+    revoked, raw_revoked = api_key_create(city=a, name="Retired App")
+    revoked.active = False
+    revoked.save(update_fields=["active"])
     posted = Client().post(
         reverse("open311:requests", kwargs={"fmt": "json"}),
         {
@@ -339,7 +342,7 @@ def _build_world(media: Any) -> World:
     overrides: dict[tuple[str, str], list[Any]] = {
         ("console:case_reopen", "number"): [closed.number, secret.number],
         ("console:entered_elsewhere", "number"): [entered.number],
-        ("portal:feed", "fmt"): ["rss"],
+        ("portal:feed", "fmt"): ["rss", "atom"],
         ("portal:unsubscribe", "token"): [_follower_token(case)],
         ("portal:alert-confirm", "token"): [subscription.confirm_token],
         ("portal:alert-unsubscribe", "token"): [subscription.unsubscribe_token],
@@ -386,7 +389,7 @@ def _build_world(media: Any) -> World:
         targets=targets,
         admin_objects=admin_objects,
         post=post,
-        api_keys={"A": raw_key_a, "B": raw_key_b},
+        api_keys={"A": raw_key_a, "B": raw_key_b, "A, revoked": raw_revoked},
         jurisdiction=a.jurisdiction_id,
     )
 
@@ -694,7 +697,9 @@ def test_each_principal_may_open_what_the_policy_says_and_nothing_else(principal
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("key", "expected"), [(None, "refused"), ("A", "allowed")], ids=["no key", "key of city A's application"]
+    ("key", "expected"),
+    [(None, "refused"), ("A", "allowed"), ("B", "refused"), ("A, revoked", "refused")],
+    ids=["no key", "key of city A's application", "key of city B's application", "revoked key of city A"],
 )
 def test_posting_a_report_through_open311_needs_an_applications_key(
     world: World, key: str | None, expected: str
@@ -713,6 +718,10 @@ def test_posting_a_report_through_open311_needs_an_applications_key(
     response = Client().post(reverse("open311:requests", kwargs={"fmt": "json"}), data)
     got = "allowed" if response.status_code in (200, 201) else "refused"
     assert got == expected, (response.status_code, response.content)
+    if got == "refused":
+        # docs/open311.md: "A missing, unknown, revoked or other city's key is a 403."
+        assert response.status_code == 403, response.status_code
+        assert "api_key" in response.json()[0]["description"]
     assert ServiceRequest.objects.count() == before + (got == "allowed")
 
 
