@@ -44,7 +44,9 @@ class Principal:
 @dataclass(frozen=True)
 class Target:
     what: str  # for messages: "case", "confidential case", "page", …
-    city: str | None = "A"  # the city the object belongs to (None: the URL is about no city)
+    # The city the object belongs to; None: the URL names no object (any city's staff may
+    # open it, seeing their own); "": an object of no city (an operator's account), no city's.
+    city: str | None = "A"
     confidential: bool = False
     public: bool = True  # a photo or note shown to the public
     entered_by: str = ""  # the principal who entered the case (call takers' confirmation page)

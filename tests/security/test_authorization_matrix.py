@@ -261,10 +261,12 @@ def _build_world(media: Any) -> World:
     group = Group.objects.create(name="Dispatch")
     an_a = Target("object of A")
     unowned = Target("object of no city", city=None)
+    # An account of no city is no city's to manage (the city "" matches no member of one).
+    operator, operators_account = users["superuser"], Target("an operator's account", city="")
     admin_objects: dict[str, list[tuple[str, Target]]] = {
         "auth.group": [(str(group.pk), unowned)],
         "django_tasks_database.dbtaskresult": [(str(task.pk), unowned)],
-        "accounts.user": [(str(worker.pk), an_a)],
+        "accounts.user": [(str(worker.pk), an_a), (str(operator.pk), operators_account)],
         "tenants.region": [(str(a.region_id), unowned)],
         "tenants.city": [(str(a.pk), an_a)],
         "tenants.department": [(str(department(a, "unused").pk), an_a)],
@@ -317,6 +319,7 @@ def _build_world(media: Any) -> World:
         ("name", secret_photo.image.name): Target("confidential case's photo", confidential=True),
         ("measure_id", str(computed.pk)): a_page,
         ("id", str(worker.pk)): an_a,
+        ("id", str(users["superuser"].pk)): Target("an operator's account", city=""),
     }
     transfer_t, agreement_t = Target("transfer to A"), Target("agreement offered to A")
     values: dict[str, list[Any]] = {
@@ -334,7 +337,7 @@ def _build_world(media: Any) -> World:
         "name": [public_photo.image.name, internal_photo.image.name, secret_photo.image.name],
         "content_type_id": [ContentType.objects.get_for_model(ServiceRequest).pk],
         "object_id": [],  # per admin model, below
-        "id": [worker.pk],
+        "id": [worker.pk, users["superuser"].pk],
         "app_label": [],  # per app, below
         "pk": [],  # a transfer or an agreement, per route
         "decision": ["accept"],
