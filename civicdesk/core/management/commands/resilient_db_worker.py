@@ -21,7 +21,6 @@ from typing import Any
 from django.core.management.base import CommandError
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django_tasks_db.management.commands import db_worker
-from django_tasks_db.utils import is_locked_database_exception
 
 log = logging.getLogger("civicdesk.tasks")
 
@@ -39,7 +38,7 @@ class Worker(db_worker.Worker):
                 super().run()
                 return
             except (OperationalError, InterfaceError) as exc:
-                if not self.running or is_locked_database_exception(exc):
+                if not self.running:  # stopping anyway
                     raise
                 log.warning("task worker: the database cannot be reached (%s); trying again in %.0f s", exc, wait)
                 with contextlib.suppress(DatabaseError):
