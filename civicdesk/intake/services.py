@@ -295,8 +295,7 @@ def _description(parsed: ParsedEmail) -> str:
     text = parsed.text or parsed.full_text.strip()
     subject = re.sub(r"^\s*((re|fw|fwd|aw|rv)\s*:\s*)+", "", parsed.subject, flags=re.I).strip()
     parts = [p for p in (subject, text) if p]
-    description = "\n\n".join(parts) if parts else "(The email had no text.)"
-    return description[: cases.MAX_DESCRIPTION]
+    return "\n\n".join(parts) if parts else "(The email had no text.)"
 
 
 def _reply(parsed: ParsedEmail, case: ServiceRequest, record: InboundMessage) -> IngestResult:
@@ -327,12 +326,19 @@ def _reply(parsed: ParsedEmail, case: ServiceRequest, record: InboundMessage) ->
 
 
 def _new_case(parsed: ParsedEmail, city: City, record: InboundMessage) -> IngestResult:
-    description = _description(parsed)
+    full_text = _description(parsed)
+    description = full_text[: cases.MAX_DESCRIPTION]
     point = find_point(f"{parsed.subject}\n{parsed.text}")
     address = find_address(parsed.text) or find_address(parsed.subject)
     places_point: tuple[float, float] | None = None
     target_city = city
     notes: list[str] = []
+    if len(full_text) > len(description):
+        # Staff should know the resident wrote more than the case can hold.
+        notes.append(
+            f"The email's text was {len(full_text):,} characters long; the case keeps the first "
+            f"{cases.MAX_DESCRIPTION:,}."
+        )
     if point is not None:
         try:
             target_city = places.city_at(lat=point[0], lng=point[1])

@@ -333,6 +333,26 @@ def test_open311_refuses_a_bad_media_upload_and_files_no_case(
     assert not ServiceRequest.objects.exists() and stored_files(settings) == []
 
 
+def test_open311_refuses_an_oversized_media_upload_naming_the_limit(
+    client: Client, independence: City, trash: ServiceType, api_key: str, settings: Any
+) -> None:
+    settings.PHOTO_MAX_BYTES = 100 * 1024
+    response = client.post(
+        f"{API}/requests.json",
+        {
+            "jurisdiction_id": independence.jurisdiction_id,
+            "api_key": api_key,
+            "service_code": "trash",
+            "lat": str(LAT),
+            "long": str(LNG),
+            "media": upload(images.noisy_jpeg(), "big.jpg"),
+        },
+    )
+    assert response.status_code == 400
+    assert open311_errors(response) == ["The photo is larger than 100 KB."]
+    assert not ServiceRequest.objects.exists() and stored_files(settings) == []
+
+
 def test_an_email_keeps_its_case_and_good_photos_and_names_each_bad_attachment(
     trash: ServiceType, settings: Any
 ) -> None:
@@ -413,11 +433,13 @@ def test_a_body_over_the_upload_limit_is_a_400_not_a_500(
     assert not ServiceRequest.objects.exists()
 
 
-def test_a_one_megabyte_email_makes_a_case_with_the_text_cut_at_the_limit(trash: ServiceType) -> None:
+def test_a_one_megabyte_email_makes_a_case_with_the_text_cut_at_the_limit_and_staff_told(trash: ServiceType) -> None:
     body = ("Trash piled up at 1200 N Main St. " + "more " * 250_000)[:MB]
     case = ingest(plain(body, subject="trash")).case
     assert len(case.description) == 10_000
     assert case.description.startswith("trash\n\nTrash piled up at 1200 N Main St.")
+    note = case.events.get(kind=EventKind.INTERNAL_NOTE)
+    assert "The email's text was 1,048,583 characters long; the case keeps the first 10,000." in note.text
 
 
 def test_a_huge_note_or_closing_note_in_the_console_is_refused_and_the_case_unchanged(
