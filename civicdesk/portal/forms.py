@@ -3,6 +3,7 @@ case (where it goes, what its questions accept) are ``case_create``'s."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -92,7 +93,10 @@ class ReportForm(forms.Form):
         required=False,
         widget=forms.HiddenInput,
     )
-    client_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    # A fresh token in every form served, so a double-click or a browser's resubmit of the
+    # same POST makes one case even without JavaScript (portal.js replaces it on load: a
+    # form page kept by the offline app must not give two reports the same token).
+    client_token = forms.UUIDField(required=False, widget=forms.HiddenInput, initial=uuid.uuid4)
 
     def __init__(self, *args: Any, types: list[ServiceType], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

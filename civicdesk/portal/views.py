@@ -100,6 +100,8 @@ def _form_errors(form: ReportForm) -> dict[str, list[str]]:
     return {name: [str(m) for m in errors] for name, errors in form.errors.items()}
 
 
+# Private to one visitor: the form carries that visitor's CSRF token and a report token of its own.
+@cache_control(private=True, no_store=True)
 def report(request: HttpRequest, city: str | None = None) -> HttpResponse:
     """The report form: GET shows it, POST files the report (or, without JavaScript, first
     shows open reports of the same problem nearby)."""

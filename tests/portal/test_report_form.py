@@ -3,6 +3,7 @@ photos, errors that keep what was typed, and the idempotency key."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -163,6 +164,29 @@ def test_the_same_client_token_sent_twice_makes_one_case(client, catalogue, outb
     case = ServiceRequest.objects.get()
     assert PortalSubmission.objects.get().case == case
     assert case.photos.count() == 1
+    assert len([m for m in outbox() if m.to == ["rita@example.org"]]) == 1
+
+
+def test_without_javascript_a_double_submit_of_the_served_form_makes_one_case(client, catalogue, outbox):
+    """The form page carries its own token, fresh for every page served, so a resident with
+    JavaScript off who clicks Send twice (or whose browser resends the POST) files once."""
+    pothole = catalogue["independence"]["pothole"]
+
+    def served_token() -> str:
+        response = client.get("/independence/report/")
+        assert "no-store" in response["Cache-Control"]  # no shared cache hands one token to two people
+        page = response.content.decode()
+        found = re.search(r'name="client_token" value="([0-9a-f-]{36})"', page)
+        assert found, "the form must carry a token without JavaScript"
+        return found.group(1)
+
+    token = served_token()
+    assert served_token() != token  # another page, another report
+    data = report_data(pothole, client_token=token)
+    first = client.post("/independence/report/", data)
+    again = client.post("/independence/report/", data)
+    assert first.status_code == again.status_code == 302 and first["Location"] == again["Location"]
+    assert ServiceRequest.objects.count() == 1
     assert len([m for m in outbox() if m.to == ["rita@example.org"]]) == 1
 
 

@@ -70,7 +70,9 @@
     var form = document.getElementById("report-form");
     if (!form) { return; }
     var token = form.querySelector("[name=client_token]");
-    if (token && !token.value) { token.value = uuid(); }
+    // Always a new token on load: this page may come from the offline app's cache, and two
+    // reports must never share one. A resubmit of the same POST keeps the token it was sent with.
+    if (token) { token.value = uuid(); }
     var channel = form.querySelector("[name=channel]");
     if (channel && isApp()) { channel.value = "mobile"; }
     form.addEventListener("submit", function (event) {
