@@ -34,12 +34,15 @@ class Worker(db_worker.Worker):
     def run(self) -> None:
         wait = FIRST_WAIT_SECONDS
         while True:
+            started = time.monotonic()
             try:
                 super().run()
                 return
             except (OperationalError, InterfaceError) as exc:
                 if not self.running:  # stopping anyway
                     raise
+                if time.monotonic() - started > LONGEST_WAIT_SECONDS:
+                    wait = FIRST_WAIT_SECONDS  # it ran a while: a new outage, not the same one
                 log.warning("task worker: the database cannot be reached (%s); trying again in %.0f s", exc, wait)
                 with contextlib.suppress(DatabaseError):
                     connections.close_all()  # never reuse a connection the server dropped
@@ -66,7 +69,7 @@ class Command(db_worker.Command):
         **options: Any,
     ) -> None:
         if reload:
-            # The autoreloader is for development; `make run` uses db_worker.
+            # The autoreloader is for development only.
             raise CommandError("resilient_db_worker does not reload; run it with --no-reload.")
         self.configure_logging(verbosity)
         queue_names = queue_name.split(",")
