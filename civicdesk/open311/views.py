@@ -174,6 +174,7 @@ def open311_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     response = Response([{"code": status, "description": d} for d in descriptions], status=status)
     if status == 503:
         response["Retry-After"] = str(unavailable.RETRY_AFTER_SECONDS)
+        response["Cache-Control"] = "no-store"  # "try again" must not be served from a cache
     return response
 
 
