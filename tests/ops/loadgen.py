@@ -70,6 +70,20 @@ INTAKE_ONLY: Mapping[str, int] = {"open311_post": 1}
 
 # Accepted answers to a POST: 201 for a new report; a retried key may also answer 200.
 ACCEPTED = (200, 201)
+# A POST's description: this, then its marker (``marker_of`` reads it back from a case).
+DESCRIPTION = "Load test report "
+
+
+def marker_of(description: str) -> str:
+    """The marker a load-test case's description ends with."""
+    return description.rsplit(" ", 1)[-1]
+
+
+def points_around(lat: float, lng: float, count: int = 16, step: float = 0.0003) -> list[tuple[float, float]]:
+    """``count`` points on a grid ``step`` degrees (some 30 m) apart, from a point well inside
+    a city: the reports of a run are spread out a little and stay in that city."""
+    side = max(1, round(count**0.5))
+    return [(lat + step * (n % side), lng + step * (n // side)) for n in range(count)]
 
 
 @dataclass(frozen=True)
@@ -309,7 +323,7 @@ class _Client:
             "service_code": t.service_code,
             "lat": f"{lat:.6f}",
             "long": f"{lng:.6f}",
-            "description": f"Load test report {marker}",
+            "description": f"{DESCRIPTION}{marker}",
             "email": f"{marker}@load.example.org",
             **{f"attribute[{code}]": value for code, value in t.attributes.items()},
         }

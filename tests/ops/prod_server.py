@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parents[2]
 SCRIPT = str(REPO / "scripts" / "serve_prod.py")
 SECRET = "serve-prod-test-secret-Zt7mW4pXr9LbN3cY6hJf1sDgA5eUo0iKqTvB"
 HOST = "311.example.org"
+LOAD_RATE = "1000000/h"
 # One collected copy of the static files for every server a test starts from this checkout:
 # serve-prod collects again only when a source file changed (scripts/serve_prod.py).
 STATIC_ROOT = Path(tempfile.gettempdir()) / f"civicdesk-static-{hashlib.sha256(str(REPO).encode()).hexdigest()[:10]}"
@@ -51,6 +52,23 @@ def base_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         }
     )
     return env
+
+
+def prod_env(tmp_path: Path, database_url: str, **extra: str) -> dict[str, str]:
+    """serve-prod on ``database_url`` answering to HOST, with the Open311 rate limits on (their
+    code path is part of the production shape) but far above what a load run sends."""
+    return base_env(
+        tmp_path,
+        SECRET_KEY=SECRET,
+        DATABASE_URL=database_url,
+        ALLOW_SQLITE_IN_PRODUCTION="1",
+        ALLOWED_HOSTS=HOST,
+        SITE_URL=f"http://{HOST}",
+        SECURE_COOKIES="0",
+        RATELIMIT_OPEN311_KEY=LOAD_RATE,
+        RATELIMIT_OPEN311_IP=LOAD_RATE,
+        **extra,
+    )
 
 
 def database_url_of(settings_dict: Mapping[str, Any]) -> str:

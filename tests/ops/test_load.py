@@ -27,8 +27,8 @@ from civicdesk.notifications.models import OutboxMessage
 from civicdesk.open311.services import api_key_create
 from civicdesk.tenants.models import City
 from tests.conftest import INSIDE
-from tests.ops.loadgen import PAGE_KINDS, Plan, Target, run_load
-from tests.ops.prod_server import HOST, SECRET, ServeProd, base_env, database_url_of
+from tests.ops.loadgen import PAGE_KINDS, Plan, Target, marker_of, points_around, run_load
+from tests.ops.prod_server import HOST, ServeProd, database_url_of, prod_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -37,27 +37,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 PLAN = Plan(clients=20, requests_per_client=9)
 
 
-def load_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    """serve-prod on the test's database, answering to HOST, rate limits far above the run."""
-    return base_env(
-        tmp_path,
-        SECRET_KEY=SECRET,
-        DATABASE_URL=database_url_of(connection.settings_dict),
-        ALLOW_SQLITE_IN_PRODUCTION="1",
-        ALLOWED_HOSTS=HOST,
-        SITE_URL=f"http://{HOST}",
-        SECURE_COOKIES="0",
-        WEB_CONCURRENCY="4",
-        RATELIMIT_OPEN311_KEY="100000/h",
-        RATELIMIT_OPEN311_IP="100000/h",
-        **extra,
-    )
-
-
 def target_for(server: ServeProd, city: City, service_type: ServiceType, api_key: str) -> Target:
-    lat, lng = INSIDE[city.slug]
-    # A few points a few metres apart, all well inside the city.
-    points = [(lat + 0.0004 * (n % 5), lng + 0.0004 * (n // 5)) for n in range(25)]
     return Target(
         port=server.port,
         host_header=HOST,
@@ -65,7 +45,7 @@ def target_for(server: ServeProd, city: City, service_type: ServiceType, api_key
         api_key=api_key,
         service_code=service_type.code,
         city_slug=city.slug,
-        points=points,
+        points=points_around(*INSIDE[city.slug], count=25),
     )
 
 
@@ -73,7 +53,8 @@ def test_tens_of_clients_at_once_get_no_5xx_and_every_accepted_report_is_exactly
     independence: City, trash: ServiceType, tmp_path: Path
 ) -> None:
     _key, raw_key = api_key_create(city=independence, name="Load test app")
-    with ServeProd(load_env(tmp_path)) as server:
+    env = prod_env(tmp_path, database_url_of(connection.settings_dict), WEB_CONCURRENCY="4")
+    with ServeProd(env) as server:
         run = run_load(target_for(server, independence, trash, raw_key), PLAN)
     assert server.returncode == 0, server.output()
 
@@ -94,9 +75,9 @@ def test_tens_of_clients_at_once_get_no_5xx_and_every_accepted_report_is_exactly
     cases = list(
         ServiceRequest.objects.filter(description__contains=PLAN.run_id).select_related("city").order_by("number")
     )
-    by_marker = Counter(c.description.rsplit(" ", 1)[-1] for c in cases)
+    by_marker = Counter(marker_of(c.description) for c in cases)
     assert [m for m, n in by_marker.items() if n != 1] == []
-    assert {c.description.rsplit(" ", 1)[-1]: c.reference for c in cases} == told
+    assert {marker_of(c.description): c.reference for c in cases} == told
     assert ServiceRequest.objects.count() == len(told), "a case exists that no client was told about"
 
     # Each case: the acknowledgement to its reporter and the department's copy, once each.
@@ -105,7 +86,7 @@ def test_tens_of_clients_at_once_get_no_5xx_and_every_accepted_report_is_exactly
     assert department is not None and department.email
     expected: Counter[Any] = Counter()
     for case in cases:
-        marker = case.description.rsplit(" ", 1)[-1]
+        marker = marker_of(case.description)
         expected[(case.description, "case_created", f"{marker}@load.example.org")] += 1
         expected[(case.description, "case_assigned", department.email)] += 1
     assert outbox == expected

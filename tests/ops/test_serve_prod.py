@@ -7,21 +7,15 @@ SQLite file (ALLOW_SQLITE_IN_PRODUCTION=1)."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from django.db import connection
 
 from tests.ops.prod_server import HOST, SCRIPT, SECRET, ServeProd, base_env
 
@@ -48,19 +42,6 @@ def test_it_refuses_the_development_secret_key(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, SCRIPT], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert "SECRET_KEY must be set" in done.stdout + done.stderr
-
-
-@pytest.fixture
-def database_url(transactional_db: Any, tmp_path: Path) -> Iterator[str]:
-    if connection.vendor == "postgresql":
-        name = f"serveprod_{uuid.uuid4().hex[:10]}"
-        with connection.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-        yield urlunsplit(urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}"))
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    else:
-        yield f"sqlite:///{tmp_path}/prod.sqlite3"
 
 
 def get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
