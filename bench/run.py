@@ -857,13 +857,15 @@ def main() -> int:
         choices=["import", "load"],
         help="run one step only; its figures replace that step's in --results (the others are kept)",
     )
-    parser.add_argument("--load-clients", type=int, default=30, help="clients at once in the load test")
-    parser.add_argument("--load-requests", type=int, default=20, help="requests per client in each load run")
+    parser.add_argument("--load-clients", type=int, help="clients at once in the load test (30; --quick 20)")
+    parser.add_argument("--load-requests", type=int, help="requests per client in each load run (20; --quick 10)")
     args = parser.parse_args()
     if args.markdown_only:
         write_markdown(Path(args.docs), json.loads(Path(args.results).read_text()))
         return 0
     n = args.n or (100_000 if args.quick or args.only == "load" else 1_000_000)
+    args.load_clients = args.load_clients or (20 if args.quick else 30)
+    args.load_requests = args.load_requests or (10 if args.quick else 20)
     import_rows = args.import_rows or (20_000 if args.quick else 100_000)
 
     import numpy as np

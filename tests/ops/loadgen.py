@@ -1,8 +1,9 @@
 """A bounded load generator: tens of clients at once, each a fixed count of requests, against a
 running server (``make serve-prod``), recording every answer and its latency.
 
-It is a client only (standard library: threads and keep-alive ``http.client`` connections)
-and knows nothing of Django, so a test, the benchmark (``bench/run.py``) and a fault test
+It is a client only (standard library: a thread and an ``http.client`` connection per client,
+kept alive where the server allows; gunicorn's sync workers close it after each answer and the
+client reconnects) and knows nothing of Django, so a test, the benchmark (``bench/run.py``) and a fault test
 that kills a process mid-run all drive the server the same way and read the same figures.
 
     from tests.ops.loadgen import Plan, Target, run_load, run_trivial
@@ -15,6 +16,10 @@ that kills a process mid-run all drive the server the same way and read the same
     report.connection_errors()  # requests that got no HTTP answer at all
     report.accepted()           # {description marker: service_request_id} of every accepted POST
     report.summary()            # JSON-ready: rps, p50/p99 per kind and overall, status counts
+    marker_of(case.description) # a case's marker, to match cases with what clients were told
+
+``points_around(lat, lng)`` spreads a run's reports around a point; ``Plan(mix=INTAKE_ONLY)``
+sends POSTs only; ``run_trivial`` asks only for the cheapest page (``Target.trivial_path``).
 
 What a run sends (``Plan.mix`` weighs the kinds; ``KINDS`` lists them):
 
