@@ -20,10 +20,11 @@ On PostgreSQL the batches are written with ``COPY`` (psycopg's ``cursor.copy()``
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
-import itertools
 import json
 import math
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -32,6 +33,7 @@ from queue import Full, Queue
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from civicdesk.cases.models import (
@@ -155,7 +157,8 @@ class _Ready:
 
 
 class _CityRules:
-    """The target city's types, departments and districts, read once per import."""
+    """The target city's types, departments, districts and area indexes, read once per
+    import on the calling thread (the preparing thread never touches the database)."""
 
     def __init__(self, city: City) -> None:
         self.city = city
@@ -164,6 +167,8 @@ class _CityRules:
         self.districts = {d.pk: d for d in District.objects.filter(city=city).defer("boundary")}
         self.district_by_number = {d.number: d for d in self.districts.values() if d.number is not None}
         self.city_names = dict(City.objects.values_list("pk", "name"))
+        self.city_index = geo.city_index()
+        self.district_index = geo.district_index(city.pk)
 
 
 def _chunks(rows: Iterable[ImportedCase | BadRow], size: int) -> Iterator[list[ImportedCase | BadRow]]:
@@ -177,37 +182,97 @@ def _chunks(rows: Iterable[ImportedCase | BadRow], size: int) -> Iterator[list[I
         yield batch
 
 
+@dataclass(slots=True)
+class _Prepared:
+    """One batch after the city's rules, ready for the database."""
+
+    read: int
+    bad: list[BadRow]  # in the order of the file
+    warnings: list[BadRow]
+    ready: list[_Ready]
+    first_day: dt.date | None  # the first and last local day its cases were opened or closed
+    last_day: dt.date | None
+    text: _CopyText | None  # PostgreSQL: the rows as COPY lines, ids and numbers left out
+
+
+def _prepare(batch: list[ImportedCase | BadRow], rules: _CityRules, render: _Renderer | None) -> _Prepared:
+    """Apply the rules to a batch (and render it for COPY): all the import's Python work."""
+    # Bad rows are reported in the order of the file, whichever step found them.
+    position = {id(item): n for n, item in enumerate(batch)}
+    found: list[tuple[int, BadRow]] = []
+    candidates: list[ImportedCase] = []
+    for n, item in enumerate(batch):
+        if isinstance(item, BadRow):
+            found.append((n, item))
+        else:
+            candidates.append(item)
+
+    def note_bad(row: BadRow, case: ImportedCase) -> None:
+        found.append((position[id(case)], row))
+
+    ready = _apply_rules(candidates, rules, note_bad)
+    found.sort(key=lambda pair: pair[0])
+    warnings = [
+        BadRow(item.row.source, item.row.line, warning, item.row.external_id)
+        for item in ready
+        for warning in item.row.warnings
+    ]
+    first_day = last_day = None
+    if ready:
+        # A closing is never before its opening (``_closing_time``): the earliest moment is
+        # an opening, the latest a closing or, for an open case, an opening.
+        tz = rules.city.tz
+        first_day = min(item.row.opened_at for item in ready).astimezone(tz).date()
+        last_day = max(item.closed_at or item.row.opened_at for item in ready).astimezone(tz).date()
+    return _Prepared(
+        read=len(batch),
+        bad=[row for _n, row in found],
+        warnings=warnings,
+        ready=ready,
+        first_day=first_day,
+        last_day=last_day,
+        text=render.batch(ready) if render is not None and ready else None,
+    )
+
+
 _DONE = object()
 
 
-def _read_ahead(
-    batches: Iterator[list[ImportedCase | BadRow]], depth: int = 2
-) -> Iterator[list[ImportedCase | BadRow]]:
-    """The same batches, read by a thread up to ``depth`` batches ahead.
+def _prepared_ahead(
+    batches: Iterator[list[ImportedCase | BadRow]], prepare: Callable[[list[ImportedCase | BadRow]], _Prepared]
+) -> Iterator[_Prepared]:
+    """The batches, read and prepared by a thread up to two batches ahead of the writes.
 
-    While the database takes in one batch (its time is spent in libpq, without the GIL),
-    the file's next rows are parsed: the import's two halves overlap instead of taking
-    turns. Memory stays bounded by ``depth`` batches. A reader's exception is raised here.
+    Reading the file, the rules and rendering the COPY text are the import's Python work;
+    writing is the database's. While the database takes in one batch (the calling thread
+    waits in libpq, without the GIL) the next is prepared: on two cores the halves overlap
+    instead of taking turns. Memory stays bounded by the queue's depth. The thread never
+    touches the database (tests run the import inside their own transaction, which another
+    thread's connection could not see). A reader's exception is raised here.
     """
-    queue: Queue[Any] = Queue(maxsize=depth)
+    queue: Queue[Any] = Queue(maxsize=2)
     stop = threading.Event()
+    language = translation.get_language()
 
     def work() -> None:
         try:
-            for batch in batches:
-                while not stop.is_set():
-                    try:
-                        queue.put(batch, timeout=0.2)
-                        break
-                    except Full:
-                        continue
-                if stop.is_set():
-                    return
+            # Reasons are written in the caller's language, which is per thread.
+            with translation.override(language):
+                for batch in batches:
+                    prepared = prepare(batch)
+                    while not stop.is_set():
+                        try:
+                            queue.put(prepared, timeout=0.2)
+                            break
+                        except Full:
+                            continue
+                    if stop.is_set():
+                        return
             queue.put(_DONE)
         except BaseException as exc:  # handed to the importing thread, which raises it
             queue.put(exc)
 
-    thread = threading.Thread(target=work, name="cases-import-reader", daemon=True)
+    thread = threading.Thread(target=work, name="cases-import-prepare", daemon=True)
     thread.start()
     try:
         while True:
@@ -240,56 +305,33 @@ def cases_import(
     started = time.perf_counter()
     report = ImportReport(dry_run=dry_run, examples=examples)
     rules = _CityRules(city)
-    changes = _Changes()
-
+    copy = connection.vendor == "postgresql" and not dry_run
+    render = _Renderer(city, rules) if copy else None
     days: list[dt.date] = []  # the first and last local day the written cases touch
     try:
-        for batch in _read_ahead(_chunks(rows, batch_size)):
-            report.read += len(batch)
-            # Bad rows are reported in the order of the file, whichever step found them.
-            position = {id(item): n for n, item in enumerate(batch)}
-            found: list[tuple[int, BadRow]] = []
-            candidates: list[ImportedCase] = []
-            for n, item in enumerate(batch):
-                if isinstance(item, BadRow):
-                    found.append((n, item))
-                else:
-                    candidates.append(item)
-
-            def note_bad(
-                row: BadRow,
-                case: ImportedCase,
-                found: list[tuple[int, BadRow]] = found,
-                position: dict[int, int] = position,
-            ) -> None:
-                found.append((position[id(case)], row))
-
-            ready = _apply_rules(candidates, rules, note_bad)
-            for _n, row in sorted(found, key=lambda pair: pair[0]):
+        for prepared in _prepared_ahead(_chunks(rows, batch_size), lambda batch: _prepare(batch, rules, render)):
+            report.read += prepared.read
+            for row in prepared.bad:
                 report.add_bad(row)
                 if on_bad_row is not None:
                     on_bad_row(row)
-            for accepted in ready:
-                for warning in accepted.row.warnings:
-                    report.add_warning(
-                        BadRow(accepted.row.source, accepted.row.line, warning, accepted.row.external_id)
-                    )
-            if ready:
-                imported, present = _write_batch(city, ready, changes, dry_run=dry_run)
-                if imported and not dry_run:
-                    tz = city.tz
-                    moments = [m for r in ready for m in (r.row.opened_at, r.closed_at) if m is not None]
-                    days.extend([min(moments).astimezone(tz).date(), max(moments).astimezone(tz).date()])
-                    days[:] = [min(days), max(days)]
-                report.imported += imported
-                report.already_present += present
+            for row in prepared.warnings:
+                report.add_warning(row)
+            if not prepared.ready:
+                continue
+            imported, present = _write_batch(city, prepared, dry_run=dry_run)
+            if imported and not dry_run:
+                assert prepared.first_day is not None and prepared.last_day is not None
+                days[:] = [min([prepared.first_day, *days]), max([prepared.last_day, *days])]
+            report.imported += imported
+            report.already_present += present
     finally:
         if days:
             # The report roll-ups are kept by the case services; a bulk writer rebuilds
             # them for the days it touched, even when it stopped part-way.
             from civicdesk.reports import rollups
 
-            rollups.rebuild(city=city, start=min(days), end=max(days))
+            rollups.rebuild(city=city, start=days[0], end=days[1])
     report.elapsed = time.perf_counter() - started
     return report
 
@@ -329,10 +371,10 @@ def _apply_rules(
     if located:
         lats = [checked[i][0].lat for i in located]
         lngs = [checked[i][0].lng for i in located]
-        city_of = dict(zip(located, geo.city_index().covering_many(lats, lngs), strict=True))
+        city_of = dict(zip(located, rules.city_index.covering_many(lats, lngs), strict=True))
         inside = [i for i in located if city_of[i] == rules.city.pk]
         if inside:
-            hits = geo.district_index(rules.city.pk).covering_many(
+            hits = rules.district_index.covering_many(
                 [checked[i][0].lat for i in inside], [checked[i][0].lng for i in inside]
             )
             district_of = dict(zip(inside, hits, strict=True))
@@ -462,22 +504,23 @@ def _present(city: City, external_ids: list[str]) -> set[str]:
     )
 
 
-def _write_batch(city: City, ready: list[_Ready], changes: _Changes, *, dry_run: bool) -> tuple[int, int]:
+def _write_batch(city: City, prepared: _Prepared, *, dry_run: bool) -> tuple[int, int]:
     """Insert the cases of a batch not already present; (imported, already present)."""
+    ready = prepared.ready
     with transaction.atomic():
         # The city's row lock first: numbers are taken as one block, and two imports of the
         # same file into the same city queue here instead of racing on the external ids.
         locked = City.objects.select_for_update().only("pk", "next_case_number").get(pk=city.pk)
         present = _present(city, [r.row.external_id for r in ready])
-        new = [r for r in ready if r.row.external_id not in present]
+        new = [n for n, r in enumerate(ready) if r.row.external_id not in present]
         if dry_run or not new:
             return len(new), len(ready) - len(new)
         first = locked.next_case_number
         City.objects.filter(pk=city.pk).update(next_case_number=first + len(new))
-        if connection.vendor == "postgresql":
-            _copy_batch(city, new, first, changes)
+        if prepared.text is not None:
+            _copy_batch(prepared.text, new, first)
         else:
-            _bulk_create_batch(city, new, first, changes)
+            _bulk_create_batch(city, [ready[n] for n in new], first, _Changes())
     return len(new), len(ready) - len(new)
 
 
@@ -586,10 +629,11 @@ def _bulk_create_batch(city: City, new: Sequence[_Ready], first: int, changes: _
 
 
 # --- COPY ----------------------------------------------------------------------------------
-# psycopg's ``write_row`` adapts each value through its type registry (≈40 µs a row here);
-# the rows are rendered to COPY's text format directly instead, a few µs a row.
-
-_COPY_FLUSH = 4000  # lines sent to the server at once
+# psycopg's ``write_row`` adapts each value through its type registry (≈40 µs a row); the
+# rows are rendered to COPY's text format directly instead, by the preparing thread, with
+# everything that is the same for many rows (a type's ids, the constant columns, a change's
+# JSON) rendered once. Only the id and number are added on the writing thread: they are
+# known once the batch's already-present cases are left out.
 
 
 def _escape(text: str) -> str:
@@ -618,68 +662,150 @@ def _render(value: Any) -> str:
     return _escape(str(value))
 
 
-def _copy_columns(model: Any, values: dict[str, Any]) -> tuple[list[str], list[str | None], list[str]]:
-    """The table's columns and, for each, its value rendered once (a default: Django keeps
-    defaults in Python, not in the table, so COPY must write every column) or None and the
-    key of ``values`` that gives it per row."""
+# The columns each row gives, in the order ``_Renderer`` writes them; every other column
+# (but the id) takes a value that is the same for the whole import.
+_CASE_COLUMNS = (
+    "district_id",
+    "service_type_id",
+    "department_id",
+    "status",
+    "resolution",
+    "priority",
+    "description",
+    "address",
+    "lat",
+    "lng",
+    "opened_at",
+    "due_at",
+    "closed_at",
+    "closing_note",
+    "updated_at",
+    "tracking_token",
+    "external_id",
+)
+_EVENT_COLUMNS = ("case_id", "at", "actor_label", "kind", "is_public", "text", "changes")
+_TOKEN_BYTES = 24  # as ``new_tracking_token``: secrets.token_urlsafe(24), 32 characters
+
+
+def _constant_columns(model: Any, given: Sequence[str], fixed: dict[str, Any]) -> tuple[list[str], str]:
+    """The model's other columns and their values rendered once, as COPY text: the value in
+    ``fixed`` or the field's default (Django keeps defaults in Python, not in the table, so
+    COPY must write every column but the serial id)."""
     columns: list[str] = []
-    constants: list[str | None] = []
-    keys: list[str] = []
+    values: list[str] = []
     for f in model._meta.concrete_fields:
-        if f.primary_key and f.attname not in values:
-            continue  # the database numbers it
+        if f.primary_key or f.attname in given:
+            continue
         columns.append(f.column)
-        if f.attname in values:
-            constants.append(None)
-            keys.append(f.attname)
-        else:
-            constants.append(_render(f.get_db_prep_save(f.get_default(), connection)))
-            keys.append("")
-    return columns, constants, keys
+        value = fixed[f.attname] if f.attname in fixed else f.get_default()
+        values.append(_render(f.get_db_prep_save(value, connection)))
+    return columns, "".join("\t" + v for v in values)
 
 
-def _copy_rows(cursor: Any, model: Any, rows: Iterator[dict[str, Any]]) -> None:
-    """COPY dicts of field values into the model's table (missing fields take their default)."""
-    first = next(rows, None)
-    if first is None:
-        return
-    columns, constants, keys = _copy_columns(model, first)
-    plan = list(zip(constants, keys, strict=True))
+def _column(model: Any, attname: str) -> str:
+    return next(f.column for f in model._meta.concrete_fields if f.attname == attname)
+
+
+def _copy_sql(model: Any, columns: list[str]) -> str:
     quoted = ", ".join(f'"{c}"' for c in columns)
-    render = _render
-    with cursor.copy(f'COPY "{model._meta.db_table}" ({quoted}) FROM STDIN') as copy:
-        lines: list[str] = []
-        for values in itertools.chain([first], rows):
-            lines.append("\t".join([render(values[key]) if const is None else const for const, key in plan]))
-            if len(lines) >= _COPY_FLUSH:
-                lines.append("")
-                copy.write("\n".join(lines))
-                lines = []
-        if lines:
-            lines.append("")
-            copy.write("\n".join(lines))
+    return f'COPY "{model._meta.db_table}" ({quoted}) FROM STDIN'
 
 
-def _copy_batch(city: City, new: Sequence[_Ready], first: int, changes: _Changes) -> None:
-    """Write a batch with PostgreSQL's COPY; ids are drawn from the table's sequence first so
-    the events can name their case without reading anything back."""
-    cases_table = ServiceRequest._meta.db_table
+@dataclass(slots=True)
+class _CopyText:
+    """A batch as COPY text: per case, its line without the leading id and number, and the
+    lines of its events without the leading case id."""
+
+    cases: list[str]
+    events: list[tuple[str, ...]]
+    copy_cases: str  # the COPY statements, the same for the whole import
+    copy_events: str
+
+
+class _Renderer:
+    """Renders the cases of one import and their events as lines of COPY's text format."""
+
+    def __init__(self, city: City, rules: _CityRules) -> None:
+        others, self.case_tail = _constant_columns(
+            ServiceRequest,
+            ("id", "number", *_CASE_COLUMNS),
+            {"city_id": city.pk, "channel": _IMPORT_CHANNEL, "notify_reporter": False, "is_imported": True},
+        )
+        columns = [_column(ServiceRequest, name) for name in ("id", "number", *_CASE_COLUMNS)] + others
+        self.copy_cases = _copy_sql(ServiceRequest, columns)
+        others, self.event_tail = _constant_columns(CaseEvent, _EVENT_COLUMNS, {})
+        columns = [_column(CaseEvent, name) for name in _EVENT_COLUMNS] + others
+        self.copy_events = _copy_sql(CaseEvent, columns)
+        # "<type>\t<department>" and the target of each type, the id of each district.
+        self.of_type: dict[int, tuple[str, dt.timedelta | None]] = {}
+        for t in rules.types.values():
+            department = rules.departments[t.pk]
+            self.of_type[t.pk] = (
+                f"{t.pk}\t{_render(department.pk if department is not None else None)}",
+                dt.timedelta(days=t.target_days) if t.target_days else None,
+            )
+        self.changes = _Changes()
+
+    def batch(self, ready: list[_Ready]) -> _CopyText:
+        """The COPY text of a batch (all of it: which cases are already present is known
+        only in the writing transaction)."""
+        escape = _escape
+        of_type = self.of_type
+        case_tail, event_tail = self.case_tail, self.event_tail
+        created_of, closed_of = self.changes.of_created, self.changes.of_closed
+        # Tracking tokens drawn in one call, then cut: the same 32 characters
+        # ``secrets.token_urlsafe(24)`` makes (24 bytes are exactly 32 base64 characters).
+        tokens = base64.urlsafe_b64encode(secrets.token_bytes(_TOKEN_BYTES * len(ready))).decode("ascii")
+        cases: list[str] = []
+        events: list[tuple[str, ...]] = []
+        for n, item in enumerate(ready):
+            row = item.row
+            type_ids, target = of_type[item.service_type.pk]
+            opened = row.opened_at.isoformat()
+            closed = item.closed_at.isoformat() if item.closed_at is not None else "\\N"
+            due = (row.opened_at + target).isoformat() if target is not None else "\\N"
+            lat = "\\N" if row.lat is None else repr(row.lat)
+            lng = "\\N" if row.lng is None else repr(row.lng)
+            district = "\\N" if item.district is None else str(item.district.pk)
+            description = escape(row.description)
+            token = tokens[32 * n : 32 * n + 32]
+            cases.append(
+                f"{district}\t{type_ids}\t{row.status}\t{row.resolution}\t{row.priority}\t{description}"
+                f"\t{escape(row.address)}\t{lat}\t{lng}\t{opened}\t{due}\t{closed}\t{escape(row.closing_note)}"
+                f"\t{item.updated_at.isoformat()}\t{token}\t{escape(row.external_id)}{case_tail}"
+            )
+            created = (
+                f"{opened}\t{IMPORT_ACTOR}\t{_CREATED}\tt\t{description}\t{escape(created_of(item)[1])}{event_tail}"
+            )
+            if item.closed_at is None:
+                events.append((created,))
+            else:
+                closing = escape(closed_of(row.resolution)[1])
+                events.append(
+                    (
+                        created,
+                        f"{closed}\t{IMPORT_ACTOR}\t{_CLOSED_EVENT}\tt\t{escape(row.closing_note)}\t{closing}{event_tail}",
+                    )
+                )
+        return _CopyText(cases=cases, events=events, copy_cases=self.copy_cases, copy_events=self.copy_events)
+
+
+def _copy_batch(text: _CopyText, new: list[int], first: int) -> None:
+    """Write the cases ``new`` (positions in the batch) and their events with PostgreSQL's
+    COPY; ids are drawn from the table's sequence first so the events can name their case
+    without reading anything back."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [cases_table, len(new)]
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [ServiceRequest._meta.db_table, len(new)],
         )
         ids = [pk for (pk,) in cursor.fetchall()]
         raw = cursor.cursor  # psycopg's own cursor: Django's wrapper has no copy()
-
-        def cases() -> Iterator[dict[str, Any]]:
-            for pk, n, item in zip(ids, range(first, first + len(new)), new, strict=True):
-                values = _case_values(city, item, n)
-                values["id"] = pk
-                yield values
-
-        def events() -> Iterator[dict[str, Any]]:
-            for pk, item in zip(ids, new, strict=True):
-                yield from _events(pk, item, changes, as_json=True)
-
-        _copy_rows(raw, ServiceRequest, cases())
-        _copy_rows(raw, CaseEvent, events())
+        lines = text.cases
+        with raw.copy(text.copy_cases) as copy:
+            copy.write(
+                "".join([f"{pk}\t{first + n}\t{lines[i]}\n" for n, (pk, i) in enumerate(zip(ids, new, strict=True))])
+            )
+        of_case = text.events
+        with raw.copy(text.copy_events) as copy:
+            copy.write("".join([f"{pk}\t{event}\n" for pk, i in zip(ids, new, strict=True) for event in of_case[i]]))
