@@ -599,7 +599,7 @@ def ask(client: Client, principal: Principal, user: User | None, check: Check, w
 
 # Pages open to anyone (reports and their PDFs are the slowest of the walk) are asked by
 # these; every other URL, by every principal.
-ASK_PUBLIC_PAGES = {"anonymous", "call taker of A", "department worker of B", "regional administrator", "superuser"}
+ASK_PUBLIC_PAGES = {"anonymous", "department worker of B", "superuser"}
 
 
 @dataclass
