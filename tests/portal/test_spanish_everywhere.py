@@ -326,7 +326,7 @@ def test_forms_refusals_and_the_confidential_pages_are_in_spanish(spanish: Spani
 def test_the_waiting_and_unavailable_pages_are_in_spanish() -> None:
     request = RequestFactory().get("/report/")
     with translation.override("es"):
-        for template in ("core/too_many_requests.html", "core/unavailable.html", "404.html", "403.html"):
+        for template in ("core/too_many_requests.html", "core/unavailable.html", "404.html", "403.html", "400.html"):
             page = render_to_string(template, {"message": "…"}, request=request)
             assert '<html lang="es">' in page and not english_in(page), (template, english_in(page))
 
