@@ -95,6 +95,7 @@ class World:
     targets: dict[tuple[str, str], Target]  # (parameter, value) -> what the value stands for
     admin_objects: dict[str, list[tuple[str, Target]]]  # model label -> (object id, target)
     post: dict[str, dict[str, Any]] = field(default_factory=dict)  # route -> POST body
+    queries: dict[str, list[str]] = field(default_factory=dict)  # route -> query strings to ask with
     api_keys: dict[str, str] = field(default_factory=dict)
     jurisdiction: str = ""
 
@@ -389,7 +390,16 @@ def _build_world(media: Any) -> World:
         "portal:follow": {"email": "neighbour@example.org"},
         "set_language": {"language": "es", "next": "/"},
     }
+    # Pages that show cases only when asked about a place or a type: asked for both kinds.
+    near = [f"service_type={t.pk}&lat={lat}&lng={lng}" for t in (trash, hotline)]
+    queries = {
+        "portal:report-nearby": near,
+        "console:new_similar": near,
+        "console:new_questions": [f"service_type={t.pk}" for t in (trash, hotline)],
+        "portal:browse": ["", "status=closed"],
+    }
     return World(
+        queries=queries,
         users=users,
         values=values,
         overrides=overrides,
@@ -521,9 +531,11 @@ def checks(world: World) -> tuple[list[Check], list[str]]:
         if not built:
             problems.append(f"{route.name}: no path could be built from the world's values")
         for url, kwargs in built:
+            target = _target(world, label, kwargs)
             if route.namespace == "open311":
                 url += f"?jurisdiction_id={world.jurisdiction}"  # five cities: the API asks which
-            found.append(Check(route.name, url, _target(world, label, kwargs), rule))
+            for query in world.queries.get(route.name, [""]):
+                found.append(Check(route.name, f"{url}?{query}" if query else url, target, rule))
     return found, problems
 
 
