@@ -23,3 +23,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
 
 # The database being unreachable is a 503 with Retry-After, not a 500 (civicdesk/core/unavailable.py).
 handler500 = "civicdesk.core.unavailable.server_error"
+# A request Django cannot read is a 400 that says so, as JSON to the offline queue (civicdesk/core/bad_request.py).
+handler400 = "civicdesk.core.bad_request.bad_request"

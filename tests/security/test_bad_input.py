@@ -430,6 +430,12 @@ def test_a_body_over_the_upload_limit_is_a_400_not_a_500(
     too_big = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
     page = client.post("/independence/report/", portal_data(trash, description=too_big))
     assert page.status_code == 400 and "We could not read what was sent" in page.content.decode()
+    # The offline queue asks for JSON and shows the resident its errors: it gets them here too.
+    queued = client.post(
+        "/independence/report/", portal_data(trash, description=too_big), HTTP_ACCEPT="application/json"
+    )
+    assert queued.status_code == 400
+    assert "Nothing was saved" in queued.json()["errors"]["__all__"][0]
     response = open311_post(client, independence, api_key, description=too_big)
     assert response.status_code == 400
     assert open311_errors(response) == [
