@@ -450,17 +450,18 @@ def world(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) -
 
 # --- which rule governs a URL --------------------------------------------------------------------
 
+# Each admin page of a model, and the column of ADMIN_MODELS that governs it.
 ADMIN_URL_KINDS = {
-    "changelist": ("view", False),
-    "add": ("add", False),
-    "change": ("view", True),  # the change page opens read-only for those who may only look
-    "history": ("view", True),
-    "delete": ("delete", True),
+    "changelist": "view",
+    "add": "add",
+    "change": "view",  # the change page opens read-only for those who may only look
+    "history": "view",
+    "delete": "delete",
 }
 # Admin URLs a model admin adds beside Django's own, and what each amounts to.
 ADMIN_EXTRA_URLS = {
-    "admin:auth_user_password_change": ("accounts.user", "change", True),
-    "admin:tenants_district_import": ("tenants.district", "add", False),
+    "admin:auth_user_password_change": ("accounts.user", "change"),
+    "admin:tenants_district_import": ("tenants.district", "add"),
 }
 
 
@@ -477,7 +478,7 @@ def rule_for(route: Route) -> tuple[Rule | None, str]:
     if route.name in POLICY:
         return POLICY[route.name], ""
     if route.name in ADMIN_EXTRA_URLS:
-        label, kind, _ = ADMIN_EXTRA_URLS[route.name]
+        label, kind = ADMIN_EXTRA_URLS[route.name]
         return _admin_rule(label, kind), label
     if route.name == "admin:app_list":
         return None, ""  # per app: see _app_rule
@@ -487,7 +488,7 @@ def rule_for(route: Route) -> tuple[Rule | None, str]:
         if route.name.startswith(prefix) and label in ADMIN_MODELS:
             kind = route.name.removeprefix(prefix)
             if kind in ADMIN_URL_KINDS:
-                return _admin_rule(label, ADMIN_URL_KINDS[kind][0]), label
+                return _admin_rule(label, ADMIN_URL_KINDS[kind]), label
     return None, ""
 
 
