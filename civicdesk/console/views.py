@@ -22,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from civicdesk.accounts.models import User
@@ -37,23 +38,24 @@ from civicdesk.core import clock
 
 PAGE_SIZE = 25
 
+# Lazy: module constants are built at import, before any request has chosen a language.
 QUEUE_LABELS = {
-    "mine": _("Mine"),
-    "department": _("My department"),
-    "unassigned": _("Unassigned"),
-    "overdue": _("Overdue"),
-    "all": _("All of my city"),
+    "mine": gettext_lazy("Mine"),
+    "department": gettext_lazy("My department"),
+    "unassigned": gettext_lazy("Unassigned"),
+    "overdue": gettext_lazy("Overdue"),
+    "all": gettext_lazy("All of my city"),
 }
 
 COLUMNS = [
-    ("number", _("Case")),
-    ("type", _("Type")),
-    ("status", _("Status")),
-    ("address", _("Where")),
-    ("district", _("District")),
-    ("assignee", _("Assignee")),
-    ("opened", _("Opened")),
-    ("due", _("Due")),
+    ("number", gettext_lazy("Case")),
+    ("type", gettext_lazy("Type")),
+    ("status", gettext_lazy("Status")),
+    ("address", gettext_lazy("Where")),
+    ("district", gettext_lazy("District")),
+    ("assignee", gettext_lazy("Assignee")),
+    ("opened", gettext_lazy("Opened")),
+    ("due", gettext_lazy("Due")),
 ]
 
 

@@ -293,6 +293,38 @@ def test_every_public_page_is_in_spanish_for_a_resident_who_reads_spanish(spanis
     assert pages > 30  # the pages were really there
 
 
+def test_the_staff_console_is_in_spanish_for_staff_who_read_spanish(spanish: Spanish) -> None:
+    # Not the residents' side, but translated too: a supervisor's and an administrator's
+    # pages, filled from the same world.
+    values = {
+        "city": ["independence"],
+        "number": [c.number for c in spanish.world.cases],
+        "pk": ["1"],
+        "agreement_id": ["1"],
+        "transfer_id": ["1"],
+    }
+    problems, pages = [], 0
+    for role in (Role.SUPERVISOR, Role.CITY_ADMIN):
+        client = spanish_client("accept-language")
+        client.force_login(spanish.world.staff[("independence", role)])
+        for route in routes():
+            if route.namespace != "console" or route.name == "console:logout":
+                continue
+            for url in paths(route, values):
+                response = client.get(url)
+                body, content_type = read(response)
+                if response.status_code >= 500:
+                    problems.append(f"{url} answered {response.status_code}")
+                if not content_type.startswith("text/html") or "<html" not in body:
+                    continue
+                pages += 1
+                if '<html lang="es">' not in body:
+                    problems.append(f'{url} is not <html lang="es">')
+                problems += [f"{url} shows {shown}" for shown in english_in(body, content_type)]
+    assert not problems, "\n".join(problems)
+    assert pages > 10
+
+
 def test_forms_refusals_and_the_confidential_pages_are_in_spanish(spanish: Spanish, independence: Any) -> None:
     client = spanish_client("accept-language")
     trash = spanish.world.service_type
