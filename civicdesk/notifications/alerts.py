@@ -231,18 +231,19 @@ def _write(
         return
     unsubscribe_url = _url("portal:alert-unsubscribe", subscription.unsubscribe_token)
     city = case.city if case is not None else subscription.city
-    context = {
-        "subscription": subscription,
-        "area": subscription.describe_area(),
-        "city": city,
-        "case": case,
-        "unsubscribe_url": unsubscribe_url,
-        "site_url": settings.SITE_URL,
-        **extra,
-    }
     with translation.override(subscription.language or settings.LANGUAGE_CODE), timezone.override(city.tz):
-        # The subject is a msgid with %(type)s and %(city)s, translated in the reader's language.
+        # The subject is a msgid with %(type)s and %(city)s; it and the area's words are
+        # written in the subscriber's language, not in that of whoever made the change.
         subject = gettext(subject) % {"type": case.service_type.name if case else "", "city": city.name}
+        context = {
+            "subscription": subscription,
+            "area": subscription.describe_area(),
+            "city": city,
+            "case": case,
+            "unsubscribe_url": unsubscribe_url,
+            "site_url": settings.SITE_URL,
+            **extra,
+        }
         body_text = render_to_string(f"notifications/email/{template}.txt", context)
         body_html = render_to_string(f"notifications/email/{template}.html", context)
     headers = {}

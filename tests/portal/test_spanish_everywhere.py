@@ -458,6 +458,21 @@ def test_followers_and_alert_subscribers_read_the_language_they_asked_in(world: 
     assert "which you follow" in english_update.body
 
 
+def test_an_alert_is_written_in_the_subscribers_language_whoever_made_the_report(cities: Any, trash: Any) -> None:
+    independence = cities["independence"]
+    lat, lng = INSIDE["independence"]
+    subscription = alerts.subscription_create(
+        email="alerta@example.com", city=independence, area="radius", lat=lat, lng=lng, radius_m=500, language="es"
+    )
+    alerts.subscription_confirm(token=subscription.confirm_token)
+    with translation.override("en"):  # an English-speaking neighbour reports
+        services.case_create(service_type=trash, lat=lat, lng=lng, description="Sofa", reporter_email="e@example.com")
+    _confirm, alert = sent_to("alerta@example.com")
+    assert alert.subject == f"Nuevo reporte cerca de usted: {trash.name}"
+    assert "Se hizo un nuevo reporte en su área de alertas (a menos de 500 m de" in alert.body
+    assert not english_in(alert.body, "text/plain") and not english_in(html_of(alert))
+
+
 def test_a_confidential_reporter_in_spanish_gets_the_notice_in_spanish(
     independence: Any, make_service_type: Any
 ) -> None:
