@@ -712,6 +712,16 @@ def table(mismatches: list[Mismatch]) -> str:
 
 
 @pytest.mark.django_db
+def test_a_view_added_without_a_line_in_the_policy_fails_saying_where_to_declare_it(world: World) -> None:
+    with override_settings(ROOT_URLCONF="tests.security.urls_with_a_new_view"):
+        _found, problems = checks(world)
+    assert problems == [
+        "brand-new-page (new-page/) has no expectation: declare who may open it in "
+        "POLICY (or, for an admin model, ADMIN_MODELS) of tests/security/policy.py"
+    ]
+
+
+@pytest.mark.django_db
 def test_every_url_has_a_declared_policy(world: World) -> None:
     _found, problems = checks(world)
     registered = {m._meta.label_lower for m in admin.site._registry}
