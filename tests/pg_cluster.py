@@ -196,19 +196,7 @@ class Cluster:
         for _attempt in range(5):
             self.port = _free_port()
             try:
-                self._run(
-                    str(self.bindir / "pg_ctl"),
-                    "start",
-                    "-D",
-                    str(self.data),
-                    "-l",
-                    str(self.log),
-                    "-w",
-                    "-t",
-                    "60",
-                    "-o",
-                    f"-p {self.port}",
-                )
+                self.start_server()
                 return
             except RuntimeError as exc:
                 last_error = exc
@@ -221,20 +209,9 @@ class Cluster:
         self._run(str(self.bindir / "pg_ctl"), "stop", "-D", str(self.data), "-m", mode, "-w", "-t", "60")
 
     def start_server(self) -> None:
-        """Start the server that ``stop_server`` stopped, on the same port."""
-        self._run(
-            str(self.bindir / "pg_ctl"),
-            "start",
-            "-D",
-            str(self.data),
-            "-l",
-            str(self.log),
-            "-w",
-            "-t",
-            "60",
-            "-o",
-            f"-p {self.port}",
-        )
+        """Start the server on ``self.port``: the first time, or again after ``stop_server``."""
+        pg_ctl = str(self.bindir / "pg_ctl")
+        self._run(pg_ctl, "start", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "-o", f"-p {self.port}")
 
     @property
     def url(self) -> str:
