@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -102,6 +103,13 @@ class NewCaseForm(_ChoicesForm):
     reporter_email = forms.EmailField(label=_("Caller's email"), required=False)
     reporter_phone = forms.CharField(label=_("Caller's phone"), required=False, max_length=40)
     notify_reporter = forms.BooleanField(label=_("The caller wants to hear of updates"), required=False, initial=True)
+    # The caller's emails (acknowledgement, updates, closing) are written in it.
+    language = forms.ChoiceField(
+        label=_("The caller's language, for the emails"),
+        choices=settings.LANGUAGES,
+        initial=settings.LANGUAGE_CODE,
+        required=False,
+    )
     channel = forms.ChoiceField(label=_("How it came in"), choices=STAFF_CHANNELS, initial=Channel.PHONE)
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
 

@@ -7,11 +7,13 @@ themselves; nothing here decides who may do what.
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from civicdesk.accounts.models import User
 from civicdesk.cases import services as cases
 from civicdesk.cases.models import Resolution, ServiceRequest
+from civicdesk.notifications.messages import resident_language
 from civicdesk.notifications.services import case_follow
 
 
@@ -31,19 +33,25 @@ def case_mark_duplicate(*, case: ServiceRequest, actor: User, original: ServiceR
     The reporter learns of it from the closing email, so the note always names the
     original case, whatever the staff member wrote.
     """
-    note = (note or "").strip() or duplicate_note(original=original)
+    # The standard words are the reporter's: written in the language they reported in.
+    with translation.override(resident_language(case)):
+        standard = duplicate_note(original=original)
+    note = (note or "").strip() or standard
     if original.reference not in note:
-        note = f"{note}\n\n{duplicate_note(original=original)}"
+        note = f"{note}\n\n{standard}"
     closed = cases.case_close(case=case, actor=actor, note=note, resolution=Resolution.DUPLICATE, duplicate_of=original)
     if closed.reporter_email and not original.service_type.is_confidential:
-        case_follow(case=original, email=closed.reporter_email)
+        case_follow(case=original, email=closed.reporter_email, language=closed.language)
     return closed
 
 
 @transaction.atomic
-def case_add_caller(*, case: ServiceRequest, actor: User, email: str, name: str = "") -> ServiceRequest:
+def case_add_caller(
+    *, case: ServiceRequest, actor: User, email: str, name: str = "", language: str = ""
+) -> ServiceRequest:
     """A caller reporting a problem already on file follows that case instead of filing a
-    duplicate. An internal note records who was added, for the audit log."""
+    duplicate, hearing of it in ``language``. An internal note records who was added, for
+    the audit log."""
     who = f"{name.strip()} <{email.strip()}>" if name.strip() else email.strip()
     # The note first: it checks the actor's permission before anything is written.
     cases.case_add_note(
@@ -52,5 +60,5 @@ def case_add_caller(*, case: ServiceRequest, actor: User, email: str, name: str 
         text=_("Caller %(who)s reported this again and now follows the case.") % {"who": who},
         public=False,
     )
-    case_follow(case=case, email=email)
+    case_follow(case=case, email=email, language=language)
     return case

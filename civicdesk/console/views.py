@@ -396,7 +396,8 @@ def _follow(request: HttpRequest, case: ServiceRequest) -> str:
     # From the case page ("email") or from the new-case form's "similar cases" panel.
     email = request.POST.get("email") or request.POST.get("reporter_email") or ""
     name = request.POST.get("name") or request.POST.get("reporter_name") or ""
-    case_add_caller(case=case, actor=_user(request), email=email, name=name)
+    language = request.POST.get("language", "")  # the new-case form's, when it came from there
+    case_add_caller(case=case, actor=_user(request), email=email, name=name, language=language)
     return _("%(email)s now follows %(ref)s.") % {"email": email.strip(), "ref": case.reference}
 
 
@@ -471,6 +472,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
                         reporter_email=data["reporter_email"],
                         reporter_phone=data["reporter_phone"],
                         notify_reporter=data["notify_reporter"],
+                        language=data.get("language") or "",
                         priority=data["priority"],
                         actor=user,
                     )

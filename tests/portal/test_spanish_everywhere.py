@@ -473,6 +473,50 @@ def test_an_alert_is_written_in_the_subscribers_language_whoever_made_the_report
     assert not english_in(alert.body, "text/plain") and not english_in(html_of(alert))
 
 
+def test_a_caller_entered_in_the_console_in_spanish_gets_spanish_emails(
+    cities: Any, trash: Any, make_staff: Any
+) -> None:
+    independence = cities["independence"]
+    lat, lng = INSIDE["independence"]
+    staff = Client()  # the call taker works in English
+    staff.force_login(make_staff(independence, Role.CALL_TAKER))
+    form = {
+        "service_type": trash.pk,
+        "lat": lat,
+        "lng": lng,
+        "description": "Colchón en el callejón",
+        "reporter_email": "llamada@example.com",
+        "channel": "phone",
+        "priority": "normal",
+        "language": "es",
+        "confirm": "1",
+    }
+    assert staff.get(reverse("console:new")).status_code == 200
+    response = staff.post(reverse("console:new"), form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    case = ServiceRequest.objects.get(reporter_email="llamada@example.com")
+    assert case.language == "es"
+    (created,) = sent_to("llamada@example.com")
+    assert "Recibimos su reporte" in created.subject and "Gracias por su reporte" in created.body
+
+
+def test_a_spanish_reporters_duplicate_is_closed_and_followed_in_spanish(
+    cities: Any, trash: Any, make_staff: Any
+) -> None:
+    from civicdesk.console.services import case_mark_duplicate
+
+    independence = cities["independence"]
+    original = report_in("en", city=independence, service_type=trash, email="first@example.com")
+    duplicate = report_in("es", city=independence, service_type=trash, email="segunda@example.com")
+    worker = make_staff(independence, Role.WORKER, department=trash.department)
+    with translation.override("en"):
+        case_mark_duplicate(case=duplicate, actor=worker, original=original, note="")
+        services.case_add_note(case=original, actor=worker, text="Mañana pasa el camión", public=True)
+    _created, closed, update = sent_to("segunda@example.com")
+    assert f"Este problema ya se había reportado como {original.reference}" in closed.body
+    assert "que usted sigue" in update.body and not english_in(update.body, "text/plain")
+
+
 def test_a_confidential_reporter_in_spanish_gets_the_notice_in_spanish(
     independence: Any, make_service_type: Any
 ) -> None:
