@@ -4,12 +4,16 @@ staff of each role. Tests that touch the database run on SQLite and on PostgreSQ
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core import mail
+from django.utils import translation
+from hypothesis import settings as hypothesis_settings
 
 from civicdesk.accounts.models import Role, User
 from civicdesk.catalog.models import ServiceType
@@ -29,9 +33,24 @@ INSIDE = {
 }
 
 
+# Property tests draw the same examples on every run (`make test` must not pass or fail by
+# luck); HYPOTHESIS_PROFILE=explore draws new ones, to hunt for bugs on purpose.
+hypothesis_settings.register_profile("repeatable", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
+
+
 @pytest.fixture(autouse=True)
 def _fresh_geo_cache() -> None:
     geo.clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _site_language_after_each_test() -> Iterator[None]:
+    """A request in Spanish leaves Spanish active in the test's thread (LocaleMiddleware
+    does not undo it): without this, the next test's services would answer in Spanish."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture

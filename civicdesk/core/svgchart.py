@@ -31,6 +31,7 @@ SMALL_SIZE = 11
 CHAR_WIDTH = 0.6  # of the font size: DejaVu Sans averages a little under this
 LINE_HEIGHT = 1.25  # of the font size
 WRAP_AT = 34  # characters per line of a bar's label
+MIN_SPAN = 1e-9  # a value axis spans at least this much
 
 
 def _text_width(text: str, size: float) -> float:
@@ -46,8 +47,9 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     """Round tick values from at most ``low`` to at least ``high`` (1, 2, 2.5 or 5 × 10ⁿ
     apart), always including zero when the range spans it."""
     low, high = min(low, 0.0), max(high, 0.0)
-    if high - low <= 0:
-        return [0.0, 1.0]
+    if high - low < MIN_SPAN:
+        # Nothing to tell apart (all zero, or differences no figure of ours has): whole units.
+        return [float(i) for i in range(math.floor(low), max(math.ceil(high), math.floor(low) + 1) + 1)]
     raw = (high - low) / count
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * 0.999)
@@ -57,6 +59,10 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
         first += 1
     if math.isclose((last - 1) * step, high, rel_tol=1e-9):
         last -= 1
+    while first * step > low:  # a bound far smaller than the step divides to zero
+        first -= 1
+    while last * step < high:
+        last += 1
     digits = max(0, 2 - math.floor(math.log10(step)))  # rounds away float noise (0.30000000000000004)
     return [round(i * step, digits) for i in range(first, last + 1)]
 

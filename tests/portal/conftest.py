@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
 
 from civicdesk.catalog.models import ServiceAttribute, ServiceType
 from tests.cases.images import halves
 from tests.conftest import INSIDE
-
-
-@pytest.fixture(autouse=True)
-def _site_language_after_each_test() -> Iterator[None]:
-    """A request in Spanish leaves Spanish active in the test's thread (LocaleMiddleware
-    does not undo it): without this, the next test's services would answer in Spanish."""
-    with translation.override(settings.LANGUAGE_CODE):
-        yield
 
 
 def jpeg(name: str = "pothole.jpg") -> SimpleUploadedFile:
