@@ -492,9 +492,24 @@ def _present(city: City, external_ids: list[str]) -> set[str]:
     if connection.vendor == "postgresql":
         # One array parameter instead of thousands of placeholders (a fifth of a second a
         # batch); "<> ''" repeats the partial unique index's predicate so the index is used.
+        # First one look at the range the batch's ids span: on a first import it is empty
+        # and the thousands of lookups of the ids one by one (a twentieth of the import's
+        # time) are not needed. The range's ends are the database's (its collation's order,
+        # which need not be Python's), so no id of the batch can fall outside it.
+        table = ServiceRequest._meta.db_table
         with connection.cursor() as cursor:
+            cursor.execute("SELECT min(x), max(x) FROM unnest(%s::text[]) AS x", [external_ids])
+            low, high = cursor.fetchone()
             cursor.execute(
-                f'SELECT external_id FROM "{ServiceRequest._meta.db_table}" '  # noqa: S608 (the model's table)
+                f'SELECT EXISTS (SELECT 1 FROM "{table}" '  # noqa: S608 (the model's table)
+                "WHERE city_id = %s AND external_id <> '' AND external_id BETWEEN %s AND %s)",
+                [city.pk, low, high],
+            )
+            (any_in_range,) = cursor.fetchone()
+            if not any_in_range:
+                return set()
+            cursor.execute(
+                f'SELECT external_id FROM "{table}" '  # noqa: S608 (the model's table)
                 "WHERE city_id = %s AND external_id <> '' AND external_id = ANY(%s)",
                 [city.pk, external_ids],
             )
