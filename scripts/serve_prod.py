@@ -16,7 +16,7 @@ runs the same commands as separate units (docs/operations.md).
     WEB_CONCURRENCY=5 PORT=8080 LOG_FORMAT=json make serve-prod
 
 Environment: PORT (8000), BIND (127.0.0.1: nginx in front), WEB_CONCURRENCY (gunicorn
-workers; 2 × cores + 1, at most 9), GUNICORN_TIMEOUT (30 s), GUNICORN_ACCESS_LOG=1 (gunicorn's
+workers; 2 × cores + 1, at most 9), GUNICORN_THREADS (4 threads per worker), GUNICORN_TIMEOUT (30 s), GUNICORN_ACCESS_LOG=1 (gunicorn's
 own access line too, beside the application's), TASK_WORKERS (1), LOAD_DEMO=1 (load the demo
 data after migrating), and everything config/settings.py reads.
 
@@ -211,6 +211,12 @@ def children(bind: str, port: int, info: dict[str, str]) -> list[Child]:
             f"{bind}:{port}",
             "--workers",
             str(web_concurrency()),
+            # Threads: a worker whose request waits on the database (a report waiting for its
+            # city's next case number) still answers the page views that come meanwhile.
+            "--worker-class",
+            "gthread",
+            "--threads",
+            os.environ.get("GUNICORN_THREADS", "4"),
             "--timeout",
             os.environ.get("GUNICORN_TIMEOUT", "30"),
             "--graceful-timeout",
