@@ -36,7 +36,7 @@ from tests import outbox_harness
 from tests.conftest import INSIDE
 from tests.ops import fault_data
 from tests.ops.loadgen import INTAKE_ONLY, Plan, Report, Target, run_load
-from tests.ops.prod_server import HOST, SECRET, ServeProd, base_env
+from tests.ops.prod_server import HOST, ServeProd, prod_env
 from tests.outbox_harness import (
     OUTBOX_SETTINGS,
     Processes,
@@ -69,23 +69,11 @@ def ask(
         return error.code, dict(error.headers), error.read().decode()
 
 
-def prod_env(tmp_path: Path, database_url: str, **extra: str) -> dict[str, str]:
-    """serve-prod on ``database_url``, answering to HOST, with rate limits far above what a
-    run sends and the outbox's timings in seconds."""
-    return base_env(
-        tmp_path,
-        SECRET_KEY=SECRET,
-        DATABASE_URL=database_url,
-        ALLOW_SQLITE_IN_PRODUCTION="1",
-        ALLOWED_HOSTS=HOST,
-        SITE_URL=f"http://{HOST}",
-        SECURE_COOKIES="0",
-        WEB_CONCURRENCY="3",
-        RATELIMIT_OPEN311_KEY="100000/h",
-        RATELIMIT_OPEN311_IP="100000/h",
-        **{name: str(value) for name, value in OUTBOX_SETTINGS.items()},
-        **extra,
-    )
+def fault_env(tmp_path: Path, database_url: str, **extra: str) -> dict[str, str]:
+    """serve-prod as the load test runs it, with three web workers and the outbox's timings
+    in seconds."""
+    outbox = {name: str(value) for name, value in OUTBOX_SETTINGS.items()}
+    return prod_env(tmp_path, database_url, **{"WEB_CONCURRENCY": "3", **outbox, **extra})
 
 
 def wait_until(what: str, predicate: Any, timeout: float = 60) -> Any:
@@ -144,7 +132,7 @@ def test_a_postgresql_restart_during_the_load_is_a_clear_503_then_recovers_with_
     own_cluster: Cluster, tmp_path: Path
 ) -> None:
     # Persistent connections: each must notice the restart and open a new one.
-    env = prod_env(tmp_path, own_cluster.url, DB_CONN_MAX_AGE="60")
+    env = fault_env(tmp_path, own_cluster.url, DB_CONN_MAX_AGE="60")
     with ServeProd(env) as server:
         seeded = fault_data.run(own_cluster.url, "seed")
         target = target_for(server, **seeded)
@@ -297,7 +285,7 @@ def test_the_smtp_server_down_during_the_load_then_back_delivers_every_notificat
     app: dict[str, str], smtp_servers: Callable[..., SmtpServer], tmp_path: Path
 ) -> None:
     smtp = smtp_servers()
-    env = prod_env(tmp_path, live_database_url(), EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}?timeout=10")
+    env = fault_env(tmp_path, live_database_url(), EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}?timeout=10")
     with ServeProd(env) as server:
         load, reports = in_background(target_for(server, **app), MAIL_PLAN)
         wait_until("the first emails to arrive", lambda: len(smtp.handler.snapshot()) >= 2)
@@ -326,7 +314,7 @@ def test_a_task_worker_killed_mid_send_under_load_is_recovered_by_the_sweeper_an
     smtp = smtp_servers(hold_first=True)
     # serve-prod's web and sweeper; the task workers run beside it, as their own services
     # would (its supervisor stops everything when one of its children dies).
-    env = prod_env(
+    env = fault_env(
         tmp_path, live_database_url(), EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}?timeout=10", TASK_WORKERS="0"
     )
     with ServeProd(env) as server:

@@ -10,14 +10,11 @@ import os
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from django.db import connection
 from gunicorn.config import Config
 
 from civicdesk.core.gunicorn_logging import Logger
@@ -77,20 +74,6 @@ def test_without_json_gunicorn_writes_its_own_lines_to_stderr(
     out, err = capsys.readouterr()
     assert out == ""
     assert "[CRITICAL] WORKER TIMEOUT (pid:4242)" in err and not err.startswith("{")
-
-
-@pytest.fixture
-def database_url(transactional_db: Any, tmp_path: Path) -> Iterator[str]:
-    """A database of its own for the server: PostgreSQL with --postgres, else a SQLite file."""
-    if connection.vendor == "postgresql":
-        name = f"jsonlogs_{uuid.uuid4().hex[:10]}"
-        with connection.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-        yield urlunsplit(urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}"))
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    else:
-        yield f"sqlite:///{tmp_path}/prod.sqlite3"
 
 
 def get(url: str, **headers: str) -> int:
