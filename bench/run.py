@@ -742,9 +742,11 @@ def load_markdown(lt: dict[str, Any]) -> list[str]:
         "Every report is numbered under its city's row lock (gapless case numbers,"
         " `cases.services.case_create`), with the city's tallies updated in the same transaction, so the"
         " reports of one city commit one at a time. The clients of these runs all post to one city: the row"
-        " 'intake, one client alone' shows how little their concurrency can add. A gunicorn worker (sync)"
-        " whose POST waits for that lock serves nothing else meanwhile, so under a burst of reports the"
-        " pages of the mix wait behind them.",
+        " 'intake, one client alone' shows how little their concurrency can add. The lock is held from the"
+        " number to the commit; a case's tallies are one statement (reports/rollups.py), and the gunicorn"
+        " workers are threaded (GUNICORN_THREADS), so a POST waiting for the lock does not hold up a page"
+        " view — what the pages of the mix wait for is the two cores, which the clients share. Gapless"
+        " numbers are a choice: a city's reports of a busy hour are hundreds, this is thousands a minute.",
         "",
         "Peak memory (VmHWM) per process, the highest of its kind:",
         "",
