@@ -19,7 +19,7 @@ from django.core.files.storage import Storage
 from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 try:  # HEIC from phones, where the wheel supports it
     import pillow_heif
@@ -102,6 +102,10 @@ def process_photo(upload: IO[bytes]) -> ProcessedPhoto:
         )
     if width * height > settings.PHOTO_MAX_PIXELS:
         raise _too_many_pixels(width, height)
+    # WeasyPrint (the PDF reports) sets Pillow's process-wide LOAD_TRUNCATED_IMAGES on import,
+    # which would let a cut-off photo through padded with grey. Refuse it here whatever any
+    # library set: our PDFs draw SVG charts only, never a damaged raster image.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with Image.open(io.BytesIO(data)) as img:
             img.load()

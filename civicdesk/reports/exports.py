@@ -38,8 +38,12 @@ def report_html(report: ServiceRequestReport) -> str:
 
 def report_pdf(report: ServiceRequestReport) -> bytes:
     """The report as a PDF a council packet can include."""
+    from PIL import ImageFile
     from weasyprint import HTML  # imported late: it loads pango, which pages without PDFs never need
 
+    # Its import tells Pillow to accept cut-off images process-wide; the photo checks of this
+    # worker must keep refusing them (civicdesk/cases/photos.py).
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     return HTML(string=report_html(report)).write_pdf()
 
 

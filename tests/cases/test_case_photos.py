@@ -172,6 +172,17 @@ def test_a_truncated_jpeg_is_refused(report, worker):
     assert refused(report(), data[: len(data) // 2], worker) == "The photo is damaged and could not be read."
 
 
+def test_a_truncated_jpeg_is_still_refused_after_a_pdf_report_was_made_in_the_process(report, worker):
+    """WeasyPrint, which draws the PDF reports, tells Pillow on import to accept cut-off
+    images everywhere in the process; a worker that has served a PDF must still refuse them."""
+    import weasyprint  # noqa: F401 - its import is what this test is about
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True  # as weasyprint's import leaves it
+    data = images.noisy_jpeg()
+    assert refused(report(), data[: len(data) // 2], worker) == "The photo is damaged and could not be read."
+
+
 def test_a_storage_failure_leaves_no_photo_and_the_case_unchanged(report, worker):
     case = fresh(report())
     broken = {**settings.STORAGES, "default": {"BACKEND": "tests.cases.helpers.BrokenStorage"}}
