@@ -182,7 +182,17 @@ def main() -> int:
         Child("web", [python, manage, "runserver", "--noreload", f"{HOST}:{port}"]),
         Child(
             "worker",
-            [python, manage, "resilient_db_worker", "--queue-name", "*", "--interval", "1", "--no-reload", "--no-startup-delay"],
+            [
+                python,
+                manage,
+                "resilient_db_worker",
+                "--queue-name",
+                "*",
+                "--interval",
+                "1",
+                "--no-reload",
+                "--no-startup-delay",
+            ],
         ),
     ]
     if info["has_sweeper"]:
