@@ -18,6 +18,14 @@ from civicdesk.core import clock
 from civicdesk.tenants.models import City
 
 CASE_RELATED = ("city", "service_type", "department", "district", "assignee")
+# City limits and district boundaries are GeoJSON of tens of kB each. No list or page of
+# cases draws them, and decoding them for every row took seconds for 1,000 cases.
+CASE_RELATED_DEFERRED = ("city__boundary", "district__boundary")
+
+
+def with_case_related(cases: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:
+    """``cases`` with what a case's page or row shows joined in, boundaries left out."""
+    return cases.select_related(*CASE_RELATED).defer(*CASE_RELATED_DEFERRED)
 
 
 def case_list_for_staff(*, user: User) -> QuerySet[ServiceRequest]:
@@ -37,7 +45,7 @@ def case_list_for_staff(*, user: User) -> QuerySet[ServiceRequest]:
     # agreement (cases/sharing.py).
     shared = sharing.shared_with_city(user.city_id)
     mine = Q(city_id=user.city_id) | shared if shared is not None else Q(city_id=user.city_id)
-    return ServiceRequest.objects.filter(mine, service_type__is_confidential=confidential).select_related(*CASE_RELATED)
+    return with_case_related(ServiceRequest.objects.filter(mine, service_type__is_confidential=confidential))
 
 
 def case_get_for_staff(*, user: User, city_slug: str, number: int) -> ServiceRequest:
@@ -56,7 +64,7 @@ def _case_across_cities(*, user: User, city_slug: str, number: int) -> ServiceRe
     city handed on), or a case found by its reference from before a transfer."""
     from civicdesk.cases.transfers import case_by_old_reference
 
-    case = ServiceRequest.objects.select_related(*CASE_RELATED).filter(
+    case = with_case_related(ServiceRequest.objects.all()).filter(
         city__slug=city_slug, number=number
     ).first() or case_by_old_reference(city_slug=city_slug, number=number)
     if case is None or not permissions.can(user, Action.VIEW, case):
@@ -268,7 +276,7 @@ def case_similar_nearby(
 
 def public_case_list(*, city: City | None = None) -> QuerySet[ServiceRequest]:
     """Cases anyone may see: never confidential types."""
-    cases = ServiceRequest.objects.filter(service_type__is_confidential=False).select_related(*CASE_RELATED)
+    cases = with_case_related(ServiceRequest.objects.filter(service_type__is_confidential=False))
     return cases.filter(city=city) if city is not None else cases
 
 
@@ -278,4 +286,4 @@ def public_timeline(case: ServiceRequest) -> QuerySet[CaseEvent]:
 
 
 def case_by_tracking_token(token: str) -> ServiceRequest:
-    return ServiceRequest.objects.select_related(*CASE_RELATED).get(tracking_token=token)
+    return with_case_related(ServiceRequest.objects.all()).get(tracking_token=token)

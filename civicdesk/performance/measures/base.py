@@ -62,6 +62,7 @@ def cases_of(measure: Measure) -> QuerySet[ServiceRequest]:
     return (
         ServiceRequest.objects.filter(city_id=measure.city_id, service_type__code__in=list(measure.service_codes))
         .select_related("city", "service_type")
+        .defer("city__boundary")  # tens of kB of GeoJSON a row, never read here
         .prefetch_related(Prefetch("events", queryset=CaseEvent.objects.order_by("at", "pk")))
         .order_by("opened_at", "pk")
     )
