@@ -36,6 +36,7 @@ from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from civicdesk.cases.invariants import case_numbers_take, city_lock
 from civicdesk.cases.models import (
     CaseEvent,
     Channel,
@@ -525,13 +526,12 @@ def _write_batch(city: City, prepared: _Prepared, *, dry_run: bool) -> tuple[int
     with transaction.atomic():
         # The city's row lock first: numbers are taken as one block, and two imports of the
         # same file into the same city queue here instead of racing on the external ids.
-        locked = City.objects.select_for_update().only("pk", "next_case_number").get(pk=city.pk)
+        city_lock(city=city)
         present = _present(city, [r.row.external_id for r in ready])
         new = [n for n, r in enumerate(ready) if r.row.external_id not in present]
         if dry_run or not new:
             return len(new), len(ready) - len(new)
-        first = locked.next_case_number
-        City.objects.filter(pk=city.pk).update(next_case_number=first + len(new))
+        _, first = case_numbers_take(city=city, count=len(new))
         if prepared.text is not None:
             _copy_batch(prepared.text, new, first)
         else:

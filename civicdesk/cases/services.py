@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from civicdesk.accounts.models import Role, User
 from civicdesk.cases import permissions, sharing
+from civicdesk.cases.invariants import case_numbers_take
 from civicdesk.cases.models import (
     OPEN_STATUSES,
     CaseEvent,
@@ -204,10 +205,7 @@ def case_create(
     _check_staff(actor, target_city, confidential=service_type.is_confidential)
     answers = clean_attributes(service_type, attributes)
 
-    # The number is taken under the city's row lock: no two cases share one.
-    locked_city = City.objects.select_for_update().defer("boundary").get(pk=target_city.pk)
-    number = locked_city.next_case_number
-    City.objects.filter(pk=locked_city.pk).update(next_case_number=number + 1)
+    locked_city, number = case_numbers_take(city=target_city)
 
     now = opened_at or clock.now()
     # Shared-service agreements are read for the day the case was opened, in the city's time.

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from civicdesk.accounts.models import User
 from civicdesk.cases import permissions
+from civicdesk.cases.invariants import case_numbers_take
 from civicdesk.cases.models import CaseTransfer, EventKind, ServiceRequest, Status, TransferStatus
 from civicdesk.cases.permissions import Action
 from civicdesk.cases.services import _clean_text, _due_at, _event, _locked, _touch
@@ -117,10 +118,7 @@ def case_transfer_accept(
         "department": str(case.department) if case.department else None,
         "assignee": str(case.assignee) if case.assignee else None,
     }
-    # The number is taken under the receiving city's row lock, as case_create does.
-    locked_city = City.objects.select_for_update().defer("boundary").get(pk=to_city.pk)
-    number = locked_city.next_case_number
-    City.objects.filter(pk=locked_city.pk).update(next_case_number=number + 1)
+    locked_city, number = case_numbers_take(city=to_city)
     district = None
     if case.lat is not None and case.lng is not None:
         district = places.district_at(city=locked_city, lat=case.lat, lng=case.lng)
