@@ -21,6 +21,10 @@ from civicdesk.tenants import geo
 from civicdesk.tenants.models import City, Department
 
 REPO = Path(__file__).resolve().parents[1]
+# The city limits the product ships (civicdesk/demo/data/README.md): what the demo loads.
+CITY_LIMITS = REPO / "civicdesk" / "demo" / "data" / "cities"
+# Large test corpora only (Kansas City's cases and council districts, Open311 answers): they
+# stay beside the repository, read by tests and the benchmark, never by the product.
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 # Points well inside each member city (checked against the real city limits in tests).
@@ -57,7 +61,7 @@ def _site_language_after_each_test() -> Iterator[None]:
 def cities(db: Any) -> dict[str, City]:
     from civicdesk.demo.places import load_member_cities
 
-    return {c.slug: c for c in load_member_cities(data_dir=SHARED_DATA)}
+    return {c.slug: c for c in load_member_cities()}
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The collaborative's five member cities, built from the real city limits in shared data.
+"""The collaborative's five member cities, built from their real city limits, which ship in
+``civicdesk/demo/data/cities/`` (source and licence in ``civicdesk/demo/data/README.md``).
 
 No adopted council-district map of the member cities is at hand, so each city's limits are
 cut into illustrative districts (equal slices west to east, then north to south); every such
@@ -19,7 +20,8 @@ from shapely.geometry.base import BaseGeometry
 from civicdesk.tenants.geo import shape_from_geojson
 from civicdesk.tenants.models import City, District, NeighbourArea, Region
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+# Inside the repository: a clone runs `make run` with nothing beside it.
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ MEMBER_CITIES = [
 
 
 # Neighbouring places outside the collaborative, named to residents whose pin falls there.
-# (slug of the file in geo/cities, name, phone, website)
+# (slug of the file in data/cities, name, phone, website)
 NEIGHBOURS = [
     ("sugar-creek", "Sugar Creek", "816-252-4400", "https://www.sugar-creek.mo.us"),
     ("kansas-city", "Kansas City", "311 or 816-513-1313", "https://www.kcmo.gov"),
@@ -57,7 +59,7 @@ NEIGHBOURS = [
 
 
 def city_boundary(data_dir: Path, slug: str) -> dict:
-    with open(data_dir / "geo" / "cities" / f"{slug}.json", encoding="utf-8") as fh:
+    with open(data_dir / "cities" / f"{slug}.json", encoding="utf-8") as fh:
         collection = json.load(fh)
     return dict(mapping(shape_from_geojson(collection)))
 
@@ -139,10 +141,10 @@ def load_member_cities(*, data_dir: Path = DEFAULT_DATA_DIR, with_districts: boo
 
 
 def load_neighbour_areas(*, data_dir: Path = DEFAULT_DATA_DIR) -> list[NeighbourArea]:
-    """Create (or update) the non-member neighbours whose limits are in shared data."""
+    """Create (or update) the non-member neighbours whose limits are in the data folder."""
     areas = []
     for slug, name, phone, website in NEIGHBOURS:
-        if not (data_dir / "geo" / "cities" / f"{slug}.json").exists():
+        if not (data_dir / "cities" / f"{slug}.json").exists():
             continue
         area, _ = NeighbourArea.objects.update_or_create(
             slug=slug,

@@ -7,14 +7,14 @@ import pytest
 from django.urls import reverse
 
 from civicdesk.tenants.models import NeighbourArea
-from tests.conftest import SHARED_DATA
+from tests.conftest import CITY_LIMITS
 
 pytestmark = pytest.mark.django_db
 
 
 def test_an_operator_adds_a_neighbour_from_its_geojson_file(login, superuser, cities):
     client = login(superuser)
-    with (SHARED_DATA / "geo" / "cities" / "sugar-creek.json").open("rb") as fh:
+    with (CITY_LIMITS / "sugar-creek.json").open("rb") as fh:
         response = client.post(
             reverse("admin:tenants_neighbourarea_add"),
             {"name": "Sugar Creek (test)", "slug": "sugar-creek-test", "phone": "816-252-4400", "boundary_file": fh},

@@ -16,7 +16,7 @@ from shapely.geometry.base import BaseGeometry
 from civicdesk.accounts.models import Role, User
 from civicdesk.catalog.models import ServiceType
 from civicdesk.tenants.models import City
-from tests.conftest import SHARED_DATA
+from tests.conftest import CITY_LIMITS
 
 # About 20 m in degrees of latitude: inside a city, yet well within the 50 m warning band.
 TWENTY_METRES = 20 / 111_320
@@ -25,7 +25,7 @@ TWENTY_METRES = 20 / 111_320
 @cache
 def limits(slug: str) -> BaseGeometry:
     """A place's limits as published (member city or neighbour)."""
-    with open(SHARED_DATA / "geo" / "cities" / f"{slug}.json", encoding="utf-8") as fh:
+    with open(CITY_LIMITS / f"{slug}.json", encoding="utf-8") as fh:
         collection = json.load(fh)
     return shapely.union_all([shape(f["geometry"]) for f in collection["features"]])
 

@@ -26,7 +26,7 @@ from civicdesk.demo.catalogue import INDEPENDENCE_DEPARTMENT_SHARES
 from civicdesk.demo.loader import DemoSummary, load_demo
 from civicdesk.notifications.models import OutboxMessage
 from civicdesk.tenants.models import City, Department
-from tests.conftest import INSIDE, SHARED_DATA
+from tests.conftest import INSIDE
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ DAYS, SCALE = 21, 0.2
 @pytest.fixture(scope="module")
 def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[DemoSummary]:
     with django_db_blocker.unblock(), transaction.atomic():
-        summary = load_demo(days=DAYS, scale=SCALE, data_dir=SHARED_DATA)
+        summary = load_demo(days=DAYS, scale=SCALE)
         yield summary
         transaction.set_rollback(True)
 
@@ -146,7 +146,7 @@ def test_photos_are_real_images_with_thumbnails(demo: DemoSummary) -> None:
 
 def test_a_second_load_changes_nothing(demo: DemoSummary) -> None:
     before = _counts()
-    again = load_demo(days=DAYS, scale=SCALE, data_dir=SHARED_DATA)
+    again = load_demo(days=DAYS, scale=SCALE)
     assert not again.loaded
     assert _counts() == before
 

@@ -24,7 +24,7 @@ from civicdesk.core.errors import OutsideServiceArea, ValidationError
 from civicdesk.tenants import geo
 from civicdesk.tenants.models import City, Region
 from civicdesk.tenants.selectors import city_at, district_at, location_of
-from tests.conftest import INSIDE, SHARED_DATA
+from tests.conftest import CITY_LIMITS, INSIDE
 
 MEMBERS = ["independence", "lees-summit", "blue-springs", "grandview", "raytown"]
 ST_LOUIS = (38.6270, -90.1994)
@@ -32,7 +32,7 @@ ST_LOUIS = (38.6270, -90.1994)
 
 @cache
 def _feature(slug: str) -> dict[str, Any]:
-    with open(SHARED_DATA / "geo" / "cities" / f"{slug}.json", encoding="utf-8") as fh:
+    with open(CITY_LIMITS / f"{slug}.json", encoding="utf-8") as fh:
         return json.load(fh)["features"][0]
 
 

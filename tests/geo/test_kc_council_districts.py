@@ -23,7 +23,7 @@ import shapely
 from civicdesk.tenants import geo
 from civicdesk.tenants.models import City, District, Region
 from civicdesk.tenants.selectors import district_at, location_of
-from tests.conftest import SHARED_DATA
+from tests.conftest import CITY_LIMITS, SHARED_DATA
 
 KC_311 = SHARED_DATA / "311" / "kcmo"
 DISTRICTS_2012 = SHARED_DATA / "geo" / "kcmo_council_districts_2012" / "KCCoucilDistrict_2012.geojson"
@@ -173,7 +173,7 @@ def test_the_bulk_lookup_agrees_with_one_point_at_a_time(kc_cases, kc_districts)
 
 @pytest.mark.django_db
 def test_district_rows_of_a_city_route_its_cases_through_the_selectors(kc_cases, district_features, kc_districts):
-    with open(SHARED_DATA / "geo" / "cities" / "kansas-city.json", encoding="utf-8") as fh:
+    with open(CITY_LIMITS / "kansas-city.json", encoding="utf-8") as fh:
         limits = json.load(fh)
     region = Region.objects.create(name="Test region", slug="test-region")
     kc = City.objects.create(

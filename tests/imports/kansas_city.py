@@ -17,7 +17,7 @@ from civicdesk.catalog.models import ServiceType
 from civicdesk.reports.importers.kcmo import MAPPING
 from civicdesk.tenants.geo import shape_from_geojson
 from civicdesk.tenants.models import City, Department, District, Region
-from tests.conftest import SHARED_DATA
+from tests.conftest import CITY_LIMITS, SHARED_DATA
 
 KC_FILES = sorted((SHARED_DATA / "311" / "kcmo").glob("*_neighborhood.csv"))
 DISTRICTS = SHARED_DATA / "geo" / "kcmo_council_districts_2012" / "KCCoucilDistrict_2012.geojson"
@@ -56,7 +56,7 @@ def type_name(code: str) -> str:
 def make_kansas_city() -> City:
     """Create Kansas City with its districts, departments and one type per mapped code."""
     region, _ = Region.objects.get_or_create(slug="kc-test", defaults={"name": "Kansas City test region"})
-    with open(SHARED_DATA / "geo" / "cities" / "kansas-city.json", encoding="utf-8") as fh:
+    with open(CITY_LIMITS / "kansas-city.json", encoding="utf-8") as fh:
         boundary = dict(geojson_of(shape_from_geojson(json.load(fh))))
     city = City.objects.create(
         region=region,

@@ -27,9 +27,8 @@ def seed() -> dict[str, Any]:
     from civicdesk.demo.places import load_member_cities
     from civicdesk.open311.services import api_key_create
     from civicdesk.tenants.models import Department
-    from tests.conftest import SHARED_DATA  # after django.setup(): it imports models
 
-    city = next(c for c in load_member_cities(data_dir=SHARED_DATA) if c.slug == "independence")
+    city = next(c for c in load_member_cities() if c.slug == "independence")
     department = Department.objects.create(
         city=city, name="Neighborhood Services", code="neighborhood", email="neighborhood@independence.test"
     )

@@ -50,7 +50,7 @@ from civicdesk.performance import services as performance
 from civicdesk.performance.models import DashboardSettings, Goal, Measure, MeasureValue, PlanYear
 from civicdesk.tenants.models import City, Department, District, NeighbourArea
 from tests.cases import images
-from tests.conftest import INSIDE, SHARED_DATA
+from tests.conftest import INSIDE
 from tests.security.policy import (
     ADMIN_ACCESS,
     ADMIN_MODELS,
@@ -115,7 +115,7 @@ def _staff(city: City | None, role: str, username: str, department: Department |
 def _build_world(media: Any) -> World:
     from civicdesk.demo.places import load_member_cities
 
-    cities = {c.slug: c for c in load_member_cities(data_dir=SHARED_DATA)}
+    cities = {c.slug: c for c in load_member_cities()}
     a, b, c = cities["independence"], cities["raytown"], cities["blue-springs"]
 
     def department(city: City, code: str, *, name: str = "") -> Department:
