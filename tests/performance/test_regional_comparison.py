@@ -367,7 +367,19 @@ def test_the_demo_maps_the_common_definitions_onto_each_city_s_own_types(cities)
     from civicdesk.performance.models import CommonMeasure
 
     catalogue_load(cities=cities)
-    assert load_common_measures() == load_common_measures()  # idempotent
+
+    def stored() -> tuple[list, list]:
+        return (
+            sorted(CommonMeasure.objects.values_list("id", "region_id", "key", "name", "order")),
+            sorted(CommonMeasureMapping.objects.values_list("id", "common_measure_id", "city_id", "service_codes")),
+        )
+
+    mapped = load_common_measures()
+    first = stored()
+    assert mapped == len(first[1]) > 0
+    # Idempotent: a second load reports the same mappings and neither adds nor changes a row.
+    assert load_common_measures() == mapped
+    assert stored() == first
     region = cities["independence"].region
     keys = list(CommonMeasure.objects.filter(region=region).values_list("key", flat=True))
     assert keys == [
