@@ -21,8 +21,8 @@ PYTEST := scripts/pytest.sh -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 help:
 	@echo "make run      set up, migrate, load the demo, then run the web server on http://127.0.0.1:$(PORT)/,"
-	@echo "              the task worker and the outbox sweeper together (Ctrl-C stops all three)"
-	@echo "make serve-prod  production shape: gunicorn workers + task worker + sweeper, DEBUG=0,"
+	@echo "              the task worker and the outbox sweeper together (Procfile, honcho; Ctrl-C stops all three)"
+	@echo "make serve-prod  production shape: gunicorn workers + task worker + sweeper (Procfile.prod), DEBUG=0,"
 	@echo "              PostgreSQL from DATABASE_URL, SECRET_KEY required (docs/operations.md)"
 	@echo "make test     set up, lint, type-check, run the tests on SQLite and again on PostgreSQL (what CI runs)"
 	@echo "make lint     ruff check, ruff format --check, mypy"

@@ -1,6 +1,7 @@
 """`make serve-prod`: the production shape on one machine — gunicorn with several workers,
 the task worker and the outbox sweeper (and the intake mailbox poller when INTAKE_IMAP_URL
-is set), with production settings, supervised together like `make run` (scripts/run_dev.py).
+is set), with production settings: the processes of Procfile.prod, run together by honcho like
+`make run` (scripts/procfile.py).
 
 Before starting it checks what production needs and refuses with a clear message:
 
@@ -9,20 +10,20 @@ Before starting it checks what production needs and refuses with a clear message
   a time, fine for a trial, not for a city);
 
 then it migrates, creates the cache table (rate limits), collects static files (WhiteNoise
-serves them, hashed and compressed) and starts the processes. On a city's server, systemd
-runs the same commands as separate units (docs/operations.md).
+serves them, hashed and compressed) and starts the processes; it says "serve-prod: ready" once
+/healthz answers. On a city's server, systemd runs the same commands as separate units
+(docs/operations.md).
 
     DATABASE_URL=postgres://civicdesk@127.0.0.1/civicdesk SECRET_KEY=… make serve-prod
     WEB_CONCURRENCY=5 PORT=8080 LOG_FORMAT=json make serve-prod
 
-Environment: PORT (8000), BIND (127.0.0.1: nginx in front), WEB_CONCURRENCY (gunicorn
-workers; 2 × cores + 1, at most 9), GUNICORN_THREADS (4 threads per worker), GUNICORN_TIMEOUT (30 s), GUNICORN_ACCESS_LOG=1 (gunicorn's
-own access line too, beside the application's), TASK_WORKERS (1), LOAD_DEMO=1 (load the demo
-data after migrating), and everything config/settings.py reads.
+Environment: PORT (8000), BIND (127.0.0.1: nginx in front), WEB_CONCURRENCY and the GUNICORN_*
+settings (config/gunicorn_conf.py), TASK_WORKERS (1), LOAD_DEMO=1 (load the demo data after
+migrating), and everything config/settings.py reads.
 
 With LOG_FORMAT=json every line it writes is one JSON object: the application's and the
 workers' log lines, gunicorn's own (civicdesk/core/gunicorn_logging.py), migrate's output and
-this program's messages (``note``).
+this program's and honcho's messages (``note``).
 """
 
 from __future__ import annotations
@@ -36,11 +37,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run_dev import REPO, Child, port_is_free, say, supervise
+from procfile import REPO, run_procfile, say
+from run_dev import port_is_free
 
 sys.path.insert(0, str(REPO))
 
-MAX_DEFAULT_WORKERS = 9
+from config.gunicorn_conf import web_concurrency
+
+PROCFILE = REPO / "Procfile.prod"
 
 
 def json_logs() -> bool:
@@ -99,15 +103,6 @@ def run_command(name: str, **options: object) -> None:
         return
     with _NoteLines() as out:
         call_command(name, stdout=out, **options)
-
-
-def web_concurrency() -> int:
-    """WEB_CONCURRENCY, else 2 × cores + 1 (gunicorn's advice), capped: each worker holds
-    a database connection and its own memory."""
-    raw = os.environ.get("WEB_CONCURRENCY", "")
-    if raw:
-        return max(1, int(raw))
-    return min(2 * (os.cpu_count() or 1) + 1, MAX_DEFAULT_WORKERS)
 
 
 def refusal() -> str | None:
@@ -198,64 +193,6 @@ def collect_static() -> None:
         stamp.write_text(fingerprint)
 
 
-def children(bind: str, port: int, info: dict[str, str]) -> list[Child]:
-    python = sys.executable
-    manage = str(REPO / "manage.py")
-    gunicorn = str(Path(python).with_name("gunicorn"))
-    web = Child(
-        "web",
-        [
-            gunicorn,
-            "config.wsgi:application",
-            "--bind",
-            f"{bind}:{port}",
-            "--workers",
-            str(web_concurrency()),
-            # Threads: a worker whose request waits on the database (a report waiting for its
-            # city's next case number) still answers the page views that come meanwhile.
-            "--worker-class",
-            "gthread",
-            "--threads",
-            os.environ.get("GUNICORN_THREADS", "4"),
-            "--timeout",
-            os.environ.get("GUNICORN_TIMEOUT", "30"),
-            "--graceful-timeout",
-            "20",
-            # A worker is replaced after this many requests: a slow leak never grows for long.
-            "--max-requests",
-            "2000",
-            "--max-requests-jitter",
-            "200",
-            "--error-logfile",
-            "-",
-            # Starting, workers booting and exiting, timeouts: in LOG_FORMAT's format, at LOG_LEVEL.
-            "--logger-class",
-            "civicdesk.core.gunicorn_logging.Logger",
-            "--log-level",
-            os.environ.get("LOG_LEVEL", "info").lower(),
-            "--forwarded-allow-ips",
-            os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
-            # The access line is the app's own (civicdesk.request, with the request id); gunicorn's
-            # also counts what never reaches Django (a malformed request, a worker timeout).
-            *(["--access-logfile", "-"] if os.environ.get("GUNICORN_ACCESS_LOG", "") not in ("", "0") else []),
-        ],
-    )
-    result = [web]
-    for n in range(int(os.environ.get("TASK_WORKERS", "1"))):
-        result.append(
-            Child(
-                f"worker{n + 1}" if n else "worker",
-                # db_worker that waits out a database restart instead of exiting (and with
-                # it, the whole service): civicdesk/core/management/commands/resilient_db_worker.py.
-                [python, manage, "resilient_db_worker", "--queue-name", "*", "--interval", "1", "--no-reload"],
-            )
-        )
-    result.append(Child("sweeper", [python, manage, "outbox_sweeper"]))
-    if info["poll_mailbox"]:
-        result.append(Child("mailbox", [python, manage, "poll_mailbox"]))
-    return result
-
-
 def main() -> int:
     os.environ.setdefault("DEBUG", "0")
     reason = refusal()
@@ -276,7 +213,11 @@ def main() -> int:
             raise
         note(refused.code, logging.ERROR)
         return 1
-    procs = children(bind, port, info)
+    names = ["web", "worker", "sweeper"]
+    if info["poll_mailbox"]:
+        names.append("mailbox")
+    # TASK_WORKERS=0: the task workers run elsewhere (their own units, another machine).
+    task_workers = int(os.environ.get("TASK_WORKERS", "1"))
     health = f"http://127.0.0.1:{port}/healthz"
 
     def healthy() -> bool:
@@ -293,7 +234,17 @@ def main() -> int:
             f"{info['database']}; health at {health})"
         )
 
-    return supervise(procs, ready=healthy, on_ready=announce, program="serve-prod", prefix=not json_logs(), note=note)
+    return run_procfile(
+        PROCFILE,
+        names=names,
+        port=port,
+        concurrency={"worker": task_workers},
+        ready=healthy,
+        on_ready=announce,
+        program="serve-prod",
+        prefix=not json_logs(),
+        note=note if json_logs() else None,
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Start ``make serve-prod`` (scripts/serve_prod.py) from a test or the benchmark, wait until
+"""Start ``make serve-prod`` (scripts/serve_prod.py: Procfile.prod run by honcho) from a test or the benchmark, wait until
 it answers, read its processes' memory, and stop it: shared by tests/ops/test_serve_prod.py,
 tests/ops/test_load.py and bench/run.py.
 
@@ -124,6 +124,8 @@ def _role(pid: int, root: int) -> str:
         return "gone"
     if pid == root:
         return "supervisor (serve_prod.py)"
+    if args == _cmdline(root).replace("\0", " "):
+        return "honcho relay"  # honcho forks one per process to read its output
     if "gunicorn" in args:
         parent = int(_status(pid).get("PPid", "0").strip() or 0)
         return "gunicorn worker" if "gunicorn" in _cmdline(parent) else "gunicorn master"

@@ -134,4 +134,6 @@ def test_every_line_serve_prod_writes_is_json_gunicorn_s_included(database_url: 
     said = [e["message"] for e in by("civicdesk.serve_prod")]
     assert "== migrate" in said and any(m.startswith("serve-prod: ready on") for m in said)
     assert any(m.startswith("Applying ") and m.endswith("... OK") for m in (s.strip() for s in said))
-    assert "serve-prod: stopping" in said
+    # honcho's own lines are JSON too.
+    assert "web.1 started" in " ".join(said) and "SIGTERM received" in said
+    assert "serve-prod: stopped" in said

@@ -1,0 +1,139 @@
+"""Run processes of a Procfile with honcho, for `make run` (Procfile) and `make serve-prod`
+(Procfile.prod): scripts/run_dev.py and scripts/serve_prod.py prepare the database, then call
+``run_procfile``.
+
+honcho does the supervising, as ``honcho start`` would: each process in its own session, its
+output relayed with its name in front, SIGINT or SIGTERM stops them all, and when one stops on
+its own the others are stopped too. What is added here, in honcho's own terms (its Manager and
+Printer, pinned in requirements):
+
+- the exit code: 0 after a stop that was asked for (Ctrl-C, SIGTERM, SIGHUP), 1 when a process
+  stopped on its own, even with exit code 0, so a broken setup never looks like a clean stop;
+- SIGHUP (the terminal closed) stops everything too: honcho starts each process in a session of
+  its own, so the terminal's hang-up would reach none of them;
+- a readiness probe: ``on_ready`` is called once ``ready()`` is true (the URL banner, the
+  "serve-prod: ready" line);
+- with ``note``, honcho's own lines ("web.1 started (pid=…)") go through it: serve-prod writes
+  them as JSON lines when the logs are JSON.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from honcho import manager as honcho_manager
+from honcho.environ import expand_processes, parse_procfile
+from honcho.printer import Printer
+
+REPO = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"
+# Between SIGTERM and SIGKILL (honcho's default is 5 s): gunicorn finishes the requests in hand.
+STOP_GRACE_SECONDS = 10
+# honcho's line when a process ends, e.g. "worker.1 stopped (rc=-9)".
+_STOPPED = re.compile(r"^(?P<name>\S+) stopped \(rc=(?P<rc>-?\d+)\)")
+_ASKED_TO_STOP = {130, 143, 129}  # what honcho's Manager (and our SIGHUP) set on a signal
+
+_print_lock = threading.Lock()
+
+
+def say(text: str = "") -> None:
+    with _print_lock:
+        print(text, flush=True)
+
+
+class _Printer(Printer):
+    """honcho's printer, which also remembers the first process that stopped, and hands honcho's
+    own lines to ``note`` when there is one."""
+
+    def __init__(self, *, prefix: bool, note: Callable[[str], None] | None) -> None:
+        super().__init__(sys.stdout, colour=True, prefix=prefix)
+        self.note = note
+        self.first_stopped: tuple[str, int] | None = None
+
+    def write(self, message: Any) -> None:
+        if message.name == honcho_manager.SYSTEM_PRINTER_NAME:
+            text = str(message.data).strip()
+            stopped = _STOPPED.match(text)
+            if stopped and self.first_stopped is None:
+                self.first_stopped = (stopped["name"], int(stopped["rc"]))
+            if self.note is not None:
+                self.note(text)
+                return
+        with _print_lock:
+            super().write(message)
+
+
+class _Manager(honcho_manager.Manager):
+    def __init__(self, printer: _Printer, after_start: Callable[[], None]) -> None:
+        super().__init__(printer)
+        self._after_start = after_start
+
+    def _start(self) -> None:
+        super()._start()
+        # Only now, after honcho forked its relays: no thread of ours is copied into them.
+        self._after_start()
+
+
+def run_procfile(
+    procfile: Path,
+    *,
+    names: list[str],
+    port: int,
+    concurrency: Mapping[str, int] | None = None,
+    ready: Callable[[], bool],
+    on_ready: Callable[[], None],
+    program: str = "run",
+    prefix: bool = True,
+    note: Callable[[str], None] | None = None,
+) -> int:
+    """Run the named processes of ``procfile`` (the first gets ``port`` as $PORT) until a signal
+    (exit code 0) or until one of them stops on its own (the rest are stopped; exit code 1)."""
+    tell = note or say
+    processes = parse_procfile(procfile.read_text(encoding="utf-8")).processes
+    chosen = {name: processes[name] for name in names}
+    # `python` and `gunicorn` in the Procfile are this virtualenv's.
+    bin_dir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+    stopped = threading.Event()
+
+    def watch() -> None:
+        while not stopped.is_set():
+            if ready():
+                on_ready()
+                return
+            stopped.wait(0.3)
+
+    printer = _Printer(prefix=prefix, note=note)
+    manager = _Manager(printer, after_start=lambda: threading.Thread(target=watch, daemon=True).start())
+    for process in expand_processes(chosen, concurrency=dict(concurrency or {}), port=port):
+        manager.add_process(process.name, process.cmd, quiet=process.quiet, env={**env, **process.env}, cwd=str(REPO))
+
+    supervisor = os.getpid()
+
+    def hang_up(signum: int, frame: Any) -> None:
+        if os.getpid() != supervisor:
+            return  # one of honcho's relay processes (forked from this one): honcho stops it
+        tell(f"{program}: SIGHUP received")
+        if manager.returncode is None:
+            manager.returncode = 129
+        manager.terminate()
+
+    honcho_manager.KILL_WAIT = STOP_GRACE_SECONDS
+    signal.signal(signal.SIGHUP, hang_up)
+    manager.loop()
+    stopped.set()
+
+    if manager.returncode in _ASKED_TO_STOP:
+        tell(f"{program}: stopped")
+        return 0
+    name, code = printer.first_stopped or ("a process", manager.returncode or 0)
+    tell(f"{program}: {name} stopped unexpectedly (exit code {code}); the others were stopped")
+    return 1
