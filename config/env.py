@@ -58,7 +58,8 @@ def email_settings(url: str, base_dir: Path) -> dict[str, object]:
     if scheme == "file":
         path = Path(unquote(parts.path)) if parts.path else base_dir / "var" / "mail"
         return {
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            # One .eml file per message, which a mail client opens (civicdesk/core/mail.py).
+            "EMAIL_BACKEND": "civicdesk.core.mail.EmlFileBackend",
             "EMAIL_FILE_PATH": str(path),
         }
     if scheme == "console":
