@@ -1,0 +1,162 @@
+"""The cities, a catalogue drawn from the Kansas City mix, and N synthetic cases loaded with COPY."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from typing import Any
+
+from bench.common import CENTRAL, SPAN_DAYS, sql
+
+
+def load_catalogue(profile: dict[str, Any]) -> dict[str, Any]:
+    from civicdesk.catalog.models import ServiceType
+    from civicdesk.demo.places import load_member_cities
+    from civicdesk.tenants.models import Department
+
+    cities = load_member_cities()
+    catalogue = {}
+    for city in cities:
+        departments: dict[str, Department] = {}
+        types = {}
+        for code, spec in sorted(profile["codes"].items()):
+            name = spec["department"]
+            if name not in departments:
+                departments[name] = Department.objects.create(city=city, name=name, code=f"d{len(departments)}")
+            types[code] = ServiceType.objects.create(
+                city=city,
+                code=code,
+                name=code.replace("-", " ").title(),
+                department=departments[name],
+                target_days=spec["target_days"],
+            )
+        districts = list(city.districts.filter(number__isnull=False).order_by("number").values_list("pk", flat=True))
+        catalogue[city.slug] = {"city": city, "types": types, "districts": districts}
+    return catalogue
+
+
+def points_inside(city: Any, count: int, rng: Any) -> list[tuple[float, float]]:
+    import numpy as np
+    import shapely
+
+    from civicdesk.tenants import geo
+
+    shape = geo.shape_from_geojson(city.boundary)
+    minx, miny, maxx, maxy = shape.bounds
+    shapely.prepare(shape)
+    found: list[tuple[float, float]] = []
+    while len(found) < count:
+        xs = rng.uniform(minx, maxx, count * 2)
+        ys = rng.uniform(miny, maxy, count * 2)
+        keep = shapely.contains_xy(shape, xs, ys)
+        found.extend(zip(np.round(ys[keep], 6).tolist(), np.round(xs[keep], 6).tolist(), strict=True))
+    return found[:count]
+
+
+def _weights(values: list[float]) -> Any:
+    import numpy as np
+
+    array = np.asarray(values, dtype=float)
+    return array / array.sum()
+
+
+def generate_and_copy(n: int, profile: dict[str, Any], catalogue: dict[str, Any], end: dt.datetime, rng: Any) -> float:
+    """Draw ``n`` cases from the KC mix, COPY them in; returns the seconds COPY took."""
+    import numpy as np
+    from django.db import connection
+
+    from civicdesk.cases.models import ServiceRequest
+
+    slugs = sorted(catalogue)
+    populations = [catalogue[s]["city"].population or 1 for s in slugs]
+    city_of = rng.choice(len(slugs), n, p=_weights(populations))
+    codes = sorted(profile["codes"])
+    code_of = rng.choice(len(codes), n, p=_weights([profile["codes"][c]["count"] for c in codes]))
+    channels = sorted(profile["channels"])
+    channel_of = rng.choice(len(channels), n, p=_weights([profile["channels"][c] for c in channels]))
+    ranks = profile["district_ranks"]
+    rank_of = rng.choice(len(ranks) + 1, n, p=_weights([*ranks, profile["no_district"] or 0.001 * sum(ranks)]))
+    # Days in the span, weighted by KC's month of year; hours by KC's hour of day.
+    month_w = np.asarray(profile["months"], dtype=float)
+    start_day = (end - dt.timedelta(days=SPAN_DAYS)).date()
+    day_months = np.array([(start_day + dt.timedelta(days=d)).month for d in range(SPAN_DAYS)])
+    day_of = rng.choice(SPAN_DAYS, n, p=_weights(month_w[day_months - 1].tolist()))
+    hour_of = rng.choice(24, n, p=_weights(profile["hours"]))
+    seconds_of = rng.integers(0, 3600, n)
+    pick = rng.random(n)
+    fraction = rng.random(n)
+    still_open = rng.random(n)
+
+    fields = [f for f in ServiceRequest._meta.concrete_fields if not f.primary_key]
+    columns = [f.column for f in fields]
+    defaults = {}
+    for f in fields:
+        value = f.get_default()
+        if value is None:
+            defaults[f.column] = r"\N"
+        elif isinstance(value, bool):
+            defaults[f.column] = "t" if value else "f"
+        elif isinstance(value, dict | list):
+            defaults[f.column] = json.dumps(value)
+        else:
+            defaults[f.column] = str(value)
+    numbers = {s: 1001 for s in slugs}
+    day0 = dt.datetime.combine(start_day, dt.time(0), tzinfo=CENTRAL)
+    days_tables = {c: np.asarray(profile["codes"][c]["days"]) for c in codes}
+
+    def lines(lo: int, hi: int) -> str:
+        out = []
+        for i in range(lo, hi):
+            slug = slugs[city_of[i]]
+            entry = catalogue[slug]
+            code = codes[code_of[i]]
+            spec = profile["codes"][code]
+            service_type = entry["types"][code]
+            districts = entry["districts"]
+            rank = rank_of[i]
+            district = str(districts[rank % len(districts)]) if rank < len(ranks) and districts else r"\N"
+            opened = day0 + dt.timedelta(days=int(day_of[i]), hours=int(hour_of[i]), seconds=int(seconds_of[i]))
+            table = days_tables[code]
+            duration = dt.timedelta(days=float(table[int(pick[i] * len(table))]) + float(fraction[i]))
+            closed: dt.datetime | None = opened + duration
+            if still_open[i] < spec["open_share"] or closed > end:  # type: ignore[operator]
+                closed = None
+            due = opened + dt.timedelta(days=spec["target_days"])
+            number = numbers[slug]
+            numbers[slug] += 1
+            row = dict(defaults)
+            row.update(
+                city_id=str(entry["city"].pk),
+                number=str(number),
+                district_id=district,
+                service_type_id=str(service_type.pk),
+                department_id=str(service_type.department_id) if service_type.department_id else r"\N",
+                status="closed" if closed else "new",
+                resolution="resolved" if closed else "",
+                description=service_type.name,
+                address=f"{100 + i % 9000} Main St",
+                channel=channels[channel_of[i]],
+                opened_at=opened.isoformat(),
+                due_at=due.isoformat(),
+                closed_at=closed.isoformat() if closed else r"\N",
+                updated_at=(closed or opened).isoformat(),
+                tracking_token=f"bench{i:09d}",
+                external_id="",
+            )
+            out.append("\t".join(row[c] for c in columns))
+        return "\n".join(out) + "\n"
+
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    chunk = 50_000
+    copy_seconds = 0.0
+    with connection.cursor() as outer:
+        for lo in range(0, n, chunk):
+            text = lines(lo, min(n, lo + chunk))
+            started = time.perf_counter()
+            with outer.cursor.copy(f"COPY cases_servicerequest ({quoted}) FROM STDIN") as copy:
+                copy.write(text)
+            copy_seconds += time.perf_counter() - started
+    for slug in slugs:
+        sql("UPDATE tenants_city SET next_case_number = %s WHERE id = %s", [numbers[slug], catalogue[slug]["city"].pk])
+    return copy_seconds
