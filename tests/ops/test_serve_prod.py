@@ -7,7 +7,9 @@ SQLite file (ALLOW_SQLITE_IN_PRODUCTION=1)."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -91,3 +93,37 @@ def test_serve_prod_runs_the_production_shape_and_stops_on_sigterm(database_url:
     assert server.returncode == 0, server.output(30)
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0, "gunicorn still listens after the stop"
+
+
+def test_when_one_process_dies_serve_prod_stops_the_others_and_exits_1(database_url: str, tmp_path: Path) -> None:
+    env = base_env(
+        tmp_path,
+        SECRET_KEY=SECRET,
+        DATABASE_URL=database_url,
+        ALLOW_SQLITE_IN_PRODUCTION="1",
+        ALLOWED_HOSTS=HOST,
+        WEB_CONCURRENCY="1",
+        TASK_WORKERS="2",
+    )
+    server = ServeProd(env)
+    with server:
+        processes = server.processes()
+        roles = [p.name for p in processes]
+        assert roles.count("task worker") == 2  # TASK_WORKERS: honcho's concurrency
+        sweeper = next(p.pid for p in processes if p.name == "sweeper")
+        os.kill(sweeper, signal.SIGKILL)
+        assert server.proc is not None
+        server.returncode = server.proc.wait(timeout=60)
+    assert server.returncode == 1, server.output(30)
+    assert any("serve-prod: sweeper.1 stopped unexpectedly (exit code -9)" in line for line in server.lines)
+    running = [p.pid for p in processes if p.name not in ("supervisor (serve_prod.py)", "gone") and alive(p.pid)]
+    assert not running, running
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", server.port)) != 0, "gunicorn still listens"
+
+
+def alive(pid: int) -> bool:
+    try:
+        return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
