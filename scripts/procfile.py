@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Callable, Mapping
@@ -46,6 +47,16 @@ _print_lock = threading.Lock()
 def say(text: str = "") -> None:
     with _print_lock:
         print(text, flush=True)
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((HOST, port))
+        except OSError:
+            return False
+    return True
 
 
 class _Printer(Printer):

@@ -17,26 +17,15 @@ own address, http://127.0.0.1:$PORT.
 from __future__ import annotations
 
 import os
-import socket
 import sys
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from procfile import HOST, REPO, run_procfile, say
+from procfile import HOST, REPO, port_is_free, run_procfile, say
 
 PROCFILE = REPO / "Procfile"
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((HOST, port))
-        except OSError:
-            return False
-    return True
 
 
 def prepare() -> dict[str, Any]:
@@ -77,7 +66,7 @@ def prepare() -> dict[str, Any]:
         "email_backend": settings.EMAIL_BACKEND,
         "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
     }
-    # The children open their own connections; this process needs none while it supervises.
+    # honcho forks its relay processes from this one: none may inherit a database connection.
     connections.close_all()
     return info
 

@@ -37,8 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from procfile import REPO, run_procfile, say
-from run_dev import port_is_free
+from procfile import REPO, port_is_free, run_procfile, say
 
 sys.path.insert(0, str(REPO))
 
