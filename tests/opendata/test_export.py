@@ -82,7 +82,7 @@ def test_no_file_holds_a_reporters_details_an_internal_note_or_a_confidential_ca
 ) -> None:
     files = {**{(c.slug, f): v for c in world.cities.values() for f, v in export(c).items()}}
     files.update({("", f): v for f, v in export(None).items()})
-    for (slug, fmt), stored in files.items():
+    for slug, fmt in files:
         city = world.cities.get(slug) if slug else None
         text = gzip.decompress(download(city, download_name(city=city, fmt=fmt))).decode()
         for what, secret in {**SECRETS, "hotline report": HOTLINE_TEXT, "hotline type": "Fraud hotline"}.items():
@@ -149,7 +149,10 @@ def test_the_documentation_describes_every_column() -> None:
 
 def test_unknown_and_not_yet_generated_files_are_404(world: World) -> None:  # noqa: F811
     city = world.cities["independence"]
-    assert Client().get(reverse("opendata:city-file", args=[city.slug, download_name(city=city, fmt="csv")])).status_code == 404
+    assert (
+        Client().get(reverse("opendata:city-file", args=[city.slug, download_name(city=city, fmt="csv")])).status_code
+        == 404
+    )
     assert Client().get(reverse("opendata:city-file", args=[city.slug, "settings.py"])).status_code == 404
     assert Client().get(reverse("opendata:city", args=["atlantis"])).status_code == 404
 
@@ -191,7 +194,10 @@ def test_export_open_data_command_writes_every_scope_or_one_city(world: World) -
     out = io.StringIO()
     call_command("export_open_data", "--city", "independence", stdout=out)
     assert "Independence: csv 2 cases" in out.getvalue()
-    assert set(OpenDataFile.objects.values_list("city__slug", "format")) == {("independence", "csv"), ("independence", "geojson")}
+    assert set(OpenDataFile.objects.values_list("city__slug", "format")) == {
+        ("independence", "csv"),
+        ("independence", "geojson"),
+    }
     call_command("export_open_data", stdout=io.StringIO())
     assert OpenDataFile.objects.filter(city=None).count() == 2
     assert OpenDataFile.objects.count() == 2 * (City.objects.count() + 1)

@@ -32,7 +32,9 @@ class Command(BaseCommand):
                 known = ", ".join(City.objects.order_by("slug").values_list("slug", flat=True)) or "none yet"
                 raise CommandError(f"No city {options['city']!r}. Cities: {known}.")
             cities = [found]
-        written = open_data_export_all(cities=cities, collaborative=not options["city"] and not options["no_collaborative"])
+        written = open_data_export_all(
+            cities=cities, collaborative=not options["city"] and not options["no_collaborative"]
+        )
         for f in written:
             scope = f.city.name if f.city is not None else "All member cities"
             self.stdout.write(f"{scope}: {f.format} {f.rows:,} cases, {filesizeformat(f.size)}, sha256 {f.sha256}")
