@@ -28,12 +28,12 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage, storages
-from django.db import transaction
+from django.db import connection, transaction
 
 from civicdesk.core import clock
 from civicdesk.opendata.columns import NAMES
 from civicdesk.opendata.models import Format, OpenDataFile
-from civicdesk.opendata.selectors import open_data_rows
+from civicdesk.opendata.selectors import open_data_copy_queries, open_data_rows
 from civicdesk.tenants.models import City
 
 log = logging.getLogger("civicdesk.opendata")
@@ -86,7 +86,7 @@ class Written:
 
 
 def _write_csv(rows: Iterable[list[str]], text: IO[str]) -> int:
-    writer = csv.writer(text, lineterminator="\r\n")  # RFC 4180
+    writer = csv.writer(text, lineterminator="\n")  # as PostgreSQL's COPY writes it
     writer.writerow(NAMES)
     count = 0
     for row in rows:
@@ -134,6 +134,26 @@ def write_compressed(*, rows: Iterable[list[str]], fmt: str, target: IO[bytes]) 
     return Written(rows=count, size=sink.size, sha256=sink.digest.hexdigest())
 
 
+def write_csv_by_copy(*, city: City | None, target: IO[bytes]) -> Written:
+    """PostgreSQL: the CSV of ``city`` made by ``COPY (…) TO STDOUT (FORMAT csv)`` itself
+    (``selectors.open_data_copy_queries``), its blocks compressed and hashed as they come.
+    The same file as ``write_compressed`` writes from Python, at several times its speed."""
+    sink = _HashingSink(target)
+    count = 0
+    with (
+        gzip.GzipFile(filename="", mode="wb", fileobj=sink, compresslevel=COMPRESS_LEVEL, mtime=0) as gz,
+        connection.cursor() as outer,
+    ):
+        gz.write((",".join(NAMES) + "\n").encode())
+        cursor = outer.cursor  # psycopg's own: Django's wrapper has no copy()
+        for sql, params in open_data_copy_queries(city=city):
+            with cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
+                for block in copy:
+                    gz.write(block)
+            count += max(cursor.rowcount, 0)
+    return Written(rows=count, size=sink.size, sha256=sink.digest.hexdigest())
+
+
 def open_data_export(*, city: City | None, fmt: str) -> OpenDataFile:
     """Write the file of ``city`` (None: the collaborative) in ``fmt`` and make it the current one."""
     storage = open_data_storage()
@@ -141,7 +161,10 @@ def open_data_export(*, city: City | None, fmt: str) -> OpenDataFile:
     scope = city.slug if city is not None else COLLABORATIVE
     stamp = generated_at.strftime("%Y%m%dT%H%M%SZ")
     with tempfile.TemporaryFile(prefix="civicdesk-open-data-") as tmp:
-        written = write_compressed(rows=open_data_rows(city=city), fmt=fmt, target=tmp)
+        if fmt == Format.CSV and connection.vendor == "postgresql":
+            written = write_csv_by_copy(city=city, target=tmp)
+        else:
+            written = write_compressed(rows=open_data_rows(city=city), fmt=fmt, target=tmp)
         tmp.seek(0)
         # A new name each time: the current file is never overwritten while someone reads it.
         wanted = f"{_prefix()}{scope}/{scope}-311-cases-{stamp}-{secrets.token_hex(4)}.{SUFFIX[Format(fmt)]}"
