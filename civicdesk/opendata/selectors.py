@@ -89,26 +89,27 @@ def _moment(value: dt.datetime | str | None, tz: zoneinfo.ZoneInfo) -> str:
 
 
 class LocalIsoText(Func):
-    """A timestamp as the text ``_moment`` writes, made by PostgreSQL: the local time in
-    ``tz`` to the second, then its UTC offset as +HH:MM. Parsing a timestamp into a Python
-    datetime and writing it back was most of the export's time; this way the rows arrive
-    as text. (SQLite has no time zone data: there, Python writes them.)"""
+    """A timestamp as the text ``_moment`` writes, made by PostgreSQL: the local time in the
+    time zone named by ``zone`` (the case's city's) to the second, then its UTC offset as
+    +HH:MM. Parsing timestamps into Python datetimes and writing them back was most of the
+    export's time; this way the rows arrive as text. (SQLite has no time zone data: there,
+    Python writes them.)"""
 
     output_field = CharField()
 
-    def __init__(self, field: str, tz: str) -> None:
-        super().__init__(F(field))
-        self.tz = tz
+    def __init__(self, field: str, zone: str = "city__timezone") -> None:
+        super().__init__(F(field), F(zone))
 
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
-        sql, params = compiler.compile(self.source_expressions[0])
-        local, utc = f"({sql} AT TIME ZONE %s)", f"({sql} AT TIME ZONE 'UTC')"
+        moment, moment_params = compiler.compile(self.source_expressions[0])
+        zone, zone_params = compiler.compile(self.source_expressions[1])
+        local, utc = f"({moment} AT TIME ZONE {zone})", f"({moment} AT TIME ZONE 'UTC')"
         text = (
             f"to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN {local} < {utc} THEN '-' ELSE '+' END"
             f" || to_char(abs(extract(epoch FROM {local} - {utc})) * interval '1 second', 'HH24:MI')"
         )
-        tz_params = [*params, self.tz]
-        return text, [*tz_params, *tz_params, *params, *tz_params, *params]
+        local_params = [*moment_params, *zone_params]
+        return text, [*local_params, *local_params, *moment_params, *local_params, *moment_params]
 
 
 def _number(value: float | int | None) -> str:
@@ -130,19 +131,15 @@ def _photo_urls(cities: list[int] | None) -> Iterator[tuple[tuple[int, int], str
 TIMES = ("opened_at", "due_at", "closed_at", "updated_at")
 
 
-def _case_rows(city: City | None, facts: dict[int, _CityFacts]) -> Iterator[tuple[Any, ...]]:
+def _case_rows(city: City | None) -> Iterator[tuple[Any, ...]]:
     """The public cases' CASE_FIELDS in order, times already as text on PostgreSQL."""
     cases = public_case_list(city=city).order_by("city_id", "number")
-    if connection.vendor != "postgresql":
-        yield from cases.values_list(*CASE_FIELDS).iterator(chunk_size=CHUNK)
-        return
-    # One query per city, in the order of their ids: each with its own time zone.
-    for city_id in sorted(facts):
-        zone = facts[city_id].tz.key
-        texts = {f"{name}_text": LocalIsoText(name, zone) for name in TIMES}
+    if connection.vendor == "postgresql":
+        texts = {f"{name}_text": LocalIsoText(name) for name in TIMES}
         fields = [f"{name}_text" if name in TIMES else name for name in CASE_FIELDS]
-        rows = cases.filter(city_id=city_id).annotate(**texts).values_list(*fields)
-        yield from rows.iterator(chunk_size=CHUNK)
+        yield from cases.annotate(**texts).values_list(*fields).iterator(chunk_size=CHUNK)
+    else:
+        yield from cases.values_list(*CASE_FIELDS).iterator(chunk_size=CHUNK)
 
 
 def open_data_rows(*, city: City | None) -> Iterator[list[str]]:
@@ -175,7 +172,7 @@ def open_data_rows(*, city: City | None) -> Iterator[list[str]]:
         lng,
         description,
         closing_note,
-    ) in _case_rows(city, facts):
+    ) in _case_rows(city):
         f = facts[city_id]
         key = (city_id, number)
         # The photos come in the cases' order: take this case's, skip any of cases not listed.
@@ -211,66 +208,69 @@ def open_data_rows(*, city: City | None) -> Iterator[list[str]]:
         ]
 
 
-def open_data_copy_queries(*, city: City | None) -> Iterator[tuple[str, tuple[Any, ...]]]:
-    """PostgreSQL only: for each city in scope, a SELECT (SQL and parameters) whose rows are
-    exactly the CSV's, every column made by PostgreSQL, for ``COPY (…) TO STDOUT``.
+def open_data_copy_query(*, city: City | None) -> tuple[str, tuple[Any, ...]]:
+    """PostgreSQL only: a SELECT (SQL and parameters) whose rows are exactly the CSV's, every
+    column made by PostgreSQL, for ``COPY (…) TO STDOUT``.
 
-    The same cases as ``open_data_rows`` (``public_case_list``), the same photos
-    (``public_photo_list``), the same text: empty values are NULL, which COPY writes as
-    nothing, as Python's csv writes an empty string (tests/opendata compare the two).
+    The same cases as ``open_data_rows`` (``public_case_list``), the same photos, the same
+    text: empty values are NULL, which COPY writes as nothing, as Python's csv writes an
+    empty string (tests/opendata compare the two).
     """
-    cities = City.objects.filter(pk=city.pk) if city is not None else City.objects.all()
-    facts = _facts(cities)
     storage = Photo._meta.get_field("image").storage  # type: ignore[attr-defined]
     media = storage.url("")
     photo_base = media if "://" in media else settings.SITE_URL + media
+    # The photos of one case of public_case_list: public_photo_list's rule (is_public, of a
+    # case that is not confidential) without its join to the case's type, which the outer
+    # query has already checked; the join, repeated per case, was half of the query's time.
     photos = (
-        public_photo_list()
-        .filter(case_id=OuterRef("pk"))
+        Photo.objects.filter(is_public=True, case_id=OuterRef("pk"))
         .order_by()
         .values("case_id")
         .annotate(urls=StringAgg(Concat(Value(photo_base), "image", output_field=TextField()), " ", order_by="pk"))
         .values("urls")
     )
-    for city_id in sorted(facts):
-        f = facts[city_id]
-        url_start, url_end = f.url.split(str(_PLACEHOLDER))
-        number = Cast("number", TextField())
+    slug_mark = "city-slug-placeholder"
+    url_start, url_middle, url_end = _split_case_url(slug_mark)
+    number = Cast("number", TextField())
 
-        def text(expression: Any) -> Any:
-            return NullIf(expression, Value(""), output_field=TextField())
+    def text(expression: Any) -> Any:
+        return NullIf(expression, Value(""), output_field=TextField())
 
-        columns = {
-            "c_case_id": Concat(Value(f"{f.prefix}-"), number, output_field=TextField()),
-            "c_city": Value(f.name, output_field=TextField()),
-            "c_service_code": F("service_type__code"),
-            "c_service_name": F("service_type__name"),
-            "c_department": text(F("department__name")),
-            "c_district": F("district__number"),
-            "c_district_name": text(F("district__name")),
-            "c_status": F("status"),
-            "c_resolution": text(F("resolution")),
-            "c_priority": F("priority"),
-            "c_channel": F("channel"),
-            **{f"c_{name}": LocalIsoText(name, f.tz.key) for name in TIMES},
-            "c_address": text(F("address")),
-            "c_lat": F("lat"),
-            "c_lng": F("lng"),
-            "c_description": text(F("description")),
-            "c_closing_note": text(F("closing_note")),
-            "c_photo_urls": Subquery(photos, output_field=TextField()),
-            "c_url": Concat(Value(url_start), number, Value(url_end), output_field=TextField()),
-        }
-        assert [name.removeprefix("c_") for name in columns] == list(NAMES)
-        rows = (
-            public_case_list(city=city)
-            .filter(city_id=city_id)
-            .order_by("number")
-            .annotate(**columns)
-            .values_list(*columns)
-        )
-        sql, params = rows.query.sql_with_params()
-        yield sql, tuple(params)
+    columns = {
+        "c_case_id": Concat("city__case_prefix", Value("-"), number, output_field=TextField()),
+        "c_city": F("city__name"),
+        "c_service_code": F("service_type__code"),
+        "c_service_name": F("service_type__name"),
+        "c_department": text(F("department__name")),
+        "c_district": F("district__number"),
+        "c_district_name": text(F("district__name")),
+        "c_status": F("status"),
+        "c_resolution": text(F("resolution")),
+        "c_priority": F("priority"),
+        "c_channel": F("channel"),
+        **{f"c_{name}": LocalIsoText(name) for name in TIMES},
+        "c_address": text(F("address")),
+        "c_lat": F("lat"),
+        "c_lng": F("lng"),
+        "c_description": text(F("description")),
+        "c_closing_note": text(F("closing_note")),
+        "c_photo_urls": Subquery(photos, output_field=TextField()),
+        "c_url": Concat(
+            Value(url_start), "city__slug", Value(url_middle), number, Value(url_end), output_field=TextField()
+        ),
+    }
+    assert [name.removeprefix("c_") for name in columns] == list(NAMES)
+    rows = public_case_list(city=city).order_by("city_id", "number").annotate(**columns).values_list(*columns)
+    sql, params = rows.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _split_case_url(slug_mark: str) -> tuple[str, str, str]:
+    """The case page's absolute URL in three parts, around its city's slug and its number."""
+    url = settings.SITE_URL + reverse("portal:case", args=[slug_mark, _PLACEHOLDER])
+    start, rest = url.split(slug_mark)
+    middle, end = rest.split(str(_PLACEHOLDER))
+    return start, middle, end
 
 
 def open_data_files(*, city: City | None) -> dict[str, OpenDataFile]:

@@ -33,7 +33,7 @@ from django.db import connection, transaction
 from civicdesk.core import clock
 from civicdesk.opendata.columns import NAMES
 from civicdesk.opendata.models import Format, OpenDataFile
-from civicdesk.opendata.selectors import open_data_copy_queries, open_data_rows
+from civicdesk.opendata.selectors import open_data_copy_query, open_data_rows
 from civicdesk.tenants.models import City
 
 log = logging.getLogger("civicdesk.opendata")
@@ -136,7 +136,7 @@ def write_compressed(*, rows: Iterable[list[str]], fmt: str, target: IO[bytes]) 
 
 def write_csv_by_copy(*, city: City | None, target: IO[bytes]) -> Written:
     """PostgreSQL: the CSV of ``city`` made by ``COPY (…) TO STDOUT (FORMAT csv)`` itself
-    (``selectors.open_data_copy_queries``), its blocks compressed and hashed as they come.
+    (``selectors.open_data_copy_query``), its blocks compressed and hashed as they come.
     The same file as ``write_compressed`` writes from Python, at several times its speed."""
     sink = _HashingSink(target)
     count = 0
@@ -146,11 +146,11 @@ def write_csv_by_copy(*, city: City | None, target: IO[bytes]) -> Written:
     ):
         gz.write((",".join(NAMES) + "\n").encode())
         cursor = outer.cursor  # psycopg's own: Django's wrapper has no copy()
-        for sql, params in open_data_copy_queries(city=city):
-            with cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
-                for block in copy:
-                    gz.write(block)
-            count += max(cursor.rowcount, 0)
+        sql, params = open_data_copy_query(city=city)
+        with cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
+            for block in copy:
+                gz.write(block)
+        count = max(cursor.rowcount, 0)
     return Written(rows=count, size=sink.size, sha256=sink.digest.hexdigest())
 
 
