@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "civicdesk.open311",
     "civicdesk.reports",
     "civicdesk.performance",
+    "civicdesk.opendata",
 ]
 
 MIDDLEWARE = [
@@ -163,6 +164,11 @@ STORAGES = {
         )
     },
 }
+# Open data (docs/open-data.md): the files go through this storage (a key of STORAGES), under
+# this prefix; the nightly export is queued for this local time (TIME_ZONE) by the sweeper.
+OPEN_DATA_STORAGE = env_str("OPEN_DATA_STORAGE", "default")
+OPEN_DATA_PREFIX = env_str("OPEN_DATA_PREFIX", "open-data/")
+OPEN_DATA_NIGHTLY_AT = env_str("OPEN_DATA_NIGHTLY_AT", "03:15")
 # Largest photo accepted, in bytes, and the largest image in pixels (decompression bombs).
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 12 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000)

@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Before the portal: its <slug:city>/ routes would otherwise be tried first.
     path("", include("civicdesk.reports.urls")),
     path("", include("civicdesk.performance.urls")),
+    path("", include("civicdesk.opendata.urls")),
     path("", include("civicdesk.portal.urls")),
 ]
 

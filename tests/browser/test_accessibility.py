@@ -11,6 +11,7 @@ from civicdesk.accounts.models import Role
 from civicdesk.cases.models import Channel, ServiceRequest
 from civicdesk.cases.services import case_add_note, case_add_photo, case_assign, case_create
 from civicdesk.notifications.services import case_follow
+from civicdesk.opendata.services import open_data_export_all
 from tests.browser.conftest import PHONE, axe_violations, open_page, screenshot, sign_in
 from tests.cases.images import halves
 from tests.conftest import INSIDE
@@ -59,6 +60,8 @@ def _report(found: dict[str, list[str]]) -> str:
 
 def test_every_public_page_passes_axe(new_context, cities, reported):
     follower = case_follow(case=reported, email="neighbour@example.org")
+    # The open-data pages with their files listed (and one scope without: "not generated yet").
+    open_data_export_all(cities=[cities["independence"]])
     page = open_page(new_context())
     found: dict[str, list[str]] = {}
     pages = [
@@ -73,6 +76,9 @@ def test_every_public_page_passes_axe(new_context, cities, reported):
         (f"/unsubscribe/{follower.unsubscribe_token}/", "unsubscribe"),
         ("/independence/reports/service-requests/", "service-request-report"),
         ("/reports/service-requests/", "service-request-report-regional"),
+        ("/independence/open-data/", "open-data"),
+        ("/raytown/open-data/", "open-data-not-generated"),
+        ("/open-data/", "open-data-regional"),
         ("/console/login/", "console-login"),
     ]
     for url, name in pages:

@@ -204,6 +204,11 @@ POLICY: dict[str, Rule] = {
     "performance:dashboard-csv": PUBLIC,
     "performance:dashboard-json": PUBLIC,
     "performance:measure-cases": PUBLIC,
+    # Open data: every public case, for anyone (civicdesk/opendata, docs/open-data.md).
+    "opendata:collaborative": PUBLIC,
+    "opendata:collaborative-file": PUBLIC,
+    "opendata:city": PUBLIC,
+    "opendata:city-file": PUBLIC,
     # Residents' portal.
     "portal:home": PUBLIC,
     "portal:manifest": PUBLIC,

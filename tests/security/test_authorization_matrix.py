@@ -46,6 +46,8 @@ from civicdesk.catalog.models import CannedResponse, ServiceType
 from civicdesk.intake.models import InboundMessage, Outcome
 from civicdesk.notifications.alerts import subscription_create
 from civicdesk.open311.services import api_key_create
+from civicdesk.opendata.models import Format
+from civicdesk.opendata.services import download_name, open_data_export_all
 from civicdesk.performance import services as performance
 from civicdesk.performance.models import DashboardSettings, Goal, Measure, MeasureValue, PlanYear
 from civicdesk.tenants.models import City, Department, District, NeighbourArea
@@ -357,7 +359,11 @@ def _build_world(media: Any) -> World:
         ("open311:token", "token"): [open311_token],
         ("admin:view_on_site", "object_id"): [case.pk],
         ("performance:measure-cases", "period"): ["2026-q1"],
+        # The open-data files of A and of the collaborative, generated here.
+        ("opendata:city-file", "name"): [download_name(city=a, fmt=f) for f in Format],
+        ("opendata:collaborative-file", "name"): [download_name(city=None, fmt=f) for f in Format],
     }
+    open_data_export_all(cities=[a])
     targets[("token", subscription.confirm_token)] = Target("alert subscription")
     targets[("token", subscription.unsubscribe_token)] = Target("alert subscription")
     for name in ("console:transfer_accept", "console:transfer_refuse"):

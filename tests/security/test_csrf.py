@@ -25,7 +25,8 @@ def sample_values(world: World) -> dict[str, list[Any]]:
         "token": [case.tracking_token],
         "fmt": ["json"],
         "kind": ["new"],
-        "name": [world.public_photo.image.name],
+        # A photo (under /media/) and an open-data file (a name without a slash).
+        "name": [world.public_photo.image.name, "independence-311-cases.csv.gz"],
         "service_code": [world.service_type.code],
         "service_request_id": [str(case.pk)],
         "rest": ["anything"],

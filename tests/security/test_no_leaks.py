@@ -1,13 +1,15 @@
 """Residents' contact details and internal notes never reach a public page, the Open311 API,
 a feed or an export. Every public URL of the URLconf (portal, reports, performance, Open311,
-feeds) is fetched with its path filled from the cases made here, and none may contain the
-reporter's name, email or phone, an internal note, or the name of an internal photo.
+feeds, open data) is fetched with its path filled from the cases made here, and none may
+contain the reporter's name, email or phone, an internal note, or the name of an internal
+photo. The open-data files are generated first, downloaded and decompressed, and read too.
 
 Photos: the public photo is served without EXIF (no GPS); internal photos are not served to
 the public at all, whatever their predictable file name."""
 
 from __future__ import annotations
 
+import gzip
 import io
 from typing import Any
 
@@ -17,12 +19,14 @@ from django.urls import reverse
 from PIL import Image
 
 from civicdesk.accounts.models import Role
+from civicdesk.opendata.models import Format
+from civicdesk.opendata.services import download_name, open_data_export_all
 from tests.security.conftest import SECRETS, World
 from tests.security.urlwalk import paths, routes
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC_NAMESPACES = {"portal", "reports", "performance", "open311"}
+PUBLIC_NAMESPACES = {"portal", "reports", "performance", "open311", "opendata"}
 # Pages reached only through a secret link sent to the reporter: checked for internal notes.
 REPORTER_ONLY = {"portal:track", "portal:report-sent", "portal:unsubscribe"}
 INTERNAL = {k: v for k, v in SECRETS.items() if k in {"internal note", "internal photo name"}}
@@ -41,6 +45,9 @@ def values(world: World) -> dict[str, list[Any]]:
         "period": ["2026", "2026-01"],
         "measure_id": ["1"],
         "measure": ["requests-opened"],
+        # Every open-data file's name, of each city and of the collaborative (the pattern
+        # refuses a city's name under another city's path: those are 404s, not fetched twice).
+        "name": [download_name(city=c, fmt=f) for c in [*world.cities.values(), None] for f in Format],
     }
 
 
@@ -67,20 +74,25 @@ def public_urls(world: World) -> list[tuple[str, str]]:
 
 
 def test_no_public_url_shows_a_residents_contact_details_or_internal_notes(world: World) -> None:
+    open_data_export_all()
     client = Client()
-    fetched, leaks = 0, []
+    fetched, leaks, files = 0, [], 0
     for name, url in public_urls(world):
         response = client.get(url)
         if response.status_code >= 500:
             leaks.append(f"{url} answered {response.status_code}")
             continue
         body = b"".join(response.streaming_content) if response.streaming else response.content
+        if response.status_code == 200 and response["Content-Type"] == "application/gzip":
+            body = gzip.decompress(body)  # an open-data file: read what is inside
+            files += 1
         text = body.decode("utf-8", errors="replace")
         fetched += response.status_code == 200
         watch = INTERNAL if name in REPORTER_ONLY else SECRETS
         leaks += [f"{url} shows the {what}" for what, secret in watch.items() if secret in text]
     assert not leaks, "\n".join(leaks)
     assert fetched > 30  # the pages were really there, not all 404s
+    assert files == 2 * (len(world.cities) + 1)  # every open-data file was read
 
 
 def test_the_case_page_and_the_api_do_show_what_is_public(world: World) -> None:

@@ -2,7 +2,8 @@
 
 Run one next to the task workers (any number is safe). Every OUTBOX_SWEEP_INTERVAL_SECONDS
 it releases claims of dead workers and queues due messages that no live task will pick up;
-see civicdesk.notifications.delivery.sweep.
+see civicdesk.notifications.delivery.sweep. It also queues the nightly open-data export
+when none is queued (civicdesk.opendata.schedule.nightly_ensure).
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ class Command(BaseCommand):
             log.info("outbox sweeper stopped")
 
     def _round(self, *, once: bool, send: bool) -> None:
+        self._nightly()
         try:
             result = delivery.sweep()
             sent = delivery.deliver_due_now() if send else 0
@@ -92,3 +94,13 @@ class Command(BaseCommand):
             log.info(summary)
         else:
             log.debug(summary)
+
+    def _nightly(self) -> None:
+        # The sweeper is the one process that runs every few seconds on every node: it also
+        # makes sure the nightly open-data export is queued (civicdesk/opendata/schedule.py).
+        from civicdesk.opendata.schedule import nightly_ensure
+
+        try:
+            nightly_ensure()
+        except DatabaseError:
+            log.exception("could not queue the nightly open-data export")
