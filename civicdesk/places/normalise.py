@@ -188,6 +188,8 @@ def normal_unit(kind: str, identifier: str) -> str:
 
 def unit_from_text(text: str) -> str:
     """A unit column's text in standard form: "Apartment 5" -> "APT 5", "5" -> "#5"."""
+    if not text or text.isspace():
+        return ""
     tokens = clean(text).split()
     if len(tokens) > 1 and tokens[0] in UNIT:
         return normal_unit(tokens[0], " ".join(tokens[1:]))
@@ -196,6 +198,8 @@ def unit_from_text(text: str) -> str:
 
 def split_number(text: str) -> tuple[int | None, str]:
     """'1234' -> (1234, ''); '1234A' / '1234-A' -> (1234, 'A'); '1234 1/2' -> (1234, '1/2')."""
+    if text.isdigit():  # nearly every row of a county's file: skip the regular expressions
+        return int(text), ""
     match = _NUMBER.match(clean(text))
     if not match:
         return None, ""

@@ -228,12 +228,8 @@ def read_csv(path: Path, mapping: ColumnMapping) -> Rows:
         for record in reader:
             line = start + 1
             start = reader.line_num  # a quoted field with a line break spans lines: report the first
-
-            def get(ours: str, record: dict[str, Any] = record) -> str:
-                column = columns.get(ours)
-                return (record.get(column) or "") if column else ""
-
-            yield line, point_row(get, mapping, None, None)
+            values = {ours: record.get(theirs) or "" for ours, theirs in columns.items()}
+            yield line, point_row(lambda ours, values=values: values.get(ours, ""), mapping, None, None)
 
 
 def _features(path: Path, encoding: str) -> Iterator[tuple[int, Any]]:
