@@ -439,16 +439,33 @@ def _box(lat: float, lng: float, radius_m: float) -> tuple[float, float]:
     return radius_m / _M_PER_DEG, radius_m / (_M_PER_DEG * max(0.1, math.cos(math.radians(lat))))
 
 
+# A pin between two streets' addresses is put on the street whose line of addresses passes
+# nearest (a house beside a corner is nearer the corner house of the cross street than its
+# own neighbours, but lies on its own street's line); streets whose nearest address is more
+# than this farther than the nearest of all are not considered.
+_STREET_SLACK_M = 30.0
+_STREET_LINE_BOX_M = 120.0
+
+
 def _nearest_point(lat: float, lng: float, radius_m: float, city: City | None) -> Place | None:
-    dlat, dlng = _box(lat, lng, radius_m)
+    dlat, dlng = _box(lat, lng, max(radius_m, _STREET_LINE_BOX_M))
     rows = _points(city).filter(lat__range=(lat - dlat, lat + dlat), lng__range=(lng - dlng, lng + dlng))
-    best: tuple[float, dict[str, Any]] | None = None
-    for row in rows.values(*_POINT_FIELDS):
-        d = metres_between(lat, lng, row["lat"], row["lng"])
-        if d <= radius_m and (best is None or d < best[0] or (d == best[0] and row["unit"] < best[1]["unit"])):
-            best = (d, row)
-    if best is None:
+    scored = [(metres_between(lat, lng, row["lat"], row["lng"]), row) for row in rows.values(*_POINT_FIELDS)]
+    if not scored:
         return None
+    nearest = min(d for d, _ in scored)
+    if nearest > radius_m:
+        return None
+    streets: dict[tuple[Any, ...], list[tuple[float, dict[str, Any]]]] = {}
+    for d, row in scored:
+        key = (row["city_id"], row["pre_directional"], row["street_key"], row["post_directional"])
+        streets.setdefault(key, []).append((d, row))
+    candidates = [key for key, items in streets.items() if min(d for d, _ in items) <= nearest + _STREET_SLACK_M]
+    chosen = min(
+        candidates,
+        key=lambda key: (_line_distance(lat, lng, streets[key]), min(d for d, _ in streets[key])),
+    )
+    best = min(streets[chosen], key=lambda item: (item[0], item[1]["unit"]))
     d, row = best
     street = Street(row["pre_directional"], row["street_name"], row["street_type"], row["post_directional"])
     return Place(
@@ -464,6 +481,20 @@ def _nearest_point(lat: float, lng: float, radius_m: float, city: City | None) -
         post_directional=row["post_directional"],
         zip_code=row["zip_code"],
     )
+
+
+def _line_distance(lat: float, lng: float, items: list[tuple[float, dict[str, Any]]]) -> float:
+    """Distance from the pin to the line through a street's addresses in number order, each
+    side of the street apart (one address alone: the distance to it)."""
+    best = math.inf
+    for parity in (0, 1):
+        by_number = {row["number"]: (row["lng"], row["lat"]) for _, row in items if row["number"] % 2 == parity}
+        coords = [by_number[n] for n in sorted(by_number)]
+        if len(coords) == 1:
+            best = min(best, metres_between(lat, lng, coords[0][1], coords[0][0]))
+        elif coords:
+            best = min(best, _project(lat, lng, coords)[0])
+    return best
 
 
 def _nearest_segment(lat: float, lng: float, radius_m: float, city: City | None) -> Place | None:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from civicdesk.places.models import AddressPoint, Source, StreetSegment
 from civicdesk.places.normalise import address_key
@@ -99,7 +99,7 @@ def addresses_load(
         for pk, key, *values in AddressPoint.objects.filter(city=city).values_list("pk", "address_key", *_POINT_VALUES)
     }
     seen: set[str] = set()
-    inserts: list[AddressPoint] = []
+    inserts: list[tuple[Any, ...]] = []
     updates: list[AddressPoint] = []
     for line, row in rows:
         report.read += 1
@@ -119,24 +119,44 @@ def addresses_load(
         if known is not None and known[1] == values:
             report.unchanged += 1
             continue
-        point = AddressPoint(city=city, address_key=key, **dict(zip(_POINT_VALUES, values, strict=True)))
         if known is None:
-            inserts.append(point)
+            inserts.append((city.pk, key, *values))
         else:
+            point = AddressPoint(city=city, address_key=key, **dict(zip(_POINT_VALUES, values, strict=True)))
             point.pk = known[0]
             updates.append(point)
         if len(inserts) >= BATCH:
-            report.inserted += len(AddressPoint.objects.bulk_create(inserts))
+            report.inserted += _insert_points(inserts)
             inserts = []
         if len(updates) >= BATCH:
             report.updated += AddressPoint.objects.bulk_update(updates, _POINT_VALUES)
             updates = []
     if inserts:
-        report.inserted += len(AddressPoint.objects.bulk_create(inserts))
+        report.inserted += _insert_points(inserts)
     if updates:
         report.updated += AddressPoint.objects.bulk_update(updates, _POINT_VALUES)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _insert_points(rows: list[tuple[Any, ...]]) -> int:
+    """Insert rows of (city id, address key, *_POINT_VALUES) without building model objects:
+    COPY on PostgreSQL, one prepared INSERT on SQLite. The ORM's bulk_create spends most of a
+    county's load preparing each field of each object; these rows are already clean."""
+    table = AddressPoint._meta.db_table
+    columns = ["city_id", "address_key", *_POINT_VALUES]
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            # Table and column names are our own, quoted; the values are parameters.
+            sql = f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) VALUES ({marks})"  # noqa: S608
+            cursor.executemany(sql, rows)
+    return len(rows)
 
 
 _SEGMENT_VALUES = (

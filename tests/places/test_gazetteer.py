@@ -212,3 +212,14 @@ def _plan(queryset: Any) -> str:
 def test_prefix_search_reads_the_search_key_index_on_either_database(noland: City) -> None:
     plan = _plan(with_prefix(AddressPoint.objects.all(), "search_key", "1234 NOL"))
     assert "address_search_key" in plan
+
+
+def test_the_search_endpoint_answers_json_for_a_search_box_and_a_pin(client: Any, noland: City) -> None:
+    response = client.get("/places/search", {"q": "1234 south noland", "near": f"{BASE_LAT},{BASE_LNG}"})
+    assert response.status_code == 200
+    first = response.json()["results"][0]
+    assert (first["label"], first["how"]) == ("1234 S Noland Rd", "point") and first["distance_m"] > 0
+    assert client.get("/places/search", {"q": "1234 noland", "near": "north"}).status_code == 400
+    pin = client.get("/places/near", {"lat": BASE_LAT + 1240 * STEP, "lng": BASE_LNG + 0.0003}).json()["result"]
+    assert pin["label"] == "1240 S Noland Rd"
+    assert client.get("/places/near", {"lat": "x", "lng": "1"}).status_code == 400
