@@ -308,6 +308,7 @@ def main() -> int:
     figures = {
         "date": time.strftime("%Y-%m-%d"),
         "database": "PostgreSQL (throwaway cluster, tests/pg_cluster.py)",
+        "machine": {"cpus": os.cpu_count(), "load_average_at_end": [round(x, 1) for x in os.getloadavg()]},
         "distinct_numbered_addresses": len(addresses),
         "gazetteer_addresses": gazetteer,
         "gazetteer_load_s": round(seconds, 1),

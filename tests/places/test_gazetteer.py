@@ -223,3 +223,54 @@ def test_the_search_endpoint_answers_json_for_a_search_box_and_a_pin(client: Any
     pin = client.get("/places/near", {"lat": BASE_LAT + 1240 * STEP, "lng": BASE_LNG + 0.0003}).json()["result"]
     assert pin["label"] == "1240 S Noland Rd"
     assert client.get("/places/near", {"lat": "x", "lng": "1"}).status_code == 400
+
+
+def test_a_pin_beside_a_corner_gets_its_own_street_not_the_cross_streets_corner_house(independence: City) -> None:
+    from civicdesk.places.normalise import parse_street
+    from civicdesk.places.readers import PointRow
+    from civicdesk.places.services import addresses_load
+
+    metre_lng = 1 / 86_000  # a metre of longitude at this latitude, near enough
+    oak = parse_street("W OAK ST")
+    rows: list[tuple[int, Any]] = [
+        (n, PointRow(100 + 10 * n, "", oak, "", "", "", BASE_LAT, BASE_LNG + 20 * n * metre_lng)) for n in range(9)
+    ]
+    rows.remove(rows[5])  # 150 W Oak St has no point: that is where the pin is dropped
+    elm = parse_street("N ELM AVE")
+    corner = PointRow(300, "", elm, "", "", "", BASE_LAT + 12 / 111_320, BASE_LNG + 100 * metre_lng)
+    rows.append((99, corner))
+    addresses_load(city=independence, rows=rows, source="city")
+    pin = address_near(BASE_LAT, BASE_LNG + 101 * metre_lng)
+    assert pin is not None and pin.label == "160 W Oak St"
+
+
+def test_tiger_edges_keep_the_streets_with_numbers_and_skip_rails_and_rivers(
+    tmp_path: Path, independence: City
+) -> None:
+    path = tmp_path / "tl_2024_29095_edges"
+    with shapefile.Writer(str(path), shapeType=shapefile.POLYLINE) as w:
+        for name in ("TLID", "FULLNAME", "MTFCC", "LFROMADD", "LTOADD", "RFROMADD", "RTOADD", "ZIPL", "ZIPR"):
+            w.field(name, "C", size=60)
+        w.line([[[-94.40, 39.00], [-94.39, 39.00]]])
+        w.record("201", "E Truman Rd", "S1400", "101", "199", "100", "198", "64050", "64050")
+        w.line([[[-94.40, 39.01], [-94.39, 39.01]]])
+        w.record("202", "Union Pacific RR", "R1011", "", "", "", "", "", "")
+        w.line([[[-94.40, 39.02], [-94.39, 39.02]]])
+        w.record("203", "", "H3010", "", "", "", "", "", "")
+    out = _load(path.with_suffix(".shp"), independence, "tiger-edges")
+    assert "1 new" in out and "0 not loaded" in out
+    found = address_search("150 e truman road")[0]
+    assert found.how == How.INTERPOLATED and abs(found.lng - (-94.395)) < 0.0002
+
+
+def test_a_file_that_is_not_a_tiger_addrfeat_file_is_refused_with_what_is_missing(
+    tmp_path: Path, independence: City
+) -> None:
+    path = tmp_path / "roads"
+    with shapefile.Writer(str(path), shapeType=shapefile.POLYLINE) as w:
+        w.field("LINEARID", "C", size=20)
+        w.field("FULLNAME", "C", size=60)
+        w.line([[[-94.40, 39.00], [-94.39, 39.00]]])
+        w.record("1", "E Truman Rd")
+    with pytest.raises(CommandError, match="TLID"):
+        _load(path.with_suffix(".shp"), independence, "tiger-addrfeat")
