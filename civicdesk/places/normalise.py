@@ -39,7 +39,8 @@ _GLUED_ZIP = re.compile(r"([A-Za-z])(\d{5}(?:-\d{4})?)\b")  # "Mulberry St64101"
 _SLASH_BETWEEN_WORDS = re.compile(r"(?<!\d)\s*/\s*|\s*/\s*(?!\d)")  # "Noland/23rd"; "1/2" stays
 _NOT_KEY = re.compile(r"[^A-Z0-9/ ]+")
 _NUMBER = re.compile(r"^(\d+)\s*-?\s*([A-Z]|1/2)?$")
-_ONLY_NUMBER = re.compile(r"^\s*(\d+)\s*([A-Za-z])?\s*$")
+_ONLY_NUMBER = re.compile(r"^\s*(\d+)([A-Za-z])?\s*$")
+_NUMBER_AND_DIRECTION = re.compile(r"^\s*(\d+)\s+([A-Za-z.]+)\s*$")
 _ZIP = re.compile(r"^(\d{5})(?:-?\d{4})?$")
 
 
@@ -69,11 +70,13 @@ class Street:
     street_type: str = ""
     post_directional: str = ""
 
-    @property
+    # Cached: parse_street hands out one Street per distinct street text, so a county's load
+    # computes each key a few thousand times, not 300,000.
+    @functools.cached_property
     def key(self) -> str:
         return " ".join(p for p in (self.name, self.street_type) if p)
 
-    @property
+    @functools.cached_property
     def full(self) -> str:
         return " ".join(p for p in (self.pre_directional, self.name, self.street_type, self.post_directional) if p)
 
@@ -261,6 +264,11 @@ def parse_address(text: str) -> ParsedAddress:
     only = _ONLY_NUMBER.match(text)
     if only:
         return ParsedAddress(Kind.ADDRESS, number=int(only.group(1)), number_suffix=(only.group(2) or "").upper())
+    heading = _NUMBER_AND_DIRECTION.match(text)
+    if heading and directional(heading.group(2)):
+        # "1234 S", the street still to be typed
+        street = Street(pre_directional=directional(heading.group(2)))
+        return ParsedAddress(Kind.ADDRESS, number=int(heading.group(1)), street=street)
     labels = _labels(text)
     street = _street_of(labels)
     place = clean(labels.get("PlaceName", ""))

@@ -10,12 +10,13 @@ collection, and the record's number (from 1) for a shapefile.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from django.utils.translation import gettext as _
@@ -30,8 +31,7 @@ from civicdesk.places.normalise import (
 )
 
 
-@dataclass(frozen=True)
-class PointRow:
+class PointRow(NamedTuple):  # a tuple: a county has 300,000 of them to make
     number: int
     number_suffix: str
     street: Street
@@ -213,6 +213,10 @@ def point_row(
 # --- CSV and GeoJSON -----------------------------------------------------------------------
 
 
+def _value(values: dict[str, str], ours: str) -> str:
+    return values.get(ours, "")
+
+
 def read_csv(path: Path, mapping: ColumnMapping) -> Rows:
     with path.open(newline="", encoding=mapping.encoding) as handle:
         reader = csv.DictReader(handle, delimiter=mapping.delimiter)
@@ -228,8 +232,8 @@ def read_csv(path: Path, mapping: ColumnMapping) -> Rows:
         for record in reader:
             line = start + 1
             start = reader.line_num  # a quoted field with a line break spans lines: report the first
-            values = {ours: record.get(theirs) or "" for ours, theirs in columns.items()}
-            yield line, point_row(lambda ours, values=values: values.get(ours, ""), mapping, None, None)
+            values: dict[str, str] = {ours: record.get(theirs) or "" for ours, theirs in columns.items()}
+            yield line, point_row(functools.partial(_value, values), mapping, None, None)
 
 
 def _features(path: Path, encoding: str) -> Iterator[tuple[int, Any]]:

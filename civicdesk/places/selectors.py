@@ -143,7 +143,14 @@ def _prefix_rows(key: str, city: City | None) -> list[dict[str, Any]]:
         words.pop()
 
 
+_DIRECTIONS = frozenset(("N", "S", "E", "W", "NE", "NW", "SE", "SW"))
+
+
 def _addresses(parsed: ParsedAddress, *, city: City | None, limit: int) -> list[Place]:
+    street = parsed.street
+    if street.name in _DIRECTIONS and not street.street_type and not street.pre_directional:
+        # "1234 S" while the street is still to be typed: a directional, not a street named S.
+        parsed = replace(parsed, street=Street(pre_directional=street.name))
     rows = _prefix_rows(parsed.search_key, city) if parsed.street else _number_rows(parsed, city)
     places: dict[tuple[Any, ...], Place] = {}
     exact_streets = False

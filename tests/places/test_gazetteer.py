@@ -116,6 +116,9 @@ def test_the_ways_people_write_an_address_find_its_point(noland: City) -> None:
     assert with_unit.label == "1234 S Noland Rd APT 5"
     partial = address_search("1234 South Noland Ro")
     assert partial and partial[0].label == "1234 S Noland Rd"
+    # As it is typed: the directional before any of the name.
+    assert [p.label for p in address_search("1234 N")][:1] == ["1234 N Noland Rd"]
+    assert [p.label for p in address_search("1234 s")][:1] == ["1234 S Noland Rd"]
 
 
 def test_without_a_directional_the_nearer_street_comes_first(noland: City) -> None:
