@@ -326,7 +326,7 @@ def main() -> int:
         "reverse": reverse,
         "autocomplete_gazetteer": {"addresses": gazetteer, **small},
         "county_load": {
-            "rows": COUNTY_SIZE,
+            "rows": len(kept) + len(extra),
             "addresses": total,
             "seconds": round(seconds_county, 1),
             "python_cpu_seconds": round(cpu_county, 1),
