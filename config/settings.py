@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "civicdesk.accounts",
     "civicdesk.tenants",
     "civicdesk.catalog",
+    "civicdesk.places",
     "civicdesk.cases",
     "civicdesk.intake",
     "civicdesk.notifications",

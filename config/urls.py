@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("console/", include("civicdesk.console.urls")),
     path("open311/v2/", include("civicdesk.open311.urls")),
+    path("places/", include("civicdesk.places.urls")),
     # Before the portal: its <slug:city>/ routes would otherwise be tried first.
     path("", include("civicdesk.reports.urls")),
     path("", include("civicdesk.performance.urls")),

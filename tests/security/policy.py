@@ -215,6 +215,9 @@ POLICY: dict[str, Rule] = {
     "portal:service-worker": PUBLIC,
     "portal:offline": PUBLIC,
     "portal:boundaries": PUBLIC,
+    # The published address points of the gazetteer: what a search box and a map pin ask.
+    "places:search": PUBLIC,
+    "places:near": PUBLIC,
     "portal:report": PUBLIC,
     "portal:report-questions": PUBLIC,
     "portal:report-nearby": PUBLIC,

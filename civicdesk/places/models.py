@@ -1,0 +1,111 @@
+"""The gazetteer: address points and street segments with address ranges.
+
+Both are loaded from the data a city has (``manage.py load_addresses``). Points are the
+authoritative source; segments are for the streets (or the cities) that have no points: an
+address is placed along its segment by its number.
+
+Prefix search (what a search box sends as people type) is a ``LIKE 'KEY%'`` on PostgreSQL,
+served by a ``varchar_pattern_ops`` index whatever the database's collation, and a range
+``key >= 'KEY' AND key < 'KEY\\uffff'`` on SQLite, served by the plain index (SQLite's LIKE is
+case-insensitive and would not use it). See ``civicdesk/places/selectors.py``.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from civicdesk.tenants.models import City
+
+
+class Source(models.TextChoices):
+    OPENADDRESSES = "openaddresses", _("OpenAddresses")
+    TIGER_ADDRFEAT = "tiger-addrfeat", _("Census TIGER/Line address ranges")
+    TIGER_EDGES = "tiger-edges", _("Census TIGER/Line edges")
+    CITY = "city", _("City GIS export")
+    CASES = "cases", _("Addresses of past cases")
+
+
+class AddressPoint(models.Model):
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="address_points")
+    number = models.PositiveIntegerField()
+    number_suffix = models.CharField(max_length=8, blank=True)
+    pre_directional = models.CharField(max_length=2, blank=True)
+    street_name = models.CharField(max_length=100)
+    street_type = models.CharField(max_length=8, blank=True)
+    post_directional = models.CharField(max_length=2, blank=True)
+    unit = models.CharField(max_length=40, blank=True)
+    place = models.CharField(max_length=100, blank=True, help_text=_("City or place name the source gives."))
+    zip_code = models.CharField(max_length=10, blank=True)
+    lat = models.FloatField()
+    lng = models.FloatField()
+    # "1234 NOLAND RD": number, name and type, what a search is a prefix of (normalise.py).
+    search_key = models.CharField(max_length=160)
+    # "NOLAND RD": the street, for interpolation between neighbouring numbers.
+    street_key = models.CharField(max_length=120)
+    # "1234 S NOLAND RD #5": the address's identity in its city; a re-load matches on it.
+    address_key = models.CharField(max_length=200)
+    source = models.CharField(max_length=20, choices=Source.choices)
+    source_id = models.CharField(max_length=100, blank=True)
+    illustrative = models.BooleanField(
+        default=False, help_text=_("Invented for the demo, not the city's own address data.")
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["city", "address_key"], name="address_point_unique_in_city")]
+        indexes = [
+            models.Index(fields=["search_key"], name="address_search_key", opclasses=["varchar_pattern_ops"]),
+            # Equality and prefix on the street (pattern ops serve "=" too), then the number.
+            models.Index(
+                fields=["street_key", "number"],
+                name="address_street_number",
+                opclasses=["varchar_pattern_ops", "int4_ops"],
+            ),
+            models.Index(fields=["lat", "lng"], name="address_lat_lng"),
+        ]
+
+    def __str__(self) -> str:
+        return self.address_key
+
+
+class StreetSegment(models.Model):
+    """One stretch of street between two intersections, with its house numbers on each side.
+
+    ``*_parity`` is "O" (odd), "E" (even), "B" (both) or "" (not given: taken from the range's
+    ends). The geometry runs from the ``from`` numbers to the ``to`` numbers.
+    """
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="street_segments")
+    pre_directional = models.CharField(max_length=2, blank=True)
+    street_name = models.CharField(max_length=100)
+    street_type = models.CharField(max_length=8, blank=True)
+    post_directional = models.CharField(max_length=2, blank=True)
+    street_key = models.CharField(max_length=120)
+    left_from = models.PositiveIntegerField(null=True, blank=True)
+    left_to = models.PositiveIntegerField(null=True, blank=True)
+    right_from = models.PositiveIntegerField(null=True, blank=True)
+    right_to = models.PositiveIntegerField(null=True, blank=True)
+    left_parity = models.CharField(max_length=1, blank=True)
+    right_parity = models.CharField(max_length=1, blank=True)
+    left_zip = models.CharField(max_length=10, blank=True)
+    right_zip = models.CharField(max_length=10, blank=True)
+    geometry = models.JSONField(help_text=_("GeoJSON LineString, longitude/latitude."))
+    min_lat = models.FloatField()
+    min_lng = models.FloatField()
+    max_lat = models.FloatField()
+    max_lng = models.FloatField()
+    source = models.CharField(max_length=20, choices=Source.choices)
+    source_id = models.CharField(max_length=100)
+    illustrative = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["city", "source", "source_id"], name="street_segment_unique_in_source")
+        ]
+        indexes = [
+            models.Index(fields=["street_key"], name="segment_street_key", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["min_lat", "min_lng"], name="segment_bbox"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.street_key} {self.left_from}-{self.left_to}/{self.right_from}-{self.right_to}"

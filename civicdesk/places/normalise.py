@@ -1,0 +1,301 @@
+"""US addresses in one standard form, so that the ways people write one address compare equal.
+
+"1234 S Noland Rd", "1234 South Noland Road" and "1234 s. noland" all become number 1234,
+directional S, street NOLAND, type RD (the last one without a type, which a search then
+treats as "any type"). The parsing is usaddress's (a conditional random field trained on
+US addresses); this module only maps its labels onto our fields, puts each part in USPS
+Publication 28 form (civicdesk/places/usps.py) and repairs the few labels it gets wrong on
+the short, partial text a search box receives.
+
+Keys, all upper case ASCII:
+
+- ``street_key``  "NOLAND RD": the name and type, without directionals; the grouping of
+  one street for interpolation is (pre-directional, street_key, post-directional);
+- ``search_key``  "1234 NOLAND RD": what a search as people type is a prefix of. Directionals
+  are left out on purpose: people often do not type them, and they rank the candidates instead;
+- ``address_key`` "1234 S NOLAND RD #5": one address, its identity in a city.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import re
+from dataclasses import dataclass, field
+
+import usaddress
+
+from civicdesk.places.usps import DIRECTIONAL, SUFFIX, UNIT
+
+
+class Kind(enum.StrEnum):
+    ADDRESS = "address"  # a number on a street
+    STREET = "street"  # a street without a number
+    INTERSECTION = "intersection"  # two streets
+    EMPTY = "empty"
+
+
+_GLUED_ZIP = re.compile(r"([A-Za-z])(\d{5}(?:-\d{4})?)\b")  # "Mulberry St64101", as KC's export writes it
+_SLASH_BETWEEN_WORDS = re.compile(r"(?<!\d)\s*/\s*|\s*/\s*(?!\d)")  # "Noland/23rd"; "1/2" stays
+_NOT_KEY = re.compile(r"[^A-Z0-9/ ]+")
+_NUMBER = re.compile(r"^(\d+)\s*-?\s*([A-Z]|1/2)?$")
+_ONLY_NUMBER = re.compile(r"^\s*(\d+)([A-Za-z])?\s*$")
+_NUMBER_AND_DIRECTION = re.compile(r"^\s*(\d+)\s+([A-Za-z.]+)\s*$")
+_ZIP = re.compile(r"^(\d{5})(?:-?\d{4})?$")
+
+
+def clean(text: str) -> str:
+    """Upper case, apostrophes dropped, other punctuation a space, spaces collapsed."""
+    text = text.upper().replace("'", "").replace("’", "")
+    return " ".join(_NOT_KEY.sub(" ", text).split())
+
+
+def ordinal(token: str) -> str:
+    """'23' -> '23RD': a numbered street is written both ways."""
+    if not token.isdigit():
+        return token
+    n = int(token)
+    suffix = "TH" if 10 <= n % 100 <= 20 else {1: "ST", 2: "ND", 3: "RD"}.get(n % 10, "TH")
+    return f"{n}{suffix}"
+
+
+def directional(text: str) -> str:
+    return DIRECTIONAL.get(clean(text), "")
+
+
+@dataclass(frozen=True)
+class Street:
+    pre_directional: str = ""
+    name: str = ""
+    street_type: str = ""
+    post_directional: str = ""
+
+    # Cached: parse_street hands out one Street per distinct street text, so a county's load
+    # computes each key a few thousand times, not 300,000.
+    @functools.cached_property
+    def key(self) -> str:
+        return " ".join(p for p in (self.name, self.street_type) if p)
+
+    @functools.cached_property
+    def full(self) -> str:
+        return " ".join(p for p in (self.pre_directional, self.name, self.street_type, self.post_directional) if p)
+
+    @property
+    def label(self) -> str:
+        """How people read it: "S Noland Rd", "NE 23rd St"."""
+        words = []
+        for part, upper in (
+            (self.pre_directional, True),
+            (self.name, False),
+            (self.street_type, False),
+            (self.post_directional, True),
+        ):
+            if part:
+                words.append(part if upper else _title(part))
+        return " ".join(words)
+
+    def __bool__(self) -> bool:
+        return bool(self.name or self.street_type)
+
+
+def _title(text: str) -> str:
+    # "23RD" -> "23rd", "MCGEE" -> "Mcgee": str.title() would make "23Rd".
+    return " ".join(w[:1] + w[1:].lower() for w in text.split())
+
+
+def street_from_parts(
+    *, pre_directional: str = "", name: str = "", street_type: str = "", post_directional: str = ""
+) -> Street:
+    """A street from the separate columns an export has (no parsing needed, so it is fast)."""
+    kind = clean(street_type)
+    return _repair(
+        Street(
+            pre_directional=directional(pre_directional),
+            name=clean(name),
+            street_type=SUFFIX.get(kind, kind),
+            post_directional=directional(post_directional),
+        )
+    )
+
+
+def _repair(street: Street) -> Street:
+    """Put right what the parser left in the name: a leading directional or a trailing type."""
+    tokens = street.name.split()
+    pre, kind, post = street.pre_directional, street.street_type, street.post_directional
+    if not pre and len(tokens) > 1 and tokens[0] in DIRECTIONAL and len(tokens[0]) > 2:
+        pre = DIRECTIONAL[tokens.pop(0)]
+    if not pre and len(tokens) > 1 and tokens[0] in ("N", "S", "E", "W", "NE", "NW", "SE", "SW"):
+        pre = tokens.pop(0)
+    if not kind and len(tokens) > 1 and tokens[-1] in SUFFIX:
+        kind = SUFFIX[tokens.pop()]
+    if len(tokens) == 1:
+        tokens = [ordinal(tokens[0])]  # "E 23 St"; but not "State Route 291"
+    return Street(pre, " ".join(tokens), kind, post)
+
+
+@dataclass(frozen=True)
+class ParsedAddress:
+    kind: Kind
+    number: int | None = None
+    number_suffix: str = ""
+    street: Street = field(default_factory=Street)
+    unit: str = ""
+    place: str = ""
+    zip_code: str = ""
+    cross_street: Street | None = None
+
+    @property
+    def search_key(self) -> str:
+        if self.number is None:
+            return self.street.key
+        return " ".join(p for p in (str(self.number), self.street.key) if p)
+
+    @property
+    def address_key(self) -> str:
+        return address_key(number=self.number, number_suffix=self.number_suffix, street=self.street, unit=self.unit)
+
+    @property
+    def label(self) -> str:
+        if self.kind is Kind.INTERSECTION and self.cross_street is not None:
+            return f"{self.street.label} & {self.cross_street.label}"
+        head = house_number(self.number, self.number_suffix)
+        return " ".join(p for p in (head, self.street.label, self.unit) if p)
+
+
+def house_number(number: int | None, suffix: str) -> str:
+    if number is None:
+        return ""
+    return f"{number} {suffix}" if "/" in suffix else f"{number}{suffix}"
+
+
+def address_key(*, number: int | None, number_suffix: str, street: Street, unit: str) -> str:
+    head = house_number(number, number_suffix)
+    return " ".join(p for p in (head, street.full, unit) if p)
+
+
+def unit_id(unit: str) -> str:
+    """The identifier of a unit, without its designator: "APT 5", "#5", "Unit 5" -> "5"."""
+    tokens = clean(unit).split()
+    while tokens and (tokens[0] in UNIT or tokens[0] == "#"):
+        tokens.pop(0)
+    return "".join(tokens).lstrip("#")
+
+
+def normal_unit(kind: str, identifier: str) -> str:
+    ident = clean(identifier).replace(" ", "").lstrip("#")
+    if not ident:
+        return ""
+    designator = UNIT.get(clean(kind), "#") if kind.strip() not in ("", "#") else "#"
+    return f"#{ident}" if designator == "#" else f"{designator} {ident}"
+
+
+def unit_from_text(text: str) -> str:
+    """A unit column's text in standard form: "Apartment 5" -> "APT 5", "5" -> "#5"."""
+    if not text or text.isspace():
+        return ""
+    tokens = clean(text).split()
+    if len(tokens) > 1 and tokens[0] in UNIT:
+        return normal_unit(tokens[0], " ".join(tokens[1:]))
+    return normal_unit("", text)
+
+
+def split_number(text: str) -> tuple[int | None, str]:
+    """'1234' -> (1234, ''); '1234A' / '1234-A' -> (1234, 'A'); '1234 1/2' -> (1234, '1/2')."""
+    if text.isdigit():  # nearly every row of a county's file: skip the regular expressions
+        return int(text), ""
+    match = _NUMBER.match(clean(text))
+    if not match:
+        return None, ""
+    return int(match.group(1)), match.group(2) or ""
+
+
+def _labels(text: str) -> dict[str, str]:
+    parts: dict[str, list[str]] = {}
+    crossed = False
+    for token, label in usaddress.parse(text):
+        token = token.strip(",;")
+        if not token:
+            continue
+        if label == "IntersectionSeparator":
+            crossed = True
+        elif crossed and label.startswith("StreetName"):
+            label = "Second" + label  # as usaddress.tag names the second street
+        parts.setdefault(label, []).append(token)
+    unit = parts.get("OccupancyIdentifier", [])
+    if "ZipCode" not in parts and len(unit) > 1 and _ZIP.match(unit[-1]):
+        parts["ZipCode"] = [unit.pop()]  # "unit 5 64055": the parser takes the ZIP into the unit
+    return {label: " ".join(tokens) for label, tokens in parts.items()}
+
+
+def _street_of(labels: dict[str, str], prefix: str = "") -> Street:
+    name = " ".join(
+        labels.get(prefix + label, "") for label in ("StreetNamePreModifier", "StreetNamePreType", "StreetName")
+    )
+    kind = clean(labels.get(prefix + "StreetNamePostType", ""))
+    return _repair(
+        Street(
+            pre_directional=directional(labels.get(prefix + "StreetNamePreDirectional", "")),
+            name=clean(name),
+            street_type=SUFFIX.get(kind, kind),
+            post_directional=directional(labels.get(prefix + "StreetNamePostDirectional", "")),
+        )
+    )
+
+
+@functools.lru_cache(maxsize=65536)
+def parse_street(text: str) -> Street:
+    """A street written as one text ("S NOLAND RD"), as most exports have it. Cached: a
+    county's 300,000 addresses are on a few thousand streets."""
+    # A number in front makes the parser read the rest as a street, not a place name.
+    return _street_of(_labels(f"1 {_prepare(text)}"))
+
+
+def _prepare(text: str) -> str:
+    text = " ".join(text.replace("\n", ", ").split())
+    text = _GLUED_ZIP.sub(r"\1 \2", text)
+    return _SLASH_BETWEEN_WORDS.sub(" & ", text)
+
+
+def parse_address(text: str) -> ParsedAddress:
+    """Read one address, street or intersection as written by a person or an export."""
+    text = _prepare(text)
+    if not text.strip(" ,"):
+        return ParsedAddress(Kind.EMPTY)
+    only = _ONLY_NUMBER.match(text)
+    if only:
+        return ParsedAddress(Kind.ADDRESS, number=int(only.group(1)), number_suffix=(only.group(2) or "").upper())
+    heading = _NUMBER_AND_DIRECTION.match(text)
+    if heading and directional(heading.group(2)):
+        # "1234 S", the street still to be typed
+        street = Street(pre_directional=directional(heading.group(2)))
+        return ParsedAddress(Kind.ADDRESS, number=int(heading.group(1)), street=street)
+    labels = _labels(text)
+    street = _street_of(labels)
+    place = clean(labels.get("PlaceName", ""))
+    if not street.street_type and place:
+        # "1600 E 8th St 64106": the parser takes "St" for a place name.
+        first, _, rest = place.partition(" ")
+        if first in SUFFIX:
+            street = Street(street.pre_directional, street.name, SUFFIX[first], street.post_directional)
+            place = rest
+    zip_match = _ZIP.match(labels.get("ZipCode", "").replace(" ", ""))
+    unit = normal_unit(labels.get("OccupancyType", ""), labels.get("OccupancyIdentifier", ""))
+    if not unit:
+        unit = normal_unit(labels.get("SubaddressType", ""), labels.get("SubaddressIdentifier", ""))
+    number, suffix = split_number(labels.get("AddressNumber", ""))
+    extra = clean(labels.get("AddressNumberSuffix", ""))
+    suffix = suffix or (extra if len(extra) <= 3 else "")
+    zip_code = zip_match.group(1) if zip_match else ""
+    if "IntersectionSeparator" in labels:
+        cross = _street_of(labels, prefix="Second")
+        if street and cross:
+            return ParsedAddress(
+                Kind.INTERSECTION, street=street, cross_street=cross, unit=unit, place=place, zip_code=zip_code
+            )
+    if number is not None:
+        return ParsedAddress(
+            Kind.ADDRESS, number=number, number_suffix=suffix, street=street, unit=unit, place=place, zip_code=zip_code
+        )
+    if street:
+        return ParsedAddress(Kind.STREET, street=street, unit=unit, place=place, zip_code=zip_code)
+    return ParsedAddress(Kind.EMPTY, unit=unit, place=place, zip_code=zip_code)

@@ -1,0 +1,567 @@
+"""Reading the gazetteer: search as people type, interpolation, and the address under a pin.
+
+``address_search`` answers a search box: a prefix query on an indexed key (one index range
+scan whatever the gazetteer's size), then ranking in Python of at most a few hundred rows by
+how well each matches what was typed and by nearness to the map's view. An address with no
+point of its own is interpolated between its neighbours on the same street (same side first),
+else along the street segment whose range holds its number.
+
+``address_near`` answers "what is under this pin": the nearest address point, or a number
+interpolated on the nearest segment, with the distance.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from django.db import connections
+from django.db.models import Avg, QuerySet
+
+from civicdesk.places.models import AddressPoint, StreetSegment
+from civicdesk.places.normalise import Kind, ParsedAddress, Street, house_number, parse_address, unit_id
+from civicdesk.tenants.geo import metres_between
+from civicdesk.tenants.models import City
+
+_M_PER_DEG = 111_320.0
+# The longest segment's extent in latitude that a box search still finds (about 5.5 km).
+_MAX_SEGMENT_SPAN_DEG = 0.05
+_PREFIX_ROWS = 400  # rows a prefix query reads at most before ranking
+_NEIGHBOURS = 12  # numbers read on each side of a missing one
+
+
+class How(enum.StrEnum):
+    POINT = "point"  # the address's own point
+    INTERPOLATED = "interpolated"  # placed between its neighbours or along its segment
+    STREET = "street"  # a street, no number
+    INTERSECTION = "intersection"
+    NEAREST = "nearest"  # the nearest address to a pin
+
+
+@dataclass(frozen=True)
+class Place:
+    label: str
+    lat: float
+    lng: float
+    how: How
+    city_id: int
+    score: int = 0
+    distance_m: float | None = None  # from ``near`` for a search, from the pin for address_near
+    number: int | None = None
+    street_key: str = ""
+    pre_directional: str = ""
+    post_directional: str = ""
+    zip_code: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["how"] = str(self.how)
+        if self.distance_m is not None:
+            data["distance_m"] = round(self.distance_m, 1)
+        return data
+
+
+# --- prefix queries ------------------------------------------------------------------------
+
+
+def with_prefix(queryset: QuerySet[Any], field: str, prefix: str) -> QuerySet[Any]:
+    """Rows whose ``field`` starts with ``prefix``, in a form each database serves from an index."""
+    if connections[queryset.db].vendor == "postgresql":
+        # LIKE 'KEY%' on a varchar_pattern_ops index, right under any collation.
+        return queryset.filter(**{f"{field}__startswith": prefix})
+    # SQLite's LIKE ignores case and so skips the (binary) index; a range on upper-case keys does not.
+    return queryset.filter(**{f"{field}__gte": prefix, f"{field}__lt": prefix + "\uffff"})
+
+
+def _points(city: City | None) -> QuerySet[AddressPoint]:
+    qs = AddressPoint.objects.all()
+    return qs.filter(city=city) if city is not None else qs
+
+
+def _segments(city: City | None) -> QuerySet[StreetSegment]:
+    qs = StreetSegment.objects.all()
+    return qs.filter(city=city) if city is not None else qs
+
+
+def _street_label(pre: str, key: str, post: str) -> str:
+    name, _, kind = key.rpartition(" ") if " " in key else (key, "", "")
+    street = Street(pre, name or key, kind if name else "", post)
+    return street.label
+
+
+# --- search --------------------------------------------------------------------------------
+
+_POINT_FIELDS = (
+    "id",
+    "city_id",
+    "number",
+    "number_suffix",
+    "pre_directional",
+    "street_name",
+    "street_type",
+    "post_directional",
+    "unit",
+    "zip_code",
+    "lat",
+    "lng",
+    "street_key",
+    "search_key",
+)
+
+
+def address_search(
+    query: str, *, near: tuple[float, float] | None = None, limit: int = 8, city: City | None = None
+) -> list[Place]:
+    """Candidates for what was typed, best first: by how well they match, then by nearness."""
+    parsed = parse_address(query)
+    if parsed.kind is Kind.INTERSECTION:
+        places = _intersections(parsed, city=city)
+    elif parsed.kind is Kind.ADDRESS:
+        places = _addresses(parsed, city=city, limit=limit)
+    elif parsed.kind is Kind.STREET and len(parsed.street.key) >= 2:
+        places = _streets(parsed, city=city, limit=limit)
+    else:
+        return []
+    if near is not None:
+        places = [replace(p, distance_m=metres_between(near[0], near[1], p.lat, p.lng)) for p in places]
+    places.sort(key=lambda p: (-p.score, p.distance_m or 0.0, p.label))
+    return places[:limit]
+
+
+def _prefix_rows(key: str, city: City | None) -> list[dict[str, Any]]:
+    """Rows whose search key starts with ``key``; if none, with ``key`` less its last word
+    (still being typed: "1234 NOLAND RO"), or less its type ("1234 NOLAND DR" for a Road)."""
+    words = key.split()
+    while True:
+        rows = list(with_prefix(_points(city), "search_key", " ".join(words)).values(*_POINT_FIELDS)[:_PREFIX_ROWS])
+        if rows or len(words) <= 2:
+            return rows
+        words.pop()
+
+
+_DIRECTIONS = frozenset(("N", "S", "E", "W", "NE", "NW", "SE", "SW"))
+
+
+def _addresses(parsed: ParsedAddress, *, city: City | None, limit: int) -> list[Place]:
+    street = parsed.street
+    if street.name in _DIRECTIONS and not street.street_type and not street.pre_directional:
+        # "1234 S" while the street is still to be typed: a directional, not a street named S.
+        parsed = replace(parsed, street=Street(pre_directional=street.name))
+    rows = _prefix_rows(parsed.search_key, city) if parsed.street else _number_rows(parsed, city)
+    places: dict[tuple[Any, ...], Place] = {}
+    exact_streets = False
+    for row in rows:
+        score = _score(parsed, row)
+        if row["number"] == parsed.number and (not parsed.street or row["street_name"].startswith(parsed.street.name)):
+            exact_streets = True
+        street = Street(row["pre_directional"], row["street_name"], row["street_type"], row["post_directional"])
+        unit = row["unit"] if parsed.unit else ""  # without a unit typed, one candidate per building
+        label = " ".join(p for p in (house_number(row["number"], row["number_suffix"]), street.label, unit) if p)
+        key = (row["city_id"], label)
+        if key in places and places[key].score >= score:
+            continue
+        places[key] = Place(
+            label=label,
+            lat=row["lat"],
+            lng=row["lng"],
+            how=How.POINT,
+            city_id=row["city_id"],
+            score=score,
+            number=row["number"],
+            street_key=row["street_key"],
+            pre_directional=row["pre_directional"],
+            post_directional=row["post_directional"],
+            zip_code=row["zip_code"],
+        )
+    found = list(places.values())
+    if parsed.street and parsed.number is not None and not exact_streets:
+        found += _interpolated(parsed, city=city, limit=limit)
+    return found
+
+
+def _number_rows(parsed: ParsedAddress, city: City | None) -> list[dict[str, Any]]:
+    return list(with_prefix(_points(city), "search_key", f"{parsed.number} ").values(*_POINT_FIELDS)[:_PREFIX_ROWS])
+
+
+def _score(parsed: ParsedAddress, row: dict[str, Any]) -> int:
+    score = 0
+    if row["number"] == parsed.number:
+        score += 100
+    if parsed.number_suffix:
+        score += 5 if row["number_suffix"] == parsed.number_suffix else -5
+    elif row["number_suffix"]:
+        score -= 3
+    street = parsed.street
+    if street.name:
+        score += 40 if row["street_name"] == street.name else 20 if row["street_name"].startswith(street.name) else 0
+    if street.street_type:
+        score += 10 if row["street_type"] == street.street_type else -10
+    if street.pre_directional:
+        score += 15 if row["pre_directional"] == street.pre_directional else -30
+    if street.post_directional:
+        score += 10 if row["post_directional"] == street.post_directional else -20
+    if parsed.unit:
+        score += 8 if unit_id(row["unit"]) == unit_id(parsed.unit) else -4
+    elif row["unit"]:
+        score -= 2
+    if parsed.zip_code and row["zip_code"]:
+        score += 5 if row["zip_code"][:5] == parsed.zip_code else -5
+    return score
+
+
+# --- interpolation -------------------------------------------------------------------------
+
+
+def _street_groups(street: Street, *, city: City | None, limit: int) -> list[tuple[int, str, str, str]]:
+    """The streets (city, pre-directional, key, post-directional) that ``street`` may mean."""
+    if not street.key:
+        return []
+    groups: set[tuple[int, str, str, str]] = set()
+    for qs in (_points(city), _segments(city)):
+        qs = qs.filter(street_key=street.key) if street.street_type else with_prefix(qs, "street_key", street.key)
+        if street.pre_directional:
+            qs = qs.filter(pre_directional=street.pre_directional)
+        if street.post_directional:
+            qs = qs.filter(post_directional=street.post_directional)
+        rows = qs.values_list("city_id", "pre_directional", "street_key", "post_directional").distinct()
+        groups.update(rows[: limit * 2])
+    return sorted(groups)[: limit * 2]
+
+
+def _interpolated(parsed: ParsedAddress, *, city: City | None, limit: int) -> list[Place]:
+    assert parsed.number is not None
+    places = []
+    for city_id, pre, key, post in _street_groups(parsed.street, city=city, limit=limit):
+        found = interpolate(
+            city_id=city_id, pre_directional=pre, street_key=key, post_directional=post, number=parsed.number
+        )
+        if found is None:
+            continue
+        lat, lng = found
+        score = 60 + (10 if key == parsed.street.key else 0) + (5 if pre == parsed.street.pre_directional else 0)
+        label = f"{house_number(parsed.number, parsed.number_suffix)} {_street_label(pre, key, post)}"
+        places.append(
+            Place(
+                label=label,
+                lat=lat,
+                lng=lng,
+                how=How.INTERPOLATED,
+                city_id=city_id,
+                score=score,
+                number=parsed.number,
+                street_key=key,
+                pre_directional=pre,
+                post_directional=post,
+            )
+        )
+    return places
+
+
+def interpolate(
+    *, city_id: int, pre_directional: str, street_key: str, post_directional: str, number: int
+) -> tuple[float, float] | None:
+    """Where ``number`` lies on a street: between the nearest numbers on the same side that
+    have points (then either side), else along the segment whose range holds it."""
+    street = AddressPoint.objects.filter(
+        city_id=city_id, street_key=street_key, pre_directional=pre_directional, post_directional=post_directional
+    )
+    fields = ("number", "lat", "lng")
+    below = list(street.filter(number__lt=number).order_by("-number").values_list(*fields)[:_NEIGHBOURS])
+    above = list(street.filter(number__gt=number).order_by("number").values_list(*fields)[:_NEIGHBOURS])
+    for same_side in (True, False):
+        low = next((r for r in below if not same_side or r[0] % 2 == number % 2), None)
+        high = next((r for r in above if not same_side or r[0] % 2 == number % 2), None)
+        if low is not None and high is not None:
+            t = (number - low[0]) / (high[0] - low[0])
+            return low[1] + t * (high[1] - low[1]), low[2] + t * (high[2] - low[2])
+    segments = StreetSegment.objects.filter(
+        city_id=city_id, street_key=street_key, pre_directional=pre_directional, post_directional=post_directional
+    )
+    for segment in segments.only(
+        "geometry", "left_from", "left_to", "right_from", "right_to", "left_parity", "right_parity"
+    ):
+        for start, end, parity in (
+            (segment.left_from, segment.left_to, segment.left_parity),
+            (segment.right_from, segment.right_to, segment.right_parity),
+        ):
+            if start is None or end is None or not _in_range(number, start, end, parity):
+                continue
+            t = 0.5 if start == end else (number - start) / (end - start)
+            return point_along(line_coords(segment.geometry), t)
+    return None
+
+
+def _in_range(number: int, start: int, end: int, parity: str) -> bool:
+    if not min(start, end) <= number <= max(start, end):
+        return False
+    if parity == "O":
+        return number % 2 == 1
+    if parity == "E":
+        return number % 2 == 0
+    if parity == "B":
+        return True
+    return start % 2 != end % 2 or number % 2 == start % 2  # not given: the ends tell
+
+
+def line_coords(geometry: dict[str, Any]) -> list[tuple[float, float]]:
+    """(lng, lat) pairs of a GeoJSON LineString (a MultiLineString's parts, joined)."""
+    if geometry.get("type") == "MultiLineString":
+        return [(float(x), float(y)) for part in geometry["coordinates"] for x, y, *_ in part]
+    return [(float(x), float(y)) for x, y, *_ in geometry["coordinates"]]
+
+
+def _local(coords: Sequence[tuple[float, float]], lat0: float) -> list[tuple[float, float]]:
+    k = math.cos(math.radians(lat0)) * _M_PER_DEG
+    return [(x * k, y * _M_PER_DEG) for x, y in coords]
+
+
+def point_along(coords: Sequence[tuple[float, float]], t: float) -> tuple[float, float]:
+    """The (lat, lng) a fraction ``t`` of the way along a line of (lng, lat) pairs, by length."""
+    if len(coords) == 1:
+        return coords[0][1], coords[0][0]
+    local = _local(coords, coords[0][1])
+    lengths = [math.dist(a, b) for a, b in itertools.pairwise(local)]
+    goal = max(0.0, min(1.0, t)) * sum(lengths)
+    for (a, b), length in zip(itertools.pairwise(coords), lengths, strict=True):
+        if goal <= length and length > 0:
+            f = goal / length
+            return a[1] + f * (b[1] - a[1]), a[0] + f * (b[0] - a[0])
+        goal -= length
+    return coords[-1][1], coords[-1][0]
+
+
+# --- streets and intersections -------------------------------------------------------------
+
+
+def _streets(parsed: ParsedAddress, *, city: City | None, limit: int) -> list[Place]:
+    places = []
+    groups = _street_groups(parsed.street, city=city, limit=limit)
+    for city_id, pre, key, post in groups:
+        middle = _street_middle(city_id, pre, key, post)
+        if middle is None:
+            continue
+        score = (
+            50 + (10 if key == parsed.street.key else 0) + (5 if pre and pre == parsed.street.pre_directional else 0)
+        )
+        places.append(
+            Place(
+                label=_street_label(pre, key, post),
+                lat=middle[0],
+                lng=middle[1],
+                how=How.STREET,
+                city_id=city_id,
+                score=score,
+                street_key=key,
+                pre_directional=pre,
+                post_directional=post,
+            )
+        )
+    return places
+
+
+def _street_middle(city_id: int, pre: str, key: str, post: str) -> tuple[float, float] | None:
+    where = {"city_id": city_id, "pre_directional": pre, "street_key": key, "post_directional": post}
+    mean = AddressPoint.objects.filter(**where).aggregate(lat=Avg("lat"), lng=Avg("lng"))
+    if mean["lat"] is not None:
+        return mean["lat"], mean["lng"]
+    segment = StreetSegment.objects.filter(**where).only("geometry").first()
+    return point_along(line_coords(segment.geometry), 0.5) if segment else None
+
+
+def _street_vertices(city_id: int, pre: str, key: str, post: str) -> list[tuple[float, float]]:
+    """(lng, lat) points along a street: its addresses and its segments' vertices."""
+    where = {"city_id": city_id, "pre_directional": pre, "street_key": key, "post_directional": post}
+    coords = [(lng, lat) for lat, lng in AddressPoint.objects.filter(**where).values_list("lat", "lng")[:5000]]
+    for geometry in StreetSegment.objects.filter(**where).values_list("geometry", flat=True)[:2000]:
+        coords.extend(line_coords(geometry))
+    return coords
+
+
+# Two streets whose nearest addresses are farther apart than this do not meet.
+INTERSECTION_GAP_M = 120.0
+
+
+def _intersections(parsed: ParsedAddress, *, city: City | None) -> list[Place]:
+    import shapely
+    from shapely.ops import nearest_points
+
+    assert parsed.cross_street is not None
+    places = []
+    firsts = _street_groups(parsed.street, city=city, limit=4)
+    seconds = _street_groups(parsed.cross_street, city=city, limit=4)
+    for a in firsts:
+        a_coords = _street_vertices(*a)
+        if not a_coords:
+            continue
+        a_shape = shapely.MultiPoint(a_coords)
+        for b in seconds:
+            if b[0] != a[0]:
+                continue
+            b_coords = _street_vertices(*b)
+            if not b_coords:
+                continue
+            pa, pb = nearest_points(a_shape, shapely.MultiPoint(b_coords))
+            gap = metres_between(pa.y, pa.x, pb.y, pb.x)
+            if gap > INTERSECTION_GAP_M:
+                continue
+            score = 80 - int(gap / 10)
+            places.append(
+                Place(
+                    label=f"{_street_label(a[1], a[2], a[3])} & {_street_label(b[1], b[2], b[3])}",
+                    lat=(pa.y + pb.y) / 2,
+                    lng=(pa.x + pb.x) / 2,
+                    how=How.INTERSECTION,
+                    city_id=a[0],
+                    score=score,
+                    street_key=a[2],
+                    pre_directional=a[1],
+                    post_directional=a[3],
+                )
+            )
+    return places
+
+
+# --- reverse -------------------------------------------------------------------------------
+
+
+def address_near(lat: float, lng: float, *, city: City | None = None, within_m: float = 250.0) -> Place | None:
+    """The address under a pin: the nearest address point, or a number interpolated on the
+    nearest street segment when that is clearly nearer; None when nothing is within ``within_m``."""
+    point = None
+    for radius in (60.0, within_m):
+        point = _nearest_point(lat, lng, radius, city)
+        if point is not None:
+            break
+    segment = _nearest_segment(lat, lng, within_m, city)
+    if segment is not None and (point is None or (segment.distance_m or 0) + 20 < (point.distance_m or 0)):
+        return segment
+    return point
+
+
+def _box(lat: float, lng: float, radius_m: float) -> tuple[float, float]:
+    return radius_m / _M_PER_DEG, radius_m / (_M_PER_DEG * max(0.1, math.cos(math.radians(lat))))
+
+
+# A pin between two streets' addresses is put on the street whose line of addresses passes
+# nearest (a house beside a corner is nearer the corner house of the cross street than its
+# own neighbours, but lies on its own street's line); streets whose nearest address is more
+# than this farther than the nearest of all are not considered.
+_STREET_SLACK_M = 30.0
+_STREET_LINE_BOX_M = 120.0
+
+
+def _nearest_point(lat: float, lng: float, radius_m: float, city: City | None) -> Place | None:
+    dlat, dlng = _box(lat, lng, max(radius_m, _STREET_LINE_BOX_M))
+    rows = _points(city).filter(lat__range=(lat - dlat, lat + dlat), lng__range=(lng - dlng, lng + dlng))
+    scored = [(metres_between(lat, lng, row["lat"], row["lng"]), row) for row in rows.values(*_POINT_FIELDS)]
+    if not scored:
+        return None
+    nearest = min(d for d, _ in scored)
+    if nearest > radius_m:
+        return None
+    streets: dict[tuple[Any, ...], list[tuple[float, dict[str, Any]]]] = {}
+    for d, row in scored:
+        key = (row["city_id"], row["pre_directional"], row["street_key"], row["post_directional"])
+        streets.setdefault(key, []).append((d, row))
+    candidates = [key for key, items in streets.items() if min(d for d, _ in items) <= nearest + _STREET_SLACK_M]
+    chosen = min(
+        candidates,
+        key=lambda key: (_line_distance(lat, lng, streets[key]), min(d for d, _ in streets[key])),
+    )
+    best = min(streets[chosen], key=lambda item: (item[0], item[1]["unit"]))
+    d, row = best
+    street = Street(row["pre_directional"], row["street_name"], row["street_type"], row["post_directional"])
+    return Place(
+        label=f"{house_number(row['number'], row['number_suffix'])} {street.label}",
+        lat=row["lat"],
+        lng=row["lng"],
+        how=How.NEAREST,
+        city_id=row["city_id"],
+        distance_m=d,
+        number=row["number"],
+        street_key=row["street_key"],
+        pre_directional=row["pre_directional"],
+        post_directional=row["post_directional"],
+        zip_code=row["zip_code"],
+    )
+
+
+def _line_distance(lat: float, lng: float, items: list[tuple[float, dict[str, Any]]]) -> float:
+    """Distance from the pin to the line through a street's addresses in number order, each
+    side of the street apart (one address alone: the distance to it)."""
+    best = math.inf
+    for parity in (0, 1):
+        by_number = {row["number"]: (row["lng"], row["lat"]) for _, row in items if row["number"] % 2 == parity}
+        coords = [by_number[n] for n in sorted(by_number)]
+        if len(coords) == 1:
+            best = min(best, metres_between(lat, lng, coords[0][1], coords[0][0]))
+        elif coords:
+            best = min(best, _project(lat, lng, coords)[0])
+    return best
+
+
+def _nearest_segment(lat: float, lng: float, radius_m: float, city: City | None) -> Place | None:
+    dlat, dlng = _box(lat, lng, radius_m)
+    rows = _segments(city).filter(
+        min_lat__gte=lat - dlat - _MAX_SEGMENT_SPAN_DEG,
+        min_lat__lte=lat + dlat,
+        max_lat__gte=lat - dlat,
+        min_lng__lte=lng + dlng,
+        max_lng__gte=lng - dlng,
+    )
+    best: tuple[float, StreetSegment, float, float] | None = None
+    for segment in rows:
+        d, t, side = _project(lat, lng, line_coords(segment.geometry))
+        if d <= radius_m and (best is None or d < best[0]):
+            best = (d, segment, t, side)
+    if best is None:
+        return None
+    d, segment, t, side = best
+    start, end = (segment.left_from, segment.left_to) if side > 0 else (segment.right_from, segment.right_to)
+    if start is None or end is None:
+        start, end = (segment.right_from, segment.right_to) if side > 0 else (segment.left_from, segment.left_to)
+    number = None
+    if start is not None and end is not None:
+        number = round(start + t * (end - start))
+        if start % 2 == end % 2 and number % 2 != start % 2:
+            number += 1 if end >= start else -1
+    foot = point_along(line_coords(segment.geometry), t)
+    street = Street(segment.pre_directional, segment.street_name, segment.street_type, segment.post_directional)
+    return Place(
+        label=f"{number} {street.label}" if number is not None else street.label,
+        lat=foot[0],
+        lng=foot[1],
+        how=How.INTERPOLATED,
+        city_id=segment.city_id,
+        distance_m=d,
+        number=number,
+        street_key=segment.street_key,
+        pre_directional=segment.pre_directional,
+        post_directional=segment.post_directional,
+        zip_code=segment.left_zip if side > 0 else segment.right_zip,
+    )
+
+
+def _project(lat: float, lng: float, coords: Sequence[tuple[float, float]]) -> tuple[float, float, float]:
+    """Distance (m) from the point to the line, the fraction of the line's length at its foot,
+    and which side it is on (> 0 left of the line's direction, < 0 right)."""
+    local = _local(coords, lat)
+    k = math.cos(math.radians(lat)) * _M_PER_DEG
+    px, py = lng * k, lat * _M_PER_DEG
+    total = sum(math.dist(a, b) for a, b in itertools.pairwise(local)) or 1.0
+    best = (math.inf, 0.0, 0.0)
+    walked = 0.0
+    for (ax, ay), (bx, by) in itertools.pairwise(local):
+        dx, dy = bx - ax, by - ay
+        length2 = dx * dx + dy * dy
+        f = 0.0 if length2 == 0 else max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / length2))
+        fx, fy = ax + f * dx, ay + f * dy
+        d = math.hypot(px - fx, py - fy)
+        if d < best[0]:
+            best = (d, (walked + f * math.sqrt(length2)) / total, dx * (py - ay) - dy * (px - ax))
+        walked += math.sqrt(length2)
+    return best
