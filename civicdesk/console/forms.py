@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from civicdesk.accounts.models import User
 from civicdesk.cases.models import Channel, Priority, ServiceRequest, Status
 from civicdesk.cases.selectors import DEFAULT_SORT, QUEUES, SORTS
+from civicdesk.cases.services import MAX_DESCRIPTION
 from civicdesk.catalog.forms import ATTRIBUTE_PREFIX, attribute_answers, attribute_field
 from civicdesk.catalog.models import ServiceAttribute, ServiceType
 from civicdesk.console import selectors
@@ -195,8 +196,10 @@ class NewCaseForm(_ChoicesForm):
 
 # --- across member cities ----------------------------------------------------------------
 
-# Longest reason or billing note kept; the services refuse longer text.
-MAX_REASON = 2000
+# A hand-off's reason is as long as a case's description may be; an agreement's billing
+# note is kept to 2,000 characters (the service cut a longer one short without a word).
+MAX_REASON = MAX_DESCRIPTION
+MAX_BILLING_NOTE = 2000
 
 
 def _date_field(label: Any, *, required: bool, missing: Any = "") -> forms.DateField:
@@ -211,23 +214,22 @@ def _date_field(label: Any, *, required: bool, missing: Any = "") -> forms.DateF
     )
 
 
-class ServiceErrorsMixin:
-    """Put a service's ``ValidationError`` beside the field it names (or above the form)."""
+class _CrossCityForm(forms.Form):
+    """A form of the cross-city pages: a service's ``ValidationError`` goes beside the
+    field it names (or above the form), and every mistake can be listed for an alert."""
 
     def add_service_errors(self, exc: ValidationError) -> None:
-        form: forms.Form = self  # type: ignore[assignment]
         if not hasattr(exc, "error_dict"):
-            form.add_error(None, exc.messages)
+            self.add_error(None, exc.messages)
             return
         for key, messages in exc.message_dict.items():
-            form.add_error(key if key in form.fields else None, messages)
+            self.add_error(key if key in self.fields else None, messages)
 
     def error_list(self) -> list[str]:
         """Every mistake, field by field, for the alert above a form or a page."""
-        form: forms.Form = self  # type: ignore[assignment]
-        return [str(e) for e in form.non_field_errors()] + [
-            f"{form.fields[name].label}: {e}"
-            for name, errors in form.errors.items()
+        return [str(e) for e in self.non_field_errors()] + [
+            f"{self.fields[name].label}: {e}"
+            for name, errors in self.errors.items()
             if name != "__all__"
             for e in errors
         ]
@@ -238,7 +240,7 @@ class _CityChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
         return str(obj.name)
 
 
-class TransferForm(ServiceErrorsMixin, forms.Form):
+class TransferForm(_CrossCityForm):
     """Ask another member city to take a case."""
 
     to_city = _CityChoice(
@@ -263,7 +265,7 @@ class TransferForm(ServiceErrorsMixin, forms.Form):
         self.fields["to_city"].queryset = selectors.transfer_cities_for(case=case)  # type: ignore[attr-defined]
 
 
-class TransferRefuseForm(ServiceErrorsMixin, forms.Form):
+class TransferRefuseForm(_CrossCityForm):
     """Why the receiving city does not take a case."""
 
     reason = forms.CharField(
@@ -283,7 +285,7 @@ class _TypeChoices(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
         return str(obj.name)
 
 
-class AgreementProposeForm(ServiceErrorsMixin, forms.Form):
+class AgreementProposeForm(_CrossCityForm):
     """A city administrator asks a department of another member city to work some of
     the city's types."""
 
@@ -311,7 +313,7 @@ class AgreementProposeForm(ServiceErrorsMixin, forms.Form):
     billing_note = forms.CharField(
         label=_("Billing note"),
         required=False,
-        max_length=MAX_REASON,
+        max_length=MAX_BILLING_NOTE,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -329,7 +331,7 @@ class AgreementProposeForm(ServiceErrorsMixin, forms.Form):
         return data
 
 
-class AgreementEndForm(ServiceErrorsMixin, forms.Form):
+class AgreementEndForm(_CrossCityForm):
     """The last day an active agreement runs; left empty, today."""
 
     last_day = _date_field(_("Last day"), required=False)
@@ -338,7 +340,7 @@ class AgreementEndForm(ServiceErrorsMixin, forms.Form):
         return self.cleaned_data.get("last_day") or today
 
 
-class BillingPeriodForm(ServiceErrorsMixin, forms.Form):
+class BillingPeriodForm(_CrossCityForm):
     """The period of an agreement's billing counts (``?from=…&to=…``); a day left out is
     the default (the month so far)."""
 

@@ -101,11 +101,11 @@ def test_refusing_a_transfer_without_a_reason_shows_the_transfers_page_with_the_
     response = client.post(f"/console/transfers/{transfer.pk}/refuse/", {"reason": " "})
     assert response.status_code == 400
     assert escape("Say why your city does not take the case: the other city reads it.") in page(response)
-    too_long = "It is yours. " * 200
+    too_long = "It is yours. " * 800
     response = client.post(f"/console/transfers/{transfer.pk}/refuse/", {"reason": too_long})
     assert response.status_code == 400
     body = page(response)
-    assert "Reason to refuse:" in body and "2000 characters" in body
+    assert "Reason to refuse:" in body and "at most 10000 characters" in body
     assert f'value="{too_long}"' in body  # what was typed, to shorten
     transfer.refresh_from_db()
     assert transfer.status == TransferStatus.PENDING
