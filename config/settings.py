@@ -299,6 +299,8 @@ MEDIA_ACCEL_REDIRECT = env_str("MEDIA_ACCEL_REDIRECT", "")
 LOG_FORMAT = env_str("LOG_FORMAT", "plain")
 # One line per request (method, path, status, duration): on by default in production.
 LOG_REQUESTS = env_bool("LOG_REQUESTS", not DEBUG or LOG_FORMAT == "json")
+# Level of the libraries' own loggers (WeasyPrint, fontTools): INFO or DEBUG to see their steps.
+LIBRARY_LOG_LEVEL = env_str("LIBRARY_LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -317,6 +319,10 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Libraries' progress lines (WeasyPrint's rendering steps, fontTools' font subsetting:
+        # a dozen per PDF) are chatter, neither for the person at a command nor for the
+        # operator's log; their warnings and errors still come through.
+        **{name: {"level": LIBRARY_LOG_LEVEL} for name in ("weasyprint", "fontTools")},
         "django.db.backends": {"level": "WARNING"},
         # The access line comes from civicdesk.request; Django's own would repeat it.
         "django.server": {"level": "WARNING" if LOG_REQUESTS else "INFO"},

@@ -18,8 +18,9 @@ say() { printf 'bootstrap: %s\n' "$*"; }
 # --- system packages ---------------------------------------------------------------------
 # Server programs for the PostgreSQL test run; pango, harfbuzz and fonts for WeasyPrint's PDFs;
 # Chromium for the browser tests; sqlite3 for a look at the development database; Dovecot
-# as the real IMAP server of the email-intake tests.
-SYSTEM_PACKAGES=(postgresql libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core chromium sqlite3 dovecot-imapd)
+# as the real IMAP server of the email-intake tests; poppler-utils (pdftoppm, pdftotext) for
+# the test that renders the report PDF's pages to pictures.
+SYSTEM_PACKAGES=(postgresql libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core chromium sqlite3 dovecot-imapd poppler-utils)
 
 missing_packages() {
     local pkg
@@ -59,7 +60,7 @@ if [ "${SKIP_APT:-0}" != "1" ] && command -v dpkg-query >/dev/null && command -v
     mapfile -t missing < <(missing_packages "${SYSTEM_PACKAGES[@]}")
     apt_install "${missing[@]}"
 elif [ "${SKIP_APT:-0}" != "1" ]; then
-    say "not a Debian system: install PostgreSQL's server, pango, harfbuzz, DejaVu fonts and Chromium yourself"
+    say "not a Debian system: install PostgreSQL's server, pango, harfbuzz, DejaVu fonts, Chromium and poppler-utils yourself"
 fi
 
 # --- Python --------------------------------------------------------------------------------

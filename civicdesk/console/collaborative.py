@@ -1,52 +1,60 @@
 """Console pages for working across member cities: hand-offs, shared-service agreements
-and the regional overview. Views translate; the services decide who may do what."""
+and the regional overview. Views translate: input comes through the forms of
+``console.forms``, what a page offers and whom it refuses come from ``console.policy``,
+and the services check both again when they write."""
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from civicdesk.accounts.models import Role
-from civicdesk.cases import permissions, transfers
+from civicdesk.cases import transfers
 from civicdesk.cases.models import CaseTransfer, ServiceRequest
-from civicdesk.cases.permissions import Action
 from civicdesk.cases.regional import region_overview
 from civicdesk.catalog import agreements
-from civicdesk.catalog.models import ServiceAgreement, ServiceType
-from civicdesk.console.views import _case_url, _int, _user, staff_view
+from civicdesk.catalog.models import ServiceAgreement
+from civicdesk.console import policy
+from civicdesk.console.common import case_url, staff_view, user_of
+from civicdesk.console.forms import (
+    AgreementEndForm,
+    AgreementProposeForm,
+    BillingPeriodForm,
+    TransferForm,
+    TransferRefuseForm,
+)
 from civicdesk.core import clock
-from civicdesk.tenants.models import City, Department
 
 
-def transfer_panel(request: HttpRequest, case: ServiceRequest) -> dict[str, Any]:
-    """What the case page offers about hand-offs to the signed-in user."""
-    user = _user(request)
+def transfer_panel(request: HttpRequest, case: ServiceRequest, *, posted: Any = None) -> dict[str, Any]:
+    """What the case page offers about hand-offs to the signed-in user; ``posted``: the
+    transfer form as sent, when it had a mistake (shown again, nothing lost)."""
+    user = user_of(request)
     pending = transfers.pending_transfer(case)
-    owner = permissions.can_act_in_city(user, case.city_id, Action.ASSIGN)
     return {
         "pending": pending,
-        "can_request": owner and pending is None and case.is_open and not case.service_type.is_confidential,
-        "can_decide": pending is not None and permissions.can_act_in_city(user, pending.to_city_id, Action.ASSIGN),
-        "cities": City.objects.defer("boundary").filter(region_id=case.city.region_id).exclude(pk=case.city_id),
-        "read_only": user.city_id != case.city_id and not permissions.can(user, Action.NOTE, case),
+        "can_request": policy.may_request_transfer(user, case, pending=pending),
+        "can_decide": policy.may_decide_transfer(user, pending),
+        "form": TransferForm(posted, case=case) if posted is not None else TransferForm(case=case),
+        "read_only": policy.reads_handed_off_case(user, case),
         "history": case.transfers.select_related("from_city", "to_city").order_by("requested_at", "pk"),
     }
 
 
-def _transfer(request: HttpRequest, case: ServiceRequest) -> str:
-    to_city = City.objects.defer("boundary").filter(pk=_int(request.POST.get("to_city", ""))).first()
-    if to_city is None:
-        raise ValidationError(_("Choose the member city that should take the case."))
-    transfers.case_transfer(case=case, actor=_user(request), to_city=to_city, reason=request.POST.get("reason", ""))
+def transfer_request(request: HttpRequest, case: ServiceRequest) -> str:
+    """The case page's "not ours" form (run by ``views._case_action``)."""
+    form = TransferForm(request.POST, case=case)
+    if not form.is_valid():
+        raise ValidationError(form.error_list())
+    to_city = form.cleaned_data["to_city"]
+    transfers.case_transfer(case=case, actor=user_of(request), to_city=to_city, reason=form.cleaned_data["reason"])
     return _("%(city)s is asked to take %(ref)s; it stays yours until they accept.") % {
         "city": to_city.name,
         "ref": case.reference,
@@ -55,7 +63,7 @@ def _transfer(request: HttpRequest, case: ServiceRequest) -> str:
 
 def _get_transfer(request: HttpRequest, pk: int) -> CaseTransfer:
     try:
-        return transfers.transfer_get_for_staff(user=_user(request), pk=pk)
+        return transfers.transfer_get_for_staff(user=user_of(request), pk=pk)
     except CaseTransfer.DoesNotExist as exc:
         raise Http404(_("No such transfer for your city.")) from exc
 
@@ -65,8 +73,10 @@ def _get_transfer(request: HttpRequest, pk: int) -> CaseTransfer:
 def transfer_accept(request: HttpRequest, pk: int) -> HttpResponse:
     """Take the case: it becomes this city's, with a new number."""
     transfer = _get_transfer(request, pk)
+    user = user_of(request)
+    policy.require_decide_transfer(user, transfer)
     try:
-        case = transfers.case_transfer_accept(transfer=transfer, actor=_user(request))
+        case = transfers.case_transfer_accept(transfer=transfer, actor=user)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -74,40 +84,55 @@ def transfer_accept(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(
         request, _("%(old)s is now %(new)s, in your queue.") % {"old": transfer.from_reference, "new": case.reference}
     )
-    return redirect(_case_url(case))
+    return redirect(case_url(case))
 
 
 @require_POST
 @staff_view
 def transfer_refuse(request: HttpRequest, pk: int) -> HttpResponse:
-    """Send the case back, with the reason written on its timeline."""
+    """Send the case back, with the reason written on its timeline. A mistake shows the
+    transfers page again, the reason as typed beside the transfer it was for."""
     transfer = _get_transfer(request, pk)
-    try:
-        transfers.case_transfer_refuse(transfer=transfer, actor=_user(request), reason=request.POST.get("reason", ""))
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
+    user = user_of(request)
+    policy.require_decide_transfer(user, transfer)
+    form = TransferRefuseForm(request.POST)
+    if form.is_valid():
+        try:
+            transfers.case_transfer_refuse(transfer=transfer, actor=user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+    if not form.errors:
         messages.success(
             request, _("%(ref)s stays with %(city)s.") % {"ref": transfer.from_reference, "city": transfer.from_city}
         )
-    return redirect("console:transfers")
+        return redirect("console:transfers")
+    return _transfers_page(request, failed=transfer.pk, refuse_form=form, status=400)
 
 
-@require_GET
-@staff_view
-def transfer_list(request: HttpRequest) -> HttpResponse:
-    """Incoming transfers waiting for this city, and this city's own requests."""
-    user = _user(request)
+def _transfers_page(
+    request: HttpRequest, *, failed: int | None = None, refuse_form: TransferRefuseForm | None = None, status: int = 200
+) -> HttpResponse:
+    user = user_of(request)
     return render(
         request,
         "console/transfers.html",
         {
             "incoming": transfers.transfers_incoming(user=user),
             "outgoing": transfers.transfers_outgoing(user=user)[:50],
+            "failed": failed,
+            "refuse_form": refuse_form,
+            "errors": refuse_form.error_list() if refuse_form is not None else [],
             "nav": "transfers",
         },
+        status=status,
     )
+
+
+@require_GET
+@staff_view
+def transfer_list(request: HttpRequest) -> HttpResponse:
+    """Incoming transfers waiting for this city, and this city's own requests."""
+    return _transfers_page(request)
 
 
 @require_GET
@@ -115,7 +140,7 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
 def entered_elsewhere(request: HttpRequest, city: str, number: int) -> HttpResponse:
     """The confirmation a call taker reads to a caller whose problem lies in another
     member city: the reference and the city. The case itself is that city's."""
-    user = _user(request)
+    user = user_of(request)
     case = (
         ServiceRequest.objects.select_related("city", "service_type")
         .defer("city__boundary")
@@ -130,94 +155,105 @@ def entered_elsewhere(request: HttpRequest, city: str, number: int) -> HttpRespo
 # --- shared-service agreements ---------------------------------------------------------------
 
 
-def _date(value: str | None, default: dt.date | None = None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat((value or "").strip())
-    except ValueError:
-        return default
-
-
 def _agreement(request: HttpRequest, pk: int) -> ServiceAgreement:
-    agreement = agreements.agreement_list_for(user=_user(request)).filter(pk=pk).first()
+    agreement = agreements.agreement_list_for(user=user_of(request)).filter(pk=pk).first()
     if agreement is None:
         raise Http404(_("No such agreement for your city."))
     return agreement
 
 
-@staff_view
-def agreement_list(request: HttpRequest) -> HttpResponse:
-    """The city's agreements (both ways); a city administrator proposes one here."""
-    user = _user(request)
-    if user.city_id is None and user.role != Role.REGIONAL_ADMIN:
-        raise PermissionDenied(_("Only staff of a city see its agreements."))
-    errors: list[str] = []
-    city_id = user.city_id or 0  # a regional administrator proposes nothing
-    if request.method == "POST":
-        types = ServiceType.objects.filter(
-            city_id=city_id, pk__in=[_int(v) for v in request.POST.getlist("service_types")]
-        )
-        department = Department.objects.filter(pk=_int(request.POST.get("provider_department", ""))).first()
-        starts_on = _date(request.POST.get("starts_on"))
-        try:
-            if department is None or starts_on is None:
-                raise ValidationError(_("Choose the provider's department and the first day."))
-            agreements.agreement_propose(
-                actor=user,
-                provider_department=department,
-                service_types=list(types),
-                starts_on=starts_on,
-                ends_on=_date(request.POST.get("ends_on")),
-                billing_note=request.POST.get("billing_note", ""),
-            )
-        except ValidationError as exc:
-            errors = exc.messages
-        else:
-            messages.success(
-                request,
-                _("Proposed to %(city)s; it starts once their administrator accepts.") % {"city": department.city},
-            )
-            return redirect("console:agreements")
-    is_admin = user.role == Role.CITY_ADMIN
+def _agreements_page(
+    request: HttpRequest,
+    *,
+    form: AgreementProposeForm | None = None,
+    end_form: AgreementEndForm | None = None,
+    failed: int | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The agreements page; ``form`` / ``end_form``: a form as sent, with its mistakes,
+    shown again with what was typed (``failed``: the agreement the end form was for)."""
+    user = user_of(request)
+    may_propose = policy.may_propose_agreement(user)
+    if form is None and may_propose:
+        form = AgreementProposeForm(user=user)
+    rows = [
+        {
+            "agreement": agreement,
+            "may_answer": policy.may_answer_agreement(user, agreement),
+            "may_end": policy.may_end_agreement(user, agreement),
+            "end_form": end_form if failed == agreement.pk and end_form is not None else None,
+        }
+        for agreement in agreements.agreement_list_for(user=user).prefetch_related("service_types")
+    ]
+    errors = (form.error_list() if form is not None else []) + (end_form.error_list() if end_form is not None else [])
     return render(
         request,
         "console/agreements.html",
         {
-            "agreements": agreements.agreement_list_for(user=user).prefetch_related("service_types"),
-            "is_admin": is_admin,
-            "types": ServiceType.objects.filter(city_id=city_id, active=True).order_by("name") if is_admin else [],
-            "departments": Department.objects.filter(active=True, city__region_id=user.city.region_id)
-            .exclude(city_id=city_id)
-            .select_related("city")
-            .defer("city__boundary")
-            .order_by("city__name", "name")
-            if is_admin and user.city is not None
-            else [],
+            "rows": rows,
+            "form": form if may_propose else None,
             "errors": errors,
-            "posted": request.POST,
+            "end_failed": failed if end_form is not None else None,
             "today": clock.now().date(),
             "nav": "agreements",
         },
-        status=400 if errors else 200,
+        status=status,
     )
+
+
+@staff_view
+def agreement_list(request: HttpRequest) -> HttpResponse:
+    """The city's agreements (both ways); a city administrator proposes one here."""
+    user = user_of(request)
+    policy.require_see_agreements(user)
+    if request.method != "POST":
+        return _agreements_page(request)
+    policy.require_propose_agreement(user)
+    form = AgreementProposeForm(request.POST, user=user)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            agreements.agreement_propose(
+                actor=user,
+                provider_department=data["provider_department"],
+                service_types=list(data["service_types"]),
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                billing_note=data["billing_note"],
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(
+                request,
+                _("Proposed to %(city)s; it starts once their administrator accepts.")
+                % {"city": data["provider_department"].city},
+            )
+            return redirect("console:agreements")
+    return _agreements_page(request, form=form, status=400)
 
 
 @require_POST
 @staff_view
 def agreement_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
-    """Accept, decline or end an agreement (the services check who may)."""
+    """Accept, decline or end an agreement."""
+    if decision not in ("accept", "decline", "end"):
+        raise Http404(decision)
     agreement = _agreement(request, pk)
-    user = _user(request)
+    user = user_of(request)
+    policy.require_decide_agreement(user, agreement, decision)
+    end_form = AgreementEndForm(request.POST) if decision == "end" else None
+    if end_form is not None and not end_form.is_valid():
+        return _agreements_page(request, end_form=end_form, failed=agreement.pk, status=400)
     try:
         if decision == "accept":
             agreements.agreement_accept(agreement=agreement, actor=user)
         elif decision == "decline":
             agreements.agreement_decline(agreement=agreement, actor=user)
-        elif decision == "end":
-            last_day = _date(request.POST.get("last_day"), clock.now().date())
-            assert last_day is not None
-            agreements.agreement_end(agreement=agreement, actor=user, last_day=last_day)
         else:
-            raise Http404(decision)
+            assert end_form is not None
+            last_day = end_form.last_day_or(clock.now().date())
+            agreements.agreement_end(agreement=agreement, actor=user, last_day=last_day)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -229,14 +265,16 @@ def agreement_decide(request: HttpRequest, pk: int, decision: str) -> HttpRespon
 @require_GET
 @staff_view
 def agreement_billing(request: HttpRequest, pk: int) -> HttpResponse:
-    """Cases worked under the agreement in a period, per type; ``?format=csv`` downloads."""
+    """Cases worked under the agreement in a period, per type; ``?format=csv`` downloads.
+    A mistyped day is said above the table, which shows the default period instead."""
     agreement = _agreement(request, pk)
     today = clock.now().astimezone(agreement.client_city.tz).date()
-    first = _date(request.GET.get("from"), today.replace(day=1))
-    last = _date(request.GET.get("to"), today)
-    assert first is not None and last is not None
+    period = BillingPeriodForm(request.GET)
+    first, last = period.period(first=today.replace(day=1), last=today)
+    if first > last:
+        first, last = today.replace(day=1), today
     rows = agreements.agreement_billing(agreement=agreement, first_day=first, last_day=last)
-    if request.GET.get("format") == "csv":
+    if request.GET.get("format") == "csv" and not period.errors:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="agreement-{agreement.pk}-{first}-{last}.csv"'
         writer = csv.writer(response)
@@ -265,9 +303,11 @@ def agreement_billing(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "first": first,
             "last": last,
+            "errors": period.error_list(),
             "nav": "agreements",
             "totals": (sum(r.opened for r in rows), sum(r.closed for r in rows)),
         },
+        status=400 if period.errors else 200,
     )
 
 
@@ -282,7 +322,7 @@ def region(request: HttpRequest) -> HttpResponse:
         request,
         "console/region.html",
         {
-            "rows": region_overview(user=_user(request)),
+            "rows": region_overview(user=user_of(request)),
             "reports_url": reverse("reports:service-requests"),
             "nav": "region",
         },

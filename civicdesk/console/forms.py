@@ -3,19 +3,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.accounts.models import User
-from civicdesk.cases.models import Channel, Priority, Status
+from civicdesk.cases.models import Channel, Priority, ServiceRequest, Status
 from civicdesk.cases.selectors import DEFAULT_SORT, QUEUES, SORTS
+from civicdesk.cases.services import MAX_DESCRIPTION
 from civicdesk.catalog.forms import ATTRIBUTE_PREFIX, attribute_answers, attribute_field
 from civicdesk.catalog.models import ServiceAttribute, ServiceType
 from civicdesk.console import selectors
+from civicdesk.tenants.models import City, Department
 
 STAFF_CHANNELS = [(c.value, c.label) for c in (Channel.PHONE, Channel.WALK_IN, Channel.EMAIL)]
 
@@ -188,3 +192,173 @@ class NewCaseForm(_ChoicesForm):
 
     def service_type_obj(self) -> Any:
         return selectors.service_types_for_staff(user=self.user).get(pk=int(self.cleaned_data["service_type"]))
+
+
+# --- across member cities ----------------------------------------------------------------
+
+# A hand-off's reason is as long as a case's description may be; an agreement's billing
+# note is kept to 2,000 characters (the service cut a longer one short without a word).
+MAX_REASON = MAX_DESCRIPTION
+MAX_BILLING_NOTE = 2000
+
+
+def _date_field(label: Any, *, required: bool, missing: Any = "") -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": missing,
+            "invalid": _("Give the date as year-month-day, e.g. 2026-03-31."),
+        },
+    )
+
+
+class _CrossCityForm(forms.Form):
+    """A form of the cross-city pages: a service's ``ValidationError`` goes beside the
+    field it names (or above the form), and every mistake can be listed for an alert."""
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc.messages)
+            return
+        for key, messages in exc.message_dict.items():
+            self.add_error(key if key in self.fields else None, messages)
+
+    def error_list(self) -> list[str]:
+        """Every mistake, field by field, for the alert above a form or a page."""
+        return [str(e) for e in self.non_field_errors()] + [
+            f"{self.fields[name].label}: {e}"
+            for name, errors in self.errors.items()
+            if name != "__all__"
+            for e in errors
+        ]
+
+
+class _CityChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class TransferForm(_CrossCityForm):
+    """Ask another member city to take a case."""
+
+    to_city = _CityChoice(
+        label=_("City"),
+        queryset=City.objects.none(),
+        empty_label="—",
+        error_messages={
+            "required": _("Choose the member city that should take the case."),
+            "invalid_choice": _("Choose one of the member cities offered."),
+        },
+    )
+    reason = forms.CharField(
+        label=_("Why (the other city reads this)"),
+        max_length=MAX_REASON,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say why the case is not your city's: the other city reads it.")},
+    )
+
+    def __init__(self, *args: Any, case: ServiceRequest, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "transfer-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["to_city"].queryset = selectors.transfer_cities_for(case=case)  # type: ignore[attr-defined]
+
+
+class TransferRefuseForm(_CrossCityForm):
+    """Why the receiving city does not take a case."""
+
+    reason = forms.CharField(
+        label=_("Reason to refuse"),
+        max_length=MAX_REASON,
+        error_messages={"required": _("Say why your city does not take the case: the other city reads it.")},
+    )
+
+
+class _DepartmentChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.city.name}: {obj.name}"
+
+
+class _TypeChoices(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class AgreementProposeForm(_CrossCityForm):
+    """A city administrator asks a department of another member city to work some of
+    the city's types."""
+
+    provider_department = _DepartmentChoice(
+        label=_("Provider department"),
+        queryset=Department.objects.none(),
+        empty_label="—",
+        error_messages={
+            "required": _("Choose the department of another member city that will work the cases."),
+            "invalid_choice": _("Choose one of the departments offered: an active department of another member city."),
+        },
+    )
+    service_types = _TypeChoices(
+        label=_("Our problem types it works"),
+        queryset=ServiceType.objects.none(),
+        error_messages={
+            "required": _("Choose at least one of your city's problem types."),
+            "invalid_choice": _("Choose among your city's problem types offered in the list."),
+            "invalid_pk_value": _("Choose among your city's problem types offered in the list."),
+            "invalid_list": _("Choose among your city's problem types offered in the list."),
+        },
+    )
+    starts_on = _date_field(_("First day"), required=True, missing=_("Give the first day the agreement runs."))
+    ends_on = _date_field(_("Last day (optional)"), required=False)
+    billing_note = forms.CharField(
+        label=_("Billing note"),
+        required=False,
+        max_length=MAX_BILLING_NOTE,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "ag-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["provider_department"].queryset = selectors.agreement_departments_for(user=user)  # type: ignore[attr-defined]
+        self.fields["service_types"].queryset = selectors.agreement_types_for(user=user)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", _("The last day cannot be before the first."))
+        return data
+
+
+class AgreementEndForm(_CrossCityForm):
+    """The last day an active agreement runs; left empty, today."""
+
+    last_day = _date_field(_("Last day"), required=False)
+
+    def last_day_or(self, today: dt.date) -> dt.date:
+        return self.cleaned_data.get("last_day") or today
+
+
+class BillingPeriodForm(_CrossCityForm):
+    """The period of an agreement's billing counts (``?from=…&to=…``); a day left out is
+    the default (the month so far)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # "from" is a Python keyword: the fields are named in the URL's words here.
+        self.fields["from"] = _date_field(_("From"), required=False)
+        self.fields["to"] = _date_field(_("To"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, last = data.get("from"), data.get("to")
+        if first and last and first > last:
+            self.add_error("to", _("The end date is before the start date."))
+        return data
+
+    def period(self, *, first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:
+        """The period asked for; the defaults where a day is missing or mistyped."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return data.get("from") or first, data.get("to") or last

@@ -10,7 +10,7 @@ from civicdesk.accounts.models import Role, User
 from civicdesk.cases.models import ServiceRequest
 from civicdesk.cases.permissions import CITY_ROLES, STAFF_ROLES
 from civicdesk.catalog.models import CannedResponse, ServiceType
-from civicdesk.tenants.models import Department, District
+from civicdesk.tenants.models import City, Department, District
 
 
 def _city_id(user: User) -> int | None:
@@ -77,4 +77,36 @@ def canned_responses_for(*, case: ServiceRequest) -> QuerySet[CannedResponse]:
         CannedResponse.objects.filter(city_id=case.city_id)
         .filter(Q(service_type_id=case.service_type_id) | Q(service_type__isnull=True))
         .order_by(F("service_type_id").asc(nulls_last=True), "title")
+    )
+
+
+# --- across member cities ----------------------------------------------------------------
+
+
+def transfer_cities_for(*, case: ServiceRequest) -> QuerySet[City]:
+    """The other member cities of the case's collaborative: where it may be handed."""
+    return (
+        City.objects.defer("boundary").filter(region_id=case.city.region_id).exclude(pk=case.city_id).order_by("name")
+    )
+
+
+def agreement_types_for(*, user: User) -> QuerySet[ServiceType]:
+    """The user's city's types it may ask another member city to work."""
+    city_id = _city_id(user)
+    if city_id is None:
+        return ServiceType.objects.none()
+    return ServiceType.objects.filter(city_id=city_id, active=True).order_by("name")
+
+
+def agreement_departments_for(*, user: User) -> QuerySet[Department]:
+    """Active departments of the other member cities of the user's collaborative."""
+    city_id = _city_id(user)
+    if city_id is None or user.city is None:
+        return Department.objects.none()
+    return (
+        Department.objects.filter(active=True, city__region_id=user.city.region_id)
+        .exclude(city_id=city_id)
+        .select_related("city")
+        .defer("city__boundary")
+        .order_by("city__name", "name")
     )

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -32,6 +30,8 @@ from civicdesk.cases.models import OPEN_STATUSES, Resolution, ServiceRequest, St
 from civicdesk.cases.permissions import Action
 from civicdesk.catalog.models import ServiceType
 from civicdesk.console import selectors
+from civicdesk.console.collaborative import transfer_panel, transfer_request
+from civicdesk.console.common import case_url, staff_view, typed_pk, user_of
 from civicdesk.console.forms import FilterForm, NewCaseForm
 from civicdesk.console.services import case_add_caller, case_mark_duplicate
 from civicdesk.core import clock
@@ -59,41 +59,12 @@ COLUMNS = [
 ]
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    """The console's 403 page, saying what was refused."""
-    message = str(exc) or _("You are not allowed to do that.")
-    return render(request, "console/403.html", {"message": message}, status=403)
-
-
-def staff_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Signed-in staff only; a refusal from a service becomes the 403 page."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDenied as exc:
-            return forbidden(request, exc)
-
-    return wrapped
-
-
 def _get_case(request: HttpRequest, city: str, number: int) -> ServiceRequest:
     try:
-        return cases.case_get_for_staff(user=_user(request), city_slug=city, number=number)
+        return cases.case_get_for_staff(user=user_of(request), city_slug=city, number=number)
     except ServiceRequest.DoesNotExist as exc:
         # Another city's case is simply not there for this user.
         raise Http404(_("No such case in your city.")) from exc
-
-
-def _case_url(case: ServiceRequest) -> str:
-    return reverse("console:case", kwargs={"city": case.city.slug, "number": case.number})
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
@@ -126,7 +97,7 @@ def _columns(current: str) -> list[dict[str, Any]]:
 @staff_view
 def home(request: HttpRequest) -> HttpResponse:
     """The case list: queues with counts, filters, search, sortable columns, pages."""
-    user = _user(request)
+    user = user_of(request)
     form = FilterForm(request.GET or {"queue": "mine"}, user=user)
     form.is_valid()
     filters = form.filters()
@@ -147,7 +118,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _bulk_context(request: HttpRequest) -> dict[str, Any]:
-    user = _user(request)
+    user = user_of(request)
     return {
         "staff": selectors.assignable_staff(user=user),
         "departments": selectors.departments_for_staff(user=user),
@@ -159,7 +130,7 @@ def _bulk_context(request: HttpRequest) -> dict[str, Any]:
 @staff_view
 def overdue(request: HttpRequest) -> HttpResponse:
     """Open cases past their due date, how late each is, against its type's target days."""
-    user = _user(request)
+    user = user_of(request)
     page = Paginator(cases.case_overdue(user=user), PAGE_SIZE).get_page(request.GET.get("page"))
     now = clock.now()
     rows = [{"case": case, "late": now - case.due_at} for case in page if case.due_at is not None]
@@ -172,7 +143,7 @@ def overdue(request: HttpRequest) -> HttpResponse:
 @staff_view
 def bulk_assign(request: HttpRequest) -> HttpResponse:
     """Assign each selected case through ``case_assign``; say which ones failed and why."""
-    user = _user(request)
+    user = user_of(request)
     back = _next_url(request, reverse("console:home"))
     wanted = [int(pk) for pk in request.POST.getlist("case") if pk.isdigit()]
     if not wanted:
@@ -208,16 +179,16 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
 
 def _assignment_target(request: HttpRequest) -> tuple[User | None, Any]:
     """The person and/or department chosen in an assign form, from the user's own city."""
-    user = _user(request)
+    user = user_of(request)
     if request.POST.get("take"):
         return user, None
     assignee = department = None
     if request.POST.get("assignee"):
-        assignee = selectors.assignable_staff(user=user).filter(pk=_int(request.POST["assignee"])).first()
+        assignee = selectors.assignable_staff(user=user).filter(pk=typed_pk(request.POST["assignee"])).first()
         if assignee is None:
             raise ValidationError(_("Choose a person of your city."))
     if request.POST.get("department"):
-        department = selectors.departments_for_staff(user=user).filter(pk=_int(request.POST["department"])).first()
+        department = selectors.departments_for_staff(user=user).filter(pk=typed_pk(request.POST["department"])).first()
         if department is None:
             raise ValidationError(_("Choose a department of your city."))
     if assignee is None and department is None:
@@ -225,15 +196,11 @@ def _assignment_target(request: HttpRequest) -> tuple[User | None, Any]:
     return assignee, department
 
 
-def _int(value: str) -> int:
-    return int(value) if value.strip().isdigit() else -1
-
-
 @require_GET
 @staff_view
 def boundary(request: HttpRequest) -> HttpResponse:
     """The user's city limits as GeoJSON, for the console's maps."""
-    city = _user(request).city
+    city = user_of(request).city
     if city is None:
         raise Http404(_("You belong to no city."))
     return JsonResponse({"type": "Feature", "properties": {"name": city.name}, "geometry": city.boundary})
@@ -243,7 +210,7 @@ def boundary(request: HttpRequest) -> HttpResponse:
 
 
 def _case_context(request: HttpRequest, case: ServiceRequest, **extra: Any) -> dict[str, Any]:
-    user = _user(request)
+    user = user_of(request)
     canned = list(selectors.canned_responses_for(case=case))
     chosen = next((c for c in canned if str(c.pk) == request.GET.get("canned")), None)
     return {
@@ -263,15 +230,12 @@ def _case_context(request: HttpRequest, case: ServiceRequest, **extra: Any) -> d
         "posted": {},
         "errors": [],
         "failed": "",
-        "transfer": _transfer_panel(request, case),
+        # The hand-off form as sent, when it was the one with a mistake (nothing lost).
+        "transfer": transfer_panel(
+            request, case, posted=extra["posted"] if extra.get("failed") == "transfer" else None
+        ),
         **extra,
     }
-
-
-def _transfer_panel(request: HttpRequest, case: ServiceRequest) -> dict[str, Any]:
-    from civicdesk.console.collaborative import transfer_panel
-
-    return transfer_panel(request, case)
 
 
 def _render_case(request: HttpRequest, case: ServiceRequest, *, status: int = 200, **extra: Any) -> HttpResponse:
@@ -311,7 +275,7 @@ def _case_action(form: str, do: Callable[[HttpRequest, ServiceRequest], str]) ->
         messages.success(request, done)
         if htmx:
             return _render_case(request, _get_case(request, city, number))
-        return redirect(_case_url(case))
+        return redirect(case_url(case))
 
     view.__name__ = f"case_{form}"
     return view
@@ -319,7 +283,7 @@ def _case_action(form: str, do: Callable[[HttpRequest, ServiceRequest], str]) ->
 
 def _note(request: HttpRequest, case: ServiceRequest) -> str:
     public = request.POST.get("visibility") == "public"
-    services.case_add_note(case=case, actor=_user(request), text=request.POST.get("text", ""), public=public)
+    services.case_add_note(case=case, actor=user_of(request), text=request.POST.get("text", ""), public=public)
     return _("Public note added: the resident can read it.") if public else _("Internal note added (staff only).")
 
 
@@ -330,7 +294,7 @@ def _photos(request: HttpRequest, case: ServiceRequest) -> str:
     public = request.POST.get("public") == "on"
     for upload in uploads:
         services.case_add_photo(
-            case=case, actor=_user(request), upload=upload, filename=upload.name or "", public=public
+            case=case, actor=user_of(request), upload=upload, filename=upload.name or "", public=public
         )
     return _("%(n)d photo(s) added.") % {"n": len(uploads)}
 
@@ -338,20 +302,20 @@ def _photos(request: HttpRequest, case: ServiceRequest) -> str:
 def _assign(request: HttpRequest, case: ServiceRequest) -> str:
     assignee, department = _assignment_target(request)
     case = services.case_assign(
-        case=case, actor=_user(request), assignee=assignee, department=department, note=request.POST.get("note", "")
+        case=case, actor=user_of(request), assignee=assignee, department=department, note=request.POST.get("note", "")
     )
     return _("Assigned to %(who)s.") % {"who": case.assignee or case.department}
 
 
 def _change_type(request: HttpRequest, case: ServiceRequest) -> str:
     service_type = (
-        selectors.service_types_for_staff(user=_user(request))
-        .filter(pk=_int(request.POST.get("service_type", "")))
+        selectors.service_types_for_staff(user=user_of(request))
+        .filter(pk=typed_pk(request.POST.get("service_type", "")))
         .first()
     )
     if service_type is None:
         raise ValidationError(_("Choose a problem type of your city."))
-    case = services.case_change_type(case=case, actor=_user(request), service_type=service_type)
+    case = services.case_change_type(case=case, actor=user_of(request), service_type=service_type)
     return _("Type changed to %(type)s; routed to %(dept)s.") % {
         "type": service_type.name,
         "dept": case.department or _("triage (no department)"),
@@ -359,36 +323,36 @@ def _change_type(request: HttpRequest, case: ServiceRequest) -> str:
 
 
 def _change_status(request: HttpRequest, case: ServiceRequest) -> str:
-    case = services.case_change_status(case=case, actor=_user(request), status=request.POST.get("status", ""))
+    case = services.case_change_status(case=case, actor=user_of(request), status=request.POST.get("status", ""))
     return _("Status is now %(status)s.") % {"status": case.get_status_display()}
 
 
 def _close(request: HttpRequest, case: ServiceRequest) -> str:
     note = request.POST.get("note", "").strip()
     if not note and request.POST.get("canned"):
-        chosen = selectors.canned_responses_for(case=case).filter(pk=_int(request.POST["canned"])).first()
+        chosen = selectors.canned_responses_for(case=case).filter(pk=typed_pk(request.POST["canned"])).first()
         note = chosen.text if chosen else ""
     services.case_close(
-        case=case, actor=_user(request), note=note, resolution=request.POST.get("resolution") or Resolution.RESOLVED
+        case=case, actor=user_of(request), note=note, resolution=request.POST.get("resolution") or Resolution.RESOLVED
     )
     return _("Case closed; the reporter and staff are told.")
 
 
 def _reopen(request: HttpRequest, case: ServiceRequest) -> str:
-    services.case_reopen(case=case, actor=_user(request), reason=request.POST.get("reason", ""))
+    services.case_reopen(case=case, actor=user_of(request), reason=request.POST.get("reason", ""))
     return _("Case reopened.")
 
 
 def _duplicate(request: HttpRequest, case: ServiceRequest) -> str:
     reference = request.POST.get("original", "").strip()
     try:
-        original = cases.case_get_by_reference(user=_user(request), reference=reference)
+        original = cases.case_get_by_reference(user=user_of(request), reference=reference)
     except ServiceRequest.DoesNotExist as exc:
         raise ValidationError(
             _("There is no case %(ref)s in your city. Type its number, e.g. %(example)s.")
             % {"ref": reference or "“”", "example": case.reference}
         ) from exc
-    case_mark_duplicate(case=case, actor=_user(request), original=original, note=request.POST.get("note", ""))
+    case_mark_duplicate(case=case, actor=user_of(request), original=original, note=request.POST.get("note", ""))
     return _("Closed as a duplicate of %(ref)s; its reporter now follows %(ref)s.") % {"ref": original.reference}
 
 
@@ -397,7 +361,7 @@ def _follow(request: HttpRequest, case: ServiceRequest) -> str:
     email = request.POST.get("email") or request.POST.get("reporter_email") or ""
     name = request.POST.get("name") or request.POST.get("reporter_name") or ""
     language = request.POST.get("language", "")  # the new-case form's, when it came from there
-    case_add_caller(case=case, actor=_user(request), email=email, name=name, language=language)
+    case_add_caller(case=case, actor=user_of(request), email=email, name=name, language=language)
     return _("%(email)s now follows %(ref)s.") % {"email": email.strip(), "ref": case.reference}
 
 
@@ -412,13 +376,8 @@ case_duplicate = _case_action("duplicate", _duplicate)
 case_follow = _case_action("follow", _follow)
 
 
-def _transfer(request: HttpRequest, case: ServiceRequest) -> str:
-    from civicdesk.console.collaborative import _transfer as transfer
-
-    return transfer(request, case)
-
-
-case_transfer = _case_action("transfer", _transfer)
+# Across member cities: the form and its checks live with the other collaborative pages.
+case_transfer = _case_action("transfer", transfer_request)
 
 
 # --- a new case ------------------------------------------------------------------------
@@ -446,7 +405,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
     """A case for a caller or walk-in, for any department of the city: routing picks the
     department from the type. Open cases of the same type nearby are shown first, so the
     caller can follow one instead of filing it again."""
-    user = _user(request)
+    user = user_of(request)
     _require_create(user)
     form = NewCaseForm(request.POST or None, user=user)
     similar: list[cases.NearbyCase] = []
@@ -495,7 +454,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
                         _("%(ref)s entered and routed to %(dept)s.")
                         % {"ref": case.reference, "dept": case.department or _("triage (no department)")},
                     )
-                    return redirect(_case_url(case))
+                    return redirect(case_url(case))
             else:
                 status = 200
     caller = {
@@ -511,7 +470,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
 @staff_view
 def new_case_questions(request: HttpRequest) -> HttpResponse:
     """The chosen type's questions (htmx swaps them in when the call taker picks a type)."""
-    user = _user(request)
+    user = user_of(request)
     _require_create(user)
     raw = request.GET.get("service_type", "")
     form = NewCaseForm(initial={"service_type": raw}, user=user)
@@ -522,11 +481,13 @@ def new_case_questions(request: HttpRequest) -> HttpResponse:
 @staff_view
 def new_case_similar(request: HttpRequest) -> HttpResponse:
     """The "similar open cases nearby" panel, refreshed as the call taker picks type and pin."""
-    user = _user(request)
+    user = user_of(request)
     _require_create(user)
     similar: list[cases.NearbyCase] = []
     try:
-        service_type = selectors.service_types_for_staff(user=user).get(pk=_int(request.GET.get("service_type", "")))
+        service_type = selectors.service_types_for_staff(user=user).get(
+            pk=typed_pk(request.GET.get("service_type", ""))
+        )
         lat, lng = float(request.GET.get("lat", "")), float(request.GET.get("lng", ""))
     except (ValueError, ServiceType.DoesNotExist):
         pass  # a half-filled form has nothing to compare yet

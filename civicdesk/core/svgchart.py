@@ -29,13 +29,27 @@ FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
 LABEL_SIZE = 12
 SMALL_SIZE = 11
 CHAR_WIDTH = 0.6  # of the font size: DejaVu Sans averages a little under this
+UPPER_WIDTH = 0.72  # of the font size: its capitals, wider
 LINE_HEIGHT = 1.25  # of the font size
 WRAP_AT = 34  # characters per line of a bar's label
 MIN_SPAN = 1e-9  # a value axis spans at least this much
 
 
 def _text_width(text: str, size: float) -> float:
-    return len(text) * size * CHAR_WIDTH
+    """About how wide ``text`` is drawn. Capitals are wider than the average: many
+    departments are named in capitals ("CD-NEIGHBORHOOD SERVICES"), and an estimate by the
+    average alone cut their first letter off at the chart's edge."""
+    width = 0.0
+    for char in text:
+        if char.isupper():
+            width += UPPER_WIDTH
+        elif char.isdigit():
+            width += 0.64
+        elif char.isspace():
+            width += 0.32
+        else:
+            width += CHAR_WIDTH * 0.95
+    return width * size
 
 
 def _num(value: float) -> str:
@@ -166,7 +180,7 @@ def horizontal_bars(
     label_width = max((_text_width(line, LABEL_SIZE) for lines in wrapped for line in lines), default=0.0)
     value_texts = [value_format.format(v) for v in values]
     value_width = max((_text_width(t, SMALL_SIZE) for t in value_texts), default=0.0)
-    left = 10 + min(label_width, WRAP_AT * LABEL_SIZE * CHAR_WIDTH) + 10
+    left = 10 + min(label_width, WRAP_AT * LABEL_SIZE * UPPER_WIDTH) + 10
     right = width - value_width - 14
     top = 30.0 if reference else 10.0
     row_heights = [max(24.0, len(lines) * LABEL_SIZE * LINE_HEIGHT + 8) for lines in wrapped]

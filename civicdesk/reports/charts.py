@@ -22,11 +22,12 @@ def data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-def department_chart(report: ServiceRequestReport) -> str:
+def department_chart(report: ServiceRequestReport, *, width: float = 640) -> str:
     """Share of new requests by department, as horizontal bars (SVG text).
 
     Bars rather than a pie: a city has twenty-odd departments, and slices of 0.2% cannot be
-    told apart or labelled. "No department assigned" (last) is drawn in grey.
+    told apart or labelled. "No department assigned" (last) is drawn in grey. ``width``: a
+    narrower drawing keeps its labels legible in half a printed page.
     """
     rows = report.departments
     return svgchart.horizontal_bars(
@@ -35,14 +36,15 @@ def department_chart(report: ServiceRequestReport) -> str:
         axis_label=_("Share of new requests (%)"),
         value_format="{:.1f}%",
         highlight_last=True,
+        width=width,
     )
 
 
-def district_chart(report: ServiceRequestReport) -> str:
+def district_chart(report: ServiceRequestReport, *, width: float = 640) -> str:
     """New requests per council district, as bars (SVG text)."""
     rows = report.districts
     return svgchart.horizontal_bars(
-        [row.label for row in rows], [row.count for row in rows], axis_label=_("New requests")
+        [row.label for row in rows], [row.count for row in rows], axis_label=_("New requests"), width=width
     )
 
 

@@ -15,13 +15,23 @@ from django.template.loader import render_to_string
 from civicdesk.reports import charts
 from civicdesk.reports.service_request_report import ServiceRequestReport
 
+# The printed document sets each chart beside its table, in half the page's width: drawn
+# narrower than the web page's, its labels print at about the table's size.
+PRINT_CHART_WIDTH = 400
+# Rows a table may have and still fit beside its chart on one printed page; a longer one is
+# printed under its chart (the page's layout reads the same flags and may ignore them).
+ROWS_BESIDE_CHART = 32
 
-def report_context(report: ServiceRequestReport) -> dict[str, Any]:
+
+def report_context(report: ServiceRequestReport, *, chart_width: float = 640) -> dict[str, Any]:
     """What every template of the report needs: the figures and both charts."""
+    district_rows = sum(1 + len(district.top_types) for district in report.districts)
     return {
         "report": report,
-        "department_chart": charts.data_uri(charts.department_chart(report)),
-        "district_chart": charts.data_uri(charts.district_chart(report)),
+        "departments_beside": len(report.departments) + 1 <= ROWS_BESIDE_CHART,
+        "districts_beside": district_rows <= ROWS_BESIDE_CHART,
+        "department_chart": charts.data_uri(charts.department_chart(report, width=chart_width)),
+        "district_chart": charts.data_uri(charts.district_chart(report, width=chart_width)),
     }
 
 
@@ -33,7 +43,9 @@ def file_stem(report: ServiceRequestReport) -> str:
 
 def report_html(report: ServiceRequestReport) -> str:
     """A standalone HTML document, the source of the PDF (no site navigation)."""
-    return render_to_string("reports/service_requests_document.html", report_context(report))
+    return render_to_string(
+        "reports/service_requests_document.html", report_context(report, chart_width=PRINT_CHART_WIDTH)
+    )
 
 
 def report_pdf(report: ServiceRequestReport) -> bytes:

@@ -1,0 +1,190 @@
+"""The Service Request Report PDF, looked at as pictures: each page rendered to PNG
+(poppler's ``pdftoppm``, into test-artifacts/report-pdf/ to open and look at), no page
+near empty, the department table's total once, and three months of a city's report on a
+page and a half, as seed 004's council report.
+
+The figures are those of the demo's three months for Independence (seed 004's department
+shares, districts and problems at the demo's volume): the layout depends on how many rows
+each table has, not on which cases made them, so no database is needed to lay it out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging.config
+import re
+import subprocess
+import zoneinfo
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from PIL import Image
+
+from civicdesk.demo.catalogue import INDEPENDENCE_DEPARTMENT_SHARES
+from civicdesk.reports import exports
+from civicdesk.reports.service_request_report import (
+    DistrictRow,
+    ServiceRequestReport,
+    Share,
+    TypeCount,
+    largest_remainder_tenths,
+)
+from civicdesk.tenants.models import City
+from tests.reports.conftest import FROM, TO, Month
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "report-pdf"
+CENTRAL = zoneinfo.ZoneInfo("America/Chicago")
+DPI = 50
+FOOTER_INCHES = 0.55  # the page number line at the foot of every page
+# A page whose content stops above this share of its height is "near empty": the old
+# layout's first page (the title and the total alone) stopped at a fifth.
+NEAR_EMPTY = 0.3
+
+# Seed 004's districts and problems, for three months (its three weeks times 4.3).
+FIRST_DAY, LAST_DAY = dt.date(2026, 1, 1), dt.date(2026, 3, 31)
+SEED_DISTRICTS = {
+    "No district assigned": (52, ["Lighting Issue at City Facilities", "Business Licensing Questions", "Tree Trim"]),
+    "District 1": (1075, ["CE - Trash/Rubbish", "CE - Open Storage", "CE - Excessive Vegetation"]),
+    "District 2": (443, ["CE - Trash/Rubbish", "CE - Excessive Vegetation", "CE - Proactive Officer Investigation"]),
+    "District 3": (292, ["CE - Excessive Vegetation", "Basement Sewer Backup", "CE - Zoning"]),
+    "District 4": (606, ["CE - Trash/Rubbish", "CE - Excessive Vegetation", "Basement Sewer Backup"]),
+    "Others": (9, ["Sinkhole"]),
+}
+SEED_TOP = ["Trash/Rubbish", "Excessive Vegetation", "Open Storage", "Non-Operable Vehicle", "Proactive Officer Inv."]
+
+
+def _report(
+    city: City | None, departments: dict[str, int], districts: dict[str, tuple[int, list[str]]]
+) -> ServiceRequestReport:
+    total = sum(departments.values())
+    tenths = largest_remainder_tenths(list(departments.values()))
+    return ServiceRequestReport(
+        city=city,
+        date_from=FIRST_DAY,
+        date_to=LAST_DAY,
+        start=dt.datetime.combine(FIRST_DAY, dt.time.min, tzinfo=CENTRAL),
+        end=dt.datetime.combine(LAST_DAY + dt.timedelta(days=1), dt.time.min, tzinfo=CENTRAL),
+        total=total,
+        departments=[Share(label, count, t) for (label, count), t in zip(departments.items(), tenths, strict=True)],
+        top_types=[TypeCount(label, 440 - 60 * rank) for rank, label in enumerate(SEED_TOP)],
+        districts=[
+            DistrictRow(label, count, [TypeCount(t, count // (3 + i)) for i, t in enumerate(types)])
+            for label, (count, types) in districts.items()
+        ],
+    )
+
+
+def independence_three_months() -> ServiceRequestReport:
+    """Independence's demo over three months: its 23 departments, six district rows."""
+    total = 2477
+    shares = sorted(
+        ((label or "No department assigned", share) for label, share in INDEPENDENCE_DEPARTMENT_SHARES.items()),
+        key=lambda item: (item[0] == "No department assigned", -item[1]),
+    )
+    departments = {label: max(1, round(total * share / 100)) for label, share in shares}
+    return _report(City(name="Independence", slug="independence"), departments, SEED_DISTRICTS)
+
+
+def collaborative_three_months() -> ServiceRequestReport:
+    """Every member city at once: some sixty departments and twenty-odd districts, lists too
+    long for one page."""
+    cities = ["Independence", "Blue Springs", "Lee's Summit", "Raytown", "Grandview"]
+    departments = {
+        f"{c} — Department of Public Works {n}": 400 - 5 * n - i for i, c in enumerate(cities) for n in range(12)
+    }
+    departments["No department assigned"] = 6
+    districts: dict[str, tuple[int, list[str]]] = {"No district assigned": (70, ["Tall grass and weeds", "Pothole"])}
+    for c in cities:
+        for n in range(1, 5):
+            districts[f"{c} — District {n}"] = (300 - 20 * n, ["Trash and debris on a property", "Pothole", "Graffiti"])
+    districts["Others"] = (3, ["Sinkhole"])
+    return _report(None, departments, districts)
+
+
+def pages_as_pictures(pdf: bytes, name: str) -> list[Path]:
+    """Each page of the PDF as a PNG in test-artifacts/report-pdf/ (kept to look at)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob(f"{name}-*.png"):
+        old.unlink()
+    source = ARTIFACTS / f"{name}.pdf"
+    source.write_bytes(pdf)
+    try:
+        subprocess.run(["pdftoppm", "-r", str(DPI), "-png", source, ARTIFACTS / name], check=True, timeout=120)
+    except FileNotFoundError:  # pragma: no cover - a machine set up without scripts/bootstrap.sh
+        pytest.fail("pdftoppm is missing: install poppler-utils (scripts/bootstrap.sh does)")
+    return sorted(ARTIFACTS.glob(f"{name}-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
+
+
+def filled_share(picture: Path) -> float:
+    """How far down the page its content reaches, as a share of the page above the
+    footer: 1.0 for a full page, 0.2 for a title and a line."""
+    with Image.open(picture) as image:
+        grey = image.convert("L")
+    body = grey.crop((0, 0, grey.width, grey.height - int(FOOTER_INCHES * DPI)))
+    ink = body.point(lambda value: 255 if value < 200 else 0)
+    box = ink.getbbox()
+    return 0.0 if box is None else box[3] / body.height
+
+
+def department_total_rows(pdf_path: Path) -> list[str]:
+    text = subprocess.run(
+        ["pdftotext", "-layout", pdf_path, "-"], check=True, capture_output=True, text=True, timeout=120
+    ).stdout
+    return re.findall(r"\bTotal\s+[\d,]+\s+100\.0%", text)
+
+
+def test_three_months_of_a_city_print_on_a_page_and_a_half_with_no_empty_page_and_one_total() -> None:
+    pictures = pages_as_pictures(exports.report_pdf(independence_three_months()), "independence-three-months")
+    assert len(pictures) <= 2, f"{len(pictures)} pages; seed 004's report is a page and a half"
+    for picture in pictures:
+        assert filled_share(picture) >= NEAR_EMPTY, f"{picture.name} is near empty"
+    # The first page carries the department chart and table, not just the title.
+    assert filled_share(pictures[0]) > 0.8
+    assert len(department_total_rows(ARTIFACTS / "independence-three-months.pdf")) == 1
+
+
+def test_a_collaborative_report_runs_on_over_pages_without_a_near_empty_one_or_a_total_per_page() -> None:
+    report = collaborative_three_months()
+    assert len(report.departments) > exports.ROWS_BESIDE_CHART  # its tables run over pages
+    pictures = pages_as_pictures(exports.report_pdf(report), "collaborative-three-months")
+    assert 2 < len(pictures) <= 6
+    for picture in pictures:
+        assert filled_share(picture) >= NEAR_EMPTY, f"{picture.name} is near empty"
+    assert len(department_total_rows(ARTIFACTS / "collaborative-three-months.pdf")) == 1
+
+
+@pytest.mark.django_db
+def test_the_pdf_command_prints_the_file_it_wrote_and_no_library_chatter(
+    month: Month, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """With the site's own logging (the tests' settings keep logs quiet), WeasyPrint's
+    rendering steps once printed fourteen INFO lines on the terminal."""
+    from config import settings as site_settings
+
+    out = tmp_path / "council.pdf"
+    logging.config.dictConfig(site_settings.LOGGING)
+    try:
+        capfd.readouterr()
+        call_command(
+            "report",
+            "service-requests",
+            "--city",
+            "independence",
+            "--from",
+            str(FROM),
+            "--to",
+            str(TO),
+            "--output",
+            str(out),
+        )
+        printed = capfd.readouterr()
+        # Its warnings (a missing font, a bad image) still reach the log.
+        warnings_shown = logging.getLogger("weasyprint").isEnabledFor(logging.WARNING)
+    finally:
+        logging.config.dictConfig(settings.LOGGING)
+    assert out.read_bytes().startswith(b"%PDF-")
+    assert printed.out == f"{out}\n"
+    assert printed.err == ""
+    assert warnings_shown
