@@ -8,7 +8,21 @@ This module is internal to ``cases``: other apps call the services, never these 
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from civicdesk.accounts.models import User
+from civicdesk.cases.models import CaseEvent, ServiceRequest
+from civicdesk.catalog.models import ServiceType
+from civicdesk.core import clock
+from civicdesk.reports import rollups
 from civicdesk.tenants.models import City
+
+MAX_DESCRIPTION = 10_000
 
 
 def city_lock(*, city: City | int) -> City:
@@ -32,3 +46,62 @@ def case_numbers_take(*, city: City | int, count: int = 1) -> tuple[City, int]:
     City.objects.filter(pk=locked.pk).update(next_case_number=first + count)
     locked.next_case_number = first + count
     return locked, first
+
+
+def case_lock(case: ServiceRequest) -> ServiceRequest:
+    """Re-read the case under a row lock so two staff acting at once queue, not clash."""
+    # The city's boundary (tens of kB of GeoJSON) is not needed to change a case: not decoding it
+    # on every write keeps a service call cheap.
+    return rollups.track(
+        ServiceRequest.objects.select_for_update()
+        .select_related("city", "service_type")
+        .defer("city__boundary")
+        .get(pk=case.pk)
+    )
+
+
+def case_save(case: ServiceRequest, *fields: str) -> None:
+    """Save the changed ``fields`` of a case (read with ``case_lock``) and mark it updated."""
+    case.updated_at = clock.now()
+    case.save(update_fields=[*fields, "updated_at"])
+    rollups.sync(case)  # the report roll-ups change in the same transaction
+
+
+def event_write(
+    case: ServiceRequest,
+    kind: str,
+    *,
+    actor: User | None,
+    actor_label: str = "",
+    text: str = "",
+    is_public: bool = False,
+    changes: Mapping[str, Any] | None = None,
+) -> CaseEvent:
+    """The case's audit event of one change (``actor_label`` names an actor with no account)."""
+    return CaseEvent.objects.create(
+        case=case,
+        at=clock.now(),
+        actor=actor,
+        actor_label=actor_label if actor is None else "",
+        kind=kind,
+        text=text,
+        is_public=is_public,
+        changes=dict(changes or {}),
+    )
+
+
+def clean_text(value: str, *, field: str, required: bool = False, limit: int = MAX_DESCRIPTION) -> str:
+    """Text as stored: trimmed, without NUL (PostgreSQL refuses it), within ``limit``."""
+    value = (value or "").replace("\x00", "").strip()
+    if required and not value:
+        raise ValidationError({field: _("This cannot be empty.")})
+    if len(value) > limit:
+        raise ValidationError({field: _("This is longer than %(n)s characters.") % {"n": f"{limit:,}"}})
+    return value
+
+
+def due_at(service_type: ServiceType, opened_at: dt.datetime) -> dt.datetime | None:
+    """When a case of ``service_type`` opened at ``opened_at`` is due (None: no target)."""
+    if not service_type.target_days:
+        return None
+    return opened_at + dt.timedelta(days=service_type.target_days)

@@ -17,11 +17,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from civicdesk.accounts.models import Role, User
 from civicdesk.cases import permissions, sharing
-from civicdesk.cases.invariants import case_numbers_take
+from civicdesk.cases.invariants import (
+    MAX_DESCRIPTION,
+    case_lock,
+    case_numbers_take,
+    case_save,
+    clean_text,
+    due_at,
+    event_write,
+)
 from civicdesk.cases.models import (
     OPEN_STATUSES,
     CaseEvent,
@@ -41,60 +50,10 @@ from civicdesk.catalog.routing import department_for, service_type_in_city
 from civicdesk.core import clock
 from civicdesk.core.errors import InvalidTransition, StorageUnavailable
 from civicdesk.notifications import messages
+from civicdesk.notifications.services import case_follow
 from civicdesk.reports import rollups
 from civicdesk.tenants import selectors as places
 from civicdesk.tenants.models import City, Department
-
-MAX_DESCRIPTION = 10_000
-
-
-def _event(
-    case: ServiceRequest,
-    kind: str,
-    *,
-    actor: User | None,
-    actor_label: str = "",
-    text: str = "",
-    is_public: bool = False,
-    changes: Mapping[str, Any] | None = None,
-) -> CaseEvent:
-    return CaseEvent.objects.create(
-        case=case,
-        at=clock.now(),
-        actor=actor,
-        actor_label=actor_label if actor is None else "",
-        kind=kind,
-        text=text,
-        is_public=is_public,
-        changes=dict(changes or {}),
-    )
-
-
-def _touch(case: ServiceRequest, *fields: str) -> None:
-    case.updated_at = clock.now()
-    case.save(update_fields=[*fields, "updated_at"])
-    rollups.sync(case)  # the report roll-ups change in the same transaction
-
-
-def _locked(case: ServiceRequest) -> ServiceRequest:
-    """Re-read the case under a row lock so two staff acting at once queue, not clash."""
-    # The city's boundary (tens of kB of GeoJSON) is not needed to change a case: not decoding it
-    # on every write keeps a service call cheap.
-    return rollups.track(
-        ServiceRequest.objects.select_for_update()
-        .select_related("city", "service_type")
-        .defer("city__boundary")
-        .get(pk=case.pk)
-    )
-
-
-def _clean_text(value: str, *, field: str, required: bool = False, limit: int = MAX_DESCRIPTION) -> str:
-    value = (value or "").replace("\x00", "").strip()
-    if required and not value:
-        raise ValidationError({field: _("This cannot be empty.")})
-    if len(value) > limit:
-        raise ValidationError({field: _("This is longer than %(n)s characters.") % {"n": f"{limit:,}"}})
-    return value
 
 
 def _coordinate(value: Any, *, field: str) -> float:
@@ -110,12 +69,6 @@ def _coordinate(value: Any, *, field: str) -> float:
 
 def _iso(moment: dt.datetime | None) -> str | None:
     return moment.isoformat() if moment else None
-
-
-def _due_at(service_type: ServiceType, opened_at: dt.datetime) -> dt.datetime | None:
-    if not service_type.target_days:
-        return None
-    return opened_at + dt.timedelta(days=service_type.target_days)
 
 
 def _check_staff(actor: User | None, city: City, *, confidential: bool = False) -> None:
@@ -174,12 +127,12 @@ def case_create(
         raise ValidationError({"channel": _("Unknown channel %(c)s.") % {"c": channel}})
     if priority not in Priority.values:
         raise ValidationError({"priority": _("Unknown priority %(p)s.") % {"p": priority}})
-    description = _clean_text(description, field="description")
-    address = _clean_text(address, field="address", limit=300)
-    reporter_name = _clean_text(reporter_name, field="reporter_name", limit=200)
-    reporter_phone = _clean_text(reporter_phone, field="reporter_phone", limit=40)
+    description = clean_text(description, field="description")
+    address = clean_text(address, field="address", limit=300)
+    reporter_name = clean_text(reporter_name, field="reporter_name", limit=200)
+    reporter_phone = clean_text(reporter_phone, field="reporter_phone", limit=40)
     reporter_email = (reporter_email or "").strip()
-    external_id = _clean_text(external_id, field="external_id", limit=100)
+    external_id = clean_text(external_id, field="external_id", limit=100)
     if reporter_email:
         try:
             validate_email(reporter_email)
@@ -232,12 +185,12 @@ def case_create(
         created_by=actor,
         opened_at=now,
         updated_at=now,
-        due_at=_due_at(service_type, now),
+        due_at=due_at(service_type, now),
         is_imported=channel == Channel.IMPORT,
         external_id=external_id,
     )
     rollups.sync(case)
-    _event(
+    event_write(
         case,
         EventKind.CREATED,
         actor=actor,
@@ -276,14 +229,14 @@ def case_assign(
     note: str = "",
 ) -> ServiceRequest:
     """Give the case to a person (and their department) or to a department only."""
-    case = _locked(case)
+    case = case_lock(case)
     permissions.require(actor, Action.ASSIGN, case)
     assert actor is not None
     if case.status == Status.CLOSED:
         raise InvalidTransition(_("Case %(ref)s is closed; reopen it first.") % {"ref": case.reference})
     if assignee is None and department is None:
         raise ValidationError({"assignee": _("Choose a person or a department.")})
-    note = _clean_text(note, field="note")
+    note = clean_text(note, field="note")
     if not permissions.can_assign_to_others(actor) and assignee != actor:
         raise PermissionDenied(_("You can take a case yourself; a supervisor assigns it to others."))
     if assignee is not None:
@@ -310,8 +263,8 @@ def case_assign(
     elif assignee is None and case.status == Status.ASSIGNED:
         case.status = Status.NEW
         fields.append("status")
-    _touch(case, *fields)
-    _event(
+    case_save(case, *fields)
+    event_write(
         case,
         EventKind.ASSIGNED,
         actor=actor,
@@ -341,11 +294,11 @@ def case_add_note(
     ``actor`` None with an ``actor_label`` is a resident or the system (a reply by email);
     ``author_email`` is that resident's address: they are not sent their own words back,
     and the staff working the case are told of them."""
-    case = _locked(case)
+    case = case_lock(case)
     if actor is not None or not actor_label:
         permissions.require(actor, Action.NOTE, case)
-    text = _clean_text(text, field="text", required=True)
-    event = _event(
+    text = clean_text(text, field="text", required=True)
+    event = event_write(
         case,
         EventKind.PUBLIC_NOTE if public else EventKind.INTERNAL_NOTE,
         actor=actor,
@@ -353,7 +306,7 @@ def case_add_note(
         text=text,
         is_public=public,
     )
-    _touch(case)
+    case_save(case)
     if public:
         messages.case_public_note(case, event, author_email=author_email)
     if actor is None and author_email:
@@ -374,7 +327,7 @@ def case_add_photo(
     """Attach a photo (checked by content, stripped of metadata, with a thumbnail).
 
     ``actor`` None is a resident adding to their own report at intake."""
-    case = _locked(case)
+    case = case_lock(case)
     if actor is not None or not actor_label:
         permissions.require(actor, Action.PHOTO, case)
     processed = process_photo(upload)
@@ -416,7 +369,7 @@ def case_add_photo(
         raise
     # If the change this photo belongs to rolls back later, its files go too.
     remove_files_unless_committed(photo.image.storage, stored)
-    _event(
+    event_write(
         case,
         EventKind.PHOTO_ADDED,
         actor=actor,
@@ -424,14 +377,14 @@ def case_add_photo(
         is_public=public,
         changes={"photo": [None, photo.pk]},
     )
-    _touch(case)
+    case_save(case)
     return photo
 
 
 @transaction.atomic
 def case_change_type(*, case: ServiceRequest, actor: User | None, service_type: ServiceType) -> ServiceRequest:
     """Correct the problem type; the case is routed again to the new type's department."""
-    case = _locked(case)
+    case = case_lock(case)
     permissions.require(actor, Action.CHANGE_TYPE, case)
     if case.status == Status.CLOSED:
         raise InvalidTransition(_("Case %(ref)s is closed; reopen it first.") % {"ref": case.reference})
@@ -448,7 +401,7 @@ def case_change_type(*, case: ServiceRequest, actor: User | None, service_type: 
     department = department_for(service_type)
     case.service_type = service_type
     fields = ["service_type", "due_at"]
-    case.due_at = _due_at(service_type, case.opened_at)
+    case.due_at = due_at(service_type, case.opened_at)
     if department != before_dept:
         # A new department starts afresh: the old assignee worked for the old one.
         case.department, case.assignee = department, None
@@ -456,7 +409,7 @@ def case_change_type(*, case: ServiceRequest, actor: User | None, service_type: 
         if case.status in (Status.ASSIGNED, Status.IN_PROGRESS):
             case.status = Status.NEW
             fields.append("status")
-    _touch(case, *fields)
+    case_save(case, *fields)
     changes: dict[str, list[Any]] = {
         "service_type": [before_type.name, service_type.name],
         "department": [str(before_dept) if before_dept else None, str(case.department) if case.department else None],
@@ -467,7 +420,7 @@ def case_change_type(*, case: ServiceRequest, actor: User | None, service_type: 
         changes["status"] = [before_status, case.status]
     if case.due_at != before_due:
         changes["due_at"] = [_iso(before_due), _iso(case.due_at)]
-    _event(case, EventKind.TYPE_CHANGED, actor=actor, is_public=True, changes=changes)
+    event_write(case, EventKind.TYPE_CHANGED, actor=actor, is_public=True, changes=changes)
     if department != before_dept:
         messages.case_assigned(case, note="")
     return case
@@ -476,7 +429,7 @@ def case_change_type(*, case: ServiceRequest, actor: User | None, service_type: 
 @transaction.atomic
 def case_change_status(*, case: ServiceRequest, actor: User | None, status: str) -> ServiceRequest:
     """Move an open case between new, assigned and in progress (closing is ``case_close``)."""
-    case = _locked(case)
+    case = case_lock(case)
     permissions.require(actor, Action.CHANGE_STATUS, case)
     if status == Status.CLOSED:
         raise InvalidTransition(_("Use Close, with a closing note, to close a case."))
@@ -490,8 +443,8 @@ def case_change_status(*, case: ServiceRequest, actor: User | None, status: str)
         return case
     before = case.status
     case.status = status
-    _touch(case, "status")
-    _event(case, EventKind.STATUS_CHANGED, actor=actor, is_public=True, changes={"status": [before, status]})
+    case_save(case, "status")
+    event_write(case, EventKind.STATUS_CHANGED, actor=actor, is_public=True, changes={"status": [before, status]})
     return case
 
 
@@ -505,13 +458,13 @@ def case_close(
     duplicate_of: ServiceRequest | None = None,
 ) -> ServiceRequest:
     """Close with a closing note (required), which the reporter and staff receive."""
-    case = _locked(case)
+    case = case_lock(case)
     permissions.require(actor, Action.CLOSE, case)
     if case.status == Status.CLOSED:
         raise InvalidTransition(_("Case %(ref)s is already closed.") % {"ref": case.reference})
     if resolution not in Resolution.values:
         raise ValidationError({"resolution": _("Unknown resolution %(r)s.") % {"r": resolution}})
-    note = _clean_text(note, field="note", required=True)
+    note = clean_text(note, field="note", required=True)
     if resolution == Resolution.DUPLICATE:
         if duplicate_of is None:
             raise ValidationError({"duplicate_of": _("Say which case this one duplicates.")})
@@ -520,8 +473,8 @@ def case_close(
         case.duplicate_of = duplicate_of
     before = case.status
     case.status, case.resolution, case.closing_note, case.closed_at = Status.CLOSED, resolution, note, clock.now()
-    _touch(case, "status", "resolution", "closing_note", "closed_at", "duplicate_of")
-    _event(
+    case_save(case, "status", "resolution", "closing_note", "closed_at", "duplicate_of")
+    event_write(
         case,
         EventKind.CLOSED,
         actor=actor,
@@ -546,16 +499,16 @@ def _status_before_closing(case: ServiceRequest) -> str:
 @transaction.atomic
 def case_reopen(*, case: ServiceRequest, actor: User | None, reason: str) -> ServiceRequest:
     """Open a closed case again; it goes back to its assignee, or to the queue."""
-    case = _locked(case)
+    case = case_lock(case)
     permissions.require(actor, Action.REOPEN, case)
     if case.status != Status.CLOSED:
         raise InvalidTransition(_("Case %(ref)s is not closed.") % {"ref": case.reference})
-    reason = _clean_text(reason, field="reason", required=True)
+    reason = clean_text(reason, field="reason", required=True)
     case.status = _status_before_closing(case)
     before_resolution = case.resolution
     case.resolution, case.closed_at, case.closing_note, case.duplicate_of = "", None, "", None
-    _touch(case, "status", "resolution", "closed_at", "closing_note", "duplicate_of")
-    _event(
+    case_save(case, "status", "resolution", "closed_at", "closing_note", "duplicate_of")
+    event_write(
         case,
         EventKind.REOPENED,
         actor=actor,
@@ -568,17 +521,87 @@ def case_reopen(*, case: ServiceRequest, actor: User | None, reason: str) -> Ser
     return case
 
 
+def duplicate_note(*, original: ServiceRequest) -> str:
+    """The closing note offered when a case duplicates another: the reporter reads it in
+    the closing email, so it says which case to follow now."""
+    return _(
+        "Thank you. This problem was already reported as %(ref)s, which the city is working on. "
+        "We have closed this report and you will now receive the updates of %(ref)s."
+    ) % {"ref": original.reference}
+
+
+@transaction.atomic
+def case_mark_duplicate(*, case: ServiceRequest, actor: User, original: ServiceRequest, note: str) -> ServiceRequest:
+    """Close ``case`` as a duplicate of ``original``; its reporter follows the original.
+
+    The reporter learns of it from the closing email, so the note always names the
+    original case, whatever the staff member wrote.
+    """
+    # The standard words are the reporter's: written in the language they reported in.
+    with translation.override(messages.resident_language(case)):
+        standard = duplicate_note(original=original)
+    note = (note or "").strip() or standard
+    if original.reference not in note:
+        note = f"{note}\n\n{standard}"
+    closed = case_close(case=case, actor=actor, note=note, resolution=Resolution.DUPLICATE, duplicate_of=original)
+    if closed.reporter_email and not original.service_type.is_confidential:
+        case_follow(case=original, email=closed.reporter_email, language=closed.language)
+    return closed
+
+
+@transaction.atomic
+def case_add_caller(
+    *, case: ServiceRequest, actor: User, email: str, name: str = "", language: str = ""
+) -> ServiceRequest:
+    """A caller reporting a problem already on file follows that case instead of filing a
+    duplicate, hearing of it in ``language``. An internal note records who was added, for
+    the audit log."""
+    who = f"{name.strip()} <{email.strip()}>" if name.strip() else email.strip()
+    # The note first: it checks the actor's permission before anything is written.
+    case_add_note(
+        case=case,
+        actor=actor,
+        text=_("Caller %(who)s reported this again and now follows the case.") % {"who": who},
+        public=False,
+    )
+    case_follow(case=case, email=email, language=language)
+    return case
+
+
+@transaction.atomic
+def case_add_reporter_information(*, case: ServiceRequest, text: str) -> CaseEvent:
+    """The reporter of a confidential case (anonymous, holding its access code) adds
+    information: a note signed "Reporter" that they see with the replies; the investigators
+    working the case are told of it (by an email without its content)."""
+    event = case_add_note(
+        case=case,
+        actor=None,
+        actor_label="Reporter",
+        text=text,
+        public=True,
+        # Their own address, when they gave one: not sent their own words back; staff told.
+        author_email=case.reporter_email,
+    )
+    if not case.reporter_email:
+        messages.case_resident_note(case, event, author_email="")
+    return event
+
+
 def is_open_status(status: str) -> bool:
     return status in OPEN_STATUSES
 
 
 __all__ = [
+    "MAX_DESCRIPTION",
+    "case_add_caller",
     "case_add_note",
     "case_add_photo",
+    "case_add_reporter_information",
     "case_assign",
     "case_change_status",
     "case_change_type",
     "case_close",
     "case_create",
+    "case_mark_duplicate",
     "case_reopen",
 ]

@@ -102,27 +102,3 @@ def record_failure(keys: list[str]) -> None:
             except IntegrityError:
                 # Another request made the row in between: count on it.
                 AccessCodeThrottle.objects.filter(key=key).update(failures=F("failures") + 1)
-
-
-@transaction.atomic
-def confidential_add_information(*, case: object, text: str) -> object:
-    """The reporter (anonymous, holding the access code) adds information: a note signed
-    "Reporter" that they see with the replies; the investigators working the case are
-    told of it (by an email without its content)."""
-    from civicdesk.cases.models import ServiceRequest
-    from civicdesk.cases.services import case_add_note
-    from civicdesk.notifications import messages
-
-    assert isinstance(case, ServiceRequest)
-    event = case_add_note(
-        case=case,
-        actor=None,
-        actor_label="Reporter",
-        text=text,
-        public=True,
-        # Their own address, when they gave one: not sent their own words back; staff told.
-        author_email=case.reporter_email,
-    )
-    if not case.reporter_email:
-        messages.case_resident_note(case, event, author_email="")
-    return event

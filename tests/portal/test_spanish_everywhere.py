@@ -503,7 +503,7 @@ def test_a_caller_entered_in_the_console_in_spanish_gets_spanish_emails(
 def test_a_spanish_reporters_duplicate_is_closed_and_followed_in_spanish(
     cities: Any, trash: Any, make_staff: Any
 ) -> None:
-    from civicdesk.console.services import case_mark_duplicate
+    from civicdesk.cases.services import case_mark_duplicate
 
     independence = cities["independence"]
     original = report_in("en", city=independence, service_type=trash, email="first@example.com")
