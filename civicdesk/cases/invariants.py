@@ -1,7 +1,11 @@
 """The rules every write to a case keeps, in one place: case numbers, audit events, locking,
-routing and the roll-ups. ``services`` (one case at a time), ``transfers`` (a case that
-changes city) and the history import (a batch at once) all take them from here, so a rule
-changed here is changed for every writer.
+routing and the signals that keep the apps above in step. ``services`` (one case at a
+time), ``transfers`` (a case that changes city) and the history import (a batch at once) all
+take them from here, so a rule changed here is changed for every writer.
+
+Every case row is read for a change with ``case_lock``, written with ``case_insert`` or
+``case_save``: they send ``signals.case_changing``/``case_changed``, on which the roll-ups
+(``reports``) depend, so no writer can forget them.
 
 This module is internal to ``cases``: other apps call the services, never these helpers.
 """
@@ -16,10 +20,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from civicdesk.accounts.models import User
+from civicdesk.cases import signals
 from civicdesk.cases.models import CaseEvent, ServiceRequest
 from civicdesk.catalog.models import ServiceType
 from civicdesk.core import clock
-from civicdesk.reports import rollups
 from civicdesk.tenants.models import City
 
 MAX_DESCRIPTION = 10_000
@@ -52,19 +56,30 @@ def case_lock(case: ServiceRequest) -> ServiceRequest:
     """Re-read the case under a row lock so two staff acting at once queue, not clash."""
     # The city's boundary (tens of kB of GeoJSON) is not needed to change a case: not decoding it
     # on every write keeps a service call cheap.
-    return rollups.track(
+    locked = (
         ServiceRequest.objects.select_for_update()
         .select_related("city", "service_type")
         .defer("city__boundary")
         .get(pk=case.pk)
     )
+    # What the case was before the change (the roll-ups keep its contribution: see signals).
+    signals.case_changing.send(sender=ServiceRequest, case=locked)
+    return locked
+
+
+def case_insert(**values: Any) -> ServiceRequest:
+    """Insert a new case row (``case_create`` decides its values)."""
+    case = ServiceRequest.objects.create(**values)
+    signals.case_changed.send(sender=ServiceRequest, case=case, created=True)
+    return case
 
 
 def case_save(case: ServiceRequest, *fields: str) -> None:
     """Save the changed ``fields`` of a case (read with ``case_lock``) and mark it updated."""
     case.updated_at = clock.now()
     case.save(update_fields=[*fields, "updated_at"])
-    rollups.sync(case)  # the report roll-ups change in the same transaction
+    # Same transaction: the roll-ups of the reports change with the case (see signals).
+    signals.case_changed.send(sender=ServiceRequest, case=case, created=False)
 
 
 def event_write(

@@ -13,6 +13,7 @@ import math
 from collections.abc import Mapping
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
@@ -21,9 +22,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from civicdesk.accounts.models import Role, User
-from civicdesk.cases import permissions, sharing
+from civicdesk.cases import permissions, sharing, signals
 from civicdesk.cases.invariants import (
     MAX_DESCRIPTION,
+    case_insert,
     case_lock,
     case_numbers_take,
     case_save,
@@ -49,9 +51,7 @@ from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.routing import department_for, service_type_in_city
 from civicdesk.core import clock
 from civicdesk.core.errors import InvalidTransition, StorageUnavailable
-from civicdesk.notifications import messages
-from civicdesk.notifications.services import case_follow
-from civicdesk.reports import rollups
+from civicdesk.core.languages import offered_language
 from civicdesk.tenants import selectors as places
 from civicdesk.tenants.models import City, Department
 
@@ -163,7 +163,7 @@ def case_create(
     now = opened_at or clock.now()
     # Shared-service agreements are read for the day the case was opened, in the city's time.
     department = department_for(service_type, on=now.astimezone(locked_city.tz).date())
-    case = ServiceRequest.objects.create(
+    case = case_insert(
         city=locked_city,
         number=number,
         district=district,
@@ -181,7 +181,7 @@ def case_create(
         reporter_email=reporter_email,
         reporter_phone=reporter_phone,
         notify_reporter=notify_reporter,
-        language=messages.offered_language(language),
+        language=offered_language(language),
         created_by=actor,
         opened_at=now,
         updated_at=now,
@@ -189,7 +189,6 @@ def case_create(
         is_imported=channel == Channel.IMPORT,
         external_id=external_id,
     )
-    rollups.sync(case)
     event_write(
         case,
         EventKind.CREATED,
@@ -204,8 +203,7 @@ def case_create(
             **_entered_from(actor, locked_city),
         },
     )
-    if channel != Channel.IMPORT:
-        messages.case_created(case)
+    signals.case_created.send(sender=ServiceRequest, case=case)
     return case
 
 
@@ -274,7 +272,7 @@ def case_assign(
             "department": [str(before[1]) if before[1] else None, str(department) if department else None],
         },
     )
-    messages.case_assigned(case, note=note)
+    signals.case_assigned.send(sender=ServiceRequest, case=case, note=note)
     return case
 
 
@@ -294,6 +292,21 @@ def case_add_note(
     ``actor`` None with an ``actor_label`` is a resident or the system (a reply by email);
     ``author_email`` is that resident's address: they are not sent their own words back,
     and the staff working the case are told of them."""
+    return _note_add(
+        case=case, actor=actor, text=text, public=public, actor_label=actor_label, author_email=author_email
+    )
+
+
+def _note_add(
+    *,
+    case: ServiceRequest,
+    actor: User | None,
+    text: str,
+    public: bool,
+    actor_label: str,
+    author_email: str,
+    from_resident: bool | None = None,
+) -> CaseEvent:
     case = case_lock(case)
     if actor is not None or not actor_label:
         permissions.require(actor, Action.NOTE, case)
@@ -307,10 +320,14 @@ def case_add_note(
         is_public=public,
     )
     case_save(case)
-    if public:
-        messages.case_public_note(case, event, author_email=author_email)
-    if actor is None and author_email:
-        messages.case_resident_note(case, event, author_email=author_email)
+    signals.case_note_added.send(
+        sender=ServiceRequest,
+        case=case,
+        event=event,
+        author_email=author_email,
+        # A resident's words (a reply by email) are news for the staff working the case.
+        from_resident=from_resident if from_resident is not None else actor is None and bool(author_email),
+    )
     return event
 
 
@@ -422,7 +439,7 @@ def case_change_type(*, case: ServiceRequest, actor: User | None, service_type: 
         changes["due_at"] = [_iso(before_due), _iso(case.due_at)]
     event_write(case, EventKind.TYPE_CHANGED, actor=actor, is_public=True, changes=changes)
     if department != before_dept:
-        messages.case_assigned(case, note="")
+        signals.case_assigned.send(sender=ServiceRequest, case=case, note="")
     return case
 
 
@@ -482,7 +499,7 @@ def case_close(
         is_public=True,
         changes={"status": [before, Status.CLOSED], "resolution": [None, resolution]},
     )
-    messages.case_closed(case)
+    signals.case_closed.send(sender=ServiceRequest, case=case)
     return case
 
 
@@ -517,7 +534,7 @@ def case_reopen(*, case: ServiceRequest, actor: User | None, reason: str) -> Ser
         changes={"status": [Status.CLOSED, case.status], "resolution": [before_resolution, None]},
     )
     if case.assignee_id:
-        messages.case_assigned(case, note=reason)
+        signals.case_assigned.send(sender=ServiceRequest, case=case, note=reason)
     return case
 
 
@@ -538,14 +555,16 @@ def case_mark_duplicate(*, case: ServiceRequest, actor: User, original: ServiceR
     original case, whatever the staff member wrote.
     """
     # The standard words are the reporter's: written in the language they reported in.
-    with translation.override(messages.resident_language(case)):
+    with translation.override(case.language or settings.LANGUAGE_CODE):
         standard = duplicate_note(original=original)
     note = (note or "").strip() or standard
     if original.reference not in note:
         note = f"{note}\n\n{standard}"
     closed = case_close(case=case, actor=actor, note=note, resolution=Resolution.DUPLICATE, duplicate_of=original)
     if closed.reporter_email and not original.service_type.is_confidential:
-        case_follow(case=original, email=closed.reporter_email, language=closed.language)
+        signals.case_follow_requested.send(
+            sender=ServiceRequest, case=original, email=closed.reporter_email, language=closed.language
+        )
     return closed
 
 
@@ -564,7 +583,7 @@ def case_add_caller(
         text=_("Caller %(who)s reported this again and now follows the case.") % {"who": who},
         public=False,
     )
-    case_follow(case=case, email=email, language=language)
+    signals.case_follow_requested.send(sender=ServiceRequest, case=case, email=email, language=language)
     return case
 
 
@@ -573,18 +592,17 @@ def case_add_reporter_information(*, case: ServiceRequest, text: str) -> CaseEve
     """The reporter of a confidential case (anonymous, holding its access code) adds
     information: a note signed "Reporter" that they see with the replies; the investigators
     working the case are told of it (by an email without its content)."""
-    event = case_add_note(
+    return _note_add(
         case=case,
         actor=None,
         actor_label="Reporter",
         text=text,
         public=True,
-        # Their own address, when they gave one: not sent their own words back; staff told.
+        # Their own address, when they gave one: not sent their own words back.
         author_email=case.reporter_email,
+        # The investigators hear of it, whether or not the reporter gave an address.
+        from_resident=True,
     )
-    if not case.reporter_email:
-        messages.case_resident_note(case, event, author_email="")
-    return event
 
 
 def is_open_status(status: str) -> bool:

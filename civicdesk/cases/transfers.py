@@ -20,7 +20,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from civicdesk.accounts.models import User
-from civicdesk.cases import permissions
+from civicdesk.cases import permissions, signals
 from civicdesk.cases.invariants import case_lock, case_numbers_take, case_save, clean_text, due_at, event_write
 from civicdesk.cases.models import CaseTransfer, EventKind, ServiceRequest, Status, TransferStatus
 from civicdesk.cases.permissions import Action
@@ -28,7 +28,6 @@ from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.routing import department_for, service_type_in_city
 from civicdesk.core import clock
 from civicdesk.core.errors import InvalidTransition
-from civicdesk.notifications import messages
 from civicdesk.tenants import selectors as places
 from civicdesk.tenants.models import City
 
@@ -148,8 +147,9 @@ def case_transfer_accept(
             "assignee": [before["assignee"], None],
         },
     )
-    messages.case_public_note(case, event)
-    messages.case_assigned(case, note=transfer.reason)
+    # The reporter and followers read which city handles it now, and its new reference.
+    signals.case_note_added.send(sender=ServiceRequest, case=case, event=event, author_email="", from_resident=False)
+    signals.case_assigned.send(sender=ServiceRequest, case=case, note=transfer.reason)
     return case
 
 
@@ -174,8 +174,10 @@ def case_transfer_refuse(*, transfer: CaseTransfer, actor: User | None, reason: 
         changes={"city": [transfer.to_city.name, case.city.name]},
     )
     case_save(case)
-    messages.case_assigned(
-        case, note=_("%(city)s did not take the case: %(reason)s") % {"city": transfer.to_city.name, "reason": reason}
+    signals.case_assigned.send(
+        sender=ServiceRequest,
+        case=case,
+        note=_("%(city)s did not take the case: %(reason)s") % {"city": transfer.to_city.name, "reason": reason},
     )
     return case
 

@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
-from civicdesk.notifications.messages import offered_language
+from civicdesk.core.languages import offered_language
 from civicdesk.notifications.models import AlertOn, AreaKind, AreaSubscription
 from civicdesk.notifications.outbox import is_suppressed, outbox_enqueue
 

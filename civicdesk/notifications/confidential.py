@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from civicdesk.cases.models import ServiceRequest
 from civicdesk.notifications.models import AccessCodeThrottle, ConfidentialAccess
 
 MAX_FAILURES = 5
@@ -44,18 +45,15 @@ def format_code(raw: str) -> str:
 
 
 @transaction.atomic
-def confidential_access_issue(*, case: object) -> str:
+def confidential_access_issue(*, case: ServiceRequest) -> str:
     """Make the access code of a confidential case and return it, formatted for reading.
     Only its digest is stored: this is the one moment the code exists in clear."""
-    from civicdesk.cases.models import ServiceRequest
-
-    assert isinstance(case, ServiceRequest)
     raw = "".join(secrets.choice(_ALPHABET) for _ in range(_GROUPS * _GROUP_LENGTH))
     ConfidentialAccess.objects.update_or_create(case=case, defaults={"code_digest": _digest(raw)})
     return format_code(raw)
 
 
-def confidential_case_by_code(code: str) -> object | None:
+def confidential_case_by_code(code: str) -> ServiceRequest | None:
     """The confidential case an access code opens, or None."""
     if not normalise_code(code):
         return None

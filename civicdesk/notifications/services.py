@@ -7,17 +7,15 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from civicdesk.cases.models import ServiceRequest
+from civicdesk.core.languages import offered_language
 from civicdesk.notifications.models import CaseFollower
 
 
 @transaction.atomic
-def case_follow(*, case: object, email: str, language: str = "") -> CaseFollower:
+def case_follow(*, case: ServiceRequest, email: str, language: str = "") -> CaseFollower:
     """Start (or resume) following a case by email. Following twice is harmless; the
     emails are written in ``language`` (the one the resident followed in, the latest wins)."""
-    from civicdesk.cases.models import ServiceRequest
-    from civicdesk.notifications.messages import offered_language
-
-    assert isinstance(case, ServiceRequest)
     email = (email or "").strip()
     try:
         validate_email(email)
