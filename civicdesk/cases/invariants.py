@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -23,10 +24,63 @@ from civicdesk.accounts.models import User
 from civicdesk.cases import signals
 from civicdesk.cases.models import CaseEvent, ServiceRequest
 from civicdesk.catalog.models import ServiceType
+from civicdesk.catalog.routing import department_for, service_type_in_city
 from civicdesk.core import clock
-from civicdesk.tenants.models import City
+from civicdesk.tenants import selectors as places
+from civicdesk.tenants.models import City, Department, District
 
 MAX_DESCRIPTION = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where a case goes: its city, the city's type of the problem, the council district,
+    the department that works it (None: the city's triage queue) and when it is due."""
+
+    city: City
+    service_type: ServiceType
+    district: District | None
+    department: Department | None
+    due_at: dt.datetime | None
+
+
+def route(
+    *,
+    service_type: ServiceType,
+    point: tuple[float, float] | None,
+    opened_at: dt.datetime,
+    city: City | None = None,
+    on: dt.date | None = None,
+) -> Route:
+    """Route a case of ``service_type`` at ``point`` (lat, lng; None: no map point) opened at
+    ``opened_at``. Reads the member cities, districts, types and agreements; writes nothing.
+
+    The city is ``city`` when given (a transfer: the district is that city's at the point, if
+    any), else the member city at the point (any member city: a point in a neighbouring member
+    city goes to that city), else the type's city. The type is that city's type of the same
+    code (``ValidationError`` if it has none); the department is the one working that type on
+    ``on`` (the shared-service agreements of that day; default: the day ``opened_at`` falls
+    on, in the city's time); the due date is ``opened_at`` plus the type's target days.
+    Errors of the point (outside every member city) are ``tenants.selectors.city_at``'s.
+    """
+    district = None
+    if city is not None:
+        if point is not None:
+            district = places.district_at(city=city, lat=point[0], lng=point[1])
+    elif point is not None:
+        location = places.location_of(lat=point[0], lng=point[1])
+        city, district = location.city, location.district
+    else:
+        city = service_type.city
+    service_type = service_type_in_city(service_type, city)
+    day = on if on is not None else opened_at.astimezone(city.tz).date()
+    return Route(
+        city=city,
+        service_type=service_type,
+        district=district,
+        department=department_for(service_type, on=day),
+        due_at=due_at(service_type, opened_at),
+    )
 
 
 def city_lock(*, city: City | int) -> City:

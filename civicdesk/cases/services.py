@@ -32,6 +32,7 @@ from civicdesk.cases.invariants import (
     clean_text,
     due_at,
     event_write,
+    route,
 )
 from civicdesk.cases.models import (
     OPEN_STATUSES,
@@ -48,11 +49,10 @@ from civicdesk.cases.permissions import Action
 from civicdesk.cases.photos import process_photo, remove_files_unless_committed
 from civicdesk.catalog.attributes import clean_attributes
 from civicdesk.catalog.models import ServiceType
-from civicdesk.catalog.routing import department_for, service_type_in_city
+from civicdesk.catalog.routing import department_for
 from civicdesk.core import clock
 from civicdesk.core.errors import InvalidTransition, StorageUnavailable
 from civicdesk.core.languages import offered_language
-from civicdesk.tenants import selectors as places
 from civicdesk.tenants.models import City, Department
 
 
@@ -143,26 +143,23 @@ def case_create(
     if (lat is None) != (lng is None):
         raise ValidationError({"lat": _("Give both latitude and longitude, or neither.")})
 
-    district = None
+    point = None
     if lat is not None and lng is not None:
         lat, lng = _coordinate(lat, field="lat"), _coordinate(lng, field="lng")
-        location = places.location_of(lat=lat, lng=lng)
-        target_city, district = location.city, location.district
-    else:
-        target_city = city or service_type.city
-        if not address and not description:
-            raise ValidationError({"address": _("Say where the problem is: a map point or an address.")})
+        point = (lat, lng)
+    elif not address and not description:
+        raise ValidationError({"address": _("Say where the problem is: a map point or an address.")})
     if not service_type.active:
         raise ValidationError({"service_type": _("%(t)s is no longer offered.") % {"t": service_type.name}})
-    service_type = service_type_in_city(service_type, target_city)
-    _check_staff(actor, target_city, confidential=service_type.is_confidential)
-    answers = clean_attributes(service_type, attributes)
-
-    locked_city, number = case_numbers_take(city=target_city)
-
     now = opened_at or clock.now()
     # Shared-service agreements are read for the day the case was opened, in the city's time.
-    department = department_for(service_type, on=now.astimezone(locked_city.tz).date())
+    routed = route(service_type=service_type, point=point, opened_at=now, city=None if point else city)
+    service_type = routed.service_type
+    _check_staff(actor, routed.city, confidential=service_type.is_confidential)
+    answers = clean_attributes(service_type, attributes)
+
+    locked_city, number = case_numbers_take(city=routed.city)
+    department, district = routed.department, routed.district
     case = case_insert(
         city=locked_city,
         number=number,
@@ -185,7 +182,7 @@ def case_create(
         created_by=actor,
         opened_at=now,
         updated_at=now,
-        due_at=due_at(service_type, now),
+        due_at=routed.due_at,
         is_imported=channel == Channel.IMPORT,
         external_id=external_id,
     )

@@ -21,14 +21,12 @@ from django.utils.translation import gettext as _
 
 from civicdesk.accounts.models import User
 from civicdesk.cases import permissions, signals
-from civicdesk.cases.invariants import case_lock, case_numbers_take, case_save, clean_text, due_at, event_write
+from civicdesk.cases.invariants import case_lock, case_numbers_take, case_save, clean_text, event_write, route
 from civicdesk.cases.models import CaseTransfer, EventKind, ServiceRequest, Status, TransferStatus
 from civicdesk.cases.permissions import Action
 from civicdesk.catalog.models import ServiceType
-from civicdesk.catalog.routing import department_for, service_type_in_city
 from civicdesk.core import clock
 from civicdesk.core.errors import InvalidTransition
-from civicdesk.tenants import selectors as places
 from civicdesk.tenants.models import City
 
 
@@ -108,7 +106,17 @@ def case_transfer_accept(
     case = case_lock(transfer.case)
     if service_type is not None and service_type.city_id != to_city.pk:
         raise ValidationError({"service_type": _("Choose a problem type of %(city)s.") % {"city": to_city.name}})
-    new_type = service_type or service_type_in_city(case.service_type, to_city)
+    # The case is routed again as the receiving city's: its type, district, department (by
+    # the agreements of today, the day it is routed) and due date.
+    point = (case.lat, case.lng) if case.lat is not None and case.lng is not None else None
+    routed = route(
+        service_type=service_type or case.service_type,
+        point=point,
+        opened_at=case.opened_at,
+        city=to_city,
+        on=clock.now().astimezone(to_city.tz).date(),
+    )
+    new_type = routed.service_type
     before = {
         "reference": case.reference,
         "city": case.city.name,
@@ -117,13 +125,10 @@ def case_transfer_accept(
         "assignee": str(case.assignee) if case.assignee else None,
     }
     locked_city, number = case_numbers_take(city=to_city)
-    district = None
-    if case.lat is not None and case.lng is not None:
-        district = places.district_at(city=locked_city, lat=case.lat, lng=case.lng)
-    department = department_for(new_type, on=clock.now().astimezone(locked_city.tz).date())
-    case.city, case.number, case.service_type, case.district = locked_city, number, new_type, district
+    department = routed.department
+    case.city, case.number, case.service_type, case.district = locked_city, number, new_type, routed.district
     case.department, case.assignee = department, None
-    case.due_at = due_at(new_type, case.opened_at)
+    case.due_at = routed.due_at
     fields = ["city", "number", "service_type", "district", "department", "assignee", "due_at"]
     if case.status in (Status.ASSIGNED, Status.IN_PROGRESS):
         case.status = Status.NEW  # the new city's staff start afresh
