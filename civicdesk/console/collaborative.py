@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from civicdesk.accounts.models import Role
-from civicdesk.cases import permissions, transfers
+from civicdesk.cases import permissions, sharing, transfers
 from civicdesk.cases.models import CaseTransfer, ServiceRequest
 from civicdesk.cases.permissions import Action
 from civicdesk.cases.regional import region_overview
-from civicdesk.catalog import agreements
+from civicdesk.catalog import selectors as catalog_selectors
+from civicdesk.catalog import services as catalog_services
 from civicdesk.catalog.models import ServiceAgreement, ServiceType
 from civicdesk.console.views import _case_url, _int, _user, staff_view
 from civicdesk.core import clock
@@ -138,7 +139,7 @@ def _date(value: str | None, default: dt.date | None = None) -> dt.date | None:
 
 
 def _agreement(request: HttpRequest, pk: int) -> ServiceAgreement:
-    agreement = agreements.agreement_list_for(user=_user(request)).filter(pk=pk).first()
+    agreement = catalog_selectors.agreement_list_for(user=_user(request)).filter(pk=pk).first()
     if agreement is None:
         raise Http404(_("No such agreement for your city."))
     return agreement
@@ -161,7 +162,7 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
         try:
             if department is None or starts_on is None:
                 raise ValidationError(_("Choose the provider's department and the first day."))
-            agreements.agreement_propose(
+            catalog_services.agreement_propose(
                 actor=user,
                 provider_department=department,
                 service_types=list(types),
@@ -182,7 +183,7 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
         request,
         "console/agreements.html",
         {
-            "agreements": agreements.agreement_list_for(user=user).prefetch_related("service_types"),
+            "agreements": catalog_selectors.agreement_list_for(user=user).prefetch_related("service_types"),
             "is_admin": is_admin,
             "types": ServiceType.objects.filter(city_id=city_id, active=True).order_by("name") if is_admin else [],
             "departments": Department.objects.filter(active=True, city__region_id=user.city.region_id)
@@ -209,13 +210,13 @@ def agreement_decide(request: HttpRequest, pk: int, decision: str) -> HttpRespon
     user = _user(request)
     try:
         if decision == "accept":
-            agreements.agreement_accept(agreement=agreement, actor=user)
+            catalog_services.agreement_accept(agreement=agreement, actor=user)
         elif decision == "decline":
-            agreements.agreement_decline(agreement=agreement, actor=user)
+            catalog_services.agreement_decline(agreement=agreement, actor=user)
         elif decision == "end":
             last_day = _date(request.POST.get("last_day"), clock.now().date())
             assert last_day is not None
-            agreements.agreement_end(agreement=agreement, actor=user, last_day=last_day)
+            catalog_services.agreement_end(agreement=agreement, actor=user, last_day=last_day)
         else:
             raise Http404(decision)
     except ValidationError as exc:
@@ -235,7 +236,7 @@ def agreement_billing(request: HttpRequest, pk: int) -> HttpResponse:
     first = _date(request.GET.get("from"), today.replace(day=1))
     last = _date(request.GET.get("to"), today)
     assert first is not None and last is not None
-    rows = agreements.agreement_billing(agreement=agreement, first_day=first, last_day=last)
+    rows = sharing.agreement_billing(agreement=agreement, first_day=first, last_day=last)
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="agreement-{agreement.pk}-{first}-{last}.csv"'
