@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from civicdesk.accounts.models import Role, User
@@ -44,6 +44,7 @@ from civicdesk.cases.models import (
     Resolution,
     ServiceRequest,
     Status,
+    SubmissionKey,
 )
 from civicdesk.cases.permissions import Action
 from civicdesk.cases.photos import process_photo, remove_files_unless_committed
@@ -602,6 +603,26 @@ def case_add_reporter_information(*, case: ServiceRequest, text: str) -> CaseEve
     )
 
 
+@transaction.atomic
+def submission_key_record(
+    *, scope: str, key: str, case: ServiceRequest, window: dt.timedelta | None = None
+) -> SubmissionKey:
+    """Record that ``case`` was filed under the sender's ``key`` (in ``scope``: whose keys),
+    so that the same filing sent again gets ``case`` back (``selectors.submission_case``).
+
+    Call it in the filing's transaction, right after ``case_create`` and before anything
+    slow: a send racing this one then fails here with ``IntegrityError``, its transaction
+    (its case included) rolls back, and it answers with this one's case. With ``window``
+    the key counts only that long: an earlier filing's key older than the window is
+    released first, so this filing holds it from now on.
+    """
+    if window is not None:
+        # Racers deleting the same row queue on its lock; the second then deletes nothing
+        # and meets the unique constraint on insert.
+        SubmissionKey.objects.filter(scope=scope, key=key, received_at__lt=timezone.now() - window).delete()
+    return SubmissionKey.objects.create(scope=scope, key=key, case=case)
+
+
 def is_open_status(status: str) -> bool:
     return status in OPEN_STATUSES
 
@@ -619,4 +640,5 @@ __all__ = [
     "case_create",
     "case_mark_duplicate",
     "case_reopen",
+    "submission_key_record",
 ]
