@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "civicdesk.reports",
     "civicdesk.performance",
     "civicdesk.opendata",
+    "civicdesk.demo",
 ]
 
 MIDDLEWARE = [
@@ -289,7 +290,7 @@ RATELIMITS: dict[str, dict[str, Any]] = {
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
 
-# Photos are served by civicdesk/core/media.py after it checks who may see them. With nginx
+# Photos are served by civicdesk/cases/media.py after it checks who may see them. With nginx
 # in front, set this to an `internal` location (`/protected-media/`) so nginx sends the bytes.
 MEDIA_ACCEL_REDIRECT = env_str("MEDIA_ACCEL_REDIRECT", "")
 

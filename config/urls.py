@@ -4,12 +4,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
-from civicdesk.core import health, media
+from civicdesk.cases import media
+from civicdesk.core import health
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
-    # Photos, only to those who may see them (civicdesk/core/media.py), in every mode.
+    # Photos, only to those who may see them (civicdesk/cases/media.py), in every mode.
     path(settings.MEDIA_URL.lstrip("/") + "<path:name>", media.photo_file, name="media"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

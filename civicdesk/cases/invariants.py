@@ -1,14 +1,86 @@
 """The rules every write to a case keeps, in one place: case numbers, audit events, locking,
-routing and the roll-ups. ``services`` (one case at a time), ``transfers`` (a case that
-changes city) and the history import (a batch at once) all take them from here, so a rule
-changed here is changed for every writer.
+routing and the signals that keep the apps above in step. ``services`` (one case at a
+time), ``transfers`` (a case that changes city) and the history import (a batch at once) all
+take them from here, so a rule changed here is changed for every writer.
+
+Every case row is read for a change with ``case_lock``, written with ``case_insert`` or
+``case_save``: they send ``signals.case_changing``/``case_changed``, on which the roll-ups
+(``reports``) depend, so no writer can forget them.
 
 This module is internal to ``cases``: other apps call the services, never these helpers.
 """
 
 from __future__ import annotations
 
-from civicdesk.tenants.models import City
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from civicdesk.accounts.models import User
+from civicdesk.cases import signals
+from civicdesk.cases.models import CaseEvent, ServiceRequest
+from civicdesk.catalog.models import ServiceType
+from civicdesk.catalog.routing import department_for, service_type_in_city
+from civicdesk.core import clock
+from civicdesk.tenants import selectors as places
+from civicdesk.tenants.models import City, Department, District
+
+MAX_DESCRIPTION = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where a case goes: its city, the city's type of the problem, the council district,
+    the department that works it (None: the city's triage queue) and when it is due."""
+
+    city: City
+    service_type: ServiceType
+    district: District | None
+    department: Department | None
+    due_at: dt.datetime | None
+
+
+def route(
+    *,
+    service_type: ServiceType,
+    point: tuple[float, float] | None,
+    opened_at: dt.datetime,
+    city: City | None = None,
+    on: dt.date | None = None,
+) -> Route:
+    """Route a case of ``service_type`` at ``point`` (lat, lng; None: no map point) opened at
+    ``opened_at``. Reads the member cities, districts, types and agreements; writes nothing.
+
+    The city is ``city`` when given (a transfer: the district is that city's at the point, if
+    any), else the member city at the point (any member city: a point in a neighbouring member
+    city goes to that city), else the type's city. The type is that city's type of the same
+    code (``ValidationError`` if it has none); the department is the one working that type on
+    ``on`` (the shared-service agreements of that day; default: the day ``opened_at`` falls
+    on, in the city's time); the due date is ``opened_at`` plus the type's target days.
+    Errors of the point (outside every member city) are ``tenants.selectors.city_at``'s.
+    """
+    district = None
+    if city is not None:
+        if point is not None:
+            district = places.district_at(city=city, lat=point[0], lng=point[1])
+    elif point is not None:
+        location = places.location_of(lat=point[0], lng=point[1])
+        city, district = location.city, location.district
+    else:
+        city = service_type.city
+    service_type = service_type_in_city(service_type, city)
+    day = on if on is not None else opened_at.astimezone(city.tz).date()
+    return Route(
+        city=city,
+        service_type=service_type,
+        district=district,
+        department=department_for(service_type, on=day),
+        due_at=due_at(service_type, opened_at),
+    )
 
 
 def city_lock(*, city: City | int) -> City:
@@ -32,3 +104,73 @@ def case_numbers_take(*, city: City | int, count: int = 1) -> tuple[City, int]:
     City.objects.filter(pk=locked.pk).update(next_case_number=first + count)
     locked.next_case_number = first + count
     return locked, first
+
+
+def case_lock(case: ServiceRequest) -> ServiceRequest:
+    """Re-read the case under a row lock so two staff acting at once queue, not clash."""
+    # The city's boundary (tens of kB of GeoJSON) is not needed to change a case: not decoding it
+    # on every write keeps a service call cheap.
+    locked = (
+        ServiceRequest.objects.select_for_update()
+        .select_related("city", "service_type")
+        .defer("city__boundary")
+        .get(pk=case.pk)
+    )
+    # What the case was before the change (the roll-ups keep its contribution: see signals).
+    signals.case_changing.send(sender=ServiceRequest, case=locked)
+    return locked
+
+
+def case_insert(**values: Any) -> ServiceRequest:
+    """Insert a new case row (``case_create`` decides its values)."""
+    case = ServiceRequest.objects.create(**values)
+    signals.case_changed.send(sender=ServiceRequest, case=case, created=True)
+    return case
+
+
+def case_save(case: ServiceRequest, *fields: str) -> None:
+    """Save the changed ``fields`` of a case (read with ``case_lock``) and mark it updated."""
+    case.updated_at = clock.now()
+    case.save(update_fields=[*fields, "updated_at"])
+    # Same transaction: the roll-ups of the reports change with the case (see signals).
+    signals.case_changed.send(sender=ServiceRequest, case=case, created=False)
+
+
+def event_write(
+    case: ServiceRequest,
+    kind: str,
+    *,
+    actor: User | None,
+    actor_label: str = "",
+    text: str = "",
+    is_public: bool = False,
+    changes: Mapping[str, Any] | None = None,
+) -> CaseEvent:
+    """The case's audit event of one change (``actor_label`` names an actor with no account)."""
+    return CaseEvent.objects.create(
+        case=case,
+        at=clock.now(),
+        actor=actor,
+        actor_label=actor_label if actor is None else "",
+        kind=kind,
+        text=text,
+        is_public=is_public,
+        changes=dict(changes or {}),
+    )
+
+
+def clean_text(value: str, *, field: str, required: bool = False, limit: int = MAX_DESCRIPTION) -> str:
+    """Text as stored: trimmed, without NUL (PostgreSQL refuses it), within ``limit``."""
+    value = (value or "").replace("\x00", "").strip()
+    if required and not value:
+        raise ValidationError({field: _("This cannot be empty.")})
+    if len(value) > limit:
+        raise ValidationError({field: _("This is longer than %(n)s characters.") % {"n": f"{limit:,}"}})
+    return value
+
+
+def due_at(service_type: ServiceType, opened_at: dt.datetime) -> dt.datetime | None:
+    """When a case of ``service_type`` opened at ``opened_at`` is due (None: no target)."""
+    if not service_type.target_days:
+        return None
+    return opened_at + dt.timedelta(days=service_type.target_days)

@@ -6,6 +6,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.core.models import AppendOnlyModel
@@ -250,3 +251,28 @@ class CaseTransfer(models.Model):
     @property
     def from_reference(self) -> str:
         return f"{self.from_city.case_prefix}-{self.from_number}"
+
+
+class SubmissionKey(models.Model):
+    """A report is filed only once, whatever channel sends it again: one row per key a sender
+    gave a filing, holding the case the first send made.
+
+    ``scope`` is whose keys these are (``"portal"``, or ``"open311:<api key id>"``: each
+    application's own); ``key`` is the sender's key for the filing: the portal's client
+    token, an Open311 ``Idempotency-Key`` (``"key:…"``) or a digest of a device's report
+    (``"content:…"``, which counts only within a window: see ``cases.services``). A replay or
+    retry finds the row and gets the case back; two sends racing each other meet at the
+    unique constraint.
+    """
+
+    scope = models.CharField(max_length=100)
+    key = models.CharField(max_length=220)
+    case = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="submission_keys")
+    # The wall clock (not core.clock): a window is how long a sender's retry counts as one.
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="one_case_per_submission_key")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"

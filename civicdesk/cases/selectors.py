@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 
 from civicdesk.accounts.models import Role, User
 from civicdesk.cases import permissions, sharing
-from civicdesk.cases.models import OPEN_STATUSES, CaseEvent, ServiceRequest
+from civicdesk.cases.models import OPEN_STATUSES, CaseEvent, ServiceRequest, SubmissionKey
 from civicdesk.cases.permissions import Action
 from civicdesk.catalog.models import ServiceType
 from civicdesk.core import clock
@@ -287,3 +287,13 @@ def public_timeline(case: ServiceRequest) -> QuerySet[CaseEvent]:
 
 def case_by_tracking_token(token: str) -> ServiceRequest:
     return with_case_related(ServiceRequest.objects.all()).get(tracking_token=token)
+
+
+def submission_case(*, scope: str, key: str, since: dt.datetime | None = None) -> ServiceRequest | None:
+    """The case filed earlier under the sender's ``key`` in ``scope`` (received at ``since``
+    or later, if given), or None: a channel's "file only once" look-up."""
+    keys = SubmissionKey.objects.filter(scope=scope, key=key).select_related("case__city")
+    if since is not None:
+        keys = keys.filter(received_at__gte=since)
+    found = keys.first()
+    return found.case if found is not None else None

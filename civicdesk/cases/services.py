@@ -13,15 +13,27 @@ import math
 from collections.abc import Mapping
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from civicdesk.accounts.models import Role, User
-from civicdesk.cases import permissions, sharing
-from civicdesk.cases.invariants import case_numbers_take
+from civicdesk.cases import permissions, sharing, signals
+from civicdesk.cases.invariants import (
+    MAX_DESCRIPTION,
+    case_insert,
+    case_lock,
+    case_numbers_take,
+    case_save,
+    clean_text,
+    due_at,
+    event_write,
+    route,
+)
 from civicdesk.cases.models import (
     OPEN_STATUSES,
     CaseEvent,
@@ -32,69 +44,17 @@ from civicdesk.cases.models import (
     Resolution,
     ServiceRequest,
     Status,
+    SubmissionKey,
 )
 from civicdesk.cases.permissions import Action
 from civicdesk.cases.photos import process_photo, remove_files_unless_committed
 from civicdesk.catalog.attributes import clean_attributes
 from civicdesk.catalog.models import ServiceType
-from civicdesk.catalog.routing import department_for, service_type_in_city
+from civicdesk.catalog.routing import department_for
 from civicdesk.core import clock
 from civicdesk.core.errors import InvalidTransition, StorageUnavailable
-from civicdesk.notifications import messages
-from civicdesk.reports import rollups
-from civicdesk.tenants import selectors as places
+from civicdesk.core.languages import offered_language
 from civicdesk.tenants.models import City, Department
-
-MAX_DESCRIPTION = 10_000
-
-
-def _event(
-    case: ServiceRequest,
-    kind: str,
-    *,
-    actor: User | None,
-    actor_label: str = "",
-    text: str = "",
-    is_public: bool = False,
-    changes: Mapping[str, Any] | None = None,
-) -> CaseEvent:
-    return CaseEvent.objects.create(
-        case=case,
-        at=clock.now(),
-        actor=actor,
-        actor_label=actor_label if actor is None else "",
-        kind=kind,
-        text=text,
-        is_public=is_public,
-        changes=dict(changes or {}),
-    )
-
-
-def _touch(case: ServiceRequest, *fields: str) -> None:
-    case.updated_at = clock.now()
-    case.save(update_fields=[*fields, "updated_at"])
-    rollups.sync(case)  # the report roll-ups change in the same transaction
-
-
-def _locked(case: ServiceRequest) -> ServiceRequest:
-    """Re-read the case under a row lock so two staff acting at once queue, not clash."""
-    # The city's boundary (tens of kB of GeoJSON) is not needed to change a case: not decoding it
-    # on every write keeps a service call cheap.
-    return rollups.track(
-        ServiceRequest.objects.select_for_update()
-        .select_related("city", "service_type")
-        .defer("city__boundary")
-        .get(pk=case.pk)
-    )
-
-
-def _clean_text(value: str, *, field: str, required: bool = False, limit: int = MAX_DESCRIPTION) -> str:
-    value = (value or "").replace("\x00", "").strip()
-    if required and not value:
-        raise ValidationError({field: _("This cannot be empty.")})
-    if len(value) > limit:
-        raise ValidationError({field: _("This is longer than %(n)s characters.") % {"n": f"{limit:,}"}})
-    return value
 
 
 def _coordinate(value: Any, *, field: str) -> float:
@@ -110,12 +70,6 @@ def _coordinate(value: Any, *, field: str) -> float:
 
 def _iso(moment: dt.datetime | None) -> str | None:
     return moment.isoformat() if moment else None
-
-
-def _due_at(service_type: ServiceType, opened_at: dt.datetime) -> dt.datetime | None:
-    if not service_type.target_days:
-        return None
-    return opened_at + dt.timedelta(days=service_type.target_days)
 
 
 def _check_staff(actor: User | None, city: City, *, confidential: bool = False) -> None:
@@ -174,12 +128,12 @@ def case_create(
         raise ValidationError({"channel": _("Unknown channel %(c)s.") % {"c": channel}})
     if priority not in Priority.values:
         raise ValidationError({"priority": _("Unknown priority %(p)s.") % {"p": priority}})
-    description = _clean_text(description, field="description")
-    address = _clean_text(address, field="address", limit=300)
-    reporter_name = _clean_text(reporter_name, field="reporter_name", limit=200)
-    reporter_phone = _clean_text(reporter_phone, field="reporter_phone", limit=40)
+    description = clean_text(description, field="description")
+    address = clean_text(address, field="address", limit=300)
+    reporter_name = clean_text(reporter_name, field="reporter_name", limit=200)
+    reporter_phone = clean_text(reporter_phone, field="reporter_phone", limit=40)
     reporter_email = (reporter_email or "").strip()
-    external_id = _clean_text(external_id, field="external_id", limit=100)
+    external_id = clean_text(external_id, field="external_id", limit=100)
     if reporter_email:
         try:
             validate_email(reporter_email)
@@ -190,27 +144,24 @@ def case_create(
     if (lat is None) != (lng is None):
         raise ValidationError({"lat": _("Give both latitude and longitude, or neither.")})
 
-    district = None
+    point = None
     if lat is not None and lng is not None:
         lat, lng = _coordinate(lat, field="lat"), _coordinate(lng, field="lng")
-        location = places.location_of(lat=lat, lng=lng)
-        target_city, district = location.city, location.district
-    else:
-        target_city = city or service_type.city
-        if not address and not description:
-            raise ValidationError({"address": _("Say where the problem is: a map point or an address.")})
+        point = (lat, lng)
+    elif not address and not description:
+        raise ValidationError({"address": _("Say where the problem is: a map point or an address.")})
     if not service_type.active:
         raise ValidationError({"service_type": _("%(t)s is no longer offered.") % {"t": service_type.name}})
-    service_type = service_type_in_city(service_type, target_city)
-    _check_staff(actor, target_city, confidential=service_type.is_confidential)
-    answers = clean_attributes(service_type, attributes)
-
-    locked_city, number = case_numbers_take(city=target_city)
-
     now = opened_at or clock.now()
     # Shared-service agreements are read for the day the case was opened, in the city's time.
-    department = department_for(service_type, on=now.astimezone(locked_city.tz).date())
-    case = ServiceRequest.objects.create(
+    routed = route(service_type=service_type, point=point, opened_at=now, city=None if point else city)
+    service_type = routed.service_type
+    _check_staff(actor, routed.city, confidential=service_type.is_confidential)
+    answers = clean_attributes(service_type, attributes)
+
+    locked_city, number = case_numbers_take(city=routed.city)
+    department, district = routed.department, routed.district
+    case = case_insert(
         city=locked_city,
         number=number,
         district=district,
@@ -228,16 +179,15 @@ def case_create(
         reporter_email=reporter_email,
         reporter_phone=reporter_phone,
         notify_reporter=notify_reporter,
-        language=messages.offered_language(language),
+        language=offered_language(language),
         created_by=actor,
         opened_at=now,
         updated_at=now,
-        due_at=_due_at(service_type, now),
+        due_at=routed.due_at,
         is_imported=channel == Channel.IMPORT,
         external_id=external_id,
     )
-    rollups.sync(case)
-    _event(
+    event_write(
         case,
         EventKind.CREATED,
         actor=actor,
@@ -251,8 +201,7 @@ def case_create(
             **_entered_from(actor, locked_city),
         },
     )
-    if channel != Channel.IMPORT:
-        messages.case_created(case)
+    signals.case_created.send(sender=ServiceRequest, case=case)
     return case
 
 
@@ -276,14 +225,14 @@ def case_assign(
     note: str = "",
 ) -> ServiceRequest:
     """Give the case to a person (and their department) or to a department only."""
-    case = _locked(case)
+    case = case_lock(case)
     permissions.require(actor, Action.ASSIGN, case)
     assert actor is not None
     if case.status == Status.CLOSED:
         raise InvalidTransition(_("Case %(ref)s is closed; reopen it first.") % {"ref": case.reference})
     if assignee is None and department is None:
         raise ValidationError({"assignee": _("Choose a person or a department.")})
-    note = _clean_text(note, field="note")
+    note = clean_text(note, field="note")
     if not permissions.can_assign_to_others(actor) and assignee != actor:
         raise PermissionDenied(_("You can take a case yourself; a supervisor assigns it to others."))
     if assignee is not None:
@@ -310,8 +259,8 @@ def case_assign(
     elif assignee is None and case.status == Status.ASSIGNED:
         case.status = Status.NEW
         fields.append("status")
-    _touch(case, *fields)
-    _event(
+    case_save(case, *fields)
+    event_write(
         case,
         EventKind.ASSIGNED,
         actor=actor,
@@ -321,7 +270,7 @@ def case_assign(
             "department": [str(before[1]) if before[1] else None, str(department) if department else None],
         },
     )
-    messages.case_assigned(case, note=note)
+    signals.case_assigned.send(sender=ServiceRequest, case=case, note=note)
     return case
 
 
@@ -341,11 +290,26 @@ def case_add_note(
     ``actor`` None with an ``actor_label`` is a resident or the system (a reply by email);
     ``author_email`` is that resident's address: they are not sent their own words back,
     and the staff working the case are told of them."""
-    case = _locked(case)
+    return _note_add(
+        case=case, actor=actor, text=text, public=public, actor_label=actor_label, author_email=author_email
+    )
+
+
+def _note_add(
+    *,
+    case: ServiceRequest,
+    actor: User | None,
+    text: str,
+    public: bool,
+    actor_label: str,
+    author_email: str,
+    from_resident: bool | None = None,
+) -> CaseEvent:
+    case = case_lock(case)
     if actor is not None or not actor_label:
         permissions.require(actor, Action.NOTE, case)
-    text = _clean_text(text, field="text", required=True)
-    event = _event(
+    text = clean_text(text, field="text", required=True)
+    event = event_write(
         case,
         EventKind.PUBLIC_NOTE if public else EventKind.INTERNAL_NOTE,
         actor=actor,
@@ -353,11 +317,15 @@ def case_add_note(
         text=text,
         is_public=public,
     )
-    _touch(case)
-    if public:
-        messages.case_public_note(case, event, author_email=author_email)
-    if actor is None and author_email:
-        messages.case_resident_note(case, event, author_email=author_email)
+    case_save(case)
+    signals.case_note_added.send(
+        sender=ServiceRequest,
+        case=case,
+        event=event,
+        author_email=author_email,
+        # A resident's words (a reply by email) are news for the staff working the case.
+        from_resident=from_resident if from_resident is not None else actor is None and bool(author_email),
+    )
     return event
 
 
@@ -374,7 +342,7 @@ def case_add_photo(
     """Attach a photo (checked by content, stripped of metadata, with a thumbnail).
 
     ``actor`` None is a resident adding to their own report at intake."""
-    case = _locked(case)
+    case = case_lock(case)
     if actor is not None or not actor_label:
         permissions.require(actor, Action.PHOTO, case)
     processed = process_photo(upload)
@@ -416,7 +384,7 @@ def case_add_photo(
         raise
     # If the change this photo belongs to rolls back later, its files go too.
     remove_files_unless_committed(photo.image.storage, stored)
-    _event(
+    event_write(
         case,
         EventKind.PHOTO_ADDED,
         actor=actor,
@@ -424,14 +392,14 @@ def case_add_photo(
         is_public=public,
         changes={"photo": [None, photo.pk]},
     )
-    _touch(case)
+    case_save(case)
     return photo
 
 
 @transaction.atomic
 def case_change_type(*, case: ServiceRequest, actor: User | None, service_type: ServiceType) -> ServiceRequest:
     """Correct the problem type; the case is routed again to the new type's department."""
-    case = _locked(case)
+    case = case_lock(case)
     permissions.require(actor, Action.CHANGE_TYPE, case)
     if case.status == Status.CLOSED:
         raise InvalidTransition(_("Case %(ref)s is closed; reopen it first.") % {"ref": case.reference})
@@ -448,7 +416,7 @@ def case_change_type(*, case: ServiceRequest, actor: User | None, service_type: 
     department = department_for(service_type)
     case.service_type = service_type
     fields = ["service_type", "due_at"]
-    case.due_at = _due_at(service_type, case.opened_at)
+    case.due_at = due_at(service_type, case.opened_at)
     if department != before_dept:
         # A new department starts afresh: the old assignee worked for the old one.
         case.department, case.assignee = department, None
@@ -456,7 +424,7 @@ def case_change_type(*, case: ServiceRequest, actor: User | None, service_type: 
         if case.status in (Status.ASSIGNED, Status.IN_PROGRESS):
             case.status = Status.NEW
             fields.append("status")
-    _touch(case, *fields)
+    case_save(case, *fields)
     changes: dict[str, list[Any]] = {
         "service_type": [before_type.name, service_type.name],
         "department": [str(before_dept) if before_dept else None, str(case.department) if case.department else None],
@@ -467,16 +435,16 @@ def case_change_type(*, case: ServiceRequest, actor: User | None, service_type: 
         changes["status"] = [before_status, case.status]
     if case.due_at != before_due:
         changes["due_at"] = [_iso(before_due), _iso(case.due_at)]
-    _event(case, EventKind.TYPE_CHANGED, actor=actor, is_public=True, changes=changes)
+    event_write(case, EventKind.TYPE_CHANGED, actor=actor, is_public=True, changes=changes)
     if department != before_dept:
-        messages.case_assigned(case, note="")
+        signals.case_assigned.send(sender=ServiceRequest, case=case, note="")
     return case
 
 
 @transaction.atomic
 def case_change_status(*, case: ServiceRequest, actor: User | None, status: str) -> ServiceRequest:
     """Move an open case between new, assigned and in progress (closing is ``case_close``)."""
-    case = _locked(case)
+    case = case_lock(case)
     permissions.require(actor, Action.CHANGE_STATUS, case)
     if status == Status.CLOSED:
         raise InvalidTransition(_("Use Close, with a closing note, to close a case."))
@@ -490,8 +458,8 @@ def case_change_status(*, case: ServiceRequest, actor: User | None, status: str)
         return case
     before = case.status
     case.status = status
-    _touch(case, "status")
-    _event(case, EventKind.STATUS_CHANGED, actor=actor, is_public=True, changes={"status": [before, status]})
+    case_save(case, "status")
+    event_write(case, EventKind.STATUS_CHANGED, actor=actor, is_public=True, changes={"status": [before, status]})
     return case
 
 
@@ -505,13 +473,13 @@ def case_close(
     duplicate_of: ServiceRequest | None = None,
 ) -> ServiceRequest:
     """Close with a closing note (required), which the reporter and staff receive."""
-    case = _locked(case)
+    case = case_lock(case)
     permissions.require(actor, Action.CLOSE, case)
     if case.status == Status.CLOSED:
         raise InvalidTransition(_("Case %(ref)s is already closed.") % {"ref": case.reference})
     if resolution not in Resolution.values:
         raise ValidationError({"resolution": _("Unknown resolution %(r)s.") % {"r": resolution}})
-    note = _clean_text(note, field="note", required=True)
+    note = clean_text(note, field="note", required=True)
     if resolution == Resolution.DUPLICATE:
         if duplicate_of is None:
             raise ValidationError({"duplicate_of": _("Say which case this one duplicates.")})
@@ -520,8 +488,8 @@ def case_close(
         case.duplicate_of = duplicate_of
     before = case.status
     case.status, case.resolution, case.closing_note, case.closed_at = Status.CLOSED, resolution, note, clock.now()
-    _touch(case, "status", "resolution", "closing_note", "closed_at", "duplicate_of")
-    _event(
+    case_save(case, "status", "resolution", "closing_note", "closed_at", "duplicate_of")
+    event_write(
         case,
         EventKind.CLOSED,
         actor=actor,
@@ -529,7 +497,7 @@ def case_close(
         is_public=True,
         changes={"status": [before, Status.CLOSED], "resolution": [None, resolution]},
     )
-    messages.case_closed(case)
+    signals.case_closed.send(sender=ServiceRequest, case=case)
     return case
 
 
@@ -546,16 +514,16 @@ def _status_before_closing(case: ServiceRequest) -> str:
 @transaction.atomic
 def case_reopen(*, case: ServiceRequest, actor: User | None, reason: str) -> ServiceRequest:
     """Open a closed case again; it goes back to its assignee, or to the queue."""
-    case = _locked(case)
+    case = case_lock(case)
     permissions.require(actor, Action.REOPEN, case)
     if case.status != Status.CLOSED:
         raise InvalidTransition(_("Case %(ref)s is not closed.") % {"ref": case.reference})
-    reason = _clean_text(reason, field="reason", required=True)
+    reason = clean_text(reason, field="reason", required=True)
     case.status = _status_before_closing(case)
     before_resolution = case.resolution
     case.resolution, case.closed_at, case.closing_note, case.duplicate_of = "", None, "", None
-    _touch(case, "status", "resolution", "closed_at", "closing_note", "duplicate_of")
-    _event(
+    case_save(case, "status", "resolution", "closed_at", "closing_note", "duplicate_of")
+    event_write(
         case,
         EventKind.REOPENED,
         actor=actor,
@@ -564,8 +532,95 @@ def case_reopen(*, case: ServiceRequest, actor: User | None, reason: str) -> Ser
         changes={"status": [Status.CLOSED, case.status], "resolution": [before_resolution, None]},
     )
     if case.assignee_id:
-        messages.case_assigned(case, note=reason)
+        signals.case_assigned.send(sender=ServiceRequest, case=case, note=reason)
     return case
+
+
+def duplicate_note(*, original: ServiceRequest) -> str:
+    """The closing note offered when a case duplicates another: the reporter reads it in
+    the closing email, so it says which case to follow now."""
+    return _(
+        "Thank you. This problem was already reported as %(ref)s, which the city is working on. "
+        "We have closed this report and you will now receive the updates of %(ref)s."
+    ) % {"ref": original.reference}
+
+
+@transaction.atomic
+def case_mark_duplicate(*, case: ServiceRequest, actor: User, original: ServiceRequest, note: str) -> ServiceRequest:
+    """Close ``case`` as a duplicate of ``original``; its reporter follows the original.
+
+    The reporter learns of it from the closing email, so the note always names the
+    original case, whatever the staff member wrote.
+    """
+    # The standard words are the reporter's: written in the language they reported in.
+    with translation.override(case.language or settings.LANGUAGE_CODE):
+        standard = duplicate_note(original=original)
+    note = (note or "").strip() or standard
+    if original.reference not in note:
+        note = f"{note}\n\n{standard}"
+    closed = case_close(case=case, actor=actor, note=note, resolution=Resolution.DUPLICATE, duplicate_of=original)
+    if closed.reporter_email and not original.service_type.is_confidential:
+        signals.case_follow_requested.send(
+            sender=ServiceRequest, case=original, email=closed.reporter_email, language=closed.language
+        )
+    return closed
+
+
+@transaction.atomic
+def case_add_caller(
+    *, case: ServiceRequest, actor: User, email: str, name: str = "", language: str = ""
+) -> ServiceRequest:
+    """A caller reporting a problem already on file follows that case instead of filing a
+    duplicate, hearing of it in ``language``. An internal note records who was added, for
+    the audit log."""
+    who = f"{name.strip()} <{email.strip()}>" if name.strip() else email.strip()
+    # The note first: it checks the actor's permission before anything is written.
+    case_add_note(
+        case=case,
+        actor=actor,
+        text=_("Caller %(who)s reported this again and now follows the case.") % {"who": who},
+        public=False,
+    )
+    signals.case_follow_requested.send(sender=ServiceRequest, case=case, email=email, language=language)
+    return case
+
+
+@transaction.atomic
+def case_add_reporter_information(*, case: ServiceRequest, text: str) -> CaseEvent:
+    """The reporter of a confidential case (anonymous, holding its access code) adds
+    information: a note signed "Reporter" that they see with the replies; the investigators
+    working the case are told of it (by an email without its content)."""
+    return _note_add(
+        case=case,
+        actor=None,
+        actor_label="Reporter",
+        text=text,
+        public=True,
+        # Their own address, when they gave one: not sent their own words back.
+        author_email=case.reporter_email,
+        # The investigators hear of it, whether or not the reporter gave an address.
+        from_resident=True,
+    )
+
+
+@transaction.atomic
+def submission_key_record(
+    *, scope: str, key: str, case: ServiceRequest, window: dt.timedelta | None = None
+) -> SubmissionKey:
+    """Record that ``case`` was filed under the sender's ``key`` (in ``scope``: whose keys),
+    so that the same filing sent again gets ``case`` back (``selectors.submission_case``).
+
+    Call it in the filing's transaction, right after ``case_create`` and before anything
+    slow: a send racing this one then fails here with ``IntegrityError``, its transaction
+    (its case included) rolls back, and it answers with this one's case. With ``window``
+    the key counts only that long: an earlier filing's key older than the window is
+    released first, so this filing holds it from now on.
+    """
+    if window is not None:
+        # Racers deleting the same row queue on its lock; the second then deletes nothing
+        # and meets the unique constraint on insert.
+        SubmissionKey.objects.filter(scope=scope, key=key, received_at__lt=timezone.now() - window).delete()
+    return SubmissionKey.objects.create(scope=scope, key=key, case=case)
 
 
 def is_open_status(status: str) -> bool:
@@ -573,12 +628,17 @@ def is_open_status(status: str) -> bool:
 
 
 __all__ = [
+    "MAX_DESCRIPTION",
+    "case_add_caller",
     "case_add_note",
     "case_add_photo",
+    "case_add_reporter_information",
     "case_assign",
     "case_change_status",
     "case_change_type",
     "case_close",
     "case_create",
+    "case_mark_duplicate",
     "case_reopen",
+    "submission_key_record",
 ]

@@ -15,15 +15,18 @@ Cases of confidential types never cross a city line.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Q
+from django.db.models import Count, Q
 
+from civicdesk.cases.models import ServiceRequest
 from civicdesk.cases.permissions import ALLOWED, CITY_ROLES, Action
+from civicdesk.catalog.models import ServiceAgreement
 
 if TYPE_CHECKING:
     from civicdesk.accounts.models import User
-    from civicdesk.cases.models import ServiceRequest
 
 # What a provider city's staff may do to a case worked under an agreement (their role
 # permitting): everything but re-typing it in the client city's catalogue.
@@ -79,3 +82,31 @@ def shared_with_city(city_id: int) -> Q | None:
     if not provides:
         return None
     return Q(department__city_id=city_id, service_type__is_confidential=False)
+
+
+@dataclass(frozen=True)
+class BillingRow:
+    service_type: str
+    opened: int
+    closed: int
+
+
+def agreement_billing(*, agreement: ServiceAgreement, first_day: dt.date, last_day: dt.date) -> list[BillingRow]:
+    """Cases the provider worked under the agreement in a period, per type: opened in the
+    period (what is billed per case) and closed in it. Days are the client city's."""
+    tz = agreement.client_city.tz
+    start = dt.datetime.combine(first_day, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    cases = ServiceRequest.objects.filter(
+        city_id=agreement.client_city_id,
+        department__city_id=agreement.provider_city_id,
+        service_type__in=agreement.service_types.all(),
+    )
+    counts = cases.values("service_type__name").annotate(
+        opened=Count("pk", filter=Q(opened_at__gte=start, opened_at__lt=end)),
+        closed=Count("pk", filter=Q(closed_at__gte=start, closed_at__lt=end)),
+    )
+    rows = [BillingRow(c["service_type__name"], c["opened"], c["closed"]) for c in counts]
+    named = {row.service_type for row in rows}
+    rows += [BillingRow(t.name, 0, 0) for t in agreement.service_types.all() if t.name not in named]
+    return sorted(rows, key=lambda row: row.service_type)

@@ -20,17 +20,13 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from civicdesk.accounts.models import User
-from civicdesk.cases import permissions
-from civicdesk.cases.invariants import case_numbers_take
+from civicdesk.cases import permissions, signals
+from civicdesk.cases.invariants import case_lock, case_numbers_take, case_save, clean_text, event_write, route
 from civicdesk.cases.models import CaseTransfer, EventKind, ServiceRequest, Status, TransferStatus
 from civicdesk.cases.permissions import Action
-from civicdesk.cases.services import _clean_text, _due_at, _event, _locked, _touch
 from civicdesk.catalog.models import ServiceType
-from civicdesk.catalog.routing import department_for, service_type_in_city
 from civicdesk.core import clock
 from civicdesk.core.errors import InvalidTransition
-from civicdesk.notifications import messages
-from civicdesk.tenants import selectors as places
 from civicdesk.tenants.models import City
 
 
@@ -43,7 +39,7 @@ def _require_routing(actor: User | None, city: City, what: str) -> None:
 @transaction.atomic
 def case_transfer(*, case: ServiceRequest, actor: User | None, to_city: City, reason: str) -> CaseTransfer:
     """Ask ``to_city`` to take the case; it waits in that city's incoming transfers."""
-    case = _locked(case)
+    case = case_lock(case)
     _require_routing(
         actor,
         case.city,
@@ -51,7 +47,7 @@ def case_transfer(*, case: ServiceRequest, actor: User | None, to_city: City, re
     )
     if permissions.is_confidential(case):
         raise PermissionDenied(_("Confidential cases are not transferred between cities."))
-    reason = _clean_text(reason, field="reason", required=True)
+    reason = clean_text(reason, field="reason", required=True)
     if case.status == Status.CLOSED:
         raise InvalidTransition(_("Case %(ref)s is closed; reopen it first.") % {"ref": case.reference})
     if to_city.pk == case.city_id:
@@ -73,14 +69,14 @@ def case_transfer(*, case: ServiceRequest, actor: User | None, to_city: City, re
         requested_by=actor,
         requested_at=clock.now(),
     )
-    _event(
+    event_write(
         case,
         EventKind.TRANSFER_REQUESTED,
         actor=actor,
         text=reason,
         changes={"city": [case.city.name, to_city.name]},
     )
-    _touch(case)
+    case_save(case)
     return transfer
 
 
@@ -107,10 +103,20 @@ def case_transfer_accept(
     transfer = _pending(transfer)
     to_city = transfer.to_city
     _require_routing(actor, to_city, _("Only staff of %(city)s can accept this transfer.") % {"city": to_city.name})
-    case = _locked(transfer.case)
+    case = case_lock(transfer.case)
     if service_type is not None and service_type.city_id != to_city.pk:
         raise ValidationError({"service_type": _("Choose a problem type of %(city)s.") % {"city": to_city.name}})
-    new_type = service_type or service_type_in_city(case.service_type, to_city)
+    # The case is routed again as the receiving city's: its type, district, department (by
+    # the agreements of today, the day it is routed) and due date.
+    point = (case.lat, case.lng) if case.lat is not None and case.lng is not None else None
+    routed = route(
+        service_type=service_type or case.service_type,
+        point=point,
+        opened_at=case.opened_at,
+        city=to_city,
+        on=clock.now().astimezone(to_city.tz).date(),
+    )
+    new_type = routed.service_type
     before = {
         "reference": case.reference,
         "city": case.city.name,
@@ -119,22 +125,19 @@ def case_transfer_accept(
         "assignee": str(case.assignee) if case.assignee else None,
     }
     locked_city, number = case_numbers_take(city=to_city)
-    district = None
-    if case.lat is not None and case.lng is not None:
-        district = places.district_at(city=locked_city, lat=case.lat, lng=case.lng)
-    department = department_for(new_type, on=clock.now().astimezone(locked_city.tz).date())
-    case.city, case.number, case.service_type, case.district = locked_city, number, new_type, district
+    department = routed.department
+    case.city, case.number, case.service_type, case.district = locked_city, number, new_type, routed.district
     case.department, case.assignee = department, None
-    case.due_at = _due_at(new_type, case.opened_at)
+    case.due_at = routed.due_at
     fields = ["city", "number", "service_type", "district", "department", "assignee", "due_at"]
     if case.status in (Status.ASSIGNED, Status.IN_PROGRESS):
         case.status = Status.NEW  # the new city's staff start afresh
         fields.append("status")
-    _touch(case, *fields)
+    case_save(case, *fields)
     transfer.status, transfer.to_number = TransferStatus.ACCEPTED, number
     transfer.decided_by, transfer.decided_at = actor, clock.now()
     transfer.save(update_fields=["status", "to_number", "decided_by", "decided_at"])
-    event = _event(
+    event = event_write(
         case,
         EventKind.TRANSFERRED,
         actor=actor,
@@ -149,8 +152,9 @@ def case_transfer_accept(
             "assignee": [before["assignee"], None],
         },
     )
-    messages.case_public_note(case, event)
-    messages.case_assigned(case, note=transfer.reason)
+    # The reporter and followers read which city handles it now, and its new reference.
+    signals.case_note_added.send(sender=ServiceRequest, case=case, event=event, author_email="", from_resident=False)
+    signals.case_assigned.send(sender=ServiceRequest, case=case, note=transfer.reason)
     return case
 
 
@@ -162,21 +166,23 @@ def case_transfer_refuse(*, transfer: CaseTransfer, actor: User | None, reason: 
     _require_routing(
         actor, transfer.to_city, _("Only staff of %(city)s can refuse this transfer.") % {"city": transfer.to_city.name}
     )
-    reason = _clean_text(reason, field="reason", required=True)
-    case = _locked(transfer.case)
+    reason = clean_text(reason, field="reason", required=True)
+    case = case_lock(transfer.case)
     transfer.status, transfer.refusal_reason = TransferStatus.REFUSED, reason
     transfer.decided_by, transfer.decided_at = actor, clock.now()
     transfer.save(update_fields=["status", "refusal_reason", "decided_by", "decided_at"])
-    _event(
+    event_write(
         case,
         EventKind.TRANSFER_REFUSED,
         actor=actor,
         text=_("%(city)s did not take the case: %(reason)s") % {"city": transfer.to_city.name, "reason": reason},
         changes={"city": [transfer.to_city.name, case.city.name]},
     )
-    _touch(case)
-    messages.case_assigned(
-        case, note=_("%(city)s did not take the case: %(reason)s") % {"city": transfer.to_city.name, "reason": reason}
+    case_save(case)
+    signals.case_assigned.send(
+        sender=ServiceRequest,
+        case=case,
+        note=_("%(city)s did not take the case: %(reason)s") % {"city": transfer.to_city.name, "reason": reason},
     )
     return case
 

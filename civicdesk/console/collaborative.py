@@ -16,10 +16,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from civicdesk.cases import transfers
+from civicdesk.cases import sharing, transfers
 from civicdesk.cases.models import CaseTransfer, ServiceRequest
 from civicdesk.cases.regional import region_overview
-from civicdesk.catalog import agreements
+from civicdesk.catalog import selectors as catalog_selectors
+from civicdesk.catalog import services as catalog_services
 from civicdesk.catalog.models import ServiceAgreement
 from civicdesk.console import policy
 from civicdesk.console.common import case_url, staff_view, user_of
@@ -156,7 +157,7 @@ def entered_elsewhere(request: HttpRequest, city: str, number: int) -> HttpRespo
 
 
 def _agreement(request: HttpRequest, pk: int) -> ServiceAgreement:
-    agreement = agreements.agreement_list_for(user=user_of(request)).filter(pk=pk).first()
+    agreement = catalog_selectors.agreement_list_for(user=user_of(request)).filter(pk=pk).first()
     if agreement is None:
         raise Http404(_("No such agreement for your city."))
     return agreement
@@ -183,7 +184,7 @@ def _agreements_page(
             "may_end": policy.may_end_agreement(user, agreement),
             "end_form": end_form if failed == agreement.pk and end_form is not None else None,
         }
-        for agreement in agreements.agreement_list_for(user=user).prefetch_related("service_types")
+        for agreement in catalog_selectors.agreement_list_for(user=user).prefetch_related("service_types")
     ]
     errors = (form.error_list() if form is not None else []) + (end_form.error_list() if end_form is not None else [])
     return render(
@@ -213,7 +214,7 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            agreements.agreement_propose(
+            catalog_services.agreement_propose(
                 actor=user,
                 provider_department=data["provider_department"],
                 service_types=list(data["service_types"]),
@@ -247,13 +248,13 @@ def agreement_decide(request: HttpRequest, pk: int, decision: str) -> HttpRespon
         return _agreements_page(request, end_form=end_form, failed=agreement.pk, status=400)
     try:
         if decision == "accept":
-            agreements.agreement_accept(agreement=agreement, actor=user)
+            catalog_services.agreement_accept(agreement=agreement, actor=user)
         elif decision == "decline":
-            agreements.agreement_decline(agreement=agreement, actor=user)
+            catalog_services.agreement_decline(agreement=agreement, actor=user)
         else:
             assert end_form is not None
             last_day = end_form.last_day_or(clock.now().date())
-            agreements.agreement_end(agreement=agreement, actor=user, last_day=last_day)
+            catalog_services.agreement_end(agreement=agreement, actor=user, last_day=last_day)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -273,7 +274,7 @@ def agreement_billing(request: HttpRequest, pk: int) -> HttpResponse:
     first, last = period.period(first=today.replace(day=1), last=today)
     if first > last:
         first, last = today.replace(day=1), today
-    rows = agreements.agreement_billing(agreement=agreement, first_day=first, last_day=last)
+    rows = sharing.agreement_billing(agreement=agreement, first_day=first, last_day=last)
     if request.GET.get("format") == "csv" and not period.errors:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="agreement-{agreement.pk}-{first}-{last}.csv"'

@@ -3,7 +3,7 @@ shared-service agreements.
 
 Built on ``cases.permissions`` (the roles that route a case may hand it over), so a view
 asks here instead of reading roles itself. The services (``cases.transfers``,
-``catalog.agreements``) check the same rules again when they write: this module decides
+``catalog.services``) check the same rules again when they write: this module decides
 what a page offers, and refuses early, before a form is read, so a person without the
 right never learns more from a form's errors than from the 403.
 """

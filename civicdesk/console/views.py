@@ -33,7 +33,6 @@ from civicdesk.console import selectors
 from civicdesk.console.collaborative import transfer_panel, transfer_request
 from civicdesk.console.common import case_url, staff_view, typed_pk, user_of
 from civicdesk.console.forms import FilterForm, NewCaseForm
-from civicdesk.console.services import case_add_caller, case_mark_duplicate
 from civicdesk.core import clock
 
 PAGE_SIZE = 25
@@ -352,7 +351,9 @@ def _duplicate(request: HttpRequest, case: ServiceRequest) -> str:
             _("There is no case %(ref)s in your city. Type its number, e.g. %(example)s.")
             % {"ref": reference or "“”", "example": case.reference}
         ) from exc
-    case_mark_duplicate(case=case, actor=user_of(request), original=original, note=request.POST.get("note", ""))
+    services.case_mark_duplicate(
+        case=case, actor=user_of(request), original=original, note=request.POST.get("note", "")
+    )
     return _("Closed as a duplicate of %(ref)s; its reporter now follows %(ref)s.") % {"ref": original.reference}
 
 
@@ -361,7 +362,7 @@ def _follow(request: HttpRequest, case: ServiceRequest) -> str:
     email = request.POST.get("email") or request.POST.get("reporter_email") or ""
     name = request.POST.get("name") or request.POST.get("reporter_name") or ""
     language = request.POST.get("language", "")  # the new-case form's, when it came from there
-    case_add_caller(case=case, actor=user_of(request), email=email, name=name, language=language)
+    services.case_add_caller(case=case, actor=user_of(request), email=email, name=name, language=language)
     return _("%(email)s now follows %(ref)s.") % {"email": email.strip(), "ref": case.reference}
 
 

@@ -26,6 +26,7 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.db import connection
 
@@ -50,17 +51,15 @@ def sha256_of(path: Path) -> str:
 
 def table_counts() -> dict[str, int]:
     """Rows of the tables a restore drill compares (cases, their events and photos, staff)."""
-    from civicdesk.accounts.models import User
-    from civicdesk.cases.models import CaseEvent, Photo, ServiceRequest
-    from civicdesk.notifications.models import OutboxMessage
-
-    return {
-        "cases": ServiceRequest.objects.count(),
-        "case_events": CaseEvent.objects.count(),
-        "photos": Photo.objects.count(),
-        "users": User.objects.count(),
-        "outbox_messages": OutboxMessage.objects.count(),
+    # By label: core sits below the apps whose tables it counts, and imports none of them.
+    models = {
+        "cases": "cases.ServiceRequest",
+        "case_events": "cases.CaseEvent",
+        "photos": "cases.Photo",
+        "users": "accounts.User",
+        "outbox_messages": "notifications.OutboxMessage",
     }
+    return {name: apps.get_model(label).objects.count() for name, label in models.items()}
 
 
 # --- PostgreSQL tools ---------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """Area alerts: anyone may ask to be emailed of new or closed reports in a city, a council
 district, or a circle around a point, for some problem types or all.
 
-Double opt-in: ``subscription_create`` writes only the confirmation email; alerts start
-once its link is used (``subscription_confirm``). Every alert carries a one-click
+Double opt-in: ``services.subscription_create`` writes only the confirmation email; alerts
+start once its link is used (``services.subscription_confirm``). Every alert carries a one-click
 unsubscribe link, also as a List-Unsubscribe header (RFC 8058). Confidential types never
 cause an alert, and an alert names the problem, the place and the public page, never the
 reporter.
@@ -15,24 +15,17 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
-from django.utils.translation import gettext as _
 
-from civicdesk.notifications.messages import offered_language
 from civicdesk.notifications.models import AlertOn, AreaKind, AreaSubscription
 from civicdesk.notifications.outbox import is_suppressed, outbox_enqueue
 
 if TYPE_CHECKING:
     from civicdesk.cases.models import ServiceRequest
-    from civicdesk.catalog.models import ServiceType
-    from civicdesk.tenants.models import City, District
 
 EARTH_RADIUS_M = 6_371_000.0
 METRES_PER_DEGREE = 111_320.0
@@ -61,76 +54,8 @@ def _url(name: str, token: str) -> str:
     return settings.SITE_URL + reverse(name, kwargs={"token": token})
 
 
-@transaction.atomic
-def subscription_create(
-    *,
-    email: str,
-    city: City,
-    area: str = AreaKind.CITY,
-    district: District | None = None,
-    lat: float | None = None,
-    lng: float | None = None,
-    radius_m: int | None = None,
-    service_types: Iterable[ServiceType] = (),
-    on: str = AlertOn.NEW,
-    language: str = "",
-) -> AreaSubscription:
-    """Record an unconfirmed subscription and write its confirmation email; it and the
-    alerts are written in ``language`` (the resident's when subscribing; "" the site's)."""
-    email = (email or "").strip()
-    try:
-        validate_email(email)
-    except ValidationError as exc:
-        raise ValidationError({"email": _("%(e)s is not an email address.") % {"e": email or "“”"}}) from exc
-    if on not in AlertOn.values:
-        raise ValidationError({"on": _("Choose new reports, closed reports, or both.")})
-    if area not in AreaKind.values:
-        raise ValidationError({"area": _("Choose the whole city, a district, or a point on the map.")})
-    types = list(service_types)
-    if any(t.is_confidential for t in types):
-        raise ValidationError({"service_types": _("Alerts cannot be had for that type.")})
-    box: tuple[float | None, ...] = (None, None, None, None)
-    if area == AreaKind.DISTRICT:
-        if district is None or district.city_id != city.pk:
-            raise ValidationError({"district": _("Choose a district of %(city)s.") % {"city": city.name}})
-    else:
-        district = None
-    if area == AreaKind.RADIUS:
-        if lat is None or lng is None or not (math.isfinite(lat) and math.isfinite(lng)):
-            raise ValidationError({"lat": _("Place a pin on the map for the centre of the area.")})
-        if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-            raise ValidationError({"lat": _("That point is not on the map.")})
-        if radius_m is None or not MIN_RADIUS_M <= radius_m <= MAX_RADIUS_M:
-            raise ValidationError(
-                {
-                    "radius_m": _("Choose a distance from %(a)s to %(b)s metres.")
-                    % {"a": MIN_RADIUS_M, "b": MAX_RADIUS_M}
-                }
-            )
-        box = bounding_box(lat, lng, radius_m)
-    else:
-        lat = lng = radius_m = None
-    pending = AreaSubscription.objects.filter(email__iexact=email, confirmed_at__isnull=True, active=True)
-    if pending.count() >= MAX_UNCONFIRMED:
-        raise ValidationError(
-            {"email": _("%(e)s has alerts waiting for confirmation: use the links we emailed first.") % {"e": email}}
-        )
-    subscription = AreaSubscription.objects.create(
-        email=email,
-        city=city,
-        area=area,
-        district=district,
-        lat=lat,
-        lng=lng,
-        radius_m=radius_m,
-        south=box[0],
-        north=box[1],
-        west=box[2],
-        east=box[3],
-        on=on,
-        language=offered_language(language),
-    )
-    subscription.service_types.set(types)
+def confirmation_write(subscription: AreaSubscription) -> None:
+    """Write the email that asks to confirm a new subscription (to the outbox)."""
     _write(
         "alert_confirm",
         subscription,
@@ -138,27 +63,6 @@ def subscription_create(
         confirm_url=_url("portal:alert-confirm", subscription.confirm_token),
         with_unsubscribe=False,
     )
-    return subscription
-
-
-@transaction.atomic
-def subscription_confirm(*, token: str) -> AreaSubscription | None:
-    """Start the alerts of the subscription whose confirmation link this is."""
-    subscription = AreaSubscription.objects.select_for_update().filter(confirm_token=token).first()
-    if subscription is not None and subscription.confirmed_at is None and subscription.active:
-        subscription.confirmed_at = timezone.now()
-        subscription.save(update_fields=["confirmed_at"])
-    return subscription
-
-
-@transaction.atomic
-def subscription_unsubscribe(*, token: str) -> AreaSubscription | None:
-    """Stop one subscription's alerts, by the token of its unsubscribe link."""
-    subscription = AreaSubscription.objects.filter(unsubscribe_token=token).first()
-    if subscription is not None and subscription.active:
-        subscription.active = False
-        subscription.save(update_fields=["active"])
-    return subscription
 
 
 def subscriptions_matching(case: ServiceRequest, *, on: str) -> list[AreaSubscription]:

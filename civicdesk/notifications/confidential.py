@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from civicdesk.cases.models import ServiceRequest
 from civicdesk.notifications.models import AccessCodeThrottle, ConfidentialAccess
 
 MAX_FAILURES = 5
@@ -44,18 +45,15 @@ def format_code(raw: str) -> str:
 
 
 @transaction.atomic
-def confidential_access_issue(*, case: object) -> str:
+def confidential_access_issue(*, case: ServiceRequest) -> str:
     """Make the access code of a confidential case and return it, formatted for reading.
     Only its digest is stored: this is the one moment the code exists in clear."""
-    from civicdesk.cases.models import ServiceRequest
-
-    assert isinstance(case, ServiceRequest)
     raw = "".join(secrets.choice(_ALPHABET) for _ in range(_GROUPS * _GROUP_LENGTH))
     ConfidentialAccess.objects.update_or_create(case=case, defaults={"code_digest": _digest(raw)})
     return format_code(raw)
 
 
-def confidential_case_by_code(code: str) -> object | None:
+def confidential_case_by_code(code: str) -> ServiceRequest | None:
     """The confidential case an access code opens, or None."""
     if not normalise_code(code):
         return None
@@ -102,27 +100,3 @@ def record_failure(keys: list[str]) -> None:
             except IntegrityError:
                 # Another request made the row in between: count on it.
                 AccessCodeThrottle.objects.filter(key=key).update(failures=F("failures") + 1)
-
-
-@transaction.atomic
-def confidential_add_information(*, case: object, text: str) -> object:
-    """The reporter (anonymous, holding the access code) adds information: a note signed
-    "Reporter" that they see with the replies; the investigators working the case are
-    told of it (by an email without its content)."""
-    from civicdesk.cases.models import ServiceRequest
-    from civicdesk.cases.services import case_add_note
-    from civicdesk.notifications import messages
-
-    assert isinstance(case, ServiceRequest)
-    event = case_add_note(
-        case=case,
-        actor=None,
-        actor_label="Reporter",
-        text=text,
-        public=True,
-        # Their own address, when they gave one: not sent their own words back; staff told.
-        author_email=case.reporter_email,
-    )
-    if not case.reporter_email:
-        messages.case_resident_note(case, event, author_email="")
-    return event

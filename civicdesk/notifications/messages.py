@@ -33,17 +33,6 @@ def console_url(case: ServiceRequest) -> str:
     return settings.SITE_URL + reverse("console:case", kwargs={"city": case.city.slug, "number": case.number})
 
 
-def offered_language(code: str) -> str:
-    """The site's language closest to ``code`` ("es-MX" is "es"), or "" for the site's
-    default: what is stored as a resident's language for their emails."""
-    if not code:
-        return ""
-    try:
-        return translation.get_supported_language_variant(code)
-    except LookupError:
-        return ""
-
-
 def resident_language(case: ServiceRequest) -> str:
     """The language of the reporter's emails: the one they reported in, else the site's."""
     return case.language or settings.LANGUAGE_CODE

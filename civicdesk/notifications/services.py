@@ -1,23 +1,28 @@
-"""Writes of the notifications app: following a case and stopping."""
+"""Writes of the notifications app: following a case and stopping, area alert subscriptions."""
 
 from __future__ import annotations
+
+import math
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicdesk.notifications.models import CaseFollower
+from civicdesk.cases.models import ServiceRequest
+from civicdesk.catalog.models import ServiceType
+from civicdesk.core.languages import offered_language
+from civicdesk.notifications import alerts
+from civicdesk.notifications.models import AlertOn, AreaKind, AreaSubscription, CaseFollower
+from civicdesk.tenants.models import City, District
 
 
 @transaction.atomic
-def case_follow(*, case: object, email: str, language: str = "") -> CaseFollower:
+def case_follow(*, case: ServiceRequest, email: str, language: str = "") -> CaseFollower:
     """Start (or resume) following a case by email. Following twice is harmless; the
     emails are written in ``language`` (the one the resident followed in, the latest wins)."""
-    from civicdesk.cases.models import ServiceRequest
-    from civicdesk.notifications.messages import offered_language
-
-    assert isinstance(case, ServiceRequest)
     email = (email or "").strip()
     try:
         validate_email(email)
@@ -43,3 +48,97 @@ def follower_unsubscribe(*, token: str) -> CaseFollower | None:
         follower.active = False
         follower.save(update_fields=["active"])
     return follower
+
+
+@transaction.atomic
+def subscription_create(
+    *,
+    email: str,
+    city: City,
+    area: str = AreaKind.CITY,
+    district: District | None = None,
+    lat: float | None = None,
+    lng: float | None = None,
+    radius_m: int | None = None,
+    service_types: Iterable[ServiceType] = (),
+    on: str = AlertOn.NEW,
+    language: str = "",
+) -> AreaSubscription:
+    """Record an unconfirmed subscription and write its confirmation email; it and the
+    alerts are written in ``language`` (the resident's when subscribing; "" the site's)."""
+    email = (email or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationError({"email": _("%(e)s is not an email address.") % {"e": email or "“”"}}) from exc
+    if on not in AlertOn.values:
+        raise ValidationError({"on": _("Choose new reports, closed reports, or both.")})
+    if area not in AreaKind.values:
+        raise ValidationError({"area": _("Choose the whole city, a district, or a point on the map.")})
+    types = list(service_types)
+    if any(t.is_confidential for t in types):
+        raise ValidationError({"service_types": _("Alerts cannot be had for that type.")})
+    box: tuple[float | None, ...] = (None, None, None, None)
+    if area == AreaKind.DISTRICT:
+        if district is None or district.city_id != city.pk:
+            raise ValidationError({"district": _("Choose a district of %(city)s.") % {"city": city.name}})
+    else:
+        district = None
+    if area == AreaKind.RADIUS:
+        if lat is None or lng is None or not (math.isfinite(lat) and math.isfinite(lng)):
+            raise ValidationError({"lat": _("Place a pin on the map for the centre of the area.")})
+        if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+            raise ValidationError({"lat": _("That point is not on the map.")})
+        if radius_m is None or not alerts.MIN_RADIUS_M <= radius_m <= alerts.MAX_RADIUS_M:
+            raise ValidationError(
+                {
+                    "radius_m": _("Choose a distance from %(a)s to %(b)s metres.")
+                    % {"a": alerts.MIN_RADIUS_M, "b": alerts.MAX_RADIUS_M}
+                }
+            )
+        box = alerts.bounding_box(lat, lng, radius_m)
+    else:
+        lat = lng = radius_m = None
+    pending = AreaSubscription.objects.filter(email__iexact=email, confirmed_at__isnull=True, active=True)
+    if pending.count() >= alerts.MAX_UNCONFIRMED:
+        raise ValidationError(
+            {"email": _("%(e)s has alerts waiting for confirmation: use the links we emailed first.") % {"e": email}}
+        )
+    subscription = AreaSubscription.objects.create(
+        email=email,
+        city=city,
+        area=area,
+        district=district,
+        lat=lat,
+        lng=lng,
+        radius_m=radius_m,
+        south=box[0],
+        north=box[1],
+        west=box[2],
+        east=box[3],
+        on=on,
+        language=offered_language(language),
+    )
+    subscription.service_types.set(types)
+    alerts.confirmation_write(subscription)
+    return subscription
+
+
+@transaction.atomic
+def subscription_confirm(*, token: str) -> AreaSubscription | None:
+    """Start the alerts of the subscription whose confirmation link this is."""
+    subscription = AreaSubscription.objects.select_for_update().filter(confirm_token=token).first()
+    if subscription is not None and subscription.confirmed_at is None and subscription.active:
+        subscription.confirmed_at = timezone.now()
+        subscription.save(update_fields=["confirmed_at"])
+    return subscription
+
+
+@transaction.atomic
+def subscription_unsubscribe(*, token: str) -> AreaSubscription | None:
+    """Stop one subscription's alerts, by the token of its unsubscribe link."""
+    subscription = AreaSubscription.objects.filter(unsubscribe_token=token).first()
+    if subscription is not None and subscription.active:
+        subscription.active = False
+        subscription.save(update_fields=["active"])
+    return subscription

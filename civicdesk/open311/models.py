@@ -41,7 +41,8 @@ class Open311Submission(models.Model):
 
     ``token`` is the spec's token for the report: every report gets its case number at once,
     so the token resolves to that number immediately (``tokens/<token>``); clients built for
-    servers that approve reports first keep working.
+    servers that approve reports first keep working. What files a report only once (its
+    Idempotency-Key, its device's content) is a ``cases.SubmissionKey``.
     """
 
     case = models.OneToOneField("cases.ServiceRequest", on_delete=models.CASCADE, related_name="open311_submission")
@@ -51,28 +52,6 @@ class Open311Submission(models.Model):
     account_id = models.CharField(max_length=200, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     token = models.CharField(max_length=32, unique=True, default=new_submission_token, editable=False)
-    # The client's Idempotency-Key header: a retried POST with the same key (from the same
-    # application) returns the first case instead of filing a second one.
-    idempotency_key = models.CharField(max_length=200, blank=True)
-    # A digest of the device_id and the report's content (services._content_digest), kept
-    # while the duplicate window is open: the same device sending the same report again
-    # within OPEN311_DUPLICATE_WINDOW_SECONDS gets the first case. Blanked once a later
-    # report with the same digest is filed after the window, so the constraint holds one.
-    content_digest = models.CharField(max_length=64, blank=True, editable=False)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["api_key", "idempotency_key"],
-                condition=~models.Q(idempotency_key=""),
-                name="one_report_per_idempotency_key_and_app",
-            ),
-            models.UniqueConstraint(
-                fields=["api_key", "content_digest"],
-                condition=~models.Q(content_digest=""),
-                name="one_report_per_device_content_and_app",
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"Open311 submission of case {self.case_id}"

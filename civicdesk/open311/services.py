@@ -14,7 +14,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from civicdesk.cases.models import Channel, ServiceRequest
-from civicdesk.cases.services import case_add_photo, case_create
+from civicdesk.cases.selectors import submission_case
+from civicdesk.cases.services import case_add_photo, case_create, submission_key_record
 from civicdesk.catalog.models import ServiceType
 from civicdesk.open311.models import Open311ApiKey, Open311Submission
 from civicdesk.open311.selectors import key_digest
@@ -37,9 +38,10 @@ def open311_request_submit(*, api_key: Open311ApiKey, idempotency_key: str = "",
     A POST is the report an application already filed, and gets that case back, when it
     carries the same ``idempotency_key`` (the Idempotency-Key header) as an earlier one, or
     the same ``device_id`` and the same content (``_content_digest``) as one filed within
-    ``settings.OPEN311_DUPLICATE_WINDOW_SECONDS``; both count per application. Two attempts
-    racing each other meet at the database's unique constraints: the loser's transaction
-    (its case included) is rolled back and it answers with the winner's case.
+    ``settings.OPEN311_DUPLICATE_WINDOW_SECONDS``; both count per application. Both are
+    submission keys of the cases app, the one "file only once" table of every channel. Two
+    attempts racing each other meet at its unique constraint: the loser's transaction (its
+    case included) is rolled back and it answers with the winner's case.
     """
     key = (idempotency_key or "").strip()[:200]
     window = duplicate_window()
@@ -64,22 +66,22 @@ def duplicate_window() -> dt.timedelta | None:
     return dt.timedelta(seconds=seconds) if seconds > 0 else None
 
 
+def _scope(api_key: Open311ApiKey) -> str:
+    """Each application's keys are its own: two apps may well send the same Idempotency-Key."""
+    return f"open311:{api_key.pk}"
+
+
 def _earlier_case(
     api_key: Open311ApiKey, *, key: str, digest: str, window: dt.timedelta | None
 ) -> ServiceRequest | None:
-    submissions = Open311Submission.objects.filter(api_key=api_key).select_related("case__city")
     if key:
-        submission = submissions.filter(idempotency_key=key).first()
-        if submission is not None:
-            return submission.case
+        earlier = submission_case(scope=_scope(api_key), key=f"key:{key}")
+        if earlier is not None:
+            return earlier
     if digest:
-        same = submissions.filter(content_digest=digest)
-        if window is not None:
-            # received_at is stamped by the wall clock (auto_now_add), so the window is too.
-            same = same.filter(received_at__gte=timezone.now() - window)
-        submission = same.first()
-        if submission is not None:
-            return submission.case
+        # Keys are stamped by the wall clock, so the window is too.
+        since = timezone.now() - window if window is not None else None
+        return submission_case(scope=_scope(api_key), key=f"content:{digest}", since=since)
     return None
 
 
@@ -162,14 +164,6 @@ def _open311_request_file(
     The case is made by ``case_create`` like every other report; a photo upload is added in
     the same transaction, so a bad photo leaves no half-made case behind.
     """
-    window = duplicate_window()
-    if content_digest and window is not None:
-        # An earlier report with this digest is past its window (else it had been returned):
-        # release its digest so this one can hold it. Racers updating the same row queue on
-        # its lock; the second then matches nothing and meets the constraint on insert.
-        Open311Submission.objects.filter(
-            api_key=api_key, content_digest=content_digest, received_at__lt=timezone.now() - window
-        ).update(content_digest="")
     case = case_create(
         service_type=service_type,
         city=api_key.city,
@@ -189,9 +183,15 @@ def _open311_request_file(
         media_url=media_url,
         device_id=device_id[:200],
         account_id=account_id[:200],
-        idempotency_key=idempotency_key,
-        content_digest=content_digest,
     )
+    if idempotency_key:
+        submission_key_record(scope=_scope(api_key), key=f"key:{idempotency_key}", case=case)
+    if content_digest:
+        # An earlier report with this digest is past its window (else it had been returned):
+        # recording releases it, so this one holds the digest now.
+        submission_key_record(
+            scope=_scope(api_key), key=f"content:{content_digest}", case=case, window=duplicate_window()
+        )
     if media is not None:
         case_add_photo(case=case, actor=None, upload=media, filename=media_name, actor_label=api_key.name)
     return case

@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.selectors import reportable_types
-from civicdesk.notifications import alerts
+from civicdesk.notifications import services as notification_services
 from civicdesk.notifications.models import AlertOn, AreaKind, AreaSubscription
 from civicdesk.tenants.models import City, District
 
@@ -66,7 +66,7 @@ def alerts_page(request: HttpRequest, city: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            created = alerts.subscription_create(
+            created = notification_services.subscription_create(
                 email=data["email"],
                 city=city_obj,
                 area=data["area"],
@@ -109,7 +109,7 @@ def alert_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button (mail scanners open links; consent is the click), POST confirms."""
     subscription = _subscription(confirm_token=token)
     if request.method == "POST":
-        subscription = alerts.subscription_confirm(token=token) or subscription
+        subscription = notification_services.subscription_confirm(token=token) or subscription
     return render(request, "portal/alert_confirm.html", {"subscription": subscription, "city": subscription.city})
 
 
@@ -118,5 +118,5 @@ def alert_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button; POST stops the alerts (also the mail program's one-click POST)."""
     subscription = _subscription(unsubscribe_token=token)
     if request.method == "POST":
-        subscription = alerts.subscription_unsubscribe(token=token) or subscription
+        subscription = notification_services.subscription_unsubscribe(token=token) or subscription
     return render(request, "portal/alert_unsubscribe.html", {"subscription": subscription, "city": subscription.city})

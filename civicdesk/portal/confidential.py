@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from civicdesk.cases import selectors as cases
+from civicdesk.cases import services as case_services
 from civicdesk.cases.models import ServiceRequest
 from civicdesk.notifications import confidential
 
@@ -72,7 +73,7 @@ def confidential_access(request: HttpRequest) -> HttpResponse:
     if "information" not in request.POST:
         return _case_page(request, case, code)
     try:
-        confidential.confidential_add_information(case=case, text=request.POST.get("information", ""))
+        case_services.case_add_reporter_information(case=case, text=request.POST.get("information", ""))
     except ValidationError as exc:
         message = " ".join(exc.message_dict.get("text", exc.messages) if hasattr(exc, "error_dict") else exc.messages)
         return _case_page(

@@ -12,14 +12,16 @@ from django.utils.translation import gettext as _
 
 from civicdesk.cases.models import Channel, ServiceRequest
 from civicdesk.cases.photos import process_photo
-from civicdesk.cases.services import case_add_photo, case_create
+from civicdesk.cases.selectors import submission_case
+from civicdesk.cases.services import case_add_photo, case_create, submission_key_record
 from civicdesk.catalog.models import ServiceType
 from civicdesk.notifications.confidential import confidential_access_issue
-from civicdesk.portal.models import PortalSubmission
 from civicdesk.tenants.models import City
 
 MAX_PHOTOS = 5
 PORTAL_CHANNELS = (Channel.WEB, Channel.MOBILE)
+# The web and the app share the browser-made client tokens: one scope of submission keys.
+SUBMISSION_SCOPE = "portal"
 
 
 class Submission(NamedTuple):
@@ -75,9 +77,9 @@ def report_submit(
     resident never files the same report twice by accident.
     """
     if client_token is not None:
-        earlier = PortalSubmission.objects.select_related("case__city").filter(client_token=client_token).first()
+        earlier = submission_case(scope=SUBMISSION_SCOPE, key=str(client_token))
         if earlier is not None:
-            return Submission(earlier.case, False)
+            return Submission(earlier, False)
     if channel not in PORTAL_CHANNELS:
         raise ValidationError({"channel": _("Reports from this site come from the web or the app.")})
     _check_photos(photos)
@@ -100,7 +102,7 @@ def report_submit(
             )
             # Before the photos: a simultaneous replay fails here, before any file is written.
             if client_token is not None:
-                PortalSubmission.objects.create(client_token=client_token, case=case)
+                submission_key_record(scope=SUBMISSION_SCOPE, key=str(client_token), case=case)
             for n, upload in enumerate(photos, start=1):
                 case_add_photo(
                     case=case,
@@ -114,8 +116,8 @@ def report_submit(
         # Two sends of one report at the same moment: the other one made the case.
         if client_token is None:
             raise
-        earlier = PortalSubmission.objects.select_related("case__city").filter(client_token=client_token).first()
+        earlier = submission_case(scope=SUBMISSION_SCOPE, key=str(client_token))
         if earlier is None:
             raise
-        return Submission(earlier.case, False)
+        return Submission(earlier, False)
     return Submission(case, True, access_code)

@@ -1,4 +1,9 @@
-"""The one change outside the case services that moves the roll-ups: a city's time zone.
+"""What keeps the roll-ups current: every case write, and a city's time zone.
+
+Every case write goes through ``civicdesk.cases.invariants``, which sends
+``case_changing`` (the case was read under its lock: remember its contribution) and
+``case_changed`` (it was saved or inserted: apply the difference), in the write's
+transaction; the receivers here apply them to the tallies (``rollups.track``/``sync``).
 
 Tallies are keyed by the city's local day, so a city that changes its time zone has its
 tallies recomputed in the same transaction as the change (rare: an administrator's fix).
@@ -11,6 +16,9 @@ from typing import Any
 from django.db import transaction
 from django.db.models.signals import post_save, pre_save
 
+from civicdesk.cases import signals as case_signals
+from civicdesk.cases.models import ServiceRequest
+from civicdesk.reports import rollups
 from civicdesk.tenants.models import City
 
 _CHANGED = "_rollups_timezone_changed"
@@ -25,14 +33,22 @@ def _before_city_saved(sender: type[City], instance: City, **kwargs: Any) -> Non
 
 def _after_city_saved(sender: type[City], instance: City, created: bool, **kwargs: Any) -> None:
     if getattr(instance, _CHANGED, False):
-        from civicdesk.reports import rollups
-
         with transaction.atomic():
             rollups.rebuild(city=instance)
         setattr(instance, _CHANGED, False)
 
 
+def _case_changing(sender: type[ServiceRequest], *, case: ServiceRequest, **kwargs: Any) -> None:
+    rollups.track(case)
+
+
+def _case_changed(sender: type[ServiceRequest], *, case: ServiceRequest, **kwargs: Any) -> None:
+    rollups.sync(case)
+
+
 def connect() -> None:
     """Connect the receivers (from ``ReportsConfig.ready``)."""
+    case_signals.case_changing.connect(_case_changing, sender=ServiceRequest, dispatch_uid="reports-case-changing")
+    case_signals.case_changed.connect(_case_changed, sender=ServiceRequest, dispatch_uid="reports-case-changed")
     pre_save.connect(_before_city_saved, sender=City, dispatch_uid="reports-city-timezone-before")
     post_save.connect(_after_city_saved, sender=City, dispatch_uid="reports-city-timezone-after")

@@ -26,6 +26,7 @@ from shapely.geometry.base import BaseGeometry
 from civicdesk.accounts.models import Role
 from civicdesk.core.admin import CHANGE, VIEW, CityScopedAdmin, user_city_id
 from civicdesk.tenants import districts
+from civicdesk.tenants import services as tenant_services
 from civicdesk.tenants.geo import shape_from_geojson
 from civicdesk.tenants.models import City, Department, District, NeighbourArea, Region
 
@@ -403,7 +404,7 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
         if request.method == "POST" and form.is_valid():
             city = City.objects.get(pk=city_id) if city_id is not None else form.cleaned_data["city"]
             try:
-                created = districts.district_import(
+                created = tenant_services.district_import(
                     city=city, shapes=form.shapes, is_illustrative=form.cleaned_data["is_illustrative"]
                 )
             except ValidationError as exc:

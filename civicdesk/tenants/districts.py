@@ -1,5 +1,5 @@
-"""Council districts from GeoJSON files: reading an administrator's upload, and creating
-one district per feature of a map.
+"""Council districts from GeoJSON files: reading an administrator's upload into one shape
+per feature of a map (``services.district_import`` creates the districts).
 
 Files come from city GIS offices in many shapes (a bare geometry, a Feature, a
 FeatureCollection of every district). Each problem is reported in words an administrator
@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from civicdesk.tenants.geo import shape_from_geojson
-from civicdesk.tenants.models import City, District
+from civicdesk.tenants.models import City
 
 MAX_GEOJSON_BYTES = 20 * 1024 * 1024
 
@@ -170,24 +169,3 @@ def share_inside(geom: BaseGeometry, city: City) -> float:
     if geom.area == 0:
         return 0.0
     return float(geom.intersection(shape_from_geojson(city.boundary)).area / geom.area)
-
-
-@transaction.atomic
-def district_import(*, city: City, shapes: list[DistrictShape], is_illustrative: bool = False) -> list[District]:
-    """Create one district of ``city`` per shape, all or none.
-
-    A name the city already uses is refused rather than overwritten: replacing an adopted
-    map is done district by district, where the administrator sees what changes.
-    """
-    taken = set(District.objects.filter(city=city, name__in=[s.name for s in shapes]).values_list("name", flat=True))
-    if taken:
-        raise ValidationError(
-            _("%(city)s already has districts named %(names)s; rename or delete them first.")
-            % {"city": city.name, "names": ", ".join(f"“{n}”" for n in sorted(taken))}
-        )
-    return [
-        District.objects.create(
-            city=city, name=s.name, number=s.number, boundary=s.boundary, is_illustrative=is_illustrative
-        )
-        for s in shapes
-    ]

@@ -13,6 +13,7 @@ from django.test import Client
 from civicdesk.accounts.models import Role
 from civicdesk.cases import services
 from civicdesk.notifications import alerts
+from civicdesk.notifications import services as alert_services
 from civicdesk.notifications.models import AlertOn, AreaKind, AreaSubscription
 from tests.conftest import INSIDE
 
@@ -94,8 +95,8 @@ def test_alerts_match_the_district_the_whole_city_or_the_circle_and_the_type(
     pothole = make_service_type(independence, "pothole", name="Pothole")
 
     def confirmed(**kw):
-        subscription = alerts.subscription_create(city=independence, **kw)
-        return alerts.subscription_confirm(token=subscription.confirm_token)
+        subscription = alert_services.subscription_create(city=independence, **kw)
+        return alert_services.subscription_confirm(token=subscription.confirm_token)
 
     confirmed(email="district@example.org", area=AreaKind.DISTRICT, district=spots["b_district"])
     confirmed(email="city@example.org", area=AreaKind.CITY, service_types=[pothole])
@@ -117,8 +118,8 @@ def test_alerts_match_the_district_the_whole_city_or_the_circle_and_the_type(
 
 
 def test_closing_alerts_go_to_those_who_asked_for_closures(independence, trash, make_staff, outbox, spots):
-    subscription = alerts.subscription_create(email="c@example.org", city=independence, on=AlertOn.CLOSED)
-    alerts.subscription_confirm(token=subscription.confirm_token)
+    subscription = alert_services.subscription_create(email="c@example.org", city=independence, on=AlertOn.CLOSED)
+    alert_services.subscription_confirm(token=subscription.confirm_token)
     case = _report(trash, spots["a"])
     _settle(outbox)
     services.case_close(case=case, actor=make_staff(independence, Role.SUPERVISOR), note="Picked up on Monday")
@@ -133,10 +134,10 @@ def test_a_subscriber_matching_several_ways_gets_one_email_per_case(independence
         {"area": AreaKind.RADIUS, "lat": spots["a"][0], "lng": spots["a"][1], "radius_m": 1000},
         {"area": AreaKind.CITY, "on": AlertOn.BOTH},
     ):
-        subscription = alerts.subscription_create(email="Many@Example.org", city=independence, **kw)
-        alerts.subscription_confirm(token=subscription.confirm_token)
-    subscription = alerts.subscription_create(email="many@example.org", city=independence)
-    alerts.subscription_confirm(token=subscription.confirm_token)
+        subscription = alert_services.subscription_create(email="Many@Example.org", city=independence, **kw)
+        alert_services.subscription_confirm(token=subscription.confirm_token)
+    subscription = alert_services.subscription_create(email="many@example.org", city=independence)
+    alert_services.subscription_confirm(token=subscription.confirm_token)
     _settle(outbox)
     _report(trash, spots["a"])
     _report(trash, spots["a"])
@@ -145,10 +146,10 @@ def test_a_subscriber_matching_several_ways_gets_one_email_per_case(independence
 
 def test_a_circle_reaches_across_the_city_line(independence, raytown, make_service_type, outbox):
     lat, lng = INSIDE["raytown"]
-    subscription = alerts.subscription_create(
+    subscription = alert_services.subscription_create(
         email="edge@example.org", city=independence, area=AreaKind.RADIUS, lat=lat, lng=lng, radius_m=500
     )
-    alerts.subscription_confirm(token=subscription.confirm_token)
+    alert_services.subscription_confirm(token=subscription.confirm_token)
     _settle(outbox)
     _report(make_service_type(raytown, "trash"), (lat, lng))
     assert len(_alerts(outbox, "edge@example.org")) == 1
@@ -170,9 +171,9 @@ def test_a_form_cannot_flood_one_mailbox_with_confirmations(independence):
     from django.core.exceptions import ValidationError
 
     for _ in range(alerts.MAX_UNCONFIRMED):
-        alerts.subscription_create(email="victim@example.org", city=independence)
+        alert_services.subscription_create(email="victim@example.org", city=independence)
     with pytest.raises(ValidationError, match="waiting for confirmation"):
-        alerts.subscription_create(email="victim@example.org", city=independence)
+        alert_services.subscription_create(email="victim@example.org", city=independence)
 
 
 def test_the_alerts_page_offers_districts_and_public_types_only(client, trash, make_service_type, independence):

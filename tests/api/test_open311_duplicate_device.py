@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test import Client
 from PIL import Image
 
-from civicdesk.cases.models import ServiceRequest
+from civicdesk.cases.models import ServiceRequest, SubmissionKey
 from civicdesk.notifications.models import OutboxMessage
-from civicdesk.open311.models import Open311Submission
 from civicdesk.open311.services import api_key_create
 from tests.api.test_open311_http import body, juris
 from tests.conftest import INSIDE
@@ -52,11 +52,8 @@ def post(client: Any, fields: dict[str, Any]) -> str:
 
 def age_every_submission(seconds: int) -> None:
     """Move the reports already filed ``seconds`` into the past (time passing, not a shortcut
-    into the rule: the service only reads received_at)."""
-    for submission in Open311Submission.objects.all():
-        Open311Submission.objects.filter(pk=submission.pk).update(
-            received_at=submission.received_at - dt.timedelta(seconds=seconds)
-        )
+    into the rule: the service only reads when their keys were received)."""
+    SubmissionKey.objects.update(received_at=F("received_at") - dt.timedelta(seconds=seconds))
 
 
 def test_the_same_device_sending_the_same_report_again_gets_the_first_case(

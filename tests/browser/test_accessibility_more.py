@@ -16,11 +16,11 @@ import pytest
 from civicdesk.accounts.models import Role
 from civicdesk.cases.services import case_create
 from civicdesk.cases.transfers import case_transfer
-from civicdesk.catalog.agreements import agreement_accept, agreement_propose
+from civicdesk.catalog.services import agreement_accept, agreement_propose
 from civicdesk.core import clock
 from civicdesk.demo.performance import load_performance_demo
-from civicdesk.notifications.alerts import subscription_create
 from civicdesk.notifications.confidential import confidential_access_issue
+from civicdesk.notifications.services import subscription_create
 from civicdesk.performance.models import Goal, Measure
 from tests.browser.conftest import PHONE, axe_violations, open_page, screenshot, sign_in
 from tests.conftest import INSIDE

@@ -22,9 +22,8 @@ from django.urls import reverse
 
 from civicdesk.accounts.models import Role
 from civicdesk.cases import services
-from civicdesk.cases.models import CaseEvent, EventKind, Photo, ServiceRequest
+from civicdesk.cases.models import CaseEvent, EventKind, Photo, ServiceRequest, SubmissionKey
 from civicdesk.open311.services import api_key_create
-from civicdesk.portal.models import PortalSubmission
 from tests.cases import images
 from tests.cases.helpers import (
     FullDiskStorage,
@@ -108,7 +107,7 @@ def test_the_portal_refuses_a_report_whose_photo_cannot_be_stored_and_files_noth
     assert STORED_NOTHING in response.content.decode()
     assert "A sofa dumped on the curb" in response.content.decode()  # what was typed is kept
     assert not ServiceRequest.objects.exists()
-    assert not PortalSubmission.objects.exists()
+    assert not SubmissionKey.objects.exists()
     assert files_in(media) == set()  # the first photo's files went with the rolled-back report
 
     # Once there is room again, the same submission goes through.

@@ -15,8 +15,8 @@ from django.utils.html import escape
 from civicdesk.accounts.models import Role, User
 from civicdesk.cases import services, transfers
 from civicdesk.cases.models import CaseTransfer, ServiceRequest, TransferStatus
-from civicdesk.catalog.agreements import agreement_accept, agreement_propose
 from civicdesk.catalog.models import AgreementStatus, ServiceAgreement, ServiceType
+from civicdesk.catalog.services import agreement_accept, agreement_propose
 from civicdesk.core import clock
 from civicdesk.tenants.models import City, Department
 from tests.conftest import INSIDE

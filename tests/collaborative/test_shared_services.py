@@ -14,14 +14,14 @@ import pytest
 from civicdesk.accounts.models import Role, User
 from civicdesk.cases import selectors, services
 from civicdesk.cases.models import ServiceRequest, Status
-from civicdesk.catalog.agreements import (
+from civicdesk.cases.sharing import agreement_billing
+from civicdesk.catalog.models import AgreementStatus, ServiceAgreement, ServiceType
+from civicdesk.catalog.services import (
     agreement_accept,
-    agreement_billing,
     agreement_decline,
     agreement_end,
     agreement_propose,
 )
-from civicdesk.catalog.models import AgreementStatus, ServiceAgreement, ServiceType
 from civicdesk.core import clock
 from civicdesk.core.errors import PermissionDenied
 from civicdesk.tenants.models import City, Department

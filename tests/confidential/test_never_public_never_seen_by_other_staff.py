@@ -15,7 +15,7 @@ from civicdesk.accounts.models import Role
 from civicdesk.cases import selectors, services
 from civicdesk.cases.permissions import Action, can
 from civicdesk.console import selectors as console_selectors
-from civicdesk.notifications import alerts
+from civicdesk.notifications import services as alert_services
 from civicdesk.notifications.models import AreaKind
 from tests.conftest import INSIDE
 
@@ -89,8 +89,10 @@ def test_feeds_never_carry_a_confidential_case(client, both, hotline):
 
 
 def test_no_area_alert_is_ever_written_for_a_confidential_case(independence, tip, outbox):
-    subscription = alerts.subscription_create(email="watcher@example.org", city=independence, area=AreaKind.CITY)
-    alerts.subscription_confirm(token=subscription.confirm_token)
+    subscription = alert_services.subscription_create(
+        email="watcher@example.org", city=independence, area=AreaKind.CITY
+    )
+    alert_services.subscription_confirm(token=subscription.confirm_token)
     outbox()
     from django.core import mail
 

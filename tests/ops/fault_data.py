@@ -45,15 +45,17 @@ def seed() -> dict[str, Any]:
 
 
 def inspect() -> dict[str, Any]:
-    from civicdesk.cases.models import CaseEvent, EventKind, ServiceRequest
+    from civicdesk.cases.models import CaseEvent, EventKind, ServiceRequest, SubmissionKey
     from civicdesk.notifications.models import OutboxMessage
-    from civicdesk.open311.models import Open311Submission
 
     events: dict[int, list[str]] = defaultdict(list)
     for case_id, kind in CaseEvent.objects.order_by("pk").values_list("case_id", "kind"):
         events[case_id].append(kind)
     mail = Counter(OutboxMessage.objects.values_list("case_id", flat=True))
-    keys = dict(Open311Submission.objects.values_list("case_id", "idempotency_key"))
+    keys = {
+        case_id: key.removeprefix("key:")
+        for case_id, key in SubmissionKey.objects.filter(key__startswith="key:").values_list("case_id", "key")
+    }
     cases = [
         {
             "reference": case.reference,

@@ -8,8 +8,7 @@ import uuid
 
 import pytest
 
-from civicdesk.cases.models import Channel, ServiceRequest
-from civicdesk.portal.models import PortalSubmission
+from civicdesk.cases.models import Channel, ServiceRequest, SubmissionKey
 from tests.conftest import INSIDE
 from tests.portal.conftest import jpeg, not_a_photo, report_data
 
@@ -162,7 +161,7 @@ def test_the_same_client_token_sent_twice_makes_one_case(client, catalogue, outb
     again = client.post("/independence/report/", {**data, "photos": [jpeg()]})
     assert first["Location"] == again["Location"]
     case = ServiceRequest.objects.get()
-    assert PortalSubmission.objects.get().case == case
+    assert SubmissionKey.objects.get(scope="portal").case == case
     assert case.photos.count() == 1
     assert len([m for m in outbox() if m.to == ["rita@example.org"]]) == 1
 

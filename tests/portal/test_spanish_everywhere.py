@@ -33,7 +33,7 @@ from civicdesk.accounts.models import Role
 from civicdesk.cases import services
 from civicdesk.cases.models import ServiceRequest
 from civicdesk.demo.performance import load_performance_demo
-from civicdesk.notifications import alerts
+from civicdesk.notifications import services as alert_services
 from civicdesk.notifications.confidential import confidential_access_issue
 from civicdesk.notifications.services import case_follow
 from tests.conftest import INSIDE
@@ -220,7 +220,7 @@ class Spanish:
 @pytest.fixture
 def spanish(world: World, independence: Any, make_service_type: Any) -> Spanish:
     load_performance_demo()
-    subscription = alerts.subscription_create(email="vecina@example.com", city=independence, language="es")
+    subscription = alert_services.subscription_create(email="vecina@example.com", city=independence, language="es")
     follower = case_follow(case=world.cases[0], email="vecino@example.com", language="es")
     hotline = make_service_type(independence, "fraud-hotline", name="Fraud hotline", is_confidential=True)
     secret = services.case_create(service_type=hotline, city=independence, description="Payroll padding")
@@ -442,7 +442,7 @@ def test_a_case_entered_without_a_language_is_written_in_the_sites(cities: Any, 
 def test_followers_and_alert_subscribers_read_the_language_they_asked_in(world: World) -> None:
     independence = world.cities["independence"]
     case = world.cases[0]
-    alerts.subscription_create(email="sub@example.com", city=independence, language="es-MX")
+    alert_services.subscription_create(email="sub@example.com", city=independence, language="es-MX")
     (confirm,) = sent_to("sub@example.com")
     assert confirm.subject == "Confirme sus alertas de Independence 311"
     assert "Alguien (esperamos que usted) pidió" in confirm.body and not english_in(confirm.body, "text/plain")
@@ -461,10 +461,10 @@ def test_followers_and_alert_subscribers_read_the_language_they_asked_in(world: 
 def test_an_alert_is_written_in_the_subscribers_language_whoever_made_the_report(cities: Any, trash: Any) -> None:
     independence = cities["independence"]
     lat, lng = INSIDE["independence"]
-    subscription = alerts.subscription_create(
+    subscription = alert_services.subscription_create(
         email="alerta@example.com", city=independence, area="radius", lat=lat, lng=lng, radius_m=500, language="es"
     )
-    alerts.subscription_confirm(token=subscription.confirm_token)
+    alert_services.subscription_confirm(token=subscription.confirm_token)
     with translation.override("en"):  # an English-speaking neighbour reports
         services.case_create(service_type=trash, lat=lat, lng=lng, description="Sofa", reporter_email="e@example.com")
     _confirm, alert = sent_to("alerta@example.com")
@@ -503,7 +503,7 @@ def test_a_caller_entered_in_the_console_in_spanish_gets_spanish_emails(
 def test_a_spanish_reporters_duplicate_is_closed_and_followed_in_spanish(
     cities: Any, trash: Any, make_staff: Any
 ) -> None:
-    from civicdesk.console.services import case_mark_duplicate
+    from civicdesk.cases.services import case_mark_duplicate
 
     independence = cities["independence"]
     original = report_in("en", city=independence, service_type=trash, email="first@example.com")

@@ -41,10 +41,10 @@ from django.utils import timezone
 from civicdesk.accounts.models import Role, User
 from civicdesk.cases import services, transfers
 from civicdesk.cases.models import ServiceRequest
-from civicdesk.catalog import agreements
+from civicdesk.catalog import services as agreements
 from civicdesk.catalog.models import CannedResponse, ServiceType
 from civicdesk.intake.models import InboundMessage, Outcome
-from civicdesk.notifications.alerts import subscription_create
+from civicdesk.notifications.services import subscription_create
 from civicdesk.open311.services import api_key_create
 from civicdesk.opendata.models import Format
 from civicdesk.opendata.services import download_name, open_data_export_all

@@ -1,20 +1,19 @@
-"""Shared-service agreements between member cities: writes and reads.
+"""Writes of the catalogue: shared-service agreements between member cities.
 
 The flow takes two administrators, one of each city: the client city's administrator
 proposes (which of their types, which department of the provider, from when), the
 provider city's administrator accepts or declines. Either may end an active agreement.
-Routing (``catalog.routing.department_for``) reads the active ones.
+Routing (``catalog.routing.department_for``) reads the active ones; the lists are in
+``catalog.selectors``, the billing figures (which count cases) in ``cases.sharing``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from civicdesk.accounts.models import Role, User
@@ -150,51 +149,3 @@ def agreement_end(*, agreement: ServiceAgreement, actor: User | None, last_day: 
     agreement.ends_on = min(last_day, agreement.ends_on) if agreement.ends_on else last_day
     agreement.save(update_fields=["status", "ends_on"])
     return agreement
-
-
-# --- reads -------------------------------------------------------------------------------
-
-
-def agreement_list_for(*, user: User) -> QuerySet[ServiceAgreement]:
-    """Agreements the user's city is party to, as client or provider (regional
-    administrators: all of them)."""
-    agreements = ServiceAgreement.objects.select_related("client_city", "provider_city", "provider_department").defer(
-        "client_city__boundary", "provider_city__boundary"
-    )
-    if user.is_authenticated and user.is_active and user.role == Role.REGIONAL_ADMIN:
-        return agreements.order_by("client_city__name", "-starts_on")
-    if not user.is_authenticated or not user.is_active or user.city_id is None:
-        return agreements.none()
-    return agreements.filter(Q(client_city_id=user.city_id) | Q(provider_city_id=user.city_id)).order_by(
-        "-starts_on", "pk"
-    )
-
-
-@dataclass(frozen=True)
-class BillingRow:
-    service_type: str
-    opened: int
-    closed: int
-
-
-def agreement_billing(*, agreement: ServiceAgreement, first_day: dt.date, last_day: dt.date) -> list[BillingRow]:
-    """Cases the provider worked under the agreement in a period, per type: opened in the
-    period (what is billed per case) and closed in it. Days are the client city's."""
-    from civicdesk.cases.models import ServiceRequest
-
-    tz = agreement.client_city.tz
-    start = dt.datetime.combine(first_day, dt.time.min, tzinfo=tz)
-    end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    cases = ServiceRequest.objects.filter(
-        city_id=agreement.client_city_id,
-        department__city_id=agreement.provider_city_id,
-        service_type__in=agreement.service_types.all(),
-    )
-    counts = cases.values("service_type__name").annotate(
-        opened=Count("pk", filter=Q(opened_at__gte=start, opened_at__lt=end)),
-        closed=Count("pk", filter=Q(closed_at__gte=start, closed_at__lt=end)),
-    )
-    rows = [BillingRow(c["service_type__name"], c["opened"], c["closed"]) for c in counts]
-    named = {row.service_type for row in rows}
-    rows += [BillingRow(t.name, 0, 0) for t in agreement.service_types.all() if t.name not in named]
-    return sorted(rows, key=lambda row: row.service_type)

@@ -1,0 +1,44 @@
+"""What happens to cases, announced to the apps above ``cases`` (the only public way in).
+
+``cases`` does not know who listens: ``notifications`` writes the emails of these events to
+its outbox, ``reports`` keeps its roll-ups current. Every signal is sent synchronously, inside
+the transaction of the write it announces, so what a receiver writes commits or rolls back
+with the case (the transactional outbox depends on it); a receiver that raises undoes the
+write. Anything slow or external (sending mail) waits for ``transaction.on_commit``.
+
+Each signal's ``sender`` is ``ServiceRequest``; the arguments are named below.
+
+Two signals are sent by ``cases.invariants`` for every write, whichever service makes it, so
+no writer can forget them:
+
+- ``case_changing(case)``: the case was just read under its row lock, before any change;
+- ``case_changed(case, created)``: the case row was just inserted (``created``) or saved.
+
+The others are the domain events the services announce:
+
+- ``case_created(case)``: a new case (also an imported one: see ``case.channel``);
+- ``case_assigned(case, note)``: the case has new people or a new department to work it
+  (assigned, re-routed by a type change, reopened to its assignee, transferred, a transfer
+  refused);
+- ``case_note_added(case, event, author_email, from_resident)``: a note (or a public event
+  with words for the reporter, such as a transfer) is on the timeline; ``author_email`` is
+  the resident who wrote it, not to be sent their own words; ``from_resident`` says the staff
+  working the case should hear of it;
+- ``case_closed(case)``;
+- ``case_follow_requested(case, email, language)``: a resident is to follow the case (a
+  caller added to it, the reporter of a duplicate). A receiver that refuses the address
+  raises ``ValidationError``, which undoes the write.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+case_changing = Signal()
+case_changed = Signal()
+
+case_created = Signal()
+case_assigned = Signal()
+case_note_added = Signal()
+case_closed = Signal()
+case_follow_requested = Signal()

@@ -1,0 +1,60 @@
+"""The emails the case events cause: receivers of ``civicdesk.cases.signals``.
+
+``cases`` announces what happened; this module decides who hears of it. The receivers run
+inside the case's transaction and write to the outbox (``messages``), so an email exists
+exactly when the change it tells of commits; the outbox sends it after commit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from civicdesk.cases import signals
+from civicdesk.cases.models import CaseEvent, Channel, ServiceRequest
+from civicdesk.notifications import messages
+from civicdesk.notifications.services import case_follow
+
+
+def _created(sender: type[ServiceRequest], *, case: ServiceRequest, **kwargs: Any) -> None:
+    # An imported case is history: nobody is told of it again.
+    if case.channel != Channel.IMPORT:
+        messages.case_created(case)
+
+
+def _assigned(sender: type[ServiceRequest], *, case: ServiceRequest, note: str, **kwargs: Any) -> None:
+    messages.case_assigned(case, note=note)
+
+
+def _note_added(
+    sender: type[ServiceRequest],
+    *,
+    case: ServiceRequest,
+    event: CaseEvent,
+    author_email: str,
+    from_resident: bool,
+    **kwargs: Any,
+) -> None:
+    messages.case_public_note(case, event, author_email=author_email)  # public notes only
+    if from_resident:
+        messages.case_resident_note(case, event, author_email=author_email)
+
+
+def _closed(sender: type[ServiceRequest], *, case: ServiceRequest, **kwargs: Any) -> None:
+    messages.case_closed(case)
+
+
+def _follow_requested(
+    sender: type[ServiceRequest], *, case: ServiceRequest, email: str, language: str, **kwargs: Any
+) -> None:
+    case_follow(case=case, email=email, language=language)
+
+
+def connect() -> None:
+    """Connect the receivers (from ``NotificationsConfig.ready``)."""
+    signals.case_created.connect(_created, sender=ServiceRequest, dispatch_uid="notifications-case-created")
+    signals.case_assigned.connect(_assigned, sender=ServiceRequest, dispatch_uid="notifications-case-assigned")
+    signals.case_note_added.connect(_note_added, sender=ServiceRequest, dispatch_uid="notifications-case-note")
+    signals.case_closed.connect(_closed, sender=ServiceRequest, dispatch_uid="notifications-case-closed")
+    signals.case_follow_requested.connect(
+        _follow_requested, sender=ServiceRequest, dispatch_uid="notifications-case-follow"
+    )
