@@ -17,7 +17,7 @@ BENCH_ARGS ?=
 # Runs pytest and fails on exit code 5 (no tests collected), which pytest counts as "not failed".
 PYTEST := scripts/pytest.sh -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-.PHONY: help bootstrap run serve-prod test lint ruff mypy audit test-sqlite test-postgres bench
+.PHONY: help bootstrap run serve-prod test lint ruff mypy layers audit test-sqlite test-postgres bench
 
 help:
 	@echo "make run      set up, migrate, load the demo, then run the web server on http://127.0.0.1:$(PORT)/,"
@@ -25,7 +25,7 @@ help:
 	@echo "make serve-prod  production shape: gunicorn workers + task worker + sweeper (Procfile.prod), DEBUG=0,"
 	@echo "              PostgreSQL from DATABASE_URL, SECRET_KEY required (docs/operations.md)"
 	@echo "make test     set up, lint, type-check, run the tests on SQLite and again on PostgreSQL (what CI runs)"
-	@echo "make lint     ruff check, ruff format --check, mypy"
+	@echo "make lint     ruff check, ruff format --check, mypy, the apps' layers (import-linter)"
 	@echo "make test-sqlite / make test-postgres   one database only"
 	@echo "make bench    the benchmarks (bench/run.py; BENCH_ARGS=--quick for 100k cases)"
 
@@ -38,7 +38,7 @@ run: bootstrap
 serve-prod: bootstrap
 	@PORT=$(PORT) $(PY) scripts/serve_prod.py
 
-lint: bootstrap ruff mypy
+lint: bootstrap ruff mypy layers
 
 ruff:
 	@echo "== ruff check"
@@ -49,6 +49,11 @@ ruff:
 mypy:
 	@echo "== mypy"
 	@$(VENV)/bin/mypy civicdesk config
+
+# The apps' layers (.importlinter, docs/architecture.md): an import upwards fails the build.
+layers:
+	@echo "== import-linter (layers)"
+	@$(VENV)/bin/lint-imports --no-cache
 
 # Known vulnerabilities in the pinned requirements (PyPI's advisory data). A finding fails the
 # build; PyPI out of reach is a warning, not a hang (scripts/audit.py).
@@ -65,7 +70,7 @@ test-postgres: bootstrap
 	@$(PYTEST) --postgres
 
 test: bootstrap
-	@$(MAKE) --no-print-directory ruff mypy audit
+	@$(MAKE) --no-print-directory ruff mypy layers audit
 	@$(MAKE) --no-print-directory test-sqlite test-postgres
 	@echo "== make test: all passed"
 

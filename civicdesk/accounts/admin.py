@@ -18,7 +18,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 
 from civicdesk.accounts.models import Role, User
-from civicdesk.core.admin import READ_ONLY, CityScopedAdmin, user_city_id
+from civicdesk.tenants.scoping import READ_ONLY, CityScopedAdmin, user_city_id
 
 ADMIN_ROLES = {Role.CITY_ADMIN, Role.REGIONAL_ADMIN}
 # Only a superuser grants these; a city administrator never sees them.

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from civicdesk.accounts.models import Role
 from civicdesk.cases.models import CaseEvent, Photo, ServiceRequest
 from civicdesk.cases.permissions import STAFF_ROLES
-from civicdesk.core.admin import NOTHING, READ_ONLY, CityScopedAdmin, CityScopedInline, RoleAccess
+from civicdesk.tenants.scoping import NOTHING, READ_ONLY, CityScopedAdmin, CityScopedInline, RoleAccess
 
 READ_FOR_CITY_STAFF = {role.value: READ_ONLY for role in STAFF_ROLES}
 REFERENCE = re.compile(r"^\s*[A-Za-z]+-(\d+)\s*$")

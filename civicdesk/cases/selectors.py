@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 
 from civicdesk.accounts.models import Role, User
 from civicdesk.cases import permissions, sharing
-from civicdesk.cases.models import OPEN_STATUSES, CaseEvent, ServiceRequest, SubmissionKey
+from civicdesk.cases.models import OPEN_STATUSES, CaseEvent, Photo, ServiceRequest, SubmissionKey
 from civicdesk.cases.permissions import Action
 from civicdesk.catalog.models import ServiceType
 from civicdesk.core import clock
@@ -297,3 +297,10 @@ def submission_case(*, scope: str, key: str, since: dt.datetime | None = None) -
         keys = keys.filter(received_at__gte=since)
     found = keys.first()
     return found.case if found is not None else None
+
+
+def public_photo_list(*, case: ServiceRequest | None = None) -> QuerySet[Photo]:
+    """The photos a case's public page shows: the public ones of cases anyone may see (the
+    open-data files list the same ones)."""
+    photos = Photo.objects.filter(is_public=True, case__service_type__is_confidential=False)
+    return photos.filter(case=case) if case is not None else photos

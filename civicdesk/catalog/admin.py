@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicdesk.catalog.models import CannedResponse, Datatype, ServiceAttribute, ServiceType
-from civicdesk.core.admin import CityScopedAdmin, CityScopedInline
+from civicdesk.tenants.scoping import CityScopedAdmin, CityScopedInline
 
 LIST_DATATYPES = {Datatype.SINGLEVALUELIST, Datatype.MULTIVALUELIST}
 

@@ -9,8 +9,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from civicdesk.accounts.models import Role
-from civicdesk.core.admin import NOTHING, READ_ONLY, CityScopedAdmin
 from civicdesk.intake.models import InboundMessage
+from civicdesk.tenants.scoping import NOTHING, READ_ONLY, CityScopedAdmin
 
 
 @admin.register(InboundMessage)

@@ -14,8 +14,8 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy
 
 from civicdesk.accounts.models import Role
-from civicdesk.core.admin import NOTHING, READ_ONLY, CityScopedAdmin
 from civicdesk.notifications.models import OutboxMessage
+from civicdesk.tenants.scoping import NOTHING, READ_ONLY, CityScopedAdmin
 
 
 @admin.register(OutboxMessage)

@@ -7,6 +7,8 @@ class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from civicdesk.notifications import receivers
+        from civicdesk.core import health
+        from civicdesk.notifications import receivers, selectors
 
         receivers.connect()
+        health.register("outbox", selectors.outbox_health)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count
@@ -46,3 +47,17 @@ def outbox_summary() -> OutboxSummary:
         oldest_pending=pending.order_by("created_at", "pk").first(),
         last_sent_at=last_sent,
     )
+
+
+def outbox_health() -> dict[str, Any]:
+    """The outbox's section of ``/healthz`` (civicdesk/core/health.py): counts by status, how
+    many are due, stale claims, the oldest pending and the last sent."""
+    summary = outbox_summary()
+    oldest = summary.oldest_pending
+    return {
+        **summary.counts,
+        "due": summary.due,
+        "stale_claims": summary.stale_claims,
+        "oldest_pending_at": oldest.created_at.isoformat() if oldest else None,
+        "last_sent_at": summary.last_sent_at.isoformat() if summary.last_sent_at else None,
+    }

@@ -2,7 +2,7 @@
 
 Privacy by construction: the cases are ``cases.selectors.public_case_list`` (never a
 confidential type, so not even their number shows), the photos are
-``portal.selectors.public_photo_list`` (what the case page shows), and the columns read
+``cases.selectors.public_photo_list`` (what the case page shows), and the columns read
 are named one by one below: no reporter's field, no event (so no internal note), no
 account is ever selected, so none can be written.
 """
@@ -23,10 +23,9 @@ from django.db.models.functions import Cast, Concat, NullIf
 from django.urls import reverse
 
 from civicdesk.cases.models import Photo
-from civicdesk.cases.selectors import public_case_list
+from civicdesk.cases.selectors import public_case_list, public_photo_list
 from civicdesk.opendata.columns import NAMES
 from civicdesk.opendata.models import OpenDataFile
-from civicdesk.portal.selectors import public_photo_list
 from civicdesk.tenants.models import City
 
 # What is read of each case, in this order (the columns of columns.py are made from these).

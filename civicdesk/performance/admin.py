@@ -18,7 +18,6 @@ from django.http import HttpRequest
 
 from civicdesk.accounts.models import Role
 from civicdesk.catalog.models import ServiceType
-from civicdesk.core.admin import ADD, CHANGE, VIEW, CityScopedAdmin, CityScopedInline, user_city_id
 from civicdesk.performance import formatting, services
 from civicdesk.performance.measures import choices as computation_choices
 from civicdesk.performance.models import (
@@ -35,6 +34,7 @@ from civicdesk.performance.models import (
     Source,
     ValueState,
 )
+from civicdesk.tenants.scoping import ADD, CHANGE, VIEW, CityScopedAdmin, CityScopedInline, user_city_id
 
 
 @admin.register(DashboardSettings)

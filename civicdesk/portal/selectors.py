@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from civicdesk.cases.models import OPEN_STATUSES, Photo, ServiceRequest, Status
+from civicdesk.cases.models import OPEN_STATUSES, ServiceRequest, Status
 from civicdesk.cases.selectors import public_case_list
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.selectors import reportable_types
@@ -103,10 +103,3 @@ def browse_cases(
     if status in STATUS_FILTERS:
         cases = cases.filter(status__in=STATUS_FILTERS[status])
     return cases
-
-
-def public_photo_list(*, case: ServiceRequest | None = None) -> QuerySet[Photo]:
-    """The photos a case's public page shows: the public ones of cases anyone may see (the
-    open-data files list the same ones)."""
-    photos = Photo.objects.filter(is_public=True, case__service_type__is_confidential=False)
-    return photos.filter(case=case) if case is not None else photos

@@ -283,7 +283,7 @@ def _public_case(request: HttpRequest, case: ServiceRequest, *, is_reporter: boo
             "city": case.city,
             "case": case,
             "timeline": cases.public_timeline(case),
-            "photos": selectors.public_photo_list(case=case),
+            "photos": cases.public_photo_list(case=case),
             "is_reporter": is_reporter,
             "map": _map_settings(),
             "pins": _pins([case]),

@@ -24,11 +24,11 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from civicdesk.accounts.models import Role
-from civicdesk.core.admin import CHANGE, VIEW, CityScopedAdmin, user_city_id
 from civicdesk.tenants import districts
 from civicdesk.tenants import services as tenant_services
 from civicdesk.tenants.geo import shape_from_geojson
 from civicdesk.tenants.models import City, Department, District, NeighbourArea, Region
+from civicdesk.tenants.scoping import CHANGE, VIEW, CityScopedAdmin, user_city_id
 
 ILLUSTRATIVE_NOTICE = gettext_lazy(
     "Illustrative: drawn for the demo, not the city's adopted map. Upload the adopted map to replace it."

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections
 
+from civicdesk.core import periodic
 from civicdesk.notifications import delivery
 
 log = logging.getLogger("civicdesk.notifications.sweeper")
@@ -74,7 +75,9 @@ class Command(BaseCommand):
             log.info("outbox sweeper stopped")
 
     def _round(self, *, once: bool, send: bool) -> None:
-        self._nightly()
+        # Jobs other apps registered for every round (civicdesk/core/periodic.py), such as
+        # making sure the nightly open-data export is queued.
+        periodic.run_all()
         try:
             result = delivery.sweep()
             sent = delivery.deliver_due_now() if send else 0
@@ -94,13 +97,3 @@ class Command(BaseCommand):
             log.info(summary)
         else:
             log.debug(summary)
-
-    def _nightly(self) -> None:
-        # The sweeper is the one process that runs every few seconds on every node: it also
-        # makes sure the nightly open-data export is queued (civicdesk/opendata/schedule.py).
-        from civicdesk.opendata.schedule import nightly_ensure
-
-        try:
-            nightly_ensure()
-        except DatabaseError:
-            log.exception("could not queue the nightly open-data export")

@@ -25,6 +25,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from civicdesk.accounts.models import Role
+from civicdesk.tenants.models import City
 
 VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
 EVERYTHING = frozenset({VIEW, ADD, CHANGE, DELETE})
@@ -95,8 +96,6 @@ class RoleAccess:
         For users who look across cities, label each choice with its city, since two
         cities may well have a department of the same name.
         """
-        from civicdesk.tenants.models import City
-
         related = db_field.related_model
         has_city = any(f.name == "city" for f in related._meta.get_fields())
         city_id = user_city_id(request.user)
