@@ -77,7 +77,7 @@ def _kc_rows() -> list[dict[str, str]]:
 def _code_of_category() -> tuple[dict[str, str], str]:
     import yaml
 
-    mapping = yaml.safe_load((REPO / "civicdesk/reports/importers/mappings/kcmo.yaml").read_text())
+    mapping = yaml.safe_load((REPO / "civicdesk/history/mappings/kcmo.yaml").read_text())
     codes = mapping["service_types"]["codes"]
     table = {category: code for code, categories in codes.items() for category in categories}
     return table, mapping["service_types"].get("otherwise", "other")
@@ -248,9 +248,9 @@ runpy.run_path(sys.argv[0], run_name="__main__")
 def bench_import(catalogue: dict[str, Any], rows: int, rng: Any) -> dict[str, Any]:
     """Import rate and peak memory of ``import_cases`` against COPY of the rows it wrote."""
     try:
-        from civicdesk.cases import imports  # noqa: F401 - only asks whether it exists
+        from civicdesk.history import pipeline  # noqa: F401 - only asks whether it exists
     except ImportError:
-        return {"placeholder": "civicdesk.cases.imports.cases_import does not exist yet: not measured"}
+        return {"placeholder": "civicdesk.history.pipeline.cases_import does not exist yet: not measured"}
     from django.db import connection
 
     city = catalogue["independence"]["city"]

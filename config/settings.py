@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "civicdesk.open311",
     "civicdesk.reports",
     "civicdesk.performance",
+    "civicdesk.history",
 ]
 
 MIDDLEWARE = [
