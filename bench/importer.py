@@ -48,9 +48,9 @@ runpy.run_path(sys.argv[0], run_name="__main__")
 def bench_import(catalogue: dict[str, Any], rows: int, rng: Any) -> dict[str, Any]:
     """Import rate and peak memory of ``import_cases`` against COPY of the rows it wrote."""
     try:
-        from civicdesk.cases import imports  # noqa: F401 - only asks whether it exists
+        from civicdesk.history import pipeline  # noqa: F401 - only asks whether it exists
     except ImportError:
-        return {"placeholder": "civicdesk.cases.imports.cases_import does not exist yet: not measured"}
+        return {"placeholder": "civicdesk.history.pipeline.cases_import does not exist yet: not measured"}
     from django.db import connection
 
     city = catalogue["independence"]["city"]

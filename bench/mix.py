@@ -30,7 +30,7 @@ def kc_rows() -> list[dict[str, str]]:
 def _code_of_category() -> tuple[dict[str, str], str]:
     import yaml
 
-    mapping = yaml.safe_load((REPO / "civicdesk/reports/importers/mappings/kcmo.yaml").read_text())
+    mapping = yaml.safe_load((REPO / "civicdesk/history/mappings/kcmo.yaml").read_text())
     codes = mapping["service_types"]["codes"]
     table = {category: code for code, categories in codes.items() for category in categories}
     return table, mapping["service_types"].get("otherwise", "other")

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "civicdesk.open311",
     "civicdesk.reports",
     "civicdesk.performance",
+    "civicdesk.history",
     "civicdesk.opendata",
     "civicdesk.demo",
 ]

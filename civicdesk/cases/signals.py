@@ -28,6 +28,13 @@ The others are the domain events the services announce:
 - ``case_follow_requested(case, email, language)``: a resident is to follow the case (a
   caller added to it, the reporter of a duplicate). A receiver that refuses the address
   raises ``ValidationError``, which undoes the write.
+
+One is for writes in bulk (the history import, ``cases.bulk``), which insert cases without
+sending ``case_changed`` for each:
+
+- ``cases_written_in_bulk(city, start, end)``: cases of ``city`` opened from the local day
+  ``start`` to ``end`` were inserted in bulk; whatever is derived from them for those days
+  (the roll-ups) is to be recomputed.
 """
 
 from __future__ import annotations
@@ -42,3 +49,5 @@ case_assigned = Signal()
 case_note_added = Signal()
 case_closed = Signal()
 case_follow_requested = Signal()
+
+cases_written_in_bulk = Signal()

@@ -46,9 +46,16 @@ def _case_changed(sender: type[ServiceRequest], *, case: ServiceRequest, **kwarg
     rollups.sync(case)
 
 
+def _cases_written_in_bulk(sender: type[ServiceRequest], *, city: City, start: Any, end: Any, **kwargs: Any) -> None:
+    rollups.rebuild(city=city, start=start, end=end)
+
+
 def connect() -> None:
     """Connect the receivers (from ``ReportsConfig.ready``)."""
     case_signals.case_changing.connect(_case_changing, sender=ServiceRequest, dispatch_uid="reports-case-changing")
     case_signals.case_changed.connect(_case_changed, sender=ServiceRequest, dispatch_uid="reports-case-changed")
+    case_signals.cases_written_in_bulk.connect(
+        _cases_written_in_bulk, sender=ServiceRequest, dispatch_uid="reports-cases-written-in-bulk"
+    )
     pre_save.connect(_before_city_saved, sender=City, dispatch_uid="reports-city-timezone-before")
     post_save.connect(_after_city_saved, sender=City, dispatch_uid="reports-city-timezone-after")

@@ -14,13 +14,13 @@ import pytest
 from django.core.management import call_command
 from django.db.models import F
 
-from civicdesk.cases.imports import ImportReport, cases_import
 from civicdesk.cases.models import CaseEvent, Channel, EventKind, ServiceRequest, Status
+from civicdesk.history.pipeline import ImportReport, cases_import
+from civicdesk.history.readers import read_files
 from civicdesk.notifications.models import OutboxMessage
-from civicdesk.reports.importers import read_files
 from civicdesk.reports.service_request_report import NO_DEPARTMENT, largest_remainder_tenths, service_request_report
 from civicdesk.tenants.models import City
-from tests.imports.kansas_city import DEPARTMENT_OF, KC_FILES, kc_mapping_data, type_name
+from tests.history.kansas_city import DEPARTMENT_OF, KC_FILES, kc_mapping_data, type_name
 
 pytestmark = pytest.mark.django_db
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")

@@ -1,6 +1,6 @@
 """Readers of case history from other systems' exports, one module per format.
 
-Each reader yields, row by row, an ``ImportedCase`` (civicdesk.cases.imports) or a
+Each reader yields, row by row, an ``ImportedCase`` (``civicdesk.history.rows``) or a
 ``BadRow`` with the row's line and what is wrong with it; ``cases_import`` applies the
 city's rules and writes them. Formats: ``kcmo`` (Kansas City's 311 export), ``georeport``
 (Open311 GeoReport v2 JSON), ``csv`` (any CSV through a mapping file).
@@ -12,11 +12,11 @@ import zoneinfo
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from civicdesk.cases.imports import BadRow, ImportedCase
-from civicdesk.reports.importers.csv_mapped import ImportFileError, read_csv
-from civicdesk.reports.importers.georeport import read_georeport
-from civicdesk.reports.importers.kcmo import read_kcmo
-from civicdesk.reports.importers.mapping import ImportMapping, MappingError, load_mapping
+from civicdesk.history.mapping import ImportMapping, MappingError, load_mapping
+from civicdesk.history.readers.csv_mapped import ImportFileError, read_csv
+from civicdesk.history.readers.georeport import read_georeport
+from civicdesk.history.readers.kcmo import read_kcmo
+from civicdesk.history.rows import BadRow, ImportedCase
 
 FORMATS = ("kcmo", "georeport", "csv")
 

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from civicdesk.cases.imports import ImportReport, cases_import
 from civicdesk.cases.models import CaseEvent, ServiceRequest
 from civicdesk.catalog.models import ServiceType
-from civicdesk.reports.importers import read_files
+from civicdesk.history.pipeline import ImportReport, cases_import
+from civicdesk.history.readers import read_files
 from civicdesk.tenants import geo
 from civicdesk.tenants.models import City, Department, District, Region
-from tests.imports.kansas_city import KC_FILES, make_kansas_city
+from tests.history.kansas_city import KC_FILES, make_kansas_city
 
 
 def remove_city(city: City) -> None:

@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from civicdesk.cases.imports import BadRow, cases_import
 from civicdesk.cases.models import CaseEvent, Channel, EventKind, ServiceRequest, Status
 from civicdesk.catalog.models import ServiceType
+from civicdesk.history.pipeline import cases_import
+from civicdesk.history.readers import ImportFileError, MappingError, read_files
+from civicdesk.history.rows import BadRow
 from civicdesk.notifications.models import OutboxMessage
-from civicdesk.reports.importers import ImportFileError, MappingError, read_files
 from civicdesk.tenants.models import City
 from tests.conftest import INSIDE
 

@@ -14,7 +14,7 @@ import yaml
 from shapely.geometry import mapping as geojson_of
 
 from civicdesk.catalog.models import ServiceType
-from civicdesk.reports.importers.kcmo import MAPPING
+from civicdesk.history.readers.kcmo import MAPPING
 from civicdesk.tenants.geo import shape_from_geojson
 from civicdesk.tenants.models import City, Department, District, Region
 from tests.conftest import CITY_LIMITS, SHARED_DATA

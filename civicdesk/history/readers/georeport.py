@@ -17,11 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from civicdesk.cases.imports import BadRow, ImportedCase
 from civicdesk.cases.models import Resolution, Status
-from civicdesk.reports.importers.csv_mapped import ImportFileError
-from civicdesk.reports.importers.dates import iso_moment
-from civicdesk.reports.importers.mapping import ImportMapping
+from civicdesk.history.dates import iso_moment
+from civicdesk.history.mapping import ImportMapping
+from civicdesk.history.readers.csv_mapped import ImportFileError
+from civicdesk.history.rows import BadRow, ImportedCase
 
 CHUNK = 64 * 1024
 _WHITESPACE = " \t\r\n"

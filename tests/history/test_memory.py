@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from civicdesk.cases.imports import cases_import
 from civicdesk.catalog.models import ServiceType
-from civicdesk.reports.importers import read_files
+from civicdesk.history.pipeline import cases_import
+from civicdesk.history.readers import read_files
 from civicdesk.tenants.models import City
 from tests.conftest import INSIDE
 

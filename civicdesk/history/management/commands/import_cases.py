@@ -8,8 +8,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from civicdesk.cases.imports import DEFAULT_BATCH_SIZE, BadRow, cases_import
-from civicdesk.reports.importers import FORMATS, ImportFileError, MappingError, read_files
+from civicdesk.history.pipeline import DEFAULT_BATCH_SIZE, cases_import
+from civicdesk.history.readers import FORMATS, ImportFileError, MappingError, read_files
+from civicdesk.history.rows import BadRow
 from civicdesk.tenants.models import City
 
 

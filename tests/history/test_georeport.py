@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 from shapely.geometry import box, mapping
 
-from civicdesk.cases.imports import BadRow, cases_import
 from civicdesk.cases.models import EventKind, ServiceRequest, Status
 from civicdesk.catalog.models import ServiceType
+from civicdesk.history.pipeline import cases_import
+from civicdesk.history.readers import read_files
+from civicdesk.history.readers.georeport import iter_json_array
+from civicdesk.history.rows import BadRow
 from civicdesk.notifications.models import OutboxMessage
-from civicdesk.reports.importers import read_files
-from civicdesk.reports.importers.georeport import iter_json_array
 from civicdesk.tenants.models import City, District, Region
 from tests.conftest import SHARED_DATA
 

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from civicdesk.cases.models import Priority, Resolution, Status
-from civicdesk.reports.importers.dates import DateFormatError, DateReader
+from civicdesk.history.dates import DateFormatError, DateReader
 
 FIELDS = {
     "external_id": "the case id in the source system (required: it makes re-imports skip what is already here)",

@@ -21,10 +21,11 @@ from django.core.management import CommandError, call_command
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from civicdesk.cases.imports import BadRow, cases_import
 from civicdesk.cases.models import CaseEvent, ServiceRequest
 from civicdesk.catalog.models import ServiceType
-from civicdesk.reports.importers import ImportFileError, read_files
+from civicdesk.history.pipeline import cases_import
+from civicdesk.history.readers import ImportFileError, read_files
+from civicdesk.history.rows import BadRow
 from civicdesk.tenants.models import City
 from tests.conftest import INSIDE
 

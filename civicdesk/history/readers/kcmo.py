@@ -7,11 +7,11 @@ import zoneinfo
 from collections.abc import Iterator
 from pathlib import Path
 
-from civicdesk.cases.imports import BadRow, ImportedCase
-from civicdesk.reports.importers.csv_mapped import read_csv
-from civicdesk.reports.importers.mapping import ImportMapping, load_mapping
+from civicdesk.history.mapping import ImportMapping, load_mapping
+from civicdesk.history.readers.csv_mapped import read_csv
+from civicdesk.history.rows import BadRow, ImportedCase
 
-MAPPING = Path(__file__).resolve().parent / "mappings" / "kcmo.yaml"
+MAPPING = Path(__file__).resolve().parents[1] / "mappings" / "kcmo.yaml"
 
 
 def kcmo_mapping() -> ImportMapping:

@@ -14,10 +14,10 @@ import zoneinfo
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from civicdesk.cases.imports import BadRow, ImportedCase
 from civicdesk.cases.models import Status
-from civicdesk.reports.importers.dates import Parsed, end_of_day
-from civicdesk.reports.importers.mapping import PRIORITIES, ImportMapping
+from civicdesk.history.dates import Parsed, end_of_day
+from civicdesk.history.mapping import PRIORITIES, ImportMapping
+from civicdesk.history.rows import BadRow, ImportedCase
 
 
 class ImportFileError(ValueError):
