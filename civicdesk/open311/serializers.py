@@ -6,14 +6,21 @@ Never a reporter's name, email or phone: none of these serializers has such a fi
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from civicdesk.cases.models import CaseEvent, Photo, ServiceRequest
 from civicdesk.catalog.models import ServiceAttribute, ServiceType
+from civicdesk.core import safe_urls
+from civicdesk.open311 import selectors
 
 
 def w3c(moment: dt.datetime | None, city: Any) -> str | None:
@@ -65,7 +72,17 @@ class AttributeSerializer(serializers.Serializer):
 
 class ServiceDefinitionSerializer(serializers.Serializer):
     service_code = serializers.CharField(source="code")
-    attributes = AttributeSerializer(many=True, source="attributes.all")
+    attributes = serializers.SerializerMethodField()
+
+    @extend_schema_field(AttributeSerializer(many=True))
+    def get_attributes(self, obj: ServiceType) -> Any:
+        """The questions in the order they are asked, ``order`` counting from 1: GeoReport v2,
+        service definition, ``order``: "1 is shown first". Our own ``order`` only sorts (it
+        may start at 0 or skip numbers), so the position is what is published."""
+        attributes = AttributeSerializer(obj.attributes.all(), many=True).data
+        for position, attribute in enumerate(attributes, start=1):
+            attribute["order"] = position
+        return attributes
 
 
 class ServiceRequestSerializer(serializers.Serializer):
@@ -119,7 +136,8 @@ class ServiceRequestSerializer(serializers.Serializer):
         if photos:
             return _absolute(self.context, photos[0].image.url)
         submission = getattr(obj, "open311_submission", None)
-        return submission.media_url if submission is not None else ""
+        # The one check again at output: a URL stored before it existed is not served.
+        return safe_urls.public_url(submission.media_url) if submission is not None else ""
 
 
 def _absolute(context: Mapping[str, Any], url: str) -> str:
@@ -185,8 +203,11 @@ class ExtendedServiceRequestSerializer(ServiceRequestSerializer):
 
 
 class CreatedRequestSerializer(serializers.Serializer):
+    """The answer to a POST. GeoReport v2 gives ``service_request_id`` *or* ``token``, the
+    token only "if the service_request_id is not yet known". Every report here is numbered
+    in the transaction that accepts it, so the id is always known and is all we return."""
+
     service_request_id = serializers.CharField(source="reference")
-    token = serializers.CharField(source="open311_submission.token")
     service_notice = serializers.SerializerMethodField()
     account_id = serializers.SerializerMethodField()
 
@@ -209,28 +230,152 @@ class ErrorSerializer(serializers.Serializer):
     description = serializers.CharField()
 
 
+class CoordinateField(serializers.Field):
+    """A latitude or longitude in degrees, finite and within ``limit``."""
+
+    def __init__(self, *, limit: float, **kwargs: Any) -> None:
+        self.limit = limit
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> float:
+        try:
+            number = float(str(data))
+        except ValueError:
+            number = math.nan
+        if not -self.limit <= number <= self.limit:  # NaN fails both comparisons
+            raise serializers.ValidationError(_("“%(value)s” is not a valid coordinate.") % {"value": data})
+        return number
+
+    def to_representation(self, value: float) -> float:
+        return value
+
+
+@extend_schema_field(OpenApiTypes.NUMBER)
+class LatitudeField(CoordinateField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(limit=90, **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.NUMBER)
+class LongitudeField(CoordinateField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(limit=180, **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.EMAIL)
+class EmailTextField(serializers.CharField):
+    """An email address, documented as one; ``case_create`` checks it, as for every channel."""
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class PublicURLField(serializers.CharField):
+    """An absolute http(s) URL to a public host (``core.safe_urls``): the one check, here at input."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=None, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        url = super().to_internal_value(data)
+        problem = safe_urls.public_url_problem(url)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return str(url)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class ServiceCodeField(serializers.Field):
+    """A service of the jurisdiction (``context["city"]``), as the ServiceType itself.
+
+    An unknown code is the spec's 404 ("service_code … not found"), not a 400: ``NotFound``
+    is no ValidationError, so it leaves the serializer at once."""
+
+    def to_internal_value(self, data: Any) -> ServiceType:
+        return selectors.public_service_type(city=self.context["city"], code=str(data).strip())
+
+    def to_representation(self, value: Any) -> str:
+        return str(getattr(value, "code", value))
+
+
+ATTRIBUTE_FIELD = re.compile(r"^attribute\[(?P<code>[^\]]+)\](?:\[\d*\])?$")
+
+
 class RequestInputSerializer(serializers.Serializer):
-    """The form fields of POST requests (described for the schema; the view reads them).
+    """The fields of a POST to ``requests``: read, checked and converted here, once.
+
+    What a report's content must be (the text limits, the email, the answers to the
+    service's questions, the point inside a member city) is ``case_create``'s to check, as
+    for every channel, and is not checked again here. What only Open311 has is checked
+    here: the service code of this jurisdiction, the coordinates as numbers, a location
+    given, and ``media_url`` (``core.safe_urls``).
 
     Answers to a service's questions come as ``attribute[<code>]`` fields, and
-    ``attribute[<code>][]`` repeated for a multivaluelist."""
+    ``attribute[<code>][]`` repeated for a multivaluelist; they are gathered by code into
+    ``attributes``. The view gives every field blank-stripped, blanks left out."""
 
     jurisdiction_id = serializers.CharField(required=False)
     api_key = serializers.CharField(help_text="The application's key; may also be sent in the query string.")
-    service_code = serializers.CharField()
-    lat = serializers.FloatField(required=False)
-    long = serializers.FloatField(required=False)
+    service_code = ServiceCodeField(error_messages={"required": _lazy("service_code is required.")})
+    lat = LatitudeField(required=False)
+    long = LongitudeField(required=False)
     address_string = serializers.CharField(required=False)
     address_id = serializers.CharField(required=False)
-    email = serializers.EmailField(required=False)
+    email = EmailTextField(required=False)
     device_id = serializers.CharField(required=False)
     account_id = serializers.CharField(required=False)
     first_name = serializers.CharField(required=False)
     last_name = serializers.CharField(required=False)
     phone = serializers.CharField(required=False)
     description = serializers.CharField(required=False)
-    media_url = serializers.URLField(required=False)
-    media = serializers.ImageField(required=False, help_text="A photo, sent as multipart/form-data.")
+    media_url = PublicURLField(
+        required=False, help_text=f"An absolute http(s) URL of a photo, at most {safe_urls.MAX_LENGTH} characters."
+    )
+    media = serializers.FileField(required=False, help_text="A photo, sent as multipart/form-data.")
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        values = super().to_internal_value(data)
+        values["attributes"] = attribute_answers(data)
+        return values
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Half a point is no point: with lat or long alone, the address is the location.
+        if attrs.get("lat") is None or attrs.get("long") is None:
+            attrs["lat"] = attrs["long"] = None
+            if not (attrs.get("address_string") or attrs.get("address_id")):
+                raise serializers.ValidationError(_("A location is required: lat and long, or address_string."))
+        return attrs
+
+    def report(self) -> dict[str, Any]:
+        """The validated fields as ``open311_request_submit`` takes them."""
+        data = self.validated_data
+        media = data.get("media")
+        return {
+            "service_type": data["service_code"],
+            "lat": data["lat"],
+            "lng": data["long"],
+            "address": data.get("address_string") or data.get("address_id") or "",
+            "attributes": data["attributes"],
+            "description": data.get("description", ""),
+            "reporter_name": " ".join(filter(None, [data.get("first_name"), data.get("last_name")])),
+            "reporter_email": data.get("email", ""),
+            "reporter_phone": data.get("phone", ""),
+            "media_url": data.get("media_url", ""),
+            "device_id": data.get("device_id", ""),
+            "account_id": data.get("account_id", ""),
+            "media": media,
+            "media_name": getattr(media, "name", "") or "",
+        }
+
+
+def attribute_answers(data: Any) -> dict[str, list[str]]:
+    """``attribute[code]`` and ``attribute[code][]`` (multi-select) fields, by code."""
+    answers: dict[str, list[str]] = {}
+    for field in data:
+        match = ATTRIBUTE_FIELD.match(str(field))
+        if match is None:
+            continue
+        values = data.getlist(field) if hasattr(data, "getlist") else [data[field]]
+        answers.setdefault(match["code"], []).extend(str(v) for v in values)
+    return answers
 
 
 class DiscoveryEndpointSerializer(serializers.Serializer):
