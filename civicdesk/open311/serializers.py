@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.types import OpenApiTypes
@@ -243,7 +244,9 @@ class CoordinateField(serializers.Field):
         except ValueError:
             number = math.nan
         if not -self.limit <= number <= self.limit:  # NaN fails both comparisons
-            raise serializers.ValidationError(_("“%(value)s” is not a valid coordinate.") % {"value": data})
+            raise serializers.ValidationError(
+                _("%(name)s “%(value)s” is not a valid coordinate.") % {"name": self.field_name, "value": data}
+            )
         return number
 
     def to_representation(self, value: float) -> float:
@@ -376,6 +379,174 @@ def attribute_answers(data: Any) -> dict[str, list[str]]:
         values = data.getlist(field) if hasattr(data, "getlist") else [data[field]]
         answers.setdefault(match["code"], []).extend(str(v) for v in values)
     return answers
+
+
+# --- GET requests: the query's parameters -------------------------------------------------------
+
+
+class CommaListField(serializers.Field):
+    """``a, b,c``: the non-blank items, stripped."""
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        return [v.strip() for v in str(data).split(",") if v.strip()]
+
+    def to_representation(self, value: Any) -> str:
+        return ",".join(value)
+
+
+class StatusListField(CommaListField):
+    def to_internal_value(self, data: Any) -> list[str]:
+        statuses = super().to_internal_value(str(data).lower())
+        unknown = [s for s in statuses if s not in ("open", "closed")]
+        if unknown:
+            raise serializers.ValidationError(
+                _("status may be open or closed, not “%(s)s”.") % {"s": ", ".join(unknown)}
+            )
+        return statuses
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class MomentField(serializers.Field):
+    """A W3C date or datetime, in UTC; without an offset it is read in ``context["city"]``'s zone."""
+
+    def to_internal_value(self, data: Any) -> dt.datetime:
+        value = str(data).strip()
+        # A "+" in an offset arrives as a space when a client forgets to encode it.
+        text = value.replace(" ", "+") if "T" in value else value
+        try:
+            moment = parse_datetime(text)
+            if moment is None:
+                day = parse_date(text)
+                moment = dt.datetime.combine(day, dt.time()) if day is not None else None
+        except ValueError:
+            moment = None
+        if moment is None:
+            raise serializers.ValidationError(
+                _("%(name)s “%(value)s” is not a W3C date and time such as 2026-01-01T00:00:00Z.")
+                % {"name": self.field_name, "value": value}
+            )
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=self.context["city"].tz)
+        # Far-off years would overflow the 90-day window's arithmetic; odd offsets (+21:10) are
+        # valid ISO 8601 that PostgreSQL refuses: UTC it is, within years a 311 case can have.
+        if not 1900 <= moment.year <= 2999:
+            raise serializers.ValidationError(
+                _("%(name)s “%(value)s” is out of range: use a year from 1900 to 2999.")
+                % {"name": self.field_name, "value": value}
+            )
+        return moment.astimezone(dt.UTC)
+
+    def to_representation(self, value: dt.datetime) -> str:
+        return value.isoformat()
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class WholeNumberField(serializers.Field):
+    """A whole number from ``low`` to ``high``, in ASCII digits."""
+
+    def __init__(self, *, low: int, high: int, **kwargs: Any) -> None:
+        self.low, self.high = low, high
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> int:
+        value = str(data)
+        number = int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
+        if number is None or not self.low <= number <= self.high:
+            raise serializers.ValidationError(
+                _("%(name)s “%(value)s” must be a whole number from %(low)s to %(high)s.")
+                % {"name": self.field_name, "value": value, "low": self.low, "high": self.high}
+            )
+        return number
+
+    def to_representation(self, value: int) -> int:
+        return value
+
+
+@extend_schema_field(OpenApiTypes.NUMBER)
+class RadiusField(serializers.Field):
+    def to_internal_value(self, data: Any) -> float:
+        try:
+            metres = float(str(data))
+        except ValueError:
+            metres = math.nan
+        if not 0 < metres <= selectors.MAX_RADIUS:
+            raise serializers.ValidationError(
+                _("radius “%(value)s” must be a distance in metres, more than 0 and at most %(max)s.")
+                % {"value": data, "max": f"{selectors.MAX_RADIUS:.0f}"}
+            )
+        return metres
+
+    def to_representation(self, value: float) -> float:
+        return value
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class FlagField(serializers.Field):
+    """true/false (and 1/0, yes/no, as clients write them)."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        text = str(data).lower()
+        if text in ("false", "0", "no"):
+            return False
+        if text in ("true", "1", "yes"):
+            return True
+        raise serializers.ValidationError(
+            _("%(name)s may be true or false, not “%(value)s”.") % {"name": self.field_name, "value": data}
+        )
+
+    def to_representation(self, value: bool) -> bool:
+        return value
+
+
+class RequestReadSerializer(serializers.Serializer):
+    """The parameters of ``requests/<id>``."""
+
+    extensions = FlagField(required=False, default=False)
+
+
+class RequestSearchSerializer(RequestReadSerializer):
+    """The parameters of GET ``requests``, read and checked once; ``search()`` gives them to
+    ``selectors.search_requests``. ``context["city"]`` reads dates without an offset."""
+
+    service_request_id = CommaListField(required=False, default=list)
+    service_code = CommaListField(required=False, default=list)
+    status = StatusListField(required=False, default=list)
+    start_date = MomentField(required=False, default=None)
+    end_date = MomentField(required=False, default=None)
+    updated_after = MomentField(required=False, default=None)
+    updated_before = MomentField(required=False, default=None)
+    lat = LatitudeField(required=False, default=None)
+    long = LongitudeField(required=False, default=None)
+    radius = RadiusField(required=False, default=None)
+    page = WholeNumberField(low=1, high=selectors.MAX_PAGE, required=False, default=1)
+    page_size = WholeNumberField(low=1, high=selectors.MAX_RESULTS, required=False, default=selectors.DEFAULT_PAGE_SIZE)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        lat, lng, radius = attrs["lat"], attrs["long"], attrs["radius"]
+        if (lat is not None or lng is not None or radius is not None) and (lat is None or lng is None):
+            raise serializers.ValidationError(_("lat and long go together: give both to search near a point."))
+        return attrs
+
+    def search(self) -> dict[str, Any]:
+        """The validated parameters as ``selectors.search_requests`` takes them."""
+        data = self.validated_data
+        near = None
+        if data["lat"] is not None and data["long"] is not None:
+            radius = data["radius"] if data["radius"] is not None else selectors.DEFAULT_RADIUS
+            near = selectors.Near(lat=data["lat"], lng=data["long"], radius=radius)
+        return {
+            "references": data["service_request_id"],
+            "service_codes": data["service_code"],
+            "statuses": data["status"],
+            "start": data["start_date"],
+            "end": data["end_date"],
+            "updated_after": data["updated_after"],
+            "updated_before": data["updated_before"],
+            "near": near,
+            "page": data["page"],
+            "page_size": data["page_size"],
+            "extensions": data["extensions"],
+        }
 
 
 class DiscoveryEndpointSerializer(serializers.Serializer):

@@ -21,7 +21,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.datastructures import MultiValueDict
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.renderers import OpenApiJsonRenderer
@@ -48,6 +47,8 @@ from civicdesk.open311.serializers import (
     DiscoverySerializer,
     ExtendedServiceRequestSerializer,
     RequestInputSerializer,
+    RequestReadSerializer,
+    RequestSearchSerializer,
     ServiceDefinitionSerializer,
     ServiceRequestSerializer,
     ServiceSerializer,
@@ -295,97 +296,6 @@ def _refuse_unreadable(fields: Any) -> None:
 REPLACEMENT = "\ufffd"
 
 
-def _comma_list(value: str) -> list[str]:
-    return [v.strip() for v in value.split(",") if v.strip()]
-
-
-def _moment(value: str, *, city: City, name: str) -> dt.datetime | None:
-    """A W3C date or datetime; without an offset it is read in the city's time zone."""
-    if not value:
-        return None
-    # A "+" in an offset arrives as a space when a client forgets to encode it.
-    text = value.strip().replace(" ", "+") if "T" in value else value.strip()
-    try:
-        moment = parse_datetime(text)
-        if moment is None:
-            day = parse_date(text)
-            moment = dt.datetime.combine(day, dt.time()) if day is not None else None
-    except ValueError:
-        moment = None
-    if moment is None:
-        raise BadRequest(
-            _("%(name)s “%(value)s” is not a W3C date and time such as 2026-01-01T00:00:00Z.")
-            % {"name": name, "value": value}
-        )
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=city.tz)
-    # Far-off years would overflow the 90-day window's arithmetic; odd offsets (+21:10) are
-    # valid ISO 8601 that PostgreSQL refuses: UTC it is, within years a 311 case can have.
-    if not 1900 <= moment.year <= 2999:
-        raise BadRequest(
-            _("%(name)s “%(value)s” is out of range: use a year from 1900 to 2999.") % {"name": name, "value": value}
-        )
-    return moment.astimezone(dt.UTC)
-
-
-def _integer(value: str, *, name: str, default: int, low: int, high: int) -> int:
-    """A whole number from ``low`` to ``high``; blank is ``default``."""
-    if not value:
-        return default
-    number = int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
-    if number is None or not low <= number <= high:
-        raise BadRequest(
-            _("%(name)s “%(value)s” must be a whole number from %(low)s to %(high)s.")
-            % {"name": name, "value": value, "low": low, "high": high}
-        )
-    return number
-
-
-def _flag(value: str, *, name: str) -> bool:
-    """true/false (and 1/0, yes/no, as clients write them); blank is false."""
-    text = value.lower()
-    if text in ("", "false", "0", "no"):
-        return False
-    if text in ("true", "1", "yes"):
-        return True
-    raise BadRequest(_("%(name)s may be true or false, not “%(value)s”.") % {"name": name, "value": value})
-
-
-def _near(lat: str, lng: str, radius: str) -> selectors.Near | None:
-    """The circle of ``lat``/``long``/``radius`` (metres), or None when none is given."""
-    if not (lat or lng or radius):
-        return None
-    if not (lat and lng):
-        raise BadRequest(_("lat and long go together: give both to search near a point."))
-    lat_value = _number(lat, name="lat", limit=90)
-    lng_value = _number(lng, name="long", limit=180)
-    assert lat_value is not None and lng_value is not None
-    metres = selectors.DEFAULT_RADIUS
-    if radius:
-        try:
-            metres = float(radius)
-        except ValueError:
-            metres = float("nan")
-        if not 0 < metres <= selectors.MAX_RADIUS:
-            raise BadRequest(
-                _("radius “%(value)s” must be a distance in metres, more than 0 and at most %(max)s.")
-                % {"value": radius, "max": f"{selectors.MAX_RADIUS:.0f}"}
-            )
-    return selectors.Near(lat=lat_value, lng=lng_value, radius=metres)
-
-
-def _number(value: str, *, name: str, limit: float) -> float | None:
-    if not value:
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        number = float("nan")
-    if not (-limit <= number <= limit):
-        raise BadRequest(_("%(name)s “%(value)s” is not a valid coordinate.") % {"name": name, "value": value})
-    return number
-
-
 class DiscoveryView(Open311View):
     xml_root = "discovery"
 
@@ -498,33 +408,11 @@ class RequestListView(Open311View):
         responses=answers(200, ExtendedServiceRequestSerializer(many=True), "service_requests"),
     )
     def get(self, request: Request, fmt: str = "json") -> Response:
-        city = self.city()
-        statuses = _comma_list(self.param("status").lower())
-        unknown = [s for s in statuses if s not in ("open", "closed")]
-        if unknown:
-            raise BadRequest(_("status may be open or closed, not “%(s)s”.") % {"s": ", ".join(unknown)})
-        extensions = _flag(self.param("extensions"), name="extensions")
-        cases = selectors.search_requests(
-            city=city,
-            references=_comma_list(self.param("service_request_id")),
-            service_codes=_comma_list(self.param("service_code")),
-            statuses=statuses,
-            start=_moment(self.param("start_date"), city=city, name="start_date"),
-            end=_moment(self.param("end_date"), city=city, name="end_date"),
-            updated_after=_moment(self.param("updated_after"), city=city, name="updated_after"),
-            updated_before=_moment(self.param("updated_before"), city=city, name="updated_before"),
-            near=_near(self.param("lat"), self.param("long"), self.param("radius")),
-            page=_integer(self.param("page"), name="page", default=1, low=1, high=selectors.MAX_PAGE),
-            page_size=_integer(
-                self.param("page_size"),
-                name="page_size",
-                default=selectors.DEFAULT_PAGE_SIZE,
-                low=1,
-                high=selectors.MAX_RESULTS,
-            ),
-            extensions=extensions,
-            now=clock.now(),
-        )
+        query = RequestSearchSerializer(data=self.form(RequestSearchSerializer), context={"city": self.city()})
+        query.is_valid(raise_exception=True)
+        search = query.search()
+        cases = selectors.search_requests(city=query.context["city"], now=clock.now(), **search)
+        extensions = search["extensions"]
         serializer = ExtendedServiceRequestSerializer if extensions else ServiceRequestSerializer
         return Response(serializer(cases, many=True, context={"request": request}).data)
 
@@ -582,7 +470,9 @@ class RequestDetailView(Open311View):
         responses=answers(200, ExtendedServiceRequestSerializer(many=True), "service_requests"),
     )
     def get(self, request: Request, service_request_id: str, fmt: str = "json") -> Response:
-        extensions = _flag(self.param("extensions"), name="extensions")
+        query = RequestReadSerializer(data=self.form(RequestReadSerializer))
+        query.is_valid(raise_exception=True)
+        extensions = query.validated_data["extensions"]
         case = selectors.public_request(city=self.city(), reference=service_request_id, extensions=extensions)
         serializer = ExtendedServiceRequestSerializer if extensions else ServiceRequestSerializer
         return Response(serializer([case], many=True, context={"request": request}).data)
