@@ -238,13 +238,14 @@ class Open311View(APIView):
         fields: MultiValueDict[str, Any] = MultiValueDict()
         for name, field in serializer().fields.items():
             if isinstance(field, serializers.FileField):
+                # Some clients name the photo "photo" rather than the spec's "media".
+                upload = self.request.FILES.get(name) or self.request.FILES.get("photo")
+                if upload is not None:
+                    fields[name] = upload
                 continue
             value = self.param(name)
             if value:
                 fields[name] = value
-        upload = self.request.FILES.get("media") or self.request.FILES.get("photo")
-        if upload is not None:
-            fields["media"] = upload
         if self.request.method == "POST":
             data: Any = self.request.data
             for name in data:
