@@ -222,6 +222,9 @@ SPECTACULAR_SETTINGS = {
 # seconds ago returns that case instead of a second one (a client retrying without an
 # Idempotency-Key). 0 turns the rule off.
 OPEN311_DUPLICATE_WINDOW_SECONDS = env_int("OPEN311_DUPLICATE_WINDOW_SECONDS", 600)
+# The discovery document's "contact" when no jurisdiction_id is given (who runs this server);
+# empty: every member city's name, email, phone and website.
+OPEN311_CONTACT = env_str("OPEN311_CONTACT", "")
 
 # --- geography -------------------------------------------------------------------------
 # How long a process trusts its built city/district index before asking the database

@@ -7,6 +7,8 @@ import secrets
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from civicdesk.core.safe_urls import MAX_LENGTH, validate_public_url
+
 
 class Open311ApiKey(models.Model):
     """One third-party application's key to post reports into one city.
@@ -47,7 +49,8 @@ class Open311Submission(models.Model):
 
     case = models.OneToOneField("cases.ServiceRequest", on_delete=models.CASCADE, related_name="open311_submission")
     api_key = models.ForeignKey(Open311ApiKey, null=True, on_delete=models.SET_NULL, related_name="submissions")
-    media_url = models.URLField(max_length=1000, blank=True)
+    # Kept only if core.safe_urls passes it (checked on input; checked again on output).
+    media_url = models.URLField(max_length=MAX_LENGTH, blank=True, validators=[validate_public_url])
     device_id = models.CharField(max_length=200, blank=True)
     account_id = models.CharField(max_length=200, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)

@@ -8,6 +8,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import F, FloatField, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.utils.translation import gettext as _
@@ -68,6 +69,20 @@ def city_for_jurisdiction(jurisdiction_id: str | None) -> City:
     if city is None:
         raise NotFound(_("No jurisdiction “%(j)s” on this server.") % {"j": jurisdiction_id})
     return city
+
+
+def contact(*, city: City | None) -> str:
+    """The discovery document's ``contact``, never empty (the spec: "contact information for
+    those using the API"): the city's own with a ``jurisdiction_id``, else
+    ``settings.OPEN311_CONTACT`` if the operator set one, else every member city's."""
+    if city is not None:
+        return ", ".join(filter(None, [city.name, city.email, city.phone, city.website])) or city.name
+    configured = str(getattr(settings, "OPEN311_CONTACT", "") or "").strip()
+    if configured:
+        return configured
+    cities = City.objects.order_by("name").only("name", "email", "phone", "website")
+    every = "; ".join(", ".join(filter(None, [c.name, c.email, c.phone, c.website])) for c in cities)
+    return every or settings.SERVER_EMAIL
 
 
 def api_key_for(*, city: City, raw_key: str | None) -> Open311ApiKey | None:

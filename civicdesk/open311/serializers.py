@@ -6,14 +6,22 @@ Never a reporter's name, email or phone: none of these serializers has such a fi
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from civicdesk.cases.models import CaseEvent, Photo, ServiceRequest
 from civicdesk.catalog.models import ServiceAttribute, ServiceType
+from civicdesk.core import safe_urls
+from civicdesk.open311 import selectors
 
 
 def w3c(moment: dt.datetime | None, city: Any) -> str | None:
@@ -65,7 +73,17 @@ class AttributeSerializer(serializers.Serializer):
 
 class ServiceDefinitionSerializer(serializers.Serializer):
     service_code = serializers.CharField(source="code")
-    attributes = AttributeSerializer(many=True, source="attributes.all")
+    attributes = serializers.SerializerMethodField()
+
+    @extend_schema_field(AttributeSerializer(many=True))
+    def get_attributes(self, obj: ServiceType) -> Any:
+        """The questions in the order they are asked, ``order`` counting from 1: GeoReport v2,
+        service definition, ``order``: "1 is shown first". Our own ``order`` only sorts (it
+        may start at 0 or skip numbers), so the position is what is published."""
+        attributes = AttributeSerializer(obj.attributes.all(), many=True).data
+        for position, attribute in enumerate(attributes, start=1):
+            attribute["order"] = position
+        return attributes
 
 
 class ServiceRequestSerializer(serializers.Serializer):
@@ -119,7 +137,8 @@ class ServiceRequestSerializer(serializers.Serializer):
         if photos:
             return _absolute(self.context, photos[0].image.url)
         submission = getattr(obj, "open311_submission", None)
-        return submission.media_url if submission is not None else ""
+        # The one check again at output: a URL stored before it existed is not served.
+        return safe_urls.public_url(submission.media_url) if submission is not None else ""
 
 
 def _absolute(context: Mapping[str, Any], url: str) -> str:
@@ -185,8 +204,11 @@ class ExtendedServiceRequestSerializer(ServiceRequestSerializer):
 
 
 class CreatedRequestSerializer(serializers.Serializer):
+    """The answer to a POST. GeoReport v2 gives ``service_request_id`` *or* ``token``, the
+    token only "if the service_request_id is not yet known". Every report here is numbered
+    in the transaction that accepts it, so the id is always known and is all we return."""
+
     service_request_id = serializers.CharField(source="reference")
-    token = serializers.CharField(source="open311_submission.token")
     service_notice = serializers.SerializerMethodField()
     account_id = serializers.SerializerMethodField()
 
@@ -209,28 +231,322 @@ class ErrorSerializer(serializers.Serializer):
     description = serializers.CharField()
 
 
+class CoordinateField(serializers.Field):
+    """A latitude or longitude in degrees, finite and within ``limit``."""
+
+    def __init__(self, *, limit: float, **kwargs: Any) -> None:
+        self.limit = limit
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> float:
+        try:
+            number = float(str(data))
+        except ValueError:
+            number = math.nan
+        if not -self.limit <= number <= self.limit:  # NaN fails both comparisons
+            raise serializers.ValidationError(
+                _("%(name)s “%(value)s” is not a valid coordinate.") % {"name": self.field_name, "value": data}
+            )
+        return number
+
+    def to_representation(self, value: float) -> float:
+        return value
+
+
+@extend_schema_field(OpenApiTypes.NUMBER)
+class LatitudeField(CoordinateField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(limit=90, **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.NUMBER)
+class LongitudeField(CoordinateField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(limit=180, **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.EMAIL)
+class EmailTextField(serializers.CharField):
+    """An email address, documented as one; ``case_create`` checks it, as for every channel."""
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class PublicURLField(serializers.CharField):
+    """An absolute http(s) URL to a public host (``core.safe_urls``): the one check, here at input."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=None, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        url = super().to_internal_value(data)
+        problem = safe_urls.public_url_problem(url)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return str(url)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class ServiceCodeField(serializers.Field):
+    """A service of the jurisdiction (``context["city"]``), as the ServiceType itself.
+
+    An unknown code is the spec's 404 ("service_code … not found"), not a 400: ``NotFound``
+    is no ValidationError, so it leaves the serializer at once."""
+
+    def to_internal_value(self, data: Any) -> ServiceType:
+        return selectors.public_service_type(city=self.context["city"], code=str(data).strip())
+
+    def to_representation(self, value: Any) -> str:
+        return str(getattr(value, "code", value))
+
+
+ATTRIBUTE_FIELD = re.compile(r"^attribute\[(?P<code>[^\]]+)\](?:\[\d*\])?$")
+
+
 class RequestInputSerializer(serializers.Serializer):
-    """The form fields of POST requests (described for the schema; the view reads them).
+    """The fields of a POST to ``requests``: read, checked and converted here, once.
+
+    What a report's content must be (the text limits, the email, the answers to the
+    service's questions, the point inside a member city) is ``case_create``'s to check, as
+    for every channel, and is not checked again here. What only Open311 has is checked
+    here: the service code of this jurisdiction, the coordinates as numbers, a location
+    given, and ``media_url`` (``core.safe_urls``).
 
     Answers to a service's questions come as ``attribute[<code>]`` fields, and
-    ``attribute[<code>][]`` repeated for a multivaluelist."""
+    ``attribute[<code>][]`` repeated for a multivaluelist; they are gathered by code into
+    ``attributes``. The view gives every field blank-stripped, blanks left out."""
 
     jurisdiction_id = serializers.CharField(required=False)
     api_key = serializers.CharField(help_text="The application's key; may also be sent in the query string.")
-    service_code = serializers.CharField()
-    lat = serializers.FloatField(required=False)
-    long = serializers.FloatField(required=False)
+    service_code = ServiceCodeField(error_messages={"required": _lazy("service_code is required.")})
+    lat = LatitudeField(required=False)
+    long = LongitudeField(required=False)
     address_string = serializers.CharField(required=False)
     address_id = serializers.CharField(required=False)
-    email = serializers.EmailField(required=False)
+    email = EmailTextField(required=False)
     device_id = serializers.CharField(required=False)
     account_id = serializers.CharField(required=False)
     first_name = serializers.CharField(required=False)
     last_name = serializers.CharField(required=False)
     phone = serializers.CharField(required=False)
     description = serializers.CharField(required=False)
-    media_url = serializers.URLField(required=False)
-    media = serializers.ImageField(required=False, help_text="A photo, sent as multipart/form-data.")
+    media_url = PublicURLField(
+        required=False, help_text=f"An absolute http(s) URL of a photo, at most {safe_urls.MAX_LENGTH} characters."
+    )
+    media = serializers.FileField(required=False, help_text="A photo, sent as multipart/form-data.")
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        values = super().to_internal_value(data)
+        values["attributes"] = attribute_answers(data)
+        return values
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Half a point is no point: with lat or long alone, the address is the location.
+        if attrs.get("lat") is None or attrs.get("long") is None:
+            attrs["lat"] = attrs["long"] = None
+            if not (attrs.get("address_string") or attrs.get("address_id")):
+                raise serializers.ValidationError(_("A location is required: lat and long, or address_string."))
+        return attrs
+
+    def report(self) -> dict[str, Any]:
+        """The validated fields as ``open311_request_submit`` takes them."""
+        data = self.validated_data
+        media = data.get("media")
+        return {
+            "service_type": data["service_code"],
+            "lat": data["lat"],
+            "lng": data["long"],
+            "address": data.get("address_string") or data.get("address_id") or "",
+            "attributes": data["attributes"],
+            "description": data.get("description", ""),
+            "reporter_name": " ".join(filter(None, [data.get("first_name"), data.get("last_name")])),
+            "reporter_email": data.get("email", ""),
+            "reporter_phone": data.get("phone", ""),
+            "media_url": data.get("media_url", ""),
+            "device_id": data.get("device_id", ""),
+            "account_id": data.get("account_id", ""),
+            "media": media,
+            "media_name": getattr(media, "name", "") or "",
+        }
+
+
+def attribute_answers(data: Any) -> dict[str, list[str]]:
+    """``attribute[code]`` and ``attribute[code][]`` (multi-select) fields, by code."""
+    answers: dict[str, list[str]] = {}
+    for field in data:
+        match = ATTRIBUTE_FIELD.match(str(field))
+        if match is None:
+            continue
+        values = data.getlist(field) if hasattr(data, "getlist") else [data[field]]
+        answers.setdefault(match["code"], []).extend(str(v) for v in values)
+    return answers
+
+
+# --- GET requests: the query's parameters -------------------------------------------------------
+
+
+class CommaListField(serializers.Field):
+    """``a, b,c``: the non-blank items, stripped."""
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        return [v.strip() for v in str(data).split(",") if v.strip()]
+
+    def to_representation(self, value: Any) -> str:
+        return ",".join(value)
+
+
+class StatusListField(CommaListField):
+    def to_internal_value(self, data: Any) -> list[str]:
+        statuses = super().to_internal_value(str(data).lower())
+        unknown = [s for s in statuses if s not in ("open", "closed")]
+        if unknown:
+            raise serializers.ValidationError(
+                _("status may be open or closed, not “%(s)s”.") % {"s": ", ".join(unknown)}
+            )
+        return statuses
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class MomentField(serializers.Field):
+    """A W3C date or datetime, in UTC; without an offset it is read in ``context["city"]``'s zone."""
+
+    def to_internal_value(self, data: Any) -> dt.datetime:
+        value = str(data).strip()
+        # A "+" in an offset arrives as a space when a client forgets to encode it.
+        text = value.replace(" ", "+") if "T" in value else value
+        try:
+            moment = parse_datetime(text)
+            if moment is None:
+                day = parse_date(text)
+                moment = dt.datetime.combine(day, dt.time()) if day is not None else None
+        except ValueError:
+            moment = None
+        if moment is None:
+            raise serializers.ValidationError(
+                _("%(name)s “%(value)s” is not a W3C date and time such as 2026-01-01T00:00:00Z.")
+                % {"name": self.field_name, "value": value}
+            )
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=self.context["city"].tz)
+        # Far-off years would overflow the 90-day window's arithmetic; odd offsets (+21:10) are
+        # valid ISO 8601 that PostgreSQL refuses: UTC it is, within years a 311 case can have.
+        if not 1900 <= moment.year <= 2999:
+            raise serializers.ValidationError(
+                _("%(name)s “%(value)s” is out of range: use a year from 1900 to 2999.")
+                % {"name": self.field_name, "value": value}
+            )
+        return moment.astimezone(dt.UTC)
+
+    def to_representation(self, value: dt.datetime) -> str:
+        return value.isoformat()
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class WholeNumberField(serializers.Field):
+    """A whole number from ``low`` to ``high``, in ASCII digits."""
+
+    def __init__(self, *, low: int, high: int, **kwargs: Any) -> None:
+        self.low, self.high = low, high
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> int:
+        value = str(data)
+        number = int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
+        if number is None or not self.low <= number <= self.high:
+            raise serializers.ValidationError(
+                _("%(name)s “%(value)s” must be a whole number from %(low)s to %(high)s.")
+                % {"name": self.field_name, "value": value, "low": self.low, "high": self.high}
+            )
+        return number
+
+    def to_representation(self, value: int) -> int:
+        return value
+
+
+@extend_schema_field(OpenApiTypes.NUMBER)
+class RadiusField(serializers.Field):
+    def to_internal_value(self, data: Any) -> float:
+        try:
+            metres = float(str(data))
+        except ValueError:
+            metres = math.nan
+        if not 0 < metres <= selectors.MAX_RADIUS:
+            raise serializers.ValidationError(
+                _("radius “%(value)s” must be a distance in metres, more than 0 and at most %(max)s.")
+                % {"value": data, "max": f"{selectors.MAX_RADIUS:.0f}"}
+            )
+        return metres
+
+    def to_representation(self, value: float) -> float:
+        return value
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class FlagField(serializers.Field):
+    """true/false (and 1/0, yes/no, as clients write them)."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        text = str(data).lower()
+        if text in ("false", "0", "no"):
+            return False
+        if text in ("true", "1", "yes"):
+            return True
+        raise serializers.ValidationError(
+            _("%(name)s may be true or false, not “%(value)s”.") % {"name": self.field_name, "value": data}
+        )
+
+    def to_representation(self, value: bool) -> bool:
+        return value
+
+
+class RequestReadSerializer(serializers.Serializer):
+    """The parameters of ``requests/<id>``."""
+
+    extensions = FlagField(required=False, default=False)
+
+
+class RequestSearchSerializer(RequestReadSerializer):
+    """The parameters of GET ``requests``, read and checked once; ``search()`` gives them to
+    ``selectors.search_requests``. ``context["city"]`` reads dates without an offset."""
+
+    service_request_id = CommaListField(required=False, default=list)
+    service_code = CommaListField(required=False, default=list)
+    status = StatusListField(required=False, default=list)
+    start_date = MomentField(required=False, default=None)
+    end_date = MomentField(required=False, default=None)
+    updated_after = MomentField(required=False, default=None)
+    updated_before = MomentField(required=False, default=None)
+    lat = LatitudeField(required=False, default=None)
+    long = LongitudeField(required=False, default=None)
+    radius = RadiusField(required=False, default=None)
+    page = WholeNumberField(low=1, high=selectors.MAX_PAGE, required=False, default=1)
+    page_size = WholeNumberField(low=1, high=selectors.MAX_RESULTS, required=False, default=selectors.DEFAULT_PAGE_SIZE)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        lat, lng, radius = attrs["lat"], attrs["long"], attrs["radius"]
+        if (lat is not None or lng is not None or radius is not None) and (lat is None or lng is None):
+            raise serializers.ValidationError(_("lat and long go together: give both to search near a point."))
+        return attrs
+
+    def search(self) -> dict[str, Any]:
+        """The validated parameters as ``selectors.search_requests`` takes them."""
+        data = self.validated_data
+        near = None
+        if data["lat"] is not None and data["long"] is not None:
+            radius = data["radius"] if data["radius"] is not None else selectors.DEFAULT_RADIUS
+            near = selectors.Near(lat=data["lat"], lng=data["long"], radius=radius)
+        return {
+            "references": data["service_request_id"],
+            "service_codes": data["service_code"],
+            "statuses": data["status"],
+            "start": data["start_date"],
+            "end": data["end_date"],
+            "updated_after": data["updated_after"],
+            "updated_before": data["updated_before"],
+            "near": near,
+            "page": data["page"],
+            "page_size": data["page_size"],
+            "extensions": data["extensions"],
+        }
 
 
 class DiscoveryEndpointSerializer(serializers.Serializer):

@@ -20,7 +20,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.renderers import OpenApiJsonRenderer
@@ -28,23 +28,27 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import exceptions as drf_exceptions
+from rest_framework import serializers
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from civicdesk.catalog.attributes import clean_attributes
 from civicdesk.core import clock, unavailable
 from civicdesk.core.errors import StorageUnavailable
 from civicdesk.open311 import selectors, services
-from civicdesk.open311.errors import BadRequest, Forbidden, NotFound, Open311Error
+from civicdesk.open311.errors import BadRequest, Forbidden, Open311Error
 from civicdesk.open311.renderers import Open311JSONRenderer, Open311XMLRenderer, to_xml
 from civicdesk.open311.serializers import (
+    ATTRIBUTE_FIELD,
     CreatedRequestSerializer,
     DiscoverySerializer,
     ExtendedServiceRequestSerializer,
     RequestInputSerializer,
+    RequestReadSerializer,
+    RequestSearchSerializer,
     ServiceDefinitionSerializer,
     ServiceRequestSerializer,
     ServiceSerializer,
@@ -55,7 +59,6 @@ from civicdesk.tenants.models import City
 logger = logging.getLogger(__name__)
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
-ATTRIBUTE_FIELD = re.compile(r"^attribute\[(?P<code>[^\]]+)\](?:\[\d*\])?$")
 # Our field names as a client of the API knows them.
 FIELD_NAMES = {
     "reporter_email": "email",
@@ -161,11 +164,27 @@ def _error_list(exc: Exception) -> tuple[int, list[str]]:
         return 400, [str(exc) or _("The request could not be read.")]
     if isinstance(exc, drf_exceptions.MethodNotAllowed):
         return 405, [str(exc.detail)]
+    if isinstance(exc, drf_exceptions.ValidationError):
+        return 400, _validation_messages(exc.detail)
     if isinstance(exc, drf_exceptions.APIException):
         # Malformed bodies, unsupported media types, throttling: the client's to fix.
         return 400, [str(exc.detail)]
     logger.exception("Open311 request failed", exc_info=exc)
     return 500, [_("The server could not answer this request. The error has been logged.")]
+
+
+def _validation_messages(detail: Any, field: str = "") -> list[str]:
+    """A serializer's errors as the spec's descriptions, each naming the field it is about."""
+    if isinstance(detail, dict):
+        return [
+            message
+            for name, inner in detail.items()
+            for message in _validation_messages(inner, "" if name == api_settings.NON_FIELD_ERRORS_KEY else name)
+        ]
+    if isinstance(detail, list):
+        return [message for inner in detail for message in _validation_messages(inner, field)]
+    message = str(detail)
+    return [f"{field}: {message}" if field and not message.startswith(field) else message]
 
 
 def open311_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
@@ -191,14 +210,14 @@ class Open311View(APIView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        _refuse_nul(request.query_params)
+        _refuse_unreadable(request.query_params)
         if request.method == "POST":
             if not hasattr(request.data, "items"):
                 raise BadRequest(
                     _("Send the request's fields as a form (or a JSON object), not %(kind)s.")
                     % {"kind": type(request.data).__name__}
                 )
-            _refuse_nul(request.data)
+            _refuse_unreadable(request.data)
 
     def get_format_suffix(self, **kwargs: Any) -> str | None:
         # The suffix is named ``fmt``, not DRF's ``format``: schema generators skip paths
@@ -213,6 +232,27 @@ class Open311View(APIView):
             value = form.get(name)
         return str(value or "").strip()
 
+    def form(self, serializer: type[serializers.Serializer]) -> MultiValueDict[str, Any]:
+        """What the client sent for ``serializer``: each of its fields as ``param`` reads it
+        (blank left out), its files, and the body's ``attribute[…]`` answers as sent."""
+        fields: MultiValueDict[str, Any] = MultiValueDict()
+        for name, field in serializer().fields.items():
+            if isinstance(field, serializers.FileField):
+                # Some clients name the photo "photo" rather than the spec's "media".
+                upload = self.request.FILES.get(name) or self.request.FILES.get("photo")
+                if upload is not None:
+                    fields[name] = upload
+                continue
+            value = self.param(name)
+            if value:
+                fields[name] = value
+        if self.request.method == "POST":
+            data: Any = self.request.data
+            for name in data:
+                if ATTRIBUTE_FIELD.match(str(name)):
+                    fields.setlist(name, data.getlist(name) if hasattr(data, "getlist") else [data[name]])
+        return fields
+
     def city(self) -> City:
         return selectors.city_for_jurisdiction(self.param("jurisdiction_id"))
 
@@ -225,10 +265,14 @@ def _is_unicode(text: str) -> bool:
     return True
 
 
-def _refuse_nul(fields: Any) -> None:
+def _refuse_unreadable(fields: Any) -> None:
     """A NUL character in any field is a 400 naming the field. PostgreSQL cannot store or
     even compare text holding one, so it must never reach a query. Nor can any database
-    store half a character: JSON may carry a lone surrogate (``"\\ud83d"``), refused too."""
+    store half a character: JSON may carry a lone surrogate (``"\\ud83d"``), refused too.
+
+    Bytes that are not UTF-8 (``%ff%fe`` in a form) reach us as U+FFFD, the replacement
+    character: the words the client meant are lost, so rather than file "��" as the
+    resident's description, the request is refused and the client told to send UTF-8."""
     items = fields.lists() if hasattr(fields, "lists") else ((k, [v]) for k, v in fields.items())
     for name, values in items:
         texts = [v if isinstance(v, str) else str(v) for v in values]
@@ -240,97 +284,17 @@ def _refuse_nul(fields: Any) -> None:
                 _("%(name)s contains half of a character (a lone UTF-16 surrogate); send whole characters.")
                 % {"name": shown}
             )
-
-
-def _comma_list(value: str) -> list[str]:
-    return [v.strip() for v in value.split(",") if v.strip()]
-
-
-def _moment(value: str, *, city: City, name: str) -> dt.datetime | None:
-    """A W3C date or datetime; without an offset it is read in the city's time zone."""
-    if not value:
-        return None
-    # A "+" in an offset arrives as a space when a client forgets to encode it.
-    text = value.strip().replace(" ", "+") if "T" in value else value.strip()
-    try:
-        moment = parse_datetime(text)
-        if moment is None:
-            day = parse_date(text)
-            moment = dt.datetime.combine(day, dt.time()) if day is not None else None
-    except ValueError:
-        moment = None
-    if moment is None:
-        raise BadRequest(
-            _("%(name)s “%(value)s” is not a W3C date and time such as 2026-01-01T00:00:00Z.")
-            % {"name": name, "value": value}
-        )
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=city.tz)
-    # Far-off years would overflow the 90-day window's arithmetic; odd offsets (+21:10) are
-    # valid ISO 8601 that PostgreSQL refuses: UTC it is, within years a 311 case can have.
-    if not 1900 <= moment.year <= 2999:
-        raise BadRequest(
-            _("%(name)s “%(value)s” is out of range: use a year from 1900 to 2999.") % {"name": name, "value": value}
-        )
-    return moment.astimezone(dt.UTC)
-
-
-def _integer(value: str, *, name: str, default: int, low: int, high: int) -> int:
-    """A whole number from ``low`` to ``high``; blank is ``default``."""
-    if not value:
-        return default
-    number = int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
-    if number is None or not low <= number <= high:
-        raise BadRequest(
-            _("%(name)s “%(value)s” must be a whole number from %(low)s to %(high)s.")
-            % {"name": name, "value": value, "low": low, "high": high}
-        )
-    return number
-
-
-def _flag(value: str, *, name: str) -> bool:
-    """true/false (and 1/0, yes/no, as clients write them); blank is false."""
-    text = value.lower()
-    if text in ("", "false", "0", "no"):
-        return False
-    if text in ("true", "1", "yes"):
-        return True
-    raise BadRequest(_("%(name)s may be true or false, not “%(value)s”.") % {"name": name, "value": value})
-
-
-def _near(lat: str, lng: str, radius: str) -> selectors.Near | None:
-    """The circle of ``lat``/``long``/``radius`` (metres), or None when none is given."""
-    if not (lat or lng or radius):
-        return None
-    if not (lat and lng):
-        raise BadRequest(_("lat and long go together: give both to search near a point."))
-    lat_value = _number(lat, name="lat", limit=90)
-    lng_value = _number(lng, name="long", limit=180)
-    assert lat_value is not None and lng_value is not None
-    metres = selectors.DEFAULT_RADIUS
-    if radius:
-        try:
-            metres = float(radius)
-        except ValueError:
-            metres = float("nan")
-        if not 0 < metres <= selectors.MAX_RADIUS:
+        if REPLACEMENT in name or any(REPLACEMENT in v for v in values if isinstance(v, str)):
             raise BadRequest(
-                _("radius “%(value)s” must be a distance in metres, more than 0 and at most %(max)s.")
-                % {"value": radius, "max": f"{selectors.MAX_RADIUS:.0f}"}
+                _(
+                    "%(name)s contains bytes that are not UTF-8 text (they arrive as the replacement character U+FFFD): "
+                    "nothing was saved; send the text encoded as UTF-8."
+                )
+                % {"name": shown}
             )
-    return selectors.Near(lat=lat_value, lng=lng_value, radius=metres)
 
 
-def _number(value: str, *, name: str, limit: float) -> float | None:
-    if not value:
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        number = float("nan")
-    if not (-limit <= number <= limit):
-        raise BadRequest(_("%(name)s “%(value)s” is not a valid coordinate.") % {"name": name, "value": value})
-    return number
+REPLACEMENT = "\ufffd"
 
 
 class DiscoveryView(Open311View):
@@ -346,7 +310,7 @@ class DiscoveryView(Open311View):
         city = selectors.city_for_jurisdiction(jurisdiction) if jurisdiction else None
         changed = City.objects.order_by("-updated_at").values_list("updated_at", flat=True).first() or clock.now()
         base = request.build_absolute_uri(request.path.rsplit("/", 1)[0] + "/")
-        contact = ", ".join(filter(None, [city.name, city.email, city.phone])) if city else ""
+        contact = selectors.contact(city=city)
         return Response(
             {
                 "changeset": w3c_utc(changed),
@@ -445,33 +409,11 @@ class RequestListView(Open311View):
         responses=answers(200, ExtendedServiceRequestSerializer(many=True), "service_requests"),
     )
     def get(self, request: Request, fmt: str = "json") -> Response:
-        city = self.city()
-        statuses = _comma_list(self.param("status").lower())
-        unknown = [s for s in statuses if s not in ("open", "closed")]
-        if unknown:
-            raise BadRequest(_("status may be open or closed, not “%(s)s”.") % {"s": ", ".join(unknown)})
-        extensions = _flag(self.param("extensions"), name="extensions")
-        cases = selectors.search_requests(
-            city=city,
-            references=_comma_list(self.param("service_request_id")),
-            service_codes=_comma_list(self.param("service_code")),
-            statuses=statuses,
-            start=_moment(self.param("start_date"), city=city, name="start_date"),
-            end=_moment(self.param("end_date"), city=city, name="end_date"),
-            updated_after=_moment(self.param("updated_after"), city=city, name="updated_after"),
-            updated_before=_moment(self.param("updated_before"), city=city, name="updated_before"),
-            near=_near(self.param("lat"), self.param("long"), self.param("radius")),
-            page=_integer(self.param("page"), name="page", default=1, low=1, high=selectors.MAX_PAGE),
-            page_size=_integer(
-                self.param("page_size"),
-                name="page_size",
-                default=selectors.DEFAULT_PAGE_SIZE,
-                low=1,
-                high=selectors.MAX_RESULTS,
-            ),
-            extensions=extensions,
-            now=clock.now(),
-        )
+        query = RequestSearchSerializer(data=self.form(RequestSearchSerializer), context={"city": self.city()})
+        query.is_valid(raise_exception=True)
+        search = query.search()
+        cases = selectors.search_requests(city=query.context["city"], now=clock.now(), **search)
+        extensions = search["extensions"]
         serializer = ExtendedServiceRequestSerializer if extensions else ServiceRequestSerializer
         return Response(serializer(cases, many=True, context={"request": request}).data)
 
@@ -491,57 +433,33 @@ class RequestListView(Open311View):
             raise Forbidden(
                 _("A valid api_key for %(city)s is required to post service requests.") % {"city": city.name}
             )
-        code = self.param("service_code")
-        if not code:
-            raise BadRequest(_("service_code is required."))
+        form = RequestInputSerializer(data=self.form(RequestInputSerializer), context={"city": city})
+        form.is_valid(raise_exception=True)
+        report = form.report()
         try:
-            service_type = selectors.public_service_type(city=city, code=code)
-        except NotFound as exc:
-            raise BadRequest(exc.description) from exc
-        lat = _number(self.param("lat"), name="lat", limit=90)
-        lng = _number(self.param("long"), name="long", limit=180)
-        address = self.param("address_string") or self.param("address_id")
-        if (lat is None or lng is None) and not address:
-            raise BadRequest(_("A location is required: lat and long, or address_string."))
-        attributes = self._attributes(request)
-        try:
-            clean_attributes(service_type, attributes)
+            # "File only once" (the Idempotency-Key header, the same device's same report):
+            # the service's own mechanism, called from here only.
+            case = services.open311_request_submit(
+                api_key=api_key, idempotency_key=request.headers.get("Idempotency-Key", ""), **report
+            )
         except DjangoValidationError as exc:
-            raise DjangoValidationError(
-                {f"attribute[{code}]": messages for code, messages in exc.message_dict.items()}
-            ) from exc
-        media = request.FILES.get("media") or request.FILES.get("photo")
-        case = services.open311_request_submit(
-            api_key=api_key,
-            service_type=service_type,
-            lat=lat if lng is not None else None,
-            lng=lng if lat is not None else None,
-            address=address,
-            attributes=attributes,
-            description=self.param("description"),
-            reporter_name=" ".join(filter(None, [self.param("first_name"), self.param("last_name")])),
-            reporter_email=self.param("email"),
-            reporter_phone=self.param("phone"),
-            media_url=self.param("media_url"),
-            device_id=self.param("device_id"),
-            account_id=self.param("account_id"),
-            media=media,
-            media_name=getattr(media, "name", "") or "",
-            idempotency_key=request.headers.get("Idempotency-Key", ""),
-        )
+            raise _answers_named(exc, report) from exc
         return Response(CreatedRequestSerializer([case], many=True).data, status=201)
 
-    def _attributes(self, request: Request) -> dict[str, list[str]]:
-        """``attribute[code]`` and ``attribute[code][]`` (multi-select) fields, by code."""
-        answers: dict[str, list[str]] = {}
-        data: Any = request.data
-        for field in data:
-            match = ATTRIBUTE_FIELD.match(field)
-            if match is None:
-                continue
-            values = data.getlist(field) if hasattr(data, "getlist") else [data[field]]
-            answers.setdefault(match["code"], []).extend(str(v) for v in values)
-        return answers
+
+def _answers_named(exc: DjangoValidationError, report: dict[str, Any]) -> DjangoValidationError:
+    """``case_create`` names a bad answer by its question's code; the client sent it as
+    ``attribute[code]``, so that is the name the error gives back."""
+    if not hasattr(exc, "error_dict"):
+        return exc
+    service_type = report["service_type"]
+    codes = set(report["attributes"]) | {a.code for a in service_type.attributes.all()}
+    return DjangoValidationError(
+        {
+            (f"attribute[{field}]" if field in codes and field not in FIELD_NAMES else field): messages
+            for field, messages in exc.message_dict.items()
+        }
+    )
 
 
 class RequestDetailView(Open311View):
@@ -553,7 +471,9 @@ class RequestDetailView(Open311View):
         responses=answers(200, ExtendedServiceRequestSerializer(many=True), "service_requests"),
     )
     def get(self, request: Request, service_request_id: str, fmt: str = "json") -> Response:
-        extensions = _flag(self.param("extensions"), name="extensions")
+        query = RequestReadSerializer(data=self.form(RequestReadSerializer))
+        query.is_valid(raise_exception=True)
+        extensions = query.validated_data["extensions"]
         case = selectors.public_request(city=self.city(), reference=service_request_id, extensions=extensions)
         serializer = ExtendedServiceRequestSerializer if extensions else ServiceRequestSerializer
         return Response(serializer([case], many=True, context={"request": request}).data)

@@ -509,7 +509,6 @@ def test_the_key_may_come_in_the_query_string(
             {"address_string": "1 Main", "email": "not-an-email", "attribute[bags]": "1", "attribute[kind]": "sofa"},
             "email",
         ),
-        ({"service_code": "no-such-thing", "address_string": "1 Main"}, "no-such-thing"),
         ({"service_code": "", "address_string": "1 Main"}, "service_code is required"),
     ],
 )

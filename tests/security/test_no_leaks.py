@@ -19,8 +19,11 @@ from django.urls import reverse
 from PIL import Image
 
 from civicdesk.accounts.models import Role
+from civicdesk.cases import services
+from civicdesk.open311.models import Open311Submission
 from civicdesk.opendata.models import Format
 from civicdesk.opendata.services import download_name, open_data_export_all
+from tests.conftest import INSIDE
 from tests.security.conftest import SECRETS, World
 from tests.security.urlwalk import paths, routes
 
@@ -93,6 +96,33 @@ def test_no_public_url_shows_a_residents_contact_details_or_internal_notes(world
     assert not leaks, "\n".join(leaks)
     assert fetched > 30  # the pages were really there, not all 404s
     assert files == 2 * (len(world.cities) + 1)  # every open-data file was read
+
+
+# What an application could send as media_url before it was checked (issue: Open311 relayed
+# any string as a case's picture). Rows holding these are stored below, as old rows are.
+UNSAFE_SCHEMES = ("javascript:", "data:", "file:")
+
+
+def test_no_public_url_serves_a_stored_script_data_or_file_url(world: World) -> None:
+    """Open311 (JSON and XML, every endpoint) and the feeds never hand out a ``javascript:``,
+    ``data:`` or ``file:`` URL, even from rows stored before ``media_url`` was checked."""
+    lat, lng = INSIDE["independence"]
+    Open311Submission.objects.create(case=world.closed, media_url="javascript:alert(document.cookie)")
+    for url in ("data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==", "file:///etc/passwd"):
+        case = services.case_create(service_type=world.service_type, lat=lat, lng=lng, description="Sofa by the gate")
+        Open311Submission.objects.create(case=case, media_url=url)
+    client = Client()
+    fetched, found = 0, []
+    for name, url in public_urls(world):
+        if not name.startswith(("open311:", "portal:feed")):
+            continue
+        response = client.get(url)
+        assert response.status_code < 500, url
+        text = (b"".join(response.streaming_content) if response.streaming else response.content).decode().lower()
+        fetched += response.status_code == 200
+        found += [f"{url} serves {scheme}" for scheme in UNSAFE_SCHEMES if scheme in text]
+    assert not found, "\n".join(found)
+    assert fetched >= 10
 
 
 def test_the_case_page_and_the_api_do_show_what_is_public(world: World) -> None:
