@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "civicdesk.tenants",
     "civicdesk.catalog",
     "civicdesk.cases",
+    "civicdesk.expected",
     "civicdesk.intake",
     "civicdesk.notifications",
     "civicdesk.console",
