@@ -217,7 +217,9 @@ def main() -> int:
     parser.add_argument("--compare", action="store_true", help="Also fit the Weibull and log-logistic models.")
     parser.add_argument("--penalizer", type=float, default=0.01)
     parser.add_argument("--min-level-cases", type=int, default=20)
-    parser.add_argument("--train-years", type=int, default=3, help="Years before the test year to learn from (0: all).")
+    parser.add_argument(
+        "--train-years", type=int, default=0, help="Years before the test year to learn from (0: all, the default)."
+    )
     parser.add_argument("--no-shape", action="store_true", help="One spread for all cases (no ancillary columns).")
     parser.add_argument("--kind", choices=survival.KINDS, default="loglogistic")
     args = parser.parse_args()
