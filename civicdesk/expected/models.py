@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -53,6 +54,7 @@ class ExpectedSettings(models.Model):
     city = models.OneToOneField("tenants.City", on_delete=models.CASCADE, related_name="expected_settings")
     likely_late_threshold = models.FloatField(
         default=0.5,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
         help_text=_("An open case is listed as likely late when its probability of missing its due date is over this."),
     )
 
