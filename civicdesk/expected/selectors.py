@@ -224,9 +224,11 @@ def expected_for_new(
     channel: str,
     opened_at: dt.datetime,
     due_at: dt.datetime | None,
+    with_factors: bool = False,
 ) -> Expectation:
     """The expected closing of a case being created now (intake: one count query and the
-    model's parameters; under 5 ms, docs/expected.md)."""
+    model's parameters, docs/expected.md). The factors, which need the names of departments
+    and districts, only when asked: the acknowledgement and Open311 need the dates alone."""
     backlog = _open_backlog(city=city, department_id=department_id)
     return _predict(
         city=city,
@@ -238,6 +240,7 @@ def expected_for_new(
         due_at=due_at,
         backlog=backlog,
         now=opened_at,
+        with_factors=with_factors,
     )
 
 
