@@ -85,10 +85,23 @@ def expected_model_train(
     holdout_start = end - holdout_days * survival.DAY
     since = now - dt.timedelta(days=365 * train_years + holdout_days)
     history = history_for_city(city, since=since)
-    opened_before_holdout = int((history.opened < holdout_start).sum())
-    if len(history) < MIN_CITY_CASES or opened_before_holdout < MIN_CITY_CASES:
+    if len(history) < MIN_CITY_CASES:
         return TrainResult(
             city, None, False, f"too little history: {len(history)} cases, fewer than {MIN_CITY_CASES} to learn from"
+        )
+    # A young city (the demo has three months) holds out the last quarter of its history
+    # rather than none of it being left to learn from.
+    span_days = (end - float(history.opened.min())) / survival.DAY
+    holdout_days = max(7, min(holdout_days, int(span_days // 4)))
+    holdout_start = end - holdout_days * survival.DAY
+    opened_before_holdout = int((history.opened < holdout_start).sum())
+    if opened_before_holdout < MIN_CITY_CASES:
+        return TrainResult(
+            city,
+            None,
+            False,
+            f"too little history: {opened_before_holdout} cases before the {holdout_days} held-out days, "
+            f"fewer than {MIN_CITY_CASES} to learn from",
         )
     held_out_params = survival.fit(
         history, as_of=holdout_start, kind=kind, penalizer=penalizer, min_level_cases=MIN_TYPE_CASES

@@ -184,3 +184,16 @@ def test_likely_late_lists_the_cases_caught_in_a_growing_backlog(
     backlog_factor = [f for f in expectation.factors if f.feature == "backlog"]
     assert backlog_factor and backlog_factor[0].effect > 1.1 and (backlog_factor[0].backlog_ratio or 0) > 2
     assert backlog_factor[0].label == pothole.department.name
+
+
+def test_a_young_city_holds_out_the_last_quarter_of_its_history(
+    raytown: City, make_service_type: Callable[..., ServiceType], add_cases: Any
+) -> None:
+    """Sixty days of history (a new member, or the demo's three months): not enough for the
+    usual 91 held-out days, so the last 15 are held out and the city still gets a model."""
+    leak = make_service_type(raytown, "leak", target_days=4)
+    opened = [NOW - dt.timedelta(days=60) + dt.timedelta(hours=3.5 * i) for i in range(400)]
+    add_cases(leak, opened, [1.0 + (i % 7) * 0.5 for i in range(400)])
+    result = services.expected_model_train(city=raytown, now=NOW)
+    assert result.replaced and result.model is not None
+    assert result.model.holdout_start == NOW - dt.timedelta(days=15)
