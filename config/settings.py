@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "civicdesk.catalog",
     "civicdesk.places",
     "civicdesk.cases",
+    "civicdesk.expected",
     "civicdesk.intake",
     "civicdesk.notifications",
     "civicdesk.console",

@@ -281,6 +281,9 @@ ADMIN_MODELS: dict[str, AdminAccess] = {
     "catalog.cannedresponse": CITY_SETTING,
     "cases.servicerequest": CASE_RECORD,
     "cases.caseevent": CASE_RECORD,
+    "expected.expectedsettings": CITY_SETTING,
+    # Trainings are written by expected_train alone: read by the city and the region.
+    "expected.expectedmodel": AdminAccess(view=CITY_ADMIN | REGIONAL_ADMIN | SUPERUSER),
     # Emails in and out: a confidential case's (the reporter's address, the tip) are nobody's here.
     "intake.inboundmessage": AdminAccess(view=(CITY_ADMIN | SUPERUSER) & NOT_CONFIDENTIAL),
     "notifications.outboxmessage": AdminAccess(view=(CITY_ADMIN | SUPERUSER) & NOT_CONFIDENTIAL),

@@ -43,6 +43,7 @@ from civicdesk.cases import services, transfers
 from civicdesk.cases.models import ServiceRequest
 from civicdesk.catalog import services as agreements
 from civicdesk.catalog.models import CannedResponse, ServiceType
+from civicdesk.expected.models import ExpectedModel, ExpectedSettings, ModelStatus
 from civicdesk.intake.models import InboundMessage, Outcome
 from civicdesk.notifications.services import subscription_create
 from civicdesk.open311.models import Open311Submission
@@ -229,6 +230,20 @@ def _build_world(media: Any) -> World:
     plan = PlanYear.objects.create(city=a, fiscal_year=2026, title="A for All")
     goal = Goal.objects.create(plan_year=plan, name="Customer-Focused")
     dashboard, _ = DashboardSettings.objects.get_or_create(city=a)
+    expected_settings = ExpectedSettings.objects.create(city=a, likely_late_threshold=0.6)
+    expected_model = ExpectedModel.objects.create(
+        city=a,
+        status=ModelStatus.CURRENT,
+        kind="loglogistic",
+        trained_at=timezone.now(),
+        window_start=timezone.now(),
+        window_end=timezone.now(),
+        holdout_start=timezone.now(),
+        cases=0,
+        closed_cases=0,
+        open_cases=0,
+        params={},
+    )
     common = performance.common_measure_define(
         region=a.region,
         key="requests-opened",
@@ -303,6 +318,8 @@ def _build_world(media: Any) -> World:
         ],
         "open311.open311apikey": [(str(_key_of(a)), an_a)],
         "performance.dashboardsettings": [(str(dashboard.pk), an_a)],
+        "expected.expectedsettings": [(str(expected_settings.pk), an_a)],
+        "expected.expectedmodel": [(str(expected_model.pk), an_a)],
         "performance.planyear": [(str(plan.pk), an_a)],
         "performance.goal": [(str(goal.pk), an_a)],
         "performance.measure": [(str(entered_measure.pk), an_a)],

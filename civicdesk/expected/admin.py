@@ -1,0 +1,33 @@
+"""Admin: each city sets its Likely late threshold and reads its models' figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from civicdesk.accounts.models import Role
+from civicdesk.core.admin import EVERYTHING, READ_ONLY, CityScopedAdmin
+from civicdesk.expected.models import ExpectedModel, ExpectedSettings
+
+
+@admin.register(ExpectedSettings)
+class ExpectedSettingsAdmin(CityScopedAdmin):
+    list_display = ["city", "likely_late_threshold"]
+    fields = ["city", "likely_late_threshold"]
+    city_roles_can = {Role.CITY_ADMIN.value: EVERYTHING}
+
+
+@admin.register(ExpectedModel)
+class ExpectedModelAdmin(CityScopedAdmin):
+    """Trainings are written by ``expected_train`` alone: read-only here, for everyone."""
+
+    list_display = ["city", "status", "kind", "trained_at", "cases", "open_cases", "window_start", "window_end"]
+    list_filter = ["status", "city"]
+    exclude = ["params"]
+    superuser_can = READ_ONLY
+    city_roles_can = {Role.CITY_ADMIN.value: READ_ONLY}
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in self.model._meta.fields if f.name != "params"]

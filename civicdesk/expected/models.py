@@ -1,0 +1,65 @@
+"""A city's time-to-close model: its training window, data, evaluation and parameters."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ModelStatus(models.TextChoices):
+    CURRENT = "current", _("In use")
+    RETIRED = "retired", _("Replaced by a newer model")
+    REJECTED = "rejected", _("Not used: worse than the model in use on the held-out months")
+
+
+class ExpectedModel(models.Model):
+    """One training of a city's model. At most one per city is in use (``current``).
+
+    ``params`` is plain JSON (coefficients, levels, usual backlogs: civicdesk/expected/
+    survival.py); nothing is pickled, so a row read back can never run code.
+    """
+
+    city = models.ForeignKey("tenants.City", on_delete=models.CASCADE, related_name="expected_models")
+    status = models.CharField(max_length=20, choices=ModelStatus.choices)
+    kind = models.CharField(max_length=20, help_text=_("The model family, e.g. lognormal."))
+    trained_at = models.DateTimeField()
+    window_start = models.DateTimeField(help_text=_("Opening of the earliest case it learned from."))
+    window_end = models.DateTimeField(help_text=_("The moment its data stood at (open cases censored there)."))
+    holdout_start = models.DateTimeField(help_text=_("Start of the held-out months it was evaluated on."))
+    cases = models.PositiveIntegerField(help_text=_("Cases it learned from."))
+    closed_cases = models.PositiveIntegerField()
+    open_cases = models.PositiveIntegerField(help_text=_("Cases still open at window_end: censored, not dropped."))
+    evaluation = models.JSONField(default=dict, help_text=_("Figures on the held-out months."))
+    comparison = models.JSONField(
+        default=dict, blank=True, help_text=_("The model in use, scored on the same months, when there was one.")
+    )
+    params = models.JSONField(help_text=_("The fitted parameters (JSON)."))
+
+    class Meta:
+        ordering = ["city", "-trained_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city"], condition=models.Q(status="current"), name="one_current_expected_model_per_city"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.city} {self.kind} {self.trained_at:%Y-%m-%d} ({self.get_status_display()})"
+
+
+class ExpectedSettings(models.Model):
+    """What a city decides about its expected dates."""
+
+    city = models.OneToOneField("tenants.City", on_delete=models.CASCADE, related_name="expected_settings")
+    likely_late_threshold = models.FloatField(
+        default=0.5,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text=_("An open case is listed as likely late when its probability of missing its due date is over this."),
+    )
+
+    class Meta:
+        verbose_name_plural = "expected settings"
+
+    def __str__(self) -> str:
+        return f"{self.city}: likely late over {self.likely_late_threshold:.0%}"

@@ -1,0 +1,303 @@
+"""Expected closing dates of cases: what the tracking page, the acknowledgement email, Open311's
+``expected_datetime``, the console's case page and the Likely late queue read.
+
+    expected_for(case)                      -> Expectation (a stored case, open or closed)
+    expected_for_new(city=..., service_type=..., department=..., district=..., channel=..., opened_at=...)
+                                            -> Expectation (at intake, before the case is saved)
+    likely_late(city)                       -> [(case, Expectation)], most likely late first
+
+An ``Expectation`` is either from the city's model (``is_fallback`` False: a median date, an
+80% date, the probability of missing the due date and the factors that moved it) or the
+type's target (``is_fallback`` True, ``fallback_reason`` saying why: never a confident date
+from nothing). Dates are aware datetimes; a template words them, in the resident's language.
+
+The city's model is read from the database once per process and kept; a process notices a
+newly trained model within MODEL_RECHECK_SECONDS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.db.models import Q
+
+from civicdesk.cases.models import OPEN_STATUSES, ServiceRequest
+from civicdesk.catalog.models import ServiceType
+from civicdesk.core import clock
+from civicdesk.expected import survival
+from civicdesk.expected.history import department_key, district_key
+from civicdesk.expected.models import ExpectedModel, ExpectedSettings, ModelStatus
+from civicdesk.expected.services import MIN_TYPE_CASES
+from civicdesk.tenants.models import City, Department, District
+
+MODEL_RECHECK_SECONDS = 300
+DEFAULT_LIKELY_LATE_THRESHOLD = 0.5
+# Factors whose effect is smaller than this (10% longer or shorter) are not worth a sentence.
+FACTOR_MIN_EFFECT = 0.10
+MAX_FACTORS = 3
+
+
+class FallbackReason:
+    NO_MODEL = "no_model"  # the city has too little history, or no model was trained yet
+    THIN_TYPE = "thin_type"  # the type has fewer than MIN_TYPE_CASES cases in the model's data
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One thing that moved the expected date, for a template to word: ``feature`` is one of
+    backlog, department, district, channel, month, weekday; ``label`` is the display name of
+    the value (department name, district name, channel, month number 1-12, weekday 0-6 =
+    Monday-Sunday); ``effect`` multiplies the usual time to close (1.4 = 40% longer, 0.7 =
+    30% shorter); ``backlog_ratio`` is the department's backlog over its usual one (2.0 =
+    "twice the usual"), for backlog only."""
+
+    feature: str
+    label: str
+    effect: float
+    backlog_ratio: float | None = None
+
+
+@dataclass(frozen=True)
+class Expectation:
+    is_fallback: bool
+    fallback_reason: str | None
+    due_at: dt.datetime | None
+    median_at: dt.datetime | None
+    p80_at: dt.datetime | None
+    p_late: float | None
+    factors: tuple[Factor, ...] = field(default_factory=tuple)
+    model_id: int | None = None
+
+    @property
+    def has_date(self) -> bool:
+        return self.median_at is not None
+
+
+# --- the model, loaded once per process -------------------------------------------------------
+
+_cache: dict[int, tuple[float, int | None, dict[str, Any] | None]] = {}
+_cache_lock = threading.Lock()
+
+
+def current_model(city_id: int) -> tuple[int | None, dict[str, Any] | None]:
+    """The id and parameters of the city's model in use (None, None when it has none)."""
+    now = time.monotonic()
+    cached = _cache.get(city_id)
+    if cached is not None and now - cached[0] < MODEL_RECHECK_SECONDS:
+        return cached[1], cached[2]
+    pk = ExpectedModel.objects.filter(city_id=city_id, status=ModelStatus.CURRENT).values_list("pk", flat=True).first()
+    if cached is not None and cached[1] == pk:
+        params = cached[2]
+    else:
+        params = ExpectedModel.objects.get(pk=pk).params if pk is not None else None
+    with _cache_lock:
+        _cache[city_id] = (now, pk, params)
+    return pk, params
+
+
+def forget_models() -> None:
+    """Drop the loaded models (tests; a process that must see a new model at once)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+# --- one case ---------------------------------------------------------------------------------
+
+
+def _fallback(reason: str, *, due_at: dt.datetime | None, model_id: int | None = None) -> Expectation:
+    # The type's target is the only date the city has committed to: shown as such, with no
+    # spread and no probability, because there is nothing to estimate them from.
+    return Expectation(True, reason, due_at, due_at, due_at, None, (), model_id)
+
+
+def _labels(factors: list[survival.Factor], city_id: int) -> tuple[Factor, ...]:
+    chosen = [f for f in factors if abs(f.effect - 1.0) >= FACTOR_MIN_EFFECT][:MAX_FACTORS]
+    dept_ids = [int(f.value) for f in chosen if f.feature in ("department", "backlog") and f.value]
+    district_ids = [int(f.value) for f in chosen if f.feature == "district" and f.value]
+    departments = dict(Department.objects.filter(pk__in=dept_ids).values_list("pk", "name")) if dept_ids else {}
+    districts = dict(District.objects.filter(pk__in=district_ids).values_list("pk", "name")) if district_ids else {}
+    from civicdesk.cases.models import Channel
+
+    result = []
+    for f in chosen:
+        if f.feature in ("department", "backlog"):
+            label = departments.get(int(f.value), "") if f.value else ""
+        elif f.feature == "district":
+            label = districts.get(int(f.value), "") if f.value else ""
+        elif f.feature == "channel":
+            label = str(Channel(f.value).label) if f.value in Channel.values else f.value
+        else:
+            label = f.value
+        result.append(Factor(f.feature, label, round(f.effect, 2), f.ratio))
+    return tuple(result)
+
+
+def _predict(
+    *,
+    city: City,
+    service_type: ServiceType,
+    department_id: int | None,
+    district_id: int | None,
+    channel: str,
+    opened_at: dt.datetime,
+    due_at: dt.datetime | None,
+    backlog: int,
+    now: dt.datetime,
+    with_factors: bool = True,
+) -> Expectation:
+    model_id, params = current_model(city.pk)
+    if params is None:
+        return _fallback(FallbackReason.NO_MODEL, due_at=due_at)
+    if params["type_cases"].get(service_type.code, 0) < MIN_TYPE_CASES:
+        return _fallback(FallbackReason.THIN_TYPE, due_at=due_at, model_id=model_id)
+    local = opened_at.astimezone(city.tz)
+    features = survival.Case(
+        service_type=service_type.code,
+        department=department_key(department_id),
+        district=district_key(district_id),
+        channel=channel,
+        month=local.month,
+        weekday=local.weekday(),
+        backlog=backlog,
+    )
+    dist, factors = survival.distribution(params, features)
+    elapsed = max(0.0, (now - opened_at).total_seconds() / survival.DAY)
+    median = dist.quantile(0.5, elapsed_days=elapsed)
+    p80 = dist.quantile(0.8, elapsed_days=elapsed)
+    p_late = None
+    if due_at is not None:
+        p_late = round(dist.p_late((due_at - opened_at).total_seconds() / survival.DAY, elapsed_days=elapsed), 4)
+    return Expectation(
+        is_fallback=False,
+        fallback_reason=None,
+        due_at=due_at,
+        median_at=opened_at + dt.timedelta(days=median),
+        p80_at=opened_at + dt.timedelta(days=p80),
+        p_late=p_late,
+        factors=_labels(factors, city.pk) if with_factors else (),
+        model_id=model_id,
+    )
+
+
+def _open_backlog(*, city: City, department_id: int | None, at: dt.datetime | None = None) -> int:
+    """Cases of the department (of the city's triage queue, for None) open at ``at`` (now when
+    None: the open cases, on the index of department and status)."""
+    if department_id is None:
+        cases = ServiceRequest.objects.filter(city=city, department__isnull=True)
+    else:
+        cases = ServiceRequest.objects.filter(department_id=department_id)
+    if at is None:
+        return cases.filter(status__in=OPEN_STATUSES).count()
+    return cases.filter(Q(closed_at__isnull=True) | Q(closed_at__gt=at), opened_at__lt=at).count()
+
+
+def expected_for(case: ServiceRequest, *, now: dt.datetime | None = None) -> Expectation:
+    """The expected closing of a stored case. For an open case, given that it is still open
+    now (a case open for weeks is not expected to close "within 2 days of opening"); for a
+    closed one, as it was expected when it came in."""
+    now = now or clock.now()
+    backlog = _open_backlog(city=case.city, department_id=case.department_id, at=case.opened_at)
+    return _predict(
+        city=case.city,
+        service_type=case.service_type,
+        department_id=case.department_id,
+        district_id=case.district_id,
+        channel=case.channel,
+        opened_at=case.opened_at,
+        due_at=case.due_at,
+        backlog=backlog,
+        now=now if case.is_open else case.opened_at,
+    )
+
+
+def expected_for_new(
+    *,
+    city: City,
+    service_type: ServiceType,
+    department_id: int | None,
+    district_id: int | None,
+    channel: str,
+    opened_at: dt.datetime,
+    due_at: dt.datetime | None,
+    with_factors: bool = False,
+) -> Expectation:
+    """The expected closing of a case being created now (intake: one count query and the
+    model's parameters, docs/expected.md). The factors, which need the names of departments
+    and districts, only when asked: the acknowledgement and Open311 need the dates alone."""
+    backlog = _open_backlog(city=city, department_id=department_id)
+    return _predict(
+        city=city,
+        service_type=service_type,
+        department_id=department_id,
+        district_id=district_id,
+        channel=channel,
+        opened_at=opened_at,
+        due_at=due_at,
+        backlog=backlog,
+        now=opened_at,
+        with_factors=with_factors,
+    )
+
+
+# --- the Likely late queue ----------------------------------------------------------------------
+
+
+def likely_late_threshold(city: City) -> float:
+    value = ExpectedSettings.objects.filter(city=city).values_list("likely_late_threshold", flat=True).first()
+    return float(value) if value is not None else DEFAULT_LIKELY_LATE_THRESHOLD
+
+
+def likely_late(
+    city: City, threshold: float | None = None, *, now: dt.datetime | None = None
+) -> list[tuple[ServiceRequest, Expectation]]:
+    """The city's open cases not yet past their due date whose probability of missing it is
+    over ``threshold`` (the city's setting when None), most likely late first.
+
+    Each case's backlog at its opening comes from one sweep over the cases that were open at
+    any time since the oldest open case came in (a query for them all, not one per case).
+    Cases of types with too little history, and every case of a city with no model, are never
+    listed: their fallback date has no probability to rank by."""
+    now = now or clock.now()
+    threshold = likely_late_threshold(city) if threshold is None else threshold
+    _model_id, params = current_model(city.pk)
+    if params is None:
+        return []
+    open_cases = list(
+        ServiceRequest.objects.filter(city=city, status__in=OPEN_STATUSES, due_at__isnull=False, due_at__gt=now)
+        .select_related("city", "service_type", "department", "district")
+        .defer("city__boundary", "district__boundary")
+    )
+    if not open_cases:
+        return []
+    oldest = min(c.opened_at for c in open_cases)
+    overlapping = ServiceRequest.objects.filter(Q(closed_at__isnull=True) | Q(closed_at__gt=oldest), city=city)
+    rows = list(overlapping.values_list("pk", "department_id", "opened_at", "closed_at"))
+    backlog = survival.backlog_at_opening(
+        [department_key(d) for _pk, d, _o, _c in rows],
+        np.asarray([o.timestamp() for _pk, _d, o, _c in rows], dtype=float),
+        np.asarray([c.timestamp() if c is not None else np.nan for _pk, _d, _o, c in rows], dtype=float),
+    )
+    backlog_of = {pk: int(b) for (pk, _d, _o, _c), b in zip(rows, backlog, strict=True)}
+    listed: list[tuple[ServiceRequest, Expectation]] = []
+    for case in open_cases:
+        expectation = _predict(
+            city=city,
+            service_type=case.service_type,
+            department_id=case.department_id,
+            district_id=case.district_id,
+            channel=case.channel,
+            opened_at=case.opened_at,
+            due_at=case.due_at,
+            backlog=backlog_of.get(case.pk, 0),
+            now=now,
+            with_factors=False,
+        )
+        if expectation.p_late is not None and expectation.p_late > threshold:
+            listed.append((case, expectation))
+    listed.sort(key=lambda item: (-(item[1].p_late or 0.0), item[0].due_at or now))
+    return listed
