@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from civicdesk.accounts.models import Role
-from civicdesk.core.admin import EVERYTHING, READ_ONLY, CityScopedAdmin
+from civicdesk.tenants.scoping import EVERYTHING, READ_ONLY, CityScopedAdmin
 from civicdesk.expected.models import ExpectedModel, ExpectedSettings
 
 
