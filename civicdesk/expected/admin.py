@@ -8,8 +8,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from civicdesk.accounts.models import Role
-from civicdesk.tenants.scoping import EVERYTHING, READ_ONLY, CityScopedAdmin
 from civicdesk.expected.models import ExpectedModel, ExpectedSettings
+from civicdesk.tenants.scoping import EVERYTHING, READ_ONLY, CityScopedAdmin
 
 
 @admin.register(ExpectedSettings)
