@@ -104,9 +104,10 @@ _PROPERTIES = [i for i, name in enumerate(NAMES) if name not in ("lat", "lng")]
 
 
 def _write_geojson(rows: Iterable[list[str]], text: IO[str]) -> int:
-    # One feature per line: a reader can also take the file line by line.
+    # One feature per line: a reader can also take the file line by line. Spaced as
+    # PostgreSQL's json_build_object writes it, so both databases write the same text.
     text.write('{"type": "FeatureCollection", "features": [\n')
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", " : ")).encode
     count = 0
     for row in rows:
         lat, lng = row[_LAT], row[_LNG]
