@@ -75,4 +75,8 @@ test: bootstrap
 	@echo "== make test: all passed"
 
 bench: bootstrap
-	@if [ -f bench/run.py ]; then $(PY) bench/run.py $(BENCH_ARGS); else echo "make bench: bench/run.py does not exist yet; nothing to run"; fi
+	@$(PY) bench/run.py $(BENCH_ARGS)
+	@echo "== bench: the gazetteer of Kansas City's addresses (bench/geocoding.py)"
+	@$(PY) bench/geocoding.py
+	@echo "== bench: expected closing dates on Kansas City's cases (bench/expected.py)"
+	@$(PY) bench/expected.py --results bench/results.json

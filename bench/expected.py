@@ -214,6 +214,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "expected.json")
+    parser.add_argument(
+        "--results", type=Path, default=None, help="Also put the headline figures in this file (bench/results.json)."
+    )
     parser.add_argument("--compare", action="store_true", help="Also fit the Weibull and log-logistic models.")
     parser.add_argument("--penalizer", type=float, default=0.01)
     parser.add_argument("--min-level-cases", type=int, default=20)
@@ -237,6 +240,18 @@ def main() -> int:
     )
     args.out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"written to {args.out}")
+    if args.results is not None:
+        # The headline figures beside the other benchmarks' (the full report stays in --out).
+        results = json.loads(args.results.read_text()) if args.results.exists() else {}
+        results["expected"] = {
+            "report": str(args.out.relative_to(REPO)),
+            "cases": report["cases"],
+            "test_from": report["test_from"],
+            "test_to": report["test_to"],
+            **{kind: _summary(figures) for kind, figures in report["models"].items()},
+        }
+        args.results.write_text(json.dumps(results, indent=2) + "\n")
+        print(f'headline figures written to {args.results} under "expected"')
     return 0
 
 

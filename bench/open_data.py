@@ -2,15 +2,17 @@
 """The open-data export on N synthetic cases in PostgreSQL, against ``COPY … TO STDOUT``.
 
 ``bench_open_data(catalogue)`` is the step ``make bench`` runs (bench/run.py seeds the
-cases first, with ``generate_and_copy``); run alone, this file seeds them itself:
+cases first, with ``generate_and_copy``; ``bench/run.py --only open_data`` runs it alone and
+keeps the other figures of bench/results.json); run alone, this file seeds them itself:
 
     .venv/bin/python bench/open_data.py --n 100000 [--results bench/results.json]
 
 What is timed, each the median of ``repeat`` runs after a warm-up:
 
-- **ours**: ``open_data_export(city=None, fmt="csv")``, the collaborative's CSV: every
-  public case read from a server-side cursor, written as CSV, gzip-compressed, hashed,
-  saved through the storage and switched to (what the nightly task does, per file);
+- **ours**: ``open_data_export(city=None, fmt="csv")``, the collaborative's CSV: on
+  PostgreSQL one ``COPY`` per city writes the rows, a second thread gzip-compresses and
+  hashes them, then the file is saved through the storage and switched to (what the
+  nightly task does, per file);
 - **COPY**: ``COPY (SELECT the same columns, same joins, same order) TO STDOUT (FORMAT csv)``,
   read to the end by psycopg and thrown away: what PostgreSQL itself needs to hand over
   the same rows, uncompressed.
@@ -167,7 +169,9 @@ def main() -> int:
 
     import numpy as np
 
-    from bench.run import generate_and_copy, kc_profile, load_catalogue, setup_django, start_cluster
+    from bench.cases import generate_and_copy, load_catalogue
+    from bench.common import setup_django, start_cluster
+    from bench.mix import kc_profile
 
     began = time.perf_counter()
 

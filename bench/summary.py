@@ -66,6 +66,32 @@ def load_markdown(lt: dict[str, Any]) -> list[str]:
     return lines
 
 
+def open_data_markdown(od: dict[str, Any]) -> list[str]:
+    """The open-data export's section of docs/performance.md."""
+    runs = "one run" if od["repeat"] == 1 else f"median of {od['repeat']} runs"
+    return [
+        "",
+        "## Open-data export",
+        "",
+        f"The collaborative's files of {od['rows']:,} public cases (`open_data_export`, as the nightly task"
+        " writes them: gzip, SHA-256, saved through the storage) against PostgreSQL's `COPY (SELECT the same"
+        " columns, same joins, same order) TO STDOUT` of the same rows, read and thrown away. Ratio = COPY's"
+        f" seconds / ours: the share of COPY's rate reached (the goal: at least 0.5). Measured {od['date']},"
+        f" {runs}"
+        " (bench/open_data.py; docs/open-data.md says how).",
+        "",
+        "| figure | seconds | ratio to COPY |",
+        "| --- | ---: | ---: |",
+        f"| COPY of the same rows, {od['copy_bytes']:,} bytes of CSV | {od['copy_seconds']} | 1 |",
+        f"| CSV export, {od['csv_gz_bytes']:,} bytes gzip | {od['csv_seconds']} | **{od['ratio_csv_to_copy']}** |",
+        f"| GeoJSON export, {od['geojson_gz_bytes']:,} bytes gzip | {od['geojson_seconds']}"
+        f" | {od['ratio_geojson_to_copy']} |",
+        "",
+        f"Peak memory of `manage.py export_open_data`: {od['peak_rss_mib_all_files']} MiB for every file,"
+        f" {od['peak_rss_mib_one_city']} MiB for one city's: it does not grow with the number of cases.",
+    ]
+
+
 def write_markdown(path: Path, results: dict[str, Any]) -> None:
     r = results
     lines = [
@@ -130,6 +156,8 @@ def write_markdown(path: Path, results: dict[str, Any]) -> None:
         ]
     if "load_test" in r:
         lines += load_markdown(r["load_test"])
+    if "open_data" in r:
+        lines += open_data_markdown(r["open_data"])
     lines += [
         "",
         "## Why it is fast",
@@ -147,7 +175,8 @@ def write_markdown(path: Path, results: dict[str, Any]) -> None:
         " `--n`, `--import-rows`, `--repeat` change the sizes. The script starts and deletes its own"
         " PostgreSQL cluster. docs/reports.md explains the roll-ups the reports read. `--only load` runs the"
         " load test alone (on 100,000 cases; `--load-clients`, `--load-requests` change its size);"
-        " docs/operations.md says what it proves.",
+        " docs/operations.md says what it proves. `--only open_data` times the open-data export alone"
+        " (on 100,000 cases unless `--n`).",
         "",
     ]
     path.write_text("\n".join(lines))

@@ -18,14 +18,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.postgres.aggregates import StringAgg
 from django.db import connection
-from django.db.models import CharField, F, Func, OuterRef, QuerySet, Subquery, TextField, Value
-from django.db.models.functions import Cast, Concat, NullIf
+from django.db.models import Case, CharField, F, Func, OuterRef, QuerySet, Subquery, TextField, Value, When
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.urls import reverse
 
 from civicdesk.cases.models import Photo
 from civicdesk.cases.selectors import public_case_list, public_photo_list
 from civicdesk.opendata.columns import NAMES
-from civicdesk.opendata.models import OpenDataFile
+from civicdesk.opendata.models import Format, OpenDataFile
 from civicdesk.tenants.models import City
 
 # What is read of each case, in this order (the columns of columns.py are made from these).
@@ -207,14 +207,28 @@ def open_data_rows(*, city: City | None) -> Iterator[list[str]]:
         ]
 
 
-def open_data_copy_query(*, city: City | None) -> tuple[str, tuple[Any, ...]]:
-    """PostgreSQL only: a SELECT (SQL and parameters) whose rows are exactly the CSV's, every
-    column made by PostgreSQL, for ``COPY (…) TO STDOUT``.
+class SessionIsoText(Func):
+    """A timestamp as the text ``_moment`` writes, in the connection's own time zone, by one
+    ``to_char``: ``2026-03-08T01:30:00-06:00``. The COPY is run once per city with that
+    city's zone as the session's (``services.write_by_copy``), so PostgreSQL converts each
+    moment once; the three conversions of ``LocalIsoText`` were more than half the COPY's time."""
 
-    The same cases as ``open_data_rows`` (``public_case_list``), the same photos, the same
-    text: empty values are NULL, which COPY writes as nothing, as Python's csv writes an
-    empty string (tests/opendata compare the two).
-    """
+    output_field = TextField()
+    template = "to_char(%(expressions)s, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')"
+
+
+@dataclass(frozen=True)
+class CopyQuery:
+    """One city's rows for ``COPY (sql) TO STDOUT``, to run with ``timezone`` as the session's."""
+
+    timezone: str
+    sql: str
+    params: tuple[Any, ...]
+
+
+def _copy_columns(city: City, *, empty: Any) -> dict[str, Any]:
+    """The columns of one city's file made by PostgreSQL; ``empty`` turns a text that may be
+    empty into what the format writes for it (NULL for the CSV, '' for the GeoJSON)."""
     storage = Photo._meta.get_field("image").storage  # type: ignore[attr-defined]
     media = storage.url("")
     photo_base = media if "://" in media else settings.SITE_URL + media
@@ -228,48 +242,97 @@ def open_data_copy_query(*, city: City | None) -> tuple[str, tuple[Any, ...]]:
         .annotate(urls=StringAgg(Concat(Value(photo_base), "image", output_field=TextField()), " ", order_by="pk"))
         .values("urls")
     )
-    slug_mark = "city-slug-placeholder"
-    url_start, url_middle, url_end = _split_case_url(slug_mark)
+    url = settings.SITE_URL + reverse("portal:case", args=[city.slug, _PLACEHOLDER])
+    url_start, url_end = url.split(str(_PLACEHOLDER))
     number = Cast("number", TextField())
-
-    def text(expression: Any) -> Any:
-        return NullIf(expression, Value(""), output_field=TextField())
-
-    columns = {
-        "c_case_id": Concat("city__case_prefix", Value("-"), number, output_field=TextField()),
-        "c_city": F("city__name"),
+    return {
+        "c_case_id": Concat(Value(f"{city.case_prefix}-"), number, output_field=TextField()),
+        "c_city": Value(city.name, output_field=TextField()),
         "c_service_code": F("service_type__code"),
         "c_service_name": F("service_type__name"),
-        "c_department": text(F("department__name")),
-        "c_district": F("district__number"),
-        "c_district_name": text(F("district__name")),
+        "c_department": empty(F("department__name")),
+        "c_district": empty(Cast("district__number", TextField())),
+        "c_district_name": empty(F("district__name")),
         "c_status": F("status"),
-        "c_resolution": text(F("resolution")),
+        "c_resolution": empty(F("resolution")),
         "c_priority": F("priority"),
         "c_channel": F("channel"),
-        **{f"c_{name}": LocalIsoText(name) for name in TIMES},
-        "c_address": text(F("address")),
+        **{f"c_{name}": empty(SessionIsoText(name)) for name in TIMES},
+        "c_address": empty(F("address")),
         "c_lat": F("lat"),
         "c_lng": F("lng"),
-        "c_description": text(F("description")),
-        "c_closing_note": text(F("closing_note")),
-        "c_photo_urls": Subquery(photos, output_field=TextField()),
-        "c_url": Concat(
-            Value(url_start), "city__slug", Value(url_middle), number, Value(url_end), output_field=TextField()
-        ),
+        "c_description": empty(F("description")),
+        "c_closing_note": empty(F("closing_note")),
+        "c_photo_urls": empty(Subquery(photos, output_field=TextField())),
+        "c_url": Concat(Value(url_start), number, Value(url_end), output_field=TextField()),
     }
-    assert [name.removeprefix("c_") for name in columns] == list(NAMES)
-    rows = public_case_list(city=city).order_by("city_id", "number").annotate(**columns).values_list(*columns)
-    sql, params = rows.query.sql_with_params()
-    return sql, tuple(params)
 
 
-def _split_case_url(slug_mark: str) -> tuple[str, str, str]:
-    """The case page's absolute URL in three parts, around its city's slug and its number."""
-    url = settings.SITE_URL + reverse("portal:case", args=[slug_mark, _PLACEHOLDER])
-    start, rest = url.split(slug_mark)
-    middle, end = rest.split(str(_PLACEHOLDER))
-    return start, middle, end
+def _cities(city: City | None) -> list[City]:
+    if city is not None:
+        return [city]
+    return list(City.objects.only("name", "slug", "case_prefix", "timezone").order_by("pk"))
+
+
+def open_data_copy_queries(*, city: City | None, fmt: str) -> list[CopyQuery]:
+    """PostgreSQL only: for each city of the scope (None: every city, in the order of
+    ``open_data_rows``), a SELECT whose rows are exactly the file's, made by PostgreSQL.
+
+    The CSV's: one row per case, the columns of ``columns.COLUMNS``; empty values are NULL,
+    which ``COPY … (FORMAT csv)`` writes as nothing, as Python's csv writes an empty string.
+    The GeoJSON's: one column, each case's Feature as ``json_build_object`` writes it, with
+    the properties as the Python writer makes them (every one a string). The same cases as
+    ``open_data_rows`` (``public_case_list``), the same photos, the same text (tests/opendata
+    compare the two).
+    """
+    queries = []
+    for one in _cities(city):
+        if fmt == Format.CSV:
+
+            def empty(expression: Any) -> Any:
+                return NullIf(expression, Value(""), output_field=TextField())
+
+            columns = _copy_columns(one, empty=empty)
+            assert [name.removeprefix("c_") for name in columns] == list(NAMES)
+            selected = dict(columns)
+        else:
+
+            def empty(expression: Any) -> Any:
+                return Coalesce(expression, Value(""), output_field=TextField())
+
+            columns = _copy_columns(one, empty=empty)
+            properties: list[Any] = []
+            for name in NAMES:
+                if name not in ("lat", "lng"):
+                    properties += [Value(name), columns[f"c_{name}"]]
+            point = Func(
+                Value("type"),
+                Value("Point"),
+                Value("coordinates"),
+                Func(F("lng"), F("lat"), function="json_build_array"),
+                function="json_build_object",
+                output_field=TextField(),
+            )
+            geometry = Case(
+                When(lat__isnull=False, lng__isnull=False, then=point), default=None, output_field=TextField()
+            )
+            feature = Func(
+                Value("type"),
+                Value("Feature"),
+                Value("id"),
+                columns["c_case_id"],
+                Value("geometry"),
+                geometry,
+                Value("properties"),
+                Func(*properties, function="json_build_object", output_field=TextField()),
+                function="json_build_object",
+                output_field=TextField(),
+            )
+            selected = {"c_feature": Cast(feature, TextField())}
+        rows = public_case_list(city=one).order_by("number").annotate(**selected).values_list(*selected)
+        sql, params = rows.query.sql_with_params()
+        queries.append(CopyQuery(timezone=one.timezone, sql=sql, params=tuple(params)))
+    return queries
 
 
 def open_data_files(*, city: City | None) -> dict[str, OpenDataFile]:

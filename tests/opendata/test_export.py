@@ -171,13 +171,16 @@ def test_a_new_export_replaces_the_file_only_when_complete_and_removes_the_old_o
     first_name = first.name
     assert storage.exists(first_name)
 
-    # An export that fails half-way leaves the current file as it was, and no other file
-    # (the GeoJSON: it is written from Python on both databases).
+    # An export that fails half-way leaves the current file as it was, and no other file.
     def broken(**kwargs: Any) -> Any:
         yield [""] * len(NAMES)
         raise RuntimeError("database gone")
 
-    monkeypatch.setattr(opendata, "open_data_rows", broken)
+    def broken_lines(*args: Any) -> Any:
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(opendata, "open_data_rows", broken)  # SQLite: the file is written from Python
+    monkeypatch.setattr(opendata, "_features", broken_lines)  # PostgreSQL: by COPY
     with pytest.raises(RuntimeError):
         opendata.open_data_export(city=city, fmt=Format.GEOJSON)
     monkeypatch.undo()
@@ -208,25 +211,36 @@ def test_export_open_data_command_writes_every_scope_or_one_city(world: World) -
         call_command("export_open_data", "--city", "atlantis")
 
 
-def test_on_postgresql_copy_writes_the_same_csv_as_python(
+def test_on_postgresql_copy_writes_the_same_files_as_python(
     world: World,  # noqa: F811
     hotline: ServiceRequest,
 ) -> None:
     if connection.vendor != "postgresql":
-        pytest.skip("COPY is PostgreSQL's; SQLite writes the CSV from Python only")
+        pytest.skip("COPY is PostgreSQL's; SQLite writes the files from Python only")
     city = world.cities["independence"]
     services.case_create(service_type=world.service_type, city=city, address="12 Elm St", description="")
+    services.case_create(service_type=world.service_type, city=city, description='Quote " backslash \\ tab \t end')
+
+    def parsed_csv(data: bytes) -> list[dict[str, Any]]:
+        return [
+            {**r, "lat": float(r["lat"]) if r["lat"] else None, "lng": float(r["lng"]) if r["lng"] else None}
+            for r in csv_rows(data)
+        ]
+
     for scope in (city, None):
-        by_copy, by_python = io.BytesIO(), io.BytesIO()
-        copied = opendata.write_csv_by_copy(city=scope, target=by_copy)
-        written = opendata.write_compressed(rows=open_data_rows(city=scope), fmt=Format.CSV, target=by_python)
-        assert copied.rows == written.rows == 3
-
-        def parsed(data: bytes) -> list[dict[str, Any]]:
-            return [
-                {**r, "lat": float(r["lat"]) if r["lat"] else None, "lng": float(r["lng"]) if r["lng"] else None}
-                for r in csv_rows(data)
-            ]
-
-        assert parsed(by_copy.getvalue()) == parsed(by_python.getvalue())
-        assert world.public_photo.image.url in gzip.decompress(by_copy.getvalue()).decode()
+        for fmt, parsed in ((Format.CSV, parsed_csv), (Format.GEOJSON, geojson)):
+            by_copy, by_python = io.BytesIO(), io.BytesIO()
+            copied = opendata.write_by_copy(city=scope, fmt=fmt, target=by_copy)
+            written = opendata.write_compressed(rows=open_data_rows(city=scope), fmt=fmt, target=by_python)
+            assert copied.rows == written.rows == 4
+            assert parsed(by_copy.getvalue()) == parsed(by_python.getvalue())
+            if fmt == Format.GEOJSON:  # the very same text
+                assert gzip.decompress(by_copy.getvalue()) == gzip.decompress(by_python.getvalue())
+            assert world.public_photo.image.url in gzip.decompress(by_copy.getvalue()).decode()
+            # The same cases, the same bytes.
+            again = io.BytesIO()
+            assert opendata.write_by_copy(city=scope, fmt=fmt, target=again).sha256 == copied.sha256
+    # The session's time zone is back to what it was.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('TimeZone')")
+        assert cursor.fetchone()[0] == "UTC"
