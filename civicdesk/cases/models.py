@@ -46,6 +46,16 @@ class Channel(models.TextChoices):
     IMPORT = "import", _("Imported")
 
 
+class AddressSource(models.TextChoices):
+    """How a case's address was found; the console and reports say so beside it."""
+
+    TYPED = "typed", _("Typed, not matched")
+    MATCHED = "matched", _("Matched to an address")
+    NEAREST = "nearest", _("Nearest address to the pin")
+    INTERPOLATED = "interpolated", _("Placed along the street's address range")
+    IMPORTED = "imported", _("As recorded by the source system")
+
+
 def new_tracking_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -67,6 +77,11 @@ class ServiceRequest(models.Model):
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     description = models.TextField(blank=True)
     address = models.CharField(max_length=300, blank=True)
+    address_source = models.CharField(
+        max_length=20, choices=AddressSource.choices, blank=True, help_text=_("How the address was found.")
+    )
+    # Metres between the case's point and the address's own point (0 when the pin was put on the address).
+    address_distance_m = models.FloatField(null=True, blank=True)
     lat = models.FloatField(null=True, blank=True)
     lng = models.FloatField(null=True, blank=True)
     attributes = models.JSONField(default=dict, blank=True)
