@@ -12,7 +12,7 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import email_settings, env_bool, env_int, env_list, env_str
+from config.env import email_settings, env_bool, env_int, env_list, env_str, object_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CIVICDESK_VAR_DIR", str(BASE_DIR / "var")))
@@ -168,6 +168,11 @@ STORAGES = {
         )
     },
 }
+# Photos and the open-data files in an S3-compatible object store instead of MEDIA_ROOT, for
+# more than one web node (docs/operations.md, docs/decisions.md); empty keeps the local disk.
+OBJECT_STORAGE_URL = env_str("OBJECT_STORAGE_URL", "")
+if OBJECT_STORAGE_URL:
+    STORAGES["default"] = object_storage(OBJECT_STORAGE_URL)  # type: ignore[assignment]
 # Open data (docs/open-data.md): the files go through this storage (a key of STORAGES), under
 # this prefix; the nightly export is queued for this local time (TIME_ZONE) by the sweeper.
 OPEN_DATA_STORAGE = env_str("OPEN_DATA_STORAGE", "default")
