@@ -121,6 +121,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A PostgreSQL streaming replica for the public pages, the reports, the dashboard and Open311's
+# GETs (civicdesk/core/replica.py; docs/operations.md). Writes, the console and a browser that
+# has just written (for REPLICA_STICKY_SECONDS) read the primary.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+REPLICA_STICKY_SECONDS = env_int("REPLICA_STICKY_SECONDS", 15)
+REPLICA_READ_NAMESPACES = ["portal", "reports", "performance", "opendata", "open311", "places"]
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0), conn_health_checks=True
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["civicdesk.core.replica.ReplicaRouter"]
+    # After authentication and the rate limits (they read the primary), before the views.
+    MIDDLEWARE.append("civicdesk.core.replica.ReplicaMiddleware")
+
 # Django's cache lives in the database so that every gunicorn worker and every app server
 # shares it (`manage.py createcachetable` creates the table; the core app's first migration
 # runs it, so `migrate` does). Rate-limit counters are not in it: they have their own table
