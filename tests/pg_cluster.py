@@ -265,11 +265,11 @@ class ReplicaCluster(Cluster):
             conf.write(f"\n# the replica's own sockets\nunix_socket_directories = '{self.sockets}'\nhot_standby = on\n")
         self._start_on_a_free_port()
 
-    def query(self, url: str, sql: str) -> Any:
+    def query(self, url: str, sql: str, params: tuple[Any, ...] = ()) -> Any:
         import psycopg
 
         with psycopg.connect(url, autocommit=True) as conn:
-            row = conn.execute(sql).fetchone()
+            row = conn.execute(sql, params).fetchone()
             return row[0] if row else None
 
     def pause_replay(self) -> None:
@@ -280,12 +280,8 @@ class ReplicaCluster(Cluster):
 
     def caught_up(self) -> bool:
         """Whether the replica has replayed everything the primary has written so far."""
-        behind = self.query(
-            self.url,
-            "SELECT pg_wal_lsn_diff('{}', pg_last_wal_replay_lsn())".format(
-                self.query(self.primary.url, "SELECT pg_current_wal_lsn()")
-            ),
-        )
+        written = self.query(self.primary.url, "SELECT pg_current_wal_lsn()::text")
+        behind = self.query(self.url, "SELECT pg_wal_lsn_diff(%s::pg_lsn, pg_last_wal_replay_lsn())", (written,))
         return behind is not None and behind <= 0
 
 

@@ -147,7 +147,7 @@ def test_public_pages_read_the_replica_and_a_resident_never_misses_their_own_rep
         own = resident.ask(tracking.group(1))
         assert own.status == 200 and own.read_from == "default" and marker in own.body
 
-        number = replica.query(primary.url, f"SELECT number FROM cases_servicerequest WHERE description = '{marker}'")
+        number = replica.query(primary.url, "SELECT number FROM cases_servicerequest WHERE description = %s", (marker,))
         assert number is not None
         case_link = f"/{slug}/requests/{number}/"
         # A neighbour's list comes from the replica, which has not replayed the report yet.
