@@ -80,3 +80,5 @@ bench: bootstrap
 	@$(PY) bench/geocoding.py
 	@echo "== bench: expected closing dates on Kansas City's cases (bench/expected.py)"
 	@$(PY) bench/expected.py --results bench/results.json
+	@echo "== bench: one node against two, one PostgreSQL and one object store (bench/nodes.py)"
+	@$(PY) bench/nodes.py

@@ -59,7 +59,7 @@ from bench.reports import bench_reports
 from bench.summary import write_markdown
 
 # Keys of bench/results.json written by benchmarks that run on their own.
-SEPARATE = ("geocoding", "expected")
+SEPARATE = ("geocoding", "expected", "nodes")
 
 
 def main() -> int:
@@ -210,7 +210,7 @@ def main() -> int:
             "load_test": load_test(),
             "open_data": open_data(),
         }
-        # The figures of the benchmarks run on their own (bench/geocoding.py, bench/expected.py;
+        # The figures of the benchmarks run on their own (bench/geocoding.py, bench/expected.py, bench/nodes.py;
         # `make bench` runs them after this) are kept.
         path = Path(args.results)
         previous = json.loads(path.read_text()) if path.exists() else {}

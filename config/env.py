@@ -67,3 +67,36 @@ def email_settings(url: str, base_dir: Path) -> dict[str, object]:
     if scheme == "locmem":
         return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
     raise ValueError(f"EMAIL_URL has an unknown scheme {scheme!r}: use smtp, smtps, file, console or locmem")
+
+
+def object_storage(url: str) -> dict[str, object] | None:
+    """Turn an OBJECT_STORAGE_URL into the ``STORAGES["default"]`` entry; None (local disk) when empty.
+
+    - ``s3://KEY:SECRET@host:9000/bucket?tls=0`` an S3-compatible server (MinIO, Ceph, Garage…)
+    - ``s3://KEY:SECRET@s3.amazonaws.com/bucket/prefix?region=us-east-2`` Amazon S3, files under ``prefix/``
+
+    The key and secret may be left out of the URL: boto3 then reads them from its usual places
+    (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, an instance role).
+    """
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "s3":
+        raise ValueError(f"OBJECT_STORAGE_URL has an unknown scheme {parts.scheme!r}: use s3://")
+    bucket, _, prefix = parts.path.lstrip("/").partition("/")
+    if not bucket or not parts.hostname:
+        raise ValueError("OBJECT_STORAGE_URL needs a host and a bucket: s3://KEY:SECRET@host:port/bucket")
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    tls = query.get("tls", "1").lower() in {"1", "true", "yes"}
+    host = parts.hostname + (f":{parts.port}" if parts.port else "")
+    options: dict[str, object] = {
+        "bucket_name": bucket,
+        "location": prefix.strip("/"),
+        "endpoint_url": f"{'https' if tls else 'http'}://{host}",
+        "region_name": query.get("region", "us-east-1"),
+        "addressing_style": query.get("addressing", "path"),
+    }
+    if parts.username:
+        options["access_key"] = unquote(parts.username)
+        options["secret_key"] = unquote(parts.password or "")
+    return {"BACKEND": "civicdesk.core.storage.ObjectStorage", "OPTIONS": options}

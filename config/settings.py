@@ -12,7 +12,7 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import email_settings, env_bool, env_int, env_list, env_str
+from config.env import email_settings, env_bool, env_int, env_list, env_str, object_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CIVICDESK_VAR_DIR", str(BASE_DIR / "var")))
@@ -121,6 +121,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A PostgreSQL streaming replica for the public pages, the reports, the dashboard and Open311's
+# GETs (civicdesk/core/replica.py; docs/operations.md). Writes, the console and a browser that
+# has just written (for REPLICA_STICKY_SECONDS) read the primary.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+REPLICA_STICKY_SECONDS = env_int("REPLICA_STICKY_SECONDS", 15)
+REPLICA_READ_NAMESPACES = ["portal", "reports", "performance", "opendata", "open311", "places"]
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0), conn_health_checks=True
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["civicdesk.core.replica.ReplicaRouter"]
+    # After authentication and the rate limits (they read the primary), before the views.
+    MIDDLEWARE.append("civicdesk.core.replica.ReplicaMiddleware")
+
 # Django's cache lives in the database so that every gunicorn worker and every app server
 # shares it (`manage.py createcachetable` creates the table; the core app's first migration
 # runs it, so `migrate` does). Rate-limit counters are not in it: they have their own table
@@ -168,6 +183,11 @@ STORAGES = {
         )
     },
 }
+# Photos and the open-data files in an S3-compatible object store instead of MEDIA_ROOT, for
+# more than one web node (docs/operations.md, docs/decisions.md); empty keeps the local disk.
+OBJECT_STORAGE_URL = env_str("OBJECT_STORAGE_URL", "")
+if OBJECT_STORAGE_URL:
+    STORAGES["default"] = object_storage(OBJECT_STORAGE_URL)  # type: ignore[assignment]
 # Open data (docs/open-data.md): the files go through this storage (a key of STORAGES), under
 # this prefix; the nightly export is queued for this local time (TIME_ZONE) by the sweeper.
 OPEN_DATA_STORAGE = env_str("OPEN_DATA_STORAGE", "default")

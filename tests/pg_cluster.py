@@ -164,14 +164,7 @@ class Cluster:
 
     def start(self) -> None:
         """initdb, start the server on a free port, and arrange that it is always cleaned up."""
-        self.sockets.mkdir()
-        self._prepare_user()
-        # The watchdog first: from here on, whatever happens, the directory goes away.
-        self._watchdog = subprocess.Popen(
-            [sys.executable, "-c", _WATCHDOG, str(self.root), *self._stop_command()],
-            stdin=subprocess.PIPE,
-            start_new_session=True,
-        )
+        self._begin()
         self._run(
             str(self.bindir / "initdb"),
             "-D",
@@ -191,6 +184,19 @@ class Cluster:
                 f"unix_socket_directories = '{self.sockets}'\n"
                 "max_connections = 200\n"
             )
+        self._start_on_a_free_port()
+
+    def _begin(self) -> None:
+        self.sockets.mkdir()
+        self._prepare_user()
+        # The watchdog first: from here on, whatever happens, the directory goes away.
+        self._watchdog = subprocess.Popen(
+            [sys.executable, "-c", _WATCHDOG, str(self.root), *self._stop_command()],
+            stdin=subprocess.PIPE,
+            start_new_session=True,
+        )
+
+    def _start_on_a_free_port(self) -> None:
         # The port is free when we look; another process may take it before the server binds it.
         last_error: Exception | None = None
         for _attempt in range(5):
@@ -228,6 +234,55 @@ class Cluster:
             watchdog.wait(timeout=60)
         except subprocess.TimeoutExpired:
             watchdog.kill()
+
+
+class ReplicaCluster(Cluster):
+    """A hot standby of ``primary``: copied with ``pg_basebackup`` and kept current by
+    streaming replication over loopback, as an operator sets one up (docs/operations.md)."""
+
+    def __init__(self, primary: Cluster) -> None:
+        super().__init__(primary.bindir)
+        self.primary = primary
+
+    def start(self) -> None:
+        self._begin()
+        self._run(
+            str(self.bindir / "pg_basebackup"),
+            "--pgdata",
+            str(self.data),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.primary.port),
+            "--username",
+            DATABASE_USER,
+            "--write-recovery-conf",  # standby.signal and primary_conninfo: a streaming standby
+            "--wal-method=stream",
+            "--checkpoint=fast",
+            "--no-sync",
+        )
+        with (self.data / "postgresql.conf").open("a") as conf:
+            conf.write(f"\n# the replica's own sockets\nunix_socket_directories = '{self.sockets}'\nhot_standby = on\n")
+        self._start_on_a_free_port()
+
+    def query(self, url: str, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            row = conn.execute(sql, params).fetchone()
+            return row[0] if row else None
+
+    def pause_replay(self) -> None:
+        self.query(self.url, "SELECT pg_wal_replay_pause()")
+
+    def resume_replay(self) -> None:
+        self.query(self.url, "SELECT pg_wal_replay_resume()")
+
+    def caught_up(self) -> bool:
+        """Whether the replica has replayed everything the primary has written so far."""
+        written = self.query(self.primary.url, "SELECT pg_current_wal_lsn()::text")
+        behind = self.query(self.url, "SELECT pg_wal_lsn_diff(%s::pg_lsn, pg_last_wal_replay_lsn())", (written,))
+        return behind is not None and behind <= 0
 
 
 _cluster: Cluster | None = None

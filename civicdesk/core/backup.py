@@ -4,7 +4,8 @@ A backup is a folder:
 
 - ``database.dump`` (PostgreSQL, ``pg_dump`` custom format) or ``database.sqlite3`` (SQLite,
   copied with SQLite's online backup API, consistent while the site runs);
-- ``media.tar.gz``: everything under MEDIA_ROOT (the photos and their thumbnails);
+- ``media.tar.gz``: every file of the default storage, the photos and their thumbnails (and
+  the open-data files): MEDIA_ROOT on local disk, or the bucket when OBJECT_STORAGE_URL is set;
 - ``manifest.json``: when, which engine and server version, the row counts of the main
   tables, and each file's size and SHA-256, so a restore can prove it has what was saved.
 
@@ -23,11 +24,14 @@ import shutil
 import sqlite3
 import subprocess
 import tarfile
-from pathlib import Path
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, Storage, default_storage, storages
 from django.db import connection
 
 MANIFEST = "manifest.json"
@@ -158,14 +162,23 @@ def backup_create(*, output: Path) -> dict[str, Any]:
     else:
         raise BackupError(f"Backing up a {vendor} database is not supported.")
 
-    media_root = Path(settings.MEDIA_ROOT)
     media_files = 0
     with tarfile.open(output / MEDIA_TAR, "w:gz") as tar:
-        if media_root.is_dir():
-            for path in sorted(media_root.rglob("*")):
-                if path.is_file():
-                    tar.add(path, arcname=str(path.relative_to(media_root)), recursive=False)
-                    media_files += 1
+        if _on_local_disk():
+            media_root = Path(settings.MEDIA_ROOT)
+            if media_root.is_dir():
+                for path in sorted(media_root.rglob("*")):
+                    if path.is_file():
+                        tar.add(path, arcname=str(path.relative_to(media_root)), recursive=False)
+                        media_files += 1
+        else:
+            for name in _stored_names(default_storage):
+                info = tarfile.TarInfo(name)
+                info.size = default_storage.size(name)
+                info.mtime = int(dt.datetime.now(tz=dt.UTC).timestamp())
+                with default_storage.open(name, "rb") as handle:
+                    tar.addfile(info, handle)
+                media_files += 1
 
     manifest = {
         "format": FORMAT_VERSION,
@@ -182,6 +195,34 @@ def backup_create(*, output: Path) -> dict[str, Any]:
     }
     (output / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
+
+
+def _on_local_disk() -> bool:
+    return isinstance(storages["default"], FileSystemStorage)
+
+
+def _stored_names(storage: Storage, folder: str = "") -> Iterator[str]:
+    """Every file in ``storage`` under ``folder``, in name order."""
+    folders, files = storage.listdir(folder)
+    prefix = f"{folder}/" if folder else ""
+    for name in sorted(files):
+        yield prefix + name
+    for sub in sorted(folders):
+        yield from _stored_names(storage, prefix + sub)
+
+
+def _restore_to_storage(tar: tarfile.TarFile) -> None:
+    for member in tar:
+        if not member.isfile():
+            continue
+        name = PurePosixPath(member.name)
+        if name.is_absolute() or ".." in name.parts:
+            raise BackupError(f"The backup names a file outside the media folder: {member.name}")
+        handle = tar.extractfile(member)
+        assert handle is not None  # a regular file always has its bytes
+        saved = default_storage.save(member.name, File(handle, name=member.name))
+        if saved != member.name:  # the bucket was checked empty; a clash means a concurrent writer
+            raise BackupError(f"{member.name} was stored as {saved}: restore into an empty bucket.")
 
 
 # --- restore ------------------------------------------------------------------------------
@@ -224,8 +265,11 @@ def backup_restore(*, source: Path) -> dict[str, Any]:
             "DATABASE_URL at it), so nothing is mixed or overwritten."
         )
     media_root = Path(settings.MEDIA_ROOT)
-    if media_root.is_dir() and any(media_root.iterdir()):
-        raise BackupError(f"MEDIA_ROOT ({media_root}) is not empty. Restore the photos into an empty folder.")
+    if _on_local_disk():
+        if media_root.is_dir() and any(media_root.iterdir()):
+            raise BackupError(f"MEDIA_ROOT ({media_root}) is not empty. Restore the photos into an empty folder.")
+    elif next(_stored_names(default_storage), None) is not None:
+        raise BackupError("The object store's bucket is not empty. Restore the photos into an empty bucket.")
 
     if vendor == "postgresql":
         args, env = _pg_args_and_env()
@@ -244,10 +288,13 @@ def backup_restore(*, source: Path) -> dict[str, Any]:
             target.close()
             backup.close()
 
-    media_root.mkdir(parents=True, exist_ok=True)
     with tarfile.open(source / MEDIA_TAR, "r:gz") as tar:
-        # The "data" filter refuses absolute paths, ../ and links out of the folder.
-        tar.extractall(media_root, filter="data")
+        if _on_local_disk():
+            media_root.mkdir(parents=True, exist_ok=True)
+            # The "data" filter refuses absolute paths, ../ and links out of the folder.
+            tar.extractall(media_root, filter="data")
+        else:
+            _restore_to_storage(tar)
 
     counts = table_counts()
     return {"expected": manifest["counts"], "restored": counts, "media_files": manifest["media_files"]}

@@ -110,6 +110,9 @@ class Target:
     points: Sequence[tuple[float, float]]
     attributes: Mapping[str, str] = field(default_factory=dict)
     address: str = "127.0.0.1"
+    # More nodes serving the same site (docs/operations.md): a client sends each request to
+    # the next node in turn, so a retried POST usually reaches another node than its first try.
+    more_ports: Sequence[int] = ()
     # The cheapest page of the server: the whole middleware stack and a view, no database.
     trivial_path: str = "/manifest.webmanifest"
 
@@ -248,12 +251,19 @@ class _Client:
         self.posted: list[tuple[str, str, bytes]] = []  # (marker, key, body) of this client's POSTs
         self.cases: list[str] = []  # service_request_ids this client was told
         self.count = 0
+        self.sends = 0
 
     # --- the wire ---------------------------------------------------------------------
 
     def _send(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> tuple[int, bytes]:
+        ports = (self.target.port, *self.target.more_ports)
+        port = ports[(self.number + self.sends) % len(ports)]
+        self.sends += 1
+        if self.conn is not None and self.conn.port != port:
+            self.conn.close()
+            self.conn = None
         if self.conn is None:
-            self.conn = http.client.HTTPConnection(self.target.address, self.target.port, timeout=self.plan.timeout)
+            self.conn = http.client.HTTPConnection(self.target.address, port, timeout=self.plan.timeout)
         all_headers = {"Host": self.target.host_header, "User-Agent": "civicdesk-loadgen", **headers}
         try:
             self.conn.request(method, path, body=body, headers=all_headers)
