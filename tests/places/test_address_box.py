@@ -124,3 +124,12 @@ def test_the_search_with_the_maps_view_answers_well_under_50_ms(client: Client, 
         assert response.status_code == 200
     # A shared 2-core test machine: the median, with room to spare.
     assert statistics.median(timings) < 0.05, timings
+
+
+def test_the_report_form_and_the_offline_app_carry_the_address_box(client: Client, cities: dict[str, City]) -> None:
+    page = client.get("/independence/report/").content.decode()
+    assert 'data-address-search data-for-map="report-map"' in page
+    assert 'data-search-url="/places/search" data-near-url="/places/near"' in page
+    assert "civicdesk/address.js" in page and 'id="pin-address"' in page
+    # The installed app opens on this same form from its cache: the box's script is kept with it.
+    assert "civicdesk/address.js" in client.get("/sw.js").content.decode()

@@ -21,7 +21,7 @@
 
   function setup(box) {
     var input = box.querySelector("input");
-    var map = document.getElementById(box.dataset.map);
+    var map = document.getElementById(box.dataset.forMap);
     var pinAddress = document.getElementById(box.dataset.pinAddress);
     if (!input) { return; }
     var id = input.id;
@@ -109,7 +109,8 @@
       });
       active = -1;
       input.removeAttribute("aria-activedescendant");
-      if (results.length) { open(); } else { close(); }
+      // An answer that arrives after the person left the box does not open the list over the page.
+      if (results.length && document.activeElement === input) { open(); } else { close(); }
       live.textContent = data.message || "";
       note.textContent = data.note || "";
       note.hidden = !data.note;
@@ -145,7 +146,7 @@
       var r = results[i];
       if (!r) { return; }
       input.value = r.label;
-      filled = null; // chosen by the person: a later pin does not overwrite it
+      filled = r.label; // from the gazetteer, like the pin's: moving the pin later updates it
       close();
       live.textContent = "";
       say(fmt(box.dataset.msgNear, { address: r.label }), r.outside);
