@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -133,3 +134,21 @@ def test_the_report_form_and_the_offline_app_carry_the_address_box(client: Clien
     assert "civicdesk/address.js" in page and 'id="pin-address"' in page
     # The installed app opens on this same form from its cache: the box's script is kept with it.
     assert "civicdesk/address.js" in client.get("/sw.js").content.decode()
+
+
+def test_the_admin_lists_a_citys_own_addresses_and_says_when_they_are_illustrative(
+    client: Client, cities: dict[str, City], make_staff: Any
+) -> None:
+    from civicdesk.accounts.models import Role
+
+    independence, raytown = cities["independence"], cities["raytown"]
+    addresses_load(city=independence, rows=[(1, _row(42, "Main St", LAT, LNG))], source=Source.CASES, illustrative=True)
+    addresses_load(city=raytown, rows=[(1, _row(77, "Elm St", *INSIDE["raytown"]))], source=Source.OPENADDRESSES)
+    client.force_login(make_staff(independence, Role.CITY_ADMIN, is_staff=True))
+    listing = client.get("/admin/places/addresspoint/").content.decode()
+    assert "Illustrative addresses: invented for the demo" in listing
+    assert "42 MAIN ST" in listing and "77 ELM ST" not in listing
+    assert client.get("/admin/places/addresspoint/add/").status_code == 403
+    client.force_login(make_staff(raytown, Role.CITY_ADMIN, is_staff=True))
+    listing = client.get("/admin/places/addresspoint/").content.decode()
+    assert "77 ELM ST" in listing and "Illustrative addresses" not in listing
