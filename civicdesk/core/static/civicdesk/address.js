@@ -205,6 +205,11 @@
         lookUp(e.detail.lat, e.detail.lng);
       });
     }
+    // A report kept on the device (offline) empties the form: the pin's line goes with it.
+    var form = input.form;
+    if (form) {
+      form.addEventListener("reset", function () { say(""); filled = ""; close(); });
+    }
     // A form shown again (a mistake to fix) keeps its pin: say its address too.
     var latInput = map && document.getElementById(map.dataset.latInput);
     var lngInput = map && document.getElementById(map.dataset.lngInput);
