@@ -7,6 +7,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.core.models import AppendOnlyModel
@@ -142,6 +143,31 @@ class ServiceRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status != Status.CLOSED
+
+    @property
+    def address_label(self) -> str:
+        """The address as pages and emails show it: "near 1234 S Noland Rd" when it is the
+        address nearest the pin (not where the problem itself is), else as stored; "" when none."""
+        if not self.address:
+            return ""
+        if self.address_source == AddressSource.NEAREST:
+            return gettext("near %(address)s") % {"address": self.address}
+        return self.address
+
+    @property
+    def address_how(self) -> str:
+        """How the address was found, with its distance from the case's point when known
+        ("Nearest address to the pin, 35 m from the point"); "" when nobody said."""
+        if not self.address or not self.address_source:
+            return ""
+        how = str(self.get_address_source_display())
+        measured = (AddressSource.NEAREST, AddressSource.MATCHED, AddressSource.INTERPOLATED)
+        if self.address_distance_m is not None and self.address_source in measured and self.lat is not None:
+            how = gettext("%(how)s, %(metres)s m from the point") % {
+                "how": how,
+                "metres": round(self.address_distance_m),
+            }
+        return how
 
     @property
     def is_overdue(self) -> bool:

@@ -99,7 +99,12 @@ class NewCaseForm(_ChoicesForm):
     service_type = forms.ChoiceField(label=_("Problem type"))
     lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
     lng = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
-    address = forms.CharField(label=_("Address or place"), required=False, max_length=300)
+    address = forms.CharField(
+        label=_("Address or place"),
+        required=False,
+        max_length=300,
+        widget=forms.TextInput(attrs={"aria-describedby": "address-help"}),
+    )
     description = forms.CharField(
         label=_("What is the problem?"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10_000
     )

@@ -45,6 +45,9 @@ from civicdesk.demo.catalogue import (
 from civicdesk.demo.places import DEFAULT_DATA_DIR, MEMBER_CITIES, load_member_cities
 from civicdesk.demo.staff import DEMO_PASSWORD, STAFF
 from civicdesk.notifications import outbox
+from civicdesk.places.models import AddressPoint, Source
+from civicdesk.places.readers import ColumnMapping, point_row
+from civicdesk.places.services import addresses_load
 from civicdesk.reports import rollups
 from civicdesk.tenants.geo import shape_from_geojson
 from civicdesk.tenants.models import City, Department, District
@@ -116,6 +119,9 @@ def load_demo(
     """
     started = time.monotonic()
     if demo_is_loaded():
+        if not AddressPoint.objects.filter(illustrative=True).exists():
+            # A demo loaded before it had a gazetteer gets one.
+            gazetteer_load(cities={c.slug: c for c in City.objects.filter(region__slug=REGION_SLUG)})
         return _summary(loaded=False, started=started)
     say = progress or (lambda _msg: None)
     with transaction.atomic():
@@ -126,7 +132,35 @@ def load_demo(
         staff_load(cities=cities)
     say(f"Places, catalogue and staff: {time.monotonic() - started:.1f} s")
     cases_load(cities=cities, days=days, scale=scale, today=today, progress=say)
+    addresses = gazetteer_load(cities=cities)
+    say(f"Illustrative gazetteer: {addresses} addresses")
     return _summary(loaded=True, started=started)
+
+
+def gazetteer_load(*, cities: dict[str, City]) -> int:
+    """Each city's gazetteer from its demo cases' invented addresses, each at its case's
+    point, flagged illustrative as the districts are: a newcomer can try the address search
+    and the pin's address. The addresses are made up and lie wherever their case's point
+    fell, so a street's numbers are scattered over the city. Confidential cases are left
+    out: the gazetteer is public. Returns how many addresses were written."""
+    mapping = ColumnMapping(columns={"address": "address", "id": "id"})
+    written = 0
+    for city in cities.values():
+        cases = (
+            ServiceRequest.objects.filter(
+                city=city, lat__isnull=False, lng__isnull=False, service_type__is_confidential=False
+            )
+            .exclude(address="")
+            .order_by("opened_at", "pk")
+            .values_list("number", "address", "lat", "lng")
+        )
+        rows = (
+            (n, point_row({"address": address, "id": f"{city.case_prefix}-{number}"}.__getitem__, mapping, lat, lng))
+            for n, (number, address, lat, lng) in enumerate(cases.iterator(), start=1)
+        )
+        report = addresses_load(city=city, rows=rows, source=Source.CASES, illustrative=True)
+        written += report.written
+    return written
 
 
 def _summary(*, loaded: bool, started: float) -> DemoSummary:

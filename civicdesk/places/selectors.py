@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 import itertools
 import math
+import string
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
@@ -24,8 +25,9 @@ from django.db.models import Avg, QuerySet
 
 from civicdesk.places.models import AddressPoint, StreetSegment
 from civicdesk.places.normalise import Kind, ParsedAddress, Street, house_number, parse_address, unit_id
+from civicdesk.tenants import geo
 from civicdesk.tenants.geo import metres_between
-from civicdesk.tenants.models import City
+from civicdesk.tenants.models import City, NeighbourArea
 
 _M_PER_DEG = 111_320.0
 # The longest segment's extent in latitude that a box search still finds (about 5.5 km).
@@ -56,6 +58,8 @@ class Place:
     pre_directional: str = ""
     post_directional: str = ""
     zip_code: str = ""
+    place: str = ""  # the city or place name the source gave, if any
+    illustrative: bool = False  # invented for the demo
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -110,6 +114,8 @@ _POINT_FIELDS = (
     "lng",
     "street_key",
     "search_key",
+    "place",
+    "illustrative",
 )
 
 
@@ -176,6 +182,8 @@ def _addresses(parsed: ParsedAddress, *, city: City | None, limit: int) -> list[
             pre_directional=row["pre_directional"],
             post_directional=row["post_directional"],
             zip_code=row["zip_code"],
+            place=row["place"],
+            illustrative=row["illustrative"],
         )
     found = list(places.values())
     if parsed.street and parsed.number is not None and not exact_streets:
@@ -487,6 +495,8 @@ def _nearest_point(lat: float, lng: float, radius_m: float, city: City | None) -
         pre_directional=row["pre_directional"],
         post_directional=row["post_directional"],
         zip_code=row["zip_code"],
+        place=row["place"],
+        illustrative=row["illustrative"],
     )
 
 
@@ -543,6 +553,7 @@ def _nearest_segment(lat: float, lng: float, radius_m: float, city: City | None)
         pre_directional=segment.pre_directional,
         post_directional=segment.post_directional,
         zip_code=segment.left_zip if side > 0 else segment.right_zip,
+        illustrative=segment.illustrative,
     )
 
 
@@ -565,3 +576,54 @@ def _project(lat: float, lng: float, coords: Sequence[tuple[float, float]]) -> t
             best = (d, (walked + f * math.sqrt(length2)) / total, dx * (py - ay) - dy * (px - ax))
         walked += math.sqrt(length2)
     return best
+
+
+# --- which city a place is in --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Area:
+    """Where a point lies: the member city whose limits cover it, or else the place outside
+    the member cities it belongs to when that is known (a neighbour whose limits the product
+    holds, or the city the address data named); both empty when nothing is known."""
+
+    city: str = ""
+    outside: str = ""
+
+    @property
+    def is_member(self) -> bool:
+        return bool(self.city)
+
+
+def areas_at(points: Sequence[tuple[float, float]], *, places: Sequence[str] = ()) -> list[Area]:
+    """The ``Area`` of each (lat, lng), in one pass over the cached city and neighbour
+    indexes (no query per point). ``places`` are the place names the address data gave
+    each point, the last resort for one outside every known limit."""
+    if not points:
+        return []
+    lats, lngs = [p[0] for p in points], [p[1] for p in points]
+    city_ids = geo.city_index().covering_many(lats, lngs)
+    outside = [i for i, pk in enumerate(city_ids) if pk is None]
+    neighbour_ids: dict[int, int | None] = {}
+    if outside:
+        found = geo.neighbour_index().covering_many([lats[i] for i in outside], [lngs[i] for i in outside])
+        neighbour_ids = dict(zip(outside, found, strict=True))
+    city_names = dict(City.objects.filter(pk__in={pk for pk in city_ids if pk}).values_list("pk", "name"))
+    wanted = {pk for pk in neighbour_ids.values() if pk}
+    neighbour_names = dict(NeighbourArea.objects.filter(pk__in=wanted).values_list("pk", "name")) if wanted else {}
+    member_names = {name.casefold() for name in city_names.values()}
+    areas = []
+    for i, city_id in enumerate(city_ids):
+        if city_id is not None:
+            areas.append(Area(city=city_names.get(city_id, "")))
+            continue
+        neighbour = neighbour_ids.get(i)
+        named = places[i].strip() if i < len(places) else ""
+        if neighbour:
+            areas.append(Area(outside=neighbour_names.get(neighbour, "")))
+        elif named and named.casefold() not in member_names:
+            # Sources write place names in capitals ("KANSAS CITY"): shown as a name.
+            areas.append(Area(outside=string.capwords(named) if named.isupper() else named))
+        else:
+            areas.append(Area())
+    return areas

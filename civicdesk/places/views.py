@@ -2,15 +2,23 @@
 
 Public and read-only, like the city limits the portal serves: the addresses are the city's
 published address points, not anything a resident sent.
+
+Each answer carries what the page says, in the visitor's language (the plural forms of the
+count differ between languages, so the server words them): the count for the search box's
+live region, the "near …" line under a pin, and for a place outside every member city the
+city or place it belongs to, when known.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
-from civicdesk.places.selectors import address_near, address_search
+from civicdesk.places.selectors import Area, Place, address_near, address_search, areas_at
 
 MAX_RESULTS = 20
 MAX_QUERY = 200
@@ -23,6 +31,22 @@ def _point(text: str) -> tuple[float, float] | None:
     except ValueError:
         return None
     return (lat, lng) if -90 <= lat <= 90 and -180 <= lng <= 180 else None
+
+
+def _area_text(area: Area) -> str:
+    if area.is_member:
+        return ""
+    if area.outside:
+        return _("In %(place)s, outside the member cities") % {"place": area.outside}
+    return _("Outside the member cities")
+
+
+def _with_area(place: Place, area: Area) -> dict[str, Any]:
+    return {**place.as_json(), "city": area.city, "outside": _area_text(area)}
+
+
+def illustrative_note() -> str:
+    return _("Illustrative addresses: invented for the demo, not the city's own address data.")
 
 
 @require_GET
@@ -40,7 +64,23 @@ def search(request: HttpRequest) -> JsonResponse:
     except ValueError:
         limit = 8
     places = address_search(query, near=near, limit=limit)
-    return JsonResponse({"query": query, "results": [p.as_json() for p in places]})
+    areas = areas_at([(p.lat, p.lng) for p in places], places=[p.place for p in places])
+    if places:
+        message = ngettext(
+            "%(count)s address found. Use the up and down arrow keys to choose one.",
+            "%(count)s addresses found. Use the up and down arrow keys to choose one.",
+            len(places),
+        ) % {"count": len(places)}
+    else:
+        message = _("No address found.")
+    return JsonResponse(
+        {
+            "query": query,
+            "results": [_with_area(p, a) for p, a in zip(places, areas, strict=True)],
+            "message": message,
+            "note": illustrative_note() if any(p.illustrative for p in places) else "",
+        }
+    )
 
 
 @require_GET
@@ -49,4 +89,15 @@ def near(request: HttpRequest) -> JsonResponse:
     if point is None:
         return JsonResponse({"error": _("Give the point as lat= and lng= in degrees.")}, status=400)
     place = address_near(*point)
-    return JsonResponse({"result": place.as_json() if place else None})
+    (area,) = areas_at([point], places=[place.place if place else ""])
+    # The pin's own area decides "outside": the nearest address may lie across a city line.
+    text = _("Near %(address)s") % {"address": place.label} if place else ""
+    return JsonResponse(
+        {
+            "result": place.as_json() if place else None,
+            "text": text,
+            "city": area.city,
+            "outside": _area_text(area),
+            "note": illustrative_note() if place and place.illustrative else "",
+        }
+    )

@@ -179,3 +179,33 @@ def test_every_city_has_canned_closing_notes_for_its_types_and_general_ones(demo
             not city.service_types.filter(group="Code enforcement").exists()
         )
         assert not CannedResponse.objects.filter(city=city, service_type__is_confidential=True).exists()
+
+
+def test_each_city_gets_an_illustrative_gazetteer_of_its_cases_invented_addresses(demo: DemoSummary, client) -> None:
+    from civicdesk.places.models import AddressPoint
+    from civicdesk.places.selectors import address_search
+
+    for city in City.objects.all():
+        points = AddressPoint.objects.filter(city=city)
+        assert points.exists() and not points.filter(illustrative=False).exists(), city
+    case = (
+        ServiceRequest.objects.filter(lat__isnull=False, service_type__is_confidential=False)
+        .exclude(address="")
+        .order_by("opened_at", "pk")
+        .first()
+    )
+    assert case is not None
+    found = address_search(case.address.lower(), near=(case.lat, case.lng))
+    assert (found[0].label, found[0].lat, found[0].lng, found[0].illustrative) == (
+        case.address,
+        case.lat,
+        case.lng,
+        True,
+    )
+    # Typed as far as the street's first letters, the search box offers it, saying what it is.
+    answer = client.get("/places/search", {"q": case.address[:-4], "near": f"{case.lat},{case.lng}"}).json()
+    assert case.address in [r["label"] for r in answer["results"]]
+    assert answer["note"].startswith("Illustrative addresses")
+    # No confidential case's place is in the public gazetteer.
+    secret = ServiceRequest.objects.filter(service_type__is_confidential=True, lat__isnull=False).exclude(address="")
+    assert not AddressPoint.objects.filter(source_id__in=[c.reference for c in secret]).exists()

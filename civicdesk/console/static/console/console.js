@@ -30,13 +30,28 @@
       map.setView([39.0, -94.4], 11);
     }
     if ("pick" in el.dataset && latInput && lngInput) {
-      map.on("click", function (e) {
-        place(e.latlng);
-        latInput.value = e.latlng.lat.toFixed(6);
-        lngInput.value = e.latlng.lng.toFixed(6);
+      var pick = function (latlng, from) {
+        place(latlng);
+        latInput.value = Number(latlng.lat).toFixed(6);
+        lngInput.value = Number(latlng.lng).toFixed(6);
+        // The address search (address.js) says which address is under the pin.
+        el.dispatchEvent(new CustomEvent("civic:pinned", { detail: { lat: latlng.lat, lng: latlng.lng, from: from } }));
         // Lets the "similar cases nearby" panel refresh for the new point.
         latInput.dispatchEvent(new Event("change", { bubbles: true }));
+      };
+      map.on("click", function (e) { pick(e.latlng, "map"); });
+      // An address chosen in the search box: the pin goes there.
+      el.addEventListener("civic:goto", function (e) {
+        pick(L.latLng(e.detail.lat, e.detail.lng), "address");
+        map.setView([e.detail.lat, e.detail.lng], 17);
       });
+      // The view's centre ranks the address search's answers by nearness.
+      var keepCentre = function () {
+        var c = map.getCenter();
+        el.dataset.viewLat = c.lat.toFixed(5);
+        el.dataset.viewLng = c.lng.toFixed(5);
+      };
+      map.on("moveend", keepCentre);
     }
   }
 

@@ -65,7 +65,7 @@
     var status = document.getElementById("pin-status");
     var marker = null;
 
-    function place(lat, lng, quiet) {
+    function place(lat, lng, quiet, from) {
       lat = Math.round(lat * 1e6) / 1e6;
       lng = Math.round(lng * 1e6) / 1e6;
       latInput.value = lat;
@@ -73,8 +73,25 @@
       if (marker) { marker.setLatLng([lat, lng]); }
       else { marker = L.circleMarker([lat, lng], pinStyle()).addTo(map); }
       if (status) { status.textContent = fmt(el.dataset.msgPlaced, { lat: lat, lng: lng }); }
+      // The address search (address.js) says which address is under the pin.
+      el.dispatchEvent(new CustomEvent("civic:pinned", { detail: { lat: lat, lng: lng, from: from || "map" } }));
       if (!quiet) { document.body.dispatchEvent(new CustomEvent("civic:pin", { bubbles: true })); }
     }
+
+    // The view's centre ranks the address search's answers by nearness.
+    function keepCentre() {
+      var c = map.getCenter();
+      el.dataset.viewLat = c.lat.toFixed(5);
+      el.dataset.viewLng = c.lng.toFixed(5);
+    }
+    map.on("moveend", keepCentre);
+    keepCentre();
+    // An address chosen in the search box: the pin goes there.
+    el.addEventListener("civic:goto", function (e) {
+      el.dataset.fitted = "1";
+      place(e.detail.lat, e.detail.lng, false, "address");
+      map.setView([e.detail.lat, e.detail.lng], 17);
+    });
 
     if (latInput.value && lngInput.value) {
       el.dataset.fitted = "1";
@@ -113,6 +130,7 @@
         lngInput.value = "";
         if (marker) { map.removeLayer(marker); marker = null; }
         if (status) { status.textContent = ""; }
+        el.dispatchEvent(new CustomEvent("civic:pinned", { detail: null }));
         document.body.dispatchEvent(new CustomEvent("civic:pin", { bubbles: true }));
       });
     }

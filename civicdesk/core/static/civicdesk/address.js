@@ -1,0 +1,224 @@
+/* The address box of the report forms (portal, app, console): search as people type, and the
+   address under the pin. The box is a WAI-ARIA combobox (APG "list autocomplete"): the input
+   keeps the focus; the arrow keys move through the listbox by aria-activedescendant; Enter
+   chooses, Escape closes; a status region says how many addresses were found. Choosing an
+   address moves the map's pin there ("civic:goto" on the map); a pin dropped or moved on the
+   map ("civic:pinned") is answered with the address under it ("Near 1234 S Noland Rd"), which
+   also fills the box unless the person typed something of their own. Without JavaScript the
+   box is a plain text field. */
+(function () {
+  "use strict";
+  var DELAY = 150; // ms after the last key before asking: a request per pause, not per key
+
+  function fmt(template, values) {
+    return (template || "").replace(/%\((\w+)\)s/g, function (_m, key) { return values[key]; });
+  }
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); });
+  }
+
+  function setup(box) {
+    var input = box.querySelector("input");
+    var map = document.getElementById(box.dataset.forMap);
+    var pinAddress = document.getElementById(box.dataset.pinAddress);
+    if (!input) { return; }
+    var id = input.id;
+    var wrap = box.querySelector(".combo") || input.parentNode;
+
+    var list = document.createElement("ul");
+    list.id = id + "-list";
+    list.className = "combo-list";
+    list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", box.dataset.msgList || "");
+    list.hidden = true;
+    wrap.appendChild(list);
+
+    var live = document.createElement("div");
+    live.id = id + "-count";
+    live.className = "visually-hidden";
+    live.setAttribute("role", "status");
+    box.appendChild(live);
+
+    var note = document.createElement("p");
+    note.className = "help illustrative-note";
+    note.hidden = true;
+    box.appendChild(note);
+
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", list.id);
+    // The browser's own autofill list would cover ours (and this is the problem's place, not
+    // the person's own address).
+    input.setAttribute("autocomplete", "off");
+
+    var results = [];
+    var active = -1;
+    var timer = null;
+    var asked = 0; // answers to older questions are dropped
+    var filled = input.value ? null : ""; // what the pin last wrote in the box (null: typed by the person)
+
+    function open() {
+      list.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+    }
+
+    function close() {
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+
+    function highlight(index) {
+      var options = list.querySelectorAll("[role=option]");
+      if (!options.length) { return; }
+      active = (index + options.length) % options.length;
+      options.forEach(function (option, i) {
+        option.setAttribute("aria-selected", i === active ? "true" : "false");
+      });
+      input.setAttribute("aria-activedescendant", options[active].id);
+      options[active].scrollIntoView({ block: "nearest" });
+    }
+
+    function render(data) {
+      results = data.results || [];
+      list.textContent = "";
+      results.forEach(function (r, i) {
+        var li = document.createElement("li");
+        li.id = id + "-option-" + i;
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-selected", "false");
+        var label = document.createElement("span");
+        label.className = "combo-label";
+        label.textContent = r.label;
+        li.appendChild(label);
+        var where = r.outside || r.city;
+        if (where) {
+          var place = document.createElement("span");
+          place.className = "combo-place" + (r.outside ? " outside" : "");
+          place.textContent = where;
+          li.appendChild(place);
+        }
+        // mousedown would take the focus from the input before the click lands.
+        li.addEventListener("mousedown", function (e) { e.preventDefault(); });
+        li.addEventListener("click", function () { choose(i); });
+        list.appendChild(li);
+      });
+      active = -1;
+      input.removeAttribute("aria-activedescendant");
+      // An answer that arrives after the person left the box does not open the list over the page.
+      if (results.length && document.activeElement === input) { open(); } else { close(); }
+      live.textContent = data.message || "";
+      note.textContent = data.note || "";
+      note.hidden = !data.note;
+    }
+
+    function search() {
+      var q = input.value.trim();
+      var n = ++asked;
+      if (q.replace(/\s/g, "").length < 2) { render({ results: [] }); live.textContent = ""; return; }
+      var url = box.dataset.searchUrl + "?q=" + encodeURIComponent(q);
+      if (map && map.dataset.viewLat) { url += "&near=" + map.dataset.viewLat + "," + map.dataset.viewLng; }
+      getJSON(url).then(function (data) {
+        if (n === asked) { render(data); }
+      }).catch(function () {
+        if (n !== asked) { return; }
+        render({ results: [] });
+        live.textContent = box.dataset.msgOffline || "";
+      });
+    }
+
+    function say(text, outside) {
+      if (!pinAddress) { return; }
+      pinAddress.textContent = "";
+      if (text) {
+        var strong = document.createElement("strong");
+        strong.textContent = text;
+        pinAddress.appendChild(strong);
+      }
+      if (outside) { pinAddress.appendChild(document.createTextNode((text ? " · " : "") + outside)); }
+    }
+
+    function choose(i) {
+      var r = results[i];
+      if (!r) { return; }
+      input.value = r.label;
+      filled = r.label; // from the gazetteer, like the pin's: moving the pin later updates it
+      close();
+      live.textContent = "";
+      say(fmt(box.dataset.msgNear, { address: r.label }), r.outside);
+      if (map) {
+        map.dispatchEvent(new CustomEvent("civic:goto", { detail: { lat: r.lat, lng: r.lng, label: r.label } }));
+      }
+    }
+
+    function lookUp(lat, lng) {
+      var n = ++asked;
+      getJSON(box.dataset.nearUrl + "?lat=" + lat + "&lng=" + lng).then(function (data) {
+        if (n !== asked) { return; }
+        say(data.text, data.outside);
+        var label = data.result ? data.result.label : "";
+        // Fill the box with the pin's address unless the person wrote their own there.
+        if (label && (filled !== null || !input.value.trim())) {
+          input.value = label;
+          filled = label;
+        }
+      }).catch(function () { /* offline: the pin alone is enough */ });
+    }
+
+    input.addEventListener("input", function () {
+      filled = null;
+      clearTimeout(timer);
+      timer = setTimeout(search, DELAY);
+    });
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        if (!results.length) { return; }
+        e.preventDefault();
+        if (list.hidden) { open(); }
+        highlight(active === -1 && e.key === "ArrowUp" ? -1 : active + (e.key === "ArrowDown" ? 1 : -1));
+      } else if (e.key === "Enter") {
+        if (!list.hidden && active >= 0) {
+          e.preventDefault(); // choosing an address must not send the form
+          choose(active);
+        }
+      } else if (e.key === "Escape") {
+        if (!list.hidden) {
+          e.preventDefault();
+          close();
+        }
+      }
+    });
+    input.addEventListener("blur", function () { close(); });
+
+    if (map) {
+      map.addEventListener("civic:pinned", function (e) {
+        if (!e.detail) {
+          say("");
+          if (filled) { input.value = ""; filled = ""; }
+          return;
+        }
+        if (e.detail.from === "address") { return; } // already said by choose()
+        lookUp(e.detail.lat, e.detail.lng);
+      });
+    }
+    // A report kept on the device (offline) empties the form: the pin's line goes with it.
+    var form = input.form;
+    if (form) {
+      form.addEventListener("reset", function () { say(""); filled = ""; close(); });
+    }
+    // A form shown again (a mistake to fix) keeps its pin: say its address too.
+    var latInput = map && document.getElementById(map.dataset.latInput);
+    var lngInput = map && document.getElementById(map.dataset.lngInput);
+    if (latInput && lngInput && latInput.value && lngInput.value) { lookUp(latInput.value, lngInput.value); }
+  }
+
+  function init() {
+    document.querySelectorAll("[data-address-search]").forEach(setup);
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); }
+  else { init(); }
+})();
