@@ -44,6 +44,7 @@ from civicdesk.demo.catalogue import (
 )
 from civicdesk.demo.places import DEFAULT_DATA_DIR, MEMBER_CITIES, load_member_cities
 from civicdesk.demo.staff import DEMO_PASSWORD, STAFF
+from civicdesk.demo.streets import demo_streets_load
 from civicdesk.notifications import outbox
 from civicdesk.reports import rollups
 from civicdesk.tenants.geo import shape_from_geojson
@@ -116,10 +117,13 @@ def load_demo(
     """
     started = time.monotonic()
     if demo_is_loaded():
+        # A database loaded before the demo had streets gets them now (nothing if it has them).
+        demo_streets_load(cities=list(City.objects.filter(region__slug=REGION_SLUG)))
         return _summary(loaded=False, started=started)
     say = progress or (lambda _msg: None)
     with transaction.atomic():
         cities = {c.slug: c for c in load_member_cities(data_dir=data_dir)}
+        demo_streets_load(cities=list(cities.values()))
         catalogue_load(cities=cities)
         for city in cities.values():
             canned_responses_load(city=city)

@@ -6,11 +6,21 @@ published address points, not anything a resident sent.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+import json
 
-from civicdesk.places.selectors import address_near, address_search
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import condition, require_GET
+
+from civicdesk.places.selectors import (
+    STREET_TILE_ZOOMS,
+    address_near,
+    address_search,
+    streets_generation,
+    streets_in_tile,
+)
 
 MAX_RESULTS = 20
 MAX_QUERY = 200
@@ -50,3 +60,36 @@ def near(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": _("Give the point as lat= and lng= in degrees.")}, status=400)
     place = address_near(*point)
     return JsonResponse({"result": place.as_json() if place else None})
+
+
+# --- the map's street layer ----------------------------------------------------------------
+
+STREET_TILE_SECONDS = 3600  # browsers and proxies keep a tile an hour, then ask with its ETag
+STREET_TILE_CACHE_SECONDS = 7 * 24 * 3600  # the server keeps a tile's JSON until streets change
+
+
+def _tile_etag(request: HttpRequest, z: int, x: int, y: int) -> str:
+    return f"{streets_generation()}-{z}-{x}-{y}"
+
+
+@require_GET
+@cache_control(public=True, max_age=STREET_TILE_SECONDS)
+@condition(etag_func=_tile_etag)
+def street_tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
+    """The streets of the web-map tile z/x/y as GeoJSON (selectors.streets_in_tile). The same
+    for everyone: public, cached by browsers and proxies, revalidated by ETag, and kept
+    computed in the server's cache until centerlines are loaded again."""
+    if z not in STREET_TILE_ZOOMS or not (0 <= x < 2**z and 0 <= y < 2**z):
+        return JsonResponse(
+            {
+                "error": _("No such street tile: zoom %(low)d to %(high)d, x and y within the zoom's grid.")
+                % {"low": STREET_TILE_ZOOMS.start, "high": STREET_TILE_ZOOMS.stop - 1}
+            },
+            status=404,
+        )
+    key = f"places:streets:{streets_generation()}:{z}:{x}:{y}"
+    body = cache.get(key)
+    if body is None:
+        body = json.dumps(streets_in_tile(z, x, y), separators=(",", ":"))
+        cache.set(key, body, timeout=STREET_TILE_CACHE_SECONDS)
+    return HttpResponse(body, content_type="application/geo+json")

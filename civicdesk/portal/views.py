@@ -409,6 +409,7 @@ SHELL_STATIC = (
     "civicdesk/site.css",
     "civicdesk/portal.js",
     "civicdesk/queue.js",
+    "civicdesk/streets.js",
     "civicdesk/map.js",
     "django_htmx/htmx-2.min.js",
     "leaflet/leaflet.js",
