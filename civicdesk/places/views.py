@@ -14,13 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition, require_GET
 
-from civicdesk.places.selectors import (
-    STREET_TILE_ZOOMS,
-    address_near,
-    address_search,
-    streets_generation,
-    streets_in_tile,
-)
+from civicdesk.places.geocoders import place_reverse, places_search
+from civicdesk.places.selectors import STREET_TILE_ZOOMS, streets_generation, streets_in_tile
 
 MAX_RESULTS = 20
 MAX_QUERY = 200
@@ -49,8 +44,11 @@ def search(request: HttpRequest) -> JsonResponse:
         limit = max(1, min(MAX_RESULTS, int(request.GET.get("limit", 8))))
     except ValueError:
         limit = 8
-    places = address_search(query, near=near, limit=limit)
-    return JsonResponse({"query": query, "results": [p.as_json() for p in places]})
+    found = places_search(query, near=near, limit=limit)
+    body = {"query": query, "results": [p.as_json() for p in found.places], "source": found.source}
+    if found.notice:
+        body["notice"] = found.notice
+    return JsonResponse(body)
 
 
 @require_GET
@@ -58,8 +56,11 @@ def near(request: HttpRequest) -> JsonResponse:
     point = _point(f"{request.GET.get('lat', '')},{request.GET.get('lng', '')}")
     if point is None:
         return JsonResponse({"error": _("Give the point as lat= and lng= in degrees.")}, status=400)
-    place = address_near(*point)
-    return JsonResponse({"result": place.as_json() if place else None})
+    found = place_reverse(*point)
+    body = {"result": found.places[0].as_json() if found.places else None, "source": found.source}
+    if found.notice:
+        body["notice"] = found.notice
+    return JsonResponse(body)
 
 
 # --- the map's street layer ----------------------------------------------------------------
