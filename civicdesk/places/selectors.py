@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+import numpy
 import shapely
-import shapely.geometry
 from django.core.cache import cache
 from django.db import connections
 from django.db.models import Avg, QuerySet
@@ -618,17 +618,23 @@ def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
 def street_rank_shown(map_zoom: int) -> int:
     """The highest (least important) rank drawn at a map zoom: main roads when a whole city
     is in view, every local street from the zoom at which a block is a few pixels wide."""
-    if map_zoom <= 11:
+    if map_zoom <= 10:
         return 1
-    if map_zoom == 12:
+    if map_zoom <= 12:
         return 2
     if map_zoom <= 14:
         return 3
     return 5
 
 
-def streets_in_tile(z: int, x: int, y: int) -> dict[str, Any]:
-    """The streets crossing tile z/x/y as a GeoJSON FeatureCollection: clipped to the tile
+def _shape(geometry: dict[str, Any]) -> shapely.Geometry:
+    if geometry.get("type") == "MultiLineString":
+        return shapely.MultiLineString(geometry["coordinates"])
+    return shapely.LineString(geometry["coordinates"])
+
+
+def streets_in_tile(z: int, x: int, y: int) -> str:
+    """The streets crossing tile z/x/y as a GeoJSON FeatureCollection (its JSON text): clipped to the tile
     (with a margin, so lines join across tile edges), simplified to a pixel of the zoom they
     are drawn at, at most STREET_TILE_FEATURES of them (``truncated`` says if more were left
     out). Each feature has ``name`` and ``rank``."""
@@ -647,24 +653,28 @@ def streets_in_tile(z: int, x: int, y: int) -> dict[str, Any]:
         .order_by("rank", "pk")
         .values_list("pk", "name", "rank", "geometry", "illustrative")
     )
-    features: list[dict[str, Any]] = []
-    truncated = False
-    for pk, name, rank, geometry, illustrative in rows.iterator(chunk_size=1000):
-        if len(features) >= STREET_TILE_FEATURES:
-            truncated = True
-            break
-        shape = shapely.clip_by_rect(shapely.geometry.shape(geometry), *box)
-        if shape.is_empty:
-            continue
-        shape = shape.simplify(pixel, preserve_topology=False)
+    found = list(rows[: STREET_TILE_FEATURES + 1])
+    truncated = len(found) > STREET_TILE_FEATURES
+    found = found[:STREET_TILE_FEATURES]
+    # Clipped, simplified and written by shapely's array functions, all lines at once: a tile
+    # of 2,500 lines one by one spent most of its time calling into GEOS.
+    shapes = shapely.simplify(
+        shapely.clip_by_rect(numpy.array([_shape(g) for _, _, _, g, _ in found], dtype=object), *box),
+        pixel,
+    )
+    texts = shapely.to_geojson(shapely.set_precision(shapes, 1e-6))
+    # Written as text: shapely's GeoJSON of each line goes in as it is (decoding it only to
+    # encode it again took half of a full tile's time).
+    features: list[str] = []
+    for (pk, name, rank, _geometry, illustrative), shape, text in zip(found, shapes, texts, strict=True):
         if shape.is_empty or shape.geom_type not in ("LineString", "MultiLineString"):
             continue
+        properties = {"name": name, "rank": rank, **({"illustrative": True} if illustrative else {})}
         features.append(
-            {
-                "type": "Feature",
-                "id": pk,
-                "properties": {"name": name, "rank": rank, **({"illustrative": True} if illustrative else {})},
-                "geometry": json.loads(shapely.to_geojson(shapely.set_precision(shape, 1e-6))),
-            }
+            f'{{"type":"Feature","id":{int(pk)},"properties":{json.dumps(properties, separators=(",", ":"))},'
+            f'"geometry":{text}}}'
         )
-    return {"type": "FeatureCollection", "features": features, "truncated": truncated}
+    return (
+        f'{{"type":"FeatureCollection","truncated":{"true" if truncated else "false"},'
+        f'"features":[{",".join(features)}]}}'
+    )

@@ -6,8 +6,6 @@ published address points, not anything a resident sent.
 
 from __future__ import annotations
 
-import json
-
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
@@ -91,6 +89,6 @@ def street_tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
     key = f"places:streets:{streets_generation()}:{z}:{x}:{y}"
     body = cache.get(key)
     if body is None:
-        body = json.dumps(streets_in_tile(z, x, y), separators=(",", ":"))
+        body = streets_in_tile(z, x, y)
         cache.set(key, body, timeout=STREET_TILE_CACHE_SECONDS)
     return HttpResponse(body, content_type="application/geo+json")

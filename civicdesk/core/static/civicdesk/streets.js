@@ -85,7 +85,11 @@
           .then(function (geojson) {
             if (!geojson || !tiles[key]) { return; }  // moved on meanwhile
             var layer = L.geoJSON(geojson, {
-              style: function (f) { return STYLES[f.properties.rank] || STYLES[3]; },
+              style: function (f) {
+                var style = STYLES[f.properties.rank] || STYLES[3];
+                // Thinner when a whole city is in view, so the lines do not hide the limits.
+                return keys[key][0] < 12 ? { color: style.color, weight: Math.max(1, style.weight * 0.6) } : style;
+              },
               interactive: false,
               renderer: renderer,
               pane: "streets"
@@ -106,17 +110,34 @@
       if (zoom < LABEL_MAIN_ZOOM) { return; }
       var placed = [];
       var size = map.getSize();
+      var view = L.bounds([8, 8], [size.x - 8, size.y - 8]);
       Object.keys(tiles).forEach(function (key) {
         (tiles[key].features || []).forEach(function (f) {
           var name = f.properties.name;
           if (!name || (zoom < LABEL_ZOOM && f.properties.rank > 2)) { return; }
           var parts = f.geometry.type === "LineString" ? [f.geometry.coordinates] : f.geometry.coordinates;
+          // The longest stretch of the street inside the view (lines reach past it, to the tile's edge).
           var best = null;
           parts.forEach(function (coords) {
-            var pts = coords.map(function (c) { return map.latLngToContainerPoint([c[1], c[0]]); });
-            var length = 0;
-            for (var i = 1; i < pts.length; i++) { length += pts[i].distanceTo(pts[i - 1]); }
-            if (!best || length > best.length) { best = { pts: pts, length: length }; }
+            var run = [], length = 0, prev = null;
+            function close() {
+              if (run.length > 1 && (!best || length > best.length)) { best = { pts: run, length: length }; }
+              run = []; length = 0;
+            }
+            coords.forEach(function (c) {
+              var p = map.latLngToContainerPoint([c[1], c[0]]);
+              if (prev) {
+                var seg = L.LineUtil.clipSegment(prev, p, view, false, true);
+                if (!seg) { close(); }
+                else {
+                  if (!run.length || !run[run.length - 1].equals(seg[0])) { close(); run.push(seg[0]); }
+                  run.push(seg[1]);
+                  length += seg[0].distanceTo(seg[1]);
+                }
+              }
+              prev = p;
+            });
+            close();
           });
           var width = name.length * 6.5 + 16;
           if (!best || best.length < width) { return; }
@@ -130,16 +151,19 @@
             }
             walked += step;
           }
-          if (!at || at.x < 0 || at.y < 0 || at.x > size.x || at.y > size.y) { return; }
+          if (!at) { return; }
           if (angle > 90) { angle -= 180; } else if (angle <= -90) { angle += 180; }
           var rad = angle * Math.PI / 180;
           var w = Math.abs(width * Math.cos(rad)) + Math.abs(14 * Math.sin(rad));
           var h = Math.abs(width * Math.sin(rad)) + Math.abs(14 * Math.cos(rad));
           var box = [at.x - w / 2, at.y - h / 2, at.x + w / 2, at.y + h / 2];
+          // Another name in the way, or the same name near (a street split across tiles).
           var clash = placed.some(function (o) {
-            return box[0] < o[2] && o[0] < box[2] && box[1] < o[3] && o[1] < box[3];
+            return (box[0] < o[2] && o[0] < box[2] && box[1] < o[3] && o[1] < box[3]) ||
+              (o.name === name && Math.abs(o.x - at.x) + Math.abs(o.y - at.y) < 250);
           });
           if (clash) { return; }
+          box.name = name; box.x = at.x; box.y = at.y;
           placed.push(box);
           var span = document.createElement("span");
           span.textContent = name;
