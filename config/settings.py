@@ -257,6 +257,24 @@ GEO_FRESHNESS_SECONDS = float(env_str("GEO_FRESHNESS_SECONDS", "2"))
 # is fetched from outside. Set MAP_TILES_URL (and its attribution) to use a tile server.
 MAP_TILES_URL = env_str("MAP_TILES_URL", "")
 MAP_TILES_ATTRIBUTION = env_str("MAP_TILES_ATTRIBUTION", "")
+
+# --- places: a remote geocoder as an option (docs/geocoding.md) --------------------------
+# "local" (the default) answers from the city's own gazetteer only. "census" (the US Census
+# Bureau's geocoder) or "nominatim" (a Nominatim server, via geopy) answer first for cities
+# without their own address data; the gazetteer answers whenever they fail or are busy.
+PLACES_GEOCODER = env_str("PLACES_GEOCODER", "local")
+PLACES_CENSUS_URL = env_str("PLACES_CENSUS_URL", "https://geocoding.geo.census.gov/geocoder")
+PLACES_CENSUS_BENCHMARK = env_str("PLACES_CENSUS_BENCHMARK", "Public_AR_Current")
+# The public server's policy: at most one request a second, no searching as people type.
+# Run your own Nominatim (or use a provider's) for the search box.
+PLACES_NOMINATIM_URL = env_str("PLACES_NOMINATIM_URL", "https://nominatim.openstreetmap.org")
+PLACES_GEOCODER_USER_AGENT = env_str("PLACES_GEOCODER_USER_AGENT", "civicdesk 311")
+PLACES_GEOCODER_TIMEOUT = float(env_str("PLACES_GEOCODER_TIMEOUT", "5"))
+# Requests a second each process may send (a token bucket), and how many at once after a pause.
+PLACES_GEOCODER_RATE = float(env_str("PLACES_GEOCODER_RATE", "1"))
+PLACES_GEOCODER_BURST = int(env_str("PLACES_GEOCODER_BURST", "3"))
+# Answers are kept in the cache (the database's, shared by every process) this long.
+PLACES_GEOCODER_CACHE_SECONDS = int(env_str("PLACES_GEOCODER_CACHE_SECONDS", str(30 * 24 * 3600)))
 # Leaflet's JavaScript and CSS come from the django-leaflet wheel. Its Django app is not
 # installed: its admin module imports GeoDjango, which needs GDAL (see docs/decisions.md).
 import leaflet as _leaflet  # noqa: E402

@@ -44,6 +44,7 @@ from civicdesk.demo.catalogue import (
 )
 from civicdesk.demo.places import DEFAULT_DATA_DIR, MEMBER_CITIES, load_member_cities
 from civicdesk.demo.staff import DEMO_PASSWORD, STAFF
+from civicdesk.demo.streets import demo_streets_load
 from civicdesk.notifications import outbox
 from civicdesk.places.models import AddressPoint, Source
 from civicdesk.places.readers import ColumnMapping, point_row
@@ -122,10 +123,13 @@ def load_demo(
         if not AddressPoint.objects.filter(illustrative=True).exists():
             # A demo loaded before it had a gazetteer gets one.
             gazetteer_load(cities={c.slug: c for c in City.objects.filter(region__slug=REGION_SLUG)})
+        # A database loaded before the demo had streets gets them now (nothing if it has them).
+        demo_streets_load(cities=list(City.objects.filter(region__slug=REGION_SLUG)))
         return _summary(loaded=False, started=started)
     say = progress or (lambda _msg: None)
     with transaction.atomic():
         cities = {c.slug: c for c in load_member_cities(data_dir=data_dir)}
+        demo_streets_load(cities=list(cities.values()))
         catalogue_load(cities=cities)
         for city in cities.values():
             canned_responses_load(city=city)

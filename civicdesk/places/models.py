@@ -24,6 +24,9 @@ class Source(models.TextChoices):
     TIGER_EDGES = "tiger-edges", _("Census TIGER/Line edges")
     CITY = "city", _("City GIS export")
     CASES = "cases", _("Addresses of past cases")
+    TIGER_ROADS = "tiger-roads", _("Census TIGER/Line roads")
+    SEGMENTS = "segments", _("Street segments of the gazetteer")
+    INVENTED = "invented", _("Invented for the demo")
 
 
 class AddressPoint(models.Model):
@@ -109,3 +112,36 @@ class StreetSegment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.street_key} {self.left_from}-{self.left_to}/{self.right_from}-{self.right_to}"
+
+
+class Street(models.Model):
+    """A street's centerline (or a piece of it), drawn under the maps with its name.
+
+    ``rank`` orders streets by importance, from the Census MAF/TIGER feature class
+    (``kind``, MTFCC): 1 primary roads (S1100), 2 secondary (S1200), 3 local streets (S1400),
+    4 ramps and service drives, 5 alleys, private roads, walkways. Small zooms draw only the
+    lower ranks, so a county's 60,000 streets are never sent at once. The box columns let a
+    map's view be read through one index, as for the segments.
+    """
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="streets")
+    name = models.CharField(max_length=120, blank=True, help_text=_("As the map labels it: “S Noland Rd”."))
+    kind = models.CharField(max_length=40, blank=True, help_text=_("Feature class: MTFCC (S1400) or the export's."))
+    rank = models.PositiveSmallIntegerField(default=3)
+    geometry = models.JSONField(help_text=_("GeoJSON LineString or MultiLineString, longitude/latitude."))
+    min_lat = models.FloatField()
+    min_lng = models.FloatField()
+    max_lat = models.FloatField()
+    max_lng = models.FloatField()
+    source = models.CharField(max_length=20, choices=Source.choices)
+    source_id = models.CharField(max_length=100)
+    illustrative = models.BooleanField(
+        default=False, help_text=_("Invented for the demo, not the city's own street data.")
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["city", "source", "source_id"], name="street_unique_in_source")]
+        indexes = [models.Index(fields=["min_lat", "min_lng"], name="street_bbox")]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.source}:{self.source_id}"

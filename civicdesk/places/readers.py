@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import itertools
 import json
 import math
 from collections.abc import Callable, Iterator, Mapping
@@ -341,5 +342,220 @@ def read_tiger(path: Path, *, kind: str) -> Rows:
                     left_zip=str(record.get("ZIPL") or "").strip(),
                     right_zip=str(record.get("ZIPR") or "").strip(),
                     coords=coords,
+                ),
+            )
+
+
+# --- street centerlines (the map's street layer) -------------------------------------------
+
+
+@dataclass(frozen=True)
+class StreetRow:
+    source_id: str
+    name: str  # as the map labels it: "S Noland Rd"
+    kind: str  # MTFCC ("S1400") or the export's own class
+    lines: list[list[tuple[float, float]]]  # one or more lines of (lng, lat)
+
+
+StreetRows = Iterator[tuple[int, StreetRow | str]]
+
+STREET_FIELDS = {
+    "name": "the street's whole name: S NOLAND RD (or name_parts below)",
+    "pre_directional": "N, S, E, W… before the name, when the name is in separate columns",
+    "street_name": "the street's name alone",
+    "street_type": "Rd, Street, Ave…",
+    "post_directional": "N, S, E, W… after the type",
+    "kind": "the road class: a Census MTFCC code (S1100, S1200, S1400…) or the export's own words",
+    "id": "the centerline's id in the source (needed to reload the same file without repeats)",
+    "geometry": "CSV only: the line as WKT, LINESTRING (…) or MULTILINESTRING (…)",
+}
+
+
+def parse_street_mapping(data: Any, *, name: str = "mapping") -> ColumnMapping:
+    """A street export's mapping: ``columns:`` from our STREET_FIELDS to the export's names."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("columns"), Mapping):
+        raise MappingError(f"{name}: expected a columns: section mapping our fields to your column names.")
+    unknown = sorted(set(data) - {"columns", "csv"})
+    if unknown:
+        raise MappingError(f"{name}: unknown key(s) {', '.join(map(str, unknown))}; known keys are columns, csv.")
+    columns = {str(k): str(v) for k, v in data["columns"].items() if v not in (None, "")}
+    bad = sorted(set(columns) - set(STREET_FIELDS))
+    if bad:
+        raise MappingError(
+            f"{name}: unknown field(s) {', '.join(bad)} under columns:; known fields are {', '.join(STREET_FIELDS)}."
+        )
+    if "name" not in columns and "street_name" not in columns:
+        raise MappingError(f"{name}: map name (or street_name) to the column holding the street's name.")
+    if "id" not in columns:
+        raise MappingError(f"{name}: map id to the column holding each centerline's id (a reload matches on it).")
+    mapping = ColumnMapping(columns=columns)
+    options = data.get("csv") or {}
+    if not isinstance(options, Mapping):
+        raise MappingError(f"{name}: csv: must hold delimiter: and/or encoding:.")
+    mapping.delimiter = str(options.get("delimiter", mapping.delimiter))
+    mapping.encoding = str(options.get("encoding", mapping.encoding))
+    return mapping
+
+
+def load_street_mapping(path: str | Path) -> ColumnMapping:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise MappingError(f"{path}: cannot read the mapping file ({exc.strerror or exc}).") from exc
+    except yaml.YAMLError as exc:
+        raise MappingError(f"{path}: not valid YAML or JSON: {exc}") from exc
+    return parse_street_mapping(data, name=str(path))
+
+
+def street_label(text: str) -> str:
+    """How the map writes a street's name. TIGER's names are already written for people
+    ("S Noland Rd", "I- 70"): kept. An export in capitals ("S NOLAND RD") is read as a street."""
+    text = " ".join(text.split())
+    if not text or any(c.islower() for c in text):
+        return text
+    return parse_street(text).label or text
+
+
+def _lines(geometry: Any) -> list[list[tuple[float, float]]] | str:
+    """The lines of a GeoJSON LineString/MultiLineString, checked, or why they cannot be used."""
+    if not isinstance(geometry, Mapping):
+        return _("no geometry")
+    kind = geometry.get("type")
+    coordinates = geometry.get("coordinates")
+    if kind == "LineString":
+        parts = [coordinates]
+    elif kind == "MultiLineString":
+        parts = coordinates if isinstance(coordinates, list) else []
+    else:
+        return _("a %(kind)s, not a line") % {"kind": kind or _("geometry of no type")}
+    lines = []
+    for part in parts:
+        if not isinstance(part, list):
+            return _("the line's coordinates are not a list of points")
+        line = []
+        for position in part:
+            if not isinstance(position, list | tuple) or len(position) < 2:
+                return _("the line's coordinates are not a list of points")
+            x, y = _number(position[0]), _number(position[1])
+            if x is None or y is None or not (-180 <= x <= 180 and -90 <= y <= 90):
+                return _("coordinates %(x)s, %(y)s are not a longitude and latitude") % {
+                    "x": position[0],
+                    "y": position[1],
+                }
+            line.append((x, y))
+        if len(line) >= 2:
+            lines.append(line)
+    if not lines:
+        return _("the line has fewer than two points")
+    return lines
+
+
+def _street_row(get: Callable[[str], str], mapping: ColumnMapping, geometry: Any) -> StreetRow | str:
+    cols = mapping.columns
+    if "name" in cols:
+        name = street_label(get("name"))
+    else:
+        name = street_from_parts(
+            pre_directional=get("pre_directional"),
+            name=get("street_name"),
+            street_type=get("street_type"),
+            post_directional=get("post_directional"),
+        ).label
+    source_id = get("id").strip()[:100]
+    if not source_id:
+        return _("no id")
+    lines = _lines(geometry)
+    if isinstance(lines, str):
+        return lines
+    return StreetRow(source_id=source_id, name=name[:120], kind=get("kind").strip()[:40], lines=lines)
+
+
+def read_street_geojson(path: Path, mapping: ColumnMapping) -> StreetRows:
+    for line, feature in _features(path, mapping.encoding.replace("-sig", "")):
+        if not isinstance(feature, dict):
+            yield line, _("not a GeoJSON feature")
+            continue
+        props = feature.get("properties") or {}
+
+        def get(ours: str, props: dict[str, Any] = props) -> str:
+            column = mapping.columns.get(ours)
+            value = props.get(column) if column else None
+            return "" if value is None else str(value)
+
+        yield line, _street_row(get, mapping, feature.get("geometry"))
+
+
+def read_street_csv(path: Path, mapping: ColumnMapping) -> StreetRows:
+    """A CSV export with the line as WKT in one column (what most GIS write for a CSV)."""
+    import shapely
+    from shapely.geometry import mapping as as_geojson
+
+    if "geometry" not in mapping.columns:
+        raise MappingError(f"{path.name}: a CSV of streets needs geometry: mapped to its WKT column.")
+    with path.open(newline="", encoding=mapping.encoding) as handle:
+        reader = csv.DictReader(handle, delimiter=mapping.delimiter)
+        header = {name.strip().casefold(): name for name in reader.fieldnames or []}
+        columns: dict[str, str] = {}
+        for ours, theirs in mapping.columns.items():
+            if theirs.strip().casefold() not in header:
+                raise MappingError(
+                    f"{path.name}: no column “{theirs}” (for {ours}); the file's columns are {', '.join(header.values())}."
+                )
+            columns[ours] = header[theirs.strip().casefold()]
+        start = reader.line_num
+        for record in reader:
+            line = start + 1
+            start = reader.line_num
+            values: dict[str, str] = {ours: record.get(theirs) or "" for ours, theirs in columns.items()}
+            wkt = values.get("geometry", "").strip()
+            if not wkt:
+                yield line, _("no geometry")
+                continue
+            try:
+                geometry: Any = json.loads(json.dumps(as_geojson(shapely.from_wkt(wkt))))
+            except (shapely.errors.GEOSException, ValueError, TypeError):
+                yield line, _("“%(text)s” is not a WKT line") % {"text": wkt[:40]}
+                continue
+            yield line, _street_row(functools.partial(_value, values), mapping, geometry)
+
+
+def read_tiger_roads(path: Path) -> StreetRows:
+    """Centerlines from a TIGER/Line ROADS shapefile (``tl_YYYY_CCCCC_roads``), .zip or .shp:
+    LINEARID identifies a road, FULLNAME names it, MTFCC classes it."""
+    import shapefile  # pyshp
+
+    try:
+        reader = shapefile.Reader(str(path))
+    except (shapefile.ShapefileException, OSError) as exc:
+        raise MappingError(f"{path.name}: not a shapefile ({exc}).") from exc
+    with reader:
+        fields = [f[0] for f in reader.fields[1:]]
+        missing = [n for n in ("LINEARID", "FULLNAME", "MTFCC") if n not in fields]
+        if missing:
+            raise MappingError(f"{path.name}: no {', '.join(missing)} field(s): is this a TIGER/Line ROADS file?")
+        for number, item in enumerate(reader.iterShapeRecords(), start=1):
+            record = item.record.as_dict()
+            source_id = str(record.get("LINEARID") or "").strip()
+            if not source_id:
+                yield number, _("no LINEARID")
+                continue
+            points = [(float(x), float(y)) for x, y, *_ in item.shape.points]
+            starts = [*item.shape.parts, len(points)]
+            lines = [points[a:b] for a, b in itertools.pairwise(starts) if b - a >= 2]
+            if not lines:
+                yield number, _("the line has fewer than two points")
+                continue
+            checked = _lines({"type": "MultiLineString", "coordinates": [[list(p) for p in ln] for ln in lines]})
+            if isinstance(checked, str):
+                yield number, checked
+                continue
+            yield (
+                number,
+                StreetRow(
+                    source_id=source_id[:100],
+                    name=street_label(str(record.get("FULLNAME") or ""))[:120],
+                    kind=str(record.get("MTFCC") or "").strip()[:40],
+                    lines=checked,
                 ),
             )

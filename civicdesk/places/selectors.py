@@ -14,16 +14,22 @@ from __future__ import annotations
 
 import enum
 import itertools
+import json
 import math
 import string
+import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+import numpy
+import shapely
+from django.core.cache import cache
 from django.db import connections
 from django.db.models import Avg, QuerySet
 
 from civicdesk.places.models import AddressPoint, StreetSegment
+from civicdesk.places.models import Street as Centerline
 from civicdesk.places.normalise import Kind, ParsedAddress, Street, house_number, parse_address, unit_id
 from civicdesk.tenants import geo
 from civicdesk.tenants.geo import metres_between
@@ -42,6 +48,7 @@ class How(enum.StrEnum):
     STREET = "street"  # a street, no number
     INTERSECTION = "intersection"
     NEAREST = "nearest"  # the nearest address to a pin
+    GEOCODED = "geocoded"  # found by a remote geocoder (places/geocoders.py)
 
 
 @dataclass(frozen=True)
@@ -627,3 +634,109 @@ def areas_at(points: Sequence[tuple[float, float]], *, places: Sequence[str] = (
         else:
             areas.append(Area())
     return areas
+
+
+# --- the map's street layer ----------------------------------------------------------------
+
+# Tiles are the web map's usual z/x/y squares (256 px at zoom z), drawn by the maps at 512 px:
+# a tile of zoom z is drawn at map zoom z + 1, and its detail is chosen for that.
+STREET_TILE_ZOOMS = range(9, 16)
+STREET_TILE_FEATURES = 2500  # at most this many lines in a tile, the most important first
+STREETS_GENERATION_KEY = "places:streets:generation"
+
+
+def streets_loaded(*, city: City | None = None) -> bool:
+    """Whether the city (or, with no city, any city) has centerlines for the map."""
+    qs = Centerline.objects.all()
+    return (qs.filter(city=city) if city is not None else qs).exists()
+
+
+def streets_illustrative(*, city: City | None = None) -> bool:
+    """Whether the city's (or any city's) centerlines are the demo's invented ones."""
+    qs = Centerline.objects.filter(illustrative=True)
+    return (qs.filter(city=city) if city is not None else qs).exists()
+
+
+def streets_generation() -> str:
+    """A token that changes whenever centerlines are loaded (services.streets_load renews it):
+    part of every tile's ETag and cache key, so a reload is seen at once."""
+    token = cache.get(STREETS_GENERATION_KEY)
+    if token is None:
+        cache.add(STREETS_GENERATION_KEY, uuid.uuid4().hex[:12], timeout=None)
+        token = cache.get(STREETS_GENERATION_KEY) or "0"
+    return str(token)
+
+
+def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
+    """(west, south, east, north) in degrees of the web-mercator tile z/x/y."""
+    n = 2.0**z
+
+    def lat(row: float) -> float:
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / n))))
+
+    return x / n * 360.0 - 180.0, lat(y + 1), (x + 1) / n * 360.0 - 180.0, lat(y)
+
+
+def street_rank_shown(map_zoom: int) -> int:
+    """The highest (least important) rank drawn at a map zoom: main roads when a whole city
+    is in view, every local street from the zoom at which a block is a few pixels wide."""
+    if map_zoom <= 10:
+        return 1
+    if map_zoom <= 12:
+        return 2
+    if map_zoom <= 14:
+        return 3
+    return 5
+
+
+def _shape(geometry: dict[str, Any]) -> shapely.Geometry:
+    if geometry.get("type") == "MultiLineString":
+        return shapely.MultiLineString(geometry["coordinates"])
+    return shapely.LineString(geometry["coordinates"])
+
+
+def streets_in_tile(z: int, x: int, y: int) -> str:
+    """The streets crossing tile z/x/y as a GeoJSON FeatureCollection (its JSON text): clipped to the tile
+    (with a margin, so lines join across tile edges), simplified to a pixel of the zoom they
+    are drawn at, at most STREET_TILE_FEATURES of them (``truncated`` says if more were left
+    out). Each feature has ``name`` and ``rank``."""
+    west, south, east, north = tile_bounds(z, x, y)
+    margin_x, margin_y = (east - west) / 16, (north - south) / 16
+    box = (west - margin_x, south - margin_y, east + margin_x, north + margin_y)
+    pixel = (east - west) / 512  # degrees of longitude per pixel where the tile is drawn
+    rows = (
+        Centerline.objects.filter(
+            rank__lte=street_rank_shown(z + 1),
+            min_lat__lte=box[3],
+            max_lat__gte=box[1],
+            min_lng__lte=box[2],
+            max_lng__gte=box[0],
+        )
+        .order_by("rank", "pk")
+        .values_list("pk", "name", "rank", "geometry", "illustrative")
+    )
+    found = list(rows[: STREET_TILE_FEATURES + 1])
+    truncated = len(found) > STREET_TILE_FEATURES
+    found = found[:STREET_TILE_FEATURES]
+    # Clipped, simplified and written by shapely's array functions, all lines at once: a tile
+    # of 2,500 lines one by one spent most of its time calling into GEOS.
+    shapes = shapely.simplify(
+        shapely.clip_by_rect(numpy.array([_shape(g) for _, _, _, g, _ in found], dtype=object), *box),
+        pixel,
+    )
+    texts = shapely.to_geojson(shapely.set_precision(shapes, 1e-6))
+    # Written as text: shapely's GeoJSON of each line goes in as it is (decoding it only to
+    # encode it again took half of a full tile's time).
+    features: list[str] = []
+    for (pk, name, rank, _geometry, illustrative), shape, text in zip(found, shapes, texts, strict=True):
+        if shape.is_empty or shape.geom_type not in ("LineString", "MultiLineString"):
+            continue
+        properties = {"name": name, "rank": rank, **({"illustrative": True} if illustrative else {})}
+        features.append(
+            f'{{"type":"Feature","id":{int(pk)},"properties":{json.dumps(properties, separators=(",", ":"))},'
+            f'"geometry":{text}}}'
+        )
+    return (
+        f'{{"type":"FeatureCollection","truncated":{"true" if truncated else "false"},'
+        f'"features":[{",".join(features)}]}}'
+    )

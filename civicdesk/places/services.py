@@ -9,15 +9,19 @@ nothing the second time. One transaction: a load that fails half-way leaves what
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection, transaction
 
-from civicdesk.places.models import AddressPoint, Source, StreetSegment
+from civicdesk.places.models import AddressPoint, Source, Street, StreetSegment
+from civicdesk.places.normalise import Street as StreetName
 from civicdesk.places.normalise import address_key
-from civicdesk.places.readers import PointRow, SegmentRow
+from civicdesk.places.readers import PointRow, SegmentRow, StreetRow
+from civicdesk.places.selectors import STREETS_GENERATION_KEY, line_coords
 from civicdesk.tenants.models import City
 
 BATCH = 5000
@@ -217,51 +221,181 @@ def segments_load(
     illustrative: bool = False,
 ) -> LoadReport:
     """Load street segments with address ranges into ``city``'s gazetteer, idempotently."""
+
+    def values(row: object) -> tuple[Any, ...] | str:
+        if not isinstance(row, SegmentRow):
+            return "not a street segment"
+        return _segment_values(row, illustrative)
+
+    return _load_by_source_id(StreetSegment, _SEGMENT_VALUES, city=city, rows=rows, source=source, values=values)
+
+
+def _load_by_source_id(
+    model: type[StreetSegment] | type[Street],
+    fields: tuple[str, ...],
+    *,
+    city: City,
+    rows: Iterable[tuple[int, object]],
+    source: Source | str,
+    values: Callable[[object], tuple[Any, ...] | str],
+) -> LoadReport:
+    """Rows identified by their id in their source (segments, centerlines): insert the new,
+    update the changed, leave the same alone, in batches. ``values`` gives a row's values for
+    ``fields``, or why the row cannot be loaded."""
     started = time.perf_counter()
     report = LoadReport()
     existing = {
-        source_id: (pk, tuple(values))
-        for pk, source_id, *values in StreetSegment.objects.filter(city=city, source=str(source)).values_list(
-            "pk", "source_id", *_SEGMENT_VALUES
+        source_id: (pk, tuple(rest))
+        for pk, source_id, *rest in model.objects.filter(city=city, source=str(source)).values_list(  # type: ignore[misc,union-attr]
+            "pk", "source_id", *fields
         )
     }
     seen: set[str] = set()
-    inserts: list[StreetSegment] = []
-    updates: list[StreetSegment] = []
+    inserts: list[Any] = []
+    updates: list[Any] = []
     for line, row in rows:
         report.read += 1
         if isinstance(row, str):
             report.bad.append((line, row))
             continue
-        if not isinstance(row, SegmentRow):
-            report.bad.append((line, "not a street segment"))
+        found = values(row)
+        if isinstance(found, str):
+            report.bad.append((line, found))
             continue
-        if row.source_id in seen:
+        source_id: str = row.source_id  # type: ignore[attr-defined]
+        if source_id in seen:
             report.duplicates += 1
             continue
-        seen.add(row.source_id)
-        values = _segment_values(row, illustrative)
-        known = existing.get(row.source_id)
-        if known is not None and known[1] == values:
+        seen.add(source_id)
+        known = existing.get(source_id)
+        if known is not None and known[1] == found:
             report.unchanged += 1
             continue
-        segment = StreetSegment(
-            city=city, source=str(source), source_id=row.source_id, **dict(zip(_SEGMENT_VALUES, values, strict=True))
-        )
+        item = model(city=city, source=str(source), source_id=source_id, **dict(zip(fields, found, strict=True)))
         if known is None:
-            inserts.append(segment)
+            inserts.append(item)
         else:
-            segment.pk = known[0]
-            updates.append(segment)
+            item.pk = known[0]
+            updates.append(item)
         if len(inserts) >= BATCH:
-            report.inserted += len(StreetSegment.objects.bulk_create(inserts))
+            report.inserted += len(model.objects.bulk_create(inserts))  # type: ignore[misc,union-attr]
             inserts = []
         if len(updates) >= BATCH:
-            report.updated += StreetSegment.objects.bulk_update(updates, _SEGMENT_VALUES)
+            report.updated += model.objects.bulk_update(updates, fields)  # type: ignore[misc,union-attr]
             updates = []
     if inserts:
-        report.inserted += len(StreetSegment.objects.bulk_create(inserts))
+        report.inserted += len(model.objects.bulk_create(inserts))  # type: ignore[misc,union-attr]
     if updates:
-        report.updated += StreetSegment.objects.bulk_update(updates, _SEGMENT_VALUES)
+        report.updated += model.objects.bulk_update(updates, fields)  # type: ignore[misc,union-attr]
     report.seconds = time.perf_counter() - started
     return report
+
+
+# --- street centerlines --------------------------------------------------------------------
+
+# MAF/TIGER Feature Class Codes of roads -> the rank the map draws them from (models.Street).
+_MTFCC_RANK = {
+    "S1100": 1,  # primary road (interstates, limited access)
+    "S1200": 2,  # secondary road (US and state highways, main arteries)
+    "S1400": 3,  # local neighbourhood road, city street
+    "S1630": 4,  # ramp
+    "S1640": 4,  # service drive
+}
+# Words a city export uses for its classes, read as the nearest MTFCC rank.
+_WORD_RANK = (
+    ("interstate", 1),
+    ("freeway", 1),
+    ("expressway", 1),
+    ("highway", 2),
+    ("arterial", 2),
+    ("major", 2),
+    ("collector", 2),
+    ("primary", 1),
+    ("secondary", 2),
+    ("ramp", 4),
+    ("service", 4),
+    ("alley", 5),
+    ("private", 5),
+    ("trail", 5),
+    ("path", 5),
+    ("walk", 5),
+    ("parking", 5),
+)
+
+
+def street_rank(kind: str) -> int:
+    """How important a street of this class is (1 highest): the map's small zooms draw only
+    the important ones. Unknown classes are local streets."""
+    code = kind.strip().upper()
+    if code in _MTFCC_RANK:
+        return _MTFCC_RANK[code]
+    if code.startswith("S1"):
+        return 5  # other road classes: 4WD tracks, alleys, private roads, walkways, stairs
+    words = kind.casefold()
+    return next((rank for word, rank in _WORD_RANK if word in words), 3)
+
+
+_STREET_VALUES = ("name", "kind", "rank", "geometry", "min_lat", "min_lng", "max_lat", "max_lng", "illustrative")
+
+
+def _street_values(row: StreetRow, illustrative: bool) -> tuple[Any, ...]:
+    lines = [[[round(x, _PLACES), round(y, _PLACES)] for x, y in line] for line in row.lines]
+    geometry = (
+        {"type": "LineString", "coordinates": lines[0]}
+        if len(lines) == 1
+        else {"type": "MultiLineString", "coordinates": lines}
+    )
+    xs = [x for line in lines for x, _ in line]
+    ys = [y for line in lines for _, y in line]
+    return (row.name, row.kind, street_rank(row.kind), geometry, min(ys), min(xs), max(ys), max(xs), illustrative)
+
+
+@transaction.atomic
+def streets_load(
+    *,
+    city: City,
+    rows: Iterable[tuple[int, StreetRow | str]],
+    source: Source | str,
+    illustrative: bool = False,
+) -> LoadReport:
+    """Load street centerlines for ``city``'s map, idempotently (see the module's docstring)."""
+
+    def values(row: object) -> tuple[Any, ...] | str:
+        if not isinstance(row, StreetRow):
+            return "not a street centerline"
+        return _street_values(row, illustrative)
+
+    report = _load_by_source_id(Street, _STREET_VALUES, city=city, rows=rows, source=source, values=values)
+    if report.written:
+        # Every process serving the map sees new tiles at once (the cache is the database's).
+        transaction.on_commit(streets_generation_renew)
+    return report
+
+
+def streets_generation_renew() -> None:
+    """A new token for the street tiles' ETags and cache keys (selectors.streets_generation)."""
+    cache.set(STREETS_GENERATION_KEY, uuid.uuid4().hex[:12], timeout=None)
+
+
+def street_rows_from_segments(*, city: City) -> Iterator[tuple[int, StreetRow | str]]:
+    """Centerlines made from the street segments already loaded (TIGER ADDRFEAT or EDGES carry
+    the line and the name): one line per segment, for a city that has its address ranges and
+    not (yet) its ROADS file. The segments have no road class: all are local streets."""
+    segments = StreetSegment.objects.filter(city=city).order_by("pk")
+    for number, segment in enumerate(segments.iterator(chunk_size=2000), start=1):
+        coords = line_coords(segment.geometry)
+        if len(coords) < 2:
+            yield number, "the segment's line has fewer than two points"
+            continue
+        name = StreetName(
+            segment.pre_directional, segment.street_name, segment.street_type, segment.post_directional
+        ).label
+        yield (
+            number,
+            StreetRow(
+                source_id=f"{segment.source}:{segment.source_id}"[:100],
+                name=name,
+                kind="",
+                lines=[coords],
+            ),
+        )

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import condition, require_GET
 
-from civicdesk.places.selectors import Area, Place, address_near, address_search, areas_at
+from civicdesk.places.geocoders import Found, place_reverse, places_search
+from civicdesk.places.selectors import STREET_TILE_ZOOMS, Area, Place, areas_at, streets_generation, streets_in_tile
 
 MAX_RESULTS = 20
 MAX_QUERY = 200
@@ -49,6 +52,14 @@ def illustrative_note() -> str:
     return _("Illustrative addresses: invented for the demo, not the city's own address data.")
 
 
+def _answer(found: Found, body: dict[str, Any]) -> JsonResponse:
+    """``body`` with which geocoder answered and, when the configured one could not, why."""
+    body["source"] = found.source
+    if found.notice:
+        body["notice"] = found.notice
+    return JsonResponse(body)
+
+
 @require_GET
 def search(request: HttpRequest) -> JsonResponse:
     query = request.GET.get("q", "")[:MAX_QUERY]
@@ -63,7 +74,8 @@ def search(request: HttpRequest) -> JsonResponse:
         limit = max(1, min(MAX_RESULTS, int(request.GET.get("limit", 8))))
     except ValueError:
         limit = 8
-    places = address_search(query, near=near, limit=limit)
+    found = places_search(query, near=near, limit=limit)
+    places = found.places
     areas = areas_at([(p.lat, p.lng) for p in places], places=[p.place for p in places])
     if places:
         message = ngettext(
@@ -73,13 +85,14 @@ def search(request: HttpRequest) -> JsonResponse:
         ) % {"count": len(places)}
     else:
         message = _("No address found.")
-    return JsonResponse(
+    return _answer(
+        found,
         {
             "query": query,
             "results": [_with_area(p, a) for p, a in zip(places, areas, strict=True)],
             "message": message,
             "note": illustrative_note() if any(p.illustrative for p in places) else "",
-        }
+        },
     )
 
 
@@ -88,16 +101,51 @@ def near(request: HttpRequest) -> JsonResponse:
     point = _point(f"{request.GET.get('lat', '')},{request.GET.get('lng', '')}")
     if point is None:
         return JsonResponse({"error": _("Give the point as lat= and lng= in degrees.")}, status=400)
-    place = address_near(*point)
+    found = place_reverse(*point)
+    place = found.places[0] if found.places else None
     (area,) = areas_at([point], places=[place.place if place else ""])
     # The pin's own area decides "outside": the nearest address may lie across a city line.
     text = _("Near %(address)s") % {"address": place.label} if place else ""
-    return JsonResponse(
+    return _answer(
+        found,
         {
             "result": place.as_json() if place else None,
             "text": text,
             "city": area.city,
             "outside": _area_text(area),
             "note": illustrative_note() if place and place.illustrative else "",
-        }
+        },
     )
+
+
+# --- the map's street layer ----------------------------------------------------------------
+
+STREET_TILE_SECONDS = 3600  # browsers and proxies keep a tile an hour, then ask with its ETag
+STREET_TILE_CACHE_SECONDS = 7 * 24 * 3600  # the server keeps a tile's JSON until streets change
+
+
+def _tile_etag(request: HttpRequest, z: int, x: int, y: int) -> str:
+    return f"{streets_generation()}-{z}-{x}-{y}"
+
+
+@require_GET
+@cache_control(public=True, max_age=STREET_TILE_SECONDS)
+@condition(etag_func=_tile_etag)
+def street_tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
+    """The streets of the web-map tile z/x/y as GeoJSON (selectors.streets_in_tile). The same
+    for everyone: public, cached by browsers and proxies, revalidated by ETag, and kept
+    computed in the server's cache until centerlines are loaded again."""
+    if z not in STREET_TILE_ZOOMS or not (0 <= x < 2**z and 0 <= y < 2**z):
+        return JsonResponse(
+            {
+                "error": _("No such street tile: zoom %(low)d to %(high)d, x and y within the zoom's grid.")
+                % {"low": STREET_TILE_ZOOMS.start, "high": STREET_TILE_ZOOMS.stop - 1}
+            },
+            status=404,
+        )
+    key = f"places:streets:{streets_generation()}:{z}:{x}:{y}"
+    body = cache.get(key)
+    if body is None:
+        body = streets_in_tile(z, x, y)
+        cache.set(key, body, timeout=STREET_TILE_CACHE_SECONDS)
+    return HttpResponse(body, content_type="application/geo+json")

@@ -410,6 +410,7 @@ SHELL_STATIC = (
     "civicdesk/portal.js",
     "civicdesk/queue.js",
     "civicdesk/address.js",
+    "civicdesk/streets.js",
     "civicdesk/map.js",
     "django_htmx/htmx-2.min.js",
     "leaflet/leaflet.js",

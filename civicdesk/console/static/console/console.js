@@ -8,6 +8,8 @@
     var map = L.map(el, { attributionControl: Boolean(el.dataset.tilesUrl) });
     if (el.dataset.tilesUrl) {
       L.tileLayer(el.dataset.tilesUrl, { attribution: el.dataset.tilesAttribution || "" }).addTo(map);
+    } else if (window.civicStreets) {
+      window.civicStreets(map, el);  // the app's own streets, or words saying there are none
     }
     var pin = null;
     var lat = parseFloat(el.dataset.lat), lng = parseFloat(el.dataset.lng);

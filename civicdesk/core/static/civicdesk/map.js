@@ -1,5 +1,6 @@
 /* Maps of the resident pages (Leaflet). With no tile server configured the map is a plain
-   background with the city limits and the pins: nothing is fetched from outside. */
+   background with the city's streets (streets.js, from this app), the city limits and the
+   pins: nothing is fetched from outside. */
 (function () {
   "use strict";
   if (!window.L) { return; }
@@ -14,6 +15,8 @@
     if (el.dataset.tiles) {
       L.tileLayer(el.dataset.tiles, { attribution: el.dataset.attribution || "", maxZoom: 19 }).addTo(map);
     }
+    // The app's own streets, or words saying there are none (streets.js); a tile server has its own.
+    if (window.civicStreets && !el.dataset.tiles) { window.civicStreets(map, el); }
     // City limits lie under the pins, however late their file arrives.
     map.createPane("limits").style.zIndex = 250;
     if (el.dataset.boundary) {
