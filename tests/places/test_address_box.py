@@ -61,7 +61,13 @@ def test_the_count_is_worded_for_one_and_for_none(client: Client, gazetteer: Cit
     one = client.get("/places/search", {"q": "1236 s noland"}).json()
     assert one["message"] == "1 address found. Use the up and down arrow keys to choose one."
     none = client.get("/places/search", {"q": "9999 nowhere blvd"}).json()
-    assert none == {"query": "9999 nowhere blvd", "results": [], "message": "No address found.", "note": ""}
+    assert none == {
+        "query": "9999 nowhere blvd",
+        "results": [],
+        "message": "No address found.",
+        "note": "",
+        "source": "local",
+    }
 
 
 def test_an_address_outside_the_member_cities_says_where_it_belongs(client: Client, gazetteer: City) -> None:
@@ -86,7 +92,14 @@ def test_a_pin_outside_the_member_cities_says_which_place_it_is_in(client: Clien
     assert answer["text"] == "Near 500 Sterling Ave"
     assert answer["outside"] == "In Sugar Creek, outside the member cities"
     nothing = client.get("/places/near", {"lat": 38.2, "lng": -93.5}).json()
-    assert nothing == {"result": None, "text": "", "city": "", "outside": "Outside the member cities", "note": ""}
+    assert nothing == {
+        "result": None,
+        "text": "",
+        "city": "",
+        "outside": "Outside the member cities",
+        "note": "",
+        "source": "local",
+    }
 
 
 def test_the_answers_are_in_the_visitors_language(client: Client, gazetteer: City) -> None:
