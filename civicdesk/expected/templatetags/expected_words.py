@@ -62,6 +62,14 @@ def local_date(moment: dt.datetime | None, city: City) -> str:
 
 
 @register.filter
+def local_short_date(moment: dt.datetime | None, city: City) -> str:
+    """``{{ moment|local_short_date:city }}``: "Dec. 11, 2026", the city's day (for tables)."""
+    if moment is None:
+        return ""
+    return formats.date_format(moment.astimezone(city.tz).date(), gettext("N j, Y"))
+
+
+@register.filter
 def percent(probability: float | None) -> str:
     """0.634 -> "63%"."""
     return "" if probability is None else f"{round(probability * 100):d}%"
@@ -73,7 +81,9 @@ def _backlog_words(ratio: float) -> str:
     if 2.75 <= ratio < 3.25:
         return gettext("three times the usual")
     if ratio >= 1.0:
-        return gettext("%(n)s times the usual") % {"n": formats.number_format(round(ratio, 1), 1)}
+        # "20 times", "1.4 times": a decimal only where it says something.
+        n = formats.number_format(round(ratio), 0) if ratio >= 10 else formats.number_format(round(ratio, 1), 1)
+        return gettext("%(n)s times the usual") % {"n": n}
     if 0.4 <= ratio < 0.6:
         return gettext("half the usual")
     return gettext("%(pct)s of the usual") % {"pct": percent(ratio)}
@@ -106,7 +116,11 @@ def factor_sentence(factor: Factor) -> str:
     else:
         what = str(factor.label)
     change = round(abs(factor.effect - 1.0) * 100)
-    if factor.effect >= 1.0:
+    if factor.effect >= 1.95:
+        how = gettext("usually slower (about %(n)s times as long)") % {
+            "n": formats.number_format(round(factor.effect, 1), 1)
+        }
+    elif factor.effect >= 1.0:
         how = gettext("usually slower (about %(pct)s%% longer)") % {"pct": change}
     else:
         how = gettext("usually faster (about %(pct)s%% shorter)") % {"pct": change}
