@@ -41,7 +41,12 @@ def city_with_history(site: str, independence: City, make_service_type: Callable
 def _report(service_type: ServiceType, **kw: Any) -> ServiceRequest:
     lat, lng = INSIDE["independence"]
     return case_create(
-        service_type=service_type, lat=lat, lng=lng, description="Big oak across the lane", reporter_email="o@example.org", **kw
+        service_type=service_type,
+        lat=lat,
+        lng=lng,
+        description="Big oak across the lane",
+        reporter_email="o@example.org",
+        **kw,
     )
 
 

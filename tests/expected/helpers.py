@@ -15,10 +15,14 @@ from civicdesk.expected import selectors, services
 from civicdesk.tenants.models import City
 
 
-def insert_cases(service_type: ServiceType, opened: list[dt.datetime], days: list[float | None]) -> list[ServiceRequest]:
+def insert_cases(
+    service_type: ServiceType, opened: list[dt.datetime], days: list[float | None]
+) -> list[ServiceRequest]:
     """Cases of ``service_type`` opened at ``opened`` and closed ``days`` later (None: open)."""
     city: City = service_type.city
-    start = (ServiceRequest.objects.filter(city=city).order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    start = (
+        ServiceRequest.objects.filter(city=city).order_by("-number").values_list("number", flat=True).first() or 0
+    ) + 1
     rows = []
     for i, (at, d) in enumerate(zip(opened, days, strict=True)):
         closed = at + dt.timedelta(days=d) if d is not None else None
@@ -60,7 +64,9 @@ def trained_city(
         insert_cases(service_type, opened, days)
     for surge_day in (600, 400, 200):
         start = now - dt.timedelta(days=surge_day)
-        insert_cases(pothole, [start + dt.timedelta(minutes=10 * i) for i in range(60)], [12.0 + i % 5 for i in range(60)])
+        insert_cases(
+            pothole, [start + dt.timedelta(minutes=10 * i) for i in range(60)], [12.0 + i % 5 for i in range(60)]
+        )
     result = services.expected_model_train(city=city, now=now)
     assert result.replaced, result.reason
     selectors.forget_models()

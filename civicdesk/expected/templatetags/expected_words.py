@@ -22,7 +22,7 @@ register = template.Library()
 
 
 def local_day(moment: dt.datetime, city: City) -> str:
-    """"Friday, December 11": the day in the city, in the current language."""
+    """The day in the city, in the current language: "Friday, December 11"."""
     # Translators: a date in a sentence, e.g. "Friday, December 11" (Django's date format).
     return formats.date_format(moment.astimezone(city.tz).date(), gettext("l, F j"))
 
