@@ -74,7 +74,7 @@ def test_the_tracking_page_says_when_in_plain_words_on_a_phone(
         page.goto(f"/track/{new_type.tracking_token}/")
         words = page.inner_text("dd.expected")
         assert re.fullmatch(
-            r"We aim to deal with it by \w+day, \w+ \d{1,2}, the target for this type "
+            r"We aim to deal with it by \w+day, \w+ \d{1,2}, \d{4}, the target for this type "
             r"\(not enough history yet to estimate\)\.",
             words,
         ), words

@@ -80,7 +80,7 @@ def test_a_type_with_no_history_is_given_its_target_and_told_why(
     expectation = selectors.expected_for(case, now=NOW)
     assert expectation.is_fallback and expectation.fallback_reason == selectors.FallbackReason.THIN_TYPE
     with translation.override("en"):
-        due = local_day(case.due_at, independence)
+        due = local_day(case.due_at, independence, with_year=True)
     wording = f"We aim to deal with it by {due}, the target for this type (not enough history yet to estimate)."
     assert wording in _acknowledgement(case).body_text
     spanish = _file(independence, graffiti, language="es")
@@ -96,7 +96,7 @@ def test_the_tracking_page_of_a_case_in_a_city_with_no_model_gives_the_target_an
         page = client.get(reverse("portal:track", args=[case.tracking_token]), HTTP_ACCEPT_LANGUAGE="en")
     text = page.content.decode()
     with translation.override("en"):
-        due = local_day(case.due_at, raytown)
+        due = local_day(case.due_at, raytown, with_year=True)
     assert f"We aim to deal with it by {due}, the target for this type (not enough history yet to estimate)." in text
     assert 'data-expected="target"' in text
     assert "the target for this type" in _acknowledgement(case).body_text

@@ -21,8 +21,11 @@ if TYPE_CHECKING:
 register = template.Library()
 
 
-def local_day(moment: dt.datetime, city: City) -> str:
-    """The day in the city, in the current language: "Friday, December 11"."""
+def local_day(moment: dt.datetime, city: City, *, with_year: bool = False) -> str:
+    """The day in the city, in the current language: "Friday, December 11" (with the year,
+    "Friday, December 11, 2026", as the acknowledgement always gave the target)."""
+    if with_year:
+        return formats.date_format(moment.astimezone(city.tz).date(), gettext("l, F j, Y"))
     # Translators: a date in a sentence, e.g. "Friday, December 11" (Django's date format).
     return formats.date_format(moment.astimezone(city.tz).date(), gettext("l, F j"))
 
@@ -51,7 +54,7 @@ def expected_sentence(expectation: Expectation | None, case: ServiceRequest) -> 
     if expectation.due_at is not None:
         return gettext(
             "We aim to deal with it by %(date)s, the target for this type (not enough history yet to estimate)."
-        ) % {"date": local_day(expectation.due_at, case.city)}
+        ) % {"date": local_day(expectation.due_at, case.city, with_year=True)}
     return ""
 
 
