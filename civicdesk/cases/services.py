@@ -159,6 +159,15 @@ def case_create(
     _check_staff(actor, routed.city, confidential=service_type.is_confidential)
     answers = clean_attributes(service_type, attributes)
 
+    # What the apps above add to a new case (its expected closing date) is worked out here,
+    # before the city's number lock: under it, every other report of the city would wait.
+    intake: dict[str, Any] = {}
+    for _receiver, answer in signals.case_routing.send(
+        sender=ServiceRequest, route=routed, channel=channel, opened_at=now
+    ):
+        if isinstance(answer, dict):
+            intake.update(answer)
+
     locked_city, number = case_numbers_take(city=routed.city)
     department, district = routed.department, routed.district
     case = case_insert(
@@ -201,7 +210,7 @@ def case_create(
             **_entered_from(actor, locked_city),
         },
     )
-    signals.case_created.send(sender=ServiceRequest, case=case)
+    signals.case_created.send(sender=ServiceRequest, case=case, intake=intake)
     return case
 
 

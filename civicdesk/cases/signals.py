@@ -16,7 +16,15 @@ no writer can forget them:
 
 The others are the domain events the services announce:
 
-- ``case_created(case)``: a new case (also an imported one: see ``case.channel``);
+- ``case_routing(route, channel, opened_at)``: a new case is routed (its city, type,
+  department, district and due date are ``route``, a ``cases.invariants.Route``) and not yet
+  numbered: the city's number lock is not yet taken. The moment for a receiver that reads
+  other rows to tell something about the case (its expected closing date), without holding
+  up every other report of the city behind the lock. A receiver returns a dict (or None);
+  the dicts are merged and handed to ``case_created`` as ``intake``. A receiver must not
+  raise for its own trouble: the report matters more than what it adds;
+- ``case_created(case, intake)``: a new case (also an imported one: see ``case.channel``);
+  ``intake`` is what the receivers of ``case_routing`` returned (e.g. ``{"expected": …}``);
 - ``case_assigned(case, note)``: the case has new people or a new department to work it
   (assigned, re-routed by a type change, reopened to its assignee, transferred, a transfer
   refused);
@@ -44,6 +52,7 @@ from django.dispatch import Signal
 case_changing = Signal()
 case_changed = Signal()
 
+case_routing = Signal()
 case_created = Signal()
 case_assigned = Signal()
 case_note_added = Signal()

@@ -19,6 +19,7 @@ urlpatterns = [
     path("new/questions/", views.new_case_questions, name="new_questions"),
     path("new/similar/", views.new_case_similar, name="new_similar"),
     path("overdue/", views.overdue, name="overdue"),
+    path("likely-late/", views.likely_late, name="likely_late"),
     path("bulk-assign/", views.bulk_assign, name="bulk_assign"),
     path("boundary.json", views.boundary, name="boundary"),
     path(case, views.case_detail, name="case"),

@@ -34,6 +34,7 @@ from civicdesk.console.collaborative import transfer_panel, transfer_request
 from civicdesk.console.common import case_url, staff_view, typed_pk, user_of
 from civicdesk.console.forms import FilterForm, NewCaseForm
 from civicdesk.core import clock
+from civicdesk.expected import selectors as expected
 
 PAGE_SIZE = 25
 
@@ -138,6 +139,23 @@ def overdue(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_GET
+@staff_view
+def likely_late(request: HttpRequest) -> HttpResponse:
+    """Open cases not yet late whose chance of missing their due date (the city's model) is
+    over the city's threshold, the most likely late first."""
+    user = user_of(request)
+    listed = expected.likely_late_for_staff(user=user)
+    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+    threshold = expected.likely_late_threshold(user.city) if user.city is not None else None
+    rows = [{"case": case, "expected": expectation} for case, expectation in page]
+    return render(
+        request,
+        "console/likely_late.html",
+        {"page": page, "rows": rows, "threshold": threshold, "bulk": _bulk_context(request), "nav": "likely_late"},
+    )
+
+
 @require_POST
 @staff_view
 def bulk_assign(request: HttpRequest) -> HttpResponse:
@@ -229,6 +247,10 @@ def _case_context(request: HttpRequest, case: ServiceRequest, **extra: Any) -> d
         "posted": {},
         "errors": [],
         "failed": "",
+        # An open case's expected closing (median, 80% date, chance of missing the due date)
+        # and what moves it; a closed one has its closing date instead.
+        "expected": expected.expected_for(case) if case.is_open else None,
+        "expected_factors": expected.expected_factors(case) if case.is_open else (),
         # The hand-off form as sent, when it was the one with a mistake (nothing lost).
         "transfer": transfer_panel(
             request, case, posted=extra["posted"] if extra.get("failed") == "transfer" else None

@@ -9,7 +9,11 @@ class ExpectedConfig(AppConfig):
 
     def ready(self) -> None:
         from civicdesk.core import periodic
+        from civicdesk.expected import receivers
         from civicdesk.expected.tasks import schedule_next
+
+        # A new case's expected date, before the city's number lock (expected/receivers.py).
+        receivers.connect()
 
         # Every sweeper round makes sure the nightly training is queued (expected/tasks.py).
         periodic.register("expected closing dates: nightly training", schedule_next)

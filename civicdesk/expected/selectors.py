@@ -5,6 +5,8 @@
     expected_for_new(city=..., service_type=..., department=..., district=..., channel=..., opened_at=...)
                                             -> Expectation (at intake, before the case is saved)
     likely_late(city)                       -> [(case, Expectation)], most likely late first
+    expected_for_cases(cases)               -> {case id: Expectation} (a list of cases, few queries)
+    expected_factors(case)                  -> (Factor, ...) what moves an open case's date now
 
 An ``Expectation`` is either from the city's model (``is_fallback`` False: a median date, an
 80% date, the probability of missing the due date and the factors that moved it) or the
@@ -26,7 +28,9 @@ from typing import Any
 import numpy as np
 from django.db.models import Q
 
+from civicdesk.accounts.models import User
 from civicdesk.cases.models import OPEN_STATUSES, ServiceRequest
+from civicdesk.cases.selectors import case_list_for_staff
 from civicdesk.catalog.models import ServiceType
 from civicdesk.core import clock
 from civicdesk.expected import survival
@@ -274,15 +278,7 @@ def likely_late(
     )
     if not open_cases:
         return []
-    oldest = min(c.opened_at for c in open_cases)
-    overlapping = ServiceRequest.objects.filter(Q(closed_at__isnull=True) | Q(closed_at__gt=oldest), city=city)
-    rows = list(overlapping.values_list("pk", "department_id", "opened_at", "closed_at"))
-    backlog = survival.backlog_at_opening(
-        [department_key(d) for _pk, d, _o, _c in rows],
-        np.asarray([o.timestamp() for _pk, _d, o, _c in rows], dtype=float),
-        np.asarray([c.timestamp() if c is not None else np.nan for _pk, _d, _o, c in rows], dtype=float),
-    )
-    backlog_of = {pk: int(b) for (pk, _d, _o, _c), b in zip(rows, backlog, strict=True)}
+    backlog_of = _backlogs_at_opening(city, since=min(c.opened_at for c in open_cases))
     listed: list[tuple[ServiceRequest, Expectation]] = []
     for case in open_cases:
         expectation = _predict(
@@ -301,3 +297,108 @@ def likely_late(
             listed.append((case, expectation))
     listed.sort(key=lambda item: (-(item[1].p_late or 0.0), item[0].due_at or now))
     return listed
+
+
+def _backlogs_at_opening(city: City, *, since: dt.datetime) -> dict[int, int]:
+    """The department backlog at its opening of every case of ``city`` open at any time since
+    ``since``: one query for those cases and one sweep (``survival.backlog_at_opening``),
+    not a count per case."""
+    overlapping = ServiceRequest.objects.filter(Q(closed_at__isnull=True) | Q(closed_at__gt=since), city=city)
+    rows = list(overlapping.values_list("pk", "department_id", "opened_at", "closed_at"))
+    backlog = survival.backlog_at_opening(
+        [department_key(d) for _pk, d, _o, _c in rows],
+        np.asarray([o.timestamp() for _pk, _d, o, _c in rows], dtype=float),
+        np.asarray([c.timestamp() if c is not None else np.nan for _pk, _d, _o, c in rows], dtype=float),
+    )
+    return {pk: int(b) for (pk, _d, _o, _c), b in zip(rows, backlog, strict=True)}
+
+
+# --- many cases at once (Open311's lists) --------------------------------------------------------
+
+
+def expected_for_cases(
+    cases: list[ServiceRequest], *, now: dt.datetime | None = None, open_only: bool = True
+) -> dict[int, Expectation]:
+    """``expected_for`` of each case of a list, by case id, in a few queries whatever its
+    length: the backlogs of each city's cases come from one sweep (``likely_late``'s), not a
+    count per case. Closed cases are left out unless ``open_only`` is False. Without the
+    factors (a list does not show them)."""
+    now = now or clock.now()
+    wanted = [c for c in cases if c.is_open or not open_only]
+    by_city: dict[int, list[ServiceRequest]] = {}
+    for case in wanted:
+        by_city.setdefault(case.city_id, []).append(case)
+    result: dict[int, Expectation] = {}
+    for city_cases in by_city.values():
+        city = city_cases[0].city
+        _model_id, params = current_model(city.pk)
+        # No model: every case falls back to its target, and no backlog is needed for that.
+        backlog_of = _backlogs_at_opening(city, since=min(c.opened_at for c in city_cases)) if params else {}
+        for case in city_cases:
+            result[case.pk] = _predict(
+                city=city,
+                service_type=case.service_type,
+                department_id=case.department_id,
+                district_id=case.district_id,
+                channel=case.channel,
+                opened_at=case.opened_at,
+                due_at=case.due_at,
+                backlog=backlog_of.get(case.pk, 0),
+                now=now if case.is_open else case.opened_at,
+                with_factors=False,
+            )
+    return result
+
+
+# --- what moves a case's date (the console's case page) --------------------------------------------
+
+
+def expected_factors(case: ServiceRequest, *, now: dt.datetime | None = None) -> tuple[Factor, ...]:
+    """The few things that make this case slower or faster than the city's usual, largest
+    first (at most MAX_FACTORS, each moving the usual time by FACTOR_MIN_EFFECT or more):
+    the model's covariates of the case (department, district, channel, month and weekday of
+    opening, each as the model weighs it against the city's average) and its department's
+    backlog.
+
+    The backlog is the department's **now** for an open case (what a supervisor reads the
+    page for, and can act on: "backlog in Streets is twice the usual"), measured against the
+    department's usual backlog in the model's training data and weighed with the model's own
+    backlog coefficient; for a closed case, the backlog when it came in. For a case opened
+    today the two are the same. Empty when the case's date is a fallback (no model, a type
+    with too little history): nothing moved a date that was not estimated."""
+    now = now or clock.now()
+    _model_id, params = current_model(case.city_id)
+    if params is None or params["type_cases"].get(case.service_type.code, 0) < MIN_TYPE_CASES:
+        return ()
+    if case.is_open:
+        # The open cases of the department now, this one left out: "the queue it is waiting in".
+        backlog = max(0, _open_backlog(city=case.city, department_id=case.department_id) - 1)
+    else:
+        backlog = _open_backlog(city=case.city, department_id=case.department_id, at=case.opened_at)
+    local = case.opened_at.astimezone(case.city.tz)
+    features = survival.Case(
+        service_type=case.service_type.code,
+        department=department_key(case.department_id),
+        district=district_key(case.district_id),
+        channel=case.channel,
+        month=local.month,
+        weekday=local.weekday(),
+        backlog=backlog,
+    )
+    _dist, factors = survival.distribution(params, features)
+    return _labels(factors, case.city_id)
+
+
+def likely_late_for_staff(*, user: User, now: dt.datetime | None = None) -> list[tuple[ServiceRequest, Expectation]]:
+    """The console's Likely late queue: ``likely_late`` of the staff member's city over the
+    city's threshold, narrowed to the cases they may read (as every queue: an investigator's
+    confidential cases only, everyone else's none of those). Empty for staff of no city."""
+    if user is None or not user.is_authenticated or user.city_id is None or user.city is None:
+        return []
+    listed = likely_late(user.city, now=now)
+    if not listed:
+        return []
+    readable = set(
+        case_list_for_staff(user=user).filter(pk__in=[case.pk for case, _ in listed]).values_list("pk", flat=True)
+    )
+    return [(case, expectation) for case, expectation in listed if case.pk in readable]

@@ -21,6 +21,7 @@ from civicdesk.notifications.outbox import is_suppressed, outbox_enqueue
 
 if TYPE_CHECKING:
     from civicdesk.cases.models import CaseEvent, ServiceRequest
+    from civicdesk.expected.selectors import Expectation
 
 
 def tracking_url(case: ServiceRequest) -> str:
@@ -156,9 +157,11 @@ def _distinct(addresses: list[str]) -> list[str]:
     return kept
 
 
-def case_created(case: ServiceRequest) -> None:
-    """A new case: the reporter gets an acknowledgement with the tracking link; the
-    department's shared address (or an assignee, if there is one) gets the case."""
+def case_created(case: ServiceRequest, *, expected: Expectation | None = None) -> None:
+    """A new case: the reporter gets an acknowledgement with the tracking link and, when
+    ``expected`` is given, when it is expected to be dealt with (the city's estimate, or the
+    type's target saying there is too little history to estimate); the department's shared
+    address (or an assignee, if there is one) gets the case."""
     if case.reporter_email:
         _send(
             "case_created",
@@ -166,6 +169,7 @@ def case_created(case: ServiceRequest) -> None:
             case.reporter_email,
             gettext_noop("We received your report: %(type)s"),
             language=resident_language(case),
+            expected=expected,
         )
     for recipient in _staff_recipients(case):
         _send("case_assigned", case, recipient, gettext_noop("New case for you: %(type)s"), note="")

@@ -15,10 +15,13 @@ from civicdesk.notifications import messages
 from civicdesk.notifications.services import case_follow
 
 
-def _created(sender: type[ServiceRequest], *, case: ServiceRequest, **kwargs: Any) -> None:
+def _created(
+    sender: type[ServiceRequest], *, case: ServiceRequest, intake: dict[str, Any] | None = None, **kwargs: Any
+) -> None:
     # An imported case is history: nobody is told of it again.
     if case.channel != Channel.IMPORT:
-        messages.case_created(case)
+        # The expected closing date was worked out before the city's number lock (expected/receivers.py).
+        messages.case_created(case, expected=(intake or {}).get("expected"))
 
 
 def _assigned(sender: type[ServiceRequest], *, case: ServiceRequest, note: str, **kwargs: Any) -> None:

@@ -21,6 +21,7 @@ from rest_framework import serializers
 from civicdesk.cases.models import CaseEvent, Photo, ServiceRequest
 from civicdesk.catalog.models import ServiceAttribute, ServiceType
 from civicdesk.core import safe_urls
+from civicdesk.expected.selectors import expected_for
 from civicdesk.open311 import selectors
 
 
@@ -124,7 +125,14 @@ class ServiceRequestSerializer(serializers.Serializer):
         return w3c(obj.updated_at, obj.city)
 
     def get_expected_datetime(self, obj: ServiceRequest) -> str | None:
-        return w3c(obj.due_at, obj.city) if obj.is_open else None
+        """An open case's median expected closing (the city's model), or its type's target
+        when there is too little history to estimate; none for a closed case. A list's
+        expectations come computed together in the context (``expected``: few queries)."""
+        if not obj.is_open:
+            return None
+        known = self.context.get("expected")
+        expectation = known.get(obj.pk) if known is not None else expected_for(obj)
+        return w3c(expectation.median_at if expectation is not None else obj.due_at, obj.city)
 
     def get_address_id(self, obj: ServiceRequest) -> str:
         return ""

@@ -38,6 +38,7 @@ from rest_framework.views import APIView
 
 from civicdesk.core import clock, unavailable
 from civicdesk.core.errors import StorageUnavailable
+from civicdesk.expected.selectors import expected_for_cases
 from civicdesk.open311 import selectors, services
 from civicdesk.open311.errors import BadRequest, Forbidden, Open311Error
 from civicdesk.open311.renderers import Open311JSONRenderer, Open311XMLRenderer, to_xml
@@ -412,10 +413,13 @@ class RequestListView(Open311View):
         query = RequestSearchSerializer(data=self.form(RequestSearchSerializer), context={"city": self.city()})
         query.is_valid(raise_exception=True)
         search = query.search()
-        cases = selectors.search_requests(city=query.context["city"], now=clock.now(), **search)
+        now = clock.now()
+        cases = list(selectors.search_requests(city=query.context["city"], now=now, **search))
         extensions = search["extensions"]
         serializer = ExtendedServiceRequestSerializer if extensions else ServiceRequestSerializer
-        return Response(serializer(cases, many=True, context={"request": request}).data)
+        # expected_datetime of every open case of the answer at once (one sweep, not a query each).
+        context = {"request": request, "expected": expected_for_cases(cases, now=now)}
+        return Response(serializer(cases, many=True, context=context).data)
 
     @extend_schema(
         operation_id="requests_create",

@@ -26,6 +26,7 @@ from civicdesk.cases.models import ServiceRequest
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.selectors import reportable_types
 from civicdesk.core.errors import OutsideServiceArea
+from civicdesk.expected.selectors import expected_for
 from civicdesk.notifications.services import case_follow
 from civicdesk.portal import selectors
 from civicdesk.portal.confidential import render_access_code
@@ -287,6 +288,8 @@ def _public_case(request: HttpRequest, case: ServiceRequest, *, is_reporter: boo
             "is_reporter": is_reporter,
             "map": _map_settings(),
             "pins": _pins([case]),
+            # When an open case is expected to be dealt with (the city's estimate, or the target).
+            "expected": expected_for(case) if case.is_open else None,
             **extra,
         },
         status=status,

@@ -1,0 +1,130 @@
+"""The console's expected dates: the case page (median, 80% date, chance of missing the due
+date, what moves it) and the Likely late queue, filled by a backlog made to grow."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from civicdesk.accounts.models import Role, User
+from civicdesk.cases.models import ServiceRequest
+from civicdesk.catalog.models import ServiceType
+from civicdesk.core import clock
+from civicdesk.expected import selectors
+from civicdesk.expected.models import ExpectedSettings
+from civicdesk.tenants.models import City
+from tests.expected.helpers import grow_backlog, insert_cases, trained_city
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 6, 1, 15, 0, tzinfo=dt.UTC)
+QUEUE = reverse("console:likely_late")
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_models() -> Any:
+    selectors.forget_models()
+    yield
+    selectors.forget_models()
+
+
+@pytest.fixture
+def trained(independence: City, make_service_type: Callable[..., ServiceType]) -> dict[str, ServiceType]:
+    return trained_city(independence, make_service_type, now=NOW)
+
+
+def _case_url(case: ServiceRequest) -> str:
+    return reverse("console:case", args=[case.city.slug, case.number])
+
+
+def _probabilities(html: str) -> list[float]:
+    return [float(p) for p in re.findall(r'data-p-late="([0-9.]+)"', html)]
+
+
+def test_the_likely_late_queue_fills_when_a_departments_backlog_grows(
+    signed_in: Callable[[User], Any], supervisor: User, trained: dict[str, ServiceType]
+) -> None:
+    client = signed_in(supervisor)
+    with clock.frozen_at(NOW):
+        before = client.get(QUEUE)
+    assert before.status_code == 200
+    listed_before = {case.pk for case in (row["case"] for row in before.context["rows"])}
+
+    backlog = grow_backlog(trained["pothole"], now=NOW, count=60)
+    with clock.frozen_at(NOW):
+        after = client.get(QUEUE)
+    html = after.content.decode()
+    rows = after.context["rows"]
+    newly = [row for row in rows if row["case"].pk not in listed_before]
+    assert backlog[-1].pk in {row["case"].pk for row in newly}  # came in behind 59 others
+    assert all(row["case"].service_type_id == trained["pothole"].pk for row in newly)
+    shown = _probabilities(html)
+    assert shown and shown == sorted(shown, reverse=True) and all(p > 0.5 for p in shown)
+    assert f"{round(rows[0]['expected'].p_late * 100)}%" in html
+    assert "is over 50% (the city" in html
+    assert 'aria-current="page">Likely late' in html
+
+
+def test_the_queue_keeps_to_the_staffs_own_city_and_the_citys_threshold(
+    signed_in: Callable[[User], Any],
+    make_staff: Callable[..., User],
+    raytown: City,
+    independence: City,
+    trained: dict[str, ServiceType],
+) -> None:
+    grow_backlog(trained["pothole"], now=NOW, count=60)
+    with clock.frozen_at(NOW):
+        ours = signed_in(make_staff(independence, Role.WORKER)).get(QUEUE)
+        assert ours.context["rows"]
+        # Another city's staff and an investigator (confidential cases only) see none of them.
+        assert signed_in(make_staff(raytown, Role.SUPERVISOR)).get(QUEUE).context["rows"] == []
+        assert signed_in(make_staff(independence, Role.INVESTIGATOR)).get(QUEUE).context["rows"] == []
+        ExpectedSettings.objects.create(city=independence, likely_late_threshold=0.999)
+        strict = signed_in(make_staff(independence, Role.SUPERVISOR)).get(QUEUE)
+    assert strict.context["rows"] == [] and "No open case is likely to be late." in strict.content.decode()
+    assert client_redirects_anonymous(QUEUE)
+
+
+def client_redirects_anonymous(path: str) -> bool:
+    from django.test import Client
+
+    response = Client().get(path)
+    return response.status_code == 302 and response["Location"].startswith(reverse("console:login"))
+
+
+def test_the_case_page_gives_the_median_the_80_percent_date_the_chance_and_what_moves_it(
+    signed_in: Callable[[User], Any], supervisor: User, trained: dict[str, ServiceType]
+) -> None:
+    backlog = grow_backlog(trained["pothole"], now=NOW, count=60)
+    case = ServiceRequest.objects.get(pk=backlog[-1].pk)
+    with clock.frozen_at(NOW):
+        expectation = selectors.expected_for(case)
+        html = signed_in(supervisor).get(_case_url(case)).content.decode()
+    assert expectation.p_late is not None and expectation.median_at is not None
+    assert 'data-expected="estimate"' in html
+    assert "Median " in html and "; 8 in 10 by " in html
+    assert f"{round(expectation.p_late * 100)}% chance of missing the due date" in html
+    department = trained["pothole"].department.name
+    assert f"Backlog in {department} is " in html
+    assert "times the usual" in html or "twice the usual" in html
+
+
+def test_the_case_page_of_a_type_with_no_history_shows_the_target_and_says_why(
+    signed_in: Callable[[User], Any],
+    supervisor: User,
+    independence: City,
+    trained: dict[str, ServiceType],
+    make_service_type: Callable[..., ServiceType],
+) -> None:
+    graffiti = make_service_type(independence, "graffiti", name="Graffiti", target_days=7)
+    [case] = insert_cases(graffiti, [NOW - dt.timedelta(hours=2)], [None])
+    with clock.frozen_at(NOW):
+        html = signed_in(supervisor).get(_case_url(case)).content.decode()
+    assert 'data-expected="target"' in html
+    assert "No estimate: too few past cases of this type." in html and "The target, " in html
+    assert "chance of missing the due date" not in html

@@ -1,0 +1,228 @@
+"""Expected dates put in front of people: the acknowledgement email (English and Spanish), the
+tracking page, the factors the console shows, and the prediction at intake (before the city's
+number lock, never breaking a report)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from civicdesk.cases import services as case_services
+from civicdesk.cases import signals
+from civicdesk.cases.models import ServiceRequest
+from civicdesk.catalog.models import ServiceType
+from civicdesk.core import clock
+from civicdesk.expected import selectors
+from civicdesk.expected.models import ExpectedModel, ModelStatus
+from civicdesk.expected.selectors import Factor
+from civicdesk.expected.templatetags.expected_words import expected_sentence, factor_sentence, local_day
+from civicdesk.notifications.models import OutboxMessage
+from civicdesk.tenants.models import City
+from tests.conftest import INSIDE
+from tests.expected.conftest import NOW
+from tests.expected.helpers import grow_backlog, trained_city
+
+pytestmark = pytest.mark.django_db
+
+
+def _acknowledgement(case: ServiceRequest) -> OutboxMessage:
+    return OutboxMessage.objects.get(case_id=case.pk, kind="case_created")
+
+
+def _file(city: City, service_type: ServiceType, *, at: dt.datetime = NOW, **kw: Any) -> ServiceRequest:
+    lat, lng = INSIDE[city.slug]
+    with clock.frozen_at(at):
+        return case_services.case_create(
+            service_type=service_type, lat=lat, lng=lng, description="Deep hole", reporter_email="r@example.org", **kw
+        )
+
+
+def test_the_acknowledgement_gives_the_usual_time_and_the_80_percent_date_in_english_and_spanish(
+    independence: City, make_service_type: Callable[..., ServiceType]
+) -> None:
+    types = trained_city(independence, make_service_type, now=NOW)
+    english = _file(independence, types["tree"], language="en")
+    # A minute later: the English report is in the queue it joins (as the estimate counts it).
+    spanish = _file(independence, types["tree"], language="es", at=NOW + dt.timedelta(minutes=1))
+    expectation = selectors.expected_for(english, now=english.opened_at)
+    assert not expectation.is_fallback and expectation.p80_at is not None and expectation.median_at is not None
+    days = -(-(expectation.median_at - english.opened_at).total_seconds() // 86400)
+    with translation.override("en"):
+        p80 = local_day(expectation.p80_at, independence)
+    body = _acknowledgement(english).body_text
+    assert f"Usually within {int(days)} days; 8 in 10 are closed by {p80}." in body
+    assert "We aim to deal with it by" not in body
+    assert f"8 in 10 are closed by {p80}" in _acknowledgement(english).body_html
+    # The Spanish report came in behind the English one: its own estimate, in Spanish words.
+    expectation = selectors.expected_for(spanish, now=spanish.opened_at)
+    assert expectation.p80_at is not None and expectation.median_at is not None
+    days = -(-(expectation.median_at - spanish.opened_at).total_seconds() // 86400)
+    with translation.override("es"):
+        p80_es = local_day(expectation.p80_at, independence)
+    body_es = _acknowledgement(spanish).body_text
+    assert f"Normalmente en un plazo de {int(days)} días; 8 de cada 10 se cierran a más tardar el {p80_es}." in body_es
+    # The day is the city's: the 80% date in Independence, not in UTC.
+    assert p80_es.split()[1] == str(expectation.p80_at.astimezone(independence.tz).day)
+
+
+def test_a_type_with_no_history_is_given_its_target_and_told_why(
+    independence: City, make_service_type: Callable[..., ServiceType]
+) -> None:
+    trained_city(independence, make_service_type, now=NOW)
+    graffiti = make_service_type(independence, "graffiti", name="Graffiti", target_days=7)
+    case = _file(independence, graffiti, language="en")
+    expectation = selectors.expected_for(case, now=NOW)
+    assert expectation.is_fallback and expectation.fallback_reason == selectors.FallbackReason.THIN_TYPE
+    with translation.override("en"):
+        due = local_day(case.due_at, independence, with_year=True)
+    wording = f"We aim to deal with it by {due}, the target for this type (not enough history yet to estimate)."
+    assert wording in _acknowledgement(case).body_text
+    spanish = _file(independence, graffiti, language="es")
+    assert "(aún no hay suficiente historial para estimarlo)" in _acknowledgement(spanish).body_text
+
+
+def test_the_tracking_page_of_a_case_in_a_city_with_no_model_gives_the_target_and_says_why(
+    raytown: City, make_service_type: Callable[..., ServiceType], client: Client
+) -> None:
+    leak = make_service_type(raytown, "leak", name="Water leak", target_days=4)
+    case = _file(raytown, leak, language="en")
+    with clock.frozen_at(NOW):
+        page = client.get(reverse("portal:track", args=[case.tracking_token]), HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    with translation.override("en"):
+        due = local_day(case.due_at, raytown, with_year=True)
+    assert f"We aim to deal with it by {due}, the target for this type (not enough history yet to estimate)." in text
+    assert 'data-expected="target"' in text
+    assert "the target for this type" in _acknowledgement(case).body_text
+
+
+def test_the_tracking_page_gives_the_estimate_and_a_closed_case_none(
+    independence: City, make_service_type: Callable[..., ServiceType], client: Client
+) -> None:
+    types = trained_city(independence, make_service_type, now=NOW)
+    case = _file(independence, types["pothole"], language="es")
+    with clock.frozen_at(NOW):
+        expectation = selectors.expected_for(case)
+        with translation.override("es"):
+            sentence = expected_sentence(expectation, case)
+        page = client.get(reverse("portal:track", args=[case.tracking_token]), HTTP_ACCEPT_LANGUAGE="es")
+    assert sentence.startswith("Normalmente en un plazo de") and sentence in page.content.decode()
+    assert 'data-expected="estimate"' in page.content.decode()
+    [closed] = ServiceRequest.objects.filter(city=independence, closed_at__isnull=False)[:1]
+    public = client.get(reverse("portal:case", args=[independence.slug, closed.number]))
+    assert "data-expected" not in public.content.decode()
+
+
+def test_factors_name_the_departments_backlog_now_against_its_usual(
+    independence: City, make_service_type: Callable[..., ServiceType]
+) -> None:
+    """A pothole reported before the crew's queue grew: its page names the backlog as it is now."""
+    types = trained_city(independence, make_service_type, now=NOW)
+    pothole = types["pothole"]
+    early = _file(independence, pothole)
+    before = [f for f in selectors.expected_factors(early, now=NOW) if f.feature == "backlog"]
+    assert not before or (before[0].backlog_ratio or 0) < 2
+    grow_backlog(pothole, now=NOW, count=60)
+    [backlog] = [f for f in selectors.expected_factors(early, now=NOW) if f.feature == "backlog"]
+    assert backlog.label == pothole.department.name and (backlog.backlog_ratio or 0) > 2 and backlog.effect > 1.1
+    with translation.override("en"):
+        assert factor_sentence(backlog).startswith(f"Backlog in {pothole.department.name} is ")
+    factors = selectors.expected_factors(early, now=NOW)
+    assert len(factors) <= selectors.MAX_FACTORS
+    assert all(abs(f.effect - 1) >= selectors.FACTOR_MIN_EFFECT for f in factors)
+    # A type with no history has a fallback date: nothing moved it.
+    graffiti = make_service_type(independence, "graffiti", target_days=7)
+    assert selectors.expected_factors(_file(independence, graffiti), now=NOW) == ()
+
+
+@pytest.mark.parametrize(
+    ("factor", "english", "spanish"),
+    [
+        (
+            Factor("backlog", "MS-STREET MAINTENANCE", 1.42, 2.05),
+            "Backlog in MS-STREET MAINTENANCE is twice the usual, usually slower (about 42% longer)",
+            "La carga pendiente de MS-STREET MAINTENANCE es el doble de lo habitual, suele tardar más (alrededor de un 42% más)",
+        ),
+        (
+            Factor("backlog", "Streets", 3.04, 20.3),
+            "Backlog in Streets is 20 times the usual, usually slower (about 3.0 times as long)",
+            "La carga pendiente de Streets es 20 veces lo habitual, suele tardar más (alrededor de 3,0 veces más)",
+        ),
+        (
+            Factor("month", "12", 1.3),
+            "Opened in December, usually slower (about 30% longer)",
+            "Abierto en diciembre, suele tardar más (alrededor de un 30% más)",
+        ),
+        (
+            Factor("weekday", "4", 0.8),
+            "Opened on a Friday, usually faster (about 20% shorter)",
+            "Abierto un viernes, suele tardar menos (alrededor de un 20% menos)",
+        ),
+    ],
+)
+def test_factors_in_plain_words(factor: Factor, english: str, spanish: str) -> None:
+    with translation.override("en"):
+        assert factor_sentence(factor) == english
+    with translation.override("es"):
+        assert factor_sentence(factor) == spanish
+
+
+def test_the_estimate_is_made_before_the_citys_number_is_taken(
+    independence: City, make_service_type: Callable[..., ServiceType]
+) -> None:
+    """The prediction reads other rows; made under the city's number lock, it would hold up
+    every other report of the city. It runs when the case is routed, before the number."""
+    types = trained_city(independence, make_service_type, now=NOW)
+    seen: list[tuple[int, dict[str, Any]]] = []
+
+    def after_expected(sender: Any, *, route: Any, **kwargs: Any) -> None:
+        # The next number as the database has it while the routing receivers run.
+        seen.append((City.objects.values_list("next_case_number", flat=True).get(pk=route.city.pk), kwargs))
+
+    created: list[dict[str, Any]] = []
+
+    def on_created(sender: Any, *, case: ServiceRequest, intake: dict[str, Any], **kwargs: Any) -> None:
+        created.append(intake)
+
+    signals.case_routing.connect(after_expected, sender=ServiceRequest, dispatch_uid="test-after-expected")
+    signals.case_created.connect(on_created, sender=ServiceRequest, dispatch_uid="test-on-created")
+    try:
+        case = _file(independence, types["tree"])
+    finally:
+        signals.case_routing.disconnect(dispatch_uid="test-after-expected", sender=ServiceRequest)
+        signals.case_created.disconnect(dispatch_uid="test-on-created", sender=ServiceRequest)
+    assert seen[0][0] == case.number  # not yet taken: the lock was not yet held
+    [intake] = created
+    assert not intake["expected"].is_fallback and intake["expected"].median_at is not None
+
+
+def test_a_broken_model_never_breaks_a_report(
+    independence: City, make_service_type: Callable[..., ServiceType], caplog: Any
+) -> None:
+    """A model row whose parameters cannot be read: the report is filed all the same, and the
+    acknowledgement gives the type's target as before there were estimates."""
+    leak = make_service_type(independence, "leak", name="Water leak", target_days=4)
+    ExpectedModel.objects.create(
+        city=independence,
+        status=ModelStatus.CURRENT,
+        kind="loglogistic",
+        trained_at=NOW,
+        window_start=NOW - dt.timedelta(days=400),
+        window_end=NOW,
+        holdout_start=NOW - dt.timedelta(days=91),
+        cases=0,
+        closed_cases=0,
+        open_cases=0,
+        params={"kind": "loglogistic"},  # no coefficients, no types
+    )
+    case = _file(independence, leak, language="en")
+    assert ServiceRequest.objects.filter(pk=case.pk).exists()
+    body = _acknowledgement(case).body_text
+    assert "We aim to deal with it by" in body and "Usually within" not in body
+    assert "expected closing date at intake failed" in caplog.text
