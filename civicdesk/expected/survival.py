@@ -579,6 +579,9 @@ def evaluate(
     - c_index: Harrell's concordance of the predicted median with the days to close.
     - calibration: cases in deciles of the predicted probability of missing the due date
       (where there is one), predicted mean against the share that did miss it.
+    - by_type_history: the model's and the type median's figures on the cases whose type had
+      at least ``min_level_cases`` training cases (the ones the product dates from the model)
+      and on the others (thin or new types, which fall back to the target in the product).
     """
     test = history.subset((history.opened >= start) & (history.opened < end))
     days, event = durations(test, end)
@@ -606,6 +609,22 @@ def evaluate(
     model["c_index"] = concordance(days, event, median)
     result["model"] = model
     result["baseline_type_median"]["c_index"] = concordance(days, event, base_median)
+    # The product dates a case from the model only when its type has enough history in the
+    # model's data (the selectors' MIN_TYPE_CASES); the others fall back to the type's target.
+    # Both groups, model against the type median on the same cases: a new type (Kansas City's
+    # COVID-19 "Disease Control" in the test year) has nothing to learn from in either.
+    type_cases: dict[str, int] = params.get("type_cases", {})
+    min_cases = int(params.get("min_level_cases", 20))
+    with_history = np.asarray([type_cases.get(t, 0) >= min_cases for t in test.service_type], dtype=bool)
+    result["by_type_history"] = {
+        group: {
+            "cases": int(mask.sum()),
+            "closed": int((mask & closed).sum()),
+            "model": _point_figures(days[mask], event[mask], median[mask], p80[mask]),
+            "baseline_type_median": _point_figures(days[mask], event[mask], base_median[mask], base_median[mask]),
+        }
+        for group, mask in (("with_history", with_history), ("thin_or_new", ~with_history))
+    }
     if has_target.any():
         known = has_target & (closed | (days >= target))
         late = days > target

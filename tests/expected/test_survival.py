@@ -105,3 +105,24 @@ def test_evaluation_reports_the_figures_and_beats_the_target_on_synthetic_data()
     assert model["c_index"] > 0.75
     assert model["mae_median_days"] < figures["baseline_type_target"]["mae_median_days"]
     assert len(figures["calibration"]) == 10
+
+
+def test_evaluation_splits_the_figures_by_the_history_of_the_type() -> None:
+    """A type first seen in the test months is scored apart from the types the model learned:
+    the product would give it the fallback, not a model date."""
+    history = _synthetic(800, seed=4)
+    split = float(np.quantile(history.opened, 0.75))
+    late = np.flatnonzero(history.opened >= split)[::3]
+    for i in late:
+        history.service_type[i] = "new"
+    params = survival.fit(history, as_of=split, min_level_cases=10)
+    figures = survival.evaluate(params, history, start=split, end=float(history.opened.max()) + 1)
+    groups = figures["by_type_history"]
+    assert groups["thin_or_new"]["cases"] == len(late)
+    assert groups["with_history"]["cases"] + len(late) == figures["cases"]
+    for group in groups.values():
+        assert group["closed"] > 0
+        assert group["model"]["mae_median_days"] >= 0
+        assert group["baseline_type_median"]["mae_median_days"] >= 0
+    # The learned types: the model's median is near the truth (quick 2 days, slow 20).
+    assert groups["with_history"]["model"]["mae_median_days"] < 6
