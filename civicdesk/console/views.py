@@ -13,7 +13,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
@@ -34,6 +33,7 @@ from civicdesk.console.collaborative import transfer_panel, transfer_request
 from civicdesk.console.common import case_url, staff_view, typed_pk, user_of
 from civicdesk.console.forms import FilterForm, NewCaseForm
 from civicdesk.core import clock
+from civicdesk.core.paging import COUNT_CAP, CappedPaginator
 
 PAGE_SIZE = 25
 
@@ -100,13 +100,14 @@ def home(request: HttpRequest) -> HttpResponse:
     form = FilterForm(request.GET or {"queue": "mine"}, user=user)
     form.is_valid()
     filters = form.filters()
-    page = Paginator(cases.case_search(user=user, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(cases.case_search(user=user, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
     counts = cases.case_queue_counts(user=user)
     context = {
         "form": form,
         "page": page,
         "queue": filters["queue"],
-        "queues": [(q, QUEUE_LABELS[q], counts[q]) for q in cases.QUEUES],
+        "queues": [(q, QUEUE_LABELS[q], counts[q], counts[q] > COUNT_CAP) for q in cases.QUEUES],
+        "count_cap": COUNT_CAP,
         "columns": _columns(filters["sort"]),
         "bulk": _bulk_context(request),
         "nav": "cases",
@@ -130,7 +131,7 @@ def _bulk_context(request: HttpRequest) -> dict[str, Any]:
 def overdue(request: HttpRequest) -> HttpResponse:
     """Open cases past their due date, how late each is, against its type's target days."""
     user = user_of(request)
-    page = Paginator(cases.case_overdue(user=user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(cases.case_overdue(user=user), PAGE_SIZE).get_page(request.GET.get("page"))
     now = clock.now()
     rows = [{"case": case, "late": now - case.due_at} for case in page if case.due_at is not None]
     return render(

@@ -87,6 +87,20 @@ def nearby_open_cases(
     return found[:limit]
 
 
+def browse_types(*, city: City) -> list[tuple[str, str]]:
+    """(code, name) of the problems the browse page filters by: the city's public types from
+    the catalogue (a few dozen rows), not the types found among its cases, which meant reading
+    every case the city ever had."""
+    rows = ServiceType.objects.filter(city=city, is_confidential=False).order_by("name", "code")
+    seen: set[str] = set()
+    found = []
+    for code, name in rows.values_list("code", "name"):
+        if code not in seen:
+            seen.add(code)
+            found.append((code, name))
+    return found
+
+
 STATUS_FILTERS = {"open": OPEN_STATUSES, "closed": (Status.CLOSED,)}
 
 

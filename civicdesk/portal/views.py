@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -26,6 +25,7 @@ from civicdesk.cases.models import ServiceRequest
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.selectors import reportable_types
 from civicdesk.core.errors import OutsideServiceArea
+from civicdesk.core.paging import CappedPaginator
 from civicdesk.notifications.services import case_follow
 from civicdesk.portal import selectors
 from civicdesk.portal.confidential import render_access_code
@@ -351,7 +351,7 @@ def browse(request: HttpRequest, city: str) -> HttpResponse:
     found = selectors.browse_cases(
         city=city_obj, district=chosen["district"], service_type=chosen["type"], status=chosen["status"]
     )
-    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     keep = urlencode({k: v for k, v in chosen.items() if v})
     return render(
         request,
@@ -362,10 +362,7 @@ def browse(request: HttpRequest, city: str) -> HttpResponse:
             "chosen": chosen,
             "keep": keep,
             "districts": city_obj.districts.defer("boundary").order_by("number", "name"),
-            "types": cases.public_case_list(city=city_obj)
-            .values_list("service_type__code", "service_type__name")
-            .distinct()
-            .order_by("service_type__name"),
+            "types": selectors.browse_types(city=city_obj),
             "statuses": [("open", _("Open")), ("closed", _("Closed"))],
             "map": _map_settings(),
             "pins": _pins(page.object_list),
