@@ -114,7 +114,7 @@ def pages() -> list[tuple[str, str, str | None]]:
             "open311 requests, open, one type",
             f"/open311/v2/requests.json?jurisdiction_id={juris}&status=open&service_code={code}",
             None,
-        ),  # fmt: skip
+        ),
         ("open311 one request", f"/open311/v2/requests/{case.number}.json?jurisdiction_id={juris}", None),
     ]
     staff = []
@@ -124,8 +124,9 @@ def pages() -> list[tuple[str, str, str | None]]:
             staff.append((f"console {queue} ({role})", f"/console/?queue={queue}", user))
         staff.append((f"console all, sorted by type ({role})", "/console/?queue=all&sort=type", user))
         staff.append((f"console all, sorted by due ({role})", "/console/?queue=all&sort=-due", user))
-        staff.append((f"console all, open, district ({role})", f"/console/?queue=all&status=new&district={district}",
-                      user))  # fmt: skip
+        staff.append(
+            (f"console all, open, district ({role})", f"/console/?queue=all&status=new&district={district}", user)
+        )
         staff.append((f"console all, page 100 ({role})", "/console/?queue=all&page=100", user))
         staff.append((f"console search ({role})", "/console/?queue=all&q=Main", user))
     staff.append(("console overdue page (supervisor)", "/console/overdue/", "bench-supervisor"))
