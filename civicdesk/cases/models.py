@@ -139,6 +139,7 @@ class ServiceRequest(models.Model):
             ),
             # Sorted by status or by address, and the browse page filtered by one problem type.
             models.Index(fields=["city", "status", "number"], name="cases_city_status_number"),
+            models.Index(fields=["city", "address", "number"], name="cases_city_address_number"),
             models.Index(fields=["city", "service_type", "opened_at"], name="cases_city_type_opened"),
         ]
 

@@ -29,6 +29,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="servicerequest",
+            index=models.Index(fields=["city", "address", "number"], name="cases_city_address_number"),
+        ),
+        migrations.AddIndex(
+            model_name="servicerequest",
             index=models.Index(fields=["city", "service_type", "opened_at"], name="cases_city_type_opened"),
         ),
     ]
