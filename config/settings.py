@@ -232,6 +232,11 @@ OPEN311_CONTACT = env_str("OPEN311_CONTACT", "")
 # whether a boundary changed (seconds). An edited boundary is seen everywhere within it.
 GEO_FRESHNESS_SECONDS = float(env_str("GEO_FRESHNESS_SECONDS", "2"))
 
+# --- public pages ---------------------------------------------------------------------
+# Seconds a process keeps a public page that is the same for every visitor (no session, no
+# staff, no form): civicdesk/core/pagecache.py. 0 turns it off.
+PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 5)
+
 # --- maps ------------------------------------------------------------------------------
 # No tiles by default: maps show city limits and pins on a plain background, and nothing
 # is fetched from outside. Set MAP_TILES_URL (and its attribution) to use a tile server.

@@ -25,6 +25,7 @@ from civicdesk.cases.models import ServiceRequest
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.selectors import reportable_types
 from civicdesk.core.errors import OutsideServiceArea
+from civicdesk.core.pagecache import public_page
 from civicdesk.core.paging import CappedPaginator
 from civicdesk.notifications.services import case_follow
 from civicdesk.portal import selectors
@@ -48,11 +49,13 @@ def _map_settings() -> dict[str, str]:
 # --- homes ------------------------------------------------------------------------------
 
 
+@public_page
 def home(request: HttpRequest) -> HttpResponse:
     """The regional home: report from anywhere, or pick a city."""
     return render(request, "portal/home.html", {"cities": places.city_list().defer("boundary")})
 
 
+@public_page
 def city_home(request: HttpRequest, city: str) -> HttpResponse:
     city_obj = _city(city)
     recent = cases.public_case_list(city=city_obj).order_by("-opened_at", "-pk")[:10]
@@ -297,6 +300,7 @@ def _public_case_or_404(city: str, number: int) -> ServiceRequest:
     return get_object_or_404(cases.public_case_list(), city__slug=city, number=number)
 
 
+@public_page
 def case_detail(request: HttpRequest, city: str, number: int) -> HttpResponse:
     return _public_case(request, _public_case_or_404(city, number), is_reporter=False)
 
@@ -344,6 +348,7 @@ def _pins(items: Any) -> list[dict[str, Any]]:
     ]
 
 
+@public_page
 def browse(request: HttpRequest, city: str) -> HttpResponse:
     """Recent public cases of a city, as a list and on a map, filtered and paged."""
     city_obj = _city(city)

@@ -124,5 +124,7 @@ def test_console_queues_read_a_bounded_number_of_cases(seeded: World, client: Cl
     client.force_login(getattr(seeded, who))
     # Sorting by a column of another table (type, district, assignee name) sorts the whole
     # queue: docs/performance.md says so, and it stays out of this guard until it is fixed.
-    urls = [u for u in console_pages(seeded) if not any(s in u for s in ("sort=type", "sort=district", "sort=assignee"))]
+    urls = [
+        u for u in console_pages(seeded) if not any(s in u for s in ("sort=type", "sort=district", "sort=assignee"))
+    ]
     check(client, urls)
