@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from civicdesk.cases.models import OPEN_STATUSES, ServiceRequest, Status
 from civicdesk.cases.selectors import public_case_list
+from civicdesk.catalog import cache as catalogue_cache
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.selectors import reportable_types
 from civicdesk.tenants.models import City
@@ -91,14 +92,18 @@ def browse_types(*, city: City) -> list[tuple[str, str]]:
     """(code, name) of the problems the browse page filters by: the city's public types from
     the catalogue (a few dozen rows), not the types found among its cases, which meant reading
     every case the city ever had."""
-    rows = ServiceType.objects.filter(city=city, is_confidential=False).order_by("name", "code")
-    seen: set[str] = set()
-    found = []
-    for code, name in rows.values_list("code", "name"):
-        if code not in seen:
-            seen.add(code)
-            found.append((code, name))
-    return found
+
+    def build() -> list[tuple[str, str]]:
+        rows = ServiceType.objects.filter(city=city, is_confidential=False).order_by("name", "code")
+        seen: set[str] = set()
+        found = []
+        for code, name in rows.values_list("code", "name"):
+            if code not in seen:
+                seen.add(code)
+                found.append((code, name))
+        return found
+
+    return catalogue_cache.cached("browse-types", city.pk, build)
 
 
 STATUS_FILTERS = {"open": OPEN_STATUSES, "closed": (Status.CLOSED,)}
