@@ -112,6 +112,8 @@ SORTS = {
     "due": ("due_at", "number"),
 }
 DEFAULT_SORT = "-opened"
+# Sorts by a name kept in another table: no index of the cases can give their order.
+SORTS_ACROSS_TABLES = frozenset({"type", "district", "assignee"})
 
 # "IND-1042", "ind 1042", "#1042" or "1042": a case number, with or without the city prefix.
 _REFERENCE = re.compile(r"^#?\s*(?:(?P<prefix>[A-Za-z]{1,10})\s*[-\s]\s*)?(?P<number>\d{1,9})$")

@@ -100,7 +100,17 @@ def home(request: HttpRequest) -> HttpResponse:
     form = FilterForm(request.GET or {"queue": "mine"}, user=user)
     form.is_valid()
     filters = form.filters()
-    page = CappedPaginator(cases.case_search(user=user, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = CappedPaginator(cases.case_search(user=user, **filters), PAGE_SIZE)
+    sort_note = ""
+    if filters["sort"].lstrip("-") in cases.SORTS_ACROSS_TABLES and paginator.capped:
+        # A name in another table (type, district, assignee) has no index on the cases: sorting
+        # by it sorts the whole list. Up to 10,000 cases that is quick; past it, newest first.
+        sort_note = _("To sort by this column, narrow the list to 10,000 cases or fewer with a filter or a search.")
+        filters["sort"] = cases.DEFAULT_SORT
+        count = paginator.count
+        paginator = CappedPaginator(cases.case_search(user=user, **filters), PAGE_SIZE)
+        paginator.count = count  # the same rows: not counted twice
+    page = paginator.get_page(request.GET.get("page"))
     counts = cases.case_queue_counts(user=user)
     context = {
         "form": form,
@@ -108,6 +118,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "queue": filters["queue"],
         "queues": [(q, QUEUE_LABELS[q], counts[q], counts[q] > COUNT_CAP) for q in cases.QUEUES],
         "count_cap": COUNT_CAP,
+        "sort_note": sort_note,
         "columns": _columns(filters["sort"]),
         "bulk": _bulk_context(request),
         "nav": "cases",
