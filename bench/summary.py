@@ -215,7 +215,8 @@ def write_markdown(path: Path, results: dict[str, Any]) -> None:
         " PostgreSQL cluster. docs/reports.md explains the roll-ups the reports read. `--only load` runs the"
         " load test alone (on 100,000 cases; `--load-clients`, `--load-requests` change its size);"
         " docs/operations.md says what it proves. `--only open_data` times the open-data export alone"
-        " (on 100,000 cases unless `--n`).",
+        " (on 100,000 cases unless `--n`). `.venv/bin/python bench/pages.py` measures every page's queries,"
+        " time and plans on its own seeded cluster (200,000 cases unless `--n`; see its docstring).",
         "",
     ]
     path.write_text("\n".join(lines))
