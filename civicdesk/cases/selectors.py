@@ -18,6 +18,17 @@ from civicdesk.core.paging import count_at_most
 from civicdesk.tenants.models import City
 
 CASE_RELATED = ("city", "service_type", "department", "district", "assignee")
+# What a row of a list of cases never shows: the resident's words and answers, the closing note,
+# who reported it, and the assignee's password hash (a list reads 25 of each per page for nothing).
+LIST_DEFERRED = (
+    "description",
+    "attributes",
+    "closing_note",
+    "reporter_name",
+    "reporter_email",
+    "reporter_phone",
+    "assignee__password",
+)
 # City limits and district boundaries are GeoJSON of tens of kB each. No list or page of
 # cases draws them, and decoding them for every row took seconds for 1,000 cases.
 CASE_RELATED_DEFERRED = ("city__boundary", "district__boundary")
@@ -176,7 +187,7 @@ def case_search(
     text = (text or "").replace("\x00", "").strip()
     if text:
         cases = cases.filter(_text_match(text, city))
-    return cases.order_by(*_ordering(sort))
+    return cases.order_by(*_ordering(sort)).defer(*LIST_DEFERRED)
 
 
 def _text_match(text: str, city: City | None) -> Q:

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from civicdesk.cases.models import OPEN_STATUSES, ServiceRequest, Status
-from civicdesk.cases.selectors import public_case_list
+from civicdesk.cases.selectors import LIST_DEFERRED, public_case_list
 from civicdesk.catalog import cache as catalogue_cache
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.selectors import reportable_types
@@ -114,7 +114,7 @@ def browse_cases(
 ) -> QuerySet[ServiceRequest]:
     """A city's public cases for the browse page, newest first, filtered by the resident's
     choices; unknown filter values are ignored rather than refused."""
-    cases = public_case_list(city=city).order_by("-opened_at", "-pk")
+    cases = public_case_list(city=city).order_by("-opened_at", "-pk").defer(*LIST_DEFERRED)
     if district.isdigit():
         cases = cases.filter(district_id=int(district))
     if service_type:
