@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,42 @@ def open_data_markdown(od: dict[str, Any]) -> list[str]:
     ]
 
 
+PAGES = Path(__file__).resolve().parent / "pages.json"
+
+
+def pages_markdown(pages: dict[str, Any]) -> list[str]:
+    """Each page's queries and server time before and after, from bench/pages.json (bench/pages.py)."""
+    before = {r["kind"]: r for r in pages["before"]}
+    lines = [
+        "",
+        "## Pages",
+        "",
+        f"Every public page, the console's queues and case page, and the Open311 GETs, rendered in-process"
+        f" (Django's test client, one at a time, no page kept by civicdesk/core/pagecache.py) on"
+        f" {pages['n']:,} synthetic cases in PostgreSQL, the median of {pages['repeat']} runs (bench/pages.py;"
+        f" measured {pages['date']}, before and after one after the other on the same database;"
+        f" {pages['conditions']}). 'Seq scan' names a table some query of the page read from end to end.",
+        "",
+        "| page | queries before | after | ms before | after | slowest query before (ms) | after | seq scan before | after |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+    ]
+
+    def scans(row: dict[str, Any] | None) -> str:
+        if row is None:
+            return ""
+        return ", ".join(sorted({t for s in row["seq_scans"] for t in s["tables"]}))
+
+    for row in pages["after"]:
+        old = before.get(row["kind"])
+        lines.append(
+            f"| {row['kind']} | {old['queries'] if old else ''} | {row['queries']} | {old['ms'] if old else ''}"
+            f" | {row['ms']} | {old['slowest_query_ms'] if old else ''} | {row['slowest_query_ms']}"
+            f" | {scans(old)} | {scans(row)} |"
+        )
+    lines += ["", *pages["findings"]]
+    return lines
+
+
 def write_markdown(path: Path, results: dict[str, Any]) -> None:
     r = results
     lines = [
@@ -158,6 +195,8 @@ def write_markdown(path: Path, results: dict[str, Any]) -> None:
         lines += load_markdown(r["load_test"])
     if "open_data" in r:
         lines += open_data_markdown(r["open_data"])
+    if PAGES.exists():
+        lines += pages_markdown(json.loads(PAGES.read_text()))
     lines += [
         "",
         "## Why it is fast",
@@ -176,7 +215,8 @@ def write_markdown(path: Path, results: dict[str, Any]) -> None:
         " PostgreSQL cluster. docs/reports.md explains the roll-ups the reports read. `--only load` runs the"
         " load test alone (on 100,000 cases; `--load-clients`, `--load-requests` change its size);"
         " docs/operations.md says what it proves. `--only open_data` times the open-data export alone"
-        " (on 100,000 cases unless `--n`).",
+        " (on 100,000 cases unless `--n`). `.venv/bin/python bench/pages.py` measures every page's queries,"
+        " time and plans on its own seeded cluster (200,000 cases unless `--n`; see its docstring).",
         "",
     ]
     path.write_text("\n".join(lines))

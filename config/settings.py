@@ -252,6 +252,15 @@ OPEN311_CONTACT = env_str("OPEN311_CONTACT", "")
 # whether a boundary changed (seconds). An edited boundary is seen everywhere within it.
 GEO_FRESHNESS_SECONDS = float(env_str("GEO_FRESHNESS_SECONDS", "2"))
 
+# --- public pages ---------------------------------------------------------------------
+# Seconds a process keeps a public page that is the same for every visitor (no session, no
+# staff, no form): civicdesk/core/pagecache.py. 0 turns it off.
+PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 5)
+# Seconds the public catalogue (Open311 services, the browse page's problems) stays in the
+# database cache: civicdesk/catalog/cache.py. An administrator's change forgets it at once;
+# this only bounds a change made behind the ORM's back. 0 keeps nothing.
+CATALOGUE_CACHE_SECONDS = env_int("CATALOGUE_CACHE_SECONDS", 3600)
+
 # --- maps ------------------------------------------------------------------------------
 # No tiles by default: maps show city limits and pins on a plain background, and nothing
 # is fetched from outside. Set MAP_TILES_URL (and its attribution) to use a tile server.

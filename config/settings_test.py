@@ -32,6 +32,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 # Tests change boundaries and expect the next lookup to see it.
 GEO_FRESHNESS_SECONDS = 0
+# Each test sees its own writes at once; tests/pages/test_public_page_cache.py turns it on.
+PUBLIC_PAGE_CACHE_SECONDS = 0
+# The database cache outlives a transactional test's flush (it is no model): kept catalogues of
+# one test's cities would meet the next test's. tests/pages/test_catalogue_cache.py turns it on.
+CATALOGUE_CACHE_SECONDS = 0
 
 # Rate limits and the sign-in lockout would trip over tests that post many times; the tests
 # of the limits (tests/security/test_rate_limits.py) turn them on.

@@ -130,6 +130,18 @@ class ServiceRequest(models.Model):
             models.Index(fields=["city", "status"]),
             models.Index(fields=["department", "status"]),
             models.Index(fields=["assignee", "status"]),
+            # The console's list sorted by due date, and its overdue queue (open cases due
+            # before now, soonest first): each page reads its 25 rows from the index.
+            models.Index(fields=["city", "due_at", "number"], name="cases_city_due_number"),
+            models.Index(
+                fields=["city", "due_at", "number"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="cases_open_city_due_number",
+            ),
+            # Sorted by status or by address, and the browse page filtered by one problem type.
+            models.Index(fields=["city", "status", "number"], name="cases_city_status_number"),
+            models.Index(fields=["city", "address", "number"], name="cases_city_address_number"),
+            models.Index(fields=["city", "service_type", "opened_at"], name="cases_city_type_opened"),
         ]
 
     def __str__(self) -> str:

@@ -7,17 +7,28 @@ import math
 import re
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from civicdesk.accounts.models import Role, User
 from civicdesk.cases import permissions, sharing
 from civicdesk.cases.models import OPEN_STATUSES, CaseEvent, Photo, ServiceRequest, SubmissionKey
 from civicdesk.cases.permissions import Action
 from civicdesk.catalog.models import ServiceType
-from civicdesk.core import clock
+from civicdesk.core.paging import count_at_most
 from civicdesk.tenants.models import City
 
 CASE_RELATED = ("city", "service_type", "department", "district", "assignee")
+# What a row of a list of cases never shows: the resident's words and answers, the closing note,
+# who reported it, and the assignee's password hash (a list reads 25 of each per page for nothing).
+LIST_DEFERRED = (
+    "description",
+    "attributes",
+    "closing_note",
+    "reporter_name",
+    "reporter_email",
+    "reporter_phone",
+    "assignee__password",
+)
 # City limits and district boundaries are GeoJSON of tens of kB each. No list or page of
 # cases draws them, and decoding them for every row took seconds for 1,000 cases.
 CASE_RELATED_DEFERRED = ("city__boundary", "district__boundary")
@@ -72,8 +83,10 @@ def _case_across_cities(*, user: User, city_slug: str, number: int) -> ServiceRe
     return case
 
 
-def case_queue(*, user: User, queue: str) -> QuerySet[ServiceRequest]:
-    cases = case_list_for_staff(user=user)
+def case_queue(*, user: User, queue: str, cases: QuerySet[ServiceRequest] | None = None) -> QuerySet[ServiceRequest]:
+    """One queue of ``cases`` (by default every case the user may read)."""
+    if cases is None:
+        cases = case_list_for_staff(user=user)
     open_cases = cases.filter(status__in=OPEN_STATUSES)
     if queue == "mine":
         return open_cases.filter(assignee=user)
@@ -110,6 +123,8 @@ SORTS = {
     "due": ("due_at", "number"),
 }
 DEFAULT_SORT = "-opened"
+# Sorts by a name kept in another table: no index of the cases can give their order.
+SORTS_ACROSS_TABLES = frozenset({"type", "district", "assignee"})
 
 # "IND-1042", "ind 1042", "#1042" or "1042": a case number, with or without the city prefix.
 _REFERENCE = re.compile(r"^#?\s*(?:(?P<prefix>[A-Za-z]{1,10})\s*[-\s]\s*)?(?P<number>\d{1,9})$")
@@ -172,7 +187,7 @@ def case_search(
     text = (text or "").replace("\x00", "").strip()
     if text:
         cases = cases.filter(_text_match(text, city))
-    return cases.order_by(*_ordering(sort))
+    return cases.order_by(*_ordering(sort)).defer(*LIST_DEFERRED)
 
 
 def _text_match(text: str, city: City | None) -> Q:
@@ -198,18 +213,11 @@ def _text_match(text: str, city: City | None) -> Q:
 
 
 def case_queue_counts(*, user: User) -> dict[str, int]:
-    """How many cases each queue holds, in one query."""
-    now = clock.now()
-    open_q = Q(status__in=OPEN_STATUSES)
-    department = Q(department_id=user.department_id) if user.department_id else Q(pk__in=[])
-    counts = case_list_for_staff(user=user).aggregate(
-        mine=Count("pk", filter=open_q & Q(assignee_id=user.pk)),
-        department=Count("pk", filter=open_q & department),
-        unassigned=Count("pk", filter=open_q & Q(assignee__isnull=True)),
-        overdue=Count("pk", filter=open_q & Q(due_at__lt=now)),
-        all=Count("pk"),
-    )
-    return {queue: counts[queue] or 0 for queue in QUEUES}
+    """How many cases each queue holds, each counted no further than ``COUNT_CAP + 1`` (a
+    queue of more is shown as "more than 10,000"): a count of "all of my city" would otherwise
+    read the city's whole history on every visit to the console."""
+    readable = case_list_for_staff(user=user)  # its shared-service check is a query: asked once
+    return {queue: count_at_most(case_queue(user=user, queue=queue, cases=readable)) for queue in QUEUES}
 
 
 def case_overdue(*, user: User) -> QuerySet[ServiceRequest]:

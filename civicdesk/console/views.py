@@ -34,6 +34,7 @@ from civicdesk.console.collaborative import transfer_panel, transfer_request
 from civicdesk.console.common import case_url, staff_view, typed_pk, user_of
 from civicdesk.console.forms import FilterForm, NewCaseForm
 from civicdesk.core import clock
+from civicdesk.core.paging import COUNT_CAP, CappedPaginator
 from civicdesk.expected import selectors as expected
 
 PAGE_SIZE = 25
@@ -101,13 +102,25 @@ def home(request: HttpRequest) -> HttpResponse:
     form = FilterForm(request.GET or {"queue": "mine"}, user=user)
     form.is_valid()
     filters = form.filters()
-    page = Paginator(cases.case_search(user=user, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = CappedPaginator(cases.case_search(user=user, **filters), PAGE_SIZE)
+    sort_note = ""
+    if filters["sort"].lstrip("-") in cases.SORTS_ACROSS_TABLES and paginator.capped:
+        # A name in another table (type, district, assignee) has no index on the cases: sorting
+        # by it sorts the whole list. Up to 10,000 cases that is quick; past it, newest first.
+        sort_note = _("To sort by this column, narrow the list to 10,000 cases or fewer with a filter or a search.")
+        filters["sort"] = cases.DEFAULT_SORT
+        count = paginator.count
+        paginator = CappedPaginator(cases.case_search(user=user, **filters), PAGE_SIZE)
+        paginator.count = count  # the same rows: not counted twice
+    page = paginator.get_page(request.GET.get("page"))
     counts = cases.case_queue_counts(user=user)
     context = {
         "form": form,
         "page": page,
         "queue": filters["queue"],
-        "queues": [(q, QUEUE_LABELS[q], counts[q]) for q in cases.QUEUES],
+        "queues": [(q, QUEUE_LABELS[q], counts[q], counts[q] > COUNT_CAP) for q in cases.QUEUES],
+        "count_cap": COUNT_CAP,
+        "sort_note": sort_note,
         "columns": _columns(filters["sort"]),
         "bulk": _bulk_context(request),
         "nav": "cases",
@@ -131,7 +144,7 @@ def _bulk_context(request: HttpRequest) -> dict[str, Any]:
 def overdue(request: HttpRequest) -> HttpResponse:
     """Open cases past their due date, how late each is, against its type's target days."""
     user = user_of(request)
-    page = Paginator(cases.case_overdue(user=user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(cases.case_overdue(user=user), PAGE_SIZE).get_page(request.GET.get("page"))
     now = clock.now()
     rows = [{"case": case, "late": now - case.due_at} for case in page if case.due_at is not None]
     return render(

@@ -36,6 +36,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from civicdesk.catalog import cache as catalogue_cache
 from civicdesk.core import clock, unavailable
 from civicdesk.core.errors import StorageUnavailable
 from civicdesk.expected.selectors import expected_for_cases
@@ -334,6 +335,15 @@ def w3c_utc(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def _plain(data: Any) -> Any:
+    """A serializer's answer as plain dicts and lists, to keep in the cache."""
+    if isinstance(data, dict):
+        return {k: _plain(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_plain(v) for v in data]
+    return data
+
+
 class ServiceListView(Open311View):
     xml_root = "services"
 
@@ -343,8 +353,13 @@ class ServiceListView(Open311View):
         responses=answers(200, ServiceSerializer(many=True), "services"),
     )
     def get(self, request: Request, fmt: str = "json") -> Response:
-        service_types = selectors.public_service_types(city=self.city())
-        return Response(ServiceSerializer(service_types, many=True).data)
+        city = self.city()
+
+        def build() -> list[dict[str, Any]]:
+            types = selectors.public_service_types(city=city)
+            return _plain(list(ServiceSerializer(types, many=True).data))
+
+        return Response(catalogue_cache.cached("open311-services", city.pk, build))
 
 
 class ServiceDefinitionView(Open311View):
@@ -356,8 +371,17 @@ class ServiceDefinitionView(Open311View):
         responses=answers(200, ServiceDefinitionSerializer, "service_definition"),
     )
     def get(self, request: Request, service_code: str, fmt: str = "json") -> Response:
-        service_type = selectors.public_service_type(city=self.city(), code=service_code)
-        return Response(ServiceDefinitionSerializer(service_type).data)
+        city = self.city()
+
+        def build() -> dict[str, Any]:
+            types = selectors.public_service_types(city=city).prefetch_related("attributes")
+            return {t.code: _plain(ServiceDefinitionSerializer(t).data) for t in types}
+
+        definitions = catalogue_cache.cached("open311-definitions", city.pk, build)
+        if service_code in definitions:
+            return Response(definitions[service_code])
+        # Not among the kept ones: NotFound in the client's terms (or a type made this instant).
+        return Response(ServiceDefinitionSerializer(selectors.public_service_type(city=city, code=service_code)).data)
 
 
 class ServiceDefinitionAliasView(ServiceDefinitionView):

@@ -11,6 +11,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from civicdesk.cases.models import Resolution, Status
+from civicdesk.core.pagecache import public_page
 from civicdesk.opendata import selectors
 from civicdesk.opendata.columns import COLUMNS
 from civicdesk.opendata.models import Format, OpenDataFile
@@ -29,6 +30,7 @@ def _city(slug: str) -> City:
     return get_object_or_404(City.objects.defer("boundary"), slug=slug)
 
 
+@public_page
 @require_safe
 def page(request: HttpRequest, city: str | None = None) -> HttpResponse:
     city_obj = _city(city) if city else None

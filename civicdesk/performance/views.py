@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from civicdesk.core.pagecache import public_page
 from civicdesk.performance import charts, exports, periods, regional, selectors
 from civicdesk.performance.measures import DEFINITIONS
 from civicdesk.performance.models import CommonMeasure, PlanYear
@@ -36,6 +37,7 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
     return int(raw)
 
 
+@public_page
 def dashboard(request: HttpRequest, city: str, fmt: str = "html") -> HttpResponse:
     """Goals, objectives and measures; ``?goal=<id>`` and ``?priority=1`` filter,
     ``?fy=<year>`` shows another year's plan."""
@@ -145,6 +147,7 @@ def _plain_error(message: str, fmt: str, request: HttpRequest, status: int = 400
     return render(request, "performance/compare_error.html", {"message": message}, status=status)
 
 
+@public_page
 def compare(request: HttpRequest, fmt: str = "html") -> HttpResponse:
     """The regional comparison: each common measure, every member city beside the group's
     median, for one calendar quarter or month (``?period=2024-q1`` or ``2024-m3``; default

@@ -11,7 +11,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from civicdesk.cases.models import OPEN_STATUSES, ServiceRequest, Status
-from civicdesk.cases.selectors import public_case_list
+from civicdesk.cases.selectors import LIST_DEFERRED, public_case_list
+from civicdesk.catalog import cache as catalogue_cache
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.selectors import reportable_types
 from civicdesk.tenants.models import City
@@ -87,6 +88,24 @@ def nearby_open_cases(
     return found[:limit]
 
 
+def browse_types(*, city: City) -> list[tuple[str, str]]:
+    """(code, name) of the problems the browse page filters by: the city's public types from
+    the catalogue (a few dozen rows), not the types found among its cases, which meant reading
+    every case the city ever had."""
+
+    def build() -> list[tuple[str, str]]:
+        rows = ServiceType.objects.filter(city=city, is_confidential=False).order_by("name", "code")
+        seen: set[str] = set()
+        found = []
+        for code, name in rows.values_list("code", "name"):
+            if code not in seen:
+                seen.add(code)
+                found.append((code, name))
+        return found
+
+    return catalogue_cache.cached("browse-types", city.pk, build)
+
+
 STATUS_FILTERS = {"open": OPEN_STATUSES, "closed": (Status.CLOSED,)}
 
 
@@ -95,7 +114,7 @@ def browse_cases(
 ) -> QuerySet[ServiceRequest]:
     """A city's public cases for the browse page, newest first, filtered by the resident's
     choices; unknown filter values are ignored rather than refused."""
-    cases = public_case_list(city=city).order_by("-opened_at", "-pk")
+    cases = public_case_list(city=city).order_by("-opened_at", "-pk").defer(*LIST_DEFERRED)
     if district.isdigit():
         cases = cases.filter(district_id=int(district))
     if service_type:

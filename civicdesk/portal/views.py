@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -26,6 +25,8 @@ from civicdesk.cases.models import ServiceRequest
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.selectors import reportable_types
 from civicdesk.core.errors import OutsideServiceArea
+from civicdesk.core.pagecache import public_page
+from civicdesk.core.paging import CappedPaginator
 from civicdesk.expected.selectors import expected_for
 from civicdesk.notifications.services import case_follow
 from civicdesk.portal import selectors
@@ -49,11 +50,13 @@ def _map_settings() -> dict[str, str]:
 # --- homes ------------------------------------------------------------------------------
 
 
+@public_page
 def home(request: HttpRequest) -> HttpResponse:
     """The regional home: report from anywhere, or pick a city."""
     return render(request, "portal/home.html", {"cities": places.city_list().defer("boundary")})
 
 
+@public_page
 def city_home(request: HttpRequest, city: str) -> HttpResponse:
     city_obj = _city(city)
     recent = cases.public_case_list(city=city_obj).order_by("-opened_at", "-pk")[:10]
@@ -300,6 +303,7 @@ def _public_case_or_404(city: str, number: int) -> ServiceRequest:
     return get_object_or_404(cases.public_case_list(), city__slug=city, number=number)
 
 
+@public_page
 def case_detail(request: HttpRequest, city: str, number: int) -> HttpResponse:
     return _public_case(request, _public_case_or_404(city, number), is_reporter=False)
 
@@ -347,6 +351,7 @@ def _pins(items: Any) -> list[dict[str, Any]]:
     ]
 
 
+@public_page
 def browse(request: HttpRequest, city: str) -> HttpResponse:
     """Recent public cases of a city, as a list and on a map, filtered and paged."""
     city_obj = _city(city)
@@ -354,7 +359,7 @@ def browse(request: HttpRequest, city: str) -> HttpResponse:
     found = selectors.browse_cases(
         city=city_obj, district=chosen["district"], service_type=chosen["type"], status=chosen["status"]
     )
-    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     keep = urlencode({k: v for k, v in chosen.items() if v})
     return render(
         request,
@@ -365,10 +370,7 @@ def browse(request: HttpRequest, city: str) -> HttpResponse:
             "chosen": chosen,
             "keep": keep,
             "districts": city_obj.districts.defer("boundary").order_by("number", "name"),
-            "types": cases.public_case_list(city=city_obj)
-            .values_list("service_type__code", "service_type__name")
-            .distinct()
-            .order_by("service_type__name"),
+            "types": selectors.browse_types(city=city_obj),
             "statuses": [("open", _("Open")), ("closed", _("Closed"))],
             "map": _map_settings(),
             "pins": _pins(page.object_list),

@@ -1,0 +1,238 @@
+"""Where the time of each page goes: every public page, the console's queues and case page, and
+the Open311 GETs, rendered in-process (Django's test client) on a seeded PostgreSQL. For each
+page: the number of queries, the median server time, the slowest query, and whether any query's
+plan reads the cases table by a sequential scan.
+
+    .venv/bin/python bench/pages.py --n 200000            # its own cluster, seeded, measured, deleted
+    .venv/bin/python bench/pages.py --hold --n 200000     # seed a cluster and keep it (prints its URL)
+    .venv/bin/python bench/pages.py --url postgres://...  # measure against a held cluster (migrates it)
+
+docs/performance.md ("Pages") gives the figures of a run and what fixed the worst.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import setup_django, sql, start_cluster
+
+SEQ_SCAN = re.compile(r"Seq Scan on (cases_servicerequest|cases_caseevent|reports_casetally)\b")
+
+
+def seed(n: int, seed_value: int = 311) -> None:
+    """The benchmark's catalogue and ``n`` cases drawn from the Kansas City mix; staff of each role
+    with cases assigned; the roll-ups rebuilt; statistics gathered."""
+    import numpy as np
+    from django.utils import timezone
+
+    from bench.cases import generate_and_copy, load_catalogue
+    from bench.mix import kc_profile
+    from civicdesk.reports import rollups
+
+    rng = np.random.default_rng(seed_value)
+    profile = kc_profile()
+    catalogue = load_catalogue(profile)
+    generate_and_copy(n, profile, catalogue, timezone.now(), rng)
+    rollups.rebuild()
+    _events()
+    _staff()
+    sql("VACUUM ANALYZE")
+
+
+def _events() -> None:
+    """Each case's audit log as the services write it: CREATED, and CLOSED for a closed case, so
+    that the plans of the case pages see a table of events as large as history makes it."""
+    sql(
+        "INSERT INTO cases_caseevent (case_id, at, actor_label, kind, is_public, text, changes) "
+        "SELECT id, opened_at, 'bench', 'created', true, '', '{}' FROM cases_servicerequest"
+    )
+    sql(
+        "INSERT INTO cases_caseevent (case_id, at, actor_label, kind, is_public, text, changes) "
+        "SELECT id, closed_at, 'bench', 'closed', true, 'Resolved.', '{}' FROM cases_servicerequest "
+        "WHERE closed_at IS NOT NULL"
+    )
+
+
+def _staff() -> None:
+    from civicdesk.accounts.models import Role, User
+    from civicdesk.tenants.models import City
+
+    city = City.objects.defer("boundary").order_by("-population").first()
+    assert city is not None
+    department = city.departments.order_by("pk").first()
+    for role in (Role.WORKER, Role.SUPERVISOR, Role.CALL_TAKER):
+        User.objects.create_user(
+            username=f"bench-{role}", password="bench-password-long", city=city, role=role, department=department
+        )
+    worker = User.objects.get(username=f"bench-{Role.WORKER}")
+    # The worker's own queue holds a few hundred open cases, as a busy worker's would.
+    sql(
+        "UPDATE cases_servicerequest SET assignee_id = %s, status = 'assigned' WHERE id IN ("
+        "SELECT id FROM cases_servicerequest WHERE city_id = %s AND status = 'new' ORDER BY id LIMIT 300)",
+        [worker.pk, city.pk],
+    )
+
+
+def pages() -> list[tuple[str, str, str | None]]:
+    """(kind, URL, staff username or None) of every page measured."""
+    from civicdesk.cases.models import ServiceRequest
+    from civicdesk.tenants.models import City
+
+    city = City.objects.defer("boundary").order_by("-population").first()
+    assert city is not None
+    case = ServiceRequest.objects.filter(city=city).order_by("-number").only("number", "tracking_token").first()
+    assert case is not None
+    code = city.service_types.order_by("code").values_list("code", flat=True).first()
+    district = city.districts.order_by("number").values_list("pk", flat=True).first()
+    juris = city.jurisdiction_id
+    s = city.slug
+    public = [
+        ("regional home", "/", None),
+        ("city home", f"/{s}/", None),
+        ("browse", f"/{s}/requests/", None),
+        ("browse, open, one type", f"/{s}/requests/?status=open&type={code}", None),
+        ("browse, page 50", f"/{s}/requests/?page=50", None),
+        ("case page", f"/{s}/requests/{case.number}/", None),
+        ("tracking page", f"/track/{case.tracking_token}/", None),
+        ("dashboard", f"/{s}/performance/", None),
+        ("regional comparison", "/performance/compare/", None),
+        ("open data", "/open-data/", None),
+        ("city open data", f"/{s}/open-data/", None),
+        ("open311 services", f"/open311/v2/services.json?jurisdiction_id={juris}", None),
+        ("open311 service definition", f"/open311/v2/services/{code}.json?jurisdiction_id={juris}", None),
+        ("open311 requests", f"/open311/v2/requests.json?jurisdiction_id={juris}", None),
+        (
+            "open311 requests, open, one type",
+            f"/open311/v2/requests.json?jurisdiction_id={juris}&status=open&service_code={code}",
+            None,
+        ),
+        ("open311 one request", f"/open311/v2/requests/{case.number}.json?jurisdiction_id={juris}", None),
+    ]
+    staff = []
+    for role in ("worker", "supervisor"):
+        user = f"bench-{role}"
+        for queue in ("mine", "department", "unassigned", "overdue", "all"):
+            staff.append((f"console {queue} ({role})", f"/console/?queue={queue}", user))
+        staff.append((f"console all, sorted by type ({role})", "/console/?queue=all&sort=type", user))
+        staff.append((f"console all, sorted by due ({role})", "/console/?queue=all&sort=-due", user))
+        staff.append(
+            (f"console all, open, district ({role})", f"/console/?queue=all&status=new&district={district}", user)
+        )
+        staff.append((f"console all, page 100 ({role})", "/console/?queue=all&page=100", user))
+        staff.append((f"console search ({role})", "/console/?queue=all&q=Main", user))
+    staff.append(("console overdue page (supervisor)", "/console/overdue/", "bench-supervisor"))
+    staff.append(("console case page (supervisor)", f"/console/cases/{s}/{case.number}/", "bench-supervisor"))
+    return public + staff
+
+
+def measure(repeat: int = 3, explain: bool = True) -> list[dict[str, Any]]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from civicdesk.accounts.models import User
+
+    clients: dict[str | None, Client] = {None: Client()}
+    rows = []
+    for kind, url, username in pages():
+        if username not in clients:
+            client = Client()
+            client.force_login(User.objects.get(username=username))
+            clients[username] = client
+        client = clients[username]
+        client.get(url)  # warm: templates compiled, caches filled as a visitor would find them
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        queries = captured.captured_queries
+        slowest = max(queries, key=lambda q: float(q["time"]), default=None)
+        seq = []
+        if explain:
+            for q in queries:
+                text = q["sql"]
+                if not text.lstrip().upper().startswith("SELECT") or ("cases_" not in text and "reports_" not in text):
+                    continue
+                plan = "\n".join(r[0] for r in sql("EXPLAIN " + text))
+                found = SEQ_SCAN.findall(plan)
+                if found:
+                    seq.append({"sql": text[:300], "tables": sorted(set(found))})
+        rows.append(
+            {
+                "kind": kind,
+                "url": url,
+                "status": response.status_code,
+                "queries": len(queries),
+                "ms": round(statistics.median(times), 1),
+                "slowest_query_ms": round(float(slowest["time"]) * 1000, 1) if slowest else 0,
+                "slowest_query": slowest["sql"][:400] if slowest else "",
+                "seq_scans": seq,
+            }
+        )
+    return rows
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    lines = ["| page | queries | ms | slowest query (ms) | seq scan |", "| --- | ---: | ---: | ---: | --- |"]
+    for r in rows:
+        scans = ", ".join(sorted({t for s in r["seq_scans"] for t in s["tables"]})) or ""
+        lines.append(f"| {r['kind']} | {r['queries']} | {r['ms']} | {r['slowest_query_ms']} | {scans} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=200_000)
+    parser.add_argument("--url", help="a database already seeded by --hold")
+    parser.add_argument("--hold", action="store_true", help="seed, print the URL, keep the cluster until stopped")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--json", help="write the rows here")
+    args = parser.parse_args()
+    # The cost of rendering each page, not of reading a kept copy (civicdesk/core/pagecache.py).
+    os.environ["PUBLIC_PAGE_CACHE_SECONDS"] = "0"
+    cluster = None
+    try:
+        if args.url:
+            setup_django(args.url)
+        else:
+            cluster = start_cluster()
+            setup_django(cluster.url)
+            started = time.perf_counter()
+            seed(args.n)
+            print(f"seeded {args.n:,} cases in {time.perf_counter() - started:.0f} s at {cluster.url}", flush=True)
+            if args.hold:
+                while True:
+                    time.sleep(60)
+        rows = measure(args.repeat)
+        print(table(rows))
+        for r in rows:
+            if r["status"] != 200:
+                print(f"!! {r['kind']}: {r['status']}")
+            for s in r["seq_scans"]:
+                print(f"!! {r['kind']}: seq scan {s['tables']}: {s['sql']}")
+        if args.json:
+            Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
+    finally:
+        if cluster is not None:
+            from django.db import connections
+
+            connections.close_all()
+            cluster.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

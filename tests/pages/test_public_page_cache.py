@@ -1,0 +1,103 @@
+"""Public pages the same for every visitor are kept for a few seconds; a page with a session, a
+staff view or a visitor's form never is (civicdesk/core/pagecache.py)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from civicdesk.core import pagecache
+from tests.pages.conftest import World
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _kept_pages(settings: Any) -> Iterator[None]:
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 60
+    pagecache.clear()
+    yield
+    pagecache.clear()
+
+
+def queries_of(client: Client, url: str) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured.captured_queries), response.content.decode()
+
+
+def without_token(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[A-Za-z0-9]+"', "", html)
+
+
+def test_a_city_home_is_kept_for_the_next_anonymous_visitor_and_costs_no_query(world: World) -> None:
+    url = f"/{world.city.slug}/"
+    first, html = queries_of(Client(), url)
+    again, same = queries_of(Client(), url)
+    assert first > 0 and again == 0 and without_token(same) == without_token(html)
+
+
+def test_the_kept_page_is_per_language(world: World) -> None:
+    url = f"/{world.city.slug}/requests/"
+    english = Client().get(url).content.decode()
+    spanish = Client(headers={"accept-language": "es"}).get(url).content.decode()
+    assert '<html lang="es">' in spanish and '<html lang="en">' in english
+
+
+def test_a_visitor_with_a_session_gets_a_fresh_page(world: World) -> None:
+    url = f"/{world.city.slug}/"
+    queries_of(Client(), url)  # kept
+    with_session = Client()
+    with_session.cookies["sessionid"] = "anything"
+    count, _html = queries_of(with_session, url)
+    assert count > 0
+
+
+def test_a_staff_member_is_never_served_a_kept_page_and_their_page_is_never_kept(world: World) -> None:
+    url = f"/{world.city.slug}/requests/"
+    staff = Client()
+    staff.force_login(world.supervisor)
+    staff_html = staff.get(url).content.decode()
+    count, _html = queries_of(staff, url)
+    assert count > 0  # not served from the cache
+    # Nor was the staff member's page kept for the next anonymous visitor.
+    anonymous_count, _anonymous_html = queries_of(Client(), url)
+    assert anonymous_count > 0 and staff_html
+
+
+def test_the_console_is_never_kept(world: World) -> None:
+    staff = Client()
+    staff.force_login(world.worker)
+    staff.get("/console/?queue=all")
+    count, _html = queries_of(staff, "/console/?queue=all")
+    assert count > 0
+
+
+def test_each_visitor_of_a_kept_page_gets_their_own_csrf_token_and_can_post_its_form(world: World) -> None:
+    url = f"/{world.city.slug}/requests/{world.first.number}/"
+    Client().get(url)  # kept
+    visitor = Client(enforce_csrf_checks=True)
+    count, html = queries_of(visitor, url)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"', html)
+    assert count == 0 and token is not None and "\x00" not in html
+    followed = visitor.post(
+        f"{url}follow/", {"follow_email": "neighbour@example.org", "csrfmiddlewaretoken": token.group(1)}
+    )
+    assert followed.status_code == 302
+
+
+def test_a_new_report_shows_on_the_kept_list_once_the_seconds_pass(world: World, settings: Any) -> None:
+    url = f"/{world.city.slug}/requests/"
+    Client().get(url)
+    world.grow(1)
+    newest = f"IND-{world.first.number + 1}"
+    assert newest not in Client().get(url).content.decode()  # kept: at most a few seconds old
+    pagecache.clear()  # what the seconds passing does
+    assert newest in Client().get(url).content.decode()
