@@ -116,7 +116,7 @@ def main() -> int:
         catalogue = load_catalogue(profile)
 
         def load_test() -> dict[str, Any]:
-            say(f"load test: {args.load_clients} clients × {args.load_requests} requests, three runs")
+            say(f"load test: {args.load_clients} clients × {args.load_requests} requests per run (bench/load.py)")
             figures = bench_load(catalogue, cluster.url, rng, clients=args.load_clients, requests=args.load_requests)
             for run in ("trivial", "intake", "intake_one_client", "intake_five_cities", "mixed", "morning"):
                 f = figures[run]
