@@ -20,8 +20,10 @@ What it does, in order:
    on the cases (the ratio: ours / plain SQL; below 1 means faster);
 6. the load test on loopback: ``make serve-prod`` (gunicorn workers, task worker, sweeper) on the
    same database, tens of clients at once (tests/ops/loadgen.py): first the trivial endpoint,
-   then Open311 POSTs only, then the mix of POSTs and page views; requests per second, p50/p99,
-   intake throughput as a ratio of the trivial endpoint's, 5xx, peak RSS per process;
+   then Open311 POSTs only into one city (the burst), then spread over the five cities, the mix
+   of POSTs and page views, a busy morning (staff signed in to the console beside residents
+   and apps), and every page kind alone, one client (bench/load.py); requests per second,
+   p50/p99, throughput as a ratio of the trivial endpoint's, 5xx, peak RSS per process;
 7. the open-data export (bench/open_data.py): the collaborative's CSV and GeoJSON of the N cases,
    against ``COPY … TO STDOUT`` of the same rows;
 8. writes bench/results.json and docs/performance.md.
@@ -58,8 +60,9 @@ from bench.open_data import bench_open_data
 from bench.reports import bench_reports
 from bench.summary import write_markdown
 
-# Keys of bench/results.json written by benchmarks that run on their own.
-SEPARATE = ("geocoding", "expected", "nodes")
+# Keys of bench/results.json written by benchmarks that run on their own (and the load test of
+# the code before a change, `--only load --load-label load_test_before`, for its ratios).
+SEPARATE = ("geocoding", "expected", "nodes", "load_test_before")
 
 
 def main() -> int:
@@ -80,6 +83,11 @@ def main() -> int:
     )
     parser.add_argument("--load-clients", type=int, help="clients at once in the load test (30; --quick 20)")
     parser.add_argument("--load-requests", type=int, help="requests per client in each load run (20; --quick 10)")
+    parser.add_argument(
+        "--load-label",
+        default="load_test",
+        help="key of --results the load test's figures go to (e.g. load_test_before, to compare a change)",
+    )
     args = parser.parse_args()
     if args.markdown_only:
         write_markdown(Path(args.docs), json.loads(Path(args.results).read_text()))
@@ -108,13 +116,19 @@ def main() -> int:
         catalogue = load_catalogue(profile)
 
         def load_test() -> dict[str, Any]:
-            say(f"load test: {args.load_clients} clients × {args.load_requests} requests, three runs")
+            say(f"load test: {args.load_clients} clients × {args.load_requests} requests per run (bench/load.py)")
             figures = bench_load(catalogue, cluster.url, rng, clients=args.load_clients, requests=args.load_requests)
-            for run in ("trivial", "intake", "intake_one_client", "mixed"):
+            for run in ("trivial", "intake", "intake_one_client", "intake_five_cities", "mixed", "morning"):
                 f = figures[run]
-                say(f"  {run:<8} {f['requests']:>6} requests {f['rps']:>8.1f} req/s  p50 {f['p50_ms']:.1f} ms"
+                say(f"  {run:<18} {f['requests']:>6} requests {f['rps']:>8.1f} req/s  p50 {f['p50_ms']:.1f} ms"
                     f"  p99 {f['p99_ms']:.1f} ms  5xx {f['server_errors']}")  # fmt: skip
-            say(f"  intake / trivial = {figures['ratio_intake_to_trivial']}; peak RSS {figures['peak_rss_mib']}")
+            for page, f in figures["pages_alone"].items():
+                say(f"  alone: {page:<32} p50 {f['p50_ms']:>7.1f} ms  p99 {f['p99_ms']:>7.1f} ms  {f['statuses']}")
+            say(f"  intake / trivial = {figures['ratio_intake_to_trivial']}, five cities"
+                f" {figures['ratio_intake_five_cities_to_trivial']}, morning {figures['ratio_morning_to_trivial']};"
+                f" 5xx {figures['server_errors']}; cases made {figures['cases_made']} of"
+                f" {figures['reports_accepted']} accepted, gaps {figures['cities_with_gaps']};"
+                f" peak RSS {figures['peak_rss_mib']}")  # fmt: skip
             return figures
 
         if args.only == "load":
@@ -128,7 +142,7 @@ def main() -> int:
             say(f"{n:,} cases copied in {copy_seconds:.1f} s, roll-ups rebuilt")
             path = Path(args.results)
             results = json.loads(path.read_text()) if path.exists() else {}
-            results["load_test"] = load_test()
+            results[args.load_label] = load_test()
             path.write_text(json.dumps(results, indent=2) + "\n")
             if "reports" in results:
                 write_markdown(Path(args.docs), results)

@@ -9,12 +9,24 @@ from typing import Any
 from bench.common import SPAN_DAYS
 
 
-def load_markdown(lt: dict[str, Any]) -> list[str]:
-    """The load test's section of docs/performance.md."""
+def _row(name: str, f: dict[str, Any]) -> str:
+    errors = f.get("server_errors", sum(n for status, n in f.get("statuses", {}).items() if status.startswith("5")))
+    return f"| {name} | {f['requests']:,} | {f['rps']:,.1f} | {f['p50_ms']:,.1f} | {f['p99_ms']:,.1f} | {errors} |"
 
-    def row(name: str, f: dict[str, Any]) -> str:
-        return f"| {name} | {f['requests']:,} | {f['rps']:,.1f} | {f['p50_ms']:,.1f} | {f['p99_ms']:,.1f} |"
 
+RUNS = (
+    ("trivial", "trivial endpoint"),
+    ("intake", "intake: Open311 POSTs only, one city (the burst)"),
+    ("intake_one_client", "intake, one client alone"),
+    ("intake_five_cities", "intake: Open311 POSTs spread over the five cities"),
+    ("mixed", "mix, all kinds"),
+    ("morning", "busy morning (console, residents, Open311), all kinds"),
+)
+
+
+def load_markdown(lt: dict[str, Any], before: dict[str, Any] | None = None) -> list[str]:
+    """The load test's section of docs/performance.md (and, with ``before``, the same runs on
+    the code before a change, for their ratios)."""
     lines = [
         "",
         "## Load on loopback (`make serve-prod`)",
@@ -22,41 +34,98 @@ def load_markdown(lt: dict[str, Any]) -> list[str]:
         f"{lt['clients']} clients at once, {lt['requests_per_client']} requests each, keep-alive connections on"
         f" loopback (tests/ops/loadgen.py), against `make serve-prod` ({lt['web_workers']} gunicorn workers, the"
         f" task worker and the outbox sweeper) on the same PostgreSQL, holding {lt['cases_in_database']:,} cases."
-        f" Three runs, one after the other: the trivial endpoint (`{lt['trivial_path']}`: every middleware and a"
-        " view, no database query), Open311 POSTs only (intake: each a new report with its Idempotency-Key), then"
-        " the mix (a third POSTs, some retried with the same key; the portal's home, a city's map and list of"
-        " requests, case pages, Open311 GETs). Rate limits "
+        f" The runs, one after the other (bench/load.py): the trivial endpoint (`{lt['trivial_path']}`: every"
+        " middleware and a view, no database query); Open311 POSTs only into one city (each a new report with"
+        " its Idempotency-Key: the burst, every report queues for that city's next number); the same from one"
+        " client; Open311 POSTs spread over the five cities (one key each); the mix (a third POSTs, some"
+        " retried with the same key; the portal's home, a city's map and list of requests, case pages, Open311"
+        " GETs); a busy morning (a worker and a supervisor of each city signed in through the login form,"
+        " opening queues with filters and sorts, case pages, adding internal notes, beside residents' pages and"
+        " Open311 POSTs into all five cities); and every page kind alone, one client. Rate limits "
         f"{lt['rate_limits'].removeprefix('on, ')}. Each run's figures are over its whole wall time, so a"
         " kind's req/s inside the mix is its share of the mix. The clients share the server's cores, and so did"
         f" whatever else the machine ran (load average {lt.get('load_average_before', '?')} when the runs began):"
         f" these are floors. Measured {lt['date']}.",
         "",
-        "| run / kind | requests | req/s | p50 (ms) | p99 (ms) |",
-        "| --- | ---: | ---: | ---: | ---: |",
-        row("trivial endpoint", lt["trivial"]),
-        row("intake (Open311 POSTs only)", lt["intake"]),
-        *([row("intake, one client alone", lt["intake_one_client"])] if "intake_one_client" in lt else []),
-        row("mix, all kinds", lt["mixed"]),
+        "| run / kind | requests | req/s | p50 (ms) | p99 (ms) | 5xx |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
-    lines += [row(f"mix: {kind}", f) for kind, f in lt["mixed"]["kinds"].items()]
+    for key, name in RUNS:
+        if key in lt:
+            lines.append(_row(name, lt[key]))
+    for key, label in (("mixed", "mix"), ("morning", "morning")):
+        if key in lt:
+            lines += [_row(f"{label}: {kind}", f) for kind, f in lt[key]["kinds"].items()]
+    if "pages_alone" in lt:
+        paths = lt.get("pages_alone_paths", {})
+        lines += [
+            "",
+            "Every page kind alone: one client, one request at a time (a console page as a signed-in worker or"
+            " supervisor of the busiest city; `{city}` is its slug, `{number}` one of its cases). The p50 is"
+            " nearly the server's time: loopback adds well under a millisecond.",
+            "",
+            "| page | path | requests | p50 (ms) | p99 (ms) | statuses |",
+            "| --- | --- | ---: | ---: | ---: | --- |",
+        ]
+        for name, f in lt["pages_alone"].items():
+            statuses = ", ".join(f"{status}: {n}" for status, n in f["statuses"].items())
+            lines.append(
+                f"| {name} | `{paths.get(name, '')}` | {f['requests']} | {f['p50_ms']:,.1f} | {f['p99_ms']:,.1f}"
+                f" | {statuses} |"
+            )
     lines += [
         "",
         "| figure | value |",
         "| --- | ---: |",
-        f"| intake throughput / trivial endpoint | {lt['ratio_intake_to_trivial']:.3f} |",
-        f"| mix throughput / trivial endpoint | {lt['ratio_mixed_to_trivial']:.3f} |",
+        f"| intake (one city) throughput / trivial endpoint | {lt['ratio_intake_to_trivial']:.3f} |",
+    ]
+    if "ratio_intake_five_cities_to_trivial" in lt:
+        lines.append(
+            f"| intake (five cities) throughput / trivial endpoint | {lt['ratio_intake_five_cities_to_trivial']:.3f} |"
+        )
+    lines.append(f"| mix throughput / trivial endpoint | {lt['ratio_mixed_to_trivial']:.3f} |")
+    if "ratio_morning_to_trivial" in lt:
+        lines.append(f"| busy morning throughput / trivial endpoint | {lt['ratio_morning_to_trivial']:.3f} |")
+    lines += [
         f"| answers with a 5xx status | {lt['server_errors']} |",
         f"| requests without an answer | {lt['connection_errors']} |",
         f"| reports accepted / cases made | {lt['reports_accepted']:,} / {lt['cases_made']:,} |",
+    ]
+    if "cases_with_created_event" in lt:
+        gaps = ", ".join(f"{city}: {n}" for city, n in lt["cities_with_gaps"].items()) or "none"
+        lines += [
+            f"| cases made with their *Reported* event / with outbox rows | {lt['cases_with_created_event']:,}"
+            f" / {lt['cases_with_outbox_rows']:,} |",
+            f"| missing case numbers, per city (after every run) | {gaps} |",
+            f"| staff notes added in the morning run | {lt['notes_added']:,} |",
+        ]
+    if before is not None:
+        lines += before_after_markdown(before, lt)
+    lines += [
         "",
-        "Every report is numbered under its city's row lock (gapless case numbers,"
-        " `cases.services.case_create`), with the city's tallies updated in the same transaction, so the"
-        " reports of one city commit one at a time. The clients of these runs all post to one city: the row"
-        " 'intake, one client alone' shows how little their concurrency can add. The lock is held from the"
-        " number to the commit; a case's tallies are one statement (reports/rollups.py), and the gunicorn"
-        " workers are threaded (GUNICORN_THREADS), so a POST waiting for the lock does not hold up a page"
-        " view — what the pages of the mix wait for is the two cores, which the clients share. Gapless"
-        " numbers are a choice: a city's reports of a busy hour are hundreds, this is thousands a minute.",
+        "### Intake under a burst",
+        "",
+        "A city's case numbers are gapless: `cases.invariants.case_numbers_take` takes the next one with one"
+        " statement (`UPDATE tenants_city SET next_case_number = next_case_number + 1 … RETURNING`), and the"
+        " row lock that statement takes is held until the report's transaction ends. That much is needed:"
+        " a number is gapless only if the next report cannot take the following number before this one has"
+        " committed (its number is used) or rolled back (the counter goes back with it, and the waiter takes"
+        " the same number: tests/cases/test_case_numbers_under_load.py). A counter moved in its own short"
+        " transaction, or a sequence, would leave a gap for every report that rolls back afterwards (a bad"
+        " photo, a lost connection, a duplicate key). So the lock is taken as late as the transaction allows"
+        " and little is done after it: everything that needs no number — checks, routing (the point in the"
+        " city limits, the district, the agreements of the day), the due date, the answers to the type's"
+        " questions, and now the photos (decoded, stripped and re-encoded before, by the portal and Open311)"
+        " — comes first; after it only the rows of the case: the case, its tallies, its *Reported* event,"
+        " its emails in the outbox (they quote the number), the Open311 submission and key, then the commit."
+        " The lock is the counter row's alone: on PostgreSQL an `UPDATE` of a column that is no key takes"
+        " FOR NO KEY UPDATE, so rows that only refer to the city (a case, a tally) are written meanwhile by"
+        " others, and a case's own lock (`case_lock`, every staff action) locks the case's row only, not its"
+        " city's as it did (a note on any case of a city waited for the city's intake before). Reports to"
+        " different cities lock different rows and never wait on each other. On SQLite there is one writer"
+        " at a time (every transaction takes the write lock at BEGIN, `transaction_mode = IMMEDIATE`): every"
+        " write waits for the one in progress whatever its city, and numbers are gapless for that reason;"
+        " production runs on PostgreSQL.",
         "",
         "Peak memory (VmHWM) per process, the highest of its kind:",
         "",
@@ -64,6 +133,38 @@ def load_markdown(lt: dict[str, Any]) -> list[str]:
         "| --- | ---: |",
     ]
     lines += [f"| {name} | {mib:,.1f} |" for name, mib in sorted(lt["peak_rss_mib"].items())]
+    return lines
+
+
+def before_after_markdown(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """The same runs before and after a change (``--load-label load_test_before``): ratios."""
+    lines = [
+        "",
+        f"Before and after the change to intake's lock: the same runs on the code before it (measured"
+        f" {before['date']}, {before['cases_in_database']:,} cases, load average {before.get('load_average_before')})"
+        f" and after (above, load average {after.get('load_average_before')}). Ratio = after / before: above 1"
+        " is more requests per second, below 1 a shorter time. The trivial endpoint's row is the machine's own"
+        " change between the two measurements (nothing in it changed): on a shared machine, a ratio means"
+        " something only where it is well beyond that one; what waits for what is shown by the tests"
+        " (tests/cases/test_case_numbers_under_load.py), not by these runs.",
+        "",
+        "| run | req/s before | req/s after | ratio | p99 before (ms) | p99 after (ms) | ratio |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for key, name in RUNS:
+        if key in before and key in after:
+            b, a = before[key], after[key]
+            lines.append(
+                f"| {name} | {b['rps']:,.1f} | {a['rps']:,.1f} | {a['rps'] / b['rps']:.2f} | {b['p99_ms']:,.1f}"
+                f" | {a['p99_ms']:,.1f} | {a['p99_ms'] / b['p99_ms']:.2f} |"
+            )
+    for kind in ("console_note", "console_case", "console_queue", "open311_post"):
+        b, a = before.get("morning", {}).get("kinds", {}).get(kind), after.get("morning", {}).get("kinds", {}).get(kind)
+        if b and a:
+            lines.append(
+                f"| morning: {kind} | {b['rps']:,.1f} | {a['rps']:,.1f} | {a['rps'] / b['rps']:.2f} |"
+                f" {b['p99_ms']:,.1f} | {a['p99_ms']:,.1f} | {a['p99_ms'] / b['p99_ms']:.2f} |"
+            )
     return lines
 
 
@@ -192,7 +293,7 @@ def write_markdown(path: Path, results: dict[str, Any]) -> None:
             " shapely, the cities' boundaries): an import of 2,000 rows peaks at about 320 MiB too.",
         ]
     if "load_test" in r:
-        lines += load_markdown(r["load_test"])
+        lines += load_markdown(r["load_test"], r.get("load_test_before"))
     if "open_data" in r:
         lines += open_data_markdown(r["open_data"])
     if PAGES.exists():
@@ -214,7 +315,9 @@ def write_markdown(path: Path, results: dict[str, Any]) -> None:
         " `--n`, `--import-rows`, `--repeat` change the sizes. The script starts and deletes its own"
         " PostgreSQL cluster. docs/reports.md explains the roll-ups the reports read. `--only load` runs the"
         " load test alone (on 100,000 cases; `--load-clients`, `--load-requests` change its size);"
-        " docs/operations.md says what it proves. `--only open_data` times the open-data export alone"
+        " docs/operations.md says what it proves. `--only load --load-label load_test_before` on the code"
+        " before a change keeps its figures beside the current ones (the before-and-after table; a full run"
+        " keeps them too). `--only open_data` times the open-data export alone"
         " (on 100,000 cases unless `--n`). `.venv/bin/python bench/pages.py` measures every page's queries,"
         " time and plans on its own seeded cluster (200,000 cases unless `--n`; see its docstring).",
         "",

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from civicdesk.accounts.models import User
@@ -92,26 +93,54 @@ def city_lock(*, city: City | int) -> City:
 
 
 def case_numbers_take(*, city: City | int, count: int = 1) -> tuple[City, int]:
-    """Take ``count`` consecutive case numbers of ``city``: (the city's row, locked; the first).
+    """Take ``count`` consecutive case numbers of ``city``: (the city; the first number).
 
-    Numbers are taken under the city's row lock, held until the caller's transaction ends, so
-    no two cases share one and none is skipped. Must be called inside ``transaction.atomic``.
+    One statement, ``UPDATE … SET next_case_number = next_case_number + count RETURNING``:
+    the city's counter is read and moved under the row lock the update takes, and that lock
+    is held until the caller's transaction ends. Numbers are gapless because of that: the
+    next taker of the city waits until this transaction has either committed (its numbers
+    are used) or rolled back (the counter goes back with it, and the waiter takes the same
+    number). So call this as late as the transaction allows — after everything that can be
+    checked, routed or computed without the number — and do as little as possible after it:
+    the city's other reports wait exactly that long. Other cities' counters are other rows:
+    their reports never wait here (docs/performance.md, "Intake under a burst").
+
+    On PostgreSQL the lock is FOR NO KEY UPDATE (the key of the row does not change), so
+    rows that merely reference the city (a case, a tally of the reports) are written by
+    other transactions without waiting; ``city_lock`` (FOR UPDATE) is for a writer that must
+    exclude every other writer of the city's cases. SQLite has one writer at a time (every
+    transaction takes the write lock at BEGIN: config/settings.py), so there the whole
+    transaction is the lock. Must be called inside ``transaction.atomic``.
     """
     if count < 1:
         raise ValueError("count must be at least 1")
-    locked = city_lock(city=city)
-    first = locked.next_case_number
-    City.objects.filter(pk=locked.pk).update(next_case_number=first + count)
-    locked.next_case_number = first + count
-    return locked, first
+    pk = city.pk if isinstance(city, City) else city
+    if not connection.in_atomic_block:
+        raise RuntimeError("case_numbers_take must run inside transaction.atomic: the lock ends with it")
+    with connection.cursor() as cursor:
+        # The city's table and column, as the model names them (tenants.City).
+        cursor.execute(
+            "UPDATE tenants_city SET next_case_number = next_case_number + %s WHERE id = %s RETURNING next_case_number",
+            [count, pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise City.DoesNotExist(f"No city with id {pk}")
+    # The caller's city object is returned as it is (the case rows point to it): its
+    # next_case_number may be stale, the counter is read from the database only, just above.
+    if isinstance(city, City):
+        return city, row[0] - count
+    return City.objects.defer("boundary").get(pk=pk), row[0] - count
 
 
 def case_lock(case: ServiceRequest) -> ServiceRequest:
     """Re-read the case under a row lock so two staff acting at once queue, not clash."""
     # The city's boundary (tens of kB of GeoJSON) is not needed to change a case: not decoding it
-    # on every write keeps a service call cheap.
+    # on every write keeps a service call cheap. The lock is the case's row only (``of``): with
+    # the joined rows locked too, every change to any case of a city would queue on the city's
+    # row, behind each other and behind the report taking the city's next number.
     locked = (
-        ServiceRequest.objects.select_for_update()
+        ServiceRequest.objects.select_for_update(of=("self",))
         .select_related("city", "service_type")
         .defer("city__boundary")
         .get(pk=case.pk)

@@ -47,7 +47,7 @@ from civicdesk.cases.models import (
     SubmissionKey,
 )
 from civicdesk.cases.permissions import Action
-from civicdesk.cases.photos import process_photo, remove_files_unless_committed
+from civicdesk.cases.photos import ProcessedPhoto, process_photo, remove_files_unless_committed
 from civicdesk.catalog.attributes import clean_attributes
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.routing import department_for
@@ -168,6 +168,9 @@ def case_create(
         if isinstance(answer, dict):
             intake.update(answer)
 
+    # Everything above is checked, routed and computed without the number. From here to the
+    # commit the city's next report waits (gapless numbers: invariants.case_numbers_take),
+    # so nothing slow belongs below: only the rows of the case, its event, tallies and mail.
     locked_city, number = case_numbers_take(city=routed.city)
     department, district = routed.department, routed.district
     case = case_insert(
@@ -347,14 +350,18 @@ def case_add_photo(
     filename: str = "",
     public: bool = True,
     actor_label: str = "",
+    processed: ProcessedPhoto | None = None,
 ) -> Photo:
     """Attach a photo (checked by content, stripped of metadata, with a thumbnail).
 
-    ``actor`` None is a resident adding to their own report at intake."""
+    ``actor`` None is a resident adding to their own report at intake. ``processed`` is
+    ``process_photo(upload)`` done already: intake decodes and re-encodes the photos before
+    it takes the case number, so the city's next report does not wait for the imaging."""
     case = case_lock(case)
     if actor is not None or not actor_label:
         permissions.require(actor, Action.PHOTO, case)
-    processed = process_photo(upload)
+    if processed is None:
+        processed = process_photo(upload)
     count = case.photos.count() + 1
     base = f"{case.number}-{count}"
     photo = Photo(

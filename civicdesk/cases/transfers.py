@@ -81,7 +81,10 @@ def case_transfer(*, case: ServiceRequest, actor: User | None, to_city: City, re
 
 
 def _pending(transfer: CaseTransfer) -> CaseTransfer:
-    locked = CaseTransfer.objects.select_for_update().select_related("from_city", "to_city").get(pk=transfer.pk)
+    # The transfer's row only: the two cities' rows are read, not locked (their reports go on).
+    locked = (
+        CaseTransfer.objects.select_for_update(of=("self",)).select_related("from_city", "to_city").get(pk=transfer.pk)
+    )
     if locked.status != TransferStatus.PENDING:
         raise InvalidTransition(
             _("The transfer of %(ref)s was already %(status)s.")

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from civicdesk.cases.models import Channel, ServiceRequest
+from civicdesk.cases.photos import process_photo
 from civicdesk.cases.selectors import submission_case
 from civicdesk.cases.services import case_add_photo, case_create, submission_key_record
 from civicdesk.catalog.models import ServiceType
@@ -162,8 +163,10 @@ def _open311_request_file(
     """File an application's report as a case, with what the application sent beside it.
 
     The case is made by ``case_create`` like every other report; a photo upload is added in
-    the same transaction, so a bad photo leaves no half-made case behind.
+    the same transaction, so a bad photo leaves no half-made case behind. The photo is
+    checked and re-encoded first, before the case number is taken (see ``case_create``).
     """
+    processed = process_photo(media) if media is not None else None
     case = case_create(
         service_type=service_type,
         city=api_key.city,
@@ -193,5 +196,7 @@ def _open311_request_file(
             scope=_scope(api_key), key=f"content:{content_digest}", case=case, window=duplicate_window()
         )
     if media is not None:
-        case_add_photo(case=case, actor=None, upload=media, filename=media_name, actor_label=api_key.name)
+        case_add_photo(
+            case=case, actor=None, upload=media, filename=media_name, actor_label=api_key.name, processed=processed
+        )
     return case

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from civicdesk.cases.models import Channel, ServiceRequest
-from civicdesk.cases.photos import process_photo
+from civicdesk.cases.photos import ProcessedPhoto, process_photo
 from civicdesk.cases.selectors import submission_case
 from civicdesk.cases.services import case_add_photo, case_create, submission_key_record
 from civicdesk.catalog.models import ServiceType
@@ -33,14 +33,16 @@ class Submission(NamedTuple):
     access_code: str | None = None
 
 
-def _check_photos(photos: Sequence[IO[bytes]]) -> None:
+def _check_photos(photos: Sequence[IO[bytes]]) -> list[ProcessedPhoto]:
     """Refuse the whole report before anything is stored if one photo is bad, naming it:
-    the resident fixes that one and sends again, and no case is left without its photos."""
+    the resident fixes that one and sends again, and no case is left without its photos.
+    Returns the photos processed (before the case number is taken: see ``case_create``)."""
     if len(photos) > MAX_PHOTOS:
         raise ValidationError({"photos": _("Attach at most %(n)s photos.") % {"n": MAX_PHOTOS}})
+    processed = []
     for n, upload in enumerate(photos, start=1):
         try:
-            process_photo(upload)
+            processed.append(process_photo(upload))
         except ValidationError as exc:
             name = getattr(upload, "name", "") or _("photo %(n)s") % {"n": n}
             raise ValidationError(
@@ -48,6 +50,7 @@ def _check_photos(photos: Sequence[IO[bytes]]) -> None:
             ) from exc
         finally:
             upload.seek(0)
+    return processed
 
 
 def report_submit(
@@ -82,7 +85,7 @@ def report_submit(
             return Submission(earlier, False)
     if channel not in PORTAL_CHANNELS:
         raise ValidationError({"channel": _("Reports from this site come from the web or the app.")})
-    _check_photos(photos)
+    processed = _check_photos(photos)
     try:
         with transaction.atomic():
             case = case_create(
@@ -103,13 +106,14 @@ def report_submit(
             # Before the photos: a simultaneous replay fails here, before any file is written.
             if client_token is not None:
                 submission_key_record(scope=SUBMISSION_SCOPE, key=str(client_token), case=case)
-            for n, upload in enumerate(photos, start=1):
+            for n, (upload, photo) in enumerate(zip(photos, processed, strict=True), start=1):
                 case_add_photo(
                     case=case,
                     actor=None,
                     actor_label=_("Resident"),
                     upload=upload,
                     filename=getattr(upload, "name", "") or f"photo-{n}",
+                    processed=photo,
                 )
             access_code = confidential_access_issue(case=case) if case.service_type.is_confidential else None
     except IntegrityError:

@@ -20,6 +20,16 @@ that kills a process mid-run all drive the server the same way and read the same
 
 ``points_around(lat, lng)`` spreads a run's reports around a point; ``Plan(mix=INTAKE_ONLY)``
 sends POSTs only; ``run_trivial`` asks only for the cheapest page (``Target.trivial_path``).
+``run_load`` also takes several targets (one per city, say): client n uses target n modulo
+their number, so a run's reports spread over the cities.
+
+Staff: a target with ``staff`` (username, password) lets the console kinds run. A client whose
+sequence holds one signs in first, through the console's login form, before the run's clock
+starts (its session and CSRF cookies are kept, as a browser's), then opens queues with
+filters (``Target.console_queries``), case pages of ``Target.case_numbers`` and adds
+internal notes to them. ``Plan.pages`` adds named GETs of fixed paths, as that signed-in
+staff member when the target has staff: one page kind at a time, one client (the benchmark's
+"every page kind alone").
 
 What a run sends (``Plan.mix`` weighs the kinds; ``KINDS`` lists them):
 
@@ -29,7 +39,9 @@ What a run sends (``Plan.mix`` weighs the kinds; ``KINDS`` lists them):
 - ``open311_retry``: one of this client's earlier POSTs sent again byte for byte, same key:
   the server must answer with the case the first attempt made;
 - page views: the portal's home, a city's home (its map) and its list of requests, the case
-  page of a report this client filed, and Open311 GETs of ``services`` and ``requests``.
+  page of a report this client filed, and Open311 GETs of ``services`` and ``requests``;
+- the console: ``console_queue`` (a queue with filters and a sort), ``console_case`` (a case
+  page), ``console_note`` (an internal note posted to a case: its answer is the redirect).
 
 With ``Plan.retry_failed`` a POST that got no answer or a 5xx is sent again with the same key
 (what a well-behaved Open311 app does), so a fault test can check that every report a client
@@ -42,8 +54,10 @@ sends the same requests in the same order per client, whatever the server does.
 from __future__ import annotations
 
 import http.client
+import http.cookies
 import json
 import random
+import re
 import threading
 import time
 import uuid
@@ -56,7 +70,8 @@ from urllib.parse import urlencode
 OPEN311 = "/open311/v2"
 POST_KINDS = ("open311_post", "open311_retry")
 PAGE_KINDS = ("portal_home", "city_home", "city_requests", "case_page", "open311_services", "open311_requests")
-KINDS = POST_KINDS + PAGE_KINDS
+CONSOLE_KINDS = ("console_queue", "console_case", "console_note")
+KINDS = POST_KINDS + PAGE_KINDS + CONSOLE_KINDS
 TRIVIAL_KIND = "trivial"
 
 # Roughly what a city sees: most traffic reads, one request in three files a report, and
@@ -72,6 +87,34 @@ DEFAULT_MIX: Mapping[str, int] = {
     "open311_requests": 12,
 }
 INTAKE_ONLY: Mapping[str, int] = {"open311_post": 1}
+# A busy morning: staff in the console (queues, cases, notes) beside residents' page views
+# and the apps' reports.
+BUSY_MORNING: Mapping[str, int] = {
+    "open311_post": 16,
+    "open311_retry": 2,
+    "portal_home": 6,
+    "city_home": 8,
+    "city_requests": 8,
+    "case_page": 8,
+    "open311_services": 4,
+    "open311_requests": 6,
+    "console_queue": 20,
+    "console_case": 16,
+    "console_note": 6,
+}
+# Console queues with filters and sorts, as staff open them (query strings of /console/).
+CONSOLE_QUERIES: Sequence[str] = (
+    "queue=mine",
+    "queue=department",
+    "queue=department&status=new&sort=-opened",
+    "queue=unassigned",
+    "queue=overdue&sort=due",
+    "queue=all",
+    "queue=all&status=in_progress&sort=-opened",
+    "queue=all&sort=due",
+    "queue=all&q=pothole",
+    "queue=all&channel=web&sort=number",
+)
 
 # Accepted answers to a POST: 201 for a new report; a retried key may also answer 200.
 ACCEPTED = (200, 201)
@@ -115,6 +158,11 @@ class Target:
     more_ports: Sequence[int] = ()
     # The cheapest page of the server: the whole middleware stack and a view, no database.
     trivial_path: str = "/manifest.webmanifest"
+    # Staff of the city who may sign in (username, password); client n is staff[n % len].
+    staff: Sequence[tuple[str, str]] = ()
+    # Case numbers of the city that staff open and note (and residents view).
+    case_numbers: Sequence[int] = ()
+    console_queries: Sequence[str] = CONSOLE_QUERIES
 
 
 @dataclass(frozen=True)
@@ -137,6 +185,7 @@ class Plan:
     retry_failed: int = 0
     retry_delay: float = 0.5
     think_seconds: float = 0.0
+    pages: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def requests(self) -> int:
@@ -252,6 +301,7 @@ class _Client:
         self.cases: list[str] = []  # service_request_ids this client was told
         self.count = 0
         self.sends = 0
+        self.cookies: dict[str, str] = {}  # a browser's jar, for a client signed in as staff
 
     # --- the wire ---------------------------------------------------------------------
 
@@ -265,6 +315,8 @@ class _Client:
         if self.conn is None:
             self.conn = http.client.HTTPConnection(self.target.address, port, timeout=self.plan.timeout)
         all_headers = {"Host": self.target.host_header, "User-Agent": "civicdesk-loadgen", **headers}
+        if self.cookies:
+            all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         try:
             self.conn.request(method, path, body=body, headers=all_headers)
             response = self.conn.getresponse()
@@ -273,6 +325,10 @@ class _Client:
             self.conn.close()
             self.conn = None
             raise
+        for header in response.headers.get_all("Set-Cookie") or []:
+            jar: http.cookies.SimpleCookie = http.cookies.SimpleCookie()
+            jar.load(header)
+            self.cookies.update({name: morsel.value for name, morsel in jar.items()})
         if response.will_close:
             self.conn.close()
             self.conn = None
@@ -284,6 +340,8 @@ class _Client:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         if extra.get("idempotency_key"):
             headers["Idempotency-Key"] = extra["idempotency_key"]
+        if method == "POST" and "csrftoken" in self.cookies:
+            headers["X-CSRFToken"] = self.cookies["csrftoken"]
         started = time.perf_counter()
         status: int | None
         try:
@@ -347,11 +405,41 @@ class _Client:
         self.posted.append((marker, key, body))
         self.post("open311_post", marker, key, body)
 
+    def sign_in(self, sessions: dict[str, dict[str, str]], lock: threading.Lock) -> None:
+        """Sign in as the target's staff member through the login form, as a browser does;
+        raise if the server does not let them in. One sign-in per staff member and run, one
+        at a time (a password hash is slow on purpose): clients of the same member share its
+        session, as the tabs of one browser do."""
+        username, password = self.target.staff[self.number % len(self.target.staff)]
+        with lock:
+            for attempt in range(3):
+                if username in sessions:
+                    break
+                try:
+                    sessions[username] = self._sign_in(username, password)
+                except (OSError, http.client.HTTPException):
+                    # A kept-alive connection the server had closed: sign in again on a new one.
+                    if attempt == 2:
+                        raise
+            self.cookies = dict(sessions[username])
+
+    def _sign_in(self, username: str, password: str) -> dict[str, str]:
+        status, page = self._send("GET", "/console/login/", None, {"Accept": "text/html"})
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if status != 200 or token is None:
+            raise RuntimeError(f"the console's login page answered {status} without a form")
+        form = {"username": username, "password": password, "csrfmiddlewaretoken": token.group(1).decode()}
+        headers = {"Accept": "text/html", "Content-Type": "application/x-www-form-urlencoded"}
+        status, _ = self._send("POST", "/console/login/", urlencode(form).encode(), headers)
+        if status != 302 or "sessionid" not in self.cookies:
+            raise RuntimeError(f"{username} could not sign in to the console (answer {status})")
+        return dict(self.cookies)
+
     def one(self, kind: str) -> None:
         t, j = self.target, urlencode({"jurisdiction_id": self.target.jurisdiction_id})
         if kind == "open311_retry" and not self.posted:
             kind = "open311_post"
-        if kind == "case_page" and not self.cases:
+        if kind == "case_page" and not self.cases and not t.case_numbers:
             kind = "city_requests"
         if kind == "open311_post":
             self.new_report()
@@ -365,8 +453,19 @@ class _Client:
         elif kind == "city_requests":
             self.request(kind, "GET", f"/{t.city_slug}/requests/")
         elif kind == "case_page":
-            number = self.rng.choice(self.cases).rsplit("-", 1)[-1]
+            number = self.rng.choice(self.cases).rsplit("-", 1)[-1] if self.cases else self.rng.choice(t.case_numbers)
             self.request(kind, "GET", f"/{t.city_slug}/requests/{number}/")
+        elif kind == "console_queue":
+            self.request(kind, "GET", f"/console/?{self.rng.choice(t.console_queries)}")
+        elif kind == "console_case":
+            self.request(kind, "GET", f"/console/cases/{t.city_slug}/{self.rng.choice(t.case_numbers)}/")
+        elif kind == "console_note":
+            number = self.rng.choice(t.case_numbers)
+            text = f"Load test note {self.plan.run_id}-c{self.number:03d}-{self.count:04d}"
+            body = urlencode({"text": text, "visibility": "internal"}).encode()
+            self.request(kind, "POST", f"/console/cases/{t.city_slug}/{number}/note/", body)
+        elif kind in self.plan.pages:
+            self.request(kind, "GET", self.plan.pages[kind])
         elif kind == "open311_services":
             self.request(kind, "GET", f"{OPEN311}/services.json?{j}")
         elif kind == "open311_requests":
@@ -376,10 +475,17 @@ class _Client:
         else:
             raise ValueError(f"Unknown kind of request {kind!r}; the kinds are {', '.join(KINDS)}")
 
-    def run(self, start: threading.Barrier) -> None:
+    def run(self, start: threading.Barrier, sessions: dict[str, dict[str, str]], lock: threading.Lock) -> None:
         kinds = list(self.plan.mix)
         weights = [self.plan.mix[k] for k in kinds]
         sequence = self.rng.choices(kinds, weights, k=self.plan.requests_per_client)
+        staff_kinds = (*CONSOLE_KINDS, *self.plan.pages)
+        if self.target.staff and any(kind in staff_kinds for kind in sequence):
+            try:
+                self.sign_in(sessions, lock)  # before the clock starts: a morning's staff are signed in already
+            except BaseException:
+                start.abort()
+                raise
         start.wait()
         try:
             for kind in sequence:
@@ -400,14 +506,24 @@ def _service_request_id(data: bytes) -> str:
         return ""
 
 
-def run_load(target: Target, plan: Plan) -> Report:
-    """Run ``plan`` against ``target``: every client starts at once, sends its requests one
-    after another, and the call returns when all are done. Never raises for what the
-    server answers (or fails to); read the Report."""
+def run_load(
+    target: Target | Sequence[Target], plan: Plan, *, sessions: dict[str, dict[str, str]] | None = None
+) -> Report:
+    """Run ``plan`` against ``target`` (several: client n uses target n modulo their
+    number): every client starts at once, sends its requests one after another, and the
+    call returns when all are done. Never raises for what the server answers (or fails to);
+    read the Report. Raises if a staff client cannot sign in (threading.BrokenBarrierError).
+    ``sessions`` (username: cookies) keeps the staff's sessions from one run to the next:
+    each member signs in once (the sign-in page has its own rate limit)."""
+    targets = [target] if isinstance(target, Target) else list(target)
     began = time.perf_counter()
-    clients = [_Client(n, target, plan, began) for n in range(plan.clients)]
+    clients = [_Client(n, targets[n % len(targets)], plan, began) for n in range(plan.clients)]
     start = threading.Barrier(plan.clients + 1)
-    threads = [threading.Thread(target=c.run, args=(start,), name=f"load-client-{c.number}") for c in clients]
+    sessions = {} if sessions is None else sessions
+    lock = threading.Lock()
+    threads = [
+        threading.Thread(target=c.run, args=(start, sessions, lock), name=f"load-client-{c.number}") for c in clients
+    ]
     for thread in threads:
         thread.start()
     start.wait()

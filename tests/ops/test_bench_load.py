@@ -1,0 +1,78 @@
+"""The benchmark's load test (bench/load.py) runs, on a small database: every run of it — the
+burst on one city, intake spread over the cities, the mix, the busy morning with staff signed
+in to the console, every page kind alone — answers without a 5xx, every accepted report is one
+case with its event and its emails, the cities' numbers stay gapless, and docs/performance.md's
+section is written from the figures. ``make bench`` runs the same code on 100,000 or 1,000,000
+cases; this is what keeps it runnable."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from django.db import connection
+
+from bench.load import PAGES_ALONE, bench_load
+from bench.summary import load_markdown
+from civicdesk.cases import services
+from civicdesk.catalog.models import ServiceType
+from civicdesk.tenants.models import City, Department
+from tests.conftest import INSIDE
+from tests.ops.loadgen import CONSOLE_KINDS
+from tests.ops.prod_server import database_url_of
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def test_every_run_of_the_benchmarks_load_test_runs_and_keeps_its_promises(
+    cities: dict[str, City],
+    make_service_type: Callable[..., ServiceType],
+    make_department: Callable[..., Department],
+) -> None:
+    catalogue: dict[str, Any] = {}
+    for slug in ("independence", "raytown"):
+        city = cities[slug]
+        department = make_department(city, "PUBLIC WORKS", email=f"works@{slug}.test")
+        trash = make_service_type(city, "trash", name="Trash/Rubbish", department=department, target_days=5)
+        lat, lng = INSIDE[slug]
+        for n in range(6):
+            services.case_create(service_type=trash, lat=lat, lng=lng, description=f"history {n}")
+        catalogue[slug] = {"city": city, "types": {"trash": trash}, "districts": []}
+
+    figures = bench_load(
+        catalogue,
+        database_url_of(connection.settings_dict),
+        np.random.default_rng(311),
+        clients=4,
+        requests=4,
+        alone_requests=1,
+    )
+
+    assert figures["server_errors"] == 0 and figures["connection_errors"] == 0, figures
+    for run in ("trivial", "intake", "intake_one_client", "intake_five_cities", "mixed", "morning"):
+        assert figures[run]["requests"] > 0, run
+    assert set(CONSOLE_KINDS) & set(figures["morning"]["kinds"]), figures["morning"]["kinds"]
+    for kind in ("console_queue", "console_case"):
+        if kind in figures["morning"]["kinds"]:
+            assert figures["morning"]["kinds"][kind]["statuses"] == {
+                "200": figures["morning"]["kinds"][kind]["requests"]
+            }
+    if "console_note" in figures["morning"]["kinds"]:
+        # A note's answer is the redirect to the case; each one is an internal note on a case.
+        assert set(figures["morning"]["kinds"]["console_note"]["statuses"]) == {"302"}
+        assert figures["notes_added"] == figures["morning"]["kinds"]["console_note"]["requests"]
+    # Every page kind alone answered 200, signed in where it is a console page.
+    assert set(figures["pages_alone"]) == set(PAGES_ALONE)
+    assert {name: f["statuses"] for name, f in figures["pages_alone"].items()} == {
+        name: {"200": 1} for name in PAGES_ALONE
+    }
+    # Every accepted report is one case, with its Reported event and its emails; no gaps.
+    assert figures["reports_accepted"] == figures["cases_made"] > 0
+    assert figures["cases_with_created_event"] == figures["cases_made"]
+    assert figures["cases_with_outbox_rows"] == figures["cases_made"]
+    assert figures["cities_with_gaps"] == {}
+
+    text = "\n".join(load_markdown(figures, figures))
+    assert "busy morning" in text and "spread over the five cities" in text and "console_case" in text
