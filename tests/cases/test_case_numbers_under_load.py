@@ -220,3 +220,14 @@ def test_a_burst_on_one_city_with_rollbacks_keeps_numbers_gapless_and_each_repor
         assert CaseEvent.objects.filter(case=case, kind=EventKind.CREATED).count() == 1
         assert OutboxMessage.objects.filter(case_id=case.pk).count() == 2
     assert OutboxMessage.objects.count() == 2 * len(kept)
+
+
+def test_a_city_saved_from_an_old_copy_does_not_put_its_case_counter_back(trash: ServiceType) -> None:
+    city = trash.city
+    stale = City.objects.get(pk=city.pk)  # an admin form loaded before the next reports came in
+    first = services.case_create(service_type=trash, lat=INSIDE["independence"][0], lng=INSIDE["independence"][1])
+    stale.population = 123_456
+    stale.save()
+    second = services.case_create(service_type=trash, lat=INSIDE["independence"][0], lng=INSIDE["independence"][1])
+    assert second.number == first.number + 1
+    assert City.objects.get(pk=city.pk).population == 123_456
