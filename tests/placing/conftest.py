@@ -47,9 +47,7 @@ def _row(point: tuple[float, float], number: int, street: str, place: str, zip_c
 def load_rows(city: City, rows: list[str], tmp_path: Path) -> None:
     path = tmp_path / f"oa-{city.slug}.csv"
     path.write_text(OA_HEADER + "".join(rows), encoding="utf-8")
-    call_command(
-        "load_addresses", str(path), "--city", city.slug, "--format", "openaddresses-csv", stdout=StringIO()
-    )
+    call_command("load_addresses", str(path), "--city", city.slug, "--format", "openaddresses-csv", stdout=StringIO())
 
 
 @pytest.fixture

@@ -154,7 +154,9 @@ def test_staff_of_another_city_cannot_place_and_a_placed_case_is_not_placed_twic
         services.case_place(case=unplaced["closed"], actor=worker, lat=lat, lng=lng)
 
 
-def test_the_place_page_offers_the_map_the_coordinates_and_the_candidates_with_labels(unplaced, make_staff, trash, client):
+def test_the_place_page_offers_the_map_the_coordinates_and_the_candidates_with_labels(
+    unplaced, make_staff, trash, client
+):
     worker = make_staff(trash.city, Role.WORKER, department=trash.department)
     client.force_login(worker)
     page = client.get(_place_url(unplaced["ambiguous"]))
