@@ -309,7 +309,33 @@ def parse_address(text: str) -> ParsedAddress:
 _CLAUSES = re.compile(r"[\n;!?]+|(?<=[a-z0-9)]{3})\.(?:\s+|$)")
 # Words no street name is made of: "2 weeks on our street", "220 NE Main and the sidewalk is".
 _NOT_STREET = frozenset(
-    "A AN AND THE ON OUR OF AT FOR IN TO MY IS ARE WAS IT THIS THAT FROM BY WITH NEAR HAS HAVE BEEN".split()
+    [
+        "A",
+        "AN",
+        "AND",
+        "THE",
+        "ON",
+        "OUR",
+        "OF",
+        "AT",
+        "FOR",
+        "IN",
+        "TO",
+        "MY",
+        "IS",
+        "ARE",
+        "WAS",
+        "IT",
+        "THIS",
+        "THAT",
+        "FROM",
+        "BY",
+        "WITH",
+        "NEAR",
+        "HAS",
+        "HAVE",
+        "BEEN",
+    ]
 )
 _MAX_STREET_WORDS = 3
 _ADDRESS_PARTS = frozenset(
@@ -422,7 +448,7 @@ def find_addresses(text: str) -> list[str]:
     found: list[str] = []
     for clause in _CLAUSES.split(text or ""):
         clause = " ".join(clause.split())[:400]
-        if not clause or not any(ch.isdigit() for ch in clause) and "&" not in clause and " and " not in clause:
+        if not clause or (not any(ch.isdigit() for ch in clause) and "&" not in clause and " and " not in clause):
             continue
         tokens = [(t, label) for t, label in usaddress.parse(_prepare(clause)) if t.strip(",")]
         for n, (token, label) in enumerate(tokens):
