@@ -42,7 +42,8 @@ from psycopg.types.json import Jsonb
 
 from civicdesk.cases import signals
 from civicdesk.cases.invariants import case_numbers_take, city_lock
-from civicdesk.cases.models import CaseEvent, Channel, EventKind, ServiceRequest, Status
+from civicdesk.cases.models import AddressSource, CaseEvent, Channel, EventKind, ServiceRequest, Status
+from civicdesk.cases.placement import AddressIndex
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.routing import department_for
 from civicdesk.tenants import geo
@@ -53,6 +54,7 @@ IMPORT_ACTOR = "Import"
 # Plain strings, not enum members: computed once and written as they are.
 _IMPORT_CHANNEL = str(Channel.IMPORT.value)
 _NEW, _CLOSED = str(Status.NEW.value), str(Status.CLOSED.value)
+_IMPORTED = str(AddressSource.IMPORTED.value)
 _CREATED, _CLOSED_EVENT = str(EventKind.CREATED.value), str(EventKind.CLOSED.value)
 
 # COPY in PostgreSQL's binary format: psycopg's C adapters write binary values with less
@@ -83,6 +85,15 @@ class CityRules:
         self.city_names = dict(City.objects.values_list("pk", "name"))
         self.city_index = geo.city_index()
         self.district_index = geo.district_index(city.pk)
+        # The city's addresses, to place rows with an address and no point; None (one query,
+        # nothing read) when the city has loaded none.
+        self.addresses = AddressIndex.for_city(city)
+
+    def place(self, address: str) -> tuple[float, float] | None:
+        """The point of a row's address when its match in the city's addresses is certain."""
+        if self.addresses is None or not address:
+            return None
+        return self.addresses.place(address)
 
     def service_type(self, code: str) -> ServiceType | None:
         """The city's type with this code (any case), retired or not."""
@@ -130,6 +141,10 @@ class NewCase:
     closed_at: dt.datetime | None
     closing_note: str
     updated_at: dt.datetime
+    # How the address was found: as the source recorded it, or matched to the gazetteer when
+    # the import placed a row that had no point (``CityRules.place``).
+    address_source: str = _IMPORTED
+    address_distance_m: float | None = None
 
 
 @dataclass(slots=True)
@@ -194,6 +209,8 @@ _CASE_COLUMNS = (
     "priority",
     "description",
     "address",
+    "address_source",
+    "address_distance_m",
     "lat",
     "lng",
     "opened_at",
@@ -288,6 +305,8 @@ class CaseBatchWriter:
                         c.priority,
                         c.description,
                         c.address,
+                        c.address_source,
+                        c.address_distance_m,
                         c.lat,
                         c.lng,
                         c.opened_at,
@@ -382,6 +401,8 @@ class CaseBatchWriter:
                     priority=c.priority,
                     description=c.description,
                     address=c.address,
+                    address_source=c.address_source,
+                    address_distance_m=c.address_distance_m,
                     lat=c.lat,
                     lng=c.lng,
                     channel=_IMPORT_CHANNEL,

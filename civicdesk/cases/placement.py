@@ -216,3 +216,62 @@ def case_candidates(address: str) -> list[Candidate]:
         )
         for p, pk in zip(found, city_ids, strict=True)
     ]
+
+
+# --- the batch form, for the history import ------------------------------------------------
+
+
+class AddressIndex:
+    """One city's address points in memory, to place the rows of an import that have an
+    address and no point without a query per row (the import prepares its batches on a
+    thread that must not touch the database).
+
+    The batch form of the rule "placed when the match is certain", kept strict: the number
+    and the street's name equal, the type and the directionals equal where the row gives
+    them, and one building left (units of it are one place). No interpolation and no other
+    city's addresses: an import names its city, and a row it cannot place for certain keeps
+    the address as the source recorded it, for staff to place.
+    """
+
+    def __init__(self, rows: list[tuple[int, str, str, str, str, float, float]]) -> None:
+        # (number, name) -> {(pre, type, post): (lat, lng)}: the first point of each street
+        # form (the query orders units after the building's own point).
+        self.places: dict[tuple[int, str], dict[tuple[str, str, str], tuple[float, float]]] = {}
+        for number, name, pre, kind, post, lat, lng in rows:
+            self.places.setdefault((number, name), {}).setdefault((pre, kind, post), (lat, lng))
+        self._parsed: dict[str, tuple[float, float] | None] = {}
+
+    @classmethod
+    def for_city(cls, city: City) -> AddressIndex | None:
+        """The city's index; None (nothing read) when the city has no address point."""
+        points = AddressPoint.objects.filter(city=city)
+        if not points.exists():
+            return None
+        rows = points.order_by("unit", "pk").values_list(
+            "number", "street_name", "pre_directional", "street_type", "post_directional", "lat", "lng"
+        )
+        return cls(list(rows))
+
+    def __len__(self) -> int:
+        return len(self.places)
+
+    def place(self, address: str) -> tuple[float, float] | None:
+        """The point of ``address`` when certain, else None. Touches no database."""
+        if address in self._parsed:
+            return self._parsed[address]
+        found = None
+        parsed = parse_address(address)
+        if parsed.kind is Kind.ADDRESS and parsed.number is not None and parsed.street.name:
+            street = parsed.street
+            forms = [
+                point
+                for (pre, kind, post), point in self.places.get((parsed.number, street.name), {}).items()
+                if (not street.pre_directional or pre == street.pre_directional)
+                and (not street.street_type or kind == street.street_type)
+                and (not street.post_directional or post == street.post_directional)
+            ]
+            if len(forms) == 1:
+                found = forms[0]
+        if len(self._parsed) < 200_000:  # addresses repeat in a city's history; memory stays bounded
+            self._parsed[address] = found
+        return found
