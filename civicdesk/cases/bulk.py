@@ -8,7 +8,8 @@ It reads and checks the rows; everything that decides or writes a case is here, 
 ``CityRules``
     the rules of ``case_create``, in batch form: the type by its code, the city and the
     district from the point (two bulk point-in-polygon lookups instead of one per case),
-    the department from the type (``catalog.routing.department_for``, as a new case), the
+    the department from the type and the agreements of the day it was opened
+    (``catalog.routing.Departments``, the batch form of ``route``'s ``department_for``), the
     due date from the type's target days. Read once per import on the calling thread; its
     methods touch no database, so a preparing thread may call them.
 
@@ -45,7 +46,7 @@ from civicdesk.cases.invariants import case_numbers_take, city_lock
 from civicdesk.cases.models import AddressSource, CaseEvent, Channel, EventKind, ServiceRequest, Status
 from civicdesk.cases.placement import AddressIndex
 from civicdesk.catalog.models import ServiceType
-from civicdesk.catalog.routing import department_for
+from civicdesk.catalog.routing import Departments
 from civicdesk.tenants import geo
 from civicdesk.tenants.models import City, Department, District
 
@@ -76,9 +77,10 @@ class CityRules:
     def __init__(self, city: City) -> None:
         self.city = city
         self.types = {t.code.lower(): t for t in ServiceType.objects.filter(city=city).select_related("department")}
-        # As a new case: the type's department (or a shared service's provider), None for
-        # an inactive department (the triage queue).
-        self.departments = {t.pk: department_for(t) for t in self.types.values()}
+        # As a new case (``invariants.route``): the type's department, or a shared service's
+        # provider under the agreements of the day the case was opened; None for an
+        # inactive department (the triage queue).
+        self.departments = Departments(list(self.types.values()))
         self.targets = {t.pk: dt.timedelta(days=t.target_days) if t.target_days else None for t in self.types.values()}
         self.districts = {d.pk: d for d in District.objects.filter(city=city).defer("boundary")}
         self.district_by_number = {d.number: d for d in self.districts.values() if d.number is not None}
@@ -112,8 +114,10 @@ class CityRules:
         """The district a source recorded by number: for a case without a point."""
         return self.district_by_number.get(number)
 
-    def department(self, service_type: ServiceType) -> Department | None:
-        return self.departments[service_type.pk]
+    def department(self, service_type: ServiceType, opened_at: dt.datetime) -> Department | None:
+        """The department of a case opened at ``opened_at``: as ``route``, by the
+        agreements of that day in the city's time."""
+        return self.departments.department(service_type, opened_at.astimezone(self.city.tz).date())
 
     def due_at(self, service_type: ServiceType, opened_at: dt.datetime) -> dt.datetime | None:
         """Opened + the type's target days, as for a new case."""

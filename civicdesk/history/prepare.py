@@ -138,7 +138,7 @@ def new_cases(
                 NewCase(
                     external_id=row.external_id,
                     service_type=service_type,
-                    department=rules.department(service_type),
+                    department=rules.department(service_type, row.opened_at),
                     district=district,
                     status=row.status,
                     resolution=row.resolution,
