@@ -194,6 +194,7 @@ class Candidate:
     lng: float
     source: str
     city: str | None
+    zip_code: str = ""
 
 
 def case_candidates(address: str) -> list[Candidate]:
@@ -213,6 +214,7 @@ def case_candidates(address: str) -> list[Candidate]:
             lng=p.lng,
             source=_source(p) if p.how is not How.STREET else AddressSource.TYPED,
             city=names.get(pk) if pk is not None else None,
+            zip_code=p.zip_code,
         )
         for p, pk in zip(found, city_ids, strict=True)
     ]
