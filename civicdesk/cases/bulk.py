@@ -117,6 +117,9 @@ class CityRules:
     def department(self, service_type: ServiceType, opened_at: dt.datetime) -> Department | None:
         """The department of a case opened at ``opened_at``: as ``route``, by the
         agreements of that day in the city's time."""
+        if not self.departments.shared(service_type):
+            # Most types are under no agreement: no day to work out for each row.
+            return self.departments.own(service_type)
         return self.departments.department(service_type, opened_at.astimezone(self.city.tz).date())
 
     def due_at(self, service_type: ServiceType, opened_at: dt.datetime) -> dt.datetime | None:

@@ -75,6 +75,10 @@ class Departments:
                 self._agreements.setdefault(service_type.pk, []).append(agreement)
         self._memo: dict[tuple[int, dt.date], Department | None] = {}
 
+    def shared(self, service_type: ServiceType) -> bool:
+        """Is the type worked under an agreement on some day (else its department every day)?"""
+        return service_type.pk in self._agreements
+
     def department(self, service_type: ServiceType, on: dt.date) -> Department | None:
         """The department working new cases of ``service_type`` on ``on`` (None: triage)."""
         key = (service_type.pk, on)
@@ -87,11 +91,13 @@ class Departments:
                 ),
                 None,
             )
-            if department is None:
-                own = self._types[service_type.pk].department
-                department = own if own is not None and own.active else None
-            self._memo[key] = department
+            self._memo[key] = department if department is not None else self.own(service_type)
         return self._memo[key]
+
+    def own(self, service_type: ServiceType) -> Department | None:
+        """The type's own department, None when it is inactive (the triage queue)."""
+        own = self._types[service_type.pk].department
+        return own if own is not None and own.active else None
 
 
 def service_type_in_city(service_type: ServiceType, city: City) -> ServiceType:
