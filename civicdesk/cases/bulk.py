@@ -8,7 +8,8 @@ It reads and checks the rows; everything that decides or writes a case is here, 
 ``CityRules``
     the rules of ``case_create``, in batch form: the type by its code, the city and the
     district from the point (two bulk point-in-polygon lookups instead of one per case),
-    the department from the type (``catalog.routing.department_for``, as a new case), the
+    the department from the type and the agreements of the day it was opened
+    (``catalog.routing.Departments``, the batch form of ``route``'s ``department_for``), the
     due date from the type's target days. Read once per import on the calling thread; its
     methods touch no database, so a preparing thread may call them.
 
@@ -42,9 +43,10 @@ from psycopg.types.json import Jsonb
 
 from civicdesk.cases import signals
 from civicdesk.cases.invariants import case_numbers_take, city_lock
-from civicdesk.cases.models import CaseEvent, Channel, EventKind, ServiceRequest, Status
+from civicdesk.cases.models import AddressSource, CaseEvent, Channel, EventKind, ServiceRequest, Status
+from civicdesk.cases.placement import AddressIndex
 from civicdesk.catalog.models import ServiceType
-from civicdesk.catalog.routing import department_for
+from civicdesk.catalog.routing import Departments
 from civicdesk.tenants import geo
 from civicdesk.tenants.models import City, Department, District
 
@@ -53,6 +55,7 @@ IMPORT_ACTOR = "Import"
 # Plain strings, not enum members: computed once and written as they are.
 _IMPORT_CHANNEL = str(Channel.IMPORT.value)
 _NEW, _CLOSED = str(Status.NEW.value), str(Status.CLOSED.value)
+_IMPORTED = str(AddressSource.IMPORTED.value)
 _CREATED, _CLOSED_EVENT = str(EventKind.CREATED.value), str(EventKind.CLOSED.value)
 
 # COPY in PostgreSQL's binary format: psycopg's C adapters write binary values with less
@@ -74,15 +77,25 @@ class CityRules:
     def __init__(self, city: City) -> None:
         self.city = city
         self.types = {t.code.lower(): t for t in ServiceType.objects.filter(city=city).select_related("department")}
-        # As a new case: the type's department (or a shared service's provider), None for
-        # an inactive department (the triage queue).
-        self.departments = {t.pk: department_for(t) for t in self.types.values()}
+        # As a new case (``invariants.route``): the type's department, or a shared service's
+        # provider under the agreements of the day the case was opened; None for an
+        # inactive department (the triage queue).
+        self.departments = Departments(list(self.types.values()))
         self.targets = {t.pk: dt.timedelta(days=t.target_days) if t.target_days else None for t in self.types.values()}
         self.districts = {d.pk: d for d in District.objects.filter(city=city).defer("boundary")}
         self.district_by_number = {d.number: d for d in self.districts.values() if d.number is not None}
         self.city_names = dict(City.objects.values_list("pk", "name"))
         self.city_index = geo.city_index()
         self.district_index = geo.district_index(city.pk)
+        # The city's addresses, to place rows with an address and no point; None (one query,
+        # nothing read) when the city has loaded none.
+        self.addresses = AddressIndex.for_city(city)
+
+    def place(self, address: str) -> tuple[float, float] | None:
+        """The point of a row's address when its match in the city's addresses is certain."""
+        if self.addresses is None or not address:
+            return None
+        return self.addresses.place(address)
 
     def service_type(self, code: str) -> ServiceType | None:
         """The city's type with this code (any case), retired or not."""
@@ -101,8 +114,13 @@ class CityRules:
         """The district a source recorded by number: for a case without a point."""
         return self.district_by_number.get(number)
 
-    def department(self, service_type: ServiceType) -> Department | None:
-        return self.departments[service_type.pk]
+    def department(self, service_type: ServiceType, opened_at: dt.datetime) -> Department | None:
+        """The department of a case opened at ``opened_at``: as ``route``, by the
+        agreements of that day in the city's time."""
+        if not self.departments.shared(service_type):
+            # Most types are under no agreement: no day to work out for each row.
+            return self.departments.own(service_type)
+        return self.departments.department(service_type, opened_at.astimezone(self.city.tz).date())
 
     def due_at(self, service_type: ServiceType, opened_at: dt.datetime) -> dt.datetime | None:
         """Opened + the type's target days, as for a new case."""
@@ -130,6 +148,10 @@ class NewCase:
     closed_at: dt.datetime | None
     closing_note: str
     updated_at: dt.datetime
+    # How the address was found: as the source recorded it, or matched to the gazetteer when
+    # the import placed a row that had no point (``CityRules.place``).
+    address_source: str = _IMPORTED
+    address_distance_m: float | None = None
 
 
 @dataclass(slots=True)
@@ -194,6 +216,8 @@ _CASE_COLUMNS = (
     "priority",
     "description",
     "address",
+    "address_source",
+    "address_distance_m",
     "lat",
     "lng",
     "opened_at",
@@ -288,6 +312,8 @@ class CaseBatchWriter:
                         c.priority,
                         c.description,
                         c.address,
+                        c.address_source,
+                        c.address_distance_m,
                         c.lat,
                         c.lng,
                         c.opened_at,
@@ -382,6 +408,8 @@ class CaseBatchWriter:
                     priority=c.priority,
                     description=c.description,
                     address=c.address,
+                    address_source=c.address_source,
+                    address_distance_m=c.address_distance_m,
                     lat=c.lat,
                     lng=c.lng,
                     channel=_IMPORT_CHANNEL,

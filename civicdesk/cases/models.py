@@ -202,6 +202,7 @@ class EventKind(models.TextChoices):
     TRANSFER_REQUESTED = "transfer_requested", _("Transfer requested")
     TRANSFERRED = "transferred", _("Transferred to another city")
     TRANSFER_REFUSED = "transfer_refused", _("Transfer refused")
+    PLACED = "placed", _("Placed on the map")
 
 
 class CaseEvent(AppendOnlyModel):

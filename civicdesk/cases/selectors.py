@@ -220,6 +220,19 @@ def case_queue_counts(*, user: User) -> dict[str, int]:
     return {queue: count_at_most(case_queue(user=user, queue=queue, cases=readable)) for queue in QUEUES}
 
 
+def case_unplaced(*, user: User) -> QuerySet[ServiceRequest]:
+    """The "Not placed" queue: open cases of the user's own city with no point on the map
+    (an address that matched nothing certain, or none given), oldest first. Cases another
+    city shares with this one are that city's to place."""
+    if user.city_id is None:
+        return ServiceRequest.objects.none()
+    return (
+        case_list_for_staff(user=user)
+        .filter(city_id=user.city_id, status__in=OPEN_STATUSES, lat__isnull=True)
+        .order_by("opened_at", "number")
+    )
+
+
 def case_overdue(*, user: User) -> QuerySet[ServiceRequest]:
     """Open cases past their due date (each type's target days), the latest-due last."""
     return case_queue(user=user, queue="overdue").order_by("due_at", "number")

@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from civicdesk.accounts.models import Role, User
-from civicdesk.cases import permissions, sharing, signals
+from civicdesk.cases import permissions, sharing, signals, transfers
 from civicdesk.cases.invariants import (
     MAX_DESCRIPTION,
     case_insert,
@@ -48,12 +48,14 @@ from civicdesk.cases.models import (
 )
 from civicdesk.cases.permissions import Action
 from civicdesk.cases.photos import ProcessedPhoto, process_photo, remove_files_unless_committed
+from civicdesk.cases.placement import case_placement
 from civicdesk.catalog.attributes import clean_attributes
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.routing import department_for
 from civicdesk.core import clock
 from civicdesk.core.errors import InvalidTransition, StorageUnavailable
 from civicdesk.core.languages import offered_language
+from civicdesk.tenants import selectors as places
 from civicdesk.tenants.models import City, Department
 
 
@@ -118,8 +120,9 @@ def case_create(
     """Record a new case and route it.
 
     The city comes from the point (any member city: a point in a neighbouring member city
-    goes to that city, with that city's type of the same code); without a point, from
-    ``city`` or the service type. The department comes from the type, the district from the
+    goes to that city, with that city's type of the same code); an address without a point
+    is placed first when its match is certain, and then goes the same way (``placement``);
+    without a point, from ``city`` or the service type. The department comes from the type, the district from the
     point, the due date from the type's target days. ``language`` is the resident's (the
     request's language at intake): their emails are written in it; one the site does not
     offer is kept as the site's default rather than refusing the report.
@@ -153,6 +156,11 @@ def case_create(
     if not service_type.active:
         raise ValidationError({"service_type": _("%(t)s is no longer offered.") % {"t": service_type.name}})
     now = opened_at or clock.now()
+    # The point and the address (an address alone placed when its match is certain): read
+    # from the gazetteer here, before the city's number lock below, never under it.
+    placed = case_placement(address=address, point=point, city=city)
+    point, address = placed.point, placed.address
+    lat, lng = point if point is not None else (None, None)
     # Shared-service agreements are read for the day the case was opened, in the city's time.
     routed = route(service_type=service_type, point=point, opened_at=now, city=None if point else city)
     service_type = routed.service_type
@@ -183,6 +191,8 @@ def case_create(
         priority=priority,
         description=description,
         address=address,
+        address_source=placed.source,
+        address_distance_m=placed.distance_m,
         lat=lat,
         lng=lng,
         attributes=answers,
@@ -454,6 +464,62 @@ def case_change_type(*, case: ServiceRequest, actor: User | None, service_type: 
     event_write(case, EventKind.TYPE_CHANGED, actor=actor, is_public=True, changes=changes)
     if department != before_dept:
         signals.case_assigned.send(sender=ServiceRequest, case=case, note="")
+    return case
+
+
+@transaction.atomic
+def case_place(
+    *, case: ServiceRequest, actor: User | None, lat: Any, lng: Any, address: str | None = None
+) -> ServiceRequest:
+    """Put a case that has no point on the map: at one of its address's candidates, at
+    coordinates staff typed or at a click on the map (the "Not placed" queue).
+
+    The address is found as for a new case (``placement``): ``address`` (None: the one the
+    case has) is kept beside the point, in the gazetteer's form when it matches near it;
+    an empty one gives the nearest address to the point. The district becomes the one at the point; a point in another
+    member city asks that city to take the case, by the ordinary transfer (it accepts or
+    refuses; accepting routes it there). A point outside every member city is refused.
+    """
+    point = (_coordinate(lat, field="lat"), _coordinate(lng, field="lng"))
+    address = case.address if address is None else clean_text(address, field="address", limit=300)
+    # Reads only, before the case's lock: the city and district at the point, the gazetteer.
+    location = places.location_of(lat=point[0], lng=point[1])
+    placed = case_placement(address=address, point=point, city=case.city)
+    case = case_lock(case)
+    permissions.require(actor, Action.ASSIGN, case)
+    if case.lat is not None and case.lng is not None:
+        raise InvalidTransition(
+            _("%(ref)s was placed on the map meanwhile, at %(where)s.")
+            % {"ref": case.reference, "where": case.address or f"{case.lat:.6f}, {case.lng:.6f}"}
+        )
+    if case.status == Status.CLOSED:
+        raise InvalidTransition(_("Case %(ref)s is closed; reopen it first.") % {"ref": case.reference})
+    other_city = location.city if location.city.pk != case.city_id else None
+    district = location.district if other_city is None else None
+    changes: dict[str, list[Any]] = {
+        "point": [None, f"{point[0]:.6f}, {point[1]:.6f}"],
+        "address": [case.address or None, placed.address or None],
+        "address_source": [case.address_source or None, placed.source or None],
+    }
+    if district != case.district:
+        changes["district"] = [case.district.name if case.district else None, district.name if district else None]
+    case.lat, case.lng = point
+    case.address, case.address_source, case.address_distance_m = placed.address, placed.source, placed.distance_m
+    case.district = district
+    case_save(case, "lat", "lng", "address", "address_source", "address_distance_m", "district")
+    text = _("Placed at %(where)s.") % {"where": placed.address or changes["point"][1]}
+    if other_city is not None:
+        text += " " + _("The place is in %(city)s.") % {"city": other_city.name}
+    event_write(case, EventKind.PLACED, actor=actor, text=text, changes=changes)
+    if other_city is not None and not permissions.is_confidential(case) and transfers.pending_transfer(case) is None:
+        # The place is another member city's: ask it to take the case, as any hand-off.
+        transfers.case_transfer(
+            case=case,
+            actor=actor,
+            to_city=other_city,
+            reason=_("The address %(where)s is in %(city)s.")
+            % {"where": placed.address or changes["point"][1], "city": other_city.name},
+        )
     return case
 
 

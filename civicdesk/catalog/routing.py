@@ -52,6 +52,54 @@ def department_for(service_type: ServiceType, *, on: dt.date | None = None) -> D
     return department
 
 
+class Departments:
+    """``department_for`` for every type of a city and any day, read once: the batch form
+    for an importer, whose cases were opened on many days (``department_for`` reads the
+    agreements of one day per call). Answers without touching the database afterwards."""
+
+    def __init__(self, types: list[ServiceType]) -> None:
+        self._types = {t.pk: t for t in types}
+        agreements = (
+            ServiceAgreement.objects.filter(
+                status=AgreementStatus.ACTIVE,
+                client_city_id__in={t.city_id for t in types},
+                provider_department__active=True,
+            )
+            .select_related("provider_department")
+            .prefetch_related("service_types")
+            .order_by("-starts_on", "pk")  # as agreement_for: the latest start wins
+        )
+        self._agreements: dict[int, list[ServiceAgreement]] = {}
+        for agreement in agreements:
+            for service_type in agreement.service_types.all():
+                self._agreements.setdefault(service_type.pk, []).append(agreement)
+        self._memo: dict[tuple[int, dt.date], Department | None] = {}
+
+    def shared(self, service_type: ServiceType) -> bool:
+        """Is the type worked under an agreement on some day (else its department every day)?"""
+        return service_type.pk in self._agreements
+
+    def department(self, service_type: ServiceType, on: dt.date) -> Department | None:
+        """The department working new cases of ``service_type`` on ``on`` (None: triage)."""
+        key = (service_type.pk, on)
+        if key not in self._memo:
+            department = next(
+                (
+                    a.provider_department
+                    for a in self._agreements.get(service_type.pk, ())
+                    if a.starts_on <= on and (a.ends_on is None or a.ends_on >= on)
+                ),
+                None,
+            )
+            self._memo[key] = department if department is not None else self.own(service_type)
+        return self._memo[key]
+
+    def own(self, service_type: ServiceType) -> Department | None:
+        """The type's own department, None when it is inactive (the triage queue)."""
+        own = self._types[service_type.pk].department
+        return own if own is not None and own.active else None
+
+
 def service_type_in_city(service_type: ServiceType, city: City) -> ServiceType:
     """The type a case takes in ``city``: the same type, or that city's type with the same code.
 

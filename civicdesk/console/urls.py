@@ -20,6 +20,7 @@ urlpatterns = [
     path("new/similar/", views.new_case_similar, name="new_similar"),
     path("overdue/", views.overdue, name="overdue"),
     path("likely-late/", views.likely_late, name="likely_late"),
+    path("not-placed/", views.not_placed, name="not_placed"),
     path("bulk-assign/", views.bulk_assign, name="bulk_assign"),
     path("boundary.json", views.boundary, name="boundary"),
     path(case, views.case_detail, name="case"),
@@ -32,6 +33,7 @@ urlpatterns = [
     path(case + "reopen/", views.case_reopen, name="case_reopen"),
     path(case + "duplicate/", views.case_duplicate, name="case_duplicate"),
     path(case + "follow/", views.case_follow, name="case_follow"),
+    path(case + "place/", views.case_place, name="case_place"),
     # Across member cities (console/collaborative.py).
     path(case + "transfer/", views.case_transfer, name="case_transfer"),
     path("new/<slug:city>/<int:number>/entered/", collaborative.entered_elsewhere, name="entered_elsewhere"),

@@ -24,10 +24,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from civicdesk.accounts.models import User
-from civicdesk.cases import permissions, services
+from civicdesk.cases import permissions, placement, services
 from civicdesk.cases import selectors as cases
 from civicdesk.cases.models import OPEN_STATUSES, Resolution, ServiceRequest, Status
 from civicdesk.cases.permissions import Action
+from civicdesk.cases.transfers import pending_transfer
 from civicdesk.catalog.models import ServiceType
 from civicdesk.console import selectors
 from civicdesk.console.collaborative import transfer_panel, transfer_request
@@ -535,3 +536,83 @@ def new_case_similar(request: HttpRequest) -> HttpResponse:
         "reporter_name": request.GET.get("reporter_name", ""),
     }
     return render(request, "console/_similar.html", {"similar": similar, "caller": caller})
+
+
+# --- the "Not placed" queue ------------------------------------------------------------
+
+
+@require_GET
+@staff_view
+def not_placed(request: HttpRequest) -> HttpResponse:
+    """Open cases of the user's city with no point: each with its address as given and the
+    places it may mean, to pick one; or a link to place it by coordinates or on the map."""
+    user = user_of(request)
+    page = Paginator(cases.case_unplaced(user=user), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "case": case,
+            "candidates": placement.case_candidates(case.address),
+            "can_place": permissions.can(user, Action.ASSIGN, case),
+        }
+        for case in page
+    ]
+    return render(
+        request,
+        "console/not_placed.html",
+        {"page": page, "rows": rows, "next": request.get_full_path(), "nav": "not_placed"},
+    )
+
+
+@staff_view
+def case_place(request: HttpRequest, city: str, number: int) -> HttpResponse:
+    """Place one case: pick a candidate, type coordinates or click the map (``case_place``)."""
+    user = user_of(request)
+    case = _get_case(request, city, number)
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        try:
+            case = services.case_place(
+                case=case,
+                actor=user,
+                lat=request.POST.get("lat", ""),
+                lng=request.POST.get("lng", ""),
+                address=request.POST.get("address", ""),
+            )
+        except ValidationError as exc:
+            errors, status = exc.messages, 400
+        else:
+            messages.success(request, _place_message(case))
+            return redirect(_next_url(request, reverse("console:not_placed")))
+    elif request.method != "GET":
+        return HttpResponse(status=405)
+    return render(
+        request,
+        "console/place.html",
+        {
+            "case": case,
+            "candidates": placement.case_candidates(case.address),
+            "can_place": permissions.can(user, Action.ASSIGN, case),
+            "errors": errors,
+            "posted": request.POST if errors else {},
+            "next": _next_url(request, reverse("console:not_placed")),
+            "nav": "not_placed",
+        },
+        status=status,
+    )
+
+
+def _place_message(case: ServiceRequest) -> str:
+    where = case.address or f"{case.lat:.6f}, {case.lng:.6f}"
+    transfer = pending_transfer(case)
+    if transfer is not None:
+        return _("%(ref)s placed at %(where)s, in %(city)s: %(city)s is asked to take it.") % {
+            "ref": case.reference,
+            "where": where,
+            "city": transfer.to_city.name,
+        }
+    return _("%(ref)s placed at %(where)s (district: %(district)s).") % {
+        "ref": case.reference,
+        "where": where,
+        "district": case.district or _("none"),
+    }

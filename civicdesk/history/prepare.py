@@ -22,7 +22,7 @@ from collections.abc import Callable
 from django.utils.translation import gettext as _
 
 from civicdesk.cases.bulk import CityRules, NewCase
-from civicdesk.cases.models import Priority, Resolution, Status
+from civicdesk.cases.models import AddressSource, Priority, Resolution, Status
 from civicdesk.catalog.models import ServiceType
 from civicdesk.history.rows import BadRow, ImportedCase
 from civicdesk.tenants.models import District
@@ -35,6 +35,7 @@ MAX_TEXT = 10_000
 _STATUSES = frozenset(str(v) for v in Status.values)
 _RESOLUTIONS = frozenset(str(v) for v in Resolution.values)
 _PRIORITIES = frozenset(str(v) for v in Priority.values)
+_MATCHED, _IMPORTED = str(AddressSource.MATCHED.value), str(AddressSource.IMPORTED.value)
 
 
 def new_cases(
@@ -61,23 +62,35 @@ def new_cases(
         assert service_type is not None
         checked.append((row, service_type))
 
+    # Rows with an address and no point: placed when the city's addresses know it for certain.
+    placed: dict[int, tuple[float, float]] = {}
+    if rules.addresses is not None:
+        for i, (row, _t) in enumerate(checked):
+            if row.lat is None and row.address:
+                point = rules.place(row.address)
+                if point is not None:
+                    placed[i] = point
+    points = {i: (row.lat, row.lng) for i, (row, _t) in enumerate(checked) if row.lat is not None}
+    points.update(placed)
+
     # Where each point lies, in two bulk lookups: the city, then the district.
-    located = [i for i, (row, _t) in enumerate(checked) if row.lat is not None]
+    located = list(points)
     city_of: dict[int, int | None] = {}
     district_of: dict[int, District | None] = {}
     if located:
-        lats = [checked[i][0].lat for i in located]
-        lngs = [checked[i][0].lng for i in located]
+        lats = [points[i][0] for i in located]
+        lngs = [points[i][1] for i in located]
         city_of = dict(zip(located, rules.cities_of(lats, lngs), strict=True))  # type: ignore[arg-type]
         inside = [i for i in located if city_of[i] == rules.city.pk]
         if inside:
-            hits = rules.districts_of([checked[i][0].lat for i in inside], [checked[i][0].lng for i in inside])  # type: ignore[misc]
+            hits = rules.districts_of([points[i][0] for i in inside], [points[i][1] for i in inside])  # type: ignore[misc]
             district_of = dict(zip(inside, hits, strict=True))
 
     ready: list[tuple[ImportedCase, NewCase]] = []
     seen: dict[str, int] = {}
     for i, (row, service_type) in enumerate(checked):
         district = None
+        lat, lng = row.lat, row.lng
         if row.lat is not None:
             found = city_of[i]
             if found is None:
@@ -102,6 +115,12 @@ def new_cases(
                 )
                 continue
             district = district_of.get(i)
+        elif i in placed and city_of[i] == rules.city.pk:
+            # Placed by its address (a place outside the city leaves the row as recorded).
+            lat, lng = placed[i]
+            district = district_of.get(i)
+            if district is None and row.district_number is not None:
+                district = rules.district_numbered(row.district_number)
         elif row.district_number is not None:
             district = rules.district_numbered(row.district_number)
         if row.external_id in seen:
@@ -119,20 +138,23 @@ def new_cases(
                 NewCase(
                     external_id=row.external_id,
                     service_type=service_type,
-                    department=rules.department(service_type),
+                    department=rules.department(service_type, row.opened_at),
                     district=district,
                     status=row.status,
                     resolution=row.resolution,
                     priority=row.priority,
                     description=row.description,
                     address=row.address,
-                    lat=row.lat,
-                    lng=row.lng,
+                    lat=lat,
+                    lng=lng,
                     opened_at=row.opened_at,
                     due_at=rules.due_at(service_type, row.opened_at),
                     closed_at=closed_at,
                     closing_note=row.closing_note,
                     updated_at=max(t for t in (row.updated_at, closed_at, row.opened_at) if t is not None),
+                    address_source=_MATCHED if row.lat is None and lat is not None else _IMPORTED,
+                    # A row placed by its address is on the address's own point.
+                    address_distance_m=0.0 if row.lat is None and lat is not None else None,
                 ),
             )
         )

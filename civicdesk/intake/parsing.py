@@ -18,6 +18,8 @@ from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 
+from civicdesk.places import normalise
+
 # --- reading headers and bodies -------------------------------------------------------
 
 
@@ -250,13 +252,26 @@ def find_point(text: str) -> tuple[float, float] | None:
 def find_address(text: str) -> str:
     """A line labelled ``Address:`` (or ``Location:``, ``Where:``), else the first thing
     that reads like a street address (``1234 S Main St``)."""
+    found = find_addresses(text)
+    return found[0] if found else ""
+
+
+def find_addresses(text: str) -> list[str]:
+    """Every address the text gives, best first: a line labelled ``Address:`` (or
+    ``Location:``, ``Where:``), then the street addresses and intersections written in its
+    sentences, read with usaddress (``places.normalise.find_addresses``), then anything
+    like ``1234 S Main St`` the parser did not take for one."""
+    found: list[str] = []
     labelled = _LABELLED.search(text)
     if labelled:
         value = labelled.group(2).strip()
         if value and not find_point(value):
-            return value[:300]
+            found.append(value[:300])
+    found += [a[:300] for a in normalise.find_addresses(text) if a[:300] not in found]
     street = _STREET.search(text)
-    return street.group(0).strip()[:300] if street else ""
+    if street and street.group(0).strip()[:300] not in found:
+        found.append(street.group(0).strip()[:300])
+    return found
 
 
 # --- the message as a whole -------------------------------------------------------------

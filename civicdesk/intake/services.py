@@ -20,11 +20,12 @@ from django.db.models import F
 
 from civicdesk.cases import services as cases
 from civicdesk.cases.models import Channel, ServiceRequest
+from civicdesk.cases.placement import case_placement
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.routing import service_type_in_city
 from civicdesk.core import clock
 from civicdesk.intake.models import InboundMessage, Outcome
-from civicdesk.intake.parsing import Attachment, ParsedEmail, find_address, find_point, message_key, parse_email
+from civicdesk.intake.parsing import Attachment, ParsedEmail, find_addresses, find_point, message_key, parse_email
 from civicdesk.notifications.models import CaseFollower, OutboxMessage
 from civicdesk.tenants import selectors as places
 from civicdesk.tenants.models import City
@@ -329,9 +330,18 @@ def _new_case(parsed: ParsedEmail, city: City, record: InboundMessage) -> Ingest
     full_text = _description(parsed)
     description = full_text[: cases.MAX_DESCRIPTION]
     point = find_point(f"{parsed.subject}\n{parsed.text}")
-    address = find_address(parsed.text) or find_address(parsed.subject)
+    addresses = find_addresses(parsed.text) + find_addresses(parsed.subject)
+    address = addresses[0] if addresses else ""
     places_point: tuple[float, float] | None = None
     target_city = city
+    if point is None and addresses:
+        # The first address that places a case for certain (the gazetteer's match), else the
+        # first written: the case waits, unplaced, for staff to pick where it is.
+        for candidate in dict.fromkeys(addresses):
+            placed = case_placement(address=candidate, point=None, city=city)
+            if placed.point is not None:
+                point, address = placed.point, candidate
+                break
     notes: list[str] = []
     if len(full_text) > len(description):
         # Staff should know the resident wrote more than the case can hold.

@@ -299,3 +299,164 @@ def parse_address(text: str) -> ParsedAddress:
     if street:
         return ParsedAddress(Kind.STREET, street=street, unit=unit, place=place, zip_code=zip_code)
     return ParsedAddress(Kind.EMPTY, unit=unit, place=place, zip_code=zip_code)
+
+
+# --- addresses in free text (an email) -----------------------------------------------------
+
+# Sentences and lines: an address never spans them ("…Rd. It has been there 3 weeks").
+# A full stop ends a sentence after a word of three letters or more ("weeks."), not after an
+# abbreviation ("e.", "St.").
+_CLAUSES = re.compile(r"[\n;!?]+|(?<=[a-z0-9)]{3})\.(?:\s+|$)")
+# Words no street name is made of: "2 weeks on our street", "220 NE Main and the sidewalk is".
+_NOT_STREET = frozenset(
+    [
+        "A",
+        "AN",
+        "AND",
+        "THE",
+        "ON",
+        "OUR",
+        "OF",
+        "AT",
+        "FOR",
+        "IN",
+        "TO",
+        "MY",
+        "IS",
+        "ARE",
+        "WAS",
+        "IT",
+        "THIS",
+        "THAT",
+        "FROM",
+        "BY",
+        "WITH",
+        "NEAR",
+        "HAS",
+        "HAVE",
+        "BEEN",
+    ]
+)
+_MAX_STREET_WORDS = 3
+_ADDRESS_PARTS = frozenset(
+    (
+        "AddressNumber",
+        "AddressNumberSuffix",
+        "StreetNamePreDirectional",
+        "StreetNamePreModifier",
+        "StreetNamePreType",
+        "StreetName",
+        "StreetNamePostType",
+        "StreetNamePostDirectional",
+        "OccupancyType",
+        "OccupancyIdentifier",
+        "SubaddressType",
+        "SubaddressIdentifier",
+        "PlaceName",
+        "StateName",
+        "ZipCode",
+    )
+)
+_TAIL_PARTS = frozenset(
+    (
+        "StreetNamePostDirectional",
+        "OccupancyType",
+        "OccupancyIdentifier",
+        "SubaddressType",
+        "SubaddressIdentifier",
+        "PlaceName",
+        "StateName",
+        "ZipCode",
+    )
+)
+_NUMBER_TOKEN = re.compile(r"^\d{1,6}[A-Za-z]?$")
+
+
+def _is_suffix(token: str) -> bool:
+    return clean(token) in SUFFIX
+
+
+def _address_at(tokens: list[tuple[str, str]], start: int) -> str:
+    """The address starting at the house number ``tokens[start]``, or "": a number, a street
+    name and a street type that is one (or a directional before a one-word name)."""
+    words: list[str] = [tokens[start][0]]
+    labels: list[str] = ["AddressNumber"]  # beside ``words``
+    pre = False
+    street: list[str] = []
+    typed_at = None
+    for token, label in tokens[start + 1 :]:
+        word = token.strip(",.")
+        if label not in _ADDRESS_PARTS or not word:
+            break
+        if typed_at is not None and label not in _TAIL_PARTS:
+            break
+        words.append(word)
+        labels.append(label)
+        if label == "StreetNamePreDirectional":
+            pre = True
+        elif label.startswith("StreetName") and label != "StreetNamePostType" and typed_at is None:
+            if clean(word) in _NOT_STREET or len(street) >= _MAX_STREET_WORDS:
+                words.pop()
+                labels.pop()
+                break
+            street.append(word)
+        elif label == "StreetNamePostType":
+            if not _is_suffix(word):
+                words.pop()
+                labels.pop()
+                break
+            typed_at = len(words)
+        if token.endswith(",") and typed_at is None:
+            break
+    if not street:
+        return ""
+    while len(labels) > 1 and labels[-1] == "PlaceName":
+        # A place with no state or ZIP after it is as often the next words ("since Monday").
+        labels.pop()
+        words.pop()
+    if typed_at is None:
+        # "220 NE Main and the sidewalk…": the number, the directional and one word only.
+        return " ".join(words[: 3 if pre else 0])
+    return " ".join(words)
+
+
+def _intersection_at(tokens: list[tuple[str, str]], at: int) -> str:
+    """Two streets around the separator ``tokens[at]`` ("Noland Rd and 23rd St"), or ""."""
+    first: list[str] = []
+    for token, label in reversed(tokens[max(0, at - 4) : at]):
+        if not label.startswith("StreetName") and label not in ("StreetNamePreDirectional",):
+            break
+        first.insert(0, token.strip(","))
+    second: list[str] = []
+    for token, _label in tokens[at + 1 : at + 5]:
+        second.append(token.strip(",."))
+        if _is_suffix(second[-1]) and len(second) > 1:
+            break
+    else:
+        return ""
+    if not first or not _is_suffix(first[-1]) or len(first) < 2:
+        return ""
+    return f"{' '.join(first)} & {' '.join(second)}"
+
+
+def find_addresses(text: str) -> list[str]:
+    """The street addresses (and intersections) written in free text, in order, as written:
+    "There is a pothole in front of 1234 S Noland Rd, near the school" gives
+    "1234 S Noland Rd". Read with usaddress, one sentence at a time; a number and a word
+    are not an address ("3 weeks"): a street type ("Rd") or a directional ("NE Main") is
+    needed."""
+    found: list[str] = []
+    for clause in _CLAUSES.split(text or ""):
+        clause = " ".join(clause.split())[:400]
+        if not clause or (not any(ch.isdigit() for ch in clause) and "&" not in clause and " and " not in clause):
+            continue
+        tokens = [(t, label) for t, label in usaddress.parse(_prepare(clause)) if t.strip(",")]
+        for n, (token, label) in enumerate(tokens):
+            address = ""
+            if label == "AddressNumber" and _NUMBER_TOKEN.match(token.strip(",")):
+                address = _address_at(tokens, n)
+            elif label == "IntersectionSeparator":
+                address = _intersection_at(tokens, n)
+            if address and address not in found:
+                found.append(address)
+    return found

@@ -143,6 +143,7 @@ POLICY: dict[str, Rule] = {
     "console:logout": PUBLIC,
     "console:home": SIGNED_IN,
     "console:overdue": SIGNED_IN,
+    "console:not_placed": SIGNED_IN,
     "console:bulk_assign": Rule(
         "anyone signed in; each case is then checked, another city's refused by name", lambda p, t: p.signed_in
     ),
@@ -156,6 +157,8 @@ POLICY: dict[str, Rule] = {
     "console:case_assign": case_work(*CITY_ROLES),
     "console:case_type": case_work(*CITY_ROLES),
     "console:case_follow": case_work(*CITY_ROLES),
+    # Putting a case on the map is routing, like assigning.
+    "console:case_place": case_work(*CITY_ROLES),
     "console:case_status": case_work(*CLOSERS),
     "console:case_close": case_work(*CLOSERS),
     "console:case_reopen": case_work(*CLOSERS),

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0006_address_source"),
+        ("cases", "0007_event_placed"),
     ]
 
     operations = [

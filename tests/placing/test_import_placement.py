@@ -1,0 +1,97 @@
+"""The history import places rows that have an address and no point when the city's own
+addresses know the address for certain, in batch (no query per row), and writes how each
+address was found."""
+
+from __future__ import annotations
+
+import csv
+import textwrap
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from civicdesk.cases.bulk import CityRules
+from civicdesk.cases.models import AddressSource, ServiceRequest
+from civicdesk.history.pipeline import cases_import
+from civicdesk.history.readers import read_files
+from civicdesk.tenants import selectors as places
+from tests.placing.conftest import IND_MAIN, noland_point
+
+pytestmark = pytest.mark.django_db
+
+MAPPING = textwrap.dedent(
+    """\
+    columns:
+      external_id: Ticket
+      service_type: Problem
+      opened_at: Date
+      status: State
+      description: Details
+      address: Where
+      lat: Y
+      lng: X
+    date_formats: ["%Y-%m-%d %H:%M"]
+    timezone: America/Chicago
+    statuses:
+      Open: new
+    """
+)
+PIN = noland_point(1260)
+ROWS = [
+    ["Ticket", "Problem", "Date", "State", "Details", "Where", "Y", "X"],
+    ["H-1", "trash", "2021-10-01 09:00", "Open", "Certain", "1234 south noland road", "", ""],
+    ["H-2", "trash", "2021-10-01 09:00", "Open", "Both N and S", "1234 Noland Rd", "", ""],
+    ["H-3", "trash", "2021-10-01 09:00", "Open", "Unknown", "77 Nowhere Ln", "", ""],
+    ["H-4", "trash", "2021-10-01 09:00", "Open", "Only in Blue Springs", "152 Main St", "", ""],
+    ["H-5", "trash", "2021-10-01 09:00", "Open", "Outside", "500 Faraway Rd", "", ""],
+    ["H-6", "trash", "2021-10-01 09:00", "Open", "With its point", "1260 S Noland Rd", PIN[0], PIN[1]],
+    ["H-7", "trash", "2021-10-01 09:00", "Open", "Independence's Main St", "150 Main St", "", ""],
+]
+
+
+def _import(city, tmp_path: Path):
+    data, mapping = tmp_path / "cases.csv", tmp_path / "mapping.yaml"
+    with data.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(ROWS)
+    mapping.write_text(MAPPING, encoding="utf-8")
+    return cases_import(city=city, rows=read_files("csv", [data], tz=city.tz, mapping_path=mapping))
+
+
+def test_rows_with_a_certain_address_are_placed_the_others_kept_as_recorded(gazetteer, trash, tmp_path):
+    report = _import(trash.city, tmp_path)
+    assert (report.imported, report.bad) == (7, 0)
+    case = {c.external_id: c for c in ServiceRequest.objects.all()}
+    assert (case["H-1"].lat, case["H-1"].lng) == pytest.approx(noland_point(1234))
+    assert (case["H-1"].address_source, case["H-1"].address_distance_m) == (AddressSource.MATCHED, 0.0)
+    assert case["H-1"].address == "1234 south noland road"  # as the source recorded it
+    assert case["H-1"].district == places.district_at(city=trash.city, lat=case["H-1"].lat, lng=case["H-1"].lng)
+    assert case["H-1"].district is not None
+    assert (case["H-7"].lat, case["H-7"].lng) == pytest.approx(IND_MAIN)
+    for unplaced in ("H-2", "H-3", "H-4", "H-5"):
+        # Ambiguous, unknown, another city's (an import names its city) or outside every city.
+        assert case[unplaced].lat is None and case[unplaced].district is None, unplaced
+        assert case[unplaced].address_source == AddressSource.IMPORTED
+    assert (case["H-6"].lat, case["H-6"].address_source) == (pytest.approx(PIN[0]), AddressSource.IMPORTED)
+
+
+def test_without_addresses_loaded_the_import_reads_none_and_places_nothing(cities, trash, tmp_path):
+    with CaptureQueriesContext(connection) as queries:
+        rules = CityRules(trash.city)
+    assert rules.addresses is None
+    assert sum("places_addresspoint" in q["sql"] for q in queries) == 1  # does the city have any
+    report = _import(trash.city, tmp_path)
+    assert report.imported == 7
+    assert ServiceRequest.objects.filter(lat__isnull=False).count() == 1
+
+
+def test_the_address_index_answers_with_no_query(gazetteer, trash):
+    rules = CityRules(trash.city)
+    assert rules.addresses is not None and len(rules.addresses) > 0
+    with CaptureQueriesContext(connection) as queries:
+        assert rules.place("1234 S Noland Rd") == pytest.approx(noland_point(1234))
+        assert rules.place("1234 Noland") is None  # N and S
+        assert rules.place("1234 N Noland Rd") is not None
+        assert rules.place("1240 S Noland Dr") is None  # another type than the street's
+    assert not queries
