@@ -144,6 +144,7 @@ POLICY: dict[str, Rule] = {
     "console:home": SIGNED_IN,
     "console:overdue": SIGNED_IN,
     "console:not_placed": SIGNED_IN,
+    "console:likely_late": SIGNED_IN,
     "console:bulk_assign": Rule(
         "anyone signed in; each case is then checked, another city's refused by name", lambda p, t: p.signed_in
     ),
@@ -221,6 +222,7 @@ POLICY: dict[str, Rule] = {
     # The published address points of the gazetteer: what a search box and a map pin ask.
     "places:search": PUBLIC,
     "places:near": PUBLIC,
+    "places:street-tile": PUBLIC,
     "portal:report": PUBLIC,
     "portal:report-questions": PUBLIC,
     "portal:report-nearby": PUBLIC,
@@ -287,6 +289,8 @@ ADMIN_MODELS: dict[str, AdminAccess] = {
     "expected.expectedsettings": CITY_SETTING,
     # Trainings are written by expected_train alone: read by the city and the region.
     "expected.expectedmodel": AdminAccess(view=CITY_ADMIN | REGIONAL_ADMIN | SUPERUSER),
+    # The gazetteer: loaded from files by load_addresses, read-only here.
+    "places.addresspoint": AdminAccess(view=CITY_ADMIN | REGIONAL_ADMIN | SUPERUSER),
     # Emails in and out: a confidential case's (the reporter's address, the tip) are nobody's here.
     "intake.inboundmessage": AdminAccess(view=(CITY_ADMIN | SUPERUSER) & NOT_CONFIDENTIAL),
     "notifications.outboxmessage": AdminAccess(view=(CITY_ADMIN | SUPERUSER) & NOT_CONFIDENTIAL),

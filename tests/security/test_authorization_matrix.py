@@ -52,6 +52,7 @@ from civicdesk.opendata.models import Format
 from civicdesk.opendata.services import download_name, open_data_export_all
 from civicdesk.performance import services as performance
 from civicdesk.performance.models import DashboardSettings, Goal, Measure, MeasureValue, PlanYear
+from civicdesk.places.models import AddressPoint, Source
 from civicdesk.tenants.models import City, Department, District, NeighbourArea
 from tests.cases import images
 from tests.conftest import INSIDE
@@ -285,6 +286,18 @@ def _build_world(media: Any) -> World:
         traceback="",
     )
     group = Group.objects.create(name="Dispatch")
+    address = AddressPoint.objects.create(
+        city=a,
+        number=100,
+        street_name="MAPLE",
+        street_type="AVE",
+        lat=lat,
+        lng=lng,
+        search_key="100 MAPLE",
+        street_key="MAPLE",
+        address_key="100 MAPLE AVE",
+        source=Source.CITY,
+    )
     an_a = Target("object of A")
     unowned = Target("object of no city", city=None)
     # An account of no city is no city's to manage (the city "" matches no member of one).
@@ -320,6 +333,7 @@ def _build_world(media: Any) -> World:
         "performance.dashboardsettings": [(str(dashboard.pk), an_a)],
         "expected.expectedsettings": [(str(expected_settings.pk), an_a)],
         "expected.expectedmodel": [(str(expected_model.pk), an_a)],
+        "places.addresspoint": [(str(address.pk), an_a)],
         "performance.planyear": [(str(plan.pk), an_a)],
         "performance.goal": [(str(goal.pk), an_a)],
         "performance.measure": [(str(entered_measure.pk), an_a)],
@@ -369,6 +383,10 @@ def _build_world(media: Any) -> World:
         "app_label": [],  # per app, below
         "pk": [],  # a transfer or an agreement, per route
         "decision": ["accept"],
+        # A street tile over city A (zoom 14).
+        "z": [14],
+        "x": [3805],
+        "y": [6200],
     }
     overrides: dict[tuple[str, str], list[Any]] = {
         ("console:case_reopen", "number"): [closed.number, secret.number],
