@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
 from civicdesk.core.errors import OutsideServiceArea
 from civicdesk.tenants import geo
-from civicdesk.tenants.models import City, Department, District, NeighbourArea
+from civicdesk.tenants.models import City, Department, District, NeighbourArea, Region
 
 # A pin this close to a city line may well be on the wrong side of it: the resident is
 # asked to check it (a phone's GPS or a hurried tap is often this far off).
@@ -110,3 +110,12 @@ def location_of(*, lat: float, lng: float) -> Location:
 
 def department_list(*, city: City) -> QuerySet[Department]:
     return Department.objects.filter(city=city, active=True).order_by("name")
+
+
+def default_timezone(region: Region | None) -> str:
+    """The time zone most of the region's cities have: a new member is usually a neighbour."""
+    if region is not None:
+        found = region.cities.values("timezone").annotate(n=Count("pk")).order_by("-n", "timezone").first()
+        if found:
+            return str(found["timezone"])
+    return "America/Chicago"
