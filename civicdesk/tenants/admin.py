@@ -25,6 +25,7 @@ from shapely.geometry.base import BaseGeometry
 
 from civicdesk.accounts.models import Role
 from civicdesk.tenants import districts
+from civicdesk.tenants import selectors as tenant_selectors
 from civicdesk.tenants import services as tenant_services
 from civicdesk.tenants.geo import shape_from_geojson
 from civicdesk.tenants.models import City, Department, District, NeighbourArea, Region
@@ -217,6 +218,22 @@ class DistrictImportForm(forms.Form):
         return cleaned
 
 
+class CatalogueUploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Catalogue file"),
+        help_text=gettext_lazy(
+            "Departments and service types as CSV or YAML (docs/onboarding.md), e.g. a neighbour's "
+            "“manage.py catalog_export”. Matched by code: uploading it twice changes nothing."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.yaml,.yml,text/csv,application/yaml"}),
+    )
+    dry_run = forms.BooleanField(
+        label=gettext_lazy("Check only"),
+        required=False,
+        help_text=gettext_lazy("Say what would change; write nothing."),
+    )
+
+
 # --- admins ---------------------------------------------------------------------------
 @admin.register(Region)
 class RegionAdmin(CityScopedAdmin):
@@ -243,7 +260,7 @@ class CityAdmin(BoundaryPreviewMixin, CityScopedAdmin):
     city_lookup = "pk"
     city_roles_can = {Role.CITY_ADMIN.value: frozenset({VIEW, CHANGE})}
     form = CityForm
-    list_display = ["name", "case_prefix", "jurisdiction_id", "region", "population", "district_count"]
+    list_display = ["name", "case_prefix", "jurisdiction_id", "region", "population", "district_count", "setup_link"]
     search_fields = ["name", "jurisdiction_id"]
     readonly_fields = ["map_preview"]
     prepopulated_fields = {"slug": ["name"]}
@@ -262,6 +279,85 @@ class CityAdmin(BoundaryPreviewMixin, CityScopedAdmin):
     @admin.display(description=gettext_lazy("Districts"), ordering="district_total")
     def district_count(self, obj: City) -> int:
         return getattr(obj, "district_total", 0)
+
+    @admin.display(description=gettext_lazy("Setup"))
+    def setup_link(self, obj: City) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("admin:tenants_city_setup", args=[obj.pk]), _("Checklist"))
+
+    def response_add(self, request: HttpRequest, obj: City, post_url_continue: str | None = None) -> HttpResponse:
+        # A new member city goes on to its checklist: districts, catalogue, staff, key.
+        if "_addanother" in request.POST or "_continue" in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        self.message_user(request, _("%(city)s was created; here is what it still needs.") % {"city": obj.name})
+        return HttpResponseRedirect(reverse("admin:tenants_city_setup", args=[obj.pk]))
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path("<int:city_id>/setup/", self.admin_site.admin_view(self.setup_view), name="tenants_city_setup"),
+            *super().get_urls(),
+        ]
+
+    def setup_view(self, request: HttpRequest, city_id: int) -> HttpResponse:
+        """A new member's checklist: what the city has and lacks, each step linked to where it
+        is done, and the catalogue upload (the same as ``manage.py catalog_import``)."""
+        city = self.get_object(request, str(city_id))
+        if city is None or not self.has_view_permission(request, city):
+            raise PermissionDenied
+        from civicdesk.catalog.catalogue_file import CatalogueFileError, read_catalogue
+        from civicdesk.catalog.services import catalog_import
+
+        user = request.user
+        can_change = bool(user.is_superuser or (user.role == Role.CITY_ADMIN and user.city_id == city.pk))
+        form = CatalogueUploadForm(request.POST or None, request.FILES or None)
+        problems: list[str] = []
+        result = None
+        if request.method == "POST":
+            if not can_change:
+                raise PermissionDenied
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                try:
+                    text = upload.read().decode("utf-8-sig")
+                except UnicodeDecodeError:
+                    problems = [
+                        _("%(name)s is not UTF-8 text; save it as UTF-8 (CSV) or YAML.") % {"name": upload.name}
+                    ]
+                else:
+                    try:
+                        catalogue = read_catalogue(text, name=upload.name)
+                        result = catalog_import(
+                            city=city, catalogue=catalogue, name=upload.name, dry_run=form.cleaned_data["dry_run"]
+                        )
+                    except CatalogueFileError as exc:
+                        problems = exc.problems
+                if result is not None and not result.dry_run:
+                    self.message_user(request, f"{city.name}: {result.summary()}", messages.SUCCESS)
+                    return HttpResponseRedirect(reverse("admin:tenants_city_setup", args=[city.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Setting up %(city)s") % {"city": city.name},
+            "city": city,
+            "steps": [(step, self._step_link(step.key, city)) for step in tenant_selectors.city_setup_steps(city=city)],
+            "form": form if can_change else None,
+            "problems": problems,
+            "result": result,
+        }
+        return TemplateResponse(request, "admin/tenants/city/setup.html", context)
+
+    @staticmethod
+    def _step_link(key: str, city: City) -> str:
+        if key == "limits":
+            return reverse("admin:tenants_city_change", args=[city.pk])
+        if key == "districts":
+            return reverse("admin:tenants_district_changelist") + f"?city__id__exact={city.pk}"
+        if key == "departments":
+            return reverse("admin:tenants_department_changelist") + f"?city__id__exact={city.pk}"
+        if key == "types":
+            return reverse("admin:catalog_servicetype_changelist") + f"?city__id__exact={city.pk}"
+        if key == "staff":
+            return reverse("admin:accounts_user_changelist") + f"?city__id__exact={city.pk}"
+        return reverse("admin:open311_open311apikey_changelist")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))

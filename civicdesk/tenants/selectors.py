@@ -119,3 +119,53 @@ def default_timezone(region: Region | None) -> str:
         if found:
             return str(found["timezone"])
     return "America/Chicago"
+
+
+@dataclass(frozen=True)
+class SetupStep:
+    """One thing a new member city needs before it goes live, and how far it is."""
+
+    key: str
+    label: str
+    done: bool
+    detail: str
+
+
+def city_setup_steps(*, city: City) -> list[SetupStep]:
+    """What ``city`` has and still lacks, in the order it is set up (docs/onboarding.md):
+    limits, council districts, departments, service types, staff, an Open311 key."""
+    from civicdesk.accounts.models import User
+    from civicdesk.catalog.models import ServiceType
+    from civicdesk.open311.models import Open311ApiKey
+
+    has_limits = bool(city.boundary)
+    districts = District.objects.filter(city=city)
+    district_count = districts.count()
+    illustrative = districts.filter(is_illustrative=True).count()
+    departments = Department.objects.filter(city=city, active=True).count()
+    types = ServiceType.objects.filter(city=city, active=True).count()
+    untargeted = ServiceType.objects.filter(city=city, active=True, department__isnull=True).count()
+    staff = User.objects.filter(city=city, is_active=True).count()
+    keys = Open311ApiKey.objects.filter(city=city, active=True).count()
+    return [
+        SetupStep("limits", _("City limits"), has_limits, _("uploaded") if has_limits else _("missing")),
+        SetupStep(
+            "districts",
+            _("Council districts"),
+            district_count > 0 and illustrative == 0,
+            _("%(n)d, %(i)d of them illustrative") % {"n": district_count, "i": illustrative}
+            if illustrative
+            else _("%(n)d") % {"n": district_count},
+        ),
+        SetupStep("departments", _("Departments"), departments > 0, _("%(n)d active") % {"n": departments}),
+        SetupStep(
+            "types",
+            _("Service types"),
+            types > 0 and untargeted == 0,
+            _("%(n)d active, %(u)d without a department") % {"n": types, "u": untargeted}
+            if untargeted
+            else _("%(n)d active") % {"n": types},
+        ),
+        SetupStep("staff", _("Staff accounts"), staff > 0, _("%(n)d active") % {"n": staff}),
+        SetupStep("open311", _("Open311 API key"), keys > 0, _("%(n)d active") % {"n": keys}),
+    ]
