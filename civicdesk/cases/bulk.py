@@ -254,6 +254,7 @@ class CaseBatchWriter:
         self.city = city
         self.dry_run = dry_run
         self.days: list[dt.date] = []  # the first and last local day the written cases touch
+        self.present: set[str] = set()  # the case ids of the last batch the city already had
         self._changes = _Changes()
         self._copy = connection.vendor == "postgresql" and not dry_run
         if self._copy:
@@ -323,7 +324,7 @@ class CaseBatchWriter:
             # The city's row lock first: numbers are taken as one block, and two imports of
             # the same file into the same city queue here instead of racing on the case ids.
             city_lock(city=self.city)
-            present = _present(self.city, batch.external_ids)
+            present = self.present = _present(self.city, batch.external_ids)
             new = [n for n, external_id in enumerate(batch.external_ids) if external_id not in present]
             if self.dry_run or not new:
                 return len(new), len(batch.external_ids) - len(new)

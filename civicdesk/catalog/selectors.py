@@ -74,3 +74,8 @@ def catalogue_of(*, city: City) -> Catalogue:
             )
         )
     return Catalogue(departments=departments, service_types=types)
+
+
+def type_names_of(*, city: City) -> dict[str, str]:
+    """The city's service types (retired ones too: history names them), code → name."""
+    return dict(ServiceType.objects.filter(city=city).values_list("code", "name"))
