@@ -152,7 +152,7 @@ def _row_writer(files: contextlib.ExitStack, path: str | None, option: str) -> C
     if not path:
         return None
     try:
-        handle = files.enter_context(open(path, "w", newline="", encoding="utf-8"))
+        handle = files.enter_context(open(path, "w", newline="", encoding="utf-8"))  # noqa: SIM115 (closed by the ExitStack)
     except OSError as exc:
         raise CommandError(f"{option}: cannot write {path}: {exc.strerror or exc}") from exc
     writer = csv.writer(handle)
