@@ -27,6 +27,7 @@ from typing import Any
 from django.utils import translation
 
 from civicdesk.cases.bulk import CaseBatchWriter, CityRules, PreparedBatch, cases_import_batches
+from civicdesk.core.querylog import forget_queries
 from civicdesk.history.prepare import new_cases
 from civicdesk.history.rows import BadRow, ImportedCase
 from civicdesk.tenants.models import City
@@ -203,6 +204,7 @@ def cases_import(
             imported, present = writer.write(prepared.cases)
             report.imported += imported
             report.already_present += present
+            forget_queries()
             # A warning is about a case imported now: one already here was warned of when
             # it was imported, and a re-run must not say it was imported again.
             for row in prepared.warnings:
