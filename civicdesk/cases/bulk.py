@@ -79,7 +79,9 @@ class CityRules:
         self.departments = {t.pk: department_for(t) for t in self.types.values()}
         self.targets = {t.pk: dt.timedelta(days=t.target_days) if t.target_days else None for t in self.types.values()}
         self.districts = {d.pk: d for d in District.objects.filter(city=city).defer("boundary")}
-        self.district_by_number = {d.number: d for d in self.districts.values() if d.number is not None}
+        self.district_by_number = {
+            d.number: d for d in self.districts.values() if d.number is not None and d.retired_on is None
+        }
         self.city_names = dict(City.objects.values_list("pk", "name"))
         self.city_index = geo.city_index()
         self.district_index = geo.district_index(city.pk)

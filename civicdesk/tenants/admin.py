@@ -195,6 +195,14 @@ class DistrictImportForm(forms.Form):
         required=False,
         help_text=gettext_lazy("Tick only for a map drawn for a demo, not the city's adopted map."),
     )
+    replace = forms.BooleanField(
+        label=gettext_lazy("Replace the current map"),
+        required=False,
+        help_text=gettext_lazy(
+            "Retire the city's current districts: they are kept, renamed with today's date, for the "
+            "cases filed in them; new cases go to the districts of this file."
+        ),
+    )
 
     def __init__(self, *args: Any, cities: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -418,9 +426,9 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
     form = DistrictForm
     change_list_template = "admin/tenants/district/change_list.html"
     change_form_template = "admin/tenants/district/change_form.html"
-    list_display = ["name", "number", "city", "map_status", "updated_at"]
+    list_display = ["name", "number", "city", "map_status", "retired_on", "updated_at"]
     list_display_links = ["name"]
-    list_filter = ["is_illustrative", "city"]
+    list_filter = ["is_illustrative", ("retired_on", admin.EmptyFieldListFilter), "city"]
     search_fields = ["name"]
     readonly_fields = ["map_status", "map_preview"]
     fieldsets = [
@@ -501,7 +509,10 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
             city = City.objects.get(pk=city_id) if city_id is not None else form.cleaned_data["city"]
             try:
                 created = tenant_services.district_import(
-                    city=city, shapes=form.shapes, is_illustrative=form.cleaned_data["is_illustrative"]
+                    city=city,
+                    shapes=form.shapes,
+                    is_illustrative=form.cleaned_data["is_illustrative"],
+                    replace=form.cleaned_data["replace"],
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)

@@ -139,7 +139,7 @@ def city_setup_steps(*, city: City) -> list[SetupStep]:
     from civicdesk.open311.models import Open311ApiKey
 
     has_limits = bool(city.boundary)
-    districts = District.objects.filter(city=city)
+    districts = District.objects.filter(city=city, retired_on__isnull=True)
     district_count = districts.count()
     illustrative = districts.filter(is_illustrative=True).count()
     departments = Department.objects.filter(city=city, active=True).count()

@@ -10,23 +10,91 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from civicdesk.core import clock
 from civicdesk.tenants import geo
 from civicdesk.tenants.districts import DistrictShape
 from civicdesk.tenants.models import City, District, Region
 
 
+# Two districts of one map share borders, never area: an overlap larger than this share of
+# the smaller one is a second map laid over the first (digitised borders differ by metres).
+OVERLAP_SHARE = 0.02
+
+
+def district_clashes(*, city: City, shapes: list[DistrictShape]) -> list[str]:
+    """What stops ``shapes`` joining ``city``'s current districts, in the administrator's
+    words: numbers used twice, areas laid over another district's. Empty: they fit."""
+    current = list(District.objects.filter(city=city, retired_on__isnull=True))
+    clashes: list[str] = []
+    by_number: dict[int, str] = {d.number: d.name for d in current if d.number is not None}
+    for shape in shapes:
+        if shape.number is None:
+            continue
+        if shape.number in by_number:
+            clashes.append(
+                _("“%(new)s” has number %(n)d, which “%(old)s” already has.")
+                % {"new": shape.name, "n": shape.number, "old": by_number[shape.number]}
+            )
+        by_number.setdefault(shape.number, shape.name)
+    placed: list[tuple[str, Any]] = []
+    for district in current:
+        try:
+            placed.append((district.name, geo.shape_from_geojson(district.boundary)))
+        except ValidationError:
+            continue  # an unreadable old boundary routes nothing: it cannot clash
+    for shape in shapes:
+        for name, other in placed:
+            if not shape.geom.intersects(other):
+                continue
+            smaller = min(shape.geom.area, other.area) or 1.0
+            share = shape.geom.intersection(other).area / smaller
+            if share > OVERLAP_SHARE:
+                message = (
+                    _("“%(new)s” covers %(pct)d%% of “%(old)s”.")
+                    if other.area <= shape.geom.area
+                    else _("“%(new)s” lies %(pct)d%% inside “%(old)s”.")
+                )
+                clashes.append(message % {"new": shape.name, "old": name, "pct": round(share * 100)})
+        placed.append((shape.name, shape.geom))
+    return clashes
+
+
 @transaction.atomic
-def district_import(*, city: City, shapes: list[DistrictShape], is_illustrative: bool = False) -> list[District]:
+def district_import(
+    *, city: City, shapes: list[DistrictShape], is_illustrative: bool = False, replace: bool = False
+) -> list[District]:
     """Create one district of ``city`` per shape, all or none.
 
-    A name the city already uses is refused rather than overwritten: replacing an adopted
-    map is done district by district, where the administrator sees what changes.
+    Districts are one map: a number already used, or an area laid over another district's,
+    is refused naming the districts it clashes with, as is a name the city already uses.
+    With ``replace`` the new map replaces the current one: the old districts are retired
+    (kept, renamed with the day they were replaced, so every case filed in them keeps its
+    district for the reports) and new cases are placed on the new map only.
     """
+    today = clock.now().astimezone(city.tz).date()
+    if replace:
+        for old in District.objects.filter(city=city, retired_on__isnull=True):
+            old.retired_on = today
+            old.name = _("%(name)s (map until %(day)s)") % {"name": old.name, "day": today.isoformat()}
+            old.save(update_fields=["retired_on", "name", "updated_at"])
     taken = set(District.objects.filter(city=city, name__in=[s.name for s in shapes]).values_list("name", flat=True))
     if taken:
         raise ValidationError(
             _("%(city)s already has districts named %(names)s; rename or delete them first.")
             % {"city": city.name, "names": ", ".join(f"“{n}”" for n in sorted(taken))}
+        )
+    clashes = district_clashes(city=city, shapes=shapes)
+    if clashes:
+        raise ValidationError(
+            [
+                _(
+                    "These districts would clash with %(city)s's current map; nothing was created. "
+                    "To replace the old map, tick “Replace the current map” (its districts are kept "
+                    "for the cases filed in them)."
+                )
+                % {"city": city.name},
+                *clashes,
+            ]
         )
     return [
         District.objects.create(
