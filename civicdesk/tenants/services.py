@@ -15,7 +15,6 @@ from civicdesk.tenants import geo
 from civicdesk.tenants.districts import DistrictShape
 from civicdesk.tenants.models import City, District, Region
 
-
 # Two districts of one map share borders, never area: an overlap larger than this share of
 # the smaller one is a second map laid over the first (digitised borders differ by metres).
 OVERLAP_SHARE = 0.02
