@@ -80,3 +80,6 @@ bench: bootstrap
 	@$(PY) bench/geocoding.py
 	@echo "== bench: expected closing dates on Kansas City's cases (bench/expected.py)"
 	@$(PY) bench/expected.py --results bench/results.json
+	@echo "== bench: onboarding's memory, import and roll-up rebuild of 50,000 and 200,000 rows (bench/onboarding.py)"
+	@$(PY) bench/onboarding.py --database sqlite --results bench/results.json
+	@$(PY) bench/onboarding.py --database postgresql --results bench/results.json

@@ -143,6 +143,28 @@ class DistrictForm(BoundaryUploadForm):
 class CityForm(BoundaryUploadForm):
     # Declared to choose https for an address typed without a scheme (Django 6's default).
     website = forms.URLField(required=False, assume_scheme="https", label=gettext_lazy("Website"))
+    # A list, not free text: a zone typed wrong (or left at another state's) shifts every
+    # date of every report.
+    timezone = forms.TypedChoiceField(
+        label=gettext_lazy("Time zone"),
+        choices=lambda: [(name, name) for name in tenant_services.timezone_names()],
+        help_text=gettext_lazy("The city's local time: every date of its cases and reports is read in it."),
+    )
+    # min and max reach the browser too, so month 0 or 13 is refused before it is sent.
+    fiscal_year_start_month = forms.IntegerField(
+        label=gettext_lazy("Fiscal year start month"),
+        min_value=1,
+        max_value=12,
+        initial=1,
+        help_text=gettext_lazy("1 (January) to 12 (December): 7 means Q1 is July to September."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None and not self.initial.get("timezone"):
+            # A new member is usually a neighbour: the region's zone, not a fixed one.
+            region = Region.objects.order_by("pk").first()
+            self.initial["timezone"] = tenant_selectors.default_timezone(region)
 
     class Meta:
         model = City
