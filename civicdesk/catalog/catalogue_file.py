@@ -114,7 +114,7 @@ class _LineLoader(yaml.SafeLoader):
 
 
 def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    value = loader.construct_mapping(node, deep=True)
+    value = {str(k): v for k, v in loader.construct_mapping(node, deep=True).items()}
     value["__line__"] = node.start_mark.line + 1
     return value
 
@@ -374,10 +374,11 @@ def read_catalogue(text: str, *, name: str = "catalogue", fmt: str = "") -> Cata
                 _("%(file)s: unknown key(s) %(keys)s; the keys are departments and service_types.")
                 % {"file": name, "keys": ", ".join(map(str, unknown))}
             )
-        for section, keys, make, out in (
+        sections: tuple[tuple[str, set[str], Any, list[Any]], ...] = (
             ("departments", DEPARTMENT_KEYS, _department_entry, catalogue.departments),
             ("service_types", TYPE_KEYS, _type_entry, catalogue.service_types),
-        ):
+        )
+        for section, keys, make, out in sections:
             items = data.get(section) or []
             if not isinstance(items, list):
                 problems.append(
@@ -400,7 +401,7 @@ def read_catalogue(text: str, *, name: str = "catalogue", fmt: str = "") -> Cata
                         _("%(where)s: unknown field(s) %(fields)s; the fields are %(known)s.")
                         % {"where": where, "fields": ", ".join(map(str, extra)), "known": ", ".join(sorted(keys))}
                     )
-                out.append(make(item, line, where, problems))  # type: ignore[operator]
+                out.append(make(item, line, where, problems))
     _check_whole(catalogue, name, problems)
     if problems:
         raise CatalogueFileError(problems)

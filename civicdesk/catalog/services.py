@@ -248,29 +248,29 @@ def _catalog_write(
         else:
             result.unchanged += 1
     types = {t.code: t for t in ServiceType.objects.filter(city=city)}
-    for position, entry in enumerate(catalogue.service_types):
+    for position, type_entry in enumerate(catalogue.service_types):
         values = {
-            "name": entry.name,
-            "name_es": entry.name_es,
-            "department": departments[entry.department] if entry.department else None,
-            "target_days": entry.target_days,
-            "group": entry.group,
-            "description": entry.description,
-            "keywords": entry.keywords,
-            "active": entry.active,
-            "is_confidential": entry.confidential,
+            "name": type_entry.name,
+            "name_es": type_entry.name_es,
+            "department": departments[type_entry.department] if type_entry.department else None,
+            "target_days": type_entry.target_days,
+            "group": type_entry.group,
+            "description": type_entry.description,
+            "keywords": type_entry.keywords,
+            "active": type_entry.active,
+            "is_confidential": type_entry.confidential,
         }
-        service_type = types.get(entry.code)
+        service_type = types.get(type_entry.code)
         created = service_type is None
         if service_type is None:
-            service_type = ServiceType.objects.create(city=city, code=entry.code, sort_order=position, **values)
+            service_type = ServiceType.objects.create(city=city, code=type_entry.code, sort_order=position, **values)
             changed = True
         else:
             changed = _assign(service_type, values)
             if changed:
                 service_type.save()
         attributes = {a.code: a for a in ServiceAttribute.objects.filter(service_type=service_type)}
-        for order, q in enumerate(entry.questions):
+        for order, q in enumerate(type_entry.questions):
             q_values = {
                 "question": q.question,
                 "datatype": q.datatype,
@@ -288,9 +288,9 @@ def _catalog_write(
                 attribute.save()
                 changed = True
         if created:
-            result.types_created.append(entry.code)
+            result.types_created.append(type_entry.code)
         elif changed:
-            result.types_updated.append(entry.code)
+            result.types_updated.append(type_entry.code)
         else:
             result.unchanged += 1
     return result

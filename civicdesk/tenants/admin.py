@@ -336,7 +336,7 @@ class CityAdmin(BoundaryPreviewMixin, CityScopedAdmin):
         from civicdesk.catalog.catalogue_file import CatalogueFileError, read_catalogue
         from civicdesk.catalog.services import catalog_import
 
-        user = request.user
+        user: Any = request.user
         can_change = bool(user.is_superuser or (user.role == Role.CITY_ADMIN and user.city_id == city.pk))
         form = CatalogueUploadForm(request.POST or None, request.FILES or None)
         problems: list[str] = []

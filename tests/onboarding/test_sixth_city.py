@@ -150,7 +150,7 @@ def test_4_an_import_of_nothing_fails_and_mapping_mistakes_come_before_any_row(
 
     unknown_code = MAPPING + "service_types:\n  codes:\n    potholes: [Pothole]\n"
     data, mapping = write(tmp_path, HISTORY, unknown_code)
-    with pytest.raises(CommandError, match="names code.s. potholes that Grain Valley does not have"):
+    with pytest.raises(CommandError, match=r"names code\(s\) potholes that Grain Valley does not have"):
         import_history(data, mapping)
 
     bad_directive = MAPPING.replace('"%Y-%m-%d %H:%M"', '"%Y-%m-%d %H:%q"')
