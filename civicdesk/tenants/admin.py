@@ -323,14 +323,14 @@ class CityAdmin(BoundaryPreviewMixin, CityScopedAdmin):
 
     def get_urls(self) -> list[Any]:
         return [
-            path("<int:city_id>/setup/", self.admin_site.admin_view(self.setup_view), name="tenants_city_setup"),
+            path("<path:object_id>/setup/", self.admin_site.admin_view(self.setup_view), name="tenants_city_setup"),
             *super().get_urls(),
         ]
 
-    def setup_view(self, request: HttpRequest, city_id: int) -> HttpResponse:
+    def setup_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """A new member's checklist: what the city has and lacks, each step linked to where it
         is done, and the catalogue upload (the same as ``manage.py catalog_import``)."""
-        city = self.get_object(request, str(city_id))
+        city = self.get_object(request, object_id)
         if city is None or not self.has_view_permission(request, city):
             raise PermissionDenied
         from civicdesk.catalog.catalogue_file import CatalogueFileError, read_catalogue
