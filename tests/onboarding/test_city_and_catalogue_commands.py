@@ -177,3 +177,10 @@ def test_a_neighbours_exported_catalogue_imports_into_a_new_city_unchanged(
     assert shape("grain-valley") == shape("independence")
     again = run("catalog_import", "--city=grain-valley", str(exported))
     assert "service types: 0 created, 0 updated" in again
+
+
+def test_on_a_fresh_install_the_first_city_brings_its_region(db: Any) -> None:
+    out = create_grain_valley(region="east-county", timezone="America/Denver")
+    city = City.objects.get(slug="grain-valley")
+    assert "Grain Valley created (grain-valley, cases GRV-1001, America/Denver)." in out
+    assert (city.region.slug, city.region.name) == ("east-county", "East County")
