@@ -82,3 +82,6 @@ bench: bootstrap
 	@$(PY) bench/expected.py --results bench/results.json
 	@echo "== bench: one node against two, one PostgreSQL and one object store (bench/nodes.py)"
 	@$(PY) bench/nodes.py
+	@echo "== bench: onboarding's memory, import and roll-up rebuild of 50,000 and 200,000 rows (bench/onboarding.py)"
+	@$(PY) bench/onboarding.py --database sqlite --results bench/results.json
+	@$(PY) bench/onboarding.py --database postgresql --results bench/results.json

@@ -37,6 +37,7 @@ runs them.
     .venv/bin/python bench/run.py --quick    # N = 100,000
     .venv/bin/python bench/run.py --only load  # the load test alone, on 100,000 cases
     .venv/bin/python bench/run.py --only open_data  # the open-data export alone (100,000; --n to change)
+    .venv/bin/python bench/run.py --only onboarding  # peak memory of import and roll-up rebuild, 50k and 200k rows
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ from bench.summary import write_markdown
 
 # Keys of bench/results.json written by benchmarks that run on their own (and the load test of
 # the code before a change, `--only load --load-label load_test_before`, for its ratios).
-SEPARATE = ("geocoding", "expected", "nodes", "load_test_before")
+SEPARATE = ("geocoding", "expected", "nodes", "onboarding", "load_test_before")
 
 
 def main() -> int:
@@ -78,7 +79,7 @@ def main() -> int:
     parser.add_argument("--markdown-only", action="store_true", help="rewrite --docs from --results; run nothing")
     parser.add_argument(
         "--only",
-        choices=["import", "load", "open_data"],
+        choices=["import", "load", "open_data", "onboarding"],
         help="run one step only; its figures replace that step's in --results (the others are kept)",
     )
     parser.add_argument("--load-clients", type=int, help="clients at once in the load test (30; --quick 20)")
@@ -91,6 +92,14 @@ def main() -> int:
     args = parser.parse_args()
     if args.markdown_only:
         write_markdown(Path(args.docs), json.loads(Path(args.results).read_text()))
+        return 0
+    if args.only == "onboarding":
+        # Its own fresh databases, one per size and kind (bench/onboarding.py).
+        from bench.onboarding import record
+
+        for database in ("sqlite", "postgresql"):
+            record(Path(args.results), database=database)
+        print(f"--only onboarding: wrote the onboarding figures to {args.results}")
         return 0
     n = args.n or (100_000 if args.quick or args.only in ("load", "open_data") else 1_000_000)
     args.load_clients = args.load_clients or (20 if args.quick else 30)

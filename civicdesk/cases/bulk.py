@@ -83,7 +83,9 @@ class CityRules:
         self.departments = Departments(list(self.types.values()))
         self.targets = {t.pk: dt.timedelta(days=t.target_days) if t.target_days else None for t in self.types.values()}
         self.districts = {d.pk: d for d in District.objects.filter(city=city).defer("boundary")}
-        self.district_by_number = {d.number: d for d in self.districts.values() if d.number is not None}
+        self.district_by_number = {
+            d.number: d for d in self.districts.values() if d.number is not None and d.retired_on is None
+        }
         self.city_names = dict(City.objects.values_list("pk", "name"))
         self.city_index = geo.city_index()
         self.district_index = geo.district_index(city.pk)
@@ -278,6 +280,7 @@ class CaseBatchWriter:
         self.city = city
         self.dry_run = dry_run
         self.days: list[dt.date] = []  # the first and last local day the written cases touch
+        self.present: set[str] = set()  # the case ids of the last batch the city already had
         self._changes = _Changes()
         self._copy = connection.vendor == "postgresql" and not dry_run
         if self._copy:
@@ -349,7 +352,7 @@ class CaseBatchWriter:
             # The city's row lock first: numbers are taken as one block, and two imports of
             # the same file into the same city queue here instead of racing on the case ids.
             city_lock(city=self.city)
-            present = _present(self.city, batch.external_ids)
+            present = self.present = _present(self.city, batch.external_ids)
             new = [n for n, external_id in enumerate(batch.external_ids) if external_id not in present]
             if self.dry_run or not new:
                 return len(new), len(batch.external_ids) - len(new)

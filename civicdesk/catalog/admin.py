@@ -79,7 +79,7 @@ class ServiceTypeAdmin(CityScopedAdmin):
     search_fields = ["name", "code", "keywords", "group"]
     prepopulated_fields = {"code": ["name"]}
     fieldsets = [
-        (None, {"fields": ["city", "name", "code", "group", "description", "keywords"]}),
+        (None, {"fields": ["city", "name", "name_es", "code", "group", "description", "keywords"]}),
         (gettext_lazy("Routing and service level"), {"fields": ["department", "target_days", "sort_order"]}),
         (gettext_lazy("Visibility"), {"fields": ["active", "is_confidential"]}),
     ]

@@ -11,6 +11,9 @@ class ServiceType(models.Model):
     city = models.ForeignKey("tenants.City", on_delete=models.CASCADE, related_name="service_types")
     code = models.SlugField(max_length=60, help_text=_("Open311 service_code; stable, never reused."))
     name = models.CharField(max_length=200)
+    name_es = models.CharField(
+        _("name in Spanish"), max_length=200, blank=True, help_text=_("Shown to residents reading in Spanish.")
+    )
     group = models.CharField(max_length=100, blank=True)
     description = models.TextField(blank=True)
     keywords = models.CharField(max_length=300, blank=True)
@@ -37,6 +40,10 @@ class ServiceType(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def local_name(self, language: str) -> str:
+        """The name in ``language`` ("es": the Spanish name when there is one)."""
+        return self.name_es if language.startswith("es") and self.name_es else self.name
 
     def clean(self) -> None:
         if self.department_id and self.department and self.department.city_id != self.city_id:

@@ -1,4 +1,4 @@
-"""Writes of the catalogue: shared-service agreements between member cities.
+"""Writes of the catalogue: a city's catalogue from a file, shared-service agreements between member cities.
 
 The flow takes two administrators, one of each city: the client city's administrator
 proposes (which of their types, which department of the provider, from when), the
@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from civicdesk.accounts.models import Role, User
-from civicdesk.catalog.models import AgreementStatus, ServiceAgreement, ServiceType
+from civicdesk.catalog.catalogue_file import Catalogue, CatalogueFileError
+from civicdesk.catalog.models import AgreementStatus, ServiceAgreement, ServiceAttribute, ServiceType
 from civicdesk.core import clock
 from civicdesk.core.errors import InvalidTransition
 from civicdesk.tenants.models import City, Department
@@ -149,3 +152,145 @@ def agreement_end(*, agreement: ServiceAgreement, actor: User | None, last_day: 
     agreement.ends_on = min(last_day, agreement.ends_on) if agreement.ends_on else last_day
     agreement.save(update_fields=["status", "ends_on"])
     return agreement
+
+
+@dataclass
+class CatalogueImport:
+    """What ``catalog_import`` did (or, in a dry run, would do)."""
+
+    departments_created: list[str] = field(default_factory=list)
+    departments_updated: list[str] = field(default_factory=list)
+    types_created: list[str] = field(default_factory=list)
+    types_updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    dry_run: bool = False
+
+    def summary(self) -> str:
+        parts = [
+            _("departments: %(c)d created, %(u)d updated")
+            % {"c": len(self.departments_created), "u": len(self.departments_updated)},
+            _("service types: %(c)d created, %(u)d updated")
+            % {"c": len(self.types_created), "u": len(self.types_updated)},
+            _("%(n)d unchanged") % {"n": self.unchanged},
+        ]
+        text = "; ".join(parts)
+        return _("Dry run, nothing written: %(text)s") % {"text": text} if self.dry_run else text
+
+
+class _DryRun(Exception):
+    """Rolls back a dry run's writes."""
+
+
+def _assign(obj: Any, values: dict[str, Any]) -> bool:
+    changed = False
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    return changed
+
+
+@transaction.atomic
+def catalog_import(
+    *, city: City, catalogue: Catalogue, name: str = "catalogue", dry_run: bool = False
+) -> CatalogueImport:
+    """Bring ``city``'s departments and service types to what ``catalogue`` says, matched by
+    code: new codes are created, known ones updated, nothing else is touched (a type or a
+    question the file does not list is kept: cases refer to it). Running it twice changes
+    nothing the second time.
+
+    Everything is checked before anything is written (``CatalogueFileError`` lists each
+    mistake with its line); all of it is one transaction. ``dry_run`` reports what would
+    change and writes nothing.
+    """
+    existing_departments = {d.code: d for d in Department.objects.filter(city=city)}
+    problems: list[str] = []
+    known = set(existing_departments) | {d.code for d in catalogue.departments}
+    for t in catalogue.service_types:
+        if t.department and t.department not in known:
+            problems.append(
+                _(
+                    "%(file)s, line %(line)d, department: “%(code)s” is neither in the file's departments nor a department of %(city)s (%(known)s)."
+                )
+                % {
+                    "file": name,
+                    "line": t.line,
+                    "code": t.department,
+                    "city": city.name,
+                    "known": ", ".join(sorted(known)) or _("none yet"),
+                }
+            )
+    if problems:
+        raise CatalogueFileError(problems)
+    result = CatalogueImport(dry_run=dry_run)
+    try:
+        with transaction.atomic():
+            result = _catalog_write(city=city, catalogue=catalogue, departments=existing_departments, result=result)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return result
+
+
+def _catalog_write(
+    *, city: City, catalogue: Catalogue, departments: dict[str, Department], result: CatalogueImport
+) -> CatalogueImport:
+    for entry in catalogue.departments:
+        values = {"name": entry.name, "email": entry.email, "active": entry.active}
+        department = departments.get(entry.code)
+        if department is None:
+            departments[entry.code] = Department.objects.create(city=city, code=entry.code, **values)
+            result.departments_created.append(entry.code)
+        elif _assign(department, values):
+            department.save()
+            result.departments_updated.append(entry.code)
+        else:
+            result.unchanged += 1
+    types = {t.code: t for t in ServiceType.objects.filter(city=city)}
+    for position, type_entry in enumerate(catalogue.service_types):
+        values = {
+            "name": type_entry.name,
+            "name_es": type_entry.name_es,
+            "department": departments[type_entry.department] if type_entry.department else None,
+            "target_days": type_entry.target_days,
+            "group": type_entry.group,
+            "description": type_entry.description,
+            "keywords": type_entry.keywords,
+            "active": type_entry.active,
+            "is_confidential": type_entry.confidential,
+        }
+        service_type = types.get(type_entry.code)
+        created = service_type is None
+        if service_type is None:
+            service_type = ServiceType.objects.create(city=city, code=type_entry.code, sort_order=position, **values)
+            changed = True
+        else:
+            changed = _assign(service_type, values)
+            if changed:
+                service_type.save()
+        attributes = {a.code: a for a in ServiceAttribute.objects.filter(service_type=service_type)}
+        for order, q in enumerate(type_entry.questions):
+            q_values = {
+                "question": q.question,
+                "datatype": q.datatype,
+                "required": q.required,
+                "variable": q.variable,
+                "values": q.values,
+                "description": q.description,
+                "order": order,
+            }
+            attribute = attributes.get(q.code)
+            if attribute is None:
+                ServiceAttribute.objects.create(service_type=service_type, code=q.code, **q_values)
+                changed = True
+            elif _assign(attribute, q_values):
+                attribute.save()
+                changed = True
+        if created:
+            result.types_created.append(type_entry.code)
+        elif changed:
+            result.types_updated.append(type_entry.code)
+        else:
+            result.unchanged += 1
+    return result

@@ -68,6 +68,15 @@ class DateReader:
 
 
 def _compile(fmt: str) -> Callable[[str, zoneinfo.ZoneInfo], Parsed | None]:
+    try:
+        dt.datetime.strptime("", fmt)
+    except ValueError as exc:
+        # A format strptime itself cannot use would match no value: every row would be bad.
+        if "directive" in str(exc) or "stray" in str(exc):
+            raise DateFormatError(
+                f"The date format {fmt!r} cannot be used ({exc}); the codes are those of Python's "
+                "strptime, e.g. %Y-%m-%d %H:%M or %m/%d/%Y %I:%M %p."
+            ) from exc
     pattern, i, used = [], 0, set()
     while i < len(fmt):
         ch = fmt[i]

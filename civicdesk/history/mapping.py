@@ -34,12 +34,39 @@ FIELDS = {
     "priority": "low, normal, high or urgent",
 }
 REQUIRED = ("external_id", "service_type", "opened_at")
-TOP_LEVEL = {"columns", "date_formats", "timezone", "closed_without_time", "csv", "service_types", "statuses"}
+TOP_LEVEL = {
+    "columns",
+    "date_formats",
+    "timezone",
+    "closed_without_time",
+    "csv",
+    "service_types",
+    "statuses",
+    "match_types_by_name",
+    "placeholder_points",
+}
 DAY_ENDS = ("end_of_day", "start_of_day")
 
 
 class MappingError(ValueError):
     """A mapping file that cannot be used, with what to change in it."""
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """A point a source system writes when it has no location (often City Hall's)."""
+
+    lat: float
+    lng: float
+    radius_m: float
+
+    def covers(self, lat: float, lng: float) -> bool:
+        from civicdesk.tenants.geo import metres_between
+
+        # A cheap box first: most rows are nowhere near (a degree of latitude is 111 km).
+        if abs(lat - self.lat) * 111_000 > self.radius_m + 1:
+            return False
+        return metres_between(lat, lng, self.lat, self.lng) <= self.radius_m
 
 
 @dataclass(frozen=True)
@@ -61,7 +88,33 @@ class ImportMapping:
     type_codes: dict[str, str] = field(default_factory=dict)
     type_otherwise: str = ""
     statuses: dict[str, StatusValue] = field(default_factory=dict)
+    match_types_by_name: bool = False
+    placeholders: list[Placeholder] = field(default_factory=list)
     name: str = ""
+
+    def bind_to_catalogue(self, types: MappingABC[str, str], *, city: str = "the city") -> None:
+        """Check the mapping against the city's types (``types``: code → name), before any row:
+        every code it names must be one of them (all unknown ones are listed at once). With
+        ``match_types_by_name`` the city's own names and codes are matched too, after the
+        ``codes:`` given."""
+        by_code = {code.lower(): code for code in types}
+        named = sorted(
+            {c for c in self.type_codes.values()} | ({self.type_otherwise} if self.type_otherwise else set())
+        )
+        unknown = [c for c in named if c.lower() not in by_code]
+        if unknown:
+            raise MappingError(
+                f"{self.name}: service_types names code(s) {', '.join(unknown)} that {city} does not have. "
+                f"Its codes are: {', '.join(sorted(types)) or 'none yet (import the catalogue first)'}."
+            )
+        if self.match_types_by_name:
+            for code, type_name in types.items():
+                self.type_codes.setdefault(type_name.strip().casefold(), code)
+                self.type_codes.setdefault(code.strip().casefold(), code)
+
+    def placeholder_at(self, lat: float, lng: float) -> bool:
+        """Whether the point is one of the declared stand-ins for "no location"."""
+        return any(p.covers(lat, lng) for p in self.placeholders)
 
     def type_code(self, value: str) -> str | None:
         """Our service code for a source type name (None: unknown and no ``otherwise``).
@@ -168,7 +221,38 @@ def parse_mapping(data: Any, *, name: str = "mapping", need_columns: bool = True
 
     _parse_types(data.get("service_types"), mapping, fail)
     _parse_statuses(data.get("statuses"), mapping, fail)
+    by_name = data.get("match_types_by_name", False)
+    if not isinstance(by_name, bool):
+        raise fail("match_types_by_name: write true or false.")
+    mapping.match_types_by_name = by_name
+    mapping.placeholders = _parse_placeholders(data.get("placeholder_points"), fail)
     return mapping
+
+
+def _parse_placeholders(section: Any, fail: Any) -> list[Placeholder]:
+    if section is None:
+        return []
+    example = "placeholder_points: [{lat: 39.0915, lng: -94.4155, radius_m: 25}]"
+    if not isinstance(section, list):
+        raise fail(f"placeholder_points: give a list of points, e.g. {example}.")
+    out = []
+    for n, item in enumerate(section, start=1):
+        if (
+            not isinstance(item, MappingABC)
+            or set(item) - {"lat", "lng", "radius_m"}
+            or not {"lat", "lng"} <= set(item)
+        ):
+            raise fail(f"placeholder_points, point {n}: give lat:, lng: and optionally radius_m:, e.g. {example}.")
+        try:
+            lat, lng, radius = float(item["lat"]), float(item["lng"]), float(item.get("radius_m", 10))
+        except (TypeError, ValueError):
+            raise fail(f"placeholder_points, point {n}: lat, lng and radius_m must be numbers.") from None
+        if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+            raise fail(f"placeholder_points, point {n}: {lat}, {lng} is not a latitude and longitude in degrees.")
+        if not 0 <= radius <= 5000:
+            raise fail(f"placeholder_points, point {n}: radius_m must be between 0 and 5000 metres.")
+        out.append(Placeholder(lat, lng, radius))
+    return out
 
 
 def _parse_types(section: Any, mapping: ImportMapping, fail: Any) -> None:

@@ -27,6 +27,7 @@ from typing import Any
 from django.utils import translation
 
 from civicdesk.cases.bulk import CaseBatchWriter, CityRules, PreparedBatch, cases_import_batches
+from civicdesk.core.querylog import forget_queries
 from civicdesk.history.prepare import new_cases
 from civicdesk.history.rows import BadRow, ImportedCase
 from civicdesk.tenants.models import City
@@ -39,14 +40,15 @@ class ImportReport:
     """What an import did: rows read, cases imported, already present (skipped), bad rows.
 
     ``bad_rows`` and ``warnings`` keep the first few examples (``examples`` of each); every
-    bad row goes to the ``on_bad_row`` callback, which can write them all to a file.
+    bad row goes to the ``on_bad_row`` callback and every warning of a case imported to
+    ``on_warning``, which can write them all to a file.
     """
 
     read: int = 0
     imported: int = 0
     already_present: int = 0
     bad: int = 0
-    warned: int = 0
+    warned: int = 0  # cases imported now with a warning (none for a case already here)
     dry_run: bool = False
     elapsed: float = 0.0
     bad_rows: list[BadRow] = field(default_factory=list)
@@ -177,6 +179,7 @@ def cases_import(
     batch_size: int = DEFAULT_BATCH_SIZE,
     dry_run: bool = False,
     on_bad_row: Callable[[BadRow], None] | None = None,
+    on_warning: Callable[[BadRow], None] | None = None,
     examples: int = 20,
 ) -> ImportReport:
     """Import case history into ``city``: every good row becomes an imported case, every bad
@@ -196,12 +199,18 @@ def cases_import(
                 report.add_bad(row)
                 if on_bad_row is not None:
                     on_bad_row(row)
-            for row in prepared.warnings:
-                report.add_warning(row)
             if not prepared.cases.cases:
                 continue
             imported, present = writer.write(prepared.cases)
             report.imported += imported
             report.already_present += present
+            forget_queries()
+            # A warning is about a case imported now: one already here was warned of when
+            # it was imported, and a re-run must not say it was imported again.
+            for row in prepared.warnings:
+                if row.external_id not in writer.present:
+                    report.add_warning(row)
+                    if on_warning is not None:
+                        on_warning(row)
     report.elapsed = time.perf_counter() - started
     return report

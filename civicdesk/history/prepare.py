@@ -123,6 +123,13 @@ def new_cases(
                 district = rules.district_numbered(row.district_number)
         elif row.district_number is not None:
             district = rules.district_numbered(row.district_number)
+            if district is None:
+                # Exports write 0 (or a retired ward) for "unknown": the case is kept, in no
+                # district, and the row says so rather than vanishing into "No district".
+                row.warnings.append(
+                    _("%(city)s has no district %(n)s: imported without a district.")
+                    % {"city": rules.city.name, "n": row.district_number}
+                )
         if row.external_id in seen:
             reject(
                 row,

@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Max, Min, Q, QuerySet, Sum
 
 from civicdesk.cases.models import ServiceRequest
+from civicdesk.core.querylog import forget_queries
 from civicdesk.reports.models import OPENED, CaseTally, Dimension, Grain
 from civicdesk.tenants.models import City
 
@@ -239,14 +240,48 @@ def rebuild(*, city: City | None = None, start: dt.date | None = None, end: dt.d
     CaseTally.objects.filter(_scope(cities, start, end)).delete()
     if connection.vendor == "postgresql":
         return _rebuild_in_postgresql(cities, start, end)
-    tallies = fresh_tallies(cities=cities, start=start, end=end)
-    rows = [
-        CaseTally(city_id=k[0], dimension=k[1], grain=k[2], start=k[3], key=k[4], days=k[5], **counts)
-        for k, counts in tallies.items()
-        if any(counts.values())
-    ]
-    CaseTally.objects.bulk_create(rows, batch_size=5_000)
-    return len(rows)
+    # A year at a time: every tally row belongs to one month (a day's, or the month's), so
+    # spans of whole months are independent, and memory holds one year's tallies whatever the
+    # length of the history (each span reads the cases once: a year keeps the reads few).
+    written = 0
+    for month_start, month_last in _spans(cities, start, end):
+        tallies = fresh_tallies(cities=cities, start=month_start, end=month_last)
+        rows = [
+            CaseTally(city_id=k[0], dimension=k[1], grain=k[2], start=k[3], key=k[4], days=k[5], **counts)
+            for k, counts in tallies.items()
+            if any(counts.values())
+        ]
+        del tallies
+        CaseTally.objects.bulk_create(rows, batch_size=5_000)
+        written += len(rows)
+        forget_queries()
+    return written
+
+
+def _spans(
+    cities: list[City], start: dt.date | None, end: dt.date | None, months: int = 12
+) -> Iterator[tuple[dt.date, dt.date]]:
+    """Spans of ``months`` whole months from ``start`` to ``end`` (all time: the first to the
+    last day the cases touch)."""
+    if start is None or end is None:
+        bounds = ServiceRequest.objects.filter(city__in=cities).aggregate(
+            first=Min("opened_at"), last_opened=Max("opened_at"), last_closed=Max("closed_at")
+        )
+        if bounds["first"] is None:
+            return
+        last = max(t for t in (bounds["last_opened"], bounds["last_closed"]) if t is not None)
+        # A day of slack either side covers every zone a city may be in.
+        start = (bounds["first"] - dt.timedelta(days=1)).date()
+        end = (last + dt.timedelta(days=1)).date()
+    first = _month_floor(start)
+    while first <= end:
+        last = first
+        for _ in range(months - 1):
+            if month_end(last) >= end:
+                break
+            last = month_end(last) + dt.timedelta(days=1)
+        yield first, month_end(last)
+        first = month_end(last) + dt.timedelta(days=1)
 
 
 # The same contributions as ``contributions``, computed by PostgreSQL in two statements: a

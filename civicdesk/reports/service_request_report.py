@@ -253,6 +253,8 @@ def service_request_report(*, city: City | None, date_from: dt.date, date_to: dt
     # council districts of the case's own city goes to "Others".
     listed = list(
         District.objects.filter(city__in=cities, number__isnull=False)
+        # A district an old map had is listed only where it has cases in the period.
+        .filter(Q(retired_on__isnull=True) | Q(pk__in={int(d) for _c, d, _t, _n in per_district if d}))
         .select_related("city")
         .defer("boundary", "city__boundary")
         .order_by("city__name", "number", "name")

@@ -25,6 +25,7 @@ from shapely.geometry.base import BaseGeometry
 
 from civicdesk.accounts.models import Role
 from civicdesk.tenants import districts
+from civicdesk.tenants import selectors as tenant_selectors
 from civicdesk.tenants import services as tenant_services
 from civicdesk.tenants.geo import shape_from_geojson
 from civicdesk.tenants.models import City, Department, District, NeighbourArea, Region
@@ -142,6 +143,28 @@ class DistrictForm(BoundaryUploadForm):
 class CityForm(BoundaryUploadForm):
     # Declared to choose https for an address typed without a scheme (Django 6's default).
     website = forms.URLField(required=False, assume_scheme="https", label=gettext_lazy("Website"))
+    # A list, not free text: a zone typed wrong (or left at another state's) shifts every
+    # date of every report.
+    timezone = forms.TypedChoiceField(
+        label=gettext_lazy("Time zone"),
+        choices=lambda: [(name, name) for name in tenant_services.timezone_names()],
+        help_text=gettext_lazy("The city's local time: every date of its cases and reports is read in it."),
+    )
+    # min and max reach the browser too, so month 0 or 13 is refused before it is sent.
+    fiscal_year_start_month = forms.IntegerField(
+        label=gettext_lazy("Fiscal year start month"),
+        min_value=1,
+        max_value=12,
+        initial=1,
+        help_text=gettext_lazy("1 (January) to 12 (December): 7 means Q1 is July to September."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None and not self.initial.get("timezone"):
+            # A new member is usually a neighbour: the region's zone, not a fixed one.
+            region = Region.objects.order_by("pk").first()
+            self.initial["timezone"] = tenant_selectors.default_timezone(region)
 
     class Meta:
         model = City
@@ -194,6 +217,14 @@ class DistrictImportForm(forms.Form):
         required=False,
         help_text=gettext_lazy("Tick only for a map drawn for a demo, not the city's adopted map."),
     )
+    replace = forms.BooleanField(
+        label=gettext_lazy("Replace the current map"),
+        required=False,
+        help_text=gettext_lazy(
+            "Retire the city's current districts: they are kept, renamed with today's date, for the "
+            "cases filed in them; new cases go to the districts of this file."
+        ),
+    )
 
     def __init__(self, *args: Any, cities: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -215,6 +246,22 @@ class DistrictImportForm(forms.Form):
                 name_prefix=cleaned.get("name_prefix", ""),
             )
         return cleaned
+
+
+class CatalogueUploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Catalogue file"),
+        help_text=gettext_lazy(
+            "Departments and service types as CSV or YAML (docs/onboarding.md), e.g. a neighbour's "
+            "“manage.py catalog_export”. Matched by code: uploading it twice changes nothing."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.yaml,.yml,text/csv,application/yaml"}),
+    )
+    dry_run = forms.BooleanField(
+        label=gettext_lazy("Check only"),
+        required=False,
+        help_text=gettext_lazy("Say what would change; write nothing."),
+    )
 
 
 # --- admins ---------------------------------------------------------------------------
@@ -243,7 +290,7 @@ class CityAdmin(BoundaryPreviewMixin, CityScopedAdmin):
     city_lookup = "pk"
     city_roles_can = {Role.CITY_ADMIN.value: frozenset({VIEW, CHANGE})}
     form = CityForm
-    list_display = ["name", "case_prefix", "jurisdiction_id", "region", "population", "district_count"]
+    list_display = ["name", "case_prefix", "jurisdiction_id", "region", "population", "district_count", "setup_link"]
     search_fields = ["name", "jurisdiction_id"]
     readonly_fields = ["map_preview"]
     prepopulated_fields = {"slug": ["name"]}
@@ -262,6 +309,85 @@ class CityAdmin(BoundaryPreviewMixin, CityScopedAdmin):
     @admin.display(description=gettext_lazy("Districts"), ordering="district_total")
     def district_count(self, obj: City) -> int:
         return getattr(obj, "district_total", 0)
+
+    @admin.display(description=gettext_lazy("Setup"))
+    def setup_link(self, obj: City) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("admin:tenants_city_setup", args=[obj.pk]), _("Checklist"))
+
+    def response_add(self, request: HttpRequest, obj: City, post_url_continue: str | None = None) -> HttpResponse:
+        # A new member city goes on to its checklist: districts, catalogue, staff, key.
+        if "_addanother" in request.POST or "_continue" in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        self.message_user(request, _("%(city)s was created; here is what it still needs.") % {"city": obj.name})
+        return HttpResponseRedirect(reverse("admin:tenants_city_setup", args=[obj.pk]))
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path("<path:object_id>/setup/", self.admin_site.admin_view(self.setup_view), name="tenants_city_setup"),
+            *super().get_urls(),
+        ]
+
+    def setup_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """A new member's checklist: what the city has and lacks, each step linked to where it
+        is done, and the catalogue upload (the same as ``manage.py catalog_import``)."""
+        city = self.get_object(request, object_id)
+        if city is None or not self.has_view_permission(request, city):
+            raise PermissionDenied
+        from civicdesk.catalog.catalogue_file import CatalogueFileError, read_catalogue
+        from civicdesk.catalog.services import catalog_import
+
+        user: Any = request.user
+        can_change = bool(user.is_superuser or (user.role == Role.CITY_ADMIN and user.city_id == city.pk))
+        form = CatalogueUploadForm(request.POST or None, request.FILES or None)
+        problems: list[str] = []
+        result = None
+        if request.method == "POST":
+            if not can_change:
+                raise PermissionDenied
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                try:
+                    text = upload.read().decode("utf-8-sig")
+                except UnicodeDecodeError:
+                    problems = [
+                        _("%(name)s is not UTF-8 text; save it as UTF-8 (CSV) or YAML.") % {"name": upload.name}
+                    ]
+                else:
+                    try:
+                        catalogue = read_catalogue(text, name=upload.name)
+                        result = catalog_import(
+                            city=city, catalogue=catalogue, name=upload.name, dry_run=form.cleaned_data["dry_run"]
+                        )
+                    except CatalogueFileError as exc:
+                        problems = exc.problems
+                if result is not None and not result.dry_run:
+                    self.message_user(request, f"{city.name}: {result.summary()}", messages.SUCCESS)
+                    return HttpResponseRedirect(reverse("admin:tenants_city_setup", args=[city.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Setting up %(city)s") % {"city": city.name},
+            "city": city,
+            "steps": [(step, self._step_link(step.key, city)) for step in tenant_selectors.city_setup_steps(city=city)],
+            "form": form if can_change else None,
+            "problems": problems,
+            "result": result,
+        }
+        return TemplateResponse(request, "admin/tenants/city/setup.html", context)
+
+    @staticmethod
+    def _step_link(key: str, city: City) -> str:
+        if key == "limits":
+            return reverse("admin:tenants_city_change", args=[city.pk])
+        if key == "districts":
+            return reverse("admin:tenants_district_changelist") + f"?city__id__exact={city.pk}"
+        if key == "departments":
+            return reverse("admin:tenants_department_changelist") + f"?city__id__exact={city.pk}"
+        if key == "types":
+            return reverse("admin:catalog_servicetype_changelist") + f"?city__id__exact={city.pk}"
+        if key == "staff":
+            return reverse("admin:accounts_user_changelist") + f"?city__id__exact={city.pk}"
+        return reverse("admin:open311_open311apikey_changelist")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))
@@ -322,9 +448,9 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
     form = DistrictForm
     change_list_template = "admin/tenants/district/change_list.html"
     change_form_template = "admin/tenants/district/change_form.html"
-    list_display = ["name", "number", "city", "map_status", "updated_at"]
+    list_display = ["name", "number", "city", "map_status", "retired_on", "updated_at"]
     list_display_links = ["name"]
-    list_filter = ["is_illustrative", "city"]
+    list_filter = ["is_illustrative", ("retired_on", admin.EmptyFieldListFilter), "city"]
     search_fields = ["name"]
     readonly_fields = ["map_status", "map_preview"]
     fieldsets = [
@@ -405,7 +531,10 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
             city = City.objects.get(pk=city_id) if city_id is not None else form.cleaned_data["city"]
             try:
                 created = tenant_services.district_import(
-                    city=city, shapes=form.shapes, is_illustrative=form.cleaned_data["is_illustrative"]
+                    city=city,
+                    shapes=form.shapes,
+                    is_illustrative=form.cleaned_data["is_illustrative"],
+                    replace=form.cleaned_data["replace"],
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)

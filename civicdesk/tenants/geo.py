@@ -364,10 +364,11 @@ def district_index(city_id: int) -> AreaIndex:
     """The index of one city's council districts, rebuilt when any of them changes."""
     from civicdesk.tenants.models import District
 
-    rows = District.objects.filter(city_id=city_id)
+    # The city's current map: a retired district keeps its cases but takes no new point.
+    rows = District.objects.filter(city_id=city_id, retired_on__isnull=True)
 
     def stamp() -> Any:
-        return tuple(rows.order_by("pk").values_list("pk", "updated_at"))
+        return tuple(District.objects.filter(city_id=city_id).order_by("pk").values_list("pk", "updated_at"))
 
     def build() -> AreaIndex:
         return AreaIndex(_areas(rows.values_list("pk", "boundary"), "District"))

@@ -93,6 +93,11 @@ class District(models.Model):
         default=False,
         help_text=_("Drawn for the demo, not the city's adopted map."),
     )
+    retired_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text=_("The day a new map replaced this district. Its cases keep it; new cases are not placed in it."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
 from civicdesk.core.errors import OutsideServiceArea
 from civicdesk.tenants import geo
-from civicdesk.tenants.models import City, Department, District, NeighbourArea
+from civicdesk.tenants.models import City, Department, District, NeighbourArea, Region
 
 # A pin this close to a city line may well be on the wrong side of it: the resident is
 # asked to check it (a phone's GPS or a hurried tap is often this far off).
@@ -110,3 +110,62 @@ def location_of(*, lat: float, lng: float) -> Location:
 
 def department_list(*, city: City) -> QuerySet[Department]:
     return Department.objects.filter(city=city, active=True).order_by("name")
+
+
+def default_timezone(region: Region | None) -> str:
+    """The time zone most of the region's cities have: a new member is usually a neighbour."""
+    if region is not None:
+        found = region.cities.values("timezone").annotate(n=Count("pk")).order_by("-n", "timezone").first()
+        if found:
+            return str(found["timezone"])
+    return "America/Chicago"
+
+
+@dataclass(frozen=True)
+class SetupStep:
+    """One thing a new member city needs before it goes live, and how far it is."""
+
+    key: str
+    label: str
+    done: bool
+    detail: str
+
+
+def city_setup_steps(*, city: City) -> list[SetupStep]:
+    """What ``city`` has and still lacks, in the order it is set up (docs/onboarding.md):
+    limits, council districts, departments, service types, staff, an Open311 key."""
+    from civicdesk.accounts.models import User
+    from civicdesk.catalog.models import ServiceType
+    from civicdesk.open311.models import Open311ApiKey
+
+    has_limits = bool(city.boundary)
+    districts = District.objects.filter(city=city, retired_on__isnull=True)
+    district_count = districts.count()
+    illustrative = districts.filter(is_illustrative=True).count()
+    departments = Department.objects.filter(city=city, active=True).count()
+    types = ServiceType.objects.filter(city=city, active=True).count()
+    untargeted = ServiceType.objects.filter(city=city, active=True, department__isnull=True).count()
+    staff = User.objects.filter(city=city, is_active=True).count()
+    keys = Open311ApiKey.objects.filter(city=city, active=True).count()
+    return [
+        SetupStep("limits", _("City limits"), has_limits, _("uploaded") if has_limits else _("missing")),
+        SetupStep(
+            "districts",
+            _("Council districts"),
+            district_count > 0 and illustrative == 0,
+            _("%(n)d, %(i)d of them illustrative") % {"n": district_count, "i": illustrative}
+            if illustrative
+            else _("%(n)d") % {"n": district_count},
+        ),
+        SetupStep("departments", _("Departments"), departments > 0, _("%(n)d active") % {"n": departments}),
+        SetupStep(
+            "types",
+            _("Service types"),
+            types > 0 and untargeted == 0,
+            _("%(n)d active, %(u)d without a department") % {"n": types, "u": untargeted}
+            if untargeted
+            else _("%(n)d active") % {"n": types},
+        ),
+        SetupStep("staff", _("Staff accounts"), staff > 0, _("%(n)d active") % {"n": staff}),
+        SetupStep("open311", _("Open311 API key"), keys > 0, _("%(n)d active") % {"n": keys}),
+    ]

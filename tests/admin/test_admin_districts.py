@@ -131,13 +131,21 @@ def test_the_import_creates_nothing_when_a_name_is_already_taken(login, city_adm
 
 
 def test_an_operator_imports_a_map_into_the_city_they_choose(login, superuser, raytown):
+    fields = {"city": raytown.pk, "name_property": "DISTRICTORDINAL", "number_property": "DISTRICT"}
+    old = list(District.objects.filter(city=raytown).order_by("number"))
+    with KC_MAP.open("rb") as fh:
+        refused = login(superuser).post(reverse("admin:tenants_district_import"), {**fields, "file": fh})
+    # Raytown's (illustrative) map has numbers 1 to 4: a second map beside it is refused.
+    assert refused.status_code == 200
+    errors = " ".join(refused.context["form"].non_field_errors())
+    assert f"“First” has number 1, which “{old[0].name}” already has." in errors
     with KC_MAP.open("rb") as fh:
         response = login(superuser).post(
-            reverse("admin:tenants_district_import"),
-            {"city": raytown.pk, "file": fh, "name_property": "DISTRICTORDINAL", "number_property": "DISTRICT"},
+            reverse("admin:tenants_district_import"), {**fields, "file": fh, "replace": "on"}
         )
     assert response.status_code == 302
-    assert District.objects.filter(city=raytown, name="Fourth", number=4).exists()
+    assert District.objects.filter(city=raytown, name="Fourth", number=4, retired_on__isnull=True).exists()
+    assert District.objects.filter(pk__in=[d.pk for d in old], retired_on__isnull=False).count() == len(old)
 
 
 def test_a_regional_admin_reads_districts_but_cannot_upload_or_import(login, regional_admin, raytown):

@@ -243,10 +243,10 @@ def test_the_command_prints_counts_and_writes_every_bad_row(
     out = capsys.readouterr().out
     assert "11 rows read from 1 file(s)" in out
     assert "4 imported" in out
-    assert "0 already present (skipped)" in out
+    assert "0 already imported (skipped)" in out
     assert "7 bad (not imported)" in out
     assert "bad: cases.csv, line 6: Date, Time: “2021-13-45 09:00” is not a date" in out
-    assert "… and 5 more in" in out
+    assert "… and 5 more bad row(s) in" in out
     with open(bad_file, newline="", encoding="utf-8") as fh:
         written = list(csv.DictReader(fh))
     assert [int(row["line"]) for row in written] == sorted(EXPECTED_BAD)

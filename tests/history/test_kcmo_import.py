@@ -153,7 +153,7 @@ def test_the_command_reports_what_it_did(kc_import: tuple[City, ImportReport], c
     rows = sum(1 for _ in csv.DictReader(open(KC_FILES[-1], newline="", encoding="utf-8")))  # noqa: SIM115
     assert f"{rows:,} rows read from 1 file(s)" in out
     assert "0 imported" in out
-    assert f"{rows:,} already present (skipped)" in out
+    assert f"{rows:,} already imported (skipped)" in out
     assert "0 bad (not imported)" in out
     assert "rows/s" in out
 

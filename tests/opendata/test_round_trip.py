@@ -168,4 +168,4 @@ def test_the_open_data_csv_imported_into_an_empty_city_gives_the_same_report(
     call_command(
         "import_cases", str(path), "--format", "csv", "--city", independence.slug, "--mapping", str(MAPPING), stdout=out
     )
-    assert "110 already present" in out.getvalue(), out.getvalue()
+    assert "110 already imported" in out.getvalue(), out.getvalue()

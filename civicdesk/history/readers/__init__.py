@@ -9,13 +9,13 @@ city's rules and writes them. Formats: ``kcmo`` (Kansas City's 311 export), ``ge
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from civicdesk.history.mapping import ImportMapping, MappingError, load_mapping
 from civicdesk.history.readers.csv_mapped import ImportFileError, read_csv
 from civicdesk.history.readers.georeport import read_georeport
-from civicdesk.history.readers.kcmo import read_kcmo
+from civicdesk.history.readers.kcmo import kcmo_mapping, read_kcmo
 from civicdesk.history.rows import BadRow, ImportedCase
 
 FORMATS = ("kcmo", "georeport", "csv")
@@ -24,13 +24,21 @@ __all__ = ["FORMATS", "ImportFileError", "MappingError", "read_files"]
 
 
 def read_files(
-    fmt: str, paths: Iterable[str | Path], *, tz: zoneinfo.ZoneInfo, mapping_path: str | Path | None = None
+    fmt: str,
+    paths: Iterable[str | Path],
+    *,
+    tz: zoneinfo.ZoneInfo,
+    mapping_path: str | Path | None = None,
+    city_types: Mapping[str, str] | None = None,
+    city_name: str = "the city",
 ) -> Iterator[ImportedCase | BadRow]:
     """The rows of every file in turn, read as ``fmt``.
 
     The mapping (required for ``csv``, optional for the others) is read and checked before
-    any file is opened, and each file's header before its first row: ``MappingError`` and
-    ``ImportFileError`` say what to fix.
+    any file is opened — against the city's types too when ``city_types`` (code → name) is
+    given — and each file's header before its first row: ``MappingError`` and
+    ``ImportFileError`` say what to fix. A point the mapping declares a stand-in
+    (``placeholder_points``) is read as no point.
     """
     if fmt not in FORMATS:
         raise ImportFileError(f"Unknown format {fmt!r}; the formats are {', '.join(FORMATS)}.")
@@ -39,14 +47,34 @@ def read_files(
         mapping = load_mapping(mapping_path, need_columns=fmt == "csv")
     elif fmt == "csv":
         raise MappingError("A CSV import needs --mapping FILE: which column holds what (see docs/import.md).")
+    elif fmt == "kcmo":
+        mapping = kcmo_mapping()
     files = [Path(p) for p in paths]
     for path in files:
         if not path.is_file():
             raise ImportFileError(f"{path}: no such file.")
+    if mapping is not None and city_types is not None:
+        mapping.bind_to_catalogue(city_types, city=city_name)
     return _chain(fmt, files, tz, mapping)
 
 
 def _chain(
+    fmt: str, paths: list[Path], tz: zoneinfo.ZoneInfo, mapping: ImportMapping | None
+) -> Iterator[ImportedCase | BadRow]:
+    rows = _read_each(fmt, paths, tz, mapping)
+    if mapping is None or not mapping.placeholders:
+        yield from rows
+        return
+    stand_in = mapping.placeholder_at
+    for row in rows:
+        if isinstance(row, ImportedCase) and row.lat is not None and row.lng is not None and stand_in(row.lat, row.lng):
+            # The source's "no location" (e.g. City Hall): the district then comes from the
+            # district the source recorded, as for any row without a point.
+            row.lat = row.lng = None
+        yield row
+
+
+def _read_each(
     fmt: str, paths: list[Path], tz: zoneinfo.ZoneInfo, mapping: ImportMapping | None
 ) -> Iterator[ImportedCase | BadRow]:
     for path in paths:

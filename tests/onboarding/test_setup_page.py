@@ -1,0 +1,82 @@
+"""The admin's checklist of a new member city: what it lacks, each step linked, and the
+catalogue upload (issue points 1 and 2, in the browser's form)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from civicdesk.accounts.models import Role, User
+from civicdesk.catalog.models import ServiceType
+from civicdesk.tenants.models import City, District
+from civicdesk.tenants.selectors import city_setup_steps
+from tests.onboarding.test_city_and_catalogue_commands import CATALOGUE, create_grain_valley
+
+pytestmark = pytest.mark.django_db
+
+
+def missing(city: City) -> list[str]:
+    return [s.key for s in city_setup_steps(city=city) if not s.done]
+
+
+def test_a_new_city_lacks_everything_but_its_limits_until_each_step_is_done(
+    cities: dict[str, City], make_staff: Callable[..., User]
+) -> None:
+    create_grain_valley()
+    city = City.objects.get(slug="grain-valley")
+    assert missing(city) == ["districts", "departments", "types", "staff", "open311"]
+    District.objects.create(city=city, name="Ward 1", number=1, boundary=city.boundary)
+    make_staff(city, Role.CITY_ADMIN)
+    assert missing(city) == ["departments", "types", "open311"]
+
+
+def test_the_checklist_page_links_each_missing_step_and_imports_a_catalogue(
+    cities: dict[str, City],
+    login: Callable[[User], Client],
+    superuser: User,
+) -> None:
+    create_grain_valley()
+    city = City.objects.get(slug="grain-valley")
+    client = login(superuser)
+    url = reverse("admin:tenants_city_setup", args=[city.pk])
+    page = client.get(url).content.decode()
+    assert page.count("Still to do") == 5
+    assert f"/admin/tenants/district/?city__id__exact={city.pk}" in page
+    assert f"/admin/catalog/servicetype/?city__id__exact={city.pk}" in page
+
+    upload = SimpleUploadedFile("catalogue.yaml", CATALOGUE.encode(), content_type="application/yaml")
+    checked = client.post(url, {"file": upload, "dry_run": "on"}).content.decode()
+    assert "Dry run, nothing written: departments: 2 created" in checked
+    assert not ServiceType.objects.filter(city=city).exists()
+
+    upload = SimpleUploadedFile("catalogue.yaml", CATALOGUE.encode(), content_type="application/yaml")
+    response = client.post(url, {"file": upload}, follow=True)
+    assert "service types: 2 created" in response.content.decode()
+    assert ServiceType.objects.filter(city=city).count() == 2
+    assert response.content.decode().count("Still to do") == 3
+
+    bad = SimpleUploadedFile("bad.yaml", b"service_types:\n  - {code: x y, name: X}\n")
+    answer = client.post(url, {"file": bad}).content.decode()
+    assert "bad.yaml, line 2, code: “x y” is not a code" in answer
+
+
+def test_a_city_administrator_sees_only_their_own_checklist_and_a_regional_one_cannot_upload(
+    cities: dict[str, City],
+    login: Callable[[User], Client],
+    city_admin: User,
+    regional_admin: User,
+) -> None:
+    own = reverse("admin:tenants_city_setup", args=[city_admin.city_id])
+    other = reverse("admin:tenants_city_setup", args=[cities["raytown"].pk])
+    assert login(city_admin).get(own).status_code == 200
+    assert login(city_admin).get(other).status_code in (403, 404)
+    regional = login(regional_admin)
+    page: Any = regional.get(other)
+    assert page.status_code == 200 and "Import the catalogue" not in page.content.decode()
+    upload = SimpleUploadedFile("catalogue.yaml", CATALOGUE.encode())
+    assert regional.post(other, {"file": upload}).status_code == 403
