@@ -218,7 +218,9 @@ def _value(values: dict[str, str], ours: str) -> str:
     return values.get(ours, "")
 
 
-def read_csv(path: Path, mapping: ColumnMapping) -> Rows:
+def mapped_csv_records(path: Path, mapping: ColumnMapping) -> Iterator[tuple[int, dict[str, str]]]:
+    """Each record of a CSV as (its first line, {our column: its value}), through the mapping;
+    a mapped column the file lacks is a MappingError naming the file's columns."""
     with path.open(newline="", encoding=mapping.encoding) as handle:
         reader = csv.DictReader(handle, delimiter=mapping.delimiter)
         header = {name.strip().casefold(): name for name in reader.fieldnames or []}
@@ -233,8 +235,12 @@ def read_csv(path: Path, mapping: ColumnMapping) -> Rows:
         for record in reader:
             line = start + 1
             start = reader.line_num  # a quoted field with a line break spans lines: report the first
-            values: dict[str, str] = {ours: record.get(theirs) or "" for ours, theirs in columns.items()}
-            yield line, point_row(functools.partial(_value, values), mapping, None, None)
+            yield line, {ours: record.get(theirs) or "" for ours, theirs in columns.items()}
+
+
+def read_csv(path: Path, mapping: ColumnMapping) -> Rows:
+    for line, values in mapped_csv_records(path, mapping):
+        yield line, point_row(functools.partial(_value, values), mapping, None, None)
 
 
 def _features(path: Path, encoding: str) -> Iterator[tuple[int, Any]]:
@@ -493,31 +499,17 @@ def read_street_csv(path: Path, mapping: ColumnMapping) -> StreetRows:
 
     if "geometry" not in mapping.columns:
         raise MappingError(f"{path.name}: a CSV of streets needs geometry: mapped to its WKT column.")
-    with path.open(newline="", encoding=mapping.encoding) as handle:
-        reader = csv.DictReader(handle, delimiter=mapping.delimiter)
-        header = {name.strip().casefold(): name for name in reader.fieldnames or []}
-        columns: dict[str, str] = {}
-        for ours, theirs in mapping.columns.items():
-            if theirs.strip().casefold() not in header:
-                raise MappingError(
-                    f"{path.name}: no column “{theirs}” (for {ours}); the file's columns are {', '.join(header.values())}."
-                )
-            columns[ours] = header[theirs.strip().casefold()]
-        start = reader.line_num
-        for record in reader:
-            line = start + 1
-            start = reader.line_num
-            values: dict[str, str] = {ours: record.get(theirs) or "" for ours, theirs in columns.items()}
-            wkt = values.get("geometry", "").strip()
-            if not wkt:
-                yield line, _("no geometry")
-                continue
-            try:
-                geometry: Any = json.loads(json.dumps(as_geojson(shapely.from_wkt(wkt))))
-            except (shapely.errors.GEOSException, ValueError, TypeError):
-                yield line, _("“%(text)s” is not a WKT line") % {"text": wkt[:40]}
-                continue
-            yield line, _street_row(functools.partial(_value, values), mapping, geometry)
+    for line, values in mapped_csv_records(path, mapping):
+        wkt = values.get("geometry", "").strip()
+        if not wkt:
+            yield line, _("no geometry")
+            continue
+        try:
+            geometry: Any = json.loads(json.dumps(as_geojson(shapely.from_wkt(wkt))))
+        except (shapely.errors.GEOSException, ValueError, TypeError):
+            yield line, _("“%(text)s” is not a WKT line") % {"text": wkt[:40]}
+            continue
+        yield line, _street_row(functools.partial(_value, values), mapping, geometry)
 
 
 def read_tiger_roads(path: Path) -> StreetRows:

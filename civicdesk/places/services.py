@@ -43,6 +43,19 @@ class LoadReport:
     def written(self) -> int:
         return self.inserted + self.updated
 
+    def summary(self, *, city: str, what: str, shown: int = 50) -> list[str]:
+        """What a load command prints: one line of counts (``what`` names the rows: "rows",
+        "streets"), then the first ``shown`` rows not loaded, by line and reason."""
+        lines = [
+            f"{city}: {self.read:,} {what} read in {self.seconds:.1f} s; {self.inserted:,} new, "
+            f"{self.updated:,} changed, {self.unchanged:,} unchanged, {self.duplicates:,} repeated in the file, "
+            f"{len(self.bad):,} not loaded."
+        ]
+        lines += [f"  line {line}: {reason}" for line, reason in self.bad[:shown]]
+        if len(self.bad) > shown:
+            lines.append(f"  … and {len(self.bad) - shown:,} more.")
+        return lines
+
 
 _POINT_VALUES = (
     "number",

@@ -78,12 +78,5 @@ class Command(BaseCommand):
         return addresses_load(city=city, rows=rows, source=source, illustrative=illustrative)
 
     def _say(self, report: LoadReport, city: City) -> None:
-        self.stdout.write(
-            f"{city.name}: {report.read:,} rows read in {report.seconds:.1f} s; {report.inserted:,} new, "
-            f"{report.updated:,} changed, {report.unchanged:,} unchanged, {report.duplicates:,} repeated in the file, "
-            f"{len(report.bad):,} not loaded."
-        )
-        for line, reason in report.bad[:SHOWN_BAD_ROWS]:
-            self.stdout.write(f"  line {line}: {reason}")
-        if len(report.bad) > SHOWN_BAD_ROWS:
-            self.stdout.write(f"  … and {len(report.bad) - SHOWN_BAD_ROWS:,} more.")
+        for line in report.summary(city=city.name, what="rows", shown=SHOWN_BAD_ROWS):
+            self.stdout.write(line)
