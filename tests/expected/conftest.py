@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import numpy as np
 import pytest
 
-from civicdesk.cases.models import ServiceRequest, Status
+from civicdesk.cases.models import ServiceRequest
 from civicdesk.catalog.models import ServiceType
 from civicdesk.expected import selectors
 from civicdesk.tenants.models import City
+from tests.expected.helpers import insert_cases
 
 NOW = dt.datetime(2026, 6, 1, 15, 0, tzinfo=dt.UTC)
 
@@ -28,35 +28,7 @@ def _no_cached_models() -> Iterator[None]:
 def add_cases() -> Callable[..., list[ServiceRequest]]:
     """Insert cases of ``service_type`` opened at ``opened`` (datetimes) and closed after
     ``days`` (None: still open); the number follows the city's highest."""
-
-    def add(
-        service_type: ServiceType, opened: list[dt.datetime], days: list[float | None], **kw: Any
-    ) -> list[ServiceRequest]:
-        city: City = service_type.city
-        start = (
-            ServiceRequest.objects.filter(city=city).order_by("-number").values_list("number", flat=True).first() or 0
-        ) + 1
-        rows = []
-        for i, (at, d) in enumerate(zip(opened, days, strict=True)):
-            closed = at + dt.timedelta(days=d) if d is not None else None
-            rows.append(
-                ServiceRequest(
-                    city=city,
-                    number=start + i,
-                    service_type=service_type,
-                    department=service_type.department,
-                    status=Status.CLOSED if closed else Status.NEW,
-                    opened_at=at,
-                    closed_at=closed,
-                    due_at=at + dt.timedelta(days=service_type.target_days) if service_type.target_days else None,
-                    updated_at=closed or at,
-                    is_imported=True,
-                    **kw,
-                )
-            )
-        return ServiceRequest.objects.bulk_create(rows)
-
-    return add
+    return insert_cases
 
 
 @pytest.fixture

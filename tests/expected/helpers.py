@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -16,9 +17,10 @@ from civicdesk.tenants.models import City
 
 
 def insert_cases(
-    service_type: ServiceType, opened: list[dt.datetime], days: list[float | None]
+    service_type: ServiceType, opened: list[dt.datetime], days: list[float | None], **kw: Any
 ) -> list[ServiceRequest]:
-    """Cases of ``service_type`` opened at ``opened`` and closed ``days`` later (None: open)."""
+    """Cases of ``service_type`` opened at ``opened`` and closed ``days`` later (None: open),
+    numbered after the city's highest; ``kw`` sets other fields of every case."""
     city: City = service_type.city
     start = (
         ServiceRequest.objects.filter(city=city).order_by("-number").values_list("number", flat=True).first() or 0
@@ -38,6 +40,7 @@ def insert_cases(
                 due_at=at + dt.timedelta(days=service_type.target_days) if service_type.target_days else None,
                 updated_at=closed or at,
                 is_imported=True,
+                **kw,
             )
         )
     made = ServiceRequest.objects.bulk_create(rows)
