@@ -24,7 +24,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from civicdesk.accounts.models import Role
-from civicdesk.tenants import districts
+from civicdesk.tenants import districts, setup_upload
 from civicdesk.tenants import selectors as tenant_selectors
 from civicdesk.tenants import services as tenant_services
 from civicdesk.tenants.geo import shape_from_geojson
@@ -333,16 +333,16 @@ class CityAdmin(BoundaryPreviewMixin, CityScopedAdmin):
         city = self.get_object(request, object_id)
         if city is None or not self.has_view_permission(request, city):
             raise PermissionDenied
-        from civicdesk.catalog.catalogue_file import CatalogueFileError, read_catalogue
-        from civicdesk.catalog.services import catalog_import
-
+        importer = setup_upload.catalogue_importer()
         user: Any = request.user
-        can_change = bool(user.is_superuser or (user.role == Role.CITY_ADMIN and user.city_id == city.pk))
+        can_change = bool(
+            importer is not None and (user.is_superuser or (user.role == Role.CITY_ADMIN and user.city_id == city.pk))
+        )
         form = CatalogueUploadForm(request.POST or None, request.FILES or None)
         problems: list[str] = []
         result = None
         if request.method == "POST":
-            if not can_change:
+            if not can_change or importer is None:
                 raise PermissionDenied
             if form.is_valid():
                 upload = form.cleaned_data["file"]
@@ -353,13 +353,9 @@ class CityAdmin(BoundaryPreviewMixin, CityScopedAdmin):
                         _("%(name)s is not UTF-8 text; save it as UTF-8 (CSV) or YAML.") % {"name": upload.name}
                     ]
                 else:
-                    try:
-                        catalogue = read_catalogue(text, name=upload.name)
-                        result = catalog_import(
-                            city=city, catalogue=catalogue, name=upload.name, dry_run=form.cleaned_data["dry_run"]
-                        )
-                    except CatalogueFileError as exc:
-                        problems = exc.problems
+                    result, problems = importer(
+                        city=city, name=upload.name, text=text, dry_run=form.cleaned_data["dry_run"]
+                    )
                 if result is not None and not result.dry_run:
                     self.message_user(request, f"{city.name}: {result.summary()}", messages.SUCCESS)
                     return HttpResponseRedirect(reverse("admin:tenants_city_setup", args=[city.pk]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
@@ -129,26 +130,33 @@ class SetupStep:
     label: str
     done: bool
     detail: str
+    order: int = 0  # where it stands in the checklist (docs/onboarding.md)
+
+
+# Steps the apps above this one add (the service types, an Open311 key): each registers a
+# function from its AppConfig.ready, so tenants names none of them (docs/architecture.md).
+SetupStepsProvider = Callable[[City], list[SetupStep]]
+_more_steps: list[SetupStepsProvider] = []
+
+
+def setup_steps_register(provider: SetupStepsProvider) -> None:
+    if provider not in _more_steps:
+        _more_steps.append(provider)
 
 
 def city_setup_steps(*, city: City) -> list[SetupStep]:
     """What ``city`` has and still lacks, in the order it is set up (docs/onboarding.md):
     limits, council districts, departments, service types, staff, an Open311 key."""
     from civicdesk.accounts.models import User
-    from civicdesk.catalog.models import ServiceType
-    from civicdesk.open311.models import Open311ApiKey
 
     has_limits = bool(city.boundary)
     districts = District.objects.filter(city=city, retired_on__isnull=True)
     district_count = districts.count()
     illustrative = districts.filter(is_illustrative=True).count()
     departments = Department.objects.filter(city=city, active=True).count()
-    types = ServiceType.objects.filter(city=city, active=True).count()
-    untargeted = ServiceType.objects.filter(city=city, active=True, department__isnull=True).count()
     staff = User.objects.filter(city=city, is_active=True).count()
-    keys = Open311ApiKey.objects.filter(city=city, active=True).count()
-    return [
-        SetupStep("limits", _("City limits"), has_limits, _("uploaded") if has_limits else _("missing")),
+    steps = [
+        SetupStep("limits", _("City limits"), has_limits, _("uploaded") if has_limits else _("missing"), 10),
         SetupStep(
             "districts",
             _("Council districts"),
@@ -156,16 +164,11 @@ def city_setup_steps(*, city: City) -> list[SetupStep]:
             _("%(n)d, %(i)d of them illustrative") % {"n": district_count, "i": illustrative}
             if illustrative
             else _("%(n)d") % {"n": district_count},
+            20,
         ),
-        SetupStep("departments", _("Departments"), departments > 0, _("%(n)d active") % {"n": departments}),
-        SetupStep(
-            "types",
-            _("Service types"),
-            types > 0 and untargeted == 0,
-            _("%(n)d active, %(u)d without a department") % {"n": types, "u": untargeted}
-            if untargeted
-            else _("%(n)d active") % {"n": types},
-        ),
-        SetupStep("staff", _("Staff accounts"), staff > 0, _("%(n)d active") % {"n": staff}),
-        SetupStep("open311", _("Open311 API key"), keys > 0, _("%(n)d active") % {"n": keys}),
+        SetupStep("departments", _("Departments"), departments > 0, _("%(n)d active") % {"n": departments}, 30),
+        SetupStep("staff", _("Staff accounts"), staff > 0, _("%(n)d active") % {"n": staff}, 50),
     ]
+    for provider in _more_steps:
+        steps += provider(city)
+    return sorted(steps, key=lambda step: step.order)

@@ -1,0 +1,14 @@
+"""Open311's part of a new member city's checklist: an API key for outside applications."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from civicdesk.open311.models import Open311ApiKey
+from civicdesk.tenants.models import City
+from civicdesk.tenants.selectors import SetupStep
+
+
+def open311_key_steps(city: City) -> list[SetupStep]:
+    keys = Open311ApiKey.objects.filter(city=city, active=True).count()
+    return [SetupStep("open311", _("Open311 API key"), keys > 0, _("%(n)d active") % {"n": keys}, 60)]
