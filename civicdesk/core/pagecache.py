@@ -34,6 +34,7 @@ from django.utils import translation
 _TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="[A-Za-z0-9]+"')
 _HOLE = b'name="csrfmiddlewaretoken" value="\x00csrf\x00"'
 MESSAGES_COOKIE = "messages"  # django.contrib.messages' CookieStorage.cookie_name
+JUST_WROTE_COOKIE = "civicdesk_primary_until"  # core/replica.py's STICKY_COOKIE
 
 _pages = LocMemCache("civicdesk-public-pages", {"OPTIONS": {"MAX_ENTRIES": 2_000}})
 
@@ -48,6 +49,8 @@ def is_anonymous_and_alike(request: HttpRequest) -> bool:
         return False
     if settings.SESSION_COOKIE_NAME in request.COOKIES or request.COOKIES.get(MESSAGES_COOKIE):
         return False
+    if request.COOKIES.get(JUST_WROTE_COOKIE):
+        return False  # it has just sent something: it reads fresh pages (core/replica.py), never a kept copy
     user = getattr(request, "user", None)
     return user is None or not user.is_authenticated
 

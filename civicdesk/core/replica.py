@@ -31,7 +31,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 REPLICA = "replica"
 PRIMARY = "default"
-STICKY_COOKIE = "civicdesk_primary_until"
+STICKY_COOKIE = "civicdesk_primary_until"  # core/pagecache.py serves such a browser no kept copy either
 # The apps whose rows the public pages show; everything else stays on the primary.
 READ_APPS = frozenset(
     {"cases", "catalog", "tenants", "reports", "performance", "open311", "opendata", "places", "expected"}

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from civicdesk.accounts.models import User
 from civicdesk.cases.models import OPEN_STATUSES, ServiceRequest
@@ -200,12 +200,34 @@ def _open_backlog(*, city: City, department_id: int | None, at: dt.datetime | No
     return cases.filter(Q(closed_at__isnull=True) | Q(closed_at__gt=at), opened_at__lt=at).count()
 
 
+def _open_backlogs_now(city: City, department_ids: set[int | None]) -> dict[int | None, int]:
+    """``_open_backlog`` now of each department (None: ``city``'s triage queue), in one or two
+    queries on the index of open cases."""
+    ids = {d for d in department_ids if d is not None}
+    rows = (
+        ServiceRequest.objects.filter(department_id__in=ids, status__in=OPEN_STATUSES)
+        .values("department_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    found: dict[int | None, int] = {row["department_id"]: row["n"] for row in rows}
+    if None in department_ids:
+        found[None] = _open_backlog(city=city, department_id=None)
+    return found
+
+
 def expected_for(case: ServiceRequest, *, now: dt.datetime | None = None) -> Expectation:
     """The expected closing of a stored case. For an open case, given that it is still open
-    now (a case open for weeks is not expected to close "within 2 days of opening"); for a
-    closed one, as it was expected when it came in."""
+    now (a case open for weeks is not expected to close "within 2 days of opening"), at the
+    department's pace now: its open backlog today, which is also what a page can count on the
+    index of open cases (the backlog at the opening would count the department's history, on
+    every view). For a closed one, as it was expected when it came in."""
     now = now or clock.now()
-    backlog = _open_backlog(city=case.city, department_id=case.department_id, at=case.opened_at)
+    if case.is_open:
+        # The queue it is in, itself left out: the queue it joined, as intake counted it.
+        backlog = max(0, _open_backlog(city=case.city, department_id=case.department_id) - 1)
+    else:
+        backlog = _open_backlog(city=case.city, department_id=case.department_id, at=case.opened_at)
     return _predict(
         city=case.city,
         service_type=case.service_type,
@@ -333,7 +355,15 @@ def expected_for_cases(
         city = city_cases[0].city
         _model_id, params = current_model(city.pk)
         # No model: every case falls back to its target, and no backlog is needed for that.
-        backlog_of = _backlogs_at_opening(city, since=min(c.opened_at for c in city_cases)) if params else {}
+        # Open cases at the department's pace now, as ``expected_for`` (one count per
+        # department on the index of open cases); closed ones as they came in (one sweep).
+        closed = [c for c in city_cases if not c.is_open]
+        backlog_of = _backlogs_at_opening(city, since=min(c.opened_at for c in closed)) if params and closed else {}
+        if params:
+            open_now = _open_backlogs_now(city, {c.department_id for c in city_cases if c.is_open})
+            for case in city_cases:
+                if case.is_open:
+                    backlog_of[case.pk] = max(0, open_now.get(case.department_id, 0) - 1)  # itself left out
         for case in city_cases:
             result[case.pk] = _predict(
                 city=city,

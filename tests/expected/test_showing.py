@@ -48,9 +48,9 @@ def test_the_acknowledgement_gives_the_usual_time_and_the_80_percent_date_in_eng
 ) -> None:
     types = trained_city(independence, make_service_type, now=NOW)
     english = _file(independence, types["tree"], language="en")
+    expectation = selectors.expected_for(english, now=english.opened_at)
     # A minute later: the English report is in the queue it joins (as the estimate counts it).
     spanish = _file(independence, types["tree"], language="es", at=NOW + dt.timedelta(minutes=1))
-    expectation = selectors.expected_for(english, now=english.opened_at)
     assert not expectation.is_fallback and expectation.p80_at is not None and expectation.median_at is not None
     days = -(-(expectation.median_at - english.opened_at).total_seconds() // 86400)
     with translation.override("en"):

@@ -60,6 +60,16 @@ def test_a_visitor_with_a_session_gets_a_fresh_page(world: World) -> None:
     assert count > 0
 
 
+def test_a_visitor_who_has_just_sent_a_report_gets_a_fresh_page(world: World) -> None:
+    # The cookie a write leaves (core/replica.py): their own report must show at once.
+    url = f"/{world.city.slug}/requests/"
+    queries_of(Client(), url)  # kept
+    just_wrote = Client()
+    just_wrote.cookies[pagecache.JUST_WROTE_COOKIE] = "9999999999"
+    count, _html = queries_of(just_wrote, url)
+    assert count > 0
+
+
 def test_a_staff_member_is_never_served_a_kept_page_and_their_page_is_never_kept(world: World) -> None:
     url = f"/{world.city.slug}/requests/"
     staff = Client()
