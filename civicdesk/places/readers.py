@@ -133,18 +133,25 @@ def load_mapping(path: str | Path) -> ColumnMapping:
     return parse_mapping(data, name=str(path))
 
 
-def parse_mapping(data: Any, *, name: str = "mapping") -> ColumnMapping:
+def _mapped_columns(data: Any, *, name: str, fields: Mapping[str, str]) -> dict[str, str]:
+    """The ``columns:`` of a mapping file, each of our ``fields`` to the file's column name,
+    after checking the file has only ``columns:`` and ``csv:`` and names only known fields."""
     if not isinstance(data, Mapping) or not isinstance(data.get("columns"), Mapping):
         raise MappingError(f"{name}: expected a columns: section mapping our fields to your column names.")
     unknown = sorted(set(data) - {"columns", "csv"})
     if unknown:
         raise MappingError(f"{name}: unknown key(s) {', '.join(map(str, unknown))}; known keys are columns, csv.")
     columns = {str(k): str(v) for k, v in data["columns"].items() if v not in (None, "")}
-    bad = sorted(set(columns) - set(FIELDS))
+    bad = sorted(set(columns) - set(fields))
     if bad:
         raise MappingError(
-            f"{name}: unknown field(s) {', '.join(bad)} under columns:; known fields are {', '.join(FIELDS)}."
+            f"{name}: unknown field(s) {', '.join(bad)} under columns:; known fields are {', '.join(fields)}."
         )
+    return columns
+
+
+def parse_mapping(data: Any, *, name: str = "mapping") -> ColumnMapping:
+    columns = _mapped_columns(data, name=name, fields=FIELDS)
     if "address" not in columns and ("number" not in columns or not ({"street", "street_name"} & set(columns))):
         raise MappingError(f"{name}: map either address, or number with street (or street_name).")
     mapping = ColumnMapping(columns=columns)
@@ -379,17 +386,7 @@ STREET_FIELDS = {
 
 def parse_street_mapping(data: Any, *, name: str = "mapping") -> ColumnMapping:
     """A street export's mapping: ``columns:`` from our STREET_FIELDS to the export's names."""
-    if not isinstance(data, Mapping) or not isinstance(data.get("columns"), Mapping):
-        raise MappingError(f"{name}: expected a columns: section mapping our fields to your column names.")
-    unknown = sorted(set(data) - {"columns", "csv"})
-    if unknown:
-        raise MappingError(f"{name}: unknown key(s) {', '.join(map(str, unknown))}; known keys are columns, csv.")
-    columns = {str(k): str(v) for k, v in data["columns"].items() if v not in (None, "")}
-    bad = sorted(set(columns) - set(STREET_FIELDS))
-    if bad:
-        raise MappingError(
-            f"{name}: unknown field(s) {', '.join(bad)} under columns:; known fields are {', '.join(STREET_FIELDS)}."
-        )
+    columns = _mapped_columns(data, name=name, fields=STREET_FIELDS)
     if "name" not in columns and "street_name" not in columns:
         raise MappingError(f"{name}: map name (or street_name) to the column holding the street's name.")
     if "id" not in columns:

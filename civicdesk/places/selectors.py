@@ -159,6 +159,25 @@ def _prefix_rows(key: str, city: City | None) -> list[dict[str, Any]]:
 _DIRECTIONS = frozenset(("N", "S", "E", "W", "NE", "NW", "SE", "SW"))
 
 
+def _point_place(row: dict[str, Any], *, label: str, how: How, **extra: Any) -> Place:
+    """The ``Place`` of one address point's row (``score``, ``distance_m`` in ``extra``)."""
+    return Place(
+        label=label,
+        lat=row["lat"],
+        lng=row["lng"],
+        how=how,
+        city_id=row["city_id"],
+        number=row["number"],
+        street_key=row["street_key"],
+        pre_directional=row["pre_directional"],
+        post_directional=row["post_directional"],
+        zip_code=row["zip_code"],
+        place=row["place"],
+        illustrative=row["illustrative"],
+        **extra,
+    )
+
+
 def _addresses(parsed: ParsedAddress, *, city: City | None, limit: int) -> list[Place]:
     street = parsed.street
     if street.name in _DIRECTIONS and not street.street_type and not street.pre_directional:
@@ -177,21 +196,7 @@ def _addresses(parsed: ParsedAddress, *, city: City | None, limit: int) -> list[
         key = (row["city_id"], label)
         if key in places and places[key].score >= score:
             continue
-        places[key] = Place(
-            label=label,
-            lat=row["lat"],
-            lng=row["lng"],
-            how=How.POINT,
-            city_id=row["city_id"],
-            score=score,
-            number=row["number"],
-            street_key=row["street_key"],
-            pre_directional=row["pre_directional"],
-            post_directional=row["post_directional"],
-            zip_code=row["zip_code"],
-            place=row["place"],
-            illustrative=row["illustrative"],
-        )
+        places[key] = _point_place(row, label=label, how=How.POINT, score=score)
     found = list(places.values())
     if parsed.street and parsed.number is not None and not exact_streets:
         found += _interpolated(parsed, city=city, limit=limit)
@@ -490,21 +495,8 @@ def _nearest_point(lat: float, lng: float, radius_m: float, city: City | None) -
     best = min(streets[chosen], key=lambda item: (item[0], item[1]["unit"]))
     d, row = best
     street = Street(row["pre_directional"], row["street_name"], row["street_type"], row["post_directional"])
-    return Place(
-        label=f"{house_number(row['number'], row['number_suffix'])} {street.label}",
-        lat=row["lat"],
-        lng=row["lng"],
-        how=How.NEAREST,
-        city_id=row["city_id"],
-        distance_m=d,
-        number=row["number"],
-        street_key=row["street_key"],
-        pre_directional=row["pre_directional"],
-        post_directional=row["post_directional"],
-        zip_code=row["zip_code"],
-        place=row["place"],
-        illustrative=row["illustrative"],
-    )
+    label = f"{house_number(row['number'], row['number_suffix'])} {street.label}"
+    return _point_place(row, label=label, how=How.NEAREST, distance_m=d)
 
 
 def _line_distance(lat: float, lng: float, items: list[tuple[float, dict[str, Any]]]) -> float:
