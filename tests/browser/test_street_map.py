@@ -31,8 +31,7 @@ def test_the_report_map_shows_streets_and_their_names_at_360_px(new_context: Any
     for name, viewport in (("360", PHONE_360), ("1280", DESKTOP)):
         page = _near_a_street(new_context, viewport, independence.slug)
         lines = page.locator(".leaflet-streets-pane path")
-        # The tiles arrive one by one (and a redraw may replace a tile's lines): wait for four.
-        page.wait_for_function("document.querySelectorAll('.leaflet-streets-pane path').length >= 4")
+        lines.first.wait_for(state="attached")
         assert lines.count() >= 4
         label = page.locator(".street-label span").first
         label.wait_for()
