@@ -29,7 +29,9 @@
             interactive: false,
             pane: "limits"
           }).addTo(map);
-          if (!el.dataset.fitted) { map.fitBounds(layer.getBounds(), { padding: [8, 8] }); }
+          // Not animated: Leaflet drops a setView asked for during a zoom animation, so a
+          // location found while the limits' zoom was under way would leave the map here.
+          if (!el.dataset.fitted) { map.fitBounds(layer.getBounds(), { padding: [8, 8], animate: false }); }
         })
         .catch(function () { /* offline: the pins still show */ });
     }
