@@ -476,6 +476,29 @@ def test_posting_files_a_case_through_the_one_intake_service(
     assert listed["media_url"] == "https://photos.example.org/1.jpg"
 
 
+def test_a_post_never_reads_a_city_boundary(
+    client: Any, independence: City, asks_everything: ServiceType, api_key: str
+) -> None:
+    """The city's limits (tens of kB of GeoJSON, decoded per read) come from the process's
+    index when a report is routed: the POST reads the city without them, once, and the
+    intake transaction does not read it again through the key."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    lat, lng = INSIDE["independence"]
+    form = {"attribute[bags]": "3", "attribute[kind]": "tyres", **juris(independence)}
+    # The first report builds the process's index of the cities' limits (it reads them, once).
+    first = post(client, api_key=api_key, service_code="trash", lat=str(lat), long=str(lng), **form)
+    assert first.status_code == 201, first.content
+    with CaptureQueriesContext(connection) as queries:
+        response = post(client, api_key=api_key, service_code="trash", lat=str(lat), long=str(lng), **form)
+    assert response.status_code == 201, response.content
+    city_reads = [q["sql"] for q in queries.captured_queries if 'FROM "tenants_city"' in q["sql"]]
+    assert city_reads, "the jurisdiction is read"
+    assert [sql for sql in city_reads if '"boundary"' in sql] == []
+    assert ServiceRequest.objects.filter(city=independence).count() == 2
+
+
 def test_the_key_may_come_in_the_query_string(
     client: Any, independence: City, asks_everything: ServiceType, api_key: str
 ) -> None:
