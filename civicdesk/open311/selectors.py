@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from civicdesk.cases.models import OPEN_STATUSES, CaseEvent, EventKind, Photo, ServiceRequest, Status
 from civicdesk.cases.selectors import public_case_list
+from civicdesk.catalog import cache as catalogue_cache
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.selectors import reportable_types
 from civicdesk.open311.errors import BadRequest, NotFound
@@ -109,7 +110,14 @@ def public_service_types(*, city: City) -> QuerySet[ServiceType]:
 
 
 def public_service_type(*, city: City, code: str) -> ServiceType:
-    service_type = public_service_types(city=city).filter(code=code).first()
+    """The public type of ``code`` (its department and questions read with it), from the city's
+    kept catalogue (``catalog.cache``: forgotten when an administrator changes a type, a
+    question or a department): every report of a burst reads the same few types."""
+
+    def build() -> dict[str, ServiceType]:
+        return {service_type.code: service_type for service_type in public_service_types(city=city)}
+
+    service_type = catalogue_cache.cached("open311-types", city.pk, build).get(code)
     if service_type is None:
         raise NotFound(_("No service “%(code)s” in %(city)s.") % {"code": code, "city": city.name})
     return service_type
