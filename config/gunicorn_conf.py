@@ -5,7 +5,8 @@ docs/operations.md).
 PORT (8000) and BIND (127.0.0.1: nginx in front); WEB_CONCURRENCY workers (2 × cores + 1, at
 most 9: each holds database connections and its own memory); GUNICORN_THREADS (4),
 GUNICORN_TIMEOUT (30 s), GUNICORN_ACCESS_LOG=1 (gunicorn's own access line as well as the
-application's), LOG_LEVEL, FORWARDED_ALLOW_IPS (127.0.0.1).
+application's), LOG_LEVEL, FORWARDED_ALLOW_IPS (127.0.0.1). The web workers keep their database
+connections (DB_CONN_MAX_AGE, 60 s unless set).
 """
 
 from __future__ import annotations
@@ -22,6 +23,12 @@ def web_concurrency() -> int:
         return max(1, int(raw))
     return min(2 * (os.cpu_count() or 1) + 1, MAX_DEFAULT_WORKERS)
 
+
+# A web worker's threads keep their database connections between requests: opening one per
+# request (DB_CONN_MAX_AGE=0, the settings' default for the other processes) costs PostgreSQL a
+# new backend, which reads its catalogue afresh, and most of the CPU of a short request. The
+# workers are forked after this file is read, so they inherit it; an operator's own value wins.
+os.environ.setdefault("DB_CONN_MAX_AGE", "60")
 
 bind = f"{os.environ.get('BIND', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = web_concurrency()

@@ -261,6 +261,10 @@ PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 5)
 # this only bounds a change made behind the ORM's back. 0 keeps nothing.
 CATALOGUE_CACHE_SECONDS = env_int("CATALOGUE_CACHE_SECONDS", 3600)
 
+# Seconds intake reuses a department's count of open cases for a new case's expected closing
+# date (civicdesk/expected/selectors.py): a burst of reports into one queue counts it once.
+EXPECTED_BACKLOG_SECONDS = float(env_str("EXPECTED_BACKLOG_SECONDS", "10"))
+
 # --- maps ------------------------------------------------------------------------------
 # No tiles by default: maps show city limits and pins on a plain background, and nothing
 # is fetched from outside. Set MAP_TILES_URL (and its attribution) to use a tile server.

@@ -17,12 +17,14 @@ number lock (finding an address reads the gazetteer: never inside the lock). The
   ``MATCH_NEAR_PIN_M`` of the pin, else ``typed``; the distance between the pin and the
   address's point is recorded whenever the address was found.
 
-Without a gazetteer (no address loaded) nothing is searched: one query decides that.
+Without a gazetteer (no address loaded) nothing is searched: one query decides that (kept for
+GEO_FRESHNESS_SECONDS).
 Reads only; writes nothing.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from civicdesk.cases.models import AddressSource
@@ -69,9 +71,27 @@ class Placement:
         return self.point is not None
 
 
+# (monotonic time of the last look, its answer): gazetteer_loaded's memo.
+_gazetteer_seen: tuple[float, bool] | None = None
+
+
 def gazetteer_loaded() -> bool:
-    """Is there any address to search? (Without, placing is skipped: no parsing, no search.)"""
-    return AddressPoint.objects.exists() or StreetSegment.objects.exists()
+    """Is there any address to search? (Without, placing is skipped: no parsing, no search.)
+
+    The answer is kept for GEO_FRESHNESS_SECONDS, as the process keeps its city limits
+    (tenants.geo): two queries on every report of a burst for what changes when an operator
+    loads a city's addresses, seen by every process within those seconds."""
+    global _gazetteer_seen
+    from django.conf import settings
+
+    window = float(getattr(settings, "GEO_FRESHNESS_SECONDS", 0) or 0)
+    now = time.monotonic()
+    seen = _gazetteer_seen
+    if seen is not None and window > 0 and now - seen[0] < window:
+        return seen[1]
+    loaded = AddressPoint.objects.exists() or StreetSegment.objects.exists()
+    _gazetteer_seen = (now, loaded)
+    return loaded
 
 
 def case_placement(*, address: str, point: tuple[float, float] | None, city: City | None = None) -> Placement:

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import translation
 
-KINDS = ("open311-services", "open311-definitions", "browse-types")
+KINDS = ("open311-services", "open311-definitions", "browse-types", "open311-types")
 # Bumped when what is kept changes shape, so a deploy never reads the old shape.
 VERSION = 1
 

@@ -216,6 +216,48 @@ def _open_backlogs_now(city: City, department_ids: set[int | None]) -> dict[int 
     return found
 
 
+class _RecentBacklogs:
+    """Each department's open backlog as intake last counted it, for a few seconds
+    (``settings.EXPECTED_BACKLOG_SECONDS``; 0 counts every time).
+
+    Counting a busy department's open cases costs milliseconds of PostgreSQL's time on every
+    report; after a storm, a city's reports come by the dozen a second, all into the same few
+    queues. A backlog seconds old moves an expected date by nothing a resident could tell
+    (it is one feature of the model among several, and a queue grows by a handful meanwhile)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.counted: dict[tuple[int, int | None], tuple[float, int]] = {}
+
+    def get(self, *, city: City, department_id: int | None) -> int:
+        from django.conf import settings
+
+        window = float(getattr(settings, "EXPECTED_BACKLOG_SECONDS", 0) or 0)
+        if window <= 0:
+            return _open_backlog(city=city, department_id=department_id)
+        key, now = (city.pk, department_id), time.monotonic()
+        with self.lock:
+            kept = self.counted.get(key)
+        if kept is not None and now - kept[0] < window:
+            return kept[1]
+        backlog = _open_backlog(city=city, department_id=department_id)
+        with self.lock:
+            self.counted[key] = (now, backlog)
+        return backlog
+
+    def clear(self) -> None:
+        with self.lock:
+            self.counted.clear()
+
+
+_recent_backlogs = _RecentBacklogs()
+
+
+def forget_backlogs() -> None:
+    """Forget the backlogs intake counted (tests)."""
+    _recent_backlogs.clear()
+
+
 def expected_for(case: ServiceRequest, *, now: dt.datetime | None = None) -> Expectation:
     """The expected closing of a stored case. For an open case, given that it is still open
     now (a case open for weeks is not expected to close "within 2 days of opening"), at the
@@ -254,8 +296,9 @@ def expected_for_new(
 ) -> Expectation:
     """The expected closing of a case being created now (intake: one count query and the
     model's parameters, docs/expected.md). The factors, which need the names of departments
-    and districts, only when asked: the acknowledgement and Open311 need the dates alone."""
-    backlog = _open_backlog(city=city, department_id=department_id)
+    and districts, only when asked: the acknowledgement and Open311 need the dates alone.
+    The backlog is the one counted within EXPECTED_BACKLOG_SECONDS, if any (``_RecentBacklogs``)."""
+    backlog = _recent_backlogs.get(city=city, department_id=department_id)
     return _predict(
         city=city,
         service_type=service_type,

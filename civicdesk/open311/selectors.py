@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from civicdesk.cases.models import OPEN_STATUSES, CaseEvent, EventKind, Photo, ServiceRequest, Status
 from civicdesk.cases.selectors import public_case_list
+from civicdesk.catalog import cache as catalogue_cache
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.selectors import reportable_types
 from civicdesk.open311.errors import BadRequest, NotFound
@@ -55,7 +56,7 @@ def city_for_jurisdiction(jurisdiction_id: str | None) -> City:
     fine only while the deployment serves one city."""
     jurisdiction_id = (jurisdiction_id or "").strip()
     if not jurisdiction_id:
-        cities = list(City.objects.order_by("name")[:2])
+        cities = list(City.objects.order_by("name").defer("boundary")[:2])
         if len(cities) == 1:
             return cities[0]
         if not cities:
@@ -65,7 +66,9 @@ def city_for_jurisdiction(jurisdiction_id: str | None) -> City:
             _("jurisdiction_id is required: this server serves several cities. Use one of: %(known)s.")
             % {"known": known}
         )
-    city = City.objects.filter(jurisdiction_id__iexact=jurisdiction_id).first()
+    # Without the boundary (tens of kB of GeoJSON, decoded on every request): routing reads
+    # the limits from the process's index (tenants.geo), and nothing of Open311 shows them.
+    city = City.objects.filter(jurisdiction_id__iexact=jurisdiction_id).defer("boundary").first()
     if city is None:
         raise NotFound(_("No jurisdiction “%(j)s” on this server.") % {"j": jurisdiction_id})
     return city
@@ -89,7 +92,10 @@ def api_key_for(*, city: City, raw_key: str | None) -> Open311ApiKey | None:
     """The active key of ``city`` matching ``raw_key``; None for a missing, unknown or revoked key."""
     if not raw_key:
         return None
-    return Open311ApiKey.objects.filter(city=city, active=True, key_digest=key_digest(raw_key.strip())).first()
+    key = Open311ApiKey.objects.filter(city=city, active=True, key_digest=key_digest(raw_key.strip())).first()
+    if key is not None:
+        key.city = city  # the city in hand, not read again (with its boundary) inside the intake transaction
+    return key
 
 
 def public_service_types(*, city: City) -> QuerySet[ServiceType]:
@@ -104,7 +110,14 @@ def public_service_types(*, city: City) -> QuerySet[ServiceType]:
 
 
 def public_service_type(*, city: City, code: str) -> ServiceType:
-    service_type = public_service_types(city=city).filter(code=code).first()
+    """The public type of ``code`` (its department and questions read with it), from the city's
+    kept catalogue (``catalog.cache``: forgotten when an administrator changes a type, a
+    question or a department): every report of a burst reads the same few types."""
+
+    def build() -> dict[str, ServiceType]:
+        return {service_type.code: service_type for service_type in public_service_types(city=city)}
+
+    service_type = catalogue_cache.cached("open311-types", city.pk, build).get(code)
     if service_type is None:
         raise NotFound(_("No service “%(code)s” in %(city)s.") % {"code": code, "city": city.name})
     return service_type

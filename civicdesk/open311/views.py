@@ -8,6 +8,7 @@ headers and expect the suffix to win.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 from collections.abc import Iterable
@@ -238,8 +239,8 @@ class Open311View(APIView):
         """What the client sent for ``serializer``: each of its fields as ``param`` reads it
         (blank left out), its files, and the body's ``attribute[…]`` answers as sent."""
         fields: MultiValueDict[str, Any] = MultiValueDict()
-        for name, field in serializer().fields.items():
-            if isinstance(field, serializers.FileField):
+        for name, is_file in _field_kinds(serializer):
+            if is_file:
                 # Some clients name the photo "photo" rather than the spec's "media".
                 upload = self.request.FILES.get(name) or self.request.FILES.get("photo")
                 if upload is not None:
@@ -257,6 +258,14 @@ class Open311View(APIView):
 
     def city(self) -> City:
         return selectors.city_for_jurisdiction(self.param("jurisdiction_id"))
+
+
+@functools.cache
+def _field_kinds(serializer: type[serializers.Serializer]) -> tuple[tuple[str, bool], ...]:
+    """A serializer's field names, each with whether it is a file: what ``form`` reads, worked
+    out once per class (a serializer's fields are deep copies of its declared ones, made anew
+    on every instance)."""
+    return tuple((name, isinstance(field, serializers.FileField)) for name, field in serializer().fields.items())
 
 
 def _is_unicode(text: str) -> bool:

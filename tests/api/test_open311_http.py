@@ -476,6 +476,71 @@ def test_posting_files_a_case_through_the_one_intake_service(
     assert listed["media_url"] == "https://photos.example.org/1.jpg"
 
 
+def test_a_post_never_reads_a_city_boundary(
+    client: Any, independence: City, asks_everything: ServiceType, api_key: str
+) -> None:
+    """The city's limits (tens of kB of GeoJSON, decoded per read) come from the process's
+    index when a report is routed: the POST reads the city without them, once, and the
+    intake transaction does not read it again through the key."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    lat, lng = INSIDE["independence"]
+    form = {"attribute[bags]": "3", "attribute[kind]": "tyres", **juris(independence)}
+    # The first report builds the process's index of the cities' limits (it reads them, once).
+    first = post(client, api_key=api_key, service_code="trash", lat=str(lat), long=str(lng), **form)
+    assert first.status_code == 201, first.content
+    with CaptureQueriesContext(connection) as queries:
+        response = post(client, api_key=api_key, service_code="trash", lat=str(lat), long=str(lng), **form)
+    assert response.status_code == 201, response.content
+    city_reads = [q["sql"] for q in queries.captured_queries if 'FROM "tenants_city"' in q["sql"]]
+    assert city_reads, "the jurisdiction is read"
+    assert [sql for sql in city_reads if '"boundary"' in sql] == []
+    assert ServiceRequest.objects.filter(city=independence).count() == 2
+
+
+def test_a_burst_of_posts_reads_the_type_from_the_kept_catalogue_and_a_change_shows_at_once(
+    client: Any,
+    independence: City,
+    asks_everything: ServiceType,
+    api_key: str,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """Each report names its type by code: the type, its department and its questions come from
+    the city's kept catalogue (catalog.cache), not from two queries per report; an
+    administrator retiring the type is seen by the next report."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.CATALOGUE_CACHE_SECONDS = 3600
+    cache.clear()
+    try:
+        lat, lng = INSIDE["independence"]
+        form = {"attribute[bags]": "3", "attribute[kind]": "tyres", **juris(independence)}
+        first = post(client, api_key=api_key, service_code="trash", lat=str(lat), long=str(lng), **form)
+        assert first.status_code == 201, first.content
+        with CaptureQueriesContext(connection) as queries:
+            again = post(client, api_key=api_key, service_code="trash", lat=str(lat), long=str(lng), **form)
+        assert again.status_code == 201, again.content
+        catalogue_reads = [q["sql"] for q in queries.captured_queries if 'FROM "catalog_service' in q["sql"]]
+        assert [sql for sql in catalogue_reads if "serviceagreement" not in sql] == []
+        # The questions kept with the type still check the answers.
+        unanswered = post(
+            client, api_key=api_key, service_code="trash", lat=str(lat), long=str(lng), **juris(independence)
+        )
+        assert unanswered.status_code == 400
+        with django_capture_on_commit_callbacks(execute=True):
+            asks_everything.active = False
+            asks_everything.save()
+        retired = post(client, api_key=api_key, service_code="trash", lat=str(lat), long=str(lng), **form)
+        assert retired.status_code == 404
+        assert ServiceRequest.objects.filter(city=independence).count() == 2
+    finally:
+        cache.clear()
+
+
 def test_the_key_may_come_in_the_query_string(
     client: Any, independence: City, asks_everything: ServiceType, api_key: str
 ) -> None:

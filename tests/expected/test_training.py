@@ -197,3 +197,45 @@ def test_a_young_city_holds_out_the_last_quarter_of_its_history(
     result = services.expected_model_train(city=raytown, now=NOW)
     assert result.replaced and result.model is not None
     assert result.model.holdout_start == NOW - dt.timedelta(days=15)
+
+
+def test_intake_counts_a_departments_backlog_once_within_the_window(
+    independence: City, history: dict[str, ServiceType], add_cases: Any, django_assert_num_queries: Any
+) -> None:
+    """A burst of reports into one queue counts its open cases once per
+    EXPECTED_BACKLOG_SECONDS (a count of a busy department costs PostgreSQL milliseconds per
+    report); with 0 every report counts, and after the window the next one counts again."""
+    from django.test import override_settings
+
+    services.expected_model_train(city=independence, now=NOW)
+    tree = history["tree"]
+    kwargs = {
+        "city": independence,
+        "service_type": tree,
+        "department_id": tree.department_id,
+        "district_id": None,
+        "channel": "web",
+        "opened_at": NOW,
+        "due_at": NOW + dt.timedelta(days=30),
+    }
+    selectors.expected_for_new(**kwargs)  # the model is read from the database once, here
+    selectors.forget_backlogs()
+    try:
+        with override_settings(EXPECTED_BACKLOG_SECONDS=60):
+            with django_assert_num_queries(1):
+                first = selectors.expected_for_new(**kwargs)
+            add_cases(tree, [NOW - dt.timedelta(hours=1)] * 40, [None] * 40)  # the queue grows
+            with django_assert_num_queries(0):
+                kept = selectors.expected_for_new(**kwargs)
+            assert kept == first
+            with override_settings(EXPECTED_BACKLOG_SECONDS=0), django_assert_num_queries(1):
+                counted = selectors.expected_for_new(**kwargs)
+            assert counted.median_at is not None and first.median_at is not None
+            assert counted.median_at > first.median_at  # forty more open cases: later
+            selectors._recent_backlogs.counted = {
+                key: (at - 61, n) for key, (at, n) in selectors._recent_backlogs.counted.items()
+            }
+            with django_assert_num_queries(1):
+                assert selectors.expected_for_new(**kwargs) == counted
+    finally:
+        selectors.forget_backlogs()

@@ -85,6 +85,11 @@ def test_serve_prod_runs_the_production_shape_and_stops_on_sigterm(database_url:
         roles = [p.name for p in server.processes()]
         assert roles.count("gunicorn worker") == 3
         assert "gunicorn master" in roles and "task worker" in roles and "sweeper" in roles
+        # The task worker and the sweeper yield the CPU to the web workers (Procfile.prod: nice 10).
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        niceness = {p.name: os.getpriority(os.PRIO_PROCESS, p.pid) - ours for p in server.processes()}
+        assert niceness["task worker"] == niceness["sweeper"] == 10
+        assert niceness["gunicorn worker"] == niceness["gunicorn master"] == 0
 
         time.sleep(1)
         logged = [json.loads(line) for line in lines if line.startswith("{")]
@@ -127,3 +132,18 @@ def alive(pid: int) -> bool:
         return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return False
+
+
+def test_gunicorns_workers_keep_their_database_connections_unless_told_otherwise() -> None:
+    """config/gunicorn_conf.py sets DB_CONN_MAX_AGE=60 for the workers it forks (a connection
+    per request cost PostgreSQL a new backend each time); an operator's own value wins."""
+    probe = "import os, config.gunicorn_conf; print(os.environ['DB_CONN_MAX_AGE'])"
+    env = {k: v for k, v in os.environ.items() if k != "DB_CONN_MAX_AGE"}
+    repo = Path(__file__).resolve().parents[2]
+    for given, expected in ((None, "60"), ("0", "0"), ("300", "300")):
+        run_env = env if given is None else {**env, "DB_CONN_MAX_AGE": given}
+        done = subprocess.run(
+            [sys.executable, "-c", probe], env=run_env, cwd=repo, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == expected
