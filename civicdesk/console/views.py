@@ -35,7 +35,7 @@ from civicdesk.console.collaborative import transfer_panel, transfer_request
 from civicdesk.console.common import case_url, staff_view, typed_pk, user_of
 from civicdesk.console.forms import FilterForm, NewCaseForm
 from civicdesk.core import clock
-from civicdesk.core.paging import COUNT_CAP, CappedPaginator
+from civicdesk.core.paging import COUNT_CAP, CappedPaginator, KeysetPage, KeysetPaginator
 from civicdesk.expected import selectors as expected
 
 PAGE_SIZE = 25
@@ -95,15 +95,45 @@ def _columns(current: str) -> list[dict[str, Any]]:
     return columns
 
 
+def _narrowed(filters: dict[str, Any]) -> bool:
+    """Whether the list is narrower than its queue (a filter or a search)."""
+    return any(value for name, value in filters.items() if name not in ("queue", "sort"))
+
+
+def _keyset_page(request: HttpRequest, rows: Any, sort: str) -> KeysetPage:
+    fields = cases.KEYSET_ORDERS[sort.lstrip("-")]
+    page = KeysetPaginator(rows, PAGE_SIZE, fields=fields, descending=sort.startswith("-")).page(
+        request.GET.get("cursor")
+    )
+    # The links say where they lead: by date "Newer" and "Older", in any other order the
+    # page before and the page after.
+    if sort == "-opened":
+        page.labels = (_("Newer"), _("Older"))
+    elif sort == "opened":
+        page.labels = (_("Older"), _("Newer"))
+    else:
+        page.labels = (_("Previous"), _("Next"))
+    return page
+
+
 @require_GET
 @staff_view
 def home(request: HttpRequest) -> HttpResponse:
-    """The case list: queues with counts, filters, search, sortable columns, pages."""
+    """The case list: queues with counts, filters, search, sortable columns, pages.
+
+    Up to 10,000 cases a list has numbered pages ("Page 3 of 12": staff jump to a page, and
+    the count is exact). A longer list pages by keyset ("Newer" / "Older", core/paging.py):
+    each page starts after the last row shown, read from the index of the list's order, so
+    the thousandth page costs what the first does and a case opened meanwhile moves nothing.
+    """
     user = user_of(request)
     form = FilterForm(request.GET or {"queue": "mine"}, user=user)
     form.is_valid()
     filters = form.filters()
+    counts = cases.case_queue_counts(user=user)
     paginator = CappedPaginator(cases.case_search(user=user, **filters), PAGE_SIZE)
+    if not _narrowed(filters):
+        paginator.count = counts[filters["queue"]]  # the queue's own count: not counted twice
     sort_note = ""
     if filters["sort"].lstrip("-") in cases.SORTS_ACROSS_TABLES and paginator.capped:
         # A name in another table (type, district, assignee) has no index on the cases: sorting
@@ -113,11 +143,18 @@ def home(request: HttpRequest) -> HttpResponse:
         count = paginator.count
         paginator = CappedPaginator(cases.case_search(user=user, **filters), PAGE_SIZE)
         paginator.count = count  # the same rows: not counted twice
-    page = paginator.get_page(request.GET.get("page"))
-    counts = cases.case_queue_counts(user=user)
+    keyset = None
+    if paginator.capped and "page" not in request.GET:
+        # A "page=" link (a bookmark from before) still opens that numbered page.
+        keyset = _keyset_page(request, paginator.object_list, filters["sort"])
+        page: Any = keyset
+    else:
+        page = paginator.get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page": page,
+        "paginator": paginator,
+        "keyset": keyset,
         "queue": filters["queue"],
         "queues": [(q, QUEUE_LABELS[q], counts[q], counts[q] > COUNT_CAP) for q in cases.QUEUES],
         "count_cap": COUNT_CAP,
@@ -140,12 +177,20 @@ def _bulk_context(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+def _long_list_page(request: HttpRequest, rows: Any, sort: str) -> Any:
+    """A page of a list in a fixed order: numbered up to 10,000 cases, keyset past that."""
+    paginator = CappedPaginator(rows, PAGE_SIZE)
+    if paginator.capped and "page" not in request.GET:
+        return _keyset_page(request, rows, sort)
+    return paginator.get_page(request.GET.get("page"))
+
+
 @require_GET
 @staff_view
 def overdue(request: HttpRequest) -> HttpResponse:
     """Open cases past their due date, how late each is, against its type's target days."""
     user = user_of(request)
-    page = CappedPaginator(cases.case_overdue(user=user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _long_list_page(request, cases.case_overdue(user=user), "due")
     now = clock.now()
     rows = [{"case": case, "late": now - case.due_at} for case in page if case.due_at is not None]
     return render(
@@ -547,7 +592,7 @@ def not_placed(request: HttpRequest) -> HttpResponse:
     """Open cases of the user's city with no point: each with its address as given and the
     places it may mean, to pick one; or a link to place it by coordinates or on the map."""
     user = user_of(request)
-    page = Paginator(cases.case_unplaced(user=user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _long_list_page(request, cases.case_unplaced(user=user), "opened")
     rows = [
         {
             "case": case,
