@@ -130,8 +130,9 @@ def home(request: HttpRequest) -> HttpResponse:
     form = FilterForm(request.GET or {"queue": "mine"}, user=user)
     form.is_valid()
     filters = form.filters()
-    counts = cases.case_queue_counts(user=user)
-    paginator = CappedPaginator(cases.case_search(user=user, **filters), PAGE_SIZE)
+    readable = cases.case_list_for_staff(user=user)  # what the user may read: asked once
+    counts = cases.case_queue_counts(user=user, readable=readable)
+    paginator = CappedPaginator(cases.case_search(user=user, readable=readable, **filters), PAGE_SIZE)
     if not _narrowed(filters):
         paginator.count = counts[filters["queue"]]  # the queue's own count: not counted twice
     sort_note = ""
@@ -141,7 +142,7 @@ def home(request: HttpRequest) -> HttpResponse:
         sort_note = _("To sort by this column, narrow the list to 10,000 cases or fewer with a filter or a search.")
         filters["sort"] = cases.DEFAULT_SORT
         count = paginator.count
-        paginator = CappedPaginator(cases.case_search(user=user, **filters), PAGE_SIZE)
+        paginator = CappedPaginator(cases.case_search(user=user, readable=readable, **filters), PAGE_SIZE)
         paginator.count = count  # the same rows: not counted twice
     keyset = None
     if paginator.capped and "page" not in request.GET:

@@ -1,7 +1,7 @@
 """Partial indexes of the open cases that match the console's queues (docs/performance.md,
-"Pages"): the unassigned queue (and each person's) and a department's counted and listed newest
-first, the open queues newest first, and the "Not placed" queue oldest first. Each holds the open cases only,
-a few per cent of history, so a count of a queue reads a small index and never the cases."""
+"Pages"): the unassigned queue (and each person's) and a department's, counted and listed
+newest first, and the "Not placed" queue oldest first. Each holds the open cases only, a few
+per cent of history, so a count of a queue reads a small index and never the cases."""
 
 from django.db import migrations, models
 
@@ -22,12 +22,8 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="servicerequest",
-            index=models.Index(condition=OPEN, fields=["city", "opened_at", "number"], name="cases_open_city_opened"),
-        ),
-        migrations.AddIndex(
-            model_name="servicerequest",
             index=models.Index(
-                condition=OPEN, fields=["department", "opened_at", "number"], name="cases_open_department_opened"
+                condition=OPEN, fields=["city", "department", "opened_at", "number"], name="cases_open_department_opened"
             ),
         ),
         migrations.AddIndex(
