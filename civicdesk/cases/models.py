@@ -144,14 +144,15 @@ class ServiceRequest(models.Model):
             models.Index(fields=["city", "service_type", "opened_at"], name="cases_city_type_opened"),
             # The console's open queues: unassigned (and each person's) and a department's,
             # newest first, and the "Not placed" queue, oldest first; counted and listed from the
-            # open cases only (the open cases of a city newest first: migration 0003).
+            # open cases only (the open cases of a city newest first: migration 0003). The
+            # department first: a case page's expected date counts the department's backlog.
             models.Index(
                 fields=["city", "assignee", "opened_at", "number"],
                 condition=models.Q(status__in=OPEN_STATUSES),
                 name="cases_open_city_assignee",
             ),
             models.Index(
-                fields=["city", "department", "opened_at", "number"],
+                fields=["department", "city", "opened_at", "number"],
                 condition=models.Q(status__in=OPEN_STATUSES),
                 name="cases_open_department_opened",
             ),

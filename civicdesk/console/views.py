@@ -594,10 +594,11 @@ def not_placed(request: HttpRequest) -> HttpResponse:
     places it may mean, to pick one; or a link to place it by coordinates or on the map."""
     user = user_of(request)
     page = _long_list_page(request, cases.case_unplaced(user=user), "opened")
+    gazetteer = placement.gazetteer_loaded()
     rows = [
         {
             "case": case,
-            "candidates": placement.case_candidates(case.address),
+            "candidates": placement.case_candidates(case.address, gazetteer=gazetteer),
             "can_place": permissions.can(user, Action.ASSIGN, case),
         }
         for case in page

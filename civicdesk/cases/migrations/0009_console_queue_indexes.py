@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="servicerequest",
             index=models.Index(
-                condition=OPEN, fields=["city", "department", "opened_at", "number"], name="cases_open_department_opened"
+                condition=OPEN, fields=["department", "city", "opened_at", "number"], name="cases_open_department_opened"
             ),
         ),
         migrations.AddIndex(
