@@ -46,7 +46,8 @@ def region_overview(*, user: User) -> list[CityFigures]:
         for city_id, n_open, n_overdue in ServiceRequest.objects.filter(status__in=OPEN_STATUSES)
         .order_by()
         .values("city_id")
-        .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now)))
+        # Columns of that index only (not the id), so the count never reads the cases.
+        .annotate(open=Count("city_id"), overdue=Count("due_at", filter=Q(due_at__lt=now)))
         .values_list("city_id", "open", "overdue")
     }
     new: dict[int, int] = {}
