@@ -37,6 +37,7 @@ from civicdesk.console.forms import FilterForm, NewCaseForm
 from civicdesk.core import clock
 from civicdesk.core.paging import COUNT_CAP, CappedPaginator, KeysetPage, KeysetPaginator
 from civicdesk.expected import selectors as expected
+from civicdesk.tenants.models import City
 
 PAGE_SIZE = 25
 
@@ -307,7 +308,9 @@ def boundary(request: HttpRequest) -> HttpResponse:
     city = user_of(request).city
     if city is None:
         raise Http404(_("You belong to no city."))
-    return JsonResponse({"type": "Feature", "properties": {"name": city.name}, "geometry": city.boundary})
+    # The limits are left out of the user's city on every other page (console/common.py).
+    boundary = City.objects.filter(pk=city.pk).values_list("boundary", flat=True).first()
+    return JsonResponse({"type": "Feature", "properties": {"name": city.name}, "geometry": boundary})
 
 
 # --- one case --------------------------------------------------------------------------
