@@ -142,6 +142,25 @@ class ServiceRequest(models.Model):
             models.Index(fields=["city", "status", "number"], name="cases_city_status_number"),
             models.Index(fields=["city", "address", "number"], name="cases_city_address_number"),
             models.Index(fields=["city", "service_type", "opened_at"], name="cases_city_type_opened"),
+            # The console's open queues: unassigned (and each person's) and a department's,
+            # newest first, and the "Not placed" queue, oldest first; counted and listed from the
+            # open cases only (the open cases of a city newest first: migration 0003). The
+            # department first: a case page's expected date counts the department's backlog.
+            models.Index(
+                fields=["city", "assignee", "opened_at", "number"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="cases_open_city_assignee",
+            ),
+            models.Index(
+                fields=["department", "city", "opened_at", "number"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="cases_open_department_opened",
+            ),
+            models.Index(
+                fields=["city", "opened_at", "number"],
+                condition=models.Q(status__in=OPEN_STATUSES, lat__isnull=True),
+                name="cases_unplaced_city_opened",
+            ),
         ]
 
     def __str__(self) -> str:

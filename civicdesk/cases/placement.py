@@ -217,9 +217,13 @@ class Candidate:
     zip_code: str = ""
 
 
-def case_candidates(address: str) -> list[Candidate]:
-    """The places ``address`` may mean, best first, each with the member city it lies in."""
-    if not address.strip() or not gazetteer_loaded():
+def case_candidates(address: str, *, gazetteer: bool | None = None) -> list[Candidate]:
+    """The places ``address`` may mean, best first, each with the member city it lies in.
+    ``gazetteer`` is ``gazetteer_loaded()`` when the caller asked it already (a page of 25
+    cases asks once, not twice per case)."""
+    if gazetteer is None:
+        gazetteer = gazetteer_loaded()
+    if not address.strip() or not gazetteer:
         return []
     found = address_candidates(address)
     if not found:

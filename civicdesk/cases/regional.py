@@ -37,27 +37,44 @@ def region_overview(*, user: User) -> list[CityFigures]:
     from civicdesk.cases.models import CaseTransfer, TransferStatus
 
     now = clock.now()
-    rows = []
-    for city in City.objects.defer("boundary").order_by("name"):
+    cities = list(City.objects.defer("boundary").order_by("name"))
+    # A handful of grouped queries for the whole region, each on an index: the open cases
+    # from the partial index of open cases (a few per cent of history), the month's new
+    # cases from the range of (city, opened_at). Not one aggregate over each city's history.
+    open_counts: dict[int, tuple[int, int]] = {
+        city_id: (n_open, n_overdue)
+        for city_id, n_open, n_overdue in ServiceRequest.objects.filter(status__in=OPEN_STATUSES)
+        .order_by()
+        .values("city_id")
+        # Columns of that index only (not the id), so the count never reads the cases.
+        .annotate(open=Count("city_id"), overdue=Count("due_at", filter=Q(due_at__lt=now)))
+        .values_list("city_id", "open", "overdue")
+    }
+    new: dict[int, int] = {}
+    for city in cities:
         local = now.astimezone(city.tz)
         month_start = dt.datetime.combine(local.date().replace(day=1), dt.time.min, tzinfo=city.tz)
-        open_q = Q(status__in=OPEN_STATUSES)
-        counts = ServiceRequest.objects.filter(city=city).aggregate(
-            open=Count("pk", filter=open_q),
-            new=Count("pk", filter=Q(opened_at__gte=month_start)),
-            overdue=Count("pk", filter=open_q & Q(due_at__lt=now)),
+        new[city.pk] = ServiceRequest.objects.filter(city=city, opened_at__gte=month_start).count()
+    active = ServiceAgreement.objects.filter(status=AgreementStatus.ACTIVE).order_by()
+    as_client = dict(active.values("client_city_id").annotate(n=Count("pk")).values_list("client_city_id", "n"))
+    as_provider = dict(active.values("provider_city_id").annotate(n=Count("pk")).values_list("provider_city_id", "n"))
+    waiting = dict(
+        CaseTransfer.objects.filter(status=TransferStatus.PENDING)
+        .order_by()
+        .values("to_city_id")
+        .annotate(n=Count("pk"))
+        .values_list("to_city_id", "n")
+    )
+    return [
+        CityFigures(
+            city=city.name,
+            slug=city.slug,
+            open=open_counts.get(city.pk, (0, 0))[0],
+            new_this_month=new[city.pk],
+            overdue=open_counts.get(city.pk, (0, 0))[1],
+            agreements_as_client=as_client.get(city.pk, 0),
+            agreements_as_provider=as_provider.get(city.pk, 0),
+            transfers_waiting=waiting.get(city.pk, 0),
         )
-        active = ServiceAgreement.objects.filter(status=AgreementStatus.ACTIVE)
-        rows.append(
-            CityFigures(
-                city=city.name,
-                slug=city.slug,
-                open=counts["open"] or 0,
-                new_this_month=counts["new"] or 0,
-                overdue=counts["overdue"] or 0,
-                agreements_as_client=active.filter(client_city=city).count(),
-                agreements_as_provider=active.filter(provider_city=city).count(),
-                transfers_waiting=CaseTransfer.objects.filter(to_city=city, status=TransferStatus.PENDING).count(),
-            )
-        )
-    return rows
+        for city in cities
+    ]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from civicdesk.accounts.models import User
 from civicdesk.cases.models import ServiceRequest
+from civicdesk.tenants.models import City
 
 
 def user_of(request: HttpRequest) -> User:
@@ -31,12 +32,22 @@ def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return render(request, "console/403.html", {"message": message}, status=403)
 
 
+def _city_without_boundary(request: HttpRequest) -> None:
+    """Load the user's city once, without its limits: every console page shows the city's
+    name and reads its time zone, and none draws the limits (GeoJSON of tens of kB, read
+    and decoded on every page otherwise). The map's own view reads them when it is asked."""
+    user = request.user
+    if isinstance(user, User) and user.city_id is not None and not User._meta.get_field("city").is_cached(user):
+        user.city = City.objects.defer("boundary").get(pk=user.city_id)
+
+
 def staff_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Signed-in staff only; a refusal from a service becomes the 403 page."""
 
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        _city_without_boundary(request)
         try:
             return view(request, *args, **kwargs)
         except PermissionDenied as exc:

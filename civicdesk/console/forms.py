@@ -9,7 +9,10 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
 from django.urls import reverse_lazy
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.accounts.models import User
@@ -43,15 +46,40 @@ class _ChoicesForm(forms.Form):
         return field
 
 
+class QuickSelect(forms.Select):
+    """A ``<select>`` written in Python. Django renders each ``<option>`` through a template
+    of its own; the case list's filters have a few dozen, and on every visit to the console
+    that was a good part of the page's time. Same markup, same attributes (id, aria)."""
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        chosen = set(self.format_value(value))
+
+        def option(key: Any, label: Any) -> str:
+            selected = mark_safe(" selected") if str(key) in chosen else ""
+            return format_html('<option value="{}"{}>{}</option>', key, selected, label)
+
+        parts: list[str] = []
+        for key, label in self.choices:
+            if isinstance(label, list | tuple):
+                inner = format_html_join("", "{}", ((option(k, v),) for k, v in label))
+                parts.append(format_html('<optgroup label="{}">{}</optgroup>', key, inner))
+            else:
+                parts.append(option(key, label))
+        final = flatatt(self.build_attrs(self.attrs, attrs))
+        return format_html(
+            '<select name="{}"{}>{}</select>', name, final, format_html_join("", "{}", ((p,) for p in parts))
+        )
+
+
 class FilterForm(_ChoicesForm):
     """The queue, filters, search and sort of the case list (all from the URL)."""
 
     queue = forms.ChoiceField(choices=[(q, q) for q in QUEUES], required=False, widget=forms.HiddenInput)
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    service_type = forms.ChoiceField(label=_("Type"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    district = forms.ChoiceField(label=_("District"), required=False)
-    channel = forms.ChoiceField(label=_("Channel"), required=False)
+    service_type = forms.ChoiceField(label=_("Type"), required=False, widget=QuickSelect)
+    status = forms.ChoiceField(label=_("Status"), required=False, widget=QuickSelect)
+    district = forms.ChoiceField(label=_("District"), required=False, widget=QuickSelect)
+    channel = forms.ChoiceField(label=_("Channel"), required=False, widget=QuickSelect)
     opened_from = forms.DateField(
         label=_("Opened from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

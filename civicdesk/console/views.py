@@ -35,8 +35,9 @@ from civicdesk.console.collaborative import transfer_panel, transfer_request
 from civicdesk.console.common import case_url, staff_view, typed_pk, user_of
 from civicdesk.console.forms import FilterForm, NewCaseForm
 from civicdesk.core import clock
-from civicdesk.core.paging import COUNT_CAP, CappedPaginator
+from civicdesk.core.paging import COUNT_CAP, CappedPaginator, KeysetPage, KeysetPaginator
 from civicdesk.expected import selectors as expected
+from civicdesk.tenants.models import City
 
 PAGE_SIZE = 25
 
@@ -95,15 +96,72 @@ def _columns(current: str) -> list[dict[str, Any]]:
     return columns
 
 
+def _list_rows(listed: Any) -> list[dict[str, Any]]:
+    """What each row of the case list shows, worked out here: the template looked each name up
+    through several layers (and asked the clock twice a row), 25 rows of nine columns."""
+    now = clock.now()
+    rows = []
+    for case in listed:
+        rows.append(
+            {
+                "pk": case.pk,
+                "url": case_url(case),
+                "reference": case.reference,
+                "select": _("Select %(ref)s") % {"ref": case.reference},
+                "type": case.service_type.name,
+                "status": case.status,
+                "status_label": case.get_status_display(),
+                "where": case.address_label or "—",
+                "district": case.district.name if case.district_id else "—",
+                "who": case.assignee or case.department or "—",
+                "opened": case.opened_at,
+                "due": case.due_at,
+                "overdue": case.is_open and case.due_at is not None and case.due_at < now,
+            }
+        )
+    return rows
+
+
+def _narrowed(filters: dict[str, Any]) -> bool:
+    """Whether the list is narrower than its queue (a filter or a search)."""
+    return any(value for name, value in filters.items() if name not in ("queue", "sort"))
+
+
+def _keyset_page(request: HttpRequest, rows: Any, sort: str) -> KeysetPage:
+    fields = cases.KEYSET_ORDERS[sort.lstrip("-")]
+    page = KeysetPaginator(rows, PAGE_SIZE, fields=fields, descending=sort.startswith("-")).page(
+        request.GET.get("cursor")
+    )
+    # The links say where they lead: by date "Newer" and "Older", in any other order the
+    # page before and the page after.
+    if sort == "-opened":
+        page.labels = (_("Newer"), _("Older"))
+    elif sort == "opened":
+        page.labels = (_("Older"), _("Newer"))
+    else:
+        page.labels = (_("Previous"), _("Next"))
+    return page
+
+
 @require_GET
 @staff_view
 def home(request: HttpRequest) -> HttpResponse:
-    """The case list: queues with counts, filters, search, sortable columns, pages."""
+    """The case list: queues with counts, filters, search, sortable columns, pages.
+
+    Up to 10,000 cases a list has numbered pages ("Page 3 of 12": staff jump to a page, and
+    the count is exact). A longer list pages by keyset ("Newer" / "Older", core/paging.py):
+    each page starts after the last row shown, read from the index of the list's order, so
+    the thousandth page costs what the first does and a case opened meanwhile moves nothing.
+    """
     user = user_of(request)
     form = FilterForm(request.GET or {"queue": "mine"}, user=user)
     form.is_valid()
     filters = form.filters()
-    paginator = CappedPaginator(cases.case_search(user=user, **filters), PAGE_SIZE)
+    readable = cases.case_list_for_staff(user=user)  # what the user may read: asked once
+    counts = cases.case_queue_counts(user=user, readable=readable)
+    paginator = CappedPaginator(cases.case_search(user=user, readable=readable, **filters), PAGE_SIZE)
+    if not _narrowed(filters):
+        paginator.count = counts[filters["queue"]]  # the queue's own count: not counted twice
     sort_note = ""
     if filters["sort"].lstrip("-") in cases.SORTS_ACROSS_TABLES and paginator.capped:
         # A name in another table (type, district, assignee) has no index on the cases: sorting
@@ -111,13 +169,21 @@ def home(request: HttpRequest) -> HttpResponse:
         sort_note = _("To sort by this column, narrow the list to 10,000 cases or fewer with a filter or a search.")
         filters["sort"] = cases.DEFAULT_SORT
         count = paginator.count
-        paginator = CappedPaginator(cases.case_search(user=user, **filters), PAGE_SIZE)
+        paginator = CappedPaginator(cases.case_search(user=user, readable=readable, **filters), PAGE_SIZE)
         paginator.count = count  # the same rows: not counted twice
-    page = paginator.get_page(request.GET.get("page"))
-    counts = cases.case_queue_counts(user=user)
+    keyset = None
+    if paginator.capped and "page" not in request.GET:
+        # A "page=" link (a bookmark from before) still opens that numbered page.
+        keyset = _keyset_page(request, paginator.object_list, filters["sort"])
+        page: Any = keyset
+    else:
+        page = paginator.get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page": page,
+        "rows": _list_rows(page),
+        "paginator": paginator,
+        "keyset": keyset,
         "queue": filters["queue"],
         "queues": [(q, QUEUE_LABELS[q], counts[q], counts[q] > COUNT_CAP) for q in cases.QUEUES],
         "count_cap": COUNT_CAP,
@@ -140,12 +206,20 @@ def _bulk_context(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+def _long_list_page(request: HttpRequest, rows: Any, sort: str) -> Any:
+    """A page of a list in a fixed order: numbered up to 10,000 cases, keyset past that."""
+    paginator = CappedPaginator(rows, PAGE_SIZE)
+    if paginator.capped and "page" not in request.GET:
+        return _keyset_page(request, rows, sort)
+    return paginator.get_page(request.GET.get("page"))
+
+
 @require_GET
 @staff_view
 def overdue(request: HttpRequest) -> HttpResponse:
     """Open cases past their due date, how late each is, against its type's target days."""
     user = user_of(request)
-    page = CappedPaginator(cases.case_overdue(user=user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _long_list_page(request, cases.case_overdue(user=user), "due")
     now = clock.now()
     rows = [{"case": case, "late": now - case.due_at} for case in page if case.due_at is not None]
     return render(
@@ -234,7 +308,9 @@ def boundary(request: HttpRequest) -> HttpResponse:
     city = user_of(request).city
     if city is None:
         raise Http404(_("You belong to no city."))
-    return JsonResponse({"type": "Feature", "properties": {"name": city.name}, "geometry": city.boundary})
+    # The limits are left out of the user's city on every other page (console/common.py).
+    boundary = City.objects.filter(pk=city.pk).values_list("boundary", flat=True).first()
+    return JsonResponse({"type": "Feature", "properties": {"name": city.name}, "geometry": boundary})
 
 
 # --- one case --------------------------------------------------------------------------
@@ -547,11 +623,12 @@ def not_placed(request: HttpRequest) -> HttpResponse:
     """Open cases of the user's city with no point: each with its address as given and the
     places it may mean, to pick one; or a link to place it by coordinates or on the map."""
     user = user_of(request)
-    page = Paginator(cases.case_unplaced(user=user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _long_list_page(request, cases.case_unplaced(user=user), "opened")
+    gazetteer = placement.gazetteer_loaded()
     rows = [
         {
             "case": case,
-            "candidates": placement.case_candidates(case.address),
+            "candidates": placement.case_candidates(case.address, gazetteer=gazetteer),
             "can_place": permissions.can(user, Action.ASSIGN, case),
         }
         for case in page

@@ -8,11 +8,18 @@ what a person looking for one case among ten thousand needs anyway.
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 COUNT_CAP = 10_000
 
@@ -44,3 +51,205 @@ class CappedPaginator(Paginator):
     @property
     def cap_display(self) -> int:
         return self.cap
+
+
+# --- keyset pages ------------------------------------------------------------------------------
+#
+# A page by its number is an ``OFFSET``: page 400 reads the 9,975 rows before it, and a case
+# opened while someone reads page 3 pushes every later page down by one (a row seen twice, or
+# never). A keyset page starts after the last row shown instead: "Older" carries that row's sort
+# key and id, and the next page is the rows that sort after it, read from the index of that
+# order, whatever the depth. Rows written meanwhile land before or after it, never in between.
+
+
+def _plain(value: Any) -> str:
+    """A sort key's value as text its field reads back whole (Django's JSON encoder cuts a time
+    to milliseconds, and the next page would then start at the wrong row)."""
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)  # Decimal, UUID
+
+
+class BadCursor(ValueError):
+    """A cursor this list cannot use: mangled, or made for another order of the list."""
+
+
+@dataclass
+class KeysetPage:
+    """One page of a keyset list: its rows, and the cursors of the pages either side."""
+
+    rows: list[Any]
+    newer: str = ""  # cursor of the page before (nearer the top of the list), "" on the first
+    older: str = ""  # cursor of the page after, "" on the last
+    problem: str = ""  # why the cursor asked for was not used (the first page is shown instead)
+    labels: tuple[str, str] = ("", "")  # what the links to the pages before and after say
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def object_list(self) -> list[Any]:
+        return self.rows
+
+    @property
+    def has_other_pages(self) -> bool:
+        return bool(self.newer or self.older)
+
+
+class KeysetPaginator:
+    """Pages of ``rows`` in the order of ``fields`` (all ascending, or all descending), each page
+    read from where the previous one ended, never by an offset.
+
+    ``fields`` ends with the primary key so that every row has its own place (rows with the same
+    date or status keep one order between two visits). Only the first field may be null: its
+    null rows come last, in either direction, read by a query of their own when the rows with a
+    value run out (an ``OR … IS NULL`` would keep the database from reading the index as a range).
+    For the console, each order has an index whose columns start with the first field.
+    """
+
+    def __init__(self, rows: QuerySet[Any], per_page: int, *, fields: Sequence[str], descending: bool) -> None:
+        if not fields or fields[-1] != "pk":
+            raise ValueError("a keyset order ends with the primary key")
+        self.rows = rows
+        self.per_page = per_page
+        self.fields = list(fields)
+        self.descending = descending
+        model = rows.model
+        self._model_fields = [model._meta.pk if f == "pk" else model._meta.get_field(f) for f in self.fields]
+        self.nullable = bool(getattr(self._model_fields[0], "null", False))
+        sign = "-" if descending else ""
+        self.signature = ",".join(sign + f for f in self.fields)
+
+    # -- cursors --
+
+    def _key(self, row: Any) -> list[Any]:
+        return [
+            getattr(row, "pk" if f == "pk" else field.attname)
+            for f, field in zip(self.fields, self._model_fields, strict=True)
+        ]
+
+    def cursor(self, row: Any, *, after: bool) -> str:
+        """The token of "the rows after ``row``" (``after``) or "the rows before it"."""
+        payload = {"o": self.signature, "d": "a" if after else "b", "k": self._key(row)}
+        raw = json.dumps(payload, default=_plain, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    def decode(self, token: str) -> tuple[bool, list[Any]]:
+        """(after, key) of a cursor; ``BadCursor`` for one that is not this list's."""
+        try:
+            raw = base64.urlsafe_b64decode(token.strip() + "=" * (-len(token.strip()) % 4))
+            payload = json.loads(raw)
+            if (
+                not isinstance(payload, dict)
+                or payload.get("o") != self.signature
+                or payload.get("d") not in ("a", "b")
+            ):
+                raise BadCursor(token)
+            values = payload["k"]
+            if not isinstance(values, list) or len(values) != len(self.fields):
+                raise BadCursor(token)
+            key = [
+                None if (v is None and i == 0 and self.nullable) else field.to_python(v)
+                for i, (v, field) in enumerate(zip(values, self._model_fields, strict=True))
+            ]
+            if any(v is None for v in key[1:]):
+                raise BadCursor(token)
+        except (ValueError, TypeError, KeyError, UnicodeDecodeError, ValidationError) as exc:
+            raise BadCursor(token) from exc
+        return payload["d"] == "a", key
+
+    # -- queries --
+
+    def _order(self, fields: Sequence[str], *, reverse: bool) -> list[str]:
+        down = self.descending != reverse
+        return [f"-{f}" if down else f for f in fields]
+
+    def _beyond(self, fields: Sequence[str], values: Sequence[Any], *, reverse: bool) -> Q:
+        """Rows strictly past ``values`` in the order of ``fields`` (the other way if ``reverse``):
+        a bound on the first field that an index reads as a range, and the lexicographic rest."""
+        down = self.descending != reverse
+        strict, loose = ("lt", "lte") if down else ("gt", "gte")
+        condition = Q(**{f"{fields[-1]}__{strict}": values[-1]})
+        for field, value in zip(reversed(fields[:-1]), reversed(values[:-1]), strict=True):
+            condition = Q(**{f"{field}__{strict}": value}) | (Q(**{field: value}) & condition)
+        return Q(**{f"{fields[0]}__{loose}": values[0]}) & condition
+
+    def _fetch(self, query: QuerySet[Any], limit: int) -> list[Any]:
+        return list(query[:limit]) if limit > 0 else []
+
+    def _forward(self, key: list[Any] | None, limit: int) -> list[Any]:
+        """Up to ``limit`` rows after ``key`` (from the top when None), in the list's order."""
+        first = self.fields[0]
+        if key is not None and key[0] is None:  # already among the rows with no value
+            ties = self.fields[1:]
+            return self._fetch(
+                self.rows.filter(Q(**{f"{first}__isnull": True}) & self._beyond(ties, key[1:], reverse=False)).order_by(
+                    *self._order(ties, reverse=False)
+                ),
+                limit,
+            )
+        valued = self.rows.filter(**{f"{first}__isnull": False}) if self.nullable else self.rows
+        if key is not None:
+            valued = valued.filter(self._beyond(self.fields, key, reverse=False))
+        found = self._fetch(valued.order_by(*self._order(self.fields, reverse=False)), limit)
+        if self.nullable and len(found) < limit:
+            nulls = self.rows.filter(**{f"{first}__isnull": True}).order_by(
+                *self._order(self.fields[1:], reverse=False)
+            )
+            found += self._fetch(nulls, limit - len(found))
+        return found
+
+    def _backward(self, key: list[Any], limit: int) -> list[Any]:
+        """Up to ``limit`` rows before ``key``, nearest first."""
+        first = self.fields[0]
+        found: list[Any] = []
+        if key[0] is None:
+            ties = self.fields[1:]
+            nulls = self.rows.filter(Q(**{f"{first}__isnull": True}) & self._beyond(ties, key[1:], reverse=True))
+            found = self._fetch(nulls.order_by(*self._order(ties, reverse=True)), limit)
+            if len(found) < limit:
+                valued = self.rows.filter(**{f"{first}__isnull": False})
+                found += self._fetch(valued.order_by(*self._order(self.fields, reverse=True)), limit - len(found))
+            return found
+        valued = self.rows.filter(**{f"{first}__isnull": False}) if self.nullable else self.rows
+        valued = valued.filter(self._beyond(self.fields, key, reverse=True))
+        return self._fetch(valued.order_by(*self._order(self.fields, reverse=True)), limit)
+
+    def page(self, token: str | None) -> KeysetPage:
+        """The page a cursor asks for; the first page, saying why, for one it cannot use."""
+        n = self.per_page
+        problem = ""
+        if token:
+            try:
+                after, key = self.decode(token)
+            except BadCursor:
+                problem = _(
+                    "That link to a page of this list no longer works (the list's order changed, or the link "
+                    "was cut short). Here is the first page."
+                )
+            else:
+                if after:
+                    rows = self._forward(key, n + 1)
+                    page = KeysetPage(rows=rows[:n])
+                    if page.rows:
+                        page.newer = self.cursor(page.rows[0], after=False)
+                    if len(rows) > n:
+                        page.older = self.cursor(page.rows[-1], after=True)
+                    return page
+                rows = self._backward(key, n + 1)
+                if len(rows) > n:
+                    shown = list(reversed(rows[:n]))
+                    return KeysetPage(
+                        rows=shown,
+                        newer=self.cursor(shown[0], after=False),
+                        older=self.cursor(shown[-1], after=True),
+                    )
+                # Back at the top: the first page itself (full, with what was added since).
+        rows = self._forward(None, n + 1)
+        page = KeysetPage(rows=rows[:n], problem=problem)
+        if len(rows) > n:
+            page.older = self.cursor(page.rows[-1], after=True)
+        return page

@@ -126,3 +126,37 @@ def test_console_queues_read_a_bounded_number_of_cases(seeded: World, client: Cl
     # on a list of more than 10,000 cases: these URLs are in the list too.
     urls = console_pages(seeded)
     check(client, urls)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/console/?queue=all",
+        "/console/?queue=all&sort=-due",
+        "/console/?queue=all&sort=status",
+        "/console/?queue=all&sort=address",
+    ],
+)
+def test_keyset_pages_deep_in_a_long_list_read_a_page_of_cases(seeded: World, client: Client, url: str) -> None:
+    """Four "Older" links down a list of 50,000: each page's query reads about a page of rows
+    from the index of its order, not the rows before it."""
+    import re
+    from html import unescape
+    from urllib.parse import urljoin
+
+    client.force_login(seeded.supervisor)
+    html = client.get(url).content.decode()
+    for _ in range(4):
+        older = re.search(r'<a href="([^"]+)" rel="next"', html)
+        assert older is not None, url
+        deeper = urljoin(url, unescape(older.group(1)))
+        assert "cursor=" in deeper
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(deeper)
+        assert response.status_code == 200
+        html = response.content.decode()
+        listing = [q["sql"] for q in captured.captured_queries if "LIMIT 26" in q["sql"]]
+        assert len(listing) == 1, deeper
+        for node_type, read, _limited in reads_of_cases(listing[0]):
+            assert node_type != "Seq Scan", f"{deeper}: {listing[0]}"
+            assert read <= 1_000, f"{deeper}: {node_type} read {read:,} rows of cases:\n{listing[0]}"

@@ -7,12 +7,14 @@ it was slow at a million cases (bench/pages.py measures the time; docs/performan
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from civicdesk.accounts.models import User
+from civicdesk.accounts.models import Role, User
 from tests.pages.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -44,12 +46,16 @@ def public_pages(world: World) -> list[str]:
 def console_pages(world: World) -> list[str]:
     district = world.city.districts.values_list("pk", flat=True).first()
     pages = [f"/console/?queue={q}" for q in ("mine", "department", "unassigned", "overdue", "all")]
-    pages += [f"/console/?queue=all&sort={s}" for s in ("type", "-due", "status", "district", "assignee", "address")]
+    sorts = ("type", "-due", "status", "district", "assignee", "address", "opened", "number")
+    pages += [f"/console/?queue=all&sort={s}" for s in sorts]
     pages += [
         f"/console/?queue=all&status=new&district={district}",
         "/console/?queue=all&page=2",
         "/console/?queue=all&q=Main",
+        "/console/?queue=all&cursor=stale",
         "/console/overdue/",
+        "/console/likely-late/",
+        "/console/not-placed/",
         f"/console/cases/{world.city.slug}/{world.first.number}/",
     ]
     return pages
@@ -88,6 +94,16 @@ def test_console_queues_and_case_page_make_as_many_queries_at_300_cases_as_at_tw
     small = counts(client, urls)
     world.grow(300)
     assert counts(client, urls) == small
+
+
+def test_the_regional_page_makes_as_many_queries_at_300_cases_as_at_twenty(
+    world: World, client: Client, make_staff: Any
+) -> None:
+    client.force_login(make_staff(None, Role.REGIONAL_ADMIN))
+    world.grow(20)
+    small = counts(client, ["/console/region/"])
+    world.grow(300)
+    assert counts(client, ["/console/region/"]) == small
 
 
 def test_a_list_longer_than_the_cap_says_more_than_and_counts_no_further(
