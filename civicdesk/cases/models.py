@@ -141,7 +141,33 @@ class ServiceRequest(models.Model):
             # Sorted by status or by address, and the browse page filtered by one problem type.
             models.Index(fields=["city", "status", "number"], name="cases_city_status_number"),
             models.Index(fields=["city", "address", "number"], name="cases_city_address_number"),
-            models.Index(fields=["city", "service_type", "opened_at"], name="cases_city_type_opened"),
+            # The browse page and Open311 filtered by problem type, district and open/closed,
+            # newest first, and their capped counts: each filter's equality columns, then the
+            # opening time; what the other filters test is carried in the index (INCLUDE, on
+            # PostgreSQL), so a count or a page of a rare combination is read from the index
+            # alone, never from the rows of the city's whole history.
+            models.Index(
+                fields=["city", "service_type", "opened_at"],
+                include=["status", "district"],
+                name="cases_city_type_opened",
+            ),
+            models.Index(
+                fields=["city", "district", "opened_at"],
+                include=["status", "service_type"],
+                name="cases_city_district_opened",
+            ),
+            models.Index(
+                fields=["city", "opened_at"],
+                include=["service_type", "district"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="cases_open_city_opened_with",
+            ),
+            models.Index(
+                fields=["city", "service_type", "opened_at"],
+                include=["district"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="cases_open_city_type_opened",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -299,7 +299,10 @@ def search_requests(
         numbers = [n for n in (case_number(city=city, reference=r) for r in references) if n is not None]
         return cases.filter(number__in=numbers)[offset : offset + page_size]
     if service_codes:
-        cases = cases.filter(service_type__code__in=service_codes)
+        # The ids first (a few rows): with them the planner knows how many cases each type has
+        # and reads the newest from the index by type, not every case of a type.
+        ids = list(ServiceType.objects.filter(city=city, code__in=service_codes).values_list("pk", flat=True))
+        cases = cases.filter(service_type_id__in=ids)
     if statuses:
         wanted: list[str] = []
         if "open" in statuses:

@@ -59,7 +59,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @public_page
 def city_home(request: HttpRequest, city: str) -> HttpResponse:
     city_obj = _city(city)
-    recent = cases.public_case_list(city=city_obj).order_by("-opened_at", "-pk")[:10]
+    recent = selectors.listed(cases.public_case_list(city=city_obj)).order_by("-opened_at", "-pk")[:10]
     return render(request, "portal/city.html", {"city": city_obj, "recent": recent})
 
 
