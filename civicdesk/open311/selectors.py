@@ -301,7 +301,9 @@ def search_requests(
     if service_codes:
         # The ids first (a few rows): with them the planner knows how many cases each type has
         # and reads the newest from the index by type, not every case of a type.
-        ids = list(ServiceType.objects.filter(city=city, code__in=service_codes).values_list("pk", flat=True))
+        ids = list(
+            ServiceType.objects.filter(city=city, code__in=service_codes).order_by().values_list("pk", flat=True)
+        )
         cases = cases.filter(service_type_id__in=ids)
     if statuses:
         wanted: list[str] = []

@@ -138,7 +138,7 @@ def browse_cases(
         # The ids of the city's type of that code, looked up first: given the id itself, the
         # planner knows how many cases the type has (a join told it only an average) and reads
         # the newest ones from the index by type instead of fetching every case of the type.
-        ids = list(ServiceType.objects.filter(city=city, code=service_type).values_list("pk", flat=True))
+        ids = list(ServiceType.objects.filter(city=city, code=service_type).order_by().values_list("pk", flat=True))
         cases = cases.filter(service_type_id__in=ids)
     if status in STATUS_FILTERS:
         cases = cases.filter(status__in=STATUS_FILTERS[status])
