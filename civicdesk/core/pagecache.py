@@ -31,6 +31,7 @@ from django.conf import settings
 from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+from django.template.response import SimpleTemplateResponse
 from django.utils import translation
 
 # The hidden input of Django's {% csrf_token %}: the one part of a public page that is the visitor's.
@@ -89,7 +90,7 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             return response
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.cookies and not response.streaming:
-            if not getattr(response, "is_rendered", True):
+            if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
                 response.render()  # a REST framework answer (Open311) is rendered by the handler otherwise
             content = _TOKEN.sub(_HOLE, response.content)
             _pages.set(key, (response.status_code, content, list(response.items())), keep)
