@@ -141,7 +141,6 @@ class ServiceRequest(models.Model):
             # Sorted by status or by address, and the browse page filtered by one problem type.
             models.Index(fields=["city", "status", "number"], name="cases_city_status_number"),
             models.Index(fields=["city", "address", "number"], name="cases_city_address_number"),
-            models.Index(fields=["city", "service_type", "opened_at"], name="cases_city_type_opened"),
             # The console's open queues: unassigned (and each person's) and a department's,
             # newest first, and the "Not placed" queue, oldest first; counted and listed from the
             # open cases only (the open cases of a city newest first: migration 0003). The
@@ -160,6 +159,41 @@ class ServiceRequest(models.Model):
                 fields=["city", "opened_at", "number"],
                 condition=models.Q(status__in=OPEN_STATUSES, lat__isnull=True),
                 name="cases_unplaced_city_opened",
+            ),
+            # The browse page and Open311 filtered by problem type, district and open/closed,
+            # newest first, and their capped counts: each filter's equality columns, then the
+            # opening time; what the other filters test is carried in the index (INCLUDE, on
+            # PostgreSQL), so a count or a page of a rare combination is read from the index
+            # alone, never from the rows of the city's whole history.
+            models.Index(
+                fields=["city", "service_type", "opened_at"],
+                include=["status", "district"],
+                name="cases_city_type_opened",
+            ),
+            models.Index(
+                fields=["city", "district", "opened_at"],
+                include=["status", "service_type"],
+                name="cases_city_district_opened",
+            ),
+            models.Index(
+                fields=["city", "opened_at"],
+                include=["service_type", "district"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="cases_open_city_opened_with",
+            ),
+            models.Index(
+                fields=["city", "service_type", "opened_at"],
+                include=["district"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="cases_open_city_type_opened",
+            ),
+            # "Closed potholes": a count of a type's closed cases reads that many entries and no
+            # more (through the index by type it passed over the type's open ones too).
+            models.Index(
+                fields=["city", "service_type", "opened_at"],
+                include=["district"],
+                condition=models.Q(status="closed"),
+                name="cases_closed_city_type_opened",
             ),
         ]
 

@@ -265,7 +265,12 @@ def expected_for(case: ServiceRequest, *, now: dt.datetime | None = None) -> Exp
     index of open cases (the backlog at the opening would count the department's history, on
     every view). For a closed one, as it was expected when it came in."""
     now = now or clock.now()
-    if case.is_open:
+    _model_id, params = current_model(case.city_id)
+    if params is None or params["type_cases"].get(case.service_type.code, 0) < MIN_TYPE_CASES:
+        # _predict falls back to the type's target without looking at the backlog: not counted
+        # (a count of the department's open cases, on every view of an open case's page).
+        backlog = 0
+    elif case.is_open:
         # The queue it is in, itself left out: the queue it joined, as intake counted it.
         backlog = max(0, _open_backlog(city=case.city, department_id=case.department_id) - 1)
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.urls import path, re_path, register_converter
 
+from civicdesk.core.pagecache import public_page
 from civicdesk.open311 import views
 
 
@@ -36,7 +37,9 @@ urlpatterns = [
         views.ServiceDefinitionAliasView.as_view(),
         name="service-definition-alias",
     ),
-    path("requests.<open311_format:fmt>", views.RequestListView.as_view(), name="requests"),
+    # A GET of the list, the same for every app, is kept a few seconds (core/pagecache.py);
+    # a POST (a new report) always goes through.
+    path("requests.<open311_format:fmt>", public_page(views.RequestListView.as_view()), name="requests"),
     path(
         "requests/<slug:service_request_id>.<open311_format:fmt>",
         views.RequestDetailView.as_view(),

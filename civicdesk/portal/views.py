@@ -29,7 +29,7 @@ from civicdesk.core.pagecache import public_page
 from civicdesk.core.paging import CappedPaginator
 from civicdesk.expected.selectors import expected_for
 from civicdesk.notifications.services import case_follow
-from civicdesk.portal import selectors
+from civicdesk.portal import limits, selectors
 from civicdesk.portal.confidential import render_access_code
 from civicdesk.portal.forms import ReportForm
 from civicdesk.portal.services import report_submit
@@ -59,25 +59,18 @@ def home(request: HttpRequest) -> HttpResponse:
 @public_page
 def city_home(request: HttpRequest, city: str) -> HttpResponse:
     city_obj = _city(city)
-    recent = cases.public_case_list(city=city_obj).order_by("-opened_at", "-pk")[:10]
+    recent = selectors.listed(cases.public_case_list(city=city_obj)).order_by("-opened_at", "-pk")[:10]
     return render(request, "portal/city.html", {"city": city_obj, "recent": recent})
 
 
 @cache_control(max_age=3600, public=True)
-def boundaries(request: HttpRequest, city: str | None = None) -> JsonResponse:
-    """City limits as GeoJSON, drawn on the maps (the plain background needs no tiles)."""
-    chosen = places.city_list() if city is None else City.objects.filter(slug=city)
-    features = [
-        {
-            "type": "Feature",
-            "properties": {"name": c.name, "slug": c.slug},
-            "geometry": c.boundary.get("geometry", c.boundary) if c.boundary.get("type") == "Feature" else c.boundary,
-        }
-        for c in chosen
-    ]
-    if not features:
+def boundaries(request: HttpRequest, city: str | None = None) -> HttpResponse:
+    """City limits as GeoJSON, drawn on the maps (the plain background needs no tiles); kept
+    in the shared cache until an administrator changes a city (portal/limits.py)."""
+    body = limits.collection(city)
+    if body is None:
         raise Http404("No such city.")
-    return JsonResponse({"type": "FeatureCollection", "features": features}, content_type="application/geo+json")
+    return HttpResponse(body, content_type="application/geo+json")
 
 
 # --- reporting --------------------------------------------------------------------------

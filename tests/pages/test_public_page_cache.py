@@ -111,3 +111,31 @@ def test_a_new_report_shows_on_the_kept_list_once_the_seconds_pass(world: World,
     assert newest not in Client().get(url).content.decode()  # kept: at most a few seconds old
     pagecache.clear()  # what the seconds passing does
     assert newest in Client().get(url).content.decode()
+
+
+def test_open311s_list_of_requests_is_kept_for_the_next_app_and_a_post_still_files(
+    world: World,
+) -> None:
+    from civicdesk.open311.services import api_key_create
+
+    _key, raw_key = api_key_create(city=world.city, name="Pothole Pal")
+    juris = world.city.jurisdiction_id
+    url = f"/open311/v2/requests.json?jurisdiction_id={juris}"
+    first, body = queries_of(Client(), url)
+    again, same = queries_of(Client(), url)
+    assert first > 0 and again == 0 and same == body
+    assert Client().get(url)["Content-Type"].startswith("application/json")
+    xml_first, xml = queries_of(Client(), url.replace(".json", ".xml"))
+    assert xml_first > 0 and xml.startswith("<?xml")
+    posted = Client().post(
+        "/open311/v2/requests.json",
+        {
+            "jurisdiction_id": juris,
+            "api_key": raw_key,
+            "service_code": "pothole",
+            "lat": world.first.lat,
+            "long": world.first.lng,
+            "description": "A deep pothole",
+        },
+    )
+    assert posted.status_code == 201, posted.content

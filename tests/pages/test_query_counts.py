@@ -23,11 +23,16 @@ pytestmark = pytest.mark.django_db
 def public_pages(world: World) -> list[str]:
     city, case = world.city, world.first
     juris = city.jurisdiction_id
+    district = city.districts.values_list("pk", flat=True).first()
     return [
         "/",
         f"/{city.slug}/",
         f"/{city.slug}/requests/",
         f"/{city.slug}/requests/?status=open&type=pothole",
+        f"/{city.slug}/requests/?status=closed&type=pothole",
+        f"/{city.slug}/requests/?status=open&district={district}",
+        f"/{city.slug}/requests/?district={district}&type=pothole",
+        f"/{city.slug}/requests/?status=open&district={district}&type=pothole",
         f"/{city.slug}/requests/?page=2",
         f"/{city.slug}/requests/{case.number}/",
         f"/track/{case.tracking_token}/",
@@ -39,6 +44,8 @@ def public_pages(world: World) -> list[str]:
         f"/open311/v2/services/pothole.json?jurisdiction_id={juris}",
         f"/open311/v2/requests.json?jurisdiction_id={juris}",
         f"/open311/v2/requests.json?jurisdiction_id={juris}&status=open&service_code=pothole",
+        f"/open311/v2/requests.json?jurisdiction_id={juris}&status=closed&service_code=pothole",
+        f"/open311/v2/requests.json?jurisdiction_id={juris}&extensions=true",
         f"/open311/v2/requests/{case.reference}.json?jurisdiction_id={juris}",
     ]
 
@@ -129,3 +136,16 @@ def test_a_list_longer_than_the_cap_says_more_than_and_counts_no_further(
     # Past the cap a sort by another table's name is newest first, and the page says why.
     assert "To sort by this column, narrow the list" in by_type and 'aria-sort="descending"' in by_type
     assert "To sort by this column" not in narrowed and 'aria-sort="ascending"' in narrowed
+
+
+def test_an_open_cases_page_counts_no_backlog_when_the_city_has_no_model(world: World, client: Client) -> None:
+    """Without a model (or with too few cases of the type) the expected date is the type's
+    target: the department's open cases are not counted for it on every view of the page."""
+    world.grow(20)
+    case = world.first
+    assert case.is_open
+    for url in (f"/{world.city.slug}/requests/{case.number}/", f"/track/{case.tracking_token}/"):
+        html_queries = queries(client, url)
+        counts_of_cases = [q for q in html_queries if "COUNT(" in q.upper() and "cases_servicerequest" in q]
+        assert counts_of_cases == [], url
+    assert 'data-expected="target"' in client.get(f"/track/{case.tracking_token}/").content.decode()
