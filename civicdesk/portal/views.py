@@ -26,7 +26,7 @@ from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.selectors import reportable_types
 from civicdesk.core.errors import OutsideServiceArea
 from civicdesk.core.pagecache import public_page
-from civicdesk.core.paging import CappedPaginator
+from civicdesk.core.paging import CappedPaginator, KeysetPaginator
 from civicdesk.expected.selectors import expected_for
 from civicdesk.notifications.services import case_follow
 from civicdesk.portal import limits, selectors
@@ -352,7 +352,18 @@ def browse(request: HttpRequest, city: str) -> HttpResponse:
     found = selectors.browse_cases(
         city=city_obj, district=chosen["district"], service_type=chosen["type"], status=chosen["status"]
     )
-    page = CappedPaginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = CappedPaginator(found, PAGE_SIZE)
+    if paginator.capped and "page" not in request.GET:
+        # Past 10,000 reports, "Newer" and "Older" page by keyset (core/paging.py): each page
+        # starts after the last report shown, read from the index by opening time, so the whole
+        # history can be read page after page at the cost of the first. A "page=" link from
+        # before still opens that numbered page.
+        page: Any = KeysetPaginator(found, PAGE_SIZE, fields=("opened_at", "pk"), descending=True).page(
+            request.GET.get("cursor")
+        )
+        page.labels = (_("Newer"), _("Older"))
+    else:
+        page = paginator.get_page(request.GET.get("page"))
     keep = urlencode({k: v for k, v in chosen.items() if v})
     return render(
         request,
@@ -360,6 +371,8 @@ def browse(request: HttpRequest, city: str) -> HttpResponse:
         {
             "city": city_obj,
             "page": page,
+            "capped": paginator.capped,
+            "cap": paginator.cap_display,
             "chosen": chosen,
             "keep": keep,
             "districts": city_obj.districts.defer("boundary").order_by("number", "name"),

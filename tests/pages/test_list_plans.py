@@ -152,6 +152,7 @@ def test_console_queues_read_a_bounded_number_of_cases(seeded: World, client: Cl
         "/console/?queue=all&sort=-due",
         "/console/?queue=all&sort=status",
         "/console/?queue=all&sort=address",
+        "/{slug}/requests/",  # the public browse page, newest first
     ],
 )
 def test_keyset_pages_deep_in_a_long_list_read_a_page_of_cases(seeded: World, client: Client, url: str) -> None:
@@ -161,6 +162,7 @@ def test_keyset_pages_deep_in_a_long_list_read_a_page_of_cases(seeded: World, cl
     from html import unescape
     from urllib.parse import urljoin
 
+    url = url.format(slug=seeded.city.slug)
     client.force_login(seeded.supervisor)
     html = client.get(url).content.decode()
     for _ in range(4):
