@@ -83,6 +83,16 @@ def _staff() -> None:
     )
 
 
+def _regional_admin() -> str:
+    """A regional administrator (every city's console), made on a database seeded without one."""
+    from civicdesk.accounts.models import Role, User
+
+    username = "bench-regional"
+    if not User.objects.filter(username=username).exists():
+        User.objects.create_user(username=username, password="bench-password-long", role=Role.REGIONAL_ADMIN)
+    return username
+
+
 def pages() -> list[tuple[str, str, str | None]]:
     """(kind, URL, staff username or None) of every page measured."""
     from civicdesk.cases.models import ServiceRequest
@@ -131,6 +141,9 @@ def pages() -> list[tuple[str, str, str | None]]:
         staff.append((f"console all, page 100 ({role})", "/console/?queue=all&page=100", user))
         staff.append((f"console search ({role})", "/console/?queue=all&q=Main", user))
     staff.append(("console overdue page (supervisor)", "/console/overdue/", "bench-supervisor"))
+    staff.append(("console likely late (supervisor)", "/console/likely-late/", "bench-supervisor"))
+    staff.append(("console not placed (supervisor)", "/console/not-placed/", "bench-supervisor"))
+    staff.append(("console region (regional admin)", "/console/region/", _regional_admin()))
     staff.append(("console case page (supervisor)", f"/console/cases/{s}/{case.number}/", "bench-supervisor"))
     return public + staff
 

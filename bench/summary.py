@@ -140,9 +140,10 @@ def before_after_markdown(before: dict[str, Any], after: dict[str, Any]) -> list
     """The same runs before and after a change (``--load-label load_test_before``): ratios."""
     lines = [
         "",
-        f"Before and after the change to intake's lock: the same runs on the code before it (measured"
+        f"Before and after: the same runs on {before.get('code', 'the code before the change')} (measured"
         f" {before['date']}, {before['cases_in_database']:,} cases, load average {before.get('load_average_before')})"
-        f" and after (above, load average {after.get('load_average_before')}). Ratio = after / before: above 1"
+        f" and {after.get('code', 'after it')} (above, load average {after.get('load_average_before')})."
+        " Ratio = after / before: above 1"
         " is more requests per second, below 1 a shorter time. The trivial endpoint's row is the machine's own"
         " change between the two measurements (nothing in it changed): on a shared machine, a ratio means"
         " something only where it is well beyond that one; what waits for what is shown by the tests"
@@ -165,6 +166,20 @@ def before_after_markdown(before: dict[str, Any], after: dict[str, Any]) -> list
                 f"| morning: {kind} | {b['rps']:,.1f} | {a['rps']:,.1f} | {a['rps'] / b['rps']:.2f} |"
                 f" {b['p99_ms']:,.1f} | {a['p99_ms']:,.1f} | {a['p99_ms'] / b['p99_ms']:.2f} |"
             )
+    alone_before, alone_after = before.get("pages_alone", {}), after.get("pages_alone", {})
+    if alone_before and alone_after:
+        lines += [
+            "",
+            "Each page kind alone, one client, before and after (p50, ms; a public page is mostly served"
+            " from the copy kept for a few seconds, core/pagecache.py, in both):",
+            "",
+            "| page | p50 before | p50 after | ratio |",
+            "| --- | ---: | ---: | ---: |",
+        ]
+        for name, a in alone_after.items():
+            b = alone_before.get(name)
+            if b:
+                lines.append(f"| {name} | {b['p50_ms']:,.1f} | {a['p50_ms']:,.1f} | {a['p50_ms'] / b['p50_ms']:.2f} |")
     return lines
 
 
