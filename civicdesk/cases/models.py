@@ -187,6 +187,14 @@ class ServiceRequest(models.Model):
                 condition=models.Q(status__in=OPEN_STATUSES),
                 name="cases_open_city_type_opened",
             ),
+            # "Open in my district", the list residents look at most: the district's open cases
+            # only (through the index by district the count passed over its closed ones too).
+            models.Index(
+                fields=["city", "district", "opened_at"],
+                include=["service_type"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="cases_open_district_opened",
+            ),
             # "Closed potholes": a count of a type's closed cases reads that many entries and no
             # more (through the index by type it passed over the type's open ones too).
             models.Index(
