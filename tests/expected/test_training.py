@@ -104,13 +104,11 @@ def test_a_model_not_worse_replaces_the_one_in_use(independence: City, history: 
     assert ExpectedModel.objects.filter(city=independence, status=ModelStatus.CURRENT).count() == 1
 
 
-def test_prediction_for_a_new_case_is_one_query_and_under_5_ms_of_arithmetic(
-    independence: City, history: dict[str, ServiceType], django_assert_num_queries: Any
-) -> None:
-    services.expected_model_train(city=independence, now=NOW)
+def new_tree_case(city: City, history: dict[str, ServiceType]) -> dict[str, Any]:
+    """``expected_for_new``'s arguments for a tree case reported on the web now, due in 30 days."""
     tree = history["tree"]
-    kwargs = {
-        "city": independence,
+    return {
+        "city": city,
         "service_type": tree,
         "department_id": tree.department_id,
         "district_id": None,
@@ -118,6 +116,13 @@ def test_prediction_for_a_new_case_is_one_query_and_under_5_ms_of_arithmetic(
         "opened_at": NOW,
         "due_at": NOW + dt.timedelta(days=30),
     }
+
+
+def test_prediction_for_a_new_case_is_one_query_and_under_5_ms_of_arithmetic(
+    independence: City, history: dict[str, ServiceType], django_assert_num_queries: Any
+) -> None:
+    services.expected_model_train(city=independence, now=NOW)
+    kwargs = new_tree_case(independence, history)
     selectors.expected_for_new(**kwargs)  # the model is read from the database once, here
     with django_assert_num_queries(1):  # the department's open backlog, on its index
         expectation = selectors.expected_for_new(**kwargs)
@@ -125,7 +130,7 @@ def test_prediction_for_a_new_case_is_one_query_and_under_5_ms_of_arithmetic(
     # All that is not that query: the model's parameters to a median, an 80% date and p_late.
     _pk, params = selectors.current_model(independence.pk)
     assert params is not None
-    case = survival.Case("tree", str(tree.department_id), "", "web", 6, 0, 4)
+    case = survival.Case("tree", str(kwargs["service_type"].department_id), "", "web", 6, 0, 4)
     timings = []
     for _ in range(200):
         started = time.perf_counter()
@@ -208,23 +213,14 @@ def test_intake_counts_a_departments_backlog_once_within_the_window(
     from django.test import override_settings
 
     services.expected_model_train(city=independence, now=NOW)
-    tree = history["tree"]
-    kwargs = {
-        "city": independence,
-        "service_type": tree,
-        "department_id": tree.department_id,
-        "district_id": None,
-        "channel": "web",
-        "opened_at": NOW,
-        "due_at": NOW + dt.timedelta(days=30),
-    }
+    kwargs = new_tree_case(independence, history)
     selectors.expected_for_new(**kwargs)  # the model is read from the database once, here
     selectors.forget_backlogs()
     try:
         with override_settings(EXPECTED_BACKLOG_SECONDS=60):
             with django_assert_num_queries(1):
                 first = selectors.expected_for_new(**kwargs)
-            add_cases(tree, [NOW - dt.timedelta(hours=1)] * 40, [None] * 40)  # the queue grows
+            add_cases(kwargs["service_type"], [NOW - dt.timedelta(hours=1)] * 40, [None] * 40)  # the queue grows
             with django_assert_num_queries(0):
                 kept = selectors.expected_for_new(**kwargs)
             assert kept == first
