@@ -7,6 +7,7 @@ database, and the check that every message written to the outbox arrived exactly
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import email
 import email.policy
@@ -60,9 +61,12 @@ class Received:
 class RecordingHandler:
     """Accepts every message and records it. With ``hold_first`` set, the first session to
     reach RCPT TO waits there until released: the sender is then provably mid-send, and the
-    server has not accepted anything from it."""
+    server has not accepted anything from it. With ``hold_quit`` set, the first session to say
+    goodbye (QUIT) waits there: the server has accepted its message, the sender is still
+    connected."""
 
     hold_first: bool = False
+    hold_quit: bool = False
     received: list[Received] = field(default_factory=list)
     held: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
@@ -76,6 +80,13 @@ class RecordingHandler:
                 await asyncio.sleep(0.05)
         envelope.rcpt_tos.append(address)
         return "250 OK"
+
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.hold_quit and not self.held.is_set():
+            self.held.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.05)
+        return "221 Bye"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -109,11 +120,11 @@ class SmtpServer:
 
 @contextlib.contextmanager
 def smtp_servers() -> Iterator[Callable[..., SmtpServer]]:
-    """Make SMTP servers (``make(hold_first=False, start=True)``); all stop on leaving."""
+    """Make SMTP servers (``make(hold_first=False, hold_quit=False, start=True)``); all stop on leaving."""
     made: list[SmtpServer] = []
 
-    def make(*, hold_first: bool = False, start: bool = True) -> SmtpServer:
-        server = SmtpServer(RecordingHandler(hold_first=hold_first), free_port())
+    def make(*, hold_first: bool = False, hold_quit: bool = False, start: bool = True) -> SmtpServer:
+        server = SmtpServer(RecordingHandler(hold_first=hold_first, hold_quit=hold_quit), free_port())
         made.append(server)
         if start:
             server.start()
@@ -255,10 +266,21 @@ def all_sent() -> bool:
     return not OutboxMessage.objects.exclude(status=OutboxStatus.SENT).exists()
 
 
-def assert_each_written_message_arrived_once(server: SmtpServer) -> list[Received]:
+def assert_each_written_message_arrived_once(
+    server: SmtpServer, *, may_repeat: frozenset[str] = frozenset()
+) -> list[Received]:
+    """Every message written to the outbox arrived, and exactly once, except those named in
+    ``may_repeat`` (Message-IDs), which may have arrived twice: messages a killed worker held
+    when it died, which the server may have accepted in the one window SMTP cannot close
+    (docs/notifications.md). Returns what arrived, one copy of each."""
     received = server.handler.snapshot()
     written = sorted(OutboxMessage.objects.values_list("message_id", flat=True))
-    ids = [r.message_id for r in received]
-    assert len(ids) == len(set(ids)), f"a message arrived twice: {sorted(ids)}"
-    assert sorted(ids) == written
-    return received
+    copies = collections.Counter(r.message_id for r in received)
+    repeated = {mid: n for mid, n in copies.items() if n > 1}
+    unexplained = {mid: n for mid, n in repeated.items() if mid not in may_repeat or n > 2}
+    assert not unexplained, f"a message arrived twice: {unexplained}"
+    assert sorted(copies) == written
+    first: dict[str, Received] = {}
+    for r in received:
+        first.setdefault(r.message_id, r)
+    return list(first.values())

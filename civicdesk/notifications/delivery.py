@@ -23,6 +23,7 @@ from typing import TypedDict
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -107,12 +108,32 @@ def deliver(message_id: int) -> str:
     if not _claim(message_id, claimant):
         return OutboxMessage.objects.filter(pk=message_id).values_list("status", flat=True).first() or "missing"
     message = OutboxMessage.objects.get(pk=message_id)
+    connection: BaseEmailBackend | None = None
     try:
         connection = get_connection(fail_silently=False)
+        # Opened here, so send_messages leaves it open: the goodbye (QUIT) waits until "sent"
+        # is recorded, and a crash between the server's acceptance and the record (the one
+        # window that sends a message twice) is one database update long, not a round trip more.
+        connection.open()
         connection.send_messages([_build_email(message)])
     except Exception as exc:  # any failure of the mail server, the network or the message: recorded, not raised
+        _close_quietly(connection)
         return _record_failure(message, claimant, exc)
-    return _record_sent(message, claimant)
+    try:
+        return _record_sent(message, claimant)
+    finally:
+        _close_quietly(connection)
+
+
+def _close_quietly(connection: BaseEmailBackend | None) -> None:
+    """Say goodbye to the mail server; the message's fate is already recorded, so a server
+    that hangs up first changes nothing."""
+    if connection is None:
+        return
+    try:
+        connection.close()
+    except Exception as exc:
+        log.info("closing the mail connection failed (the message is already recorded): %s", exc)
 
 
 def _record_sent(message: OutboxMessage, claimant: str) -> str:

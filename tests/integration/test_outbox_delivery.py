@@ -174,6 +174,30 @@ def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(processe
     assert sweeper.wait(timeout=WAIT_SECONDS) == 0
 
 
+def test_a_message_is_recorded_sent_before_goodbye_so_a_worker_killed_then_sends_nothing_twice(
+    processes, smtp_servers, trash
+):
+    server = smtp_servers(hold_quit=True)
+    doomed = processes.worker(server.port)
+    report(trash)
+
+    # The server has accepted the first message and the worker is saying goodbye (QUIT):
+    # "sent" is already recorded, so nothing is left for the sweeper to send again.
+    wait_for("the worker to be saying goodbye", server.handler.held.is_set, processes)
+    [accepted] = server.handler.snapshot()
+    held = OutboxMessage.objects.get(message_id=accepted.message_id)
+    assert held.status == OutboxStatus.SENT and held.attempts == 1
+
+    processes.kill(doomed)
+    server.handler.release.set()
+    processes.worker(server.port)
+    processes.sweeper(server.port)
+    wait_for("every message sent after the recovery", all_sent, processes)
+    assert len(assert_each_written_message_arrived_once(server)) == 2
+    held.refresh_from_db()
+    assert held.attempts == 1
+
+
 def test_one_sweep_requeues_what_a_dead_worker_left_for_a_fresh_worker(processes, smtp_servers, trash):
     server = smtp_servers(hold_first=True)
     doomed = processes.worker(server.port)

@@ -7,8 +7,10 @@ load generator sends each client's requests to the nodes in turn, and one node i
 - every report a client was told about is exactly one case with its number, the numbers of
   the city have no gap, and a POST retried on the other node with its Idempotency-Key is told
   the same case;
-- every notification arrives exactly once, though both nodes ran workers and sweepers and one
-  died with messages in hand;
+- every notification arrives, and exactly once, though both nodes ran workers and sweepers and
+  one died with messages in hand; the one exception allowed is a message that node's worker
+  held when it died, which the server may have accepted a moment before (a second copy with
+  the same Message-ID: what SMTP cannot prevent, docs/notifications.md);
 - a staff member signed in on one node is signed in on the other; failed sign-ins are counted
   across both (the lockout holds whichever node is asked);
 - a photo sent to one node is served by the other (object storage, nothing on local disk).
@@ -40,7 +42,7 @@ from django.db import connection
 
 from civicdesk.accounts.models import Role
 from civicdesk.cases.models import Photo, ServiceRequest
-from civicdesk.notifications.models import OutboxMessage
+from civicdesk.notifications.models import OutboxMessage, OutboxStatus
 from civicdesk.tenants.models import City
 from tests import outbox_harness, s3_server
 from tests.cases.images import jpeg_with_gps
@@ -145,7 +147,9 @@ def test_two_nodes_share_everything_and_a_node_killed_under_load_loses_nothing_a
             EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}?timeout=10",
             OBJECT_STORAGE_URL=s3.url(bucket),
             LOGIN_FAILURE_LIMIT="4",
-            **{key: str(value) for key, value in OUTBOX_SETTINGS.items()},
+            # A claim outlives the SMTP timeout, as docs/notifications.md asks: on a busy
+            # machine a live node's slow send must not be taken for a dead node's.
+            **{key: str(value) for key, value in {**OUTBOX_SETTINGS, "OUTBOX_CLAIM_TIMEOUT_SECONDS": 15}.items()},
         )
 
     with ServeProd(node_env("a")) as a, ServeProd(node_env("b")) as b:
@@ -216,6 +220,16 @@ def test_two_nodes_share_everything_and_a_node_killed_under_load_loses_nothing_a
         for process in doomed:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(process.pid, signal.SIGKILL)
+        # What node B's task worker held when it died (claims name the process). If the mail
+        # server had already accepted one, it is sent again: the one window SMTP cannot close
+        # (docs/notifications.md). Every other message must arrive exactly once.
+        in_hand = frozenset(
+            message_id
+            for message_id, claimed_by in OutboxMessage.objects.filter(status=OutboxStatus.SENDING).values_list(
+                "message_id", "claimed_by"
+            )
+            if any(f":{process.pid}:" in claimed_by for process in doomed)
+        )
         load.join(timeout=240)
         assert not load.is_alive(), "the load did not finish"
         wait_until("every email to be sent by the node left", all_sent)
@@ -233,5 +247,5 @@ def test_two_nodes_share_everything_and_a_node_killed_under_load_loses_nothing_a
     numbers = sorted(ServiceRequest.objects.filter(city=city).values_list("number", flat=True))
     assert numbers == list(range(numbers[0], numbers[0] + len(numbers))), "a gap or a repeated number"
 
-    received = assert_each_written_message_arrived_once(smtp)
+    received = assert_each_written_message_arrived_once(smtp, may_repeat=in_hand)
     assert len(received) == OutboxMessage.objects.count() == 2 * ServiceRequest.objects.count()
