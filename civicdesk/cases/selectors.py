@@ -14,7 +14,7 @@ from civicdesk.cases import permissions, sharing
 from civicdesk.cases.models import OPEN_STATUSES, CaseEvent, Photo, ServiceRequest, SubmissionKey
 from civicdesk.cases.permissions import Action
 from civicdesk.catalog.models import ServiceType
-from civicdesk.core.paging import count_at_most
+from civicdesk.core.paging import counts_at_most
 from civicdesk.tenants.models import City
 
 CASE_RELATED = ("city", "service_type", "department", "district", "assignee")
@@ -241,7 +241,7 @@ def case_queue_counts(*, user: User, readable: QuerySet[ServiceRequest] | None =
     from a partial index of the open cases, "all" from the index of (city, opened_at)."""
     if readable is None:
         readable = case_list_for_staff(user=user)  # its checks are queries: asked once
-    return {queue: count_at_most(case_queue(user=user, queue=queue, cases=readable)) for queue in QUEUES}
+    return counts_at_most({queue: case_queue(user=user, queue=queue, cases=readable) for queue in QUEUES})
 
 
 def case_unplaced(*, user: User) -> QuerySet[ServiceRequest]:

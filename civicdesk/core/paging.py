@@ -10,24 +10,66 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 COUNT_CAP = 10_000
+# How long a list found longer than its cap is remembered as such. Counting to the cap reads
+# COUNT_CAP + 1 index entries, the costliest query of a console page at a million cases, only
+# to print "more than 10,000"; a list that long does not shrink under the cap within a minute,
+# and if it did, the exact count shows a minute later. A list under the cap is always counted.
+CAPPED_MEMORY_SECONDS = 60
 
 
 def count_at_most(rows: QuerySet[Any], cap: int = COUNT_CAP) -> int:
     """How many rows ``rows`` holds, counting no further than ``cap + 1`` (so a caller can tell
     "exactly cap" from "more than cap"): ``SELECT COUNT(*) FROM (… LIMIT cap + 1)``."""
     return rows.order_by()[: cap + 1].count()
+
+
+def counts_at_most(lists: Mapping[str, QuerySet[Any]], cap: int = COUNT_CAP) -> dict[str, int]:
+    """``count_at_most`` of each list by name; a list found longer than ``cap`` in the last
+    ``CAPPED_MEMORY_SECONDS`` is not counted again (one look-up in the shared cache for all).
+
+    A list is known by its query (SQL and parameters), so "my queue" of one worker is never
+    taken for another's, nor one city's for another's."""
+    counts: dict[str, int] = {}
+    keys: dict[str, str] = {}
+    for name, rows in lists.items():
+        try:
+            keys[name] = _capped_key(rows, cap)
+        except EmptyResultSet:
+            counts[name] = 0  # a list that can hold nothing (none(), an empty "in"): no query
+    known = cache.get_many(list(keys.values())) if keys and CAPPED_MEMORY_SECONDS > 0 else {}
+    found_capped: dict[str, bool] = {}
+    for name, rows in lists.items():
+        if name in counts:
+            continue
+        if known.get(keys[name]):
+            counts[name] = cap + 1
+            continue
+        counts[name] = count_at_most(rows, cap)
+        if counts[name] > cap:
+            found_capped[keys[name]] = True
+    if found_capped and CAPPED_MEMORY_SECONDS > 0:
+        cache.set_many(found_capped, CAPPED_MEMORY_SECONDS)
+    return counts
+
+
+def _capped_key(rows: QuerySet[Any], cap: int) -> str:
+    sql, params = rows.order_by().values_list("pk").query.sql_with_params()
+    digest = hashlib.sha256(repr((rows.db, sql, tuple(params), cap)).encode()).hexdigest()
+    return f"paging:capped:{digest}"
 
 
 class CappedPaginator(Paginator):
@@ -41,7 +83,7 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:  # type: ignore[override]
         if isinstance(self.object_list, QuerySet):
-            return count_at_most(self.object_list, self.cap)
+            return counts_at_most({"list": self.object_list}, self.cap)["list"]
         return len(self.object_list)
 
     @property

@@ -1,0 +1,74 @@
+"""A list found longer than its cap is remembered as such for a minute (core/paging.py): the
+console's queue counts, at a million cases, read COUNT_CAP + 1 index entries each only to print
+"more than 10,000". A list under its cap is counted every time, so a change shows at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.cache.backends import db as db_cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from civicdesk.cases.models import OPEN_STATUSES, ServiceRequest, Status
+from civicdesk.core import paging
+from civicdesk.core.paging import counts_at_most
+from tests.pages.conftest import World
+
+pytestmark = pytest.mark.django_db
+
+
+def counted(queries: CaptureQueriesContext) -> int:
+    """How many of the captured queries counted cases."""
+    return sum("COUNT(" in q["sql"] and "cases_servicerequest" in q["sql"] for q in queries.captured_queries)
+
+
+def test_a_list_longer_than_its_cap_is_not_counted_again_within_the_minute(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.grow(30)
+    open_ones = ServiceRequest.objects.filter(city=world.city, status__in=OPEN_STATUSES)
+    kept = list(open_ones.order_by("pk").values_list("pk", flat=True)[:3])
+    few = open_ones.filter(pk__in=kept)
+    assert open_ones.count() > 5
+
+    with CaptureQueriesContext(connection) as first:
+        assert counts_at_most({"open": open_ones, "few": few}, cap=5) == {"open": 6, "few": 3}
+    assert counted(first) == 2
+
+    # Every open case closed but two: the long list still says "more than 5" (from the cache,
+    # not counted); the short one is counted again and shows the change at once.
+    open_ones.exclude(pk__in=kept[:2]).update(status=Status.CLOSED)
+    with CaptureQueriesContext(connection) as again:
+        assert counts_at_most({"open": open_ones, "few": few}, cap=5) == {"open": 6, "few": 2}
+    assert counted(again) == 1
+
+    # The same list under another cap is another list, and so is another city's: counted.
+    assert counts_at_most({"open": open_ones}, cap=50) == {"open": 2}
+    assert counts_at_most({"open": ServiceRequest.objects.exclude(city=world.city)}, cap=5)["open"] == 0
+
+    # A minute later the long list is counted again: its true count.
+    later = timezone.now() + dt.timedelta(seconds=paging.CAPPED_MEMORY_SECONDS + 1)
+    monkeypatch.setattr(db_cache, "tz_now", lambda: later)
+    with CaptureQueriesContext(connection) as after:
+        assert counts_at_most({"open": open_ones}, cap=5) == {"open": 2}
+    assert counted(after) == 1
+
+
+def test_the_console_counts_a_long_list_once_a_minute(
+    world: World, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.grow(90)  # 60 closed cases: more than the cap below
+    client.force_login(world.supervisor)
+    monkeypatch.setattr(paging.CappedPaginator, "cap", 50)
+
+    with CaptureQueriesContext(connection) as first:
+        html = client.get("/console/?queue=all&status=closed").content.decode()
+    assert "More than 50 cases" in html
+    with CaptureQueriesContext(connection) as second:
+        assert "More than 50 cases" in client.get("/console/?queue=all&status=closed").content.decode()
+    # The queue tabs are counted each time (each under the 10,000 cap); the long list is not.
+    assert counted(second) == counted(first) - 1
