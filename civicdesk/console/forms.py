@@ -30,8 +30,8 @@ STAFF_CHANNELS = [(c.value, c.label) for c in (Channel.PHONE, Channel.WALK_IN, C
 def _type_choices(user: User) -> list[Any]:
     """Types grouped as the catalogue groups them (an <optgroup> each)."""
     choices: list[Any] = [("", _("Choose the problem type"))]
-    for group, types in selectors.grouped_service_types(user=user):
-        options = [(str(t.pk), t.name) for t in types]
+    for group, types in selectors.grouped_service_type_names(user=user):
+        options = [(str(pk), name) for pk, name in types]
         if group:
             choices.append((group, options))
         else:

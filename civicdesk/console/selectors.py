@@ -43,6 +43,13 @@ def grouped_service_types(*, user: User) -> list[tuple[str, list[ServiceType]]]:
     ]
 
 
+def grouped_service_type_names(*, user: User) -> list[tuple[str, list[tuple[int, str]]]]:
+    """``grouped_service_types`` as (pk, name) pairs: what a <select> shows, read without
+    the types' questions, texts and departments (the case list's filter, on every visit)."""
+    rows = service_types_for_staff(user=user).values_list("group", "pk", "name")
+    return [(group or "", [(pk, name) for _group, pk, name in rows]) for group, rows in groupby(rows, lambda r: r[0])]
+
+
 def assignable_staff(*, user: User) -> QuerySet[User]:
     """Active staff of the user's city who can be given a case (investigators give
     confidential cases to investigators only)."""
