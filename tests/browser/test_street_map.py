@@ -44,9 +44,17 @@ def test_the_report_map_shows_streets_and_their_names_at_360_px(new_context: Any
         assert shown and set(shown) <= names
         # The demo's streets are invented, and the map says so.
         assert page.locator(".map-note").inner_text() == "Illustrative streets, invented for the demo"
-        # Names sit inside the map and do not take the clicks meant for the pin.
-        box, map_box = label.bounding_box(), page.locator("#report-map").bounding_box()
-        assert map_box["x"] <= box["x"] and box["x"] + box["width"] <= map_box["x"] + map_box["width"] + 60
+        # Names sit inside the map and do not take the clicks meant for the pin. Measured in
+        # one go in the page: each street tile that arrives draws the names anew, so a name
+        # found a moment ago may be gone by the time it is measured.
+        left, right, boxes = page.evaluate(
+            """() => {
+                const map = document.querySelector("#report-map").getBoundingClientRect();
+                const spans = [...document.querySelectorAll(".street-label span")];
+                return [map.left, map.right, spans.map((s) => [s.getBoundingClientRect().left, s.getBoundingClientRect().right])];
+            }"""
+        )
+        assert boxes and all(left <= x0 and x1 <= right + 60 for x0, x1 in boxes), (left, right, boxes)
         page.locator("#report-map").click(position={"x": 100, "y": 100})
         assert page.locator("#id_lat").input_value()
         screenshot(page, f"street-map-{name}")
