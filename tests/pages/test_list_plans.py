@@ -187,3 +187,32 @@ def test_keyset_pages_deep_in_a_long_list_read_a_page_of_cases(seeded: World, cl
         for node_type, read, _limited in reads_of_cases(listing[0]):
             assert node_type != "Seq Scan", f"{deeper}: {listing[0]}"
             assert read <= 1_000, f"{deeper}: {node_type} read {read:,} rows of cases:\n{listing[0]}"
+
+
+def test_a_search_for_a_rare_word_reads_only_the_cases_that_hold_it(seeded: World, client: Client) -> None:
+    """A word few cases hold (a name, an email, "oak") is found from the trigram index of the
+    searched text (cases/0012), not by reading the city's 50,000 cases to find three."""
+    from urllib.parse import quote
+
+    from civicdesk.cases.models import ServiceRequest
+
+    ids = list(ServiceRequest.objects.filter(city=seeded.city).order_by("pk").values_list("pk", flat=True)[:4])
+    ServiceRequest.objects.filter(pk__in=ids[:3]).update(description="A fallen oak across the sidewalk")
+    ServiceRequest.objects.filter(pk=ids[3]).update(reporter_email="ann.rare@example.org")
+    client.force_login(seeded.supervisor)
+    for text, found in (
+        ("oak", "3 cases"),
+        ("OAK sidewalk", "3 cases"),
+        ("ann.rare@example.org", "1 case"),
+        ("zanzibar", "0 cases"),
+    ):
+        with CaptureQueriesContext(connection) as captured:
+            html = client.get(f"/console/?queue=all&q={quote(text)}").content.decode()
+        assert f">{found}<" in html, text
+        searches = [
+            q["sql"] for q in captured.captured_queries if "LIKE" in q["sql"] and "cases_servicerequest" in q["sql"]
+        ]
+        assert 1 <= len(searches) <= 2, text  # the count, and the page when there is one
+        for sql in searches:
+            for node_type, read, _limited in reads_of_cases(sql):
+                assert node_type != "Seq Scan" and read <= 100, f"{text}: {node_type} read {read:,} rows:\n{sql}"
