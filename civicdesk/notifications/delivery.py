@@ -56,17 +56,24 @@ def backoff_seconds(attempts: int) -> int:
     return int(min(cap, base * (2**exponent)))
 
 
-def schedule_delivery(message_id: int, *, run_after: dt.datetime | None = None) -> None:
+def schedule_delivery(
+    message_id: int, *, run_after: dt.datetime | None = None, marked: dt.datetime | None = None
+) -> None:
     """Queue a delivery task for the message, to run at ``run_after`` (default: now).
 
     Harmless if a task for it is queued already: the task claims the row before sending.
     ``enqueued_at`` records when the queued task is due, so the sweeper can tell a task
-    that is merely waiting for its backoff from one a dead worker lost.
+    that is merely waiting for its backoff from one a dead worker lost. ``marked``: the row
+    was written with ``enqueued_at`` = ``marked`` already (a new message), so it is not
+    written again.
     """
     from civicdesk.notifications.tasks import deliver_outbox_message
 
-    due = run_after or timezone.now()
-    OutboxMessage.objects.filter(pk=message_id).update(enqueued_at=due)
+    if marked is not None:
+        due = marked
+    else:
+        due = run_after or timezone.now()
+        OutboxMessage.objects.filter(pk=message_id).update(enqueued_at=due)
     task = deliver_outbox_message.using(run_after=run_after) if run_after else deliver_outbox_message
     try:
         task.enqueue(message_id)
