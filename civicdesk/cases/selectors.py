@@ -353,11 +353,13 @@ def case_by_tracking_token(token: str) -> ServiceRequest:
 def submission_case(*, scope: str, key: str, since: dt.datetime | None = None) -> ServiceRequest | None:
     """The case filed earlier under the sender's ``key`` in ``scope`` (received at ``since``
     or later, if given), or None: a channel's "file only once" look-up."""
-    keys = SubmissionKey.objects.filter(scope=scope, key=key).select_related("case__city")
+    keys = SubmissionKey.objects.filter(scope=scope, key=key)
     if since is not None:
         keys = keys.filter(received_at__gte=since)
-    found = keys.first()
-    return found.case if found is not None else None
+    # Nearly every filing is new: the look-up that finds nothing reads one column (scope and
+    # key are unique: one row at most); only a repeat reads its case, with the city.
+    found = list(keys.values_list("case_id", flat=True)[:1])
+    return ServiceRequest.objects.select_related("city").get(pk=found[0]) if found else None
 
 
 def public_photo_list(*, case: ServiceRequest | None = None) -> QuerySet[Photo]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -114,12 +115,15 @@ def public_service_type(*, city: City, code: str) -> ServiceType:
     kept catalogue (``catalog.cache``: forgotten when an administrator changes a type, a
     question or a department): every report of a burst reads the same few types."""
 
-    def build() -> dict[str, ServiceType]:
-        return {service_type.code: service_type for service_type in public_service_types(city=city)}
+    def build() -> dict[str, bytes]:
+        # Each type pickled on its own: a report unpickles the one type it names, not the
+        # city's whole catalogue with every question.
+        return {service_type.code: pickle.dumps(service_type) for service_type in public_service_types(city=city)}
 
-    service_type = catalogue_cache.cached("open311-types", city.pk, build).get(code)
-    if service_type is None:
+    kept = catalogue_cache.cached("open311-types", city.pk, build).get(code)
+    if kept is None:
         raise NotFound(_("No service “%(code)s” in %(city)s.") % {"code": code, "city": city.name})
+    service_type: ServiceType = pickle.loads(kept)  # noqa: S301 (written by build() above, in our own cache)
     return service_type
 
 
