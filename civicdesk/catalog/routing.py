@@ -22,6 +22,14 @@ def agreement_for(service_type: ServiceType, *, on: dt.date | None = None) -> Se
 
         tz = City.objects.values_list("timezone", flat=True).get(pk=service_type.city_id)
         on = clock.now().astimezone(zoneinfo.ZoneInfo(tz)).date()
+    # Most types are worked by their own city: whether any active agreement names the type
+    # at all is asked first (one index of the agreements' types), and only a yes reads the
+    # agreement of the day with its department and city.
+    named = ServiceAgreement.service_types.through.objects.filter(
+        servicetype_id=service_type.pk, serviceagreement__status=AgreementStatus.ACTIVE
+    )
+    if not named.exists():
+        return None
     return (
         ServiceAgreement.objects.filter(
             status=AgreementStatus.ACTIVE,

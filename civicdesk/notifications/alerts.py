@@ -83,10 +83,13 @@ def subscriptions_matching(case: ServiceRequest, *, on: str) -> list[AreaSubscri
             west__lte=case.lng,
             east__gte=case.lng,
         )
+    near = AreaSubscription.objects.filter(area, active=True, confirmed_at__isnull=False, on__in=[on, AlertOn.BOTH])
+    # Most cases have nobody subscribed around them: that one-table question is answered
+    # first, and only a yes reads the subscriptions' types (a join, one row per address).
+    if not near.exists():
+        return []
     wanted: QuerySet[AreaSubscription] = (
-        AreaSubscription.objects.filter(area, active=True, confirmed_at__isnull=False)
-        .filter(on__in=[on, AlertOn.BOTH])
-        .filter(Q(service_types__isnull=True) | Q(service_types__code=case.service_type.code))
+        near.filter(Q(service_types__isnull=True) | Q(service_types__code=case.service_type.code))
         .distinct()
         .order_by("created_at", "pk")
     )
