@@ -18,7 +18,11 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -96,28 +100,53 @@ def _columns(current: str) -> list[dict[str, Any]]:
     return columns
 
 
-def _list_rows(listed: Any) -> list[dict[str, Any]]:
-    """What each row of the case list shows, worked out here: the template looked each name up
-    through several layers (and asked the clock twice a row), 25 rows of nine columns."""
+# One row of the case list. Written here, not by a template loop: 25 rows of nine cells
+# through the template engine were a fifth of the console page's time at a million cases.
+# Every value passes through format_html, so each is escaped as a template would.
+_ROW = (
+    "<tr{}>\n"
+    '<td><input type="checkbox" name="case" value="{}" aria-label="{}"></td>\n'
+    '<td><a href="{}">{}</a></td>\n'
+    "<td>{}</td>\n"
+    '<td><span class="status status-{}">{}</span></td>\n'
+    "<td>{}</td>\n"
+    "<td>{}</td>\n"
+    "<td>{}</td>\n"
+    "<td>{}</td>\n"
+    "<td>{}</td>\n"
+    "</tr>\n"
+)
+
+
+def _list_rows(listed: Any) -> list[SafeString]:
+    """Each row of the case list as HTML: reference (a link), type, status, where, district,
+    who has it, opened (the city's local date) and due (with "overdue" when it is past)."""
     now = clock.now()
+    late = format_html(' <strong class="late">{}</strong>', _("overdue"))
     rows = []
     for case in listed:
+        overdue = case.is_open and case.due_at is not None and case.due_at < now
+        if case.due_at is None:
+            due: Any = "—"
+        else:
+            due = format_html("{}{}", date_format(localtime(case.due_at), "N j"), late if overdue else "")
         rows.append(
-            {
-                "pk": case.pk,
-                "url": case_url(case),
-                "reference": case.reference,
-                "select": _("Select %(ref)s") % {"ref": case.reference},
-                "type": case.service_type.name,
-                "status": case.status,
-                "status_label": case.get_status_display(),
-                "where": case.address_label or "—",
-                "district": case.district.name if case.district_id else "—",
-                "who": case.assignee or case.department or "—",
-                "opened": case.opened_at,
-                "due": case.due_at,
-                "overdue": case.is_open and case.due_at is not None and case.due_at < now,
-            }
+            format_html(
+                _ROW,
+                mark_safe(' class="overdue"') if overdue else "",
+                case.pk,
+                _("Select %(ref)s") % {"ref": case.reference},
+                case_url(case),
+                case.reference,
+                case.service_type.name,
+                case.status,
+                case.get_status_display(),
+                case.address_label or "—",
+                case.district.name if case.district_id else "—",
+                case.assignee or case.department or "—",
+                date_format(localtime(case.opened_at), "N j, Y"),
+                due,
+            )
         )
     return rows
 
