@@ -12,6 +12,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -66,9 +67,24 @@ def counts_at_most(lists: Mapping[str, QuerySet[Any]], cap: int = COUNT_CAP) -> 
     return counts
 
 
+_MOMENT = re.compile(r"^(\d{4}-\d\d-\d\d[ T]\d\d:\d\d):\d\d(\.\d+)?")
+
+
+def _to_the_minute(param: Any) -> Any:
+    """A moment in a list's query is the clock's ("overdue": due before now): to the minute,
+    the list is the same list for the minute, not a new one (and a new cache entry) per visit.
+    PostgreSQL's parameters are datetimes; SQLite's, the text Django writes for them."""
+    if isinstance(param, dt.datetime):
+        return param.replace(second=0, microsecond=0)
+    if isinstance(param, str):
+        return _MOMENT.sub(r"\1", param)
+    return param
+
+
 def _capped_key(rows: QuerySet[Any], cap: int) -> str:
     sql, params = rows.order_by().values_list("pk").query.sql_with_params()
-    digest = hashlib.sha256(repr((rows.db, sql, tuple(params), cap)).encode()).hexdigest()
+    steady = tuple(_to_the_minute(p) for p in params)
+    digest = hashlib.sha256(repr((rows.db, sql, steady, cap)).encode()).hexdigest()
     return f"paging:capped:{digest}"
 
 

@@ -72,3 +72,21 @@ def test_the_console_counts_a_long_list_once_a_minute(
         assert "More than 50 cases" in client.get("/console/?queue=all&status=closed").content.decode()
     # The queue tabs are counted each time (each under the 10,000 cap); the long list is not.
     assert counted(second) == counted(first) - 1
+
+
+def test_a_list_as_of_now_is_the_same_list_for_the_minute(world: World) -> None:
+    """The overdue queue's query holds the clock's time: each visit must not be a new list
+    (counted again, and one more entry in the cache), only each minute."""
+    world.grow(30)
+    moment = timezone.now().replace(second=10)
+    overdue = ServiceRequest.objects.filter(city=world.city, due_at__lt=moment)
+    assert overdue.count() > 5
+    assert counts_at_most({"overdue": overdue}, cap=5) == {"overdue": 6}
+    later_that_minute = ServiceRequest.objects.filter(city=world.city, due_at__lt=moment.replace(second=50))
+    with CaptureQueriesContext(connection) as again:
+        assert counts_at_most({"overdue": later_that_minute}, cap=5) == {"overdue": 6}
+    assert counted(again) == 0
+    next_minute = ServiceRequest.objects.filter(city=world.city, due_at__lt=moment + dt.timedelta(minutes=1))
+    with CaptureQueriesContext(connection) as after:
+        counts_at_most({"overdue": next_minute}, cap=5)
+    assert counted(after) == 1
