@@ -27,6 +27,15 @@ def create(apps, schema_editor):
                 f"may not create it ({exc}). As a superuser, run CREATE EXTENSION pg_trgm; in this "
                 "database, then migrate again (docs/operations.md)."
             ) from exc
+        # A build stopped half-way (CONCURRENTLY, interrupted) leaves an invalid index that
+        # IF NOT EXISTS would keep for ever, unused: drop it and build it again.
+        cursor.execute(
+            "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = %s",
+            [INDEX],
+        )
+        found = cursor.fetchone()
+        if found is not None and not found[0]:
+            cursor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {INDEX}")
         cursor.execute(
             f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {INDEX} ON cases_servicerequest "
             f"USING gin ({EXPRESSION} gin_trgm_ops)"
