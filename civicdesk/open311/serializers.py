@@ -165,7 +165,7 @@ class ServiceRequestSerializer(serializers.Serializer):
         department = instance.department
         service_type = instance.service_type
         return {
-            "service_request_id": f"{city.case_prefix}-{instance.number}",
+            "service_request_id": instance.reference,
             "status": "open" if is_open else "closed",
             "status_notes": "" if is_open else instance.closing_note,
             "service_name": service_type.name,
