@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from civicdesk.core.priority import session_nice
 from tests.ops.prod_server import HOST, SCRIPT, SECRET, ServeProd, base_env
 
 pytestmark = pytest.mark.slow
@@ -90,6 +91,20 @@ def test_serve_prod_runs_the_production_shape_and_stops_on_sigterm(database_url:
         niceness = {p.name: os.getpriority(os.PRIO_PROCESS, p.pid) - ours for p in server.processes()}
         assert niceness["task worker"] == niceness["sweeper"] == 10
         assert niceness["gunicorn worker"] == niceness["gunicorn master"] == 0
+        # ...and across sessions: each Procfile line runs in a session of its own, and with
+        # autogroup scheduling a nice value only counts inside its session
+        # (civicdesk/core/priority.py). The worker and the sweeper give theirs to their session.
+        if Path("/proc/self/autogroup").exists():
+            pids = {p.name: p.pid for p in server.processes()}
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not all(
+                session_nice(pids[name]) == os.getpriority(os.PRIO_PROCESS, pids[name])
+                for name in ("task worker", "sweeper")
+            ):
+                time.sleep(0.2)
+            for name in ("task worker", "sweeper"):
+                assert session_nice(pids[name]) == os.getpriority(os.PRIO_PROCESS, pids[name]) > 0, name
+            assert session_nice(pids["gunicorn worker"]) == 0
 
         time.sleep(1)
         logged = [json.loads(line) for line in lines if line.startswith("{")]

@@ -22,6 +22,8 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django_tasks_db.management.commands import db_worker
 
+from civicdesk.core.priority import yield_to_the_web
+
 log = logging.getLogger("civicdesk.tasks")
 
 FIRST_WAIT_SECONDS = 1.0
@@ -72,6 +74,8 @@ class Command(db_worker.Command):
             # The autoreloader is for development only.
             raise CommandError("resilient_db_worker does not reload; run it with --no-reload.")
         self.configure_logging(verbosity)
+        # Started at nice 10 so that the web answers first: make that hold across sessions.
+        yield_to_the_web()
         queue_names = queue_name.split(",")
         excluded = exclude_queues.split(",") if exclude_queues else []
         if excluded and "*" not in queue_names:

@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections
 
 from civicdesk.core import periodic
+from civicdesk.core.priority import yield_to_the_web
 from civicdesk.notifications import delivery
 
 log = logging.getLogger("civicdesk.notifications.sweeper")
@@ -61,6 +62,7 @@ class Command(BaseCommand):
             stop.set()
 
         if not once:
+            yield_to_the_web()  # started at nice 10 (Procfile.prod): make that hold across sessions
             signal.signal(signal.SIGINT, request_stop)
             signal.signal(signal.SIGTERM, request_stop)
             log.info("outbox sweeper started: every %ss", interval)
