@@ -33,6 +33,7 @@ from civicdesk.cases.invariants import (
     due_at,
     event_write,
     route,
+    stand_in_number,
 )
 from civicdesk.cases.models import (
     OPEN_STATUSES,
@@ -176,14 +177,12 @@ def case_create(
         if isinstance(answer, dict):
             intake.update(answer)
 
-    # Everything above is checked, routed and computed without the number. From here to the
-    # commit the city's next report waits (gapless numbers: invariants.case_numbers_take),
-    # so nothing slow belongs below: only the rows of the case, its event, tallies and mail.
-    locked_city, number = case_numbers_take(city=routed.city)
     department, district = routed.department, routed.district
-    case = case_insert(
-        city=locked_city,
-        number=number,
+    # The case as it will be written, numbered with a stand-in until its number is taken:
+    # what the apps above prepare from it (its emails, rendered) is done here, off the lock.
+    case = ServiceRequest(
+        city=routed.city,
+        number=stand_in_number(),
         district=district,
         service_type=service_type,
         department=department,
@@ -209,6 +208,15 @@ def case_create(
         is_imported=channel == Channel.IMPORT,
         external_id=external_id,
     )
+    for _receiver, answer in signals.case_numbering.send(sender=ServiceRequest, case=case, intake=intake):
+        if isinstance(answer, dict):
+            intake.update(answer)
+
+    # Everything above is checked, routed and computed without the number. From here to the
+    # commit the city's next report waits (gapless numbers: invariants.case_numbers_take),
+    # so nothing slow belongs below: only the rows of the case, its event, tallies and mail.
+    _locked_city, case.number = case_numbers_take(city=routed.city)
+    case_insert(case)
     event_write(
         case,
         EventKind.CREATED,
@@ -220,7 +228,7 @@ def case_create(
             "service_type": [None, service_type.name],
             "department": [None, department.name if department else None],
             "district": [None, district.name if district else None],
-            **_entered_from(actor, locked_city),
+            **_entered_from(actor, case.city),
         },
     )
     signals.case_created.send(sender=ServiceRequest, case=case, intake=intake)

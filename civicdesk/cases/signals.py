@@ -23,8 +23,16 @@ The others are the domain events the services announce:
   up every other report of the city behind the lock. A receiver returns a dict (or None);
   the dicts are merged and handed to ``case_created`` as ``intake``. A receiver must not
   raise for its own trouble: the report matters more than what it adds;
+- ``case_numbering(case, intake)``: a new case is complete but for its number: ``case`` is
+  the row about to be written, unsaved (no ``pk``), its ``number`` a stand-in
+  (``cases.invariants.stand_in_number``: 18 random digits) until the city's number lock is
+  taken, just after; ``intake`` is what ``case_routing``'s receivers returned. The moment to
+  prepare from the case what is written with it (its emails, rendered), off the lock, the
+  stand-in to be replaced by ``case.number`` in ``case_created``. Receivers return a dict
+  (or None), merged into ``intake``; same rule as ``case_routing`` on raising;
 - ``case_created(case, intake)``: a new case (also an imported one: see ``case.channel``);
-  ``intake`` is what the receivers of ``case_routing`` returned (e.g. ``{"expected": …}``);
+  ``intake`` is what the receivers of ``case_routing`` and ``case_numbering`` returned
+  (e.g. ``{"expected": …}``);
 - ``case_assigned(case, note)``: the case has new people or a new department to work it
   (assigned, re-routed by a type change, reopened to its assignee, transferred, a transfer
   refused);
@@ -53,6 +61,7 @@ case_changing = Signal()
 case_changed = Signal()
 
 case_routing = Signal()
+case_numbering = Signal()
 case_created = Signal()
 case_assigned = Signal()
 case_note_added = Signal()

@@ -9,6 +9,7 @@ notes never produce a message to a resident.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -50,7 +51,9 @@ _CONFIDENTIAL_NEWS = {
 }
 
 
-def _send_confidential(template: str, case: ServiceRequest, recipient: str, *, for_staff: bool, language: str) -> None:
+def _prepare_confidential(
+    template: str, case: ServiceRequest, recipient: str, *, for_staff: bool, language: str
+) -> Prepared:
     """A confidential case (a fraud hotline) is never described in an email: mailboxes are
     shared and forwarded. The reporter is told that something happened and where to use
     their access code; staff get a link to the console. No case number, no content."""
@@ -67,18 +70,53 @@ def _send_confidential(template: str, case: ServiceRequest, recipient: str, *, f
     with translation.override(language), timezone.override(case.city.tz):
         body_text = render_to_string("notifications/email/confidential_notice.txt", context)
         body_html = render_to_string("notifications/email/confidential_notice.html", context)
-    outbox_enqueue(
+    return Prepared(
         kind=f"{template}_confidential",
         recipient=recipient,
         subject=f"{case.city.name} 311: {what}",
         body_text=body_text,
         body_html=body_html,
         reply_to=case.city.email,
-        case_id=case.pk,
     )
 
 
 _STAFF_TEMPLATES = {"case_assigned", "case_resident_note"}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One email rendered and not yet written to the outbox."""
+
+    kind: str
+    recipient: str
+    subject: str
+    body_text: str
+    body_html: str
+    reply_to: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def numbered(self, stand_in: int, number: int) -> Prepared:
+        """The same email with the case's stand-in number replaced by its number."""
+        was, now = str(stand_in), str(number)
+        return replace(
+            self,
+            subject=self.subject.replace(was, now),
+            body_text=self.body_text.replace(was, now),
+            body_html=self.body_html.replace(was, now),
+            headers={k: v.replace(was, now) for k, v in self.headers.items()},
+        )
+
+    def write(self, case: ServiceRequest) -> None:
+        outbox_enqueue(
+            kind=self.kind,
+            recipient=self.recipient,
+            subject=self.subject,
+            body_text=self.body_text,
+            body_html=self.body_html,
+            reply_to=self.reply_to,
+            case_id=case.pk,
+            headers=self.headers,
+        )
 
 
 def _send(
@@ -92,15 +130,27 @@ def _send(
 ) -> None:
     """Write one email to the outbox, in ``language`` (empty: the site's). ``subject`` is a
     msgid (marked with gettext_noop) with %(type)s for the service type's name, translated here."""
-    language = language or settings.LANGUAGE_CODE
     if is_suppressed():
         return  # replaying history: nothing will be written, so render nothing
+    _prepare(template, case, recipient, subject, language=language, **extra).write(case)
+
+
+def _prepare(
+    template: str,
+    case: ServiceRequest,
+    recipient: str,
+    subject: str,
+    *,
+    language: str = "",
+    **extra: Any,
+) -> Prepared:
+    """Render one email (``_send``'s arguments)."""
+    language = language or settings.LANGUAGE_CODE
     if case.service_type.is_confidential:
         for_staff = template in _STAFF_TEMPLATES or bool(extra.get("for_staff"))
-        _send_confidential(
+        return _prepare_confidential(
             template, case, recipient, for_staff=for_staff, language=settings.LANGUAGE_CODE if for_staff else language
         )
-        return
     context = {
         "case": case,
         "city": case.city,
@@ -116,14 +166,13 @@ def _send(
         subject = gettext(subject) % {"type": case.service_type.name}
         body_text = render_to_string(f"notifications/email/{template}.txt", context)
         body_html = render_to_string(f"notifications/email/{template}.html", context)
-    outbox_enqueue(
+    return Prepared(
         kind=template,
         recipient=recipient,
         subject=f"[{case.reference}] {subject}",
         body_text=body_text,
         body_html=body_html,
         reply_to=case.city.email,
-        case_id=case.pk,
         headers=_unsubscribe_headers(extra.get("unsubscribe_url")),
     )
 
@@ -157,22 +206,59 @@ def _distinct(addresses: list[str]) -> list[str]:
     return kept
 
 
-def case_created(case: ServiceRequest, *, expected: Expectation | None = None) -> None:
+@dataclass(frozen=True)
+class PreparedForNew:
+    """A new case's emails, rendered while its number was still the stand-in ``stand_in``."""
+
+    stand_in: int
+    emails: list[Prepared]
+
+    def fits(self) -> bool:
+        """True if every email can be numbered by replacing the stand-in's digits: no text
+        shows it otherwise written (grouped into thousands by a template's filter)."""
+        grouped = f"{self.stand_in:,}"
+        return all(grouped not in e.body_text and grouped not in e.body_html for e in self.emails)
+
+
+def case_created_prepare(case: ServiceRequest, *, expected: Expectation | None = None) -> PreparedForNew:
+    """Render a new case's emails (``case_created``'s), before the case is numbered: the
+    city's next report waits while a case is being numbered and written
+    (cases.invariants.case_numbers_take), so the templates are rendered before that. The
+    case's ``number`` is a stand-in until then, replaced in the text once it is known."""
+    emails = []
+    if not is_suppressed():
+        if case.reporter_email:
+            emails.append(
+                _prepare(
+                    "case_created",
+                    case,
+                    case.reporter_email,
+                    gettext_noop("We received your report: %(type)s"),
+                    language=resident_language(case),
+                    expected=expected,
+                )
+            )
+        for recipient in _staff_recipients(case):
+            emails.append(
+                _prepare("case_assigned", case, recipient, gettext_noop("New case for you: %(type)s"), note="")
+            )
+    return PreparedForNew(stand_in=case.number, emails=emails)
+
+
+def case_created(
+    case: ServiceRequest, *, expected: Expectation | None = None, prepared: PreparedForNew | None = None
+) -> None:
     """A new case: the reporter gets an acknowledgement with the tracking link and, when
     ``expected`` is given, when it is expected to be dealt with (the city's estimate, or the
     type's target saying there is too little history to estimate); the department's shared
-    address (or an assignee, if there is one) gets the case."""
-    if case.reporter_email:
-        _send(
-            "case_created",
-            case,
-            case.reporter_email,
-            gettext_noop("We received your report: %(type)s"),
-            language=resident_language(case),
-            expected=expected,
-        )
-    for recipient in _staff_recipients(case):
-        _send("case_assigned", case, recipient, gettext_noop("New case for you: %(type)s"), note="")
+    address (or an assignee, if there is one) gets the case. ``prepared``: these emails,
+    rendered before the case had its number (``case_created_prepare``)."""
+    if is_suppressed():
+        return
+    if prepared is None or not prepared.fits():
+        prepared = case_created_prepare(case, expected=expected)
+    for email in prepared.emails:
+        email.numbered(prepared.stand_in, case.number).write(case)
     from civicdesk.notifications.alerts import alert_case
 
     # Area alerts (never for confidential types); the reporter has their own email already.

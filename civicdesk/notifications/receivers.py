@@ -14,14 +14,26 @@ from civicdesk.cases.models import CaseEvent, Channel, ServiceRequest
 from civicdesk.notifications import messages
 from civicdesk.notifications.services import case_follow
 
+_PREPARED = "notifications_prepared"  # the key of the rendered emails in ``intake``
+
+
+def _numbering(
+    sender: type[ServiceRequest], *, case: ServiceRequest, intake: dict[str, Any], **kwargs: Any
+) -> dict[str, Any] | None:
+    # Rendered now, before the city's number lock; written with the number in _created.
+    # The expected closing date was worked out before too (expected/receivers.py).
+    if case.channel == Channel.IMPORT:
+        return None
+    return {_PREPARED: messages.case_created_prepare(case, expected=intake.get("expected"))}
+
 
 def _created(
     sender: type[ServiceRequest], *, case: ServiceRequest, intake: dict[str, Any] | None = None, **kwargs: Any
 ) -> None:
     # An imported case is history: nobody is told of it again.
     if case.channel != Channel.IMPORT:
-        # The expected closing date was worked out before the city's number lock (expected/receivers.py).
-        messages.case_created(case, expected=(intake or {}).get("expected"))
+        intake = intake or {}
+        messages.case_created(case, expected=intake.get("expected"), prepared=intake.get(_PREPARED))
 
 
 def _assigned(sender: type[ServiceRequest], *, case: ServiceRequest, note: str, **kwargs: Any) -> None:
@@ -54,6 +66,7 @@ def _follow_requested(
 
 def connect() -> None:
     """Connect the receivers (from ``NotificationsConfig.ready``)."""
+    signals.case_numbering.connect(_numbering, sender=ServiceRequest, dispatch_uid="notifications-case-numbering")
     signals.case_created.connect(_created, sender=ServiceRequest, dispatch_uid="notifications-case-created")
     signals.case_assigned.connect(_assigned, sender=ServiceRequest, dispatch_uid="notifications-case-assigned")
     signals.case_note_added.connect(_note_added, sender=ServiceRequest, dispatch_uid="notifications-case-note")
