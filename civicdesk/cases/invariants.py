@@ -53,6 +53,7 @@ def route(
     opened_at: dt.datetime,
     city: City | None = None,
     on: dt.date | None = None,
+    near: City | None = None,
 ) -> Route:
     """Route a case of ``service_type`` at ``point`` (lat, lng; None: no map point) opened at
     ``opened_at``. Reads the member cities, districts, types and agreements; writes nothing.
@@ -64,13 +65,15 @@ def route(
     ``on`` (the shared-service agreements of that day; default: the day ``opened_at`` falls
     on, in the city's time); the due date is ``opened_at`` plus the type's target days.
     Errors of the point (outside every member city) are ``tenants.selectors.city_at``'s.
+    ``near``: the city the report was sent to, already read, used as it is when the point
+    is in it.
     """
     district = None
     if city is not None:
         if point is not None:
             district = places.district_at(city=city, lat=point[0], lng=point[1])
     elif point is not None:
-        location = places.location_of(lat=point[0], lng=point[1])
+        location = places.location_of(lat=point[0], lng=point[1], known=near)
         city, district = location.city, location.district
     else:
         city = service_type.city

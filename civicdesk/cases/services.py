@@ -163,7 +163,7 @@ def case_create(
     point, address = placed.point, placed.address
     lat, lng = point if point is not None else (None, None)
     # Shared-service agreements are read for the day the case was opened, in the city's time.
-    routed = route(service_type=service_type, point=point, opened_at=now, city=None if point else city)
+    routed = route(service_type=service_type, point=point, opened_at=now, city=None if point else city, near=city)
     service_type = routed.service_type
     _check_staff(actor, routed.city, confidential=service_type.is_confidential)
     answers = clean_attributes(service_type, attributes)

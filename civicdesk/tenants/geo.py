@@ -13,7 +13,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -198,8 +198,11 @@ class AreaIndex:
     *point* instead of the polygon and is 2–20 times slower on real boundaries.)
     """
 
-    def __init__(self, areas: Sequence[Area]) -> None:
+    def __init__(self, areas: Sequence[Area], rows: Mapping[int, Any] | None = None) -> None:
         self.areas = list(areas)
+        # The areas' rows (without their boundaries), read with the shapes when the caller
+        # keeps them: as fresh as the index itself.
+        self.rows = dict(rows or {})
         self._geoms = np.array([area.geom for area in self.areas], dtype=object)
         self._pks = np.array([area.pk for area in self.areas], dtype=np.int64)
         for area in self.areas:
@@ -371,7 +374,10 @@ def district_index(city_id: int) -> AreaIndex:
         return tuple(District.objects.filter(city_id=city_id).order_by("pk").values_list("pk", "updated_at"))
 
     def build() -> AreaIndex:
-        return AreaIndex(_areas(rows.values_list("pk", "boundary"), "District"))
+        # The districts' rows too: a report at a point reads its district from here, not
+        # with a query (same freshness as the shapes: a saved district rebuilds both).
+        kept = {district.pk: district for district in rows.defer("boundary")}
+        return AreaIndex(_areas(rows.values_list("pk", "boundary"), "District"), kept)
 
     return _cache.get(("districts", city_id), stamp, build)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,18 +28,22 @@ def city_list() -> QuerySet[City]:
     return City.objects.select_related("region").order_by("name")
 
 
-def city_at(*, lat: float, lng: float) -> City:
+def city_at(*, lat: float, lng: float, known: City | None = None) -> City:
     """The member city whose limits cover the point.
 
     A point on a city's boundary line belongs to it. Where two cities' limits meet at a
     shared border line, the one with the lowest id wins, so the answer is stable in every
     process. Coordinates that are no place on Earth raise ValidationError; a point outside
     every member city raises ``OutsideServiceArea`` with a message a resident can act on.
+    ``known``: a city the caller has read already (the one a report was sent to), returned
+    as it is when it is the one at the point, instead of reading it again.
     """
     pt = geo.point(lat, lng)
     hits = geo.city_index().covering(pt)
     if not hits:
         raise OutsideServiceArea(_outside_message(pt), code="outside_service_area")
+    if known is not None and known.pk == hits[0]:
+        return known
     return City.objects.defer("boundary").get(pk=hits[0])  # the index holds the shape already
 
 
@@ -99,13 +104,19 @@ def boundary_warning(*, lat: float, lng: float) -> str | None:
 
 def district_at(*, city: City, lat: float, lng: float) -> District | None:
     """The city's council district covering the point, or None where none does."""
-    hits = geo.district_index(city.pk).covering(geo.point(lat, lng))
-    return District.objects.defer("boundary").get(pk=hits[0]) if hits else None
+    index = geo.district_index(city.pk)
+    hits = index.covering(geo.point(lat, lng))
+    if not hits:
+        return None
+    kept = index.rows.get(hits[0])
+    # A copy of the row the index keeps (read with the shapes), not shared with other requests.
+    return copy.copy(kept) if kept is not None else District.objects.defer("boundary").get(pk=hits[0])
 
 
-def location_of(*, lat: float, lng: float) -> Location:
-    """The member city and council district at a point (see ``city_at`` for the errors)."""
-    city = city_at(lat=lat, lng=lng)
+def location_of(*, lat: float, lng: float, known: City | None = None) -> Location:
+    """The member city and council district at a point (see ``city_at`` for the errors and
+    ``known``)."""
+    city = city_at(lat=lat, lng=lng, known=known)
     return Location(city=city, district=district_at(city=city, lat=lat, lng=lng))
 
 

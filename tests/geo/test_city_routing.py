@@ -353,6 +353,37 @@ def test_a_district_boundary_changed_in_the_database_is_seen_by_the_next_lookup(
 
 
 @pytest.mark.django_db
+def test_a_report_reads_its_district_with_the_index_and_a_renamed_district_is_seen(cities, django_assert_num_queries):
+    """The district's row is read with its shape when the index is built: a report at a
+    point asks the database nothing more for it, and gets a copy of its own."""
+    independence = cities["independence"]
+    lat, lng = INSIDE["independence"]
+    first = district_at(city=independence, lat=lat, lng=lng)  # builds the index
+    assert first is not None
+    with django_assert_num_queries(1):  # the index's freshness stamp (GEO_FRESHNESS_SECONDS=0 in tests)
+        again = district_at(city=independence, lat=lat, lng=lng)
+    assert again == first and again is not first
+    again.name = "Changed in one request only"
+    assert district_at(city=independence, lat=lat, lng=lng).name == first.name
+    # Saved under a new name: the stamp changes, the index and its rows are read again.
+    first.name = "Northwest District"
+    first.save()
+    assert district_at(city=independence, lat=lat, lng=lng).name == "Northwest District"
+
+
+@pytest.mark.django_db
+def test_the_city_a_report_was_sent_to_is_not_read_again_when_the_point_is_in_it(cities, django_assert_num_queries):
+    independence, raytown = cities["independence"], cities["raytown"]
+    lat, lng = INSIDE["independence"]
+    location_of(lat=lat, lng=lng)  # the indexes built
+    with django_assert_num_queries(2):  # the two indexes' freshness stamps, nothing else
+        assert location_of(lat=lat, lng=lng, known=independence).city is independence
+    # Sent to Raytown, the point is in Independence: Independence is read, not Raytown kept.
+    found = location_of(lat=lat, lng=lng, known=raytown).city
+    assert found == independence and found is not raytown
+
+
+@pytest.mark.django_db
 def test_a_boundary_broken_behind_the_models_back_does_not_stop_other_cities(cities, caplog):
     # A raw update skips the model's validators: Blue Springs now holds a Point.
     City.objects.filter(pk=cities["blue-springs"].pk).update(
