@@ -19,6 +19,7 @@ import os
 import smtplib
 import socket
 import uuid
+from collections.abc import Sequence
 from typing import TypedDict
 
 from django.conf import settings
@@ -83,6 +84,27 @@ def schedule_delivery(
         raise
 
 
+def schedule_deliveries(messages: Sequence[tuple[int, dt.datetime]]) -> None:
+    """Queue one delivery task for new messages written together, each (id, the
+    ``enqueued_at`` it was written with): one task, sent over one connection
+    (``deliver_all``). A single message is queued as ``schedule_delivery`` queues it."""
+    from civicdesk.notifications.tasks import deliver_outbox_messages
+
+    if len(messages) == 1:
+        message_id, marked = messages[0]
+        schedule_delivery(message_id, marked=marked)
+        return
+    if not messages:
+        return
+    try:
+        deliver_outbox_messages.enqueue([message_id for message_id, _marked in messages])
+    except Exception:
+        # Not queued after all: let the sweeper queue them on its next round.
+        for message_id, marked in messages:
+            OutboxMessage.objects.filter(pk=message_id, enqueued_at=marked).update(enqueued_at=None)
+        raise
+
+
 def _claim(message_id: int, claimant: str) -> bool:
     now = timezone.now()
     claimed = OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.PENDING, next_attempt_at__lte=now).update(
@@ -111,25 +133,43 @@ def _build_email(message: OutboxMessage) -> EmailMultiAlternatives:
 def deliver(message_id: int) -> str:
     """Try to send one outbox message now, if it is pending and due. Returns its status
     afterwards (or "missing"). Safe to call any number of times for the same row."""
-    claimant = claim_token()
-    if not _claim(message_id, claimant):
-        return OutboxMessage.objects.filter(pk=message_id).values_list("status", flat=True).first() or "missing"
-    message = OutboxMessage.objects.get(pk=message_id)
+    return deliver_all([message_id])[message_id]
+
+
+def deliver_all(message_ids: Sequence[int]) -> dict[int, str]:
+    """``deliver`` each message in turn, over one connection to the mail server (the emails
+    of one change: a new case's acknowledgement and its department's). Returns each one's
+    status afterwards. A failure is recorded against its own message only; the next one is
+    sent over a new connection."""
+    statuses: dict[int, str] = {}
     connection: BaseEmailBackend | None = None
     try:
-        connection = get_connection(fail_silently=False)
-        # Opened here, so send_messages leaves it open: the goodbye (QUIT) waits until "sent"
-        # is recorded, and a crash between the server's acceptance and the record (the one
-        # window that sends a message twice) is one database update long, not a round trip more.
-        connection.open()
-        connection.send_messages([_build_email(message)])
-    except Exception as exc:  # any failure of the mail server, the network or the message: recorded, not raised
-        _close_quietly(connection)
-        return _record_failure(message, claimant, exc)
-    try:
-        return _record_sent(message, claimant)
+        for message_id in message_ids:
+            claimant = claim_token()
+            if not _claim(message_id, claimant):
+                statuses[message_id] = (
+                    OutboxMessage.objects.filter(pk=message_id).values_list("status", flat=True).first() or "missing"
+                )
+                continue
+            message = OutboxMessage.objects.get(pk=message_id)
+            try:
+                if connection is None:
+                    connection = get_connection(fail_silently=False)
+                    # Opened here, so send_messages leaves it open: the goodbye (QUIT) waits
+                    # until "sent" is recorded, and a crash between the server's acceptance
+                    # and the record (the one window that sends a message twice) is one
+                    # database update long, not a round trip more.
+                    connection.open()
+                connection.send_messages([_build_email(message)])
+            except Exception as exc:  # any failure of the mail server, the network or the message: recorded, not raised
+                _close_quietly(connection)
+                connection = None
+                statuses[message_id] = _record_failure(message, claimant, exc)
+                continue
+            statuses[message_id] = _record_sent(message, claimant)
     finally:
         _close_quietly(connection)
+    return statuses
 
 
 def _close_quietly(connection: BaseEmailBackend | None) -> None:

@@ -75,13 +75,50 @@ def outbox_enqueue(
         # round; if the process dies in between, once the mark is OUTBOX_CLAIM_TIMEOUT_SECONDS old.
         enqueued_at=now,
     )
-    # robust: the change that caused the email is committed; failing to queue the task must
-    # not turn it into an error page. The row is kept and the sweeper queues it later.
-    transaction.on_commit(lambda: _hand_to_worker(message.pk, now), robust=True)
+    if transaction.get_connection().in_atomic_block:
+        _batch_of_this_transaction().add(message.pk, now)
+    else:
+        # Committed already: handed over at once (robust, as below).
+        transaction.on_commit(lambda: _hand_over([(message.pk, now)]), robust=True)
     return message
 
 
-def _hand_to_worker(message_id: int, due: dt.datetime) -> None:
-    from civicdesk.notifications.delivery import schedule_delivery
+def _hand_over(messages: list[tuple[int, dt.datetime]]) -> None:
+    from civicdesk.notifications.delivery import schedule_deliveries
 
-    schedule_delivery(message_id, marked=due)
+    schedule_deliveries(messages)
+
+
+class _Batch:
+    """The messages written in one transaction, handed to the worker together once it
+    commits: one task for them all, which sends them over one connection."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[int, dt.datetime]] = []
+
+    def add(self, message_id: int, marked: dt.datetime) -> None:
+        self.messages.append((message_id, marked))
+
+    def __call__(self) -> None:
+        messages, self.messages = self.messages, []
+        _hand_over(messages)
+
+
+_BATCH = "_civicdesk_outbox_batch"
+
+
+def _batch_of_this_transaction() -> _Batch:
+    """The batch the current transaction's messages join, handed over when it commits.
+
+    Kept on the connection while its callback is still waiting for the commit; once that
+    callback has run (or was dropped: a savepoint rolled back, with the messages written
+    inside it), the next message starts a new batch. Inside a transaction only."""
+    connection = transaction.get_connection()
+    batch = getattr(connection, _BATCH, None)
+    if batch is None or not any(entry[1] is batch for entry in connection.run_on_commit):
+        batch = _Batch()
+        setattr(connection, _BATCH, batch)
+        # robust: the change that caused the email is committed; failing to queue the task
+        # must not turn it into an error page. The rows are kept and the sweeper queues them.
+        transaction.on_commit(batch, robust=True)
+    return batch

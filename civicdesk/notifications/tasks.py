@@ -10,3 +10,9 @@ from civicdesk.notifications import delivery
 @task()
 def deliver_outbox_message(message_id: int) -> str:
     return delivery.deliver(message_id)
+
+
+@task()
+def deliver_outbox_messages(message_ids: list[int]) -> dict[str, str]:
+    """The emails of one change, sent over one connection."""
+    return {str(message_id): status for message_id, status in delivery.deliver_all(message_ids).items()}

@@ -181,12 +181,14 @@ def test_a_message_is_recorded_sent_before_goodbye_so_a_worker_killed_then_sends
     doomed = processes.worker(server.port)
     report(trash)
 
-    # The server has accepted the first message and the worker is saying goodbye (QUIT):
-    # "sent" is already recorded, so nothing is left for the sweeper to send again.
+    # The server has accepted the report's two messages (one task, one connection) and the
+    # worker is saying goodbye (QUIT): "sent" is already recorded for both, so nothing is
+    # left for the sweeper to send again.
     wait_for("the worker to be saying goodbye", server.handler.held.is_set, processes)
-    [accepted] = server.handler.snapshot()
-    held = OutboxMessage.objects.get(message_id=accepted.message_id)
-    assert held.status == OutboxStatus.SENT and held.attempts == 1
+    accepted = server.handler.snapshot()
+    assert len(accepted) == 2
+    held = OutboxMessage.objects.filter(message_id__in=[a.message_id for a in accepted])
+    assert [(m.status, m.attempts) for m in held] == [(OutboxStatus.SENT, 1)] * 2
 
     processes.kill(doomed)
     server.handler.release.set()
@@ -194,8 +196,7 @@ def test_a_message_is_recorded_sent_before_goodbye_so_a_worker_killed_then_sends
     processes.sweeper(server.port)
     wait_for("every message sent after the recovery", all_sent, processes)
     assert len(assert_each_written_message_arrived_once(server)) == 2
-    held.refresh_from_db()
-    assert held.attempts == 1
+    assert [m.attempts for m in held.all()] == [1, 1]
 
 
 def test_one_sweep_requeues_what_a_dead_worker_left_for_a_fresh_worker(processes, smtp_servers, trash):
@@ -207,13 +208,11 @@ def test_one_sweep_requeues_what_a_dead_worker_left_for_a_fresh_worker(processes
     server.handler.release.set()
 
     processes.worker(server.port)
-    # The other message is delivered by its own task; the killed one waits for the sweeper.
-    wait_for(
-        "the untouched message to be sent",
-        lambda: OutboxMessage.objects.filter(status=OutboxStatus.SENT).count() == 1,
-        processes,
-    )
+    # The report's two messages were one task, which died with the worker: the one it was
+    # sending is claimed, the other still waits, marked as queued. Both wait for the sweeper.
     stuck = OutboxMessage.objects.get(status=OutboxStatus.SENDING)
+    waiting = OutboxMessage.objects.get(status=OutboxStatus.PENDING)
+    assert waiting.enqueued_at is not None and waiting.attempts == 0
 
     def swept_once() -> bool:
         once = subprocess.run(
@@ -227,9 +226,12 @@ def test_one_sweep_requeues_what_a_dead_worker_left_for_a_fresh_worker(processes
         )
         return "released 1 abandoned claim(s)" in once.stdout
 
-    # The claim is released only once it is older than the claim timeout.
+    # The claim is released only once it is older than the claim timeout (the same sweep
+    # queues the other again: its task was queued longer ago than that and never ran).
     wait_for("a sweep to release the dead worker's claim", swept_once, processes)
     wait_for("the released message to be sent", all_sent, processes)
     assert len(assert_each_written_message_arrived_once(server)) == 2
     stuck.refresh_from_db()
     assert stuck.status == OutboxStatus.SENT
+    waiting.refresh_from_db()
+    assert waiting.status == OutboxStatus.SENT and waiting.attempts == 1
