@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
 from civicdesk.notifications.models import AlertOn, AreaKind, AreaSubscription
-from civicdesk.notifications.outbox import is_suppressed, outbox_enqueue
+from civicdesk.notifications.outbox import Email, is_suppressed, outbox_enqueue_all
 
 if TYPE_CHECKING:
     from civicdesk.cases.models import ServiceRequest
@@ -107,10 +107,16 @@ def subscriptions_matching(case: ServiceRequest, *, on: str) -> list[AreaSubscri
 def alert_case(case: ServiceRequest, *, on: str, besides: Iterable[str] = ()) -> int:
     """Write one alert per matching subscriber for a new or closed case (not to addresses
     in ``besides``, who hear of the case already). Returns how many were written."""
+    return len(outbox_enqueue_all(alert_case_emails(case, on=on, besides=besides)))
+
+
+def alert_case_emails(case: ServiceRequest, *, on: str, besides: Iterable[str] = ()) -> list[Email]:
+    """``alert_case``'s emails, rendered and not written (for a new case, before it has its
+    number: ``messages.case_created_prepare``)."""
     if is_suppressed() or case.service_type.is_confidential:
-        return 0
+        return []
     told = {a.strip().lower() for a in besides if a}
-    written = 0
+    emails = []
     public_url = settings.SITE_URL + reverse("portal:case", kwargs={"city": case.city.slug, "number": case.number})
     for subscription in subscriptions_matching(case, on=on):
         if subscription.email.strip().lower() in told:
@@ -120,9 +126,8 @@ def alert_case(case: ServiceRequest, *, on: str, besides: Iterable[str] = ()) ->
             if on == AlertOn.NEW
             else gettext_noop("Report closed near you: %(type)s")
         )
-        _write("alert_case", subscription, subject, case=case, on=on, public_url=public_url)
-        written += 1
-    return written
+        emails.append(_render("alert_case", subscription, subject, case=case, on=on, public_url=public_url))
+    return emails
 
 
 def _write(
@@ -136,6 +141,20 @@ def _write(
 ) -> None:
     if is_suppressed():
         return
+    outbox_enqueue_all(
+        [_render(template, subscription, subject, case=case, with_unsubscribe=with_unsubscribe, **extra)]
+    )
+
+
+def _render(
+    template: str,
+    subscription: AreaSubscription,
+    subject: str,
+    *,
+    case: ServiceRequest | None = None,
+    with_unsubscribe: bool = True,
+    **extra: object,
+) -> Email:
     unsubscribe_url = _url("portal:alert-unsubscribe", subscription.unsubscribe_token)
     city = case.city if case is not None else subscription.city
     with translation.override(subscription.language or settings.LANGUAGE_CODE), timezone.override(city.tz):
@@ -157,7 +176,7 @@ def _write(
     if with_unsubscribe:
         # RFC 8058 one-click: mail programs POST to the link; no page, no button needed.
         headers = {"List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-    outbox_enqueue(
+    return Email(
         kind=template,
         recipient=subscription.email,
         subject=subject,

@@ -18,7 +18,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
-from civicdesk.notifications.outbox import is_suppressed, outbox_enqueue
+from civicdesk.notifications.models import AlertOn
+from civicdesk.notifications.outbox import Email, is_suppressed, outbox_enqueue_all
 
 if TYPE_CHECKING:
     from civicdesk.cases.models import CaseEvent, ServiceRequest
@@ -95,6 +96,19 @@ class Prepared:
     reply_to: str
     headers: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, email: Email) -> Prepared:
+        """An email rendered elsewhere (an area alert), to be written with the case's."""
+        return cls(
+            kind=email.kind,
+            recipient=email.recipient,
+            subject=email.subject,
+            body_text=email.body_text,
+            body_html=email.body_html,
+            reply_to=email.reply_to,
+            headers=dict(email.headers),
+        )
+
     def numbered(self, stand_in: int, number: int) -> Prepared:
         """The same email with the case's stand-in number replaced by its number."""
         was, now = str(stand_in), str(number)
@@ -106,8 +120,8 @@ class Prepared:
             headers={k: v.replace(was, now) for k, v in self.headers.items()},
         )
 
-    def write(self, case: ServiceRequest) -> None:
-        outbox_enqueue(
+    def email(self, case: ServiceRequest) -> Email:
+        return Email(
             kind=self.kind,
             recipient=self.recipient,
             subject=self.subject,
@@ -117,6 +131,9 @@ class Prepared:
             case_id=case.pk,
             headers=self.headers,
         )
+
+    def write(self, case: ServiceRequest) -> None:
+        outbox_enqueue_all([self.email(case)])
 
 
 def _send(
@@ -211,7 +228,7 @@ class PreparedForNew:
     """A new case's emails, rendered while its number was still the stand-in ``stand_in``."""
 
     stand_in: int
-    emails: list[Prepared]
+    emails: list[Prepared]  # the acknowledgement, the department's, the area alerts
 
     def fits(self) -> bool:
         """True if every email can be numbered by replacing the stand-in's digits: no text
@@ -242,6 +259,11 @@ def case_created_prepare(case: ServiceRequest, *, expected: Expectation | None =
             emails.append(
                 _prepare("case_assigned", case, recipient, gettext_noop("New case for you: %(type)s"), note="")
             )
+    from civicdesk.notifications.alerts import alert_case_emails
+
+    # Area alerts (never for confidential types); the reporter has their own email already.
+    for alert in alert_case_emails(case, on=AlertOn.NEW, besides=[case.reporter_email]):
+        emails.append(Prepared.of(alert))
     return PreparedForNew(stand_in=case.number, emails=emails)
 
 
@@ -257,12 +279,8 @@ def case_created(
         return
     if prepared is None or not prepared.fits():
         prepared = case_created_prepare(case, expected=expected)
-    for email in prepared.emails:
-        email.numbered(prepared.stand_in, case.number).write(case)
-    from civicdesk.notifications.alerts import alert_case
-
-    # Area alerts (never for confidential types); the reporter has their own email already.
-    alert_case(case, on="new", besides=[case.reporter_email])
+    # One statement for them all, under the city's number lock.
+    outbox_enqueue_all([email.numbered(prepared.stand_in, case.number).email(case) for email in prepared.emails])
 
 
 def case_assigned(case: ServiceRequest, *, note: str) -> None:

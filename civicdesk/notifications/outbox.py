@@ -6,7 +6,8 @@ import contextlib
 import contextvars
 import datetime as dt
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
@@ -38,6 +39,20 @@ def new_message_id() -> str:
     return f"<{uuid.uuid4().hex}@{domain}>"
 
 
+@dataclass(frozen=True)
+class Email:
+    """One email to write to the outbox (``outbox_enqueue``'s arguments)."""
+
+    kind: str
+    recipient: str
+    subject: str
+    body_text: str
+    body_html: str = ""
+    reply_to: str = ""
+    case_id: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
 def outbox_enqueue(
     *,
     kind: str,
@@ -52,35 +67,57 @@ def outbox_enqueue(
     """Write one email to the outbox, in the caller's transaction; it is handed to the worker
     once that transaction commits. Returns None (and writes nothing) inside ``suppressed()``
     or without a recipient. ``headers`` are extra mail headers (List-Unsubscribe…)."""
-    recipient = (recipient or "").strip()
-    if is_suppressed() or not recipient:
-        return None
-    now = timezone.now()
-    message = OutboxMessage.objects.create(
-        kind=kind,
-        recipient=recipient,
-        # A line break in a subject is refused by the mail library at sending time, which
-        # would turn a harmless name into a message that can never go out.
-        subject=" ".join(subject.split())[:300],
-        body_text=body_text,
-        body_html=body_html,
-        reply_to=reply_to,
-        case_id=case_id,
-        headers=dict(headers or {}),
-        message_id=new_message_id(),
-        next_attempt_at=now,
-        # Its task is queued as soon as this transaction commits: the row says so from the
-        # start (schedule_delivery need not write it again; one query less per email). If the
-        # task cannot be queued the mark is taken back and the sweeper queues it on its next
-        # round; if the process dies in between, once the mark is OUTBOX_CLAIM_TIMEOUT_SECONDS old.
-        enqueued_at=now,
+    written = outbox_enqueue_all(
+        [Email(kind, recipient, subject, body_text, body_html, reply_to, case_id, dict(headers or {}))]
     )
+    return written[0] if written else None
+
+
+def outbox_enqueue_all(emails: Sequence[Email]) -> list[OutboxMessage]:
+    """Write several emails to the outbox with one statement (``outbox_enqueue`` for each,
+    leaving out those without a recipient). Returns the rows written."""
+    if is_suppressed():
+        return []
+    now = timezone.now()
+    rows = [
+        OutboxMessage(
+            kind=email.kind,
+            recipient=recipient,
+            # A line break in a subject is refused by the mail library at sending time, which
+            # would turn a harmless name into a message that can never go out.
+            subject=" ".join(email.subject.split())[:300],
+            body_text=email.body_text,
+            body_html=email.body_html,
+            reply_to=email.reply_to,
+            case_id=email.case_id,
+            headers=dict(email.headers),
+            message_id=new_message_id(),
+            next_attempt_at=now,
+            # Its task is queued as soon as this transaction commits: the row says so from the
+            # start (schedule_delivery need not write it again; one query less per email). If
+            # the task cannot be queued the mark is taken back and the sweeper queues it on its
+            # next round; if the process dies in between, once the mark is
+            # OUTBOX_CLAIM_TIMEOUT_SECONDS old.
+            enqueued_at=now,
+        )
+        for email in emails
+        if (recipient := (email.recipient or "").strip())
+    ]
+    if not rows:
+        return []
+    if len(rows) == 1:
+        rows[0].save(force_insert=True)
+    else:
+        OutboxMessage.objects.bulk_create(rows)  # the ids come back (PostgreSQL, SQLite ≥ 3.35)
     if transaction.get_connection().in_atomic_block:
-        _batch_of_this_transaction().add(message.pk, now)
+        batch = _batch_of_this_transaction()
+        for row in rows:
+            batch.add(row.pk, now)
     else:
         # Committed already: handed over at once (robust, as below).
-        transaction.on_commit(lambda: _hand_over([(message.pk, now)]), robust=True)
-    return message
+        handed = [(row.pk, now) for row in rows]
+        transaction.on_commit(lambda: _hand_over(handed), robust=True)
+    return rows
 
 
 def _hand_over(messages: list[tuple[int, dt.datetime]]) -> None:

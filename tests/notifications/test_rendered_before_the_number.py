@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.test.signals import template_rendered
+from django.utils import timezone
 
 from civicdesk.cases import services
 from civicdesk.cases.models import ServiceRequest
@@ -41,8 +42,7 @@ def order() -> Iterator[list[str]]:
             seen.append(f"render {template.name}")
 
     def watch(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
-        if "next_case_number = next_case_number +" in sql:
-            seen.append("number")
+        seen.append("number" if "next_case_number = next_case_number +" in sql else f"sql {sql}")
         return execute(sql, params, many, context)
 
     template_rendered.connect(rendered)
@@ -98,3 +98,31 @@ def test_a_confidential_cases_notices_are_rendered_before_the_number_too(
     for message in notices:
         # No case number in a confidential notice's subject or words, stand-in or real.
         assert case.reference not in message.subject and not STAND_IN.search(message.body_text)
+
+
+def test_under_the_number_lock_only_rows_are_written(trash: ServiceType, order: list[str]) -> None:
+    """Once the number is taken, nothing is read or rendered: the area alerts' subscribers
+    were found and their emails rendered before, and every email is written with one
+    statement."""
+    from civicdesk.notifications.models import AlertOn, AreaKind, AreaSubscription
+
+    AreaSubscription.objects.create(
+        email="watcher@resident.test",
+        area=AreaKind.CITY,
+        city=trash.city,
+        on=AlertOn.BOTH,
+        active=True,
+        confirmed_at=timezone.now(),
+    )
+    case = file(trash, description="Bags", reporter_email="ana@resident.test")
+    after = [step for step in order[order.index("number") + 1 :] if step.startswith("sql ")]
+    assert not [step for step in after if step.startswith("sql SELECT")], after
+    outbox_inserts = [step for step in after if step.startswith('sql INSERT INTO "notifications_outboxmessage"')]
+    # The acknowledgement, the department's email and the alert: one statement.
+    assert len(outbox_inserts) == 1
+    assert "render notifications/email/alert_case.txt" in order[: order.index("number")]
+    assert sorted(OutboxMessage.objects.filter(case=case).values_list("kind", flat=True)) == [
+        "alert_case",
+        "case_assigned",
+        "case_created",
+    ]
