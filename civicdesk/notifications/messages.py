@@ -9,7 +9,7 @@ notes never produce a message to a resident.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -54,7 +54,7 @@ _CONFIDENTIAL_NEWS = {
 
 def _prepare_confidential(
     template: str, case: ServiceRequest, recipient: str, *, for_staff: bool, language: str
-) -> Prepared:
+) -> Email:
     """A confidential case (a fraud hotline) is never described in an email: mailboxes are
     shared and forwarded. The reporter is told that something happened and where to use
     their access code; staff get a link to the console. No case number, no content."""
@@ -71,7 +71,7 @@ def _prepare_confidential(
     with translation.override(language), timezone.override(case.city.tz):
         body_text = render_to_string("notifications/email/confidential_notice.txt", context)
         body_html = render_to_string("notifications/email/confidential_notice.html", context)
-    return Prepared(
+    return Email(
         kind=f"{template}_confidential",
         recipient=recipient,
         subject=f"{case.city.name} 311: {what}",
@@ -84,56 +84,16 @@ def _prepare_confidential(
 _STAFF_TEMPLATES = {"case_assigned", "case_resident_note"}
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """One email rendered and not yet written to the outbox."""
-
-    kind: str
-    recipient: str
-    subject: str
-    body_text: str
-    body_html: str
-    reply_to: str
-    headers: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, email: Email) -> Prepared:
-        """An email rendered elsewhere (an area alert), to be written with the case's."""
-        return cls(
-            kind=email.kind,
-            recipient=email.recipient,
-            subject=email.subject,
-            body_text=email.body_text,
-            body_html=email.body_html,
-            reply_to=email.reply_to,
-            headers=dict(email.headers),
-        )
-
-    def numbered(self, stand_in: int, number: int) -> Prepared:
-        """The same email with the case's stand-in number replaced by its number."""
-        was, now = str(stand_in), str(number)
-        return replace(
-            self,
-            subject=self.subject.replace(was, now),
-            body_text=self.body_text.replace(was, now),
-            body_html=self.body_html.replace(was, now),
-            headers={k: v.replace(was, now) for k, v in self.headers.items()},
-        )
-
-    def email(self, case: ServiceRequest) -> Email:
-        return Email(
-            kind=self.kind,
-            recipient=self.recipient,
-            subject=self.subject,
-            body_text=self.body_text,
-            body_html=self.body_html,
-            reply_to=self.reply_to,
-            case_id=case.pk,
-            headers=self.headers,
-        )
-
-    def write(self, case: ServiceRequest) -> None:
-        outbox_enqueue_all([self.email(case)])
+def _numbered(email: Email, stand_in: int, number: int) -> Email:
+    """The same email with the case's stand-in number replaced by its number."""
+    was, now = str(stand_in), str(number)
+    return replace(
+        email,
+        subject=email.subject.replace(was, now),
+        body_text=email.body_text.replace(was, now),
+        body_html=email.body_html.replace(was, now),
+        headers={k: v.replace(was, now) for k, v in email.headers.items()},
+    )
 
 
 def _send(
@@ -149,7 +109,9 @@ def _send(
     msgid (marked with gettext_noop) with %(type)s for the service type's name, translated here."""
     if is_suppressed():
         return  # replaying history: nothing will be written, so render nothing
-    _prepare(template, case, recipient, subject, language=language, **extra).write(case)
+    outbox_enqueue_all(
+        [replace(_prepare(template, case, recipient, subject, language=language, **extra), case_id=case.pk)]
+    )
 
 
 def _prepare(
@@ -160,8 +122,9 @@ def _prepare(
     *,
     language: str = "",
     **extra: Any,
-) -> Prepared:
-    """Render one email (``_send``'s arguments)."""
+) -> Email:
+    """Render one email (``_send``'s arguments), for the outbox; its ``case_id`` is the
+    writer's to give (a new case has none yet)."""
     language = language or settings.LANGUAGE_CODE
     if case.service_type.is_confidential:
         for_staff = template in _STAFF_TEMPLATES or bool(extra.get("for_staff"))
@@ -183,7 +146,7 @@ def _prepare(
         subject = gettext(subject) % {"type": case.service_type.name}
         body_text = render_to_string(f"notifications/email/{template}.txt", context)
         body_html = render_to_string(f"notifications/email/{template}.html", context)
-    return Prepared(
+    return Email(
         kind=template,
         recipient=recipient,
         subject=f"[{case.reference}] {subject}",
@@ -228,7 +191,7 @@ class PreparedForNew:
     """A new case's emails, rendered while its number was still the stand-in ``stand_in``."""
 
     stand_in: int
-    emails: list[Prepared]  # the acknowledgement, the department's, the area alerts
+    emails: list[Email]  # the acknowledgement, the department's, the area alerts
 
     def fits(self) -> bool:
         """True if every email can be numbered by replacing the stand-in's digits: no text
@@ -242,7 +205,7 @@ def case_created_prepare(case: ServiceRequest, *, expected: Expectation | None =
     city's next report waits while a case is being numbered and written
     (cases.invariants.case_numbers_take), so the templates are rendered before that. The
     case's ``number`` is a stand-in until then, replaced in the text once it is known."""
-    emails = []
+    emails: list[Email] = []
     if not is_suppressed():
         if case.reporter_email:
             emails.append(
@@ -262,8 +225,7 @@ def case_created_prepare(case: ServiceRequest, *, expected: Expectation | None =
     from civicdesk.notifications.alerts import alert_case_emails
 
     # Area alerts (never for confidential types); the reporter has their own email already.
-    for alert in alert_case_emails(case, on=AlertOn.NEW, besides=[case.reporter_email]):
-        emails.append(Prepared.of(alert))
+    emails += alert_case_emails(case, on=AlertOn.NEW, besides=[case.reporter_email])
     return PreparedForNew(stand_in=case.number, emails=emails)
 
 
@@ -280,7 +242,9 @@ def case_created(
     if prepared is None or not prepared.fits():
         prepared = case_created_prepare(case, expected=expected)
     # One statement for them all, under the city's number lock.
-    outbox_enqueue_all([email.numbered(prepared.stand_in, case.number).email(case) for email in prepared.emails])
+    outbox_enqueue_all(
+        [replace(_numbered(email, prepared.stand_in, case.number), case_id=case.pk) for email in prepared.emails]
+    )
 
 
 def case_assigned(case: ServiceRequest, *, note: str) -> None:
