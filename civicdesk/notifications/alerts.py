@@ -56,13 +56,16 @@ def _url(name: str, token: str) -> str:
 
 def confirmation_write(subscription: AreaSubscription) -> None:
     """Write the email that asks to confirm a new subscription (to the outbox)."""
-    _write(
+    if is_suppressed():
+        return
+    confirm = _render(
         "alert_confirm",
         subscription,
         gettext_noop("Confirm your alerts from %(city)s 311"),
         confirm_url=_url("portal:alert-confirm", subscription.confirm_token),
         with_unsubscribe=False,
     )
+    outbox_enqueue_all([confirm])
 
 
 def subscriptions_matching(case: ServiceRequest, *, on: str) -> list[AreaSubscription]:
@@ -128,22 +131,6 @@ def alert_case_emails(case: ServiceRequest, *, on: str, besides: Iterable[str] =
         )
         emails.append(_render("alert_case", subscription, subject, case=case, on=on, public_url=public_url))
     return emails
-
-
-def _write(
-    template: str,
-    subscription: AreaSubscription,
-    subject: str,
-    *,
-    case: ServiceRequest | None = None,
-    with_unsubscribe: bool = True,
-    **extra: object,
-) -> None:
-    if is_suppressed():
-        return
-    outbox_enqueue_all(
-        [_render(template, subscription, subject, case=case, with_unsubscribe=with_unsubscribe, **extra)]
-    )
 
 
 def _render(
