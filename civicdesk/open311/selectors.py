@@ -99,6 +99,22 @@ def api_key_for(*, city: City, raw_key: str | None) -> Open311ApiKey | None:
     return key
 
 
+def api_key_of_jurisdiction(*, jurisdiction_id: str | None, raw_key: str | None) -> Open311ApiKey | None:
+    """The active key matching ``raw_key`` of the city named ``jurisdiction_id``, read with its
+    city (boundary left out) in one query: a report's two look-ups at once. None when either
+    is missing or unknown, or the key is another city's or revoked; the caller then asks
+    ``city_for_jurisdiction`` and ``api_key_for``, whose errors say which."""
+    jurisdiction_id = (jurisdiction_id or "").strip()
+    if not jurisdiction_id or not raw_key:
+        return None
+    return (
+        Open311ApiKey.objects.select_related("city")
+        .defer("city__boundary")
+        .filter(city__jurisdiction_id__iexact=jurisdiction_id, active=True, key_digest=key_digest(raw_key.strip()))
+        .first()
+    )
+
+
 def public_service_types(*, city: City) -> QuerySet[ServiceType]:
     """Types an application may list and report: active, not confidential, not the staff's
     triage queue."""

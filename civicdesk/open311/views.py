@@ -464,12 +464,19 @@ class RequestListView(Open311View):
         responses=answers(201, CreatedRequestSerializer(many=True), "service_requests"),
     )
     def post(self, request: Request, fmt: str = "json") -> Response:
-        city = self.city()
-        api_key = selectors.api_key_for(city=city, raw_key=self.param("api_key"))
+        # The key and its city in one query; without a match, each asked on its own for the
+        # error that says which is wrong (an unknown jurisdiction, or a key not of the city).
+        api_key = selectors.api_key_of_jurisdiction(
+            jurisdiction_id=self.param("jurisdiction_id"), raw_key=self.param("api_key")
+        )
         if api_key is None:
-            raise Forbidden(
-                _("A valid api_key for %(city)s is required to post service requests.") % {"city": city.name}
-            )
+            city = self.city()
+            api_key = selectors.api_key_for(city=city, raw_key=self.param("api_key"))
+            if api_key is None:
+                raise Forbidden(
+                    _("A valid api_key for %(city)s is required to post service requests.") % {"city": city.name}
+                )
+        city = api_key.city
         form = RequestInputSerializer(data=self.form(RequestInputSerializer), context={"city": city})
         form.is_valid(raise_exception=True)
         report = form.report()

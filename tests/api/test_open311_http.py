@@ -438,6 +438,29 @@ def test_a_revoked_key_is_refused(client: Any, independence: City, asks_everythi
     assert response.status_code == 403
 
 
+def test_a_reports_key_and_city_are_read_in_one_query_and_errors_still_say_which_is_wrong(
+    client: Any,
+    independence: City,
+    raytown: City,
+    asks_everything: ServiceType,
+    api_key: str,
+    django_assert_num_queries,
+) -> None:
+    from civicdesk.open311 import selectors
+
+    with django_assert_num_queries(1):
+        key = selectors.api_key_of_jurisdiction(jurisdiction_id=independence.jurisdiction_id.upper(), raw_key=api_key)
+        assert key is not None and key.city.name == independence.name
+    assert "boundary" in key.city.get_deferred_fields()
+    # The right key for another jurisdiction, and a jurisdiction nobody has: each its own answer.
+    assert selectors.api_key_of_jurisdiction(jurisdiction_id=raytown.jurisdiction_id, raw_key=api_key) is None
+    wrong_city = post(client, service_code="trash", lat="39.0855", long="-94.352", api_key=api_key, **juris(raytown))
+    assert wrong_city.status_code == 403 and raytown.name in errors(wrong_city)[0]["description"]
+    nowhere = post(client, service_code="trash", lat="39.0855", long="-94.352", api_key=api_key, jurisdiction_id="x.y")
+    assert nowhere.status_code == 404
+    assert not ServiceRequest.objects.exists()
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_posting_files_a_case_through_the_one_intake_service(
     client: Any, independence: City, asks_everything: ServiceType, api_key: str, fmt: str
