@@ -161,12 +161,13 @@ def load_markdown(lt: dict[str, Any], before: dict[str, Any] | None = None) -> l
         " intended: every one is a row until sent.",
         "- **One task and one mail session per change**: a new case's emails were two tasks, two task rows"
         " and two SMTP sessions; now one (`delivery.deliver_all`).",
-        "- **Fewer statements per report**: the city the report was sent to is not read again when the point is"
-        " in it, a district's row comes with the index of the districts' shapes, all the emails are one"
-        " `INSERT`, the submission key has no savepoint; and five unneeded indexes of the cases are no longer"
-        " written (below). In-process, one report's web CPU went from 15.0 ms to 12.1 ms.",
+        "- **Fewer statements per report**: the API key and its city are one query, the city the report was"
+        " sent to is not read again when the point is in it, a district's row comes with the index of the"
+        " districts' shapes, all the emails are one `INSERT`, the submission key has no savepoint; and five"
+        " unneeded indexes of the cases are no longer written (below). In-process, one report's web CPU went"
+        " from 15.0 ms to 11.7 ms.",
         "",
-        "The web workers' 14 ms is spread thinly: Django's ORM compiling about 20 statements, the emails'"
+        "The web workers' 12–14 ms is spread thinly: Django's ORM compiling about 20 statements, the emails'"
         " templates (1.5 ms), DRF's parsing and answer, the rate limits. Reaching 0.1 of the trivial endpoint"
         " into five cities (about 130 reports/s here) needs about 15 ms of CPU per report in all, which this"
         " shape does not reach yet.",
