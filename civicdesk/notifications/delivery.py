@@ -90,11 +90,9 @@ def schedule_deliveries(messages: Sequence[tuple[int, dt.datetime]]) -> None:
     (``deliver_all``). A single message is queued as ``schedule_delivery`` queues it."""
     from civicdesk.notifications.tasks import deliver_outbox_messages
 
-    if len(messages) == 1:
-        message_id, marked = messages[0]
-        schedule_delivery(message_id, marked=marked)
-        return
-    if not messages:
+    if len(messages) <= 1:
+        for message_id, marked in messages:
+            schedule_delivery(message_id, marked=marked)
         return
     try:
         deliver_outbox_messages.enqueue([message_id for message_id, _marked in messages])

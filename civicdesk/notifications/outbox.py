@@ -105,10 +105,7 @@ def outbox_enqueue_all(emails: Sequence[Email]) -> list[OutboxMessage]:
     ]
     if not rows:
         return []
-    if len(rows) == 1:
-        rows[0].save(force_insert=True)
-    else:
-        OutboxMessage.objects.bulk_create(rows)  # the ids come back (PostgreSQL, SQLite ≥ 3.35)
+    OutboxMessage.objects.bulk_create(rows)  # the ids come back (PostgreSQL, SQLite ≥ 3.35)
     if transaction.get_connection().in_atomic_block:
         batch = _batch_of_this_transaction()
         for row in rows:
