@@ -62,16 +62,19 @@ def load_markdown(lt: dict[str, Any], before: dict[str, Any] | None = None) -> l
             "",
             "Every page kind alone: one client, one request at a time (a console page as a signed-in worker or"
             " supervisor of the busiest city; `{city}` is its slug, `{number}` one of its cases). The p50 is"
-            " nearly the server's time: loopback adds well under a millisecond.",
+            " the client's, from sending the request to reading the last byte; the server's p50 is the"
+            " application's own time, from each answer's `Server-Timing` header (what the goal's \"server"
+            " time\" means; the difference is gunicorn, the wire and the client's own turn on the CPU).",
             "",
-            "| page | path | requests | p50 (ms) | p99 (ms) | statuses |",
-            "| --- | --- | ---: | ---: | ---: | --- |",
+            "| page | path | requests | p50 (ms) | server p50 (ms) | p99 (ms) | statuses |",
+            "| --- | --- | ---: | ---: | ---: | ---: | --- |",
         ]
         for name, f in lt["pages_alone"].items():
             statuses = ", ".join(f"{status}: {n}" for status, n in f["statuses"].items())
+            served = f"{f['server_p50_ms']:,.1f}" if "server_p50_ms" in f else "–"
             lines.append(
-                f"| {name} | `{paths.get(name, '')}` | {f['requests']} | {f['p50_ms']:,.1f} | {f['p99_ms']:,.1f}"
-                f" | {statuses} |"
+                f"| {name} | `{paths.get(name, '')}` | {f['requests']} | {f['p50_ms']:,.1f} | {served}"
+                f" | {f['p99_ms']:,.1f} | {statuses} |"
             )
     lines += [
         "",
@@ -218,13 +221,16 @@ def before_after_markdown(before: dict[str, Any], after: dict[str, Any]) -> list
             "Each page kind alone, one client, before and after (p50, ms; a public page is mostly served"
             " from the copy kept for a few seconds, core/pagecache.py, in both):",
             "",
-            "| page | p50 before | p50 after | ratio |",
-            "| --- | ---: | ---: | ---: |",
+            "| page | p50 before | p50 after | ratio | server p50 after |",
+            "| --- | ---: | ---: | ---: | ---: |",
         ]
         for name, a in alone_after.items():
             b = alone_before.get(name)
             if b:
-                lines.append(f"| {name} | {b['p50_ms']:,.1f} | {a['p50_ms']:,.1f} | {a['p50_ms'] / b['p50_ms']:.2f} |")
+                served = f"{a['server_p50_ms']:,.1f}" if "server_p50_ms" in a else "–"
+                lines.append(
+                    f"| {name} | {b['p50_ms']:,.1f} | {a['p50_ms']:,.1f} | {a['p50_ms'] / b['p50_ms']:.2f} | {served} |"
+                )
     return lines
 
 

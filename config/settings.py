@@ -356,6 +356,9 @@ MEDIA_ACCEL_REDIRECT = env_str("MEDIA_ACCEL_REDIRECT", "")
 LOG_FORMAT = env_str("LOG_FORMAT", "plain")
 # One line per request (method, path, status, duration): on by default in production.
 LOG_REQUESTS = env_bool("LOG_REQUESTS", not DEBUG or LOG_FORMAT == "json")
+# Each response says how long the application took ("Server-Timing: app;dur=12.3"): the time a
+# person sees in the browser's developer tools, and what the load test reports as server time.
+SERVER_TIMING = env_bool("SERVER_TIMING", True)
 # Level of the libraries' own loggers (WeasyPrint, fontTools): INFO or DEBUG to see their steps.
 LIBRARY_LOG_LEVEL = env_str("LIBRARY_LOG_LEVEL", "WARNING")
 LOGGING = {

@@ -68,6 +68,8 @@ def test_every_run_of_the_benchmarks_load_test_runs_and_keeps_its_promises(
     assert {name: f["statuses"] for name, f in figures["pages_alone"].items()} == {
         name: {"200": 1} for name in PAGES_ALONE
     }
+    # ...and each says the server's own time, which the summary's table shows.
+    assert all(0 < f["server_p50_ms"] <= f["p50_ms"] for f in figures["pages_alone"].values())
     # Every accepted report is one case, with its Reported event and its emails; no gaps.
     assert figures["reports_accepted"] == figures["cases_made"] > 0
     assert figures["cases_with_created_event"] == figures["cases_made"]
@@ -76,3 +78,4 @@ def test_every_run_of_the_benchmarks_load_test_runs_and_keeps_its_promises(
 
     text = "\n".join(load_markdown(figures, figures))
     assert "busy morning" in text and "spread over the five cities" in text and "console_case" in text
+    assert "server p50 (ms)" in text

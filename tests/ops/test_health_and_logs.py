@@ -64,7 +64,7 @@ def test_each_request_is_logged_as_one_json_line_with_its_id(client: Client, set
     old_level = logger.level
     logger.setLevel(logging.INFO)
     try:
-        client.get("/healthz", HTTP_X_REQUEST_ID="trace-77")
+        response = client.get("/healthz", HTTP_X_REQUEST_ID="trace-77")
     finally:
         logger.removeHandler(handler)
         logger.setLevel(old_level)
@@ -74,5 +74,13 @@ def test_each_request_is_logged_as_one_json_line_with_its_id(client: Client, set
     assert entry["path"] == "/healthz" and entry["status"] == 200 and entry["method"] == "GET"
     assert entry["level"] == "INFO" and entry["logger"] == "civicdesk.request"
     assert isinstance(entry["duration_ms"], float)
+    # The same duration goes back to the caller, as the browser's developer tools read it.
+    assert response.headers["Server-Timing"] == f"app;dur={entry['duration_ms']}"
     assert entry["timestamp"].endswith("+00:00")
     assert RequestIdMiddleware  # the middleware under test is the one in settings.MIDDLEWARE
+
+
+def test_server_timing_can_be_turned_off(client: Client, settings: Any) -> None:
+    assert client.get("/healthz").headers["Server-Timing"].startswith("app;dur=")
+    settings.SERVER_TIMING = False
+    assert "Server-Timing" not in client.get("/healthz").headers

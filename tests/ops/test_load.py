@@ -27,7 +27,7 @@ from civicdesk.notifications.models import OutboxMessage
 from civicdesk.open311.services import api_key_create
 from civicdesk.tenants.models import City
 from tests.conftest import INSIDE
-from tests.ops.loadgen import PAGE_KINDS, Plan, Target, marker_of, points_around, run_load
+from tests.ops.loadgen import PAGE_KINDS, Plan, Target, marker_of, points_around, run_load, server_seconds
 from tests.ops.prod_server import HOST, ServeProd, database_url_of, prod_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -67,6 +67,10 @@ def test_tens_of_clients_at_once_get_no_5xx_and_every_accepted_report_is_exactly
     assert {o.status for o in posts + retries} <= {200, 201}, Counter(o.status for o in posts + retries)
     pages = run.of_kind(*PAGE_KINDS)
     assert {o.status for o in pages} == {200}, [(o.path, o.status) for o in pages if o.status != 200][:5]
+    # Each answer says the server's own time (Server-Timing), never more than the client waited.
+    assert all(o.server_seconds is not None and 0 <= o.server_seconds <= o.seconds for o in run.outcomes)
+    figures = run.summary()
+    assert 0 < figures["server_p50_ms"] <= figures["p50_ms"]
 
     # Every accepted report is exactly one case, the one its client was told; a retry with the
     # same key was told the same case (accepted() raises otherwise).
@@ -90,3 +94,9 @@ def test_tens_of_clients_at_once_get_no_5xx_and_every_accepted_report_is_exactly
         expected[(case.description, "case_created", f"{marker}@load.example.org")] += 1
         expected[(case.description, "case_assigned", department.email)] += 1
     assert outbox == expected
+
+
+def test_the_server_time_is_read_from_the_server_timing_header() -> None:
+    assert server_seconds("app;dur=12.5") == 0.0125
+    assert server_seconds("db;dur=3, app;dur=40") == 0.04  # among other metrics, by its name
+    assert server_seconds(None) is None and server_seconds("cache;desc=hit") is None
