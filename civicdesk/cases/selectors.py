@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import F, Func, Q, QuerySet, TextField
@@ -27,8 +28,12 @@ LIST_DEFERRED = (
     "reporter_name",
     "reporter_email",
     "reporter_phone",
-    "assignee__password",
 )
+# What a list's query joins to each case. The city and the assignee are read apart, by
+# ``case_rows_completed``: at a million cases PostgreSQL planned the list joined with all five
+# tables in 2.3–3 ms, with three in 0.6 ms, and ran either in 0.5 ms; the staff member's own city
+# is already in hand and the assignees of a page are one look-up by key.
+LIST_RELATED = ("service_type", "department", "district")
 # City limits and district boundaries are GeoJSON of tens of kB each. No list or page of
 # cases draws them, and decoding them for every row took seconds for 1,000 cases.
 CASE_RELATED_DEFERRED = ("city__boundary", "district__boundary")
@@ -209,7 +214,37 @@ def case_search(
     text = (text or "").replace("\x00", "").strip()
     if text:
         cases = cases.alias(searched_text=SearchedText()).filter(_text_match(text, city))
-    return cases.order_by(*_ordering(sort)).defer(*LIST_DEFERRED)
+    return (
+        cases.select_related(None)
+        .select_related(*LIST_RELATED)
+        .defer(None)
+        .defer(*LIST_DEFERRED, "district__boundary")
+        .order_by(*_ordering(sort))
+    )
+
+
+def case_rows_completed(
+    rows: Iterable[ServiceRequest], *, city: City | None = None, people: Iterable[User] = ()
+) -> list[ServiceRequest]:
+    """The rows of a ``case_search`` page with their city and assignee, which its query does not
+    join. ``city`` (the staff member's, without its limits) and ``people`` (the city's staff,
+    which the page lists anyway to assign cases to) serve most rows; any other city (a case
+    shared under an agreement) or assignee (someone no longer active, say) is read once for the
+    page, without their limits or password hashes."""
+    rows = list(rows)
+    cities: dict[int, City] = {city.pk: city} if city is not None else {}
+    others = {row.city_id for row in rows} - cities.keys()
+    if others:
+        cities.update(City.objects.defer("boundary").in_bulk(others))
+    known = {person.pk: person for person in people} if rows else {}
+    missing = {row.assignee_id for row in rows if row.assignee_id is not None} - known.keys()
+    if missing:
+        known.update(User.objects.defer("password").in_bulk(missing))
+    for row in rows:
+        row.city = cities[row.city_id]
+        if row.assignee_id is not None:
+            row.assignee = known[row.assignee_id]
+    return rows
 
 
 SEARCHED_FIELDS = ("address", "description", "reporter_name", "reporter_email")

@@ -123,28 +123,39 @@ def _list_rows(listed: Any) -> list[SafeString]:
     who has it, opened (the city's local date) and due (with "overdue" when it is past)."""
     now = clock.now()
     late = format_html(' <strong class="late">{}</strong>', _("overdue"))
+    select = _("Select %(ref)s")
+    statuses = {value: str(label) for value, label in Status.choices}
+    # A page's 25 rows fall on a few dates: each is formatted once (localised month names).
+    dates: dict[tuple[Any, str], str] = {}
+
+    def local_date(moment: Any, fmt: str) -> str:
+        day = localtime(moment).date()
+        if (day, fmt) not in dates:
+            dates[day, fmt] = date_format(day, fmt)
+        return dates[day, fmt]
+
     rows = []
     for case in listed:
         overdue = case.is_open and case.due_at is not None and case.due_at < now
         if case.due_at is None:
             due: Any = "—"
         else:
-            due = format_html("{}{}", date_format(localtime(case.due_at), "N j"), late if overdue else "")
+            due = format_html("{}{}", local_date(case.due_at, "N j"), late if overdue else "")
         rows.append(
             format_html(
                 _ROW,
                 mark_safe(' class="overdue"') if overdue else "",
                 case.pk,
-                _("Select %(ref)s") % {"ref": case.reference},
+                select % {"ref": case.reference},
                 case_url(case),
                 case.reference,
                 case.service_type.name,
                 case.status,
-                case.get_status_display(),
+                statuses.get(case.status, case.status),
                 case.address_label or "—",
                 case.district.name if case.district_id else "—",
                 case.assignee or case.department or "—",
-                date_format(localtime(case.opened_at), "N j, Y"),
+                local_date(case.opened_at, "N j, Y"),
                 due,
             )
         )
@@ -207,10 +218,11 @@ def home(request: HttpRequest) -> HttpResponse:
         page: Any = keyset
     else:
         page = paginator.get_page(request.GET.get("page"))
+    bulk = _bulk_context(request)
     context = {
         "form": form,
         "page": page,
-        "rows": _list_rows(page),
+        "rows": _list_rows(cases.case_rows_completed(page, city=user.city, people=bulk["staff"])),
         "paginator": paginator,
         "keyset": keyset,
         "queue": filters["queue"],
@@ -218,7 +230,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "count_cap": COUNT_CAP,
         "sort_note": sort_note,
         "columns": _columns(filters["sort"]),
-        "bulk": _bulk_context(request),
+        "bulk": bulk,
         "nav": "cases",
     }
     htmx = getattr(request, "htmx", None)
@@ -229,6 +241,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def _bulk_context(request: HttpRequest) -> dict[str, Any]:
     user = user_of(request)
     return {
+        # Read once, when the page has rows: the case list's rows take their assignees from it.
         "staff": selectors.assignable_staff(user=user),
         "departments": selectors.departments_for_staff(user=user),
         "next": request.get_full_path(),

@@ -4,8 +4,11 @@ pages and counts, through HTTP as staff use them."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from civicdesk.cases import services
@@ -135,3 +138,33 @@ def test_overdue_view_says_how_late_against_the_target(signed_in, supervisor, wo
     assert rows[0]["late"].days == 5  # opened 10 days ago, 5 target days
     body = response.content.decode()
     assert "5 days" in body and world["late"].reference in body
+
+
+def test_each_row_names_its_assignee_type_district_and_links_to_its_case(
+    signed_in, supervisor, worker, world, make_staff, independence
+):
+    # The list's query joins the type, department and district; the city is the staff member's
+    # and the assignees are the city's staff the page lists anyway. Someone no longer active
+    # is not among those: their row still names them, read once for the page.
+    gone = make_staff(independence, first_name="Dana", last_name="Left")
+    services.case_assign(case=world["pothole"], actor=supervisor, assignee=gone)
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    client = signed_in(supervisor)
+    client.get(HOME, {"queue": "all"})  # the session and caches warmed
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(HOME, {"queue": "all"}).content.decode()
+    sqls = [q["sql"] for q in queries.captured_queries]  # the next request clears the log
+    body = page.split("<tbody>")[1].split("</tbody>")[0]
+    rows = {
+        int(m["number"]): m["row"]
+        for m in re.finditer(r'(?P<row><tr.*?href="/console/cases/[^/]+/(?P<number>\d+)/".*?</tr>)', body, re.S)
+    }
+    assert set(rows) == listed(client.get(HOME, {"queue": "all"}))
+    assert str(worker) in rows[world["mine"].number] and str(gone) in rows[world["pothole"].number]
+    assert world["pothole"].service_type.name in rows[world["pothole"].number]
+    assert f'href="/console/cases/independence/{world["late"].number}/"' in rows[world["late"].number]
+    # No query of the cases joins the city or the assignee; no row asks for its own.
+    listing = [sql for sql in sqls if "ORDER BY" in sql and 'FROM "cases_servicerequest"' in sql]
+    assert listing and all('JOIN "tenants_city"' not in sql and 'JOIN "accounts_user"' not in sql for sql in listing)
+    assert sum('FROM "accounts_user"' in sql for sql in sqls) <= 3
