@@ -18,7 +18,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from civicdesk.cases import sharing, transfers
 from civicdesk.cases.models import CaseTransfer, ServiceRequest
-from civicdesk.cases.regional import region_overview
 from civicdesk.catalog import selectors as catalog_selectors
 from civicdesk.catalog import services as catalog_services
 from civicdesk.catalog.models import ServiceAgreement
@@ -32,6 +31,8 @@ from civicdesk.console.forms import (
     TransferRefuseForm,
 )
 from civicdesk.core import clock
+from civicdesk.core.paging import COUNT_CAP
+from civicdesk.reports.region import region_overview
 
 
 def transfer_panel(request: HttpRequest, case: ServiceRequest, *, posted: Any = None) -> dict[str, Any]:
@@ -324,6 +325,7 @@ def region(request: HttpRequest) -> HttpResponse:
         "console/region.html",
         {
             "rows": region_overview(user=user_of(request)),
+            "count_cap": COUNT_CAP,
             "reports_url": reverse("reports:service-requests"),
             "nav": "region",
         },

@@ -10,10 +10,10 @@ from django.utils.html import escape
 
 from civicdesk.accounts.models import Role
 from civicdesk.cases import services
-from civicdesk.cases.regional import region_overview
 from civicdesk.catalog.models import ServiceType
 from civicdesk.core import clock
 from civicdesk.core.errors import PermissionDenied
+from civicdesk.reports.region import region_overview
 from civicdesk.tenants.models import City
 from tests.conftest import INSIDE
 
@@ -72,3 +72,36 @@ def test_city_staff_do_not_see_the_regional_overview(client: Any, cities: dict[s
     client.force_login(admin)
     assert client.get("/console/region/").status_code == 403
     assert "/console/region/" not in client.get("/console/").content.decode()
+
+
+def test_open_cases_are_counted_from_the_tallies_through_closing_and_reopening(
+    cities: dict[str, City], some_cases: None, make_staff: Any, staff: Any
+) -> None:
+    from civicdesk.cases.models import ServiceRequest
+
+    regional = make_staff(None, Role.REGIONAL_ADMIN)
+    supervisor = staff("independence", Role.SUPERVISOR)
+    case = ServiceRequest.objects.filter(city__slug="independence").order_by("number").first()
+    assert case is not None
+    case = services.case_close(case=case, actor=supervisor, note="Filled")
+    rows = {row.slug: row for row in region_overview(user=regional)}
+    assert (rows["independence"].open, rows["independence"].new_this_month) == (2, 3)
+    services.case_reopen(case=case, actor=supervisor, reason="Sinking again")
+    rows = {row.slug: row for row in region_overview(user=regional)}
+    assert (rows["independence"].open, rows["independence"].new_this_month) == (3, 3)
+    # The tallies agree with the cases themselves.
+    assert rows["raytown"].open == ServiceRequest.objects.filter(city__slug="raytown", closed_at__isnull=True).count()
+
+
+def test_a_city_with_more_overdue_cases_than_the_cap_says_more_than(
+    client: Any, cities: dict[str, City], some_cases: None, make_staff: Any, monkeypatch: Any
+) -> None:
+    from civicdesk.reports import region
+
+    monkeypatch.setattr(region, "COUNT_CAP", 0)
+    regional = make_staff(None, Role.REGIONAL_ADMIN)
+    rows = {row.slug: row for row in region_overview(user=regional)}
+    assert rows["raytown"].overdue_capped and not rows["independence"].overdue_capped
+    client.force_login(regional)
+    html = client.get("/console/region/").content.decode()
+    assert "more than" in html
