@@ -140,16 +140,32 @@ def _apply(changes: Sequence[tuple[Key, dict[str, int]]]) -> None:
     q = connection.ops.quote_name
     table = q(CaseTally._meta.db_table)
     columns = (*_KEY_COLUMNS, *_COUNTERS)
+    names = ", ".join(q(c) for c in columns)
+    add = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in _COUNTERS)
+    conflict = f"ON CONFLICT ({', '.join(q(c) for c in _KEY_COLUMNS)}) DO UPDATE SET {add}"
+    values = [
+        (city_id, dimension, grain, start, value, days, *(delta.get(name, 0) for name in _COUNTERS))
+        for (city_id, dimension, grain, start, value, days), delta in changes
+    ]
+    # Only our own table's and columns' quoted names go into the text; every value is a parameter.
+    if connection.vendor == "postgresql":
+        # One array per column: the same statement text and ten parameters whatever the number
+        # of rows. A dozen rows as a VALUES list were 120 parameters, past what the driver keeps
+        # parsed (50), so each new case parsed its own text again, on both sides of the wire.
+        arrays = [list(column) for column in zip(*values, strict=True)]
+        sql = (
+            f"INSERT INTO {table} ({names}) "  # noqa: S608
+            "SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::date[], %s::varchar[],"
+            f" %s::integer[], %s::integer[], %s::integer[], %s::integer[], %s::integer[]) {conflict}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, arrays)
+        return
     row = "(" + ", ".join(["%s"] * len(columns)) + ")"
     params: list[Any] = []
-    for (city_id, dimension, grain, start, value, days), delta in changes:
-        params += [city_id, dimension, grain, connection.ops.adapt_datefield_value(start), value, days]
-        params += [delta.get(name, 0) for name in _COUNTERS]
-    # Only our own table's and columns' quoted names go into the text; every value is a parameter.
-    names, rows = ", ".join(q(c) for c in columns), ", ".join([row] * len(changes))
-    insert = f"INSERT INTO {table} ({names}) VALUES {rows}"  # noqa: S608
-    add = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in _COUNTERS)
-    sql = f"{insert} ON CONFLICT ({', '.join(q(c) for c in _KEY_COLUMNS)}) DO UPDATE SET {add}"
+    for city_id, dimension, grain, start, value, days, *counts in values:
+        params += [city_id, dimension, grain, connection.ops.adapt_datefield_value(start), value, days, *counts]
+    sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([row] * len(values))} {conflict}"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
