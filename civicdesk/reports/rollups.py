@@ -143,8 +143,8 @@ def _apply(changes: Sequence[tuple[Key, dict[str, int]]]) -> None:
     names = ", ".join(q(c) for c in columns)
     add = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in _COUNTERS)
     conflict = f"ON CONFLICT ({', '.join(q(c) for c in _KEY_COLUMNS)}) DO UPDATE SET {add}"
-    values = [
-        (city_id, dimension, grain, start, value, days, *(delta.get(name, 0) for name in _COUNTERS))
+    values: list[tuple[int, str, str, dt.date, str, int, list[int]]] = [
+        (city_id, dimension, grain, start, value, days, [delta.get(name, 0) for name in _COUNTERS])
         for (city_id, dimension, grain, start, value, days), delta in changes
     ]
     # Only our own table's and columns' quoted names go into the text; every value is a parameter.
@@ -152,7 +152,11 @@ def _apply(changes: Sequence[tuple[Key, dict[str, int]]]) -> None:
         # One array per column: the same statement text and ten parameters whatever the number
         # of rows. A dozen rows as a VALUES list were 120 parameters, past what the driver keeps
         # parsed (50), so each new case parsed its own text again, on both sides of the wire.
-        arrays = [list(column) for column in zip(*values, strict=True)]
+        rows = [
+            [city_id, dimension, grain, start, value, days, *counts]
+            for city_id, dimension, grain, start, value, days, counts in values
+        ]
+        arrays = [list(column) for column in zip(*rows, strict=True)]
         sql = (
             f"INSERT INTO {table} ({names}) "  # noqa: S608
             "SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::date[], %s::varchar[],"
@@ -163,7 +167,7 @@ def _apply(changes: Sequence[tuple[Key, dict[str, int]]]) -> None:
         return
     row = "(" + ", ".join(["%s"] * len(columns)) + ")"
     params: list[Any] = []
-    for city_id, dimension, grain, start, value, days, *counts in values:
+    for city_id, dimension, grain, start, value, days, counts in values:
         params += [city_id, dimension, grain, connection.ops.adapt_datefield_value(start), value, days, *counts]
     sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([row] * len(values))} {conflict}"  # noqa: S608
     with connection.cursor() as cursor:
