@@ -1,7 +1,8 @@
 """The load test: ``make serve-prod`` on the benchmark's database, tens of clients at once on
 loopback (tests/ops/loadgen.py).
 
-The runs, one after the other: the trivial endpoint (the ceiling); Open311 POSTs only into one
+The runs, one after the other: the trivial endpoint (the ceiling; run three times among the
+others, the median kept, as every ratio divides by it); Open311 POSTs only into one
 city (the burst: every report queues for that city's next number); the same POSTs from one
 client; Open311 POSTs spread over the five cities (one key per city); the mix of POSTs and
 page views (one city); a busy morning (staff of every city signed in, opening queues with
@@ -186,15 +187,20 @@ def bench_load(
             run_load(target, Plan(clients=clients, requests_per_client=3))
             run_load(staffed, Plan(clients=clients, requests_per_client=3, mix=BUSY_MORNING), sessions=sessions)
             load_average = os.getloadavg()[0]
-            trivial = run_trivial(target, clients=clients, requests_per_client=requests)
+            # The trivial endpoint is every ratio's denominator, and one run of it lasts half a
+            # second: it is run three times, spread among the others, and the median run kept.
+            trivials = [run_trivial(target, clients=clients, requests_per_client=requests)]
             intake = run_load(target, Plan(clients=clients, requests_per_client=requests, mix=INTAKE_ONLY))
             # The same POSTs from one client: what concurrency adds to intake into one city.
             intake_alone = run_load(target, Plan(clients=1, requests_per_client=requests, mix=INTAKE_ONLY))
             spread = run_load(every_city, Plan(clients=clients, requests_per_client=requests, mix=INTAKE_ONLY))
+            trivials.append(run_trivial(target, clients=clients, requests_per_client=requests))
             mixed = run_load(target, Plan(clients=clients, requests_per_client=requests))
             morning = run_load(
                 staffed, Plan(clients=clients, requests_per_client=requests, mix=BUSY_MORNING), sessions=sessions
             )
+            trivials.append(run_trivial(target, clients=clients, requests_per_client=requests))
+            trivial = sorted(trivials, key=lambda run: run.summary()["rps"])[1]
             alone: dict[str, Report] = {}
             entry, setup, raw_key = per_city[0]
             for name, (path, role) in PAGES_ALONE.items():
@@ -221,7 +227,7 @@ def bench_load(
         summary = report.summary()
         return summary if kinds else {k: v for k, v in summary.items() if k != "kinds"}
 
-    every_run = (trivial, *post_runs, *alone.values())
+    every_run = (*trivials, *post_runs, *alone.values())
     trivial_rps = trivial.summary()["rps"]
     return {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -233,6 +239,7 @@ def bench_load(
         "load_average_before": round(load_average, 2),
         "rate_limits": f"on, RATELIMIT_OPEN311_KEY, RATELIMIT_OPEN311_IP and RATELIMIT_SIGN_IN raised to {LOAD_RATE}",
         "trivial": figures(trivial),
+        "trivial_runs_rps": [run.summary()["rps"] for run in trivials],
         "intake": figures(intake),
         "intake_one_client": figures(intake_alone),
         "intake_five_cities": figures(spread),

@@ -35,7 +35,14 @@ def load_markdown(lt: dict[str, Any], before: dict[str, Any] | None = None) -> l
         f" loopback (tests/ops/loadgen.py), against `make serve-prod` ({lt['web_workers']} gunicorn workers, the"
         f" task worker and the outbox sweeper) on the same PostgreSQL, holding {lt['cases_in_database']:,} cases."
         f" The runs, one after the other (bench/load.py): the trivial endpoint (`{lt['trivial_path']}`: every"
-        " middleware and a view, no database query); Open311 POSTs only into one city (each a new report with"
+        " middleware and a view, no database query; "
+        + (
+            f"run three times among the others, {', '.join(f'{r:,.0f}' for r in lt['trivial_runs_rps'])} req/s,"
+            " the median kept as every ratio's denominator"
+            if "trivial_runs_rps" in lt
+            else "one run"
+        )
+        + "); Open311 POSTs only into one city (each a new report with"
         " its Idempotency-Key: the burst, every report queues for that city's next number); the same from one"
         " client; Open311 POSTs spread over the five cities (one key each); the mix (a third POSTs, some"
         " retried with the same key; the portal's home, a city's map and list of requests, case pages, Open311"
