@@ -72,7 +72,8 @@ def test_every_run_of_the_benchmarks_load_test_runs_and_keeps_its_promises(
         name: {"200": 1} for name in PAGES_ALONE
     }
     # ...and each says the server's own time, which the summary's table shows.
-    assert all(0 < f["server_p50_ms"] <= f["p50_ms"] for f in figures["pages_alone"].values())
+    # (A page served from the public pages' short-lived copy may take well under 0.1 ms: 0.0.)
+    assert all(0 <= f["server_p50_ms"] <= f["p50_ms"] for f in figures["pages_alone"].values())
     # Every accepted report is one case, with its Reported event and its emails; no gaps.
     assert figures["reports_accepted"] == figures["cases_made"] > 0
     assert figures["cases_with_created_event"] == figures["cases_made"]
