@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 
 from civicdesk.accounts.models import User
 from civicdesk.cases.models import ServiceRequest
-from civicdesk.tenants.models import City
 
 
 def user_of(request: HttpRequest) -> User:
@@ -33,12 +32,26 @@ def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 
 
 def _city_without_boundary(request: HttpRequest) -> None:
-    """Load the user's city once, without its limits: every console page shows the city's
-    name and reads its time zone, and none draws the limits (GeoJSON of tens of kB, read
-    and decoded on every page otherwise). The map's own view reads them when it is asked."""
+    """Load the user's city and department once, in one query, the city without its limits:
+    every console page shows the city's name and the user's department and reads the city's
+    time zone, and none draws the limits (GeoJSON of tens of kB, read and decoded on every page
+    otherwise). The map's own view reads them when it is asked."""
     user = request.user
-    if isinstance(user, User) and user.city_id is not None and not User._meta.get_field("city").is_cached(user):
-        user.city = City.objects.defer("boundary").get(pk=user.city_id)
+    if not isinstance(user, User):
+        return
+    wanted = [
+        name
+        for name in ("city", "department")
+        if getattr(user, f"{name}_id") is not None and name not in user._state.fields_cache
+    ]
+    if not wanted:
+        return
+    boundary = ["city__boundary"] if "city" in wanted else []
+    found = User.objects.select_related(*wanted).defer("password", *boundary).filter(pk=user.pk).first()
+    if found is None:
+        return
+    for name in wanted:
+        setattr(user, name, getattr(found, name))
 
 
 def staff_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
