@@ -83,14 +83,7 @@ def case_get_for_staff(*, user: User, city_slug: str, number: int) -> ServiceReq
             # The staff member's own city, in hand: the case alone is looked up by (city, number),
             # its type, department and district joined; planning the join of all five tables cost
             # PostgreSQL more than running it (see LIST_RELATED).
-            found = (
-                case_list_for_staff(user=user)
-                .select_related(None)
-                .select_related(*LIST_RELATED)
-                .defer(None)
-                .defer("district__boundary")
-                .get(city_id=own.pk, number=number)
-            )
+            found = _with_list_related(case_list_for_staff(user=user)).get(city_id=own.pk, number=number)
             case = case_rows_completed([found], city=own)[0]
         else:
             case = case_list_for_staff(user=user).get(city__slug=city_slug, number=number)
@@ -229,13 +222,13 @@ def case_search(
     text = (text or "").replace("\x00", "").strip()
     if text:
         cases = cases.alias(searched_text=SearchedText()).filter(_text_match(text, city))
-    return (
-        cases.select_related(None)
-        .select_related(*LIST_RELATED)
-        .defer(None)
-        .defer(*LIST_DEFERRED, "district__boundary")
-        .order_by(*_ordering(sort))
-    )
+    return _with_list_related(cases, *LIST_DEFERRED).order_by(*_ordering(sort))
+
+
+def _with_list_related(cases: QuerySet[ServiceRequest], *deferred: str) -> QuerySet[ServiceRequest]:
+    """``cases`` joined with ``LIST_RELATED`` only (no district boundary), ``deferred`` left out;
+    ``case_rows_completed`` gives the rows their city and assignee."""
+    return cases.select_related(None).select_related(*LIST_RELATED).defer(None).defer(*deferred, "district__boundary")
 
 
 def case_rows_completed(

@@ -31,7 +31,7 @@ def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return render(request, "console/403.html", {"message": message}, status=403)
 
 
-def _city_without_boundary(request: HttpRequest) -> None:
+def _city_and_department(request: HttpRequest) -> None:
     """Load the user's city and department once, in one query, the city without its limits:
     every console page shows the city's name and the user's department and reads the city's
     time zone, and none draws the limits (GeoJSON of tens of kB, read and decoded on every page
@@ -60,7 +60,7 @@ def staff_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespo
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        _city_without_boundary(request)
+        _city_and_department(request)
         try:
             return view(request, *args, **kwargs)
         except PermissionDenied as exc:

@@ -143,20 +143,13 @@ def _apply(changes: Sequence[tuple[Key, dict[str, int]]]) -> None:
     names = ", ".join(q(c) for c in columns)
     add = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in _COUNTERS)
     conflict = f"ON CONFLICT ({', '.join(q(c) for c in _KEY_COLUMNS)}) DO UPDATE SET {add}"
-    values: list[tuple[int, str, str, dt.date, str, int, list[int]]] = [
-        (city_id, dimension, grain, start, value, days, [delta.get(name, 0) for name in _COUNTERS])
-        for (city_id, dimension, grain, start, value, days), delta in changes
-    ]
     # Only our own table's and columns' quoted names go into the text; every value is a parameter.
     if connection.vendor == "postgresql":
         # One array per column: the same statement text and ten parameters whatever the number
         # of rows. A dozen rows as a VALUES list were 120 parameters, past what the driver keeps
         # parsed (50), so each new case parsed its own text again, on both sides of the wire.
-        rows = [
-            [city_id, dimension, grain, start, value, days, *counts]
-            for city_id, dimension, grain, start, value, days, counts in values
-        ]
-        arrays = [list(column) for column in zip(*rows, strict=True)]
+        values = [(*key, *(delta.get(name, 0) for name in _COUNTERS)) for key, delta in changes]
+        arrays = [list(column) for column in zip(*values, strict=True)]
         sql = (
             f"INSERT INTO {table} ({names}) "  # noqa: S608
             "SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::date[], %s::varchar[],"
@@ -167,9 +160,10 @@ def _apply(changes: Sequence[tuple[Key, dict[str, int]]]) -> None:
         return
     row = "(" + ", ".join(["%s"] * len(columns)) + ")"
     params: list[Any] = []
-    for city_id, dimension, grain, start, value, days, counts in values:
-        params += [city_id, dimension, grain, connection.ops.adapt_datefield_value(start), value, days, *counts]
-    sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([row] * len(values))} {conflict}"  # noqa: S608
+    for (city_id, dimension, grain, start, value, days), delta in changes:
+        params += [city_id, dimension, grain, connection.ops.adapt_datefield_value(start), value, days]
+        params += [delta.get(name, 0) for name in _COUNTERS]
+    sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([row] * len(changes))} {conflict}"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
