@@ -70,6 +70,8 @@ def test_serve_prod_runs_the_production_shape_and_stops_on_sigterm(database_url:
     with ServeProd(env) as server:
         port, lines = server.port, server.lines
         assert any("3 web workers" in line for line in lines)
+        # The test's database is on this machine: one thread per worker (config/gunicorn_conf.py).
+        assert any("3 workers, 1 thread each (the database is on this machine)" in line for line in lines)
 
         status, headers, body = get(f"http://127.0.0.1:{port}/healthz", **{"X-Request-ID": "probe-42"})
         assert status == 200 and json.loads(body)["database"] == "ok"
@@ -162,3 +164,39 @@ def test_gunicorns_workers_keep_their_database_connections_unless_told_otherwise
         )
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip() == expected
+
+
+def test_gunicorn_runs_one_thread_per_worker_beside_its_database_and_four_across_a_network() -> None:
+    """config/gunicorn_conf.py: threads only pay while another waits on the network; an
+    operator's GUNICORN_THREADS wins either way."""
+    cases = [
+        ("", "", 1),  # unset: the settings' SQLite file
+        ("sqlite:////srv/civicdesk/var/civicdesk.sqlite3", "", 1),
+        ("postgres://civicdesk@localhost/civicdesk", "", 1),
+        ("postgres://civicdesk@127.0.0.1:5432/civicdesk", "", 1),
+        ("postgres://civicdesk@[::1]:5432/civicdesk", "", 1),
+        ("postgres:///civicdesk", "", 1),  # libpq's default Unix socket
+        ("postgres://civicdesk@%2Fvar%2Frun%2Fpostgresql/civicdesk", "", 1),
+        ("postgres://civicdesk@/civicdesk?host=/var/run/postgresql", "", 1),
+        ("postgres://civicdesk@db.internal:5432/civicdesk", "", 4),
+        ("postgres://civicdesk@10.0.0.5/civicdesk", "", 4),
+        ("postgres://civicdesk@db.internal/civicdesk", "2", 2),
+        ("postgres://civicdesk@127.0.0.1/civicdesk", "8", 8),
+    ]
+    probe = (
+        "import json, os, sys, config.gunicorn_conf as conf\n"
+        "out = []\n"
+        "for url, given, _ in json.loads(sys.argv[1]):\n"
+        "    os.environ['DATABASE_URL'] = url\n"
+        "    os.environ['GUNICORN_THREADS'] = given\n"
+        "    out.append(conf.default_threads())\n"
+        "print(json.dumps(out))\n"
+    )
+    repo = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "GUNICORN_THREADS")}
+    done = subprocess.run(
+        [sys.executable, "-c", probe, json.dumps(cases)], env=env, cwd=repo, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    assert got == [threads for _url, _given, threads in cases], list(zip(cases, got, strict=True))
