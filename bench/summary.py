@@ -37,8 +37,9 @@ def load_markdown(lt: dict[str, Any], before: dict[str, Any] | None = None) -> l
         f" The runs, one after the other (bench/load.py): the trivial endpoint (`{lt['trivial_path']}`: every"
         " middleware and a view, no database query; "
         + (
-            f"run three times among the others, {', '.join(f'{r:,.0f}' for r in lt['trivial_runs_rps'])} req/s,"
-            " the median kept as every ratio's denominator"
+            f"run three times among the others, {lt['trivial']['requests']:,} requests a run (about as long as"
+            f" the runs it divides), {', '.join(f'{r:,.0f}' for r in lt['trivial_runs_rps'])} req/s, the median"
+            " kept as every ratio's denominator"
             if "trivial_runs_rps" in lt
             else "one run"
         )

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from django.db import connection
 
-from bench.load import PAGES_ALONE, bench_load
+from bench.load import PAGES_ALONE, TRIVIAL_REQUESTS_TIMES, bench_load
 from bench.summary import load_markdown
 from civicdesk.cases import services
 from civicdesk.catalog.models import ServiceType
@@ -53,8 +53,10 @@ def test_every_run_of_the_benchmarks_load_test_runs_and_keeps_its_promises(
     assert figures["server_errors"] == 0 and figures["connection_errors"] == 0, figures
     for run in ("trivial", "intake", "intake_one_client", "intake_five_cities", "mixed", "morning"):
         assert figures[run]["requests"] > 0, run
-    # The trivial endpoint three times; the median run is the one every ratio divides by.
+    # The trivial endpoint three times, each as long as the runs it divides (TRIVIAL_REQUESTS_TIMES
+    # as many requests); the median run is the one every ratio divides by.
     assert len(figures["trivial_runs_rps"]) == 3
+    assert figures["trivial"]["requests"] == figures["intake"]["requests"] * TRIVIAL_REQUESTS_TIMES
     assert figures["trivial"]["rps"] == sorted(figures["trivial_runs_rps"])[1]
     assert set(CONSOLE_KINDS) & set(figures["morning"]["kinds"]), figures["morning"]["kinds"]
     for kind in ("console_queue", "console_case"):
