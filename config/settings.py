@@ -260,6 +260,11 @@ PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 5)
 # database cache: civicdesk/catalog/cache.py. An administrator's change forgets it at once;
 # this only bounds a change made behind the ORM's back. 0 keeps nothing.
 CATALOGUE_CACHE_SECONDS = env_int("CATALOGUE_CACHE_SECONDS", 3600)
+# Seconds a process keeps a city's short lists for staff pages (its types, districts,
+# departments, assignable staff, agreements: civicdesk/tenants/reference.py). A change saved
+# through the ORM is seen at once by every process (the city's reference version moves); this
+# only bounds a change made behind its back. 0 keeps nothing.
+REFERENCE_CACHE_SECONDS = env_int("REFERENCE_CACHE_SECONDS", 300)
 
 # Seconds intake reuses a department's count of open cases for a new case's expected closing
 # date (civicdesk/expected/selectors.py): a burst of reports into one queue counts it once.

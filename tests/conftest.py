@@ -17,7 +17,7 @@ from hypothesis import settings as hypothesis_settings
 
 from civicdesk.accounts.models import Role, User
 from civicdesk.catalog.models import ServiceType
-from civicdesk.tenants import geo
+from civicdesk.tenants import geo, reference
 from civicdesk.tenants.models import City, Department
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,6 +47,8 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatabl
 @pytest.fixture(autouse=True)
 def _fresh_geo_cache() -> None:
     geo.clear_cache()
+    # A city's kept lists are by its id and version: the next test's city may have both.
+    reference.clear()
 
 
 @pytest.fixture(autouse=True)

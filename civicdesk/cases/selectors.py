@@ -16,6 +16,7 @@ from civicdesk.cases.models import OPEN_STATUSES, CaseEvent, Photo, ServiceReque
 from civicdesk.cases.permissions import Action
 from civicdesk.catalog.models import ServiceType
 from civicdesk.core.paging import counts_at_most
+from civicdesk.tenants import reference
 from civicdesk.tenants.models import City
 
 CASE_RELATED = ("city", "service_type", "department", "district", "assignee")
@@ -57,12 +58,10 @@ def case_list_for_staff(*, user: User) -> QuerySet[ServiceRequest]:
         return ServiceRequest.objects.none()
     # Confidential cases are the investigators' alone, and investigators see only those.
     confidential = user.role == Role.INVESTIGATOR
+    provides, hidden = _case_scope(user)
     # Plus the cases another city routed to this city's departments under a shared-service
     # agreement (cases/sharing.py).
-    shared = sharing.shared_with_city(user.city_id)
-    # The confidential types by id (a few rows), not by a join of every case to its type: a
-    # count of a queue then reads an index of the cases alone, never the cases themselves.
-    hidden = list(ServiceType.objects.filter(is_confidential=True).order_by().values_list("pk", flat=True))
+    shared = sharing.shared_with_city(user.city_id, provides=provides)
     if confidential:
         # Shared cases are never confidential: an investigator's list is their city's hotline.
         cases = ServiceRequest.objects.filter(city_id=user.city_id, service_type_id__in=hidden)
@@ -72,6 +71,22 @@ def case_list_for_staff(*, user: User) -> QuerySet[ServiceRequest]:
         if hidden:
             cases = cases.exclude(service_type_id__in=hidden)
     return with_case_related(cases)
+
+
+def _case_scope(user: User) -> tuple[bool, list[int]]:
+    """Whether the user's city works other cities' cases, and the confidential types by id (a
+    few rows), not by a join of every case to its type: a count of a queue then reads an index
+    of the cases alone, never the cases themselves. Kept per process while the city's
+    agreements and the types are unchanged, when the request has the city in hand
+    (tenants/reference.py: a type saved anywhere moves every city's version)."""
+
+    def build() -> tuple[bool, list[int]]:
+        assert user.city_id is not None
+        confidential = ServiceType.objects.filter(is_confidential=True).order_by().values_list("pk", flat=True)
+        return sharing.provides_shared_service(user.city_id), list(confidential)
+
+    city = reference.city_in_hand(user)
+    return build() if city is None else reference.kept(city, "case-scope", build)
 
 
 def case_get_for_staff(*, user: User, city_slug: str, number: int) -> ServiceRequest:

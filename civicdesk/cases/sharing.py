@@ -70,15 +70,23 @@ def can_across_cities(user: User | None, action: Action, case: ServiceRequest) -
     return False
 
 
-def shared_with_city(city_id: int) -> Q | None:
-    """The cases of other cities that ``city_id``'s staff work under shared-service
-    agreements, as a filter; None when the city provides no shared service (the usual
-    case, which keeps every staff list a plain one-city query)."""
+def provides_shared_service(city_id: int) -> bool:
+    """Whether ``city_id`` works other cities' cases under an agreement (in force, or ended
+    with cases still on its desk)."""
     from civicdesk.catalog.models import AgreementStatus, ServiceAgreement
 
-    provides = ServiceAgreement.objects.filter(
+    return ServiceAgreement.objects.filter(
         provider_city_id=city_id, status__in=[AgreementStatus.ACTIVE, AgreementStatus.ENDED]
     ).exists()
+
+
+def shared_with_city(city_id: int, *, provides: bool | None = None) -> Q | None:
+    """The cases of other cities that ``city_id``'s staff work under shared-service
+    agreements, as a filter; None when the city provides no shared service (the usual
+    case, which keeps every staff list a plain one-city query). ``provides``: the answer of
+    ``provides_shared_service`` when the caller has it already."""
+    if provides is None:
+        provides = provides_shared_service(city_id)
     if not provides:
         return None
     return Q(department__city_id=city_id, service_type__is_confidential=False)

@@ -8,8 +8,15 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         from civicdesk.catalog import cache, setup
-        from civicdesk.tenants import selectors, setup_upload
+        from civicdesk.catalog.models import ServiceAgreement, ServiceType
+        from civicdesk.tenants import reference, selectors, setup_upload
+        from civicdesk.tenants.models import City
 
         cache.connect()
+        # The console's type lists, and whether a city works others' cases. Every city's staff
+        # lists leave out the confidential types of every city (cases.selectors._case_scope):
+        # a type saved anywhere moves every city's version (types change a few times a year).
+        reference.watch(ServiceType, lambda _service_type: City.objects.values_list("pk", flat=True))
+        reference.watch(ServiceAgreement, lambda agreement: [agreement.provider_city_id, agreement.client_city_id])
         selectors.setup_steps_register(setup.service_type_steps)
         setup_upload.catalogue_importer_register(setup.catalogue_upload)

@@ -93,7 +93,7 @@ class FilterForm(_ChoicesForm):
         self._choice("status").choices = any_ + list(Status.choices)
         self._choice("district").choices = [
             ("", _("Any district")),
-            *[(str(d.pk), d.name) for d in selectors.districts_for_staff(user=user)],
+            *[(str(pk), name) for pk, name in selectors.district_names(user=user)],
         ]
         self._choice("channel").choices = any_ + list(Channel.choices)
 

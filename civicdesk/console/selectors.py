@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from itertools import groupby
+from typing import Any
 
 from django.db.models import F, Q, QuerySet
+from django.db.models.signals import pre_save
 
 from civicdesk.accounts.models import Role, User
 from civicdesk.cases.models import ServiceRequest
 from civicdesk.cases.permissions import CITY_ROLES, STAFF_ROLES
 from civicdesk.catalog.models import CannedResponse, ServiceType
+from civicdesk.tenants import reference
 from civicdesk.tenants.models import City, Department, District
 
 
@@ -37,17 +40,35 @@ def service_types_for_staff(*, user: User) -> QuerySet[ServiceType]:
 
 
 def grouped_service_types(*, user: User) -> list[tuple[str, list[ServiceType]]]:
-    """The city's types grouped as the catalogue groups them, for an <optgroup> list."""
-    return [
-        (group or "", list(types)) for group, types in groupby(service_types_for_staff(user=user), lambda t: t.group)
-    ]
+    """The city's types grouped as the catalogue groups them, for an <optgroup> list (with
+    their departments; kept per process until the city's types change, tenants/reference.py)."""
+
+    def build() -> list[tuple[str, list[ServiceType]]]:
+        types = service_types_for_staff(user=user)
+        return [(group or "", list(rows)) for group, rows in groupby(types, lambda t: t.group)]
+
+    return _kept(user, f"types:{_works_confidential(user)}", build)
 
 
 def grouped_service_type_names(*, user: User) -> list[tuple[str, list[tuple[int, str]]]]:
     """``grouped_service_types`` as (pk, name) pairs: what a <select> shows, read without
-    the types' questions, texts and departments (the case list's filter, on every visit)."""
-    rows = service_types_for_staff(user=user).values_list("group", "pk", "name")
-    return [(group or "", [(pk, name) for _group, pk, name in rows]) for group, rows in groupby(rows, lambda r: r[0])]
+    the types' questions, texts and departments (the case list's filter, on every visit; kept
+    per process until the city's types change, tenants/reference.py)."""
+
+    def build() -> list[tuple[str, list[tuple[int, str]]]]:
+        rows = service_types_for_staff(user=user).values_list("group", "pk", "name")
+        return [
+            (group or "", [(pk, name) for _group, pk, name in rows]) for group, rows in groupby(rows, lambda r: r[0])
+        ]
+
+    return _kept(user, f"type-names:{_works_confidential(user)}", build)
+
+
+def _kept(user: User, kind: str, build: Any) -> Any:
+    """``build()``, kept per process while the user's city's lists are unchanged (when the
+    request has the city in hand; tenants/reference.py)."""
+    city = reference.city_in_hand(user) if _city_id(user) is not None else None
+    return build() if city is None else reference.kept(city, kind, build)
 
 
 def assignable_staff(*, user: User) -> QuerySet[User]:
@@ -61,6 +82,51 @@ def assignable_staff(*, user: User) -> QuerySet[User]:
         User.objects.filter(city_id=city_id, is_active=True, role__in=roles)
         .select_related("department")
         .order_by("last_name", "first_name", "username")
+    )
+
+
+def assignable_staff_list(*, user: User) -> list[User]:
+    """``assignable_staff`` as a list, kept per process until the city's staff change (the
+    case list's bulk assignment, on every visit). Shown, never changed: the rows are shared by
+    the process's pages."""
+    return _kept(user, f"staff:{_works_confidential(user)}", lambda: list(assignable_staff(user=user)))
+
+
+def department_list(*, user: User) -> list[Department]:
+    """``departments_for_staff`` as a list, kept per process until the city's departments change."""
+    return _kept(user, "departments", lambda: list(departments_for_staff(user=user)))
+
+
+def district_names(*, user: User) -> list[tuple[int, str]]:
+    """The city's districts as (pk, name), in the map's order, kept per process until they change."""
+    return _kept(user, "district-names", lambda: list(districts_for_staff(user=user).values_list("pk", "name")))
+
+
+# Saves of a user that change nothing a staff list shows: each sign-in writes last_login.
+_UNSHOWN_USER_FIELDS = frozenset({"last_login", "password"})
+
+
+def _unshown(user: User, update_fields: Any) -> bool:
+    return update_fields is not None and set(update_fields) <= _UNSHOWN_USER_FIELDS
+
+
+def _city_before(sender: Any, instance: User, update_fields: Any = None, **kwargs: Any) -> None:
+    """A staff member moved to another city leaves their old city's lists too."""
+    if instance._state.adding or instance.pk is None or _unshown(instance, update_fields):
+        return
+    instance._reference_city_before = (  # type: ignore[attr-defined]
+        User.objects.filter(pk=instance.pk).values_list("city_id", flat=True).first()
+    )
+
+
+def watch_staff() -> None:
+    """Connected once (ConsoleConfig.ready): a staff member saved or deleted moves their
+    city's reference version (tenants/reference.py), and their old city's when they moved."""
+    pre_save.connect(_city_before, sender=User, dispatch_uid="reference-user-city-before")
+    reference.watch(
+        User,
+        lambda user: [user.city_id, getattr(user, "_reference_city_before", None)],
+        skip=_unshown,
     )
 
 

@@ -241,9 +241,10 @@ def home(request: HttpRequest) -> HttpResponse:
 def _bulk_context(request: HttpRequest) -> dict[str, Any]:
     user = user_of(request)
     return {
-        # Read once, when the page has rows: the case list's rows take their assignees from it.
-        "staff": selectors.assignable_staff(user=user),
-        "departments": selectors.departments_for_staff(user=user),
+        # The case list's rows take their assignees from it. Kept per process until the city's
+        # staff or departments change (tenants/reference.py).
+        "staff": selectors.assignable_staff_list(user=user),
+        "departments": selectors.department_list(user=user),
         "next": request.get_full_path(),
     }
 
@@ -368,8 +369,8 @@ def _case_context(request: HttpRequest, case: ServiceRequest, **extra: Any) -> d
         "photos": case.photos.all(),
         "can": {action.value: permissions.can(user, action, case) for action in Action},
         "can_assign_others": permissions.can_assign_to_others(user),
-        "staff": selectors.assignable_staff(user=user),
-        "departments": selectors.departments_for_staff(user=user),
+        "staff": selectors.assignable_staff_list(user=user),
+        "departments": selectors.department_list(user=user),
         "types": selectors.grouped_service_types(user=user),
         "open_statuses": [(s.value, s.label) for s in Status if s in OPEN_STATUSES],
         "resolutions": [(r.value, r.label) for r in Resolution if r != Resolution.DUPLICATE],

@@ -60,6 +60,9 @@ class City(models.Model):
     website = models.URLField(blank=True)
     # Next per-city case number; taken under a row lock in cases.services.case_create.
     next_case_number = models.PositiveIntegerField(default=1001, editable=False)
+    # Moved on when the city's staff, types, departments, districts or agreements change: each
+    # process's copies of those short lists (tenants/reference.py) are then read again.
+    reference_version = models.PositiveBigIntegerField(default=0, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -72,10 +75,14 @@ class City(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         # The case counter is written only by cases.invariants.case_numbers_take (one UPDATE …
         # RETURNING, under its row lock). A city saved from an admin form or a command loaded
-        # earlier must not write back the number it read then, or two cases would share one.
+        # earlier must not write back the number it read then, or two cases would share one; nor
+        # the reference version it read (tenants/reference.py), or copies made since would pass
+        # for fresh.
         if not self._state.adding and kwargs.get("update_fields") is None:
             kwargs["update_fields"] = [
-                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "next_case_number"
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in ("next_case_number", "reference_version")
             ]
         super().save(*args, **kwargs)
 

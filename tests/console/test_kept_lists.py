@@ -1,0 +1,208 @@
+"""A city's short lists on staff pages (its types, districts, departments, assignable staff,
+its agreements and the confidential types) are kept per process and read again when the
+city's reference version moves (civicdesk/tenants/reference.py): the second visit reads none
+of them, and every kind of change shows on the next page, in this process and in any other."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from civicdesk.accounts.models import Role, User
+from civicdesk.catalog.models import ServiceType
+from civicdesk.tenants import reference
+from civicdesk.tenants.models import City, Department, District
+
+pytestmark = pytest.mark.django_db
+
+HOME = reverse("console:home")
+LIST_TABLES = ("catalog_servicetype", "tenants_district", "tenants_department", "catalog_serviceagreement")
+
+
+def version(city: City) -> int:
+    return City.objects.values_list("reference_version", flat=True).get(pk=city.pk)
+
+
+def options(page: bytes, select_name: str) -> list[str]:
+    """The labels of a <select name=…>'s options, as a person sees them."""
+    html = page.decode()
+    found = re.search(rf'<select name="{select_name}"[^>]*>(.*?)</select>', html, re.S)
+    assert found, f"no <select name={select_name}>"
+    return re.findall(r"<option[^>]*>([^<]*)</option>", found.group(1))
+
+
+def tables_read(queries: CaptureQueriesContext) -> set[str]:
+    read = set()
+    for query in queries.captured_queries:
+        read.update(table for table in LIST_TABLES if f'FROM "{table}"' in query["sql"])
+        if 'FROM "accounts_user"' in query["sql"] and '"accounts_user"."role" IN' in query["sql"]:
+            read.add("staff")
+    return read
+
+
+@pytest.fixture
+def district(independence: City) -> District:
+    return District.objects.create(city=independence, name="Old Town", number=99, boundary=independence.boundary)
+
+
+def test_the_second_visit_reads_none_of_the_lists_and_shows_the_same(
+    signed_in: Callable[[User], Any], supervisor: User, district: District, report: Callable[..., Any]
+) -> None:
+    report()
+    client = signed_in(supervisor)
+    first = client.get(HOME, {"queue": "all"})
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(HOME, {"queue": "all"})
+    assert second.status_code == 200
+    assert tables_read(queries) == set(), [q["sql"][:120] for q in queries.captured_queries]
+    for name in ("service_type", "district", "assignee", "department"):
+        assert options(second.content, name) == options(first.content, name), name
+    assert "Old Town" in options(second.content, "district")
+    assert any(label.startswith("Sue Pervisor") for label in options(second.content, "assignee"))
+
+
+def test_each_kind_of_change_shows_on_the_next_page(
+    signed_in: Callable[[User], Any],
+    supervisor: User,
+    independence: City,
+    district: District,
+    make_staff: Callable[..., User],
+    make_department: Callable[..., Department],
+    make_service_type: Callable[..., ServiceType],
+    report: Callable[..., Any],
+) -> None:
+    report()
+    client = signed_in(supervisor)
+    client.get(HOME, {"queue": "all"})  # every list kept
+
+    district.name = "Northwest"
+    district.save()
+    newcomer = make_staff(independence, Role.WORKER, first_name="Nora", last_name="Newcomer")
+    parks = make_department(independence, "Parks")
+    make_service_type(independence, "graffiti", name="Graffiti", department=parks)
+
+    page = client.get(HOME, {"queue": "all"}).content
+    assert "Northwest" in options(page, "district") and "Old Town" not in options(page, "district")
+    assert any(label.startswith("Nora Newcomer") for label in options(page, "assignee"))
+    assert "Parks" in options(page, "department")
+    assert "Graffiti" in options(page, "service_type")
+
+    newcomer.is_active = False
+    newcomer.save()
+    parks.active = False
+    parks.save()
+    page = client.get(HOME, {"queue": "all"}).content
+    assert not any(label.startswith("Nora Newcomer") for label in options(page, "assignee"))
+    assert "Parks" not in options(page, "department")
+
+
+def test_a_change_committed_elsewhere_reaches_a_process_that_kept_the_old_lists(
+    signed_in: Callable[[User], Any],
+    supervisor: User,
+    independence: City,
+    district: District,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """Another process's copy is simulated: the old list put back under the old version after
+    the change. The version moves on commit, so the page reads the new list all the same."""
+    client = signed_in(supervisor)
+    client.get(HOME, {"queue": "all"})
+    before = version(independence)
+    stale = dict(reference._kept)
+    with django_capture_on_commit_callbacks(execute=True):
+        district.name = "Northeast"
+        district.save()
+    assert version(independence) == before + 1
+    reference._kept.update(stale)  # what another process still holds
+    assert "Northeast" in options(client.get(HOME, {"queue": "all"}).content, "district")
+
+
+def test_a_sign_in_moves_no_version_and_a_rolled_back_change_none(
+    client: Any, supervisor: User, independence: City, district: District, django_capture_on_commit_callbacks: Any
+) -> None:
+    before = version(independence)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.login(username=supervisor.username, password="a-long-test-password")
+    assert version(independence) == before  # last_login is saved on every sign-in: nothing shown
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                district.name = "Never"
+                district.save()
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+    assert version(independence) == before
+
+
+def test_a_staff_member_moved_to_another_city_leaves_the_old_citys_list(
+    signed_in: Callable[[User], Any],
+    supervisor: User,
+    cities: dict[str, City],
+    make_staff: Callable[..., User],
+    report: Callable[..., Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    independence, raytown = cities["independence"], cities["raytown"]
+    mover = make_staff(independence, Role.WORKER, first_name="Max", last_name="Mover")
+    report()
+    client = signed_in(supervisor)
+    page = client.get(HOME, {"queue": "all"}).content
+    assert any(label.startswith("Max Mover") for label in options(page, "assignee"))
+    before = (version(independence), version(raytown))
+    stale = dict(reference._kept)
+    with django_capture_on_commit_callbacks(execute=True):
+        mover.city = raytown
+        mover.department = None
+        mover.save()
+    assert (version(independence), version(raytown)) == (before[0] + 1, before[1] + 1)
+    reference._kept.update(stale)
+    page = client.get(HOME, {"queue": "all"}).content
+    assert not any(label.startswith("Max Mover") for label in options(page, "assignee"))
+
+
+def test_an_agreement_and_a_confidential_type_change_what_the_list_holds(
+    signed_in: Callable[[User], Any],
+    supervisor: User,
+    trash: ServiceType,
+    report: Callable[..., Any],
+) -> None:
+    """The list's scope is kept too (cases.selectors._case_scope): a type made confidential
+    leaves every non-investigator's list on the next page."""
+    case = report(description="A sofa")
+    client = signed_in(supervisor)
+    assert case.number in {c.number for c in client.get(HOME, {"queue": "all"}).context["page"].object_list}
+    trash.is_confidential = True
+    trash.save()
+    assert case.number not in {c.number for c in client.get(HOME, {"queue": "all"}).context["page"].object_list}
+
+
+def test_a_city_saved_from_an_old_copy_does_not_write_back_its_version(
+    independence: City, district: District, django_capture_on_commit_callbacks: Any
+) -> None:
+    old_copy = City.objects.get(pk=independence.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        district.name = "Moved on"
+        district.save()
+    moved = version(independence)
+    old_copy.phone = "816-325-7000"
+    old_copy.save()
+    assert version(independence) == moved
+
+
+def test_with_no_keeping_every_page_reads_the_lists(
+    signed_in: Callable[[User], Any], supervisor: User, district: District, report: Callable[..., Any], settings: Any
+) -> None:
+    settings.REFERENCE_CACHE_SECONDS = 0
+    report()
+    client = signed_in(supervisor)
+    client.get(HOME, {"queue": "all"})
+    with CaptureQueriesContext(connection) as queries:
+        client.get(HOME, {"queue": "all"})
+    assert {"catalog_servicetype", "tenants_district", "tenants_department", "staff"} <= tables_read(queries)
