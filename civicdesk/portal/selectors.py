@@ -15,6 +15,7 @@ from civicdesk.cases.selectors import LIST_DEFERRED, public_case_list
 from civicdesk.catalog import cache as catalogue_cache
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.selectors import reportable_types
+from civicdesk.tenants import reference
 from civicdesk.tenants.models import City
 
 EARTH_RADIUS_M = 6_371_000
@@ -91,7 +92,8 @@ def nearby_open_cases(
 def browse_types(*, city: City) -> list[tuple[str, str]]:
     """(code, name) of the problems the browse page filters by: the city's public types from
     the catalogue (a few dozen rows), not the types found among its cases, which meant reading
-    every case the city ever had."""
+    every case the city ever had. Kept per process while the city's reference version holds
+    (``city`` as loaded for this request: tenants/reference.py), else in the shared cache."""
 
     def build() -> list[tuple[str, str]]:
         rows = ServiceType.objects.filter(city=city, is_confidential=False).order_by("name", "code")
@@ -103,7 +105,14 @@ def browse_types(*, city: City) -> list[tuple[str, str]]:
                 found.append((code, name))
         return found
 
-    return catalogue_cache.cached("browse-types", city.pk, build)
+    return reference.kept(city, "browse-types", lambda: catalogue_cache.cached("browse-types", city.pk, build))
+
+
+def browse_districts(*, city: City) -> list[tuple[int, str]]:
+    """(id, name) of the city's districts for the browse page's filter, in the map's order;
+    kept per process while the city's reference version holds (tenants/reference.py)."""
+    rows = city.districts.order_by("number", "name").values_list("pk", "name")
+    return reference.kept(city, "browse-districts", lambda: list(rows))
 
 
 # What a public list of cases shows of each (reference, type, address or district, status,

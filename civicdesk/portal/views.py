@@ -375,7 +375,7 @@ def browse(request: HttpRequest, city: str) -> HttpResponse:
             "cap": paginator.cap_display,
             "chosen": chosen,
             "keep": keep,
-            "districts": city_obj.districts.defer("boundary").order_by("number", "name"),
+            "districts": selectors.browse_districts(city=city_obj),
             "types": selectors.browse_types(city=city_obj),
             "statuses": [("open", _("Open")), ("closed", _("Closed"))],
             "map": _map_settings(),

@@ -4,6 +4,8 @@ browsing; never internal notes, reporters' details or confidential types."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from civicdesk.cases import services
@@ -153,6 +155,28 @@ def test_browsing_filters_by_district_type_and_status_and_never_lists_confidenti
     assert listed(f"?district={other.pk}") == set()
     html = client.get("/independence/requests/?type=pothole").content.decode()
     assert 'id="browse-pins"' in html and "Elder abuse" not in html
+
+
+def test_browsings_filter_lists_are_kept_per_process_and_follow_a_change(client, catalogue, independence, settings):
+    """The districts and problems of the filters are read once per process (tenants/reference.py),
+    not on every visit, and a renamed district or a new type shows on the next one."""
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0  # every visit renders the page
+    _case(catalogue["independence"]["pothole"])
+    client.get("/independence/requests/")
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get("/independence/requests/").content.decode()
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    assert 'FROM "tenants_district"' not in read and "browse-types" not in read, read
+    district = independence.districts.order_by("number").first()
+    assert f'<option value="{district.pk}">{escape(district.name)}</option>' in html
+    district.name = "Riverside"
+    district.save()
+    graffiti = catalogue["independence"]["graffiti"]
+    graffiti.name = "Graffiti and tags"
+    graffiti.save()
+    html = client.get("/independence/requests/").content.decode()
+    assert f'<option value="{district.pk}">Riverside</option>' in html
+    assert ">Graffiti and tags</option>" in html
 
 
 def test_browsing_is_paged(client, catalogue, independence):
