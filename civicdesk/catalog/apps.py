@@ -8,7 +8,7 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         from civicdesk.catalog import cache, setup
-        from civicdesk.catalog.models import ServiceAgreement, ServiceType
+        from civicdesk.catalog.models import ServiceAgreement, ServiceAttribute, ServiceType
         from civicdesk.tenants import reference, selectors, setup_upload
         from civicdesk.tenants.models import City
 
@@ -18,5 +18,11 @@ class CatalogConfig(AppConfig):
         # a type saved anywhere moves every city's version (types change a few times a year).
         reference.watch(ServiceType, lambda _service_type: City.objects.values_list("pk", flat=True))
         reference.watch(ServiceAgreement, lambda agreement: [agreement.provider_city_id, agreement.client_city_id])
+        # A type's questions: Open311 intake keeps the city's types with them (open311.selectors).
+        # (Read by id: a type deleted with its questions is gone by then, and moves every city itself.)
+        reference.watch(
+            ServiceAttribute,
+            lambda question: ServiceType.objects.filter(pk=question.service_type_id).values_list("city_id", flat=True),
+        )
         selectors.setup_steps_register(setup.service_type_steps)
         setup_upload.catalogue_importer_register(setup.catalogue_upload)

@@ -21,6 +21,7 @@ from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.selectors import reportable_types
 from civicdesk.open311.errors import BadRequest, NotFound
 from civicdesk.open311.models import Open311ApiKey, Open311Submission
+from civicdesk.tenants import reference
 from civicdesk.tenants.models import City, Department, District
 
 # The spec's limits on one GET requests answer.
@@ -129,14 +130,19 @@ def public_service_types(*, city: City) -> QuerySet[ServiceType]:
 def public_service_type(*, city: City, code: str) -> ServiceType:
     """The public type of ``code`` (its department and questions read with it), from the city's
     kept catalogue (``catalog.cache``: forgotten when an administrator changes a type, a
-    question or a department): every report of a burst reads the same few types."""
+    question or a department): every report of a burst reads the same few types. ``city`` as
+    read for this request (its reference version is checked)."""
 
     def build() -> dict[str, bytes]:
         # Each type pickled on its own: a report unpickles the one type it names, not the
         # city's whole catalogue with every question.
         return {service_type.code: pickle.dumps(service_type) for service_type in public_service_types(city=city)}
 
-    kept = catalogue_cache.cached("open311-types", city.pk, build).get(code)
+    # Kept in this process too while the city's reference version holds (tenants/reference.py:
+    # ``city`` is read with the report's key, so the version is fresh): no read of the shared
+    # cache per report.
+    catalogue = reference.kept(city, "open311-types", lambda: catalogue_cache.cached("open311-types", city.pk, build))
+    kept = catalogue.get(code)
     if kept is None:
         raise NotFound(_("No service “%(code)s” in %(city)s.") % {"code": code, "city": city.name})
     service_type: ServiceType = pickle.loads(kept)  # noqa: S301 (written by build() above, in our own cache)

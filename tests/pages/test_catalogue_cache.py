@@ -88,3 +88,35 @@ def test_another_citys_change_leaves_this_citys_list_alone_and_both_stay_right(
         for s in client.get(f"/open311/v2/services.json?jurisdiction_id={raytown.jurisdiction_id}").json()
     }
     assert "Graffiti" in raytown_names
+
+
+def test_a_new_required_question_applies_at_once_to_open311_reports_in_every_process(
+    world: World, client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A report reads its type from the process's own copy of the catalogue (kept under the
+    city's reference version, tenants/reference.py). A question added meanwhile applies to the
+    next report, here and in a process that still holds the copy from before."""
+    from civicdesk.open311.services import api_key_create
+    from civicdesk.tenants import reference
+    from tests.conftest import INSIDE
+
+    pothole = world.types[1]
+    _key, raw = api_key_create(city=world.city, name="kept catalogue")
+    lat, lng = INSIDE[world.city.slug]
+
+    def post() -> Any:
+        body = {"jurisdiction_id": world.city.jurisdiction_id, "api_key": raw, "service_code": pothole.code}
+        return client.post("/open311/v2/requests.json", {**body, "lat": lat, "long": lng, "description": "A hole"})
+
+    assert post().status_code == 201
+    with CaptureQueriesContext(connection) as captured:
+        assert post().status_code == 201
+    assert not [q for q in captured.captured_queries if "open311-types" in q["sql"]], "the shared cache was read"
+    before = dict(reference._kept)
+    with django_capture_on_commit_callbacks(execute=True):
+        ServiceAttribute.objects.create(
+            service_type=pothole, code="depth", datatype="string", question="How deep?", required=True, order=1
+        )
+    reference._kept.update(before)  # another process's copy, made before the question
+    refused = post()
+    assert refused.status_code == 400 and "depth" in refused.content.decode()
