@@ -1,11 +1,14 @@
-"""A city's short lists that staff pages read on every visit (its types for the filter, its
-districts, departments and assignable staff, whether it works other cities' cases), kept in
-each process and read again when the city's ``reference_version`` has moved.
+"""A city's short lists that pages read on every visit, kept in each process and read again
+when the city's ``reference_version`` has moved: the console's types, districts, departments
+and assignable staff, whether the city works other cities' cases and which types are
+confidential; the browse page's districts and problems; the types Open311 reports name.
 
 At a million cases a console page's own queries take a few milliseconds; the five or six
 that read these lists took about as long again, for rows that change a few times a year. The
-version is a column of the city's row, which every console page reads anyway (the signed-in
-user's city), so checking a kept copy costs no query.
+version is a column of the city's row, which those pages read anyway (the signed-in user's
+city, the browsed city, the city of a report's key), so checking a kept copy costs no query.
+Only a city row read for the request will do: one kept longer (a process's index of the city
+limits) would carry an old version.
 
 A change moves the version twice over, as the catalogue's cache (catalog/cache.py) forgets:
 
