@@ -14,11 +14,20 @@ Printer, pinned in requirements):
 - a readiness probe: ``on_ready`` is called once ``ready()`` is true (the URL banner, the
   "serve-prod: ready" line);
 - with ``note``, honcho's own lines ("web.1 started (pid=…)") go through it: serve-prod writes
-  them as JSON lines when the logs are JSON.
+  them as JSON lines when the logs are JSON;
+- a run killed outright (SIGKILL, the out-of-memory killer) stops its processes too: honcho's
+  relays would outlive it, and with them the web server on its port and a worker polling the
+  database. Each relay asks Linux for a SIGHUP when its parent dies (``prctl``
+  PR_SET_PDEATHSIG) and then stops its process as a stop would (SIGTERM, SIGKILL after
+  ``STOP_GRACE_SECONDS``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
+import multiprocessing
 import os
 import re
 import signal
@@ -81,14 +90,58 @@ class _Printer(Printer):
             super().write(message)
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _hang_up_when_orphaned() -> bool:
+    """Ask Linux for a SIGHUP when this process's parent dies; False where it cannot be asked."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return int(libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGHUP), 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _relay(process: Any, events: Any, supervisor: int) -> None:
+    """honcho's relay (``Process.run``: start the program, pass its lines on), stopping the
+    program if the supervisor dies without stopping it."""
+
+    def orphaned(signum: int, frame: Any) -> None:
+        if os.getppid() == supervisor:
+            return  # the terminal's hang-up: the supervisor is alive and stops everything
+        child = getattr(process, "_child", None)
+        if child is None:
+            return
+
+        def signal_program(sig: int) -> None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(child.pid, sig)  # the program's own session (honcho starts it so)
+
+        signal_program(signal.SIGTERM)
+        later = threading.Timer(STOP_GRACE_SECONDS, signal_program, args=(signal.SIGKILL,))
+        later.daemon = True
+        later.start()
+
+    signal.signal(signal.SIGHUP, orphaned)
+    if _hang_up_when_orphaned() and os.getppid() != supervisor:
+        return  # the supervisor died before the request was in place: start nothing
+    process.run(events, True)
+
+
 class _Manager(honcho_manager.Manager):
     def __init__(self, printer: _Printer, after_start: Callable[[], None]) -> None:
         super().__init__(printer)
         self._after_start = after_start
 
     def _start(self) -> None:
-        super()._start()
-        # Only now, after honcho forked its relays: no thread of ours is copied into them.
+        # honcho's _start, with our relay around its Process.run.
+        supervisor = os.getpid()
+        for name, entry in self._processes.items():
+            entry["process"] = multiprocessing.Process(
+                name=name, target=_relay, args=(entry["obj"], self.events, supervisor)
+            )
+            entry["process"].start()
+        # Only now, after the relays are forked: no thread of ours is copied into them.
         self._after_start()
 
 

@@ -1,6 +1,7 @@
 """`make run` (scripts/run_dev.py, the Procfile run by honcho): the site answers while the web
 server, the task worker and the outbox sweeper run; Ctrl-C (or SIGHUP) stops all three; if one
-dies, the rest stop and the run fails; the links the processes write point at the run's port."""
+dies, the rest stop and the run fails; a run killed outright leaves nothing running; the links
+the processes write point at the run's port."""
 
 from __future__ import annotations
 
@@ -169,6 +170,25 @@ def test_when_one_process_dies_the_others_stop_and_the_run_fails(run_dev) -> Non
     assert proc.wait(timeout=30) == 1
     assert said(output, "run: worker.1 stopped unexpectedly (exit code -9)")
     assert not [pid for pid in kids if is_alive(pid)]
+
+
+def test_a_run_killed_outright_leaves_nothing_running(run_dev) -> None:
+    """SIGKILL (the out-of-memory killer, kill -9) cannot be caught: honcho's relays would
+    outlive the run, and with them the web server on its port and the worker polling the
+    database. Each relay learns of its parent's death from Linux and stops its program."""
+    proc, output = run_dev()
+    port = int(next(line for line in output if "civicdesk is running at" in line).rsplit(":", 1)[1].strip(" /\n"))
+    everything = descendants_of(proc.pid)
+    assert len(wait_for_the_three_processes(proc.pid)) == 3
+
+    proc.kill()
+    proc.wait(timeout=10)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and [pid for pid in everything if is_alive(pid)]:
+        time.sleep(0.2)
+    assert not {pid: cmd for pid, cmd in everything.items() if is_alive(pid)}
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", port)) != 0, "the web server still listens"
 
 
 def test_the_links_every_process_writes_point_at_the_port_of_the_run(run_dev) -> None:
