@@ -97,8 +97,14 @@ def test_the_catalogue_asks_questions_of_every_open311_datatype(demo: DemoSummar
     assert used == set(Datatype.values)
     question = ServiceAttribute.objects.get(service_type__city__slug="independence", code="vehicle-location")
     assert question.question == "Is the vehicle on the street or private property?"
-    answered = ServiceRequest.objects.filter(service_type__code="ce-non-operable-vehicle").first()
-    assert answered is not None and answered.attributes["vehicle-location"] in question.value_keys()
+    # The cases residents reported as this type answer its question. A case staff re-typed into
+    # it later keeps the answers of the type it was reported as (the demo re-types a few; which
+    # ones depends on the day the demo is loaded, as its history ends today).
+    reported = ServiceRequest.objects.filter(service_type__code="ce-non-operable-vehicle").exclude(
+        events__kind=EventKind.TYPE_CHANGED
+    )
+    assert reported.exists()
+    assert all(case.attributes.get("vehicle-location") in question.value_keys() for case in reported)
 
 
 def test_independence_department_shares_over_three_weeks_follow_seed_004(demo: DemoSummary) -> None:
