@@ -85,8 +85,7 @@ def _case_scope(user: User) -> tuple[bool, list[int]]:
         confidential = ServiceType.objects.filter(is_confidential=True).order_by().values_list("pk", flat=True)
         return sharing.provides_shared_service(user.city_id), list(confidential)
 
-    city = reference.city_in_hand(user)
-    return build() if city is None else reference.kept(city, "case-scope", build)
+    return reference.kept_for_city_of(user, "case-scope", build)
 
 
 def case_get_for_staff(*, user: User, city_slug: str, number: int) -> ServiceRequest:

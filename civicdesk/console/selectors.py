@@ -67,8 +67,8 @@ def grouped_service_type_names(*, user: User) -> list[tuple[str, list[tuple[int,
 def _kept(user: User, kind: str, build: Any) -> Any:
     """``build()``, kept per process while the user's city's lists are unchanged (when the
     request has the city in hand; tenants/reference.py)."""
-    city = reference.city_in_hand(user) if _city_id(user) is not None else None
-    return build() if city is None else reference.kept(city, kind, build)
+    # Only staff: anyone else's build() is empty, and would be kept for the city's staff.
+    return reference.kept_for_city_of(user, kind, build) if _city_id(user) is not None else build()
 
 
 def assignable_staff(*, user: User) -> QuerySet[User]:

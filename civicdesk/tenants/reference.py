@@ -69,6 +69,12 @@ def city_in_hand(instance: Any) -> Any:
     return instance._state.fields_cache.get("city")
 
 
+def kept_for_city_of(instance: Any, kind: str, build: Callable[[], T]) -> T:
+    """``kept`` under ``instance``'s city when the request has it in hand, else ``build()``."""
+    city = city_in_hand(instance)
+    return build() if city is None else kept(city, kind, build)
+
+
 def clear() -> None:
     """Forget every kept list of this process (tests)."""
     _kept.clear()
