@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Inside it: a response does not send back the CSRF cookie it came with (see its docstring).
+    "civicdesk.core.middleware.CsrfCookieKeptMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # After CSRF and authentication: a forged or refused request is not counted.
     "civicdesk.core.ratelimit.RateLimitMiddleware",

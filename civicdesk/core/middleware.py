@@ -7,6 +7,8 @@ writes one access-log line with the status and duration, and says that duration 
 beside the network time, and the load test reads the server's time from it, not the client's).
 ``SecurityHeadersMiddleware``
 adds the Content-Security-Policy and Permissions-Policy (docs/security.md explains each).
+``CsrfCookieKeptMiddleware`` stops a response from sending back the CSRF cookie the request
+came with, so a request begun before a sign-in cannot put back the cookie the sign-in replaced.
 """
 
 from __future__ import annotations
@@ -125,4 +127,31 @@ class SecurityHeadersMiddleware:
             response[self.csp_header] = self.csp
         if self.permissions_policy and "Permissions-Policy" not in response:
             response["Permissions-Policy"] = self.permissions_policy
+        return response
+
+
+class CsrfCookieKeptMiddleware:
+    """Sends the CSRF cookie only when it is new or was rotated (at sign-in), not again on
+    every page that shows a form.
+
+    Django sends the cookie back on every response that renders a token, to renew its expiry.
+    A response to a request sent before a sign-in (the browser's favicon, the service worker
+    keeping the home and report pages, a second tab) then arrives after the sign-in's
+    redirect and puts the old cookie back: the next form the staff member sends, rendered
+    with the new one, is refused as a forgery. Listed after ``CsrfViewMiddleware``, so this
+    runs before it on the way out. The cost is that the cookie's year (``CSRF_COOKIE_AGE``)
+    counts from when it was set, not from the last visit; a visitor whose cookie has expired
+    gets a new one with the next page.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if settings.CSRF_USE_SESSIONS or not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+            return response
+        came_with = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
+        if came_with is not None and came_with == request.META.get("CSRF_COOKIE"):
+            request.META["CSRF_COOKIE_NEEDS_UPDATE"] = False
         return response

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("sw.js", views.service_worker, name="service-worker"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("offline/", views.offline, name="offline"),
     path("boundaries.geojson", views.boundaries, name="boundaries"),
     path("report/", views.report, name="report"),

@@ -430,6 +430,14 @@ SHELL_STATIC = (
 )
 
 
+@require_GET
+@cache_control(public=True, max_age=24 * 3600)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, which browsers, bookmarks and feed readers ask for whatever a page's
+    ``<link rel="icon">`` says: the app's icon, not a 404 page built for nobody."""
+    return redirect(static("civicdesk/icons/icon-192.png"), permanent=True)
+
+
 @cache_control(no_cache=True)
 def service_worker(request: HttpRequest) -> HttpResponse:
     """The service worker, from the site root so it controls every page.

@@ -135,8 +135,10 @@ def sign_in(page: Any, username: str, *, password: str = PASSWORD) -> None:
     """Fill the console's sign-in form on the page that shows it."""
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("form.stack button[type=submit]")
-    page.wait_for_load_state()
+    # Until the answer to the sign-in has loaded: a pattern like "**/console/new/" also matches
+    # the sign-in page's own "?next=/console/new/", so waiting for the URL alone returns at once.
+    with page.expect_navigation():
+        page.click("form.stack button[type=submit]")
 
 
 def jpeg_file(directory: Path, name: str = "pothole.jpg") -> Path:

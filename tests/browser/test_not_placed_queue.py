@@ -35,8 +35,8 @@ def test_a_worker_places_an_ambiguous_address_from_the_not_placed_queue(
     assert page.get_by_role("heading", name=f"{ambiguous.reference} · Trash/Rubbish").is_visible()
     screenshot(page, "console-not-placed-1280")
     assert axe_violations(page) == []
-    page.get_by_role("button", name=f"Place at 1234 S Noland Rd ({ambiguous.reference})").click()
-    page.wait_for_url("**/console/not-placed/")
+    with page.expect_navigation(url="**/console/not-placed/"):  # the same URL: wait for the new page
+        page.get_by_role("button", name=f"Place at 1234 S Noland Rd ({ambiguous.reference})").click()
     assert f"{ambiguous.reference} placed at 1234 S Noland Rd" in page.content()
     assert page.get_by_role("heading", name=f"{ambiguous.reference} · Trash/Rubbish").count() == 0
     page.get_by_role("link", name="by its coordinates or on the map").first.click()

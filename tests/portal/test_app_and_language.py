@@ -27,6 +27,15 @@ def test_the_manifest_installs_an_app_that_opens_on_the_report_form(client):
     assert 'rel="manifest" href="/manifest.webmanifest"' in client.get("/").content.decode()
 
 
+def test_favicon_ico_leads_to_the_app_s_icon_not_a_404_page(client):
+    # Browsers and feed readers ask for /favicon.ico whatever the page's <link rel="icon"> says.
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and "max-age=86400" in response["Cache-Control"]
+    with Image.open(finders.find(response["Location"].removeprefix("/static/"))) as image:
+        assert image.format == "PNG" and image.width == image.height == 192
+    assert "csrftoken" not in response.cookies
+
+
 def test_the_service_worker_is_served_from_the_root_with_its_shell(client):
     response = client.get("/sw.js")
     assert response["Content-Type"].startswith("application/javascript")

@@ -217,6 +217,7 @@ POLICY: dict[str, Rule] = {
     "portal:home": PUBLIC,
     "portal:manifest": PUBLIC,
     "portal:service-worker": PUBLIC,
+    "portal:favicon": PUBLIC,
     "portal:offline": PUBLIC,
     "portal:boundaries": PUBLIC,
     # The published address points of the gazetteer: what a search box and a map pin ask.

@@ -4,6 +4,7 @@ instead needs an api_key to post. The URLs come from the URLconf, not from a lis
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -85,6 +86,65 @@ def test_the_same_post_with_the_token_gets_past_the_check(world: World) -> None:
     )
     assert response.status_code in (200, 302)
     assert case.events.filter(text="Checked").exists()
+
+
+def _form_token(response: Any) -> str:
+    found = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', response.content)
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1).decode()
+
+
+def test_a_page_asked_for_before_signing_in_does_not_undo_the_sign_in_s_new_csrf_cookie(world: World) -> None:
+    # The browser loads the sign-in page and, at the same moment, asks for other pages (its
+    # favicon, the service worker keeping the home page): each goes out with the first cookie.
+    # The staff member signs in, which gives a new cookie; one of those answers arrives only
+    # now. It must not put the first cookie back, or the next form is refused as a forgery.
+    user = world.staff[("independence", Role.WORKER)]
+    browser = Client(enforce_csrf_checks=True)
+    sign_in_page = browser.get(reverse("console:login"))
+    first_cookie = sign_in_page.cookies["csrftoken"].value
+    signed_in = browser.post(
+        reverse("console:login"),
+        {
+            "username": user.username,
+            "password": "a-long-test-password",
+            "csrfmiddlewaretoken": _form_token(sign_in_page),
+        },
+    )
+    assert signed_in.status_code == 302
+    assert browser.cookies["csrftoken"].value != first_cookie  # Django rotates it at sign-in
+
+    case = world.cases[0]
+    case_page = browser.get(reverse("console:case", kwargs={"city": "independence", "number": case.number}))
+    assert case_page.status_code == 200
+
+    sent_before = Client(enforce_csrf_checks=True)
+    sent_before.cookies["csrftoken"] = first_cookie
+    late = sent_before.get(reverse("portal:home"))
+    assert late.status_code == 200 and b"csrfmiddlewaretoken" in late.content  # the page shows a form
+    assert "csrftoken" not in late.cookies  # ... but does not send the cookie it came with
+    browser.cookies.update(late.cookies)  # what the browser does with the late answer
+
+    noted = browser.post(
+        reverse("console:case_note", kwargs={"city": "independence", "number": case.number}),
+        {"text": "Crew booked", "visibility": "internal", "csrfmiddlewaretoken": _form_token(case_page)},
+    )
+    assert noted.status_code in (200, 302), noted.content[:300]
+    assert case.events.filter(text="Crew booked").exists()
+
+
+def test_the_csrf_cookie_is_still_set_on_a_first_visit_and_after_a_malformed_one(world: World) -> None:
+    browser = Client(enforce_csrf_checks=True)
+    first = browser.get(reverse("portal:home"))
+    assert len(first.cookies["csrftoken"].value) == 32
+    again = browser.get(reverse("portal:home"))
+    assert "csrftoken" not in again.cookies  # unchanged, not sent again
+    browser.cookies["csrftoken"] = "not a token"
+    mended = browser.get(reverse("portal:home"))
+    assert len(mended.cookies["csrftoken"].value) == 32  # a bad cookie is replaced, as before
+    token = _form_token(mended)
+    changed = browser.post(reverse("set_language"), {"language": "es", "next": "/", "csrfmiddlewaretoken": token})
+    assert changed.status_code == 302
 
 
 @pytest.mark.parametrize("route", [r for r in routes() if r.namespace == "open311"], ids=lambda r: r.name)
