@@ -86,6 +86,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# Django's model backend, reading the signed-in user's city and department with the user.
+AUTHENTICATION_BACKENDS = ["civicdesk.accounts.backends.UserWithCityBackend"]
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

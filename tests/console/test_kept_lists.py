@@ -67,6 +67,25 @@ def test_the_second_visit_reads_none_of_the_lists_and_shows_the_same(
     assert any(label.startswith("Sue Pervisor") for label in options(second.content, "assignee"))
 
 
+def test_the_signed_in_user_is_read_with_their_city_and_department_in_the_session_s_query(
+    signed_in: Callable[[User], Any], supervisor: User, report: Callable[..., Any]
+) -> None:
+    # civicdesk/accounts/backends.py: one query for the user, the city (without its limits,
+    # tens of kB of GeoJSON) and the department, not one for the user and another for the rest.
+    report()
+    client = signed_in(supervisor)
+    client.get(HOME, {"queue": "all"})
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(HOME, {"queue": "all"})
+    assert page.status_code == 200
+    users = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "accounts_user"."id"')]
+    assert len(users) == 1, users
+    assert 'JOIN "tenants_city"' in users[0] and 'JOIN "tenants_department"' in users[0]
+    assert '"tenants_city"."boundary"' not in users[0]
+    assert not [q for q in queries.captured_queries if q["sql"].startswith('SELECT "tenants_city"')]
+    assert supervisor.city.name in page.content.decode() and supervisor.department.name in page.content.decode()
+
+
 def test_each_kind_of_change_shows_on_the_next_page(
     signed_in: Callable[[User], Any],
     supervisor: User,
