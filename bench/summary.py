@@ -49,7 +49,14 @@ def load_markdown(lt: dict[str, Any], before: dict[str, Any] | None = None) -> l
         " retried with the same key; the portal's home, a city's map and list of requests, case pages, Open311"
         " GETs); a busy morning (a worker and a supervisor of each city signed in through the login form,"
         " opening queues with filters and sorts, case pages, adding internal notes, beside residents' pages and"
-        " Open311 POSTs into all five cities); and every page kind alone, one client. Rate limits "
+        " Open311 POSTs into all five cities; "
+        + (
+            f"{lt['morning']['requests']:,} requests, so that even its rarest kinds have about a hundred and a"
+            " kind's p99 is not just its slowest request"
+            if lt.get("morning", {}).get("requests", 0) > lt.get("intake", {}).get("requests", 0)
+            else "as many requests as the others"
+        )
+        + "); and every page kind alone, one client. Rate limits "
         f"{lt['rate_limits'].removeprefix('on, ')}. Each run's figures are over its whole wall time, so a"
         " kind's req/s inside the mix is its share of the mix. The clients share the server's cores, and so did"
         f" whatever else the machine ran (load average {lt.get('load_average_before', '?')} when the runs began):"
