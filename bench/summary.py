@@ -31,8 +31,9 @@ def load_markdown(lt: dict[str, Any], before: dict[str, Any] | None = None) -> l
         "",
         "## Load on loopback (`make serve-prod`)",
         "",
-        f"{lt['clients']} clients at once, {lt['requests_per_client']} requests each, keep-alive connections on"
-        f" loopback (tests/ops/loadgen.py), against `make serve-prod` ({lt['web_workers']} gunicorn workers, the"
+        f"{lt['clients']} clients at once, {lt['requests_per_client']} requests each, each client its own connection on"
+        " loopback, kept open when the server keeps it (tests/ops/loadgen.py; sync workers close it after each"
+        " answer, as nginx's connections to gunicorn are), against `make serve-prod` ({lt['web_workers']} gunicorn workers, the"
         f" task worker and the outbox sweeper) on the same PostgreSQL, holding {lt['cases_in_database']:,} cases."
         f" The runs, one after the other (bench/load.py): the trivial endpoint (`{lt['trivial_path']}`: every"
         " middleware and a view, no database query; "

@@ -71,7 +71,8 @@ def test_serve_prod_runs_the_production_shape_and_stops_on_sigterm(database_url:
         port, lines = server.port, server.lines
         assert any("3 web workers" in line for line in lines)
         # The test's database is on this machine: one thread per worker (config/gunicorn_conf.py).
-        assert any("3 workers, 1 thread each (the database is on this machine)" in line for line in lines)
+        # ...in sync workers, which take a connection only when free: one queue, first come first served.
+        assert any("3 workers, 1 thread each (sync; the database is on this machine)" in line for line in lines)
 
         status, headers, body = get(f"http://127.0.0.1:{port}/healthz", **{"X-Request-ID": "probe-42"})
         assert status == 200 and json.loads(body)["database"] == "ok"
@@ -189,7 +190,8 @@ def test_gunicorn_runs_one_thread_per_worker_beside_its_database_and_four_across
         "for url, given, _ in json.loads(sys.argv[1]):\n"
         "    os.environ['DATABASE_URL'] = url\n"
         "    os.environ['GUNICORN_THREADS'] = given\n"
-        "    out.append(conf.default_threads())\n"
+        "    threads = conf.default_threads()\n"
+        "    out.append([threads, conf.worker_class_for(threads)])\n"
         "print(json.dumps(out))\n"
     )
     repo = Path(__file__).resolve().parents[2]
@@ -199,4 +201,5 @@ def test_gunicorn_runs_one_thread_per_worker_beside_its_database_and_four_across
     )
     assert done.returncode == 0, done.stderr
     got = json.loads(done.stdout)
-    assert got == [threads for _url, _given, threads in cases], list(zip(cases, got, strict=True))
+    expected = [[threads, "sync" if threads == 1 else "gthread"] for _url, _given, threads in cases]
+    assert got == expected, list(zip(cases, got, strict=True))
