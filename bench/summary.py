@@ -57,7 +57,15 @@ def load_markdown(lt: dict[str, Any], before: dict[str, Any] | None = None) -> l
             if lt.get("morning", {}).get("requests", 0) > lt.get("intake", {}).get("requests", 0)
             else "as many requests as the others"
         )
-        + "); and every page kind alone, one client. Rate limits "
+        + "); and every page kind alone, one client. "
+        + (
+            "Each run began once the task worker had sent the emails of the runs before it (waits of"
+            f" {', '.join(f'{w:g}' for w in lt['waited_for_the_outbox_s'])} s): a burst leaves thousands of"
+            " emails, and sending them during the next run had been charged to it. "
+            if "waited_for_the_outbox_s" in lt
+            else ""
+        )
+        + "Rate limits "
         f"{lt['rate_limits'].removeprefix('on, ')}. Each run's figures are over its whole wall time, so a"
         " kind's req/s inside the mix is its share of the mix. The clients share the server's cores, and so did"
         f" whatever else the machine ran (load average {lt.get('load_average_before', '?')} when the runs began):"
@@ -156,6 +164,28 @@ def load_markdown(lt: dict[str, Any], before: dict[str, Any] | None = None) -> l
         " subscribers found and their emails rendered before the number was taken), the Open311 submission and"
         " key (no savepoint: a key already held fails the whole filing), the commit. Nine statements where"
         " there were thirteen, and none of them reads (tests/notifications/test_rendered_before_the_number.py).",
+        "",
+        "### The slowest requests: one queue, not five",
+        "",
+        "Until 2026-12-05 the workers were gthread workers at one thread each. A gthread worker accepts"
+        " connections while its thread is busy and queues them itself, so a request waited behind whichever"
+        " worker had taken it while another stood idle. With the busy morning made long enough for a real p99"
+        " (4,800 requests), that showed: every kind's p99 was 1.1 to 1.3 s, from bursts of a few seconds in"
+        " which some requests waited a second while the others were served (the server's own time stayed under"
+        " 0.15 s). gunicorn's sync worker takes a connection only when it is free: the requests wait in the"
+        " kernel's one queue, first come first served, and every kind's p99 fell to 0.34 to 0.50 s at the same"
+        " throughput (three runs; docs/operations.md has the table). The p50 rose (about 0.2 to 0.3 s): with"
+        " 30 clients and about 100 answers a second each request waits about 0.3 s on average either way, and"
+        " one queue shares the waiting out evenly.",
+        "",
+        "A sync worker closes the connection after each answer, as nginx's connections to gunicorn are in"
+        " production. The trivial endpoint, every ratio's denominator, pays most for that: a new connection"
+        " per request is a larger part of its 1 ms than of a page's 20. Its first run of the bench now makes"
+        " about 1,350 requests a second and the later two 730 to 900, as the loopback fills with closed"
+        " connections (with keep-alive they were 1,150 to 1,500); the median is kept as before. So part of"
+        " the ratios' rise since that change is the denominator's fall: the reports and pages answered per"
+        " second (the table's req/s) are the figures to compare across it. Each run now also starts once the"
+        " task worker has sent the emails of the runs before it (a few seconds).",
         "",
         "### Where an Open311 report's CPU goes",
         "",

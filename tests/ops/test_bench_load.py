@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from django.db import connection
 
-from bench.load import MORNING_REQUESTS_TIMES, PAGES_ALONE, TRIVIAL_REQUESTS_TIMES, bench_load
+from bench.load import MORNING_REQUESTS_TIMES, PAGES_ALONE, QUIET_TIMEOUT_S, TRIVIAL_REQUESTS_TIMES, bench_load
 from bench.summary import load_markdown
 from civicdesk.cases import services
 from civicdesk.catalog.models import ServiceType
@@ -58,6 +58,9 @@ def test_every_run_of_the_benchmarks_load_test_runs_and_keeps_its_promises(
     assert len(figures["trivial_runs_rps"]) == 3
     assert figures["trivial"]["requests"] == figures["intake"]["requests"] * TRIVIAL_REQUESTS_TIMES
     assert figures["trivial"]["rps"] == sorted(figures["trivial_runs_rps"])[1]
+    # Each measured run began once the worker had sent the emails of the runs before it.
+    assert len(figures["waited_for_the_outbox_s"]) == 8
+    assert all(0 <= s < QUIET_TIMEOUT_S for s in figures["waited_for_the_outbox_s"]), figures["waited_for_the_outbox_s"]
     assert set(CONSOLE_KINDS) & set(figures["morning"]["kinds"]), figures["morning"]["kinds"]
     # The morning is longer, so that each kind's p99 is a percentile, not its one slowest request.
     assert figures["morning"]["requests"] == figures["intake"]["requests"] * MORNING_REQUESTS_TIMES
