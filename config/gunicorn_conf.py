@@ -105,7 +105,8 @@ accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "") not in ("", "0") el
 
 
 def when_ready(server: Any) -> None:
-    """The shape the operator got, in the log once at start."""
+    """The shape the operator got (GUNICORN_CMD_ARGS included), in the log once at start."""
     where = "on this machine" if database_is_here(os.environ.get("DATABASE_URL", "")) else "across a network"
-    each = "1 thread" if threads == 1 else f"{threads} threads"
-    server.log.info("%s workers, %s each (%s; the database is %s)", workers, each, worker_class, where)
+    cfg = server.cfg
+    each = "1 thread" if cfg.threads == 1 else f"{cfg.threads} threads"
+    server.log.info("%s workers, %s each (%s; the database is %s)", cfg.workers, each, cfg.worker_class_str, where)
