@@ -59,9 +59,9 @@ MORNING_REQUESTS_TIMES = 8
 
 
 # Each run starts once the task worker has sent the emails of the runs before it (at most this
-# long): a burst of reports leaves a few thousand emails, which the worker sends over the next
-# runs at its lower priority. The trivial runs after the bursts made 45% fewer requests a
-# second than the first one, and every ratio divides by them: each run pays for its own mail.
+# long): a burst of reports leaves a few thousand emails, which the worker sends at its lower
+# priority, and no run should pay for another's. (The waits are a few seconds; they were not
+# why the later trivial runs are slower than the first, see docs/performance.md.)
 QUIET_TIMEOUT_S = 180.0
 
 

@@ -60,8 +60,8 @@ def load_markdown(lt: dict[str, Any], before: dict[str, Any] | None = None) -> l
         + "); and every page kind alone, one client. "
         + (
             "Each run began once the task worker had sent the emails of the runs before it (waits of"
-            f" {', '.join(f'{w:g}' for w in lt['waited_for_the_outbox_s'])} s): a burst leaves thousands of"
-            " emails, and sending them during the next run had been charged to it. "
+            f" {', '.join(f'{w:g}' for w in lt['waited_for_the_outbox_s'])} s), so that no run pays for the"
+            " emails of another. "
             if "waited_for_the_outbox_s" in lt
             else ""
         )
@@ -181,11 +181,12 @@ def load_markdown(lt: dict[str, Any], before: dict[str, Any] | None = None) -> l
         "A sync worker closes the connection after each answer, as nginx's connections to gunicorn are in"
         " production. The trivial endpoint, every ratio's denominator, pays most for that: a new connection"
         " per request is a larger part of its 1 ms than of a page's 20. Its first run of the bench now makes"
-        " about 1,350 requests a second and the later two 730 to 900, as the loopback fills with closed"
-        " connections (with keep-alive they were 1,150 to 1,500); the median is kept as before. So part of"
+        " about 1,350 requests a second and the later two 730 to 900 (with keep-alive they were 1,150 to"
+        " 1,500); the median is kept as before. Why the later runs are slower is not established: not the"
+        " task worker's emails (each run now waits for them, a few seconds), perhaps the thousands of"
+        " connections just closed on the loopback. So part of"
         " the ratios' rise since that change is the denominator's fall: the reports and pages answered per"
-        " second (the table's req/s) are the figures to compare across it. Each run now also starts once the"
-        " task worker has sent the emails of the runs before it (a few seconds).",
+        " second (the table's req/s) are the figures to compare across it.",
         "",
         "### Where an Open311 report's CPU goes",
         "",
