@@ -8,6 +8,7 @@ tests/ops/test_load.py and bench/run.py.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import signal
@@ -198,8 +199,22 @@ class ServeProd:
         try:
             self.returncode = self.proc.wait(timeout=self.stop_seconds)
         except subprocess.TimeoutExpired:
+            self.kill()
+        return self.returncode
+
+    def kill(self) -> int | None:
+        """The last resort: SIGKILL to serve-prod's process group and to every process under it,
+        read before the group dies. honcho runs each program in a session of its own, which a
+        SIGKILL of the group (the relays with it) left running: a web server, a worker and a
+        sweeper outlived a CI run that way."""
+        assert self.proc is not None
+        stragglers = _descendants(self.proc.pid)
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-            self.returncode = self.proc.wait(timeout=10)
+        for pid in stragglers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.returncode = self.proc.wait(timeout=10)
         return self.returncode
 
     def processes(self) -> list[Process]:

@@ -118,6 +118,36 @@ def test_serve_prod_runs_the_production_shape_and_stops_on_sigterm(database_url:
         assert s.connect_ex(("127.0.0.1", port)) != 0, "gunicorn still listens after the stop"
 
 
+def test_a_stop_that_times_out_leaves_no_process_of_it_running(database_url: str, tmp_path: Path) -> None:
+    # The harness's last resort when a stop times out (tests/ops/prod_server.py): SIGKILL to
+    # serve-prod's process group took honcho and its relays, and left the web server, worker and
+    # sweeper (each in a session of its own) running; one CI run left them behind that way.
+    env = base_env(
+        tmp_path,
+        SECRET_KEY=SECRET,
+        DATABASE_URL=database_url,
+        ALLOW_SQLITE_IN_PRODUCTION="1",
+        ALLOWED_HOSTS=HOST,
+        WEB_CONCURRENCY="2",
+        SECURE_COOKIES="0",
+    )
+    with ServeProd(env) as server:
+        everything = {p.pid: p.name for p in server.processes()}
+        assert {"gunicorn worker", "task worker", "sweeper"} <= set(everything.values())
+        server.kill()
+
+    def alive(pid: int) -> bool:
+        try:
+            return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(alive(pid) for pid in everything):
+        time.sleep(0.2)
+    assert not {pid: name for pid, name in everything.items() if alive(pid)}
+
+
 def test_when_one_process_dies_serve_prod_stops_the_others_and_exits_1(database_url: str, tmp_path: Path) -> None:
     env = base_env(
         tmp_path,
