@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from civicdesk.core.priority import session_nice
-from tests.ops.prod_server import HOST, SCRIPT, SECRET, ServeProd, base_env
+from tests.ops.prod_server import HOST, SCRIPT, SECRET, ServeProd, base_env, prod_env
 
 pytestmark = pytest.mark.slow
 
@@ -122,16 +122,7 @@ def test_a_stop_that_times_out_leaves_no_process_of_it_running(database_url: str
     # The harness's last resort when a stop times out (tests/ops/prod_server.py): SIGKILL to
     # serve-prod's process group took honcho and its relays, and left the web server, worker and
     # sweeper (each in a session of its own) running; one CI run left them behind that way.
-    env = base_env(
-        tmp_path,
-        SECRET_KEY=SECRET,
-        DATABASE_URL=database_url,
-        ALLOW_SQLITE_IN_PRODUCTION="1",
-        ALLOWED_HOSTS=HOST,
-        WEB_CONCURRENCY="2",
-        SECURE_COOKIES="0",
-    )
-    with ServeProd(env) as server:
+    with ServeProd(prod_env(tmp_path, database_url, WEB_CONCURRENCY="2")) as server:
         everything = {p.pid: p.name for p in server.processes()}
         assert {"gunicorn worker", "task worker", "sweeper"} <= set(everything.values())
         server.kill()
