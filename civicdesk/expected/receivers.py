@@ -45,6 +45,13 @@ def expected_at_intake(
                 due_at=route.due_at,
             )
     except (DatabaseError, ArithmeticError, KeyError, TypeError, ValueError):
+        if transaction.get_connection().needs_rollback:
+            # The savepoint could not even be rolled back: the connection is gone (a restart
+            # of the database, a network cut). The report's own transaction cannot go on, so it
+            # fails with the database's error, which the caller answers with a 503 and "try
+            # again"; carrying on would only meet "an error occurred in the current
+            # transaction" at the next query, a 500.
+            raise
         logger.exception("expected closing date at intake failed; the acknowledgement gives the target")
         return {}
     return {"expected": expectation}

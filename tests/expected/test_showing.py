@@ -9,6 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import DatabaseError, OperationalError, connection
+from django.db.transaction import TransactionManagementError
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -17,7 +19,7 @@ from civicdesk.cases import services as case_services
 from civicdesk.cases import signals
 from civicdesk.cases.models import ServiceRequest
 from civicdesk.catalog.models import ServiceType
-from civicdesk.core import clock
+from civicdesk.core import clock, unavailable
 from civicdesk.expected import selectors
 from civicdesk.expected.models import ExpectedModel, ModelStatus
 from civicdesk.expected.selectors import Factor
@@ -226,3 +228,57 @@ def test_a_broken_model_never_breaks_a_report(
     body = _acknowledgement(case).body_text
     assert "We aim to deal with it by" in body and "Usually within" not in body
     assert "expected closing date at intake failed" in caplog.text
+
+
+def test_an_estimate_that_spoils_the_reports_transaction_fails_the_report_with_its_own_error(
+    independence: City, make_service_type: Callable[..., ServiceType], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed estimate is ignored only while the report's transaction can go on: when its
+    savepoint cannot be rolled back (what a session lost in a database restart looks like,
+    if the driver has not yet noticed the loss), the report fails with the estimate's error,
+    never carries on into "an error occurred in the current transaction" (a 500 where the
+    database's error is a 503), and nothing of it is kept."""
+    types = trained_city(independence, make_service_type, now=NOW)
+
+    def savepoint_gone(**kwargs: Any) -> Any:
+        with connection.cursor() as cursor:
+            cursor.execute(connection.ops.savepoint_commit_sql(connection.savepoint_ids[-1]))
+            cursor.execute("SELECT * FROM no_table_of_the_estimate")
+        raise AssertionError("the query above fails")
+
+    monkeypatch.setattr(selectors, "expected_for_new", savepoint_gone)
+    before = ServiceRequest.objects.count()
+    with pytest.raises(DatabaseError) as raised:
+        _file(independence, types["tree"])
+    assert not isinstance(raised.value, TransactionManagementError), raised.value
+    assert "no_table_of_the_estimate" in str(raised.value)
+    assert ServiceRequest.objects.count() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_lost_while_estimating_fails_the_report_as_the_database_being_unreachable(
+    independence: City, make_service_type: Callable[..., ServiceType], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL restarts while the estimate's query runs. The report cannot be saved then:
+    it must fail with the database's own error (which Open311 and the pages answer with a 503
+    and "try again"), not be carried on into "an error occurred in the current transaction"
+    (a 500, seen once in tests/ops/test_faults.py's restart), and nothing of it is kept."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a connection to SQLite, a file in the process, cannot be lost")
+    types = trained_city(independence, make_service_type, now=NOW)
+
+    def connection_lost(**kwargs: Any) -> Any:
+        with connection.cursor() as cursor:
+            # What a restart does to every session: the server ends this one.
+            cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        raise AssertionError("the session outlived its termination")
+
+    monkeypatch.setattr(selectors, "expected_for_new", connection_lost)
+    before = ServiceRequest.objects.count()
+    try:
+        with pytest.raises(OperationalError) as raised:
+            _file(independence, types["tree"])
+    finally:
+        connection.close()  # the next query opens a new session
+    assert unavailable.is_database_unavailable(raised.value)
+    assert ServiceRequest.objects.count() == before
