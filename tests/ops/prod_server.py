@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -143,6 +144,11 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
+# The start of a log record, as honcho relays it: Django's "2026-12-05 09:05:12,763 ERROR …" or
+# gunicorn's "[2026-12-05 09:05:12 -0600] [42] [ERROR] …".
+_LOG_RECORD = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ |\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d )")
+
+
 class ServeProd:
     """scripts/serve_prod.py as a child process: started and waited for on entering, stopped
     with SIGTERM on leaving (SIGKILL to its group after ``stop_seconds``). ``lines`` holds
@@ -161,6 +167,31 @@ class ServeProd:
 
     def output(self, last: int = 40) -> str:
         return "".join(self.lines[-last:])
+
+    def logged_errors(self, *markers: str) -> list[str]:
+        """Each log record of the output that names one of ``markers`` ("Internal Server
+        Error"), with the lines its program printed after it up to its next record: its
+        traceback (other programs' lines, interleaved by honcho, are passed over). What a
+        failed assertion about a 500 shows, so that a rare one is explained by the run that
+        met it."""
+        records: list[str] = []
+        current: list[str] | None = None
+        program = ""
+        for line in self.lines:
+            name, bar, text = line.partition("| ")
+            line_program = "".join(name.split()[1:2])
+            starts_record = bool(bar) and _LOG_RECORD.match(text) is not None
+            if current is not None and line_program == program:
+                if not starts_record:
+                    current.append(line)
+                    continue
+                records.append("".join(current))
+                current = None
+            if starts_record and any(marker in text for marker in markers):
+                current, program = [line], line_program
+        if current is not None:
+            records.append("".join(current))
+        return records
 
     def __enter__(self) -> ServeProd:
         self.proc = subprocess.Popen(

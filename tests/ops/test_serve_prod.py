@@ -118,6 +118,28 @@ def test_serve_prod_runs_the_production_shape_and_stops_on_sigterm(database_url:
         assert s.connect_ex(("127.0.0.1", port)) != 0, "gunicorn still listens after the stop"
 
 
+def test_a_500_in_the_servers_output_is_shown_with_its_traceback() -> None:
+    """What the load tests print when a request got a 500: the record and its traceback, from
+    honcho's interleaved output (another program's lines passed over, up to the next record)."""
+    server = ServeProd({"PORT": "1"})
+    server.lines = [
+        "09:05:12 web.1     | 2026-12-05 09:05:12,700 INFO civicdesk.request [a1] GET / 200\n",
+        "09:05:12 web.1     | 2026-12-05 09:05:12,763 ERROR django.request [b2] Internal Server Error: /open311/v2/requests.json\n",
+        "09:05:12 web.1     | Traceback (most recent call last):\n",
+        '09:05:12 web.1     |   File "civicdesk/cases/services.py", line 211, in case_create\n',
+        "09:05:12 worker.1  | 2026-12-05 09:05:12,764 INFO civicdesk.outbox [-] sent 2\n",
+        "09:05:12 web.1     | django.db.transaction.TransactionManagementError: An error occurred\n",
+        "09:05:13 web.1     | [2026-12-05 09:05:13 -0600] [42] [ERROR] Error handling request /healthz\n",
+        "09:05:13 web.1     | Traceback (most recent call last):\n",
+        "09:05:13 web.1     | OSError: broken\n",
+        "09:05:13 web.1     | 2026-12-05 09:05:13,100 WARNING civicdesk.unavailable [c3] answered 503\n",
+    ]
+    first, second = server.logged_errors("Internal Server Error", "Error handling request")
+    assert first.splitlines() == [line.rstrip("\n") for line in server.lines[1:4] + server.lines[5:6]]
+    assert second.splitlines() == [line.rstrip("\n") for line in server.lines[6:9]]
+    assert server.logged_errors("nothing like it") == []
+
+
 def test_a_stop_that_times_out_leaves_no_process_of_it_running(database_url: str, tmp_path: Path) -> None:
     # The harness's last resort when a stop times out (tests/ops/prod_server.py): SIGKILL to
     # serve-prod's process group took honcho and its relays, and left the web server, worker and
