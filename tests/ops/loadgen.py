@@ -212,6 +212,8 @@ class Outcome:
     service_request_id: str = ""
     attempt: int = 1
     server_seconds: float | None = None
+    # The start of a 5xx answer's body: whose page it was (Django's, gunicorn's) and what it said.
+    answer: str = ""
 
     @property
     def ok(self) -> bool:
@@ -384,6 +386,7 @@ class _Client:
             started=started - self.began,
             error=error,
             server_seconds=served,
+            answer=data[:300].decode(errors="replace") if status is not None and status >= 500 else "",
             **extra,
         )
         self.outcomes.append(outcome)

@@ -6,6 +6,7 @@ SQLite file (ALLOW_SQLITE_IN_PRODUCTION=1)."""
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import re
@@ -13,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -20,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from civicdesk.core.priority import session_nice
+from tests.ops.loadgen import Target, run_trivial
 from tests.ops.prod_server import HOST, SCRIPT, SECRET, ServeProd, base_env, prod_env
 
 pytestmark = pytest.mark.slow
@@ -138,6 +141,44 @@ def test_a_500_in_the_servers_output_is_shown_with_its_traceback() -> None:
     assert first.splitlines() == [line.rstrip("\n") for line in server.lines[1:4] + server.lines[5:6]]
     assert second.splitlines() == [line.rstrip("\n") for line in server.lines[6:9]]
     assert server.logged_errors("nothing like it") == []
+
+
+def test_a_5xx_answer_is_kept_with_the_start_of_its_body() -> None:
+    """A load run keeps what a 500 said (Django's page, or gunicorn's own when the error
+    escaped Django), for the assertion that finds it."""
+
+    class Failing(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"<html><body><h1>Internal Server Error</h1>" + b"x" * 1000
+            status = 500 if self.path.startswith("/broken") else 200
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Failing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        target = Target(
+            port=server.server_address[1],
+            host_header="localhost",
+            jurisdiction_id="",
+            api_key="",
+            service_code="",
+            city_slug="",
+            points=[],
+            trivial_path="/broken",
+        )
+        run = run_trivial(target, clients=2, requests_per_client=2)
+        assert [o.answer for o in run.server_errors()] == ["<html><body><h1>Internal Server Error</h1>" + "x" * 258] * 4
+        target = Target(**{**target.__dict__, "trivial_path": "/fine"})
+        assert [o.answer for o in run_trivial(target, clients=1, requests_per_client=2).outcomes] == ["", ""]
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_a_stop_that_times_out_leaves_no_process_of_it_running(database_url: str, tmp_path: Path) -> None:
