@@ -17,6 +17,7 @@ import os
 import secrets
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +146,37 @@ def _check_cases(run_ids: list[str]) -> dict[str, Any]:
     }
 
 
+def postmaster_pid() -> int | None:
+    """The main process of the PostgreSQL server Django's connection reaches, when it runs on
+    this machine (its CPU and its backends' are counted per run); None for SQLite."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (backend,) = cursor.fetchone()
+        try:
+            status = Path(f"/proc/{backend}/status").read_text()
+            parent = int(status.split("PPid:", 1)[1].split()[0])
+            names = (Path(f"/proc/{backend}/comm").read_text(), Path(f"/proc/{parent}/comm").read_text())
+        except (OSError, IndexError, ValueError):
+            return None  # a server on another machine
+    return parent if all(name.strip() == "postgres" for name in names) else None
+
+
+def cpu_figures(before: dict[str, float], after: dict[str, float], *, requests: int, wall: float) -> dict[str, Any]:
+    """Each role's CPU per request over a run, in ms, and how busy it kept the machine's cores
+    (all roles' CPU seconds over the run's wall time times the cores: 1.0 is every core busy)."""
+    spent = {role: max(0.0, after.get(role, 0.0) - before.get(role, 0.0)) for role in after}
+    per_request = {role: round(seconds / max(requests, 1) * 1000, 2) for role, seconds in sorted(spent.items())}
+    return {
+        "cpu_ms_per_request": per_request,
+        "cpu_ms_per_request_total": round(sum(spent.values()) / max(requests, 1) * 1000, 2),
+        "cores_busy": round(sum(spent.values()) / (max(wall, 1e-9) * (os.cpu_count() or 1)), 2),
+    }
+
+
 def bench_load(
     catalogue: dict[str, Any],
     database_url: str,
@@ -169,7 +201,7 @@ def bench_load(
         run_load,
         run_trivial,
     )
-    from tests.ops.prod_server import HOST, LOAD_RATE, ServeProd, prod_env
+    from tests.ops.prod_server import HOST, LOAD_RATE, ServeProd, prod_env, tree_cpu_seconds
 
     password = secrets.token_urlsafe(16)
     ordered = sorted(catalogue.values(), key=lambda e: -(e["city"].population or 0))
@@ -193,6 +225,7 @@ def bench_load(
     User.objects.filter(pk=regional.pk).update(password=_server_hash(password))
     per_city[0][1]["staff"]["regional"] = regional
     cases_before = ServiceRequest.objects.count()
+    postgres = postmaster_pid()
     from django.db import connections
 
     connections.close_all()
@@ -201,6 +234,25 @@ def bench_load(
         sessions: dict[str, dict[str, str]] = {}  # each staff member signs in once
         with ServeProd(env) as server:
             server.sample_memory()
+            cpu: dict[int, dict[str, Any]] = {}  # id(report): its cpu_figures
+
+            def cpu_now() -> dict[str, float]:
+                seconds = server.cpu_by_role()
+                if postgres is not None:
+                    seconds["PostgreSQL"] = tree_cpu_seconds(postgres)
+                # This process: the clients (threads) and the memory sampler.
+                seconds["load generator"] = time.process_time()
+                return seconds
+
+            def metered(run: Callable[[], Report]) -> Report:
+                """``run()``, with the CPU each role spent on it."""
+                before = cpu_now()
+                report = run()
+                summary = report.summary()
+                cpu[id(report)] = cpu_figures(
+                    before, cpu_now(), requests=summary["requests"], wall=summary["wall_seconds"]
+                )
+                return report
 
             def target_of(entry: dict[str, Any], setup: dict[str, Any], raw_key: str, *roles: str) -> Target:
                 city = entry["city"]
@@ -234,26 +286,34 @@ def bench_load(
                 waited.append(wait_for_the_outbox(runs_began))
 
             quiet()
-            trivials = [run_trivial(target, clients=clients, requests_per_client=trivial_requests)]
+            trivials = [metered(lambda: run_trivial(target, clients=clients, requests_per_client=trivial_requests))]
             quiet()
-            intake = run_load(target, Plan(clients=clients, requests_per_client=requests, mix=INTAKE_ONLY))
-            quiet()
-            # The same POSTs from one client: what concurrency adds to intake into one city.
-            intake_alone = run_load(target, Plan(clients=1, requests_per_client=requests, mix=INTAKE_ONLY))
-            quiet()
-            spread = run_load(every_city, Plan(clients=clients, requests_per_client=requests, mix=INTAKE_ONLY))
-            quiet()
-            trivials.append(run_trivial(target, clients=clients, requests_per_client=trivial_requests))
-            quiet()
-            mixed = run_load(target, Plan(clients=clients, requests_per_client=requests))
-            quiet()
-            morning = run_load(
-                staffed,
-                Plan(clients=clients, requests_per_client=requests * MORNING_REQUESTS_TIMES, mix=BUSY_MORNING),
-                sessions=sessions,
+            intake = metered(
+                lambda: run_load(target, Plan(clients=clients, requests_per_client=requests, mix=INTAKE_ONLY))
             )
             quiet()
-            trivials.append(run_trivial(target, clients=clients, requests_per_client=trivial_requests))
+            # The same POSTs from one client: what concurrency adds to intake into one city.
+            intake_alone = metered(
+                lambda: run_load(target, Plan(clients=1, requests_per_client=requests, mix=INTAKE_ONLY))
+            )
+            quiet()
+            spread = metered(
+                lambda: run_load(every_city, Plan(clients=clients, requests_per_client=requests, mix=INTAKE_ONLY))
+            )
+            quiet()
+            trivials.append(metered(lambda: run_trivial(target, clients=clients, requests_per_client=trivial_requests)))
+            quiet()
+            mixed = metered(lambda: run_load(target, Plan(clients=clients, requests_per_client=requests)))
+            quiet()
+            morning = metered(
+                lambda: run_load(
+                    staffed,
+                    Plan(clients=clients, requests_per_client=requests * MORNING_REQUESTS_TIMES, mix=BUSY_MORNING),
+                    sessions=sessions,
+                )
+            )
+            quiet()
+            trivials.append(metered(lambda: run_trivial(target, clients=clients, requests_per_client=trivial_requests)))
             trivial = sorted(trivials, key=lambda run: run.summary()["rps"])[1]
             alone: dict[str, Report] = {}
             entry, setup, raw_key = per_city[0]
@@ -279,7 +339,7 @@ def bench_load(
 
     def figures(report: Report, *, kinds: bool = False) -> dict[str, Any]:
         summary = report.summary()
-        return summary if kinds else {k: v for k, v in summary.items() if k != "kinds"}
+        return {**(summary if kinds else {k: v for k, v in summary.items() if k != "kinds"}), **cpu.get(id(report), {})}
 
     every_run = (*trivials, *post_runs, *alone.values())
     trivial_rps = trivial.summary()["rps"]
@@ -287,6 +347,7 @@ def bench_load(
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "cases_in_database": cases_before,
         "web_workers": workers,
+        "cores": os.cpu_count(),
         "clients": clients,
         "requests_per_client": requests,
         "trivial_path": target.trivial_path,
@@ -294,6 +355,7 @@ def bench_load(
         "rate_limits": f"on, RATELIMIT_OPEN311_KEY, RATELIMIT_OPEN311_IP and RATELIMIT_SIGN_IN raised to {LOAD_RATE}",
         "trivial": figures(trivial),
         "trivial_runs_rps": [run.summary()["rps"] for run in trivials],
+        "trivial_runs_cores_busy": [cpu[id(run)]["cores_busy"] for run in trivials],
         "waited_for_the_outbox_s": waited,
         "intake": figures(intake),
         "intake_one_client": figures(intake_alone),

@@ -80,6 +80,7 @@ def load_markdown(lt: dict[str, Any], before: dict[str, Any] | None = None) -> l
     for key, label in (("mixed", "mix"), ("morning", "morning")):
         if key in lt:
             lines += [_row(f"{label}: {kind}", f) for kind, f in lt[key]["kinds"].items()]
+    lines += cpu_markdown(lt)
     if "pages_alone" in lt:
         paths = lt.get("pages_alone_paths", {})
         lines += [
@@ -228,6 +229,45 @@ def load_markdown(lt: dict[str, Any], before: dict[str, Any] | None = None) -> l
         "| --- | ---: |",
     ]
     lines += [f"| {name} | {mib:,.1f} |" for name, mib in sorted(lt["peak_rss_mib"].items())]
+    return lines
+
+
+CPU_COLUMNS = ("web", "PostgreSQL", "task worker", "sweeper", "honcho (logs)", "load generator")
+
+
+def cpu_markdown(lt: dict[str, Any]) -> list[str]:
+    """Where each run's CPU went, per request and per process role (bench/load.py ``metered``)."""
+    runs = [(name, lt[key]) for key, name in RUNS if "cpu_ms_per_request" in lt.get(key, {})]
+    if not runs:
+        return []
+    roles = [r for r in CPU_COLUMNS if any(r in f["cpu_ms_per_request"] for _n, f in runs)]
+    roles += sorted({r for _n, f in runs for r in f["cpu_ms_per_request"]} - set(roles))
+    lines = [
+        "",
+        "Where each request's CPU went: every process's CPU seconds over the run (user and system, from"
+        " `/proc`, with those of the children it reaped: recycled web workers, closed PostgreSQL backends),"
+        " divided by the run's requests, in ms. *cores busy* is the sum over the run's wall time and the"
+        f" machine's {lt.get('cores', 'two')} cores: 1.0 is no core idle, less is time the processes"
+        " measured here did not use (waiting on each other, or on whatever else the machine ran). The load"
+        " generator is the bench's own process: the clients, on the same cores.",
+        "",
+        "| run | " + " | ".join(roles) + " | total | cores busy |",
+        "| --- | " + " | ".join("---:" for _r in roles) + " | ---: | ---: |",
+    ]
+    for name, f in runs:
+        cells = [f"{f['cpu_ms_per_request'][r]:,.2f}" if r in f["cpu_ms_per_request"] else "–" for r in roles]
+        lines.append(
+            f"| {name} | " + " | ".join(cells) + f" | {f['cpu_ms_per_request_total']:,.2f} | {f['cores_busy']:.2f} |"
+        )
+    if "trivial_runs_cores_busy" in lt:
+        lines += [
+            "",
+            "The three trivial runs kept "
+            + ", ".join(f"{b:.2f}" for b in lt["trivial_runs_cores_busy"])
+            + " of the cores busy (at "
+            + ", ".join(f"{r:,.0f}" for r in lt["trivial_runs_rps"])
+            + " req/s).",
+        ]
     return lines
 
 

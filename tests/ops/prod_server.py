@@ -119,6 +119,33 @@ def _descendants(root: int) -> list[int]:
     return found
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU seconds ``pid`` has used, user and system, with those of the children it has
+    waited for (a recycled gunicorn worker's, a closed PostgreSQL backend's): 0.0 once gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # After the command's ")": state is field 3 of proc(5), utime..cstime are fields 14..17.
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """``cpu_seconds`` of ``root`` and of every process under it."""
+    return sum(cpu_seconds(pid) for pid in _descendants(root))
+
+
+# What each of serve-prod's processes is, for the CPU it uses.
+CPU_ROLES = {
+    "gunicorn master": "web",
+    "gunicorn worker": "web",
+    "task worker": "task worker",
+    "sweeper": "sweeper",
+    "honcho relay": "honcho (logs)",
+    "supervisor (serve_prod.py)": "honcho (logs)",
+}
+
+
 def _role(pid: int, root: int) -> str:
     try:
         args = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
@@ -258,6 +285,17 @@ class ServeProd:
             self._peaks[pid] = max(peak, self._peaks.get(pid, 0))
             found.append(Process(pid, _role(pid, self.proc.pid), self._peaks[pid]))
         return found
+
+    def cpu_by_role(self) -> dict[str, float]:
+        """CPU seconds used so far by serve-prod's processes, summed by ``CPU_ROLES`` (the web
+        workers and their master, the task worker, the sweeper, honcho relaying the logs)."""
+        assert self.proc is not None
+        seconds: dict[str, float] = {}
+        for pid in _descendants(self.proc.pid):
+            role = _role(pid, self.proc.pid)
+            name = CPU_ROLES.get(role, role)
+            seconds[name] = seconds.get(name, 0.0) + cpu_seconds(pid)
+        return seconds
 
     def sample_memory(self, every: float = 0.5) -> threading.Thread:
         """Read the processes' peak RSS every ``every`` seconds until the server stops, so a

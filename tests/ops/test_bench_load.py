@@ -87,6 +87,23 @@ def test_every_run_of_the_benchmarks_load_test_runs_and_keeps_its_promises(
     assert figures["cases_with_outbox_rows"] == figures["cases_made"]
     assert figures["cities_with_gaps"] == {}
 
+    # Where each run's CPU went, by process role, per request (read from /proc around the run;
+    # the kernel counts in 10 ms ticks, more than a run this short may use in one process).
+    runs = ("trivial", "intake", "intake_one_client", "intake_five_cities", "mixed", "morning")
+    for run in runs:
+        cpu = figures[run]["cpu_ms_per_request"]
+        assert {"web", "task worker", "sweeper", "load generator"} <= set(cpu), (run, cpu)
+        assert ("PostgreSQL" in cpu) == (connection.vendor == "postgresql"), (run, cpu)
+        assert all(ms >= 0 for ms in cpu.values()), (run, cpu)
+        assert figures[run]["cpu_ms_per_request_total"] == pytest.approx(sum(cpu.values()), abs=0.1)
+        assert figures[run]["cores_busy"] >= 0, (run, figures[run])
+    for role in ("web", "load generator", *(["PostgreSQL"] if connection.vendor == "postgresql" else [])):
+        # Over every run, each of them worked: the closed PostgreSQL backends' CPU is counted too.
+        assert sum(figures[run]["cpu_ms_per_request"][role] for run in runs) > 0, role
+    assert len(figures["trivial_runs_cores_busy"]) == 3
+
     text = "\n".join(load_markdown(figures, figures))
+    assert "| run | web | PostgreSQL |" in text or connection.vendor != "postgresql", text
+    assert "cores busy" in text
     assert "busy morning" in text and "spread over the five cities" in text and "console_case" in text
     assert "server p50 (ms)" in text

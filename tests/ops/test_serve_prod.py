@@ -23,7 +23,16 @@ import pytest
 
 from civicdesk.core.priority import session_nice
 from tests.ops.loadgen import Target, run_trivial
-from tests.ops.prod_server import HOST, SCRIPT, SECRET, ServeProd, base_env, prod_env
+from tests.ops.prod_server import (
+    HOST,
+    SCRIPT,
+    SECRET,
+    ServeProd,
+    base_env,
+    cpu_seconds,
+    prod_env,
+    tree_cpu_seconds,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -179,6 +188,17 @@ def test_a_5xx_answer_is_kept_with_the_start_of_its_body() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_cpu_seconds_count_a_process_and_the_children_it_reaped() -> None:
+    """What bench/load.py divides per request: a recycled worker's or a closed backend's CPU is
+    not lost with it, it moves to its parent once reaped."""
+    before = cpu_seconds(os.getpid())
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass"
+    subprocess.run([sys.executable, "-c", burn], check=True)
+    assert cpu_seconds(os.getpid()) - before >= 0.28
+    assert tree_cpu_seconds(os.getpid()) >= cpu_seconds(os.getpid())
+    assert cpu_seconds(2**22 + 1) == 0.0  # no such process
 
 
 def test_a_stop_that_times_out_leaves_no_process_of_it_running(database_url: str, tmp_path: Path) -> None:
