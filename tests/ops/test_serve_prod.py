@@ -6,6 +6,7 @@ SQLite file (ALLOW_SQLITE_IN_PRODUCTION=1)."""
 
 from __future__ import annotations
 
+import gc
 import http.server
 import json
 import os
@@ -84,7 +85,15 @@ def test_serve_prod_runs_the_production_shape_and_stops_on_sigterm(database_url:
         assert any("3 web workers" in line for line in lines)
         # The test's database is on this machine: one thread per worker (config/gunicorn_conf.py).
         # ...in sync workers, which take a connection only when free: one queue, first come first served.
-        assert any("3 workers, 1 thread each (sync; the database is on this machine)" in line for line in lines)
+        assert any(
+            "3 workers, 1 thread each (sync; the database is on this machine; the application loaded once, by the"
+            " master)" in line
+            for line in lines
+        )
+        # Preloaded: the master holds the application's libraries (shapely's GEOS, for the city
+        # limits), which every worker, forked from it, shares instead of loading again.
+        [master] = [p.pid for p in server.processes() if p.name == "gunicorn master"]
+        assert "libgeos" in Path(f"/proc/{master}/maps").read_text()
 
         status, headers, body = get(f"http://127.0.0.1:{port}/healthz", **{"X-Request-ID": "probe-42"})
         assert status == 200 and json.loads(body)["database"] == "ok"
@@ -199,6 +208,21 @@ def test_cpu_seconds_count_a_process_and_the_children_it_reaped() -> None:
     assert cpu_seconds(os.getpid()) - before >= 0.28
     assert tree_cpu_seconds(os.getpid()) >= cpu_seconds(os.getpid())
     assert cpu_seconds(2**22 + 1) == 0.0  # no such process
+
+
+def test_the_master_freezes_its_objects_before_each_fork() -> None:
+    """gunicorn's pre_fork hook: the objects the master holds (the preloaded application) are
+    moved out of the garbage collector's reach, so a worker's collections never walk them."""
+    from types import SimpleNamespace
+
+    from config import gunicorn_conf
+
+    before = gc.get_freeze_count()
+    try:
+        gunicorn_conf.pre_fork(SimpleNamespace(cfg=SimpleNamespace(preload_app=False)), None)
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
 
 
 def test_a_stop_that_times_out_leaves_no_process_of_it_running(database_url: str, tmp_path: Path) -> None:
