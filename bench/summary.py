@@ -181,13 +181,23 @@ def load_markdown(lt: dict[str, Any], before: dict[str, Any] | None = None) -> l
         "",
         "A sync worker closes the connection after each answer, as nginx's connections to gunicorn are in"
         " production. The trivial endpoint, every ratio's denominator, pays most for that: a new connection"
-        " per request is a larger part of its 1 ms than of a page's 20. Its first run of the bench now makes"
-        " about 1,350 requests a second and the later two 730 to 900 (with keep-alive they were 1,150 to"
-        " 1,500); the median is kept as before. Why the later runs are slower is not established: not the"
-        " task worker's emails (each run now waits for them, a few seconds), perhaps the thousands of"
-        " connections just closed on the loopback. So part of"
-        " the ratios' rise since that change is the denominator's fall: the reports and pages answered per"
-        " second (the table's req/s) are the figures to compare across it.",
+        " per request is a larger part of its 1 ms than of a page's 20.",
+        "",
+        "**The denominator was low, and the ratios flattered, until 2026-12-05.** The bench's first trivial run"
+        " made about 1,350 requests a second and the later two 730 to 940, and the median kept was one of the"
+        " later ones. The CPU table above found why: the web workers spent 1.6 ms of CPU per trivial request in"
+        " those runs against 1.0 ms in the first. Each worker is replaced every 2,000 requests or so"
+        " (`max_requests`), and each replacement cost about 1.1 s of CPU (the new worker imported the whole"
+        " application): 0.6 ms more on every request, a sixth of the trivial endpoint's cost, little of a"
+        " report's. By the later trivial runs the workers were being replaced; in the first they were not yet."
+        " With `--max-requests 20000` (no replacement during the bench) the later runs made 1,339 and 1,392"
+        " requests a second, and the ratios of that run fell to 0.061 (five cities) and 0.077 (morning) from"
+        " the 0.091 and 0.105 committed before. The master now loads the application once and forks each"
+        " worker from it, its objects frozen (`config/gunicorn_conf.py`, docs/operations.md): a replacement"
+        " costs about 0.4 s, and the three trivial runs above made "
+        + (", ".join(f"{r:,.0f}" for r in lt["trivial_runs_rps"]) if "trivial_runs_rps" in lt else "–")
+        + " requests a second. The reports and pages answered per second did not change with either; the"
+        " ratios are lower because their denominator is now what the trivial endpoint really costs.",
         "",
         "### Where an Open311 report's CPU goes",
         "",
@@ -219,9 +229,21 @@ def load_markdown(lt: dict[str, Any], before: dict[str, Any] | None = None) -> l
         " from 15.0 ms to 11.7 ms.",
         "",
         "The web workers' 12–14 ms is spread thinly: Django's ORM compiling about 20 statements, the emails'"
-        " templates (1.5 ms), DRF's parsing and answer, the rate limits. Reaching 0.1 of the trivial endpoint"
-        " into five cities (about 130 reports/s here) needs about 15 ms of CPU per report in all, which this"
-        " shape does not reach yet.",
+        " templates (1.5 ms), DRF's parsing and answer, the rate limits. Every run of the bench now measures"
+        " the split (the CPU table above). ",
+    ]
+    five = lt.get("intake_five_cities", {})
+    if "cpu_ms_per_request_total" in five and "trivial" in lt:
+        # The machine's cores, kept busy, divided by what the trivial endpoint's throughput times 0.1 allows.
+        cores = lt.get("cores") or 2
+        needed = cores * 1000 / (0.1 * lt["trivial"]["rps"])
+        lines[-1] += (
+            f"In this run a report into the five cities took {five['cpu_ms_per_request_total']:.1f} ms of CPU in"
+            f" all ({five['cpu_ms_per_request']['web']:.1f} of it the web workers'); 0.1 of the trivial"
+            f" endpoint ({0.1 * lt['trivial']['rps']:.0f} reports a second on {cores} cores) needs"
+            f" {needed:.1f} ms in all, which this shape does not reach yet."
+        )
+    lines += [
         "",
         "Peak memory (VmHWM) per process, the highest of its kind:",
         "",
