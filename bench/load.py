@@ -151,16 +151,19 @@ def postmaster_pid() -> int | None:
     this machine (its CPU and its backends' are counted per run); None for SQLite."""
     from django.db import connection
 
+    from tests.ops.prod_server import parent_pid
+
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         (backend,) = cursor.fetchone()
+        parent = parent_pid(backend)
+        if parent is None:
+            return None  # a server on another machine: no such process here
         try:
-            status = Path(f"/proc/{backend}/status").read_text()
-            parent = int(status.split("PPid:", 1)[1].split()[0])
             names = (Path(f"/proc/{backend}/comm").read_text(), Path(f"/proc/{parent}/comm").read_text())
-        except (OSError, IndexError, ValueError):
+        except OSError:
             return None  # a server on another machine
     return parent if all(name.strip() == "postgres" for name in names) else None
 
@@ -285,8 +288,11 @@ def bench_load(
             def quiet() -> None:
                 waited.append(wait_for_the_outbox(runs_began))
 
+            def trivial_run() -> Report:
+                return metered(lambda: run_trivial(target, clients=clients, requests_per_client=trivial_requests))
+
             quiet()
-            trivials = [metered(lambda: run_trivial(target, clients=clients, requests_per_client=trivial_requests))]
+            trivials = [trivial_run()]
             quiet()
             intake = metered(
                 lambda: run_load(target, Plan(clients=clients, requests_per_client=requests, mix=INTAKE_ONLY))
@@ -301,7 +307,7 @@ def bench_load(
                 lambda: run_load(every_city, Plan(clients=clients, requests_per_client=requests, mix=INTAKE_ONLY))
             )
             quiet()
-            trivials.append(metered(lambda: run_trivial(target, clients=clients, requests_per_client=trivial_requests)))
+            trivials.append(trivial_run())
             quiet()
             mixed = metered(lambda: run_load(target, Plan(clients=clients, requests_per_client=requests)))
             quiet()
@@ -313,7 +319,7 @@ def bench_load(
                 )
             )
             quiet()
-            trivials.append(metered(lambda: run_trivial(target, clients=clients, requests_per_client=trivial_requests)))
+            trivials.append(trivial_run())
             trivial = sorted(trivials, key=lambda run: run.summary()["rps"])[1]
             alone: dict[str, Report] = {}
             entry, setup, raw_key = per_city[0]

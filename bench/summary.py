@@ -186,7 +186,7 @@ def load_markdown(lt: dict[str, Any], before: dict[str, Any] | None = None) -> l
         "**The denominator was low, and the ratios flattered, until 2026-12-05.** The bench's first trivial run"
         " made about 1,350 requests a second and the later two 730 to 940, and the median kept was one of the"
         " later ones. The CPU table above found why: the web workers spent 1.6 ms of CPU per trivial request in"
-        " those runs against 1.0 ms in the first. Each worker is replaced every 2,000 requests or so"
+        " such a run, against 1.0 ms in one where no worker was replaced. Each worker is replaced every 2,000 requests or so"
         " (`max_requests`), and each replacement cost about 1.1 s of CPU (the new worker imported the whole"
         " application): 0.6 ms more on every request, a sixth of the trivial endpoint's cost, little of a"
         " report's. By the later trivial runs the workers were being replaced; in the first they were not yet."

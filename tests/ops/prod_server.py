@@ -104,13 +104,19 @@ def _status(pid: int) -> dict[str, str]:
         return {}
 
 
+def parent_pid(pid: int) -> int | None:
+    """The parent of ``pid`` (None once it is gone)."""
+    ppid = _status(pid).get("PPid", "").strip()
+    return int(ppid) if ppid.isdigit() else None
+
+
 def _descendants(root: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
-            ppid = _status(int(entry)).get("PPid", "").strip()
-            if ppid.isdigit():
-                children.setdefault(int(ppid), []).append(int(entry))
+            ppid = parent_pid(int(entry))
+            if ppid is not None:
+                children.setdefault(ppid, []).append(int(entry))
     found, todo = [], [root]
     while todo:
         pid = todo.pop()
@@ -156,8 +162,7 @@ def _role(pid: int, root: int) -> str:
     if args == _cmdline(root).replace("\0", " "):
         return "honcho relay"  # honcho forks one per process to read its output
     if "gunicorn" in args:
-        parent = int(_status(pid).get("PPid", "0").strip() or 0)
-        return "gunicorn worker" if "gunicorn" in _cmdline(parent) else "gunicorn master"
+        return "gunicorn worker" if "gunicorn" in _cmdline(parent_pid(pid) or 0) else "gunicorn master"
     for word, role in (("db_worker", "task worker"), ("outbox_sweeper", "sweeper"), ("poll_mailbox", "mailbox")):
         if word in args:
             return role
@@ -174,6 +179,11 @@ def _cmdline(pid: int) -> str:
 # The start of a log record, as honcho relays it: Django's "2026-12-05 09:05:12,763 ERROR …" or
 # gunicorn's "[2026-12-05 09:05:12 -0600] [42] [ERROR] …".
 _LOG_RECORD = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ |\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d )")
+
+
+# What a 500 leaves in the log: Django's record of an uncaught error, gunicorn's of one that
+# escaped Django.
+SERVER_ERROR_MARKERS = ("Internal Server Error", "Error handling request")
 
 
 class ServeProd:
@@ -196,11 +206,12 @@ class ServeProd:
         return "".join(self.lines[-last:])
 
     def logged_errors(self, *markers: str) -> list[str]:
-        """Each log record of the output that names one of ``markers`` ("Internal Server
-        Error"), with the lines its program printed after it up to its next record: its
+        """Each log record of the output that names one of ``markers`` (by default
+        ``SERVER_ERROR_MARKERS``), with the lines its program printed after it up to its next record: its
         traceback (other programs' lines, interleaved by honcho, are passed over). What a
         failed assertion about a 500 shows, so that a rare one is explained by the run that
         met it."""
+        markers = markers or SERVER_ERROR_MARKERS
         records: list[str] = []
         current: list[str] | None = None
         program = ""

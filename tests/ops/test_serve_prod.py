@@ -155,7 +155,7 @@ def test_a_500_in_the_servers_output_is_shown_with_its_traceback() -> None:
         "09:05:13 web.1     | OSError: broken\n",
         "09:05:13 web.1     | 2026-12-05 09:05:13,100 WARNING civicdesk.unavailable [c3] answered 503\n",
     ]
-    first, second = server.logged_errors("Internal Server Error", "Error handling request")
+    first, second = server.logged_errors()
     assert first.splitlines() == [line.rstrip("\n") for line in server.lines[1:4] + server.lines[5:6]]
     assert second.splitlines() == [line.rstrip("\n") for line in server.lines[6:9]]
     assert server.logged_errors("nothing like it") == []
