@@ -236,6 +236,15 @@ def case_by_old_reference(*, city_slug: str, number: int) -> ServiceRequest | No
     return transfer.case if transfer is not None else None
 
 
+def transfer_history(case: ServiceRequest) -> list[CaseTransfer]:
+    """Every hand-off of the case, oldest first, with both cities (boundaries left out)."""
+    return list(
+        case.transfers.select_related("from_city", "to_city")
+        .defer("from_city__boundary", "to_city__boundary")
+        .order_by("requested_at", "pk")
+    )
+
+
 def pending_transfer(case: ServiceRequest) -> CaseTransfer | None:
     """The transfer of the case waiting for a decision, if any."""
     return case.transfers.filter(status=TransferStatus.PENDING).select_related("to_city", "from_city").first()

@@ -10,3 +10,4 @@ class ConsoleConfig(AppConfig):
         from civicdesk.console import selectors
 
         selectors.watch_staff()
+        selectors.watch_canned_responses()

@@ -153,6 +153,26 @@ def canned_responses_for(*, case: ServiceRequest) -> QuerySet[CannedResponse]:
     )
 
 
+def canned_response_list(*, case: ServiceRequest) -> list[CannedResponse]:
+    """``canned_responses_for`` as a list, from the case's city's closing notes kept per
+    process until they change (every case page offers them; tenants/reference.py). Shown,
+    never changed: the rows are shared by the process's pages."""
+
+    def build() -> list[CannedResponse]:
+        return list(CannedResponse.objects.filter(city_id=case.city_id).order_by("title", "pk"))
+
+    every = reference.kept_for_city_of(case, "canned", build)
+    return [c for c in every if c.service_type_id == case.service_type_id] + [
+        c for c in every if c.service_type_id is None
+    ]
+
+
+def watch_canned_responses() -> None:
+    """Connected once (ConsoleConfig.ready): a closing note saved or deleted moves its city's
+    reference version, so every process offers the new list on its next case page."""
+    reference.watch(CannedResponse, lambda canned: [canned.city_id])
+
+
 # --- across member cities ----------------------------------------------------------------
 
 
@@ -160,6 +180,14 @@ def transfer_cities_for(*, case: ServiceRequest) -> QuerySet[City]:
     """The other member cities of the case's collaborative: where it may be handed."""
     return (
         City.objects.defer("boundary").filter(region_id=case.city.region_id).exclude(pk=case.city_id).order_by("name")
+    )
+
+
+def transfer_city_choices(*, case: ServiceRequest) -> list[tuple[int, str]]:
+    """``transfer_cities_for`` as (pk, name), what the case page's <select> lists: kept per
+    process until a city of the collaborative is saved (tenants/apps.py watches them)."""
+    return reference.kept_for_city_of(
+        case, "transfer-cities", lambda: list(transfer_cities_for(case=case).values_list("pk", "name"))
     )
 
 

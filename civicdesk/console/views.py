@@ -361,7 +361,7 @@ def boundary(request: HttpRequest) -> HttpResponse:
 
 def _case_context(request: HttpRequest, case: ServiceRequest, **extra: Any) -> dict[str, Any]:
     user = user_of(request)
-    canned = list(selectors.canned_responses_for(case=case))
+    canned = selectors.canned_response_list(case=case)
     chosen = next((c for c in canned if str(c.pk) == request.GET.get("canned")), None)
     return {
         "case": case,

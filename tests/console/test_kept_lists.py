@@ -225,3 +225,56 @@ def test_with_no_keeping_every_page_reads_the_lists(
     with CaptureQueriesContext(connection) as queries:
         client.get(HOME, {"queue": "all"})
     assert {"catalog_servicetype", "tenants_district", "tenants_department", "staff"} <= tables_read(queries)
+
+
+def test_a_case_page_keeps_its_closing_notes_and_member_cities_and_shows_each_change(
+    signed_in: Callable[[User], Any],
+    supervisor: User,
+    cities: dict[str, City],
+    trash: ServiceType,
+    report: Callable[..., Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """The case page's closing notes (canned responses) and the member cities it may be handed
+    to are kept like the lists above: the second visit reads neither, a note added or a city
+    renamed shows on the next page, here and in a process that kept the old lists."""
+    from civicdesk.catalog.models import CannedResponse
+
+    independence, raytown = cities["independence"], cities["raytown"]
+    general = CannedResponse.objects.create(city=independence, title="No violation", text="We found none.")
+    case = report()
+    page_url = reverse("console:case", args=[independence.slug, case.number])
+    client = signed_in(supervisor)
+    first = client.get(page_url)
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(page_url)
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    assert 'FROM "catalog_cannedresponse"' not in read and 'FROM "tenants_city"' not in read, read[:600]
+    assert (
+        options(second.content, "canned")
+        == options(first.content, "canned")
+        == ["— write my own —", "No violation (any type)"]
+    )
+    assert options(second.content, "to_city") == options(first.content, "to_city")
+    assert "Raytown" in options(second.content, "to_city")
+
+    # Changes in this process show on its next page.
+    own = CannedResponse.objects.create(city=independence, service_type=trash, title="Picked up", text="Removed.")
+    raytown.name = "City of Raytown"
+    raytown.save()
+    page = client.get(page_url).content
+    assert options(page, "canned") == ["— write my own —", "Picked up", "No violation (any type)"]
+    assert "City of Raytown" in options(page, "to_city") and "Raytown" not in options(page, "to_city")
+
+    # Committed elsewhere: another process's old copies are read again all the same.
+    stale = dict(reference._kept)
+    with django_capture_on_commit_callbacks(execute=True):
+        own.delete()
+        general.title = "No violation found"
+        general.save()
+        raytown.name = "Raytown"
+        raytown.save()
+    reference._kept.update(stale)
+    page = client.get(page_url).content
+    assert options(page, "canned") == ["— write my own —", "No violation found (any type)"]
+    assert "Raytown" in options(page, "to_city")
