@@ -71,20 +71,40 @@ class QuickSelect(forms.Select):
         )
 
 
+class _QuickInput(forms.widgets.Input):
+    """An ``<input>`` written in Python, the markup of Django's own template (the case list's
+    search, dates and hidden fields, on every visit to the console)."""
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        shown = format_html(' value="{}"', widget["value"]) if widget["value"] is not None else ""
+        return format_html('<input type="{}" name="{}"{}{}>', widget["type"], name, shown, flatatt(widget["attrs"]))
+
+
+class QuickTextInput(_QuickInput, forms.TextInput):
+    pass
+
+
+class QuickHiddenInput(_QuickInput, forms.HiddenInput):
+    pass
+
+
+class QuickDateInput(_QuickInput, forms.DateInput):
+    pass
+
+
 class FilterForm(_ChoicesForm):
     """The queue, filters, search and sort of the case list (all from the URL)."""
 
-    queue = forms.ChoiceField(choices=[(q, q) for q in QUEUES], required=False, widget=forms.HiddenInput)
-    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    queue = forms.ChoiceField(choices=[(q, q) for q in QUEUES], required=False, widget=QuickHiddenInput)
+    q = forms.CharField(label=_("Search"), required=False, max_length=200, widget=QuickTextInput)
     service_type = forms.ChoiceField(label=_("Type"), required=False, widget=QuickSelect)
     status = forms.ChoiceField(label=_("Status"), required=False, widget=QuickSelect)
     district = forms.ChoiceField(label=_("District"), required=False, widget=QuickSelect)
     channel = forms.ChoiceField(label=_("Channel"), required=False, widget=QuickSelect)
-    opened_from = forms.DateField(
-        label=_("Opened from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    opened_to = forms.DateField(label=_("Opened to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    sort = forms.CharField(required=False, widget=forms.HiddenInput)
+    opened_from = forms.DateField(label=_("Opened from"), required=False, widget=QuickDateInput(attrs={"type": "date"}))
+    opened_to = forms.DateField(label=_("Opened to"), required=False, widget=QuickDateInput(attrs={"type": "date"}))
+    sort = forms.CharField(required=False, widget=QuickHiddenInput)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

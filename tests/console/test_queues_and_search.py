@@ -81,7 +81,17 @@ def test_filters_by_type_status_channel_district_and_dates(signed_in, supervisor
 def test_a_backwards_date_range_is_explained_not_crashed(signed_in, supervisor, world):
     response = signed_in(supervisor).get(HOME, {"queue": "all", "opened_from": "2025-05-02", "opened_to": "2025-05-01"})
     assert response.status_code == 200
-    assert "The end date is before the start date." in response.content.decode()
+    body = response.content.decode()
+    assert "The end date is before the start date." in body
+    # The field says it is wrong and points at the message, which a screen reader then reads;
+    # the dates typed stay in their fields.
+    field = re.search(r'<input type="date" name="opened_to"[^>]*>', body)
+    assert field and 'aria-invalid="true"' in field.group(0) and 'value="2025-05-01"' in field.group(0)
+    described = re.search(r'aria-describedby="([^"]+)"', field.group(0))
+    assert described and re.search(
+        rf'<p class="field-error" role="alert" id="{described.group(1)}">The end date is before the start date.</p>', body
+    )
+    assert re.search(r'<input type="date" name="opened_from" value="2025-05-02"', body)
 
 
 def test_search_by_case_number_with_or_without_the_prefix(signed_in, supervisor, world):
