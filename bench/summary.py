@@ -33,7 +33,8 @@ def load_markdown(lt: dict[str, Any], before: dict[str, Any] | None = None) -> l
         "",
         f"{lt['clients']} clients at once, {lt['requests_per_client']} requests each, each client its own connection on"
         " loopback, kept open when the server keeps it (tests/ops/loadgen.py; sync workers close it after each"
-        " answer, as nginx's connections to gunicorn are), against `make serve-prod` ({lt['web_workers']} gunicorn workers, the"
+        " answer, as nginx's connections to gunicorn are), against `make serve-prod`"
+        f" ({lt['web_workers']} gunicorn workers, the"
         f" task worker and the outbox sweeper) on the same PostgreSQL, holding {lt['cases_in_database']:,} cases."
         f" The runs, one after the other (bench/load.py): the trivial endpoint (`{lt['trivial_path']}`: every"
         " middleware and a view, no database query; "
@@ -523,6 +524,17 @@ def write_markdown(path: Path, results: dict[str, Any]) -> None:
         " districts and problems (two queries fewer when its short-lived copy has expired) and the types"
         " an Open311 report names (no read of the shared cache per report; a type's questions move the"
         " version too).",
+        "",
+        "The case page then still made 11 queries and rendered its hand-off form through Django's widget"
+        " templates. Now: the case's hand-offs are read once (the one waiting for a decision is among"
+        " them); its city's closing notes (canned responses) and the member cities it may be handed to are"
+        " kept like the lists above (a note or a city saved moves the version); the Open311 submission"
+        " is read only for a case an application sent; the hand-off form's fields and the case list's"
+        " search, date and hidden inputs are written directly, in the markup Django's templates wrote;"
+        " each action's URL is reversed once. Measured in-process at 1,000,000 cases, CPU time: a case"
+        " page 11 queries → 8 and 14.6 → 10.8 ms; a queue about 15 ms, unchanged within the noise. Of"
+        " the busy morning's in-process web CPU before this change (9.1 ms a request, 400 requests"
+        " drawn from its mix), queues took 37%, case pages 25%, Open311 reports 22%.",
         "",
         "## How to read and reproduce",
         "",

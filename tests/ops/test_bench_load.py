@@ -107,3 +107,5 @@ def test_every_run_of_the_benchmarks_load_test_runs_and_keeps_its_promises(
     assert "cores busy" in text
     assert "busy morning" in text and "spread over the five cities" in text and "console_case" in text
     assert "server p50 (ms)" in text
+    # Every figure is filled in: no placeholder of the summary's code left in the page.
+    assert f"({figures['web_workers']} gunicorn workers" in text and "{lt" not in text, text[:2000]
