@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from civicdesk.accounts.models import Role
-from civicdesk.cases.models import ServiceRequest
+from civicdesk.cases.models import Channel, ServiceRequest
 from civicdesk.catalog.models import ServiceType
 from civicdesk.core import safe_urls
 from civicdesk.open311.models import Open311Submission
@@ -116,7 +116,9 @@ def stored(file_report: Callable[..., ServiceRequest]) -> Callable[[str], Servic
     """A case as an application filed it before the check: whatever media_url it sent, kept."""
 
     def make(url: str) -> ServiceRequest:
-        case = file_report(description="Filed by an app")
+        # An application's report: the channel every case with a submission row has (the
+        # case pages read the row for those only).
+        case = file_report(description="Filed by an app", channel=Channel.OPEN311)
         Open311Submission.objects.create(case=case, media_url=url[: safe_urls.MAX_LENGTH])
         return case
 
