@@ -89,7 +89,8 @@ def test_a_backwards_date_range_is_explained_not_crashed(signed_in, supervisor, 
     assert field and 'aria-invalid="true"' in field.group(0) and 'value="2025-05-01"' in field.group(0)
     described = re.search(r'aria-describedby="([^"]+)"', field.group(0))
     assert described and re.search(
-        rf'<p class="field-error" role="alert" id="{described.group(1)}">The end date is before the start date.</p>', body
+        rf'<p class="field-error" role="alert" id="{described.group(1)}">The end date is before the start date.</p>',
+        body,
     )
     assert re.search(r'<input type="date" name="opened_from" value="2025-05-02"', body)
 
