@@ -244,6 +244,17 @@ def load_markdown(lt: dict[str, Any], before: dict[str, Any] | None = None) -> l
             f" endpoint ({0.1 * lt['trivial']['rps']:.0f} reports a second on {cores} cores) needs"
             f" {needed:.1f} ms in all, which this shape does not reach yet."
         )
+    morning = lt.get("morning", {})
+    if "cpu_ms_per_request_total" in morning and "trivial" in lt:
+        cores = lt.get("cores") or 2
+        needed = cores * 1000 / (0.15 * lt["trivial"]["rps"])
+        lines[-1] += (
+            f" The busy morning's request took {morning['cpu_ms_per_request_total']:.1f} ms of CPU in all"
+            f" ({morning['cpu_ms_per_request']['web']:.1f} of it the web workers'); 0.15 of the trivial endpoint"
+            f" needs {needed:.1f} ms. Most of the morning's web CPU is the staff's pages (about two thirds,"
+            " in-process: see \"The console's pages\"), and of a page's CPU the template engine is about a"
+            " quarter to a third: even one several times faster would leave the morning short of 0.15."
+        )
     lines += [
         "",
         "Peak memory (VmHWM) per process, the highest of its kind:",
