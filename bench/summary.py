@@ -233,27 +233,18 @@ def load_markdown(lt: dict[str, Any], before: dict[str, Any] | None = None) -> l
         " templates (1.5 ms), DRF's parsing and answer, the rate limits. Every run of the bench now measures"
         " the split (the CPU table above). ",
     ]
-    five = lt.get("intake_five_cities", {})
+    five, morning = lt.get("intake_five_cities", {}), lt.get("morning", {})
     if "cpu_ms_per_request_total" in five and "trivial" in lt:
-        # The machine's cores, kept busy, divided by what the trivial endpoint's throughput times 0.1 allows.
-        cores = lt.get("cores") or 2
-        needed = cores * 1000 / (0.1 * lt["trivial"]["rps"])
         lines[-1] += (
-            f"In this run a report into the five cities took {five['cpu_ms_per_request_total']:.1f} ms of CPU in"
-            f" all ({five['cpu_ms_per_request']['web']:.1f} of it the web workers'); 0.1 of the trivial"
-            f" endpoint ({0.1 * lt['trivial']['rps']:.0f} reports a second on {cores} cores) needs"
-            f" {needed:.1f} ms in all, which this shape does not reach yet."
+            f"In this run a report into the five cities took {_cpu_against(lt, five, 0.1)} ({0.1 * lt['trivial']['rps']:.0f}"
+            f" reports a second on {lt.get('cores') or 2} cores), which this shape does not reach yet."
         )
-    morning = lt.get("morning", {})
     if "cpu_ms_per_request_total" in morning and "trivial" in lt:
-        cores = lt.get("cores") or 2
-        needed = cores * 1000 / (0.15 * lt["trivial"]["rps"])
         lines[-1] += (
-            f" The busy morning's request took {morning['cpu_ms_per_request_total']:.1f} ms of CPU in all"
-            f" ({morning['cpu_ms_per_request']['web']:.1f} of it the web workers'); 0.15 of the trivial endpoint"
-            f" needs {needed:.1f} ms. Most of the morning's web CPU is the staff's pages (about two thirds,"
-            " in-process: see \"The console's pages\"), and of a page's CPU the template engine is about a"
-            " quarter to a third: even one several times faster would leave the morning short of 0.15."
+            f" The busy morning's request took {_cpu_against(lt, morning, 0.15)}. Most of the morning's web CPU is"
+            " the staff's pages (about two thirds, in-process: see \"The console's pages\"), and of a page's CPU"
+            " the template engine is about a quarter to a third: even one several times faster would leave the"
+            " morning short of 0.15."
         )
     lines += [
         "",
@@ -264,6 +255,16 @@ def load_markdown(lt: dict[str, Any], before: dict[str, Any] | None = None) -> l
     ]
     lines += [f"| {name} | {mib:,.1f} |" for name, mib in sorted(lt["peak_rss_mib"].items())]
     return lines
+
+
+def _cpu_against(lt: dict[str, Any], run: dict[str, Any], share: float) -> str:
+    """A run's CPU per request in all, and what ``share`` of the trivial endpoint's throughput
+    allows: the machine's cores, kept busy, divided by that many requests a second."""
+    needed = (lt.get("cores") or 2) * 1000 / (share * lt["trivial"]["rps"])
+    return (
+        f"{run['cpu_ms_per_request_total']:.1f} ms of CPU in all ({run['cpu_ms_per_request']['web']:.1f} of it the"
+        f" web workers'); {share:g} of the trivial endpoint needs {needed:.1f} ms in all"
+    )
 
 
 CPU_COLUMNS = ("web", "PostgreSQL", "task worker", "sweeper", "honcho (logs)", "load generator")
