@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import QuerySet
 from django.db.models.signals import pre_save
 
 from civicdesk.accounts.models import Role, User
@@ -144,19 +144,11 @@ def districts_for_staff(*, user: User) -> QuerySet[District]:
     return District.objects.filter(city_id=city_id).defer("boundary").order_by("number", "name")
 
 
-def canned_responses_for(*, case: ServiceRequest) -> QuerySet[CannedResponse]:
-    """Closing notes offered for a case: its type's own, then the city's general ones."""
-    return (
-        CannedResponse.objects.filter(city_id=case.city_id)
-        .filter(Q(service_type_id=case.service_type_id) | Q(service_type__isnull=True))
-        .order_by(F("service_type_id").asc(nulls_last=True), "title")
-    )
-
-
 def canned_response_list(*, case: ServiceRequest) -> list[CannedResponse]:
-    """``canned_responses_for`` as a list, from the case's city's closing notes kept per
-    process until they change (every case page offers them; tenants/reference.py). Shown,
-    never changed: the rows are shared by the process's pages."""
+    """Closing notes offered for a case: its type's own, then the city's general ones, each
+    by title. Made from the city's closing notes, kept per process until they change (every
+    case page offers them; tenants/reference.py). Shown, never changed: the rows are shared by
+    the process's pages."""
 
     def build() -> list[CannedResponse]:
         return list(CannedResponse.objects.filter(city_id=case.city_id).order_by("title", "pk"))
@@ -165,6 +157,11 @@ def canned_response_list(*, case: ServiceRequest) -> list[CannedResponse]:
     return [c for c in every if c.service_type_id == case.service_type_id] + [
         c for c in every if c.service_type_id is None
     ]
+
+
+def canned_response_chosen(*, case: ServiceRequest, typed: str) -> CannedResponse | None:
+    """The closing note offered for ``case`` whose id was sent (``typed``), or None."""
+    return next((c for c in canned_response_list(case=case) if str(c.pk) == typed.strip()), None)
 
 
 def watch_canned_responses() -> None:

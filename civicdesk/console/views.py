@@ -362,7 +362,7 @@ def boundary(request: HttpRequest) -> HttpResponse:
 def _case_context(request: HttpRequest, case: ServiceRequest, **extra: Any) -> dict[str, Any]:
     user = user_of(request)
     canned = selectors.canned_response_list(case=case)
-    chosen = next((c for c in canned if str(c.pk) == request.GET.get("canned")), None)
+    chosen = selectors.canned_response_chosen(case=case, typed=request.GET.get("canned", ""))
     return {
         "case": case,
         "timeline": cases.case_timeline(user=user, case=case),
@@ -484,7 +484,7 @@ def _change_status(request: HttpRequest, case: ServiceRequest) -> str:
 def _close(request: HttpRequest, case: ServiceRequest) -> str:
     note = request.POST.get("note", "").strip()
     if not note and request.POST.get("canned"):
-        chosen = selectors.canned_responses_for(case=case).filter(pk=typed_pk(request.POST["canned"])).first()
+        chosen = selectors.canned_response_chosen(case=case, typed=request.POST["canned"])
         note = chosen.text if chosen else ""
     services.case_close(
         case=case, actor=user_of(request), note=note, resolution=request.POST.get("resolution") or Resolution.RESOLVED
