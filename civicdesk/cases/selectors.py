@@ -16,6 +16,7 @@ from civicdesk.cases.models import OPEN_STATUSES, CaseEvent, Photo, ServiceReque
 from civicdesk.cases.permissions import Action
 from civicdesk.catalog.models import ServiceType
 from civicdesk.core.paging import counts_at_most
+from civicdesk.core.sql import first_row
 from civicdesk.tenants import reference
 from civicdesk.tenants.models import City
 
@@ -410,13 +411,19 @@ def case_by_tracking_token(token: str) -> ServiceRequest:
 def submission_case(*, scope: str, key: str, since: dt.datetime | None = None) -> ServiceRequest | None:
     """The case filed earlier under the sender's ``key`` in ``scope`` (received at ``since``
     or later, if given), or None: a channel's "file only once" look-up."""
-    keys = SubmissionKey.objects.filter(scope=scope, key=key)
-    if since is not None:
-        keys = keys.filter(received_at__gte=since)
     # Nearly every filing is new: the look-up that finds nothing reads one column (scope and
-    # key are unique: one row at most); only a repeat reads its case, with the city.
-    found = list(keys.values_list("case_id", flat=True)[:1])
+    # key are unique: one row at most), in plain SQL when no window applies (core/sql.py);
+    # only a repeat reads its case, with the city.
+    if since is None:
+        row = first_row(SubmissionKey, _SUBMISSION_SQL, [scope, key])
+        found = [row[0]] if row is not None else []
+    else:
+        keys = SubmissionKey.objects.filter(scope=scope, key=key, received_at__gte=since)
+        found = list(keys.values_list("case_id", flat=True)[:1])
     return ServiceRequest.objects.select_related("city").get(pk=found[0]) if found else None
+
+
+_SUBMISSION_SQL = 'SELECT "case_id" FROM "cases_submissionkey" WHERE "scope" = %s AND "key" = %s'
 
 
 def public_photo_list(*, case: ServiceRequest | None = None) -> QuerySet[Photo]:

@@ -11,7 +11,16 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from civicdesk.catalog.models import AgreementStatus, ServiceAgreement, ServiceType
+from civicdesk.core.sql import first_row
 from civicdesk.tenants.models import City, Department
+
+# Whether an active agreement names the type: asked by every report, in plain SQL (core/sql.py).
+_NAMED_SQL = """
+SELECT 1 FROM "catalog_serviceagreement_service_types" AS named
+INNER JOIN "catalog_serviceagreement" AS agreement ON agreement."id" = named."serviceagreement_id"
+WHERE named."servicetype_id" = %s AND agreement."status" = %s
+LIMIT 1
+"""
 
 
 def agreement_for(service_type: ServiceType, *, on: dt.date | None = None) -> ServiceAgreement | None:
@@ -25,10 +34,7 @@ def agreement_for(service_type: ServiceType, *, on: dt.date | None = None) -> Se
     # Most types are worked by their own city: whether any active agreement names the type
     # at all is asked first (one index of the agreements' types), and only a yes reads the
     # agreement of the day with its department and city.
-    named = ServiceAgreement.service_types.through.objects.filter(
-        servicetype_id=service_type.pk, serviceagreement__status=AgreementStatus.ACTIVE
-    )
-    if not named.exists():
+    if first_row(ServiceAgreement, _NAMED_SQL, [service_type.pk, AgreementStatus.ACTIVE.value]) is None:
         return None
     return (
         ServiceAgreement.objects.filter(

@@ -21,7 +21,7 @@ import math
 import random
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,47 +110,73 @@ PURGE_ONE_IN = 50
 
 # One statement, the same on SQLite and PostgreSQL (quoted names: "key" is a keyword of SQLite).
 _COUNT_SQL = """
-INSERT INTO "core_ratelimitcounter" ("key", "count", "window_end") VALUES (%s, 1, %s)
+INSERT INTO "core_ratelimitcounter" ("key", "count", "window_end") VALUES {rows}
 ON CONFLICT ("key") DO UPDATE SET
     "count" = CASE WHEN "core_ratelimitcounter"."window_end" <= %s
                    THEN 1 ELSE "core_ratelimitcounter"."count" + 1 END,
     "window_end" = CASE WHEN "core_ratelimitcounter"."window_end" <= %s
                         THEN excluded."window_end" ELSE "core_ratelimitcounter"."window_end" END
-RETURNING "count", "window_end"
+RETURNING "key", "count", "window_end"
 """
 
 
-def _count(key: str, *, period: int, now: float) -> tuple[int, float]:
-    """Add one to ``key``'s counter in one statement; its new count and window end.
+def _count(periods: dict[str, int], *, now: float) -> dict[str, tuple[int, float]]:
+    """Add one to each key's counter (key → its period) in one statement; each key's new
+    count and window end.
 
     ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` (SQLite ≥ 3.35 and PostgreSQL): a new
     caller's row is inserted, an ended window restarts at 1, and otherwise the count goes up
     by one. Simultaneous statements on one key queue on its row, so each sees the others'
     additions; a read and a separate write (a cache's ``get`` then ``set``) would let two
-    requests read the same count and both pass.
+    requests read the same count and both pass. A request's rules are counted together (one
+    statement, not one per rule), their rows locked in the rules' order, the same in every
+    request: two requests never wait on each other's rows in a circle.
     """
     using = router.db_for_write(RateLimitCounter)
+    rows = ", ".join(["(%s, 1, %s)"] * len(periods))
+    params: list[Any] = [value for key, period in periods.items() for value in (key, now + period)]
     with connections[using].cursor() as cursor:
-        cursor.execute(_COUNT_SQL, [key, now + period, now, now])
-        count, window_end = cursor.fetchone()
-    if count == 1 and random.randrange(PURGE_ONE_IN) == 0:
+        cursor.execute(_COUNT_SQL.format(rows=rows), [*params, now, now])
+        counted = {key: (int(count), float(window_end)) for key, count, window_end in cursor.fetchall()}
+    if any(count == 1 for count, _end in counted.values()) and random.randrange(PURGE_ONE_IN) == 0:
         RateLimitCounter.objects.using(using).filter(window_end__lte=now).delete()
-    return int(count), float(window_end)
+    return counted
 
 
-def hit(scope: str, who: str, *, limit: int, period: int) -> int | None:
-    """Count one request of ``who`` under ``scope``. Returns None while within the limit,
-    else the seconds until the window ends (the caller's Retry-After).
+@dataclass(frozen=True)
+class Hit:
+    """One request counted under ``scope`` for ``who``, allowed ``limit`` in ``period`` seconds."""
+
+    scope: str
+    who: str
+    limit: int
+    period: int
+
+
+def hits(counted: Sequence[Hit]) -> list[int | None]:
+    """Count one request under each of ``counted`` (in one statement). For each, in order:
+    None while within its limit, else the seconds until its window ends (the caller's
+    Retry-After).
 
     Refused requests are counted too (the count may pass the limit); they never lengthen
     the window.
     """
+    if not counted:
+        return []
     now = time.time()
-    count, window_end = _count(_counter_key(scope, who), period=period, now=now)
-    if count <= limit:
-        return None
-    # A simultaneous request may have opened the window a moment after our ``now``.
-    return min(period, max(1, math.ceil(window_end - now)))
+    keys = [_counter_key(each.scope, each.who) for each in counted]
+    found = _count(dict(zip(keys, (each.period for each in counted), strict=True)), now=now)
+    waits: list[int | None] = []
+    for key, each in zip(keys, counted, strict=True):
+        count, window_end = found[key]
+        # A simultaneous request may have opened the window a moment after our ``now``.
+        waits.append(None if count <= each.limit else min(each.period, max(1, math.ceil(window_end - now))))
+    return waits
+
+
+def hit(scope: str, who: str, *, limit: int, period: int) -> int | None:
+    """``hits`` for one counter: None while within the limit, else the seconds to wait."""
+    return hits([Hit(scope, who, limit, period)])[0]
 
 
 def peek(scope: str, who: str) -> tuple[int, float]:
@@ -250,6 +276,7 @@ class RateLimitMiddleware:
                     "and try again, or ask your city administrator to reset your password."
                 ) % {"wait": _wait_words(wait)}
                 return too_many_requests(request, message, wait)
+        counted: list[Hit] = []
         for rule in self.rules:
             if view_name not in rule.views or method not in rule.methods:
                 continue
@@ -260,10 +287,12 @@ class RateLimitMiddleware:
                 who = _hashed("api_key", raw)
             else:
                 who = _hashed("ip", client_ip(request))
-            wait = hit(rule.name, who, limit=rule.limit, period=rule.period)
-            if wait is not None:
-                message = _("You have sent too many requests in a short time. Please wait %(wait)s and try again.") % {
-                    "wait": _wait_words(wait)
-                }
-                return too_many_requests(request, message, wait)
+            counted.append(Hit(rule.name, who, rule.limit, rule.period))
+        # Every rule that applies counts the request (one statement); the first refusal answers.
+        wait = next((wait for wait in hits(counted) if wait is not None), None)
+        if wait is not None:
+            message = _("You have sent too many requests in a short time. Please wait %(wait)s and try again.") % {
+                "wait": _wait_words(wait)
+            }
+            return too_many_requests(request, message, wait)
         return None

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
+from civicdesk.core.sql import first_row
 from civicdesk.notifications.models import AlertOn, AreaKind, AreaSubscription
 from civicdesk.notifications.outbox import Email, is_suppressed, outbox_enqueue_all
 
@@ -68,11 +69,41 @@ def confirmation_write(subscription: AreaSubscription) -> None:
     outbox_enqueue_all([confirm])
 
 
+_NEAR_SQL = """
+SELECT 1 FROM "notifications_areasubscription"
+WHERE "active" = %s AND "confirmed_at" IS NOT NULL AND "on" IN (%s, %s) AND ({areas})
+LIMIT 1
+"""
+_CITY_AREA = '("area" = %s AND "city_id" = %s)'
+_DISTRICT_AREA = '("area" = %s AND "district_id" = %s)'
+_BOX_AREA = '("area" = %s AND "south" <= %s AND "north" >= %s AND "west" <= %s AND "east" >= %s)'
+
+
+def _anyone_near(case: ServiceRequest, *, on: str) -> bool:
+    """Whether any confirmed, active subscription to ``on`` names the case's city, its
+    district, or a box around a circle holding its point (the ORM filter of
+    ``subscriptions_matching``, asked as one plain statement: core/sql.py says why)."""
+    areas, params = [_CITY_AREA], [AreaKind.CITY.value, case.city_id]
+    if case.district_id is not None:
+        areas.append(_DISTRICT_AREA)
+        params += [AreaKind.DISTRICT.value, case.district_id]
+    if case.lat is not None and case.lng is not None:
+        areas.append(_BOX_AREA)
+        params += [AreaKind.RADIUS.value, case.lat, case.lat, case.lng, case.lng]
+    sql = _NEAR_SQL.format(areas=" OR ".join(areas))
+    return first_row(AreaSubscription, sql, [True, on, AlertOn.BOTH.value, *params]) is not None
+
+
 def subscriptions_matching(case: ServiceRequest, *, on: str) -> list[AreaSubscription]:
     """Confirmed, active subscriptions that want to hear of ``case`` being new or closed
     (``on``): its city, its district, or a circle holding its point; of its type or of
     every type. One per address (the oldest), so nobody gets one case twice."""
     if case.service_type.is_confidential:
+        return []
+    # Most cases have nobody subscribed around them: that one-table question is answered
+    # first, in plain SQL (every report asks it), and only a yes reads the subscriptions'
+    # types (a join, one row per address).
+    if not _anyone_near(case, on=on):
         return []
     area = Q(area=AreaKind.CITY, city_id=case.city_id)
     if case.district_id is not None:
@@ -87,10 +118,6 @@ def subscriptions_matching(case: ServiceRequest, *, on: str) -> list[AreaSubscri
             east__gte=case.lng,
         )
     near = AreaSubscription.objects.filter(area, active=True, confirmed_at__isnull=False, on__in=[on, AlertOn.BOTH])
-    # Most cases have nobody subscribed around them: that one-table question is answered
-    # first, and only a yes reads the subscriptions' types (a join, one row per address).
-    if not near.exists():
-        return []
     wanted: QuerySet[AreaSubscription] = (
         near.filter(Q(service_types__isnull=True) | Q(service_types__code=case.service_type.code))
         .distinct()

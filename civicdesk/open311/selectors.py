@@ -108,12 +108,15 @@ def api_key_of_jurisdiction(*, jurisdiction_id: str | None, raw_key: str | None)
     jurisdiction_id = (jurisdiction_id or "").strip()
     if not jurisdiction_id or not raw_key:
         return None
-    return (
+    # A digest is unique: at most one row, so no order (``first()`` would sort by the key's
+    # city and name, a join more for Django to compile on every report).
+    keys = (
         Open311ApiKey.objects.select_related("city")
         .defer("city__boundary")
         .filter(city__jurisdiction_id__iexact=jurisdiction_id, active=True, key_digest=key_digest(raw_key.strip()))
-        .first()
+        .order_by()
     )
+    return next(iter(keys[:1]), None)
 
 
 def public_service_types(*, city: City) -> QuerySet[ServiceType]:

@@ -181,3 +181,38 @@ def test_the_alerts_page_offers_districts_and_public_types_only(client, trash, m
     html = client.get("/independence/alerts/").content.decode()
     assert "Trash/Rubbish" in html and "Secret hotline" not in html and "District 1" in html
     assert 'data-mode="pick"' in html
+
+
+@pytest.mark.parametrize(
+    ("subscription", "heard"),
+    [
+        ({"area": AreaKind.CITY}, True),
+        ({"area": AreaKind.CITY, "on": AlertOn.BOTH}, True),
+        ({"area": AreaKind.CITY, "on": AlertOn.CLOSED}, False),
+        ({"area": AreaKind.CITY, "confirmed": False}, False),
+        ({"area": AreaKind.CITY, "active": False}, False),
+        ({"area": AreaKind.DISTRICT, "district": "a_district"}, True),
+        ({"area": AreaKind.DISTRICT, "district": "b_district"}, False),
+        ({"area": AreaKind.RADIUS, "near": "a", "radius_m": 300}, True),
+        ({"area": AreaKind.RADIUS, "near": "b", "radius_m": 300}, False),
+    ],
+)
+def test_the_first_question_of_every_report_finds_exactly_the_subscriptions_near_it(
+    independence, trash, spots, subscription, heard
+):
+    """``_anyone_near`` is plain SQL (every report asks it): it must agree with the matching
+    it stands in front of, for each way a subscription can match or not."""
+    form = dict(subscription)
+    confirmed, active = form.pop("confirmed", True), form.pop("active", True)
+    if "district" in form:
+        form["district"] = spots[form["district"]]
+    if "near" in form:
+        form["lat"], form["lng"] = spots[form.pop("near")]
+    made = alert_services.subscription_create(email="near@example.org", city=independence, **form)
+    if confirmed:
+        made = alert_services.subscription_confirm(token=made.confirm_token)
+    if not active:
+        AreaSubscription.objects.filter(pk=made.pk).update(active=False)
+    case = _report(trash, spots["a"])
+    assert alerts._anyone_near(case, on=AlertOn.NEW) is heard
+    assert bool(alerts.subscriptions_matching(case, on=AlertOn.NEW)) is heard

@@ -11,11 +11,14 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from civicdesk.accounts.models import Role, User
-from civicdesk.core.ratelimit import parse_rate
+from civicdesk.core.models import RateLimitCounter
+from civicdesk.core.ratelimit import Hit, hits, parse_rate
 from tests.security.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -87,6 +90,31 @@ def test_open311_posts_are_limited_per_address_whatever_the_key(world: World) ->
     client = Client(REMOTE_ADDR="192.0.2.5")
     statuses = [client.post(url, {"api_key": f"made-up-{n}"}).status_code for n in range(5)]
     assert 429 not in statuses[:4] and statuses[4] == 429
+
+
+def test_an_open311_post_is_counted_under_both_its_rules_in_one_statement(world: World) -> None:
+    url = reverse("open311:requests", kwargs={"fmt": "json"})
+    data = {"api_key": world.api_key, "jurisdiction_id": world.cities["independence"].jurisdiction_id}
+    client = Client(REMOTE_ADDR="198.51.100.20")
+    with CaptureQueriesContext(connection) as queries:
+        client.post(url, data)
+    counting = [q["sql"] for q in queries.captured_queries if "core_ratelimitcounter" in q["sql"]]
+    assert len(counting) == 1 and counting[0].lstrip().startswith("INSERT")
+    client.post(url, data)
+    # Each rule has its counter, and the one statement moved both.
+    assert sorted(RateLimitCounter.objects.values_list("count", flat=True)) == [2, 2]
+    assert {key.split(":")[0] for key in RateLimitCounter.objects.values_list("key", flat=True)} == {
+        "open311-key",
+        "open311-ip",
+    }
+
+
+def test_counting_under_several_rules_says_each_rules_wait() -> None:
+    counted = [Hit("tight", "caller", limit=1, period=60), Hit("loose", "caller", limit=10, period=3600)]
+    assert hits(counted) == [None, None]
+    tight, loose = hits(counted)
+    assert tight is not None and 1 <= tight <= 60
+    assert loose is None
 
 
 def sign_in(client: Client, username: str, password: str) -> Any:
