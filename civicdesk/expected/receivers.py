@@ -32,18 +32,22 @@ def expected_at_intake(
     because its date could not be estimated: the acknowledgement then gives the target."""
     if channel == Channel.IMPORT:
         return {}
+    arguments: dict[str, Any] = {
+        "city": route.city,
+        "service_type": route.service_type,
+        "department_id": route.department.pk if route.department is not None else None,
+        "district_id": route.district.pk if route.district is not None else None,
+        "channel": channel,
+        "opened_at": opened_at,
+        "due_at": route.due_at,
+    }
     try:
-        # A savepoint: a failed query must not spoil the report's own transaction.
-        with transaction.atomic():
-            expectation = selectors.expected_for_new(
-                city=route.city,
-                service_type=route.service_type,
-                department_id=route.department.pk if route.department is not None else None,
-                district_id=route.district.pk if route.district is not None else None,
-                channel=channel,
-                opened_at=opened_at,
-                due_at=route.due_at,
-            )
+        # Most reports are answered from what the process keeps, with no query. Otherwise a
+        # savepoint: a failed query must not spoil the report's own transaction.
+        expectation = selectors.expected_for_new_kept(**arguments)
+        if expectation is None:
+            with transaction.atomic():
+                expectation = selectors.expected_for_new(**arguments)
     except (DatabaseError, ArithmeticError, KeyError, TypeError, ValueError):
         if transaction.get_connection().needs_rollback:
             # The savepoint could not even be rolled back: the connection is gone (a restart

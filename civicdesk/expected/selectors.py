@@ -19,9 +19,11 @@ newly trained model within MODEL_RECHECK_SECONDS.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +87,14 @@ class Expectation:
 # --- the model, loaded once per process -------------------------------------------------------
 
 _cache: dict[int, tuple[float, int | None, dict[str, Any] | None]] = {}
+# Set while ``expected_for_new_kept`` answers: a query it would make raises _NotKept instead.
+_kept_only: contextvars.ContextVar[bool] = contextvars.ContextVar("expected_kept_only", default=False)
+
+
+class _NotKept(Exception):
+    """The answer needs the database (``expected_for_new_kept``)."""
+
+
 _cache_lock = threading.Lock()
 
 
@@ -94,6 +104,8 @@ def current_model(city_id: int) -> tuple[int | None, dict[str, Any] | None]:
     cached = _cache.get(city_id)
     if cached is not None and now - cached[0] < MODEL_RECHECK_SECONDS:
         return cached[1], cached[2]
+    if _kept_only.get():
+        raise _NotKept
     pk = ExpectedModel.objects.filter(city_id=city_id, status=ModelStatus.CURRENT).values_list("pk", flat=True).first()
     if cached is not None and cached[1] == pk:
         params = cached[2]
@@ -150,7 +162,7 @@ def _predict(
     channel: str,
     opened_at: dt.datetime,
     due_at: dt.datetime | None,
-    backlog: int,
+    backlog: int | Callable[[], int],
     now: dt.datetime,
     with_factors: bool = True,
 ) -> Expectation:
@@ -159,6 +171,8 @@ def _predict(
         return _fallback(FallbackReason.NO_MODEL, due_at=due_at)
     if params["type_cases"].get(service_type.code, 0) < MIN_TYPE_CASES:
         return _fallback(FallbackReason.THIN_TYPE, due_at=due_at, model_id=model_id)
+    if callable(backlog):
+        backlog = backlog()
     local = opened_at.astimezone(city.tz)
     features = survival.Case(
         service_type=service_type.code,
@@ -234,12 +248,16 @@ class _RecentBacklogs:
 
         window = float(getattr(settings, "EXPECTED_BACKLOG_SECONDS", 0) or 0)
         if window <= 0:
+            if _kept_only.get():
+                raise _NotKept
             return _open_backlog(city=city, department_id=department_id)
         key, now = (city.pk, department_id), time.monotonic()
         with self.lock:
             kept = self.counted.get(key)
         if kept is not None and now - kept[0] < window:
             return kept[1]
+        if _kept_only.get():
+            raise _NotKept
         backlog = _open_backlog(city=city, department_id=department_id)
         with self.lock:
             self.counted[key] = (now, backlog)
@@ -303,8 +321,7 @@ def expected_for_new(
     model's parameters, docs/expected.md). The factors, which need the names of departments
     and districts, only when asked: the acknowledgement and Open311 need the dates alone.
     The backlog is the one counted within EXPECTED_BACKLOG_SECONDS, if any (``_RecentBacklogs``)."""
-    backlog = _recent_backlogs.get(city=city, department_id=department_id)
-    return _predict(
+    return _for_new(
         city=city,
         service_type=service_type,
         department_id=department_id,
@@ -312,10 +329,34 @@ def expected_for_new(
         channel=channel,
         opened_at=opened_at,
         due_at=due_at,
-        backlog=backlog,
-        now=opened_at,
         with_factors=with_factors,
     )
+
+
+def _for_new(*, city: City, department_id: int | None, opened_at: dt.datetime, **arguments: Any) -> Expectation:
+    return _predict(
+        city=city,
+        department_id=department_id,
+        opened_at=opened_at,
+        # Counted only when the model will weigh it (not for a fallback).
+        backlog=lambda: _recent_backlogs.get(city=city, department_id=department_id),
+        now=opened_at,
+        **arguments,
+    )
+
+
+def expected_for_new_kept(**arguments: Any) -> Expectation | None:
+    """``expected_for_new`` answered from what this process keeps (the city's model, read
+    within MODEL_RECHECK_SECONDS, and the department's backlog, counted within
+    EXPECTED_BACKLOG_SECONDS), without a query; None when it would need one. Intake asks
+    this first: most reports are answered so, and need no savepoint around a query."""
+    token = _kept_only.set(True)
+    try:
+        return _for_new(**arguments)
+    except _NotKept:
+        return None
+    finally:
+        _kept_only.reset(token)
 
 
 # --- the Likely late queue ----------------------------------------------------------------------

@@ -12,6 +12,7 @@ import pytest
 from django.db import DatabaseError, OperationalError, connection
 from django.db.transaction import TransactionManagementError
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -282,3 +283,47 @@ def test_a_connection_lost_while_estimating_fails_the_report_as_the_database_bei
         connection.close()  # the next query opens a new session
     assert unavailable.is_database_unavailable(raised.value)
     assert ServiceRequest.objects.count() == before
+
+
+def test_a_report_answered_from_the_kept_model_and_backlog_opens_no_savepoint(
+    independence: City, make_service_type: Callable[..., ServiceType], settings: Any
+) -> None:
+    """The first report reads the model and counts the department's backlog inside a
+    savepoint (a failed query must not spoil the report). The next, within
+    EXPECTED_BACKLOG_SECONDS, is dated from what the process keeps: no query, no savepoint,
+    and the same estimate as the first."""
+    settings.EXPECTED_BACKLOG_SECONDS = 60
+    types = trained_city(independence, make_service_type, now=NOW)
+    selectors.forget_backlogs()
+
+    def filed() -> tuple[list[str], dict[str, Any]]:
+        created: list[dict[str, Any]] = []
+
+        def on_created(sender: Any, case: ServiceRequest, intake: dict[str, Any], **kw: Any) -> None:
+            created.append(intake)
+
+        signals.case_created.connect(on_created, sender=ServiceRequest, dispatch_uid="test-kept")
+        try:
+            with CaptureQueriesContext(connection) as queries:
+                _file(independence, types["tree"])
+        finally:
+            signals.case_created.disconnect(dispatch_uid="test-kept", sender=ServiceRequest)
+        return [q["sql"] for q in queries.captured_queries], created[0]
+
+    try:
+        first_sql, first = filed()
+        second_sql, second = filed()
+    finally:
+        selectors.forget_backlogs()
+    savepoints = [sql for sql in first_sql if sql.startswith("SAVEPOINT")]
+    # The first: case_create's own savepoint, and the estimate's around its reads.
+    assert len(savepoints) == 2 and any("expectedmodel" in sql for sql in first_sql)
+    assert len([sql for sql in second_sql if sql.startswith("SAVEPOINT")]) == 1
+    assert not any("expectedmodel" in sql for sql in second_sql)
+
+    def backlog_counts(sql: list[str]) -> int:
+        return len([q for q in sql if q.startswith("SELECT COUNT(") and "cases_servicerequest" in q])
+
+    assert backlog_counts(first_sql) == 1 and backlog_counts(second_sql) == 0
+    assert not first["expected"].is_fallback
+    assert second["expected"].median_at == first["expected"].median_at
