@@ -97,7 +97,6 @@ def _entered_from(actor: User | None, city: City) -> dict[str, list[Any]]:
     return {"entered_from_city": [None, actor.city.name]}
 
 
-@transaction.atomic
 def case_create(
     *,
     service_type: ServiceType,
@@ -212,26 +211,30 @@ def case_create(
         if isinstance(answer, dict):
             intake.update(answer)
 
-    # Everything above is checked, routed and computed without the number. From here to the
-    # commit the city's next report waits (gapless numbers: invariants.case_numbers_take),
-    # so nothing slow belongs below: only the rows of the case, its event, tallies and mail.
-    _locked_city, case.number = case_numbers_take(city=routed.city)
-    case_insert(case)
-    event_write(
-        case,
-        EventKind.CREATED,
-        actor=actor,
-        actor_label=_("Resident") if channel != Channel.IMPORT else _("Import"),
-        is_public=True,
-        text=description,
-        changes={
-            "service_type": [None, service_type.name],
-            "department": [None, department.name if department else None],
-            "district": [None, district.name if district else None],
-            **_entered_from(actor, case.city),
-        },
-    )
-    signals.case_created.send(sender=ServiceRequest, case=case, intake=intake)
+    # Everything above is checked, routed and computed without the number, and writes
+    # nothing. From here to the commit the city's next report waits (gapless numbers:
+    # invariants.case_numbers_take), so nothing slow belongs below: only the rows of the case,
+    # its event, tallies and mail. One transaction; inside a caller's (an Open311 report with
+    # its submission rows, the portal's with its photos) no savepoint of its own: a failure
+    # here fails the caller's whole filing, which rolls back with it.
+    with transaction.atomic(savepoint=False):
+        _locked_city, case.number = case_numbers_take(city=routed.city)
+        case_insert(case)
+        event_write(
+            case,
+            EventKind.CREATED,
+            actor=actor,
+            actor_label=_("Resident") if channel != Channel.IMPORT else _("Import"),
+            is_public=True,
+            text=description,
+            changes={
+                "service_type": [None, service_type.name],
+                "department": [None, department.name if department else None],
+                "district": [None, district.name if district else None],
+                **_entered_from(actor, case.city),
+            },
+        )
+        signals.case_created.send(sender=ServiceRequest, case=case, intake=intake)
     return case
 
 

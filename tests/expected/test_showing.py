@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import DatabaseError, OperationalError, connection
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.transaction import TransactionManagementError
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -249,7 +249,8 @@ def test_an_estimate_that_spoils_the_reports_transaction_fails_the_report_with_i
 
     monkeypatch.setattr(selectors, "expected_for_new", savepoint_gone)
     before = ServiceRequest.objects.count()
-    with pytest.raises(DatabaseError) as raised:
+    # The report's transaction, as Open311 and the portal file it (with rows of their own).
+    with pytest.raises(DatabaseError) as raised, transaction.atomic():
         _file(independence, types["tree"])
     assert not isinstance(raised.value, TransactionManagementError), raised.value
     assert "no_table_of_the_estimate" in str(raised.value)
@@ -260,10 +261,14 @@ def test_an_estimate_that_spoils_the_reports_transaction_fails_the_report_with_i
 def test_a_connection_lost_while_estimating_fails_the_report_as_the_database_being_unreachable(
     independence: City, make_service_type: Callable[..., ServiceType], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """PostgreSQL restarts while the estimate's query runs. The report cannot be saved then:
-    it must fail with the database's own error (which Open311 and the pages answer with a 503
+    """PostgreSQL restarts while the estimate's query runs. A report filed in a transaction of
+    its caller's (Open311's, the portal's, with rows of their own) cannot be saved then: it
+    must fail with the database's own error (which Open311 and the pages answer with a 503
     and "try again"), not be carried on into "an error occurred in the current transaction"
-    (a 500, seen once in tests/ops/test_faults.py's restart), and nothing of it is kept."""
+    (a 500, seen once in tests/ops/test_faults.py's restart), and nothing of it is kept.
+    Filed on its own (the console's new case), the estimate's reads had a transaction of
+    their own: only the estimate is lost, and the report is filed on a new session once the
+    database answers again, its acknowledgement giving the type's target."""
     if connection.vendor != "postgresql":
         pytest.skip("a connection to SQLite, a file in the process, cannot be lost")
     types = trained_city(independence, make_service_type, now=NOW)
@@ -277,12 +282,16 @@ def test_a_connection_lost_while_estimating_fails_the_report_as_the_database_bei
     monkeypatch.setattr(selectors, "expected_for_new", connection_lost)
     before = ServiceRequest.objects.count()
     try:
-        with pytest.raises(OperationalError) as raised:
+        with pytest.raises(OperationalError) as raised, transaction.atomic():
             _file(independence, types["tree"])
     finally:
         connection.close()  # the next query opens a new session
     assert unavailable.is_database_unavailable(raised.value)
     assert ServiceRequest.objects.count() == before
+
+    case = _file(independence, types["tree"], language="en")
+    assert ServiceRequest.objects.count() == before + 1
+    assert "We aim to deal with it by" in _acknowledgement(case).body_text
 
 
 def test_a_report_answered_from_the_kept_model_and_backlog_opens_no_savepoint(
@@ -316,9 +325,9 @@ def test_a_report_answered_from_the_kept_model_and_backlog_opens_no_savepoint(
     finally:
         selectors.forget_backlogs()
     savepoints = [sql for sql in first_sql if sql.startswith("SAVEPOINT")]
-    # The first: case_create's own savepoint, and the estimate's around its reads.
-    assert len(savepoints) == 2 and any("expectedmodel" in sql for sql in first_sql)
-    assert len([sql for sql in second_sql if sql.startswith("SAVEPOINT")]) == 1
+    # The first: the estimate's around its reads (case_create opens none of its own).
+    assert len(savepoints) == 1 and any("expectedmodel" in sql for sql in first_sql)
+    assert not [sql for sql in second_sql if sql.startswith("SAVEPOINT")]
     assert not any("expectedmodel" in sql for sql in second_sql)
 
     def backlog_counts(sql: list[str]) -> int:
