@@ -4,7 +4,10 @@
 its outbox, ``reports`` keeps its roll-ups current. Every signal is sent synchronously, inside
 the transaction of the write it announces, so what a receiver writes commits or rolls back
 with the case (the transactional outbox depends on it); a receiver that raises undoes the
-write. Anything slow or external (sending mail) waits for ``transaction.on_commit``.
+write. Anything slow or external (sending mail) waits for ``transaction.on_commit``. The two
+signals of a case being made, ``case_routing`` and ``case_numbering``, come before its write
+and its transaction (inside the caller's, when it has one): their receivers only read and
+prepare, and write nothing.
 
 Each signal's ``sender`` is ``ServiceRequest``; the arguments are named below.
 
