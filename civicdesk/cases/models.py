@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from civicdesk.core.models import AppendOnlyModel
+from civicdesk.core.models import AppendOnlyModel, ChoiceLabels
 
 
 class Status(models.TextChoices):
@@ -61,7 +61,7 @@ def new_tracking_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class ServiceRequest(models.Model):
+class ServiceRequest(ChoiceLabels):
     """A case: one concern reported by a resident or entered by staff."""
 
     # No index of its own for city, department or assignee: the composite indexes below begin
@@ -273,7 +273,7 @@ class EventKind(models.TextChoices):
     PLACED = "placed", _("Placed on the map")
 
 
-class CaseEvent(AppendOnlyModel):
+class CaseEvent(ChoiceLabels, AppendOnlyModel):
     """One entry of a case's audit log. Written once by a service; never changed or deleted."""
 
     case = models.ForeignKey(ServiceRequest, on_delete=models.PROTECT, related_name="events")

@@ -1,6 +1,31 @@
 from typing import Any
 
 from django.db import models
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
+
+# field → {value: label}: each choice field's labels, tabled once per process.
+_choice_labels: dict[models.Field, dict[Any, Any]] = {}  # type: ignore[type-arg]
+
+
+class ChoiceLabels(models.Model):
+    """``get_FOO_display()`` from each field's labels tabled once per process.
+
+    Django's own builds a dictionary of the field's choices on every call, hashing each
+    label, a lazy translation, so translating them all: a case's status, channel and
+    priority are shown on every page and in every email, several times each. The labels stay
+    lazy in the table, so each is translated into the language of the moment it is shown.
+    """
+
+    class Meta:
+        abstract = True
+
+    def _get_FIELD_display(self, field: models.Field) -> Any:  # type: ignore[type-arg]
+        labels = _choice_labels.get(field)
+        if labels is None:
+            labels = _choice_labels[field] = {make_hashable(value): label for value, label in field.flatchoices}
+        value = getattr(self, field.attname)
+        return force_str(labels.get(make_hashable(value), value), strings_only=True)
 
 
 class TimeStamped(models.Model):
