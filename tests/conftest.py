@@ -17,6 +17,7 @@ from hypothesis import settings as hypothesis_settings
 
 from civicdesk.accounts.models import Role, User
 from civicdesk.catalog.models import ServiceType
+from civicdesk.open311 import selectors as open311_selectors
 from civicdesk.tenants import geo, reference
 from civicdesk.tenants.models import City, Department
 
@@ -49,6 +50,7 @@ def _fresh_geo_cache() -> None:
     geo.clear_cache()
     # A city's kept lists are by its id and version: the next test's city may have both.
     reference.clear()
+    open311_selectors.forget_keys()
 
 
 @pytest.fixture(autouse=True)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import math
 import pickle
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,6 +21,7 @@ from civicdesk.cases.selectors import public_case_list
 from civicdesk.catalog import cache as catalogue_cache
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.selectors import reportable_types
+from civicdesk.core.sql import first_row
 from civicdesk.open311.errors import BadRequest, NotFound
 from civicdesk.open311.models import Open311ApiKey, Open311Submission
 from civicdesk.tenants import reference
@@ -100,23 +103,70 @@ def api_key_for(*, city: City, raw_key: str | None) -> Open311ApiKey | None:
     return key
 
 
+# (jurisdiction id in capitals, key digest) → (the key as read, with its city; monotonic expiry)
+_kept_keys: dict[tuple[str, str], tuple[Open311ApiKey, float]] = {}
+
+# Whether a kept key may still be used as it was read: it is still active, its name (the
+# label of what it posts) and its city's version (moved by every change of the city) unchanged.
+_KEY_CHECK_SQL = """
+SELECT k."active", k."name", c."reference_version" FROM "open311_open311apikey" AS k
+INNER JOIN "tenants_city" AS c ON c."id" = k."city_id"
+WHERE k."id" = %s AND k."key_digest" = %s
+"""
+
+
 def api_key_of_jurisdiction(*, jurisdiction_id: str | None, raw_key: str | None) -> Open311ApiKey | None:
     """The active key matching ``raw_key`` of the city named ``jurisdiction_id``, read with its
     city (boundary left out) in one query: a report's two look-ups at once. None when either
     is missing or unknown, or the key is another city's or revoked; the caller then asks
-    ``city_for_jurisdiction`` and ``api_key_for``, whose errors say which."""
+    ``city_for_jurisdiction`` and ``api_key_for``, whose errors say which.
+
+    Every report of an application sends the same key: the key and its city as read are kept
+    in the process (REFERENCE_CACHE_SECONDS), and each report only checks, in one plain
+    statement, that the key is still active and unchanged and its city's version the same
+    (core/sql.py says why plain). Building the two-table query cost Django a millisecond of
+    CPU per report. A revoked key is refused at once, a changed city read again at once."""
     jurisdiction_id = (jurisdiction_id or "").strip()
     if not jurisdiction_id or not raw_key:
         return None
+    digest = key_digest(raw_key.strip())
+    lookup = (jurisdiction_id.upper(), digest)
+    kept = _kept_keys.get(lookup)
+    if kept is not None and kept[1] > time.monotonic():
+        key = kept[0]
+        row = first_row(Open311ApiKey, _KEY_CHECK_SQL, [key.pk, digest])
+        if row is not None and (bool(row[0]), row[1], row[2]) == (True, key.name, key.city.reference_version):
+            return _copy_of(key)
+        _kept_keys.pop(lookup, None)
+        if row is not None and not row[0]:
+            return None  # revoked
     # A digest is unique: at most one row, so no order (``first()`` would sort by the key's
-    # city and name, a join more for Django to compile on every report).
+    # city and name, a join more).
     keys = (
         Open311ApiKey.objects.select_related("city")
         .defer("city__boundary")
-        .filter(city__jurisdiction_id__iexact=jurisdiction_id, active=True, key_digest=key_digest(raw_key.strip()))
+        .filter(city__jurisdiction_id__iexact=jurisdiction_id, active=True, key_digest=digest)
         .order_by()
     )
-    return next(iter(keys[:1]), None)
+    found = next(iter(keys[:1]), None)
+    if found is None:
+        return None
+    if reference.seconds() > 0:
+        _kept_keys[lookup] = (found, time.monotonic() + reference.seconds())
+    return _copy_of(found)
+
+
+def _copy_of(key: Open311ApiKey) -> Open311ApiKey:
+    """A copy of a kept key and its city for one request: what the request does to them (a
+    value cached on the city) stays with it."""
+    copied = copy.copy(key)
+    copied.city = copy.copy(key.city)
+    return copied
+
+
+def forget_keys() -> None:
+    """Forget the keys this process keeps (tests: the next test's key may have an old id)."""
+    _kept_keys.clear()
 
 
 def public_service_types(*, city: City) -> QuerySet[ServiceType]:

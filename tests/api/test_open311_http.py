@@ -764,3 +764,43 @@ def test_a_json_body_that_is_not_an_object_is_a_400(client: Any, independence: C
     )
     assert response.status_code == 400
     assert "form" in errors(response)[0]["description"]
+
+
+def test_a_kept_key_is_checked_on_every_report_revoked_renamed_or_its_city_changed(
+    client: Any,
+    independence: City,
+    asks_everything: ServiceType,
+    api_key: str,
+    django_assert_num_queries: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """The key and its city are kept per process after the first report; each later report
+    checks them in one statement, and a key revoked, renamed or whose city changed is seen
+    on the very next report."""
+    from civicdesk.open311 import selectors
+    from civicdesk.open311.models import Open311ApiKey
+
+    def key_now() -> Open311ApiKey | None:
+        return selectors.api_key_of_jurisdiction(jurisdiction_id=independence.jurisdiction_id, raw_key=api_key)
+
+    first = key_now()
+    assert first is not None
+    with django_assert_num_queries(1) as checked:
+        kept = key_now()
+    assert kept is not None and kept.pk == first.pk and "key_digest" in checked.captured_queries[0]["sql"]
+    assert kept is not first and kept.city is not first.city  # each request its own copy
+    kept.city.name = "Changed by one request"
+    assert key_now().city.name == independence.name
+
+    Open311ApiKey.objects.filter(pk=first.pk).update(name="Renamed app")
+    assert key_now().name == "Renamed app"
+    city = City.objects.get(pk=independence.pk)
+    city.phone = "816-555-0199"
+    with django_capture_on_commit_callbacks(execute=True):
+        city.save()  # a city saved moves its version when the change commits
+    assert key_now().city.phone == "816-555-0199"
+
+    Open311ApiKey.objects.filter(pk=first.pk).update(active=False)
+    assert key_now() is None
+    response = post(client, service_code="trash", lat="39.0855", long="-94.352", api_key=api_key, **juris(independence))
+    assert response.status_code == 403
