@@ -389,9 +389,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         # Libraries' progress lines (WeasyPrint's rendering steps, fontTools' font subsetting:
-        # a dozen per PDF) are chatter, neither for the person at a command nor for the
-        # operator's log; their warnings and errors still come through.
-        **{name: {"level": LIBRARY_LOG_LEVEL} for name in ("weasyprint", "fontTools")},
+        # a dozen per PDF; the task queue's "started" and "succeeded" for every task, two per
+        # email sent) are chatter, neither for the person at a command nor for the operator's
+        # log; their warnings and errors (a task that failed) still come through. What the
+        # worker did is logged by the app: "outbox message … sent to …".
+        **{name: {"level": LIBRARY_LOG_LEVEL} for name in ("weasyprint", "fontTools", "django_tasks")},
         "django.db.backends": {"level": "WARNING"},
         # The access line comes from civicdesk.request; Django's own would repeat it.
         "django.server": {"level": "WARNING" if LOG_REQUESTS else "INFO"},
