@@ -367,13 +367,14 @@ def district_index(city_id: int) -> AreaIndex:
     """The index of one city's council districts, rebuilt when any of them changes."""
     from civicdesk.tenants.models import District
 
-    # The city's current map: a retired district keeps its cases but takes no new point.
-    rows = District.objects.filter(city_id=city_id, retired_on__isnull=True)
-
     def stamp() -> Any:
         return tuple(District.objects.filter(city_id=city_id).order_by("pk").values_list("pk", "updated_at"))
 
     def build() -> AreaIndex:
+        # The city's current map: a retired district keeps its cases but takes no new point.
+        # (Built here, not on every call: a report's look-up in a kept index makes no query
+        # and should not build one either.)
+        rows = District.objects.filter(city_id=city_id, retired_on__isnull=True)
         # The districts' rows too: a report at a point reads its district from here, not
         # with a query (same freshness as the shapes: a saved district rebuilds both).
         kept = {district.pk: district for district in rows.defer("boundary")}
