@@ -3,8 +3,9 @@
 Building and compiling an ORM query costs Django a few tenths of a millisecond of CPU: for
 a query of several ``OR``-ed conditions (the area alerts' "does anyone listen here?") close
 to a millisecond, five times the database's own work. A report asks a handful of such
-questions, nearly always answered "no", on every POST. The hottest are written here once as
-plain SQL, the same on SQLite and PostgreSQL, and run where the ORM would run them.
+questions, nearly always answered "no", on every POST. The hottest are written as plain SQL
+beside the code that asks them (the same text on SQLite and PostgreSQL, every value a
+parameter) and run by ``first_row`` on the database the ORM would have used.
 """
 
 from __future__ import annotations

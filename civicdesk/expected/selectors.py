@@ -87,15 +87,13 @@ class Expectation:
 # --- the model, loaded once per process -------------------------------------------------------
 
 _cache: dict[int, tuple[float, int | None, dict[str, Any] | None]] = {}
+_cache_lock = threading.Lock()
 # Set while ``expected_for_new_kept`` answers: a query it would make raises _NotKept instead.
 _kept_only: contextvars.ContextVar[bool] = contextvars.ContextVar("expected_kept_only", default=False)
 
 
 class _NotKept(Exception):
     """The answer needs the database (``expected_for_new_kept``)."""
-
-
-_cache_lock = threading.Lock()
 
 
 def current_model(city_id: int) -> tuple[int | None, dict[str, Any] | None]:
