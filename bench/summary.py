@@ -238,7 +238,7 @@ def load_markdown(lt: dict[str, Any], before: dict[str, Any] | None = None) -> l
         " when there is nothing to undo (the date comes from the model and backlog the process keeps); a"
         " case's choice labels come from a table made once (Django's `get_FOO_display` translated every"
         " label of the field on each call); the city's district index no longer builds an unused queryset on"
-        " each look-up; the task queue's two INFO lines per task are no longer logged. 20 statements per"
+        " each look-up; the task queue's two INFO lines per task are no longer logged at the default level. 20 statements per"
         " report became 15. The web workers' CPU per report into the five cities was 12.0 ms in the run"
         " committed before these changes (the table above has this run's).",
         "",
