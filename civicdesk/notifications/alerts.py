@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -69,20 +70,22 @@ def confirmation_write(subscription: AreaSubscription) -> None:
     outbox_enqueue_all([confirm])
 
 
+# The subscriptions a case's news reaches, before their types and exact circles: written
+# once, in plain SQL (every report asks whether there are any: core/sql.py says why), and read
+# as a subquery when there are.
 _NEAR_SQL = """
-SELECT 1 FROM "notifications_areasubscription"
+SELECT "id" FROM "notifications_areasubscription"
 WHERE "active" = %s AND "confirmed_at" IS NOT NULL AND "on" IN (%s, %s) AND ({areas})
-LIMIT 1
 """
 _CITY_AREA = '("area" = %s AND "city_id" = %s)'
 _DISTRICT_AREA = '("area" = %s AND "district_id" = %s)'
+# The box is an indexed range test; the exact circle is checked in Python.
 _BOX_AREA = '("area" = %s AND "south" <= %s AND "north" >= %s AND "west" <= %s AND "east" >= %s)'
 
 
-def _anyone_near(case: ServiceRequest, *, on: str) -> bool:
-    """Whether any confirmed, active subscription to ``on`` names the case's city, its
-    district, or a box around a circle holding its point (the ORM filter of
-    ``subscriptions_matching``, asked as one plain statement: core/sql.py says why)."""
+def _near(case: ServiceRequest, *, on: str) -> tuple[str, list[Any]]:
+    """The ids of the confirmed, active subscriptions to ``on`` that name the case's city,
+    its district, or a box around a circle that may hold its point: (SQL, parameters)."""
     areas, params = [_CITY_AREA], [AreaKind.CITY.value, case.city_id]
     if case.district_id is not None:
         areas.append(_DISTRICT_AREA)
@@ -90,8 +93,13 @@ def _anyone_near(case: ServiceRequest, *, on: str) -> bool:
     if case.lat is not None and case.lng is not None:
         areas.append(_BOX_AREA)
         params += [AreaKind.RADIUS.value, case.lat, case.lat, case.lng, case.lng]
-    sql = _NEAR_SQL.format(areas=" OR ".join(areas))
-    return first_row(AreaSubscription, sql, [True, on, AlertOn.BOTH.value, *params]) is not None
+    return _NEAR_SQL.format(areas=" OR ".join(areas)), [True, on, AlertOn.BOTH.value, *params]
+
+
+def _anyone_near(case: ServiceRequest, *, on: str) -> bool:
+    """Whether any subscription is near the case (``_near``): one plain statement."""
+    sql, params = _near(case, on=on)
+    return first_row(AreaSubscription, f"{sql} LIMIT 1", params) is not None
 
 
 def subscriptions_matching(case: ServiceRequest, *, on: str) -> list[AreaSubscription]:
@@ -101,25 +109,14 @@ def subscriptions_matching(case: ServiceRequest, *, on: str) -> list[AreaSubscri
     if case.service_type.is_confidential:
         return []
     # Most cases have nobody subscribed around them: that one-table question is answered
-    # first, in plain SQL (every report asks it), and only a yes reads the subscriptions'
-    # types (a join, one row per address).
+    # first, and only a yes reads the subscriptions' types (a join, one row per address).
     if not _anyone_near(case, on=on):
         return []
-    area = Q(area=AreaKind.CITY, city_id=case.city_id)
-    if case.district_id is not None:
-        area |= Q(area=AreaKind.DISTRICT, district_id=case.district_id)
-    if case.lat is not None and case.lng is not None:
-        # The box is an indexed range test; the exact circle is checked below.
-        area |= Q(
-            area=AreaKind.RADIUS,
-            south__lte=case.lat,
-            north__gte=case.lat,
-            west__lte=case.lng,
-            east__gte=case.lng,
-        )
-    near = AreaSubscription.objects.filter(area, active=True, confirmed_at__isnull=False, on__in=[on, AlertOn.BOTH])
+    sql, params = _near(case, on=on)
     wanted: QuerySet[AreaSubscription] = (
-        near.filter(Q(service_types__isnull=True) | Q(service_types__code=case.service_type.code))
+        # Our own text (the conditions above); every value is a parameter.
+        AreaSubscription.objects.filter(pk__in=RawSQL(sql, params))  # noqa: S611
+        .filter(Q(service_types__isnull=True) | Q(service_types__code=case.service_type.code))
         .distinct()
         .order_by("created_at", "pk")
     )
