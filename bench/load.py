@@ -6,8 +6,8 @@ others, the median kept, as every ratio divides by it); Open311 POSTs only into 
 city (the burst: every report queues for that city's next number); the same POSTs from one
 client; Open311 POSTs spread over the five cities (one key per city); the mix of POSTs and
 page views (one city); a busy morning (staff of every city signed in, opening queues with
-filters and case pages, adding notes, beside residents' page views and Open311 POSTs); and
-every page kind alone, one client, for its p50.
+filters and case pages, adding notes, beside residents' page views, without a staff session,
+and Open311 POSTs); and every page kind alone, one client, for its p50.
 """
 
 from __future__ import annotations

@@ -50,8 +50,9 @@ def load_markdown(lt: dict[str, Any], before: dict[str, Any] | None = None) -> l
         " client; Open311 POSTs spread over the five cities (one key each); the mix (a third POSTs, some"
         " retried with the same key; the portal's home, a city's map and list of requests, case pages, Open311"
         " GETs); a busy morning (a worker and a supervisor of each city signed in through the login form,"
-        " opening queues with filters and sorts, case pages, adding internal notes, beside residents' pages and"
-        " Open311 POSTs into all five cities; "
+        " opening queues with filters and sorts, case pages, adding internal notes, beside residents' pages (as"
+        " anonymous visitors: a resident's browser holds no staff session) and Open311 POSTs into all five"
+        " cities; "
         + (
             f"{lt['morning']['requests']:,} requests, so that even its rarest kinds have about a hundred and a"
             " kind's p99 is not just its slowest request"

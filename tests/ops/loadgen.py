@@ -31,6 +31,11 @@ internal notes to them. ``Plan.pages`` adds named GETs of fixed paths, as that s
 staff member when the target has staff: one page kind at a time, one client (the benchmark's
 "every page kind alone").
 
+A client that signs in stands for a desk where a staff member works and residents' requests
+arrive beside it: its console kinds (and ``Plan.pages``) carry the staff member's cookies, its
+other kinds (page views, Open311) those of an anonymous visitor, kept in a jar of their own.
+A resident's browser never holds a staff session, and an application's reports none either.
+
 What a run sends (``Plan.mix`` weighs the kinds; ``KINDS`` lists them):
 
 - ``open311_post``: a new report, with a description holding a marker unique to the run and
@@ -323,12 +328,16 @@ class _Client:
         self.count = 0
         self.sends = 0
         self.cookies: dict[str, str] = {}  # a browser's jar, for a client signed in as staff
+        self.visitor_cookies: dict[str, str] = {}  # an anonymous visitor's: residents' pages, Open311
 
     # --- the wire ---------------------------------------------------------------------
 
     def _send(
-        self, method: str, path: str, body: bytes | None, headers: dict[str, str]
+        self, method: str, path: str, body: bytes | None, headers: dict[str, str], *, as_staff: bool = True
     ) -> tuple[int, bytes, float | None]:
+        """One request and its answer, with the staff member's cookies (``as_staff``) or an
+        anonymous visitor's; the cookies the answer sets go back to the same jar."""
+        cookies = self.cookies if as_staff else self.visitor_cookies
         ports = (self.target.port, *self.target.more_ports)
         port = ports[(self.number + self.sends) % len(ports)]
         self.sends += 1
@@ -338,8 +347,8 @@ class _Client:
         if self.conn is None:
             self.conn = http.client.HTTPConnection(self.target.address, port, timeout=self.plan.timeout)
         all_headers = {"Host": self.target.host_header, "User-Agent": "civicdesk-loadgen", **headers}
-        if self.cookies:
-            all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if cookies:
+            all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
         try:
             self.conn.request(method, path, body=body, headers=all_headers)
             response = self.conn.getresponse()
@@ -351,7 +360,7 @@ class _Client:
         for header in response.headers.get_all("Set-Cookie") or []:
             jar: http.cookies.SimpleCookie = http.cookies.SimpleCookie()
             jar.load(header)
-            self.cookies.update({name: morsel.value for name, morsel in jar.items()})
+            cookies.update({name: morsel.value for name, morsel in jar.items()})
         if response.will_close:
             self.conn.close()
             self.conn = None
@@ -363,13 +372,15 @@ class _Client:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         if extra.get("idempotency_key"):
             headers["Idempotency-Key"] = extra["idempotency_key"]
-        if method == "POST" and "csrftoken" in self.cookies:
-            headers["X-CSRFToken"] = self.cookies["csrftoken"]
+        as_staff = kind in (*CONSOLE_KINDS, *self.plan.pages)
+        cookies = self.cookies if as_staff else self.visitor_cookies
+        if method == "POST" and "csrftoken" in cookies:
+            headers["X-CSRFToken"] = cookies["csrftoken"]
         started = time.perf_counter()
         status: int | None
         served: float | None = None
         try:
-            status, data, served = self._send(method, path, body, headers)
+            status, data, served = self._send(method, path, body, headers, as_staff=as_staff)
             error = ""
         except (OSError, http.client.HTTPException) as problem:
             status, data, error = None, b"", f"{type(problem).__name__}: {problem}"

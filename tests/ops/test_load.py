@@ -14,9 +14,11 @@ Rate limits stay on (the production code path) with limits far above what the ru
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from django.db import connection
@@ -27,7 +29,16 @@ from civicdesk.notifications.models import OutboxMessage
 from civicdesk.open311.services import api_key_create
 from civicdesk.tenants.models import City
 from tests.conftest import INSIDE
-from tests.ops.loadgen import PAGE_KINDS, Plan, Target, marker_of, points_around, run_load, server_seconds
+from tests.ops.loadgen import (
+    CONSOLE_KINDS,
+    PAGE_KINDS,
+    Plan,
+    Target,
+    marker_of,
+    points_around,
+    run_load,
+    server_seconds,
+)
 from tests.ops.prod_server import HOST, ServeProd, database_url_of, prod_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -103,3 +114,77 @@ def test_the_server_time_is_read_from_the_server_timing_header() -> None:
     assert server_seconds("app;dur=12.5") == 0.0125
     assert server_seconds("db;dur=3, app;dur=40") == 0.04  # among other metrics, by its name
     assert server_seconds(None) is None and server_seconds("cache;desc=hit") is None
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """A loopback server that lets anyone sign in and records each request's Cookie header."""
+
+    seen: ClassVar[list[tuple[str, str, str]]] = []  # (method, path, Cookie)
+
+    def _answer(self, status: int, body: bytes = b"", cookie: str = "") -> None:
+        self.send_response(status)
+        if cookie:
+            self.send_header("Set-Cookie", cookie)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        self.seen.append(("GET", self.path, self.headers.get("Cookie", "")))
+        if self.path == "/console/login/":
+            self._answer(200, b'<input name="csrfmiddlewaretoken" value="t0ken">', "csrftoken=staffcsrf; Path=/")
+        elif self.path == "/":
+            self._answer(200, b"home", "csrftoken=visitorcsrf; Path=/")  # as a page with a form does
+        else:
+            self._answer(200, b"[]")
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.seen.append(("POST", self.path, self.headers.get("Cookie", "")))
+        if self.path == "/console/login/":
+            self._answer(302, cookie="sessionid=staffsession; Path=/; HttpOnly")
+        else:
+            self._answer(302 if "/note/" in self.path else 201, b'[{"service_request_id": "IND-1"}]')
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_a_staffed_client_sends_residents_and_applications_requests_without_the_staff_session() -> None:
+    """The busy morning's clients sign in as staff; the residents' page views and the
+    applications' reports drawn into their sequences come from other people, whose browsers and
+    apps hold no staff session. Only the console's requests carry it."""
+    _Recorder.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        target = Target(
+            port=server.server_address[1],
+            host_header="localhost",
+            jurisdiction_id="ind.example.org",
+            api_key="k",
+            service_code="POTHOLE",
+            city_slug="independence",
+            points=[(39.09, -94.41)],
+            staff=[("worker", "pw")],
+            case_numbers=[1, 2, 3],
+        )
+        mix = {kind: 1 for kind in (*PAGE_KINDS, "open311_post", *CONSOLE_KINDS)}
+        report = run_load(target, Plan(clients=1, requests_per_client=60, mix=mix))
+    finally:
+        server.shutdown()
+        server.server_close()
+    kinds = Counter(o.kind for o in report.outcomes)
+    assert set(CONSOLE_KINDS) <= set(kinds) and {"portal_home", "open311_post", "city_requests"} <= set(kinds)
+    signed_in = [(m, p, c) for m, p, c in _Recorder.seen if p != "/console/login/"]
+    staff = [c for _m, p, c in signed_in if p.startswith("/console/")]
+    others = [c for _m, p, c in signed_in if not p.startswith("/console/")]
+    assert len(staff) == sum(kinds[k] for k in CONSOLE_KINDS) and len(others) == len(signed_in) - len(staff)
+    assert all("sessionid=staffsession" in c and "csrftoken=staffcsrf" in c for c in staff)
+    assert others and not any("sessionid" in c or "staffcsrf" in c for c in others)
+    # The visitor's own cookie (set by the first page with a form) goes back with its next requests.
+    first_home = next(i for i, (_m, p, _c) in enumerate(signed_in) if p == "/")
+    assert all(
+        "csrftoken=visitorcsrf" in c for _m, p, c in signed_in[first_home + 1 :] if not p.startswith("/console/")
+    )
