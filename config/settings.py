@@ -304,6 +304,8 @@ import leaflet as _leaflet  # noqa: E402
 STATICFILES_DIRS = [Path(_leaflet.__file__).resolve().parent / "static"]
 
 # --- security (docs/security.md) -----------------------------------------------------------
+# Django's database sessions, read by one plain statement (civicdesk/core/sessions.py).
+SESSION_ENGINE = "civicdesk.core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -17,10 +17,54 @@ from django.db import connections, router
 from django.db.models import Model
 
 
-def first_row(model: type[Model], sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
-    """The first row of ``sql`` (``%s`` placeholders), read from the database the router
-    gives for reading ``model``; None when there is none."""
-    with connections[router.db_for_read(model)].cursor() as cursor:
+def first_row(
+    model: type[Model], sql: str, params: Sequence[Any], *, using: str | None = None
+) -> tuple[Any, ...] | None:
+    """The first row of ``sql`` (``%s`` placeholders), read from ``using`` or else the
+    database the router gives for reading ``model``; None when there is none."""
+    with connections[using or router.db_for_read(model)].cursor() as cursor:
         cursor.execute(sql, params)
         row: tuple[Any, ...] | None = cursor.fetchone()
         return row
+
+
+class Columns:
+    """A model's columns in a plain ``SELECT`` (all but ``leave_out``, which stay deferred), and
+    the object made from them as the ORM makes it: each value through the same converters (on
+    SQLite a time is read as text, a boolean as 0 or 1), then ``Model.from_db``.
+
+    ``Columns(User, "u").select(connection)`` gives ``u."id", u."password", …`` to write into a
+    statement; ``build(alias, values)`` the object from that slice of a row."""
+
+    def __init__(self, model: type[Model], table_alias: str, *, leave_out: Sequence[str] = ()) -> None:
+        self.model = model
+        self.table_alias = table_alias
+        self.fields = [f for f in model._meta.concrete_fields if f.name not in leave_out]
+        self.attnames = [f.attname for f in self.fields]
+        self.columns = [f.get_col(table_alias) for f in self.fields]
+        self._converters: dict[str, list[list[Any]]] = {}
+
+    def __len__(self) -> int:
+        return len(self.fields)
+
+    def select(self, alias: str) -> str:
+        quote = connections[alias].ops.quote_name
+        return ", ".join(f"{self.table_alias}.{quote(str(f.column))}" for f in self.fields)
+
+    def _converters_of(self, alias: str) -> list[list[Any]]:
+        if alias not in self._converters:
+            connection = connections[alias]
+            converters = []
+            for column in self.columns:
+                converters.append([*connection.ops.get_db_converters(column), *column.get_db_converters(connection)])
+            self._converters[alias] = converters
+        return self._converters[alias]
+
+    def build(self, alias: str, values: Sequence[Any]) -> Any:
+        connection = connections[alias]
+        converted = []
+        for column, value, converters in zip(self.columns, values, self._converters_of(alias), strict=True):
+            for convert in converters:
+                value = convert(value, column, connection)
+            converted.append(value)
+        return self.model.from_db(alias, self.attnames, converted)
