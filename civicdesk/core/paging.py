@@ -21,6 +21,7 @@ from typing import Any
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.paginator import Paginator
+from django.db import connections
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -43,28 +44,40 @@ def counts_at_most(lists: Mapping[str, QuerySet[Any]], cap: int = COUNT_CAP) -> 
     ``CAPPED_MEMORY_SECONDS`` is not counted again (one look-up in the shared cache for all).
 
     A list is known by its query (SQL and parameters), so "my queue" of one worker is never
-    taken for another's, nor one city's for another's."""
+    taken for another's, nor one city's for another's. Each list's query is compiled once, for
+    its key and its count, and the lists of one database are counted in one statement (the
+    console's five queues: one round trip, not five)."""
     counts: dict[str, int] = {}
-    keys: dict[str, str] = {}
+    compiled: dict[str, tuple[str, str, tuple[Any, ...]]] = {}  # name: (database, SQL, parameters)
     for name, rows in lists.items():
         try:
-            keys[name] = _capped_key(rows, cap)
+            sql, params = rows.order_by().values_list("pk").query.get_compiler(using=rows.db).as_sql()
         except EmptyResultSet:
             counts[name] = 0  # a list that can hold nothing (none(), an empty "in"): no query
-    known = cache.get_many(list(keys.values())) if keys and CAPPED_MEMORY_SECONDS > 0 else {}
-    found_capped: dict[str, bool] = {}
-    for name, rows in lists.items():
-        if name in counts:
             continue
+        compiled[name] = (rows.db, sql, tuple(params))
+    keys = {name: _capped_key(database, sql, params, cap) for name, (database, sql, params) in compiled.items()}
+    known = cache.get_many(list(keys.values())) if keys and CAPPED_MEMORY_SECONDS > 0 else {}
+    to_count: dict[str, list[str]] = {}  # database: names
+    for name, (database, _sql, _params) in compiled.items():
         if known.get(keys[name]):
             counts[name] = cap + 1
-            continue
-        counts[name] = count_at_most(rows, cap)
-        if counts[name] > cap:
-            found_capped[keys[name]] = True
+        else:
+            to_count.setdefault(database, []).append(name)
+    for database, names in to_count.items():
+        selects, params = [], []
+        for i, name in enumerate(names):
+            _db, sql, list_params = compiled[name]
+            selects.append(f"(SELECT COUNT(*) FROM ({sql} LIMIT %s) list{i})")  # noqa: S608 (Django's SQL)
+            params += [*list_params, cap + 1]
+        with connections[database].cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(selects), params)
+            row = cursor.fetchone()
+        counts.update(zip(names, (int(n) for n in row), strict=True))
+    found_capped = {keys[name]: True for names in to_count.values() for name in names if counts[name] > cap}
     if found_capped and CAPPED_MEMORY_SECONDS > 0:
         cache.set_many(found_capped, CAPPED_MEMORY_SECONDS)
-    return counts
+    return {name: counts[name] for name in lists}
 
 
 _MOMENT = re.compile(r"^(\d{4}-\d\d-\d\d[ T]\d\d:\d\d):\d\d(\.\d+)?")
@@ -81,10 +94,9 @@ def _to_the_minute(param: Any) -> Any:
     return param
 
 
-def _capped_key(rows: QuerySet[Any], cap: int) -> str:
-    sql, params = rows.order_by().values_list("pk").query.sql_with_params()
+def _capped_key(database: str, sql: str, params: Sequence[Any], cap: int) -> str:
     steady = tuple(_to_the_minute(p) for p in params)
-    digest = hashlib.sha256(repr((rows.db, sql, steady, cap)).encode()).hexdigest()
+    digest = hashlib.sha256(repr((database, sql, steady, cap)).encode()).hexdigest()
     return f"paging:capped:{digest}"
 
 
