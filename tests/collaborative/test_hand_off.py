@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from civicdesk.accounts.models import Role, User
@@ -224,3 +226,26 @@ def test_an_open311_app_asking_for_the_old_id_gets_the_case_under_its_new_refere
     )
     assert response.status_code == 200
     assert [r["service_request_id"] for r in response.json()] == [moved.reference]
+
+
+def test_a_case_never_handed_off_asks_one_plain_question_and_one_handed_off_lists_its_hand_offs(
+    case: ServiceRequest, people: dict[str, User], cities: dict[str, City]
+) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        assert transfers.transfer_history(case) == []
+    assert len(queries.captured_queries) == 1 and "JOIN" not in queries.captured_queries[0]["sql"]
+    first = transfers.case_transfer(
+        case=case, actor=people["ind_supervisor"], to_city=cities["raytown"], reason="Raytown maintains this road"
+    )
+    transfers.case_transfer_refuse(transfer=first, actor=people["rt_supervisor"], reason="It is ours no more")
+    second = transfers.case_transfer(
+        case=case, actor=people["ind_supervisor"], to_city=cities["grandview"], reason="Grandview, then"
+    )
+    history = transfers.transfer_history(case)
+    assert history == [first, second]
+    with CaptureQueriesContext(connection) as queries:
+        assert [(t.from_city.name, t.to_city.name) for t in history] == [
+            ("Independence", "Raytown"),
+            ("Independence", "Grandview"),
+        ]
+    assert not queries.captured_queries  # the cities came with the hand-offs
