@@ -1,6 +1,7 @@
 """A list found longer than its cap is remembered as such for a minute (core/paging.py): the
 console's queue counts, at a million cases, read COUNT_CAP + 1 index entries each only to print
-"more than 10,000". A list under its cap is counted every time, so a change shows at once."""
+"more than 10,000". A long list under its cap keeps its count for half a minute; a short one
+(at most EXACT_UP_TO) is counted every time, so a change shows at once."""
 
 from __future__ import annotations
 
@@ -97,3 +98,29 @@ def test_a_list_as_of_now_is_the_same_list_for_the_minute(world: World) -> None:
     with CaptureQueriesContext(connection) as after:
         counts_at_most({"overdue": next_minute}, cap=5)
     assert counted(after) == 1
+
+
+def test_a_long_list_keeps_its_count_for_half_a_minute_and_a_short_one_is_counted_each_time(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.grow(30)
+    monkeypatch.setattr(paging, "EXACT_UP_TO", 3)  # "long": more than 3, as 1,000 in the console
+    open_ones = ServiceRequest.objects.filter(city=world.city, status__in=OPEN_STATUSES).order_by("pk")
+    pks = list(open_ones.values_list("pk", flat=True)[:7])
+    long, short = open_ones.filter(pk__in=pks[:5]), open_ones.filter(pk__in=pks[5:7])
+    assert counts_at_most({"long": long, "short": short}, cap=50) == {"long": 5, "short": 2}
+
+    ServiceRequest.objects.filter(pk__in=[pks[0], pks[5]]).update(status=Status.CLOSED)
+    with CaptureQueriesContext(connection) as again:
+        assert counts_at_most({"long": long, "short": short}, cap=50) == {"long": 5, "short": 1}
+    assert counted(again) == 1  # the short list only: it shows the change at once
+
+    later = timezone.now() + dt.timedelta(seconds=paging.LONG_LIST_MEMORY_SECONDS + 1)
+    monkeypatch.setattr(db_cache, "tz_now", lambda: later)
+    assert counts_at_most({"long": long, "short": short}, cap=50) == {"long": 4, "short": 1}
+    # Down to EXACT_UP_TO: counted every time from now on.
+    ServiceRequest.objects.filter(pk=pks[1]).update(status=Status.CLOSED)
+    later = later + dt.timedelta(seconds=paging.LONG_LIST_MEMORY_SECONDS + 1)
+    assert counts_at_most({"long": long}, cap=50) == {"long": 3}
+    ServiceRequest.objects.filter(pk=pks[2]).update(status=Status.CLOSED)
+    assert counts_at_most({"long": long}, cap=50) == {"long": 2}
