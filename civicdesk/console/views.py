@@ -376,7 +376,7 @@ def _case_context(request: HttpRequest, case: ServiceRequest, **extra: Any) -> d
         "resolutions": [(r.value, r.label) for r in Resolution if r != Resolution.DUPLICATE],
         "canned": canned,
         "closing_note": chosen.text if chosen else "",
-        "duplicates": case.duplicates.select_related("city").defer("city__boundary"),
+        "duplicates": cases.case_duplicates(case=case),
         "posted": {},
         "errors": [],
         "failed": "",

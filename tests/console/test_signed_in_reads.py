@@ -1,6 +1,7 @@
 """What every staff request reads first, by plain statements: its session
 (civicdesk/core/sessions.py) and the signed-in user with their city and department
-(civicdesk/accounts/backends.py). Each must give what Django's own queries give."""
+(civicdesk/accounts/backends.py), and a question every case page asks, nearly always answered
+"no": its duplicates. Each must give what Django's own queries give."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from civicdesk.accounts.backends import UserWithCityBackend, user_with_city
 from civicdesk.accounts.models import Role, User
+from civicdesk.cases import services
 from civicdesk.core.sessions import SessionStore
 from civicdesk.tenants.models import City, Department
 
@@ -93,3 +95,20 @@ def test_a_session_is_read_while_it_lasts_and_not_after() -> None:
     assert expired.load() == {} and expired.session_key is None  # a new session is started, as Django's does
     unknown = SessionStore("no-such-session-key-0123456789")
     assert unknown.load() == {} and unknown.session_key is None
+
+
+def test_a_case_page_lists_the_cases_closed_as_its_duplicates_and_asks_plainly_when_there_are_none(
+    signed_in: Callable[[User], Any], supervisor: User, report: Callable[..., Any]
+) -> None:
+    original, other = report(), report(description="The same sofa, seen from the other side")
+    client = signed_in(supervisor)
+    url = f"/console/cases/{original.city.slug}/{original.number}/"
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url).content.decode()
+    assert "Duplicates of this case" not in page
+    asked = [q["sql"] for q in queries.captured_queries if '"duplicate_of_id" =' in q["sql"]]
+    assert len(asked) == 1 and "JOIN" not in asked[0]  # the plain question, not the join
+    services.case_mark_duplicate(case=other, actor=supervisor, original=original, note="")
+    page = client.get(url).content.decode()
+    link = f'<a href="/console/cases/{other.city.slug}/{other.number}/">{other.reference}</a>'
+    assert "Duplicates of this case:" in page and link in page
