@@ -15,7 +15,7 @@ from civicdesk.cases import permissions, sharing
 from civicdesk.cases.models import OPEN_STATUSES, CaseEvent, Photo, ServiceRequest, SubmissionKey
 from civicdesk.cases.permissions import Action
 from civicdesk.catalog.models import ServiceType
-from civicdesk.core.paging import counts_at_most
+from civicdesk.core.paging import ListQuery, counts_of, list_query
 from civicdesk.core.sql import first_row
 from civicdesk.tenants import reference
 from civicdesk.tenants.models import City
@@ -161,6 +161,7 @@ def case_timeline(*, user: User, case: ServiceRequest) -> QuerySet[CaseEvent]:
 # --- the console's lists ----------------------------------------------------------------
 
 QUEUES = ("mine", "department", "unassigned", "overdue", "all")
+_STEADY_QUEUES = tuple(queue for queue in QUEUES if queue != "overdue")
 
 # What a column header sorts by; the key is what the URL says.
 SORTS = {
@@ -325,10 +326,22 @@ def case_queue_counts(*, user: User, readable: QuerySet[ServiceRequest] | None =
     """How many cases each queue holds, each counted no further than ``COUNT_CAP + 1`` (a
     queue of more is shown as "more than 10,000"): a count of "all of my city" would otherwise
     read the city's whole history on every visit to the console. Each open queue is counted
-    from a partial index of the open cases, "all" from the index of (city, opened_at)."""
+    from a partial index of the open cases, "all" from the index of (city, opened_at).
+    ``readable``: ``case_list_for_staff(user=user)``, when the caller has it already."""
     if readable is None:
         readable = case_list_for_staff(user=user)  # its checks are queries: asked once
-    return counts_at_most({queue: case_queue(user=user, queue=queue, cases=readable) for queue in QUEUES})
+    base = readable
+
+    def compile_queues() -> dict[str, ListQuery]:
+        return {queue: list_query(case_queue(user=user, queue=queue, cases=base)) for queue in _STEADY_QUEUES}
+
+    # The queues but "overdue" (as of now) are the same query on every visit of the same staff
+    # member, as long as their role, department and city's lists are unchanged: compiled once
+    # and kept under the city's version, with the lists that make them (_case_scope).
+    kind = f"queue-queries:{user.pk}:{user.role}:{user.department_id}:{user.is_active}"
+    queries = dict(reference.kept_for_city_of(user, kind, compile_queues))
+    queries["overdue"] = list_query(case_queue(user=user, queue="overdue", cases=readable))
+    return counts_of({queue: queries[queue] for queue in QUEUES})
 
 
 def case_unplaced(*, user: User) -> QuerySet[ServiceRequest]:

@@ -46,24 +46,37 @@ def count_at_most(rows: QuerySet[Any], cap: int = COUNT_CAP) -> int:
     return rows.order_by()[: cap + 1].count()
 
 
+# A list's query as its count needs it: (database, SQL, parameters) of its ids, no order; None
+# for a list that can hold nothing (none(), an empty "in"), which is counted without a query.
+ListQuery = tuple[str, str, tuple[Any, ...]] | None
+
+
+def list_query(rows: QuerySet[Any]) -> ListQuery:
+    """``rows`` compiled for ``counts_of``: a caller that asks for the same list on every
+    visit may keep this (civicdesk/cases/selectors.py keeps the console's queues)."""
+    try:
+        sql, params = rows.order_by().values_list("pk").query.get_compiler(using=rows.db).as_sql()
+    except EmptyResultSet:
+        return None
+    return (rows.db, sql, tuple(params))
+
+
 def counts_at_most(lists: Mapping[str, QuerySet[Any]], cap: int = COUNT_CAP) -> dict[str, int]:
-    """``count_at_most`` of each list by name; a list found longer than ``cap`` in the last
-    ``CAPPED_MEMORY_SECONDS``, or longer than ``EXACT_UP_TO`` in the last
-    ``LONG_LIST_MEMORY_SECONDS``, is not counted again (one look-up in the shared cache for all).
+    """``count_at_most`` of each list by name (``counts_of`` their ``list_query``)."""
+    return counts_of({name: list_query(rows) for name, rows in lists.items()}, cap)
+
+
+def counts_of(lists: Mapping[str, ListQuery], cap: int = COUNT_CAP) -> dict[str, int]:
+    """How many rows each list holds, counting no further than ``cap + 1``; a list found
+    longer than ``cap`` in the last ``CAPPED_MEMORY_SECONDS``, or longer than ``EXACT_UP_TO`` in
+    the last ``LONG_LIST_MEMORY_SECONDS``, is not counted again (one look-up in the shared cache
+    for all).
 
     A list is known by its query (SQL and parameters), so "my queue" of one worker is never
-    taken for another's, nor one city's for another's. Each list's query is compiled once, for
-    its key and its count, and the lists of one database are counted in one statement (the
-    console's five queues: one round trip, not five)."""
-    counts: dict[str, int] = {}
-    compiled: dict[str, tuple[str, str, tuple[Any, ...]]] = {}  # name: (database, SQL, parameters)
-    for name, rows in lists.items():
-        try:
-            sql, params = rows.order_by().values_list("pk").query.get_compiler(using=rows.db).as_sql()
-        except EmptyResultSet:
-            counts[name] = 0  # a list that can hold nothing (none(), an empty "in"): no query
-            continue
-        compiled[name] = (rows.db, sql, tuple(params))
+    taken for another's, nor one city's for another's. The lists of one database are counted
+    in one statement (the console's five queues: one round trip, not five)."""
+    counts = {name: 0 for name, query in lists.items() if query is None}
+    compiled = {name: query for name, query in lists.items() if query is not None}
     keys = {name: _capped_key(database, sql, params, cap) for name, (database, sql, params) in compiled.items()}
     remembering = CAPPED_MEMORY_SECONDS > 0 or LONG_LIST_MEMORY_SECONDS > 0
     known = cache.get_many(list(keys.values())) if keys and remembering else {}

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from civicdesk.accounts.models import Role, User
+from civicdesk.cases import selectors
 from civicdesk.catalog.models import ServiceType
 from civicdesk.tenants import reference
 from civicdesk.tenants.models import City, Department, District
@@ -278,3 +279,45 @@ def test_a_case_page_keeps_its_closing_notes_and_member_cities_and_shows_each_ch
     page = client.get(page_url).content
     assert options(page, "canned") == ["— write my own —", "No violation found (any type)"]
     assert "Raytown" in options(page, "to_city")
+
+
+def tab_counts(page: bytes) -> dict[str, str]:
+    """The number on each queue's tab, as a person reads it."""
+    found = re.findall(r'href="\?queue=(\w+)"[^>]*>[^<]*<span class="count">([^<]+)</span>', page.decode())
+    return dict(found)
+
+
+def test_the_queues_queries_are_compiled_once_and_again_when_the_user_or_the_city_s_lists_change(
+    signed_in: Callable[[User], Any],
+    supervisor: User,
+    independence: City,
+    make_department: Callable[..., Department],
+    report: Callable[..., Any],
+    trash: ServiceType,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for _ in range(3):
+        report()
+    compiled: list[int] = []
+    real = selectors.list_query
+    monkeypatch.setattr(selectors, "list_query", lambda rows: compiled.append(1) or real(rows))
+    client = signed_in(supervisor)
+    first = tab_counts(client.get(HOME, {"queue": "all"}).content)
+    assert len(compiled) == 5 and first["all"] == "3" and first["unassigned"] == "3"
+    compiled.clear()
+    report()
+    again = tab_counts(client.get(HOME, {"queue": "all"}).content)
+    assert len(compiled) == 1  # "overdue", as of now; the other four were kept
+    assert again["all"] == "4" and again["unassigned"] == "4"  # kept queries, counted afresh
+
+    compiled.clear()
+    supervisor.department = make_department(independence, "Parks")
+    supervisor.save()
+    moved = tab_counts(client.get(HOME, {"queue": "all"}).content)
+    assert len(compiled) == 5 and moved["department"] == "0"
+
+    compiled.clear()
+    trash.is_confidential = True  # a saved type moves the city's version: its cases leave every list
+    trash.save()
+    hidden = tab_counts(client.get(HOME, {"queue": "all"}).content)
+    assert len(compiled) == 5 and hidden["all"] == "0" and hidden["unassigned"] == "0"
