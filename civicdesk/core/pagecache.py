@@ -12,9 +12,15 @@ Every page carries a POST form (the language switcher, a case's "follow" form) a
 token: the kept copy has a placeholder where the token was, and each visitor served it gets
 their own token there (and the cookie that goes with it, added by the CSRF middleware).
 
-Kept per process (memory, no query to read it) for ``PUBLIC_PAGE_CACHE_SECONDS`` (0 turns it
-off), by path, query string, language and htmx request. A case closed a second ago shows within
-those seconds; a resident's own tracking page, reached by a link of theirs, is never kept.
+Kept for ``PUBLIC_PAGE_CACHE_SECONDS`` (0 turns it off), by path, query string, language and
+htmx request, in two places: in each process (memory, no query to read it) and in the shared
+cache (the database's, one query), so that a page rendered by one web worker (or node) serves
+the others too: each worker kept its own copy, and with five of them and five cities the
+residents' pages were rendered afresh nearly as often as they were read. A copy read from the
+shared cache is kept here only for what is left of its seconds, so no visitor ever gets a page
+older than that. A case closed a second ago shows within those seconds; a resident's own
+tracking page, reached by a link of theirs, is never kept. The shared cache out of reach (the
+database down) is a page not found there: the page is rendered, or fails, as without it.
 
 Open311's list of requests is kept the same way (its format is the path's suffix, never a
 header): apps poll "the last 90 days" of a city, up to 1,000 requests an answer.
@@ -23,12 +29,17 @@ header): apps poll "the last 90 days" of a city, up to 1,000 requests an answer.
 from __future__ import annotations
 
 import functools
+import hashlib
+import logging
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.response import SimpleTemplateResponse
@@ -41,6 +52,11 @@ MESSAGES_COOKIE = "messages"  # django.contrib.messages' CookieStorage.cookie_na
 JUST_WROTE_COOKIE = "civicdesk_primary_until"  # core/replica.py's STICKY_COOKIE
 
 _pages = LocMemCache("civicdesk-public-pages", {"OPTIONS": {"MAX_ENTRIES": 2_000}})
+_shared_written: set[str] = set()  # shared keys this process wrote (clear() forgets them, in tests)
+log = logging.getLogger(__name__)
+
+# A kept page: (status, content with the CSRF hole, headers, until: the wall-clock time it expires).
+Kept = tuple[int, bytes, list[tuple[str, str]], float]
 
 
 def seconds() -> int:
@@ -64,9 +80,47 @@ def _key(request: HttpRequest) -> str:
     return f"{translation.get_language()}|{htmx}|{request.get_full_path()}"
 
 
+def _shared_key(key: str) -> str:
+    return "pagecache:" + hashlib.sha256(key.encode()).hexdigest()
+
+
 def clear() -> None:
-    """Forget every kept page (tests)."""
+    """Forget every kept page, here and the copies this process put in the shared cache (tests)."""
     _pages.clear()
+    if _shared_written:
+        cache.delete_many(list(_shared_written))
+        _shared_written.clear()
+
+
+def _kept_copy(key: str) -> Kept | None:
+    """This process's copy, else the shared cache's (then kept here for what is left of it)."""
+    kept: Kept | None = _pages.get(key)
+    if kept is not None:
+        return kept
+    try:
+        kept = cache.get(_shared_key(key))
+    except DatabaseError:
+        log.debug("the shared page cache is out of reach", exc_info=True)
+        return None
+    if kept is None:
+        return None
+    left = kept[3] - time.time()
+    if left <= 0:
+        return None
+    _pages.set(key, kept, left)
+    return kept
+
+
+def _keep(key: str, kept: Kept, seconds: int) -> None:
+    _pages.set(key, kept, seconds)
+    shared = _shared_key(key)
+    try:
+        cache.set(shared, kept, seconds)
+    except DatabaseError:
+        log.debug("the shared page cache is out of reach", exc_info=True)
+        return
+    if len(_shared_written) < 10_000:
+        _shared_written.add(shared)
 
 
 def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -78,9 +132,9 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         if keep <= 0 or not is_anonymous_and_alike(request):
             return view(request, *args, **kwargs)
         key = _key(request)
-        kept = _pages.get(key)
+        kept = _kept_copy(key)
         if kept is not None:
-            status, content, headers = kept
+            status, content, headers, _until = kept
             if _HOLE in content:
                 token = get_token(request).encode()
                 content = content.replace(_HOLE, b'name="csrfmiddlewaretoken" value="' + token + b'"')
@@ -93,7 +147,7 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
                 response.render()  # a REST framework answer (Open311) is rendered by the handler otherwise
             content = _TOKEN.sub(_HOLE, response.content)
-            _pages.set(key, (response.status_code, content, list(response.items())), keep)
+            _keep(key, (response.status_code, content, list(response.items()), time.time() + keep), keep)
         return response
 
     return wrapped

@@ -4,11 +4,12 @@ staff view or a visitor's form never is (civicdesk/core/pagecache.py)."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -139,3 +140,41 @@ def test_open311s_list_of_requests_is_kept_for_the_next_app_and_a_post_still_fil
         },
     )
     assert posted.status_code == 201, posted.content
+
+
+def test_a_page_kept_by_another_worker_is_served_from_the_shared_cache_in_one_query(world: World) -> None:
+    url = f"/{world.city.slug}/"
+    first, html = queries_of(Client(), url)
+    pagecache._pages.clear()  # this worker's copy gone: as in another worker, or another node
+    shared, same = queries_of(Client(), url)
+    assert first > 1 and shared == 1 and without_token(same) == without_token(html)
+    again, _html = queries_of(Client(), url)
+    assert again == 0  # kept here too now
+
+
+def test_a_shared_copy_is_kept_here_only_for_what_is_left_of_its_seconds(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"/{world.city.slug}/requests/"
+    Client().get(url)
+    pagecache._pages.clear()
+    made = time.time()
+    monkeypatch.setattr(pagecache.time, "time", lambda: made + 59.5)  # half a second left of 60
+    assert queries_of(Client(), url)[0] == 1
+    monkeypatch.setattr(pagecache.time, "time", lambda: made + 61)
+    pagecache._pages.clear()
+    world.grow(1)
+    count, html = queries_of(Client(), url)  # the shared copy is past its seconds: rendered afresh
+    assert count > 1 and f"IND-{world.first.number + 1}" in html
+
+
+def test_a_shared_cache_out_of_reach_is_a_page_rendered_afresh(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    def unreachable(*args: Any, **kwargs: Any) -> Any:
+        raise DatabaseError("could not connect to server")
+
+    monkeypatch.setattr(pagecache.cache, "get", unreachable)
+    monkeypatch.setattr(pagecache.cache, "set", unreachable)
+    url = f"/{world.city.slug}/"
+    first, html = queries_of(Client(), url)
+    again, _same = queries_of(Client(), url)
+    assert first > 0 and again == 0 and world.city.name in html  # rendered, and kept in this process
