@@ -23,8 +23,8 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from civicdesk.accounts.models import User
@@ -118,6 +118,15 @@ _ROW = (
 )
 
 
+# A date as the case list writes it, by (language, day, format): the same few hundred days
+# recur on every page, and each formatting reads the month's name through the translations.
+_dates: dict[tuple[str, Any, str], str] = {}
+_MOST_DATES = 5_000
+# The URL of a case page with two markers in place of the city and the number (a slug and a
+# number never hold them), reversed once per page instead of once per row.
+_CITY_MARK, _NUMBER_MARK = "city-slug-mark", 987654321
+
+
 def _list_rows(listed: Any) -> list[SafeString]:
     """Each row of the case list as HTML: reference (a link), type, status, where, district,
     who has it, opened (the city's local date) and due (with "overdue" when it is past)."""
@@ -125,14 +134,19 @@ def _list_rows(listed: Any) -> list[SafeString]:
     late = format_html(' <strong class="late">{}</strong>', _("overdue"))
     select = _("Select %(ref)s")
     statuses = {value: str(label) for value, label in Status.choices}
-    # A page's 25 rows fall on a few dates: each is formatted once (localised month names).
-    dates: dict[tuple[Any, str], str] = {}
+    language = get_language() or ""
+    case_page = reverse("console:case", kwargs={"city": _CITY_MARK, "number": _NUMBER_MARK})
 
     def local_date(moment: Any, fmt: str) -> str:
-        day = localtime(moment).date()
-        if (day, fmt) not in dates:
-            dates[day, fmt] = date_format(day, fmt)
-        return dates[day, fmt]
+        key = (language, localtime(moment).date(), fmt)
+        if key not in _dates:
+            if len(_dates) >= _MOST_DATES:
+                _dates.clear()
+            _dates[key] = date_format(key[1], fmt)
+        return _dates[key]
+
+    def link(case: ServiceRequest) -> str:
+        return case_page.replace(str(_NUMBER_MARK), str(case.number)).replace(_CITY_MARK, case.city.slug)
 
     rows = []
     for case in listed:
@@ -147,7 +161,7 @@ def _list_rows(listed: Any) -> list[SafeString]:
                 mark_safe(' class="overdue"') if overdue else "",
                 case.pk,
                 select % {"ref": case.reference},
-                case_url(case),
+                link(case),
                 case.reference,
                 case.service_type.name,
                 case.status,

@@ -10,10 +10,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from civicdesk.accounts.backends import UserWithCityBackend, user_with_city
 from civicdesk.accounts.models import Role, User
@@ -112,3 +114,18 @@ def test_a_case_page_lists_the_cases_closed_as_its_duplicates_and_asks_plainly_w
     page = client.get(url).content.decode()
     link = f'<a href="/console/cases/{other.city.slug}/{other.number}/">{other.reference}</a>'
     assert "Duplicates of this case:" in page and link in page
+
+
+def test_the_case_list_links_each_row_and_writes_its_dates_in_the_visitor_s_language(
+    signed_in: Callable[[User], Any], supervisor: User, report: Callable[..., Any]
+) -> None:
+    case = report()
+    client = signed_in(supervisor)
+    day = timezone.localtime(case.opened_at, case.city.tz).date()
+    for language in ("en", "es", "en"):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        page = client.get(HOME, {"queue": "all"}).content.decode()
+        with translation.override(language):
+            opened = date_format(day, "N j, Y")
+        assert f'<a href="/console/cases/{case.city.slug}/{case.number}/">{case.reference}</a>' in page
+        assert f"<td>{opened}</td>" in page, language
