@@ -22,7 +22,6 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django_tasks_db.management.commands import db_worker
 
-from civicdesk.core.connections import keep_connections_between_rounds
 from civicdesk.core.priority import yield_to_the_web
 
 log = logging.getLogger("civicdesk.tasks")
@@ -77,7 +76,6 @@ class Command(db_worker.Command):
         self.configure_logging(verbosity)
         # Started at nice 10 so that the web answers first: make that hold across sessions.
         yield_to_the_web()
-        keep_connections_between_rounds()  # not a new connection for every task
         queue_names = queue_name.split(",")
         excluded = exclude_queues.split(",") if exclude_queues else []
         if excluded and "*" not in queue_names:

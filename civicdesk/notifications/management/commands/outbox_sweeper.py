@@ -20,7 +20,6 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections
 
 from civicdesk.core import periodic
-from civicdesk.core.connections import keep_connections_between_rounds
 from civicdesk.core.priority import yield_to_the_web
 from civicdesk.notifications import delivery
 
@@ -64,7 +63,6 @@ class Command(BaseCommand):
 
         if not once:
             yield_to_the_web()  # started at nice 10 (Procfile.prod): make that hold across sessions
-            keep_connections_between_rounds()  # not a new connection every round
             signal.signal(signal.SIGINT, request_stop)
             signal.signal(signal.SIGTERM, request_stop)
             log.info("outbox sweeper started: every %ss", interval)
