@@ -22,6 +22,11 @@ older than that. A case closed a second ago shows within those seconds; a reside
 tracking page, reached by a link of theirs, is never kept. The shared cache out of reach (the
 database down) is a page not found there: the page is rendered, or fails, as without it.
 
+Django's database cache deletes expired rows only once it holds more than its ``MAX_ENTRIES``
+(100,000): pages of tens of kB each, one per path and query string, would pile up until then.
+Each process that writes a page deletes the cache's expired rows, at most once a minute
+(``PRUNE_SECONDS``), so the table holds about the pages of the last minute.
+
 Open311's list of requests is kept the same way (its format is the path's suffix, never a
 header): apps poll "the last 90 days" of a city, up to 1,000 requests an answer.
 """
@@ -37,13 +42,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.db import DatabaseCache
 from django.core.cache.backends.locmem import LocMemCache
-from django.db import DatabaseError
+from django.db import DatabaseError, connections, router
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.response import SimpleTemplateResponse
-from django.utils import translation
+from django.utils import timezone, translation
 
 # The hidden input of Django's {% csrf_token %}: the one part of a public page that is the visitor's.
 _TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="[A-Za-z0-9]+"')
@@ -57,6 +63,8 @@ log = logging.getLogger(__name__)
 
 # A kept page: (status, content with the CSRF hole, headers, until: the wall-clock time it expires).
 Kept = tuple[int, bytes, list[tuple[str, str]], float]
+PRUNE_SECONDS = 60.0
+_pruned_at = [0.0]  # monotonic time of this process's last pruning
 
 
 def seconds() -> int:
@@ -121,6 +129,29 @@ def _keep(key: str, kept: Kept, seconds: int) -> None:
         return
     if len(_shared_written) < 10_000:
         _shared_written.add(shared)
+    _prune_expired()
+
+
+def _prune_expired() -> None:
+    """Delete the database cache's expired rows (see the module), at most once per
+    ``PRUNE_SECONDS`` in this process. An expired row is never served: deleting it loses nothing."""
+    now = time.monotonic()
+    if now - _pruned_at[0] < PRUNE_SECONDS:
+        return
+    _pruned_at[0] = now
+    backend = caches["default"]
+    if not isinstance(backend, DatabaseCache):
+        return  # another cache (Redis, memcached) expires its own keys
+    connection = connections[router.db_for_write(backend.cache_model_class)]
+    table = connection.ops.quote_name(backend.cache_model_class._meta.db_table)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {table} WHERE expires < %s",  # noqa: S608 (the cache's own table)
+                [connection.ops.adapt_datetimefield_value(timezone.now())],
+            )
+    except DatabaseError:
+        log.debug("the shared page cache is out of reach", exc_info=True)
 
 
 def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -1,11 +1,14 @@
-"""Plain SQL for the few yes-or-no questions every report asks.
+"""Plain SQL for the few reads every request makes.
 
 Building and compiling an ORM query costs Django a few tenths of a millisecond of CPU: for
-a query of several ``OR``-ed conditions (the area alerts' "does anyone listen here?") close
-to a millisecond, five times the database's own work. A report asks a handful of such
-questions, nearly always answered "no", on every POST. The hottest are written as plain SQL
-beside the code that asks them (the same text on SQLite and PostgreSQL, every value a
-parameter) and run by ``first_row`` on the database the ORM would have used.
+a query of several ``OR``-ed conditions (the area alerts' "does anyone listen here?") or of a
+few joined tables close to a millisecond, five times the database's own work. A report asks a
+handful of yes-or-no questions, nearly always answered "no", on every POST; a case page asks
+whether the case was handed off or has duplicates; every staff request reads its session and
+the signed-in user with their city and department. These are written as plain SQL beside the
+code that asks them (the same text on SQLite and PostgreSQL, every value a parameter) and run
+by ``first_row`` on the database the ORM would have used; ``Columns`` makes the objects of a
+row as the ORM would.
 """
 
 from __future__ import annotations
@@ -33,8 +36,8 @@ class Columns:
     the object made from them as the ORM makes it: each value through the same converters (on
     SQLite a time is read as text, a boolean as 0 or 1), then ``Model.from_db``.
 
-    ``Columns(User, "u").select(connection)`` gives ``u."id", u."password", …`` to write into a
-    statement; ``build(alias, values)`` the object from that slice of a row."""
+    ``Columns(User, "u").select("default")`` gives ``u."id", u."password", …`` to write into a
+    statement; ``build("default", values)`` the object from that slice of a row."""
 
     def __init__(self, model: type[Model], table_alias: str, *, leave_out: Sequence[str] = ()) -> None:
         self.model = model

@@ -3,15 +3,18 @@ staff view or a visitor's form never is (civicdesk/core/pagecache.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.cache import caches
 from django.db import DatabaseError, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from civicdesk.core import pagecache
 from tests.pages.conftest import World
@@ -178,3 +181,31 @@ def test_a_shared_cache_out_of_reach_is_a_page_rendered_afresh(world: World, mon
     first, html = queries_of(Client(), url)
     again, _same = queries_of(Client(), url)
     assert first > 0 and again == 0 and world.city.name in html  # rendered, and kept in this process
+
+
+def test_the_shared_cache_s_expired_rows_are_deleted_at_most_once_a_minute(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Django's database cache keeps expired rows until it holds MAX_ENTRIES: kept pages of
+    every path and query string would pile up until then."""
+    table = caches["default"].cache_model_class._meta.db_table  # type: ignore[attr-defined]
+
+    def rows() -> set[str]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT cache_key FROM {table}")  # noqa: S608 (the test's cache table)
+            return {key for (key,) in cursor.fetchall()}
+
+    pagecache._pruned_at[0] = 0.0
+    Client().get(f"/{world.city.slug}/")
+    old = rows()
+    assert any("pagecache:" in key for key in old)
+    with connection.cursor() as cursor:  # every row past its time, as a minute later
+        cursor.execute(f"UPDATE {table} SET expires = %s", [timezone.now() - dt.timedelta(minutes=1)])  # noqa: S608
+    Client().get(f"/{world.city.slug}/requests/")  # within the minute: nothing deleted
+    fresh = rows() - old
+    assert old <= rows() and len(fresh) == 1
+    monkeypatch.setattr(pagecache, "PRUNE_SECONDS", 0.0)
+    Client().get(f"/{world.city.slug}/requests/?status=open")
+    left = rows()
+    assert not (old & left)  # the expired rows gone
+    assert fresh < left and len(left) == 2  # the pages still within their seconds kept
