@@ -28,6 +28,7 @@ from django.core.cache import cache
 from django.db import connections
 from django.db.models import Avg, QuerySet
 
+from civicdesk.core.sql import first_row
 from civicdesk.places.models import AddressPoint, StreetSegment
 from civicdesk.places.models import Street as Centerline
 from civicdesk.places.normalise import Kind, ParsedAddress, Street, house_number, parse_address, unit_id
@@ -641,6 +642,22 @@ def streets_loaded(*, city: City | None = None) -> bool:
     """Whether the city (or, with no city, any city) has centerlines for the map."""
     qs = Centerline.objects.all()
     return (qs.filter(city=city) if city is not None else qs).exists()
+
+
+# Whether a city has centerlines, and whether any are the demo's: every case page with a map
+# asks, in one plain statement (core/sql.py) rather than two ORM queries.
+_STREETS_SHOWN = (
+    f'SELECT EXISTS (SELECT 1 FROM "{Centerline._meta.db_table}" WHERE "city_id" = %s),'  # noqa: S608 (its table)
+    f' EXISTS (SELECT 1 FROM "{Centerline._meta.db_table}" WHERE "city_id" = %s AND "illustrative")'
+)
+
+
+def streets_shown(*, city: City | None = None) -> tuple[bool, bool]:
+    """(``streets_loaded``, ``streets_illustrative``) of the city, asked at once."""
+    if city is None:
+        return streets_loaded(), streets_illustrative()
+    row = first_row(Centerline, _STREETS_SHOWN, [city.pk, city.pk])
+    return (bool(row[0]), bool(row[1])) if row is not None else (False, False)
 
 
 def streets_illustrative(*, city: City | None = None) -> bool:

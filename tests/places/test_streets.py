@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 import shapefile
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from shapely.geometry import MultiLineString
 
@@ -320,3 +322,21 @@ def test_the_demo_grid_lies_inside_the_city_named_and_flagged(independence: City
 def test_a_city_with_its_own_streets_gets_no_invented_ones(roads: City) -> None:
     assert demo_streets_load(cities=[roads]) == []
     assert not Street.objects.filter(city=roads, illustrative=True).exists()
+
+
+def test_whether_a_city_has_streets_and_invented_ones_is_one_plain_question(
+    tmp_path: Path, independence: City, raytown: City
+) -> None:
+    def shown(city: City) -> tuple[bool, bool]:
+        with CaptureQueriesContext(connection) as queries:
+            answer = selectors.streets_shown(city=city)
+        assert len(queries.captured_queries) == 1
+        assert answer == (selectors.streets_loaded(city=city), selectors.streets_illustrative(city=city))
+        return answer
+
+    assert shown(independence) == (False, False)
+    _load(independence, "tiger-roads", str(_roads(tmp_path / "roads")))
+    assert shown(independence) == (True, False)
+    demo_streets_load(cities=[raytown])
+    assert shown(raytown) == (True, True) and shown(independence) == (True, False)
+    assert selectors.streets_shown() == (True, True)  # any city

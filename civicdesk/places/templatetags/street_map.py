@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from civicdesk.places.selectors import streets_illustrative, streets_loaded
+from civicdesk.places.selectors import streets_shown
 from civicdesk.tenants.models import City
 
 register = template.Library()
@@ -30,10 +30,11 @@ def street_tile_template() -> str:
 def street_map_attrs(city: City | None = None) -> SafeString:
     if settings.MAP_TILES_URL:
         return mark_safe("")
-    if not streets_loaded(city=city):
+    loaded, illustrative = streets_shown(city=city)
+    if not loaded:
         words = _("Street map not loaded for this city") if city is not None else _("Street map not loaded")
         return format_html('data-streets-missing="{}"', words)
     attrs = format_html('data-streets="{}"', street_tile_template())
-    if streets_illustrative(city=city):
+    if illustrative:
         attrs += format_html(' data-streets-note="{}"', _("Illustrative streets, invented for the demo"))
     return attrs
