@@ -591,8 +591,9 @@ def write_markdown(path: Path, results: dict[str, Any]) -> None:
         " are compiled once and kept under the city's version; a public page rendered by one web worker is"
         " also put in the shared database cache, so the other workers serve it for one query instead of"
         " rendering their own copy (each worker had kept its own: with five workers and five cities, the"
-        " residents' pages were rendered nearly as often as read); the case list reverses one URL per page"
-        " and formats each date once per process and language.",
+        " residents' pages were rendered nearly as often as read), and the cache's expired rows are deleted"
+        " once a minute; the case list reverses one URL per page and formats each date once per process"
+        " and language; whether the city has streets for a map, and invented ones, is one plain statement.",
         "",
         "## How to read and reproduce",
         "",
