@@ -31,6 +31,16 @@ def first_row(
         return row
 
 
+def any_row(model: type[Model], field: str, value: Any) -> bool:
+    """Whether ``model``'s table has a row whose ``field`` is ``value`` (``SELECT 1 … LIMIT 1``):
+    the question a page asks before reading the rows and their joins, nearly always "no"."""
+    alias = router.db_for_read(model)
+    quote = connections[alias].ops.quote_name
+    column = quote(str(model._meta.get_field(field).column))  # type: ignore[union-attr]
+    sql = f"SELECT 1 FROM {quote(model._meta.db_table)} WHERE {column} = %s LIMIT 1"  # noqa: S608 (names from the model)
+    return first_row(model, sql, [value], using=alias) is not None
+
+
 class Columns:
     """A model's columns in a plain ``SELECT`` (all but ``leave_out``, which stay deferred), and
     the object made from them as the ORM makes it: each value through the same converters (on
