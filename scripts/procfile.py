@@ -15,6 +15,8 @@ Printer, pinned in requirements):
   "serve-prod: ready" line);
 - with ``note``, honcho's own lines ("web.1 started (pid=…)") go through it: serve-prod writes
   them as JSON lines when the logs are JSON;
+- a signal is acted on by the loop, not inside its handler (``_Manager.loop``): honcho's
+  handler prints, and waited for ever on the print lock when the signal came mid-line;
 - a run killed outright (SIGKILL, the out-of-memory killer) stops its processes too: honcho's
   relays would outlive it, and with them the web server on its port and a worker polling the
   database. Each relay asks Linux for a SIGHUP when its parent dies (``prctl``
@@ -29,11 +31,13 @@ import ctypes
 import ctypes.util
 import multiprocessing
 import os
+import queue
 import re
 import signal
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -128,10 +132,15 @@ def _relay(process: Any, events: Any, supervisor: int) -> None:
     process.run(events, True)
 
 
+# The signals that stop everything, and the exit code honcho's Manager gives each (ours for SIGHUP).
+_STOP_SIGNALS = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
+
+
 class _Manager(honcho_manager.Manager):
-    def __init__(self, printer: _Printer, after_start: Callable[[], None]) -> None:
+    def __init__(self, printer: _Printer, after_start: Callable[[], None], on_hang_up: Callable[[], None]) -> None:
         super().__init__(printer)
         self._after_start = after_start
+        self._on_hang_up = on_hang_up
 
     def _start(self) -> None:
         # honcho's _start, with our relay around its Process.run.
@@ -143,6 +152,71 @@ class _Manager(honcho_manager.Manager):
             entry["process"].start()
         # Only now, after the relays are forked: no thread of ours is copied into them.
         self._after_start()
+
+    def loop(self) -> None:
+        """What honcho's ``Manager.loop`` does (start the processes, relay their lines, stop them
+        all when a signal comes or one of them stops, SIGKILL after ``KILL_WAIT``), except that a
+        signal handler here only notes the signal, and the loop acts on it.
+
+        honcho's handler prints "SIGTERM received" and "sending SIGTERM to …" from inside the
+        handler. A signal that came while this thread was printing a process's line, holding
+        ``_print_lock``, left the handler waiting for that lock for ever: a serve-prod stopped
+        at the end of a load test's burst of log lines never stopped."""
+        received: list[int] = []
+
+        def note_signal(signum: int, frame: Any) -> None:
+            if os.getpid() == supervisor:  # not in a relay forked before it set its own handlers
+                received.append(signum)
+
+        supervisor = os.getpid()
+        for signum in _STOP_SIGNALS:
+            signal.signal(signum, note_signal)
+        self._start()
+
+        stop_asked_at: float | None = None
+        finished = killed = False
+        while True:
+            if received and self._all_started():  # every pid is known: terminate can signal them all
+                signum = received.pop(0)
+                self._act_on(signum)
+                stop_asked_at = stop_asked_at or time.monotonic()
+            try:
+                message = self.events.get(timeout=0.1)
+            except queue.Empty:
+                if finished:
+                    return
+            else:
+                self._relay_message(message)
+            if self._all_started() and self._all_stopped():
+                finished = True
+            elif self._all_started() and self._any_stopped() and stop_asked_at is None:
+                stop_asked_at = time.monotonic()
+                self.terminate()
+            late = stop_asked_at is not None and time.monotonic() - stop_asked_at > honcho_manager.KILL_WAIT
+            if late and not killed:
+                killed = True
+                self.kill()
+
+    def _act_on(self, signum: int) -> None:
+        if signum == signal.SIGHUP:
+            self._on_hang_up()
+        else:
+            self._system_print(f"{signal.Signals(signum).name} received\n")
+        if self.returncode is None or signum != signal.SIGHUP:
+            self.returncode = _STOP_SIGNALS[signum]
+        self.terminate()
+
+    def _relay_message(self, message: Any) -> None:
+        if message.type == "line":
+            self._printer.write(message)
+        elif message.type == "start":
+            self._processes[message.name]["pid"] = message.data["pid"]
+            self._system_print(f"{message.name} started (pid={message.data['pid']})\n")
+        elif message.type == "stop":
+            self._processes[message.name]["returncode"] = message.data["returncode"]
+            self._system_print(f"{message.name} stopped (rc={message.data['returncode']})\n")
+            if self.returncode is None:
+                self.returncode = message.data["returncode"]
 
 
 def run_procfile(
@@ -176,22 +250,15 @@ def run_procfile(
             stopped.wait(0.3)
 
     printer = _Printer(prefix=prefix, note=note)
-    manager = _Manager(printer, after_start=lambda: threading.Thread(target=watch, daemon=True).start())
+    manager = _Manager(
+        printer,
+        after_start=lambda: threading.Thread(target=watch, daemon=True).start(),
+        on_hang_up=lambda: tell(f"{program}: SIGHUP received"),
+    )
     for process in expand_processes(chosen, concurrency=dict(concurrency or {}), port=port):
         manager.add_process(process.name, process.cmd, quiet=process.quiet, env={**env, **process.env}, cwd=str(REPO))
 
-    supervisor = os.getpid()
-
-    def hang_up(signum: int, frame: Any) -> None:
-        if os.getpid() != supervisor:
-            return  # one of honcho's relay processes (forked from this one): honcho stops it
-        tell(f"{program}: SIGHUP received")
-        if manager.returncode is None:
-            manager.returncode = 129
-        manager.terminate()
-
     honcho_manager.KILL_WAIT = STOP_GRACE_SECONDS
-    signal.signal(signal.SIGHUP, hang_up)
     manager.loop()
     stopped.set()
 
