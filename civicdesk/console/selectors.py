@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
 from django.db.models import QuerySet
 from django.db.models.signals import pre_save
+from django.utils import dateformat, timezone
+from django.utils.dateparse import parse_datetime
 
 from civicdesk.accounts.models import Role, User
 from civicdesk.cases.models import ServiceRequest
 from civicdesk.cases.permissions import CITY_ROLES, STAFF_ROLES
-from civicdesk.catalog.models import CannedResponse, ServiceType
+from civicdesk.catalog.models import CannedResponse, Datatype, ServiceAttribute, ServiceType
 from civicdesk.tenants import reference
 from civicdesk.tenants.models import City, Department, District
 
@@ -168,6 +171,63 @@ def watch_canned_responses() -> None:
     """Connected once (ConsoleConfig.ready): a closing note saved or deleted moves its city's
     reference version, so every process offers the new list on its next case page."""
     reference.watch(CannedResponse, lambda canned: [canned.city_id])
+
+
+@dataclass(frozen=True)
+class ShownAnswer:
+    code: str  # the question's code, as stored with the case
+    question: str
+    answer: str
+
+
+# A city's questions by type: type id → {code: (question, datatype, {choice key: name})}.
+_Questions = dict[int, dict[str, tuple[str, str, dict[str, str]]]]
+
+
+def answers_shown(*, case: ServiceRequest) -> list[ShownAnswer]:
+    """The case's answers to its type's questions as the resident read them: the question's
+    words, a choice by its name (several joined by commas), a date and time as the page
+    shows one; in the type's order of questions. An answer to a question the type no longer
+    asks reads by its code, as stored. The city's questions are kept per process until its
+    catalogue changes (tenants/reference.py); a case without answers reads nothing."""
+    answers = case.attributes or {}
+    if not answers:
+        return []
+
+    def build() -> _Questions:
+        questions: _Questions = {}
+        rows = (
+            ServiceAttribute.objects.filter(service_type__city_id=case.city_id, variable=True)
+            .order_by("service_type_id", "order", "code")
+            .values_list("service_type_id", "code", "question", "datatype", "values")
+        )
+        for type_id, code, question, datatype, values in rows:
+            names = {str(v.get("key")): str(v.get("name") or v.get("key")) for v in values or [] if isinstance(v, dict)}
+            questions.setdefault(type_id, {})[code] = (question, datatype, names)
+        return questions
+
+    asked = reference.kept_for_city_of(case, "questions", build).get(case.service_type_id, {})
+    shown = [
+        ShownAnswer(code, question, _answer_words(answers[code], datatype, names))
+        for code, (question, datatype, names) in asked.items()
+        if code in answers
+    ]
+    shown += [
+        ShownAnswer(code, code, _answer_words(value, "", {})) for code, value in answers.items() if code not in asked
+    ]
+    return shown
+
+
+def _answer_words(value: Any, datatype: str, names: dict[str, str]) -> str:
+    values = value if isinstance(value, list) else [value]
+    if datatype in (Datatype.SINGLEVALUELIST, Datatype.MULTIVALUELIST):
+        return ", ".join(names.get(str(v), str(v)) for v in values)
+    if datatype == Datatype.DATETIME and isinstance(value, str):
+        moment = parse_datetime(value)
+        if moment is not None:
+            local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+            return dateformat.format(local, "N j, Y, P")
+    return ", ".join(str(v) for v in values)
 
 
 # --- across member cities ----------------------------------------------------------------

@@ -380,6 +380,7 @@ def _case_context(request: HttpRequest, case: ServiceRequest, **extra: Any) -> d
     return {
         "case": case,
         "timeline": cases.case_timeline(user=user, case=case),
+        "answers": selectors.answers_shown(case=case),
         "photos": case.photos.all(),
         "can": {action.value: permissions.can(user, action, case) for action in Action},
         "can_assign_others": permissions.can_assign_to_others(user),

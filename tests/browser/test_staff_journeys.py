@@ -96,7 +96,10 @@ def test_the_assignee_follows_the_emailed_link_adds_a_public_note_and_closes_the
     page.goto(link_in(assigned, f"{site}/console/"))
     sign_in(page, "walt")
     page.wait_for_url(f"**/console/cases/independence/{case.number}/")
-    assert str(staff["worker"]) in page.inner_text(".details")  # the assignee
+    details = page.inner_text(".details")
+    assert str(staff["worker"]) in details  # the assignee
+    # The caller's answer, under the question they were asked and by the choice's name.
+    assert "How big is it?\tLarger than a plate" in details and "size" not in details
 
     page.fill("#note-text", "Crew booked for Tuesday morning")
     page.click("button[name=visibility][value=internal]")
@@ -109,6 +112,9 @@ def test_the_assignee_follows_the_emailed_link_adds_a_public_note_and_closes_the
     page.fill("#close-note", "Filled with hot asphalt on Tuesday. Thank you for calling.")
     page.click("form[action$='/close/'] button[type=submit]")
     page.wait_for_selector("#reopen-reason")  # a closed case offers to reopen it
+    changes = page.inner_text("#case-body .changes >> nth=-1")
+    assert "Status: Assigned → Closed" in changes and "Resolution: — → Resolved" in changes, changes
+    screenshot(page, "console-case-closed")
 
     case.refresh_from_db()
     assert case.status == Status.CLOSED
