@@ -5,7 +5,6 @@ of the page's time zone. The stored codes stay as they are: exports and the audi
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -76,11 +75,14 @@ def _value(field: str, value: Any) -> str:
         # A value no longer among the choices reads as stored, rather than not at all.
         return str(choices(text).label) if text in choices.values else text
     if field in DATES:
-        moment = parse_datetime(text)
-        if moment is not None:
-            return dateformat.format(_local(moment), "N j, Y")
+        return moment_words(text, "N j, Y") or text
     return text
 
 
-def _local(moment: dt.datetime) -> dt.datetime:
-    return timezone.localtime(moment) if timezone.is_aware(moment) else moment
+def moment_words(text: str, form: str) -> str | None:
+    """A stored ISO date and time (``text``) in Django's date format ``form``, in the page's
+    time zone when it has an offset (as written), else as it is; None when it is not one."""
+    moment = parse_datetime(text)
+    if moment is None:
+        return None
+    return dateformat.format(timezone.localtime(moment) if timezone.is_aware(moment) else moment, form)

@@ -8,10 +8,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.db.models.signals import pre_save
-from django.utils import dateformat, timezone
-from django.utils.dateparse import parse_datetime
 
 from civicdesk.accounts.models import Role, User
+from civicdesk.cases.changes import moment_words
 from civicdesk.cases.models import ServiceRequest
 from civicdesk.cases.permissions import CITY_ROLES, STAFF_ROLES
 from civicdesk.catalog.models import CannedResponse, Datatype, ServiceAttribute, ServiceType
@@ -223,10 +222,7 @@ def _answer_words(value: Any, datatype: str, names: dict[str, str]) -> str:
     if datatype in (Datatype.SINGLEVALUELIST, Datatype.MULTIVALUELIST):
         return ", ".join(names.get(str(v), str(v)) for v in values)
     if datatype == Datatype.DATETIME and isinstance(value, str):
-        moment = parse_datetime(value)
-        if moment is not None:
-            local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
-            return dateformat.format(local, "N j, Y, P")
+        return moment_words(value, "N j, Y, P") or value
     return ", ".join(str(v) for v in values)
 
 

@@ -113,6 +113,13 @@ def test_shown_changes_never_hide_what_they_do_not_know() -> None:
     assert shown_changes(None) == [] and shown_changes({}) == []
 
 
+def test_a_due_date_is_the_day_of_the_page_time_zone() -> None:
+    """Stored in UTC with its offset, shown as the city's day: 05:00 UTC on December 10 is
+    still December 9 in Missouri, 06:00 UTC is December 10."""
+    (row,) = shown_changes({"due_at": ["2026-12-10T05:00:00+00:00", "2026-12-10T06:00:00+00:00"]})
+    assert (row.before, row.after) == ("Dec. 9, 2026", "Dec. 10, 2026")
+
+
 @pytest.fixture
 def questions(pothole: ServiceType) -> ServiceType:
     ServiceAttribute.objects.create(
