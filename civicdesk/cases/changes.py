@@ -53,7 +53,8 @@ class ShownChange:
 
 
 def shown_changes(changes: Mapping[str, Any] | None) -> list[ShownChange]:
-    """The lines of ``changes`` to show, in the order they were written."""
+    """The lines of ``changes`` to show, in the order they were written: not a field that
+    stayed as it was (an assignment records the department even when it does not move)."""
     return [
         ShownChange(
             field,
@@ -62,7 +63,7 @@ def shown_changes(changes: Mapping[str, Any] | None) -> list[ShownChange]:
             _value(field, pair[1]),
         )
         for field, pair in (changes or {}).items()
-        if field not in HIDDEN and isinstance(pair, list | tuple) and len(pair) == 2
+        if field not in HIDDEN and isinstance(pair, list | tuple) and len(pair) == 2 and pair[0] != pair[1]
     ]
 
 

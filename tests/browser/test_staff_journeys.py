@@ -115,6 +115,8 @@ def test_the_assignee_follows_the_emailed_link_adds_a_public_note_and_closes_the
     changes = page.inner_text("#case-body .changes >> nth=-1")
     assert "Status: Assigned → Closed" in changes and "Resolution: — → Resolved" in changes, changes
     screenshot(page, "console-case-closed")
+    page.set_viewport_size({"width": 360, "height": 780})
+    screenshot(page, "console-case-closed-360")
 
     case.refresh_from_db()
     assert case.status == Status.CLOSED

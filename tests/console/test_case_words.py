@@ -95,7 +95,8 @@ def test_the_timeline_reads_in_spanish(
 
 def test_shown_changes_never_hide_what_they_do_not_know() -> None:
     """A field or a value written by a later version (or by hand) still shows, as stored; the
-    photo line is left to the event; a malformed entry is skipped, not an error."""
+    photo line is left to the event; a field that did not change is left out; a malformed
+    entry is skipped, not an error."""
     rows = shown_changes(
         {
             "status": ["in_progress", "on_hold"],
@@ -103,6 +104,7 @@ def test_shown_changes_never_hide_what_they_do_not_know() -> None:
             "photo": [None, 12],
             "due_at": ["not a date", None],
             "broken": "no pair",
+            "department": ["Streets", "Streets"],
         }
     )
     assert [(r.field, r.label, r.before, r.after) for r in rows] == [
