@@ -1,8 +1,9 @@
 """A city's short lists that pages read on every visit, kept in each process and read again
 when the city's ``reference_version`` has moved: the console's types, districts, departments
 and assignable staff, whether the city works other cities' cases and which types are
-confidential, a case page's closing notes and the member cities a case may be handed to; the
-browse page's districts and problems; the types Open311 reports name.
+confidential, a case page's closing notes, its type's questions (to show the answers) and the
+member cities a case may be handed to; the browse page's districts and problems; the types
+Open311 reports name.
 
 At a million cases a console page's own queries take a few milliseconds; the five or six
 that read these lists took about as long again, for rows that change a few times a year. The
