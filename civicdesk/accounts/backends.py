@@ -12,44 +12,33 @@ that join was most of the CPU of reading the user, on every staff page.
 
 from __future__ import annotations
 
-import threading
+import functools
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
-from django.db import connections, router
-from django.db.models import Model
+from django.db import router
 
 from civicdesk.accounts.models import User
-from civicdesk.core.sql import Columns, first_row
+from civicdesk.core.sql import Columns, column_of, first_row, table_of
 from civicdesk.tenants.models import City, Department
 
 _USER = Columns(User, "u")
 _CITY = Columns(City, "c", leave_out=("boundary",))
 _DEPARTMENT = Columns(Department, "d")
-_statements: dict[str, str] = {}  # by database alias
-_statements_lock = threading.Lock()
 
 
+@functools.cache
 def _statement(alias: str) -> str:
     """``SELECT`` the user, their city and their department, by the user's id."""
-    if alias not in _statements:
-        quote = connections[alias].ops.quote_name
-
-        def column(model: type[Model], name: str) -> str:
-            return quote(str(model._meta.get_field(name).column))  # type: ignore[union-attr]
-
-        # The tables' and columns' names come from the models; the user's id is a parameter.
-        sql = (
-            f"SELECT {_USER.select(alias)}, {_CITY.select(alias)}, {_DEPARTMENT.select(alias)}"  # noqa: S608
-            f" FROM {quote(User._meta.db_table)} u"
-            f" LEFT JOIN {quote(City._meta.db_table)} c ON c.{column(City, 'id')} = u.{column(User, 'city')}"
-            f" LEFT JOIN {quote(Department._meta.db_table)} d"
-            f" ON d.{column(Department, 'id')} = u.{column(User, 'department')}"
-            f" WHERE u.{column(User, 'id')} = %s"
-        )
-        with _statements_lock:
-            _statements[alias] = sql
-    return _statements[alias]
+    # The tables' and columns' names come from the models; the user's id is a parameter.
+    return (
+        f"SELECT {_USER.select(alias)}, {_CITY.select(alias)}, {_DEPARTMENT.select(alias)}"  # noqa: S608
+        f" FROM {table_of(User, alias)} u"
+        f" LEFT JOIN {table_of(City, alias)} c ON c.{column_of(City, 'id', alias)} = u.{column_of(User, 'city', alias)}"
+        f" LEFT JOIN {table_of(Department, alias)} d"
+        f" ON d.{column_of(Department, 'id', alias)} = u.{column_of(User, 'department', alias)}"
+        f" WHERE u.{column_of(User, 'id', alias)} = %s"
+    )
 
 
 def user_with_city(user_id: Any) -> User | None:

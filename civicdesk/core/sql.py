@@ -31,13 +31,21 @@ def first_row(
         return row
 
 
+def column_of(model: type[Model], field: str, alias: str) -> str:
+    """The column of ``model``'s ``field``, quoted for the database ``alias``."""
+    return connections[alias].ops.quote_name(str(model._meta.get_field(field).column))  # type: ignore[union-attr]
+
+
+def table_of(model: type[Model], alias: str) -> str:
+    """``model``'s table, quoted for the database ``alias``."""
+    return connections[alias].ops.quote_name(model._meta.db_table)
+
+
 def any_row(model: type[Model], field: str, value: Any) -> bool:
     """Whether ``model``'s table has a row whose ``field`` is ``value`` (``SELECT 1 … LIMIT 1``):
     the question a page asks before reading the rows and their joins, nearly always "no"."""
     alias = router.db_for_read(model)
-    quote = connections[alias].ops.quote_name
-    column = quote(str(model._meta.get_field(field).column))  # type: ignore[union-attr]
-    sql = f"SELECT 1 FROM {quote(model._meta.db_table)} WHERE {column} = %s LIMIT 1"  # noqa: S608 (names from the model)
+    sql = f"SELECT 1 FROM {table_of(model, alias)} WHERE {column_of(model, field, alias)} = %s LIMIT 1"  # noqa: S608 (names from the model)
     return first_row(model, sql, [value], using=alias) is not None
 
 

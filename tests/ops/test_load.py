@@ -14,9 +14,8 @@ Rate limits stay on (the production code path) with limits far above what the ru
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -29,6 +28,7 @@ from civicdesk.notifications.models import OutboxMessage
 from civicdesk.open311.services import api_key_create
 from civicdesk.tenants.models import City
 from tests.conftest import INSIDE
+from tests.loopback import http_server
 from tests.ops.loadgen import (
     CONSOLE_KINDS,
     PAGE_KINDS,
@@ -155,12 +155,9 @@ def test_a_staffed_client_sends_residents_and_applications_requests_without_the_
     applications' reports drawn into their sequences come from other people, whose browsers and
     apps hold no staff session. Only the console's requests carry it."""
     _Recorder.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with http_server(_Recorder) as port:
         target = Target(
-            port=server.server_address[1],
+            port=port,
             host_header="localhost",
             jurisdiction_id="ind.example.org",
             api_key="k",
@@ -172,9 +169,6 @@ def test_a_staffed_client_sends_residents_and_applications_requests_without_the_
         )
         mix = {kind: 1 for kind in (*PAGE_KINDS, "open311_post", *CONSOLE_KINDS)}
         report = run_load(target, Plan(clients=1, requests_per_client=60, mix=mix))
-    finally:
-        server.shutdown()
-        server.server_close()
     kinds = Counter(o.kind for o in report.outcomes)
     assert set(CONSOLE_KINDS) <= set(kinds) and {"portal_home", "open311_post", "city_requests"} <= set(kinds)
     signed_in = [(m, p, c) for m, p, c in _Recorder.seen if p != "/console/login/"]

@@ -15,7 +15,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -23,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from civicdesk.core.priority import session_nice
+from tests.loopback import http_server
 from tests.ops.loadgen import Target, run_trivial
 from tests.ops.prod_server import (
     HOST,
@@ -177,11 +177,9 @@ def test_a_5xx_answer_is_kept_with_the_start_of_its_body() -> None:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Failing)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with http_server(Failing) as port:
         target = Target(
-            port=server.server_address[1],
+            port=port,
             host_header="localhost",
             jurisdiction_id="",
             api_key="",
@@ -194,9 +192,6 @@ def test_a_5xx_answer_is_kept_with_the_start_of_its_body() -> None:
         assert [o.answer for o in run.server_errors()] == ["<html><body><h1>Internal Server Error</h1>" + "x" * 258] * 4
         target = Target(**{**target.__dict__, "trivial_path": "/fine"})
         assert [o.answer for o in run_trivial(target, clients=1, requests_per_client=2).outcomes] == ["", ""]
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_cpu_seconds_count_a_process_and_the_children_it_reaped() -> None:
