@@ -20,6 +20,7 @@ import argparse
 import csv
 import datetime as dt
 import json
+import math
 import sys
 import time
 import zoneinfo
@@ -123,6 +124,56 @@ def implied_targets(history: survival.History, flags: np.ndarray, split: float) 
     return targets
 
 
+def recent_cohort_medians(
+    history: survival.History,
+    test: np.ndarray,
+    medians: dict[str, float],
+    overall: float,
+    *,
+    window_days: float,
+    shrink: float,
+    censoring_aware: bool,
+) -> np.ndarray:
+    """A probe, not a model: for each case of ``test``, the median days to close of its type's
+    cases opened in the ``window_days`` before the day it came in, as they stood at the start
+    of that day (known then), shrunk in log days towards the type's median by ``shrink``
+    cases. ``censoring_aware``: the Kaplan-Meier median of those cases (lifelines); else the
+    median of the ones already closed, which leaves out the slow ones still open and so dates
+    too early."""
+    by_type: dict[str, list[int]] = {}
+    for i in np.flatnonzero(test):
+        by_type.setdefault(history.service_type[i], []).append(int(i))
+    all_of_type: dict[str, list[int]] = {t: [] for t in by_type}
+    for i, service_type in enumerate(history.service_type):
+        if service_type in all_of_type:
+            all_of_type[service_type].append(i)
+    result = np.full(len(history), np.nan)
+    for service_type, idx_list in by_type.items():
+        same = np.asarray(all_of_type[service_type])
+        same = same[np.argsort(history.opened[same], kind="stable")]
+        opened, closed = history.opened[same], history.closed[same]
+        prior = math.log(max(medians.get(service_type, overall), survival.MIN_DAYS))
+        kept: dict[float, float] = {}
+        for i in idx_list:
+            moment = history.opened[i]
+            day = dt.datetime.fromtimestamp(moment, CHICAGO).replace(hour=0, minute=0, second=0).timestamp()
+            if day not in kept:
+                lo, hi = np.searchsorted(opened, [day - window_days * survival.DAY, day])
+                seen = ~np.isnan(closed[lo:hi]) & (closed[lo:hi] <= day)
+                days = np.maximum(
+                    (np.where(seen, closed[lo:hi], day) - opened[lo:hi]) / survival.DAY, survival.MIN_DAYS
+                )
+                own: float | None = None
+                n = int(hi - lo) if censoring_aware else int(seen.sum())
+                if censoring_aware and n and seen.any():
+                    own = survival.km_log_median(days, seen.astype(np.int8))
+                elif not censoring_aware and n:
+                    own = math.log(float(np.median(days[seen])))
+                kept[day] = prior if own is None else (n * own + shrink * prior) / (n + shrink)
+            result[i] = math.exp(kept[day])
+    return result[test]
+
+
 def run(
     data: Path, *, kinds: list[str], penalizer: float, min_level_cases: int, train_years: int, shape: bool
 ) -> dict[str, Any]:
@@ -170,7 +221,25 @@ def run(
         figures["predict_ms"] = _predict_ms(params, history)
         report["models"][kind] = figures
         print(f"{kind}: {json.dumps(_summary(figures))}", flush=True)
+    report["probes"] = _probes(
+        history.subset(history.opened >= since) if since is not None else history, split, end + 1
+    )
+    print(f"probes: {json.dumps(report['probes'])}", flush=True)
     return report
+
+
+def _probes(history: survival.History, split: float, end: float) -> dict[str, Any]:
+    """What beats the type median on the median error, and what it costs: the type's pace
+    over the last 30 days, censoring-aware and not (docs/expected.md)."""
+    test = (history.opened >= split) & (history.opened < end)
+    days, event = survival.durations(history.subset(test), end)
+    medians, overall = survival.type_medians(history, split)
+    probes: dict[str, Any] = {}
+    for name, aware in (("recent_30_days_kaplan_meier", True), ("recent_30_days_closed_only", False)):
+        median = recent_cohort_medians(history, test, medians, overall, window_days=30, shrink=5, censoring_aware=aware)
+        figures = survival.point_figures(days, event, median, median)
+        probes[name] = {key: figures[key] for key in ("mae_median_days", "coverage50", "mean_abs_error_days")}
+    return probes
 
 
 def _predict_ms(params: dict[str, Any], history: survival.History) -> float:
@@ -208,6 +277,7 @@ def _summary(figures: dict[str, Any]) -> dict[str, Any]:
     }
     return {
         "coverage80": round(model.get("coverage80", float("nan")), 3),
+        "coverage50": round(model.get("coverage50", float("nan")), 3),
         "mae": round(model.get("mae_median_days", float("nan")), 2),
         "c_index": round(model.get("c_index", float("nan")), 3),
         "baseline_mae": round(base["mae_median_days"], 2),
@@ -258,6 +328,10 @@ def main() -> int:
             "test_from": report["test_from"],
             "test_to": report["test_to"],
             **{kind: _summary(figures) for kind, figures in report["models"].items()},
+            "probes": {
+                name: {key: round(value, 3) for key, value in figures.items()}
+                for name, figures in report["probes"].items()
+            },
         }
         args.results.write_text(json.dumps(results, indent=2) + "\n")
         print(f'headline figures written to {args.results} under "expected"')

@@ -126,3 +126,64 @@ def test_evaluation_splits_the_figures_by_the_history_of_the_type() -> None:
         assert group["baseline_type_median"]["mae_median_days"] >= 0
     # The learned types: the model's median is near the truth (quick 2 days, slow 20).
     assert groups["with_history"]["model"]["mae_median_days"] < 6
+
+
+def test_coverage50_is_the_share_closed_by_the_median_date() -> None:
+    """Closed cases count, and so does a case still open past its median date (it missed
+    it); a case still open before its median date is left out, its fate unknown."""
+    days = np.asarray([1.0, 2.0, 3.0, 4.0, 6.0, 1.0])
+    event = np.asarray([1, 1, 1, 1, 0, 0], dtype=np.int8)
+    median = np.full(6, 2.5)
+    figures = survival.point_figures(days, event, median, median)
+    assert figures["coverage50"] == pytest.approx(2 / 5)
+    assert figures["mae_median_days"] == pytest.approx(1.0)  # |2.5 - d| for d = 1..4: 1.5, .5, .5, 1.5
+
+
+def test_the_fitted_median_is_passed_by_about_half_the_cases_and_a_shrunk_one_is_not() -> None:
+    history = _synthetic(800, seed=5)
+    split = float(np.quantile(history.opened, 0.75))
+    params = survival.fit(history, as_of=split, min_level_cases=10)
+    figures = survival.evaluate(params, history, start=split, end=float(history.opened.max()) + 1)
+    assert 0.4 < figures["model"]["coverage50"] < 0.6
+    test = history.subset(history.opened >= split)
+    days, event = survival.durations(test, float(history.opened.max()) + 1)
+    _location, _shape, median = survival.predicted(params, test)
+    assert survival.point_figures(days, event, median * 0.5, median)["coverage50"] < 0.3
+
+
+def test_the_benchs_recent_pace_probe_with_and_without_the_cases_still_open() -> None:
+    """Of a type's 10 cases opened ten days before a new one, 4 closed within a day and 6
+    are still open: their closed-only median is one day; the Kaplan-Meier median, which
+    counts the 6, is not reached, so it is at least the ten days they have been open."""
+    import datetime as dt
+
+    from bench.expected import CHICAGO, recent_cohort_medians
+
+    day = dt.datetime(2020, 3, 20, tzinfo=CHICAGO).timestamp()
+    noon_before = day - 10 * survival.DAY + 12 * 3600
+    opened = np.asarray([noon_before] * 10 + [day + 12 * 3600])
+    closed = np.asarray([noon_before + survival.DAY] * 4 + [np.nan] * 7)
+    n = len(opened)
+    history = survival.History(
+        service_type=["a"] * n,
+        department=["1"] * n,
+        district=[""] * n,
+        channel=["web"] * n,
+        opened=opened,
+        closed=closed,
+        month=np.full(n, 3),
+        weekday=np.zeros(n, dtype=np.int64),
+        target_days=np.full(n, np.nan),
+    )
+    test = np.zeros(n, dtype=bool)
+    test[-1] = True
+
+    def probe(aware: bool, shrink: float = 0.0) -> float:
+        medians = {"a": 3.0}
+        got = recent_cohort_medians(history, test, medians, 3.0, window_days=30, shrink=shrink, censoring_aware=aware)
+        return float(got[0])
+
+    assert probe(False) == pytest.approx(1.0)
+    assert probe(True) == pytest.approx(9.5)  # open from noon to the start of the new case's day
+    # Shrunk towards the type's median (3 days) by as many cases as it has seen: halfway in log days.
+    assert probe(False, shrink=4) == pytest.approx(math.sqrt(3.0))
