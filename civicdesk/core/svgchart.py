@@ -9,6 +9,10 @@ stands beside the data table it draws, so the picture never has to carry the exa
 
 Text is measured by an estimate (an average glyph width of the sans-serif fonts browsers and
 WeasyPrint fall back to); labels longer than a line are wrapped, never cut.
+
+Numbers are written in the active language's format (``37,9`` in Spanish), as the tables
+beside the charts write them (``floatformat``, ``intcomma``); the words (legends, axis
+labels) come translated from the caller.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
+
+from django.utils import formats
 
 BRAND = "#1a4480"
 MUTED = "#767676"  # 4.5:1 on white: text drawn in it stays readable
@@ -81,11 +87,17 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return [round(i * step, digits) for i in range(first, last + 1)]
 
 
+def number(value: float, decimals: int = 0) -> str:
+    """``value`` with ``decimals`` places and grouped digits, in the active language's format:
+    ``1,500.5`` in English, ``1 500,5`` in Spanish."""
+    return formats.number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
 def tick_label(value: float, ticks: Sequence[float]) -> str:
-    """``1,500`` or ``2.5``: as many decimals as the tick step needs."""
+    """``1,500`` or ``2.5`` (in English): as many decimals as the tick step needs."""
     step = abs(ticks[1] - ticks[0]) if len(ticks) > 1 else 1.0
     decimals = next((d for d in range(4) if abs(round(step, d) - step) < 1e-9), 4)
-    return f"{value:,.{decimals}f}"
+    return number(value, decimals)
 
 
 @dataclass(frozen=True)
@@ -165,20 +177,22 @@ def horizontal_bars(
     values: Sequence[float],
     *,
     axis_label: str,
-    value_format: str = "{:,.0f}",
+    decimals: int = 0,
+    suffix: str = "",
     title: str = "",
     highlight_last: bool = False,
     reference: Reference | None = None,
     width: float = 640,
 ) -> str:
-    """One bar per label, top to bottom in the given order, each with its value at its end.
+    """One bar per label, top to bottom in the given order, each with its value at its end
+    (``decimals`` places, then ``suffix``: "%", say).
 
     ``highlight_last`` draws the last bar in grey (the "No department assigned" row, which is
     not a department); ``reference`` adds a dashed vertical line with a legend.
     """
     wrapped = [textwrap.wrap(label, WRAP_AT) or [label] for label in labels]
     label_width = max((_text_width(line, LABEL_SIZE) for lines in wrapped for line in lines), default=0.0)
-    value_texts = [value_format.format(v) for v in values]
+    value_texts = [number(v, decimals) + suffix for v in values]
     value_width = max((_text_width(t, SMALL_SIZE) for t in value_texts), default=0.0)
     left = 10 + min(label_width, WRAP_AT * LABEL_SIZE * UPPER_WIDTH) + 10
     right = width - value_width - 14
@@ -279,11 +293,11 @@ def columns_with_target(
     *,
     axis_label: str,
     title: str,
-    names: tuple[str, str] = ("Actual", "Target"),
+    names: tuple[str, str],
 ) -> str:
     """A column per period (none where there is no value) and the target as a dashed line
-    with a dot per period. Room is kept for at least four periods, so one quarter reads as
-    a column, not a filled box."""
+    with a dot per period; ``names`` are the legend's words for the two. Room is kept for at
+    least four periods, so one quarter reads as a column, not a filled box."""
     count = len(labels)
     slots = max(count, 4)
     left, top = 56.0, 30.0

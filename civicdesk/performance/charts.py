@@ -50,6 +50,8 @@ def trend_chart(view: MeasureView) -> str | None:
         targets,
         axis_label=gettext(AXIS_LABEL.get(unit, unit)),
         title=gettext("%(name)s: trend against target") % {"name": view.measure.name},
+        # The same words as the table's headings beside the chart.
+        names=(gettext("Actual"), gettext("Target")),
     )
     return data_uri(svg)
 
@@ -70,11 +72,11 @@ def comparison_chart(comp: Comparison) -> str | None:
         labels,
         values,
         axis_label=comp.compared_unit_text,
-        value_format=f"{{:,.{decimals}f}}",
+        decimals=decimals,
         title=gettext("%(name)s by city") % {"name": comp.measure.name},
         reference=None
         if median is None
-        else svgchart.Reference(median, gettext("Median %(value)s") % {"value": f"{median:,.{decimals}f}"}),
+        else svgchart.Reference(median, gettext("Median %(value)s") % {"value": svgchart.number(median, decimals)}),
         width=600,
     )
     return data_uri(svg)

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.core.models import AppendOnlyModel
@@ -63,6 +64,11 @@ class PlanYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} (FY{self.fiscal_year})"
+
+    @property
+    def fiscal_year_label(self) -> str:
+        """``FY2027`` in the reader's language (``AF2027`` in Spanish), as the periods say it."""
+        return gettext("FY%(year)s") % {"year": self.fiscal_year}
 
 
 class Goal(models.Model):

@@ -34,7 +34,8 @@ def department_chart(report: ServiceRequestReport, *, width: float = 640) -> str
         [row.label for row in rows],
         [float(row.percent) for row in rows],
         axis_label=_("Share of new requests (%)"),
-        value_format="{:.1f}%",
+        decimals=1,
+        suffix="%",
         highlight_last=True,
         width=width,
     )
@@ -48,9 +49,9 @@ def district_chart(report: ServiceRequestReport, *, width: float = 640) -> str:
     )
 
 
-def bars(labels: list[str], values: list[float], *, xlabel: str, value_format: str = "{:,.0f}") -> str:
+def bars(labels: list[str], values: list[float], *, xlabel: str, decimals: int = 0, suffix: str = "") -> str:
     """Horizontal bars for any table of the operational report (SVG text)."""
-    return svgchart.horizontal_bars(labels, values, axis_label=xlabel, value_format=value_format)
+    return svgchart.horizontal_bars(labels, values, axis_label=xlabel, decimals=decimals, suffix=suffix)
 
 
 def trend_chart(labels: list[str], opened: list[int], closed: list[int], *, title: str) -> str:

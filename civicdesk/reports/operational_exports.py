@@ -22,10 +22,10 @@ def report_context(report: OperationalReport) -> dict[str, Any]:
     def close_chart(rows: list[CloseRow]) -> str:
         shown = [r for r in rows if r.median_days is not None][:25]
         labels, values = [r.label for r in shown], [r.median_days or 0.0 for r in shown]
-        return charts.data_uri(charts.bars(labels, values, xlabel=_("Median days to close"), value_format="{:.1f}"))
+        return charts.data_uri(charts.bars(labels, values, xlabel=_("Median days to close"), decimals=1))
 
-    def bars(labels: list[str], values: list[float], xlabel: str, value_format: str) -> str:
-        return charts.data_uri(charts.bars(labels, values, xlabel=xlabel, value_format=value_format))
+    def bars(labels: list[str], values: list[float], xlabel: str, decimals: int = 0, suffix: str = "") -> str:
+        return charts.data_uri(charts.bars(labels, values, xlabel=xlabel, decimals=decimals, suffix=suffix))
 
     def trend(points: list[Any], label_format: str, title: str) -> str:
         labels = [p.start.strftime(label_format) for p in points]
@@ -46,14 +46,13 @@ def report_context(report: OperationalReport) -> dict[str, Any]:
             ),
             ("by-district", _("Time to close by district"), _("District"), by_district, close_chart(by_district)),
         ],
-        "backlog_chart": bars(
-            [b.label for b in report.backlog], [b.count for b in report.backlog], _("Open cases"), "{:,.0f}"
-        ),
+        "backlog_chart": bars([b.label for b in report.backlog], [b.count for b in report.backlog], _("Open cases")),
         "channel_chart": bars(
             [c.label for c in report.channels],
             [c.percent for c in report.channels],
             _("Share of new requests (%)"),
-            "{:.1f}%",
+            decimals=1,
+            suffix="%",
         ),
         "weekly_chart": trend(report.weekly, "%m/%d", _("Per week")),
         "monthly_chart": trend(report.monthly, "%Y-%m", _("Per month")),

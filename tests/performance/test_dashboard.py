@@ -3,10 +3,12 @@ them, filters, corrections, and CSV/JSON exports that parse back."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import datetime as dt
 import io
 import json
+import re
 from decimal import Decimal as D
 
 import pytest
@@ -79,6 +81,22 @@ def test_dashboard_shows_each_seed_003_measure_against_its_target_with_its_statu
     # Computed measures with no cases yet say so, and never show 0.
     live = article(html, "Median days to close a pothole report")
     assert "No data" in live and "0.0 days" not in live
+
+
+def test_in_spanish_the_plan_year_and_the_charts_legends_are_in_spanish(client, demo):
+    html = client.get("/independence/performance/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    # The plan year as the periods on the same page write it: AF, not FY.
+    assert "<p>Independence for All, AF2021." in html
+    assert '<option value="2021" selected>AF2021</option>' in html and ">AF2018</option>" in html
+    assert "AF2018 T1 (1 Jul – 30 Sep de 2017)" in html
+    assert not re.search(r"\bFY\d", html)
+    charts = [base64.b64decode(uri).decode() for uri in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)]
+    assert charts
+    for svg in charts:
+        words = re.findall(r">([^<>]+)<", svg)
+        assert "Real" in words and "Actual" not in words
+        assert "Target" not in words
+    assert any("Meta" in re.findall(r">([^<>]+)<", svg) for svg in charts)
 
 
 def test_filters_by_top_priority_and_by_goal(client, demo):

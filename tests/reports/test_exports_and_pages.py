@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import re
@@ -103,6 +104,24 @@ def test_the_city_page_shows_charts_beside_accessible_tables_and_download_links(
     assert "Fraud" not in html
     assert 'href="/independence/reports/service-requests.pdf?from=2021-10-01&amp;to=2021-10-22"' in html
     assert 'href="/independence/reports/service-requests.csv?from=2021-10-01&amp;to=2021-10-22"' in html
+
+
+def chart_texts(html: str) -> list[str]:
+    """The words and numbers written in each chart of a page (its ``data:`` URIs decoded)."""
+    uris = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
+    return [" ".join(re.findall(r">([^<>]+)<", base64.b64decode(uri).decode())) for uri in uris]
+
+
+def test_in_spanish_the_chart_writes_each_share_as_the_table_beside_it_does(month: Month, client: Client) -> None:
+    html = client.get("/independence/reports/service-requests/", RANGE, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    table = html[html.index('id="departments"') : html.index("</table>", html.index('id="departments"'))]
+    shares = re.findall(r'<td class="num">(\d+,\d%)</td>', table)
+    assert shares and "Total" in table
+    departments = chart_texts(html)[0]
+    for share in shares[:-1]:  # the last is the total, which the chart does not draw
+        assert share in departments
+    assert not re.search(r"\d\.\d%", departments)
+    assert "Proporción de solicitudes nuevas (%)" in departments
 
 
 def test_the_download_links_return_the_pdf_and_the_csv(month: Month, client: Client) -> None:

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from defusedxml.ElementTree import fromstring
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -34,7 +35,8 @@ def test_bars_are_proportional_to_their_values_and_every_figure_is_written() -> 
         ["Streets", "Water", "No department assigned"],
         [50.0, 25.0, 12.5],
         axis_label="Share of new requests (%)",
-        value_format="{:.1f}%",
+        decimals=1,
+        suffix="%",
         highlight_last=True,
     )
     root = parse(svg)
@@ -87,12 +89,34 @@ def test_paired_columns_draw_both_series_and_thin_out_crowded_labels() -> None:
 def test_columns_with_target_skip_missing_values_and_join_the_targets() -> None:
     root = parse(
         svgchart.columns_with_target(
-            ["Q1", "Q2", "Q3"], [80.0, None, -5.0], [90.0, 90.0, None], axis_label="%", title="Potholes"
+            ["Q1", "Q2", "Q3"],
+            [80.0, None, -5.0],
+            [90.0, 90.0, None],
+            axis_label="%",
+            title="Potholes",
+            names=("Actual", "Target"),
         )
     )
     assert len(bar_widths(root, svgchart.BRAND)) == 2 + 1  # two columns and the legend
     assert len(list(root.iter(f"{NS}circle"))) == 2
     assert {"Q1", "Q2", "Q3", "Actual", "Target"} <= set(texts(root))
+
+
+def test_numbers_are_written_in_the_active_language_as_the_tables_write_them() -> None:
+    with translation.override("es"):
+        root = parse(
+            svgchart.horizontal_bars(
+                ["Calles", "Agua"], [37.9, 1500.0], axis_label="Solicitudes", decimals=1, suffix="%"
+            )
+        )
+        assert svgchart.tick_label(2.5, [0.0, 2.5, 5.0]) == "2,5"
+    words = texts(root)
+    assert "37,9%" in words and "1\xa0500,0%" in words
+    assert "37.9%" not in words
+    assert any("\xa0" in w for w in words if w[0].isdigit())  # the ticks are grouped the same way
+    with translation.override("en"):
+        assert svgchart.number(1500.5, 1) == "1,500.5"
+        assert svgchart.tick_label(2.5, [0.0, 2.5, 5.0]) == "2.5"
 
 
 def test_a_reference_line_is_drawn_at_its_value_with_a_legend() -> None:
