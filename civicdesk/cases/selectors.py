@@ -167,6 +167,7 @@ SORTS = {
     "district": ("district__name", "number"),
     "address": ("address", "number"),
     "assignee": ("assignee__last_name", "assignee__first_name", "number"),
+    "department": ("department__name", "number"),
     "opened": ("opened_at", "number"),
     "due": ("due_at", "number"),
 }
@@ -182,7 +183,7 @@ KEYSET_ORDERS = {
     "due": ("due_at", "number", "pk"),
 }
 # Sorts by a name kept in another table: no index of the cases can give their order.
-SORTS_ACROSS_TABLES = frozenset({"type", "district", "assignee"})
+SORTS_ACROSS_TABLES = frozenset({"type", "district", "assignee", "department"})
 
 # "IND-1042", "ind 1042", "#1042" or "1042": a case number, with or without the city prefix.
 _REFERENCE = re.compile(r"^#?\s*(?:(?P<prefix>[A-Za-z]{1,10})\s*[-\s]\s*)?(?P<number>\d{1,9})$")

@@ -60,7 +60,8 @@ COLUMNS = [
     ("status", gettext_lazy("Status")),
     ("address", gettext_lazy("Where")),
     ("district", gettext_lazy("District")),
-    ("assignee", gettext_lazy("Assignee")),
+    # The person who has the case, else the department it waits in (_list_rows).
+    ("assignee", gettext_lazy("Assigned to")),
     ("opened", gettext_lazy("Opened")),
     ("due", gettext_lazy("Due")),
 ]
@@ -84,11 +85,16 @@ def _next_url(request: HttpRequest, default: str) -> str:
 # --- lists -----------------------------------------------------------------------------
 
 
-def _columns(current: str) -> list[dict[str, Any]]:
-    """Each sortable column header: its label, the sort its link asks for, its aria-sort."""
+def _columns(current: str, queue: str) -> list[dict[str, Any]]:
+    """Each sortable column header: its label, the sort its link asks for, its aria-sort.
+
+    In the unassigned queue no case has a person: the "Assigned to" column holds each case's
+    department, and says so (and sorts by it)."""
     key, descending = current.lstrip("-"), current.startswith("-")
     columns = []
     for name, label in COLUMNS:
+        if name == "assignee" and queue == "unassigned":
+            name, label = "department", gettext_lazy("Department")
         active = name == key
         columns.append(
             {
@@ -243,7 +249,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "queues": [(q, QUEUE_LABELS[q], counts[q], counts[q] > COUNT_CAP) for q in cases.QUEUES],
         "count_cap": COUNT_CAP,
         "sort_note": sort_note,
-        "columns": _columns(filters["sort"]),
+        "columns": _columns(filters["sort"], filters["queue"]),
         "bulk": bulk,
         "nav": "cases",
     }

@@ -125,6 +125,36 @@ def test_columns_sort_both_ways(signed_in, supervisor, world):
     assert client.get(HOME, {"queue": "all", "sort": "password"}).status_code == 200
 
 
+def headings(html: str) -> list[str]:
+    """The case list's column headings, as read (sort arrows left out)."""
+    head = html.split("<thead>")[1].split("</thead>")[0]
+    return [re.sub(r"<[^>]+>|[▲▼]", "", cell).strip() for cell in re.findall(r"<th[^>]*>(.*?)</th>", head, re.S)][1:]
+
+
+def test_the_unassigned_queue_heads_its_department_column_as_such_and_sorts_by_it(signed_in, supervisor, world):
+    client = signed_in(supervisor)
+    response = client.get(HOME, {"queue": "unassigned"})
+    assert headings(response.content.decode()) == [
+        "Case",
+        "Type",
+        "Status",
+        "Where",
+        "District",
+        "Department",
+        "Opened",
+        "Due",
+    ]
+    # Elsewhere the column holds the person who has the case, else its department.
+    assert "Assigned to" in headings(client.get(HOME, {"queue": "all"}).content.decode())
+    up = [c.department.name for c in client.get(HOME, {"queue": "unassigned", "sort": "department"}).context["page"]]
+    down = [c.department.name for c in client.get(HOME, {"queue": "unassigned", "sort": "-department"}).context["page"]]
+    assert len(set(up)) == 2 and up == sorted(up) and down == sorted(up, reverse=True)
+    spanish = client.get(HOME, {"queue": "unassigned"}, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Departamento" in headings(spanish) and "Asignado a" not in headings(spanish)
+    spanish = client.get(HOME, {"queue": "all"}, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Asignado a" in headings(spanish)
+
+
 def test_the_list_is_paged(signed_in, supervisor, report):
     for n in range(27):
         report(description=f"Bag {n}")
