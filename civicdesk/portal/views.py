@@ -53,7 +53,10 @@ def _map_settings() -> dict[str, str]:
 @public_page
 def home(request: HttpRequest) -> HttpResponse:
     """The regional home: report from anywhere, or pick a city."""
-    return render(request, "portal/home.html", {"cities": places.city_list().defer("boundary")})
+    cities = list(places.city_list().defer("boundary"))
+    # The collaborative's name is data (its Region), shown as written in every language.
+    collaborative = ", ".join(sorted({city.region.name for city in cities}))
+    return render(request, "portal/home.html", {"cities": cities, "collaborative": collaborative})
 
 
 @public_page

@@ -347,6 +347,15 @@ def test_the_page_shows_each_city_beside_the_median_with_text_statuses_and_a_cha
     assert "/performance/compare.csv?period=2024-q1" in html
 
 
+def test_in_spanish_the_collaborative_is_named_as_its_data_writes_it_heading_and_footer_alike(client, potholes):
+    region = potholes[0].region
+    html = client.get("/performance/compare/?period=2024-q1", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert f"<h1>Comparación regional — {region.name}</h1>" in html
+    footer = html[html.index('<footer class="site-footer">') :]
+    assert "civicdesk — un 311 compartido por las ciudades miembro" in footer
+    assert "Colaborativa" not in html  # no translation of the name beside the name itself
+
+
 def test_the_cases_behind_a_city_s_figure_are_listed(client, potholes, member):
     response = client.get("/performance/compare/potholes-median-days/raytown/2024-q1/cases/")
     assert response.status_code == 200

@@ -11,6 +11,7 @@ from django.utils.html import escape
 from civicdesk.cases import services
 from civicdesk.cases.models import ServiceRequest
 from civicdesk.notifications.models import CaseFollower
+from civicdesk.tenants.models import City
 from tests.conftest import INSIDE
 from tests.portal.conftest import jpeg, report_data
 
@@ -37,6 +38,27 @@ def test_the_regional_home_reports_from_anywhere_and_lists_the_five_cities(clien
     assert 'href="/report/"' in html
     for slug, city in cities.items():
         assert f'href="/{slug}/"' in html and escape(city.name) in html
+
+
+def test_the_home_names_the_collaborative_as_its_data_does_and_counts_its_cities_in_either_language(client, cities):
+    region = cities["independence"].region
+    english = client.get("/").content.decode()
+    assert f"<p>{escape(region.name)}: one 311 service for its 5 member cities." in english
+    # A sixth member city joins: the page counts it.
+    square = [[[-93.01, 38.0], [-93.0, 38.0], [-93.0, 38.01], [-93.01, 38.01], [-93.01, 38.0]]]  # far from the others
+    City.objects.create(
+        region=region,
+        name="Sugar Creek",
+        slug="sugar-creek",
+        jurisdiction_id="sugarcreek.test",
+        case_prefix="SUG",
+        boundary={"type": "Polygon", "coordinates": square},
+    )
+    spanish = client.get("/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert f"<p>{escape(region.name)}: un solo servicio 311 para sus 6 ciudades miembro." in spanish
+    # The name is the collaborative's own, as written: never a translation of it in one place.
+    assert "Colaborativa" not in spanish and "cinco" not in spanish
+    assert "civicdesk — un 311 compartido por las ciudades miembro" in spanish
 
 
 def test_a_city_home_offers_its_report_form_recent_public_reports_and_browsing(client, catalogue):

@@ -140,6 +140,10 @@ def test_the_collaborative_page_counts_every_member_city(month: Month, client: C
     html = response.content.decode()
     assert "All member cities" in html and ">26<" in html
     assert "Raytown — " in html
+    # The scope said once, as the PDF says it: not "All member cities — all member cities …".
+    assert "<p>All member cities</p>" in html and html.count("ll member cities") == 2  # and the <title>
+    spanish = client.get("/reports/service-requests/", RANGE, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "<p>Todas las ciudades miembro</p>" in spanish and spanish.count("odas las ciudades miembro") == 2
 
 
 def test_without_dates_the_page_shows_the_last_three_weeks(month: Month, client: Client) -> None:

@@ -58,7 +58,10 @@ def test_the_csv_reads_back_to_the_reports_figures(client: Client, world: dict[s
 
 
 def test_the_collaborative_page_and_a_bad_range(client: Client, world: dict[str, Any]) -> None:  # noqa: F811
-    assert client.get("/reports/operations/", QUERY).status_code == 200
+    page = client.get("/reports/operations/", QUERY)
+    assert page.status_code == 200
+    assert "<p>All member cities</p>" in page.content.decode()
+    assert "of the collaborative" not in page.content.decode()
     bad = client.get("/reports/operations/", {"from": "2024-03-14", "to": "2024-03-01"})
     assert bad.status_code == 400 and "The end date comes before the start date." in bad.content.decode()
     assert client.get("/reports/operations.csv", {"from": "2024-13-01", "to": "2024-03-01"}).status_code == 400
