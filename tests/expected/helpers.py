@@ -79,3 +79,28 @@ def trained_city(
 def grow_backlog(service_type: ServiceType, *, now: dt.datetime, count: int = 60) -> list[ServiceRequest]:
     """``count`` open cases of ``service_type`` that came in over the last five hours."""
     return insert_cases(service_type, [now - dt.timedelta(hours=5, minutes=-i) for i in range(count)], [None] * count)
+
+
+def run_ready_tasks() -> int:
+    """Run every task queued in the database, in this process, with the task worker's own code
+    (django-tasks-db's ``Worker.run_task``); the number run. Not ``manage.py db_worker``: its
+    loop closes the database connections, and an in-memory SQLite test database with them."""
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    worker = Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test",
+        excluded_queue_names=[],
+    )
+    ran = 0
+    for result in DBTaskResult.objects.ready().order_by("enqueued_at"):
+        result.claim(worker.worker_id)
+        worker.run_task(result)
+        ran += 1
+    return ran

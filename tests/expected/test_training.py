@@ -18,6 +18,7 @@ from civicdesk.expected.models import ExpectedModel, ModelStatus
 from civicdesk.expected.tasks import expected_train_nightly, next_run
 from civicdesk.tenants.models import City
 from tests.expected.conftest import NOW
+from tests.expected.helpers import run_ready_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -235,3 +236,29 @@ def test_intake_counts_a_departments_backlog_once_within_the_window(
                 assert selectors.expected_for_new(**kwargs) == counted
     finally:
         selectors.forget_backlogs()
+
+
+def test_a_city_with_history_and_no_model_is_trained_at_once_by_the_worker(
+    independence: City, raytown: City, history: dict[str, ServiceType]
+) -> None:
+    """A city whose history just arrived (the demo, an import) is not left on the target
+    until the night: the first training is queued to run now, once, for the cities with
+    enough cases, and the task worker puts a model in use."""
+    from django.test import override_settings
+    from django_tasks_db.models import DBTaskResult
+
+    from civicdesk.core import clock
+    from civicdesk.expected.tasks import FIRST_TASK_PATH, queue_first_trainings
+
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        assert queue_first_trainings() == ["independence"]  # Raytown has too few cases
+        assert queue_first_trainings() == []  # queued already: not twice
+        [queued] = DBTaskResult.objects.filter(task_path=FIRST_TASK_PATH)
+        assert queued.status == "READY" and queued.args_kwargs["args"] == [["independence"]]
+        with clock.frozen_at(NOW):
+            assert run_ready_tasks() == 1
+        queued.refresh_from_db()
+        assert queued.status == "SUCCESSFUL"
+        assert ExpectedModel.objects.get(city=independence).status == ModelStatus.CURRENT
+        assert not ExpectedModel.objects.filter(city=raytown).exists()
+        assert queue_first_trainings() == []  # trained: the nightly run keeps it fresh

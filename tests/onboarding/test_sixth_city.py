@@ -27,6 +27,7 @@ from civicdesk.tenants import districts
 from civicdesk.tenants.models import City, District
 from civicdesk.tenants.services import district_import
 from tests.conftest import CITY_LIMITS
+from tests.expected.helpers import run_ready_tasks
 from tests.onboarding.test_city_and_catalogue_commands import CATALOGUE, create_grain_valley, run
 
 pytestmark = pytest.mark.django_db
@@ -299,3 +300,33 @@ def test_12_the_pdf_command_prints_the_file_and_nothing_else(grain_valley: City,
     assert output.read_bytes().startswith(b"%PDF")
     assert err.getvalue() == "" and captured.err == "", captured.err[:500]
     assert logging.getLogger("weasyprint").getEffectiveLevel() >= logging.WARNING
+
+
+def test_8_a_city_whose_history_is_imported_has_expected_dates_without_waiting_for_the_night(
+    grain_valley: City, tmp_path: Path
+) -> None:
+    """The import queues the city's first training; the task worker runs it at once and the
+    city's cases are dated from its own model, not from the target."""
+    from django_tasks_db.models import DBTaskResult
+
+    from civicdesk.expected import selectors
+    from civicdesk.expected.models import ExpectedModel
+    from civicdesk.expected.tasks import FIRST_TASK_PATH
+
+    rows = []
+    for i in range(360):
+        kind = "Pothole" if i % 3 else "Tall grass"
+        day, hour = 1 + (i // 6) % 28, 8 + i % 9
+        month = 3 + i // 168
+        closed = f"2024-{month:02}-{min(day + (2 if kind == 'Pothole' else 9) + i % 4, 28):02}" if i % 10 else ""
+        rows.append([f"H-{i}", kind, f"2024-{month:02}-{day:02} {hour:02}:00", closed, f"{i} Main St", LAT, LNG, ""])
+    data, mapping = write(tmp_path, rows)
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        out = import_history(data, mapping)
+        assert "360 imported" in out.splitlines()[0]
+        assert "the first training of grain-valley is queued for the task worker" in out
+        assert DBTaskResult.objects.filter(task_path=FIRST_TASK_PATH, status="READY").count() == 1
+        assert run_ready_tasks() == 1
+    assert ExpectedModel.objects.get(city=grain_valley).status == "current"
+    case = ServiceRequest.objects.filter(city=grain_valley, external_id="H-10").get()
+    assert not selectors.expected_for(case).is_fallback

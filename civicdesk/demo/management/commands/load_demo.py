@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from civicdesk.demo import logins
 from civicdesk.demo.loader import DEFAULT_DAYS, demo_is_loaded, load_demo
 from civicdesk.demo.performance import load_performance_demo
+from civicdesk.expected.tasks import queue_first_trainings
 
 
 def _env_number(name: str, default: float, cast: type) -> Any:
@@ -66,6 +67,11 @@ class Command(BaseCommand):
             days=days, scale=scale, today=options["date"], progress=None if quiet else self.stdout.write
         )
         load_performance_demo(today=options["date"])
+        # The demo's expected dates come from the cities' own models: learned as soon as the
+        # task worker starts, not at the first night (also for a demo loaded before this ran).
+        first = queue_first_trainings()
+        if first and not quiet:
+            self.stdout.write(f"Expected closing dates: the first training of {', '.join(first)} is queued.")
         if not quiet:
             for line in summary.lines():
                 self.stdout.write(line)

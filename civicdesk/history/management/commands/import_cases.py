@@ -11,6 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from civicdesk.catalog.selectors import type_names_of
+from civicdesk.expected.tasks import queue_first_trainings
 from civicdesk.history.pipeline import DEFAULT_BATCH_SIZE, ImportReport, cases_import
 from civicdesk.history.readers import FORMATS, ImportFileError, MappingError, read_files
 from civicdesk.history.rows import BadRow
@@ -102,6 +103,10 @@ class Command(BaseCommand):
             out(f"    … and {more:,} more warning(s){where}")
         rate = report.read / elapsed if elapsed > 0 else 0.0
         out(f"  {elapsed:.1f} s, {rate:,.0f} rows/s")
+        if report.imported and not report.dry_run:
+            # A city's first history: its expected dates are learned now, not after the night.
+            for slug in queue_first_trainings([city]):
+                out(f"  expected closing dates: the first training of {slug} is queued for the task worker")
 
         # The exit status says whether the import did what was asked: a run that imported
         # nothing, or too many bad rows, is a failure a script or an operator must notice.
