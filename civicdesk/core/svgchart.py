@@ -22,6 +22,7 @@ import math
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from xml.sax.saxutils import escape, quoteattr
 
 from django.utils import formats
@@ -89,8 +90,10 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
 
 def number(value: float, decimals: int = 0) -> str:
     """``value`` with ``decimals`` places and grouped digits, in the active language's format:
-    ``1,500.5`` in English, ``1 500,5`` in Spanish."""
-    return formats.number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    ``1,500.5`` in English, ``1 500,5`` in Spanish. Rounded half up as ``floatformat`` rounds
+    (``number_format`` alone would cut the digits off: 37.96 to 37.9)."""
+    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP) + 0
+    return formats.number_format(rounded, decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 
 def tick_label(value: float, ticks: Sequence[float]) -> str:

@@ -143,7 +143,7 @@ class MeasureValueForm(forms.ModelForm):
         if self.instance.pk and self.instance.value is not None:
             measure = self.instance.measure
             self.fields["value_as_written"].initial = formatting.format_value(
-                self.instance.value, unit=measure.unit, display=measure.display_format, decimals=4
+                self.instance.value, unit=measure.unit, display=measure.display_format, decimals=4, localize=False
             ).removesuffix(" min")
 
     def clean(self) -> dict[str, Any]:

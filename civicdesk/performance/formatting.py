@@ -3,6 +3,10 @@
 Durations are stored in seconds. A measure in minutes shows them as decimal minutes
 ("7.78 min") or as minutes and seconds ("7:47"), whichever the city uses; staff may type
 either form. Per cents are stored as 0–100.
+
+Shown to a reader, numbers are written in the page's language ("7,78 min" in Spanish), as
+the charts beside them and Django's own number filters write them. What staff are given to
+edit stays in the form ``parse_value`` reads (``localize=False``).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.utils import formats
 from django.utils.translation import gettext, gettext_noop
 
 SECONDS_PER = {"seconds": Decimal(1), "minutes": Decimal(60), "days": Decimal(86400)}
@@ -17,14 +22,18 @@ SUFFIX = {"seconds": " s", "minutes": " min", "days": " " + gettext_noop("days")
 CLOCK_RE = re.compile(r"^(?:(?P<h>\d+):)?(?P<m>\d+):(?P<s>[0-5]\d(?:\.\d+)?)$")
 
 
-def _number(value: Decimal, decimals: int, exact: bool = False) -> str:
-    """Grouped digits with ``decimals`` places. ``exact`` (for targets) shows up to two more
-    places when the value has them: a target of 241.25 jobs is not rounded to 241."""
+def _number(value: Decimal, decimals: int, exact: bool = False, *, localize: bool = True) -> str:
+    """Grouped digits with ``decimals`` places, in the active language's format unless
+    ``localize`` is False. ``exact`` (for targets) shows up to two more places when the
+    value has them: a target of 241.25 jobs is not rounded to 241."""
     rounded = value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    if not exact or rounded == value or decimals >= 2:
-        return f"{rounded:,.{decimals}f}"
-    finer = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return f"{finer:,.2f}".rstrip("0").rstrip(".")
+    if exact and rounded != value and decimals < 2:
+        rounded = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).normalize()
+        decimals = max(decimals, -int(rounded.as_tuple().exponent))
+    rounded += 0  # -0.0 is 0.0
+    if localize:
+        return formats.number_format(rounded, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    return f"{rounded:,.{decimals}f}"
 
 
 def _clock(seconds: Decimal) -> str:
@@ -37,21 +46,30 @@ def _clock(seconds: Decimal) -> str:
 
 
 def format_value(
-    value: Decimal | None, *, unit: str, display: str = "decimal", decimals: int = 0, exact: bool = False
+    value: Decimal | None,
+    *,
+    unit: str,
+    display: str = "decimal",
+    decimals: int = 0,
+    exact: bool = False,
+    localize: bool = True,
 ) -> str:
-    """A stored value as the dashboard shows it; "No data" when there is none."""
+    """A stored value as the dashboard shows it; "No data" when there is none. ``localize``
+    False writes it as staff type it (``parse_value`` reads it back)."""
     if value is None:
         return gettext("No data")
     if unit in SECONDS_PER:
         if display == "clock":
             return _clock(value)
         # " days" in the reader's language; "s" and "min" are the same in both.
-        return _number(value / SECONDS_PER[unit], decimals, exact) + " " + gettext(SUFFIX[unit].strip())
+        return (
+            _number(value / SECONDS_PER[unit], decimals, exact, localize=localize) + " " + gettext(SUFFIX[unit].strip())
+        )
     if unit == "percent":
-        return _number(value, decimals, exact) + "%"
+        return _number(value, decimals, exact, localize=localize) + "%"
     if unit == "money":
-        return "$" + _number(value, decimals, exact)
-    return _number(value, decimals, exact)
+        return "$" + _number(value, decimals, exact, localize=localize)
+    return _number(value, decimals, exact, localize=localize)
 
 
 def comparator(*, higher_is_better: bool, strict: bool) -> str:

@@ -197,11 +197,19 @@ class Comparison:
         return [r for r in self.rows if r.is_counted]
 
     @property
+    def figure_is_case_count(self) -> bool:
+        """Whether each city's figure is the number of cases behind it (a count of every case
+        its definition lists, such as requests reported): the table then shows that number
+        once, as the cases, not twice as "figure" and "cases"."""
+        module = DEFINITIONS.get(self.measure.computation)
+        return self.measure.unit == Unit.COUNT and bool(getattr(module, "EVERY_CASE_COUNTS", False))
+
+    @property
     def compared_unit_text(self) -> str:
         """What the compared figure is in, for captions and axis labels."""
         m = self.measure
         if m.per_resident:
-            return gettext("per %(n)s residents") % {"n": f"{m.per_residents:,}"}
+            return gettext("per %(n)s residents") % {"n": _number(Decimal(m.per_residents), 0)}
         words = {"percent": "%", "days": _("days"), "minutes": _("minutes"), "seconds": _("seconds"), "money": "$"}
         return str(words.get(m.unit, m.unit))
 
@@ -242,7 +250,7 @@ def _rate_text(common: CommonMeasure, rate: Decimal | None) -> str:
         return ""
     return gettext("%(rate)s per %(n)s residents") % {
         "rate": _number(rate, common.decimals),
-        "n": f"{common.per_residents:,}",
+        "n": _number(Decimal(common.per_residents), 0),
     }
 
 
@@ -318,14 +326,14 @@ def city_figure(
     )
     if row.cases is None or row.cases < common.minimum_cases or result.value is None:
         row.standing = Standing.TOO_FEW
-        row.figure_text = "Too few cases"
+        row.figure_text = gettext("Too few cases")
         return row
     row.value = result.value
     row.figure_text = _format(common, result.value)
     if common.per_resident:
         if not city.population:
             row.standing = Standing.NO_POPULATION
-            row.rate_text = "Population not recorded"
+            row.rate_text = gettext("Population not recorded")
             return row
         row.rate = result.value * Decimal(common.per_residents) / Decimal(city.population)
         row.rate_text = _rate_text(common, row.rate)

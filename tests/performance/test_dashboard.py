@@ -12,8 +12,10 @@ import re
 from decimal import Decimal as D
 
 import pytest
+from django.utils import translation
 
 from civicdesk.demo.performance import load_performance_demo
+from civicdesk.performance.admin import MeasureValueForm
 from civicdesk.performance.models import Goal, Measure, MeasureValue, Objective, PlanYear
 from civicdesk.performance.services import measure_value_correct
 
@@ -97,6 +99,18 @@ def test_in_spanish_the_plan_year_and_the_charts_legends_are_in_spanish(client, 
         assert "Real" in words and "Actual" not in words
         assert "Target" not in words
     assert any("Meta" in re.findall(r">([^<>]+)<", svg) for svg in charts)
+
+
+def test_in_spanish_figures_are_written_as_the_charts_beside_them_write_numbers(client, demo):
+    html = client.get("/independence/performance/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    call_center = article(html, "Average time to answer a call at the Utility Customer Service Center")
+    assert '<span class="figure">8,53 min</span>' in call_center and "<strong>≤ 5,00 min</strong>" in call_center
+    jobs = article(html, "New jobs created with the help of the Independence Economic Development Council")
+    assert "<strong>≥ 241,25</strong>" in jobs
+    # What staff edit stays as they type it, whatever the admin's language.
+    value = MeasureValue.objects.get(measure__name__startswith="Average time to answer", fiscal_year=2018, period=1)
+    with translation.override("es"):
+        assert MeasureValueForm(instance=value).fields["value_as_written"].initial == "8.5300"
 
 
 def test_filters_by_top_priority_and_by_goal(client, demo):

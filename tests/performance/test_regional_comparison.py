@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import statistics
 import zoneinfo
 from decimal import Decimal as D
@@ -196,6 +197,64 @@ def test_requests_per_thousand_residents_use_each_city_s_population(cities, memb
     assert comp.median_text == "0.35 per 1,000 residents"
     # No direction: above or below, never better or worse.
     assert raytown.versus_text == "0.05 per 1,000 residents above the median"
+
+
+def table_of(html: str, caption: str) -> tuple[list[str], dict[str, list[str]]]:
+    """The headings of the table captioned ``caption`` and its rows' cells by city."""
+    start = html.index(f"<caption>{caption}")
+    table = html[start : html.index("</table>", start)]
+
+    def cells(row: str) -> list[str]:
+        return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+
+    head = table.split("<thead>")[1].split("</thead>")[0]
+    rows = [cells(row) for row in re.findall(r"<tr class=.*?</tr>", table, re.S)]
+    return cells(head), {row[0]: row[1:] for row in rows}
+
+
+def test_a_count_per_resident_shows_its_cases_once_beside_the_rate_in_either_language(client, cities, member):
+    """For a count, the figure IS the number of cases behind it: the table shows it once."""
+    region = cities["independence"].region
+    define(
+        region,
+        "requests-per-1000",
+        name="Requests per 1,000 residents",
+        computation="requests_opened",
+        unit="count",
+        decimals=1,
+        per_resident=True,
+        minimum_cases=5,
+    )
+    for slug, count, population in (("independence", 12, 100_000), ("raytown", 3, 50_000)):
+        set_population(cities[slug], population)
+        m = member(slug)
+        kind = m.type("ce-trash")
+        for n in range(count):
+            m.book.open(kind, local("2024-02-01") + dt.timedelta(hours=n))
+        common = regional.common_measures(region).get(key="requests-per-1000")
+        services.common_measure_map(common_measure=common, city=m.city, service_codes=["ce-trash"])
+    html = client.get("/performance/compare/?period=2024-q1").content.decode()
+    head, rows = table_of(html, "Requests per 1,000 residents, Q1 2024, by city")
+    assert head == ["City", "Cases", "Per 1,000 residents", "Compared with the median", "Cases behind it"]
+    assert rows["Independence"][:2] == ["12", "0.1 per 1,000 residents"]
+    assert rows["Raytown"][0] == "Too few cases (3; at least 5 needed)"
+    spanish = client.get("/performance/compare/?period=2024-q1", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    head, rows = table_of(spanish, "Requests per 1,000 residents, T1 2024, por ciudad")
+    assert head == [
+        "Ciudad",
+        "Casos",
+        "Por cada 1\xa0000 residentes",
+        "Comparado con la mediana",
+        "Casos que la componen",
+    ]
+    assert rows["Independence"][:2] == ["12", "0,1 por cada 1\xa0000 residentes"]
+
+
+def test_a_figure_that_is_not_a_count_keeps_its_cases_beside_it(client, potholes):
+    html = client.get("/performance/compare/?period=2024-q1").content.decode()
+    head, rows = table_of(html, "Median days to close potholes, Q1 2024, by city")
+    assert head == ["City", "Figure", "Compared with the median", "Cases", "Cases behind it"]
+    assert rows["Raytown"][0] == "5.5 days" and rows["Raytown"][2] == "4"
 
 
 def test_code_enforcement_inspected_within_five_days_counts_each_city_s_mapped_types(cities, member):

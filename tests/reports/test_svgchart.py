@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from defusedxml.ElementTree import fromstring
+from django.template.defaultfilters import floatformat
 from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -117,6 +118,15 @@ def test_numbers_are_written_in_the_active_language_as_the_tables_write_them() -
     with translation.override("en"):
         assert svgchart.number(1500.5, 1) == "1,500.5"
         assert svgchart.tick_label(2.5, [0.0, 2.5, 5.0]) == "2.5"
+
+
+@pytest.mark.parametrize("value", [37.96, 2.25, 0.15, -0.04, 12.345, 99.95, 1e-7, 123456.789])
+@pytest.mark.parametrize("decimals", [0, 1, 2])
+def test_numbers_are_rounded_as_the_tables_floatformat_rounds_them(value: float, decimals: int) -> None:
+    for language in ("en", "es"):
+        with translation.override(language):
+            table = floatformat(value, f"{decimals}g")
+            assert svgchart.number(value, decimals) == table, (language, value, decimals)
 
 
 def test_a_reference_line_is_drawn_at_its_value_with_a_legend() -> None:
