@@ -33,7 +33,10 @@ class AlertForm(forms.Form):
     area = forms.ChoiceField(
         label=_("Where"), choices=AreaKind.choices, initial=AreaKind.CITY, widget=forms.RadioSelect
     )
-    district = forms.ModelChoiceField(label=_("District"), queryset=District.objects.none(), required=False)
+    # Read only for "A council district": the empty choice asks for one (not Django's "---------").
+    district = forms.ModelChoiceField(
+        label=_("District"), queryset=District.objects.none(), required=False, empty_label=_("Choose a district")
+    )
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)
     lng = forms.FloatField(required=False, widget=forms.HiddenInput)
     radius_m = forms.TypedChoiceField(

@@ -183,6 +183,13 @@ def test_the_alerts_page_offers_districts_and_public_types_only(client, trash, m
     assert 'data-mode="pick"' in html
 
 
+def test_the_district_choice_asks_for_a_district_in_words_in_either_language(client, independence):
+    english = client.get("/independence/alerts/").content.decode()
+    assert '<option value="" selected>Choose a district</option>' in english and "---------" not in english
+    spanish = client.get("/independence/alerts/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert '<option value="" selected>Elija un distrito</option>' in spanish and "---------" not in spanish
+
+
 @pytest.mark.parametrize(
     ("subscription", "heard"),
     [
