@@ -179,6 +179,8 @@ def test_overdue_view_says_how_late_against_the_target(signed_in, supervisor, wo
     assert rows[0]["late"].days == 5  # opened 10 days ago, 5 target days
     body = response.content.decode()
     assert "5 days" in body and world["late"].reference in body
+    # The case has no one yet: its department is named, under a heading that fits both.
+    assert "Assigned to" in headings(body) and world["late"].department.name in body
 
 
 def test_each_row_names_its_assignee_type_district_and_links_to_its_case(
