@@ -8,7 +8,13 @@ cache that could serve a stale picture. The charts are simple on purpose: every 
 stands beside the data table it draws, so the picture never has to carry the exact figures.
 
 Text is measured by an estimate (an average glyph width of the sans-serif fonts browsers and
-WeasyPrint fall back to); labels longer than a line are wrapped, never cut.
+WeasyPrint fall back to); labels longer than a line are wrapped, never cut, and labels under
+columns are laid out so that none overlaps the next (on more lines, at 45°, or every other
+one when crowded).
+
+Each chart is drawn for the width it will be shown at (``width``): a page shows it at that
+size, never stretched or shrunk, so its text stays 11–12 px. A phone gets its own, narrower
+drawing (``horizontal_bars(labels_above=True)`` puts each label over its bar).
 
 Numbers are written in the active language's format (``37,9`` in Spanish), as the tables
 beside the charts write them (``floatformat``, ``intcomma``); the words (legends, axis
@@ -40,6 +46,9 @@ UPPER_WIDTH = 0.72  # of the font size: its capitals, wider
 LINE_HEIGHT = 1.25  # of the font size
 WRAP_AT = 34  # characters per line of a bar's label
 MIN_SPAN = 1e-9  # a value axis spans at least this much
+LABEL_GAP = 6.0  # px kept clear between two level labels under columns
+ROTATED_SPACING = 18.0  # px between labels written at 45°: their lines are then ~13 px apart
+MOST_AXIS_LINES = 3  # a level label under a column takes at most this many lines
 
 
 def _text_width(text: str, size: float) -> float:
@@ -57,6 +66,18 @@ def _text_width(text: str, size: float) -> float:
         else:
             width += CHAR_WIDTH * 0.95
     return width * size
+
+
+def _wrap_to(text: str, width: float, size: float) -> list[str]:
+    """``text`` in lines no wider than ``width`` (by the estimate), broken at plain spaces only
+    (a hair space, as in "FY 2026", holds); a word wider than ``width`` has a line to itself."""
+    lines: list[str] = []
+    for word in (w for w in text.split(" ") if w):
+        if lines and _text_width(f"{lines[-1]} {word}", size) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines or [text]
 
 
 def _num(value: float) -> str:
@@ -161,6 +182,11 @@ class _Svg:
         )
 
 
+def _legend_width(entries: Sequence[tuple[str, str, bool]]) -> float:
+    """How wide ``_legend`` draws ``entries``, from its first sample to its last word."""
+    return sum(_text_width(label, SMALL_SIZE) + 36 for label, _, _ in entries) - 14
+
+
 def _legend(svg: _Svg, right: float, y: float, entries: Sequence[tuple[str, str, bool]]) -> None:
     """Entries (label, colour, is a dashed line) right-aligned ending at ``right``."""
     x = right
@@ -186,61 +212,146 @@ def horizontal_bars(
     highlight_last: bool = False,
     reference: Reference | None = None,
     width: float = 640,
+    labels_above: bool = False,
 ) -> str:
     """One bar per label, top to bottom in the given order, each with its value at its end
     (``decimals`` places, then ``suffix``: "%", say).
 
     ``highlight_last`` draws the last bar in grey (the "No department assigned" row, which is
     not a department); ``reference`` adds a dashed vertical line with a legend.
+    ``labels_above`` writes each label over its bar, across the whole width, instead of in a
+    column to the left: on a phone's 300 px a column of labels would leave the bars no room.
     """
-    wrapped = [textwrap.wrap(label, WRAP_AT) or [label] for label in labels]
-    label_width = max((_text_width(line, LABEL_SIZE) for lines in wrapped for line in lines), default=0.0)
     value_texts = [number(v, decimals) + suffix for v in values]
     value_width = max((_text_width(t, SMALL_SIZE) for t in value_texts), default=0.0)
-    left = 10 + min(label_width, WRAP_AT * LABEL_SIZE * UPPER_WIDTH) + 10
-    right = width - value_width - 14
-    top = 30.0 if reference else 10.0
-    row_heights = [max(24.0, len(lines) * LABEL_SIZE * LINE_HEIGHT + 8) for lines in wrapped]
-    plot_height = sum(row_heights) or 24.0
-    bottom = top + plot_height
-    height = bottom + 44
-
     extent = [*values, reference.value if reference else 0.0]
     ticks = nice_ticks(min(extent, default=0.0), max(extent, default=0.0))
     low, high = ticks[0], ticks[-1]
+    tick_texts = [tick_label(tick, ticks) for tick in ticks]
+    line_step = LABEL_SIZE * LINE_HEIGHT
+    bar_gap = 2.0  # between a label written above and its bar
+    if labels_above:
+        wrapped = [_wrap_to(label, width - 4, LABEL_SIZE) for label in labels]
+        # The first tick's number is written centred under the axis's start.
+        left = max(4.0, _text_width(tick_texts[0], SMALL_SIZE) / 2 + 3)
+        row_heights = [len(lines) * line_step + bar_gap + 14 + 10 for lines in wrapped]
+        top = 30.0 if reference else 4.0
+    else:
+        wrapped = [textwrap.wrap(label, WRAP_AT) or [label] for label in labels]
+        label_width = max((_text_width(line, LABEL_SIZE) for lines in wrapped for line in lines), default=0.0)
+        left = 10 + min(label_width, WRAP_AT * LABEL_SIZE * UPPER_WIDTH) + 10
+        row_heights = [max(24.0, len(lines) * line_step + 8) for lines in wrapped]
+        top = 30.0 if reference else 10.0
+    right = width - max(value_width + 14, _text_width(tick_texts[-1], SMALL_SIZE) / 2 + 4)
+    plot_height = sum(row_heights) or 24.0
+    bottom = top + plot_height
+    axis_lines = _wrap_to(axis_label, width - 8, LABEL_SIZE)
+    height = bottom + 44 + (len(axis_lines) - 1) * line_step
 
     def x_of(value: float) -> float:
         return left + (value - low) / (high - low) * (right - left)
 
     svg = _Svg(title or axis_label)
-    for tick in ticks:
+    for tick, text in zip(ticks, tick_texts, strict=True):
         x = x_of(tick)
-        svg.line(x, top, x, bottom, GRID)
-        svg.text(x, bottom + 16, tick_label(tick, ticks), size=SMALL_SIZE, anchor="middle")
-    svg.text((left + right) / 2, bottom + 36, axis_label, anchor="middle")
+        if not labels_above:
+            svg.line(x, top, x, bottom, GRID)
+        svg.text(x, bottom + 16, text, size=SMALL_SIZE, anchor="middle")
+    axis_width = max(_text_width(line, LABEL_SIZE) for line in axis_lines)
+    axis_x = min(max((left + right) / 2, axis_width / 2 + 4), width - axis_width / 2 - 4)
+    svg.text(axis_x, bottom + 36, axis_lines, anchor="middle")
     y = top
     zero = x_of(0.0)
     for i, (lines, value, text, row_height) in enumerate(zip(wrapped, values, value_texts, row_heights, strict=True)):
-        bar_height = min(16.0, row_height - 8)
-        bar_top = y + (row_height - bar_height) / 2
         end = x_of(value)
         colour = MUTED if highlight_last and i == len(values) - 1 else BRAND
+        if labels_above:
+            bar_height = 14.0
+            bar_top = y + len(lines) * line_step + bar_gap
+            svg.text(2, y + LABEL_SIZE * 0.95, lines)
+            # The grid beside the bar only: drawn down the whole chart, it would strike the labels.
+            for tick in ticks:
+                svg.line(x_of(tick), bar_top - 3, x_of(tick), bar_top + bar_height + 3, GRID)
+        else:
+            bar_height = min(16.0, row_height - 8)
+            bar_top = y + (row_height - bar_height) / 2
+            first_line_y = y + row_height / 2 - (len(lines) - 1) * line_step / 2 + LABEL_SIZE * 0.35
+            svg.text(left - 8, first_line_y, lines, anchor="end")
         svg.rect(min(zero, end), bar_top, abs(end - zero), bar_height, colour)
-        first_line_y = y + row_height / 2 - (len(lines) - 1) * LABEL_SIZE * LINE_HEIGHT / 2 + LABEL_SIZE * 0.35
-        svg.text(left - 8, first_line_y, lines, anchor="end")
+        if labels_above:
+            svg.line(zero, bar_top - 3, zero, bar_top + bar_height + 3, INK)
+            if reference is not None:
+                x = x_of(reference.value)
+                svg.line(x, bar_top - 3, x, bar_top + bar_height + 3, MUTED, dashed=True)
         svg.text(max(zero, end) + 4, bar_top + bar_height / 2 + SMALL_SIZE * 0.35, text, size=SMALL_SIZE)
         y += row_height
-    svg.line(zero, top, zero, bottom, INK)
+    if not labels_above:
+        svg.line(zero, top, zero, bottom, INK)
+        if reference is not None:
+            x = x_of(reference.value)
+            svg.line(x, top - 4, x, bottom, MUTED, dashed=True)
     if reference is not None:
-        x = x_of(reference.value)
-        svg.line(x, top - 4, x, bottom, MUTED, dashed=True)
         _legend(svg, width - 10, 12, [(reference.label, MUTED, True)])
     return svg.render(width, height)
 
 
-def _x_labels(count: int) -> int:
-    """Every how many columns a label is written: at most sixteen labels on an axis."""
-    return max(1, math.ceil(count / 16))
+@dataclass(frozen=True)
+class _AxisLabels:
+    """How the labels under a row of columns are written: level, each on as many lines as it
+    needs, or at 45° (``rotated``), then only every ``every``-th when they are crowded."""
+
+    lines: list[list[str]]
+    rotated: bool
+    every: int
+    height: float  # the room they take under the axis
+
+    @staticmethod
+    def plan(labels: Sequence[str], slot: float, *, most: int = 16) -> _AxisLabels:
+        """Level if every label fits its column's width on at most three lines; else at 45°,
+        at least ``ROTATED_SPACING`` apart and never more than ``most`` of them."""
+        room = slot - LABEL_GAP
+        wrapped = [_wrap_to(label, room, SMALL_SIZE) for label in labels]
+        deepest = max((len(lines) for lines in wrapped), default=1)
+        if deepest <= MOST_AXIS_LINES and all(
+            _text_width(line, SMALL_SIZE) <= room for lines in wrapped for line in lines
+        ):
+            return _AxisLabels(wrapped, False, 1, 16 + (deepest - 1) * SMALL_SIZE * LINE_HEIGHT + 8)
+        every = max(1, math.ceil(len(labels) / most), math.ceil(ROTATED_SPACING / slot))
+        longest = max((_text_width(label, SMALL_SIZE) for label in labels), default=0.0)
+        return _AxisLabels([[label] for label in labels], True, every, longest * 0.72 + 14)
+
+    def reach_left(self, labels: Sequence[str]) -> float:
+        """How far left of its column's centre the first label reaches (at 45°, its start
+        runs down and to the left)."""
+        if not labels:
+            return 0.0
+        if not self.rotated:
+            return max(_text_width(line, SMALL_SIZE) / 2 for line in self.lines[0])
+        return _text_width(labels[0], SMALL_SIZE) * 0.71 - 4
+
+    def draw(self, svg: _Svg, labels: Sequence[str], centres: Sequence[float], bottom: float) -> None:
+        for i, (label, lines, x) in enumerate(zip(labels, self.lines, centres, strict=True)):
+            if not self.rotated:
+                svg.text(x, bottom + 16, lines, size=SMALL_SIZE, anchor="middle")
+            elif i % self.every == 0:
+                svg.text(x + 4, bottom + 12, label, size=SMALL_SIZE, anchor="end", rotate=-45)
+
+
+def _columns_layout(
+    labels: Sequence[str], width: float, slots: int, *, first: float = 0.0
+) -> tuple[float, float, _AxisLabels]:
+    """The plot's left edge, each column's slot width and how the labels are written, for
+    ``slots`` columns in ``width``; ``first``: in which slot the first label stands. The left
+    edge leaves room for the value axis's numbers and for the first label."""
+    left = 56.0
+    for _ in range(2):
+        slot = (width - left - 16) / slots
+        axis = _AxisLabels.plan(labels, slot)
+        overshoot = axis.reach_left(labels) + 4 - (left + (first + 0.5) * slot)
+        if overshoot <= 0:
+            break
+        left += overshoot
+    return left, slot, axis
 
 
 def paired_columns(
@@ -251,17 +362,21 @@ def paired_columns(
     names: tuple[str, str],
     title: str,
     axis_label: str = "",
+    width: float = 640,
 ) -> str:
-    """Two columns per label (opened and closed, say): the first in colour, the second grey."""
+    """Two columns per label (opened and closed, say): the first in colour, the second grey,
+    across ``width``. The legend goes under the title when the two do not fit side by side."""
     count = len(labels)
-    slot = 26.0
-    left, top = 56.0, 34.0
-    plot_width = max(slot * max(count, 4), 300.0)
-    width = left + plot_width + 16
+    entries = [(names[0], BRAND, False), (names[1], MUTED, False)]
+    side_by_side = 56 + _text_width(title, LABEL_SIZE) + 16 <= width - 10 - _legend_width(entries)
+    legend_y, top = (14.0, 34.0) if side_by_side else (34.0, 52.0)
+    slots = max(count, 4)  # one month or two stand in the middle, as columns, not slabs
+    offset = (slots - count) / 2
+    left, slot, axis = _columns_layout(labels, width, slots, first=offset)
+    plot_width = slot * slots
     plot_height = 180.0
     bottom = top + plot_height
-    label_room = max((_text_width(label, SMALL_SIZE) for label in labels), default=0.0) * 0.72 + 14
-    height = bottom + label_room + 8
+    height = bottom + axis.height
     ticks = nice_ticks(0.0, max([*first, *second], default=0.0))
     high = ticks[-1]
 
@@ -270,21 +385,20 @@ def paired_columns(
 
     svg = _Svg(title)
     svg.text(left, 16, title, size=LABEL_SIZE)
-    _legend(svg, width - 10, 14, [(names[0], BRAND, False), (names[1], MUTED, False)])
+    _legend(svg, width - 10, legend_y, entries)
     for tick in ticks:
         y = y_of(tick)
         svg.line(left, y, left + plot_width, y, GRID)
         svg.text(left - 6, y + SMALL_SIZE * 0.35, tick_label(tick, ticks), size=SMALL_SIZE, anchor="end")
     if axis_label:
         svg.text(14, (top + bottom) / 2, axis_label, size=SMALL_SIZE, anchor="middle", rotate=-90)
-    column = (plot_width / max(count, 1) - 6) / 2
-    every = _x_labels(count)
-    for i, (label, a, b) in enumerate(zip(labels, first, second, strict=True)):
-        centre = left + (i + 0.5) * plot_width / max(count, 1)
+    gap = min(6.0, slot * 0.3)
+    column = min((slot - gap) / 2, 28.0)
+    centres = [left + (i + offset + 0.5) * slot for i in range(count)]
+    for centre, a, b in zip(centres, first, second, strict=True):
         svg.rect(centre - column, y_of(a), column, bottom - y_of(a), BRAND)
         svg.rect(centre, y_of(b), column, bottom - y_of(b), MUTED)
-        if i % every == 0:
-            svg.text(centre + 4, bottom + 12, label, size=SMALL_SIZE, anchor="end", rotate=-45)
+    axis.draw(svg, labels, centres, bottom)
     svg.line(left, bottom, left + plot_width, bottom, INK)
     return svg.render(width, height)
 
@@ -297,18 +411,22 @@ def columns_with_target(
     axis_label: str,
     title: str,
     names: tuple[str, str],
+    width: float = 520,
 ) -> str:
     """A column per period (none where there is no value) and the target as a dashed line
-    with a dot per period; ``names`` are the legend's words for the two. Room is kept for at
-    least four periods, so one quarter reads as a column, not a filled box."""
+    with a dot per period, across ``width``; ``names`` are the legend's words for the two.
+    Room is kept for at least four periods, so one quarter reads as a column, not a filled
+    box. The periods' names are written level when they fit their column (on two lines if
+    need be: "FY 2026" over "Q1"), else at 45°."""
     count = len(labels)
     slots = max(count, 4)
-    left, top = 56.0, 30.0
-    plot_width = max(56.0 * slots, 260.0)
-    width = left + plot_width + 16
+    offset = (slots - count) / 2
+    left, slot, axis = _columns_layout(labels, width, slots, first=offset)
+    top = 30.0
+    plot_width = slot * slots
     plot_height = 150.0
     bottom = top + plot_height
-    height = bottom + 30
+    height = bottom + axis.height
     present = [v for v in [*values, *targets] if v is not None]
     ticks = nice_ticks(min(present, default=0.0), max(present, default=0.0))
     low, high = ticks[0], ticks[-1]
@@ -316,11 +434,7 @@ def columns_with_target(
     def y_of(value: float) -> float:
         return bottom - (value - low) / (high - low) * plot_height
 
-    offset = (slots - count) / 2
-
-    def centre(i: int) -> float:
-        return left + (i + offset + 0.5) * plot_width / slots
-
+    centres = [left + (i + offset + 0.5) * slot for i in range(count)]
     svg = _Svg(title)
     entries = [(names[0], BRAND, False)]
     if any(t is not None for t in targets):
@@ -331,13 +445,13 @@ def columns_with_target(
         svg.line(left, y, left + plot_width, y, GRID)
         svg.text(left - 6, y + SMALL_SIZE * 0.35, tick_label(tick, ticks), size=SMALL_SIZE, anchor="end")
     svg.text(14, (top + bottom) / 2, axis_label, size=SMALL_SIZE, anchor="middle", rotate=-90)
-    half = plot_width / slots * 0.3
+    half = min(slot * 0.3, 24.0)
     zero = y_of(0.0)
-    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+    for centre, value in zip(centres, values, strict=True):
         if value is not None:
-            svg.rect(centre(i) - half, min(zero, y_of(value)), 2 * half, abs(zero - y_of(value)), BRAND)
-        svg.text(centre(i), bottom + 16, label, size=SMALL_SIZE, anchor="middle")
-    points = [(centre(i), y_of(t)) for i, t in enumerate(targets) if t is not None]
+            svg.rect(centre - half, min(zero, y_of(value)), 2 * half, abs(zero - y_of(value)), BRAND)
+    axis.draw(svg, labels, centres, bottom)
+    points = [(centres[i], y_of(t)) for i, t in enumerate(targets) if t is not None]
     for (x1, y1), (x2, y2) in itertools.pairwise(points):
         svg.line(x1, y1, x2, y2, MUTED, dashed=True)
     for x, y in points:

@@ -32,6 +32,7 @@ from civicdesk.performance.models import (
 )
 from civicdesk.performance.status import Status, status_of
 from civicdesk.performance.targets import compared_value, period_target
+from civicdesk.reports.charts import Chart
 from civicdesk.tenants.models import City
 
 
@@ -68,7 +69,7 @@ class MeasureView:
     rows: list[Row]
     method: str
     split_rule: str = SplitRule.EVERY_PERIOD
-    chart: str | None = None  # a data: URI, set by the page that draws it
+    chart: Chart | None = None  # set by the page that draws it
 
     @property
     def current(self) -> Row | None:

@@ -5,16 +5,25 @@ One code path serves the web page and the PDF: each chart is an SVG document han
 template as a ``data:`` URI, so two charts on one page never clash over element ids, and
 WeasyPrint draws the same picture the browser shows. Every chart has its data table beside
 it in the template; the picture is never the only way to read a figure.
+
+A page shows each chart at the size it was drawn (never stretched to fill a wide column, nor
+squeezed into a phone's), so its text stays as large as the page's small print. A phone gets
+a drawing of its own, ``PHONE_WIDTH`` wide (``Chart.phone``, chosen by reports/_chart.html).
 """
 
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
 from civicdesk.core import svgchart
 from civicdesk.reports.service_request_report import ServiceRequestReport
+
+# A phone's drawing fits a 360-px screen's narrowest chart box (302 px, inside a card) unscaled.
+PHONE_WIDTH = 300
+SCREEN_WIDTH = 640
 
 
 def data_uri(svg: str) -> str:
@@ -22,12 +31,22 @@ def data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-def department_chart(report: ServiceRequestReport, *, width: float = 640) -> str:
+@dataclass(frozen=True)
+class Chart:
+    """One chart as ``data:`` URIs: ``wide`` drawn for the page's column (and the PDF), and
+    ``phone`` for a narrow screen; None where no phone will see it (the PDF)."""
+
+    wide: str
+    phone: str | None = None
+
+
+def department_chart(report: ServiceRequestReport, *, width: float = SCREEN_WIDTH, labels_above: bool = False) -> str:
     """Share of new requests by department, as horizontal bars (SVG text).
 
     Bars rather than a pie: a city has twenty-odd departments, and slices of 0.2% cannot be
     told apart or labelled. "No department assigned" (last) is drawn in grey. ``width``: a
-    narrower drawing keeps its labels legible in half a printed page.
+    narrower drawing keeps its labels legible in half a printed page; ``labels_above``, each
+    label over its bar (a phone's layout).
     """
     rows = report.departments
     return svgchart.horizontal_bars(
@@ -38,24 +57,72 @@ def department_chart(report: ServiceRequestReport, *, width: float = 640) -> str
         suffix="%",
         highlight_last=True,
         width=width,
+        labels_above=labels_above,
     )
 
 
-def district_chart(report: ServiceRequestReport, *, width: float = 640) -> str:
+def district_chart(report: ServiceRequestReport, *, width: float = SCREEN_WIDTH, labels_above: bool = False) -> str:
     """New requests per council district, as bars (SVG text)."""
     rows = report.districts
     return svgchart.horizontal_bars(
-        [row.label for row in rows], [row.count for row in rows], axis_label=_("New requests"), width=width
+        [row.label for row in rows],
+        [row.count for row in rows],
+        axis_label=_("New requests"),
+        width=width,
+        labels_above=labels_above,
     )
 
 
-def bars(labels: list[str], values: list[float], *, xlabel: str, decimals: int = 0, suffix: str = "") -> str:
-    """Horizontal bars for any table of the operational report (SVG text)."""
-    return svgchart.horizontal_bars(labels, values, axis_label=xlabel, decimals=decimals, suffix=suffix)
+def report_charts(report: ServiceRequestReport, *, print_width: float | None = None) -> dict[str, Chart]:
+    """The Service Request Report's two charts, for a screen and a phone; or, with
+    ``print_width``, drawn once at that width for the PDF."""
+    if print_width is not None:
+        return {
+            "department_chart": Chart(data_uri(department_chart(report, width=print_width))),
+            "district_chart": Chart(data_uri(district_chart(report, width=print_width))),
+        }
+    return {
+        "department_chart": Chart(
+            data_uri(department_chart(report)),
+            data_uri(department_chart(report, width=PHONE_WIDTH, labels_above=True)),
+        ),
+        "district_chart": Chart(
+            data_uri(district_chart(report)),
+            data_uri(district_chart(report, width=PHONE_WIDTH, labels_above=True)),
+        ),
+    }
 
 
-def trend_chart(labels: list[str], opened: list[int], closed: list[int], *, title: str) -> str:
-    """Openings and closings per period as paired columns (SVG text)."""
-    return svgchart.paired_columns(
-        labels, opened, closed, names=(_("Opened"), _("Closed")), title=title, axis_label=_("Requests")
+def bars(labels: list[str], values: list[float], *, xlabel: str, decimals: int = 0, suffix: str = "") -> Chart:
+    """Horizontal bars for any table of the operational report."""
+    return Chart(
+        data_uri(svgchart.horizontal_bars(labels, values, axis_label=xlabel, decimals=decimals, suffix=suffix)),
+        data_uri(
+            svgchart.horizontal_bars(
+                labels,
+                values,
+                axis_label=xlabel,
+                decimals=decimals,
+                suffix=suffix,
+                width=PHONE_WIDTH,
+                labels_above=True,
+            )
+        ),
     )
+
+
+def trend_chart(labels: list[str], opened: list[int], closed: list[int], *, title: str) -> Chart:
+    """Openings and closings per period as paired columns."""
+
+    def draw(width: float) -> str:
+        return svgchart.paired_columns(
+            labels,
+            opened,
+            closed,
+            names=(_("Opened"), _("Closed")),
+            title=title,
+            axis_label=_("Requests"),
+            width=width,
+        )
+
+    return Chart(data_uri(draw(SCREEN_WIDTH)), data_uri(draw(PHONE_WIDTH)))

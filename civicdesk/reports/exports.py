@@ -23,15 +23,15 @@ PRINT_CHART_WIDTH = 400
 ROWS_BESIDE_CHART = 32
 
 
-def report_context(report: ServiceRequestReport, *, chart_width: float = 640) -> dict[str, Any]:
-    """What every template of the report needs: the figures and both charts."""
+def report_context(report: ServiceRequestReport, *, print_width: float | None = None) -> dict[str, Any]:
+    """What every template of the report needs: the figures and both charts (for a screen
+    and a phone; with ``print_width``, for the printed page only)."""
     district_rows = sum(1 + len(district.top_types) for district in report.districts)
     return {
         "report": report,
         "departments_beside": len(report.departments) + 1 <= ROWS_BESIDE_CHART,
         "districts_beside": district_rows <= ROWS_BESIDE_CHART,
-        "department_chart": charts.data_uri(charts.department_chart(report, width=chart_width)),
-        "district_chart": charts.data_uri(charts.district_chart(report, width=chart_width)),
+        **charts.report_charts(report, print_width=print_width),
     }
 
 
@@ -44,7 +44,7 @@ def file_stem(report: ServiceRequestReport) -> str:
 def report_html(report: ServiceRequestReport) -> str:
     """A standalone HTML document, the source of the PDF (no site navigation)."""
     return render_to_string(
-        "reports/service_requests_document.html", report_context(report, chart_width=PRINT_CHART_WIDTH)
+        "reports/service_requests_document.html", report_context(report, print_width=PRINT_CHART_WIDTH)
     )
 
 

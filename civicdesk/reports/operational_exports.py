@@ -19,18 +19,18 @@ def _fmt(value: float | None) -> str:
 def report_context(report: OperationalReport) -> dict[str, Any]:
     """The figures and their charts (each chart has its table on the page)."""
 
-    def close_chart(rows: list[CloseRow]) -> str:
+    def close_chart(rows: list[CloseRow]) -> charts.Chart:
         shown = [r for r in rows if r.median_days is not None][:25]
         labels, values = [r.label for r in shown], [r.median_days or 0.0 for r in shown]
-        return charts.data_uri(charts.bars(labels, values, xlabel=_("Median days to close"), decimals=1))
+        return charts.bars(labels, values, xlabel=_("Median days to close"), decimals=1)
 
-    def bars(labels: list[str], values: list[float], xlabel: str, decimals: int = 0, suffix: str = "") -> str:
-        return charts.data_uri(charts.bars(labels, values, xlabel=xlabel, decimals=decimals, suffix=suffix))
+    def bars(labels: list[str], values: list[float], xlabel: str, decimals: int = 0, suffix: str = "") -> charts.Chart:
+        return charts.bars(labels, values, xlabel=xlabel, decimals=decimals, suffix=suffix)
 
-    def trend(points: list[Any], label_format: str, title: str) -> str:
+    def trend(points: list[Any], label_format: str, title: str) -> charts.Chart:
         labels = [p.start.strftime(label_format) for p in points]
         opened, closed = [p.opened for p in points], [p.closed for p in points]
-        return charts.data_uri(charts.trend_chart(labels, opened, closed, title=title))
+        return charts.trend_chart(labels, opened, closed, title=title)
 
     by_type, by_department, by_district = report.by_type, report.by_department, report.by_district
     return {
