@@ -44,7 +44,7 @@ from civicdesk.demo.catalogue import (
 )
 from civicdesk.demo.places import DEFAULT_DATA_DIR, MEMBER_CITIES, load_member_cities
 from civicdesk.demo.staff import DEMO_PASSWORD, STAFF
-from civicdesk.demo.streets import demo_streets_load
+from civicdesk.demo.streets import address_at, demo_streets_load
 from civicdesk.notifications import outbox
 from civicdesk.places.models import AddressPoint, Source
 from civicdesk.places.readers import ColumnMapping, point_row
@@ -144,8 +144,9 @@ def load_demo(
 def gazetteer_load(*, cities: dict[str, City]) -> int:
     """Each city's gazetteer from its demo cases' invented addresses, each at its case's
     point, flagged illustrative as the districts are: a newcomer can try the address search
-    and the pin's address. The addresses are made up and lie wherever their case's point
-    fell, so a street's numbers are scattered over the city. Confidential cases are left
+    and the pin's address. The addresses are made up, from the illustrative street grid at
+    the case's point (``streets.address_at``), so a pin's address names the street the map
+    draws under it. Confidential cases are left
     out: the gazetteer is public. Returns how many addresses were written."""
     mapping = ColumnMapping(columns={"address": "address", "id": "id"})
     written = 0
@@ -538,6 +539,9 @@ def _one_case(plan: _CityPlan, opened: dt.datetime, end: dt.datetime, rng: rando
     if rng.random() >= problem.unlocated:
         area = plan.areas[plan.district_pickers[code].pick()]
         location["lat"], location["lng"] = area.points[rng.randrange(len(area.points))]
+        # Where the case has a point, its address is the street the map draws there (the
+        # draw above is still made: every later draw of the demo stays as it was).
+        location["address"] = address_at(location["lat"], location["lng"])
     else:
         location["city"] = plan.city
     description = rng.choice(texts.DESCRIPTIONS.get(code) or texts.GENERIC_DESCRIPTIONS)

@@ -2,11 +2,14 @@
 illustrative, so that ``make run`` draws streets with names under the pins.
 
 No street centerlines of the member cities are at hand (docs/geocoding.md says where a city gets
-its own: the Census TIGER/Line ROADS file). The demo's case addresses are invented too and
-carry no geometry, so nothing real can be drawn from them. The grid follows the region's own
+its own: the Census TIGER/Line ROADS file), and the demo's cases, invented, have nothing real
+to draw either. The grid follows the region's own
 pattern: a section-line arterial every mile and local streets every eighth of a mile, north-south
 streets named, east-west streets numbered. The lines are anchored on the same global grid for
 every city, so they continue across city lines. The map says "Illustrative streets".
+
+The demo's cases take their address from the same grid (``address_at``): a pin's address is
+the street the map draws under it.
 """
 
 from __future__ import annotations
@@ -35,23 +38,63 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+# A block's hundred house numbers, as in the region: 6600 to 6698 on one side of a block.
+NUMBERS_PER_BLOCK = 100
+# East-west streets are numbered eastwards from State Line Road, the Missouri-Kansas line.
+STATE_LINE_LNG = -94.6075
+DLAT = BLOCK_M / _M_PER_DEG
+DLNG = BLOCK_M / (_M_PER_DEG * math.cos(math.radians(NORTH_ORIGIN)))
+# The arterials are "Rd"; a local street never is, so no two lines share a name near each other.
+_LOCAL_NAMES = tuple(name for name in texts.STREETS if not name.endswith(" Rd"))
+
+
+def _north_south_name(k: int) -> str:
+    """The name of the k-th north-south line of the grid (k * DLNG degrees of longitude)."""
+    if k % BLOCKS_PER_MILE == 0:
+        name = texts.STREETS[(k // BLOCKS_PER_MILE) % len(texts.STREETS)]
+        return name.rsplit(" ", 1)[0] + " Rd"
+    return _LOCAL_NAMES[k % len(_LOCAL_NAMES)]
+
+
+def _east_west_number(j: int) -> int:
+    """The number of the j-th east-west line (j * DLAT degrees of latitude): 1st St at NORTH_ORIGIN."""
+    return round((NORTH_ORIGIN - j * DLAT) / DLAT) + 1
+
+
+def address_at(lat: float, lng: float) -> str:
+    """The invented address of a point: on the nearest street of the grid, with the number
+    its position gives, even on the east and north sides of a street, as the map draws it.
+    North-south streets count southwards from 1st St, east-west ones eastwards from State
+    Line Road, a hundred numbers a block."""
+    k, j = lng / DLNG, lat / DLAT
+    k_near, j_near = round(k), round(j)
+    if abs(k - k_near) <= abs(j - j_near) or _east_west_number(j_near) < 1:
+        blocks = (NORTH_ORIGIN - lat) / DLAT
+        number = int(blocks * NUMBERS_PER_BLOCK)
+        even = k >= k_near  # east of the street
+        name = _north_south_name(k_near)
+    else:
+        blocks = (lng - STATE_LINE_LNG) / DLNG
+        number = int(blocks * NUMBERS_PER_BLOCK)
+        even = j >= j_near  # north of the street
+        name = f"E {_ordinal(_east_west_number(j_near))} St"
+    number = max(number - number % 2 + (0 if even else 1), 1)
+    return f"{number} {name}"
+
+
 def illustrative_street_rows(city: City) -> Iterator[tuple[int, StreetRow | str]]:
     """The invented grid clipped to the city's limits, one row per street line."""
     shape = shape_from_geojson(city.boundary)
     west, south, east, north = shape.bounds
-    dlat = BLOCK_M / _M_PER_DEG
-    dlng = BLOCK_M / (_M_PER_DEG * math.cos(math.radians(NORTH_ORIGIN)))
+    dlat, dlng = DLAT, DLNG
     shapely.prepare(shape)
     rows: list[StreetRow] = []
     for k in range(math.floor(west / dlng), math.ceil(east / dlng) + 1):
         major = k % BLOCKS_PER_MILE == 0
-        pool = texts.STREETS
-        name = pool[(k // BLOCKS_PER_MILE if major else k) % len(pool)]
-        if major:
-            name = name.rsplit(" ", 1)[0] + " Rd"
+        name = _north_south_name(k)
         rows.extend(_clipped(shape, f"ns:{k}", name, major, [(k * dlng, south - dlat), (k * dlng, north + dlat)]))
     for j in range(math.floor(south / dlat), math.ceil(north / dlat) + 1):
-        number = round((NORTH_ORIGIN - j * dlat) / dlat) + 1
+        number = _east_west_number(j)
         if number < 1:
             continue
         major = number % BLOCKS_PER_MILE == 0

@@ -7,6 +7,8 @@ inside a transaction rolled back at the end, so no other test sees it.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +17,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.db.models import F
+from django.test import Client
 
 from civicdesk.accounts.models import Role, User
 from civicdesk.cases import services
@@ -215,3 +218,61 @@ def test_each_city_gets_an_illustrative_gazetteer_of_its_cases_invented_addresse
     # No confidential case's place is in the public gazetteer.
     secret = ServiceRequest.objects.filter(service_type__is_confidential=True, lat__isnull=False).exclude(address="")
     assert not AddressPoint.objects.filter(source_id__in=[c.reference for c in secret]).exists()
+
+
+# British spellings a Missouri city would not write (the cities' own type names, such as
+# Independence's "CE - Trash/Rubbish", are theirs and stay as they are).
+BRITISH = re.compile(
+    r"\b(?:\w*(?:colour|odour|neighbour|favour|honour|labour|behaviour)\w*|licences?|centres?|tyres?"
+    r"|metres?|programmes?|plough|kerbs?|grey)\b",
+    re.IGNORECASE,
+)
+
+
+def test_the_demo_writes_american_spelling_as_a_missouri_city_would(demo: DemoSummary, client: Client) -> None:
+    written = [
+        *ServiceType.objects.values_list("name", "description", "keywords", "group"),
+        *ServiceAttribute.objects.values_list("question", "description"),
+        *([json.dumps(values)] for values in ServiceAttribute.objects.values_list("values", flat=True)),
+        *ServiceRequest.objects.values_list("description").distinct(),
+        *CaseEvent.objects.exclude(text="").values_list("text").distinct(),
+        *Department.objects.values_list("name"),
+    ]
+    found = {word for texts in written for text in texts for word in BRITISH.findall(text or "")}
+    assert not found
+    html = client.get("/independence/alerts/").content.decode()
+    for name in ("Sewer odor", "Community center or pool issue", "Business operating without a license"):
+        assert name in html
+
+
+def test_a_cases_address_names_the_street_the_map_draws_at_its_point(demo: DemoSummary) -> None:
+    """Dropped where a case is, the pin reads the case's address, and its street is the line
+    of the illustrative map nearest the pin (a reviewer's pin on Lexington Ave was filed on
+    a street four blocks away, which the map did not show)."""
+    import math
+
+    import numpy as np
+    import shapely
+    from shapely.geometry import Point, shape
+
+    from civicdesk.places.geocoders import place_reverse
+    from civicdesk.places.models import Street
+
+    city = City.objects.get(slug="independence")
+    squash = np.asarray([math.cos(math.radians(39.1)), 1.0])  # degrees of longitude to latitude's length
+
+    def metric(geometry: Any) -> Any:
+        return shapely.transform(geometry, lambda coords: coords * squash)
+
+    lines = [(s.name, metric(shape(s.geometry))) for s in Street.objects.filter(city=city)]
+    cases = ServiceRequest.objects.filter(city=city, lat__isnull=False, service_type__is_confidential=False).order_by(
+        "pk"
+    )[:30]
+    assert len(cases) == 30
+    for case in cases:
+        here = metric(Point(case.lng, case.lat))
+        nearest = min(lines, key=lambda line: line[1].distance(here))[0]
+        number, street = case.address.split(" ", 1)
+        assert number.isdigit() and street == nearest, (case.address, nearest)
+        [place] = place_reverse(case.lat, case.lng).places
+        assert place.label == case.address

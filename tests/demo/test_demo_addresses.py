@@ -1,0 +1,59 @@
+"""The demo's invented addresses follow its invented street grid: a pin's address names the
+street the map draws under it, numbered by its place along that street."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from civicdesk.demo import streets
+
+
+def _line_lng(k: int) -> float:
+    return k * streets.DLNG
+
+
+def _line_lat(j: int) -> float:
+    return j * streets.DLAT
+
+
+K, J = round(-94.40 / streets.DLNG), round(39.08 / streets.DLAT)  # a corner in Independence
+
+
+def test_a_point_beside_a_north_south_street_is_on_it_even_east_and_odd_west() -> None:
+    lat = _line_lat(J) + 0.4 * streets.DLAT  # between two east-west streets, far from both
+    east = streets.address_at(lat, _line_lng(K) + 0.05 * streets.DLNG)
+    west = streets.address_at(lat, _line_lng(K) - 0.05 * streets.DLNG)
+    name = streets._north_south_name(K)
+    assert east.endswith(f" {name}") and west.endswith(f" {name}")
+    east_n, west_n = int(east.split()[0]), int(west.split()[0])
+    assert east_n % 2 == 0 and west_n % 2 == 1 and abs(east_n - west_n) == 1
+    # A hundred numbers a block, counted southwards from 1st St.
+    blocks = (streets.NORTH_ORIGIN - lat) / streets.DLAT
+    assert east_n // 100 == math.floor(blocks)
+
+
+def test_a_point_beside_an_east_west_street_is_on_it_numbered_from_state_line() -> None:
+    lng = _line_lng(K) + 0.5 * streets.DLNG
+    north = streets.address_at(_line_lat(J) + 0.05 * streets.DLAT, lng)
+    south = streets.address_at(_line_lat(J) - 0.05 * streets.DLAT, lng)
+    number = streets._east_west_number(J)
+    assert north.endswith(f" E {streets._ordinal(number)} St") and south.endswith(f" E {streets._ordinal(number)} St")
+    assert int(north.split()[0]) % 2 == 0 and int(south.split()[0]) % 2 == 1
+    blocks = (lng - streets.STATE_LINE_LNG) / streets.DLNG
+    assert int(north.split()[0]) // 100 == math.floor(blocks)
+
+
+def test_further_along_a_street_the_number_grows() -> None:
+    lng = _line_lng(K) + 0.02 * streets.DLNG
+    numbers = [int(streets.address_at(_line_lat(J) - (0.3 + b) * streets.DLAT, lng).split()[0]) for b in range(5)]
+    assert numbers == sorted(numbers) and len(set(numbers)) == 5
+
+
+@pytest.mark.parametrize("start", [K - 40, K, K + 17])
+def test_no_two_lines_in_two_miles_share_a_name_and_only_arterials_are_roads(start: int) -> None:
+    names = [streets._north_south_name(k) for k in range(start, start + 2 * streets.BLOCKS_PER_MILE)]
+    assert len(set(names)) == len(names)
+    for k, name in zip(range(start, start + 16), names, strict=False):
+        assert name.endswith(" Rd") == (k % streets.BLOCKS_PER_MILE == 0)
