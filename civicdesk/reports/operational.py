@@ -90,10 +90,15 @@ class Count_:
 
 @dataclass(frozen=True)
 class TrendPoint:
+    """One week or month of a trend, clipped to the report's range: ``partial`` when the
+    range holds only some of its days (the first or last week or month, or the one still
+    running), so its figures are not set beside whole ones unmarked."""
+
     start: dt.date
     end: dt.date
     opened: int
     closed: int
+    partial: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,14 @@ class OperationalReport:
     @property
     def backlog_total(self) -> int:
         return sum(b.count for b in self.backlog)
+
+    @property
+    def has_partial_week(self) -> bool:
+        return any(p.partial for p in self.weekly)
+
+    @property
+    def has_partial_month(self) -> bool:
+        return any(p.partial for p in self.monthly)
 
 
 # --- percentiles --------------------------------------------------------------------------
@@ -315,14 +328,33 @@ def _trends(cities: list[City], date_from: dt.date, date_to: dt.date) -> tuple[l
             sums[1] += closed
         day += dt.timedelta(days=1)
     week_points = [
-        TrendPoint(start=max(s, date_from), end=min(s + dt.timedelta(days=6), date_to), opened=o, closed=c)
+        TrendPoint(
+            start=max(s, date_from),
+            end=min(s + dt.timedelta(days=6), date_to),
+            opened=o,
+            closed=c,
+            partial=s < date_from or s + dt.timedelta(days=6) > date_to,
+        )
         for s, (o, c) in sorted(weekly.items())
     ]
     month_points = [
-        TrendPoint(start=max(s, date_from), end=min(month_end(s), date_to), opened=o, closed=c)
+        TrendPoint(
+            start=max(s, date_from),
+            end=min(month_end(s), date_to),
+            opened=o,
+            closed=c,
+            partial=s < date_from or month_end(s) > date_to,
+        )
         for s, (o, c) in sorted(monthly.items())
     ]
     return week_points, month_points
+
+
+def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The report's period when none is asked for: the last four weeks, Monday to Sunday,
+    the current one to ``today``. Starting on a Monday, the weekly trend opens with a whole
+    week, not with a stub of the days before the first Monday."""
+    return today - dt.timedelta(days=today.weekday() + 21), today
 
 
 # --- backlog and overdue (the open cases themselves) ----------------------------------------

@@ -28,7 +28,8 @@ def report_context(report: OperationalReport) -> dict[str, Any]:
         return charts.bars(labels, values, xlabel=xlabel, decimals=decimals, suffix=suffix)
 
     def trend(points: list[Any], label_format: str, title: str) -> charts.Chart:
-        labels = [p.start.strftime(label_format) for p in points]
+        # A partial week or month is starred, as the note under its table explains.
+        labels = [p.start.strftime(label_format) + ("*" if p.partial else "") for p in points]
         opened, closed = [p.opened for p in points], [p.closed for p in points]
         return charts.trend_chart(labels, opened, closed, title=title)
 

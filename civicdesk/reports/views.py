@@ -91,8 +91,8 @@ def _operations(request: HttpRequest, city: City | None, fmt: str) -> HttpRespon
     if request.GET.get("from") or request.GET.get("to"):
         form = ReportRangeForm(request.GET)
     else:
-        today = operational.site_today(city)
-        form = ReportRangeForm({"from": (today - dt.timedelta(days=27)).isoformat(), "to": today.isoformat()})
+        date_from, date_to = operational.default_period(operational.site_today(city))
+        form = ReportRangeForm({"from": date_from.isoformat(), "to": date_to.isoformat()})
     scope_label = city.name if city is not None else _("All member cities")
     name = "reports:city-operations" if city is not None else "reports:operations"
     args = [city.slug] if city is not None else []
@@ -128,7 +128,8 @@ def _operations(request: HttpRequest, city: City | None, fmt: str) -> HttpRespon
 
 
 def city_operations(request: HttpRequest, city: str, fmt: str = "html") -> HttpResponse:
-    """Operational report of one city (public: no addresses, no names); the last four weeks by default."""
+    """Operational report of one city (public: no addresses, no names); by default the last
+    four weeks, from a Monday to today (``operational.default_period``)."""
     return _operations(request, get_object_or_404(City.objects.defer("boundary"), slug=city), fmt)
 
 

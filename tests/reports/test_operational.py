@@ -28,6 +28,7 @@ from civicdesk.reports.operational import (
     AGE_BUCKETS,
     MEDIAN,
     P90,
+    default_period,
     operational_report,
     overdue_cases,
     percentile,
@@ -229,6 +230,26 @@ def test_trends_by_week_and_month_count_openings_and_closings_on_local_days(worl
         (dt.date(2024, 3, 4), dt.date(2024, 3, 10)),
         (dt.date(2024, 3, 11), dt.date(2024, 3, 14)),
     ]
+    # The first and last weeks hold only some of their days, and say so; so does March.
+    assert [p.partial for p in report.weekly] == [True, False, True]
+    assert [p.partial for p in report.monthly] == [True]
+    whole = operational_report(city=world["city"], date_from=dt.date(2024, 2, 1), date_to=dt.date(2024, 2, 29))
+    assert [p.partial for p in whole.monthly] == [False]
+    assert [p.partial for p in whole.weekly] == [True, False, False, False, True]
+
+
+@pytest.mark.parametrize(
+    ("today", "first_day"),
+    [
+        (dt.date(2026, 12, 5), dt.date(2026, 11, 9)),  # a Saturday: from the Monday three weeks before
+        (dt.date(2026, 11, 30), dt.date(2026, 11, 9)),  # a Monday: its own week is the fourth
+        (dt.date(2026, 12, 6), dt.date(2026, 11, 9)),  # a Sunday: four whole weeks
+    ],
+)
+def test_the_default_period_starts_on_a_monday_so_no_week_is_a_stub(today: dt.date, first_day: dt.date) -> None:
+    date_from, date_to = default_period(today)
+    assert (date_from, date_to) == (first_day, today)
+    assert date_from.weekday() == 0 and 22 <= (date_to - date_from).days + 1 <= 28
 
 
 def test_the_previous_period_has_the_same_length_and_its_delta_and_percent(world: dict[str, Any]) -> None:

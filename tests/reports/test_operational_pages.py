@@ -3,8 +3,10 @@ which shows addresses, for the city's staff only."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -40,6 +42,57 @@ def test_the_public_page_shows_every_table_with_its_chart(client: Client, world:
     assert page.count('src="data:image/svg+xml;base64,') == 7
     assert "12 Elm St" not in page  # no address on a public page
     assert f"/{world['city'].slug}/reports/overdue/" in page
+
+
+def row_heads(page: str, table: str) -> list[str]:
+    start = page.index(f'id="{table}"')
+    return re.findall(r'<th scope="row">(.*?)</th>', page[start : page.index("</table>", start)])
+
+
+def chart_words(page: str, n: int) -> list[str]:
+    uri = re.findall(r'<img src="data:image/svg\+xml;base64,([^"]+)"', page)[n]
+    return re.findall(r">([^<>]+)<", base64.b64decode(uri).decode())
+
+
+def test_partial_weeks_and_months_are_marked_in_the_tables_and_the_charts_in_either_language(
+    client: Client,
+    world: dict[str, Any],  # noqa: F811
+) -> None:
+    url = f"/{world['city'].slug}/reports/operations/"
+    with clock.frozen_at(NOW):
+        page = client.get(url, QUERY).content.decode()  # Friday March 1st to Thursday March 14th
+        spanish = client.get(url, QUERY, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert row_heads(page, "weekly") == [
+        "3/1/2024 – 3/3/2024 (partial week)",
+        "3/4/2024 – 3/10/2024",
+        "3/11/2024 – 3/14/2024 (partial week)",
+    ]
+    assert row_heads(page, "monthly") == ["March 2024 (3/1 – 3/14, partial month)"]
+    assert "* Partial week: the report's period holds only some of its days." in page
+    assert "* Partial month: the report's period holds only some of its days." in page
+    weekly, monthly = chart_words(page, -2), chart_words(page, -1)
+    assert {"03/01*", "03/04", "03/11*"} <= set(weekly) and "2024-03*" in monthly
+    assert row_heads(spanish, "weekly")[0] == "1 Mar 2024 – 3 Mar 2024 (semana incompleta)"
+    assert row_heads(spanish, "monthly") == ["marzo de 2024 (1 Mar – 14 Mar, mes incompleto)"]
+    assert "* Semana incompleta: el período del informe abarca solo algunos de sus días." in spanish
+
+
+def test_by_default_the_report_starts_on_a_monday_and_marks_the_week_still_running(
+    client: Client,
+    world: dict[str, Any],  # noqa: F811
+) -> None:
+    with clock.frozen_at(NOW):  # Thursday March 14th, 2024
+        page = client.get(f"/{world['city'].slug}/reports/operations/").content.decode()
+    assert 'value="2024-02-19"' in page and 'value="2024-03-14"' in page  # Monday February 19th
+    weeks = row_heads(page, "weekly")
+    assert weeks[0] == "2/19/2024 – 2/25/2024" and len(weeks) == 4
+    assert weeks[-1] == "3/11/2024 – 3/14/2024 (partial week)"
+    assert [w for w in weeks if "partial" in w] == [weeks[-1]]
+    # Both months are partial: February from the 19th, March to the 14th.
+    assert row_heads(page, "monthly") == [
+        "February 2024 (2/19 – 2/29, partial month)",
+        "March 2024 (3/1 – 3/14, partial month)",
+    ]
 
 
 def test_the_csv_reads_back_to_the_reports_figures(client: Client, world: dict[str, Any]) -> None:  # noqa: F811
