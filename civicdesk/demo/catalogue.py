@@ -120,7 +120,7 @@ PROBLEMS: dict[str, Problem] = {
                         ("yard", "In a yard or on grass"),
                     ),
                 ),
-                AttributeSpec("vehicle-description", "string", "Make, model and colour of the vehicle"),
+                AttributeSpec("vehicle-description", "string", "Make, model and color of the vehicle"),
                 AttributeSpec("weeks-parked", "number", "About how many weeks has it been there?"),
             ),
         ),
@@ -207,15 +207,15 @@ PROBLEMS: dict[str, Problem] = {
             "Business licensing questions",
             "Business",
             5,
-            "Questions about business, liquor or contractor licences.",
+            "Questions about business, liquor or contractor licenses.",
             unlocated=1.0,
         ),
         Problem(
             "business-license-violation",
-            "Business operating without a licence",
+            "Business operating without a license",
             "Business",
             21,
-            "A business that appears to operate without the licence it needs.",
+            "A business that appears to operate without the license it needs.",
         ),
         # Animals
         Problem(
@@ -286,8 +286,8 @@ PROBLEMS: dict[str, Problem] = {
                     "How big is it?",
                     values=(
                         ("small", "Smaller than a dinner plate"),
-                        ("medium", "Up to a car tyre"),
-                        ("large", "Larger than a car tyre"),
+                        ("medium", "Up to a car tire"),
+                        ("large", "Larger than a car tire"),
                     ),
                 ),
                 AttributeSpec("lane", "string", "Which lane or side of the street?"),
@@ -303,7 +303,7 @@ PROBLEMS: dict[str, Problem] = {
             "Snow or ice on a city street",
             "Streets",
             2,
-            "A street missed by the plough, or ice on a city street.",
+            "A street missed by the plow, or ice on a city street.",
         ),
         Problem("street-sweeping", "Street sweeping", "Streets", 14, "A street that needs sweeping."),
         Problem(
@@ -360,7 +360,7 @@ PROBLEMS: dict[str, Problem] = {
             7,
             "A storm inlet blocked by leaves or debris, or flooding at a drain.",
         ),
-        Problem("sewer-odor", "Sewer odour", "Sewers", 5, "A sewer smell in the street or a yard."),
+        Problem("sewer-odor", "Sewer odor", "Sewers", 5, "A sewer smell in the street or a yard."),
         # Trash and recycling
         Problem(
             "missed-trash-pickup",
@@ -388,7 +388,7 @@ PROBLEMS: dict[str, Problem] = {
             "Illegal dumping",
             "Trash and recycling",
             7,
-            "Tyres, furniture or trash dumped on public land or a vacant lot.",
+            "Tires, furniture or trash dumped on public land or a vacant lot.",
         ),
         # Water
         Problem(
@@ -398,7 +398,7 @@ PROBLEMS: dict[str, Problem] = {
             1,
             "Water coming up in a street or yard, or a leaking hydrant.",
         ),
-        Problem("water-quality", "Water quality concern", "Water", 3, "Discoloured water, odd taste or low pressure."),
+        Problem("water-quality", "Water quality concern", "Water", 3, "Discolored water, odd taste or low pressure."),
         # Parks
         Problem(
             "park-maintenance",
@@ -416,10 +416,10 @@ PROBLEMS: dict[str, Problem] = {
         Problem("trail-repair", "Trail damage", "Parks", 14, "Washouts, fallen trees or broken surfaces on a trail."),
         Problem(
             "recreation-facility",
-            "Community centre or pool issue",
+            "Community center or pool issue",
             "Parks",
             7,
-            "A problem at a community centre, pool or sports field.",
+            "A problem at a community center, pool or sports field.",
         ),
         Problem(
             "tourism-historic-site",
@@ -510,7 +510,7 @@ PROBLEMS: dict[str, Problem] = {
             "Fraud, waste or abuse hotline",
             "Hotlines",
             30,
-            "Report suspected fraud, waste or abuse by a city employee, contractor or programme. "
+            "Report suspected fraud, waste or abuse by a city employee, contractor or program. "
             "Reports are confidential: they never appear on public pages, and you may stay anonymous.",
             is_confidential=True,
             unlocated=1.0,

@@ -10,7 +10,7 @@ DESCRIPTIONS: dict[str, tuple[str, ...]] = {
     "ce-trash": (
         "Bags of trash piled by the garage for weeks, animals getting into them.",
         "Mattress, boxes and loose trash all over the front yard.",
-        "Tenant moved out and left a pile of rubbish at the curb.",
+        "Tenant moved out and left a pile of trash at the curb.",
         "Trash spilling out of the side yard onto the sidewalk.",
     ),
     "ce-excessive-vegetation": (
@@ -50,7 +50,7 @@ DESCRIPTIONS: dict[str, tuple[str, ...]] = {
     ),
     "street-light-out": ("Street light has been out for a week.", "Light flickers on and off all night."),
     "storm-drain-blocked": ("Storm drain full of leaves, street floods when it rains.", "Inlet blocked with debris."),
-    "animal-stray": ("Loose dog running in the street.", "Two dogs roaming the neighbourhood, one growled at kids."),
+    "animal-stray": ("Loose dog running in the street.", "Two dogs roaming the neighborhood, one growled at kids."),
     "animal-dead": ("Dead deer on the shoulder.", "Dead raccoon in the middle of the street."),
     "graffiti": ("Graffiti on the side of the building.", "Tagging on the fence along the trail."),
     "missed-trash-pickup": ("Our trash was not picked up this week.", "Recycling missed again on our street."),
@@ -68,7 +68,7 @@ DESCRIPTIONS: dict[str, tuple[str, ...]] = {
 GENERIC_DESCRIPTIONS = (
     "Please take a look, this has been going on for a while.",
     "Noticed this today on my way to work.",
-    "Neighbours have complained about this too.",
+    "Neighbors have complained about this too.",
     "",
 )
 
