@@ -98,7 +98,7 @@ def test_the_city_page_shows_charts_beside_accessible_tables_and_download_links(
     assert html.count('<img src="data:image/svg+xml;base64,') == 2
     for table in ("departments", "top-types", "districts"):
         assert '<table class="figures' in html and f'id="{table}"' in html
-    assert html.count("<caption>") == 3
+    assert html.count("<caption") == 3
     assert '<th scope="col">' in html and '<th scope="row">' in html
     assert "No department assigned" in html and "No district assigned" in html and "Others" in html
     assert "Fraud" not in html
