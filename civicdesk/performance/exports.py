@@ -80,6 +80,8 @@ def _measure_json(view: MeasureView) -> dict[str, Any]:
         "split_rule": view.split_rule,
         "status": view.status.value,
         "status_label": view.status.label,
+        # The latest figure is of a year before the plan's: the status says "no data".
+        "latest_is_from_an_earlier_year": view.is_stale,
         "periods": [_row_json(row) for row in view.rows],
     }
 

@@ -70,6 +70,9 @@ class MeasureView:
     method: str
     split_rule: str = SplitRule.EVERY_PERIOD
     chart: Chart | None = None  # set by the page that draws it
+    # The fiscal year of the plan it is shown under: a figure of an earlier year is history,
+    # not this year's result.
+    plan_year: int | None = None
 
     @property
     def current(self) -> Row | None:
@@ -77,8 +80,19 @@ class MeasureView:
         return self.rows[-1] if self.rows else None
 
     @property
+    def is_stale(self) -> bool:
+        """Whether its latest figure is of a fiscal year before the plan's: nothing is
+        reported for the plan's year yet (the demo's FY2018 figures under the FY2027 plan)."""
+        row = self.current
+        return row is not None and self.plan_year is not None and row.period.fiscal_year < self.plan_year
+
+    @property
     def status(self) -> Status:
-        return self.current.status if self.current else Status.NO_DATA
+        """The headline: the latest figure's status, or "No data" when there is none for the
+        plan's year (the last one is still shown, as history)."""
+        if self.current is None or self.is_stale:
+            return Status.NO_DATA
+        return self.current.status
 
 
 @dataclass
@@ -192,9 +206,9 @@ def method_of(measure: Measure) -> str:
     return ""
 
 
-def measure_view(measure: Measure) -> MeasureView:
+def measure_view(measure: Measure, *, plan_year: int | None = None) -> MeasureView:
     rows, rule = measure_rows(measure)
-    return MeasureView(measure=measure, rows=rows, method=method_of(measure), split_rule=rule)
+    return MeasureView(measure=measure, rows=rows, method=method_of(measure), split_rule=rule, plan_year=plan_year)
 
 
 def plan_years(city: City) -> list[PlanYear]:
@@ -238,7 +252,7 @@ def dashboard(
                 mviews = []
                 for measure in measures.order_by("order", "name"):
                     if measure.pk not in views:
-                        views[measure.pk] = measure_view(measure)
+                        views[measure.pk] = measure_view(measure, plan_year=plan.fiscal_year)
                     mviews.append(views[measure.pk])
                 objective_views.append(ObjectiveView(objective=objective, measures=mviews))
             if objective_views or not priorities_only:

@@ -52,7 +52,7 @@ def test_demo_has_seed_002_goals_and_2021_top_priorities(demo):
 
 
 def test_dashboard_shows_each_seed_003_measure_against_its_target_with_its_status_in_words(client, demo):
-    response = client.get("/independence/performance/")
+    response = client.get("/independence/performance/?fy=2018")  # the plan year of seed 003's figures
     assert response.status_code == 200
     html = response.content.decode()
     expected = {
@@ -80,7 +80,8 @@ def test_dashboard_shows_each_seed_003_measure_against_its_target_with_its_statu
         assert "FY2018 Q1 (Jul 1 – Sep 30, 2017)" in card
         assert "<caption>" in card and 'scope="col"' in card and 'scope="row"' in card
     assert "The Utilities Customer Service Center received nearly 60,000 calls" in html
-    # Computed measures with no cases yet say so, and never show 0.
+    # Computed measures (in the plans from FY2021) with no cases yet say so, and never show 0.
+    html = client.get("/independence/performance/").content.decode()
     live = article(html, "Median days to close a pothole report")
     assert "No data" in live and "0.0 days" not in live
 
@@ -101,8 +102,31 @@ def test_in_spanish_the_plan_year_and_the_charts_legends_are_in_spanish(client, 
     assert any("Meta" in re.findall(r">([^<>]+)<", svg) for svg in charts)
 
 
+def test_a_figure_of_an_earlier_year_is_history_under_a_later_plan_not_its_result(client, demo):
+    """Under the FY2021 plan, nothing is reported for FY2021: the call centre's FY2018 figure
+    is shown as the last one reported, and the headline says "No data", not "Goal Not Met"
+    (the demo showed the FY2027 plan headed by 2017's results)."""
+    html = client.get("/independence/performance/?fy=2021").content.decode()
+    card = article(html, "Average time to answer a call at the Utility Customer Service Center")
+    assert "</span>No data</span>" in card and "Goal Not Met</span>" not in card
+    assert "Nothing reported for FY2021 yet." in card
+    assert (
+        "Last reported, for FY2018 Q1 (Jul 1 – Sep 30, 2017): 8.53 min against a target of ≤ 5.00 min (Goal Not Met)."
+        in card
+    )
+    assert "<td>Goal Not Met</td>" in card  # the period's own status, in its table
+    board = client.get("/independence/performance.json?fy=2021").json()
+    call_centre = next(m for m in board["measures"] if m["name"].startswith("Average time to answer"))
+    assert call_centre["status"] == "no_data" and call_centre["latest_is_from_an_earlier_year"] is True
+    assert call_centre["periods"][-1]["status"] == "not_met"
+    # Under its own year's plan the same figure is the result.
+    html = client.get("/independence/performance/?fy=2018").content.decode()
+    card = article(html, "Average time to answer a call at the Utility Customer Service Center")
+    assert "Goal Not Met</span>" in card and "Nothing reported" not in card
+
+
 def test_in_spanish_figures_are_written_as_the_charts_beside_them_write_numbers(client, demo):
-    html = client.get("/independence/performance/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    html = client.get("/independence/performance/?fy=2018", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     call_center = article(html, "Average time to answer a call at the Utility Customer Service Center")
     assert '<span class="figure">8,53 min</span>' in call_center and "<strong>≤ 5,00 min</strong>" in call_center
     jobs = article(html, "New jobs created with the help of the Independence Economic Development Council")
@@ -143,7 +167,7 @@ def test_a_correction_shows_its_date_and_note_on_the_public_page(client, demo):
     value = MeasureValue.objects.get(measure=measure, fiscal_year=2018, period=1)
     admin = value.events.get(action="published").actor
     measure_value_correct(measure_value=value, actor=admin, value=D(6), note="A sixth demolition was missed.")
-    card = article(client.get("/independence/performance/").content.decode(), measure.name)
+    card = article(client.get("/independence/performance/?fy=2018").content.decode(), measure.name)
     assert "A sixth demolition was missed." in card and "Corrected on" in card
     assert '<span class="figure">6</span>' in card
 
