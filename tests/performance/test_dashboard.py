@@ -204,3 +204,10 @@ def test_a_city_without_a_plan_says_so(client, raytown):
     response = client.get("/raytown/performance/")
     assert response.status_code == 200
     assert "has not published a strategic plan yet" in response.content.decode()
+
+
+def test_in_spanish_a_figure_of_an_earlier_year_is_history_too(client, demo):
+    html = client.get("/independence/performance/?fy=2021", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    card = article(html, "Average time to answer a call at the Utility Customer Service Center")
+    assert "Todavía no se ha reportado nada para AF2021." in card
+    assert "Último reporte, de AF2018 T1 (1 Jul – 30 Sep de 2017): 8,53 min frente a una meta de ≤ 5,00 min" in card
