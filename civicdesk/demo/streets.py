@@ -8,7 +8,8 @@ pattern: a section-line arterial every mile and local streets every eighth of a 
 streets named, east-west streets numbered. The lines are anchored on the same global grid for
 every city, so they continue across city lines. The map says "Illustrative streets".
 
-The demo's cases take their address from the same grid (``address_at``): a pin's address is
+The demo's cases take their address from the same grid (``address_at``), and the grid's
+blocks are the gazetteer's street segments with the same house numbers: a pin's address is
 the street the map draws under it.
 """
 
@@ -17,13 +18,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
+import numpy as np
 import shapely
 from shapely.geometry import LineString, mapping
 
 from civicdesk.demo import texts
-from civicdesk.places.models import Source, Street
-from civicdesk.places.readers import StreetRow
-from civicdesk.places.services import LoadReport, streets_load
+from civicdesk.places.models import Source, Street, StreetSegment
+from civicdesk.places.normalise import parse_street
+from civicdesk.places.readers import SegmentRow, StreetRow
+from civicdesk.places.services import LoadReport, segments_load, streets_load
 from civicdesk.tenants.geo import shape_from_geojson
 from civicdesk.tenants.models import City
 
@@ -122,12 +125,81 @@ def _clipped(
     return [StreetRow(source_id=source_id, name=name, kind="S1200" if major else "S1400", lines=lines)]
 
 
+def _numbers(a: float, b: float) -> tuple[int, int, int, int]:
+    """Even from/to and odd from/to of a block whose numbers run from ``a`` to ``b`` hundreds
+    of blocks (``address_at``'s arithmetic, so a number interpolated on the block is the
+    number ``address_at`` gives the point)."""
+    start, end = int(a * NUMBERS_PER_BLOCK), int(b * NUMBERS_PER_BLOCK)
+    even = (max(start - start % 2, 0), max(end - end % 2, 0))
+    odd = (max(start - start % 2 + 1, 1), max(end - end % 2 + 1, 1))
+    return even[0], even[1], odd[0], odd[1]
+
+
+def illustrative_segment_rows(city: City) -> Iterator[tuple[int, SegmentRow | str]]:
+    """The grid's blocks inside the city's limits as street segments with house numbers, so
+    that a pin anywhere on the map reads the address of the street under it and a typed
+    number on a street is found between its corners. North-south lines run north to south
+    and east-west ones west to east: the even (east, north) side is then on their left."""
+    shape = shape_from_geojson(city.boundary)
+    west, south, east, north = shape.bounds
+    blocks: list[tuple[str, str, float, float, float, float, tuple[int, int, int, int]]] = []
+    for k in range(math.floor(west / DLNG), math.ceil(east / DLNG) + 1):
+        lng = k * DLNG
+        name = _north_south_name(k)
+        for j in range(math.ceil(north / DLAT), math.floor(south / DLAT), -1):
+            top, bottom = j * DLAT, (j - 1) * DLAT
+            numbers = _numbers((NORTH_ORIGIN - top) / DLAT, (NORTH_ORIGIN - bottom) / DLAT)
+            blocks.append((f"ns:{k}:{j}", name, lng, top, lng, bottom, numbers))
+    for j in range(math.floor(south / DLAT), math.ceil(north / DLAT) + 1):
+        number = _east_west_number(j)
+        if number < 1:
+            continue
+        lat = j * DLAT
+        name = f"E {_ordinal(number)} St"
+        for k in range(math.floor(west / DLNG), math.ceil(east / DLNG)):
+            left, right = k * DLNG, (k + 1) * DLNG
+            numbers = _numbers((left - STATE_LINE_LNG) / DLNG, (right - STATE_LINE_LNG) / DLNG)
+            blocks.append((f"ew:{j}:{k}", name, left, lat, right, lat, numbers))
+    middles_x = np.asarray([(b[2] + b[4]) / 2 for b in blocks])
+    middles_y = np.asarray([(b[3] + b[5]) / 2 for b in blocks])
+    inside = shapely.contains_xy(shape, middles_x, middles_y) if blocks else np.zeros(0, dtype=bool)
+    number = 0
+    for (source_id, name, x1, y1, x2, y2, (even_from, even_to, odd_from, odd_to)), keep in zip(
+        blocks, inside, strict=True
+    ):
+        if not keep:
+            continue
+        number += 1
+        yield (
+            number,
+            SegmentRow(
+                source_id=source_id,
+                street=parse_street(name),
+                left_from=even_from,
+                left_to=even_to,
+                right_from=odd_from,
+                right_to=odd_to,
+                left_parity="E",
+                right_parity="O",
+                left_zip="",
+                right_zip="",
+                coords=[(x1, y1), (x2, y2)],
+            ),
+        )
+
+
 def demo_streets_load(*, cities: list[City]) -> list[LoadReport]:
-    """The invented grid for each city that has no street map of its own (idempotent)."""
+    """The invented grid for each city that has no street map of its own, as the map's
+    streets and as the gazetteer's segments with house numbers (idempotent)."""
     reports = []
     for city in cities:
-        if Street.objects.filter(city=city).exclude(source=Source.INVENTED).exists():
+        if (
+            Street.objects.filter(city=city).exclude(source=Source.INVENTED).exists()
+            or StreetSegment.objects.filter(city=city).exclude(source=Source.INVENTED).exists()
+        ):
             continue  # the city has loaded its real streets: no invented ones beside them
         rows = illustrative_street_rows(city)
         reports.append(streets_load(city=city, rows=rows, source=Source.INVENTED, illustrative=True))
+        segments = illustrative_segment_rows(city)
+        reports.append(segments_load(city=city, rows=segments, source=Source.INVENTED, illustrative=True))
     return reports

@@ -57,3 +57,41 @@ def test_no_two_lines_in_two_miles_share_a_name_and_only_arterials_are_roads(sta
     assert len(set(names)) == len(names)
     for k, name in zip(range(start, start + 16), names, strict=False):
         assert name.endswith(" Rd") == (k % streets.BLOCKS_PER_MILE == 0)
+
+
+@pytest.mark.django_db
+def test_a_pin_anywhere_reads_the_address_of_the_street_under_it_and_a_typed_one_is_found(independence) -> None:
+    """With the grid's blocks as segments, a pin between the demo's case addresses still reads
+    an address (at 360 px a pin in a quiet part of Independence read nothing), the one
+    ``address_at`` gives the point; and a number typed on a street is found on its block."""
+    import numpy as np
+    import shapely
+
+    from civicdesk.places.models import StreetSegment
+    from civicdesk.places.selectors import address_near, address_search
+    from civicdesk.tenants.geo import shape_from_geojson
+
+    streets.demo_streets_load(cities=[independence])
+    assert StreetSegment.objects.filter(city=independence, illustrative=True).count() > 1000
+    streets.demo_streets_load(cities=[independence])  # idempotent
+    limits = shape_from_geojson(independence.boundary)
+    west, south, east, north = limits.bounds
+    rng = np.random.default_rng(11)
+    checked = 0
+    while checked < 25:
+        lng, lat = rng.uniform(west, east), rng.uniform(south, north)
+        if not shapely.contains_xy(limits, lng, lat):
+            continue
+        expected = streets.address_at(lat, lng)
+        place = address_near(lat, lng, city=independence)
+        assert place is not None and place.illustrative, (lat, lng)
+        number, street = place.label.split(" ", 1)
+        want_number, want_street = expected.split(" ", 1)
+        assert street == want_street, (place.label, expected)
+        assert abs(int(number) - int(want_number)) <= 2 and int(number) % 2 == int(want_number) % 2
+        checked += 1
+    # Typed: the number is found on its block of the street, near where address_at puts it.
+    lat, lng = (south + north) / 2, (west + east) / 2
+    typed = streets.address_at(lat, lng)
+    [found, *_] = address_search(typed, near=(lat, lng))
+    assert found.label == typed and abs(found.lat - lat) < 0.002 and abs(found.lng - lng) < 0.003
