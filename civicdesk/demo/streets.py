@@ -49,6 +49,20 @@ DLAT = BLOCK_M / _M_PER_DEG
 DLNG = BLOCK_M / (_M_PER_DEG * math.cos(math.radians(NORTH_ORIGIN)))
 # The arterials are "Rd"; a local street never is, so no two lines share a name near each other.
 _LOCAL_NAMES = tuple(name for name in texts.STREETS if not name.endswith(" Rd"))
+# The grid lines of 1st St and of State Line Road: the hundreds of a street's numbers change
+# at its cross streets, so the block south of E 64th St is the 6400 block.
+_J_FIRST_ST = round(NORTH_ORIGIN / DLAT)
+_K_STATE_LINE = round(STATE_LINE_LNG / DLNG)
+
+
+def _blocks_south(lat: float) -> float:
+    """Blocks south of 1st St's line, plus one: n on the line of E nth St."""
+    return _J_FIRST_ST - lat / DLAT + 1
+
+
+def _blocks_east(lng: float) -> float:
+    """Blocks east of State Line Road."""
+    return lng / DLNG - _K_STATE_LINE
 
 
 def _north_south_name(k: int) -> str:
@@ -61,24 +75,22 @@ def _north_south_name(k: int) -> str:
 
 def _east_west_number(j: int) -> int:
     """The number of the j-th east-west line (j * DLAT degrees of latitude): 1st St at NORTH_ORIGIN."""
-    return round((NORTH_ORIGIN - j * DLAT) / DLAT) + 1
+    return _J_FIRST_ST - j + 1
 
 
 def address_at(lat: float, lng: float) -> str:
     """The invented address of a point: on the nearest street of the grid, with the number
     its position gives, even on the east and north sides of a street, as the map draws it.
     North-south streets count southwards from 1st St, east-west ones eastwards from State
-    Line Road, a hundred numbers a block."""
+    Line Road, a hundred numbers a block, changing hundreds at the cross streets."""
     k, j = lng / DLNG, lat / DLAT
     k_near, j_near = round(k), round(j)
     if abs(k - k_near) <= abs(j - j_near) or _east_west_number(j_near) < 1:
-        blocks = (NORTH_ORIGIN - lat) / DLAT
-        number = int(blocks * NUMBERS_PER_BLOCK)
+        number = int(_blocks_south(lat) * NUMBERS_PER_BLOCK)
         even = k >= k_near  # east of the street
         name = _north_south_name(k_near)
     else:
-        blocks = (lng - STATE_LINE_LNG) / DLNG
-        number = int(blocks * NUMBERS_PER_BLOCK)
+        number = int(_blocks_east(lng) * NUMBERS_PER_BLOCK)
         even = j >= j_near  # north of the street
         name = f"E {_ordinal(_east_west_number(j_near))} St"
     number = max(number - number % 2 + (0 if even else 1), 1)
@@ -148,7 +160,7 @@ def illustrative_segment_rows(city: City) -> Iterator[tuple[int, SegmentRow | st
         name = _north_south_name(k)
         for j in range(math.ceil(north / DLAT), math.floor(south / DLAT), -1):
             top, bottom = j * DLAT, (j - 1) * DLAT
-            numbers = _numbers((NORTH_ORIGIN - top) / DLAT, (NORTH_ORIGIN - bottom) / DLAT)
+            numbers = _numbers(_blocks_south(top), _blocks_south(bottom))
             blocks.append((f"ns:{k}:{j}", name, lng, top, lng, bottom, numbers))
     for j in range(math.floor(south / DLAT), math.ceil(north / DLAT) + 1):
         number = _east_west_number(j)
@@ -158,7 +170,7 @@ def illustrative_segment_rows(city: City) -> Iterator[tuple[int, SegmentRow | st
         name = f"E {_ordinal(number)} St"
         for k in range(math.floor(west / DLNG), math.ceil(east / DLNG)):
             left, right = k * DLNG, (k + 1) * DLNG
-            numbers = _numbers((left - STATE_LINE_LNG) / DLNG, (right - STATE_LINE_LNG) / DLNG)
+            numbers = _numbers(_blocks_east(left), _blocks_east(right))
             blocks.append((f"ew:{j}:{k}", name, left, lat, right, lat, numbers))
     middles_x = np.asarray([(b[2] + b[4]) / 2 for b in blocks])
     middles_y = np.asarray([(b[3] + b[5]) / 2 for b in blocks])

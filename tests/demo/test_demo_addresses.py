@@ -3,8 +3,6 @@ street the map draws under it, numbered by its place along that street."""
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from civicdesk.demo import streets
@@ -29,9 +27,9 @@ def test_a_point_beside_a_north_south_street_is_on_it_even_east_and_odd_west() -
     assert east.endswith(f" {name}") and west.endswith(f" {name}")
     east_n, west_n = int(east.split()[0]), int(west.split()[0])
     assert east_n % 2 == 0 and west_n % 2 == 1 and abs(east_n - west_n) == 1
-    # A hundred numbers a block, counted southwards from 1st St.
-    blocks = (streets.NORTH_ORIGIN - lat) / streets.DLAT
-    assert east_n // 100 == math.floor(blocks)
+    # A hundred numbers a block, counted southwards from 1st St, the hundreds changing at the
+    # cross streets: between E nth St and the next one south is the n00 block.
+    assert east_n // 100 == streets._east_west_number(J + 1)  # it lies between lines J + 1 and J
 
 
 def test_a_point_beside_an_east_west_street_is_on_it_numbered_from_state_line() -> None:
@@ -41,8 +39,8 @@ def test_a_point_beside_an_east_west_street_is_on_it_numbered_from_state_line() 
     number = streets._east_west_number(J)
     assert north.endswith(f" E {streets._ordinal(number)} St") and south.endswith(f" E {streets._ordinal(number)} St")
     assert int(north.split()[0]) % 2 == 0 and int(south.split()[0]) % 2 == 1
-    blocks = (lng - streets.STATE_LINE_LNG) / streets.DLNG
-    assert int(north.split()[0]) // 100 == math.floor(blocks)
+    # Half a block east of grid line K: the hundreds are the lines between it and State Line Road.
+    assert int(north.split()[0]) // 100 == K - streets._K_STATE_LINE
 
 
 def test_further_along_a_street_the_number_grows() -> None:
