@@ -72,11 +72,11 @@ def expected_train_nightly() -> dict[str, str]:
 
 
 def queue_first_trainings(cities: Iterable[City] | None = None) -> list[str]:
-    """Queue a training, to run now, of every city (of ``cities``, if given) that has never had
-    a model and has at least ``MIN_CITY_CASES`` cases; the slugs of those cities. Nothing is queued while such a
-    training is queued or running. A city that still gets no model (its cases are older than
-    the training window, say) is tried again by the next call: once per ``load_demo`` or
-    ``import_cases``, and every night."""
+    """Queue a training, to run now, of every city (of ``cities``, if given) that has never
+    had a model and has at least ``MIN_CITY_CASES`` cases, unless one of it is queued or
+    running already; the slugs of the cities queued. A city that still gets no model (its
+    cases are older than the training window, say) is tried again by the next call (each
+    ``load_demo``, each ``import_cases``) and every night."""
     from django_tasks_db.models import DBTaskResult
 
     from civicdesk.cases.models import ServiceRequest
@@ -84,14 +84,14 @@ def queue_first_trainings(cities: Iterable[City] | None = None) -> list[str]:
     from civicdesk.expected.services import MIN_CITY_CASES
     from civicdesk.tenants.models import City
 
-    if DBTaskResult.objects.filter(task_path=FIRST_TASK_PATH, status__in=("READY", "RUNNING")).exists():
-        return []
-    untrained = City.objects.exclude(pk__in=ExpectedModel.objects.values("city_id")).order_by("pk")
+    pending = DBTaskResult.objects.filter(task_path=FIRST_TASK_PATH, status__in=("READY", "RUNNING"))
+    queued = {slug for args_kwargs in pending.values_list("args_kwargs", flat=True) for slug in args_kwargs["args"][0]}
+    untrained = City.objects.exclude(pk__in=ExpectedModel.objects.values("city_id")).exclude(slug__in=queued)
     if cities is not None:
         untrained = untrained.filter(pk__in=[city.pk for city in cities])
     slugs = [
         city.slug
-        for city in untrained
+        for city in untrained.order_by("pk")
         if ServiceRequest.objects.filter(city=city)[:MIN_CITY_CASES].count() >= MIN_CITY_CASES
     ]
     if slugs:

@@ -239,11 +239,15 @@ def test_intake_counts_a_departments_backlog_once_within_the_window(
 
 
 def test_a_city_with_history_and_no_model_is_trained_at_once_by_the_worker(
-    independence: City, raytown: City, history: dict[str, ServiceType]
+    independence: City,
+    raytown: City,
+    history: dict[str, ServiceType],
+    make_service_type: Callable[..., ServiceType],
+    add_cases: Any,
 ) -> None:
     """A city whose history just arrived (the demo, an import) is not left on the target
-    until the night: the first training is queued to run now, once, for the cities with
-    enough cases, and the task worker puts a model in use."""
+    until the night: the first training is queued to run now, once per city, for the cities
+    with enough cases, and the task worker puts a model in use."""
     from django.test import override_settings
     from django_tasks_db.models import DBTaskResult
 
@@ -255,10 +259,15 @@ def test_a_city_with_history_and_no_model_is_trained_at_once_by_the_worker(
         assert queue_first_trainings() == []  # queued already: not twice
         [queued] = DBTaskResult.objects.filter(task_path=FIRST_TASK_PATH)
         assert queued.status == "READY" and queued.args_kwargs["args"] == [["independence"]]
+        # Raytown's history arrives while Independence's training waits: it is queued too.
+        leak = make_service_type(raytown, "leak", target_days=4)
+        add_cases(leak, [NOW - dt.timedelta(days=60, hours=-3.5 * i) for i in range(400)], [2.0] * 400)
+        assert queue_first_trainings([raytown]) == ["raytown"]
+        assert queue_first_trainings() == []
         with clock.frozen_at(NOW):
-            assert run_ready_tasks() == 1
+            assert run_ready_tasks() == 2
         queued.refresh_from_db()
         assert queued.status == "SUCCESSFUL"
         assert ExpectedModel.objects.get(city=independence).status == ModelStatus.CURRENT
-        assert not ExpectedModel.objects.filter(city=raytown).exists()
-        assert queue_first_trainings() == []  # trained: the nightly run keeps it fresh
+        assert ExpectedModel.objects.get(city=raytown).status == ModelStatus.CURRENT
+        assert queue_first_trainings() == []  # trained: the nightly run keeps them fresh
