@@ -261,7 +261,8 @@ def test_a_city_with_history_and_no_model_is_trained_at_once_by_the_worker(
         assert queued.status == "READY" and queued.args_kwargs["args"] == [["independence"]]
         # Raytown's history arrives while Independence's training waits: it is queued too.
         leak = make_service_type(raytown, "leak", target_days=4)
-        add_cases(leak, [NOW - dt.timedelta(days=60, hours=-3.5 * i) for i in range(400)], [2.0] * 400)
+        opened = [NOW - dt.timedelta(days=60) + dt.timedelta(hours=3.5 * i) for i in range(400)]
+        add_cases(leak, opened, [1.0 + (i % 7) * 0.5 for i in range(400)])
         assert queue_first_trainings([raytown]) == ["raytown"]
         assert queue_first_trainings() == []
         with clock.frozen_at(NOW):
