@@ -129,13 +129,17 @@ def load_demo(
     say = progress or (lambda _msg: None)
     with transaction.atomic():
         cities = {c.slug: c for c in load_member_cities(data_dir=data_dir)}
-        demo_streets_load(cities=list(cities.values()))
         catalogue_load(cities=cities)
         for city in cities.values():
             canned_responses_load(city=city)
         staff_load(cities=cities)
     say(f"Places, catalogue and staff: {time.monotonic() - started:.1f} s")
     cases_load(cities=cities, days=days, scale=scale, today=today, progress=say)
+    # The gazetteer (the grid's blocks, the cases' addresses) comes after the history: its
+    # cases were reported in their own city with addresses typed as they came, and a made-up
+    # address found in another member city's streets would send the case there (no wrong
+    # door), away from the staff who work it in the history.
+    demo_streets_load(cities=list(cities.values()))
     addresses = gazetteer_load(cities=cities)
     say(f"Illustrative gazetteer: {addresses} addresses")
     return _summary(loaded=True, started=started)
