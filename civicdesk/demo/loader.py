@@ -133,7 +133,7 @@ def load_demo(
         for city in cities.values():
             canned_responses_load(city=city)
         staff_load(cities=cities)
-    say(f"Places, catalogue and staff: {time.monotonic() - started:.1f} s")
+    say(f"Places, catalog and staff: {time.monotonic() - started:.1f} s")
     cases_load(cities=cities, days=days, scale=scale, today=today, progress=say)
     # The gazetteer (the grid's blocks, the cases' addresses) comes after the history: its
     # cases were reported in their own city with addresses typed as they came, and a made-up

@@ -105,7 +105,7 @@ class ImportMapping:
         if unknown:
             raise MappingError(
                 f"{self.name}: service_types names code(s) {', '.join(unknown)} that {city} does not have. "
-                f"Its codes are: {', '.join(sorted(types)) or 'none yet (import the catalogue first)'}."
+                f"Its codes are: {', '.join(sorted(types)) or 'none yet (import the catalog first)'}."
             )
         if self.match_types_by_name:
             for code, type_name in types.items():
@@ -250,7 +250,7 @@ def _parse_placeholders(section: Any, fail: Any) -> list[Placeholder]:
         if not (-90 <= lat <= 90 and -180 <= lng <= 180):
             raise fail(f"placeholder_points, point {n}: {lat}, {lng} is not a latitude and longitude in degrees.")
         if not 0 <= radius <= 5000:
-            raise fail(f"placeholder_points, point {n}: radius_m must be between 0 and 5000 metres.")
+            raise fail(f"placeholder_points, point {n}: radius_m must be between 0 and 5000 meters.")
         out.append(Placeholder(lat, lng, radius))
     return out
 

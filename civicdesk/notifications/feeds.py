@@ -79,11 +79,11 @@ def parse_feed_query(request: HttpRequest, city: City, kind: str) -> FeedQuery:
             plat, plng = float(lat), float(lng)
             radius = int(request.GET.get("radius", "500"))
         except ValueError as exc:
-            raise FeedError(_("lat and lng must both be numbers of degrees; radius a number of metres.")) from exc
+            raise FeedError(_("lat and lng must both be numbers of degrees; radius a number of meters.")) from exc
         if not (math.isfinite(plat) and math.isfinite(plng) and -90 <= plat <= 90 and -180 <= plng <= 180):
             raise FeedError(_("lat and lng must be a point on the map."))
         if not 1 <= radius <= MAX_RADIUS_M:
-            raise FeedError(_("radius must be from 1 to %(m)s metres.") % {"m": MAX_RADIUS_M})
+            raise FeedError(_("radius must be from 1 to %(m)s meters.") % {"m": MAX_RADIUS_M})
         point = (plat, plng, radius)
     return FeedQuery(city=city, kind=kind, district=district, type_code=type_code, point=point)
 

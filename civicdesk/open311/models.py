@@ -23,7 +23,7 @@ class Open311ApiKey(models.Model):
     key_prefix = models.CharField(
         max_length=8, editable=False, help_text=_("First characters of the key, to tell keys apart.")
     )
-    active = models.BooleanField(default=True, help_text=_("Untick to refuse the application's reports."))
+    active = models.BooleanField(default=True, help_text=_("Uncheck to refuse the application's reports."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

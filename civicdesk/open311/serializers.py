@@ -524,7 +524,7 @@ class RadiusField(serializers.Field):
             metres = math.nan
         if not 0 < metres <= selectors.MAX_RADIUS:
             raise serializers.ValidationError(
-                _("radius “%(value)s” must be a distance in metres, more than 0 and at most %(max)s.")
+                _("radius “%(value)s” must be a distance in meters, more than 0 and at most %(max)s.")
                 % {"value": data, "max": f"{selectors.MAX_RADIUS:.0f}"}
             )
         return metres

@@ -429,7 +429,7 @@ class RequestListView(Open311View):
             _query("long", "Longitude of a point to search around (with lat).", type=OpenApiTypes.NUMBER),
             _query(
                 "radius",
-                f"Metres around lat/long (default {selectors.DEFAULT_RADIUS:.0f}, at most {selectors.MAX_RADIUS:.0f}).",
+                f"Meters around lat/long (default {selectors.DEFAULT_RADIUS:.0f}, at most {selectors.MAX_RADIUS:.0f}).",
                 type=OpenApiTypes.NUMBER,
             ),
             _query("page", f"Page number, from 1 (default 1, at most {selectors.MAX_PAGE}).", type=OpenApiTypes.INT),

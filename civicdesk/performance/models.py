@@ -86,7 +86,7 @@ class Goal(models.Model):
 
 
 class Unit(models.TextChoices):
-    PERCENT = "percent", _("Per cent")
+    PERCENT = "percent", _("Percent")
     COUNT = "count", _("Count")
     MONEY = "money", _("Money (dollars)")
     SECONDS = "seconds", _("Duration shown in seconds")
@@ -119,7 +119,7 @@ class Source(models.TextChoices):
 
 class ToleranceKind(models.TextChoices):
     ABSOLUTE = "absolute", _("In the measure's unit")
-    PERCENT = "percent", _("Per cent of the target")
+    PERCENT = "percent", _("Percent of the target")
 
 
 class Measure(models.Model):
@@ -222,7 +222,7 @@ class Objective(models.Model):
 
 
 class SplitRule(models.TextChoices):
-    EVERY_PERIOD = "every_period", _("The same target every period (rates, averages, per cents)")
+    EVERY_PERIOD = "every_period", _("The same target every period (rates, averages, percentages)")
     EVEN = "even", _("Annual target split evenly (965 a year is 241.25 a quarter)")
     CUMULATIVE = "cumulative", _("Annual target, cumulative year to date (compared with the year-to-date total)")
 

@@ -47,7 +47,7 @@ class AlertForm(forms.Form):
         required=False,
     )
     service_types = forms.ModelMultipleChoiceField(
-        label=_("Problems (none ticked: every problem)"),
+        label=_("Problems (none checked: every problem)"),
         queryset=ServiceType.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -215,7 +215,7 @@ class DistrictImportForm(forms.Form):
     is_illustrative = forms.BooleanField(
         label=gettext_lazy("Illustrative map"),
         required=False,
-        help_text=gettext_lazy("Tick only for a map drawn for a demo, not the city's adopted map."),
+        help_text=gettext_lazy("Check this only for a map drawn for a demo, not the city's adopted map."),
     )
     replace = forms.BooleanField(
         label=gettext_lazy("Replace the current map"),
@@ -250,9 +250,9 @@ class DistrictImportForm(forms.Form):
 
 class CatalogueUploadForm(forms.Form):
     file = forms.FileField(
-        label=gettext_lazy("Catalogue file"),
+        label=gettext_lazy("Catalog file"),
         help_text=gettext_lazy(
-            "Departments and service types as CSV or YAML (docs/onboarding.md), e.g. a neighbour's "
+            "Departments and service types as CSV or YAML (docs/onboarding.md), e.g. a neighbor's "
             "“manage.py catalog_export”. Matched by code: uploading it twice changes nothing."
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.yaml,.yml,text/csv,application/yaml"}),

@@ -130,7 +130,7 @@ def _check_degrees(geom: BaseGeometry) -> None:
     raise ValidationError(
         _(
             "The boundary is not in longitude/latitude degrees (WGS 84): coordinates such as %(x).0f, %(y).0f "
-            "look projected (state-plane feet or metres). Re-export it as GeoJSON in EPSG:4326."
+            "look projected (state-plane feet or meters). Re-export it as GeoJSON in EPSG:4326."
         ),
         code="invalid_boundary",
         params={"x": minx, "y": miny},
@@ -391,6 +391,6 @@ def neighbour_index() -> AreaIndex:
         return tuple(NeighbourArea.objects.order_by("pk").values_list("pk", "updated_at"))
 
     def build() -> AreaIndex:
-        return AreaIndex(_areas(NeighbourArea.objects.values_list("pk", "boundary"), "Neighbour area"))
+        return AreaIndex(_areas(NeighbourArea.objects.values_list("pk", "boundary"), "Neighbor area"))
 
     return _cache.get(("neighbours", None), stamp, build)

@@ -88,7 +88,7 @@ def district_import(
             [
                 _(
                     "These districts would clash with %(city)s's current map; nothing was created. "
-                    "To replace the old map, tick “Replace the current map” (its districts are kept "
+                    "To replace the old map, check “Replace the current map” (its districts are kept "
                     "for the cases filed in them)."
                 )
                 % {"city": city.name},

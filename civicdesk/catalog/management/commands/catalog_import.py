@@ -27,7 +27,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", metavar="FILE", help="A .csv, .yaml or .yml catalogue file.")
+        parser.add_argument("file", metavar="FILE", help="A .csv, .yaml or .yml catalog file.")
         parser.add_argument("--city", required=True, help="Slug of the city.")
         parser.add_argument("--format", dest="fmt", choices=("csv", "yaml"), help="By default from the file's name.")
         parser.add_argument("--dry-run", action="store_true", help="Check and say what would change; write nothing.")

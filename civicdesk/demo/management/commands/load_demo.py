@@ -27,7 +27,7 @@ def _env_number(name: str, default: float, cast: type) -> Any:
 
 class Command(BaseCommand):
     help = (
-        "Load the demo: five member cities, their catalogues and staff, and months of cases up to today. "
+        "Load the demo: five member cities, their catalogs and staff, and months of cases up to today. "
         "CIVICDESK_DEMO_DAYS and CIVICDESK_DEMO_SCALE change the defaults (e.g. for a quicker first start)."
     )
 
