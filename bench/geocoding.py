@@ -249,7 +249,7 @@ def main() -> int:
             "within_25m": round(sum(d <= 25 for d in distances) / len(distances), 3),
             "median_m": round(statistics.median(finite), 1),
         }
-        say(f"normalised matches: {matches}")
+        say(f"normalized matches: {matches}")
 
         # Interpolation of the held-out addresses, and reverse from their points.
         errors, right_street, near_distances = [], 0, []

@@ -152,7 +152,7 @@ def load_markdown(lt: dict[str, Any], before: dict[str, Any] | None = None) -> l
         " random digits), its emails are rendered from it (`signals.case_numbering`), and the stand-in's"
         " digits are replaced by the number once it is taken"
         " (tests/notifications/test_rendered_before_the_number.py). Rendered under the lock, the"
-        " acknowledgement and the department's email made every other report of the city wait for them too."
+        " acknowledgment and the department's email made every other report of the city wait for them too."
         " The lock is the counter row's alone: on PostgreSQL an `UPDATE` of a column that is no key takes"
         " FOR NO KEY UPDATE, so rows that only refer to the city (a case, a tally) are written meanwhile by"
         " others, and a case's own lock (`case_lock`, every staff action) locks the case's row only, not its"
@@ -163,7 +163,7 @@ def load_markdown(lt: dict[str, Any], before: dict[str, Any] | None = None) -> l
         " production runs on PostgreSQL.",
         "",
         "What is left under the lock: the counter's `UPDATE`, the case's `INSERT`, its tallies, its *Reported*"
-        " event, one `INSERT` of all its emails (the acknowledgement, the department's, any area alerts: their"
+        " event, one `INSERT` of all its emails (the acknowledgment, the department's, any area alerts: their"
         " subscribers found and their emails rendered before the number was taken), the Open311 submission and"
         " key (no savepoint: a key already held fails the whole filing), the commit. Nine statements where"
         " there were thirteen, and none of them reads (tests/notifications/test_rendered_before_the_number.py).",
