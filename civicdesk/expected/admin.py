@@ -23,7 +23,17 @@ class ExpectedSettingsAdmin(CityScopedAdmin):
 class ExpectedModelAdmin(CityScopedAdmin):
     """Trainings are written by ``expected_train`` alone: read-only here, for everyone."""
 
-    list_display = ["city", "status", "kind", "trained_at", "cases", "open_cases", "window_start", "window_end"]
+    list_display = [
+        "city",
+        "status",
+        "reason",
+        "kind",
+        "trained_at",
+        "cases",
+        "open_cases",
+        "window_start",
+        "window_end",
+    ]
     list_filter = ["status", "city"]
     exclude = ["params"]
     superuser_can = READ_ONLY

@@ -11,10 +11,12 @@ class ModelStatus(models.TextChoices):
     CURRENT = "current", _("In use")
     RETIRED = "retired", _("Replaced by a newer model")
     REJECTED = "rejected", _("Not used: worse than the model in use on the held-out months")
+    FAILED = "failed", _("Not trained: no model could be fitted to the history (see the reason)")
 
 
 class ExpectedModel(models.Model):
-    """One training of a city's model. At most one per city is in use (``current``).
+    """One training of a city's model. At most one per city is in use (``current``). A training
+    whose fit could not be made is stored too (``failed``, empty ``params``), with its ``reason``.
 
     ``params`` is plain JSON (coefficients, levels, usual backlogs: civicdesk/expected/
     survival.py); nothing is pickled, so a row read back can never run code.
@@ -35,6 +37,12 @@ class ExpectedModel(models.Model):
         default=dict, blank=True, help_text=_("The model in use, scored on the same months, when there was one.")
     )
     params = models.JSONField(help_text=_("The fitted parameters (JSON)."))
+    reason = models.TextField(
+        blank=True,
+        help_text=_(
+            "What came of the training, in words: in use, the model in use kept, or why no model could be fitted."
+        ),
+    )
 
     class Meta:
         ordering = ["city", "-trained_at"]

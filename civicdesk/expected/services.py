@@ -9,8 +9,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from django.db import transaction
 
+from civicdesk.catalog.models import ServiceType
 from civicdesk.core import clock
 from civicdesk.expected import survival
 from civicdesk.expected.history import history_for_city
@@ -31,7 +33,13 @@ HOLDOUT_DAYS = 91
 # today's (on the Kansas City data, three years beat all thirteen: docs/expected.md).
 TRAIN_YEARS = 3
 KIND = "loglogistic"
-PENALIZER = 0.01
+# The penalizer of the fit, and the stronger ones tried in turn when lifelines does not
+# converge with it: a history with little or no spread (a type whose cases all took the same
+# time) has no unpenalized fit, since the spread it would learn is zero. Whatever fit is made
+# is still judged against the model in use; when none can be, the training is stored as failed
+# with the reason (docs/expected.md).
+PENALIZERS = (0.01, 0.1, 1.0)
+PENALIZER = PENALIZERS[0]
 # "Not worse": the median error may grow by this share, the 80% date's coverage may stray
 # this much further from 0.80, before the model in use is kept instead (noise of a retrain).
 MAE_TOLERANCE = 0.02
@@ -62,6 +70,53 @@ def not_worse(candidate: dict[str, Any], current: dict[str, Any]) -> bool:
     cov_c = abs(figure(candidate, "coverage80") - 0.8)
     cov_o = abs(figure(current, "coverage80") - 0.8)
     return mae_c <= mae_o * (1 + MAE_TOLERANCE) + 1e-9 and cov_c <= cov_o + COVERAGE_TOLERANCE + 1e-9
+
+
+def _days_words(days: float) -> str:
+    if days < 1:
+        hours = max(1, round(days * 24))
+        return f"{hours} hour" if hours == 1 else f"{hours} hours"
+    value = f"{days:.1f}".removesuffix(".0")
+    return "1 day" if value == "1" else f"{value} days"
+
+
+def _same_time(days: np.ndarray) -> float | None:
+    """The one duration of ``days`` (of closed cases) if they all took the same time, to the
+    minute; else None."""
+    if len(days) and float(np.ptp(days)) < 1.0 / 1440:
+        return float(np.median(days))
+    return None
+
+
+def _no_fit_reason(city: City, history: survival.History, end: float, penalizers: list[float], *, kept: bool) -> str:
+    """Why no model could be made, for the city's administrator."""
+    days, event = survival.durations(history, end)
+    closed = event == 1
+    same = _same_time(days[closed])
+    if same is not None:
+        reason = (
+            f"Every closed case in the history took the same time ({_days_words(same)}): "
+            "there is no spread to learn from."
+        )
+    else:
+        tried = ", ".join(f"{p:g}" for p in penalizers)
+        reason = f"The model could not be fitted to this history, even with stronger smoothing (penalizer {tried})."
+        types = np.asarray(history.service_type, dtype=object)
+        flat: list[tuple[str, int, float]] = []
+        for code in sorted(set(history.service_type)):
+            mask = closed & (types == code)
+            one = _same_time(days[mask]) if mask.sum() >= MIN_TYPE_CASES else None
+            if one is not None:
+                flat.append((code, int(mask.sum()), one))
+        if flat:
+            names = dict(
+                ServiceType.objects.filter(city=city, code__in=[c for c, _n, _d in flat]).values_list("code", "name")
+            )
+            listed = "; ".join(f"{names.get(code, code)}: {n} cases, all {_days_words(d)}" for code, n, d in flat[:3])
+            reason += f" Types whose closed cases all took the same time, with no spread to learn from: {listed}."
+    if kept:
+        return f"{reason} The model in use is kept."
+    return f"{reason} Cases are given their type's target until a training succeeds."
 
 
 def expected_model_train(
@@ -103,12 +158,36 @@ def expected_model_train(
             f"too little history: {opened_before_holdout} cases before the {holdout_days} held-out days, "
             f"fewer than {MIN_CITY_CASES} to learn from",
         )
-    held_out_params = survival.fit(
-        history, as_of=holdout_start, kind=kind, penalizer=penalizer, min_level_cases=MIN_TYPE_CASES
-    )
-    evaluation = survival.evaluate(held_out_params, history, start=holdout_start, end=end)
-    params = survival.fit(history, as_of=end, kind=kind, penalizer=penalizer, min_level_cases=MIN_TYPE_CASES)
     _days, event = survival.durations(history, end)
+    stored = {
+        "city": city,
+        "kind": kind,
+        "window_start": _aware(float(history.opened.min())),
+        "window_end": now,
+        "holdout_start": _aware(holdout_start),
+        "cases": len(history),
+        "closed_cases": int(event.sum()),
+        "open_cases": int(len(event) - event.sum()),
+    }
+    ladder = [penalizer, *(p for p in PENALIZERS if p > penalizer)]
+    attempts: list[dict[str, Any]] = []
+    for used in ladder:
+        try:
+            held_out_params = survival.fit(
+                history, as_of=holdout_start, kind=kind, penalizer=used, min_level_cases=MIN_TYPE_CASES
+            )
+            params = survival.fit(history, as_of=end, kind=kind, penalizer=used, min_level_cases=MIN_TYPE_CASES)
+        except survival.FitDidNotConverge:
+            log.warning("expected model for %s: no convergence with penalizer %g", city.slug, used)
+            attempts.append({"penalizer": used, "converged": False})
+            continue
+        attempts.append({"penalizer": used, "converged": True})
+        break
+    else:
+        return _store_failure(city, history, end, ladder, attempts, stored)
+    evaluation = survival.evaluate(held_out_params, history, start=holdout_start, end=end)
+    evaluation["penalizer"] = used
+    evaluation["fit_attempts"] = attempts
     with transaction.atomic():
         current = ExpectedModel.objects.select_for_update().filter(city=city, status=ModelStatus.CURRENT).first()
         comparison: dict[str, Any] = {}
@@ -120,24 +199,49 @@ def expected_model_train(
         if replace and current is not None:
             current.status = ModelStatus.RETIRED
             current.save(update_fields=["status"])
+        reason = "in use" if replace else "kept the model in use: the new one is worse on the held-out months"
+        if used != penalizer:
+            tried = ", ".join(f"{p:g}" for p in ladder[: ladder.index(used)])
+            reason += (
+                f" (fitted with the stronger penalizer {used:g}: with {tried} the fit did not converge, "
+                "as when many cases took exactly the same time; its dates are tight)"
+            )
         model = ExpectedModel.objects.create(
-            city=city,
+            **stored,
             status=ModelStatus.CURRENT if replace else ModelStatus.REJECTED,
-            kind=kind,
             trained_at=clock.now(),
-            window_start=_aware(float(history.opened.min())),
-            window_end=now,
-            holdout_start=_aware(holdout_start),
-            cases=len(history),
-            closed_cases=int(event.sum()),
-            open_cases=int(len(event) - event.sum()),
             evaluation=_json_safe(evaluation),
             comparison=_json_safe(comparison),
             params=_json_safe(params),
+            reason=reason,
         )
-    reason = "in use" if replace else "kept the model in use: the new one is worse on the held-out months"
     log.info("expected model for %s: %s (%s cases)", city.slug, reason, len(history))
     return TrainResult(city, model, replace, reason)
+
+
+def _store_failure(
+    city: City,
+    history: survival.History,
+    end: float,
+    ladder: list[float],
+    attempts: list[dict[str, Any]],
+    stored: dict[str, Any],
+) -> TrainResult:
+    """No penalizer made a fit: the training is stored as failed, with the reason in words,
+    where the trainings are listed; the model in use, if any, stays."""
+    kept = ExpectedModel.objects.filter(city=city, status=ModelStatus.CURRENT).exists()
+    reason = _no_fit_reason(city, history, end, ladder, kept=kept)
+    model = ExpectedModel.objects.create(
+        **stored,
+        status=ModelStatus.FAILED,
+        trained_at=clock.now(),
+        evaluation={"fit_attempts": attempts},
+        comparison={},
+        params={},
+        reason=reason,
+    )
+    log.warning("expected model for %s: not trained: %s", city.slug, reason)
+    return TrainResult(city, model, False, reason)
 
 
 def _json_safe(value: Any) -> Any:

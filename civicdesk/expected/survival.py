@@ -46,6 +46,20 @@ SHAPE_FEATURES = ("type_median", "type_spread")
 KINDS = ("lognormal", "weibull", "loglogistic")
 _NORMAL = NormalDist()
 PARAMS_VERSION = 1
+# Bounds on what a prediction computes, far outside any fitted city's values (Kansas City's
+# log shapes are about 0.5 to 1.5): a history with no spread fits a shape in the tens of
+# thousands (log about 10), and no ``math.exp`` may overflow nor a date pass what a datetime
+# holds. No date is put further than a century away.
+MAX_LOG = 50.0
+MAX_DAYS = 36525.0
+
+
+class FitDidNotConverge(Exception):
+    """lifelines could not fit the model (its ``ConvergenceError``): try a stronger penalizer."""
+
+
+def _exp(x: float) -> float:
+    return math.exp(min(max(x, -MAX_LOG), MAX_LOG))
 
 
 @dataclass
@@ -255,7 +269,9 @@ def fit(
     fallback rule) and, per feature, the training-mean contribution (what "usual" means when a
     prediction names the factors that moved it)."""
     import pandas as pd
-    from lifelines import LogLogisticAFTFitter, LogNormalAFTFitter, WeibullAFTFitter
+    from lifelines.exceptions import ConvergenceError
+
+    from civicdesk.expected.fitters import fitter as make_fitter
 
     window = history.opened < as_of
     if since is not None:
@@ -285,13 +301,15 @@ def fit(
     frame = pd.DataFrame(matrix, columns=names)
     frame["_days"] = days
     frame["_event"] = event
-    fitters = {"lognormal": LogNormalAFTFitter, "weibull": WeibullAFTFitter, "loglogistic": LogLogisticAFTFitter}
-    fitter = fitters[kind](penalizer=penalizer)
+    fitter = make_fitter(kind, penalizer)
     shape_cols = [name for name in shape_features if name in names]
-    if shape_cols:
-        fitter.fit(frame, duration_col="_days", event_col="_event", ancillary=frame[shape_cols])
-    else:
-        fitter.fit(frame, duration_col="_days", event_col="_event")
+    try:
+        if shape_cols:
+            fitter.fit(frame, duration_col="_days", event_col="_event", ancillary=frame[shape_cols])
+        else:
+            fitter.fit(frame, duration_col="_days", event_col="_event")
+    except ConvergenceError as exc:
+        raise FitDidNotConverge(f"lifelines did not converge with penalizer {penalizer:g}") from exc
     location_name, shape_name = {
         "lognormal": ("mu_", "sigma_"),
         "weibull": ("lambda_", "rho_"),
@@ -359,7 +377,7 @@ class Distribution:
             z = self.location + math.log(-math.log(1.0 - q)) / self.shape
         else:
             z = self.location + math.log(q / (1.0 - q)) / self.shape
-        return max(math.exp(min(z, 50.0)), elapsed_days)
+        return max(min(_exp(z), MAX_DAYS), elapsed_days)
 
     def p_late(self, due_days: float, *, elapsed_days: float = 0.0) -> float:
         """Probability the case is still open ``due_days`` after opening, given it was open
@@ -431,16 +449,16 @@ def distribution(params: dict[str, Any], case: Case) -> tuple[Distribution, list
             continue
         c = _contribution(params, feature, value)
         location += c
-        factors.append(Factor(feature, value, math.exp(c - means.get(feature, 0.0))))
+        factors.append(Factor(feature, value, _exp(c - means.get(feature, 0.0))))
     ratio, _usual = backlog_ratio(params, case.department, case.backlog)
     b = float(params["coefficients"].get("backlog", 0.0)) * math.log2(ratio)
     location += b
-    factors.append(Factor("backlog", case.department, math.exp(b - means.get("backlog", 0.0)), ratio=round(ratio, 2)))
+    factors.append(Factor("backlog", case.department, _exp(b - means.get("backlog", 0.0)), ratio=round(ratio, 2)))
     factors.sort(key=lambda f: abs(math.log(f.effect)), reverse=True)
     log_shape = float(params["log_shape"])
     for name, coef in params.get("shape_coefficients", {}).items():
         log_shape += coef * _shape_value(params, name, case.service_type, case.department)
-    return Distribution(params["kind"], location, math.exp(log_shape)), factors
+    return Distribution(params["kind"], location, _exp(log_shape)), factors
 
 
 def _shape_value(params: dict[str, Any], name: str, service_type: str, department: str) -> float:
@@ -476,7 +494,7 @@ def predicted(params: dict[str, Any], history: History) -> tuple[np.ndarray, np.
         log_shape += c * np.asarray(
             [_shape_value(params, name, t, d) for t, d in zip(history.service_type, history.department, strict=True)]
         )
-    return location, np.exp(log_shape), np.exp(location)
+    return location, np.exp(np.clip(log_shape, -MAX_LOG, MAX_LOG)), np.exp(np.clip(location, -MAX_LOG, MAX_LOG))
 
 
 def _quantiles(kind: str, location: np.ndarray, shape: np.ndarray, q: float) -> np.ndarray:

@@ -75,18 +75,20 @@ def queue_first_trainings(cities: Iterable[City] | None = None) -> list[str]:
     """Queue a training, to run now, of every city (of ``cities``, if given) that has never
     had a model and has at least ``MIN_CITY_CASES`` cases, unless one of it is queued or
     running already; the slugs of the cities queued. A city that still gets no model (its
-    cases are older than the training window, say) is tried again by the next call (each
-    ``load_demo``, each ``import_cases``) and every night."""
+    cases are older than the training window, say, or its trainings so far ``failed``: no fit
+    could be made) is tried again by the next call (each ``load_demo``, each ``import_cases``)
+    and every night."""
     from django_tasks_db.models import DBTaskResult
 
     from civicdesk.cases.models import ServiceRequest
-    from civicdesk.expected.models import ExpectedModel
+    from civicdesk.expected.models import ExpectedModel, ModelStatus
     from civicdesk.expected.services import MIN_CITY_CASES
     from civicdesk.tenants.models import City
 
     pending = DBTaskResult.objects.filter(task_path=FIRST_TASK_PATH, status__in=("READY", "RUNNING"))
     queued = {slug for args_kwargs in pending.values_list("args_kwargs", flat=True) for slug in args_kwargs["args"][0]}
-    untrained = City.objects.exclude(pk__in=ExpectedModel.objects.values("city_id")).exclude(slug__in=queued)
+    fitted = ExpectedModel.objects.exclude(status=ModelStatus.FAILED).values("city_id")
+    untrained = City.objects.exclude(pk__in=fitted).exclude(slug__in=queued)
     if cities is not None:
         untrained = untrained.filter(pk__in=[city.pk for city in cities])
     slugs = [

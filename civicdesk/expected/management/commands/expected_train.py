@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from civicdesk.expected.models import ModelStatus
 from civicdesk.expected.services import expected_model_train
 from civicdesk.tenants.models import City
 
@@ -31,7 +32,7 @@ class Command(BaseCommand):
         for city in cities:
             result = expected_model_train(city=city)
             figures = ""
-            if result.model is not None:
+            if result.model is not None and result.model.status != ModelStatus.FAILED:
                 model = result.model.evaluation.get("model", {})
                 figures = (
                     f" held-out: coverage of the 80% date {model.get('coverage80')}, "
