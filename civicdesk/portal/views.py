@@ -319,6 +319,9 @@ def case_follow_view(request: HttpRequest, city: str, number: int) -> HttpRespon
         _("Thank you. We will email %(email)s when %(ref)s is updated or closed.")
         % {"email": email, "ref": case.reference},
     )
+    if request.POST.get("description", "").strip() or request.FILES:
+        # Followed from the report form after writing: the resident's own report is not filed.
+        messages.info(request, _("Your own report was not sent: the description and photos you gave were not kept."))
     return redirect("portal:case", city=case.city.slug, number=case.number)
 
 
