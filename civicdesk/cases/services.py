@@ -616,7 +616,7 @@ def case_reopen(*, case: ServiceRequest, actor: User | None, reason: str) -> Ser
     before_resolution = case.resolution
     case.resolution, case.closed_at, case.closing_note, case.duplicate_of = "", None, "", None
     case_save(case, "status", "resolution", "closed_at", "closing_note", "duplicate_of")
-    event_write(
+    event = event_write(
         case,
         EventKind.REOPENED,
         actor=actor,
@@ -626,6 +626,7 @@ def case_reopen(*, case: ServiceRequest, actor: User | None, reason: str) -> Ser
     )
     if case.assignee_id:
         signals.case_assigned.send(sender=ServiceRequest, case=case, note=reason)
+    signals.case_reopened.send(sender=ServiceRequest, case=case, event=event)
     return case
 
 

@@ -44,6 +44,9 @@ The others are the domain events the services announce:
   the resident who wrote it, not to be sent their own words; ``from_resident`` says the staff
   working the case should hear of it;
 - ``case_closed(case)``;
+- ``case_reopened(case, event)``: a closed case is open again; ``event`` is the reopening
+  on the timeline, its text the reason (public or not, as ``event.is_public`` says). The
+  assignee, if any, hears of it through ``case_assigned``, sent as well;
 - ``case_follow_requested(case, email, language)``: a resident is to follow the case (a
   caller added to it, the reporter of a duplicate). A receiver that refuses the address
   raises ``ValidationError``, which undoes the write.
@@ -69,6 +72,7 @@ case_created = Signal()
 case_assigned = Signal()
 case_note_added = Signal()
 case_closed = Signal()
+case_reopened = Signal()
 case_follow_requested = Signal()
 
 cases_written_in_bulk = Signal()

@@ -1,8 +1,8 @@
 """Which emails a change to a case causes, and to whom. Written to the outbox inside the
 caller's transaction; nothing is sent here.
 
-Residents hear of their report (acknowledgement with a tracking link), of public notes if
-they asked for updates, and of the closing. Staff hear of cases assigned to them; a
+Residents hear of their report (acknowledgement with a tracking link), of public notes and
+of a reopening if they asked for updates, and of the closing. Staff hear of cases assigned to them; a
 department's shared address hears of cases assigned to the department only. Internal
 notes never produce a message to a resident.
 """
@@ -47,6 +47,7 @@ _CONFIDENTIAL_NEWS = {
     "case_created": gettext_noop("We received your report"),
     "case_updated": gettext_noop("There is a reply to your report"),
     "case_closed": gettext_noop("Your report is closed"),
+    "case_reopened": gettext_noop("Your report was reopened"),
     "case_assigned": gettext_noop("A case is waiting"),
     "case_resident_note": gettext_noop("The reporter added information"),
 }
@@ -302,6 +303,39 @@ def case_public_note(case: ServiceRequest, event: CaseEvent, *, author_email: st
             case,
             email,
             gettext_noop("Update on a report you follow: %(type)s"),
+            language=language,
+            event=event,
+            follower=True,
+            unsubscribe_url=unsubscribe_url(token),
+        )
+
+
+def case_reopened(case: ServiceRequest, event: CaseEvent) -> None:
+    """A closed case reopened: the residents told of its closing hear that it is open again,
+    and why, under the rule of public notes (the reporter if they asked for updates, the
+    followers). A reason not made public tells nobody outside the city. The assignee hears
+    of it as an assignment (``case_assigned``)."""
+    if not event.is_public:
+        return
+    told = []
+    if case.reporter_email and case.notify_reporter:
+        told.append(case.reporter_email)
+        _send(
+            "case_reopened",
+            case,
+            case.reporter_email,
+            gettext_noop("Your report was reopened: %(type)s"),
+            language=resident_language(case),
+            event=event,
+        )
+    for email, token, language in _followers(
+        case, besides=[*told, *([case.reporter_email] if case.reporter_email else [])]
+    ):
+        _send(
+            "case_reopened",
+            case,
+            email,
+            gettext_noop("A report you follow was reopened: %(type)s"),
             language=language,
             event=event,
             follower=True,

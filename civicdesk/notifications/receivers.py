@@ -58,6 +58,10 @@ def _closed(sender: type[ServiceRequest], *, case: ServiceRequest, **kwargs: Any
     messages.case_closed(case)
 
 
+def _reopened(sender: type[ServiceRequest], *, case: ServiceRequest, event: CaseEvent, **kwargs: Any) -> None:
+    messages.case_reopened(case, event)
+
+
 def _follow_requested(
     sender: type[ServiceRequest], *, case: ServiceRequest, email: str, language: str, **kwargs: Any
 ) -> None:
@@ -71,6 +75,7 @@ def connect() -> None:
     signals.case_assigned.connect(_assigned, sender=ServiceRequest, dispatch_uid="notifications-case-assigned")
     signals.case_note_added.connect(_note_added, sender=ServiceRequest, dispatch_uid="notifications-case-note")
     signals.case_closed.connect(_closed, sender=ServiceRequest, dispatch_uid="notifications-case-closed")
+    signals.case_reopened.connect(_reopened, sender=ServiceRequest, dispatch_uid="notifications-case-reopened")
     signals.case_follow_requested.connect(
         _follow_requested, sender=ServiceRequest, dispatch_uid="notifications-case-follow"
     )

@@ -155,14 +155,14 @@ def test_reopening_an_unassigned_case_puts_it_back_in_the_queue(report, supervis
     assert fresh(services.case_reopen(case=case, actor=supervisor, reason="Back")).status == Status.NEW
 
 
-def test_reopening_tells_the_assignee(assigned, worker, supervisor, outbox):
+def test_reopening_tells_the_assignee_and_the_reporter(assigned, worker, supervisor, outbox):
     services.case_close(case=assigned, actor=worker, note="Done")
     outbox()
     mail.outbox.clear()
     services.case_reopen(case=assigned, actor=supervisor, reason="Sofa is back")
     sent = outbox()
-    assert [m.to for m in sent] == [[worker.email]]
-    assert "Sofa is back" in sent[0].body
+    assert [m.to for m in sent] == [[worker.email], [assigned.reporter_email]]
+    assert all("Sofa is back" in m.body for m in sent)
 
 
 def test_reopening_an_open_case_is_refused(assigned, supervisor):
