@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from civicdesk.cases import selectors as cases
 from civicdesk.cases.models import ServiceRequest
+from civicdesk.cases.transfers import case_by_old_reference
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.selectors import reportable_types
 from civicdesk.core.errors import OutsideServiceArea
@@ -296,12 +297,23 @@ def _public_case(request: HttpRequest, case: ServiceRequest, *, is_reporter: boo
 
 
 def _public_case_or_404(city: str, number: int) -> ServiceRequest:
-    return get_object_or_404(cases.public_case_list(), city__slug=city, number=number)
+    """The public case at this address, or the one that had it before another member city
+    took it (its alerts, feeds and followers' links still point here); never a confidential one."""
+    case = cases.public_case_list().filter(city__slug=city, number=number).first()
+    if case is None:
+        case = case_by_old_reference(city_slug=city, number=number)
+    if case is None or case.service_type.is_confidential:
+        raise Http404("No such report.")
+    return case
 
 
 @public_page
 def case_detail(request: HttpRequest, city: str, number: int) -> HttpResponse:
-    return _public_case(request, _public_case_or_404(city, number), is_reporter=False)
+    case = _public_case_or_404(city, number)
+    if (case.city.slug, case.number) != (city, number):
+        # Handed on to another city: its page is now under that city's name and number.
+        return redirect("portal:case", city=case.city.slug, number=case.number, permanent=True)
+    return _public_case(request, case, is_reporter=False)
 
 
 @require_POST
