@@ -41,16 +41,37 @@ def resident_language(case: ServiceRequest) -> str:
     return case.language or settings.LANGUAGE_CODE
 
 
-# What a confidential case's notice says happened, by the message it stands in for
-# (translated when the notice is written, in its reader's language).
+# What a confidential case's notice tells the reporter happened, by the message it stands in
+# for: the subject, and the sentence of the email (translated when the notice is written, in
+# the reporter's language).
 _CONFIDENTIAL_NEWS = {
     "case_created": gettext_noop("We received your report"),
     "case_updated": gettext_noop("There is a reply to your report"),
     "case_closed": gettext_noop("Your report is closed"),
     "case_reopened": gettext_noop("Your report was reopened"),
-    "case_assigned": gettext_noop("A case is waiting"),
-    "case_resident_note": gettext_noop("The reporter added information"),
 }
+_CONFIDENTIAL_NEWS_ELSE = gettext_noop("There is news about your report")
+
+# What it tells staff (the investigators, the unit's shared address): the subject, and the
+# email's sentence, which names the confidential type (%(type)s) and nothing of the report.
+_CONFIDENTIAL_NEWS_TO_STAFF = {
+    "case_assigned": (
+        gettext_noop("A confidential report is waiting"),
+        gettext_noop("A confidential report (%(type)s) is waiting for you in the console."),
+    ),
+    "case_resident_note": (
+        gettext_noop("The reporter of a confidential report added information"),
+        gettext_noop("The reporter of a confidential report (%(type)s) added information."),
+    ),
+    "case_closed": (
+        gettext_noop("A confidential report was closed"),
+        gettext_noop("A confidential report (%(type)s) was closed."),
+    ),
+}
+_CONFIDENTIAL_NEWS_TO_STAFF_ELSE = (
+    gettext_noop("There is news about a confidential report"),
+    gettext_noop("There is news about a confidential report (%(type)s)."),
+)
 
 
 def _prepare_confidential(
@@ -60,12 +81,19 @@ def _prepare_confidential(
     shared and forwarded. The reporter is told that something happened and where to use
     their access code; staff get a link to the console. No case number, no content."""
     with translation.override(language):
-        what = gettext(_CONFIDENTIAL_NEWS.get(template, gettext_noop("There is news")))
+        if for_staff:
+            subject, sentence = _CONFIDENTIAL_NEWS_TO_STAFF.get(template, _CONFIDENTIAL_NEWS_TO_STAFF_ELSE)
+            what = gettext(subject)
+            sentence = gettext(sentence) % {"type": case.service_type.name}
+        else:
+            what = gettext(_CONFIDENTIAL_NEWS.get(template, _CONFIDENTIAL_NEWS_ELSE))
+            sentence = what + "."
     context = {
         "case": case,
         "city": case.city,
         "for_staff": for_staff,
         "what": what,
+        "sentence": sentence,
         "console_url": console_url(case),
         "confidential_url": settings.SITE_URL + reverse("portal:confidential"),
     }
