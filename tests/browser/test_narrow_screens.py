@@ -13,9 +13,11 @@ from typing import Any
 import pytest
 
 from civicdesk.accounts.models import Role
+from civicdesk.cases.models import ServiceRequest
 from civicdesk.cases.services import case_create
 from civicdesk.core import clock, svgchart
 from civicdesk.reports import charts
+from civicdesk.tenants.models import City, District
 from tests.browser.conftest import DESKTOP, open_page, screenshot, sign_in
 from tests.browser.test_accessibility_more import performance, street_cases  # noqa: F401  (the same cases)
 from tests.conftest import INSIDE
@@ -279,3 +281,76 @@ def test_the_operational_report_on_a_phone_draws_its_trends_for_the_phone(
         page.goto("/independence/reports/operations/")
         widths = page.eval_on_selector_all(".chart img", "imgs => imgs.map(i => i.naturalWidth)")
         assert widths and set(widths) == {expected}
+
+
+TABLETS = [("768", {"width": 768, "height": 1024}), ("1024", {"width": 1024, "height": 768})]
+
+# Each case reference of the page's case table that the browser laid out on more than one
+# line ("IND-" above "3499").
+WRAPPED_REFERENCES = """() => [...document.querySelectorAll('table.cases tbody td:nth-child(2) a')]
+  .filter(a => a.getClientRects().length > 1 || a.getBoundingClientRect().height > 1.5 * parseFloat(getComputedStyle(a).lineHeight))
+  .map(a => a.textContent)"""
+
+# Each label of the bulk-assign box whose control starts on another line than the label.
+LABELS_APART = """() => [...document.querySelectorAll('.bulk label[for]')].filter(label => {
+  const l = label.getBoundingClientRect(), c = document.getElementById(label.htmlFor).getBoundingClientRect();
+  const beside = l.top < c.bottom && c.top < l.bottom && l.right <= c.left + 1;
+  const above = l.bottom <= c.top + 1 && Math.abs(l.left - c.left) <= 1;
+  return !(beside || above);
+}).map(label => label.textContent)"""
+
+
+@pytest.fixture
+def tablet_queue(long_named_worker: None, cities: Any, make_department: Any, make_service_type: Any) -> None:
+    """A city's working queue as staff see it: four-digit case numbers, long type and
+    department names, addresses, districts, some cases taken in hand."""
+    independence = cities["independence"]
+    City.objects.filter(pk=independence.pk).update(next_case_number=3458)
+    lat, lng = INSIDE["independence"]
+    district = District.objects.filter(city=independence).order_by("name").last()
+    names = [
+        ("Compliment or complaint about a city service", "MO-MANAGERS OFFICE"),
+        ("Missed trash or recycling pickup", "MS-ENVIRONMENTAL"),
+        ("Historic site or visitor information", "PRT-TOURISM"),
+        ("Water leak or main break", "WTR-CUSTOMER SERVICE"),
+    ]
+    for i, (name, department) in enumerate(names * 3):
+        case = case_create(
+            service_type=make_service_type(
+                independence, f"long-{i}", name=name, department=make_department(independence, department)
+            ),
+            description="Something to see to",
+            lat=lat,
+            lng=lng,
+            opened_at=clock.now() - dt.timedelta(days=i),
+        )
+        ServiceRequest.objects.filter(pk=case.pk).update(
+            address=f"{12526 + i} E Woodbury Dr", district=district, status="in_progress" if i % 3 else "new"
+        )
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_console_queues_fit_a_tablet_with_the_due_date_in_view_and_whole_case_numbers(
+    new_context: Any, tablet_queue: None, language: str
+) -> None:
+    """At 768 and 1024 px the queues need no sideways scrolling to reach the Due column, a
+    case number stays on one line, and each label of the bulk-assign box sits with its list."""
+    due, late_by = ("Due", "Late by") if language == "en" else ("Fecha límite", "Atraso")
+    found: list[str] = []
+    for size, viewport in TABLETS:
+        context = new_context(viewport=viewport, extra_http_headers={"Accept-Language": language})
+        page, checker = open_page(context), context.new_page()
+        page.goto("/console/login/")
+        sign_in(page, "sam")
+        for queue in ("unassigned", "all", "overdue"):
+            page.goto("/console/overdue/" if queue == "overdue" else f"/console/?queue={queue}")
+            name = f"queue {queue} ({language}, {size})"
+            screenshot(page, f"tablet-queue-{queue}-{language}-{size}")
+            found += layout_problems(page, checker, name)
+            for heading in (due, late_by) if queue == "overdue" else (due,):
+                if not visible_in_its_box(page, heading):
+                    found.append(f"{name}: the {heading} column is out of view")
+            found += [f"{name}: {ref} is on two lines" for ref in page.evaluate(WRAPPED_REFERENCES)]
+            found += [f"{name}: {label} is apart from its list" for label in page.evaluate(LABELS_APART)]
+        assert page.errors == []
+    assert found == [], "\n".join(found)
