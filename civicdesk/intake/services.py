@@ -24,6 +24,7 @@ from civicdesk.cases.placement import case_placement
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.routing import service_type_in_city
 from civicdesk.core import clock
+from civicdesk.intake.guess import type_guess, written_language
 from civicdesk.intake.models import InboundMessage, Outcome
 from civicdesk.intake.parsing import Attachment, ParsedEmail, find_addresses, find_point, message_key, parse_email
 from civicdesk.notifications.models import CaseFollower, OutboxMessage
@@ -31,51 +32,6 @@ from civicdesk.tenants import selectors as places
 from civicdesk.tenants.models import City
 
 log = logging.getLogger(__name__)
-
-# Words that say nothing about which problem a message is about.
-_STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "the",
-        "of",
-        "on",
-        "in",
-        "at",
-        "to",
-        "for",
-        "from",
-        "by",
-        "or",
-        "not",
-        "with",
-        "my",
-        "our",
-        "your",
-        "is",
-        "are",
-        "was",
-        "be",
-        "it",
-        "this",
-        "that",
-        "there",
-        "here",
-        "ce",
-        "other",
-        "problem",
-        "problems",
-        "issue",
-        "issues",
-        "request",
-        "requests",
-        "report",
-        "city",
-        "general",
-        "please",
-    ]
-)
 
 
 @dataclass
@@ -162,46 +118,6 @@ def triage_type(city: City) -> ServiceType:
         },
     )
     return service_type
-
-
-def _words(text: str) -> set[str]:
-    words = set()
-    for word in re.findall(r"[a-záéíóúñü0-9]+", text.lower()):
-        if len(word) < 3 or word in _STOPWORDS:
-            continue
-        words.add(word)
-        if word.endswith("s") and len(word) > 3:
-            words.add(word[:-1])  # plural: "potholes" is about a pothole
-    return words
-
-
-def guess_type(city: City, text: str) -> ServiceType | None:
-    """The city's type the text is about, when one stands out; None when unsure.
-
-    A keyword (ServiceType.keywords, comma-separated phrases) found in the text counts
-    double; each word of the type's name counts once, and all of them together once more.
-    The best type must beat the next one, or it is a guess staff should make instead."""
-    said = _words(text)
-    flat = " " + " ".join(re.findall(r"[a-záéíóúñü0-9]+", text.lower())) + " "
-    scores: list[tuple[int, ServiceType]] = []
-    candidates = ServiceType.objects.filter(city=city, active=True).exclude(code=settings.INTAKE_TRIAGE_SERVICE_CODE)
-    for service_type in candidates:
-        name_words = _words(service_type.name)
-        score = len(name_words & said)
-        if name_words and name_words <= said:
-            score += 1
-        for phrase in re.split(r"[,;]", service_type.keywords or ""):
-            phrase = " ".join(re.findall(r"[a-záéíóúñü0-9]+", phrase.lower()))
-            if phrase and f" {phrase} " in flat:
-                score += 2
-        if score:
-            scores.append((score, service_type))
-    if not scores:
-        return None
-    scores.sort(key=lambda pair: -pair[0])
-    if len(scores) > 1 and scores[1][0] >= scores[0][0]:
-        return None
-    return scores[0][1]
 
 
 # --- replies to our notifications ---------------------------------------------------------
@@ -355,7 +271,11 @@ def _new_case(parsed: ParsedEmail, city: City, record: InboundMessage) -> Ingest
             places_point = point
         except ValidationError:
             notes.append(f"The coordinates {point[0]}, {point[1]} in the email are outside every member city.")
-    guessed = guess_type(city, f"{parsed.subject}\n{parsed.text}")
+    written = f"{parsed.subject}\n{parsed.text}"
+    guess = type_guess(city, written, language=written_language(written))
+    guessed = guess.service_type
+    if guess.note():
+        notes.append(guess.note())
     service_type: ServiceType | None = guessed
     if guessed is not None:
         try:

@@ -1,0 +1,327 @@
+"""What an emailed report is about, read as a city clerk would read it.
+
+Two questions, answered from the words alone: which language the resident wrote in
+(``written_language``), and which of the city's service types the report is about
+(``type_guess``). Neither is ever sure, so both say so: an unknown language is "", and a
+type that does not clearly stand out is no type (the report then waits for staff, in the
+triage queue, instead of being sent to a department with a promise).
+
+Words that name a place are not evidence of a problem: "calle Main" is not a water main,
+and "300 Main St" is not one either. They are set aside before the type is guessed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+
+from civicdesk.intake.parsing import find_addresses
+
+if TYPE_CHECKING:
+    from civicdesk.catalog.models import ServiceType
+    from civicdesk.tenants.models import City
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Está" and "esta" are one word to a reader."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# --- the language ----------------------------------------------------------------------------
+
+# Short, frequent words of one language that are not words of the other ("a", "no", "me"
+# are both, so neither list has them). Counting them is enough for a report's few sentences.
+_SPANISH_WORDS = _word_set(
+    "el la los las de del que y en un una unos unas por para con es esta estan hay muy su sus mi mis "
+    "al se lo le les pero como gracias favor calle frente desde hace hola buenos buenas senor senora "
+    "ayuda este esto ese esa donde cuando porque tambien hemos tiene tienen casa aqui"
+)
+_ENGLISH_WORDS = _word_set(
+    "the and is are was were of to in on at it this that there my our for with from please thanks thank "
+    "you have has been near street road front hello its his her they them we would could will can"
+)
+_SPANISH_MARKS = re.compile(r"[ñ¿¡áéíóú]", re.IGNORECASE)
+
+
+def written_language(text: str) -> str:
+    """The language of ``text``: "es" or "en" when the text is clearly in that language, else "".
+
+    Counts each language's common words (and Spanish's marks: ñ, ¿, ¡, accents); one
+    language must have at least two and more than the other."""
+    words = [fold(w) for w in _WORD.findall(text or "")]
+    spanish = sum(w in _SPANISH_WORDS for w in words) + min(len(_SPANISH_MARKS.findall(text or "")), 3)
+    english = sum(w in _ENGLISH_WORDS for w in words)
+    if spanish >= 2 and spanish > english:
+        return "es"
+    if english >= 2 and english > spanish:
+        return "en"
+    return ""
+
+
+# --- words that are a place -------------------------------------------------------------------
+
+# How people write a street's type after its name. Only the common ones: USPS's full list has
+# "Light", "Park" and "Trail", which are also what residents report.
+_STREET_ABBREVIATIONS = _word_set(
+    "st ave av rd dr ln blvd ct pkwy hwy cir ter terr pl trl"
+)  # lower case is still a street: "300 main st", "noland rd"
+_STREET_WORDS = _word_set("street avenue road drive lane boulevard court parkway highway terrace circle")
+_DIRECTIONS = _word_set("n s e w ne nw se sw north south east west")
+# Spanish puts the type first: "la calle Main", "avenida Noland".
+_SPANISH_STREETS = _word_set("calle avenida avda camino carretera bulevar callejon")
+# Words no street name is made of, in either language.
+_FUNCTION_WORDS = _word_set(
+    "a an and the of on in at to for from by or not with my our your is are was be it this that there here near "
+    "has have been by de del la las el los en y o un una por para con al su mi que se no frente cerca entre esquina "
+    "hay esta"
+)
+
+
+@dataclass(frozen=True)
+class _Token:
+    word: str  # folded
+    original: str
+    start: int
+    end: int
+
+
+def _tokens(text: str) -> list[_Token]:
+    return [_Token(fold(m.group(0)), m.group(0), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+def _joined(text: str, left: _Token, right: _Token) -> bool:
+    """Whether two neighbouring words can be one street: nothing but spaces (or the full
+    stop of an abbreviation, "S. Noland", "St.") between them, on one line."""
+    gap = text[left.end : right.start]
+    if "\n" in gap:
+        return False
+    return gap.strip() in ("", ".") and not (gap.strip() == "." and len(left.original) > 3)
+
+
+def _capitalised(token: _Token) -> bool:
+    return token.original[:1].isupper() or token.original[:1].isdigit()
+
+
+def _title_case(tokens: list[_Token]) -> bool:
+    """A line written In Title Case ("Big Pothole On Main Street"): its capitals say nothing."""
+    words = [t for t in tokens if len(t.original) > 3 and t.original[:1].isalpha()]
+    return len(words) >= 2 and sum(t.original[:1].isupper() for t in words) * 2 > len(words)
+
+
+def _street_names(text: str) -> set[int]:
+    """The positions (in ``_tokens(text)``) of the words that name a street: a name before
+    a street type ("Main St", "Noland Road"), or after a Spanish one ("calle Main")."""
+    tokens = _tokens(text)
+    dropped: set[int] = set()
+    lines: dict[int, bool] = {}
+    for n, token in enumerate(tokens):
+        line_start = text.rfind("\n", 0, token.start) + 1
+        if line_start not in lines:
+            line_end = text.find("\n", token.start)
+            lines[line_start] = _title_case(_tokens(text[line_start : line_end if line_end >= 0 else len(text)]))
+        title_case = lines[line_start]
+        if token.word in _STREET_ABBREVIATIONS or token.word in _STREET_WORDS:
+            # Walk back over the name: one or two words (one in a Title Case line), a
+            # directional and a house number.
+            name: list[int] = []
+            at = n - 1
+            while at >= 0 and _joined(text, tokens[at], tokens[at + 1]):
+                candidate = tokens[at]
+                if candidate.word in _FUNCTION_WORDS and candidate.word not in _DIRECTIONS:
+                    break
+                if candidate.word.isdigit() or candidate.word in _DIRECTIONS:
+                    name.append(at)
+                    at -= 1
+                    continue
+                lower_ok = token.word in _STREET_ABBREVIATIONS and not name
+                if len([i for i in name if not tokens[i].word.isdigit()]) >= (1 if title_case else 2):
+                    break
+                if not (_capitalised(candidate) or lower_ok):
+                    break
+                name.append(at)
+                at -= 1
+            if any(not tokens[i].word.isdigit() and tokens[i].word not in _DIRECTIONS for i in name) or any(
+                tokens[i].word.isdigit() for i in name
+            ):
+                dropped.update(name)
+                dropped.add(n)
+        elif token.word in _SPANISH_STREETS:
+            at = n + 1
+            if at < len(tokens) and tokens[at].word in ("de", "del") and _joined(text, token, tokens[at]):
+                at += 1
+            taken: list[int] = []
+            while at < len(tokens) and len(taken) < 2 and _joined(text, tokens[at - 1], tokens[at]):
+                candidate = tokens[at]
+                if candidate.word in _FUNCTION_WORDS:
+                    break
+                if taken and not (_capitalised(candidate) or candidate.word in _STREET_ABBREVIATIONS):
+                    break
+                taken.append(at)
+                at += 1
+            if taken:
+                dropped.add(n)
+                dropped.update(range(n + 1, taken[-1] + 1))
+                if at < len(tokens) and tokens[at].word in _STREET_ABBREVIATIONS | _STREET_WORDS:
+                    dropped.add(at)
+    return dropped
+
+
+def evidence_words(text: str) -> list[str]:
+    """The text's words (folded) with the places set aside: addresses the intake reads
+    (``1234 S Noland Rd``, an ``Address:`` line), streets named with their type ("Main St",
+    "calle Main"). A set-aside stretch leaves an empty word, so a phrase never spans it."""
+    spans = [m.span() for address in find_addresses(text) for m in re.finditer(re.escape(address), text, re.IGNORECASE)]
+    for start, end in spans:  # a line break in its place: no phrase runs across an address
+        text = text[:start] + "\n" + " " * (end - start - 1) + text[end:]
+    dropped = _street_names(text)
+    words: list[str] = []
+    previous_end = 0
+    for n, token in enumerate(_tokens(text)):
+        if n in dropped:
+            if words and words[-1]:
+                words.append("")
+            continue
+        if re.search(r"[\n.,;:!?()]", text[previous_end : token.start]) and words and words[-1]:
+            words.append("")  # a phrase does not run across sentences either
+        words.append(token.word)
+        previous_end = token.end
+    return words
+
+
+# --- the type ------------------------------------------------------------------------------------
+
+# Words that say nothing about which problem a message is about (and Spanish's small words).
+_NOT_EVIDENCE = _word_set(
+    "a an and the of on in at to for from by or not with my our your is are was be it this that there here ce "
+    "other problem problems issue issues request requests report city general please "
+    "de del la las el los en y o u un una por para con al su sus mi otro otra problema reporte ciudad"
+)
+
+
+def _variants(word: str) -> set[str]:
+    """A word and its singular: "potholes" is about a pothole, "baches" about a bache."""
+    found = {word}
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        found.add(word[:-1])
+        if word.endswith("es") and len(word) > 4 and re.search(r"(ch|sh|x|z|s|l|r|n|d)$", word[:-2]):
+            found.add(word[:-2])
+    return found
+
+
+def _name_words(name: str) -> tuple[str, ...]:
+    words = [fold(w) for w in _WORD.findall(name)]
+    return tuple(dict.fromkeys(w for w in words if len(w) >= 3 and w not in _NOT_EVIDENCE))
+
+
+def _phrases(keywords: str) -> tuple[str, ...]:
+    found = []
+    for phrase in re.split(r"[,;]", keywords or ""):
+        words = [fold(w) for w in _WORD.findall(phrase)]
+        if words:
+            found.append(" ".join(words))
+    return tuple(dict.fromkeys(found))
+
+
+@dataclass
+class _Terms:
+    service_type: ServiceType
+    names: list[tuple[str, ...]]  # the English name's words, and the Spanish name's
+    phrases: tuple[str, ...]
+
+
+@dataclass
+class TypeGuess:
+    """The type a text is about, if one stands out, and the types it might be about
+    (best first, with their scores), for the note that tells staff what was read."""
+
+    service_type: ServiceType | None
+    candidates: list[tuple[float, ServiceType]] = field(default_factory=list)
+
+    def note(self) -> str:
+        """What staff should know when no type was chosen: the near-misses, or nothing."""
+        if self.service_type is not None or not self.candidates:
+            return ""
+        names = [f"“{t.name}”" for _score, t in self.candidates[:3]]
+        if len(names) == 1:
+            return f"The email might be about {names[0]}, but says too little to be sure."
+        return f"The email could be about {', '.join(names[:-1])} or {names[-1]}: the intake could not choose."
+
+
+# The evidence a type needs to be chosen: one word that is in no other type's name (or a
+# whole name of several words), and a lead of half such a word over the next type.
+_ENOUGH = 1.0
+_LEAD = 0.5
+
+
+def _score_words(words: Iterable[str], said: set[str], counts: Counter[str]) -> float:
+    words = tuple(words)
+    hit = [w for w in words if _variants(w) & said]
+    score = sum(1 / counts[w] for w in hit)
+    if len(words) > 1 and len(hit) == len(words):
+        score += 1  # the whole name, not just one of its words
+    return score
+
+
+def type_guess(city: City, text: str, *, language: str = "") -> TypeGuess:
+    """The city's active type the text is about, judged on its words outside any address.
+
+    Each word of a type's name is evidence for it, worth less the more types share it
+    ("street" is in many names, "pothole" in one); the whole of a name of several words is
+    worth one more; each keyword phrase (``ServiceType.keywords``, comma-separated, matched
+    as whole words) is worth two, shared the same way. The Spanish name (``name_es``)
+    counts unless the text is in English (``language`` "en"). The best type needs a word's
+    worth of evidence and a clear lead; otherwise there is no type and staff choose."""
+    from civicdesk.catalog.models import ServiceType
+
+    words = evidence_words(text)
+    said: set[str] = set()
+    for word in words:
+        if word and len(word) >= 3 and word not in _NOT_EVIDENCE:
+            said |= _variants(word)
+    flat = " " + " ".join(w or "|" for w in words) + " "
+    flat_singular = " " + " ".join((w[:-1] if len(w) > 3 and w.endswith("s") else w) or "|" for w in words) + " "
+
+    candidates = ServiceType.objects.filter(city=city, active=True).exclude(code=settings.INTAKE_TRIAGE_SERVICE_CODE)
+    terms = []
+    for service_type in candidates:
+        names = [_name_words(service_type.name)]
+        if service_type.name_es and language != "en":
+            names.append(_name_words(service_type.name_es))
+        terms.append(_Terms(service_type, names, _phrases(service_type.keywords)))
+    # How many types each word and phrase belongs to: a shared word tells them apart less.
+    word_counts: Counter[str] = Counter()
+    phrase_counts: Counter[str] = Counter()
+    for t in terms:
+        word_counts.update({w for name in t.names for w in name})
+        phrase_counts.update(set(t.phrases))
+
+    scores: list[tuple[float, ServiceType]] = []
+    for t in terms:
+        score = max((_score_words(name, said, word_counts) for name in t.names), default=0.0)
+        for phrase in t.phrases:
+            singular = " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in phrase.split())
+            if f" {phrase} " in flat or f" {singular} " in flat_singular:
+                score += 2 / phrase_counts[phrase]
+        if score > 0:
+            scores.append((round(score, 3), t.service_type))
+    scores.sort(key=lambda pair: (-pair[0], pair[1].sort_order, pair[1].name))
+    if not scores:
+        return TypeGuess(None)
+    best, runner_up = scores[0][0], scores[1][0] if len(scores) > 1 else 0.0
+    if best < _ENOUGH or best - runner_up < _LEAD:
+        return TypeGuess(None, scores)
+    return TypeGuess(scores[0][1], scores)
