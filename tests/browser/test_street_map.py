@@ -64,7 +64,7 @@ def test_the_report_map_shows_streets_and_their_names_at_360_px(new_context: Any
 
 def test_a_city_without_a_street_map_says_so(new_context: Any, cities: Any) -> None:
     page = _near_a_street(new_context, PHONE_360, cities["raytown"].slug)
-    note = page.locator("#report-map .map-note")
+    note = page.locator("#report-map-note")
     assert note.inner_text() == "Street map not loaded for this city"
     assert page.locator(".leaflet-streets-pane path").count() == 0
     screenshot(page, "street-map-not-loaded-360")
@@ -81,7 +81,7 @@ def test_the_console_and_browse_maps_draw_the_streets_too(new_context: Any, citi
     page.goto("/console/new/")
     # The whole city in view: its main roads only, no names yet.
     page.locator(".map-pick .leaflet-streets-pane path").first.wait_for(state="attached")
-    assert page.locator(".map-pick .map-note").inner_text() == "Illustrative streets, invented for the demo"
+    assert page.locator("#new-case-map-note").inner_text() == "Illustrative streets, invented for the demo"
     screenshot(page, "street-map-console-new-1280")
     page.goto(f"/{independence.slug}/requests/")
     page.locator("#browse-map .leaflet-streets-pane path").first.wait_for(state="attached")

@@ -5,7 +5,7 @@
   function drawMap(el) {
     if (el.dataset.ready || typeof L === "undefined") return;
     el.dataset.ready = "1";
-    var map = L.map(el, { attributionControl: Boolean(el.dataset.tilesUrl) });
+    var map = L.map(el, { attributionControl: Boolean(el.dataset.tilesUrl), zoomSnap: 0.25 });
     if (el.dataset.tilesUrl) {
       L.tileLayer(el.dataset.tilesUrl, { attribution: el.dataset.tilesAttribution || "" }).addTo(map);
     } else if (window.civicStreets) {
@@ -21,18 +21,20 @@
     function place(latlng) {
       if (pin) pin.setLatLng(latlng); else pin = L.circleMarker(latlng, { radius: 9, weight: 3, color: "#b50909", fillOpacity: 0.6 }).addTo(map);
     }
-    if (!isNaN(lat) && !isNaN(lng)) { place([lat, lng]); map.setView([lat, lng], 15); }
+    if (!isNaN(lat) && !isNaN(lng)) { el.dataset.fitted = "1"; place([lat, lng]); map.setView([lat, lng], 15); }
     if (el.dataset.boundaryUrl) {
       fetch(el.dataset.boundaryUrl, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; }).then(function (geo) {
         if (!geo) return;
-        var layer = L.geoJSON(geo, { style: { color: "#1a4480", weight: 2, fillOpacity: 0.04 }, interactive: false }).addTo(map);
-        if (!pin) map.fitBounds(layer.getBounds());
+        var layer = L.geoJSON(geo, { style: { color: "#1a4480", weight: 2, fillOpacity: 0.04, className: "city-limits" }, interactive: false }).addTo(map);
+        if (window.civicFitCity) window.civicFitCity(map, el, layer.getBounds());
+        else if (!pin) map.fitBounds(layer.getBounds(), { padding: [12, 12] });
       });
     } else if (!pin) {
       map.setView([39.0, -94.4], 11);
     }
     if ("pick" in el.dataset && latInput && lngInput) {
       var pick = function (latlng, from) {
+        el.dataset.fitted = "1";  // the city's view is not fitted again over the pin
         place(latlng);
         latInput.value = Number(latlng.lat).toFixed(6);
         lngInput.value = Number(latlng.lng).toFixed(6);

@@ -11,7 +11,7 @@
   }
 
   function baseMap(el) {
-    var map = L.map(el, { zoomSnap: 0.5, keyboard: true }).setView(REGION, 11);
+    var map = L.map(el, { zoomSnap: 0.25, keyboard: true }).setView(REGION, 11);
     if (el.dataset.tiles) {
       L.tileLayer(el.dataset.tiles, { attribution: el.dataset.attribution || "", maxZoom: 19 }).addTo(map);
     }
@@ -25,13 +25,12 @@
         .then(function (geojson) {
           if (!geojson) { return; }
           var layer = L.geoJSON(geojson, {
-            style: { color: "#1a4480", weight: 2, fillColor: "#dfe8f6", fillOpacity: 0.5 },
+            style: { color: "#1a4480", weight: 2, fillColor: "#dfe8f6", fillOpacity: 0.5, className: "city-limits" },
             interactive: false,
             pane: "limits"
           }).addTo(map);
-          // Not animated: Leaflet drops a setView asked for during a zoom animation, so a
-          // location found while the limits' zoom was under way would leave the map here.
-          if (!el.dataset.fitted) { map.fitBounds(layer.getBounds(), { padding: [8, 8], animate: false }); }
+          if (window.civicFitCity) { window.civicFitCity(map, el, layer.getBounds()); }
+          else if (!el.dataset.fitted) { map.fitBounds(layer.getBounds(), { padding: [12, 12], animate: false }); }
         })
         .catch(function () { /* offline: the pins still show */ });
     }
@@ -103,7 +102,7 @@
       place(parseFloat(latInput.value), parseFloat(lngInput.value), true);
       map.setView([parseFloat(latInput.value), parseFloat(lngInput.value)], 16);
     }
-    map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng); });
+    map.on("click", function (e) { el.dataset.fitted = "1"; place(e.latlng.lat, e.latlng.lng); });
     el.addEventListener("keydown", function (e) {
       if ((e.key === "Enter" || e.key === " ") && e.target === el) {
         e.preventDefault();

@@ -1,8 +1,8 @@
 /* The street layer of the maps, from the app's own street tiles (data-streets, a
    /places/streets/{z}/{x}/{y}.geojson template): lines by importance, names along them once
    there is room. Tiles are the web map's 256 px squares drawn at 512 px, so a view needs few.
-   With no street map loaded (data-streets-missing) the map says so in words. Used by map.js
-   (resident pages) and console.js. */
+   With no street map loaded (data-streets-missing) the map says so in words, under it. Also the
+   maps' first view on the city (civicFitCity). Used by map.js (resident pages) and console.js. */
 (function () {
   "use strict";
   var MIN_ZOOM = 10;          // below: a whole region, no streets drawn
@@ -17,15 +17,16 @@
     5: { color: "#b9bdc2", weight: 1 }
   };
 
-  function note(map, text, position) {
-    var Control = L.Control.extend({
-      onAdd: function () {
-        var p = L.DomUtil.create("p", "map-note");
-        p.textContent = text;
-        return p;
-      }
-    });
-    new Control({ position: position || "bottomleft" }).addTo(map);
+  // Under the map, not on it: a box in a corner of the map covered the names of the streets
+  // there. Said once, however often the map is drawn.
+  function note(el, text) {
+    var next = el.nextElementSibling;
+    if (next && next.classList.contains("map-note")) { return; }
+    var p = document.createElement("p");
+    p.className = "map-note";
+    if (el.id) { p.id = el.id + "-note"; }
+    p.textContent = text;
+    el.insertAdjacentElement("afterend", p);
   }
 
   function tileX(lng, n) { return Math.floor((lng + 180) / 360 * n); }
@@ -38,10 +39,10 @@
   function civicStreets(map, el) {
     var template = el.dataset.streets;
     if (!template) {
-      if (el.dataset.streetsMissing) { note(map, el.dataset.streetsMissing); }
+      if (el.dataset.streetsMissing) { note(el, el.dataset.streetsMissing); }
       return;
     }
-    if (el.dataset.streetsNote) { note(map, el.dataset.streetsNote); }
+    if (el.dataset.streetsNote) { note(el, el.dataset.streetsNote); }
     // Over the city limits' fill (250), under the pins (400); names over the lines, never clickable.
     map.createPane("streets").style.zIndex = 300;
     var labelPane = map.createPane("streetLabels");
@@ -182,5 +183,31 @@
     map.whenReady(refresh);
   }
 
+  /* The first view of a map: the whole city, inside the map with a margin. The map is told its
+     own size first (a map started before the page's layout settled fitted the city to a box it
+     no longer had: the south cut off, or a small city in a map zoomed out past its streets),
+     and fits the city again when its box changes size, until someone moves it or a pin, an
+     address or a location takes the view (data-fitted). data-city-shown says it is done. */
+  function civicFitCity(map, el, bounds) {
+    var fitting = false, moved = false;
+    map.on("movestart zoomstart", function () { if (!fitting) { moved = true; } });
+    function fit() {
+      if (el.dataset.fitted || moved) { return; }
+      fitting = true;
+      try {
+        map.invalidateSize({ animate: false, pan: false });
+        // Not animated: Leaflet drops a setView asked for during a zoom animation, so a
+        // location found while the limits' zoom was under way would leave the map here.
+        map.fitBounds(bounds, { padding: [12, 12], animate: false });
+      } finally {
+        fitting = false;
+      }
+      el.dataset.cityShown = "1";
+    }
+    fit();
+    if (window.ResizeObserver) { new ResizeObserver(fit).observe(el); }
+  }
+
   window.civicStreets = civicStreets;
+  window.civicFitCity = civicFitCity;
 })();
