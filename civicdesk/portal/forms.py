@@ -116,6 +116,9 @@ class ReportForm(forms.Form):
             keywords={str(t.pk): " ".join(f"{t.name} {t.group} {t.keywords}".lower().split()) for t in types},
         )
         self.chosen_type = self._chosen_type()
+        if self.chosen_type is not None and self.chosen_type.is_confidential:
+            # The hotline's emails only say that there is a reply (docs/confidential.md).
+            self.fields["notify_reporter"].label = _("Email me when there is a reply")
         self.notes: list[ServiceAttribute] = []
         if self.chosen_type is not None:
             for attribute in self.chosen_type.attributes.all():

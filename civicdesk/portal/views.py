@@ -241,12 +241,14 @@ def _type_from(request: HttpRequest) -> ServiceType | None:
 
 @require_GET
 def report_questions(request: HttpRequest) -> HttpResponse:
-    """The chosen type's questions (htmx swaps them in when the type changes)."""
+    """The chosen type's questions (htmx swaps them in when the type changes), and what the
+    form says that depends on the type."""
     service_type = _type_from(request)
     types = [service_type] if service_type else []
     form = ReportForm(initial={"service_type": service_type.pk if service_type else None}, types=types)
     form.describe()
-    return render(request, "portal/_questions.html", {"form": form})
+    # With the questions, out of band: the confidential notice and the contact section's words.
+    return render(request, "portal/_questions.html", {"form": form, "oob": True})
 
 
 @require_GET
