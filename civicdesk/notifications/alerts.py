@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
 from civicdesk.core.sql import first_row
+from civicdesk.notifications import plaintext
 from civicdesk.notifications.models import AlertOn, AreaKind, AreaSubscription
 from civicdesk.notifications.outbox import Email, is_suppressed, outbox_enqueue_all
 
@@ -181,7 +182,7 @@ def _render(
             "site_url": settings.SITE_URL,
             **extra,
         }
-        body_text = render_to_string(f"notifications/email/{template}.txt", context)
+        body_text = plaintext.wrap(render_to_string(f"notifications/email/{template}.txt", context))
         body_html = render_to_string(f"notifications/email/{template}.html", context)
     headers = {}
     if with_unsubscribe:

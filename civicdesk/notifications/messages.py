@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
+from civicdesk.notifications import plaintext
 from civicdesk.notifications.models import AlertOn
 from civicdesk.notifications.outbox import Email, is_suppressed, outbox_enqueue_all
 
@@ -98,7 +99,7 @@ def _prepare_confidential(
         "confidential_url": settings.SITE_URL + reverse("portal:confidential"),
     }
     with translation.override(language), timezone.override(case.city.tz):
-        body_text = render_to_string("notifications/email/confidential_notice.txt", context)
+        body_text = plaintext.wrap(render_to_string("notifications/email/confidential_notice.txt", context))
         body_html = render_to_string("notifications/email/confidential_notice.html", context)
     return Email(
         kind=f"{template}_confidential",
@@ -173,7 +174,7 @@ def _prepare(
     # Dates in a message are the city's local dates.
     with translation.override(language), timezone.override(case.city.tz):
         subject = gettext(subject) % {"type": case.service_type.name}
-        body_text = render_to_string(f"notifications/email/{template}.txt", context)
+        body_text = plaintext.wrap(render_to_string(f"notifications/email/{template}.txt", context))
         body_html = render_to_string(f"notifications/email/{template}.html", context)
     return Email(
         kind=template,

@@ -158,4 +158,4 @@ def test_the_assignment_note_is_recorded_and_sent_cleaned(report, supervisor, wo
     mail.outbox.clear()
     services.case_assign(case=case, actor=supervisor, assignee=worker, note="  Big\x00 truck  ")
     assert events_of(case)[-1].text == "Big truck"
-    assert "Note: Big truck" in outbox()[0].body
+    assert "Note:\n\n    Big truck\n" in outbox()[0].body
