@@ -3,7 +3,8 @@ opt-in), unsubscribe in one click. The rules live in ``civicdesk.notifications.a
 
 from __future__ import annotations
 
-from typing import Any
+import unicodedata
+from typing import Any, NamedTuple
 
 from django import forms
 from django.conf import settings
@@ -25,6 +26,41 @@ from civicdesk.tenants.models import City, District
 def public_types(city: City) -> list[ServiceType]:
     """Types one may ask alerts of: the city's offered, public types."""
     return list(reportable_types().filter(city=city, is_confidential=False).order_by("group", "sort_order", "name"))
+
+
+def alphabetical(text: str, language: str) -> tuple[str, str]:
+    """A key that sorts words as a dictionary of ``language`` does: without regard to case or
+    accents ("Árbol" before "Bache"), and in Spanish with ñ a letter of its own after n
+    ("Senda" before "Señal"); the text itself breaks ties."""
+    folded = text.casefold()
+    if language.startswith("es"):
+        folded = folded.replace("n\u0303", "\u00f1").replace("\u00f1", "n\U0010ffff")
+    plain = "".join(c for c in unicodedata.normalize("NFD", folded) if not unicodedata.combining(c))
+    return plain, text
+
+
+class TypeChoice(NamedTuple):
+    value: int
+    label: str
+    checked: bool
+
+
+def type_groups(form: AlertForm, language: str) -> list[tuple[str, list[TypeChoice]]]:
+    """The form's problem types for its checkboxes: by catalogue group, groups and the types in
+    each by name in ``language`` (each type by its name there), the types of no group last
+    under "Other". A long list read in the catalogue's own order looked unsorted."""
+    checked = {str(value) for value in form["service_types"].value() or []}
+    groups: dict[str, list[TypeChoice]] = {}
+    for service_type in form.fields["service_types"].queryset:  # type: ignore[attr-defined]
+        name = service_type.local_name(language)
+        groups.setdefault(service_type.group, []).append(
+            TypeChoice(service_type.pk, name, str(service_type.pk) in checked)
+        )
+    ordered = sorted((group for group in groups if group), key=lambda group: alphabetical(group, language))
+    return [
+        (group or str(_("Other")), sorted(groups[group], key=lambda choice: alphabetical(choice.label, language)))
+        for group in ordered + ([""] if "" in groups else [])
+    ]
 
 
 class AlertForm(forms.Form):
@@ -93,6 +129,7 @@ def alerts_page(request: HttpRequest, city: str) -> HttpResponse:
         {
             "city": city_obj,
             "form": form,
+            "type_groups": type_groups(form, translation.get_language() or ""),
             "created": created,
             "map": {"tiles": settings.MAP_TILES_URL, "attribution": settings.MAP_TILES_ATTRIBUTION},
             "boundary_url": reverse("portal:boundary", args=[city_obj.slug]),
