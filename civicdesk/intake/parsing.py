@@ -296,6 +296,7 @@ class ParsedEmail:
     full_text: str = ""
     attachments: list[Attachment] = field(default_factory=list)
     automatic: str = ""  # why the message is an automatic one (auto-reply, bounce), or ""
+    content_language: str = ""  # the Content-Language header's first language ("es-MX"), or ""
 
 
 def message_key(raw: bytes, message_id: str = "") -> str:
@@ -336,6 +337,20 @@ def _automatic(msg: Message, from_address: str) -> str:
     if msg.get_content_type() == "multipart/report":
         return "a delivery or read report"
     return ""
+
+
+def _content_language(msg: Message) -> str:
+    """The first language tag of Content-Language ("es-MX, en" gives "es-MX"), or ""."""
+    value = _header(msg, "Content-Language")
+    if not value and isinstance(msg, EmailMessage):
+        try:
+            body = msg.get_body(preferencelist=("plain", "html"))
+        except Exception:
+            body = None
+        if body is not None and body is not msg:
+            value = _header(body, "Content-Language")  # some programs label the text part only
+    tag = value.split(",")[0].strip()
+    return tag if re.fullmatch(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*", tag) else ""
 
 
 def _walk_attachments(msg: Message) -> list[Attachment]:
@@ -421,4 +436,5 @@ def parse_email(raw: bytes) -> ParsedEmail:
         full_text=full_text,
         attachments=_walk_attachments(msg),
         automatic=_automatic(msg, from_address),
+        content_language=_content_language(msg),
     )

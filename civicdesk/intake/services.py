@@ -24,6 +24,7 @@ from civicdesk.cases.placement import case_placement
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.routing import service_type_in_city
 from civicdesk.core import clock
+from civicdesk.core.languages import offered_language
 from civicdesk.intake.guess import type_guess, written_language
 from civicdesk.intake.models import InboundMessage, Outcome
 from civicdesk.intake.parsing import Attachment, ParsedEmail, find_addresses, find_point, message_key, parse_email
@@ -242,6 +243,17 @@ def _reply(parsed: ParsedEmail, case: ServiceRequest, record: InboundMessage) ->
     return IngestResult(outcome=record.outcome, message_id=record.message_id, case=case)
 
 
+def reporter_language(parsed: ParsedEmail) -> str:
+    """The language to answer the resident in, as a person would choose it: the one the
+    email says it is written in (Content-Language), when the site offers it; else the one
+    its subject and text are written in; else "" (the site's). Stored as the case's
+    language, so every later email about the case is in it too."""
+    declared = offered_language(parsed.content_language)
+    if declared:
+        return declared
+    return offered_language(written_language(f"{parsed.subject}\n{parsed.text}"))
+
+
 def _new_case(parsed: ParsedEmail, city: City, record: InboundMessage) -> IngestResult:
     full_text = _description(parsed)
     description = full_text[: cases.MAX_DESCRIPTION]
@@ -300,6 +312,7 @@ def _new_case(parsed: ParsedEmail, city: City, record: InboundMessage) -> Ingest
         reporter_name=parsed.from_name,
         reporter_email=_reporter_email(parsed),
         notify_reporter=True,
+        language=reporter_language(parsed),
     )
     label = "Resident, by email"
     left_out = _attach_photos(case, parsed.attachments, public=True, label=label)

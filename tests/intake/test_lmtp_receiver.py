@@ -19,6 +19,8 @@ from civicdesk.cases.models import ServiceRequest
 from civicdesk.catalog.models import ServiceType
 from civicdesk.intake.lmtp import LMTPController, lmtp_controller
 from civicdesk.intake.models import InboundMessage, Outcome
+from civicdesk.notifications.delivery import deliver_due_now
+from tests import outbox_harness
 from tests.conftest import REPO
 from tests.intake.mail import CITY_ADDRESS, RESIDENT, plain, raw, with_photos
 from tests.intake.servers import free_port
@@ -76,6 +78,34 @@ def test_photos_sent_over_lmtp_become_the_cases_photos(
     assert send(receiver.port, raw(with_photos("Trash piled up at 1200 N Main St", subject="trash"))) == {}
 
     assert ServiceRequest.objects.get().photos.count() == 2
+
+
+def test_a_spanish_email_delivered_over_lmtp_is_acknowledged_in_spanish_over_smtp(
+    receiver: LMTPController, catalogue: dict[str, ServiceType], settings: Any
+) -> None:
+    with outbox_harness.smtp_servers() as smtp_server:
+        server = smtp_server()
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        spanish = plain(
+            "Hay un bache enorme frente al número 1234 S Noland Rd. Por favor arréglenlo.",
+            subject="Bache enorme en la calle Main",
+        )
+
+        assert send(receiver.port, raw(spanish)) == {}
+        case = ServiceRequest.objects.get()
+        deadline = time.monotonic() + WAIT_SECONDS
+        while not (acks := [r for r in server.handler.snapshot() if r.to == RESIDENT]):
+            deliver_due_now()
+            assert time.monotonic() < deadline, "the acknowledgement never reached the SMTP server"
+            time.sleep(0.1)
+
+    assert case.language == "es"
+    assert str(acks[0].message["Subject"]).startswith(f"[{case.reference}] Recibimos su reporte")
+    text = acks[0].text()
+    assert "Gracias por su reporte a Independence" in text and "Thank you" not in text
 
 
 def test_an_address_that_is_no_citys_is_refused_with_550_and_nothing_is_kept(
