@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from civicdesk.cases import event_words
 from civicdesk.core.models import AppendOnlyModel, ChoiceLabels
 
 
@@ -296,9 +297,16 @@ class CaseEvent(ChoiceLabels, AppendOnlyModel):
 
     @property
     def who(self) -> str:
+        """Who acted, in the active language when the product names them ("Resident")."""
         if self.actor_id is not None and self.actor is not None:
             return self.actor.display_name()
-        return self.actor_label or "system"
+        return event_words.shown_actor(self.actor_label) if self.actor_label else gettext(event_words.SYSTEM)
+
+    @property
+    def shown_text(self) -> str:
+        """``text`` for a page or an email: in the active language when the product wrote it
+        (a hand-off's sentence), as typed when a person did (a note, a reason)."""
+        return event_words.shown_text(self.kind, self.text)
 
 
 def photo_path(instance: Photo, filename: str) -> str:

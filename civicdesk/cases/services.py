@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from civicdesk.accounts.models import Role, User
-from civicdesk.cases import permissions, sharing, signals, transfers
+from civicdesk.cases import event_words, permissions, sharing, signals, transfers
 from civicdesk.cases.invariants import (
     MAX_DESCRIPTION,
     case_insert,
@@ -224,7 +224,7 @@ def case_create(
             case,
             EventKind.CREATED,
             actor=actor,
-            actor_label=_("Resident") if channel != Channel.IMPORT else _("Import"),
+            actor_label=event_words.RESIDENT if channel != Channel.IMPORT else event_words.IMPORT,
             is_public=True,
             text=description,
             changes={
@@ -518,9 +518,12 @@ def case_place(
     case.address, case.address_source, case.address_distance_m = placed.address, placed.source, placed.distance_m
     case.district = district
     case_save(case, "lat", "lng", "address", "address_source", "address_distance_m", "district")
-    text = _("Placed at %(where)s.") % {"where": placed.address or changes["point"][1]}
-    if other_city is not None:
-        text += " " + _("The place is in %(city)s.") % {"city": other_city.name}
+    where = placed.address or changes["point"][1]
+    text = (
+        event_words.stored(event_words.PLACED, where=where)
+        if other_city is None
+        else event_words.stored(event_words.PLACED_IN_ANOTHER_CITY, where=where, city=other_city.name)
+    )
     event_write(case, EventKind.PLACED, actor=actor, text=text, changes=changes)
     if other_city is not None and not permissions.is_confidential(case) and transfers.pending_transfer(case) is None:
         # The place is another member city's: ask it to take the case, as any hand-off.
@@ -672,7 +675,7 @@ def case_add_caller(
     case_add_note(
         case=case,
         actor=actor,
-        text=_("Caller %(who)s reported this again and now follows the case.") % {"who": who},
+        text=event_words.stored(event_words.CALLER_FOLLOWS, who=who),
         public=False,
     )
     signals.case_follow_requested.send(sender=ServiceRequest, case=case, email=email, language=language)
@@ -687,7 +690,7 @@ def case_add_reporter_information(*, case: ServiceRequest, text: str) -> CaseEve
     return _note_add(
         case=case,
         actor=None,
-        actor_label="Reporter",
+        actor_label=event_words.REPORTER,
         text=text,
         public=True,
         # Their own address, when they gave one: not sent their own words back.

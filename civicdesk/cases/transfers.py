@@ -20,7 +20,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from civicdesk.accounts.models import User
-from civicdesk.cases import permissions, signals
+from civicdesk.cases import event_words, permissions, signals
 from civicdesk.cases.invariants import case_lock, case_numbers_take, case_save, clean_text, event_write, route
 from civicdesk.cases.models import CaseTransfer, EventKind, ServiceRequest, Status, TransferStatus
 from civicdesk.cases.permissions import Action
@@ -146,8 +146,9 @@ def case_transfer_accept(
         EventKind.TRANSFERRED,
         actor=actor,
         is_public=True,
-        text=_("%(city)s now handles this report, as %(new)s (it was %(old)s). Contact %(city)s about it.")
-        % {"city": locked_city.name, "new": case.reference, "old": before["reference"]},
+        text=event_words.stored(
+            event_words.TRANSFERRED, city=locked_city.name, new=case.reference, old=before["reference"]
+        ),
         changes={
             "reference": [before["reference"], case.reference],
             "city": [before["city"], locked_city.name],
@@ -179,7 +180,7 @@ def case_transfer_refuse(*, transfer: CaseTransfer, actor: User | None, reason: 
         case,
         EventKind.TRANSFER_REFUSED,
         actor=actor,
-        text=_("%(city)s did not take the case: %(reason)s") % {"city": transfer.to_city.name, "reason": reason},
+        text=event_words.stored(event_words.TRANSFER_REFUSED, city=transfer.to_city.name, reason=reason),
         changes={"city": [transfer.to_city.name, case.city.name]},
     )
     case_save(case)

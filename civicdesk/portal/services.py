@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from civicdesk.cases import event_words
 from civicdesk.cases.models import Channel, ServiceRequest
 from civicdesk.cases.photos import ProcessedPhoto, process_photo
 from civicdesk.cases.selectors import submission_case
@@ -110,7 +111,7 @@ def report_submit(
                 case_add_photo(
                     case=case,
                     actor=None,
-                    actor_label=_("Resident"),
+                    actor_label=event_words.RESIDENT,
                     upload=upload,
                     filename=getattr(upload, "name", "") or f"photo-{n}",
                     processed=photo,
