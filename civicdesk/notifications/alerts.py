@@ -167,7 +167,8 @@ def _render(
     with_unsubscribe: bool = True,
     **extra: object,
 ) -> Email:
-    unsubscribe_url = _url("portal:alert-unsubscribe", subscription.unsubscribe_token)
+    # The confirmation, sent before any alert, has nothing to stop: no link, no header.
+    unsubscribe_url = _url("portal:alert-unsubscribe", subscription.unsubscribe_token) if with_unsubscribe else ""
     city = case.city if case is not None else subscription.city
     with translation.override(subscription.language or settings.LANGUAGE_CODE), timezone.override(city.tz):
         # The subject is a msgid with %(type)s and %(city)s; it and the area's words are
