@@ -14,6 +14,7 @@ a drawing of its own, ``PHONE_WIDTH`` wide (``Chart.phone``, chosen by reports/_
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -40,15 +41,24 @@ class Chart:
     phone: str | None = None
 
 
-def department_chart(report: ServiceRequestReport, *, width: float = SCREEN_WIDTH, labels_above: bool = False) -> str:
+def department_chart(
+    report: ServiceRequestReport,
+    *,
+    width: float = SCREEN_WIDTH,
+    labels_above: bool = False,
+    most: int | None = None,
+) -> str:
     """Share of new requests by department, as horizontal bars (SVG text).
 
     Bars rather than a pie: a city has twenty-odd departments, and slices of 0.2% cannot be
     told apart or labelled. "No department assigned" (last) is drawn in grey. ``width``: a
     narrower drawing keeps its labels legible in half a printed page; ``labels_above``, each
-    label over its bar (a phone's layout).
+    label over its bar (a phone's layout); ``most``, only that many departments, those with
+    the most requests (the table beside lists them all), then "No department assigned".
     """
     rows = report.departments
+    if most is not None and len(rows) - 1 > most:
+        rows = [*rows[:most], rows[-1]]
     return svgchart.horizontal_bars(
         [row.label for row in rows],
         [float(row.percent) for row in rows],
@@ -73,14 +83,26 @@ def district_chart(report: ServiceRequestReport, *, width: float = SCREEN_WIDTH,
     )
 
 
-def report_charts(report: ServiceRequestReport, *, print_width: float | None = None) -> dict[str, Chart]:
-    """The Service Request Report's two charts, for a screen and a phone; or, with
-    ``print_width``, drawn once at that width for the PDF."""
-    if print_width is not None:
-        return {
-            "department_chart": Chart(data_uri(department_chart(report, width=print_width))),
-            "district_chart": Chart(data_uri(district_chart(report, width=print_width))),
-        }
+def drawn_height(svg: str) -> float:
+    """The height an SVG of ``svgchart`` is drawn at, in px (its root's ``height``)."""
+    found = re.search(r'<svg[^>]* height="([\d.]+)"', svg)
+    assert found is not None, "svgchart always writes the root's height"
+    return float(found.group(1))
+
+
+def departments_that_fit(report: ServiceRequestReport, *, width: float, height: float) -> int:
+    """How many departments (those with the most requests first) a department chart drawn
+    ``width`` wide shows within ``height`` px, with "No department assigned" under them:
+    every department when they all fit, and never fewer than one."""
+    most = len(report.departments) - 1
+    while most > 1 and drawn_height(department_chart(report, width=width, most=most)) > height:
+        most -= 1
+    return max(most, 1)
+
+
+def report_charts(report: ServiceRequestReport) -> dict[str, Chart]:
+    """The Service Request Report's two charts, for a screen and a phone (the PDF draws its
+    own: ``reports.exports.print_charts``)."""
     return {
         "department_chart": Chart(
             data_uri(department_chart(report)),

@@ -15,23 +15,58 @@ from django.template.loader import render_to_string
 from civicdesk.reports import charts
 from civicdesk.reports.service_request_report import ServiceRequestReport
 
-# The printed document sets each chart beside its table, in half the page's width: drawn
-# narrower than the web page's, its labels print at about the table's size.
+# The printed document sets each chart beside its table, in PRINT_CHART_SHARE of the text
+# column (service_requests_document.html says the same): drawn narrower than the web page's,
+# its labels print at about the table's size.
 PRINT_CHART_WIDTH = 400
+PRINT_CHART_SHARE = 0.46
 # Rows a table may have and still fit beside its chart on one printed page; a longer one is
 # printed under its chart (the page's layout reads the same flags and may ignore them).
 ROWS_BESIDE_CHART = 32
+# A chart above its table is printed across the whole column: drawn this wide, its labels
+# print at the same size as a chart beside its table.
+STACKED_CHART_WIDTH = round(PRINT_CHART_WIDTH / PRINT_CHART_SHARE)
+# The most a chart above its table may take, in px as drawn (about 7.2 in printed): it fits
+# page 1 under the title and the total. A department chart with more bars than that shows the
+# departments with the most requests; the table under it lists every one.
+STACKED_CHART_HEIGHT = 870
 
 
-def report_context(report: ServiceRequestReport, *, print_width: float | None = None) -> dict[str, Any]:
+def report_context(report: ServiceRequestReport, *, for_print: bool = False) -> dict[str, Any]:
     """What every template of the report needs: the figures and both charts (for a screen
-    and a phone; with ``print_width``, for the printed page only)."""
+    and a phone; ``for_print``, for the printed page only). A report of no requests has no
+    chart: there is nothing to draw."""
     district_rows = sum(1 + len(district.top_types) for district in report.districts)
-    return {
+    context: dict[str, Any] = {
         "report": report,
         "departments_beside": len(report.departments) + 1 <= ROWS_BESIDE_CHART,
         "districts_beside": district_rows <= ROWS_BESIDE_CHART,
-        **charts.report_charts(report, print_width=print_width),
+        "departments_charted": None,
+    }
+    if report.total == 0:
+        return context
+    if not for_print:
+        return {**context, **charts.report_charts(report)}
+    return {**context, **print_charts(report, context)}
+
+
+def print_charts(report: ServiceRequestReport, context: dict[str, Any]) -> dict[str, Any]:
+    """The two charts as the PDF prints them, each drawn for where it stands (beside its
+    table or above it), so that every chart's labels print at the same size; and
+    ``departments_charted``, how many departments the department chart shows when it cannot
+    show them all."""
+    named = len(report.departments) - 1
+    if context["departments_beside"]:
+        most = named
+        departments = charts.department_chart(report, width=PRINT_CHART_WIDTH)
+    else:
+        most = charts.departments_that_fit(report, width=STACKED_CHART_WIDTH, height=STACKED_CHART_HEIGHT)
+        departments = charts.department_chart(report, width=STACKED_CHART_WIDTH, most=most)
+    district_width = PRINT_CHART_WIDTH if context["districts_beside"] else STACKED_CHART_WIDTH
+    return {
+        "department_chart": charts.Chart(charts.data_uri(departments)),
+        "district_chart": charts.Chart(charts.data_uri(charts.district_chart(report, width=district_width))),
+        "departments_charted": most if most < named else None,
     }
 
 
@@ -43,9 +78,7 @@ def file_stem(report: ServiceRequestReport) -> str:
 
 def report_html(report: ServiceRequestReport) -> str:
     """A standalone HTML document, the source of the PDF (no site navigation)."""
-    return render_to_string(
-        "reports/service_requests_document.html", report_context(report, print_width=PRINT_CHART_WIDTH)
-    )
+    return render_to_string("reports/service_requests_document.html", report_context(report, for_print=True))
 
 
 def report_pdf(report: ServiceRequestReport) -> bytes:

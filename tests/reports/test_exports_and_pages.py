@@ -221,3 +221,24 @@ def test_the_command_without_output_writes_a_pdf_named_after_the_report(
 def test_the_command_refuses_bad_input_in_plain_words(month: Month, args: list[str], message: str) -> None:
     with pytest.raises(CommandError, match=re.escape(message)):
         call_command("report", "service-requests", "--format", "csv", *args)
+
+
+@pytest.mark.parametrize(
+    ("language", "message", "invented"),
+    [
+        ("en", "No service requests were opened in this period", "No department assigned"),
+        ("es", "No se abrió ninguna solicitud de servicio en este período", "Sin departamento asignado"),
+    ],
+)
+def test_a_period_with_no_requests_says_so_without_invented_rows_or_empty_charts(
+    month: Month, client: Client, language: str, message: str, invented: str
+) -> None:
+    empty = {"from": "2020-01-01", "to": "2020-01-31"}
+    page = client.get("/independence/reports/service-requests/", empty, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    pdf = pdf_text(
+        client.get("/independence/reports/service-requests.pdf", empty, HTTP_ACCEPT_LANGUAGE=language).content
+    )
+    for text in (page, pdf):
+        assert message in text
+        assert invented not in text and "0.0%" not in text and "0,0 %" not in text
+    assert "data:image/svg+xml" not in page and 'id="departments"' not in page

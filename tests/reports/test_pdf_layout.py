@@ -11,6 +11,7 @@ each table has, not on which cases made them, so no database is needed to lay it
 from __future__ import annotations
 
 import datetime as dt
+import html
 import logging.config
 import re
 import subprocess
@@ -188,3 +189,112 @@ def test_the_pdf_command_prints_the_file_it_wrote_and_no_library_chatter(
     assert printed.out == f"{out}\n"
     assert printed.err == ""
     assert warnings_shown
+
+
+def raytown_three_weeks() -> ServiceRequestReport:
+    """A small city's three weeks: six departments, five wards; its district table (27 rows)
+    does not fit under the top five on page 1."""
+    departments = {
+        "Community Development – Codes": 76,
+        "Public Works": 41,
+        "Police Animal Control": 9,
+        "Parks and Recreation": 5,
+        "City Administrator's Office": 4,
+        "No department assigned": 0,
+    }
+    districts: dict[str, tuple[int, list[str]]] = {
+        "No district assigned": (4, ["Compliment or complaint about a city service", "Confidential reports"]),
+        **{
+            f"Ward {n}": (20 + n, ["Trash and debris on a property", "Pothole", "Tall grass and weeds"])
+            for n in range(1, 6)
+        },
+        "Others": (0, []),
+    }
+    return _report(City(name="Raytown", slug="raytown"), departments, districts)
+
+
+def page_words(pdf_path: Path) -> list[list[tuple[str, float]]]:
+    """Each page's words with their height in points (poppler's ``pdftotext -bbox``)."""
+    xhtml = subprocess.run(
+        ["pdftotext", "-bbox", pdf_path, "-"], check=True, capture_output=True, text=True, timeout=120
+    ).stdout
+    pages = []
+    for page in re.findall(r"<page .*?</page>", xhtml, flags=re.S):
+        words = re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">(.*?)</word>', page)
+        pages.append([(html.unescape(text), float(y_max) - float(y_min)) for y_min, y_max, text in words])
+    return pages
+
+
+def page_text(pdf_path: Path) -> list[str]:
+    return [" ".join(text for text, _ in words) for words in page_words(pdf_path)]
+
+
+def chart_label_height(pdf_path: Path) -> float:
+    """How tall the department chart's axis label "… (%)" prints: a word only that chart has."""
+    (height,) = [height for words in page_words(pdf_path) for text, height in words if text == "(%)"]
+    return height
+
+
+def test_the_collaborative_department_chart_prints_its_labels_as_large_as_a_citys() -> None:
+    """Some sixty departments once made a chart squeezed to a third of its size (labels of
+    4–5 pt, against 8.3 pt in a city's report): it now shows the departments with the most
+    requests at a city's size, and says that the table lists them all."""
+    pages_as_pictures(exports.report_pdf(independence_three_months()), "chart-size-city")
+    pages_as_pictures(exports.report_pdf(collaborative_three_months()), "chart-size-collaborative")
+    city = chart_label_height(ARTIFACTS / "chart-size-city.pdf")
+    collaborative = chart_label_height(ARTIFACTS / "chart-size-collaborative.pdf")
+    assert collaborative >= city * 0.97, f"{collaborative:.1f} pt against a city's {city:.1f} pt"
+    first_page = page_text(ARTIFACTS / "chart-size-collaborative.pdf")[0]
+    assert re.search(r"The chart shows the \d+ departments with the most requests", first_page)
+    assert "the table lists all 60 departments" in first_page
+
+
+def test_a_city_chart_drawn_beside_its_table_is_not_scaled() -> None:
+    context = exports.report_context(independence_three_months(), for_print=True)
+    assert context["departments_beside"] and context["departments_charted"] is None
+
+
+def test_no_table_starts_with_a_stub_of_rows_at_the_foot_of_a_page() -> None:
+    """A table's caption and headings print on the page of its first five rows; a section's
+    heading prints with the first rows of its table."""
+    for name, report in [
+        ("stub-collaborative", collaborative_three_months()),
+        ("stub-independence", independence_three_months()),
+        ("stub-raytown", raytown_three_weeks()),
+    ]:
+        pages_as_pictures(exports.report_pdf(report), name)
+        pages = page_text(ARTIFACTS / f"{name}.pdf")
+        first_rows = [row.label for row in report.departments[:5]]
+        (caption_page,) = [i for i, text in enumerate(pages) if "New requests by department" in text]
+        for label in first_rows:
+            assert label in pages[caption_page], f"{name}: {label!r} is not on the page of the table's caption"
+        (heading_page,) = [i for i, text in enumerate(pages) if "New service requests per district" in text]
+        (breakdown_page,) = [i for i, text in enumerate(pages) if "District breakdown from" in text]
+        assert heading_page == breakdown_page, f"{name}: the district heading is parted from its table"
+        first_district = report.districts[0]
+        assert all(
+            label in pages[heading_page]
+            for label in [first_district.label] + [t.label for t in first_district.top_types]
+        ), f"{name}: the district table starts with a stub"
+
+
+def test_a_section_too_long_for_the_rest_of_a_page_starts_on_it_and_runs_on() -> None:
+    """Raytown's district section once moved whole to page 2, leaving half of page 1 blank."""
+    pictures = pages_as_pictures(exports.report_pdf(raytown_three_weeks()), "raytown-three-weeks")
+    assert len(pictures) == 2
+    assert filled_share(pictures[0]) > 0.8
+    pages = page_text(ARTIFACTS / "raytown-three-weeks.pdf")
+    assert "New service requests per district" in pages[0] and "Ward 1" in pages[0]
+
+
+def test_a_period_with_no_requests_prints_no_invented_row_and_no_empty_chart() -> None:
+    report = _report(
+        City(name="Lee's Summit", slug="lees-summit"), {"No department assigned": 0}, {"District 1": (0, [])}
+    )
+    pictures = pages_as_pictures(exports.report_pdf(report), "empty-period")
+    assert len(pictures) == 1
+    (text,) = page_text(ARTIFACTS / "empty-period.pdf")
+    assert "Total number of new service requests opened: 0" in text
+    assert "No service requests were opened in this period" in text
+    for absent in ["No department assigned", "0.0%", "District 1", "Share of new requests", "(%)"]:
+        assert absent not in text
