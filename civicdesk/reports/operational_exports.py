@@ -16,13 +16,69 @@ def _fmt(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
 
 
+# A time-to-close chart draws at most this many bars, those with the most cases closed in the
+# period (the tables' order); its table lists every row. More would make a chart taller than
+# a screen, whose bars of one or two cases tell little.
+CHART_ROWS = 25
+
+
+def _close_chart_notes(kind: str, shown: int, listed: int) -> tuple[str, str]:
+    """The alt text and the note under a time-to-close chart that shows ``shown`` of the
+    ``listed`` rows of its table (kind: "type", "department" or "district")."""
+    values = {"shown": shown, "listed": listed}
+    if kind == "type":
+        alt = _(
+            "Bar chart of the median days to close of the %(shown)d types with the most cases closed; "
+            "every type's figures are in the table."
+        )
+        note = _(
+            "The chart shows the %(shown)d types with the most cases closed in the period; "
+            "the table lists all %(listed)d types."
+        )
+    elif kind == "department":
+        alt = _(
+            "Bar chart of the median days to close of the %(shown)d departments with the most cases closed; "
+            "every department's figures are in the table."
+        )
+        note = _(
+            "The chart shows the %(shown)d departments with the most cases closed in the period; "
+            "the table lists all %(listed)d departments."
+        )
+    else:
+        alt = _(
+            "Bar chart of the median days to close of the %(shown)d districts with the most cases closed; "
+            "every district's figures are in the table."
+        )
+        note = _(
+            "The chart shows the %(shown)d districts with the most cases closed in the period; "
+            "the table lists all %(listed)d districts."
+        )
+    return alt % values, note % values
+
+
 def report_context(report: OperationalReport) -> dict[str, Any]:
     """The figures and their charts (each chart has its table on the page)."""
 
-    def close_chart(rows: list[CloseRow]) -> charts.Chart:
-        shown = [r for r in rows if r.median_days is not None][:25]
+    def close_table(table_id: str, title: str, column: str, kind: str, rows: list[CloseRow]) -> dict[str, Any]:
+        # The rows come most cases closed first: the chart draws the first CHART_ROWS of
+        # those with a median (a row with no closing has no bar).
+        closed = [r for r in rows if r.median_days is not None]
+        shown = closed[:CHART_ROWS]
         labels, values = [r.label for r in shown], [r.median_days or 0.0 for r in shown]
-        return charts.bars(labels, values, xlabel=_("Median days to close"), decimals=1)
+        chart = charts.bars(labels, values, xlabel=_("Median days to close"), decimals=1)
+        if len(shown) < len(closed):
+            alt, note = _close_chart_notes(kind, len(shown), len(rows))
+        else:
+            alt, note = _("Bar chart of the median days to close; the same figures are in the table."), ""
+        return {
+            "id": table_id,
+            "title": title,
+            "column": column,
+            "rows": rows,
+            "chart": chart,
+            "alt": alt,
+            "note": note,
+        }
 
     def bars(labels: list[str], values: list[float], xlabel: str, decimals: int = 0, suffix: str = "") -> charts.Chart:
         return charts.bars(labels, values, xlabel=xlabel, decimals=decimals, suffix=suffix)
@@ -37,15 +93,11 @@ def report_context(report: OperationalReport) -> dict[str, Any]:
     return {
         "report": report,
         "tables": [
-            ("by-type", _("Time to close by type"), _("Type"), by_type, close_chart(by_type)),
-            (
-                "by-department",
-                _("Time to close by department"),
-                _("Department"),
-                by_department,
-                close_chart(by_department),
+            close_table("by-type", _("Time to close by type"), _("Type"), "type", by_type),
+            close_table(
+                "by-department", _("Time to close by department"), _("Department"), "department", by_department
             ),
-            ("by-district", _("Time to close by district"), _("District"), by_district, close_chart(by_district)),
+            close_table("by-district", _("Time to close by district"), _("District"), "district", by_district),
         ],
         "backlog_chart": bars([b.label for b in report.backlog], [b.count for b in report.backlog], _("Open cases")),
         "channel_chart": bars(

@@ -137,3 +137,27 @@ def test_the_overdue_list_is_for_the_citys_staff_only(
     page = response.content.decode()
     overdue = [c for c in world["cases"] if c.is_open and c.due_at and c.due_at < NOW]
     assert overdue and all(c.reference in page for c in overdue)
+
+
+def test_a_time_to_close_chart_cut_to_its_largest_rows_says_so_and_the_table_keeps_them_all(
+    world: dict[str, Any],  # noqa: F811
+) -> None:
+    import dataclasses
+
+    from civicdesk.reports import operational_exports
+    from civicdesk.reports.operational import CloseRow
+
+    with clock.frozen_at(NOW):
+        report = operational_report(city=world["city"], date_from=FROM, date_to=TO)
+    many = [CloseRow(f"Type {n:02d}", 50 - n, 40 - n, 2.0 + n, 5.0 + n, 1, 2) for n in range(40)]
+    tables = operational_exports.report_context(dataclasses.replace(report, by_type=many))["tables"]
+    by_type = next(t for t in tables if t["id"] == "by-type")
+    svg = base64.b64decode(by_type["chart"].wide.split(",", 1)[1]).decode()
+    assert "Type 24" in svg and "Type 25" not in svg  # the 25 with the most cases closed
+    assert len(by_type["rows"]) == 40
+    assert by_type["note"] == (
+        "The chart shows the 25 types with the most cases closed in the period; the table lists all 40 types."
+    )
+    assert "25 types with the most cases closed" in by_type["alt"] and "same figures" not in by_type["alt"]
+    few = next(t for t in operational_exports.report_context(report)["tables"] if t["id"] == "by-type")
+    assert few["note"] == "" and few["alt"].endswith("the same figures are in the table.")
