@@ -12,7 +12,7 @@ edit stays in the form ``parse_value`` reads (``localize=False``).
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils import formats
 from django.utils.translation import gettext, gettext_noop
@@ -25,7 +25,8 @@ CLOCK_RE = re.compile(r"^(?:(?P<h>\d+):)?(?P<m>\d+):(?P<s>[0-5]\d(?:\.\d+)?)$")
 def _number(value: Decimal, decimals: int, exact: bool = False, *, localize: bool = True) -> str:
     """Grouped digits with ``decimals`` places, in the active language's format unless
     ``localize`` is False. ``exact`` (for targets) shows up to two more places when the
-    value has them: a target of 241.25 jobs is not rounded to 241."""
+    value has them: a target of 75.5% is not rounded to 76% (a count's target is rounded
+    to whole figures first, by ``count_target``)."""
     rounded = value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
     if exact and rounded != value and decimals < 2:
         rounded = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).normalize()
@@ -77,6 +78,18 @@ def comparator(*, higher_is_better: bool, strict: bool) -> str:
     if higher_is_better:
         return ">" if strict else "≥"
     return "<" if strict else "≤"
+
+
+def count_target(target: Decimal, *, decimals: int, sign: str) -> Decimal:
+    """A count's target at the measure's precision (``decimals``), as a reader counts: an
+    annual target split evenly gives quarters of 241.25 jobs, but jobs, buildings and calls
+    come whole. It is rounded the way that states the same goal for figures of that
+    precision, so the target shown never disagrees with the status beside it: ≥ 241.25 is
+    met by 242 and no fewer ("≥ 242"); > 241.25 by more than 241 ("> 241"); ≤ 4.5 by 4 or
+    fewer ("≤ 4"); < 4.5 by fewer than 5 ("< 5"). A target already at that precision is
+    unchanged."""
+    step = Decimal(1).scaleb(-decimals)
+    return target.quantize(step, rounding=ROUND_CEILING if sign in ("≥", "<") else ROUND_FLOOR) + 0
 
 
 def parse_value(text: str, *, unit: str) -> Decimal:

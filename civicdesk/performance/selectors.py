@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 
 from civicdesk.core import clock
 from civicdesk.performance import periods
-from civicdesk.performance.formatting import comparator, format_value
+from civicdesk.performance.formatting import comparator, count_target, format_value
 from civicdesk.performance.models import (
     Direction,
     Goal,
@@ -27,6 +27,7 @@ from civicdesk.performance.models import (
     PlanYear,
     SplitRule,
     ToleranceKind,
+    Unit,
     ValueAction,
     ValueState,
 )
@@ -133,6 +134,9 @@ def target_text(measure: Measure, target: Decimal | None) -> str:
     if target is None:
         return gettext("No target")
     sign = comparator(higher_is_better=measure.direction == Direction.HIGHER, strict=measure.target_is_strict)
+    if measure.unit == Unit.COUNT:
+        # Counts come whole (or at the measure's decimals): "≥ 242 jobs", not "≥ 241.25".
+        return f"{sign} {format_for(measure, count_target(target, decimals=measure.decimals, sign=sign))}"
     return f"{sign} {format_for(measure, target, target=True)}"
 
 

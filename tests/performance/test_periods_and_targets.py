@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from civicdesk.performance.formatting import format_value, parse_value
+from civicdesk.performance.formatting import count_target, format_value, parse_value
 from civicdesk.performance.periods import FiscalCalendar, Period, parse_key, period_of, periods_between
 from civicdesk.performance.targets import compared_value, period_target
 
@@ -124,3 +124,19 @@ def test_staff_may_type_a_duration_either_way():
         parse_value("seven", unit="minutes")
     with pytest.raises(ValueError, match="Enter a value"):
         parse_value("  ", unit="count")
+
+
+def test_a_counts_target_is_shown_whole_and_states_the_same_goal_as_the_status():
+    """A quarter of 965 jobs is 241.25: whole jobs meet it from 242, so it reads "≥ 242" (not
+    "≥ 241.25", nor "≥ 241", which 241 jobs would fail)."""
+    quarter = period_target(annual=D(965), rule="even", index=1, periods_per_year=4)
+    assert count_target(quarter, decimals=0, sign="≥") == D(242)
+    assert count_target(D("482.5"), decimals=0, sign="≥") == D(483)  # cumulative, end of Q2
+    assert count_target(quarter, decimals=0, sign=">") == D(241)  # more than 241 is 242 or more
+    assert count_target(D("4.5"), decimals=0, sign="≤") == D(4)
+    assert count_target(D("4.5"), decimals=0, sign="<") == D(5)  # fewer than 5 is 4 or fewer
+    assert count_target(D(5), decimals=0, sign="≥") == D(5)  # already whole: unchanged
+    assert count_target(quarter, decimals=1, sign="≥") == D("241.3")
+    for whole in range(238, 246):
+        assert (D(whole) >= quarter) == (D(whole) >= count_target(quarter, decimals=0, sign="≥"))
+        assert (D(whole) > quarter) == (D(whole) > count_target(quarter, decimals=0, sign=">"))
