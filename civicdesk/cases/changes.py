@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import dateformat, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.cases.models import AddressSource, Priority, Resolution, Status
@@ -76,7 +77,7 @@ def _value(field: str, value: Any) -> str:
         # A value no longer among the choices reads as stored, rather than not at all.
         return str(choices(text).label) if text in choices.values else text
     if field in DATES:
-        return moment_words(text, "N j, Y") or text
+        return moment_words(text, gettext("N j, Y")) or text
     return text
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.db.models.signals import pre_save
+from django.utils.translation import gettext
 
 from civicdesk.accounts.models import Role, User
 from civicdesk.cases.changes import moment_words
@@ -222,7 +223,7 @@ def _answer_words(value: Any, datatype: str, names: dict[str, str]) -> str:
     if datatype in (Datatype.SINGLEVALUELIST, Datatype.MULTIVALUELIST):
         return ", ".join(names.get(str(v), str(v)) for v in values)
     if datatype == Datatype.DATETIME and isinstance(value, str):
-        return moment_words(value, "N j, Y, P") or value
+        return moment_words(value, gettext("N j, Y, P")) or value
     return ", ".join(str(v) for v in values)
 
 

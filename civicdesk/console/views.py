@@ -145,6 +145,8 @@ def _list_rows(listed: Any) -> list[SafeString]:
     select = _("Select %(ref)s")
     statuses = {value: str(label) for value, label in Status.choices}
     language = get_language() or ""
+    # The page's language orders a date ("Dec. 6" / "6 Dic"): the catalog holds the formats.
+    date_words, due_words = _("N j, Y"), _("N j")
     case_page = reverse("console:case", kwargs={"city": _CITY_MARK, "number": _NUMBER_MARK})
 
     def local_date(moment: Any, fmt: str) -> str:
@@ -164,7 +166,7 @@ def _list_rows(listed: Any) -> list[SafeString]:
         if case.due_at is None:
             due: Any = "—"
         else:
-            due = format_html("{}{}", local_date(case.due_at, "N j"), late if overdue else "")
+            due = format_html("{}{}", local_date(case.due_at, due_words), late if overdue else "")
         rows.append(
             format_html(
                 _ROW,
@@ -180,7 +182,7 @@ def _list_rows(listed: Any) -> list[SafeString]:
                 format_html(under_address, case.district.name) if case.district_id else "",
                 case.district.name if case.district_id else "—",
                 case.assignee or case.department or "—",
-                local_date(case.opened_at, "N j, Y"),
+                local_date(case.opened_at, date_words),
                 due,
             )
         )
