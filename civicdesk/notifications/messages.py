@@ -173,7 +173,10 @@ def _prepare(
     }
     # Dates in a message are the city's local dates.
     with translation.override(language), timezone.override(case.city.tz):
-        subject = gettext(subject) % {"type": case.service_type.name}
+        subject = gettext(subject) % {
+            "type": case.service_type.name,
+            "department": case.department.name if case.department else "",
+        }
         body_text = plaintext.wrap(render_to_string(f"notifications/email/{template}.txt", context))
         body_html = render_to_string(f"notifications/email/{template}.html", context)
     return Email(
@@ -202,6 +205,15 @@ def _staff_recipients(case: ServiceRequest) -> list[str]:
     if case.department is not None and case.department.email:
         return [case.department.email]
     return []
+
+
+def _staff_subject(case: ServiceRequest, *, new: bool) -> str:
+    """The subject of a case's email to the staff who are to work it (``_staff_recipients``):
+    a person reads that it is theirs; a department's shared mailbox, read by several people,
+    that it is the department's."""
+    if case.assignee is not None and case.assignee.email:
+        return gettext_noop("New case for you: %(type)s") if new else gettext_noop("Case assigned to you: %(type)s")
+    return gettext_noop("New case for %(department)s: %(type)s")
 
 
 def _distinct(addresses: list[str]) -> list[str]:
@@ -249,9 +261,7 @@ def case_created_prepare(case: ServiceRequest, *, expected: Expectation | None =
                 )
             )
         for recipient in _staff_recipients(case):
-            emails.append(
-                _prepare("case_assigned", case, recipient, gettext_noop("New case for you: %(type)s"), note="")
-            )
+            emails.append(_prepare("case_assigned", case, recipient, _staff_subject(case, new=True), note=""))
     from civicdesk.notifications.alerts import alert_case_emails
 
     # Area alerts (never for confidential types); the reporter has their own email already.
@@ -281,7 +291,7 @@ def case_assigned(case: ServiceRequest, *, note: str) -> None:
     """A case given to a person tells that person; given to a department only, tells the
     department's shared address. The reporter is not told of internal routing."""
     for recipient in _staff_recipients(case):
-        _send("case_assigned", case, recipient, gettext_noop("Case assigned to you: %(type)s"), note=note)
+        _send("case_assigned", case, recipient, _staff_subject(case, new=False), note=note)
 
 
 def unsubscribe_url(token: str) -> str:
