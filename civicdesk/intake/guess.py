@@ -180,11 +180,21 @@ def _street_names(text: str) -> set[int]:
     return dropped
 
 
+def _as_written(address: str) -> re.Pattern[str]:
+    """An address found in a text, as the text may write it: any spacing, any case, and a
+    Spanish "de" after the number ("200 de Main St" is found as "200 Main St")."""
+    number, _, rest = address.partition(" ")
+    if number.isdigit() and rest:
+        pattern = r"\s+".join(re.escape(w) for w in rest.split())
+        return re.compile(rf"\b{number}\s+(?:(?:de\s+la|del|de)\s+)?{pattern}", re.IGNORECASE)
+    return re.compile(r"\s+".join(re.escape(w) for w in address.split()), re.IGNORECASE)
+
+
 def evidence_words(text: str) -> list[str]:
     """The text's words (folded) with the places set aside: addresses the intake reads
     (``1234 S Noland Rd``, an ``Address:`` line), streets named with their type ("Main St",
     "calle Main"). A set-aside stretch leaves an empty word, so a phrase never spans it."""
-    spans = [m.span() for address in find_addresses(text) for m in re.finditer(re.escape(address), text, re.IGNORECASE)]
+    spans = [m.span() for address in find_addresses(text) for m in _as_written(address).finditer(text)]
     for start, end in spans:  # a line break in its place: no phrase runs across an address
         text = text[:start] + "\n" + " " * (end - start - 1) + text[end:]
     dropped = _street_names(text)

@@ -240,6 +240,10 @@ _STREET = re.compile(
 )
 
 
+# Before a street's name (a capital or a number), not "3 de los vecinos".
+_SPANISH_OF = re.compile(r"\b(\d{1,6})\s+(?:[Dd]e\s+[Ll]a|[Dd]el|[Dd]e)\s+(?=(?:[NSEW]\.?\s+)?[A-Z0-9])")
+
+
 def find_point(text: str) -> tuple[float, float] | None:
     """A ``lat,lng`` pair in the text (as typed, or inside a map link), if plausible."""
     for match in _LATLNG.finditer(text):
@@ -262,6 +266,8 @@ def find_addresses(text: str) -> list[str]:
     sentences, read with usaddress (``places.normalise.find_addresses``), then anything
     like ``1234 S Main St`` the parser did not take for one."""
     found: list[str] = []
+    # Spanish puts "de" between the number and the street: "el 200 de Main St" is 200 Main St.
+    text = _SPANISH_OF.sub(r"\1 ", text)
     labelled = _LABELLED.search(text)
     if labelled:
         value = labelled.group(2).strip()

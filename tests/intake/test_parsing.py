@@ -61,6 +61,11 @@ def test_coordinates_are_found_as_typed_or_inside_a_map_link(text: str, point: t
         ("Trash in front of 1234 S Noland Rd. Please hurry", "1234 S Noland Rd"),
         ("Address: corner of Maple and Main\nThanks", "corner of Maple and Main"),
         ("The 3 dogs bark all night", ""),
+        # Spanish writes "de" between the number and the street.
+        ("Hay un bache enorme frente al número 200 de Main St. Por favor arréglenlo.", "200 Main St"),
+        ("La basura está frente al 1234 de la S Noland Rd desde el lunes", "1234 S Noland Rd"),
+        ("Dirección: 1234 del S Noland Rd", "1234 S Noland Rd"),
+        ("Hace 3 de los días que no pasan", ""),
     ],
 )
 def test_an_address_is_a_labelled_line_or_something_that_reads_like_a_street_address(text: str, address: str) -> None:

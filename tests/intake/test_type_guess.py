@@ -84,6 +84,7 @@ def test_the_reviewers_spanish_email_goes_to_triage_rather_than_to_the_water_dep
 
     assert case.service_type.code == triage_code()
     assert case.department is None
+    assert case.address == "200 Main St"  # not "200 de Main St"
     ack = next(m for m in outbox() if m.to == ["luis.es@example.org"])
     assert "Water leak" not in ack.body and "WTR" not in ack.body
 
