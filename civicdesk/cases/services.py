@@ -635,10 +635,12 @@ def case_reopen(*, case: ServiceRequest, actor: User | None, reason: str) -> Ser
 
 def duplicate_note(*, original: ServiceRequest) -> str:
     """The closing note offered when a case duplicates another: the reporter reads it in
-    the closing email, so it says which case to follow now."""
+    the closing email, and everyone else on the public page and in area alerts, so it says
+    only what is true for all (where the news will be). That the reporter now follows the
+    original is said to the reporter alone, in their closing email."""
     return _(
-        "Thank you. This problem was already reported as %(ref)s, which the city is working on. "
-        "We have closed this report and you will now receive the updates of %(ref)s."
+        "This problem was already reported as %(ref)s, which the city is working on, so this report is "
+        "closed. News of it will be on %(ref)s."
     ) % {"ref": original.reference}
 
 
