@@ -60,6 +60,9 @@ class ReportForm(forms.Form):
         help_text=_("For example 123 Main St, or the corner of Main St and 2nd St."),
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
+    # "1" while the address box holds what the map suggested for the pin, unedited (address.js):
+    # that text is the pin's own address, not one the resident typed.
+    address_from_pin = forms.CharField(required=False, max_length=1, widget=forms.HiddenInput)
     description = forms.CharField(
         label=_("Describe the problem"), required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 4})
     )

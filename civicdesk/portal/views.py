@@ -156,7 +156,9 @@ def report(request: HttpRequest, city: str | None = None) -> HttpResponse:
                         description=data["description"],
                         lat=lat,
                         lng=lng,
-                        address=data["address"],
+                        # The map's suggestion for the pin, unedited, is the pin's own address:
+                        # placed as for a pin alone (the nearest address), not as typed.
+                        address="" if has_pin and data.get("address_from_pin") == "1" else data["address"],
                         attributes=form.attribute_answers(),
                         photos=data["photos"],
                         reporter_name=data["reporter_name"],

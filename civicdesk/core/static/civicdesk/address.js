@@ -4,8 +4,10 @@
    chooses, Escape closes; a status region says how many addresses were found. Choosing an
    address moves the map's pin there ("civic:goto" on the map); a pin dropped or moved on the
    map ("civic:pinned") is answered with the address under it ("Near 1234 S Noland Rd"), which
-   also fills the box unless the person typed something of their own. Without JavaScript the
-   box is a plain text field. */
+   also fills the box unless the person typed something of their own. While the box holds that
+   suggestion unedited, the form's "from the pin" field (data-from-pin) says so: the server
+   then stores the pin's own address, not a typed one. Without JavaScript the box is a plain
+   text field. */
 (function () {
   "use strict";
   var DELAY = 150; // ms after the last key before asking: a request per pause, not per key
@@ -23,6 +25,7 @@
     var input = box.querySelector("input");
     var map = document.getElementById(box.dataset.forMap);
     var pinAddress = document.getElementById(box.dataset.pinAddress);
+    var fromPin = box.dataset.fromPin ? document.getElementById(box.dataset.fromPin) : null;
     if (!input) { return; }
     var id = input.id;
     var wrap = box.querySelector(".combo") || input.parentNode;
@@ -58,7 +61,13 @@
     var active = -1;
     var timer = null;
     var asked = 0; // answers to older questions are dropped
-    var filled = input.value ? null : ""; // what the pin last wrote in the box (null: typed by the person)
+    // What the pin last wrote in the box (null: typed by the person). A form shown again keeps
+    // what it was sent with.
+    var filled = !input.value ? "" : (fromPin && fromPin.value === "1" ? input.value : null);
+
+    function markFromPin(yes) {
+      if (fromPin) { fromPin.value = yes ? "1" : ""; }
+    }
 
     function open() {
       list.hidden = false;
@@ -147,6 +156,7 @@
       if (!r) { return; }
       input.value = r.label;
       filled = r.label; // from the gazetteer, like the pin's: moving the pin later updates it
+      markFromPin(false); // but chosen by the person: matched beside the pin as typed
       close();
       live.textContent = "";
       say(fmt(box.dataset.msgNear, { address: r.label }), r.outside);
@@ -165,12 +175,14 @@
         if (label && (filled !== null || !input.value.trim())) {
           input.value = label;
           filled = label;
+          markFromPin(true);
         }
       }).catch(function () { /* offline: the pin alone is enough */ });
     }
 
     input.addEventListener("input", function () {
       filled = null;
+      markFromPin(false);
       clearTimeout(timer);
       timer = setTimeout(search, DELAY);
     });
@@ -199,6 +211,7 @@
         if (!e.detail) {
           say("");
           if (filled) { input.value = ""; filled = ""; }
+          markFromPin(false);
           return;
         }
         if (e.detail.from === "address") { return; } // already said by choose()
@@ -208,7 +221,7 @@
     // A report kept on the device (offline) empties the form: the pin's line goes with it.
     var form = input.form;
     if (form) {
-      form.addEventListener("reset", function () { say(""); filled = ""; close(); });
+      form.addEventListener("reset", function () { say(""); filled = ""; markFromPin(false); close(); });
     }
     // A form shown again (a mistake to fix) keeps its pin: say its address too.
     var latInput = map && document.getElementById(map.dataset.latInput);
