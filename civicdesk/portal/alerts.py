@@ -46,9 +46,9 @@ class TypeChoice(NamedTuple):
 
 
 def type_groups(form: AlertForm, language: str) -> list[tuple[str, list[TypeChoice]]]:
-    """The form's problem types for its checkboxes: by catalogue group, groups and the types in
+    """The form's problem types for its checkboxes: by catalog group, groups and the types in
     each by name in ``language`` (each type by its name there), the types of no group last
-    under "Other". A long list read in the catalogue's own order looked unsorted."""
+    under "Other". A long list read in the catalog's own order looked unsorted."""
     checked = {str(value) for value in form["service_types"].value() or []}
     groups: dict[str, list[TypeChoice]] = {}
     for service_type in form.fields["service_types"].queryset:  # type: ignore[attr-defined]
