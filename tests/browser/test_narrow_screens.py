@@ -354,3 +354,27 @@ def test_the_console_queues_fit_a_tablet_with_the_due_date_in_view_and_whole_cas
             found += [f"{name}: {label} is apart from its list" for label in page.evaluate(LABELS_APART)]
         assert page.errors == []
     assert found == [], "\n".join(found)
+
+
+# Each case reference of the public lists (browse, a city's home) laid out on more than one line.
+WRAPPED_PUBLIC_REFERENCES = """() => [...document.querySelectorAll('table tbody td.ref a')]
+  .filter(a => a.getClientRects().length > 1 || a.getBoundingClientRect().height > 1.5 * parseFloat(getComputedStyle(a).lineHeight))
+  .map(a => a.textContent)"""
+
+
+def test_the_public_lists_keep_case_numbers_whole_on_a_phone_and_a_tablet(new_context: Any, tablet_queue: None) -> None:
+    """The residents' lists of reports, with long type names and four-digit numbers: a
+    reference stays on one line ("IND-" above "3470" at 768 px before), and the page still fits."""
+    found: list[str] = []
+    for size, viewport in [("360", PHONE_360), *TABLETS]:
+        context = new_context(viewport=viewport)
+        page, checker = open_page(context), context.new_page()
+        for name, url in (("browse", "/independence/requests/"), ("city", "/independence/")):
+            page.goto(url)
+            screenshot(page, f"public-list-{name}-{size}")
+            refs = page.evaluate("() => document.querySelectorAll('table tbody td.ref a').length")
+            assert refs >= 5, f"{name} ({size}) lists {refs} cases"
+            found += layout_problems(page, checker, f"{name} ({size})")
+            found += [f"{name} ({size}): {ref} is on two lines" for ref in page.evaluate(WRAPPED_PUBLIC_REFERENCES)]
+        assert page.errors == []
+    assert found == [], "\n".join(found)
