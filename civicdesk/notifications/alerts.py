@@ -25,7 +25,7 @@ from django.utils.translation import gettext, gettext_noop
 from civicdesk.core.sql import first_row
 from civicdesk.notifications import plaintext
 from civicdesk.notifications.models import AlertOn, AreaKind, AreaSubscription
-from civicdesk.notifications.outbox import Email, is_suppressed, outbox_enqueue_all
+from civicdesk.notifications.outbox import Email, city_sender, is_suppressed, outbox_enqueue_all
 
 if TYPE_CHECKING:
     from civicdesk.cases.models import ServiceRequest
@@ -198,4 +198,5 @@ def _render(
         reply_to=city.email,
         case_id=case.pk if case is not None else None,
         headers=headers,
+        sender=city_sender(city),
     )

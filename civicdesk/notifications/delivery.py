@@ -112,16 +112,19 @@ def _claim(message_id: int, claimant: str) -> bool:
 
 
 def _build_email(message: OutboxMessage) -> EmailMultiAlternatives:
+    # A city's emails carry their From (outbox.city_sender) with their other headers.
+    headers = dict(message.headers or {})
+    sender = headers.pop("From", "") or settings.DEFAULT_FROM_EMAIL
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=sender,
         to=[message.recipient],
         reply_to=[message.reply_to] if message.reply_to else None,
         # The Message-ID is fixed when the row is written: a message sent again after a
         # crash carries the same id, so receivers can recognise the repeat.
         # Extra headers first: the Message-ID and Auto-Submitted are ours to fix.
-        headers={**(message.headers or {}), "Message-ID": message.message_id, "Auto-Submitted": "auto-generated"},
+        headers={**headers, "Message-ID": message.message_id, "Auto-Submitted": "auto-generated"},
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")

@@ -20,7 +20,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from civicdesk.notifications import plaintext
 from civicdesk.notifications.models import AlertOn
-from civicdesk.notifications.outbox import Email, is_suppressed, outbox_enqueue_all
+from civicdesk.notifications.outbox import Email, city_sender, is_suppressed, outbox_enqueue_all
 
 if TYPE_CHECKING:
     from civicdesk.cases.models import CaseEvent, ServiceRequest
@@ -108,6 +108,7 @@ def _prepare_confidential(
         body_text=body_text,
         body_html=body_html,
         reply_to=case.city.email,
+        sender=city_sender(case.city),
     )
 
 
@@ -187,6 +188,7 @@ def _prepare(
         body_html=body_html,
         reply_to=case.city.email,
         headers=_unsubscribe_headers(extra.get("unsubscribe_url")),
+        sender=city_sender(case.city),
     )
 
 

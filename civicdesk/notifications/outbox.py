@@ -8,12 +8,18 @@ import datetime as dt
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from email.headerregistry import Address
+from email.utils import parseaddr
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from civicdesk.notifications.models import OutboxMessage
+
+if TYPE_CHECKING:
+    from civicdesk.tenants.models import City
 
 _suppressed: contextvars.ContextVar[bool] = contextvars.ContextVar("civicdesk_notifications_off", default=False)
 
@@ -39,6 +45,14 @@ def new_message_id() -> str:
     return f"<{uuid.uuid4().hex}@{domain}>"
 
 
+def city_sender(city: City) -> str:
+    """The From of a city's emails: "<City> 311", at DEFAULT_FROM_EMAIL's address (only the
+    name is the city's, so replies, bounces and the Message-ID domain stay as configured).
+    Written unencoded; the mail library encodes it when the message is built."""
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return str(Address(display_name=f"{city.name} 311", addr_spec=address))
+
+
 @dataclass(frozen=True)
 class Email:
     """One email to write to the outbox (``outbox_enqueue``'s arguments)."""
@@ -51,6 +65,8 @@ class Email:
     reply_to: str = ""
     case_id: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    # The From header ("Independence 311 <no-reply@…>"); empty: DEFAULT_FROM_EMAIL.
+    sender: str = ""
 
 
 def outbox_enqueue(
@@ -90,7 +106,7 @@ def outbox_enqueue_all(emails: Sequence[Email]) -> list[OutboxMessage]:
             body_html=email.body_html,
             reply_to=email.reply_to,
             case_id=email.case_id,
-            headers=dict(email.headers),
+            headers={**email.headers, "From": email.sender} if email.sender else dict(email.headers),
             message_id=new_message_id(),
             next_attempt_at=now,
             # Its task is queued as soon as this transaction commits: the row says so from the
