@@ -50,6 +50,7 @@ def test_no_line_the_product_writes_is_over_78_columns(
     case = report(description=LONG_LINE + "\n" + LONG_LINE, language=language, notify_reporter=True)
     case_follow(case=case, email="neighbor@example.org", language=language)
     services.case_add_note(case=case, actor=supervisor, text="We will come on Tuesday morning.", public=True)
+    services.case_add_note(case=case, actor=supervisor, text=LONG_LINE, public=True)
     services.case_mark_duplicate(case=case, actor=supervisor, original=original, note="")
     services.case_reopen(case=case, actor=supervisor, reason=LONG_LINE)
     services.case_close(case=case, actor=supervisor, note=LONG_LINE)
