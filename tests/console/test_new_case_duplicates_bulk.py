@@ -215,3 +215,50 @@ def test_canned_responses_fill_the_closing_note(signed_in, worker, report, trash
     case.refresh_from_db()
     assert case.closing_note == "Our crew removed the items. Thank you!"
     assert CaseEvent.objects.filter(case=case, kind=EventKind.CLOSED).get().text == case.closing_note
+
+
+def _submit_buttons(html: str, form_id: str) -> list[dict[str, str | None]]:
+    """The submit buttons of the form ``form_id``, in the page's order."""
+    from html.parser import HTMLParser
+
+    class Buttons(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.depth, self.found = 0, []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            named = dict(attrs)
+            if tag == "form":
+                self.depth += 1 if named.get("id") == form_id or self.depth else 0
+            elif self.depth and tag == "button" and named.get("type", "submit") == "submit":
+                self.found.append(named)
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "form" and self.depth:
+                self.depth -= 1
+
+    parser = Buttons()
+    parser.feed(html)
+    return parser.found
+
+
+def test_enter_in_the_new_case_form_saves_never_follows_a_similar_case(signed_in, call_taker, pothole, report):
+    """A browser submits a form on Enter with its first submit button. The similar cases' "Add
+    the caller as a follower" buttons come before "None of these: save as a new case": the first
+    must be a save, or Enter in the caller's email adds a follower and drops the call."""
+    lat, lng = INSIDE["independence"]
+    existing = report(service_type=pothole, lat=lat + 0.0005, lng=lng)
+    client = signed_in(call_taker)
+    for response in (
+        client.post(NEW, caller_form(pothole)),  # the similar cases, shown before saving
+        client.get(reverse("console:new")),
+    ):
+        buttons = _submit_buttons(response.content.decode(), "new-case-form")
+        assert buttons, "the form has no submit button"
+        first = buttons[0]
+        assert first.get("formaction") is None and first.get("name") is None, first
+    shown = _submit_buttons(client.post(NEW, caller_form(pothole)).content.decode(), "new-case-form")
+    assert any(b.get("value") == str(existing.pk) and b.get("formaction") for b in shown)  # the follow is offered
+    # That first button posts the form as typed: with similar cases nearby, it asks again, saves nothing.
+    client.post(NEW, caller_form(pothole))
+    assert ServiceRequest.objects.count() == 1
