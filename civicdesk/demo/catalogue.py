@@ -37,6 +37,7 @@ class Problem:
     group: str
     target_days: int | None
     description: str
+    # Comma-separated phrases, as Open311 lists them (the portal's type filter and email intake read them).
     keywords: str = ""
     attributes: tuple[AttributeSpec, ...] = ()
     is_confidential: bool = False
@@ -83,7 +84,7 @@ PROBLEMS: dict[str, Problem] = {
             "Code enforcement",
             10,
             "Trash, rubbish, bagged refuse or debris left in a yard, on a porch or at the curb out of season.",
-            "rubbish junk garbage debris bags",
+            "rubbish, junk, garbage, debris, bags",
         ),
         Problem(
             "ce-excessive-vegetation",
@@ -91,7 +92,7 @@ PROBLEMS: dict[str, Problem] = {
             "Code enforcement",
             10,
             "Grass or weeds taller than the city code allows (usually 10 inches) on a lot or in a yard.",
-            "grass weeds overgrown mowing",
+            "grass, weeds, overgrown, mowing",
         ),
         Problem(
             "ce-open-storage",
@@ -99,7 +100,7 @@ PROBLEMS: dict[str, Problem] = {
             "Code enforcement",
             14,
             "Furniture, appliances, building materials or other items stored outside in view of the street.",
-            "couch appliance storage yard",
+            "couch, appliance, outdoor storage",
         ),
         Problem(
             "ce-non-operable-vehicle",
@@ -107,7 +108,7 @@ PROBLEMS: dict[str, Problem] = {
             "Code enforcement",
             14,
             "A vehicle that does not run, is missing parts or has expired plates, parked on a property.",
-            "junk car inoperable vehicle flat tires",
+            "junk car, inoperable vehicle, flat tires",
             attributes=(
                 AttributeSpec(
                     "vehicle-location",
@@ -278,7 +279,7 @@ PROBLEMS: dict[str, Problem] = {
             "Streets",
             5,
             "A hole in the pavement of a city street.",
-            "hole pavement road",
+            "hole, pavement",
             attributes=(
                 AttributeSpec(
                     "size",
