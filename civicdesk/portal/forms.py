@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.urls import reverse_lazy
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.cases.models import Channel
@@ -105,8 +106,9 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.types = {t.pk: t for t in types}
         field = self.fields["service_type"]
+        language = translation.get_language() or ""
         field.choices = [("", _("Choose a problem type"))] + [  # type: ignore[attr-defined]
-            (group, [(t.pk, t.name) for t in members]) for group, members in grouped(types)
+            (group, [(t.pk, t.local_name(language)) for t in members]) for group, members in grouped(types)
         ]
         field.widget = TypeSelect(
             choices=field.choices,  # type: ignore[attr-defined]
@@ -116,7 +118,10 @@ class ReportForm(forms.Form):
                 "hx-target": "#questions",
                 "hx-trigger": "change",
             },
-            keywords={str(t.pk): " ".join(f"{t.name} {t.group} {t.keywords}".lower().split()) for t in types},
+            # Both names, so "bache" finds Pothole on a page in either language.
+            keywords={
+                str(t.pk): " ".join(f"{t.name} {t.name_es} {t.group} {t.keywords}".lower().split()) for t in types
+            },
         )
         self.chosen_type = self._chosen_type()
         if self.chosen_type is not None and self.chosen_type.is_confidential:

@@ -89,23 +89,27 @@ def nearby_open_cases(
     return found[:limit]
 
 
-def browse_types(*, city: City) -> list[tuple[str, str]]:
-    """(code, name) of the problems the browse page filters by: the city's public types from
-    the catalogue (a few dozen rows), not the types found among its cases, which meant reading
-    every case the city ever had. Kept per process while the city's reference version holds
-    (``city`` as loaded for this request: tenants/reference.py), else in the shared cache."""
+def browse_types(*, city: City, language: str = "") -> list[tuple[str, str]]:
+    """(code, name) of the problems the browse page filters by, named and sorted in
+    ``language`` (``ServiceType.local_name``): the city's public types from the catalogue (a
+    few dozen rows), not the types found among its cases, which meant reading every case the
+    city ever had. Kept per process and language while the city's reference version holds
+    (``city`` as loaded for this request: tenants/reference.py), else in the shared cache (by
+    the active language)."""
 
     def build() -> list[tuple[str, str]]:
-        rows = ServiceType.objects.filter(city=city, is_confidential=False).order_by("name", "code")
+        rows = ServiceType.objects.filter(city=city, is_confidential=False).order_by("code", "pk")
         seen: set[str] = set()
         found = []
-        for code, name in rows.values_list("code", "name"):
-            if code not in seen:
-                seen.add(code)
-                found.append((code, name))
-        return found
+        for service_type in rows.only("code", "name", "name_es"):
+            if service_type.code not in seen:
+                seen.add(service_type.code)
+                found.append((service_type.code, service_type.local_name(language)))
+        return sorted(found, key=lambda item: (item[1], item[0]))
 
-    return reference.kept(city, "browse-types", lambda: catalogue_cache.cached("browse-types", city.pk, build))
+    return reference.kept(
+        city, f"browse-types:{language}", lambda: catalogue_cache.cached("browse-types", city.pk, build)
+    )
 
 
 def browse_districts(*, city: City) -> list[tuple[int, str]]:

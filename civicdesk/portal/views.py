@@ -354,11 +354,12 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _pins(items: Any) -> list[dict[str, Any]]:
+    language = translation.get_language() or ""
     return [
         {
             "lat": c.lat,
             "lng": c.lng,
-            "label": f"{c.reference} · {c.service_type.name}",
+            "label": f"{c.reference} · {c.service_type.local_name(language)}",
             "url": reverse("portal:case", args=[c.city.slug, c.number]),
         }
         for c in items
@@ -398,7 +399,7 @@ def browse(request: HttpRequest, city: str) -> HttpResponse:
             "chosen": chosen,
             "keep": keep,
             "districts": selectors.browse_districts(city=city_obj),
-            "types": selectors.browse_types(city=city_obj),
+            "types": selectors.browse_types(city=city_obj, language=translation.get_language() or ""),
             "statuses": [("open", _("Open")), ("closed", _("Closed"))],
             "map": _map_settings(),
             "pins": _pins(page.object_list),

@@ -25,6 +25,7 @@ from fractions import Fraction
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -248,8 +249,9 @@ def _by_type(
 ) -> list[CloseRow]:
     if groups is None:
         groups = _groups(cities, Dimension.TYPE, date_from, date_to)
-    types = ServiceType.objects.filter(pk__in={int(k) for k in groups}).only("name", "is_confidential")
-    names = {str(t.pk): (_(CONFIDENTIAL) if t.is_confidential else t.name) for t in types}
+    types = ServiceType.objects.filter(pk__in={int(k) for k in groups}).only("name", "name_es", "is_confidential")
+    language = translation.get_language() or ""
+    names = {str(t.pk): (_(CONFIDENTIAL) if t.is_confidential else t.local_name(language)) for t in types}
     labelled: dict[str, _Group] = defaultdict(_Group)
     # Grouped by the name the public reads, as in the Service Request Report; a confidential
     # programme is never named.

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -239,10 +240,13 @@ def service_request_report(*, city: City | None, date_from: dt.date, date_to: dt
     for city_id, pair, n in opened(Dimension.DISTRICT_TYPE):
         district_key, type_key = pair.split(":")
         per_district.append((city_id, district_key, type_key, n))
+    # Named in the reader's language: seed 004's English names in English, a city's Spanish
+    # names (``name_es``) on a Spanish page, its PDF and CSV.
     type_ids = {int(type_id) for _c, _d, type_id, _n in per_district}
+    language = translation.get_language() or ""
     problem = {
-        str(t.pk): (_(CONFIDENTIAL) if t.is_confidential else t.name)
-        for t in ServiceType.objects.filter(pk__in=type_ids).only("name", "is_confidential")
+        str(t.pk): (_(CONFIDENTIAL) if t.is_confidential else t.local_name(language))
+        for t in ServiceType.objects.filter(pk__in=type_ids).only("name", "name_es", "is_confidential")
     }
     type_counts: dict[str, int] = defaultdict(int)
     for _city_id, _district, type_id, n in per_district:

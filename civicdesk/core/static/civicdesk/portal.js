@@ -40,12 +40,16 @@
     box.hidden = false;
     var input = document.getElementById("type-filter");
     var count = document.getElementById("type-filter-count");
+    // Accents folded on both sides: "vehiculo" finds "Vehículo que no funciona".
+    function fold(text) {
+      return text.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "");
+    }
     input.addEventListener("input", function () {
-      var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var words = fold(input.value).split(/\s+/).filter(Boolean);
       var shown = 0;
       Array.prototype.forEach.call(select.options, function (option) {
         if (!option.value) { return; }
-        var text = (option.dataset.keywords || option.textContent).toLowerCase();
+        var text = fold(option.dataset.keywords || option.textContent);
         var match = words.every(function (w) { return text.indexOf(w) !== -1; });
         option.hidden = !match;
         option.disabled = !match;
