@@ -39,6 +39,8 @@ class Problem:
     description: str
     # Comma-separated phrases, as Open311 lists them (the portal's type filter and email intake read them).
     keywords: str = ""
+    # The name a US city's Spanish-speaking residents read (Latin-American Spanish): ServiceType.name_es.
+    name_es: str = ""
     attributes: tuple[AttributeSpec, ...] = ()
     is_confidential: bool = False
     # Share of cases entered with an address only (no map point): they have no district.
@@ -85,6 +87,7 @@ PROBLEMS: dict[str, Problem] = {
             10,
             "Trash, rubbish, bagged refuse or debris left in a yard, on a porch or at the curb out of season.",
             "rubbish, junk, garbage, debris, bags",
+            name_es="Basura y escombros en una propiedad",
         ),
         Problem(
             "ce-excessive-vegetation",
@@ -93,6 +96,7 @@ PROBLEMS: dict[str, Problem] = {
             10,
             "Grass or weeds taller than the city code allows (usually 10 inches) on a lot or in a yard.",
             "grass, weeds, overgrown, mowing",
+            name_es="Pasto y maleza altos",
         ),
         Problem(
             "ce-open-storage",
@@ -101,6 +105,7 @@ PROBLEMS: dict[str, Problem] = {
             14,
             "Furniture, appliances, building materials or other items stored outside in view of the street.",
             "couch, appliance, outdoor storage",
+            name_es="Objetos guardados a la intemperie",
         ),
         Problem(
             "ce-non-operable-vehicle",
@@ -124,6 +129,7 @@ PROBLEMS: dict[str, Problem] = {
                 AttributeSpec("vehicle-description", "string", "Make, model and color of the vehicle"),
                 AttributeSpec("weeks-parked", "number", "About how many weeks has it been there?"),
             ),
+            name_es="Vehículo que no funciona",
         ),
         Problem(
             "ce-proactive-investigation",
@@ -131,6 +137,7 @@ PROBLEMS: dict[str, Problem] = {
             "Code enforcement",
             14,
             "A violation a code officer found on patrol (entered by staff).",
+            name_es="Inspección por iniciativa del inspector",
         ),
         Problem(
             "ce-zoning",
@@ -138,6 +145,7 @@ PROBLEMS: dict[str, Problem] = {
             "Code enforcement",
             21,
             "A use of a property the zoning code does not allow there.",
+            name_es="Infracción de zonificación",
         ),
         Problem(
             "ce-parking-unapproved-surface",
@@ -145,6 +153,7 @@ PROBLEMS: dict[str, Problem] = {
             "Code enforcement",
             14,
             "Vehicles parked on grass or another surface not approved for parking.",
+            name_es="Estacionamiento sobre el pasto",
         ),
         Problem(
             "ce-property-maintenance",
@@ -152,6 +161,7 @@ PROBLEMS: dict[str, Problem] = {
             "Code enforcement",
             21,
             "Peeling paint, broken windows, damaged roofs, fences or gutters on a building.",
+            name_es="Mantenimiento de la propiedad",
         ),
         Problem(
             "ce-dangerous-building",
@@ -172,6 +182,7 @@ PROBLEMS: dict[str, Problem] = {
                     ),
                 ),
             ),
+            name_es="Edificio peligroso o desocupado",
         ),
         Problem(
             "ce-rental-inspection",
@@ -179,8 +190,16 @@ PROBLEMS: dict[str, Problem] = {
             "Code enforcement",
             21,
             "A problem in a rental home the landlord has not fixed.",
+            name_es="Queja sobre una vivienda de alquiler",
         ),
-        Problem("ce-signs", "Illegal sign", "Code enforcement", 14, "Signs in the right of way or without a permit."),
+        Problem(
+            "ce-signs",
+            "Illegal sign",
+            "Code enforcement",
+            14,
+            "Signs in the right of way or without a permit.",
+            name_es="Letrero ilegal",
+        ),
         Problem(
             "graffiti",
             "Graffiti",
@@ -201,6 +220,7 @@ PROBLEMS: dict[str, Problem] = {
                 ),
                 AttributeSpec("offensive", "singlevaluelist", "Is it offensive or gang-related?", values=YES_NO),
             ),
+            name_es="Grafiti",
         ),
         # Business
         Problem(
@@ -210,6 +230,7 @@ PROBLEMS: dict[str, Problem] = {
             5,
             "Questions about business, liquor or contractor licenses.",
             unlocated=1.0,
+            name_es="Preguntas sobre licencias de negocio",
         ),
         Problem(
             "business-license-violation",
@@ -217,6 +238,7 @@ PROBLEMS: dict[str, Problem] = {
             "Business",
             21,
             "A business that appears to operate without the license it needs.",
+            name_es="Negocio que opera sin licencia",
         ),
         # Animals
         Problem(
@@ -235,10 +257,27 @@ PROBLEMS: dict[str, Problem] = {
                 ),
                 AttributeSpec("aggressive", "singlevaluelist", "Is it behaving aggressively?", values=YES_NO),
             ),
+            name_es="Animal callejero o suelto",
         ),
-        Problem("animal-dead", "Dead animal", "Animals", 2, "A dead animal in the street or on public property."),
-        Problem("animal-barking", "Barking dog", "Animals", 14, "A dog barking for long periods."),
-        Problem("animal-wildlife", "Wildlife concern", "Animals", 5, "Wildlife in a home or behaving oddly."),
+        Problem(
+            "animal-dead",
+            "Dead animal",
+            "Animals",
+            2,
+            "A dead animal in the street or on public property.",
+            name_es="Animal muerto",
+        ),
+        Problem(
+            "animal-barking", "Barking dog", "Animals", 14, "A dog barking for long periods.", name_es="Perro que ladra"
+        ),
+        Problem(
+            "animal-wildlife",
+            "Wildlife concern",
+            "Animals",
+            5,
+            "Wildlife in a home or behaving oddly.",
+            name_es="Problema con animales silvestres",
+        ),
         # Street lights and utilities
         Problem(
             "street-light-out",
@@ -249,6 +288,7 @@ PROBLEMS: dict[str, Problem] = {
             attributes=(
                 AttributeSpec("pole-number", "string", "Pole number (on the tag on the pole), if you can see it"),
             ),
+            name_es="Luz de la calle apagada",
         ),
         Problem(
             "tree-trim-power",
@@ -257,6 +297,7 @@ PROBLEMS: dict[str, Problem] = {
             30,
             "Branches touching or near overhead power lines.",
             unlocated=0.7,
+            name_es="Poda de árboles cerca de cables eléctricos",
         ),
         Problem(
             "traffic-signal",
@@ -264,6 +305,7 @@ PROBLEMS: dict[str, Problem] = {
             "Street lights and signals",
             2,
             "A traffic signal that is out, stuck or mistimed.",
+            name_es="Problema con un semáforo",
         ),
         Problem(
             "traffic-sign",
@@ -271,6 +313,7 @@ PROBLEMS: dict[str, Problem] = {
             "Street lights and signals",
             7,
             "A stop sign, street name sign or other sign that is down, damaged or missing.",
+            name_es="Letrero de calle dañado o faltante",
         ),
         # Streets
         Problem(
@@ -293,22 +336,55 @@ PROBLEMS: dict[str, Problem] = {
                 ),
                 AttributeSpec("lane", "string", "Which lane or side of the street?"),
             ),
+            name_es="Bache",
         ),
-        Problem("sinkhole", "Sinkhole", "Streets", 10, "Ground or pavement that has sunk or collapsed."),
         Problem(
-            "street-debris", "Debris in the street", "Streets", 2, "Debris, gravel or spilled material on the street."
+            "sinkhole",
+            "Sinkhole",
+            "Streets",
+            10,
+            "Ground or pavement that has sunk or collapsed.",
+            name_es="Hundimiento del suelo",
         ),
-        Problem("curb-gutter", "Curb or gutter damage", "Streets", 30, "Broken curbs or gutters."),
+        Problem(
+            "street-debris",
+            "Debris in the street",
+            "Streets",
+            2,
+            "Debris, gravel or spilled material on the street.",
+            name_es="Escombros en la calle",
+        ),
+        Problem(
+            "curb-gutter",
+            "Curb or gutter damage",
+            "Streets",
+            30,
+            "Broken curbs or gutters.",
+            name_es="Daño en el borde de la acera o la cuneta",
+        ),
         Problem(
             "snow-ice",
             "Snow or ice on a city street",
             "Streets",
             2,
             "A street missed by the plow, or ice on a city street.",
+            name_es="Nieve o hielo en una calle de la ciudad",
         ),
-        Problem("street-sweeping", "Street sweeping", "Streets", 14, "A street that needs sweeping."),
         Problem(
-            "sidewalk-repair", "Sidewalk damage", "Streets", 60, "A broken, raised or missing section of sidewalk."
+            "street-sweeping",
+            "Street sweeping",
+            "Streets",
+            14,
+            "A street that needs sweeping.",
+            name_es="Barrido de calles",
+        ),
+        Problem(
+            "sidewalk-repair",
+            "Sidewalk damage",
+            "Streets",
+            60,
+            "A broken, raised or missing section of sidewalk.",
+            name_es="Acera dañada",
         ),
         Problem(
             "row-mowing",
@@ -316,6 +392,7 @@ PROBLEMS: dict[str, Problem] = {
             "Streets",
             14,
             "Grass along city streets and medians that needs mowing.",
+            name_es="Corte de pasto en la franja pública",
         ),
         Problem(
             "row-obstruction",
@@ -323,6 +400,7 @@ PROBLEMS: dict[str, Problem] = {
             "Streets",
             7,
             "Something blocking a street, sidewalk or the view at a corner.",
+            name_es="Obstrucción en la vía pública",
         ),
         # Sewers
         Problem(
@@ -346,6 +424,7 @@ PROBLEMS: dict[str, Problem] = {
                     ),
                 ),
             ),
+            name_es="Regreso de aguas negras al sótano",
         ),
         Problem(
             "sewer-manhole",
@@ -353,6 +432,7 @@ PROBLEMS: dict[str, Problem] = {
             "Sewers",
             2,
             "A manhole cover that is missing, broken or rattles.",
+            name_es="Tapa de alcantarilla suelta o faltante",
         ),
         Problem(
             "storm-drain-blocked",
@@ -360,8 +440,11 @@ PROBLEMS: dict[str, Problem] = {
             "Sewers",
             7,
             "A storm inlet blocked by leaves or debris, or flooding at a drain.",
+            name_es="Desagüe pluvial tapado",
         ),
-        Problem("sewer-odor", "Sewer odor", "Sewers", 5, "A sewer smell in the street or a yard."),
+        Problem(
+            "sewer-odor", "Sewer odor", "Sewers", 5, "A sewer smell in the street or a yard.", name_es="Olor a drenaje"
+        ),
         # Trash and recycling
         Problem(
             "missed-trash-pickup",
@@ -383,6 +466,7 @@ PROBLEMS: dict[str, Problem] = {
                     ),
                 ),
             ),
+            name_es="No recogieron la basura o el reciclaje",
         ),
         Problem(
             "illegal-dumping",
@@ -390,6 +474,7 @@ PROBLEMS: dict[str, Problem] = {
             "Trash and recycling",
             7,
             "Tires, furniture or trash dumped on public land or a vacant lot.",
+            name_es="Basura tirada ilegalmente",
         ),
         # Water
         Problem(
@@ -398,8 +483,16 @@ PROBLEMS: dict[str, Problem] = {
             "Water",
             1,
             "Water coming up in a street or yard, or a leaking hydrant.",
+            name_es="Fuga de agua o rotura de tubería principal",
         ),
-        Problem("water-quality", "Water quality concern", "Water", 3, "Discolored water, odd taste or low pressure."),
+        Problem(
+            "water-quality",
+            "Water quality concern",
+            "Water",
+            3,
+            "Discolored water, odd taste or low pressure.",
+            name_es="Problema con la calidad del agua",
+        ),
         # Parks
         Problem(
             "park-maintenance",
@@ -407,20 +500,39 @@ PROBLEMS: dict[str, Problem] = {
             "Parks",
             10,
             "Litter, mowing, restrooms or damaged benches in a park.",
+            name_es="Mantenimiento de parques",
         ),
         Problem(
-            "park-trees", "Tree down or damaged", "Trees", 10, "A fallen or damaged tree in a park or along a street."
+            "park-trees",
+            "Tree down or damaged",
+            "Trees",
+            10,
+            "A fallen or damaged tree in a park or along a street.",
+            name_es="Árbol caído o dañado",
         ),
         Problem(
-            "playground-repair", "Playground equipment damage", "Parks", 7, "Broken or unsafe playground equipment."
+            "playground-repair",
+            "Playground equipment damage",
+            "Parks",
+            7,
+            "Broken or unsafe playground equipment.",
+            name_es="Juegos infantiles dañados",
         ),
-        Problem("trail-repair", "Trail damage", "Parks", 14, "Washouts, fallen trees or broken surfaces on a trail."),
+        Problem(
+            "trail-repair",
+            "Trail damage",
+            "Parks",
+            14,
+            "Washouts, fallen trees or broken surfaces on a trail.",
+            name_es="Sendero dañado",
+        ),
         Problem(
             "recreation-facility",
             "Community center or pool issue",
             "Parks",
             7,
             "A problem at a community center, pool or sports field.",
+            name_es="Problema en un centro comunitario o piscina",
         ),
         Problem(
             "tourism-historic-site",
@@ -428,6 +540,7 @@ PROBLEMS: dict[str, Problem] = {
             "Parks",
             10,
             "A concern at a historic site or about visitor information.",
+            name_es="Sitio histórico o información para visitantes",
         ),
         # City facilities, police, fire, general
         Problem(
@@ -437,9 +550,15 @@ PROBLEMS: dict[str, Problem] = {
             10,
             "Lights out in or around a city building or parking lot.",
             unlocated=1.0,
+            name_es="Problema de iluminación en instalaciones de la ciudad",
         ),
         Problem(
-            "facility-repair", "City building repair", "City facilities", 14, "Something broken at a city building."
+            "facility-repair",
+            "City building repair",
+            "City facilities",
+            14,
+            "Something broken at a city building.",
+            name_es="Reparación de un edificio de la ciudad",
         ),
         Problem(
             "traffic-complaint",
@@ -447,6 +566,7 @@ PROBLEMS: dict[str, Problem] = {
             "Police",
             14,
             "Speeding, cut-through traffic or running stop signs.",
+            name_es="Exceso de velocidad o queja de tránsito",
         ),
         Problem(
             "abandoned-vehicle-street",
@@ -454,6 +574,7 @@ PROBLEMS: dict[str, Problem] = {
             "Police",
             10,
             "A vehicle left on a city street for more than 48 hours.",
+            name_es="Vehículo abandonado en la calle",
         ),
         Problem(
             "nuisance-property",
@@ -461,9 +582,15 @@ PROBLEMS: dict[str, Problem] = {
             "Police",
             30,
             "Repeated disturbances or suspected drug activity at a property.",
+            name_es="Propiedad que causa molestias",
         ),
         Problem(
-            "parking-violation", "Parking violation", "Police", 3, "A vehicle blocking a driveway, hydrant or sidewalk."
+            "parking-violation",
+            "Parking violation",
+            "Police",
+            3,
+            "A vehicle blocking a driveway, hydrant or sidewalk.",
+            name_es="Infracción de estacionamiento",
         ),
         Problem(
             "police-report-copy",
@@ -472,6 +599,7 @@ PROBLEMS: dict[str, Problem] = {
             10,
             "A request for a copy of a police report.",
             unlocated=1.0,
+            name_es="Copia de un reporte policial",
         ),
         Problem(
             "smoke-alarm-request",
@@ -479,6 +607,7 @@ PROBLEMS: dict[str, Problem] = {
             "Fire",
             14,
             "A free smoke alarm installed by the fire department.",
+            name_es="Instalación de detector de humo",
         ),
         Problem(
             "general-feedback",
@@ -487,6 +616,7 @@ PROBLEMS: dict[str, Problem] = {
             10,
             "Tell the city what went well or badly.",
             unlocated=1.0,
+            name_es="Elogio o queja sobre un servicio de la ciudad",
         ),
         Problem(
             "other",
@@ -495,6 +625,7 @@ PROBLEMS: dict[str, Problem] = {
             10,
             "Anything that fits no other type; staff will route it.",
             unlocated=1.0,
+            name_es="Otro / no estoy seguro",
         ),
         # The code is settings.INTAKE_TRIAGE_SERVICE_CODE: email intake files here what it
         # cannot type or place, with no department, so staff complete it.
@@ -505,6 +636,7 @@ PROBLEMS: dict[str, Problem] = {
             2,
             "Reports received by email that staff must complete: the problem type or the place.",
             unlocated=1.0,
+            name_es="Por clasificar",
         ),
         Problem(
             "fraud-hotline",
@@ -519,6 +651,7 @@ PROBLEMS: dict[str, Problem] = {
                 AttributeSpec("when", "datetime", "When did it happen (roughly)?"),
                 AttributeSpec("who-involved", "text", "Who was involved, and how do you know?"),
             ),
+            name_es="Línea de denuncia de fraude, despilfarro o abuso",
         ),
     ]
 }

@@ -125,6 +125,8 @@ def load_demo(
             gazetteer_load(cities={c.slug: c for c in City.objects.filter(region__slug=REGION_SLUG)})
         # A database loaded before the demo had streets gets them now (nothing if it has them).
         demo_streets_load(cities=list(City.objects.filter(region__slug=REGION_SLUG)))
+        # ... and one loaded before its types had Spanish names gets those (one query if it has them).
+        spanish_names_load()
         return _summary(loaded=False, started=started)
     say = progress or (lambda _msg: None)
     with transaction.atomic():
@@ -221,6 +223,7 @@ def catalogue_load(*, cities: dict[str, City]) -> None:
                 code=problem.code,
                 defaults={
                     "name": offer.name or problem.name,
+                    "name_es": problem.name_es,
                     "group": problem.group,
                     "description": problem.description,
                     "keywords": problem.keywords,
@@ -244,6 +247,21 @@ def catalogue_load(*, cities: dict[str, City]) -> None:
                         "order": position,
                     },
                 )
+
+
+def spanish_names_load() -> int:
+    """Give the demo's types without a Spanish name their problem's (``Problem.name_es``), by
+    code; a name an administrator typed is kept. Saved one by one, so the catalogue's caches
+    forget the old names. Returns how many types were named."""
+    missing = ServiceType.objects.filter(city__region__slug=REGION_SLUG, name_es="", code__in=list(PROBLEMS))
+    named = 0
+    with transaction.atomic():
+        for service_type in missing.only("pk", "city_id", "code", "name_es"):
+            service_type.name_es = PROBLEMS[service_type.code].name_es
+            if service_type.name_es:
+                service_type.save(update_fields=["name_es"])
+                named += 1
+    return named
 
 
 # --- staff ----------------------------------------------------------------------------

@@ -25,8 +25,8 @@ from civicdesk.cases.models import CaseEvent, EventKind, Photo, ServiceRequest, 
 from civicdesk.catalog.models import Datatype, ServiceAttribute, ServiceType
 from civicdesk.core import clock
 from civicdesk.demo import logins
-from civicdesk.demo.catalogue import INDEPENDENCE_DEPARTMENT_SHARES
-from civicdesk.demo.loader import DemoSummary, load_demo
+from civicdesk.demo.catalogue import INDEPENDENCE_DEPARTMENT_SHARES, PROBLEMS
+from civicdesk.demo.loader import REGION_SLUG, DemoSummary, load_demo
 from civicdesk.notifications.models import OutboxMessage
 from civicdesk.tenants.models import City, Department
 from tests.conftest import INSIDE
@@ -276,3 +276,31 @@ def test_a_cases_address_names_the_street_the_map_draws_at_its_point(demo: DemoS
         assert number.isdigit() and street == nearest, (case.address, nearest)
         [place] = place_reverse(case.lat, case.lng).places
         assert place.label == case.address
+
+
+def test_every_demo_problem_has_a_spanish_name_of_its_own() -> None:
+    for problem in PROBLEMS.values():
+        assert problem.name_es, f"{problem.code} has no Spanish name"
+        assert problem.name_es.casefold() != problem.name.casefold(), f"{problem.code}: {problem.name_es!r}"
+
+
+def test_every_demo_type_is_loaded_with_its_spanish_name(demo: DemoSummary) -> None:
+    types = ServiceType.objects.filter(city__region__slug=REGION_SLUG)
+    assert types.count() == demo.service_types
+    assert not types.filter(name_es="").exists()
+    pothole = types.get(city__slug="independence", code="pothole")
+    assert (pothole.name, pothole.name_es) == ("Pothole", "Bache")
+    assert types.get(city__slug="independence", code="ce-trash").name_es == "Basura y escombros en una propiedad"
+
+
+def test_a_demo_loaded_before_spanish_names_gets_them_on_the_next_load(demo: DemoSummary) -> None:
+    types = ServiceType.objects.filter(city__region__slug=REGION_SLUG)
+    types.exclude(city__slug="raytown", code="pothole").update(name_es="")
+    typed = types.get(city__slug="raytown", code="pothole")
+    typed.name_es = "Hoyo en la calle"  # an administrator's own name is kept
+    typed.save()
+    again = load_demo(days=DAYS, scale=SCALE)
+    assert not again.loaded
+    assert not types.filter(name_es="").exists()
+    assert types.get(city__slug="independence", code="pothole").name_es == "Bache"
+    assert types.get(city__slug="raytown", code="pothole").name_es == "Hoyo en la calle"
