@@ -34,12 +34,16 @@ def w3c(moment: dt.datetime | None, city: Any) -> str | None:
 
 class ServiceSerializer(serializers.Serializer):
     service_code = serializers.CharField(source="code")
-    service_name = serializers.CharField(source="name")
+    service_name = serializers.SerializerMethodField()
     description = serializers.CharField()
     metadata = serializers.SerializerMethodField()
     type = serializers.SerializerMethodField()
     keywords = serializers.CharField()
     group = serializers.CharField()
+
+    def get_service_name(self, obj: ServiceType) -> str:
+        # The city's name, or its Spanish one for a ``locale=es`` request (views.locale_language).
+        return obj.local_name(self.context.get("language", ""))
 
     def get_metadata(self, obj: ServiceType) -> bool:
         return any(a.variable for a in obj.attributes.all())

@@ -21,6 +21,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
+from django.utils import translation
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -83,6 +84,19 @@ JURISDICTION = OpenApiParameter(
     description="The city (its web domain). Required while the server serves several cities.",
 )
 NO_FORMAT_PARAM = OpenApiParameter("format", exclude=True)  # the suffix chooses, not ?format=
+LOCALE = OpenApiParameter(
+    "locale",
+    OpenApiTypes.STR,
+    description="es (or es_US, es-MX…) names each service in Spanish where the city gives a Spanish name; "
+    "anything else, or none, in English.",
+)
+
+
+def locale_language(request: Request) -> str:
+    """The language a ``locale`` parameter asks for: "es" for any Spanish locale, else "en"."""
+    return "es" if request.query_params.get("locale", "").strip().lower()[:2] == "es" else "en"
+
+
 _ERROR_LIST = {
     "type": "array",
     "items": {
@@ -358,17 +372,22 @@ class ServiceListView(Open311View):
 
     @extend_schema(
         operation_id="services_list",
-        parameters=[FMT, JURISDICTION, NO_FORMAT_PARAM],
+        parameters=[FMT, JURISDICTION, LOCALE, NO_FORMAT_PARAM],
         responses=answers(200, ServiceSerializer(many=True), "services"),
     )
     def get(self, request: Request, fmt: str = "json") -> Response:
         city = self.city()
+        # Not GeoReport v2's, but what some servers accept: ``locale=es`` names the services in
+        # Spanish (``name_es``) for an app that shows them to Spanish-speaking residents.
+        language = locale_language(request)
 
         def build() -> list[dict[str, Any]]:
             types = selectors.public_service_types(city=city)
-            return _plain(list(ServiceSerializer(types, many=True).data))
+            return _plain(list(ServiceSerializer(types, many=True, context={"language": language}).data))
 
-        return Response(catalogue_cache.cached("open311-services", city.pk, build))
+        with translation.override(language):  # kept per language (catalog/cache.py)
+            listed = catalogue_cache.cached("open311-services", city.pk, build)
+        return Response(listed)
 
 
 class ServiceDefinitionView(Open311View):
