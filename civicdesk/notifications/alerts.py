@@ -173,7 +173,8 @@ def _render(
     with translation.override(subscription.language or settings.LANGUAGE_CODE), timezone.override(city.tz):
         # The subject is a msgid with %(type)s and %(city)s; it and the area's words are
         # written in the subscriber's language, not in that of whoever made the change.
-        subject = gettext(subject) % {"type": case.service_type.name if case else "", "city": city.name}
+        language = subscription.language or settings.LANGUAGE_CODE
+        subject = gettext(subject) % {"type": case.service_type.local_name(language) if case else "", "city": city.name}
         context = {
             "subscription": subscription,
             "area": subscription.describe_area(),

@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.translation import gettext as _
 
@@ -136,10 +137,10 @@ class _CaseFeed(Feed):  # type: ignore[type-arg]
 
     def item_title(self, item: ServiceRequest) -> str:
         where = item.address or (item.district.name if item.district else item.city.name)
-        return f"{item.reference}: {item.service_type.name}, {where}"
+        return f"{item.reference}: {_type_name(item)}, {where}"
 
     def item_description(self, item: ServiceRequest) -> str:
-        lines = [f"{item.service_type.name} · {item.get_status_display()}"]
+        lines = [f"{_type_name(item)} · {item.get_status_display()}"]
         if item.address:
             lines.append(item.address)
         if item.district is not None:
@@ -161,7 +162,12 @@ class _CaseFeed(Feed):  # type: ignore[type-arg]
         return item.closed_at or item.updated_at
 
     def item_categories(self, item: ServiceRequest) -> list[str]:
-        return [item.service_type.name]
+        return [_type_name(item)]
+
+
+def _type_name(item: ServiceRequest) -> str:
+    """The type's name in the feed's language (its Spanish name in Spanish, where given)."""
+    return item.service_type.local_name(translation.get_language() or "")
 
 
 class RssCaseFeed(_CaseFeed):

@@ -157,8 +157,8 @@ def _prepare(
     """Render one email (``_send``'s arguments), for the outbox; its ``case_id`` is the
     writer's to give (a new case has none yet)."""
     language = language or settings.LANGUAGE_CODE
+    for_staff = template in _STAFF_TEMPLATES or bool(extra.get("for_staff"))
     if case.service_type.is_confidential:
-        for_staff = template in _STAFF_TEMPLATES or bool(extra.get("for_staff"))
         return _prepare_confidential(
             template, case, recipient, for_staff=for_staff, language=settings.LANGUAGE_CODE if for_staff else language
         )
@@ -175,7 +175,8 @@ def _prepare(
     # Dates in a message are the city's local dates.
     with translation.override(language), timezone.override(case.city.tz):
         subject = gettext(subject) % {
-            "type": case.service_type.name,
+            # The resident's name of the type (its Spanish name in Spanish); staff keep the city's.
+            "type": case.service_type.name if for_staff else case.service_type.local_name(language),
             "department": case.department.name if case.department else "",
         }
         body_text = plaintext.wrap(render_to_string(f"notifications/email/{template}.txt", context))
