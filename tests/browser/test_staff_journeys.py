@@ -72,7 +72,7 @@ def test_a_call_taker_enters_a_case_for_another_department_and_it_is_routed_ther
     page.fill("#id_reporter_phone", "816-555-0101")
     page.fill("#id_reporter_email", "cal@example.org")
     screenshot(page, "console-new-case")
-    page.locator("#new-case-form button[type=submit]").click()
+    page.get_by_role("button", name="Save the case").click()
     page.wait_for_url("**/console/cases/independence/*/")
 
     case = ServiceRequest.objects.get()

@@ -207,7 +207,7 @@ def test_browsing_is_paged(client, catalogue, independence):
     first = client.get("/independence/requests/?type=graffiti").content.decode()
     assert "27 reports" in first and "Page 1 of 2" in first and 'href="?type=graffiti&amp;page=2"' in first
     second = client.get("/independence/requests/?type=graffiti&page=2").content.decode()
-    assert second.count('<tr><td><a href="/independence/requests/') == 2
+    assert second.count('<tr><td class="ref"><a href="/independence/requests/') == 2
 
 
 def test_the_maps_get_city_limits_from_the_site_itself(client, cities):

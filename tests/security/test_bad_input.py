@@ -619,10 +619,11 @@ def test_text_from_the_portal_reads_back_exactly_everywhere(
         got = client.get(f"{API}/requests/{case.reference}.json", juris).json()
         assert got[0]["description"] == text and got[0]["address"] == text, kind
         assert escape(text) in client.get(f"{API}/requests/{case.reference}.xml", juris).content.decode(), kind
-        # The acknowledgement the resident receives. Django's truncatechars composes
-        # characters (NFC): the same text, perhaps in fewer code points.
+        # The acknowledgement the resident receives, the text quoted (indented, set apart) as
+        # written. Django's truncatechars composes characters (NFC): the same text, perhaps in
+        # fewer code points.
         ack = [m for m in outbox() if m.to == ["rita@example.org"] and case.reference in m.subject]
-        assert len(ack) == 1 and f"You wrote: {unicodedata.normalize('NFC', text)}" in ack[0].body, kind
+        assert len(ack) == 1 and f"You wrote:\n\n    {unicodedata.normalize('NFC', text)}\n" in ack[0].body, kind
         # The console.
         client.force_login(worker)
         assert escape(text) in client.get(f"/console/cases/independence/{case.number}/").content.decode(), kind
