@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from civicdesk.performance.formatting import SECONDS_PER
 from civicdesk.performance.regional import CalendarPeriod, CityFigure, Comparison
 from civicdesk.performance.selectors import Dashboard, MeasureView, Row
 from civicdesk.tenants.models import Region
@@ -177,6 +178,22 @@ COMPARISON_CSV_HEADER = [
 ]
 
 
+# The CSV writes each figure in the unit its row states (a row in days gives days), so a
+# spreadsheet charting the column reads what the row says; the JSON keeps the stored unit
+# (seconds for durations) and says so in ``stored_unit``.
+CSV_DECIMALS_OF_DURATIONS = 2
+
+
+def _in_unit(value: str | None, unit: str) -> str:
+    """A figure the JSON gives in the stored unit, as the CSV gives it: in ``unit``."""
+    if value is None:
+        return ""
+    if unit not in SECONDS_PER or unit == "seconds":
+        return value
+    quantum = Decimal(1).scaleb(-CSV_DECIMALS_OF_DURATIONS)
+    return format((Decimal(value) / SECONDS_PER[unit]).quantize(quantum, rounding=ROUND_HALF_UP), "f")
+
+
 def _comparison_row_json(row: CityFigure) -> dict[str, Any]:
     return {
         "city": row.city.name,
@@ -236,7 +253,9 @@ def comparison_json(region: Region, period: CalendarPeriod, comparisons: list[Co
 
 
 def comparison_csv(region: Region, period: CalendarPeriod, comparisons: list[Comparison]) -> str:
-    """One row per common measure and city; the median repeated on each row of its measure."""
+    """One row per common measure and city; the median repeated on each row of its measure.
+    Figures are in the row's ``unit`` (days, minutes, seconds, per cent, count), not in the
+    JSON's stored unit."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(COMPARISON_CSV_HEADER)
@@ -261,12 +280,12 @@ def comparison_csv(region: Region, period: CalendarPeriod, comparisons: list[Com
                     row["standing_shown"],
                     "" if row["cases"] is None else row["cases"],
                     "" if row["population"] is None else row["population"],
-                    row["figure"] or "",
+                    _in_unit(row["figure"], data["unit"]),
                     row["figure_shown"],
                     row["per_resident_rate"] or "",
                     row["per_resident_shown"],
-                    row["compared_value"] or "",
-                    data["median"] or "",
+                    _in_unit(row["compared_value"], data["unit"]),
+                    _in_unit(data["median"], data["unit"]),
                     data["median_shown"],
                     row["versus_median"] or "",
                     row["versus_median_shown"],

@@ -27,13 +27,13 @@ import datetime as dt
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.utils import dateformat
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.core import clock
@@ -264,7 +264,10 @@ def _difference_text(common: CommonMeasure, diff: Decimal) -> str:
     if common.per_resident:
         return _rate_text(common, diff)
     if common.unit == Unit.PERCENT:
-        return gettext("%(n)s points") % {"n": _number(diff, common.decimals)}
+        # "1 point", "2 points"; a figure with decimals takes the plural in both languages
+        # ("1.0 points", "1,5 puntos").
+        count = int(diff.quantize(Decimal(1), rounding=ROUND_HALF_UP)) if common.decimals == 0 else 2
+        return ngettext("%(n)s point", "%(n)s points", count) % {"n": _number(diff, common.decimals)}
     return _format(common, diff)
 
 

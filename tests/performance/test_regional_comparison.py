@@ -16,9 +16,11 @@ from decimal import Decimal as D
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from civicdesk.accounts.models import Role
 from civicdesk.performance import regional, services
+from civicdesk.performance.exports import comparison_csv
 from civicdesk.performance.models import CommonMeasureMapping
 from civicdesk.tenants.models import City, Region
 
@@ -385,10 +387,47 @@ def test_csv_and_json_parse_back_to_the_same_figures(client, potholes):
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     mine = {r["city_slug"]: r for r in rows if r["measure_key"] == "potholes-median-days"}
     assert len(mine) == 5
-    assert D(mine["blue-springs"]["figure"]) == DAY
+    assert mine["blue-springs"]["unit"] == "days"
+    # In the unit the row states, days: never the JSON's seconds under "days".
+    assert mine["blue-springs"]["figure"] == "1.00"
+    assert mine["raytown"]["figure"] == "5.50" and mine["raytown"]["compared_value"] == "5.50"
+    assert {r["median"] for r in mine.values()} == {"2.00"}
     assert mine["blue-springs"]["versus_median_shown"] == "1.0 days below the median (better)"
     assert mine["grandview"]["figure"] == "" and mine["grandview"]["standing"] == "Too few cases (2; at least 3 needed)"
     assert {r["median_shown"] for r in mine.values()} == {"2.0 days"}
+
+
+@pytest.mark.parametrize(("unit", "stored", "in_csv"), [("minutes", "90", "1.50"), ("percent", "37.5", "37.5")])
+def test_the_csv_gives_minutes_in_minutes_and_per_cents_as_they_are(cities, unit, stored, in_csv):
+    region = cities["independence"].region
+    common = define(region, "share", computation="code_enforcement_inspected", unit=unit, minimum_cases=1)
+    row = regional.CityFigure(city=cities["raytown"], standing=regional.Standing.COUNTED, period=None)
+    row.value = row.compared = D(stored)
+    comp = regional.Comparison(common, Q1_2024, [row], D(stored), "", "")
+    (line,) = csv.DictReader(io.StringIO(comparison_csv(region, Q1_2024, [comp])))
+    assert line["unit"] == unit and line["figure"] == in_csv
+    assert D(line["median"]) == D(line["compared_value"]) == D(in_csv)
+
+
+@pytest.mark.parametrize(
+    ("language", "one", "two"),
+    [
+        ("en", "1 point below the median (worse)", "2 points above the median (better)"),
+        ("es", "1 punto por debajo de la mediana (peor)", "2 puntos por encima de la mediana (mejor)"),
+    ],
+)
+def test_a_difference_of_one_point_is_one_point_in_either_language(cities, language, one, two):
+    common = define(
+        cities["independence"].region,
+        "share",
+        computation="code_enforcement_inspected",
+        unit="percent",
+        direction="higher",
+        minimum_cases=1,
+    )
+    with translation.override(language):
+        assert regional._versus(common, D(39), D(40))[1] == one
+        assert regional._versus(common, D(42), D(40))[1] == two
 
 
 def test_the_page_shows_each_city_beside_the_median_with_text_statuses_and_a_chart(client, potholes):
