@@ -78,4 +78,18 @@
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   // htmx swaps in new parts of the page (a case after an action): draw their maps too.
   document.addEventListener("htmx:load", function (e) { init(e.target); });
+
+  // After an action on a case (a note, a status, closing…), its answer is written at the top of
+  // the case, far above the form on a phone: the answer, done or refused, is brought into view
+  // and focused, so the worker sees it and a screen reader reads it.
+  document.addEventListener("htmx:afterSettle", function (e) {
+    var config = e.detail && e.detail.requestConfig;
+    if (!config || config.verb !== "post") return;
+    var answer = document.querySelector("#case-errors, #case-body > .messages");
+    if (!answer) return;
+    answer.setAttribute("tabindex", "-1");
+    var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    answer.focus({ preventScroll: true });
+    answer.scrollIntoView({ block: "start", behavior: still ? "auto" : "smooth" });
+  });
 })();
