@@ -378,3 +378,28 @@ def test_the_public_lists_keep_case_numbers_whole_on_a_phone_and_a_tablet(new_co
             found += [f"{name} ({size}): {ref} is on two lines" for ref in page.evaluate(WRAPPED_PUBLIC_REFERENCES)]
         assert page.errors == []
     assert found == [], "\n".join(found)
+
+
+def test_a_case_with_a_long_reporter_email_fits_a_phone(
+    new_context: Any, cities: Any, make_department: Any, make_service_type: Any, make_staff: Any
+) -> None:
+    """The Details table wraps a long email address instead of widening the case page."""
+    independence = cities["independence"]
+    neighborhood = make_department(independence, "CD-NEIGHBORHOOD SERVICES")
+    make_staff(independence, Role.WORKER, department=neighborhood, username="nadia")
+    lat, lng = INSIDE["independence"]
+    case = case_create(
+        service_type=make_service_type(independence, "ce-trash", name="CE - Trash and debris", department=neighborhood),
+        description="Bags of trash by the curb",
+        lat=lat,
+        lng=lng,
+        reporter_name="Michael Garcia",
+        reporter_email="michael.garcia48.with.a.long.address@example.org",
+    )
+    context = new_context(viewport=PHONE_360)
+    page, checker = open_page(context), context.new_page()
+    page.goto(f"/console/cases/independence/{case.number}/")
+    sign_in(page, "nadia")
+    screenshot(page, "narrow-case-long-email-360")
+    assert layout_problems(page, checker, "case (360)") == []
+    assert page.evaluate("document.querySelector('table.details').getBoundingClientRect().right") <= 360
