@@ -281,7 +281,8 @@ def open_data_copy_queries(*, city: City | None, fmt: str) -> list[CopyQuery]:
     The CSV's: one row per case, the columns of ``columns.COLUMNS``; empty values are NULL,
     which ``COPY … (FORMAT csv)`` writes as nothing, as Python's csv writes an empty string.
     The GeoJSON's: one column, each case's Feature as ``json_build_object`` writes it, with
-    the properties as the Python writer makes them (every one a string). The same cases as
+    the properties as the Python writer makes them (every one a string but ``district``, a
+    number or null). The same cases as
     ``open_data_rows`` (``public_case_list``), the same photos, the same text (tests/opendata
     compare the two).
     """
@@ -302,6 +303,9 @@ def open_data_copy_queries(*, city: City | None, fmt: str) -> list[CopyQuery]:
 
             columns = _copy_columns(one, empty=empty)
             properties: list[Any] = []
+            # Every property a string as the Python writer makes it, but the district: a
+            # number, or null (the dictionary's "whole number").
+            columns["c_district"] = F("district__number")
             for name in NAMES:
                 if name not in ("lat", "lng"):
                     properties += [Value(name), columns[f"c_{name}"]]

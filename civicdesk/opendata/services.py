@@ -99,7 +99,7 @@ def _write_csv(rows: Iterable[list[str]], text: IO[str]) -> int:
     return count
 
 
-_LAT, _LNG = NAMES.index("lat"), NAMES.index("lng")
+_LAT, _LNG, _DISTRICT = NAMES.index("lat"), NAMES.index("lng"), NAMES.index("district")
 _PROPERTIES = [i for i, name in enumerate(NAMES) if name not in ("lat", "lng")]
 
 
@@ -112,7 +112,9 @@ def _write_geojson(rows: Iterable[list[str]], text: IO[str]) -> int:
     for row in rows:
         lat, lng = row[_LAT], row[_LNG]
         geometry = {"type": "Point", "coordinates": [float(lng), float(lat)]} if lat and lng else None
-        properties = {NAMES[i]: row[i] for i in _PROPERTIES}
+        properties: dict[str, str | int | None] = {NAMES[i]: row[i] for i in _PROPERTIES}
+        # The dictionary's "whole number": a number in JSON, null when the case has none.
+        properties["district"] = int(row[_DISTRICT]) if row[_DISTRICT] else None
         feature = {"type": "Feature", "id": row[0], "geometry": geometry, "properties": properties}
         text.write(("" if count == 0 else ",\n") + dumps(feature))
         count += 1

@@ -114,6 +114,20 @@ def test_the_geojson_has_one_point_feature_per_case(world: World) -> None:  # no
     assert features[2]["geometry"] is None and features[2]["properties"]["address"] == "100 W Maple Ave"
 
 
+def test_the_geojson_gives_the_district_as_a_number_or_null(world: World) -> None:  # noqa: F811
+    """The dictionary says "whole number": a GeoJSON reader gets 4, not "4", and null, not ""."""
+    city = world.cities["independence"]
+    services.case_create(service_type=world.service_type, city=city, address="100 W Maple Ave", description="No pin")
+    export(city)
+    features = geojson(download(city, download_name(city=city, fmt=Format.GEOJSON)))["features"]
+    rows = csv_rows(download(city, download_name(city=city, fmt=Format.CSV)))
+    districts = [f["properties"]["district"] for f in features]
+    assert any(isinstance(d, int) for d in districts)  # the pinned cases lie in a district
+    assert districts[2] is None and rows[2]["district"] == ""
+    for feature, row in zip(features, rows, strict=True):
+        assert feature["properties"]["district"] == (int(row["district"]) if row["district"] else None)
+
+
 def test_size_rows_and_sha256_on_the_page_are_those_of_the_download(world: World) -> None:  # noqa: F811
     city = world.cities["independence"]
     files = export(city)
