@@ -62,12 +62,16 @@ from civicdesk.tenants.models import City, Department
 
 def _coordinate(value: Any, *, field: str) -> float:
     # Clients send coordinates as text as often as numbers; both are fine, words are not.
+    # The message names the coordinate: a list of errors often drops the field's key.
     try:
         number = float(value)
-    except (TypeError, ValueError) as exc:
-        raise ValidationError({field: _("%(v)s is not a number of degrees.") % {"v": value}}) from exc
+    except (TypeError, ValueError):
+        number = math.nan
     if not math.isfinite(number):
-        raise ValidationError({field: _("%(v)s is not a number of degrees.") % {"v": value}})
+        name = _("Latitude") if field == "lat" else _("Longitude")
+        if value is None or not str(value).strip():
+            raise ValidationError({field: _("%(field)s is not a number of degrees.") % {"field": name}})
+        raise ValidationError({field: _("%(field)s “%(v)s” is not a number of degrees.") % {"field": name, "v": value}})
     return number
 
 

@@ -719,16 +719,14 @@ def case_place(request: HttpRequest, city: str, number: int) -> HttpResponse:
     errors: list[str] = []
     status = 200
     if request.method == "POST":
+        lat, lng = request.POST.get("lat", "").strip(), request.POST.get("lng", "").strip()
         try:
-            case = services.case_place(
-                case=case,
-                actor=user,
-                lat=request.POST.get("lat", ""),
-                lng=request.POST.get("lng", ""),
-                address=request.POST.get("address", ""),
-            )
+            if not lat or not lng:
+                # An address typed but not chosen from the list (or no JavaScript) gives no point.
+                raise ValidationError(_("Choose the place on the map or pick an address from the list."))
+            case = services.case_place(case=case, actor=user, lat=lat, lng=lng, address=request.POST.get("address", ""))
         except ValidationError as exc:
-            errors, status = exc.messages, 400
+            errors, status = _place_errors(exc), 400
         else:
             messages.success(request, _place_message(case))
             return redirect(_next_url(request, reverse("console:not_placed")))
@@ -748,6 +746,19 @@ def case_place(request: HttpRequest, city: str, number: int) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _place_errors(exc: ValidationError) -> list[str]:
+    """A refusal of ``case_place`` in words that name the field (the coordinates' own
+    messages name theirs)."""
+    if not hasattr(exc, "error_dict"):
+        return list(exc.messages)
+    labels = {"address": _("Address")}
+    return [
+        f"{labels[field]}: {message}" if field in labels else message
+        for field, field_messages in exc.message_dict.items()
+        for message in field_messages
+    ]
 
 
 def _place_message(case: ServiceRequest) -> str:

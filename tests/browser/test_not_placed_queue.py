@@ -1,5 +1,6 @@
 """The "Not placed" queue in a browser at 1280 px: a worker picks the place an ambiguous
-address means; the page passes axe before and after."""
+address means, or types an address on the place page and picks it from the list; the pages
+pass axe."""
 
 from __future__ import annotations
 
@@ -39,8 +40,45 @@ def test_a_worker_places_an_ambiguous_address_from_the_not_placed_queue(
         page.get_by_role("button", name=f"Place at 1234 S Noland Rd ({ambiguous.reference})").click()
     assert f"{ambiguous.reference} placed at 1234 S Noland Rd" in page.content()
     assert page.get_by_role("heading", name=f"{ambiguous.reference} · Trash/Rubbish").count() == 0
-    page.get_by_role("link", name="by its coordinates or on the map").first.click()
+    page.get_by_role("link", name="by an address, on the map or by its coordinates").first.click()
     assert page.get_by_label("Latitude").is_visible()
     screenshot(page, "console-place-1280")
     assert axe_violations(page) == []
+    assert page.errors == []
+
+
+def test_a_supervisor_places_a_case_by_typing_an_address_and_picking_it(
+    page,
+    site,
+    gazetteer,  # noqa: F811 (the fixture imported above)
+    trash,
+    make_staff,
+):
+    make_staff(trash.city, Role.SUPERVISOR, department=trash.department, username="sam")
+    case = services.case_create(
+        service_type=trash, city=trash.city, channel=Channel.PHONE, address="77 Nowhere Ln", description="Bags"
+    )
+    page.goto(f"{site}/console/login/")
+    sign_in(page, "sam")
+    page.goto(f"{site}/console/cases/{case.city.slug}/{case.number}/place/")
+    page.wait_for_selector("#place-map.leaflet-container")
+    # Nothing chosen: the page says what is missing, and keeps what was typed.
+    page.fill("#place-address", "1248 S Noland")
+    page.get_by_role("button", name="Place the case here").click()
+    page.wait_for_selector("#place-errors")
+    assert "Choose the place on the map or pick an address from the list." in page.inner_text("#place-errors")
+    box = page.locator("#place-address")
+    box.fill("")
+    box.press_sequentially("1248 s nol", delay=40)
+    page.wait_for_selector("#place-address-list [role=option]")
+    box.press("ArrowDown")
+    box.press("Enter")
+    assert page.input_value("#place-lat") != "" and page.inner_text("#place-pin-address") == "Near 1248 S Noland Rd"
+    screenshot(page, "console-place-address-chosen-1280")
+    assert axe_violations(page) == []
+    with page.expect_navigation(url="**/console/not-placed/"):
+        page.get_by_role("button", name="Place the case here").click()
+    assert f"{case.reference} placed at 1248 S Noland Rd" in page.content()
+    case.refresh_from_db()
+    assert case.address == "1248 S Noland Rd" and case.lat is not None
     assert page.errors == []

@@ -4,7 +4,7 @@ the places its address may mean, and ``case_place`` (picking one, or coordinates
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from civicdesk.accounts.models import Role
@@ -131,7 +131,7 @@ def test_a_place_outside_every_member_city_is_refused_in_words(unplaced, make_st
         services.case_place(case=unplaced["nothing"], actor=worker, lat=OUTSIDE[0], lng=OUTSIDE[1])
     client.force_login(worker)
     page = client.post(_place_url(unplaced["nothing"]), {"lat": "abc", "lng": "-94.3"})
-    assert page.status_code == 400 and "abc is not a number of degrees." in page.content.decode()
+    assert page.status_code == 400 and "Latitude “abc” is not a number of degrees." in page.content.decode()
     unplaced["nothing"].refresh_from_db()
     assert unplaced["nothing"].lat is None
     # The candidate outside every member city is shown, but cannot be picked.
@@ -165,3 +165,42 @@ def test_the_place_page_offers_the_map_the_coordinates_and_the_candidates_with_l
     for needle in ('for="place-lat"', 'for="place-lng"', 'for="place-address"', "data-pick", "Place the case here"):
         assert needle in text
     assert "Place at 1234 N Noland Rd" in text
+
+
+def test_an_address_picked_from_the_list_places_the_case_at_its_point_and_address(unplaced, make_staff, trash, client):
+    # Picking "1248 S Noland Rd" in the page's address box fills the point (address.js).
+    supervisor = make_staff(trash.city, Role.SUPERVISOR, department=trash.department)
+    client.force_login(supervisor)
+    form = client.get(_place_url(unplaced["nothing"])).content.decode()
+    assert "data-address-search" in form and reverse("places:search") in form and 'id="place-map"' in form
+    lat, lng = noland_point(1248)
+    answer = client.post(_place_url(unplaced["nothing"]), {"address": "1248 S Noland Rd", "lat": lat, "lng": lng})
+    assert answer.status_code == 302
+    case = unplaced["nothing"]
+    case.refresh_from_db()
+    assert (case.lat, case.lng) == pytest.approx((lat, lng)) and case.address == "1248 S Noland Rd"
+
+
+def test_an_address_typed_but_not_chosen_is_refused_in_words_and_changes_nothing(unplaced, make_staff, trash, client):
+    supervisor = make_staff(trash.city, Role.SUPERVISOR, department=trash.department)
+    client.force_login(supervisor)
+    case = unplaced["nothing"]
+    events = case.events.count()
+    page = client.post(_place_url(case), {"address": "1294 Locust St", "lat": "", "lng": ""})
+    text = page.content.decode()
+    assert page.status_code == 400
+    assert "Choose the place on the map or pick an address from the list." in text
+    assert "• is not" not in text and " is not a number of degrees" not in text
+    assert 'value="1294 Locust St"' in text  # what was typed stays in the box
+    case.refresh_from_db()
+    assert case.lat is None and case.address == "77 Nowhere Ln" and case.events.count() == events
+
+
+def test_a_missing_coordinate_is_named_in_the_services_refusal(unplaced, make_staff, trash):
+    worker = make_staff(trash.city, Role.WORKER, department=trash.department)
+    with pytest.raises(ValidationError) as refused:
+        services.case_place(case=unplaced["nothing"], actor=worker, lat="", lng="-94.4")
+    assert refused.value.messages == ["Latitude is not a number of degrees."]
+    with pytest.raises(ValidationError) as refused:
+        services.case_place(case=unplaced["nothing"], actor=worker, lat="39.05", lng="west")
+    assert refused.value.messages == ["Longitude “west” is not a number of degrees."]
