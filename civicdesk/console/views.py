@@ -210,6 +210,12 @@ def _keyset_page(request: HttpRequest, rows: Any, sort: str) -> KeysetPage:
     return page
 
 
+def _no_city_cases(request: HttpRequest, *, heading: str, nav: str) -> HttpResponse:
+    """A case list's page for an account of no city (a regional administrator): it reads no
+    case, so the page says who does, and where the region's figures are, instead of "none"."""
+    return render(request, "console/no_cases.html", {"heading": heading, "nav": nav})
+
+
 @require_GET
 @staff_view
 def home(request: HttpRequest) -> HttpResponse:
@@ -221,6 +227,11 @@ def home(request: HttpRequest) -> HttpResponse:
     the thousandth page costs what the first does and a case opened meanwhile moves nothing.
     """
     user = user_of(request)
+    if user.city_id is None:
+        # A regional administrator's console starts at the region's figures.
+        if user.is_regional_admin:
+            return redirect("console:region")
+        return _no_city_cases(request, heading=_("Cases"), nav="cases")
     form = FilterForm(request.GET or {"queue": "mine"}, user=user)
     form.is_valid()
     filters = form.filters()
@@ -289,6 +300,8 @@ def _long_list_page(request: HttpRequest, rows: Any, sort: str) -> Any:
 def overdue(request: HttpRequest) -> HttpResponse:
     """Open cases past their due date, how late each is, against its type's target days."""
     user = user_of(request)
+    if user.city_id is None:
+        return _no_city_cases(request, heading=_("Overdue cases"), nav="overdue")
     page = _long_list_page(request, cases.case_overdue(user=user), "due")
     now = clock.now()
     rows = [{"case": case, "late": now - case.due_at} for case in page if case.due_at is not None]
@@ -303,6 +316,8 @@ def likely_late(request: HttpRequest) -> HttpResponse:
     """Open cases not yet late whose chance of missing their due date (the city's model) is
     over the city's threshold, the most likely late first."""
     user = user_of(request)
+    if user.city_id is None:
+        return _no_city_cases(request, heading=_("Likely late"), nav="likely_late")
     listed = expected.likely_late_for_staff(user=user)
     page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
     threshold = expected.likely_late_threshold(user.city) if user.city is not None else None
@@ -694,6 +709,8 @@ def not_placed(request: HttpRequest) -> HttpResponse:
     """Open cases of the user's city with no point: each with its address as given and the
     places it may mean, to pick one; or a link to place it by coordinates or on the map."""
     user = user_of(request)
+    if user.city_id is None:
+        return _no_city_cases(request, heading=_("Not placed"), nav="not_placed")
     page = _long_list_page(request, cases.case_unplaced(user=user), "opened")
     gazetteer = placement.gazetteer_loaded()
     rows = [

@@ -105,3 +105,34 @@ def test_a_city_with_more_overdue_cases_than_the_cap_says_more_than(
     client.force_login(regional)
     html = client.get("/console/region/").content.decode()
     assert "more than" in html
+
+
+def test_a_regional_administrators_console_starts_at_the_region_and_offers_no_case_list(
+    client: Any, cities: dict[str, City], some_cases: None, make_staff: Any
+) -> None:
+    regional = make_staff(None, Role.REGIONAL_ADMIN)
+    client.force_login(regional)
+    landing = client.get("/console/", follow=True)
+    assert landing.redirect_chain[-1][0] == "/console/region/"
+    nav = landing.content.decode().split('class="console-nav"')[1].split("</nav>")[0]
+    for link in ("/console/new/", "/console/overdue/", "/console/likely-late/", "/console/not-placed/"):
+        assert f'href="{link}"' not in nav
+    assert 'href="/console/region/"' in nav
+    # Reached by a bookmark, a list says who reads cases instead of "no case is overdue".
+    for url in ("/console/overdue/", "/console/likely-late/", "/console/not-placed/"):
+        page = client.get(url)
+        html = page.content.decode()
+        assert page.status_code == 200, url
+        assert "Regional administrators see the region" in html and "cases are read by each city" in html, url
+        assert "No case is overdue." not in html and "No open case is likely" not in html
+    refused = client.get("/console/new/")
+    assert refused.status_code == 403 and "/console/region/" in refused.content.decode()
+
+
+def test_a_signed_in_person_refused_a_page_is_not_told_to_sign_in(client: Any, make_staff: Any) -> None:
+    regional = make_staff(None, Role.REGIONAL_ADMIN, is_staff=True)
+    client.force_login(regional)
+    page = client.get("/admin/cases/servicerequest/")
+    html = page.content.decode()
+    assert page.status_code == 403
+    assert "sign in first" not in html and f"You are signed in as {regional.username}" in html
