@@ -351,7 +351,9 @@ RATELIMITS: dict[str, dict[str, Any]] = {
         "rate": env_str("RATELIMIT_OPEN311_KEY", "1000/h"),
     },
     "open311-ip": {"views": ["open311:requests"], "key": "ip", "rate": env_str("RATELIMIT_OPEN311_IP", "300/h")},
-    "sign-in": {"views": _SIGN_IN, "key": "ip", "rate": env_str("RATELIMIT_SIGN_IN", "30/15m")},
+    # Failed sign-ins per address, over all usernames: staff behind one address (a city hall's
+    # NAT) all signing in at the start of a shift count nothing.
+    "sign-in": {"views": _SIGN_IN, "key": "ip", "counts": "failures", "rate": env_str("RATELIMIT_SIGN_IN", "30/15m")},
 }
 # A username that fails this many times from one address is refused for that many minutes.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)

@@ -9,9 +9,17 @@ never telling the resident, so it gets the same words as JSON.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
+
+
+def request_too_big_message() -> str:
+    """What an API client is told of a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``: the limit, in MB."""
+    return _("The request is larger than the %(mb)s MB this server accepts; send a shorter description.") % {
+        "mb": f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024):g}"
+    }
 
 
 def bad_request(request: HttpRequest, exception: Exception, template_name: str = "400.html") -> HttpResponse:

@@ -7,8 +7,16 @@ first request. Each request is counted by one atomic statement that also returns
 count, so under a burst of simultaneous requests exactly the limit passes, never more.
 
 The rules are data (``settings.RATELIMITS``): which URL names and methods they cover, whom
-they count (the caller's network address, or the Open311 ``api_key``) and the rate. The
-middleware applies them by URL name, so the views themselves stay free of it.
+they count (the caller's network address, or the Open311 ``api_key``), what they count (every
+request, or only failed sign-ins) and the rate. The middleware applies them by URL name, so
+the views themselves stay free of it.
+
+Sign-in counts failures, never successes: a city hall whose staff all sign in from one
+address at the start of a shift is never refused a correct password for it. Guessing is
+held back twice: a username that fails ``LOGIN_FAILURE_LIMIT`` times from one address waits
+``LOGIN_LOCKOUT_MINUTES``, and an address whose failures, over all usernames, reach the
+``sign-in`` rule's rate waits until its window ends. Either wait holds even for the right
+password, or a guesser would learn from the answer which guess was right.
 
 Callers are counted by a keyed hash of their address or key, never the address itself.
 """
@@ -27,6 +35,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.core.exceptions import RequestDataTooBig
 from django.db import connections, router
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -34,6 +43,8 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from civicdesk.core import georeport
+from civicdesk.core.bad_request import request_too_big_message
 from civicdesk.core.models import RateLimitCounter
 
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
@@ -41,6 +52,9 @@ _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 # URL names of the sign-in forms whose failures count towards the lockout.
 SIGN_IN_VIEWS = frozenset({"console:login", "admin:login"})
+
+# What a rule counts: every request it covers, or only failed sign-ins on its views.
+COUNTS = frozenset({"requests", "failures"})
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,7 @@ class Rule:
     key: str  # "ip" or "api_key"
     limit: int
     period: int
+    counts: str = "requests"  # or "failures": refused once ``limit`` sign-ins failed in the window
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
@@ -69,6 +84,9 @@ def rules() -> list[Rule]:
     parsed = []
     for name, spec in getattr(settings, "RATELIMITS", {}).items():
         limit, period = parse_rate(spec["rate"])
+        counts = spec.get("counts", "requests")
+        if counts not in COUNTS:
+            raise ValueError(f"RATELIMITS[{name!r}] counts requests or failures, not {counts!r}")
         parsed.append(
             Rule(
                 name=name,
@@ -77,6 +95,7 @@ def rules() -> list[Rule]:
                 key=spec.get("key", "ip"),
                 limit=limit,
                 period=period,
+                counts=counts,
             )
         )
     return parsed
@@ -199,12 +218,11 @@ def _wait_words(seconds: int) -> str:
 
 
 def too_many_requests(request: HttpRequest, message: str, retry_after: int) -> HttpResponse:
-    """A 429 in the form the caller reads: Open311's error list, JSON, or a page."""
-    match = request.resolver_match
-    namespace = match.namespace if match else ""
+    """A 429 in the form the caller reads: Open311's error list (JSON or XML, by the path),
+    JSON, or a page."""
     response: HttpResponse
-    if namespace == "open311":
-        response = JsonResponse([{"code": 429, "description": message}], safe=False, status=429)
+    if georeport.is_open311(request):
+        response = georeport.error_response(request, 429, [message])
     elif "application/json" in request.headers.get("Accept", ""):
         response = JsonResponse({"error": message}, status=429)
     else:
@@ -221,12 +239,35 @@ def _login_who(username: str, ip: str) -> str:
     return _hashed("login", username.strip().lower(), ip)
 
 
-def login_locked_for(request: HttpRequest, username: str) -> int | None:
-    """Seconds this username stays locked for this caller, or None when it may try."""
-    count, window_end = peek("login-failures", _login_who(username, client_ip(request)))
-    if count >= settings.LOGIN_FAILURE_LIMIT:
+def _wait_if_reached(scope: str, who: str, limit: int) -> int | None:
+    """Seconds until the window of ``who``'s failures ends, once they reached ``limit``."""
+    count, window_end = peek(scope, who)
+    if count >= limit:
         return max(1, math.ceil(window_end - time.time()))
     return None
+
+
+def login_locked_for(request: HttpRequest, username: str) -> int | None:
+    """Seconds this username stays locked for this caller, or None when it may try."""
+    return _wait_if_reached("login-failures", _login_who(username, client_ip(request)), settings.LOGIN_FAILURE_LIMIT)
+
+
+def _failure_rules(request: HttpRequest) -> list[Rule]:
+    """The rules counting failed sign-ins on the view ``request`` was resolved to."""
+    match = request.resolver_match
+    method = (request.method or "").upper()
+    if match is None:
+        return []
+    return [
+        rule
+        for rule in rules()
+        if rule.counts == "failures" and match.view_name in rule.views and method in rule.methods
+    ]
+
+
+def _address(request: HttpRequest) -> str:
+    """The caller's address, as counters are keyed (hashed)."""
+    return _hashed("ip", client_ip(request))
 
 
 @receiver(user_login_failed)
@@ -237,11 +278,18 @@ def _count_failed_sign_in(
     if request is None or not getattr(settings, "RATELIMIT_ENABLED", True):
         return
     username = str(credentials.get("username", ""))
-    hit(
-        "login-failures",
-        _login_who(username, client_ip(request)),
-        limit=settings.LOGIN_FAILURE_LIMIT,
-        period=settings.LOGIN_LOCKOUT_MINUTES * 60,
+    # The username's failures from this address, and the address's over all usernames:
+    # one statement.
+    hits(
+        [
+            Hit(
+                "login-failures",
+                _login_who(username, client_ip(request)),
+                settings.LOGIN_FAILURE_LIMIT,
+                settings.LOGIN_LOCKOUT_MINUTES * 60,
+            ),
+            *(Hit(rule.name, _address(request), rule.limit, rule.period) for rule in _failure_rules(request)),
+        ]
     )
 
 
@@ -254,7 +302,8 @@ def _forget_failed_sign_ins(sender: Any, request: HttpRequest | None, user: Any,
 class RateLimitMiddleware:
     """Applies ``settings.RATELIMITS`` by URL name, and refuses sign-in attempts for a
     username that failed ``LOGIN_FAILURE_LIMIT`` times from this caller (for
-    ``LOGIN_LOCKOUT_MINUTES``). Off when ``RATELIMIT_ENABLED`` is false."""
+    ``LOGIN_LOCKOUT_MINUTES``), and from an address whose failed sign-ins reached the rate
+    of a rule counting failures. Off when ``RATELIMIT_ENABLED`` is false."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -272,21 +321,41 @@ class RateLimitMiddleware:
             wait = login_locked_for(request, request.POST.get("username", ""))
             if wait is not None:
                 message = _(
-                    "Too many unsuccessful sign-in attempts. For your security, please wait %(wait)s "
-                    "and try again, or ask your city administrator to reset your password."
+                    "Too many unsuccessful sign-in attempts for this username. For your security, it "
+                    "cannot sign in from here for %(wait)s, even with the correct password. Please try "
+                    "again then; if you have forgotten your password, ask your city administrator to "
+                    "reset it."
                 ) % {"wait": _wait_words(wait)}
                 return too_many_requests(request, message, wait)
         counted: list[Hit] = []
         for rule in self.rules:
             if view_name not in rule.views or method not in rule.methods:
                 continue
+            if rule.counts == "failures":
+                # Checked, not counted: only a failure counts (in ``_count_failed_sign_in``).
+                wait = _wait_if_reached(rule.name, _address(request), rule.limit)
+                if wait is not None:
+                    message = _(
+                        "Too many unsuccessful sign-in attempts from your network. For your security, "
+                        "no one can sign in from it for %(wait)s, even with the correct password. "
+                        "Please try again then."
+                    ) % {"wait": _wait_words(wait)}
+                    return too_many_requests(request, message, wait)
+                continue
             if rule.key == "api_key":
-                raw = request.GET.get("api_key") or request.POST.get("api_key") or ""
+                try:
+                    raw = request.GET.get("api_key") or request.POST.get("api_key") or ""
+                except RequestDataTooBig:
+                    # Django would not read the body; the view could no longer read it
+                    # either, and would answer with Django's page instead of the API's errors.
+                    if georeport.is_open311(request):
+                        return georeport.error_response(request, 400, [request_too_big_message()])
+                    raise
                 if not raw:
                     continue  # no key: the view refuses it anyway, and the per-address rule counts it
                 who = _hashed("api_key", raw)
             else:
-                who = _hashed("ip", client_ip(request))
+                who = _address(request)
             counted.append(Hit(rule.name, who, rule.limit, rule.period))
         # Every rule that applies counts the request (one statement); the first refusal answers.
         wait = next((wait for wait in hits(counted) if wait is not None), None)

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import logging
 import sys
-from xml.sax.saxutils import escape
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
-from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.views import defaults
+
+from civicdesk.core import georeport
 
 log = logging.getLogger("civicdesk.unavailable")
 
@@ -45,30 +45,13 @@ def message() -> str:
     )
 
 
-def _namespace(request: HttpRequest) -> str:
-    match = request.resolver_match
-    if match is None:
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
-            return ""
-    return match.namespace
-
-
 def unavailable_response(request: HttpRequest) -> HttpResponse:
     """The 503 for ``request``: Open311's error document (JSON, or XML for ``.xml`` paths),
     JSON for a client that asked for it, else a page."""
     text = message()
     response: HttpResponse
-    if _namespace(request) == "open311":
-        if request.path_info.endswith(".xml"):
-            body = (
-                '<?xml version="1.0" encoding="utf-8"?>\n'
-                f"<errors><error><code>503</code><description>{escape(text)}</description></error></errors>"
-            )
-            response = HttpResponse(body, status=503, content_type="text/xml; charset=utf-8")
-        else:
-            response = JsonResponse([{"code": 503, "description": text}], safe=False, status=503)
+    if georeport.is_open311(request):
+        response = georeport.error_response(request, 503, [text])
     elif "application/json" in request.headers.get("Accept", ""):
         response = JsonResponse({"error": text}, status=503)
     else:

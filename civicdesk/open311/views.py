@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import BadRequest as DjangoBadRequest
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
@@ -40,6 +39,7 @@ from rest_framework.views import APIView
 
 from civicdesk.catalog import cache as catalogue_cache
 from civicdesk.core import clock, unavailable
+from civicdesk.core.bad_request import request_too_big_message
 from civicdesk.core.errors import StorageUnavailable
 from civicdesk.expected.selectors import expected_for_cases
 from civicdesk.open311 import selectors, services
@@ -173,10 +173,7 @@ def _error_list(exc: Exception) -> tuple[int, list[str]]:
         return 403, [str(exc) or _("Not allowed.")]
     if isinstance(exc, RequestDataTooBig):
         # Django refuses to read a body past DATA_UPLOAD_MAX_MEMORY_SIZE: the client's to fix.
-        return 400, [
-            _("The request is larger than the %(mb)s MB this server accepts; send a shorter description.")
-            % {"mb": f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024):g}"}
-        ]
+        return 400, [request_too_big_message()]
     if isinstance(exc, SuspiciousOperation | DjangoBadRequest):
         return 400, [str(exc) or _("The request could not be read.")]
     if isinstance(exc, drf_exceptions.MethodNotAllowed):
