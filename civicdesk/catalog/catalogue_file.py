@@ -21,8 +21,15 @@ YAML::
              values: [{key: small, name: Small}, {key: large, name: Large}]}
 
 CSV: one row per service type, columns ``code, name, name_es, department, department_name,
-target_days, group, description, active, confidential, questions`` (the questions as the JSON
-of the YAML list); a department is created from ``department`` and ``department_name``.
+department_email, department_active, target_days, group, description, keywords, active,
+confidential, questions`` (the questions as the JSON of the YAML list); a department is
+created or updated from the ``department…`` columns of its rows.
+
+A field the file does not give (a CSV column left out, a YAML key left out) is *not given*:
+an existing department, type or question keeps what it has, a new one gets the default. A
+given field that is empty means empty (a yes/no field: its default; ``target_days``: no
+target). So an older CSV without ``department_email`` keeps the departments' emails, and an
+export read back changes nothing: ``write_catalogue`` writes every field.
 """
 
 from __future__ import annotations
@@ -47,16 +54,20 @@ CSV_COLUMNS = (
     "name_es",
     "department",
     "department_name",
+    "department_email",
+    "department_active",
     "target_days",
     "group",
     "description",
+    "keywords",
     "active",
     "confidential",
     "questions",
 )
-TYPE_KEYS = {c for c in CSV_COLUMNS if c != "department_name"} | {"keywords"}
+DEPARTMENT_COLUMNS = {"department_name": "name", "department_email": "email", "department_active": "active"}
+TYPE_KEYS = {c for c in CSV_COLUMNS if c not in DEPARTMENT_COLUMNS}
 DEPARTMENT_KEYS = {"code", "name", "email", "active"}
-QUESTION_KEYS = {"code", "question", "datatype", "required", "variable", "values", "description"}
+QUESTION_KEYS = {"code", "question", "datatype", "required", "variable", "values", "description", "order"}
 
 
 class CatalogueFileError(ValueError):
@@ -74,6 +85,8 @@ class DepartmentEntry:
     name: str
     email: str = ""
     active: bool = True
+    # The fields the file gives (None: all); the others an existing department keeps.
+    given: frozenset[str] | None = None
 
 
 @dataclass
@@ -85,6 +98,9 @@ class QuestionEntry:
     variable: bool = True
     values: list[dict[str, str]] = field(default_factory=list)
     description: str = ""
+    # None: not given (a new question comes after the one before it in the list).
+    order: int | None = None
+    given: frozenset[str] | None = None
 
 
 @dataclass
@@ -101,6 +117,7 @@ class TypeEntry:
     active: bool = True
     confidential: bool = False
     questions: list[QuestionEntry] = field(default_factory=list)
+    given: frozenset[str] | None = None
 
 
 @dataclass
@@ -215,9 +232,24 @@ def _questions(value: Any, where: str, problems: list[str]) -> list[QuestionEntr
                 variable=_flag(item.get("variable"), f"{here}, variable", problems, True),
                 values=values,
                 description=_text(item.get("description")),
+                order=_order(item.get("order"), f"{here}, order", problems),
+                given=frozenset(item) & QUESTION_KEYS,
             )
         )
     return out
+
+
+def _order(value: Any, where: str, problems: list[str]) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        order = int(str(value).strip())
+    except ValueError:
+        order = -1
+    if not 0 <= order <= 32767:
+        problems.append(_("%(where)s: “%(v)s” is not a whole number from 0.") % {"where": where, "v": value})
+        return None
+    return order
 
 
 def _target(value: Any, where: str, problems: list[str]) -> int | None:
@@ -258,6 +290,7 @@ def _type_entry(item: dict[str, Any], line: int, where: str, problems: list[str]
         active=_flag(item.get("active"), f"{where}, active", problems, True),
         confidential=_flag(item.get("confidential"), f"{where}, confidential", problems, False),
         questions=_questions(item.get("questions"), f"{where}, questions", problems),
+        given=frozenset(item) & TYPE_KEYS,
     )
 
 
@@ -279,6 +312,7 @@ def _department_entry(item: dict[str, Any], line: int, where: str, problems: lis
         name=name,
         email=email,
         active=_flag(item.get("active"), f"{where}, active", problems, True),
+        given=frozenset(item) & DEPARTMENT_KEYS,
     )
 
 
@@ -331,7 +365,8 @@ def read_catalogue(text: str, *, name: str = "catalogue", fmt: str = "") -> Cata
                     }
                 ]
             )
-        departments: dict[str, DepartmentEntry] = {}
+        # A department's fields, from the first row that gives each (a row may leave a cell empty).
+        departments: dict[str, dict[str, Any]] = {}
         line = reader.line_num
         for row in reader:
             start, line = line + 1, reader.line_num
@@ -342,23 +377,42 @@ def read_catalogue(text: str, *, name: str = "catalogue", fmt: str = "") -> Cata
                 problems.append(_("%(where)s: more values than the header has columns.") % {"where": where})
                 continue
             catalogue.service_types.append(_type_entry(row, start, where, problems))
-            code, dept_name = _text(row.get("department")), _text(row.get("department_name"))
-            if code and code not in departments:
-                departments[code] = _department_entry({"code": code, "name": dept_name or code}, start, where, problems)
-            elif code and dept_name and departments[code].name != dept_name:
-                problems.append(
-                    _(
-                        "%(where)s, department_name: “%(name)s” differs from “%(first)s” given for %(code)s on line %(line)d."
+            code = _text(row.get("department"))
+            if not code:
+                continue
+            department = departments.setdefault(code, {"code": code, "__line__": start, "__where__": where})
+            for column, key in DEPARTMENT_COLUMNS.items():
+                value = _text(row.get(column))
+                if not value:
+                    continue
+                first = department.get(key)
+                if first is None:
+                    department[key] = value
+                    department[f"__{key}_line__"] = start
+                elif first.lower() != value.lower() if key == "active" else first != value:
+                    problems.append(
+                        _(
+                            "%(where)s, %(column)s: “%(value)s” differs from “%(first)s” given for %(code)s on line %(line)d."
+                        )
+                        % {
+                            "where": where,
+                            "column": column,
+                            "value": value,
+                            "first": first,
+                            "code": code,
+                            "line": department[f"__{key}_line__"],
+                        }
                     )
-                    % {
-                        "where": where,
-                        "name": dept_name,
-                        "first": departments[code].name,
-                        "code": code,
-                        "line": departments[code].line,
-                    }
-                )
-        catalogue.departments = list(departments.values())
+        for department in departments.values():
+            line, where = department.pop("__line__"), department.pop("__where__")
+            item = {k: v for k, v in department.items() if not k.startswith("__")}
+            # A column the file has, with every cell of the department empty, says "empty".
+            for column, key in DEPARTMENT_COLUMNS.items():
+                if column in header and key != "name":
+                    item.setdefault(key, "")
+            entry = _department_entry({"name": item["code"], **item}, line, where, problems)
+            entry.given = frozenset(item) & DEPARTMENT_KEYS
+            catalogue.departments.append(entry)
     else:
         try:
             data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 (a SafeLoader subclass)
@@ -409,66 +463,67 @@ def read_catalogue(text: str, *, name: str = "catalogue", fmt: str = "") -> Cata
 
 
 def write_catalogue(catalogue: Catalogue, *, fmt: str = "yaml") -> str:
-    """The catalogue as ``read_catalogue`` reads it back."""
+    """The catalogue as ``read_catalogue`` reads it back: every field written, empty ones too
+    (a field left out would be "not given", and keep what the importing city has)."""
 
-    def question(q: QuestionEntry) -> dict[str, Any]:
-        out: dict[str, Any] = {"code": q.code, "question": q.question, "datatype": q.datatype}
-        if q.required:
-            out["required"] = True
-        if not q.variable:
-            out["variable"] = False
-        if q.values:
-            out["values"] = q.values
-        if q.description:
-            out["description"] = q.description
-        return out
+    def question(q: QuestionEntry, position: int) -> dict[str, Any]:
+        return {
+            "code": q.code,
+            "question": q.question,
+            "datatype": q.datatype,
+            "required": q.required,
+            "variable": q.variable,
+            "values": q.values,
+            "description": q.description,
+            "order": position if q.order is None else q.order,
+        }
+
+    def questions(t: TypeEntry) -> list[dict[str, Any]]:
+        return [question(q, n) for n, q in enumerate(t.questions, start=1)]
 
     if fmt == "csv":
-        names = {d.code: d.name for d in catalogue.departments}
+        departments = {d.code: d for d in catalogue.departments}
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
         for t in catalogue.service_types:
-            questions = json.dumps([question(q) for q in t.questions], ensure_ascii=False) if t.questions else ""
+            department = departments.get(t.department)
             writer.writerow(
                 [
                     t.code,
                     t.name,
                     t.name_es,
                     t.department,
-                    names.get(t.department, ""),
+                    department.name if department else "",
+                    department.email if department else "",
+                    ("yes" if department.active else "no") if department else "",
                     t.target_days or "",
                     t.group,
                     t.description,
+                    t.keywords,
                     "yes" if t.active else "no",
                     "yes" if t.confidential else "no",
-                    questions,
+                    json.dumps(questions(t), ensure_ascii=False) if t.questions else "",
                 ]
             )
         return buffer.getvalue()
     data = {
         "departments": [
-            {
-                "code": d.code,
-                "name": d.name,
-                **({"email": d.email} if d.email else {}),
-                **({} if d.active else {"active": False}),
-            }
-            for d in catalogue.departments
+            {"code": d.code, "name": d.name, "email": d.email, "active": d.active} for d in catalogue.departments
         ],
         "service_types": [
             {
                 "code": t.code,
                 "name": t.name,
-                **({"name_es": t.name_es} if t.name_es else {}),
-                **({"department": t.department} if t.department else {}),
-                **({"target_days": t.target_days} if t.target_days else {}),
-                **({"group": t.group} if t.group else {}),
-                **({"description": t.description} if t.description else {}),
-                **({"keywords": t.keywords} if t.keywords else {}),
-                **({} if t.active else {"active": False}),
-                **({"confidential": True} if t.confidential else {}),
-                **({"questions": [question(q) for q in t.questions]} if t.questions else {}),
+                "name_es": t.name_es,
+                "department": t.department,
+                "target_days": t.target_days,
+                "group": t.group,
+                "description": t.description,
+                "keywords": t.keywords,
+                "active": t.active,
+                "confidential": t.confidential,
+                "questions": questions(t),
             }
             for t in catalogue.service_types
         ],

@@ -68,6 +68,7 @@ def catalogue_of(*, city: City) -> Catalogue:
                         variable=a.variable,
                         values=list(a.values or []),
                         description=a.description,
+                        order=a.order,
                     )
                     for a in t.attributes.all()
                 ],

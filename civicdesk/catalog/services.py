@@ -196,8 +196,9 @@ def catalog_import(
 ) -> CatalogueImport:
     """Bring ``city``'s departments and service types to what ``catalogue`` says, matched by
     code: new codes are created, known ones updated, nothing else is touched (a type or a
-    question the file does not list is kept: cases refer to it). Running it twice changes
-    nothing the second time.
+    question the file does not list is kept: cases refer to it; a field the file does not
+    give, e.g. a CSV without the ``department_email`` column, keeps its value). Running it
+    twice changes nothing the second time, nor does importing the city's own export.
 
     Everything is checked before anything is written (``CatalogueFileError`` lists each
     mistake with its line); all of it is one transaction. ``dry_run`` reports what would
@@ -233,6 +234,15 @@ def catalog_import(
     return result
 
 
+def _given(values: dict[str, Any], given: frozenset[str] | None) -> dict[str, Any]:
+    """The values the file gives (keyed by the entry's field names): what an existing row takes."""
+    return values if given is None else {k: v for k, v in values.items() if k in given}
+
+
+def _model_fields(values: dict[str, Any]) -> dict[str, Any]:
+    return {"is_confidential" if k == "confidential" else k: v for k, v in values.items()}
+
+
 def _catalog_write(
     *, city: City, catalogue: Catalogue, departments: dict[str, Department], result: CatalogueImport
 ) -> CatalogueImport:
@@ -242,7 +252,7 @@ def _catalog_write(
         if department is None:
             departments[entry.code] = Department.objects.create(city=city, code=entry.code, **values)
             result.departments_created.append(entry.code)
-        elif _assign(department, values):
+        elif _assign(department, _given(values, entry.given)):
             department.save()
             result.departments_updated.append(entry.code)
         else:
@@ -258,19 +268,27 @@ def _catalog_write(
             "description": type_entry.description,
             "keywords": type_entry.keywords,
             "active": type_entry.active,
-            "is_confidential": type_entry.confidential,
+            "confidential": type_entry.confidential,
         }
         service_type = types.get(type_entry.code)
         created = service_type is None
         if service_type is None:
-            service_type = ServiceType.objects.create(city=city, code=type_entry.code, sort_order=position, **values)
+            service_type = ServiceType.objects.create(
+                city=city, code=type_entry.code, sort_order=position, **_model_fields(values)
+            )
             changed = True
         else:
-            changed = _assign(service_type, values)
+            changed = _assign(service_type, _model_fields(_given(values, type_entry.given)))
             if changed:
                 service_type.save()
         attributes = {a.code: a for a in ServiceAttribute.objects.filter(service_type=service_type)}
-        for order, q in enumerate(type_entry.questions):
+        # A question whose order the file does not give: where it was, or (a new one) after
+        # the question before it in the list.
+        previous = 0
+        for q in type_entry.questions:
+            attribute = attributes.get(q.code)
+            order = q.order if q.order is not None else attribute.order if attribute else previous + 1
+            previous = order
             q_values = {
                 "question": q.question,
                 "datatype": q.datatype,
@@ -280,11 +298,10 @@ def _catalog_write(
                 "description": q.description,
                 "order": order,
             }
-            attribute = attributes.get(q.code)
             if attribute is None:
                 ServiceAttribute.objects.create(service_type=service_type, code=q.code, **q_values)
                 changed = True
-            elif _assign(attribute, q_values):
+            elif _assign(attribute, _given(q_values, q.given)):
                 attribute.save()
                 changed = True
         if created:
