@@ -26,3 +26,4 @@ class CatalogConfig(AppConfig):
         )
         selectors.setup_steps_register(setup.service_type_steps)
         setup_upload.catalogue_importer_register(setup.catalogue_upload)
+        setup_upload.catalogue_exporter_register(setup.catalogue_download)

@@ -34,6 +34,8 @@ from civicdesk.tenants.scoping import CHANGE, VIEW, CityScopedAdmin, user_city_i
 ILLUSTRATIVE_NOTICE = gettext_lazy(
     "Illustrative: drawn for the demo, not the city's adopted map. Upload the adopted map to replace it."
 )
+# The catalogue file's formats, with the content type each is served with.
+CATALOGUE_FORMATS = {"csv": "text/csv; charset=utf-8", "yaml": "application/yaml; charset=utf-8"}
 # A district less than this share inside its city is probably from the wrong file.
 MOSTLY_OUTSIDE = 0.5
 
@@ -252,8 +254,9 @@ class CatalogueUploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Catalog file"),
         help_text=gettext_lazy(
-            "Departments and service types as CSV or YAML (docs/onboarding.md), e.g. a neighbor's "
-            "“manage.py catalog_export”. Matched by code: uploading it twice changes nothing."
+            "Departments and service types as CSV or YAML (docs/onboarding.md): the file downloaded "
+            "above, edited, or a neighbor's. Matched by code: uploading it twice changes nothing, and "
+            "a column the file leaves out keeps what the city has."
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.yaml,.yml,text/csv,application/yaml"}),
     )
@@ -324,6 +327,11 @@ class CityAdmin(BoundaryPreviewMixin, CityScopedAdmin):
     def get_urls(self) -> list[Any]:
         return [
             path("<path:object_id>/setup/", self.admin_site.admin_view(self.setup_view), name="tenants_city_setup"),
+            path(
+                "<path:object_id>/setup/catalog/",
+                self.admin_site.admin_view(self.catalogue_download_view),
+                name="tenants_city_catalog",
+            ),
             *super().get_urls(),
         ]
 
@@ -359,6 +367,15 @@ class CityAdmin(BoundaryPreviewMixin, CityScopedAdmin):
                 if result is not None and not result.dry_run:
                     self.message_user(request, f"{city.name}: {result.summary()}", messages.SUCCESS)
                     return HttpResponseRedirect(reverse("admin:tenants_city_setup", args=[city.pk]))
+        download = reverse("admin:tenants_city_catalog", args=[city.pk])
+        downloads = (
+            [
+                (_("Download the catalog (CSV)"), f"{download}?format=csv"),
+                (_("Download the catalog (YAML)"), f"{download}?format=yaml"),
+            ]
+            if setup_upload.catalogue_exporter() is not None
+            else []
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -366,10 +383,29 @@ class CityAdmin(BoundaryPreviewMixin, CityScopedAdmin):
             "city": city,
             "steps": [(step, self._step_link(step.key, city)) for step in tenant_selectors.city_setup_steps(city=city)],
             "form": form if can_change else None,
+            "downloads": downloads,
             "problems": problems,
             "result": result,
         }
         return TemplateResponse(request, "admin/tenants/city/setup.html", context)
+
+    def catalogue_download_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The city's catalogue file (``?format=csv``, the default, or ``yaml``), as
+        ``manage.py catalog_export`` writes it: for whoever may see the city's checklist (its
+        administrator; a regional administrator, any city's). Uploaded back, it changes nothing."""
+        city = self.get_object(request, object_id)
+        exporter = setup_upload.catalogue_exporter()
+        if city is None or not self.has_view_permission(request, city) or exporter is None:
+            raise PermissionDenied
+        fmt = request.GET.get("format", "csv")
+        if fmt not in CATALOGUE_FORMATS:
+            fmt = "csv"
+        text = exporter(city=city, fmt=fmt)
+        if fmt == "csv":
+            text = "\ufeff" + text  # so that a spreadsheet opens it as UTF-8 (the upload skips it)
+        response = HttpResponse(text.encode(), content_type=CATALOGUE_FORMATS[fmt])
+        response["Content-Disposition"] = f'attachment; filename="{city.slug}-catalog.{fmt}"'
+        return response
 
     @staticmethod
     def _step_link(key: str, city: City) -> str:

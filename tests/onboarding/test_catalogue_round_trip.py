@@ -1,15 +1,21 @@
-"""A city's catalogue file read back changes nothing (review 2, item 2): the export
-writes every field the import reads, and a column a file leaves out keeps what the city has."""
+"""A city's catalogue file read back changes nothing (review 2, items 2 and 3): the export
+writes every field the import reads, a column a file leaves out keeps what the city has, and
+the city's administrator downloads the file from the checklist page."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
 
+from civicdesk.accounts.models import Role, User
 from civicdesk.catalog.models import ServiceAttribute, ServiceType
 from civicdesk.tenants.models import City, Department
 from tests.onboarding.test_city_and_catalogue_commands import run
@@ -182,3 +188,53 @@ def test_a_yaml_key_left_out_is_kept_and_a_new_question_goes_after_the_one_befor
     size = ServiceAttribute.objects.get(service_type=pothole, code="size")
     assert (size.order, size.datatype, size.values, size.required) == (1, "singlevaluelist", SIZES, True)
     assert ServiceAttribute.objects.get(service_type=pothole, code="depth").order == 2
+
+
+# --- the checklist page's download -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fmt", "content_type"), [("csv", "text/csv; charset=utf-8"), ("yaml", "application/yaml; charset=utf-8")]
+)
+def test_the_citys_administrator_downloads_the_catalogue_and_uploading_it_back_changes_nothing(
+    cities: dict[str, City], login: Callable[[User], Client], city_admin: User, fmt: str, content_type: str
+) -> None:
+    city = cities["independence"]
+    every_field_set(city)
+    before = dump(city)
+    client = login(city_admin)
+    setup = reverse("admin:tenants_city_setup", args=[city.pk])
+    page = client.get(setup).content.decode()
+    download = reverse("admin:tenants_city_catalog", args=[city.pk]) + f"?format={fmt}"
+    assert f'href="{download}"' in page
+    assert f"Download the catalog ({fmt.upper()})" in page
+
+    answer: Any = client.get(download)
+    assert answer.status_code == 200
+    assert answer["Content-Type"] == content_type
+    assert answer["Content-Disposition"] == f'attachment; filename="independence-catalog.{fmt}"'
+    body = answer.content
+    assert b"streets@city.test" in body and b"hole, road, asphalt" in body
+
+    upload = SimpleUploadedFile(f"independence-catalog.{fmt}", body)
+    done = client.post(setup, {"file": upload}, follow=True).content.decode()
+    assert "departments: 0 created, 0 updated; service types: 0 created, 0 updated; 7 unchanged" in done
+    assert dump(city) == before
+
+
+def test_another_citys_administrator_cannot_download_and_a_regional_one_can(
+    cities: dict[str, City],
+    login: Callable[[User], Client],
+    make_staff: Callable[..., User],
+    regional_admin: User,
+) -> None:
+    every_field_set(cities["independence"])
+    download = reverse("admin:tenants_city_catalog", args=[cities["independence"].pk])
+    raytown_admin = make_staff(cities["raytown"], Role.CITY_ADMIN, is_staff=True)
+    refused: Any = login(raytown_admin).get(download)
+    assert refused.status_code in (403, 404)
+    assert b"streets@city.test" not in refused.content
+    worker = make_staff(cities["independence"], Role.SUPERVISOR, is_staff=True)
+    assert login(worker).get(download).status_code in (302, 403, 404)
+    regional: Any = login(regional_admin).get(download + "?format=yaml")
+    assert regional.status_code == 200 and b"streets@city.test" in regional.content

@@ -509,6 +509,8 @@ ADMIN_EXTRA_URLS = {
     "admin:tenants_district_import": ("tenants.district", "add"),
     # A new member's checklist: whoever may look at the city (the upload asks more).
     "admin:tenants_city_setup": ("tenants.city", "view"),
+    # Its catalogue file, downloaded: the same (the upload, on the checklist, asks more).
+    "admin:tenants_city_catalog": ("tenants.city", "view"),
 }
 
 
