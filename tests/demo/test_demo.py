@@ -304,3 +304,44 @@ def test_a_demo_loaded_before_spanish_names_gets_them_on_the_next_load(demo: Dem
     assert not types.filter(name_es="").exists()
     assert types.get(city__slug="independence", code="pothole").name_es == "Bache"
     assert types.get(city__slug="raytown", code="pothole").name_es == "Hoyo en la calle"
+
+
+def test_the_demo_queues_its_first_open_data_export_and_the_files_are_listed(
+    demo: DemoSummary, settings: Any, tmp_path: Any
+) -> None:
+    """Every ``make run`` loads the demo: a city that never had an export gets one queued to
+    run at once (once), so the open-data pages have files before the first night."""
+    import io
+
+    from django.core.management import call_command
+    from django.test import override_settings
+    from django_tasks_db.models import DBTaskResult
+
+    from civicdesk.opendata.models import OpenDataFile
+    from civicdesk.opendata.services import download_name
+    from civicdesk.opendata.tasks import FIRST_TASK_PATH, queue_first_exports
+    from tests.expected.helpers import run_ready_tasks
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    independence = City.objects.get(slug="independence")
+    before = Client().get(f"/{independence.slug}/open-data/").content.decode()
+    assert "Not generated yet" in before
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        call_command("load_demo", "--days", str(DAYS), "--scale", str(SCALE), stdout=io.StringIO())
+        [queued] = DBTaskResult.objects.filter(task_path=FIRST_TASK_PATH)
+        assert sorted(queued.args_kwargs["args"][0]) == sorted(City.objects.values_list("slug", flat=True))
+        assert queue_first_exports() == []  # queued already: not twice
+        DBTaskResult.objects.exclude(task_path=FIRST_TASK_PATH).delete()  # only the export, here
+        assert run_ready_tasks() == 1
+        queued.refresh_from_db()
+        assert queued.status == "SUCCESSFUL"
+        assert OpenDataFile.objects.filter(city=independence).count() == 2
+        assert OpenDataFile.objects.filter(city__isnull=True).count() == 2
+        assert queue_first_exports() == []  # exported: the nightly run keeps them fresh
+    page = Client().get(f"/{independence.slug}/open-data/").content.decode()
+    assert "Not generated yet" not in page
+    for fmt in ("csv", "geojson"):
+        name = download_name(city=independence, fmt=fmt)
+        assert f'href="/{independence.slug}/open-data/{name}"' in page
+    collaborative = Client().get("/open-data/").content.decode()
+    assert "Not generated yet" not in collaborative

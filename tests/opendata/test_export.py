@@ -226,6 +226,24 @@ def test_export_open_data_command_writes_every_scope_or_one_city(world: World) -
         call_command("export_open_data", "--city", "atlantis")
 
 
+def test_export_open_data_run_by_hand_says_when_site_url_is_not_set(
+    world: World,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Run from a shell, the command does not know the site's address unless SITE_URL says
+    it: the links would name the default, and it says so rather than write them silently."""
+    monkeypatch.delenv("SITE_URL", raising=False)
+    err = io.StringIO()
+    call_command("export_open_data", "--city", "independence", stdout=io.StringIO(), stderr=err)
+    assert (
+        "SITE_URL is not set: the links in the files (url, photo_urls) start with http://testserver" in err.getvalue()
+    )
+    monkeypatch.setenv("SITE_URL", "http://127.0.0.1:8482")
+    err = io.StringIO()
+    call_command("export_open_data", "--city", "independence", stdout=io.StringIO(), stderr=err)
+    assert err.getvalue() == ""
+
+
 def test_on_postgresql_copy_writes_the_same_files_as_python(
     world: World,  # noqa: F811
     hotline: ServiceRequest,

@@ -13,6 +13,7 @@ from civicdesk.demo import logins
 from civicdesk.demo.loader import DEFAULT_DAYS, demo_is_loaded, load_demo
 from civicdesk.demo.performance import load_performance_demo
 from civicdesk.expected.tasks import queue_first_trainings
+from civicdesk.opendata.tasks import queue_first_exports
 
 
 def _env_number(name: str, default: float, cast: type) -> Any:
@@ -72,6 +73,11 @@ class Command(BaseCommand):
         first = queue_first_trainings()
         if first and not quiet:
             self.stdout.write(f"Expected closing dates: the first training of {', '.join(first)} is queued.")
+        # Open data: each city's files are written as soon as the task worker starts, not at
+        # the first nightly export (03:15), so the open-data pages have files to download.
+        exports = queue_first_exports()
+        if exports and not quiet:
+            self.stdout.write(f"Open data: the first export of {', '.join(exports)} is queued.")
         if not quiet:
             for line in summary.lines():
                 self.stdout.write(line)

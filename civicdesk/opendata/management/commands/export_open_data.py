@@ -1,13 +1,18 @@
 """``manage.py export_open_data [--city SLUG] [--no-collaborative]``: write the open-data files now.
 
 The task worker does the same every night (civicdesk/opendata/schedule.py); this is for a
-first run, or to publish a correction without waiting for the night.
+first run, or to publish a correction without waiting for the night. The files' links
+(``url``, ``photo_urls``) start with ``SITE_URL``: run it with the same ``SITE_URL`` as the
+site (``make run`` sets it only for its own processes), or the links name the default
+http://127.0.0.1:8000.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.template.defaultfilters import filesizeformat
 
@@ -35,6 +40,12 @@ class Command(BaseCommand):
         written = open_data_export_all(
             cities=cities, collaborative=not options["city"] and not options["no_collaborative"]
         )
+        if not os.environ.get("SITE_URL"):
+            self.stderr.write(
+                f"SITE_URL is not set: the links in the files (url, photo_urls) start with {settings.SITE_URL}. "
+                "Set SITE_URL to the site's address (e.g. SITE_URL=http://127.0.0.1:$PORT for make run) "
+                "and run again if that is not it."
+            )
         for f in written:
             scope = f.city.name if f.city is not None else "All member cities"
             self.stdout.write(f"{scope}: {f.format} {f.rows:,} cases, {filesizeformat(f.size)}, sha256 {f.sha256}")
