@@ -35,7 +35,7 @@ def _pages(world: World, make_staff: Callable[..., User]) -> list[tuple[User | N
         (world.worker, "/console/not-placed/"),
         (world.supervisor, f"/console/cases/{slug}/{world.first.number}/"),
         (regional, "/console/region/"),
-        (regional, "/console/?queue=all"),
+        (regional, "/console/overdue/"),  # the console's menu without the case lists
     ]
 
 
