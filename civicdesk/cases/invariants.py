@@ -202,10 +202,19 @@ def event_write(
 def clean_text(value: str, *, field: str, required: bool = False, limit: int = MAX_DESCRIPTION) -> str:
     """Text as stored: trimmed, without NUL (PostgreSQL refuses it), within ``limit``."""
     value = (value or "").replace("\x00", "").strip()
+    # The codes let a page name its own box ("The note cannot be empty.").
     if required and not value:
-        raise ValidationError({field: _("This cannot be empty.")})
+        raise ValidationError({field: ValidationError(_("This cannot be empty."), code="required")})
     if len(value) > limit:
-        raise ValidationError({field: _("This is longer than %(n)s characters.") % {"n": f"{limit:,}"}})
+        raise ValidationError(
+            {
+                field: ValidationError(
+                    _("This is longer than %(n)s characters.") % {"n": f"{limit:,}"},
+                    code="max_length",
+                    params={"n": f"{limit:,}"},
+                )
+            }
+        )
     return value
 
 

@@ -109,7 +109,15 @@ class FilterForm(_ChoicesForm):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         any_ = [("", _("Any"))]
-        self._choice("service_type").choices = [("", _("Any type")), *_type_choices(user)[1:]]
+        retired = [
+            (str(pk), _("%(type)s (retired)") % {"type": name})
+            for pk, name in selectors.retired_type_names_with_cases(user=user)
+        ]
+        self._choice("service_type").choices = [
+            ("", _("Any type")),
+            *_type_choices(user)[1:],
+            *([(_("Retired types"), retired)] if retired else []),
+        ]
         self._choice("status").choices = any_ + list(Status.choices)
         self._choice("district").choices = [
             ("", _("Any district")),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.signals import pre_save
 from django.utils.translation import gettext
 
@@ -65,6 +65,26 @@ def grouped_service_type_names(*, user: User) -> list[tuple[str, list[tuple[int,
         ]
 
     return _kept(user, f"type-names:{_works_confidential(user)}", build)
+
+
+def retired_type_names_with_cases(*, user: User) -> list[tuple[int, str]]:
+    """The city's retired types that still have cases, as (pk, name): the case list's filter
+    offers them, so that old cases of a retired type can still be listed (kept per process
+    until the city's types change)."""
+
+    def build() -> list[tuple[int, str]]:
+        city_id = _city_id(user)
+        if city_id is None:
+            return []
+        rows = (
+            ServiceType.objects.filter(city_id=city_id, active=False, is_confidential=_works_confidential(user))
+            .filter(Exists(ServiceRequest.objects.filter(service_type_id=OuterRef("pk"))))
+            .order_by("name")
+            .values_list("pk", "name")
+        )
+        return list(rows)
+
+    return _kept(user, f"retired-type-names:{_works_confidential(user)}", build)
 
 
 def _kept(user: User, kind: str, build: Any) -> Any:

@@ -284,6 +284,8 @@ def _bulk_context(request: HttpRequest) -> dict[str, Any]:
         "staff": selectors.assignable_staff_list(user=user),
         "departments": selectors.department_list(user=user),
         "next": request.get_full_path(),
+        # A worker may only take cases: the box offers them nothing else.
+        "can_assign_others": permissions.can_assign_to_others(user),
     }
 
 
@@ -468,7 +470,7 @@ def _case_action(form: str, do: Callable[[HttpRequest, ServiceRequest], str]) ->
             return _render_case(request, case, status=403, errors=[str(exc)], failed=form, posted=request.POST)
         except ValidationError as exc:
             case = _get_case(request, city, number)
-            return _render_case(request, case, status=400, errors=exc.messages, failed=form, posted=request.POST)
+            return _render_case(request, case, status=400, errors=_named(exc), failed=form, posted=request.POST)
         messages.success(request, done)
         if htmx:
             return _render_case(request, _get_case(request, city, number))
@@ -476,6 +478,29 @@ def _case_action(form: str, do: Callable[[HttpRequest, ServiceRequest], str]) ->
 
     view.__name__ = f"case_{form}"
     return view
+
+
+# A case form's text boxes, by the field name the services give: a refusal names its box.
+_BOX_WORDS = {
+    ("text", "required"): gettext_lazy("The note cannot be empty."),
+    ("text", "max_length"): gettext_lazy("The note is longer than %(n)s characters."),
+    ("note", "required"): gettext_lazy("The closing note cannot be empty: write one or choose a canned response."),
+    ("note", "max_length"): gettext_lazy("The note is longer than %(n)s characters."),
+    ("reason", "required"): gettext_lazy("The reason cannot be empty."),
+    ("reason", "max_length"): gettext_lazy("The reason is longer than %(n)s characters."),
+}
+
+
+def _named(exc: ValidationError) -> list[str]:
+    """A service's refusal as the worker reads it: "The note cannot be empty.", not "This …"."""
+    if not hasattr(exc, "error_dict"):
+        return list(exc.messages)
+    found = []
+    for field, errors in exc.error_dict.items():
+        for error in errors:
+            words = _BOX_WORDS.get((field, error.code or ""))
+            found.append(str(words) % (error.params or {}) if words else str(next(iter(error))))
+    return found
 
 
 def _note(request: HttpRequest, case: ServiceRequest) -> str:
@@ -505,6 +530,9 @@ def _assign(request: HttpRequest, case: ServiceRequest) -> str:
 
 
 def _change_type(request: HttpRequest, case: ServiceRequest) -> str:
+    if typed_pk(request.POST.get("service_type", "")) == case.service_type_id:
+        # The case's own type, shown first when it is retired (it is offered for no new case).
+        raise ValidationError(_("The case is already of this type: choose another to route it again."))
     service_type = (
         selectors.service_types_for_staff(user=user_of(request))
         .filter(pk=typed_pk(request.POST.get("service_type", "")))

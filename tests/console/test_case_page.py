@@ -59,7 +59,7 @@ def test_an_empty_note_is_refused_clearly_and_nothing_is_written(signed_in, work
     before = kinds(case)
     response = signed_in(worker).post(url("case_note", case), {"text": "  ", "visibility": "public"})
     assert response.status_code == 400
-    assert "This cannot be empty." in response.content.decode()
+    assert "The note cannot be empty." in response.content.decode()
     assert kinds(case) == before
 
 

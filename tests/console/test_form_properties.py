@@ -51,7 +51,7 @@ def test_a_note_is_kept_exactly_or_refused_with_the_reason(
     kind = EventKind.PUBLIC_NOTE if public else EventKind.INTERNAL_NOTE
     if response.status_code == 400:
         page = response.content.decode()
-        assert "This cannot be empty." in page or "This is longer than 10,000 characters." in page
+        assert "The note cannot be empty." in page or "The note is longer than 10,000 characters." in page
         assert not CaseEvent.objects.filter(case=case, kind=kind).exists()
         return
     assert CaseEvent.objects.get(case=case, kind=kind).text == expected(text)

@@ -459,9 +459,9 @@ def test_a_huge_note_or_closing_note_in_the_console_is_refused_and_the_case_unch
     case = _report(trash)
     client.force_login(worker)
     note = client.post(f"/console/cases/independence/{case.number}/note/", {"text": "n" * MB, "visibility": "public"})
-    assert note.status_code == 400 and "This is longer than 10,000 characters." in note.content.decode()
+    assert note.status_code == 400 and "The note is longer than 10,000 characters." in note.content.decode()
     close = client.post(f"/console/cases/independence/{case.number}/close/", {"note": "c" * MB})
-    assert close.status_code == 400 and "This is longer than 10,000 characters." in close.content.decode()
+    assert close.status_code == 400 and "The note is longer than 10,000 characters." in close.content.decode()
     case.refresh_from_db()
     assert case.status == "new" and [e.kind for e in case.events.all()] == [EventKind.CREATED]
 
