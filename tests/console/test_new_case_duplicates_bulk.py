@@ -209,7 +209,10 @@ def test_canned_responses_fill_the_closing_note(signed_in, worker, report, trash
     assert [c.pk for c in page.context["canned"]] == [for_trash.pk, general.pk]
     assert "Patched." not in page.content.decode()
     chosen = client.get(url("case", case), {"canned": for_trash.pk}).content.decode()
-    assert '<textarea name="note" id="close-note" rows="4" maxlength="10000" aria-describedby="close-note-help">Our crew removed the items. Thank you!</textarea>' in chosen
+    assert (
+        '<textarea name="note" id="close-note" rows="4" maxlength="10000" aria-describedby="close-note-help">Our crew removed the items. Thank you!</textarea>'
+        in chosen
+    )
     # Without JavaScript: picking the response and leaving the note empty closes with its text.
     client.post(url("case_close", case), {"resolution": "resolved", "canned": for_trash.pk, "note": ""})
     case.refresh_from_db()
