@@ -153,3 +153,27 @@ def outbox() -> Callable[[], list[Any]]:
         return list(mail.outbox)
 
     return read
+
+
+@pytest.fixture
+def smtp_inbox() -> Iterator[Callable[[], list[Any]]]:
+    """A real SMTP server on loopback (aiosmtpd) that the outbox delivers to: calling the
+    fixture sends every message due and returns those the server received since last asked,
+    parsed as a mail program would (headers decoded, parts apart)."""
+    from civicdesk.notifications.delivery import deliver_due_now
+    from tests.notifications.test_delivery import smtp_at
+    from tests.outbox_harness import smtp_servers
+
+    with smtp_servers() as make:
+        server = make()
+        seen = 0
+
+        def read() -> list[Any]:
+            nonlocal seen
+            with smtp_at(server.port):
+                deliver_due_now()
+            received = server.handler.snapshot()
+            new, seen = received[seen:], len(received)
+            return new
+
+        yield read

@@ -7,7 +7,7 @@ before, with the sentence already translated, read in the reader's language too.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,37 +19,16 @@ from civicdesk.accounts.models import Role, User
 from civicdesk.cases import event_words, services, transfers
 from civicdesk.cases.models import CaseEvent, EventKind, ServiceRequest
 from civicdesk.catalog.models import ServiceType
-from civicdesk.notifications.delivery import deliver_due_now
 from civicdesk.notifications.services import case_follow
 from civicdesk.tenants.models import City
 from tests.cases.images import halves
 from tests.conftest import INSIDE
-from tests.notifications.test_delivery import smtp_at
-from tests.outbox_harness import Received, smtp_servers
+from tests.outbox_harness import Received
 
 pytestmark = pytest.mark.django_db
 
 SPANISH_HAND_OFF = "Ahora Raytown atiende este reporte, como {new} (antes era {old})."
 ENGLISH_HAND_OFF = "Raytown now handles this report, as {new} (it was {old}). Contact Raytown about it."
-
-
-@pytest.fixture
-def inbox() -> Iterator[Callable[[], list[Received]]]:
-    """A real SMTP server on loopback that the outbox delivers to; calling it sends every
-    message due and returns the messages received since."""
-    with smtp_servers() as make:
-        server = make()
-        seen = 0
-
-        def read() -> list[Received]:
-            nonlocal seen
-            with smtp_at(server.port):
-                deliver_due_now()
-            received = server.handler.snapshot()
-            new, seen = received[seen:], len(received)
-            return new
-
-        yield read
 
 
 @pytest.fixture
@@ -108,13 +87,13 @@ def test_the_hand_off_email_reads_in_each_recipients_language_whatever_the_staff
     case: ServiceRequest,
     people: dict[str, User],
     cities: dict[str, City],
-    inbox: Callable[[], list[Received]],
+    smtp_inbox: Callable[[], list[Received]],
     staff_language: str,
 ) -> None:
-    inbox()  # the acknowledgement is not what this test reads
+    smtp_inbox()  # the acknowledgement is not what this test reads
     old = hand_off(case, people, cities, staff_language=staff_language)
     case.refresh_from_db()
-    told = {m.to: m for m in inbox() if m.to in ("rosa@example.org", "ned@example.org")}
+    told = {m.to: m for m in smtp_inbox() if m.to in ("rosa@example.org", "ned@example.org")}
     assert set(told) == {"rosa@example.org", "ned@example.org"}
 
     # Plain text is wrapped: the words are read as a mail program shows them, spaces joined.

@@ -4,7 +4,7 @@ intake service, staff of its department, and an SMTP address where nothing liste
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -12,7 +12,6 @@ from civicdesk.accounts.models import Role, User
 from civicdesk.catalog.models import ServiceType
 from civicdesk.notifications.models import OutboxMessage
 from civicdesk.tenants.models import City
-from tests.outbox_harness import Received
 
 
 @pytest.fixture
@@ -59,27 +58,3 @@ def closed_port() -> int:
 def free_port() -> int:
     """A loopback port to start a server on."""
     return _unused_port()
-
-
-@pytest.fixture
-def smtp_inbox() -> Iterator[Callable[[], list[Received]]]:
-    """A real SMTP server on loopback (aiosmtpd) that the outbox delivers to: calling the
-    fixture sends every message due and returns those the server received since last asked,
-    parsed as a mail program would (headers decoded, parts apart)."""
-    from civicdesk.notifications.delivery import deliver_due_now
-    from tests.notifications.test_delivery import smtp_at
-    from tests.outbox_harness import smtp_servers
-
-    with smtp_servers() as make:
-        server = make()
-        seen = 0
-
-        def read() -> list[Received]:
-            nonlocal seen
-            with smtp_at(server.port):
-                deliver_due_now()
-            received = server.handler.snapshot()
-            new, seen = received[seen:], len(received)
-            return new
-
-        yield read
