@@ -119,6 +119,15 @@ def case_placement(*, address: str, point: tuple[float, float] | None, city: Cit
     return Placement((best.lat, best.lng), _label(best, parsed), _source(best), 0.0)
 
 
+def pin_with_address(address: str, point: tuple[float, float]) -> Placement:
+    """How an address typed beside a pin reads against the gazetteer as it is now: what
+    ``case_placement`` records for both (``matched``, ``interpolated`` or ``typed``, and the
+    distance), without its shortcut for a database with no addresses. For data written
+    before its city's addresses were loaded (the demo's history)."""
+    parsed = parse_address(address)
+    return _beside_pin(address, parsed, address_candidates(address, parsed=parsed, near=point), point)
+
+
 def address_candidates(
     address: str, *, parsed: ParsedAddress | None = None, near: tuple[float, float] | None = None
 ) -> list[Place]:

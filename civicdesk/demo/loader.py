@@ -143,6 +143,7 @@ def load_demo(
     # door), away from the staff who work it in the history.
     demo_streets_load(cities=list(cities.values()))
     addresses = gazetteer_load(cities=cities)
+    addresses_read_against_the_gazetteer(cities=cities)
     say(f"Illustrative gazetteer: {addresses} addresses")
     return _summary(loaded=True, started=started)
 
@@ -172,6 +173,28 @@ def gazetteer_load(*, cities: dict[str, City]) -> int:
         report = addresses_load(city=city, rows=rows, source=Source.CASES, illustrative=True)
         written += report.written
     return written
+
+
+def addresses_read_against_the_gazetteer(*, cities: dict[str, City]) -> int:
+    """Record each pinned case's address as intake would have with the gazetteer there: the
+    history is replayed before the grid and the cases' addresses are loaded (see load_demo),
+    so every address beside a pin was recorded "typed, not matched". Only the source and the
+    distance change, never the address. Returns how many cases changed."""
+    from civicdesk.cases.models import AddressSource
+    from civicdesk.cases.placement import pin_with_address
+
+    changed: list[ServiceRequest] = []
+    cases = ServiceRequest.objects.filter(
+        city__in=list(cities.values()), lat__isnull=False, lng__isnull=False, address_source=AddressSource.TYPED
+    ).exclude(address="")
+    for case in cases.only("pk", "address", "lat", "lng").iterator():
+        assert case.lat is not None and case.lng is not None  # the query's filter
+        placed = pin_with_address(case.address, (case.lat, case.lng))
+        if placed.source != AddressSource.TYPED:
+            case.address_source, case.address_distance_m = placed.source, placed.distance_m
+            changed.append(case)
+    ServiceRequest.objects.bulk_update(changed, ["address_source", "address_distance_m"], batch_size=500)
+    return len(changed)
 
 
 def _summary(*, loaded: bool, started: float) -> DemoSummary:

@@ -345,3 +345,16 @@ def test_the_demo_queues_its_first_open_data_export_and_the_files_are_listed(
         assert f'href="/{independence.slug}/open-data/{name}"' in page
     collaborative = Client().get("/open-data/").content.decode()
     assert "Not generated yet" not in collaborative
+
+
+def test_a_pinned_cases_address_reads_as_found_not_typed(demo: DemoSummary) -> None:
+    """The history is replayed before the gazetteer exists; once it is loaded each pinned
+    case's address is recorded as intake would have, so the console does not say "Typed,
+    not matched" beside every demo case (it did after the streets moved after the history)."""
+    from civicdesk.cases.models import AddressSource
+
+    pinned = ServiceRequest.objects.filter(lat__isnull=False, service_type__is_confidential=False).exclude(address="")
+    sources = Counter(pinned.values_list("address_source", flat=True))
+    assert sum(sources.values()) > 100
+    assert sources[AddressSource.TYPED] == 0, sources
+    assert set(sources) <= {AddressSource.MATCHED, AddressSource.INTERPOLATED, AddressSource.NEAREST}
