@@ -1,8 +1,10 @@
 """The dashboard as files: CSV (one row per measure and period) and JSON (the plan's tree
 and every measure with its periods). Both read the same ``selectors.Dashboard``.
 
-Numbers are given twice: in the stored unit (per cent 0–100, durations in seconds; exact,
-for machines) and as the dashboard shows them (for people).
+Numbers are given twice: as a number and as the dashboard shows them (for people). The
+JSON gives the number in the stored unit (per cent 0–100, durations in seconds; exact, with
+``stored_unit``); the CSV gives it in the unit its row states (days for a measure in days,
+minutes in minutes), which is what a spreadsheet charting the column expects.
 """
 
 from __future__ import annotations
@@ -39,6 +41,22 @@ CSV_HEADER = [
     "narrative",
     "corrections",
 ]
+
+
+# The CSV writes each figure in the unit its row states (a row in days gives days), so a
+# spreadsheet charting the column reads what the row says; the JSON keeps the stored unit
+# (seconds for durations) and says so in ``stored_unit``.
+CSV_DECIMALS_OF_DURATIONS = 2
+
+
+def _in_unit(value: str | None, unit: str) -> str:
+    """A figure the JSON gives in the stored unit, as the CSV gives it: in ``unit``."""
+    if value is None:
+        return ""
+    if unit not in SECONDS_PER or unit == "seconds":
+        return value
+    quantum = Decimal(1).scaleb(-CSV_DECIMALS_OF_DURATIONS)
+    return format((Decimal(value) / SECONDS_PER[unit]).quantize(quantum, rounding=ROUND_HALF_UP), "f")
 
 
 def _num(value: Decimal | None) -> str | None:
@@ -115,7 +133,8 @@ def dashboard_json(board: Dashboard) -> dict[str, Any]:
 
 def dashboard_csv(board: Dashboard) -> str:
     """One row per goal, objective, measure and period (a measure with no published value
-    gets one row saying "No data")."""
+    gets one row saying "No data"). ``value``, ``compared_value`` and ``target`` are in the
+    row's ``unit`` (days, minutes, seconds, per cent, count, dollars), not the stored one."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(CSV_HEADER)
@@ -136,10 +155,10 @@ def dashboard_csv(board: Dashboard) -> str:
                             data["label"],
                             data["start"],
                             data["end"],
-                            data["value"] or "",
+                            _in_unit(data["value"], m.unit),
                             data["value_shown"],
-                            data["compared_value"] or "",
-                            data["target"] or "",
+                            _in_unit(data["compared_value"], m.unit),
+                            _in_unit(data["target"], m.unit),
                             data["target_shown"],
                             data["status_label"],
                             data["narrative"],
@@ -176,22 +195,6 @@ COMPARISON_CSV_HEADER = [
     "versus_median",
     "versus_median_shown",
 ]
-
-
-# The CSV writes each figure in the unit its row states (a row in days gives days), so a
-# spreadsheet charting the column reads what the row says; the JSON keeps the stored unit
-# (seconds for durations) and says so in ``stored_unit``.
-CSV_DECIMALS_OF_DURATIONS = 2
-
-
-def _in_unit(value: str | None, unit: str) -> str:
-    """A figure the JSON gives in the stored unit, as the CSV gives it: in ``unit``."""
-    if value is None:
-        return ""
-    if unit not in SECONDS_PER or unit == "seconds":
-        return value
-    quantum = Decimal(1).scaleb(-CSV_DECIMALS_OF_DURATIONS)
-    return format((Decimal(value) / SECONDS_PER[unit]).quantize(quantum, rounding=ROUND_HALF_UP), "f")
 
 
 def _comparison_row_json(row: CityFigure) -> dict[str, Any]:

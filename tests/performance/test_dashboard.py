@@ -16,7 +16,7 @@ from django.utils import translation
 
 from civicdesk.demo.performance import load_performance_demo
 from civicdesk.performance.admin import MeasureValueForm
-from civicdesk.performance.models import Goal, Measure, MeasureValue, Objective, PlanYear
+from civicdesk.performance.models import Goal, Measure, MeasureTarget, MeasureValue, Objective, PlanYear
 from civicdesk.performance.services import measure_value_correct
 
 pytestmark = pytest.mark.django_db
@@ -177,11 +177,38 @@ def test_csv_export_parses_back_with_every_measure_and_period(client, demo):
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     police = next(r for r in rows if r["measure"].startswith("Police") and r["period"] == "2018-q1")
-    assert police["value"] == "517" and police["value_shown"] == "8:37"
-    assert police["target"] == "300" and police["status"] == "Goal Not Met"
+    # Minutes in minutes (517 s is 8:37), as the row's unit says.
+    assert (police["unit"], police["value"], police["value_shown"]) == ("minutes", "8.62", "8:37")
+    assert police["target"] == "5.00" and police["status"] == "Goal Not Met"
     assert police["goal"] == "Quality" and police["top_priority"] == "yes"
     jobs = next(r for r in rows if r["measure"].startswith("New jobs"))
     assert jobs["target"] == "241.25" and jobs["status"] == "Goal Met"
+
+
+def test_csv_gives_a_measure_in_days_in_days_beside_its_unit_and_the_json_keeps_seconds(client, demo):
+    from django.utils import timezone
+
+    measure = Measure.objects.create(
+        city=demo, name="Median days to close a pothole", definition="Half closed faster.", unit="days"
+    )
+    MeasureTarget.objects.create(measure=measure, fiscal_year=2021, value=D(7 * 86400), split_rule="every_period")
+    Objective.objects.filter(goal__plan_year__fiscal_year=2021).first().measures.add(measure)
+    MeasureValue.objects.create(
+        measure=measure,
+        fiscal_year=2021,
+        period=1,
+        value=D(182573),  # 2 days, 2 hours, 42 min 53 s
+        state="published",
+        published_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+    rows = list(csv.DictReader(io.StringIO(client.get("/independence/performance.csv?fy=2021").content.decode())))
+    row = next(r for r in rows if r["measure"] == measure.name)
+    assert (row["unit"], row["value"], row["value_shown"]) == ("days", "2.11", "2 days")
+    assert row["target"] == "7.00" and row["compared_value"] == "2.11"
+    data = json.loads(client.get("/independence/performance.json?fy=2021").content)
+    period = next(m for m in data["measures"] if m["name"] == measure.name)["periods"][0]
+    assert (period["value"], period["target"]) == ("182573", "604800")
 
 
 def test_json_export_parses_back_with_the_plan_and_exact_numbers(client, demo):
