@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -15,6 +18,8 @@ from civicdesk.catalog.models import CannedResponse, Datatype, ServiceAttribute,
 from civicdesk.tenants.scoping import CityScopedAdmin, CityScopedInline
 
 LIST_DATATYPES = {Datatype.SINGLEVALUELIST, Datatype.MULTIVALUELIST}
+# A key typed before a colon: one word (letters, digits, "-", "_", "."), as apps send it.
+TYPED_KEY = re.compile(r"[\w.-]+")
 
 
 def clean_choice_values(values: Any, *, datatype: str) -> list[dict[str, str]]:
@@ -45,11 +50,131 @@ def clean_choice_values(values: Any, *, datatype: str) -> list[dict[str, str]]:
     return cleaned
 
 
+def choices_as_lines(values: Any) -> str:
+    """A question's stored choices as the admin shows them: one ``key: Name`` a line.
+
+    Choices that lines cannot carry back unchanged (a key with a colon, a line break in a
+    name, anything not a key and a name) are shown as the JSON they are stored as, which the
+    form accepts too, so saving the page never changes them.
+    """
+    values = values or []
+    if not isinstance(values, list):
+        return json.dumps(values, ensure_ascii=False)
+    lines = []
+    for item in values:
+        key = str(item.get("key", "")) if isinstance(item, dict) else ""
+        name = str(item.get("name", "")) if isinstance(item, dict) else ""
+        if not TYPED_KEY.fullmatch(key) or not name.strip() or "\n" in name:
+            return json.dumps(values, ensure_ascii=False)
+        lines.append(f"{key}: {name.strip()}")
+    return "\n".join(lines)
+
+
+def choices_from_lines(text: str) -> list[dict[str, str]]:
+    """Read the choices an administrator typed: one a line, ``key: Name`` or just a name.
+
+    A name alone gets a key made from it ("Big sofa" → ``big-sofa``). Text that is a JSON
+    list (as stored, or pasted from an older page) is taken as it is. Raises ValidationError
+    in the administrator's words, with an example, naming the line.
+    """
+    text = (text or "").strip()
+    if text.startswith("["):
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, list):
+            return parsed
+    choices: list[dict[str, str]] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        key, colon, name = line.partition(":")
+        key, name = key.strip(), name.strip()
+        if not colon:
+            key, name = slugify(line) or f"choice-{len(choices) + 1}", line
+        elif not name:
+            raise ValidationError(
+                _("Line %(n)d, “%(line)s”: write the name residents see after the colon, e.g. “%(key)s: %(example)s”.")
+                % {"n": number, "line": line, "key": key or "sofa", "example": key.capitalize() or "Sofa"}
+            )
+        elif not key:
+            key = slugify(name) or f"choice-{len(choices) + 1}"
+        elif not TYPED_KEY.fullmatch(key):
+            raise ValidationError(
+                _(
+                    "Line %(n)d: a key is one word (letters, digits, “-” or “_”), and “%(key)s” is not. "
+                    "Write e.g. “%(slug)s: %(name)s”, or just the name, “%(name)s”."
+                )
+                % {"n": number, "key": key, "slug": slugify(key) or "sofa", "name": name}
+            )
+        choices.append({"key": key, "name": name})
+    if len(choices) == 1 and "," in choices[0]["name"]:
+        # "sofa, mattress" on one line is one choice: almost surely meant as several.
+        parts = [p.strip() for p in choices[0]["name"].split(",") if p.strip()]
+        raise ValidationError(
+            _(
+                "“%(line)s” is a single choice. Write each choice on a line of its own, e.g. “%(first)s” and below it “%(second)s”."
+            )
+            % {
+                "line": choices[0]["name"],
+                "first": parts[0] if parts else "Sofa",
+                "second": parts[-1] if len(parts) > 1 else "Mattress",
+            }
+        )
+    keys = [c["key"] for c in choices]
+    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    if repeated:
+        raise ValidationError(
+            _(
+                "Two choices have the key “%(key)s”. Give each its own key before a colon, "
+                "e.g. “%(key)s-large: Large %(key)s”, or make the names differ."
+            )
+            % {"key": repeated[0]}
+        )
+    return choices
+
+
+class ChoiceLinesField(forms.CharField):
+    """A question's choices typed one a line (see ``choices_from_lines``), stored as JSON."""
+
+    widget = forms.Textarea
+
+    def prepare_value(self, value: Any) -> Any:
+        return choices_as_lines(value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return value
+        return choices_from_lines(super().to_python(value) or "")
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        try:
+            return (initial or []) != self.to_python(data)
+        except ValidationError:
+            return True
+
+
 class ServiceAttributeForm(forms.ModelForm):
+    values = ChoiceLinesField(
+        label=gettext_lazy("Choices"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 40}),
+        help_text=gettext_lazy(
+            "Only for “One choice” and “Several choices” questions. One choice a line: "
+            "“key: Name”, e.g. “sofa: Sofa or chair”, or just the name (“Sofa or chair”) "
+            "and a key is made from it. Apps send the key; residents read the name."
+        ),
+    )
+
     class Meta:
         model = ServiceAttribute
         fields = ["order", "code", "question", "datatype", "required", "variable", "values", "description"]
-        widgets = {"values": forms.Textarea(attrs={"rows": 2, "cols": 40})}
+        widgets = {
+            "question": forms.TextInput(attrs={"size": 60}),
+            "description": forms.TextInput(attrs={"size": 60}),
+        }
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -62,11 +187,19 @@ class ServiceAttributeForm(forms.ModelForm):
         return cleaned
 
 
-class ServiceAttributeInline(CityScopedInline, admin.TabularInline):
+class ServiceAttributeInline(CityScopedInline, admin.StackedInline):
+    """The type's questions, one block each: a table of eight columns was 2,000 px wide."""
+
     model = ServiceAttribute
     form = ServiceAttributeForm
     city_lookup = "service_type__city"
     extra = 0
+    fieldsets = [
+        (
+            None,
+            {"fields": [("order", "code"), "question", ("datatype", "required", "variable"), "values", "description"]},
+        )
+    ]
     verbose_name = gettext_lazy("question")
     verbose_name_plural = gettext_lazy("questions asked of the reporter (Open311 attributes)")
 

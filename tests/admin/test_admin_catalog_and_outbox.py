@@ -56,7 +56,7 @@ def test_a_city_admin_adds_a_type_with_a_list_question_in_their_city(login, city
         ([{"key": "deer"}], "Choice 1 needs a “key” and a “name”"),
         ([{"key": "a", "name": "A"}, {"key": "a", "name": "B"}], "Each choice needs its own key; repeated: a."),
         ([], "A question answered from a list needs at least one choice."),
-        ({"deer": "Deer"}, "Write the choices as a JSON list"),
+        ({"deer": "Deer"}, "Line 1: a key is one word (letters, digits, “-” or “_”)"),
     ],
 )
 def test_badly_written_choices_are_refused_with_the_reason(login, city_admin, make_department, values, message):
