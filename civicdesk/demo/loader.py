@@ -127,6 +127,8 @@ def load_demo(
         demo_streets_load(cities=list(City.objects.filter(region__slug=REGION_SLUG)))
         # ... and one loaded before its types had Spanish names gets those (one query if it has them).
         spanish_names_load()
+        # ... and one whose closing notes were offered for types they do not fit gets them refitted.
+        canned_responses_refit(cities=list(City.objects.filter(region__slug=REGION_SLUG)))
         return _summary(loaded=False, started=started)
     say = progress or (lambda _msg: None)
     with transaction.atomic():
@@ -215,17 +217,35 @@ def _summary(*, loaded: bool, started: float) -> DemoSummary:
 
 
 def canned_responses_load(*, city: City) -> None:
-    """Ready-made closing notes: for each group of problems, its demo closing notes (offered
-    for every type of that group), and general ones offered for every type."""
+    """Ready-made closing notes: each type's own (``texts.CLOSING_NOTES_BY_TYPE``, the notes
+    that fit it), and general ones offered for every type."""
     for service_type in city.service_types.exclude(is_confidential=True):
-        for text in texts.CLOSING_NOTES.get(service_type.group, ()):
+        for text in texts.closing_notes_for(service_type.code):
             CannedResponse.objects.get_or_create(
                 city=city, service_type=service_type, title=text.split(".")[0][:80], defaults={"text": text}
             )
-    for text in (*texts.CLOSING_NOTES[""], *texts.NO_ACTION_NOTES, *texts.REFERRED_NOTES):
+    for text in (*texts.GENERAL_CLOSING_NOTES, *texts.NO_ACTION_NOTES, *texts.REFERRED_NOTES):
         CannedResponse.objects.get_or_create(
             city=city, service_type=None, title=text.split(".")[0][:80], defaults={"text": text}
         )
+
+
+def canned_responses_refit(*, cities: list[City]) -> int:
+    """A demo loaded when its closing notes went to every type of a group ("Bulb and photocell
+    replaced." offered for a missing sign) loses those the table says do not fit and gets the
+    ones that do. Nothing happens (one query) when every demo note fits its type. Returns how
+    many canned responses were removed."""
+    tied = CannedResponse.objects.filter(
+        city__in=cities, service_type__isnull=False, text__in=list(texts.CLOSING_NOTES_BY_TYPE)
+    ).values_list("pk", "text", "service_type__code")
+    misfits = [pk for pk, text, code in tied if code not in texts.CLOSING_NOTES_BY_TYPE[text]]
+    if not misfits:
+        return 0
+    with transaction.atomic():
+        CannedResponse.objects.filter(pk__in=misfits).delete()
+        for city in cities:
+            canned_responses_load(city=city)
+    return len(misfits)
 
 
 def catalogue_load(*, cities: dict[str, City]) -> None:
@@ -687,7 +707,7 @@ def _close(plan: _CityPlan, case: ServiceRequest, handler: User, moment: dt.date
     else:
         kwargs = {
             "resolution": Resolution.RESOLVED,
-            "note": _pick_text(texts.CLOSING_NOTES, case.service_type.group, rng),
+            "note": rng.choice(texts.closing_notes_for(case.service_type.code) or texts.GENERAL_CLOSING_NOTES),
         }
     with clock.frozen_at(moment):
         services.case_close(case=case, actor=handler, **kwargs)

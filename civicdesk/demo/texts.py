@@ -93,26 +93,73 @@ INTERNAL_NOTES = (
     "Possible duplicate of an earlier report nearby.",
 )
 
-CLOSING_NOTES = {
-    "Code enforcement": (
-        "Re-inspected: the violation has been corrected. Thank you for your report.",
-        "Owner complied after notice. Case closed.",
-        "City contractor abated the violation; costs billed to the owner.",
+# How a resolved case closes: each note with the problem codes (catalogue.PROBLEMS) it fits.
+# A note is offered (a canned response) and written (the history's closing note) only for
+# the types it names: "Bulb and photocell replaced." closes a street light, never a sign.
+_CODE_ENFORCEMENT = (
+    "ce-trash",
+    "ce-excessive-vegetation",
+    "ce-open-storage",
+    "ce-non-operable-vehicle",
+    "ce-proactive-investigation",
+    "ce-zoning",
+    "ce-parking-unapproved-surface",
+    "ce-property-maintenance",
+    "ce-dangerous-building",
+    "ce-rental-inspection",
+    "ce-signs",
+)
+CLOSING_NOTES_BY_TYPE: dict[str, tuple[str, ...]] = {
+    # Code enforcement
+    "Re-inspected: the violation has been corrected. Thank you for your report.": _CODE_ENFORCEMENT,
+    "Owner complied after notice. Case closed.": _CODE_ENFORCEMENT,
+    "City contractor abated the violation; costs billed to the owner.": (
+        "ce-trash",
+        "ce-excessive-vegetation",
+        "ce-open-storage",
+        "ce-property-maintenance",
+        "ce-dangerous-building",
     ),
-    "Streets": ("Repaired. Thank you for letting us know.", "Crew completed the repair today."),
-    "Sewers": (
-        "Main line cleared; the backup was caused by roots in the line.",
-        "Cleaned and inspected; working normally.",
-    ),
-    "Animals": (
-        "Animal picked up by an officer.",
-        "Officer could not locate the animal; please call again if it returns.",
-    ),
-    "Street lights and signals": ("Repaired by the crew.", "Bulb and photocell replaced."),
-    "Trees": ("Branches trimmed and removed.", "Tree removed."),
-    "Parks": ("Fixed by park maintenance.", "Cleaned up. Thanks for caring for our parks."),
-    "": ("Resolved. Thank you for your report.", "Completed."),
+    "Vehicle towed after the notice expired.": ("ce-non-operable-vehicle", "abandoned-vehicle-street"),
+    "Graffiti painted over.": ("graffiti",),
+    # Streets
+    "Repaired. Thank you for letting us know.": ("pothole", "sinkhole", "curb-gutter", "sidewalk-repair"),
+    "Crew completed the repair today.": ("pothole", "sinkhole", "curb-gutter", "sidewalk-repair", "trail-repair"),
+    "Debris cleared from the street.": ("street-debris", "row-obstruction"),
+    "Street plowed and salted.": ("snow-ice",),
+    "Street swept.": ("street-sweeping",),
+    "Right-of-way mowed.": ("row-mowing",),
+    # Sewers
+    "Main line cleared; the backup was caused by roots in the line.": ("basement-sewer-backup",),
+    "Cleaned and inspected; working normally.": ("basement-sewer-backup", "storm-drain-blocked", "sewer-odor"),
+    "Manhole cover replaced and secured.": ("sewer-manhole",),
+    # Animals
+    "Animal picked up by an officer.": ("animal-stray", "animal-dead", "animal-wildlife"),
+    "Officer could not locate the animal; please call again if it returns.": ("animal-stray", "animal-wildlife"),
+    "Officer spoke with the owner about the barking.": ("animal-barking",),
+    # Street lights and signals
+    "Repaired by the crew.": ("street-light-out", "traffic-signal", "facility-lighting"),
+    "Bulb and photocell replaced.": ("street-light-out",),
+    "Signal repaired and its timing checked.": ("traffic-signal",),
+    "Sign replaced.": ("traffic-sign",),
+    # Trees
+    "Branches trimmed and removed.": ("tree-trim-power", "park-trees"),
+    "Tree removed.": ("park-trees",),
+    # Parks
+    "Fixed by park maintenance.": ("park-maintenance", "playground-repair", "trail-repair"),
+    "Cleaned up. Thanks for caring for our parks.": ("park-maintenance", "trail-repair"),
+    # Trash and recycling
+    "The hauler came back and collected it.": ("missed-trash-pickup",),
+    "Dumped items picked up.": ("illegal-dumping",),
 }
+# Offered for every type of a city.
+GENERAL_CLOSING_NOTES = ("Resolved. Thank you for your report.", "Completed.")
+
+
+def closing_notes_for(code: str) -> tuple[str, ...]:
+    """The closing notes that fit a problem type (its code), in the table's order."""
+    return tuple(note for note, codes in CLOSING_NOTES_BY_TYPE.items() if code in codes)
+
 
 NO_ACTION_NOTES = ("Inspected; no violation found.", "No problem found at this location.")
 REFERRED_NOTES = ("This is handled by the county; we have passed your report on.", "Referred to the utility company.")
