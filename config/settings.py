@@ -269,6 +269,12 @@ CATALOGUE_CACHE_SECONDS = env_int("CATALOGUE_CACHE_SECONDS", 3600)
 # through the ORM is seen at once by every process (the city's reference version moves); this
 # only bounds a change made behind its back. 0 keeps nothing.
 REFERENCE_CACHE_SECONDS = env_int("REFERENCE_CACHE_SECONDS", 300)
+# Seconds the regional comparison (/performance/compare/) uses each city's kept figure
+# (civicdesk/performance/models.py::RegionalFigure) before computing it again from the cases.
+# The task worker recomputes the current and previous quarters' and months' every third of it,
+# so those pages never wait; a change to a common measure, its mappings or a city is seen at
+# once. 0 keeps nothing (every visit computes every figure).
+REGIONAL_FIGURES_SECONDS = env_int("REGIONAL_FIGURES_SECONDS", 900)
 
 # Seconds intake reuses a department's count of open cases for a new case's expected closing
 # date (civicdesk/expected/selectors.py): a burst of reports into one queue counts it once.

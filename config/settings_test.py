@@ -37,6 +37,8 @@ PUBLIC_PAGE_CACHE_SECONDS = 0
 # The database cache outlives a transactional test's flush (it is no model): kept catalogues of
 # one test's cities would meet the next test's. tests/pages/test_catalogue_cache.py turns it on.
 CATALOGUE_CACHE_SECONDS = 0
+# Each test's comparison counts the cases it just made; tests of the kept figures turn it on.
+REGIONAL_FIGURES_SECONDS = 0
 # Each test's expected dates count the backlog it just made; tests/expected turn it on.
 EXPECTED_BACKLOG_SECONDS = 0
 

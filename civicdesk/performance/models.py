@@ -399,3 +399,32 @@ class CommonMeasureMapping(models.Model):
             errors["city"] = _("The city must belong to the measure's region.")
         if errors:
             raise ValidationError(errors)
+
+
+class RegionalFigure(models.Model):
+    """One city's figure for a common measure and calendar period, as last computed, kept so
+    that the regional comparison page need not work it out from every case on each visit.
+
+    The task worker keeps the current and previous quarters' (and months') up to date
+    (``tasks.regional_figures_refresh``); the page uses a kept figure while it is younger
+    than ``REGIONAL_FIGURES_SECONDS`` and otherwise computes it live and keeps it. A change to
+    the measure, its mappings or a member city deletes the kept figures it touches
+    (``signals``). Only the figure and the number of cases behind it are kept: the standing,
+    the rate and the words are worked out from them on each visit by ``regional``."""
+
+    common_measure = models.ForeignKey(CommonMeasure, on_delete=models.CASCADE, related_name="kept_figures")
+    city = models.ForeignKey("tenants.City", on_delete=models.CASCADE, related_name="regional_figures")
+    period = models.CharField(max_length=10)  # a calendar period's key: 2026-q4, 2026-m12
+    value = models.DecimalField(max_digits=24, decimal_places=10, null=True, blank=True)
+    cases = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["common_measure", "city", "period"], name="one_regional_figure_per_measure_city_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.common_measure} in {self.city}, {self.period}"

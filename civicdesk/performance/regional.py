@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
@@ -41,7 +41,15 @@ from civicdesk.performance import periods
 from civicdesk.performance.formatting import SECONDS_PER, _number, format_value
 from civicdesk.performance.measures import DEFINITIONS
 from civicdesk.performance.measures.base import Computation
-from civicdesk.performance.models import CommonMeasure, CommonMeasureMapping, Direction, Measure, Source, Unit
+from civicdesk.performance.models import (
+    CommonMeasure,
+    CommonMeasureMapping,
+    Direction,
+    Measure,
+    RegionalFigure,
+    Source,
+    Unit,
+)
 from civicdesk.tenants.models import City, Region
 
 if TYPE_CHECKING:
@@ -307,43 +315,100 @@ def common_measures(region: Region, *, public_only: bool = True) -> QuerySet[Com
     return qs.filter(is_public=True) if public_only else qs
 
 
-def city_figure(
-    common: CommonMeasure, city: City, period: CalendarPeriod, *, now: dt.datetime | None = None
-) -> CityFigure:
-    """One city's figure for a common measure and calendar period (not yet set against the
-    median: see ``comparison``)."""
+# A figure as ``comparison`` takes it: (value, cases behind it, the computation if just made).
+Figure = tuple[Decimal | None, int, Computation | None]
+FigureSource = Callable[[CommonMeasure, City, list[str]], Figure]
+
+
+def _mapped_codes(common: CommonMeasure, city: City) -> list[str]:
     mapping = CommonMeasureMapping.objects.filter(common_measure=common, city=city).first()
-    if mapping is None or not mapping.service_codes:
+    return list(mapping.service_codes) if mapping is not None else []
+
+
+def compute_figure(
+    common: CommonMeasure, city: City, period: CalendarPeriod, codes: Iterable[str], *, now: dt.datetime | None = None
+) -> Computation:
+    """Work out one city's figure from its cases of ``codes`` by the measure's definition
+    module, with every case behind it."""
+    proxy = _proxy_measure(common, city, codes)
+    return DEFINITIONS[common.computation].compute(measure=proxy, period=period.for_city(city), now=now or clock.now())
+
+
+def figure_of_cases(
+    common: CommonMeasure, city: City, period: CalendarPeriod, codes: Iterable[str], *, now: dt.datetime | None = None
+) -> Figure:
+    """One city's figure and the number of cases behind it, as the comparison needs them: by
+    the definition's ``figure`` when it has one (a count worked out by the database, no case
+    listed), else by its ``compute`` (then with the computation)."""
+    module = DEFINITIONS[common.computation]
+    if hasattr(module, "figure"):
+        proxy = _proxy_measure(common, city, codes)
+        value, cases = module.figure(measure=proxy, period=period.for_city(city), now=now or clock.now())
+        return value, cases, None
+    result = compute_figure(common, city, period, codes, now=now)
+    return result.value, cases_counted(common, result), result
+
+
+def _row(
+    common: CommonMeasure,
+    city: City,
+    period: CalendarPeriod,
+    *,
+    mapped: bool,
+    value: Decimal | None = None,
+    cases: int | None = None,
+    computation: Computation | None = None,
+) -> CityFigure:
+    """One city's line from its figure and the number of cases behind it (computed now, or
+    kept: see ``RegionalFigure``), not yet set against the median."""
+    if not mapped:
         return CityFigure(city=city, standing=Standing.NOT_MAPPED, period=None, population=city.population)
-    local = period.for_city(city)
-    proxy = _proxy_measure(common, city, mapping.service_codes)
-    result = DEFINITIONS[common.computation].compute(measure=proxy, period=local, now=now or clock.now())
     row = CityFigure(
         city=city,
         standing=Standing.COUNTED,
-        period=local,
-        cases=cases_counted(common, result),
+        period=period.for_city(city),
+        cases=cases,
         population=city.population,
-        computation=result,
+        computation=computation,
         minimum_cases=common.minimum_cases,
     )
-    if row.cases is None or row.cases < common.minimum_cases or result.value is None:
+    if row.cases is None or row.cases < common.minimum_cases or value is None:
         row.standing = Standing.TOO_FEW
         row.figure_text = gettext("Too few cases")
         return row
-    row.value = result.value
-    row.figure_text = _format(common, result.value)
+    row.value = value
+    row.figure_text = _format(common, value)
     if common.per_resident:
         if not city.population:
             row.standing = Standing.NO_POPULATION
             row.rate_text = gettext("Population not recorded")
             return row
-        row.rate = result.value * Decimal(common.per_residents) / Decimal(city.population)
+        row.rate = value * Decimal(common.per_residents) / Decimal(city.population)
         row.rate_text = _rate_text(common, row.rate)
         row.compared = row.rate
     else:
-        row.compared = result.value
+        row.compared = value
     return row
+
+
+def city_figure(
+    common: CommonMeasure, city: City, period: CalendarPeriod, *, now: dt.datetime | None = None
+) -> CityFigure:
+    """One city's figure for a common measure and calendar period, computed now with every
+    case behind it (the drill-down), not yet set against the median: see ``comparison``."""
+    codes = _mapped_codes(common, city)
+    if not codes:
+        return _row(common, city, period, mapped=False)
+    result = compute_figure(common, city, period, codes, now=now)
+    return _row(
+        common,
+        city,
+        period,
+        mapped=True,
+        value=result.value,
+        cases=cases_counted(common, result),
+        computation=result,
+    )
 
 
 def comparison(
@@ -352,11 +417,33 @@ def comparison(
     *,
     cities: Iterable[City] | None = None,
     now: dt.datetime | None = None,
+    codes: dict[int, list[str]] | None = None,
+    figure_of: FigureSource | None = None,
 ) -> Comparison:
     """Every city of the measure's region for ``period``, beside the median of the cities
-    that have enough cases (and a population, for rates per resident)."""
+    that have enough cases (and a population, for rates per resident). ``codes`` (city id ->
+    its mapped service codes) and ``figure_of`` (a kept figure, see ``regional_comparison``)
+    spare a query per city; by default each figure is computed now."""
     members = list(cities) if cities is not None else list(region_cities(common.region))
-    rows = [city_figure(common, city, period, now=now) for city in members if city.region_id == common.region_id]
+    members = [city for city in members if city.region_id == common.region_id]
+    if codes is None:
+        codes = {
+            m.city_id: list(m.service_codes)
+            for m in CommonMeasureMapping.objects.filter(common_measure=common, city__in=[c.pk for c in members])
+        }
+
+    def computed(common: CommonMeasure, city: City, mapped: list[str]) -> Figure:
+        return figure_of_cases(common, city, period, mapped, now=now)
+
+    figure = figure_of or computed
+    rows = []
+    for city in members:
+        mapped = codes.get(city.pk) or []
+        if not mapped:
+            rows.append(_row(common, city, period, mapped=False))
+            continue
+        value, cases, computation = figure(common, city, mapped)
+        rows.append(_row(common, city, period, mapped=True, value=value, cases=cases, computation=computation))
     counted = [r.compared for r in rows if r.is_counted and r.compared is not None]
     median = Decimal(statistics.median(counted)) if counted else None
     for row in rows:
@@ -372,10 +459,82 @@ def comparison(
     )
 
 
-def regional_comparison(region: Region, period: CalendarPeriod, *, now: dt.datetime | None = None) -> list[Comparison]:
-    """Every public common measure of ``region`` for ``period``."""
+def kept_seconds() -> int:
+    """How long a kept figure is used (``REGIONAL_FIGURES_SECONDS``; 0: never kept)."""
+    return int(getattr(settings, "REGIONAL_FIGURES_SECONDS", 0) or 0)
+
+
+def regional_comparison(
+    region: Region, period: CalendarPeriod, *, now: dt.datetime | None = None, kept: bool = False
+) -> list[Comparison]:
+    """Every public common measure of ``region`` for ``period``.
+
+    With ``kept``, each city's figure is the one kept (``RegionalFigure``) when it is younger
+    than ``kept_seconds()``; a figure missing or older is computed now and kept for the next
+    visitor. Without, every figure is computed now (at ``now``, if given)."""
     members = list(region_cities(region))
-    return [comparison(common, period, cities=members, now=now) for common in common_measures(region)]
+    measures = list(common_measures(region))
+    codes: dict[int, dict[int, list[str]]] = {m.pk: {} for m in measures}
+    for mapping in CommonMeasureMapping.objects.filter(common_measure__in=measures):
+        codes[mapping.common_measure_id][mapping.city_id] = list(mapping.service_codes)
+    seconds = kept_seconds()
+    if not kept or seconds <= 0 or now is not None:
+        return [comparison(common, period, cities=members, now=now, codes=codes[common.pk]) for common in measures]
+
+    moment = clock.now()
+    fresh = {
+        (f.common_measure_id, f.city_id): f
+        for f in RegionalFigure.objects.filter(
+            common_measure__in=measures, period=period.key, computed_at__gt=moment - dt.timedelta(seconds=seconds)
+        )
+    }
+    made: list[RegionalFigure] = []
+
+    def figure_of(common: CommonMeasure, city: City, mapped: list[str]) -> Figure:
+        found = fresh.get((common.pk, city.pk))
+        if found is not None:
+            return found.value, found.cases, None
+        value, cases, computation = figure_of_cases(common, city, period, mapped, now=moment)
+        made.append(
+            RegionalFigure(
+                common_measure=common, city=city, period=period.key, value=value, cases=cases, computed_at=moment
+            )
+        )
+        return value, cases, computation
+
+    comparisons = [
+        comparison(common, period, cities=members, codes=codes[common.pk], figure_of=figure_of) for common in measures
+    ]
+    keep_figures(made)
+    return comparisons
+
+
+def keep_figures(figures: list[RegionalFigure]) -> None:
+    """Keep freshly computed figures, replacing those kept before (two visitors, or a visitor
+    and the task worker, computing the same figure at once keep the same one). A cache of
+    computed numbers, not a record: written here, beside the one rule that reads it."""
+    if not figures:
+        return
+    RegionalFigure.objects.bulk_create(
+        figures,
+        update_conflicts=True,
+        unique_fields=["common_measure", "city", "period"],
+        update_fields=["value", "cases", "computed_at"],
+    )
+
+
+def periods_kept_ahead(now: dt.datetime | None = None) -> list[CalendarPeriod]:
+    """The periods whose figures the task worker keeps up to date: the current and previous
+    calendar quarters (the page opens on the previous one) and months."""
+    import zoneinfo
+
+    today = (now or clock.now()).astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE)).date()
+    found = []
+    for frequency in (periods.QUARTERLY, periods.MONTHLY):
+        p = periods.period_of(periods.FiscalCalendar(), today, frequency)
+        current = CalendarPeriod(p.fiscal_year, p.frequency, p.index)
+        found += [current, current.previous()]
+    return found
 
 
 def default_region() -> Region | None:

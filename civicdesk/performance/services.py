@@ -1,4 +1,5 @@
-"""Every write of the performance app: the value workflow and the computed measures.
+"""Every write of the performance app: the value workflow, the computed measures and the
+regional comparison's kept figures.
 
 An entered value moves draft → submitted → approved → published. A reviewer may return a
 submitted or approved value to draft with a note. A published value is never edited
@@ -32,6 +33,7 @@ from civicdesk.performance.models import (
     Measure,
     MeasureValue,
     MeasureValueEvent,
+    RegionalFigure,
     Source,
     ValueAction,
     ValueState,
@@ -320,3 +322,45 @@ def common_measure_map(
     mapping.full_clean()
     mapping.save()
     return mapping
+
+
+def regional_figures_refresh(*, now: dt.datetime | None = None) -> int:
+    """Compute again, and keep, every city's figure of every public common measure for the
+    periods the regional comparison is read for most (``regional.periods_kept_ahead``: the
+    current and previous quarters and months), so no visitor waits for them; forget kept
+    figures a day old (no page uses them). Run by the task worker
+    (``tasks.regional_figures_refresh``). Returns the figures kept."""
+    from civicdesk.performance import regional
+
+    moment = now or clock.now()
+    kept = 0
+    for region in Region.objects.filter(common_measures__is_public=True).distinct().order_by("pk"):
+        measures = list(regional.common_measures(region))
+        cities = {city.pk: city for city in regional.region_cities(region)}
+        mappings = [
+            m
+            for m in CommonMeasureMapping.objects.filter(common_measure__in=measures).order_by("pk")
+            if m.city_id in cities and m.service_codes
+        ]
+        commons = {common.pk: common for common in measures}
+        for period in regional.periods_kept_ahead(moment):
+            figures = []
+            for mapping in mappings:
+                common, city = commons[mapping.common_measure_id], cities[mapping.city_id]
+                value, cases, _computation = regional.figure_of_cases(
+                    common, city, period, mapping.service_codes, now=moment
+                )
+                figures.append(
+                    RegionalFigure(
+                        common_measure=common,
+                        city=city,
+                        period=period.key,
+                        value=value,
+                        cases=cases,
+                        computed_at=moment,
+                    )
+                )
+            regional.keep_figures(figures)
+            kept += len(figures)
+    RegionalFigure.objects.filter(computed_at__lt=moment - dt.timedelta(days=1)).delete()
+    return kept

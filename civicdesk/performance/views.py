@@ -161,7 +161,8 @@ def compare(request: HttpRequest, fmt: str = "html") -> HttpResponse:
         period = _comparison_period(request)
     except ValueError as exc:
         return _plain_error(str(exc), fmt, request)
-    comparisons = regional.regional_comparison(region, period)
+    # Each city's figure as the task worker last kept it (a few minutes old at most), else computed now.
+    comparisons = regional.regional_comparison(region, period, kept=True)
     stem = f"comparison-{region.slug}-{period.key}"
     if fmt == "csv":
         response = HttpResponse(

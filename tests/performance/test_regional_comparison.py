@@ -185,6 +185,10 @@ def test_requests_per_thousand_residents_use_each_city_s_population(cities, memb
             m.book.open(kind, local("2024-02-01") + dt.timedelta(hours=n))
         services.common_measure_map(common_measure=common, city=m.city, service_codes=["ce-trash"])
     comp = regional.comparison(common, Q1_2024, cities=City.objects.filter(region=region).order_by("name"))
+    # The comparison counts in the database (no case listed); the drill-down lists the same cases.
+    assert row_of(comp, "independence").computation is None
+    drill = regional.city_figure(common, cities["independence"], Q1_2024)
+    assert (drill.value, drill.cases, len(drill.computation.results)) == (30, 30, 30)
 
     independence, raytown = row_of(comp, "independence"), row_of(comp, "raytown")
     assert independence.value == 30 and independence.rate == D(30) * 1000 / 100_000  # 0.3
@@ -564,3 +568,129 @@ def test_confidential_reports_are_counted_but_never_listed(client, cities, membe
     assert public.reference in html
     assert secret.reference not in html
     assert "1 confidential report is counted in the figure but not listed." in html
+
+
+# --- kept figures: the page need not work out every city's figure from its cases on each visit
+
+
+def _page(client, url: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", client.get(url).content.decode())
+
+
+def _reads_cases(queries) -> bool:
+    return any("cases_servicerequest" in q["sql"] for q in queries)
+
+
+@pytest.fixture
+def keeping(settings):
+    settings.REGIONAL_FIGURES_SECONDS = 900
+
+
+def test_the_page_keeps_each_city_s_figure_and_the_next_visitor_reads_no_case(client, potholes, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from civicdesk.performance.models import RegionalFigure
+
+    settings.REGIONAL_FIGURES_SECONDS = 900
+    url = "/performance/compare/?period=2024-q1"
+    first = _page(client, url)
+    kept = {(f.city.slug, f.period): (f.value, f.cases) for f in RegionalFigure.objects.select_related("city")}
+    assert kept == {
+        ("independence", "2024-q1"): (2 * DAY, 3),
+        ("raytown", "2024-q1"): (D("5.5") * DAY, 4),
+        ("blue-springs", "2024-q1"): (1 * DAY, 3),
+        ("grandview", "2024-q1"): (11 * DAY, 2),  # kept, shown as too few cases
+    }
+    with CaptureQueriesContext(connection) as read:
+        again = _page(client, url)
+        csv_file = client.get("/performance/compare.csv?period=2024-q1").content.decode()
+    assert not _reads_cases(read.captured_queries)
+    assert again == first and "3.5 days above the median (worse)" in again
+    assert "Too few cases (2; at least 3 needed)" in again
+    # The kept figures make the very page and file the cases make.
+    settings.REGIONAL_FIGURES_SECONDS = 0
+    assert _page(client, url) == first
+    assert client.get("/performance/compare.csv?period=2024-q1").content.decode() == csv_file
+
+
+def test_a_kept_figure_older_than_its_seconds_is_worked_out_again(client, potholes, member, settings):
+    from civicdesk.core import clock
+
+    settings.REGIONAL_FIGURES_SECONDS = 600
+    url = "/performance/compare/?period=2024-q1"
+    with clock.frozen_at(local("2024-05-01", 12)):
+        assert "3.5 days above the median (worse)" in _page(client, url)
+    m = member("blue-springs")  # two more slow closings: Blue Springs' median becomes 3 days
+    for n in range(2):
+        case = m.book.open(m.types["pothole"], local("2024-02-01") + dt.timedelta(hours=n))
+        m.book.close(case, case.opened_at + dt.timedelta(days=20))
+    caption = "Median days to close potholes, Q1 2024, by city"
+
+    def blue_springs() -> list[str]:
+        return table_of(_page(client, url), caption)[1]["Blue Springs"][:3]
+
+    with clock.frozen_at(local("2024-05-01", 12, 5)):
+        assert blue_springs() == ["1.0 days", "1.0 days below the median (better)", "3"]  # kept, 5 minutes old
+    with clock.frozen_at(local("2024-05-01", 12, 11)):
+        assert blue_springs() == ["3.0 days", "At the median", "5"]
+
+
+def test_changing_a_city_s_mapping_forgets_its_kept_figure_at_once(client, potholes, member, keeping):
+    from civicdesk.performance.models import RegionalFigure
+
+    url = "/performance/compare/?period=2024-q1"
+    assert "3.5 days above the median (worse)" in _page(client, url)
+    raytown = member("raytown")
+    raytown.type("pothole-alley")
+    services.common_measure_map(common_measure=potholes[0], city=raytown.city, service_codes=["pothole-alley"])
+    assert not RegionalFigure.objects.filter(city=raytown.city).exists()
+    assert RegionalFigure.objects.filter(city=member("independence").city).exists()
+    html = _page(client, url)
+    assert "3.5 days above the median (worse)" not in html and "Too few cases (0; at least 3 needed)" in html
+
+
+def test_the_worker_keeps_the_current_and_previous_quarters_and_months_ahead_of_any_visitor(client, potholes, keeping):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from civicdesk.core import clock
+    from civicdesk.performance.models import RegionalFigure
+
+    with clock.frozen_at(local("2024-04-15", 3)):
+        kept = services.regional_figures_refresh()
+        # Four mapped cities × (Q2, Q1, April, March).
+        assert kept == 16
+        periods = set(RegionalFigure.objects.values_list("period", flat=True))
+        assert periods == {"2024-q2", "2024-q1", "2024-m4", "2024-m3"}
+    with clock.frozen_at(local("2024-04-15", 3, 10)), CaptureQueriesContext(connection) as read:
+        html = _page(client, "/performance/compare/")  # the last complete quarter: Q1 2024
+        march = _page(client, "/performance/compare/?period=2024-m3")
+    assert not _reads_cases(read.captured_queries)
+    assert "Q1 2024 (Jan 1 – Mar 31, 2024)" in html and "3.5 days above the median (worse)" in html
+    assert "March 2024" in march
+    # A day later the old figures are forgotten by the next refresh.
+    with clock.frozen_at(local("2024-04-16", 3, 30)):
+        services.regional_figures_refresh()
+    assert set(RegionalFigure.objects.values_list("computed_at", flat=True)) == {local("2024-04-16", 3, 30)}
+
+
+def test_the_sweeper_queues_a_refresh_once_a_third_of_the_kept_seconds(settings):
+    from django.core.cache import cache
+    from django_tasks import task_backends
+
+    from civicdesk.performance import tasks
+
+    backend = task_backends["default"]
+    backend.clear()
+    cache.delete(tasks.QUEUED_KEY)
+    try:
+        settings.REGIONAL_FIGURES_SECONDS = 0
+        assert tasks.refresh_ensure() is False  # kept figures turned off: nothing to refresh
+        settings.REGIONAL_FIGURES_SECONDS = 900
+        assert tasks.refresh_ensure() is True
+        assert tasks.refresh_ensure() is False  # queued less than 300 s ago
+        assert [r.task.name for r in backend.results] == ["regional_figures_refresh"]
+    finally:
+        cache.delete(tasks.QUEUED_KEY)
+        backend.clear()

@@ -57,13 +57,23 @@ class Computation:
 
 def cases_of(measure: Measure) -> QuerySet[ServiceRequest]:
     """The measure's city's cases of the service types it covers (by service code), with
-    their audit log in order. Confidential types are counted like any other; pages that
+    their audit log in order (a definition that reads no event drops it:
+    ``.prefetch_related(None)``). Confidential types are counted like any other; pages that
     list cases leave them out."""
     return (
         ServiceRequest.objects.filter(city_id=measure.city_id, service_type__code__in=list(measure.service_codes))
         .select_related("city", "service_type")
         .defer("city__boundary")  # tens of kB of GeoJSON a row, never read here
-        .prefetch_related(Prefetch("events", queryset=CaseEvent.objects.order_by("at", "pk")))
+        # Only what the definitions read of an event (``is_inspection``, ``is_worked``): a case's
+        # log is most of the rows a figure reads, and its texts are never looked at here.
+        .prefetch_related(
+            Prefetch(
+                "events",
+                queryset=CaseEvent.objects.only("id", "case_id", "at", "kind", "actor_id", "changes").order_by(
+                    "at", "pk"
+                ),
+            )
+        )
         .order_by("opened_at", "pk")
     )
 
