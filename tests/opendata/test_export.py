@@ -145,6 +145,22 @@ def test_size_rows_and_sha256_on_the_page_are_those_of_the_download(world: World
     assert opendata.open_data_export(city=city, fmt=Format.CSV).sha256 == files[Format.CSV].sha256
 
 
+def test_the_generated_time_is_written_as_other_pages_write_times_in_each_language(world: World) -> None:  # noqa: F811
+    from civicdesk.core import clock
+
+    city = world.cities["independence"]
+    with clock.frozen_at(dt.datetime(2026, 12, 6, 8, 4, tzinfo=dt.UTC)):  # 02:04 in Missouri (CST)
+        export(city)
+    url = reverse("opendata:city", args=[city.slug])
+    english = Client().get(url).content.decode()
+    # A 12-hour clock, as every English page writes a time ("Dec. 6, 2026, 2:04 a.m."), with the zone.
+    assert english.count(">Dec. 6, 2026, 2:04 a.m. CST</time>") == len(Format)
+    assert "2026-12-06 02:04" not in english
+    assert 'datetime="2026-12-06T02:04:00-06:00"' in english  # the machine-readable stamp stays ISO 8601
+    spanish = Client().get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert spanish.count(", 02:04 CST</time>") == len(Format)  # a 24-hour clock in Spanish
+
+
 def test_the_page_carries_the_data_dictionary_and_the_footer_links_to_it(world: World) -> None:  # noqa: F811
     html = Client().get(reverse("opendata:collaborative")).content.decode()
     for column in COLUMNS:
