@@ -145,7 +145,7 @@ def _list_rows(listed: Any) -> list[SafeString]:
     select = _("Select %(ref)s")
     statuses = {value: str(label) for value, label in Status.choices}
     language = get_language() or ""
-    # The page's language orders a date ("Dec. 6" / "6 Dic"): the catalog holds the formats.
+    # The page's language orders a date ("Dec. 6" / "6 dic"): the catalog holds the formats.
     date_words, due_words = _("N j, Y"), _("N j")
     case_page = reverse("console:case", kwargs={"city": _CITY_MARK, "number": _NUMBER_MARK})
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.utils import dateformat
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 if TYPE_CHECKING:
     from civicdesk.tenants.models import City
@@ -120,18 +120,20 @@ class Period:
     def short_label(self) -> str:
         if self.frequency == QUARTERLY:
             return gettext("FY%(year)s Q%(n)s") % {"year": self.fiscal_year, "n": self.index}
-        month = dateformat.format(self.first_day, "M Y")
+        month = dateformat.format(self.first_day, pgettext("date format: a month and year", "M Y"))
         return gettext("FY%(year)s %(month)s") % {"year": self.fiscal_year, "month": month}
 
     @property
     def date_range_label(self) -> str:
         first, last = self.first_day, self.last_day
-        # Month names in the reader's language ("M" is "Jul" in English, as %b was).
+        # Month names in the reader's language, as it writes them: "Jul" in English (as %b
+        # was), "jul" in Spanish (the catalog gives "b": Spanish months are lower case).
+        month = pgettext("date format: an abbreviated month", "M")
         words = {
-            "first_month": dateformat.format(first, "M"),
+            "first_month": dateformat.format(first, month),
             "first_day": first.day,
             "first_year": first.year,
-            "last_month": dateformat.format(last, "M"),
+            "last_month": dateformat.format(last, month),
             "last_day": last.day,
             "last_year": last.year,
         }

@@ -1,5 +1,5 @@
 """The confidential reporter's page writes each entry's time as the public pages do:
-"Dec. 6, 2026, 12:05 a.m." in English (not "Dec. 6, 2026 00:05"), "6 Dic 2026, 00:05" in
+"Dec. 6, 2026, 12:05 a.m." in English (not "Dec. 6, 2026 00:05"), "6 dic 2026, 00:05" in
 Spanish."""
 
 from __future__ import annotations
@@ -27,5 +27,5 @@ def test_the_reporters_page_writes_times_on_the_readers_clock(client, tip):
     assert "Dec. 6, 2026, 12:05 a.m." in english and "00:05" not in english
     spanish = client.post("/confidential/", {"code": code}, HTTP_ACCEPT_LANGUAGE="es").content.decode()
     with translation.override("es"):
-        assert dateformat.format(local, "j M Y, H:i") in spanish  # "6 Dic 2026, 00:05"
+        assert dateformat.format(local, "j b Y, H:i") in spanish  # "6 dic 2026, 00:05"
     assert "a.m." not in spanish

@@ -1,5 +1,5 @@
 """The console writes its dates in the page's language, as the portal does: in English
-"Dec. 6, 2026, 12:02 a.m.", in Spanish "6 Dic 2026, 00:02" (day first, a 24-hour clock),
+"Dec. 6, 2026, 12:02 a.m.", in Spanish "6 dic 2026, 00:02" (day first, a 24-hour clock),
 never the English order with Spanish month names ("dic. 6, 2026, 12:02 a.m.")."""
 
 from __future__ import annotations
@@ -52,9 +52,9 @@ def test_the_case_page_writes_its_dates_day_first_with_a_24_hour_clock_in_spanis
     url = f"/console/cases/{case.city.slug}/{case.number}/"
 
     spanish = get(client, url, "es")
-    assert words(case.opened_at, "j M Y, H:i", "es") in spanish  # "6 Dic 2026, 00:02"
-    assert words(case.closed_at, "j M Y, H:i", "es") in spanish
-    assert words(case.due_at, "j M Y", "es") in spanish
+    assert words(case.opened_at, "j b Y, H:i", "es") in spanish  # "6 dic 2026, 00:02"
+    assert words(case.closed_at, "j b Y, H:i", "es") in spanish
+    assert words(case.due_at, "j b Y", "es") in spanish
     assert words(case.opened_at, "N j, Y, P", "es") not in spanish  # "dic. 6, 2026, 12:02 a.m."
     assert not ENGLISH_ORDER_IN_SPANISH.findall(spanish)
     assert "a.m." not in spanish and "p.m." not in spanish
@@ -73,8 +73,8 @@ def test_the_case_lists_write_their_dates_day_first_in_spanish(
     assert late.due_at is not None
     client = signed_in(supervisor)
     listed = get(client, "/console/?queue=all", "es")
-    assert words(late.opened_at, "j M Y", "es") in listed
-    assert words(late.due_at, "j M", "es") in listed
+    assert words(late.opened_at, "j b Y", "es") in listed
+    assert words(late.due_at, "j b", "es") in listed
     for url in ("/console/?queue=all", "/console/overdue/", "/console/transfers/", "/console/not-placed/"):
         page = get(client, url, "es")
         assert not ENGLISH_ORDER_IN_SPANISH.findall(page), url
@@ -85,7 +85,7 @@ def test_a_changed_due_date_reads_in_the_pages_language() -> None:
     changes = {"due_at": ["2026-12-10T05:00:00+00:00", "2026-12-10T06:00:00+00:00"]}
     with translation.override("es"):
         (row,) = shown_changes(changes)
-    assert (row.before, row.after) == ("9 Dic 2026", "10 Dic 2026")
+    assert (row.before, row.after) == ("9 dic 2026", "10 dic 2026")
     with translation.override("en"):
         (row,) = shown_changes(changes)
     assert (row.before, row.after) == ("Dec. 9, 2026", "Dec. 10, 2026")

@@ -91,7 +91,7 @@ def test_in_spanish_the_plan_year_and_the_charts_legends_are_in_spanish(client, 
     # The plan year as the periods on the same page write it: AF, not FY.
     assert "<p>Independence for All, AF2021." in html
     assert '<option value="2021" selected>AF2021</option>' in html and ">AF2018</option>" in html
-    assert "AF2018 T1 (1 Jul – 30 Sep de 2017)" in html
+    assert "AF2018 T1 (1 jul – 30 sep de 2017)" in html
     assert not re.search(r"\bFY\d", html)
     charts = [base64.b64decode(uri).decode() for uri in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)]
     assert charts
@@ -237,4 +237,4 @@ def test_in_spanish_a_figure_of_an_earlier_year_is_history_too(client, demo):
     html = client.get("/independence/performance/?fy=2021", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     card = article(html, "Average time to answer a call at the Utility Customer Service Center")
     assert "Todavía no se ha reportado nada para AF2021." in card
-    assert "Último reporte, de AF2018 T1 (1 Jul – 30 Sep de 2017): 8,53 min frente a una meta de ≤ 5,00 min" in card
+    assert "Último reporte, de AF2018 T1 (1 jul – 30 sep de 2017): 8,53 min frente a una meta de ≤ 5,00 min" in card

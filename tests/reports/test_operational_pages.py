@@ -72,8 +72,8 @@ def test_partial_weeks_and_months_are_marked_in_the_tables_and_the_charts_in_eit
     assert "* Partial month: the report's period holds only some of its days." in page
     weekly, monthly = chart_words(page, -2), chart_words(page, -1)
     assert {"03/01*", "03/04", "03/11*"} <= set(weekly) and "2024-03*" in monthly
-    assert row_heads(spanish, "weekly")[0] == "1 Mar 2024 – 3 Mar 2024 (semana incompleta)"
-    assert row_heads(spanish, "monthly") == ["marzo de 2024 (1 Mar – 14 Mar, mes incompleto)"]
+    assert row_heads(spanish, "weekly")[0] == "1 mar 2024 – 3 mar 2024 (semana incompleta)"
+    assert row_heads(spanish, "monthly") == ["marzo de 2024 (1 mar – 14 mar, mes incompleto)"]
     assert "* Semana incompleta: el período del informe abarca solo algunos de sus días." in spanish
 
 
