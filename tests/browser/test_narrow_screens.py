@@ -212,6 +212,38 @@ def test_the_performance_pages_fit_with_readable_charts_and_the_comparison_in_vi
     assert found == []
 
 
+# Tablets, upright and across: the widths where two columns (chart beside table) squeezed a
+# chart drawn for a desk to about nine tenths of its size, and its text with it.
+CHART_TABLETS = [("820", {"width": 820, "height": 1180}), ("1000", {"width": 1000, "height": 800})]
+
+
+def test_the_performance_charts_are_shown_at_their_drawn_size_on_a_tablet(
+    new_context: Any,
+    performance: Any,  # noqa: F811
+) -> None:
+    found: list[str] = []
+    for size, viewport in CHART_TABLETS:
+        context = new_context(viewport=viewport)
+        page, checker = open_page(context), context.new_page()
+        for name, url in [
+            ("performance", "/independence/performance/"),
+            ("compare", "/performance/compare/?period=2017-q3"),
+        ]:
+            page.goto(url)
+            page.wait_for_load_state("networkidle")
+            screenshot(page, f"tablet-{name}-{size}")
+            shown = page.eval_on_selector_all(
+                ".chart img", "imgs => imgs.map(i => [i.getBoundingClientRect().width, i.naturalWidth])"
+            )
+            assert shown, (name, size)
+            for rendered, drawn in shown:
+                if rendered / drawn < 0.98:
+                    found.append(f"{name} ({size}): a chart drawn {drawn}px wide is shown {rendered:.0f}px wide")
+            found += layout_problems(page, checker, f"{name} ({size})")
+        assert page.errors == []
+    assert found == []
+
+
 @pytest.fixture
 def long_named_worker(
     street_cases: Any,  # noqa: F811
