@@ -23,7 +23,7 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -349,7 +349,7 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
             messages.error(request, message)
         return redirect(back)
     found = {case.pk: case for case in cases.case_list_for_staff(user=user).filter(pk__in=wanted)}
-    done = 0
+    done: list[str] = []
     for pk in wanted:
         case = found.get(pk)
         if case is None:
@@ -363,10 +363,38 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
                 request, _("%(ref)s was not assigned: %(reason)s") % {"ref": case.reference, "reason": reason}
             )
         else:
-            done += 1
+            done.append(case.reference)
     if done:
-        messages.success(request, _("%(n)d case(s) assigned.") % {"n": done})
+        messages.success(request, _bulk_done(done, user=user, assignee=assignee, department=department))
     return redirect(back)
+
+
+# A bulk answer names at most this many cases, then says how many more.
+BULK_NAMED = 10
+
+
+def _bulk_done(references: list[str], *, user: User, assignee: User | None, department: Any) -> str:
+    """ "3 cases assigned to Pat Smith: IND-3544, IND-3545, IND-3546." — who has them now and
+    which ones, so the supervisor can check the list against what they meant."""
+    n = len(references)
+    named = ", ".join(references[:BULK_NAMED])
+    if n > BULK_NAMED:
+        more = n - BULK_NAMED
+        named = ngettext("%(cases)s and %(n)d more", "%(cases)s and %(n)d more", more) % {"cases": named, "n": more}
+    if assignee is not None and assignee.pk == user.pk and department is None:
+        return ngettext("%(n)d case is now yours: %(cases)s.", "%(n)d cases are now yours: %(cases)s.", n) % {
+            "n": n,
+            "cases": named,
+        }
+    if assignee is not None and department is not None:
+        to = _("%(person)s (%(department)s)") % {"person": assignee.display_name(), "department": department.name}
+    else:
+        to = assignee.display_name() if assignee is not None else department.name
+    return ngettext("%(n)d case assigned to %(to)s: %(cases)s.", "%(n)d cases assigned to %(to)s: %(cases)s.", n) % {
+        "n": n,
+        "to": to,
+        "cases": named,
+    }
 
 
 def _assignment_target(request: HttpRequest) -> tuple[User | None, Any]:
@@ -403,17 +431,27 @@ def boundary(request: HttpRequest) -> HttpResponse:
 # --- one case --------------------------------------------------------------------------
 
 
-def _case_context(request: HttpRequest, case: ServiceRequest, **extra: Any) -> dict[str, Any]:
+def _case_context(request: HttpRequest, case: ServiceRequest, *, used: str = "", **extra: Any) -> dict[str, Any]:
+    """The case page's context; ``used`` names the form of the action just answered (htmx)."""
     user = user_of(request)
     canned = selectors.canned_response_list(case=case)
     chosen = selectors.canned_response_chosen(case=case, typed=request.GET.get("canned", ""))
+    can = {action.value: permissions.can(user, action, case) for action in Action}
+    can_assign_others = permissions.can_assign_to_others(user)
+    # A worker's own case has nothing to assign: it is theirs already.
+    assign_offered = can["assign"] and (can_assign_others or case.assignee_id != user.pk)
     return {
         "case": case,
         "timeline": cases.case_timeline(user=user, case=case),
         "answers": selectors.answers_shown(case=case),
         "photos": case.photos.all(),
-        "can": {action.value: permissions.can(user, action, case) for action in Action},
-        "can_assign_others": permissions.can_assign_to_others(user),
+        "can": can,
+        "can_assign_others": can_assign_others,
+        "assign_offered": assign_offered,
+        "answer_at": (place := _answer_place(used, case, can, assign_offered=assign_offered)),
+        "answer_keeps_place": bool(place) and place == used,
+        # The text boxes stop where the services would refuse (the services still check).
+        "text_limit": services.MAX_DESCRIPTION,
         "staff": selectors.assignable_staff_list(user=user),
         "departments": selectors.department_list(user=user),
         "types": selectors.grouped_service_types(user=user),
@@ -437,9 +475,39 @@ def _case_context(request: HttpRequest, case: ServiceRequest, **extra: Any) -> d
     }
 
 
+def _answer_place(used: str, case: ServiceRequest, can: dict[str, bool], *, assign_offered: bool) -> str:
+    """Where the answer to an action on the case page goes: beside the form used, where the
+    worker is looking (on a phone the top of the case is thousands of pixels above); when the
+    action took that form away (a closed case has no close form), above what can be done now.
+    "" (no htmx answer, or a form outside the actions) keeps it at the top of the case."""
+    if used not in ANSWER_PLACES:
+        return ""
+    is_open = case.is_open
+    offered = {
+        "note": can["note"],
+        "photos": can["photo"],
+        "assign": is_open and assign_offered,
+        "type": is_open and can["change_type"],
+        "status": is_open and can["change_status"],
+        "close": is_open and can["close"],
+        "duplicate": is_open and can["close"],
+        "reopen": not is_open and can["reopen"],
+    }
+    if offered[used]:
+        return used
+    return "before_reopen" if offered["reopen"] else "actions"
+
+
+# The case page's forms, each with a place for its answer (_case_body.html).
+ANSWER_PLACES = ("note", "photos", "assign", "type", "status", "close", "duplicate", "reopen")
+
+
 def _render_case(request: HttpRequest, case: ServiceRequest, *, status: int = 200, **extra: Any) -> HttpResponse:
     htmx = getattr(request, "htmx", None)
     template = "console/_case_body.html" if htmx else "console/case.html"
+    if not htmx:
+        # A whole page opens at its top, where its answer is.
+        extra.pop("used", None)
     return render(request, template, _case_context(request, case, **extra), status=status)
 
 
@@ -467,13 +535,17 @@ def _case_action(form: str, do: Callable[[HttpRequest, ServiceRequest], str]) ->
         except PermissionDenied as exc:
             if not htmx:
                 raise
-            return _render_case(request, case, status=403, errors=[str(exc)], failed=form, posted=request.POST)
+            return _render_case(
+                request, case, status=403, errors=[str(exc)], failed=form, posted=request.POST, used=form
+            )
         except ValidationError as exc:
             case = _get_case(request, city, number)
-            return _render_case(request, case, status=400, errors=_named(exc), failed=form, posted=request.POST)
+            return _render_case(
+                request, case, status=400, errors=_named(exc), failed=form, posted=request.POST, used=form
+            )
         messages.success(request, done)
         if htmx:
-            return _render_case(request, _get_case(request, city, number))
+            return _render_case(request, _get_case(request, city, number), used=form)
         return redirect(case_url(case))
 
     view.__name__ = f"case_{form}"
@@ -503,9 +575,16 @@ def _named(exc: ValidationError) -> list[str]:
     return found
 
 
+def _typed(request: HttpRequest, name: str) -> str:
+    """A text box as the worker typed it. A browser sends each line break as CR LF but counts
+    it as one character against the box's maxlength: stored as LF, a note the box accepted is
+    never refused as too long."""
+    return request.POST.get(name, "").replace("\r\n", "\n")
+
+
 def _note(request: HttpRequest, case: ServiceRequest) -> str:
     public = request.POST.get("visibility") == "public"
-    services.case_add_note(case=case, actor=user_of(request), text=request.POST.get("text", ""), public=public)
+    services.case_add_note(case=case, actor=user_of(request), text=_typed(request, "text"), public=public)
     return _("Public note added: the resident can read it.") if public else _("Internal note added (staff only).")
 
 
@@ -524,7 +603,7 @@ def _photos(request: HttpRequest, case: ServiceRequest) -> str:
 def _assign(request: HttpRequest, case: ServiceRequest) -> str:
     assignee, department = _assignment_target(request)
     case = services.case_assign(
-        case=case, actor=user_of(request), assignee=assignee, department=department, note=request.POST.get("note", "")
+        case=case, actor=user_of(request), assignee=assignee, department=department, note=_typed(request, "note")
     )
     return _("Assigned to %(who)s.") % {"who": case.assignee or case.department}
 
@@ -553,7 +632,7 @@ def _change_status(request: HttpRequest, case: ServiceRequest) -> str:
 
 
 def _close(request: HttpRequest, case: ServiceRequest) -> str:
-    note = request.POST.get("note", "").strip()
+    note = _typed(request, "note").strip()
     if not note and request.POST.get("canned"):
         chosen = selectors.canned_response_chosen(case=case, typed=request.POST["canned"])
         note = chosen.text if chosen else ""
@@ -564,7 +643,7 @@ def _close(request: HttpRequest, case: ServiceRequest) -> str:
 
 
 def _reopen(request: HttpRequest, case: ServiceRequest) -> str:
-    services.case_reopen(case=case, actor=user_of(request), reason=request.POST.get("reason", ""))
+    services.case_reopen(case=case, actor=user_of(request), reason=_typed(request, "reason"))
     return _("Case reopened.")
 
 
@@ -577,9 +656,7 @@ def _duplicate(request: HttpRequest, case: ServiceRequest) -> str:
             _("There is no case %(ref)s in your city. Type its number, e.g. %(example)s.")
             % {"ref": reference or "“”", "example": case.reference}
         ) from exc
-    services.case_mark_duplicate(
-        case=case, actor=user_of(request), original=original, note=request.POST.get("note", "")
-    )
+    services.case_mark_duplicate(case=case, actor=user_of(request), original=original, note=_typed(request, "note"))
     return _("Closed as a duplicate of %(ref)s; its reporter now follows %(ref)s.") % {"ref": original.reference}
 
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from civicdesk.accounts.models import Role
 from civicdesk.cases import services, transfers
 from civicdesk.cases.models import ServiceRequest, Status
+from civicdesk.cases.services import MAX_DESCRIPTION
 
 pytestmark = pytest.mark.django_db
 
@@ -88,11 +89,25 @@ def test_reopening_without_a_reason_names_the_reason(signed_in, worker, report):
     assert response.status_code == 400 and "The reason cannot be empty." in response.content.decode()
 
 
-def test_the_text_boxes_stop_at_the_servers_limit(signed_in, worker, report):
-    body = signed_in(worker).get(url("case", report())).content.decode()
-    for box in ("note-text", "close-note"):
-        assert re.search(rf'<textarea [^>]*id="{box}"[^>]*maxlength="10000"', body), box
+def test_the_text_boxes_stop_at_the_servers_limit(signed_in, worker, supervisor, report):
+    case = report()
+    body = signed_in(supervisor).get(url("case", case)).content.decode()
+    for box in ("note-text", "close-note", "assign-note", "dup-note"):
+        assert re.search(rf'<textarea [^>]*id="{box}"[^>]*maxlength="{MAX_DESCRIPTION}"', body), box
     assert "Required: write a note or choose a canned response." in body
+    services.case_close(case=case, actor=supervisor, note="Picked up")
+    body = signed_in(worker).get(url("case", case)).content.decode()
+    assert re.search(rf'<textarea [^>]*id="reopen-reason"[^>]*maxlength="{MAX_DESCRIPTION}"', body)
+
+
+def test_a_note_that_fills_its_box_with_line_breaks_is_not_refused_as_too_long(signed_in, worker, report):
+    # The browser counts a line break as one character against maxlength and sends it as two (CR LF).
+    typed = ("x" * 99 + "\r\n") * (MAX_DESCRIPTION // 100)
+    assert len(typed.replace("\r\n", "\n")) == MAX_DESCRIPTION < len(typed)
+    case = report()
+    response = signed_in(worker).post(url("case_note", case), {"text": typed, "visibility": "internal"}, headers=HTMX)
+    assert response.status_code == 200, response.content.decode()[:300]
+    assert case.events.filter(text__startswith="x" * 99 + "\n").exists()
 
 
 def test_a_worker_is_offered_only_to_take_cases_in_bulk(signed_in, worker, supervisor, report):
@@ -150,3 +165,38 @@ def test_the_case_list_still_filters_by_a_retired_type_that_has_cases(signed_in,
     assert f">{pothole.name} (retired)<" not in page  # an active type is not marked
     listed = client.get(f"/console/?queue=all&service_type={trash.pk}").content.decode()
     assert case.reference in listed and "Select a valid choice" not in listed
+
+
+def _form_of(body: str, action: str) -> str:
+    start = body.index(f'<form method="post" action="{action}"')
+    return body[start : body.index("</form>", start)]
+
+
+def test_an_answer_is_written_in_the_form_used_or_above_what_replaced_it(signed_in, worker, report):
+    case = report()
+    client = signed_in(worker)
+    noted = client.post(url("case_note", case), {"text": "Crew booked", "visibility": "public"}, headers=HTMX)
+    body = noted.content.decode()
+    assert body.count('id="case-answer"') == 1
+    assert 'id="case-answer"' in _form_of(body, url("case_note", case)) and "data-keeps-place" in body
+    assert 'role="status"' in _form_of(body, url("case_note", case))
+
+    refused = client.post(url("case_close", case), {"note": ""}, headers=HTMX).content.decode()
+    assert 'role="alert" id="case-answer"' in _form_of(refused, url("case_close", case))
+
+    # Taking the case takes its assign form away (it is the worker's now): the answer heads the actions.
+    taken = client.post(url("case_assign", case), {"take": "1"}, headers=HTMX).content.decode()
+    assert 'id="assign-person"' not in taken and "Take it myself" not in taken
+    actions = taken.index('id="actions-h"')
+    assert actions < taken.index('id="case-answer"') < taken.index(f'action="{url("case_note", case)}"')
+
+    closed = client.post(url("case_close", case), {"note": "Filled"}, headers=HTMX).content.decode()
+    answer = closed.index('id="case-answer"')
+    assert answer < closed.index(f'action="{url("case_reopen", case)}"') and "data-keeps-place" not in closed
+    assert 'id="case-answer"' not in _form_of(closed, url("case_reopen", case))
+
+
+def test_without_javascript_a_refusal_heads_the_page(signed_in, worker, report):
+    case = report()
+    body = signed_in(worker).post(url("case_close", case), {"note": ""}).content.decode()
+    assert body.index('id="case-answer"') < body.index('class="case-head"')

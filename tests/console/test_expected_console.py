@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import formats, translation
 
 from civicdesk.accounts.models import Role, User
 from civicdesk.cases.models import ServiceRequest
@@ -128,3 +129,60 @@ def test_the_case_page_of_a_type_with_no_history_shows_the_target_and_says_why(
     assert 'data-expected="target"' in html
     assert "No estimate: too few past cases of this type." in html and "The target, " in html
     assert "chance of missing the due date" not in html
+
+
+WEEKDAYS = re.compile(
+    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|lunes|martes|miércoles|jueves|viernes|sábado|domingo"
+)
+
+
+def _expected_cell(html: str) -> str:
+    """The Expected closing cell, up to its list of what moves the date ("Opened on a Monday…")."""
+    start = html.index('<tr class="expected">')
+    return html[start : html.index("</tr>", start)].split('<ul class="factors"')[0]
+
+
+def test_the_case_page_writes_its_expected_dates_as_it_writes_the_due_date_in_english_and_spanish(
+    signed_in: Callable[[User], Any], supervisor: User, trained: dict[str, ServiceType]
+) -> None:
+    backlog = grow_backlog(trained["pothole"], now=NOW, count=60)
+    case = ServiceRequest.objects.get(pk=backlog[-1].pk)
+    client = signed_in(supervisor)
+    with clock.frozen_at(NOW):
+        expectation = selectors.expected_for(case)
+        english = client.get(_case_url(case), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        spanish = client.get(_case_url(case), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert expectation.median_at is not None and expectation.p80_at is not None and case.due_at is not None
+
+    def day(moment: dt.datetime, language: str) -> str:
+        """The page's own short date in ``language`` ("Jun. 9, 2026"; Spanish day first)."""
+        with translation.override(language):
+            return formats.date_format(moment.astimezone(case.city.tz).date(), translation.gettext("N j, Y"))
+
+    median, p80, due = expectation.median_at, expectation.p80_at, case.due_at
+    # "Median Jun. 9, 2026; 8 in 10 by Jun. 15, 2026" beside "Due Jun. 11, 2026", no weekday.
+    assert f"Median {day(median, 'en')}; 8 in 10 by {day(p80, 'en')}" in _expected_cell(english)
+    assert f"<td>{day(due, 'en')} " in english
+    assert not WEEKDAYS.search(_expected_cell(english))
+    # "Mediana: 9 Jun 2026; 8 de cada 10 a más tardar el 15 Jun 2026", as the due date "11 Jun 2026".
+    assert f"Mediana: {day(median, 'es')}; 8 de cada 10 a más tardar el {day(p80, 'es')}" in _expected_cell(spanish)
+    assert f"<td>{day(due, 'es')} " in spanish
+    assert not WEEKDAYS.search(_expected_cell(spanish))
+
+
+def test_the_target_of_a_type_with_no_history_is_written_as_the_due_date(
+    signed_in: Callable[[User], Any],
+    supervisor: User,
+    independence: City,
+    trained: dict[str, ServiceType],
+    make_service_type: Callable[..., ServiceType],
+) -> None:
+    graffiti = make_service_type(independence, "graffiti", name="Graffiti", target_days=7)
+    [case] = insert_cases(graffiti, [NOW - dt.timedelta(hours=2)], [None])
+    with clock.frozen_at(NOW):
+        html = signed_in(supervisor).get(_case_url(case)).content.decode()
+    case.refresh_from_db()
+    assert case.due_at is not None
+    shown = formats.date_format(case.due_at.astimezone(case.city.tz).date(), "N j, Y")
+    assert f"The target, {shown}<br>" in _expected_cell(html)
+    assert not WEEKDAYS.search(_expected_cell(html))

@@ -166,8 +166,61 @@ def test_bulk_assign_assigns_each_case_and_reports_failures(signed_in, superviso
     closed.refresh_from_db()
     assert closed.assignee is None
     shown = [str(m) for m in response.context["messages"]]
-    assert "2 case(s) assigned." in shown
+    assert f"2 cases assigned to Will Worker: {first.reference}, {second.reference}." in shown
     assert any(closed.reference in m and "closed; reopen it first" in m for m in shown)
+
+
+def test_bulk_assign_names_one_case_in_the_singular_and_the_department(signed_in, supervisor, streets, report):
+    case = report()
+    response = signed_in(supervisor).post(
+        reverse("console:bulk_assign"), {"case": [case.pk], "department": streets.pk}, follow=True
+    )
+    shown = [str(m) for m in response.context["messages"]]
+    assert shown == [f"1 case assigned to {streets.name}: {case.reference}."]
+
+
+def test_bulk_assign_to_a_person_and_a_department_names_both(signed_in, supervisor, worker, streets, report):
+    case = report()
+    response = signed_in(supervisor).post(
+        reverse("console:bulk_assign"),
+        {"case": [case.pk], "assignee": worker.pk, "department": streets.pk},
+        follow=True,
+    )
+    assert [str(m) for m in response.context["messages"]] == [
+        f"1 case assigned to Will Worker ({streets.name}): {case.reference}."
+    ]
+
+
+def test_bulk_assign_of_many_cases_names_ten_and_counts_the_rest(signed_in, supervisor, worker, report):
+    made = [report() for _ in range(12)]
+    response = signed_in(supervisor).post(
+        reverse("console:bulk_assign"), {"case": [c.pk for c in made], "assignee": worker.pk}, follow=True
+    )
+    named = ", ".join(c.reference for c in made[:10])
+    assert [str(m) for m in response.context["messages"]] == [f"12 cases assigned to Will Worker: {named} and 2 more."]
+
+
+def test_a_worker_taking_cases_in_bulk_is_told_they_are_theirs(signed_in, worker, report):
+    first, second = report(), report()
+    response = signed_in(worker).post(
+        reverse("console:bulk_assign"), {"case": [first.pk, second.pk], "take": "1"}, follow=True
+    )
+    assert [str(m) for m in response.context["messages"]] == [
+        f"2 cases are now yours: {first.reference}, {second.reference}."
+    ]
+
+
+def test_bulk_assign_in_spanish_says_casos_and_names_them(signed_in, supervisor, worker, report):
+    first, second = report(), report()
+    response = signed_in(supervisor).post(
+        reverse("console:bulk_assign"),
+        {"case": [first.pk, second.pk], "assignee": worker.pk},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="es",
+    )
+    assert [str(m) for m in response.context["messages"]] == [
+        f"2 casos asignados a Will Worker: {first.reference}, {second.reference}."
+    ]
 
 
 def test_bulk_assign_to_a_department_and_never_to_another_citys_case(

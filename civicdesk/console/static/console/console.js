@@ -79,17 +79,33 @@
   // htmx swaps in new parts of the page (a case after an action): draw their maps too.
   document.addEventListener("htmx:load", function (e) { init(e.target); });
 
-  // After an action on a case (a note, a status, closing…), its answer is written at the top of
-  // the case, far above the form on a phone: the answer, done or refused, is brought into view
-  // and focused, so the worker sees it and a screen reader reads it.
+  // After an action on a case (a note, a status, closing…) its answer, done or refused, is
+  // written beside the form used (_case_answer.html): that form stays where it was on the
+  // screen with the answer in view, so a worker on a phone reads it without losing their
+  // place. Where the action took the form away (a closed case has no close form), the answer
+  // heads what can be done now. The answer is focused: a screen reader reads it, and the
+  // keyboard goes on from there rather than from the top of the page.
+  var usedFormTop = null;
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var elt = e.detail && e.detail.requestConfig && e.detail.requestConfig.elt;
+    var form = elt && elt.closest ? elt.closest("form") : null;
+    usedFormTop = form ? form.getBoundingClientRect().top : null;
+  });
   document.addEventListener("htmx:afterSettle", function (e) {
     var config = e.detail && e.detail.requestConfig;
     if (!config || config.verb !== "post") return;
-    var answer = document.querySelector("#case-errors, #case-body > .messages");
+    var answer = document.getElementById("case-answer");
     if (!answer) return;
-    answer.setAttribute("tabindex", "-1");
-    var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    var margin = 8;
+    var box = answer.getBoundingClientRect();
+    var holder = answer.closest("form") || answer;
+    var offset = box.top - holder.getBoundingClientRect().top; // below the form's heading
+    var kept = answer.hasAttribute("data-keeps-place") && usedFormTop !== null;
+    var wanted = (kept ? usedFormTop : margin) + offset;
+    // Wholly in view, with the form's heading above it when both fit.
+    var highest = offset + box.height + 2 * margin <= window.innerHeight ? margin + offset : margin;
+    wanted = Math.max(highest, Math.min(wanted, window.innerHeight - box.height - margin));
+    window.scrollBy(0, box.top - wanted);
     answer.focus({ preventScroll: true });
-    answer.scrollIntoView({ block: "start", behavior: still ? "auto" : "smooth" });
   });
 })();
