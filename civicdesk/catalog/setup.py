@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from civicdesk.catalog.catalogue_file import CatalogueFileError, read_catalogue, write_catalogue
 from civicdesk.catalog.models import ServiceType
@@ -17,15 +18,25 @@ from civicdesk.tenants.selectors import SetupStep
 
 
 def service_type_steps(city: City) -> list[SetupStep]:
+    """The types step: done once the city has active types and routes them. A type without a
+    department is a choice the catalogue offers (its cases wait in triage for staff to route:
+    email intake's own triage type, an "Other / not sure"), so such types are named, not
+    counted as missing; only a city whose every type waits in triage is not set up."""
     types = ServiceType.objects.filter(city=city, active=True)
     count = types.count()
-    untargeted = types.filter(department__isnull=True).count()
-    detail = (
-        _("%(n)d active, %(u)d without a department") % {"n": count, "u": untargeted}
-        if untargeted
-        else _("%(n)d active") % {"n": count}
-    )
-    return [SetupStep("types", _("Service types"), count > 0 and untargeted == 0, detail, 40)]
+    in_triage = list(types.filter(department__isnull=True).order_by("name").values_list("name", flat=True))
+    routed = count - len(in_triage)
+    if count and not routed:
+        detail = _("%(n)d active, none routed to a department: every case would wait in triage") % {"n": count}
+    elif in_triage:
+        detail = ngettext(
+            "%(n)d active; %(u)d waits in triage for staff to route (no department): %(names)s",
+            "%(n)d active; %(u)d wait in triage for staff to route (no department): %(names)s",
+            len(in_triage),
+        ) % {"n": count, "u": len(in_triage), "names": ", ".join(in_triage[:5]) + (", …" if len(in_triage) > 5 else "")}
+    else:
+        detail = _("%(n)d active") % {"n": count}
+    return [SetupStep("types", _("Service types"), routed > 0, detail, 40)]
 
 
 def catalogue_upload(*, city: City, name: str, text: str, dry_run: bool) -> tuple[Any, list[str]]:

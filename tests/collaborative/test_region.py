@@ -136,3 +136,16 @@ def test_a_signed_in_person_refused_a_page_is_not_told_to_sign_in(client: Any, m
     html = page.content.decode()
     assert page.status_code == 403
     assert "sign in first" not in html and f"You are signed in as {regional.username}" in html
+
+
+def test_a_regional_administrator_refused_an_admin_list_is_shown_where_to_go_instead(
+    client: Any, make_staff: Any
+) -> None:
+    regional = make_staff(None, Role.REGIONAL_ADMIN, is_staff=True)
+    client.force_login(regional)
+    page = client.get("/admin/cases/servicerequest/")
+    html = page.content.decode()
+    assert page.status_code == 403
+    assert "this page is not open to your account" in html
+    assert "Where you can go instead" in html
+    assert 'href="/admin/"' in html and 'href="/console/region/"' in html

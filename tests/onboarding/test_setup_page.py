@@ -81,3 +81,29 @@ def test_a_city_administrator_sees_only_their_own_checklist_and_a_regional_one_c
     assert page.status_code == 200 and "Import the catalog" not in page.content.decode()
     upload = SimpleUploadedFile("catalogue.yaml", CATALOGUE.encode())
     assert regional.post(other, {"file": upload}).status_code == 403
+
+
+def _types_step(city: City) -> Any:
+    return next(s for s in city_setup_steps(city=city) if s.key == "types")
+
+
+def test_types_left_to_wait_in_triage_are_named_and_not_counted_as_missing(
+    independence: City, make_service_type: Callable[..., ServiceType], settings: Any
+) -> None:
+    make_service_type(independence, "pothole", name="Pothole")  # routed to a department of its own
+    make_service_type(independence, settings.INTAKE_TRIAGE_SERVICE_CODE, name="Needs triage", department=None)
+    make_service_type(independence, "other", name="Other / not sure", department=None)
+    step = _types_step(independence)
+    assert step.done
+    assert (
+        step.detail == "3 active; 2 wait in triage for staff to route (no department): Needs triage, Other / not sure"
+    )
+
+
+def test_a_city_whose_every_type_waits_in_triage_still_has_its_types_to_do(
+    independence: City, make_service_type: Callable[..., ServiceType]
+) -> None:
+    make_service_type(independence, "other", name="Other / not sure", department=None)
+    step = _types_step(independence)
+    assert not step.done
+    assert step.detail == "1 active, none routed to a department: every case would wait in triage"
