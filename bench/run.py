@@ -26,17 +26,20 @@ What it does, in order:
    p50/p99, throughput as a ratio of the trivial endpoint's, 5xx, peak RSS per process;
 7. the open-data export (bench/open_data.py): the collaborative's CSV and GeoJSON of the N cases,
    against ``COPY … TO STDOUT`` of the same rows;
-8. writes bench/results.json and docs/performance.md.
+8. the regional comparison (bench/regional.py): every city's figures worked out from the cases,
+   and the page once the task worker has kept them, against the same figures as plain SQL;
+9. writes bench/results.json and docs/performance.md.
 
 One module per step: bench/mix.py (1), bench/common.py (2: the cluster, Django, the timer),
 bench/cases.py (the catalogue, and 4), bench/importer.py (3), bench/reports.py (5),
-bench/load.py (6), bench/open_data.py (7), bench/summary.py (8: docs/performance.md); this file
-runs them.
+bench/load.py (6), bench/open_data.py (7), bench/regional.py (8), bench/summary.py (9:
+docs/performance.md); this file runs them.
 
     .venv/bin/python bench/run.py            # N = 1,000,000
     .venv/bin/python bench/run.py --quick    # N = 100,000
     .venv/bin/python bench/run.py --only load  # the load test alone, on 100,000 cases
     .venv/bin/python bench/run.py --only open_data  # the open-data export alone (100,000; --n to change)
+    .venv/bin/python bench/run.py --only regional  # the regional comparison alone (100,000; --n to change)
     .venv/bin/python bench/run.py --only onboarding  # peak memory of import and roll-up rebuild, 50k and 200k rows
 """
 
@@ -58,6 +61,7 @@ from bench.importer import bench_import
 from bench.load import bench_load
 from bench.mix import kc_profile
 from bench.open_data import bench_open_data
+from bench.regional import bench_regional
 from bench.reports import bench_reports
 from bench.summary import write_markdown
 
@@ -79,7 +83,7 @@ def main() -> int:
     parser.add_argument("--markdown-only", action="store_true", help="rewrite --docs from --results; run nothing")
     parser.add_argument(
         "--only",
-        choices=["import", "load", "open_data", "onboarding"],
+        choices=["import", "load", "open_data", "onboarding", "regional"],
         help="run one step only; its figures replace that step's in --results (the others are kept)",
     )
     parser.add_argument("--load-clients", type=int, help="clients at once in the load test (30; --quick 20)")
@@ -101,7 +105,7 @@ def main() -> int:
             record(Path(args.results), database=database)
         print(f"--only onboarding: wrote the onboarding figures to {args.results}")
         return 0
-    n = args.n or (100_000 if args.quick or args.only in ("load", "open_data") else 1_000_000)
+    n = args.n or (100_000 if args.quick or args.only in ("load", "open_data", "regional") else 1_000_000)
     args.load_clients = args.load_clients or (20 if args.quick else 30)
     args.load_requests = args.load_requests or (10 if args.quick else 20)
     import_rows = args.import_rows or (20_000 if args.quick else 100_000)
@@ -181,6 +185,31 @@ def main() -> int:
                 write_markdown(Path(args.docs), results)
             say(f"--only open_data: wrote the open-data figures to {args.results} and {args.docs}")
             return 0
+
+        def regional_comparison(now: dt.datetime) -> dict[str, Any]:
+            say("regional comparison: figures worked out, and the page with them kept, against plain SQL")
+            figures = bench_regional(catalogue, now, args.repeat)
+            for row in figures["periods"]:
+                say(f"  {row['period']:<36} plain SQL {row['plain_sql_ms']:>8.1f} ms  worked out"
+                    f" {row['worked_out_ms']:>9.1f} ms ({row['ratio_worked_out']})  page, kept"
+                    f" {row['page_kept_ms']:>7.1f} ms ({row['ratio_page_kept']})")  # fmt: skip
+            return figures
+
+        if args.only == "regional":
+            from django.utils import timezone
+
+            now = timezone.now()
+            copy_seconds = generate_and_copy(n, profile, catalogue, now, rng)
+            sql("VACUUM ANALYZE")
+            say(f"{n:,} cases copied in {copy_seconds:.1f} s")
+            path = Path(args.results)
+            results = json.loads(path.read_text()) if path.exists() else {}
+            results["regional_comparison"] = {**regional_comparison(now), "n": n}
+            path.write_text(json.dumps(results, indent=2) + "\n")
+            if "reports" in results:
+                write_markdown(Path(args.docs), results)
+            say(f"--only regional: wrote the regional comparison's figures to {args.results} and {args.docs}")
+            return 0
         imported = bench_import(catalogue, import_rows, rng)
         say(f"import: {imported}")
         if args.only == "import":
@@ -232,6 +261,7 @@ def main() -> int:
             "reports": reports,
             "load_test": load_test(),
             "open_data": open_data(),
+            "regional_comparison": {**regional_comparison(now), "n": n},
         }
         # The figures of the benchmarks run on their own (bench/geocoding.py, bench/expected.py, bench/nodes.py;
         # `make bench` runs them after this) are kept.

@@ -405,6 +405,31 @@ def open_data_markdown(od: dict[str, Any]) -> list[str]:
     ]
 
 
+def regional_markdown(rc: dict[str, Any]) -> list[str]:
+    """The regional comparison's section of docs/performance.md (bench/regional.py)."""
+    lines = [
+        "",
+        "## Regional comparison",
+        "",
+        f"`/performance/compare/` on {rc['n']:,} cases: three common measures (requests per 1,000 residents,"
+        " median days to close, % closed within target) over the five cities, every type mapped. *Worked"
+        " out*: every city's figures from its cases (`regional.regional_comparison`), what the first visitor"
+        " waited for before the figures were kept and what the task worker does every few minutes; *page,"
+        " kept*: the whole page once the worker has kept them (page cache off). The baseline is the same"
+        " figures as plain SQL on the cases. Ratio = ours / plain SQL: below 1 is faster."
+        f" Measured {rc['date']}, median of {rc['repeat']} runs.",
+        "",
+        "| period | cases opened in it | plain SQL (ms) | worked out (ms) | ratio | page, kept (ms) | ratio |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in rc["periods"]:
+        lines.append(
+            f"| {row['period']} | {row['cases']:,} | {row['plain_sql_ms']:,.1f} | {row['worked_out_ms']:,.1f}"
+            f" | {row['ratio_worked_out']} | {row['page_kept_ms']:,.1f} | **{row['ratio_page_kept']}** |"
+        )
+    return lines
+
+
 PAGES = Path(__file__).resolve().parent / "pages.json"
 
 
@@ -507,6 +532,8 @@ def write_markdown(path: Path, results: dict[str, Any]) -> None:
         lines += load_markdown(r["load_test"], r.get("load_test_before"))
     if "open_data" in r:
         lines += open_data_markdown(r["open_data"])
+    if "regional_comparison" in r:
+        lines += regional_markdown(r["regional_comparison"])
     if PAGES.exists():
         lines += pages_markdown(json.loads(PAGES.read_text()))
     lines += [
@@ -604,7 +631,7 @@ def write_markdown(path: Path, results: dict[str, Any]) -> None:
         " docs/operations.md says what it proves. `--only load --load-label load_test_before` on the code"
         " before a change keeps its figures beside the current ones (the before-and-after table; a full run"
         " keeps them too). `--only open_data` times the open-data export alone"
-        " (on 100,000 cases unless `--n`). `.venv/bin/python bench/pages.py` measures every page's queries,"
+        " (on 100,000 cases unless `--n`), `--only regional` the regional comparison alone (the same). `.venv/bin/python bench/pages.py` measures every page's queries,"
         " time and plans on its own seeded cluster (200,000 cases unless `--n`; see its docstring).",
         "",
     ]

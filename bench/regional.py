@@ -1,0 +1,140 @@
+"""The regional comparison benchmark: /performance/compare/ on N synthetic cases, against the
+same figures written as plain SQL on the cases.
+
+``bench_regional(catalogue, now, repeat)`` is the step ``make bench`` runs after the reports
+(bench/run.py; ``--only regional`` runs it alone on 100,000 cases and keeps the other figures
+of bench/results.json). It agrees three common measures over the five cities, each mapped
+onto every service type of the catalogue: requests per 1,000 residents
+(``requests_opened``), median days to close (``potholes_median_days_to_close``) and % closed
+within target (``closed_within_target``). For the last complete calendar quarter (the page's
+default) and the current one it times, each the median of ``repeat`` runs after a warm-up:
+
+- **worked out**: ``regional.regional_comparison(region, period)``, every city's figure from
+  its cases: what the first visitor waited for before the figures were kept, and what the
+  task worker now does every few minutes (``services.regional_figures_refresh``);
+- **page, figures kept**: the page as a visitor gets it once the worker has kept the figures
+  (``GET /performance/compare/?period=…``, the page cache off: standings, median, words,
+  charts and template on each visit);
+- **plain SQL**: the same three figures of every city as plain SQL (``count``,
+  ``percentile_cont``, ``count(*) FILTER``) on the cases: the least the figures need.
+
+Ratio = ours / plain SQL (below 1 is faster). The cases have no audit events (they are
+COPY'd), which is why no measure reading a case's log (inspections) is in it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bench.common import CENTRAL, sql, timed
+
+MEASURES = [
+    # key, computation, unit, direction, per resident
+    ("requests-per-1000-residents", "requests_opened", "count", "", True),
+    ("median-days-to-close", "potholes_median_days_to_close", "days", "lower", False),
+    ("closed-within-target", "closed_within_target", "percent", "higher", False),
+]
+
+PLAIN_SQL = [
+    # Requests reported in the period, per city (the rate is arithmetic on it).
+    "SELECT c.city_id, count(*) FROM cases_servicerequest c JOIN catalog_servicetype t ON t.id = c.service_type_id"
+    " WHERE c.city_id = ANY(%(cities)s) AND t.code = ANY(%(codes)s) AND c.opened_at >= %(start)s"
+    " AND c.opened_at < %(end)s GROUP BY 1",
+    # Median time to close of the cases closed in the period, duplicates left out.
+    "SELECT c.city_id, count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM c.closed_at - c.opened_at))"
+    " FROM cases_servicerequest c JOIN catalog_servicetype t ON t.id = c.service_type_id"
+    " WHERE c.city_id = ANY(%(cities)s) AND t.code = ANY(%(codes)s) AND c.status = 'closed'"
+    " AND c.resolution <> 'duplicate' AND c.closed_at >= %(start)s AND c.closed_at < %(end)s GROUP BY 1",
+    # Share closed by the due date of the cases opened in the period with one (open and not yet due: not counted).
+    "SELECT c.city_id, count(*) FILTER (WHERE c.status = 'closed' AND c.closed_at <= c.due_at),"
+    " count(*) FILTER (WHERE c.status = 'closed' OR c.due_at < %(now)s)"
+    " FROM cases_servicerequest c JOIN catalog_servicetype t ON t.id = c.service_type_id"
+    " WHERE c.city_id = ANY(%(cities)s) AND t.code = ANY(%(codes)s) AND c.due_at IS NOT NULL"
+    " AND NOT (c.status = 'closed' AND c.resolution = 'duplicate')"
+    " AND c.opened_at >= %(start)s AND c.opened_at < %(end)s GROUP BY 1",
+]
+
+
+def define_measures(catalogue: dict[str, Any]) -> Any:
+    """The three common measures, each city mapping every type of the catalogue; the region."""
+    from civicdesk.performance import services
+
+    region = next(iter(catalogue.values()))["city"].region
+    for order, (key, computation, unit, direction, per_resident) in enumerate(MEASURES):
+        common = services.common_measure_define(
+            region=region,
+            key=key,
+            name=key.replace("-", " ").capitalize(),
+            definition="As every city agreed it.",
+            computation=computation,
+            unit=unit,
+            direction=direction,
+            decimals=1,
+            per_resident=per_resident,
+            minimum_cases=10,
+            order=order,
+        )
+        for entry in catalogue.values():
+            services.common_measure_map(common_measure=common, city=entry["city"], service_codes=list(entry["types"]))
+    return region
+
+
+def bench_regional(catalogue: dict[str, Any], now: dt.datetime, repeat: int) -> dict[str, Any]:
+    """Each period's times and ratios (see the module)."""
+    from django.conf import settings
+    from django.test import Client
+
+    from civicdesk.core import pagecache
+    from civicdesk.performance import regional
+    from civicdesk.performance import services as performance
+    from civicdesk.performance.models import RegionalFigure
+
+    region = define_measures(catalogue)
+    cities = [e["city"].pk for e in catalogue.values()]
+    codes = sorted({code for e in catalogue.values() for code in e["types"]})
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0  # every visit renders the page; only the figures are kept
+    settings.REGIONAL_FIGURES_SECONDS = 900
+    pagecache.clear()
+    current = regional.latest_complete_quarter(now).next()
+    client = Client()
+    rows = []
+    for name, period in (("last complete quarter", current.previous()), ("current quarter", current)):
+        start = dt.datetime.combine(period.first_day, dt.time(0), tzinfo=CENTRAL)
+        end = dt.datetime.combine(period.last_day + dt.timedelta(days=1), dt.time(0), tzinfo=CENTRAL)
+        params = {"cities": cities, "codes": codes, "start": start, "end": end, "now": now}
+
+        def baseline(params: dict[str, Any] = params) -> None:
+            for query in PLAIN_SQL:
+                sql(query, params)
+
+        def worked(period: regional.CalendarPeriod = period) -> None:
+            regional.regional_comparison(region, period, now=now)
+
+        plain = timed(baseline, repeat)
+        worked_out = timed(worked, repeat)
+        RegionalFigure.objects.all().delete()
+        performance.regional_figures_refresh()  # as the task worker does, on the clock the page reads
+        url = f"/performance/compare/?period={period.key}"
+
+        def page(url: str = url) -> None:
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+
+        kept = timed(page, repeat)
+        assert RegionalFigure.objects.filter(period=period.key).exists(), period.key
+        rows.append(
+            {
+                "period": f"{name} ({period.key})",
+                "cases": sql(
+                    "SELECT count(*) FROM cases_servicerequest WHERE opened_at >= %(start)s AND opened_at < %(end)s",
+                    params,
+                )[0][0],
+                "plain_sql_ms": plain,
+                "worked_out_ms": worked_out,
+                "page_kept_ms": kept,
+                "ratio_worked_out": round(worked_out / plain, 3) if plain else None,
+                "ratio_page_kept": round(kept / plain, 3) if plain else None,
+            }
+        )
+    return {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "repeat": repeat, "periods": rows}
