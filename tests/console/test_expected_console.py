@@ -164,7 +164,7 @@ def test_the_case_page_writes_its_expected_dates_as_it_writes_the_due_date_in_en
     assert f"Median {day(median, 'en')}; 8 in 10 by {day(p80, 'en')}" in _expected_cell(english)
     assert f"<td>{day(due, 'en')} " in english
     assert not WEEKDAYS.search(_expected_cell(english))
-    # "Mediana: 9 Jun 2026; 8 de cada 10 a más tardar el 15 Jun 2026", as the due date "11 Jun 2026".
+    # "Mediana: 9 jun 2026; 8 de cada 10 a más tardar el 15 jun 2026", as the due date "11 jun 2026".
     assert f"Mediana: {day(median, 'es')}; 8 de cada 10 a más tardar el {day(p80, 'es')}" in _expected_cell(spanish)
     assert f"<td>{day(due, 'es')} " in spanish
     assert not WEEKDAYS.search(_expected_cell(spanish))
