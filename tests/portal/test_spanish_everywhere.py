@@ -58,6 +58,7 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[sdfir]|%%")
 
 @dataclass
 class Entry:
+    context: str = ""  # msgctxt (pgettext), "" when none
     msgid: str = ""
     plural: str = ""
     strings: list[str] = field(default_factory=list)
@@ -85,7 +86,9 @@ def po_entries(path: Path) -> list[Entry]:
         elif line.startswith("#"):
             continue
         elif line.startswith('"'):
-            if target == "msgid":
+            if target == "msgctxt":
+                entry.context += _unquote(line)
+            elif target == "msgid":
                 entry.msgid += _unquote(line)
             elif target == "msgid_plural":
                 entry.plural += _unquote(line)
@@ -94,7 +97,9 @@ def po_entries(path: Path) -> list[Entry]:
         else:
             keyword, _space, value = line.partition(" ")
             target = keyword
-            if keyword == "msgid":
+            if keyword == "msgctxt":
+                entry.context = _unquote(value)
+            elif keyword == "msgid":
                 entry.msgid = _unquote(value)
             elif keyword == "msgid_plural":
                 entry.plural = _unquote(value)
@@ -109,9 +114,14 @@ def compiled() -> dict[Any, str]:
         return gettext.GNUTranslations(mo)._catalog  # type: ignore[attr-defined]
 
 
+def key(entry: Entry) -> str:
+    """The entry's key in the compiled catalogue: a pgettext message's is its context, EOT, msgid."""
+    return f"{entry.context}\x04{entry.msgid}" if entry.context else entry.msgid
+
+
 def is_compiled(entry: Entry) -> bool:
     catalog = compiled()
-    return (entry.msgid, 0) in catalog if entry.plural else entry.msgid in catalog
+    return (key(entry), 0) in catalog if entry.plural else key(entry) in catalog
 
 
 Watch = tuple[tuple[str, re.Pattern[str], bool], ...]
@@ -128,7 +138,7 @@ def english_only() -> Watch:
     def english(entry: Entry) -> bool:
         if not is_compiled(entry):
             return True
-        return catalog[(entry.msgid, 0) if entry.plural else entry.msgid] != entry.msgid
+        return catalog[(key(entry), 0) if entry.plural else key(entry)] != entry.msgid
 
     return patterns(tuple(e for e in po_entries(CATALOGUE / "django.po") if english(e)))
 
@@ -560,11 +570,11 @@ def test_the_compiled_catalogue_is_the_po_file_compiled() -> None:
     catalog = compiled()
     for entry in po_entries(CATALOGUE / "django.po"):
         if entry.plural:
-            expected = {(entry.msgid, n): s for n, s in enumerate(entry.strings) if s}
+            expected = {(key(entry), n): s for n, s in enumerate(entry.strings) if s}
         else:
-            expected = {entry.msgid: entry.strings[0]} if entry.strings and entry.strings[0] else {}
-        for key, text in expected.items():
-            assert catalog.get(key) == text, key
+            expected = {key(entry): entry.strings[0]} if entry.strings and entry.strings[0] else {}
+        for found, text in expected.items():
+            assert catalog.get(found) == text, found
 
 
 def test_placeholders_survive_translation() -> None:
