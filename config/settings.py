@@ -167,6 +167,8 @@ LOGOUT_REDIRECT_URL = "portal:home"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Spanish numbers as our readers write them (1,500.5), not as in Spain: config/formats/es.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "America/Chicago"
 USE_I18N = True
 USE_TZ = True

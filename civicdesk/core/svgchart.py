@@ -111,7 +111,7 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
 
 def number(value: float, decimals: int = 0) -> str:
     """``value`` with ``decimals`` places and grouped digits, in the active language's format:
-    ``1,500.5`` in English, ``1 500,5`` in Spanish. Rounded half up as ``floatformat`` rounds
+    ``1,500.5`` in English and in Spanish (config/formats/es). Rounded half up as ``floatformat`` rounds
     (``number_format`` alone would cut the digits off: 37.96 to 37.9)."""
     rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP) + 0
     return formats.number_format(rounded, decimal_pos=decimals, use_l10n=True, force_grouping=True)

@@ -139,7 +139,7 @@ def test_crowded_charts_keep_their_labels_apart_in_the_browsers_fonts(browser: A
             decimals=1,
             suffix="%",
             highlight_last=True,
-            reference=svgchart.Reference(8.8, "Mediana 8,8"),
+            reference=svgchart.Reference(8.8, "Mediana 8.8"),
             width=width,
             labels_above=width == charts.PHONE_WIDTH,
         )

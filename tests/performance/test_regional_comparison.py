@@ -249,11 +249,11 @@ def test_a_count_per_resident_shows_its_cases_once_beside_the_rate_in_either_lan
     assert head == [
         "Ciudad",
         "Casos",
-        "Por cada 1\xa0000 residentes",
+        "Por cada 1,000 residentes",
         "Comparado con la mediana",
         "Casos que la componen",
     ]
-    assert rows["Independence"][:2] == ["12", "0,1 por cada 1\xa0000 residentes"]
+    assert rows["Independence"][:2] == ["12", "0.1 por cada 1,000 residentes"]
 
 
 def test_a_figure_that_is_not_a_count_keeps_its_cases_beside_it(client, potholes):

@@ -115,12 +115,14 @@ def chart_texts(html: str) -> list[str]:
 def test_in_spanish_the_chart_writes_each_share_as_the_table_beside_it_does(month: Month, client: Client) -> None:
     html = client.get("/independence/reports/service-requests/", RANGE, HTTP_ACCEPT_LANGUAGE="es").content.decode()
     table = html[html.index('id="departments"') : html.index("</table>", html.index('id="departments"'))]
-    shares = re.findall(r'<td class="num">(\d+,\d%)</td>', table)
+    # Spanish as our readers write it, with a decimal point as the English page (not "37,9%").
+    shares = re.findall(r'<td class="num">(\d+\.\d%)</td>', table)
+    assert not re.search(r"\d,\d%", table)
     assert shares and "Total" in table
     departments = chart_texts(html)[0]
     for share in shares[:-1]:  # the last is the total, which the chart does not draw
         assert share in departments
-    assert not re.search(r"\d\.\d%", departments)
+    assert not re.search(r"\d,\d%", departments)
     assert "Proporción de solicitudes nuevas (%)" in departments
 
 

@@ -106,17 +106,20 @@ def test_columns_with_target_skip_missing_values_and_join_the_targets() -> None:
 
 
 def test_numbers_are_written_in_the_active_language_as_the_tables_write_them() -> None:
+    # Spanish as it is read in Missouri (and Mexico): a decimal point and a comma between
+    # thousands, as on the English pages, not Spain's "37,9" and "1 500".
     with translation.override("es"):
         root = parse(
             svgchart.horizontal_bars(
                 ["Calles", "Agua"], [37.9, 1500.0], axis_label="Solicitudes", decimals=1, suffix="%"
             )
         )
-        assert svgchart.tick_label(2.5, [0.0, 2.5, 5.0]) == "2,5"
+        assert svgchart.tick_label(2.5, [0.0, 2.5, 5.0]) == "2.5"
+        assert svgchart.number(1500.5, 1) == "1,500.5"
     words = texts(root)
-    assert "37,9%" in words and "1\xa0500,0%" in words
-    assert "37.9%" not in words
-    assert any("\xa0" in w for w in words if w[0].isdigit())  # the ticks are grouped the same way
+    assert "37.9%" in words and "1,500.0%" in words
+    assert "37,9%" not in words and not any("\xa0" in w for w in words)
+    assert any("," in w for w in words if w[0].isdigit() and len(w) > 5)  # the ticks are grouped the same way
     with translation.override("en"):
         assert svgchart.number(1500.5, 1) == "1,500.5"
         assert svgchart.tick_label(2.5, [0.0, 2.5, 5.0]) == "2.5"
