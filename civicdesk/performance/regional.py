@@ -281,12 +281,18 @@ def _difference_text(common: CommonMeasure, diff: Decimal) -> str:
 
 def _versus(common: CommonMeasure, compared: Decimal, median: Decimal) -> tuple[Versus, str]:
     """Above, below or at the median, in words, with "better"/"worse" when the measure has
-    a direction. Compared at the precision shown, so a city never reads "above the median
-    by 0.0 days"."""
+    a direction. Compared at the precision shown: the figure and the median are each
+    rounded as the page writes them before they are set against each other, so a city
+    whose figure reads as the median's ("3.0 days" beside "3.0 days") is at the median, and
+    the difference is the one a reader works out from the two ("0.1 days", never 0.0)."""
     scale = Decimal(1) if common.per_resident else SECONDS_PER.get(common.unit, Decimal(1))
     step = scale * Decimal(1).scaleb(-common.decimals)
-    diff = compared - median
-    if abs(diff) < step / 2:
+
+    def shown(value: Decimal) -> Decimal:
+        return (value / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step
+
+    diff = shown(compared) - shown(median)
+    if diff == 0:
         return Versus.AT, gettext("At the median")
     side = Versus.ABOVE if diff > 0 else Versus.BELOW
     by = {"difference": _difference_text(common, abs(diff))}

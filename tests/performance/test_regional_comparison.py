@@ -694,3 +694,22 @@ def test_the_sweeper_queues_a_refresh_once_a_third_of_the_kept_seconds(settings)
     finally:
         cache.delete(tasks.QUEUED_KEY)
         backend.clear()
+
+
+def test_a_figure_that_reads_as_the_median_is_at_the_median_and_differences_agree_with_the_figures_shown(cities):
+    common = define(
+        cities["independence"].region,
+        "median-days",
+        computation="potholes_median_days_to_close",
+        unit="days",
+        direction="lower",
+        decimals=1,
+        minimum_cases=1,
+    )
+    day = D(86400)
+    # 3.04 days is written "3.0 days", as the median of 2.96 days is: at the median, not "0.1 days above".
+    assert regional._versus(common, D("3.04") * day, D("2.96") * day) == (regional.Versus.AT, "At the median")
+    # 3.14 reads "3.1" and 2.96 reads "3.0": 0.1 days above, as a reader subtracts them.
+    assert regional._versus(common, D("3.14") * day, D("2.96") * day)[1] == "0.1 days above the median (worse)"
+    # 3.06 reads "3.1" beside "3.0", though the unrounded gap is only 0.02 days.
+    assert regional._versus(common, D("3.06") * day, D("3.04") * day)[1] == "0.1 days above the median (worse)"
