@@ -112,8 +112,8 @@ def measure_cases(request: HttpRequest, city: str, measure_id: int, period: str)
     result = measure_compute(measure=measure, period=the_period)
     shown = [r for r in result.results if not r.case.service_type.is_confidential]
     groups = [
-        ("met", _("Met"), [r for r in shown if r.met is True]),
-        ("missed", _("Missed"), [r for r in shown if r.met is False]),
+        ("met", result.met_label or _("Met"), [r for r in shown if r.met is True]),
+        ("missed", result.missed_label or _("Missed"), [r for r in shown if r.met is False]),
         ("pending", _("Not decided yet"), [r for r in shown if r.met is None]),
     ]
     context = {

@@ -212,3 +212,33 @@ def test_drill_down_with_a_bad_period_says_how_to_write_one(client, independence
     response = client.get(f"/independence/performance/measures/{measure.pk}/Q1-2018/cases/")
     assert response.status_code == 400
     assert "2018-q1" in response.content.decode()
+
+
+def test_median_days_drill_down_splits_cases_by_the_measures_target_not_the_types_due_date(
+    client, independence, make_service_type, book, make_measure
+):
+    # The type allows 5 days; the measure's target is a median of at most 3.0 days.
+    pothole = make_service_type(independence, "pothole", target_days=5)
+    measure = make_measure(
+        source="computed",
+        computation="potholes_median_days_to_close",
+        service_codes=["pothole"],
+        unit="days",
+        direction="lower",
+        decimals=1,
+        target=str(3 * 86400),
+    )
+    quick = book.close(book.open(pothole, at("2017-07-03")), at("2017-07-05"))
+    edge = book.close(book.open(pothole, at("2017-07-03", 9)), at("2017-07-06", 9, 30))  # 3.0 days as shown
+    over = book.close(book.open(pothole, at("2017-07-03", 9)), at("2017-07-06", 18, 36))  # 3.4 days
+
+    result = measure_compute(measure=measure, period=q1(independence), now=at("2017-10-20"))
+
+    assert refs(result.met) == sorted([quick.reference, edge.reference])
+    assert refs(result.missed) == [over.reference]  # within the type's 5 days, over the measure's 3.0
+    html = client.get(f"/independence/performance/measures/{measure.pk}/2018-q1/cases/").content.decode()
+    met_table = html.split('id="cases-met"')[1].split("</table>")[0]
+    missed_table = html.split('id="cases-missed"')[1].split("</table>")[0]
+    assert "Within the measure's target (≤ 3.0 days) (2)" in met_table.replace("&#x27;", "'")
+    assert "Over the measure's target (≤ 3.0 days) (1)" in missed_table.replace("&#x27;", "'")
+    assert over.reference in missed_table and "Closed in 3.4 days" in missed_table

@@ -12,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import ngettext
 
 from civicdesk.cases.models import CaseEvent, EventKind, Resolution, ServiceRequest, Status
+from civicdesk.performance.formatting import _number
 
 if TYPE_CHECKING:
     from civicdesk.performance.models import Measure
@@ -37,6 +39,10 @@ class CaseResult:
 class Computation:
     value: Decimal | None
     results: list[CaseResult] = field(default_factory=list)
+    # What "met" and "missed" mean for this figure, when the drill-down should say more than
+    # "Met"/"Missed" (e.g. "Closed within the measure's target (≤ 3.0 days)").
+    met_label: str = ""
+    missed_label: str = ""
 
     @property
     def met(self) -> list[CaseResult]:
@@ -118,8 +124,9 @@ def days(delta: dt.timedelta) -> Decimal:
 
 
 def describe_days(delta: dt.timedelta) -> str:
-    value = days(delta)
-    return f"{value:.1f} day" + ("" if value.quantize(Decimal("0.1")) == 1 else "s")
+    """e.g. "2.7 days", "1.0 day", in the reader's language."""
+    value = days(delta).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return ngettext("%(n)s day", "%(n)s days", 1 if value == 1 else 2) % {"n": _number(value, 1)}
 
 
 def share(part: int, whole: int) -> Decimal | None:
