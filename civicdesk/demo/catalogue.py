@@ -113,7 +113,7 @@ PROBLEMS: dict[str, Problem] = {
             "Code enforcement",
             14,
             "A vehicle that does not run, is missing parts or has expired plates, parked on a property.",
-            "junk car, inoperable vehicle, flat tires",
+            "junk car, inoperable vehicle, flat tires, car on blocks, expired plates",
             attributes=(
                 AttributeSpec(
                     "vehicle-location",
@@ -153,6 +153,7 @@ PROBLEMS: dict[str, Problem] = {
             "Code enforcement",
             14,
             "Vehicles parked on grass or another surface not approved for parking.",
+            keywords="parked on grass, parked in yard, parking on grass",
             name_es="Estacionamiento sobre el pasto",
         ),
         Problem(
@@ -220,6 +221,7 @@ PROBLEMS: dict[str, Problem] = {
                 ),
                 AttributeSpec("offensive", "singlevaluelist", "Is it offensive or gang-related?", values=YES_NO),
             ),
+            keywords="spray paint, spray painted, tagging, tagged",
             name_es="Grafiti",
         ),
         # Business
@@ -257,6 +259,7 @@ PROBLEMS: dict[str, Problem] = {
                 ),
                 AttributeSpec("aggressive", "singlevaluelist", "Is it behaving aggressively?", values=YES_NO),
             ),
+            keywords="loose dog, stray dog, stray cat, running loose, dog at large, perro suelto, perro callejero",
             name_es="Animal callejero o suelto",
         ),
         Problem(
@@ -265,10 +268,17 @@ PROBLEMS: dict[str, Problem] = {
             "Animals",
             2,
             "A dead animal in the street or on public property.",
+            keywords="roadkill, carcass, dead deer, dead dog, dead cat, perro muerto, gato muerto",
             name_es="Animal muerto",
         ),
         Problem(
-            "animal-barking", "Barking dog", "Animals", 14, "A dog barking for long periods.", name_es="Perro que ladra"
+            "animal-barking",
+            "Barking dog",
+            "Animals",
+            14,
+            "A dog barking for long periods.",
+            keywords="barking, barks, ladra, ladrando, ladridos",
+            name_es="Perro que ladra",
         ),
         Problem(
             "animal-wildlife",
@@ -276,6 +286,7 @@ PROBLEMS: dict[str, Problem] = {
             "Animals",
             5,
             "Wildlife in a home or behaving oddly.",
+            keywords="coyote, wild animal, in the attic",
             name_es="Problema con animales silvestres",
         ),
         # Street lights and utilities
@@ -288,6 +299,7 @@ PROBLEMS: dict[str, Problem] = {
             attributes=(
                 AttributeSpec("pole-number", "string", "Pole number (on the tag on the pole), if you can see it"),
             ),
+            keywords="streetlight, street lamp, light pole, lamp post, dark street",
             name_es="Luz de la calle apagada",
         ),
         Problem(
@@ -297,6 +309,7 @@ PROBLEMS: dict[str, Problem] = {
             30,
             "Branches touching or near overhead power lines.",
             unlocated=0.7,
+            keywords="power line, electric line, wires, cables electricos, lineas electricas",
             name_es="Poda de árboles cerca de cables eléctricos",
         ),
         Problem(
@@ -305,6 +318,7 @@ PROBLEMS: dict[str, Problem] = {
             "Street lights and signals",
             2,
             "A traffic signal that is out, stuck or mistimed.",
+            keywords="traffic light, stoplight, stop light, signal, stuck on red, blinking red, semaforo",
             name_es="Problema con un semáforo",
         ),
         Problem(
@@ -313,6 +327,7 @@ PROBLEMS: dict[str, Problem] = {
             "Street lights and signals",
             7,
             "A stop sign, street name sign or other sign that is down, damaged or missing.",
+            keywords="stop sign, street sign, yield sign, speed limit sign, sign down, sign missing, senal de alto",
             name_es="Letrero de calle dañado o faltante",
         ),
         # Streets
@@ -440,6 +455,7 @@ PROBLEMS: dict[str, Problem] = {
             "Sewers",
             7,
             "A storm inlet blocked by leaves or debris, or flooding at a drain.",
+            keywords="storm drain, clogged drain, drain clogged, inlet, flooded street",
             name_es="Desagüe pluvial tapado",
         ),
         Problem(
@@ -466,6 +482,7 @@ PROBLEMS: dict[str, Problem] = {
                     ),
                 ),
             ),
+            keywords="not picked up, missed pickup, missed collection, trash day, yard waste",
             name_es="No recogieron la basura o el reciclaje",
         ),
         Problem(
@@ -474,6 +491,7 @@ PROBLEMS: dict[str, Problem] = {
             "Trash and recycling",
             7,
             "Tires, furniture or trash dumped on public land or a vacant lot.",
+            keywords="dumped, dumping, mattress, dumped tires, tiraron",
             name_es="Basura tirada ilegalmente",
         ),
         # Water
@@ -483,6 +501,7 @@ PROBLEMS: dict[str, Problem] = {
             "Water",
             1,
             "Water coming up in a street or yard, or a leaking hydrant.",
+            keywords="water main, leaking, bubbling up, fire hydrant, hydrant",
             name_es="Fuga de agua o rotura de tubería principal",
         ),
         Problem(
@@ -508,6 +527,7 @@ PROBLEMS: dict[str, Problem] = {
             "Trees",
             10,
             "A fallen or damaged tree in a park or along a street.",
+            keywords="fallen tree, tree fell, tree down, limb down, broken branch",
             name_es="Árbol caído o dañado",
         ),
         Problem(
@@ -814,6 +834,11 @@ LEES_SUMMIT = _others(
         Offer("basement-sewer-backup", "water", 2.0),
         Offer("park-maintenance", "parks", 4.0),
         Offer("animal-stray", "animal-control", 4.0),
+        # What a resident writes to any city's 311 about: Lee's Summit takes these too.
+        Offer("animal-dead", "animal-control", 1.0),
+        Offer("animal-barking", "animal-control", 0.5),
+        Offer("illegal-dumping", "codes", 1.5),
+        Offer("tree-trim-power", "public-works", 0.5),
         Offer("general-feedback", "city-manager", 1.8),
         Offer("fraud-hotline", "city-manager", 0.2),
     ),

@@ -12,6 +12,7 @@ and "300 Main St" is not one either. They are set aside before the type is guess
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -217,19 +218,47 @@ def evidence_words(text: str) -> list[str]:
 # Words that say nothing about which problem a message is about (and Spanish's small words).
 _NOT_EVIDENCE = _word_set(
     "a an and the of on in at to for from by or not with my our your is are was be it this that there here ce "
-    "other problem problems issue issues request requests report city general please "
-    "de del la las el los en y o u un una por para con al su sus mi otro otra problema reporte ciudad"
+    "other problem problems issue issues request requests report city general please near without "
+    "de del la las el los en y o u un una por para con al su sus mi otro otra problema reporte ciudad cerca sin"
 )
+# Words of a type's name that say where, or what kind of request, rather than what is wrong:
+# "Graffiti on the park shelter" is graffiti, "un bache en mi calle" a pothole, "I have a
+# question" nothing yet. They still count, at a quarter of a word, so a name made only of
+# them ("Park maintenance" for "the park is a mess") can still be chosen.
+_WEAK = _word_set(
+    "street road alley park yard house home building property lot area public facility facilities "
+    "question concern complaint service services information "
+    "calle camino callejon parque patio casa edificio propiedad lote area publica servicio servicios pregunta "
+    "preguntas queja informacion"
+)
+_WEAK_SHARE = 0.25
+# Small words a keyword phrase may be said with, or without: "parked on (the) grass".
+_ARTICLES = _word_set("a an the my our his her their some el la los las un una mi su sus")
 
 
-def _variants(word: str) -> set[str]:
+@functools.lru_cache(maxsize=8192)
+def _variants(word: str) -> frozenset[str]:
     """A word and its singular: "potholes" is about a pothole, "baches" about a bache."""
     found = {word}
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
         found.add(word[:-1])
-        if word.endswith("es") and len(word) > 4 and re.search(r"(ch|sh|x|z|s|l|r|n|d)$", word[:-2]):
+        # "boxes", "arboles"; not "calles", which is "calle" ("call" is another word).
+        if (
+            word.endswith("es")
+            and len(word) > 4
+            and re.search(r"(ch|sh|x|z|s|l|r|n|d)$", word[:-2])
+            and not re.search(r"(.)\1$", word[:-2])
+        ):
             found.add(word[:-2])
-    return found
+    return frozenset(found)
+
+
+def _same_word(said: str, wanted: str) -> bool:
+    return bool(_variants(said) & _variants(wanted))
+
+
+def _weak(word: str) -> bool:
+    return bool(_variants(word) & _WEAK)
 
 
 def _name_words(name: str) -> tuple[str, ...]:
@@ -237,12 +266,12 @@ def _name_words(name: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(w for w in words if len(w) >= 3 and w not in _NOT_EVIDENCE))
 
 
-def _phrases(keywords: str) -> tuple[str, ...]:
+def _phrases(keywords: str) -> tuple[tuple[str, ...], ...]:
     found = []
     for phrase in re.split(r"[,;]", keywords or ""):
-        words = [fold(w) for w in _WORD.findall(phrase)]
+        words = tuple(fold(w) for w in _WORD.findall(phrase))
         if words:
-            found.append(" ".join(words))
+            found.append(words)
     return tuple(dict.fromkeys(found))
 
 
@@ -250,7 +279,7 @@ def _phrases(keywords: str) -> tuple[str, ...]:
 class _Terms:
     service_type: ServiceType
     names: list[tuple[str, ...]]  # the English name's words, and the Spanish name's
-    phrases: tuple[str, ...]
+    phrases: tuple[tuple[str, ...], ...]
 
 
 @dataclass
@@ -275,35 +304,72 @@ class TypeGuess:
 # whole name of several words), and a lead of half such a word over the next type.
 _ENOUGH = 1.0
 _LEAD = 0.5
+# A keyword phrase the message says: one word is worth two of a name's words, a phrase of
+# several (said in that order: "traffic light", "power lines") three.
+_KEYWORD = 2.0
+_KEYWORD_PHRASE = 3.0
 
 
-def _score_words(words: Iterable[str], said: set[str], counts: Counter[str]) -> float:
-    words = tuple(words)
-    hit = [w for w in words if _variants(w) & said]
-    score = sum(1 / counts[w] for w in hit)
-    if len(words) > 1 and len(hit) == len(words):
-        score += 1  # the whole name, not just one of its words
-    return score
+def _same_phrase(one: tuple[str, ...], other: tuple[str, ...]) -> bool:
+    return len(one) == len(other) and all(_same_word(a, b) for a, b in zip(one, other, strict=True))
+
+
+def _occurrences(words: list[str], phrase: tuple[str, ...]) -> list[range]:
+    """Where the phrase is said, word for word (a plural too, and "the", "my" or "a" may
+    stand between its words), never across a sentence or an address (the empty words
+    ``evidence_words`` leaves there)."""
+    found = []
+    for start in range(len(words)):
+        at, matched = start, 0
+        while matched < len(phrase) and at < len(words) and words[at]:
+            if _same_word(words[at], phrase[matched]):
+                matched += 1
+                at += 1
+            elif matched and words[at] in _ARTICLES:
+                at += 1  # "parked on the grass" says "parked on grass"
+            else:
+                break
+        if matched == len(phrase):
+            found.append(range(start, at))
+    return found
+
+
+def _covered(words: list[str], terms: list[_Terms]) -> dict[int, set[int]]:
+    """Which types' keyword phrases take each word position. A longer phrase takes its
+    words from a shorter one it contains ("running stop signs" is not a "stop sign"), and a
+    word a phrase took is evidence only for the types whose phrase it is: the "light" of a
+    "traffic light" is not a street light's."""
+    found = [
+        (len(phrase), span, n)
+        for n, t in enumerate(terms)
+        for phrase in t.phrases
+        for span in _occurrences(words, phrase)
+    ]
+    found.sort(key=lambda item: -item[0])
+    taken: dict[int, tuple[int, set[int]]] = {}  # position -> (length of the phrase, types)
+    for length, span, n in found:
+        if any(at in taken and taken[at][0] > length for at in span):
+            continue
+        for at in span:
+            taken.setdefault(at, (length, set()))[1].add(n)
+    return {at: types for at, (_length, types) in taken.items()}
 
 
 def type_guess(city: City, text: str, *, language: str = "") -> TypeGuess:
     """The city's active type the text is about, judged on its words outside any address.
 
     Each word of a type's name is evidence for it, worth less the more types share it
-    ("street" is in many names, "pothole" in one); the whole of a name of several words is
-    worth one more; each keyword phrase (``ServiceType.keywords``, comma-separated, matched
-    as whole words) is worth two, shared the same way. The Spanish name (``name_es``)
-    counts unless the text is in English (``language`` "en"). The best type needs a word's
-    worth of evidence and a clear lead; otherwise there is no type and staff choose."""
+    ("sign" is in two names, "pothole" in one) and a quarter as much when it says where or
+    what kind of request rather than what is wrong ("street", "park", "calle",
+    "question"); the whole of a name of several words is worth one more. Each keyword
+    phrase (``ServiceType.keywords``, comma-separated, matched as whole words in order) is
+    worth two for one word and three for several, shared the same way; the words a phrase
+    takes are no evidence for other types. The Spanish name (``name_es``) counts unless the
+    text is in English (``language`` "en"). The best type needs a word's worth of evidence
+    and a clear lead; otherwise there is no type and staff choose."""
     from civicdesk.catalog.models import ServiceType
 
     words = evidence_words(text)
-    said: set[str] = set()
-    for word in words:
-        if word and len(word) >= 3 and word not in _NOT_EVIDENCE:
-            said |= _variants(word)
-    flat = " " + " ".join(w or "|" for w in words) + " "
-    flat_singular = " " + " ".join((w[:-1] if len(w) > 3 and w.endswith("s") else w) or "|" for w in words) + " "
 
     candidates = ServiceType.objects.filter(city=city, active=True).exclude(code=settings.INTAKE_TRIAGE_SERVICE_CODE)
     terms = []
@@ -312,20 +378,41 @@ def type_guess(city: City, text: str, *, language: str = "") -> TypeGuess:
         if service_type.name_es and language != "en":
             names.append(_name_words(service_type.name_es))
         terms.append(_Terms(service_type, names, _phrases(service_type.keywords)))
-    # How many types each word and phrase belongs to: a shared word tells them apart less.
+    # How many types each word (in one spelling) and phrase belongs to: a shared word tells
+    # them apart less.
+    types_with: dict[str, set[int]] = {}
+    for n, t in enumerate(terms):
+        for name in t.names:
+            for w in name:
+                for variant in _variants(w):
+                    types_with.setdefault(variant, set()).add(n)
     word_counts: Counter[str] = Counter()
-    phrase_counts: Counter[str] = Counter()
+    for name in (name for t in terms for name in t.names):
+        for w in name:
+            word_counts[w] = len(set().union(*(types_with[v] for v in _variants(w))))
+    phrase_counts: Counter[tuple[str, ...]] = Counter()
     for t in terms:
-        word_counts.update({w for name in t.names for w in name})
-        phrase_counts.update(set(t.phrases))
+        for phrase in t.phrases:
+            phrase_counts[phrase] = sum(any(_same_phrase(phrase, other) for other in o.phrases) for o in terms)
+    covered = _covered(words, terms)
 
     scores: list[tuple[float, ServiceType]] = []
-    for t in terms:
-        score = max((_score_words(name, said, word_counts) for name in t.names), default=0.0)
+    for n, t in enumerate(terms):
+        # A word counts once for a type: in its keyword phrase, or else as a word of its name
+        # (the whole name is still the whole name).
+        said: set[str] = set()
+        free: set[str] = set()
+        for at, word in enumerate(words):
+            if word and len(word) >= 3 and word not in _NOT_EVIDENCE and n in covered.get(at, {n}):
+                said |= _variants(word)
+                if at not in covered:
+                    free |= _variants(word)
+        score = max((_score_words(name, said, free, word_counts) for name in t.names), default=0.0)
         for phrase in t.phrases:
-            singular = " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in phrase.split())
-            if f" {phrase} " in flat or f" {singular} " in flat_singular:
-                score += 2 / phrase_counts[phrase]
+            spans = [s for s in _occurrences(words, phrase) if all(n in covered.get(at, set()) for at in s)]
+            if spans:
+                worth = _KEYWORD_PHRASE if len(phrase) > 1 else _KEYWORD
+                score += worth / phrase_counts[phrase]
         if score > 0:
             scores.append((round(score, 3), t.service_type))
     scores.sort(key=lambda pair: (-pair[0], pair[1].sort_order, pair[1].name))
@@ -335,3 +422,14 @@ def type_guess(city: City, text: str, *, language: str = "") -> TypeGuess:
     if best < _ENOUGH or best - runner_up < _LEAD:
         return TypeGuess(None, scores)
     return TypeGuess(scores[0][1], scores)
+
+
+def _score_words(words: Iterable[str], said: set[str], free: set[str], counts: Counter[str]) -> float:
+    """A name's worth: its words said outside the type's keyword phrases (``free``), and one
+    more when every word of a name of several is said (``said``)."""
+    words = tuple(words)
+    hit = [w for w in words if _variants(w) & said]
+    score = sum((_WEAK_SHARE if _weak(w) else 1.0) / counts[w] for w in hit if _variants(w) & free)
+    if len(words) > 1 and len(hit) == len(words):
+        score += 1  # the whole name, not just one of its words
+    return score
