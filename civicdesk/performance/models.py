@@ -15,11 +15,12 @@ the way the city writes them.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +41,28 @@ class DashboardSettings(models.Model):
         max_length=10, choices=FiscalYearNaming.choices, default=FiscalYearNaming.ENDING
     )
     introduction = models.TextField(blank=True, help_text=_("Shown at the top of the public dashboard."))
+    # The business day of measures such as "calls held over to the following business day"
+    # (``core.business_days``): a call after closing or on a closed day belongs to the next one.
+    business_day_opens = models.TimeField(default=dt.time(8), help_text=_("When the offices open, e.g. 8:00."))
+    business_day_closes = models.TimeField(
+        default=dt.time(17),
+        help_text=_("When the offices close, e.g. 17:00. A call after it belongs to the next business day."),
+    )
+    business_weekdays = models.CharField(
+        max_length=7,
+        default="12345",
+        validators=[RegexValidator(r"^[1-7]{1,7}$", _("Write the days as numbers from 1 (Monday) to 7 (Sunday)."))],
+        help_text=_("The days the offices work, Monday = 1 … Sunday = 7: 12345 is Monday to Friday."),
+    )
+    observes_federal_holidays = models.BooleanField(
+        default=True, help_text=_("The offices are closed on the US federal holidays (as observed).")
+    )
+    other_closed_days = models.TextField(
+        blank=True,
+        help_text=_(
+            "Other days the offices are closed, one date a line, e.g. 2026-11-27 (the day after Thanksgiving)."
+        ),
+    )
 
     class Meta:
         verbose_name = "dashboard settings"
@@ -47,6 +70,22 @@ class DashboardSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Dashboard settings of {self.city}"
+
+    def closed_days(self) -> list[dt.date]:
+        """``other_closed_days`` as dates; a line that is not a date is refused by ``clean``."""
+        return [dt.date.fromisoformat(line.strip()) for line in self.other_closed_days.splitlines() if line.strip()]
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        try:
+            self.closed_days()
+        except ValueError:
+            errors["other_closed_days"] = _("Write one date a line, as 2026-11-27.")
+        if self.business_day_opens and self.business_day_closes and self.business_day_closes <= self.business_day_opens:
+            errors["business_day_closes"] = _("The offices close after they open.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class PlanYear(models.Model):
@@ -174,6 +213,19 @@ class Measure(models.Model):
     )
     is_public = models.BooleanField(default=True)
     order = models.PositiveSmallIntegerField(default=0)
+    # A measure computed from the cases that has a hand-reported twin (the department's own
+    # figure for the same benchmark): the dashboard says on each card how the two relate.
+    department_report = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="computed_versions",
+        help_text=_(
+            "For a measure computed from the 311 cases: the department's own report of the same measure, if it "
+            "has one. The dashboard says how the two relate."
+        ),
+    )
 
     class Meta:
         ordering = ["city", "order", "name"]
@@ -199,6 +251,12 @@ class Measure(models.Model):
             errors["parameters"] = _('Write the settings as an object, e.g. {"days": 5}.')
         if self.department_id and self.department and self.department.city_id != self.city_id:
             errors["department"] = _("The department must belong to the same city.")
+        if self.department_report_id:
+            report = self.department_report
+            if self.source != Source.COMPUTED:
+                errors["department_report"] = _("Only a measure computed from the cases has a department's report.")
+            elif report is None or report.city_id != self.city_id or report.is_computed or report.pk == self.pk:
+                errors["department_report"] = _("Choose a measure of the same city that the department reports.")
         if errors:
             raise ValidationError(errors)
 

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 from django.utils import dateformat
 from django.utils.translation import gettext, pgettext
 
+from civicdesk.core.business_days import MONDAY_TO_FRIDAY, BusinessCalendar
+
 if TYPE_CHECKING:
     from civicdesk.tenants.models import City
 
@@ -69,6 +71,25 @@ def calendar_for(city: City) -> FiscalCalendar:
         start_month=city.fiscal_year_start_month,
         timezone=city.timezone,
         named_by_end=naming == FiscalYearNaming.ENDING,
+    )
+
+
+def business_calendar_for(city: City) -> BusinessCalendar:
+    """The city's business days (office hours, working weekdays, holidays), from its
+    dashboard settings; 8:00–17:00 Monday to Friday, closed on the US federal holidays,
+    when it has none."""
+    from civicdesk.performance.models import DashboardSettings
+
+    own = DashboardSettings.objects.filter(city=city).first()
+    if own is None:
+        return BusinessCalendar(timezone=city.timezone)
+    return BusinessCalendar(
+        timezone=city.timezone,
+        opens=own.business_day_opens,
+        closes=own.business_day_closes,
+        weekdays=frozenset(int(n) - 1 for n in own.business_weekdays) or MONDAY_TO_FRIDAY,
+        federal_holidays=own.observes_federal_holidays,
+        other_closed_days=frozenset(own.closed_days()),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from decimal import Decimal as D
 
 import pytest
@@ -11,6 +12,8 @@ from civicdesk.performance import periods
 from civicdesk.performance.models import MeasureValue, MeasureValueEvent, ValueState
 from civicdesk.performance.services import measure_compute, measure_value_compute, performance_compute
 from tests.performance.conftest import at
+
+CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
 
 pytestmark = pytest.mark.django_db
 
@@ -81,8 +84,8 @@ def test_animal_calls_held_over_to_the_next_business_day(independence, make_serv
     )
     # Monday 9:00, worked 16:00 the same day: not held over.
     same_day = book.start(book.open(stray, at("2017-07-10", 9)), at("2017-07-10", 16))
-    # Monday 17:00, worked Tuesday 8:00: held over.
-    next_day = book.start(book.open(stray, at("2017-07-10", 17)), at("2017-07-11", 8))
+    # Monday 16:00, worked Tuesday 8:00: held over (not worked by closing time, 17:00).
+    next_day = book.start(book.open(stray, at("2017-07-10", 16)), at("2017-07-11", 8))
     # Saturday: its business day is Monday; worked Monday 10:00: not held over.
     weekend = book.note(book.open(stray, at("2017-07-15", 11)), at("2017-07-17", 10))
     # Friday, closed (referred) the same day: not held over; closing of any kind counts.
@@ -242,3 +245,104 @@ def test_median_days_drill_down_splits_cases_by_the_measures_target_not_the_type
     assert "Within the measure's target (≤ 3.0 days) (2)" in met_table.replace("&#x27;", "'")
     assert "Over the measure's target (≤ 3.0 days) (1)" in missed_table.replace("&#x27;", "'")
     assert over.reference in missed_table and "Closed in 3.4 days" in missed_table
+
+
+def local(day: str, hour: int, minute: int = 0) -> dt.datetime:
+    """A moment on Independence's clock, whatever its offset that day (CDT or CST)."""
+    return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(hour, minute), tzinfo=CHICAGO)
+
+
+@pytest.fixture
+def animal_measure(independence, make_service_type, make_measure):
+    make_service_type(independence, "animal-dead")
+    return make_measure(
+        source="computed",
+        computation="animal_calls_held_over",
+        service_codes=["animal-dead"],
+        direction="lower",
+        target_is_strict=True,
+        target="5",
+        fiscal_year=2027,
+    )
+
+
+def fy2027_q2(city):
+    return periods.Period(periods.calendar_for(city), 2027, "quarterly", 2)
+
+
+def test_a_call_after_closing_on_a_holiday_or_on_a_friday_evening_belongs_to_the_next_business_day(
+    independence, animal_measure, book
+):
+    dead = animal_measure.city.service_types.get(code="animal-dead")
+    # Thursday Oct 1, 9:06 p.m., after closing: its business day is Friday; worked Friday 10:00.
+    evening = book.start(book.open(dead, local("2026-10-01", 21, 6)), local("2026-10-02", 10))
+    # Thanksgiving (Thursday Nov 26): its business day is Friday Nov 27; worked then.
+    thanksgiving = book.note(book.open(dead, local("2026-11-26", 11)), local("2026-11-27", 9))
+    # Friday Oct 9, 6:30 p.m.: its business day is Monday Oct 12, Columbus Day, so Tuesday Oct 13.
+    friday = book.start(book.open(dead, local("2026-10-09", 18, 30)), local("2026-10-13", 16, 59))
+    # A call at 4:30 p.m. not worked before 5:00 is held over, though staff worked it at 7:00 p.m.
+    late = book.start(book.open(dead, local("2026-10-14", 16, 30)), local("2026-10-14", 19))
+
+    result = measure_compute(measure=animal_measure, period=fy2027_q2(independence), now=local("2026-12-06", 9))
+
+    assert refs(result.met) == sorted([evening.reference, thanksgiving.reference, friday.reference])
+    assert refs(result.missed) == [late.reference]
+    details = {r.case.reference: r.detail for r in result.results}
+    assert details[evening.reference] == "Worked on its business day (Fri Oct 2)"
+    assert details[thanksgiving.reference] == "Worked on its business day (Fri Nov 27)"
+    assert details[friday.reference] == "Worked on its business day (Tue Oct 13)"
+    assert details[late.reference] == "Held over past closing time on Wed Oct 14"
+
+
+def test_a_city_sets_its_own_office_hours_and_closed_days(independence, animal_measure, book):
+    from civicdesk.performance.models import DashboardSettings
+
+    settings, _ = DashboardSettings.objects.get_or_create(city=independence)
+    settings.business_day_closes = dt.time(20)
+    settings.other_closed_days = "2026-11-27\n"  # the day after Thanksgiving
+    settings.full_clean()
+    settings.save()
+    dead = independence.service_types.get(code="animal-dead")
+    # Open until 8 p.m.: a call at 7:00 p.m. belongs to that day, and was not worked by 8:00.
+    evening = book.start(book.open(dead, local("2026-10-01", 19)), local("2026-10-02", 9))
+    # Thanksgiving and the Friday after are closed: the call's business day is Monday Nov 30.
+    holiday = book.note(book.open(dead, local("2026-11-26", 11)), local("2026-11-30", 9))
+
+    result = measure_compute(measure=animal_measure, period=fy2027_q2(independence), now=local("2026-12-06", 9))
+
+    assert refs(result.missed) == [evening.reference]
+    assert refs(result.met) == [holiday.reference]
+    assert {r.detail for r in result.met} == {"Worked on its business day (Mon Nov 30)"}
+
+
+def test_the_cases_page_is_in_spanish_how_it_is_measured_and_every_reason(
+    client, independence, animal_measure, book, make_service_type, make_measure
+):
+    dead = independence.service_types.get(code="animal-dead")
+    book.start(book.open(dead, local("2026-10-01", 21, 6)), local("2026-10-02", 10))
+    book.open(dead, local("2026-10-14", 9))
+    client.cookies["django_language"] = "es"
+
+    html = client.get(f"/independence/performance/measures/{animal_measure.pk}/2027-q2/cases/").content.decode()
+
+    assert "Atendida en su día hábil (vie 2 oct)" in html
+    assert "Sin atender al cierre del mié 14 oct" in html
+    assert "Worked on" not in html and "Held over" not in html
+    assert "Of the calls of these types" not in html
+    assert "De las llamadas de estos tipos" in html
+
+    pothole = make_service_type(independence, "pothole", target_days=5)
+    potholes = make_measure(
+        source="computed",
+        computation="potholes_median_days_to_close",
+        service_codes=["pothole"],
+        unit="days",
+        direction="lower",
+        decimals=1,
+        target=str(3 * 86400),
+        fiscal_year=2027,
+    )
+    book.close(book.open(pothole, local("2026-10-05", 9)), local("2026-10-07", 21))
+    html = client.get(f"/independence/performance/measures/{potholes.pk}/2027-q2/cases/").content.decode()
+    assert "Cerrado en 2.5 días" in html
+    assert "Closed in" not in html and "The median time" not in html

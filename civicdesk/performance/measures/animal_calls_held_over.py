@@ -3,14 +3,17 @@
 Cases: the city's cases of the measure's service types (the animal-services types) OPENED
 in the period.
 
-A call's *business day* is the local date it came in when that is a weekday (Monday to
-Friday, on the city's clock); a call that came in on a Saturday or Sunday belongs to the
-following Monday. Public holidays are not modelled: a holiday counts as a business day.
+A call's *business day* is the city's (``core.business_days``, set per city in its
+dashboard settings; 8:00–17:00 Monday to Friday, closed on the US federal holidays unless it
+says otherwise): the day it came in when that is a business day and it came in before
+closing; otherwise the next business day. So a call at 9:06 p.m. on a Thursday belongs to
+Friday, one on a Friday evening or a weekend to Monday, and one on Thanksgiving to the
+Friday after (or the Monday, when the city is closed that Friday too).
 
 Held over (missed): the call was not *worked* (``base.is_worked``: a staff member's public
-note, move to "in progress", or closing of any kind) before the end of its business day
-(local midnight). Not held over (met): it was. A call whose business day has not ended yet
-and that has not been worked is not counted yet.
+note, move to "in progress", or closing of any kind) before closing time on its business
+day. Not held over (met): it was. A call whose business day has not ended yet and that has
+not been worked is not counted yet.
 """
 
 from __future__ import annotations
@@ -18,11 +21,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from django.utils import dateformat
+from django.utils.translation import gettext, gettext_lazy, pgettext
+
 from civicdesk.performance.measures.base import CaseResult, Computation, cases_of, first_event, is_worked, share
+from civicdesk.performance.periods import business_calendar_for
 
 if TYPE_CHECKING:
-    import zoneinfo
-
     from civicdesk.performance.models import Measure
     from civicdesk.performance.periods import Period
 
@@ -30,35 +35,36 @@ KEY = "animal_calls_held_over"
 TITLE = "% of calls held over to the next business day"
 UNIT = "percent"
 DIRECTION = "lower"
-METHOD = (
+METHOD = gettext_lazy(
     "Of the calls of these types that came in during the period, the share not worked — no public note, "
-    "no move to “in progress”, not closed — by the end of the business day they came in (Monday to Friday; "
-    "a weekend call belongs to the Monday after)."
+    "no move to “in progress”, not closed — by closing time on the business day they came in. A call that "
+    "comes in after closing, on a weekend or on a holiday belongs to the next business day."
 )
 
 
-def end_of_business_day(opened_at: dt.datetime, tz: zoneinfo.ZoneInfo) -> dt.datetime:
-    """Local midnight at the end of the business day a call that came in at ``opened_at`` belongs to."""
-    day = opened_at.astimezone(tz).date()
-    while day.weekday() >= 5:  # Saturday, Sunday
-        day += dt.timedelta(days=1)
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+def day_label(day: dt.date) -> str:
+    """e.g. "Thu Oct 1" ("jue 1 oct" in Spanish)."""
+    return dateformat.format(day, pgettext("date format: a weekday, month and day", "D M j"))
 
 
 def compute(*, measure: Measure, period: Period, now: dt.datetime) -> Computation:
-    tz = period.calendar.tz
+    business = business_calendar_for(measure.city)
     results: list[CaseResult] = []
     for case in cases_of(measure).filter(opened_at__gte=period.start, opened_at__lt=period.end):
-        deadline = end_of_business_day(case.opened_at, tz)
-        day = deadline - dt.timedelta(days=1)
-        due = f"{day:%a %b} {day.day}"
+        day = business.business_day_of(case.opened_at)
+        deadline = business.closing_time(day)
+        due = day_label(day)
         worked = first_event(case, is_worked)
         if worked is not None and worked.at < deadline:
-            results.append(CaseResult(case, True, f"Worked on its business day ({due})"))
+            results.append(CaseResult(case, True, gettext("Worked on its business day (%(day)s)") % {"day": due}))
         elif worked is not None or now >= deadline:
-            results.append(CaseResult(case, False, f"Held over past the end of {due}"))
+            results.append(CaseResult(case, False, gettext("Held over past closing time on %(day)s") % {"day": due}))
         else:
-            results.append(CaseResult(case, None, f"Not worked yet; its business day ({due}) has not ended"))
+            results.append(
+                CaseResult(
+                    case, None, gettext("Not worked yet; its business day (%(day)s) has not ended") % {"day": due}
+                )
+            )
     held_over = sum(1 for r in results if r.met is False)
     decided = sum(1 for r in results if r.met is not None)
     return Computation(share(held_over, decided), results)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext, gettext_lazy
+
 from civicdesk.performance.measures.base import CaseResult, Computation, cases_of, describe_days, is_duplicate, share
 
 if TYPE_CHECKING:
@@ -22,7 +24,7 @@ KEY = "closed_within_target"
 TITLE = "% closed within target time"
 UNIT = "percent"
 DIRECTION = "higher"
-METHOD = (
+METHOD = gettext_lazy(
     "Of the cases of these types reported in the period (duplicates left out), the share closed by their due "
     "date — the report time plus the type's target days. A case still open past its due date counts as missed."
 )
@@ -42,13 +44,15 @@ def compute(*, measure: Measure, period: Period, now: dt.datetime) -> Computatio
         if case.closed_at is not None and not case.is_open:
             took = describe_days(case.closed_at - case.opened_at)
             if case.closed_at <= case.due_at:
-                results.append(CaseResult(case, True, f"Closed in {took}, by its due date"))
+                results.append(CaseResult(case, True, gettext("Closed in %(days)s, by its due date") % {"days": took}))
             else:
-                results.append(CaseResult(case, False, f"Closed in {took}, after its due date"))
+                results.append(
+                    CaseResult(case, False, gettext("Closed in %(days)s, after its due date") % {"days": took})
+                )
         elif now > case.due_at:
-            results.append(CaseResult(case, False, "Still open past its due date"))
+            results.append(CaseResult(case, False, gettext("Still open past its due date")))
         else:
-            results.append(CaseResult(case, None, "Open, not yet due"))
+            results.append(CaseResult(case, None, gettext("Open, not yet due")))
     met = sum(1 for r in results if r.met is True)
     decided = sum(1 for r in results if r.met is not None)
     return Computation(share(met, decided), results)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext, gettext_lazy, ngettext
+
 from civicdesk.performance.measures.base import (
     CaseResult,
     Computation,
@@ -36,7 +38,7 @@ KEY = "code_enforcement_inspected"
 TITLE = "% of cases inspected within N days"
 UNIT = "percent"
 DIRECTION = "higher"
-METHOD = (
+METHOD = gettext_lazy(
     "Of the cases of these types opened in the period (not counting duplicates), the share whose first "
     "inspection update — a public note, a move to “in progress”, or closing as resolved or as needing no "
     "action, recorded by staff — came within {days} days of the report. Cases still inside their {days} "
@@ -55,11 +57,20 @@ def compute(*, measure: Measure, period: Period, now: dt.datetime) -> Computatio
         if inspected is not None:
             took = inspected.at - case.opened_at
             on_time = took <= limit
-            results.append(CaseResult(case, on_time, f"Inspected after {describe_days(took)}"))
+            results.append(
+                CaseResult(case, on_time, gettext("Inspected after %(days)s") % {"days": describe_days(took)})
+            )
         elif now - case.opened_at > limit:
-            results.append(CaseResult(case, False, f"Not inspected within {limit_days:g} days"))
+            results.append(
+                CaseResult(
+                    case,
+                    False,
+                    ngettext("Not inspected within %(n)s day", "Not inspected within %(n)s days", int(limit_days))
+                    % {"n": f"{limit_days:g}"},
+                )
+            )
         else:
-            results.append(CaseResult(case, None, "Not inspected yet; still within the time allowed"))
+            results.append(CaseResult(case, None, gettext("Not inspected yet; still within the time allowed")))
     met = sum(1 for r in results if r.met is True)
     decided = sum(1 for r in results if r.met is not None)
     return Computation(share(met, decided), results)

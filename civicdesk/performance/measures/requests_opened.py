@@ -12,6 +12,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.utils import dateformat
+from django.utils.translation import gettext, gettext_lazy, pgettext
+
 from civicdesk.performance.measures.base import CaseResult, Computation, cases_of
 
 if TYPE_CHECKING:
@@ -27,7 +30,7 @@ UNIT = "count"
 DIRECTION = "higher"
 # Every listed case is in the figure (none waits to be decided).
 EVERY_CASE_COUNTS = True
-METHOD = "The number of requests of these types reported in the period, duplicates included."
+METHOD = gettext_lazy("The number of requests of these types reported in the period, duplicates included.")
 
 
 def _cases(measure: Measure, period: Period) -> QuerySet[ServiceRequest]:
@@ -37,8 +40,13 @@ def _cases(measure: Measure, period: Period) -> QuerySet[ServiceRequest]:
 
 def compute(*, measure: Measure, period: Period, now: dt.datetime) -> Computation:
     tz = period.calendar.tz
+    day_format = pgettext("date format: a month and day", "M j")
     results = [
-        CaseResult(case, True, f"Reported on {case.opened_at.astimezone(tz):%b} {case.opened_at.astimezone(tz).day}")
+        CaseResult(
+            case,
+            True,
+            gettext("Reported on %(day)s") % {"day": dateformat.format(case.opened_at.astimezone(tz), day_format)},
+        )
         for case in _cases(measure, period)
     ]
     return Computation(Decimal(len(results)), results)
