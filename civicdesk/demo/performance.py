@@ -96,6 +96,7 @@ class SeedMeasure:
     tolerance: Decimal = Decimal(0)
     computation: str = ""
     codes: tuple[str, ...] = ()
+    department_report: str = ""  # the key of the seed measure it is computed for
 
 
 MIN = Decimal(60)
@@ -252,6 +253,7 @@ COMPUTED = [
         tolerance=Decimal(5),
         computation="code_enforcement_inspected",
         codes=CE_CODES,
+        department_report="code-enforcement-inspected",
     ),
     SeedMeasure(
         "animal-held-over-live",
@@ -267,6 +269,7 @@ COMPUTED = [
         tolerance=Decimal(2),
         computation="animal_calls_held_over",
         codes=("animal-stray", "animal-dead", "animal-barking", "animal-wildlife"),
+        department_report="animal-calls-held-over",
     ),
     SeedMeasure(
         "potholes-median-days",
@@ -473,8 +476,9 @@ def load_performance_demo(*, today: dt.date | None = None) -> int:
         if this_year > 2021:
             plans[this_year] = _plan(city, this_year, priorities=True)
         reviewer = _reviewer(city)
+        by_key: dict[str, Measure] = {}
         for order, spec in enumerate(SEED_003):
-            measure = _measure(city, spec, order)
+            measure = by_key[spec.key] = _measure(city, spec, order)
             for objectives in plans.values():
                 objectives[spec.objective].measures.add(measure)
             MeasureTarget.objects.get_or_create(
@@ -483,6 +487,9 @@ def load_performance_demo(*, today: dt.date | None = None) -> int:
             _publish_q1(measure, spec, reviewer)
         for order, spec in enumerate(COMPUTED, start=len(SEED_003)):
             measure = _measure(city, spec, order)
+            if spec.department_report and measure.department_report_id is None:
+                measure.department_report = by_key[spec.department_report]
+                measure.save(update_fields=["department_report"])
             for fiscal_year, objectives in plans.items():
                 if fiscal_year >= 2021:
                     objectives[spec.objective].measures.add(measure)

@@ -107,6 +107,7 @@ class MeasureForm(forms.ModelForm):
             "computation",
             "service_codes",
             "parameters",
+            "department_report",
             "is_public",
             "order",
         ]

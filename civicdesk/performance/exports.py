@@ -74,6 +74,9 @@ def _row_json(row: Row) -> dict[str, Any]:
         "compared_value": _num(row.compared),
         "target": _num(row.target),
         "target_shown": row.target_text,
+        "target_origin": row.target_origin,
+        # The period has not ended: the figure is the one so far and its status provisional.
+        "in_progress": row.in_progress,
         "status": row.status.value,
         "status_label": row.status.label,
         "narrative": row.narrative,

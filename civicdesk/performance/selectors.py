@@ -58,6 +58,11 @@ class Row:
     narrative: str = ""
     case_count: int | None = None
     corrections: list[Correction] = field(default_factory=list)
+    # The period has not ended: its figure is the one so far, and its status provisional.
+    in_progress: bool = False
+    # Where a split target comes from, e.g. "965 a year, 242 a quarter"; "" when the
+    # year's target applies to each period as it is.
+    target_origin: str = ""
 
     @property
     def is_cumulative(self) -> bool:
@@ -74,6 +79,13 @@ class MeasureView:
     # The fiscal year of the plan it is shown under: a figure of an earlier year is history,
     # not this year's result.
     plan_year: int | None = None
+    # The first period with a figure, when periods before it (a computed measure's first
+    # quarters, before it had any case) were left out: the card says "No data before …" once.
+    no_data_before: periods.Period | None = None
+    # The other measure of the same benchmark: for a measure computed from the cases, the
+    # department's own report of it; for a department's report, those computed from the cases.
+    department_report: Measure | None = None
+    computed_versions: list[Measure] = field(default_factory=list)
 
     @property
     def current(self) -> Row | None:
@@ -130,14 +142,39 @@ def format_for(measure: Measure, value: Decimal | None, *, target: bool = False)
 
 
 def target_text(measure: Measure, target: Decimal | None) -> str:
-    """e.g. "≥ 75%", "< 6:20", "≤ 5.00 min"; "No target" when none is set."""
+    """e.g. "≥ 75%", "≤ 5.00 min"; "No target" when none is set. The target is written
+    in the same form as the figures, so the two compare at a glance; when the plan writes it
+    another way, that follows in brackets: "< 6.33 min (6:20)" beside "7.78 min"."""
     if target is None:
         return gettext("No target")
     sign = comparator(higher_is_better=measure.direction == Direction.HIGHER, strict=measure.target_is_strict)
     if measure.unit == Unit.COUNT:
         # Counts come whole (or at the measure's decimals): "≥ 242 jobs", not "≥ 241.25".
         return f"{sign} {format_for(measure, count_target(target, decimals=measure.decimals, sign=sign))}"
-    return f"{sign} {format_for(measure, target, target=True)}"
+    as_figures = format_value(
+        target, unit=measure.unit, display=measure.display_format, decimals=measure.decimals, exact=True
+    )
+    as_planned = format_for(measure, target, target=True)
+    if as_planned != as_figures:
+        return f"{sign} {as_figures} ({as_planned})"
+    return f"{sign} {as_figures}"
+
+
+def target_origin(measure: Measure, *, annual: Decimal, rule: str, period: periods.Period, target: Decimal) -> str:
+    """How a period's target follows from the year's, when it is not the year's as is:
+    "965 a year, 242 a quarter" (split evenly), "965 a year, 483 by the end of Q2"
+    (cumulative)."""
+    if rule == SplitRule.EVERY_PERIOD:
+        return ""
+    sign = comparator(higher_is_better=measure.direction == Direction.HIGHER, strict=measure.target_is_strict)
+    shown = count_target(target, decimals=measure.decimals, sign=sign) if measure.unit == Unit.COUNT else target
+    words = {"year": format_for(measure, annual, target=True), "period": format_for(measure, shown, target=True)}
+    if rule == SplitRule.CUMULATIVE:
+        words["when"] = period.short_label
+        return gettext("%(year)s a year, %(period)s by the end of %(when)s") % words
+    if period.frequency == periods.MONTHLY:
+        return gettext("%(year)s a year, %(period)s a month") % words
+    return gettext("%(year)s a year, %(period)s a quarter") % words
 
 
 def measure_rows(measure: Measure, *, published_only: bool = True) -> tuple[list[Row], str]:
@@ -158,6 +195,7 @@ def measure_rows(measure: Measure, *, published_only: bool = True) -> tuple[list
         by_year[v.fiscal_year][v.period] = v.value
     rows = []
     higher = measure.direction == Direction.HIGHER
+    now = clock.now()
     for v in value_list:
         period = periods.Period(calendar, v.fiscal_year, measure.frequency, v.period)
         yearly = targets.get(v.fiscal_year)
@@ -177,6 +215,11 @@ def measure_rows(measure: Measure, *, published_only: bool = True) -> tuple[list
             tolerance=measure.tolerance,
             tolerance_is_percent=measure.tolerance_kind == ToleranceKind.PERCENT,
         )
+        origin = (
+            target_origin(measure, annual=yearly.value, rule=rule, period=period, target=target)
+            if yearly and target is not None
+            else ""
+        )
         rows.append(
             Row(
                 period=period,
@@ -190,6 +233,8 @@ def measure_rows(measure: Measure, *, published_only: bool = True) -> tuple[list
                 narrative=v.narrative,
                 case_count=v.case_count,
                 corrections=corrections.get(v.pk, []),
+                in_progress=period.end > now,
+                target_origin=origin,
             )
         )
     latest = max(targets.values(), key=lambda t: t.fiscal_year, default=None)
@@ -212,7 +257,28 @@ def method_of(measure: Measure) -> str:
 
 def measure_view(measure: Measure, *, plan_year: int | None = None) -> MeasureView:
     rows, rule = measure_rows(measure)
-    return MeasureView(measure=measure, rows=rows, method=method_of(measure), split_rule=rule, plan_year=plan_year)
+    # Periods before the first figure (a computed measure's quarters before it had any case)
+    # are not listed one by one as "No data": the card says once where its figures begin.
+    first = next((i for i, row in enumerate(rows) if row.value is not None), None)
+    no_data_before = None
+    if first is None:
+        rows = []
+    elif first > 0:
+        rows, no_data_before = rows[first:], rows[first].period
+    return MeasureView(
+        measure=measure,
+        rows=rows,
+        method=method_of(measure),
+        split_rule=rule,
+        plan_year=plan_year,
+        no_data_before=no_data_before,
+        department_report=(
+            measure.department_report
+            if measure.department_report_id and measure.department_report and measure.department_report.is_public
+            else None
+        ),
+        computed_versions=list(measure.computed_versions.filter(is_public=True).order_by("order", "name")),
+    )
 
 
 def plan_years(city: City) -> list[PlanYear]:
@@ -252,7 +318,9 @@ def dashboard(
                 objectives = objectives.filter(is_top_priority=True)
             objective_views = []
             for objective in objectives:
-                measures = objective.measures.filter(is_public=True, city=city).select_related("city")
+                measures = objective.measures.filter(is_public=True, city=city).select_related(
+                    "city", "department_report"
+                )
                 mviews = []
                 for measure in measures.order_by("order", "name"):
                     if measure.pk not in views:
