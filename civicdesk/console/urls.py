@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from civicdesk.console import collaborative, views
+from civicdesk.console import collaborative, reports, views
 
 app_name = "console"
 
@@ -44,4 +44,5 @@ urlpatterns = [
     path("agreements/<int:pk>/billing/", collaborative.agreement_billing, name="agreement_billing"),
     path("agreements/<int:pk>/<slug:decision>/", collaborative.agreement_decide, name="agreement_decide"),
     path("region/", collaborative.region, name="region"),
+    path("reports/", reports.reports, name="reports"),
 ]

@@ -177,6 +177,8 @@ POLICY: dict[str, Rule] = {
     # Accept or decline an agreement offered to the city: its administrator.
     "console:agreement_decide": staff(Role.CITY_ADMIN),
     "console:region": REGIONAL_ADMIN,
+    # Links to the public reports, offered to those who answer for the figures.
+    "console:reports": staff(Role.SUPERVISOR, Role.CITY_ADMIN) | REGIONAL_ADMIN,
     # Open311 GeoReport v2: reading is public; posting needs an application's key (tested apart).
     "open311:discovery": PUBLIC,
     "open311:services": PUBLIC,
