@@ -298,10 +298,11 @@ def _submit_buttons(html: str, form_id: str) -> list[dict[str, str | None]]:
     return parser.found
 
 
-def test_enter_in_the_new_case_form_saves_never_follows_a_similar_case(signed_in, call_taker, pothole, report):
+def test_enter_in_the_new_case_form_never_follows_a_similar_case(signed_in, call_taker, pothole, report):
     """A browser submits a form on Enter with its first submit button. The similar cases' "Add
     the caller as a follower" buttons come before "None of these: save as a new case": the first
-    must be a save, or Enter in the caller's email adds a follower and drops the call."""
+    must be none of them, or Enter in the caller's email adds a follower and drops the call (it
+    is a disabled one: Enter saves nothing either, test_call_taker_form.py)."""
     lat, lng = INSIDE["independence"]
     existing = report(service_type=pothole, lat=lat + 0.0005, lng=lng)
     client = signed_in(call_taker)

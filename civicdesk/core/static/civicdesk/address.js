@@ -1,7 +1,10 @@
 /* The address box of the report forms (portal, app, console): search as people type, and the
    address under the pin. The box is a WAI-ARIA combobox (APG "list autocomplete"): the input
    keeps the focus; the arrow keys move through the listbox by aria-activedescendant; Enter
-   chooses, Escape closes; a status region says how many addresses were found. Choosing an
+   chooses, Escape closes; a status region says how many addresses were found. Enter in the box
+   never sends the form (a half-typed address saved as the case's place, a call taker's caller
+   lost): with nothing highlighted it highlights the first address found, waiting for the
+   search if one is still running, and else does nothing. Choosing an
    address moves the map's pin there ("civic:goto" on the map); a pin dropped or moved on the
    map ("civic:pinned") is answered with the address under it ("Near 1234 S Noland Rd"), which
    also fills the box unless the person typed something of their own. While the box holds that
@@ -61,6 +64,9 @@
     var active = -1;
     var timer = null;
     var asked = 0; // answers to older questions are dropped
+    var searching = false; // a search asked and not answered yet
+    var searched = null; // the words of the last answered search
+    var enterWaits = false; // Enter was pressed before the answer: highlight its first address
     // What the pin last wrote in the box (null: typed by the person). A form shown again keeps
     // what it was sent with.
     var filled = !input.value ? "" : (fromPin && fromPin.value === "1" ? input.value : null);
@@ -125,18 +131,38 @@
       note.hidden = !data.note;
     }
 
+    function answered(q) {
+      searching = false;
+      searched = q;
+      if (enterWaits && results.length && document.activeElement === input) {
+        open();
+        highlight(0);
+      }
+      enterWaits = false;
+    }
+
     function search() {
       var q = input.value.trim();
       var n = ++asked;
-      if (q.replace(/\s/g, "").length < 2) { render({ results: [] }); live.textContent = ""; return; }
+      timer = null;
+      if (q.replace(/\s/g, "").length < 2) {
+        render({ results: [] });
+        live.textContent = "";
+        answered(q);
+        return;
+      }
+      searching = true;
       var url = box.dataset.searchUrl + "?q=" + encodeURIComponent(q);
       if (map && map.dataset.viewLat) { url += "&near=" + map.dataset.viewLat + "," + map.dataset.viewLng; }
       getJSON(url).then(function (data) {
-        if (n === asked) { render(data); }
+        if (n !== asked) { return; }
+        render(data);
+        answered(q);
       }).catch(function () {
         if (n !== asked) { return; }
         render({ results: [] });
         live.textContent = box.dataset.msgOffline || "";
+        answered(q);
       });
     }
 
@@ -151,13 +177,22 @@
       if (outside) { pinAddress.appendChild(document.createTextNode((text ? " · " : "") + outside)); }
     }
 
+    // The box holds an address of the gazetteer (chosen, or the pin's): nothing left to
+    // choose, so Enter there does nothing.
+    function settled(text) {
+      results = [];
+      list.textContent = "";
+      close();
+      searched = text;
+    }
+
     function choose(i) {
       var r = results[i];
       if (!r) { return; }
       input.value = r.label;
       filled = r.label; // from the gazetteer, like the pin's: moving the pin later updates it
       markFromPin(false); // but chosen by the person: matched beside the pin as typed
-      close();
+      settled(r.label);
       live.textContent = "";
       say(fmt(box.dataset.msgNear, { address: r.label }), r.outside);
       if (map) {
@@ -166,7 +201,9 @@
     }
 
     function lookUp(lat, lng) {
-      var n = ++asked;
+      var n = ++asked; // a search still running is dropped
+      searching = false;
+      enterWaits = false;
       getJSON(box.dataset.nearUrl + "?lat=" + lat + "&lng=" + lng).then(function (data) {
         if (n !== asked) { return; }
         say(data.text, data.outside);
@@ -176,6 +213,7 @@
           input.value = label;
           filled = label;
           markFromPin(true);
+          settled(label);
         }
       }).catch(function () { /* offline: the pin alone is enough */ });
     }
@@ -193,10 +231,20 @@
         if (list.hidden) { open(); }
         highlight(active === -1 && e.key === "ArrowUp" ? -1 : active + (e.key === "ArrowDown" ? 1 : -1));
       } else if (e.key === "Enter") {
-        if (!list.hidden && active >= 0) {
-          e.preventDefault(); // choosing an address must not send the form
+        // Never the form's submit: the case (or report) is sent by its own button.
+        e.preventDefault();
+        if (timer !== null || searching || (searched !== input.value.trim() && !results.length)) {
+          // The words typed are not searched yet: search now, and highlight what is found.
+          enterWaits = true;
+          if (timer !== null) { clearTimeout(timer); search(); }
+          else if (!searching) { search(); }
+        } else if (!list.hidden && active >= 0) {
           choose(active);
+        } else if (results.length) {
+          open();
+          highlight(active >= 0 ? active : 0);
         }
+        // Else nothing was found for these words: the status region has said so.
       } else if (e.key === "Escape") {
         if (!list.hidden) {
           e.preventDefault();
