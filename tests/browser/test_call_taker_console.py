@@ -1,6 +1,7 @@
 """A call taker in Chromium: Enter in the address box never saves the case (it waits for the
 search and highlights the first address found, and a second Enter takes it), the box has
-one list of addresses, not two; the resident's report form behaves the same."""
+one list of addresses, not two; the resident's report form behaves the same; and the
+region's figures fit a 360-px phone."""
 
 from __future__ import annotations
 
@@ -115,3 +116,20 @@ def test_enter_in_the_residents_address_box_waits_for_the_address_and_sends_noth
     assert ServiceRequest.objects.count() == 0
     assert page.errors == []
 
+
+def test_the_regions_figures_fit_a_360_px_phone(new_context: Any, cities: Any, make_staff: Any) -> None:
+    make_staff(None, Role.REGIONAL_ADMIN, username="reggie")
+    page = open_page(new_context(viewport=PHONE_360))
+    page.goto("/console/region/")
+    sign_in(page, "reggie")
+    page.wait_for_url("**/console/region/")
+    screenshot(page, "region-360")
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.evaluate("window.innerWidth")
+    # The table scrolls in its own box, which says so with a shadow at its edge and takes the keyboard.
+    wrap = page.locator(".table-wrap")
+    assert wrap.evaluate("b => b.scrollWidth > b.clientWidth")
+    assert "radial-gradient" in wrap.evaluate("b => getComputedStyle(b).backgroundImage")
+    assert wrap.get_attribute("tabindex") == "0" and wrap.get_attribute("role") == "region"
+    for city in ("Independence", "Raytown"):
+        assert city in page.inner_text("table")
+    assert page.errors == []
