@@ -130,6 +130,10 @@ def test_the_regions_figures_fit_a_360_px_phone(new_context: Any, cities: Any, m
     assert wrap.evaluate("b => b.scrollWidth > b.clientWidth")
     assert "radial-gradient" in wrap.evaluate("b => getComputedStyle(b).backgroundImage")
     assert wrap.get_attribute("tabindex") == "0" and wrap.get_attribute("role") == "region"
+    # What the table is about is read whole, not cut at the screen's edge with the table.
+    said = page.locator("#region-caption")
+    assert said.inner_text() == "Counts only; cases are read by each city's staff."
+    assert said.evaluate("p => p.getBoundingClientRect().right") <= PHONE_360["width"]
     for city in ("Independence", "Raytown"):
         assert city in page.inner_text("table")
     assert page.errors == []
