@@ -27,10 +27,11 @@ from civicdesk.tenants.models import City, Department
 STAFF_CHANNELS = [(c.value, c.label) for c in (Channel.PHONE, Channel.WALK_IN, Channel.EMAIL)]
 
 
-def _type_choices(user: User) -> list[Any]:
-    """Types grouped as the catalogue groups them (an <optgroup> each)."""
+def _type_choices(user: User, *, new_case: bool = False) -> list[Any]:
+    """Types grouped as the catalogue groups them (an <optgroup> each); ``new_case``: those a
+    case is entered as (no triage type)."""
     choices: list[Any] = [("", _("Choose the problem type"))]
-    for group, types in selectors.grouped_service_type_names(user=user):
+    for group, types in selectors.grouped_service_type_names(user=user, new_case=new_case):
         options = [(str(pk), name) for pk, name in types]
         if group:
             choices.append((group, options))
@@ -106,8 +107,9 @@ class FilterForm(_ChoicesForm):
     opened_to = forms.DateField(label=_("Opened to"), required=False, widget=QuickDateInput(attrs={"type": "date"}))
     sort = forms.CharField(required=False, widget=QuickHiddenInput)
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, default_queue: str = "mine", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.default_queue = default_queue
         any_ = [("", _("Any"))]
         retired = [
             (str(pk), _("%(type)s (retired)") % {"type": name})
@@ -137,7 +139,7 @@ class FilterForm(_ChoicesForm):
         data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
         sort = data.get("sort") or DEFAULT_SORT
         return {
-            "queue": data.get("queue") or "mine",
+            "queue": data.get("queue") or self.default_queue,
             "service_type_id": int(data["service_type"]) if data.get("service_type") else None,
             "status": data.get("status") or "",
             "district_id": int(data["district"]) if data.get("district") else None,
@@ -185,7 +187,7 @@ class NewCaseForm(_ChoicesForm):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self._choice("service_type").choices = _type_choices(user)
+        self._choice("service_type").choices = _type_choices(user, new_case=True)
         # htmx swaps in the chosen type's questions; without JavaScript they come on submit.
         self.fields["service_type"].widget.attrs.update(
             {"hx-get": reverse_lazy("console:new_questions"), "hx-target": "#questions", "hx-trigger": "change"}
@@ -209,7 +211,7 @@ class NewCaseForm(_ChoicesForm):
         raw = self.data.get("service_type") if self.is_bound else self.initial.get("service_type")
         if not str(raw or "").isdigit():
             return None
-        return selectors.service_types_for_staff(user=self.user).filter(pk=int(str(raw))).first()
+        return selectors.service_types_for_new_case(user=self.user).filter(pk=int(str(raw))).first()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -252,7 +254,7 @@ class NewCaseForm(_ChoicesForm):
                 self.add_error(name, message)
 
     def service_type_obj(self) -> Any:
-        return selectors.service_types_for_staff(user=self.user).get(pk=int(self.cleaned_data["service_type"]))
+        return selectors.service_types_for_new_case(user=self.user).get(pk=int(self.cleaned_data["service_type"]))
 
 
 # --- across member cities ----------------------------------------------------------------

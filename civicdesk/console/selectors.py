@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.signals import pre_save
 from django.utils.translation import gettext
@@ -42,6 +43,14 @@ def service_types_for_staff(*, user: User) -> QuerySet[ServiceType]:
     )
 
 
+def service_types_for_new_case(*, user: User) -> QuerySet[ServiceType]:
+    """The types a case is entered as on the new-case form: ``service_types_for_staff``
+    without email intake's triage type ("Needs triage", settings.INTAKE_TRIAGE_SERVICE_CODE),
+    which is where intake files what it could not read, not a problem a caller reports.
+    "Other / not sure", which residents choose too, stays."""
+    return service_types_for_staff(user=user).exclude(code=settings.INTAKE_TRIAGE_SERVICE_CODE)
+
+
 def grouped_service_types(*, user: User) -> list[tuple[str, list[ServiceType]]]:
     """The city's types grouped as the catalogue groups them, for an <optgroup> list (with
     their departments; kept per process until the city's types change, tenants/reference.py)."""
@@ -53,18 +62,20 @@ def grouped_service_types(*, user: User) -> list[tuple[str, list[ServiceType]]]:
     return _kept(user, f"types:{_works_confidential(user)}", build)
 
 
-def grouped_service_type_names(*, user: User) -> list[tuple[str, list[tuple[int, str]]]]:
+def grouped_service_type_names(*, user: User, new_case: bool = False) -> list[tuple[str, list[tuple[int, str]]]]:
     """``grouped_service_types`` as (pk, name) pairs: what a <select> shows, read without
     the types' questions, texts and departments (the case list's filter, on every visit; kept
-    per process until the city's types change, tenants/reference.py)."""
+    per process until the city's types change, tenants/reference.py). ``new_case``: the
+    types of ``service_types_for_new_case``, which the new-case form offers."""
 
     def build() -> list[tuple[str, list[tuple[int, str]]]]:
-        rows = service_types_for_staff(user=user).values_list("group", "pk", "name")
+        types = service_types_for_new_case(user=user) if new_case else service_types_for_staff(user=user)
+        rows = types.values_list("group", "pk", "name")
         return [
             (group or "", [(pk, name) for _group, pk, name in rows]) for group, rows in groupby(rows, lambda r: r[0])
         ]
 
-    return _kept(user, f"type-names:{_works_confidential(user)}", build)
+    return _kept(user, f"type-names:{_works_confidential(user)}:{new_case}", build)
 
 
 def retired_type_names_with_cases(*, user: User) -> list[tuple[int, str]]:

@@ -8,11 +8,7 @@ app_name = "console"
 case = "cases/<slug:city>/<int:number>/"
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(template_name="console/login.html", redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="console:login"), name="logout"),
     path("", views.home, name="home"),
     path("new/", views.new_case, name="new"),

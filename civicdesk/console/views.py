@@ -11,12 +11,14 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -27,7 +29,7 @@ from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from civicdesk.accounts.models import User
+from civicdesk.accounts.models import Role, User
 from civicdesk.cases import permissions, placement, services
 from civicdesk.cases import selectors as cases
 from civicdesk.cases.models import OPEN_STATUSES, Resolution, ServiceRequest, Status
@@ -216,6 +218,28 @@ def _no_city_cases(request: HttpRequest, *, heading: str, nav: str) -> HttpRespo
     return render(request, "console/no_cases.html", {"heading": heading, "nav": nav})
 
 
+class LoginView(auth_views.LoginView):
+    """The console's sign-in. A call taker signing in to the console's start lands on the
+    new-case form: they sign in to take calls, and own no case that "Mine" would list."""
+
+    template_name = "console/login.html"
+    redirect_authenticated_user = True
+
+    def get_success_url(self) -> str:
+        url = super().get_success_url()
+        user = self.request.user
+        if url == resolve_url(settings.LOGIN_REDIRECT_URL) and getattr(user, "role", "") == Role.CALL_TAKER:
+            return reverse("console:new")
+        return url
+
+
+def home_queue(user: User) -> str:
+    """The queue the case list opens on. A call taker takes calls and is seldom given a case
+    to work ("Mine" would open empty): theirs is every case of the city, newest first, where
+    the calls just taken are and where a caller's earlier report is searched for."""
+    return "all" if user.role == Role.CALL_TAKER else "mine"
+
+
 @require_GET
 @staff_view
 def home(request: HttpRequest) -> HttpResponse:
@@ -232,7 +256,8 @@ def home(request: HttpRequest) -> HttpResponse:
         if user.is_regional_admin:
             return redirect("console:region")
         return _no_city_cases(request, heading=_("Cases"), nav="cases")
-    form = FilterForm(request.GET or {"queue": "mine"}, user=user)
+    queue = home_queue(user)
+    form = FilterForm(request.GET or {"queue": queue}, user=user, default_queue=queue)
     form.is_valid()
     filters = form.filters()
     readable = cases.case_list_for_staff(user=user)  # what the user may read: asked once
