@@ -41,6 +41,10 @@ TRANSFER_REFUSED: Sentence = (gettext_noop("%(city)s did not take the case: %(re
 PLACED: Sentence = (gettext_noop("Placed at %(where)s."),)
 PLACED_IN_ANOTHER_CITY: Sentence = (*PLACED, gettext_noop("The place is in %(city)s."))
 CALLER_FOLLOWS: Sentence = (gettext_noop("Caller %(who)s reported this again and now follows the case."),)
+# Another call about a case, from a caller with no email to follow it (case_record_call).
+ANOTHER_CALL: Sentence = (gettext_noop("Another call about this: %(who)s."),)
+ANOTHER_CALL_NO_CONTACT: Sentence = (gettext_noop("Another call about this, from a caller who gave no name or phone."),)
+CALLER_SAID = gettext_noop("The caller said: %(said)s")
 
 # Who acted, when no staff account did.
 ACTORS: tuple[Sentence, ...] = (
@@ -57,7 +61,13 @@ TEXTS: dict[str, tuple[Sentence, ...]] = {
     "transferred": (TRANSFERRED,),
     "transfer_refused": (TRANSFER_REFUSED,),
     "placed": (PLACED_IN_ANOTHER_CITY, PLACED),
-    "internal_note": (CALLER_FOLLOWS,),
+    "internal_note": (
+        CALLER_FOLLOWS,
+        (*ANOTHER_CALL, CALLER_SAID),
+        ANOTHER_CALL,
+        (*ANOTHER_CALL_NO_CONTACT, CALLER_SAID),
+        ANOTHER_CALL_NO_CONTACT,
+    ),
 }
 
 

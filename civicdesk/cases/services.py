@@ -689,6 +689,27 @@ def case_add_caller(
 
 
 @transaction.atomic
+def case_record_call(
+    *, case: ServiceRequest, actor: User, name: str = "", phone: str = "", said: str = ""
+) -> CaseEvent:
+    """Another call about a case already on file, from a caller who gave no email to follow
+    it: an internal note says who called ("Another call about this: Ann Lee, 816-555-0100.")
+    and what they said, so the case shows how many people reported it and staff can call
+    them back, instead of a duplicate case entered only to keep the call."""
+    who = ", ".join(part for part in (name.strip(), phone.strip()) if part)
+    sentence = event_words.ANOTHER_CALL if who else event_words.ANOTHER_CALL_NO_CONTACT
+    said = (said or "").replace("\x00", "").strip()
+    text = event_words.stored(sentence, who=who)
+    if said:
+        words = event_words.stored((*sentence, event_words.CALLER_SAID), who=who, said="")
+        room = MAX_DESCRIPTION - len(words)
+        shown = said if len(said) <= room else said[: room - 1].rstrip() + "…"
+        text = event_words.stored((*sentence, event_words.CALLER_SAID), who=who, said=shown)
+    # The note checks the actor's permission (Action.NOTE) before anything is written.
+    return case_add_note(case=case, actor=actor, text=text, public=False)
+
+
+@transaction.atomic
 def case_add_reporter_information(*, case: ServiceRequest, text: str) -> CaseEvent:
     """The reporter of a confidential case (anonymous, holding its access code) adds
     information: a note signed "Reporter" that they see with the replies; the investigators

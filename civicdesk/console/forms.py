@@ -169,7 +169,18 @@ class NewCaseForm(_ChoicesForm):
     reporter_name = forms.CharField(label=_("Caller's name"), required=False, max_length=200)
     reporter_email = forms.EmailField(label=_("Caller's email"), required=False)
     reporter_phone = forms.CharField(label=_("Caller's phone"), required=False, max_length=40)
-    notify_reporter = forms.BooleanField(label=_("The caller wants to hear of updates"), required=False, initial=True)
+    # Unticked until the caller asks: a tick is a promise of emails, and a caller who gives
+    # only a phone number (most calls) can be sent none (clean() refuses the tick then).
+    notify_reporter = forms.BooleanField(
+        label=_("Email the caller each update on this case"),
+        help_text=_(
+            "Updates go by email only: tick it if the caller asks for them and gives an email above. "
+            "With an email the caller gets the acknowledgment and the closing email anyway."
+        ),
+        required=False,
+        initial=False,
+        widget=forms.CheckboxInput(attrs={"aria-describedby": "notify-help"}),
+    )
     # The caller's emails (acknowledgement, updates, closing) are written in it.
     language = forms.ChoiceField(
         label=_("The caller's language, for the emails"),
@@ -222,6 +233,11 @@ class NewCaseForm(_ChoicesForm):
         # A hotline call need not say where (the case goes to the type's city), as in the portal.
         if lat is None and lng is None and not (data.get("address") or "").strip() and not confidential:
             self.add_error("address", _("Say where the problem is: place the pin on the map or type an address."))
+        if data.get("notify_reporter") and not data.get("reporter_email") and "reporter_email" not in self.errors:
+            self.add_error(
+                "notify_reporter",
+                _("Updates go by email: ask the caller for an email, or untick “Email the caller each update”."),
+            )
         if self.questions_unseen and self.chosen_type is not None:
             unanswered = [
                 a for a in self.chosen_type.attributes.all() if a.variable and a.required and not self.answer(a.code)

@@ -29,6 +29,7 @@ urlpatterns = [
     path(case + "reopen/", views.case_reopen, name="case_reopen"),
     path(case + "duplicate/", views.case_duplicate, name="case_duplicate"),
     path(case + "follow/", views.case_follow, name="case_follow"),
+    path(case + "call/", views.case_call, name="case_call"),
     path(case + "place/", views.case_place, name="case_place"),
     # Across member cities (console/collaborative.py).
     path(case + "transfer/", views.case_transfer, name="case_transfer"),

@@ -694,6 +694,18 @@ def _follow(request: HttpRequest, case: ServiceRequest) -> str:
     return _("%(email)s now follows %(ref)s.") % {"email": email.strip(), "ref": case.reference}
 
 
+def _record_call(request: HttpRequest, case: ServiceRequest) -> str:
+    # From the new-case form's "similar cases" panel, for a caller with no email to follow it.
+    services.case_record_call(
+        case=case,
+        actor=user_of(request),
+        name=request.POST.get("reporter_name", ""),
+        phone=request.POST.get("reporter_phone", ""),
+        said=_typed(request, "description"),
+    )
+    return _("The call is recorded on %(ref)s (an internal note); no new case was entered.") % {"ref": case.reference}
+
+
 case_note = _case_action("note", _note)
 case_photos = _case_action("photos", _photos)
 case_assign = _case_action("assign", _assign)
@@ -703,6 +715,7 @@ case_close = _case_action("close", _close)
 case_reopen = _case_action("reopen", _reopen)
 case_duplicate = _case_action("duplicate", _duplicate)
 case_follow = _case_action("follow", _follow)
+case_call = _case_action("call", _record_call)
 
 
 # Across member cities: the form and its checks live with the other collaborative pages.

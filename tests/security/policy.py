@@ -158,6 +158,8 @@ POLICY: dict[str, Rule] = {
     "console:case_assign": case_work(*CITY_ROLES),
     "console:case_type": case_work(*CITY_ROLES),
     "console:case_follow": case_work(*CITY_ROLES),
+    # Another call about the case, kept as an internal note: noting a case.
+    "console:case_call": case_work(*CITY_ROLES),
     # Putting a case on the map is routing, like assigning.
     "console:case_place": case_work(*CITY_ROLES),
     "console:case_status": case_work(*CLOSERS),

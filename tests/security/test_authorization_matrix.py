@@ -428,6 +428,7 @@ def _build_world(media: Any) -> World:
         "console:case_reopen": {"reason": "Back again"},
         "console:case_duplicate": {"original": original.reference},
         "console:case_follow": {"email": "neighbour@example.org"},
+        "console:case_call": {"reporter_name": "Nell Neighbour", "reporter_phone": "816-555-0199"},
         "console:case_transfer": {"to_city": c.pk, "reason": "Theirs"},
         "console:bulk_assign": {"case": [case.pk], "take": "1"},
         "console:transfer_accept": {},
