@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
+from civicdesk.catalog.templatetags.service_types import type_name_for_resident
 from civicdesk.notifications import plaintext
 from civicdesk.notifications.models import AlertOn
 from civicdesk.notifications.outbox import Email, city_sender, is_suppressed, outbox_enqueue_all
@@ -175,8 +176,9 @@ def _prepare(
     # Dates in a message are the city's local dates.
     with translation.override(language), timezone.override(case.city.tz):
         subject = gettext(subject) % {
-            # The resident's name of the type (its Spanish name in Spanish); staff keep the city's.
-            "type": case.service_type.name if for_staff else case.service_type.local_name(language),
+            # The resident's name of the type (its Spanish name in Spanish; a report waiting in
+            # triage says so in their words); staff keep the city's.
+            "type": case.service_type.name if for_staff else type_name_for_resident(case.service_type),
             "department": case.department.name if case.department else "",
         }
         body_text = plaintext.wrap(render_to_string(f"notifications/email/{template}.txt", context))

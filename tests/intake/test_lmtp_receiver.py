@@ -103,7 +103,8 @@ def test_a_spanish_email_delivered_over_lmtp_is_acknowledged_in_spanish_over_smt
             time.sleep(0.1)
 
     assert case.language == "es"
-    assert str(acks[0].message["Subject"]).startswith(f"[{case.reference}] Recibimos su reporte")
+    # A long non-ASCII subject is folded after "Subject:"; mail programs drop the fold's space.
+    assert str(acks[0].message["Subject"]).strip().startswith(f"[{case.reference}] Recibimos su reporte")
     text = acks[0].text()
     assert "Gracias por su reporte a Independence" in text and "Thank you" not in text
 

@@ -2,13 +2,17 @@
 email being written, the city's Spanish name (``name_es``) when it gave one, else its name.
 
 Residents read it (the portal, the public reports, their emails); the staff console keeps the
-city's main name, which its staff work with.
+city's main name, which its staff work with. ``type_name_for_resident`` is the name on the
+resident's own report (the acknowledgement, the tracking page): a report still waiting in
+triage reads "Being reviewed: staff will choose the right team", not the queue's name.
 """
 
 from __future__ import annotations
 
 from django import template
+from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext
 
 from civicdesk.catalog.models import ServiceType
 
@@ -21,3 +25,20 @@ def type_name(service_type: ServiceType | None) -> str:
     if service_type is None:
         return ""
     return service_type.local_name(translation.get_language() or "")
+
+
+@register.filter
+def awaits_triage(service_type: ServiceType | None) -> bool:
+    """Whether the type is the city's triage type (``INTAKE_TRIAGE_SERVICE_CODE``): a report
+    staff must still give a type or a place to, before any department has it."""
+    return service_type is not None and service_type.code == settings.INTAKE_TRIAGE_SERVICE_CODE
+
+
+@register.filter
+def type_name_for_resident(service_type: ServiceType | None) -> str:
+    """The type's name as the resident who reported should read it about their own report:
+    ``type_name``, except for the triage type, whose name ("Needs triage") is the staff's
+    word for a queue. The resident reads what is happening instead."""
+    if awaits_triage(service_type):
+        return gettext("Being reviewed: staff will choose the right team")
+    return type_name(service_type)
