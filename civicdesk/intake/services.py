@@ -25,9 +25,10 @@ from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.routing import service_type_in_city
 from civicdesk.core import clock
 from civicdesk.core.languages import offered_language
-from civicdesk.intake.guess import type_guess, written_language
+from civicdesk.intake.guess import TypeGuess, type_guess, written_language
 from civicdesk.intake.models import InboundMessage, Outcome
 from civicdesk.intake.parsing import Attachment, ParsedEmail, find_addresses, find_point, message_key, parse_email
+from civicdesk.notifications.messages import case_awaiting_triage
 from civicdesk.notifications.models import CaseFollower, OutboxMessage
 from civicdesk.tenants import selectors as places
 from civicdesk.tenants.models import City
@@ -254,6 +255,19 @@ def reporter_language(parsed: ParsedEmail) -> str:
     return offered_language(written_language(f"{parsed.subject}\n{parsed.text}"))
 
 
+def _triage_reason(guess: TypeGuess, guessed: ServiceType | None, *, placed: bool) -> str:
+    """What the intake read, for the staff who complete a triage case: which types the
+    words pointed to (or that none did), and whether the email gave a place."""
+    if guessed is not None:
+        what = f"The intake read it as “{guessed.name}”."
+    elif guess.candidates:
+        what = "The intake could not choose a type."
+    else:
+        what = "The intake found no words of any problem type in it."
+    where = "It gives an address." if placed else "It gives no address or map point."
+    return f"Sent to triage: {what} {where} Choose the type (which routes it) and add the place."
+
+
 def _new_case(parsed: ParsedEmail, city: City, record: InboundMessage) -> IngestResult:
     full_text = _description(parsed)
     description = full_text[: cases.MAX_DESCRIPTION]
@@ -299,7 +313,9 @@ def _new_case(parsed: ParsedEmail, city: City, record: InboundMessage) -> Ingest
         # The brief for triage: a case staff cannot place goes to them to complete.
         notes.append(f"The email looked like “{service_type.name}” but says nowhere where.")
         service_type = None
+    to_triage = service_type is None
     if service_type is None:
+        notes.append(_triage_reason(guess, guessed, placed=places_point is not None or bool(address)))
         service_type = triage_type(target_city)
     case = cases.case_create(
         service_type=service_type,
@@ -319,6 +335,9 @@ def _new_case(parsed: ParsedEmail, city: City, record: InboundMessage) -> Ingest
     if notes:
         cases.case_add_note(case=case, actor=None, actor_label="Email intake", public=False, text=" ".join(notes))
     _note_left_out(case, left_out)
+    if to_triage:
+        # Nobody's department has it: the people who route the city's cases are told.
+        case_awaiting_triage(case, note=" ".join(notes))
     record.outcome = Outcome.CREATED
     return IngestResult(outcome=Outcome.CREATED, message_id=record.message_id, case=case)
 

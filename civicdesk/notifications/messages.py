@@ -3,7 +3,8 @@ caller's transaction; nothing is sent here.
 
 Residents hear of their report (acknowledgement with a tracking link), of public notes and
 of a reopening if they asked for updates, and of the closing. Staff hear of cases assigned to them; a
-department's shared address hears of cases assigned to the department only. Internal
+department's shared address hears of cases assigned to the department only; a city's
+supervisors hear of emailed reports waiting in triage, which no department has yet. Internal
 notes never produce a message to a resident.
 """
 
@@ -113,7 +114,7 @@ def _prepare_confidential(
     )
 
 
-_STAFF_TEMPLATES = {"case_assigned", "case_resident_note"}
+_STAFF_TEMPLATES = {"case_assigned", "case_resident_note", "case_triage"}
 
 
 def _numbered(email: Email, stand_in: int, number: int) -> Email:
@@ -297,6 +298,31 @@ def case_assigned(case: ServiceRequest, *, note: str) -> None:
     department's shared address. The reporter is not told of internal routing."""
     for recipient in _staff_recipients(case):
         _send("case_assigned", case, recipient, _staff_subject(case, new=False), note=note)
+
+
+def triage_recipients(case: ServiceRequest) -> list[str]:
+    """Who is told of a case waiting in triage (no department has it yet): the city's
+    supervisors, who route its cases; a city with none, its administrators."""
+    from civicdesk.accounts.models import Role, User
+
+    for role in (Role.SUPERVISOR, Role.CITY_ADMIN):
+        emails = (
+            User.objects.filter(city_id=case.city_id, role=role, is_active=True)
+            .exclude(email="")
+            .order_by("pk")
+            .values_list("email", flat=True)
+        )
+        if emails:
+            return _distinct(list(emails))
+    return []
+
+
+def case_awaiting_triage(case: ServiceRequest, *, note: str) -> None:
+    """A report no department has (email intake could not tell its type or place): the
+    city's supervisors (``triage_recipients``) get it, with what the intake read (``note``),
+    so it does not sit unseen in the unassigned queue."""
+    for recipient in triage_recipients(case):
+        _send("case_triage", case, recipient, gettext_noop("New report to route (waiting in triage)"), note=note)
 
 
 def unsubscribe_url(token: str) -> str:
