@@ -104,6 +104,8 @@ def _measure_json(view: MeasureView) -> dict[str, Any]:
         "status_label": view.status.label,
         # The latest figure is of a year before the plan's: the status says "no data".
         "latest_is_from_an_earlier_year": view.is_stale,
+        # Periods before the first figure are left out of "periods"; this is the first one listed.
+        "no_data_before": view.no_data_before.key if view.no_data_before else None,
         "periods": [_row_json(row) for row in view.rows],
     }
 

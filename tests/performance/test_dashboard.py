@@ -276,6 +276,9 @@ def test_a_computed_card_starts_at_its_first_figure_and_says_once_there_is_no_da
     html = client.get("/independence/performance/").content.decode()
     card = article(html, "Median days to close a pothole report")
     assert "No data before FY2027 Q2." in card
+    board = client.get("/independence/performance.json").json()
+    potholes = next(m for m in board["measures"] if m["name"] == "Median days to close a pothole report")
+    assert potholes["no_data_before"] == "2027-q2" and [p["period"] for p in potholes["periods"]] == ["2027-q2"]
     assert "FY2026" not in card and "FY2027 Q1 (" not in card
     assert card.count('<tr><th scope="row">') == 1
 
