@@ -210,6 +210,7 @@ def horizontal_bars(
     suffix: str = "",
     title: str = "",
     highlight_last: bool = False,
+    highlight_first: bool = False,
     reference: Reference | None = None,
     width: float = 640,
     labels_above: bool = False,
@@ -217,8 +218,8 @@ def horizontal_bars(
     """One bar per label, top to bottom in the given order, each with its value at its end
     (``decimals`` places, then ``suffix``: "%", say).
 
-    ``highlight_last`` draws the last bar in grey (the "No department assigned" row, which is
-    not a department); ``reference`` adds a dashed vertical line with a legend.
+    ``highlight_last`` (``highlight_first``) draws the last (first) bar in grey (the "No
+    department assigned" row, which is not a department); ``reference`` adds a dashed vertical line with a legend.
     ``labels_above`` writes each label over its bar, across the whole width, instead of in a
     column to the left: on a phone's 300 px a column of labels would leave the bars no room.
     """
@@ -264,7 +265,8 @@ def horizontal_bars(
     zero = x_of(0.0)
     for i, (lines, value, text, row_height) in enumerate(zip(wrapped, values, value_texts, row_heights, strict=True)):
         end = x_of(value)
-        colour = MUTED if highlight_last and i == len(values) - 1 else BRAND
+        muted = (highlight_last and i == len(values) - 1) or (highlight_first and i == 0)
+        colour = MUTED if muted else BRAND
         if labels_above:
             bar_height = 14.0
             bar_top = y + len(lines) * line_step + bar_gap

@@ -51,21 +51,24 @@ def department_chart(
     """Share of new requests by department, as horizontal bars (SVG text).
 
     Bars rather than a pie: a city has twenty-odd departments, and slices of 0.2% cannot be
-    told apart or labelled. "No department assigned" (last) is drawn in grey. ``width``: a
-    narrower drawing keeps its labels legible in half a printed page; ``labels_above``, each
-    label over its bar (a phone's layout); ``most``, only that many departments, those with
-    the most requests (the table beside lists them all), then "No department assigned".
+    told apart or labelled. The bars are in the table's order: "No department assigned"
+    (first, drawn in grey), then the departments by name. ``width``: a narrower drawing keeps
+    its labels legible in half a printed page; ``labels_above``, each label over its bar (a
+    phone's layout); ``most``, only that many departments, those with the most requests (the
+    table beside lists them all), with "No department assigned".
     """
-    rows = report.departments
-    if most is not None and len(rows) - 1 > most:
-        rows = [*rows[:most], rows[-1]]
+    unassigned, *named = report.departments
+    if most is not None and len(named) > most:
+        kept = {id(row) for row in sorted(named, key=lambda row: (-row.count, row.label))[:most]}
+        named = [row for row in named if id(row) in kept]
+    rows = [unassigned, *named]
     return svgchart.horizontal_bars(
         [row.label for row in rows],
         [float(row.percent) for row in rows],
         axis_label=_("Share of new requests (%)"),
         decimals=1,
         suffix="%",
-        highlight_last=True,
+        highlight_first=True,
         width=width,
         labels_above=labels_above,
     )

@@ -76,9 +76,12 @@ def file_stem(report: ServiceRequestReport) -> str:
     return f"service-requests-{scope}-{report.date_from.isoformat()}-{report.date_to.isoformat()}"
 
 
-def report_html(report: ServiceRequestReport) -> str:
-    """A standalone HTML document, the source of the PDF (no site navigation)."""
-    return render_to_string("reports/service_requests_document.html", report_context(report, for_print=True))
+def report_html(report: ServiceRequestReport, *, compact: bool = False) -> str:
+    """A standalone HTML document, the source of the PDF (no site navigation). ``compact``:
+    set a little closer (margins, headings, rows), to keep a report that just overflows one
+    page on that page."""
+    context = {**report_context(report, for_print=True), "compact": compact}
+    return render_to_string("reports/service_requests_document.html", context)
 
 
 def report_pdf(report: ServiceRequestReport) -> bytes:
@@ -89,7 +92,15 @@ def report_pdf(report: ServiceRequestReport) -> bytes:
     # Its import tells Pillow to accept cut-off images process-wide; the photo checks of this
     # worker must keep refusing them (civicdesk/cases/photos.py).
     ImageFile.LOAD_TRUNCATED_IMAGES = False
-    return HTML(string=report_html(report)).write_pdf()
+    document = HTML(string=report_html(report)).render()
+    if len(document.pages) == 2:
+        # A report that runs a few rows onto a second page (a small city's month: its last
+        # district and "Others") is set a little closer when that keeps it on one page, rather
+        # than print a page holding a stub of the district table.
+        compact = HTML(string=report_html(report, compact=True)).render()
+        if len(compact.pages) == 1:
+            document = compact
+    return document.write_pdf()
 
 
 def report_csv(report: ServiceRequestReport) -> str:
@@ -101,8 +112,18 @@ def report_csv(report: ServiceRequestReport) -> str:
     w.writerow(["Scope", report.scope_label])
     w.writerow(["From", report.date_from.isoformat()])
     w.writerow(["To", report.date_to.isoformat()])
+    # The last day counted: "To" for a period that is over, today for one still running, empty
+    # for one that has not begun (its total is 0: nothing could be opened yet).
+    w.writerow(["Counted through", report.counted_to.isoformat() if report.counted_to else ""])
     w.writerow(["Total new requests", report.total])
     w.writerow([])
+    if report.cities:
+        w.writerow(["Requests per city"])
+        w.writerow(["City", "Requests", "Share (%)"])
+        for share in report.cities:
+            w.writerow([share.label, share.count, f"{share.percent:.1f}"])
+        w.writerow(["Total", report.total, f"{report.share_total:.1f}"])
+        w.writerow([])
     w.writerow(["Share by department"])
     w.writerow(["Department", "Requests", "Share (%)"])
     for share in report.departments:

@@ -10,12 +10,14 @@ to a count over the cases): Python only ever sees one row per group, never one r
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -23,6 +25,7 @@ from django.utils.translation import gettext_noop
 
 from civicdesk.cases.models import ServiceRequest
 from civicdesk.catalog.models import ServiceType
+from civicdesk.core import clock
 from civicdesk.reports.models import OPENED, Dimension
 from civicdesk.reports.rollups import summed
 from civicdesk.tenants.models import City, Department, District
@@ -79,10 +82,37 @@ class ServiceRequestReport:
     departments: list[Share]
     top_types: list[TypeCount]
     districts: list[DistrictRow]
+    # Today on the report's clock (the city's; the collaborative's: the site's) when it was made;
+    # a report made without one (a test's, laid out by hand) is of a period that is over.
+    today: dt.date = dt.date.max
+    # The collaborative only: each member city's requests and share, in the cities' order.
+    cities: list[Share] = field(default_factory=list)
 
     @property
     def scope_label(self) -> str:
         return self.city.name if self.city is not None else _("All member cities")
+
+    @property
+    def collaborative(self) -> bool:
+        return self.city is None
+
+    @property
+    def not_begun(self) -> bool:
+        """No day of the period has come yet: there is nothing to count."""
+        return self.date_from > self.today
+
+    @property
+    def to_date(self) -> bool:
+        """The period has begun and runs on to today or beyond: its figures are so far."""
+        return self.date_from <= self.today <= self.date_to
+
+    @property
+    def counted_to(self) -> dt.date | None:
+        """The last day counted: the period's last day, today for one still running, None
+        for one that has not begun."""
+        if self.not_begun:
+            return None
+        return min(self.date_to, self.today)
 
     @property
     def share_total_tenths(self) -> int:
@@ -162,6 +192,36 @@ def largest_remainder_tenths(counts: Sequence[int]) -> list[int]:
 # --- the report ------------------------------------------------------------------------
 
 
+def alphabetical(label: str) -> tuple[str, str]:
+    """The order of names in a list a person reads: alphabetical whatever the letter case,
+    then code point order (the same on SQLite and PostgreSQL)."""
+    return (label.casefold(), label)
+
+
+# A type's name that starts with a short upper-case code and a dash ("CE - Trash/Rubbish": the
+# department's prefix in the city's catalogue) has a plain description after it.
+_CODE_PREFIX = re.compile(r"^[A-Z][A-Z0-9&]{0,5} - (?=\S)")
+
+
+def plain_descriptions(labels: Iterable[str]) -> dict[str, str]:
+    """Each problem label with the plain description the report's top five show: the name
+    without its catalogue code ("CE - Trash/Rubbish" -> "Trash/Rubbish"), unless another
+    problem of the report would then read the same (a "Trash/Rubbish" of another city, or
+    "ST - Signs" beside "CE - Signs"): those keep their whole names, so no two rows read alike."""
+    labels = list(labels)
+    plain = {label: _CODE_PREFIX.sub("", label) for label in labels}
+    readers: dict[str, int] = defaultdict(int)
+    for label in labels:
+        readers[plain[label]] += 1
+    return {label: plain[label] if readers[plain[label]] == 1 else label for label in labels}
+
+
+def report_today(city: City | None) -> dt.date:
+    """Today on the report's clock: the city's; the collaborative's, the site's time zone."""
+    zone = city.tz if city is not None else zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    return clock.now().astimezone(zone).date()
+
+
 def _ranked(counts: dict[str, int], limit: int | None = None) -> list[TypeCount]:
     rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [TypeCount(label=label, count=n) for label, n in rows[:limit]]
@@ -190,9 +250,12 @@ def report_cases(
     return ServiceRequest.objects.filter(condition), cities, start, end
 
 
-def service_request_report(*, city: City | None, date_from: dt.date, date_to: dt.date) -> ServiceRequestReport:
+def service_request_report(
+    *, city: City | None, date_from: dt.date, date_to: dt.date, today: dt.date | None = None
+) -> ServiceRequestReport:
     """Build the Service Request Report for ``city`` (None: every member city) over the local
-    days ``date_from`` to ``date_to``, both included.
+    days ``date_from`` to ``date_to``, both included. ``today`` (by default today on the
+    report's clock) says whether the period is over, running ("to date") or still to come.
 
     Raises ``ReportRangeError`` when the end comes before the start.
     """
@@ -216,7 +279,8 @@ def service_request_report(*, city: City | None, date_from: dt.date, date_to: dt
 
     # Departments: one row per department with requests, then the unassigned.
     dept_counts: dict[int | None, int] = defaultdict(int)
-    for _city_id, dept_key, n in opened(Dimension.DEPARTMENT):
+    by_department = opened(Dimension.DEPARTMENT)
+    for _city_id, dept_key, n in by_department:
         dept_counts[int(dept_key) if dept_key else None] += n
     total = sum(dept_counts.values())
     unassigned = dept_counts.pop(None, 0)
@@ -229,9 +293,24 @@ def service_request_report(*, city: City | None, date_from: dt.date, date_to: dt
         ((_department_label(d, collaborative=collaborative), dept_counts[d.pk]) for d in departments),
         key=lambda item: (-item[1], item[0]),
     )
+    # Shares are worked out in the ranking's order (more requests first, the unassigned last),
+    # so a tenth left over goes where it always did; the rows are then shown as seed 004
+    # shows them: "No department assigned" first, then the departments by name.
     dept_rows = [*named, (_(NO_DEPARTMENT), unassigned)]
     tenths = largest_remainder_tenths([n for _label, n in dept_rows])
-    shares = [Share(label=label, count=n, tenths=t) for (label, n), t in zip(dept_rows, tenths, strict=True)]
+    ranked_shares = [Share(label=label, count=n, tenths=t) for (label, n), t in zip(dept_rows, tenths, strict=True)]
+    shares = [ranked_shares[-1], *sorted(ranked_shares[:-1], key=lambda row: alphabetical(row.label))]
+
+    city_shares: list[Share] = []
+    if collaborative:
+        per_city: dict[int, int] = defaultdict(int)
+        for city_id, _dept_key, n in by_department:
+            per_city[city_id] += n
+        city_counts = [per_city.get(c.pk, 0) for c in cities]
+        city_tenths = largest_remainder_tenths(city_counts)
+        city_shares = [
+            Share(label=c.name, count=n, tenths=t) for c, n, t in zip(cities, city_counts, city_tenths, strict=True)
+        ]
 
     # Problems: grouped by the name the public reads, so one problem reported in several
     # cities is one row of the collaborative report. Confidential programmes (e.g. a fraud
@@ -251,7 +330,10 @@ def service_request_report(*, city: City | None, date_from: dt.date, date_to: dt
     type_counts: dict[str, int] = defaultdict(int)
     for _city_id, _district, type_id, n in per_district:
         type_counts[problem[type_id]] += n
-    top_types = _ranked(type_counts, TOP_TYPES)
+    # Seed 004's top five name a problem by its plain description ("Trash/Rubbish" for the
+    # type "CE - Trash/Rubbish"); its district breakdown keeps the type's name.
+    described = plain_descriptions(type_counts)
+    top_types = _ranked({described[label]: n for label, n in type_counts.items()}, TOP_TYPES)
 
     # Districts: counts per (district, problem). A district that is not one of the listed
     # council districts of the case's own city goes to "Others".
@@ -296,6 +378,8 @@ def service_request_report(*, city: City | None, date_from: dt.date, date_to: dt
         departments=shares,
         top_types=top_types,
         districts=district_rows,
+        today=today if today is not None else report_today(city),
+        cities=city_shares,
     )
 
 

@@ -53,7 +53,9 @@ def _page(request: HttpRequest, city: City | None, fmt: str) -> HttpResponse:
         context = {"form": form, "city": city, "scope_label": scope_label, "report": None}
         return render(request, "reports/service_requests.html", context, status=400)
 
-    report = service_request_report(city=city, date_from=form.cleaned_data["from"], date_to=form.cleaned_data["to"])
+    report = service_request_report(
+        city=city, date_from=form.cleaned_data["from"], date_to=form.cleaned_data["to"], today=_today(city)
+    )
     query = urlencode({"from": report.date_from.isoformat(), "to": report.date_to.isoformat()})
     if fmt == "csv":
         response = HttpResponse(exports.report_csv(report), content_type="text/csv; charset=utf-8")

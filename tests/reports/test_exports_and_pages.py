@@ -66,7 +66,13 @@ def test_the_csv_parses_back_to_the_same_numbers(month: Month) -> None:
     report = service_request_report(city=month.city, date_from=FROM, date_to=TO)
     sections = csv_sections(exports.report_csv(report))
     head = dict((row[0], row[1]) for row in sections["head"][1:])
-    assert head == {"Scope": "Independence", "From": "2021-10-01", "To": "2021-10-22", "Total new requests": "24"}
+    assert head == {
+        "Scope": "Independence",
+        "From": "2021-10-01",
+        "To": "2021-10-22",
+        "Counted through": "2021-10-22",
+        "Total new requests": "24",
+    }
 
     header, *rows = sections["Share by department"]
     assert header == ["Department", "Requests", "Share (%)"]
