@@ -30,6 +30,10 @@ STACKED_CHART_WIDTH = round(PRINT_CHART_WIDTH / PRINT_CHART_SHARE)
 # page 1 under the title and the total. A department chart with more bars than that shows the
 # departments with the most requests; the table under it lists every one.
 STACKED_CHART_HEIGHT = 870
+# The collaborative's requests per city stand above it on page 1: its heading, caption and
+# header row, and a row per city and the total, in px of the chart as drawn.
+CITY_TABLE_HEIGHT = 90
+CITY_ROW_HEIGHT = 22
 
 
 def report_context(report: ServiceRequestReport, *, for_print: bool = False) -> dict[str, Any]:
@@ -60,7 +64,10 @@ def print_charts(report: ServiceRequestReport, context: dict[str, Any]) -> dict[
         most = named
         departments = charts.department_chart(report, width=PRINT_CHART_WIDTH)
     else:
-        most = charts.departments_that_fit(report, width=STACKED_CHART_WIDTH, height=STACKED_CHART_HEIGHT)
+        height = STACKED_CHART_HEIGHT
+        if report.cities:
+            height -= CITY_TABLE_HEIGHT + CITY_ROW_HEIGHT * (len(report.cities) + 1)
+        most = charts.departments_that_fit(report, width=STACKED_CHART_WIDTH, height=height)
         departments = charts.department_chart(report, width=STACKED_CHART_WIDTH, most=most)
     district_width = PRINT_CHART_WIDTH if context["districts_beside"] else STACKED_CHART_WIDTH
     return {

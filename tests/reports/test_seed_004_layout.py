@@ -216,3 +216,25 @@ def test_a_small_citys_month_that_just_overflows_prints_on_one_page() -> None:
     assert len(pictures) == 1
     text = "\n".join(pdf_lines(exports.report_pdf(report), "raytown-month-text"))
     assert "Ward 5" in text and "Others" in text and "Counts of requests opened in the period" in text
+
+
+def test_the_collaboratives_cities_and_department_chart_share_page_one() -> None:
+    """The requests per city above it once pushed the department chart to page 2, leaving the
+    first page a title and a small table."""
+    from civicdesk.reports.service_request_report import Share
+    from tests.reports.test_pdf_layout import collaborative_three_months, filled_share, page_text
+
+    report = collaborative_three_months()
+    names = ["Blue Springs", "Grandview", "Independence", "Lee's Summit", "Raytown"]
+    counts = [900, 500, 2000, 1100, 500]
+    report = type(report)(
+        **{
+            **report.__dict__,
+            "cities": [Share(n, c, c * 1000 // sum(counts)) for n, c in zip(names, counts, strict=True)],
+        }
+    )
+    pictures = pages_as_pictures(exports.report_pdf(report), "collaborative-with-cities")
+    first = page_text(ARTIFACTS / "collaborative-with-cities.pdf")[0]
+    assert "New requests per city" in first and "Share of new requests by department" in first
+    assert "Share of new requests (%)" in first  # the chart's axis: the chart is on page 1
+    assert filled_share(pictures[0]) > 0.7
