@@ -42,6 +42,11 @@ _NUMBER = re.compile(r"^(\d+)\s*-?\s*([A-Z]|1/2)?$")
 _ONLY_NUMBER = re.compile(r"^\s*(\d+)([A-Za-z])?\s*$")
 _NUMBER_AND_DIRECTION = re.compile(r"^\s*(\d+)\s+([A-Za-z.]+)\s*$")
 _ZIP = re.compile(r"^(\d{5})(?:-?\d{4})?$")
+_ZIP_ALONE = re.compile(r"^\s*(\d{5})(?:-\d{4})?\s*$")
+_LEADING_NUMBER = re.compile(r"^\s*(\d+[A-Za-z]?)\s+(?=[A-Za-z])")
+# A number usaddress always reads as a house number before a street's name ("1234 Elm"; not
+# "1 Elm", which it reads as a unit, nor "12345 Elm", which it reads as a ZIP code).
+_STAND_IN_NUMBER = "1234"
 
 
 def clean(text: str) -> str:
@@ -209,10 +214,24 @@ def split_number(text: str) -> tuple[int | None, str]:
     return int(match.group(1)), match.group(2) or ""
 
 
+def _parsed(text: str) -> list[tuple[str, str]]:
+    """usaddress's tokens and labels, with a leading number always the house number.
+
+    usaddress reads a five-digit number before a word as a ZIP code ("17174 Meadow": ZIP
+    17174 in a country named Meadow), but a ZIP is written after the street, the city or the
+    state, never before them. The rest is then read behind a number it reads right."""
+    tokens = usaddress.parse(text)
+    lead = _LEADING_NUMBER.match(text)
+    if lead and tokens and tokens[0][1] != "AddressNumber":
+        rest = usaddress.parse(f"{_STAND_IN_NUMBER} {text[lead.end() :]}")
+        tokens = [(lead.group(1), "AddressNumber"), *rest[1:]]
+    return tokens
+
+
 def _labels(text: str) -> dict[str, str]:
     parts: dict[str, list[str]] = {}
     crossed = False
-    for token, label in usaddress.parse(text):
+    for token, label in _parsed(text):
         token = token.strip(",;")
         if not token:
             continue
@@ -261,6 +280,10 @@ def parse_address(text: str) -> ParsedAddress:
     text = _prepare(text)
     if not text.strip(" ,"):
         return ParsedAddress(Kind.EMPTY)
+    zip_alone = _ZIP_ALONE.match(text)
+    if zip_alone:
+        # "64063": five digits alone are a ZIP code; a house number comes before a street.
+        return ParsedAddress(Kind.EMPTY, zip_code=zip_alone.group(1))
     only = _ONLY_NUMBER.match(text)
     if only:
         return ParsedAddress(Kind.ADDRESS, number=int(only.group(1)), number_suffix=(only.group(2) or "").upper())
