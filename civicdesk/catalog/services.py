@@ -23,6 +23,7 @@ from civicdesk.catalog.catalogue_file import Catalogue, CatalogueFileError
 from civicdesk.catalog.models import AgreementStatus, ServiceAgreement, ServiceAttribute, ServiceType
 from civicdesk.core import clock
 from civicdesk.core.errors import InvalidTransition
+from civicdesk.tenants import selectors as tenant_selectors
 from civicdesk.tenants.models import City, Department
 
 
@@ -154,6 +155,16 @@ def agreement_end(*, agreement: ServiceAgreement, actor: User | None, last_day: 
     return agreement
 
 
+@dataclass(frozen=True)
+class ForeignEmail:
+    """A department's email in the file that is another member city's address."""
+
+    code: str
+    name: str
+    email: str
+    other_city: str
+
+
 @dataclass
 class CatalogueImport:
     """What ``catalog_import`` did (or, in a dry run, would do)."""
@@ -164,6 +175,21 @@ class CatalogueImport:
     types_updated: list[str] = field(default_factory=list)
     unchanged: int = 0
     dry_run: bool = False
+    city_name: str = ""
+    foreign_emails: list[ForeignEmail] = field(default_factory=list)
+    without_emails: bool = False
+
+    def warnings(self) -> list[str]:
+        """One line per department whose email in the file is another city's: imported, that
+        city's staff would get this city's assignment emails (a neighbour's export, say)."""
+        return [
+            _(
+                "Department “%(name)s” (%(code)s): %(email)s is an address of %(other)s, not of %(city)s; "
+                "%(city)s's assignment emails for it would go to %(other)s."
+            )
+            % {"name": f.name, "code": f.code, "email": f.email, "other": f.other_city, "city": self.city_name}
+            for f in self.foreign_emails
+        ]
 
     def summary(self) -> str:
         parts = [
@@ -173,6 +199,8 @@ class CatalogueImport:
             % {"c": len(self.types_created), "u": len(self.types_updated)},
             _("%(n)d unchanged") % {"n": self.unchanged},
         ]
+        if self.without_emails:
+            parts.append(_("the file's department emails left out"))
         text = "; ".join(parts)
         return _("Dry run, nothing written: %(text)s") % {"text": text} if self.dry_run else text
 
@@ -192,7 +220,7 @@ def _assign(obj: Any, values: dict[str, Any]) -> bool:
 
 @transaction.atomic
 def catalog_import(
-    *, city: City, catalogue: Catalogue, name: str = "catalogue", dry_run: bool = False
+    *, city: City, catalogue: Catalogue, name: str = "catalogue", dry_run: bool = False, without_emails: bool = False
 ) -> CatalogueImport:
     """Bring ``city``'s departments and service types to what ``catalogue`` says, matched by
     code: new codes are created, known ones updated, nothing else is touched (a type or a
@@ -203,6 +231,11 @@ def catalog_import(
     Everything is checked before anything is written (``CatalogueFileError`` lists each
     mistake with its line); all of it is one transaction. ``dry_run`` reports what would
     change and writes nothing.
+
+    A department email at another member city's domain (``tenants.selectors.city_email_domains``)
+    is named in ``warnings()``: a neighbour's export brings the neighbour's addresses.
+    ``without_emails`` leaves the file's emails out: a new department gets none, an existing
+    one keeps its own.
     """
     existing_departments = {d.code: d for d in Department.objects.filter(city=city)}
     problems: list[str] = []
@@ -223,7 +256,13 @@ def catalog_import(
             )
     if problems:
         raise CatalogueFileError(problems)
-    result = CatalogueImport(dry_run=dry_run)
+    result = CatalogueImport(dry_run=dry_run, city_name=city.name, without_emails=without_emails)
+    if not without_emails:
+        domains = tenant_selectors.city_email_domains()
+        for entry in catalogue.departments:
+            other = tenant_selectors.email_of_another_city(city=city, email=entry.email, domains=domains)
+            if other:
+                result.foreign_emails.append(ForeignEmail(entry.code, entry.name or entry.code, entry.email, other))
     try:
         with transaction.atomic():
             result = _catalog_write(city=city, catalogue=catalogue, departments=existing_departments, result=result)
@@ -248,6 +287,8 @@ def _catalog_write(
 ) -> CatalogueImport:
     for entry in catalogue.departments:
         values = {"name": entry.name, "email": entry.email, "active": entry.active}
+        if result.without_emails:
+            del values["email"]  # as if the file had no emails: a new department's is empty
         department = departments.get(entry.code)
         if department is None:
             departments[entry.code] = Department.objects.create(city=city, code=entry.code, **values)

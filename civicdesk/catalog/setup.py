@@ -39,11 +39,16 @@ def service_type_steps(city: City) -> list[SetupStep]:
     return [SetupStep("types", _("Service types"), routed > 0, detail, 40)]
 
 
-def catalogue_upload(*, city: City, name: str, text: str, dry_run: bool) -> tuple[Any, list[str]]:
+def catalogue_upload(
+    *, city: City, name: str, text: str, dry_run: bool, without_emails: bool = False
+) -> tuple[Any, list[str]]:
     """(the import's result, or None; the problems found, each in the administrator's terms)."""
     try:
         catalogue = read_catalogue(text, name=name)
-        return catalog_import(city=city, catalogue=catalogue, name=name, dry_run=dry_run), []
+        result = catalog_import(
+            city=city, catalogue=catalogue, name=name, dry_run=dry_run, without_emails=without_emails
+        )
+        return result, []
     except CatalogueFileError as exc:
         return None, list(exc.problems)
 

@@ -34,6 +34,22 @@ from civicdesk.tenants.scoping import CHANGE, VIEW, CityScopedAdmin, user_city_i
 ILLUSTRATIVE_NOTICE = gettext_lazy(
     "Illustrative: drawn for the demo, not the city's adopted map. Upload the adopted map to replace it."
 )
+# For whoever may only read the districts (a regional administrator): not told to upload.
+ILLUSTRATIVE_LABEL = gettext_lazy("Illustrative: drawn for the demo, not the city's adopted map.")
+ILLUSTRATIVE_NOTICE_TO_READERS = gettext_lazy(
+    "Illustrative: drawn for the demo, not the city's adopted map. "
+    "The city's administrator or an operator replaces it with the adopted map."
+)
+# Who does each step of a new city's checklist, for a user who may not do it themself.
+SETUP_STEP_DOERS = {
+    "limits": gettext_lazy("An operator does this (manage.py city_create)."),
+    "contact": gettext_lazy("The city's administrator or an operator does this."),
+    "districts": gettext_lazy("The city's administrator or an operator does this."),
+    "departments": gettext_lazy("The city's administrator or an operator does this (the catalog file)."),
+    "types": gettext_lazy("The city's administrator or an operator does this (the catalog file)."),
+    "staff": gettext_lazy("An operator adds the city's first administrator, who adds the rest."),
+    "open311": gettext_lazy("The city's administrator or an operator does this."),
+}
 # The catalogue file's formats, with the content type each is served with.
 CATALOGUE_FORMATS = {"csv": "text/csv; charset=utf-8", "yaml": "application/yaml; charset=utf-8"}
 # A district less than this share inside its city is probably from the wrong file.
@@ -265,6 +281,14 @@ class CatalogueUploadForm(forms.Form):
         required=False,
         help_text=gettext_lazy("Say what would change; write nothing."),
     )
+    without_emails = forms.BooleanField(
+        label=gettext_lazy("Leave the departments' emails empty"),
+        required=False,
+        help_text=gettext_lazy(
+            "For a neighbor's file, whose department emails are the neighbor's: new departments get no "
+            "email, existing ones keep theirs."
+        ),
+    )
 
 
 # --- admins ---------------------------------------------------------------------------
@@ -362,10 +386,16 @@ class CityAdmin(BoundaryPreviewMixin, CityScopedAdmin):
                     ]
                 else:
                     result, problems = importer(
-                        city=city, name=upload.name, text=text, dry_run=form.cleaned_data["dry_run"]
+                        city=city,
+                        name=upload.name,
+                        text=text,
+                        dry_run=form.cleaned_data["dry_run"],
+                        without_emails=form.cleaned_data["without_emails"],
                     )
                 if result is not None and not result.dry_run:
                     self.message_user(request, f"{city.name}: {result.summary()}", messages.SUCCESS)
+                    for warning in result.warnings():
+                        self.message_user(request, warning, messages.WARNING)
                     return HttpResponseRedirect(reverse("admin:tenants_city_setup", args=[city.pk]))
         download = reverse("admin:tenants_city_catalog", args=[city.pk])
         downloads = (
@@ -381,11 +411,12 @@ class CityAdmin(BoundaryPreviewMixin, CityScopedAdmin):
             "opts": self.opts,
             "title": _("Setting up %(city)s") % {"city": city.name},
             "city": city,
-            "steps": [(step, self._step_link(step.key, city)) for step in tenant_selectors.city_setup_steps(city=city)],
+            "steps": [self._step_row(request, step, city) for step in tenant_selectors.city_setup_steps(city=city)],
             "form": form if can_change else None,
             "downloads": downloads,
             "problems": problems,
             "result": result,
+            "warnings": result.warnings() if result is not None else [],
         }
         return TemplateResponse(request, "admin/tenants/city/setup.html", context)
 
@@ -407,19 +438,45 @@ class CityAdmin(BoundaryPreviewMixin, CityScopedAdmin):
         response["Content-Disposition"] = f'attachment; filename="{city.slug}-catalog.{fmt}"'
         return response
 
-    @staticmethod
-    def _step_link(key: str, city: City) -> str:
-        if key == "limits":
-            return reverse("admin:tenants_city_change", args=[city.pk])
-        if key == "districts":
-            return reverse("admin:tenants_district_changelist") + f"?city__id__exact={city.pk}"
-        if key == "departments":
-            return reverse("admin:tenants_department_changelist") + f"?city__id__exact={city.pk}"
-        if key == "types":
-            return reverse("admin:catalog_servicetype_changelist") + f"?city__id__exact={city.pk}"
-        if key == "staff":
-            return reverse("admin:accounts_user_changelist") + f"?city__id__exact={city.pk}"
-        return reverse("admin:open311_open311apikey_changelist")
+    # Each step's page: (the admin's URL name, the model's "app_label.model", whether the
+    # city's filter applies). Models are named, not imported: the apps above tenants add steps.
+    STEP_PAGES = {
+        "limits": ("admin:tenants_city_change", "tenants.city", False),
+        "contact": ("admin:tenants_city_change", "tenants.city", False),
+        "districts": ("admin:tenants_district_changelist", "tenants.district", True),
+        "departments": ("admin:tenants_department_changelist", "tenants.department", True),
+        "types": ("admin:catalog_servicetype_changelist", "catalog.servicetype", True),
+        "staff": ("admin:accounts_user_changelist", "accounts.user", True),
+        "open311": ("admin:open311_open311apikey_changelist", "open311.open311apikey", False),
+        "dashboard": ("admin:performance_planyear_changelist", "performance.planyear", True),
+    }
+
+    def _step_row(self, request: HttpRequest, step: tenant_selectors.SetupStep, city: City) -> dict[str, Any]:
+        """A checklist row for this user: "Do it" (or "Review") where they may do the step; a
+        look, read-only, where they may only see its page; else who does it. A regional
+        administrator is never sent to a page that refuses them."""
+        url_name, label, filtered = self.STEP_PAGES.get(step.key, self.STEP_PAGES["open311"])
+        url = reverse(url_name, args=[city.pk]) if url_name.endswith("_change") else reverse(url_name)
+        if filtered:
+            url += f"?city__id__exact={city.pk}"
+        model_admin = next(
+            (ma for model, ma in self.admin_site._registry.items() if model._meta.label_lower == label), None
+        )
+        if model_admin is None:
+            return {"step": step, "link": "", "can_do": False, "doer": SETUP_STEP_DOERS.get(step.key, "")}
+        if step.key == "limits":
+            can_do = bool(getattr(request.user, "is_superuser", False))  # an operator's: they route every case
+        elif url_name.endswith("_change"):
+            can_do = model_admin.has_change_permission(request, city)
+        else:
+            can_do = model_admin.has_add_permission(request) or model_admin.has_change_permission(request)
+        can_see = can_do or model_admin.has_view_permission(request, city if url_name.endswith("_change") else None)
+        return {
+            "step": step,
+            "link": url if can_see else "",
+            "can_do": can_do,
+            "doer": "" if can_do else SETUP_STEP_DOERS.get(step.key, _("An operator does this.")),
+        }
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))
@@ -498,7 +555,7 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
         if obj is None or obj.pk is None:
             return "—"
         if obj.is_illustrative:
-            return format_html('<strong class="civicdesk-illustrative">{}</strong>', ILLUSTRATIVE_NOTICE)
+            return format_html('<strong class="civicdesk-illustrative">{}</strong>', ILLUSTRATIVE_LABEL)
         return _("Adopted map")
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -532,18 +589,21 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
             )
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        can_import = self.has_add_permission(request)
         context = {
             **(extra_context or {}),
             "illustrative_count": self.get_queryset(request).filter(is_illustrative=True).count(),
-            "illustrative_notice": ILLUSTRATIVE_NOTICE,
-            "can_import": self.has_add_permission(request),
+            "illustrative_notice": ILLUSTRATIVE_NOTICE if can_import else ILLUSTRATIVE_NOTICE_TO_READERS,
+            "can_import": can_import,
         }
         return super().changelist_view(request, extra_context=context)
 
     def changeform_view(
         self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
     ) -> Any:
-        context = {**(extra_context or {}), "illustrative_notice": ILLUSTRATIVE_NOTICE}
+        obj = self.get_object(request, object_id) if object_id else None
+        notice = ILLUSTRATIVE_NOTICE if self.has_change_permission(request, obj) else ILLUSTRATIVE_NOTICE_TO_READERS
+        context = {**(extra_context or {}), "illustrative_notice": notice}
         return super().changeform_view(request, object_id, form_url, extra_context=context)
 
     def get_urls(self) -> list[Any]:

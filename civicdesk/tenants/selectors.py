@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
@@ -124,6 +125,45 @@ def department_list(*, city: City) -> QuerySet[Department]:
     return Department.objects.filter(city=city, active=True).order_by("name")
 
 
+def _domain(text: str) -> str:
+    """The host of an email address, a web address or a bare domain, lower case, without
+    "www.": "Animal@Independencemo.GOV" and "https://www.independencemo.gov/" give
+    "independencemo.gov"; "" for text that names no domain."""
+    text = text.strip().lower()
+    host = text.rpartition("@")[2] if "@" in text else urlsplit(text if "//" in text else f"//{text}").hostname or ""
+    host = host.removeprefix("www.")
+    return host if "." in host else ""
+
+
+def city_email_domains() -> dict[int, tuple[str, frozenset[str]]]:
+    """Each city's name and the domains its mail is at: those of its intake address, its
+    website, its Open311 jurisdiction id (a domain, as most cities' are) and its
+    departments' emails. What tells that an address is one city's and not another's."""
+    domains: dict[int, set[str]] = {}
+    names: dict[int, str] = {}
+    for pk, name, *texts in City.objects.values_list("pk", "name", "email", "website", "jurisdiction_id"):
+        names[pk] = name
+        domains[pk] = {d for d in map(_domain, texts) if d}
+    for city_id, email in Department.objects.exclude(email="").values_list("city_id", "email"):
+        if _domain(email):
+            domains[city_id].add(_domain(email))
+    return {pk: (names[pk], frozenset(found)) for pk, found in domains.items()}
+
+
+def email_of_another_city(*, city: City, email: str, domains: dict[int, tuple[str, frozenset[str]]]) -> str:
+    """The name of the other city whose domain ``email`` is at (its own domain or one under
+    it), or "" when it is ``city``'s own or no member city's (``domains`` from
+    ``city_email_domains``)."""
+    host = _domain(email)
+
+    def at(found: frozenset[str]) -> bool:
+        return any(host == d or host.endswith(f".{d}") for d in found)
+
+    if not host or at(domains.get(city.pk, ("", frozenset()))[1]):
+        return ""
+    return next((name for pk, (name, found) in sorted(domains.items()) if pk != city.pk and at(found)), "")
+
+
 def default_timezone(region: Region | None) -> str:
     """The time zone most of the region's cities have: a new member is usually a neighbour."""
     if region is not None:
@@ -142,6 +182,7 @@ class SetupStep:
     done: bool
     detail: str
     order: int = 0  # where it stands in the checklist (docs/onboarding.md)
+    optional: bool = False  # a city may go live without it (a performance dashboard)
 
 
 # Steps the apps above this one add (the service types, an Open311 key): each registers a
@@ -155,9 +196,22 @@ def setup_steps_register(provider: SetupStepsProvider) -> None:
         _more_steps.append(provider)
 
 
+def _contact_step(city: City) -> SetupStep:
+    """The intake email (mail to it becomes cases; the Reply-To of every acknowledgement) and
+    the phone number residents are given: both needed before the city goes live."""
+    missing = [
+        what
+        for what, given in ((_("no email address for residents' reports"), city.email), (_("no phone"), city.phone))
+        if not given
+    ]
+    detail = "; ".join(missing) if missing else ", ".join(p for p in (city.email, city.phone, city.website) if p)
+    return SetupStep("contact", _("Email address and phone for residents"), not missing, detail, 15)
+
+
 def city_setup_steps(*, city: City) -> list[SetupStep]:
     """What ``city`` has and still lacks, in the order it is set up (docs/onboarding.md):
-    limits, council districts, departments, service types, staff, an Open311 key."""
+    limits, the email and phone residents are given, council districts, departments, service
+    types, staff, an Open311 key (and what the apps above add: a performance dashboard)."""
     from civicdesk.accounts.models import User
 
     has_limits = bool(city.boundary)
@@ -168,6 +222,7 @@ def city_setup_steps(*, city: City) -> list[SetupStep]:
     staff = User.objects.filter(city=city, is_active=True).count()
     steps = [
         SetupStep("limits", _("City limits"), has_limits, _("uploaded") if has_limits else _("missing"), 10),
+        _contact_step(city),
         SetupStep(
             "districts",
             _("Council districts"),

@@ -142,8 +142,13 @@ def city_create(
     case_prefix: str,
     population: int | None = None,
     jurisdiction_id: str = "",
+    email: str = "",
+    phone: str = "",
+    website: str = "",
 ) -> City:
     """A new member city with its limits, checked as a whole before anything is written.
+    ``email`` is the address residents write to (email intake, and the Reply-To of every
+    acknowledgement), ``phone`` the number residents are given.
 
     ``boundary`` is parsed GeoJSON (a Polygon, MultiPolygon, Feature or FeatureCollection);
     it is stored as one (multi)polygon. Errors are a ``ValidationError`` per field.
@@ -173,6 +178,9 @@ def city_create(
         fiscal_year_start_month=fiscal_year_start_month,
         boundary=DistrictShape("", None, geom).boundary if geom is not None else {},
         population=population,
+        email=email.strip(),
+        phone=phone.strip(),
+        website=website.strip(),
     )
     try:
         city.full_clean(exclude=["boundary", "timezone", "fiscal_year_start_month", *errors])

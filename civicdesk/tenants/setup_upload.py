@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-# (city=, name=, text=, dry_run=) -> (the result, with .summary() and .dry_run, or None; problems)
+# (city=, name=, text=, dry_run=, without_emails=) -> (the result, with .summary(), .warnings() and
+# .dry_run, or None; problems)
 CatalogueImporter = Callable[..., tuple[Any, list[str]]]
 _importer: list[CatalogueImporter] = []
 

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 def missing(city: City) -> list[str]:
-    return [s.key for s in city_setup_steps(city=city) if not s.done]
+    return [s.key for s in city_setup_steps(city=city) if not s.done and not s.optional]
 
 
 def test_a_new_city_lacks_everything_but_its_limits_until_each_step_is_done(
@@ -29,10 +29,10 @@ def test_a_new_city_lacks_everything_but_its_limits_until_each_step_is_done(
 ) -> None:
     create_grain_valley()
     city = City.objects.get(slug="grain-valley")
-    assert missing(city) == ["districts", "departments", "types", "staff", "open311"]
+    assert missing(city) == ["contact", "districts", "departments", "types", "staff", "open311"]
     District.objects.create(city=city, name="Ward 1", number=1, boundary=city.boundary)
     make_staff(city, Role.CITY_ADMIN)
-    assert missing(city) == ["departments", "types", "open311"]
+    assert missing(city) == ["contact", "departments", "types", "open311"]
 
 
 def test_the_checklist_page_links_each_missing_step_and_imports_a_catalogue(
@@ -45,7 +45,7 @@ def test_the_checklist_page_links_each_missing_step_and_imports_a_catalogue(
     client = login(superuser)
     url = reverse("admin:tenants_city_setup", args=[city.pk])
     page = client.get(url).content.decode()
-    assert page.count("Still to do") == 5
+    assert page.count("Still to do") == 6
     assert f"/admin/tenants/district/?city__id__exact={city.pk}" in page
     assert f"/admin/catalog/servicetype/?city__id__exact={city.pk}" in page
 
@@ -58,7 +58,7 @@ def test_the_checklist_page_links_each_missing_step_and_imports_a_catalogue(
     response = client.post(url, {"file": upload}, follow=True)
     assert "service types: 2 created" in response.content.decode()
     assert ServiceType.objects.filter(city=city).count() == 2
-    assert response.content.decode().count("Still to do") == 3
+    assert response.content.decode().count("Still to do") == 4
 
     bad = SimpleUploadedFile("bad.yaml", b"service_types:\n  - {code: x y, name: X}\n")
     answer = client.post(url, {"file": bad}).content.decode()

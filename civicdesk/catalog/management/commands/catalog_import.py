@@ -31,6 +31,12 @@ class Command(BaseCommand):
         parser.add_argument("--city", required=True, help="Slug of the city.")
         parser.add_argument("--format", dest="fmt", choices=("csv", "yaml"), help="By default from the file's name.")
         parser.add_argument("--dry-run", action="store_true", help="Check and say what would change; write nothing.")
+        parser.add_argument(
+            "--without-emails",
+            action="store_true",
+            help="Leave the file's department emails out: new departments get none, existing ones keep theirs "
+            "(for a neighbor's export, whose emails are the neighbor's).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         city = city_named(options["city"])
@@ -41,10 +47,29 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from exc
         try:
             catalogue = read_catalogue(text, name=path.name, fmt=options["fmt"] or "")
-            result = catalog_import(city=city, catalogue=catalogue, name=path.name, dry_run=options["dry_run"])
+            result = catalog_import(
+                city=city,
+                catalogue=catalogue,
+                name=path.name,
+                dry_run=options["dry_run"],
+                without_emails=options["without_emails"],
+            )
         except CatalogueFileError as exc:
             count = len(exc.problems)
             raise CommandError(
                 f"{path.name}: {count} mistake(s), nothing written:\n  " + "\n  ".join(exc.problems)
             ) from exc
         self.stdout.write(f"{city.name}: {result.summary()}")
+        warnings = result.warnings()
+        for line in warnings:
+            self.stderr.write(self.style.WARNING(f"Warning: {line}"))
+        if warnings:
+            again = "catalog_import --city {} {}{} --without-emails".format(
+                city.slug, path, " --dry-run" if options["dry_run"] else ""
+            )
+            self.stderr.write(
+                self.style.WARNING(
+                    f"To leave these emails empty, run: {again}\n"
+                    f"or put {city.name}'s own addresses in the file's department emails."
+                )
+            )

@@ -23,12 +23,15 @@ FIELD_NAMES = {
     "jurisdiction_id": "--jurisdiction-id",
     "population": "--population",
     "region": "--region",
+    "email": "--email",
+    "phone": "--phone",
+    "website": "--website",
     "__all__": "",
 }
 
 
 class Command(BaseCommand):
-    help = "Create a member city from its limits (a GeoJSON file). Next: districts, catalog_import, staff."
+    help = "Create a member city from its limits (a GeoJSON file). Next: districts, catalog_import, staff (docs/onboarding.md)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--name", required=True, help="The city's name, e.g. Grain Valley.")
@@ -42,6 +45,14 @@ class Command(BaseCommand):
             "--region", help="Slug of the region (default: the only one; on a fresh install it is created)."
         )
         parser.add_argument("--jurisdiction-id", default="", help="Open311 jurisdiction_id (default: the slug).")
+        parser.add_argument(
+            "--email",
+            default="",
+            help="The address residents write to (email intake; the Reply-To of acknowledgements), "
+            "e.g. 311@cityofgrainvalley.org.",
+        )
+        parser.add_argument("--phone", default="", help="The number residents call, e.g. 816-847-6200.")
+        parser.add_argument("--website", default="", help="The city's website, e.g. https://www.cityofgrainvalley.org.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         region = self._region(options["region"])
@@ -65,6 +76,9 @@ class Command(BaseCommand):
                 case_prefix=options["prefix"],
                 population=options["population"],
                 jurisdiction_id=options["jurisdiction_id"],
+                email=options["email"],
+                phone=options["phone"],
+                website=options["website"],
             )
         except ValidationError as exc:
             lines = [
