@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from civicdesk.accounts.models import Role
 from civicdesk.cases.models import ServiceRequest
 from tests.browser.conftest import DESKTOP, open_page, screenshot, sign_in
-from tests.browser.test_address_box import LAT, NORTH_PER_NUMBER, gazetteer  # noqa: F401  (the same streets)
+from tests.browser.test_address_box import LAT, LNG, NORTH_PER_NUMBER, gazetteer  # noqa: F401  (the same streets)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -39,6 +39,11 @@ def test_enter_in_the_address_box_takes_an_address_and_never_saves_the_case(
     # One combobox on the box: one list, one status region.
     assert page.locator("[role=listbox]").count() == 1
     assert page.locator("#id_address-count").count() == 1
+    # The form's disabled first button (it takes Enter) is not drawn on the page.
+    unseen = page.locator("#new-case-form button[disabled]").evaluate(
+        "b => { const s = getComputedStyle(b); return s.display === 'none' || s.clip === 'rect(0px, 0px, 0px, 0px)'; }"
+    )
+    assert unseen
 
     page.select_option("#id_service_type", label="Pothole")
     page.wait_for_selector("#id_attr_size")
@@ -136,4 +141,48 @@ def test_the_regions_figures_fit_a_360_px_phone(new_context: Any, cities: Any, m
     assert said.evaluate("p => p.getBoundingClientRect().right") <= PHONE_360["width"]
     for city in ("Independence", "Raytown"):
         assert city in page.inner_text("table")
+    assert page.errors == []
+
+
+def test_a_second_caller_with_no_email_is_recorded_on_the_case_already_open(
+    new_context: Any,
+    gazetteer: Any,  # noqa: F811
+    catalogue: Any,
+    make_staff: Any,
+) -> None:
+    from civicdesk.cases.models import CaseEvent, EventKind
+    from civicdesk.cases.services import case_create
+
+    first = case_create(
+        service_type=catalogue["independence"]["graffiti"],
+        description="Tags on the wall",
+        lat=LAT,
+        lng=LNG,
+        reporter_email="first@example.org",
+        attributes={},
+    )
+    make_staff(gazetteer, Role.CALL_TAKER, username="cal")
+    page = open_page(new_context(viewport=PHONE_360))
+    page.goto("/console/new/")
+    sign_in(page, "cal")
+    page.wait_for_url("**/console/new/")
+    page.select_option("#id_service_type", label="Graffiti")
+    page.fill("#id_description", "More tags, on the side wall now")
+    page.fill("#id_lat", str(first.lat))
+    page.fill("#id_lng", str(first.lng))
+    page.dispatch_event("#id_lng", "change")
+    page.fill("#id_reporter_name", "Walk-in Wanda")
+    page.fill("#id_reporter_phone", "816-555-0142")
+    page.dispatch_event("#id_reporter_phone", "change")
+    record = page.get_by_role("button", name=f"Record this call on {first.reference}")
+    expect(record).to_be_visible()
+    screenshot(page, "call-taker-record-call-360")
+    record.click()
+    page.wait_for_url(f"**/console/cases/independence/{first.number}/")
+    assert f"The call is recorded on {first.reference}" in page.inner_text("main")
+    assert ServiceRequest.objects.count() == 1
+    note = CaseEvent.objects.get(case=first, kind=EventKind.INTERNAL_NOTE)
+    assert note.text == (
+        "Another call about this: Walk-in Wanda, 816-555-0142. The caller said: More tags, on the side wall now"
+    )
     assert page.errors == []

@@ -180,6 +180,11 @@
     // The box holds an address of the gazetteer (chosen, or the pin's): nothing left to
     // choose, so Enter there does nothing.
     function settled(text) {
+      clearTimeout(timer);
+      timer = null;
+      ++asked; // a search still under way is not answered over it
+      searching = false;
+      enterWaits = false;
       results = [];
       list.textContent = "";
       close();
@@ -233,13 +238,13 @@
       } else if (e.key === "Enter") {
         // Never the form's submit: the case (or report) is sent by its own button.
         e.preventDefault();
-        if (timer !== null || searching || (searched !== input.value.trim() && !results.length)) {
+        if (!list.hidden && active >= 0) {
+          choose(active); // the address the person highlighted, even with a newer search under way
+        } else if (timer !== null || searching || (searched !== input.value.trim() && !results.length)) {
           // The words typed are not searched yet: search now, and highlight what is found.
           enterWaits = true;
           if (timer !== null) { clearTimeout(timer); search(); }
           else if (!searching) { search(); }
-        } else if (!list.hidden && active >= 0) {
-          choose(active);
         } else if (results.length) {
           open();
           highlight(active >= 0 ? active : 0);
