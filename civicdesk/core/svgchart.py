@@ -214,16 +214,18 @@ def horizontal_bars(
     reference: Reference | None = None,
     width: float = 640,
     labels_above: bool = False,
+    value_texts: Sequence[str] | None = None,
 ) -> str:
     """One bar per label, top to bottom in the given order, each with its value at its end
-    (``decimals`` places, then ``suffix``: "%", say).
+    (``decimals`` places, then ``suffix``: "%", say; or ``value_texts``, one per bar, as the
+    table beside writes them).
 
     ``highlight_last`` (``highlight_first``) draws the last (first) bar in grey (the "No
     department assigned" row, which is not a department); ``reference`` adds a dashed vertical line with a legend.
     ``labels_above`` writes each label over its bar, across the whole width, instead of in a
     column to the left: on a phone's 300 px a column of labels would leave the bars no room.
     """
-    value_texts = [number(v, decimals) + suffix for v in values]
+    value_texts = list(value_texts) if value_texts is not None else [number(v, decimals) + suffix for v in values]
     value_width = max((_text_width(t, SMALL_SIZE) for t in value_texts), default=0.0)
     extent = [*values, reference.value if reference else 0.0]
     ticks = nice_ticks(min(extent, default=0.0), max(extent, default=0.0))

@@ -118,10 +118,23 @@ def report_charts(report: ServiceRequestReport) -> dict[str, Chart]:
     }
 
 
-def bars(labels: list[str], values: list[float], *, xlabel: str, decimals: int = 0, suffix: str = "") -> Chart:
-    """Horizontal bars for any table of the operational report."""
+def bars(
+    labels: list[str],
+    values: list[float],
+    *,
+    xlabel: str,
+    decimals: int = 0,
+    suffix: str = "",
+    value_texts: list[str] | None = None,
+) -> Chart:
+    """Horizontal bars for any table of the operational report (``value_texts``: each bar's
+    figure as its table writes it, e.g. "under a day")."""
     return Chart(
-        data_uri(svgchart.horizontal_bars(labels, values, axis_label=xlabel, decimals=decimals, suffix=suffix)),
+        data_uri(
+            svgchart.horizontal_bars(
+                labels, values, axis_label=xlabel, decimals=decimals, suffix=suffix, value_texts=value_texts
+            )
+        ),
         data_uri(
             svgchart.horizontal_bars(
                 labels,
@@ -131,6 +144,7 @@ def bars(labels: list[str], values: list[float], *, xlabel: str, decimals: int =
                 suffix=suffix,
                 width=PHONE_WIDTH,
                 labels_above=True,
+                value_texts=value_texts,
             )
         ),
     )

@@ -32,6 +32,7 @@ from django.utils.translation import gettext_noop
 from civicdesk.cases.models import OPEN_STATUSES, Channel, ServiceRequest
 from civicdesk.catalog.models import ServiceType
 from civicdesk.core import clock
+from civicdesk.core.svgchart import number
 from civicdesk.reports.models import OPENED, CaseTally, Dimension, Grain
 from civicdesk.reports.rollups import month_end, summed
 from civicdesk.reports.service_request_report import (
@@ -102,13 +103,26 @@ class TrendPoint:
     partial: bool = False
 
 
+def days_to_close(value: float | None) -> str:
+    """A time to close as the page writes it: "—" when nothing was closed, "under a day" for 0
+    whole days (closed within 24 hours: the roll-ups count whole days, so "0.0" would read as
+    no time at all), else the days with one decimal in the page's language ("2.5")."""
+    if value is None:
+        return "—"
+    if value == 0:
+        return _("under a day")
+    return number(value, 1)
+
+
 @dataclass(frozen=True)
 class Comparison:
-    """A figure of the period against the previous period of the same length."""
+    """A figure of the period against the previous period (``previous_period``)."""
 
     label: str
     current: float | None
     previous: float | None
+    # A time to close, in days: written "under a day" when 0 (``days_to_close``).
+    in_days: bool = False
 
     @property
     def delta(self) -> float | None:
@@ -141,6 +155,9 @@ class OperationalReport:
     monthly: list[TrendPoint]
     comparison: list[Comparison]
     backlog: list[Count_] = field(default_factory=list)
+    # What the previous period is (operational.comparison_kind): "month", "quarter", "year",
+    # "months" or "days".
+    compared_with: str = "days"
 
     @property
     def scope_label(self) -> str:
@@ -412,8 +429,40 @@ def overdue_cases(
 # --- the report ------------------------------------------------------------------------------
 
 
+def whole_months(date_from: dt.date, date_to: dt.date) -> int:
+    """How many calendar months the range is, when it is whole months (from a 1st to a
+    month's last day); 0 otherwise."""
+    if date_from.day != 1 or (date_to + dt.timedelta(days=1)).day != 1:
+        return 0
+    return (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    """The 1st of the month ``months`` months before ``day``'s month."""
+    index = day.year * 12 + day.month - 1 - months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def comparison_kind(date_from: dt.date, date_to: dt.date) -> str:
+    """What the period is compared with: "month", "quarter" or "year" (the calendar one just
+    before), "months" (as many calendar months just before), or "days" (as many days)."""
+    months = whole_months(date_from, date_to)
+    if months == 1:
+        return "month"
+    if months == 3 and date_from.month in (1, 4, 7, 10):
+        return "quarter"
+    if months == 12 and date_from.month == 1:
+        return "year"
+    return "months" if months else "days"
+
+
 def previous_period(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date]:
-    """The period of the same number of days just before ``date_from``."""
+    """The period a report's figures are compared with: for whole calendar months (a month, a
+    quarter, a year), as many calendar months just before (November: October, however many
+    days each has); for any other range, the same number of days just before ``date_from``."""
+    months = whole_months(date_from, date_to)
+    if months:
+        return _months_before(date_from, months), date_from - dt.timedelta(days=1)
     length = (date_to - date_from).days + 1
     return date_from - dt.timedelta(days=length), date_from - dt.timedelta(days=1)
 
@@ -422,8 +471,8 @@ def _comparison(current: CloseRow, previous: CloseRow) -> list[Comparison]:
     return [
         Comparison(_("New requests"), current.opened, previous.opened),
         Comparison(_("Closed requests"), current.closed, previous.closed),
-        Comparison(_("Median days to close"), current.median_days, previous.median_days),
-        Comparison(_("90th percentile days to close"), current.p90_days, previous.p90_days),
+        Comparison(_("Median days to close"), current.median_days, previous.median_days, in_days=True),
+        Comparison(_("90th percentile days to close"), current.p90_days, previous.p90_days, in_days=True),
         Comparison(_("Closed within target (%)"), current.on_time_percent, previous.on_time_percent),
     ]
 
@@ -471,6 +520,7 @@ def operational_report(
         monthly=monthly,
         comparison=_comparison(overall, _overall(cities, prev_from, prev_to)),
         backlog=backlog(cities=cities, now=now),
+        compared_with=comparison_kind(date_from, date_to),
     )
 
 

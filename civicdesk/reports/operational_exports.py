@@ -9,7 +9,16 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from civicdesk.reports import charts
-from civicdesk.reports.operational import CloseRow, OperationalReport
+from civicdesk.reports.operational import CloseRow, OperationalReport, days_to_close
+
+# The CSV's words for operational.comparison_kind (the CSV is in English, as its headers).
+COMPARED_WITH = {
+    "month": "the previous calendar month",
+    "quarter": "the previous calendar quarter",
+    "year": "the previous calendar year",
+    "months": "as many calendar months just before",
+    "days": "as many days just before",
+}
 
 
 def _fmt(value: float | None) -> str:
@@ -65,7 +74,8 @@ def report_context(report: OperationalReport) -> dict[str, Any]:
         closed = [r for r in rows if r.median_days is not None]
         shown = closed[:CHART_ROWS]
         labels, values = [r.label for r in shown], [r.median_days or 0.0 for r in shown]
-        chart = charts.bars(labels, values, xlabel=_("Median days to close"), decimals=1)
+        texts = [days_to_close(value) for value in values]
+        chart = charts.bars(labels, values, xlabel=_("Median days to close"), decimals=1, value_texts=texts)
         if len(shown) < len(closed):
             alt, note = _close_chart_notes(kind, len(shown), len(rows))
         else:
@@ -118,7 +128,9 @@ def file_stem(report: OperationalReport) -> str:
 
 
 def report_csv(report: OperationalReport) -> str:
-    """One section per table: a title row, a header row, data rows, an empty row."""
+    """One section per table: a title row, a header row, data rows, an empty row. Times to
+    close are numbers of days (0.0: closed within a day, which the page writes "under a
+    day"), so that a spreadsheet can sort and add them."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(["Operational report"])
@@ -126,6 +138,7 @@ def report_csv(report: OperationalReport) -> str:
     w.writerow(["From", report.date_from.isoformat()])
     w.writerow(["To", report.date_to.isoformat()])
     w.writerow(["Previous period", f"{report.previous_from.isoformat()} to {report.previous_to.isoformat()}"])
+    w.writerow(["Compared with", COMPARED_WITH[report.compared_with]])
     w.writerow([])
     w.writerow(["Comparison with the previous period"])
     w.writerow(["Figure", "This period", "Previous period", "Change", "Change (%)"])
