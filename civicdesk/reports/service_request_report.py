@@ -174,8 +174,8 @@ def largest_remainder_tenths(counts: Sequence[int]) -> list[int]:
 
     Each share is first rounded down; the tenths still missing go one each to the rows with
     the largest remainders. Equal remainders go to the earlier row, so callers pass rows in
-    their display order (count descending, then name) and the result never depends on the
-    database. With no requests at all every share is 0.
+    their ranking order (count descending, then name) and the result never depends on the
+    database, nor on the order the rows are then shown in. With no requests at all every share is 0.
     """
     total = sum(counts)
     if total == 0:

@@ -34,8 +34,8 @@ def departments(cases: list[ServiceRequest]) -> dict[str, int]:
 
 def tenths(counts: dict[str, int]) -> dict[str, int]:
     """Hamilton's method on exact fractions: floor every quota, then hand the missing tenths to
-    the largest remainders (ties: in the order rows are shown: more requests first, then the
-    name, the unassigned row last)."""
+    the largest remainders (ties: in the ranking's order: more requests first, then the
+    name, the unassigned row last; rows are shown in another order, seed 004's)."""
     total = sum(counts.values())
     quotas = {k: Fraction(v * 1000, total) for k, v in counts.items()}
     shares = {k: int(q) for k, q in quotas.items()}
