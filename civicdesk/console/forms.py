@@ -174,7 +174,7 @@ class NewCaseForm(_ChoicesForm):
     notify_reporter = forms.BooleanField(
         label=_("Email the caller each update on this case"),
         help_text=_(
-            "Updates go by email only: tick it if the caller asks for them and gives an email above. "
+            "Updates go by email only: check it if the caller asks for them and gives an email above. "
             "With an email the caller gets the acknowledgment and the closing email anyway."
         ),
         required=False,
@@ -236,7 +236,7 @@ class NewCaseForm(_ChoicesForm):
         if data.get("notify_reporter") and not data.get("reporter_email") and "reporter_email" not in self.errors:
             self.add_error(
                 "notify_reporter",
-                _("Updates go by email: ask the caller for an email, or untick “Email the caller each update”."),
+                _("Updates go by email: ask the caller for an email, or uncheck “Email the caller each update”."),
             )
         if self.questions_unseen and self.chosen_type is not None:
             unanswered = [

@@ -114,7 +114,7 @@ def test_updates_ticked_without_an_email_are_refused_beside_the_box_and_nothing_
     )
     body = response.content.decode()
     assert response.status_code == 400 and not ServiceRequest.objects.exists()
-    said = "Updates go by email: ask the caller for an email, or untick “Email the caller each update”."
+    said = "Updates go by email: ask the caller for an email, or uncheck “Email the caller each update”."
     assert said in body
     assert f'<p class="field-error">{said}</p>' in body.replace("&quot;", '"')  # beside the box too
     assert '<a href="#id_notify_reporter">' in body

@@ -48,7 +48,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--email",
             default="",
-            help="The address residents write to (email intake; the Reply-To of acknowledgements), "
+            help="The address residents write to (email intake; the Reply-To of acknowledgments), "
             "e.g. 311@cityofgrainvalley.org.",
         )
         parser.add_argument("--phone", default="", help="The number residents call, e.g. 816-847-6200.")
