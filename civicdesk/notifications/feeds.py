@@ -18,13 +18,13 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.translation import gettext as _
 
 from civicdesk.cases.models import ServiceRequest, Status
 from civicdesk.cases.selectors import public_case_list
 from civicdesk.catalog.models import ServiceType
+from civicdesk.catalog.templatetags.service_types import type_name_for_resident
 from civicdesk.notifications.alerts import MAX_RADIUS_M, bounding_box, distance_m
 from civicdesk.tenants.models import City, District
 
@@ -166,8 +166,9 @@ class _CaseFeed(Feed):  # type: ignore[type-arg]
 
 
 def _type_name(item: ServiceRequest) -> str:
-    """The type's name in the feed's language (its Spanish name in Spanish, where given)."""
-    return item.service_type.local_name(translation.get_language() or "")
+    """The type's name in the feed's language (its Spanish name in Spanish, where given); a
+    report still in triage reads what is happening to it, not the staff's queue name."""
+    return type_name_for_resident(item.service_type)
 
 
 class RssCaseFeed(_CaseFeed):

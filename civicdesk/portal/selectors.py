@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from civicdesk.cases.models import OPEN_STATUSES, ServiceRequest, Status
@@ -15,6 +16,7 @@ from civicdesk.cases.selectors import LIST_DEFERRED, public_case_list
 from civicdesk.catalog import cache as catalogue_cache
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.selectors import reportable_types
+from civicdesk.catalog.templatetags.service_types import awaits_triage, type_name_for_resident
 from civicdesk.tenants import reference
 from civicdesk.tenants.models import City
 
@@ -104,7 +106,12 @@ def browse_types(*, city: City, language: str = "") -> list[tuple[str, str]]:
         for service_type in rows.only("code", "name", "name_es"):
             if service_type.code not in seen:
                 seen.add(service_type.code)
-                found.append((service_type.code, service_type.local_name(language)))
+                if awaits_triage(service_type):  # residents read what happens, not the queue's name
+                    with translation.override(language or translation.get_language()):
+                        name = type_name_for_resident(service_type)
+                else:
+                    name = service_type.local_name(language)
+                found.append((service_type.code, name))
         return sorted(found, key=lambda item: (item[1], item[0]))
 
     return reference.kept(

@@ -110,3 +110,30 @@ def test_the_tracking_page_of_a_report_in_triage_says_what_is_happening_and_that
     # Anybody else reading the public page is not told staff will contact them.
     public = Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/independence/requests/{case.number}/").content.decode()
     assert "Not given yet" in public and "staff will contact you" not in public
+
+
+def test_every_later_word_to_the_resident_and_the_public_lists_name_a_report_in_triage_as_being_reviewed(
+    catalogue: dict[str, ServiceType], outbox: Any, make_staff: Any
+) -> None:
+    from civicdesk.accounts.models import Role
+    from civicdesk.cases import services
+
+    case = email_ingest(raw=raw(plain(NOWHERE_EN, subject="Help"))).case
+    supervisor = make_staff(case.city, Role.SUPERVISOR)
+    services.case_add_note(case=case, actor=supervisor, text="We are looking at it.", public=True)
+    [update] = [m for m in outbox() if m.to == [RESIDENT] and "We are looking at it." in m.body]
+    [(update_html, _mime)] = update.alternatives
+
+    public = Client(HTTP_ACCEPT_LANGUAGE="en")
+    pages = {
+        "update email": update.body,
+        "update email (HTML)": update_html,
+        "city home": public.get("/independence/").content.decode(),
+        "browse": public.get("/independence/requests/").content.decode(),
+        "feed": public.get("/independence/feeds/new.atom").content.decode(),
+    }
+    for name, text in pages.items():
+        text = " ".join(text.split())  # the plain text is folded at 78 columns
+        assert case.reference in text, name
+        assert "Being reviewed: staff will choose the right team" in text, name
+        assert "Needs triage" not in text, name
