@@ -3,8 +3,9 @@ email being written, the city's Spanish name (``name_es``) when it gave one, els
 
 Residents read it (the portal, the public reports, their emails); the staff console keeps the
 city's main name, which its staff work with. ``type_name_for_resident`` is the name on the
-resident's own report (the acknowledgement, the tracking page): a report still waiting in
-triage reads "Being reviewed: staff will choose the right team", not the queue's name.
+resident's own report and in the public's lists (the emails, the tracking page, the city
+home, browse, feeds): a report still waiting in triage reads "Being reviewed: staff will
+choose the right team", not the queue's name.
 """
 
 from __future__ import annotations
