@@ -160,7 +160,7 @@ def test_factors_name_the_departments_backlog_now_against_its_usual(
         (
             Factor("backlog", "Streets", 3.04, 20.3),
             "Backlog in Streets is 20 times the usual, usually slower (about 3.0 times as long)",
-            "La carga pendiente de Streets es 20 veces lo habitual, suele tardar más (alrededor de 3,0 veces más)",
+            "La carga pendiente de Streets es 20 veces lo habitual, suele tardar más (alrededor de 3.0 veces más)",
         ),
         (
             Factor("month", "12", 1.3),
