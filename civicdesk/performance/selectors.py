@@ -277,7 +277,10 @@ def measure_view(measure: Measure, *, plan_year: int | None = None) -> MeasureVi
             if measure.department_report_id and measure.department_report and measure.department_report.is_public
             else None
         ),
-        computed_versions=list(measure.computed_versions.filter(is_public=True).order_by("order", "name")),
+        # Read from the dashboard's prefetch where there is one (no query a measure).
+        computed_versions=sorted(
+            (m for m in measure.computed_versions.all() if m.is_public), key=lambda m: (m.order, m.name)
+        ),
     )
 
 
@@ -318,8 +321,10 @@ def dashboard(
                 objectives = objectives.filter(is_top_priority=True)
             objective_views = []
             for objective in objectives:
-                measures = objective.measures.filter(is_public=True, city=city).select_related(
-                    "city", "department_report"
+                measures = (
+                    objective.measures.filter(is_public=True, city=city)
+                    .select_related("city", "department_report")
+                    .prefetch_related("computed_versions")
                 )
                 mviews = []
                 for measure in measures.order_by("order", "name"):
