@@ -200,8 +200,11 @@ def event_write(
 
 
 def clean_text(value: str, *, field: str, required: bool = False, limit: int = MAX_DESCRIPTION) -> str:
-    """Text as stored: trimmed, without NUL (PostgreSQL refuses it), within ``limit``."""
-    value = (value or "").replace("\x00", "").strip()
+    """Text as stored: trimmed, without NUL (PostgreSQL refuses it), each line break one
+    "\\n", within ``limit``. A browser sends a line break as CR LF but counts it as one
+    character against a box's maxlength: counted as the box counted it, text the box took is
+    never refused as too long, whichever page or API it came by."""
+    value = (value or "").replace("\x00", "").replace("\r\n", "\n").strip()
     # The codes let a page name its own box ("The note cannot be empty.").
     if required and not value:
         raise ValidationError({field: ValidationError(_("This cannot be empty."), code="required")})

@@ -600,16 +600,9 @@ def _named(exc: ValidationError) -> list[str]:
     return found
 
 
-def _typed(request: HttpRequest, name: str) -> str:
-    """A text box as the worker typed it. A browser sends each line break as CR LF but counts
-    it as one character against the box's maxlength: stored as LF, a note the box accepted is
-    never refused as too long."""
-    return request.POST.get(name, "").replace("\r\n", "\n")
-
-
 def _note(request: HttpRequest, case: ServiceRequest) -> str:
     public = request.POST.get("visibility") == "public"
-    services.case_add_note(case=case, actor=user_of(request), text=_typed(request, "text"), public=public)
+    services.case_add_note(case=case, actor=user_of(request), text=request.POST.get("text", ""), public=public)
     return _("Public note added: the resident can read it.") if public else _("Internal note added (staff only).")
 
 
@@ -628,7 +621,7 @@ def _photos(request: HttpRequest, case: ServiceRequest) -> str:
 def _assign(request: HttpRequest, case: ServiceRequest) -> str:
     assignee, department = _assignment_target(request)
     case = services.case_assign(
-        case=case, actor=user_of(request), assignee=assignee, department=department, note=_typed(request, "note")
+        case=case, actor=user_of(request), assignee=assignee, department=department, note=request.POST.get("note", "")
     )
     return _("Assigned to %(who)s.") % {"who": case.assignee or case.department}
 
@@ -657,7 +650,7 @@ def _change_status(request: HttpRequest, case: ServiceRequest) -> str:
 
 
 def _close(request: HttpRequest, case: ServiceRequest) -> str:
-    note = _typed(request, "note").strip()
+    note = request.POST.get("note", "").strip()
     if not note and request.POST.get("canned"):
         chosen = selectors.canned_response_chosen(case=case, typed=request.POST["canned"])
         note = chosen.text if chosen else ""
@@ -668,7 +661,7 @@ def _close(request: HttpRequest, case: ServiceRequest) -> str:
 
 
 def _reopen(request: HttpRequest, case: ServiceRequest) -> str:
-    services.case_reopen(case=case, actor=user_of(request), reason=_typed(request, "reason"))
+    services.case_reopen(case=case, actor=user_of(request), reason=request.POST.get("reason", ""))
     return _("Case reopened.")
 
 
@@ -681,7 +674,9 @@ def _duplicate(request: HttpRequest, case: ServiceRequest) -> str:
             _("There is no case %(ref)s in your city. Type its number, e.g. %(example)s.")
             % {"ref": reference or "“”", "example": case.reference}
         ) from exc
-    services.case_mark_duplicate(case=case, actor=user_of(request), original=original, note=_typed(request, "note"))
+    services.case_mark_duplicate(
+        case=case, actor=user_of(request), original=original, note=request.POST.get("note", "")
+    )
     return _("Closed as a duplicate of %(ref)s; its reporter now follows %(ref)s.") % {"ref": original.reference}
 
 
@@ -701,7 +696,7 @@ def _record_call(request: HttpRequest, case: ServiceRequest) -> str:
         actor=user_of(request),
         name=request.POST.get("reporter_name", ""),
         phone=request.POST.get("reporter_phone", ""),
-        said=_typed(request, "description"),
+        said=request.POST.get("description", ""),
     )
     return _("The call is recorded on %(ref)s (an internal note); no new case was entered.") % {"ref": case.reference}
 

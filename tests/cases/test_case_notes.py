@@ -88,3 +88,14 @@ def test_a_note_is_returned_as_its_event_and_touches_the_case(reported, worker):
     assert (event.kind, event.actor, event.is_public) == (EventKind.INTERNAL_NOTE, worker, False)
     case.refresh_from_db()
     assert case.updated_at >= before
+
+
+def test_line_breaks_are_stored_and_counted_as_a_browser_counts_them_whichever_way_the_text_came(reported, worker):
+    # A browser's box takes MAX_DESCRIPTION characters counting a line break as one, and sends
+    # each as CR LF: the resident's report (portal, Open311) and staff notes alike are kept.
+    typed = ("x" * 99 + "\r\n") * (services.MAX_DESCRIPTION // 100)
+    case = reported(description=typed)
+    note = services.case_add_note(case=case, actor=worker, text=typed, public=False)
+    case.refresh_from_db()
+    assert "\r" not in case.description and len(case.description) == services.MAX_DESCRIPTION - 1
+    assert "\r" not in note.text and len(note.text) == services.MAX_DESCRIPTION - 1
