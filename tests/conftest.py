@@ -177,3 +177,9 @@ def smtp_inbox() -> Iterator[Callable[[], list[Any]]]:
             return new
 
         yield read
+
+
+def as_stored(text: str) -> str:
+    """Text as a case keeps what was typed or sent: trimmed, each line break one "\\n" (a
+    browser sends CR LF; cases.invariants.clean_text)."""
+    return text.replace("\r\n", "\n").strip()
