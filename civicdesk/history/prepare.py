@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext as _
 
-from civicdesk.cases.bulk import CityRules, NewCase
+from civicdesk.cases.bulk import CityRules, NewCase, text_as_stored
 from civicdesk.cases.models import AddressSource, Priority, Resolution, Status
 from civicdesk.catalog.models import ServiceType
 from civicdesk.history.rows import BadRow, ImportedCase
@@ -168,14 +168,9 @@ def new_cases(
     return ready
 
 
-def _clean(value: str, limit: int) -> str | None:
-    value = (value or "").replace("\x00", "").strip()
-    return value if len(value) <= limit else None
-
-
 def _row_problem(row: ImportedCase) -> str | None:
     """What makes a row impossible to import, or None; normalises its text fields in place."""
-    external_id = _clean(row.external_id, MAX_EXTERNAL_ID)
+    external_id = text_as_stored(row.external_id, limit=MAX_EXTERNAL_ID)
     if not external_id:
         # Without the source's id a second run could not know the case is already here.
         return (
@@ -189,7 +184,7 @@ def _row_problem(row: ImportedCase) -> str | None:
     if row.opened_at is None or row.opened_at.tzinfo is None:
         return _("The date opened is missing or has no time zone.")
     for name, limit in (("description", MAX_TEXT), ("address", MAX_ADDRESS), ("closing_note", MAX_TEXT)):
-        value = _clean(getattr(row, name), limit)
+        value = text_as_stored(getattr(row, name), limit=limit)
         if value is None:
             return _("The %(field)s is longer than %(n)s characters.") % {
                 "field": name.replace("_", " "),
