@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from civicdesk.accounts.models import User
 from civicdesk.cases import signals
 from civicdesk.cases.models import CaseEvent, ServiceRequest
+from civicdesk.catalog import targets
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.routing import department_for, service_type_in_city
 from civicdesk.core import clock
@@ -63,7 +64,8 @@ def route(
     city goes to that city), else the type's city. The type is that city's type of the same
     code (``ValidationError`` if it has none); the department is the one working that type on
     ``on`` (the shared-service agreements of that day; default: the day ``opened_at`` falls
-    on, in the city's time); the due date is ``opened_at`` plus the type's target days.
+    on, in the city's time); the due date is ``opened_at`` plus the type's target, in
+    calendar or business days (``catalog.targets``).
     Errors of the point (outside every member city) are ``tenants.selectors.city_at``'s.
     ``near``: the city the report was sent to, already read, used as it is when the point
     is in it.
@@ -222,7 +224,6 @@ def clean_text(value: str, *, field: str, required: bool = False, limit: int = M
 
 
 def due_at(service_type: ServiceType, opened_at: dt.datetime) -> dt.datetime | None:
-    """When a case of ``service_type`` opened at ``opened_at`` is due (None: no target)."""
-    if not service_type.target_days:
-        return None
-    return opened_at + dt.timedelta(days=service_type.target_days)
+    """When a case of ``service_type`` opened at ``opened_at`` is due (None: no target): its
+    target in calendar or business days (``catalog.targets.due_at``)."""
+    return targets.due_at(service_type, opened_at)

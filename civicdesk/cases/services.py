@@ -127,9 +127,9 @@ def case_create(
     goes to that city, with that city's type of the same code); an address without a point
     is placed first when its match is certain, and then goes the same way (``placement``);
     without a point, from ``city`` or the service type. The department comes from the type, the district from the
-    point, the due date from the type's target days. ``language`` is the resident's (the
-    request's language at intake): their emails are written in it; one the site does not
-    offer is kept as the site's default rather than refusing the report.
+    point, the due date from the type's target in calendar or business days (``catalog.targets``).
+    ``language`` is the resident's (the request's language at intake): their emails are written
+    in it; one the site does not offer is kept as the site's default rather than refusing the report.
     """
     if channel not in Channel.values:
         raise ValidationError({"channel": _("Unknown channel %(c)s.") % {"c": channel}})

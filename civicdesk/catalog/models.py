@@ -28,6 +28,14 @@ class ServiceType(models.Model):
     target_days = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text=_("Days a case of this type should take to close.")
     )
+    target_in_business_days = models.BooleanField(
+        _("target counts business days"),
+        default=False,
+        help_text=_(
+            "Count the target in the city's business days (its working weekdays, not its holidays): "
+            "a case is due at closing time on the last of them. Unticked: calendar days."
+        ),
+    )
     active = models.BooleanField(default=True)
     is_confidential = models.BooleanField(
         default=False, help_text=_("Cases of this type never appear on any public page, feed or API.")

@@ -6,6 +6,12 @@ day (before opening too: it is waiting when staff arrive); one that comes in aft
 on a weekend or on a holiday belongs to the next business day. Its business day ends at
 closing time.
 
+A target in business days ("within 2 business days") ends at closing time on the 2nd business
+day after the day of the report (``end_of_business_days``): the day of the report never
+counts, whatever the hour, so a report on Friday morning and one on Friday evening are both
+due at closing time on Tuesday; one on the Wednesday before Thanksgiving at closing time on
+the Monday after (Thursday is a holiday, Friday the 1st day, Monday the 2nd).
+
 Holidays are the US federal holidays as observed (one on a Saturday is observed the Friday
 before, one on a Sunday the Monday after) when the city observes them, plus any other days
 the city names (the day after Thanksgiving, a local holiday). Nothing here knows a city:
@@ -108,3 +114,11 @@ class BusinessCalendar:
     def closing_time(self, day: dt.date) -> dt.datetime:
         """The moment the offices close on ``day``."""
         return dt.datetime.combine(day, self.closes, tzinfo=self.tz)
+
+    def end_of_business_days(self, moment: dt.datetime, days: int) -> dt.datetime:
+        """When a target of ``days`` business days from ``moment`` ends: closing time on the
+        ``days``-th business day after the day ``moment`` falls on, on the city's clock."""
+        day = moment.astimezone(self.tz).date()
+        for _ in range(days):
+            day = self.next_business_day(day)
+        return self.closing_time(day)

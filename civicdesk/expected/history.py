@@ -39,7 +39,8 @@ def history_for_city(city: City, *, since: dt.datetime | None = None) -> surviva
         "channel",
         "opened_at",
         "closed_at",
-        "service_type__target_days",
+        # The case's own due date, as its type's target counted it (calendar or business days).
+        "due_at",
     )
     if since is not None:
         from django.db.models import Q
@@ -54,9 +55,7 @@ def history_for_city(city: City, *, since: dt.datetime | None = None) -> surviva
     months: list[int] = []
     weekdays: list[int] = []
     targets: list[float] = []
-    for code, dept, district, channel, opened_at, closed_at, target in rows.values_list(*fields).iterator(
-        chunk_size=5000
-    ):
+    for code, dept, district, channel, opened_at, closed_at, due in rows.values_list(*fields).iterator(chunk_size=5000):
         local = opened_at.astimezone(zone)
         types.append(code)
         depts.append(department_key(dept))
@@ -66,7 +65,7 @@ def history_for_city(city: City, *, since: dt.datetime | None = None) -> surviva
         closed.append(closed_at.timestamp() if closed_at is not None else math.nan)
         months.append(local.month)
         weekdays.append(local.weekday())
-        targets.append(float(target) if target else math.nan)
+        targets.append((due - opened_at).total_seconds() / survival.DAY if due is not None else math.nan)
     history = survival.History(
         service_type=types,
         department=depts,

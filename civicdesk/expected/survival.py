@@ -66,7 +66,8 @@ def _exp(x: float) -> float:
 class History:
     """A city's cases as columns. ``opened``/``closed`` are seconds since the epoch (UTC);
     ``closed`` is NaN for a case still open; month (1-12) and weekday (0 = Monday) are of the
-    opening in the city's own time zone; ``target_days`` is NaN where the type has none."""
+    opening in the city's own time zone; ``target_days`` is the days from opening to the
+    case's due date (its type's target in calendar or business days), NaN where it has none."""
 
     service_type: list[str]
     department: list[str]

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
+from civicdesk.core.business_days import BusinessCalendar
 from civicdesk.core.errors import OutsideServiceArea
 from civicdesk.tenants import geo
 from civicdesk.tenants.models import City, Department, District, NeighbourArea, Region
@@ -183,6 +184,26 @@ class SetupStep:
     detail: str
     order: int = 0  # where it stands in the checklist (docs/onboarding.md)
     optional: bool = False  # a city may go live without it (a performance dashboard)
+
+
+# The city's business days (office hours, working weekdays, closed days) are kept with its
+# dashboard settings; the performance app registers the function that reads them from its
+# AppConfig.ready, so a due date in business days (catalog.targets) and the dashboard's
+# business-day measures count the same days.
+BusinessCalendarProvider = Callable[[City], BusinessCalendar]
+_business_calendar: list[BusinessCalendarProvider] = []
+
+
+def business_calendar_register(provider: BusinessCalendarProvider) -> None:
+    _business_calendar[:] = [provider]
+
+
+def business_calendar(city: City) -> BusinessCalendar:
+    """The city's business days (``core.business_days``): as its settings give them, else
+    8:00–17:00 Monday to Friday on its own clock, closed on the US federal holidays."""
+    if _business_calendar:
+        return _business_calendar[0](city)
+    return BusinessCalendar(timezone=city.timezone)
 
 
 # Steps the apps above this one add (the service types, an Open311 key): each registers a

@@ -7,9 +7,10 @@ shown in days.
 
 Each case in the drill-down is marked met when it closed within the measure's
 ``{"days": N}`` if set, else within the measure's own target for the period (the figure's
-target: "≤ 3.0 days"), else within its service type's target days (unmarked when none is
-known). The drill-down's groups say which of these it is, so a case closed in 3.4 days is
-never listed as meeting a 3-day goal.
+target: "≤ 3.0 days"), else within its service type's target, counted as a new case's due
+date counts it, in calendar or business days (unmarked when none is known). The
+drill-down's groups say which of these it is, so a case closed in 3.4 days is never listed
+as meeting a 3-day goal.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from civicdesk.cases.models import Status
+from civicdesk.catalog import targets
+from civicdesk.core.business_days import BusinessCalendar
 from civicdesk.performance.formatting import comparator, format_value
 from civicdesk.performance.measures.base import (
     CaseResult,
@@ -31,6 +34,7 @@ from civicdesk.performance.measures.base import (
     describe_days,
     is_duplicate,
 )
+from civicdesk.performance.periods import business_calendar_for
 from civicdesk.performance.targets import period_target
 
 if TYPE_CHECKING:
@@ -80,6 +84,7 @@ def compute(*, measure: Measure, period: Period, now: dt.datetime) -> Computatio
     else:
         met_label = pgettext("cases closed", "Within their type's target time")
         missed_label = pgettext("cases closed", "After their type's target time")
+    calendar: BusinessCalendar | None = None  # read once, if a type counts business days
     results: list[CaseResult] = []
     durations: list[Decimal] = []
     # The closing time is on the case: no audit log to load.
@@ -98,9 +103,14 @@ def compute(*, measure: Measure, period: Period, now: dt.datetime) -> Computatio
             # At the precision the case's line shows ("Closed in 3.0 days" is within "≤ 3.0 days").
             seconds = days(took).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) * 86400
             met = seconds < target if strict else seconds <= target
+        elif fixed is not None:
+            met = took <= dt.timedelta(days=float(fixed))
         else:
-            allowed = fixed if fixed is not None else case.service_type.target_days
-            met = None if allowed is None else took <= dt.timedelta(days=float(allowed))
+            # The type's target as a new case's due date counts it (calendar or business days).
+            if calendar is None and case.service_type.target_in_business_days:
+                calendar = business_calendar_for(measure.city)
+            due = targets.due_at(case.service_type, case.opened_at, calendar=calendar)
+            met = None if due is None else case.closed_at <= due
         results.append(CaseResult(case, met, gettext("Closed in %(days)s") % {"days": describe_days(took)}))
     value = Decimal(statistics.median(durations)) if durations else None
     return Computation(value, results, met_label=met_label, missed_label=missed_label)
