@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicdesk.catalog.models import CannedResponse, Datatype, ServiceAttribute, ServiceType
+from civicdesk.catalog.targets import target_words
 from civicdesk.tenants.scoping import CityScopedAdmin, CityScopedInline
 
 LIST_DATATYPES = {Datatype.SINGLEVALUELIST, Datatype.MULTIVALUELIST}
@@ -207,18 +208,26 @@ class ServiceAttributeInline(CityScopedInline, admin.StackedInline):
 @admin.register(ServiceType)
 class ServiceTypeAdmin(CityScopedAdmin):
     inlines = [ServiceAttributeInline]
-    list_display = ["name", "code", "group", "department", "target_days", "active", "is_confidential", "city"]
+    list_display = ["name", "code", "group", "department", "target", "active", "is_confidential", "city"]
     list_filter = ["active", "is_confidential", ("department", admin.RelatedOnlyFieldListFilter), "city"]
     search_fields = ["name", "code", "keywords", "group"]
     prepopulated_fields = {"code": ["name"]}
     fieldsets = [
         (None, {"fields": ["city", "name", "name_es", "code", "group", "description", "keywords"]}),
-        (gettext_lazy("Routing and service level"), {"fields": ["department", "target_days", "sort_order"]}),
+        (
+            gettext_lazy("Routing and service level"),
+            {"fields": ["department", ("target_days", "target_in_business_days"), "sort_order"]},
+        ),
         (gettext_lazy("Visibility"), {"fields": ["active", "is_confidential"]}),
     ]
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).select_related("city", "department")
+
+    @admin.display(description=gettext_lazy("target"), ordering="target_days")
+    def target(self, obj: ServiceType) -> str:
+        """The target as residents and staff read it: "10 days", "3 business days"."""
+        return target_words(obj) or "—"
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # The code is the Open311 service_code: apps keep it, so it never changes.

@@ -15,20 +15,22 @@ YAML::
         name_es: Bache
         department: public-works
         target_days: 5
+        target_in_business_days: no
         group: Streets
         questions:
           - {code: size, question: How big is it?, datatype: singlevaluelist,
              values: [{key: small, name: Small}, {key: large, name: Large}]}
 
 CSV: one row per service type, columns ``code, name, name_es, department, department_name,
-department_email, department_active, target_days, group, description, keywords, active,
-confidential, questions`` (the questions as the JSON of the YAML list); a department is
+department_email, department_active, target_days, target_in_business_days, group,
+description, keywords, active, confidential, questions`` (the questions as the JSON of the YAML list); a department is
 created or updated from the ``department…`` columns of its rows.
 
 A field the file does not give (a CSV column left out, a YAML key left out) is *not given*:
 an existing department, type or question keeps what it has, a new one gets the default. A
 given field that is empty means empty (a yes/no field: its default; ``target_days``: no
-target). So an older CSV without ``department_email`` keeps the departments' emails, and an
+target). ``target_in_business_days`` (yes/no, default no) counts the target in the city's
+business days instead of calendar days (``catalog.targets``). So an older CSV without ``department_email`` keeps the departments' emails, and an
 export read back changes nothing: ``write_catalogue`` writes every field.
 """
 
@@ -57,6 +59,7 @@ CSV_COLUMNS = (
     "department_email",
     "department_active",
     "target_days",
+    "target_in_business_days",
     "group",
     "description",
     "keywords",
@@ -111,6 +114,7 @@ class TypeEntry:
     name_es: str = ""
     department: str = ""
     target_days: int | None = None
+    target_in_business_days: bool = False
     group: str = ""
     description: str = ""
     keywords: str = ""
@@ -284,6 +288,9 @@ def _type_entry(item: dict[str, Any], line: int, where: str, problems: list[str]
         name_es=_text(item.get("name_es")),
         department=_text(item.get("department")),
         target_days=_target(item.get("target_days"), f"{where}, target_days", problems),
+        target_in_business_days=_flag(
+            item.get("target_in_business_days"), f"{where}, target_in_business_days", problems, False
+        ),
         group=_text(item.get("group")),
         description=_text(item.get("description")),
         keywords=_text(item.get("keywords")),
@@ -498,6 +505,7 @@ def write_catalogue(catalogue: Catalogue, *, fmt: str = "yaml") -> str:
                     department.email if department else "",
                     ("yes" if department.active else "no") if department else "",
                     t.target_days or "",
+                    "yes" if t.target_in_business_days else "no",
                     t.group,
                     t.description,
                     t.keywords,
@@ -518,6 +526,7 @@ def write_catalogue(catalogue: Catalogue, *, fmt: str = "yaml") -> str:
                 "name_es": t.name_es,
                 "department": t.department,
                 "target_days": t.target_days,
+                "target_in_business_days": t.target_in_business_days,
                 "group": t.group,
                 "description": t.description,
                 "keywords": t.keywords,

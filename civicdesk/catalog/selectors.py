@@ -54,6 +54,7 @@ def catalogue_of(*, city: City) -> Catalogue:
                 name_es=t.name_es,
                 department=t.department.code if t.department else "",
                 target_days=t.target_days,
+                target_in_business_days=t.target_in_business_days,
                 group=t.group,
                 description=t.description,
                 keywords=t.keywords,

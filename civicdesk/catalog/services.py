@@ -305,6 +305,7 @@ def _catalog_write(
             "name_es": type_entry.name_es,
             "department": departments[type_entry.department] if type_entry.department else None,
             "target_days": type_entry.target_days,
+            "target_in_business_days": type_entry.target_in_business_days,
             "group": type_entry.group,
             "description": type_entry.description,
             "keywords": type_entry.keywords,

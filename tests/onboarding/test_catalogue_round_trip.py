@@ -62,6 +62,7 @@ def every_field_set(city: City) -> None:
         name_es="Basura en una propiedad",
         department=codes,
         target_days=10,
+        target_in_business_days=True,
         group="Neighborhood",
         keywords="junk, debris, trash",
         is_confidential=True,

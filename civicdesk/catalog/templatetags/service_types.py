@@ -6,6 +6,9 @@ city's main name, which its staff work with. ``type_name_for_resident`` is the n
 resident's own report and in the public's lists (the emails, the tracking page, the city
 home, browse, feeds): a report still waiting in triage reads "Being reviewed: staff will
 choose the right team", not the queue's name.
+
+``{{ service_type|target }}``: the type's target as the city writes it, "10 days" or
+"3 business days" (``catalog.targets.target_words``).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext
 
+from civicdesk.catalog import targets
 from civicdesk.catalog.models import ServiceType
 
 register = template.Library()
@@ -43,3 +47,9 @@ def type_name_for_resident(service_type: ServiceType | None) -> str:
     if awaits_triage(service_type):
         return gettext("Being reviewed: staff will choose the right team")
     return type_name(service_type)
+
+
+@register.filter
+def target(service_type: ServiceType | None) -> str:
+    """The type's target in the active language: "10 days", "3 business days" ("": none)."""
+    return targets.target_words(service_type)
