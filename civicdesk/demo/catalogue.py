@@ -45,6 +45,9 @@ class Problem:
     is_confidential: bool = False
     # Share of cases entered with an address only (no map point): they have no district.
     unlocated: float = 0.0
+    # The target counts business days: types worked by inspectors and clerks who keep office
+    # hours ("within 15 business days", three weeks as the calendar-day types count them).
+    target_in_business_days: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,9 +146,10 @@ PROBLEMS: dict[str, Problem] = {
             "ce-zoning",
             "Zoning violation",
             "Code enforcement",
-            21,
+            15,
             "A use of a property the zoning code does not allow there.",
             name_es="Infracción de zonificación",
+            target_in_business_days=True,
         ),
         Problem(
             "ce-parking-unapproved-surface",
@@ -160,9 +164,10 @@ PROBLEMS: dict[str, Problem] = {
             "ce-property-maintenance",
             "Property maintenance",
             "Code enforcement",
-            21,
+            15,
             "Peeling paint, broken windows, damaged roofs, fences or gutters on a building.",
             name_es="Mantenimiento de la propiedad",
+            target_in_business_days=True,
         ),
         Problem(
             "ce-dangerous-building",
@@ -189,9 +194,10 @@ PROBLEMS: dict[str, Problem] = {
             "ce-rental-inspection",
             "Rental property complaint",
             "Code enforcement",
-            21,
+            15,
             "A problem in a rental home the landlord has not fixed.",
             name_es="Queja sobre una vivienda de alquiler",
+            target_in_business_days=True,
         ),
         Problem(
             "ce-signs",
@@ -238,9 +244,10 @@ PROBLEMS: dict[str, Problem] = {
             "business-license-violation",
             "Business operating without a license",
             "Business",
-            21,
+            15,
             "A business that appears to operate without the license it needs.",
             name_es="Negocio que opera sin licencia",
+            target_in_business_days=True,
         ),
         # Animals
         Problem(

@@ -272,6 +272,7 @@ def catalogue_load(*, cities: dict[str, City]) -> None:
                     "keywords": problem.keywords,
                     "department": departments[offer.department] if offer.department else None,
                     "target_days": problem.target_days,
+                    "target_in_business_days": problem.target_in_business_days,
                     "is_confidential": problem.is_confidential,
                     "active": True,
                     "sort_order": order,
@@ -627,7 +628,10 @@ def _one_case(plan: _CityPlan, opened: dt.datetime, end: dt.datetime, rng: rando
 
 def _life(plan: _CityPlan, case: ServiceRequest, opened: dt.datetime, end: dt.datetime, rng: random.Random) -> None:
     """Route, work and (if its time has come) close the case, each step at its own moment."""
-    target = case.service_type.target_days or 10
+    target: float = case.service_type.target_days or 10
+    if case.service_type.target_in_business_days:
+        # Five business days a week: the calendar days the department takes to work it.
+        target = target * 7 / 5
     to_close = dt.timedelta(days=target * CLOSE_MEDIAN_OF_TARGET * math.exp(rng.gauss(0, CLOSE_SPREAD)))
     to_close = max(to_close, dt.timedelta(hours=2))
     closes_at = None if rng.random() < NEVER_CLOSED else opened + to_close

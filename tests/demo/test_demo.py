@@ -358,3 +358,20 @@ def test_a_pinned_cases_address_reads_as_found_not_typed(demo: DemoSummary) -> N
     assert sum(sources.values()) > 100
     assert sources[AddressSource.TYPED] == 0, sources
     assert set(sources) <= {AddressSource.MATCHED, AddressSource.INTERPOLATED, AddressSource.NEAREST}
+
+
+def test_code_enforcement_inspections_count_business_days_and_the_other_types_calendar_days(demo: DemoSummary) -> None:
+    """The demo shows both: a few types of departments that work office hours have targets in
+    business days, due at closing time on a business day; the rest keep calendar days."""
+    business = ServiceType.objects.filter(target_in_business_days=True)
+    assert set(business.values_list("code", flat=True)) == {
+        "ce-zoning",
+        "ce-property-maintenance",
+        "ce-rental-inspection",
+        "business-license-violation",
+    }
+    assert ServiceType.objects.filter(target_in_business_days=False).count() > 10 * business.count()
+    zoning = ServiceRequest.objects.filter(service_type__code="ce-zoning", city__slug="independence").first()
+    assert zoning is not None and zoning.due_at is not None
+    due = zoning.due_at.astimezone(zoning.city.tz)
+    assert due.weekday() < 5 and (due.hour, due.minute) == (17, 0)
