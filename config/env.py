@@ -34,6 +34,12 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
+def env_prefixed(prefix: str) -> dict[str, str]:
+    """The variables whose names start with ``prefix``, by the rest of their names (empty
+    values left out): ``INTAKE_IMAP_URL_RAYTOWN=…`` is ``{"RAYTOWN": "…"}``."""
+    return {name[len(prefix) :]: value for name, value in os.environ.items() if name.startswith(prefix) and value}
+
+
 def email_settings(url: str, base_dir: Path) -> dict[str, object]:
     """Turn an EMAIL_URL into Django email settings.
 

@@ -12,7 +12,7 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import email_settings, env_bool, env_int, env_list, env_str, object_storage
+from config.env import email_settings, env_bool, env_int, env_list, env_prefixed, env_str, object_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CIVICDESK_VAR_DIR", str(BASE_DIR / "var")))
@@ -223,8 +223,14 @@ OUTBOX_SWEEP_INTERVAL_SECONDS = env_int("OUTBOX_SWEEP_INTERVAL_SECONDS", 15)
 
 # --- email intake (docs/email-intake.md) ------------------------------------------------
 # The mailbox `manage.py poll_mailbox` reads: imap://user:password@host:143/INBOX or imaps://…
+# (mail for any city: each message goes to the city whose address it was sent to), and each
+# city's own mailbox, INTAKE_IMAP_URL_<SLUG> (INTAKE_IMAP_URL_LEES_SUMMIT for lees-summit): one
+# poller reads them all in turn (docs/email-intake.md).
 INTAKE_IMAP_URL = env_str("INTAKE_IMAP_URL", "")
+INTAKE_IMAP_CITY_URLS = env_prefixed("INTAKE_IMAP_URL_")
 INTAKE_IMAP_POLL_SECONDS = env_int("INTAKE_IMAP_POLL_SECONDS", 60)
+# A mailbox that cannot be read is tried again after the interval, twice it, four times… up to this.
+INTAKE_IMAP_BACKOFF_MAX_SECONDS = env_int("INTAKE_IMAP_BACKOFF_MAX_SECONDS", 900)
 # Where handled messages go, if the mailbox has that folder; otherwise they are marked seen.
 INTAKE_IMAP_PROCESSED_FOLDER = env_str("INTAKE_IMAP_PROCESSED_FOLDER", "Processed")
 # A message that fails this many times is left for staff instead of being tried again.

@@ -1,6 +1,6 @@
 """`make run`: prepare the database, then run the web server, the task worker and the outbox
 sweeper of the Procfile together with honcho, in the foreground until Ctrl-C (and the intake
-mailbox poller, when INTAKE_IMAP_URL is set).
+mailbox poller, when INTAKE_IMAP_URL or a city's INTAKE_IMAP_URL_<SLUG> is set).
 
 Each process's output is shown with its name in front. Ctrl-C or SIGTERM stops all of them; if
 one dies on its own, the others are stopped too and this program exits non-zero, so a broken
@@ -60,8 +60,11 @@ def prepare() -> dict[str, Any]:
     info = {
         # The demo's accounts exist only where the demo was loaded (SKIP_DEMO, an empty database).
         "logins": logins() if demo_is_loaded() else [],
-        # The intake mailbox is polled only when one is configured: the demo has none.
-        "poll_mailbox": bool(getattr(settings, "INTAKE_IMAP_URL", "")),
+        # The intake mailboxes are polled only when one is configured (INTAKE_IMAP_URL, or a
+        # city's INTAKE_IMAP_URL_<SLUG>: one poller reads them all): the demo has none.
+        "poll_mailbox": bool(
+            getattr(settings, "INTAKE_IMAP_URL", "") or getattr(settings, "INTAKE_IMAP_CITY_URLS", {})
+        ),
         "mail": getattr(settings, "EMAIL_FILE_PATH", None),
         "email_backend": settings.EMAIL_BACKEND,
         "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],

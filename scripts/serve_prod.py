@@ -1,6 +1,6 @@
 """`make serve-prod`: the production shape on one machine — gunicorn with several workers,
 the task worker and the outbox sweeper (and the intake mailbox poller when INTAKE_IMAP_URL
-is set), with production settings: the processes of Procfile.prod, run together by honcho like
+or a city's INTAKE_IMAP_URL_<SLUG> is set: one process reads every city's mailbox), with production settings: the processes of Procfile.prod, run together by honcho like
 `make run` (scripts/procfile.py).
 
 Before starting it checks what production needs and refuses with a clear message:
@@ -149,7 +149,9 @@ def prepare() -> dict[str, str]:
     collect_static()
     info = {
         "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
-        "poll_mailbox": "1" if getattr(settings, "INTAKE_IMAP_URL", "") else "",
+        "poll_mailbox": "1"
+        if getattr(settings, "INTAKE_IMAP_URL", "") or getattr(settings, "INTAKE_IMAP_CITY_URLS", {})
+        else "",
         # The readiness probe must name a host Django answers to.
         "host": next((h.lstrip(".") for h in settings.ALLOWED_HOSTS if h != "*"), "localhost"),
     }

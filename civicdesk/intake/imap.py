@@ -5,6 +5,11 @@ The order is the whole point. A message is marked \\Seen (or moved to the "Proce
 folder) only after ``email_ingest`` has committed its case; a poller that dies in between
 leaves the message unseen, and the next poll feeds it again — which the Message-ID record
 turns into a no-op. Nothing is lost and nothing is made twice.
+
+One process reads every mailbox the settings name (``configured_mailboxes``: the shared
+``INTAKE_IMAP_URL`` and each city's ``INTAKE_IMAP_URL_<SLUG>``), in turn (``MailboxRounds``):
+a mailbox that cannot be read — a wrong password, a server down — is logged under its city
+and tried again later and later (its own back-off), while the others are read on time.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ import logging
 import re
 import ssl
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
@@ -59,6 +65,17 @@ def parse_imap_url(url: str) -> Mailbox:
         folder=unquote(parts.path.lstrip("/")) or "INBOX",
         use_ssl=use_ssl,
     )
+
+
+class LoginRefused(imaplib.IMAP4.error):
+    """The mailbox's server refused our user name and password: a setting to fix, not a
+    server to wait for."""
+
+    def __init__(self, mailbox: str, error: Exception) -> None:
+        detail = error.args[0] if error.args else error
+        if isinstance(detail, bytes):
+            detail = detail.decode("utf-8", "replace")
+        super().__init__(f"the server refused the user name and password: {detail}")
 
 
 def _quote(name: str) -> str:
@@ -114,7 +131,12 @@ class MailboxPoller:
             conn = imaplib.IMAP4(box.host, box.port, timeout=self.timeout)
             if "STARTTLS" in conn.capabilities:
                 conn.starttls(ssl.create_default_context())
-        conn.login(box.user, box.password)
+        try:
+            conn.login(box.user, box.password)
+        except imaplib.IMAP4.error as exc:
+            with contextlib.suppress(imaplib.IMAP4.error, OSError):
+                conn.logout()
+            raise LoginRefused(str(box), exc) from exc
         return conn
 
     @staticmethod
@@ -200,16 +222,143 @@ class MailboxPoller:
                 return bytes(item[1])
         return None
 
-    def run(self, *, interval: float, stop: threading.Event) -> None:
-        """Poll until ``stop`` is set; a mailbox that cannot be reached is tried again at
-        the next interval, not fatal."""
+
+# --- every configured mailbox, in one process -------------------------------------------------
+CITY_SETTING_PREFIX = "INTAKE_IMAP_URL_"
+
+
+def city_setting_name(slug: str) -> str:
+    """The environment variable holding a city's mailbox: ``INTAKE_IMAP_URL_LEES_SUMMIT``
+    for the city ``lees-summit``."""
+    return CITY_SETTING_PREFIX + slug.upper().replace("-", "_")
+
+
+@dataclass(frozen=True)
+class ConfiguredMailbox:
+    """A mailbox to read: ``name`` is what the logs call it (the city's slug, or
+    ``INTAKE_IMAP_URL`` for the shared mailbox); ``city`` gets the mail whose headers name
+    no city's address (None: the shared mailbox, where each message goes by its address)."""
+
+    name: str
+    mailbox: Mailbox
+    city: City | None
+
+
+def configured_mailboxes(*, city: City | None = None) -> tuple[list[ConfiguredMailbox], list[str]]:
+    """The mailboxes the settings name, and what is wrong with the settings, in the
+    operator's words (a variable naming no city, a URL that is not a mailbox's).
+
+    ``INTAKE_IMAP_URL``: a mailbox for any city, each message going to the city whose
+    address it was sent to. ``INTAKE_IMAP_URL_<SLUG>`` (``settings.INTAKE_IMAP_CITY_URLS``):
+    that city's own mailbox. With ``city``, that city's mailbox only.
+    """
+    found: list[ConfiguredMailbox] = []
+    problems: list[str] = []
+    by_suffix = {city_setting_name(c.slug)[len(CITY_SETTING_PREFIX) :]: c for c in City.objects.order_by("slug")}
+    if city is None and settings.INTAKE_IMAP_URL:
+        try:
+            found.append(ConfiguredMailbox("INTAKE_IMAP_URL", parse_imap_url(settings.INTAKE_IMAP_URL), None))
+        except ImproperlyConfigured as exc:
+            problems.append(f"INTAKE_IMAP_URL: {exc}")
+    for suffix, url in sorted(settings.INTAKE_IMAP_CITY_URLS.items()):
+        name = CITY_SETTING_PREFIX + suffix
+        owner = by_suffix.get(suffix.upper())
+        if owner is None:
+            if city is None:
+                known = ", ".join(city_setting_name(c.slug) for c in by_suffix.values()) or "none yet"
+                problems.append(f"{name} names no city; the cities' settings are {known}.")
+            continue
+        if city is not None and owner.pk != city.pk:
+            continue
+        try:
+            found.append(ConfiguredMailbox(owner.slug, parse_imap_url(url), owner))
+        except ImproperlyConfigured as exc:
+            problems.append(f"{name}: {exc}")
+    return found, problems
+
+
+@dataclass
+class _Turn:
+    configured: ConfiguredMailbox
+    poller: MailboxPoller
+    failures: int = 0  # in a row
+    due: float = 0.0  # on the rounds' clock
+
+
+class MailboxRounds:
+    """Reads several mailboxes in turn, each every ``interval`` seconds, in one process.
+
+    A mailbox that cannot be read is the only one held up: its failure is logged under its
+    name (with ``extra`` city and mailbox, for JSON logs) and it is tried again after the
+    interval, then twice it, four times… up to ``backoff_max``; the others are read on time.
+    Once it answers again, the log says so and it is back to every ``interval``.
+    """
+
+    def __init__(
+        self,
+        mailboxes: Sequence[ConfiguredMailbox],
+        *,
+        interval: float,
+        backoff_max: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        timeout: float = 60,
+    ) -> None:
+        self.interval = interval
+        self.backoff_max = max(
+            settings.INTAKE_IMAP_BACKOFF_MAX_SECONDS if backoff_max is None else backoff_max, interval
+        )
+        self.clock = clock
+        self.turns = [
+            _Turn(box, MailboxPoller(box.mailbox, default_city=box.city, timeout=timeout)) for box in mailboxes
+        ]
+
+    def delay_after(self, failures: int) -> float:
+        """Seconds before the next try of a mailbox that failed ``failures`` times in a row."""
+        return float(min(self.interval * 2 ** min(failures - 1, 32), self.backoff_max))
+
+    def poll_due(self, stop: threading.Event | None = None) -> list[tuple[ConfiguredMailbox, PollReport | Exception]]:
+        """Read each mailbox whose time has come, one after the other: what each poll did,
+        or why it could not read its mailbox."""
+        now = self.clock()
+        done: list[tuple[ConfiguredMailbox, PollReport | Exception]] = []
+        for turn in self.turns:
+            if stop is not None and stop.is_set():
+                break
+            if turn.due <= now:
+                done.append((turn.configured, self._poll(turn)))
+        return done
+
+    def _poll(self, turn: _Turn) -> PollReport | Exception:
+        name, box = turn.configured.name, turn.configured.mailbox
+        extra = {"city": name, "mailbox": str(box)}
+        try:
+            report = turn.poller.poll_once()
+        except Exception as exc:  # one mailbox's trouble, whatever it is, never stops the others
+            turn.failures += 1
+            delay = self.delay_after(turn.failures)
+            turn.due = self.clock() + delay
+            args = (name, str(box), exc, turn.failures, delay)
+            if isinstance(exc, LoginRefused):
+                log.error("%s: cannot read %s: %s (failure %d in a row; next try in %g s)", *args, extra=extra)
+            elif isinstance(exc, (imaplib.IMAP4.error, OSError)):
+                log.warning("%s: cannot read %s: %s (failure %d in a row; next try in %g s)", *args, extra=extra)
+            else:
+                log.exception("%s: reading %s failed: %s (failure %d in a row; next try in %g s)", *args, extra=extra)
+            return exc
+        finally:
+            close_old_connections()
+        if turn.failures:
+            log.info("%s: %s can be read again, after %d failures", name, box, turn.failures, extra=extra)
+        turn.failures = 0
+        turn.due = self.clock() + self.interval
+        if report.fetched:
+            log.info("%s: %s: %s", name, box, report, extra=extra)
+        return report
+
+    def run(self, *, stop: threading.Event) -> None:
+        """Poll until ``stop`` is set."""
         while not stop.is_set():
-            try:
-                report = self.poll_once()
-                if report.fetched:
-                    log.info("%s: %s", self.mailbox, report)
-            except (imaplib.IMAP4.error, OSError) as exc:
-                log.warning("cannot read %s: %s", self.mailbox, exc)
-            finally:
-                close_old_connections()
-            stop.wait(interval)
+            self.poll_due(stop)
+            if not self.turns:
+                return
+            stop.wait(max(0.0, min(t.due for t in self.turns) - self.clock()))

@@ -71,9 +71,11 @@ service anvil {{
 
 
 class Dovecot:
-    """``dovecot -F -c <our config>`` as a child process; nothing of the system's."""
+    """``dovecot -F -c <our config>`` as a child process; nothing of the system's. ``users``:
+    more mailboxes beside ``intake``'s (user name: password), one per city, say."""
 
-    def __init__(self) -> None:
+    def __init__(self, users: dict[str, str] | None = None) -> None:
+        self.users = {USER: PASSWORD, **(users or {})}
         # Its own directory under /tmp, not pytest's: as root, dovecot's processes run as an
         # unprivileged user, who cannot enter pytest's private (0700) temporary tree.
         self.root, self.port = Path(tempfile.mkdtemp(prefix="civicdesk-dovecot-")), free_port()
@@ -84,7 +86,7 @@ class Dovecot:
         internal, login, mail_user = _accounts()
         for sub in ("run", "state", "mail", "home"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
-        (self.root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
+        (self.root / "passwd").write_text("".join(f"{u}:{{PLAIN}}{p}\n" for u, p in self.users.items()))
         conf = self.root / "dovecot.conf"
         conf.write_text(
             CONFIG.format(root=self.root, port=self.port, internal=internal, login=login, mail_user=mail_user)
@@ -127,21 +129,25 @@ class Dovecot:
 
     @property
     def url(self) -> str:
-        return f"imap://{USER}:{PASSWORD}@127.0.0.1:{self.port}/INBOX"
+        return self.url_for(USER)
+
+    def url_for(self, user: str, password: str | None = None) -> str:
+        """The mailbox URL of ``user``; with ``password``, one that logs in with that instead."""
+        return f"imap://{user}:{self.users[user] if password is None else password}@127.0.0.1:{self.port}/INBOX"
 
     @contextlib.contextmanager
-    def client(self) -> Iterator[imaplib.IMAP4]:
+    def client(self, user: str = USER) -> Iterator[imaplib.IMAP4]:
         conn = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
-        conn.login(USER, PASSWORD)
+        conn.login(user, self.users[user])
         try:
             yield conn
         finally:
             with contextlib.suppress(imaplib.IMAP4.error, OSError):
                 conn.logout()
 
-    def deliver(self, raw: bytes, folder: str = "INBOX") -> None:
+    def deliver(self, raw: bytes, folder: str = "INBOX", user: str = USER) -> None:
         """Put a message in the mailbox, unseen, as a mail server would."""
-        with self.client() as conn:
+        with self.client(user) as conn:
             typ, data = conn.append(folder, None, None, raw)
             assert typ == "OK", data
 
@@ -150,9 +156,9 @@ class Dovecot:
             typ, data = conn.create(name)
             assert typ == "OK", data
 
-    def flags(self, folder: str = "INBOX") -> list[set[str]]:
+    def flags(self, folder: str = "INBOX", user: str = USER) -> list[set[str]]:
         """The flags of each message in the folder, in order."""
-        with self.client() as conn:
+        with self.client(user) as conn:
             typ, data = conn.select(folder, readonly=True)
             if typ != "OK" or int(data[0] or 0) == 0:
                 return []
