@@ -25,6 +25,32 @@ def _fmt(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
 
 
+# The time-to-close tables' columns: the times as numbers of days, then as the page writes them.
+CLOSE_COLUMNS = (
+    "Name",
+    "Opened",
+    "Closed",
+    "Median days",
+    "90th percentile days",
+    "Closed within target (%)",
+    "Median",
+    "90th percentile",
+)
+
+
+def _days(value: float | None) -> str:
+    """A time to close in days for a spreadsheet: to a thousandth under a day (0.175 is 4.2
+    hours), else to a tenth."""
+    if value is None:
+        return ""
+    return f"{value:.3f}" if abs(value) < 1 else f"{value:.1f}"
+
+
+def _shown(value: float | None) -> str:
+    """A time to close as the page writes it ("4.2 hours", "2.5 days"); empty for none."""
+    return "" if value is None else days_to_close(value)
+
+
 # A time-to-close chart draws at most this many bars, those with the most cases closed in the
 # period (the tables' order); its table lists every row. More would make a chart taller than
 # a screen, whose bars of one or two cases tell little.
@@ -75,11 +101,11 @@ def report_context(report: OperationalReport) -> dict[str, Any]:
         shown = closed[:CHART_ROWS]
         labels, values = [r.label for r in shown], [r.median_days or 0.0 for r in shown]
         texts = [days_to_close(value) for value in values]
-        chart = charts.bars(labels, values, xlabel=_("Median days to close"), decimals=1, value_texts=texts)
+        chart = charts.bars(labels, values, xlabel=_("Median time to close (days)"), decimals=1, value_texts=texts)
         if len(shown) < len(closed):
             alt, note = _close_chart_notes(kind, len(shown), len(rows))
         else:
-            alt, note = _("Bar chart of the median days to close; the same figures are in the table."), ""
+            alt, note = _("Bar chart of the median time to close; the same figures are in the table."), ""
         return {
             "id": table_id,
             "title": title,
@@ -129,8 +155,9 @@ def file_stem(report: OperationalReport) -> str:
 
 def report_csv(report: OperationalReport) -> str:
     """One section per table: a title row, a header row, data rows, an empty row. Times to
-    close are numbers of days (0.0: closed within a day, which the page writes "under a
-    day"), so that a spreadsheet can sort and add them."""
+    close are numbers of days (to a thousandth under a day: 0.175 is 4.2 hours), so that a
+    spreadsheet can sort and add them, and also as the page writes them ("4.2 hours",
+    "2.5 days") in the last columns."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(["Operational report"])
@@ -143,7 +170,10 @@ def report_csv(report: OperationalReport) -> str:
     w.writerow(["Comparison with the previous period"])
     w.writerow(["Figure", "This period", "Previous period", "Change", "Change (%)"])
     for c in report.comparison:
-        w.writerow([c.label, _fmt(c.current), _fmt(c.previous), _fmt(c.delta), _fmt(c.percent)])
+        if c.in_days:
+            w.writerow([f"{c.label} (days)", _days(c.current), _days(c.previous), _days(c.delta), _fmt(c.percent)])
+        else:
+            w.writerow([c.label, _fmt(c.current), _fmt(c.previous), _fmt(c.delta), _fmt(c.percent)])
     w.writerow([])
     w.writerow(["Backlog", f"open cases as of {report.as_of.isoformat(timespec='minutes')}"])
     w.writerow(["Age", "Open cases"])
@@ -156,9 +186,10 @@ def report_csv(report: OperationalReport) -> str:
     ):
         w.writerow([])
         w.writerow([title])
-        w.writerow(["Name", "Opened", "Closed", "Median days", "90th percentile days", "Closed within target (%)"])
+        w.writerow(CLOSE_COLUMNS)
         for r in rows:
-            w.writerow([r.label, r.opened, r.closed, _fmt(r.median_days), _fmt(r.p90_days), _fmt(r.on_time_percent)])
+            days = [_days(r.median_days), _days(r.p90_days), _fmt(r.on_time_percent)]
+            w.writerow([r.label, r.opened, r.closed, *days, _shown(r.median_days), _shown(r.p90_days)])
     w.writerow([])
     w.writerow(["Intake by channel"])
     w.writerow(["Channel", "New requests", "Share (%)"])

@@ -264,7 +264,7 @@ def test_the_previous_period_has_the_same_length_and_its_delta_and_percent(world
     closed = rows["Closed requests"]
     assert (closed.current, closed.previous) == (now_.closed, before.closed) == (10, 2)
     assert closed.delta == 8 and closed.percent == 400.0
-    median = rows["Median days to close"]
+    median = rows["Median time to close"]
     assert (median.current, median.previous) == (now_.median, before.median)
 
 
