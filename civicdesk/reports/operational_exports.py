@@ -63,7 +63,7 @@ def _close_chart_notes(kind: str, shown: int, listed: int) -> tuple[str, str]:
     values = {"shown": shown, "listed": listed}
     if kind == "type":
         alt = _(
-            "Bar chart of the median days to close of the %(shown)d types with the most cases closed; "
+            "Bar chart of the median time to close of the %(shown)d types with the most cases closed; "
             "every type's figures are in the table."
         )
         note = _(
@@ -72,7 +72,7 @@ def _close_chart_notes(kind: str, shown: int, listed: int) -> tuple[str, str]:
         )
     elif kind == "department":
         alt = _(
-            "Bar chart of the median days to close of the %(shown)d departments with the most cases closed; "
+            "Bar chart of the median time to close of the %(shown)d departments with the most cases closed; "
             "every department's figures are in the table."
         )
         note = _(
@@ -81,7 +81,7 @@ def _close_chart_notes(kind: str, shown: int, listed: int) -> tuple[str, str]:
         )
     else:
         alt = _(
-            "Bar chart of the median days to close of the %(shown)d districts with the most cases closed; "
+            "Bar chart of the median time to close of the %(shown)d districts with the most cases closed; "
             "every district's figures are in the table."
         )
         note = _(
