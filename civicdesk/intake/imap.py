@@ -23,13 +23,22 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import close_old_connections
 
 from civicdesk.intake.models import Outcome
+from civicdesk.intake.oauth2 import (
+    LOOPBACK_HOSTS,
+    AccessTokens,
+    OAuth2Client,
+    TokenRefused,
+    imap_refusal_hint,
+    sasl_detail,
+    xoauth2_string,
+)
 from civicdesk.intake.services import IngestFailed, IngestResult, email_ingest
 from civicdesk.tenants.models import City
 
@@ -44,15 +53,25 @@ class Mailbox:
     password: str
     folder: str = "INBOX"
     use_ssl: bool = False
+    # Set: sign in with an OAuth 2.0 access token (AUTHENTICATE XOAUTH2), not the password.
+    oauth2: OAuth2Client | None = None
 
     def __str__(self) -> str:  # never the password
         scheme = "imaps" if self.use_ssl else "imap"
         return f"{scheme}://{self.user}@{self.host}:{self.port}/{self.folder}"
 
 
+OAUTH2_PARAMETERS = ("token_url", "client_id", "client_secret", "scope", "refresh_token")
+
+
 def parse_imap_url(url: str) -> Mailbox:
     """``imap://user:password@host:143/INBOX`` or ``imaps://…:993/…``; the user and the
-    password are percent-encoded (``@`` in a user name is ``%40``)."""
+    password are percent-encoded (``@`` in a user name is ``%40``).
+
+    OAuth 2.0 instead of a password (docs/email-intake.md): no password, and
+    ``?auth=oauth2&token_url=…&client_id=…&client_secret=…`` with ``scope=…`` (Microsoft's
+    client credentials) or ``refresh_token=…`` (Google), each percent-encoded like the
+    password."""
     parts = urlsplit(url)
     if parts.scheme not in ("imap", "imaps") or not parts.hostname:
         raise ImproperlyConfigured(f"INTAKE_IMAP_URL must look like imap://user:password@host:143/INBOX, not {url!r}")
@@ -64,7 +83,46 @@ def parse_imap_url(url: str) -> Mailbox:
         password=unquote(parts.password or ""),
         folder=unquote(parts.path.lstrip("/")) or "INBOX",
         use_ssl=use_ssl,
+        oauth2=_oauth2_client(parts.query, has_password=parts.password is not None),
     )
+
+
+def _oauth2_client(query: str, *, has_password: bool) -> OAuth2Client | None:
+    """The ``?auth=oauth2&…`` part of a mailbox URL; None for a password mailbox. The
+    messages never repeat a value: they may be secrets."""
+    given = {name: values[-1].strip() for name, values in parse_qs(query, keep_blank_values=True).items()}
+    unknown = sorted(set(given) - {"auth", *OAUTH2_PARAMETERS})
+    if unknown:
+        raise ImproperlyConfigured(
+            f"the mailbox URL has unknown parameters ({', '.join(unknown)}); it takes auth=password or auth=oauth2 "
+            f"and, for oauth2, {', '.join(OAUTH2_PARAMETERS)}"
+        )
+    auth = given.pop("auth", "password").lower() or "password"
+    if auth not in ("password", "oauth2"):
+        raise ImproperlyConfigured("the mailbox URL's auth must be password or oauth2")
+    if auth == "password":
+        if given:
+            raise ImproperlyConfigured(
+                f"the mailbox URL has {', '.join(sorted(given))} but no auth=oauth2: add it, or leave them out"
+            )
+        return None
+    if has_password:
+        raise ImproperlyConfigured(
+            "an auth=oauth2 mailbox URL has no password (imaps://user@host/INBOX?auth=oauth2&…): "
+            "the app's secret goes in client_secret"
+        )
+    missing = [name for name in ("token_url", "client_id") if not given.get(name)]
+    if not given.get("refresh_token"):
+        missing += [name for name in ("client_secret", "scope") if not given.get(name)]
+    if missing:
+        raise ImproperlyConfigured(
+            f"the auth=oauth2 mailbox URL needs {', '.join(missing)} (Microsoft: client_secret and "
+            "scope=https://outlook.office365.com/.default; Google: client_secret and refresh_token)"
+        )
+    token_url = urlsplit(given["token_url"])
+    if not (token_url.scheme == "https" or (token_url.scheme == "http" and token_url.hostname in LOOPBACK_HOSTS)):
+        raise ImproperlyConfigured("the mailbox URL's token_url must be an https:// address (the secret goes there)")
+    return OAuth2Client(**{name: given.get(name, "") for name in OAUTH2_PARAMETERS})
 
 
 class LoginRefused(imaplib.IMAP4.error):
@@ -76,6 +134,31 @@ class LoginRefused(imaplib.IMAP4.error):
         if isinstance(detail, bytes):
             detail = detail.decode("utf-8", "replace")
         super().__init__(f"the server refused the user name and password: {detail}")
+
+
+class OAuth2SignInRefused(LoginRefused):
+    """The app's OAuth 2.0 sign-in was refused — by the token endpoint (a wrong secret, a
+    revoked refresh token) or by the mail server, even with a new token. The message says
+    what to check, for which mailbox."""
+
+    def __init__(self, message: str) -> None:
+        imaplib.IMAP4.error.__init__(self, message)
+
+
+def possessive(name: str) -> str:
+    """A name with 's (Lee's Summit's), or ' after an s (Blue Springs')."""
+    return name + ("'" if name.endswith("s") else "'s")
+
+
+def _xoauth2_answers(user: str, token: str, challenges: list[bytes]) -> Callable[[bytes], bytes]:
+    """imaplib's answerer for XOAUTH2: the credentials first; after a refusal the server
+    sends its reason (kept in ``challenges``) and waits for an empty answer."""
+
+    def answer(challenge: bytes) -> bytes:
+        challenges.append(challenge)
+        return xoauth2_string(user, token) if len(challenges) == 1 else b""
+
+    return answer
 
 
 def _quote(name: str) -> str:
@@ -120,8 +203,19 @@ class MailboxPoller:
         self.default_city = default_city
         self.on_committed = on_committed
         self.timeout = timeout
+        # One mailbox's tokens, kept from poll to poll while they are valid.
+        self.tokens = (
+            AccessTokens(mailbox.oauth2, mailbox_label=self.label, timeout=timeout) if mailbox.oauth2 else None
+        )
 
-    def _connect(self) -> imaplib.IMAP4:
+    @property
+    def label(self) -> str:
+        """The mailbox in an administrator's words: "Lee's Summit's mailbox"."""
+        if self.default_city is not None:
+            return f"{possessive(self.default_city.name)} mailbox"
+        return f"the mailbox {self.mailbox.user}"
+
+    def _open(self) -> imaplib.IMAP4:
         box = self.mailbox
         if box.use_ssl:
             conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(
@@ -131,6 +225,13 @@ class MailboxPoller:
             conn = imaplib.IMAP4(box.host, box.port, timeout=self.timeout)
             if "STARTTLS" in conn.capabilities:
                 conn.starttls(ssl.create_default_context())
+        return conn
+
+    def _connect(self) -> imaplib.IMAP4:
+        if self.tokens is not None:
+            return self._sign_in_with_token(self.tokens)
+        box = self.mailbox
+        conn = self._open()
         try:
             conn.login(box.user, box.password)
         except imaplib.IMAP4.error as exc:
@@ -138,6 +239,40 @@ class MailboxPoller:
                 conn.logout()
             raise LoginRefused(str(box), exc) from exc
         return conn
+
+    def _sign_in_with_token(self, tokens: AccessTokens) -> imaplib.IMAP4:
+        """``AUTHENTICATE XOAUTH2`` with the token held; refused, once more with a new token
+        (the old one may have been revoked, or expired early); refused again, an error that
+        says what to check. Nothing of the mailbox is read before this succeeds."""
+        box = self.mailbox
+        said = ""
+        for renew in (False, True):
+            try:
+                token = tokens.get(renew=renew)
+            except TokenRefused as exc:
+                raise OAuth2SignInRefused(str(exc)) from exc
+            conn = self._open()
+            challenges: list[bytes] = []
+            try:
+                conn.authenticate("XOAUTH2", _xoauth2_answers(box.user, token, challenges))
+                return conn
+            except imaplib.IMAP4.abort:
+                with contextlib.suppress(imaplib.IMAP4.error, OSError):
+                    conn.shutdown()
+                raise
+            except imaplib.IMAP4.error as exc:
+                detail = exc.args[0] if exc.args else exc
+                said = detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)
+                extra = sasl_detail(challenges[-1]) if len(challenges) > 1 else ""
+                said += f"; {extra}" if extra else ""
+                with contextlib.suppress(imaplib.IMAP4.error, OSError):
+                    conn.logout()
+        tokens.forget()
+        assert box.oauth2 is not None
+        raise OAuth2SignInRefused(
+            f"{box.host} refused the access token {box.oauth2.provider} issued for {self.label} ({box.user}), "
+            f"a new one too: {imap_refusal_hint(box.host, box.oauth2)} (the server said: {said})"
+        )
 
     @staticmethod
     def _capabilities(conn: imaplib.IMAP4) -> set[str]:

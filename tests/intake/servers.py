@@ -1,22 +1,31 @@
 """Real mail servers on loopback for the intake tests: Debian's Dovecot as the IMAP
-server, in a temporary directory with its own configuration, users and maildirs."""
+server, in a temporary directory with its own configuration, users and maildirs; and an
+OAuth 2.0 token endpoint (http.server in a thread) for the mailboxes that sign in with
+XOAUTH2."""
 
 from __future__ import annotations
 
 import contextlib
 import imaplib
+import json
 import os
 import pwd
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 START_SECONDS = 15
 USER, PASSWORD = "intake", "a-test-password"
+# The one access token Dovecot takes for USER's XOAUTH2 sign-in (Dovecot.accept_token changes it).
+ACCESS_TOKEN = "a-known-access-token"
 
 
 def free_port() -> int:
@@ -43,7 +52,10 @@ log_path = {root}/dovecot.log
 info_log_path = {root}/dovecot.log
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2
+# A refused sign-in answered at once (the tests are refused on purpose; Dovecot's penalty for
+# an address's repeated failures still adds seconds, so a test is refused only a few times).
+auth_failure_delay = 0
 default_internal_user = {internal}
 default_internal_group = {internal}
 default_login_user = {login}
@@ -52,6 +64,13 @@ mail_location = maildir:{root}/mail/%u
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {root}/passwd
+  mechanisms = plain login
+}}
+# XOAUTH2 checks the bearer token as the password of this passdb: only the known token.
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {root}/tokens
+  mechanisms = xoauth2
 }}
 userdb {{
   driver = static
@@ -86,6 +105,7 @@ class Dovecot:
         internal, login, mail_user = _accounts()
         for sub in ("run", "state", "mail", "home"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
+        self.accept_token(ACCESS_TOKEN)
         (self.root / "passwd").write_text("".join(f"{u}:{{PLAIN}}{p}\n" for u, p in self.users.items()))
         conf = self.root / "dovecot.conf"
         conf.write_text(
@@ -111,6 +131,25 @@ class Dovecot:
             time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"dovecot did not answer within {START_SECONDS} s: {self.log()}")
+
+    def accept_token(self, token: str) -> None:
+        """From now on USER's XOAUTH2 sign-in takes ``token`` only (the one before is refused,
+        as a revoked token is)."""
+        path = self.root / "tokens"
+        started = path.exists()
+        path.write_text(f"{USER}:{{PLAIN}}{token}\n")
+        # Dovecot reads the file again when its modification time has changed, looking at
+        # most once a second: a new time, and a second's wait, so the next sign-in sees it.
+        self._tokens_version = getattr(self, "_tokens_version", 0) + 1
+        stamp = time.time() + self._tokens_version
+        os.utime(path, (stamp, stamp))
+        if started:
+            time.sleep(1.1)
+
+    def oauth2_url(self, token_url: str, **params: str) -> str:
+        """USER's mailbox URL signing in with OAuth 2.0 (no password) through ``token_url``."""
+        query = urlencode({"auth": "oauth2", "token_url": token_url, **params})
+        return f"imap://{USER}@127.0.0.1:{self.port}/INBOX?{query}"
 
     def log(self) -> str:
         path = self.root / "dovecot.log"
@@ -169,3 +208,69 @@ class Dovecot:
                     inner = item.split(b"FLAGS (", 1)[1].split(b")", 1)[0]
                     out.append(set(inner.decode().split()))
             return out
+
+
+class TokenEndpoint:
+    """An OAuth 2.0 token endpoint on loopback, as Microsoft Entra's or Google's: answers a
+    POST of the form with ``{"access_token", "token_type", "expires_in"}``, keeps each form it
+    was sent (``requests``), and can be told which tokens to issue next (``issue``) or to
+    refuse (``refuse``, with the provider's JSON error)."""
+
+    def __init__(self, *, expires_in: int = 3600) -> None:
+        self.expires_in = expires_in
+        self.requests: list[dict[str, str]] = []
+        self.next_tokens: list[str] = []
+        self.refusal: tuple[int, dict[str, Any]] | None = None
+        self._lock = threading.Lock()
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                form = dict(parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True))
+                status, answer = endpoint._answer(form)
+                body = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def _answer(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            self.requests.append(form)
+            if self.refusal is not None:
+                return self.refusal
+            token = self.next_tokens.pop(0) if self.next_tokens else ACCESS_TOKEN
+            return 200, {"access_token": token, "token_type": "Bearer", "expires_in": self.expires_in}
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/oauth2/v2.0/token"
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+    def issue(self, *tokens: str) -> None:
+        """Hand out these tokens next, in order (then ACCESS_TOKEN again)."""
+        with self._lock:
+            self.next_tokens.extend(tokens)
+
+    def refuse(self, status: int, answer: dict[str, Any]) -> None:
+        with self._lock:
+            self.refusal = (status, answer)
+
+    def accept(self) -> None:
+        with self._lock:
+            self.refusal = None
