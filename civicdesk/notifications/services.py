@@ -86,7 +86,14 @@ def subscription_create(
         district = None
     if area == AreaKind.RADIUS:
         if lat is None or lng is None or not (math.isfinite(lat) and math.isfinite(lng)):
-            raise ValidationError({"lat": _("Place a pin on the map for the center of the area.")})
+            raise ValidationError(
+                {
+                    "lat": _(
+                        "Choose the center of the area: type an address and choose it from the list, "
+                        "or put the pin on the map."
+                    )
+                }
+            )
         if not (-90 <= lat <= 90 and -180 <= lng <= 180):
             raise ValidationError({"lat": _("That point is not on the map.")})
         if radius_m is None or not alerts.MIN_RADIUS_M <= radius_m <= alerts.MAX_RADIUS_M:

@@ -73,6 +73,13 @@ class AlertForm(forms.Form):
     district = forms.ModelChoiceField(
         label=_("District"), queryset=District.objects.none(), required=False, empty_label=_("Choose a district")
     )
+    # Only to find the center (address.js puts the pin on the address chosen): the alert keeps the point.
+    address = forms.CharField(
+        label=_("Address or place"),
+        required=False,
+        max_length=300,
+        help_text=_("For “Around a point”: type an address and choose it from the list, or put the pin on the map."),
+    )
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)
     lng = forms.FloatField(required=False, widget=forms.HiddenInput)
     radius_m = forms.TypedChoiceField(
@@ -82,6 +89,9 @@ class AlertForm(forms.Form):
         initial=500,
         required=False,
     )
+    # The summary of mistakes at the top links a missing center to the map (core/forms.py).
+    error_anchors = {"lat": "alert-map", "lng": "alert-map"}
+
     service_types = forms.ModelMultipleChoiceField(
         label=_("Problems (none checked: every problem)"),
         queryset=ServiceType.objects.none(),
@@ -91,6 +101,7 @@ class AlertForm(forms.Form):
 
     def __init__(self, *args: Any, city: City, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["address"].widget.attrs["aria-describedby"] = "id_address_help"
         self.fields["district"].queryset = city.districts.defer("boundary").order_by("number", "name")  # type: ignore[attr-defined]
         self.fields["service_types"].queryset = ServiceType.objects.filter(  # type: ignore[attr-defined]
             pk__in=[t.pk for t in public_types(city)]
@@ -122,6 +133,11 @@ def alerts_page(request: HttpRequest, city: str) -> HttpResponse:
                 name = field if field in form.fields else ("lat" if field == "lng" else None)
                 for message in messages:
                     form.add_error(name, message)
+    if form.errors.get("lat"):
+        # The missing center is the address box's to fix: its error is read with it.
+        form.fields["address"].widget.attrs.update(
+            {"aria-describedby": "id_address_help id_lat_error", "aria-invalid": "true"}
+        )
     status = 400 if request.method == "POST" and form.errors else 200
     return render(
         request,

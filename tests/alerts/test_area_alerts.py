@@ -162,7 +162,7 @@ def test_bad_subscriptions_are_refused_in_words(client, independence, raytown, s
         return response.content.decode()
 
     assert "Enter a valid email address" in errors(email="not-an-address")
-    assert "Place a pin on the map" in errors(email="a@example.org", area=AreaKind.RADIUS)
+    assert "Choose the center of the area" in errors(email="a@example.org", area=AreaKind.RADIUS)
     assert "Choose a district of Independence" in errors(email="a@example.org", area=AreaKind.DISTRICT)
     assert AreaSubscription.objects.count() == 0
 

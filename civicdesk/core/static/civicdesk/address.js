@@ -10,7 +10,9 @@
    also fills the box unless the person typed something of their own. While the box holds that
    suggestion unedited, the form's "from the pin" field (data-from-pin) says so: the server
    then stores the pin's own address, not a typed one. Without JavaScript the box is a plain
-   text field. */
+   text field. A form that asks for an area around the place (the alerts' "Around a point")
+   gives data-msg-area and data-radius-input: the line under the map then says the area in
+   words ("Alerts within 500 m of 18891 Meadow Ln"), again when the distance changes. */
 (function () {
   "use strict";
   var DELAY = 150; // ms after the last key before asking: a request per pause, not per key
@@ -29,6 +31,7 @@
     var map = document.getElementById(box.dataset.forMap);
     var pinAddress = document.getElementById(box.dataset.pinAddress);
     var fromPin = box.dataset.fromPin ? document.getElementById(box.dataset.fromPin) : null;
+    var radius = box.dataset.radiusInput ? document.getElementById(box.dataset.radiusInput) : null;
     if (!input) { return; }
     var id = input.id;
     var wrap = box.querySelector(".combo") || input.parentNode;
@@ -166,6 +169,19 @@
       });
     }
 
+    var lastPlace = null; // [address, outside] of the last place said, for a new distance
+
+    // "Near 1234 S Noland Rd", or the area around it on a form that asks for one.
+    function sayPlace(address, outside) {
+      lastPlace = [address, outside];
+      if (box.dataset.msgArea && radius) {
+        var chosen = radius.options[radius.selectedIndex];
+        say(fmt(box.dataset.msgArea, { address: address, radius: chosen ? chosen.text : "" }), outside);
+      } else {
+        say(fmt(box.dataset.msgNear, { address: address }), outside);
+      }
+    }
+
     function say(text, outside) {
       if (!pinAddress) { return; }
       pinAddress.textContent = "";
@@ -199,7 +215,7 @@
       markFromPin(false); // but chosen by the person: matched beside the pin as typed
       settled(r.label);
       live.textContent = "";
-      say(fmt(box.dataset.msgNear, { address: r.label }), r.outside);
+      sayPlace(r.label, r.outside);
       if (map) {
         map.dispatchEvent(new CustomEvent("civic:goto", { detail: { lat: r.lat, lng: r.lng, label: r.label } }));
       }
@@ -211,8 +227,9 @@
       enterWaits = false;
       getJSON(box.dataset.nearUrl + "?lat=" + lat + "&lng=" + lng).then(function (data) {
         if (n !== asked) { return; }
-        say(data.text, data.outside);
         var label = data.result ? data.result.label : "";
+        if (label && box.dataset.msgArea) { sayPlace(label, data.outside); }
+        else { lastPlace = null; say(data.text, data.outside); }
         // Fill the box with the pin's address unless the person wrote their own there.
         if (label && (filled !== null || !input.value.trim())) {
           input.value = label;
@@ -262,6 +279,7 @@
     if (map) {
       map.addEventListener("civic:pinned", function (e) {
         if (!e.detail) {
+          lastPlace = null;
           say("");
           if (filled) { input.value = ""; filled = ""; }
           markFromPin(false);
@@ -271,10 +289,13 @@
         lookUp(e.detail.lat, e.detail.lng);
       });
     }
+    if (radius) {
+      radius.addEventListener("change", function () { if (lastPlace) { sayPlace(lastPlace[0], lastPlace[1]); } });
+    }
     // A report kept on the device (offline) empties the form: the pin's line goes with it.
     var form = input.form;
     if (form) {
-      form.addEventListener("reset", function () { say(""); filled = ""; markFromPin(false); close(); });
+      form.addEventListener("reset", function () { lastPlace = null; say(""); filled = ""; markFromPin(false); close(); });
     }
     // A form shown again (a mistake to fix) keeps its pin: say its address too.
     var latInput = map && document.getElementById(map.dataset.latInput);

@@ -66,7 +66,7 @@
     var map = baseMap(el);
     var latInput = document.getElementById(el.dataset.latInput);
     var lngInput = document.getElementById(el.dataset.lngInput);
-    var status = document.getElementById("pin-status");
+    var status = document.getElementById(el.dataset.status || "pin-status");
     var marker = null;
 
     function place(lat, lng, quiet, from) {
@@ -77,6 +77,9 @@
       if (marker) { marker.setLatLng([lat, lng]); }
       else { marker = L.circleMarker([lat, lng], pinStyle()).addTo(map); }
       if (status) { status.textContent = fmt(el.dataset.msgPlaced, { lat: lat, lng: lng }); }
+      // A pin put by the person means "around this point" on a form that asks where (alerts).
+      var choice = !quiet && el.dataset.pinChooses && document.getElementById(el.dataset.pinChooses);
+      if (choice && !choice.checked) { choice.checked = true; choice.dispatchEvent(new Event("change", { bubbles: true })); }
       // The address search (address.js) says which address is under the pin.
       el.dispatchEvent(new CustomEvent("civic:pinned", { detail: { lat: lat, lng: lng, from: from || "map" } }));
       if (!quiet) { document.body.dispatchEvent(new CustomEvent("civic:pin", { bubbles: true })); }

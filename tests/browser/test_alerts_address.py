@@ -1,0 +1,116 @@
+"""Email alerts "Around a point" without the map: a resident who does not see it types an
+address, chooses it from the list with the keyboard, hears "Alerts within 500 m of …" (a
+live region, again when the distance changes), and the alert is stored around that address.
+Sent without a place, the error is read with the address box (aria-describedby, aria-invalid).
+Everything here is done with the keyboard only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from civicdesk.notifications.models import AreaKind, AreaSubscription
+from civicdesk.places.models import Source
+from civicdesk.places.normalise import parse_street
+from civicdesk.places.readers import PointRow
+from civicdesk.places.services import addresses_load
+from civicdesk.tenants.models import City
+from tests.browser.conftest import axe_violations, screenshot
+from tests.conftest import INSIDE
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+LAT, LNG = INSIDE["independence"]
+
+
+@pytest.fixture
+def gazetteer(cities: dict[str, City]) -> City:
+    """A few houses on Meadow Ln, in Independence."""
+    independence = cities["independence"]
+    rows = [
+        PointRow(n, "", parse_street("Meadow Ln"), "", "", "64050", LAT + (n - 18891) * 0.00005, LNG)
+        for n in range(18881, 18901)
+    ]
+    addresses_load(city=independence, rows=list(enumerate(rows, start=1)), source=Source.OPENADDRESSES)
+    return independence
+
+
+def _tab_to(page: Any, selector: str, limit: int = 40) -> None:
+    """Press Tab until the element ``selector`` has the focus (the keyboard only, no clicks)."""
+    for _ in range(limit):
+        if page.evaluate("(s) => document.activeElement === document.querySelector(s)", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_an_alert_around_a_typed_address_is_set_with_the_keyboard_alone(page: Any, gazetteer: City) -> None:
+    page.goto("/independence/alerts/")
+    page.wait_for_selector("#alert-map .leaflet-limits-pane path", state="attached")
+    box = page.locator("#id_address")
+    assert box.get_attribute("role") == "combobox"
+    assert box.get_attribute("aria-describedby") == "id_address_help"
+
+    _tab_to(page, "#id_email")
+    page.keyboard.type("neighbor@example.org")
+    _tab_to(page, "#id_address")
+    page.keyboard.type("18891 mead", delay=40)
+    page.wait_for_selector("#id_address-list [role=option]")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+
+    assert box.input_value() == "18891 Meadow Ln"
+    assert page.inner_text("#pin-address") == "Alerts within 500 m of 18891 Meadow Ln"
+    assert page.get_attribute("#pin-address", "role") == "status"
+    # Choosing a place means "Around a point".
+    assert page.locator("input[name=area][value=radius]").is_checked()
+    assert (float(page.input_value("#id_lat")), float(page.input_value("#id_lng"))) == (round(LAT, 6), round(LNG, 6))
+
+    # A new distance is said again in words.
+    _tab_to(page, "#id_radius_m")
+    page.keyboard.press("ArrowDown")  # 500 m -> 1 km
+    assert page.input_value("#id_radius_m") == "1000"
+    page.wait_for_function(
+        "document.getElementById('pin-address').textContent === 'Alerts within 1 km of 18891 Meadow Ln'"
+    )
+    screenshot(page, "alerts-address-chosen")
+    assert axe_violations(page) == []
+
+    _tab_to(page, "main form button[type=submit]", limit=120)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("p.success[role=status]")
+    subscription = AreaSubscription.objects.get()
+    assert subscription.email == "neighbor@example.org"
+    assert subscription.area == AreaKind.RADIUS
+    assert (subscription.lat, subscription.lng, subscription.radius_m) == (round(LAT, 6), round(LNG, 6), 1000)
+    assert page.errors == []
+
+
+def test_sent_without_a_place_the_error_is_read_with_the_address_box(page: Any, gazetteer: City) -> None:
+    page.goto("/independence/alerts/")
+    _tab_to(page, "#id_email")
+    page.keyboard.type("neighbor@example.org")
+    page.keyboard.press("Tab")  # "Tell me of"
+    page.keyboard.press("Tab")  # the area's radios: the checked one, "The whole city"
+    page.keyboard.press("ArrowDown")  # "A council district"
+    page.keyboard.press("ArrowDown")  # "Around a point"
+    assert page.locator("input[name=area][value=radius]").is_checked()
+    _tab_to(page, "main form button[type=submit]", limit=120)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#id_lat_error")
+
+    assert AreaSubscription.objects.count() == 0
+    box = page.locator("#id_address")
+    assert box.get_attribute("aria-invalid") == "true"
+    described = (box.get_attribute("aria-describedby") or "").split()
+    assert "id_lat_error" in described
+    for id_ in described:  # every id it names exists
+        assert page.locator(f"#{id_}").count() == 1
+    error = page.inner_text("#id_lat_error")
+    assert error.startswith("Choose the center of the area: type an address")
+    # The map's description names the same error.
+    assert "id_lat_error" in (page.get_attribute("#alert-map", "aria-describedby") or "").split()
+    screenshot(page, "alerts-no-place-error")
+    assert axe_violations(page) == []
+    assert page.errors == []
