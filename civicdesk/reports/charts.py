@@ -17,10 +17,13 @@ import base64
 import re
 from dataclasses import dataclass
 
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from civicdesk.core import svgchart
-from civicdesk.reports.service_request_report import ServiceRequestReport
+from civicdesk.reports.service_request_report import ServiceRequestReport, Share
 
 # A phone's drawing fits a 360-px screen's narrowest chart box (302 px, inside a card) unscaled.
 PHONE_WIDTH = 300
@@ -57,11 +60,7 @@ def department_chart(
     phone's layout); ``most``, only that many departments, those with the most requests (the
     table beside lists them all), with "No department assigned".
     """
-    unassigned, *named = report.departments
-    if most is not None and len(named) > most:
-        kept = {id(row) for row in sorted(named, key=lambda row: (-row.count, row.label))[:most]}
-        named = [row for row in named if id(row) in kept]
-    rows = [unassigned, *named]
+    rows = charted_departments(report, most=most)
     return svgchart.horizontal_bars(
         [row.label for row in rows],
         [float(row.percent) for row in rows],
@@ -72,6 +71,49 @@ def department_chart(
         width=width,
         labels_above=labels_above,
     )
+
+
+def charted_departments(report: ServiceRequestReport, *, most: int | None = None) -> list[Share]:
+    """The department chart's bars, in the table's order: "No department assigned", then
+    the departments (``most``: only that many, those with the most requests)."""
+    unassigned, *named = report.departments
+    if most is not None and len(named) > most:
+        kept = {id(row) for row in sorted(named, key=lambda row: (-row.count, row.label))[:most]}
+        named = [row for row in named if id(row) in kept]
+    return [unassigned, *named]
+
+
+def _figures(pairs: list[tuple[str, str]]) -> str:
+    """Each bar's label and figure as the table writes them, for a chart's alt text:
+    "Public Works: 30.1%; Parks and Recreation: 4.2%"."""
+    return "; ".join(f"{label}: {figure}" for label, figure in pairs)
+
+
+def department_alt(report: ServiceRequestReport, *, most: int | None = None) -> str:
+    """The department chart's text alternative: what it shows, with every bar's figure, so
+    that a screen reader (the PDF's, too) reads the chart and not only its title."""
+    rows = charted_departments(report, most=most)
+    figures = _figures([(row.label, f"{floatformat(row.percent, 1)}%") for row in rows])
+    if len(rows) == len(report.departments):
+        return _(
+            "Bar chart of the share of new requests by department: %(figures)s. The same figures are in the table."
+        ) % {"figures": figures}
+    shown = len(rows) - 1
+    return ngettext(
+        "Bar chart of the share of new requests for the department with the most requests and "
+        "“No department assigned”: %(figures)s. Every department's figures are in the table.",
+        "Bar chart of the share of new requests for the %(shown)d departments with the most requests and "
+        "“No department assigned”: %(figures)s. Every department's figures are in the table.",
+        shown,
+    ) % {"shown": shown, "figures": figures}
+
+
+def district_alt(report: ServiceRequestReport) -> str:
+    """The district chart's text alternative, with every district's number of new requests."""
+    figures = _figures([(row.label, intcomma(row.count)) for row in report.districts])
+    return _("Bar chart of new requests per district: %(figures)s. The same figures are in the table.") % {
+        "figures": figures
+    }
 
 
 def district_chart(report: ServiceRequestReport, *, width: float = SCREEN_WIDTH, labels_above: bool = False) -> str:

@@ -38,11 +38,12 @@ CITY_ROW_HEIGHT = 22
 
 def report_context(report: ServiceRequestReport, *, for_print: bool = False) -> dict[str, Any]:
     """What every template of the report needs: the figures and both charts (for a screen
-    and a phone; ``for_print``, for the printed page only). A report of no requests has no
-    chart: there is nothing to draw."""
+    and a phone; ``for_print``, for the printed page only), each with its alt text. A report
+    of no requests has no chart: there is nothing to draw."""
     district_rows = sum(1 + len(district.top_types) for district in report.districts)
     context: dict[str, Any] = {
         "report": report,
+        "for_print": for_print,
         "departments_beside": len(report.departments) + 1 <= ROWS_BESIDE_CHART,
         "districts_beside": district_rows <= ROWS_BESIDE_CHART,
         "departments_charted": None,
@@ -50,8 +51,14 @@ def report_context(report: ServiceRequestReport, *, for_print: bool = False) -> 
     if report.total == 0:
         return context
     if not for_print:
-        return {**context, **charts.report_charts(report)}
-    return {**context, **print_charts(report, context)}
+        context = {**context, **charts.report_charts(report)}
+    else:
+        context = {**context, **print_charts(report, context)}
+    return {
+        **context,
+        "department_alt": charts.department_alt(report, most=context["departments_charted"]),
+        "district_alt": charts.district_alt(report),
+    }
 
 
 def print_charts(report: ServiceRequestReport, context: dict[str, Any]) -> dict[str, Any]:
@@ -107,7 +114,12 @@ def report_pdf(report: ServiceRequestReport) -> bytes:
         compact = HTML(string=report_html(report, compact=True)).render()
         if len(compact.pages) == 1:
             document = compact
-    return document.write_pdf()
+    # Tagged (WeasyPrint's pdf_tags): headings, tables with their header cells, the charts as
+    # figures with their alt text, in reading order, with the document's title and language;
+    # a screen reader reads the report as the web page. Not declared PDF/UA (pdf_variant
+    # "pdf/ua-1"): the page footer is left out of the structure tree rather than marked as an
+    # artifact, and header cells carry no /Scope, which that standard asks for.
+    return document.write_pdf(pdf_tags=True)
 
 
 def report_csv(report: ServiceRequestReport) -> str:
