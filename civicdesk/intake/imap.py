@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -74,7 +74,9 @@ def parse_imap_url(url: str) -> Mailbox:
     password."""
     parts = urlsplit(url)
     if parts.scheme not in ("imap", "imaps") or not parts.hostname:
-        raise ImproperlyConfigured(f"INTAKE_IMAP_URL must look like imap://user:password@host:143/INBOX, not {url!r}")
+        raise ImproperlyConfigured(
+            f"INTAKE_IMAP_URL must look like imap://user:password@host:143/INBOX, not {_without_secrets(parts)!r}"
+        )
     use_ssl = parts.scheme == "imaps"
     return Mailbox(
         host=parts.hostname,
@@ -85,6 +87,13 @@ def parse_imap_url(url: str) -> Mailbox:
         use_ssl=use_ssl,
         oauth2=_oauth2_client(parts.query, has_password=parts.password is not None),
     )
+
+
+def _without_secrets(parts: SplitResult) -> str:
+    """A URL as an error may repeat it: no password, no query (an OAuth 2.0 URL's secrets)."""
+    host = parts.netloc.rpartition("@")[2]
+    user = f"{parts.username}@" if parts.username else ""
+    return f"{parts.scheme}://{user}{host}{parts.path}" + ("?…" if parts.query else "")
 
 
 def _oauth2_client(query: str, *, has_password: bool) -> OAuth2Client | None:

@@ -65,7 +65,12 @@ def provider_name(token_url: str) -> str:
         return "Microsoft"
     if host in {"oauth2.googleapis.com", "accounts.google.com", "www.googleapis.com"}:
         return "Google"
-    return f"The token endpoint {host or token_url}"
+    return f"the token endpoint {host or token_url}"
+
+
+def sentence(text: str) -> str:
+    """``text`` with a capital first letter, as a message begins."""
+    return text[:1].upper() + text[1:]
 
 
 def xoauth2_string(user: str, token: str) -> bytes:
@@ -156,7 +161,7 @@ class AccessTokens:
             body = exc.read()
             if exc.code >= 500 or exc.code == 429:
                 raise TokenEndpointUnavailable(
-                    f"{client.provider} could not issue an access token for {self.mailbox_label} "
+                    f"{sentence(client.provider)} could not issue an access token for {self.mailbox_label} "
                     f"just now (HTTP {exc.code} from {host}); it will be tried again"
                 ) from exc
             raise self._refusal(exc.code, body) from exc
@@ -170,7 +175,7 @@ class AccessTokens:
             token = str(answer["access_token"])
         except (ValueError, KeyError, TypeError) as exc:
             raise TokenRefused(
-                f"{client.provider} answered without an access token for {self.mailbox_label}: "
+                f"{sentence(client.provider)} answered without an access token for {self.mailbox_label}: "
                 f"check the token URL ({client.token_url})"
             ) from exc
         if answer.get("refresh_token"):
@@ -200,7 +205,7 @@ class AccessTokens:
         if error and first_line and provider != "Microsoft":
             detail = f"{error}: {first_line}"
         return TokenRefused(
-            f"{provider} {what}: {advice} for {self.mailbox_label} ({detail})", error=error, codes=codes
+            f"{sentence(provider)} {what}: {advice} for {self.mailbox_label} ({detail})", error=error, codes=codes
         )
 
 

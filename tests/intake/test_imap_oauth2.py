@@ -6,6 +6,7 @@ valid; a refusal is told in an administrator's words and leaves the mail unread.
 
 from __future__ import annotations
 
+import logging
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,7 +18,13 @@ from django.core.management import CommandError, call_command
 
 from civicdesk.cases.models import ServiceRequest
 from civicdesk.catalog.models import ServiceType
-from civicdesk.intake.imap import MailboxPoller, OAuth2SignInRefused, parse_imap_url
+from civicdesk.intake.imap import (
+    MailboxPoller,
+    MailboxRounds,
+    OAuth2SignInRefused,
+    configured_mailboxes,
+    parse_imap_url,
+)
 from civicdesk.intake.models import InboundMessage, Outcome
 from civicdesk.intake.oauth2 import TokenEndpointUnavailable, xoauth2_string
 from civicdesk.tenants.models import City
@@ -209,7 +216,7 @@ def test_a_mail_server_that_refuses_even_a_new_token_says_what_to_check_and_leav
         poller(microsoft_url(dovecot, endpoint), lees_summit).poll_once()
 
     assert str(refused.value).startswith(
-        f"127.0.0.1 refused the access token The token endpoint 127.0.0.1 issued for Lee's Summit's mailbox ({USER}), "
+        f"127.0.0.1 refused the access token the token endpoint 127.0.0.1 issued for Lee's Summit's mailbox ({USER}), "
         "a new one too: check that the app may read this mailbox (the server said: "
     )
     assert len(endpoint.requests) == 2  # the first token, and one renewal: no more
@@ -264,6 +271,37 @@ def test_a_token_endpoint_that_cannot_be_reached_is_a_passing_trouble_and_the_ma
 
 
 @with_mail_servers
+def test_one_poller_for_every_city_logs_a_refused_app_as_an_error_of_that_city_and_reads_the_others(
+    endpoint: TokenEndpoint, lees_summit: City, independence: City, settings: Any, caplog: Any
+) -> None:
+    server = Dovecot(users={"independence-311": "independence-password"})
+    server.start()
+    try:
+        settings.INTAKE_IMAP_URL = ""
+        settings.INTAKE_IMAP_CITY_URLS = {
+            "INDEPENDENCE": server.url_for("independence-311"),
+            "LEES_SUMMIT": microsoft_url(server, endpoint),
+        }
+        endpoint.refuse(401, WRONG_SECRET)
+        server.deliver(report_to(lees_summit))
+        server.deliver(report_to(independence), user="independence-311")
+        mailboxes, _problems = configured_mailboxes()
+
+        with caplog.at_level(logging.INFO, logger="civicdesk.intake.imap"):
+            outcomes = {box.name: outcome for box, outcome in MailboxRounds(mailboxes, interval=60).poll_due()}
+
+        assert isinstance(outcomes["lees-summit"], OAuth2SignInRefused)
+        assert ServiceRequest.objects.get().city == independence
+        assert unread(server) == [True]
+        (error,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+        assert error.city == "lees-summit"
+        assert "Microsoft refused the app's credentials: check the client secret" in error.getMessage()
+        assert CLIENT_SECRET not in caplog.text
+    finally:
+        server.stop()
+
+
+@with_mail_servers
 def test_a_password_mailbox_still_logs_in_with_its_password_on_a_server_that_offers_xoauth2(
     dovecot: Dovecot, endpoint: TokenEndpoint, lees_summit: City
 ) -> None:
@@ -300,6 +338,14 @@ def test_a_mailbox_url_with_oauth2_settings_missing_or_wrong_says_which_without_
 
     assert says in str(wrong.value)
     assert "SECRET" not in str(wrong.value)
+
+
+def test_a_mailbox_url_that_is_not_one_is_refused_without_repeating_its_secrets() -> None:
+    with pytest.raises(ImproperlyConfigured) as wrong:
+        parse_imap_url("https://311%40leessummit.example:PASSWORD@outlook.office365.com/INBOX?client_secret=SECRET")
+
+    assert "outlook.office365.com/INBOX?…" in str(wrong.value)
+    assert "SECRET" not in str(wrong.value) and "PASSWORD" not in str(wrong.value)
 
 
 def test_an_oauth2_mailbox_url_has_no_password() -> None:

@@ -26,7 +26,9 @@ from civicdesk.tenants.models import City
 
 HOW = (
     "Set INTAKE_IMAP_URL_<SLUG> for each city's mailbox (INTAKE_IMAP_URL_LEES_SUMMIT=imaps://user:password@host:993/INBOX), "
-    "INTAKE_IMAP_URL for a mailbox shared by the cities, or pass --url."
+    "INTAKE_IMAP_URL for a mailbox shared by the cities, or pass --url. Microsoft 365 and Google Workspace "
+    "mailboxes sign in with OAuth 2.0: no password, and ?auth=oauth2&token_url=…&client_id=…&client_secret=… "
+    "(docs/email-intake.md)."
 )
 
 
