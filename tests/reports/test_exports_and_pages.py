@@ -122,7 +122,7 @@ def test_in_spanish_the_chart_writes_each_share_as_the_table_beside_it_does(mont
     html = client.get("/independence/reports/service-requests/", RANGE, HTTP_ACCEPT_LANGUAGE="es").content.decode()
     table = html[html.index('id="departments"') : html.index("</table>", html.index('id="departments"'))]
     # Spanish as our readers write it, with a decimal point as the English page (not "37,9%").
-    shares = re.findall(r'<td class="num">(\d+\.\d%)</td>', table)
+    shares = re.findall(r'<td class="num"[^>]*>(\d+\.\d%)</td>', table)
     assert not re.search(r"\d,\d%", table)
     assert shares and "Total" in table
     departments = chart_texts(html)[0]
