@@ -123,14 +123,17 @@ def days_to_close(value: float | None) -> str:
     return _("%(days)s days") % {"days": number(value, 1)}
 
 
-def change_in_time(delta: float | None) -> str:
+def change_in_time(delta: float | None, scale: float = 0.0) -> str:
     """A change of a time to close (in days), signed, as ``days_to_close`` writes a time:
-    "+1.5 hours", "−0.5 days", "0.0 hours"."""
+    "+1.5 hours", "-0.5 days" (a hyphen, as the counts beside it). No change reads "0.0
+    hours", or "0.0 days" when the times compared (``scale``: the larger) are a day or more."""
     if delta is None:
         return "—"
     if Decimal(repr(abs(delta) * 24)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) == 0:
-        return days_to_close(0.0)
-    return ("+" if delta > 0 else "−") + days_to_close(abs(delta))
+        if scale >= 1:
+            return _("%(days)s days") % {"days": number(0, 1)}
+        return _("%(hours)s hours") % {"hours": number(0, 1)}
+    return ("+" if delta > 0 else "-") + days_to_close(abs(delta))
 
 
 @dataclass(frozen=True)

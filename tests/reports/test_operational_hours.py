@@ -127,8 +127,9 @@ def test_a_time_is_written_in_hours_under_a_day_and_in_days_above() -> None:
     assert days_to_close(23.96 / 24) == "1.0 days"  # never "24.0 hours"
     assert days_to_close(2.5) == "2.5 days"
     assert change_in_time(3.5 / 24) == "+3.5 hours"
-    assert change_in_time(-2.5) == "−2.5 days"
+    assert change_in_time(-2.5) == "-2.5 days"
     assert change_in_time(0.0) == "0.0 hours"
+    assert change_in_time(0.01 / 24, 5.0) == "0.0 days"  # 5.0 days against 5.0 days: no change
     assert change_in_time(None) == "—"
 
 

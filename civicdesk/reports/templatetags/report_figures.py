@@ -1,10 +1,11 @@
 """``{{ row.median_days|days_to_close }}``: a time to close as the operational report writes it;
-``{{ comparison.delta|change_in_time }}``: a change of one."""
+``{{ comparison|change_in_time }}``: the change of a compared one."""
 
 from __future__ import annotations
 
 from django import template
 
+from civicdesk.reports.operational import Comparison
 from civicdesk.reports.operational import change_in_time as _change_in_time
 from civicdesk.reports.operational import days_to_close as _days_to_close
 
@@ -18,6 +19,7 @@ def days_to_close(value: float | None) -> str:
 
 
 @register.filter
-def change_in_time(value: float | None) -> str:
-    """A signed change of a time to close, written as ``days_to_close`` writes a time ("+1.5 hours")."""
-    return _change_in_time(value)
+def change_in_time(comparison: Comparison) -> str:
+    """The signed change of a compared time to close, written as ``days_to_close`` writes a
+    time ("+1.5 hours"; no change "0.0 days" between times of days)."""
+    return _change_in_time(comparison.delta, max(comparison.current or 0.0, comparison.previous or 0.0))
