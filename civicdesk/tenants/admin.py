@@ -215,6 +215,7 @@ class DistrictImportForm(forms.Form):
     )
     name_property = forms.CharField(
         label=gettext_lazy("Name property"),
+        initial=districts.NAME_PROPERTY,
         help_text=gettext_lazy("The feature property holding each district's name or number, e.g. DISTRICT or NAME."),
     )
     name_prefix = forms.CharField(
@@ -227,7 +228,8 @@ class DistrictImportForm(forms.Form):
         label=gettext_lazy("Number property"),
         required=False,
         help_text=gettext_lazy(
-            "Optional: the property holding the district number. By default a name that is a number is used."
+            "Optional: the property holding the district number. By default “number” when the features "
+            "have it (as the template does), otherwise a name that is a number."
         ),
     )
     is_illustrative = forms.BooleanField(
@@ -260,7 +262,7 @@ class DistrictImportForm(forms.Form):
             self.shapes = districts.district_shapes(
                 data,
                 name_property=cleaned["name_property"],
-                number_property=cleaned.get("number_property", ""),
+                number_property=cleaned.get("number_property") or districts.default_number_property(data),
                 name_prefix=cleaned.get("name_prefix", ""),
             )
         return cleaned
@@ -609,8 +611,29 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
     def get_urls(self) -> list[Any]:
         return [
             path("import/", self.admin_site.admin_view(self.import_view), name="tenants_district_import"),
+            path("template/", self.admin_site.admin_view(self.template_view), name="tenants_district_template"),
             *super().get_urls(),
         ]
+
+    def template_view(self, request: HttpRequest) -> HttpResponse:
+        """The districts file of a city (``?city=<id>``; a city's administrator: their own), as
+        ``manage.py districts_import --template`` writes it: one "Citywide" district equal to
+        the city's limits, which the import takes as it is."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        own = user_city_id(request.user)
+        wanted = request.GET.get("city", "")
+        if own is not None and wanted not in ("", str(own)):
+            raise PermissionDenied
+        if own is None and not wanted.isdigit():
+            # An operator names the city: the import page lists a template for each.
+            return HttpResponseRedirect(reverse("admin:tenants_district_import"))
+        city = City.objects.filter(pk=own if own is not None else int(wanted)).first()
+        if city is None:
+            raise PermissionDenied
+        response = HttpResponse(districts.district_template(city), content_type="application/geo+json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{city.slug}-districts.geojson"'
+        return response
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
         """Create one district per feature of an uploaded map, all or none."""
@@ -643,10 +666,12 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
                 for s in outside:
                     self.warn_if_outside(request, city, s.name, s.geom)
                 return HttpResponseRedirect(reverse("admin:tenants_district_changelist"))
+        choices = City.objects.filter(pk=city_id) if city_id is not None else City.objects.order_by("name")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("Import districts from GeoJSON"),
+            "templates": [(c.name, f"{reverse('admin:tenants_district_template')}?city={c.pk}") for c in choices],
             "form": form,
             "media": self.media + form.media,
         }

@@ -3,7 +3,13 @@ per feature of a map (``services.district_import`` creates the districts).
 
 Files come from city GIS offices in many shapes (a bare geometry, a Feature, a
 FeatureCollection of every district). Each problem is reported in words an administrator
-can act on: not JSON, not areas, not longitude/latitude, a missing name property.
+can act on: not JSON, not areas, not longitude/latitude, a missing name property, a number
+given to two districts, a district outside the city's limits.
+
+``district_template`` writes the file the import reads as it is: one feature per district
+with the properties ``name`` and ``number``. For a new city it holds one district, "Citywide",
+equal to the city's limits: a city that elects its council at large imports it unchanged; a
+city with wards replaces it with one feature per ward from its adopted map (docs/onboarding.md).
 """
 
 from __future__ import annotations
@@ -21,6 +27,13 @@ from civicdesk.tenants.geo import shape_from_geojson
 from civicdesk.tenants.models import City
 
 MAX_GEOJSON_BYTES = 20 * 1024 * 1024
+# A district with less than this share of its area inside its city's limits is refused: it
+# is from another city's map (a district of the right map strays past the limits by metres).
+MIN_SHARE_INSIDE = 0.01
+# The properties of the template (and the import's defaults for ``manage.py districts_import``).
+NAME_PROPERTY, NUMBER_PROPERTY = "name", "number"
+# The template's one district for a city that elects its council at large.
+AT_LARGE_NAME = "Citywide"
 
 
 @dataclass(frozen=True)
@@ -116,6 +129,12 @@ def property_names(features: list[dict[str, Any]]) -> list[str]:
     return list(names)
 
 
+def default_number_property(data: dict[str, Any]) -> str:
+    """The number property when none is named: the template's ``number`` when the features
+    have it, else none (a name that is a whole number is its number)."""
+    return NUMBER_PROPERTY if NUMBER_PROPERTY in property_names(features_of(data)) else ""
+
+
 def district_shapes(
     data: dict[str, Any], *, name_property: str, number_property: str = "", name_prefix: str = ""
 ) -> list[DistrictShape]:
@@ -140,9 +159,11 @@ def district_shapes(
         if not value:
             errors.append(_("Feature %(n)d has no value for “%(name)s”.") % {"n": position, "name": name_property})
             continue
-        raw_number = str(props.get(number_property) if number_property else value).strip()
+        given = props.get(number_property) if number_property else value
+        raw_number = "" if given is None else str(given).strip()
         number = int(raw_number) if raw_number.isdigit() else None
-        if number_property and number is None:
+        # An empty number (null in the template) is a district without one, such as "Citywide".
+        if number_property and number is None and raw_number:
             errors.append(
                 _("Feature %(n)d: “%(value)s” in “%(name)s” is not a whole number.")
                 % {"n": position, "value": raw_number, "name": number_property}
@@ -155,10 +176,19 @@ def district_shapes(
             continue
         shapes.append(DistrictShape(name=f"{name_prefix}{value}"[:100], number=number, geom=geom))
     seen: set[str] = set()
+    numbered: dict[int, DistrictShape] = {}
     for item in shapes:
         if item.name in seen:
             errors.append(_("Two features are both named “%(name)s”.") % {"name": item.name})
         seen.add(item.name)
+        if item.number is None:
+            continue
+        first = numbered.setdefault(item.number, item)
+        if first is not item:
+            errors.append(
+                _("“%(first)s” and “%(second)s” both have the number %(n)d: each district of a map has its own number.")
+                % {"first": first.name, "second": item.name, "n": item.number}
+            )
     if errors:
         raise ValidationError(errors)
     return shapes
@@ -169,3 +199,48 @@ def share_inside(geom: BaseGeometry, city: City) -> float:
     if geom.area == 0:
         return 0.0
     return float(geom.intersection(shape_from_geojson(city.boundary)).area / geom.area)
+
+
+def outside_limits(shapes: list[DistrictShape], city: City) -> list[str]:
+    """What lies outside ``city``'s limits, in the administrator's words: each district of
+    which less than ``MIN_SHARE_INSIDE`` is inside. Such a district could never hold a case
+    (cases are placed in the district of their city at their point); the file is another
+    city's map, or its coordinates were moved in a conversion."""
+    limits = shape_from_geojson(city.boundary)
+    problems = []
+    for item in shapes:
+        share = float(item.geom.intersection(limits).area / item.geom.area) if item.geom.area else 0.0
+        if share < MIN_SHARE_INSIDE:
+            problems.append(
+                _(
+                    "“%(name)s” lies outside %(city)s's limits (%(pct)s of it is inside): is the file another "
+                    "city's map?"
+                )
+                % {"name": item.name or _("The district"), "city": city.name, "pct": f"{share:.0%}"}
+            )
+    return problems
+
+
+def district_template(city: City) -> str:
+    """A districts file the import takes as it is: one district, "Citywide", equal to the
+    city's limits, with the properties ``name`` and ``number`` (null: no number). GeoJSON,
+    in longitude/latitude; each feature on lines of its own, its boundary on one line, so
+    that it reads and edits in a text editor."""
+    feature = {
+        "type": "Feature",
+        "properties": {NAME_PROPERTY: AT_LARGE_NAME, NUMBER_PROPERTY: None},
+        "geometry": mapping(shape_from_geojson(city.boundary)),
+    }
+    geometry = json.dumps(json.loads(json.dumps(feature["geometry"])), separators=(",", ":"))
+    return (
+        "{\n"
+        '  "type": "FeatureCollection",\n'
+        '  "features": [\n'
+        "    {\n"
+        '      "type": "Feature",\n'
+        f'      "properties": {json.dumps(feature["properties"], ensure_ascii=False)},\n'
+        f'      "geometry": {geometry}\n'
+        "    }\n"
+        "  ]\n"
+        "}\n"
+    )

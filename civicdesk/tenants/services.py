@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from civicdesk.core import clock
 from civicdesk.tenants import geo
-from civicdesk.tenants.districts import DistrictShape
+from civicdesk.tenants.districts import DistrictShape, outside_limits
 from civicdesk.tenants.models import City, District, Region
 
 # Two districts of one map share borders, never area: an overlap larger than this share of
@@ -65,11 +65,17 @@ def district_import(
     """Create one district of ``city`` per shape, all or none.
 
     Districts are one map: a number already used, or an area laid over another district's,
-    is refused naming the districts it clashes with, as is a name the city already uses.
+    is refused naming the districts it clashes with, as is a name the city already uses. A
+    district outside the city's limits (another city's map) is refused before anything else.
     With ``replace`` the new map replaces the current one: the old districts are retired
     (kept, renamed with the day they were replaced, so every case filed in them keeps its
     district for the reports) and new cases are placed on the new map only.
     """
+    outside = outside_limits(shapes, city)
+    if outside:
+        raise ValidationError(
+            [_("These districts are not in %(city)s; nothing was created.") % {"city": city.name}, *outside]
+        )
     today = clock.now().astimezone(city.tz).date()
     if replace:
         for old in District.objects.filter(city=city, retired_on__isnull=True):

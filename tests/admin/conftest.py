@@ -2,23 +2,47 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client
+from shapely.geometry import mapping
 
 from civicdesk.accounts.models import Role, User
 from civicdesk.cases import services
 from civicdesk.cases.models import ServiceRequest
 from civicdesk.catalog.models import ServiceType
+from civicdesk.tenants.geo import shape_from_geojson
 from civicdesk.tenants.models import City
-from tests.conftest import INSIDE
+from tests.conftest import CITY_LIMITS, INSIDE
 
 
 @pytest.fixture
 def city_admin(independence: City, make_staff: Callable[..., User]) -> User:
     return make_staff(independence, Role.CITY_ADMIN, is_staff=True, username="ind-admin")
+
+
+@pytest.fixture
+def kansas_city(cities: dict[str, City]) -> City:
+    """Kansas City as a member of the region, with its real limits and no districts yet: the
+    city whose council map (tests.admin.test_admin_scoping.KC_MAP) the import tests upload."""
+    limits = json.loads((CITY_LIMITS / "kansas-city.json").read_text(encoding="utf-8"))
+    boundary = json.loads(json.dumps(mapping(shape_from_geojson(limits))))
+    return City.objects.create(
+        region=cities["independence"].region,
+        name="Kansas City",
+        slug="kansas-city",
+        jurisdiction_id="kcmo.gov",
+        case_prefix="KC",
+        boundary=boundary,
+    )
+
+
+@pytest.fixture
+def kc_admin(kansas_city: City, make_staff: Callable[..., User]) -> User:
+    return make_staff(kansas_city, Role.CITY_ADMIN, is_staff=True, username="kc-admin")
 
 
 @pytest.fixture

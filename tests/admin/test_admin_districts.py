@@ -118,33 +118,44 @@ def test_the_import_names_the_properties_it_found_when_the_chosen_one_is_missing
     assert not District.objects.filter(city=city_admin.city, is_illustrative=False).exists()
 
 
-def test_the_import_creates_nothing_when_a_name_is_already_taken(login, city_admin):
-    District.objects.create(city=city_admin.city, name="KC 3", boundary=District.objects.first().boundary)
+def test_the_import_creates_nothing_when_a_name_is_already_taken(login, kc_admin, kansas_city):
+    District.objects.create(city=kansas_city, name="KC 3", boundary=kansas_city.boundary)
     before = District.objects.count()
     with KC_MAP.open("rb") as fh:
-        response = login(city_admin).post(
+        response = login(kc_admin).post(
             reverse("admin:tenants_district_import"), {"file": fh, "name_property": "DISTRICT", "name_prefix": "KC "}
         )
     assert response.status_code == 200
-    assert "Independence already has districts named “KC 3”" in " ".join(response.context["form"].non_field_errors())
+    assert "Kansas City already has districts named “KC 3”" in " ".join(response.context["form"].non_field_errors())
     assert District.objects.count() == before
 
 
-def test_an_operator_imports_a_map_into_the_city_they_choose(login, superuser, raytown):
-    fields = {"city": raytown.pk, "name_property": "DISTRICTORDINAL", "number_property": "DISTRICT"}
-    old = list(District.objects.filter(city=raytown).order_by("number"))
+def test_an_operator_imports_a_map_into_the_city_they_choose(login, superuser, raytown, kansas_city):
+    fields = {"name_property": "DISTRICTORDINAL", "number_property": "DISTRICT"}
+    # Kansas City's map is not Raytown's: chosen by mistake, it is refused, naming each district.
+    with KC_MAP.open("rb") as fh:
+        wrong = login(superuser).post(
+            reverse("admin:tenants_district_import"), {**fields, "city": raytown.pk, "file": fh}
+        )
+    assert wrong.status_code == 200
+    errors = " ".join(wrong.context["form"].non_field_errors())
+    assert "These districts are not in Raytown; nothing was created." in errors
+    assert "“First” lies outside Raytown's limits (0% of it is inside): is the file another city's map?" in errors
+
+    fields["city"] = kansas_city.pk
+    old = [District.objects.create(city=kansas_city, name="Ward 1 (2001)", number=1, boundary=kansas_city.boundary)]
     with KC_MAP.open("rb") as fh:
         refused = login(superuser).post(reverse("admin:tenants_district_import"), {**fields, "file": fh})
-    # Raytown's (illustrative) map has numbers 1 to 4: a second map beside it is refused.
+    # Kansas City has an older map numbered from 1: a second map beside it is refused.
     assert refused.status_code == 200
     errors = " ".join(refused.context["form"].non_field_errors())
-    assert f"“First” has number 1, which “{old[0].name}” already has." in errors
+    assert "“First” has number 1, which “Ward 1 (2001)” already has." in errors
     with KC_MAP.open("rb") as fh:
         response = login(superuser).post(
             reverse("admin:tenants_district_import"), {**fields, "file": fh, "replace": "on"}
         )
     assert response.status_code == 302
-    assert District.objects.filter(city=raytown, name="Fourth", number=4, retired_on__isnull=True).exists()
+    assert District.objects.filter(city=kansas_city, name="Fourth", number=4, retired_on__isnull=True).exists()
     assert District.objects.filter(pk__in=[d.pk for d in old], retired_on__isnull=False).count() == len(old)
 
 

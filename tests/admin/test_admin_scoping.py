@@ -379,17 +379,20 @@ def test_uploading_a_district_from_the_real_kansas_city_map(login, city_admin, t
     assert "mostly outside" in response.content.decode()
 
 
-def test_importing_the_real_kansas_city_map_creates_one_district_per_feature(login, city_admin):
-    client = login(city_admin)
+def test_importing_the_real_kansas_city_map_creates_one_district_per_feature(login, kc_admin, city_admin):
+    fields = {"name_property": "DISTRICT", "name_prefix": "KC District ", "replace": "on"}
     with KC_MAP.open("rb") as fh:
-        response = client.post(
-            reverse("admin:tenants_district_import"),
-            # Independence's illustrative districts are numbered too: the new map replaces them.
-            {"file": fh, "name_property": "DISTRICT", "name_prefix": "KC District ", "replace": "on"},
-        )
+        response = login(kc_admin).post(reverse("admin:tenants_district_import"), {**fields, "file": fh})
     assert response.status_code == 302
-    imported = District.objects.filter(city=city_admin.city, name__startswith="KC District ")
+    imported = District.objects.filter(city=kc_admin.city, name__startswith="KC District ")
     assert sorted(imported.values_list("number", flat=True)) == [1, 2, 3, 4, 5, 6]
+
+    # Independence's administrator uploading it by mistake is refused: none of it is Independence.
+    with KC_MAP.open("rb") as fh:
+        refused = login(city_admin).post(reverse("admin:tenants_district_import"), {**fields, "file": fh})
+    assert refused.status_code == 200
+    assert "“KC District 1” lies outside Independence's limits" in " ".join(refused.context["form"].non_field_errors())
+    assert not District.objects.filter(city=city_admin.city, name__startswith="KC District ").exists()
 
 
 def test_a_file_that_is_not_geojson_is_refused_with_a_readable_message(login, city_admin, tmp_path: Path):

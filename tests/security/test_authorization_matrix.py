@@ -508,6 +508,8 @@ ADMIN_URL_KINDS = {
 ADMIN_EXTRA_URLS = {
     "admin:auth_user_password_change": ("accounts.user", "change"),
     "admin:tenants_district_import": ("tenants.district", "add"),
+    # A city's districts template, downloaded beside the import: whoever may import districts.
+    "admin:tenants_district_template": ("tenants.district", "add"),
     # A new member's checklist: whoever may look at the city (the upload asks more).
     "admin:tenants_city_setup": ("tenants.city", "view"),
     # Its catalogue file, downloaded: the same (the upload, on the checklist, asks more).

@@ -31,7 +31,10 @@ FIELD_NAMES = {
 
 
 class Command(BaseCommand):
-    help = "Create a member city from its limits (a GeoJSON file). Next: districts, catalog_import, staff (docs/onboarding.md)."
+    help = (
+        "Create a member city from its limits (a GeoJSON file). "
+        "Next: districts_import (--template writes its file), catalog_import, staff (docs/onboarding.md)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--name", required=True, help="The city's name, e.g. Grain Valley.")
