@@ -11,6 +11,7 @@
     } else if (window.civicStreets) {
       window.civicStreets(map, el);  // the app's own streets, or words saying there are none
     }
+    if (window.civicQuietMap) window.civicQuietMap(map);  // one named element for a screen reader
     var pin = null;
     var lat = parseFloat(el.dataset.lat), lng = parseFloat(el.dataset.lng);
     var latInput = el.dataset.latInput && document.getElementById(el.dataset.latInput);

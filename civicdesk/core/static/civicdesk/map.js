@@ -19,6 +19,7 @@
     if (window.civicStreets && !el.dataset.tiles) { window.civicStreets(map, el); }
     // City limits lie under the pins, however late their file arrives.
     map.createPane("limits").style.zIndex = 250;
+    if (window.civicQuietMap) { window.civicQuietMap(map); }
     if (el.dataset.boundary) {
       fetch(el.dataset.boundary, { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : null; })

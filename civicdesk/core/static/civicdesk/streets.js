@@ -2,7 +2,8 @@
    /places/streets/{z}/{x}/{y}.geojson template): lines by importance, names along them once
    there is room. Tiles are the web map's 256 px squares drawn at 512 px, so a view needs few.
    With no street map loaded (data-streets-missing) the map says so in words, under it. Also the
-   maps' first view on the city (civicFitCity). Used by map.js (resident pages) and console.js. */
+   maps' first view on the city (civicFitCity), and their drawing hidden from screen readers
+   (civicQuietMap). Used by map.js (resident pages) and console.js. */
 (function () {
   "use strict";
   var MIN_ZOOM = 10;          // below: a whole region, no streets drawn
@@ -208,6 +209,19 @@
     if (window.ResizeObserver) { new ResizeObserver(fit).observe(el); }
   }
 
+  /* The map is one element for a screen reader, named by its page ("Map of where the problem
+     is: 18891 Meadow Ln"), with what it shows written beside it: its drawing (street lines and
+     names, city limits, pins, tiles) is hidden from assistive technology, which read it as
+     unnamed images and a jumble of street names. Controls (zoom, attribution) and an opened
+     pin's popup, with its link, stay readable. Called once every pane is made. */
+  function civicQuietMap(map) {
+    var panes = map.getPanes();
+    Object.keys(panes).forEach(function (name) {
+      if (name !== "mapPane" && name !== "popupPane") { panes[name].setAttribute("aria-hidden", "true"); }
+    });
+  }
+
   window.civicStreets = civicStreets;
   window.civicFitCity = civicFitCity;
+  window.civicQuietMap = civicQuietMap;
 })();
