@@ -90,6 +90,9 @@ ROOT_URLCONF = "config.urls"
 AUTHENTICATION_BACKENDS = ["civicdesk.accounts.backends.UserWithCityBackend"]
 WSGI_APPLICATION = "config.wsgi.application"
 
+# Every form's fields are tied to their errors (aria-invalid, aria-describedby): civicdesk/core/forms.py.
+FORM_RENDERER = "civicdesk.core.forms.FormRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -487,6 +487,8 @@ def _case_context(request: HttpRequest, case: ServiceRequest, *, used: str = "",
         "duplicates": cases.case_duplicates(case=case),
         "posted": {},
         "errors": [],
+        # The boxes a refusal names ("note"): marked aria-invalid and described by the answer.
+        "invalid": [],
         "failed": "",
         # An open case's expected closing (median, 80% date, chance of missing the due date)
         # and what moves it; a closed one has its closing date instead.
@@ -566,7 +568,14 @@ def _case_action(form: str, do: Callable[[HttpRequest, ServiceRequest], str]) ->
         except ValidationError as exc:
             case = _get_case(request, city, number)
             return _render_case(
-                request, case, status=400, errors=_named(exc), failed=form, posted=request.POST, used=form
+                request,
+                case,
+                status=400,
+                errors=_named(exc),
+                invalid=sorted(getattr(exc, "error_dict", {})),
+                failed=form,
+                posted=request.POST,
+                used=form,
             )
         messages.success(request, done)
         if htmx:

@@ -89,6 +89,9 @@ class AlertForm(forms.Form):
         initial=500,
         required=False,
     )
+    # The summary of mistakes at the top links a missing center to the map (core/forms.py).
+    error_anchors = {"lat": "alert-map", "lng": "alert-map"}
+
     service_types = forms.ModelMultipleChoiceField(
         label=_("Problems (none checked: every problem)"),
         queryset=ServiceType.objects.none(),

@@ -116,7 +116,9 @@ def test_updates_ticked_without_an_email_are_refused_beside_the_box_and_nothing_
     assert response.status_code == 400 and not ServiceRequest.objects.exists()
     said = "Updates go by email: ask the caller for an email, or uncheck “Email the caller each update”."
     assert said in body
-    assert f'<p class="field-error">{said}</p>' in body.replace("&quot;", '"')  # beside the box too
+    # Beside the box too, with the id the box's aria-describedby names.
+    assert f'<span class="error field-error" id="id_notify_reporter_error">{said}</span>' in body.replace("&quot;", '"')
+    assert 'aria-describedby="notify-help id_notify_reporter_error"' in body
     assert '<a href="#id_notify_reporter">' in body
     # What was typed is kept.
     assert "Carla Caller" in body and "816-555-0101" in body

@@ -1,5 +1,6 @@
-/* The resident pages' behaviour, added on top of pages that work without it: the problem
-   type filter, the offline queue, the service worker, and "Sent: your report …". */
+/* The resident pages' behaviour (portal.js is on every page, the console's too), added on top
+   of pages that work without it: a form's summary of mistakes focused, the problem type
+   filter, the offline queue, the service worker, and "Sent: your report …". */
 (function () {
   "use strict";
   var status = document.getElementById("queue-status");
@@ -159,7 +160,16 @@
     });
   }
 
+  /* --- a form sent back with mistakes (core/templates/core/forms/error_summary.html) ----- */
+  // Its list of mistakes is read first and Tab goes on from it to the fields (GOV.UK's pattern);
+  // the page's title already starts with "Error: ".
+  function errorSummary() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) { summary.focus(); }
+  }
+
   function init() {
+    errorSummary();
     typeFilter();
     reportForm();
     serviceWorker();
