@@ -37,7 +37,9 @@ def test_a_worker_places_an_ambiguous_address_from_the_not_placed_queue(
     screenshot(page, "console-not-placed-1280")
     assert axe_violations(page) == []
     with page.expect_navigation(url="**/console/not-placed/"):  # the same URL: wait for the new page
-        page.get_by_role("button", name=f"Place at 1234 S Noland Rd ({ambiguous.reference})").click()
+        page.get_by_role(
+            "button", name=f"Place at 1234 S Noland Rd (Independence 64055 · {ambiguous.reference})"
+        ).click()
     assert f"{ambiguous.reference} placed at 1234 S Noland Rd" in page.content()
     assert page.get_by_role("heading", name=f"{ambiguous.reference} · Trash/Rubbish").count() == 0
     page.get_by_role("link", name="by an address, on the map or by its coordinates").first.click()
@@ -82,3 +84,34 @@ def test_a_supervisor_places_a_case_by_typing_an_address_and_picking_it(
     case.refresh_from_db()
     assert case.address == "1248 S Noland Rd" and case.lat is not None
     assert page.errors == []
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_each_place_button_names_its_case_address_and_city(
+    new_context,
+    site,
+    gazetteer,  # noqa: F811 (the fixture imported above)
+    trash,
+    make_staff,
+    language,
+):
+    """150 Main St is in Independence and in Blue Springs: the two buttons that place the case
+    there say which city each one means (placing it in Blue Springs asks Blue Springs to take
+    it), and no two buttons of the page have the same name."""
+    make_staff(trash.city, Role.SUPERVISOR, department=trash.department, username="sam")
+    case = services.case_create(
+        service_type=trash, city=trash.city, channel=Channel.PHONE, address="150 Main St", description="Sofa"
+    )
+    page = new_context(extra_http_headers={"Accept-Language": language}).new_page()
+    page.goto(f"{site}/console/login/")
+    sign_in(page, "sam")
+    page.goto(f"{site}/console/not-placed/")
+    names = [
+        b.get_attribute("aria-label") or b.evaluate("b => b.textContent")
+        for b in page.locator("ul.candidates button").all()
+    ]
+    snapshot = page.locator("ul.candidates").first.aria_snapshot()
+    place = "Place at" if language == "en" else "Ubicar en"
+    assert f'button "{place} 150 Main St (Independence 64050 · {case.reference})"' in snapshot
+    assert f'button "{place} 150 Main St (Blue Springs 64015 · {case.reference})"' in snapshot
+    assert len(names) == len(set(names)) == 2
