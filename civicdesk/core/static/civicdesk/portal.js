@@ -59,13 +59,16 @@
       Array.prototype.forEach.call(select.querySelectorAll("optgroup"), function (group) {
         group.hidden = !group.querySelector("option:not([hidden])");
       });
-      count.textContent = words.length ? shown + " / " + (select.options.length - 1) : "";
-      if (shown === 1) {
-        var only = select.querySelector("option[value]:not([hidden]):not([value=''])");
-        if (only && select.value !== only.value) {
-          select.value = only.value;
-          select.dispatchEvent(new Event("change", { bubbles: true }));
-        }
+      // Said in words (the region is there from the start: only its text changes), including
+      // the type chosen for the resident when one alone is left: "1 of 56 types match: Pothole, selected."
+      var counts = { shown: shown, total: select.querySelectorAll("option:not([value=''])").length };
+      var only = shown === 1 ? select.querySelector("option[value]:not([hidden]):not([value=''])") : null;
+      if (!words.length) { count.textContent = ""; }
+      else if (only) { counts.type = only.textContent.trim(); count.textContent = fmt(count.dataset.msgChosen, counts); }
+      else { count.textContent = fmt(count.dataset.msgCount, counts); }
+      if (only && select.value !== only.value) {
+        select.value = only.value;
+        select.dispatchEvent(new Event("change", { bubbles: true }));
       }
     });
   }
