@@ -20,6 +20,19 @@ default) and the current one it times, each the median of ``repeat`` runs after 
 
 Ratio = ours / plain SQL (below 1 is faster). The cases have no audit events (they are
 COPY'd), which is why no measure reading a case's log (inspections) is in it.
+
+Then the task worker's refresh itself (``services.regional_figures_refresh``: the current and
+previous quarters and months, every city and measure), each the median of ``repeat`` rounds
+after a warm-up round, each round 20 minutes of the refresh's clock after the last:
+
+- **every figure**: the kept figures deleted first, so every one is worked out from the
+  cases, as the refresh did on every run before it learnt to skip;
+- **nothing changed**: the next refresh, five minutes later with no case changed (a figure
+  whose open case fell due in those minutes is worked out again: time changed it);
+- **one city changed**: one open case of one city closed through the services (its log
+  says so), and the refresh five minutes after that.
+
+Baseline: the plain SQL above for the four periods the refresh keeps; ratio = refresh / it.
 """
 
 from __future__ import annotations
@@ -137,4 +150,90 @@ def bench_regional(catalogue: dict[str, Any], now: dt.datetime, repeat: int) -> 
                 "ratio_page_kept": round(kept / plain, 3) if plain else None,
             }
         )
-    return {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "repeat": repeat, "periods": rows}
+    return {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "repeat": repeat,
+        "periods": rows,
+        "refresh": bench_refresh(catalogue, cities, codes, now, repeat),
+    }
+
+
+def _bounds(period: Any) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(period.first_day, dt.time(0), tzinfo=CENTRAL)
+    end = dt.datetime.combine(period.last_day + dt.timedelta(days=1), dt.time(0), tzinfo=CENTRAL)
+    return start, end
+
+
+def bench_refresh(
+    catalogue: dict[str, Any], cities: list[int], codes: list[str], now: dt.datetime, repeat: int
+) -> dict[str, Any]:
+    """The task worker's refresh: every figure, nothing changed, one city changed (see the module)."""
+    import statistics
+    import time
+
+    from civicdesk.accounts.models import Role, User
+    from civicdesk.cases import services as cases
+    from civicdesk.cases.models import OPEN_STATUSES, ServiceRequest
+    from civicdesk.core import clock
+    from civicdesk.notifications import outbox
+    from civicdesk.performance import regional
+    from civicdesk.performance import services as performance
+    from civicdesk.performance.models import RegionalFigure
+
+    ahead = regional.periods_kept_ahead(now)
+    every_period = [
+        {"cities": cities, "codes": codes, "start": start, "end": end, "now": now}
+        for start, end in (_bounds(period) for period in ahead)
+    ]
+
+    def baseline() -> None:
+        for params in every_period:
+            for query in PLAIN_SQL:
+                sql(query, params)
+
+    plain = timed(baseline, repeat)
+    city = next(iter(catalogue.values()))["city"]
+    staff = User.objects.create_user(
+        username="bench-regional-supervisor", password="bench-" + "x" * 20, city=city, role=Role.SUPERVISOR
+    )
+    to_close = list(
+        ServiceRequest.objects.filter(city=city, status__in=OPEN_STATUSES, opened_at__gte=_bounds(ahead[0])[0])
+        .order_by("pk")
+        .values_list("pk", flat=True)[: repeat + 1]
+    )
+    times: dict[str, list[float]] = {"every": [], "nothing": [], "one": []}
+    worked: dict[str, int] = {}
+
+    def refresh(kind: str, moment: dt.datetime) -> None:
+        started = time.perf_counter()
+        worked[kind] = performance.regional_figures_refresh(now=moment)
+        times[kind].append((time.perf_counter() - started) * 1000)
+
+    for round_ in range(repeat + 1):  # the first a warm-up
+        base = now + dt.timedelta(minutes=20 * round_)
+        RegionalFigure.objects.all().delete()
+        refresh("every", base)
+        refresh("nothing", base + dt.timedelta(minutes=5))
+        case = ServiceRequest.objects.get(pk=to_close[round_])
+        with clock.frozen_at(base + dt.timedelta(minutes=7)), outbox.suppressed():
+            cases.case_close(case=case, actor=staff, note="Filled.")
+        refresh("one", base + dt.timedelta(minutes=10))
+        if round_ == 0:
+            for kind in times:
+                times[kind].clear()
+    every, nothing, one = (round(statistics.median(times[kind]), 1) for kind in ("every", "nothing", "one"))
+    return {
+        "periods": [p.key for p in ahead],
+        "figures": worked["every"],
+        "plain_sql_ms": plain,
+        "every_figure_ms": every,
+        "nothing_changed_ms": nothing,
+        "nothing_changed_worked_out": worked["nothing"],
+        "one_city_changed_ms": one,
+        "one_city_changed_worked_out": worked["one"],
+        "ratio_every_figure": round(every / plain, 3) if plain else None,
+        "ratio_nothing_changed": round(nothing / plain, 3) if plain else None,
+        "ratio_one_city_changed": round(one / plain, 3) if plain else None,
+        "nothing_changed_to_every_figure": round(nothing / every, 4) if every else None,
+        "one_city_changed_to_every_figure": round(one / every, 4) if every else None,
+    }

@@ -193,6 +193,12 @@ def main() -> int:
                 say(f"  {row['period']:<36} plain SQL {row['plain_sql_ms']:>8.1f} ms  worked out"
                     f" {row['worked_out_ms']:>9.1f} ms ({row['ratio_worked_out']})  page, kept"
                     f" {row['page_kept_ms']:>7.1f} ms ({row['ratio_page_kept']})")  # fmt: skip
+            rf = figures["refresh"]
+            say(f"  refresh: every figure ({rf['figures']}) {rf['every_figure_ms']:.1f} ms, nothing changed"
+                f" {rf['nothing_changed_ms']:.1f} ms ({rf['nothing_changed_worked_out']} worked out,"
+                f" {rf['nothing_changed_to_every_figure']}), one city changed {rf['one_city_changed_ms']:.1f} ms"
+                f" ({rf['one_city_changed_worked_out']} worked out, {rf['one_city_changed_to_every_figure']});"
+                f" plain SQL {rf['plain_sql_ms']:.1f} ms")  # fmt: skip
             return figures
 
         if args.only == "regional":

@@ -427,6 +427,26 @@ def regional_markdown(rc: dict[str, Any]) -> list[str]:
             f"| {row['period']} | {row['cases']:,} | {row['plain_sql_ms']:,.1f} | {row['worked_out_ms']:,.1f}"
             f" | {row['ratio_worked_out']} | {row['page_kept_ms']:,.1f} | **{row['ratio_page_kept']}** |"
         )
+    rf = rc.get("refresh")
+    if rf:
+        lines += [
+            "",
+            f"The task worker's refresh (every few minutes): {rf['figures']} figures, every city's three measures"
+            f" for {', '.join(rf['periods'])}. *Every figure*: all worked out from the cases, as every refresh did"
+            " before it skipped what did not change; *nothing changed*: the next refresh five minutes later (a"
+            " figure whose open case fell due meanwhile is worked out again); *one city changed*: a case of one"
+            " city closed, then the refresh. Baseline: the plain SQL of the four periods. Median of"
+            f" {rc['repeat']} rounds.",
+            "",
+            "| refresh | figures worked out | ms | ratio to plain SQL | ratio to every figure |",
+            "| --- | ---: | ---: | ---: | ---: |",
+            f"| plain SQL, four periods | | {rf['plain_sql_ms']:,.1f} | 1 | |",
+            f"| every figure | {rf['figures']} | {rf['every_figure_ms']:,.1f} | {rf['ratio_every_figure']} | 1 |",
+            f"| nothing changed | {rf['nothing_changed_worked_out']} | {rf['nothing_changed_ms']:,.1f}"
+            f" | {rf['ratio_nothing_changed']} | **{rf['nothing_changed_to_every_figure']}** |",
+            f"| one city changed | {rf['one_city_changed_worked_out']} | {rf['one_city_changed_ms']:,.1f}"
+            f" | {rf['ratio_one_city_changed']} | **{rf['one_city_changed_to_every_figure']}** |",
+        ]
     return lines
 
 

@@ -281,10 +281,11 @@ CATALOGUE_CACHE_SECONDS = env_int("CATALOGUE_CACHE_SECONDS", 3600)
 # only bounds a change made behind its back. 0 keeps nothing.
 REFERENCE_CACHE_SECONDS = env_int("REFERENCE_CACHE_SECONDS", 300)
 # Seconds the regional comparison (/performance/compare/) uses each city's kept figure
-# (civicdesk/performance/models.py::RegionalFigure) before computing it again from the cases.
-# The task worker recomputes the current and previous quarters' and months' every third of it,
-# so those pages never wait; a change to a common measure, its mappings or a city is seen at
-# once. 0 keeps nothing (every visit computes every figure).
+# (civicdesk/performance/models.py::RegionalFigure) after it was last checked, before computing
+# it again from the cases. The task worker checks the current and previous quarters' and months'
+# every third of it, working out again only the cities whose cases changed, so those pages
+# never wait; a change to a common measure, its mappings or a city is seen at once. 0 keeps
+# nothing (every visit computes every figure).
 REGIONAL_FIGURES_SECONDS = env_int("REGIONAL_FIGURES_SECONDS", 900)
 
 # Seconds intake reuses a department's count of open cases for a new case's expected closing

@@ -464,18 +464,26 @@ class RegionalFigure(models.Model):
     that the regional comparison page need not work it out from every case on each visit.
 
     The task worker keeps the current and previous quarters' (and months') up to date
-    (``tasks.regional_figures_refresh``); the page uses a kept figure while it is younger
-    than ``REGIONAL_FIGURES_SECONDS`` and otherwise computes it live and keeps it. A change to
-    the measure, its mappings or a member city deletes the kept figures it touches
-    (``signals``). Only the figure and the number of cases behind it are kept: the standing,
-    the rate and the words are worked out from them on each visit by ``regional``."""
+    (``tasks.regional_figures_refresh``): it works a figure out again only when something
+    that feeds it may have changed (a case of the city, time reaching a case not yet decided:
+    ``regional.needs_working_out``) and otherwise marks it checked. The page uses a kept
+    figure while it was checked less than ``REGIONAL_FIGURES_SECONDS`` ago and otherwise
+    computes it live and keeps it. A change to the measure, its mappings, a member city, its
+    service types or business days deletes the kept figures it touches (``signals``). Only
+    the figure and the number of cases behind it are kept: the standing, the rate and the
+    words are worked out from them on each visit by ``regional``."""
 
     common_measure = models.ForeignKey(CommonMeasure, on_delete=models.CASCADE, related_name="kept_figures")
     city = models.ForeignKey("tenants.City", on_delete=models.CASCADE, related_name="regional_figures")
     period = models.CharField(max_length=10)  # a calendar period's key: 2026-q4, 2026-m12
     value = models.DecimalField(max_digits=24, decimal_places=10, null=True, blank=True)
     cases = models.PositiveIntegerField()
-    computed_at = models.DateTimeField()
+    computed_at = models.DateTimeField()  # when it was worked out from the cases
+    # When it was last known to hold: worked out, or found with nothing that feeds it changed.
+    checked_at = models.DateTimeField()
+    # The soonest moment time alone changes it (a case not yet decided reaching its due date or
+    # deadline); None when only a change to a case can.
+    changes_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -465,6 +465,69 @@ def comparison(
     )
 
 
+# How far before a figure's last check a case change still counts as possibly unseen: a
+# change is stamped when it is written and read by the refresh only once its transaction has
+# committed, a moment later.
+LATE_COMMIT = dt.timedelta(minutes=2)
+# However quiet a city, its kept figures are worked out again from the cases this often: what
+# no case event tells of (an edit made behind the services' back) is seen within the hour.
+WORKED_OUT_AT_LEAST_EVERY = dt.timedelta(hours=1)
+
+
+def changes_at(computation: Computation | None, moment: dt.datetime) -> dt.datetime | None:
+    """The soonest moment time alone changes a figure: when the first of its cases not yet
+    decided will be (its due date, its deadline; ``moment`` when a case does not say). None
+    when only a change to a case can change it, as for a definition's ``figure`` (a count of
+    the cases reported)."""
+    if computation is None:
+        return None
+    pending = [r.decides_at or moment for r in computation.results if r.met is None]
+    return min(pending) if pending else None
+
+
+def cities_changed_since(since: dt.datetime) -> dict[int, dt.datetime]:
+    """Each city whose cases changed after ``since``, with its latest change: every write to a
+    case is on the case's log (``cases.invariants.event_write``, from the index of the log's
+    times), and a case another city took over changed the city it left too. Imports in bulk
+    write no log of today: they forget the city's figures (``signals``)."""
+    from django.db.models import Max
+
+    from civicdesk.cases.models import CaseEvent, CaseTransfer, TransferStatus
+
+    changed: dict[int, dt.datetime] = {}
+    found = (
+        CaseEvent.objects.filter(at__gt=since)
+        .order_by()
+        .values_list("case__city_id")
+        .annotate(latest=Max("at"))
+        .values_list("case__city_id", "latest")
+    )
+    left = (
+        CaseTransfer.objects.filter(status=TransferStatus.ACCEPTED, decided_at__gt=since)
+        .order_by()
+        .values_list("from_city_id")
+        .annotate(latest=Max("decided_at"))
+        .values_list("from_city_id", "latest")
+    )
+    for city_id, latest in [*found, *left]:
+        if latest is not None and (city_id not in changed or latest > changed[city_id]):
+            changed[city_id] = latest
+    return changed
+
+
+def needs_working_out(figure: RegionalFigure, latest_change: dt.datetime | None, moment: dt.datetime) -> bool:
+    """Whether a kept figure may no longer hold at ``moment``: a case of its city changed
+    since it was last checked (``latest_change``, see ``cities_changed_since``), time has
+    reached one of its cases not yet decided, or it was worked out more than
+    ``WORKED_OUT_AT_LEAST_EVERY`` ago. A change to the measure, its mapping or the city
+    deletes the figure instead (``signals``)."""
+    if latest_change is not None and latest_change > figure.checked_at - LATE_COMMIT:
+        return True
+    if figure.changes_at is not None and figure.changes_at <= moment:
+        return True
+    return figure.computed_at <= moment - WORKED_OUT_AT_LEAST_EVERY
+
+
 def kept_seconds() -> int:
     """How long a kept figure is used (``REGIONAL_FIGURES_SECONDS``; 0: never kept)."""
     return int(getattr(settings, "REGIONAL_FIGURES_SECONDS", 0) or 0)
@@ -475,9 +538,9 @@ def regional_comparison(
 ) -> list[Comparison]:
     """Every public common measure of ``region`` for ``period``.
 
-    With ``kept``, each city's figure is the one kept (``RegionalFigure``) when it is younger
-    than ``kept_seconds()``; a figure missing or older is computed now and kept for the next
-    visitor. Without, every figure is computed now (at ``now``, if given)."""
+    With ``kept``, each city's figure is the one kept (``RegionalFigure``) when it was last
+    checked less than ``kept_seconds()`` ago; a figure missing or older is computed now and
+    kept for the next visitor. Without, every figure is computed now (at ``now``, if given)."""
     members = list(region_cities(region))
     measures = list(common_measures(region))
     codes: dict[int, dict[int, list[str]]] = {m.pk: {} for m in measures}
@@ -491,7 +554,7 @@ def regional_comparison(
     fresh = {
         (f.common_measure_id, f.city_id): f
         for f in RegionalFigure.objects.filter(
-            common_measure__in=measures, period=period.key, computed_at__gt=moment - dt.timedelta(seconds=seconds)
+            common_measure__in=measures, period=period.key, checked_at__gt=moment - dt.timedelta(seconds=seconds)
         )
     }
     made: list[RegionalFigure] = []
@@ -503,7 +566,14 @@ def regional_comparison(
         value, cases, computation = figure_of_cases(common, city, period, mapped, now=moment)
         made.append(
             RegionalFigure(
-                common_measure=common, city=city, period=period.key, value=value, cases=cases, computed_at=moment
+                common_measure=common,
+                city=city,
+                period=period.key,
+                value=value,
+                cases=cases,
+                computed_at=moment,
+                checked_at=moment,
+                changes_at=changes_at(computation, moment),
             )
         )
         return value, cases, computation
@@ -525,7 +595,7 @@ def keep_figures(figures: list[RegionalFigure]) -> None:
         figures,
         update_conflicts=True,
         unique_fields=["common_measure", "city", "period"],
-        update_fields=["value", "cases", "computed_at"],
+        update_fields=["value", "cases", "computed_at", "checked_at", "changes_at"],
     )
 
 

@@ -325,29 +325,49 @@ def common_measure_map(
 
 
 def regional_figures_refresh(*, now: dt.datetime | None = None) -> int:
-    """Compute again, and keep, every city's figure of every public common measure for the
-    periods the regional comparison is read for most (``regional.periods_kept_ahead``: the
-    current and previous quarters and months), so no visitor waits for them; forget kept
-    figures a day old (no page uses them). Run by the task worker
-    (``tasks.regional_figures_refresh``). Returns the figures kept."""
+    """Keep up to date every city's figure of every public common measure for the periods
+    the regional comparison is read for most (``regional.periods_kept_ahead``: the current
+    and previous quarters and months), so no visitor waits for them; forget kept figures not
+    checked for a day (no page uses them). Run by the task worker
+    (``tasks.regional_figures_refresh``) every few minutes.
+
+    A figure is worked out again from the cases only when it is missing (a change to its
+    measure, mapping or city forgot it) or ``regional.needs_working_out`` says something that
+    feeds it may have changed: a case of its city, time reaching one of its cases not yet
+    decided. Every other figure is only marked checked (one ``UPDATE``), so a quiet region
+    costs a few small queries, not a pass over every case of the quarter. Returns the
+    figures worked out."""
     from civicdesk.performance import regional
 
     moment = now or clock.now()
-    kept = 0
+    worked_out = 0
     for region in Region.objects.filter(common_measures__is_public=True).distinct().order_by("pk"):
         measures = list(regional.common_measures(region))
-        cities = {city.pk: city for city in regional.region_cities(region)}
+        # The cities' boundaries (tens of kB of GeoJSON each) are never read here.
+        cities = {city.pk: city for city in regional.region_cities(region).defer("boundary")}
         mappings = [
             m
             for m in CommonMeasureMapping.objects.filter(common_measure__in=measures).order_by("pk")
             if m.city_id in cities and m.service_codes
         ]
         commons = {common.pk: common for common in measures}
-        for period in regional.periods_kept_ahead(moment):
-            figures = []
+        ahead = regional.periods_kept_ahead(moment)
+        kept = {
+            (f.common_measure_id, f.city_id, f.period): f
+            for f in RegionalFigure.objects.filter(common_measure__in=measures, period__in=[p.key for p in ahead])
+        }
+        oldest = min((f.checked_at for f in kept.values()), default=None)
+        changed = regional.cities_changed_since(oldest - regional.LATE_COMMIT) if oldest is not None else {}
+        still: list[int] = []
+        figures = []
+        for period in ahead:
             for mapping in mappings:
+                found = kept.get((mapping.common_measure_id, mapping.city_id, period.key))
+                if found is not None and not regional.needs_working_out(found, changed.get(mapping.city_id), moment):
+                    still.append(found.pk)
+                    continue
                 common, city = commons[mapping.common_measure_id], cities[mapping.city_id]
-                value, cases, _computation = regional.figure_of_cases(
+                value, cases, computation = regional.figure_of_cases(
                     common, city, period, mapping.service_codes, now=moment
                 )
                 figures.append(
@@ -358,9 +378,13 @@ def regional_figures_refresh(*, now: dt.datetime | None = None) -> int:
                         value=value,
                         cases=cases,
                         computed_at=moment,
+                        checked_at=moment,
+                        changes_at=regional.changes_at(computation, moment),
                     )
                 )
-            regional.keep_figures(figures)
-            kept += len(figures)
-    RegionalFigure.objects.filter(computed_at__lt=moment - dt.timedelta(days=1)).delete()
-    return kept
+        regional.keep_figures(figures)
+        if still:
+            RegionalFigure.objects.filter(pk__in=still).update(checked_at=moment)
+        worked_out += len(figures)
+    RegionalFigure.objects.filter(checked_at__lt=moment - dt.timedelta(days=1)).delete()
+    return worked_out

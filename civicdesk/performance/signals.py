@@ -1,7 +1,10 @@
 """Forget the regional comparison's kept figures (``RegionalFigure``) that a change makes
-wrong: a common measure's definition, a city's mapping of its types, or a city's population
-or clock. The next visitor gets them computed again, at once; case changes are picked up by
-the task worker's refresh (``tasks.refresh_ensure``) within minutes."""
+wrong: a common measure's definition, a city's mapping of its types, a city's population
+or clock, its service types (a figure counts the cases of the types whose codes it maps)
+or its business days, or cases of a city written in bulk (an import: no case log of
+today tells of them). The next visitor gets them computed again, at once. Other case
+changes are picked up by the task worker's refresh (``tasks.refresh_ensure``) within
+minutes, from the cases' logs (``regional.cities_changed_since``)."""
 
 from __future__ import annotations
 
@@ -9,7 +12,10 @@ from typing import Any
 
 from django.db.models.signals import post_delete, post_save
 
-from civicdesk.performance.models import CommonMeasure, CommonMeasureMapping, RegionalFigure
+from civicdesk.cases import signals as case_signals
+from civicdesk.cases.models import ServiceRequest
+from civicdesk.catalog.models import ServiceType
+from civicdesk.performance.models import CommonMeasure, CommonMeasureMapping, DashboardSettings, RegionalFigure
 from civicdesk.tenants.models import City
 
 
@@ -27,8 +33,22 @@ def _city_changed(sender: type, instance: City, **kwargs: Any) -> None:
     RegionalFigure.objects.filter(city_id=instance.pk).delete()
 
 
+def _city_setting_changed(sender: type, instance: ServiceType | DashboardSettings, **kwargs: Any) -> None:
+    RegionalFigure.objects.filter(city_id=instance.city_id).delete()
+
+
+def _cases_written_in_bulk(sender: type, *, city: City, **kwargs: Any) -> None:
+    RegionalFigure.objects.filter(city_id=city.pk).delete()
+
+
 def connect() -> None:
     post_save.connect(_measure_changed, sender=CommonMeasure, dispatch_uid="regional-figures-measure")
     post_save.connect(_mapping_changed, sender=CommonMeasureMapping, dispatch_uid="regional-figures-mapping")
     post_delete.connect(_mapping_changed, sender=CommonMeasureMapping, dispatch_uid="regional-figures-mapping-gone")
     post_save.connect(_city_changed, sender=City, dispatch_uid="regional-figures-city")
+    post_save.connect(_city_setting_changed, sender=ServiceType, dispatch_uid="regional-figures-service-type")
+    post_delete.connect(_city_setting_changed, sender=ServiceType, dispatch_uid="regional-figures-service-type-gone")
+    post_save.connect(_city_setting_changed, sender=DashboardSettings, dispatch_uid="regional-figures-business-days")
+    case_signals.cases_written_in_bulk.connect(
+        _cases_written_in_bulk, sender=ServiceRequest, dispatch_uid="regional-figures-cases-in-bulk"
+    )

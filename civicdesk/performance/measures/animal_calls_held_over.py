@@ -62,7 +62,10 @@ def compute(*, measure: Measure, period: Period, now: dt.datetime) -> Computatio
         else:
             results.append(
                 CaseResult(
-                    case, None, gettext("Not worked yet; its business day (%(day)s) has not ended") % {"day": due}
+                    case,
+                    None,
+                    gettext("Not worked yet; its business day (%(day)s) has not ended") % {"day": due},
+                    decides_at=deadline,
                 )
             )
     held_over = sum(1 for r in results if r.met is False)

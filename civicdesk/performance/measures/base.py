@@ -28,11 +28,15 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class CaseResult:
     """One case behind a figure. ``met`` is None while it cannot be decided yet (the case
-    still has time); such cases are listed but not counted."""
+    still has time); such cases are listed but not counted. ``decides_at``, for such a case,
+    is when time alone decides it if nothing else happens first (its due date, its deadline):
+    until then the figure cannot change unless a case does (the regional comparison's kept
+    figures rely on it; None: unknown, so the figure is worked out again each time)."""
 
     case: ServiceRequest
     met: bool | None
     detail: str
+    decides_at: dt.datetime | None = None
 
 
 @dataclass

@@ -52,7 +52,7 @@ def compute(*, measure: Measure, period: Period, now: dt.datetime) -> Computatio
         elif now > case.due_at:
             results.append(CaseResult(case, False, gettext("Still open past its due date")))
         else:
-            results.append(CaseResult(case, None, gettext("Open, not yet due")))
+            results.append(CaseResult(case, None, gettext("Open, not yet due"), decides_at=case.due_at))
     met = sum(1 for r in results if r.met is True)
     decided = sum(1 for r in results if r.met is not None)
     return Computation(share(met, decided), results)

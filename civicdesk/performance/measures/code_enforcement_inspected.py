@@ -70,7 +70,14 @@ def compute(*, measure: Measure, period: Period, now: dt.datetime) -> Computatio
                 )
             )
         else:
-            results.append(CaseResult(case, None, gettext("Not inspected yet; still within the time allowed")))
+            results.append(
+                CaseResult(
+                    case,
+                    None,
+                    gettext("Not inspected yet; still within the time allowed"),
+                    decides_at=case.opened_at + limit,
+                )
+            )
     met = sum(1 for r in results if r.met is True)
     decided = sum(1 for r in results if r.met is not None)
     return Computation(share(met, decided), results)
