@@ -37,7 +37,10 @@ def clean_choice_values(values: Any, *, datatype: str) -> list[dict[str, str]]:
             raise ValidationError(
                 _('Choice %(n)d needs a “key” and a “name”, e.g. {"key": "yes", "name": "Yes"}.') % {"n": position}
             )
-        cleaned.append({"key": str(item["key"]).strip(), "name": str(item["name"]).strip()})
+        choice = {"key": str(item["key"]).strip(), "name": str(item["name"]).strip()}
+        if str(item.get("name_es") or "").strip():
+            choice["name_es"] = str(item["name_es"]).strip()
+        cleaned.append(choice)
     keys = [c["key"] for c in cleaned]
     repeated = sorted({k for k in keys if keys.count(k) > 1})
     if repeated:
@@ -52,7 +55,8 @@ def clean_choice_values(values: Any, *, datatype: str) -> list[dict[str, str]]:
 
 
 def choices_as_lines(values: Any) -> str:
-    """A question's stored choices as the admin shows them: one ``key: Name`` a line.
+    """A question's stored choices as the admin shows them: one ``key: Name`` a line, and
+    ``key: Name | Nombre`` for a choice with a Spanish name.
 
     Choices that lines cannot carry back unchanged (a key with a colon, a line break in a
     name, anything not a key and a name) are shown as the JSON they are stored as, which the
@@ -65,14 +69,22 @@ def choices_as_lines(values: Any) -> str:
     for item in values:
         key = str(item.get("key", "")) if isinstance(item, dict) else ""
         name = str(item.get("name", "")) if isinstance(item, dict) else ""
-        if not TYPED_KEY.fullmatch(key) or not name.strip() or "\n" in name:
+        spanish = str(item.get("name_es") or "") if isinstance(item, dict) else ""
+        if (
+            not TYPED_KEY.fullmatch(key)
+            or not name.strip()
+            or "\n" in name + spanish
+            or "|" in name + spanish
+            or set(item) - {"key", "name", "name_es"}
+        ):
             return json.dumps(values, ensure_ascii=False)
-        lines.append(f"{key}: {name.strip()}")
+        lines.append(f"{key}: {name.strip()}" + (f" | {spanish.strip()}" if spanish.strip() else ""))
     return "\n".join(lines)
 
 
 def choices_from_lines(text: str) -> list[dict[str, str]]:
-    """Read the choices an administrator typed: one a line, ``key: Name`` or just a name.
+    """Read the choices an administrator typed: one a line, ``key: Name`` or just a name,
+    followed by `` | Nombre`` for its Spanish name if the city gives one.
 
     A name alone gets a key made from it ("Big sofa" → ``big-sofa``). Text that is a JSON
     list (as stored, or pasted from an older page) is taken as it is. Raises ValidationError
@@ -110,7 +122,11 @@ def choices_from_lines(text: str) -> list[dict[str, str]]:
                 )
                 % {"n": number, "key": key, "slug": slugify(key) or "sofa", "name": name}
             )
-        choices.append({"key": key, "name": name})
+        name, bar, spanish = name.partition("|")
+        name, spanish = name.strip(), spanish.strip()
+        if bar and not colon:
+            key = slugify(name) or f"choice-{len(choices) + 1}"
+        choices.append({"key": key, "name": name, **({"name_es": spanish} if spanish else {})})
     if len(choices) == 1 and "," in choices[0]["name"]:
         # "sofa, mattress" on one line is one choice: almost surely meant as several.
         parts = [p.strip() for p in choices[0]["name"].split(",") if p.strip()]
@@ -165,15 +181,27 @@ class ServiceAttributeForm(forms.ModelForm):
         help_text=gettext_lazy(
             "Only for “One choice” and “Several choices” questions. One choice a line: "
             "“key: Name”, e.g. “sofa: Sofa or chair”, or just the name (“Sofa or chair”) "
-            "and a key is made from it. Apps send the key; residents read the name."
+            "and a key is made from it. Apps send the key; residents read the name. "
+            "A Spanish name follows a bar: “sofa: Sofa or chair | Sofá o silla”."
         ),
     )
 
     class Meta:
         model = ServiceAttribute
-        fields = ["order", "code", "question", "datatype", "required", "variable", "values", "description"]
+        fields = [
+            "order",
+            "code",
+            "question",
+            "question_es",
+            "datatype",
+            "required",
+            "variable",
+            "values",
+            "description",
+        ]
         widgets = {
             "question": forms.TextInput(attrs={"size": 60}),
+            "question_es": forms.TextInput(attrs={"size": 60}),
             "description": forms.TextInput(attrs={"size": 60}),
         }
 
@@ -198,7 +226,16 @@ class ServiceAttributeInline(CityScopedInline, admin.StackedInline):
     fieldsets = [
         (
             None,
-            {"fields": [("order", "code"), "question", ("datatype", "required", "variable"), "values", "description"]},
+            {
+                "fields": [
+                    ("order", "code"),
+                    "question",
+                    "question_es",
+                    ("datatype", "required", "variable"),
+                    "values",
+                    "description",
+                ]
+            },
         )
     ]
     verbose_name = gettext_lazy("question")
@@ -213,7 +250,7 @@ class ServiceTypeAdmin(CityScopedAdmin):
     search_fields = ["name", "code", "keywords", "group"]
     prepopulated_fields = {"code": ["name"]}
     fieldsets = [
-        (None, {"fields": ["city", "name", "name_es", "code", "group", "description", "keywords"]}),
+        (None, {"fields": ["city", "name", "name_es", "code", "group", "group_es", "description", "keywords"]}),
         (
             gettext_lazy("Routing and service level"),
             {"fields": ["department", ("target_days", "target_in_business_days"), "sort_order"]},

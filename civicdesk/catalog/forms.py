@@ -10,24 +10,29 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.catalog.models import Datatype, ServiceAttribute
+from civicdesk.core.written import WrittenCheckboxes, WrittenSelect, written
 
 # Question fields are named after the attribute's code, apart from the form's own fields.
 ATTRIBUTE_PREFIX = "attr_"
 
 
 def attribute_field(attribute: ServiceAttribute) -> forms.Field:
-    """The form field for one of a type's questions, by its Open311 datatype."""
-    choices = [(str(v.get("key")), str(v.get("name", v.get("key")))) for v in attribute.values or []]
-    common: dict[str, Any] = {"label": attribute.question, "required": attribute.required}
+    """The form field for one of a type's questions, by its Open311 datatype: the question and
+    its choices in the page's language where the city gave a Spanish version, else as written
+    (``Written``: a Spanish page marks them ``lang="en"``)."""
+    language = translation.get_language() or ""
+    choices = attribute.local_choices(language)
+    common: dict[str, Any] = {"label": attribute.local_question(language), "required": attribute.required}
     if attribute.description:
-        common["help_text"] = attribute.description
+        common["help_text"] = written(attribute.description, "", language)
     if attribute.datatype == Datatype.SINGLEVALUELIST:
-        return forms.ChoiceField(choices=[("", _("Choose…")), *choices], **common)
+        return forms.ChoiceField(choices=[("", _("Choose…")), *choices], widget=WrittenSelect, **common)
     if attribute.datatype == Datatype.MULTIVALUELIST:
-        return forms.MultipleChoiceField(choices=choices, widget=forms.CheckboxSelectMultiple, **common)
+        return forms.MultipleChoiceField(choices=choices, widget=WrittenCheckboxes, **common)
     if attribute.datatype == Datatype.NUMBER:
         return forms.CharField(widget=forms.NumberInput(attrs={"step": "any"}), **common)
     if attribute.datatype == Datatype.DATETIME:

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from civicdesk.core.written import Written, written
+
 
 class ServiceType(models.Model):
     city = models.ForeignKey("tenants.City", on_delete=models.CASCADE, related_name="service_types")
@@ -15,6 +17,9 @@ class ServiceType(models.Model):
         _("name in Spanish"), max_length=200, blank=True, help_text=_("Shown to residents reading in Spanish.")
     )
     group = models.CharField(max_length=100, blank=True)
+    group_es = models.CharField(
+        _("group in Spanish"), max_length=100, blank=True, help_text=_("Shown to residents reading in Spanish.")
+    )
     description = models.TextField(blank=True)
     keywords = models.CharField(max_length=300, blank=True)
     department = models.ForeignKey(
@@ -49,9 +54,13 @@ class ServiceType(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def local_name(self, language: str) -> str:
+    def local_name(self, language: str) -> Written:
         """The name in ``language`` ("es": the Spanish name when there is one)."""
-        return self.name_es if language.startswith("es") and self.name_es else self.name
+        return written(self.name, self.name_es, language)
+
+    def local_group(self, language: str) -> Written:
+        """The group in ``language`` ("es": the Spanish group when there is one)."""
+        return written(self.group, self.group_es, language)
 
     def clean(self) -> None:
         if self.department_id and self.department and self.department.city_id != self.city_id:
@@ -74,11 +83,16 @@ class ServiceAttribute(models.Model):
     code = models.SlugField(max_length=60)
     datatype = models.CharField(max_length=20, choices=Datatype.choices, default=Datatype.STRING)
     question = models.CharField(max_length=300, help_text=_("The question as the resident reads it."))
+    question_es = models.CharField(
+        _("question in Spanish"), max_length=300, blank=True, help_text=_("Shown to residents reading in Spanish.")
+    )
     description = models.CharField(max_length=300, blank=True, help_text=_("Open311 datatype_description."))
     required = models.BooleanField(default=False)
     variable = models.BooleanField(default=True, help_text=_("False for an informational note with no answer."))
     values = models.JSONField(
-        default=list, blank=True, help_text=_('For lists: [{"key": "k", "name": "Shown name"}, ...]')
+        default=list,
+        blank=True,
+        help_text=_('For lists: [{"key": "k", "name": "Shown name", "name_es": "Nombre"}, ...] ("name_es" optional)'),
     )
     order = models.PositiveSmallIntegerField(default=0)
 
@@ -91,6 +105,19 @@ class ServiceAttribute(models.Model):
 
     def value_keys(self) -> list[str]:
         return [str(v.get("key")) for v in self.values or [] if isinstance(v, dict)]
+
+    def local_question(self, language: str) -> Written:
+        """The question in ``language`` ("es": the Spanish question when there is one)."""
+        return written(self.question, self.question_es, language)
+
+    def local_choices(self, language: str) -> list[tuple[str, Written]]:
+        """(key, name) of each choice, the name in ``language`` where the choice has one
+        (``"name_es"``), else as written."""
+        return [
+            (str(v.get("key")), written(str(v.get("name", v.get("key"))), str(v.get("name_es") or ""), language))
+            for v in self.values or []
+            if isinstance(v, dict)
+        ]
 
 
 class CannedResponse(models.Model):

@@ -43,6 +43,7 @@ from civicdesk.demo.catalogue import (
     Problem,
 )
 from civicdesk.demo.places import DEFAULT_DATA_DIR, MEMBER_CITIES, load_member_cities
+from civicdesk.demo.spanish import GROUPS_ES, choices_with_spanish, question_es
 from civicdesk.demo.staff import DEMO_PASSWORD, STAFF
 from civicdesk.demo.streets import address_at, demo_streets_load
 from civicdesk.notifications import outbox
@@ -268,6 +269,7 @@ def catalogue_load(*, cities: dict[str, City]) -> None:
                     "name": offer.name or problem.name,
                     "name_es": problem.name_es,
                     "group": problem.group,
+                    "group_es": GROUPS_ES.get(problem.group, ""),
                     "description": problem.description,
                     "keywords": problem.keywords,
                     "department": departments[offer.department] if offer.department else None,
@@ -285,9 +287,10 @@ def catalogue_load(*, cities: dict[str, City]) -> None:
                     defaults={
                         "datatype": attr.datatype,
                         "question": attr.question,
+                        "question_es": question_es(problem.code, attr.code),
                         "description": attr.description,
                         "required": attr.required,
-                        "values": [{"key": k, "name": n} for k, n in attr.values],
+                        "values": choices_with_spanish(problem.code, attr.code, attr.values),
                         "order": position,
                     },
                 )
@@ -295,8 +298,9 @@ def catalogue_load(*, cities: dict[str, City]) -> None:
 
 def spanish_names_load() -> int:
     """Give the demo's types without a Spanish name their problem's (``Problem.name_es``), by
-    code; a name an administrator typed is kept. Saved one by one, so the catalogue's caches
-    forget the old names. Returns how many types were named."""
+    code, and their groups and questions theirs (``demo.spanish``); what an administrator
+    typed is kept (a question's choices when they were changed). Saved one by one, so the
+    catalogue's caches forget the old names. Returns how many types were named."""
     missing = ServiceType.objects.filter(city__region__slug=REGION_SLUG, name_es="", code__in=list(PROBLEMS))
     named = 0
     with transaction.atomic():
@@ -305,6 +309,22 @@ def spanish_names_load() -> int:
             if service_type.name_es:
                 service_type.save(update_fields=["name_es"])
                 named += 1
+        # Their groups and questions too (Spanish given after the demo was loaded).
+        ungrouped = ServiceType.objects.filter(city__region__slug=REGION_SLUG, group_es="", group__in=list(GROUPS_ES))
+        for service_type in ungrouped.only("pk", "city_id", "group", "group_es"):
+            service_type.group_es = GROUPS_ES[service_type.group]
+            service_type.save(update_fields=["group_es"])
+        unasked = ServiceAttribute.objects.filter(
+            service_type__city__region__slug=REGION_SLUG, question_es="", service_type__code__in=list(PROBLEMS)
+        ).select_related("service_type")
+        for attribute in unasked:
+            spec = next((a for a in PROBLEMS[attribute.service_type.code].attributes if a.code == attribute.code), None)
+            attribute.question_es = question_es(attribute.service_type.code, attribute.code)
+            if spec is None or not attribute.question_es:
+                continue
+            if [(v.get("key"), v.get("name")) for v in attribute.values or []] == list(spec.values):
+                attribute.values = choices_with_spanish(attribute.service_type.code, attribute.code, spec.values)
+            attribute.save(update_fields=["question_es", "values"])
     return named
 
 

@@ -11,9 +11,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext
 
 from civicdesk.core import clock
+from civicdesk.core.written import Written
 from civicdesk.performance import periods
 from civicdesk.performance.formatting import comparator, count_target, format_value
 from civicdesk.performance.models import (
@@ -242,16 +245,17 @@ def measure_rows(measure: Measure, *, published_only: bool = True) -> tuple[list
 
 
 def method_of(measure: Measure) -> str:
-    """The plain-language method: the measure's own, else its computed definition's."""
+    """The plain-language method: the measure's own (as the city wrote it), else its computed
+    definition's (in the page's language: ``Written`` says which, for ``as_written``)."""
     if measure.method:
-        return measure.method
+        return Written(measure.method, settings.LANGUAGE_CODE)
     if measure.is_computed:
         from civicdesk.performance.measures import DEFINITIONS
 
         module = DEFINITIONS.get(measure.computation)
         if module is not None:
             days = (measure.parameters or {}).get("days", 5)
-            return str(module.METHOD).format(days=days)
+            return Written(str(module.METHOD).format(days=days), translation.get_language() or settings.LANGUAGE_CODE)
     return ""
 
 

@@ -13,11 +13,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.selectors import reportable_types
+from civicdesk.core.written import Written
 from civicdesk.notifications import services as notification_services
 from civicdesk.notifications.models import AlertOn, AreaKind, AreaSubscription
 from civicdesk.tenants.models import City, District
@@ -53,12 +55,12 @@ def type_groups(form: AlertForm, language: str) -> list[tuple[str, list[TypeChoi
     groups: dict[str, list[TypeChoice]] = {}
     for service_type in form.fields["service_types"].queryset:  # type: ignore[attr-defined]
         name = service_type.local_name(language)
-        groups.setdefault(service_type.group, []).append(
-            TypeChoice(service_type.pk, name, str(service_type.pk) in checked)
-        )
+        group = service_type.local_group(language) if service_type.group else ""
+        groups.setdefault(group, []).append(TypeChoice(service_type.pk, name, str(service_type.pk) in checked))
     ordered = sorted((group for group in groups if group), key=lambda group: alphabetical(group, language))
+    other = Written(gettext("Other"), language or settings.LANGUAGE_CODE)
     return [
-        (group or str(_("Other")), sorted(groups[group], key=lambda choice: alphabetical(choice.label, language)))
+        (group or other, sorted(groups[group], key=lambda choice: alphabetical(choice.label, language)))
         for group in ordered + ([""] if "" in groups else [])
     ]
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from civicdesk.cases.models import Channel
 from civicdesk.catalog.forms import ATTRIBUTE_PREFIX, attribute_answers, attribute_field
 from civicdesk.catalog.models import ServiceAttribute, ServiceType
+from civicdesk.core.written import WrittenSelect
 from civicdesk.portal.selectors import grouped
 from civicdesk.portal.services import MAX_PHOTOS
 
@@ -35,8 +36,9 @@ class MultipleImageField(forms.FileField):
         return files
 
 
-class TypeSelect(forms.Select):
-    """A select whose options carry the type's keywords, for the filter box to search."""
+class TypeSelect(WrittenSelect):
+    """A select whose options carry the type's keywords, for the filter box to search, and
+    whose groups and names say their language where a city gave no Spanish one."""
 
     def __init__(self, *args: Any, keywords: dict[str, str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -120,7 +122,8 @@ class ReportForm(forms.Form):
             },
             # Both names, so "bache" finds Pothole on a page in either language.
             keywords={
-                str(t.pk): " ".join(f"{t.name} {t.name_es} {t.group} {t.keywords}".lower().split()) for t in types
+                str(t.pk): " ".join(f"{t.name} {t.name_es} {t.group} {t.group_es} {t.keywords}".lower().split())
+                for t in types
             },
         )
         self.chosen_type = self._chosen_type()

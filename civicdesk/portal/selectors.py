@@ -7,6 +7,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from civicdesk.catalog import cache as catalogue_cache
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.selectors import reportable_types
 from civicdesk.catalog.templatetags.service_types import awaits_triage, type_name_for_resident
+from civicdesk.core.written import Written
 from civicdesk.tenants import reference
 from civicdesk.tenants.models import City
 
@@ -43,12 +45,18 @@ def report_types(*, city: City | None) -> list[ServiceType]:
     return sorted(unique, key=lambda t: (t.group, t.sort_order, t.name))
 
 
-def grouped(types: Iterable[ServiceType]) -> list[tuple[str, list[ServiceType]]]:
-    """Types in their groups, in order; types without a group go under "Other"."""
+def grouped(types: Iterable[ServiceType]) -> list[tuple[Written, list[ServiceType]]]:
+    """Types in their groups, in order, each group by its name in the active language (the
+    city's Spanish one when it gave one); types without a group go under "Other"."""
+    language = translation.get_language() or ""
     groups: dict[str, list[ServiceType]] = {}
+    labels: dict[str, Written] = {}
     for service_type in types:
-        groups.setdefault(service_type.group or _("Other"), []).append(service_type)
-    return list(groups.items())
+        groups.setdefault(service_type.group, []).append(service_type)
+        if service_type.group not in labels or not labels[service_type.group].language.startswith(language[:2]):
+            labels[service_type.group] = service_type.local_group(language)
+    other = Written(_("Other"), language or settings.LANGUAGE_CODE)
+    return [(labels[group] if group else other, members) for group, members in groups.items()]
 
 
 def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:

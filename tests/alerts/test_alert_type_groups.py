@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _groups(html: str) -> list[tuple[str, list[str]]]:
-    """Each group of the problems' checkboxes as the page shows it: its legend and labels."""
+    """Each group of the problems' checkboxes as the page shows it: its legend and labels
+    (their words, whether or not they are marked with the language they are written in)."""
+    html = re.sub(r'<span lang="[a-z-]+">([^<]*)</span>', r"\1", html)
     problems = re.search(r"<div class=\"type-groups\">(.*)</div></fieldset>", html, re.S)
     assert problems, "no groups of problem types on the page"
     return [

@@ -245,7 +245,8 @@ def test_a_count_per_resident_shows_its_cases_once_beside_the_rate_in_either_lan
     assert rows["Independence"][:2] == ["12", "0.1 per 1,000 residents"]
     assert rows["Raytown"][0] == "Too few cases (3; at least 5 needed)"
     spanish = client.get("/performance/compare/?period=2024-q1", HTTP_ACCEPT_LANGUAGE="es").content.decode()
-    head, rows = table_of(spanish, "Requests per 1,000 residents, T1 2024, por ciudad")
+    # The measure's name is the cities' English (lang="en" on the Spanish page).
+    head, rows = table_of(spanish, '<span lang="en">Requests per 1,000 residents</span>, T1 2024, por ciudad')
     assert head == [
         "Ciudad",
         "Casos",

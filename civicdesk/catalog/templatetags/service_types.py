@@ -9,6 +9,8 @@ choose the right team", not the queue's name.
 
 ``{{ service_type|target }}``: the type's target as the city writes it, "10 days" or
 "3 business days" (``catalog.targets.target_words``).
+
+``{{ attribute|question }}``: a type's question (an informational note) in the page's language.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from civicdesk.catalog import targets
-from civicdesk.catalog.models import ServiceType
+from civicdesk.catalog.models import ServiceAttribute, ServiceType
+from civicdesk.core.written import Written
 
 register = template.Library()
 
@@ -30,6 +33,12 @@ def type_name(service_type: ServiceType | None) -> str:
     if service_type is None:
         return ""
     return service_type.local_name(translation.get_language() or "")
+
+
+@register.filter
+def question(attribute: ServiceAttribute) -> Written:
+    """A type's question in the active language: the city's Spanish one when it gave one."""
+    return attribute.local_question(translation.get_language() or "")
 
 
 @register.filter
