@@ -55,6 +55,10 @@ class DepartmentSpec:
     code: str
     name: str
     mailbox: str  # local part of the shared address, e.g. "neighborhood-services"
+    # Its staff work the city's office hours (8:00–17:00 on business days, unless the city's
+    # dashboard settings say otherwise), so the demo has them take up a call on its business
+    # day (``loader._first_response``), not at any hour of the night.
+    office_hours: bool = False
 
 
 @dataclass(frozen=True)
@@ -684,8 +688,8 @@ PROBLEMS: dict[str, Problem] = {
 }
 
 
-def _dept(name: str, mailbox: str, code: str = "") -> DepartmentSpec:
-    return DepartmentSpec(code=code or mailbox, name=name, mailbox=mailbox)
+def _dept(name: str, mailbox: str, code: str = "", *, office_hours: bool = False) -> DepartmentSpec:
+    return DepartmentSpec(code=code or mailbox, name=name, mailbox=mailbox, office_hours=office_hours)
 
 
 INDEPENDENCE = CityCatalogue(
@@ -694,7 +698,7 @@ INDEPENDENCE = CityCatalogue(
         _dept("CD-NEIGHBORHOOD SERVICES", "neighborhood-services"),
         _dept("CD-REGULATED INDUSTRIES", "regulated-industries"),
         _dept("FD-ADMINISTRATION", "fire-administration"),
-        _dept("HAS-ANIMAL SERVICES", "animal-services"),
+        _dept("HAS-ANIMAL SERVICES", "animal-services", office_hours=True),
         _dept("IPL", "power-and-light"),
         _dept("MO-MANAGERS OFFICE", "managers-office"),
         _dept("MS-ENGINEERING", "engineering"),
@@ -819,7 +823,7 @@ LEES_SUMMIT = _others(
         _dept("Traffic Engineering", "traffic"),
         _dept("Water Utilities", "water"),
         _dept("Parks and Recreation", "parks"),
-        _dept("Animal Control", "animal-control"),
+        _dept("Animal Control", "animal-control", office_hours=True),
         _dept("City Manager's Office", "city-manager"),
     ),
     (
@@ -857,7 +861,7 @@ BLUE_SPRINGS = _others(
         _dept("Public Works Streets", "streets"),
         _dept("Water and Sewer Utilities", "utilities"),
         _dept("Parks and Recreation", "parks"),
-        _dept("Police Animal Services", "animal-services"),
+        _dept("Police Animal Services", "animal-services", office_hours=True),
         _dept("City Administrator's Office", "administration"),
     ),
     (
@@ -887,7 +891,7 @@ GRANDVIEW = _others(
         _dept("Community Development", "community-development"),
         _dept("Public Works", "public-works"),
         _dept("Parks and Recreation", "parks"),
-        _dept("Police Animal Control", "animal-control"),
+        _dept("Police Animal Control", "animal-control", office_hours=True),
         _dept("City Administrator's Office", "administration"),
     ),
     (
@@ -916,7 +920,7 @@ RAYTOWN = _others(
         _dept("Community Development – Codes", "codes"),
         _dept("Public Works", "public-works"),
         _dept("Parks and Recreation", "parks"),
-        _dept("Police Animal Control", "animal-control"),
+        _dept("Police Animal Control", "animal-control", office_hours=True),
         _dept("City Administrator's Office", "administration"),
     ),
     (
