@@ -414,10 +414,11 @@ def regional_markdown(rc: dict[str, Any]) -> list[str]:
         f"`/performance/compare/` on {rc['n']:,} cases: three common measures (requests per 1,000 residents,"
         " median days to close, % closed within target) over the five cities, every type mapped. *Worked"
         " out*: every city's figures from its cases (`regional.regional_comparison`), what the first visitor"
-        " waited for before the figures were kept and what the task worker does every few minutes; *page,"
+        " waited for before the figures were kept (the task worker's refresh, below, now works out only what"
+        " changed); *page,"
         " kept*: the whole page once the worker has kept them (page cache off). The baseline is the same"
         " figures as plain SQL on the cases. Ratio = ours / plain SQL: below 1 is faster."
-        f" Measured {rc['date']}, median of {rc['repeat']} runs.",
+        f" Measured {rc['date']}, median of {rc['repeat']} runs.{(' ' + rc['note']) if rc.get('note') else ''}",
         "",
         "| period | cases opened in it | plain SQL (ms) | worked out (ms) | ratio | page, kept (ms) | ratio |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
