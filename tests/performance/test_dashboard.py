@@ -81,7 +81,7 @@ def test_dashboard_shows_each_seed_003_measure_against_its_target_with_its_statu
         assert f"<strong>{target}</strong>" in card, name
         assert f"</span>{status}</span>" in card, name  # the icon is decoration; the words carry the status
         assert "FY2018 Q1 (Jul 1 – Sep 30, 2017)" in card
-        assert "<caption>" in card and 'scope="col"' in card and 'scope="row"' in card
+        assert '<caption id="periods-' in card and 'scope="col"' in card and 'scope="row"' in card
     assert "The Utilities Customer Service Center received nearly 60,000 calls" in html
     # Computed measures (in the plans from FY2021) with no cases yet say so, and never show 0.
     html = client.get("/independence/performance/").content.decode()
