@@ -17,12 +17,13 @@ YAML::
         target_days: 5
         target_in_business_days: no
         group: Streets
+        group_es: Calles
         questions:
-          - {code: size, question: How big is it?, datatype: singlevaluelist,
-             values: [{key: small, name: Small}, {key: large, name: Large}]}
+          - {code: size, question: How big is it?, question_es: "¿Qué tan grande es?", datatype: singlevaluelist,
+             values: [{key: small, name: Small, name_es: Pequeño}, {key: large, name: Large}]}
 
 CSV: one row per service type, columns ``code, name, name_es, department, department_name,
-department_email, department_active, target_days, target_in_business_days, group,
+department_email, department_active, target_days, target_in_business_days, group, group_es,
 description, keywords, active, confidential, questions`` (the questions as the JSON of the YAML list); a department is
 created or updated from the ``department…`` columns of its rows.
 
@@ -61,6 +62,7 @@ CSV_COLUMNS = (
     "target_days",
     "target_in_business_days",
     "group",
+    "group_es",
     "description",
     "keywords",
     "active",
@@ -70,7 +72,17 @@ CSV_COLUMNS = (
 DEPARTMENT_COLUMNS = {"department_name": "name", "department_email": "email", "department_active": "active"}
 TYPE_KEYS = {c for c in CSV_COLUMNS if c not in DEPARTMENT_COLUMNS}
 DEPARTMENT_KEYS = {"code", "name", "email", "active"}
-QUESTION_KEYS = {"code", "question", "datatype", "required", "variable", "values", "description", "order"}
+QUESTION_KEYS = {
+    "code",
+    "question",
+    "question_es",
+    "datatype",
+    "required",
+    "variable",
+    "values",
+    "description",
+    "order",
+}
 
 
 class CatalogueFileError(ValueError):
@@ -96,6 +108,7 @@ class DepartmentEntry:
 class QuestionEntry:
     code: str
     question: str
+    question_es: str = ""
     datatype: str = Datatype.STRING
     required: bool = False
     variable: bool = True
@@ -116,6 +129,7 @@ class TypeEntry:
     target_days: int | None = None
     target_in_business_days: bool = False
     group: str = ""
+    group_es: str = ""
     description: str = ""
     keywords: str = ""
     active: bool = True
@@ -231,6 +245,7 @@ def _questions(value: Any, where: str, problems: list[str]) -> list[QuestionEntr
             QuestionEntry(
                 code=code,
                 question=question,
+                question_es=_text(item.get("question_es")),
                 datatype=datatype,
                 required=_flag(item.get("required"), f"{here}, required", problems, False),
                 variable=_flag(item.get("variable"), f"{here}, variable", problems, True),
@@ -276,7 +291,7 @@ def _type_entry(item: dict[str, Any], line: int, where: str, problems: list[str]
     name = _text(item.get("name"))
     if not name:
         problems.append(_("%(where)s, name: the name is empty.") % {"where": where})
-    for key, limit in (("name", 200), ("name_es", 200), ("group", 100), ("keywords", 300)):
+    for key, limit in (("name", 200), ("name_es", 200), ("group", 100), ("group_es", 100), ("keywords", 300)):
         if len(_text(item.get(key))) > limit:
             problems.append(
                 _("%(where)s, %(field)s: longer than %(n)d characters.") % {"where": where, "field": key, "n": limit}
@@ -292,6 +307,7 @@ def _type_entry(item: dict[str, Any], line: int, where: str, problems: list[str]
             item.get("target_in_business_days"), f"{where}, target_in_business_days", problems, False
         ),
         group=_text(item.get("group")),
+        group_es=_text(item.get("group_es")),
         description=_text(item.get("description")),
         keywords=_text(item.get("keywords")),
         active=_flag(item.get("active"), f"{where}, active", problems, True),
@@ -477,6 +493,7 @@ def write_catalogue(catalogue: Catalogue, *, fmt: str = "yaml") -> str:
         return {
             "code": q.code,
             "question": q.question,
+            "question_es": q.question_es,
             "datatype": q.datatype,
             "required": q.required,
             "variable": q.variable,
@@ -507,6 +524,7 @@ def write_catalogue(catalogue: Catalogue, *, fmt: str = "yaml") -> str:
                     t.target_days or "",
                     "yes" if t.target_in_business_days else "no",
                     t.group,
+                    t.group_es,
                     t.description,
                     t.keywords,
                     "yes" if t.active else "no",
@@ -528,6 +546,7 @@ def write_catalogue(catalogue: Catalogue, *, fmt: str = "yaml") -> str:
                 "target_days": t.target_days,
                 "target_in_business_days": t.target_in_business_days,
                 "group": t.group,
+                "group_es": t.group_es,
                 "description": t.description,
                 "keywords": t.keywords,
                 "active": t.active,

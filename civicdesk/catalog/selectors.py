@@ -56,6 +56,7 @@ def catalogue_of(*, city: City) -> Catalogue:
                 target_days=t.target_days,
                 target_in_business_days=t.target_in_business_days,
                 group=t.group,
+                group_es=t.group_es,
                 description=t.description,
                 keywords=t.keywords,
                 active=t.active,
@@ -64,6 +65,7 @@ def catalogue_of(*, city: City) -> Catalogue:
                     QuestionEntry(
                         code=a.code,
                         question=a.question,
+                        question_es=a.question_es,
                         datatype=a.datatype,
                         required=a.required,
                         variable=a.variable,

@@ -307,6 +307,7 @@ def _catalog_write(
             "target_days": type_entry.target_days,
             "target_in_business_days": type_entry.target_in_business_days,
             "group": type_entry.group,
+            "group_es": type_entry.group_es,
             "description": type_entry.description,
             "keywords": type_entry.keywords,
             "active": type_entry.active,
@@ -333,6 +334,7 @@ def _catalog_write(
             previous = order
             q_values = {
                 "question": q.question,
+                "question_es": q.question_es,
                 "datatype": q.datatype,
                 "required": q.required,
                 "variable": q.variable,

@@ -140,3 +140,26 @@ def test_a_question_that_is_not_a_list_has_no_choices(login, city_admin, make_de
     )
     errors = " ".join(response.context["inline_admin_formsets"][0].formset.errors[0]["values"])
     assert "Only “One choice” and “Several choices” questions have choices" in errors
+
+
+def test_an_administrator_gives_the_spanish_of_a_question_and_of_its_choices(login, city_admin, make_department):
+    """The Spanish question has a box of its own; a choice's Spanish name follows a bar. The
+    page shows them the same way, and a Spanish-speaking resident reads them."""
+    dept = make_department(city_admin.city)
+    data = type_with_question(dept.pk, "sofa: Sofa or chair | Sofá o silla\r\nMattress | Colchón\r\nOther\r\n")
+    data["group"] = "Trash and recycling"
+    data["group_es"] = "Basura y reciclaje"
+    data["attributes-0-question_es"] = "¿Qué es?"
+    client = login(city_admin)
+    assert client.post(reverse("admin:catalog_servicetype_add"), data).status_code == 302
+    question = ServiceAttribute.objects.get(service_type__code="bulky-item")
+    assert question.question_es == "¿Qué es?"
+    assert question.values == [
+        {"key": "sofa", "name": "Sofa or chair", "name_es": "Sofá o silla"},
+        {"key": "mattress", "name": "Mattress", "name_es": "Colchón"},
+        {"key": "other", "name": "Other"},
+    ]
+    assert question.local_choices("es") == [("sofa", "Sofá o silla"), ("mattress", "Colchón"), ("other", "Other")]
+    assert question.service_type.local_group("es") == "Basura y reciclaje"
+    page = client.get(reverse("admin:catalog_servicetype_change", args=[question.service_type.pk])).content.decode()
+    assert _choices_box(page) == "sofa: Sofa or chair | Sofá o silla\nmattress: Mattress | Colchón\nother: Other"

@@ -22,7 +22,7 @@ from tests.onboarding.test_city_and_catalogue_commands import run
 
 pytestmark = pytest.mark.django_db
 
-SIZES = [{"key": "small", "name": "Small"}, {"key": "large", "name": "Large"}]
+SIZES = [{"key": "small", "name": "Small", "name_es": "Pequeño"}, {"key": "large", "name": "Large"}]
 
 
 def every_field_set(city: City) -> None:
@@ -38,6 +38,7 @@ def every_field_set(city: City) -> None:
         department=streets,
         target_days=5,
         group="Streets",
+        group_es="Calles",
         description="A hole in the road.",
         keywords="hole, road, asphalt",
         sort_order=3,
@@ -46,6 +47,7 @@ def every_field_set(city: City) -> None:
         service_type=pothole,
         code="size",
         question="How big is it?",
+        question_es="¿Qué tan grande es?",
         datatype="singlevaluelist",
         required=True,
         values=SIZES,
