@@ -39,11 +39,14 @@ class ServiceSerializer(serializers.Serializer):
     metadata = serializers.SerializerMethodField()
     type = serializers.SerializerMethodField()
     keywords = serializers.CharField()
-    group = serializers.CharField()
+    group = serializers.SerializerMethodField()
 
     def get_service_name(self, obj: ServiceType) -> str:
         # The city's name, or its Spanish one for a ``locale=es`` request (views.locale_language).
-        return obj.local_name(self.context.get("language", ""))
+        return str(obj.local_name(self.context.get("language", "")))
+
+    def get_group(self, obj: ServiceType) -> str:
+        return str(obj.local_group(self.context.get("language", ""))) if obj.group else ""
 
     def get_metadata(self, obj: ServiceType) -> bool:
         return any(a.variable for a in obj.attributes.all())
@@ -65,15 +68,15 @@ class AttributeSerializer(serializers.Serializer):
     required = serializers.BooleanField()  # type: ignore[assignment]  # the spec's field name
     datatype_description = serializers.CharField(source="description")
     order = serializers.IntegerField()
-    description = serializers.CharField(source="question")
+    description = serializers.SerializerMethodField()
     values = serializers.SerializerMethodField()
 
+    def get_description(self, obj: ServiceAttribute) -> str:
+        # The question, in Spanish for a ``locale=es`` request where the city gives it.
+        return str(obj.local_question(self.context.get("language", "")))
+
     def get_values(self, obj: ServiceAttribute) -> list[dict[str, str]]:
-        return [
-            {"key": str(v.get("key", "")), "name": str(v.get("name", v.get("key", "")))}
-            for v in obj.values or []
-            if isinstance(v, dict)
-        ]
+        return [{"key": key, "name": str(name)} for key, name in obj.local_choices(self.context.get("language", ""))]
 
 
 class ServiceDefinitionSerializer(serializers.Serializer):
@@ -85,7 +88,7 @@ class ServiceDefinitionSerializer(serializers.Serializer):
         """The questions in the order they are asked, ``order`` counting from 1: GeoReport v2,
         service definition, ``order``: "1 is shown first". Our own ``order`` only sorts (it
         may start at 0 or skip numbers), so the position is what is published."""
-        attributes = AttributeSerializer(obj.attributes.all(), many=True).data
+        attributes = AttributeSerializer(obj.attributes.all(), many=True, context=self.context).data
         for position, attribute in enumerate(attributes, start=1):
             attribute["order"] = position
         return attributes

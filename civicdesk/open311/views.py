@@ -87,8 +87,8 @@ NO_FORMAT_PARAM = OpenApiParameter("format", exclude=True)  # the suffix chooses
 LOCALE = OpenApiParameter(
     "locale",
     OpenApiTypes.STR,
-    description="es (or es_US, es-MX…) names each service in Spanish where the city gives a Spanish name; "
-    "anything else, or none, in English.",
+    description="es (or es_US, es-MX…) names each service and its group, and a service definition's "
+    "questions and choices, in Spanish where the city gives them; anything else, or none, in English.",
 )
 
 
@@ -392,21 +392,25 @@ class ServiceDefinitionView(Open311View):
 
     @extend_schema(
         operation_id="service_definition",
-        parameters=[FMT, JURISDICTION, NO_FORMAT_PARAM],
+        parameters=[FMT, JURISDICTION, LOCALE, NO_FORMAT_PARAM],
         responses=answers(200, ServiceDefinitionSerializer, "service_definition"),
     )
     def get(self, request: Request, service_code: str, fmt: str = "json") -> Response:
         city = self.city()
+        # ``locale=es``: the questions and their choices in Spanish where the city gives them.
+        context = {"language": locale_language(request)}
 
         def build() -> dict[str, Any]:
             types = selectors.public_service_types(city=city).prefetch_related("attributes")
-            return {t.code: _plain(ServiceDefinitionSerializer(t).data) for t in types}
+            return {t.code: _plain(ServiceDefinitionSerializer(t, context=context).data) for t in types}
 
-        definitions = catalogue_cache.cached("open311-definitions", city.pk, build)
+        with translation.override(context["language"]):  # kept per language (catalog/cache.py)
+            definitions = catalogue_cache.cached("open311-definitions", city.pk, build)
         if service_code in definitions:
             return Response(definitions[service_code])
         # Not among the kept ones: NotFound in the client's terms (or a type made this instant).
-        return Response(ServiceDefinitionSerializer(selectors.public_service_type(city=city, code=service_code)).data)
+        found = selectors.public_service_type(city=city, code=service_code)
+        return Response(ServiceDefinitionSerializer(found, context=context).data)
 
 
 class ServiceDefinitionAliasView(ServiceDefinitionView):

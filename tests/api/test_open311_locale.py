@@ -1,6 +1,7 @@
 """GET services with ``locale=es`` (not GeoReport v2's, accepted by some servers) names each
-service in Spanish where the city gives a Spanish name, for an app that shows the list to
-Spanish-speaking residents; without it, or with another locale, the city's names as before."""
+service and its group in Spanish where the city gives a Spanish name, for an app that shows the
+list to Spanish-speaking residents, and a service definition asks its questions in Spanish;
+without it, or with another locale, the city's words as before."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from civicdesk.catalog.models import ServiceType
+from civicdesk.catalog.models import ServiceAttribute, ServiceType
 from civicdesk.tenants.models import City
 from tests.api.conftest import API
 from tests.api.open311_client import body
@@ -49,3 +50,32 @@ def test_each_language_is_kept_apart(client: Any, named: None, settings: Any) ->
     assert names(client)["pothole"] == "Pothole"
     assert names(client, header="es")["pothole"] == "Pothole"  # the locale decides, not the header
     assert names(client, locale="es")["pothole"] == "Bache"
+
+
+def test_a_spanish_locale_gives_the_groups_and_a_definitions_questions_in_spanish(
+    client: Any, independence: City, make_service_type: Callable[..., ServiceType]
+) -> None:
+    stray = make_service_type(
+        independence, "animal-stray", name="Stray animal", name_es="Animal suelto", group="Animals", group_es="Animales"
+    )
+    make_service_type(independence, "graffiti", name="Graffiti", group="Graffiti")
+    ServiceAttribute.objects.create(
+        service_type=stray,
+        code="kind",
+        datatype="singlevaluelist",
+        question="What kind of animal?",
+        question_es="¿Qué tipo de animal?",
+        values=[{"key": "dog", "name": "Dog", "name_es": "Perro"}, {"key": "other", "name": "Other"}],
+    )
+    params = {"jurisdiction_id": independence.jurisdiction_id}
+    spanish = body(client.get(f"{API}/services.json", {**params, "locale": "es"}))
+    assert {s["service_code"]: s["group"] for s in spanish} == {"animal-stray": "Animales", "graffiti": "Graffiti"}
+    english = body(client.get(f"{API}/services.json", params))
+    assert {s["service_code"]: s["group"] for s in english} == {"animal-stray": "Animals", "graffiti": "Graffiti"}
+
+    (question,) = body(client.get(f"{API}/services/animal-stray.json", {**params, "locale": "es"}))["attributes"]
+    assert question["description"] == "¿Qué tipo de animal?"
+    assert question["values"] == [{"key": "dog", "name": "Perro"}, {"key": "other", "name": "Other"}]
+    (question,) = body(client.get(f"{API}/services/animal-stray.json", params))["attributes"]
+    assert question["description"] == "What kind of animal?"
+    assert question["values"] == [{"key": "dog", "name": "Dog"}, {"key": "other", "name": "Other"}]
