@@ -175,3 +175,13 @@ def test_the_alerts_page_groups_and_types_are_spanish_or_marked_english(
     assert read_in(found, "Streets") == {"en"}
     assert read_in(found, "Pothole") == {"en"}
     assert read_in(found, "Otros") <= {"es"}
+
+
+def test_the_questions_legend_names_a_type_without_a_spanish_name_in_english(spanish: Any, catalogue: Any) -> None:
+    pothole = catalogue["independence"]["pothole"]  # no Spanish name, nor Spanish questions
+    found = texts(spanish.get("/report/questions/", {"service_type": pothole.pk}).content.decode())
+    assert read_in(found, "Pothole") == {"en"}
+    assert read_in(found, "How big is it?") == {"en"}
+    assert read_in(found, "Smaller than a plate") == {"en"}
+    assert read_in(found, "Which lanes?") == {"en"} and read_in(found, "Left") == {"en"}
+    assert read_in(found, "If a car is damaged, call the police.") == {"en"}
