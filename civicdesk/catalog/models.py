@@ -38,7 +38,7 @@ class ServiceType(models.Model):
         default=False,
         help_text=_(
             "Count the target in the city's business days (its working weekdays, not its holidays): "
-            "a case is due at closing time on the last of them. Unticked: calendar days."
+            "a case is due at closing time on the last of them. Unchecked: calendar days."
         ),
     )
     active = models.BooleanField(default=True)

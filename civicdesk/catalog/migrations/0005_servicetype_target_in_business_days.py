@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='servicetype',
             name='target_in_business_days',
-            field=models.BooleanField(default=False, help_text="Count the target in the city's business days (its working weekdays, not its holidays): a case is due at closing time on the last of them. Unticked: calendar days.", verbose_name='target counts business days'),
+            field=models.BooleanField(default=False, help_text="Count the target in the city's business days (its working weekdays, not its holidays): a case is due at closing time on the last of them. Unchecked: calendar days.", verbose_name='target counts business days'),
         ),
     ]
