@@ -64,3 +64,23 @@ def test_the_maps_open_on_the_whole_city_with_its_streets(new_context: Any, citi
                 found.append(f"{where}: the notice {note} is over the map {view['map']}")
         assert page.errors == []
     assert found == [], "\n".join(found)
+
+
+def test_a_map_hidden_and_shown_again_fits_the_city_without_an_error(new_context: Any, cities: Any) -> None:
+    """A map whose box has no size for a moment (hidden, or the page laid out again, as a
+    full-page screenshot does) raised "Invalid LatLng object: (NaN, NaN)": fitting a city into
+    no room gives Leaflet an infinite zoom. It now waits, and fits the city when the box is back."""
+    demo_streets_load(cities=[cities["independence"]])
+    page = open_page(new_context(viewport=DESKTOP))
+    for url in ("/independence/report/", "/independence/alerts/"):
+        page.goto(url)
+        page.locator(".map[data-mode][data-city-shown]").wait_for(state="attached")
+        page.locator(".map[data-mode] .leaflet-streets-pane path").first.wait_for(state="attached")
+        page.eval_on_selector(".map[data-mode]", "el => { el.style.display = 'none'; }")
+        page.wait_for_timeout(300)
+        page.eval_on_selector(".map[data-mode]", "el => { el.style.display = ''; }")
+        page.wait_for_timeout(500)
+        view = page.evaluate(FIRST_VIEW, ".map[data-mode]")
+        (left, top, right, bottom), (west, north, east, south) = view["map"], view["city"]
+        assert left <= west and east <= right and top <= north and south <= bottom, (url, view)
+    assert page.errors == []

@@ -55,8 +55,9 @@
 
     function wanted() {
       var zoom = Math.round(map.getZoom());
-      var keys = {};
-      if (zoom < MIN_ZOOM) { return keys; }
+      var keys = {}, size = map.getSize();
+      // A map with no box (hidden, or while the page is laid out again) has no bounds to draw.
+      if (!isFinite(zoom) || zoom < MIN_ZOOM || !size.x || !size.y) { return keys; }
       var z = Math.min(MAX_TILE_ZOOM, zoom - 1), n = Math.pow(2, z);
       var b = map.getBounds().pad(0.15);
       var x0 = clamp(tileX(b.getWest(), n), 0, n - 1), x1 = clamp(tileX(b.getEast(), n), 0, n - 1);
@@ -194,6 +195,9 @@
     map.on("movestart zoomstart", function () { if (!fitting) { moved = true; } });
     function fit() {
       if (el.dataset.fitted || moved) { return; }
+      // A box of no size (the map hidden, or its page being laid out again) has no zoom that
+      // fits the city: Leaflet's would be infinite. It fits again when the box comes back.
+      if (!el.clientWidth || !el.clientHeight) { return; }
       fitting = true;
       try {
         map.invalidateSize({ animate: false, pan: false });
