@@ -13,7 +13,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 
@@ -22,6 +21,7 @@ from civicdesk.catalog.selectors import reportable_types
 from civicdesk.core.written import Written
 from civicdesk.notifications import services as notification_services
 from civicdesk.notifications.models import AlertOn, AreaKind, AreaSubscription
+from civicdesk.portal.selectors import grouped
 from civicdesk.tenants.models import City, District
 
 
@@ -47,22 +47,23 @@ class TypeChoice(NamedTuple):
     checked: bool
 
 
-def type_groups(form: AlertForm, language: str) -> list[tuple[str, list[TypeChoice]]]:
-    """The form's problem types for its checkboxes: by catalog group, groups and the types in
-    each by name in ``language`` (each type by its name there), the types of no group last
-    under "Other". A long list read in the catalog's own order looked unsorted."""
+def type_groups(form: AlertForm, language: str) -> list[tuple[Written, list[TypeChoice]]]:
+    """The form's problem types for its checkboxes: by catalog group as the report form groups
+    them (``grouped``: one group per English group, by its Spanish name when one of its types
+    gives it), groups and the types in each by name in ``language`` (each type by its name
+    there), the types of no group last under "Other". A long list read in the catalog's own
+    order looked unsorted."""
     checked = {str(value) for value in form["service_types"].value() or []}
-    groups: dict[str, list[TypeChoice]] = {}
-    for service_type in form.fields["service_types"].queryset:  # type: ignore[attr-defined]
-        name = service_type.local_name(language)
-        group = service_type.local_group(language) if service_type.group else ""
-        groups.setdefault(group, []).append(TypeChoice(service_type.pk, name, str(service_type.pk) in checked))
-    ordered = sorted((group for group in groups if group), key=lambda group: alphabetical(group, language))
-    other = Written(gettext("Other"), language or settings.LANGUAGE_CODE)
-    return [
-        (group or other, sorted(groups[group], key=lambda choice: alphabetical(choice.label, language)))
-        for group in ordered + ([""] if "" in groups else [])
-    ]
+    with translation.override(language or None):
+        groups = grouped(form.fields["service_types"].queryset)  # type: ignore[attr-defined]
+
+    def choices(members: list[ServiceType]) -> list[TypeChoice]:
+        made = (TypeChoice(t.pk, t.local_name(language), str(t.pk) in checked) for t in members)
+        return sorted(made, key=lambda choice: alphabetical(choice.label, language))
+
+    named = [(label, choices(members)) for label, members in groups if members[0].group]
+    other = [(label, choices(members)) for label, members in groups if not members[0].group]
+    return sorted(named, key=lambda group: alphabetical(group[0], language)) + other
 
 
 class AlertForm(forms.Form):

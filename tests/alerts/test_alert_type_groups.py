@@ -77,3 +77,21 @@ def test_the_checked_types_are_kept_when_the_form_comes_back_and_are_subscribed(
     assert client.post("/independence/alerts/", {**data, "email": "ann@example.org"}).status_code == 200
     subscription = AreaSubscription.objects.get(email="ann@example.org")
     assert sorted(subscription.service_types.values_list("pk", flat=True)) == sorted(chosen)
+
+
+def test_a_group_given_in_spanish_on_some_of_its_types_only_is_one_group_as_on_the_report_form(
+    client, independence, make_service_type
+):
+    """Streets' types, "Calles" on one of them and no Spanish group on the others: in Spanish
+    the alerts page shows one "Calles" group with all three, as the report form does (one
+    rule, ``portal.selectors.grouped``), not "Calles" and "Streets" apart."""
+    for code, name, group_es in [
+        ("pothole", "Pothole", ""),
+        ("sign", "Street sign damaged", "Calles"),
+        ("tree", "Tree down", ""),
+    ]:
+        make_service_type(independence, code, name=name, group="Streets", group_es=group_es)
+    alerts = client.get("/independence/alerts/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert _groups(alerts) == [("Calles", ["Pothole", "Street sign damaged", "Tree down"])]
+    report = client.get("/independence/report/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert re.findall(r"<optgroup label=\"([^\"]*)\"", report) == ["Calles"]
