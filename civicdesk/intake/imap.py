@@ -31,11 +31,11 @@ from django.db import close_old_connections
 
 from civicdesk.intake.models import Outcome
 from civicdesk.intake.oauth2 import (
-    LOOPBACK_HOSTS,
     AccessTokens,
     OAuth2Client,
     TokenRefused,
     imap_refusal_hint,
+    is_loopback,
     sasl_detail,
     xoauth2_string,
 )
@@ -129,9 +129,24 @@ def _oauth2_client(query: str, *, has_password: bool) -> OAuth2Client | None:
             "scope=https://outlook.office365.com/.default; Google: client_secret and refresh_token)"
         )
     token_url = urlsplit(given["token_url"])
-    if not (token_url.scheme == "https" or (token_url.scheme == "http" and token_url.hostname in LOOPBACK_HOSTS)):
+    if not (token_url.scheme == "https" or (token_url.scheme == "http" and is_loopback(token_url.hostname or ""))):
         raise ImproperlyConfigured("the mailbox URL's token_url must be an https:// address (the secret goes there)")
     return OAuth2Client(**{name: given.get(name, "") for name in OAUTH2_PARAMETERS})
+
+
+def sends_in_clear_safely(host: str, peer: str | None) -> bool:
+    """Whether a password or token may be sent over an unencrypted connection to ``host``:
+    only when it goes no further than this machine, its loopback (``localhost``, 127.0.0.1,
+    ::1). ``peer`` is the address the connection really reached, when known: a name that
+    resolves to loopback is as safe, and a loopback-looking name that reached elsewhere is not."""
+    return is_loopback(peer) if peer else is_loopback(host)
+
+
+def _peer(conn: imaplib.IMAP4) -> str | None:
+    try:
+        return str(conn.sock.getpeername()[0])
+    except (AttributeError, OSError, IndexError):
+        return None
 
 
 class LoginRefused(imaplib.IMAP4.error):
@@ -143,6 +158,16 @@ class LoginRefused(imaplib.IMAP4.error):
         if isinstance(detail, bytes):
             detail = detail.decode("utf-8", "replace")
         super().__init__(f"the server refused the user name and password: {detail}")
+
+
+class UnencryptedSignInRefused(LoginRefused):
+    """We would not sign in: the connection to the mailbox's server is not encrypted (an
+    ``imap://`` URL, and the server offers no STARTTLS) and the server is not this machine,
+    so the password or access token would cross the network readable by anyone on the way.
+    Nothing was sent; a setting to fix (``imaps://``), not a server to wait for."""
+
+    def __init__(self, message: str) -> None:
+        imaplib.IMAP4.error.__init__(self, message)
 
 
 class OAuth2SignInRefused(LoginRefused):
@@ -225,16 +250,38 @@ class MailboxPoller:
         return f"the mailbox {self.mailbox.user}"
 
     def _open(self) -> imaplib.IMAP4:
+        """A connection ready for the credentials: TLS from the start (``imaps://``), or
+        upgraded with STARTTLS (``imap://``). Without either, only to this machine's loopback:
+        to any other server the password or token would go over the network in clear (a
+        server that offers no STARTTLS, or someone on the way who strips it from its answer),
+        so nothing is sent and ``UnencryptedSignInRefused`` says what to change."""
         box = self.mailbox
         if box.use_ssl:
-            conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(
-                box.host, box.port, ssl_context=ssl.create_default_context(), timeout=self.timeout
-            )
-        else:
-            conn = imaplib.IMAP4(box.host, box.port, timeout=self.timeout)
+            return imaplib.IMAP4_SSL(box.host, box.port, ssl_context=ssl.create_default_context(), timeout=self.timeout)
+        conn = imaplib.IMAP4(box.host, box.port, timeout=self.timeout)
+        try:
             if "STARTTLS" in conn.capabilities:
+                # A STARTTLS the server refuses, or whose certificate does not check out, raises
+                # here: nothing has been sent yet.
                 conn.starttls(ssl.create_default_context())
+            elif not sends_in_clear_safely(box.host, _peer(conn)):
+                raise UnencryptedSignInRefused(self._unencrypted_refusal())
+        except BaseException:
+            with contextlib.suppress(imaplib.IMAP4.error, OSError):
+                conn.shutdown()
+            raise
         return conn
+
+    def _unencrypted_refusal(self) -> str:
+        box = self.mailbox
+        secret = "access token" if box.oauth2 is not None else "password"
+        encrypted = Mailbox(box.host, 993, box.user, "", box.folder, use_ssl=True)
+        return (
+            f"{box.host} offers no STARTTLS on port {box.port}: the {secret} of {self.label} would cross the "
+            f"network unencrypted, so it was not sent. Use TLS: change the mailbox's URL to "
+            f"{encrypted}{'?…' if box.oauth2 is not None else ''} (imaps://, port 993), or turn on STARTTLS "
+            f"at the mail server"
+        )
 
     def _connect(self) -> imaplib.IMAP4:
         if self.tokens is not None:

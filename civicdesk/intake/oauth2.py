@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import http.client
+import ipaddress
 import json
 import re
 import time
@@ -34,7 +35,22 @@ from urllib.parse import urlencode, urlsplit
 EXPIRY_MARGIN_SECONDS = 300.0
 # When an endpoint gives no expires_in: an hour, what Microsoft and Google issue.
 DEFAULT_LIFETIME_SECONDS = 3600.0
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address) is this machine's loopback: ``localhost``,
+    127.0.0.0/8 or ``::1``, where what is sent never leaves the machine. Any other name is
+    not, whatever it resolves to today."""
+    name = host.strip("[]").rstrip(".").lower().split("%", 1)[0]
+    if name == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ def _accounts() -> tuple[str, str, str]:
 
 CONFIG = """\
 protocols = imap
-listen = 127.0.0.1
+listen = {listen}
 base_dir = {root}/run
 state_dir = {root}/state
 log_path = {root}/dovecot.log
@@ -79,7 +79,7 @@ userdb {{
 service imap-login {{
   chroot =
   inet_listener imap {{
-    address = 127.0.0.1
+    address = {listen}
     port = {port}
   }}
 }}
@@ -91,10 +91,13 @@ service anvil {{
 
 class Dovecot:
     """``dovecot -F -c <our config>`` as a child process; nothing of the system's. ``users``:
-    more mailboxes beside ``intake``'s (user name: password), one per city, say."""
+    more mailboxes beside ``intake``'s (user name: password), one per city, say. It offers no
+    STARTTLS (``ssl = no``). ``also_on``: an address of this machine other than loopback to
+    listen on as well, for a server the poller must take for a distant one."""
 
-    def __init__(self, users: dict[str, str] | None = None) -> None:
+    def __init__(self, users: dict[str, str] | None = None, *, also_on: str = "") -> None:
         self.users = {USER: PASSWORD, **(users or {})}
+        self.addresses = ["127.0.0.1", *([also_on] if also_on else [])]
         # Its own directory under /tmp, not pytest's: as root, dovecot's processes run as an
         # unprivileged user, who cannot enter pytest's private (0700) temporary tree.
         self.root, self.port = Path(tempfile.mkdtemp(prefix="civicdesk-dovecot-")), free_port()
@@ -109,7 +112,14 @@ class Dovecot:
         (self.root / "passwd").write_text("".join(f"{u}:{{PLAIN}}{p}\n" for u, p in self.users.items()))
         conf = self.root / "dovecot.conf"
         conf.write_text(
-            CONFIG.format(root=self.root, port=self.port, internal=internal, login=login, mail_user=mail_user)
+            CONFIG.format(
+                root=self.root,
+                port=self.port,
+                internal=internal,
+                login=login,
+                mail_user=mail_user,
+                listen=", ".join(self.addresses),
+            )
         )
         if os.geteuid() == 0:
             # The mail processes run as the dovecot user: the maildirs must be theirs.
@@ -146,10 +156,10 @@ class Dovecot:
         if started:
             time.sleep(1.1)
 
-    def oauth2_url(self, token_url: str, **params: str) -> str:
+    def oauth2_url(self, token_url: str, *, host: str = "127.0.0.1", **params: str) -> str:
         """USER's mailbox URL signing in with OAuth 2.0 (no password) through ``token_url``."""
         query = urlencode({"auth": "oauth2", "token_url": token_url, **params})
-        return f"imap://{USER}@127.0.0.1:{self.port}/INBOX?{query}"
+        return f"imap://{USER}@{host}:{self.port}/INBOX?{query}"
 
     def log(self) -> str:
         path = self.root / "dovecot.log"
@@ -170,9 +180,10 @@ class Dovecot:
     def url(self) -> str:
         return self.url_for(USER)
 
-    def url_for(self, user: str, password: str | None = None) -> str:
-        """The mailbox URL of ``user``; with ``password``, one that logs in with that instead."""
-        return f"imap://{user}:{self.users[user] if password is None else password}@127.0.0.1:{self.port}/INBOX"
+    def url_for(self, user: str, password: str | None = None, *, host: str = "127.0.0.1") -> str:
+        """The mailbox URL of ``user``; with ``password``, one that logs in with that instead;
+        with ``host``, reached by that name or address."""
+        return f"imap://{user}:{self.users[user] if password is None else password}@{host}:{self.port}/INBOX"
 
     @contextlib.contextmanager
     def client(self, user: str = USER) -> Iterator[imaplib.IMAP4]:
