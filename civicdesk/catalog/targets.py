@@ -53,3 +53,15 @@ def target_words(service_type: ServiceType | None) -> str:
     if service_type.target_in_business_days:
         return ngettext("%(n)s business day", "%(n)s business days", n) % {"n": n}
     return ngettext("%(n)s day", "%(n)s days", n) % {"n": n}
+
+
+def business_target_words(service_type: ServiceType | None, opened_at: dt.datetime, due: dt.datetime | None) -> str:
+    """The words of "within 3 business days (by <date>)" for a case of ``service_type`` opened
+    at ``opened_at`` and due at ``due``: the target in words when the type counts business
+    days and ``due`` is what that target gives for the opening; "" otherwise, and then only
+    "by <date>" is said. A case keeps the due date it was given: one opened under a 10-day
+    target is still due 10 calendar days later when its type is switched to business days,
+    and "within 10 business days" would not match its date."""
+    if service_type is None or due is None or not service_type.target_in_business_days:
+        return ""
+    return target_words(service_type) if due == due_at(service_type, opened_at) else ""

@@ -210,6 +210,39 @@ def test_an_acknowledgement_without_an_estimate_gives_the_target_in_business_day
     )
 
 
+def test_a_case_opened_before_its_type_counted_business_days_is_said_by_its_own_date(
+    independence: City, codes: Department, make_service_type: Callable[..., ServiceType], client: Client
+) -> None:
+    """Opened under a 10-day target, due 10 calendar days later; the type is then switched to
+    10 business days. The case keeps its date, so its words do not say "within 10 business
+    days" of a calendar-day date: the tracking page and the acknowledgement say "by" it."""
+    rental = make_service_type(independence, "rental", name="Rental complaint", department=codes, target_days=10)
+    english, spanish = file(rental, THURSDAY, language="en"), file(rental, THURSDAY, language="es")
+    assert english.due_at == dt.datetime(2026, 12, 13, 14, tzinfo=CHICAGO)
+    rental.target_in_business_days = True
+    rental.save()
+
+    def said(case: ServiceRequest, language: str) -> str:
+        case.refresh_from_db()
+        with clock.frozen_at(THURSDAY):
+            page = client.get(reverse("portal:track", args=[case.tracking_token]), HTTP_ACCEPT_LANGUAGE=language)
+        (email,) = [e for e in messages.case_created_prepare(case).emails if e.kind == "case_created"]
+        return _flat(page.content.decode()) + " | " + _flat(email.body_text) + " | " + _flat(email.body_html)
+
+    # The page says it with the estimate's wording, the acknowledgement (text and HTML) without.
+    in_english = said(english, "en")
+    assert in_english.count("We aim to deal with it by Sunday, December 13, 2026, the target for this type") == 1
+    assert in_english.count("by Sunday, December 13, 2026") + in_english.count("by</th><td>Sunday, December 13") == 3
+    assert "business day" not in in_english
+    in_spanish = said(spanish, "es")
+    assert in_spanish.count("domingo 13 de diciembre de 2026") == 3
+    assert in_spanish.count("Procuraremos atenderlo a más tardar el") == 3
+    assert "hábiles" not in in_spanish
+    # A case opened after the switch is due 10 business days on, and is told so.
+    later = file(rental, THURSDAY, language="en")
+    assert said(later, "en").count("within 10 business days (by Thursday, December 17, 2026)") == 3
+
+
 def test_a_calendar_day_types_acknowledgement_reads_as_before(pothole: ServiceType) -> None:
     case = file(pothole, THURSDAY, language="en")
     body = _flat(OutboxMessage.objects.get(case_id=case.pk, kind="case_created").body_text)

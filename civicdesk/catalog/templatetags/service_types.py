@@ -8,12 +8,15 @@ home, browse, feeds): a report still waiting in triage reads "Being reviewed: st
 choose the right team", not the queue's name.
 
 ``{{ service_type|target }}``: the type's target as the city writes it, "10 days" or
-"3 business days" (``catalog.targets.target_words``).
+"3 business days" (``catalog.targets.target_words``); ``{{ case|business_target }}``: the
+words of "within 3 business days (by <date>)" for a case, "" when only "by <date>" is true.
 
 ``{{ attribute|question }}``: a type's question (an informational note) in the page's language.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from django import template
 from django.conf import settings
@@ -23,6 +26,9 @@ from django.utils.translation import gettext
 from civicdesk.catalog import targets
 from civicdesk.catalog.models import ServiceAttribute, ServiceType
 from civicdesk.core.written import Written
+
+if TYPE_CHECKING:
+    from civicdesk.cases.models import ServiceRequest
 
 register = template.Library()
 
@@ -62,3 +68,10 @@ def type_name_for_resident(service_type: ServiceType | None) -> str:
 def target(service_type: ServiceType | None) -> str:
     """The type's target in the active language: "10 days", "3 business days" ("": none)."""
     return targets.target_words(service_type)
+
+
+@register.filter
+def business_target(case: ServiceRequest) -> str:
+    """The words "3 business days" when ``case`` is due as its type's business-day target
+    gives it for its opening, else "" (``catalog.targets.business_target_words``)."""
+    return targets.business_target_words(case.service_type, case.opened_at, case.due_at)

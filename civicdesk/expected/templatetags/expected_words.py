@@ -12,7 +12,7 @@ from django import template
 from django.utils import formats
 from django.utils.translation import gettext, ngettext
 
-from civicdesk.catalog.targets import target_words
+from civicdesk.catalog.targets import business_target_words
 from civicdesk.expected.selectors import Expectation, Factor
 
 if TYPE_CHECKING:
@@ -54,12 +54,14 @@ def expected_sentence(expectation: Expectation | None, case: ServiceRequest) -> 
         ) % {"days": days, "date": local_day(expectation.p80_at, case.city)}
     if expectation.due_at is not None:
         date = local_day(expectation.due_at, case.city, with_year=True)
-        if case.service_type.target_in_business_days and case.service_type.target_days:
-            # A target in business days is said as the city writes it, with the day it ends on.
+        # A target in business days is said as the city writes it, with the day it ends on,
+        # when that day is the case's own (not one set under the type's earlier target).
+        target = business_target_words(case.service_type, case.opened_at, expectation.due_at)
+        if target:
             return gettext(
                 "We aim to deal with it within %(target)s (by %(date)s), the target for this type "
                 "(not enough history yet to estimate)."
-            ) % {"target": target_words(case.service_type), "date": date}
+            ) % {"target": target, "date": date}
         return gettext(
             "We aim to deal with it by %(date)s, the target for this type (not enough history yet to estimate)."
         ) % {"date": date}
