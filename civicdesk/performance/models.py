@@ -465,13 +465,15 @@ class RegionalFigure(models.Model):
 
     The task worker keeps the current and previous quarters' (and months') up to date
     (``tasks.regional_figures_refresh``): it works a figure out again only when something
-    that feeds it may have changed (a case of the city, time reaching a case not yet decided:
-    ``regional.needs_working_out``) and otherwise marks it checked. The page uses a kept
-    figure while it was checked less than ``REGIONAL_FIGURES_SECONDS`` ago and otherwise
+    that feeds it may have changed (a case of the city, time reaching a case not yet decided,
+    a change that forgot the city's figures: ``regional.needs_working_out``) and otherwise
+    marks it checked. The page uses a kept figure while it was checked less than
+    ``REGIONAL_FIGURES_SECONDS`` ago and still holds (``regional.still_holds``), and otherwise
     computes it live and keeps it. A change to the measure, its mappings, a member city, its
-    service types or business days deletes the kept figures it touches (``signals``). Only
-    the figure and the number of cases behind it are kept: the standing, the rate and the
-    words are worked out from them on each visit by ``regional``."""
+    service types or business days, or an import, forgets the city's figures
+    (``RegionalFiguresForgotten``, written by ``signals``). Only the figure and the number of
+    cases behind it are kept: the standing, the rate and the words are worked out from them
+    on each visit by ``regional``."""
 
     common_measure = models.ForeignKey(CommonMeasure, on_delete=models.CASCADE, related_name="kept_figures")
     city = models.ForeignKey("tenants.City", on_delete=models.CASCADE, related_name="regional_figures")
@@ -484,6 +486,10 @@ class RegionalFigure(models.Model):
     # The soonest moment time alone changes it (a case not yet decided reaching its due date or
     # deadline); None when only a change to a case can.
     changes_at = models.DateTimeField(null=True, blank=True)
+    # How many times its city's figures had been forgotten (``RegionalFiguresForgotten``) when
+    # its computation started: fewer than now means it was worked out from data read before a
+    # change, and it no longer holds.
+    forgotten_times = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -494,3 +500,22 @@ class RegionalFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.common_measure} in {self.city}, {self.period}"
+
+
+class RegionalFiguresForgotten(models.Model):
+    """How many times a city's kept regional figures have been forgotten: a change that makes
+    them wrong (its service types, business days, population, a measure or mapping of its,
+    an import) adds one, in the writer's own transaction (``signals``). A computation reads
+    the count before it reads any case and stamps its figure with it
+    (``RegionalFigure.forgotten_times``), so a figure worked out from data read before a
+    change is known for what it is however the two interleave, and is never kept or served
+    as holding (``regional.still_holds``). A count, not a time: no clock (the frozen clock of
+    an import, two servers' clocks) can make an old figure look newer than the change."""
+
+    city = models.OneToOneField(
+        "tenants.City", primary_key=True, on_delete=models.CASCADE, related_name="regional_figures_forgotten"
+    )
+    times = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.city}: figures forgotten {self.times} times"

@@ -47,6 +47,7 @@ from civicdesk.performance.models import (
     Direction,
     Measure,
     RegionalFigure,
+    RegionalFiguresForgotten,
     Source,
     Unit,
 )
@@ -485,6 +486,67 @@ def changes_at(computation: Computation | None, moment: dt.datetime) -> dt.datet
     return min(pending) if pending else None
 
 
+def forgotten_times(city_ids: Iterable[int]) -> dict[int, int]:
+    """How many times each city's figures have been forgotten (``RegionalFiguresForgotten``;
+    a city never forgotten is absent: 0). Read before any case a computation reads."""
+    return dict(RegionalFiguresForgotten.objects.filter(city_id__in=list(city_ids)).values_list("city_id", "times"))
+
+
+def still_holds(figure: RegionalFigure, forgotten: dict[int, int]) -> bool:
+    """Whether a kept figure was worked out after the last change that forgot its city's
+    figures (``forgotten``: see ``forgotten_times``). The one rule that throws away a figure
+    read from data older than a change to a service type, business days, a measure, a
+    mapping, the city or an import, however the computation and the change interleave:
+    ``needs_working_out``, the page and ``keep_figures`` all ask it."""
+    return figure.forgotten_times >= forgotten.get(figure.city_id, 0)
+
+
+def forget_figures(city_ids: Iterable[int]) -> None:
+    """Forget the kept figures of these cities: a change that makes them wrong was just
+    written (``signals``). Counted in the writer's transaction, so no computation can read
+    the new count with the old data: one that started before the change (its count read
+    earlier) is thrown away when it would be kept, or worked out again if it slipped in."""
+    from django.db.models import F
+
+    ids = sorted(set(city_ids))
+    if not ids:
+        return
+    RegionalFiguresForgotten.objects.bulk_create(
+        [RegionalFiguresForgotten(city_id=pk) for pk in ids], ignore_conflicts=True
+    )
+    RegionalFiguresForgotten.objects.filter(city_id__in=ids).update(times=F("times") + 1)
+    RegionalFigure.objects.filter(city_id__in=ids).delete()
+
+
+def work_out_figure(
+    common: CommonMeasure,
+    city: City,
+    period: CalendarPeriod,
+    codes: Iterable[str],
+    *,
+    moment: dt.datetime,
+    forgotten: dict[int, int],
+) -> tuple[RegionalFigure, Computation | None]:
+    """One city's figure worked out from its cases at ``moment``, as a figure to keep
+    (``keep_figures``), with its computation when there is one. ``forgotten`` must have been
+    read before (``forgotten_times``): the figure carries it, to be thrown away if a change
+    forgets the city's figures meanwhile. The page and the task worker's refresh both make
+    their figures here."""
+    value, cases, computation = figure_of_cases(common, city, period, codes, now=moment)
+    figure = RegionalFigure(
+        common_measure=common,
+        city=city,
+        period=period.key,
+        value=value,
+        cases=cases,
+        computed_at=moment,
+        checked_at=moment,
+        changes_at=changes_at(computation, moment),
+        forgotten_times=forgotten.get(city.pk, 0),
+    )
+    return figure, computation
+
+
 def cities_changed_since(since: dt.datetime) -> dict[int, dt.datetime]:
     """Each city whose cases changed after ``since``, with its latest change: every write to a
     case is on the case's log (``cases.invariants.event_write``, from the index of the log's
@@ -515,12 +577,16 @@ def cities_changed_since(since: dt.datetime) -> dict[int, dt.datetime]:
     return changed
 
 
-def needs_working_out(figure: RegionalFigure, latest_change: dt.datetime | None, moment: dt.datetime) -> bool:
-    """Whether a kept figure may no longer hold at ``moment``: a case of its city changed
+def needs_working_out(
+    figure: RegionalFigure, latest_change: dt.datetime | None, moment: dt.datetime, forgotten: dict[int, int]
+) -> bool:
+    """Whether a kept figure may no longer hold at ``moment``: a change forgot its city's
+    figures after its computation started (``still_holds``), a case of its city changed
     since it was last checked (``latest_change``, see ``cities_changed_since``), time has
-    reached one of its cases not yet decided, or it was worked out more than
-    ``WORKED_OUT_AT_LEAST_EVERY`` ago. A change to the measure, its mapping or the city
-    deletes the figure instead (``signals``)."""
+    reached one of its open cases not yet decided, or it was worked out more than
+    ``WORKED_OUT_AT_LEAST_EVERY`` ago."""
+    if not still_holds(figure, forgotten):
+        return True
     if latest_change is not None and latest_change > figure.checked_at - LATE_COMMIT:
         return True
     if figure.changes_at is not None and figure.changes_at <= moment:
@@ -539,8 +605,9 @@ def regional_comparison(
     """Every public common measure of ``region`` for ``period``.
 
     With ``kept``, each city's figure is the one kept (``RegionalFigure``) when it was last
-    checked less than ``kept_seconds()`` ago; a figure missing or older is computed now and
-    kept for the next visitor. Without, every figure is computed now (at ``now``, if given)."""
+    checked less than ``kept_seconds()`` ago and no change has forgotten it since its
+    computation started (``still_holds``); any other is computed now and kept for the next
+    visitor. Without, every figure is computed now (at ``now``, if given)."""
     members = list(region_cities(region))
     measures = list(common_measures(region))
     codes: dict[int, dict[int, list[str]]] = {m.pk: {} for m in measures}
@@ -551,11 +618,13 @@ def regional_comparison(
         return [comparison(common, period, cities=members, now=now, codes=codes[common.pk]) for common in measures]
 
     moment = clock.now()
+    forgotten = forgotten_times(city.pk for city in members)
     fresh = {
         (f.common_measure_id, f.city_id): f
         for f in RegionalFigure.objects.filter(
             common_measure__in=measures, period=period.key, checked_at__gt=moment - dt.timedelta(seconds=seconds)
         )
+        if still_holds(f, forgotten)
     }
     made: list[RegionalFigure] = []
 
@@ -563,20 +632,9 @@ def regional_comparison(
         found = fresh.get((common.pk, city.pk))
         if found is not None:
             return found.value, found.cases, None
-        value, cases, computation = figure_of_cases(common, city, period, mapped, now=moment)
-        made.append(
-            RegionalFigure(
-                common_measure=common,
-                city=city,
-                period=period.key,
-                value=value,
-                cases=cases,
-                computed_at=moment,
-                checked_at=moment,
-                changes_at=changes_at(computation, moment),
-            )
-        )
-        return value, cases, computation
+        figure, computation = work_out_figure(common, city, period, mapped, moment=moment, forgotten=forgotten)
+        made.append(figure)
+        return figure.value, figure.cases, computation
 
     comparisons = [
         comparison(common, period, cities=members, codes=codes[common.pk], figure_of=figure_of) for common in measures
@@ -586,16 +644,20 @@ def regional_comparison(
 
 
 def keep_figures(figures: list[RegionalFigure]) -> None:
-    """Keep freshly computed figures, replacing those kept before (two visitors, or a visitor
-    and the task worker, computing the same figure at once keep the same one). A cache of
+    """Keep freshly computed figures (``work_out_figure``), replacing those kept before (two
+    visitors, or a visitor and the task worker, computing the same figure at once keep the
+    same one), except any a change has forgotten since its computation started
+    (``still_holds``): it was worked out from data read before the change. A cache of
     computed numbers, not a record: written here, beside the one rule that reads it."""
+    forgotten = forgotten_times({f.city_id for f in figures})
+    figures = [f for f in figures if still_holds(f, forgotten)]
     if not figures:
         return
     RegionalFigure.objects.bulk_create(
         figures,
         update_conflicts=True,
         unique_fields=["common_measure", "city", "period"],
-        update_fields=["value", "cases", "computed_at", "checked_at", "changes_at"],
+        update_fields=["value", "cases", "computed_at", "checked_at", "changes_at", "forgotten_times"],
     )
 
 

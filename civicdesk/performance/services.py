@@ -331,10 +331,11 @@ def regional_figures_refresh(*, now: dt.datetime | None = None) -> int:
     checked for a day (no page uses them). Run by the task worker
     (``tasks.regional_figures_refresh``) every few minutes.
 
-    A figure is worked out again from the cases only when it is missing (a change to its
-    measure, mapping or city forgot it) or ``regional.needs_working_out`` says something that
-    feeds it may have changed: a case of its city, time reaching one of its cases not yet
-    decided. Every other figure is only marked checked (one ``UPDATE``), so a quiet region
+    A figure is worked out again from the cases only when it is missing or
+    ``regional.needs_working_out`` says something that feeds it may have changed: a change
+    that forgot its city's figures (its measure, mapping, service types, business days, the
+    city, an import: ``signals``), a case of its city, time reaching one of its open cases not
+    yet decided. Every other figure is only marked checked (one ``UPDATE``), so a quiet region
     costs a few small queries, not a pass over every case of the quarter. Returns the
     figures worked out."""
     from civicdesk.performance import regional
@@ -351,6 +352,8 @@ def regional_figures_refresh(*, now: dt.datetime | None = None) -> int:
             if m.city_id in cities and m.service_codes
         ]
         commons = {common.pk: common for common in measures}
+        # Read before any kept figure or case: see ``regional.still_holds``.
+        forgotten = regional.forgotten_times(cities)
         ahead = regional.periods_kept_ahead(moment)
         kept = {
             (f.common_measure_id, f.city_id, f.period): f
@@ -363,25 +366,20 @@ def regional_figures_refresh(*, now: dt.datetime | None = None) -> int:
         for period in ahead:
             for mapping in mappings:
                 found = kept.get((mapping.common_measure_id, mapping.city_id, period.key))
-                if found is not None and not regional.needs_working_out(found, changed.get(mapping.city_id), moment):
+                if found is not None and not regional.needs_working_out(
+                    found, changed.get(mapping.city_id), moment, forgotten
+                ):
                     still.append(found.pk)
                     continue
-                common, city = commons[mapping.common_measure_id], cities[mapping.city_id]
-                value, cases, computation = regional.figure_of_cases(
-                    common, city, period, mapping.service_codes, now=moment
+                figure, _ = regional.work_out_figure(
+                    commons[mapping.common_measure_id],
+                    cities[mapping.city_id],
+                    period,
+                    mapping.service_codes,
+                    moment=moment,
+                    forgotten=forgotten,
                 )
-                figures.append(
-                    RegionalFigure(
-                        common_measure=common,
-                        city=city,
-                        period=period.key,
-                        value=value,
-                        cases=cases,
-                        computed_at=moment,
-                        checked_at=moment,
-                        changes_at=regional.changes_at(computation, moment),
-                    )
-                )
+                figures.append(figure)
         regional.keep_figures(figures)
         if still:
             RegionalFigure.objects.filter(pk__in=still).update(checked_at=moment)

@@ -2,7 +2,10 @@
 wrong: a common measure's definition, a city's mapping of its types, a city's population
 or clock, its service types (a figure counts the cases of the types whose codes it maps)
 or its business days, or cases of a city written in bulk (an import: no case log of
-today tells of them). The next visitor gets them computed again, at once. Other case
+today tells of them). Each forgets the figures of the cities it touches
+(``regional.forget_figures``), in the writer's own transaction: a figure whose computation
+had started before is never kept or served as holding (``regional.still_holds``). The next
+visitor, or the next refresh, gets them computed again. Other case
 changes are picked up by the task worker's refresh (``tasks.refresh_ensure``) within
 minutes, from the cases' logs (``regional.cities_changed_since``)."""
 
@@ -15,30 +18,31 @@ from django.db.models.signals import post_delete, post_save
 from civicdesk.cases import signals as case_signals
 from civicdesk.cases.models import ServiceRequest
 from civicdesk.catalog.models import ServiceType
-from civicdesk.performance.models import CommonMeasure, CommonMeasureMapping, DashboardSettings, RegionalFigure
+from civicdesk.performance import regional
+from civicdesk.performance.models import CommonMeasure, CommonMeasureMapping, DashboardSettings
 from civicdesk.tenants.models import City
 
 
 def _measure_changed(sender: type, instance: CommonMeasure, **kwargs: Any) -> None:
-    RegionalFigure.objects.filter(common_measure_id=instance.pk).delete()
+    regional.forget_figures(City.objects.filter(region_id=instance.region_id).values_list("pk", flat=True))
 
 
 def _mapping_changed(sender: type, instance: CommonMeasureMapping, **kwargs: Any) -> None:
-    RegionalFigure.objects.filter(common_measure_id=instance.common_measure_id, city_id=instance.city_id).delete()
+    regional.forget_figures([instance.city_id])
 
 
 def _city_changed(sender: type, instance: City, **kwargs: Any) -> None:
     if kwargs.get("created"):
         return
-    RegionalFigure.objects.filter(city_id=instance.pk).delete()
+    regional.forget_figures([instance.pk])
 
 
 def _city_setting_changed(sender: type, instance: ServiceType | DashboardSettings, **kwargs: Any) -> None:
-    RegionalFigure.objects.filter(city_id=instance.city_id).delete()
+    regional.forget_figures([instance.city_id])
 
 
 def _cases_written_in_bulk(sender: type, *, city: City, **kwargs: Any) -> None:
-    RegionalFigure.objects.filter(city_id=city.pk).delete()
+    regional.forget_figures([city.pk])
 
 
 def connect() -> None:

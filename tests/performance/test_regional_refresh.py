@@ -9,7 +9,7 @@ import datetime as dt
 import zoneinfo
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from civicdesk.accounts.models import Role
@@ -17,7 +17,7 @@ from civicdesk.cases import signals as case_signals
 from civicdesk.cases.models import ServiceRequest
 from civicdesk.core import clock
 from civicdesk.performance import regional, services
-from civicdesk.performance.models import RegionalFigure
+from civicdesk.performance.models import CommonMeasure, RegionalFigure
 
 from .conftest import CaseBook
 
@@ -191,3 +191,89 @@ def test_a_change_to_a_city_s_types_or_an_import_into_it_forgets_its_figures_at_
     assert refresh(at("2024-04-15", 12, 5)) == 24
     assert {slug for slug, _ in worked_out} == {"raytown", "independence"}
     assert_kept_figures_are_a_full_recomputation(at("2024-04-15", 12, 5))
+
+
+def _change_during_the_computation(monkeypatch, slug: str, change) -> list[str]:
+    """Make ``change`` (and commit it) in the middle of a computation: right after the first
+    figure of ``slug`` has been worked out from the cases, before anything is kept."""
+    done: list[str] = []
+    real = regional.figure_of_cases
+
+    def reading_then_changed(common, city, period, codes, *, now=None):
+        result = real(common, city, period, codes, now=now)
+        if city.slug == slug and not done:
+            with transaction.atomic():
+                change()
+            done.append(slug)
+        return result
+
+    monkeypatch.setattr(regional, "figure_of_cases", reading_then_changed)
+    return done
+
+
+def _raytown_target_to_one_day(region):
+    def change():
+        pothole = region["raytown"].pothole
+        pothole.target_days = 1
+        pothole.save()
+
+    return change
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_committed_while_the_refresh_works_a_city_out_is_never_kept_as_holding(region, monkeypatch):
+    done = _change_during_the_computation(monkeypatch, "raytown", _raytown_target_to_one_day(region))
+    refresh(at("2024-04-15", 12, 5))
+    assert done == ["raytown"]
+    # Raytown's figures were worked out from what was read before its pothole's target changed:
+    # none is kept; the other cities' are.
+    assert not RegionalFigure.objects.filter(city=region["raytown"].city).exists()
+    assert RegionalFigure.objects.count() == EVERY_FIGURE - 12
+    # The next refresh, with nothing else changed, works Raytown's out again.
+    assert refresh(at("2024-04-15", 12, 10)) == 12
+    assert_kept_figures_are_a_full_recomputation(at("2024-04-15", 12, 10))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_committed_while_a_visitor_s_figures_are_worked_out_is_not_kept(region, monkeypatch):
+    done = _change_during_the_computation(monkeypatch, "raytown", _raytown_target_to_one_day(region))
+    q2 = regional.parse_period("2024-q2")
+    with clock.frozen_at(at("2024-04-15", 12)):
+        regional.regional_comparison(region["raytown"].city.region, q2, kept=True)
+    assert done == ["raytown"]
+    assert not RegionalFigure.objects.filter(city=region["raytown"].city).exists()
+    assert RegionalFigure.objects.filter(period="2024-q2").count() == 6
+    # The next visitor gets Raytown's figures as the cases now give them.
+    with clock.frozen_at(at("2024-04-15", 12, 1)):
+        page = regional.regional_comparison(region["raytown"].city.region, q2, kept=True)
+        live = regional.regional_comparison(region["raytown"].city.region, q2, now=at("2024-04-15", 12, 1))
+    assert [[(r.city.slug, r.value, r.cases) for r in c.rows] for c in page] == [
+        [(r.city.slug, r.value, r.cases) for r in c.rows] for c in live
+    ]
+
+
+def test_a_figure_kept_from_before_a_change_is_neither_served_nor_left_as_it_is(region, worked_out):
+    """However a figure from before a change got kept (it slipped in between the change and
+    the deletion), the page does not use it and the next refresh works it out again."""
+    refresh(at("2024-04-15", 12))
+    raytown = region["raytown"]
+    regional.forget_figures([raytown.city.pk])
+    with clock.frozen_at(at("2024-04-15", 12, 1)):
+        figure, _ = regional.work_out_figure(
+            CommonMeasure.objects.get(key="requests"),
+            raytown.city,
+            regional.parse_period("2024-q2"),
+            ["pothole"],
+            moment=at("2024-04-15", 12, 1),
+            forgotten={},  # read before the change
+        )
+    figure.save()
+    worked_out.clear()
+    with clock.frozen_at(at("2024-04-15", 12, 2)):
+        regional.regional_comparison(raytown.city.region, regional.parse_period("2024-q2"), kept=True)
+    assert ("raytown", "2024-q2") in worked_out
+    RegionalFigure.objects.filter(pk=figure.pk).update(forgotten_times=0)  # slipped in again
+    worked_out.clear()
+    assert refresh(at("2024-04-15", 12, 5)) >= 1
+    assert ("raytown", "2024-q2") in worked_out
+
