@@ -476,13 +476,14 @@ WORKED_OUT_AT_LEAST_EVERY = dt.timedelta(hours=1)
 
 
 def changes_at(computation: Computation | None, moment: dt.datetime) -> dt.datetime | None:
-    """The soonest moment time alone changes a figure: when the first of its cases not yet
-    decided will be (its due date, its deadline; ``moment`` when a case does not say). None
-    when only a change to a case can change it, as for a definition's ``figure`` (a count of
-    the cases reported)."""
+    """The soonest moment time alone changes a figure: when the first of its open cases not
+    yet decided will be (its due date, its deadline; ``moment`` when a case does not say).
+    None when only a change to a case can change it, as for a definition's ``figure`` (a
+    count of the cases reported). A closed case left undecided (its type has no target) is
+    undecided for good: time changes nothing about it."""
     if computation is None:
         return None
-    pending = [r.decides_at or moment for r in computation.results if r.met is None]
+    pending = [r.decides_at or moment for r in computation.results if r.met is None and r.case.is_open]
     return min(pending) if pending else None
 
 

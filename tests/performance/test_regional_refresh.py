@@ -277,3 +277,29 @@ def test_a_figure_kept_from_before_a_change_is_neither_served_nor_left_as_it_is(
     assert refresh(at("2024-04-15", 12, 5)) >= 1
     assert ("raytown", "2024-q2") in worked_out
 
+
+def test_closed_cases_of_a_type_without_a_target_do_not_make_a_figure_change_with_time(
+    cities, make_service_type, make_staff, worked_out
+):
+    raytown = cities["raytown"]
+    book = CaseBook(raytown, make_staff(raytown, Role.SUPERVISOR))
+    pothole = make_service_type(raytown, "pothole", target_days=None)
+    for n in range(4):
+        case = book.open(pothole, at("2024-04-01", 9) + dt.timedelta(days=n))
+        book.close(case, case.opened_at + dt.timedelta(days=1 + n))
+    common = services.common_measure_define(
+        region=raytown.region,
+        key="median-days",
+        name="Median days to close potholes",
+        definition="As every city agreed it.",
+        computation="potholes_median_days_to_close",
+        unit="days",
+        direction="lower",
+        minimum_cases=1,
+    )
+    services.common_measure_map(common_measure=common, city=raytown, service_codes=["pothole"])
+    assert refresh(at("2024-04-15", 12)) == 4  # Q2 and Q1, April and March
+    assert set(RegionalFigure.objects.values_list("changes_at", flat=True)) == {None}
+    worked_out.clear()
+    assert refresh(at("2024-04-15", 12, 5)) == 0
+    assert worked_out == []
