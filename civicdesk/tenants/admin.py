@@ -52,8 +52,6 @@ SETUP_STEP_DOERS = {
 }
 # The catalogue file's formats, with the content type each is served with.
 CATALOGUE_FORMATS = {"csv": "text/csv; charset=utf-8", "yaml": "application/yaml; charset=utf-8"}
-# A district less than this share inside its city is probably from the wrong file.
-MOSTLY_OUTSIDE = 0.5
 
 
 # --- a small map, drawn here: no tiles, nothing fetched from outside --------------------
@@ -580,15 +578,18 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
 
     def warn_if_outside(self, request: HttpRequest, city: City, name: str, geom: BaseGeometry) -> None:
         share = districts.share_inside(geom, city)
-        if share < MOSTLY_OUTSIDE:
-            self.message_user(
-                request,
-                _(
-                    "%(name)s lies mostly outside %(city)s's limits (%(pct)d%% inside). Check that the file is this city's map."
-                )
-                % {"name": name, "city": city.name, "pct": round(share * 100)},
-                messages.WARNING,
+        if share < districts.MOSTLY_OUTSIDE:
+            self.warn_outside(request, city, name, share)
+
+    def warn_outside(self, request: HttpRequest, city: City, name: str, share: float) -> None:
+        self.message_user(
+            request,
+            _(
+                "%(name)s lies mostly outside %(city)s's limits (%(pct)d%% inside). Check that the file is this city's map."
             )
+            % {"name": name, "city": city.name, "pct": round(share * 100)},
+            messages.WARNING,
+        )
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         can_import = self.has_add_permission(request)
@@ -662,9 +663,8 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
                     % {"count": len(created), "city": city.name, "names": ", ".join(d.name for d in created)},
                     messages.SUCCESS,
                 )
-                outside = [s for s in form.shapes if districts.share_inside(s.geom, city) < MOSTLY_OUTSIDE]
-                for s in outside:
-                    self.warn_if_outside(request, city, s.name, s.geom)
+                for s, share in districts.mostly_outside(form.shapes, city):
+                    self.warn_outside(request, city, s.name, share)
                 return HttpResponseRedirect(reverse("admin:tenants_district_changelist"))
         choices = City.objects.filter(pk=city_id) if city_id is not None else City.objects.order_by("name")
         context = {

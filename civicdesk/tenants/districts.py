@@ -30,6 +30,8 @@ MAX_GEOJSON_BYTES = 20 * 1024 * 1024
 # A district with less than this share of its area inside its city's limits is refused: it
 # is from another city's map (a district of the right map strays past the limits by metres).
 MIN_SHARE_INSIDE = 0.01
+# One less than this share inside is imported, with a warning to check the file.
+MOSTLY_OUTSIDE = 0.5
 # The properties of the template (and the import's defaults for ``manage.py districts_import``).
 NAME_PROPERTY, NUMBER_PROPERTY = "name", "number"
 # The template's one district for a city that elects its council at large.
@@ -194,11 +196,15 @@ def district_shapes(
     return shapes
 
 
-def share_inside(geom: BaseGeometry, city: City) -> float:
-    """The share (0–1) of an area that lies within the city's limits."""
+def share_inside(geom: BaseGeometry, city: City, *, limits: BaseGeometry | None = None) -> float:
+    """The share (0–1) of an area that lies within the city's limits: the one measure of
+    the import's refusal (``outside_limits``) and of its warnings (``mostly_outside``).
+    ``limits``: the city's boundary, when the caller has read it already (once per file)."""
     if geom.area == 0:
         return 0.0
-    return float(geom.intersection(shape_from_geojson(city.boundary)).area / geom.area)
+    if limits is None:
+        limits = shape_from_geojson(city.boundary)
+    return float(geom.intersection(limits).area / geom.area)
 
 
 def outside_limits(shapes: list[DistrictShape], city: City) -> list[str]:
@@ -209,7 +215,7 @@ def outside_limits(shapes: list[DistrictShape], city: City) -> list[str]:
     limits = shape_from_geojson(city.boundary)
     problems = []
     for item in shapes:
-        share = float(item.geom.intersection(limits).area / item.geom.area) if item.geom.area else 0.0
+        share = share_inside(item.geom, city, limits=limits)
         if share < MIN_SHARE_INSIDE:
             problems.append(
                 _(
@@ -219,6 +225,14 @@ def outside_limits(shapes: list[DistrictShape], city: City) -> list[str]:
                 % {"name": item.name or _("The district"), "city": city.name, "pct": f"{share:.0%}"}
             )
     return problems
+
+
+def mostly_outside(shapes: list[DistrictShape], city: City) -> list[tuple[DistrictShape, float]]:
+    """The districts imported though less than ``MOSTLY_OUTSIDE`` of each is inside ``city``'s
+    limits, with that share: what the admin and ``manage.py districts_import`` warn of."""
+    limits = shape_from_geojson(city.boundary)
+    shares = [(item, share_inside(item.geom, city, limits=limits)) for item in shapes]
+    return [(item, share) for item, share in shares if share < MOSTLY_OUTSIDE]
 
 
 def district_template(city: City) -> str:

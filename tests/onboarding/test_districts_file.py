@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from shapely.affinity import translate
 from shapely.geometry import box, mapping, shape
+from shapely.ops import unary_union
 
 from civicdesk.accounts.models import Role
 from civicdesk.tenants import selectors
@@ -279,3 +281,27 @@ def test_a_city_administrator_downloads_their_citys_template_from_the_import_pag
     other = f"{reverse('admin:tenants_district_template')}?city={independence.pk}"
     assert client.get(other).status_code == 403
     assert login(regional_admin).get(url).status_code == 403
+
+
+def test_a_district_mostly_outside_is_imported_with_a_warning_by_the_command_and_the_admin(
+    login: Any, superuser: Any, grain_valley: City, tmp_path: Path
+) -> None:
+    """A third of Ward 1 inside the limits (it has two copies of itself out west): more than
+    the refusal's 1%, less than half. Both imports create it and warn, by the one measure."""
+    west, east = halves(grain_valley)
+    width = west.bounds[2] - west.bounds[0]
+    strays = unary_union([west, translate(west, xoff=-1.5 * width), translate(west, xoff=-3 * width)])
+    path = write_map(
+        tmp_path / "wards.geojson", [({"name": "Ward 1", "number": 1}, strays), ({"name": "Ward 2", "number": 2}, east)]
+    )
+    warning = "Ward 1 lies mostly outside Grain Valley's limits (33% inside). Check that the file is this city's map."
+
+    out, err = districts_import("--city", "grain-valley", "--dry-run", str(path))
+    assert "would create 2 district(s)" in out
+    assert err == f"Warning: {warning}\n"
+
+    fields = {"city": grain_valley.pk, "name_property": "name", "number_property": ""}
+    with path.open("rb") as fh:
+        response = login(superuser).post(reverse("admin:tenants_district_import"), {**fields, "file": fh}, follow=True)
+    assert warning in " ".join(str(m) for m in response.context["messages"])
+    assert District.objects.filter(city=grain_valley).count() == 2

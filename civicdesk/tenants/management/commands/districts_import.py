@@ -14,9 +14,6 @@ from civicdesk.tenants import districts
 from civicdesk.tenants.models import City
 from civicdesk.tenants.services import district_import
 
-# As the admin's import: a district less than half inside its city is told of (one under 1% is refused).
-MOSTLY_OUTSIDE = 0.5
-
 
 class Command(BaseCommand):
     help = (
@@ -93,12 +90,13 @@ class Command(BaseCommand):
         names = ", ".join(f"{d.name} ({d.number})" if d.number is not None else d.name for d in created)
         verb = "would create" if options["dry_run"] else "created"
         self.stdout.write(f"{city.name}: {verb} {len(created)} district(s): {names}.")
-        for name, inside in ((s.name, districts.share_inside(s.geom, city)) for s in shapes):
-            if inside < MOSTLY_OUTSIDE:
-                self.stderr.write(
-                    f"Warning: {name} lies mostly outside {city.name}'s limits ({inside:.0%} inside). "
-                    "Check that the file is this city's map."
-                )
+        # As the admin's import: a district less than half inside its city is told of (one
+        # under 1% was refused).
+        for shape, inside in districts.mostly_outside(shapes, city):
+            self.stderr.write(
+                f"Warning: {shape.name} lies mostly outside {city.name}'s limits ({inside:.0%} inside). "
+                "Check that the file is this city's map."
+            )
 
     def _write_template(self, city: City, target: str) -> None:
         text = districts.district_template(city)
