@@ -20,6 +20,7 @@ from django.utils import dateformat
 from django.utils.translation import gettext, pgettext
 
 from civicdesk.core.business_days import MONDAY_TO_FRIDAY, BusinessCalendar
+from civicdesk.tenants.selectors import default_business_calendar
 
 if TYPE_CHECKING:
     from civicdesk.tenants.models import City
@@ -76,13 +77,13 @@ def calendar_for(city: City) -> FiscalCalendar:
 
 def business_calendar_for(city: City) -> BusinessCalendar:
     """The city's business days (office hours, working weekdays, holidays), from its
-    dashboard settings; 8:00–17:00 Monday to Friday, closed on the US federal holidays,
+    dashboard settings; the default one (``tenants.selectors.default_business_calendar``)
     when it has none."""
     from civicdesk.performance.models import DashboardSettings
 
     own = DashboardSettings.objects.filter(city=city).first()
     if own is None:
-        return BusinessCalendar(timezone=city.timezone)
+        return default_business_calendar(city)
     return BusinessCalendar(
         timezone=city.timezone,
         opens=own.business_day_opens,

@@ -200,9 +200,15 @@ def business_calendar_register(provider: BusinessCalendarProvider) -> None:
 
 def business_calendar(city: City) -> BusinessCalendar:
     """The city's business days (``core.business_days``): as its settings give them, else
-    8:00–17:00 Monday to Friday on its own clock, closed on the US federal holidays."""
+    ``default_business_calendar``."""
     if _business_calendar:
         return _business_calendar[0](city)
+    return default_business_calendar(city)
+
+
+def default_business_calendar(city: City) -> BusinessCalendar:
+    """A city's business days when it has set none: 8:00–17:00 Monday to Friday on its own
+    clock, closed on the US federal holidays. The one default, for every reader of them."""
     return BusinessCalendar(timezone=city.timezone)
 
 

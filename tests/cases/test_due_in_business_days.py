@@ -30,6 +30,8 @@ from civicdesk.history.readers import read_files
 from civicdesk.notifications import messages
 from civicdesk.notifications.models import OutboxMessage
 from civicdesk.performance.models import DashboardSettings
+from civicdesk.performance.periods import business_calendar_for
+from civicdesk.tenants import selectors
 from civicdesk.tenants.models import City, Department
 from tests.conftest import INSIDE
 
@@ -98,6 +100,17 @@ def test_the_citys_own_closed_days_and_closing_time_count_as_for_its_dashboard(
     # The day after Thanksgiving closed too: Monday is the 1st business day, Tuesday the 2nd.
     case = file(inspection, BEFORE_THANKSGIVING)
     assert case.due_at == dt.datetime(2026, 12, 1, 16, 30, tzinfo=CHICAGO)
+
+
+def test_a_city_without_settings_has_one_default_calendar_for_its_due_dates_and_its_dashboard(
+    independence: City,
+) -> None:
+    """No dashboard settings: the due dates and the dashboard read the same default calendar
+    (8:00–17:00 Monday to Friday on the city's clock, the federal holidays closed)."""
+    assert not DashboardSettings.objects.filter(city=independence).exists()
+    default = selectors.default_business_calendar(independence)
+    assert selectors.business_calendar(independence) == business_calendar_for(independence) == default
+    assert default == BusinessCalendar(timezone=independence.timezone)
 
 
 def test_a_calendar_day_type_is_unchanged(pothole: ServiceType) -> None:
