@@ -457,7 +457,11 @@ def configured_mailboxes(*, city: City | None = None) -> tuple[list[ConfiguredMa
         if owner is None:
             if city is None:
                 known = ", ".join(city_setting_name(c.slug) for c in by_suffix.values()) or "none yet"
-                problems.append(f"{name} names no city; the cities' settings are {known}.")
+                slug = suffix.lower().replace("_", "-")
+                problems.append(
+                    f"{name} names no city; the cities' settings are {known}. "
+                    f"Its mail is read once a city with the slug {slug} exists."
+                )
             continue
         if city is not None and owner.pk != city.pk:
             continue
@@ -466,6 +470,11 @@ def configured_mailboxes(*, city: City | None = None) -> tuple[list[ConfiguredMa
         except ImproperlyConfigured as exc:
             problems.append(f"{name}: {exc}")
     return found, problems
+
+
+def _extra(box: ConfiguredMailbox) -> dict[str, str]:
+    """A mailbox's fields in the JSON logs."""
+    return {"city": box.name, "mailbox": str(box.mailbox)}
 
 
 @dataclass
@@ -499,9 +508,19 @@ class MailboxRounds:
             settings.INTAKE_IMAP_BACKOFF_MAX_SECONDS if backoff_max is None else backoff_max, interval
         )
         self.clock = clock
-        self.turns = [
-            _Turn(box, MailboxPoller(box.mailbox, default_city=box.city, timeout=timeout)) for box in mailboxes
-        ]
+        self.timeout = timeout
+        self.turns = [self._turn(box) for box in mailboxes]
+
+    def _turn(self, box: ConfiguredMailbox) -> _Turn:
+        return _Turn(box, MailboxPoller(box.mailbox, default_city=box.city, timeout=self.timeout))
+
+    def read_from_now_on(self, mailboxes: Sequence[ConfiguredMailbox]) -> list[ConfiguredMailbox]:
+        """Read these mailboxes from now on: one already read keeps its turn (its back-off,
+        its tokens), one new here (its city was created meanwhile) is read at once, one no
+        longer among them is left. Returns the new ones."""
+        before = {turn.configured: turn for turn in self.turns}
+        self.turns = [before.get(box) or self._turn(box) for box in mailboxes]
+        return [box for box in mailboxes if box not in before]
 
     def delay_after(self, failures: int) -> float:
         """Seconds before the next try of a mailbox that failed ``failures`` times in a row."""
@@ -521,7 +540,7 @@ class MailboxRounds:
 
     def _poll(self, turn: _Turn) -> PollReport | Exception:
         name, box = turn.configured.name, turn.configured.mailbox
-        extra = {"city": name, "mailbox": str(box)}
+        extra = _extra(turn.configured)
         try:
             report = turn.poller.poll_once()
         except Exception as exc:  # one mailbox's trouble, whatever it is, never stops the others
@@ -546,10 +565,33 @@ class MailboxRounds:
             log.info("%s: %s: %s", name, box, report, extra=extra)
         return report
 
-    def run(self, *, stop: threading.Event) -> None:
-        """Poll until ``stop`` is set."""
+    def run(self, *, stop: threading.Event, mailboxes: Callable[[], Sequence[ConfiguredMailbox]] | None = None) -> None:
+        """Poll until ``stop`` is set. With ``mailboxes``, ask it every ``interval`` which
+        mailboxes to read (``configured_mailboxes``: a city created since the start has its
+        setting's mailbox read without a restart), and with none to read, wait: a poller that
+        stopped would take down the processes started beside it (``make serve-prod``)."""
+        recheck = self.clock() + self.interval
         while not stop.is_set():
             self.poll_due(stop)
-            if not self.turns:
+            if mailboxes is None and not self.turns:
                 return
-            stop.wait(max(0.0, min(t.due for t in self.turns) - self.clock()))
+            wake = min((t.due for t in self.turns), default=recheck)
+            stop.wait(max(0.0, (wake if mailboxes is None else min(wake, recheck)) - self.clock()))
+            if mailboxes is not None and not stop.is_set() and self.clock() >= recheck:
+                recheck = self.clock() + self.interval
+                self._read_again(mailboxes)
+
+    def _read_again(self, mailboxes: Callable[[], Sequence[ConfiguredMailbox]]) -> None:
+        before = [turn.configured for turn in self.turns]
+        try:
+            wanted = mailboxes()
+        except Exception as exc:  # the database away for a moment: keep reading the same mailboxes
+            log.warning("cannot check which mailboxes to read (%s); reading the same ones for now", exc)
+            return
+        finally:
+            close_old_connections()
+        for box in self.read_from_now_on(wanted):
+            log.info("%s: %s is read from now on", box.name, box.mailbox, extra=_extra(box))
+        for box in before:
+            if box not in wanted:
+                log.warning("%s: %s is no longer read", box.name, box.mailbox, extra=_extra(box))
