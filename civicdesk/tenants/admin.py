@@ -139,11 +139,22 @@ class BoundaryUploadForm(forms.ModelForm):
         self.geom = self.read_area(districts.read_geojson(upload, filename=upload.name))
         return upload
 
+    def check_area(self, geom: BaseGeometry) -> None:
+        """Raise ValidationError for an area this form may not take; any area by default."""
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
         if self.geom is not None:
-            self.instance.boundary = districts.DistrictShape("", None, self.geom).boundary
+            try:
+                self.check_area(self.geom)
+            except ValidationError as exc:
+                # The page comes back with all that was typed; the object keeps the boundary
+                # it had (its preview too) until a file is accepted.
+                self.geom = None
+                self.add_error("boundary_file", exc)
+            else:
+                self.instance.boundary = districts.DistrictShape("", None, self.geom).boundary
         return cleaned
 
 
@@ -154,6 +165,36 @@ class DistrictForm(BoundaryUploadForm):
 
     def read_area(self, data: dict[str, Any]) -> BaseGeometry:
         return districts.single_area(data)
+
+    def district_city(self) -> City | None:
+        """The city the district is saved in: the one chosen (an operator), else its own."""
+        if "city" in self.fields:
+            return self.cleaned_data.get("city")
+        return City.objects.filter(pk=self.instance.city_id).first() if self.instance.city_id else None
+
+    def check_area(self, geom: BaseGeometry) -> None:
+        """The import's refusal (``districts.outside_limits``), in its words: a district of which
+        less than ``districts.MIN_SHARE_INSIDE`` lies inside its city's limits."""
+        city = self.district_city()
+        if city is None:
+            return  # the city's own field says what is missing
+        name = self.cleaned_data.get("name") or ""
+        problems = districts.outside_limits([districts.DistrictShape(name, None, geom)], city)
+        if problems:
+            raise ValidationError(problems)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # A district moved to another city without a new file keeps its boundary: the same
+        # rule, against the limits of the city it moves to.
+        if self.geom is None and self.instance.pk is not None and "city" in self.changed_data:
+            current = _safe_shape(self.instance.boundary)
+            if current is not None and not self.has_error("boundary_file"):
+                try:
+                    self.check_area(current)
+                except ValidationError as exc:
+                    self.add_error("city", exc)
+        return cleaned
 
 
 class CityForm(BoundaryUploadForm):
@@ -574,12 +615,11 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
         super().save_model(request, obj, form, change)
         geom = getattr(form, "geom", None)
         if geom is not None:
-            self.warn_if_outside(request, obj.city, obj.name, geom)
-
-    def warn_if_outside(self, request: HttpRequest, city: City, name: str, geom: BaseGeometry) -> None:
-        share = districts.share_inside(geom, city)
-        if share < districts.MOSTLY_OUTSIDE:
-            self.warn_outside(request, city, name, share)
+            # Taken (the form refused less than MIN_SHARE_INSIDE inside), but checked as the
+            # import's districts are: less than half inside is most likely the wrong file.
+            shape = districts.DistrictShape(obj.name, obj.number, geom)
+            for item, share in districts.mostly_outside([shape], obj.city):
+                self.warn_outside(request, obj.city, item.name, share)
 
     def warn_outside(self, request: HttpRequest, city: City, name: str, share: float) -> None:
         self.message_user(

@@ -14,16 +14,19 @@ city with wards replaces it with one feature per ward from its adopted map (docs
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 from dataclasses import dataclass
 from typing import IO, Any
 
+import shapely
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from shapely.geometry import mapping
+from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from civicdesk.tenants.geo import shape_from_geojson
+from civicdesk.tenants.geo import AREA_TYPES, shape_from_geojson
 from civicdesk.tenants.models import City
 
 MAX_GEOJSON_BYTES = 20 * 1024 * 1024
@@ -32,6 +35,9 @@ MAX_GEOJSON_BYTES = 20 * 1024 * 1024
 MIN_SHARE_INSIDE = 0.01
 # One less than this share inside is imported, with a warning to check the file.
 MOSTLY_OUTSIDE = 0.5
+# An invalid outline is repaired when the repair keeps its area (a ring touching itself at a
+# point); one whose area the repair changes by more than this share (a figure eight) is refused.
+REPAIR_TOLERANCE = 0.01
 # The properties of the template (and the import's defaults for ``manage.py districts_import``).
 NAME_PROPERTY, NUMBER_PROPERTY = "name", "number"
 # The template's one district for a city that elects its council at large.
@@ -100,7 +106,9 @@ def features_of(data: dict[str, Any]) -> list[dict[str, Any]]:
 def area_of(feature: dict[str, Any], *, position: int, count: int) -> BaseGeometry:
     """The (multi)polygon of one feature; errors name the feature when there are several."""
     try:
-        return shape_from_geojson(feature)
+        geom = shape_from_geojson(feature)
+        refuse_unclear_outline(feature.get("geometry") if feature.get("type") == "Feature" else feature)
+        return geom
     except ValidationError as exc:
         if count == 1:
             raise
@@ -108,6 +116,52 @@ def area_of(feature: dict[str, Any], *, position: int, count: int) -> BaseGeomet
             _("Feature %(n)d of %(count)d: %(error)s")
             % {"n": position, "count": count, "error": " ".join(exc.messages)}
         ) from exc
+
+
+def refuse_unclear_outline(geometry: Any) -> None:
+    """Refuse an outline whose repair would change its area, saying where it goes wrong.
+
+    ``shape_from_geojson`` repairs invalid rings, as published maps have them: a ring that
+    touches itself at one point encloses the same area once repaired. But an outline that
+    crosses itself (two corners out of order draw a figure eight) or a hole drawn outside
+    its area has no one meaning: the repair would keep an area nobody drew. ``geometry``
+    is one that ``shape_from_geojson`` has already read without error.
+    """
+    if not isinstance(geometry, dict) or geometry.get("type") not in AREA_TYPES:
+        return  # a collection inside a collection: its parts were each read on their own
+    drawn = shape(geometry)
+    parts = list(getattr(drawn, "geoms", [drawn]))
+    for part in parts:
+        if part.is_valid:
+            continue
+        repaired = shapely.make_valid(part).area
+        if abs(repaired - part.area) <= REPAIR_TOLERANCE * repaired:
+            continue
+        reason = shapely.is_valid_reason(part)
+        lng, lat = part.representative_point().coords[0]
+        where = re.search(r"\[(\S+) (\S+?)\]", reason)  # GEOS: "Self-intersection[-94.39 39.09]"
+        if where:
+            with contextlib.suppress(ValueError):
+                lng, lat = float(where[1]), float(where[2])
+        place = {"lng": f"{lng:.5f}", "lat": f"{lat:.5f}"}
+        if "Self-intersection" in reason:
+            message = _(
+                "The boundary's outline crosses itself near longitude %(lng)s, latitude %(lat)s, so the area it "
+                "encloses is unclear (two corners out of order draw a figure eight). Correct the outline and upload "
+                "it again."
+            )
+        elif reason.startswith("Hole lies outside shell"):
+            message = _(
+                "The boundary has a hole drawn outside its area, near longitude %(lng)s, latitude %(lat)s. Correct "
+                "the outline and upload it again."
+            )
+        else:
+            message = _(
+                "The boundary's outline is not valid near longitude %(lng)s, latitude %(lat)s (%(reason)s). Correct "
+                "the outline and upload it again."
+            )
+            place["reason"] = reason.split("[")[0]
+        raise ValidationError(message % place, code="invalid_boundary")
 
 
 def single_area(data: dict[str, Any]) -> BaseGeometry:

@@ -7,10 +7,17 @@ import json
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from shapely.affinity import translate
+from shapely.geometry import box, mapping
+from shapely.ops import unary_union
 
+from civicdesk.tenants import districts
+from civicdesk.tenants.geo import shape_from_geojson
 from civicdesk.tenants.models import City, District
 from tests.admin.test_admin_scoping import KC_MAP
+from tests.conftest import INSIDE
 
 pytestmark = pytest.mark.django_db
 
@@ -192,3 +199,190 @@ def test_a_city_admin_edits_their_citys_contact_details_but_not_its_limits_or_pr
     city = City.objects.get(pk=city.pk)
     assert (city.email, city.website) == ("311@example.org", "https://example.org")
     assert (city.boundary, city.case_prefix) == (boundary, prefix)
+
+
+# --- one district's boundary: the import's rule for a district outside the city's limits --
+def city_area(city: City):
+    return shape_from_geojson(city.boundary)
+
+
+def east_part(city: City):
+    """The eastern third of the city's limits: a district drawn along the city line."""
+    area = city_area(city)
+    minx, miny, maxx, maxy = area.bounds
+    return area.intersection(box(maxx - (maxx - minx) / 3, miny, maxx, maxy))
+
+
+def geojson(geom) -> str:
+    return json.dumps({"type": "Feature", "properties": {}, "geometry": mapping(geom)})
+
+
+def test_a_district_outside_the_city_is_refused_in_the_imports_words_keeping_what_was_typed(
+    login, city_admin, tmp_path
+):
+    city = city_admin.city
+    area = city_area(city)
+    width = area.bounds[2] - area.bounds[0]
+    away = translate(east_part(city), xoff=2 * width)  # another city's district, east of this one
+    before = District.objects.count()
+    response = login(city_admin).post(
+        reverse("admin:tenants_district_add"),
+        {"name": "East Ward", "number": "7", "is_illustrative": "on", "boundary_file": _file(geojson(away))},
+    )
+    assert upload_errors(response) == [
+        "“East Ward” lies outside Independence's limits (0% of it is inside): is the file another city's map?"
+    ]
+    assert District.objects.count() == before
+    page = response.content.decode()
+    assert 'value="East Ward"' in page and 'value="7"' in page
+    assert response.context["adminform"].form["is_illustrative"].value() is True
+    assert not [m for m in response.context["messages"]]  # no "was added" or warning beside the refusal
+
+
+def test_a_district_mostly_inside_drawn_generously_along_the_city_line_is_accepted_without_a_warning(
+    login, city_admin, tmp_path
+):
+    city = city_admin.city
+    generous = east_part(city).buffer(0.003)  # some 300 m past the limits all round
+    share = districts.share_inside(generous, city)
+    assert 0.5 < share < 0.99
+    response = login(city_admin).post(
+        reverse("admin:tenants_district_add"),
+        {"name": "East Ward", "number": "7", "boundary_file": _file(geojson(generous))},
+        follow=True,
+    )
+    assert response.status_code == 200
+    district = District.objects.get(city=city, name="East Ward")
+    assert shape_from_geojson(district.boundary).equals_exact(generous, 1e-9)
+    assert [m.level_tag for m in response.context["messages"]] == ["success"]
+
+
+def test_a_district_largely_outside_but_not_wholly_is_accepted_with_the_imports_warning(login, city_admin, tmp_path):
+    city = city_admin.city
+    part = east_part(city)
+    width = part.bounds[2] - part.bounds[0]
+    strays = unary_union([part, translate(part, xoff=3 * width), translate(part, xoff=6 * width)])
+    response = login(city_admin).post(
+        reverse("admin:tenants_district_add"),
+        {"name": "East Ward", "boundary_file": _file(geojson(strays))},
+        follow=True,
+    )
+    assert District.objects.filter(city=city, name="East Ward").exists()
+    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    assert warnings == [
+        "East Ward lies mostly outside Independence's limits (33% inside). Check that the file is this city's map."
+    ]
+
+
+def test_editing_a_districts_boundary_to_one_outside_the_city_is_refused_and_the_district_keeps_its_own(
+    login, city_admin, tmp_path
+):
+    district = District.objects.filter(city=city_admin.city).order_by("number").first()
+    kept = (district.name, district.number, district.boundary)
+    area = city_area(city_admin.city)
+    away = translate(area, yoff=2 * (area.bounds[3] - area.bounds[1]))
+    response = login(city_admin).post(
+        reverse("admin:tenants_district_change", args=[district.pk]),
+        {"name": "Renamed", "number": "9", "boundary_file": _file(geojson(away))},
+    )
+    assert upload_errors(response) == [
+        "“Renamed” lies outside Independence's limits (0% of it is inside): is the file another city's map?"
+    ]
+    district.refresh_from_db()
+    assert (district.name, district.number, district.boundary) == kept
+    page = response.content.decode()
+    assert 'value="Renamed"' in page and 'value="9"' in page
+    # The preview is still the district's boundary, not the refused one.
+    assert response.context["adminform"].form.instance.boundary == kept[2]
+
+
+def test_an_operator_moving_a_district_to_a_city_it_is_not_in_is_refused(login, superuser, raytown):
+    district = District.objects.filter(city__slug="independence").order_by("number").first()
+    response = login(superuser).post(
+        reverse("admin:tenants_district_change", args=[district.pk]),
+        {"city": raytown.pk, "name": district.name, "number": district.number},
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["city"]
+    assert errors == [
+        f"“{district.name}” lies outside Raytown's limits (0% of it is inside): is the file another city's map?"
+    ]
+    district.refresh_from_db()
+    assert district.city.slug == "independence"
+
+
+def test_an_outline_that_crosses_itself_is_refused_saying_where(login, city_admin, tmp_path):
+    lat, lng = INSIDE["independence"]
+    # A square with two corners out of order: a figure eight crossing at its middle.
+    figure_eight = {
+        "type": "Polygon",
+        "coordinates": [[[lng, lat], [lng + 0.02, lat + 0.02], [lng + 0.02, lat], [lng, lat + 0.02], [lng, lat]]],
+    }
+    before = District.objects.count()
+    errors = upload_errors(upload(login(city_admin), tmp_path, json.dumps(figure_eight)))
+    assert errors == [
+        f"The boundary's outline crosses itself near longitude {lng + 0.01:.5f}, latitude {lat + 0.01:.5f}, so the "
+        "area it encloses is unclear (two corners out of order draw a figure eight). Correct the outline and upload "
+        "it again."
+    ]
+    assert District.objects.count() == before
+
+
+def test_an_outline_touching_itself_at_one_point_is_repaired_and_accepted(login, city_admin, tmp_path):
+    """As published maps have them (one of Kansas City's neighborhoods): the repair keeps its area."""
+    lat, lng = INSIDE["independence"]
+    d = 0.01
+    touching = {
+        "type": "Polygon",
+        "coordinates": [
+            [[lng, lat], [lng + 2 * d, lat], [lng + 2 * d, lat + 2 * d], [lng + d, lat], [lng, lat + 2 * d], [lng, lat]]
+        ],
+    }
+    response = upload(login(city_admin), tmp_path, json.dumps(touching))
+    assert response.status_code == 302
+    assert District.objects.filter(city=city_admin.city, name="Upload").exists()
+
+
+def test_a_line_or_a_hole_outside_its_area_is_refused_with_a_clear_error(login, city_admin, tmp_path):
+    lat, lng = INSIDE["independence"]
+    line = {"type": "LineString", "coordinates": [[lng, lat], [lng + 0.01, lat + 0.01]]}
+    errors = upload_errors(upload(login(city_admin), tmp_path, json.dumps(line)))
+    assert errors == ["A boundary must be a GeoJSON Polygon or MultiPolygon, not LineString."]
+
+    square = [[lng, lat], [lng + 0.01, lat], [lng + 0.01, lat + 0.01], [lng, lat + 0.01], [lng, lat]]
+    hole = [[lng + 0.02, lat], [lng + 0.03, lat], [lng + 0.03, lat + 0.01], [lng + 0.02, lat]]
+    errors = upload_errors(
+        upload(login(city_admin), tmp_path, json.dumps({"type": "Polygon", "coordinates": [square, hole]}))
+    )
+    assert errors == [
+        f"The boundary has a hole drawn outside its area, near longitude {lng + 0.02:.5f}, latitude {lat:.5f}. "
+        "Correct the outline and upload it again."
+    ]
+
+
+def test_the_import_refuses_an_outline_that_crosses_itself_naming_the_feature(login, city_admin, tmp_path):
+    lat, lng = INSIDE["independence"]
+    figure_eight = {
+        "type": "Polygon",
+        "coordinates": [[[lng, lat], [lng + 0.02, lat + 0.02], [lng + 0.02, lat], [lng, lat + 0.02], [lng, lat]]],
+    }
+    square = box(lng + 0.03, lat, lng + 0.05, lat + 0.02)
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"name": "Ward 8"}, "geometry": mapping(square)},
+            {"type": "Feature", "properties": {"name": "Ward 9"}, "geometry": figure_eight},
+        ],
+    }
+    response = login(city_admin).post(
+        reverse("admin:tenants_district_import"),
+        {"file": _file(json.dumps(collection)), "name_property": "name"},
+    )
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].non_field_errors())
+    assert errors.startswith("Feature 2 of 2: The boundary's outline crosses itself near longitude")
+    assert not District.objects.filter(name__in=["Ward 8", "Ward 9"]).exists()
+
+
+def _file(content: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile("district.geojson", content.encode(), content_type="application/geo+json")

@@ -357,26 +357,35 @@ def test_the_audit_log_cannot_be_edited_or_deleted_by_anyone(login, superuser, c
 
 
 # --- districts from GeoJSON -----------------------------------------------------------
-def test_uploading_a_district_from_the_real_kansas_city_map(login, city_admin, tmp_path: Path):
-    """One feature of the published KC council map becomes one district of the admin's city."""
+def test_uploading_a_district_from_the_real_kansas_city_map(login, kc_admin, city_admin, tmp_path: Path):
+    """One feature of the published KC council map becomes one district of Kansas City; in
+    Independence it is refused as the import refuses it, none of it being Independence."""
     collection = json.loads(KC_MAP.read_text())
     one = tmp_path / "district-4.geojson"
     one.write_text(json.dumps({"type": "FeatureCollection", "features": collection["features"][:1]}))
 
-    client = login(city_admin)
     with one.open("rb") as fh:
-        response = client.post(
+        response = login(kc_admin).post(
             reverse("admin:tenants_district_add"),
             {"name": "KC District 4", "number": "4", "boundary_file": fh},
             follow=True,
         )
     assert response.status_code == 200
     district = District.objects.get(name="KC District 4")
-    assert district.city == city_admin.city
+    assert district.city == kc_admin.city
     assert not district.is_illustrative
     assert district.boundary["type"] in {"Polygon", "MultiPolygon"}
-    # The KC map is not Independence's: the admin is warned rather than silently accepting it.
-    assert "mostly outside" in response.content.decode()
+    assert "outside" not in response.content.decode()
+
+    with one.open("rb") as fh:
+        refused = login(city_admin).post(
+            reverse("admin:tenants_district_add"), {"name": "KC District 4", "number": "4", "boundary_file": fh}
+        )
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.errors["boundary_file"] == [
+        "“KC District 4” lies outside Independence's limits (0% of it is inside): is the file another city's map?"
+    ]
+    assert not District.objects.filter(city=city_admin.city, name="KC District 4").exists()
 
 
 def test_importing_the_real_kansas_city_map_creates_one_district_per_feature(login, kc_admin, city_admin):
