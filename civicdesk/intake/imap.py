@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import imaplib
 import logging
+import os
 import re
 import ssl
 import threading
@@ -61,7 +62,18 @@ class Mailbox:
         return f"{scheme}://{self.user}@{self.host}:{self.port}/{self.folder}"
 
 
-OAUTH2_PARAMETERS = ("token_url", "client_id", "client_secret", "scope", "refresh_token")
+OAUTH2_PARAMETERS = (
+    "token_url",
+    "client_id",
+    "client_secret",
+    "scope",
+    "refresh_token",
+    "client_certificate",
+    "client_certificate_password",
+    "service_account_key",
+)
+# How an app proves who it is: exactly one of these.
+OAUTH2_CREDENTIALS = ("client_secret", "client_certificate", "service_account_key")
 
 
 def parse_imap_url(url: str) -> Mailbox:
@@ -71,7 +83,9 @@ def parse_imap_url(url: str) -> Mailbox:
     OAuth 2.0 instead of a password (docs/email-intake.md): no password, and
     ``?auth=oauth2&token_url=…&client_id=…&client_secret=…`` with ``scope=…`` (Microsoft's
     client credentials) or ``refresh_token=…`` (Google), each percent-encoded like the
-    password."""
+    password; or ``client_certificate=/path`` instead of ``client_secret`` (a Microsoft Entra
+    app's certificate), or ``service_account_key=/path`` alone (a Google service account with
+    domain-wide delegation, acting as the URL's user)."""
     parts = urlsplit(url)
     if parts.scheme not in ("imap", "imaps") or not parts.hostname:
         raise ImproperlyConfigured(
@@ -85,7 +99,7 @@ def parse_imap_url(url: str) -> Mailbox:
         password=unquote(parts.password or ""),
         folder=unquote(parts.path.lstrip("/")) or "INBOX",
         use_ssl=use_ssl,
-        oauth2=_oauth2_client(parts.query, has_password=parts.password is not None),
+        oauth2=_oauth2_client(parts.query, has_password=parts.password is not None, user=unquote(parts.username or "")),
     )
 
 
@@ -96,9 +110,9 @@ def _without_secrets(parts: SplitResult) -> str:
     return f"{parts.scheme}://{user}{host}{parts.path}" + ("?…" if parts.query else "")
 
 
-def _oauth2_client(query: str, *, has_password: bool) -> OAuth2Client | None:
+def _oauth2_client(query: str, *, has_password: bool, user: str) -> OAuth2Client | None:
     """The ``?auth=oauth2&…`` part of a mailbox URL; None for a password mailbox. The
-    messages never repeat a value: they may be secrets."""
+    messages never repeat a value: they may be secrets, or the paths of key files."""
     given = {name: values[-1].strip() for name, values in parse_qs(query, keep_blank_values=True).items()}
     unknown = sorted(set(given) - {"auth", *OAUTH2_PARAMETERS})
     if unknown:
@@ -120,18 +134,59 @@ def _oauth2_client(query: str, *, has_password: bool) -> OAuth2Client | None:
             "an auth=oauth2 mailbox URL has no password (imaps://user@host/INBOX?auth=oauth2&…): "
             "the app's secret goes in client_secret"
         )
-    missing = [name for name in ("token_url", "client_id") if not given.get(name)]
-    if not given.get("refresh_token"):
-        missing += [name for name in ("client_secret", "scope") if not given.get(name)]
+    given = {name: value for name, value in given.items() if value}
+    credentials = [name for name in OAUTH2_CREDENTIALS if name in given]
+    if len(credentials) > 1:
+        raise ImproperlyConfigured(
+            f"the auth=oauth2 mailbox URL has {' and '.join(credentials)}: give one of them, the app's client "
+            "secret, its certificate, or a Google service account's key"
+        )
+    credential = credentials[0] if credentials else "client_secret"
+    if "client_certificate_password" in given and credential != "client_certificate":
+        raise ImproperlyConfigured("the mailbox URL has client_certificate_password but no client_certificate")
+    missing = [] if "token_url" in given else ["token_url"]
+    if credential == "service_account_key":
+        for name, why in (
+            ("client_id", "the service account's key file names it"),
+            ("refresh_token", "the service account acts as the URL's user without one"),
+        ):
+            if name in given:
+                raise ImproperlyConfigured(f"a service_account_key mailbox URL has no {name}: {why}")
+        if "@" not in user:
+            raise ImproperlyConfigured(
+                "a service account acts as the mailbox's user: the URL's user must be the mailbox's address "
+                "(imaps://311%40city.example@imap.gmail.com:993/INBOX?…)"
+            )
+    else:
+        missing += [] if "client_id" in given else ["client_id"]
+        if credential not in given and "refresh_token" not in given:
+            missing.append(f"{credential} (or client_certificate, or service_account_key)")
+        if credential == "client_certificate" and "refresh_token" in given:
+            raise ImproperlyConfigured(
+                "the mailbox URL has client_certificate and refresh_token: a certificate signs in as the app "
+                "(Microsoft); leave out refresh_token"
+            )
+        if "refresh_token" not in given and "scope" not in given:
+            missing.append("scope")
     if missing:
         raise ImproperlyConfigured(
-            f"the auth=oauth2 mailbox URL needs {', '.join(missing)} (Microsoft: client_secret and "
-            "scope=https://outlook.office365.com/.default; Google: client_secret and refresh_token)"
+            f"the auth=oauth2 mailbox URL needs {', '.join(missing)} (Microsoft: client_secret or client_certificate, "
+            "and scope=https://outlook.office365.com/.default; Google: client_secret and refresh_token, "
+            "or service_account_key)"
         )
+    for name in ("client_certificate", "service_account_key"):
+        if name in given and not os.path.isabs(given[name]):
+            raise ImproperlyConfigured(
+                f"the mailbox URL's {name} must be a file's full path (/etc/civicdesk/…), not one relative to "
+                "the directory the poller happens to start in"
+            )
     token_url = urlsplit(given["token_url"])
     if not (token_url.scheme == "https" or (token_url.scheme == "http" and is_loopback(token_url.hostname or ""))):
-        raise ImproperlyConfigured("the mailbox URL's token_url must be an https:// address (the secret goes there)")
-    return OAuth2Client(**{name: given.get(name, "") for name in OAUTH2_PARAMETERS})
+        raise ImproperlyConfigured(
+            "the mailbox URL's token_url must be an https:// address (the app's credentials go there)"
+        )
+    subject = user if credential == "service_account_key" else ""
+    return OAuth2Client(**{name: given.get(name, "") for name in OAUTH2_PARAMETERS}, subject=subject)
 
 
 def sends_in_clear_safely(host: str, peer: str | None) -> bool:

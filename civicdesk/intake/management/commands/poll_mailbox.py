@@ -37,6 +37,7 @@ HOW = (
     "Set INTAKE_IMAP_URL_<SLUG> for each city's mailbox (INTAKE_IMAP_URL_LEES_SUMMIT=imaps://user:password@host:993/INBOX), "
     "INTAKE_IMAP_URL for a mailbox shared by the cities, or pass --url. Microsoft 365 and Google Workspace "
     "mailboxes sign in with OAuth 2.0: no password, and ?auth=oauth2&token_url=…&client_id=…&client_secret=… "
+    "(or client_certificate=/path instead of the secret, or a Google service account's service_account_key=/path) "
     "(docs/email-intake.md)."
 )
 
