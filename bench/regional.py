@@ -33,11 +33,19 @@ after a warm-up round, each round 20 minutes of the refresh's clock after the la
   says so), and the refresh five minutes after that.
 
 Baseline: the plain SQL above for the four periods the refresh keeps; ratio = refresh / it.
+
+The machine's load average (1, 5 and 15 minutes) when the step begins and ends, and the commit
+of the code measured, are kept beside the figures: on a shared machine a time means little
+without them. ``--only regional --regional-label regional_comparison_before`` on the code
+before a change keeps its figures beside the current ones (the before-and-after table).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+from pathlib import Path
 from typing import Any
 
 from bench.common import CENTRAL, sql, timed
@@ -93,6 +101,29 @@ def define_measures(catalogue: dict[str, Any]) -> Any:
     return region
 
 
+def _load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def _commit() -> str:
+    """The commit of the code measured (short), "+ changes" when its tree has uncommitted ones."""
+    repo = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", "civicdesk"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return head + (" + changes" if dirty else "")
+
+
 def bench_regional(catalogue: dict[str, Any], now: dt.datetime, repeat: int) -> dict[str, Any]:
     """Each period's times and ratios (see the module)."""
     from django.conf import settings
@@ -103,6 +134,7 @@ def bench_regional(catalogue: dict[str, Any], now: dt.datetime, repeat: int) -> 
     from civicdesk.performance import services as performance
     from civicdesk.performance.models import RegionalFigure
 
+    load_at_start = _load_average()
     region = define_measures(catalogue)
     cities = [e["city"].pk for e in catalogue.values()]
     codes = sorted({code for e in catalogue.values() for code in e["types"]})
@@ -150,11 +182,15 @@ def bench_regional(catalogue: dict[str, Any], now: dt.datetime, repeat: int) -> 
                 "ratio_page_kept": round(kept / plain, 3) if plain else None,
             }
         )
+    refresh = bench_refresh(catalogue, cities, codes, now, repeat)
     return {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "code": _commit(),
         "repeat": repeat,
+        "load_average_at_start": load_at_start,
+        "load_average_at_end": _load_average(),
         "periods": rows,
-        "refresh": bench_refresh(catalogue, cities, codes, now, repeat),
+        "refresh": refresh,
     }
 
 

@@ -65,9 +65,19 @@ from bench.regional import bench_regional
 from bench.reports import bench_reports
 from bench.summary import write_markdown
 
-# Keys of bench/results.json written by benchmarks that run on their own (and the load test of
-# the code before a change, `--only load --load-label load_test_before`, for its ratios).
-SEPARATE = ("geocoding", "expected", "nodes", "onboarding", "load_test_before")
+# Keys of bench/results.json written by benchmarks that run on their own (and the load test and
+# regional comparison of the code before a change, `--only load --load-label load_test_before`,
+# `--only regional --regional-label regional_comparison_before`, and after it on as many cases,
+# `regional_comparison_after`, for their ratios).
+SEPARATE = (
+    "geocoding",
+    "expected",
+    "nodes",
+    "onboarding",
+    "load_test_before",
+    "regional_comparison_before",
+    "regional_comparison_after",
+)
 
 
 def main() -> int:
@@ -92,6 +102,13 @@ def main() -> int:
         "--load-label",
         default="load_test",
         help="key of --results the load test's figures go to (e.g. load_test_before, to compare a change)",
+    )
+    parser.add_argument(
+        "--regional-label",
+        default="regional_comparison",
+        help="key of --results the regional comparison's figures go to with --only regional"
+        " (regional_comparison_before on the code before a change, regional_comparison_after on the code"
+        " after it when the section's own figures are of another N)",
     )
     args = parser.parse_args()
     if args.markdown_only:
@@ -210,7 +227,7 @@ def main() -> int:
             say(f"{n:,} cases copied in {copy_seconds:.1f} s")
             path = Path(args.results)
             results = json.loads(path.read_text()) if path.exists() else {}
-            results["regional_comparison"] = {**regional_comparison(now), "n": n}
+            results[args.regional_label] = {**regional_comparison(now), "n": n}
             path.write_text(json.dumps(results, indent=2) + "\n")
             if "reports" in results:
                 write_markdown(Path(args.docs), results)

@@ -405,20 +405,81 @@ def open_data_markdown(od: dict[str, Any]) -> list[str]:
     ]
 
 
-def regional_markdown(rc: dict[str, Any]) -> list[str]:
-    """The regional comparison's section of docs/performance.md (bench/regional.py)."""
+def _regional_conditions(rc: dict[str, Any]) -> str:
+    """The code measured and the machine's load average (1, 5, 15 minutes) at the step's start
+    and end, as bench/regional.py keeps them (older runs kept neither)."""
+    parts = []
+    if rc.get("code"):
+        parts.append(f"code {rc['code']}")
+    if rc.get("load_average_at_start"):
+        start, end = rc["load_average_at_start"], rc.get("load_average_at_end") or []
+        parts.append(
+            "load average "
+            + " / ".join(f"{x:g}" for x in start)
+            + " (1 / 5 / 15 min) when it began"
+            + (", " + " / ".join(f"{x:g}" for x in end) + " when it ended" if end else "")
+        )
+    return "; ".join(parts)
+
+
+def regional_before_after(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """The same regional step on the code before a change (``--only regional --regional-label
+    regional_comparison_before``) and after it: ratio = after / before."""
+    lines = [
+        "",
+        f"Before and after: the same step on {before['n']:,} cases, the code before the change"
+        f" ({_regional_conditions(before) or 'no load average kept'}; measured {before['date']}) and after it"
+        f" ({_regional_conditions(after) or 'no load average kept'}; measured {after['date']})."
+        " Ratio = after / before: below 1 is faster. Each is its own cluster and its own synthetic cases"
+        " (the same seed, so the same mix; the dates follow the day it ran).",
+        "",
+        "| figure | before (ms) | after (ms) | ratio |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+
+    def row(name: str, b: float | None, a: float | None) -> None:
+        if b is not None and a is not None:
+            ratio = f"{a / b:.3f}" if b else ""
+            lines.append(f"| {name} | {b:,.1f} | {a:,.1f} | **{ratio}** |")
+
+    for b, a in zip(before.get("periods", []), after.get("periods", []), strict=False):
+        name = a["period"].split(" (")[0]
+        row(f"worked out, {name}", b["worked_out_ms"], a["worked_out_ms"])
+        row(f"page, kept, {name}", b["page_kept_ms"], a["page_kept_ms"])
+    rb, ra = before.get("refresh") or {}, after.get("refresh") or {}
+    for key, name in (
+        ("every_figure_ms", "refresh, every figure"),
+        ("nothing_changed_ms", "refresh, nothing changed"),
+        ("one_city_changed_ms", "refresh, one city changed"),
+        ("plain_sql_ms", "plain SQL, four periods (nothing of ours in it)"),
+    ):
+        row(name, rb.get(key), ra.get(key))
+    return lines
+
+
+def regional_markdown(
+    rc: dict[str, Any], before: dict[str, Any] | None = None, after: dict[str, Any] | None = None
+) -> list[str]:
+    """The regional comparison's section of docs/performance.md (bench/regional.py), with the
+    same step on the code before a change when it was kept, beside the run after it on as many
+    cases (``after``: one kept under its own label, ``regional_comparison_after``, when the
+    section's own run is of another size)."""
+    conditions = _regional_conditions(rc)
+    after = after or rc
     lines = [
         "",
         "## Regional comparison",
         "",
         f"`/performance/compare/` on {rc['n']:,} cases: three common measures (requests per 1,000 residents,"
         " median days to close, % closed within target) over the five cities, every type mapped. *Worked"
-        " out*: every city's figures from its cases (`regional.regional_comparison`), what the first visitor"
+        " out*: every city's figures from its cases (`regional.regional_comparison`; by the database where a"
+        " definition has a `figure`, docs/performance-dashboard.md), what the first visitor"
         " waited for before the figures were kept (the task worker's refresh, below, now works out only what"
         " changed); *page,"
         " kept*: the whole page once the worker has kept them (page cache off). The baseline is the same"
         " figures as plain SQL on the cases. Ratio = ours / plain SQL: below 1 is faster."
-        f" Measured {rc['date']}, median of {rc['repeat']} runs.{(' ' + rc['note']) if rc.get('note') else ''}",
+        f" Measured {rc['date']}, median of {rc['repeat']} runs{f' ({conditions})' if conditions else ''}."
+        f"{(' ' + rc['note']) if rc.get('note') else ''}",
         "",
         "| period | cases opened in it | plain SQL (ms) | worked out (ms) | ratio | page, kept (ms) | ratio |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -448,6 +509,8 @@ def regional_markdown(rc: dict[str, Any]) -> list[str]:
             f"| one city changed | {rf['one_city_changed_worked_out']} | {rf['one_city_changed_ms']:,.1f}"
             f" | {rf['ratio_one_city_changed']} | **{rf['one_city_changed_to_every_figure']}** |",
         ]
+    if before and after and before.get("n") == after.get("n"):
+        lines += regional_before_after(before, after)
     return lines
 
 
@@ -554,7 +617,9 @@ def write_markdown(path: Path, results: dict[str, Any]) -> None:
     if "open_data" in r:
         lines += open_data_markdown(r["open_data"])
     if "regional_comparison" in r:
-        lines += regional_markdown(r["regional_comparison"])
+        lines += regional_markdown(
+            r["regional_comparison"], r.get("regional_comparison_before"), r.get("regional_comparison_after")
+        )
     if PAGES.exists():
         lines += pages_markdown(json.loads(PAGES.read_text()))
     lines += [
@@ -652,7 +717,9 @@ def write_markdown(path: Path, results: dict[str, Any]) -> None:
         " docs/operations.md says what it proves. `--only load --load-label load_test_before` on the code"
         " before a change keeps its figures beside the current ones (the before-and-after table; a full run"
         " keeps them too). `--only open_data` times the open-data export alone"
-        " (on 100,000 cases unless `--n`), `--only regional` the regional comparison alone (the same). `.venv/bin/python bench/pages.py` measures every page's queries,"
+        " (on 100,000 cases unless `--n`), `--only regional` the regional comparison alone (the same;"
+        " `--regional-label regional_comparison_before` on the code before a change keeps its figures for"
+        " the before-and-after table). `.venv/bin/python bench/pages.py` measures every page's queries,"
         " time and plans on its own seeded cluster (200,000 cases unless `--n`; see its docstring).",
         "",
     ]

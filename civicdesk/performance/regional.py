@@ -40,7 +40,7 @@ from civicdesk.core import clock
 from civicdesk.performance import periods
 from civicdesk.performance.formatting import SECONDS_PER, _number, format_value
 from civicdesk.performance.measures import DEFINITIONS
-from civicdesk.performance.measures.base import Computation
+from civicdesk.performance.measures.base import Computation, Tally
 from civicdesk.performance.models import (
     CommonMeasure,
     CommonMeasureMapping,
@@ -343,17 +343,19 @@ def compute_figure(
 
 def figure_of_cases(
     common: CommonMeasure, city: City, period: CalendarPeriod, codes: Iterable[str], *, now: dt.datetime | None = None
-) -> Figure:
-    """One city's figure and the number of cases behind it, as the comparison needs them: by
-    the definition's ``figure`` when it has one (a count worked out by the database, no case
-    listed), else by its ``compute`` (then with the computation)."""
+) -> tuple[Tally, Computation | None]:
+    """One city's figure, the number of cases behind it and when time alone changes it, as
+    the comparison needs them: by the definition's ``figure`` when it has one (worked out by
+    the database: a count, a share, a median at its ranks; no case read into Python), else by
+    its ``compute`` (then with the computation)."""
     module = DEFINITIONS[common.computation]
+    moment = now or clock.now()
     if hasattr(module, "figure"):
         proxy = _proxy_measure(common, city, codes)
-        value, cases = module.figure(measure=proxy, period=period.for_city(city), now=now or clock.now())
-        return value, cases, None
-    result = compute_figure(common, city, period, codes, now=now)
-    return result.value, cases_counted(common, result), result
+        tally: Tally = module.figure(measure=proxy, period=period.for_city(city), now=moment)
+        return tally, None
+    result = compute_figure(common, city, period, codes, now=moment)
+    return Tally(result.value, cases_counted(common, result), changes_at(result, moment)), result
 
 
 def _row(
@@ -440,7 +442,8 @@ def comparison(
         }
 
     def computed(common: CommonMeasure, city: City, mapped: list[str]) -> Figure:
-        return figure_of_cases(common, city, period, mapped, now=now)
+        tally, computation = figure_of_cases(common, city, period, mapped, now=now)
+        return tally.value, tally.cases, computation
 
     figure = figure_of or computed
     rows = []
@@ -478,8 +481,8 @@ WORKED_OUT_AT_LEAST_EVERY = dt.timedelta(hours=1)
 def changes_at(computation: Computation | None, moment: dt.datetime) -> dt.datetime | None:
     """The soonest moment time alone changes a figure: when the first of its open cases not
     yet decided will be (its due date, its deadline; ``moment`` when a case does not say).
-    None when only a change to a case can change it, as for a definition's ``figure`` (a
-    count of the cases reported). A closed case left undecided (its type has no target) is
+    None when only a change to a case can change it. (A definition's ``figure`` says so
+    itself: ``Tally.changes_at``.) A closed case left undecided (its type has no target) is
     undecided for good: time changes nothing about it."""
     if computation is None:
         return None
@@ -533,16 +536,16 @@ def work_out_figure(
     read before (``forgotten_times``): the figure carries it, to be thrown away if a change
     forgets the city's figures meanwhile. The page and the task worker's refresh both make
     their figures here."""
-    value, cases, computation = figure_of_cases(common, city, period, codes, now=moment)
+    tally, computation = figure_of_cases(common, city, period, codes, now=moment)
     figure = RegionalFigure(
         common_measure=common,
         city=city,
         period=period.key,
-        value=value,
-        cases=cases,
+        value=tally.value,
+        cases=tally.cases,
         computed_at=moment,
         checked_at=moment,
-        changes_at=changes_at(computation, moment),
+        changes_at=tally.changes_at,
         forgotten_times=forgotten.get(city.pk, 0),
     )
     return figure, computation

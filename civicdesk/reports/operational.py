@@ -18,7 +18,6 @@ figure means.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import zoneinfo
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
@@ -34,6 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from civicdesk.cases.models import OPEN_STATUSES, Channel, ServiceRequest
+from civicdesk.cases.time_to_close import microseconds_sql, quantile_ranks
 from civicdesk.catalog.models import ServiceType
 from civicdesk.core import clock
 from civicdesk.core.svgchart import number
@@ -211,11 +211,10 @@ Cell = tuple[int, int]  # (whole days to close, rank among the cases of those wh
 def _ranks(histogram: Mapping[int, int], p: Fraction) -> tuple[Fraction, Cell, Cell] | None:
     """Where the ``p`` quantile lies: the fraction between its two nearest ranks and each
     rank's cell; None for no values."""
-    total = sum(n for n in histogram.values() if n > 0)
-    if total == 0:
+    ranks = quantile_ranks(sum(n for n in histogram.values() if n > 0), p)
+    if ranks is None:
         return None
-    position = p * (total - 1)
-    lower, upper = math.floor(position), math.ceil(position)
+    lower, upper, fraction = ranks
     cells: dict[int, Cell] = {}
     seen = 0
     for value in sorted(v for v, n in histogram.items() if n > 0):
@@ -226,7 +225,7 @@ def _ranks(histogram: Mapping[int, int], p: Fraction) -> tuple[Fraction, Cell, C
         seen = nxt
         if upper in cells:
             break
-    return position - lower, cells[lower], cells[upper]
+    return fraction, cells[lower], cells[upper]
 
 
 def quick_cells(histogram: Mapping[int, int], p: Fraction) -> list[Cell]:
@@ -351,14 +350,13 @@ def _quick_closings(
             tests += [f"{column} IS NULL"] if "" in group.keys else []
             whens += [f"WHEN {test} THEN {index}" for test in tests]
         group_sql = f"CASE {' '.join(whens)} END"
+    duration = microseconds_sql(connection.vendor)
     if connection.vendor == "postgresql":
-        duration = "(EXTRACT(EPOCH FROM closed_at - opened_at) * 1000000)::bigint"
         # Written as the index's condition is, so that PostgreSQL reads that index.
         quick = "closed_at - opened_at < interval '2 days'"
         if all(b == 0 for _g, cells in wanted.values() for b, _rank in cells):
             quick += " AND closed_at - opened_at < interval '1 day'"
     else:
-        duration = "django_timestamp_diff(closed_at, opened_at)"  # microseconds (Django's SQLite function)
         quick = f"{duration} < {QUICK_DAYS * DAY_US}"
     by_zone: dict[str, list[int]] = defaultdict(list)
     for city in cities:

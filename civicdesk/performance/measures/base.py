@@ -5,6 +5,12 @@ dashboard), ``UNIT``, ``DIRECTION`` and ``compute(measure=, period=, now=)``, wh
 a ``Computation``: the figure AND every case behind it, each marked met, missed or not yet
 decided. The figure is worked out from that same list, so the drill-down can never disagree
 with the number.
+
+A definition may also expose ``figure(measure=, period=, now=)``, a ``Tally``: the same
+figure, the same count of cases behind it and when time alone next changes it, worked out by
+the database (aggregates, a median at its ranks) without reading a case into Python. The
+regional comparison's kept figures use it; tests work every such figure out both ways on the
+same cases (``tests/performance/test_figures_in_the_database.py``).
 """
 
 from __future__ import annotations
@@ -63,6 +69,18 @@ class Computation:
     @property
     def decided(self) -> int:
         return len(self.met) + len(self.missed)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A figure worked out by the database (a definition's ``figure``): what ``compute`` gives
+    as ``value``, the cases it rests on as the regional comparison counts them (every case for
+    a median or a count, else the decided ones), and ``changes_at``, the soonest moment one of
+    its open cases not yet decided is decided by time alone (None: none is)."""
+
+    value: Decimal | None
+    cases: int
+    changes_at: dt.datetime | None = None
 
 
 def cases_of(measure: Measure) -> QuerySet[ServiceRequest]:

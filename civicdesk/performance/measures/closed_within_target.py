@@ -12,9 +12,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils.translation import gettext, gettext_lazy
 
-from civicdesk.performance.measures.base import CaseResult, Computation, cases_of, describe_days, is_duplicate, share
+from civicdesk.cases.models import Resolution, ServiceRequest, Status
+from civicdesk.performance.measures.base import (
+    CaseResult,
+    Computation,
+    Tally,
+    cases_of,
+    describe_days,
+    is_duplicate,
+    share,
+)
 
 if TYPE_CHECKING:
     from civicdesk.performance.models import Measure
@@ -30,15 +40,18 @@ METHOD = gettext_lazy(
 )
 
 
-def compute(*, measure: Measure, period: Period, now: dt.datetime) -> Computation:
-    results: list[CaseResult] = []
+def _cases(measure: Measure, period: Period) -> QuerySet[ServiceRequest]:
     # The due date and closing time are on the case: no audit log to load.
-    cases = (
+    return (
         cases_of(measure)
         .prefetch_related(None)
         .filter(opened_at__gte=period.start, opened_at__lt=period.end, due_at__isnull=False)
     )
-    for case in cases:
+
+
+def compute(*, measure: Measure, period: Period, now: dt.datetime) -> Computation:
+    results: list[CaseResult] = []
+    for case in _cases(measure, period):
         if is_duplicate(case) or case.due_at is None:
             continue
         if case.closed_at is not None and not case.is_open:
@@ -56,3 +69,24 @@ def compute(*, measure: Measure, period: Period, now: dt.datetime) -> Computatio
     met = sum(1 for r in results if r.met is True)
     decided = sum(1 for r in results if r.met is not None)
     return Computation(share(met, decided), results)
+
+
+def figure(*, measure: Measure, period: Period, now: dt.datetime) -> Tally:
+    """``compute``'s figure, its decided cases and when its first open case not yet due falls
+    due, counted by the database in one aggregate over the same cases by the same rules (each
+    case's own due date, as stored when it was opened: business days included), without
+    reading a case. The regional comparison's kept figures are worked out so."""
+    closed = Q(status=Status.CLOSED, closed_at__isnull=False)
+    counts = (
+        _cases(measure, period)
+        .exclude(status=Status.CLOSED, resolution=Resolution.DUPLICATE)
+        .order_by()
+        .aggregate(
+            met=Count("pk", filter=closed & Q(closed_at__lte=F("due_at"))),
+            # Closed (by its due date or after it), or still open past it.
+            decided=Count("pk", filter=closed | Q(due_at__lt=now)),
+            # An open case not yet due is decided by time at its due date.
+            changes_at=Min("due_at", filter=~Q(status=Status.CLOSED) & Q(due_at__gte=now)),
+        )
+    )
+    return Tally(share(counts["met"], counts["decided"]), counts["decided"], counts["changes_at"])

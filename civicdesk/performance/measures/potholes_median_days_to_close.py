@@ -22,13 +22,15 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext, gettext_lazy, pgettext
 
-from civicdesk.cases.models import Status
+from civicdesk.cases.models import Resolution, Status
+from civicdesk.cases.time_to_close import median_ranks
 from civicdesk.catalog import targets
 from civicdesk.core.business_days import BusinessCalendar
 from civicdesk.performance.formatting import comparator, format_value
 from civicdesk.performance.measures.base import (
     CaseResult,
     Computation,
+    Tally,
     cases_of,
     days,
     describe_days,
@@ -114,3 +116,23 @@ def compute(*, measure: Measure, period: Period, now: dt.datetime) -> Computatio
         results.append(CaseResult(case, met, gettext("Closed in %(days)s") % {"days": describe_days(took)}))
     value = Decimal(statistics.median(durations)) if durations else None
     return Computation(value, results, met_label=met_label, missed_label=missed_label)
+
+
+def figure(*, measure: Measure, period: Period, now: dt.datetime) -> Tally:
+    """``compute``'s median and the cases behind it (every case closed in the period but
+    duplicates), worked out by the database: it counts the cases and returns only the one or
+    two at the median's ranks (``cases.time_to_close.median_ranks``), whose times are then
+    taken and averaged exactly as ``compute`` does (the same seconds, the same
+    ``statistics.median``), so the two never differ. Whether a case met a target does not
+    enter the median, and every case in it is closed, so time alone never changes it."""
+    cases = (
+        cases_of(measure)
+        .prefetch_related(None)
+        .filter(status=Status.CLOSED, closed_at__gte=period.start, closed_at__lt=period.end)
+        .exclude(resolution=Resolution.DUPLICATE)
+    )
+    count, middle = median_ranks(cases)
+    if not count:
+        return Tally(None, 0)
+    seconds = [Decimal(dt.timedelta(microseconds=us).total_seconds()) for us in middle]
+    return Tally(Decimal(statistics.median(seconds)), count)

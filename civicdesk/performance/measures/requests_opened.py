@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from django.utils import dateformat
 from django.utils.translation import gettext, gettext_lazy, pgettext
 
-from civicdesk.performance.measures.base import CaseResult, Computation, cases_of
+from civicdesk.performance.measures.base import CaseResult, Computation, Tally, cases_of
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -52,8 +52,8 @@ def compute(*, measure: Measure, period: Period, now: dt.datetime) -> Computatio
     return Computation(Decimal(len(results)), results)
 
 
-def figure(*, measure: Measure, period: Period, now: dt.datetime) -> tuple[Decimal, int]:
+def figure(*, measure: Measure, period: Period, now: dt.datetime) -> Tally:
     """The figure and the cases behind it without listing them (one COUNT), for the regional
-    comparison: the same cases as ``compute``'s."""
+    comparison: the same cases as ``compute``'s. Time alone never changes it."""
     count = _cases(measure, period).count()
-    return Decimal(count), count
+    return Tally(Decimal(count), count)
