@@ -132,7 +132,9 @@ def _transfers_page(
             "outgoing": transfers.transfers_outgoing(user=user)[:50],
             "failed": failed,
             "refuse_form": refuse_form,
-            "errors": refuse_form.error_list() if refuse_form is not None else [],
+            "errors": (errors := refuse_form.error_list() if refuse_form is not None else []),
+            # The summary at the top, focused: each mistake links to the reason typed.
+            "summary": [(f"reason-{failed}" if failed else "", message) for message in errors],
             "nav": "transfers",
         },
         status=status,
@@ -197,6 +199,8 @@ def _agreements_page(
         for agreement in catalog_selectors.agreement_list_for(user=user).prefetch_related("service_types")
     ]
     errors = (form.error_list() if form is not None else []) + (end_form.error_list() if end_form is not None else [])
+    # The end form's mistakes, summed up at the top and focused, each linked to the day typed.
+    end_summary = [(f"last-{failed}", message) for message in end_form.error_list()] if end_form is not None else []
     return render(
         request,
         "console/agreements.html",
@@ -205,6 +209,7 @@ def _agreements_page(
             "form": form if may_propose else None,
             "errors": errors,
             "end_failed": failed if end_form is not None else None,
+            "end_summary": end_summary,
             "today": clock.now().date(),
             "nav": "agreements",
         },
@@ -314,6 +319,7 @@ def agreement_billing(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "first": first,
             "last": last,
+            "period": period,
             "errors": period.error_list(),
             "nav": "agreements",
             "totals": (sum(r.opened for r in rows), sum(r.closed for r in rows)),

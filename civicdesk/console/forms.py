@@ -8,7 +8,8 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.utils import flatatt
 from django.urls import reverse_lazy
 from django.utils.html import format_html, format_html_join
@@ -29,6 +30,28 @@ STAFF_CHANNELS = [(c.value, c.label) for c in (Channel.PHONE, Channel.WALK_IN, C
 
 def _type_choices(user: User, *, new_case: bool = False) -> list[Any]:
     """Types grouped as the catalogue groups them (an <optgroup> each); ``new_case``: those a
+class SignInForm(AuthenticationForm):
+    """The console's sign-in. "Wrong username or password" is a mistake of the whole form:
+    the summary links it to the username, and both boxes are marked invalid and described by
+    it (``login-error``, written beside them), as a field's own mistake is."""
+
+    error_anchors = {NON_FIELD_ERRORS: "id_username"}
+
+    def clean(self) -> dict[str, Any]:
+        try:
+            return super().clean()
+        except ValidationError:
+            for name in ("username", "password"):
+                self.fields[name].widget.attrs.update({"aria-invalid": "true", "aria-describedby": "login-error"})
+            raise
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if self.errors:
+            # The summary of mistakes takes the focus, not the username box.
+            self.fields["username"].widget.attrs.pop("autofocus", None)
+
+
     case is entered as (no triage type)."""
     choices: list[Any] = [("", _("Choose the problem type"))]
     for group, types in selectors.grouped_service_type_names(user=user, new_case=new_case):
@@ -382,6 +405,29 @@ class _TypeChoices(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
 
 class AgreementProposeForm(_CrossCityForm):
     """A city administrator asks a department of another member city to work some of
+class PlaceForm(_CrossCityForm):
+    """Place a case on the map: an address chosen from the list (which fills the point), a
+    click on the map or coordinates typed. ``case_place`` reads the numbers; a refusal it
+    names goes beside its box, one of the whole case (closed, placed meanwhile, outside
+    every member city) above the form, linked to the address where one starts again."""
+
+    # The coordinates' messages name their box ("Latitude “abc” is not…"): listed as they are.
+    error_anchors = {NON_FIELD_ERRORS: "place-address", "lat": "place-lat", "lng": "place-lng"}
+
+    address = forms.CharField(
+        label=_("Address"),
+        required=False,
+        max_length=300,
+        widget=forms.TextInput(attrs={"aria-describedby": "place-address-help"}),
+    )
+    lat = forms.CharField(label=_("Latitude"), required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    lng = forms.CharField(label=_("Longitude"), required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "place-%s")
+        super().__init__(*args, **kwargs)
+
+
     the city's types."""
 
     provider_department = _DepartmentChoice(
@@ -452,6 +498,7 @@ class BillingPeriodForm(_CrossCityForm):
             self.add_error("to", _("The end date is before the start date."))
         return data
 
+        kwargs.setdefault("auto_id", "b-%s")  # the boxes of agreement_billing.html
     def period(self, *, first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:
         """The period asked for; the defaults where a day is missing or mistyped."""
         self.is_valid()

@@ -39,8 +39,9 @@ from civicdesk.catalog.models import ServiceType
 from civicdesk.console import selectors
 from civicdesk.console.collaborative import transfer_panel, transfer_request
 from civicdesk.console.common import case_url, staff_view, typed_pk, user_of
-from civicdesk.console.forms import FilterForm, NewCaseForm
+from civicdesk.console.forms import FilterForm, NewCaseForm, PlaceForm, SignInForm
 from civicdesk.core import clock
+from civicdesk.core.forms import error_items
 from civicdesk.core.paging import COUNT_CAP, CappedPaginator, KeysetPage, KeysetPaginator
 from civicdesk.expected import selectors as expected
 from civicdesk.tenants.models import City
@@ -226,6 +227,7 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_success_url(self) -> str:
+    form_class = SignInForm
         url = super().get_success_url()
         user = self.request.user
         if url == resolve_url(settings.LOGIN_REDIRECT_URL) and getattr(user, "role", "") == Role.CALL_TAKER:
@@ -495,16 +497,38 @@ def _case_context(request: HttpRequest, case: ServiceRequest, *, used: str = "",
         "expected": expected.expected_for(case) if case.is_open else None,
         "expected_factors": expected.expected_factors(case) if case.is_open else (),
         # The hand-off form as sent, when it was the one with a mistake (nothing lost).
-        "transfer": transfer_panel(
-            request, case, posted=extra["posted"] if extra.get("failed") == "transfer" else None
+        "transfer": (
+            transfer := transfer_panel(
+                request, case, posted=extra["posted"] if extra.get("failed") == "transfer" else None
+            )
         ),
         **extra,
     }
 
 
+        "answer_items": _answer_items(
+            extra.get("failed", ""), extra.get("errors", []), extra.get("invalid", []), transfer
+        ),
 def _answer_place(used: str, case: ServiceRequest, can: dict[str, bool], *, assign_offered: bool) -> str:
     """Where the answer to an action on the case page goes: beside the form used, where the
     worker is looking (on a phone the top of the case is thousands of pixels above); when the
+# The box of a case form that a refusal names, by the form and the services' field name:
+# the summary of a whole page links the refusal to it (the template marks it invalid).
+_ANSWER_BOXES = {("note", "text"): "note-text", ("close", "note"): "close-note", ("reopen", "reason"): "reopen-reason"}
+
+
+def _answer_items(
+    failed: str, errors: list[str], invalid: list[str], transfer: dict[str, Any]
+) -> list[tuple[str, str]]:
+    """A refused action as the summary of a whole page lists it: (the box to go to, words).
+    The hand-off form's own mistakes come from its form, each linked to its field."""
+    form = transfer["form"]
+    if failed == "transfer" and form.is_bound and form.errors:
+        return error_items(form)
+    box = next((_ANSWER_BOXES[failed, name] for name in invalid if (failed, name) in _ANSWER_BOXES), "")
+    return [(box, message) for message in errors]
+
+
     action took that form away (a closed case has no close form), above what can be done now.
     "" (no htmx answer, or a form outside the actions) keeps it at the top of the case."""
     if used not in ANSWER_PLACES:
@@ -877,24 +901,33 @@ def not_placed(request: HttpRequest) -> HttpResponse:
 
 @staff_view
 def case_place(request: HttpRequest, city: str, number: int) -> HttpResponse:
-    """Place one case: pick a candidate, type coordinates or click the map (``case_place``)."""
+    """Place one case: pick a candidate, type coordinates or click the map (``case_place``).
+    A refusal sends the form back with its mistakes, as every form of the site tells them."""
     user = user_of(request)
     case = _get_case(request, city, number)
-    errors: list[str] = []
     status = 200
     if request.method == "POST":
-        lat, lng = request.POST.get("lat", "").strip(), request.POST.get("lng", "").strip()
-        try:
-            if not lat or not lng:
-                # An address typed but not chosen from the list (or no JavaScript) gives no point.
-                raise ValidationError(_("Choose the place on the map or pick an address from the list."))
-            case = services.case_place(case=case, actor=user, lat=lat, lng=lng, address=request.POST.get("address", ""))
-        except ValidationError as exc:
-            errors, status = _place_errors(exc), 400
-        else:
-            messages.success(request, _place_message(case))
-            return redirect(_next_url(request, reverse("console:not_placed")))
-    elif request.method != "GET":
+        form = PlaceForm(request.POST)
+        if form.is_valid():
+            lat, lng = form.cleaned_data["lat"], form.cleaned_data["lng"]
+            try:
+                if not lat or not lng:
+                    # An address typed but not chosen from the list (or no JavaScript) gives no point.
+                    raise ValidationError(
+                        {"address": _("Choose the place on the map or pick an address from the list.")}
+                    )
+                case = services.case_place(
+                    case=case, actor=user, lat=lat, lng=lng, address=form.cleaned_data["address"]
+                )
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(request, _place_message(case))
+                return redirect(_next_url(request, reverse("console:not_placed")))
+        status = 400
+    elif request.method == "GET":
+        form = PlaceForm(initial={"address": case.address})
+    else:
         return HttpResponse(status=405)
     return render(
         request,
@@ -903,26 +936,12 @@ def case_place(request: HttpRequest, city: str, number: int) -> HttpResponse:
             "case": case,
             "candidates": placement.case_candidates(case.address),
             "can_place": permissions.can(user, Action.ASSIGN, case),
-            "errors": errors,
-            "posted": request.POST if errors else {},
+            "form": form,
             "next": _next_url(request, reverse("console:not_placed")),
             "nav": "not_placed",
         },
         status=status,
     )
-
-
-def _place_errors(exc: ValidationError) -> list[str]:
-    """A refusal of ``case_place`` in words that name the field (the coordinates' own
-    messages name theirs)."""
-    if not hasattr(exc, "error_dict"):
-        return list(exc.messages)
-    labels = {"address": _("Address")}
-    return [
-        f"{labels[field]}: {message}" if field in labels else message
-        for field, field_messages in exc.message_dict.items()
-        for message in field_messages
-    ]
 
 
 def _place_message(case: ServiceRequest) -> str:

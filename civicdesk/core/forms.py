@@ -50,13 +50,15 @@ class FormRenderer(DjangoTemplates):
 def error_items(form: forms.BaseForm) -> list[tuple[str, str]]:
     """(anchor, message) for each error of ``form``, in the order of the fields: the anchor is
     the id of what to go to (the field, or what the form names in ``error_anchors``, e.g. the
-    map for a pin), empty for an error of the whole form. A form may give its own list
-    (``error_summary()``)."""
+    map for a pin), for an error of the whole form what it names as ``"__all__"``, else
+    empty. A form may give its own list (``error_summary()``)."""
     own = getattr(form, "error_summary", None)
     if callable(own):
         return list(own())
     anchors: Mapping[str, str] = getattr(form, "error_anchors", {})
-    items = [("", str(message)) for message in form.non_field_errors()]
+    # A mistake of the whole form ("wrong username or password") links where it is fixed
+    # when the form names that place (error_anchors["__all__"]).
+    items = [(anchors.get(NON_FIELD_ERRORS, ""), str(message)) for message in form.non_field_errors()]
     for field in form:
         for message in field.errors:
             anchor = anchors.get(field.name) or ("" if field.is_hidden else field.id_for_label or field.auto_id or "")

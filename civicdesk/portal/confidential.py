@@ -64,12 +64,12 @@ def confidential_access(request: HttpRequest) -> HttpResponse:
     if confidential.is_throttled(keys):
         minutes = int(confidential.WINDOW.total_seconds() // 60)
         error = _("Too many wrong codes. Please wait %(m)s minutes and try again.") % {"m": minutes}
-        return render(request, "portal/confidential.html", {"error": error}, status=429)
+        return render(request, "portal/confidential.html", {"errors": [error]}, status=429)
     case = confidential.confidential_case_by_code(code)
     if not isinstance(case, ServiceRequest):
         confidential.record_failure(keys)
         error = _("That code does not open any report. Check it and try again.")
-        return render(request, "portal/confidential.html", {"error": error}, status=400)
+        return render(request, "portal/confidential.html", {"errors": [error]}, status=400)
     if "information" not in request.POST:
         return _case_page(request, case, code)
     try:
@@ -77,6 +77,6 @@ def confidential_access(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         message = " ".join(exc.message_dict.get("text", exc.messages) if hasattr(exc, "error_dict") else exc.messages)
         return _case_page(
-            request, case, code, info_error=message, information=request.POST.get("information", ""), status=400
+            request, case, code, errors=[message], information=request.POST.get("information", ""), status=400
         )
     return _case_page(request, case, code, added=True)

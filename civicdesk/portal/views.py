@@ -329,7 +329,7 @@ def case_follow_view(request: HttpRequest, city: str, number: int) -> HttpRespon
         case_follow(case=case, email=email, language=translation.get_language() or "")
     except ValidationError as exc:
         error = " ".join(exc.message_dict.get("email", exc.messages) if hasattr(exc, "error_dict") else exc.messages)
-        return _public_case(request, case, is_reporter=False, follow_error=error, follow_email=email, status=400)
+        return _public_case(request, case, is_reporter=False, errors=[error], follow_email=email, status=400)
     messages.success(
         request,
         _("Thank you. We will email %(email)s when %(ref)s is updated or closed.")

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -16,6 +17,9 @@ MAX_RANGE_DAYS = 366 * 100
 class ReportRangeForm(forms.Form):
     """``from`` and ``to`` (local dates, both included). The names are the query string's, so a
     report's address is readable: ``?from=2021-10-01&to=2021-10-22``."""
+
+    # A period that does not hold together (the end before the start) links to its start.
+    error_anchors = {NON_FIELD_ERRORS: "id_from"}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -11,7 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -247,6 +247,10 @@ class CityContactForm(CityForm):
 
 
 class DistrictImportForm(forms.Form):
+    # A file that cannot be read, or names the city uses already, is a mistake of the whole
+    # form: the summary at the top links it to the file (civicdesk/core/forms.py).
+    error_anchors = {NON_FIELD_ERRORS: "id_file"}
+
     file = forms.FileField(
         label=gettext_lazy("GeoJSON file"),
         help_text=gettext_lazy("A FeatureCollection with one feature per district, in longitude/latitude (WGS 84)."),
@@ -433,6 +437,9 @@ class CityAdmin(BoundaryPreviewMixin, CityScopedAdmin):
                         dry_run=form.cleaned_data["dry_run"],
                         without_emails=form.cleaned_data["without_emails"],
                     )
+                if problems:
+                    # Each mistake of the file, in the summary and beside the file's box.
+                    form.add_error("file", problems)
                 if result is not None and not result.dry_run:
                     self.message_user(request, f"{city.name}: {result.summary()}", messages.SUCCESS)
                     for warning in result.warnings():

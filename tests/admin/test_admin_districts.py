@@ -18,6 +18,7 @@ from civicdesk.tenants.geo import shape_from_geojson
 from civicdesk.tenants.models import City, District
 from tests.admin.test_admin_scoping import KC_MAP
 from tests.conftest import INSIDE
+from tests.pages.form_errors_html import assert_told_as_every_form, read_error_page
 
 pytestmark = pytest.mark.django_db
 
@@ -386,3 +387,26 @@ def test_the_import_refuses_an_outline_that_crosses_itself_naming_the_feature(lo
 
 def _file(content: str) -> SimpleUploadedFile:
     return SimpleUploadedFile("district.geojson", content.encode(), content_type="application/geo+json")
+
+
+@pytest.mark.parametrize(("language", "says"), [("en", "The features have no property “NAME”."), ("es", "NAME")])
+def test_an_import_refused_is_summed_up_at_the_top_linked_to_the_file_and_says_error_in_the_title(
+    login, city_admin, language, says
+):
+    """The districts import tells its mistakes as every form does (civicdesk/core/forms.py):
+    the summary, focused by admin_forms.js, links a mistake of the file to the file's box."""
+    with KC_MAP.open("rb") as fh:
+        response = login(city_admin).post(
+            reverse("admin:tenants_district_import"),
+            {"file": fh, "name_property": "NAME"},
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+    told = read_error_page(response.content.decode())
+    assert told.title.startswith("Error: ") and told.summary_id == "error-summary" and told.summary_tabindex == "-1"
+    assert told.links == ["id_file"] and says in told.summary_text
+    assert "civicdesk/admin_forms.js" in response.content.decode()
+    # A box left empty is marked invalid and described by its message, which exists.
+    response = login(city_admin).post(reverse("admin:tenants_district_import"), {"name_property": ""})
+    assert_told_as_every_form(response.content.decode(), field="id_file", says="This field is required.")
+    first = read_error_page(login(city_admin).get(reverse("admin:tenants_district_import")).content.decode())
+    assert not first.summary_id and not first.title.startswith("Error")

@@ -20,6 +20,7 @@ from civicdesk.catalog.services import agreement_accept, agreement_propose
 from civicdesk.core import clock
 from civicdesk.tenants.models import City, Department
 from tests.conftest import INSIDE
+from tests.pages.form_errors_html import assert_told_as_every_form, read_error_page
 
 pytestmark = pytest.mark.django_db
 
@@ -258,3 +259,54 @@ def test_the_collaborative_pages_and_the_case_pages_do_not_import_each_other() -
     assert "civicdesk.console.views" not in _console_imports("collaborative")
     assert "civicdesk.console.views" not in _console_imports("common")
     assert "civicdesk.console.collaborative" not in _console_imports("common")
+
+
+# --- every mistake told as every form tells it (civicdesk/core/forms.py) ---------------------
+
+
+def test_a_refused_transfer_is_summed_up_at_the_top_linked_to_its_box_which_is_invalid(
+    client: Any, case: ServiceRequest, supervisors: dict[str, User], cities: dict[str, City]
+) -> None:
+    client.force_login(supervisors["independence"])
+    url = f"/console/cases/independence/{case.number}/transfer/"
+    response = client.post(url, {"to_city": cities["raytown"].pk, "reason": "  "})
+    assert response.status_code == 400
+    told = assert_told_as_every_form(page(response), field="transfer-reason", says="Say why the case is not your")
+    assert told.links == ["transfer-reason"] and "transfer-to_city" not in told.invalid
+    response = client.post(url, {"to_city": "", "reason": "Theirs"}, HTTP_ACCEPT_LANGUAGE="es")
+    told = assert_told_as_every_form(page(response), field="transfer-to_city", says="Elija la ciudad miembro")
+    assert "No se cambió nada:" in told.summary_text and told.title.startswith("Error: ")
+
+
+def test_a_refusal_without_a_reason_on_the_transfers_page_is_summed_up_and_focused(
+    client: Any, case: ServiceRequest, supervisors: dict[str, User], cities: dict[str, City]
+) -> None:
+    transfer = transfers.case_transfer(
+        case=case, actor=supervisors["independence"], to_city=cities["raytown"], reason="Raytown's road"
+    )
+    client.force_login(supervisors["raytown"])
+    response = client.post(f"/console/transfers/{transfer.pk}/refuse/", {"reason": " "})
+    assert_told_as_every_form(page(response), field=f"reason-{transfer.pk}", says="Say why your city does not take")
+
+
+def test_ending_an_agreement_on_a_mistyped_day_is_summed_up_and_the_billing_period_too(
+    client: Any, admins: dict[str, User], shelter: Department, stray: ServiceType
+) -> None:
+    proposed = agreement_propose(
+        actor=admins["independence"],
+        provider_department=shelter,
+        service_types=[stray],
+        starts_on=clock.now().date() - dt.timedelta(days=30),
+    )
+    agreement = agreement_accept(agreement=proposed, actor=admins["blue-springs"])
+    client.force_login(admins["independence"])
+    response = client.post(f"/console/agreements/{agreement.pk}/end/", {"last_day": "next friday"})
+    assert_told_as_every_form(page(response), field=f"last-{agreement.pk}", says="Give the date as year-month-day")
+    response = client.get(f"/console/agreements/{agreement.pk}/billing/", {"from": "2026-13-01"})
+    told = assert_told_as_every_form(page(response), field="b-from", says="Give the date as year-month-day")
+    assert "From: Give the date" in told.summary_text
+    response = client.get(f"/console/agreements/{agreement.pk}/billing/", {"from": "2026-02-01", "to": "2026-01-31"})
+    assert_told_as_every_form(page(response), field="b-to", says="The end date is before the start date.")
+    # A period typed right: no summary, no "Error: ".
+    fine = read_error_page(page(client.get(f"/console/agreements/{agreement.pk}/billing/", {"from": "2026-01-01"})))
+    assert not fine.summary_id and not fine.invalid and not fine.title.startswith("Error")

@@ -16,6 +16,7 @@ from civicdesk.catalog.models import ServiceType
 from civicdesk.tenants.models import City, District
 from civicdesk.tenants.selectors import city_setup_steps
 from tests.onboarding.test_city_and_catalogue_commands import CATALOGUE, create_grain_valley
+from tests.pages.form_errors_html import assert_told_as_every_form, read_error_page
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +108,23 @@ def test_a_city_whose_every_type_waits_in_triage_still_has_its_types_to_do(
     step = _types_step(independence)
     assert not step.done
     assert step.detail == "1 active, none routed to a department: every case would wait in triage"
+
+
+def test_a_catalogue_with_mistakes_is_summed_up_at_the_top_linked_to_the_file_which_is_invalid(
+    cities: dict[str, City], login: Callable[[User], Client], superuser: User
+) -> None:
+    """The checklist's upload tells its mistakes as every form does (civicdesk/core/forms.py):
+    "Error: " in the title, the summary at the top (focused by admin_forms.js) with each
+    mistake of the file linked to the file's box, which is invalid and described by them."""
+    create_grain_valley()
+    city = City.objects.get(slug="grain-valley")
+    client = login(superuser)
+    url = reverse("admin:tenants_city_setup", args=[city.pk])
+    bad = SimpleUploadedFile("bad.yaml", b"service_types:\n  - {code: x y, name: X}\n")
+    html = client.post(url, {"file": bad}).content.decode()
+    told = assert_told_as_every_form(html, field="id_file", says="bad.yaml, line 2, code: “x y” is not a code")
+    assert "1 mistake; nothing was written:" in told.summary_text
+    html = client.post(url, {"dry_run": ""}).content.decode()  # a browser always sends something
+    assert_told_as_every_form(html, field="id_file", says="This field is required.")
+    first = read_error_page(client.get(url).content.decode())
+    assert not first.summary_id and not first.invalid and not first.title.startswith("Error")

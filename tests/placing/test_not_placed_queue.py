@@ -13,6 +13,7 @@ from civicdesk.cases.models import AddressSource, CaseEvent, Channel, EventKind,
 from civicdesk.core.errors import InvalidTransition, OutsideServiceArea
 from civicdesk.tenants import selectors as places
 from tests.conftest import INSIDE
+from tests.pages.form_errors_html import assert_told_as_every_form, read_error_page
 from tests.placing.conftest import OUTSIDE, bs_main_point, noland_point
 
 pytestmark = pytest.mark.django_db
@@ -204,3 +205,22 @@ def test_a_missing_coordinate_is_named_in_the_services_refusal(unplaced, make_st
     with pytest.raises(ValidationError) as refused:
         services.case_place(case=unplaced["nothing"], actor=worker, lat="39.05", lng="west")
     assert refused.value.messages == ["Longitude “west” is not a number of degrees."]
+
+
+def test_a_refused_place_is_summed_up_at_the_top_linked_to_its_box_which_is_invalid(
+    unplaced, make_staff, trash, client
+):
+    """The place form tells its mistakes as every form does (civicdesk/core/forms.py)."""
+    worker = make_staff(trash.city, Role.WORKER, department=trash.department)
+    client.force_login(worker)
+    url = _place_url(unplaced["nothing"])
+    page = client.post(url, {"lat": "abc", "lng": "-94.3", "address": "77 Nowhere Ln"})
+    told = assert_told_as_every_form(page.content.decode(), field="place-lat", says="Latitude “abc” is not a number")
+    assert "Latitude: Latitude" not in told.summary_text and 'value="abc"' in page.content.decode()
+    # An address typed but not chosen from the list gives no point: the address box says so.
+    page = client.post(url, {"lat": "", "lng": "", "address": "77 Nowhere Ln"}, HTTP_ACCEPT_LANGUAGE="es")
+    told = assert_told_as_every_form(page.content.decode(), field="place-address", says="Elija el lugar en el mapa")
+    assert told.invalid["place-address"] == ["place-address-help", "place-address_error"]
+    # Outside every member city: a mistake of the whole case, linked to the address to start again.
+    page = client.post(url, {"lat": f"{OUTSIDE[0]}", "lng": f"{OUTSIDE[1]}"})
+    assert page.status_code == 400 and read_error_page(page.content.decode()).links == ["place-address"]

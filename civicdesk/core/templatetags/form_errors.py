@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms, template
@@ -20,13 +21,26 @@ def field_errors(field: forms.BoundField) -> dict[str, Any]:
 
 
 @register.inclusion_tag("core/forms/error_summary.html")
-def error_summary(form: forms.BaseForm | None, heading: str, after: str = "") -> dict[str, Any]:
-    """The errors of ``form`` listed at its top as links to their fields, focused on load."""
-    return {
-        "items": error_items(form) if form is not None and form.is_bound else [],
-        "heading": heading,
-        "after": after,
-    }
+def error_summary(
+    form: forms.BaseForm | Iterable[tuple[str, str] | str] | None,
+    heading: str,
+    after: str = "",
+    element_id: str = "error-summary",
+    anchor: str = "",
+) -> dict[str, Any]:
+    """The errors of ``form`` listed at its top as links to their fields, focused on load.
+
+    A page whose mistakes come from no Django form (a service's refusal) gives its own list
+    instead: (anchor, message) pairs, or messages, which link to ``anchor`` (the one box of
+    the form) or nowhere. ``element_id``: for a page whose fields already name the summary in
+    their ``aria-describedby``."""
+    if form is None:
+        items: list[tuple[str, str]] = []
+    elif isinstance(form, forms.BaseForm):
+        items = error_items(form) if form.is_bound else []
+    else:
+        items = [(item[0], str(item[1])) if isinstance(item, tuple) else (anchor, str(item)) for item in form]
+    return {"items": items, "heading": heading, "after": after, "element_id": element_id}
 
 
 @register.simple_tag(takes_context=True)

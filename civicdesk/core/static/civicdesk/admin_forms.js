@@ -1,0 +1,13 @@
+/* The admin's own pages (the city's setup checklist, the districts import) tell a form's
+   mistakes with the summary every form of the site shows (core/templates/core/forms/
+   error_summary.html): focused when the page opens, as portal.js does on the site's pages,
+   so a screen reader reads the mistakes first and Tab goes on from them to the fields. */
+(function () {
+  "use strict";
+  function focusSummary() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) { summary.focus(); }
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", focusSummary); }
+  else { focusSummary(); }
+})();
