@@ -28,8 +28,6 @@ from civicdesk.tenants.models import City, Department
 STAFF_CHANNELS = [(c.value, c.label) for c in (Channel.PHONE, Channel.WALK_IN, Channel.EMAIL)]
 
 
-def _type_choices(user: User, *, new_case: bool = False) -> list[Any]:
-    """Types grouped as the catalogue groups them (an <optgroup> each); ``new_case``: those a
 class SignInForm(AuthenticationForm):
     """The console's sign-in. "Wrong username or password" is a mistake of the whole form:
     the summary links it to the username, and both boxes are marked invalid and described by
@@ -52,6 +50,8 @@ class SignInForm(AuthenticationForm):
             self.fields["username"].widget.attrs.pop("autofocus", None)
 
 
+def _type_choices(user: User, *, new_case: bool = False) -> list[Any]:
+    """Types grouped as the catalogue groups them (an <optgroup> each); ``new_case``: those a
     case is entered as (no triage type)."""
     choices: list[Any] = [("", _("Choose the problem type"))]
     for group, types in selectors.grouped_service_type_names(user=user, new_case=new_case):
@@ -393,18 +393,6 @@ class TransferRefuseForm(_CrossCityForm):
     )
 
 
-class _DepartmentChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.city.name}: {obj.name}"
-
-
-class _TypeChoices(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj.name)
-
-
-class AgreementProposeForm(_CrossCityForm):
-    """A city administrator asks a department of another member city to work some of
 class PlaceForm(_CrossCityForm):
     """Place a case on the map: an address chosen from the list (which fills the point), a
     click on the map or coordinates typed. ``case_place`` reads the numbers; a refusal it
@@ -428,6 +416,18 @@ class PlaceForm(_CrossCityForm):
         super().__init__(*args, **kwargs)
 
 
+class _DepartmentChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.city.name}: {obj.name}"
+
+
+class _TypeChoices(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class AgreementProposeForm(_CrossCityForm):
+    """A city administrator asks a department of another member city to work some of
     the city's types."""
 
     provider_department = _DepartmentChoice(
@@ -486,6 +486,7 @@ class BillingPeriodForm(_CrossCityForm):
     the default (the month so far)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "b-%s")  # the boxes of agreement_billing.html
         super().__init__(*args, **kwargs)
         # "from" is a Python keyword: the fields are named in the URL's words here.
         self.fields["from"] = _date_field(_("From"), required=False)
@@ -498,7 +499,6 @@ class BillingPeriodForm(_CrossCityForm):
             self.add_error("to", _("The end date is before the start date."))
         return data
 
-        kwargs.setdefault("auto_id", "b-%s")  # the boxes of agreement_billing.html
     def period(self, *, first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:
         """The period asked for; the defaults where a day is missing or mistyped."""
         self.is_valid()

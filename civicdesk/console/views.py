@@ -224,10 +224,10 @@ class LoginView(auth_views.LoginView):
     new-case form: they sign in to take calls, and own no case that "Mine" would list."""
 
     template_name = "console/login.html"
+    form_class = SignInForm
     redirect_authenticated_user = True
 
     def get_success_url(self) -> str:
-    form_class = SignInForm
         url = super().get_success_url()
         user = self.request.user
         if url == resolve_url(settings.LOGIN_REDIRECT_URL) and getattr(user, "role", "") == Role.CALL_TAKER:
@@ -503,15 +503,12 @@ def _case_context(request: HttpRequest, case: ServiceRequest, *, used: str = "",
             )
         ),
         **extra,
-    }
-
-
         "answer_items": _answer_items(
             extra.get("failed", ""), extra.get("errors", []), extra.get("invalid", []), transfer
         ),
-def _answer_place(used: str, case: ServiceRequest, can: dict[str, bool], *, assign_offered: bool) -> str:
-    """Where the answer to an action on the case page goes: beside the form used, where the
-    worker is looking (on a phone the top of the case is thousands of pixels above); when the
+    }
+
+
 # The box of a case form that a refusal names, by the form and the services' field name:
 # the summary of a whole page links the refusal to it (the template marks it invalid).
 _ANSWER_BOXES = {("note", "text"): "note-text", ("close", "note"): "close-note", ("reopen", "reason"): "reopen-reason"}
@@ -529,6 +526,9 @@ def _answer_items(
     return [(box, message) for message in errors]
 
 
+def _answer_place(used: str, case: ServiceRequest, can: dict[str, bool], *, assign_offered: bool) -> str:
+    """Where the answer to an action on the case page goes: beside the form used, where the
+    worker is looking (on a phone the top of the case is thousands of pixels above); when the
     action took that form away (a closed case has no close form), above what can be done now.
     "" (no htmx answer, or a form outside the actions) keeps it at the top of the case."""
     if used not in ANSWER_PLACES:
