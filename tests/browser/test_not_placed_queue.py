@@ -67,8 +67,11 @@ def test_a_supervisor_places_a_case_by_typing_an_address_and_picking_it(
     # Nothing chosen: the page says what is missing, and keeps what was typed.
     page.fill("#place-address", "1248 S Noland")
     page.get_by_role("button", name="Place the case here").click()
-    page.wait_for_selector("#place-errors")
-    assert "Choose the place on the map or pick an address from the list." in page.inner_text("#place-errors")
+    page.wait_for_selector("#error-summary")
+    assert "Choose the place on the map or pick an address from the list." in page.inner_text("#error-summary")
+    # The summary of mistakes has the focus (civicdesk/core/forms.py), and links to the address.
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    assert page.locator("#error-summary a[href='#place-address']").count() == 1
     box = page.locator("#place-address")
     box.fill("")
     box.press_sequentially("1248 s nol", delay=40)
