@@ -28,6 +28,7 @@ from civicdesk.catalog.selectors import reportable_types
 from civicdesk.core.errors import OutsideServiceArea
 from civicdesk.core.pagecache import public_page
 from civicdesk.core.paging import CappedPaginator, KeysetPaginator
+from civicdesk.core.written import lang_if_other
 from civicdesk.expected.selectors import expected_for
 from civicdesk.notifications.services import case_follow
 from civicdesk.portal import limits, selectors
@@ -354,17 +355,24 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _pins(items: Any) -> list[dict[str, Any]]:
+    """Each case's pin; its popup's link names the type, with the ``lang`` that name needs on
+    this page ("" for none: map.js sets it on the link, WCAG 3.1.2)."""
     language = translation.get_language() or ""
-    return [
-        {
-            "lat": c.lat,
-            "lng": c.lng,
-            "label": f"{c.reference} · {c.service_type.local_name(language)}",
-            "url": reverse("portal:case", args=[c.city.slug, c.number]),
-        }
-        for c in items
-        if c.lat is not None and c.lng is not None
-    ]
+    pins = []
+    for c in items:
+        if c.lat is None or c.lng is None:
+            continue
+        name = c.service_type.local_name(language)
+        pins.append(
+            {
+                "lat": c.lat,
+                "lng": c.lng,
+                "label": f"{c.reference} · {name}",
+                "lang": lang_if_other(name),
+                "url": reverse("portal:case", args=[c.city.slug, c.number]),
+            }
+        )
+    return pins
 
 
 @public_page

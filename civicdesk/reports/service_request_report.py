@@ -26,6 +26,7 @@ from django.utils.translation import gettext_noop
 from civicdesk.cases.models import ServiceRequest
 from civicdesk.catalog.models import ServiceType
 from civicdesk.core import clock
+from civicdesk.core.written import Written
 from civicdesk.reports.models import OPENED, Dimension
 from civicdesk.reports.rollups import summed
 from civicdesk.tenants.models import City, Department, District
@@ -209,11 +210,22 @@ def plain_descriptions(labels: Iterable[str]) -> dict[str, str]:
     problem of the report would then read the same (a "Trash/Rubbish" of another city, or
     "ST - Signs" beside "CE - Signs"): those keep their whole names, so no two rows read alike."""
     labels = list(labels)
-    plain = {label: _CODE_PREFIX.sub("", label) for label in labels}
+    plain = {label: _same_language(label, _CODE_PREFIX.sub("", label)) for label in labels}
     readers: dict[str, int] = defaultdict(int)
     for label in labels:
         readers[plain[label]] += 1
     return {label: plain[label] if readers[plain[label]] == 1 else label for label in labels}
+
+
+def _same_language(label: str, text: str) -> str:
+    """``text``, cut from ``label``, in the language ``label`` says it is written in."""
+    return Written(text, label.language) if isinstance(label, Written) else text
+
+
+def product_words(msgid: str) -> Written:
+    """A row's label in the product's words (``NO_DEPARTMENT``…), translated: the page's
+    language, never marked as the city's (``as_written``), unlike a department's name."""
+    return Written(_(msgid), translation.get_language() or settings.LANGUAGE_CODE)
 
 
 def report_today(city: City | None) -> dt.date:
@@ -296,7 +308,7 @@ def service_request_report(
     # Shares are worked out in the ranking's order (more requests first, the unassigned last),
     # so a tenth left over goes where it always did; the rows are then shown as seed 004
     # shows them: "No department assigned" first, then the departments by name.
-    dept_rows = [*named, (_(NO_DEPARTMENT), unassigned)]
+    dept_rows = [*named, (product_words(NO_DEPARTMENT), unassigned)]
     tenths = largest_remainder_tenths([n for _label, n in dept_rows])
     ranked_shares = [Share(label=label, count=n, tenths=t) for (label, n), t in zip(dept_rows, tenths, strict=True)]
     shares = [ranked_shares[-1], *sorted(ranked_shares[:-1], key=lambda row: alphabetical(row.label))]
@@ -324,7 +336,7 @@ def service_request_report(
     type_ids = {int(type_id) for _c, _d, type_id, _n in per_district}
     language = translation.get_language() or ""
     problem = {
-        str(t.pk): (_(CONFIDENTIAL) if t.is_confidential else t.local_name(language))
+        str(t.pk): (product_words(CONFIDENTIAL) if t.is_confidential else t.local_name(language))
         for t in ServiceType.objects.filter(pk__in=type_ids).only("name", "name_es", "is_confidential")
     }
     type_counts: dict[str, int] = defaultdict(int)
@@ -363,9 +375,9 @@ def service_request_report(
         )
 
     district_rows = [
-        row(_(NO_DISTRICT), NO_DISTRICT),
+        row(product_words(NO_DISTRICT), NO_DISTRICT),
         *(row(_district_label(d, collaborative=collaborative), d.pk) for d in listed),
-        row(_(OTHERS), OTHERS),
+        row(product_words(OTHERS), OTHERS),
     ]
 
     return ServiceRequestReport(

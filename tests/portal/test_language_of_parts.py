@@ -8,12 +8,20 @@ attribute of an <optgroup>) with the language of its nearest element that has a 
 
 from __future__ import annotations
 
+import json
+import re
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
+from civicdesk.cases import services
 from civicdesk.catalog.models import ServiceAttribute, ServiceType
+from civicdesk.tenants.models import District
+from civicdesk.tenants.selectors import district_at
+from tests.conftest import INSIDE
 
 pytestmark = pytest.mark.django_db
 
@@ -185,3 +193,132 @@ def test_the_questions_legend_names_a_type_without_a_spanish_name_in_english(spa
     assert read_in(found, "Smaller than a plate") == {"en"}
     assert read_in(found, "Which lanes?") == {"en"} and read_in(found, "Left") == {"en"}
     assert read_in(found, "If a car is damaged, call the police.") == {"en"}
+
+
+# --- The resident's pages that name a case's type and district -----------------------------
+# A type with a Spanish name (the stray animal's) is named in Spanish with no lang of its own;
+# one without (the pothole) and the district the city named are inside <span lang="en">.
+
+
+@pytest.fixture
+def reported(independence: Any, stray: ServiceType, catalogue: Any) -> dict[str, Any]:
+    """A pothole (no Spanish name) and a stray animal (a Spanish name), each with its pin in a
+    council district the city named in English."""
+
+    lat, lng = INSIDE["independence"]
+    # The demo's district at the pin, named as a city names one.
+    district = district_at(city=independence, lat=lat, lng=lng)
+    assert district is not None
+    district = District.objects.defer("boundary").get(pk=district.pk)
+    district.name = "Council District 1"
+    district.save(update_fields=["name", "updated_at"])
+    answers = {"pothole": {"size": "small", "lanes": ["left"]}, "stray": {"animal-kind": "livestock"}}
+    made = {
+        key: services.case_create(
+            service_type=service_type,
+            lat=lat,
+            lng=lng,
+            description="Seen this morning",
+            reporter_email=f"{key}@example.org",
+            attributes=answers[key],
+        )
+        for key, service_type in (("pothole", catalogue["independence"]["pothole"]), ("stray", stray))
+    }
+    assert all(case.district and case.district.name == "Council District 1" for case in made.values())
+    return made
+
+
+def english_is_marked(html: str, found: list[tuple[str, str]], english: str) -> None:
+    """``english`` is on the page inside a span of its own with lang="en", and read in English."""
+    assert f'<span lang="en">{english}</span>' in html, english
+    assert read_in(found, english) == {"en"}, english
+
+
+def spanish_is_not(html: str, found: list[tuple[str, str]], spanish_text: str) -> None:
+    """``spanish_text`` is on the page, read in Spanish, never inside a lang="en"."""
+    assert read_in(found, spanish_text) == {"es"}, spanish_text
+    assert f'lang="en">{spanish_text}' not in html, spanish_text
+
+
+def test_the_public_and_tracking_pages_mark_an_english_type_and_district(spanish: Any, reported: Any) -> None:
+    for case in reported.values():
+        for url in (reverse("portal:case", args=["independence", case.number]), f"/track/{case.tracking_token}/"):
+            html = spanish.get(url).content.decode()
+            found = texts(html)
+            english_is_marked(html, found, "Council District 1")
+            if case.service_type.name_es:
+                assert "<h1>Animal callejero o suelto <span" in html, url
+                spanish_is_not(html, found, "Animal callejero o suelto")
+            else:
+                assert '<h1><span lang="en">Pothole</span> <span' in html, url
+                english_is_marked(html, found, "Pothole")
+            assert read_in(found, "Referencia") == {"es"}
+
+
+def test_browse_marks_english_names_in_its_list_its_filters_and_its_pins(spanish: Any, reported: Any) -> None:
+    html = spanish.get("/independence/requests/").content.decode()
+    found = texts(html)
+    assert '<td class="what"><span lang="en">Pothole</span></td>' in html
+    assert '<td class="what">Animal callejero o suelto</td>' in html
+    english_is_marked(html, found, "Council District 1")
+    # The filters: an option's text carries the lang on the option itself.
+    assert '<option value="pothole" lang="en">Pothole</option>' in html
+    assert '<option value="animal-stray">Animal callejero o suelto</option>' in html
+    district = reported["pothole"].district
+    assert f'<option value="{district.pk}" lang="en">Council District 1</option>' in html
+    assert '<option value="">Todos los distritos</option>' in html  # the page's own words: no lang
+    # The map's popups: map.js puts the pin's lang on its link.
+    pins = json.loads(re.search(r'<script id="browse-pins" type="application/json">(.*?)</script>', html, re.S)[1])
+    assert {(p["label"].split(" · ")[1], p["lang"]) for p in pins} == {
+        ("Pothole", "en"),
+        ("Animal callejero o suelto", ""),
+    }
+
+
+def test_the_citys_home_marks_an_english_type_in_its_recent_reports(spanish: Any, reported: Any) -> None:
+    html = spanish.get("/independence/").content.decode()
+    found = texts(html)
+    assert '<td class="what"><span lang="en">Pothole</span></td>' in html
+    assert '<td class="what">Animal callejero o suelto</td>' in html
+    spanish_is_not(html, found, "Animal callejero o suelto")
+    # No address: the district names where it is, in English.
+    assert '<td class="where" data-label="Dónde"><span lang="en">Council District 1</span></td>' in html
+
+
+def test_in_english_the_resident_pages_mark_nothing(client: Any, reported: Any) -> None:
+    case = reported["pothole"]
+    for url in (
+        reverse("portal:case", args=["independence", case.number]),
+        f"/track/{case.tracking_token}/",
+        "/independence/requests/",
+        "/independence/",
+    ):
+        html = client.get(url).content.decode()
+        main = html[html.index("<main") : html.index("</main>")]
+        assert ' lang="' not in main, url
+        assert "Pothole" in main and "Council District 1" in main, url
+
+
+def test_the_service_request_report_marks_english_departments_types_and_districts(
+    spanish: Any, reported: Any, catalogue: Any
+) -> None:
+    url = reverse("reports:city-service-requests", args=["independence"]) + "?from=2020-01-01&to=2030-12-31"
+    html = spanish.get(url).content.decode()
+    found = texts(html)
+    department = catalogue["independence"]["pothole"].department.name
+    assert f'<tr><th scope="row"><span lang="en">{department}</span></th>' in html
+    english_is_marked(html, found, department)
+    # The top five and each district's problems.
+    assert '<th scope="row"><span lang="en">Pothole</span></th>' in html
+    assert '<th scope="row" class="sub"><span lang="en">Pothole</span></th>' in html
+    assert '<th scope="row">Animal callejero o suelto</th>' in html
+    assert '<th scope="row" class="sub">Animal callejero o suelto</th>' in html
+    spanish_is_not(html, found, "Animal callejero o suelto")
+    english_is_marked(html, found, "Council District 1")
+    # The report's own rows are Spanish, not marked.
+    for own in ("Sin departamento asignado", "Sin distrito asignado", "Otros"):
+        spanish_is_not(html, found, own)
+
+    html = Client().get(url).content.decode()
+    main = html[html.index("<main") : html.index("</main>")]
+    assert ' lang="' not in main and "Council District 1" in main

@@ -34,10 +34,11 @@ register = template.Library()
 
 
 @register.filter
-def type_name(service_type: ServiceType | None) -> str:
-    """The type's name in the active language ("" for no type)."""
+def type_name(service_type: ServiceType | None) -> Written:
+    """The type's name in the active language ("" for no type), knowing its language for
+    ``as_written`` (core/templatetags/written.py)."""
     if service_type is None:
-        return ""
+        return Written("", settings.LANGUAGE_CODE)
     return service_type.local_name(translation.get_language() or "")
 
 
@@ -55,12 +56,14 @@ def awaits_triage(service_type: ServiceType | None) -> bool:
 
 
 @register.filter
-def type_name_for_resident(service_type: ServiceType | None) -> str:
+def type_name_for_resident(service_type: ServiceType | None) -> Written:
     """The type's name as the resident who reported should read it about their own report:
     ``type_name``, except for the triage type, whose name ("Needs triage") is the staff's
     word for a queue. The resident reads what is happening instead."""
     if awaits_triage(service_type):
-        return gettext("Being reviewed: staff will choose the right team")
+        # The product's words, in the page's language: never marked as the city's English.
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        return Written(gettext("Being reviewed: staff will choose the right team"), language)
     return type_name(service_type)
 
 

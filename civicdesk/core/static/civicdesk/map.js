@@ -52,6 +52,7 @@
       var link = document.createElement("a");
       link.href = p.url;
       link.textContent = p.label;
+      if (p.lang) { link.lang = p.lang; }  // a type's English name on a Spanish page (WCAG 3.1.2)
       marker.bindPopup(link);
       marker.addTo(group);
     });
