@@ -41,6 +41,9 @@ CHOICES: dict[str, type[models.TextChoices]] = {
     "address_source": AddressSource,
 }
 DATES = {"due_at"}
+# Stored as the city typed them (a type's, a department's, a district's name): on a page in
+# another language they are marked as the city's (``as_written``, WCAG 3.1.2).
+CITY_WORDS = {"service_type", "department", "district"}
 # Shown by the event itself (the photo under a "Photo added"), not as a line of changes.
 HIDDEN = {"photo"}
 
@@ -51,6 +54,11 @@ class ShownChange:
     label: str
     before: str  # "" for none
     after: str
+
+    @property
+    def city_words(self) -> bool:
+        """Whether the values are the city's own words (``CITY_WORDS``)."""
+        return self.field in CITY_WORDS
 
 
 def shown_changes(changes: Mapping[str, Any] | None) -> list[ShownChange]:

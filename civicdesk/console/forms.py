@@ -14,6 +14,7 @@ from django.forms.utils import flatatt
 from django.urls import reverse_lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.accounts.models import User
@@ -23,6 +24,7 @@ from civicdesk.cases.services import MAX_DESCRIPTION
 from civicdesk.catalog.forms import ATTRIBUTE_PREFIX, attribute_answers, attribute_field
 from civicdesk.catalog.models import ServiceAttribute, ServiceType
 from civicdesk.console import selectors
+from civicdesk.core.written import WrittenSelect, language_of
 from civicdesk.tenants.models import City, Department
 
 STAFF_CHANNELS = [(c.value, c.label) for c in (Channel.PHONE, Channel.WALK_IN, Channel.EMAIL)]
@@ -73,22 +75,31 @@ class _ChoicesForm(forms.Form):
 class QuickSelect(forms.Select):
     """A ``<select>`` written in Python. Django renders each ``<option>`` through a template
     of its own; the case list's filters have a few dozen, and on every visit to the console
-    that was a good part of the page's time. Same markup, same attributes (id, aria)."""
+    that was a good part of the page's time. Same markup, same attributes (id, aria). A
+    label in another language than what holds it (a type's or a district's name, as the
+    city typed it, on a Spanish page) says its ``lang``, as ``core.written.WrittenChoices``."""
 
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
         chosen = set(self.format_value(value))
+        page = get_language() or settings.LANGUAGE_CODE
 
-        def option(key: Any, label: Any) -> str:
+        def lang(text: Any, around: str) -> SafeString | str:
+            own = language_of(text)
+            return "" if own.split("-")[0] == around.split("-")[0] else format_html(' lang="{}"', own)
+
+        def option(key: Any, label: Any, around: str) -> str:
             selected = mark_safe(" selected") if str(key) in chosen else ""
-            return format_html('<option value="{}"{}>{}</option>', key, selected, label)
+            shown = lang(label, around) if key not in ("", None) else ""
+            return format_html('<option value="{}"{}{}>{}</option>', key, selected, shown, label)
 
         parts: list[str] = []
         for key, label in self.choices:
             if isinstance(label, list | tuple):
-                inner = format_html_join("", "{}", ((option(k, v),) for k, v in label))
-                parts.append(format_html('<optgroup label="{}">{}</optgroup>', key, inner))
+                group = language_of(key)
+                inner = format_html_join("", "{}", ((option(k, v, group),) for k, v in label))
+                parts.append(format_html('<optgroup label="{}"{}>{}</optgroup>', key, lang(key, page), inner))
             else:
-                parts.append(option(key, label))
+                parts.append(option(key, label, page))
         final = flatatt(self.build_attrs(self.attrs, attrs))
         return format_html(
             '<select name="{}"{}>{}</select>', name, final, format_html_join("", "{}", ((p,) for p in parts))
@@ -177,7 +188,8 @@ class FilterForm(_ChoicesForm):
 class NewCaseForm(_ChoicesForm):
     """A case a call taker or front desk enters for a caller or walk-in."""
 
-    service_type = forms.ChoiceField(label=_("Problem type"))
+    # The city's type names and groups say lang="en" on a Spanish page (core.written).
+    service_type = forms.ChoiceField(label=_("Problem type"), widget=WrittenSelect)
     lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
     lng = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
     address = forms.CharField(

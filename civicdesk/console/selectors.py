@@ -209,6 +209,9 @@ class ShownAnswer:
     code: str  # the question's code, as stored with the case
     question: str
     answer: str
+    # The answer is the city's words (a choice's name), not what the resident typed or a
+    # date the page writes: on a Spanish page it is marked as the city's English.
+    is_choice: bool = False
 
 
 # A city's questions by type: type id → {code: (question, datatype, {choice key: name})}.
@@ -239,7 +242,12 @@ def answers_shown(*, case: ServiceRequest) -> list[ShownAnswer]:
 
     asked = reference.kept_for_city_of(case, "questions", build).get(case.service_type_id, {})
     shown = [
-        ShownAnswer(code, question, _answer_words(answers[code], datatype, names))
+        ShownAnswer(
+            code,
+            question,
+            _answer_words(answers[code], datatype, names),
+            is_choice=datatype in (Datatype.SINGLEVALUELIST, Datatype.MULTIVALUELIST),
+        )
         for code, (question, datatype, names) in asked.items()
         if code in answers
     ]

@@ -43,6 +43,7 @@ from civicdesk.console.forms import FilterForm, NewCaseForm, PlaceForm, SignInFo
 from civicdesk.core import clock
 from civicdesk.core.forms import error_items
 from civicdesk.core.paging import COUNT_CAP, CappedPaginator, KeysetPage, KeysetPaginator
+from civicdesk.core.templatetags.written import as_written
 from civicdesk.expected import selectors as expected
 from civicdesk.tenants.models import City
 
@@ -141,7 +142,9 @@ _CITY_MARK, _NUMBER_MARK = "city-slug-mark", 987654321
 
 def _list_rows(listed: Any) -> list[SafeString]:
     """Each row of the case list as HTML: reference (a link), type, status, where, district,
-    who has it, opened (the city's local date) and due (with "overdue" when it is past)."""
+    who has it, opened (the city's local date) and due (with "overdue" when it is past). The
+    city's words (a type's, a district's, a department's name) are ``as_written``: inside
+    ``lang="en"`` on a Spanish page."""
     now = clock.now()
     late = format_html(' <strong class="late">{}</strong>', _("overdue"))
     under_address = '<span class="col-district-inline">{}</span>'
@@ -178,13 +181,13 @@ def _list_rows(listed: Any) -> list[SafeString]:
                 select % {"ref": case.reference},
                 link(case),
                 case.reference,
-                case.service_type.name,
+                as_written(case.service_type.name),
                 case.status,
                 statuses.get(case.status, case.status),
                 case.address_label or "—",
-                format_html(under_address, case.district.name) if case.district_id else "",
-                case.district.name if case.district_id else "—",
-                case.assignee or case.department or "—",
+                format_html(under_address, as_written(case.district.name)) if case.district_id else "",
+                as_written(case.district.name) if case.district_id else "—",
+                case.assignee or (as_written(case.department.name) if case.department_id else "—"),
                 local_date(case.opened_at, date_words),
                 due,
             )
