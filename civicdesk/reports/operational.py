@@ -45,6 +45,7 @@ from civicdesk.reports.service_request_report import (
     NO_DISTRICT,
     ReportRangeError,
     largest_remainder_tenths,
+    product_words,
 )
 from civicdesk.tenants.models import City, Department, District
 
@@ -400,7 +401,7 @@ def _by_type(
         groups = _groups(cities, Dimension.TYPE, date_from, date_to)
     types = ServiceType.objects.filter(pk__in={int(k) for k in groups}).only("name", "name_es", "is_confidential")
     language = translation.get_language() or ""
-    names = {str(t.pk): (_(CONFIDENTIAL) if t.is_confidential else t.local_name(language)) for t in types}
+    names = {str(t.pk): (product_words(CONFIDENTIAL) if t.is_confidential else t.local_name(language)) for t in types}
     labelled: dict[str, _Group] = defaultdict(_Group)
     # Grouped by the name the public reads, as in the Service Request Report; a confidential
     # programme is never named.
@@ -645,10 +646,10 @@ def operational_report(
         overall=overall,
         by_type=_by_type(cities, date_from, date_to, type_groups),
         by_department=_by_place(
-            cities, Dimension.DEPARTMENT, Department, _(NO_DEPARTMENT), date_from=date_from, date_to=date_to
+            cities, Dimension.DEPARTMENT, Department, product_words(NO_DEPARTMENT), date_from=date_from, date_to=date_to
         ),
         by_district=_by_place(
-            cities, Dimension.DISTRICT, District, _(NO_DISTRICT), date_from=date_from, date_to=date_to
+            cities, Dimension.DISTRICT, District, product_words(NO_DISTRICT), date_from=date_from, date_to=date_to
         ),
         channels=_channels(cities, date_from, date_to),
         weekly=weekly,

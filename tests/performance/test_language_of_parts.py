@@ -58,3 +58,17 @@ def test_the_spanish_comparison_marks_the_measure_and_reads_its_method_in_spanis
     assert read_in(found, common.definition) == {"en"}
     method = {lang for text, lang in found if text.startswith("La mediana del tiempo entre el reporte y su cierre")}
     assert method == {"es"}  # the product's own words, from the catalog
+
+
+def test_the_spanish_list_of_cases_behind_a_figure_marks_a_type_with_no_spanish_name(client, potholes, member):  # noqa: F811
+    pothole = member("independence").types["pothole"]
+    url = "/performance/compare/potholes-median-days/independence/2024-q1/cases/"
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert f'<span lang="en">{pothole.name}</span>' in html
+    assert read_in(texts(html), pothole.name) == {"en"}
+
+    pothole.name_es = "Bache"
+    pothole.save()
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert read_in(texts(html), "Bache") == {"es"} and 'lang="en">Bache' not in html
+    assert pothole.name not in html

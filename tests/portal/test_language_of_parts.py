@@ -8,6 +8,7 @@ attribute of an <optgroup>) with the language of its nearest element that has a 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from html.parser import HTMLParser
@@ -17,8 +18,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from civicdesk.accounts.models import Role
 from civicdesk.cases import services
 from civicdesk.catalog.models import ServiceAttribute, ServiceType
+from civicdesk.core import clock
 from civicdesk.tenants.models import District
 from civicdesk.tenants.selectors import district_at
 from tests.conftest import INSIDE
@@ -322,3 +325,32 @@ def test_the_service_request_report_marks_english_departments_types_and_district
     html = Client().get(url).content.decode()
     main = html[html.index("<main") : html.index("</main>")]
     assert ' lang="' not in main and "Council District 1" in main
+
+
+def test_the_operational_report_marks_english_types_departments_and_districts(
+    spanish: Any, reported: Any, catalogue: Any
+) -> None:
+    url = reverse("reports:city-operations", args=["independence"]) + "?from=2020-01-01&to=2030-12-31"
+    html = spanish.get(url).content.decode()
+    found = texts(html)
+    assert '<th scope="row"><span lang="en">Pothole</span></th>' in html
+    assert '<th scope="row">Animal callejero o suelto</th>' in html
+    english_is_marked(html, found, catalogue["independence"]["pothole"].department.name)
+    english_is_marked(html, found, "Council District 1")
+
+
+def test_the_overdue_report_marks_the_type_department_and_district(
+    reported: Any, catalogue: Any, make_staff: Any, independence: Any
+) -> None:
+    staff = Client()
+    staff.force_login(make_staff(independence, Role.SUPERVISOR))
+    staff.cookies["django_language"] = "es"
+    with clock.frozen_at(clock.now() + dt.timedelta(days=30)):
+        html = staff.get(reverse("reports:city-overdue", args=["independence"])).content.decode()
+    department = catalogue["independence"]["pothole"].department.name
+    assert (
+        f'<td><span lang="en">Pothole</span></td><td><span lang="en">{department}</span></td>'
+        '<td><span lang="en">Council District 1</span></td>'
+    ) in html
+    # The stray animal is named as the city typed it in its main language (a staff page).
+    assert '<td><span lang="en">Stray or loose animal</span></td>' in html

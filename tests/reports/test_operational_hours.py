@@ -136,9 +136,10 @@ def test_a_time_is_written_in_hours_under_a_day_and_in_days_above() -> None:
 def figures(page: str, table: str) -> dict[str, list[str]]:
     start = page.index(f'id="{table}"')
     body = page[start : page.index("</table>", start)]
+    # A name the city typed is inside <span lang="en"> on the Spanish page (WCAG 3.1.2).
     return {
         head: re.findall(r'<td class="num"[^>]*>([^<]*)</td>', cells)
-        for head, cells in re.findall(r'<th scope="row">([^<]*)</th>(.*?)</tr>', body)
+        for head, cells in re.findall(r'<th scope="row">(?:<span lang="en">)?([^<]*)(?:</span>)?</th>(.*?)</tr>', body)
     }
 
 

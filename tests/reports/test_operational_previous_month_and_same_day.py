@@ -75,9 +75,10 @@ def test_a_month_is_compared_with_the_previous_month_on_the_page_and_in_the_csv(
 def figures(page: str, table: str) -> dict[str, list[str]]:
     start = page.index(f'id="{table}"')
     body = page[start : page.index("</table>", start)]
+    # A name the city typed is inside <span lang="en"> on the Spanish page (WCAG 3.1.2).
     return {
         head: re.findall(r'<td class="num"[^>]*>([^<]*)</td>', cells)
-        for head, cells in re.findall(r'<th scope="row">([^<]*)</th>(.*?)</tr>', body)
+        for head, cells in re.findall(r'<th scope="row">(?:<span lang="en">)?([^<]*)(?:</span>)?</th>(.*?)</tr>', body)
     }
 
 
