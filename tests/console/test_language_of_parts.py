@@ -13,6 +13,7 @@ import pytest
 from django.urls import reverse
 
 from civicdesk.cases import services
+from civicdesk.cases.models import Channel
 from civicdesk.catalog.models import ServiceAttribute, ServiceType
 from civicdesk.core import clock
 from civicdesk.tenants.models import District
@@ -158,3 +159,14 @@ def test_in_english_the_console_marks_nothing(signed_in: Any, supervisor: Any, c
         main = html[html.index("<main") : html.index("</main>")]
         assert ' lang="' not in main, url
         assert "Pothole" in main, url
+
+
+def test_the_not_placed_queue_and_the_placing_page_mark_the_type(
+    in_spanish: Any, independence: Any, pothole: ServiceType
+) -> None:
+    case = services.case_create(
+        service_type=pothole, city=independence, channel=Channel.PHONE, description="Called from a payphone"
+    )
+    for url in (reverse("console:not_placed"), reverse("console:case_place", args=["independence", case.number])):
+        html = in_spanish.get(url).content.decode()
+        assert f'{case.reference}</a> · <span lang="en">Pothole</span>' in html, url
