@@ -102,6 +102,40 @@ def reads_of_cases(sql: str, params: Any = None) -> list[tuple[str, int, bool]]:
     return found
 
 
+def diagnosis(sql: str) -> str:
+    """What the planner saw, for a plan that read too much: the plan with its estimates, the
+    statistics of the columns the queues filter on, and whether an index of the cases was
+    unusable to this transaction (``indcheckxmin``: an index built over broken HOT chains is
+    not used while a transaction older than it is running, in any database of the cluster)."""
+    parts = []
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, VERBOSE) " + sql)
+        parts.append("\n".join(row[0] for row in cursor.fetchall()))
+        for label, query in (
+            (
+                "indexes (name, indcheckxmin, valid, xmin)",
+                "SELECT indexrelid::regclass::text, indcheckxmin, indisvalid, xmin::text FROM pg_index "
+                "WHERE indrelid = 'cases_servicerequest'::regclass ORDER BY 1",
+            ),
+            ("snapshot", "SELECT txid_current_snapshot()::text"),
+            (
+                "other transactions",
+                "SELECT datname, backend_xid::text, backend_xmin::text, state, now() - xact_start "
+                "FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_xid IS NOT NULL",
+            ),
+            (
+                "statistics",
+                "SELECT attname, null_frac, n_distinct, most_common_vals::text, most_common_freqs::text "
+                "FROM pg_stats WHERE tablename = 'cases_servicerequest' "
+                "AND attname IN ('city_id', 'status', 'assignee_id', 'department_id')",
+            ),
+            ("table", "SELECT relpages, reltuples FROM pg_class WHERE oid = 'cases_servicerequest'::regclass"),
+        ):
+            cursor.execute(query)
+            parts.append(f"{label}: {cursor.fetchall()!r}")
+    return "\n".join(parts)
+
+
 @pytest.fixture
 def seeded(world: World) -> World:
     if connection.vendor != "postgresql":
@@ -123,7 +157,9 @@ def check(client: Client, urls: list[str], *, dense: frozenset[str] = frozenset(
                 continue
             for node_type, read, limited in reads_of_cases(sql):
                 if url not in dense:
-                    assert read <= MOST_ROWS, f"{url}: {node_type} read {read:,} rows of cases:\n{sql}"
+                    assert read <= MOST_ROWS, (
+                        f"{url}: {node_type} read {read:,} rows of cases:\n{sql}\n{diagnosis(sql)}"
+                    )
                 assert node_type != "Seq Scan" or limited, f"{url}: a sequential scan of the cases:\n{sql}"
 
 
@@ -158,8 +194,10 @@ def test_public_lists_and_open311_read_a_bounded_number_of_cases(seeded: World, 
     [
         "worker",
         # Known, not yet explained: in the whole suite's order on PostgreSQL (twice on
-        # 2026-12-06, never alone: 9 of 9) the planner walks all 50,001 cases for the
-        # supervisor's empty "mine" queue. Still run and reported; to be found and fixed.
+        # 2026-12-06, never alone: 9 of 9, nor in a third whole run) the planner walks all
+        # 50,001 cases for the supervisor's empty "mine" queue, which the partial index
+        # cases_open_city_assignee answers in one probe. Still run and reported; a failure
+        # prints diagnosis() (the plan, the statistics, indexes unusable to the transaction).
         pytest.param(
             "supervisor", marks=pytest.mark.xfail(reason="plan differs in the full suite's order", strict=False)
         ),
