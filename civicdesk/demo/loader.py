@@ -46,7 +46,7 @@ from civicdesk.demo.catalogue import (
 from civicdesk.demo.places import DEFAULT_DATA_DIR, MEMBER_CITIES, load_member_cities
 from civicdesk.demo.spanish import GROUPS_ES, choices_with_spanish, question_es
 from civicdesk.demo.staff import DEMO_PASSWORD, STAFF
-from civicdesk.demo.streets import address_at, demo_streets_load
+from civicdesk.demo.streets import DLNG, address_at, demo_streets_load
 from civicdesk.notifications import outbox
 from civicdesk.performance.periods import business_calendar_for
 from civicdesk.places.models import AddressPoint, Source
@@ -459,8 +459,12 @@ def _city_plan(
     areas = [_Area(d, shape_from_geojson(d.boundary)) for d in districts] or [
         _Area(None, shape_from_geojson(city.boundary))
     ]
+    # Pins keep half a block off the city line: one nearer it could take its address from a
+    # street of the grid beyond the line, which the city's map does not draw (``address_at``).
+    inside = shape_from_geojson(city.boundary).buffer(-DLNG / 2)
     for area in areas:
-        area.points = _sample_points(area.geom, 400, nprng)
+        within = area.geom.intersection(inside)
+        area.points = _sample_points(area.geom if within.is_empty else within, 400, nprng)
 
     # Per type, how its cases spread over the districts: seed 004's counts where the report
     # gives them, the districts' remaining counts for every other type.
