@@ -111,9 +111,31 @@ class BusinessCalendar:
             return day
         return self.next_business_day(day)
 
+    def is_office_hours(self, moment: dt.datetime) -> bool:
+        """Whether the offices are open at ``moment``: a business day, from opening time up to
+        (not at) closing time, on the city's clock."""
+        local = moment.astimezone(self.tz)
+        return self.is_business_day(local.date()) and self.opens <= local.time() < self.closes
+
+    def opening_time(self, day: dt.date) -> dt.datetime:
+        """The moment the offices open on ``day``."""
+        return dt.datetime.combine(day, self.opens, tzinfo=self.tz)
+
     def closing_time(self, day: dt.date) -> dt.datetime:
         """The moment the offices close on ``day``."""
         return dt.datetime.combine(day, self.closes, tzinfo=self.tz)
+
+    def add_office_time(self, moment: dt.datetime, duration: dt.timedelta) -> dt.datetime:
+        """The moment ``duration`` of office time after ``moment``, counting only the hours the
+        offices are open (from the next opening when they are closed at ``moment``): two
+        hours after 16:00 on a Friday is 9:00 on Monday. On the city's clock."""
+        day = self.business_day_of(moment)
+        start = max(moment.astimezone(self.tz), self.opening_time(day))
+        while start + duration >= self.closing_time(day):
+            duration -= self.closing_time(day) - start
+            day = self.next_business_day(day)
+            start = self.opening_time(day)
+        return start + duration
 
     def end_of_business_days(self, moment: dt.datetime, days: int) -> dt.datetime:
         """When a target of ``days`` business days from ``moment`` ends: closing time on the

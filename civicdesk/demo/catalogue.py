@@ -55,10 +55,15 @@ class DepartmentSpec:
     code: str
     name: str
     mailbox: str  # local part of the shared address, e.g. "neighborhood-services"
-    # Its staff work the city's office hours (8:00–17:00 on business days, unless the city's
-    # dashboard settings say otherwise), so the demo has them take up a call on its business
-    # day (``loader._first_response``), not at any hour of the night.
+    # Its staff keep the city's office hours (``tenants.selectors.business_calendar``: 8:00–17:00
+    # on business days unless the city's dashboard settings say otherwise), so the demo has them
+    # work and close its cases only then, never at night, at a weekend or on a holiday. A
+    # department that works a type whose target counts business days keeps them without being
+    # told (``loader._office_hours_departments``); this marks one that has no such type.
     office_hours: bool = False
+    # It takes up a call on the call's business day, about two hours after the call or after
+    # opening time (``loader._first_response``): animal services. Keeps office hours too.
+    same_day_calls: bool = False
 
 
 @dataclass(frozen=True)
@@ -688,8 +693,16 @@ PROBLEMS: dict[str, Problem] = {
 }
 
 
-def _dept(name: str, mailbox: str, code: str = "", *, office_hours: bool = False) -> DepartmentSpec:
-    return DepartmentSpec(code=code or mailbox, name=name, mailbox=mailbox, office_hours=office_hours)
+def _dept(
+    name: str, mailbox: str, code: str = "", *, office_hours: bool = False, same_day_calls: bool = False
+) -> DepartmentSpec:
+    return DepartmentSpec(
+        code=code or mailbox,
+        name=name,
+        mailbox=mailbox,
+        office_hours=office_hours or same_day_calls,
+        same_day_calls=same_day_calls,
+    )
 
 
 INDEPENDENCE = CityCatalogue(
@@ -698,7 +711,7 @@ INDEPENDENCE = CityCatalogue(
         _dept("CD-NEIGHBORHOOD SERVICES", "neighborhood-services"),
         _dept("CD-REGULATED INDUSTRIES", "regulated-industries"),
         _dept("FD-ADMINISTRATION", "fire-administration"),
-        _dept("HAS-ANIMAL SERVICES", "animal-services", office_hours=True),
+        _dept("HAS-ANIMAL SERVICES", "animal-services", same_day_calls=True),
         _dept("IPL", "power-and-light"),
         _dept("MO-MANAGERS OFFICE", "managers-office"),
         _dept("MS-ENGINEERING", "engineering"),
@@ -823,7 +836,7 @@ LEES_SUMMIT = _others(
         _dept("Traffic Engineering", "traffic"),
         _dept("Water Utilities", "water"),
         _dept("Parks and Recreation", "parks"),
-        _dept("Animal Control", "animal-control", office_hours=True),
+        _dept("Animal Control", "animal-control", same_day_calls=True),
         _dept("City Manager's Office", "city-manager"),
     ),
     (
@@ -861,7 +874,7 @@ BLUE_SPRINGS = _others(
         _dept("Public Works Streets", "streets"),
         _dept("Water and Sewer Utilities", "utilities"),
         _dept("Parks and Recreation", "parks"),
-        _dept("Police Animal Services", "animal-services", office_hours=True),
+        _dept("Police Animal Services", "animal-services", same_day_calls=True),
         _dept("City Administrator's Office", "administration"),
     ),
     (
@@ -888,10 +901,12 @@ BLUE_SPRINGS = _others(
 
 GRANDVIEW = _others(
     (
-        _dept("Community Development", "community-development"),
+        # Its code officers keep office hours as the other cities' do, though none of its
+        # types has a target in business days.
+        _dept("Community Development", "community-development", office_hours=True),
         _dept("Public Works", "public-works"),
         _dept("Parks and Recreation", "parks"),
-        _dept("Police Animal Control", "animal-control", office_hours=True),
+        _dept("Police Animal Control", "animal-control", same_day_calls=True),
         _dept("City Administrator's Office", "administration"),
     ),
     (
@@ -920,7 +935,7 @@ RAYTOWN = _others(
         _dept("Community Development – Codes", "codes"),
         _dept("Public Works", "public-works"),
         _dept("Parks and Recreation", "parks"),
-        _dept("Police Animal Control", "animal-control", office_hours=True),
+        _dept("Police Animal Control", "animal-control", same_day_calls=True),
         _dept("City Administrator's Office", "administration"),
     ),
     (

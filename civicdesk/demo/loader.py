@@ -48,13 +48,13 @@ from civicdesk.demo.spanish import GROUPS_ES, choices_with_spanish, question_es
 from civicdesk.demo.staff import DEMO_PASSWORD, STAFF
 from civicdesk.demo.streets import DLNG, address_at, demo_streets_load
 from civicdesk.notifications import outbox
-from civicdesk.performance.periods import business_calendar_for
 from civicdesk.places.models import AddressPoint, Source
 from civicdesk.places.readers import ColumnMapping, point_row
 from civicdesk.places.services import addresses_load
 from civicdesk.reports import rollups
 from civicdesk.tenants.geo import shape_from_geojson
 from civicdesk.tenants.models import City, Department, District
+from civicdesk.tenants.selectors import business_calendar
 
 REGION_SLUG = "eastern-jackson-county"
 REFERENCE_CITY = "independence"  # the city whose seed-004 volume the others scale from
@@ -79,13 +79,20 @@ CLOSE_SPREAD = 0.8  # log-normal sigma: about a quarter of closed cases are over
 NEVER_CLOSED = 0.03  # old cases still open: the backlog
 IN_PROGRESS, PUBLIC_NOTE, INTERNAL_NOTE = 0.5, 0.3, 0.15
 PHOTO, CHANGE_TYPE, REOPEN = 0.004, 0.01, 0.015
-# A department that keeps office hours (``DepartmentSpec.office_hours``) takes up a call on its
-# business day after a wait drawn with this mean, in hours from the call (or from opening time,
-# for one that came in overnight or at the weekend); a call still waiting at closing time is
-# held over to the next business day, as is one of a short-staffed day (this share of them).
+# A department that takes up calls on their business day (``DepartmentSpec.same_day_calls``,
+# animal services) does so after a wait drawn with this mean, in hours from the call (or from
+# opening time, for one that came in overnight or at the weekend); a call still waiting at
+# closing time is held over to the next business day, as is one of a short-staffed day (this
+# share of them).
 # The calls of the last hours of the afternoon are the ones held over: about 16% of all calls,
 # near the 15% Independence reported for the first quarter of FY2018 (seed 003; goal < 5%).
 RESPONSE_HOURS, SHORT_STAFFED = 2.0, 0.05
+# Any other department that keeps office hours (code enforcement: inspectors) first inspects a
+# report after a wait counted in its office hours, drawn with this mean (about two business
+# days of nine hours), so a report of Friday evening is seen in the next week: about four in
+# five reports are inspected within five days, near the 81% Independence reported for the first
+# quarter of FY2018 (seed 003; goal 75%).
+INSPECTION_OFFICE_HOURS = 18.0
 
 
 @dataclass
@@ -425,6 +432,7 @@ class _CityPlan:
     workers: dict[int, User]  # department id -> worker
     business: BusinessCalendar = field(default_factory=BusinessCalendar)
     office_hours: frozenset[int] = frozenset()  # ids of the departments that keep office hours
+    same_day: frozenset[int] = frozenset()  # ids of those that take up a call on its business day
     last_of_type: dict[int, ServiceRequest] = field(default_factory=dict)
 
 
@@ -487,7 +495,7 @@ def _city_plan(
     prefix = city.case_prefix.lower()
     workers = {u.department_id: u for u in staff.values() if u.role == Role.WORKER and u.department_id}
     reference_rate = INDEPENDENCE_CASES_PER_3_WEEKS / 21
-    office_hours = {d.code for d in catalogue.departments if d.office_hours}
+    office_hours, same_day = _office_hours_departments(city, catalogue, types)
     return _CityPlan(
         city=city,
         catalogue=catalogue,
@@ -500,11 +508,27 @@ def _city_plan(
         supervisor=staff[f"{prefix}-supervisor"],
         investigator=staff[f"{prefix}-investigator"],
         workers=workers,
-        business=business_calendar_for(city),
-        office_hours=frozenset(
-            Department.objects.filter(city=city, code__in=office_hours).values_list("pk", flat=True)
-        ),
+        business=business_calendar(city),
+        office_hours=office_hours,
+        same_day=same_day,
     )
+
+
+def _office_hours_departments(
+    city: City, catalogue: CityCatalogue, types: dict[str, ServiceType]
+) -> tuple[frozenset[int], frozenset[int]]:
+    """The ids of the city's departments whose staff keep office hours, and of those that take
+    up a call on its business day (``DepartmentSpec.same_day_calls``).
+
+    A department keeps office hours when it works a type whose target counts business days (its
+    inspectors and clerks count the days they work), or when the catalogue says so
+    (``DepartmentSpec.office_hours``: animal services, a code-enforcement office with no such
+    type). The one rule, for every step of a case's life (``_life``)."""
+    ids = dict(Department.objects.filter(city=city).values_list("code", "pk"))
+    counting = {t.department_id for t in types.values() if t.target_in_business_days and t.department_id}
+    marked = {ids[d.code] for d in catalogue.departments if d.office_hours and d.code in ids}
+    same_day = {ids[d.code] for d in catalogue.departments if d.same_day_calls and d.code in ids}
+    return frozenset(counting | marked | same_day), frozenset(same_day)
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
@@ -667,7 +691,8 @@ def _one_case(plan: _CityPlan, opened: dt.datetime, end: dt.datetime, rng: rando
 
 
 def _life(plan: _CityPlan, case: ServiceRequest, opened: dt.datetime, end: dt.datetime, rng: random.Random) -> None:
-    """Route, work and (if its time has come) close the case, each step at its own moment."""
+    """Route, work and (if its time has come) close the case, each step at its own moment: in
+    office hours on a business day when its department keeps them (``_office_hours_departments``)."""
     target: float = case.service_type.target_days or 10
     if case.service_type.target_in_business_days:
         # Five business days a week: the calendar days the department takes to work it.
@@ -676,20 +701,17 @@ def _life(plan: _CityPlan, case: ServiceRequest, opened: dt.datetime, end: dt.da
     to_close = max(to_close, dt.timedelta(hours=2))
     closes_at = None if rng.random() < NEVER_CLOSED else opened + to_close
     step = opened + dt.timedelta(minutes=rng.randint(20, 60 * 20))
-    hours = plan.business if case.department_id in plan.office_hours else None
+    hours = _hours_of(plan, case.department_id)
+    # Its own draws for office hours, so that they do not shift the demo's other draws.
+    own = random.Random(f"{plan.city.slug}:{case.number}")
     first_response = None
     if hours is not None:
-        # Its own draws, so every other case of the demo stays as it was.
-        own = random.Random(f"{plan.city.slug}:{case.number}")
-        first_response = _first_response(hours, opened, own)
-        if closes_at is not None:
-            # Closed in office hours too, and after it was taken up.
-            after = first_response + dt.timedelta(minutes=own.randint(15, 90))
-            closes_at = _in_office_hours(hours, max(closes_at, after))
-    last = closes_at or end
+        same_day = case.department_id in plan.same_day
+        first_response = (_first_response if same_day else _inspection)(hours, opened, own)
+    closes_at = _closing(hours, closes_at, first_response or opened, own)
 
     def at(moment: dt.datetime) -> bool:
-        return moment < end and moment < last
+        return moment < end and (closes_at is None or moment < closes_at)
 
     group = case.service_type.group
     if case.service_type.is_confidential:
@@ -698,24 +720,32 @@ def _life(plan: _CityPlan, case: ServiceRequest, opened: dt.datetime, end: dt.da
     if rng.random() < CHANGE_TYPE and at(step) and not case.service_type.is_confidential:
         other = _other_type(plan, case.service_type, rng)
         if other is not None:
-            with clock.frozen_at(step):
-                case = services.case_change_type(case=case, actor=plan.calltaker, service_type=other)
-            step += dt.timedelta(minutes=rng.randint(5, 120))
+            # Corrected in office hours when either type's department keeps them.
+            moment = _in_office_hours(hours or _hours_of(plan, other.department_id), step)
+            if at(moment):
+                with clock.frozen_at(moment):
+                    case = services.case_change_type(case=case, actor=plan.calltaker, service_type=other)
+                if hours is None and (hours := _hours_of(plan, case.department_id)) is not None:
+                    closes_at = _closing(hours, closes_at, moment, own)
+            step = moment + dt.timedelta(minutes=rng.randint(5, 120))
     worker = plan.workers.get(case.department_id) if case.department_id else None
     if case.service_type.is_confidential:
         worker = plan.investigator
     handler = worker or plan.supervisor
+    step = _in_office_hours(hours, step)
     if first_response is not None:
-        step = max(opened + dt.timedelta(minutes=1), first_response - dt.timedelta(minutes=5))
+        # Assigned just before a call is taken up, or at the desk before the inspection.
+        before = max(opened + dt.timedelta(minutes=1), first_response - dt.timedelta(minutes=5))
+        step = before if case.department_id in plan.same_day else min(step, before)
     if worker is not None and at(step):
         with clock.frozen_at(step):
             # Half the time the supervisor routes it; otherwise the worker takes it.
             by = plan.supervisor if rng.random() < 0.5 else worker
             case = services.case_assign(case=case, actor=by, assignee=worker)
-    step += to_close * rng.uniform(0.05, 0.4)
+    step = _in_office_hours(hours, step + to_close * rng.uniform(0.05, 0.4))
     in_progress = rng.random() < IN_PROGRESS
     if first_response is not None:
-        # Taken up ("in progress") when an officer picks the call up, in office hours.
+        # Taken up ("in progress") when an officer picks the call up or inspects, in office hours.
         step, in_progress = first_response, True
     if in_progress and at(step):
         with clock.frozen_at(step):
@@ -733,7 +763,7 @@ def _life(plan: _CityPlan, case: ServiceRequest, opened: dt.datetime, end: dt.da
                     case=case, actor=handler, text=_pick_text(texts.PUBLIC_NOTES, group, rng), public=True
                 )
     if rng.random() < PHOTO:
-        step += dt.timedelta(minutes=rng.randint(5, 90))
+        step = _in_office_hours(hours, step + dt.timedelta(minutes=rng.randint(5, 90)))
         if at(step):
             with clock.frozen_at(step):
                 services.case_add_photo(case=case, actor=handler, upload=_photo(rng), filename="site-visit.jpg")
@@ -741,44 +771,69 @@ def _life(plan: _CityPlan, case: ServiceRequest, opened: dt.datetime, end: dt.da
         return
     _close(plan, case, handler, closes_at, rng)
     if rng.random() < REOPEN:
-        reopened = closes_at + dt.timedelta(days=rng.uniform(1, 6))
+        reopened = _in_office_hours(hours, closes_at + dt.timedelta(days=rng.uniform(1, 6)))
         if reopened < end:
             with clock.frozen_at(reopened):
                 case = services.case_reopen(case=case, actor=plan.supervisor, reason=rng.choice(texts.REOPEN_REASONS))
-            closes_again = reopened + dt.timedelta(days=rng.uniform(1, target))
+            closes_again = _in_office_hours(hours, reopened + dt.timedelta(days=rng.uniform(1, target)))
             if closes_again < end:
                 _close(plan, case, handler, closes_again, rng)
 
 
+def _hours_of(plan: _CityPlan, department_id: int | None) -> BusinessCalendar | None:
+    """The city's business calendar when the department keeps office hours; None when it
+    works at any hour."""
+    return plan.business if department_id in plan.office_hours else None
+
+
+def _closing(
+    hours: BusinessCalendar | None, closes_at: dt.datetime | None, taken_up: dt.datetime, rng: random.Random
+) -> dt.datetime | None:
+    """When a case of a department that keeps office hours (``hours``) is closed: in office
+    hours, and after it was taken up. Unchanged for one that works at any hour."""
+    if hours is None or closes_at is None:
+        return closes_at
+    after = taken_up + dt.timedelta(minutes=rng.randint(15, 90))
+    return _in_office_hours(hours, max(closes_at, after))
+
+
 def _first_response(hours: BusinessCalendar, opened: dt.datetime, rng: random.Random) -> dt.datetime:
-    """When a department that keeps office hours first works a call that came in at ``opened``:
-    on the call's business day (``BusinessCalendar.business_day_of``: the next one for a call
-    after closing, on a weekend or a holiday), a wait after the call or after opening time; a
-    call still waiting at closing time, or one of a short-staffed day, in the morning of the
-    next business day (held over)."""
+    """When a department that takes up calls the same day (``DepartmentSpec.same_day_calls``:
+    animal services) first works a call that came in at ``opened``: on the call's business day
+    (``BusinessCalendar.business_day_of``: the next one for a call after closing, on a weekend or
+    a holiday), a wait after the call or after opening time; a call still waiting at closing
+    time, or one of a short-staffed day, in the morning of the next business day (held over)."""
     day = hours.business_day_of(opened)
-    start = max(opened, dt.datetime.combine(day, hours.opens, tzinfo=hours.tz))
+    start = max(opened, hours.opening_time(day))
     taken = start + dt.timedelta(minutes=5) + dt.timedelta(hours=rng.expovariate(1 / RESPONSE_HOURS))
     if rng.random() >= SHORT_STAFFED and taken < hours.closing_time(day):
         return taken.astimezone(dt.UTC)
-    morning = dt.datetime.combine(hours.next_business_day(day), hours.opens, tzinfo=hours.tz)
+    morning = hours.opening_time(hours.next_business_day(day))
     return (morning + dt.timedelta(minutes=rng.randint(10, 180))).astimezone(dt.UTC)
+
+
+def _inspection(hours: BusinessCalendar, opened: dt.datetime, rng: random.Random) -> dt.datetime:
+    """When a department that keeps office hours, but takes up no call the same day, first
+    inspects a report that came in at ``opened``: after a wait counted in its office hours
+    (``BusinessCalendar.add_office_time``; mean ``INSPECTION_OFFICE_HOURS``), and never in the
+    first ten minutes of a day (the report is assigned at the desk first)."""
+    wait = dt.timedelta(minutes=10) + dt.timedelta(hours=rng.expovariate(1 / INSPECTION_OFFICE_HOURS))
+    moment = hours.add_office_time(opened, wait)
+    return max(moment, hours.opening_time(moment.date()) + dt.timedelta(minutes=10)).astimezone(dt.UTC)
 
 
 def _in_office_hours(hours: BusinessCalendar | None, moment: dt.datetime) -> dt.datetime:
     """``moment``, or when it falls outside office hours (``hours``; None: a department that
-    works at any hour), the morning of the next business day: never earlier than ``moment``."""
-    if hours is None:
+    works at any hour), the morning of its business day (``BusinessCalendar.business_day_of``:
+    the same day before opening, else the next business day): never earlier than ``moment``."""
+    if hours is None or hours.is_office_hours(moment):
         return moment
     local = moment.astimezone(hours.tz)
-    day = local.date()
-    if hours.is_business_day(day) and hours.opens <= local.time() < hours.closes:
-        return moment
-    if not (hours.is_business_day(day) and local.time() < hours.opens):
-        day = hours.next_business_day(day)
+    opens = hours.opening_time(hours.business_day_of(moment))
     # Spread over the morning (from the hour it would have been), not all at opening time.
-    spread = dt.timedelta(minutes=(local.hour * 60 + local.minute) % 180)
-    return (dt.datetime.combine(day, hours.opens, tzinfo=hours.tz) + spread).astimezone(dt.UTC)
+    span = min(180, int((hours.closing_time(opens.date()) - opens).total_seconds() // 60))
+    spread = dt.timedelta(minutes=(local.hour * 60 + local.minute) % span)
+    return (opens + spread).astimezone(dt.UTC)
 
 
 def _close(plan: _CityPlan, case: ServiceRequest, handler: User, moment: dt.datetime, rng: random.Random) -> None:
