@@ -173,8 +173,10 @@ class DistrictForm(BoundaryUploadForm):
         return City.objects.filter(pk=self.instance.city_id).first() if self.instance.city_id else None
 
     def check_area(self, geom: BaseGeometry) -> None:
-        """The import's refusal (``districts.outside_limits``), in its words: a district of which
-        less than ``districts.MIN_SHARE_INSIDE`` lies inside its city's limits."""
+        """The import's refusals, in its words: a district of which less than
+        ``districts.MIN_SHARE_INSIDE`` lies inside its city's limits (``districts.outside_limits``),
+        and one laid over another district of the city (``districts.overlaps``: a case's point
+        would belong to two districts). The district being edited is not its own neighbour."""
         city = self.district_city()
         if city is None:
             return  # the city's own field says what is missing
@@ -182,6 +184,32 @@ class DistrictForm(BoundaryUploadForm):
         problems = districts.outside_limits([districts.DistrictShape(name, None, geom)], city)
         if problems:
             raise ValidationError(problems)
+        overlapping = districts.overlaps(geom, districts.current_shapes(city, excluding=self.instance.pk))
+        if overlapping:
+            raise ValidationError([self.overlap_message(name, overlap) for overlap in overlapping])
+
+    @staticmethod
+    def overlap_message(name: str, overlap: districts.Overlap) -> str:
+        """One district overlapped, with the share, and why it is refused: each case is placed
+        in the one district covering its point (``selectors.district_at``)."""
+        share = overlap.share
+        place = {
+            "name": name or _("The district"),
+            "other": overlap.name,
+            # 2.4% is not told as "2%", the share allowed.
+            "pct": f"{share:.1%}" if share < 0.1 else f"{share:.0%}",
+        }
+        if overlap.covers:
+            message = _(
+                "“%(name)s” covers %(pct)s of %(other)s: a case there would be in two districts. Districts of a "
+                "city share edges, not area; correct the boundary, or change %(other)s first."
+            )
+        else:
+            message = _(
+                "%(pct)s of “%(name)s” lies inside %(other)s: a case there would be in two districts. Districts of "
+                "a city share edges, not area; correct the boundary, or change %(other)s first."
+            )
+        return message % place
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -194,6 +222,18 @@ class DistrictForm(BoundaryUploadForm):
                     self.check_area(current)
                 except ValidationError as exc:
                     self.add_error("city", exc)
+        # The import's rule for numbers (``districts.number_owner``): no database constraint
+        # holds it (a retired district keeps its number), so the form says it, on the number.
+        number, city = cleaned.get("number"), self.district_city()
+        changed = self.instance.pk is None or {"number", "city"} & set(self.changed_data)
+        if changed and number is not None and city is not None and not self.has_error("number"):
+            owner = districts.number_owner(number, districts.current_shapes(city, excluding=self.instance.pk))
+            if owner is not None:
+                self.add_error(
+                    "number",
+                    _("%(other)s already has the number %(n)d: each district of a city has its own number.")
+                    % {"other": owner.name, "n": number},
+                )
         return cleaned
 
 

@@ -4,7 +4,9 @@ per feature of a map (``services.district_import`` creates the districts).
 Files come from city GIS offices in many shapes (a bare geometry, a Feature, a
 FeatureCollection of every district). Each problem is reported in words an administrator
 can act on: not JSON, not areas, not longitude/latitude, a missing name property, a number
-given to two districts, a district outside the city's limits.
+given to two districts, a district outside the city's limits, a number or an area another
+district of the city already has (``number_owner``, ``overlaps``: the import's rule and the
+admin's single-district form's alike).
 
 ``district_template`` writes the file the import reads as it is: one feature per district
 with the properties ``name`` and ``number``. For a new city it holds one district, "Citywide",
@@ -27,7 +29,7 @@ from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from civicdesk.tenants.geo import AREA_TYPES, shape_from_geojson
-from civicdesk.tenants.models import City
+from civicdesk.tenants.models import City, District
 
 MAX_GEOJSON_BYTES = 20 * 1024 * 1024
 # A district with less than this share of its area inside its city's limits is refused: it
@@ -38,6 +40,10 @@ MOSTLY_OUTSIDE = 0.5
 # An invalid outline is repaired when the repair keeps its area (a ring touching itself at a
 # point); one whose area the repair changes by more than this share (a figure eight) is refused.
 REPAIR_TOLERANCE = 0.01
+# Two districts of one map share borders, never area: an overlap larger than this share of
+# the smaller of the two is a second map laid over the first, or a district drawn over its
+# neighbour. Smaller overlaps are the slivers of digitised borders, which differ by metres.
+OVERLAP_SHARE = 0.02
 # The properties of the template (and the import's defaults for ``manage.py districts_import``).
 NAME_PROPERTY, NUMBER_PROPERTY = "name", "number"
 # The template's one district for a city that elects its council at large.
@@ -55,6 +61,59 @@ class DistrictShape:
     @property
     def boundary(self) -> dict[str, Any]:
         return json.loads(json.dumps(mapping(self.geom)))
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """Another district an area overlaps: ``share`` of the smaller of the two is shared."""
+
+    name: str
+    share: float
+    covers: bool  # the area is the larger: it covers ``share`` of the other district
+
+
+def current_shapes(city: City, *, excluding: int | None = None) -> list[DistrictShape]:
+    """The districts of ``city``'s current map (a retired one takes no new case), but the
+    district ``excluding`` (the one being edited). An unreadable boundary routes nothing
+    and is left out: it can clash with nothing."""
+    rows = District.objects.filter(city=city, retired_on__isnull=True).order_by("number", "name")
+    if excluding is not None:
+        rows = rows.exclude(pk=excluding)
+    shapes = []
+    for row in rows:
+        with contextlib.suppress(ValidationError):
+            shapes.append(DistrictShape(row.name, row.number, shape_from_geojson(row.boundary)))
+    return shapes
+
+
+def number_owner(number: int | None, placed: list[DistrictShape]) -> DistrictShape | None:
+    """The district of ``placed`` that has ``number`` already (a district without a number
+    clashes with none): each district of a city has its own number."""
+    if number is None:
+        return None
+    return next((item for item in placed if item.number == number), None)
+
+
+def overlaps(geom: BaseGeometry, placed: list[DistrictShape]) -> list[Overlap]:
+    """The districts of ``placed`` that ``geom`` overlaps by more than ``OVERLAP_SHARE`` of
+    the smaller of the two.
+
+    Why it matters: a case is placed in the district whose boundary covers its point
+    (``selectors.district_at``, by point in polygon, first match). A point inside two
+    districts would belong to both, and the case would go to whichever the index finds
+    first: its council member, the district's reports and its dashboard would be wrong
+    without anyone being told. The share is of the smaller area, so a small district drawn
+    inside a large one and a large one drawn over a small one are refused alike.
+    """
+    found = []
+    for item in placed:
+        if not geom.intersects(item.geom):
+            continue
+        smaller = min(geom.area, item.geom.area) or 1.0
+        share = float(geom.intersection(item.geom).area / smaller)
+        if share > OVERLAP_SHARE:
+            found.append(Overlap(item.name, share, covers=item.geom.area <= geom.area))
+    return found
 
 
 def read_geojson(upload: IO[bytes], *, filename: str = "") -> Any:

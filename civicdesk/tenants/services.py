@@ -11,50 +11,36 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from civicdesk.core import clock
-from civicdesk.tenants import geo
+from civicdesk.tenants import districts, geo
 from civicdesk.tenants.districts import DistrictShape, outside_limits
 from civicdesk.tenants.models import City, District, Region
-
-# Two districts of one map share borders, never area: an overlap larger than this share of
-# the smaller one is a second map laid over the first (digitised borders differ by metres).
-OVERLAP_SHARE = 0.02
 
 
 def district_clashes(*, city: City, shapes: list[DistrictShape]) -> list[str]:
     """What stops ``shapes`` joining ``city``'s current districts, in the administrator's
-    words: numbers used twice, areas laid over another district's. Empty: they fit."""
-    current = list(District.objects.filter(city=city, retired_on__isnull=True))
+    words: numbers used twice, areas laid over another district's (``districts.number_owner``
+    and ``districts.overlaps``, the admin's rules for one district). Empty: they fit."""
+    placed = districts.current_shapes(city)
     clashes: list[str] = []
-    by_number: dict[int, str] = {d.number: d.name for d in current if d.number is not None}
+    numbered = list(placed)
     for shape in shapes:
-        if shape.number is None:
-            continue
-        if shape.number in by_number:
+        owner = districts.number_owner(shape.number, numbered)
+        if owner is not None and shape.number is not None:
             clashes.append(
                 _("“%(new)s” has number %(n)d, which “%(old)s” already has.")
-                % {"new": shape.name, "n": shape.number, "old": by_number[shape.number]}
+                % {"new": shape.name, "n": shape.number, "old": owner.name}
             )
-        by_number.setdefault(shape.number, shape.name)
-    placed: list[tuple[str, Any]] = []
-    for district in current:
-        try:
-            placed.append((district.name, geo.shape_from_geojson(district.boundary)))
-        except ValidationError:
-            continue  # an unreadable old boundary routes nothing: it cannot clash
+        else:
+            numbered.append(shape)
     for shape in shapes:
-        for name, other in placed:
-            if not shape.geom.intersects(other):
-                continue
-            smaller = min(shape.geom.area, other.area) or 1.0
-            share = shape.geom.intersection(other).area / smaller
-            if share > OVERLAP_SHARE:
-                message = (
-                    _("“%(new)s” covers %(pct)d%% of “%(old)s”.")
-                    if other.area <= shape.geom.area
-                    else _("“%(new)s” lies %(pct)d%% inside “%(old)s”.")
-                )
-                clashes.append(message % {"new": shape.name, "old": name, "pct": round(share * 100)})
-        placed.append((shape.name, shape.geom))
+        for overlap in districts.overlaps(shape.geom, placed):
+            message = (
+                _("“%(new)s” covers %(pct)d%% of “%(old)s”.")
+                if overlap.covers
+                else _("“%(new)s” lies %(pct)d%% inside “%(old)s”.")
+            )
+            clashes.append(message % {"new": shape.name, "old": overlap.name, "pct": round(overlap.share * 100)})
+        placed.append(shape)
     return clashes
 
 

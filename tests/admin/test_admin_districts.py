@@ -3,6 +3,7 @@ are checked with messages an administrator can act on, and a whole map imports a
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 
@@ -218,6 +219,12 @@ def geojson(geom) -> str:
     return json.dumps({"type": "Feature", "properties": {}, "geometry": mapping(geom)})
 
 
+def without_the_demo_map(city: City) -> None:
+    """Retire the city's illustrative districts (as an import replacing the map does), so a
+    district drawn anywhere in the city lies over none of them."""
+    District.objects.filter(city=city).update(retired_on=datetime.date(2026, 1, 1))
+
+
 def test_a_district_outside_the_city_is_refused_in_the_imports_words_keeping_what_was_typed(
     login, city_admin, tmp_path
 ):
@@ -244,6 +251,7 @@ def test_a_district_mostly_inside_drawn_generously_along_the_city_line_is_accept
     login, city_admin, tmp_path
 ):
     city = city_admin.city
+    without_the_demo_map(city)
     generous = east_part(city).buffer(0.003)  # some 300 m past the limits all round
     share = districts.share_inside(generous, city)
     assert 0.5 < share < 0.99
@@ -260,6 +268,7 @@ def test_a_district_mostly_inside_drawn_generously_along_the_city_line_is_accept
 
 def test_a_district_largely_outside_but_not_wholly_is_accepted_with_the_imports_warning(login, city_admin, tmp_path):
     city = city_admin.city
+    without_the_demo_map(city)
     part = east_part(city)
     width = part.bounds[2] - part.bounds[0]
     strays = unary_union([part, translate(part, xoff=3 * width), translate(part, xoff=6 * width)])
@@ -339,6 +348,7 @@ def test_an_outline_touching_itself_at_one_point_is_repaired_and_accepted(login,
             [[lng, lat], [lng + 2 * d, lat], [lng + 2 * d, lat + 2 * d], [lng + d, lat], [lng, lat + 2 * d], [lng, lat]]
         ],
     }
+    without_the_demo_map(city_admin.city)
     response = upload(login(city_admin), tmp_path, json.dumps(touching))
     assert response.status_code == 302
     assert District.objects.filter(city=city_admin.city, name="Upload").exists()
@@ -410,3 +420,101 @@ def test_an_import_refused_is_summed_up_at_the_top_linked_to_the_file_and_says_e
     assert_told_as_every_form(response.content.decode(), field="id_file", says="This field is required.")
     first = read_error_page(login(city_admin).get(reverse("admin:tenants_district_import")).content.decode())
     assert not first.summary_id and not first.title.startswith("Error")
+
+
+# --- one district among the city's others: its own number, its own area -------------------
+def demo_district(city: City, number: int) -> District:
+    return District.objects.get(city=city, number=number)
+
+
+def test_a_number_another_district_has_is_refused_on_the_number_naming_that_district(login, city_admin):
+    """No database constraint holds it (a retired district keeps its number): the form says it,
+    in words, and keeps what was typed."""
+    first = demo_district(city_admin.city, 1)
+    kept = (first.name, first.number)
+    response = login(city_admin).post(
+        reverse("admin:tenants_district_change", args=[first.pk]),
+        {"name": "Renamed", "number": "3", "is_illustrative": "on"},
+    )
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.errors == {
+        "number": ["District 3 already has the number 3: each district of a city has its own number."]
+    }
+    first.refresh_from_db()
+    assert (first.name, first.number) == kept
+    page = response.content.decode()
+    assert 'value="Renamed"' in page and 'value="3"' in page
+
+
+def test_a_new_district_may_take_the_number_of_a_retired_one(login, city_admin, tmp_path):
+    city = city_admin.city
+    second = demo_district(city, 2)
+    without_the_demo_map(city)
+    response = login(city_admin).post(
+        reverse("admin:tenants_district_add"),
+        {"name": "Ward 2", "number": "2", "boundary_file": _file(geojson(shape_from_geojson(second.boundary)))},
+    )
+    assert response.status_code == 302
+    assert District.objects.filter(city=city, number=2).count() == 2  # the retired one and the new one
+
+
+def test_a_boundary_over_other_districts_is_refused_naming_each_and_the_share(login, city_admin):
+    city = city_admin.city
+    one, two, three = (shape_from_geojson(demo_district(city, n).boundary) for n in (1, 2, 3))
+    inside_three = three.buffer(-0.002)  # wholly inside District 3
+    client = login(city_admin)
+    before = District.objects.count()
+    response = client.post(
+        reverse("admin:tenants_district_add"),
+        {"name": "North Ward", "number": "7", "is_illustrative": "on", "boundary_file": _file(geojson(inside_three))},
+    )
+    assert upload_errors(response) == [
+        "100% of “North Ward” lies inside District 3: a case there would be in two districts. Districts of "
+        "a city share edges, not area; correct the boundary, or change District 3 first."
+    ]
+    page = response.content.decode()
+    assert 'value="North Ward"' in page and 'value="7"' in page
+    assert response.context["adminform"].form["is_illustrative"].value() is True
+
+    both = unary_union([one, two])
+    response = client.post(
+        reverse("admin:tenants_district_add"), {"name": "West Ward", "boundary_file": _file(geojson(both))}
+    )
+    assert upload_errors(response) == [
+        f"“West Ward” covers 100% of District {n}: a case there would be in two districts. Districts of a "
+        f"city share edges, not area; correct the boundary, or change District {n} first."
+        for n in (1, 2)
+    ]
+    assert District.objects.count() == before
+
+
+def test_a_sliver_along_a_shared_edge_is_accepted(login, city_admin):
+    """Published maps' borders differ by metres: a new district 2 drawn some 10 m past its
+    neighbours' edges is taken (under ``districts.OVERLAP_SHARE`` of either)."""
+    city = city_admin.city
+    second = demo_district(city, 2)
+    second.retired_on = datetime.date(2026, 1, 1)
+    second.save()
+    redrawn = shape_from_geojson(second.boundary).buffer(0.0001)  # some 10 m all round
+    neighbours = districts.current_shapes(city)
+    assert any(redrawn.intersection(n.geom).area > 0 for n in neighbours)  # it does overlap them, a little
+    response = login(city_admin).post(
+        reverse("admin:tenants_district_add"),
+        {"name": "Ward 2", "number": "2", "boundary_file": _file(geojson(redrawn))},
+    )
+    assert response.status_code == 302
+    assert District.objects.filter(city=city, name="Ward 2", number=2).exists()
+
+
+def test_editing_a_districts_own_boundary_is_not_refused_as_an_overlap_with_itself(login, city_admin):
+    district = demo_district(city_admin.city, 2)
+    own = shape_from_geojson(district.boundary)
+    trimmed = own.buffer(-0.001)  # wholly inside its old self
+    response = login(city_admin).post(
+        reverse("admin:tenants_district_change", args=[district.pk]),
+        {"name": district.name, "number": "2", "boundary_file": _file(geojson(trimmed))},
+    )
+    assert response.status_code == 302
+    district.refresh_from_db()
+    assert shape_from_geojson(district.boundary).equals_exact(trimmed, 1e-9)
