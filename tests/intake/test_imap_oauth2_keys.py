@@ -10,6 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -36,7 +42,7 @@ from civicdesk.intake.imap import (
     parse_imap_url,
 )
 from civicdesk.intake.models import InboundMessage, Outcome
-from civicdesk.intake.oauth2 import AccessTokens, KeyFileUnusable, TokenRefused, signed_jwt
+from civicdesk.intake.oauth2 import AccessTokens, KeyFileUnusable, TokenRefused, _read_key_file, signed_jwt
 from civicdesk.tenants.models import City
 from tests.intake.mail import plain, raw
 from tests.intake.servers import (
@@ -394,6 +400,50 @@ def test_a_certificate_file_that_cannot_be_read_or_used_says_why_without_its_pat
     assert str(unusable.value).startswith(f"{CERTIFICATE_FILE} {says}")
     assert "secret-name" not in str(unusable.value) and str(tmp_path) not in str(unusable.value)
     assert endpoint.requests == []
+
+
+AS_NOBODY = ("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--reset-env")
+
+
+def test_a_key_file_the_poller_may_not_read_says_who_it_runs_as_and_how_to_fix_it(tmp_path: Path) -> None:
+    """A key file the poller's account may not read (root's, mode 0400). The suite may run as
+    root, who reads anything: then the poller's reading runs as ``nobody`` in a child process,
+    as it would under its own service account."""
+    folder = Path(tempfile.mkdtemp(prefix="civicdesk-keys-"))
+    try:
+        folder.chmod(0o755)  # others may look inside, as in /etc/civicdesk, but not read the key
+        key_file = folder / "secret-name-intake.pem"
+        write(key_file, b"-----BEGIN PRIVATE KEY-----\n")
+        key_file.chmod(0o400 if os.geteuid() == 0 else 0o000)
+        if os.geteuid() == 0:
+            program = (
+                "import sys\n"
+                "from civicdesk.intake.oauth2 import KeyFileUnusable, _read_key_file\n"
+                "try:\n"
+                "    _read_key_file(sys.argv[1], 'The key file')\n"
+                "except KeyFileUnusable as exc:\n"
+                "    print(exc)\n"
+            )
+            ran = subprocess.run(
+                [*AS_NOBODY, sys.executable, "-c", program, str(key_file)],
+                cwd=Path(__file__).resolve().parents[2],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            message, user = ran.stdout.strip(), "nobody"
+        else:
+            with pytest.raises(KeyFileUnusable) as unusable:
+                _read_key_file(str(key_file), "The key file")
+            message, user = str(unusable.value), pwd.getpwuid(os.geteuid()).pw_name
+    finally:
+        shutil.rmtree(folder)
+
+    assert message == (
+        f"The key file cannot be read: the poller runs as {user}, who may not read it; "
+        f"make it {user}'s, readable by {user} only (chmod 0400)"
+    )
+    assert "secret-name" not in message and str(folder) not in message
 
 
 @with_mail_servers
