@@ -8,7 +8,11 @@ error say where delivery stands, so a dead worker or a down SMTP server loses no
 from __future__ import annotations
 
 from django.db import models
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+
+from civicdesk.core.templatetags.written import as_written
 
 
 class OutboxStatus(models.TextChoices):
@@ -183,3 +187,11 @@ class AreaSubscription(models.Model):
         if self.area == AreaKind.RADIUS:
             return _("within %(m)s m of %(lat).5f, %(lng).5f") % {"m": self.radius_m, "lat": self.lat, "lng": self.lng}
         return str(self.city.name)
+
+    def describe_area_html(self) -> SafeString:
+        """``describe_area`` for an HTML email or a page: a district's name, as the city typed
+        it, marked with its language where it is not the reader's (``as_written``, WCAG 3.1.2);
+        the city's name is a proper name, the circle's words are the reader's language."""
+        if self.area == AreaKind.DISTRICT and self.district is not None:
+            return format_html("{}, {}", as_written(self.district.name), self.city.name)
+        return conditional_escape(self.describe_area())
