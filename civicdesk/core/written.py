@@ -34,6 +34,19 @@ class Written(str):
         return (Written, (str(self), self.language))
 
 
+class WrittenMarkup(Written):
+    """Markup, already escaped, in ``language``, whose parts in another language say their
+    own: the label "<span lang="en">Bulky item</span> (retirado)" is Spanish, the type's
+    name inside it English. Shown as it is (``__html__``), and given no ``lang`` of its own
+    on a page in ``language`` (an ``<option>`` of ``console.forms.QuickSelect``)."""
+
+    def __html__(self) -> str:
+        return str(self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (WrittenMarkup, (str(self), self.language))
+
+
 def written(main: str, spanish: str, language: str) -> Written:
     """The Spanish version for a page in Spanish when the city gave one, else the main text."""
     if language.startswith("es") and spanish:
