@@ -12,13 +12,26 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 
 from civicdesk.accounts.models import Role, User
+from civicdesk.core.forms import SignInMistakes
 from civicdesk.tenants.scoping import READ_ONLY, CityScopedAdmin, user_city_id
+
+
+class AdminSignInForm(SignInMistakes, AdminAuthenticationForm):
+    """The admin's sign-in (/admin/login/, templates/admin/login.html) tells a wrong password
+    as the console's does: in the summary, linked to the username, both boxes marked invalid
+    and described by the summary (Django's page writes the message nowhere else we keep)."""
+
+    mistake_id = "error-summary"
+
+
+admin.site.login_form = AdminSignInForm
 
 ADMIN_ROLES = {Role.CITY_ADMIN, Role.REGIONAL_ADMIN}
 # Only a superuser grants these; a city administrator never sees them.

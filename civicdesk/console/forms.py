@@ -24,6 +24,7 @@ from civicdesk.cases.services import MAX_DESCRIPTION
 from civicdesk.catalog.forms import ATTRIBUTE_PREFIX, attribute_answers, attribute_field
 from civicdesk.catalog.models import ServiceAttribute, ServiceType
 from civicdesk.console import selectors
+from civicdesk.core.forms import SignInMistakes
 from civicdesk.core.templatetags.written import as_written
 from civicdesk.core.written import WrittenMarkup, WrittenSelect, language_of
 from civicdesk.tenants.models import City, Department
@@ -31,26 +32,10 @@ from civicdesk.tenants.models import City, Department
 STAFF_CHANNELS = [(c.value, c.label) for c in (Channel.PHONE, Channel.WALK_IN, Channel.EMAIL)]
 
 
-class SignInForm(AuthenticationForm):
+class SignInForm(SignInMistakes, AuthenticationForm):
     """The console's sign-in. "Wrong username or password" is a mistake of the whole form:
     the summary links it to the username, and both boxes are marked invalid and described by
-    it (``login-error``, written beside them), as a field's own mistake is."""
-
-    error_anchors = {NON_FIELD_ERRORS: "id_username"}
-
-    def clean(self) -> dict[str, Any]:
-        try:
-            return super().clean()
-        except ValidationError:
-            for name in ("username", "password"):
-                self.fields[name].widget.attrs.update({"aria-invalid": "true", "aria-describedby": "login-error"})
-            raise
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        if self.errors:
-            # The summary of mistakes takes the focus, not the username box.
-            self.fields["username"].widget.attrs.pop("autofocus", None)
+    it (``login-error``, written beside them), as a field's own mistake is (SignInMistakes)."""
 
 
 def _type_choices(user: User, *, new_case: bool = False) -> list[Any]:

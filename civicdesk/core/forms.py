@@ -9,15 +9,17 @@
   their fields; portal.js focuses it when the page opens, as GOV.UK's summary does.
 - ``{% error_title %}`` in base.html starts the page's title with "Error: " when a form of the
   page was refused, so the first thing a screen reader says is that the submit failed.
+- ``{% change_form_error_summary %}`` gives Django's generic admin change pages the same
+  summary (templates/admin/change_form.html), with their inline formsets' mistakes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.boundfield import BoundField
 from django.forms.renderers import DjangoTemplates
 
@@ -67,6 +69,64 @@ def error_items(form: forms.BaseForm) -> list[tuple[str, str]]:
     for name in form.errors:  # errors of a field the form no longer has (added by a service)
         if name != NON_FIELD_ERRORS and name not in form.fields:
             items += [(anchors.get(name, ""), str(message)) for message in form.errors[name]]
+    return items
+
+
+class SignInMistakes:
+    """For a sign-in form (Django's ``AuthenticationForm`` and its kin): "wrong username or
+    password" is a mistake of the whole form, so the summary links it to the username
+    (``error_anchors``) and both boxes are marked invalid and described by it (``mistake_id``:
+    what the page writes it in), as a field's own mistake is. A form sent back gives the focus
+    to the summary, not to the username box."""
+
+    error_anchors = {NON_FIELD_ERRORS: "id_username"}
+    mistake_id = "login-error"
+    fields: dict[str, forms.Field]
+    errors: Any
+
+    def clean(self) -> dict[str, Any]:
+        try:
+            return super().clean()  # type: ignore[misc,no-any-return]
+        except ValidationError:
+            for name in ("username", "password"):
+                self.fields[name].widget.attrs.update({"aria-invalid": "true", "aria-describedby": self.mistake_id})
+            raise
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        if self.errors:
+            self.fields["username"].widget.attrs.pop("autofocus", None)
+
+
+def _first_box(form: forms.BaseForm) -> str:
+    for field in form:
+        if not field.is_hidden and field.id_for_label:
+            return str(field.id_for_label)
+    return ""
+
+
+def change_form_error_items(
+    form: forms.BaseForm, inlines: Sequence[tuple[str, forms.BaseFormSet]] = ()
+) -> list[tuple[str, str]]:
+    """(anchor, message) for each mistake of an admin change page: the main form's, then each
+    inline formset's, in the page's order. A mistake of a whole form, which Django writes
+    above its boxes, links to the form's first box (or what the form names in
+    ``error_anchors["__all__"]``); a mistake of a whole formset ("please correct the
+    duplicate data") to its first form's first box, or the group when it has no form. An
+    inline form's mistakes say which form they are in ("Attribute 2: Name: ...")."""
+    whole = getattr(form, "error_anchors", {}).get(NON_FIELD_ERRORS) or _first_box(form)
+    items = [(anchor or whole, message) for anchor, message in error_items(form)[: len(form.non_field_errors())]]
+    items += error_items(form)[len(form.non_field_errors()) :]
+    for title, formset in inlines:
+        group = _first_box(formset.forms[0]) if formset.forms else f"{formset.prefix}-group"
+        items += [(group, str(message)) for message in formset.non_form_errors()]
+        for number, inline in enumerate(formset.forms, start=1):
+            if not inline.errors:
+                continue
+            box = getattr(inline, "error_anchors", {}).get(NON_FIELD_ERRORS) or _first_box(inline)
+            wholes = len(inline.non_field_errors())
+            for index, (anchor, message) in enumerate(error_items(inline)):
+                items.append((anchor or (box if index < wholes else ""), f"{title} {number}: {message}"))
     return items
 
 

@@ -7,9 +7,10 @@ from typing import Any
 
 from django import forms, template
 from django.template.context import Context
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 
-from civicdesk.core.forms import error_items, refused
+from civicdesk.core.forms import change_form_error_items, error_items, refused
 
 register = template.Library()
 
@@ -51,3 +52,23 @@ def error_title(context: Context) -> str:
     if refused(flat.values()) or (isinstance(flat.get("errors"), list | tuple) and flat["errors"]):
         return gettext("Error:") + " "
     return ""
+
+
+@register.inclusion_tag("core/forms/error_summary.html", takes_context=True)
+def change_form_error_summary(context: Context) -> dict[str, Any]:
+    """The summary on Django's generic admin add and change pages (templates/admin/
+    change_form.html): the mistakes of the page's form and of its inline formsets, as links
+    to their boxes, where Django only says "Please correct the errors below." """
+    adminform = context.get("adminform")
+    if not context.get("errors") or adminform is None:
+        return {"items": []}
+    inlines = [
+        (str(capfirst(inline.opts.verbose_name)), inline.formset)
+        for inline in context.get("inline_admin_formsets") or []
+    ]
+    return {
+        "items": change_form_error_items(adminform.form, inlines),
+        "heading": gettext("Nothing was saved yet. Please check:"),
+        "after": "",
+        "element_id": "error-summary",
+    }
