@@ -89,10 +89,48 @@ def test_a_backwards_date_range_is_explained_not_crashed(signed_in, supervisor, 
     assert field and 'aria-invalid="true"' in field.group(0) and 'value="2025-05-01"' in field.group(0)
     described = re.search(r'aria-describedby="([^"]+)"', field.group(0))
     assert described and re.search(
-        rf'<p class="field-error" role="alert" id="{described.group(1)}">The end date is before the start date.</p>',
-        body,
+        rf'<p class="field-error" id="{described.group(1)}">The end date is before the start date.</p>', body
     )
     assert re.search(r'<input type="date" name="opened_from" value="2025-05-02"', body)
+    # One summary above the filters, linked to the box, focused on load (portal.js); the title says so.
+    summary = re.search(
+        r'<div id="filter-errors"><div class="error-summary"[^>]*data-error-summary>(.*?)</div>', body, re.S
+    )
+    assert summary and '<a href="#id_opened_to">Opened to: The end date is before the start date.</a>' in summary.group(
+        1
+    )
+    assert body.count("data-error-summary") == 1
+    assert re.search(r"<title>Error: Cases", body)
+
+
+def test_a_backwards_date_range_loaded_by_htmx_brings_the_summary_and_the_message(signed_in, supervisor, world):
+    client = signed_in(supervisor)
+    asked = {"queue": "all", "status": "new", "opened_from": "2025-05-02", "opened_to": "2025-05-01"}
+    body = client.get(HOME, asked, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results").content.decode()
+    summary = re.search(r'<div id="filter-errors" hx-swap-oob="innerHTML">(.*?)</div>\s*</div>', body, re.S)
+    assert summary and 'href="#id_opened_to"' in summary.group(1)
+    assert re.search(
+        r'<p class="field-error" id="id_opened_to_error" hx-swap-oob="true">The end date is before the start date.</p>',
+        body,
+    )
+    assert re.search(r'<p class="field-error" id="id_opened_from_error" hx-swap-oob="true" hidden></p>', body)
+    assert re.search(r"<title>Error: Cases", body)
+    # Corrected: the summary and the message are emptied, the title is plain again.
+    asked["opened_to"] = "2025-05-03"
+    body = client.get(HOME, asked, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results").content.decode()
+    assert re.search(r'<div id="filter-errors" hx-swap-oob="innerHTML">\s*</div>', body)
+    assert re.search(r'<p class="field-error" id="id_opened_to_error" hx-swap-oob="true" hidden></p>', body)
+    assert re.search(r"<title>Cases", body)
+
+
+def test_a_backwards_date_range_in_spanish(signed_in, supervisor, world):
+    body = (
+        signed_in(supervisor)
+        .get(HOME, {"queue": "all", "opened_from": "2025-05-02", "opened_to": "2025-05-01"}, HTTP_ACCEPT_LANGUAGE="es")
+        .content.decode()
+    )
+    assert "Se omitió un filtro de la lista. Por favor, revise:" in body
+    assert re.search(r"<title>Error: ", body)
 
 
 def test_search_by_case_number_with_or_without_the_prefix(signed_in, supervisor, world):

@@ -109,4 +109,30 @@
     window.scrollBy(0, box.top - wanted);
     answer.focus({ preventScroll: true });
   });
+
+  // The case list's filters (home.html): a list loaded by htmx brings each box's message, or
+  // none, and the summary of the filters left out (_results.html). The boxes are marked invalid
+  // and described by their message, as on a page loaded whole; after "Apply" (or Enter) the
+  // summary is focused, as it is when the page opens. A change is not a send: a date typed
+  // digit by digit passes through backwards ranges, and the focus stays in its box.
+  document.addEventListener("htmx:afterSettle", function (e) {
+    var config = e.detail && e.detail.requestConfig;
+    var form = config && config.elt && config.elt.closest ? config.elt.closest("form.filters") : null;
+    if (!form || !e.target || e.target.id !== "results") return;
+    form.querySelectorAll("input[id], select[id]").forEach(function (box) {
+      var message = document.getElementById(box.id + "_error");
+      if (!message) return;
+      var ids = (box.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (id) { return id && id !== message.id; });
+      if (!message.hidden && message.textContent.trim()) {
+        box.setAttribute("aria-invalid", "true");
+        ids.push(message.id);
+      } else {
+        box.removeAttribute("aria-invalid");
+      }
+      if (ids.length) box.setAttribute("aria-describedby", ids.join(" "));
+      else box.removeAttribute("aria-describedby");
+    });
+    var summary = document.querySelector("#filter-errors [data-error-summary]");
+    if (summary && config.triggeringEvent && config.triggeringEvent.type === "submit") summary.focus();
+  });
 })();
