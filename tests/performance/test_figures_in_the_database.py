@@ -1,9 +1,15 @@
-"""The regional comparison's median days to close and % closed within target are worked out by
-the database (``figure``: aggregates, a median at its ranks), never by reading a city's cases
-into Python, and give exactly what the definitions' ``compute`` gives from the same cases:
-the same figure to the last digit, the same cases behind it, the same moment time next
-changes it. Odd and even counts, ties, times a microsecond apart, duplicates, reopened
-cases, cases with no target, business-day due dates and empty periods alike."""
+"""The regional comparison's figures are worked out by the database (``figure``: aggregates, a
+median at its ranks, a case's first inspection or worked time as a subquery on its log),
+never by reading a city's cases or their logs into Python, and give exactly what the
+definitions' ``compute`` gives from the same cases: the same figure to the last digit, the
+same cases behind it, the same moment time next changes it. Median days to close and %
+closed within target: odd and even counts, ties, times a microsecond apart, duplicates,
+reopened cases, cases with no target, business-day due dates and empty periods. % inspected
+within N days and % of calls held over: every kind of event that counts or does not (by
+staff or not, public or internal, in progress or not, each resolution), times exactly at
+the limit and a microsecond past it, duplicates, cases still within their time, calls after
+hours, on a Friday evening, a weekend or a holiday, a city's own calendar and a day the
+clocks change."""
 
 from __future__ import annotations
 
@@ -16,14 +22,20 @@ import pytest
 
 from civicdesk.accounts.models import Role
 from civicdesk.cases import services as cases
-from civicdesk.cases.models import Resolution, ServiceRequest
+from civicdesk.cases.models import CaseEvent, EventKind, Resolution, ServiceRequest, Status
 from civicdesk.core import clock
 from civicdesk.notifications import outbox
 from civicdesk.performance import regional
 from civicdesk.performance import services as performance
-from civicdesk.performance.measures import closed_within_target, potholes_median_days_to_close
+from civicdesk.performance.measures import (
+    animal_calls_held_over,
+    closed_within_target,
+    code_enforcement_inspected,
+    potholes_median_days_to_close,
+)
 from civicdesk.performance.measures.base import Tally
-from civicdesk.performance.models import Measure, RegionalFigure
+from civicdesk.performance.models import DashboardSettings, Measure, RegionalFigure
+from civicdesk.performance.periods import business_calendar_for
 from civicdesk.tenants.models import City
 
 from .conftest import CaseBook
@@ -252,16 +264,272 @@ def test_closed_within_target_of_no_case_due_is_no_figure_either_way(book, potho
     assert found.value is None and found.cases == 0 and found.changes_at is not None
 
 
+# --- a case's log: its first inspection or worked time -------------------------------------
+
+
+def logged(case: ServiceRequest, kind: str, when: dt.datetime, *, staff=None, changes=None) -> None:
+    """One entry of the case's log as it would stand, for entries no service of ours writes
+    so (by no staff account, a change the other way)."""
+    CaseEvent.objects.create(
+        case=case, at=when, actor=staff, actor_label="" if staff else "Resident", kind=kind, is_public=True,
+        changes=changes or {},
+    )  # fmt: skip
+
+
+@pytest.fixture
+def inspections(book, make_service_type, independence, raytown, make_staff):
+    """Independence's code enforcement cases opened in April 2024, each with another log."""
+    zoning = make_service_type(independence, "zoning")
+    weeds = make_service_type(independence, "weeds")
+    day = dt.timedelta(days=1)
+    hour = dt.timedelta(hours=1)
+    # Inspected exactly 5 days on (met), and a microsecond after (missed).
+    exactly = book.open(zoning, at("2024-04-01", 9))
+    book.note(exactly, exactly.opened_at + 5 * day)
+    late = book.open(zoning, at("2024-04-01", 10))
+    book.note(late, late.opened_at + 5 * day + US)
+    # An internal note an hour on does not count; "in progress" 6 days on is late (missed).
+    internal = book.open(weeds, at("2024-04-02", 9))
+    book.note(internal, internal.opened_at + hour, public=False)
+    book.start(internal, internal.opened_at + 6 * day)
+    # "In progress" in 2 days, closed as resolved in a day, as needing no action in 3 (met).
+    started = book.open(zoning, at("2024-04-03", 9))
+    book.start(started, started.opened_at + 2 * day)
+    book.close(book.open(weeds, at("2024-04-03", 10)), at("2024-04-04", 10))
+    book.close(book.open(weeds, at("2024-04-03", 11)), at("2024-04-06", 11), resolution=Resolution.NO_ACTION)
+    # Closed as referred in a day: done from a desk, never inspected (missed).
+    book.close(book.open(zoning, at("2024-04-04", 9)), at("2024-04-05", 9), resolution=Resolution.REFERRED)
+    # A resident's public note an hour on does not count; staff's 6 days on is late (missed).
+    resident = book.open(zoning, at("2024-04-05", 9))
+    logged(resident, EventKind.PUBLIC_NOTE, resident.opened_at + hour)
+    book.note(resident, resident.opened_at + 6 * day)
+    # Assigned, then moved from "in progress" back to "assigned": neither is "in progress" (missed).
+    moved = book.open(zoning, at("2024-04-08", 9))
+    logged(moved, EventKind.STATUS_CHANGED, moved.opened_at + hour, staff=book.staff,
+           changes={"status": [Status.NEW, Status.ASSIGNED]})  # fmt: skip
+    logged(moved, EventKind.STATUS_CHANGED, moved.opened_at + 2 * hour, staff=book.staff,
+           changes={"status": [Status.IN_PROGRESS, Status.ASSIGNED]})  # fmt: skip
+    # A closing as resolved by no staff account does not count (missed).
+    unstaffed = book.open(weeds, at("2024-04-08", 10))
+    logged(unstaffed, EventKind.CLOSED, unstaffed.opened_at + hour,
+           changes={"status": [Status.NEW, Status.CLOSED], "resolution": [None, Resolution.RESOLVED]})  # fmt: skip
+    # Duplicates are left out, inspected in time or not.
+    for opened in (at("2024-04-09", 9), at("2024-04-09", 10)):
+        copy = book.open(zoning, opened)
+        book.note(copy, opened + hour)
+        book.close(copy, opened + 2 * hour, resolution=Resolution.DUPLICATE, duplicate_of=started)
+    book.close(book.open(zoning, at("2024-04-09", 11)), at("2024-04-09", 12), resolution=Resolution.DUPLICATE,
+               duplicate_of=started)  # fmt: skip
+    # Nothing but the report (missed once 5 days have passed).
+    book.open(weeds, at("2024-04-10", 10))
+    # Resolved in a day, then reopened: its first inspection stands (met), open again.
+    reopened = book.close(book.open(zoning, at("2024-04-11", 9)), at("2024-04-12", 9))
+    with outbox.suppressed(), clock.frozen_at(at("2024-04-20")):
+        cases.case_reopen(case=reopened, actor=book.staff, reason="Back again.")
+    # Closed as referred 2 hours on, still within its 5 days on April 29: not decided, not open.
+    book.close(book.open(zoning, at("2024-04-25", 9)), at("2024-04-25", 11), resolution=Resolution.REFERRED)
+    # Still within their 5 days and open: the sooner decided by time on May 2 at 15:00.
+    soon = book.open(weeds, at("2024-04-27", 15))
+    book.open(zoning, at("2024-04-28", 9))
+    # Another type, another city, another month.
+    book.open(make_service_type(independence, "pothole"), at("2024-04-02", 9))
+    elsewhere = CaseBook(raytown, make_staff(raytown, Role.SUPERVISOR))
+    elsewhere.note(elsewhere.open(make_service_type(raytown, "zoning"), at("2024-04-02", 9)), at("2024-04-02", 10))
+    book.note(book.open(zoning, at("2024-03-28", 9)), at("2024-03-29", 9))
+    return {"soon": soon}
+
+
+def test_inspected_within_days_counted_by_the_database_is_what_every_case_gives(inspections, independence):
+    measure = measure_of(code_enforcement_inspected, independence, ["zoning", "weeds"])
+    found, expected = both_ways(code_enforcement_inspected, measure, "2024-m4", at("2024-04-29", 9))
+    assert_identical(found, expected)
+    # Met: exactly at 5 days, in progress, resolved, no action, the reopened one. Missed: a
+    # microsecond late, the internal note's, referred, the resident's note's, the moves, the
+    # unstaffed closing, nothing but the report.
+    assert (found.value, found.cases) == (Decimal(100) * 5 / 12, 12)
+    assert found.changes_at == inspections["soon"].opened_at + dt.timedelta(days=5)
+    # At the very moment the soonest is decided by time (not yet: "more than 5 days"), a
+    # microsecond after, and long after; each period; a limit of 2.5 days.
+    soonest = found.changes_at
+    for now in (at("2024-04-08", 9), soonest, soonest + US, at("2024-07-01")):
+        for key in ("2024-m4", "2024-q2", "2024-m3", "2024-q1"):
+            assert_identical(*both_ways(code_enforcement_inspected, measure, key, now))
+    measure.parameters = {"days": "2.5"}
+    for now in (at("2024-04-29", 9), at("2024-07-01")):
+        found, expected = both_ways(code_enforcement_inspected, measure, "2024-q2", now)
+        assert_identical(found, expected)
+    # By July the three waiting in April are decided (missed); "no action" in 3 days is late now.
+    assert (found.value, found.cases) == (Decimal(100) * 3 / 15, 15)
+
+
+def test_inspected_within_days_of_no_case_is_no_figure_either_way(book, make_service_type, independence):
+    zoning = make_service_type(independence, "zoning")
+    measure = measure_of(code_enforcement_inspected, independence, ["zoning"])
+    found, expected = both_ways(code_enforcement_inspected, measure, "2024-q2", at("2024-07-01"))
+    assert_identical(found, expected)
+    assert found == Tally(None, 0, None)
+    waiting = book.open(zoning, at("2024-06-29", 9))
+    found, expected = both_ways(code_enforcement_inspected, measure, "2024-q2", at("2024-07-01"))
+    assert_identical(found, expected)
+    assert found == Tally(None, 0, waiting.opened_at + dt.timedelta(days=5))
+
+
+@pytest.fixture
+def calls(book, make_service_type, independence):
+    """Independence's animal calls of the second quarter of 2024, on its business days (8:00 to
+    17:00, Monday to Friday, closed on the federal holidays)."""
+    stray = make_service_type(independence, "stray")
+    barking = make_service_type(independence, "barking")
+
+    def call(when: dt.datetime, service_type=stray) -> ServiceRequest:
+        return book.open(service_type, when)
+
+    # Monday: worked a microsecond before closing (not held over), and at closing (held over).
+    book.note(call(at("2024-04-01", 9)), at("2024-04-01", 17) - US)
+    book.note(call(at("2024-04-01", 9, 5)), at("2024-04-01", 17))
+    # After closing on a Thursday (at 17:00 itself, and at 21:06): Friday's, worked on Friday.
+    book.start(call(at("2024-04-04", 17)), at("2024-04-05", 10))
+    book.note(call(at("2024-04-04", 21, 6), barking), at("2024-04-05", 16))
+    # Friday evening and Saturday: Monday's. Worked Monday (not held over), Tuesday (held over),
+    # and at closing time on Monday (held over).
+    book.start(call(at("2024-04-05", 19)), at("2024-04-08", 9))
+    book.start(call(at("2024-04-05", 19, 30)), at("2024-04-09", 9))
+    book.note(call(at("2024-04-06", 11)), at("2024-04-08", 17))
+    # Before opening: that day's.
+    book.note(call(at("2024-04-09", 7)), at("2024-04-09", 16))
+    # An internal note does not work a call (held over); any closing by staff does, a
+    # duplicate too (duplicates are calls like any other here); a closing or a public note by
+    # no staff account does not (held over).
+    book.note(call(at("2024-04-10", 9)), at("2024-04-10", 10), public=False)
+    original = call(at("2024-04-10", 9, 30))
+    book.close(call(at("2024-04-10", 9, 40)), at("2024-04-10", 11), resolution=Resolution.DUPLICATE,
+               duplicate_of=original)  # fmt: skip
+    logged(call(at("2024-04-10", 10)), EventKind.CLOSED, at("2024-04-10", 11),
+           changes={"status": [Status.NEW, Status.CLOSED], "resolution": [None, Resolution.RESOLVED]})  # fmt: skip
+    logged(call(at("2024-04-10", 10, 30)), EventKind.PUBLIC_NOTE, at("2024-04-10", 11))
+    # Memorial Day weekend: Saturday's call is Tuesday's; one on the holiday worked that day
+    # (before its business day began: not held over).
+    book.start(call(at("2024-05-25", 10)), at("2024-05-28", 16, 30))
+    book.note(call(at("2024-05-27", 9)), at("2024-05-27", 12))
+    # Juneteenth (Wednesday): Tuesday evening's call is Thursday's.
+    book.note(call(at("2024-06-18", 17, 30)), at("2024-06-19", 10))
+    book.note(call(at("2024-06-18", 17, 45)), at("2024-06-20", 17) + US)
+    # Friday June 28 at noon: this morning's call and last evening's (closed by no staff
+    # account) wait for 17:00; this evening's for Monday July 1 at 17:00.
+    call(at("2024-06-28", 8))
+    logged(call(at("2024-06-27", 18)), EventKind.CLOSED, at("2024-06-28", 9),
+           changes={"status": [Status.NEW, Status.CLOSED], "resolution": [None, Resolution.RESOLVED]})  # fmt: skip
+    call(at("2024-06-28", 17, 30))
+    # Nothing but the call (held over).
+    call(at("2024-04-11", 10))
+    # March's, and another type's.
+    book.note(call(at("2024-03-29", 9)), at("2024-03-29", 10))
+    call(at("2024-04-01", 9), make_service_type(independence, "pothole"))
+
+
+def test_calls_held_over_counted_by_the_database_is_what_every_call_gives(calls, independence):
+    measure = measure_of(animal_calls_held_over, independence, ["stray", "barking"])
+    found, expected = both_ways(animal_calls_held_over, measure, "2024-q2", at("2024-06-28", 12))
+    assert_identical(found, expected)
+    # Held over: at closing, Tuesday's, Monday at closing, the internal note's, the duplicate's
+    # original (never worked), the unstaffed closing's and note's, a microsecond after
+    # Thursday's closing, nothing but the call. Not: a microsecond before closing, the two
+    # Thursday evenings, Friday's worked Monday, before opening, the duplicate, Memorial Day's
+    # two, Juneteenth's first. The three of June 28 wait.
+    assert (found.value, found.cases) == (Decimal(100) * 9 / 18, 18)
+    assert found.changes_at == at("2024-06-28", 17)
+    for now in (at("2024-06-28", 17) - US, at("2024-06-28", 17), at("2024-07-01", 17), at("2024-07-02")):
+        for key in ("2024-q2", "2024-m4", "2024-m5", "2024-m6", "2024-q1"):
+            assert_identical(*both_ways(animal_calls_held_over, measure, key, now))
+
+
+def test_calls_held_over_on_a_citys_own_calendar_and_the_days_clocks_change(book, make_service_type, independence):
+    """Closed the day after Thanksgiving too; working on Saturdays; the night the clocks go back
+    (November 3, 2024) and the morning they go forward (March 10). A calendar closing in the
+    hour the clocks change is read call by call from the calendar, by the same rules."""
+    stray = make_service_type(independence, "stray")
+    for opened, worked in (
+        (at("2024-11-27", 18), at("2024-12-02", 16)),  # Wednesday evening: Monday's (Saturday too, below)
+        (at("2024-11-28", 10), at("2024-11-30", 10)),  # Thanksgiving: the Saturday's
+        (at("2024-11-29", 10), at("2024-11-30", 17)),  # the day after, closed: Saturday's, at closing
+        (at("2024-11-03", 1, 30), at("2024-11-04", 9)),  # in the hour that comes twice (a Sunday)
+        (at("2024-11-02", 16, 59), at("2024-11-04", 9)),  # Saturday, before closing
+        (at("2024-11-01", 17, 1), at("2024-11-02", 9)),  # Friday evening: Saturday's
+        (at("2024-03-10", 2, 30), at("2024-03-11", 9)),  # the hour the clocks skip
+        (at("2024-03-09", 23), at("2024-03-11", 17)),  # Saturday night: Monday's, at closing
+    ):
+        book.note(book.open(stray, opened), worked)
+    book.open(stray, at("2024-12-30", 18))
+    measure = measure_of(animal_calls_held_over, independence, ["stray"])
+    both = ("2024-q4", "2024-m11", "2024-q1", "2024-m3")
+    for weekdays, other_days, opens, closes in (
+        ("12345", "", dt.time(8), dt.time(17)),
+        ("123456", "2024-11-29", dt.time(8), dt.time(17)),
+        # Closing at 1:30 in the morning: the night of November 3 it comes twice.
+        ("1234567", "", dt.time(0, 30), dt.time(1, 30)),
+        # Closing at 2:30: on March 10 it never comes.
+        ("1234567", "", dt.time(1), dt.time(2, 30)),
+    ):
+        DashboardSettings.objects.update_or_create(city=independence, defaults={
+            "business_weekdays": weekdays, "other_closed_days": other_days,
+            "business_day_opens": opens, "business_day_closes": closes,
+        })  # fmt: skip
+        business = business_calendar_for(independence)
+        for key in both:
+            period = regional.parse_period(key).for_city(independence)
+            by_moments = animal_calls_held_over.deadlines(business, period) is not None
+            clocks_change_at_closing = (closes, key[5:]) in {
+                (dt.time(1, 30), "q4"), (dt.time(1, 30), "m11"), (dt.time(2, 30), "q1"), (dt.time(2, 30), "m3"),
+            }  # fmt: skip
+            assert by_moments != clocks_change_at_closing, (closes, key)
+            for now in (at("2024-12-31", 12), at("2025-01-02")):
+                found, expected = both_ways(animal_calls_held_over, measure, key, now)
+                assert_identical(found, expected)
+                assert found.cases > 0 and found.value is not None
+
+
+def test_a_calls_deadline_is_the_first_closing_time_after_it(independence):
+    """``deadlines`` stands in for ``closing_time(business_day_of(t))`` of every moment of a
+    period: each minute of the last quarter of 2024 and a microsecond either side of every
+    closing time and midnight, on the default calendar and on one working Saturdays with
+    another day closed."""
+    import bisect
+
+    period = regional.parse_period("2024-q4").for_city(independence)
+    for weekdays, other_days in (("12345", ""), ("123456", "2024-11-29\n2024-12-24")):
+        DashboardSettings.objects.update_or_create(
+            city=independence, defaults={"business_weekdays": weekdays, "other_closed_days": other_days}
+        )
+        business = business_calendar_for(independence)
+        closings = animal_calls_held_over.deadlines(business, period)
+        assert closings is not None
+        moments = []
+        moment = period.start
+        while moment < period.end:
+            moments.append(moment)
+            moment += dt.timedelta(minutes=1)
+        day = period.start.astimezone(business.tz).date()
+        while day <= period.end.astimezone(business.tz).date():
+            for edge in (business.closing_time(day), dt.datetime.combine(day, dt.time(0), tzinfo=business.tz)):
+                moments += [edge - US, edge, edge + US]
+            day += dt.timedelta(days=1)
+        for moment in moments:
+            if period.start <= moment < period.end:
+                expected = business.closing_time(business.business_day_of(moment))
+                assert closings[bisect.bisect_right(closings, moment)] == expected, moment
+
+
 # --- the regional comparison reads no case into Python --------------------------------------
 
 
 def test_the_regional_refresh_works_out_every_figure_without_reading_a_case(
-    due_dates, independence, monkeypatch, settings
+    due_dates, book, independence, monkeypatch, settings
 ):
-    """Each of the three common measures the bench keeps (a count, a median, a share) is
-    worked out by the database: no ``ServiceRequest`` is built while the task worker's
-    refresh works out every figure of the region, and it keeps exactly what it kept when it
-    worked each figure out from every case (``compute``)."""
+    """Each of the five common measures the bench keeps (a count, a median, a share, and the
+    two shares read from the cases' logs) is worked out by the database: no ``ServiceRequest``
+    nor ``CaseEvent`` is built while the task worker's refresh works out every figure of the
+    region, and it keeps exactly what it kept when it worked each figure out from every case
+    (``compute``)."""
     settings.REGIONAL_FIGURES_SECONDS = 900
     codes = ["pothole", "sidewalk", "graffiti"]
     for order, (key, module, unit, direction) in enumerate(
@@ -269,6 +537,8 @@ def test_the_regional_refresh_works_out_every_figure_without_reading_a_case(
             ("requests", "requests_opened", "count", ""),
             ("median-days", potholes_median_days_to_close.KEY, "days", "lower"),
             ("within-target", closed_within_target.KEY, "percent", "higher"),
+            ("inspected", code_enforcement_inspected.KEY, "percent", "higher"),
+            ("held-over", animal_calls_held_over.KEY, "percent", "lower"),
         )
     ):
         common = performance.common_measure_define(
@@ -276,21 +546,28 @@ def test_the_regional_refresh_works_out_every_figure_without_reading_a_case(
             computation=module, unit=unit, direction=direction, decimals=1, minimum_cases=1, order=order,
         )  # fmt: skip
         performance.common_measure_map(common_measure=common, city=independence, service_codes=codes)
-    built: list[int] = []
-    real = ServiceRequest.from_db
+    book.note(due_dates["soon"], at("2024-04-27", 16))  # a call worked on its business day
+    built: list[str] = []
 
-    def counting(cls, db, field_names, values):
-        built.append(1)
-        return real(db, field_names, values)
+    def counting(model):
+        real = model.from_db
+
+        def from_db(cls, db, field_names, values):
+            built.append(model.__name__)
+            return real(db, field_names, values)
+
+        return classmethod(from_db)
 
     moment = at("2024-04-29", 9)
-    monkeypatch.setattr(ServiceRequest, "from_db", classmethod(counting))
-    assert performance.regional_figures_refresh(now=moment) == 12
+    monkeypatch.setattr(ServiceRequest, "from_db", counting(ServiceRequest))
+    monkeypatch.setattr(CaseEvent, "from_db", counting(CaseEvent))
+    assert performance.regional_figures_refresh(now=moment) == 20
     assert built == []
     monkeypatch.undo()
     in_the_database = kept()
     assert in_the_database[("median-days", "2024-q2")][:2] == (Decimal("419400.0000000000"), 8)  # 4.85 days
     assert in_the_database[("within-target", "2024-m4")][:2] == (Decimal("37.5000000000"), 8)
+    assert all(in_the_database[(key, "2024-m4")][0] is not None for key in ("inspected", "held-over"))
 
     def from_every_case(common, city, period, codes, *, now=None):
         """The comparison's figure as it was worked out before: from every case, by ``compute``."""
@@ -299,7 +576,7 @@ def test_the_regional_refresh_works_out_every_figure_without_reading_a_case(
 
     monkeypatch.setattr(regional, "figure_of_cases", from_every_case)
     RegionalFigure.objects.all().delete()
-    assert performance.regional_figures_refresh(now=moment) == 12
+    assert performance.regional_figures_refresh(now=moment) == 20
     assert kept() == in_the_database
 
 

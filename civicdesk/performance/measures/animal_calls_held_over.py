@@ -19,15 +19,32 @@ not been worked is not counted yet.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
+from django.db import connections
+from django.db.models import Case, DateTimeField, Value, When
 from django.utils import dateformat
 from django.utils.translation import gettext, gettext_lazy, pgettext
 
-from civicdesk.performance.measures.base import CaseResult, Computation, cases_of, first_event, is_worked, share
+from civicdesk.cases.models import Status
+from civicdesk.performance.measures.base import (
+    CaseResult,
+    Computation,
+    Tally,
+    cases_of,
+    first_event,
+    first_event_at,
+    is_worked,
+    moment_of,
+    share,
+    tally_of,
+    worked_events,
+)
 from civicdesk.performance.periods import business_calendar_for
 
 if TYPE_CHECKING:
+    from civicdesk.core.business_days import BusinessCalendar
     from civicdesk.performance.models import Measure
     from civicdesk.performance.periods import Period
 
@@ -71,3 +88,86 @@ def compute(*, measure: Measure, period: Period, now: dt.datetime) -> Computatio
     held_over = sum(1 for r in results if r.met is False)
     decided = sum(1 for r in results if r.met is not None)
     return Computation(share(held_over, decided), results)
+
+
+def deadlines(business: BusinessCalendar, period: Period) -> list[dt.datetime] | None:
+    """The closing times of the business days the period's calls belong to, in order: a call
+    that came in at ``t`` is due at the first of them after ``t`` (``closing_time(
+    business_day_of(t))``: a business day's calls are those after the closing of the one
+    before, up to its own). None when that cannot be said of moments alone: on a day of the
+    period the clocks change at closing time or at midnight (a call's local hour or date then
+    goes back), so ``figure`` reads each call's business day as ``compute`` does."""
+    tz = business.tz
+    last = business.business_day_of(period.end - dt.timedelta(microseconds=1))
+    day = period.start.astimezone(tz).date()
+    while day <= last:
+        for hour in (business.closes, dt.time(0)):
+            moment = dt.datetime.combine(day, hour, tzinfo=tz)
+            if moment.utcoffset() != moment.replace(fold=1).utcoffset():
+                return None
+        day += dt.timedelta(days=1)
+    found = []
+    day = business.business_day_of(period.start)
+    while day <= last:
+        found.append(business.closing_time(day))
+        day = business.next_business_day(day)
+    return found
+
+
+def figure(*, measure: Measure, period: Period, now: dt.datetime) -> Tally:
+    """``compute``'s figure, its decided calls and the soonest moment time alone decides one,
+    without reading a case or an event into Python: each call's first worked time is a
+    subquery on its log (``base.worked_events``, every condition of ``is_worked``) and its
+    deadline, the closing time of its business day, a CASE over the period's business days'
+    closing times (``deadlines``: weekends, holidays and after-hours calls fall to the next
+    one as the calendar says), all counted in one aggregate. On a period whose clocks change
+    at closing time or midnight, the calls' (report, first worked) times alone are read and
+    each given its business day by the calendar, as ``compute`` does."""
+    business = business_calendar_for(measure.city)
+    cases = (
+        cases_of(measure)
+        .prefetch_related(None)
+        .filter(opened_at__gte=period.start, opened_at__lt=period.end)
+        .annotate(worked_at=first_event_at(worked_events()))
+    )
+    closings = deadlines(business, period)
+    if closings is None:
+        return _figure_by_calendar(business, cases.values_list("opened_at", "status", "worked_at"), now)
+    due = Case(
+        *(When(opened_at__lt=closing, then=Value(closing)) for closing in closings), output_field=DateTimeField()
+    )
+    counted = cases.annotate(deadline=due).values("status", "worked_at", "deadline")
+    moment = connections[counted.db].ops.adapt_datetimefield_value(now)
+    met, decided, first_waiting = tally_of(
+        counted,
+        "COUNT(CASE WHEN worked_at IS NOT NULL AND worked_at < deadline THEN 1 END),"
+        # Worked (in time or late), or not worked and its business day over.
+        " COUNT(CASE WHEN worked_at IS NOT NULL OR deadline <= %s THEN 1 END),"
+        # An open call not worked yet is decided by time at its closing time.
+        " MIN(CASE WHEN worked_at IS NULL AND deadline > %s AND status <> %s THEN deadline END)",
+        (moment, moment, Status.CLOSED.value),
+    )
+    return Tally(share(decided - met, decided), decided, moment_of(first_waiting, counted.db))
+
+
+def _figure_by_calendar(business: BusinessCalendar, calls: Iterable[tuple[Any, ...]], now: dt.datetime) -> Tally:
+    """``figure`` from each call's (report, status, first worked) times, its business day and
+    closing time by the calendar itself (once for each day and side of closing time)."""
+    deadline_of: dict[tuple[dt.date, bool], dt.datetime] = {}
+    tz = business.tz
+    held_over = decided = 0
+    waiting: list[dt.datetime] = []
+    for opened, status, worked in calls:
+        local = opened.astimezone(tz)
+        key = (local.date(), local.time() < business.closes)
+        if key not in deadline_of:
+            deadline_of[key] = business.closing_time(business.business_day_of(opened))
+        deadline = deadline_of[key]
+        if worked is not None and worked < deadline:
+            decided += 1
+        elif worked is not None or now >= deadline:
+            decided += 1
+            held_over += 1
+        elif status != Status.CLOSED:
+            waiting.append(deadline)
+    return Tally(share(held_over, decided), decided, min(waiting, default=None))

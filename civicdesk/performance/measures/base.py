@@ -8,9 +8,13 @@ with the number.
 
 A definition may also expose ``figure(measure=, period=, now=)``, a ``Tally``: the same
 figure, the same count of cases behind it and when time alone next changes it, worked out by
-the database (aggregates, a median at its ranks) without reading a case into Python. The
-regional comparison's kept figures use it; tests work every such figure out both ways on the
-same cases (``tests/performance/test_figures_in_the_database.py``).
+the database (aggregates, a median at its ranks) without reading a case into Python. A
+definition that reads the case's log does so with the log's rules as conditions on the
+``CaseEvent`` table (``inspection_events``, ``worked_events``: ``is_inspection`` and
+``is_worked`` to the letter), each case's first such event a subquery (``first_event_at``),
+and counts in one aggregate over them (``tally_of``). The regional comparison's kept figures
+use it; tests work every such figure out both ways on the same cases
+(``tests/performance/test_figures_in_the_database.py``).
 """
 
 from __future__ import annotations
@@ -19,9 +23,13 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db import NotSupportedError, connections
+from django.db.models import CharField, F, Func, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.lookups import Exact, In
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import ngettext
 
 from civicdesk.cases.models import CaseEvent, EventKind, Resolution, ServiceRequest, Status
@@ -135,6 +143,92 @@ def is_worked(event: CaseEvent) -> bool:
 
 def first_event(case: ServiceRequest, test: Callable[[CaseEvent], bool]) -> CaseEvent | None:
     return next((e for e in case.events.all() if test(e)), None)
+
+
+class LastChangedTo(Func):
+    """What an event's ``changes[key]`` (``[before, after]``) says a field became: its last
+    element, as text, as ``is_inspection`` reads it (``changes.get(key)[-1]``); NULL when the
+    event does not change the field. PostgreSQL and SQLite each read a JSON array from its end."""
+
+    output_field = CharField()
+
+    def __init__(self, key: str) -> None:
+        super().__init__(F("changes"))
+        self.key = key
+
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, tuple[str | int, ...]]:
+        raise NotSupportedError("LastChangedTo is written for PostgreSQL and SQLite.")
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        changes, params = compiler.compile(self.source_expressions[0])
+        return f"({changes} -> %s::text ->> -1)", (*params, self.key)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        changes, params = compiler.compile(self.source_expressions[0])
+        # A JSON path's [#-1] is an array's last element; the key quoted as a path wants it.
+        return f"json_extract({changes}, %s)", (*params, f'$."{self.key}"[#-1]')
+
+
+def inspection_events() -> Q:
+    """``is_inspection`` as a condition on the ``CaseEvent`` table, every part of it: by a
+    staff member, and a public note, a change of status to "in progress", or a closing as
+    resolved or as needing no action."""
+    return Q(actor__isnull=False) & (
+        Q(kind=EventKind.PUBLIC_NOTE)
+        | (Q(kind=EventKind.STATUS_CHANGED) & Q(Exact(LastChangedTo("status"), Value(Status.IN_PROGRESS.value))))
+        | (
+            Q(kind=EventKind.CLOSED)
+            & Q(In(LastChangedTo("resolution"), [Resolution.RESOLVED.value, Resolution.NO_ACTION.value]))
+        )
+    )
+
+
+def worked_events() -> Q:
+    """``is_worked`` as a condition on the ``CaseEvent`` table: by a staff member, and any
+    closing or an inspection update."""
+    return Q(actor__isnull=False) & (Q(kind=EventKind.CLOSED) | inspection_events())
+
+
+def first_event_at(condition: Q) -> Subquery:
+    """The time of a case's first event meeting ``condition`` (``first_event``'s), or NULL: a
+    subquery on the case's row that walks the log's index (case, at) in order and stops at the
+    first. Events at the same moment need no order between them: only the time is read."""
+    return Subquery(CaseEvent.objects.filter(condition, case_id=OuterRef("pk")).order_by("at").values("at")[:1])
+
+
+def tally_of(cases: QuerySet[Any, Any], select: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...]:
+    """One row of aggregates ``select`` worked out by the database over ``cases``, each case's
+    subqueries (``first_event_at``) and expressions worked out once, not once for each
+    aggregate that reads them. ``select`` is SQL over the columns of ``cases.values(…)``: a
+    field by its column's name, an annotation by its own."""
+    connection = connections[cases.db]
+    inner, inner_params = cases.order_by().query.sql_with_params()
+    # OFFSET 0 keeps the database from merging the inner query into the outer one, which would
+    # copy each subquery into every aggregate reading its column (and run it that many times).
+    fence = "OFFSET 0" if connection.vendor == "postgresql" else "LIMIT -1 OFFSET 0"
+    query = f"SELECT {select} FROM ({inner} {fence}) AS counted"  # noqa: S608 (ours: the definition's SQL)
+    with connection.cursor() as cursor:
+        cursor.execute(query, (*params, *inner_params))  # ``select`` comes first
+        row: tuple[Any, ...] = cursor.fetchone()
+    return row
+
+
+def moment_of(value: Any, alias: str) -> dt.datetime | None:
+    """A time an aggregate of ``tally_of`` returned as a datetime (SQLite gives its text)."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    moment = parse_datetime(str(value))
+    if moment is None:
+        raise ValueError(f"Not a time: {value!r}")
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, connections[alias].timezone)
 
 
 def is_duplicate(case: ServiceRequest) -> bool:
