@@ -11,7 +11,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -19,7 +21,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
@@ -159,9 +161,24 @@ class BoundaryUploadForm(forms.ModelForm):
 
 
 class DistrictForm(BoundaryUploadForm):
+    retire_overlapped = forms.BooleanField(
+        label=gettext_lazy("Retire the districts it lies over"),
+        required=False,
+        help_text=gettext_lazy(
+            "For a city moving from one district (such as “Citywide”) to wards, or a district redrawn: the "
+            "current districts this boundary lies over are retired today, as “Retire” on their page does "
+            "(their cases keep them), and this district takes their place."
+        ),
+    )
+
     class Meta:
         model = District
         fields = ["city", "name", "number", "is_illustrative"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The current districts to retire as this one is saved (``retire_overlapped``).
+        self.retiring: list[District] = []
 
     def read_area(self, data: dict[str, Any]) -> BaseGeometry:
         return districts.single_area(data)
@@ -184,9 +201,52 @@ class DistrictForm(BoundaryUploadForm):
         problems = districts.outside_limits([districts.DistrictShape(name, None, geom)], city)
         if problems:
             raise ValidationError(problems)
+        if self.instance.retired_on is not None:
+            return  # off the map: compared with the current map when it is restored
         overlapping = districts.overlaps(geom, districts.current_shapes(city, excluding=self.instance.pk))
-        if overlapping:
-            raise ValidationError([self.overlap_message(name, overlap) for overlap in overlapping])
+        if overlapping and self.cleaned_data.get("retire_overlapped"):
+            self.retiring = list(
+                District.objects.filter(
+                    city=city, retired_on__isnull=True, name__in=[o.name for o in overlapping]
+                ).exclude(pk=self.instance.pk)
+            )
+            today = tenant_services.city_today(city)
+            refusals = [
+                problem
+                for other in self.retiring
+                for problem in tenant_services.district_retire_problems(district=other, on=today)
+            ]
+            if refusals:
+                self.retiring = []
+                raise ValidationError(refusals)
+        elif overlapping:
+            raise ValidationError(
+                [
+                    *(self.overlap_message(name, overlap) for overlap in overlapping),
+                    self.replace_hint([overlap.name for overlap in overlapping]),
+                ]
+            )
+
+    def _get_validation_exclusions(self) -> set[str]:
+        exclude = super()._get_validation_exclusions()  # type: ignore[misc]  # Django's, not in the stubs
+        # A district redrawn keeps its name: the one it replaces is renamed as it is retired,
+        # just before this one is saved.
+        if self.cleaned_data.get("name") in {d.name for d in self.retiring}:
+            exclude.add("name")
+        return exclude
+
+    @staticmethod
+    def replace_hint(names: list[str]) -> str:
+        """How to put a district where others are (a city moving from "Citywide" to wards)."""
+        return ngettext(
+            "To put this district in the place of %(names)s, check “Retire the districts it lies over” "
+            "and upload the file again, or retire it first (“Retire” on its page). To replace the whole "
+            "map at once, import the new map with “Replace the current map”.",
+            "To put this district in the place of %(names)s, check “Retire the districts it lies over” "
+            "and upload the file again, or retire them first (“Retire” on each one's page). To replace "
+            "the whole map at once, import the new map with “Replace the current map”.",
+            len(names),
+        ) % {"names": ", ".join(names)}
 
     @staticmethod
     def overlap_message(name: str, overlap: districts.Overlap) -> str:
@@ -222,19 +282,46 @@ class DistrictForm(BoundaryUploadForm):
                     self.check_area(current)
                 except ValidationError as exc:
                     self.add_error("city", exc)
-        # The import's rule for numbers (``districts.number_owner``): no database constraint
-        # holds it (a retired district keeps its number), so the form says it, on the number.
+        # The import's rule for numbers (``districts.number_owner``), said on the number: the
+        # database's constraint among current districts is only the backstop.
         number, city = cleaned.get("number"), self.district_city()
         changed = self.instance.pk is None or {"number", "city"} & set(self.changed_data)
-        if changed and number is not None and city is not None and not self.has_error("number"):
+        current = self.instance.retired_on is None  # a retired one is checked when restored
+        if changed and current and number is not None and city is not None and not self.has_error("number"):
             owner = districts.number_owner(number, districts.current_shapes(city, excluding=self.instance.pk))
-            if owner is not None:
+            if owner is not None and owner.name not in {d.name for d in self.retiring}:
                 self.add_error(
                     "number",
                     _("%(other)s already has the number %(n)d: each district of a city has its own number.")
                     % {"other": owner.name, "n": number},
                 )
         return cleaned
+
+
+class DistrictRetireForm(forms.Form):
+    """The day one or more districts leave their city's map (``services.district_retire``)."""
+
+    error_anchors = {NON_FIELD_ERRORS: "id_retired_on"}
+
+    retired_on = forms.DateField(
+        label=gettext_lazy("Retired on"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        help_text=gettext_lazy(
+            "The day the district leaves the city's map, in the city's time: today, or the day the new map took effect."
+        ),
+    )
+
+
+class DistrictRestoreForm(forms.Form):
+    """The name a retired district comes back under (``services.district_restore``)."""
+
+    error_anchors = {NON_FIELD_ERRORS: "id_name"}
+
+    name = forms.CharField(
+        label=gettext_lazy("Name"),
+        max_length=100,
+        help_text=gettext_lazy("The name it had before it was retired, unless another district has it now."),
+    )
 
 
 class CityForm(BoundaryUploadForm):
@@ -632,8 +719,9 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
     readonly_fields = ["map_status", "map_preview"]
     fieldsets = [
         (None, {"fields": ["map_status", "city", "name", "number", "is_illustrative"]}),
-        (gettext_lazy("Boundary"), {"fields": ["map_preview", "boundary_file"]}),
+        (gettext_lazy("Boundary"), {"fields": ["map_preview", "boundary_file", "retire_overlapped"]}),
     ]
+    actions = ["retire_districts"]
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).select_related("city")
@@ -648,10 +736,14 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         fieldsets = super().get_fieldsets(request, obj)
-        if obj is not None and self.has_change_permission(request, obj):
+        if obj is None:
+            drop = {"map_status", "map_preview"}  # no status line before the district exists
+        elif not self.has_change_permission(request, obj):
+            drop = {"boundary_file", "retire_overlapped"}  # no upload box for readers
+        elif obj.retired_on is not None:
+            drop = {"retire_overlapped"}  # off the map, it takes no other district's place
+        else:
             return fieldsets
-        # No upload box for readers; no status line before the district exists.
-        drop = {"boundary_file"} if obj is not None else {"map_status", "map_preview"}
         return [(name, {**o, "fields": [f for f in o["fields"] if f not in drop]}) for name, o in fieldsets]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -659,6 +751,18 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
         return super().has_delete_permission(request, obj) and not (obj is not None and obj.cases.exists())
 
     def save_model(self, request: HttpRequest, obj: District, form: Any, change: bool) -> None:
+        # The districts it takes the place of leave the map first, in the same transaction
+        # (the admin's save is one): their numbers are free before this one is written.
+        for other in getattr(form, "retiring", []):
+            old_name = other.name
+            retired = tenant_services.district_retire(district=other, on=tenant_services.city_today(other.city))
+            self.log_change(request, retired, [{"changed": {"fields": ["retired_on", "name"]}}])
+            self.message_user(
+                request,
+                _("%(name)s was retired on %(day)s, as “%(kept)s”: its cases keep it; new cases are not placed in it.")
+                % {"name": old_name, "day": retired.retired_on, "kept": retired.name},
+                messages.SUCCESS,
+            )
         super().save_model(request, obj, form, change)
         geom = getattr(form, "geom", None)
         if geom is not None:
@@ -692,16 +796,142 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
         self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
     ) -> Any:
         obj = self.get_object(request, object_id) if object_id else None
-        notice = ILLUSTRATIVE_NOTICE if self.has_change_permission(request, obj) else ILLUSTRATIVE_NOTICE_TO_READERS
-        context = {**(extra_context or {}), "illustrative_notice": notice}
+        may_change = self.has_change_permission(request, obj)
+        notice = ILLUSTRATIVE_NOTICE if may_change else ILLUSTRATIVE_NOTICE_TO_READERS
+        context = {
+            **(extra_context or {}),
+            "illustrative_notice": notice,
+            "may_retire": obj is not None and may_change,
+        }
         return super().changeform_view(request, object_id, form_url, extra_context=context)
 
     def get_urls(self) -> list[Any]:
         return [
             path("import/", self.admin_site.admin_view(self.import_view), name="tenants_district_import"),
             path("template/", self.admin_site.admin_view(self.template_view), name="tenants_district_template"),
+            path(
+                "<path:object_id>/retire/", self.admin_site.admin_view(self.retire_view), name="tenants_district_retire"
+            ),
+            path(
+                "<path:object_id>/restore/",
+                self.admin_site.admin_view(self.restore_view),
+                name="tenants_district_restore",
+            ),
             *super().get_urls(),
         ]
+
+    # --- one district off the map, and back ------------------------------------------
+    @admin.action(description=gettext_lazy("Retire the selected districts…"), permissions=["change"])
+    def retire_districts(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
+        """The list's action: the same page as one district's “Retire”, for those chosen."""
+        chosen = list(queryset.order_by("city__name", "number", "name"))
+        hidden = [("action", "retire_districts"), *((ACTION_CHECKBOX_NAME, str(d.pk)) for d in chosen)]
+        return self.retire_page(request, chosen, hidden=hidden, back=reverse("admin:tenants_district_changelist"))
+
+    def retire_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """One district's “Retire”: asks for the day, then ``services.district_retire``."""
+        district = self.get_object(request, object_id)
+        if not self.has_change_permission(request, district):
+            raise PermissionDenied
+        back = reverse("admin:tenants_district_change", args=[district.pk])
+        return self.retire_page(request, [district], hidden=[], back=back)
+
+    def retire_page(
+        self, request: HttpRequest, chosen: list[District], *, hidden: list[tuple[str, str]], back: str
+    ) -> HttpResponse:
+        """Retire the current districts of ``chosen`` on the day asked, all or none; a day
+        refused for any of them is said for each, and the page keeps the day typed."""
+        current = [d for d in chosen if d.retired_on is None]
+        for d in chosen:
+            if d.retired_on is not None:
+                self.message_user(
+                    request,
+                    _("%(name)s was already retired on %(day)s.") % {"name": d.name, "day": d.retired_on.isoformat()},
+                    messages.WARNING,
+                )
+        if not current:
+            return HttpResponseRedirect(back)
+        today = tenant_services.city_today(current[0].city)
+        form = DistrictRetireForm(request.POST if "retire" in request.POST else None, initial={"retired_on": today})
+        if form.is_bound and form.is_valid():
+            on = form.cleaned_data["retired_on"]
+            problems = [p for d in current for p in tenant_services.district_retire_problems(district=d, on=on)]
+            if problems:
+                form.add_error("retired_on", problems)
+            else:
+                try:
+                    with transaction.atomic():
+                        retired = [(d.name, tenant_services.district_retire(district=d, on=on)) for d in current]
+                except ValidationError as exc:
+                    form.add_error("retired_on", exc)
+                else:
+                    for old_name, district in retired:
+                        self.log_change(request, district, [{"changed": {"fields": ["retired_on", "name"]}}])
+                        self.message_user(
+                            request,
+                            _(
+                                "%(name)s was retired on %(day)s, as “%(kept)s”: its cases keep it; new cases are "
+                                "not placed in it."
+                            )
+                            % {"name": old_name, "day": on.isoformat(), "kept": district.name},
+                            messages.SUCCESS,
+                        )
+                    return HttpResponseRedirect(back)
+        day = form.cleaned_data["retired_on"] if form.is_bound and form.is_valid() else today
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Retire %(name)s") % {"name": current[0].name}
+            if len(current) == 1
+            else ngettext("Retire %(count)d district", "Retire %(count)d districts", len(current))
+            % {"count": len(current)},
+            "districts": [(d, tenant_services.retired_name(d.name, day)) for d in current],
+            "cities": sorted({d.city.name for d in current}),
+            "form": form,
+            "hidden": hidden,
+            "back": back,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/tenants/district/retire.html", context)
+
+    def restore_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """A retired district back on the current map (``services.district_restore``), when
+        its name, number and area are still free."""
+        district = self.get_object(request, object_id)
+        if not self.has_change_permission(request, district):
+            raise PermissionDenied
+        back = reverse("admin:tenants_district_change", args=[district.pk])
+        if district.retired_on is None:
+            self.message_user(request, _("%(name)s is on the current map already.") % {"name": district.name})
+            return HttpResponseRedirect(back)
+        form = DistrictRestoreForm(
+            request.POST or None, initial={"name": tenant_services.name_before_retiring(district)}
+        )
+        if form.is_bound and form.is_valid():
+            old_name = district.name
+            try:
+                restored = tenant_services.district_restore(district=district, name=form.cleaned_data["name"])
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                self.log_change(request, restored, [{"changed": {"fields": ["retired_on", "name"]}}])
+                self.message_user(
+                    request,
+                    _("“%(old)s” is back on the current map as %(name)s: new cases at its points are placed in it.")
+                    % {"old": old_name, "name": restored.name},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(back)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Restore %(name)s") % {"name": district.name},
+            "district": district,
+            "form": form,
+            "back": back,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/tenants/district/restore.html", context)
 
     def template_view(self, request: HttpRequest) -> HttpResponse:
         """The districts file of a city (``?city=<id>``; a city's administrator: their own), as

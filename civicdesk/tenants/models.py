@@ -109,7 +109,18 @@ class District(models.Model):
 
     class Meta:
         ordering = ["city", "number", "name"]
-        constraints = [models.UniqueConstraint(fields=["city", "name"], name="district_name_unique_in_city")]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "name"], name="district_name_unique_in_city"),
+            # Each district of a city's current map has its own number; a retired district
+            # keeps its number (its cases' reports name it), so the rule is on current ones.
+            # The admin's form, the import and a restore say it in words first; this is the
+            # backstop for whatever writes a district another way.
+            models.UniqueConstraint(
+                fields=["city", "number"],
+                condition=models.Q(retired_on__isnull=True, number__isnull=False),
+                name="district_number_unique_in_current_map",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

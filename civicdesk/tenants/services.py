@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import zoneinfo
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from civicdesk.core import clock
 from civicdesk.tenants import districts, geo
@@ -62,11 +66,14 @@ def district_import(
         raise ValidationError(
             [_("These districts are not in %(city)s; nothing was created.") % {"city": city.name}, *outside]
         )
-    today = clock.now().astimezone(city.tz).date()
+    today = city_today(city)
     if replace:
+        # Retired before the new map is written: the database holds each number to one
+        # current district of the city (district_number_unique_in_current_map), and the new
+        # map usually numbers its districts as the old one did.
         for old in District.objects.filter(city=city, retired_on__isnull=True):
             old.retired_on = today
-            old.name = _("%(name)s (map until %(day)s)") % {"name": old.name, "day": today.isoformat()}
+            old.name = retired_name(old.name, today)
             old.save(update_fields=["retired_on", "name", "updated_at"])
     taken = set(District.objects.filter(city=city, name__in=[s.name for s in shapes]).values_list("name", flat=True))
     if taken:
@@ -93,6 +100,131 @@ def district_import(
         )
         for s in shapes
     ]
+
+
+def city_today(city: City) -> datetime.date:
+    """Today on ``city``'s clock: the day a district retired now is retired on."""
+    return clock.now().astimezone(city.tz).date()
+
+
+RETIRED_NAME = gettext_noop("%(name)s (map until %(day)s)")
+
+
+def retired_name(name: str, day: datetime.date) -> str:
+    """The name a retired district is kept under, "District 3 (map until 2026-12-04)", so a
+    district of the new map may take its name. Cut to fit the name's 100 characters."""
+    suffix = _(RETIRED_NAME) % {"name": "", "day": day.isoformat()}
+    return _(RETIRED_NAME) % {"name": name[: 100 - len(suffix)], "day": day.isoformat()}
+
+
+def name_before_retiring(district: District) -> str:
+    """The name ``district`` had before it was retired: ``retired_name`` undone, in whichever
+    language it was retired in (the administrator's). A name without the day is its own."""
+    if district.retired_on is None:
+        return district.name
+    for code, _label in settings.LANGUAGES:
+        with translation.override(code):
+            suffix = _(RETIRED_NAME) % {"name": "", "day": district.retired_on.isoformat()}
+        if suffix and district.name.endswith(suffix) and len(district.name) > len(suffix):
+            return district.name[: -len(suffix)]
+    return district.name
+
+
+def district_retire_problems(*, district: District, on: datetime.date) -> list[str]:
+    """Why ``district`` cannot be retired on ``on``, in the administrator's words; empty: it can.
+
+    A retired district takes no new case from the day it is retired, so the day is today or
+    before, and not before a case already filed in it (that case was filed in a current
+    district, and the reports of its period count it there).
+    """
+    city = district.city
+    today = city_today(city)
+    if district.retired_on is not None:
+        return [
+            _("%(name)s was already retired on %(day)s.")
+            % {"name": district.name, "day": district.retired_on.isoformat()}
+        ]
+    if on > today:
+        return [
+            _(
+                "A district is retired today or on a day already past: %(day)s is after today (%(today)s in "
+                "%(city)s). Retire it on the day the new map takes effect."
+            )
+            % {"day": on.isoformat(), "today": today.isoformat(), "city": city.name}
+        ]
+    last = district.cases.order_by("-opened_at").values_list("opened_at", flat=True).first()
+    if last is not None and last.astimezone(city.tz).date() > on:
+        return [
+            _(
+                "Cases were filed in %(name)s until %(last)s: retire it on that day or later, so that "
+                "every case of it was filed while it was on the map."
+            )
+            % {"name": district.name, "last": last.astimezone(city.tz).date().isoformat()}
+        ]
+    return []
+
+
+@transaction.atomic
+def district_retire(*, district: District, on: datetime.date) -> District:
+    """Take one district off its city's current map from the day ``on``.
+
+    It is kept, renamed with that day (``retired_name``): the cases filed in it keep it and
+    the reports of past periods still count them; new cases are not placed in it, and its
+    number and area are free for the districts that replace it. Refused (``ValidationError``)
+    for a district already retired or a day ``district_retire_problems`` names.
+    """
+    row = District.objects.select_for_update().select_related("city").get(pk=district.pk)
+    problems = district_retire_problems(district=row, on=on)
+    if problems:
+        raise ValidationError(problems)
+    name = retired_name(row.name, on)
+    if District.objects.filter(city=row.city, name=name).exclude(pk=row.pk).exists():
+        raise ValidationError(
+            _("%(city)s already has a district named “%(name)s”; rename it first.")
+            % {"city": row.city.name, "name": name}
+        )
+    row.retired_on, row.name = on, name
+    row.save(update_fields=["retired_on", "name", "updated_at"])
+    return row
+
+
+def district_restore_problems(*, district: District, name: str) -> list[str]:
+    """Why ``district`` cannot come back onto its city's current map under ``name``: the
+    rules of a new district, checked again (the map may have changed since it was retired):
+    its name free, its number no current district's, its area over no current district's,
+    and inside the city's limits. Empty: it can."""
+    city = district.city
+    problems = []
+    if District.objects.filter(city=city, name=name).exclude(pk=district.pk).exists():
+        problems.append(
+            _("Another district of %(city)s is named “%(name)s”: choose another name.")
+            % {"city": city.name, "name": name}
+        )
+    try:
+        shape = DistrictShape(name, district.number, geo.shape_from_geojson(district.boundary))
+    except ValidationError as exc:
+        return [*problems, *exc.messages]
+    problems += outside_limits([shape], city)
+    problems += district_clashes(city=city, shapes=[shape])
+    return problems
+
+
+@transaction.atomic
+def district_restore(*, district: District, name: str) -> District:
+    """Put a retired district back on its city's current map, under ``name`` (usually the
+    name it had, ``name_before_retiring``): new cases at its points are placed in it again.
+    Refused (``ValidationError``) when it is not retired, or its name, number or area now
+    clash with the current map (``district_restore_problems``)."""
+    row = District.objects.select_for_update().select_related("city").get(pk=district.pk)
+    if row.retired_on is None:
+        raise ValidationError(_("%(name)s is on the current map already.") % {"name": row.name})
+    name = name.strip()
+    problems = district_restore_problems(district=row, name=name)
+    if problems:
+        raise ValidationError(problems)
+    row.retired_on, row.name = None, name
+    row.save(update_fields=["retired_on", "name", "updated_at"])
+    return row
 
 
 def timezone_names() -> list[str]:

@@ -428,8 +428,8 @@ def demo_district(city: City, number: int) -> District:
 
 
 def test_a_number_another_district_has_is_refused_on_the_number_naming_that_district(login, city_admin):
-    """No database constraint holds it (a retired district keeps its number): the form says it,
-    in words, and keeps what was typed."""
+    """The form says it, in words, and keeps what was typed (the database's constraint among
+    current districts is only the backstop)."""
     first = demo_district(city_admin.city, 1)
     kept = (first.name, first.number)
     response = login(city_admin).post(
@@ -471,7 +471,10 @@ def test_a_boundary_over_other_districts_is_refused_naming_each_and_the_share(lo
     )
     assert upload_errors(response) == [
         "100% of “North Ward” lies inside District 3: a case there would be in two districts. Districts of "
-        "a city share edges, not area; correct the boundary, or change District 3 first."
+        "a city share edges, not area; correct the boundary, or change District 3 first.",
+        "To put this district in the place of District 3, check “Retire the districts it lies over” and upload "
+        "the file again, or retire it first (“Retire” on its page). To replace the whole map at once, import the "
+        "new map with “Replace the current map”.",
     ]
     page = response.content.decode()
     assert 'value="North Ward"' in page and 'value="7"' in page
@@ -482,9 +485,14 @@ def test_a_boundary_over_other_districts_is_refused_naming_each_and_the_share(lo
         reverse("admin:tenants_district_add"), {"name": "West Ward", "boundary_file": _file(geojson(both))}
     )
     assert upload_errors(response) == [
-        f"“West Ward” covers 100% of District {n}: a case there would be in two districts. Districts of a "
-        f"city share edges, not area; correct the boundary, or change District {n} first."
-        for n in (1, 2)
+        *(
+            f"“West Ward” covers 100% of District {n}: a case there would be in two districts. Districts of a "
+            f"city share edges, not area; correct the boundary, or change District {n} first."
+            for n in (1, 2)
+        ),
+        "To put this district in the place of District 1, District 2, check “Retire the districts it lies over” "
+        "and upload the file again, or retire them first (“Retire” on each one's page). To replace the whole map "
+        "at once, import the new map with “Replace the current map”.",
     ]
     assert District.objects.count() == before
 
