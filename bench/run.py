@@ -40,6 +40,7 @@ docs/performance.md); this file runs them.
     .venv/bin/python bench/run.py --only load  # the load test alone, on 100,000 cases
     .venv/bin/python bench/run.py --only open_data  # the open-data export alone (100,000; --n to change)
     .venv/bin/python bench/run.py --only regional  # the regional comparison alone (100,000; --n to change)
+    .venv/bin/python bench/run.py --only reports --reports-label reports_before  # the reports alone, 100,000
     .venv/bin/python bench/run.py --only onboarding  # peak memory of import and roll-up rebuild, 50k and 200k rows
 """
 
@@ -68,7 +69,8 @@ from bench.summary import write_markdown
 # Keys of bench/results.json written by benchmarks that run on their own (and the load test and
 # regional comparison of the code before a change, `--only load --load-label load_test_before`,
 # `--only regional --regional-label regional_comparison_before`, and after it on as many cases,
-# `regional_comparison_after`, for their ratios).
+# `regional_comparison_after`, for their ratios; the reports alone, `--only reports --reports-label
+# reports_before` on the code before a change and `reports_after` on the code after it).
 SEPARATE = (
     "geocoding",
     "expected",
@@ -77,6 +79,9 @@ SEPARATE = (
     "load_test_before",
     "regional_comparison_before",
     "regional_comparison_after",
+    "reports_before",
+    "reports_after",
+    "reports_after_without_index",
 )
 
 
@@ -93,7 +98,7 @@ def main() -> int:
     parser.add_argument("--markdown-only", action="store_true", help="rewrite --docs from --results; run nothing")
     parser.add_argument(
         "--only",
-        choices=["import", "load", "open_data", "onboarding", "regional"],
+        choices=["import", "load", "open_data", "onboarding", "regional", "reports"],
         help="run one step only; its figures replace that step's in --results (the others are kept)",
     )
     parser.add_argument("--load-clients", type=int, help="clients at once in the load test (30; --quick 20)")
@@ -110,6 +115,14 @@ def main() -> int:
         " (regional_comparison_before on the code before a change, regional_comparison_after on the code"
         " after it when the section's own figures are of another N)",
     )
+    parser.add_argument(
+        "--reports-label",
+        choices=["reports_before", "reports_after", "reports_after_without_index"],
+        default="reports_after",
+        help="key of --results the reports' figures go to with --only reports (reports_before on the code"
+        " before a change, reports_after on the code after it, reports_after_without_index on it without"
+        " the index it adds; the full run's own figures are kept)",
+    )
     args = parser.parse_args()
     if args.markdown_only:
         write_markdown(Path(args.docs), json.loads(Path(args.results).read_text()))
@@ -122,7 +135,7 @@ def main() -> int:
             record(Path(args.results), database=database)
         print(f"--only onboarding: wrote the onboarding figures to {args.results}")
         return 0
-    n = args.n or (100_000 if args.quick or args.only in ("load", "open_data", "regional") else 1_000_000)
+    n = args.n or (100_000 if args.quick or args.only in ("load", "open_data", "regional", "reports") else 1_000_000)
     args.load_clients = args.load_clients or (20 if args.quick else 30)
     args.load_requests = args.load_requests or (10 if args.quick else 20)
     import_rows = args.import_rows or (20_000 if args.quick else 100_000)
@@ -217,6 +230,38 @@ def main() -> int:
                 f" ({rf['one_city_changed_worked_out']} worked out, {rf['one_city_changed_to_every_figure']});"
                 f" plain SQL {rf['plain_sql_ms']:.1f} ms")  # fmt: skip
             return figures
+
+        if args.only == "reports":
+            from django.utils import timezone
+
+            from bench.regional import _commit, _load_average
+            from civicdesk.reports import rollups
+
+            now = timezone.now()
+            copy_seconds = generate_and_copy(n, profile, catalogue, now, rng)
+            rollups.rebuild()
+            sql("VACUUM ANALYZE")
+            say(f"{n:,} cases copied in {copy_seconds:.1f} s, roll-ups rebuilt")
+            code, load_at_start = _commit(), _load_average()
+            rows = bench_reports(catalogue, now.astimezone(CENTRAL).date(), args.repeat)
+            for row in rows:
+                say(f"{row['figure']:<55} {row['scope']:<14} {row['range']:<8} {row['ms']:>9.1f} ms")
+            path = Path(args.results)
+            results = json.loads(path.read_text()) if path.exists() else {}
+            results[args.reports_label] = {
+                "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "n": n,
+                "repeat": args.repeat,
+                "code": code,
+                "load_average_at_start": load_at_start,
+                "load_average_at_end": _load_average(),
+                "reports": rows,
+            }
+            path.write_text(json.dumps(results, indent=2) + "\n")
+            if "reports" in results:
+                write_markdown(Path(args.docs), results)
+            say(f"--only reports: wrote the reports' figures to {args.results} ({args.reports_label}) and {args.docs}")
+            return 0
 
         if args.only == "regional":
             from django.utils import timezone

@@ -6,11 +6,13 @@ trends by week and by month; and a comparison with the previous period of the sa
 As of now: the backlog (open cases by age) and, for staff, the overdue cases.
 
 Range figures are read from the roll-ups (``CaseTally``: a year is ~12 month rows plus the
-edge days per key, whatever the number of cases); percentiles come from their histograms of
-whole days to close, computed in Python the way PostgreSQL's ``percentile_cont`` does, so
-SQLite and PostgreSQL give the same answer. A percentile under a day is worked out from the
-cases' own times to close (``_quick_closings``: the few cases at the ranks it needs, read from
-an index of the cases closed within two days), so it reads "4.2 hours", not "0 days". The backlog and overdue lists read the open
+edge days per key, whatever the number of cases). Percentiles are exact, as PostgreSQL's
+``percentile_cont`` over the cases' own times to close gives them, on SQLite and PostgreSQL
+alike: the roll-ups' histograms of whole days to close say in which whole day each rank a
+percentile needs lies, and only the case at that rank within its day is read
+(``_exact_closings``: one query per table, from an index of the cases closed within two days
+or one of those closed later), so a median reads "4.2 hours" or "2.8 days", not "0 days" or
+"2.0 days". The backlog and overdue lists read the open
 cases themselves (few, and indexed by city and status). docs/reports.md says what each
 figure means.
 """
@@ -53,8 +55,12 @@ MEDIAN = Fraction(1, 2)
 P90 = Fraction(9, 10)
 DAY_US = 86_400_000_000  # a day in microseconds
 # Cases closed within this many days from being opened are in the quick-closings index
-# (reports migration 0003), which the exact times under a day are read from.
+# (reports migration 0003), those closed later in the later-closings index (0004): the exact
+# times of a percentile's ranks are read from the one (or both) its whole days are in.
 QUICK_DAYS = 2
+# The later-closings index's whole days to close, written as that index's key is (the days of
+# the interval ``closed_at - opened_at``, whose time PostgreSQL keeps under 24 hours).
+LATER_DAYS_SQL = "date_part('day', closed_at - opened_at)"
 # Backlog age buckets in whole local days since the case was opened: (label, first, last).
 AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     (gettext_noop("0–7 days"), 0, 7),
@@ -229,14 +235,14 @@ def _ranks(histogram: Mapping[int, int], p: Fraction) -> tuple[Fraction, Cell, C
     return fraction, cells[lower], cells[upper]
 
 
-def quick_cells(histogram: Mapping[int, int], p: Fraction) -> list[Cell]:
-    """The cells whose exact times the ``p`` quantile needs: those of a quantile that starts
-    under a day (its upper rank too, when it was closed within ``QUICK_DAYS``)."""
+def needed_cells(histogram: Mapping[int, int], p: Fraction) -> list[Cell]:
+    """The cells whose exact times the ``p`` quantile needs: its lower rank's, and its upper
+    rank's when the quantile lies between two ranks."""
     ranks = _ranks(histogram, p)
-    if ranks is None or ranks[1][0] != 0:
+    if ranks is None:
         return []
     _fraction, lower, upper = ranks
-    return [lower] + ([upper] if upper[0] < QUICK_DAYS else [])
+    return [lower] if upper == lower else [lower, upper]
 
 
 def percentile(histogram: Mapping[int, int], p: Fraction, exact: Mapping[Cell, Fraction] | None = None) -> float | None:
@@ -244,20 +250,17 @@ def percentile(histogram: Mapping[int, int], p: Fraction, exact: Mapping[Cell, F
     linear interpolation between the two nearest ranks: PostgreSQL's ``percentile_cont``.
     None for no values.
 
-    From a day up it is the quantile of the whole days (rounded to 2 decimals). One whose lower
-    rank was closed within a day is worked out from the exact times to close of its ranks,
-    ``exact`` ({cell: days}; ``quick_cells`` says which), so a time of hours is not 0 days; an
-    upper rank closed two days or more after opening, with none closed on the day between,
-    counts as its whole days."""
+    Each rank's value is its exact time to close, ``exact`` ({cell: days}; ``needed_cells``
+    says which), so 2 days 20 hours is 2.83 days, not 2; a rank whose exact time is not
+    given counts as its whole days (what the histogram alone says)."""
     ranks = _ranks(histogram, p)
     if ranks is None:
         return None
     fraction, lower, upper = ranks
-    if exact and lower[0] == 0 and lower in exact:
-        low, high = exact[lower], exact.get(upper, Fraction(upper[0]))
-        return float(low + (high - low) * fraction)
-    result = lower[0] + (upper[0] - lower[0]) * fraction
-    return round(float(result), 2)
+    exact = exact or {}
+    low = exact.get(lower, Fraction(lower[0]))
+    high = exact.get(upper, Fraction(upper[0]))
+    return float(low + (high - low) * fraction)
 
 
 # --- reading the roll-ups -------------------------------------------------------------------
@@ -271,7 +274,7 @@ class _Group:
     with_target: int = 0
     histogram: Counter[int] = field(default_factory=Counter)
     keys: set[str] = field(default_factory=set)  # the roll-ups' keys it adds up
-    exact: dict[Cell, Fraction] = field(default_factory=dict)  # ``_quick_closings``
+    exact: dict[Cell, Fraction] = field(default_factory=dict)  # ``_exact_closings``
 
     def row(self, label: str) -> CloseRow:
         return CloseRow(
@@ -321,68 +324,93 @@ _COLUMNS: dict[str, str] = {
 }
 
 
-def _quick_closings(
+def _exact_closings(
     cities: list[City], dimension: str, date_from: dt.date, date_to: dt.date, groups: Mapping[str, _Group]
 ) -> None:
-    """Give each group whose median or 90th percentile is under a day the exact times to
-    close (``_Group.exact``) of the ranks it needs (``quick_cells``).
+    """Give each group the exact times to close (``_Group.exact``) of the ranks its median
+    and 90th percentile need (``needed_cells``).
 
-    One query for all the groups: the cases closed in the range within ``QUICK_DAYS`` of being
-    opened (on PostgreSQL, an index-only scan of the quick-closings index, reports migration
-    0003), numbered within their group and whole day by time to close; only the rows at the
-    wanted ranks come back. ``dimension`` says which column the groups' keys are ids of
-    (``Dimension.ALL``: one group of every case)."""
+    One query for all the groups: the cases closed in the range, in a whole day some group
+    needs, numbered within their group and whole day by time to close; only the rows at the
+    wanted ranks come back. On PostgreSQL, those closed within ``QUICK_DAYS`` of being opened
+    are an index-only scan of the quick-closings index (reports migration 0003), those closed
+    later of the later-closings index (0004), keyed by whole days, so only the wanted days'
+    cases are read; each index is read only when a wanted day is in it.
+    ``dimension`` says which column the groups' keys are ids of (``Dimension.ALL``: one group
+    of every case)."""
     wanted: dict[int, tuple[_Group, set[Cell]]] = {}
     for index, group in enumerate(groups.values()):
-        cells = set(quick_cells(group.histogram, MEDIAN)) | set(quick_cells(group.histogram, P90))
+        cells = set(needed_cells(group.histogram, MEDIAN)) | set(needed_cells(group.histogram, P90))
         if cells:
             wanted[index] = (group, cells)
     if not wanted:
         return
     column = _COLUMNS.get(dimension)
-    if column is None:
-        (index,) = wanted
-        group_sql = str(index)
-    else:
-        whens = []
-        for index, (group, _cells) in wanted.items():
-            ids = sorted(int(k) for k in group.keys if k)
-            tests = [f"{column} IN ({', '.join(map(str, ids))})"] if ids else []
-            tests += [f"{column} IS NULL"] if "" in group.keys else []
-            whens += [f"WHEN {test} THEN {index}" for test in tests]
-        group_sql = f"CASE {' '.join(whens)} END"
-    duration = microseconds_sql(connection.vendor)
-    if connection.vendor == "postgresql":
-        # Written as the index's condition is, so that PostgreSQL reads that index.
-        quick = "closed_at - opened_at < interval '2 days'"
-        if all(b == 0 for _g, cells in wanted.values() for b, _rank in cells):
-            quick += " AND closed_at - opened_at < interval '1 day'"
-    else:
-        quick = f"{duration} < {QUICK_DAYS * DAY_US}"
+    # The wanted cells as rows (key, group, whole days): a key is an id of ``column`` (0 for
+    # none), or 0 for every case.
+    cells_sql = []
+    for index, (group, cells) in wanted.items():
+        keys = sorted({int(k) if k else 0 for k in group.keys}) if column is not None else [0]
+        cells_sql += [f"({k}, {index}, {b})" for k in keys for b in sorted({b for b, _rank in cells})]
+    key_sql = f"COALESCE({column}, 0)" if column is not None else "0"
+    days = sorted({b for _g, cells in wanted.values() for b, _rank in cells})
     by_zone: dict[str, list[int]] = defaultdict(list)
     for city in cities:
         by_zone[city.timezone].append(int(city.pk))
-    bounds, params = [], []
+    bounds, range_params = [], []
     for zone_name, ids in by_zone.items():
         tz = zoneinfo.ZoneInfo(zone_name)
         bounds.append(f"(city_id IN ({', '.join(map(str, ids))}) AND closed_at >= %s AND closed_at < %s)")
-        params += [_local_midnight(tz, date_from), _local_midnight(tz, date_to + dt.timedelta(days=1))]
+        range_params += [_local_midnight(tz, date_from), _local_midnight(tz, date_to + dt.timedelta(days=1))]
+    if connection.vendor == "postgresql":
+        # The time to close as an interval (days and a time under 24 hours), sorted as such;
+        # read in microseconds only for the rows at the ranks.
+        took = "closed_at - opened_at"
+        whole_days = "GREATEST(date_part('day', closings.took), 0)::int"
+        microseconds = "(EXTRACT(EPOCH FROM took) * 1000000)::bigint"
+        # Each part written as its index's condition is, so that PostgreSQL reads that index;
+        # the whole days are narrowed further on the index's own columns.
+        parts = []
+        if days[0] < QUICK_DAYS:
+            quick = "closed_at - opened_at < interval '2 days'"
+            if 1 not in days:
+                quick += " AND closed_at - opened_at < interval '1 day'"
+            elif 0 not in days:
+                quick += " AND closed_at - opened_at >= interval '1 day'"
+            parts.append(quick)
+        if days[-1] >= QUICK_DAYS:
+            # The later-closings index is keyed by the whole days: only the wanted days' cases
+            # of the range are read.
+            later = ", ".join(str(d) for d in days if d >= QUICK_DAYS)
+            parts.append(f"closed_at - opened_at >= interval '2 days' AND {LATER_DAYS_SQL} IN ({later})")
+    else:
+        took = microseconds_sql(connection.vendor)
+        whole_days = f"CASE WHEN closings.took < {DAY_US} THEN 0 ELSE closings.took / {DAY_US} END"
+        microseconds = "took"
+        parts = [f"{took} >= {days[0] * DAY_US} AND {took} < {(days[-1] + 1) * DAY_US}"]
+    table = ServiceRequest._meta.db_table
+    where = " OR ".join(bounds)
+    # Every piece is ours: column names, ints, and the dates as parameters.
+    closings = " UNION ALL ".join(
+        f"SELECT {key_sql} AS k, {took} AS took FROM {table} WHERE ({where}) AND {part}"  # noqa: S608
+        for part in parts
+    )
     ranks = sorted({rank for _g, cells in wanted.values() for _b, rank in cells})
-    # Every piece is ours: ids and ranks are ints, the dates are parameters.
+    # Every piece is ours: ids, days and ranks are ints, the dates are parameters. Whole days
+    # to close as the roll-ups count them (a case closed before it was opened: 0).
     query = (
-        "SELECT g, b, rn, us FROM ("  # noqa: S608
-        " SELECT g, b, us, ROW_NUMBER() OVER (PARTITION BY g, b ORDER BY us) - 1 AS rn FROM ("
-        f"  SELECT {group_sql} AS g, CASE WHEN {duration} < {DAY_US} THEN 0 ELSE 1 END AS b, {duration} AS us"
-        f"  FROM {ServiceRequest._meta.db_table} WHERE ({' OR '.join(bounds)}) AND {quick}"
-        " ) quick WHERE g IS NOT NULL"
+        f"WITH wanted (k, g, b) AS (VALUES {', '.join(cells_sql)})"  # noqa: S608
+        f" SELECT g, b, rn, {microseconds} FROM ("
+        "  SELECT g, b, took, ROW_NUMBER() OVER (PARTITION BY g, b ORDER BY took) - 1 AS rn"
+        f"  FROM ({closings}) closings JOIN wanted ON wanted.k = closings.k AND wanted.b = {whole_days}"
         f") numbered WHERE rn IN ({', '.join(map(str, ranks))})"
     )
     with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        for index, b, rank, microseconds in cursor.fetchall():
+        cursor.execute(query, range_params * len(parts))
+        for index, b, rank, us in cursor.fetchall():
             group, cells = wanted[int(index)]
             if (int(b), int(rank)) in cells:
-                group.exact[(int(b), int(rank))] = Fraction(max(int(microseconds), 0), DAY_US)
+                group.exact[(int(b), int(rank))] = Fraction(max(int(us), 0), DAY_US)
 
 
 def _rows(labelled: dict[str, _Group], last: str | None = None) -> list[CloseRow]:
@@ -407,7 +435,7 @@ def _by_type(
     # programme is never named.
     for key, group in groups.items():
         _merge(labelled[names.get(key, key)], group)
-    _quick_closings(cities, Dimension.TYPE, date_from, date_to, labelled)
+    _exact_closings(cities, Dimension.TYPE, date_from, date_to, labelled)
     return _rows(labelled)
 
 
@@ -425,7 +453,7 @@ def _by_place(
         obj = objects.get(key)
         label = none_label if obj is None else (f"{obj.city.name} — {obj.name}" if collaborative else obj.name)
         _merge(labelled[label], group)
-    _quick_closings(cities, dimension, dates["date_from"], dates["date_to"], labelled)
+    _exact_closings(cities, dimension, dates["date_from"], dates["date_to"], labelled)
     return _rows(labelled, last=none_label)
 
 
@@ -436,7 +464,7 @@ def _overall(
     total = _Group()
     for group in (groups if groups is not None else _groups(cities, Dimension.ALL, date_from, date_to)).values():
         _merge(total, group)
-    _quick_closings(cities, Dimension.ALL, date_from, date_to, {"": total})
+    _exact_closings(cities, Dimension.ALL, date_from, date_to, {"": total})
     return total.row(_("All cases"))
 
 

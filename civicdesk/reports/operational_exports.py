@@ -40,10 +40,11 @@ CLOSE_COLUMNS = (
 
 def _days(value: float | None) -> str:
     """A time to close in days for a spreadsheet: to a thousandth under a day (0.175 is 4.2
-    hours), else to a tenth."""
+    hours), else to a hundredth (2.83 is 2 days 20 hours; a tenth, 2.4 hours, would tie times
+    the report now gives exactly)."""
     if value is None:
         return ""
-    return f"{value:.3f}" if abs(value) < 1 else f"{value:.1f}"
+    return f"{value:.3f}" if abs(value) < 1 else f"{value:.2f}"
 
 
 def _shown(value: float | None) -> str:
@@ -155,9 +156,9 @@ def file_stem(report: OperationalReport) -> str:
 
 def report_csv(report: OperationalReport) -> str:
     """One section per table: a title row, a header row, data rows, an empty row. Times to
-    close are numbers of days (to a thousandth under a day: 0.175 is 4.2 hours), so that a
-    spreadsheet can sort and add them, and also as the page writes them ("4.2 hours",
-    "2.5 days") in the last columns."""
+    close are numbers of days (to a thousandth under a day: 0.175 is 4.2 hours; else to a
+    hundredth), so that a spreadsheet can sort and add them, and also as the page writes them
+    ("4.2 hours", "2.5 days") in the last columns."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(["Operational report"])

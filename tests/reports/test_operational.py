@@ -13,6 +13,7 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -51,14 +52,14 @@ def local(*args: int) -> dt.datetime:
 # --- the independent computation ------------------------------------------------------------
 
 
-def pct(values: list[int], p: float) -> float | None:
-    """percentile_cont as a textbook writes it."""
+def pct(values: list[Fraction], p: Fraction) -> float | None:
+    """percentile_cont as a textbook writes it, in exact arithmetic."""
     if not values:
         return None
     values = sorted(values)
     pos = p * (len(values) - 1)
     lo, hi = math.floor(pos), math.ceil(pos)
-    return round(values[lo] + (values[hi] - values[lo]) * (pos - lo), 2)
+    return float(values[lo] + (values[hi] - values[lo]) * (pos - lo))
 
 
 def local_date(moment: dt.datetime) -> dt.date:
@@ -68,6 +69,12 @@ def local_date(moment: dt.datetime) -> dt.date:
 def whole_days(case: ServiceRequest) -> int:
     assert case.closed_at is not None
     return int((case.closed_at - case.opened_at).total_seconds() // 86400)
+
+
+def exact_days(case: ServiceRequest) -> Fraction:
+    """The case's own time to close, in days, to the microsecond."""
+    assert case.closed_at is not None
+    return Fraction((case.closed_at - case.opened_at) // dt.timedelta(microseconds=1), 86_400_000_000)
 
 
 @dataclass
@@ -87,8 +94,8 @@ def expected(cases: list[ServiceRequest], date_from: dt.date, date_to: dt.date) 
     return Expected(
         opened=len(opened),
         closed=len(closed),
-        median=pct([whole_days(c) for c in closed], 0.5),
-        p90=pct([whole_days(c) for c in closed], 0.9),
+        median=pct([exact_days(c) for c in closed], MEDIAN),
+        p90=pct([exact_days(c) for c in closed], P90),
         on_time=sum(1 for c in targeted if c.closed_at and c.closed_at <= c.due_at),  # type: ignore[operator]
         with_target=len(targeted),
     )
@@ -179,11 +186,15 @@ def test_time_to_close_and_on_time_share_overall_equal_a_count_over_the_cases(wo
     got = report.overall
     assert (got.opened, got.closed, got.median_days, got.p90_days) == (want.opened, want.closed, want.median, want.p90)
     assert (got.closed_on_time, got.closed_with_target) == (want.on_time, want.with_target)
-    # By hand: closed after 0, 0, 1, 1, 2, 2, 3, 4, 5, 10 days -> median 2, p90 at rank 8.1 -> 5.5.
+    # By hand: closed after 0, 0, 1, 1, 2, 2, 3, 4, 5, 10 whole days (the roll-ups' histogram);
+    # the median lies half-way between the two cases of 2 days, 2 d 1 h and 2 d 14 h 30 min:
+    # 2 d 7 h 45 min, not 2 days; the 90th percentile at rank 8.1, a tenth of the way from
+    # 5 d 1 h to 9 d 24 h (the clocks went forward on March 10th): 5 d 12 h 54 min, not 5.5.
     assert sorted(whole_days(c) for c in world["cases"] if c.closed_at and FROM <= local_date(c.closed_at) <= TO) == [
         0, 0, 1, 1, 2, 2, 3, 4, 5, 10,
     ]  # fmt: skip
-    assert (got.median_days, got.p90_days) == (2.0, 5.5)
+    assert got.median_days == float(2 + Fraction(7 * 60 + 45, 24 * 60))
+    assert got.p90_days == float(5 + Fraction(12 * 60 + 54, 24 * 60))
 
 
 @pytest.mark.parametrize("table", ["by_type", "by_department", "by_district"])
@@ -294,30 +305,37 @@ def test_overdue_lists_open_cases_past_due_the_longest_overdue_first(world: dict
 
 
 def test_percentiles_are_those_of_postgresql_percentile_cont() -> None:
-    # Ranks between two values interpolate; exact arithmetic, two decimals, on either database.
+    # Ranks between two values interpolate; exact arithmetic, on either database. Without the
+    # cases' own times, each rank counts as its whole days.
     histogram = {0: 2, 1: 2, 2: 2, 3: 1, 4: 1, 5: 1, 10: 1}
     assert percentile(histogram, MEDIAN) == 2.0
     assert percentile(histogram, P90) == 5.5
     assert percentile({7: 1}, P90) == 7.0
     assert percentile({}, MEDIAN) is None
     assert percentile({1: 1, 2: 1}, P90) == 1.9
+    # With them: the median's two ranks are both of 2 whole days (cells (2, 0) and (2, 1)).
+    exact = {(2, 0): Fraction(9, 4), (2, 1): Fraction(11, 4), (5, 0): Fraction(21, 4), (10, 0): Fraction(41, 4)}
+    assert percentile(histogram, MEDIAN, exact) == 2.5
+    assert percentile(histogram, P90, exact) == float(Fraction(21, 4) + (Fraction(41, 4) - Fraction(21, 4)) / 10)
 
 
 def test_percentiles_equal_the_databases_own_on_the_cases(world: dict[str, Any]) -> None:
     report = operational_report(city=world["city"], date_from=FROM, date_to=TO, now=NOW)
     closed = [c for c in world["cases"] if c.closed_at and FROM <= local_date(c.closed_at) <= TO]
-    days = [whole_days(c) for c in closed]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d), percentile_cont(0.9) WITHIN GROUP (ORDER BY d)"
-                " FROM unnest(%s::int[]) AS d",
-                [days],
+                "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM closed_at - opened_at)),"
+                " percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM closed_at - opened_at))"
+                " FROM cases_servicerequest WHERE id = ANY(%s)",
+                [[c.pk for c in closed]],
             )
-            median, p90 = cursor.fetchone()
+            median, p90 = (seconds / 86400 for seconds in cursor.fetchone())
     else:  # SQLite has no percentile function: the textbook formula stands in
-        median, p90 = pct(days, 0.5), pct(days, 0.9)
-    assert (report.overall.median_days, report.overall.p90_days) == (round(median, 2), round(p90, 2))
+        median, p90 = pct([exact_days(c) for c in closed], MEDIAN), pct([exact_days(c) for c in closed], P90)
+    assert report.overall.median_days == pytest.approx(median, abs=1e-11)
+    assert report.overall.p90_days == pytest.approx(p90, abs=1e-11)
+    assert report.overall.median_days != pct([Fraction(whole_days(c)) for c in closed], MEDIAN)
 
 
 def test_the_collaborative_report_covers_every_city(world: dict[str, Any], cities: dict[str, City]) -> None:

@@ -76,7 +76,8 @@ def city(
     # Dead animals after 3 h 20 min and 5 h 08 min: median 4 h 14 min (4.2333… hours).
     case("dead", morning, 3 * H + dt.timedelta(minutes=20))
     case("dead", morning, 5 * H + dt.timedelta(minutes=8))
-    # Potholes after 2, 3 and 4 days and an hour: 3 whole days, as the roll-ups count days.
+    # Potholes after 2, 3 and 4 days and an hour: median 3 days 1 hour (3 whole days, as the
+    # roll-ups count days, the case's own time read at its rank).
     for days in (2, 3, 4):
         case("pothole", morning, dt.timedelta(days=days) + H)
     # The previous period: two backups after 1 and 2 hours (median 1.5 hours).
@@ -92,7 +93,8 @@ def test_medians_under_a_day_are_the_cases_own_hours_in_every_table(city: dict[s
     assert hours(by_type["Sewer Backup"].median_days) == 5.0
     assert hours(by_type["Sewer Backup"].p90_days) == 25.0
     assert hours(by_type["Dead Animal"].median_days) == pytest.approx(4 + 14 / 60)
-    assert by_type["Pothole"].median_days == 3.0  # whole days from a day up, as before
+    assert hours(by_type["Pothole"].median_days) == 3 * 24 + 1  # the case's own time, not 3 whole days
+    assert hours(by_type["Pothole"].p90_days) == pytest.approx(3 * 24 + 1 + 0.8 * 24)
     by_department = {r.label: r for r in report.by_department}
     assert hours(by_department["Sewers"].median_days) == 5.0
     assert hours(by_department["Animals"].median_days) == pytest.approx(4 + 14 / 60)
@@ -182,7 +184,8 @@ def test_the_csv_keeps_numbers_of_days_and_writes_the_times_as_the_page_does(
         "Median",
         "90th percentile",
     ]
-    # 5 hours is 0.208 days; 25 hours 1.0 days.
-    assert rows["Sewer Backup"][3:] == ["0.208", "1.0", "66.7", "5.0 hours", "1.0 days"]
-    assert rows["Pothole"][3:5] == ["3.0", "3.8"] and rows["Pothole"][6] == "3.0 days"
+    # 5 hours is 0.208 days; 25 hours 1.04 days (to a hundredth from a day up).
+    assert rows["Sewer Backup"][3:] == ["0.208", "1.04", "66.7", "5.0 hours", "1.0 days"]
+    # 3 days 1 hour and 3 days 20.2 hours (3.84 days).
+    assert rows["Pothole"][3:5] == ["3.04", "3.84"] and rows["Pothole"][6:] == ["3.0 days", "3.8 days"]
     assert rows["Median time to close (days)"][1:4] == ["0.732", "0.062", "0.669"]

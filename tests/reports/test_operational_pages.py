@@ -105,8 +105,8 @@ def test_the_csv_reads_back_to_the_reports_figures(client: Client, world: dict[s
     for r in report.by_type:
         assert by_type[r.label][:2] == [str(r.opened), str(r.closed)]
         median = r.median_days
-        # Days to a thousandth under a day (0.208 is 5 hours), else to a tenth.
-        assert by_type[r.label][2] == ("" if median is None else f"{median:.3f}" if median < 1 else f"{median:.1f}")
+        # Days to a thousandth under a day (0.208 is 5 hours), else to a hundredth.
+        assert by_type[r.label][2] == ("" if median is None else f"{median:.3f}" if median < 1 else f"{median:.2f}")
     assert [int(row[1]) for row in parsed["Backlog"]] == [b.count for b in report.backlog]
     assert {row[0]: int(row[1]) for row in parsed["Intake by channel"]} == {c.label: c.count for c in report.channels}
     assert sum(int(row[2]) for row in parsed["Trend by week"]) == report.overall.opened
