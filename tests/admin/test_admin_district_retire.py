@@ -12,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from shapely.geometry import box
+from shapely.geometry import box, mapping
 
 from civicdesk.cases import services as case_services
 from civicdesk.core import clock
@@ -56,6 +56,10 @@ def east_half(city: City):
     area = city_area(city)
     minx, miny, maxx, maxy = area.bounds
     return area.intersection(box((minx + maxx) / 2, miny, maxx, maxy))
+
+
+def geojson_of(geom) -> dict:
+    return dict(mapping(geom))
 
 
 def citywide(city: City) -> District:
@@ -336,6 +340,25 @@ def test_a_retired_districts_name_is_found_again_in_the_language_it_was_retired_
     fourth.refresh_from_db()
     assert fourth.name == f"District 4 (mapa hasta el {today})"
     assert client.get(restore_url(fourth)).context["form"]["name"].value() == "District 4"
+
+
+def test_a_restored_district_whose_name_was_taken_meanwhile_comes_back_under_another(login, city_admin):
+    city = city_admin.city
+    fourth = demo_district(city, 4)
+    client = login(city_admin)
+    today = services.city_today(city)
+    client.post(retire_url(fourth), {"retired_on": today.isoformat(), "retire": "1"})
+    first = shape_from_geojson(demo_district(city, 1).boundary)
+    District.objects.create(city=city, name="District 4", number=None, boundary=geojson_of(first.buffer(-0.004)))
+    for language, message in (
+        ("en", "Another district of Independence is named “District 4”: choose another name."),
+        ("es", "Otro distrito de Independence se llama “District 4”: elija otro nombre."),
+    ):
+        response = client.post(restore_url(fourth), {"name": "District 4"}, HTTP_ACCEPT_LANGUAGE=language)
+        assert response.context["form"].non_field_errors() == [message]
+    assert client.post(restore_url(fourth), {"name": "District 4 (east)"}).status_code == 302
+    fourth.refresh_from_db()
+    assert (fourth.retired_on, fourth.name, fourth.number) == (None, "District 4 (east)", 4)
 
 
 # --- the database's backstop ----------------------------------------------------------------
