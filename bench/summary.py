@@ -422,6 +422,16 @@ def _regional_conditions(rc: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def _regional_measures(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """The common measures both runs had and the log their cases were given, when they kept them
+    (bench/regional.py; older runs kept neither: three measures, no log)."""
+    if not before.get("measures") or before.get("measures") != after.get("measures"):
+        return ""
+    log = after.get("case_log") or {}
+    events = f" on cases with a log of {log['events']:,} events" if log.get("events") else ""
+    return f" Both with {len(after['measures'])} common measures ({', '.join(after['measures'])}){events}."
+
+
 def regional_before_after(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     """The same regional step on the code before a change (``--only regional --regional-label
     regional_comparison_before``) and after it: ratio = after / before."""
@@ -431,7 +441,7 @@ def regional_before_after(before: dict[str, Any], after: dict[str, Any]) -> list
         f" ({_regional_conditions(before) or 'no load average kept'}; measured {before['date']}) and after it"
         f" ({_regional_conditions(after) or 'no load average kept'}; measured {after['date']})."
         " Ratio = after / before: below 1 is faster. Each is its own cluster and its own synthetic cases"
-        " (the same seed, so the same mix; the dates follow the day it ran).",
+        " (the same seed, so the same mix; the dates follow the day it ran)." + _regional_measures(before, after),
         "",
         "| figure | before (ms) | after (ms) | ratio |",
         "| --- | ---: | ---: | ---: |",
