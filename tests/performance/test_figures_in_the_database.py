@@ -276,6 +276,17 @@ def logged(case: ServiceRequest, kind: str, when: dt.datetime, *, staff=None, ch
     )  # fmt: skip
 
 
+def without_a_log(case: ServiceRequest, opened: dt.datetime) -> ServiceRequest:
+    """A copy of ``case`` opened at ``opened`` with no log at all, not even its report (as a
+    case written straight to the table would be)."""
+    copy = ServiceRequest.objects.get(pk=case.pk)
+    copy.pk, copy.number, copy.tracking_token = None, case.number + 500, f"no-log-{case.pk}"
+    copy.opened_at = copy.updated_at = opened
+    copy.save(force_insert=True)
+    assert not CaseEvent.objects.filter(case=copy).exists()
+    return copy
+
+
 @pytest.fixture
 def inspections(book, make_service_type, independence, raytown, make_staff):
     """Independence's code enforcement cases opened in April 2024, each with another log."""
@@ -320,8 +331,8 @@ def inspections(book, make_service_type, independence, raytown, make_staff):
         book.close(copy, opened + 2 * hour, resolution=Resolution.DUPLICATE, duplicate_of=started)
     book.close(book.open(zoning, at("2024-04-09", 11)), at("2024-04-09", 12), resolution=Resolution.DUPLICATE,
                duplicate_of=started)  # fmt: skip
-    # Nothing but the report (missed once 5 days have passed).
-    book.open(weeds, at("2024-04-10", 10))
+    # Nothing but the report, and no log at all (missed once 5 days have passed).
+    without_a_log(book.open(weeds, at("2024-04-10", 10)), at("2024-04-10", 11))
     # Resolved in a day, then reopened: its first inspection stands (met), open again.
     reopened = book.close(book.open(zoning, at("2024-04-11", 9)), at("2024-04-12", 9))
     with outbox.suppressed(), clock.frozen_at(at("2024-04-20")):
@@ -345,8 +356,8 @@ def test_inspected_within_days_counted_by_the_database_is_what_every_case_gives(
     assert_identical(found, expected)
     # Met: exactly at 5 days, in progress, resolved, no action, the reopened one. Missed: a
     # microsecond late, the internal note's, referred, the resident's note's, the moves, the
-    # unstaffed closing, nothing but the report.
-    assert (found.value, found.cases) == (Decimal(100) * 5 / 12, 12)
+    # unstaffed closing, nothing but the report, no log.
+    assert (found.value, found.cases) == (Decimal(100) * 5 / 13, 13)
     assert found.changes_at == inspections["soon"].opened_at + dt.timedelta(days=5)
     # At the very moment the soonest is decided by time (not yet: "more than 5 days"), a
     # microsecond after, and long after; each period; a limit of 2.5 days.
@@ -359,7 +370,7 @@ def test_inspected_within_days_counted_by_the_database_is_what_every_case_gives(
         found, expected = both_ways(code_enforcement_inspected, measure, "2024-q2", now)
         assert_identical(found, expected)
     # By July the three waiting in April are decided (missed); "no action" in 3 days is late now.
-    assert (found.value, found.cases) == (Decimal(100) * 3 / 15, 15)
+    assert (found.value, found.cases) == (Decimal(100) * 3 / 16, 16)
 
 
 def test_inspected_within_days_of_no_case_is_no_figure_either_way(book, make_service_type, independence):
@@ -420,8 +431,8 @@ def calls(book, make_service_type, independence):
     logged(call(at("2024-06-27", 18)), EventKind.CLOSED, at("2024-06-28", 9),
            changes={"status": [Status.NEW, Status.CLOSED], "resolution": [None, Resolution.RESOLVED]})  # fmt: skip
     call(at("2024-06-28", 17, 30))
-    # Nothing but the call (held over).
-    call(at("2024-04-11", 10))
+    # Nothing but the call, and no log at all (held over).
+    without_a_log(call(at("2024-04-11", 10)), at("2024-04-11", 10, 30))
     # March's, and another type's.
     book.note(call(at("2024-03-29", 9)), at("2024-03-29", 10))
     call(at("2024-04-01", 9), make_service_type(independence, "pothole"))
@@ -433,10 +444,10 @@ def test_calls_held_over_counted_by_the_database_is_what_every_call_gives(calls,
     assert_identical(found, expected)
     # Held over: at closing, Tuesday's, Monday at closing, the internal note's, the duplicate's
     # original (never worked), the unstaffed closing's and note's, a microsecond after
-    # Thursday's closing, nothing but the call. Not: a microsecond before closing, the two
+    # Thursday's closing, nothing but the call, no log. Not: a microsecond before closing, the two
     # Thursday evenings, Friday's worked Monday, before opening, the duplicate, Memorial Day's
     # two, Juneteenth's first. The three of June 28 wait.
-    assert (found.value, found.cases) == (Decimal(100) * 9 / 18, 18)
+    assert (found.value, found.cases) == (Decimal(100) * 10 / 19, 19)
     assert found.changes_at == at("2024-06-28", 17)
     for now in (at("2024-06-28", 17) - US, at("2024-06-28", 17), at("2024-07-01", 17), at("2024-07-02")):
         for key in ("2024-q2", "2024-m4", "2024-m5", "2024-m6", "2024-q1"):
