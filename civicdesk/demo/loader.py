@@ -61,6 +61,7 @@ REFERENCE_CITY = "independence"  # the city whose seed-004 volume the others sca
 DEFAULT_DAYS = 91  # three months: several months of history, loaded in about a minute or two
 
 # How residents reach the city (per cent); phone and walk-in are staff-entered.
+STAFF_ENTERED = (Channel.PHONE, Channel.WALK_IN)
 CHANNEL_MIX = (
     (Channel.WEB, 30),
     (Channel.MOBILE, 25),
@@ -657,14 +658,17 @@ def _one_case(plan: _CityPlan, opened: dt.datetime, end: dt.datetime, rng: rando
     service_type = plan.types[code]
     problem = PROBLEMS[code]
     channel = _weighted(rng, CHANNEL_MIX)
-    local = opened.astimezone(plan.city.tz)
-    if channel in (Channel.PHONE, Channel.WALK_IN) and (local.weekday() >= 5 or not 8 <= local.hour < 17):
-        channel = Channel.WEB  # the counter and the phones are staffed in office hours only
-    actor = plan.calltaker if channel in (Channel.PHONE, Channel.WALK_IN) else None
+    if channel in STAFF_ENTERED and not plan.business.is_office_hours(opened):
+        # The counter and the phones are staffed in office hours only, on the city's business
+        # days: a resident who reports then does it on the web.
+        channel = Channel.WEB
+    actor = plan.calltaker if channel in STAFF_ENTERED else None
     reporter = _reporter(rng, problem.is_confidential)
     if code == "ce-proactive-investigation":
-        # Found by an officer on patrol and entered by staff, with no resident behind it.
+        # Found by an officer on patrol and entered by staff, with no resident behind it: in
+        # office hours, on a business day (``_staff_moment``).
         channel, actor, reporter = Channel.WALK_IN, plan.supervisor, {}
+        opened = _staff_moment(plan.business, opened, end)
     location: dict[str, Any] = {"address": _address(rng)}
     if rng.random() >= problem.unlocated:
         area = plan.areas[plan.district_pickers[code].pick()]
@@ -820,6 +824,27 @@ def _inspection(hours: BusinessCalendar, opened: dt.datetime, rng: random.Random
     wait = dt.timedelta(minutes=10) + dt.timedelta(hours=rng.expovariate(1 / INSPECTION_OFFICE_HOURS))
     moment = hours.add_office_time(opened, wait)
     return max(moment, hours.opening_time(moment.date()) + dt.timedelta(minutes=10)).astimezone(dt.UTC)
+
+
+def _staff_moment(hours: BusinessCalendar, moment: dt.datetime, end: dt.datetime) -> dt.datetime:
+    """When staff enter a case the demo drew at ``moment``: then, in office hours; otherwise on
+    the morning of its business day (``_in_office_hours``), or, when that has not come yet by
+    ``end`` (now), in the last office hour before ``moment``. It makes no random draw of its own
+    (the same day still draws the same demo)."""
+    if hours.is_office_hours(moment):
+        return moment
+    later = _in_office_hours(hours, moment)
+    if later < end:
+        return later
+    day = moment.astimezone(hours.tz).date()
+    if not (hours.is_business_day(day) and hours.opening_time(day) < moment):
+        day -= dt.timedelta(days=1)
+        while not hours.is_business_day(day):
+            day -= dt.timedelta(days=1)
+    # Before closing time by as many minutes as the moment was past the hour (its own spread).
+    local = moment.astimezone(hours.tz)
+    before = hours.closing_time(day) - dt.timedelta(minutes=1 + local.minute)
+    return max(before, hours.opening_time(day)).astimezone(dt.UTC)
 
 
 def _in_office_hours(hours: BusinessCalendar | None, moment: dt.datetime) -> dt.datetime:

@@ -25,7 +25,7 @@ import pytest
 from django.db import transaction
 from django.db.models import Q
 
-from civicdesk.cases.models import CaseEvent, EventKind, ServiceRequest
+from civicdesk.cases.models import CaseEvent, Channel, EventKind, ServiceRequest
 from civicdesk.core import clock
 from civicdesk.core.business_days import BusinessCalendar
 from civicdesk.demo import loader
@@ -159,6 +159,29 @@ def test_over_many_calls_about_one_in_six_is_held_over() -> None:
     assert 0.12 <= held / calls <= 0.20
 
 
+def test_staff_enter_a_case_in_office_hours_the_next_business_morning_or_the_last_hour_before() -> None:
+    end = at(2026, 12, 4, 18, 0)  # Friday evening: now
+    assert loader._staff_moment(HOURS, at(2026, 12, 3, 10, 0), end) == at(2026, 12, 3, 10, 0)
+    # Thanksgiving, a Saturday night, before opening: the next business morning.
+    for moment, morning in (
+        (at(2026, 11, 26, 14, 0), dt.date(2026, 11, 27)),
+        (at(2026, 11, 28, 23, 30), dt.date(2026, 11, 30)),
+        (at(2026, 12, 2, 6, 45), dt.date(2026, 12, 2)),
+    ):
+        entered = loader._staff_moment(HOURS, moment, end).astimezone(CENTRAL)
+        assert entered > moment and entered.date() == morning and HOURS.is_office_hours(entered)
+    # Drawn after the last closing time before now (a Saturday morning), whose next business
+    # morning has not come: the last office hour before it, that Friday's.
+    saturday = at(2026, 12, 5, 9, 0)
+    for moment in (at(2026, 12, 4, 17, 20), at(2026, 12, 5, 6, 5)):
+        entered = loader._staff_moment(HOURS, moment, saturday)
+        assert entered < moment and HOURS.is_office_hours(entered)
+        assert entered.astimezone(CENTRAL).date() == dt.date(2026, 12, 4)
+    # Before opening on a business day: the day before's last hour.
+    entered = loader._staff_moment(HOURS, at(2026, 12, 4, 6, 5), at(2026, 12, 4, 7, 0)).astimezone(CENTRAL)
+    assert entered.date() == dt.date(2026, 12, 3) and HOURS.is_office_hours(entered)
+
+
 # Four weeks of the demo at full volume, on a fixed day so that every run draws the same cases:
 # they take in Veterans Day (Wednesday, November 11) and Thanksgiving (Thursday, November 26).
 NOW = at(2026, 12, 4, 18, 0)
@@ -218,6 +241,32 @@ def test_code_enforcement_and_animal_services_act_and_close_only_in_office_hours
     assert steps[EventKind.CLOSED] > 300 and steps[EventKind.STATUS_CHANGED] > 300, steps
     assert steps[EventKind.PUBLIC_NOTE] and steps[EventKind.INTERNAL_NOTE] and steps[EventKind.ASSIGNED], steps
     assert not outside, f"{len(outside)} steps outside office hours, e.g. {outside[:5]}"
+
+
+@pytest.mark.django_db
+def test_staff_enter_cases_only_in_office_hours_on_their_citys_business_days(four_weeks: None) -> None:
+    """An officer's investigation, a phone call and a walk-in are entered by staff (the
+    supervisor, the call-taker): each opened in office hours on a business day of its city, on
+    its own clock, though residents report on the web, the app and by email at any hour."""
+    staff_entered = ServiceRequest.objects.filter(
+        Q(service_type__code="ce-proactive-investigation") | Q(channel__in=(Channel.PHONE, Channel.WALK_IN))
+    ).select_related("city", "service_type")
+    outside: list[str] = []
+    kinds: Counter[str] = Counter()
+    for case in staff_entered:
+        hours = business_calendar(case.city)
+        kinds["investigation" if case.service_type.code == "ce-proactive-investigation" else case.channel] += 1
+        if not hours.is_office_hours(case.opened_at):
+            outside.append(
+                f"{case.city.slug} {case.number} {case.channel} {case.opened_at.astimezone(hours.tz):%a %Y-%m-%d %H:%M}"
+            )
+        created = case.events.get(kind=EventKind.CREATED)
+        assert created.actor is not None and created.at == case.opened_at
+    assert kinds["investigation"] >= 20 and kinds[Channel.PHONE] >= 300 and kinds[Channel.WALK_IN] >= 50, kinds
+    assert not outside, f"{len(outside)} cases entered by staff outside office hours, e.g. {outside[:5]}"
+    # The residents' own channels keep their hours: some come in at night, at weekends, on holidays.
+    residents = ServiceRequest.objects.filter(channel__in=(Channel.WEB, Channel.MOBILE, Channel.EMAIL))
+    assert any(not business_calendar_for(c.city).is_office_hours(c.opened_at) for c in residents.select_related("city"))
 
 
 @pytest.mark.django_db
