@@ -7,6 +7,10 @@ from django.urls import URLPattern, URLResolver, include, path
 from civicdesk.cases import media
 from civicdesk.core import health
 
+# The admin is the city administrators' part of civicdesk: named as the rest of it, not "Django
+# administration". A proper name, the same in every language.
+admin.site.site_header = admin.site.site_title = "civicdesk 311"
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
