@@ -20,14 +20,23 @@ class Role(models.TextChoices):
 
 class User(AbstractUser):
     email = models.EmailField(_("email address"), blank=True)
-    city = models.ForeignKey("tenants.City", null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
-    department = models.ForeignKey(
-        "tenants.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="staff"
+    city = models.ForeignKey(
+        "tenants.City", null=True, blank=True, on_delete=models.PROTECT, related_name="staff", verbose_name=_("city")
     )
-    role = models.CharField(max_length=20, choices=Role.choices, blank=True)
-    phone = models.CharField(max_length=40, blank=True)
+    department = models.ForeignKey(
+        "tenants.Department",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="staff",
+        verbose_name=_("department"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         ordering = ["last_name", "first_name", "username"]
 
     def clean(self) -> None:

@@ -68,38 +68,59 @@ class ServiceRequest(ChoiceLabels):
     # No index of its own for city, department or assignee: the composite indexes below begin
     # with each of them. Every index of this table is paid for by every new case and weighed
     # by the planner for every query of it (docs/performance.md, "Indexes of the cases").
-    city = models.ForeignKey("tenants.City", on_delete=models.PROTECT, related_name="cases", db_index=False)
-    number = models.PositiveIntegerField(editable=False)
+    city = models.ForeignKey(
+        "tenants.City", on_delete=models.PROTECT, related_name="cases", db_index=False, verbose_name=_("city")
+    )
+    number = models.PositiveIntegerField(_("number"), editable=False)
     district = models.ForeignKey(
-        "tenants.District", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+        "tenants.District",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+        verbose_name=_("district"),
     )
-    service_type = models.ForeignKey("catalog.ServiceType", on_delete=models.PROTECT, related_name="cases")
+    service_type = models.ForeignKey(
+        "catalog.ServiceType", on_delete=models.PROTECT, related_name="cases", verbose_name=_("service type")
+    )
     department = models.ForeignKey(
-        "tenants.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases", db_index=False
+        "tenants.Department",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+        db_index=False,
+        verbose_name=_("department"),
     )
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
-    resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True)
-    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
-    description = models.TextField(blank=True)
-    address = models.CharField(max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
+    resolution = models.CharField(_("resolution"), max_length=20, choices=Resolution.choices, blank=True)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    description = models.TextField(_("description"), blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
     address_source = models.CharField(
-        max_length=20, choices=AddressSource.choices, blank=True, help_text=_("How the address was found.")
+        _("address source"),
+        max_length=20,
+        choices=AddressSource.choices,
+        blank=True,
+        help_text=_("How the address was found."),
     )
     # Metres between the case's point and the address's own point (0 when the pin was put on the address).
-    address_distance_m = models.FloatField(null=True, blank=True)
-    lat = models.FloatField(null=True, blank=True)
-    lng = models.FloatField(null=True, blank=True)
-    attributes = models.JSONField(default=dict, blank=True)
-    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.WEB)
-    reporter_name = models.CharField(max_length=200, blank=True)
-    reporter_email = models.EmailField(blank=True)
-    reporter_phone = models.CharField(max_length=40, blank=True)
+    address_distance_m = models.FloatField(_("address distance m"), null=True, blank=True)
+    lat = models.FloatField(_("lat"), null=True, blank=True)
+    lng = models.FloatField(_("lng"), null=True, blank=True)
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.WEB)
+    reporter_name = models.CharField(_("reporter name"), max_length=200, blank=True)
+    reporter_email = models.EmailField(_("reporter email"), blank=True)
+    reporter_phone = models.CharField(_("reporter phone"), max_length=40, blank=True)
     notify_reporter = models.BooleanField(
-        default=True, help_text=_("The reporter asked to be told of updates, not only of the closing.")
+        _("notify reporter"),
+        default=True,
+        help_text=_("The reporter asked to be told of updates, not only of the closing."),
     )
     # The language the resident reported in: their emails are written in it.
     language = models.CharField(
-        max_length=10, blank=True, help_text=_("The reporter's language; empty is the site's default.")
+        _("language"), max_length=10, blank=True, help_text=_("The reporter's language; empty is the site's default.")
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -108,23 +129,40 @@ class ServiceRequest(ChoiceLabels):
         on_delete=models.SET_NULL,
         related_name="assigned_cases",
         db_index=False,
+        verbose_name=_("assignee"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="entered_cases"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="entered_cases",
+        verbose_name=_("created by"),
     )
     duplicate_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicates",
+        verbose_name=_("duplicate of"),
     )
-    opened_at = models.DateTimeField(db_index=True)
-    due_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    closing_note = models.TextField(blank=True)
-    updated_at = models.DateTimeField()
-    tracking_token = models.CharField(max_length=64, unique=True, default=new_tracking_token, editable=False)
-    is_imported = models.BooleanField(default=False)
-    external_id = models.CharField(max_length=100, blank=True, help_text=_("Case id in the system it came from."))
+    opened_at = models.DateTimeField(_("opened at"), db_index=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closing_note = models.TextField(_("closing note"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"))
+    tracking_token = models.CharField(
+        _("tracking token"), max_length=64, unique=True, default=new_tracking_token, editable=False
+    )
+    is_imported = models.BooleanField(_("is imported"), default=False)
+    external_id = models.CharField(
+        _("external id"), max_length=100, blank=True, help_text=_("Case id in the system it came from.")
+    )
 
     class Meta:
+        verbose_name = _("service request")
+        verbose_name_plural = _("service requests")
         ordering = ["-opened_at"]
         constraints = [
             models.UniqueConstraint(fields=["city", "number"], name="case_number_unique_in_city"),
@@ -277,18 +315,27 @@ class EventKind(models.TextChoices):
 class CaseEvent(ChoiceLabels, AppendOnlyModel):
     """One entry of a case's audit log. Written once by a service; never changed or deleted."""
 
-    case = models.ForeignKey(ServiceRequest, on_delete=models.PROTECT, related_name="events")
-    at = models.DateTimeField(db_index=True)
+    case = models.ForeignKey(ServiceRequest, on_delete=models.PROTECT, related_name="events", verbose_name=_("case"))
+    at = models.DateTimeField(_("at"), db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="case_events"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="case_events",
+        verbose_name=_("actor"),
     )
-    actor_label = models.CharField(max_length=200, blank=True, help_text=_("Who acted when not a staff account."))
-    kind = models.CharField(max_length=30, choices=EventKind.choices)
-    is_public = models.BooleanField(default=False)
-    text = models.TextField(blank=True)
-    changes = models.JSONField(default=dict, blank=True, help_text=_("field: [before, after]"))
+    actor_label = models.CharField(
+        _("actor label"), max_length=200, blank=True, help_text=_("Who acted when not a staff account.")
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=EventKind.choices)
+    is_public = models.BooleanField(_("is public"), default=False)
+    text = models.TextField(_("text"), blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True, help_text=_("field: [before, after]"))
 
     class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["case", "at"])]
 
@@ -316,19 +363,23 @@ def photo_path(instance: Photo, filename: str) -> str:
 class Photo(models.Model):
     """A photo of a case, stored without EXIF metadata (no GPS), with a thumbnail."""
 
-    case = models.ForeignKey(ServiceRequest, on_delete=models.PROTECT, related_name="photos")
-    image = models.ImageField(upload_to=photo_path, width_field="width", height_field="height")
-    thumbnail = models.ImageField(upload_to=photo_path)
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
-    content_type = models.CharField(max_length=40)
-    size = models.PositiveIntegerField(default=0)
-    original_name = models.CharField(max_length=200, blank=True)
-    is_public = models.BooleanField(default=True)
-    uploaded_at = models.DateTimeField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    case = models.ForeignKey(ServiceRequest, on_delete=models.PROTECT, related_name="photos", verbose_name=_("case"))
+    image = models.ImageField(_("image"), upload_to=photo_path, width_field="width", height_field="height")
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=photo_path)
+    width = models.PositiveIntegerField(_("width"), default=0)
+    height = models.PositiveIntegerField(_("height"), default=0)
+    content_type = models.CharField(_("content type"), max_length=40)
+    size = models.PositiveIntegerField(_("size"), default=0)
+    original_name = models.CharField(_("original name"), max_length=200, blank=True)
+    is_public = models.BooleanField(_("is public"), default=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("uploaded by")
+    )
 
     class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
         ordering = ["uploaded_at", "pk"]
 
     def __str__(self) -> str:
@@ -349,24 +400,40 @@ class CaseTransfer(models.Model):
     console links and Open311 ids still find the case. The tracking token never changes.
     """
 
-    case = models.ForeignKey(ServiceRequest, on_delete=models.PROTECT, related_name="transfers")
-    from_city = models.ForeignKey("tenants.City", on_delete=models.PROTECT, related_name="+")
-    from_number = models.PositiveIntegerField()
-    to_city = models.ForeignKey("tenants.City", on_delete=models.PROTECT, related_name="+")
-    to_number = models.PositiveIntegerField(null=True, blank=True)
-    status = models.CharField(max_length=20, choices=TransferStatus.choices, default=TransferStatus.PENDING)
-    reason = models.TextField()
-    refusal_reason = models.TextField(blank=True)
+    case = models.ForeignKey(ServiceRequest, on_delete=models.PROTECT, related_name="transfers", verbose_name=_("case"))
+    from_city = models.ForeignKey(
+        "tenants.City", on_delete=models.PROTECT, related_name="+", verbose_name=_("from city")
+    )
+    from_number = models.PositiveIntegerField(_("from number"))
+    to_city = models.ForeignKey("tenants.City", on_delete=models.PROTECT, related_name="+", verbose_name=_("to city"))
+    to_number = models.PositiveIntegerField(_("to number"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=TransferStatus.choices, default=TransferStatus.PENDING
+    )
+    reason = models.TextField(_("reason"))
+    refusal_reason = models.TextField(_("refusal reason"), blank=True)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
-    requested_at = models.DateTimeField()
+    requested_at = models.DateTimeField(_("requested at"))
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("case transfer")
+        verbose_name_plural = _("case transfers")
         ordering = ["-requested_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
@@ -395,13 +462,17 @@ class SubmissionKey(models.Model):
     unique constraint.
     """
 
-    scope = models.CharField(max_length=100)
-    key = models.CharField(max_length=220)
-    case = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="submission_keys")
+    scope = models.CharField(_("scope"), max_length=100)
+    key = models.CharField(_("key"), max_length=220)
+    case = models.ForeignKey(
+        ServiceRequest, on_delete=models.CASCADE, related_name="submission_keys", verbose_name=_("case")
+    )
     # The wall clock (not core.clock): a window is how long a sender's retry counts as one.
-    received_at = models.DateTimeField(default=timezone.now)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("submission key")
+        verbose_name_plural = _("submission keys")
         constraints = [models.UniqueConstraint(fields=["scope", "key"], name="one_case_per_submission_key")]
 
     def __str__(self) -> str:

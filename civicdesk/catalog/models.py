@@ -10,18 +10,20 @@ from civicdesk.core.written import Written, written
 
 
 class ServiceType(models.Model):
-    city = models.ForeignKey("tenants.City", on_delete=models.CASCADE, related_name="service_types")
-    code = models.SlugField(max_length=60, help_text=_("Open311 service_code; stable, never reused."))
-    name = models.CharField(max_length=200)
+    city = models.ForeignKey(
+        "tenants.City", on_delete=models.CASCADE, related_name="service_types", verbose_name=_("city")
+    )
+    code = models.SlugField(_("code"), max_length=60, help_text=_("Open311 service_code; stable, never reused."))
+    name = models.CharField(_("name"), max_length=200)
     name_es = models.CharField(
         _("name in Spanish"), max_length=200, blank=True, help_text=_("Shown to residents reading in Spanish.")
     )
-    group = models.CharField(max_length=100, blank=True)
+    group = models.CharField(_("group"), max_length=100, blank=True)
     group_es = models.CharField(
         _("group in Spanish"), max_length=100, blank=True, help_text=_("Shown to residents reading in Spanish.")
     )
-    description = models.TextField(blank=True)
-    keywords = models.CharField(max_length=300, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    keywords = models.CharField(_("keywords"), max_length=300, blank=True)
     department = models.ForeignKey(
         "tenants.Department",
         null=True,
@@ -29,9 +31,10 @@ class ServiceType(models.Model):
         on_delete=models.SET_NULL,
         related_name="service_types",
         help_text=_("Where new cases of this type are routed. Empty: cases wait in triage."),
+        verbose_name=_("department"),
     )
     target_days = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text=_("Days a case of this type should take to close.")
+        _("target days"), null=True, blank=True, help_text=_("Days a case of this type should take to close.")
     )
     target_in_business_days = models.BooleanField(
         _("target counts business days"),
@@ -41,13 +44,17 @@ class ServiceType(models.Model):
             "a case is due at closing time on the last of them. Unchecked: calendar days."
         ),
     )
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(_("active"), default=True)
     is_confidential = models.BooleanField(
-        default=False, help_text=_("Cases of this type never appear on any public page, feed or API.")
+        _("is confidential"),
+        default=False,
+        help_text=_("Cases of this type never appear on any public page, feed or API."),
     )
-    sort_order = models.PositiveSmallIntegerField(default=0)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
 
     class Meta:
+        verbose_name = _("service type")
+        verbose_name_plural = _("service types")
         ordering = ["city", "group", "sort_order", "name"]
         constraints = [models.UniqueConstraint(fields=["city", "code"], name="service_code_unique_in_city")]
 
@@ -79,24 +86,33 @@ class Datatype(models.TextChoices):
 class ServiceAttribute(models.Model):
     """A question a service type asks (an Open311 attribute)."""
 
-    service_type = models.ForeignKey(ServiceType, on_delete=models.CASCADE, related_name="attributes")
-    code = models.SlugField(max_length=60)
-    datatype = models.CharField(max_length=20, choices=Datatype.choices, default=Datatype.STRING)
-    question = models.CharField(max_length=300, help_text=_("The question as the resident reads it."))
+    service_type = models.ForeignKey(
+        ServiceType, on_delete=models.CASCADE, related_name="attributes", verbose_name=_("service type")
+    )
+    code = models.SlugField(_("code"), max_length=60)
+    datatype = models.CharField(_("datatype"), max_length=20, choices=Datatype.choices, default=Datatype.STRING)
+    question = models.CharField(_("question"), max_length=300, help_text=_("The question as the resident reads it."))
     question_es = models.CharField(
         _("question in Spanish"), max_length=300, blank=True, help_text=_("Shown to residents reading in Spanish.")
     )
-    description = models.CharField(max_length=300, blank=True, help_text=_("Open311 datatype_description."))
-    required = models.BooleanField(default=False)
-    variable = models.BooleanField(default=True, help_text=_("False for an informational note with no answer."))
+    description = models.CharField(
+        _("description"), max_length=300, blank=True, help_text=_("Open311 datatype_description.")
+    )
+    required = models.BooleanField(_("required"), default=False)
+    variable = models.BooleanField(
+        _("variable"), default=True, help_text=_("False for an informational note with no answer.")
+    )
     values = models.JSONField(
+        _("values"),
         default=list,
         blank=True,
         help_text=_('For lists: [{"key": "k", "name": "Shown name", "name_es": "Nombre"}, ...] ("name_es" optional)'),
     )
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
+        verbose_name = _("service attribute")
+        verbose_name_plural = _("service attributes")
         ordering = ["service_type", "order", "code"]
         constraints = [models.UniqueConstraint(fields=["service_type", "code"], name="attribute_code_unique_in_type")]
 
@@ -126,7 +142,9 @@ class CannedResponse(models.Model):
     One without a service type is offered for every type of the city.
     """
 
-    city = models.ForeignKey("tenants.City", on_delete=models.CASCADE, related_name="canned_responses")
+    city = models.ForeignKey(
+        "tenants.City", on_delete=models.CASCADE, related_name="canned_responses", verbose_name=_("city")
+    )
     service_type = models.ForeignKey(
         ServiceType,
         null=True,
@@ -134,11 +152,14 @@ class CannedResponse(models.Model):
         on_delete=models.CASCADE,
         related_name="canned_responses",
         help_text=_("Empty: offered for every type of the city."),
+        verbose_name=_("service type"),
     )
-    title = models.CharField(max_length=100, help_text=_("What staff pick from the list."))
-    text = models.TextField(help_text=_("The closing note the resident reads."))
+    title = models.CharField(_("title"), max_length=100, help_text=_("What staff pick from the list."))
+    text = models.TextField(_("text"), help_text=_("The closing note the resident reads."))
 
     class Meta:
+        verbose_name = _("canned response")
+        verbose_name_plural = _("canned responses")
         ordering = ["city", "title"]
 
     def __str__(self) -> str:
@@ -165,22 +186,51 @@ class ServiceAgreement(models.Model):
     provider's staff see and work them (and nothing else of the client city).
     """
 
-    client_city = models.ForeignKey("tenants.City", on_delete=models.PROTECT, related_name="agreements_as_client")
-    provider_city = models.ForeignKey("tenants.City", on_delete=models.PROTECT, related_name="agreements_as_provider")
-    provider_department = models.ForeignKey("tenants.Department", on_delete=models.PROTECT, related_name="agreements")
-    service_types = models.ManyToManyField(
-        ServiceType, related_name="agreements", help_text=_("The client city's types the provider works.")
+    client_city = models.ForeignKey(
+        "tenants.City", on_delete=models.PROTECT, related_name="agreements_as_client", verbose_name=_("client city")
     )
-    starts_on = models.DateField()
-    ends_on = models.DateField(null=True, blank=True, help_text=_("Last day; empty: until ended."))
-    billing_note = models.TextField(blank=True, help_text=_("How the provider bills the client, e.g. per case."))
-    status = models.CharField(max_length=20, choices=AgreementStatus.choices, default=AgreementStatus.PROPOSED)
-    proposed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    proposed_at = models.DateTimeField()
-    decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
+    provider_city = models.ForeignKey(
+        "tenants.City", on_delete=models.PROTECT, related_name="agreements_as_provider", verbose_name=_("provider city")
+    )
+    provider_department = models.ForeignKey(
+        "tenants.Department", on_delete=models.PROTECT, related_name="agreements", verbose_name=_("provider department")
+    )
+    service_types = models.ManyToManyField(
+        ServiceType,
+        related_name="agreements",
+        help_text=_("The client city's types the provider works."),
+        verbose_name=_("service types"),
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True, help_text=_("Last day; empty: until ended."))
+    billing_note = models.TextField(
+        _("billing note"), blank=True, help_text=_("How the provider bills the client, e.g. per case.")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=AgreementStatus.choices, default=AgreementStatus.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("proposed by"),
+    )
+    proposed_at = models.DateTimeField(_("proposed at"))
+    decided_by = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("service agreement")
+        verbose_name_plural = _("service agreements")
         ordering = ["client_city", "-starts_on"]
 
     def __str__(self) -> str:

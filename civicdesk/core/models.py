@@ -3,6 +3,7 @@ from typing import Any
 from django.db import models
 from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
+from django.utils.translation import gettext_lazy as _
 
 # field → {value: label}: each choice field's labels, tabled once per process.
 _choice_labels: dict[models.Field, dict[Any, Any]] = {}  # type: ignore[type-arg]
@@ -29,8 +30,8 @@ class ChoiceLabels(models.Model):
 
 
 class TimeStamped(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         abstract = True
@@ -80,14 +81,15 @@ class RateLimitCounter(models.Model):
     ``incr`` is a read then a write.
     """
 
-    key = models.CharField(max_length=120, primary_key=True)  # "<rule>:<keyed hash of the caller>"
-    count = models.PositiveIntegerField(default=0)
+    key = models.CharField(_("key"), max_length=120, primary_key=True)  # "<rule>:<keyed hash of the caller>"
+    count = models.PositiveIntegerField(_("count"), default=0)
     # Seconds since the epoch: compared inside the one SQL statement on SQLite and PostgreSQL alike.
-    window_end = models.FloatField(db_index=True)
+    window_end = models.FloatField(_("window end"), db_index=True)
 
     class Meta:
+        verbose_name_plural = _("rate-limit counters")
         db_table = "core_ratelimitcounter"  # named in ratelimit._COUNT_SQL
-        verbose_name = "rate-limit counter"
+        verbose_name = _("rate-limit counter")
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"

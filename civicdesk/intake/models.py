@@ -27,21 +27,33 @@ FINAL_OUTCOMES = frozenset(
 
 class InboundMessage(models.Model):
     message_id = models.CharField(
-        max_length=300, unique=True, help_text=_("The message's Message-ID, or a digest of it when it has none.")
+        _("message id"),
+        max_length=300,
+        unique=True,
+        help_text=_("The message's Message-ID, or a digest of it when it has none."),
     )
-    received_at = models.DateTimeField()
-    processed_at = models.DateTimeField(null=True, blank=True)
-    city = models.ForeignKey("tenants.City", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    received_at = models.DateTimeField(_("received at"))
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    city = models.ForeignKey(
+        "tenants.City", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("city")
+    )
     case = models.ForeignKey(
-        "cases.ServiceRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages"
+        "cases.ServiceRequest",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inbound_messages",
+        verbose_name=_("case"),
     )
-    outcome = models.CharField(max_length=20, choices=Outcome.choices)
-    sender = models.CharField(max_length=300, blank=True)
-    subject = models.CharField(max_length=300, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    sender = models.CharField(_("sender"), max_length=300, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
 
     class Meta:
+        verbose_name = _("inbound message")
+        verbose_name_plural = _("inbound messages")
         ordering = ["-received_at", "-pk"]
         indexes = [models.Index(fields=["outcome", "received_at"])]
 

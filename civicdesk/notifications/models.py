@@ -23,32 +23,39 @@ class OutboxStatus(models.TextChoices):
 
 
 class OutboxMessage(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True)
-    kind = models.CharField(max_length=40, help_text=_("What the message is about, e.g. case_created."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    kind = models.CharField(_("kind"), max_length=40, help_text=_("What the message is about, e.g. case_created."))
     case = models.ForeignKey(
-        "cases.ServiceRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="outbox_messages"
+        "cases.ServiceRequest",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outbox_messages",
+        verbose_name=_("case"),
     )
-    recipient = models.EmailField()
-    subject = models.CharField(max_length=300)
-    body_text = models.TextField()
-    body_html = models.TextField(blank=True)
-    reply_to = models.CharField(max_length=300, blank=True)
+    recipient = models.EmailField(_("recipient"))
+    subject = models.CharField(_("subject"), max_length=300)
+    body_text = models.TextField(_("body text"))
+    body_html = models.TextField(_("body html"), blank=True)
+    reply_to = models.CharField(_("reply to"), max_length=300, blank=True)
     # Fixed when the row is written, so a message delivered again after a crash at the
     # very moment of acceptance can be recognised by the receiver as the same message.
-    message_id = models.CharField(max_length=200, unique=True)
-    status = models.CharField(max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(db_index=True)
-    enqueued_at = models.DateTimeField(null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    claimed_by = models.CharField(max_length=100, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    message_id = models.CharField(_("message id"), max_length=200, unique=True)
+    status = models.CharField(_("status"), max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), db_index=True)
+    enqueued_at = models.DateTimeField(_("enqueued at"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    claimed_by = models.CharField(_("claimed by"), max_length=100, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
     headers = models.JSONField(
-        default=dict, blank=True, help_text=_("Extra mail headers, e.g. List-Unsubscribe for alerts.")
+        _("headers"), default=dict, blank=True, help_text=_("Extra mail headers, e.g. List-Unsubscribe for alerts.")
     )
 
     class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
@@ -67,15 +74,21 @@ class CaseFollower(models.Model):
     one they found nearby instead of filing a duplicate). Every email they get carries a
     one-click unsubscribe link."""
 
-    case = models.ForeignKey("cases.ServiceRequest", on_delete=models.CASCADE, related_name="followers")
-    email = models.EmailField()
+    case = models.ForeignKey(
+        "cases.ServiceRequest", on_delete=models.CASCADE, related_name="followers", verbose_name=_("case")
+    )
+    email = models.EmailField(_("email"))
     # The language the resident followed in: their emails are written in it ("" the site's).
-    language = models.CharField(max_length=10, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    active = models.BooleanField(default=True)
-    unsubscribe_token = models.CharField(max_length=64, unique=True, default=_unsubscribe_token, editable=False)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    active = models.BooleanField(_("active"), default=True)
+    unsubscribe_token = models.CharField(
+        _("unsubscribe token"), max_length=64, unique=True, default=_unsubscribe_token, editable=False
+    )
 
     class Meta:
+        verbose_name = _("case follower")
+        verbose_name_plural = _("case followers")
         ordering = ["created_at", "pk"]
         constraints = [models.UniqueConstraint(fields=["case", "email"], name="one_follow_per_case_and_email")]
 
@@ -92,11 +105,14 @@ class ConfidentialAccess(models.Model):
     else about the reporter's device or address is recorded anywhere for such a case.
     """
 
-    case = models.OneToOneField("cases.ServiceRequest", on_delete=models.CASCADE, related_name="confidential_access")
-    code_digest = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    case = models.OneToOneField(
+        "cases.ServiceRequest", on_delete=models.CASCADE, related_name="confidential_access", verbose_name=_("case")
+    )
+    code_digest = models.CharField(_("code digest"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name_plural = _("confidential report accesses")
         verbose_name = _("confidential report access")
 
     def __str__(self) -> str:
@@ -111,9 +127,13 @@ class AccessCodeThrottle(models.Model):
     window are deleted as new attempts come in.
     """
 
-    key = models.CharField(max_length=80, unique=True)
-    failures = models.PositiveIntegerField(default=0)
-    window_started_at = models.DateTimeField(db_index=True)
+    key = models.CharField(_("key"), max_length=80, unique=True)
+    failures = models.PositiveIntegerField(_("failures"), default=0)
+    window_started_at = models.DateTimeField(_("window started at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("access code throttle")
+        verbose_name_plural = _("access code throttles")
 
     def __str__(self) -> str:
         return f"{self.failures} wrong code(s)"
@@ -139,33 +159,50 @@ class AreaSubscription(models.Model):
     Every alert carries a one-click unsubscribe link. Never about confidential types.
     """
 
-    email = models.EmailField()
-    city = models.ForeignKey("tenants.City", on_delete=models.CASCADE, related_name="area_subscriptions")
-    area = models.CharField(max_length=10, choices=AreaKind.choices, default=AreaKind.CITY)
+    email = models.EmailField(_("email"))
+    city = models.ForeignKey(
+        "tenants.City", on_delete=models.CASCADE, related_name="area_subscriptions", verbose_name=_("city")
+    )
+    area = models.CharField(_("area"), max_length=10, choices=AreaKind.choices, default=AreaKind.CITY)
     district = models.ForeignKey(
-        "tenants.District", null=True, blank=True, on_delete=models.CASCADE, related_name="area_subscriptions"
+        "tenants.District",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="area_subscriptions",
+        verbose_name=_("district"),
     )
-    lat = models.FloatField(null=True, blank=True)
-    lng = models.FloatField(null=True, blank=True)
-    radius_m = models.PositiveIntegerField(null=True, blank=True)
+    lat = models.FloatField(_("lat"), null=True, blank=True)
+    lng = models.FloatField(_("lng"), null=True, blank=True)
+    radius_m = models.PositiveIntegerField(_("radius m"), null=True, blank=True)
     # The circle's bounding box, so matching a case is an indexed range query first.
-    south = models.FloatField(null=True, blank=True)
-    north = models.FloatField(null=True, blank=True)
-    west = models.FloatField(null=True, blank=True)
-    east = models.FloatField(null=True, blank=True)
+    south = models.FloatField(_("south"), null=True, blank=True)
+    north = models.FloatField(_("north"), null=True, blank=True)
+    west = models.FloatField(_("west"), null=True, blank=True)
+    east = models.FloatField(_("east"), null=True, blank=True)
     service_types = models.ManyToManyField(
-        "catalog.ServiceType", blank=True, related_name="area_subscriptions", help_text=_("Empty: every type.")
+        "catalog.ServiceType",
+        blank=True,
+        related_name="area_subscriptions",
+        help_text=_("Empty: every type."),
+        verbose_name=_("service types"),
     )
-    on = models.CharField(max_length=10, choices=AlertOn.choices, default=AlertOn.NEW)
+    on = models.CharField(_("on"), max_length=10, choices=AlertOn.choices, default=AlertOn.NEW)
     # The language the resident subscribed in: the alerts are written in it ("" the site's).
-    language = models.CharField(max_length=10, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    active = models.BooleanField(default=True)
-    confirm_token = models.CharField(max_length=64, unique=True, default=_unsubscribe_token, editable=False)
-    unsubscribe_token = models.CharField(max_length=64, unique=True, default=_unsubscribe_token, editable=False)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    confirm_token = models.CharField(
+        _("confirm token"), max_length=64, unique=True, default=_unsubscribe_token, editable=False
+    )
+    unsubscribe_token = models.CharField(
+        _("unsubscribe token"), max_length=64, unique=True, default=_unsubscribe_token, editable=False
+    )
 
     class Meta:
+        verbose_name = _("area subscription")
+        verbose_name_plural = _("area subscriptions")
         ordering = ["created_at", "pk"]
         indexes = [
             models.Index(fields=["area", "city"]),

@@ -19,15 +19,19 @@ class Format(models.TextChoices):
 class OpenDataFile(models.Model):
     """The current file of one scope (a city, or the collaborative when ``city`` is empty) and format."""
 
-    city = models.ForeignKey("tenants.City", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    format = models.CharField(max_length=10, choices=Format.choices)
-    name = models.CharField(max_length=300, help_text=_("The file's name in the storage."))
-    size = models.PositiveBigIntegerField(help_text=_("Bytes, compressed."))
-    rows = models.PositiveIntegerField(help_text=_("Cases in the file."))
-    sha256 = models.CharField(max_length=64, help_text=_("SHA-256 of the compressed file, in hex."))
-    generated_at = models.DateTimeField()
+    city = models.ForeignKey(
+        "tenants.City", null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("city")
+    )
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
+    name = models.CharField(_("name"), max_length=300, help_text=_("The file's name in the storage."))
+    size = models.PositiveBigIntegerField(_("size"), help_text=_("Bytes, compressed."))
+    rows = models.PositiveIntegerField(_("rows"), help_text=_("Cases in the file."))
+    sha256 = models.CharField(_("sha256"), max_length=64, help_text=_("SHA-256 of the compressed file, in hex."))
+    generated_at = models.DateTimeField(_("generated at"))
 
     class Meta:
+        verbose_name = _("open data file")
+        verbose_name_plural = _("open data files")
         constraints = [
             models.UniqueConstraint(
                 fields=["city", "format"], condition=models.Q(city__isnull=False), name="open_data_one_file_per_city"
@@ -44,8 +48,12 @@ class OpenDataFile(models.Model):
 class NightlyRun(models.Model):
     """When the next nightly export is due: one row, so several sweepers queue it once."""
 
-    next_run_at = models.DateTimeField(null=True, blank=True)
-    last_finished_at = models.DateTimeField(null=True, blank=True)
+    next_run_at = models.DateTimeField(_("next run at"), null=True, blank=True)
+    last_finished_at = models.DateTimeField(_("last finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("nightly run")
+        verbose_name_plural = _("nightly runs")
 
     def __str__(self) -> str:
         return f"next open-data export {self.next_run_at}"

@@ -15,6 +15,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 from civicdesk.accounts.models import Role
 from civicdesk.catalog.models import ServiceType
@@ -83,7 +85,9 @@ class MeasureTargetInline(CityScopedInline, admin.TabularInline):
 
 class MeasureForm(forms.ModelForm):
     computation = forms.ChoiceField(
-        choices=[("", "— entered by a department —"), *computation_choices()], required=False
+        label=capfirst(_("computation")),
+        choices=[("", _("— entered by a department —")), *computation_choices()],
+        required=False,
     )
 
     class Meta:
@@ -127,12 +131,15 @@ class MeasureValueForm(forms.ModelForm):
     as the city writes it: 7:47 or 7.78 for minutes, 81 or 81% for per cents."""
 
     value_as_written = forms.CharField(
-        label="Value", required=False, help_text="As you would write it: 7:47 or 7.78 (minutes), 81 or 81%."
+        label=capfirst(_("value")),
+        required=False,
+        help_text=_("As you would write it: 7:47 or 7.78 (minutes), 81 or 81%."),
     )
     correction_note = forms.CharField(
+        label=capfirst(_("correction note")),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        help_text="Required to change a published value; shown on the public dashboard.",
+        help_text=_("Required to change a published value; shown on the public dashboard."),
     )
 
     class Meta:
@@ -195,7 +202,7 @@ class MeasureValueAdmin(CityScopedAdmin):
             kwargs["queryset"] = Measure.objects.filter(source=Source.ENTERED)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    @admin.display(description="Audit trail")
+    @admin.display(description=_("audit trail"))
     def audit_trail(self, obj: MeasureValue) -> str:
         events = MeasureValueEvent.objects.filter(measure_value=obj).select_related("actor")
         return "; ".join(
@@ -241,15 +248,15 @@ class MeasureValueAdmin(CityScopedAdmin):
         if ok:
             self.message_user(request, f"{ok} value(s) {done}.", messages.SUCCESS)
 
-    @admin.action(description="Submit selected values for review")
+    @admin.action(description=_("Submit selected values for review"))
     def submit_values(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._step(request, queryset, services.measure_value_submit, "submitted")
 
-    @admin.action(description="Approve selected values")
+    @admin.action(description=_("Approve selected values"))
     def approve_values(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._step(request, queryset, services.measure_value_approve, "approved")
 
-    @admin.action(description="Publish selected values")
+    @admin.action(description=_("Publish selected values"))
     def publish_values(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._step(request, queryset, services.measure_value_publish, "published")
 
@@ -303,7 +310,7 @@ class CommonMeasureMappingInline(RegionalOnly, admin.TabularInline):
 
 
 class CommonMeasureForm(forms.ModelForm):
-    computation = forms.ChoiceField(choices=computation_choices())
+    computation = forms.ChoiceField(label=capfirst(_("computation")), choices=computation_choices())
 
     class Meta:
         model = CommonMeasure

@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PerformanceConfig(AppConfig):
     name = "civicdesk.performance"
+    verbose_name = _("Performance")
     label = "performance"
     default_auto_field = "django.db.models.BigAutoField"
 

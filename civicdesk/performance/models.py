@@ -36,28 +36,39 @@ class FiscalYearNaming(models.TextChoices):
 class DashboardSettings(models.Model):
     """A city's settings for its dashboard that the tenants app does not hold."""
 
-    city = models.OneToOneField("tenants.City", on_delete=models.CASCADE, related_name="performance_settings")
-    fiscal_year_naming = models.CharField(
-        max_length=10, choices=FiscalYearNaming.choices, default=FiscalYearNaming.ENDING
+    city = models.OneToOneField(
+        "tenants.City", on_delete=models.CASCADE, related_name="performance_settings", verbose_name=_("city")
     )
-    introduction = models.TextField(blank=True, help_text=_("Shown at the top of the public dashboard."))
+    fiscal_year_naming = models.CharField(
+        _("fiscal year naming"), max_length=10, choices=FiscalYearNaming.choices, default=FiscalYearNaming.ENDING
+    )
+    introduction = models.TextField(
+        _("introduction"), blank=True, help_text=_("Shown at the top of the public dashboard.")
+    )
     # The business day of measures such as "calls held over to the following business day"
     # (``core.business_days``): a call after closing or on a closed day belongs to the next one.
-    business_day_opens = models.TimeField(default=dt.time(8), help_text=_("When the offices open, e.g. 8:00."))
+    business_day_opens = models.TimeField(
+        _("business day opens"), default=dt.time(8), help_text=_("When the offices open, e.g. 8:00.")
+    )
     business_day_closes = models.TimeField(
+        _("business day closes"),
         default=dt.time(17),
         help_text=_("When the offices close, e.g. 17:00. A call after it belongs to the next business day."),
     )
     business_weekdays = models.CharField(
+        _("business weekdays"),
         max_length=7,
         default="12345",
         validators=[RegexValidator(r"^[1-7]{1,7}$", _("Write the days as numbers from 1 (Monday) to 7 (Sunday)."))],
         help_text=_("The days the offices work, Monday = 1 … Sunday = 7: 12345 is Monday to Friday."),
     )
     observes_federal_holidays = models.BooleanField(
-        default=True, help_text=_("The offices are closed on the US federal holidays (as observed).")
+        _("observes federal holidays"),
+        default=True,
+        help_text=_("The offices are closed on the US federal holidays (as observed)."),
     )
     other_closed_days = models.TextField(
+        _("other closed days"),
         blank=True,
         help_text=_(
             "Other days the offices are closed, one date a line, e.g. 2026-11-27 (the day after Thanksgiving)."
@@ -65,8 +76,8 @@ class DashboardSettings(models.Model):
     )
 
     class Meta:
-        verbose_name = "dashboard settings"
-        verbose_name_plural = "dashboard settings"
+        verbose_name = _("dashboard settings")
+        verbose_name_plural = _("dashboard settings")
 
     def __str__(self) -> str:
         return f"Dashboard settings of {self.city}"
@@ -91,13 +102,19 @@ class DashboardSettings(models.Model):
 class PlanYear(models.Model):
     """The strategic plan as adopted for one fiscal year."""
 
-    city = models.ForeignKey("tenants.City", on_delete=models.CASCADE, related_name="plan_years")
-    fiscal_year = models.PositiveSmallIntegerField(validators=[MinValueValidator(1990), MaxValueValidator(2200)])
-    title = models.CharField(max_length=200, help_text=_("e.g. Independence for All"))
-    purpose = models.TextField(blank=True)
-    mission = models.TextField(blank=True)
+    city = models.ForeignKey(
+        "tenants.City", on_delete=models.CASCADE, related_name="plan_years", verbose_name=_("city")
+    )
+    fiscal_year = models.PositiveSmallIntegerField(
+        _("fiscal year"), validators=[MinValueValidator(1990), MaxValueValidator(2200)]
+    )
+    title = models.CharField(_("title"), max_length=200, help_text=_("e.g. Independence for All"))
+    purpose = models.TextField(_("purpose"), blank=True)
+    mission = models.TextField(_("mission"), blank=True)
 
     class Meta:
+        verbose_name = _("plan year")
+        verbose_name_plural = _("plan years")
         ordering = ["city", "-fiscal_year"]
         constraints = [models.UniqueConstraint(fields=["city", "fiscal_year"], name="one_plan_per_city_and_year")]
 
@@ -111,12 +128,16 @@ class PlanYear(models.Model):
 
 
 class Goal(models.Model):
-    plan_year = models.ForeignKey(PlanYear, on_delete=models.CASCADE, related_name="goals")
-    name = models.CharField(max_length=200)
-    statement = models.CharField(max_length=300, blank=True, help_text=_("e.g. Improve customer service"))
-    order = models.PositiveSmallIntegerField(default=0)
+    plan_year = models.ForeignKey(PlanYear, on_delete=models.CASCADE, related_name="goals", verbose_name=_("plan year"))
+    name = models.CharField(_("name"), max_length=200)
+    statement = models.CharField(
+        _("statement"), max_length=300, blank=True, help_text=_("e.g. Improve customer service")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
         ordering = ["plan_year", "order", "name"]
         constraints = [models.UniqueConstraint(fields=["plan_year", "name"], name="goal_name_unique_in_plan")]
 
@@ -164,10 +185,10 @@ class ToleranceKind(models.TextChoices):
 class Measure(models.Model):
     """One thing the city measures. It outlives any one year's plan (see the module doc)."""
 
-    city = models.ForeignKey("tenants.City", on_delete=models.CASCADE, related_name="measures")
-    name = models.CharField(max_length=300)
-    definition = models.TextField(help_text=_("What is measured, in plain language."))
-    method = models.TextField(blank=True, help_text=_("How it is measured: where the figures come from."))
+    city = models.ForeignKey("tenants.City", on_delete=models.CASCADE, related_name="measures", verbose_name=_("city"))
+    name = models.CharField(_("name"), max_length=300)
+    definition = models.TextField(_("definition"), help_text=_("What is measured, in plain language."))
+    method = models.TextField(_("method"), blank=True, help_text=_("How it is measured: where the figures come from."))
     department = models.ForeignKey(
         "tenants.Department",
         null=True,
@@ -175,10 +196,14 @@ class Measure(models.Model):
         on_delete=models.SET_NULL,
         related_name="measures",
         help_text=_("The department that reports it; its staff enter and submit values."),
+        verbose_name=_("department"),
     )
-    unit = models.CharField(max_length=10, choices=Unit.choices)
-    display_format = models.CharField(max_length=10, choices=DisplayFormat.choices, default=DisplayFormat.DECIMAL)
+    unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices)
+    display_format = models.CharField(
+        _("display format"), max_length=10, choices=DisplayFormat.choices, default=DisplayFormat.DECIMAL
+    )
     target_display_format = models.CharField(
+        _("target display format"),
         max_length=10,
         choices=DisplayFormat.choices,
         blank=True,
@@ -186,33 +211,40 @@ class Measure(models.Model):
             'How the target is written, if not like the values (the fire target is "6:20", its values "7.78 min").'
         ),
     )
-    decimals = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(4)])
-    direction = models.CharField(max_length=10, choices=Direction.choices)
+    decimals = models.PositiveSmallIntegerField(_("decimals"), default=0, validators=[MaxValueValidator(4)])
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
     target_is_strict = models.BooleanField(
+        _("target is strict"),
         default=False,
         help_text=_('Strict: the value must beat the target ("< 6:20"). Otherwise equal counts as met ("≤ 5 min").'),
     )
-    frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.QUARTERLY)
-    tolerance_kind = models.CharField(max_length=10, choices=ToleranceKind.choices, default=ToleranceKind.ABSOLUTE)
+    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices, default=Frequency.QUARTERLY)
+    tolerance_kind = models.CharField(
+        _("tolerance kind"), max_length=10, choices=ToleranceKind.choices, default=ToleranceKind.ABSOLUTE
+    )
     tolerance = models.DecimalField(
+        _("tolerance"),
         max_digits=14,
         decimal_places=4,
         default=0,
         validators=[MinValueValidator(0)],
         help_text=_('Width of the "Under Goal" band on the wrong side of the target (0: no band).'),
     )
-    source = models.CharField(max_length=10, choices=Source.choices, default=Source.ENTERED)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.ENTERED)
     computation = models.CharField(
-        max_length=60, blank=True, help_text=_("For computed measures: which definition computes it.")
+        _("computation"), max_length=60, blank=True, help_text=_("For computed measures: which definition computes it.")
     )
     service_codes = models.JSONField(
-        default=list, blank=True, help_text=_('For computed measures: the service codes it covers, e.g. ["pothole"].')
+        _("service codes"),
+        default=list,
+        blank=True,
+        help_text=_('For computed measures: the service codes it covers, e.g. ["pothole"].'),
     )
     parameters = models.JSONField(
-        default=dict, blank=True, help_text=_('For computed measures: settings such as {"days": 5}.')
+        _("parameters"), default=dict, blank=True, help_text=_('For computed measures: settings such as {"days": 5}.')
     )
-    is_public = models.BooleanField(default=True)
-    order = models.PositiveSmallIntegerField(default=0)
+    is_public = models.BooleanField(_("is public"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
     # A measure computed from the cases that has a hand-reported twin (the department's own
     # figure for the same benchmark): the dashboard says on each card how the two relate.
     department_report = models.ForeignKey(
@@ -225,9 +257,12 @@ class Measure(models.Model):
             "For a measure computed from the 311 cases: the department's own report of the same measure, if it "
             "has one. The dashboard says how the two relate."
         ),
+        verbose_name=_("department report"),
     )
 
     class Meta:
+        verbose_name = _("measure")
+        verbose_name_plural = _("measures")
         ordering = ["city", "order", "name"]
 
     def __str__(self) -> str:
@@ -266,13 +301,17 @@ class Measure(models.Model):
 
 
 class Objective(models.Model):
-    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="objectives")
-    name = models.CharField(max_length=300)
-    is_top_priority = models.BooleanField(default=False, help_text=_("One of the year's top priorities."))
-    measures = models.ManyToManyField(Measure, blank=True, related_name="objectives")
-    order = models.PositiveSmallIntegerField(default=0)
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="objectives", verbose_name=_("goal"))
+    name = models.CharField(_("name"), max_length=300)
+    is_top_priority = models.BooleanField(
+        _("is top priority"), default=False, help_text=_("One of the year's top priorities.")
+    )
+    measures = models.ManyToManyField(Measure, blank=True, related_name="objectives", verbose_name=_("measures"))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
+        verbose_name = _("objective")
+        verbose_name_plural = _("objectives")
         ordering = ["goal", "order", "name"]
 
     def __str__(self) -> str:
@@ -288,12 +327,18 @@ class SplitRule(models.TextChoices):
 class MeasureTarget(models.Model):
     """A measure's target for one fiscal year, and how it applies to each period."""
 
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="targets")
-    fiscal_year = models.PositiveSmallIntegerField()
-    value = models.DecimalField(max_digits=14, decimal_places=4, help_text=_("In the measure's stored unit."))
-    split_rule = models.CharField(max_length=12, choices=SplitRule.choices, default=SplitRule.EVERY_PERIOD)
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="targets", verbose_name=_("measure"))
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
+    value = models.DecimalField(
+        _("value"), max_digits=14, decimal_places=4, help_text=_("In the measure's stored unit.")
+    )
+    split_rule = models.CharField(
+        _("split rule"), max_length=12, choices=SplitRule.choices, default=SplitRule.EVERY_PERIOD
+    )
 
     class Meta:
+        verbose_name = _("measure target")
+        verbose_name_plural = _("measure targets")
         ordering = ["measure", "-fiscal_year"]
         constraints = [
             models.UniqueConstraint(fields=["measure", "fiscal_year"], name="one_target_per_measure_and_year")
@@ -313,24 +358,26 @@ class ValueState(models.TextChoices):
 class MeasureValue(models.Model):
     """The value of a measure for one fiscal period (quarter or month)."""
 
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="values")
-    fiscal_year = models.PositiveSmallIntegerField()
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="values", verbose_name=_("measure"))
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
     period = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(1), MaxValueValidator(12)], help_text=_("Quarter 1–4 or month 1–12.")
+        _("period"), validators=[MinValueValidator(1), MaxValueValidator(12)], help_text=_("Quarter 1–4 or month 1–12.")
     )
-    value = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
-    narrative = models.TextField(blank=True)
-    state = models.CharField(max_length=10, choices=ValueState.choices, default=ValueState.DRAFT)
-    source = models.CharField(max_length=10, choices=Source.choices, default=Source.ENTERED)
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=4, null=True, blank=True)
+    narrative = models.TextField(_("narrative"), blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=ValueState.choices, default=ValueState.DRAFT)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.ENTERED)
     # Computed values: how many cases were decided, and when the figure was last worked out.
-    case_count = models.PositiveIntegerField(null=True, blank=True)
-    computed_at = models.DateTimeField(null=True, blank=True)
-    published_at = models.DateTimeField(null=True, blank=True)
-    corrected_at = models.DateTimeField(null=True, blank=True)
-    correction_note = models.TextField(blank=True)
-    updated_at = models.DateTimeField()
+    case_count = models.PositiveIntegerField(_("case count"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    corrected_at = models.DateTimeField(_("corrected at"), null=True, blank=True)
+    correction_note = models.TextField(_("correction note"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"))
 
     class Meta:
+        verbose_name = _("measure value")
+        verbose_name_plural = _("measure values")
         ordering = ["measure", "fiscal_year", "period"]
         constraints = [
             models.UniqueConstraint(fields=["measure", "fiscal_year", "period"], name="one_value_per_measure_period")
@@ -357,16 +404,25 @@ class ValueAction(models.TextChoices):
 class MeasureValueEvent(AppendOnlyModel):
     """One step of a value's life: who did what, when, and the value before and after."""
 
-    measure_value = models.ForeignKey(MeasureValue, on_delete=models.PROTECT, related_name="events")
-    at = models.DateTimeField()
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    measure_value = models.ForeignKey(
+        MeasureValue, on_delete=models.PROTECT, related_name="events", verbose_name=_("measure value")
     )
-    action = models.CharField(max_length=12, choices=ValueAction.choices)
-    note = models.TextField(blank=True)
-    changes = models.JSONField(default=dict, blank=True, help_text=_("field: [before, after]"))
+    at = models.DateTimeField(_("at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    action = models.CharField(_("action"), max_length=12, choices=ValueAction.choices)
+    note = models.TextField(_("note"), blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True, help_text=_("field: [before, after]"))
 
     class Meta:
+        verbose_name = _("measure value event")
+        verbose_name_plural = _("measure value events")
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
@@ -383,35 +439,54 @@ class CommonMeasure(models.Model):
     instead of a rate that one case could swing.
     """
 
-    region = models.ForeignKey("tenants.Region", on_delete=models.CASCADE, related_name="common_measures")
-    key = models.SlugField(max_length=80, help_text=_("Stable name in URLs and exports, e.g. potholes-median-days."))
-    name = models.CharField(max_length=300)
-    definition = models.TextField(help_text=_("What is measured, in plain language, as every city agreed it."))
-    computation = models.CharField(max_length=60, help_text=_("Which computed definition works it out."))
-    parameters = models.JSONField(default=dict, blank=True, help_text=_('Settings such as {"days": 5}.'))
-    unit = models.CharField(max_length=10, choices=Unit.choices)
-    decimals = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(4)])
+    region = models.ForeignKey(
+        "tenants.Region", on_delete=models.CASCADE, related_name="common_measures", verbose_name=_("region")
+    )
+    key = models.SlugField(
+        _("key"), max_length=80, help_text=_("Stable name in URLs and exports, e.g. potholes-median-days.")
+    )
+    name = models.CharField(_("name"), max_length=300)
+    definition = models.TextField(
+        _("definition"), help_text=_("What is measured, in plain language, as every city agreed it.")
+    )
+    computation = models.CharField(
+        _("computation"), max_length=60, help_text=_("Which computed definition works it out.")
+    )
+    parameters = models.JSONField(
+        _("parameters"), default=dict, blank=True, help_text=_('Settings such as {"days": 5}.')
+    )
+    unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices)
+    decimals = models.PositiveSmallIntegerField(_("decimals"), default=0, validators=[MaxValueValidator(4)])
     direction = models.CharField(
+        _("direction"),
         max_length=10,
         choices=Direction.choices,
         blank=True,
         help_text=_("Leave blank when neither a higher nor a lower figure is better (e.g. requests per resident)."),
     )
     per_resident = models.BooleanField(
-        default=False, help_text=_("Compare the figure per resident (for counts, where a city's size matters).")
+        _("per resident"),
+        default=False,
+        help_text=_("Compare the figure per resident (for counts, where a city's size matters)."),
     )
     per_residents = models.PositiveIntegerField(
-        default=1000, validators=[MinValueValidator(1)], help_text=_("Per how many residents: 1,000 by default.")
+        _("per residents"),
+        default=1000,
+        validators=[MinValueValidator(1)],
+        help_text=_("Per how many residents: 1,000 by default."),
     )
     minimum_cases = models.PositiveIntegerField(
+        _("minimum cases"),
         default=10,
         validators=[MinValueValidator(1)],
         help_text=_('Below this many cases a city\'s figure is shown as "too few cases" and left out of the median.'),
     )
-    order = models.PositiveSmallIntegerField(default=0)
-    is_public = models.BooleanField(default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_public = models.BooleanField(_("is public"), default=True)
 
     class Meta:
+        verbose_name = _("common measure")
+        verbose_name_plural = _("common measures")
         ordering = ["region", "order", "name"]
         constraints = [models.UniqueConstraint(fields=["region", "key"], name="common_measure_key_unique_in_region")]
 
@@ -435,11 +510,19 @@ class CommonMeasure(models.Model):
 class CommonMeasureMapping(models.Model):
     """Which of one city's service types a common measure covers in that city."""
 
-    common_measure = models.ForeignKey(CommonMeasure, on_delete=models.CASCADE, related_name="mappings")
-    city = models.ForeignKey("tenants.City", on_delete=models.CASCADE, related_name="common_measure_mappings")
-    service_codes = models.JSONField(default=list, help_text=_('The city\'s service codes, e.g. ["pothole"].'))
+    common_measure = models.ForeignKey(
+        CommonMeasure, on_delete=models.CASCADE, related_name="mappings", verbose_name=_("common measure")
+    )
+    city = models.ForeignKey(
+        "tenants.City", on_delete=models.CASCADE, related_name="common_measure_mappings", verbose_name=_("city")
+    )
+    service_codes = models.JSONField(
+        _("service codes"), default=list, help_text=_('The city\'s service codes, e.g. ["pothole"].')
+    )
 
     class Meta:
+        verbose_name = _("common measure mapping")
+        verbose_name_plural = _("common measure mappings")
         ordering = ["common_measure", "city"]
         constraints = [
             models.UniqueConstraint(fields=["common_measure", "city"], name="one_mapping_per_common_measure_and_city")
@@ -475,23 +558,29 @@ class RegionalFigure(models.Model):
     cases behind it are kept: the standing, the rate and the words are worked out from them
     on each visit by ``regional``."""
 
-    common_measure = models.ForeignKey(CommonMeasure, on_delete=models.CASCADE, related_name="kept_figures")
-    city = models.ForeignKey("tenants.City", on_delete=models.CASCADE, related_name="regional_figures")
-    period = models.CharField(max_length=10)  # a calendar period's key: 2026-q4, 2026-m12
-    value = models.DecimalField(max_digits=24, decimal_places=10, null=True, blank=True)
-    cases = models.PositiveIntegerField()
-    computed_at = models.DateTimeField()  # when it was worked out from the cases
+    common_measure = models.ForeignKey(
+        CommonMeasure, on_delete=models.CASCADE, related_name="kept_figures", verbose_name=_("common measure")
+    )
+    city = models.ForeignKey(
+        "tenants.City", on_delete=models.CASCADE, related_name="regional_figures", verbose_name=_("city")
+    )
+    period = models.CharField(_("period"), max_length=10)  # a calendar period's key: 2026-q4, 2026-m12
+    value = models.DecimalField(_("value"), max_digits=24, decimal_places=10, null=True, blank=True)
+    cases = models.PositiveIntegerField(_("cases"))
+    computed_at = models.DateTimeField(_("computed at"))  # when it was worked out from the cases
     # When it was last known to hold: worked out, or found with nothing that feeds it changed.
-    checked_at = models.DateTimeField()
+    checked_at = models.DateTimeField(_("checked at"))
     # The soonest moment time alone changes it (a case not yet decided reaching its due date or
     # deadline); None when only a change to a case can.
-    changes_at = models.DateTimeField(null=True, blank=True)
+    changes_at = models.DateTimeField(_("changes at"), null=True, blank=True)
     # How many times its city's figures had been forgotten (``RegionalFiguresForgotten``) when
     # its computation started: fewer than now means it was worked out from data read before a
     # change, and it no longer holds.
-    forgotten_times = models.PositiveBigIntegerField(default=0)
+    forgotten_times = models.PositiveBigIntegerField(_("forgotten times"), default=0)
 
     class Meta:
+        verbose_name = _("regional figure")
+        verbose_name_plural = _("regional figures")
         constraints = [
             models.UniqueConstraint(
                 fields=["common_measure", "city", "period"], name="one_regional_figure_per_measure_city_period"
@@ -513,9 +602,17 @@ class RegionalFiguresForgotten(models.Model):
     an import, two servers' clocks) can make an old figure look newer than the change."""
 
     city = models.OneToOneField(
-        "tenants.City", primary_key=True, on_delete=models.CASCADE, related_name="regional_figures_forgotten"
+        "tenants.City",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="regional_figures_forgotten",
+        verbose_name=_("city"),
     )
-    times = models.PositiveBigIntegerField(default=0)
+    times = models.PositiveBigIntegerField(_("times"), default=0)
+
+    class Meta:
+        verbose_name = _("regional figures forgotten")
+        verbose_name_plural = _("regional figures forgotten")
 
     def __str__(self) -> str:
         return f"{self.city}: figures forgotten {self.times} times"

@@ -30,31 +30,35 @@ class Source(models.TextChoices):
 
 
 class AddressPoint(models.Model):
-    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="address_points")
-    number = models.PositiveIntegerField()
-    number_suffix = models.CharField(max_length=8, blank=True)
-    pre_directional = models.CharField(max_length=2, blank=True)
-    street_name = models.CharField(max_length=100)
-    street_type = models.CharField(max_length=8, blank=True)
-    post_directional = models.CharField(max_length=2, blank=True)
-    unit = models.CharField(max_length=40, blank=True)
-    place = models.CharField(max_length=100, blank=True, help_text=_("City or place name the source gives."))
-    zip_code = models.CharField(max_length=10, blank=True)
-    lat = models.FloatField()
-    lng = models.FloatField()
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="address_points", verbose_name=_("city"))
+    number = models.PositiveIntegerField(_("number"))
+    number_suffix = models.CharField(_("number suffix"), max_length=8, blank=True)
+    pre_directional = models.CharField(_("pre directional"), max_length=2, blank=True)
+    street_name = models.CharField(_("street name"), max_length=100)
+    street_type = models.CharField(_("street type"), max_length=8, blank=True)
+    post_directional = models.CharField(_("post directional"), max_length=2, blank=True)
+    unit = models.CharField(_("unit"), max_length=40, blank=True)
+    place = models.CharField(
+        _("place"), max_length=100, blank=True, help_text=_("City or place name the source gives.")
+    )
+    zip_code = models.CharField(_("zip code"), max_length=10, blank=True)
+    lat = models.FloatField(_("lat"))
+    lng = models.FloatField(_("lng"))
     # "1234 NOLAND RD": number, name and type, what a search is a prefix of (normalise.py).
-    search_key = models.CharField(max_length=160)
+    search_key = models.CharField(_("search key"), max_length=160)
     # "NOLAND RD": the street, for interpolation between neighbouring numbers.
-    street_key = models.CharField(max_length=120)
+    street_key = models.CharField(_("street key"), max_length=120)
     # "1234 S NOLAND RD #5": the address's identity in its city; a re-load matches on it.
-    address_key = models.CharField(max_length=200)
-    source = models.CharField(max_length=20, choices=Source.choices)
-    source_id = models.CharField(max_length=100, blank=True)
+    address_key = models.CharField(_("address key"), max_length=200)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    source_id = models.CharField(_("source id"), max_length=100, blank=True)
     illustrative = models.BooleanField(
-        default=False, help_text=_("Invented for the demo, not the city's own address data.")
+        _("illustrative"), default=False, help_text=_("Invented for the demo, not the city's own address data.")
     )
 
     class Meta:
+        verbose_name = _("address point")
+        verbose_name_plural = _("address points")
         constraints = [models.UniqueConstraint(fields=["city", "address_key"], name="address_point_unique_in_city")]
         indexes = [
             models.Index(fields=["search_key"], name="address_search_key", opclasses=["varchar_pattern_ops"]),
@@ -78,30 +82,32 @@ class StreetSegment(models.Model):
     ends). The geometry runs from the ``from`` numbers to the ``to`` numbers.
     """
 
-    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="street_segments")
-    pre_directional = models.CharField(max_length=2, blank=True)
-    street_name = models.CharField(max_length=100)
-    street_type = models.CharField(max_length=8, blank=True)
-    post_directional = models.CharField(max_length=2, blank=True)
-    street_key = models.CharField(max_length=120)
-    left_from = models.PositiveIntegerField(null=True, blank=True)
-    left_to = models.PositiveIntegerField(null=True, blank=True)
-    right_from = models.PositiveIntegerField(null=True, blank=True)
-    right_to = models.PositiveIntegerField(null=True, blank=True)
-    left_parity = models.CharField(max_length=1, blank=True)
-    right_parity = models.CharField(max_length=1, blank=True)
-    left_zip = models.CharField(max_length=10, blank=True)
-    right_zip = models.CharField(max_length=10, blank=True)
-    geometry = models.JSONField(help_text=_("GeoJSON LineString, longitude/latitude."))
-    min_lat = models.FloatField()
-    min_lng = models.FloatField()
-    max_lat = models.FloatField()
-    max_lng = models.FloatField()
-    source = models.CharField(max_length=20, choices=Source.choices)
-    source_id = models.CharField(max_length=100)
-    illustrative = models.BooleanField(default=False)
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="street_segments", verbose_name=_("city"))
+    pre_directional = models.CharField(_("pre directional"), max_length=2, blank=True)
+    street_name = models.CharField(_("street name"), max_length=100)
+    street_type = models.CharField(_("street type"), max_length=8, blank=True)
+    post_directional = models.CharField(_("post directional"), max_length=2, blank=True)
+    street_key = models.CharField(_("street key"), max_length=120)
+    left_from = models.PositiveIntegerField(_("left from"), null=True, blank=True)
+    left_to = models.PositiveIntegerField(_("left to"), null=True, blank=True)
+    right_from = models.PositiveIntegerField(_("right from"), null=True, blank=True)
+    right_to = models.PositiveIntegerField(_("right to"), null=True, blank=True)
+    left_parity = models.CharField(_("left parity"), max_length=1, blank=True)
+    right_parity = models.CharField(_("right parity"), max_length=1, blank=True)
+    left_zip = models.CharField(_("left zip"), max_length=10, blank=True)
+    right_zip = models.CharField(_("right zip"), max_length=10, blank=True)
+    geometry = models.JSONField(_("geometry"), help_text=_("GeoJSON LineString, longitude/latitude."))
+    min_lat = models.FloatField(_("min lat"))
+    min_lng = models.FloatField(_("min lng"))
+    max_lat = models.FloatField(_("max lat"))
+    max_lng = models.FloatField(_("max lng"))
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    source_id = models.CharField(_("source id"), max_length=100)
+    illustrative = models.BooleanField(_("illustrative"), default=False)
 
     class Meta:
+        verbose_name = _("street segment")
+        verbose_name_plural = _("street segments")
         constraints = [
             models.UniqueConstraint(fields=["city", "source", "source_id"], name="street_segment_unique_in_source")
         ]
@@ -124,22 +130,28 @@ class Street(models.Model):
     map's view be read through one index, as for the segments.
     """
 
-    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="streets")
-    name = models.CharField(max_length=120, blank=True, help_text=_("As the map labels it: “S Noland Rd”."))
-    kind = models.CharField(max_length=40, blank=True, help_text=_("Feature class: MTFCC (S1400) or the export's."))
-    rank = models.PositiveSmallIntegerField(default=3)
-    geometry = models.JSONField(help_text=_("GeoJSON LineString or MultiLineString, longitude/latitude."))
-    min_lat = models.FloatField()
-    min_lng = models.FloatField()
-    max_lat = models.FloatField()
-    max_lng = models.FloatField()
-    source = models.CharField(max_length=20, choices=Source.choices)
-    source_id = models.CharField(max_length=100)
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="streets", verbose_name=_("city"))
+    name = models.CharField(_("name"), max_length=120, blank=True, help_text=_("As the map labels it: “S Noland Rd”."))
+    kind = models.CharField(
+        _("kind"), max_length=40, blank=True, help_text=_("Feature class: MTFCC (S1400) or the export's.")
+    )
+    rank = models.PositiveSmallIntegerField(_("rank"), default=3)
+    geometry = models.JSONField(
+        _("geometry"), help_text=_("GeoJSON LineString or MultiLineString, longitude/latitude.")
+    )
+    min_lat = models.FloatField(_("min lat"))
+    min_lng = models.FloatField(_("min lng"))
+    max_lat = models.FloatField(_("max lat"))
+    max_lng = models.FloatField(_("max lng"))
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    source_id = models.CharField(_("source id"), max_length=100)
     illustrative = models.BooleanField(
-        default=False, help_text=_("Invented for the demo, not the city's own street data.")
+        _("illustrative"), default=False, help_text=_("Invented for the demo, not the city's own street data.")
     )
 
     class Meta:
+        verbose_name = _("street")
+        verbose_name_plural = _("streets")
         constraints = [models.UniqueConstraint(fields=["city", "source", "source_id"], name="street_unique_in_source")]
         indexes = [models.Index(fields=["min_lat", "min_lng"], name="street_bbox")]
 

@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TenantsConfig(AppConfig):
     name = "civicdesk.tenants"
+    verbose_name = _("Tenants")
     label = "tenants"
     default_auto_field = "django.db.models.BigAutoField"
 

@@ -28,46 +28,62 @@ def validate_geojson_area(value: object) -> None:
 class Region(models.Model):
     """A group of cities that run one shared system (the collaborative)."""
 
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), unique=True)
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
 
     def __str__(self) -> str:
         return self.name
 
 
 class City(models.Model):
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="cities")
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(unique=True)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="cities", verbose_name=_("region"))
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), unique=True)
     jurisdiction_id = models.CharField(
-        max_length=200, unique=True, help_text=_("Open311 jurisdiction_id, usually the city's web domain.")
+        _("jurisdiction id"),
+        max_length=200,
+        unique=True,
+        help_text=_("Open311 jurisdiction_id, usually the city's web domain."),
     )
     case_prefix = models.CharField(
-        max_length=8, unique=True, help_text=_("Letters before each case number, e.g. IND for IND-1042.")
+        _("case prefix"),
+        max_length=8,
+        unique=True,
+        help_text=_("Letters before each case number, e.g. IND for IND-1042."),
     )
-    timezone = models.CharField(max_length=64, default="America/Chicago", validators=[validate_timezone])
+    timezone = models.CharField(_("timezone"), max_length=64, default="America/Chicago", validators=[validate_timezone])
     fiscal_year_start_month = models.PositiveSmallIntegerField(
+        _("fiscal year start month"),
         default=1,
         validators=[MinValueValidator(1), MaxValueValidator(12)],
         help_text=_("Month the fiscal year starts: 7 means Q1 is July to September."),
     )
     boundary = models.JSONField(
-        help_text=_("City limits, a GeoJSON Polygon or MultiPolygon."), validators=[validate_geojson_area]
+        _("boundary"),
+        help_text=_("City limits, a GeoJSON Polygon or MultiPolygon."),
+        validators=[validate_geojson_area],
     )
-    population = models.PositiveIntegerField(null=True, blank=True)
-    email = models.EmailField(blank=True, help_text=_("Address residents write to; mail to it becomes cases."))
-    phone = models.CharField(max_length=40, blank=True)
-    website = models.URLField(blank=True)
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    email = models.EmailField(
+        _("email"), blank=True, help_text=_("Address residents write to; mail to it becomes cases.")
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    website = models.URLField(_("website"), blank=True)
     # Next per-city case number; taken under a row lock in cases.services.case_create.
-    next_case_number = models.PositiveIntegerField(default=1001, editable=False)
+    next_case_number = models.PositiveIntegerField(_("next case number"), default=1001, editable=False)
     # Moved on when the city's staff, types, departments, districts or agreements change: each
     # process's copies of those short lists (tenants/reference.py) are then read again.
-    reference_version = models.PositiveBigIntegerField(default=0, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    reference_version = models.PositiveBigIntegerField(_("reference version"), default=0, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("city")
         ordering = ["name"]
-        verbose_name_plural = "cities"
+        verbose_name_plural = _("cities")
 
     def __str__(self) -> str:
         return self.name
@@ -92,22 +108,26 @@ class City(models.Model):
 
 
 class District(models.Model):
-    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="districts")
-    name = models.CharField(max_length=100)
-    number = models.PositiveSmallIntegerField(null=True, blank=True)
-    boundary = models.JSONField(validators=[validate_geojson_area])
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="districts", verbose_name=_("city"))
+    name = models.CharField(_("name"), max_length=100)
+    number = models.PositiveSmallIntegerField(_("number"), null=True, blank=True)
+    boundary = models.JSONField(_("boundary"), validators=[validate_geojson_area])
     is_illustrative = models.BooleanField(
+        _("is illustrative"),
         default=False,
         help_text=_("Drawn for the demo, not the city's adopted map."),
     )
     retired_on = models.DateField(
+        _("retired on"),
         null=True,
         blank=True,
         help_text=_("The day a new map replaced this district. Its cases keep it; new cases are not placed in it."),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
         ordering = ["city", "number", "name"]
         constraints = [
             models.UniqueConstraint(fields=["city", "name"], name="district_name_unique_in_city"),
@@ -127,13 +147,17 @@ class District(models.Model):
 
 
 class Department(models.Model):
-    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="departments")
-    name = models.CharField(max_length=200)
-    code = models.SlugField(max_length=60)
-    email = models.EmailField(blank=True, help_text=_("Shared inbox told of cases assigned to the department."))
-    active = models.BooleanField(default=True)
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="departments", verbose_name=_("city"))
+    name = models.CharField(_("name"), max_length=200)
+    code = models.SlugField(_("code"), max_length=60)
+    email = models.EmailField(
+        _("email"), blank=True, help_text=_("Shared inbox told of cases assigned to the department.")
+    )
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
         ordering = ["city", "name"]
         constraints = [models.UniqueConstraint(fields=["city", "code"], name="department_code_unique_in_city")]
 
@@ -148,16 +172,18 @@ class NeighbourArea(models.Model):
     a bare "outside the service area".
     """
 
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), unique=True)
     boundary = models.JSONField(
-        help_text=_("Its limits, a GeoJSON Polygon or MultiPolygon."), validators=[validate_geojson_area]
+        _("boundary"), help_text=_("Its limits, a GeoJSON Polygon or MultiPolygon."), validators=[validate_geojson_area]
     )
-    website = models.URLField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    website = models.URLField(_("website"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("neighbour area")
+        verbose_name_plural = _("neighbour areas")
         ordering = ["name"]
 
     def __str__(self) -> str:

@@ -1,0 +1,153 @@
+"""The admin in Spanish: every field's label, every list's column, every fieldset's title and
+every list action a city administrator or the operator reads is in Spanish.
+
+Each page is opened twice, in English and in Spanish, as the operator (who sees every model
+and every field). The pages are the same but for their words, so the n-th label of the
+Spanish page is the n-th label of the English one: a label reading the same in both is one
+the catalogue does not translate, and fails, unless it is in ``SAME_IN_BOTH`` (a word that is
+the same in Spanish, or a name not to translate). List columns are read from the changelist
+itself (``result_headers``), so an empty list is checked too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.admin.templatetags.admin_list import result_headers
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from civicdesk.accounts.models import User
+from civicdesk.cases.models import ServiceRequest
+from civicdesk.catalog.models import ServiceAttribute, ServiceType
+
+pytestmark = pytest.mark.django_db
+
+# Words a Spanish-reading administrator reads as they are, each with why.
+SAME_IN_BOTH = {
+    "---------",  # Django's "no action chosen" line of a list's actions
+    "Open311",  # the standard's name
+    "error",  # the same word in Spanish (an inbound message's error column)
+}
+
+
+def ours(model: type) -> bool:
+    """The product's models and its users: a third-party app's own admin (django-tasks' task
+    results, for the operator) is worded by that app, in English only."""
+    return model.__module__.startswith("civicdesk.")
+
+
+class Words(HTMLParser):
+    """The words of a page's labels, fieldset and inline titles and list actions, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.words: list[tuple[str, str]] = []
+        self._open: list[str] = []
+        self._text: list[str] = []
+        self._in_select = 0
+        self._in_action = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "select":
+            self._in_select += 1
+            self._in_action = dict(attrs).get("name") == "action"
+        if tag in {"label", "h2"} or (tag == "option" and self._in_action):
+            self._open.append(tag)
+            self._text = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._in_select -= 1
+            self._in_action = False
+        if self._open and self._open[-1] == tag:
+            self._open.pop()
+            text = " ".join("".join(self._text).split()).rstrip(":").strip()
+            if text:
+                self.words.append((tag, text))
+
+    def handle_data(self, data: str) -> None:
+        if self._open and (not self._in_select or self._open[-1] == "option"):
+            self._text.append(data)
+
+
+def words_of(html: str) -> list[tuple[str, str]]:
+    parser = Words()
+    parser.feed(html)
+    return parser.words
+
+
+def page(client: Client, url: str, language: str) -> Any:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200, (url, response.status_code)
+    return response
+
+
+def untranslated(client: Client, url: str, shown: str = "") -> list[str]:
+    """The words of ``url`` that read the same in English and Spanish and are not allowed to.
+
+    ``shown``: the object a change page is about, whose name (its title) is data."""
+    english, spanish = page(client, url, "en"), page(client, url, "es")
+    assert spanish.headers["Content-Language"] == "es"
+    en_words, es_words = words_of(english.content.decode()), words_of(spanish.content.decode())
+    assert [tag for tag, _ in en_words] == [tag for tag, _ in es_words], url
+    pairs = [(en, es) for (_, en), (_, es) in zip(en_words, es_words, strict=True)]
+    if spanish.context and "cl" in spanish.context:
+        changelist = spanish.context["cl"]
+        columns = {}
+        for language in ("en", "es"):
+            with translation.override(language):
+                columns[language] = [str(h["text"]) for h in result_headers(changelist)]
+        pairs += [(en, es) for en, es in zip(columns["en"], columns["es"], strict=True) if en]
+    return [f"{url}: {en!r}" for en, es in pairs if en == es and en not in SAME_IN_BOTH and en != shown]
+
+
+@pytest.fixture
+def operator(superuser: User, login: Callable[[User], Client]) -> Client:
+    return login(superuser)
+
+
+def test_every_add_page_and_list_of_the_admin_reads_in_spanish(operator: Client, superuser: User) -> None:
+    found: list[str] = []
+    checked = 0
+    for model, model_admin in admin.site._registry.items():
+        if not ours(model):
+            continue
+        opts = model._meta
+        found += untranslated(operator, reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+        checked += 1
+        request = operator.get("/").wsgi_request
+        request.user = superuser
+        if model_admin.has_add_permission(request):
+            found += untranslated(operator, reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
+            checked += 1
+    assert checked > 2 * 10
+    assert not found, "\n".join(found)
+
+
+def test_the_change_pages_of_a_type_with_its_question_a_case_and_a_user_read_in_spanish(
+    operator: Client, superuser: User, trash: ServiceType, independence_case: ServiceRequest
+) -> None:
+    ServiceAttribute.objects.create(
+        service_type=trash,
+        code="what",
+        question="What was dumped?",
+        datatype="singlevaluelist",
+        values=[{"key": "sofa", "name": "Sofa", "name_es": "Sofá"}],
+        order=1,
+    )
+    objects: list[Any] = [trash, trash.city, trash.department, independence_case, superuser]
+    found: list[str] = []
+    for obj in objects:
+        opts = obj._meta
+        found += untranslated(
+            operator, reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]), str(obj)
+        )
+    assert not found, "\n".join(found)
