@@ -8,6 +8,7 @@ publish. Each service checks the user's right to that step, so the admin cannot 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -16,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.text import capfirst
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.accounts.models import Role
@@ -206,7 +208,12 @@ class MeasureValueAdmin(CityScopedAdmin):
     def audit_trail(self, obj: MeasureValue) -> str:
         events = MeasureValueEvent.objects.filter(measure_value=obj).select_related("actor")
         return "; ".join(
-            f"{e.at:%Y-%m-%d %H:%M} {e.get_action_display()} by {e.actor or 'the system'}"
+            gettext("%(at)s %(action)s by %(who)s")
+            % {
+                "at": f"{e.at:%Y-%m-%d %H:%M}",
+                "action": e.get_action_display(),
+                "who": e.actor or gettext("the system"),
+            }
             + (f" ({e.note})" if e.note else "")
             for e in events
         )
@@ -236,7 +243,7 @@ class MeasureValueAdmin(CityScopedAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         return None  # nothing related to save, and the service already saved the value
 
-    def _step(self, request: HttpRequest, queryset: QuerySet, service: Any, done: str) -> None:
+    def _step(self, request: HttpRequest, queryset: QuerySet, service: Any, done: Callable[[int], str]) -> None:
         ok = 0
         for value in queryset.select_related("measure"):
             try:
@@ -246,19 +253,34 @@ class MeasureValueAdmin(CityScopedAdmin):
                 text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
                 self.message_user(request, f"{value}: {text}", messages.ERROR)
         if ok:
-            self.message_user(request, f"{ok} value(s) {done}.", messages.SUCCESS)
+            self.message_user(request, done(ok) % {"n": ok}, messages.SUCCESS)
 
     @admin.action(description=_("Submit selected values for review"))
     def submit_values(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._step(request, queryset, services.measure_value_submit, "submitted")
+        self._step(
+            request,
+            queryset,
+            services.measure_value_submit,
+            lambda n: ngettext("%(n)d value submitted.", "%(n)d values submitted.", n),
+        )
 
     @admin.action(description=_("Approve selected values"))
     def approve_values(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._step(request, queryset, services.measure_value_approve, "approved")
+        self._step(
+            request,
+            queryset,
+            services.measure_value_approve,
+            lambda n: ngettext("%(n)d value approved.", "%(n)d values approved.", n),
+        )
 
     @admin.action(description=_("Publish selected values"))
     def publish_values(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._step(request, queryset, services.measure_value_publish, "published")
+        self._step(
+            request,
+            queryset,
+            services.measure_value_publish,
+            lambda n: ngettext("%(n)d value published.", "%(n)d values published.", n),
+        )
 
 
 class CommonMeasureMappingForm(forms.ModelForm):
@@ -275,7 +297,9 @@ class CommonMeasureMappingForm(forms.ModelForm):
             if unknown:
                 # The same check as services.common_measure_map: a typo would silently count nothing.
                 self.add_error(
-                    "service_codes", f"{city.name} has no service type with the code {', '.join(map(repr, unknown))}."
+                    "service_codes",
+                    gettext("%(city)s has no service type with the code %(codes)s.")
+                    % {"city": city.name, "codes": ", ".join(map(repr, unknown))},
                 )
         return data
 
