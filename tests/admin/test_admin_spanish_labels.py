@@ -1,5 +1,5 @@
 """The admin in Spanish: every field's label, every list's column, every fieldset's title and
-every list action a city administrator or the operator reads is in Spanish.
+every list filter and action a city administrator or the operator reads is in Spanish.
 
 Each page is opened twice, in English and in Spanish, as the operator (who sees every model
 and every field). The pages are the same but for their words, so the n-th label of the
@@ -44,7 +44,8 @@ def ours(model: type) -> bool:
 
 
 class Words(HTMLParser):
-    """The words of a page's labels, fieldset and inline titles and list actions, in order."""
+    """The words of a page's labels, fieldset and inline titles, list filters and list actions,
+    in order."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -58,6 +59,9 @@ class Words(HTMLParser):
         if tag == "select":
             self._in_select += 1
             self._in_action = dict(attrs).get("name") == "action"
+        title = dict(attrs).get("data-filter-title")
+        if tag == "details" and title:  # a list's filter, "By <title>"
+            self.words.append(("filter", title))
         if tag in {"label", "h2"} or (tag == "option" and self._in_action):
             self._open.append(tag)
             self._text = []
