@@ -651,7 +651,14 @@ def _photos(request: HttpRequest, case: ServiceRequest) -> str:
         services.case_add_photo(
             case=case, actor=user_of(request), upload=upload, filename=upload.name or "", public=public
         )
-    return _("%(n)d photo(s) added.") % {"n": len(uploads)}
+    n = len(uploads)
+    if public:
+        said = ngettext(
+            "%(n)d photo added: the resident can see it.", "%(n)d photos added: the resident can see them.", n
+        )
+    else:
+        said = ngettext("%(n)d photo added (staff only).", "%(n)d photos added (staff only).", n)
+    return said % {"n": n}
 
 
 def _assign(request: HttpRequest, case: ServiceRequest) -> str:

@@ -94,6 +94,30 @@ def test_photos_are_added_with_thumbnails_linking_to_the_full_photo(signed_in, w
     assert f'<a href="{photo.image.url}"><img src="{photo.thumbnail.url}"' in body
 
 
+@pytest.mark.parametrize(
+    ("language", "count", "public", "says"),
+    [
+        ("en", 1, True, "1 photo added: the resident can see it."),
+        ("en", 2, False, "2 photos added (staff only)."),
+        ("es", 1, False, "Se agregó 1 foto (solo personal)."),
+        ("es", 3, True, "Se agregaron 3 fotos: el residente puede verlas."),
+    ],
+)
+def test_adding_photos_says_how_many_and_who_can_see_them(signed_in, worker, report, language, count, public, says):
+    case = report()
+    client = signed_in(worker)
+    client.cookies["django_language"] = language
+    uploads = [
+        SimpleUploadedFile(f"curb-{i}.jpg", images.jpeg_with_gps(), content_type="image/jpeg") for i in range(count)
+    ]
+    data = {"photos": uploads, **({"public": "on"} if public else {})}
+
+    response = client.post(url("case_photos", case), data, follow=True)
+
+    assert case.photos.count() == count
+    assert [str(m) for m in response.context["messages"]] == [says]
+
+
 def test_a_file_that_is_not_a_photo_is_refused(signed_in, worker, report):
     case = report()
     upload = SimpleUploadedFile("notes.jpg", b"not an image at all", content_type="image/jpeg")

@@ -75,6 +75,10 @@ def test_partial_weeks_and_months_are_marked_in_the_tables_and_the_charts_in_eit
     assert row_heads(spanish, "weekly")[0] == "1 mar 2024 – 3 mar 2024 (semana incompleta)"
     assert row_heads(spanish, "monthly") == ["marzo de 2024 (1 mar – 14 mar, mes incompleto)"]
     assert "* Semana incompleta: el período del informe abarca solo algunos de sus días." in spanish
+    # The note under the title says how times to close are written: exactly, not in whole days.
+    assert "from a day up in days (a case closed after 2 days and 20 hours took 2.8 days)." in page
+    assert "desde un día en adelante en días (un caso cerrado después de 2 días y 20 horas tardó 2.8 días)." in spanish
+    assert "whole days" not in page
 
 
 def test_by_default_the_report_starts_on_a_monday_and_marks_the_week_still_running(
