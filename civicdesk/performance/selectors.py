@@ -96,6 +96,12 @@ class MeasureView:
         return self.rows[-1] if self.rows else None
 
     @property
+    def last_figure(self) -> Row | None:
+        """The latest period that has a figure: when the latest period has none, the card
+        says so and shows this one as the last reported."""
+        return next((row for row in reversed(self.rows) if row.compared is not None), None)
+
+    @property
     def is_stale(self) -> bool:
         """Whether its latest figure is of a fiscal year before the plan's: nothing is
         reported for the plan's year yet (the demo's FY2018 figures under the FY2027 plan)."""
