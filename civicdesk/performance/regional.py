@@ -170,6 +170,9 @@ class CityFigure:
     versus: Versus = Versus.NONE
     figure_text: str = ""
     rate_text: str = ""
+    # The rate alone ("5.1"), under a column or a card label that already says "Per 1,000
+    # residents": "Per 1,000 residents: 5.1 per 1,000 residents" would say the unit twice.
+    rate_figure: str = ""
     versus_text: str = ""
     computation: Computation | None = field(default=None, repr=False)
 
@@ -394,6 +397,7 @@ def _row(
             return row
         row.rate = value * Decimal(common.per_residents) / Decimal(city.population)
         row.rate_text = _rate_text(common, row.rate)
+        row.rate_figure = _number(row.rate, common.decimals)
         row.compared = row.rate
     else:
         row.compared = value
