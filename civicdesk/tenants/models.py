@@ -182,8 +182,8 @@ class NeighbourArea(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
-        verbose_name = _("neighbour area")
-        verbose_name_plural = _("neighbour areas")
+        verbose_name = _("neighbor area")
+        verbose_name_plural = _("neighbor areas")
         ordering = ["name"]
 
     def __str__(self) -> str:

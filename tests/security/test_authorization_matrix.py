@@ -510,6 +510,9 @@ ADMIN_EXTRA_URLS = {
     "admin:tenants_district_import": ("tenants.district", "add"),
     # A city's districts template, downloaded beside the import: whoever may import districts.
     "admin:tenants_district_template": ("tenants.district", "add"),
+    # Retiring one district from the map, and restoring it: whoever may change districts.
+    "admin:tenants_district_retire": ("tenants.district", "change"),
+    "admin:tenants_district_restore": ("tenants.district", "change"),
     # A new member's checklist: whoever may look at the city (the upload asks more).
     "admin:tenants_city_setup": ("tenants.city", "view"),
     # Its catalogue file, downloaded: the same (the upload, on the checklist, asks more).

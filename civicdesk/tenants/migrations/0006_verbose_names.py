@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AlterModelOptions(
             name="neighbourarea",
-            options={"ordering": ["name"], "verbose_name": "neighbour area", "verbose_name_plural": "neighbour areas"},
+            options={"ordering": ["name"], "verbose_name": "neighbor area", "verbose_name_plural": "neighbor areas"},
         ),
         migrations.AlterModelOptions(
             name="region",
