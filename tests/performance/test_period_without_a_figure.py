@@ -42,6 +42,7 @@ def headline(html: str) -> str:
     """The card's headline as read: its words, tags dropped, spaces collapsed."""
     part = card(html)
     part = part[part.index('<div class="headline">') : part.index("</div>", part.index('<div class="headline">'))]
+    part = re.sub(r'<span class="sign-kept">([^<]*)</span>', r"\1", part)  # a target's sign kept to its figure
     return " ".join(re.sub(r"<[^>]+>", " ", part).split())
 
 
