@@ -90,12 +90,33 @@ def file_stem(report: ServiceRequestReport) -> str:
     return f"service-requests-{scope}-{report.date_from.isoformat()}-{report.date_to.isoformat()}"
 
 
-def report_html(report: ServiceRequestReport, *, compact: bool = False) -> str:
+def report_html(report: ServiceRequestReport, *, compact: bool = False, new_page: frozenset[str] = frozenset()) -> str:
     """A standalone HTML document, the source of the PDF (no site navigation). ``compact``:
     set a little closer (margins, headings, rows), to keep a report that just overflows one
-    page on that page."""
-    context = {**report_context(report, for_print=True), "compact": compact}
+    page on that page. ``new_page``: the sections ("departments", "districts") that start on
+    a page of their own."""
+    context = {**report_context(report, for_print=True), "compact": compact, "new_page": new_page}
     return render_to_string("reports/service_requests_document.html", context)
+
+
+# The sections with a chart beside or above their table: the heading's id is
+# "<section>-heading", the chart's <img> "<section>-chart" (reports/_report_body.html).
+CHARTED_SECTIONS = ("departments", "districts")
+
+
+def charts_parted_from_their_heading(document: Any) -> frozenset[str]:
+    """The sections of a rendered document whose chart printed on a later page than their
+    heading: a chart too tall for the rest of a page goes to the next one (it is never cut),
+    while its table's first rows stay beside the empty space it left."""
+    page_of: dict[str, int] = {}
+    for number, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            page_of.setdefault(anchor, number)
+    return frozenset(
+        section
+        for section in CHARTED_SECTIONS
+        if f"{section}-chart" in page_of and page_of[f"{section}-chart"] > page_of[f"{section}-heading"]
+    )
 
 
 def report_pdf(report: ServiceRequestReport) -> bytes:
@@ -114,6 +135,17 @@ def report_pdf(report: ServiceRequestReport) -> bytes:
         compact = HTML(string=report_html(report, compact=True)).render()
         if len(compact.pages) == 1:
             document = compact
+    # A section whose chart would print on the page after its heading starts on a new page,
+    # heading, chart and table together (the collaborative's month: its chart of two dozen
+    # districts once stood alone at the top of page 2, its heading and the table's first rows
+    # at the foot of page 1). Moving one section can move the next: at most one more round.
+    new_page: frozenset[str] = frozenset()
+    for _round in CHARTED_SECTIONS:
+        parted = charts_parted_from_their_heading(document)
+        if not parted - new_page:
+            break
+        new_page |= parted
+        document = HTML(string=report_html(report, compact=False, new_page=new_page)).render()
     # Tagged (WeasyPrint's pdf_tags): headings, tables with their header cells, the charts as
     # figures with their alt text, in reading order, with the document's title and language;
     # a screen reader reads the report as the web page. Not declared PDF/UA (pdf_variant

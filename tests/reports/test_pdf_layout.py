@@ -16,6 +16,7 @@ import logging.config
 import re
 import subprocess
 import zoneinfo
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -307,3 +308,40 @@ def test_a_period_with_no_requests_prints_no_invented_row_and_no_empty_chart() -
     assert "No service requests were opened in this period" in text
     for absent in ["No department assigned", "0.0%", "District 1", "Share of new requests", "(%)"]:
         assert absent not in text
+
+
+def collaborative_month_in_one_city() -> ServiceRequestReport:
+    """A month of the collaborative in which only one city had requests: short tables on
+    page 1, then a chart of two dozen districts (every member city's) too tall for the rest
+    of it."""
+    cities = ["Blue Springs", "Grandview", "Independence", "Lee's Summit", "Raytown"]
+    departments = {"No department assigned": 3, **{f"Independence — Department {n}": 3 for n in (1, 2, 3)}}
+    districts: dict[str, tuple[int, list[str]]] = {"No district assigned": (4, ["Pothole", "Graffiti"])}
+    for city in cities:
+        for n in range(1, 6 if city == "Raytown" else 5):
+            busy = (city, n) == ("Independence", 1)
+            districts[f"{city} — District {n}"] = (8, ["Pothole", "Graffiti", "Sinkhole"]) if busy else (0, [])
+    districts["Others"] = (0, [])
+    report = _report(None, departments, districts)
+    per_city = [12 if city == "Independence" else 0 for city in cities]
+    tenths = largest_remainder_tenths(per_city)
+    return replace(report, cities=[Share(c, n, t) for c, n, t in zip(cities, per_city, tenths, strict=True)])
+
+
+def test_a_chart_too_tall_for_the_rest_of_a_page_starts_the_next_one_with_its_heading_and_table() -> None:
+    """The district chart once printed alone at the top of page 2, its heading and the
+    first rows of its table at the foot of page 1 beside an empty space: the section now
+    starts page 2, heading, chart and table together."""
+    from weasyprint import HTML
+
+    report = collaborative_month_in_one_city()
+    assert exports.charts_parted_from_their_heading(HTML(string=exports.report_html(report)).render()) == {"districts"}
+    pictures = pages_as_pictures(exports.report_pdf(report), "chart-with-its-heading")
+    assert len(pictures) == 2
+    first, second = page_text(ARTIFACTS / "chart-with-its-heading.pdf")
+    heading = "New service requests per district"
+    assert heading not in first and second.startswith(heading)
+    # A district's name is printed twice on page 2, as the chart's label and in the table.
+    assert first.count("Raytown — District 5") == 0 and second.count("Raytown — District 5") == 2
+    for picture in pictures:
+        assert filled_share(picture) >= NEAR_EMPTY, f"{picture.name} is near empty"
