@@ -218,19 +218,39 @@ def measure_compute(*, measure: Measure, period: periods.Period, now: dt.datetim
     return DEFINITIONS[measure.computation].compute(measure=measure, period=period, now=now or clock.now())
 
 
+def measure_stored_figure(*, measure: Measure, period: periods.Period, now: dt.datetime) -> tuple[Decimal | None, int]:
+    """What a computed measure's stored value keeps for a period: its figure and how many
+    cases were decided behind it (met or missed: ``Computation.decided``). Worked out by the
+    database (the definition's ``figure``: one aggregate, no case or event read into Python)
+    wherever its count of cases is that number, so the nightly run over a city's whole
+    history does not walk every case and its log; by ``compute`` for a definition that
+    decides its cases apart from its figure (``DECIDED_APART_FROM_FIGURE``: the median's
+    cases are marked against targets the median does not read)."""
+    if not measure.is_computed or measure.computation not in DEFINITIONS:
+        raise ValidationError({"computation": f"“{measure.name}” is not a computed measure."})
+    module = DEFINITIONS[measure.computation]
+    if hasattr(module, "figure") and not getattr(module, "DECIDED_APART_FROM_FIGURE", False):
+        tally = module.figure(measure=measure, period=period, now=now)
+        return tally.value, tally.cases
+    result = module.compute(measure=measure, period=period, now=now)
+    return result.value, result.decided
+
+
 @transaction.atomic
 def measure_value_compute(*, measure: Measure, period: periods.Period, now: dt.datetime | None = None) -> MeasureValue:
-    """Compute and store (published) a computed measure's value for one period."""
+    """Compute and store (published) a computed measure's value for one period: its figure and
+    the count of cases decided behind it (``measure_stored_figure``). The list of those cases
+    is not stored: the drill-down page works it out live (``measure_compute``)."""
     now = now or clock.now()
-    result = measure_compute(measure=measure, period=period, now=now)
-    value = None if result.value is None else result.value.quantize(Decimal("0.0001"))
+    figure, decided = measure_stored_figure(measure=measure, period=period, now=now)
+    value = None if figure is None else figure.quantize(Decimal("0.0001"))
     measure_value, created = MeasureValue.objects.select_for_update().get_or_create(
         measure=measure,
         fiscal_year=period.fiscal_year,
         period=period.index,
         defaults={
             "value": value,
-            "case_count": result.decided,
+            "case_count": decided,
             "source": Source.COMPUTED,
             "state": ValueState.PUBLISHED,
             "computed_at": now,
@@ -242,7 +262,7 @@ def measure_value_compute(*, measure: Measure, period: periods.Period, now: dt.d
         _event(measure_value, ValueAction.COMPUTED, actor=None, changes={"value": [None, _number(value)]})
         return measure_value
     before = measure_value.value
-    measure_value.case_count, measure_value.computed_at = result.decided, now
+    measure_value.case_count, measure_value.computed_at = decided, now
     fields = ["case_count", "computed_at"]
     if before != value:
         measure_value.value, measure_value.updated_at = value, now

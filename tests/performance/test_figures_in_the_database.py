@@ -9,7 +9,8 @@ within N days and % of calls held over: every kind of event that counts or does 
 staff or not, public or internal, in progress or not, each resolution), times exactly at
 the limit and a microsecond past it, duplicates, cases still within their time, calls after
 hours, on a Friday evening, a weekend or a holiday, a city's own calendar and a day the
-clocks change."""
+clocks change. The nightly stored values (``performance_compute``) are the same figures, read
+the same way, and store exactly what they stored when each was worked out from every case."""
 
 from __future__ import annotations
 
@@ -25,16 +26,18 @@ from civicdesk.cases import services as cases
 from civicdesk.cases.models import CaseEvent, EventKind, Resolution, ServiceRequest, Status
 from civicdesk.core import clock
 from civicdesk.notifications import outbox
-from civicdesk.performance import regional
+from civicdesk.performance import periods, regional
 from civicdesk.performance import services as performance
 from civicdesk.performance.measures import (
+    DEFINITIONS,
     animal_calls_held_over,
     closed_within_target,
     code_enforcement_inspected,
     potholes_median_days_to_close,
+    requests_opened,
 )
 from civicdesk.performance.measures.base import Tally
-from civicdesk.performance.models import DashboardSettings, Measure, RegionalFigure
+from civicdesk.performance.models import DashboardSettings, Measure, MeasureValue, RegionalFigure, ValueState
 from civicdesk.performance.periods import business_calendar_for
 from civicdesk.tenants.models import City
 
@@ -596,3 +599,169 @@ def kept() -> dict[tuple[str, str], tuple[object, int, object]]:
         (f.common_measure.key, f.period): (f.value, f.cases, f.changes_at)
         for f in RegionalFigure.objects.select_related("common_measure")
     }
+
+
+# --- the nightly stored values: the same figures, read from the database --------------------
+
+
+def cases_built(monkeypatch) -> list[str]:
+    """The models of every ``ServiceRequest`` and ``CaseEvent`` built from a row from now on
+    (until ``monkeypatch.undo()``)."""
+    built: list[str] = []
+
+    def counting(model):
+        real = model.from_db
+
+        def from_db(cls, db, field_names, values):
+            built.append(model.__name__)
+            return real(db, field_names, values)
+
+        return classmethod(from_db)
+
+    monkeypatch.setattr(ServiceRequest, "from_db", counting(ServiceRequest))
+    monkeypatch.setattr(CaseEvent, "from_db", counting(CaseEvent))
+    return built
+
+
+def computed_measures(make_measure, module: ModuleType, codes: list[str], **kw) -> list[Measure]:
+    """The city's computed measure of ``module`` over ``codes``, one monthly and one quarterly."""
+    return [
+        make_measure(
+            name=f"{module.TITLE} {kw.get('parameters') or ''} ({frequency})",
+            source="computed",
+            computation=module.KEY,
+            service_codes=codes,
+            unit=module.UNIT,
+            direction=module.DIRECTION,
+            frequency=frequency,
+            **kw,
+        )
+        for frequency in ("monthly", "quarterly")
+    ]
+
+
+def nightly_both_ways(city: City, since: dt.date, now: dt.datetime, monkeypatch) -> dict[tuple[str, int, int], tuple]:
+    """The nightly run (``performance_compute``) at ``now``: it builds no case nor event, and
+    stores for every computed measure and period exactly what it stored when it worked each out
+    from every case (``compute``: the figure to four decimals, the count of decided cases).
+    Returns the stored values by (measure, fiscal year, period)."""
+    built = cases_built(monkeypatch)
+    stored = performance.performance_compute(cities=[city], since=since, now=now)
+    monkeypatch.undo()
+    assert built == []
+    calendar = periods.calendar_for(city)
+    found = {}
+    for value in MeasureValue.objects.filter(measure__city=city, computed_at=now).select_related("measure__city"):
+        measure = value.measure
+        period = periods.Period(calendar, value.fiscal_year, measure.frequency, value.period)
+        result = DEFINITIONS[measure.computation].compute(measure=measure, period=period, now=now)
+        expected = None if result.value is None else result.value.quantize(Decimal("0.0001"))
+        assert (value.value, value.case_count) == (expected, result.decided), (measure.name, period.key, now)
+        assert str(value.value) == str(expected)
+        assert value.state == ValueState.PUBLISHED
+        found[(measure.name, value.fiscal_year, value.period)] = (value.value, value.case_count)
+    assert len(found) == stored > 0
+    return found
+
+
+def test_the_nightly_stored_share_inspected_is_what_every_case_gives(inspections, independence, make_measure,
+                                                                     monkeypatch):  # fmt: skip
+    """At the limit and a microsecond past it, internal notes, residents' notes, referrals,
+    duplicates, a case with no log at all, a reopened case, cases still within their days."""
+    monthly, quarterly = computed_measures(make_measure, code_enforcement_inspected, ["zoning", "weeds"])
+    shorter = computed_measures(
+        make_measure, code_enforcement_inspected, ["zoning", "weeds"], parameters={"days": "2.5"}
+    )
+    found = nightly_both_ways(independence, dt.date(2024, 3, 1), at("2024-04-29", 9), monkeypatch)
+    # April 2024 is Independence's fiscal month 10 of FY2024 and in its fourth quarter: 5 of 13
+    # met, as the regional comparison's "2024-m4" (above).
+    assert found[(monthly.name, 2024, 10)] == (Decimal("38.4615"), 13)
+    assert found[(quarterly.name, 2024, 4)] == (Decimal("38.4615"), 13)
+    # Within 2.5 days: "in progress" in 2, resolved in 1, the reopened one; the referral of
+    # April 25 is decided by then too.
+    assert found[(shorter[1].name, 2024, 4)] == (Decimal("21.4286"), 14)
+    # At the very moment the soonest waiting case is decided by time (not yet: "more than 5
+    # days"), a microsecond after, and in July, when every case of April is decided.
+    soonest = inspections["soon"].opened_at + dt.timedelta(days=5)
+    for now in (soonest, soonest + US, at("2024-07-01")):
+        found = nightly_both_ways(independence, dt.date(2024, 3, 1), now, monkeypatch)
+    assert found[(quarterly.name, 2024, 4)] == (Decimal("31.2500"), 16)
+    assert found[(shorter[1].name, 2024, 4)] == (Decimal("18.7500"), 16)
+    # Each change of figure is a line of the value's audit trail, as before: the referral
+    # decided by April 30, the soonest a microsecond past its 5 days, the last two by July.
+    april = MeasureValue.objects.get(measure=monthly, fiscal_year=2024, period=10)
+    assert [e.changes["value"] for e in april.events.order_by("pk")] == [
+        [None, "38.4615"], ["38.4615", "35.7143"], ["35.7143", "33.3333"], ["33.3333", "31.2500"],
+    ]  # fmt: skip
+
+
+def test_the_nightly_stored_share_of_calls_held_over_is_what_every_call_gives(calls, independence, make_measure,
+                                                                              monkeypatch):  # fmt: skip
+    """A microsecond before closing and at closing, after hours, a Friday evening, a weekend,
+    Memorial Day and Juneteenth, internal notes, closings and notes by no staff account, a
+    duplicate, no log at all, calls whose business day has not ended."""
+    monthly, quarterly = computed_measures(make_measure, animal_calls_held_over, ["stray", "barking"])
+    found = nightly_both_ways(independence, dt.date(2024, 3, 1), at("2024-06-28", 12), monkeypatch)
+    assert found[(quarterly.name, 2024, 4)] == (Decimal("52.6316"), 19)  # 10 of 19 held over
+    for now in (at("2024-06-28", 17) - US, at("2024-06-28", 17), at("2024-07-01", 17), at("2024-07-02")):
+        found = nightly_both_ways(independence, dt.date(2024, 3, 1), now, monkeypatch)
+    # Every call decided by July 2: the three of June 28 held over too.
+    assert found[(quarterly.name, 2024, 4)] == (Decimal("59.0909"), 22)
+    # June: Juneteenth's first call worked in time; its second and June 28's three held over.
+    assert found[(monthly.name, 2024, 12)] == (Decimal("80.0000"), 5)
+
+
+def test_the_nightly_stored_calls_held_over_on_a_citys_own_calendar_and_the_days_clocks_change(
+    book, make_service_type, independence, make_measure, monkeypatch
+):
+    """Thanksgiving and the day after closed, Saturdays worked, and closing times in the hour
+    the clocks change (November 3 and March 10, 2024): the fiscal quarters and months holding
+    those nights read each call's business day from the calendar, as ``compute`` does."""
+    stray = make_service_type(independence, "stray")
+    for opened, worked in (
+        (at("2024-11-27", 18), at("2024-12-02", 16)),
+        (at("2024-11-28", 10), at("2024-11-30", 10)),
+        (at("2024-11-29", 10), at("2024-11-30", 17)),
+        (at("2024-11-03", 1, 30), at("2024-11-04", 9)),
+        (at("2024-11-02", 16, 59), at("2024-11-04", 9)),
+        (at("2024-11-01", 17, 1), at("2024-11-02", 9)),
+        (at("2024-03-10", 2, 30), at("2024-03-11", 9)),
+        (at("2024-03-09", 23), at("2024-03-11", 17)),
+    ):
+        book.note(book.open(stray, opened), worked)
+    book.open(stray, at("2024-12-30", 18))
+    _, quarterly = computed_measures(make_measure, animal_calls_held_over, ["stray"])
+    calendar = periods.calendar_for(independence)
+    november, march = (periods.period_of(calendar, day, "quarterly") for day in (dt.date(2024, 11, 3),
+                                                                              dt.date(2024, 3, 10)))  # fmt: skip
+    for weekdays, other_days, opens, closes, read_call_by_call in (
+        ("12345", "", dt.time(8), dt.time(17), None),
+        ("123456", "2024-11-29", dt.time(8), dt.time(17), None),
+        ("1234567", "", dt.time(0, 30), dt.time(1, 30), november),
+        ("1234567", "", dt.time(1), dt.time(2, 30), march),
+    ):
+        DashboardSettings.objects.update_or_create(city=independence, defaults={
+            "business_weekdays": weekdays, "other_closed_days": other_days,
+            "business_day_opens": opens, "business_day_closes": closes,
+        })  # fmt: skip
+        business = business_calendar_for(independence)
+        for period in (november, march):
+            assert (animal_calls_held_over.deadlines(business, period) is None) == (period == read_call_by_call)
+        for now in (at("2024-12-31", 12), at("2025-01-02")):
+            found = nightly_both_ways(independence, dt.date(2024, 1, 1), now, monkeypatch)
+            assert found[(quarterly.name, november.fiscal_year, november.index)][1] >= 6
+            assert found[(quarterly.name, march.fiscal_year, march.index)][1] == 2  # both worked
+
+
+def test_the_nightly_stored_share_closed_within_target_and_count_of_requests_are_what_every_case_gives(
+    due_dates, independence, make_measure, monkeypatch
+):
+    codes = ["pothole", "sidewalk", "graffiti"]
+    monthly, _ = computed_measures(make_measure, closed_within_target, codes)
+    reported, _ = computed_measures(make_measure, requests_opened, codes)
+    for now in (at("2024-04-21"), due_dates["soon"].due_at, at("2024-04-29", 9), at("2024-06-01")):
+        found = nightly_both_ways(independence, dt.date(2024, 3, 1), now, monkeypatch)
+        if now == at("2024-04-29", 9):
+            assert found[(monthly.name, 2024, 10)] == (Decimal("37.5000"), 8)  # 3 of 8, as above
+    # April's requests, duplicates and cases with no due date included: every one counts.
+    assert found[(reported.name, 2024, 10)] == (Decimal(13), 13)

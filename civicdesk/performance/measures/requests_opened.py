@@ -28,7 +28,8 @@ KEY = "requests_opened"
 TITLE = "Requests reported"
 UNIT = "count"
 DIRECTION = "higher"
-# Every listed case is in the figure (none waits to be decided).
+# Every listed case is in the figure (none waits to be decided), each marked met: the count of
+# its decided cases, which its stored value keeps, is its ``figure``'s too.
 EVERY_CASE_COUNTS = True
 METHOD = gettext_lazy("The number of requests of these types reported in the period, duplicates included.")
 
