@@ -45,7 +45,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_htmx",
     "django_tasks",
-    "django_tasks_db",
+    "civicdesk.core.task_results.TaskResultsConfig",  # django_tasks_db, named for the admin
     "civicdesk.core",
     "civicdesk.accounts",
     "civicdesk.tenants",

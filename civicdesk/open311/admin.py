@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 from civicdesk.accounts.models import Role
 from civicdesk.open311.models import Open311ApiKey
@@ -66,6 +67,8 @@ class Open311ApiKeyAdmin(admin.ModelAdmin):
         key.save(update_fields=["active"])
         messages.warning(
             request,
-            f"The key for {key.name} is {raw_key} (jurisdiction_id={city.jurisdiction_id}). "
-            "Copy it now: it is not shown again.",
+            gettext(
+                "The key for %(name)s is %(key)s (jurisdiction_id=%(jurisdiction)s). Copy it now: it is not shown again."
+            )
+            % {"name": key.name, "key": raw_key, "jurisdiction": city.jurisdiction_id},
         )

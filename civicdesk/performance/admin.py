@@ -169,9 +169,13 @@ class MeasureValueForm(forms.ModelForm):
             data["parsed_value"] = None
         state = self.instance.state if self.instance.pk else ValueState.DRAFT
         if state in (ValueState.SUBMITTED, ValueState.APPROVED):
-            raise ValidationError("This value is under review: a reviewer can return it to draft before it changes.")
+            raise ValidationError(
+                gettext("This value is under review: a reviewer can return it to draft before it changes.")
+            )
         if state == ValueState.PUBLISHED and not data.get("correction_note", "").strip():
-            self.add_error("correction_note", "A published value changes only with a note the public can read.")
+            self.add_error(
+                "correction_note", gettext("A published value changes only with a note the public can read.")
+            )
         return data
 
 
@@ -296,11 +300,7 @@ class CommonMeasureMappingForm(forms.ModelForm):
             unknown = [c for c in codes if c not in known]
             if unknown:
                 # The same check as services.common_measure_map: a typo would silently count nothing.
-                self.add_error(
-                    "service_codes",
-                    gettext("%(city)s has no service type with the code %(codes)s.")
-                    % {"city": city.name, "codes": ", ".join(map(repr, unknown))},
-                )
+                self.add_error("service_codes", services.unknown_codes_message(city, unknown))
         return data
 
 

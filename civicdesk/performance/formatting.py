@@ -105,7 +105,7 @@ def parse_value(text: str, *, unit: str) -> Decimal:
             break
     raw = raw.lstrip("$").replace(",", "").strip()
     if not raw:
-        raise ValueError("Enter a value.")
+        raise ValueError(gettext("Enter a value."))
     if unit in SECONDS_PER:
         clock = CLOCK_RE.match(raw)
         if clock:
@@ -114,10 +114,13 @@ def parse_value(text: str, *, unit: str) -> Decimal:
     try:
         number = Decimal(raw)
     except InvalidOperation:
-        hint = " or minutes:seconds like 7:47" if unit in SECONDS_PER else ""
-        raise ValueError(f"{text!r} is not a number; write it like 7.78{hint}.") from None
+        if unit in SECONDS_PER:
+            message = gettext("“%(text)s” is not a number; write it like 7.78 or minutes:seconds like 7:47.")
+        else:
+            message = gettext("“%(text)s” is not a number; write it like 7.78.")
+        raise ValueError(message % {"text": text.strip()}) from None
     if not number.is_finite():
-        raise ValueError(f"{text!r} is not a number.")
+        raise ValueError(gettext("“%(text)s” is not a number.") % {"text": text.strip()})
     if unit in SECONDS_PER:
         return number * SECONDS_PER[unit]
     return number

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext, gettext_noop
 
 from civicdesk.accounts.models import Role
 
@@ -32,13 +33,14 @@ class Step(StrEnum):
 
 REVIEWERS = {Role.SUPERVISOR, Role.CITY_ADMIN}
 DEPARTMENT_STAFF = {Role.CALL_TAKER, Role.WORKER, Role.SUPERVISOR, Role.CITY_ADMIN}
-WORDS = {
-    Step.ENTER: "enter values for",
-    Step.SUBMIT: "submit values of",
-    Step.RETURN: "return values of",
-    Step.APPROVE: "approve values of",
-    Step.PUBLISH: "publish values of",
-    Step.CORRECT: "correct published values of",
+# The refusal of each step, a whole sentence each so that each language words it its own way.
+REFUSALS = {
+    Step.ENTER: gettext_noop("You are not allowed to enter values for “%(measure)s”."),
+    Step.SUBMIT: gettext_noop("You are not allowed to submit values of “%(measure)s”."),
+    Step.RETURN: gettext_noop("You are not allowed to return values of “%(measure)s”."),
+    Step.APPROVE: gettext_noop("You are not allowed to approve values of “%(measure)s”."),
+    Step.PUBLISH: gettext_noop("You are not allowed to publish values of “%(measure)s”."),
+    Step.CORRECT: gettext_noop("You are not allowed to correct published values of “%(measure)s”."),
 }
 
 
@@ -62,4 +64,4 @@ def can(user: User | None, step: Step, measure: Measure) -> bool:
 
 def require(user: User | None, step: Step, measure: Measure) -> None:
     if not can(user, step, measure):
-        raise PermissionDenied(f"You are not allowed to {WORDS[step]} “{measure.name}”.")
+        raise PermissionDenied(gettext(REFUSALS[step]) % {"measure": measure.name})

@@ -19,6 +19,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from civicdesk.accounts.models import User
 from civicdesk.catalog.models import ServiceType
@@ -47,9 +49,9 @@ MAX_TEXT = 5000
 def _text(value: str, *, field: str, required: bool = False) -> str:
     value = (value or "").replace("\x00", "").strip()
     if required and not value:
-        raise ValidationError({field: "Write a note: it is what the public reads."})
+        raise ValidationError({field: _("Write a note: it is what the public reads.")})
     if len(value) > MAX_TEXT:
-        raise ValidationError({field: f"Keep it under {MAX_TEXT} characters."})
+        raise ValidationError({field: _("Keep it under %(n)s characters.") % {"n": f"{MAX_TEXT:,}"}})
     return value
 
 
@@ -87,16 +89,33 @@ def _move(measure_value: MeasureValue, *, to: str, action: str, actor: User | No
     return measure_value
 
 
+# What a step refuses when the value is in another state: one whole sentence a step, so that
+# each language words it its own way; %(state)s is the value's state ("submitted for review").
+REFUSED_IN_STATE = {
+    "change": gettext_noop("This value is %(state)s; it cannot be changed now (a reviewer can return it to draft)."),
+    "submit": gettext_noop("This value is %(state)s; it cannot be submitted now."),
+    "return": gettext_noop("This value is %(state)s; it cannot be returned now."),
+    "approve": gettext_noop("This value is %(state)s; it cannot be approved now."),
+    "publish": gettext_noop("This value is %(state)s; it cannot be published now (approve it first)."),
+    "correct": gettext_noop("This value is %(state)s; it cannot be corrected now (only published values are)."),
+}
+
+
 def _require_state(measure_value: MeasureValue, *states: str, doing: str) -> None:
     if measure_value.state not in states:
-        raise InvalidTransition(f"This value is {measure_value.get_state_display().lower()}; it cannot be {doing} now.")
+        raise InvalidTransition(_(REFUSED_IN_STATE[doing]) % {"state": measure_value.get_state_display().lower()})
 
 
 def _check_period(measure: Measure, fiscal_year: int, period: int) -> None:
+    count = periods.PERIODS_PER_YEAR.get(measure.frequency, 0)
+    if not 1 <= period <= count:
+        raise ValidationError(
+            {"period": _("Give a period from 1 to %(n)s: this measure has %(n)s a year.") % {"n": count}}
+        )
     try:
         periods.Period(periods.calendar_for(measure.city), fiscal_year, measure.frequency, period)
     except ValueError as exc:
-        raise ValidationError({"period": str(exc)}) from exc
+        raise ValidationError({"period": _("This period cannot be placed in the city's fiscal year.")}) from exc
 
 
 @transaction.atomic
@@ -112,7 +131,9 @@ def measure_value_enter(
     """Enter (or change) a draft value for one period, with its narrative."""
     require(actor, Step.ENTER, measure)
     if measure.is_computed:
-        raise InvalidTransition(f"“{measure.name}” is computed from the service requests; it cannot be typed in.")
+        raise InvalidTransition(
+            _("“%(measure)s” is computed from the service requests; it cannot be typed in.") % {"measure": measure.name}
+        )
     _check_period(measure, fiscal_year, period)
     narrative = _text(narrative, field="narrative")
     now = clock.now()
@@ -125,7 +146,7 @@ def measure_value_enter(
     if created:
         _event(measure_value, ValueAction.ENTERED, actor=actor, changes={"value": [None, _number(value)]})
         return measure_value
-    _require_state(measure_value, ValueState.DRAFT, doing="changed (a reviewer can return it to draft)")
+    _require_state(measure_value, ValueState.DRAFT, doing="change")
     changes: dict[str, Any] = {}
     if measure_value.value != value:
         changes["value"] = [_number(measure_value.value), _number(value)]
@@ -143,9 +164,9 @@ def measure_value_submit(*, measure_value: MeasureValue, actor: User | None) -> 
     """Send a draft for review."""
     measure_value = _locked(measure_value)
     require(actor, Step.SUBMIT, measure_value.measure)
-    _require_state(measure_value, ValueState.DRAFT, doing="submitted")
+    _require_state(measure_value, ValueState.DRAFT, doing="submit")
     if measure_value.value is None:
-        raise ValidationError({"value": "Enter the value before submitting it."})
+        raise ValidationError({"value": _("Enter the value before submitting it.")})
     return _move(measure_value, to=ValueState.SUBMITTED, action=ValueAction.SUBMITTED, actor=actor)
 
 
@@ -154,7 +175,7 @@ def measure_value_return(*, measure_value: MeasureValue, actor: User | None, not
     """Send a submitted or approved value back to draft, saying what to change."""
     measure_value = _locked(measure_value)
     require(actor, Step.RETURN, measure_value.measure)
-    _require_state(measure_value, ValueState.SUBMITTED, ValueState.APPROVED, doing="returned")
+    _require_state(measure_value, ValueState.SUBMITTED, ValueState.APPROVED, doing="return")
     note = _text(note, field="note", required=True)
     return _move(measure_value, to=ValueState.DRAFT, action=ValueAction.RETURNED, actor=actor, note=note)
 
@@ -164,7 +185,7 @@ def measure_value_approve(*, measure_value: MeasureValue, actor: User | None) ->
     """A reviewer accepts a submitted value."""
     measure_value = _locked(measure_value)
     require(actor, Step.APPROVE, measure_value.measure)
-    _require_state(measure_value, ValueState.SUBMITTED, doing="approved")
+    _require_state(measure_value, ValueState.SUBMITTED, doing="approve")
     return _move(measure_value, to=ValueState.APPROVED, action=ValueAction.APPROVED, actor=actor)
 
 
@@ -173,7 +194,7 @@ def measure_value_publish(*, measure_value: MeasureValue, actor: User | None) ->
     """Show an approved value on the public dashboard."""
     measure_value = _locked(measure_value)
     require(actor, Step.PUBLISH, measure_value.measure)
-    _require_state(measure_value, ValueState.APPROVED, doing="published (approve it first)")
+    _require_state(measure_value, ValueState.APPROVED, doing="publish")
     return _move(measure_value, to=ValueState.PUBLISHED, action=ValueAction.PUBLISHED, actor=actor)
 
 
@@ -189,9 +210,9 @@ def measure_value_correct(
     """Change a published value. The note is required and shown on the public page."""
     measure_value = _locked(measure_value)
     require(actor, Step.CORRECT, measure_value.measure)
-    _require_state(measure_value, ValueState.PUBLISHED, doing="corrected (only published values are)")
+    _require_state(measure_value, ValueState.PUBLISHED, doing="correct")
     if measure_value.source == Source.COMPUTED:
-        raise InvalidTransition("A computed value is corrected by fixing the cases, not by typing over it.")
+        raise InvalidTransition(_("A computed value is corrected by fixing the cases, not by typing over it."))
     note = _text(note, field="note", required=True)
     changes: dict[str, Any] = {}
     if value != measure_value.value:
@@ -202,7 +223,7 @@ def measure_value_correct(
             changes["narrative"] = [measure_value.narrative, narrative]
             measure_value.narrative = narrative
     if not changes:
-        raise ValidationError({"value": "Nothing changed: there is nothing to correct."})
+        raise ValidationError({"value": _("Nothing changed: there is nothing to correct.")})
     now = clock.now()
     measure_value.value, measure_value.corrected_at, measure_value.correction_note = value, now, note
     measure_value.updated_at = now
@@ -214,7 +235,9 @@ def measure_value_correct(
 def measure_compute(*, measure: Measure, period: periods.Period, now: dt.datetime | None = None) -> Computation:
     """Work out a computed measure for a period (nothing is stored)."""
     if not measure.is_computed or measure.computation not in DEFINITIONS:
-        raise ValidationError({"computation": f"“{measure.name}” is not a computed measure."})
+        raise ValidationError(
+            {"computation": _("“%(measure)s” is not a computed measure.") % {"measure": measure.name}}
+        )
     return DEFINITIONS[measure.computation].compute(measure=measure, period=period, now=now or clock.now())
 
 
@@ -227,7 +250,9 @@ def measure_stored_figure(*, measure: Measure, period: periods.Period, now: dt.d
     decides its cases apart from its figure (``DECIDED_APART_FROM_FIGURE``: the median's
     cases are marked against targets the median does not read)."""
     if not measure.is_computed or measure.computation not in DEFINITIONS:
-        raise ValidationError({"computation": f"“{measure.name}” is not a computed measure."})
+        raise ValidationError(
+            {"computation": _("“%(measure)s” is not a computed measure.") % {"measure": measure.name}}
+        )
     module = DEFINITIONS[measure.computation]
     if hasattr(module, "figure") and not getattr(module, "DECIDED_APART_FROM_FIGURE", False):
         tally = module.figure(measure=measure, period=period, now=now)
@@ -322,6 +347,16 @@ def common_measure_define(
     return common
 
 
+def unknown_codes_message(city: City, unknown: list[str]) -> str:
+    """The refusal of the service codes ``city`` has no type for, in the reader's language: a
+    typo in a mapping would silently count nothing."""
+    return ngettext(
+        "%(city)s has no service type with the code %(codes)s.",
+        "%(city)s has no service types with the codes %(codes)s.",
+        len(unknown),
+    ) % {"city": city.name, "codes": ", ".join(f"“{code}”" for code in unknown)}
+
+
 @transaction.atomic
 def common_measure_map(
     *, common_measure: CommonMeasure, city: City, service_codes: Iterable[str]
@@ -333,9 +368,7 @@ def common_measure_map(
     known = set(ServiceType.objects.filter(city=city, code__in=codes).values_list("code", flat=True))
     unknown = [c for c in codes if c not in known]
     if unknown:
-        raise ValidationError(
-            {"service_codes": f"{city.name} has no service type with the code {', '.join(map(repr, unknown))}."}
-        )
+        raise ValidationError({"service_codes": unknown_codes_message(city, unknown)})
     mapping = CommonMeasureMapping.objects.select_for_update().filter(common_measure=common_measure, city=city).first()
     mapping = mapping or CommonMeasureMapping(common_measure=common_measure, city=city)
     mapping.service_codes = codes

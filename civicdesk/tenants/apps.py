@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class TenantsConfig(AppConfig):
     name = "civicdesk.tenants"
-    verbose_name = _("Tenants")
+    verbose_name = _("Cities and regions")
     label = "tenants"
     default_auto_field = "django.db.models.BigAutoField"
 

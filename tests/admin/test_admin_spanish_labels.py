@@ -7,15 +7,20 @@ Spanish page is the n-th label of the English one: a label reading the same in b
 the catalogue does not translate, and fails, unless it is in ``SAME_IN_BOTH`` (a word that is
 the same in Spanish, or a name not to translate). List columns are read from the changelist
 itself (``result_headers``), so an empty list is checked too.
+
+The index names every app, in the reader's language and in the words of the people who run a
+city's 311, never in the code's ("Tenants", "Tasks Database Backend").
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.templatetags.admin_list import result_headers
@@ -35,6 +40,10 @@ SAME_IN_BOTH = {
     "Open311",  # the standard's name
     "error",  # the same word in Spanish (an inbound message's error column)
 }
+
+
+# Words of the code, not of the people who run a city's 311: no app is named with them.
+INTERNAL_WORDS = {"tenant", "tenants", "backend", "database", "db", "django", "app", "apps", "model", "models"}
 
 
 def ours(model: type) -> bool:
@@ -85,6 +94,39 @@ def words_of(html: str) -> list[tuple[str, str]]:
     parser = Words()
     parser.feed(html)
     return parser.words
+
+
+class AppNames(HTMLParser):
+    """The admin index's sections: each app's label (from its ``app-<label>`` class) and the
+    name its caption shows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: dict[str, str] = {}
+        self._label = ""
+        self._caption: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        if tag == "div" and "module" in classes:
+            self._label = next((c.removeprefix("app-") for c in classes if c.startswith("app-")), "")
+        if tag == "caption" and self._label:
+            self._caption = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "caption" and self._caption is not None:
+            self.names[self._label] = " ".join("".join(self._caption).split())
+            self._caption = None
+
+    def handle_data(self, data: str) -> None:
+        if self._caption is not None:
+            self._caption.append(data)
+
+
+def app_names(html: str) -> dict[str, str]:
+    parser = AppNames()
+    parser.feed(html)
+    return parser.names
 
 
 def page(client: Client, url: str, language: str) -> Any:
@@ -155,3 +197,40 @@ def test_the_change_pages_of_a_type_with_its_question_a_case_and_a_user_read_in_
             operator, reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]), str(obj)
         )
     assert not found, "\n".join(found)
+
+
+def test_every_app_on_the_admin_index_is_named_for_its_reader_in_english_and_spanish(operator: Client) -> None:
+    english = app_names(page(operator, reverse("admin:index"), "en").content.decode())
+    spanish = app_names(page(operator, reverse("admin:index"), "es").content.decode())
+    # The operator sees every app with a model in the admin, the third-party ones too.
+    assert set(english) == set(spanish) == {model._meta.app_label for model in admin.site._registry}
+    assert english["tenants"] == "Cities and regions"
+    assert spanish["tenants"] == "Ciudades y regiones"
+    internal = {
+        label: name for label, name in english.items() if INTERNAL_WORDS & set(re.findall(r"[a-z]+", name.lower()))
+    }
+    assert not internal, internal
+    same = {label: name for label, name in english.items() if spanish[label] == name and name not in SAME_IN_BOTH}
+    assert not same, same
+
+
+def test_every_app_of_ours_that_names_itself_is_named_in_spanish_too() -> None:
+    """An app with no model in the admin (the history import) is named all the same: Django
+    shows an app's name wherever it lists apps, and a name written plain stays English."""
+    named = [
+        config
+        for config in apps.get_app_configs()
+        if config.name.startswith("civicdesk.") and "verbose_name" in type(config).__dict__
+    ]
+    assert "history" in {config.label for config in named}
+    untranslated = []
+    for config in named:
+        with translation.override("en"):
+            english = str(config.verbose_name)
+        with translation.override("es"):
+            spanish = str(config.verbose_name)
+        if english == spanish and english not in SAME_IN_BOTH:
+            untranslated.append(english)
+    assert not untranslated
+    with translation.override("es"):
+        assert str(apps.get_app_config("history").verbose_name) == "Importación del historial"

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.conf import settings
 
 from civicdesk.accounts.models import Role
 from civicdesk.open311 import selectors
@@ -34,6 +35,22 @@ def test_a_city_admin_creates_a_key_and_sees_it_once(client: Any, independence: 
     assert key.city == independence
     assert key.key_digest != raw_key  # only a digest is stored
     assert selectors.api_key_for(city=independence, raw_key=raw_key) == key
+
+
+def test_a_spanish_reading_city_admin_is_shown_the_new_key_in_spanish(
+    client: Any, independence: City, city_admin: Any
+) -> None:
+    client.force_login(city_admin)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    response = client.post("/admin/open311/open311apikey/add/", {"name": "Pothole Pal", "active": "on"}, follow=True)
+    shown = re.search(
+        r"La clave de Pothole Pal es (\S+) \(jurisdiction_id=([^)]+)\)\. Cópiela ahora: no se vuelve a mostrar\.",
+        response.content.decode(),
+    )
+    assert shown is not None
+    raw_key, jurisdiction = shown.groups()
+    assert jurisdiction == independence.jurisdiction_id
+    assert selectors.api_key_for(city=independence, raw_key=raw_key) == Open311ApiKey.objects.get()
 
 
 def test_a_city_admin_sees_only_their_own_citys_keys(

@@ -358,7 +358,7 @@ def test_a_mapping_names_only_the_city_s_own_types_and_a_rate_only_suits_counts(
     region = cities["independence"].region
     member("raytown").type("pothole")
     common = define(region, "potholes", computation="potholes_median_days_to_close", unit="days")
-    with pytest.raises(ValidationError, match="Raytown has no service type with the code 'potholes'"):
+    with pytest.raises(ValidationError, match="Raytown has no service type with the code “potholes”"):
         services.common_measure_map(common_measure=common, city=cities["raytown"], service_codes=["potholes"])
     with pytest.raises(ValidationError, match="Only a count"):
         define(region, "rate", computation="closed_within_target", unit="percent", per_resident=True)
@@ -549,7 +549,7 @@ def test_regional_administrators_keep_the_common_definitions_and_a_mistyped_code
     }
     response = client.post("/admin/performance/commonmeasure/add/", form)
     assert response.status_code == 200
-    assert "Raytown has no service type with the code &#x27;potholes&#x27;." in response.content.decode()
+    assert "Raytown has no service type with the code “potholes”." in response.content.decode()
     form["mappings-0-service_codes"] = '["pothole"]'
     response = client.post("/admin/performance/commonmeasure/add/", form)
     assert response.status_code == 302
