@@ -29,6 +29,7 @@ from civicdesk.core import clock
 from civicdesk.core.errors import InvalidTransition
 from civicdesk.core.sql import any_row
 from civicdesk.tenants.models import City
+from civicdesk.tenants.services import city_today
 
 
 def _require_routing(actor: User | None, city: City, what: str) -> None:
@@ -118,7 +119,7 @@ def case_transfer_accept(
         point=point,
         opened_at=case.opened_at,
         city=to_city,
-        on=clock.now().astimezone(to_city.tz).date(),
+        on=city_today(to_city),
     )
     new_type = routed.service_type
     before = {

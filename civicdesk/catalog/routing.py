@@ -4,7 +4,6 @@ city where its location lies."""
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from civicdesk.catalog.models import AgreementStatus, ServiceAgreement, ServiceType
 from civicdesk.core.sql import first_row
 from civicdesk.tenants.models import City, Department
+from civicdesk.tenants.services import city_today
 
 # Whether an active agreement names the type: asked by every report, in plain SQL (core/sql.py).
 _NAMED_SQL = """
@@ -27,10 +27,8 @@ def agreement_for(service_type: ServiceType, *, on: dt.date | None = None) -> Se
     """The active shared-service agreement under which another city works this type on
     ``on`` (the city's today when None), if any."""
     if on is None:
-        from civicdesk.core import clock
-
-        tz = City.objects.values_list("timezone", flat=True).get(pk=service_type.city_id)
-        on = clock.now().astimezone(zoneinfo.ZoneInfo(tz)).date()
+        # The city's time zone alone, not its boundary.
+        on = city_today(City.objects.only("timezone").get(pk=service_type.city_id))
     # Most types are worked by their own city: whether any active agreement names the type
     # at all is asked first (one index of the agreements' types), and only a yes reads the
     # agreement of the day with its department and city.

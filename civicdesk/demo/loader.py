@@ -55,6 +55,7 @@ from civicdesk.reports import rollups
 from civicdesk.tenants.geo import shape_from_geojson
 from civicdesk.tenants.models import City, Department, District
 from civicdesk.tenants.selectors import business_calendar
+from civicdesk.tenants.services import city_today
 
 REGION_SLUG = "eastern-jackson-county"
 REFERENCE_CITY = "independence"  # the city whose seed-004 volume the others scale from
@@ -560,7 +561,7 @@ def cases_load(
     """Replay ``days`` of cases up to now through the case services; return how many."""
     say = progress or (lambda _msg: None)
     end = clock.now()
-    today = today or end.astimezone(zoneinfo.ZoneInfo(cities[REFERENCE_CITY].timezone)).date()
+    today = today or city_today(cities[REFERENCE_CITY], now=end)
     rng = random.Random(today.toordinal())
     nprng = np.random.default_rng(today.toordinal())
     reference_population = next(s.population for s in MEMBER_CITIES if s.slug == REFERENCE_CITY)

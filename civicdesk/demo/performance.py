@@ -26,6 +26,7 @@ from civicdesk.performance.models import (
     PlanYear,
 )
 from civicdesk.tenants.models import City, Department, Region
+from civicdesk.tenants.services import city_today
 
 CITY = "independence"
 PLAN_TITLE = "Independence for All"
@@ -470,7 +471,7 @@ def load_performance_demo(*, today: dt.date | None = None) -> int:
         DashboardSettings.objects.get_or_create(city=city)
         calendar = periods.calendar_for(city)
         now = clock.now() if today is None else dt.datetime.combine(today, dt.time(23), tzinfo=calendar.tz)
-        this_year = calendar.fiscal_year_of(now.astimezone(calendar.tz).date())
+        this_year = calendar.fiscal_year_of(city_today(city, now=now))
         # The FY2018 plan as adopted; the FY2021 update flagged the top priorities (seed 002).
         plans = {2018: _plan(city, 2018, priorities=False), 2021: _plan(city, 2021, priorities=True)}
         if this_year > 2021:

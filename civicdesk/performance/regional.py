@@ -52,6 +52,7 @@ from civicdesk.performance.models import (
     Unit,
 )
 from civicdesk.tenants.models import City, Region
+from civicdesk.tenants.services import city_today
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -146,10 +147,8 @@ def parse_period(key: str) -> CalendarPeriod:
 
 
 def latest_complete_quarter(now: dt.datetime | None = None) -> CalendarPeriod:
-    """The last calendar quarter that has ended (on the deployment's clock)."""
-    import zoneinfo
-
-    today = (now or clock.now()).astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE)).date()
+    """The last calendar quarter that has ended (on the collaborative's clock)."""
+    today = city_today(None, now=now)
     p = periods.period_of(periods.FiscalCalendar(), today, periods.QUARTERLY)
     return CalendarPeriod(p.fiscal_year, p.frequency, p.index).previous()
 
@@ -671,10 +670,9 @@ def keep_figures(figures: list[RegionalFigure]) -> None:
 
 def periods_kept_ahead(now: dt.datetime | None = None) -> list[CalendarPeriod]:
     """The periods whose figures the task worker keeps up to date: the current and previous
-    calendar quarters (the page opens on the previous one) and months."""
-    import zoneinfo
-
-    today = (now or clock.now()).astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE)).date()
+    calendar quarters (the page opens on the previous one) and months, on the collaborative's
+    clock."""
+    today = city_today(None, now=now)
     found = []
     for frequency in (periods.QUARTERLY, periods.MONTHLY):
         p = periods.period_of(periods.FiscalCalendar(), today, frequency)

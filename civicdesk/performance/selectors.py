@@ -38,6 +38,7 @@ from civicdesk.performance.status import Status, status_of
 from civicdesk.performance.targets import compared_value, period_target
 from civicdesk.reports.charts import Chart
 from civicdesk.tenants.models import City
+from civicdesk.tenants.services import city_today
 
 
 @dataclass(frozen=True)
@@ -301,7 +302,7 @@ def plan_years(city: City) -> list[PlanYear]:
 def current_plan(city: City, years: list[PlanYear]) -> PlanYear | None:
     """The plan of the current fiscal year, else the latest before it, else the first."""
     calendar = periods.calendar_for(city)
-    this_year = calendar.fiscal_year_of(clock.now().astimezone(calendar.tz).date())
+    this_year = calendar.fiscal_year_of(city_today(city))
     for plan in years:  # newest first
         if plan.fiscal_year <= this_year:
             return plan

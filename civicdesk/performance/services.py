@@ -42,6 +42,7 @@ from civicdesk.performance.models import (
 )
 from civicdesk.performance.permissions import Step, require
 from civicdesk.tenants.models import City, Region
+from civicdesk.tenants.services import city_today
 
 MAX_TEXT = 5000
 
@@ -308,7 +309,7 @@ def performance_compute(*, cities: Iterable[City], since: dt.date | None = None,
     stored = 0
     for city in cities:
         calendar = periods.calendar_for(city)
-        today = now.astimezone(calendar.tz).date()
+        today = city_today(city, now=now)
         first = since or calendar.first_day(calendar.fiscal_year_of(today) - 1)
         for measure in Measure.objects.filter(city=city, source=Source.COMPUTED).select_related("city"):
             for period in periods.periods_between(calendar, measure.frequency, first, today):

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import translation
@@ -50,6 +49,7 @@ from civicdesk.reports.service_request_report import (
     product_words,
 )
 from civicdesk.tenants.models import City, Department, District
+from civicdesk.tenants.services import city_today
 
 MEDIAN = Fraction(1, 2)
 P90 = Fraction(9, 10)
@@ -551,13 +551,15 @@ def backlog(*, cities: Iterable[City], now: dt.datetime | None = None) -> list[C
     """Open cases now, by age in whole local days since the day they were opened (a case
     opened today is 0 days old)."""
     now = now or clock.now()
-    by_zone: dict[str, list[int]] = defaultdict(list)
+    # The cities of one time zone share a today: one query a zone.
+    by_zone: dict[str, list[City]] = defaultdict(list)
     for city in cities:
-        by_zone[city.timezone].append(city.pk)
+        by_zone[city.timezone].append(city)
     totals = [0] * len(AGE_BUCKETS)
-    for zone_name, ids in by_zone.items():
+    for zone_name, zone_cities in by_zone.items():
         tz = zoneinfo.ZoneInfo(zone_name)
-        today = now.astimezone(tz).date()
+        today = city_today(zone_cities[0], now=now)
+        ids = [c.pk for c in zone_cities]
         aggregates = {}
         for i, (_label, first, last) in enumerate(AGE_BUCKETS):
             # Opened on a local day d with first <= today - d <= last.
@@ -686,9 +688,3 @@ def operational_report(
         backlog=backlog(cities=cities, now=now),
         compared_with=comparison_kind(date_from, date_to),
     )
-
-
-def site_today(city: City | None) -> dt.date:
-    """Today on the city's clock (the collaborative's: the site's time zone)."""
-    zone = city.tz if city is not None else zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    return clock.now().astimezone(zone).date()

@@ -22,6 +22,7 @@ from civicdesk.core import clock
 from civicdesk.core.paging import COUNT_CAP, counts_at_most
 from civicdesk.reports.models import CaseTally, Dimension, Grain
 from civicdesk.tenants.models import City
+from civicdesk.tenants.services import city_today
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def region_overview(*, user: User) -> list[CityFigures]:
         .annotate(opened=Sum("opened"), closed=Sum("closed"))
         .values_list("city_id", "opened", "closed")
     }
-    this_month = {city.pk: now.astimezone(city.tz).date().replace(day=1) for city in cities}
+    this_month = {city.pk: city_today(city, now=now).replace(day=1) for city in cities}
     new = {
         city_id: opened
         for city_id, start, opened in months.filter(start__in=set(this_month.values()))

@@ -25,11 +25,11 @@ from django.utils.translation import gettext_noop
 
 from civicdesk.cases.models import ServiceRequest
 from civicdesk.catalog.models import ServiceType
-from civicdesk.core import clock
 from civicdesk.core.written import Written
 from civicdesk.reports.models import OPENED, Dimension
 from civicdesk.reports.rollups import summed
 from civicdesk.tenants.models import City, Department, District
+from civicdesk.tenants.services import city_today
 
 NO_DEPARTMENT = gettext_noop("No department assigned")
 NO_DISTRICT = gettext_noop("No district assigned")
@@ -228,12 +228,6 @@ def product_words(msgid: str) -> Written:
     return Written(_(msgid), translation.get_language() or settings.LANGUAGE_CODE)
 
 
-def report_today(city: City | None) -> dt.date:
-    """Today on the report's clock: the city's; the collaborative's, the site's time zone."""
-    zone = city.tz if city is not None else zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    return clock.now().astimezone(zone).date()
-
-
 def _ranked(counts: dict[str, int], limit: int | None = None) -> list[TypeCount]:
     rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [TypeCount(label=label, count=n) for label, n in rows[:limit]]
@@ -390,7 +384,7 @@ def service_request_report(
         departments=shares,
         top_types=top_types,
         districts=district_rows,
-        today=today if today is not None else report_today(city),
+        today=today if today is not None else city_today(city),
         cities=city_shares,
     )
 

@@ -6,11 +6,8 @@ Views only translate: the figures come from ``service_request_report``, the file
 
 from __future__ import annotations
 
-import datetime as dt
-import zoneinfo
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -24,21 +21,16 @@ from civicdesk.reports import exports, operational, operational_exports
 from civicdesk.reports.forms import ReportRangeForm
 from civicdesk.reports.service_request_report import default_range, service_request_report
 from civicdesk.tenants.models import City
+from civicdesk.tenants.services import city_today
 
 FORMATS = ("html", "pdf", "csv")
-
-
-def _today(city: City | None) -> dt.date:
-    """Today on the city's clock (the collaborative's: the site's time zone)."""
-    zone = city.tz if city is not None else zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    return clock.now().astimezone(zone).date()
 
 
 def _page(request: HttpRequest, city: City | None, fmt: str) -> HttpResponse:
     if request.GET.get("from") or request.GET.get("to"):
         form = ReportRangeForm(request.GET)
     else:
-        start, end = default_range(today=_today(city))
+        start, end = default_range(today=city_today(city))
         form = ReportRangeForm({"from": start.isoformat(), "to": end.isoformat()})
     scope_label = city.name if city is not None else _("All member cities")
     name = "reports:city-service-requests" if city is not None else "reports:service-requests"
@@ -54,7 +46,7 @@ def _page(request: HttpRequest, city: City | None, fmt: str) -> HttpResponse:
         return render(request, "reports/service_requests.html", context, status=400)
 
     report = service_request_report(
-        city=city, date_from=form.cleaned_data["from"], date_to=form.cleaned_data["to"], today=_today(city)
+        city=city, date_from=form.cleaned_data["from"], date_to=form.cleaned_data["to"], today=city_today(city)
     )
     query = urlencode({"from": report.date_from.isoformat(), "to": report.date_to.isoformat()})
     if fmt == "csv":
@@ -93,7 +85,7 @@ def _operations(request: HttpRequest, city: City | None, fmt: str) -> HttpRespon
     if request.GET.get("from") or request.GET.get("to"):
         form = ReportRangeForm(request.GET)
     else:
-        date_from, date_to = operational.default_period(operational.site_today(city))
+        date_from, date_to = operational.default_period(city_today(city))
         form = ReportRangeForm({"from": date_from.isoformat(), "to": date_to.isoformat()})
     scope_label = city.name if city is not None else _("All member cities")
     name = "reports:city-operations" if city is not None else "reports:operations"

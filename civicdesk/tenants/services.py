@@ -1,4 +1,5 @@
-"""Writes of the tenants app: a new member city, council districts from an administrator's map."""
+"""Writes of the tenants app: a new member city, council districts from an administrator's map;
+and ``city_today``, the day it is on a city's clock, which those writes and every app above read."""
 
 from __future__ import annotations
 
@@ -102,9 +103,18 @@ def district_import(
     ]
 
 
-def city_today(city: City) -> datetime.date:
-    """Today on ``city``'s clock: the day a district retired now is retired on."""
-    return clock.now().astimezone(city.tz).date()
+def city_today(city: City | None, *, now: datetime.datetime | None = None) -> datetime.date:
+    """Today on ``city``'s clock: the day in its time zone at ``now`` (the clock's now when
+    None). Without a city, the collaborative's today, on the site's clock (``TIME_ZONE``), the
+    one the region's pages and periods are read on.
+
+    The one place the product asks what day it is: near midnight the city's day and UTC's
+    differ (11:30 p.m. on December 31 in Central time is already January 1 in UTC), and a
+    report's default period, a district's retiring day or an agreement's last day is the
+    city's.
+    """
+    zone = city.tz if city is not None else zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    return (now or clock.now()).astimezone(zone).date()
 
 
 RETIRED_NAME = gettext_noop("%(name)s (map until %(day)s)")
