@@ -30,9 +30,9 @@ from civicdesk.console.forms import (
     TransferForm,
     TransferRefuseForm,
 )
-from civicdesk.core import clock
 from civicdesk.core.paging import COUNT_CAP
 from civicdesk.reports.region import region_overview
+from civicdesk.tenants.services import city_today
 
 
 def transfer_panel(request: HttpRequest, case: ServiceRequest, *, posted: Any = None) -> dict[str, Any]:
@@ -195,6 +195,8 @@ def _agreements_page(
             "may_answer": policy.may_answer_agreement(user, agreement),
             "may_end": policy.may_end_agreement(user, agreement),
             "end_form": end_form if failed == agreement.pk and end_form is not None else None,
+            # An agreement's days are its client city's (routing reads them on its clock).
+            "today": city_today(agreement.client_city),
         }
         for agreement in catalog_selectors.agreement_list_for(user=user).prefetch_related("service_types")
     ]
@@ -210,7 +212,6 @@ def _agreements_page(
             "errors": errors,
             "end_failed": failed if end_form is not None else None,
             "end_summary": end_summary,
-            "today": clock.now().date(),
             "nav": "agreements",
         },
         status=status,
@@ -268,7 +269,7 @@ def agreement_decide(request: HttpRequest, pk: int, decision: str) -> HttpRespon
             catalog_services.agreement_decline(agreement=agreement, actor=user)
         else:
             assert end_form is not None
-            last_day = end_form.last_day_or(clock.now().date())
+            last_day = end_form.last_day_or(city_today(agreement.client_city))
             catalog_services.agreement_end(agreement=agreement, actor=user, last_day=last_day)
     except ValidationError as exc:
         for message in exc.messages:
@@ -284,7 +285,7 @@ def agreement_billing(request: HttpRequest, pk: int) -> HttpResponse:
     """Cases worked under the agreement in a period, per type; ``?format=csv`` downloads.
     A mistyped day is said above the table, which shows the default period instead."""
     agreement = _agreement(request, pk)
-    today = clock.now().astimezone(agreement.client_city.tz).date()
+    today = city_today(agreement.client_city)
     period = BillingPeriodForm(request.GET)
     first, last = period.period(first=today.replace(day=1), last=today)
     if first > last:

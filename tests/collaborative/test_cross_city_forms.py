@@ -19,6 +19,7 @@ from civicdesk.catalog.models import AgreementStatus, ServiceAgreement, ServiceT
 from civicdesk.catalog.services import agreement_accept, agreement_propose
 from civicdesk.core import clock
 from civicdesk.tenants.models import City, Department
+from civicdesk.tenants.services import city_today
 from tests.conftest import INSIDE
 from tests.pages.form_errors_html import assert_told_as_every_form, read_error_page
 
@@ -214,11 +215,11 @@ def test_ending_an_agreement_on_a_mistyped_day_keeps_it_active_and_says_why(
     assert 'value="next friday"' in body
     agreement.refresh_from_db()
     assert agreement.status == AgreementStatus.ACTIVE and agreement.ends_on is None
-    # Left empty, it ends today, as before.
+    # Left empty, it ends today on the client city's clock.
     response = client.post(f"/console/agreements/{agreement.pk}/end/", {"last_day": ""})
     assert response.status_code == 302
     agreement.refresh_from_db()
-    assert agreement.status == AgreementStatus.ENDED and agreement.ends_on == clock.now().date()
+    assert agreement.status == AgreementStatus.ENDED and agreement.ends_on == city_today(agreement.client_city)
 
 
 def test_billing_counts_for_a_mistyped_period_say_so_and_show_the_month_so_far(

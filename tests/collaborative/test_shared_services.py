@@ -25,6 +25,7 @@ from civicdesk.catalog.services import (
 from civicdesk.core import clock
 from civicdesk.core.errors import PermissionDenied
 from civicdesk.tenants.models import City, Department
+from civicdesk.tenants.services import city_today
 from tests.conftest import INSIDE
 
 pytestmark = pytest.mark.django_db
@@ -185,7 +186,9 @@ def test_after_an_agreement_ends_new_cases_go_home_and_open_ones_stay_with_the_p
     agreement: ServiceAgreement, admins: dict[str, User], shelter: Department, stray: ServiceType, staff: Any
 ) -> None:
     before = report(stray)
-    agreement_end(agreement=agreement, actor=admins["independence"], last_day=clock.now().date() - dt.timedelta(days=1))
+    # Ended yesterday on Independence's clock (the agreement's days are its client city's).
+    yesterday = city_today(agreement.client_city) - dt.timedelta(days=1)
+    agreement_end(agreement=agreement, actor=admins["independence"], last_day=yesterday)
     after = report(stray)
     assert (before.department, after.department) == (shelter, stray.department)
     assert before in selectors.case_list_for_staff(user=staff("blue-springs", Role.WORKER))
