@@ -10,11 +10,11 @@ edge days per key, whatever the number of cases). Percentiles are exact, as Post
 ``percentile_cont`` over the cases' own times to close gives them, on SQLite and PostgreSQL
 alike: the roll-ups' histograms of whole days to close say in which whole day each rank a
 percentile needs lies, and only the case at that rank within its day is read
-(``_exact_closings``: one query per table, from an index of the cases closed within two days
-or one of those closed later), so a median reads "4.2 hours" or "2.8 days", not "0 days" or
-"2.0 days". The backlog and overdue lists read the open
-cases themselves (few, and indexed by city and status). docs/reports.md says what each
-figure means.
+(``_exact_closings``: one query per table, each row's cell read alone from an index of the
+closed cases by city, type, department or district and whole days, sorted only as far as its
+rank), so a median reads "4.2 hours" or "2.8 days", not "0 days" or "2.0 days". The backlog
+and overdue lists read the open cases themselves (few, and indexed by city and status).
+docs/reports.md says what each figure means.
 """
 
 from __future__ import annotations
@@ -54,13 +54,10 @@ from civicdesk.tenants.services import city_today
 MEDIAN = Fraction(1, 2)
 P90 = Fraction(9, 10)
 DAY_US = 86_400_000_000  # a day in microseconds
-# Cases closed within this many days from being opened are in the quick-closings index
-# (reports migration 0003), those closed later in the later-closings index (0004): the exact
-# times of a percentile's ranks are read from the one (or both) its whole days are in.
-QUICK_DAYS = 2
-# The later-closings index's whole days to close, written as that index's key is (the days of
-# the interval ``closed_at - opened_at``, whose time PostgreSQL keeps under 24 hours).
-LATER_DAYS_SQL = "date_part('day', closed_at - opened_at)"
+# The whole days to close as the closings indexes (reports migration 0005) key them: the days
+# of the interval ``closed_at - opened_at`` (whose time PostgreSQL keeps under 24 hours), 0 for
+# a case closed before it was opened, as the roll-ups count it.
+WHOLE_DAYS_SQL = "GREATEST(date_part('day', closed_at - opened_at), 0)"
 # Backlog age buckets in whole local days since the case was opened: (label, first, last).
 AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     (gettext_noop("0–7 days"), 0, 7),
@@ -235,14 +232,30 @@ def _ranks(histogram: Mapping[int, int], p: Fraction) -> tuple[Fraction, Cell, C
     return fraction, cells[lower], cells[upper]
 
 
-def needed_cells(histogram: Mapping[int, int], p: Fraction) -> list[Cell]:
-    """The cells whose exact times the ``p`` quantile needs: its lower rank's, and its upper
-    rank's when the quantile lies between two ranks."""
-    ranks = _ranks(histogram, p)
+Ranks = tuple[Fraction, Cell, Cell] | None  # what ``_ranks`` says
+
+
+def _cells(ranks: Ranks) -> list[Cell]:
     if ranks is None:
         return []
     _fraction, lower, upper = ranks
     return [lower] if upper == lower else [lower, upper]
+
+
+def _value(ranks: Ranks, exact: Mapping[Cell, Fraction] | None) -> float | None:
+    if ranks is None:
+        return None
+    fraction, lower, upper = ranks
+    exact = exact or {}
+    low = exact.get(lower, Fraction(lower[0]))
+    high = exact.get(upper, Fraction(upper[0]))
+    return float(low + (high - low) * fraction)
+
+
+def needed_cells(histogram: Mapping[int, int], p: Fraction) -> list[Cell]:
+    """The cells whose exact times the ``p`` quantile needs: its lower rank's, and its upper
+    rank's when the quantile lies between two ranks."""
+    return _cells(_ranks(histogram, p))
 
 
 def percentile(histogram: Mapping[int, int], p: Fraction, exact: Mapping[Cell, Fraction] | None = None) -> float | None:
@@ -253,14 +266,7 @@ def percentile(histogram: Mapping[int, int], p: Fraction, exact: Mapping[Cell, F
     Each rank's value is its exact time to close, ``exact`` ({cell: days}; ``needed_cells``
     says which), so 2 days 20 hours is 2.83 days, not 2; a rank whose exact time is not
     given counts as its whole days (what the histogram alone says)."""
-    ranks = _ranks(histogram, p)
-    if ranks is None:
-        return None
-    fraction, lower, upper = ranks
-    exact = exact or {}
-    low = exact.get(lower, Fraction(lower[0]))
-    high = exact.get(upper, Fraction(upper[0]))
-    return float(low + (high - low) * fraction)
+    return _value(_ranks(histogram, p), exact)
 
 
 # --- reading the roll-ups -------------------------------------------------------------------
@@ -275,14 +281,22 @@ class _Group:
     histogram: Counter[int] = field(default_factory=Counter)
     keys: set[str] = field(default_factory=set)  # the roll-ups' keys it adds up
     exact: dict[Cell, Fraction] = field(default_factory=dict)  # ``_exact_closings``
+    ranks: dict[Fraction, Ranks] = field(default_factory=dict)  # ``at``, once the histogram is whole
+
+    def at(self, p: Fraction) -> Ranks:
+        """Where the ``p`` quantile lies (``_ranks``), worked out once for the cells it needs
+        and again for its value."""
+        if p not in self.ranks:
+            self.ranks[p] = _ranks(self.histogram, p)
+        return self.ranks[p]
 
     def row(self, label: str) -> CloseRow:
         return CloseRow(
             label=label,
             opened=self.opened,
             closed=self.closed,
-            median_days=percentile(self.histogram, MEDIAN, self.exact),
-            p90_days=percentile(self.histogram, P90, self.exact),
+            median_days=_value(self.at(MEDIAN), self.exact),
+            p90_days=_value(self.at(P90), self.exact),
             closed_on_time=self.on_time,
             closed_with_target=self.with_target,
         )
@@ -315,6 +329,7 @@ def _merge(into: _Group, other: _Group) -> None:
     into.with_target += other.with_target
     into.histogram.update(other.histogram)
     into.keys |= other.keys
+    into.ranks.clear()
 
 
 _COLUMNS: dict[str, str] = {
@@ -324,28 +339,128 @@ _COLUMNS: dict[str, str] = {
 }
 
 
-def _exact_closings(
-    cities: list[City], dimension: str, date_from: dt.date, date_to: dt.date, groups: Mapping[str, _Group]
-) -> None:
-    """Give each group the exact times to close (``_Group.exact``) of the ranks its median
-    and 90th percentile need (``needed_cells``).
+# A table whose rows' percentiles need exact times: its cities, dimension, range and groups.
+Table = tuple[list[City], str, dt.date, dt.date, Mapping[str, _Group]]
 
-    One query for all the groups: the cases closed in the range, in a whole day some group
-    needs, numbered within their group and whole day by time to close; only the rows at the
-    wanted ranks come back. On PostgreSQL, those closed within ``QUICK_DAYS`` of being opened
-    are an index-only scan of the quick-closings index (reports migration 0003), those closed
-    later of the later-closings index (0004), keyed by whole days, so only the wanted days'
-    cases are read; each index is read only when a wanted day is in it.
-    ``dimension`` says which column the groups' keys are ids of (``Dimension.ALL``: one group
-    of every case)."""
+
+def _exact_closings(tables: Iterable[Table]) -> None:
+    """Give each group of the ``tables`` the exact times to close (``_Group.exact``) of the
+    ranks its median and 90th percentile need (``needed_cells``). A table's dimension says
+    which column its groups' keys are ids of (``Dimension.ALL``: one group of every case).
+
+    On PostgreSQL one query for every table (``_at_ranks``), which returns only the cases at
+    the wanted ranks: each cell is read on its own from the index of the closed cases whose
+    leading columns are the group's column (or the city) and the whole days (reports
+    migration 0005), sorted by time to close only as far as its rank. Elsewhere one query per
+    table (``_at_ranks_numbered``): the period's cases of the wanted whole days numbered
+    within their group and whole day."""
     wanted: dict[int, tuple[_Group, set[Cell]]] = {}
-    for index, group in enumerate(groups.values()):
-        cells = set(needed_cells(group.histogram, MEDIAN)) | set(needed_cells(group.histogram, P90))
-        if cells:
-            wanted[index] = (group, cells)
-    if not wanted:
+    parts: list[tuple[str | None, list[Zone], dict[int, tuple[_Group, set[Cell]]]]] = []
+    for cities, dimension, date_from, date_to, groups in tables:
+        table: dict[int, tuple[_Group, set[Cell]]] = {}
+        for group in groups.values():
+            cells = set(_cells(group.at(MEDIAN))) | set(_cells(group.at(P90)))
+            if cells:
+                table[len(wanted)] = wanted[len(wanted)] = (group, cells)
+        if not table:
+            continue
+        by_zone: dict[str, list[int]] = defaultdict(list)
+        for city in cities:
+            by_zone[city.timezone].append(int(city.pk))
+        zones = []
+        for zone_name, ids in by_zone.items():
+            tz = zoneinfo.ZoneInfo(zone_name)
+            zones.append((ids, _local_midnight(tz, date_from), _local_midnight(tz, date_to + dt.timedelta(days=1))))
+        parts.append((_COLUMNS.get(dimension), zones, table))
+    if not parts:
         return
-    column = _COLUMNS.get(dimension)
+    if connection.vendor == "postgresql":
+        found = _at_ranks(parts)
+    else:
+        found = [row for column, zones, table in parts for row in _at_ranks_numbered(column, zones, table)]
+    for index, b, rank, us in found:
+        group, cells = wanted[int(index)]
+        if (int(b), int(rank)) in cells:
+            group.exact[(int(b), int(rank))] = Fraction(max(int(us), 0), DAY_US)
+
+
+Zone = tuple[list[int], dt.datetime, dt.datetime]  # the cities of a time zone, the range's bounds
+
+
+def _runs(ranks: Iterable[int]) -> list[tuple[int, int]]:
+    """Consecutive ranks as (first, how many): a quantile's two ranks are read together."""
+    runs: list[tuple[int, int]] = []
+    for rank in sorted(ranks):
+        if runs and runs[-1][0] + runs[-1][1] == rank:
+            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+        else:
+            runs.append((rank, 1))
+    return runs
+
+
+def _at_ranks(
+    parts: list[tuple[str | None, list[Zone], dict[int, tuple[_Group, set[Cell]]]]],
+) -> list[tuple[int, int, int, int]]:
+    """PostgreSQL: (group, whole days, rank, microseconds to close) of the wanted cells of
+    every table (its groups' column, its zones, its wanted cells), in one query.
+
+    Each run of ranks of a cell is one ``ORDER BY took OFFSET first LIMIT n`` over that cell's
+    cases alone: the index of the closed cases by the table's column (the group's keys) or
+    the city, and whole days to close (``WHOLE_DAYS_SQL``), then the closing time (reports
+    migration 0005) holds exactly the cell's cases of the range, and only as many of them are
+    kept in the sort as the rank needs, never the cases of the other keys or days."""
+    table = ServiceRequest._meta.db_table
+    took = "closed_at - opened_at"
+    ctes, selects, params = [], [], []
+    for n, (column, zones, wanted) in enumerate(parts):
+        rows = []
+        for index, (group, cells) in wanted.items():
+            keys = ",".join(str(k) for k in sorted({int(k) for k in group.keys if k})) if column is not None else ""
+            none = "true" if column is not None and any(not k for k in group.keys) else "false"
+            for b in sorted({b for b, _rank in cells}):
+                rows += [
+                    f"({index}, {b}, {first}, {count}, '{{{keys}}}'::bigint[], {none})"
+                    for first, count in _runs(rank for day, rank in cells if day == b)
+                ]
+        ctes.append(f"wanted{n} (g, b, first, n, ids, none) AS (VALUES {', '.join(rows)})")
+        branches = []
+        for city_ids, start, end in zones:
+            cases = (
+                f"SELECT {took} AS took FROM {table} WHERE city_id IN ({', '.join(map(str, city_ids))})"  # noqa: S608
+                f" AND {WHOLE_DAYS_SQL} = wanted{n}.b::float8 AND closed_at >= %s AND closed_at < %s"
+            )
+            if column is None:
+                branches.append(cases)
+                params += [start, end]
+            else:
+                # A group's cases of no department (no district) are those whose column is NULL.
+                branches += [
+                    f"{cases} AND {column} = ANY(wanted{n}.ids)",
+                    f"{cases} AND {column} IS NULL AND wanted{n}.none",
+                ]
+                params += [start, end, start, end]
+        selects.append(
+            f"SELECT wanted{n}.g, wanted{n}.b, wanted{n}.first + at.i,"  # noqa: S608
+            " (EXTRACT(EPOCH FROM at.took) * 1000000)::bigint"
+            f" FROM wanted{n} CROSS JOIN LATERAL ("
+            "  SELECT took, ROW_NUMBER() OVER (ORDER BY took) - 1 AS i FROM ("
+            f"   SELECT took FROM ({' UNION ALL '.join(branches)}) cell"
+            f"   ORDER BY took OFFSET wanted{n}.first LIMIT wanted{n}.n"
+            "  ) kept"
+            " ) at"
+        )
+    # Every piece is ours: ids, days and ranks are ints, the dates are parameters.
+    query = f"WITH {', '.join(ctes)} {' UNION ALL '.join(selects)}"
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return list(cursor.fetchall())
+
+
+def _at_ranks_numbered(
+    column: str | None, zones: list[Zone], wanted: Mapping[int, tuple[_Group, set[Cell]]]
+) -> list[tuple[int, int, int, int]]:
+    """SQLite: (group, whole days, rank, microseconds to close) of the wanted cells, from the
+    range's cases of the wanted whole days numbered within their group and whole day."""
     # The wanted cells as rows (key, group, whole days): a key is an id of ``column`` (0 for
     # none), or 0 for every case.
     cells_sql = []
@@ -354,63 +469,28 @@ def _exact_closings(
         cells_sql += [f"({k}, {index}, {b})" for k in keys for b in sorted({b for b, _rank in cells})]
     key_sql = f"COALESCE({column}, 0)" if column is not None else "0"
     days = sorted({b for _g, cells in wanted.values() for b, _rank in cells})
-    by_zone: dict[str, list[int]] = defaultdict(list)
-    for city in cities:
-        by_zone[city.timezone].append(int(city.pk))
-    bounds, range_params = [], []
-    for zone_name, ids in by_zone.items():
-        tz = zoneinfo.ZoneInfo(zone_name)
-        bounds.append(f"(city_id IN ({', '.join(map(str, ids))}) AND closed_at >= %s AND closed_at < %s)")
-        range_params += [_local_midnight(tz, date_from), _local_midnight(tz, date_to + dt.timedelta(days=1))]
-    if connection.vendor == "postgresql":
-        # The time to close as an interval (days and a time under 24 hours), sorted as such;
-        # read in microseconds only for the rows at the ranks.
-        took = "closed_at - opened_at"
-        whole_days = "GREATEST(date_part('day', closings.took), 0)::int"
-        microseconds = "(EXTRACT(EPOCH FROM took) * 1000000)::bigint"
-        # Each part written as its index's condition is, so that PostgreSQL reads that index;
-        # the whole days are narrowed further on the index's own columns.
-        parts = []
-        if days[0] < QUICK_DAYS:
-            quick = "closed_at - opened_at < interval '2 days'"
-            if 1 not in days:
-                quick += " AND closed_at - opened_at < interval '1 day'"
-            elif 0 not in days:
-                quick += " AND closed_at - opened_at >= interval '1 day'"
-            parts.append(quick)
-        if days[-1] >= QUICK_DAYS:
-            # The later-closings index is keyed by the whole days: only the wanted days' cases
-            # of the range are read.
-            later = ", ".join(str(d) for d in days if d >= QUICK_DAYS)
-            parts.append(f"closed_at - opened_at >= interval '2 days' AND {LATER_DAYS_SQL} IN ({later})")
-    else:
-        took = microseconds_sql(connection.vendor)
-        whole_days = f"CASE WHEN closings.took < {DAY_US} THEN 0 ELSE closings.took / {DAY_US} END"
-        microseconds = "took"
-        parts = [f"{took} >= {days[0] * DAY_US} AND {took} < {(days[-1] + 1) * DAY_US}"]
-    table = ServiceRequest._meta.db_table
-    where = " OR ".join(bounds)
-    # Every piece is ours: column names, ints, and the dates as parameters.
-    closings = " UNION ALL ".join(
-        f"SELECT {key_sql} AS k, {took} AS took FROM {table} WHERE ({where}) AND {part}"  # noqa: S608
-        for part in parts
+    took = microseconds_sql(connection.vendor)
+    # Day 0 holds a case closed before it was opened too.
+    lowest = f" AND {took} >= {days[0] * DAY_US}" if days[0] else ""
+    bounds = " OR ".join(
+        f"(city_id IN ({', '.join(map(str, ids))}) AND closed_at >= %s AND closed_at < %s)" for ids, _s, _e in zones
     )
     ranks = sorted({rank for _g, cells in wanted.values() for _b, rank in cells})
     # Every piece is ours: ids, days and ranks are ints, the dates are parameters. Whole days
     # to close as the roll-ups count them (a case closed before it was opened: 0).
     query = (
         f"WITH wanted (k, g, b) AS (VALUES {', '.join(cells_sql)})"  # noqa: S608
-        f" SELECT g, b, rn, {microseconds} FROM ("
+        " SELECT g, b, rn, took FROM ("
         "  SELECT g, b, took, ROW_NUMBER() OVER (PARTITION BY g, b ORDER BY took) - 1 AS rn"
-        f"  FROM ({closings}) closings JOIN wanted ON wanted.k = closings.k AND wanted.b = {whole_days}"
+        f"  FROM (SELECT {key_sql} AS k, {took} AS took FROM {ServiceRequest._meta.db_table}"
+        f"   WHERE ({bounds}) AND {took} < {(days[-1] + 1) * DAY_US}{lowest}) closings"
+        f"  JOIN wanted ON wanted.k = closings.k"
+        f"   AND wanted.b = CASE WHEN closings.took < {DAY_US} THEN 0 ELSE closings.took / {DAY_US} END"
         f") numbered WHERE rn IN ({', '.join(map(str, ranks))})"
     )
     with connection.cursor() as cursor:
-        cursor.execute(query, range_params * len(parts))
-        for index, b, rank, us in cursor.fetchall():
-            group, cells = wanted[int(index)]
-            if (int(b), int(rank)) in cells:
-                group.exact[(int(b), int(rank))] = Fraction(max(int(us), 0), DAY_US)
+        cursor.execute(query, [bound for _ids, start, end in zones for bound in (start, end)])
+        return list(cursor.fetchall())
 
 
 def _rows(labelled: dict[str, _Group], last: str | None = None) -> list[CloseRow]:
@@ -422,9 +502,9 @@ def _rows(labelled: dict[str, _Group], last: str | None = None) -> list[CloseRow
     return rows
 
 
-def _by_type(
+def _type_groups(
     cities: list[City], date_from: dt.date, date_to: dt.date, groups: dict[str, _Group] | None = None
-) -> list[CloseRow]:
+) -> dict[str, _Group]:
     if groups is None:
         groups = _groups(cities, Dimension.TYPE, date_from, date_to)
     types = ServiceType.objects.filter(pk__in={int(k) for k in groups}).only("name", "name_es", "is_confidential")
@@ -435,13 +515,20 @@ def _by_type(
     # programme is never named.
     for key, group in groups.items():
         _merge(labelled[names.get(key, key)], group)
-    _exact_closings(cities, Dimension.TYPE, date_from, date_to, labelled)
+    return labelled
+
+
+def _by_type(
+    cities: list[City], date_from: dt.date, date_to: dt.date, groups: dict[str, _Group] | None = None
+) -> list[CloseRow]:
+    labelled = _type_groups(cities, date_from, date_to, groups)
+    _exact_closings([(cities, Dimension.TYPE, date_from, date_to, labelled)])
     return _rows(labelled)
 
 
-def _by_place(
+def _place_groups(
     cities: list[City], dimension: str, model: type[Department] | type[District], none_label: str, **dates: dt.date
-) -> list[CloseRow]:
+) -> dict[str, _Group]:
     groups = _groups(cities, dimension, dates["date_from"], dates["date_to"])
     collaborative = len(cities) > 1
     ids = {int(k) for k in groups if k}
@@ -453,18 +540,30 @@ def _by_place(
         obj = objects.get(key)
         label = none_label if obj is None else (f"{obj.city.name} — {obj.name}" if collaborative else obj.name)
         _merge(labelled[label], group)
-    _exact_closings(cities, dimension, dates["date_from"], dates["date_to"], labelled)
+    return labelled
+
+
+def _by_place(
+    cities: list[City], dimension: str, model: type[Department] | type[District], none_label: str, **dates: dt.date
+) -> list[CloseRow]:
+    labelled = _place_groups(cities, dimension, model, none_label, **dates)
+    _exact_closings([(cities, dimension, dates["date_from"], dates["date_to"], labelled)])
     return _rows(labelled, last=none_label)
+
+
+def _total(cities: list[City], date_from: dt.date, date_to: dt.date, groups: dict[str, _Group] | None = None) -> _Group:
+    """Every case; from the per-type ``groups`` when they are at hand (every case has a type)."""
+    total = _Group()
+    for group in (groups if groups is not None else _groups(cities, Dimension.ALL, date_from, date_to)).values():
+        _merge(total, group)
+    return total
 
 
 def _overall(
     cities: list[City], date_from: dt.date, date_to: dt.date, groups: dict[str, _Group] | None = None
 ) -> CloseRow:
-    """Every case; from the per-type ``groups`` when they are at hand (every case has a type)."""
-    total = _Group()
-    for group in (groups if groups is not None else _groups(cities, Dimension.ALL, date_from, date_to)).values():
-        _merge(total, group)
-    _exact_closings(cities, Dimension.ALL, date_from, date_to, {"": total})
+    total = _total(cities, date_from, date_to, groups)
+    _exact_closings([(cities, Dimension.ALL, date_from, date_to, {"": total})])
     return total.row(_("All cases"))
 
 
@@ -664,7 +763,24 @@ def operational_report(
     cities = scope_cities(city)
     prev_from, prev_to = previous_period(date_from, date_to)
     type_groups = _groups(cities, Dimension.TYPE, date_from, date_to)
-    overall = _overall(cities, date_from, date_to, type_groups)
+    total = _total(cities, date_from, date_to, type_groups)
+    by_type = _type_groups(cities, date_from, date_to, type_groups)
+    no_department, no_district = product_words(NO_DEPARTMENT), product_words(NO_DISTRICT)
+    dates = {"date_from": date_from, "date_to": date_to}
+    by_department = _place_groups(cities, Dimension.DEPARTMENT, Department, no_department, **dates)
+    by_district = _place_groups(cities, Dimension.DISTRICT, District, no_district, **dates)
+    previous = _total(cities, prev_from, prev_to)
+    # Every table's exact times in one query.
+    _exact_closings(
+        [
+            (cities, Dimension.ALL, date_from, date_to, {"": total}),
+            (cities, Dimension.TYPE, date_from, date_to, by_type),
+            (cities, Dimension.DEPARTMENT, date_from, date_to, by_department),
+            (cities, Dimension.DISTRICT, date_from, date_to, by_district),
+            (cities, Dimension.ALL, prev_from, prev_to, {"": previous}),
+        ]
+    )
+    overall = total.row(_("All cases"))
     weekly, monthly = _trends(cities, date_from, date_to)
     return OperationalReport(
         city=city,
@@ -674,17 +790,13 @@ def operational_report(
         previous_to=prev_to,
         as_of=now or clock.now(),
         overall=overall,
-        by_type=_by_type(cities, date_from, date_to, type_groups),
-        by_department=_by_place(
-            cities, Dimension.DEPARTMENT, Department, product_words(NO_DEPARTMENT), date_from=date_from, date_to=date_to
-        ),
-        by_district=_by_place(
-            cities, Dimension.DISTRICT, District, product_words(NO_DISTRICT), date_from=date_from, date_to=date_to
-        ),
+        by_type=_rows(by_type),
+        by_department=_rows(by_department, last=no_department),
+        by_district=_rows(by_district, last=no_district),
         channels=_channels(cities, date_from, date_to),
         weekly=weekly,
         monthly=monthly,
-        comparison=_comparison(overall, _overall(cities, prev_from, prev_to)),
+        comparison=_comparison(overall, previous.row(_("All cases"))),
         backlog=backlog(cities=cities, now=now),
         compared_with=comparison_kind(date_from, date_to),
     )

@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import io
 import math
+import random
 import zoneinfo
 from collections.abc import Callable, Iterable
 from fractions import Fraction
@@ -31,6 +32,7 @@ from civicdesk.cases.models import ServiceRequest
 from civicdesk.catalog.models import ServiceType
 from civicdesk.core import clock
 from civicdesk.notifications.outbox import suppressed
+from civicdesk.reports import rollups
 from civicdesk.reports.operational import MEDIAN, P90, CloseRow, operational_report
 from civicdesk.tenants.models import City, Department
 from tests.conftest import INSIDE
@@ -195,3 +197,66 @@ def test_the_page_and_the_csv_write_the_exact_times(client: Client, world: dict[
     assert rows["Sidewalk Repair"][3:5] == ["2.83", "2.93"]
     assert rows["Sidewalk Repair"][6:] == ["2.8 days", "2.9 days"]
     assert rows["Sewer Backup"][4] == "1.04"  # 25 hours
+
+
+def test_many_cases_in_two_time_zones_equal_percentile_cont_in_every_row(
+    cities: dict[str, City],
+    make_department: Callable[..., Department],
+    make_service_type: Callable[..., ServiceType],
+    make_staff: Callable[..., User],
+) -> None:
+    """Rows whose ranks fall in many whole days, ties within a day, a row of both cities' cases
+    (one type's name in each), cases of no district, and a member city on another clock, whose
+    period begins and ends an hour later than the other's."""
+    rng = random.Random(311)
+    raytown = cities["raytown"]
+    raytown.timezone = "America/Denver"
+    raytown.save(update_fields=["timezone"])
+    made: list[ServiceRequest] = []
+    for slug in ("independence", "raytown"):
+        city = cities[slug]
+        boss = make_staff(city, Role.SUPERVISOR)
+        departments = [make_department(city, "Streets"), make_department(city, "Parks")]
+        types = [
+            make_service_type(city, f"t{n}", name=name, department=departments[n % 2], target_days=5)
+            for n, name in enumerate(("Pothole", "Graffiti", "Tall Grass"))
+        ]
+        for n in range(45):
+            # Hours, a day and some, or weeks; every fifth the time of the case before (a tie).
+            took = rng.choice([rng.randrange(1, 24) * H, D + rng.randrange(60) * 20 * dt.timedelta(minutes=1),
+                               rng.randrange(2, 30) * D + rng.randrange(24) * H])  # fmt: skip
+            if n % 5 == 4:
+                took = made[-1].closed_at - made[-1].opened_at  # type: ignore[operator]
+            # Around the period's edges too: from 2 days before it to 2 days after.
+            closed = dt.datetime(2024, 3, 30, 12, 0, tzinfo=city.tz) + dt.timedelta(hours=rng.randrange(19 * 24))
+            with clock.frozen_at(closed - took), suppressed():
+                case = services.case_create(service_type=types[n % 3], opened_at=closed - took, lat=INSIDE[slug][0],
+                                            lng=INSIDE[slug][1])  # fmt: skip
+            with clock.frozen_at(closed), suppressed():
+                services.case_close(case=case, actor=boss, note="Done.")
+            case.refresh_from_db()
+            made.append(case)
+    # A few of no district: written as a bulk writer would, the roll-ups rebuilt.
+    ServiceRequest.objects.filter(pk__in=[c.pk for c in made[::7]]).update(district=None)
+    rollups.rebuild()
+    cases = list(
+        ServiceRequest.objects.filter(pk__in=[c.pk for c in made]).select_related(
+            "city", "service_type", "department", "district"
+        )
+    )
+    ours = [c for c in cases if c.closed_at and FROM <= c.closed_at.astimezone(c.city.tz).date() <= TO]
+    assert 40 < len(ours) < len(cases)
+    assert any(c.district is None for c in ours)
+    report = operational_report(city=None, date_from=FROM, date_to=TO, now=NOW)
+    assert_exact(report.overall, ours)
+    tables: list[tuple[list[CloseRow], Callable[[ServiceRequest], str]]] = [
+        (report.by_type, lambda c: c.service_type.name),
+        (report.by_department, lambda c: f"{c.city.name} — {c.department.name}"),
+        (report.by_district, lambda c: f"{c.city.name} — {c.district.name}" if c.district else "No district assigned"),
+    ]
+    for rows, label in tables:
+        assert rows
+        for row in rows:
+            assert_exact(row, [c for c in ours if label(c) == row.label])
+    independence = operational_report(city=cities["independence"], date_from=FROM, date_to=TO, now=NOW)
+    assert_exact(independence.overall, [c for c in ours if c.city_id == cities["independence"].pk])
