@@ -40,6 +40,7 @@ docs/performance.md); this file runs them.
     .venv/bin/python bench/run.py --only load  # the load test alone, on 100,000 cases
     .venv/bin/python bench/run.py --only open_data  # the open-data export alone (100,000; --n to change)
     .venv/bin/python bench/run.py --only regional  # the regional comparison alone (100,000; --n to change)
+    .venv/bin/python bench/run.py --only nightly  # the nightly stored values of the log's measures (100,000)
     .venv/bin/python bench/run.py --only reports --reports-label reports_before  # the reports alone, 100,000
     .venv/bin/python bench/run.py --only onboarding  # peak memory of import and roll-up rebuild, 50k and 200k rows
 """
@@ -61,6 +62,7 @@ from bench.common import CENTRAL, REPO, SPAN_DAYS, machine, setup_django, sql, s
 from bench.importer import bench_import
 from bench.load import bench_load
 from bench.mix import kc_profile
+from bench.nightly import bench_nightly
 from bench.open_data import bench_open_data
 from bench.regional import bench_regional
 from bench.reports import bench_reports
@@ -73,6 +75,7 @@ from bench.summary import write_markdown
 # reports_before` on the code before a change and `reports_after` on the code after it).
 SEPARATE = (
     "geocoding",
+    "nightly_values",
     "expected",
     "nodes",
     "onboarding",
@@ -98,7 +101,7 @@ def main() -> int:
     parser.add_argument("--markdown-only", action="store_true", help="rewrite --docs from --results; run nothing")
     parser.add_argument(
         "--only",
-        choices=["import", "load", "open_data", "onboarding", "regional", "reports"],
+        choices=["import", "load", "nightly", "open_data", "onboarding", "regional", "reports"],
         help="run one step only; its figures replace that step's in --results (the others are kept)",
     )
     parser.add_argument("--load-clients", type=int, help="clients at once in the load test (30; --quick 20)")
@@ -135,7 +138,9 @@ def main() -> int:
             record(Path(args.results), database=database)
         print(f"--only onboarding: wrote the onboarding figures to {args.results}")
         return 0
-    n = args.n or (100_000 if args.quick or args.only in ("load", "open_data", "regional", "reports") else 1_000_000)
+    n = args.n or (
+        100_000 if args.quick or args.only in ("load", "nightly", "open_data", "regional", "reports") else 1_000_000
+    )
     args.load_clients = args.load_clients or (20 if args.quick else 30)
     args.load_requests = args.load_requests or (10 if args.quick else 20)
     import_rows = args.import_rows or (20_000 if args.quick else 100_000)
@@ -277,6 +282,25 @@ def main() -> int:
             if "reports" in results:
                 write_markdown(Path(args.docs), results)
             say(f"--only regional: wrote the regional comparison's figures to {args.results} and {args.docs}")
+            return 0
+        if args.only == "nightly":
+            from django.utils import timezone
+
+            now = timezone.now()
+            copy_seconds = generate_and_copy(n, profile, catalogue, now, rng)
+            sql("VACUUM ANALYZE")
+            say(f"{n:,} cases copied in {copy_seconds:.1f} s")
+            say("nightly stored values: by the database, and from every case")
+            figures = bench_nightly(catalogue, now, args.repeat)
+            say(f"  {figures['values_stored']} values: by the database {figures['database_ms']:,.1f} ms, from every"
+                f" case {figures['every_case_ms']:,.1f} ms ({figures['ratio']})")  # fmt: skip
+            path = Path(args.results)
+            results = json.loads(path.read_text()) if path.exists() else {}
+            results["nightly_values"] = {**figures, "n": n}
+            path.write_text(json.dumps(results, indent=2) + "\n")
+            if "reports" in results:
+                write_markdown(Path(args.docs), results)
+            say(f"--only nightly: wrote the nightly stored values' figures to {args.results} and {args.docs}")
             return 0
         imported = bench_import(catalogue, import_rows, rng)
         say(f"import: {imported}")

@@ -524,6 +524,35 @@ def regional_markdown(
     return lines
 
 
+def nightly_markdown(nv: dict[str, Any]) -> list[str]:
+    """The nightly stored values of the two measures read from the cases' logs (bench/nightly.py):
+    by the database against from every case, in the same run on the same cases."""
+    conditions = _regional_conditions(nv)
+    log = nv.get("case_log") or {}
+    return [
+        "",
+        "## Nightly stored values",
+        "",
+        f"`manage.py performance_compute` (the nightly, `services.performance_compute`) on {nv['n']:,} cases"
+        f" with a log of {log.get('events', 0):,} events: each of the {nv['cities']} cities with"
+        " % inspected within 5 days and % of calls held over, each quarterly and monthly, over every type;"
+        " every period from the start of each city's previous fiscal year to today (the nightly's default;"
+        f" {nv['since']} for the first city, and {nv['cases_since']:,} cases of every city opened since that day),"
+        f" {nv['values_stored']} values stored. *By the database*:"
+        " each value's figure and count of cases from the definition's `figure`, one aggregate"
+        " (`services.measure_stored_figure`); *from every case*: the same nightly working each out by `compute`"
+        " from every case of the period and its log, read into Python, as every nightly did before. Both"
+        " stored the same values, every figure and count (the step checks it). The same run, the same cases,"
+        f" one after the other: median of {nv['repeat']} runs by the database, of {nv['every_case_runs']} from"
+        f" every case. Measured {nv['date']}{f' ({conditions})' if conditions else ''}.",
+        "",
+        "| nightly | ms | ratio |",
+        "| --- | ---: | ---: |",
+        f"| from every case (before) | {nv['every_case_ms']:,.1f} | 1 |",
+        f"| by the database (after) | {nv['database_ms']:,.1f} | **{nv['ratio']}** |",
+    ]
+
+
 def exact_percentiles_markdown(
     before: dict[str, Any], after: dict[str, Any], without: dict[str, Any] | None = None
 ) -> list[str]:
@@ -675,6 +704,8 @@ def write_markdown(path: Path, results: dict[str, Any]) -> None:
         lines += regional_markdown(
             r["regional_comparison"], r.get("regional_comparison_before"), r.get("regional_comparison_after")
         )
+    if "nightly_values" in r:
+        lines += nightly_markdown(r["nightly_values"])
     if r.get("reports_before") and r.get("reports_after"):
         lines += exact_percentiles_markdown(
             r["reports_before"], r["reports_after"], r.get("reports_after_without_index")
@@ -781,7 +812,8 @@ def write_markdown(path: Path, results: dict[str, Any]) -> None:
         " (on 100,000 cases unless `--n`), `--only regional` the regional comparison alone (the same;"
         " `--regional-label regional_comparison_before` on the code before a change keeps its figures for"
         " the before-and-after table), `--only reports` the reports alone (the same; `--reports-label"
-        " reports_before` on the code before a change, `reports_after` after it)."
+        " reports_before` on the code before a change, `reports_after` after it), `--only nightly` the"
+        " nightly stored values of the two measures read from the cases' logs (the same)."
         " `.venv/bin/python bench/pages.py` measures every page's queries,"
         " time and plans on its own seeded cluster (200,000 cases unless `--n`; see its docstring).",
         "",
