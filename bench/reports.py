@@ -139,3 +139,77 @@ def _bench_one(
              "ms": timed(get, repeat), "plain_sql_ms": None, "ratio": None}
         )  # fmt: skip
     return results
+
+
+def _module_at(commit: str, path: str, name: str) -> Any:
+    """The module ``path`` as it was at ``commit``, loaded beside today's under ``name``."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    from bench.common import REPO
+
+    source = subprocess.run(
+        ["git", "show", f"{commit}:{path}"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout
+    spec = importlib.util.spec_from_loader(name, loader=None)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    exec(compile(source, f"{commit}:{path}", "exec"), module.__dict__)  # noqa: S102 - the project's own code
+    return module
+
+
+def bench_reports_against(catalogue: dict[str, Any], today: dt.date, repeat: int, commit: str) -> list[dict[str, Any]]:
+    """The operational report and its time-to-close tables by today's code and by the code of
+    ``commit`` (its reports/operational.py and reports/rollups.py, loaded beside today's),
+    one after the other in turn on the same cases: the same run, the same load. Each figure is
+    the median of ``repeat`` runs of each, after one of each to warm up."""
+    import statistics
+    import time
+
+    from civicdesk.reports import operational as today_op
+
+    then_rollups = _module_at(commit, "civicdesk/reports/rollups.py", "bench_then_rollups")
+    then_op = _module_at(commit, "civicdesk/reports/operational.py", "bench_then_operational")
+    then_op.summed, then_op.month_end = then_rollups.summed, then_rollups.month_end
+    everyone = [e["city"] for e in catalogue.values()]
+    biggest = max(everyone, key=lambda c: c.population or 0)
+    ranges = {
+        "3 weeks": (today - dt.timedelta(days=20), today),
+        "1 year": (today - dt.timedelta(days=364), today),
+    }
+    results: list[dict[str, Any]] = []
+    for scope_name, city, cities in (("all cities", None, everyone), (biggest.name, biggest, [biggest])):
+        for range_name, (date_from, date_to) in ranges.items():
+
+            def figures(op: Any, a: dt.date = date_from, b: dt.date = date_to, c: Any = city, cs: Any = cities) -> dict:
+                return {
+                    "time_to_close_by_type": lambda: op._by_type(cs, a, b),
+                    "time_to_close_by_department": lambda: op._by_place(
+                        cs, "department", op.Department, "none", date_from=a, date_to=b
+                    ),
+                    "time_to_close_by_district": lambda: op._by_place(
+                        cs, "district", op.District, "none", date_from=a, date_to=b
+                    ),
+                    "operational_report (every figure, and the previous period)": lambda: op.operational_report(
+                        city=c, date_from=a, date_to=b
+                    ),
+                }
+
+            ours, theirs = figures(today_op), figures(then_op)
+            for name in ours:
+                runs: dict[str, list[float]] = {"then": [], "now": []}
+                for turn in range(repeat + 1):
+                    for label, fn in (("then", theirs[name]), ("now", ours[name])):
+                        started = time.perf_counter()
+                        fn()
+                        if turn:
+                            runs[label].append((time.perf_counter() - started) * 1000)
+                then_ms = round(statistics.median(runs["then"]), 1)
+                now_ms = round(statistics.median(runs["now"]), 1)
+                results.append(
+                    {"figure": name, "scope": scope_name, "range": range_name, "then_ms": then_ms, "ms": now_ms,
+                     "ratio": round(now_ms / then_ms, 3) if then_ms else None}
+                )  # fmt: skip
+    return results

@@ -65,7 +65,7 @@ from bench.mix import kc_profile
 from bench.nightly import bench_nightly
 from bench.open_data import bench_open_data
 from bench.regional import bench_regional
-from bench.reports import bench_reports
+from bench.reports import bench_reports, bench_reports_against
 from bench.summary import write_markdown
 
 # Keys of bench/results.json written by benchmarks that run on their own (and the load test and
@@ -85,6 +85,10 @@ SEPARATE = (
     "reports_before",
     "reports_after",
     "reports_after_without_index",
+    "reports_closings_whole_days",
+    "reports_closings_before",
+    "reports_closings_after",
+    "reports_same_run",
 )
 
 
@@ -120,11 +124,29 @@ def main() -> int:
     )
     parser.add_argument(
         "--reports-label",
-        choices=["reports_before", "reports_after", "reports_after_without_index"],
+        choices=[
+            "reports_before",
+            "reports_after",
+            "reports_after_without_index",
+            "reports_closings_whole_days",
+            "reports_closings_before",
+            "reports_closings_after",
+        ],
         default="reports_after",
         help="key of --results the reports' figures go to with --only reports (reports_before on the code"
         " before a change, reports_after on the code after it, reports_after_without_index on it without"
-        " the index it adds; the full run's own figures are kept)",
+        " the index it adds; reports_closings_whole_days, _before and _after: the percentiles of whole days,"
+        " exact from the two closings indexes, exact from the indexes per row; the full run's own figures"
+        " are kept)",
+    )
+    parser.add_argument(
+        "--reports-against",
+        help="with --only reports: time the operational report and its time-to-close tables by the code of this"
+        " commit too, in turn with today's on the same cases (the same run, the same load), into reports_same_run",
+    )
+    parser.add_argument(
+        "--reports-code",
+        help="the commit measured by --only reports when the tree is no git checkout (an exported older commit)",
     )
     args = parser.parse_args()
     if args.markdown_only:
@@ -247,17 +269,36 @@ def main() -> int:
             rollups.rebuild()
             sql("VACUUM ANALYZE")
             say(f"{n:,} cases copied in {copy_seconds:.1f} s, roll-ups rebuilt")
-            code, load_at_start = _commit(), _load_average()
-            rows = bench_reports(catalogue, now.astimezone(CENTRAL).date(), args.repeat)
-            for row in rows:
-                say(f"{row['figure']:<55} {row['scope']:<14} {row['range']:<8} {row['ms']:>9.1f} ms")
+            label = args.reports_label
+            if args.reports_against:
+                # The index the older code reads its times under a day from, as reports 0003 made it.
+                sql(
+                    "CREATE INDEX IF NOT EXISTS cases_quick_closings ON cases_servicerequest (city_id, closed_at)"
+                    " INCLUDE (opened_at, service_type_id, department_id, district_id)"
+                    " WHERE closed_at - opened_at < interval '2 days'"
+                )
+                sql("VACUUM ANALYZE cases_servicerequest")
+                label = "reports_same_run"
+            code, load_at_start = args.reports_code or _commit(), _load_average()
+            if args.reports_against:
+                rows = bench_reports_against(
+                    catalogue, now.astimezone(CENTRAL).date(), args.repeat, args.reports_against
+                )
+                for row in rows:
+                    say(f"{row['figure']:<55} {row['scope']:<14} {row['range']:<8} {row['then_ms']:>9.1f} ms"
+                        f" then, {row['ms']:>9.1f} ms now")  # fmt: skip
+            else:
+                rows = bench_reports(catalogue, now.astimezone(CENTRAL).date(), args.repeat)
+                for row in rows:
+                    say(f"{row['figure']:<55} {row['scope']:<14} {row['range']:<8} {row['ms']:>9.1f} ms")
             path = Path(args.results)
             results = json.loads(path.read_text()) if path.exists() else {}
-            results[args.reports_label] = {
+            results[label] = {
                 "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "n": n,
                 "repeat": args.repeat,
                 "code": code,
+                **({"against": args.reports_against} if args.reports_against else {}),
                 "load_average_at_start": load_at_start,
                 "load_average_at_end": _load_average(),
                 "reports": rows,
@@ -265,7 +306,7 @@ def main() -> int:
             path.write_text(json.dumps(results, indent=2) + "\n")
             if "reports" in results:
                 write_markdown(Path(args.docs), results)
-            say(f"--only reports: wrote the reports' figures to {args.results} ({args.reports_label}) and {args.docs}")
+            say(f"--only reports: wrote the reports' figures to {args.results} ({label}) and {args.docs}")
             return 0
 
         if args.only == "regional":

@@ -598,6 +598,75 @@ def exact_percentiles_markdown(
     return lines
 
 
+def closings_markdown(whole: dict[str, Any], before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """The operational report with percentiles of whole days (``--only reports --reports-label
+    reports_closings_whole_days``), exact from the quick- and later-closings indexes
+    (``reports_closings_before``) and exact from the closings indexes per row
+    (``reports_closings_after``), run one after the other."""
+
+    def conditions(run: dict[str, Any]) -> str:
+        return f"{_regional_conditions(run) or 'no load average kept'}; measured {run['date']}"
+
+    lines = [
+        "",
+        "## Operational report: exact percentiles, each row's cases alone",
+        "",
+        f"The time-to-close figures and the whole report on {after['n']:,} cases (`--only reports`), three runs one"
+        " after the other: *whole days*, the percentiles of the roll-ups' whole days (before they were exact);"
+        " *exact, two indexes*, each table's cases at the ranks numbered among every case of the period's"
+        " wanted whole days, from `cases_quick_closings` and `cases_later_closings` (reports 0003, 0004);"
+        " *exact, per row*, each row's cell read alone, sorted only as far as its rank, from the closings"
+        " indexes by city, type, department and district (reports 0005, docs/reports.md)."
+        f" Whole days: {conditions(whole)}. Exact, two indexes: {conditions(before)}."
+        f" Exact, per row: {conditions(after)}. Each run is its own cluster and its own synthetic cases (the"
+        " same seed), median of each figure's runs; the machine was shared, so compare the load averages too."
+        " Ratio = per row / whole days." + (f" {after['note']}" if after.get("note") else ""),
+        "",
+        "| figure | scope | range | whole days (ms) | exact, two indexes (ms) | exact, per row (ms) | ratio |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    key = lambda row: (row["figure"], row["scope"], row["range"])  # noqa: E731
+    whole_rows = {key(row): row for row in whole["reports"]}
+    before_rows = {key(row): row for row in before["reports"]}
+    for row in after["reports"]:
+        name = row["figure"]
+        if not (name.startswith("time_to_close") or name.startswith("operational_report") or "operations" in name):
+            continue
+        if key(row) not in whole_rows or key(row) not in before_rows:
+            continue
+        w, b, a = whole_rows[key(row)]["ms"], before_rows[key(row)]["ms"], row["ms"]
+        lines.append(f"| {name} | {row['scope']} | {row['range']} | {w:,.1f} | {b:,.1f} | {a:,.1f} | {a / w:.2f} |")
+    return lines
+
+
+def same_run_markdown(run: dict[str, Any]) -> list[str]:
+    """The operational report by today's code against the code of an older commit, in turn on the
+    same cases (``--only reports --reports-against COMMIT``)."""
+    conditions = _regional_conditions(run)
+    lines = [
+        "",
+        "## Operational report: exact percentiles against whole days, the same run",
+        "",
+        f"The operational report and its time-to-close tables on {run['n']:,} cases by the code of"
+        f" {run['against']} (percentiles of the roll-ups' whole days, exact only under a day) and by today's"
+        " (every percentile exact, each row's cell read alone from the closings indexes, reports 0005), in turn,"
+        f" one run of each after the other, {run['repeat']} times each, on the same cluster and the same cases"
+        " (`--only reports --reports-against`; the older code's index of the cases closed within two days made"
+        " for it): the same load for both, so the ratio holds where the milliseconds move with the machine."
+        f" Medians. Measured {run['date']}{f' ({conditions})' if conditions else ''}."
+        + (f" {run['note']}" if run.get("note") else ""),
+        "",
+        f"| figure | scope | range | whole days, {run['against']} (ms) | exact (ms) | ratio |",
+        "| --- | --- | --- | ---: | ---: | ---: |",
+    ]
+    for row in run["reports"]:
+        lines.append(
+            f"| {row['figure']} | {row['scope']} | {row['range']} | {row['then_ms']:,.1f} | {row['ms']:,.1f}"
+            f" | {row['ratio']:.2f} |"
+        )
+    return lines
+
+
 PAGES = Path(__file__).resolve().parent / "pages.json"
 
 
@@ -710,6 +779,12 @@ def write_markdown(path: Path, results: dict[str, Any]) -> None:
         lines += exact_percentiles_markdown(
             r["reports_before"], r["reports_after"], r.get("reports_after_without_index")
         )
+    if r.get("reports_same_run"):
+        lines += same_run_markdown(r["reports_same_run"])
+    if r.get("reports_closings_whole_days") and r.get("reports_closings_before") and r.get("reports_closings_after"):
+        lines += closings_markdown(
+            r["reports_closings_whole_days"], r["reports_closings_before"], r["reports_closings_after"]
+        )
     if PAGES.exists():
         lines += pages_markdown(json.loads(PAGES.read_text()))
     lines += [
@@ -720,8 +795,8 @@ def write_markdown(path: Path, results: dict[str, Any]) -> None:
         " day and local month (docs/reports.md), kept current by the case services in the same transaction."
         " A year is read as its whole months plus the edge days, each piece one index-only scan. Time to close"
         " comes from histograms of whole days, which say at which ranks a percentile lies; only the cases at"
-        " those ranks are read, from two indexes of the closed cases, so percentiles are exact to the"
-        " microsecond (below, and docs/reports.md). The backlog reads a partial index of"
+        " those ranks are read, each row's cell alone from an index of the closed cases by city, type, department"
+        " or district and whole days, so percentiles are exact to the microsecond (above, and docs/reports.md). The backlog reads a partial index of"
         " the open cases. Charts are SVG written directly (civicdesk/core/svgchart.py), well under a millisecond"
         " each, so a page costs its figures and its template.",
         "",
@@ -812,7 +887,8 @@ def write_markdown(path: Path, results: dict[str, Any]) -> None:
         " (on 100,000 cases unless `--n`), `--only regional` the regional comparison alone (the same;"
         " `--regional-label regional_comparison_before` on the code before a change keeps its figures for"
         " the before-and-after table), `--only reports` the reports alone (the same; `--reports-label"
-        " reports_before` on the code before a change, `reports_after` after it), `--only nightly` the"
+        " reports_before` on the code before a change, `reports_after` after it; `--reports-against COMMIT` times"
+        " the operational report by that commit's code in turn with today's on the same cases), `--only nightly` the"
         " nightly stored values of the two measures read from the cases' logs (the same)."
         " `.venv/bin/python bench/pages.py` measures every page's queries,"
         " time and plans on its own seeded cluster (200,000 cases unless `--n`; see its docstring).",
