@@ -19,8 +19,9 @@ from django.db import DatabaseError, IntegrityError, InterfaceError, Operational
 from django.db.models import F
 
 from civicdesk.cases import services as cases
-from civicdesk.cases.models import Channel, ServiceRequest
+from civicdesk.cases.models import Channel, ServiceRequest, TransferStatus
 from civicdesk.cases.placement import case_placement
+from civicdesk.cases.transfers import case_by_old_reference
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.routing import service_type_in_city
 from civicdesk.core import clock
@@ -126,21 +127,32 @@ def triage_type(city: City) -> ServiceType:
 
 
 def _case_replied_to(parsed: ParsedEmail, city: City | None) -> ServiceRequest | None:
+    """The case an email answers: the one our message it replies to was about, else the
+    case whose number (this city's) its subject quotes. A case handed to another city since
+    is still that case: a resident replying to the acknowledgement of IND-1004, now RT-1002,
+    adds to RT-1002, where Raytown's staff read it, rather than open a new case in triage."""
     if parsed.in_reply_to:
         outbox = (
             OutboxMessage.objects.filter(message_id__in=parsed.in_reply_to, case__isnull=False)
             .select_related("case")
             .first()
         )
-        if outbox is not None and outbox.case is not None and (city is None or outbox.case.city_id == city.pk):
+        if outbox is not None and outbox.case is not None and (city is None or _was_the_citys(outbox.case, city)):
             return outbox.case
     if city is not None:
         for prefix, number in re.findall(r"\[([A-Za-z]+)-(\d+)\]", parsed.subject):
             if prefix.upper() == city.case_prefix.upper():
                 case = ServiceRequest.objects.filter(city=city, number=int(number)).first()
+                if case is None:
+                    case = case_by_old_reference(city_slug=city.slug, number=int(number))
                 if case is not None:
                     return case
     return None
+
+
+def _was_the_citys(case: ServiceRequest, city: City) -> bool:
+    """Whether the case is the city's, or was before the city handed it to another."""
+    return case.city_id == city.pk or case.transfers.filter(status=TransferStatus.ACCEPTED, from_city=city).exists()
 
 
 def _may_speak_for(case: ServiceRequest, sender: str) -> bool:
