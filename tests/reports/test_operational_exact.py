@@ -236,6 +236,18 @@ def test_many_cases_in_two_time_zones_equal_percentile_cont_in_every_row(
                 services.case_close(case=case, actor=boss, note="Done.")
             case.refresh_from_db()
             made.append(case)
+    # Raytown's storm drains: one closed at 11:30 p.m. on the period's last day on its clock
+    # (in the period: half past midnight after it on Independence's), one at 11:30 p.m. the
+    # day before the period (not in it: half past midnight on its first day on Independence's).
+    drains = make_service_type(raytown, "drain", name="Storm Drain", target_days=5)
+    for day, took in ((TO, 5 * H), (FROM - D, 3 * H)):
+        closed = dt.datetime.combine(day, dt.time(23, 30), tzinfo=raytown.tz)
+        with clock.frozen_at(closed - took), suppressed():
+            case = services.case_create(service_type=drains, opened_at=closed - took, lat=INSIDE["raytown"][0],
+                                        lng=INSIDE["raytown"][1])  # fmt: skip
+        with clock.frozen_at(closed), suppressed():
+            services.case_close(case=case, actor=boss, note="Done.")
+        made.append(case)
     # A few of no district: written as a bulk writer would, the roll-ups rebuilt.
     ServiceRequest.objects.filter(pk__in=[c.pk for c in made[::7]]).update(district=None)
     rollups.rebuild()
@@ -258,5 +270,7 @@ def test_many_cases_in_two_time_zones_equal_percentile_cont_in_every_row(
         assert rows
         for row in rows:
             assert_exact(row, [c for c in ours if label(c) == row.label])
+    drain = next(row for row in report.by_type if row.label == "Storm Drain")
+    assert (drain.closed, drain.median_days) == (1, float(Fraction(5, 24)))
     independence = operational_report(city=cities["independence"], date_from=FROM, date_to=TO, now=NOW)
     assert_exact(independence.overall, [c for c in ours if c.city_id == cities["independence"].pk])
