@@ -12,19 +12,18 @@ Events written before this stored the sentence translated already, in the langua
 request that wrote it ("Residente" from the Spanish portal, a staff member's Spanish
 hand-off). They are recognized the same way in every offered language, so they need no data
 migration; a stored text that is none of these sentences (a note) is shown as stored.
+
+The email intake's notes (what it read, sent to triage, left out) and the text it gives a
+case when the email had none are stored and shown the same way; they were always stored in
+English, so cases from before read right too.
 """
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
+from django.utils.translation import gettext_noop
 
-from django.conf import settings
-from django.utils import translation
-from django.utils.translation import gettext, gettext_noop
-
-# A sentence: one or more msgids, written one after the other with a space between.
-Sentence = tuple[str, ...]
+from civicdesk.core import stored_words
+from civicdesk.core.stored_words import Sentence, Words, recognized, shown
 
 RESIDENT = gettext_noop("Resident")
 IMPORT = gettext_noop("Import")
@@ -71,59 +70,92 @@ TEXTS: dict[str, tuple[Sentence, ...]] = {
 }
 
 
-def stored(sentence: Sentence, **values: object) -> str:
+# The email intake's notes on a new case (intake/services.py), one after the other: what
+# its text, place and type were, and why the case waits in triage.
+EMAIL_TOO_LONG = gettext_noop("The email's text was %(length)s characters long; the case keeps the first %(kept)s.")
+OUTSIDE_EVERY_CITY = gettext_noop("The coordinates %(lat)s, %(lng)s in the email are outside every member city.")
+MIGHT_BE = gettext_noop("The email might be about “%(type)s”, but says too little to be sure.")
+# ``types``: the names before the last, each in quotes, with a comma between.
+COULD_BE = gettext_noop("The email could be about %(types)s or “%(last)s”: the intake could not choose.")
+NOT_TAKEN = gettext_noop("The email looked like “%(type)s”, which %(city)s does not take.")
+SAYS_NOWHERE = gettext_noop("The email looked like “%(type)s” but says nowhere where.")
+TRIAGE_READ_AS = gettext_noop("Sent to triage: The intake read it as “%(type)s”.")
+TRIAGE_NO_CHOICE = gettext_noop("Sent to triage: The intake could not choose a type.")
+TRIAGE_NO_WORDS = gettext_noop("Sent to triage: The intake found no words of any problem type in it.")
+GIVES_ADDRESS = gettext_noop("It gives an address.")
+GIVES_NO_ADDRESS = gettext_noop("It gives no address or map point.")
+TRIAGE_TO_DO = gettext_noop("Choose the type (which routes it) and add the place.")
+# An email's attachments that are not the case's photos, a list with "; " between.
+LEFT_OUT = gettext_noop("Attachments not added as photos: %(items)s")
+NOT_AN_IMAGE = gettext_noop("%(name)s (not an image)")
+TOO_MANY_PHOTOS = gettext_noop("%(name)s (more than %(limit)s photos)")
+ATTACHMENT_N = gettext_noop("attachment %(n)s")
+# A case's description, or a reply's note, when the email had no text.
+NO_TEXT = gettext_noop("(The email had no text.)")
+# A reply by email from someone who may not add a public note: an internal note.
+FROM_EMAIL_NOTE = gettext_noop("From email by %(sender)s:\n\n%(text)s")
+UNKNOWN_SENDER = gettext_noop("an unknown sender")
+
+_SENDER = {"sender": (Words(((UNKNOWN_SENDER,),)), "")}
+_NO_TEXT = Words(((NO_TEXT,),))
+# A refused photo's reason is the photo check's message, in the language it was written in.
+_LEFT_OUT_ITEMS = Words(((NOT_AN_IMAGE,), (TOO_MANY_PHOTOS,)), parts={"name": (Words(((ATTACHMENT_N,),)), "")})
+INTAKE_NOTE = Words(
+    tuple(
+        (msgid,)
+        for msgid in (
+            EMAIL_TOO_LONG,
+            OUTSIDE_EVERY_CITY,
+            MIGHT_BE,
+            COULD_BE,
+            NOT_TAKEN,
+            SAYS_NOWHERE,
+            TRIAGE_READ_AS,
+            TRIAGE_NO_CHOICE,
+            TRIAGE_NO_WORDS,
+            GIVES_ADDRESS,
+            GIVES_NO_ADDRESS,
+            TRIAGE_TO_DO,
+        )
+    ),
+    run=True,
+)
+ACTOR_WORDS = Words(ACTORS, parts=_SENDER)
+# What each kind of event's text may be, besides what a person typed.
+KIND_WORDS: dict[str, tuple[Words, ...]] = {
+    **{kind: (Words(sentences),) for kind, sentences in TEXTS.items()},
+    "internal_note": (
+        Words(TEXTS["internal_note"]),
+        INTAKE_NOTE,
+        Words(((LEFT_OUT,),), parts={"items": (_LEFT_OUT_ITEMS, "; ")}),
+        Words(((FROM_EMAIL_NOTE,),), parts={**_SENDER, "text": (_NO_TEXT, "")}),
+    ),
+    # A report's event holds its description; a resident's reply by email, its text.
+    "created": (_NO_TEXT,),
+    "public_note": (_NO_TEXT,),
+}
+
+
+def stored(sentence: Sentence | str, **values: object) -> str:
     """``sentence`` as an event stores it: in English, with ``values``."""
-    return " ".join(sentence) % values
+    return stored_words.stored(sentence, **values)
 
 
 def shown_actor(label: str) -> str:
     """An event's ``actor_label`` in the active language when the product wrote it; a name
     it was given (an Open311 client's) as it is."""
-    return _shown(label, ACTORS)
+    return shown(label, ACTOR_WORDS)
 
 
 def shown_text(kind: str, text: str) -> str:
     """An event's ``text`` in the active language when the product wrote it, else as stored."""
-    sentences = TEXTS.get(kind)
-    return _shown(text, sentences) if sentences and text else text
-
-
-def _shown(text: str, sentences: tuple[Sentence, ...]) -> str:
-    for sentence in sentences:
-        values = _recognized(text, sentence)
-        if values is not None:
-            return " ".join(gettext(msgid) for msgid in sentence) % values
+    for words in KIND_WORDS.get(kind, ()):
+        written = recognized(text, words)
+        if written is not None:
+            return written
     return text
 
 
-def _recognized(text: str, sentence: Sentence) -> dict[str, str] | None:
-    """The values of ``sentence`` if ``text`` is it, in English or any offered language."""
-    for language in _languages():
-        match = _pattern(sentence, language).fullmatch(text)
-        if match is not None:
-            return match.groupdict()
-    return None
-
-
-def _languages() -> tuple[str, ...]:
-    # English first: what every event written now stores.
-    return ("en", *(code for code, _name in settings.LANGUAGES if code != "en"))
-
-
-@lru_cache(maxsize=256)
-def _pattern(sentence: Sentence, language: str) -> re.Pattern[str]:
-    """``sentence`` written in ``language`` as a pattern, each value a group (a value the
-    sentence names twice, as the city of a hand-off, must be the same both times)."""
-    with translation.override(language):
-        words = " ".join(gettext(msgid) for msgid in sentence)
-    pieces = re.split(r"%\((\w+)\)s", words)
-    pattern, named = [], set()
-    for n, piece in enumerate(pieces):
-        if n % 2 == 0:
-            pattern.append(re.escape(piece))
-        elif piece in named:
-            pattern.append(f"(?P={piece})")
-        else:
-            named.add(piece)
-            pattern.append(f"(?P<{piece}>.*?)")
-    return re.compile("".join(pattern), re.DOTALL)
+def shown_description(text: str) -> str:
+    """A case's description: the intake's words when the email had none, else as written."""
+    return shown(text, _NO_TEXT)

@@ -274,6 +274,12 @@ class ServiceRequest(ChoiceLabels):
         return self.address
 
     @property
+    def shown_description(self) -> str:
+        """The description for a page: as the resident wrote it, or the email intake's words
+        for an email that had none, in the active language."""
+        return event_words.shown_description(self.description)
+
+    @property
     def address_how(self) -> str:
         """How the address was found, with its distance from the case's point when known
         ("Nearest address to the pin, 35 m from the point"); "" when nobody said."""

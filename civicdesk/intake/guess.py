@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
+from civicdesk.cases import event_words
 from civicdesk.intake.parsing import find_addresses
 
 if TYPE_CHECKING:
@@ -294,10 +295,12 @@ class TypeGuess:
         """What staff should know when no type was chosen: the near-misses, or nothing."""
         if self.service_type is not None or not self.candidates:
             return ""
-        names = [f"“{t.name}”" for _score, t in self.candidates[:3]]
+        names = [t.name for _score, t in self.candidates[:3]]
         if len(names) == 1:
-            return f"The email might be about {names[0]}, but says too little to be sure."
-        return f"The email could be about {', '.join(names[:-1])} or {names[-1]}: the intake could not choose."
+            return event_words.stored(event_words.MIGHT_BE, type=names[0])
+        # Stored in English, shown in the reader's language (cases/event_words.py).
+        types = ", ".join(f"“{name}”" for name in names[:-1])
+        return event_words.stored(event_words.COULD_BE, types=types, last=names[-1])
 
 
 # The evidence a type needs to be chosen: one word that is in no other type's name (or a

@@ -18,6 +18,7 @@ from django.core.validators import validate_email
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F
 
+from civicdesk.cases import event_words
 from civicdesk.cases import services as cases
 from civicdesk.cases.models import Channel, ServiceRequest, TransferStatus
 from civicdesk.cases.placement import case_placement
@@ -176,14 +177,16 @@ def _attach_photos(case: ServiceRequest, attachments: list[Attachment], *, publi
     left_out = []
     added = 0
     for n, attachment in enumerate(attachments, start=1):
-        name = attachment.filename or f"attachment {n}"
+        name = attachment.filename or event_words.stored(event_words.ATTACHMENT_N, n=n)
         if not attachment.content_type.startswith("image/") and not re.search(
             r"\.(jpe?g|png|gif|webp|heic|heif|tiff?)$", attachment.filename, re.I
         ):
-            left_out.append(f"{name} (not an image)")
+            left_out.append(event_words.stored(event_words.NOT_AN_IMAGE, name=name))
             continue
         if added >= settings.INTAKE_MAX_PHOTOS:
-            left_out.append(f"{name} (more than {settings.INTAKE_MAX_PHOTOS} photos)")
+            left_out.append(
+                event_words.stored(event_words.TOO_MANY_PHOTOS, name=name, limit=settings.INTAKE_MAX_PHOTOS)
+            )
             continue
         try:
             cases.case_add_photo(
@@ -205,9 +208,9 @@ def _note_left_out(case: ServiceRequest, left_out: list[str]) -> None:
         cases.case_add_note(
             case=case,
             actor=None,
-            actor_label="Email intake",
+            actor_label=event_words.EMAIL_INTAKE,
             public=False,
-            text="Attachments not added as photos: " + "; ".join(left_out),
+            text=event_words.stored(event_words.LEFT_OUT, items="; ".join(left_out)),
         )
 
 
@@ -226,28 +229,28 @@ def _description(parsed: ParsedEmail) -> str:
     text = parsed.text or parsed.full_text.strip()
     subject = re.sub(r"^\s*((re|fw|fwd|aw|rv)\s*:\s*)+", "", parsed.subject, flags=re.I).strip()
     parts = [p for p in (subject, text) if p]
-    return "\n\n".join(parts) if parts else "(The email had no text.)"
+    return "\n\n".join(parts) if parts else event_words.NO_TEXT
 
 
 def _reply(parsed: ParsedEmail, case: ServiceRequest, record: InboundMessage) -> IngestResult:
-    sender = parsed.from_address or "an unknown sender"
-    text = parsed.text or parsed.full_text.strip() or "(The email had no text.)"
+    sender = parsed.from_address or event_words.UNKNOWN_SENDER
+    text = parsed.text or parsed.full_text.strip() or event_words.NO_TEXT
     text = text[: cases.MAX_DESCRIPTION - 200]
     if _may_speak_for(case, parsed.from_address):
-        label = "Resident, by email"
+        label = event_words.RESIDENT_BY_EMAIL
         cases.case_add_note(
             case=case, actor=None, actor_label=label, public=True, text=text, author_email=parsed.from_address
         )
         record.outcome = Outcome.NOTE
         public = True
     else:
-        label = f"From email by {sender}"
+        label = event_words.stored(event_words.FROM_EMAIL_BY, sender=sender)
         cases.case_add_note(
             case=case,
             actor=None,
             actor_label=label,
             public=False,
-            text=f"{label}:\n\n{text}",
+            text=event_words.stored(event_words.FROM_EMAIL_NOTE, sender=sender, text=text),
             author_email=parsed.from_address,
         )
         record.outcome = Outcome.INTERNAL_NOTE
@@ -271,13 +274,13 @@ def _triage_reason(guess: TypeGuess, guessed: ServiceType | None, *, placed: boo
     """What the intake read, for the staff who complete a triage case: which types the
     words pointed to (or that none did), and whether the email gave a place."""
     if guessed is not None:
-        what = f"The intake read it as “{guessed.name}”."
+        what = event_words.stored(event_words.TRIAGE_READ_AS, type=guessed.name)
     elif guess.candidates:
-        what = "The intake could not choose a type."
+        what = event_words.TRIAGE_NO_CHOICE
     else:
-        what = "The intake found no words of any problem type in it."
-    where = "It gives an address." if placed else "It gives no address or map point."
-    return f"Sent to triage: {what} {where} Choose the type (which routes it) and add the place."
+        what = event_words.TRIAGE_NO_WORDS
+    where = event_words.GIVES_ADDRESS if placed else event_words.GIVES_NO_ADDRESS
+    return event_words.stored((what, where, event_words.TRIAGE_TO_DO))
 
 
 def _new_case(parsed: ParsedEmail, city: City, record: InboundMessage) -> IngestResult:
@@ -300,15 +303,16 @@ def _new_case(parsed: ParsedEmail, city: City, record: InboundMessage) -> Ingest
     if len(full_text) > len(description):
         # Staff should know the resident wrote more than the case can hold.
         notes.append(
-            f"The email's text was {len(full_text):,} characters long; the case keeps the first "
-            f"{cases.MAX_DESCRIPTION:,}."
+            event_words.stored(
+                event_words.EMAIL_TOO_LONG, length=f"{len(full_text):,}", kept=f"{cases.MAX_DESCRIPTION:,}"
+            )
         )
     if point is not None:
         try:
             target_city = places.city_at(lat=point[0], lng=point[1])
             places_point = point
         except ValidationError:
-            notes.append(f"The coordinates {point[0]}, {point[1]} in the email are outside every member city.")
+            notes.append(event_words.stored(event_words.OUTSIDE_EVERY_CITY, lat=point[0], lng=point[1]))
     written = f"{parsed.subject}\n{parsed.text}"
     guess = type_guess(city, written, language=written_language(written))
     guessed = guess.service_type
@@ -319,11 +323,11 @@ def _new_case(parsed: ParsedEmail, city: City, record: InboundMessage) -> Ingest
         try:
             service_type = service_type_in_city(guessed, target_city)
         except ValidationError:
-            notes.append(f"The email looked like “{guessed.name}”, which {target_city.name} does not take.")
+            notes.append(event_words.stored(event_words.NOT_TAKEN, type=guessed.name, city=target_city.name))
             service_type = None
     if service_type is not None and places_point is None and not address:
         # The brief for triage: a case staff cannot place goes to them to complete.
-        notes.append(f"The email looked like “{service_type.name}” but says nowhere where.")
+        notes.append(event_words.stored(event_words.SAYS_NOWHERE, type=service_type.name))
         service_type = None
     to_triage = service_type is None
     if service_type is None:
@@ -342,10 +346,12 @@ def _new_case(parsed: ParsedEmail, city: City, record: InboundMessage) -> Ingest
         notify_reporter=True,
         language=reporter_language(parsed),
     )
-    label = "Resident, by email"
+    label = event_words.RESIDENT_BY_EMAIL
     left_out = _attach_photos(case, parsed.attachments, public=True, label=label)
     if notes:
-        cases.case_add_note(case=case, actor=None, actor_label="Email intake", public=False, text=" ".join(notes))
+        cases.case_add_note(
+            case=case, actor=None, actor_label=event_words.EMAIL_INTAKE, public=False, text=" ".join(notes)
+        )
     _note_left_out(case, left_out)
     if to_triage:
         # Nobody's department has it: the people who route the city's cases are told.

@@ -17,8 +17,10 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_noop
 
+from civicdesk.cases import event_words
 from civicdesk.catalog.templatetags.service_types import type_name_for_resident
 from civicdesk.notifications import plaintext
 from civicdesk.notifications.models import AlertOn
@@ -320,9 +322,11 @@ def triage_recipients(case: ServiceRequest) -> list[str]:
 def case_awaiting_triage(case: ServiceRequest, *, note: str) -> None:
     """A report no department has (email intake could not tell its type or place): the
     city's supervisors (``triage_recipients``) get it, with what the intake read (``note``),
-    so it does not sit unseen in the unassigned queue."""
+    so it does not sit unseen in the unassigned queue. ``note`` is stored English (the
+    intake's note on the case); the email writes it in its own language."""
+    shown = lazy(event_words.shown_text, str)("internal_note", note)
     for recipient in triage_recipients(case):
-        _send("case_triage", case, recipient, gettext_noop("New report to route (waiting in triage)"), note=note)
+        _send("case_triage", case, recipient, gettext_noop("New report to route (waiting in triage)"), note=shown)
 
 
 def unsubscribe_url(token: str) -> str:
