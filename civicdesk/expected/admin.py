@@ -6,8 +6,10 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from civicdesk.accounts.models import Role
+from civicdesk.expected import reasons
 from civicdesk.expected.models import ExpectedModel, ExpectedSettings
 from civicdesk.tenants.scoping import EVERYTHING, READ_ONLY, CityScopedAdmin
 
@@ -26,7 +28,7 @@ class ExpectedModelAdmin(CityScopedAdmin):
     list_display = [
         "city",
         "status",
-        "reason",
+        "shown_reason",
         "kind",
         "trained_at",
         "cases",
@@ -35,9 +37,14 @@ class ExpectedModelAdmin(CityScopedAdmin):
         "window_end",
     ]
     list_filter = ["status", "city"]
-    exclude = ["params"]
+    # The reason is shown in the reader's language (``shown_reason``), not as stored.
+    exclude = ["params", "reason"]
     superuser_can = READ_ONLY
     city_roles_can = {Role.CITY_ADMIN.value: READ_ONLY}
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in self.model._meta.fields if f.name != "params"]
+        return ["shown_reason" if f.name == "reason" else f.name for f in self.model._meta.fields if f.name != "params"]
+
+    @admin.display(description=_("reason"))
+    def shown_reason(self, obj: ExpectedModel) -> str:
+        return reasons.shown_reason(obj.reason)

@@ -13,8 +13,8 @@ import numpy as np
 from django.db import transaction
 
 from civicdesk.catalog.models import ServiceType
-from civicdesk.core import clock
-from civicdesk.expected import survival
+from civicdesk.core import clock, stored_words
+from civicdesk.expected import reasons, survival
 from civicdesk.expected.history import history_for_city
 from civicdesk.expected.models import ExpectedModel, ModelStatus
 from civicdesk.tenants.models import City
@@ -72,14 +72,6 @@ def not_worse(candidate: dict[str, Any], current: dict[str, Any]) -> bool:
     return mae_c <= mae_o * (1 + MAE_TOLERANCE) + 1e-9 and cov_c <= cov_o + COVERAGE_TOLERANCE + 1e-9
 
 
-def _days_words(days: float) -> str:
-    if days < 1:
-        hours = max(1, round(days * 24))
-        return f"{hours} hour" if hours == 1 else f"{hours} hours"
-    value = f"{days:.1f}".removesuffix(".0")
-    return "1 day" if value == "1" else f"{value} days"
-
-
 def _same_time(days: np.ndarray) -> float | None:
     """The one duration of ``days`` (of closed cases) if they all took the same time, to the
     minute; else None."""
@@ -94,13 +86,10 @@ def _no_fit_reason(city: City, history: survival.History, end: float, penalizers
     closed = event == 1
     same = _same_time(days[closed])
     if same is not None:
-        reason = (
-            f"Every closed case in the history took the same time ({_days_words(same)}): "
-            "there is no spread to learn from."
-        )
+        reason = stored_words.stored(reasons.SAME_TIME, duration=reasons.duration_words(same))
     else:
         tried = ", ".join(f"{p:g}" for p in penalizers)
-        reason = f"The model could not be fitted to this history, even with stronger smoothing (penalizer {tried})."
+        reason = stored_words.stored(reasons.NOT_FITTED, tried=tried)
         types = np.asarray(history.service_type, dtype=object)
         flat: list[tuple[str, int, float]] = []
         for code in sorted(set(history.service_type)):
@@ -112,11 +101,15 @@ def _no_fit_reason(city: City, history: survival.History, end: float, penalizers
             names = dict(
                 ServiceType.objects.filter(city=city, code__in=[c for c, _n, _d in flat]).values_list("code", "name")
             )
-            listed = "; ".join(f"{names.get(code, code)}: {n} cases, all {_days_words(d)}" for code, n, d in flat[:3])
-            reason += f" Types whose closed cases all took the same time, with no spread to learn from: {listed}."
-    if kept:
-        return f"{reason} The model in use is kept."
-    return f"{reason} Cases are given their type's target until a training succeeds."
+            listed = "; ".join(
+                stored_words.stored(
+                    reasons.FLAT_TYPE, type=names.get(code, code), n=n, duration=reasons.duration_words(d)
+                )
+                for code, n, d in flat[:3]
+            )
+            reason = f"{reason} {stored_words.stored(reasons.FLAT_TYPES, types=listed)}"
+    # Stored in English, shown in the reader's language (expected/reasons.py).
+    return f"{reason} {reasons.MODEL_KEPT if kept else reasons.TARGETS_MEANWHILE}"
 
 
 def expected_model_train(
@@ -199,13 +192,11 @@ def expected_model_train(
         if replace and current is not None:
             current.status = ModelStatus.RETIRED
             current.save(update_fields=["status"])
-        reason = "in use" if replace else "kept the model in use: the new one is worse on the held-out months"
+        # Stored in English, shown in the reader's language (expected/reasons.py).
+        reason = reasons.IN_USE if replace else reasons.KEPT
         if used != penalizer:
             tried = ", ".join(f"{p:g}" for p in ladder[: ladder.index(used)])
-            reason += (
-                f" (fitted with the stronger penalizer {used:g}: with {tried} the fit did not converge, "
-                "as when many cases took exactly the same time; its dates are tight)"
-            )
+            reason = stored_words.stored((reason, reasons.STRONGER), used=f"{used:g}", tried=tried)
         model = ExpectedModel.objects.create(
             **stored,
             status=ModelStatus.CURRENT if replace else ModelStatus.REJECTED,
