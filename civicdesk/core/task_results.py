@@ -6,13 +6,19 @@ app's label, models and migrations are the package's own.
 """
 
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 from django_tasks_db.apps import TasksAppConfig
-
-# The package's model names, marked so the project's catalog gives them in Spanish too.
-MODEL_NAMES = (gettext_noop("Task Result"), gettext_noop("Task Results"))
 
 
 class TaskResultsConfig(TasksAppConfig):
     # The package wrote its name as a plain str; a lazy one is what Django's own apps use.
     verbose_name = _("Background tasks")  # type: ignore[assignment]
+
+    def ready(self) -> None:
+        super().ready()
+        # The package's model reads "Task Results" in title case; ours are named as a
+        # sentence ("Case events"). Set on the model's options only, not on the options its
+        # class was declared with (``original_attrs``), which are what makemigrations
+        # compares: so the package's migrations stay as they are and none is asked for.
+        options = self.get_model("DBTaskResult")._meta
+        options.verbose_name = _("task result")
+        options.verbose_name_plural = _("task results")
