@@ -104,24 +104,34 @@ def reads_of_cases(sql: str, params: Any = None) -> list[tuple[str, int, bool]]:
 
 def diagnosis(sql: str) -> str:
     """What the planner saw, for a plan that read too much: the plan with its estimates, the
-    statistics of the columns the queues filter on, and whether an index of the cases was
+    statistics of the columns the queues filter on, each index's size as the planner prices it,
+    the planner's settings that are not their defaults, and whether an index of the cases was
     unusable to this transaction (``indcheckxmin``: an index built over broken HOT chains is
-    not used while a transaction older than it is running, in any database of the cluster)."""
+    not used while a transaction older than it is running, in any database of the cluster; a
+    session holding only a snapshot counts too, so those are listed with the transactions)."""
     parts = []
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, VERBOSE) " + sql)
         parts.append("\n".join(row[0] for row in cursor.fetchall()))
         for label, query in (
             (
-                "indexes (name, indcheckxmin, valid, xmin)",
-                "SELECT indexrelid::regclass::text, indcheckxmin, indisvalid, xmin::text FROM pg_index "
-                "WHERE indrelid = 'cases_servicerequest'::regclass ORDER BY 1",
+                "indexes (name, indcheckxmin, valid, ready, xmin, relpages, reltuples, blocks now)",
+                "SELECT i.indexrelid::regclass::text, i.indcheckxmin, i.indisvalid, i.indisready, i.xmin::text, "
+                "c.relpages, c.reltuples, pg_relation_size(c.oid) / current_setting('block_size')::int "
+                "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE i.indrelid = 'cases_servicerequest'::regclass ORDER BY 1",
             ),
             ("snapshot", "SELECT txid_current_snapshot()::text"),
             (
                 "other transactions",
                 "SELECT datname, backend_xid::text, backend_xmin::text, state, now() - xact_start "
-                "FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_xid IS NOT NULL",
+                "FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+                "AND (backend_xid IS NOT NULL OR backend_xmin IS NOT NULL)",
+            ),
+            (
+                "planner settings not at their defaults",
+                "SELECT name, setting, source FROM pg_settings WHERE setting IS DISTINCT FROM boot_val "
+                "AND (category LIKE 'Query Tuning%' OR name IN ('jit', 'default_statistics_target'))",
             ),
             (
                 "statistics",
@@ -129,7 +139,16 @@ def diagnosis(sql: str) -> str:
                 "FROM pg_stats WHERE tablename = 'cases_servicerequest' "
                 "AND attname IN ('city_id', 'status', 'assignee_id', 'department_id')",
             ),
-            ("table", "SELECT relpages, reltuples FROM pg_class WHERE oid = 'cases_servicerequest'::regclass"),
+            (
+                "table (relpages, reltuples, relallvisible, blocks now)",
+                "SELECT relpages, reltuples, relallvisible, pg_relation_size(oid) / current_setting('block_size')::int "
+                "FROM pg_class WHERE oid = 'cases_servicerequest'::regclass",
+            ),
+            (
+                "autovacuum (dead rows, last vacuum, last analyze)",
+                "SELECT n_dead_tup, last_autovacuum::text, last_autoanalyze::text FROM pg_stat_user_tables "
+                "WHERE relid = 'cases_servicerequest'::regclass",
+            ),
         ):
             cursor.execute(query)
             parts.append(f"{label}: {cursor.fetchall()!r}")
@@ -197,7 +216,20 @@ def test_public_lists_and_open311_read_a_bounded_number_of_cases(seeded: World, 
         # 2026-12-06, never alone: 9 of 9, nor in a third whole run) the planner walks all
         # 50,001 cases for the supervisor's empty "mine" queue, which the partial index
         # cases_open_city_assignee answers in one probe. Still run and reported; a failure
-        # prints diagnosis() (the plan, the statistics, indexes unusable to the transaction).
+        # prints diagnosis() (the plan, the statistics, index sizes and usability, settings).
+        # Not reproduced since, with --runxfail: alone; tests/pages whole (-n 2); every
+        # database test that runs before it in the whole suite's order (-n 2, --db-only).
+        # Ruled out, by test: the statistics left by earlier tests (three seeds rolled back,
+        # then the table as left, vacuumed, analyzed empty, or the database VACUUM ANALYZEd:
+        # every time the count read no row, from this index). The test's own ANALYZE decides:
+        # assignee_id null_frac 0.98, n_distinct 1, its one common value the worker's, so the
+        # supervisor's id is estimated at 1 row; autovacuum cannot overwrite that, as ANALYZE
+        # in the test's transaction holds the table's lock to its end. Ruled out by reading: a
+        # generic plan (EXPLAIN plans the literal SQL afresh, no server-side binding); a
+        # setting left by a test (no test sets one but SET LOCAL, undone at rollback); an
+        # index rebuilt with indcheckxmin (the only tests that rebuild the cases' indexes are
+        # transactional, which pytest-django runs after every test of this kind; none had it
+        # in a fresh test database); the query's shape (one city, no OR, no NULL in the IN).
         pytest.param(
             "supervisor", marks=pytest.mark.xfail(reason="plan differs in the full suite's order", strict=False)
         ),
