@@ -21,7 +21,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_noop
 
 from civicdesk.cases import event_words
-from civicdesk.catalog.templatetags.service_types import type_name_for_resident
+from civicdesk.catalog.templatetags.service_types import awaits_triage, type_name_for_resident
 from civicdesk.notifications import plaintext
 from civicdesk.notifications.models import AlertOn
 from civicdesk.notifications.outbox import Email, city_sender, is_suppressed, outbox_enqueue_all
@@ -236,6 +236,15 @@ def _distinct(addresses: list[str]) -> list[str]:
     return kept
 
 
+def _acknowledgement_subject(case: ServiceRequest) -> str:
+    """The subject of the reporter's acknowledgement: the type they reported, or, for a
+    report waiting in triage (no type yet), what happens next, said once, not after the
+    words the pages use as a type's name ("Being reviewed: …")."""
+    if awaits_triage(case.service_type):
+        return gettext_noop("We received your report: staff will choose the right team")
+    return gettext_noop("We received your report: %(type)s")
+
+
 @dataclass(frozen=True)
 class PreparedForNew:
     """A new case's emails, rendered while its number was still the stand-in ``stand_in``."""
@@ -263,7 +272,7 @@ def case_created_prepare(case: ServiceRequest, *, expected: Expectation | None =
                     "case_created",
                     case,
                     case.reporter_email,
-                    gettext_noop("We received your report: %(type)s"),
+                    _acknowledgement_subject(case),
                     language=resident_language(case),
                     expected=expected,
                 )

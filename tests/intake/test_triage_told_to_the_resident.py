@@ -47,13 +47,13 @@ def test_an_emailed_report_with_no_place_and_no_type_is_acknowledged_in_the_resi
         assert "Staff aim to review it and send it to the right team by" in body
         assert "We aim to deal with it by" not in body and "the target for this type" not in body
         assert not [word for word in INTERNAL if word in body]
-    assert "Being reviewed" in subject and "Needs triage" not in subject
+    assert subject == f"[{case.reference}] We received your report: staff will choose the right team"
 
 
 def test_a_spanish_email_with_no_place_is_acknowledged_in_spanish_in_the_same_words(
     catalogue: dict[str, ServiceType], outbox: Any
 ) -> None:
-    email_ingest(raw=raw(plain(NOWHERE_ES, subject="Ayuda")))
+    case = email_ingest(raw=raw(plain(NOWHERE_ES, subject="Ayuda"))).case
 
     subject, text, html = acknowledgement(outbox)
 
@@ -62,7 +62,7 @@ def test_a_spanish_email_with_no_place_is_acknowledged_in_spanish_in_the_same_wo
         assert "Aún no indicado (el personal se comunicará con usted si lo necesita)" in body
         assert "El personal procura revisarlo y enviarlo al equipo adecuado a más tardar el" in body
         assert not [word for word in INTERNAL if word in body]
-    assert "En revisión" in subject
+    assert subject == f"[{case.reference}] Recibimos su reporte: el personal elegirá el equipo adecuado"
 
 
 def test_a_typed_report_with_a_place_still_reads_its_type_place_and_target(
@@ -75,6 +75,25 @@ def test_a_typed_report_with_a_place_still_reads_its_type_place_and_target(
     for body in (text, html):
         assert "Pothole" in body and "1234 S Noland Rd" in body
         assert "Being reviewed" not in body and "Not given yet" not in body
+
+
+@pytest.mark.parametrize(
+    ("body", "subject"),
+    [
+        (NOWHERE_EN, "We received your report: staff will choose the right team"),
+        (NOWHERE_ES, "Recibimos su reporte: el personal elegirá el equipo adecuado"),
+    ],
+)
+def test_the_acknowledgement_of_a_report_in_triage_has_one_plain_subject_as_a_mail_program_shows_it(
+    catalogue: dict[str, ServiceType], smtp_inbox: Any, body: str, subject: str
+) -> None:
+    case = email_ingest(raw=raw(plain(body, subject="Help"))).case
+
+    [ack] = [m for m in smtp_inbox() if m.to == RESIDENT]
+    shown = " ".join(str(ack.message["Subject"]).split())  # a long encoded subject is folded
+    assert shown == f"[{case.reference}] {subject}"
+    assert shown.count(":") == 1
+    assert "Being reviewed" not in shown and "En revisión" not in shown and "Needs triage" not in shown
 
 
 @pytest.mark.parametrize(
