@@ -631,8 +631,6 @@ def case_reopen(*, case: ServiceRequest, actor: User | None, reason: str) -> Ser
         is_public=True,
         changes={"status": [Status.CLOSED, case.status], "resolution": [before_resolution, None]},
     )
-    if case.assignee_id:
-        signals.case_assigned.send(sender=ServiceRequest, case=case, note=reason)
     signals.case_reopened.send(sender=ServiceRequest, case=case, event=event)
     return case
 

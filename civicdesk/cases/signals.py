@@ -37,16 +37,16 @@ The others are the domain events the services announce:
   ``intake`` is what the receivers of ``case_routing`` and ``case_numbering`` returned
   (e.g. ``{"expected": …}``);
 - ``case_assigned(case, note)``: the case has new people or a new department to work it
-  (assigned, re-routed by a type change, reopened to its assignee, transferred, a transfer
-  refused);
+  (assigned, re-routed by a type change, transferred, a transfer refused);
 - ``case_note_added(case, event, author_email, from_resident)``: a note (or a public event
   with words for the reporter, such as a transfer) is on the timeline; ``author_email`` is
   the resident who wrote it, not to be sent their own words; ``from_resident`` says the staff
   working the case should hear of it;
 - ``case_closed(case)``;
 - ``case_reopened(case, event)``: a closed case is open again; ``event`` is the reopening
-  on the timeline, its text the reason (public or not, as ``event.is_public`` says). The
-  assignee, if any, hears of it through ``case_assigned``, sent as well;
+  on the timeline, its text the reason (public or not, as ``event.is_public`` says). It
+  goes back to its assignee, if any, with no ``case_assigned``: the receivers tell them it
+  was reopened;
 - ``case_follow_requested(case, email, language)``: a resident is to follow the case (a
   caller added to it, the reporter of a duplicate). A receiver that refuses the address
   raises ``ValidationError``, which undoes the write.

@@ -72,6 +72,10 @@ _CONFIDENTIAL_NEWS_TO_STAFF = {
         gettext_noop("A confidential report was closed"),
         gettext_noop("A confidential report (%(type)s) was closed."),
     ),
+    "case_reopened_staff": (
+        gettext_noop("A confidential report was reopened"),
+        gettext_noop("A confidential report (%(type)s) was reopened and is waiting for you in the console."),
+    ),
 }
 _CONFIDENTIAL_NEWS_TO_STAFF_ELSE = (
     gettext_noop("There is news about a confidential report"),
@@ -116,7 +120,7 @@ def _prepare_confidential(
     )
 
 
-_STAFF_TEMPLATES = {"case_assigned", "case_resident_note", "case_triage"}
+_STAFF_TEMPLATES = {"case_assigned", "case_reopened_staff", "case_resident_note", "case_triage"}
 
 
 def _numbered(email: Email, stand_in: int, number: int) -> Email:
@@ -396,8 +400,11 @@ def case_public_note(case: ServiceRequest, event: CaseEvent, *, author_email: st
 def case_reopened(case: ServiceRequest, event: CaseEvent) -> None:
     """A closed case reopened: the residents told of its closing hear that it is open again,
     and why, under the rule of public notes (the reporter if they asked for updates, the
-    followers). A reason not made public tells nobody outside the city. The assignee hears
-    of it as an assignment (``case_assigned``)."""
+    followers). A reason not made public tells nobody outside the city. The assignee, whose
+    case it is again, hears that it was reopened, by whom, when and why, whether the reason
+    is public or not."""
+    if case.assignee is not None and case.assignee.email:
+        _send("case_reopened_staff", case, case.assignee.email, gettext_noop("Case reopened: %(type)s"), event=event)
     if not event.is_public:
         return
     told = []

@@ -122,3 +122,79 @@ def test_a_confidential_reporter_gets_the_notice_without_content(
         assert "New evidence" not in part and "auditor" not in part
         assert case.reference not in part and str(case.number) not in part
         assert "/confidential/" in part
+
+
+def html_words(received) -> str:
+    import re
+    from html import unescape
+
+    html = received.message.get_body(preferencelist=("html",)).get_content()
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+@pytest.mark.parametrize(
+    ("language", "subject_words", "sentence", "by", "back", "why", "when_format"),
+    [
+        (
+            "en",
+            "Case reopened",
+            "was reopened on",
+            "by",
+            "It is back with you.",
+            "Why it was reopened:",
+            "N j, Y, P",
+        ),
+        (
+            "es",
+            "Caso reabierto",
+            "fue reabierto el",
+            "por",
+            "Vuelve a estar a su cargo.",
+            "Por qué se reabrió:",
+            "j b Y, H:i",
+        ),
+    ],
+)
+def test_the_assignee_reads_that_the_case_was_reopened_by_whom_when_and_why(
+    report, supervisor, worker, smtp_inbox, settings, language, subject_words, sentence, by, back, why, when_format
+):
+    from django.utils import dateformat, timezone, translation
+
+    from civicdesk.notifications import messages
+
+    settings.LANGUAGE_CODE = language  # staff emails are in the site's language
+    case = report(notify_reporter=False)
+    services.case_assign(case=case, actor=supervisor, assignee=worker)
+    services.case_close(case=case, actor=worker, note="Picked up")
+    smtp_inbox()
+    services.case_reopen(case=case, actor=supervisor, reason="The sofa is back on the curb.")
+    [to_worker] = smtp_inbox()
+
+    assert to_worker.to == worker.email
+    assert subject(to_worker) == f"[{case.reference}] {subject_words}: Trash/Rubbish"
+    event = case.events.get(kind="reopened")
+    with translation.override(language):
+        when = dateformat.format(timezone.localtime(event.at, case.city.tz), when_format)
+    for body in (" ".join(to_worker.text().split()), html_words(to_worker)):
+        assert f"{case.reference} {sentence} {when}, {by} {supervisor.display_name()}." in body
+        assert back in body and why in body
+        assert "The sofa is back on the curb." in body
+        assert "assigned to you" not in body.lower() and "Note:" not in body
+    assert messages.console_url(case) in to_worker.text()
+    assert f'href="{messages.console_url(case)}"' in to_worker.message.get_body(preferencelist=("html",)).get_content()
+
+
+def test_the_assignee_hears_of_a_reopening_whose_reason_is_not_public(report, supervisor, worker, smtp_inbox):
+    from civicdesk.cases.models import CaseEvent, EventKind
+    from civicdesk.notifications import messages
+
+    case = report(notify_reporter=True)
+    case = services.case_assign(case=case, actor=supervisor, assignee=worker)
+    smtp_inbox()
+    internal = CaseEvent(
+        case=case, kind=EventKind.REOPENED, actor=supervisor, text="Inspector's own reasons", is_public=False
+    )
+    internal.at = case.opened_at
+    messages.case_reopened(case, internal)
+    [to_worker] = smtp_inbox()
+    assert to_worker.to == worker.email and "Inspector's own reasons" in to_worker.text()
