@@ -80,7 +80,7 @@ def _shown_run(text: str, words: Words) -> str | None:
     failed: set[int] = set()
 
     def from_(start: int) -> list[str] | None:
-        if start in failed:
+        if start in failed or not _begins(text, words, start):
             return None
         for end in ends:
             if end <= start:
@@ -96,6 +96,16 @@ def _shown_run(text: str, words: Words) -> str | None:
 
     found = from_(0)
     return None if found is None else " ".join(found)
+
+
+def _begins(text: str, words: Words, start: int) -> bool:
+    """Whether a sentence of ``words`` may begin at ``start``: a typed note that begins with
+    none of them is not tried at every place a sentence of it ends."""
+    return any(
+        text.startswith(_pattern(sentence, language)[0], start)
+        for sentence in words.sentences
+        for language in _languages()
+    )
 
 
 def _written(sentence: Sentence, values: dict[str, str], words: Words) -> str:
