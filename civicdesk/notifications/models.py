@@ -8,8 +8,9 @@ error say where delivery stands, so a dead worker or a down SMTP server loses no
 from __future__ import annotations
 
 from django.db import models
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeString
+from django.utils.formats import number_format
+from django.utils.html import conditional_escape, escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.core.templatetags.written import as_written
@@ -151,6 +152,15 @@ class AreaKind(models.TextChoices):
     RADIUS = "radius", _("Around a point")
 
 
+def distance_words(meters: int) -> str:
+    """A circle's radius as the alert form offers it: "500 m" under a kilometer (to the ten),
+    "1 km", "2.5 km" from one (to the tenth), the number as the active language writes it."""
+    if round(meters, -1) < 1000:
+        return _("%(n)s m") % {"n": number_format(round(meters, -1), use_l10n=True)}
+    km = round(meters / 1000, 1)
+    return _("%(n)s km") % {"n": number_format(km, decimal_pos=0 if km == int(km) else 1, use_l10n=True)}
+
+
 class AreaSubscription(models.Model):
     """Email alerts of new or closed reports in an area (a city, a district, or a circle
     around a point), optionally of some problem types only.
@@ -218,17 +228,35 @@ class AreaSubscription(models.Model):
         return self.confirmed_at is not None
 
     def describe_area(self) -> str:
-        """The area in words, as the emails and pages name it."""
+        """The area in words, as the emails and pages name it. A circle is said as the form
+        offered it, its distance in meters or kilometers ("within 1 km"), around the point
+        the resident chose: the address only found the point and is not kept, and a
+        resident does not read coordinates (``map_url`` shows the point)."""
         if self.area == AreaKind.DISTRICT and self.district is not None:
             return f"{self.district.name}, {self.city.name}"
         if self.area == AreaKind.RADIUS:
-            return _("within %(m)s m of %(lat).5f, %(lng).5f") % {"m": self.radius_m, "lat": self.lat, "lng": self.lng}
+            return _("within %(distance)s of the point you chose on the map") % {
+                "distance": distance_words(self.radius_m or 0)
+            }
         return str(self.city.name)
 
     def describe_area_html(self) -> SafeString:
         """``describe_area`` for an HTML email or a page: a district's name, as the city typed
         it, marked with its language where it is not the reader's (``as_written``, WCAG 3.1.2);
-        the city's name is a proper name, the circle's words are the reader's language."""
+        the city's name is a proper name, the circle's words are the reader's language, its
+        point a link to it on a map."""
         if self.area == AreaKind.DISTRICT and self.district is not None:
             return format_html("{}, {}", as_written(self.district.name), self.city.name)
+        if self.area == AreaKind.RADIUS:
+            # The catalog's markup is the product's; what goes into it is escaped.
+            words = _('within %(distance)s of <a href="%(url)s">the point you chose on the map</a>')
+            values = {"distance": conditional_escape(distance_words(self.radius_m or 0)), "url": escape(self.map_url())}
+            return mark_safe(words % values)  # noqa: S308 (the values are escaped)
         return conditional_escape(self.describe_area())
+
+    def map_url(self) -> str:
+        """A circle's center on a public map (OpenStreetMap, with a marker); "" for the other areas."""
+        if self.area != AreaKind.RADIUS or self.lat is None or self.lng is None:
+            return ""
+        lat, lng = f"{self.lat:.5f}", f"{self.lng:.5f}"
+        return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lng}#map=16/{lat}/{lng}"
