@@ -402,8 +402,8 @@ def case_reopened(case: ServiceRequest, event: CaseEvent) -> None:
     and why, under the rule of public notes (the reporter if they asked for updates, the
     followers). A reason not made public tells nobody outside the city. The assignee, whose
     case it is again, hears that it was reopened, by whom, when and why, whether the reason
-    is public or not."""
-    if case.assignee is not None and case.assignee.email:
+    is public or not, unless the assignee reopened it themselves."""
+    if case.assignee is not None and case.assignee.email and case.assignee_id != event.actor_id:
         _send("case_reopened_staff", case, case.assignee.email, gettext_noop("Case reopened: %(type)s"), event=event)
     if not event.is_public:
         return

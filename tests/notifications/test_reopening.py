@@ -198,3 +198,14 @@ def test_the_assignee_hears_of_a_reopening_whose_reason_is_not_public(report, su
     messages.case_reopened(case, internal)
     [to_worker] = smtp_inbox()
     assert to_worker.to == worker.email and "Inspector's own reasons" in to_worker.text()
+
+
+def test_an_assignee_who_reopens_their_own_case_is_not_emailed_about_it(report, supervisor, worker, smtp_inbox):
+    case = report(notify_reporter=True)
+    services.case_assign(case=case, actor=supervisor, assignee=worker)
+    services.case_close(case=case, actor=worker, note="Picked up")
+    smtp_inbox()
+    services.case_reopen(case=case, actor=worker, reason="Missed the second bag.")
+    assert [m.to for m in smtp_inbox()] == ["resident@example.org"]
+    case.refresh_from_db()
+    assert case.assignee_id == worker.pk and case.status != "closed"
