@@ -7,6 +7,8 @@ error say where delivery stands, so a dead worker or a down SMTP server loses no
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.formats import number_format
 from django.utils.html import conditional_escape, escape, format_html
@@ -152,13 +154,38 @@ class AreaKind(models.TextChoices):
     RADIUS = "radius", _("Around a point")
 
 
+# The circles the alert form offers, stored in meters, said in feet and miles: the five cities
+# are in Missouri. Each is the US distance to the nearest meter, so it is said exactly.
+RADIUS_WORDS: dict[int, Any] = {
+    152: _("500 ft"),
+    402: _("¼ mile"),
+    805: _("½ mile"),
+    1609: _("1 mile"),
+    3219: _("2 miles"),
+    4828: _("3 miles"),
+}
+FEET_PER_METER = 1 / 0.3048
+METERS_PER_MILE = 1609.344
+
+
 def distance_words(meters: int) -> str:
-    """A circle's radius as the alert form offers it: "500 m" under a kilometer (to the ten),
-    "1 km", "2.5 km" from one (to the tenth), the number as the active language writes it."""
-    if round(meters, -1) < 1000:
-        return _("%(n)s m") % {"n": number_format(round(meters, -1), use_l10n=True)}
-    km = round(meters / 1000, 1)
-    return _("%(n)s km") % {"n": number_format(km, decimal_pos=0 if km == int(km) else 1, use_l10n=True)}
+    """A circle's radius as a resident in Missouri reads it. The form's own circles by the
+    words the form offered them ("500 ft", "¼ mile", "2 miles"). Any other (a circle asked
+    in meters before the form spoke feet and miles, or through the API) "about": to the 50 ft
+    under 1,000 ft ("about 800 ft" for 250 m), else to the tenth of a mile ("about 0.6 mile"
+    for 1 km, "about 1.2 miles" for 2 km), the number as the active language writes it."""
+    if meters in RADIUS_WORDS:
+        return str(RADIUS_WORDS[meters])
+    feet = meters * FEET_PER_METER
+    if round(feet / 50) * 50 < 1000:
+        return _("about %(n)s ft") % {"n": number_format(max(50, round(feet / 50) * 50), use_l10n=True)}
+    miles = round(meters / METERS_PER_MILE, 1)
+    text = number_format(miles, decimal_pos=0 if miles == int(miles) else 1, use_l10n=True)
+    if miles == 1:
+        return str(_("about 1 mile"))
+    if miles < 1:
+        return _("about %(n)s mile") % {"n": text}
+    return _("about %(n)s miles") % {"n": text}
 
 
 class AreaSubscription(models.Model):
@@ -229,7 +256,7 @@ class AreaSubscription(models.Model):
 
     def describe_area(self) -> str:
         """The area in words, as the emails and pages name it. A circle is said as the form
-        offered it, its distance in meters or kilometers ("within 1 km"), around the point
+        offered it, its distance in feet or miles ("within ½ mile"), around the point
         the resident chose: the address only found the point and is not kept, and a
         resident does not read coordinates (``map_url`` shows the point)."""
         if self.area == AreaKind.DISTRICT and self.district is not None:

@@ -20,7 +20,7 @@ from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.selectors import reportable_types
 from civicdesk.core.written import Written
 from civicdesk.notifications import services as notification_services
-from civicdesk.notifications.models import AlertOn, AreaKind, AreaSubscription
+from civicdesk.notifications.models import RADIUS_WORDS, AlertOn, AreaKind, AreaSubscription, distance_words
 from civicdesk.portal.selectors import grouped
 from civicdesk.tenants.models import City, District
 
@@ -88,8 +88,8 @@ class AlertForm(forms.Form):
     radius_m = forms.TypedChoiceField(
         label=_("Distance from the pin"),
         coerce=int,
-        choices=[(250, "250 m"), (500, "500 m"), (1000, "1 km"), (2000, "2 km"), (5000, "5 km")],
-        initial=500,
+        choices=list(RADIUS_WORDS.items()),
+        initial=402,
         required=False,
     )
     # The summary of mistakes at the top links a missing center to the map (core/forms.py).
@@ -109,6 +109,19 @@ class AlertForm(forms.Form):
         self.fields["service_types"].queryset = ServiceType.objects.filter(  # type: ignore[attr-defined]
             pk__in=[t.pk for t in public_types(city)]
         ).order_by("group", "sort_order", "name")
+        # A circle of the metric form (250 m, 500 m, 1 km, 2 km, 5 km: a page left open, a
+        # subscription edited) is still accepted, and offered by its "about" words.
+        radius = self["radius_m"].value()
+        if isinstance(radius, list):
+            radius = radius[0] if radius else None
+        if str(radius or "") in {str(m) for m in OLD_RADII}:
+            meters = int(str(radius))
+            field = self.fields["radius_m"]
+            field.choices = sorted([*field.choices, (meters, distance_words(meters))])  # type: ignore[attr-defined]
+
+
+# The distances the form offered before it spoke feet and miles.
+OLD_RADII = (250, 500, 1000, 2000, 5000)
 
 
 def alerts_page(request: HttpRequest, city: str) -> HttpResponse:

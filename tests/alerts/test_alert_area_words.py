@@ -1,5 +1,6 @@
 """An alert's area is said the way the sign-up form offered it and the resident chose it: a
-circle "within 1 km of the point you chose on the map", in the form's meters and kilometers,
+circle "within ½ mile of the point you chose on the map", in the form's feet and miles (a
+circle asked in meters before: "about 0.6 mile"),
 with the point as a link to a map, never as raw coordinates. Read as a mail program gets it,
 from a real SMTP server on loopback, in English and Spanish."""
 
@@ -30,11 +31,18 @@ def words_of(html: str) -> str:
 @pytest.mark.parametrize(
     ("language", "radius_m", "area"),
     [
-        ("en", 1000, "within 1 km of the point you chose on the map"),
-        ("es", 1000, "a menos de 1 km del punto que eligió en el mapa"),
-        ("en", 250, "within 250 m of the point you chose on the map"),
-        ("en", 2500, "within 2.5 km of the point you chose on the map"),
-        ("es", 2500, "a menos de 2.5 km del punto que eligió en el mapa"),
+        ("en", 805, "within ½ mile of the point you chose on the map"),
+        ("es", 805, "a menos de ½ milla del punto que eligió en el mapa"),
+        ("en", 152, "within 500 ft of the point you chose on the map"),
+        ("es", 152, "a menos de 500 pies del punto que eligió en el mapa"),
+        ("en", 3219, "within 2 miles of the point you chose on the map"),
+        ("es", 3219, "a menos de 2 millas del punto que eligió en el mapa"),
+        # Circles stored in meters before the form spoke feet and miles.
+        ("en", 250, "within about 800 ft of the point you chose on the map"),
+        ("es", 250, "a menos de aproximadamente 800 pies del punto que eligió en el mapa"),
+        ("en", 1000, "within about 0.6 mile of the point you chose on the map"),
+        ("es", 1000, "a menos de aproximadamente 0.6 millas del punto que eligió en el mapa"),
+        ("en", 5000, "within about 3.1 miles of the point you chose on the map"),
     ],
 )
 def test_a_circles_alert_says_its_distance_as_the_form_did_and_links_its_point_to_a_map(
@@ -68,7 +76,7 @@ def test_a_circles_alert_says_its_distance_as_the_form_did_and_links_its_point_t
         # The only numbers with many decimals are the map link's, not the sentence's.
         assert not COORDINATES.search(text.replace(map_url, "")), text
         assert not COORDINATES.search(words_of(html)), words_of(html)
-        assert " m of " not in text or radius_m < 1000
+        assert not re.search(r"\d (m|km) ", text), text
     assert case.reference in alert.text()
 
 

@@ -1,5 +1,5 @@
 """Email alerts "Around a point" without the map: a resident who does not see it types an
-address, chooses it from the list with the keyboard, hears "Alerts within 500 m of …" (a
+address, chooses it from the list with the keyboard, hears "Alerts within ¼ mile of …" (a
 live region, again when the distance changes), and the alert is stored around that address.
 Sent without a place, the error is read with the address box (aria-describedby, aria-invalid).
 Everything here is done with the keyboard only."""
@@ -16,7 +16,7 @@ from civicdesk.places.normalise import parse_street
 from civicdesk.places.readers import PointRow
 from civicdesk.places.services import addresses_load
 from civicdesk.tenants.models import City
-from tests.browser.conftest import axe_violations, screenshot
+from tests.browser.conftest import axe_violations, open_page, screenshot
 from tests.conftest import INSIDE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -61,7 +61,7 @@ def test_an_alert_around_a_typed_address_is_set_with_the_keyboard_alone(page: An
     page.keyboard.press("Enter")
 
     assert box.input_value() == "18891 Meadow Ln"
-    assert page.inner_text("#pin-address") == "Alerts within 500 m of 18891 Meadow Ln"
+    assert page.inner_text("#pin-address") == "Alerts within ¼ mile of 18891 Meadow Ln"
     assert page.get_attribute("#pin-address", "role") == "status"
     # Choosing a place means "Around a point".
     assert page.locator("input[name=area][value=radius]").is_checked()
@@ -69,10 +69,10 @@ def test_an_alert_around_a_typed_address_is_set_with_the_keyboard_alone(page: An
 
     # A new distance is said again in words.
     _tab_to(page, "#id_radius_m")
-    page.keyboard.press("ArrowDown")  # 500 m -> 1 km
-    assert page.input_value("#id_radius_m") == "1000"
+    page.keyboard.press("ArrowDown")  # ¼ mile -> ½ mile
+    assert page.input_value("#id_radius_m") == "805"
     page.wait_for_function(
-        "document.getElementById('pin-address').textContent === 'Alerts within 1 km of 18891 Meadow Ln'"
+        "document.getElementById('pin-address').textContent === 'Alerts within ½ mile of 18891 Meadow Ln'"
     )
     screenshot(page, "alerts-address-chosen")
     assert axe_violations(page) == []
@@ -83,7 +83,7 @@ def test_an_alert_around_a_typed_address_is_set_with_the_keyboard_alone(page: An
     subscription = AreaSubscription.objects.get()
     assert subscription.email == "neighbor@example.org"
     assert subscription.area == AreaKind.RADIUS
-    assert (subscription.lat, subscription.lng, subscription.radius_m) == (round(LAT, 6), round(LNG, 6), 1000)
+    assert (subscription.lat, subscription.lng, subscription.radius_m) == (round(LAT, 6), round(LNG, 6), 805)
     assert page.errors == []
 
 
@@ -113,4 +113,32 @@ def test_sent_without_a_place_the_error_is_read_with_the_address_box(page: Any, 
     assert "id_lat_error" in (page.get_attribute("#alert-map", "aria-describedby") or "").split()
     screenshot(page, "alerts-no-place-error")
     assert axe_violations(page) == []
+    assert page.errors == []
+
+
+@pytest.mark.parametrize(
+    ("language", "chosen", "words"),
+    [("en", "½ mile", "Alerts within ½ mile of 18891 Meadow Ln"), ("es", "½ milla", None)],
+)
+def test_on_a_phone_the_distances_are_feet_and_miles(
+    new_context: Any, gazetteer: City, language: str, chosen: str, words: str | None
+) -> None:
+    page = open_page(
+        new_context(viewport={"width": 360, "height": 800}, extra_http_headers={"Accept-Language": language})
+    )
+    page.goto("/independence/alerts/")
+    page.wait_for_selector("#alert-map .leaflet-limits-pane path", state="attached")
+    page.fill("#id_address", "18891 mead")
+    page.wait_for_selector("#id_address-list [role=option]")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.select_option("#id_radius_m", label=chosen)
+    labels = page.eval_on_selector_all("#id_radius_m option", "options => options.map(o => o.textContent)")
+    expected = {"en": ["500 ft", "¼ mile", "½ mile", "1 mile", "2 miles", "3 miles"]}
+    assert labels == expected.get(language, ["500 pies", "¼ milla", "½ milla", "1 milla", "2 millas", "3 millas"])
+    said = page.inner_text("#pin-address")
+    assert chosen in said and "18891 Meadow Ln" in said and (words is None or said == words)
+    # The form fits the phone: nothing scrolls sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(page, f"alerts-feet-and-miles-360-{language}")
     assert page.errors == []

@@ -149,6 +149,8 @@ def test_a_caller_with_no_email_is_offered_to_record_the_call_on_the_similar_cas
     assert f"Record this call on {existing.reference}" in body
     assert f'formaction="{url("case_call", existing)}"' in body
     assert "Add the caller as a follower" not in body
+    # 0.0003° north is 33 m: staff read it in feet, as the residents do.
+    assert "110 ft away" in body and " m away" not in body
     # With an email, following it is offered as before.
     followed = signed_in(call_taker).post(NEW, caller_form(pothole)).content.decode()
     assert f"Add the caller as a follower of {existing.reference}" in followed

@@ -120,7 +120,7 @@ def test_open_reports_of_the_same_problem_nearby_are_offered_and_following_one_w
     assert "Is this yours?" in html
     assert near.reference in html and same_spot.reference in html
     assert ServiceRequest.objects.filter(service_type__code="graffiti").get().reference not in html
-    assert "about 111 m away" in html
+    assert "about 360 ft away" in html  # 111 m
     # Following instead of filing: the follow button posts the report form to the follow address.
     response = client.post(
         f"/independence/requests/{near.number}/follow/",

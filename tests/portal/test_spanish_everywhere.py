@@ -472,14 +472,14 @@ def test_an_alert_is_written_in_the_subscribers_language_whoever_made_the_report
     independence = cities["independence"]
     lat, lng = INSIDE["independence"]
     subscription = alert_services.subscription_create(
-        email="alerta@example.com", city=independence, area="radius", lat=lat, lng=lng, radius_m=500, language="es"
+        email="alerta@example.com", city=independence, area="radius", lat=lat, lng=lng, radius_m=402, language="es"
     )
     alert_services.subscription_confirm(token=subscription.confirm_token)
     with translation.override("en"):  # an English-speaking neighbour reports
         services.case_create(service_type=trash, lat=lat, lng=lng, description="Sofa", reporter_email="e@example.com")
     _confirm, alert = sent_to("alerta@example.com")
     assert alert.subject == f"Nuevo reporte cerca de usted: {trash.name}"
-    assert "Se hizo un nuevo reporte en su área de alertas (a menos de 500 m de" in alert.body
+    assert "Se hizo un nuevo reporte en su área de alertas (a menos de ¼ milla del" in alert.body
     assert not english_in(alert.body, "text/plain") and not english_in(html_of(alert))
 
 

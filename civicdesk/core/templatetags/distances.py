@@ -1,0 +1,32 @@
+"""Distances as residents and staff in Missouri read them: feet, then miles.
+
+``{{ metres|feet_or_miles }}``: "120 ft" under 1,000 ft (to the 10 ft), "0.4 mile", "1.2 miles"
+from there (to the tenth of a mile), the number as the active language writes it ("0.4 millas").
+The product measures in meters; only the words are US customary."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.formats import number_format
+from django.utils.translation import gettext
+
+register = template.Library()
+
+FEET_PER_METER = 1 / 0.3048
+METERS_PER_MILE = 1609.344
+
+
+@register.filter
+def feet_or_miles(meters: float | None) -> str:
+    if meters is None:
+        return ""
+    feet = round(float(meters) * FEET_PER_METER, -1)
+    if feet < 1000:
+        return gettext("%(n)s ft") % {"n": number_format(int(feet), use_l10n=True)}
+    miles = round(float(meters) / METERS_PER_MILE, 1)
+    text = number_format(miles, decimal_pos=0 if miles == int(miles) else 1, use_l10n=True)
+    if miles == 1:
+        return gettext("1 mile")
+    if miles < 1:
+        return gettext("%(n)s mile") % {"n": text}
+    return gettext("%(n)s miles") % {"n": text}

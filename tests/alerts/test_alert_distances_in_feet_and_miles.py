@@ -1,0 +1,128 @@
+"""The five cities are in Missouri: the alert form offers its circles in feet and miles
+("500 ft", "¼ mile" … "3 miles"), stored in meters within the service's limits, and a circle
+asked in meters before ("1 km") is still said sensibly ("about 0.6 mile") and still accepted."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.utils import translation
+
+from civicdesk.core.templatetags.distances import feet_or_miles
+from civicdesk.notifications.alerts import MAX_RADIUS_M, MIN_RADIUS_M
+from civicdesk.notifications.models import AlertOn, AreaKind, AreaSubscription, distance_words
+from civicdesk.portal.alerts import OLD_RADII, AlertForm
+from tests.conftest import INSIDE
+
+pytestmark = pytest.mark.django_db
+
+ENGLISH = ["500 ft", "¼ mile", "½ mile", "1 mile", "2 miles", "3 miles"]
+SPANISH = ["500 pies", "¼ milla", "½ milla", "1 milla", "2 millas", "3 millas"]
+FEET, MILE = 0.3048, 1609.344
+
+
+def options(html: str) -> list[tuple[str, str, bool]]:
+    select = re.search(r'<select name="radius_m".*?</select>', html, re.S).group(0)
+    return [
+        (value, label, "selected" in attrs)
+        for value, attrs, label in re.findall(r'<option value="(\d+)"([^>]*)>([^<]*)</option>', select)
+    ]
+
+
+@pytest.mark.parametrize(("language", "labels"), [("en", ENGLISH), ("es", SPANISH)])
+def test_the_form_offers_feet_and_miles_a_quarter_mile_first_chosen(client, independence, language, labels):
+    html = client.get("/independence/alerts/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    offered = options(html)
+    assert [label for _, label, _ in offered] == labels
+    assert [label for _, label, selected in offered if selected] == [labels[1]]
+    # Each stored distance is the one its words say, to the meter, and the service accepts it.
+    said = [500 * FEET, MILE / 4, MILE / 2, MILE, 2 * MILE, 3 * MILE]
+    for (value, _, _), exact in zip(offered, said, strict=True):
+        assert abs(int(value) - exact) < 1
+        assert MIN_RADIUS_M <= int(value) <= MAX_RADIUS_M
+    assert not re.search(r"\d (m|km)\b", html)
+
+
+def test_a_circle_chosen_in_feet_is_stored_in_meters(client, independence, outbox):
+    lat, lng = INSIDE["independence"]
+    data = {"email": "half@example.org", "on": AlertOn.NEW, "area": AreaKind.RADIUS, "lat": lat, "lng": lng}
+    response = client.post("/independence/alerts/", {**data, "radius_m": 805})
+    assert response.status_code == 200
+    assert AreaSubscription.objects.get(email="half@example.org").radius_m == 805
+    assert "within ½ mile of" in " ".join(outbox()[-1].body.split())
+
+
+@pytest.mark.parametrize(
+    ("meters", "words"), [(250, "about 800 ft"), (1000, "about 0.6 mile"), (5000, "about 3.1 miles")]
+)
+def test_a_metric_circle_from_before_is_still_accepted_and_kept_as_chosen(client, independence, meters, words):
+    lat, lng = INSIDE["independence"]
+    data = {"on": AlertOn.NEW, "area": AreaKind.RADIUS, "lat": lat, "lng": lng, "radius_m": meters}
+    # A mistake elsewhere: the page comes back with the old circle still chosen, in words.
+    html = client.post("/independence/alerts/", {**data, "email": "not an address"}).content.decode()
+    assert (str(meters), words, True) in options(html)
+    response = client.post("/independence/alerts/", {**data, "email": "old@example.org"})
+    assert response.status_code == 200
+    assert AreaSubscription.objects.get(email="old@example.org").radius_m == meters
+    # Editing a stored subscription: the form shows its circle.
+    form = AlertForm(initial={"radius_m": meters}, city=independence)
+    assert (meters, words) in [(value, str(label)) for value, label in form.fields["radius_m"].choices]
+
+
+def test_a_distance_never_offered_is_refused_in_words(client, independence):
+    lat, lng = INSIDE["independence"]
+    data = {"email": "x@example.org", "on": AlertOn.NEW, "area": AreaKind.RADIUS, "lat": lat, "lng": lng}
+    response = client.post("/independence/alerts/", {**data, "radius_m": 300})
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    assert not AreaSubscription.objects.filter(email="x@example.org").exists()
+
+
+@pytest.mark.parametrize(
+    ("meters", "english", "spanish"),
+    [
+        (50, "about 150 ft", "aproximadamente 150 pies"),
+        (250, "about 800 ft", "aproximadamente 800 pies"),
+        (290, "about 950 ft", "aproximadamente 950 pies"),
+        (300, "about 0.2 mile", "aproximadamente 0.2 millas"),
+        (500, "about 0.3 mile", "aproximadamente 0.3 millas"),
+        (1000, "about 0.6 mile", "aproximadamente 0.6 millas"),
+        (1600, "about 1 mile", "aproximadamente 1 milla"),
+        (2000, "about 1.2 miles", "aproximadamente 1.2 millas"),
+        (10_000, "about 6.2 miles", "aproximadamente 6.2 millas"),
+        (1609, "1 mile", "1 milla"),
+    ],
+)
+def test_the_rule_for_other_circles_feet_under_a_thousand_then_tenths_of_a_mile(meters, english, spanish):
+    with translation.override("en"):
+        assert distance_words(meters) == english
+    with translation.override("es"):
+        assert distance_words(meters) == spanish
+
+
+def test_every_old_form_distance_has_about_words():
+    with translation.override("en"):
+        assert [distance_words(m) for m in OLD_RADII] == [
+            "about 800 ft",
+            "about 0.3 mile",
+            "about 0.6 mile",
+            "about 1.2 miles",
+            "about 3.1 miles",
+        ]
+
+
+@pytest.mark.parametrize(
+    ("meters", "english", "spanish"),
+    [
+        (0, "0 ft", "0 pies"),
+        (111, "360 ft", "360 pies"),
+        (400, "0.2 mile", "0.2 millas"),
+        (3000, "1.9 miles", "1.9 millas"),
+    ],
+)
+def test_nearby_reports_and_similar_cases_say_feet_or_miles(meters, english, spanish):
+    with translation.override("en"):
+        assert feet_or_miles(meters) == english
+    with translation.override("es"):
+        assert feet_or_miles(meters) == spanish
