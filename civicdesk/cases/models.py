@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicdesk.cases import event_words
 from civicdesk.core.models import AppendOnlyModel, ChoiceLabels
+from civicdesk.core.templatetags.distances import feet_or_miles
 
 
 class Status(models.TextChoices):
@@ -281,16 +282,17 @@ class ServiceRequest(ChoiceLabels):
 
     @property
     def address_how(self) -> str:
-        """How the address was found, with its distance from the case's point when known
-        ("Nearest address to the pin, 35 m from the point"); "" when nobody said."""
+        """How the address was found, with its distance from the case's point when known,
+        in feet or miles, as Missouri reads ("Nearest address to the pin, 110 ft from the
+        point"); "" when nobody said."""
         if not self.address or not self.address_source:
             return ""
         how = str(self.get_address_source_display())
         measured = (AddressSource.NEAREST, AddressSource.MATCHED, AddressSource.INTERPOLATED)
         if self.address_distance_m is not None and self.address_source in measured and self.lat is not None:
-            how = gettext("%(how)s, %(metres)s m from the point") % {
+            how = gettext("%(how)s, %(distance)s from the point") % {
                 "how": how,
-                "metres": round(self.address_distance_m),
+                "distance": feet_or_miles(self.address_distance_m),
             }
         return how
 

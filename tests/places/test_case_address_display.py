@@ -41,13 +41,13 @@ def _emails(case: ServiceRequest) -> dict[str, OutboxMessage]:
             AddressSource.NEAREST,
             34.6,
             "near 1234 S Noland Rd",
-            "near 1234 S Noland Rd [Nearest address to the pin, 35 m from the point]",
+            "near 1234 S Noland Rd [Nearest address to the pin, 110 ft from the point]",
         ),
         (
             AddressSource.MATCHED,
             0.0,
             "1234 S Noland Rd",
-            "1234 S Noland Rd [Matched to an address, 0 m from the point]",
+            "1234 S Noland Rd [Matched to an address, 0 ft from the point]",
         ),
         (AddressSource.TYPED, None, "1234 S Noland Rd", "1234 S Noland Rd [Typed, not matched]"),
         ("", None, "1234 S Noland Rd", "Where: 1234 S Noland Rd ("),
@@ -60,7 +60,8 @@ def test_the_emails_say_where_and_how_the_address_was_found(
     sent = _emails(case)
     assert f"Where: {resident_sees}\n" in sent["case_created"].body_text
     assert resident_sees in sent["case_created"].body_html
-    assert staff_see in sent["case_assigned"].body_text
+    # The plain text is wrapped; the words are read across its lines.
+    assert staff_see in " ".join(sent["case_assigned"].body_text.split())
     assert "(map point only)" not in sent["case_assigned"].body_text
     assert "the place you marked on the map" not in sent["case_created"].body_text
 
@@ -88,7 +89,7 @@ def test_the_console_shows_the_address_and_how_it_was_found(
     client.force_login(make_staff(independence, Role.SUPERVISOR, department=nearest_case.department))
     page = client.get(f"/console/cases/independence/{nearest_case.number}/").content.decode()
     assert "near 1234 S Noland Rd" in page
-    assert "Nearest address to the pin, 21 m from the point" in page
+    assert "Nearest address to the pin, 70 ft from the point" in page
     listing = client.get("/console/", {"queue": "all"}).content.decode()
     assert "<td>near 1234 S Noland Rd" in listing  # the district, if any, under it on a tablet
 
@@ -97,7 +98,7 @@ def test_the_public_case_and_tracking_pages_show_it(client: Client, nearest_case
     for url in (f"/track/{nearest_case.tracking_token}/", f"/independence/requests/{nearest_case.number}/"):
         page = client.get(url).content.decode()
         assert "near 1234 S Noland Rd" in page, url
-        assert "Nearest address to the pin, 21 m from the point" in page, url
+        assert "Nearest address to the pin, 70 ft from the point" in page, url
 
 
 def test_the_overdue_list_shows_near(
