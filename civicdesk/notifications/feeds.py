@@ -26,6 +26,7 @@ from civicdesk.cases.selectors import public_case_list
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.templatetags.service_types import type_name_for_resident
 from civicdesk.notifications.alerts import MAX_RADIUS_M, bounding_box, distance_m
+from civicdesk.notifications.models import distance_words
 from civicdesk.tenants.models import City, District
 
 ITEMS = 50
@@ -53,8 +54,8 @@ class FeedQuery:
             parts.append(self.type_code)
         if self.point is not None:
             parts.append(
-                _("within %(m)s m of %(lat).5f, %(lng).5f")
-                % {"m": self.point[2], "lat": self.point[0], "lng": self.point[1]}
+                _("within %(distance)s of %(lat).5f, %(lng).5f")
+                % {"distance": distance_words(self.point[2]), "lat": self.point[0], "lng": self.point[1]}
             )
         return " · ".join(parts)
 

@@ -105,3 +105,17 @@ def test_the_browse_page_links_its_feeds(client, setting):
     assert '<link rel="alternate" type="application/atom+xml"' in html
     assert 'href="/independence/feeds/new.atom?type=trash"' in html
     assert 'href="/independence/alerts/"' in html
+
+
+@pytest.mark.parametrize(
+    ("language", "radius", "words"),
+    [("en", 402, "within ¼ mile of"), ("es", 402, "a menos de ¼ milla de"), ("en", 100, "within about 350 ft of")],
+)
+def test_a_point_feed_is_titled_in_feet_or_miles(client, setting, language, radius, words):
+    lat, lng = setting["spots"]["a"]
+    response = client.get(
+        f"/independence/feeds/new.atom?lat={lat}&lng={lng}&radius={radius}", HTTP_ACCEPT_LANGUAGE=language
+    )
+    title = ET.fromstring(response.content).find(f"{ATOM}title").text
+    assert f"{words} {lat:.5f}, {lng:.5f}" in title
+    assert " m of " not in title and " m de " not in title
