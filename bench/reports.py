@@ -68,18 +68,29 @@ PLAIN_SQL = {
 }
 
 
-def bench_reports(catalogue: dict[str, Any], today: dt.date, repeat: int) -> list[dict[str, Any]]:
-    """Every figure, for the collaborative and the biggest city, over 3 weeks and a year."""
+def _scopes_and_ranges(
+    catalogue: dict[str, Any], today: dt.date
+) -> list[tuple[str, Any, list[Any], str, dt.date, dt.date]]:
+    """What the reports are timed over: the collaborative and its biggest city, each over 3 weeks
+    and a year to ``today``."""
     everyone = [e["city"] for e in catalogue.values()]
     biggest = max(everyone, key=lambda c: c.population or 0)
     ranges = {
         "3 weeks": (today - dt.timedelta(days=20), today),
         "1 year": (today - dt.timedelta(days=364), today),
     }
+    return [
+        (scope_name, city, cities, range_name, date_from, date_to)
+        for scope_name, city, cities in (("all cities", None, everyone), (biggest.name, biggest, [biggest]))
+        for range_name, (date_from, date_to) in ranges.items()
+    ]
+
+
+def bench_reports(catalogue: dict[str, Any], today: dt.date, repeat: int) -> list[dict[str, Any]]:
+    """Every figure, for the collaborative and the biggest city, over 3 weeks and a year."""
     results: list[dict[str, Any]] = []
-    for scope_name, city, cities in (("all cities", None, everyone), (biggest.name, biggest, [biggest])):
-        for range_name, (date_from, date_to) in ranges.items():
-            results += _bench_one(scope_name, city, cities, range_name, date_from, date_to, repeat)
+    for scope_name, city, cities, range_name, date_from, date_to in _scopes_and_ranges(catalogue, today):
+        results += _bench_one(scope_name, city, cities, range_name, date_from, date_to, repeat)
     return results
 
 
@@ -173,43 +184,36 @@ def bench_reports_against(catalogue: dict[str, Any], today: dt.date, repeat: int
     then_rollups = _module_at(commit, "civicdesk/reports/rollups.py", "bench_then_rollups")
     then_op = _module_at(commit, "civicdesk/reports/operational.py", "bench_then_operational")
     then_op.summed, then_op.month_end = then_rollups.summed, then_rollups.month_end
-    everyone = [e["city"] for e in catalogue.values()]
-    biggest = max(everyone, key=lambda c: c.population or 0)
-    ranges = {
-        "3 weeks": (today - dt.timedelta(days=20), today),
-        "1 year": (today - dt.timedelta(days=364), today),
-    }
     results: list[dict[str, Any]] = []
-    for scope_name, city, cities in (("all cities", None, everyone), (biggest.name, biggest, [biggest])):
-        for range_name, (date_from, date_to) in ranges.items():
+    for scope_name, city, cities, range_name, date_from, date_to in _scopes_and_ranges(catalogue, today):
 
-            def figures(op: Any, a: dt.date = date_from, b: dt.date = date_to, c: Any = city, cs: Any = cities) -> dict:
-                return {
-                    "time_to_close_by_type": lambda: op._by_type(cs, a, b),
-                    "time_to_close_by_department": lambda: op._by_place(
-                        cs, "department", op.Department, "none", date_from=a, date_to=b
-                    ),
-                    "time_to_close_by_district": lambda: op._by_place(
-                        cs, "district", op.District, "none", date_from=a, date_to=b
-                    ),
-                    "operational_report (every figure, and the previous period)": lambda: op.operational_report(
-                        city=c, date_from=a, date_to=b
-                    ),
-                }
+        def figures(op: Any, a: dt.date = date_from, b: dt.date = date_to, c: Any = city, cs: Any = cities) -> dict:
+            return {
+                "time_to_close_by_type": lambda: op._by_type(cs, a, b),
+                "time_to_close_by_department": lambda: op._by_place(
+                    cs, "department", op.Department, "none", date_from=a, date_to=b
+                ),
+                "time_to_close_by_district": lambda: op._by_place(
+                    cs, "district", op.District, "none", date_from=a, date_to=b
+                ),
+                "operational_report (every figure, and the previous period)": lambda: op.operational_report(
+                    city=c, date_from=a, date_to=b
+                ),
+            }
 
-            ours, theirs = figures(today_op), figures(then_op)
-            for name in ours:
-                runs: dict[str, list[float]] = {"then": [], "now": []}
-                for turn in range(repeat + 1):
-                    for label, fn in (("then", theirs[name]), ("now", ours[name])):
-                        started = time.perf_counter()
-                        fn()
-                        if turn:
-                            runs[label].append((time.perf_counter() - started) * 1000)
-                then_ms = round(statistics.median(runs["then"]), 1)
-                now_ms = round(statistics.median(runs["now"]), 1)
-                results.append(
-                    {"figure": name, "scope": scope_name, "range": range_name, "then_ms": then_ms, "ms": now_ms,
-                     "ratio": round(now_ms / then_ms, 3) if then_ms else None}
-                )  # fmt: skip
+        ours, theirs = figures(today_op), figures(then_op)
+        for name in ours:
+            runs: dict[str, list[float]] = {"then": [], "now": []}
+            for turn in range(repeat + 1):
+                for label, fn in (("then", theirs[name]), ("now", ours[name])):
+                    started = time.perf_counter()
+                    fn()
+                    if turn:
+                        runs[label].append((time.perf_counter() - started) * 1000)
+            then_ms = round(statistics.median(runs["then"]), 1)
+            now_ms = round(statistics.median(runs["now"]), 1)
+            results.append(
+                {"figure": name, "scope": scope_name, "range": range_name, "then_ms": then_ms, "ms": now_ms,
+                 "ratio": round(now_ms / then_ms, 3) if then_ms else None}
+            )  # fmt: skip
     return results

@@ -73,6 +73,15 @@ from bench.summary import write_markdown
 # `--only regional --regional-label regional_comparison_before`, and after it on as many cases,
 # `regional_comparison_after`, for their ratios; the reports alone, `--only reports --reports-label
 # reports_before` on the code before a change and `reports_after` on the code after it).
+# Where `--only reports --reports-label` may write the reports' figures.
+REPORTS_LABELS = (
+    "reports_before",
+    "reports_after",
+    "reports_after_without_index",
+    "reports_closings_whole_days",
+    "reports_closings_before",
+    "reports_closings_after",
+)
 SEPARATE = (
     "geocoding",
     "nightly_values",
@@ -82,12 +91,7 @@ SEPARATE = (
     "load_test_before",
     "regional_comparison_before",
     "regional_comparison_after",
-    "reports_before",
-    "reports_after",
-    "reports_after_without_index",
-    "reports_closings_whole_days",
-    "reports_closings_before",
-    "reports_closings_after",
+    *REPORTS_LABELS,
     "reports_same_run",
 )
 
@@ -124,14 +128,7 @@ def main() -> int:
     )
     parser.add_argument(
         "--reports-label",
-        choices=[
-            "reports_before",
-            "reports_after",
-            "reports_after_without_index",
-            "reports_closings_whole_days",
-            "reports_closings_before",
-            "reports_closings_after",
-        ],
+        choices=REPORTS_LABELS,
         default="reports_after",
         help="key of --results the reports' figures go to with --only reports (reports_before on the code"
         " before a change, reports_after on the code after it, reports_after_without_index on it without"
