@@ -65,7 +65,7 @@ from bench.mix import kc_profile
 from bench.nightly import bench_nightly
 from bench.open_data import bench_open_data
 from bench.regional import bench_regional
-from bench.reports import bench_reports, bench_reports_against
+from bench.reports import bench_reports, bench_reports_against, relation_sizes
 from bench.summary import write_markdown
 
 # Keys of bench/results.json written by benchmarks that run on their own (and the load test and
@@ -82,6 +82,9 @@ REPORTS_LABELS = (
     "reports_closings_before",
     "reports_closings_after",
 )
+# Where `--only reports --reports-against` may write them: the same run at 100,000 cases, and at
+# 1,000,000 (`--n 1000000 --reports-label reports_same_run_1m`).
+SAME_RUN_LABELS = ("reports_same_run", "reports_same_run_1m")
 SEPARATE = (
     "geocoding",
     "nightly_values",
@@ -92,7 +95,7 @@ SEPARATE = (
     "regional_comparison_before",
     "regional_comparison_after",
     *REPORTS_LABELS,
-    "reports_same_run",
+    *SAME_RUN_LABELS,
 )
 
 
@@ -128,13 +131,12 @@ def main() -> int:
     )
     parser.add_argument(
         "--reports-label",
-        choices=REPORTS_LABELS,
-        default="reports_after",
+        choices=REPORTS_LABELS + SAME_RUN_LABELS,
         help="key of --results the reports' figures go to with --only reports (reports_before on the code"
         " before a change, reports_after on the code after it, reports_after_without_index on it without"
         " the index it adds; reports_closings_whole_days, _before and _after: the percentiles of whole days,"
         " exact from the two closings indexes, exact from the indexes per row; the full run's own figures"
-        " are kept)",
+        " are kept; with --reports-against reports_same_run (the default) or reports_same_run_1m)",
     )
     parser.add_argument(
         "--reports-against",
@@ -157,6 +159,10 @@ def main() -> int:
             record(Path(args.results), database=database)
         print(f"--only onboarding: wrote the onboarding figures to {args.results}")
         return 0
+    if args.reports_label and (args.reports_label in SAME_RUN_LABELS) != bool(args.reports_against):
+        parser.error(
+            f"--reports-label {' and '.join(SAME_RUN_LABELS)} go with --reports-against, the others without it"
+        )
     n = args.n or (
         100_000 if args.quick or args.only in ("load", "nightly", "open_data", "regional", "reports") else 1_000_000
     )
@@ -266,7 +272,7 @@ def main() -> int:
             rollups.rebuild()
             sql("VACUUM ANALYZE")
             say(f"{n:,} cases copied in {copy_seconds:.1f} s, roll-ups rebuilt")
-            label = args.reports_label
+            label = args.reports_label or ("reports_same_run" if args.reports_against else "reports_after")
             if args.reports_against:
                 # The index the older code reads its times under a day from, as reports 0003 made it.
                 sql(
@@ -275,7 +281,11 @@ def main() -> int:
                     " WHERE closed_at - opened_at < interval '2 days'"
                 )
                 sql("VACUUM ANALYZE cases_servicerequest")
-                label = "reports_same_run"
+            sizes = relation_sizes()
+            say(
+                f"{sizes['cases']:,} cases, {sizes['closed']:,} closed; "
+                + ", ".join(f"{name} {size / 2**20:,.1f} MiB" for name, size in sizes["bytes"].items())
+            )
             code, load_at_start = args.reports_code or _commit(), _load_average()
             if args.reports_against:
                 rows = bench_reports_against(
@@ -288,6 +298,14 @@ def main() -> int:
                 rows = bench_reports(catalogue, now.astimezone(CENTRAL).date(), args.repeat)
                 for row in rows:
                     say(f"{row['figure']:<55} {row['scope']:<14} {row['range']:<8} {row['ms']:>9.1f} ms")
+            load_at_end = _load_average()
+            # The same indexes as a migration builds them on cases already there (and REINDEX does,
+            # its pages packed); written case by case, as above, they grew by splitting pages.
+            for name in sizes["bytes"]:
+                if name != "cases_servicerequest":
+                    sql(f"REINDEX INDEX {name}")
+            rebuilt = relation_sizes()["bytes"]
+            say("rebuilt: " + ", ".join(f"{name} {size / 2**20:,.1f} MiB" for name, size in rebuilt.items()))
             path = Path(args.results)
             results = json.loads(path.read_text()) if path.exists() else {}
             results[label] = {
@@ -297,7 +315,8 @@ def main() -> int:
                 "code": code,
                 **({"against": args.reports_against} if args.reports_against else {}),
                 "load_average_at_start": load_at_start,
-                "load_average_at_end": _load_average(),
+                "load_average_at_end": load_at_end,
+                "sizes": {**sizes, "bytes_rebuilt": rebuilt},
                 "reports": rows,
             }
             path.write_text(json.dumps(results, indent=2) + "\n")

@@ -639,13 +639,43 @@ def closings_markdown(whole: dict[str, Any], before: dict[str, Any], after: dict
     return lines
 
 
-def same_run_markdown(run: dict[str, Any]) -> list[str]:
+def _mb(size: int) -> str:
+    """Bytes as pg_size_pretty writes them (a MB of 2**20 bytes), to a tenth."""
+    return f"{size / 2**20:,.1f} MB"
+
+
+def _sizes_sentence(sizes: dict[str, Any]) -> str:
+    """The cases and the closings indexes of reports 0005 as ``--only reports`` measured them
+    (bench/reports.py ``relation_sizes``), as written case by case and as rebuilt."""
+    written, rebuilt = sizes["bytes"], sizes["bytes_rebuilt"]
+    closings = [f"cases_closings_by_{key}" for key in ("city", "type", "department", "district")]
+
+    def each(b: dict[str, int]) -> str:
+        return ", ".join(
+            f"{_mb(b[name])} {name.removeprefix('cases_closings_').replace('_', ' ')}" for name in closings
+        ) + (f", {_mb(sum(b[name] for name in closings))} in all")
+
+    return (
+        f" Sizes (`pg_relation_size`) on these {sizes['cases']:,} cases ({sizes['closed']:,} closed): the cases'"
+        f" table {_mb(written['cases_servicerequest'])} without its indexes; the four closings indexes of"
+        f" reports 0005 as the cases were written one after another (as a city's index grows), {each(written)};"
+        f" rebuilt (REINDEX, as the migration builds them on cases already there), {each(rebuilt)}."
+        + (
+            f" The older code's `cases_quick_closings`: {_mb(written['cases_quick_closings'])}."
+            if "cases_quick_closings" in written
+            else ""
+        )
+    )
+
+
+def same_run_markdown(run: dict[str, Any], heading: str = "") -> list[str]:
     """The operational report by today's code against the code of an older commit, in turn on the
-    same cases (``--only reports --reports-against COMMIT``)."""
+    same cases (``--only reports --reports-against COMMIT``), and the sizes of its indexes where
+    the run measured them; ``heading`` follows the section's title (another N)."""
     conditions = _regional_conditions(run)
     lines = [
         "",
-        "## Operational report: exact percentiles against whole days, the same run",
+        f"## Operational report: exact percentiles against whole days, the same run{heading}",
         "",
         f"The operational report and its time-to-close tables on {run['n']:,} cases by the code of"
         f" {run['against']} (percentiles of the roll-ups' whole days, exact only under a day) and by today's"
@@ -654,6 +684,7 @@ def same_run_markdown(run: dict[str, Any]) -> list[str]:
         " (`--only reports --reports-against`; the older code's index of the cases closed within two days made"
         " for it): the same load for both, so the ratio holds where the milliseconds move with the machine."
         f" Medians. Measured {run['date']}{f' ({conditions})' if conditions else ''}."
+        + (_sizes_sentence(run["sizes"]) if run.get("sizes") else "")
         + (f" {run['note']}" if run.get("note") else ""),
         "",
         f"| figure | scope | range | whole days, {run['against']} (ms) | exact (ms) | ratio |",
@@ -781,6 +812,8 @@ def write_markdown(path: Path, results: dict[str, Any]) -> None:
         )
     if r.get("reports_same_run"):
         lines += same_run_markdown(r["reports_same_run"])
+    if r.get("reports_same_run_1m"):
+        lines += same_run_markdown(r["reports_same_run_1m"], heading=f", {r['reports_same_run_1m']['n']:,} cases")
     if r.get("reports_closings_whole_days") and r.get("reports_closings_before") and r.get("reports_closings_after"):
         lines += closings_markdown(
             r["reports_closings_whole_days"], r["reports_closings_before"], r["reports_closings_after"]
