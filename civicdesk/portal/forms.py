@@ -7,8 +7,10 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.urls import reverse_lazy
 from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.cases.models import Channel
@@ -34,6 +36,35 @@ class MultipleImageField(forms.FileField):
         if len(files) > MAX_PHOTOS:
             raise forms.ValidationError(_("Attach at most %(n)s photos.") % {"n": MAX_PHOTOS})
         return files
+
+
+def photo_size_words() -> str:
+    """The largest photo accepted, as the photo check words it ("12 MB")."""
+    limit = settings.PHOTO_MAX_BYTES
+    if limit >= 1024 * 1024:
+        return gettext("%(n)s MB") % {"n": f"{limit / (1024 * 1024):.3g}"}
+    return gettext("%(n)s KB") % {"n": f"{max(1, limit // 1024)}"}
+
+
+def photo_limits(field: forms.Field) -> None:
+    """Say the photo limits before anything is sent: in the field's help, and to portal.js,
+    which checks the photos chosen at once rather than after a long upload that the browser
+    then forgets (the server checks them again)."""
+    size = photo_size_words()
+    field.help_text = gettext("JPEG, PNG, WebP or HEIC photos, up to %(size)s each.") % {"size": size}
+    field.widget.attrs.update(
+        {
+            "data-max-bytes": str(settings.PHOTO_MAX_BYTES),
+            "data-max-count": str(MAX_PHOTOS),
+            "data-msg-too-large": gettext(
+                "%(name)s is larger than %(size)s, the most we accept for one photo. "
+                "Choose a smaller photo, or send the report without it."
+            )
+            % {"name": "%(name)s", "size": size},
+            "data-msg-too-many": gettext("Choose at most %(max)s photos: you chose %(n)s.")
+            % {"max": MAX_PHOTOS, "n": "%(n)s"},
+        }
+    )
 
 
 class TypeSelect(WrittenSelect):
@@ -72,7 +103,7 @@ class ReportForm(forms.Form):
     photos = MultipleImageField(
         label=_("Photos (up to 5)"),
         required=False,
-        help_text=_("JPEG, PNG, WebP or HEIC photos."),
+        # Its help, with the largest photo accepted, is written per request: photo_limits().
         widget=MultipleFileInput(attrs={"accept": "image/*"}),
     )
     reporter_name = forms.CharField(
@@ -106,6 +137,7 @@ class ReportForm(forms.Form):
 
     def __init__(self, *args: Any, types: list[ServiceType], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        photo_limits(self.fields["photos"])
         self.types = {t.pk: t for t in types}
         field = self.fields["service_type"]
         language = translation.get_language() or ""

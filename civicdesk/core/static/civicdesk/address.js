@@ -55,6 +55,20 @@
     note.hidden = true;
     box.appendChild(note);
 
+    // A form that takes a typed address as it is (the report form: staff find the place)
+    // gives data-msg-none: words that match no address are then said on screen too, not only
+    // to a screen reader, so nobody sends the report believing the map found the place.
+    var none = null;
+    if (box.dataset.msgNone) {
+      none = document.createElement("p");
+      none.id = id + "-none";
+      none.className = "help address-none";
+      none.hidden = true;
+      none.textContent = box.dataset.msgNone;
+      box.appendChild(none);
+    }
+    function showNone(yes) { if (none) { none.hidden = !yes; } }
+
     input.setAttribute("role", "combobox");
     input.setAttribute("aria-autocomplete", "list");
     input.setAttribute("aria-expanded", "false");
@@ -132,6 +146,8 @@
       live.textContent = data.message || "";
       note.textContent = data.note || "";
       note.hidden = !data.note;
+      // Only a search that was answered found nothing (not words too short, not no signal).
+      showNone(!results.length && !!data.query);
     }
 
     function answered(q) {
@@ -205,6 +221,7 @@
       list.textContent = "";
       close();
       searched = text;
+      showNone(false);
     }
 
     function choose(i) {
@@ -286,6 +303,7 @@
           return;
         }
         if (e.detail.from === "address") { return; } // already said by choose()
+        showNone(false); // the pin now says where the problem is, whatever the words
         lookUp(e.detail.lat, e.detail.lng);
       });
     }
@@ -295,7 +313,7 @@
     // A report kept on the device (offline) empties the form: the pin's line goes with it.
     var form = input.form;
     if (form) {
-      form.addEventListener("reset", function () { lastPlace = null; say(""); filled = ""; markFromPin(false); close(); });
+      form.addEventListener("reset", function () { lastPlace = null; say(""); filled = ""; markFromPin(false); close(); showNone(false); });
     }
     // A form shown again (a mistake to fix) keeps its pin: say its address too.
     var latInput = map && document.getElementById(map.dataset.latInput);

@@ -1,6 +1,6 @@
 /* The resident pages' behaviour (portal.js is on every page, the console's too), added on top
    of pages that work without it: a form's summary of mistakes focused, the problem type
-   filter, the offline queue, the service worker, and "Sent: your report …". */
+   filter, photos too large said when chosen, the offline queue, the service worker, and "Sent: your report …". */
 (function () {
   "use strict";
   var status = document.getElementById("queue-status");
@@ -103,6 +103,49 @@
     });
   }
 
+  /* --- photos checked when chosen (portal/forms.py photo_limits) -------------------- */
+  // A photo too large is said at once, beside the box, not after an upload of many
+  // megabytes that ends with the form sent back and every chosen photo forgotten. The box is
+  // marked invalid, so the browser does not send the form until the choice is changed.
+  function photoChecks() {
+    document.querySelectorAll("input[type=file][data-max-bytes]").forEach(function (input) {
+      var max = parseInt(input.dataset.maxBytes, 10);
+      var maxCount = parseInt(input.dataset.maxCount || "0", 10);
+      var message = document.createElement("p");
+      message.id = input.id + "_check";
+      message.className = "error photo-check";
+      // Always in the page, only its words change: a live region is then announced.
+      message.setAttribute("aria-live", "polite");
+      input.parentNode.insertBefore(message, input);
+      var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      described.push(message.id);
+      input.setAttribute("aria-describedby", described.join(" "));
+      var invalidBefore = input.getAttribute("aria-invalid"); // the server's own mistake, if any
+      input.addEventListener("change", function () {
+        var problems = [];
+        var files = Array.prototype.slice.call(input.files || []);
+        if (maxCount && files.length > maxCount) {
+          problems.push(fmt(input.dataset.msgTooMany, { n: files.length }));
+        }
+        files.forEach(function (file) {
+          if (file.size > max) { problems.push(fmt(input.dataset.msgTooLarge, { name: file.name })); }
+        });
+        var text = problems.join(" ");
+        message.textContent = text;
+        input.setCustomValidity(text);
+        if (text) { input.setAttribute("aria-invalid", "true"); }
+        else if (invalidBefore) { input.setAttribute("aria-invalid", invalidBefore); }
+        else { input.removeAttribute("aria-invalid"); }
+      });
+      if (input.form) {
+        input.form.addEventListener("reset", function () {
+          message.textContent = "";
+          input.setCustomValidity("");
+        });
+      }
+    });
+  }
+
   /* A confidential report sent from the queue: its access code, with the confirmation
      page's words, kept on screen (and on later pages) until the resident dismisses it. */
   function showCode(r) {
@@ -174,6 +217,7 @@
   function init() {
     errorSummary();
     typeFilter();
+    photoChecks();
     reportForm();
     serviceWorker();
     if (/[?&]queued=1/.test(location.search)) { say(status.dataset.msgQueued); }
