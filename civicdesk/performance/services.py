@@ -245,17 +245,20 @@ def measure_compute(*, measure: Measure, period: periods.Period, now: dt.datetim
 def measure_stored_figure(*, measure: Measure, period: periods.Period, now: dt.datetime) -> tuple[Decimal | None, int]:
     """What a computed measure's stored value keeps for a period: its figure and how many
     cases were decided behind it (met or missed: ``Computation.decided``). Worked out by the
-    database (the definition's ``figure``: one aggregate, no case or event read into Python)
-    wherever its count of cases is that number, so the nightly run over a city's whole
-    history does not walk every case and its log; by ``compute`` for a definition that
-    decides its cases apart from its figure (``DECIDED_APART_FROM_FIGURE``: the median's
-    cases are marked against targets the median does not read)."""
+    database, so the nightly run over a city's whole history does not walk every case and its
+    log: by the definition's ``stored_figure`` when its count of decided cases is not its
+    figure's count of cases (the median's cases are marked against targets the median does
+    not read), else by its ``figure`` (one aggregate, no case or event read into Python);
+    by ``compute`` for a definition with neither."""
     if not measure.is_computed or measure.computation not in DEFINITIONS:
         raise ValidationError(
             {"computation": _("“%(measure)s” is not a computed measure.") % {"measure": measure.name}}
         )
     module = DEFINITIONS[measure.computation]
-    if hasattr(module, "figure") and not getattr(module, "DECIDED_APART_FROM_FIGURE", False):
+    if hasattr(module, "stored_figure"):
+        stored: tuple[Decimal | None, int] = module.stored_figure(measure=measure, period=period, now=now)
+        return stored
+    if hasattr(module, "figure"):
         tally = module.figure(measure=measure, period=period, now=now)
         return tally.value, tally.cases
     result = module.compute(measure=measure, period=period, now=now)

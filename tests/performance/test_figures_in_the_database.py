@@ -765,3 +765,58 @@ def test_the_nightly_stored_share_closed_within_target_and_count_of_requests_are
             assert found[(monthly.name, 2024, 10)] == (Decimal("37.5000"), 8)  # 3 of 8, as above
     # April's requests, duplicates and cases with no due date included: every one counts.
     assert found[(reported.name, 2024, 10)] == (Decimal(13), 13)
+
+
+def test_the_nightly_stored_median_days_to_close_and_its_decided_cases_are_what_every_case_gives(
+    book, potholes, make_service_type, independence, make_measure, monkeypatch
+):
+    """The median and how many of its cases are marked met or missed: against the measure's
+    ``{"days": N}``, its own target for the year (FY2024 only: FY2025's periods fall back to
+    the types'), or each type's target, where a type with no target days (none, or 0) decides
+    nothing. Closings at the due date and a microsecond past it, a Friday-evening report of a
+    business-day type before Memorial Day, reports the night the clocks change, a case with no
+    log, a duplicate, a reopened case, cases still open, another period's."""
+    pothole, sidewalk, graffiti = potholes["pothole"], potholes["sidewalk"], potholes["graffiti"]
+    mural = make_service_type(independence, "mural", target_days=0)
+    for service_type, opened in ((pothole, at("2024-04-02", 10)), (sidewalk, at("2024-05-24", 19))):
+        for late in (dt.timedelta(0), US):
+            case = book.open(service_type, opened)
+            book.close(case, case.due_at + late)
+    # Saturday night before the clocks went forward (March 10, 2024, 2 a.m.), and one at 1:30.
+    for service_type, opened in ((sidewalk, at("2024-03-09", 23)), (pothole, at("2024-03-10", 1, 30))):
+        case = book.open(service_type, opened)
+        book.close(case, case.due_at)
+    close_after(book, graffiti, at("2024-04-05", 9), dt.timedelta(days=30))
+    close_after(book, mural, at("2024-06-03", 9), dt.timedelta(hours=5))
+    original = close_after(book, pothole, at("2024-05-01", 9), dt.timedelta(days=4))
+    close_after(book, pothole, at("2024-05-01", 9, 5), dt.timedelta(minutes=3), resolution=Resolution.DUPLICATE,
+                duplicate_of=original)  # fmt: skip
+    without_a_log(close_after(book, graffiti, at("2024-05-02", 9), dt.timedelta(days=1)), at("2024-05-01", 9))
+    reopened = close_after(book, sidewalk, at("2024-03-28", 9), dt.timedelta(hours=2))
+    with outbox.suppressed(), clock.frozen_at(at("2024-04-08")):
+        reopened = cases.case_reopen(case=reopened, actor=book.staff, reason="Cracked again.")
+    book.close(reopened, at("2024-04-12", 9))
+    book.open(pothole, at("2024-06-20", 9))
+    close_after(book, pothole, at("2024-07-01", 9), dt.timedelta(days=1))  # FY2025 Q1
+    close_after(book, graffiti, at("2024-07-02", 9), dt.timedelta(days=2))
+    codes = ["pothole", "sidewalk", "graffiti", "mural"]
+    by_type, by_type_quarterly = computed_measures(make_measure, potholes_median_days_to_close, codes)
+    fixed = computed_measures(make_measure, potholes_median_days_to_close, codes, parameters={"days": "2.5"})
+    own = computed_measures(
+        make_measure, potholes_median_days_to_close, codes, target=str(3 * 86400), fiscal_year=2024,
+        parameters={"note": "own target"},
+    )  # fmt: skip
+    for now in (at("2024-06-28", 12), at("2024-07-15")):
+        found = nightly_both_ways(independence, dt.date(2024, 1, 1), now, monkeypatch)
+    # Q4 (April–June): the two potholes, the two sidewalks, the reopened one, the three
+    # graffiti (30 days, and the one copied with no log and its copy), the mural and the
+    # duplicate's original: 10 in the median.
+    q4 = {name: found[(name, 2024, 4)] for name in (by_type_quarterly.name, fixed[1].name, own[1].name)}
+    assert [decided for _, decided in q4.values()] == [6, 10, 10]  # by type: no graffiti, no mural
+    assert len({value for value, _ in q4.values()}) == 1
+    # FY2025 Q1 (July): a pothole in a day, a graffiti in two. The measure with a target of
+    # its own has none for that year: the types' targets decide, and graffiti has none.
+    assert found[(own[1].name, 2025, 1)] == found[(by_type_quarterly.name, 2025, 1)] == (Decimal("129600.0000"), 1)
+    assert found[(fixed[1].name, 2025, 1)] == (Decimal("129600.0000"), 2)
+    # March (Q3): the two closed the week the clocks changed, each at its due date.
+    assert found[(by_type.name, 2024, 9)][1] == 2

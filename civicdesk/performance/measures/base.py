@@ -14,8 +14,9 @@ definition that reads the case's log does so with the log's rules as conditions 
 ``is_worked`` to the letter), each case's first such event a subquery (``first_event_at``),
 and counts in one aggregate over them (``tally_of``). The regional comparison's kept figures
 use it, and so does the nightly stored value (``services.measure_stored_figure``: the figure
-and its count of decided cases, which is ``Tally.cases`` unless the definition says
-``DECIDED_APART_FROM_FIGURE``); tests work every such figure out both ways on the same cases
+and its count of decided cases, which is ``Tally.cases`` unless the definition has its own
+``stored_figure(measure=, period=, now=)``, the median's); tests work every such figure out
+both ways on the same cases
 (``tests/performance/test_figures_in_the_database.py``).
 """
 

@@ -40,6 +40,9 @@ from civicdesk.performance.periods import business_calendar_for
 from civicdesk.performance.targets import period_target
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from civicdesk.cases.models import ServiceRequest
     from civicdesk.performance.models import Measure
     from civicdesk.performance.periods import Period
 
@@ -49,9 +52,6 @@ UNIT = "days"
 DIRECTION = "lower"
 # Every listed case is in the median, whether or not it can be marked met or missed.
 EVERY_CASE_COUNTS = True
-# Which cases are marked met or missed (the stored value's count of cases) depends on targets
-# the median does not read: the nightly stored value is worked out by ``compute``.
-DECIDED_APART_FROM_FIGURE = True
 METHOD = gettext_lazy(
     "The median time from the report to its closing, over the cases of these types closed in the period "
     "(duplicates left out). Half the cases closed faster, half slower."
@@ -70,6 +70,16 @@ def measure_target(measure: Measure, period: Period) -> Decimal | None:
         return None
     return period_target(
         annual=yearly.value, rule=yearly.split_rule, index=period.index, periods_per_year=period.periods_per_year
+    )
+
+
+def _closed_in(measure: Measure, period: Period) -> QuerySet[ServiceRequest]:
+    """The cases in the median: closed in the period (latest closing), duplicates left out."""
+    return (
+        cases_of(measure)
+        .prefetch_related(None)
+        .filter(status=Status.CLOSED, closed_at__gte=period.start, closed_at__lt=period.end)
+        .exclude(resolution=Resolution.DUPLICATE)
     )
 
 
@@ -128,14 +138,27 @@ def figure(*, measure: Measure, period: Period, now: dt.datetime) -> Tally:
     taken and averaged exactly as ``compute`` does (the same seconds, the same
     ``statistics.median``), so the two never differ. Whether a case met a target does not
     enter the median, and every case in it is closed, so time alone never changes it."""
-    cases = (
-        cases_of(measure)
-        .prefetch_related(None)
-        .filter(status=Status.CLOSED, closed_at__gte=period.start, closed_at__lt=period.end)
-        .exclude(resolution=Resolution.DUPLICATE)
-    )
-    count, middle = median_ranks(cases)
+    count, middle = median_ranks(_closed_in(measure, period))
     if not count:
         return Tally(None, 0)
     seconds = [Decimal(dt.timedelta(microseconds=us).total_seconds()) for us in middle]
     return Tally(Decimal(statistics.median(seconds)), count)
+
+
+def stored_figure(*, measure: Measure, period: Period, now: dt.datetime) -> tuple[Decimal | None, int]:
+    """What the nightly stores (``services.measure_stored_figure``): ``compute``'s median and
+    its count of decided cases (marked met or missed), worked out by the database. The median
+    is ``figure``'s. Which cases are decided depends on the rule ``compute`` marks them by, not
+    on when they closed: against the measure's ``{"days": N}`` or its own target for the
+    period every case in the median is met or missed; against its type's target only a case of
+    a type with target days is (``targets.due_at`` gives the others no due date), a count of
+    the same cases by their type. Whether a decided case met its target never changes the
+    count, so the business-day due dates ``compute`` works out are not needed here."""
+    fixed = (measure.parameters or {}).get("days")
+    if fixed is not None:
+        Decimal(str(fixed))  # refused as ``compute`` refuses it, when it is not a number
+    every_case_decided = fixed is not None or measure_target(measure, period) is not None
+    tally = figure(measure=measure, period=period, now=now)
+    if every_case_decided or not tally.cases:
+        return tally.value, tally.cases
+    return tally.value, _closed_in(measure, period).filter(service_type__target_days__gt=0).count()
