@@ -28,7 +28,7 @@ from civicdesk.core import clock
 from civicdesk.core.errors import InvalidTransition
 from civicdesk.performance import periods
 from civicdesk.performance.measures import DEFINITIONS
-from civicdesk.performance.measures.base import Computation
+from civicdesk.performance.measures.base import Computation, Listing
 from civicdesk.performance.models import (
     CommonMeasure,
     CommonMeasureMapping,
@@ -240,6 +240,23 @@ def measure_compute(*, measure: Measure, period: periods.Period, now: dt.datetim
             {"computation": _("“%(measure)s” is not a computed measure.") % {"measure": measure.name}}
         )
     return DEFINITIONS[measure.computation].compute(measure=measure, period=period, now=now or clock.now())
+
+
+def measure_listing(*, measure: Measure, period: periods.Period, now: dt.datetime | None = None) -> Listing | None:
+    """The cases behind a computed measure's figure for a period, each marked met, missed or
+    not decided yet by the database (the definition's ``listing``), for the drill-down to
+    count and page without reading every case; nothing is stored. None when the definition
+    cannot mark them so for this period (its ``listing`` says why): the drill-down then
+    works the list out by ``measure_compute``."""
+    if not measure.is_computed or measure.computation not in DEFINITIONS:
+        raise ValidationError(
+            {"computation": _("“%(measure)s” is not a computed measure.") % {"measure": measure.name}}
+        )
+    module = DEFINITIONS[measure.computation]
+    if not hasattr(module, "listing"):
+        return None
+    listing: Listing | None = module.listing(measure=measure, period=period, now=now or clock.now())
+    return listing
 
 
 def measure_stored_figure(*, measure: Measure, period: periods.Period, now: dt.datetime) -> tuple[Decimal | None, int]:

@@ -1,7 +1,7 @@
 """The public performance dashboard, its exports and the cases behind each computed figure.
 
 Views only translate: the figures come from ``selectors``, the files from ``exports``,
-the drill-down from the measure's definition via ``services.measure_compute``.
+the drill-down from the measure's definition via ``drilldown`` (a page of each group).
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from civicdesk.core.pagecache import public_page
-from civicdesk.performance import charts, exports, periods, regional, selectors
+from civicdesk.performance import charts, drilldown, exports, periods, regional, selectors
 from civicdesk.performance.measures import DEFINITIONS
 from civicdesk.performance.models import CommonMeasure, PlanYear
-from civicdesk.performance.services import measure_compute
 from civicdesk.tenants.models import City, Region
 
 
@@ -109,29 +108,41 @@ def measure_cases(request: HttpRequest, city: str, measure_id: int, period: str)
             % {"name": measure.name, "frequency": str(measure.get_frequency_display()).lower()},
             "html",
         )
-    result = measure_compute(measure=measure, period=the_period)
-    shown = [r for r in result.results if not r.case.service_type.is_confidential]
-    groups = [
-        ("met", result.met_label or _("Met"), [r for r in shown if r.met is True]),
-        ("missed", result.missed_label or _("Missed"), [r for r in shown if r.met is False]),
-        ("pending", _("Not decided yet"), [r for r in shown if r.met is None]),
-    ]
+    pages = {}
+    for key in drilldown.GROUPS:
+        try:
+            pages[key] = drilldown.page_number(request.GET.get(f"{key}_page"))
+        except ValueError:
+            return _bad_request(
+                request,
+                place,
+                _("“%(value)s” is not a page number: give a whole number from 1.")
+                % {"value": request.GET.get(f"{key}_page")},
+                "html",
+            )
+    drill = drilldown.drill_down(measure, the_period, pages)
+    labels = drilldown.group_labels(drill)
+    groups = []
+    for key in drilldown.GROUPS:
+        page = drill.groups[key]
+        rows = page.with_rows(
+            (r, reverse("portal:case", kwargs={"city": place.slug, "number": r.case.number})) for r in page
+        )
+        for attribute, number in (("previous_url", page.number - 1), ("next_url", page.number + 1)):
+            if 1 <= number <= page.pages:
+                query = request.GET.copy()
+                query[f"{key}_page"] = str(number)
+                setattr(rows, attribute, f"?{query.urlencode()}#cases-{key}")
+        groups.append((key, labels[key], rows))
     context = {
         "city": place,
         "measure": measure,
         "period": the_period,
         "method": selectors.method_of(measure),
-        "value_text": selectors.format_for(measure, result.value),
-        "groups": [
-            (
-                key,
-                label,
-                [(r, reverse("portal:case", kwargs={"city": place.slug, "number": r.case.number})) for r in items],
-            )
-            for key, label, items in groups
-        ],
-        "withheld": len(result.results) - len(shown),
-        "decided": result.decided,
+        "value_text": selectors.format_for(measure, drill.value),
+        "groups": groups,
+        "withheld": drill.withheld,
+        "decided": drill.decided,
     }
     return render(request, "performance/measure_cases.html", context)
 

@@ -26,7 +26,7 @@ from civicdesk.cases import services as cases
 from civicdesk.cases.models import CaseEvent, EventKind, Resolution, ServiceRequest, Status
 from civicdesk.core import clock
 from civicdesk.notifications import outbox
-from civicdesk.performance import periods, regional
+from civicdesk.performance import drilldown, periods, regional
 from civicdesk.performance import services as performance
 from civicdesk.performance.measures import (
     DEFINITIONS,
@@ -36,7 +36,7 @@ from civicdesk.performance.measures import (
     potholes_median_days_to_close,
     requests_opened,
 )
-from civicdesk.performance.measures.base import Tally
+from civicdesk.performance.measures.base import Listing, Tally, marked
 from civicdesk.performance.models import DashboardSettings, Measure, MeasureValue, RegionalFigure, ValueState
 from civicdesk.performance.periods import business_calendar_for
 from civicdesk.tenants.models import City
@@ -820,3 +820,220 @@ def test_the_nightly_stored_median_days_to_close_and_its_decided_cases_are_what_
     assert found[(fixed[1].name, 2025, 1)] == (Decimal("129600.0000"), 2)
     # March (Q3): the two closed the week the clocks changed, each at its due date.
     assert found[(by_type.name, 2024, 9)][1] == 2
+
+
+# --- the drill-down's lists, marked by the database and read a page at a time -------------
+# A definition's ``listing`` marks its cases by the same rules as its figure, as conditions on
+# the cases and their logs, and lists exactly what ``compute`` lists from every case: the same
+# cases in the same order, each with the same mark and the same line. Where a list cannot be
+# marked so (a calls measure on a period whose clocks change at closing time, a median over a
+# type counting business days), the page reads every case by ``compute``, as before.
+
+
+def lines(results) -> list[tuple]:
+    return [(r.case.pk, r.met, r.detail, r.decides_at) for r in results]
+
+
+def listed_both_ways(module: ModuleType, measure: Measure, period_key: str, now: dt.datetime) -> Listing:
+    """The definition's ``listing`` lists what ``compute`` lists, each case marked by the
+    database as ``compute`` marks it, its line the same; returns the listing."""
+    period = regional.parse_period(period_key).for_city(measure.city)
+    computed = module.compute(measure=measure, period=period, now=now)
+    listing = module.listing(measure=measure, period=period, now=now)
+    assert listing is not None
+    cases = list(listing.cases)
+    results = [listing.result(case) for case in cases]
+    assert lines(results) == lines(computed.results), (module.KEY, period_key, now)
+    assert [marked(case) for case in cases] == [r.met for r in computed.results]
+    assert (listing.met_label, listing.missed_label) == (computed.met_label, computed.missed_label)
+    return listing
+
+
+def test_requests_reported_listed_by_the_database(due_dates, independence):
+    measure = measure_of(requests_opened, independence, ["pothole", "sidewalk", "graffiti"])
+    for key in ("2024-m4", "2024-q2", "2024-q1"):
+        listing = listed_both_ways(requests_opened, measure, key, at("2024-04-29", 9))
+    assert listing.cases.count() == 1  # March's
+
+
+def test_closed_within_target_listed_by_the_database(due_dates, independence):
+    """Closed at its due date and a microsecond after it, business-day due dates, open past
+    its due date, open and not yet due, no target, a duplicate."""
+    measure = measure_of(closed_within_target, independence, ["pothole", "sidewalk", "graffiti"])
+    for now in (at("2024-04-21"), due_dates["soon"].due_at, due_dates["soon"].due_at + US, at("2024-06-01")):
+        for key in ("2024-q2", "2024-m4", "2024-m3"):
+            listed_both_ways(closed_within_target, measure, key, now)
+    listing = listed_both_ways(closed_within_target, measure, "2024-m4", at("2024-04-29", 9))
+    marks = [marked(case) for case in listing.cases]
+    assert (marks.count(True), marks.count(False), marks.count(None)) == (3, 5, 2)
+
+
+def test_inspected_within_days_listed_by_the_database(inspections, independence):
+    """At the limit and a microsecond past it, every kind of event that counts or does not, a
+    case with no log, a duplicate, a reopened case, cases still within their days, 2.5 days."""
+    soonest = inspections["soon"].opened_at + dt.timedelta(days=5)
+    for parameters in ({}, {"days": "2.5"}):
+        measure = measure_of(code_enforcement_inspected, independence, ["zoning", "weeds"])
+        measure.parameters = parameters
+        for now in (at("2024-04-29", 9), soonest, soonest + US, at("2024-07-01")):
+            for key in ("2024-m4", "2024-q2"):
+                listed_both_ways(code_enforcement_inspected, measure, key, now)
+
+
+def test_calls_held_over_listed_by_the_database(calls, independence):
+    """A microsecond before closing and at closing, after hours, a Friday evening, a weekend,
+    Memorial Day and Juneteenth, no log, duplicates, calls whose business day has not ended."""
+    measure = measure_of(animal_calls_held_over, independence, ["stray", "barking"])
+    for now in (at("2024-06-28", 12), at("2024-06-28", 17) - US, at("2024-06-28", 17), at("2024-07-02")):
+        for key in ("2024-q2", "2024-m5", "2024-m6"):
+            listed_both_ways(animal_calls_held_over, measure, key, now)
+
+
+def test_calls_on_a_citys_own_calendar_and_where_the_clocks_change_at_closing_time(
+    book, make_service_type, independence
+):
+    stray = make_service_type(independence, "stray")
+    for opened, worked in (
+        (at("2024-11-27", 18), at("2024-12-02", 16)),
+        (at("2024-11-29", 10), at("2024-11-30", 17)),
+        (at("2024-11-03", 1, 30), at("2024-11-04", 9)),
+        (at("2024-11-01", 17, 1), at("2024-11-02", 9)),
+    ):
+        book.note(book.open(stray, opened), worked)
+    book.open(stray, at("2024-12-30", 18))
+    measure = measure_of(animal_calls_held_over, independence, ["stray"])
+    november = regional.parse_period("2024-q4").for_city(independence)
+    DashboardSettings.objects.update_or_create(
+        city=independence, defaults={"business_weekdays": "123456", "other_closed_days": "2024-11-29"}
+    )
+    for key in ("2024-q4", "2024-m11", "2024-m12"):
+        listed_both_ways(animal_calls_held_over, measure, key, at("2024-12-31", 12))
+    # Closing at 1:30 a.m. the night the clocks go back: the page reads every call itself.
+    DashboardSettings.objects.update_or_create(
+        city=independence,
+        defaults={"business_weekdays": "1234567", "business_day_opens": dt.time(0, 30),
+                  "business_day_closes": dt.time(1, 30)},
+    )  # fmt: skip
+    assert animal_calls_held_over.listing(measure=measure, period=november, now=at("2024-12-31", 12)) is None
+
+
+@pytest.fixture
+def closings(book, potholes, make_service_type, independence):
+    """Potholes closed at the edges of 3 days, of the 3.05 days that round to "3.1 days",
+    the night the clocks went forward, with no log; a duplicate, a reopened case, graffiti
+    with no target and a mural with a target of 0 days."""
+    pothole, graffiti = potholes["pothole"], potholes["graffiti"]
+    mural = make_service_type(independence, "mural", target_days=0)
+    tenth = dt.timedelta(days=3, hours=1, minutes=12)  # 3.05 days: the line reads "3.1 days"
+    for took in (dt.timedelta(days=3), dt.timedelta(days=3) + US, tenth - US, tenth, dt.timedelta(days=2.5),
+                 dt.timedelta(days=2.5) + US, dt.timedelta(hours=2)):  # fmt: skip
+        close_after(book, pothole, at("2024-04-08", 10), took)
+    close_after(book, pothole, at("2024-03-10", 1, 30), dt.timedelta(days=3))
+    without_a_log(close_after(book, pothole, at("2024-04-20", 9), dt.timedelta(days=1)), at("2024-04-19", 9))
+    original = close_after(book, pothole, at("2024-05-01", 9), dt.timedelta(days=4))
+    close_after(book, pothole, at("2024-05-01", 9, 5), dt.timedelta(minutes=3), resolution="duplicate",
+                duplicate_of=original)  # fmt: skip
+    close_after(book, graffiti, at("2024-04-05", 9), dt.timedelta(days=30))
+    close_after(book, mural, at("2024-06-03", 9), dt.timedelta(hours=5))
+    return potholes
+
+
+def test_median_days_to_close_listed_by_the_database_by_each_rule(closings, independence, make_measure):
+    codes = ["pothole", "graffiti", "mural"]
+    now = at("2024-07-15")
+    by_type = measure_of(potholes_median_days_to_close, independence, codes)
+    fixed = measure_of(potholes_median_days_to_close, independence, codes)
+    fixed.parameters = {"days": "2.5"}
+    for measure in (by_type, fixed):
+        for key in ("2024-q2", "2024-m4", "2024-q1"):
+            listed_both_ways(potholes_median_days_to_close, measure, key, now)
+    # The measure's own target, strict or not, at 3 days (3.0 meets ≤ 3.0, not < 3.0; 3.1 does
+    # not), at 3.05 days (3.0 and 3.1 meet ≤ 3.05: 3.1 × 86,400 > 3.05 × 86,400, so not) and
+    # at 2.96 days (2.9 meets; 3.0 does not).
+    for target, strict in (("259200", False), ("259200", True), ("263520", False), ("263520", True),
+                           ("255744", False), ("255744", True)):  # fmt: skip
+        own = make_measure(
+            name=f"Median {target} {strict}", source="computed", computation=potholes_median_days_to_close.KEY,
+            service_codes=codes, unit="days", direction="lower", frequency="quarterly", target=target,
+            fiscal_year=2024, target_is_strict=strict,
+        )  # fmt: skip
+        listing = listed_both_ways(potholes_median_days_to_close, own, "2024-q2", now)
+        assert listing.met_label.startswith("Within the measure's target")
+
+
+def test_a_median_over_a_business_day_type_is_listed_from_every_case(closings, independence):
+    measure = measure_of(potholes_median_days_to_close, independence, ["pothole", "sidewalk"])
+    period = regional.parse_period("2024-q2").for_city(independence)
+    assert potholes_median_days_to_close.listing(measure=measure, period=period, now=at("2024-07-15")) is None
+    measure.parameters = {"days": 3}  # the measure's own days decide: the database marks them
+    listed_both_ways(potholes_median_days_to_close, measure, "2024-q2", at("2024-07-15"))
+
+
+def test_the_drill_down_counts_and_pages_each_group_as_compute_lists_it(due_dates, independence, make_measure):
+    measure = make_measure(
+        name="Closed within target", source="computed", computation=closed_within_target.KEY,
+        service_codes=["pothole", "sidewalk", "graffiti"], frequency="monthly", unit="percent",
+    )  # fmt: skip
+    period = periods.parse_key(periods.calendar_for(independence), "2024-m10")
+    now = at("2024-04-29", 9)
+    computed = closed_within_target.compute(measure=measure, period=period, now=now)
+    for size in (1, 2, 3, 100):
+        every: dict[str, list] = {"met": [], "missed": [], "pending": []}
+        number = 1
+        while True:
+            drill = drilldown.drill_down(measure, period, dict.fromkeys(every, number), size=size, now=now)
+            assert drill.from_the_database
+            assert (drill.value, drill.decided, drill.withheld) == (computed.value, computed.decided, 0)
+            done = True
+            for key, page in drill.groups.items():
+                if number <= page.pages:
+                    every[key] += lines(page)
+                    assert len(page) == min(size, page.total - (number - 1) * size)
+                    done = done and number == page.pages
+            if done:
+                break
+            number += 1
+        assert every == {
+            "met": lines(computed.met),
+            "missed": lines(computed.missed),
+            "pending": lines(computed.pending),
+        }
+    # A page past the last reads as the last.
+    drill = drilldown.drill_down(measure, period, {"missed": 9}, size=2, now=now)
+    assert (drill.groups["missed"].number, lines(drill.groups["missed"])) == (3, lines(computed.missed)[4:])
+
+
+def test_a_page_number_that_is_not_one_is_refused_in_words(client, due_dates, independence, make_measure):
+    measure = make_measure(
+        name="Closed within target", source="computed", computation=closed_within_target.KEY,
+        service_codes=["pothole"], frequency="monthly", unit="percent", is_public=True,
+    )  # fmt: skip
+    url = f"/{independence.slug}/performance/measures/{measure.pk}/2024-m10/cases/"
+    for bad in ("two", "0", "-1", "1.5"):
+        response = client.get(url, {"missed_page": bad})
+        assert response.status_code == 400
+        assert f"“{bad}” is not a page number: give a whole number from 1." in response.content.decode()
+
+
+def test_the_page_links_to_the_next_and_previous_cases_of_a_group(
+    client, due_dates, independence, make_measure, monkeypatch
+):
+    monkeypatch.setattr(drilldown, "CASES_PER_PAGE", 2)
+    measure = make_measure(
+        name="Closed within target", source="computed", computation=closed_within_target.KEY,
+        service_codes=["pothole", "sidewalk"], frequency="monthly", unit="percent", is_public=True,
+    )  # fmt: skip
+    url = f"/{independence.slug}/performance/measures/{measure.pk}/2024-m10/cases/"
+    with clock.frozen_at(at("2024-04-29", 9)):
+        first = client.get(url).content.decode()
+        second = client.get(url, {"missed_page": "2", "met_page": "1"}).content.decode()
+        last = client.get(url, {"missed_page": "3"}).content.decode()
+    # Missed: a microsecond late, in 5 days, the other sidewalk, open past its due date, the
+    # duplicate's original: 5, two a page.
+    assert "Missed (5)" in first and "Cases 1–2 of 5" in first
+    assert 'href="?missed_page=2#cases-missed" rel="next"' in first
+    assert "Cases 3–4 of 5" in second
+    assert 'href="?missed_page=1&amp;met_page=1#cases-missed" rel="prev"' in second
+    assert 'href="?missed_page=3&amp;met_page=1#cases-missed" rel="next"' in second
+    assert "Cases 5–5 of 5" in last and 'rel="next"' not in last.split("cases-missed")[-1]
+    assert "8 cases counted" in first

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import connections
-from django.db.models import Case, DateTimeField, Value, When
+from django.db.models import Case, DateTimeField, F, Q, Value, When
 from django.utils import dateformat
 from django.utils.translation import gettext, gettext_lazy, pgettext
 
@@ -31,12 +31,14 @@ from civicdesk.cases.models import Status
 from civicdesk.performance.measures.base import (
     CaseResult,
     Computation,
+    Listing,
     Tally,
     cases_of,
     first_event,
     first_event_at,
     is_worked,
     moment_of,
+    outcome,
     share,
     tally_of,
     worked_events,
@@ -44,6 +46,7 @@ from civicdesk.performance.measures.base import (
 from civicdesk.performance.periods import business_calendar_for
 
 if TYPE_CHECKING:
+    from civicdesk.cases.models import ServiceRequest
     from civicdesk.core.business_days import BusinessCalendar
     from civicdesk.performance.models import Measure
     from civicdesk.performance.periods import Period
@@ -64,30 +67,59 @@ def day_label(day: dt.date) -> str:
     return dateformat.format(day, pgettext("date format: a weekday, month and day", "D M j"))
 
 
+def _result(
+    case: ServiceRequest, worked_at: dt.datetime | None, business: BusinessCalendar, now: dt.datetime
+) -> CaseResult:
+    """One call's line: worked before closing time on its business day (met), or not (held
+    over), or not worked yet while that day has not ended (not decided)."""
+    day = business.business_day_of(case.opened_at)
+    deadline = business.closing_time(day)
+    due = day_label(day)
+    if worked_at is not None and worked_at < deadline:
+        return CaseResult(case, True, gettext("Worked on its business day (%(day)s)") % {"day": due})
+    if worked_at is not None or now >= deadline:
+        return CaseResult(case, False, gettext("Held over past closing time on %(day)s") % {"day": due})
+    return CaseResult(
+        case,
+        None,
+        gettext("Not worked yet; its business day (%(day)s) has not ended") % {"day": due},
+        decides_at=deadline,
+    )
+
+
 def compute(*, measure: Measure, period: Period, now: dt.datetime) -> Computation:
     business = business_calendar_for(measure.city)
     results: list[CaseResult] = []
     for case in cases_of(measure).filter(opened_at__gte=period.start, opened_at__lt=period.end):
-        day = business.business_day_of(case.opened_at)
-        deadline = business.closing_time(day)
-        due = day_label(day)
         worked = first_event(case, is_worked)
-        if worked is not None and worked.at < deadline:
-            results.append(CaseResult(case, True, gettext("Worked on its business day (%(day)s)") % {"day": due}))
-        elif worked is not None or now >= deadline:
-            results.append(CaseResult(case, False, gettext("Held over past closing time on %(day)s") % {"day": due}))
-        else:
-            results.append(
-                CaseResult(
-                    case,
-                    None,
-                    gettext("Not worked yet; its business day (%(day)s) has not ended") % {"day": due},
-                    decides_at=deadline,
-                )
-            )
+        results.append(_result(case, None if worked is None else worked.at, business, now))
     held_over = sum(1 for r in results if r.met is False)
     decided = sum(1 for r in results if r.met is not None)
     return Computation(share(held_over, decided), results)
+
+
+def listing(*, measure: Measure, period: Period, now: dt.datetime) -> Listing | None:
+    """``compute``'s calls, each marked by the database by ``figure``'s rules (its first
+    worked time a subquery on its log, its deadline the CASE of ``deadlines``), for a page to
+    count and read a page of; each line written as ``compute`` writes it. None on a period
+    whose clocks change at closing time or midnight (``deadlines``): the page then reads
+    every call by ``compute``."""
+    business = business_calendar_for(measure.city)
+    closings = deadlines(business, period)
+    if closings is None:
+        return None
+    due = Case(
+        *(When(opened_at__lt=closing, then=Value(closing)) for closing in closings), output_field=DateTimeField()
+    )
+    worked = Q(worked_at__isnull=False)
+    cases = (
+        cases_of(measure)
+        .prefetch_related(None)
+        .filter(opened_at__gte=period.start, opened_at__lt=period.end)
+        .annotate(worked_at=first_event_at(worked_events()), deadline=due)
+        .annotate(outcome=outcome(met=worked & Q(worked_at__lt=F("deadline")), missed=worked | Q(deadline__lte=now)))
+    )
+    return Listing(cases, lambda case: _result(case, getattr(case, "worked_at", None), business, now))
 
 
 def deadlines(business: BusinessCalendar, period: Period) -> list[dt.datetime] | None:

@@ -29,13 +29,28 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import NotSupportedError, connections
-from django.db.models import CharField, F, Func, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.lookups import Exact, In
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import ngettext
 
 from civicdesk.cases.models import CaseEvent, EventKind, Resolution, ServiceRequest, Status
+from civicdesk.cases.time_to_close import microseconds_sql
 from civicdesk.performance.formatting import _number
 
 if TYPE_CHECKING:
@@ -261,3 +276,60 @@ def parameter_days(measure: Measure, default: int) -> Decimal:
         return Decimal(str(raw))
     except ArithmeticError:
         return Decimal(default)
+
+
+# --- the cases behind a figure, marked by the database ---------------------------------------
+
+MET, MISSED = 1, 0
+
+
+class MicrosecondsBetween(Func):
+    """The whole microseconds from ``earlier`` to ``later`` (two times), as
+    ``cases.time_to_close.microseconds_sql`` reads them: the very ``later - earlier`` Python
+    works out, so a limit compares to the microsecond in a filter as in ``compute``."""
+
+    output_field = BigIntegerField()
+
+    def __init__(self, later: Any, earlier: Any) -> None:
+        super().__init__(later, earlier)
+
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, tuple[str | int, ...]]:
+        later, later_params = compiler.compile(self.source_expressions[0])
+        earlier, earlier_params = compiler.compile(self.source_expressions[1])
+        if connection.vendor not in ("postgresql", "sqlite"):
+            raise NotSupportedError("MicrosecondsBetween is written for PostgreSQL and SQLite.")
+        return microseconds_sql(connection.vendor, later=later, earlier=earlier), (*later_params, *earlier_params)
+
+
+def outcome(met: Q, missed: Q) -> Case:
+    """A case's mark as an expression: ``MET`` where ``met`` holds, else ``MISSED`` where
+    ``missed`` does, else NULL (not decided yet), ``compute``'s order of tests."""
+    return Case(When(met, then=Value(MET)), When(missed, then=Value(MISSED)), default=None, output_field=IntegerField())
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The cases behind a figure, each marked by the database (a definition's ``listing``):
+    ``cases`` are ``compute``'s cases in its order, annotated ``outcome`` (``MET``,
+    ``MISSED``, or NULL: not decided yet) by the same rules as its figure, so a page can count
+    them, filter them by their mark and read one page of them, never every case. ``result``
+    writes one case's line (its mark and why) as ``compute`` writes it."""
+
+    cases: QuerySet[ServiceRequest]
+    result: Callable[[ServiceRequest], CaseResult]
+    met_label: str = ""
+    missed_label: str = ""
+
+
+def marked(case: ServiceRequest) -> bool | None:
+    """A listed case's mark (its ``outcome``) as ``CaseResult.met`` says it."""
+    value = getattr(case, "outcome", None)
+    return None if value is None else value == MET

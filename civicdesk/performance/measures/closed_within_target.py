@@ -19,10 +19,12 @@ from civicdesk.cases.models import Resolution, ServiceRequest, Status
 from civicdesk.performance.measures.base import (
     CaseResult,
     Computation,
+    Listing,
     Tally,
     cases_of,
     describe_days,
     is_duplicate,
+    outcome,
     share,
 )
 
@@ -49,26 +51,39 @@ def _cases(measure: Measure, period: Period) -> QuerySet[ServiceRequest]:
     )
 
 
+def _result(case: ServiceRequest, now: dt.datetime) -> CaseResult:
+    assert case.due_at is not None
+    if case.closed_at is not None and not case.is_open:
+        took = describe_days(case.closed_at - case.opened_at)
+        if case.closed_at <= case.due_at:
+            return CaseResult(case, True, gettext("Closed in %(days)s, by its due date") % {"days": took})
+        return CaseResult(case, False, gettext("Closed in %(days)s, after its due date") % {"days": took})
+    if now > case.due_at:
+        return CaseResult(case, False, gettext("Still open past its due date"))
+    return CaseResult(case, None, gettext("Open, not yet due"), decides_at=case.due_at)
+
+
 def compute(*, measure: Measure, period: Period, now: dt.datetime) -> Computation:
     results: list[CaseResult] = []
     for case in _cases(measure, period):
         if is_duplicate(case) or case.due_at is None:
             continue
-        if case.closed_at is not None and not case.is_open:
-            took = describe_days(case.closed_at - case.opened_at)
-            if case.closed_at <= case.due_at:
-                results.append(CaseResult(case, True, gettext("Closed in %(days)s, by its due date") % {"days": took}))
-            else:
-                results.append(
-                    CaseResult(case, False, gettext("Closed in %(days)s, after its due date") % {"days": took})
-                )
-        elif now > case.due_at:
-            results.append(CaseResult(case, False, gettext("Still open past its due date")))
-        else:
-            results.append(CaseResult(case, None, gettext("Open, not yet due"), decides_at=case.due_at))
+        results.append(_result(case, now))
     met = sum(1 for r in results if r.met is True)
     decided = sum(1 for r in results if r.met is not None)
     return Computation(share(met, decided), results)
+
+
+def listing(*, measure: Measure, period: Period, now: dt.datetime) -> Listing:
+    """``compute``'s cases, each marked by the database by ``figure``'s rules, for a page to
+    count and read a page of; each line written as ``compute`` writes it."""
+    closed = Q(status=Status.CLOSED, closed_at__isnull=False)
+    cases = (
+        _cases(measure, period)
+        .exclude(status=Status.CLOSED, resolution=Resolution.DUPLICATE)
+        .annotate(outcome=outcome(met=closed & Q(closed_at__lte=F("due_at")), missed=closed | Q(due_at__lt=now)))
+    )
+    return Listing(cases, lambda case: _result(case, now))
 
 
 def figure(*, measure: Measure, period: Period, now: dt.datetime) -> Tally:

@@ -14,9 +14,12 @@ its 5 days and not yet inspected is not counted yet.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import connections
+from django.db.models import F, Q
+from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from civicdesk.cases.models import Resolution, Status
@@ -24,6 +27,8 @@ from civicdesk.cases.time_to_close import microseconds_sql
 from civicdesk.performance.measures.base import (
     CaseResult,
     Computation,
+    Listing,
+    MicrosecondsBetween,
     Tally,
     cases_of,
     describe_days,
@@ -33,12 +38,14 @@ from civicdesk.performance.measures.base import (
     is_duplicate,
     is_inspection,
     moment_of,
+    outcome,
     parameter_days,
     share,
     tally_of,
 )
 
 if TYPE_CHECKING:
+    from civicdesk.cases.models import ServiceRequest
     from civicdesk.performance.models import Measure
     from civicdesk.performance.periods import Period
 
@@ -54,41 +61,62 @@ METHOD = gettext_lazy(
 )
 
 
+def _result(
+    case: ServiceRequest, inspected_at: dt.datetime | None, limit_days: Decimal, now: dt.datetime
+) -> CaseResult:
+    """One case's line: met when first inspected within the limit, missed when later or when
+    its days have passed without an inspection, not decided while they have not."""
+    limit = dt.timedelta(days=float(limit_days))
+    if inspected_at is not None:
+        took = inspected_at - case.opened_at
+        return CaseResult(case, took <= limit, gettext("Inspected after %(days)s") % {"days": describe_days(took)})
+    if now - case.opened_at > limit:
+        return CaseResult(
+            case,
+            False,
+            ngettext("Not inspected within %(n)s day", "Not inspected within %(n)s days", int(limit_days))
+            % {"n": f"{limit_days:g}"},
+        )
+    return CaseResult(
+        case, None, gettext("Not inspected yet; still within the time allowed"), decides_at=case.opened_at + limit
+    )
+
+
 def compute(*, measure: Measure, period: Period, now: dt.datetime) -> Computation:
     limit_days = parameter_days(measure, 5)
-    limit = dt.timedelta(days=float(limit_days))
     results: list[CaseResult] = []
     for case in cases_of(measure).filter(opened_at__gte=period.start, opened_at__lt=period.end):
         if is_duplicate(case):
             continue
         inspected = first_event(case, is_inspection)
-        if inspected is not None:
-            took = inspected.at - case.opened_at
-            on_time = took <= limit
-            results.append(
-                CaseResult(case, on_time, gettext("Inspected after %(days)s") % {"days": describe_days(took)})
-            )
-        elif now - case.opened_at > limit:
-            results.append(
-                CaseResult(
-                    case,
-                    False,
-                    ngettext("Not inspected within %(n)s day", "Not inspected within %(n)s days", int(limit_days))
-                    % {"n": f"{limit_days:g}"},
-                )
-            )
-        else:
-            results.append(
-                CaseResult(
-                    case,
-                    None,
-                    gettext("Not inspected yet; still within the time allowed"),
-                    decides_at=case.opened_at + limit,
-                )
-            )
+        results.append(_result(case, None if inspected is None else inspected.at, limit_days, now))
     met = sum(1 for r in results if r.met is True)
     decided = sum(1 for r in results if r.met is not None)
     return Computation(share(met, decided), results)
+
+
+def listing(*, measure: Measure, period: Period, now: dt.datetime) -> Listing:
+    """``compute``'s cases, each marked by the database by ``figure``'s rules (its first
+    inspection update a subquery on its log, compared with the limit in whole microseconds),
+    for a page to count and read a page of; each line written as ``compute`` writes it."""
+    limit_days = parameter_days(measure, 5)
+    limit = dt.timedelta(days=float(limit_days))
+    inspected = Q(inspected_at__isnull=False)
+    took = MicrosecondsBetween(F("inspected_at"), F("opened_at"))
+    cases = (
+        cases_of(measure)
+        .prefetch_related(None)
+        .filter(opened_at__gte=period.start, opened_at__lt=period.end)
+        .exclude(status=Status.CLOSED, resolution=Resolution.DUPLICATE)
+        .annotate(inspected_at=first_event_at(inspection_events()))
+        .annotate(
+            outcome=outcome(
+                met=inspected & Q(LessThanOrEqual(took, limit // dt.timedelta(microseconds=1))),
+                missed=inspected | Q(opened_at__lt=now - limit),
+            )
+        )
+    )
+    return Listing(cases, lambda case: _result(case, getattr(case, "inspected_at", None), limit_days, now))
 
 
 def figure(*, measure: Measure, period: Period, now: dt.datetime) -> Tally:

@@ -16,25 +16,34 @@ as meeting a 3-day goal.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import statistics
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
 
+from django.db.models import BigIntegerField, Case, F, Q, When
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from civicdesk.cases.models import Resolution, Status
 from civicdesk.cases.time_to_close import median_ranks
 from civicdesk.catalog import targets
+from civicdesk.catalog.models import ServiceType
 from civicdesk.core.business_days import BusinessCalendar
 from civicdesk.performance.formatting import comparator, format_value
 from civicdesk.performance.measures.base import (
     CaseResult,
     Computation,
+    Listing,
+    MicrosecondsBetween,
     Tally,
     cases_of,
     days,
     describe_days,
     is_duplicate,
+    marked,
+    outcome,
 )
 from civicdesk.performance.periods import business_calendar_for
 from civicdesk.performance.targets import period_target
@@ -83,22 +92,32 @@ def _closed_in(measure: Measure, period: Period) -> QuerySet[ServiceRequest]:
     )
 
 
+def _labels(measure: Measure, fixed: Any, target: Decimal | None, strict: bool) -> tuple[str, str]:
+    """What met and missed mean, by the rule the cases are marked by."""
+    if fixed is not None:
+        limit_text = format_value(Decimal(str(fixed)) * 86400, unit="days", decimals=measure.decimals, exact=True)
+        return (
+            gettext("Closed within %(days)s") % {"days": limit_text},
+            gettext("Closed in more than %(days)s") % {"days": limit_text},
+        )
+    if target is not None:
+        sign = comparator(higher_is_better=False, strict=strict)
+        shown = f"{sign} {format_value(target, unit='days', decimals=measure.decimals, exact=True)}"
+        return (
+            gettext("Within the measure's target (%(target)s)") % {"target": shown},
+            gettext("Over the measure's target (%(target)s)") % {"target": shown},
+        )
+    return (
+        pgettext("cases closed", "Within their type's target time"),
+        pgettext("cases closed", "After their type's target time"),
+    )
+
+
 def compute(*, measure: Measure, period: Period, now: dt.datetime) -> Computation:
     fixed = (measure.parameters or {}).get("days")
     target = None if fixed is not None else measure_target(measure, period)
     strict = target is not None and measure.target_is_strict
-    if fixed is not None:
-        limit_text = format_value(Decimal(str(fixed)) * 86400, unit="days", decimals=measure.decimals, exact=True)
-        met_label = gettext("Closed within %(days)s") % {"days": limit_text}
-        missed_label = gettext("Closed in more than %(days)s") % {"days": limit_text}
-    elif target is not None:
-        sign = comparator(higher_is_better=False, strict=strict)
-        shown = f"{sign} {format_value(target, unit='days', decimals=measure.decimals, exact=True)}"
-        met_label = gettext("Within the measure's target (%(target)s)") % {"target": shown}
-        missed_label = gettext("Over the measure's target (%(target)s)") % {"target": shown}
-    else:
-        met_label = pgettext("cases closed", "Within their type's target time")
-        missed_label = pgettext("cases closed", "After their type's target time")
+    met_label, missed_label = _labels(measure, fixed, target, strict)
     calendar: BusinessCalendar | None = None  # read once, if a type counts business days
     results: list[CaseResult] = []
     durations: list[Decimal] = []
@@ -129,6 +148,63 @@ def compute(*, measure: Measure, period: Period, now: dt.datetime) -> Computatio
         results.append(CaseResult(case, met, gettext("Closed in %(days)s") % {"days": describe_days(took)}))
     value = Decimal(statistics.median(durations)) if durations else None
     return Computation(value, results, met_label=met_label, missed_label=missed_label)
+
+
+# A tenth of a day, and half of one, in microseconds: a case's line rounds its days to a tenth.
+TENTH_US, HALF_TENTH_US = 8_640_000_000, 4_320_000_000
+
+
+def tenths_of_a_day(took: Any) -> Case:
+    """``took`` (whole microseconds) in tenths of a day, rounded half away from zero, as
+    ``describe_days`` rounds it (``ROUND_HALF_UP``): integer arithmetic on both databases."""
+    return Case(
+        When(GreaterThanOrEqual(took, 0), then=(took + HALF_TENTH_US) / TENTH_US),
+        default=-((HALF_TENTH_US - took) / TENTH_US),
+        output_field=BigIntegerField(),
+    )
+
+
+def listing(*, measure: Measure, period: Period, now: dt.datetime) -> Listing | None:
+    """``compute``'s cases in its order, each marked by the database by the same rule, for a
+    page to count and read a page of: within the measure's ``{"days": N}`` (whole
+    microseconds), its own target (the days rounded to the tenth the line shows, compared as
+    whole tenths: n tenths meet a target T when n × 8,640 s ≤ T, or < T when strict), or its
+    type's target in calendar days. None when one of the measure's types counts its target in
+    business days and no days or target of the measure's own decide: each case's due date is
+    then the calendar's (``targets.due_at``), and the page reads every case by ``compute``."""
+    fixed = (measure.parameters or {}).get("days")
+    target = None if fixed is not None else measure_target(measure, period)
+    strict = target is not None and measure.target_is_strict
+    took = MicrosecondsBetween(F("closed_at"), F("opened_at"))
+    cases = _closed_in(measure, period).order_by("closed_at", "pk")
+    if target is not None:
+        # The most tenths that meet it: n × 8,640 ≤ T (or < T), worked out exactly.
+        ratio = Fraction(target) / 8640
+        most = math.floor(ratio) if not strict else math.ceil(ratio) - 1
+        met, missed = Q(LessThanOrEqual(tenths_of_a_day(took), most)), Q(pk__isnull=False)
+    elif fixed is not None:
+        limit = dt.timedelta(days=float(fixed))
+        met, missed = Q(LessThanOrEqual(took, limit // dt.timedelta(microseconds=1))), Q(pk__isnull=False)
+    else:
+        by_business_days = ServiceType.objects.filter(
+            city_id=measure.city_id,
+            code__in=list(measure.service_codes),
+            target_in_business_days=True,
+            target_days__gt=0,
+        )
+        if by_business_days.exists():
+            return None
+        typed = Q(service_type__target_days__gt=0)
+        met = typed & Q(LessThanOrEqual(took, F("service_type__target_days") * 86_400_000_000))
+        missed = typed
+    met_label, missed_label = _labels(measure, fixed, target, strict)
+
+    def result(case: ServiceRequest) -> CaseResult:
+        assert case.closed_at is not None  # every case listed is closed
+        took = case.closed_at - case.opened_at
+        return CaseResult(case, marked(case), gettext("Closed in %(days)s") % {"days": describe_days(took)})
+
+    return Listing(cases.annotate(outcome=outcome(met=met, missed=missed)), result, met_label, missed_label)
 
 
 def figure(*, measure: Measure, period: Period, now: dt.datetime) -> Tally:

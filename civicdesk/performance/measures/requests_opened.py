@@ -12,15 +12,16 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.db.models import IntegerField, Value
 from django.utils import dateformat
 from django.utils.translation import gettext, gettext_lazy, pgettext
 
-from civicdesk.performance.measures.base import CaseResult, Computation, Tally, cases_of
+from civicdesk.cases.models import ServiceRequest
+from civicdesk.performance.measures.base import MET, CaseResult, Computation, Listing, Tally, cases_of
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
 
-    from civicdesk.cases.models import ServiceRequest
     from civicdesk.performance.models import Measure
     from civicdesk.performance.periods import Period
 
@@ -51,6 +52,18 @@ def compute(*, measure: Measure, period: Period, now: dt.datetime) -> Computatio
         for case in _cases(measure, period)
     ]
     return Computation(Decimal(len(results)), results)
+
+
+def listing(*, measure: Measure, period: Period, now: dt.datetime) -> Listing:
+    """``compute``'s cases, every one counted (``MET``), for a page to count and read a page of."""
+    tz = period.calendar.tz
+
+    def result(case: ServiceRequest) -> CaseResult:
+        day_format = pgettext("date format: a month and day", "M j")
+        day = dateformat.format(case.opened_at.astimezone(tz), day_format)
+        return CaseResult(case, True, gettext("Reported on %(day)s") % {"day": day})
+
+    return Listing(_cases(measure, period).annotate(outcome=Value(MET, output_field=IntegerField())), result)
 
 
 def figure(*, measure: Measure, period: Period, now: dt.datetime) -> Tally:
