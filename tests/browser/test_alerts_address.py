@@ -139,8 +139,9 @@ def test_on_a_phone_the_distances_are_feet_and_miles(
     assert labels == expected.get(language, ["500 pies", "¼ milla", "½ milla", "1 milla", "2 millas", "3 millas"])
     said = page.inner_text("#pin-address")
     assert chosen in said and "18891 Meadow Ln" in said and (words is None or said == words)
-    # The map's scale is in feet or miles.
-    assert re.fullmatch(r"\d+ (ft|mi)", page.inner_text("#alert-map .leaflet-control-scale-line"))
+    # The map's scale is in feet or miles, in the page's words.
+    scale = r"\d+ (ft|mi)" if language == "en" else r"\d+ (pies|mi)"
+    assert re.fullmatch(scale, page.inner_text("#alert-map .leaflet-control-scale-line"))
     # The form fits the phone: nothing scrolls sideways.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, f"alerts-feet-and-miles-360-{language}")

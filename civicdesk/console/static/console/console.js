@@ -6,8 +6,9 @@
     if (el.dataset.ready || typeof L === "undefined") return;
     el.dataset.ready = "1";
     var map = L.map(el, { attributionControl: Boolean(el.dataset.tilesUrl), zoomSnap: 0.25 });
-    // A scale in feet and miles, as staff in Missouri read; a drawing, hidden from assistive technology.
-    L.control.scale({ metric: false, imperial: true }).addTo(map).getContainer().setAttribute("aria-hidden", "true");
+    // A scale in feet and miles, as staff in Missouri read, in the page's words (streets.js);
+    // a drawing, hidden from assistive technology.
+    if (window.civicScale) window.civicScale(map, el);
     if (el.dataset.tilesUrl) {
       L.tileLayer(el.dataset.tilesUrl, { attribution: el.dataset.tilesAttribution || "" }).addTo(map);
     } else if (window.civicStreets) {

@@ -12,9 +12,9 @@
 
   function baseMap(el) {
     var map = L.map(el, { zoomSnap: 0.25, keyboard: true }).setView(REGION, 11);
-    // A scale in feet and miles, as residents in Missouri read; a drawing, like the streets,
-    // so hidden from assistive technology (the form says the distance in words).
-    L.control.scale({ metric: false, imperial: true }).addTo(map).getContainer().setAttribute("aria-hidden", "true");
+    // A scale in feet and miles, as residents in Missouri read, in the page's words
+    // (streets.js); hidden from assistive technology (the form says the distance in words).
+    if (window.civicScale) { window.civicScale(map, el); }
     if (el.dataset.tiles) {
       L.tileLayer(el.dataset.tiles, { attribution: el.dataset.attribution || "", maxZoom: 19 }).addTo(map);
     }

@@ -2,8 +2,9 @@
    /places/streets/{z}/{x}/{y}.geojson template): lines by importance, names along them once
    there is room. Tiles are the web map's 256 px squares drawn at 512 px, so a view needs few.
    With no street map loaded (data-streets-missing) the map says so in words, under it. Also the
-   maps' first view on the city (civicFitCity), and their drawing hidden from screen readers
-   (civicQuietMap). Used by map.js (resident pages) and console.js. */
+   maps' first view on the city (civicFitCity), their drawing hidden from screen readers
+   (civicQuietMap) and their scale in the page's words (civicScale). Used by map.js (resident
+   pages) and console.js. */
 (function () {
   "use strict";
   var MIN_ZOOM = 10;          // below: a whole region, no streets drawn
@@ -225,7 +226,75 @@
     });
   }
 
+  /* The map's scale, in feet and then miles as residents and staff in Missouri read, in the
+     page's words: "500 ft", "2 mi" in English, "500 pies", "2 mi" in Spanish (Leaflet's own
+     scale writes English "ft" and "mi" on every page). The words come with the map's
+     attributes (street_map_attrs: data-scale-ft, -ft-one, -mi, -mi-one, each with %(n)s), the
+     number as the page's language writes it. The bar is 1, 2, 3 or 5 times a power of ten of
+     the unit, at most 100 px long, or 150 px when its words would not fit in it. A drawing,
+     like the streets: hidden from assistive technology (what the page asks is said in words).
+     Without the words, Leaflet's scale. */
+  var FEET_PER_METER = 1 / 0.3048;
+  var FEET_PER_MILE = 5280;
+  var SCALE_WIDTHS = [100, 150]; // px the bar may take: Leaflet's 100, or more when its words need it
+
+  // The round number of feet or miles at or under ``value`` (>= 1: 100 px is some 70 ft at the
+  // closest zoom, and miles are used from 1 mile).
+  function roundDown(value) {
+    var power = Math.pow(10, String(Math.floor(value)).length - 1);
+    var digit = value / power;
+    return power * (digit >= 5 ? 5 : digit >= 3 ? 3 : digit >= 2 ? 2 : 1);
+  }
+
+  function civicScale(map, el) {
+    var words = el.dataset;
+    var control;
+    if (!words.scaleFt || !words.scaleMi) {
+      control = L.control.scale({ metric: false, imperial: true });
+    } else {
+      var number = window.Intl ? new Intl.NumberFormat(document.documentElement.lang || undefined) : null;
+      var say = function (n, one, other) {
+        return (n === 1 && one ? one : other).replace("%(n)s", number ? number.format(n) : String(n));
+      };
+      var Scale = L.Control.extend({
+        options: { position: "bottomleft" },
+        onAdd: function () {
+          var box = L.DomUtil.create("div", "leaflet-control-scale");
+          this.line = L.DomUtil.create("div", "leaflet-control-scale-line", box);
+          map.on("move zoom resize", this.draw, this);
+          map.whenReady(this.draw, this);
+          return box;
+        },
+        onRemove: function () { map.off("move zoom resize", this.draw, this); },
+        draw: function () {
+          // A bar of half its room would cut its words ("1000 pies"): then it gets more room.
+          for (var i = 0; i < SCALE_WIDTHS.length; i++) {
+            if (!this.fit(SCALE_WIDTHS[i]) || this.line.scrollWidth <= this.line.clientWidth) { return; }
+          }
+        },
+        fit: function (room) {
+          var y = map.getSize().y / 2;
+          var feet = FEET_PER_METER * map.distance(map.containerPointToLatLng([0, y]),
+                                                    map.containerPointToLatLng([room, y]));
+          if (!(feet > 0)) { return false; }
+          var inMiles = feet > FEET_PER_MILE;
+          var most = inMiles ? feet / FEET_PER_MILE : feet;
+          var n = roundDown(most);
+          this.line.style.width = Math.round(room * n / most) + "px";
+          this.line.textContent = inMiles
+            ? say(n, words.scaleMiOne, words.scaleMi)
+            : say(n, words.scaleFtOne, words.scaleFt);
+          return true;
+        }
+      });
+      control = new Scale();
+    }
+    control.addTo(map).getContainer().setAttribute("aria-hidden", "true");
+    return control;
+  }
+
   window.civicStreets = civicStreets;
+  window.civicScale = civicScale;
   window.civicFitCity = civicFitCity;
   window.civicQuietMap = civicQuietMap;
 })();
