@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -22,6 +22,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
+from civicdesk.cases.models import AddressSource
+from civicdesk.cases.placement import case_placement
 from civicdesk.core.sql import first_row
 from civicdesk.notifications import plaintext
 from civicdesk.notifications.models import AlertOn, AreaKind, AreaSubscription
@@ -51,6 +53,44 @@ def bounding_box(lat: float, lng: float, radius_m: float) -> tuple[float, float,
     dlat = radius_m / METRES_PER_DEGREE
     dlng = radius_m / (METRES_PER_DEGREE * max(0.01, math.cos(math.radians(lat))))
     return lat - dlat, lat + dlat, lng - dlng, lng + dlng
+
+
+class CircleCenter(NamedTuple):
+    """Where an alert's circle is: its point (None: not found) and the address that names it
+    ("" when none does)."""
+
+    lat: float | None
+    lng: float | None
+    address: str
+
+
+def circle_center(*, address: str, lat: float | None, lng: float | None) -> CircleCenter:
+    """The center of an alert's circle and the address that names it, found as the report
+    form places a report (``cases.placement.case_placement``, docs/geocoding.md), so the
+    alert keeps only an address of the gazetteer, never words that merely came with the form:
+
+    - a pin and an address (picked from the list, which moved the pin there, or typed): the
+      gazetteer's form of the address when it is found within ``MATCH_NEAR_PIN_M`` of the pin;
+      else, like a pin alone, the address nearest the pin (the one the form showed under it);
+    - an address and no pin (a page without JavaScript, or the list never used): its point
+      and form when the address is certain; no point otherwise (the form then asks for one);
+    - no address found near the point: the point alone ("" address).
+    """
+    typed = (address or "").strip()
+    if lat is None or lng is None:
+        if not typed:
+            return CircleCenter(lat, lng, "")
+        placed = case_placement(address=typed, point=None)
+        if placed.point is None:
+            return CircleCenter(None, None, "")
+        return CircleCenter(placed.point[0], placed.point[1], placed.address)
+    point = (lat, lng)
+    if typed:
+        placed = case_placement(address=typed, point=point)
+        if placed.source in (AddressSource.MATCHED, AddressSource.INTERPOLATED):
+            return CircleCenter(lat, lng, placed.address)
+    nearest = case_placement(address="", point=point)
+    return CircleCenter(lat, lng, nearest.address)
 
 
 def _url(name: str, token: str) -> str:

@@ -212,6 +212,10 @@ class AreaSubscription(models.Model):
     lat = models.FloatField(_("lat"), null=True, blank=True)
     lng = models.FloatField(_("lng"), null=True, blank=True)
     radius_m = models.PositiveIntegerField(_("radius m"), null=True, blank=True)
+    # The circle's center as the resident chose it, in the gazetteer's words ("1200 S Main St"):
+    # the address picked from the form's list, or the one nearest the pin (notifications.alerts.
+    # circle_center). "" when none is known (alerts made before it was kept, no address near).
+    address = models.CharField(_("address"), max_length=300, blank=True)
     # The circle's bounding box, so matching a case is an indexed range query first.
     south = models.FloatField(_("south"), null=True, blank=True)
     north = models.FloatField(_("north"), null=True, blank=True)
@@ -256,28 +260,34 @@ class AreaSubscription(models.Model):
 
     def describe_area(self) -> str:
         """The area in words, as the emails and pages name it. A circle is said as the form
-        offered it, its distance in feet or miles ("within ½ mile"), around the point
-        the resident chose: the address only found the point and is not kept, and a
-        resident does not read coordinates (``map_url`` shows the point)."""
+        offered it, its distance in feet or miles, around the address the resident chose
+        ("within ½ mile of 1200 S Main St"), or, when no address is known, "the point you chose
+        on the map": a resident does not read coordinates (``map_url`` shows the point)."""
         if self.area == AreaKind.DISTRICT and self.district is not None:
             return f"{self.district.name}, {self.city.name}"
         if self.area == AreaKind.RADIUS:
-            return _("within %(distance)s of the point you chose on the map") % {
-                "distance": distance_words(self.radius_m or 0)
-            }
+            distance = distance_words(self.radius_m or 0)
+            if self.address:
+                return _("within %(distance)s of %(address)s") % {"distance": distance, "address": self.address}
+            return _("within %(distance)s of the point you chose on the map") % {"distance": distance}
         return str(self.city.name)
 
     def describe_area_html(self) -> SafeString:
         """``describe_area`` for an HTML email or a page: a district's name, as the city typed
         it, marked with its language where it is not the reader's (``as_written``, WCAG 3.1.2);
-        the city's name is a proper name, the circle's words are the reader's language, its
-        point a link to it on a map."""
+        the city's name and an address are proper names, the circle's words are the reader's
+        language, its center (the address, or "the point you chose on the map") a link to it
+        on a map."""
         if self.area == AreaKind.DISTRICT and self.district is not None:
             return format_html("{}, {}", as_written(self.district.name), self.city.name)
         if self.area == AreaKind.RADIUS:
             # The catalog's markup is the product's; what goes into it is escaped.
-            words = _('within %(distance)s of <a href="%(url)s">the point you chose on the map</a>')
             values = {"distance": conditional_escape(distance_words(self.radius_m or 0)), "url": escape(self.map_url())}
+            if self.address:
+                words = _('within %(distance)s of <a href="%(url)s">%(address)s</a>')
+                values["address"] = escape(self.address)
+            else:
+                words = _('within %(distance)s of <a href="%(url)s">the point you chose on the map</a>')
             return mark_safe(words % values)  # noqa: S308 (the values are escaped)
         return conditional_escape(self.describe_area())
 

@@ -60,12 +60,17 @@ def subscription_create(
     lat: float | None = None,
     lng: float | None = None,
     radius_m: int | None = None,
+    address: str = "",
     service_types: Iterable[ServiceType] = (),
     on: str = AlertOn.NEW,
     language: str = "",
 ) -> AreaSubscription:
     """Record an unconfirmed subscription and write its confirmation email; it and the
-    alerts are written in ``language`` (the resident's when subscribing; "" the site's)."""
+    alerts are written in ``language`` (the resident's when subscribing; "" the site's).
+
+    A circle keeps the address that names its center (``address``, what the form's address
+    box held) only as the gazetteer gives it near the point, else the address nearest the
+    point (``alerts.circle_center``); without a point, a certain address gives both."""
     email = (email or "").strip()
     try:
         validate_email(email)
@@ -84,7 +89,10 @@ def subscription_create(
             raise ValidationError({"district": _("Choose a district of %(city)s.") % {"city": city.name}})
     else:
         district = None
+    center = ""
     if area == AreaKind.RADIUS:
+        if lat is None or lng is None:
+            lat, lng, center = alerts.circle_center(address=address, lat=None, lng=None)
         if lat is None or lng is None or not (math.isfinite(lat) and math.isfinite(lng)):
             raise ValidationError(
                 {
@@ -104,6 +112,8 @@ def subscription_create(
                 }
             )
         box = alerts.bounding_box(lat, lng, radius_m)
+        if not center:
+            center = alerts.circle_center(address=address, lat=lat, lng=lng).address
     else:
         lat = lng = radius_m = None
     pending = AreaSubscription.objects.filter(email__iexact=email, confirmed_at__isnull=True, active=True)
@@ -119,6 +129,7 @@ def subscription_create(
         lat=lat,
         lng=lng,
         radius_m=radius_m,
+        address=center,
         south=box[0],
         north=box[1],
         west=box[2],

@@ -76,7 +76,8 @@ class AlertForm(forms.Form):
     district = forms.ModelChoiceField(
         label=_("District"), queryset=District.objects.none(), required=False, empty_label=_("Choose a district")
     )
-    # Only to find the center (address.js puts the pin on the address chosen): the alert keeps the point.
+    # Finds the center (address.js puts the pin on the address chosen) and names it: the alert
+    # keeps the point and the gazetteer's form of this address near it (alerts.circle_center).
     address = forms.CharField(
         label=_("Address or place"),
         required=False,
@@ -140,6 +141,7 @@ def alerts_page(request: HttpRequest, city: str) -> HttpResponse:
                 lat=data.get("lat"),
                 lng=data.get("lng"),
                 radius_m=data.get("radius_m") or None,
+                address=data.get("address") or "",
                 service_types=data.get("service_types") or [],
                 on=data["on"],
                 language=translation.get_language() or "",
