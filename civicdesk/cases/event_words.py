@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_noop
 
+from civicdesk.cases import photos
 from civicdesk.core import stored_words
 from civicdesk.core.stored_words import Sentence, Words, recognized, shown
 
@@ -90,6 +91,8 @@ LEFT_OUT = gettext_noop("Attachments not added as photos: %(items)s")
 NOT_AN_IMAGE = gettext_noop("%(name)s (not an image)")
 TOO_MANY_PHOTOS = gettext_noop("%(name)s (more than %(limit)s photos)")
 ATTACHMENT_N = gettext_noop("attachment %(n)s")
+# An image the photo check refused, with its reason (cases/photos.py).
+PHOTO_REFUSED = gettext_noop("%(name)s (%(reason)s)")
 # A case's description, or a reply's note, when the email had no text.
 NO_TEXT = gettext_noop("(The email had no text.)")
 # A reply by email from someone who may not add a public note: an internal note.
@@ -98,8 +101,26 @@ UNKNOWN_SENDER = gettext_noop("an unknown sender")
 
 _SENDER = {"sender": (Words(((UNKNOWN_SENDER,),)), "")}
 _NO_TEXT = Words(((NO_TEXT,),))
-# A refused photo's reason is the photo check's message, in the language it was written in.
-_LEFT_OUT_ITEMS = Words(((NOT_AN_IMAGE,), (TOO_MANY_PHOTOS,)), parts={"name": (Words(((ATTACHMENT_N,),)), "")})
+# Why the photo check refused a photo: stored in English, and read in the language it was
+# written in before (a note made while another language was active).
+PHOTO_REFUSALS = Words(
+    (
+        (photos.LARGER_THAN,),
+        (photos.EMPTY,),
+        (photos.NOT_A_PHOTO,),
+        (photos.FORMAT_REFUSED,),
+        (photos.TOO_MANY_PIXELS_OF, photos.LARGEST_ACCEPTED),
+        (photos.TOO_MANY_PIXELS, photos.LARGEST_ACCEPTED),
+        (photos.DAMAGED,),
+        (photos.NOT_STORED,),
+    ),
+    parts={"size": (Words(((photos.MEGABYTES,), (photos.KILOBYTES,))), "")},
+)
+_ATTACHMENT = Words(((ATTACHMENT_N,),))
+_LEFT_OUT_ITEMS = Words(
+    ((NOT_AN_IMAGE,), (TOO_MANY_PHOTOS,), (PHOTO_REFUSED,)),
+    parts={"name": (_ATTACHMENT, ""), "reason": (PHOTO_REFUSALS, "")},
+)
 INTAKE_NOTE = Words(
     tuple(
         (msgid,)

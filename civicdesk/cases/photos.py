@@ -19,6 +19,7 @@ from django.core.files.storage import Storage
 from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 try:  # HEIC from phones, where the wheel supports it
@@ -33,6 +34,25 @@ log = logging.getLogger(__name__)
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "HEIF", "MPO"}
 THUMBNAIL_SIZE = (400, 400)
+
+# Why a photo is refused, in the catalog's words: said to the person who sent it, and kept in
+# English in the email intake's note of attachments left out, which each reader reads in
+# their own language (cases/event_words.py).
+MEGABYTES = gettext_noop("%(n)s MB")
+KILOBYTES = gettext_noop("%(n)s KB")
+LARGER_THAN = gettext_noop("The photo is larger than %(size)s.")
+EMPTY = gettext_noop("The photo file is empty.")
+NOT_A_PHOTO = gettext_noop("That file is not a photo we can read. Please send a JPEG, PNG, WebP or HEIC image.")
+FORMAT_REFUSED = gettext_noop("%(fmt)s images are not accepted. Please send a JPEG, PNG, WebP or HEIC image.")
+TOO_MANY_PIXELS_OF = gettext_noop("The photo has too many pixels (%(w)d × %(h)d).")
+TOO_MANY_PIXELS = gettext_noop("The photo has too many pixels.")
+LARGEST_ACCEPTED = gettext_noop("The largest we accept is %(mp)s megapixels.")
+DAMAGED = gettext_noop("The photo is damaged and could not be read.")
+# A good photo the server could not store (a full disk): cases.services.case_add_photo.
+NOT_STORED = gettext_noop(
+    "The photo could not be stored just now because of a problem on our side, so nothing was saved. "
+    "Please try again later."
+)
 
 
 @dataclass(frozen=True)
@@ -58,16 +78,13 @@ def _encode(img: Image.Image) -> tuple[bytes, str, str]:
 
 def _human_size(n: int) -> str:
     if n >= 1024 * 1024:
-        return _("%(n)s MB") % {"n": f"{n / (1024 * 1024):.3g}"}
-    return _("%(n)s KB") % {"n": f"{max(1, n // 1024)}"}
+        return _(MEGABYTES) % {"n": f"{n / (1024 * 1024):.3g}"}
+    return _(KILOBYTES) % {"n": f"{max(1, n // 1024)}"}
 
 
 def _too_many_pixels(width: int | None = None, height: int | None = None) -> ValidationError:
-    limit = _("The largest we accept is %(mp)s megapixels.") % {"mp": f"{settings.PHOTO_MAX_PIXELS / 1e6:g}"}
-    if width and height:
-        message = _("The photo has too many pixels (%(w)d × %(h)d).") % {"w": width, "h": height}
-    else:
-        message = _("The photo has too many pixels.")
+    limit = _(LARGEST_ACCEPTED) % {"mp": f"{settings.PHOTO_MAX_PIXELS / 1e6:g}"}
+    message = _(TOO_MANY_PIXELS_OF) % {"w": width, "h": height} if width and height else _(TOO_MANY_PIXELS)
     return ValidationError(f"{message} {limit}", code="too_many_pixels")
 
 
@@ -76,11 +93,11 @@ def process_photo(upload: IO[bytes]) -> ProcessedPhoto:
     data = upload.read(settings.PHOTO_MAX_BYTES + 1)
     if len(data) > settings.PHOTO_MAX_BYTES:
         raise ValidationError(
-            _("The photo is larger than %(size)s.") % {"size": _human_size(settings.PHOTO_MAX_BYTES)},
+            _(LARGER_THAN) % {"size": _human_size(settings.PHOTO_MAX_BYTES)},
             code="too_large",
         )
     if not data:
-        raise ValidationError(_("The photo file is empty."), code="empty")
+        raise ValidationError(_(EMPTY), code="empty")
     try:
         # Pillow's own bomb check stays on as a second guard, but ours runs first (below)
         # so that a resident is told what is wrong rather than that the file is unreadable.
@@ -92,12 +109,10 @@ def process_photo(upload: IO[bytes]) -> ProcessedPhoto:
     except Image.DecompressionBombError as exc:
         raise _too_many_pixels() from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-        raise ValidationError(
-            _("That file is not a photo we can read. Please send a JPEG, PNG, WebP or HEIC image."), code="not_image"
-        ) from exc
+        raise ValidationError(_(NOT_A_PHOTO), code="not_image") from exc
     if fmt not in ACCEPTED_FORMATS:
         raise ValidationError(
-            _("%(fmt)s images are not accepted. Please send a JPEG, PNG, WebP or HEIC image.") % {"fmt": fmt},
+            _(FORMAT_REFUSED) % {"fmt": fmt},
             code="bad_type",
         )
     if width * height > settings.PHOTO_MAX_PIXELS:
@@ -116,7 +131,7 @@ def process_photo(upload: IO[bytes]) -> ProcessedPhoto:
             clean = Image.new(upright.mode, upright.size)
             clean.paste(upright)
     except (OSError, ValueError, Image.DecompressionBombError, SyntaxError) as exc:
-        raise ValidationError(_("The photo is damaged and could not be read."), code="damaged") from exc
+        raise ValidationError(_(DAMAGED), code="damaged") from exc
     image_bytes, content_type, extension = _encode(clean)
     thumb = clean.copy()
     thumb.thumbnail(THUMBNAIL_SIZE)

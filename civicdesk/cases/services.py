@@ -20,6 +20,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from civicdesk.accounts.models import Role, User
 from civicdesk.cases import event_words, permissions, sharing, signals, transfers
@@ -48,6 +49,7 @@ from civicdesk.cases.models import (
     SubmissionKey,
 )
 from civicdesk.cases.permissions import Action
+from civicdesk.cases.photos import NOT_STORED as PHOTO_NOT_STORED
 from civicdesk.cases.photos import ProcessedPhoto, process_photo, remove_files_unless_committed
 from civicdesk.cases.placement import case_placement
 from civicdesk.catalog.attributes import clean_attributes
@@ -58,6 +60,10 @@ from civicdesk.core.errors import InvalidTransition, StorageUnavailable
 from civicdesk.core.languages import offered_language
 from civicdesk.tenants import selectors as places
 from civicdesk.tenants.models import City, Department
+
+# A type switched off since: refused for a new case, and for a change of type. The email
+# intake's list of inbound messages reads it in each reader's language (intake/words.py).
+NO_LONGER_OFFERED = gettext_noop("%(t)s is no longer offered.")
 
 
 def _coordinate(value: Any, *, field: str) -> float:
@@ -158,7 +164,7 @@ def case_create(
     elif not address and not description:
         raise ValidationError({"address": _("Say where the problem is: a map point or an address.")})
     if not service_type.active:
-        raise ValidationError({"service_type": _("%(t)s is no longer offered.") % {"t": service_type.name}})
+        raise ValidationError({"service_type": _(NO_LONGER_OFFERED) % {"t": service_type.name}})
     now = opened_at or clock.now()
     # The point and the address (an address alone placed when its match is certain): read
     # from the gazetteer here, before the city's number lock below, never under it.
@@ -415,13 +421,7 @@ def case_add_photo(
             photo.image.storage.delete(name)
         if isinstance(exc, OSError):
             # Disk full, object storage down: the server's fault, not the photo's.
-            raise StorageUnavailable(
-                _(
-                    "The photo could not be stored just now because of a problem on our side, "
-                    "so nothing was saved. Please try again later."
-                ),
-                code="storage_unavailable",
-            ) from exc
+            raise StorageUnavailable(_(PHOTO_NOT_STORED), code="storage_unavailable") from exc
         raise
     # If the change this photo belongs to rolls back later, its files go too.
     remove_files_unless_committed(photo.image.storage, stored)
@@ -451,7 +451,7 @@ def case_change_type(*, case: ServiceRequest, actor: User | None, service_type: 
     if service_type.pk == case.service_type_id:
         return case
     if not service_type.active:
-        raise ValidationError({"service_type": _("%(t)s is no longer offered.") % {"t": service_type.name}})
+        raise ValidationError({"service_type": _(NO_LONGER_OFFERED) % {"t": service_type.name}})
     before_type, before_dept, before_assignee = case.service_type, case.department, case.assignee
     before_status, before_due = case.status, case.due_at
     department = department_for(service_type)

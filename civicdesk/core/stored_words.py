@@ -9,7 +9,10 @@ a sentence was a msgid hold the same English, so they read right with no data mi
 text that is none of the sentences (what a person typed) is shown as stored.
 
 A value may itself be product words (the list of attachments left out, each with its reason
-why): ``Words.parts`` names those values and the words they are made of.
+why): ``Words.parts`` names those values and the words they are made of. Where a text can be
+cut into its values in two ways (a file name with brackets of its own before the bracketed
+reason, "photo (1).jpg (The photo file is empty.)"), the way that recognizes more of the
+values' words is taken. A value may be a whole number (``%(w)d``) as well as text.
 """
 
 from __future__ import annotations
@@ -69,8 +72,42 @@ def _shown_one(text: str, words: Words, start: int, end: int) -> str | None:
                 continue
             match = pattern.fullmatch(text, start, end)
             if match is not None:
-                return _written(sentence, match.groupdict(), words)
+                return _written(sentence, _best_values(sentence, language, match, text, start, end, words), words)
     return None
+
+
+def _best_values(
+    sentence: Sentence, language: str, match: re.Match[str], text: str, start: int, end: int, words: Words
+) -> dict[str, str]:
+    """The values of ``match``, or of the same sentence with each value taken as long as it
+    may be, whichever recognizes more of the values that are product words."""
+    values = match.groupdict()
+    if not words.parts:
+        return values
+    found = _recognized_parts(values, words)
+    if found == _parts_count(values, words):
+        return values
+    longest = _pattern(sentence, language, greedy=True)[1].fullmatch(text, start, end)
+    if longest is not None and _recognized_parts(longest.groupdict(), words) > found:
+        return longest.groupdict()
+    return values
+
+
+def _pieces(values: dict[str, str], words: Words) -> list[tuple[str, Words]]:
+    pieces = []
+    for name, (part, separator) in words.parts.items():
+        if values.get(name) is not None:
+            value = values[name]
+            pieces += [(piece, part) for piece in (value.split(separator) if separator else [value])]
+    return pieces
+
+
+def _parts_count(values: dict[str, str], words: Words) -> int:
+    return len(_pieces(values, words))
+
+
+def _recognized_parts(values: dict[str, str], words: Words) -> int:
+    return sum(recognized(piece, part) is not None for piece, part in _pieces(values, words))
 
 
 def _shown_run(text: str, words: Words) -> str | None:
@@ -109,12 +146,15 @@ def _begins(text: str, words: Words, start: int) -> bool:
 
 
 def _written(sentence: Sentence, values: dict[str, str], words: Words) -> str:
+    written: dict[str, object] = dict(values)
     for name, (part, separator) in words.parts.items():
         if name in values:
             value = values[name]
             pieces = value.split(separator) if separator else [value]
-            values[name] = (separator or "").join(shown(piece, part) for piece in pieces)
-    return " ".join(gettext(msgid) for msgid in sentence) % values
+            written[name] = (separator or "").join(shown(piece, part) for piece in pieces)
+    for name in _NUMBER.findall(" ".join(sentence)):
+        written[name] = int(values[name])
+    return " ".join(gettext(msgid) for msgid in sentence) % written
 
 
 def _languages() -> tuple[str, ...]:
@@ -122,20 +162,28 @@ def _languages() -> tuple[str, ...]:
     return ("en", *(code for code, _name in settings.LANGUAGES if code != "en"))
 
 
+# A value written as a whole number ("%(w)d"), not as text.
+_NUMBER = re.compile(r"%\((\w+)\)d")
+
+
 @lru_cache(maxsize=512)
-def _pattern(sentence: Sentence, language: str) -> tuple[str, re.Pattern[str]]:
+def _pattern(sentence: Sentence, language: str, *, greedy: bool = False) -> tuple[str, re.Pattern[str]]:
     """``sentence`` written in ``language``: its words before the first value, and a pattern of
-    it, each value a group (a value the sentence names twice must be the same both times)."""
+    it, each value a group (a value the sentence names twice must be the same both times),
+    as short as it may be, or with ``greedy`` as long."""
     with translation.override(language):
         words = " ".join(gettext(msgid) for msgid in sentence)
-    pieces = re.split(r"%\((\w+)\)s", words)
+    pieces = re.split(r"%\((\w+)\)([sd])", words)
     pattern, named = [], set()
     for n, piece in enumerate(pieces):
-        if n % 2 == 0:
+        if n % 3 == 0:
             pattern.append(re.escape(piece.replace("%%", "%")))
+        elif n % 3 == 2:
+            continue  # the value's conversion, read with its name
         elif piece in named:
             pattern.append(f"(?P={piece})")
         else:
             named.add(piece)
-            pattern.append(f"(?P<{piece}>.*?)")
+            value = r"-?\d+" if pieces[n + 1] == "d" else (".*" if greedy else ".*?")
+            pattern.append(f"(?P<{piece}>{value})")
     return pieces[0].replace("%%", "%"), re.compile("".join(pattern), re.DOTALL)

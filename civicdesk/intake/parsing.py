@@ -18,6 +18,8 @@ from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 
+from civicdesk.core.stored_words import stored
+from civicdesk.intake import words
 from civicdesk.places import normalise
 
 # --- reading headers and bodies -------------------------------------------------------
@@ -322,26 +324,27 @@ _MESSAGE_IDS = re.compile(r"<[^<>\s]+>")
 
 def _automatic(msg: Message, from_address: str) -> str:
     """Why a message was sent by a machine, or "" for a person's mail. Answering machines
-    must never get a case, or an acknowledgement that they would answer in turn."""
+    must never get a case, or an acknowledgement that they would answer in turn. In English,
+    the catalog's words (intake/words.py), read in the reader's language in the admin."""
     auto = _header(msg, "Auto-Submitted").lower()
     if auto and auto != "no":
-        return f"Auto-Submitted: {auto}"
+        return stored(words.AUTO_SUBMITTED, value=auto)
     precedence = _header(msg, "Precedence").lower()
     if precedence in ("bulk", "junk", "list", "auto_reply"):
-        return f"Precedence: {precedence}"
+        return stored(words.PRECEDENCE, value=precedence)
     for name in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress"):
         if _header(msg, name) and name != "X-Auto-Response-Suppress":
-            return f"{name} header"
+            return stored(words.HEADER, name=name)
     if _header(msg, "X-Auto-Response-Suppress").lower() in ("all", "oof", "autoreply"):
         # Exchange marks its own out-of-office and delivery reports this way.
-        return "X-Auto-Response-Suppress header"
+        return stored(words.HEADER, name="X-Auto-Response-Suppress")
     if _header(msg, "Return-Path").strip() == "<>":
-        return "empty Return-Path (a delivery report)"
+        return words.EMPTY_RETURN_PATH
     local = from_address.split("@", 1)[0].lower()
     if local in ("mailer-daemon", "postmaster", "no-reply", "noreply", "do-not-reply", "donotreply"):
-        return f"sent by {from_address}"
+        return stored(words.SENT_BY, address=from_address)
     if msg.get_content_type() == "multipart/report":
-        return "a delivery or read report"
+        return words.DELIVERY_REPORT
     return ""
 
 

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F
+from django.utils import translation
 
 from civicdesk.cases import event_words
 from civicdesk.cases import services as cases
@@ -27,6 +28,7 @@ from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.routing import service_type_in_city
 from civicdesk.core import clock
 from civicdesk.core.languages import offered_language
+from civicdesk.intake import words
 from civicdesk.intake.guess import TypeGuess, type_guess, written_language
 from civicdesk.intake.models import InboundMessage, Outcome
 from civicdesk.intake.parsing import Attachment, ParsedEmail, find_addresses, find_point, message_key, parse_email
@@ -189,17 +191,19 @@ def _attach_photos(case: ServiceRequest, attachments: list[Attachment], *, publi
             )
             continue
         try:
-            cases.case_add_photo(
-                case=case,
-                actor=None,
-                actor_label=label,
-                upload=io.BytesIO(attachment.data),
-                filename=attachment.filename,
-                public=public,
-            )
+            # The photo check's reason is kept in English, like the note it goes in.
+            with translation.override("en"):
+                cases.case_add_photo(
+                    case=case,
+                    actor=None,
+                    actor_label=label,
+                    upload=io.BytesIO(attachment.data),
+                    filename=attachment.filename,
+                    public=public,
+                )
             added += 1
         except ValidationError as exc:
-            left_out.append(f"{name} ({' '.join(exc.messages)})")
+            left_out.append(event_words.stored(event_words.PHOTO_REFUSED, name=name, reason=" ".join(exc.messages)))
     return left_out
 
 
@@ -373,7 +377,7 @@ def _ingest(parsed: ParsedEmail, *, recipient: str | None, default_city: City | 
     if parsed.automatic or _mailbox(parsed.from_address) in _own_addresses():
         # Answering an answering machine starts a loop; a bounce is not a report.
         record.outcome = Outcome.IGNORED
-        record.error = parsed.automatic or "sent from one of our own addresses"
+        record.error = parsed.automatic or words.OUR_OWN
         result = IngestResult(outcome=Outcome.IGNORED, message_id=record.message_id, detail=record.error)
     else:
         replied_to = _case_replied_to(parsed, city)
@@ -397,7 +401,8 @@ def _ingest(parsed: ParsedEmail, *, recipient: str | None, default_city: City | 
 
 def _record_failure(parsed_id: str, sender: str, subject: str, error: str) -> int:
     """Keep the failure (in its own transaction: the message's own work was rolled back)
-    and return how many times this message has failed."""
+    and return how many times this message has failed. ``error`` is stored English
+    (intake/words.py)."""
     with transaction.atomic():
         record, created = InboundMessage.objects.select_for_update().get_or_create(
             message_id=parsed_id,
@@ -442,7 +447,7 @@ def email_ingest(*, raw: bytes, recipient: str | None = None, default_city: City
         # (unseen in its mailbox, or refused for the sender to retry) and the error recorded.
         parsed = ParsedEmail(message_id=message_key(raw))
         error = f"{type(exc).__name__}: {exc}"
-        attempts = _record_failure(parsed.message_id, "", "", error)
+        attempts = _record_failure(parsed.message_id, "", "", words.unreadable_stored(exc))
         raise IngestFailed(error, message_id=parsed.message_id, attempts=attempts, temporary=False) from exc
     try:
         with transaction.atomic():
@@ -458,7 +463,9 @@ def email_ingest(*, raw: bytes, recipient: str | None = None, default_city: City
         error = f"{type(exc).__name__}: {exc}"
         log.warning("email %s could not be processed: %s", parsed.message_id, error)
         try:
-            attempts = _record_failure(parsed.message_id, parsed.from_address, parsed.subject, error)
+            attempts = _record_failure(
+                parsed.message_id, parsed.from_address, parsed.subject, words.failure_stored(exc)
+            )
         except DatabaseError:
             attempts = 0  # the database is down: nothing can be recorded, the sender retries
         raise IngestFailed(error, message_id=parsed.message_id, attempts=attempts, temporary=temporary) from exc
