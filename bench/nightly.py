@@ -91,7 +91,8 @@ def bench_nightly(catalogue: dict[str, Any], now: dt.datetime, repeat: int) -> d
     logs = write_case_logs(catalogue, now)
     measures = define_measures(catalogue)
     cities = [entry["city"] for entry in catalogue.values()]
-    load_at_start = _load_average()
+    # The code measured is the one this process loaded: read when it starts, not after the runs.
+    code, load_at_start = _commit(), _load_average()
     by_figure = services.measure_stored_figure
 
     def from_every_case(*, measure: Any, period: Any, now: dt.datetime) -> tuple[Decimal | None, int]:
@@ -135,7 +136,7 @@ def bench_nightly(catalogue: dict[str, Any], now: dt.datetime, repeat: int) -> d
     )[0][0]
     return {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "code": _commit(),
+        "code": code,
         "repeat": repeat,
         "load_average_at_start": load_at_start,
         "load_average_at_end": _load_average(),
