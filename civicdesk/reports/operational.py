@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from civicdesk.cases.models import OPEN_STATUSES, Channel, ServiceRequest
-from civicdesk.cases.time_to_close import microseconds_sql, quantile_ranks
+from civicdesk.cases.time_to_close import quantile_ranks
 from civicdesk.catalog.models import ServiceType
 from civicdesk.core import clock
 from civicdesk.core.svgchart import number
@@ -58,6 +58,20 @@ DAY_US = 86_400_000_000  # a day in microseconds
 # of the interval ``closed_at - opened_at`` (whose time PostgreSQL keeps under 24 hours), 0 for
 # a case closed before it was opened, as the roll-ups count it.
 WHOLE_DAYS_SQL = "GREATEST(date_part('day', closed_at - opened_at), 0)"
+# On SQLite, where Django writes a time as UTC text, "2026-12-07 01:23:45[.678901]": the whole
+# microseconds to close from the text's whole seconds and its microseconds (none: 0), with
+# SQLite's own functions only, so that an index can hold them (reports migration 0006; Django's
+# ``django_timestamp_diff`` is a Python function of the connection, unknown to any other program
+# that writes the file). SQLite's julianday() and unixepoch() keep milliseconds only.
+# Written for a statement with parameters, in which Django reads "%%" as one "%".
+SQLITE_TOOK = (
+    "((CAST(strftime('%%s', substr(closed_at, 1, 19)) AS INTEGER)"
+    " - CAST(strftime('%%s', substr(opened_at, 1, 19)) AS INTEGER)) * 1000000"
+    " + CAST(substr(closed_at, 21) AS INTEGER) - CAST(substr(opened_at, 21) AS INTEGER))"
+)
+# Its whole days, as the closings indexes of SQLite key them (0 for a case closed before it was
+# opened, as the roll-ups count it).
+SQLITE_WHOLE_DAYS = f"max({SQLITE_TOOK} / {86_400_000_000}, 0)"
 # Backlog age buckets in whole local days since the case was opened: (label, first, last).
 AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     (gettext_noop("0–7 days"), 0, 7),
@@ -348,12 +362,11 @@ def _exact_closings(tables: Iterable[Table]) -> None:
     ranks its median and 90th percentile need (``needed_cells``). A table's dimension says
     which column its groups' keys are ids of (``Dimension.ALL``: one group of every case).
 
-    On PostgreSQL one query for every table (``_at_ranks``), which returns only the cases at
-    the wanted ranks: each cell is read on its own from the index of the closed cases whose
-    leading columns are the group's column (or the city) and the whole days (reports
-    migration 0005), sorted by time to close only as far as its rank. Elsewhere one query per
-    table (``_at_ranks_numbered``): the period's cases of the wanted whole days numbered
-    within their group and whole day."""
+    Each cell is read on its own from the index of the closed cases whose leading columns are
+    the group's column (or the city) and the whole days, sorted by time to close only as far as
+    its rank, and only the cases at the wanted ranks come back: on PostgreSQL in one query for
+    every table (``_at_ranks``, reports migration 0005), on SQLite in one query per table
+    (``_at_ranks_sqlite``, reports migration 0006)."""
     wanted: dict[int, tuple[_Group, set[Cell]]] = {}
     parts: list[tuple[str | None, list[Zone], dict[int, tuple[_Group, set[Cell]]]]] = []
     for cities, dimension, date_from, date_to, groups in tables:
@@ -377,7 +390,7 @@ def _exact_closings(tables: Iterable[Table]) -> None:
     if connection.vendor == "postgresql":
         found = _at_ranks(parts)
     else:
-        found = [row for column, zones, table in parts for row in _at_ranks_numbered(column, zones, table)]
+        found = [row for column, zones, table in parts for row in _at_ranks_sqlite(column, zones, table)]
     for index, b, rank, us in found:
         group, cells = wanted[int(index)]
         if (int(b), int(rank)) in cells:
@@ -456,41 +469,56 @@ def _at_ranks(
         return list(cursor.fetchall())
 
 
-def _at_ranks_numbered(
+def _at_ranks_sqlite(
     column: str | None, zones: list[Zone], wanted: Mapping[int, tuple[_Group, set[Cell]]]
 ) -> list[tuple[int, int, int, int]]:
-    """SQLite: (group, whole days, rank, microseconds to close) of the wanted cells, from the
-    range's cases of the wanted whole days numbered within their group and whole day."""
-    # The wanted cells as rows (key, group, whole days): a key is an id of ``column`` (0 for
-    # none), or 0 for every case.
-    cells_sql = []
+    """SQLite: (group, whole days, rank, microseconds to close) of the wanted cells of one table
+    (its groups' column, its zones, its wanted cells), in one query.
+
+    As on PostgreSQL (``_at_ranks``), each run of ranks of a cell is one ``ORDER BY took LIMIT n
+    OFFSET first`` over that cell's cases alone, read from the index of the closed cases by the
+    table's column or the city, whole days to close (``SQLITE_WHOLE_DAYS``) and closing time
+    (reports migration 0006). SQLite has no ``LATERAL`` and takes no column in an ``OFFSET``:
+    each run is a scalar subquery of its own, which gives its ranks' times as one text."""
+    table = ServiceRequest._meta.db_table
+    bounds = [[connection.ops.adapt_datetimefield_value(b) for b in (start, end)] for _ids, start, end in zones]
+    rows, params = [], []
     for index, (group, cells) in wanted.items():
-        keys = sorted({int(k) if k else 0 for k in group.keys}) if column is not None else [0]
-        cells_sql += [f"({k}, {index}, {b})" for k in keys for b in sorted({b for b, _rank in cells})]
-    key_sql = f"COALESCE({column}, 0)" if column is not None else "0"
-    days = sorted({b for _g, cells in wanted.values() for b, _rank in cells})
-    took = microseconds_sql(connection.vendor)
-    # Day 0 holds a case closed before it was opened too.
-    lowest = f" AND {took} >= {days[0] * DAY_US}" if days[0] else ""
-    bounds = " OR ".join(
-        f"(city_id IN ({', '.join(map(str, ids))}) AND closed_at >= %s AND closed_at < %s)" for ids, _s, _e in zones
-    )
-    ranks = sorted({rank for _g, cells in wanted.values() for _b, rank in cells})
-    # Every piece is ours: ids, days and ranks are ints, the dates are parameters. Whole days
-    # to close as the roll-ups count them (a case closed before it was opened: 0).
-    query = (
-        f"WITH wanted (k, g, b) AS (VALUES {', '.join(cells_sql)})"  # noqa: S608
-        " SELECT g, b, rn, took FROM ("
-        "  SELECT g, b, took, ROW_NUMBER() OVER (PARTITION BY g, b ORDER BY took) - 1 AS rn"
-        f"  FROM (SELECT {key_sql} AS k, {took} AS took FROM {ServiceRequest._meta.db_table}"
-        f"   WHERE ({bounds}) AND {took} < {(days[-1] + 1) * DAY_US}{lowest}) closings"
-        f"  JOIN wanted ON wanted.k = closings.k"
-        f"   AND wanted.b = CASE WHEN closings.took < {DAY_US} THEN 0 ELSE closings.took / {DAY_US} END"
-        f") numbered WHERE rn IN ({', '.join(map(str, ranks))})"
-    )
+        keys = ", ".join(str(k) for k in sorted({int(k) for k in group.keys if k}))
+        for b in sorted({b for b, _rank in cells}):
+            branches, branch_params = [], []
+            for (city_ids, _start, _end), zone_bounds in zip(zones, bounds, strict=True):
+                cases = (
+                    f"SELECT {SQLITE_TOOK} AS took FROM {table} WHERE city_id IN ({', '.join(map(str, city_ids))})"  # noqa: S608
+                    f" AND {SQLITE_WHOLE_DAYS} = {b} AND closed_at >= %s AND closed_at < %s"
+                )
+                if column is None:
+                    branches.append(cases)
+                    branch_params += zone_bounds
+                    continue
+                # A group's cases of no department (no district) are those whose column is NULL.
+                if keys:
+                    branches.append(f"{cases} AND {column} IN ({keys})")
+                    branch_params += zone_bounds
+                if any(not k for k in group.keys):
+                    branches.append(f"{cases} AND {column} IS NULL")
+                    branch_params += zone_bounds
+            for first, count in _runs(rank for day, rank in cells if day == b):
+                rows.append(
+                    f"({index}, {b}, {first}, (SELECT group_concat(took) FROM ("  # noqa: S608
+                    f"{' UNION ALL '.join(branches)} ORDER BY took LIMIT {count} OFFSET {first})))"
+                )
+                params += branch_params
+    # Every piece is ours: ids, days and ranks are ints, the dates are parameters.
+    query = f"SELECT * FROM (VALUES {', '.join(rows)})"  # noqa: S608
+    found = []
     with connection.cursor() as cursor:
-        cursor.execute(query, [bound for _ids, start, end in zones for bound in (start, end)])
-        return list(cursor.fetchall())
+        cursor.execute(query, params)
+        for index, b, first, times in cursor.fetchall():
+            # The run's ranks in order: its times sorted (group_concat keeps no promised order).
+            for i, us in enumerate(sorted(int(t) for t in (times or "").split(",") if t)):
+                found.append((index, b, first + i, us))
+    return found
 
 
 def _rows(labelled: dict[str, _Group], last: str | None = None) -> list[CloseRow]:
