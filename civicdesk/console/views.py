@@ -24,7 +24,6 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import localtime
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -155,8 +154,10 @@ def _list_rows(listed: Any) -> list[SafeString]:
     date_words, due_words = _("N j, Y"), _("N j")
     case_page = reverse("console:case", kwargs={"city": _CITY_MARK, "number": _NUMBER_MARK})
 
-    def local_date(moment: Any, fmt: str) -> str:
-        key = (language, localtime(moment).date(), fmt)
+    def local_date(moment: Any, case: ServiceRequest, fmt: str) -> str:
+        # The case's own city's day, not the site's: 11:30 p.m. in a city on Mountain time is
+        # already the next day on Central time. ``case.city`` is loaded with the row.
+        key = (language, moment.astimezone(case.city.tz).date(), fmt)
         if key not in _dates:
             if len(_dates) >= _MOST_DATES:
                 _dates.clear()
@@ -172,7 +173,7 @@ def _list_rows(listed: Any) -> list[SafeString]:
         if case.due_at is None:
             due: Any = "—"
         else:
-            due = format_html("{}{}", local_date(case.due_at, due_words), late if overdue else "")
+            due = format_html("{}{}", local_date(case.due_at, case, due_words), late if overdue else "")
         rows.append(
             format_html(
                 _ROW,
@@ -188,7 +189,7 @@ def _list_rows(listed: Any) -> list[SafeString]:
                 format_html(under_address, as_written(case.district.name)) if case.district_id else "",
                 as_written(case.district.name) if case.district_id else "—",
                 case.assignee or (as_written(case.department.name) if case.department_id else "—"),
-                local_date(case.opened_at, date_words),
+                local_date(case.opened_at, case, date_words),
                 due,
             )
         )
