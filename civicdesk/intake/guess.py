@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,6 +22,8 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 
 from civicdesk.cases import event_words
+from civicdesk.core.languages import WORD, fold
+from civicdesk.core.languages import written_language as written_language  # the intake's own name for it
 from civicdesk.intake.parsing import find_addresses
 
 if TYPE_CHECKING:
@@ -30,48 +31,13 @@ if TYPE_CHECKING:
     from civicdesk.tenants.models import City
 
 
-def fold(text: str) -> str:
-    """Lower case without accents: "Está" and "esta" are one word to a reader."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# Folding words and telling a text's language are the product's, not only the intake's: the
+# pages and emails mark a note's language with the same guess (core/languages.py).
+_WORD = WORD
 
 
 def _word_set(words: str) -> frozenset[str]:
     return frozenset(words.split())
-
-
-# --- the language ----------------------------------------------------------------------------
-
-# Short, frequent words of one language that are not words of the other ("a", "no", "me"
-# are both, so neither list has them). Counting them is enough for a report's few sentences.
-_SPANISH_WORDS = _word_set(
-    "el la los las de del que y en un una unos unas por para con es esta estan hay muy su sus mi mis "
-    "al se lo le les pero como gracias favor calle frente desde hace hola buenos buenas senor senora "
-    "ayuda este esto ese esa donde cuando porque tambien hemos tiene tienen casa aqui"
-)
-_ENGLISH_WORDS = _word_set(
-    "the and is are was were of to in on at it this that there my our for with from please thanks thank "
-    "you have has been near street road front hello its his her they them we would could will can"
-)
-_SPANISH_MARKS = re.compile(r"[ñ¿¡áéíóú]", re.IGNORECASE)
-
-
-def written_language(text: str) -> str:
-    """The language of ``text``: "es" or "en" when the text is clearly in that language, else "".
-
-    Counts each language's common words (and Spanish's marks: ñ, ¿, ¡, accents); one
-    language must have at least two and more than the other."""
-    words = [fold(w) for w in _WORD.findall(text or "")]
-    spanish = sum(w in _SPANISH_WORDS for w in words) + min(len(_SPANISH_MARKS.findall(text or "")), 3)
-    english = sum(w in _ENGLISH_WORDS for w in words)
-    if spanish >= 2 and spanish > english:
-        return "es"
-    if english >= 2 and english > spanish:
-        return "en"
-    return ""
 
 
 # --- words that are a place -------------------------------------------------------------------

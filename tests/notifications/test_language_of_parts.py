@@ -1,8 +1,9 @@
 """WCAG 3.1.2 Language of Parts in a resident's HTML emails, as on the pages: in an email
 written in Spanish, what the city typed in English (a type with no Spanish name, a
 department, a district) is inside <span lang="en">, so a screen reader reading the email in
-Spanish switches to English for it, and nothing else is; a type's Spanish name is not
-marked. The email is in the resident's language, whatever the language of the case or of
+Spanish switches to English for it, and so is what a person typed in English (a resident's
+description, a note: its language told from its words); nothing else is, and a type's Spanish
+name is not marked. The email is in the resident's language, whatever the language of the case or of
 whoever made the change; its <html lang> says which. The plain-text part has no markup.
 An email in English marks nothing. Read from a real SMTP server on loopback."""
 
@@ -33,6 +34,7 @@ pytestmark = pytest.mark.django_db
 DEPARTMENT = "CD-NEIGHBORHOOD SERVICES"  # the trash type's department (tests/conftest.py)
 TRASH = "Trash/Rubbish"  # a type with no Spanish name
 DISTRICT = "Council District 1"
+SOFA = "A sofa dumped on the curb"  # the reports' description (tests/conftest.py), in English
 
 
 @pytest.fixture
@@ -103,8 +105,9 @@ def test_a_spanish_reporters_and_followers_emails_mark_the_citys_english(
         "Se reabrió su reporte",
     ]
     acknowledgement, update, closing, reopening = to_ana
-    # The acknowledgement names the type and the department the city typed.
-    spanish(acknowledgement, english=[TRASH, DEPARTMENT])
+    # The acknowledgement names the type and the department the city typed, and quotes the
+    # resident's description, which they wrote in English.
+    spanish(acknowledgement, english=[TRASH, DEPARTMENT, SOFA])
     assert f'<td><span lang="en">{TRASH}</span></td>' in html(acknowledgement)
     assert f'<td><span lang="en">{DEPARTMENT}</span></td>' in html(acknowledgement)
     for message in (update, closing, reopening, *to_vecina):
@@ -120,7 +123,7 @@ def test_a_spanish_reporters_and_followers_emails_mark_the_citys_english(
 def test_a_types_spanish_name_is_not_marked(report: Any, pothole: ServiceType, smtp_inbox: Any) -> None:
     report(service_type=pothole, language="es")
     [acknowledgement] = [m for m in smtp_inbox() if m.to == "resident@example.org"]
-    spanish(acknowledgement, english=[DEPARTMENT])
+    spanish(acknowledgement, english=[DEPARTMENT, SOFA])
     assert "<td>Bache</td>" in html(acknowledgement)
     assert ("Bache", "es") in texts(html(acknowledgement), page="")
 
@@ -135,7 +138,8 @@ def test_the_email_is_in_the_readers_language_not_the_cases(
     services.case_add_note(case=case, actor=supervisor, text="Crew on the way", public=True)
     mail = {m.to: m for m in smtp_inbox()}
     english(mail["resident@example.org"])
-    spanish(mail["vecina@example.org"], english=[TRASH])
+    # The note is the supervisor's English: marked so in the Spanish email only.
+    spanish(mail["vecina@example.org"], english=[TRASH, "Crew on the way"])
 
 
 def test_an_english_reporters_emails_mark_nothing(report: Any, supervisor: User, smtp_inbox: Any) -> None:
