@@ -62,9 +62,10 @@ def _weights(values: list[float]) -> Any:
 
 
 def generate_and_copy(n: int, profile: dict[str, Any], catalogue: dict[str, Any], end: dt.datetime, rng: Any) -> float:
-    """Draw ``n`` cases from the KC mix, COPY them in; returns the seconds COPY took."""
+    """Draw ``n`` cases from the KC mix, COPY them in (on SQLite: one ``INSERT`` each, in one
+    transaction); returns the seconds that took."""
     import numpy as np
-    from django.db import connection
+    from django.db import connection, transaction
 
     from civicdesk.cases.models import ServiceRequest
 
@@ -89,23 +90,13 @@ def generate_and_copy(n: int, profile: dict[str, Any], catalogue: dict[str, Any]
     still_open = rng.random(n)
 
     fields = [f for f in ServiceRequest._meta.concrete_fields if not f.primary_key]
-    columns = [f.column for f in fields]
-    defaults = {}
-    for f in fields:
-        value = f.get_default()
-        if value is None:
-            defaults[f.column] = r"\N"
-        elif isinstance(value, bool):
-            defaults[f.column] = "t" if value else "f"
-        elif isinstance(value, dict | list):
-            defaults[f.column] = json.dumps(value)
-        else:
-            defaults[f.column] = str(value)
+    columns = [str(f.column) for f in fields]
+    defaults = {column: f.get_default() for column, f in zip(columns, fields, strict=True)}
     numbers = {s: 1001 for s in slugs}
     day0 = dt.datetime.combine(start_day, dt.time(0), tzinfo=CENTRAL)
     days_tables = {c: np.asarray(profile["codes"][c]["days"]) for c in codes}
 
-    def lines(lo: int, hi: int) -> str:
+    def rows(lo: int, hi: int) -> list[dict[str, Any]]:
         out = []
         for i in range(lo, hi):
             slug = slugs[city_of[i]]
@@ -115,47 +106,72 @@ def generate_and_copy(n: int, profile: dict[str, Any], catalogue: dict[str, Any]
             service_type = entry["types"][code]
             districts = entry["districts"]
             rank = rank_of[i]
-            district = str(districts[rank % len(districts)]) if rank < len(ranks) and districts else r"\N"
+            district = districts[rank % len(districts)] if rank < len(ranks) and districts else None
             opened = day0 + dt.timedelta(days=int(day_of[i]), hours=int(hour_of[i]), seconds=int(seconds_of[i]))
             table = days_tables[code]
             duration = dt.timedelta(days=float(table[int(pick[i] * len(table))]) + float(fraction[i]))
             closed: dt.datetime | None = opened + duration
             if still_open[i] < spec["open_share"] or closed > end:  # type: ignore[operator]
                 closed = None
-            due = opened + dt.timedelta(days=spec["target_days"])
             number = numbers[slug]
             numbers[slug] += 1
             row = dict(defaults)
             row.update(
-                city_id=str(entry["city"].pk),
-                number=str(number),
+                city_id=entry["city"].pk,
+                number=number,
                 district_id=district,
-                service_type_id=str(service_type.pk),
-                department_id=str(service_type.department_id) if service_type.department_id else r"\N",
+                service_type_id=service_type.pk,
+                department_id=service_type.department_id,
                 status="closed" if closed else "new",
                 resolution="resolved" if closed else "",
                 description=service_type.name,
                 address=f"{100 + i % 9000} Main St",
                 channel=channels[channel_of[i]],
-                opened_at=opened.isoformat(),
-                due_at=due.isoformat(),
-                closed_at=closed.isoformat() if closed else r"\N",
-                updated_at=(closed or opened).isoformat(),
+                opened_at=opened,
+                due_at=opened + dt.timedelta(days=spec["target_days"]),
+                closed_at=closed,
+                updated_at=closed or opened,
                 tracking_token=f"bench{i:09d}",
                 external_id="",
             )
-            out.append("\t".join(row[c] for c in columns))
-        return "\n".join(out) + "\n"
+            out.append(row)
+        return out
 
-    quoted = ", ".join(f'"{c}"' for c in columns)
+    def copy_text(values: Any) -> str:
+        if values is None:
+            return r"\N"
+        if isinstance(values, bool):
+            return "t" if values else "f"
+        if isinstance(values, dict | list):
+            return json.dumps(values)
+        if isinstance(values, dt.datetime):
+            return values.isoformat()
+        return str(values)
+
     chunk = 50_000
     copy_seconds = 0.0
     with connection.cursor() as outer:
         for lo in range(0, n, chunk):
-            text = lines(lo, min(n, lo + chunk))
-            started = time.perf_counter()
-            with outer.cursor.copy(f"COPY cases_servicerequest ({quoted}) FROM STDIN") as copy:
-                copy.write(text)
+            batch = rows(lo, min(n, lo + chunk))
+            if connection.vendor == "postgresql":
+                quoted = ", ".join(f'"{c}"' for c in columns)
+                text = "".join("\t".join(copy_text(row[c]) for c in columns) + "\n" for row in batch)
+                started = time.perf_counter()
+                with outer.cursor.copy(f"COPY cases_servicerequest ({quoted}) FROM STDIN") as copy:
+                    copy.write(text)
+            else:
+                # SQLite (bench/reports_sqlite.py): each value as Django writes it, in one transaction.
+                values = [
+                    [f.get_db_prep_save(row[column], connection) for column, f in zip(columns, fields, strict=True)]
+                    for row in batch
+                ]
+                marks = ", ".join("%s" for _c in columns)
+                started = time.perf_counter()
+                with transaction.atomic():
+                    outer.executemany(
+                        f"INSERT INTO cases_servicerequest ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608
+                        values,
+                    )
             copy_seconds += time.perf_counter() - started
     for slug in slugs:
         sql("UPDATE tenants_city SET next_case_number = %s WHERE id = %s", [numbers[slug], catalogue[slug]["city"].pk])

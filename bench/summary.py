@@ -724,6 +724,35 @@ def same_run_markdown(run: dict[str, Any], heading: str = "") -> list[str]:
     return lines
 
 
+def sqlite_same_run_markdown(run: dict[str, Any]) -> list[str]:
+    """The operational report on SQLite by today's code against the code of an older commit, in
+    turn on the same cases (bench/reports_sqlite.py)."""
+    conditions = _regional_conditions(run)
+    lines = [
+        "",
+        "## Operational report on SQLite, the same run",
+        "",
+        f"The operational report and its time-to-close tables on SQLite {run['sqlite']} (what `make run` uses), on"
+        f" {run['n']:,} cases ({run['closed']:,} closed; the file {run['database_bytes'] / 2**20:,.0f} MiB) drawn as"
+        " `make bench` draws them, by the code of"
+        f" {run['against']} (every case of the period's wanted whole days numbered within its row and day) and by"
+        f" {run['code']} (each row's cell read alone from the closings indexes of SQLite, reports 0006, sorted only"
+        f" as far as its rank), in turn, one run of each after the other, {run['repeat']} times each, on the same"
+        " file (`bench/reports_sqlite.py --against`): the same load for both. Medians."
+        f" Measured {run['date']}{f' ({conditions})' if conditions else ''}."
+        + (f" {run['note']}" if run.get("note") else ""),
+        "",
+        f"| figure | scope | range | cases numbered, {run['against']} (ms) | each cell from its index (ms) | ratio |",
+        "| --- | --- | --- | ---: | ---: | ---: |",
+    ]
+    for row in run["reports"]:
+        lines.append(
+            f"| {row['figure']} | {row['scope']} | {row['range']} | {row['then_ms']:,.1f} | {row['ms']:,.1f}"
+            f" | {row['ratio']:.2f} |"
+        )
+    return lines
+
+
 PAGES = Path(__file__).resolve().parent / "pages.json"
 
 
@@ -840,6 +869,8 @@ def write_markdown(path: Path, results: dict[str, Any]) -> None:
         lines += same_run_markdown(r["reports_same_run"])
     if r.get("reports_same_run_1m"):
         lines += same_run_markdown(r["reports_same_run_1m"], heading=f", {r['reports_same_run_1m']['n']:,} cases")
+    if r.get("reports_sqlite_same_run"):
+        lines += sqlite_same_run_markdown(r["reports_sqlite_same_run"])
     if r.get("reports_closings_whole_days") and r.get("reports_closings_before") and r.get("reports_closings_after"):
         lines += closings_markdown(
             r["reports_closings_whole_days"], r["reports_closings_before"], r["reports_closings_after"]
