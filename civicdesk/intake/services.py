@@ -399,10 +399,11 @@ def _ingest(parsed: ParsedEmail, *, recipient: str | None, default_city: City | 
     return result
 
 
-def _record_failure(parsed_id: str, sender: str, subject: str, error: str) -> int:
+def _record_failure(parsed_id: str, sender: str, subject: str, error: str, city: City | None = None) -> int:
     """Keep the failure (in its own transaction: the message's own work was rolled back)
     and return how many times this message has failed. ``error`` is stored English
-    (intake/words.py)."""
+    (intake/words.py); ``city``, the city it was sent to, lets that city's administrators
+    see it in the admin."""
     with transaction.atomic():
         record, created = InboundMessage.objects.select_for_update().get_or_create(
             message_id=parsed_id,
@@ -413,12 +414,16 @@ def _record_failure(parsed_id: str, sender: str, subject: str, error: str) -> in
                 "error": error,
                 "sender": sender[:300],
                 "subject": subject[:300],
+                "city": city,
             },
         )
         if not created:
             gave_up = record.attempts + 1 >= settings.INTAKE_MAX_ATTEMPTS
             InboundMessage.objects.filter(pk=record.pk).update(
-                attempts=F("attempts") + 1, error=error, outcome=Outcome.GAVE_UP if gave_up else Outcome.FAILED
+                attempts=F("attempts") + 1,
+                error=error,
+                outcome=Outcome.GAVE_UP if gave_up else Outcome.FAILED,
+                city=record.city or city,
             )
             record.refresh_from_db()
         elif settings.INTAKE_MAX_ATTEMPTS <= 1:
@@ -447,7 +452,7 @@ def email_ingest(*, raw: bytes, recipient: str | None = None, default_city: City
         # (unseen in its mailbox, or refused for the sender to retry) and the error recorded.
         parsed = ParsedEmail(message_id=message_key(raw))
         error = f"{type(exc).__name__}: {exc}"
-        attempts = _record_failure(parsed.message_id, "", "", words.unreadable_stored(exc))
+        attempts = _record_failure(parsed.message_id, "", "", words.unreadable_stored(exc), city=default_city)
         raise IngestFailed(error, message_id=parsed.message_id, attempts=attempts, temporary=False) from exc
     try:
         with transaction.atomic():
@@ -464,7 +469,11 @@ def email_ingest(*, raw: bytes, recipient: str | None = None, default_city: City
         log.warning("email %s could not be processed: %s", parsed.message_id, error)
         try:
             attempts = _record_failure(
-                parsed.message_id, parsed.from_address, parsed.subject, words.failure_stored(exc)
+                parsed.message_id,
+                parsed.from_address,
+                parsed.subject,
+                words.failure_stored(exc),
+                city=_city_of(parsed, recipient, default_city),
             )
         except DatabaseError:
             attempts = 0  # the database is down: nothing can be recorded, the sender retries

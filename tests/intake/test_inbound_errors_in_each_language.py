@@ -34,7 +34,7 @@ def city_admin(independence: City, make_staff: Callable[..., User]) -> User:
 
 @pytest.fixture
 def operator(db: Any) -> User:
-    """Who sees every inbound message, a failed one too (it is recorded with no city)."""
+    """Who sees every inbound message, those that reached no city too."""
     return User.objects.create_superuser(username="operator", email="ops@example.org", password="a-long-test-password")
 
 
@@ -62,7 +62,7 @@ def error_of(subject: str) -> str:
 
 
 def test_why_messages_were_ignored_or_failed_reads_in_spanish_and_is_stored_in_english(
-    catalogue: dict[str, ServiceType], independence: City, operator: User, settings: Any
+    catalogue: dict[str, ServiceType], independence: City, operator: User, city_admin: User, settings: Any
 ) -> None:
     settings.INTAKE_MAX_ATTEMPTS = 1
     email_ingest(raw=raw(plain("I am away until Monday.", subject="Out of office", Auto_Submitted="auto-replied")))
@@ -98,8 +98,12 @@ def test_why_messages_were_ignored_or_failed_reads_in_spanish_and_is_stored_in_e
         assert escape(error_of(subject)) in english, subject
     assert "No se pudo procesar" not in english
 
-    # The message's own page says the same.
+    # The city's administrator sees the failure too: it is recorded with the city it was sent to.
     failed = InboundMessage.objects.get(subject="help")
+    assert failed.city == independence
+    assert escape("No se pudo procesar: Needs triage ya no se ofrece.") in inbound_list(city_admin, "es")
+
+    # The message's own page says the same.
     assert escape("No se pudo procesar: Needs triage ya no se ofrece.") in inbound_page(operator, failed, "es")
     assert escape("Could not be processed: Needs triage is no longer offered.") in inbound_page(operator, failed, "en")
 
