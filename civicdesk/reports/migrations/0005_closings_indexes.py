@@ -7,7 +7,7 @@ period, sorted only as far as the rank (``operational._at_ranks``).
 They replace the quick- and later-closings indexes (0003, 0004), keyed by city and closing
 time (and whole days) alone, from which each row's cases had to be picked out of every case
 of the period's wanted days, and the cases of two days or less out of all of them. About
-4.5 MB each at 100,000 cases (one entry per closed case). SQLite needs none at its sizes."""
+4.5 MB each at 100,000 cases (one entry per closed case). SQLite has its own (0006)."""
 
 from typing import Any
 
