@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicdesk.cases import event_words
 from civicdesk.core.models import AppendOnlyModel, ChoiceLabels
-from civicdesk.core.templatetags.distances import feet_or_miles
+from civicdesk.core.templatetags.distances import at_the_point, feet_or_miles
 
 
 class Status(models.TextChoices):
@@ -284,12 +284,15 @@ class ServiceRequest(ChoiceLabels):
     def address_how(self) -> str:
         """How the address was found, with its distance from the case's point when known,
         in feet or miles, as Missouri reads ("Nearest address to the pin, 110 ft from the
-        point"); "" when nobody said."""
+        point"), or "at the point" when too close to measure ("Matched to an address, at the
+        point", not "0 ft"); "" when nobody said."""
         if not self.address or not self.address_source:
             return ""
         how = str(self.get_address_source_display())
         measured = (AddressSource.NEAREST, AddressSource.MATCHED, AddressSource.INTERPOLATED)
         if self.address_distance_m is not None and self.address_source in measured and self.lat is not None:
+            if at_the_point(self.address_distance_m):
+                return gettext("%(how)s, at the point") % {"how": how}
             how = gettext("%(how)s, %(distance)s from the point") % {
                 "how": how,
                 "distance": feet_or_miles(self.address_distance_m),

@@ -9,7 +9,7 @@ import re
 import pytest
 from django.utils import translation
 
-from civicdesk.core.templatetags.distances import feet_or_miles
+from civicdesk.core.templatetags.distances import at_the_point, feet_or_miles
 from civicdesk.notifications.alerts import MAX_RADIUS_M, MIN_RADIUS_M
 from civicdesk.notifications.models import AlertOn, AreaKind, AreaSubscription, distance_words
 from civicdesk.portal.alerts import OLD_RADII, AlertForm
@@ -115,7 +115,9 @@ def test_every_old_form_distance_has_about_words():
 @pytest.mark.parametrize(
     ("meters", "english", "spanish"),
     [
-        (0, "0 ft", "0 pies"),
+        # No "0 ft" or "10 ft" row: under 15 ft the sentences say "at the point" instead
+        # (test_a_distance_under_15_ft_is_at_the_point); 4.6 m is the shortest said.
+        (4.6, "20 ft", "20 pies"),
         (111, "360 ft", "360 pies"),
         (400, "0.2 mile", "0.2 millas"),
         (3000, "1.9 miles", "1.9 millas"),
@@ -126,3 +128,12 @@ def test_nearby_reports_and_similar_cases_say_feet_or_miles(meters, english, spa
         assert feet_or_miles(meters) == english
     with translation.override("es"):
         assert feet_or_miles(meters) == spanish
+
+
+@pytest.mark.parametrize(
+    ("meters", "at"), [(None, False), (0, True), (3.0, True), (4.5, True), (4.58, False), (33, False)]
+)
+def test_a_distance_under_15_ft_is_at_the_point(meters, at):
+    """Under 15 ft, what feet_or_miles would round to "0 ft" or "10 ft" and less than a phone's
+    GPS can tell apart (about 16 ft), the pages say "at the point" instead of a distance."""
+    assert at_the_point(meters) is at

@@ -156,6 +156,20 @@ def test_a_caller_with_no_email_is_offered_to_record_the_call_on_the_similar_cas
     assert f"Add the caller as a follower of {existing.reference}" in followed
 
 
+def test_a_similar_case_on_the_callers_point_is_at_the_same_point_not_0_ft_away(signed_in, call_taker, pothole, report):
+    lat, lng = INSIDE["independence"]
+    existing = report(service_type=pothole, lat=lat, lng=lng)
+    for language, words in (("en", "at the same point"), ("es", "en el mismo punto")):
+        body = (
+            signed_in(call_taker)
+            .post(NEW, caller_form(pothole, reporter_email="", notify_reporter=""), HTTP_ACCEPT_LANGUAGE=language)
+            .content.decode()
+        )
+        item = body.split(f">{existing.reference}</a>")[1].split("</li>")[0]
+        assert f" · {words} · " in item, language
+        assert "0 ft" not in item and "0 pies" not in item
+
+
 def test_recording_the_call_adds_an_internal_note_with_who_called_and_makes_no_case(
     signed_in, call_taker, pothole, report, outbox
 ):

@@ -43,11 +43,13 @@ def _emails(case: ServiceRequest) -> dict[str, OutboxMessage]:
             "near 1234 S Noland Rd",
             "near 1234 S Noland Rd [Nearest address to the pin, 110 ft from the point]",
         ),
+        # Matched to the address point itself: "0 ft from the point" is no distance anybody
+        # would say, and under 15 ft (a phone's GPS reaches about 16 ft) it is said "at the point".
         (
             AddressSource.MATCHED,
             0.0,
             "1234 S Noland Rd",
-            "1234 S Noland Rd [Matched to an address, 0 ft from the point]",
+            "1234 S Noland Rd [Matched to an address, at the point]",
         ),
         (AddressSource.TYPED, None, "1234 S Noland Rd", "1234 S Noland Rd [Typed, not matched]"),
         ("", None, "1234 S Noland Rd", "Where: 1234 S Noland Rd ("),
@@ -121,3 +123,48 @@ def test_open311_gives_the_address_as_stored(client: Client, nearest_case: Servi
     ).json()
     assert answer[0]["address"] == "1234 S Noland Rd"
     assert (answer[0]["lat"], answer[0]["long"]) == (nearest_case.lat, nearest_case.lng)
+
+
+@pytest.mark.parametrize(
+    ("source", "distance", "english", "spanish"),
+    [
+        (AddressSource.MATCHED, 0.0, "Matched to an address, at the point", "Coincide con una dirección, en el punto"),
+        (
+            AddressSource.NEAREST,
+            4.5,  # 14.8 ft
+            "Nearest address to the pin, at the point",
+            "Dirección más cercana al marcador, en el punto",
+        ),
+        (
+            AddressSource.NEAREST,
+            4.6,  # 15.1 ft: said, to the 10 ft
+            "Nearest address to the pin, 20 ft from the point",
+            "Dirección más cercana al marcador, a 20 pies del punto",
+        ),
+    ],
+)
+def test_an_address_at_the_pin_is_said_to_be_at_the_point_on_every_page_and_in_both_languages(
+    client: Client,
+    report: Callable[..., ServiceRequest],
+    independence: City,
+    make_staff: Callable[..., User],
+    source: str,
+    distance: float,
+    english: str,
+    spanish: str,
+) -> None:
+    case = _with_address(report(address=""), "1234 S Noland Rd", source, distance)
+    client.force_login(make_staff(independence, Role.SUPERVISOR, department=case.department))
+    urls = (
+        f"/console/cases/independence/{case.number}/",
+        f"/track/{case.tracking_token}/",
+        f"/independence/requests/{case.number}/",
+    )
+    for language, words in (("en", english), ("es", spanish)):
+        for url in urls:
+            page = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+            assert f'<span class="where-how">{words}</span>' in page, (language, url)
+            assert " 0 ft" not in page and " 0 pies" not in page, (language, url)
+    assigned = _emails(case)["case_assigned"]
+    assert f"[{english}]" in " ".join(assigned.body_text.split())
+    assert f"[{english}]" in assigned.body_html

@@ -2,7 +2,14 @@
 
 ``{{ metres|feet_or_miles }}``: "120 ft" under 1,000 ft (to the 10 ft), "0.4 mile", "1.2 miles"
 from there (to the tenth of a mile), the number as the active language writes it ("0.4 millas").
-The product measures in meters; only the words are US customary."""
+The product measures in meters; only the words are US customary.
+
+``{% if metres|at_the_point %}``: under ``AT_THE_POINT_FEET`` (15 ft), which ``feet_or_miles``
+would word "0 ft" or "10 ft", a sentence says the place is at the point ("Matched to an
+address, at the point", "right at your pin") instead of "0 ft from the point" or "about 0 ft
+away". A phone's GPS puts a pin within about 16 ft (4.9 m) under open sky, so a smaller
+distance is not one anybody can walk or see; from 15 ft the distance is said, "20 ft" the
+shortest."""
 
 from __future__ import annotations
 
@@ -14,6 +21,14 @@ register = template.Library()
 
 FEET_PER_METER = 1 / 0.3048
 METERS_PER_MILE = 1609.344
+# Below a phone's GPS accuracy (about 16 ft) and every distance feet_or_miles rounds to 0 or 10 ft.
+AT_THE_POINT_FEET = 15
+
+
+@register.filter
+def at_the_point(meters: float | None) -> bool:
+    """True when a distance is too short to say: the sentence says "at the point" instead."""
+    return meters is not None and float(meters) * FEET_PER_METER < AT_THE_POINT_FEET
 
 
 @register.filter
