@@ -34,10 +34,7 @@ def as_written(text: Any) -> SafeString | str:
     """The text, escaped, marked with its language where it is not the page's."""
     if text is None or text == "":
         return ""
-    lang = lang_if_other(text)
-    if not lang:
-        return conditional_escape(text)
-    return format_html('<span lang="{}">{}</span>', lang, text)
+    return _in_lang(text, lang_if_other(text))
 
 
 @register.filter
@@ -63,7 +60,11 @@ def as_typed(text: Any) -> SafeString | str:
     ``<span lang>`` when it is in another language than the page."""
     if text is None or text == "":
         return ""
-    lang = typed_lang(text)
+    return _in_lang(text, typed_lang(text))
+
+
+def _in_lang(text: Any, lang: str) -> SafeString | str:
+    """``text`` escaped, inside ``<span lang>`` when ``lang`` is given."""
     if not lang:
         return conditional_escape(text)
     return format_html('<span lang="{}">{}</span>', lang, text)
