@@ -18,7 +18,11 @@ import pytest
 from django.core import mail
 from PIL import Image
 
-from tests.conftest import REPO
+from civicdesk.places.models import Source
+from civicdesk.places.normalise import parse_street
+from civicdesk.places.readers import PointRow
+from civicdesk.places.services import addresses_load
+from tests.conftest import INSIDE, REPO
 from tests.portal.conftest import catalogue  # noqa: F401  (the portal's small catalogue, reused)
 
 CHROMIUM = "/usr/bin/chromium"
@@ -93,6 +97,19 @@ def new_context(browser: Any, site: str, transactional_db: Any) -> Iterator[Call
 @pytest.fixture
 def context(new_context: Callable[..., Any]) -> Any:
     return new_context()
+
+
+@pytest.fixture
+def meadow_ln(cities: dict[str, Any]) -> Any:
+    """18881 to 18900 Meadow Ln, in Independence: addresses to type, pick and zoom the map to."""
+    independence = cities["independence"]
+    lat, lng = INSIDE["independence"]
+    rows = [
+        PointRow(n, "", parse_street("Meadow Ln"), "", "", "64050", lat + (n - 18891) * 0.00005, lng)
+        for n in range(18881, 18901)
+    ]
+    addresses_load(city=independence, rows=list(enumerate(rows, start=1)), source=Source.OPENADDRESSES)
+    return independence
 
 
 @pytest.fixture

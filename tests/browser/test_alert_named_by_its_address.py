@@ -12,10 +12,6 @@ from typing import Any
 import pytest
 
 from civicdesk.notifications.models import AreaSubscription
-from civicdesk.places.models import Source
-from civicdesk.places.normalise import parse_street
-from civicdesk.places.readers import PointRow
-from civicdesk.places.services import addresses_load
 from civicdesk.tenants.models import City
 from tests.browser.conftest import axe_violations, open_page, screenshot
 from tests.conftest import INSIDE
@@ -42,18 +38,6 @@ WORDS = {
         "button": "Sí, activar las alertas",
     },
 }
-
-
-@pytest.fixture
-def meadow_ln(cities: dict[str, City]) -> City:
-    """18881 to 18900 Meadow Ln, in Independence."""
-    independence = cities["independence"]
-    rows = [
-        PointRow(n, "", parse_street("Meadow Ln"), "", "", "64050", LAT + (n - 18891) * 0.00005, LNG)
-        for n in range(18881, 18901)
-    ]
-    addresses_load(city=independence, rows=list(enumerate(rows, start=1)), source=Source.OPENADDRESSES)
-    return independence
 
 
 def at_both_widths(page: Any, name: str) -> None:

@@ -12,10 +12,6 @@ from typing import Any
 import pytest
 
 from civicdesk.notifications.models import AreaKind, AreaSubscription
-from civicdesk.places.models import Source
-from civicdesk.places.normalise import parse_street
-from civicdesk.places.readers import PointRow
-from civicdesk.places.services import addresses_load
 from civicdesk.tenants.models import City
 from tests.browser.conftest import axe_violations, open_page, screenshot
 from tests.conftest import INSIDE
@@ -23,18 +19,6 @@ from tests.conftest import INSIDE
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 LAT, LNG = INSIDE["independence"]
-
-
-@pytest.fixture
-def gazetteer(cities: dict[str, City]) -> City:
-    """A few houses on Meadow Ln, in Independence."""
-    independence = cities["independence"]
-    rows = [
-        PointRow(n, "", parse_street("Meadow Ln"), "", "", "64050", LAT + (n - 18891) * 0.00005, LNG)
-        for n in range(18881, 18901)
-    ]
-    addresses_load(city=independence, rows=list(enumerate(rows, start=1)), source=Source.OPENADDRESSES)
-    return independence
 
 
 def _tab_to(page: Any, selector: str, limit: int = 40) -> None:
@@ -46,7 +30,7 @@ def _tab_to(page: Any, selector: str, limit: int = 40) -> None:
     raise AssertionError(f"Tab never reached {selector}")
 
 
-def test_an_alert_around_a_typed_address_is_set_with_the_keyboard_alone(page: Any, gazetteer: City) -> None:
+def test_an_alert_around_a_typed_address_is_set_with_the_keyboard_alone(page: Any, meadow_ln: City) -> None:
     page.goto("/independence/alerts/")
     page.wait_for_selector("#alert-map .leaflet-limits-pane path", state="attached")
     box = page.locator("#id_address")
@@ -88,7 +72,7 @@ def test_an_alert_around_a_typed_address_is_set_with_the_keyboard_alone(page: An
     assert page.errors == []
 
 
-def test_sent_without_a_place_the_error_is_read_with_the_address_box(page: Any, gazetteer: City) -> None:
+def test_sent_without_a_place_the_error_is_read_with_the_address_box(page: Any, meadow_ln: City) -> None:
     page.goto("/independence/alerts/")
     _tab_to(page, "#id_email")
     page.keyboard.type("neighbor@example.org")
@@ -122,7 +106,7 @@ def test_sent_without_a_place_the_error_is_read_with_the_address_box(page: Any, 
     [("en", "½ mile", "Alerts within ½ mile of 18891 Meadow Ln"), ("es", "½ milla", None)],
 )
 def test_on_a_phone_the_distances_are_feet_and_miles(
-    new_context: Any, gazetteer: City, language: str, chosen: str, words: str | None
+    new_context: Any, meadow_ln: City, language: str, chosen: str, words: str | None
 ) -> None:
     page = open_page(
         new_context(viewport={"width": 360, "height": 800}, extra_http_headers={"Accept-Language": language})

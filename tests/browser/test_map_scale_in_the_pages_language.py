@@ -12,10 +12,6 @@ from typing import Any
 import pytest
 
 from civicdesk.accounts.models import Role
-from civicdesk.places.models import Source
-from civicdesk.places.normalise import parse_street
-from civicdesk.places.readers import PointRow
-from civicdesk.places.services import addresses_load
 from civicdesk.tenants.models import City
 from tests.browser.conftest import open_page, screenshot, sign_in
 from tests.conftest import INSIDE
@@ -45,18 +41,6 @@ KEEP_MAPS = """
   });
 })();
 """
-
-
-@pytest.fixture
-def meadow_ln(cities: dict[str, City]) -> City:
-    """18881 to 18900 Meadow Ln, in Independence: an address to zoom the map to."""
-    independence = cities["independence"]
-    rows = [
-        PointRow(n, "", parse_street("Meadow Ln"), "", "", "64050", LAT + (n - 18891) * 0.00005, LNG)
-        for n in range(18881, 18901)
-    ]
-    addresses_load(city=independence, rows=list(enumerate(rows, start=1)), source=Source.OPENADDRESSES)
-    return independence
 
 
 def choose_address(page: Any, typed: str) -> None:
