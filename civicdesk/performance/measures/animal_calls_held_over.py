@@ -46,6 +46,8 @@ from civicdesk.performance.measures.base import (
 from civicdesk.performance.periods import business_calendar_for
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from civicdesk.cases.models import ServiceRequest
     from civicdesk.core.business_days import BusinessCalendar
     from civicdesk.performance.models import Measure
@@ -98,6 +100,17 @@ def compute(*, measure: Measure, period: Period, now: dt.datetime) -> Computatio
     return Computation(share(held_over, decided), results)
 
 
+def _worked_calls(measure: Measure, period: Period) -> QuerySet[Any]:
+    """The period's calls, each with its first worked time (``worked_at``, a subquery on its
+    log), for ``listing`` and ``figure``."""
+    return (
+        cases_of(measure)
+        .prefetch_related(None)
+        .filter(opened_at__gte=period.start, opened_at__lt=period.end)
+        .annotate(worked_at=first_event_at(worked_events()))
+    )
+
+
 def listing(*, measure: Measure, period: Period, now: dt.datetime) -> Listing | None:
     """``compute``'s calls, each marked by the database by ``figure``'s rules (its first
     worked time a subquery on its log, its deadline the CASE of ``deadlines``), for a page to
@@ -113,10 +126,8 @@ def listing(*, measure: Measure, period: Period, now: dt.datetime) -> Listing | 
     )
     worked = Q(worked_at__isnull=False)
     cases = (
-        cases_of(measure)
-        .prefetch_related(None)
-        .filter(opened_at__gte=period.start, opened_at__lt=period.end)
-        .annotate(worked_at=first_event_at(worked_events()), deadline=due)
+        _worked_calls(measure, period)
+        .annotate(deadline=due)
         .annotate(outcome=outcome(met=worked & Q(worked_at__lt=F("deadline")), missed=worked | Q(deadline__lte=now)))
     )
     return Listing(cases, lambda case: _result(case, getattr(case, "worked_at", None), business, now))
@@ -156,12 +167,7 @@ def figure(*, measure: Measure, period: Period, now: dt.datetime) -> Tally:
     at closing time or midnight, the calls' (report, first worked) times alone are read and
     each given its business day by the calendar, as ``compute`` does."""
     business = business_calendar_for(measure.city)
-    cases = (
-        cases_of(measure)
-        .prefetch_related(None)
-        .filter(opened_at__gte=period.start, opened_at__lt=period.end)
-        .annotate(worked_at=first_event_at(worked_events()))
-    )
+    cases = _worked_calls(measure, period)
     closings = deadlines(business, period)
     if closings is None:
         return _figure_by_calendar(business, cases.values_list("opened_at", "status", "worked_at"), now)

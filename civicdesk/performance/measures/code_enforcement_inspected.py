@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import connections
 from django.db.models import F, Q
@@ -45,6 +45,8 @@ from civicdesk.performance.measures.base import (
 )
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from civicdesk.cases.models import ServiceRequest
     from civicdesk.performance.models import Measure
     from civicdesk.performance.periods import Period
@@ -95,6 +97,19 @@ def compute(*, measure: Measure, period: Period, now: dt.datetime) -> Computatio
     return Computation(share(met, decided), results)
 
 
+def _inspected_cases(measure: Measure, period: Period) -> QuerySet[Any]:
+    """The period's cases ``compute`` counts (duplicates left out), each with the time of its
+    first inspection update (``inspected_at``, a subquery on its log), for ``listing`` and
+    ``figure``."""
+    return (
+        cases_of(measure)
+        .prefetch_related(None)
+        .filter(opened_at__gte=period.start, opened_at__lt=period.end)
+        .exclude(status=Status.CLOSED, resolution=Resolution.DUPLICATE)
+        .annotate(inspected_at=first_event_at(inspection_events()))
+    )
+
+
 def listing(*, measure: Measure, period: Period, now: dt.datetime) -> Listing:
     """``compute``'s cases, each marked by the database by ``figure``'s rules (its first
     inspection update a subquery on its log, compared with the limit in whole microseconds),
@@ -103,17 +118,10 @@ def listing(*, measure: Measure, period: Period, now: dt.datetime) -> Listing:
     limit = dt.timedelta(days=float(limit_days))
     inspected = Q(inspected_at__isnull=False)
     took = MicrosecondsBetween(F("inspected_at"), F("opened_at"))
-    cases = (
-        cases_of(measure)
-        .prefetch_related(None)
-        .filter(opened_at__gte=period.start, opened_at__lt=period.end)
-        .exclude(status=Status.CLOSED, resolution=Resolution.DUPLICATE)
-        .annotate(inspected_at=first_event_at(inspection_events()))
-        .annotate(
-            outcome=outcome(
-                met=inspected & Q(LessThanOrEqual(took, limit // dt.timedelta(microseconds=1))),
-                missed=inspected | Q(opened_at__lt=now - limit),
-            )
+    cases = _inspected_cases(measure, period).annotate(
+        outcome=outcome(
+            met=inspected & Q(LessThanOrEqual(took, limit // dt.timedelta(microseconds=1))),
+            missed=inspected | Q(opened_at__lt=now - limit),
         )
     )
     return Listing(cases, lambda case: _result(case, getattr(case, "inspected_at", None), limit_days, now))
@@ -128,14 +136,7 @@ def figure(*, measure: Measure, period: Period, now: dt.datetime) -> Tally:
     Python. The regional comparison's kept figures are worked out so."""
     limit_days = parameter_days(measure, 5)
     limit = dt.timedelta(days=float(limit_days))
-    cases = (
-        cases_of(measure)
-        .prefetch_related(None)
-        .filter(opened_at__gte=period.start, opened_at__lt=period.end)
-        .exclude(status=Status.CLOSED, resolution=Resolution.DUPLICATE)
-        .annotate(inspected_at=first_event_at(inspection_events()))
-        .values("opened_at", "status", "inspected_at")
-    )
+    cases = _inspected_cases(measure, period).values("opened_at", "status", "inspected_at")
     connection = connections[cases.db]
     took = microseconds_sql(connection.vendor, later="inspected_at", earlier="opened_at")
     # Not inspected and opened before ``late``: its days have passed (missed). After: it waits.
