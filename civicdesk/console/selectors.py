@@ -212,6 +212,9 @@ class ShownAnswer:
     # The answer is the city's words (a choice's name), not what the resident typed or a
     # date the page writes: on a Spanish page it is marked as the city's English.
     is_choice: bool = False
+    # The answer is what the resident typed (a short or long text, or an answer to a question
+    # the type no longer asks): marked with its own language where it is clearly another.
+    is_typed: bool = False
 
 
 # A city's questions by type: type id → {code: (question, datatype, {choice key: name})}.
@@ -247,12 +250,15 @@ def answers_shown(*, case: ServiceRequest) -> list[ShownAnswer]:
             question,
             _answer_words(answers[code], datatype, names),
             is_choice=datatype in (Datatype.SINGLEVALUELIST, Datatype.MULTIVALUELIST),
+            is_typed=datatype in (Datatype.STRING, Datatype.TEXT),
         )
         for code, (question, datatype, names) in asked.items()
         if code in answers
     ]
     shown += [
-        ShownAnswer(code, code, _answer_words(value, "", {})) for code, value in answers.items() if code not in asked
+        ShownAnswer(code, code, _answer_words(value, "", {}), is_typed=True)
+        for code, value in answers.items()
+        if code not in asked
     ]
     return shown
 
