@@ -12,7 +12,10 @@ from typing import Any
 from civicdesk.cases import signals
 from civicdesk.cases.models import CaseEvent, Channel, ServiceRequest
 from civicdesk.notifications import messages
+from civicdesk.notifications.models import AreaSubscription
 from civicdesk.notifications.services import case_follow
+from civicdesk.tenants import signals as tenant_signals
+from civicdesk.tenants.models import District
 
 _PREPARED = "notifications_prepared"  # the key of the rendered emails in ``intake``
 
@@ -68,6 +71,12 @@ def _follow_requested(
     case_follow(case=case, email=email, language=language)
 
 
+def _district_redrawn(sender: type[District], *, old: District, new: District, **kwargs: Any) -> None:
+    # A resident who asked for the reports of "Citywide" means the district of that name as
+    # the city draws it: the alerts follow the redrawn district, as the map's name does.
+    AreaSubscription.objects.filter(district=old).update(district=new)
+
+
 def connect() -> None:
     """Connect the receivers (from ``NotificationsConfig.ready``)."""
     signals.case_numbering.connect(_numbering, sender=ServiceRequest, dispatch_uid="notifications-case-numbering")
@@ -78,4 +87,7 @@ def connect() -> None:
     signals.case_reopened.connect(_reopened, sender=ServiceRequest, dispatch_uid="notifications-case-reopened")
     signals.case_follow_requested.connect(
         _follow_requested, sender=ServiceRequest, dispatch_uid="notifications-case-follow"
+    )
+    tenant_signals.district_redrawn.connect(
+        _district_redrawn, sender=District, dispatch_uid="notifications-district-redrawn"
     )

@@ -6,6 +6,7 @@ administrators read every city's settings; boundaries arrive as GeoJSON uploads.
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -15,14 +16,14 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry import MultiPolygon, Polygon, mapping
 from shapely.geometry.base import BaseGeometry
 
 from civicdesk.accounts.models import Role
@@ -160,16 +161,32 @@ class BoundaryUploadForm(forms.ModelForm):
         return cleaned
 
 
+# The area of a file read once is sent back with a page refused for another reason (what
+# placing it would change, a name left out), so it need not be chosen again; one larger than
+# this is not (the page's other fields count towards DATA_UPLOAD_MAX_MEMORY_SIZE).
+MAX_KEPT_AREA_CHARS = 4 * 1024 * 1024
+
+
+def _share_words(share: float) -> str:
+    """A share as the district pages say it: 2.4% is not told as "2%", nor 0.3% as "0%"."""
+    return f"{share:.1%}" if share < 0.1 else f"{share:.0%}"
+
+
 class DistrictForm(BoundaryUploadForm):
-    retire_overlapped = forms.BooleanField(
-        label=gettext_lazy("Retire the districts it lies over"),
+    cut_overlapped = forms.BooleanField(
+        label=gettext_lazy("Cut it out of the districts it lies over"),
         required=False,
         help_text=gettext_lazy(
-            "For a city moving from one district (such as “Citywide”) to wards, or a district redrawn: the "
-            "current districts this boundary lies over are retired today, as “Retire” on their page does "
-            "(their cases keep them), and this district takes their place."
+            "For a city moving from one district (such as “Citywide”) to wards one at a time, or a district "
+            "redrawn: a district this boundary only partly covers keeps the rest of its area (“Citywide” keeps "
+            "the rest of the city until the other wards are in); one it covers wholly, or all but slivers, and "
+            "one of the same name or number, is retired today. Their cases keep them. The page says what will "
+            "change before anything is saved."
         ),
     )
+    # The area of the file chosen last time, kept with the page (``MAX_KEPT_AREA_CHARS``).
+    kept_boundary = forms.CharField(required=False, widget=forms.HiddenInput)
+    kept_file = forms.CharField(required=False, widget=forms.HiddenInput, max_length=255)
 
     class Meta:
         model = District
@@ -177,11 +194,34 @@ class DistrictForm(BoundaryUploadForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # The current districts to retire as this one is saved (``retire_overlapped``).
+        # What saving does to the current districts the new area lies over (``cut_overlapped``,
+        # ``districts.make_room``), and the rows it retires (whole or cut, to be redrawn).
+        self.rooms: list[districts.Room] = []
         self.retiring: list[District] = []
+        self.area_read: BaseGeometry | None = None  # the file's area, before the map's checks
+        self.area_is_new = False  # read from a file chosen now (not the one kept)
+        self.file_name = ""
+        self.keep_area = False  # the area is sound: a page refused still keeps it
+        self.planned: set[str] = set()  # the districts whose fate the page tells (``plan_words``)
 
     def read_area(self, data: dict[str, Any]) -> BaseGeometry:
         return districts.single_area(data)
+
+    def clean_boundary_file(self) -> Any:
+        upload = self.cleaned_data.get("boundary_file")
+        kept = str(self.data.get(self.add_prefix("kept_boundary")) or "").strip()
+        if upload or not kept:
+            result = super().clean_boundary_file()
+            self.area_is_new, self.file_name = bool(upload), getattr(upload, "name", "") or ""
+        else:
+            self.file_name = str(self.data.get(self.add_prefix("kept_file")) or "")[:255]
+            try:
+                self.geom = self.read_area(json.loads(kept))
+            except ValueError as exc:
+                raise ValidationError(_("The file chosen before could not be read again: choose it again.")) from exc
+            result = None
+        self.area_read = self.geom
+        return result
 
     def district_city(self) -> City | None:
         """The city the district is saved in: the one chosen (an operator), else its own."""
@@ -193,39 +233,127 @@ class DistrictForm(BoundaryUploadForm):
         """The import's refusals, in its words: a district of which less than
         ``districts.MIN_SHARE_INSIDE`` lies inside its city's limits (``districts.outside_limits``),
         and one laid over another district of the city (``districts.overlaps``: a case's point
-        would belong to two districts). The district being edited is not its own neighbour."""
+        would belong to two districts). The district being edited is not its own neighbour.
+
+        An area laid over other districts is placed only with ``cut_overlapped`` checked and
+        after the page has said what saving does to each (``districts.make_room``): the first
+        time an area is read from a file, the page comes back with it, keeping the file."""
         city = self.district_city()
         if city is None:
+            self.keep_area = True
             return  # the city's own field says what is missing
         name = self.cleaned_data.get("name") or ""
         problems = districts.outside_limits([districts.DistrictShape(name, None, geom)], city)
         if problems:
             raise ValidationError(problems)
+        self.keep_area = True
         if self.instance.retired_on is not None:
             return  # off the map: compared with the current map when it is restored
-        overlapping = districts.overlaps(geom, districts.current_shapes(city, excluding=self.instance.pk))
-        if overlapping and self.cleaned_data.get("retire_overlapped"):
-            self.retiring = list(
-                District.objects.filter(
-                    city=city, retired_on__isnull=True, name__in=[o.name for o in overlapping]
-                ).exclude(pk=self.instance.pk)
-            )
-            today = tenant_services.city_today(city)
-            refusals = [
-                problem
-                for other in self.retiring
-                for problem in tenant_services.district_retire_problems(district=other, on=today)
-            ]
-            if refusals:
-                self.retiring = []
-                raise ValidationError(refusals)
-        elif overlapping:
+        placed = districts.current_shapes(city, excluding=self.instance.pk)
+        overlapping = districts.overlaps(geom, placed)
+        if not overlapping:
+            return
+        limits = shape_from_geojson(city.boundary)
+        rooms = districts.make_room(
+            geom, name=name, number=self.cleaned_data.get("number"), placed=placed, limits=limits
+        )
+        # The page says what becomes of these: a number of one of them is not told as taken.
+        self.planned = {room.district.name for room in rooms}
+        today = tenant_services.city_today(city)
+        rows = {
+            d.name: d
+            for d in District.objects.filter(
+                city=city, retired_on__isnull=True, name__in=[r.district.name for r in rooms]
+            ).exclude(pk=self.instance.pk)
+        }
+        refusals = [
+            problem
+            for room in rooms
+            if room.district.name in rows
+            for problem in tenant_services.district_retire_problems(district=rows[room.district.name], on=today)
+        ]
+        if refusals:
+            raise ValidationError(refusals)
+        plan = self.plan_words(
+            rooms, name=name, city=city, share=districts.share_of_city(geom, limits), rows_named=rows
+        )
+        confirmed = self.cleaned_data.get("cut_overlapped") and not self.area_is_new
+        if confirmed:
+            self.rooms = [r for r in rooms if r.district.name in rows]
+            self.retiring = [rows[r.district.name] for r in self.rooms]
+            return
+        if self.cleaned_data.get("cut_overlapped"):
             raise ValidationError(
-                [
-                    *(self.overlap_message(name, overlap) for overlap in overlapping),
-                    self.replace_hint([overlap.name for overlap in overlapping]),
-                ]
+                [_("Nothing is saved yet: read what saving will change."), *plan, self.save_again_hint()]
             )
+        raise ValidationError(
+            [
+                *(self.overlap_message(name, overlap) for overlap in overlapping),
+                *plan,
+                self.replace_hint([overlap.name for overlap in overlapping]),
+            ]
+        )
+
+    def plan_words(
+        self,
+        rooms: list[districts.Room],
+        *,
+        name: str,
+        city: City,
+        share: float,
+        rows_named: dict[str, District],
+    ) -> list[str]:
+        """What saving with ``cut_overlapped`` does, district by district, in the administrator's
+        words: which districts are cut (and the share of the city each keeps), which retired,
+        and the share of the city the new one holds."""
+        name = name or _("The district")
+        today = tenant_services.city_today(city)
+        lines = [_("With “Cut it out of the districts it lies over” checked, saving will do this:")]
+        for room in rooms:
+            place = {
+                "name": name,
+                "other": room.district.name,
+                "pct": _share_words(room.share),
+                "city": city.name,
+                "kept": tenant_services.retired_name_free(rows_named[room.district.name], today)
+                if room.district.name in rows_named
+                else tenant_services.retired_name(room.district.name, today),
+            }
+            if room.cut:
+                message = _(
+                    "%(other)s is cut: it keeps the rest of its area, %(pct)s of %(city)s, and “%(name)s” takes the "
+                    "part it lies over. Its cases so far keep it, as “%(kept)s”."
+                )
+            elif room.redrawn:
+                message = _("%(other)s is retired and “%(name)s” takes its place. Its cases keep it, as “%(kept)s”.")
+            elif room.share < districts.MIN_SHARE_INSIDE / 10:
+                message = _("%(other)s is retired: “%(name)s” covers all of it. Its cases keep it, as “%(kept)s”.")
+            else:
+                message = _(
+                    "%(other)s is retired: “%(name)s” covers all of it but slivers (%(pct)s of %(city)s), which are "
+                    "left without a district. Its cases keep it, as “%(kept)s”."
+                )
+            lines.append(message % place)
+        lines.append(
+            _("“%(name)s” will hold %(pct)s of %(city)s.")
+            % {"name": name, "pct": _share_words(share), "city": city.name}
+        )
+        return lines
+
+    def file_kept_words(self) -> str:
+        if self.area_read is None or len(self.kept_area()) > MAX_KEPT_AREA_CHARS:
+            return _("Choose the file again.")
+        if self.file_name:
+            return _("The file %(file)s is kept: you need not choose it again.") % {"file": self.file_name}
+        return _("The file is kept: you need not choose it again.")
+
+    def save_again_hint(self) -> str:
+        return _("Save again to do it. %(kept)s") % {"kept": self.file_kept_words()}
+
+    def kept_area(self) -> str:
+        if self.area_read is None:
+            return ""
+        return json.dumps(mapping(self.area_read), separators=(",", ":"))
 
     def _get_validation_exclusions(self) -> set[str]:
         exclude = super()._get_validation_exclusions()  # type: ignore[misc]  # Django's, not in the stubs
@@ -235,18 +363,17 @@ class DistrictForm(BoundaryUploadForm):
             exclude.add("name")
         return exclude
 
-    @staticmethod
-    def replace_hint(names: list[str]) -> str:
+    def replace_hint(self, names: list[str]) -> str:
         """How to put a district where others are (a city moving from "Citywide" to wards)."""
         return ngettext(
-            "To put this district in the place of %(names)s, check “Retire the districts it lies over” "
-            "and upload the file again, or retire it first (“Retire” on its page). To replace the whole "
-            "map at once, import the new map with “Replace the current map”.",
-            "To put this district in the place of %(names)s, check “Retire the districts it lies over” "
-            "and upload the file again, or retire them first (“Retire” on each one's page). To replace "
-            "the whole map at once, import the new map with “Replace the current map”.",
+            "To do this, check “Cut it out of the districts it lies over” and save. %(kept)s Or retire %(names)s "
+            "first (“Retire” on its page). To replace the whole map at once, import the new map with “Replace the "
+            "current map”.",
+            "To do this, check “Cut it out of the districts it lies over” and save. %(kept)s Or retire %(names)s "
+            "first (“Retire” on each one's page). To replace the whole map at once, import the new map with "
+            "“Replace the current map”.",
             len(names),
-        ) % {"names": ", ".join(names)}
+        ) % {"names": ", ".join(names), "kept": self.file_kept_words()}
 
     @staticmethod
     def overlap_message(name: str, overlap: districts.Overlap) -> str:
@@ -289,12 +416,21 @@ class DistrictForm(BoundaryUploadForm):
         current = self.instance.retired_on is None  # a retired one is checked when restored
         if changed and current and number is not None and city is not None and not self.has_error("number"):
             owner = districts.number_owner(number, districts.current_shapes(city, excluding=self.instance.pk))
-            if owner is not None and owner.name not in {d.name for d in self.retiring}:
+            if owner is not None and owner.name not in self.planned:
                 self.add_error(
                     "number",
                     _("%(other)s already has the number %(n)d: each district of a city has its own number.")
                     % {"other": owner.name, "n": number},
                 )
+        # The page comes back with the file's area when it was sound (refused for what it
+        # would change, or for another field), and without one that was refused or replaced.
+        kept = self.kept_area() if self.keep_area else ""
+        kept = kept if len(kept) <= MAX_KEPT_AREA_CHARS else ""
+        data = QueryDict(mutable=True)
+        data.update(self.data)  # the posted QueryDict: each value as sent, lists included
+        data[self.add_prefix("kept_boundary")] = kept
+        data[self.add_prefix("kept_file")] = self.file_name if kept else ""
+        self.data = data
         return cleaned
 
 
@@ -719,7 +855,10 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
     readonly_fields = ["map_status", "map_preview"]
     fieldsets = [
         (None, {"fields": ["map_status", "city", "name", "number", "is_illustrative"]}),
-        (gettext_lazy("Boundary"), {"fields": ["map_preview", "boundary_file", "retire_overlapped"]}),
+        (
+            gettext_lazy("Boundary"),
+            {"fields": ["map_preview", "boundary_file", "cut_overlapped", "kept_boundary", "kept_file"]},
+        ),
     ]
     actions = ["retire_districts"]
 
@@ -739,9 +878,9 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
         if obj is None:
             drop = {"map_status", "map_preview"}  # no status line before the district exists
         elif not self.has_change_permission(request, obj):
-            drop = {"boundary_file", "retire_overlapped"}  # no upload box for readers
+            drop = {"boundary_file", "cut_overlapped", "kept_boundary", "kept_file"}  # no upload box for readers
         elif obj.retired_on is not None:
-            drop = {"retire_overlapped"}  # off the map, it takes no other district's place
+            drop = {"cut_overlapped"}  # off the map, it takes no other district's place
         else:
             return fieldsets
         return [(name, {**o, "fields": [f for f in o["fields"] if f not in drop]}) for name, o in fieldsets]
@@ -752,10 +891,26 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: District, form: Any, change: bool) -> None:
         # The districts it takes the place of leave the map first, in the same transaction
-        # (the admin's save is one): their numbers are free before this one is written.
-        for other in getattr(form, "retiring", []):
-            old_name = other.name
-            retired = tenant_services.district_retire(district=other, on=tenant_services.city_today(other.city))
+        # (the admin's save is one): their numbers and areas are free before this one is
+        # written. One it only partly covers is redrawn as the rest of its area.
+        for room, other in zip(getattr(form, "rooms", []), getattr(form, "retiring", []), strict=True):
+            old_name, city, today = other.name, other.city, tenant_services.city_today(other.city)
+            if room.rest is not None:
+                redrawn = tenant_services.district_cut(district=other, rest=room.rest, on=today)
+                other.refresh_from_db()
+                self.log_change(request, other, [{"changed": {"fields": ["retired_on", "name"]}}])
+                self.log_addition(request, redrawn, [{"added": {}}])
+                self.message_user(
+                    request,
+                    _(
+                        "%(name)s was cut: it keeps the rest of its area, %(pct)s of %(city)s. The district as it "
+                        "was is kept as “%(kept)s”, with its cases."
+                    )
+                    % {"name": old_name, "pct": _share_words(room.share), "city": city.name, "kept": other.name},
+                    messages.SUCCESS,
+                )
+                continue
+            retired = tenant_services.district_retire(district=other, on=today)
             self.log_change(request, retired, [{"changed": {"fields": ["retired_on", "name"]}}])
             self.message_user(
                 request,
@@ -885,7 +1040,7 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
             if len(current) == 1
             else ngettext("Retire %(count)d district", "Retire %(count)d districts", len(current))
             % {"count": len(current)},
-            "districts": [(d, tenant_services.retired_name(d.name, day)) for d in current],
+            "districts": [(d, tenant_services.retired_name_free(d, day)) for d in current],
             "cities": sorted({d.city.name for d in current}),
             "form": form,
             "hidden": hidden,

@@ -371,3 +371,65 @@ def district_template(city: City) -> str:
         "  ]\n"
         "}\n"
     )
+
+
+@dataclass(frozen=True)
+class Room:
+    """What becomes of one current district when a district is placed over it (``make_room``).
+
+    ``rest``: the area it keeps, when it is cut (``None``: it is retired whole);
+    ``share``: the share (0–1) of the city's limits in ``rest`` (or in what is left without a
+    district when it is retired over slivers); ``redrawn``: it is the district being redrawn
+    (same name or number), not a neighbour."""
+
+    district: DistrictShape
+    rest: BaseGeometry | None
+    share: float
+    redrawn: bool = False
+
+    @property
+    def cut(self) -> bool:
+        return self.rest is not None
+
+
+def polygonal(geom: BaseGeometry) -> BaseGeometry:
+    """The areas of a geometry (a difference may leave lines and points along shared edges)."""
+    geom = shapely.make_valid(geom)
+    parts = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type in AREA_TYPES and not g.is_empty]
+    areas = [p for part in parts for p in getattr(part, "geoms", [part])]
+    return shapely.union_all(areas) if areas else shapely.Polygon()
+
+
+def share_of_city(geom: BaseGeometry, limits: BaseGeometry) -> float:
+    """The share (0–1) of the city's limits that ``geom`` holds."""
+    return float(geom.intersection(limits).area / (limits.area or 1.0))
+
+
+def make_room(
+    geom: BaseGeometry, *, name: str, number: int | None, placed: list[DistrictShape], limits: BaseGeometry
+) -> list[Room]:
+    """What placing ``geom`` (district ``name``, ``number``) does to the districts of ``placed``
+    it overlaps (``overlaps``), so that each point stays in one district and none is lost:
+
+    - one of the same name or number is the district being redrawn: retired, ``geom`` takes
+      its place;
+    - one it only partly covers is cut: redrawn as its area minus ``geom``, so that a city
+      moving from "Citywide" to wards one at a time keeps every point in a district;
+    - one it covers wholly, or all but slivers, is retired: what it would keep is less than
+      ``OVERLAP_SHARE`` of its area or ``MIN_SHARE_INSIDE`` of the city's (the slivers between
+      a ward map's edges and the city's limits, which differ by metres, and stay without a
+      district rather than become one).
+    """
+    rooms = []
+    found = {o.name for o in overlaps(geom, placed)}
+    for item in placed:
+        if item.name not in found:
+            continue
+        rest = polygonal(item.geom.difference(geom))
+        share = share_of_city(rest, limits)
+        redrawn = item.name == name or (number is not None and item.number == number)
+        if redrawn or rest.area < OVERLAP_SHARE * item.geom.area or share < MIN_SHARE_INSIDE:
+            rooms.append(Room(item, None, share, redrawn=redrawn))
+        else:
+            rooms.append(Room(item, rest, share))
+    return rooms

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import re
 import zoneinfo
 from typing import Any
 
@@ -14,9 +15,10 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from shapely.geometry.base import BaseGeometry
 
 from civicdesk.core import clock
-from civicdesk.tenants import districts, geo
+from civicdesk.tenants import districts, geo, signals
 from civicdesk.tenants.districts import DistrictShape, outside_limits
 from civicdesk.tenants.models import City, District, Region
 
@@ -118,13 +120,33 @@ def city_today(city: City | None, *, now: datetime.datetime | None = None) -> da
 
 
 RETIRED_NAME = gettext_noop("%(name)s (map until %(day)s)")
+# A second district of one name retired on one day: "Citywide" cut once per ward added that day.
+RETIRED_NAME_AGAIN = gettext_noop("%(name)s (map until %(day)s, %(n)d)")
 
 
-def retired_name(name: str, day: datetime.date) -> str:
+def retired_name(name: str, day: datetime.date, n: int = 1) -> str:
     """The name a retired district is kept under, "District 3 (map until 2026-12-04)", so a
-    district of the new map may take its name. Cut to fit the name's 100 characters."""
-    suffix = _(RETIRED_NAME) % {"name": "", "day": day.isoformat()}
-    return _(RETIRED_NAME) % {"name": name[: 100 - len(suffix)], "day": day.isoformat()}
+    district of the new map may take its name; the ``n``th of that name retired that day is
+    "Citywide (map until 2026-12-04, 2)". Cut to fit the name's 100 characters."""
+    pattern = _(RETIRED_NAME) if n == 1 else _(RETIRED_NAME_AGAIN)
+    place = {"name": "", "day": day.isoformat(), "n": n}
+    suffix = pattern % place
+    return pattern % {**place, "name": name[: 100 - len(suffix)]}
+
+
+def retired_name_free(district: District, day: datetime.date) -> str:
+    """``retired_name`` for ``district`` retired on ``day``, the first its city has not
+    given another district (a district redrawn twice in one day, as "Citywide" is when a
+    city adds its wards one after another)."""
+    taken = set(
+        District.objects.filter(city_id=district.city_id, name__startswith=district.name[:90])
+        .exclude(pk=district.pk)
+        .values_list("name", flat=True)
+    )
+    n = 1
+    while retired_name(district.name, day, n) in taken:
+        n += 1
+    return retired_name(district.name, day, n)
 
 
 def name_before_retiring(district: District) -> str:
@@ -134,9 +156,15 @@ def name_before_retiring(district: District) -> str:
         return district.name
     for code, _label in settings.LANGUAGES:
         with translation.override(code):
+            again = _(RETIRED_NAME_AGAIN) % {"name": "", "day": district.retired_on.isoformat(), "n": 0}
             suffix = _(RETIRED_NAME) % {"name": "", "day": district.retired_on.isoformat()}
         if suffix and district.name.endswith(suffix) and len(district.name) > len(suffix):
             return district.name[: -len(suffix)]
+        # "Citywide (map until 2026-12-04, 2)": the pattern up to its number, then digits and the rest.
+        head, _zero, tail = again.rpartition("0")
+        found = re.fullmatch(f"(.+){re.escape(head)}[0-9]+{re.escape(tail)}", district.name, flags=re.DOTALL)
+        if head and found:
+            return found[1]
     return district.name
 
 
@@ -178,7 +206,7 @@ def district_retire_problems(*, district: District, on: datetime.date) -> list[s
 def district_retire(*, district: District, on: datetime.date) -> District:
     """Take one district off its city's current map from the day ``on``.
 
-    It is kept, renamed with that day (``retired_name``): the cases filed in it keep it and
+    It is kept, renamed with that day (``retired_name_free``): the cases filed in it keep it and
     the reports of past periods still count them; new cases are not placed in it, and its
     number and area are free for the districts that replace it. Refused (``ValidationError``)
     for a district already retired or a day ``district_retire_problems`` names.
@@ -187,15 +215,36 @@ def district_retire(*, district: District, on: datetime.date) -> District:
     problems = district_retire_problems(district=row, on=on)
     if problems:
         raise ValidationError(problems)
-    name = retired_name(row.name, on)
-    if District.objects.filter(city=row.city, name=name).exclude(pk=row.pk).exists():
-        raise ValidationError(
-            _("%(city)s already has a district named “%(name)s”; rename it first.")
-            % {"city": row.city.name, "name": name}
-        )
-    row.retired_on, row.name = on, name
+    row.retired_on, row.name = on, retired_name_free(row, on)
     row.save(update_fields=["retired_on", "name", "updated_at"])
     return row
+
+
+@transaction.atomic
+def district_cut(*, district: District, rest: BaseGeometry, on: datetime.date) -> District:
+    """Redraw ``district`` as ``rest``, the part of it another district leaves (the admin's
+    “Cut it out of the districts it lies over”, ``districts.make_room``), from the day ``on``.
+
+    A redraw, as a map's: the district as it was is retired on ``on`` and kept under its
+    name with the day (``district_retire``), with every case filed in it; a new district of
+    the same name, number and illustrative mark takes ``rest``, and new cases at its points
+    are placed in it. Whatever follows a district by choice (a resident's alerts of it) moves
+    to the new one (``signals.district_redrawn``). Refused (``ValidationError``) as a
+    retirement on ``on`` is, or when ``rest`` is no area.
+    """
+    if rest.is_empty or rest.area == 0:
+        raise ValidationError(_("%(name)s would keep no area: retire it instead.") % {"name": district.name})
+    name = district.name
+    old = district_retire(district=district, on=on)
+    new = District.objects.create(
+        city=old.city,
+        name=name,
+        number=old.number,
+        boundary=DistrictShape(name, old.number, rest).boundary,
+        is_illustrative=old.is_illustrative,
+    )
+    signals.district_redrawn.send(sender=District, old=old, new=new)
+    return new
 
 
 def district_restore_problems(*, district: District, name: str) -> list[str]:

@@ -1,7 +1,8 @@
 """One council district off the city's map, and back: "Retire" on a district's page and the
 list's action ask for the day (today on the city's clock by default); a retired district keeps
 its cases, takes no new one, and is compared with nothing; a city going from "Citywide" to
-wards adds its wards in Citywide's place; restoring a district checks its number and area
+wards is told what each ward does to Citywide (the cut itself: test_admin_district_cut.py), and
+a district redrawn takes its old self's place; restoring a district checks its number and area
 again. The database holds each number to one current district of a city."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from shapely.geometry import box, mapping
 from civicdesk.cases import services as case_services
 from civicdesk.core import clock
 from civicdesk.tenants import selectors, services
+from civicdesk.tenants.admin import _share_words
 from civicdesk.tenants.geo import shape_from_geojson
 from civicdesk.tenants.models import City, District
 from tests.admin.test_admin_districts import city_area, geojson, upload_errors, without_the_demo_map
@@ -189,69 +191,52 @@ def test_another_citys_district_is_not_there_for_a_city_admin(login, city_admin,
     assert login(city_admin).get(retire_url(theirs)).status_code == 404
 
 
-# --- from "Citywide" to wards ---------------------------------------------------------------
-OVER_CITYWIDE_EN = [
-    "100% of “Ward 1” lies inside Citywide: a case there would be in two districts. Districts of a city share "
-    "edges, not area; correct the boundary, or change Citywide first.",
-    "To put this district in the place of Citywide, check “Retire the districts it lies over” and upload the "
-    "file again, or retire it first (“Retire” on its page). To replace the whole map at once, import the new map "
-    "with “Replace the current map”.",
-]
-OVER_CITYWIDE_ES = [
-    "El 100% de “Ward 1” queda dentro de Citywide: un caso allí quedaría en dos distritos. Los distritos de una "
-    "ciudad comparten bordes, no superficie; corrija el límite o cambie primero Citywide.",
-    "Para poner este distrito en el lugar de Citywide, marque “Retirar los distritos que cubre” y vuelva a "
-    "subir el archivo, o retírelo primero (“Retirar” en su página). Para reemplazar todo el mapa de una vez, "
-    "importe el nuevo mapa con “Reemplazar el mapa actual”.",
-]
+# --- from "Citywide" to wards (one ward at a time: tests/admin/test_admin_district_cut.py) ----
+def _pct(geom, city: City) -> str:
+    limits = city_area(city)
+    return _share_words(geom.intersection(limits).area / limits.area)
 
 
-def test_a_ward_over_citywide_is_refused_saying_how_to_proceed_in_english_and_spanish(login, city_admin):
-    city = city_admin.city
-    at_large = citywide(city)
-    client = login(city_admin)
-    for language, expected in (("en", OVER_CITYWIDE_EN), ("es", OVER_CITYWIDE_ES)):
-        response = client.post(
-            reverse("admin:tenants_district_add"),
-            {"name": "Ward 1", "number": "1", "boundary_file": _file(geojson(west_half(city)))},
-            HTTP_ACCEPT_LANGUAGE=language,
-        )
-        assert upload_errors(response) == expected
-        assert 'value="Ward 1"' in response.content.decode()
-    assert list(District.objects.filter(city=city, retired_on__isnull=True)) == [at_large]
-
-
-def test_a_ward_added_with_retire_the_districts_it_lies_over_takes_citywides_place(login, city_admin, trash):
+def test_a_ward_over_citywide_says_what_saving_will_change_in_english_and_spanish(login, city_admin):
     city = city_admin.city
     at_large = citywide(city)
     west, east = west_half(city), east_half(city)
-    west_point = west.representative_point().coords[0]
-    filed = case_services.case_create(
-        service_type=trash, lat=west_point[1], lng=west_point[0], description="Bags by the curb"
-    )
-    assert filed.district_id == at_large.pk
-    client = login(city_admin)
-
-    response = client.post(
-        reverse("admin:tenants_district_add"),
-        {"name": "Ward 1", "number": "1", "retire_overlapped": "on", "boundary_file": _file(geojson(west))},
-    )
-    assert response.status_code == 302
-    at_large.refresh_from_db()
     today = services.city_today(city)
-    assert (at_large.retired_on, at_large.name) == (today, f"Citywide (map until {today})")
-    ward_1 = District.objects.get(city=city, name="Ward 1")
-    assert ward_1.retired_on is None
-    # The next ward lies over no current district: Citywide is off the map.
-    response = client.post(
-        reverse("admin:tenants_district_add"), {"name": "Ward 2", "number": "2", "boundary_file": _file(geojson(east))}
-    )
-    assert response.status_code == 302
-    filed.refresh_from_db()
-    assert filed.district_id == at_large.pk
-    again = case_services.case_create(service_type=trash, lat=west_point[1], lng=west_point[0], description="More bags")
-    assert again.district_id == ward_1.pk
-    assert [d.name for d in District.objects.filter(city=city, retired_on__isnull=True)] == ["Ward 1", "Ward 2"]
+    expected = {
+        "en": [
+            "100% of “Ward 1” lies inside Citywide: a case there would be in two districts. Districts of a city "
+            "share edges, not area; correct the boundary, or change Citywide first.",
+            "With “Cut it out of the districts it lies over” checked, saving will do this:",
+            f"Citywide is cut: it keeps the rest of its area, {_pct(east, city)} of Independence, and “Ward 1” "
+            f"takes the part it lies over. Its cases so far keep it, as “Citywide (map until {today})”.",
+            f"“Ward 1” will hold {_pct(west, city)} of Independence.",
+            "To do this, check “Cut it out of the districts it lies over” and save. The file district.geojson is "
+            "kept: you need not choose it again. Or retire Citywide first (“Retire” on its page). To replace the "
+            "whole map at once, import the new map with “Replace the current map”.",
+        ],
+        "es": [
+            "El 100% de “Ward 1” queda dentro de Citywide: un caso allí quedaría en dos distritos. Los distritos de "
+            "una ciudad comparten bordes, no superficie; corrija el límite o cambie primero Citywide.",
+            "Con “Recortarlo de los distritos que cubre” marcado, al guardar se hará esto:",
+            f"Citywide se recorta: conserva el resto de su superficie, el {_pct(east, city)} de Independence, y "
+            f"“Ward 1” toma la parte que cubre. Sus casos hasta ahora lo conservan, como “Citywide (mapa hasta el "
+            f"{today})”.",
+            f"“Ward 1” tendrá el {_pct(west, city)} de Independence.",
+            "Para hacerlo, marque “Recortarlo de los distritos que cubre” y guarde. El archivo district.geojson se "
+            "conserva: no necesita elegirlo de nuevo. O retire primero Citywide (“Retirar” en su página). Para "
+            "reemplazar todo el mapa de una vez, importe el nuevo mapa con “Reemplazar el mapa actual”.",
+        ],
+    }
+    client = login(city_admin)
+    for language, words in expected.items():
+        response = client.post(
+            reverse("admin:tenants_district_add"),
+            {"name": "Ward 1", "number": "1", "boundary_file": _file(geojson(west))},
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+        assert upload_errors(response) == words
+        assert 'value="Ward 1"' in response.content.decode()
+    assert list(District.objects.filter(city=city, retired_on__isnull=True)) == [at_large]
 
 
 def test_retiring_citywide_first_then_adding_wards_one_by_one(login, city_admin):
@@ -275,19 +260,24 @@ def test_a_redrawn_district_takes_the_name_and_number_of_the_one_it_replaces(log
     redrawn = shape_from_geojson(second.boundary).buffer(0.0005)
     client = login(city_admin)
     fields = {"name": "District 2", "number": "2", "boundary_file": _file(geojson(redrawn))}
-    refused = client.post(reverse("admin:tenants_district_add"), fields)
-    assert refused.status_code == 200
-    assert refused.context["adminform"].form.errors["number"] == [
-        "District 2 already has the number 2: each district of a city has its own number."
-    ]
-    fields["boundary_file"] = _file(geojson(redrawn))
-    response = client.post(reverse("admin:tenants_district_add"), {**fields, "retire_overlapped": "on"})
+    told = client.post(reverse("admin:tenants_district_add"), fields)
+    assert told.status_code == 200
+    today = services.city_today(city)
+    form = told.context["adminform"].form
+    assert "number" not in form.errors  # the page says the number's district is retired, below
+    assert (
+        f"District 2 is retired and “District 2” takes its place. Its cases keep it, as “District 2 (map until "
+        f"{today})”."
+    ) in form.errors["boundary_file"]
+    again = {"name": "District 2", "number": "2", "cut_overlapped": "on"}
+    again |= {key: form[key].value() for key in ("kept_boundary", "kept_file")}
+    response = client.post(reverse("admin:tenants_district_add"), again)
     assert response.status_code == 302
     second.refresh_from_db()
-    today = services.city_today(city)
     assert (second.retired_on, second.name) == (today, f"District 2 (map until {today})")
     new = District.objects.get(city=city, number=2, retired_on__isnull=True)
     assert new.name == "District 2" and new.pk != second.pk
+    assert shape_from_geojson(new.boundary).equals_exact(redrawn, 1e-9)
     assert list(District.objects.filter(city=city, retired_on__isnull=False)) == [second]  # not its neighbours
 
 

@@ -469,13 +469,16 @@ def test_a_boundary_over_other_districts_is_refused_naming_each_and_the_share(lo
         reverse("admin:tenants_district_add"),
         {"name": "North Ward", "number": "7", "is_illustrative": "on", "boundary_file": _file(geojson(inside_three))},
     )
-    assert upload_errors(response) == [
+    errors = upload_errors(response)
+    assert errors[0] == (
         "100% of “North Ward” lies inside District 3: a case there would be in two districts. Districts of "
-        "a city share edges, not area; correct the boundary, or change District 3 first.",
-        "To put this district in the place of District 3, check “Retire the districts it lies over” and upload "
-        "the file again, or retire it first (“Retire” on its page). To replace the whole map at once, import the "
-        "new map with “Replace the current map”.",
-    ]
+        "a city share edges, not area; correct the boundary, or change District 3 first."
+    )
+    assert errors[-1] == (
+        "To do this, check “Cut it out of the districts it lies over” and save. The file district.geojson is kept: "
+        "you need not choose it again. Or retire District 3 first (“Retire” on its page). To replace the whole map "
+        "at once, import the new map with “Replace the current map”."
+    )
     page = response.content.decode()
     assert 'value="North Ward"' in page and 'value="7"' in page
     assert response.context["adminform"].form["is_illustrative"].value() is True
@@ -484,16 +487,17 @@ def test_a_boundary_over_other_districts_is_refused_naming_each_and_the_share(lo
     response = client.post(
         reverse("admin:tenants_district_add"), {"name": "West Ward", "boundary_file": _file(geojson(both))}
     )
-    assert upload_errors(response) == [
-        *(
-            f"“West Ward” covers 100% of District {n}: a case there would be in two districts. Districts of a "
-            f"city share edges, not area; correct the boundary, or change District {n} first."
-            for n in (1, 2)
-        ),
-        "To put this district in the place of District 1, District 2, check “Retire the districts it lies over” "
-        "and upload the file again, or retire them first (“Retire” on each one's page). To replace the whole map "
-        "at once, import the new map with “Replace the current map”.",
+    errors = upload_errors(response)
+    assert list(errors)[:2] == [
+        f"“West Ward” covers 100% of District {n}: a case there would be in two districts. Districts of a "
+        f"city share edges, not area; correct the boundary, or change District {n} first."
+        for n in (1, 2)
     ]
+    assert errors[-1] == (
+        "To do this, check “Cut it out of the districts it lies over” and save. The file district.geojson is kept: "
+        "you need not choose it again. Or retire District 1, District 2 first (“Retire” on each one's page). To "
+        "replace the whole map at once, import the new map with “Replace the current map”."
+    )
     assert District.objects.count() == before
 
 
