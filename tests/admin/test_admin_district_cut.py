@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from shapely.geometry import box
@@ -16,11 +17,13 @@ from shapely.geometry import box
 from civicdesk.cases import services as case_services
 from civicdesk.notifications.alerts import subscriptions_matching
 from civicdesk.notifications.models import AlertOn, AreaKind, AreaSubscription
+from civicdesk.reports.operational import operational_report
 from civicdesk.tenants import districts, services
 from civicdesk.tenants.admin import _share_words
 from civicdesk.tenants.geo import shape_from_geojson
 from civicdesk.tenants.models import City, District
 from tests.admin.test_admin_districts import city_area, geojson, upload_errors, without_the_demo_map
+from tests.api.open311_client import body, get
 
 pytestmark = pytest.mark.django_db
 
@@ -276,3 +279,31 @@ def test_the_alerts_of_a_district_cut_follow_the_redrawn_one(login, city_admin, 
     case = case_services.case_create(service_type=trash, lat=lat, lng=lng, description="Bags")
     assert case.district_id == redrawn.pk
     assert subscriptions_matching(case, on="new") == [watcher]
+
+
+def test_after_a_cut_the_operational_report_and_open311_name_each_cases_own_district(login, city_admin, trash):
+    """What reads a case's district after the map changed: the cases filed before the cut
+    count in Citywide as it was, those after in the redrawn Citywide or the ward; none is
+    without a district."""
+    city = city_admin.city
+    citywide(city)
+    west, east = part(city, 0, 0.5), part(city, 0.5, 1)
+    lat, lng = point(east)
+    before = case_services.case_create(service_type=trash, lat=lat, lng=lng, description="Before the ward")
+    add_ward(login(city_admin), "Ward 1", 1, west)
+    after_east = case_services.case_create(service_type=trash, lat=lat, lng=lng, description="After, east")
+    lat, lng = point(west)
+    after_west = case_services.case_create(service_type=trash, lat=lat, lng=lng, description="After, west")
+    today = services.city_today(city)
+
+    report = operational_report(city=city, date_from=today, date_to=today)
+    opened = {row.label: row.opened for row in report.by_district if row.opened}
+    assert opened == {f"Citywide (map until {today})": 1, "Citywide": 1, "Ward 1": 1}
+
+    docs = body(get(Client(), "requests", "json", extensions="true", jurisdiction_id=city.jurisdiction_id))
+    district_of = {doc["service_request_id"]: doc["extended_attributes"]["district"] for doc in docs}
+    assert [district_of[c.reference] for c in (before, after_east, after_west)] == [
+        f"Citywide (map until {today})",
+        "Citywide",
+        "Ward 1",
+    ]
