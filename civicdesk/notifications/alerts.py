@@ -6,15 +6,22 @@ start once its link is used (``services.subscription_confirm``). Every alert car
 unsubscribe link, also as a List-Unsubscribe header (RFC 8058). Confidential types never
 cause an alert, and an alert names the problem, the place and the public page, never the
 reporter.
+
+Every alert, confirmation and the confirm and stop pages also link to "Your alerts", the page
+that lists, changes and stops all of one address's alerts in one city. Residents have no
+account: that link is signed (``your_alerts_token``), not stored, and works for
+``YOUR_ALERTS_DAYS`` days; a new one is emailed from the alerts page (``your_alerts_write``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.conf import settings
+from django.core import signing
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.template.loader import render_to_string
@@ -31,6 +38,7 @@ from civicdesk.notifications.outbox import Email, city_sender, is_suppressed, ou
 
 if TYPE_CHECKING:
     from civicdesk.cases.models import ServiceRequest
+    from civicdesk.tenants.models import City
 
 EARTH_RADIUS_M = 6_371_000.0
 METRES_PER_DEGREE = 111_320.0
@@ -95,6 +103,90 @@ def circle_center(*, address: str, lat: float | None, lng: float | None) -> Circ
 
 def _url(name: str, token: str) -> str:
     return settings.SITE_URL + reverse(name, kwargs={"token": token})
+
+
+# --- "Your alerts": a signed link to every alert of one address in one city -----------------
+
+# How long a link to "Your alerts" works. Long enough to come back to from an email read a few
+# days later; short enough that an old forwarded email does not open the list for ever.
+YOUR_ALERTS_DAYS = 7
+# Links to "Your alerts" emailed to one address in an hour, asked from the alerts page: the
+# form cannot be used to flood a mailbox (like ``MAX_UNCONFIRMED`` for confirmations).
+MAX_LINKS_PER_HOUR = 3
+# Distinct from every other signature of the site, so no other signed value opens the page.
+YOUR_ALERTS_SALT = "civicdesk.notifications.alerts.your-alerts"
+
+
+class YourAlerts(NamedTuple):
+    """Whose alerts a signed link opens: an address (lower case) and a city's id."""
+
+    email: str
+    city_id: int
+
+
+class LinkExpired(Exception):
+    """A link to "Your alerts" older than ``YOUR_ALERTS_DAYS``; ``email`` is whose it was."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__(email)
+        self.email = email
+
+
+def your_alerts_token(*, email: str, city: City) -> str:
+    """The signed part of a link to ``email``'s alerts in ``city`` (Django's signing, with the
+    site's secret and a time stamp): nothing is stored, and it cannot be made for another
+    address or city without the secret."""
+    return signing.dumps({"e": email.strip().lower(), "c": city.pk}, salt=YOUR_ALERTS_SALT, compress=True)
+
+
+def your_alerts_read(token: str) -> YourAlerts:
+    """Whose alerts ``token`` opens. Raises ``LinkExpired`` for a genuine link older than
+    ``YOUR_ALERTS_DAYS``, ``signing.BadSignature`` for anything else not made by
+    ``your_alerts_token`` (changed, cut short, made up)."""
+    try:
+        value = signing.loads(token, salt=YOUR_ALERTS_SALT, max_age=dt.timedelta(days=YOUR_ALERTS_DAYS))
+    except signing.SignatureExpired:
+        value = signing.loads(token, salt=YOUR_ALERTS_SALT)
+        raise LinkExpired(str(value.get("e", ""))) from None
+    if not isinstance(value, dict) or not isinstance(value.get("e"), str) or not isinstance(value.get("c"), int):
+        raise signing.BadSignature("not a link to alerts")
+    return YourAlerts(value["e"], value["c"])
+
+
+def your_alerts_url(*, email: str, city: City) -> str:
+    """The whole link to ``email``'s alerts in ``city``, for an email or a page."""
+    token = your_alerts_token(email=email, city=city)
+    return settings.SITE_URL + reverse("portal:your-alerts", kwargs={"city": city.slug, "token": token})
+
+
+def your_alerts_write(*, email: str, city: City, language: str) -> None:
+    """Write the email with the link to ``email``'s alerts in ``city``, in ``language``."""
+    if is_suppressed():
+        return
+    with translation.override(language or settings.LANGUAGE_CODE):
+        context = {
+            "city": city,
+            "email": email,
+            "your_alerts_url": your_alerts_url(email=email, city=city),
+            "days": YOUR_ALERTS_DAYS,
+            "site_url": settings.SITE_URL,
+        }
+        subject = gettext("Your alerts from %(city)s 311") % {"city": city.name}
+        body_text = plaintext.wrap(render_to_string("notifications/email/alert_link.txt", context))
+        body_html = render_to_string("notifications/email/alert_link.html", context)
+    outbox_enqueue_all(
+        [
+            Email(
+                kind="alert_link",
+                recipient=email,
+                subject=subject,
+                body_text=body_text,
+                body_html=body_html,
+                reply_to=city.email,
+                sender=city_sender(city),
+            )
+        ]
+    )
 
 
 def confirmation_write(subscription: AreaSubscription) -> None:
@@ -221,6 +313,7 @@ def _render(
             "city": city,
             "case": case,
             "unsubscribe_url": unsubscribe_url,
+            "your_alerts_url": your_alerts_url(email=subscription.email, city=subscription.city),
             "site_url": settings.SITE_URL,
             **extra,
         }

@@ -72,6 +72,10 @@ def _unsubscribe_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+# A new random key for a link (confirm, stop): the name the services use.
+new_link_token = _unsubscribe_token
+
+
 class CaseFollower(models.Model):
     """A resident who asked to hear of a case they did not report themselves (for example
     one they found nearby instead of filing a duplicate). Every email they get carries a

@@ -1,4 +1,5 @@
-"""Reads of the outbox, for operators (``manage.py outbox_status``) and monitoring."""
+"""Reads of the outbox, for operators (``manage.py outbox_status``) and monitoring, and of
+one resident's alerts ("Your alerts")."""
 
 from __future__ import annotations
 
@@ -7,10 +8,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from civicdesk.notifications.models import OutboxMessage, OutboxStatus
+from civicdesk.notifications.models import AreaSubscription, OutboxMessage, OutboxStatus
+from civicdesk.tenants.models import City
+
+
+def alerts_of(*, email: str, city: City) -> QuerySet[AreaSubscription]:
+    """The alerts ``email`` (without regard to case) has in ``city`` and has not stopped,
+    confirmed or not, oldest first, with what their words need."""
+    return (
+        AreaSubscription.objects.filter(city=city, email__iexact=email.strip(), active=True)
+        .select_related("city", "district")
+        .defer("city__boundary", "district__boundary")
+        .prefetch_related("service_types")
+        .order_by("created_at", "pk")
+    )
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,12 @@
-"""Writes of the notifications app: following a case and stopping, area alert subscriptions."""
+"""Writes of the notifications app: following a case and stopping, area alert subscriptions
+(setting, changing, stopping them, and emailing the link to all of one's alerts)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -15,7 +18,14 @@ from civicdesk.cases.models import ServiceRequest
 from civicdesk.catalog.models import ServiceType
 from civicdesk.core.languages import offered_language
 from civicdesk.notifications import alerts
-from civicdesk.notifications.models import AlertOn, AreaKind, AreaSubscription, CaseFollower
+from civicdesk.notifications.models import (
+    AlertOn,
+    AreaKind,
+    AreaSubscription,
+    CaseFollower,
+    OutboxMessage,
+    new_link_token,
+)
 from civicdesk.tenants.models import City, District
 
 
@@ -50,27 +60,31 @@ def follower_unsubscribe(*, token: str) -> CaseFollower | None:
     return follower
 
 
-@transaction.atomic
-def subscription_create(
+class _Alert(NamedTuple):
+    """A subscription's fields as ``_alert_checked`` accepts them."""
+
+    email: str
+    fields: dict[str, Any]
+    types: list[ServiceType]
+
+
+def _alert_checked(
     *,
     email: str,
     city: City,
-    area: str = AreaKind.CITY,
-    district: District | None = None,
-    lat: float | None = None,
-    lng: float | None = None,
-    radius_m: int | None = None,
-    address: str = "",
-    service_types: Iterable[ServiceType] = (),
-    on: str = AlertOn.NEW,
-    language: str = "",
-) -> AreaSubscription:
-    """Record an unconfirmed subscription and write its confirmation email; it and the
-    alerts are written in ``language`` (the resident's when subscribing; "" the site's).
-
-    A circle keeps the address that names its center (``address``, what the form's address
-    box held) only as the gazetteer gives it near the point, else the address nearest the
-    point (``alerts.circle_center``); without a point, a certain address gives both."""
+    area: str,
+    district: District | None,
+    lat: float | None,
+    lng: float | None,
+    radius_m: int | None,
+    address: str,
+    service_types: Iterable[ServiceType],
+    on: str,
+) -> _Alert:
+    """The rules of an alert, for a new one and a changed one alike: the address, what it is
+    of, its area (a district of the city; a circle's center found as ``alerts.circle_center``
+    finds it, its radius and box), and its types (never confidential ones). Raises a
+    ``ValidationError`` by field."""
     email = (email or "").strip()
     try:
         validate_email(email)
@@ -116,12 +130,53 @@ def subscription_create(
             center = alerts.circle_center(address=address, lat=lat, lng=lng).address
     else:
         lat = lng = radius_m = None
+    fields = {
+        "area": area,
+        "district": district,
+        "lat": lat,
+        "lng": lng,
+        "radius_m": radius_m,
+        "address": center,
+        "south": box[0],
+        "north": box[1],
+        "west": box[2],
+        "east": box[3],
+        "on": on,
+    }
+    return _Alert(email, fields, types)
+
+
+def _room_for_unconfirmed(email: str) -> None:
+    """Refuse a new confirmation to an address that has ``MAX_UNCONFIRMED`` waiting."""
     pending = AreaSubscription.objects.filter(email__iexact=email, confirmed_at__isnull=True, active=True)
     if pending.count() >= alerts.MAX_UNCONFIRMED:
         raise ValidationError(
             {"email": _("%(e)s has alerts waiting for confirmation: use the links we emailed first.") % {"e": email}}
         )
-    subscription = AreaSubscription.objects.create(
+
+
+@transaction.atomic
+def subscription_create(
+    *,
+    email: str,
+    city: City,
+    area: str = AreaKind.CITY,
+    district: District | None = None,
+    lat: float | None = None,
+    lng: float | None = None,
+    radius_m: int | None = None,
+    address: str = "",
+    service_types: Iterable[ServiceType] = (),
+    on: str = AlertOn.NEW,
+    language: str = "",
+) -> AreaSubscription:
+    """Record an unconfirmed subscription and write its confirmation email; it and the
+    alerts are written in ``language`` (the resident's when subscribing; "" the site's).
+
+    A circle keeps the address that names its center (``address``, what the form's address
+    box held) only as the gazetteer gives it near the point, else the address nearest the
+    point (``alerts.circle_center``); without a point, a certain address gives both."""
+    alert = _alert_checked(
         email=email,
         city=city,
         area=area,
@@ -129,17 +184,70 @@ def subscription_create(
         lat=lat,
         lng=lng,
         radius_m=radius_m,
-        address=center,
-        south=box[0],
-        north=box[1],
-        west=box[2],
-        east=box[3],
+        address=address,
+        service_types=service_types,
         on=on,
-        language=offered_language(language),
     )
-    subscription.service_types.set(types)
+    _room_for_unconfirmed(alert.email)
+    subscription = AreaSubscription.objects.create(
+        email=alert.email, city=city, language=offered_language(language), **alert.fields
+    )
+    subscription.service_types.set(alert.types)
     alerts.confirmation_write(subscription)
     return subscription
+
+
+@transaction.atomic
+def subscription_update(
+    *,
+    subscription: AreaSubscription,
+    email: str,
+    area: str,
+    district: District | None = None,
+    lat: float | None = None,
+    lng: float | None = None,
+    radius_m: int | None = None,
+    address: str = "",
+    service_types: Iterable[ServiceType] = (),
+    on: str = AlertOn.NEW,
+    language: str = "",
+) -> AreaSubscription:
+    """Change an alert in place, by the same rules as a new one (``subscription_create``).
+
+    Sent to the same address (compared without case), a confirmed alert stays confirmed and
+    keeps its links. Sent to another address, it waits for that address's confirmation (the
+    email is written), with new links: the old address's stop link no longer reaches it.
+    Its emails are written in ``language`` from now on."""
+    alert = _alert_checked(
+        email=email,
+        city=subscription.city,
+        area=area,
+        district=district,
+        lat=lat,
+        lng=lng,
+        radius_m=radius_m,
+        address=address,
+        service_types=service_types,
+        on=on,
+    )
+    locked = AreaSubscription.objects.select_for_update().select_related("city").get(pk=subscription.pk)
+    if not locked.active:
+        raise ValidationError(_("These alerts were stopped: set new ones on the alerts page."))
+    moved = alert.email.lower() != locked.email.strip().lower()
+    if moved:
+        _room_for_unconfirmed(alert.email)
+        locked.confirmed_at = None
+        locked.confirm_token = new_link_token()
+        locked.unsubscribe_token = new_link_token()
+    for name, value in alert.fields.items():
+        setattr(locked, name, value)
+    locked.email = alert.email
+    locked.language = offered_language(language)
+    locked.save()
+    locked.service_types.set(alert.types)
+    if moved:
+        alerts.confirmation_write(locked)
+    return locked
 
 
 @transaction.atomic
@@ -160,3 +268,42 @@ def subscription_unsubscribe(*, token: str) -> AreaSubscription | None:
         subscription.active = False
         subscription.save(update_fields=["active"])
     return subscription
+
+
+@transaction.atomic
+def subscriptions_stop_all(*, email: str, city: City) -> int:
+    """Stop every alert of ``email`` in ``city`` (confirmed or not); how many were stopped."""
+    return AreaSubscription.objects.filter(city=city, email__iexact=email.strip(), active=True).update(active=False)
+
+
+def _emailed_lately(*, kind: str, email: str) -> int:
+    since = timezone.now() - dt.timedelta(hours=1)
+    return OutboxMessage.objects.filter(kind=kind, recipient__iexact=email, created_at__gte=since).count()
+
+
+@transaction.atomic
+def subscription_confirmation_resend(*, subscription: AreaSubscription) -> bool:
+    """Write the confirmation email of a not yet confirmed alert again; False (nothing written)
+    when it is confirmed or stopped, or its address got ``MAX_LINKS_PER_HOUR`` confirmations
+    in the last hour."""
+    if subscription.confirmed_at is not None or not subscription.active:
+        return False
+    if _emailed_lately(kind="alert_confirm", email=subscription.email) >= alerts.MAX_LINKS_PER_HOUR:
+        return False
+    alerts.confirmation_write(subscription)
+    return True
+
+
+@transaction.atomic
+def your_alerts_link_send(*, email: str, city: City, language: str = "") -> bool:
+    """Email the link to "Your alerts" to ``email`` if it has alerts in ``city`` (confirmed or
+    not), in ``language``, at most ``MAX_LINKS_PER_HOUR`` an hour. Whether it was written is
+    for tests and logs only: the page says the same either way, so it tells no stranger
+    whether an address has alerts."""
+    email = (email or "").strip()
+    if not AreaSubscription.objects.filter(city=city, email__iexact=email, active=True).exists():
+        return False
+    if _emailed_lately(kind="alert_link", email=email) >= alerts.MAX_LINKS_PER_HOUR:
+        return False
+    alerts.your_alerts_write(email=email, city=city, language=offered_language(language))
+    return True

@@ -1,5 +1,7 @@
 """Alert pages: subscribe to emails of new or closed reports in an area, confirm (double
-opt-in), unsubscribe in one click. The rules live in ``civicdesk.notifications.alerts``."""
+opt-in), unsubscribe in one click; and "Your alerts", reached by a signed link, where one
+address's alerts in a city are listed, changed and stopped. The rules live in
+``civicdesk.notifications.alerts`` and ``civicdesk.notifications.services``."""
 
 from __future__ import annotations
 
@@ -8,17 +10,23 @@ from typing import Any, NamedTuple
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
+from django.core import signing
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.selectors import reportable_types
 from civicdesk.core.written import Written
+from civicdesk.notifications import alerts as alert_rules
+from civicdesk.notifications import selectors as notification_selectors
 from civicdesk.notifications import services as notification_services
 from civicdesk.notifications.models import RADIUS_WORDS, AlertOn, AreaKind, AreaSubscription, distance_words
 from civicdesk.portal.selectors import grouped
@@ -103,7 +111,7 @@ class AlertForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args: Any, city: City, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, city: City, keep_radius: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["address"].widget.attrs["aria-describedby"] = "id_address_help"
         self.fields["district"].queryset = city.districts.defer("boundary").order_by("number", "name")  # type: ignore[attr-defined]
@@ -115,7 +123,10 @@ class AlertForm(forms.Form):
         radius = self["radius_m"].value()
         if isinstance(radius, list):
             radius = radius[0] if radius else None
-        if str(radius or "") in {str(m) for m in OLD_RADII}:
+        # An alert being changed keeps its own circle too, whatever it is (one asked through
+        # the API): changing its types must not force a new distance on it.
+        kept = {str(m) for m in OLD_RADII} | ({str(keep_radius)} if keep_radius else set())
+        if str(radius or "") in kept and int(str(radius)) not in RADIUS_WORDS:
             meters = int(str(radius))
             field = self.fields["radius_m"]
             field.choices = sorted([*field.choices, (meters, distance_words(meters))])  # type: ignore[attr-defined]
@@ -151,25 +162,25 @@ def alerts_page(request: HttpRequest, city: str) -> HttpResponse:
                 name = field if field in form.fields else ("lat" if field == "lng" else None)
                 for message in messages:
                     form.add_error(name, message)
+    status = 400 if request.method == "POST" and form.errors else 200
+    context = {**_form_context(form, city_obj), "created": created, "link_form": YourAlertsLinkForm()}
+    return render(request, "portal/alerts.html", context, status=status)
+
+
+def _form_context(form: AlertForm, city: City) -> dict[str, Any]:
+    """What the alert form's template (``portal/_alert_form.html``) needs besides the form."""
     if form.errors.get("lat"):
         # The missing center is the address box's to fix: its error is read with it.
         form.fields["address"].widget.attrs.update(
             {"aria-describedby": "id_address_help id_lat_error", "aria-invalid": "true"}
         )
-    status = 400 if request.method == "POST" and form.errors else 200
-    return render(
-        request,
-        "portal/alerts.html",
-        {
-            "city": city_obj,
-            "form": form,
-            "type_groups": type_groups(form, translation.get_language() or ""),
-            "created": created,
-            "map": {"tiles": settings.MAP_TILES_URL, "attribution": settings.MAP_TILES_ATTRIBUTION},
-            "boundary_url": reverse("portal:boundary", args=[city_obj.slug]),
-        },
-        status=status,
-    )
+    return {
+        "city": city,
+        "form": form,
+        "type_groups": type_groups(form, translation.get_language() or ""),
+        "map": {"tiles": settings.MAP_TILES_URL, "attribution": settings.MAP_TILES_ATTRIBUTION},
+        "boundary_url": reverse("portal:boundary", args=[city.slug]),
+    }
 
 
 def _subscription(**lookup: str) -> AreaSubscription:
@@ -184,7 +195,11 @@ def alert_confirm(request: HttpRequest, token: str) -> HttpResponse:
     subscription = _subscription(confirm_token=token)
     if request.method == "POST":
         subscription = notification_services.subscription_confirm(token=token) or subscription
-    return render(request, "portal/alert_confirm.html", {"subscription": subscription, "city": subscription.city})
+    return render(
+        request,
+        "portal/alert_confirm.html",
+        {"subscription": subscription, "city": subscription.city, "your_alerts_url": _your_alerts_path(subscription)},
+    )
 
 
 @csrf_exempt  # RFC 8058: mail programs POST here without a form; the token is the key
@@ -193,4 +208,209 @@ def alert_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     subscription = _subscription(unsubscribe_token=token)
     if request.method == "POST":
         subscription = notification_services.subscription_unsubscribe(token=token) or subscription
-    return render(request, "portal/alert_unsubscribe.html", {"subscription": subscription, "city": subscription.city})
+    return render(
+        request,
+        "portal/alert_unsubscribe.html",
+        {"subscription": subscription, "city": subscription.city, "your_alerts_url": _your_alerts_path(subscription)},
+    )
+
+
+# --- "Your alerts" ----------------------------------------------------------------------------
+
+
+class YourAlertsLinkForm(forms.Form):
+    """ "Email me a link to my alerts": only an address."""
+
+    prefix = "link"
+    email = forms.EmailField(label=_("Your email"), max_length=254)
+
+
+def _your_alerts_path(subscription: AreaSubscription) -> str:
+    token = alert_rules.your_alerts_token(email=subscription.email, city=subscription.city)
+    return reverse("portal:your-alerts", kwargs={"city": subscription.city.slug, "token": token})
+
+
+class _Refused(Exception):
+    """A link to "Your alerts" that opens nothing: the page that says why is ``response``."""
+
+    def __init__(self, response: HttpResponse) -> None:
+        self.response = response
+
+
+def _owner(request: HttpRequest, city_slug: str, token: str) -> tuple[City, str]:
+    """The city and the address whose alerts the link ``token`` opens; raises ``_Refused``
+    with the page to show for a link that is expired, altered or for another city."""
+    city = get_object_or_404(City.objects.defer("boundary"), slug=city_slug)
+    try:
+        owner = alert_rules.your_alerts_read(token)
+    except alert_rules.LinkExpired as expired:
+        raise _Refused(_link_refused(request, city, expired=True, email=expired.email)) from None
+    except signing.BadSignature:
+        raise _Refused(_link_refused(request, city, expired=False)) from None
+    if owner.city_id != city.pk:
+        raise _Refused(_link_refused(request, city, expired=False))
+    return city, owner.email
+
+
+def _link_refused(request: HttpRequest, city: City, *, expired: bool, email: str = "") -> HttpResponse:
+    """The page of a link that opens nothing, with the form to ask for a new one (its address
+    filled in when the link was a genuine one that expired)."""
+    form = YourAlertsLinkForm(initial={"email": email})
+    context = {"city": city, "expired": expired, "link_form": form, "days": alert_rules.YOUR_ALERTS_DAYS}
+    return render(request, "portal/your_alerts_refused.html", context, status=410 if expired else 404)
+
+
+def _type_words(subscription: AreaSubscription, language: str) -> list[Written]:
+    """The types an alert is of, by name in ``language``, as a dictionary sorts them; [] is
+    every type."""
+    names = [t.local_name(language) for t in subscription.service_types.all()]
+    return sorted(names, key=lambda name: alphabetical(str(name), language))
+
+
+def your_alerts(request: HttpRequest, city: str, token: str) -> HttpResponse:
+    """GET: every alert of the link's address in the city, in words, with "Change" and "Stop",
+    and "Stop all". POST (a button; a mail scanner opening the link changes nothing): stop one
+    (``stop``), stop all (``stop_all``), or send a confirmation again (``resend``)."""
+    try:
+        city_obj, email = _owner(request, city, token)
+    except _Refused as refused:
+        return refused.response
+    mine = notification_selectors.alerts_of(email=email, city=city_obj)
+    if request.method == "POST":
+        _your_alerts_action(request, city_obj, email, mine)
+        return redirect(request.path)
+    language = translation.get_language() or ""
+    rows = [(subscription, _type_words(subscription, language)) for subscription in mine]
+    context = {
+        "city": city_obj,
+        "email": email,
+        "rows": rows,
+        "token": token,
+        "days": alert_rules.YOUR_ALERTS_DAYS,
+    }
+    return render(request, "portal/your_alerts.html", context)
+
+
+def _your_alerts_action(request: HttpRequest, city: City, email: str, mine: Any) -> None:
+    """Do what the button pressed on "Your alerts" asks, and say it as a message."""
+    if "stop_all" in request.POST:
+        stopped = notification_services.subscriptions_stop_all(email=email, city=city)
+        messages.success(
+            request,
+            ngettext(
+                "Stopped: %(email)s will get no more alerts from %(city)s 311 (%(n)s alert).",
+                "Stopped: %(email)s will get no more alerts from %(city)s 311 (%(n)s alerts).",
+                stopped,
+            )
+            % {"email": email, "city": city.name, "n": stopped},
+        )
+        return
+    chosen = next((s for s in mine if str(s.pk) == request.POST.get("stop", request.POST.get("resend"))), None)
+    if chosen is None:
+        # Stopped already (a second tab, a button pressed twice): nothing to do.
+        messages.info(request, gettext("Those alerts were already stopped."))
+        return
+    if "stop" in request.POST:
+        notification_services.subscription_unsubscribe(token=chosen.unsubscribe_token)
+        messages.success(request, _said(gettext("Stopped: no more alerts of %(what)s %(area)s."), chosen))
+    elif notification_services.subscription_confirmation_resend(subscription=chosen):
+        messages.success(request, gettext("We sent the confirmation email again to %(email)s.") % {"email": email})
+    else:
+        messages.info(
+            request,
+            gettext("We have sent %(email)s several confirmation emails in the last hour: please look for them.")
+            % {"email": email},
+        )
+
+
+def _said(sentence: str, subscription: AreaSubscription) -> str:
+    """``sentence`` with ``%(what)s`` (new reports, closed reports) and ``%(area)s``, the area
+    as the emails say it: "within ½ mile of 1200 S Main St", "in Independence"."""
+    area = subscription.describe_area()
+    if subscription.area != AreaKind.RADIUS:
+        area = gettext("in %(place)s") % {"place": area}
+    return sentence % {"what": subscription.get_on_display().lower(), "area": area}
+
+
+def alert_change(request: HttpRequest, city: str, token: str, pk: int) -> HttpResponse:
+    """GET: the alert form filled in with one alert. POST: change the alert in place (the
+    form's rules; a mistake sends the form back with what was typed)."""
+    try:
+        city_obj, email = _owner(request, city, token)
+    except _Refused as refused:
+        return refused.response
+    subscription = get_object_or_404(notification_selectors.alerts_of(email=email, city=city_obj), pk=pk)
+    back = reverse("portal:your-alerts", kwargs={"city": city_obj.slug, "token": token})
+    initial = {
+        "email": subscription.email,
+        "on": subscription.on,
+        "area": subscription.area,
+        "district": subscription.district_id,
+        "address": subscription.address,
+        "lat": subscription.lat,
+        "lng": subscription.lng,
+        "radius_m": subscription.radius_m or 402,
+        "service_types": [t.pk for t in subscription.service_types.all()],
+    }
+    form = AlertForm(request.POST or None, initial=initial, city=city_obj, keep_radius=subscription.radius_m)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            changed = notification_services.subscription_update(
+                subscription=subscription,
+                email=data["email"],
+                area=data["area"],
+                district=data.get("district"),
+                lat=data.get("lat"),
+                lng=data.get("lng"),
+                radius_m=data.get("radius_m") or None,
+                address=data.get("address") or "",
+                service_types=data.get("service_types") or [],
+                on=data["on"],
+                language=translation.get_language() or "",
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                name = field if field in form.fields else ("lat" if field == "lng" else None)
+                for message in errors:
+                    form.add_error(name, message)
+        else:
+            return _changed(request, changed, email, back)
+    status = 400 if request.method == "POST" and form.errors else 200
+    context = {**_form_context(form, city_obj), "subscription": subscription, "back_url": back}
+    return render(request, "portal/alert_change.html", context, status=status)
+
+
+def _changed(request: HttpRequest, changed: AreaSubscription, email: str, back: str) -> HttpResponseRedirect:
+    if changed.email.strip().lower() != email:
+        messages.success(
+            request,
+            gettext(
+                "Saved. We sent an email to %(email)s: the alerts go there once its link is opened. "
+                "They are no longer listed here."
+            )
+            % {"email": changed.email},
+        )
+    else:
+        messages.success(request, _said(gettext("Saved: you will get alerts of %(what)s %(area)s."), changed))
+    return HttpResponseRedirect(back)
+
+
+@require_POST
+def your_alerts_link(request: HttpRequest, city: str) -> HttpResponse:
+    """ "Email me a link to my alerts": the link goes to the address if it has alerts in the
+    city; the page answers the same for every address, so it tells no one whose they are."""
+    city_obj = get_object_or_404(City.objects.defer("boundary"), slug=city)
+    form = YourAlertsLinkForm(request.POST)
+    if not form.is_valid():
+        context = {**_form_context(AlertForm(city=city_obj), city_obj), "link_form": form, "created": None}
+        return render(request, "portal/alerts.html", context, status=400)
+    email = form.cleaned_data["email"]
+    notification_services.your_alerts_link_send(email=email, city=city_obj, language=translation.get_language() or "")
+    context = {
+        "city": city_obj,
+        "email": email,
+        "days": alert_rules.YOUR_ALERTS_DAYS,
+        "per_hour": alert_rules.MAX_LINKS_PER_HOUR,
+    }
+    return render(request, "portal/your_alerts_link_sent.html", context)
