@@ -115,17 +115,19 @@ def _columns(current: str, queue: str) -> list[dict[str, Any]]:
 # Every value passes through format_html, so each is escaped as a template would. The
 # district is written twice: in its own column, and under the address for a tablet, where
 # console.css hides the column so that the due date fits beside the case number.
+# On a phone each row is a card (console.css, table.phone-cards): each cell after its
+# column's name, its data-label.
 _ROW = (
     "<tr{}>\n"
-    '<td><input type="checkbox" name="case" value="{}" aria-label="{}"></td>\n'
+    '<td class="pick"><input type="checkbox" name="case" value="{}" aria-label="{}"></td>\n'
     '<td class="ref"><a href="{}">{}</a></td>\n'
-    "<td>{}</td>\n"
-    '<td><span class="status status-{}">{}</span></td>\n'
-    "<td>{}{}</td>\n"
-    '<td class="col-district">{}</td>\n'
-    "<td>{}</td>\n"
-    "<td>{}</td>\n"
-    "<td>{}</td>\n"
+    '<td data-label="{}">{}</td>\n'
+    '<td data-label="{}"><span class="status status-{}">{}</span></td>\n'
+    '<td data-label="{}">{}{}</td>\n'
+    '<td class="col-district" data-label="{}">{}</td>\n'
+    '<td data-label="{}">{}</td>\n'
+    '<td data-label="{}">{}</td>\n'
+    '<td data-label="{}">{}</td>\n'
     "</tr>\n"
 )
 
@@ -139,11 +141,13 @@ _MOST_DATES = 5_000
 _CITY_MARK, _NUMBER_MARK = "city-slug-mark", 987654321
 
 
-def _list_rows(listed: Any) -> list[SafeString]:
+def _list_rows(listed: Any, columns: list[dict[str, Any]]) -> list[SafeString]:
     """Each row of the case list as HTML: reference (a link), type, status, where, district,
-    who has it, opened (the city's local date) and due (with "overdue" when it is past). The
+    who has it, opened (the city's local date) and due (with "overdue" when it is past), each
+    cell labelled with its column's header (``columns``) for a phone's cards. The
     city's words (a type's, a district's, a department's name) are ``as_written``: inside
     ``lang="en"`` on a Spanish page."""
+    labels = [str(column["label"]) for column in columns[1:]]
     now = clock.now()
     late = format_html(' <strong class="late">{}</strong>', _("overdue"))
     under_address = '<span class="col-district-inline">{}</span>'
@@ -182,14 +186,21 @@ def _list_rows(listed: Any) -> list[SafeString]:
                 select % {"ref": case.reference},
                 link(case),
                 case.reference,
+                labels[0],
                 as_written(case.service_type.name),
+                labels[1],
                 case.status,
                 statuses.get(case.status, case.status),
+                labels[2],
                 case.address_label or "—",
                 format_html(under_address, as_written(case.district.name)) if case.district_id else "",
+                labels[3],
                 as_written(case.district.name) if case.district_id else "—",
+                labels[4],
                 case.assignee or (as_written(case.department.name) if case.department_id else "—"),
+                labels[5],
                 local_date(case.opened_at, case, date_words),
+                labels[6],
                 due,
             )
         )
@@ -288,17 +299,18 @@ def home(request: HttpRequest) -> HttpResponse:
     else:
         page = paginator.get_page(request.GET.get("page"))
     bulk = _bulk_context(request)
+    columns = _columns(filters["sort"], filters["queue"])
     context = {
         "form": form,
         "page": page,
-        "rows": _list_rows(cases.case_rows_completed(page, city=user.city, people=bulk["staff"])),
+        "rows": _list_rows(cases.case_rows_completed(page, city=user.city, people=bulk["staff"]), columns),
         "paginator": paginator,
         "keyset": keyset,
         "queue": filters["queue"],
         "queues": [(q, QUEUE_LABELS[q], counts[q], counts[q] > COUNT_CAP) for q in cases.QUEUES],
         "count_cap": COUNT_CAP,
         "sort_note": sort_note,
-        "columns": _columns(filters["sort"], filters["queue"]),
+        "columns": columns,
         "bulk": bulk,
         "nav": "cases",
     }

@@ -121,9 +121,10 @@ def test_the_spanish_case_list_marks_the_citys_names_in_its_rows_and_filters(
     in_spanish: Any, cases: dict[str, Any], pothole: ServiceType
 ) -> None:
     html = in_spanish.get(HOME, {"queue": "all"}).content.decode()
-    assert '<td><span lang="en">Pothole</span></td>' in html
-    assert '<td><span lang="en">Stray or loose animal</span></td>' in html
-    assert '<td class="col-district"><span lang="en">Council District 1</span></td>' in html
+    # Each cell says its column's name for a phone's card (data-label), in the page's language.
+    assert '<td data-label="Tipo"><span lang="en">Pothole</span></td>' in html
+    assert '<td data-label="Tipo"><span lang="en">Stray or loose animal</span></td>' in html
+    assert '<td class="col-district" data-label="Distrito"><span lang="en">Council District 1</span></td>' in html
     # Nobody has them yet: the department that does is named.
     marked(html, "Public Works - Streets")
     # The filters: a group says its language, its types are in it; the page's own words are not marked.
@@ -136,9 +137,9 @@ def test_the_spanish_case_list_marks_the_citys_names_in_its_rows_and_filters(
 
 def test_the_spanish_overdue_list_marks_the_type_and_the_department(in_spanish: Any, cases: dict[str, Any]) -> None:
     html = in_spanish.get(reverse("console:overdue")).content.decode()
-    assert '<td><span lang="en">Pothole</span></td>' in html
-    assert '<td><span lang="en">Stray or loose animal</span></td>' in html
-    assert '<td><span lang="en">Public Works - Streets</span></td>' in html
+    assert '<td data-label="Tipo"><span lang="en">Pothole</span></td>' in html
+    assert '<td data-label="Tipo"><span lang="en">Stray or loose animal</span></td>' in html
+    assert '<td data-label="Asignado a"><span lang="en">Public Works - Streets</span></td>' in html
 
 
 def test_the_new_case_forms_types_say_their_language(in_spanish: Any, cases: dict[str, Any], pothole: Any) -> None:
