@@ -7,6 +7,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -250,3 +251,20 @@ def test_each_row_names_its_assignee_type_district_and_links_to_its_case(
     assert listing and all('JOIN "tenants_city"' not in sql and 'JOIN "accounts_user"' not in sql for sql in listing)
     # The signed-in user, their city and department, the staff listed, the inactive assignee.
     assert sum('FROM "accounts_user"' in sql for sql in sqls) <= 4
+
+
+@pytest.mark.parametrize(
+    ("language", "words"), [("en", "Search: case number ({} or 1042)"), ("es", "Buscar: número de caso ({} o 1042)")]
+)
+def test_the_search_gives_its_example_in_the_readers_own_citys_case_numbers(
+    client, independence, raytown, make_staff, language, words
+):
+    """A Raytown supervisor's cases are RT-…: the box's example is RT-1042, not another
+    member city's IND-1042, which would find nothing of theirs."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    client.force_login(make_staff(raytown, "supervisor"))
+    html = client.get(HOME).content.decode()
+    assert words.format("RT-1042") in html
+    assert "IND-1042" not in html
+    client.force_login(make_staff(independence, "supervisor"))
+    assert words.format("IND-1042") in client.get(HOME).content.decode()
