@@ -19,7 +19,6 @@ not been worked is not counted yet.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import connections
@@ -40,7 +39,9 @@ from civicdesk.performance.measures.base import (
     moment_of,
     outcome,
     share,
+    stretches,
     tally_of,
+    wall_clock_edges,
     worked_events,
 )
 from civicdesk.performance.periods import business_calendar_for
@@ -111,70 +112,55 @@ def _worked_calls(measure: Measure, period: Period) -> QuerySet[Any]:
     )
 
 
-def listing(*, measure: Measure, period: Period, now: dt.datetime) -> Listing | None:
+def _deadline(business: BusinessCalendar, period: Period) -> Case:
+    """Each call's deadline, the closing time of its business day, as a ``CASE`` over the
+    stretches of ``deadlines``."""
+    return Case(
+        *(When(opened_at__lt=until, then=Value(closing)) for until, closing in deadlines(business, period)),
+        output_field=DateTimeField(),
+    )
+
+
+def listing(*, measure: Measure, period: Period, now: dt.datetime) -> Listing:
     """``compute``'s calls, each marked by the database by ``figure``'s rules (its first
     worked time a subquery on its log, its deadline the CASE of ``deadlines``), for a page to
-    count and read a page of; each line written as ``compute`` writes it. None on a period
-    whose clocks change at closing time or midnight (``deadlines``): the page then reads
-    every call by ``compute``."""
+    count and read a page of; each line written as ``compute`` writes it."""
     business = business_calendar_for(measure.city)
-    closings = deadlines(business, period)
-    if closings is None:
-        return None
-    due = Case(
-        *(When(opened_at__lt=closing, then=Value(closing)) for closing in closings), output_field=DateTimeField()
-    )
     worked = Q(worked_at__isnull=False)
     cases = (
         _worked_calls(measure, period)
-        .annotate(deadline=due)
+        .annotate(deadline=_deadline(business, period))
         .annotate(outcome=outcome(met=worked & Q(worked_at__lt=F("deadline")), missed=worked | Q(deadline__lte=now)))
     )
     return Listing(cases, lambda case: _result(case, getattr(case, "worked_at", None), business, now))
 
 
-def deadlines(business: BusinessCalendar, period: Period) -> list[dt.datetime] | None:
-    """The closing times of the business days the period's calls belong to, in order: a call
-    that came in at ``t`` is due at the first of them after ``t`` (``closing_time(
-    business_day_of(t))``: a business day's calls are those after the closing of the one
-    before, up to its own). None when that cannot be said of moments alone: on a day of the
-    period the clocks change at closing time or at midnight (a call's local hour or date then
-    goes back), so ``figure`` reads each call's business day as ``compute`` does."""
-    tz = business.tz
-    last = business.business_day_of(period.end - dt.timedelta(microseconds=1))
-    day = period.start.astimezone(tz).date()
-    while day <= last:
-        for hour in (business.closes, dt.time(0)):
-            moment = dt.datetime.combine(day, hour, tzinfo=tz)
-            if moment.utcoffset() != moment.replace(fold=1).utcoffset():
-                return None
-        day += dt.timedelta(days=1)
-    found = []
-    day = business.business_day_of(period.start)
-    while day <= last:
-        found.append(business.closing_time(day))
-        day = business.next_business_day(day)
-    return found
+def deadlines(business: BusinessCalendar, period: Period) -> list[tuple[dt.datetime, dt.datetime]]:
+    """``(until, closing)``: the period's calls that came in before ``until`` (and after the
+    stretch before) are due at ``closing``, the closing time of their business day
+    (``closing_time(business_day_of(t))``), in order. A call's business day changes only when
+    the city's clock reads closing time or midnight, or the clocks change
+    (``base.wall_clock_edges``), so it is worked out by the calendar itself at the first moment
+    of each stretch between those: weekends, holidays, a city's own closed days and the nights
+    the clocks go back past closing time or midnight (a later call then belongs to an earlier
+    day) are the calendar's, to the microsecond. Without such a night, each stretch ends at its
+    own closing time."""
+    edges = wall_clock_edges(business.tz, period.start, period.end, (business.closes,))
+    return stretches(
+        edges, period.end, lambda moment: business.closing_time(business.business_day_of(moment)).astimezone(dt.UTC)
+    )
 
 
 def figure(*, measure: Measure, period: Period, now: dt.datetime) -> Tally:
     """``compute``'s figure, its decided calls and the soonest moment time alone decides one,
     without reading a case or an event into Python: each call's first worked time is a
     subquery on its log (``base.worked_events``, every condition of ``is_worked``) and its
-    deadline, the closing time of its business day, a CASE over the period's business days'
-    closing times (``deadlines``: weekends, holidays and after-hours calls fall to the next
-    one as the calendar says), all counted in one aggregate. On a period whose clocks change
-    at closing time or midnight, the calls' (report, first worked) times alone are read and
-    each given its business day by the calendar, as ``compute`` does."""
+    deadline, the closing time of its business day, a CASE over the stretches of the period
+    (``deadlines``: weekends, holidays, after-hours calls and the nights the clocks change as
+    the calendar says), all counted in one aggregate."""
     business = business_calendar_for(measure.city)
-    cases = _worked_calls(measure, period)
-    closings = deadlines(business, period)
-    if closings is None:
-        return _figure_by_calendar(business, cases.values_list("opened_at", "status", "worked_at"), now)
-    due = Case(
-        *(When(opened_at__lt=closing, then=Value(closing)) for closing in closings), output_field=DateTimeField()
-    )
-    counted = cases.annotate(deadline=due).values("status", "worked_at", "deadline")
+    counted = _worked_calls(measure, period).annotate(deadline=_deadline(business, period))
+    counted = counted.values("status", "worked_at", "deadline")
     moment = connections[counted.db].ops.adapt_datetimefield_value(now)
     met, decided, first_waiting = tally_of(
         counted,
@@ -186,26 +172,3 @@ def figure(*, measure: Measure, period: Period, now: dt.datetime) -> Tally:
         (moment, moment, Status.CLOSED.value),
     )
     return Tally(share(decided - met, decided), decided, moment_of(first_waiting, counted.db))
-
-
-def _figure_by_calendar(business: BusinessCalendar, calls: Iterable[tuple[Any, ...]], now: dt.datetime) -> Tally:
-    """``figure`` from each call's (report, status, first worked) times, its business day and
-    closing time by the calendar itself (once for each day and side of closing time)."""
-    deadline_of: dict[tuple[dt.date, bool], dt.datetime] = {}
-    tz = business.tz
-    held_over = decided = 0
-    waiting: list[dt.datetime] = []
-    for opened, status, worked in calls:
-        local = opened.astimezone(tz)
-        key = (local.date(), local.time() < business.closes)
-        if key not in deadline_of:
-            deadline_of[key] = business.closing_time(business.business_day_of(opened))
-        deadline = deadline_of[key]
-        if worked is not None and worked < deadline:
-            decided += 1
-        elif worked is not None or now >= deadline:
-            decided += 1
-            held_over += 1
-        elif status != Status.CLOSED:
-            waiting.append(deadline)
-    return Tally(share(held_over, decided), decided, min(waiting, default=None))

@@ -333,3 +333,55 @@ def marked(case: ServiceRequest) -> bool | None:
     """A listed case's mark (its ``outcome``) as ``CaseResult.met`` says it."""
     value = getattr(case, "outcome", None)
     return None if value is None else value == MET
+
+
+def wall_clock_edges(
+    tz: dt.tzinfo, start: dt.datetime, end: dt.datetime, times: tuple[dt.time, ...] = ()
+) -> list[dt.datetime]:
+    """The moments from ``start`` (included) to ``end`` at which a moment's date on the clock
+    of ``tz``, or the side of each of ``times`` its hour is on, can change: each moment that
+    clock reads midnight or one of ``times`` (both times an hour that comes twice reads it) and
+    each moment the clocks change. Between two of them neither changes, so whatever is worked
+    out from them (a call's business day, a due date in business days) is for every moment of
+    the stretch what it is for its first: the database can then be given it as a ``CASE`` of
+    moments, even where the clock goes back past closing time or midnight. In UTC, in order."""
+    start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+    found = {start}
+    day = start.astimezone(tz).date() - dt.timedelta(days=1)
+    last = end.astimezone(tz).date() + dt.timedelta(days=1)
+    while day <= last:
+        for time in (dt.time(0), *times):
+            for fold in (0, 1):
+                found.add(dt.datetime.combine(day, time, tzinfo=tz).replace(fold=fold).astimezone(dt.UTC))
+        day += dt.timedelta(days=1)
+    # Where the clocks change, an hour may never be read (its moment is then the change itself).
+    moment, hour = start, dt.timedelta(hours=1)
+    while moment < end:
+        following = min(moment + hour, end)
+        if moment.astimezone(tz).utcoffset() != following.astimezone(tz).utcoffset():
+            before, after = moment, following
+            while after - before > dt.timedelta(microseconds=1):
+                middle = before + (after - before) // 2
+                if middle.astimezone(tz).utcoffset() == before.astimezone(tz).utcoffset():
+                    before = middle
+                else:
+                    after = middle
+            found.add(after)
+        moment = following
+    return sorted(moment for moment in found if start <= moment < end)
+
+
+def stretches(
+    edges: list[dt.datetime], end: dt.datetime, value: Callable[[dt.datetime], Any]
+) -> list[tuple[dt.datetime, Any]]:
+    """``(until, value)`` of each stretch between ``edges`` up to ``end``, the value worked out
+    at its first moment, neighbours of the same value joined: a ``CASE WHEN t < until THEN
+    value`` for moments from the first edge to ``end``."""
+    found: list[tuple[dt.datetime, Any]] = []
+    for begin, until in zip(edges, [*edges[1:], end], strict=True):
+        worked_out = value(begin)
+        if found and found[-1][1] == worked_out:
+            found[-1] = (until, worked_out)
+        else:
+            found.append((until, worked_out))
+    return found

@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import BigIntegerField, Case, F, Q, When
+from django.db.models import BigIntegerField, Case, DateTimeField, F, Q, Value, When
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils.translation import gettext, gettext_lazy, pgettext
 
@@ -44,6 +44,8 @@ from civicdesk.performance.measures.base import (
     is_duplicate,
     marked,
     outcome,
+    stretches,
+    wall_clock_edges,
 )
 from civicdesk.performance.periods import business_calendar_for
 from civicdesk.performance.targets import period_target
@@ -164,14 +166,46 @@ def tenths_of_a_day(took: Any) -> Case:
     )
 
 
-def listing(*, measure: Measure, period: Period, now: dt.datetime) -> Listing | None:
+def business_due(calendar: BusinessCalendar, counts: list[int], period: Period) -> Case:
+    """The due date ``targets.due_at`` gives a case of a type counting ``N`` business days (N
+    one of ``counts``), as a ``CASE`` of its opening and its type's days, for the cases closed
+    in ``period``. The due date is the calendar's (``end_of_business_days``) for the date the
+    case was opened on the city's clock, which changes only at midnight or when the clocks
+    change (``base.wall_clock_edges``): it is worked out at the first moment of each stretch
+    between those. It never falls earlier for a later date, so only the openings whose due
+    date can fall in the period need a stretch each: a case opened a day or more before the
+    first of them was due before the period began (given the period's start less a
+    microsecond: missed, since it closed in the period), one opened a day or more after the
+    last is due after the period ends (given its end: met, as it closed before that)."""
+    tz, when_due = calendar.tz, []
+    for count in counts:
+
+        def due(moment: dt.datetime, count: int = count) -> dt.datetime:
+            return calendar.end_of_business_days(moment, count).astimezone(dt.UTC)
+
+        early = period.start - dt.timedelta(days=1)
+        while due(early) >= period.start:
+            early -= dt.timedelta(days=1)
+        late = period.end
+        while due(late) < period.end:
+            late += dt.timedelta(days=1)
+        # A day either side: the clocks never go back a whole day.
+        early, late = early - dt.timedelta(days=1), late + dt.timedelta(days=1)
+        typed = Q(service_type__target_days=count)
+        when_due.append(When(typed & Q(opened_at__lt=early), then=Value(period.start - dt.timedelta(microseconds=1))))
+        edges = wall_clock_edges(tz, early, late)
+        when_due += [When(typed & Q(opened_at__lt=until), then=Value(at)) for until, at in stretches(edges, late, due)]
+        when_due.append(When(typed, then=Value(period.end)))
+    return Case(*when_due, output_field=DateTimeField())
+
+
+def listing(*, measure: Measure, period: Period, now: dt.datetime) -> Listing:
     """``compute``'s cases in its order, each marked by the database by the same rule, for a
     page to count and read a page of: within the measure's ``{"days": N}`` (whole
     microseconds), its own target (the days rounded to the tenth the line shows, compared as
     whole tenths: n tenths meet a target T when n × 8,640 s ≤ T, or < T when strict), or its
-    type's target in calendar days. None when one of the measure's types counts its target in
-    business days and no days or target of the measure's own decide: each case's due date is
-    then the calendar's (``targets.due_at``), and the page reads every case by ``compute``."""
+    type's target, in calendar days (whole microseconds) or in business days (its due date
+    ``targets.due_at`` gives it, a CASE of its opening: ``business_due``)."""
     fixed = (measure.parameters or {}).get("days")
     target = None if fixed is not None else measure_target(measure, period)
     strict = target is not None and measure.target_is_strict
@@ -186,16 +220,18 @@ def listing(*, measure: Measure, period: Period, now: dt.datetime) -> Listing | 
         limit = dt.timedelta(days=float(fixed))
         met, missed = Q(LessThanOrEqual(took, limit // dt.timedelta(microseconds=1))), Q(pk__isnull=False)
     else:
-        by_business_days = ServiceType.objects.filter(
-            city_id=measure.city_id,
-            code__in=list(measure.service_codes),
-            target_in_business_days=True,
-            target_days__gt=0,
-        )
-        if by_business_days.exists():
-            return None
         typed = Q(service_type__target_days__gt=0)
-        met = typed & Q(LessThanOrEqual(took, F("service_type__target_days") * 86_400_000_000))
+        met = typed & Q(
+            Q(service_type__target_in_business_days=False)
+            & Q(LessThanOrEqual(took, F("service_type__target_days") * 86_400_000_000))
+        )
+        by_business_days = ServiceType.objects.filter(
+            code__in=list(measure.service_codes), target_in_business_days=True, target_days__gt=0
+        )
+        counts = sorted({days for days in by_business_days.values_list("target_days", flat=True) if days})
+        if counts:
+            due = business_due(business_calendar_for(measure.city), counts, period)
+            met |= typed & Q(service_type__target_in_business_days=True) & Q(LessThanOrEqual(F("closed_at"), due))
         missed = typed
     met_label, missed_label = _labels(measure, fixed, target, strict)
 
