@@ -1,13 +1,13 @@
 """The cases behind a computed figure, as the drill-down page lists them: three groups (met,
 missed, not decided yet), each read one page at a time.
 
-Where the definition can mark its cases in the database (``services.measure_listing``), the
-groups are counted in one aggregate and only the cases of the pages shown are read, each
-written by the definition as ``compute`` writes it; the figure is the definition's
-``figure``. Otherwise (``listing`` is None: a calls measure on a period whose clocks change at
-closing time, a median over a type counting business days) every case is worked out by
-``compute`` and the same pages are cut from its list. Cases of confidential types are
-counted, never listed.
+Every definition marks its cases in the database (``services.measure_listing``): the groups
+are counted in one aggregate and only the cases of the pages shown are read, each written by
+the definition as ``compute`` writes it; the figure is the definition's ``figure``. A
+definition without a ``listing`` (none today) would be worked out by ``compute`` and the same
+pages cut from its list. Where every case is in the figure whatever its mark (a median, a
+count: the regional comparison lists them so), the cases are one group, "counted". Cases of
+confidential types are counted, never listed.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from civicdesk.performance.services import measure_compute, measure_listing
 
 CASES_PER_PAGE = 100
 GROUPS = ("met", "missed", "pending")
+COUNTED = "counted"  # every case of the figure in one group, whatever its mark
 
 
 class CasePage(list[Any]):
@@ -92,19 +93,27 @@ def drill_down(
     *,
     size: int | None = None,
     now: dt.datetime | None = None,
+    counted_together: bool = False,
 ) -> DrillDown:
     """The figure, its counts and the page ``pages[group]`` (default 1) of each group, of
-    ``size`` cases (default ``CASES_PER_PAGE``)."""
+    ``size`` cases (default ``CASES_PER_PAGE``). ``counted_together``: one group, ``COUNTED``,
+    of every case listed, in the list's order, instead of met, missed and not decided yet."""
     now = now or clock.now()
     size = size or CASES_PER_PAGE
     listing = measure_listing(measure=measure, period=period, now=now)
     if listing is None:
-        return _from_every_case(measure, period, pages, size, now)
-    return _from_the_database(measure, period, listing, pages, size, now)
+        return _from_every_case(measure, period, pages, size, now, counted_together)
+    return _from_the_database(measure, period, listing, pages, size, now, counted_together)
 
 
 def _from_the_database(
-    measure: Measure, period: periods.Period, listing: Listing, pages: Mapping[str, int], size: int, now: dt.datetime
+    measure: Measure,
+    period: periods.Period,
+    listing: Listing,
+    pages: Mapping[str, int],
+    size: int,
+    now: dt.datetime,
+    counted_together: bool,
 ) -> DrillDown:
     counted = listing.cases.values("outcome", confidential=F("service_type__is_confidential"))  # type: ignore[misc]
     met, missed, pending, withheld, decided = tally_of(
@@ -121,9 +130,15 @@ def _from_the_database(
         "met": {"outcome": MET},
         "missed": {"outcome": MISSED},
         "pending": {"outcome__isnull": True},
+        COUNTED: {},
     }
+    totals = (
+        {COUNTED: met + missed + pending}
+        if counted_together
+        else dict(zip(GROUPS, (met, missed, pending), strict=True))
+    )
     groups = {}
-    for key, total in zip(GROUPS, (met, missed, pending), strict=True):
+    for key, total in totals.items():
         number = _number_in(pages.get(key, 1), total, size)
         start = (number - 1) * size
         rows = [listing.result(case) for case in shown.filter(**filters[key])[start : start + size]] if total else []
@@ -135,7 +150,12 @@ def _from_the_database(
 
 
 def _from_every_case(
-    measure: Measure, period: periods.Period, pages: Mapping[str, int], size: int, now: dt.datetime
+    measure: Measure,
+    period: periods.Period,
+    pages: Mapping[str, int],
+    size: int,
+    now: dt.datetime,
+    counted_together: bool,
 ) -> DrillDown:
     result = measure_compute(measure=measure, period=period, now=now)
     shown = [r for r in result.results if not r.case.service_type.is_confidential]
@@ -144,9 +164,10 @@ def _from_every_case(
         "missed": [r for r in shown if r.met is False],
         "pending": [r for r in shown if r.met is None],
     }
+    if counted_together:
+        by_group = {COUNTED: shown}
     groups = {}
-    for key in GROUPS:
-        items = by_group[key]
+    for key, items in by_group.items():
         number = _number_in(pages.get(key, 1), len(items), size)
         start = (number - 1) * size
         groups[key] = CasePage(items[start : start + size], total=len(items), number=number, size=size)
@@ -161,9 +182,15 @@ def _from_every_case(
     )
 
 
+def counted(drill: DrillDown) -> int:
+    """Every case of the figure, listed or withheld (a median's, a count's)."""
+    return sum(page.total for page in drill.groups.values()) + drill.withheld
+
+
 def group_labels(drill: DrillDown) -> dict[str, str]:
     return {
         "met": drill.met_label or _("Met"),
         "missed": drill.missed_label or _("Missed"),
         "pending": _("Not decided yet"),
+        COUNTED: _("Counted"),
     }

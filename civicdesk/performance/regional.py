@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
@@ -37,7 +37,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.core import clock
-from civicdesk.performance import periods
+from civicdesk.performance import drilldown, periods
 from civicdesk.performance.formatting import SECONDS_PER, _number, format_value
 from civicdesk.performance.measures import DEFINITIONS
 from civicdesk.performance.measures.base import Computation, Tally
@@ -406,21 +406,40 @@ def _row(
 def city_figure(
     common: CommonMeasure, city: City, period: CalendarPeriod, *, now: dt.datetime | None = None
 ) -> CityFigure:
-    """One city's figure for a common measure and calendar period, computed now with every
-    case behind it (the drill-down), not yet set against the median: see ``comparison``."""
+    """One city's figure for a common measure and calendar period, worked out now (by the
+    definition's ``figure`` where it has one: ``figure_of_cases``), not yet set against the
+    median: see ``comparison``. The cases behind it, a page at a time: ``city_cases``."""
     codes = _mapped_codes(common, city)
     if not codes:
         return _row(common, city, period, mapped=False)
-    result = compute_figure(common, city, period, codes, now=now)
-    return _row(
-        common,
-        city,
-        period,
-        mapped=True,
-        value=result.value,
-        cases=cases_counted(common, result),
-        computation=result,
+    tally, computation = figure_of_cases(common, city, period, codes, now=now)
+    return _row(common, city, period, mapped=True, value=tally.value, cases=tally.cases, computation=computation)
+
+
+def city_cases(
+    common: CommonMeasure,
+    city: City,
+    period: CalendarPeriod,
+    pages: Mapping[str, int],
+    *,
+    size: int | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[CityFigure, drilldown.DrillDown | None]:
+    """One city's figure for a common measure and calendar period, and the page ``pages[group]``
+    of each group of the cases behind it, as a city's own drill-down reads them
+    (``drilldown.drill_down``: marked by the database, counted in one aggregate, only the cases
+    of the pages shown read). Where every case is in the figure whatever its mark (a median, a
+    count), they are one group, ``drilldown.COUNTED``. No drill-down for a city that has not
+    mapped the measure."""
+    codes = _mapped_codes(common, city)
+    if not codes:
+        return _row(common, city, period, mapped=False), None
+    every = bool(getattr(DEFINITIONS[common.computation], "EVERY_CASE_COUNTS", False))
+    drill = drilldown.drill_down(
+        _proxy_measure(common, city, codes), period.for_city(city), pages, size=size, now=now, counted_together=every
     )
+    cases = drilldown.counted(drill) if every else drill.decided
+    return _row(common, city, period, mapped=True, value=drill.value, cases=cases), drill
 
 
 def comparison(

@@ -7,6 +7,7 @@ the drill-down from the measure's definition via ``drilldown`` (a page of each g
 from __future__ import annotations
 
 import json
+from typing import Any
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,7 +17,6 @@ from django.utils.translation import gettext as _
 
 from civicdesk.core.pagecache import public_page
 from civicdesk.performance import charts, drilldown, exports, periods, regional, selectors
-from civicdesk.performance.measures import DEFINITIONS
 from civicdesk.performance.models import CommonMeasure, PlanYear
 from civicdesk.tenants.models import City, Region
 
@@ -88,6 +88,39 @@ def dashboard(request: HttpRequest, city: str, fmt: str = "html") -> HttpRespons
     return render(request, "performance/dashboard.html", context)
 
 
+def _page_numbers(request: HttpRequest) -> dict[str, int]:
+    """The page of each group of cases the address asks for (``?missed_page=2``). Raises
+    ValueError with the reader's message on anything but a whole number from 1."""
+    pages = {}
+    for key in (*drilldown.GROUPS, drilldown.COUNTED):
+        raw = request.GET.get(f"{key}_page")
+        try:
+            pages[key] = drilldown.page_number(raw)
+        except ValueError:
+            raise ValueError(
+                _("“%(value)s” is not a page number: give a whole number from 1.") % {"value": raw}
+            ) from None
+    return pages
+
+
+def _case_groups(request: HttpRequest, place: City, drill: drilldown.DrillDown) -> list[tuple[str, str, Any]]:
+    """(key, caption, page) of each group, each case with its public page and each page with
+    the addresses of its group's previous and next pages (the other groups' pages kept)."""
+    labels = drilldown.group_labels(drill)
+    groups = []
+    for key, page in drill.groups.items():
+        rows = page.with_rows(
+            (r, reverse("portal:case", kwargs={"city": place.slug, "number": r.case.number})) for r in page
+        )
+        for attribute, number in (("previous_url", page.number - 1), ("next_url", page.number + 1)):
+            if 1 <= number <= page.pages:
+                query = request.GET.copy()
+                query[f"{key}_page"] = str(number)
+                setattr(rows, attribute, f"?{query.urlencode()}#cases-{key}")
+        groups.append((key, labels[key], rows))
+    return groups
+
+
 def measure_cases(request: HttpRequest, city: str, measure_id: int, period: str) -> HttpResponse:
     """The exact cases behind a computed figure, met and missed, each linking to its public
     page. Cases of confidential types are counted in the figure but never listed."""
@@ -108,32 +141,12 @@ def measure_cases(request: HttpRequest, city: str, measure_id: int, period: str)
             % {"name": measure.name, "frequency": str(measure.get_frequency_display()).lower()},
             "html",
         )
-    pages = {}
-    for key in drilldown.GROUPS:
-        try:
-            pages[key] = drilldown.page_number(request.GET.get(f"{key}_page"))
-        except ValueError:
-            return _bad_request(
-                request,
-                place,
-                _("“%(value)s” is not a page number: give a whole number from 1.")
-                % {"value": request.GET.get(f"{key}_page")},
-                "html",
-            )
+    try:
+        pages = _page_numbers(request)
+    except ValueError as exc:
+        return _bad_request(request, place, str(exc), "html")
     drill = drilldown.drill_down(measure, the_period, pages)
-    labels = drilldown.group_labels(drill)
-    groups = []
-    for key in drilldown.GROUPS:
-        page = drill.groups[key]
-        rows = page.with_rows(
-            (r, reverse("portal:case", kwargs={"city": place.slug, "number": r.case.number})) for r in page
-        )
-        for attribute, number in (("previous_url", page.number - 1), ("next_url", page.number + 1)):
-            if 1 <= number <= page.pages:
-                query = request.GET.copy()
-                query[f"{key}_page"] = str(number)
-                setattr(rows, attribute, f"?{query.urlencode()}#cases-{key}")
-        groups.append((key, labels[key], rows))
+    groups = _case_groups(request, place, drill)
     context = {
         "city": place,
         "measure": measure,
@@ -217,40 +230,30 @@ def compare(request: HttpRequest, fmt: str = "html") -> HttpResponse:
 
 def compare_cases(request: HttpRequest, measure: str, city: str, period: str) -> HttpResponse:
     """The cases behind one city's figure in the regional comparison (confidential types
-    counted, never listed), with the figure withheld when they are too few."""
+    counted, never listed), with the figure withheld when they are too few: a page of each
+    group at a time, as a city's own drill-down (``?met_page=2``; ``?counted_page=`` where
+    every case is in the figure)."""
     place = get_object_or_404(City, slug=city)
     common = get_object_or_404(CommonMeasure, region_id=place.region_id, key=measure, is_public=True)
     try:
         the_period = regional.parse_period(period)
     except ValueError as exc:
         return _plain_error(str(exc), "html", request)
-    row = regional.city_figure(common, place, the_period)
-    if row.computation is None:
+    try:
+        pages = _page_numbers(request)
+    except ValueError as exc:
+        return _plain_error(str(exc), "html", request)
+    row, drill = regional.city_cases(common, place, the_period, pages)
+    if drill is None:
         raise Http404(f"{place.name} does not report “{common.name}”.")
-    shown = [r for r in row.computation.results if not r.case.service_type.is_confidential]
-    groups = [
-        ("met", _("Met"), [r for r in shown if r.met is True]),
-        ("missed", _("Missed"), [r for r in shown if r.met is False]),
-        ("pending", _("Not decided yet"), [r for r in shown if r.met is None]),
-    ]
-    if getattr(DEFINITIONS[common.computation], "EVERY_CASE_COUNTS", False):
-        # Every case is in the figure; "met" means only "within the type's target time" here.
-        groups = [("counted", _("Counted"), shown)]
     context = {
         "city": place,
         "common": common,
         "row": row,
         "period": the_period,
         "method": regional.method_of(common),
-        "groups": [
-            (
-                key,
-                label,
-                [(r, reverse("portal:case", kwargs={"city": place.slug, "number": r.case.number})) for r in items],
-            )
-            for key, label, items in groups
-        ],
-        "withheld": len(row.computation.results) - len(shown),
+        "groups": _case_groups(request, place, drill),
+        "withheld": drill.withheld,
         "back": reverse("performance:compare") + "?" + urlencode({"region": place.region.slug, "period": period}),
     }
     return render(request, "performance/compare_cases.html", context)

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from civicdesk.accounts.models import Role
-from civicdesk.performance import regional, services
+from civicdesk.performance import drilldown, regional, services
 from civicdesk.performance.exports import comparison_csv
 from civicdesk.performance.models import CommonMeasureMapping
 from civicdesk.tenants.models import City, Region
@@ -187,8 +187,8 @@ def test_requests_per_thousand_residents_use_each_city_s_population(cities, memb
     comp = regional.comparison(common, Q1_2024, cities=City.objects.filter(region=region).order_by("name"))
     # The comparison counts in the database (no case listed); the drill-down lists the same cases.
     assert row_of(comp, "independence").computation is None
-    drill = regional.city_figure(common, cities["independence"], Q1_2024)
-    assert (drill.value, drill.cases, len(drill.computation.results)) == (30, 30, 30)
+    row, drill = regional.city_cases(common, cities["independence"], Q1_2024, {})
+    assert (row.value, row.cases, drill.groups[drilldown.COUNTED].total, drill.from_the_database) == (30, 30, 30, True)
 
     independence, raytown = row_of(comp, "independence"), row_of(comp, "raytown")
     assert independence.value == 30 and independence.rate == D(30) * 1000 / 100_000  # 0.3
