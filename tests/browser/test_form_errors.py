@@ -76,7 +76,7 @@ def test_the_alerts_form_ties_its_email_error_to_the_box(new_context: Any, catal
     page = open_page(new_context(locale=language, extra_http_headers={"Accept-Language": language}))
     page.goto("/independence/alerts/")
     page.fill("#id_email", "not-an-email")
-    _send_unchecked(page, "form[method=post] button[type=submit] >> nth=-1")
+    _send_unchecked(page, "#alert-form button[type=submit]")
     found = page.evaluate(ERRORS)
     assert found["missing"] == []
     assert "id_email" in found["invalid"] and found["invalid"]["id_email"]
