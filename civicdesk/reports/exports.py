@@ -11,6 +11,7 @@ import io
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from civicdesk.reports import charts
 from civicdesk.reports.service_request_report import ServiceRequestReport
@@ -156,38 +157,41 @@ def report_pdf(report: ServiceRequestReport) -> bytes:
 
 def report_csv(report: ServiceRequestReport) -> str:
     """The report as CSV: sections separated by an empty row, each a title row, a header row
-    and data rows, so a spreadsheet or ``csv.reader`` reads every figure back."""
+    and data rows, so a spreadsheet or ``csv.reader`` reads every figure back. Its words are
+    in the active language, as its names and the page it is downloaded from are: a Spanish
+    reader's file has no English heading over Spanish rows."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")
-    w.writerow(["Service Request Report"])
-    w.writerow(["Scope", report.scope_label])
-    w.writerow(["From", report.date_from.isoformat()])
-    w.writerow(["To", report.date_to.isoformat()])
+    w.writerow([_("Service Request Report")])
+    w.writerow([_("Scope"), report.scope_label])
+    w.writerow([_("From"), report.date_from.isoformat()])
+    w.writerow([_("To"), report.date_to.isoformat()])
     # The last day counted: "To" for a period that is over, today for one still running, empty
     # for one that has not begun (its total is 0: nothing could be opened yet).
-    w.writerow(["Counted through", report.counted_to.isoformat() if report.counted_to else ""])
-    w.writerow(["Total new requests", report.total])
+    w.writerow([_("Counted through"), report.counted_to.isoformat() if report.counted_to else ""])
+    w.writerow([_("Total new requests"), report.total])
     w.writerow([])
+    requests, share_column, total = _("Requests"), _("Share (%)"), _("Total")
     if report.cities:
-        w.writerow(["Requests per city"])
-        w.writerow(["City", "Requests", "Share (%)"])
+        w.writerow([_("Requests per city")])
+        w.writerow([_("City"), requests, share_column])
         for share in report.cities:
             w.writerow([share.label, share.count, f"{share.percent:.1f}"])
-        w.writerow(["Total", report.total, f"{report.share_total:.1f}"])
+        w.writerow([total, report.total, f"{report.share_total:.1f}"])
         w.writerow([])
-    w.writerow(["Share by department"])
-    w.writerow(["Department", "Requests", "Share (%)"])
+    w.writerow([_("Share by department")])
+    w.writerow([_("Department"), requests, share_column])
     for share in report.departments:
         w.writerow([share.label, share.count, f"{share.percent:.1f}"])
-    w.writerow(["Total", report.total, f"{report.share_total:.1f}"])
+    w.writerow([total, report.total, f"{report.share_total:.1f}"])
     w.writerow([])
-    w.writerow(["Top problem descriptions"])
-    w.writerow(["Rank", "Problem description", "Requests"])
+    w.writerow([_("Top problem descriptions")])
+    w.writerow([_("Rank"), _("Problem description"), requests])
     for rank, row in enumerate(report.top_types, start=1):
         w.writerow([rank, row.label, row.count])
     w.writerow([])
-    w.writerow(["Requests per district"])
-    w.writerow(["District", "Problem description", "Requests"])
+    w.writerow([_("Requests per district")])
+    w.writerow([_("District"), _("Problem description"), requests])
     for district in report.districts:
         w.writerow([district.label, "", district.count])
         for row in district.top_types:

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import Client
 from pypdf import PdfReader
@@ -140,6 +141,28 @@ def test_the_download_links_return_the_pdf_and_the_csv(month: Month, client: Cli
     data = client.get("/independence/reports/service-requests.csv", RANGE)
     assert data.status_code == 200 and data["Content-Type"].startswith("text/csv")
     assert ["Total new requests", "24"] in list(csv.reader(io.StringIO(data.content.decode())))
+
+
+def test_a_spanish_readers_csv_is_in_spanish_headings_and_all(month: Month, client: Client) -> None:
+    """The rows' names were the reader's already ("Sin departamento asignado", "Otros"); the
+    headings over them were English ("Share by department", "Department,Requests,Share (%)")."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    sections = csv_sections(client.get("/independence/reports/service-requests.csv", RANGE).content.decode())
+    assert sections["head"][0] == ["Informe de solicitudes de servicio"]
+    assert dict((row[0], row[1]) for row in sections["head"][1:]) == {
+        "Alcance": "Independence",
+        "Desde": "2021-10-01",
+        "Hasta": "2021-10-22",
+        "Contado hasta": "2021-10-22",
+        "Total de solicitudes nuevas": "24",
+    }
+    header, *rows = sections["Proporción por departamento"]
+    assert header == ["Departamento", "Solicitudes", "Proporción (%)"]
+    assert rows[-1] == ["Total", "24", "100.0"]
+    assert sections["Problemas más reportados"][0] == ["Lugar", "Descripción del problema", "Solicitudes"]
+    header, *rows = sections["Solicitudes por distrito"]
+    assert header == ["Distrito", "Descripción del problema", "Solicitudes"]
+    assert sum(int(r[2]) for r in rows if r[1] == "") == 24
 
 
 def test_the_collaborative_page_counts_every_member_city(month: Month, client: Client) -> None:
