@@ -403,19 +403,6 @@ def _row(
     return row
 
 
-def city_figure(
-    common: CommonMeasure, city: City, period: CalendarPeriod, *, now: dt.datetime | None = None
-) -> CityFigure:
-    """One city's figure for a common measure and calendar period, worked out now (by the
-    definition's ``figure`` where it has one: ``figure_of_cases``), not yet set against the
-    median: see ``comparison``. The cases behind it, a page at a time: ``city_cases``."""
-    codes = _mapped_codes(common, city)
-    if not codes:
-        return _row(common, city, period, mapped=False)
-    tally, computation = figure_of_cases(common, city, period, codes, now=now)
-    return _row(common, city, period, mapped=True, value=tally.value, cases=tally.cases, computation=computation)
-
-
 def city_cases(
     common: CommonMeasure,
     city: City,
@@ -425,12 +412,12 @@ def city_cases(
     size: int | None = None,
     now: dt.datetime | None = None,
 ) -> tuple[CityFigure, drilldown.DrillDown | None]:
-    """One city's figure for a common measure and calendar period, and the page ``pages[group]``
-    of each group of the cases behind it, as a city's own drill-down reads them
-    (``drilldown.drill_down``: marked by the database, counted in one aggregate, only the cases
-    of the pages shown read). Where every case is in the figure whatever its mark (a median, a
-    count), they are one group, ``drilldown.COUNTED``. No drill-down for a city that has not
-    mapped the measure."""
+    """One city's figure for a common measure and calendar period (not yet set against the
+    median: see ``comparison``), and the page ``pages[group]`` of each group of the cases
+    behind it, as a city's own drill-down reads them (``drilldown.drill_down``: marked by the
+    database, counted in one aggregate, only the cases of the pages shown read). Where every
+    case is in the figure whatever its mark (a median, a count), they are one group,
+    ``drilldown.COUNTED``. No drill-down for a city that has not mapped the measure."""
     codes = _mapped_codes(common, city)
     if not codes:
         return _row(common, city, period, mapped=False), None

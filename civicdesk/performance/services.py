@@ -245,9 +245,9 @@ def measure_compute(*, measure: Measure, period: periods.Period, now: dt.datetim
 def measure_listing(*, measure: Measure, period: periods.Period, now: dt.datetime | None = None) -> Listing | None:
     """The cases behind a computed measure's figure for a period, each marked met, missed or
     not decided yet by the database (the definition's ``listing``), for the drill-down to
-    count and page without reading every case; nothing is stored. None when the definition
-    cannot mark them so for this period (its ``listing`` says why): the drill-down then
-    works the list out by ``measure_compute``."""
+    count and page without reading every case; nothing is stored. None for a definition
+    without a ``listing`` (every definition has one today): the drill-down then works the list
+    out by ``measure_compute``."""
     if not measure.is_computed or measure.computation not in DEFINITIONS:
         raise ValidationError(
             {"computation": _("“%(measure)s” is not a computed measure.") % {"measure": measure.name}}

@@ -88,17 +88,33 @@ def dashboard(request: HttpRequest, city: str, fmt: str = "html") -> HttpRespons
     return render(request, "performance/dashboard.html", context)
 
 
+class BadPageNumber(ValueError):
+    """A page number in the address that is not one: ``str()`` is the reader's message,
+    ``retry`` the same address without it (the other groups' pages kept)."""
+
+    def __init__(self, message: str, retry: str) -> None:
+        super().__init__(message)
+        self.retry = retry
+
+
 def _page_numbers(request: HttpRequest) -> dict[str, int]:
     """The page of each group of cases the address asks for (``?missed_page=2``). Raises
-    ValueError with the reader's message on anything but a whole number from 1."""
+    ``BadPageNumber`` on anything but a whole number from 1."""
     pages = {}
     for key in (*drilldown.GROUPS, drilldown.COUNTED):
         raw = request.GET.get(f"{key}_page")
         try:
             pages[key] = drilldown.page_number(raw)
         except ValueError:
-            raise ValueError(
-                _("“%(value)s” is not a page number: give a whole number from 1.") % {"value": raw}
+            kept = request.GET.copy()
+            for other in (*drilldown.GROUPS, drilldown.COUNTED):
+                try:
+                    drilldown.page_number(kept.get(f"{other}_page"))
+                except ValueError:
+                    del kept[f"{other}_page"]
+            raise BadPageNumber(
+                _("“%(value)s” is not a page number: give a whole number from 1.") % {"value": raw},
+                f"{request.path}?{kept.urlencode()}" if kept else request.path,
             ) from None
     return pages
 
@@ -143,8 +159,10 @@ def measure_cases(request: HttpRequest, city: str, measure_id: int, period: str)
         )
     try:
         pages = _page_numbers(request)
-    except ValueError as exc:
-        return _bad_request(request, place, str(exc), "html")
+    except BadPageNumber as exc:
+        return render(
+            request, "performance/error.html", {"city": place, "message": str(exc), "retry": exc.retry}, status=400
+        )
     drill = drilldown.drill_down(measure, the_period, pages)
     groups = _case_groups(request, place, drill)
     context = {
@@ -241,8 +259,8 @@ def compare_cases(request: HttpRequest, measure: str, city: str, period: str) ->
         return _plain_error(str(exc), "html", request)
     try:
         pages = _page_numbers(request)
-    except ValueError as exc:
-        return _plain_error(str(exc), "html", request)
+    except BadPageNumber as exc:
+        return render(request, "performance/compare_error.html", {"message": str(exc), "retry": exc.retry}, status=400)
     row, drill = regional.city_cases(common, place, the_period, pages)
     if drill is None:
         raise Http404(f"{place.name} does not report “{common.name}”.")

@@ -65,4 +65,7 @@ def test_a_citys_cases_in_the_comparison_are_read_a_page_at_a_time(new_context, 
     assert response is not None and response.status == 400
     assert "“dos” no es un número de página" in page.locator("[role=alert]").inner_text()
     screenshot(page, f"regional-cases-bad-page-es-{width}")
+    page.get_by_role("link", name="Volver a los casos").click()
+    page.wait_for_load_state()
+    assert "Casos 1–2 de 6" in page.locator("nav[aria-label='Páginas de “Cumplidos”']").inner_text()
     assert page.errors == []

@@ -1118,6 +1118,9 @@ def test_a_page_number_that_is_not_one_is_refused_in_words(client, due_dates, in
         response = client.get(url, {"missed_page": bad})
         assert response.status_code == 400
         assert f"“{bad}” is not a page number: give a whole number from 1." in response.content.decode()
+    # The way back keeps the pages that were whole numbers.
+    response = client.get(url, {"missed_page": "two", "met_page": "2"})
+    assert f'<a href="{url}?met_page=2">Back to the cases</a>' in response.content.decode()
 
 
 def test_the_page_links_to_the_next_and_previous_cases_of_a_group(

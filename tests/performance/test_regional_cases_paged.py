@@ -185,6 +185,7 @@ def test_each_group_pages_on_its_own_and_a_bad_page_is_refused_in_words(client, 
             refused = client.get(url, {"met_page": bad})
             assert refused.status_code == 400
             assert f"“{bad}” is not a page number: give a whole number from 1." in refused.content.decode()
+        kept = client.get(url, {"missed_page": "2", "met_page": "two"}).content.decode()
         en_espanol = client.get(url, {"counted_page": "dos"}, HTTP_ACCEPT_LANGUAGE="es")
         median = client.get("/performance/compare/potholes-median-days-to-close/independence/2024-q1/cases/",
                             {"counted_page": "2"}).content.decode()  # fmt: skip
@@ -195,7 +196,10 @@ def test_each_group_pages_on_its_own_and_a_bad_page_is_refused_in_words(client, 
     assert "Cases 3–4 of 5" in second
     assert 'href="?missed_page=1&amp;met_page=1#cases-missed" rel="prev"' in second
     assert "Casos 3–4 de 5" in spanish and "Anterior" in spanish and "Siguiente" in spanish
+    # The way back drops the bad number only: the missed cases' page is kept.
+    assert f'<a href="{url}?missed_page=2">Back to the cases</a>' in kept
     assert en_espanol.status_code == 400
     assert "“dos” no es un número de página" in en_espanol.content.decode()
+    assert f'<a href="{url}">Volver a los casos</a>' in en_espanol.content.decode()
     assert "Counted (8)" in median and "Cases 3–4 of 8" in median
     assert "1 confidential report is counted in the figure but not listed." in first
