@@ -6,6 +6,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Func
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +24,28 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS)
+
+# The cases around a point (the browse page's "Near", Open311's lat/long/radius) are read from
+# an index of each city's cases by band of latitude, then longitude: a band is 1/500 of a
+# degree (about 222 m), so a circle reads the few bands it crosses, each from its west edge to
+# its east edge, not the whole city's strip of latitude. The database computes the band
+# (truncated on SQLite, rounded on PostgreSQL): ``cases.selectors.cases_within`` asks for
+# every band either way may give.
+LAT_BANDS_PER_DEGREE = 500
+
+
+class LatBand(Func):
+    """A latitude's band: the whole part of lat × LAT_BANDS_PER_DEGREE. The factor is written
+    into the SQL, not passed as a parameter: SQLite uses an index on an expression only for the
+    very same expression, and ``lat * ?`` is not ``lat * 500``."""
+
+    template = f"CAST(%(expressions)s * {LAT_BANDS_PER_DEGREE} AS integer)"
+    output_field = models.IntegerField()
+
+
+def lat_band() -> LatBand:
+    """A case's band of latitude, as the index ``cases_city_lat_band`` stores it."""
+    return LatBand(F("lat"))
 
 
 class Resolution(models.TextChoices):
@@ -250,6 +273,10 @@ class ServiceRequest(ChoiceLabels):
                 condition=models.Q(status="closed"),
                 name="cases_closed_city_type_opened",
             ),
+            # Cases around a point: the bands of latitude the circle crosses, then a range of
+            # longitude in each (LAT_BANDS_PER_DEGREE, above); the latitude too, so the box is
+            # checked on the index's entries before any row is read.
+            models.Index(F("city"), lat_band(), F("lng"), F("lat"), name="cases_city_lat_band"),
         ]
 
     def __str__(self) -> str:

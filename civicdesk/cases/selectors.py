@@ -8,11 +8,20 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import F, Func, Q, QuerySet, TextField
+from django.db.models import F, FloatField, Func, Q, QuerySet, TextField, Value
+from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 
 from civicdesk.accounts.models import Role, User
 from civicdesk.cases import permissions, sharing
-from civicdesk.cases.models import OPEN_STATUSES, CaseEvent, Photo, ServiceRequest, SubmissionKey
+from civicdesk.cases.models import (
+    LAT_BANDS_PER_DEGREE,
+    OPEN_STATUSES,
+    CaseEvent,
+    Photo,
+    ServiceRequest,
+    SubmissionKey,
+    lat_band,
+)
 from civicdesk.cases.permissions import Action
 from civicdesk.catalog.models import ServiceType
 from civicdesk.core.paging import ListQuery, counts_of, list_query
@@ -454,3 +463,48 @@ def public_photo_list(*, case: ServiceRequest | None = None) -> QuerySet[Photo]:
     open-data files list the same ones)."""
     photos = Photo.objects.filter(is_public=True, case__service_type__is_confidential=False)
     return photos.filter(case=case) if case is not None else photos
+
+
+EARTH_RADIUS_M = 6_371_008.8  # mean radius
+
+
+def cases_within(
+    cases: QuerySet[ServiceRequest], *, lat: float, lng: float, radius_m: float
+) -> QuerySet[ServiceRequest]:
+    """``cases`` whose point lies within ``radius_m`` metres of ``lat``/``lng``, each with its
+    great-circle (haversine) distance as ``distance_m``; cases without a point are left out.
+    The browse page's "Near" and Open311's lat/long/radius both ask it.
+
+    Read from the index of a city's cases by band of latitude (``cases_city_lat_band``) when
+    ``cases`` are one city's: the bands the circle crosses, and in each the circle's box of
+    longitude, so a circle reads about its box's cases, not the city's strip of latitude. Then
+    the box's latitude, then the exact distance, all in SQL, so a count or a page of the
+    answer counts only the cases inside."""
+    lat_span = math.degrees(radius_m / EARTH_RADIUS_M)
+    south, north = max(-90.0, lat - lat_span), min(90.0, lat + lat_span)
+    # Every band the database may give a latitude of the box, whether it truncates (SQLite)
+    # or rounds (PostgreSQL) lat × LAT_BANDS_PER_DEGREE: from the floor of the south edge's to
+    # the ceiling of the north edge's.
+    bands = list(range(math.floor(south * LAT_BANDS_PER_DEGREE), math.ceil(north * LAT_BANDS_PER_DEGREE) + 1))
+    boxed = cases.alias(lat_band=lat_band()).filter(
+        lat_band__in=bands, lat__isnull=False, lng__isnull=False, lat__gte=south, lat__lte=north
+    )
+    # Longitude degrees shrink towards the poles; near a pole the box is every longitude.
+    cos_lat = math.cos(math.radians(lat))
+    lng_span = 180.0 if cos_lat < 1e-6 else min(180.0, lat_span / cos_lat)
+    if lng_span < 180.0:
+        west, east = lng - lng_span, lng + lng_span
+        # A box crossing the antimeridian wraps round to the other side.
+        if west < -180.0:
+            boxed = boxed.filter(Q(lng__gte=west + 360.0) | Q(lng__lte=east))
+        elif east > 180.0:
+            boxed = boxed.filter(Q(lng__gte=west) | Q(lng__lte=east - 360.0))
+        else:
+            boxed = boxed.filter(lng__gte=west, lng__lte=east)
+    centre_lat = Value(math.radians(lat), output_field=FloatField())
+    centre_lng = Value(math.radians(lng), output_field=FloatField())
+    half_dlat = (Radians(F("lat")) - centre_lat) / 2.0
+    half_dlng = (Radians(F("lng")) - centre_lng) / 2.0
+    haversine = Power(Sin(half_dlat), 2) + Cos(centre_lat) * Cos(Radians(F("lat"))) * Power(Sin(half_dlng), 2)
+    distance = 2.0 * EARTH_RADIUS_M * ASin(Sqrt(haversine))
+    return boxed.annotate(distance_m=distance).filter(distance_m__lte=radius_m)

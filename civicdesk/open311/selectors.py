@@ -5,19 +5,17 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
-import math
 import pickle
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import F, FloatField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from civicdesk.cases.models import OPEN_STATUSES, CaseEvent, EventKind, Photo, ServiceRequest, Status
-from civicdesk.cases.selectors import public_case_list
+from civicdesk.cases.selectors import cases_within, public_case_list
 from civicdesk.catalog import cache as catalogue_cache
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.selectors import reportable_types
@@ -37,7 +35,6 @@ MAX_PAGE = 10_000
 # Searching near a point (an extension), in metres.
 DEFAULT_RADIUS = 1_000.0
 MAX_RADIUS = 10_000.0
-EARTH_RADIUS = 6_371_008.8  # mean radius, metres
 # Event kinds whose text an application may show as a public note. The report itself is the
 # request's description already; internal notes are never public.
 PUBLIC_NOTE_KINDS = (EventKind.PUBLIC_NOTE, EventKind.CLOSED, EventKind.REOPENED)
@@ -325,35 +322,10 @@ def _window(
 
 
 def within(cases: QuerySet[ServiceRequest], near: Near) -> QuerySet[ServiceRequest]:
-    """Cases whose point lies within ``near``: a bounding box on lat/lng first (cheap, and
-    it leaves few rows), then the exact great-circle (haversine) distance, both in SQL so
-    paging counts only the cases that match."""
-    lat_span = math.degrees(near.radius / EARTH_RADIUS)
-    # Longitude degrees shrink towards the poles; near a pole the box is every longitude.
-    cos_lat = math.cos(math.radians(near.lat))
-    lng_span = 180.0 if cos_lat < 1e-6 else min(180.0, lat_span / cos_lat)
-    boxed = cases.filter(
-        lat__isnull=False,
-        lng__isnull=False,
-        lat__gte=near.lat - lat_span,
-        lat__lte=near.lat + lat_span,
-    )
-    if lng_span < 180.0:
-        west, east = near.lng - lng_span, near.lng + lng_span
-        # A box crossing the antimeridian wraps round to the other side.
-        if west < -180.0:
-            boxed = boxed.filter(Q(lng__gte=west + 360.0) | Q(lng__lte=east))
-        elif east > 180.0:
-            boxed = boxed.filter(Q(lng__gte=west) | Q(lng__lte=east - 360.0))
-        else:
-            boxed = boxed.filter(lng__gte=west, lng__lte=east)
-    centre_lat = Value(math.radians(near.lat), output_field=FloatField())
-    centre_lng = Value(math.radians(near.lng), output_field=FloatField())
-    half_dlat = (Radians(F("lat")) - centre_lat) / 2.0
-    half_dlng = (Radians(F("lng")) - centre_lng) / 2.0
-    haversine = Power(Sin(half_dlat), 2) + Cos(centre_lat) * Cos(Radians(F("lat"))) * Power(Sin(half_dlng), 2)
-    distance = 2.0 * EARTH_RADIUS * ASin(Sqrt(haversine))
-    return boxed.annotate(distance_m=distance).filter(distance_m__lte=near.radius)
+    """Cases whose point lies within ``near``: the same circle as the browse page's "Near"
+    (``cases.selectors.cases_within``: the index by band of latitude, the box, then the exact
+    great-circle distance, all in SQL so paging counts only the cases that match)."""
+    return cases_within(cases, lat=near.lat, lng=near.lng, radius_m=near.radius)
 
 
 def search_requests(

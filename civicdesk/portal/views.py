@@ -28,10 +28,12 @@ from civicdesk.catalog.selectors import reportable_types
 from civicdesk.core.errors import OutsideServiceArea
 from civicdesk.core.pagecache import public_page
 from civicdesk.core.paging import CappedPaginator, KeysetPaginator
+from civicdesk.core.templatetags.distances import away
 from civicdesk.core.written import lang_if_other
 from civicdesk.expected.selectors import expected_for
+from civicdesk.notifications.models import RADIUS_WORDS
 from civicdesk.notifications.services import case_follow
-from civicdesk.portal import limits, selectors
+from civicdesk.portal import limits, near, selectors
 from civicdesk.portal.confidential import render_access_code
 from civicdesk.portal.forms import ReportForm
 from civicdesk.portal.services import report_submit
@@ -377,25 +379,46 @@ def _pins(items: Any) -> list[dict[str, Any]]:
 
 @public_page
 def browse(request: HttpRequest, city: str) -> HttpResponse:
-    """Recent public cases of a city, as a list and on a map, filtered and paged."""
+    """Recent public cases of a city, as a list and on a map, filtered and paged; or, with a
+    place in "Near", the cases within a distance of it, nearest first (portal/near.py)."""
     city_obj = _city(city)
     chosen = {key: request.GET.get(key, "") for key in ("district", "type", "status")}
-    found = selectors.browse_cases(
-        city=city_obj, district=chosen["district"], service_type=chosen["type"], status=chosen["status"]
-    )
-    paginator = CappedPaginator(found, PAGE_SIZE)
-    if paginator.capped and "page" not in request.GET:
-        # Past 10,000 reports, "Newer" and "Older" page by keyset (core/paging.py): each page
-        # starts after the last report shown, read from the index by opening time, so the whole
-        # history can be read page after page at the cost of the first. A "page=" link from
-        # before still opens that numbered page.
-        page: Any = KeysetPaginator(found, PAGE_SIZE, fields=("opened_at", "pk"), descending=True).page(
-            request.GET.get("cursor")
-        )
-        page.labels = (_("Newer"), _("Older"))
+    filters = {"district": chosen["district"], "service_type": chosen["type"], "status": chosen["status"]}
+    near_text = " ".join(request.GET.get("near", "").split())
+    within_m = near.within_choice(request.GET.get("within", ""))
+    asked = near.near_place(near_text)
+    errors = [("f-near", asked.problem)] if asked.problem else []
+    if asked.place is not None:
+        found = near.browse_near(city=city_obj, place=asked.place, within_m=within_m, **filters)
+        paginator = CappedPaginator(found, PAGE_SIZE)
+        page: Any = paginator.get_page(request.GET.get("page"))
+        for case in page.object_list:
+            case.away = away(case.distance_m)
     else:
-        page = paginator.get_page(request.GET.get("page"))
-    keep = urlencode({k: v for k, v in chosen.items() if v})
+        found = selectors.browse_cases(city=city_obj, **filters)
+        paginator = CappedPaginator(found, PAGE_SIZE)
+        if paginator.capped and "page" not in request.GET:
+            # Past 10,000 reports, "Newer" and "Older" page by keyset (core/paging.py): each page
+            # starts after the last report shown, read from the index by opening time, so the whole
+            # history can be read page after page at the cost of the first. A "page=" link from
+            # before still opens that numbered page.
+            page = KeysetPaginator(found, PAGE_SIZE, fields=("opened_at", "pk"), descending=True).page(
+                request.GET.get("cursor")
+            )
+            page.labels = (_("Newer"), _("Older"))
+        else:
+            page = paginator.get_page(request.GET.get("page"))
+    # The feeds take the filters; the pages the place and distance too (a bad place is not kept).
+    feed_keep = urlencode({k: v for k, v in chosen.items() if v})
+    placed = {"near": near_text, "within": str(within_m)} if asked.place is not None else {}
+    keep = urlencode({**{k: v for k, v in chosen.items() if v}, **placed})
+    choices = [
+        (
+            place.address,
+            "?" + urlencode({**{k: v for k, v in chosen.items() if v}, "near": place.address, "within": str(within_m)}),
+        )
+        for place in asked.choices
+    ]
     return render(
         request,
         "portal/browse.html",
@@ -406,6 +429,15 @@ def browse(request: HttpRequest, city: str) -> HttpResponse:
             "cap": paginator.cap_display,
             "chosen": chosen,
             "keep": keep,
+            "feed_keep": feed_keep,
+            "near": asked.place,
+            "near_text": near_text,
+            "near_words": _near_words(asked.place) if asked.place is not None else "",
+            "within": within_m,
+            "within_words": str(RADIUS_WORDS[within_m]),
+            "distances": [(m, str(RADIUS_WORDS[m])) for m in near.NEAR_DISTANCES],
+            "near_choices": choices,
+            "errors": errors,
             "districts": selectors.browse_districts(city=city_obj),
             "types": selectors.browse_types(city=city_obj, language=translation.get_language() or ""),
             "statuses": [("open", _("Open")), ("closed", _("Closed"))],
@@ -414,6 +446,16 @@ def browse(request: HttpRequest, city: str) -> HttpResponse:
             "boundary_url": reverse("portal:boundary", args=[city_obj.slug]),
         },
     )
+
+
+def _near_words(place: near.NearPlace) -> str:
+    """The place a near list is around, as the page names it: the address, or the point near
+    the address under it, or the point's coordinates."""
+    if place.address:
+        return place.address
+    if place.nearest:
+        return _("the point near %(address)s") % {"address": place.nearest}
+    return _("the point %(point)s") % {"point": f"{place.lat:.5f}, {place.lng:.5f}"}
 
 
 # --- the installable app -------------------------------------------------------------------

@@ -101,7 +101,7 @@ def test_the_tracking_page_and_the_public_page_read_the_map_as_where_the_problem
         screenshot(page, shot)
     page.goto("/independence/requests/")
     drawn = names_drawn(page, "#browse-map")
-    assert_read_as_one_named_map(page, "#browse-map", "region", "Map of the reports on this page", drawn)
+    assert_read_as_one_named_map(page, "#browse-map", "application", "Map of the reports on this page", drawn)
     assert page.errors == []
 
 

@@ -306,3 +306,41 @@ def test_a_search_for_a_rare_word_reads_only_the_cases_that_hold_it(seeded: Worl
         for sql in searches:
             for node_type, read, _limited in reads_of_cases(sql):
                 assert node_type != "Seq Scan" and read <= 100, f"{text}: {node_type} read {read:,} rows:\n{sql}"
+
+
+def test_reports_near_a_place_read_the_cases_around_it_not_the_citys(seeded: World, client: Client) -> None:
+    """The browse page's "Near" (reports within a distance of a place, nearest first) on the
+    50,000 cases spread over a grid of about 22 by 17 km, one every ~90 m: each query of the
+    page finds its cases from the index by band of latitude (``cases_city_lat_band``: the few
+    bands the circle crosses, each from its west edge to its east) and reads about the cases of
+    the circle's box, never the city's (nor its whole strip of latitude: a ¼ mile strip across
+    this city holds about 2,000 cases, across a large city tens of thousands). With a problem
+    and a status too, the planner may take another index; the rows read stay as bounded."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE cases_servicerequest SET lat = 39.0855 + ((id %% 250) - 125) * 0.0008, "
+            "lng = -94.3520 + (((id / 250) %% 200) - 100) * 0.001 WHERE city_id = %s",
+            [seeded.city.pk],
+        )
+        cursor.execute("SET LOCAL default_statistics_target = 1000")
+        cursor.execute("ANALYZE cases_servicerequest")
+    slug = seeded.city.slug
+    # The box of each distance holds about 9, 81, 361 and 5,475 of these cases.
+    for within, most in ((152, 50), (402, 200), (805, 600), (3219, 7_000)):
+        for filters in ("", "&type=pothole&status=open"):
+            url = f"/{slug}/requests/?near=39.0855,-94.3520&within={within}{filters}"
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(url)
+            assert response.status_code == 200, url
+            assert "nearest first" in response.content.decode(), url
+            listing = [q["sql"] for q in captured.captured_queries if "cases_servicerequest" in q["sql"]]
+            assert listing, url
+            for sql in listing:
+                if not filters:
+                    with connection.cursor() as cursor:
+                        cursor.execute("EXPLAIN " + sql)
+                        plan = "\n".join(row[0] for row in cursor.fetchall())
+                    assert "cases_city_lat_band" in plan, f"{url}:\n{plan}"
+                for node_type, read, _limited in reads_of_cases(sql):
+                    assert node_type != "Seq Scan", f"{url}: a sequential scan of the cases:\n{sql}"
+                    assert read <= most, f"{url}: {node_type} read {read:,} rows of cases:\n{sql}\n{diagnosis(sql)}"

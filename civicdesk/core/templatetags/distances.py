@@ -45,3 +45,14 @@ def feet_or_miles(meters: float | None) -> str:
     if miles < 1:
         return gettext("%(n)s mile") % {"n": text}
     return gettext("%(n)s miles") % {"n": text}
+
+
+@register.filter
+def away(meters: float | None) -> str:
+    """How far a place is from the one asked about: "350 ft away", "0.4 mile away" ("a 350
+    pies", "a 0,4 millas"), or "at the point" when too close to measure; "" when unknown."""
+    if meters is None:
+        return ""
+    if at_the_point(meters):
+        return gettext("at the point")
+    return gettext("%(distance)s away") % {"distance": feet_or_miles(meters)}

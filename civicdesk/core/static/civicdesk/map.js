@@ -60,11 +60,46 @@
       marker.addTo(group);
     });
     group.addTo(map);
-    if (pins.length) {
+    // The browse page's "Near": the circle asked about, which the map shows whole.
+    if (el.dataset.nearLat) {
+      var centre = [parseFloat(el.dataset.nearLat), parseFloat(el.dataset.nearLng)];
+      var circle = L.circle(centre, { radius: parseFloat(el.dataset.nearRadius), color: "#1a4480", weight: 2, fillOpacity: 0.08, interactive: false }).addTo(map);
+      L.circleMarker(centre, { radius: 5, color: "#1a4480", weight: 2, fillColor: "#fff", fillOpacity: 1, interactive: false }).addTo(map);
+      el.dataset.fitted = "1";
+      map.fitBounds(circle.getBounds(), { padding: [16, 16], animate: false });
+    } else if (pins.length) {
       el.dataset.fitted = "1";
       if (pins.length === 1) { map.setView([pins[0].lat, pins[0].lng], 16); }
       else { map.fitBounds(group.getBounds(), { padding: [16, 16], maxZoom: 16 }); }
     }
+    if (el.dataset.nearInput) { nearPicking(map, el); }
+  }
+
+  // A point chosen on the browse page's map (a click or tap, or Enter for the map's centre)
+  // goes into its "Near" box as "lat,lng", marked on the map; Show then lists the reports
+  // near it. A click on a report's pin opens its popup instead.
+  function nearPicking(map, el) {
+    var input = document.getElementById(el.dataset.nearInput);
+    var status = document.getElementById(el.dataset.nearStatus);
+    var marker = null;
+    if (!input) { return; }
+    function choose(lat, lng) {
+      lat = lat.toFixed(5);
+      lng = lng.toFixed(5);
+      input.value = lat + "," + lng;
+      input.removeAttribute("aria-invalid");
+      if (marker) { marker.setLatLng([lat, lng]); }
+      else { marker = L.circleMarker([lat, lng], { radius: 7, color: "#fff", weight: 2, fillColor: "#1a4480", fillOpacity: 1 }).addTo(map); }
+      if (status) { status.textContent = fmt(el.dataset.msgChosen, { lat: lat, lng: lng }); }
+    }
+    map.on("click", function (e) { choose(e.latlng.lat, e.latlng.lng); });
+    el.addEventListener("keydown", function (e) {
+      if ((e.key === "Enter" || e.key === " ") && e.target === el) {
+        e.preventDefault();
+        var c = map.getCenter();
+        choose(c.lat, c.lng);
+      }
+    });
   }
 
   function pickMap(el) {
