@@ -4,12 +4,14 @@ htmx), each leaving its event in the audit log."""
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from civicdesk.cases import services
 from civicdesk.cases.models import CaseEvent, EventKind, ServiceRequest, Status
 from tests.cases import images
+from tests.conftest import INSIDE
 
 pytestmark = pytest.mark.django_db
 
@@ -204,3 +206,17 @@ def test_a_closed_case_offers_reopen_not_close(signed_in, worker, report):
 def test_get_on_an_action_is_not_allowed(signed_in, worker, report):
     case = report()
     assert signed_in(worker).get(url("case_close", case)).status_code == 405
+
+
+def test_the_duplicate_box_gives_its_example_in_the_cases_own_city_numbers(
+    signed_in, raytown, make_staff, make_service_type
+):
+    """A Raytown case duplicates another Raytown case: the box's example is RT-1042, not
+    another member city's IND-1042."""
+    lat, lng = INSIDE["raytown"]
+    case = services.case_create(service_type=make_service_type(raytown, "trash"), lat=lat, lng=lng, description="Tires")
+    client = signed_in(make_staff(raytown, "supervisor"))
+    body = client.get(url("case", case)).content.decode()
+    assert "Case number it duplicates (e.g. RT-1042)" in body and "IND-1042" not in body
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    assert "Número del caso que duplica (p. ej., RT-1042)" in client.get(url("case", case)).content.decode()
