@@ -401,6 +401,11 @@ def test_the_alerts_page_offers_the_form(independence, client):
     page = client.get("/independence/alerts/").content.decode()
     assert "Email me a link to my alerts" in page
     assert '<label for="id_link-email">' in page and 'action="/independence/alerts/link/"' in page
+    # A resident who has alerts finds the form from the top of the long alerts form.
+    assert '<a href="#your-alerts-heading">Already have alerts? See, change or stop them</a>' in page
+    spanish = client.get("/independence/alerts/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert '<a href="#your-alerts-heading">¿Ya tiene alertas? Véalas, cámbielas o deténgalas</a>' in spanish
+    assert '<h2 id="your-alerts-heading">Sus alertas</h2>' in spanish
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
