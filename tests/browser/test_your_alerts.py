@@ -1,7 +1,8 @@
 """A resident with two alerts asks for the link to them on the alerts page, opens it from the
 email (read from a real SMTP server on loopback), widens the circle around 18891 Meadow Ln
 from ¼ to ½ mile and stops the whole-city alert, with the keyboard, on a 360-px phone, in
-English and in Spanish. Screenshots of the list and the change form at 360 and 1280 px."""
+English and in Spanish. Screenshots of the form asking for the link, its answer, the list,
+the change form and a link cut short, at 360 and 1280 px."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ WORDS = {
         "saved": "Saved: you will get alerts of new reports within ½ mile of 18891 Meadow Ln.",
         "stopped": "Stopped: no more alerts of new reports in Independence.",
         "left": "neighbor@example.org has 1 alert here.",
+        "refused": "This link does not open alerts in Independence.",
     },
     "es": {
         "answer": "Si neighbor@example.org tiene alertas en Independence, le enviamos un enlace a ellas por correo.",
@@ -44,6 +46,7 @@ WORDS = {
         "saved": "Guardado: recibirá alertas de reportes nuevos a menos de ½ milla de 18891 Meadow Ln.",
         "stopped": "Detenidas: no más alertas de reportes nuevos en Independence.",
         "left": "neighbor@example.org tiene 1 alerta aquí.",
+        "refused": "Este enlace no abre alertas en Independence.",
     },
 }
 
@@ -93,11 +96,14 @@ def test_a_resident_opens_the_link_from_the_email_widens_a_circle_and_stops_an_a
 
     page = open_page(new_context(viewport=PHONE_360, extra_http_headers={"Accept-Language": language}))
     page.goto("/independence/alerts/")
+    page.wait_for_selector("#alert-map .leaflet-limits-pane path", state="attached")
+    at_both_widths(page, f"your-alerts-link-form-{language}")
     page.focus("#id_link-email")
     page.keyboard.type("neighbor@example.org")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert said(page, "main p[role=status]") == words["answer"]
+    at_both_widths(page, f"your-alerts-link-sent-{language}")
 
     [email] = smtp_inbox()
     assert email.to == "neighbor@example.org" and email.message["Subject"] == words["subject"]
@@ -136,4 +142,10 @@ def test_a_resident_opens_the_link_from_the_email_widens_a_circle_and_stops_an_a
     assert not AreaSubscription.objects.get(pk=whole.pk).active
     assert AreaSubscription.objects.get(pk=circle.pk).active
     at_both_widths(page, f"your-alerts-after-{language}")
+
+    # A link cut short when it was copied opens nothing, and offers a new one.
+    page.goto(link[:-6] + "/")
+    assert said(page, "main p").startswith(words["refused"])
+    at_both_widths(page, f"your-alerts-refused-{language}")
+    assert axe_violations(page) == []
     assert page.errors == []
