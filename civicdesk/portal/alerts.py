@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -267,6 +268,8 @@ def _type_words(subscription: AreaSubscription, language: str) -> list[Written]:
     return sorted(names, key=lambda name: alphabetical(str(name), language))
 
 
+# Private, and changed by its own buttons: never kept by a cache or shown stale from history.
+@never_cache
 def your_alerts(request: HttpRequest, city: str, token: str) -> HttpResponse:
     """GET: every alert of the link's address in the city, in words, with "Change" and "Stop",
     and "Stop all". POST (a button; a mail scanner opening the link changes nothing): stop one
@@ -332,6 +335,7 @@ def _said(sentence: str, subscription: AreaSubscription) -> str:
     return sentence % {"what": subscription.get_on_display().lower(), "area": area}
 
 
+@never_cache  # as "Your alerts"
 def alert_change(request: HttpRequest, city: str, token: str, pk: int) -> HttpResponse:
     """GET: the alert form filled in with one alert. POST: change the alert in place (the
     form's rules; a mistake sends the form back with what was typed)."""

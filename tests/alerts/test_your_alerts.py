@@ -228,6 +228,13 @@ def test_the_page_speaks_spanish(independence, anns, client):
     assert "Sin confirmar todavía" in text and "Detener todas mis alertas" in text
 
 
+def test_the_list_and_the_change_form_are_never_kept_by_a_cache(independence, anns, client):
+    path = your_alerts_path("ann@example.org", independence)
+    for response in (client.get(path), client.get(f"{path}{anns['circle'].pk}/change/")):
+        assert response.status_code == 200
+        assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
 def test_an_address_without_alerts_reads_so(independence, client):
     text = words(client.get(your_alerts_path("nobody@example.org", independence)).content.decode())
     assert "nobody@example.org has no alerts in Independence." in text and "Set new alerts" in text
