@@ -147,9 +147,12 @@ class FilterForm(_ChoicesForm):
             *([(_("Retired types"), retired)] if retired else []),
         ]
         self._choice("status").choices = any_ + list(Status.choices)
+        districts = selectors.district_names(user=user)
+        retired_districts = [(str(pk), name) for pk, name in districts.retired]
         self._choice("district").choices = [
             ("", _("Any district")),
-            *[(str(pk), name) for pk, name in selectors.district_names(user=user)],
+            *[(str(pk), name) for pk, name in districts.current],
+            *([(_("Retired districts"), retired_districts)] if retired_districts else []),
         ]
         self._choice("channel").choices = any_ + list(Channel.choices)
 

@@ -18,6 +18,7 @@ from civicdesk.cases.permissions import CITY_ROLES, STAFF_ROLES
 from civicdesk.catalog.models import CannedResponse, Datatype, ServiceAttribute, ServiceType
 from civicdesk.tenants import reference
 from civicdesk.tenants.models import City, Department, District
+from civicdesk.tenants.selectors import DistrictChoices, district_choices
 
 
 def _city_id(user: User) -> int | None:
@@ -131,9 +132,11 @@ def department_list(*, user: User) -> list[Department]:
     return _kept(user, "departments", lambda: list(departments_for_staff(user=user)))
 
 
-def district_names(*, user: User) -> list[tuple[int, str]]:
-    """The city's districts as (pk, name), in the map's order, kept per process until they change."""
-    return _kept(user, "district-names", lambda: list(districts_for_staff(user=user).values_list("pk", "name")))
+def district_names(*, user: User) -> DistrictChoices:
+    """The city's districts as (pk, name) for the case list's filter: the current map's in its
+    order, then the retired ones (``tenants.selectors.district_choices``), kept per process
+    until they change."""
+    return _kept(user, "district-names", lambda: district_choices(districts_for_staff(user=user)))
 
 
 # Saves of a user that change nothing a staff list shows: each sign-in writes last_login.

@@ -80,9 +80,11 @@ def _alert_checked(
     address: str,
     service_types: Iterable[ServiceType],
     on: str,
+    kept_district: District | None = None,
 ) -> _Alert:
     """The rules of an alert, for a new one and a changed one alike: the address, what it is
-    of, its area (a district of the city; a circle's center found as ``alerts.circle_center``
+    of, its area (a district of the city's current map, or ``kept_district``, the retired one
+    an alert being changed already has; a circle's center found as ``alerts.circle_center``
     finds it, its radius and box), and its types (never confidential ones). Raises a
     ``ValidationError`` by field."""
     email = (email or "").strip()
@@ -101,6 +103,18 @@ def _alert_checked(
     if area == AreaKind.DISTRICT:
         if district is None or district.city_id != city.pk:
             raise ValidationError({"district": _("Choose a district of %(city)s.") % {"city": city.name}})
+        # A retired district takes no new case, so a new alert of it would never tell of a
+        # new report; an alert that has it already keeps it (docs/alerts.md).
+        if district.retired_on is not None and (kept_district is None or kept_district.pk != district.pk):
+            raise ValidationError(
+                {
+                    "district": _(
+                        "“%(district)s” is no longer on the map of %(city)s (retired on %(day)s): "
+                        "choose one of its current districts."
+                    )
+                    % {"district": district.name, "city": city.name, "day": district.retired_on.isoformat()}
+                }
+            )
     else:
         district = None
     center = ""
@@ -229,6 +243,7 @@ def subscription_update(
         address=address,
         service_types=service_types,
         on=on,
+        kept_district=subscription.district,
     )
     locked = AreaSubscription.objects.select_for_update().select_related("city").get(pk=subscription.pk)
     if not locked.active:

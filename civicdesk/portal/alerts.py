@@ -112,10 +112,25 @@ class AlertForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args: Any, city: City, keep_radius: int | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        city: City,
+        keep_radius: int | None = None,
+        keep_district: District | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["address"].widget.attrs["aria-describedby"] = "id_address_help"
-        self.fields["district"].queryset = city.districts.defer("boundary").order_by("number", "name")  # type: ignore[attr-defined]
+        # Offered: the districts of the city's current map, and an alert being changed keeps
+        # its own retired one (said so by its name, "Ward 3 (map until 2026-12-06)"). Every
+        # district of the city is read back, so a retired one sent anyway is refused in words
+        # by the alert's rules (services._alert_checked), not as "not one of the choices".
+        district = self.fields["district"]
+        district.queryset = city.districts.defer("boundary").order_by("number", "name")  # type: ignore[attr-defined]
+        own = keep_district.pk if keep_district is not None else None
+        offered = [d for d in district.queryset if d.retired_on is None or d.pk == own]  # type: ignore[attr-defined]
+        district.choices = [("", district.empty_label), *((d.pk, d.name) for d in offered)]  # type: ignore[attr-defined]
         self.fields["service_types"].queryset = ServiceType.objects.filter(  # type: ignore[attr-defined]
             pk__in=[t.pk for t in public_types(city)]
         ).order_by("group", "sort_order", "name")
@@ -356,7 +371,13 @@ def alert_change(request: HttpRequest, city: str, token: str, pk: int) -> HttpRe
         "radius_m": subscription.radius_m or 402,
         "service_types": [t.pk for t in subscription.service_types.all()],
     }
-    form = AlertForm(request.POST or None, initial=initial, city=city_obj, keep_radius=subscription.radius_m)
+    form = AlertForm(
+        request.POST or None,
+        initial=initial,
+        city=city_obj,
+        keep_radius=subscription.radius_m,
+        keep_district=subscription.district,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

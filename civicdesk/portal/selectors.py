@@ -21,6 +21,7 @@ from civicdesk.catalog.templatetags.service_types import awaits_triage, type_nam
 from civicdesk.core.written import Written
 from civicdesk.tenants import reference
 from civicdesk.tenants.models import City
+from civicdesk.tenants.selectors import DistrictChoices, district_choices
 
 EARTH_RADIUS_M = 6_371_000
 NEARBY_RADIUS_M = 200
@@ -127,11 +128,10 @@ def browse_types(*, city: City, language: str = "") -> list[tuple[str, str]]:
     )
 
 
-def browse_districts(*, city: City) -> list[tuple[int, str]]:
-    """(id, name) of the city's districts for the browse page's filter, in the map's order;
-    kept per process while the city's reference version holds (tenants/reference.py)."""
-    rows = city.districts.order_by("number", "name").values_list("pk", "name")
-    return reference.kept(city, "browse-districts", lambda: list(rows))
+def browse_districts(*, city: City) -> DistrictChoices:
+    """The city's districts for the browse page's filter (``district_choices``); kept per
+    process while the city's reference version holds (tenants/reference.py)."""
+    return reference.kept(city, "browse-districts", lambda: district_choices(city.districts.all()))
 
 
 # What a public list of cases shows of each (reference, type, address or district, status,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from django.db.models import Count, QuerySet
@@ -265,3 +266,24 @@ def city_setup_steps(*, city: City) -> list[SetupStep]:
     for provider in _more_steps:
         steps += provider(city)
     return sorted(steps, key=lambda step: step.order)
+
+
+class DistrictChoices(NamedTuple):
+    """A filter's districts: ``current`` on the city's map, then ``retired`` ones, each (id, name)."""
+
+    current: list[tuple[int, str]]
+    retired: list[tuple[int, str]]
+
+
+def district_choices(districts: QuerySet[District]) -> DistrictChoices:
+    """``districts`` for a filter of cases already filed: the current map's in its order, then
+    the retired ones (their cases keep them; each named with its last day, "Citywide (map
+    until 2026-12-06)"), the latest retired first."""
+    rows = districts.order_by("number", "name").values_list("pk", "name", "retired_on")
+    current = [(pk, name) for pk, name, retired_on in rows if retired_on is None]
+    retired = sorted(
+        ((pk, name, retired_on) for pk, name, retired_on in rows if retired_on is not None),
+        key=lambda row: row[2],
+        reverse=True,
+    )
+    return DistrictChoices(current, [(pk, name) for pk, name, _day in retired])
