@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from civicdesk.cases.models import ServiceRequest
 from tests.browser.conftest import DESKTOP, SCREENSHOTS, open_page, sign_in
 from tests.browser.test_accessibility_more import street_cases  # noqa: F401  (the same cases)
 from tests.browser.test_narrow_screens import long_named_worker, tablet_queue  # noqa: F401  (the same queue)
@@ -46,14 +47,14 @@ OFF_THE_SCREEN = """() => {
 
 # Each word of the page's title the browser laid out on two lines.
 BROKEN_TITLE_WORDS = """() => {
-  const h1 = document.querySelector('main h1'), text = h1.firstChild, found = [];
-  if (!text || text.nodeType !== Node.TEXT_NODE) return found;
-  const words = text.textContent.matchAll(/\\S+/g);
-  for (const w of words) {
-    const range = document.createRange();
-    range.setStart(text, w.index); range.setEnd(text, w.index + w[0].length);
-    const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
-    if (tops.size > 1) found.push(w[0]);
+  const walker = document.createTreeWalker(document.querySelector('main h1'), NodeFilter.SHOW_TEXT), found = [];
+  for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+    for (const w of text.textContent.matchAll(/\\S+/g)) {
+      const range = document.createRange();
+      range.setStart(text, w.index); range.setEnd(text, w.index + w[0].length);
+      const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+      if (tops.size > 1) found.push(w[0]);
+    }
   }
   return found;
 }"""
@@ -150,4 +151,34 @@ def test_on_a_desk_the_lists_stay_tables_and_a_status_is_one_pill(
     assert any(text == "In progress" for text, _, _ in pills)
     one_line = min(height for _, _, height in pills)
     assert [text for text, _, height in pills if height > one_line + 2] == []
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_on_a_phone_at_200_percent_a_cases_facts_and_title_read_whole(
+    new_context: Any,
+    tablet_queue: None,  # noqa: F811
+    language: str,
+) -> None:
+    """Beside "Departamento" at 200 % a value had a letter a line ("P" / "u" / "bl" / "ic"),
+    and the title was cut "Baseme" / "nt": each fact now stands under its name, as wide as
+    the line, and each word of the title is whole."""
+    case = ServiceRequest.objects.order_by("number").last()
+    page = open_page(new_context(viewport=PHONE_360, extra_http_headers={"Accept-Language": language}))
+    page.goto("/console/login/")
+    sign_in(page, "sam")
+    page.goto(f"/console/cases/{case.city.slug}/{case.number}/")
+    _text_at(page, 200)
+    assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "32px"
+    assert page.evaluate(BROKEN_TITLE_WORDS) == []
+    narrow = page.evaluate(
+        """() => { const table = document.querySelector('table.details').getBoundingClientRect().width;
+             return [...document.querySelectorAll('table.details td')]
+               .filter(td => td.getBoundingClientRect().width < 0.9 * table).map(td => td.textContent.trim().slice(0, 30)); }"""
+    )
+    assert narrow == []
+    assert page.evaluate(OFF_THE_SCREEN.replace("table.cases > tbody > tr", "table.details tr")) == []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("table.details").scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / f"phone-case-details-360-{language}-200.png"))
     assert page.errors == []
