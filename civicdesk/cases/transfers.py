@@ -214,8 +214,8 @@ def transfers_outgoing(*, user: User) -> QuerySet[CaseTransfer]:
         return CaseTransfer.objects.none()
     return (
         CaseTransfer.objects.filter(from_city_id=user.city_id)
-        .select_related("case__service_type", "to_city", "requested_by")
-        .defer("to_city__boundary")
+        .select_related("case__service_type", "case__city", "to_city", "requested_by")
+        .defer("to_city__boundary", "case__city__boundary")
         .order_by("-requested_at", "-pk")
     )
 
