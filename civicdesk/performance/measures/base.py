@@ -355,9 +355,10 @@ def wall_clock_edges(
                 found.add(dt.datetime.combine(day, time, tzinfo=tz).replace(fold=fold).astimezone(dt.UTC))
         day += dt.timedelta(days=1)
     # Where the clocks change, an hour may never be read (its moment is then the change itself).
-    moment, hour = start, dt.timedelta(hours=1)
+    # The clocks change months apart: a day's two ends differ in offset when it holds a change.
+    moment, day = start, dt.timedelta(days=1)
     while moment < end:
-        following = min(moment + hour, end)
+        following = min(moment + day, end)
         if moment.astimezone(tz).utcoffset() != following.astimezone(tz).utcoffset():
             before, after = moment, following
             while after - before > dt.timedelta(microseconds=1):
