@@ -67,7 +67,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def city_home(request: HttpRequest, city: str) -> HttpResponse:
     city_obj = _city(city)
     recent = selectors.listed(cases.public_case_list(city=city_obj)).order_by("-opened_at", "-pk")[:10]
-    return render(request, "portal/city.html", {"city": city_obj, "recent": recent})
+    takes_reports = reportable_types().filter(city=city_obj).exists()
+    return render(request, "portal/city.html", {"city": city_obj, "recent": recent, "takes_reports": takes_reports})
 
 
 @cache_control(max_age=3600, public=True)
@@ -111,6 +112,8 @@ def report(request: HttpRequest, city: str | None = None) -> HttpResponse:
     shows open reports of the same problem nearby)."""
     city_obj = _city(city) if city else None
     types = selectors.report_types(city=city_obj)
+    if city_obj is not None and not types:
+        return _not_taking_reports(request, city_obj)
     if request.method != "POST":
         initial: dict[str, Any] = {"notify_reporter": True}
         for key in ("service_type", "lat", "lng"):
@@ -192,6 +195,16 @@ def report(request: HttpRequest, city: str | None = None) -> HttpResponse:
         request, form, city_obj, nearby=nearby, nearby_checked=bool(nearby or pin_warning), pin_warning=pin_warning
     )
     return render(request, "portal/report.html", context, status=400 if form.errors else 200)
+
+
+def _not_taking_reports(request: HttpRequest, city: City) -> HttpResponse:
+    """A city still setting up (no active problem type yet) says so, with its phone and email,
+    instead of a form whose list of problems is empty: nothing a resident types is lost."""
+    if _wants_json(request):
+        message = _("%(city)s does not take reports online yet.") % {"city": city.name}
+        return JsonResponse({"errors": {"service_type": [message]}}, status=400)
+    status = 200 if request.method != "POST" else 400
+    return render(request, "portal/report_not_yet.html", {"city": city}, status=status)
 
 
 def _reported(request: HttpRequest, case: ServiceRequest, asked: City | None) -> HttpResponse:
