@@ -236,6 +236,27 @@ def _contact_step(city: City) -> SetupStep:
     return SetupStep("contact", _("Email address and phone for residents"), not missing, detail, 15)
 
 
+def _departments_step(city: City) -> SetupStep:
+    """Active departments; a department that a type sends cases to but that has no email is
+    named, since no one is emailed its new cases (a neighbor's catalog imported without its
+    emails leaves every department so): the step is done once each has an address."""
+    active = Department.objects.filter(city=city, active=True)
+    count = active.count()
+    silent = list(
+        active.filter(email="", service_types__active=True).distinct().order_by("name").values_list("name", flat=True)
+    )
+    detail = _("%(n)d active") % {"n": count}
+    if silent:
+        shown = ", ".join(silent[:5])
+        if len(silent) > 5:
+            shown = _("%(names)s and %(more)d more") % {"names": shown, "more": len(silent) - 5}
+        detail = _(
+            "%(active)s; no email, so no one is told of their new cases (give each an email under Departments): "
+            "%(names)s"
+        ) % {"active": detail, "names": shown}
+    return SetupStep("departments", _("Departments"), count > 0 and not silent, detail, 30)
+
+
 def city_setup_steps(*, city: City) -> list[SetupStep]:
     """What ``city`` has and still lacks, in the order it is set up (docs/onboarding.md):
     limits, the email and phone residents are given, council districts, departments, service
@@ -246,7 +267,6 @@ def city_setup_steps(*, city: City) -> list[SetupStep]:
     districts = District.objects.filter(city=city, retired_on__isnull=True)
     district_count = districts.count()
     illustrative = districts.filter(is_illustrative=True).count()
-    departments = Department.objects.filter(city=city, active=True).count()
     staff = User.objects.filter(city=city, is_active=True).count()
     steps = [
         SetupStep("limits", _("City limits"), has_limits, _("uploaded") if has_limits else _("missing"), 10),
@@ -260,7 +280,7 @@ def city_setup_steps(*, city: City) -> list[SetupStep]:
             else _("%(n)d") % {"n": district_count},
             20,
         ),
-        SetupStep("departments", _("Departments"), departments > 0, _("%(n)d active") % {"n": departments}, 30),
+        _departments_step(city),
         SetupStep("staff", _("Staff accounts"), staff > 0, _("%(n)d active") % {"n": staff}, 50),
     ]
     for provider in _more_steps:

@@ -59,7 +59,11 @@ def test_the_checklist_page_links_each_missing_step_and_imports_a_catalogue(
     response = client.post(url, {"file": upload}, follow=True)
     assert "service types: 2 created" in response.content.decode()
     assert ServiceType.objects.filter(city=city).count() == 2
-    assert response.content.decode().count("Still to do") == 4
+    # Code Enforcement came without an email: the departments step says so and stays to do.
+    assert response.content.decode().count("Still to do") == 5
+    assert "no one is told of their new cases (give each an email under Departments): Code Enforcement" in (
+        response.content.decode()
+    )
 
     bad = SimpleUploadedFile("bad.yaml", b"service_types:\n  - {code: x y, name: X}\n")
     answer = client.post(url, {"file": bad}).content.decode()
