@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from civicdesk.catalog.models import ServiceAttribute, ServiceType
@@ -183,4 +184,7 @@ def test_on_a_fresh_install_the_first_city_brings_its_region(db: Any) -> None:
     out = create_grain_valley(region="east-county", timezone="America/Denver")
     city = City.objects.get(slug="grain-valley")
     assert "Grain Valley created (grain-valley, cases GRV-1001, America/Denver)." in out
+    # It says where to go next: the city's checklist in the admin, at the site's own address.
+    checklist = f"{settings.SITE_URL}/admin/tenants/city/{City.objects.get(slug='grain-valley').pk}/setup/"
+    assert f"Next: its checklist, {checklist}, says what Grain Valley still lacks" in out
     assert (city.region.slug, city.region.name) == ("east-county", "East County")

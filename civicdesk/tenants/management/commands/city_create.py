@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.urls import reverse
 
 from civicdesk.tenants import districts
 from civicdesk.tenants.models import Region
@@ -42,7 +44,9 @@ class Command(BaseCommand):
         parser.add_argument("--limits", required=True, metavar="FILE.geojson", help="City limits (WGS 84 GeoJSON).")
         parser.add_argument("--timezone", help="IANA time zone, e.g. America/Chicago (default: the region's).")
         parser.add_argument("--fiscal-year-start", type=int, default=1, help="Month the fiscal year starts, 1-12.")
-        parser.add_argument("--prefix", required=True, help="Letters before each case number, e.g. GV.")
+        parser.add_argument(
+            "--prefix", required=True, help="Letters before each case number, e.g. GRV (unique in the region)."
+        )
         parser.add_argument("--population", type=int, help="Residents, for per-capita figures.")
         parser.add_argument(
             "--region", help="Slug of the region (default: the only one; on a fresh install it is created)."
@@ -91,6 +95,14 @@ class Command(BaseCommand):
             raise CommandError("The city was not created:\n  " + "\n  ".join(lines)) from exc
         self.stdout.write(
             f"{city.name} created ({city.slug}, cases {city.case_prefix}-{city.next_case_number}, {city.timezone})."
+        )
+        # What comes next, so the operator need not go looking: the admin's checklist lists
+        # what the city still lacks, each step linked to its page.
+        checklist = settings.SITE_URL + reverse("admin:tenants_city_setup", args=[city.pk])
+        self.stdout.write(
+            f"Next: its checklist, {checklist}, says what {city.name} still lacks (districts, departments and "
+            f"service types, staff…); until it has a service type, its report page gives residents its phone "
+            f"and email instead of a form (docs/onboarding.md)."
         )
 
     def _region(self, slug: str | None) -> Region:
