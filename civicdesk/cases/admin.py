@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
@@ -81,6 +81,15 @@ class PhotoInline(_CaseReading, CityScopedInline, admin.TabularInline):
         return format_html('<img src="{}" alt="{}" style="max-height:80px">', obj.thumbnail.url, obj.original_name)
 
 
+class DistrictFilter(admin.RelatedOnlyFieldListFilter):
+    """The districts of the listed cases: the current map's first, in its order, then the
+    retired ones, latest retired first (each named with its last day, "Citywide (map until
+    2026-12-06)"), as the console's and the portal's district filters list them."""
+
+    def field_admin_ordering(self, field: Any, request: HttpRequest, model_admin: Any) -> tuple[Any, ...]:
+        return (F("retired_on").desc(nulls_first=True), "number", "name")
+
+
 @admin.register(ServiceRequest)
 class ServiceRequestAdmin(_CaseReading, CityScopedAdmin):
     case_path = ""
@@ -101,7 +110,7 @@ class ServiceRequestAdmin(_CaseReading, CityScopedAdmin):
         "status",
         ("service_type", admin.RelatedOnlyFieldListFilter),
         ("department", admin.RelatedOnlyFieldListFilter),
-        ("district", admin.RelatedOnlyFieldListFilter),
+        ("district", DistrictFilter),
         "channel",
         "priority",
         "city",
