@@ -1,4 +1,4 @@
-"""The operational report on a 360-px phone with the browser's text at 200 %, in English and
+"""The operational report (and the Service Request Report's headings) on a 360-px phone with the browser's text at 200 %, in English and
 Spanish: the page never scrolls sideways. Before, its backlog, channels and weekly and monthly
 trend tables stood outside any scrolling box and pushed the page to 420–654 px ("Antigüedad"
 and "Casos abiertos" as wide as a third of the screen each); now each table wider than the
@@ -22,6 +22,22 @@ LOOSE_WIDE_TABLES = """() => [...document.querySelectorAll('main table')]
   .filter(t => t.getBoundingClientRect().right > innerWidth + 1 && !t.closest('.table-wrap[role=region][tabindex="0"]'))
   .map(t => t.id)"""
 
+# Each word of the page's titles and headings the browser laid out on two lines.
+BROKEN_HEADING_WORDS = """() => {
+  const found = [];
+  for (const h of document.querySelectorAll('main h1, main h2')) {
+    const walker = document.createTreeWalker(h, NodeFilter.SHOW_TEXT);
+    for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+      for (const w of text.textContent.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(text, w.index); range.setEnd(text, w.index + w[0].length);
+        if (new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1) found.push(w[0]);
+      }
+    }
+  }
+  return found;
+}"""
+
 
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_the_operational_report_at_200_percent_text_on_a_phone_never_scrolls_sideways(
@@ -44,4 +60,9 @@ def test_the_operational_report_at_200_percent_text_on_a_phone_never_scrolls_sid
     page.locator("#backlog").scroll_into_view_if_needed()
     # The screen only: a full-page capture would lay the page out again at the default size.
     page.screenshot(path=str(SCREENSHOTS / f"operations-200-backlog-360-{language}.png"))
+    assert page.evaluate(BROKEN_HEADING_WORDS) == []
+    # The Service Request Report's title and headings too ("solicitu" / "des", "descripcio" / "nes").
+    page.goto("/independence/reports/service-requests/")
+    assert page.evaluate(BROKEN_HEADING_WORDS) == []
+    assert page.evaluate(SIDEWAYS)["wide"] == []
     assert page.errors == []
