@@ -158,29 +158,39 @@ def alerts_page(request: HttpRequest, city: str) -> HttpResponse:
     form = AlertForm(request.POST or None, city=city_obj)
     created = None
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            created = notification_services.subscription_create(
-                email=data["email"],
-                city=city_obj,
-                area=data["area"],
-                district=data.get("district"),
-                lat=data.get("lat"),
-                lng=data.get("lng"),
-                radius_m=data.get("radius_m") or None,
-                address=data.get("address") or "",
-                service_types=data.get("service_types") or [],
-                on=data["on"],
-                language=translation.get_language() or "",
-            )
+            created = notification_services.subscription_create(city=city_obj, **_alert_fields(form))
         except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                name = field if field in form.fields else ("lat" if field == "lng" else None)
-                for message in messages:
-                    form.add_error(name, message)
+            _refused_onto(form, exc)
     status = 400 if request.method == "POST" and form.errors else 200
     context = {**_form_context(form, city_obj), "created": created, "link_form": YourAlertsLinkForm()}
     return render(request, "portal/alerts.html", context, status=status)
+
+
+def _alert_fields(form: AlertForm) -> dict[str, Any]:
+    """What a valid alert form asks of ``subscription_create`` and ``subscription_update``, in
+    the page's language (the alert's emails are written in it)."""
+    data = form.cleaned_data
+    return {
+        "email": data["email"],
+        "area": data["area"],
+        "district": data.get("district"),
+        "lat": data.get("lat"),
+        "lng": data.get("lng"),
+        "radius_m": data.get("radius_m") or None,
+        "address": data.get("address") or "",
+        "service_types": data.get("service_types") or [],
+        "on": data["on"],
+        "language": translation.get_language() or "",
+    }
+
+
+def _refused_onto(form: AlertForm, exc: ValidationError) -> None:
+    """The service's refusal, each message by the box it is about (a point's by the map's)."""
+    for field, errors in exc.message_dict.items():
+        name = field if field in form.fields else ("lat" if field == "lng" else None)
+        for message in errors:
+            form.add_error(name, message)
 
 
 def _form_context(form: AlertForm, city: City) -> dict[str, Any]:
@@ -379,26 +389,10 @@ def alert_change(request: HttpRequest, city: str, token: str, pk: int) -> HttpRe
         keep_district=subscription.district,
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            changed = notification_services.subscription_update(
-                subscription=subscription,
-                email=data["email"],
-                area=data["area"],
-                district=data.get("district"),
-                lat=data.get("lat"),
-                lng=data.get("lng"),
-                radius_m=data.get("radius_m") or None,
-                address=data.get("address") or "",
-                service_types=data.get("service_types") or [],
-                on=data["on"],
-                language=translation.get_language() or "",
-            )
+            changed = notification_services.subscription_update(subscription=subscription, **_alert_fields(form))
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                name = field if field in form.fields else ("lat" if field == "lng" else None)
-                for message in errors:
-                    form.add_error(name, message)
+            _refused_onto(form, exc)
         else:
             return _changed(request, changed, email, back)
     status = 400 if request.method == "POST" and form.errors else 200
