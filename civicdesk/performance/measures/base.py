@@ -356,9 +356,9 @@ def wall_clock_edges(
         day += dt.timedelta(days=1)
     # Where the clocks change, an hour may never be read (its moment is then the change itself).
     # The clocks change months apart: a day's two ends differ in offset when it holds a change.
-    moment, day = start, dt.timedelta(days=1)
+    moment, a_day = start, dt.timedelta(days=1)
     while moment < end:
-        following = min(moment + day, end)
+        following = min(moment + a_day, end)
         if moment.astimezone(tz).utcoffset() != following.astimezone(tz).utcoffset():
             before, after = moment, following
             while after - before > dt.timedelta(microseconds=1):
