@@ -59,6 +59,22 @@ BROKEN_TITLE_WORDS = """() => {
   return found;
 }"""
 
+# Each word of three letters or more, of the elements the selector finds, laid out on two lines.
+BROKEN_WORDS = """selector => {
+  const found = [];
+  for (const element of document.querySelectorAll(selector)) {
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+      for (const w of text.textContent.matchAll(/[A-Za-zÀ-ÿ]{3,}/g)) {
+        const range = document.createRange();
+        range.setStart(text, w.index); range.setEnd(text, w.index + w[0].length);
+        if (new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1) found.push(w[0]);
+      }
+    }
+  }
+  return found;
+}"""
+
 # The element with the keyboard's focus: wholly on the screen and outlined.
 FOCUS_SEEN = """() => {
   const e = document.activeElement, r = e.getBoundingClientRect(), s = getComputedStyle(e);
@@ -171,6 +187,8 @@ def test_on_a_phone_at_200_percent_a_cases_facts_and_title_read_whole(
     _text_at(page, 200)
     assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "32px"
     assert page.evaluate(BROKEN_TITLE_WORDS) == []
+    # Nor a word of a form's labels and buttons ("departamento" in the assign card's "O a un departamento").
+    assert page.evaluate(BROKEN_WORDS, "main form label, main form button, main h2, main h3, table.details th") == []
     narrow = page.evaluate(
         """() => { const table = document.querySelector('table.details').getBoundingClientRect().width;
              return [...document.querySelectorAll('table.details td')]
