@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, npgettext
 
 from civicdesk.catalog.catalogue_file import CatalogueFileError, read_catalogue, write_catalogue
 from civicdesk.catalog.models import ServiceType
@@ -35,7 +35,7 @@ def service_type_steps(city: City) -> list[SetupStep]:
             len(in_triage),
         ) % {"n": count, "u": len(in_triage), "names": ", ".join(in_triage[:5]) + (", …" if len(in_triage) > 5 else "")}
     else:
-        detail = _("%(n)d active") % {"n": count}
+        detail = npgettext("service types", "%(n)d active", "%(n)d active", count) % {"n": count}
     return [SetupStep("types", _("Service types"), routed > 0, detail, 40)]
 
 

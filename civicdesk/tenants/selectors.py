@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import npgettext
 
 from civicdesk.core.business_days import BusinessCalendar
 from civicdesk.core.errors import OutsideServiceArea
@@ -245,7 +246,7 @@ def _departments_step(city: City) -> SetupStep:
     silent = list(
         active.filter(email="", service_types__active=True).distinct().order_by("name").values_list("name", flat=True)
     )
-    detail = _("%(n)d active") % {"n": count}
+    detail = npgettext("departments", "%(n)d active", "%(n)d active", count) % {"n": count}
     if silent:
         shown = ", ".join(silent[:5])
         if len(silent) > 5:
@@ -281,7 +282,13 @@ def city_setup_steps(*, city: City) -> list[SetupStep]:
             20,
         ),
         _departments_step(city),
-        SetupStep("staff", _("Staff accounts"), staff > 0, _("%(n)d active") % {"n": staff}, 50),
+        SetupStep(
+            "staff",
+            _("Staff accounts"),
+            staff > 0,
+            npgettext("staff accounts", "%(n)d active", "%(n)d active", staff) % {"n": staff},
+            50,
+        ),
     ]
     for provider in _more_steps:
         steps += provider(city)

@@ -1,6 +1,7 @@
 """In Chromium, the operator reads on a new city's checklist which departments no one would be
 told of new cases for (no email), at 360 and 1280 px, in English and Spanish: the step is
-"Still to do" and names them, and the page stays as wide as the screen."""
+"Still to do" and names them, the status and the link keep their words whole, and the page
+stays as wide as the screen."""
 
 from __future__ import annotations
 
@@ -49,6 +50,10 @@ def test_the_checklist_names_the_departments_without_an_email(
     status, words = WORDS[language]
     assert status in row.inner_text() and words in row.inner_text()
     assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+    # The status and the link keep their words whole: each reads on one line ("Pendiente",
+    # "Hacerlo"), not cut into "Pendient" / "e".
+    for cell in ("td:nth-child(2) strong", "td.step-link a"):
+        assert row.locator(cell).evaluate("el => el.getClientRects().length") == 1, cell
     row.scroll_into_view_if_needed()
     screenshot(page, f"checklist-departments-without-email-{language}-{width}")
     assert not page.errors
