@@ -8,10 +8,11 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Q
 from django.urls import reverse
 
 from civicdesk.tenants import districts
-from civicdesk.tenants.models import Region
+from civicdesk.tenants.models import NeighbourArea, Region
 from civicdesk.tenants.selectors import default_timezone
 from civicdesk.tenants.services import city_create, region_create
 
@@ -96,6 +97,13 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{city.name} created ({city.slug}, cases {city.case_prefix}-{city.next_case_number}, {city.timezone})."
         )
+        # A place that joins was often a known neighbor: the admin would go on listing it as
+        # outside the service (docs/onboarding.md).
+        for neighbour in NeighbourArea.objects.filter(Q(slug=city.slug) | Q(name__iexact=city.name)):
+            self.stderr.write(
+                f"Warning: {neighbour.name} is also a known neighbor outside the service (Admin → Cities and "
+                f"regions → Neighbor areas → {neighbour.name}): delete it there now that {city.name} is a member city."
+            )
         # What comes next, so the operator need not go looking: the admin's checklist lists
         # what the city still lacks, each step linked to its page.
         checklist = settings.SITE_URL + reverse("admin:tenants_city_setup", args=[city.pk])
