@@ -571,7 +571,7 @@ ANSWER_PLACES = ("note", "photos", "assign", "type", "status", "close", "duplica
 
 def _render_case(request: HttpRequest, case: ServiceRequest, *, status: int = 200, **extra: Any) -> HttpResponse:
     htmx = getattr(request, "htmx", None)
-    template = "console/_case_body.html" if htmx else "console/case.html"
+    template = "console/_case_updated.html" if htmx else "console/case.html"
     if not htmx:
         # A whole page opens at its top, where its answer is.
         extra.pop("used", None)

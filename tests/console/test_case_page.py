@@ -220,3 +220,34 @@ def test_the_duplicate_box_gives_its_example_in_the_cases_own_city_numbers(
     assert "Case number it duplicates (e.g. RT-1042)" in body and "IND-1042" not in body
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
     assert "Número del caso que duplica (p. ej., RT-1042)" in client.get(url("case", case)).content.decode()
+
+
+def _transfer_panel(body: str) -> str:
+    start = body.index('<section aria-labelledby="transfer-h"')
+    return body[start : body.index("</section>", start)]
+
+
+def test_closing_by_htmx_takes_the_transfer_form_away_and_reopening_brings_it_back(signed_in, supervisor, report):
+    """The hand-offs panel stands beside the case's body, which htmx replaces: the answer to an
+    action carries the panel too (out of band), so a case closed in place no longer offers
+    "Transfer to another member city", and one reopened offers it again."""
+    case = report()
+    client = signed_in(supervisor)
+    opened = _transfer_panel(client.get(url("case", case)).content.decode())
+    assert "Transfer to another member city" in opened and " hidden" not in opened.split(">", 1)[0]
+
+    closed = client.post(url("case_close", case), {"resolution": "resolved", "note": "Picked up"}, headers=HTMX)
+    assert closed.status_code == 200 and fresh(case).status == Status.CLOSED
+    panel = _transfer_panel(closed.content.decode())
+    opening = panel.split(">", 1)[0]
+    assert 'hx-swap-oob="true"' in opening and " hidden" in opening
+    assert "Transfer to another member city" not in panel
+    assert 'id="case-body"' in closed.content.decode()
+
+    reopened = client.post(url("case_reopen", case), {"reason": "Dumped again"}, headers=HTMX)
+    assert reopened.status_code == 200 and fresh(case).is_open
+    panel = _transfer_panel(reopened.content.decode())
+    assert 'hx-swap-oob="true"' in panel.split(">", 1)[0] and " hidden" not in panel.split(">", 1)[0]
+    assert "Transfer to another member city" in panel
+    # A whole page (no htmx) has the panel in place, not out of band.
+    assert "hx-swap-oob" not in _transfer_panel(client.get(url("case", case)).content.decode())
