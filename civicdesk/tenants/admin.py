@@ -185,8 +185,12 @@ class DistrictForm(BoundaryUploadForm):
         ),
     )
     # The area of the file chosen last time, kept with the page (``MAX_KEPT_AREA_CHARS``).
-    kept_boundary = forms.CharField(required=False, widget=forms.HiddenInput)
-    kept_file = forms.CharField(required=False, widget=forms.HiddenInput, max_length=255)
+    kept_boundary = forms.CharField(
+        label=gettext_lazy("Boundary kept from the file chosen before"), required=False, widget=forms.HiddenInput
+    )
+    kept_file = forms.CharField(
+        label=gettext_lazy("Name of the file chosen before"), required=False, widget=forms.HiddenInput, max_length=255
+    )
 
     class Meta:
         model = District
