@@ -34,7 +34,9 @@ FIRST_VIEW = """selector => {
 }"""
 
 
-def test_the_maps_open_on_the_whole_city_with_its_streets(new_context: Any, cities: Any, make_staff: Any) -> None:
+def test_the_maps_open_on_the_whole_city_with_its_streets(
+    new_context: Any, cities: Any, make_staff: Any, trash: Any
+) -> None:
     independence = cities["independence"]
     demo_streets_load(cities=[independence])
     make_staff(independence, Role.CALL_TAKER, username="carla")
@@ -66,7 +68,7 @@ def test_the_maps_open_on_the_whole_city_with_its_streets(new_context: Any, citi
     assert found == [], "\n".join(found)
 
 
-def test_a_map_hidden_and_shown_again_fits_the_city_without_an_error(new_context: Any, cities: Any) -> None:
+def test_a_map_hidden_and_shown_again_fits_the_city_without_an_error(new_context: Any, cities: Any, trash: Any) -> None:
     """A map whose box has no size for a moment (hidden, or the page laid out again, as a
     full-page screenshot does) raised "Invalid LatLng object: (NaN, NaN)": fitting a city into
     no room gives Leaflet an infinite zoom. It now waits, and fits the city when the box is back."""

@@ -83,8 +83,9 @@ def said_feet(text: str, feet_word: str) -> float:
 
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_the_maps_scale_reads_in_the_pages_language_and_spans_what_it_says(
-    new_context: Any, meadow_ln: City, language: str
+    new_context: Any, meadow_ln: City, trash: Any, language: str
 ) -> None:
+    # trash: Independence takes reports (its report page has the form and its map).
     feet_word = FEET[language]
     context = new_context(viewport=DESK, extra_http_headers={"Accept-Language": language})
     context.add_init_script(KEEP_MAPS)

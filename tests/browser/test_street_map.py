@@ -29,7 +29,7 @@ def _near_a_street(new_context: Any, viewport: dict[str, int], city: str) -> Any
     return page
 
 
-def test_the_report_map_shows_streets_and_their_names_at_360_px(new_context: Any, cities: Any) -> None:
+def test_the_report_map_shows_streets_and_their_names_at_360_px(new_context: Any, cities: Any, trash: Any) -> None:
     independence = cities["independence"]
     demo_streets_load(cities=[independence])
     names = set(Street.objects.filter(city=independence).values_list("name", flat=True))
@@ -62,7 +62,8 @@ def test_the_report_map_shows_streets_and_their_names_at_360_px(new_context: Any
         assert axe_violations(page) == []
 
 
-def test_a_city_without_a_street_map_says_so(new_context: Any, cities: Any) -> None:
+def test_a_city_without_a_street_map_says_so(new_context: Any, cities: Any, make_service_type: Any) -> None:
+    make_service_type(cities["raytown"], "pothole", name="Pothole")  # so that it takes reports
     page = _near_a_street(new_context, PHONE_360, cities["raytown"].slug)
     note = page.locator("#report-map-note")
     assert note.inner_text() == "Street map not loaded for this city"

@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from shapely.geometry import MultiLineString
 
+from civicdesk.catalog.models import ServiceType
 from civicdesk.demo.streets import demo_streets_load, illustrative_street_rows
 from civicdesk.places import selectors
 from civicdesk.places.models import Source, Street
@@ -283,7 +284,10 @@ def test_tiles_outside_the_zooms_served_are_not_found(roads: City) -> None:
 # --- the maps' attributes -----------------------------------------------------------------------
 
 
-def test_the_report_map_says_when_no_street_map_is_loaded(independence: City, settings: Any) -> None:
+def test_the_report_map_says_when_no_street_map_is_loaded(
+    independence: City, trash: ServiceType, settings: Any
+) -> None:
+    # The form and its map are shown once the city has a problem type (trash).
     settings.MAP_TILES_URL = ""
     page = Client().get(reverse("portal:city-report", args=[independence.slug])).content.decode()
     assert 'data-streets-missing="Street map not loaded for this city"' in page
@@ -291,7 +295,7 @@ def test_the_report_map_says_when_no_street_map_is_loaded(independence: City, se
 
 
 def test_the_report_map_draws_the_streets_once_loaded_and_leaves_them_to_a_tile_server(
-    roads: City, settings: Any
+    roads: City, trash: ServiceType, settings: Any
 ) -> None:
     settings.MAP_TILES_URL = ""
     url = reverse("portal:city-report", args=[roads.slug])
