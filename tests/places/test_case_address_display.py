@@ -93,7 +93,7 @@ def test_the_console_shows_the_address_and_how_it_was_found(
     assert "near 1234 S Noland Rd" in page
     assert "Nearest address to the pin, 70 ft from the point" in page
     listing = client.get("/console/", {"queue": "all"}).content.decode()
-    assert "<td>near 1234 S Noland Rd" in listing  # the district, if any, under it on a tablet
+    assert '<td data-label="Where">near 1234 S Noland Rd' in listing  # the district, if any, under it on a tablet
 
 
 def test_the_public_case_and_tracking_pages_show_it(client: Client, nearest_case: ServiceRequest) -> None:
