@@ -242,6 +242,10 @@ POLICY: dict[str, Rule] = {
     "portal:city-report": PUBLIC,
     "portal:browse": PUBLIC,
     "portal:alerts": PUBLIC,
+    # "Your alerts": anyone with the signed link (its address is the key; a bad link is a 404).
+    "portal:your-alerts-link": PUBLIC,
+    "portal:your-alerts": PUBLIC,
+    "portal:alert-change": PUBLIC,
     "portal:feed": PUBLIC,
     "portal:case": PUBLIC_CASE,
     "portal:follow": PUBLIC_CASE,

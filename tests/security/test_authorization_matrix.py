@@ -45,6 +45,7 @@ from civicdesk.catalog import services as agreements
 from civicdesk.catalog.models import CannedResponse, ServiceType
 from civicdesk.expected.models import ExpectedModel, ExpectedSettings, ModelStatus
 from civicdesk.intake.models import InboundMessage, Outcome
+from civicdesk.notifications.alerts import your_alerts_token
 from civicdesk.notifications.services import subscription_create
 from civicdesk.open311.models import Open311Submission
 from civicdesk.open311.services import api_key_create
@@ -404,6 +405,13 @@ def _build_world(media: Any) -> World:
     }
     open_data_export_all(cities=[a])
     targets[("token", subscription.confirm_token)] = Target("alert subscription")
+    # "Your alerts" of the subscription's address in its city, by the signed link its emails carry.
+    yours = your_alerts_token(email=subscription.email, city=a)
+    targets[("token", yours)] = Target("alert subscription")
+    for name in ("portal:your-alerts", "portal:alert-change"):
+        overrides[(name, "city")] = [a.slug]
+        overrides[(name, "token")] = [yours]
+    overrides[("portal:alert-change", "pk")] = [subscription.pk]
     targets[("token", subscription.unsubscribe_token)] = Target("alert subscription")
     for name in ("console:transfer_accept", "console:transfer_refuse"):
         overrides[(name, "pk")] = [transfer.pk]
