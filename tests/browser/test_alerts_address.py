@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from civicdesk.notifications.models import AreaKind, AreaSubscription
 from civicdesk.tenants.models import City
@@ -56,9 +57,8 @@ def test_an_alert_around_a_typed_address_is_set_with_the_keyboard_alone(page: An
     _tab_to(page, "#id_radius_m")
     page.keyboard.press("ArrowDown")  # ¼ mile -> ½ mile
     assert page.input_value("#id_radius_m") == "805"
-    page.wait_for_function(
-        "document.getElementById('pin-address').textContent === 'Alerts within ½ mile of 18891 Meadow Ln'"
-    )
+    # Waited for by Playwright's own matcher: a string of JavaScript polled in the page is eval, which the CSP refuses.
+    expect(page.locator("#pin-address")).to_have_text("Alerts within ½ mile of 18891 Meadow Ln")
     screenshot(page, "alerts-address-chosen")
     assert axe_violations(page) == []
 
