@@ -14,11 +14,12 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
-from civicdesk.accounts.models import Role, User
+from civicdesk.accounts.models import EMAILED_ROLES, Role, User
 from civicdesk.core.forms import SignInMistakes
 from civicdesk.tenants.scoping import READ_ONLY, CityScopedAdmin, user_city_id
 
@@ -33,6 +34,49 @@ class AdminSignInForm(SignInMistakes, AdminAuthenticationForm):
 
 admin.site.login_form = AdminSignInForm
 
+
+class StaffEmailRequired:
+    """The add and change pages ask an active account of a city's role for its email
+    address: the cases assigned to it are emailed there, and without one it is told nothing
+    (``EMAILED_ROLES``). Two accounts may share an address: nothing matches a reply or a
+    sign-in to an account by it."""
+
+    fields: dict[str, Any]
+    cleaned_data: dict[str, Any]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "email" in self.fields:
+            self.fields["email"].help_text = gettext_lazy(
+                "Required for a city's staff (every role but regional administrator): the cases assigned to "
+                "them are emailed here. An operator's account may leave it empty."
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean()  # type: ignore[misc]
+        role = cleaned.get("role")
+        active = cleaned.get("is_active", True)  # the add page has no box: a new account is active
+        errors: Any = getattr(self, "errors", {})
+        if role in EMAILED_ROLES and active and not cleaned.get("email") and "email" not in errors:
+            self.add_error(  # type: ignore[attr-defined]
+                "email",
+                gettext(
+                    "Enter an email address: the cases assigned to staff with the role “%(role)s” are emailed "
+                    "to them, and an account without one is told of nothing."
+                )
+                % {"role": Role(role).label},
+            )
+        return cleaned
+
+
+class StaffCreationForm(StaffEmailRequired, AdminUserCreationForm):
+    pass
+
+
+class StaffChangeForm(StaffEmailRequired, UserChangeForm):
+    pass
+
+
 ADMIN_ROLES = {Role.CITY_ADMIN, Role.REGIONAL_ADMIN}
 # Only a superuser grants these; a city administrator never sees them.
 OPERATOR_FIELDS = {"is_superuser", "groups", "user_permissions"}
@@ -41,6 +85,8 @@ OPERATOR_FIELDS = {"is_superuser", "groups", "user_permissions"}
 @admin.register(User)
 class StaffAdmin(CityScopedAdmin, UserAdmin):
     regional_admin_can = READ_ONLY
+    add_form = StaffCreationForm
+    form = StaffChangeForm
     list_display = ["username", "display_name", "email", "role", "department", "city", "is_active", "is_staff"]
     list_filter = ["role", "is_active", "is_staff", ("department", admin.RelatedOnlyFieldListFilter), "city"]
     search_fields = ["username", "first_name", "last_name", "email"]
@@ -56,8 +102,9 @@ class StaffAdmin(CityScopedAdmin, UserAdmin):
         (gettext_lazy("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
-        (None, {"classes": ["wide"], "fields": ["username", "usable_password", "password1", "password2"]}),
-        (gettext_lazy("Person"), {"fields": ["first_name", "last_name", "email", "phone"]}),
+        # The address beside the username: a city's staff are emailed their cases (StaffEmailRequired).
+        (None, {"classes": ["wide"], "fields": ["username", "email", "usable_password", "password1", "password2"]}),
+        (gettext_lazy("Person"), {"fields": ["first_name", "last_name", "phone"]}),
         (gettext_lazy("Work"), {"fields": ["role", "city", "department"]}),
     ]
     readonly_fields = ["last_login", "date_joined"]

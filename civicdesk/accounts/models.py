@@ -18,6 +18,13 @@ class Role(models.TextChoices):
     REGIONAL_ADMIN = "regional_admin", _("Regional administrator")
 
 
+# The roles whose accounts are emailed: a case can be assigned to any of them (investigators
+# the confidential ones), and supervisors, or else administrators, are told of the reports
+# waiting in triage. Such an account needs an address. A regional administrator's, or an
+# operator's without a role, may have none: nothing is emailed to them.
+EMAILED_ROLES = frozenset({Role.CALL_TAKER, Role.WORKER, Role.SUPERVISOR, Role.CITY_ADMIN, Role.INVESTIGATOR})
+
+
 class User(AbstractUser):
     email = models.EmailField(_("email address"), blank=True)
     city = models.ForeignKey(

@@ -258,17 +258,38 @@ def _departments_step(city: City) -> SetupStep:
     return SetupStep("departments", _("Departments"), count > 0 and not silent, detail, 30)
 
 
+def _staff_step(city: City) -> SetupStep:
+    """Active staff accounts; one of a city's role without an email address is named, since
+    the cases assigned to it are told to no one (an account made before the add page asked
+    for the address): the step is done once each has one."""
+    from civicdesk.accounts.models import EMAILED_ROLES, User
+
+    active = User.objects.filter(city=city, is_active=True)
+    count = active.count()
+    silent = [
+        user.display_name()
+        for user in active.filter(email="", role__in=EMAILED_ROLES).order_by("last_name", "first_name", "username")
+    ]
+    detail = npgettext("staff accounts", "%(n)d active", "%(n)d active", count) % {"n": count}
+    if silent:
+        shown = ", ".join(silent[:5])
+        if len(silent) > 5:
+            shown = _("%(names)s and %(more)d more") % {"names": shown, "more": len(silent) - 5}
+        detail = _(
+            "%(active)s; no email, so they are told of none of the cases assigned to them (give each an email "
+            "under Users): %(names)s"
+        ) % {"active": detail, "names": shown}
+    return SetupStep("staff", _("Staff accounts"), count > 0 and not silent, detail, 50)
+
+
 def city_setup_steps(*, city: City) -> list[SetupStep]:
     """What ``city`` has and still lacks, in the order it is set up (docs/onboarding.md):
     limits, the email and phone residents are given, council districts, departments, service
     types, staff, an Open311 key (and what the apps above add: a performance dashboard)."""
-    from civicdesk.accounts.models import User
-
     has_limits = bool(city.boundary)
     districts = District.objects.filter(city=city, retired_on__isnull=True)
     district_count = districts.count()
     illustrative = districts.filter(is_illustrative=True).count()
-    staff = User.objects.filter(city=city, is_active=True).count()
     steps = [
         SetupStep("limits", _("City limits"), has_limits, _("uploaded") if has_limits else _("missing"), 10),
         _contact_step(city),
@@ -282,13 +303,7 @@ def city_setup_steps(*, city: City) -> list[SetupStep]:
             20,
         ),
         _departments_step(city),
-        SetupStep(
-            "staff",
-            _("Staff accounts"),
-            staff > 0,
-            npgettext("staff accounts", "%(n)d active", "%(n)d active", staff) % {"n": staff},
-            50,
-        ),
+        _staff_step(city),
     ]
     for provider in _more_steps:
         steps += provider(city)

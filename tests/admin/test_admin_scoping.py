@@ -164,6 +164,7 @@ def test_a_city_admin_creates_staff_in_their_city_with_a_password_checked_by_the
     url = reverse("admin:accounts_user_add")
     base = {
         "username": "new-worker",
+        "email": "new-worker@independence.test",
         "usable_password": "true",
         "role": Role.WORKER,
         "department": two_cities["ind_dept"].pk,
@@ -249,6 +250,7 @@ def test_a_city_admin_made_by_the_operator_can_use_the_admin_at_once(login, supe
         reverse("admin:accounts_user_add"),
         {
             "username": "fresh-admin",
+            "email": "fresh-admin@independence.test",
             "usable_password": "true",
             "password1": "moss-lantern-harbor-42",
             "password2": "moss-lantern-harbor-42",
