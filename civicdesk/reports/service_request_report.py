@@ -242,9 +242,13 @@ def _district_label(district: District, *, collaborative: bool) -> str:
     return f"{district.city.name} — {district.name}" if collaborative else district.name
 
 
-def _is_listed(district: District) -> bool:
-    """A numbered council district of the city: it has a row of its own in the report."""
-    return district.number is not None
+def _listing_order(district: District) -> tuple[object, ...]:
+    """The rows of one city's map as seed 004 orders them: the numbered council districts by
+    number, then those without a number ("Citywide", the rest of a city not yet in a ward),
+    the current map's before those of an older one, each by name."""
+    if district.number is not None:
+        return (district.city.name, 0, district.number, alphabetical(district.name))
+    return (district.city.name, 1 if district.retired_on is None else 2, 0, alphabetical(district.name))
 
 
 def report_cases(
@@ -341,15 +345,23 @@ def service_request_report(
     described = plain_descriptions(type_counts)
     top_types = _ranked({described[label]: n for label, n in type_counts.items()}, TOP_TYPES)
 
-    # Districts: counts per (district, problem). A district that is not one of the listed
-    # council districts of the case's own city goes to "Others".
-    listed = list(
-        District.objects.filter(city__in=cities, number__isnull=False)
-        # A district an old map had is listed only where it has cases in the period.
-        .filter(Q(retired_on__isnull=True) | Q(pk__in={int(d) for _c, d, _t, _n in per_district if d}))
-        .select_related("city")
-        .defer("boundary", "city__boundary")
-        .order_by("city__name", "number", "name")
+    # Districts: counts per (district, problem). Every district of the case's own city has a
+    # row: the numbered council districts, then those without a number ("Citywide": the whole
+    # city of one elected at large, or the rest of a city moving to wards one at a time), which
+    # a council reads as its own city, not as "Others". A district of an old map (retired) is
+    # listed only where it has cases in the period. "Others" is what is not the city's own:
+    # a district of another city.
+    filed = {(city_id, district_key) for city_id, district_key, _t, _n in per_district if district_key}
+    listed = sorted(
+        (
+            d
+            for d in District.objects.filter(city__in=cities)
+            .filter(Q(retired_on__isnull=True) | Q(pk__in={int(d) for _c, d in filed}))
+            .select_related("city")
+            .defer("boundary", "city__boundary")
+            if d.retired_on is None or (d.city_id, str(d.pk)) in filed
+        ),
+        key=_listing_order,
     )
     listed_city = {str(d.pk): d.city_id for d in listed}
     buckets: dict[object, dict[str, int]] = defaultdict(lambda: defaultdict(int))

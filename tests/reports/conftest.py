@@ -61,8 +61,11 @@ def month(
 ) -> Month:
     city, other = cities["independence"], cities["raytown"]
     districts = list(city.districts.filter(number__isnull=False).order_by("number"))
-    # A district from an older map, kept by history imports: not one of today's council districts.
-    old_district = District.objects.create(city=city, name="Former District 5", number=None, boundary=city.boundary)
+    # A district of another city's old map, as an old system's export may file a case in:
+    # not the city's own, so "Others" (seed 004's two Sinkhole cases).
+    old_district = District.objects.create(
+        city=other, name="Former District 5", number=None, boundary=other.boundary, retired_on=dt.date(2021, 1, 1)
+    )
 
     neighbourhood = make_department(city, "Neighborhood Services")
     streets = make_department(city, "Street Maintenance")
@@ -118,7 +121,7 @@ def month(
     case("triage", local(2021, 10, 18, 8, 0), None)
     case("triage", local(2021, 10, 19, 8, 0), None)
     case("trash", local(2021, 10, 20, 8, 0), None)
-    # In a district that is no longer a council district: "Others".
+    # In another city's district: "Others".
     for day in (2, 3):
         moved = case("sinkhole", local(2021, 10, day, 12, 0), d1)
         ServiceRequest.objects.filter(pk=moved.pk).update(district=old_district)

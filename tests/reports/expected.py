@@ -55,7 +55,7 @@ def top_types(cases: list[ServiceRequest], n: int = 5) -> list[tuple[str, int]]:
 def district_key(case: ServiceRequest) -> str:
     if case.district is None:
         return "No district assigned"
-    if case.district.number is None or case.district.city_id != case.city_id:
+    if case.district.city_id != case.city_id:
         return "Others"
     return case.district.name
 
