@@ -202,6 +202,21 @@ class OperationalReport:
     # What the previous period is (operational.comparison_kind): "month", "quarter", "year",
     # "months" or "days".
     compared_with: str = "days"
+    # Whether the period runs to today or beyond (its closings may still come), and whether
+    # the cities have any case at all (a city just onboarded has none): what the page says in
+    # place of a chart with nothing to draw.
+    to_date: bool = False
+    any_cases: bool = True
+
+    @property
+    def nothing_in_period(self) -> bool:
+        """No case was opened or closed in the period: no time to close, channel or trend."""
+        return not self.overall.opened and not self.overall.closed
+
+    @property
+    def no_closings(self) -> bool:
+        """No case was closed in the period: the time-to-close tables have openings only."""
+        return not self.overall.closed
 
     @property
     def scope_label(self) -> str:
@@ -810,13 +825,14 @@ def operational_report(
     )
     overall = total.row(_("All cases"))
     weekly, monthly = _trends(cities, date_from, date_to)
+    now = now or clock.now()
     return OperationalReport(
         city=city,
         date_from=date_from,
         date_to=date_to,
         previous_from=prev_from,
         previous_to=prev_to,
-        as_of=now or clock.now(),
+        as_of=now,
         overall=overall,
         by_type=_rows(by_type),
         by_department=_rows(by_department, last=no_department),
@@ -827,4 +843,8 @@ def operational_report(
         comparison=_comparison(overall, previous.row(_("All cases"))),
         backlog=backlog(cities=cities, now=now),
         compared_with=comparison_kind(date_from, date_to),
+        to_date=date_to >= city_today(city, now=now),
+        # Only asked when the period is empty: whether to suggest a wider one.
+        any_cases=bool(total.opened or total.closed)
+        or ServiceRequest.objects.filter(city__in=[c.pk for c in cities]).exists(),
     )

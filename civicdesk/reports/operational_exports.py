@@ -99,6 +99,17 @@ def report_context(report: OperationalReport) -> dict[str, Any]:
         # The rows come most cases closed first: the chart draws the first CHART_ROWS of
         # those with a median (a row with no closing has no bar).
         closed = [r for r in rows if r.median_days is not None]
+        if not closed:
+            # No time to close to draw: the page says so in place of the chart.
+            return {
+                "id": table_id,
+                "title": title,
+                "column": column,
+                "rows": rows,
+                "chart": None,
+                "alt": "",
+                "note": "",
+            }
         shown = closed[:CHART_ROWS]
         labels, values = [r.label for r in shown], [r.median_days or 0.0 for r in shown]
         texts = [days_to_close(value) for value in values]
@@ -117,10 +128,18 @@ def report_context(report: OperationalReport) -> dict[str, Any]:
             "note": note,
         }
 
-    def bars(labels: list[str], values: list[float], xlabel: str, decimals: int = 0, suffix: str = "") -> charts.Chart:
+    def bars(
+        labels: list[str], values: list[float], xlabel: str, decimals: int = 0, suffix: str = ""
+    ) -> charts.Chart | None:
+        # A chart of nothing but zeros (no open case, no new request) is not drawn: the page
+        # says in words what it would have shown.
+        if not any(values):
+            return None
         return charts.bars(labels, values, xlabel=xlabel, decimals=decimals, suffix=suffix)
 
-    def trend(points: list[Any], label_format: str, title: str) -> charts.Chart:
+    def trend(points: list[Any], label_format: str, title: str) -> charts.Chart | None:
+        if report.nothing_in_period:
+            return None
         # A partial week or month is starred, as the note under its table explains.
         labels = [p.start.strftime(label_format) + ("*" if p.partial else "") for p in points]
         opened, closed = [p.opened for p in points], [p.closed for p in points]
