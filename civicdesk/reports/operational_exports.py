@@ -7,17 +7,19 @@ import io
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext
 
 from civicdesk.reports import charts
 from civicdesk.reports.operational import CloseRow, OperationalReport, days_to_close
 
-# The CSV's words for operational.comparison_kind (the CSV is in English, as its headers).
+# The CSV's words for operational.comparison_kind, translated when the file is written (in
+# the reader's language, as its headings).
 COMPARED_WITH = {
-    "month": "the previous calendar month",
-    "quarter": "the previous calendar quarter",
-    "year": "the previous calendar year",
-    "months": "as many calendar months just before",
-    "days": "as many days just before",
+    "month": gettext_noop("the previous calendar month"),
+    "quarter": gettext_noop("the previous calendar quarter"),
+    "year": gettext_noop("the previous calendar year"),
+    "months": gettext_noop("as many calendar months just before"),
+    "days": gettext_noop("as many days just before"),
 }
 
 
@@ -25,16 +27,17 @@ def _fmt(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
 
 
-# The time-to-close tables' columns: the times as numbers of days, then as the page writes them.
+# The time-to-close tables' columns: the times as numbers of days, then as the page writes
+# them; translated when the file is written.
 CLOSE_COLUMNS = (
-    "Name",
-    "Opened",
-    "Closed",
-    "Median days",
-    "90th percentile days",
-    "Closed within target (%)",
-    "Median",
-    "90th percentile",
+    gettext_noop("Name"),
+    gettext_noop("Opened"),
+    gettext_noop("Closed"),
+    gettext_noop("Median days"),
+    gettext_noop("90th percentile days"),
+    gettext_noop("Closed within target (%)"),
+    gettext_noop("Median"),
+    gettext_noop("90th percentile"),
 )
 
 
@@ -177,48 +180,66 @@ def report_csv(report: OperationalReport) -> str:
     """One section per table: a title row, a header row, data rows, an empty row. Times to
     close are numbers of days (to a thousandth under a day: 0.175 is 4.2 hours; else to a
     hundredth), so that a spreadsheet can sort and add them, and also as the page writes them
-    ("4.2 hours", "2.5 days") in the last columns."""
+    ("4.2 hours", "2.5 days") in the last columns.
+
+    Its words (titles, headings, the rows' own labels, the times as written) are in the active
+    language, as the Service Request Report's CSV (``exports.report_csv``) and the page it is
+    downloaded from are; dates (ISO) and numbers (a dot for decimals, no thousands separator)
+    read the same in every language, for a spreadsheet or a program."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")
-    w.writerow(["Operational report"])
-    w.writerow(["Scope", report.scope_label])
-    w.writerow(["From", report.date_from.isoformat()])
-    w.writerow(["To", report.date_to.isoformat()])
-    w.writerow(["Previous period", f"{report.previous_from.isoformat()} to {report.previous_to.isoformat()}"])
-    w.writerow(["Compared with", COMPARED_WITH[report.compared_with]])
+    previous, change = _("Previous period"), pgettext("the difference between two periods' figures", "Change")
+    w.writerow([_("Operational report")])
+    w.writerow([_("Scope"), report.scope_label])
+    w.writerow([_("From"), report.date_from.isoformat()])
+    w.writerow([_("To"), report.date_to.isoformat()])
+    w.writerow(
+        [
+            previous,
+            _("%(start)s to %(end)s")
+            % {"start": report.previous_from.isoformat(), "end": report.previous_to.isoformat()},
+        ]
+    )
+    w.writerow([_("Compared with"), _(COMPARED_WITH[report.compared_with])])
     w.writerow([])
-    w.writerow(["Comparison with the previous period"])
-    w.writerow(["Figure", "This period", "Previous period", "Change", "Change (%)"])
+    w.writerow([_("Comparison with the previous period")])
+    w.writerow([_("Figure"), _("This period"), previous, change, _("Change (%)")])
     for c in report.comparison:
         if c.in_days:
-            w.writerow([f"{c.label} (days)", _days(c.current), _days(c.previous), _days(c.delta), _fmt(c.percent)])
+            label = _("%(figure)s (days)") % {"figure": c.label}
+            w.writerow([label, _days(c.current), _days(c.previous), _days(c.delta), _fmt(c.percent)])
         else:
             w.writerow([c.label, _fmt(c.current), _fmt(c.previous), _fmt(c.delta), _fmt(c.percent)])
     w.writerow([])
-    w.writerow(["Backlog", f"open cases as of {report.as_of.isoformat(timespec='minutes')}"])
-    w.writerow(["Age", "Open cases"])
+    w.writerow(
+        [
+            _("Backlog"),
+            _("open cases as of %(time)s") % {"time": report.as_of.isoformat(timespec="minutes")},
+        ]
+    )
+    w.writerow([_("Age"), _("Open cases")])
     for b in report.backlog:
         w.writerow([b.label, b.count])
     for title, rows in (
-        ("Time to close by type", report.by_type),
-        ("Time to close by department", report.by_department),
-        ("Time to close by district", report.by_district),
+        (_("Time to close by type"), report.by_type),
+        (_("Time to close by department"), report.by_department),
+        (_("Time to close by district"), report.by_district),
     ):
         w.writerow([])
         w.writerow([title])
-        w.writerow(CLOSE_COLUMNS)
+        w.writerow([_(column) for column in CLOSE_COLUMNS])
         for r in rows:
             days = [_days(r.median_days), _days(r.p90_days), _fmt(r.on_time_percent)]
             w.writerow([r.label, r.opened, r.closed, *days, _shown(r.median_days), _shown(r.p90_days)])
     w.writerow([])
-    w.writerow(["Intake by channel"])
-    w.writerow(["Channel", "New requests", "Share (%)"])
+    w.writerow([_("Intake by channel")])
+    w.writerow([_("Channel"), _("New requests"), _("Share (%)")])
     for channel in report.channels:
         w.writerow([channel.label, channel.count, f"{channel.percent:.1f}"])
-    for title, points in (("Trend by week", report.weekly), ("Trend by month", report.monthly)):
+    for title, points in ((_("Trend by week"), report.weekly), (_("Trend by month"), report.monthly)):
         w.writerow([])
         w.writerow([title])
-        w.writerow(["From", "To", "Opened", "Closed"])
+        w.writerow([_("From"), _("To"), _("Opened"), _("Closed")])
         for p in points:
             w.writerow([p.start.isoformat(), p.end.isoformat(), p.opened, p.closed])
     return out.getvalue()

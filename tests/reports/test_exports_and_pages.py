@@ -147,7 +147,7 @@ def test_a_spanish_readers_csv_is_in_spanish_headings_and_all(month: Month, clie
     """The rows' names were the reader's already ("Sin departamento asignado", "Otros"); the
     headings over them were English ("Share by department", "Department,Requests,Share (%)")."""
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
-    sections = csv_sections(client.get("/independence/reports/service-requests.csv", RANGE).content.decode())
+    sections = csv_sections(client.get("/independence/reports/service-requests.csv", RANGE).content.decode("utf-8-sig"))
     assert sections["head"][0] == ["Informe de solicitudes de servicio"]
     assert dict((row[0], row[1]) for row in sections["head"][1:]) == {
         "Alcance": "Independence",
