@@ -20,7 +20,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
@@ -251,10 +251,60 @@ class LoginView(auth_views.LoginView):
 
 
 def home_queue(user: User) -> str:
-    """The queue the case list opens on. A call taker takes calls and is seldom given a case
-    to work ("Mine" would open empty): theirs is every case of the city, newest first, where
-    the calls just taken are and where a caller's earlier report is searched for."""
-    return "all" if user.role == Role.CALL_TAKER else "mine"
+    """The queue the case list opens on: where the person's work is.
+
+    A call taker takes calls and is seldom given a case to work ("Mine" would open empty):
+    theirs is every case of the city, newest first, where the calls just taken are and where a
+    caller's earlier report is searched for. A supervisor (and a city administrator) hands
+    work out rather than being handed it: theirs is their department's open cases, newest
+    first (the new ones to assign; Overdue is a tab beside it, with its count), or, with no
+    department, the city's open cases no one has. A worker's is "Mine". A queue asked for in
+    the URL (a bookmark, a tab clicked) always wins over this (``FilterForm``)."""
+    if user.role == Role.CALL_TAKER:
+        return "all"
+    if user.role in (Role.SUPERVISOR, Role.CITY_ADMIN):
+        return "department" if user.department_id else "unassigned"
+    return "mine"
+
+
+def _empty_queue_note(user: User, queue: str, counts: dict[str, int]) -> dict[str, Any] | None:
+    """What an empty queue says, and where there is work: "Nothing is assigned to you." and a
+    link, "14 cases are open in Public Works.", to the first other queue that holds open cases
+    (your department's, then the unassigned, then your own). The counts are the tabs' own:
+    nothing more is read."""
+    if counts.get(queue):
+        return None
+    department = as_written(user.department.name) if user.department_id and user.department else ""
+    said = {
+        "mine": _("Nothing is assigned to you."),
+        "department": format_html(_("No case is open in {department}."), department=department)
+        if department
+        else _("Your account has no department, so this queue is empty."),
+        "unassigned": _("Every open case has someone assigned."),
+        "overdue": _("No open case is past its due date."),
+        "all": _("Your city has no case yet."),
+    }[queue]
+    for other in ("department", "unassigned", "mine"):
+        n = counts.get(other, 0)
+        if other == queue or not n or (other == "department" and not department):
+            continue
+        # A queue past the cap is counted no further: "10,000+ cases are open in …".
+        shown = _("%(cap)s+") % {"cap": number_format(COUNT_CAP, force_grouping=True)} if n > COUNT_CAP else n
+        link: str
+        if other == "department":
+            link = format_html(
+                ngettext("{n} case is open in {department}.", "{n} cases are open in {department}.", n),
+                n=shown,
+                department=department,
+            )
+        elif other == "unassigned":
+            link = ngettext("%(n)s open case has no one assigned.", "%(n)s open cases have no one assigned.", n) % {
+                "n": shown
+            }
+        else:
+            link = ngettext("%(n)s case is assigned to you.", "%(n)s cases are assigned to you.", n) % {"n": shown}
+        return {"said": said, "link": link, "queue": other}
+    return {"said": said, "link": "", "queue": ""}
 
 
 @require_GET
@@ -307,6 +357,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "paginator": paginator,
         "keyset": keyset,
         "queue": filters["queue"],
+        "empty_note": None if _narrowed(filters) else _empty_queue_note(user, filters["queue"], counts),
         "queues": [(q, QUEUE_LABELS[q], counts[q], counts[q] > COUNT_CAP) for q in cases.QUEUES],
         "count_cap": COUNT_CAP,
         "sort_note": sort_note,

@@ -52,7 +52,8 @@ def public_pages(world: World) -> list[str]:
 
 def console_pages(world: World) -> list[str]:
     district = world.city.districts.values_list("pk", flat=True).first()
-    pages = [f"/console/?queue={q}" for q in ("mine", "department", "unassigned", "overdue", "all")]
+    # The console's landing page first: each role's own queue (a supervisor's department's).
+    pages = ["/console/"] + [f"/console/?queue={q}" for q in ("mine", "department", "unassigned", "overdue", "all")]
     sorts = ("type", "-due", "status", "district", "assignee", "address", "opened", "number")
     pages += [f"/console/?queue=all&sort={s}" for s in sorts]
     pages += [
