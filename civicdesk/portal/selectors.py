@@ -3,17 +3,16 @@ never a reporter's details (templates show only the case's public fields)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from civicdesk.cases.models import OPEN_STATUSES, ServiceRequest, Status
-from civicdesk.cases.selectors import LIST_DEFERRED, public_case_list
+from civicdesk.cases.selectors import LIST_DEFERRED, cases_within, public_case_list
 from civicdesk.catalog import cache as catalogue_cache
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.selectors import reportable_types
@@ -23,7 +22,6 @@ from civicdesk.tenants import reference
 from civicdesk.tenants.models import City
 from civicdesk.tenants.selectors import DistrictChoices, district_choices
 
-EARTH_RADIUS_M = 6_371_000
 NEARBY_RADIUS_M = 200
 
 
@@ -60,14 +58,6 @@ def grouped(types: Iterable[ServiceType]) -> list[tuple[Written, list[ServiceTyp
     return [(labels[group] if group else other, members) for group, members in groups.items()]
 
 
-def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance in metres (haversine): exact enough for "within 200 m"."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
-
-
 @dataclass(frozen=True)
 class Nearby:
     case: ServiceRequest
@@ -79,25 +69,19 @@ def nearby_open_cases(
 ) -> list[Nearby]:
     """Open public cases of the same problem within ``radius_m`` of the point, nearest first.
 
-    The same problem is matched by code, so a case just across a city line is found too.
-    """
-    # A bounding box the database can use first; the exact distance is checked after.
-    dlat = radius_m / 111_320
-    dlng = radius_m / (111_320 * max(math.cos(math.radians(lat)), 0.01))
+    The same problem is matched by code, so a case just across a city line is found too. The
+    circle is the cases' shared one (``cases.selectors.cases_within``), asked of each city that
+    has the problem: the index by band of latitude leads with the city, so naming the cities
+    lets it read only the bands the circle crosses."""
+    types = ServiceType.objects.filter(code=service_type.code, is_confidential=False).values_list("pk", "city_id")
+    if not types:
+        return []
+    type_ids, city_ids = zip(*types, strict=True)
     candidates = public_case_list().filter(
-        status__in=OPEN_STATUSES,
-        service_type__code=service_type.code,
-        lat__range=(lat - dlat, lat + dlat),
-        lng__range=(lng - dlng, lng + dlng),
+        city_id__in=sorted(set(city_ids)), service_type_id__in=sorted(type_ids), status__in=OPEN_STATUSES
     )
-    found = []
-    for case in candidates[:200]:
-        assert case.lat is not None and case.lng is not None  # the range filter above saw them
-        metres = distance_m(lat, lng, case.lat, case.lng)
-        if metres <= radius_m:
-            found.append(Nearby(case=case, metres=round(metres)))
-    found.sort(key=lambda n: n.metres)
-    return found[:limit]
+    found = cases_within(candidates, lat=lat, lng=lng, radius_m=radius_m).order_by(F("distance_m").asc(), "pk")
+    return [Nearby(case=case, metres=round(case.distance_m)) for case in found[:limit]]  # type: ignore[attr-defined]
 
 
 def browse_types(*, city: City, language: str = "") -> list[tuple[str, str]]:

@@ -344,3 +344,45 @@ def test_reports_near_a_place_read_the_cases_around_it_not_the_citys(seeded: Wor
                 for node_type, read, _limited in reads_of_cases(sql):
                     assert node_type != "Seq Scan", f"{url}: a sequential scan of the cases:\n{sql}"
                     assert read <= most, f"{url}: {node_type} read {read:,} rows of cases:\n{sql}\n{diagnosis(sql)}"
+
+
+def test_the_report_forms_nearby_check_reads_the_bands_around_the_pin_not_the_citys(
+    seeded: World, client: Client
+) -> None:
+    """The report form's "Is this yours?" (open reports of the same problem within 200 m of the
+    pin, in any member city) on the 50,000 cases spread one every ~90 m as above: its query
+    finds them from the index by band of latitude (``cases_city_lat_band``, each city that has
+    the problem named), reading the few bands the 200 m circle crosses, each from its box's
+    west edge to its east (about 25 cases), never the city's cases nor a sequential scan."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE cases_servicerequest SET lat = 39.0855 + ((id %% 250) - 125) * 0.0008, "
+            "lng = -94.3520 + (((id / 250) %% 200) - 100) * 0.001 WHERE city_id = %s",
+            [seeded.city.pk],
+        )
+        # Every case in the pin's box open, of either problem: something to offer for each.
+        cursor.execute(
+            "UPDATE cases_servicerequest SET status = 'new', closed_at = NULL WHERE city_id = %s "
+            "AND lat BETWEEN 39.0855 - 0.002 AND 39.0855 + 0.002 AND lng BETWEEN -94.3520 - 0.003 AND -94.3520 + 0.003",
+            [seeded.city.pk],
+        )
+        cursor.execute("SET LOCAL default_statistics_target = 1000")
+        cursor.execute("ANALYZE cases_servicerequest")
+    trash, pothole = seeded.types
+    for service_type in (trash, pothole):
+        url = f"/report/nearby/?service_type={service_type.pk}&lat=39.0855&lng=-94.3520"
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        assert "Is this yours?" in response.content.decode(), url
+        listing = [q["sql"] for q in captured.captured_queries if 'FROM "cases_servicerequest"' in q["sql"]]
+        assert len(listing) == 1, url
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + listing[0])
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "cases_city_lat_band" in plan, f"{url}:\n{plan}"
+        reads = reads_of_cases(listing[0])
+        assert reads, url
+        for node_type, read, _limited in reads:
+            assert node_type != "Seq Scan", f"{url}: a sequential scan of the cases:\n{listing[0]}"
+            assert read <= 60, f"{url}: {node_type} read {read:,} rows of cases:\n{listing[0]}\n{diagnosis(listing[0])}"
