@@ -13,12 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
 
-from civicdesk.cases.models import ServiceRequest
 from civicdesk.cases.placement import address_candidates, certain_match
-from civicdesk.cases.selectors import cases_within
+from civicdesk.cases.selectors import NearestFirst
 from civicdesk.notifications.models import RADIUS_WORDS
 from civicdesk.places.normalise import parse_address
 from civicdesk.places.selectors import address_near
@@ -107,9 +105,10 @@ def browse_near(
     district: str = "",
     service_type: str = "",
     status: str = "",
-) -> QuerySet[ServiceRequest]:
+) -> NearestFirst:
     """The city's public cases within ``within_m`` of ``place`` that the browse page's other
     filters keep, nearest first, each with its ``distance_m``: the browse page's own cases
-    (``browse_cases``: never a confidential type), in the shared circle."""
+    (``browse_cases``: never a confidential type), in the shared circle, paged from the
+    smallest circle that holds the page (``cases.selectors.NearestFirst``)."""
     cases = browse_cases(city=city, district=district, service_type=service_type, status=status)
-    return cases_within(cases, lat=place.lat, lng=place.lng, radius_m=within_m).order_by(F("distance_m").asc(), "pk")
+    return NearestFirst(cases, lat=place.lat, lng=place.lng, radius_m=within_m)

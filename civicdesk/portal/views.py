@@ -402,8 +402,8 @@ def browse(request: HttpRequest, city: str) -> HttpResponse:
     asked = near.near_place(near_text)
     errors = [("f-near", asked.problem)] if asked.problem else []
     if asked.place is not None:
-        found = near.browse_near(city=city_obj, place=asked.place, within_m=within_m, **filters)
-        paginator = CappedPaginator(found, PAGE_SIZE)
+        nearest = near.browse_near(city=city_obj, place=asked.place, within_m=within_m, **filters)
+        paginator = CappedPaginator(nearest, PAGE_SIZE)
         page: Any = paginator.get_page(request.GET.get("page"))
         for case in page.object_list:
             case.away = away(case.distance_m)

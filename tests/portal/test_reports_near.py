@@ -6,6 +6,7 @@ circle the page shares with Open311 (``cases.selectors.cases_within``)."""
 from __future__ import annotations
 
 import math
+import random
 import re
 from urllib.parse import quote
 
@@ -13,12 +14,13 @@ import pytest
 import shapely
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django.utils.html import escape
 
 from civicdesk.accounts.models import Role
 from civicdesk.cases import services
 from civicdesk.cases.models import ServiceRequest
-from civicdesk.cases.selectors import EARTH_RADIUS_M, cases_within
+from civicdesk.cases.selectors import EARTH_RADIUS_M, NearestFirst, cases_within
 from civicdesk.places.models import Source
 from civicdesk.places.normalise import parse_street
 from civicdesk.places.readers import PointRow
@@ -245,3 +247,58 @@ def test_the_circle_holds_exactly_the_cases_the_great_circle_distance_puts_in_it
                 assert got[c.pk] == pytest.approx(haversine(c), abs=0.01)
     within = {c.pk for c in cases_within(ServiceRequest.objects.all(), lat=LAT, lng=LNG, radius_m=402)}
     assert edge[0].pk in within and edge[1].pk not in within and edge[2].pk in within
+
+
+def test_a_dense_circle_is_paged_nearest_first_from_the_smallest_circle_that_holds_the_page(
+    client, catalogue, independence
+):
+    """1,200 public reports within ¼ mile of a point, most of them close to it (more than
+    ``NearestFirst.SORTED_WHOLE_UP_TO``): each page of "Near" is the same as the whole circle
+    sorted by distance would give, pages deep and the last one too, yet the first page is read
+    from a smaller circle round the point, not by sorting every report inside the ¼ mile."""
+    rng = random.Random(311)
+    pothole, graffiti = catalogue["independence"]["pothole"], catalogue["independence"]["graffiti"]
+    now = timezone.now()
+    rows = []
+    for n in range(1200):
+        # Half within about 40 m of the point, half spread over the ¼ mile.
+        spread = 40.0 if n % 2 else 280.0
+        north, east = rng.gauss(0, spread), rng.gauss(0, spread)
+        service_type = pothole if n % 3 else graffiti
+        rows.append(
+            ServiceRequest(
+                city=independence,
+                number=50_000 + n,
+                service_type=service_type,
+                department_id=service_type.department_id,
+                status="new",
+                description="Dense",
+                address=f"{n} Elm St",
+                lat=LAT + north / M_PER_DEG,
+                lng=LNG + east / (M_PER_DEG * math.cos(math.radians(LAT))),
+                opened_at=now,
+                due_at=now,
+                updated_at=now,
+                tracking_token=f"dense-{n}",
+            )
+        )
+    ServiceRequest.objects.bulk_create(rows)
+    cases = ServiceRequest.objects.filter(city=independence, service_type__is_confidential=False)
+    whole = list(cases_within(cases, lat=LAT, lng=LNG, radius_m=402).order_by("distance_m", "pk"))
+    assert len(whole) > NearestFirst.SORTED_WHOLE_UP_TO
+    nearest = NearestFirst(cases, lat=LAT, lng=LNG, radius_m=402)
+    assert len(nearest) == len(whole)
+    for start in (0, 25, 200, 600, (len(whole) // 25) * 25):
+        with CaptureQueriesContext(connection) as captured:
+            page = nearest[start : start + 25]
+        assert [c.pk for c in page] == [c.pk for c in whole[start : start + 25]], start
+        assert [c.distance_m for c in page] == pytest.approx([c.distance_m for c in whole[start : start + 25]])
+        if start == 0:
+            paged = [q["sql"] for q in captured.captured_queries if "ORDER BY" in q["sql"]]
+            assert len(paged) == 1 and "<= 402" not in paged[0], paged
+            assert any(f"<= {402 * ring})" in paged[0] for ring in NearestFirst.RINGS), paged
+
+    # The browse page lists the same reports, page after page.
+    for number in (1, 2, 9):
+        html = client.get(f"/independence/requests/?near={LAT},{LNG}&within=402&page={number}").content.decode()
+        assert _listed(html) == [c.reference for c in whole[(number - 1) * 25 : number * 25]], number
