@@ -35,10 +35,11 @@ from civicdesk.core.sql import first_row
 from civicdesk.notifications import plaintext
 from civicdesk.notifications.models import AlertOn, AreaKind, AreaSubscription
 from civicdesk.notifications.outbox import Email, city_sender, is_suppressed, outbox_enqueue_all
+from civicdesk.tenants.services import name_before_retiring
 
 if TYPE_CHECKING:
     from civicdesk.cases.models import ServiceRequest
-    from civicdesk.tenants.models import City
+    from civicdesk.tenants.models import City, District
 
 EARTH_RADIUS_M = 6_371_000.0
 METRES_PER_DEGREE = 111_320.0
@@ -179,6 +180,55 @@ def your_alerts_write(*, email: str, city: City, language: str) -> None:
             Email(
                 kind="alert_link",
                 recipient=email,
+                subject=subject,
+                body_text=body_text,
+                body_html=body_html,
+                reply_to=city.email,
+                sender=city_sender(city),
+            )
+        ]
+    )
+
+
+def district_replaced_write(
+    subscriptions: list[AreaSubscription], *, old: District, by: list[tuple[District, float]]
+) -> None:
+    """Write the email that tells one resident (``subscriptions``: their alerts of ``old``, at
+    work, of one address) that ``old`` was retired whole: where their alerts now are (the
+    district of ``by`` covering most of it, the others named) or, with ``by`` empty, that
+    they stay and will tell of no new report. In the first alert's language, with the link
+    to "Your alerts"."""
+    if is_suppressed() or not subscriptions:
+        return
+    first = subscriptions[0]
+    city = first.city
+    with translation.override(first.language or settings.LANGUAGE_CODE), timezone.override(city.tz):
+        others = [district.name for district, _share in by[1:]]
+        context = {
+            "city": city,
+            "count": len(subscriptions),
+            "old": name_before_retiring(old),
+            "day": old.retired_on,
+            "new": by[0][0].name if by else "",
+            "pct": f"{by[0][1]:.0%}" if by else "",
+            "others": ", ".join(others),
+            "others_count": len(others),
+            "your_alerts_url": your_alerts_url(email=first.email, city=city),
+            "days": YOUR_ALERTS_DAYS,
+            "site_url": settings.SITE_URL,
+        }
+        subject = (
+            gettext("Your alerts of %(old)s now follow %(new)s (%(city)s 311)")
+            if by
+            else gettext("%(old)s is no longer on the map: your alerts (%(city)s 311)")
+        ) % {"old": context["old"], "new": context["new"], "city": city.name}
+        body_text = plaintext.wrap(render_to_string("notifications/email/alert_district_replaced.txt", context))
+        body_html = render_to_string("notifications/email/alert_district_replaced.html", context)
+    outbox_enqueue_all(
+        [
+            Email(
+                kind="alert_district_replaced",
+                recipient=first.email,
                 subject=subject,
                 body_text=body_text,
                 body_html=body_html,

@@ -13,7 +13,11 @@ from civicdesk.cases import signals
 from civicdesk.cases.models import CaseEvent, Channel, ServiceRequest
 from civicdesk.notifications import messages
 from civicdesk.notifications.models import AreaSubscription
-from civicdesk.notifications.services import case_follow
+from civicdesk.notifications.services import (
+    case_follow,
+    district_replacing_words,
+    subscriptions_follow_replaced,
+)
 from civicdesk.tenants import signals as tenant_signals
 from civicdesk.tenants.models import District
 
@@ -77,6 +81,21 @@ def _district_redrawn(sender: type[District], *, old: District, new: District, *
     AreaSubscription.objects.filter(district=old).update(district=new)
 
 
+def _district_replacing(
+    sender: type[District], *, old: District, by: list[tuple[str, float]], **kwargs: Any
+) -> list[str]:
+    # Asked by the district upload page before saving: what will become of the alerts.
+    return district_replacing_words(old=old, by=by)
+
+
+def _district_replaced(
+    sender: type[District], *, old: District, by: list[tuple[District, float]], **kwargs: Any
+) -> list[str]:
+    # No district is the same place as one retired whole: a resident who asked for its
+    # reports hears, from now on, of the district that covers most of it, and is told so.
+    return subscriptions_follow_replaced(old=old, by=by)
+
+
 def connect() -> None:
     """Connect the receivers (from ``NotificationsConfig.ready``)."""
     signals.case_numbering.connect(_numbering, sender=ServiceRequest, dispatch_uid="notifications-case-numbering")
@@ -90,4 +109,10 @@ def connect() -> None:
     )
     tenant_signals.district_redrawn.connect(
         _district_redrawn, sender=District, dispatch_uid="notifications-district-redrawn"
+    )
+    tenant_signals.district_replacing.connect(
+        _district_replacing, sender=District, dispatch_uid="notifications-district-replacing"
+    )
+    tenant_signals.district_replaced.connect(
+        _district_replaced, sender=District, dispatch_uid="notifications-district-replaced"
     )

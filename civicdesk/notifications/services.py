@@ -13,6 +13,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from civicdesk.cases.models import ServiceRequest
 from civicdesk.catalog.models import ServiceType
@@ -27,6 +28,7 @@ from civicdesk.notifications.models import (
     new_link_token,
 )
 from civicdesk.tenants.models import City, District
+from civicdesk.tenants.services import name_before_retiring
 
 
 @transaction.atomic
@@ -322,3 +324,94 @@ def your_alerts_link_send(*, email: str, city: City, language: str = "") -> bool
         return False
     alerts.your_alerts_write(email=email, city=city, language=offered_language(language))
     return True
+
+
+def _share_words(share: float) -> str:
+    return f"{share:.0%}"
+
+
+def district_alerts_counted(*, district: District) -> int:
+    """How many alerts of ``district`` are at work (confirmed and not stopped): those whose
+    residents are told when it is replaced (``subscriptions_follow_replaced``)."""
+    return AreaSubscription.objects.filter(district=district, active=True, confirmed_at__isnull=False).count()
+
+
+def district_replacing_words(*, old: District, by: list[tuple[str, float]]) -> list[str]:
+    """What ``subscriptions_follow_replaced`` will do to the alerts of ``old`` when it is
+    retired whole for the districts ``by`` (names and shares of its area, most first), in the
+    administrator's words, for the page that says it before anything is saved."""
+    count = district_alerts_counted(district=old)
+    if not count:
+        return []
+    place = {"n": count, "old": old.name}
+    if by:
+        place |= {"new": by[0][0], "pct": _share_words(by[0][1])}
+        return [
+            ngettext(
+                "%(n)d resident's alert of %(old)s will move to “%(new)s”, which covers %(pct)s of it; the resident "
+                "is emailed what changed, with a link to change it.",
+                "%(n)d residents' alerts of %(old)s will move to “%(new)s”, which covers %(pct)s of it; each "
+                "resident is emailed what changed, with a link to change theirs.",
+                count,
+            )
+            % place
+        ]
+    return [
+        ngettext(
+            "%(n)d resident's alert of %(old)s will stay on it, since no district covers it: it will tell of no new "
+            "report. The resident is emailed, with a link to change it.",
+            "%(n)d residents' alerts of %(old)s will stay on it, since no district covers it: they will tell of no "
+            "new report. Each resident is emailed, with a link to change theirs.",
+            count,
+        )
+        % place
+    ]
+
+
+@transaction.atomic
+def subscriptions_follow_replaced(*, old: District, by: list[tuple[District, float]]) -> list[str]:
+    """Move the alerts of ``old``, retired whole, to the district covering most of it (``by``:
+    the current districts covering its area with their shares, most first), and tell each
+    resident whose alert is at work, by email in the alert's language, with the link to "Your
+    alerts". An alert names one district, so it takes the one covering most; the email names
+    the others. With no district covering it the alert stays (nothing is lost), and the
+    resident is told it will hear of no new report there. Returns what was done, in the
+    administrator's words."""
+    subscriptions = list(
+        AreaSubscription.objects.filter(district=old).select_related("city").order_by("created_at", "pk")
+    )
+    if not subscriptions:
+        return []
+    new = by[0][0] if by else None
+    if new is not None:
+        AreaSubscription.objects.filter(pk__in=[s.pk for s in subscriptions]).update(district=new)
+        for subscription in subscriptions:
+            subscription.district = new
+    at_work: dict[str, list[AreaSubscription]] = {}
+    for subscription in subscriptions:
+        if subscription.active and subscription.confirmed_at is not None:
+            at_work.setdefault(subscription.email.strip().lower(), []).append(subscription)
+    for group in at_work.values():
+        alerts.district_replaced_write(group, old=old, by=by)
+    count = sum(len(group) for group in at_work.values())
+    if not count:
+        return []
+    place = {"n": count, "old": name_before_retiring(old)}
+    if new is not None:
+        place["new"] = new.name
+        return [
+            ngettext(
+                "%(n)d resident's alert of %(old)s now follows “%(new)s”; the resident is emailed what changed.",
+                "%(n)d residents' alerts of %(old)s now follow “%(new)s”; each resident is emailed what changed.",
+                count,
+            )
+            % place
+        ]
+    return [
+        ngettext(
+            "%(n)d resident's alert of %(old)s stays on it, since no district covers it; the resident is emailed.",
+            "%(n)d residents' alerts of %(old)s stay on it, since no district covers it; each resident is emailed.",
+            count,
+        )
+        % place
+    ]

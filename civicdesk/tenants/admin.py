@@ -30,6 +30,7 @@ from civicdesk.accounts.models import Role
 from civicdesk.tenants import districts, setup_upload
 from civicdesk.tenants import selectors as tenant_selectors
 from civicdesk.tenants import services as tenant_services
+from civicdesk.tenants import signals as tenant_signals
 from civicdesk.tenants.geo import shape_from_geojson
 from civicdesk.tenants.models import City, Department, District, NeighbourArea, Region
 from civicdesk.tenants.scoping import CHANGE, VIEW, CityScopedAdmin, user_city_id
@@ -279,7 +280,7 @@ class DistrictForm(BoundaryUploadForm):
         if refusals:
             raise ValidationError(refusals)
         plan = self.plan_words(
-            rooms, name=name, city=city, share=districts.share_of_city(geom, limits), rows_named=rows
+            rooms, name=name, city=city, share=districts.share_of_city(geom, limits), rows_named=rows, geom=geom
         )
         confirmed = self.cleaned_data.get("cut_overlapped") and not self.area_is_new
         if confirmed:
@@ -306,10 +307,13 @@ class DistrictForm(BoundaryUploadForm):
         city: City,
         share: float,
         rows_named: dict[str, District],
+        geom: BaseGeometry | None = None,
     ) -> list[str]:
         """What saving with ``cut_overlapped`` does, district by district, in the administrator's
         words: which districts are cut (and the share of the city each keeps), which retired,
-        and the share of the city the new one holds."""
+        and the share of the city the new one holds. For one retired whole, what follows it by
+        choice says what it will do (``signals.district_replacing``: the alerts of residents
+        move to ``geom``, the new district, which covers most of it)."""
         name = name or _("The district")
         today = tenant_services.city_today(city)
         lines = [_("With “Cut it out of the districts it lies over” checked, saving will do this:")]
@@ -338,11 +342,24 @@ class DistrictForm(BoundaryUploadForm):
                     "left without a district. Its cases keep it, as “%(kept)s”."
                 )
             lines.append(message % place)
+            if not room.cut and room.district.name in rows_named:
+                lines.extend(self.followers_words(rows_named[room.district.name], room, name=name, geom=geom))
         lines.append(
             _("“%(name)s” will hold %(pct)s of %(city)s.")
             % {"name": name, "pct": _share_words(share), "city": city.name}
         )
         return lines
+
+    @staticmethod
+    def followers_words(old: District, room: districts.Room, *, name: str, geom: BaseGeometry | None) -> list[str]:
+        """What follows ``old`` by choice, retired whole for the new district ``name`` (area
+        ``geom``), says what will become of it: the receivers of ``signals.district_replacing``."""
+        covered = 0.0
+        if geom is not None and room.district.geom.area:
+            covered = float(room.district.geom.intersection(geom).area / room.district.geom.area)
+        by = [(name, covered)] if covered >= districts.OVERLAP_SHARE else []
+        answers = tenant_signals.district_replacing.send(sender=District, old=old, by=by)
+        return [line for _receiver, lines in answers for line in (lines or [])]
 
     def file_kept_words(self) -> str:
         if self.area_read is None or len(self.kept_area()) > MAX_KEPT_AREA_CHARS:
@@ -897,6 +914,7 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
         # The districts it takes the place of leave the map first, in the same transaction
         # (the admin's save is one): their numbers and areas are free before this one is
         # written. One it only partly covers is redrawn as the rest of its area.
+        replaced: list[District] = []
         for room, other in zip(getattr(form, "rooms", []), getattr(form, "retiring", []), strict=True):
             old_name, city, today = other.name, other.city, tenant_services.city_today(other.city)
             if room.rest is not None:
@@ -915,6 +933,7 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
                 )
                 continue
             retired = tenant_services.district_retire(district=other, on=today)
+            replaced.append(retired)
             self.log_change(request, retired, [{"changed": {"fields": ["retired_on", "name"]}}])
             self.message_user(
                 request,
@@ -923,6 +942,11 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
                 messages.SUCCESS,
             )
         super().save_model(request, obj, form, change)
+        # With the new district on the map, what followed a district retired whole by choice
+        # (a resident's alerts) moves to the district covering most of it; the resident is told.
+        for retired in replaced:
+            for line in tenant_services.district_replaced_announce(old=retired):
+                self.message_user(request, line, messages.SUCCESS)
         geom = getattr(form, "geom", None)
         if geom is not None:
             # Taken (the form refused less than MIN_SHARE_INSIDE inside), but checked as the

@@ -62,7 +62,9 @@ def district_import(
     district outside the city's limits (another city's map) is refused before anything else.
     With ``replace`` the new map replaces the current one: the old districts are retired
     (kept, renamed with the day they were replaced, so every case filed in them keeps its
-    district for the reports) and new cases are placed on the new map only.
+    district for the reports) and new cases are placed on the new map only; a resident's
+    alerts of an old district move to the new one covering most of it
+    (``district_replaced_announce``).
     """
     outside = outside_limits(shapes, city)
     if outside:
@@ -70,6 +72,7 @@ def district_import(
             [_("These districts are not in %(city)s; nothing was created.") % {"city": city.name}, *outside]
         )
     today = city_today(city)
+    replaced: list[District] = []
     if replace:
         # Retired before the new map is written: the database holds each number to one
         # current district of the city (district_number_unique_in_current_map), and the new
@@ -78,6 +81,7 @@ def district_import(
             old.retired_on = today
             old.name = retired_name(old.name, today)
             old.save(update_fields=["retired_on", "name", "updated_at"])
+            replaced.append(old)
     taken = set(District.objects.filter(city=city, name__in=[s.name for s in shapes]).values_list("name", flat=True))
     if taken:
         raise ValidationError(
@@ -97,12 +101,17 @@ def district_import(
                 *clashes,
             ]
         )
-    return [
+    created = [
         District.objects.create(
             city=city, name=s.name, number=s.number, boundary=s.boundary, is_illustrative=is_illustrative
         )
         for s in shapes
     ]
+    # What followed an old district by choice (a resident's alerts) moves to the new one
+    # covering most of it, and whoever chose it is told.
+    for old in replaced:
+        district_replaced_announce(old=old)
+    return created
 
 
 def city_today(city: City | None, *, now: datetime.datetime | None = None) -> datetime.date:
@@ -245,6 +254,40 @@ def district_cut(*, district: District, rest: BaseGeometry, on: datetime.date) -
     )
     signals.district_redrawn.send(sender=District, old=old, new=new)
     return new
+
+
+def district_successors(old: District) -> list[tuple[District, float]]:
+    """The current districts of ``old``'s city that cover its area, each with the share (0–1)
+    of that area it covers, most first (then by name). A share under ``districts.OVERLAP_SHARE``
+    is the sliver of a shared edge, not a district that covers it, and is left out."""
+    try:
+        area = geo.shape_from_geojson(old.boundary)
+    except ValidationError:
+        return []
+    if area.area == 0:
+        return []
+    found = []
+    for row in District.objects.filter(city_id=old.city_id, retired_on__isnull=True).exclude(pk=old.pk):
+        try:
+            geom = geo.shape_from_geojson(row.boundary)
+        except ValidationError:
+            continue
+        if not geom.intersects(area):
+            continue
+        share = float(geom.intersection(area).area / area.area)
+        if share >= districts.OVERLAP_SHARE:
+            found.append((row, share))
+    return sorted(found, key=lambda item: (-item[1], item[0].name))
+
+
+def district_replaced_announce(*, old: District) -> list[str]:
+    """Say that ``old`` was retired whole and the map that replaces it is in place
+    (``signals.district_replaced``, with ``district_successors``): a resident's alerts of it
+    move to the district covering most of it, and the resident is told. Called after the
+    new districts are written, in the same transaction. Returns what the receivers did, in
+    sentences for the administrator."""
+    answers = signals.district_replaced.send(sender=District, old=old, by=district_successors(old))
+    return [line for _receiver, lines in answers for line in (lines or [])]
 
 
 def district_restore_problems(*, district: District, name: str) -> list[str]:
