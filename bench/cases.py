@@ -54,6 +54,45 @@ def points_inside(city: Any, count: int, rng: Any) -> list[tuple[float, float]]:
     return found[:count]
 
 
+def city_centre(city: Any) -> tuple[float, float]:
+    """(lat, lng) of the point inside ``city`` its dense part of cases gathers round: the
+    representative point of its limits (always inside them)."""
+    from civicdesk.tenants import geo
+
+    point = geo.shape_from_geojson(city.boundary).representative_point()
+    return round(point.y, 6), round(point.x, 6)
+
+
+def points_placed(city: Any, count: int, rng: Any, dense_share: float = 0.5, dense_m: float = 1500.0) -> Any:
+    """``count`` (lat, lng) inside ``city`` as a city's reports fall: ``dense_share`` of them
+    gathered round its centre (``city_centre``; a normal spread of ``dense_m`` metres each way),
+    the rest spread evenly over its limits. An array of shape (count, 2), in a random order."""
+    import numpy as np
+    import shapely
+
+    from civicdesk.tenants import geo
+
+    shape = geo.shape_from_geojson(city.boundary)
+    shapely.prepare(shape)
+    lat0, lng0 = city_centre(city)
+    dense = int(count * dense_share)
+    spread_lat = dense_m / 111_320
+    spread_lng = spread_lat / np.cos(np.radians(lat0))
+    found: list[Any] = []
+    have = 0
+    while have < dense:
+        ys = rng.normal(lat0, spread_lat, dense * 2)
+        xs = rng.normal(lng0, spread_lng, dense * 2)
+        keep = shapely.contains_xy(shape, xs, ys)
+        found.append(np.column_stack([ys[keep], xs[keep]]))
+        have += int(keep.sum())
+    dense_points = np.concatenate(found)[:dense] if dense else np.empty((0, 2))
+    even = np.asarray(points_inside(city, count - dense, rng)).reshape(-1, 2)
+    points = np.round(np.concatenate([dense_points, even]), 6)
+    rng.shuffle(points)
+    return points
+
+
 def _weights(values: list[float]) -> Any:
     import numpy as np
 
@@ -61,9 +100,12 @@ def _weights(values: list[float]) -> Any:
     return array / array.sum()
 
 
-def generate_and_copy(n: int, profile: dict[str, Any], catalogue: dict[str, Any], end: dt.datetime, rng: Any) -> float:
+def generate_and_copy(
+    n: int, profile: dict[str, Any], catalogue: dict[str, Any], end: dt.datetime, rng: Any, *, placed: bool = False
+) -> float:
     """Draw ``n`` cases from the KC mix, COPY them in (on SQLite: one ``INSERT`` each, in one
-    transaction); returns the seconds that took."""
+    transaction); returns the seconds that took. ``placed``: each case gets a point inside its
+    city (``points_placed``), else none, as before."""
     import numpy as np
     from django.db import connection, transaction
 
@@ -95,6 +137,14 @@ def generate_and_copy(n: int, profile: dict[str, Any], catalogue: dict[str, Any]
     numbers = {s: 1001 for s in slugs}
     day0 = dt.datetime.combine(start_day, dt.time(0), tzinfo=CENTRAL)
     days_tables = {c: np.asarray(profile["codes"][c]["days"]) for c in codes}
+    # Each city's points, drawn after every other draw so that ``placed`` changes nothing else.
+    points: dict[int, Any] = {}
+    nth = np.zeros(n, dtype=np.int64)
+    if placed:
+        for k, slug in enumerate(slugs):
+            mine = np.flatnonzero(city_of == k)
+            nth[mine] = np.arange(len(mine))
+            points[k] = points_placed(catalogue[slug]["city"], len(mine), rng)
 
     def rows(lo: int, hi: int) -> list[dict[str, Any]]:
         out = []
@@ -134,6 +184,9 @@ def generate_and_copy(n: int, profile: dict[str, Any], catalogue: dict[str, Any]
                 tracking_token=f"bench{i:09d}",
                 external_id="",
             )
+            if placed:
+                lat, lng = points[city_of[i]][nth[i]]
+                row.update(lat=float(lat), lng=float(lng))
             out.append(row)
         return out
 

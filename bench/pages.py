@@ -6,6 +6,9 @@ plan reads the cases table by a sequential scan.
     .venv/bin/python bench/pages.py --n 200000            # its own cluster, seeded, measured, deleted
     .venv/bin/python bench/pages.py --hold --n 200000     # seed a cluster and keep it (prints its URL)
     .venv/bin/python bench/pages.py --url postgres://...  # measure against a held cluster (migrates it)
+    .venv/bin/python bench/pages.py --url ... --only near --near-index  # the near pages alone (with
+                                                  # the rows of cases each read), and the index by band's
+                                                  # size and its cost to each new case
 
 docs/performance.md ("Pages") gives the figures of a run and what fixed the worst.
 """
@@ -42,7 +45,8 @@ def seed(n: int, seed_value: int = 311) -> None:
     rng = np.random.default_rng(seed_value)
     profile = kc_profile()
     catalogue = load_catalogue(profile)
-    generate_and_copy(n, profile, catalogue, timezone.now(), rng)
+    # Each case placed in its city, half of them round its centre (the near pages' dense part).
+    generate_and_copy(n, profile, catalogue, timezone.now(), rng, placed=True)
     rollups.rebuild()
     _events()
     _staff()
@@ -93,6 +97,41 @@ def _regional_admin() -> str:
     return username
 
 
+# The browse page's "Near" distances measured (metres): 500 ft, ¼ mile, 2 miles.
+NEAR_RADII = (("500 ft", 152), ("¼ mile", 402), ("2 miles", 3219))
+
+
+def near_pages(city: Any) -> list[tuple[str, str, str | None]]:
+    """Reports near a place, in the dense part of ``city`` (its centre, where half its cases
+    gather): the browse page's "Near" at each distance, with and without a problem chosen;
+    Open311's lat/long/radius; and the report form's "Is this yours?" check of a pin there."""
+    from django.db.models import Count
+
+    from bench.cases import city_centre
+
+    lat, lng = city_centre(city)
+    # The problem most reported (the KC mix's largest): the filter that keeps the most.
+    service_type = city.service_types.annotate(n=Count("cases")).order_by("-n", "code").only("pk", "code").first()
+    assert service_type is not None
+    s, juris, code = city.slug, city.jurisdiction_id, service_type.code
+    found: list[tuple[str, str, str | None]] = []
+    for words, metres in NEAR_RADII:
+        found.append((f"near, {words}", f"/{s}/requests/?near={lat},{lng}&within={metres}", None))
+        found.append((f"near, {words}, one type", f"/{s}/requests/?near={lat},{lng}&within={metres}&type={code}", None))
+    for words, metres in NEAR_RADII:
+        found.append(
+            (
+                f"open311 requests near, {words}",
+                f"/open311/v2/requests.json?jurisdiction_id={juris}&lat={lat}&long={lng}&radius={metres}",
+                None,
+            )
+        )
+    found.append(
+        ("report form nearby check", f"/report/nearby/?service_type={service_type.pk}&lat={lat}&lng={lng}", None)
+    )
+    return found
+
+
 def pages() -> list[tuple[str, str, str | None]]:
     """(kind, URL, staff username or None) of every page measured."""
     from civicdesk.cases.models import ServiceRequest
@@ -127,6 +166,7 @@ def pages() -> list[tuple[str, str, str | None]]:
             None,
         ),
         ("open311 one request", f"/open311/v2/requests/{case.number}.json?jurisdiction_id={juris}", None),
+        *near_pages(city),
     ]
     staff = []
     for role in ("worker", "supervisor"):
@@ -148,7 +188,67 @@ def pages() -> list[tuple[str, str, str | None]]:
     return public + staff
 
 
-def measure(repeat: int = 3, explain: bool = True) -> list[dict[str, Any]]:
+def rows_of_cases(text: str) -> int:
+    """The rows of cases every plan node of ``text`` read (EXPLAIN ANALYZE: those it kept and
+    those its filter removed, times its loops)."""
+    raw = sql("EXPLAIN (ANALYZE, FORMAT JSON) " + text)[0][0]
+    stack = [(json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]]
+    read = 0
+    while stack:
+        node = stack.pop()
+        stack.extend(node.get("Plans", []))
+        if node.get("Relation Name") == "cases_servicerequest":
+            read += (node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)) * node.get("Actual Loops", 1)
+    return int(read)
+
+
+def near_index_cost(rows: int = 3000, repeat: int = 5) -> dict[str, Any]:
+    """The index of cases by band of latitude (``cases_city_lat_band``): its size beside the
+    table's and all its indexes', and its cost to each new case: the time of ``rows`` INSERTs,
+    one case each (a copy of a case drawn at random, so each lands in a random band), with the
+    index and with it dropped in the same transaction, rolled back; the median of ``repeat``."""
+    from django.db import transaction
+
+    from civicdesk.cases.models import ServiceRequest
+
+    index, table, indexes = sql(
+        "SELECT pg_relation_size('cases_city_lat_band'), pg_relation_size('cases_servicerequest'), "
+        "pg_indexes_size('cases_servicerequest')"
+    )[0]
+    columns = [str(f.column) for f in ServiceRequest._meta.concrete_fields if not f.primary_key]
+    # Each copy a new case: its number and tracking token its own.
+    special = {"number": "100000000 + %(n)s", "tracking_token": "tracking_token || '-' || %(n)s"}
+    names = ", ".join(f'"{c}"' for c in columns)
+    chosen = ", ".join(special.get(c, f'"{c}"') for c in columns)
+    insert = f"INSERT INTO cases_servicerequest ({names}) SELECT {chosen} FROM cases_servicerequest WHERE id = %(id)s"  # noqa: S608
+    ids = [r[0] for r in sql("SELECT id FROM cases_servicerequest ORDER BY random() LIMIT %s", [rows])]
+
+    def run(drop: bool) -> float:
+        with transaction.atomic():
+            if drop:
+                sql("DROP INDEX cases_city_lat_band")
+            started = time.perf_counter()
+            for n, case_id in enumerate(ids):
+                sql(insert, {"n": n, "id": case_id})
+            seconds = time.perf_counter() - started
+            transaction.set_rollback(True)
+        return seconds * 1000 / len(ids)
+
+    with_index, without = [], []
+    for _ in range(repeat):
+        with_index.append(run(False))
+        without.append(run(True))
+    return {
+        "index_bytes": index,
+        "table_bytes": table,
+        "all_indexes_bytes": indexes,
+        "inserts": len(ids),
+        "ms_per_insert_with_index": round(statistics.median(with_index), 4),
+        "ms_per_insert_without_index": round(statistics.median(without), 4),
+    }
+
+
+def measure(repeat: int = 3, explain: bool = True, only: str = "") -> list[dict[str, Any]]:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -158,6 +258,8 @@ def measure(repeat: int = 3, explain: bool = True) -> list[dict[str, Any]]:
     clients: dict[str | None, Client] = {None: Client()}
     rows = []
     for kind, url, username in pages():
+        if only and only not in kind:
+            continue
         if username not in clients:
             client = Client()
             client.force_login(User.objects.get(username=username))
@@ -174,12 +276,15 @@ def measure(repeat: int = 3, explain: bool = True) -> list[dict[str, Any]]:
         queries = captured.captured_queries
         slowest = max(queries, key=lambda q: float(q["time"]), default=None)
         seq = []
+        read = 0
         if explain:
             for q in queries:
                 text = q["sql"]
                 if not text.lstrip().upper().startswith("SELECT") or ("cases_" not in text and "reports_" not in text):
                     continue
                 plan = "\n".join(r[0] for r in sql("EXPLAIN " + text))
+                if "cases_servicerequest" in text:
+                    read += rows_of_cases(text)
                 found = SEQ_SCAN.findall(plan)
                 if found:
                     seq.append({"sql": text[:300], "tables": sorted(set(found))})
@@ -193,16 +298,22 @@ def measure(repeat: int = 3, explain: bool = True) -> list[dict[str, Any]]:
                 "slowest_query_ms": round(float(slowest["time"]) * 1000, 1) if slowest else 0,
                 "slowest_query": slowest["sql"][:400] if slowest else "",
                 "seq_scans": seq,
+                "rows_of_cases_read": read,
             }
         )
     return rows
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    lines = ["| page | queries | ms | slowest query (ms) | seq scan |", "| --- | ---: | ---: | ---: | --- |"]
+    lines = [
+        "| page | queries | ms | slowest query (ms) | rows of cases read | seq scan |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
+    ]
     for r in rows:
         scans = ", ".join(sorted({t for s in r["seq_scans"] for t in s["tables"]})) or ""
-        lines.append(f"| {r['kind']} | {r['queries']} | {r['ms']} | {r['slowest_query_ms']} | {scans} |")
+        lines.append(
+            f"| {r['kind']} | {r['queries']} | {r['ms']} | {r['slowest_query_ms']} | {r['rows_of_cases_read']:,} | {scans} |"
+        )
     return "\n".join(lines)
 
 
@@ -213,6 +324,10 @@ def main() -> int:
     parser.add_argument("--hold", action="store_true", help="seed, print the URL, keep the cluster until stopped")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", help="write the rows here")
+    parser.add_argument("--only", default="", help="measure only the pages whose kind holds these words")
+    parser.add_argument(
+        "--near-index", action="store_true", help="also the near index's size and its cost to each new case"
+    )
     args = parser.parse_args()
     # The cost of rendering each page, not of reading a kept copy (civicdesk/core/pagecache.py).
     os.environ["PUBLIC_PAGE_CACHE_SECONDS"] = "0"
@@ -229,8 +344,10 @@ def main() -> int:
             if args.hold:
                 while True:
                     time.sleep(60)
-        rows = measure(args.repeat)
+        rows = measure(args.repeat, only=args.only)
         print(table(rows))
+        if args.near_index:
+            print(json.dumps(near_index_cost(), indent=2))
         for r in rows:
             if r["status"] != 200:
                 print(f"!! {r['kind']}: {r['status']}")
