@@ -117,6 +117,8 @@ class QuestionEntry:
     # None: not given (a new question comes after the one before it in the list).
     order: int | None = None
     given: frozenset[str] | None = None
+    # Its own line in a YAML file (0: the line of its type, as in a CSV row).
+    line: int = 0
 
 
 @dataclass
@@ -211,6 +213,7 @@ def _questions(value: Any, where: str, problems: list[str]) -> list[QuestionEntr
         if not isinstance(item, dict):
             problems.append(_("%(where)s: give code:, question: and datatype:.") % {"where": here})
             continue
+        line = item.get("__line__", 0)
         item = {k: v for k, v in item.items() if k != "__line__"}
         unknown = sorted(set(item) - QUESTION_KEYS)
         if unknown:
@@ -253,6 +256,7 @@ def _questions(value: Any, where: str, problems: list[str]) -> list[QuestionEntr
                 description=_text(item.get("description")),
                 order=_order(item.get("order"), f"{here}, order", problems),
                 given=frozenset(item) & QUESTION_KEYS,
+                line=line if isinstance(line, int) else 0,
             )
         )
     return out

@@ -165,6 +165,16 @@ class ForeignEmail:
     other_city: str
 
 
+@dataclass(frozen=True)
+class ForeignName:
+    """Words of the file that name another member city: where (the file, line, entry and
+    field), the words, and the city."""
+
+    where: str
+    excerpt: str
+    other_city: str
+
+
 @dataclass
 class CatalogueImport:
     """What ``catalog_import`` did (or, in a dry run, would do)."""
@@ -177,9 +187,28 @@ class CatalogueImport:
     dry_run: bool = False
     city_name: str = ""
     foreign_emails: list[ForeignEmail] = field(default_factory=list)
+    foreign_names: list[ForeignName] = field(default_factory=list)
     without_emails: bool = False
 
     def warnings(self) -> list[str]:
+        """``email_warnings()``, then ``name_warnings()``."""
+        return self.email_warnings() + self.name_warnings()
+
+    def name_warnings(self) -> list[str]:
+        """One line per field whose words name another member city: residents and staff of this
+        city would read the neighbour's name (a neighbour's export, say). A street or a place
+        of that name may be right, so the words leave it to the person."""
+        return [
+            _(
+                "%(where)s: “%(text)s” names %(other)s, not %(city)s. If it means %(other)s (its "
+                "department, its service, its phone), write %(city)s's own words; a street or place of "
+                "that name can stay."
+            )
+            % {"where": f.where, "text": f.excerpt, "other": f.other_city, "city": self.city_name}
+            for f in self.foreign_names
+        ]
+
+    def email_warnings(self) -> list[str]:
         """One line per department whose email in the file is another city's: imported, that
         city's staff would get this city's assignment emails (a neighbour's export, say)."""
         return [
@@ -263,6 +292,7 @@ def catalog_import(
             other = tenant_selectors.email_of_another_city(city=city, email=entry.email, domains=domains)
             if other:
                 result.foreign_emails.append(ForeignEmail(entry.code, entry.name or entry.code, entry.email, other))
+    result.foreign_names = _names_of_other_cities(city=city, catalogue=catalogue, name=name)
     try:
         with transaction.atomic():
             result = _catalog_write(city=city, catalogue=catalogue, departments=existing_departments, result=result)
@@ -271,6 +301,50 @@ def catalog_import(
     except _DryRun:
         pass
     return result
+
+
+def _names_of_other_cities(*, city: City, catalogue: Catalogue, name: str) -> list[ForeignName]:
+    """Each field of the file (English or Spanish) whose words name another member city: a
+    department's name; a type's name, group and description; a question's words and its
+    choices' names. Each said with its line, entry and field, as the file's mistakes are."""
+    finder = tenant_selectors.city_names_of_others(city=city)
+    found: list[ForeignName] = []
+
+    def look(line: int, entry: str, fields: list[tuple[str, str]]) -> None:
+        for key, text in fields:
+            for named in finder(text) if text else []:
+                where = _("%(file)s, line %(line)d, %(entry)s, %(field)s") % {
+                    "file": name,
+                    "line": line,
+                    "entry": entry,
+                    "field": key,
+                }
+                found.append(ForeignName(where, named.excerpt, named.other_city))
+
+    for d in catalogue.departments:
+        look(d.line, _("department “%(code)s”") % {"code": d.code}, [("name", d.name)])
+    for t in catalogue.service_types:
+        kind = _("service type “%(code)s”") % {"code": t.code}
+        look(
+            t.line,
+            kind,
+            [(key, getattr(t, key)) for key in ("name", "name_es", "group", "group_es", "description")],
+        )
+        for q in t.questions:
+            question = _("%(type)s, question “%(code)s”") % {"type": kind, "code": q.code}
+            line = q.line or t.line
+            look(
+                line,
+                question,
+                [("question", q.question), ("question_es", q.question_es), ("description", q.description)],
+            )
+            for choice in q.values:
+                look(
+                    line,
+                    _("%(question)s, choice “%(key)s”") % {"question": question, "key": choice.get("key", "")},
+                    [("name", choice.get("name", "")), ("name_es", choice.get("name_es", ""))],
+                )
+    return found
 
 
 def _given(values: dict[str, Any], given: frozenset[str] | None) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -165,6 +166,85 @@ def email_of_another_city(*, city: City, email: str, domains: dict[int, tuple[st
     if not host or at(domains.get(city.pk, ("", frozenset()))[1]):
         return ""
     return next((name for pk, (name, found) in sorted(domains.items()) if pk != city.pk and at(found)), "")
+
+
+# Words that make a city's name part of another name, not the city: a street named for it
+# (Independence Avenue, Lee's Summit Road run through several cities; in Spanish "Avenida
+# Independence"), or the holiday. Whatever else names a member city is left for a person to judge.
+_STREET_AFTER = re.compile(
+    r"\s+(avenue|ave|road|rd|street|st|drive|dr|boulevard|blvd|parkway|pkwy|lane|ln|way|court|ct|place|pl|"
+    r"trail|trl|highway|hwy|circle|cir|terrace|ter|day)\b",
+    re.IGNORECASE,
+)
+# In Spanish the street word comes first, and as a name's it is capitalized: "Calle Independence",
+# "Avenida de Raytown", but "una calle de Raytown" is a street in Raytown.
+_STREET_WORDS_ES = ("avenida", "av", "calle", "bulevar", "carretera", "camino", "paseo")
+_STREET_BEFORE = re.compile(
+    r"\b(" + "|".join(f"{w.capitalize()}|{w.upper()}" for w in _STREET_WORDS_ES) + r")\.?\s+(de\s+)?$"
+)
+
+
+def _name_pattern(name: str) -> re.Pattern[str]:
+    """A city's name as whole words, in any case, whatever its spaces and apostrophes:
+    "Lee's Summit" finds "LEE’S SUMMIT" and "Lees Summit", not "Blee's Summitry"."""
+    words = [re.escape(word).replace("'", "['’]?").replace("’", "['’]?") for word in name.split()]
+    return re.compile(r"(?<![\w'’])" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class CityNamed:
+    """Another member city named in a text: its name, and the words around it."""
+
+    other_city: str
+    excerpt: str
+
+
+class MemberCityNames:
+    """Finds the other member cities a text names (``city_names_of_others``): a neighbour's
+    catalogue names the neighbour ("Independence Animal Services", "Call Lee's Summit Water
+    Utilities")."""
+
+    def __init__(self, *, city: City, names: dict[int, str]) -> None:
+        # Longer names first, so "North Kansas City" is that city, not Kansas City.
+        self._cities = sorted(
+            ((pk == city.pk, name, _name_pattern(name)) for pk, name in names.items() if name.strip()),
+            key=lambda c: -len(c[1]),
+        )
+
+    def __call__(self, text: str) -> list[CityNamed]:
+        taken: list[tuple[int, int]] = []
+        found: dict[str, CityNamed] = {}
+        for own, name, pattern in self._cities:
+            for match in pattern.finditer(text):
+                start, end = match.span()
+                if any(a < end and start < b for a, b in taken):
+                    continue
+                taken.append((start, end))
+                if own or _STREET_AFTER.match(text, end) or _STREET_BEFORE.search(text[:start]):
+                    continue
+                found.setdefault(name, CityNamed(name, _excerpt(text, start, end)))
+        return list(found.values())
+
+
+def _excerpt(text: str, start: int, end: int, *, width: int = 80) -> str:
+    """``text`` whole when short, else the words around ``text[start:end]`` with "…"."""
+    text = " ".join(text.split()) if len(text) <= width else text
+    if len(text) <= width:
+        return text
+    left = max(0, start - 30)
+    right = min(len(text), end + 40)
+    left = text.rfind(" ", 0, left) + 1 if left else 0
+    found = text.find(" ", right)
+    right = len(text) if found < 0 else found
+    words = " ".join(text[left:right].split())
+    return ("…" if left else "") + words + ("…" if right < len(text) else "")
+
+
+def city_names_of_others(*, city: City) -> MemberCityNames:
+    """A finder of the other member cities' names in a text, as words (not in "Grandviewer"),
+    leaving out a street or a day named for one ("Independence Avenue", "Independence Day")
+    and ``city``'s own name ("North Kansas City" is not Kansas City)."""
+    return MemberCityNames(city=city, names=dict(City.objects.values_list("pk", "name")))
 
 
 def default_timezone(region: Region | None) -> str:

@@ -60,10 +60,9 @@ class Command(BaseCommand):
                 f"{path.name}: {count} mistake(s), nothing written:\n  " + "\n  ".join(exc.problems)
             ) from exc
         self.stdout.write(f"{city.name}: {result.summary()}")
-        warnings = result.warnings()
-        for line in warnings:
+        for line in result.email_warnings():
             self.stderr.write(self.style.WARNING(f"Warning: {line}"))
-        if warnings:
+        if result.foreign_emails:
             again = "catalog_import --city {} {}{} --without-emails".format(
                 city.slug, path, " --dry-run" if options["dry_run"] else ""
             )
@@ -71,5 +70,14 @@ class Command(BaseCommand):
                 self.style.WARNING(
                     f"To leave these emails empty, run: {again}\n"
                     f"or put {city.name}'s own addresses in the file's department emails."
+                )
+            )
+        for line in result.name_warnings():
+            self.stderr.write(self.style.WARNING(f"Warning: {line}"))
+        if result.foreign_names:
+            self.stderr.write(
+                self.style.WARNING(
+                    "Check each of these words: change them in the file before importing (or, once imported, "
+                    "on the department's or type's page in the admin) unless they mean a street or place."
                 )
             )
