@@ -14,7 +14,7 @@ import pytest
 
 from civicdesk.accounts.models import Role
 from civicdesk.cases.models import ServiceRequest
-from civicdesk.cases.services import case_create
+from civicdesk.cases.services import case_close, case_create
 from civicdesk.core import clock, svgchart
 from civicdesk.reports import charts
 from civicdesk.tenants.models import City, District
@@ -270,7 +270,7 @@ def long_named_worker(
     and an overdue case of a type with a long name (a wide column before "Late by")."""
     independence = cities["independence"]
     neighborhood = make_department(independence, "CD-NEIGHBORHOOD SERVICES")
-    make_staff(
+    worker = make_staff(
         independence,
         Role.WORKER,
         department=neighborhood,
@@ -278,15 +278,26 @@ def long_named_worker(
         last_name="Villanueva-Rodriguez",
     )
     lat, lng = INSIDE["independence"]
+    proactive = make_service_type(
+        independence, "ce-proactive", name="CE - Proactive Officer Investigation", department=neighborhood
+    )
     case_create(
-        service_type=make_service_type(
-            independence, "ce-proactive", name="CE - Proactive Officer Investigation", department=neighborhood
-        ),
+        service_type=proactive,
         description="Cars parked on the lawn",
         lat=lat,
         lng=lng,
         opened_at=clock.now() - dt.timedelta(days=60),
     )
+    # One case closed in the period, so that the report draws its time-to-close charts too (with
+    # nothing closed it says why instead of drawing them).
+    done = case_create(
+        service_type=proactive,
+        description="Trailer on the street",
+        lat=lat,
+        lng=lng,
+        opened_at=clock.now() - dt.timedelta(days=9),
+    )
+    case_close(case=done, actor=worker, note="The trailer was moved.")
 
 
 # The first overdue case's lateness on a phone: wholly on the screen, and its column's name before it.
