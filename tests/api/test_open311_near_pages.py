@@ -1,0 +1,140 @@
+"""GET requests near a point (lat/long/radius) in a dense circle: every page is the same as the
+whole answer sorted the GeoReport v2 way (newest opened first, then by number), on either
+database: the default page of 1,000, pages of a few hundred down to the last and past it, a
+small circle, ties of opening time, and cases the answer never holds (confidential, without a
+point, outside the circle, older than the 90 days)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+from typing import Any
+
+import pytest
+
+from civicdesk.cases.models import ServiceRequest
+from civicdesk.cases.selectors import EARTH_RADIUS_M
+from civicdesk.catalog.models import ServiceType
+from civicdesk.core import clock
+from civicdesk.tenants.models import City
+from tests.api.open311_client import body, get
+from tests.conftest import INSIDE
+
+pytestmark = pytest.mark.django_db
+
+LAT, LNG = INSIDE["independence"]
+M_PER_DEG = math.pi * EARTH_RADIUS_M / 180
+RADIUS = 2_000
+
+
+def _metres(lat: float, lng: float) -> float:
+    p1, p2 = math.radians(LAT), math.radians(lat)
+    dp, dl = p2 - p1, math.radians(lng - LNG)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+@pytest.fixture
+def dense(independence: City, trash: ServiceType, secret_type: ServiceType) -> list[ServiceRequest]:
+    """2,400 cases round the point over the last 120 days, most of them recent (as a busy
+    downtown's are), three at a time opened at the same instant; one in eight confidential,
+    one in 25 without a point, a few just outside the circle."""
+    rng = random.Random(311)
+    now = clock.now()
+    rows = []
+    for n in range(2_400):
+        spread = 400.0 if n % 2 else 1_500.0
+        north, east = rng.gauss(0, spread), rng.gauss(0, spread)
+        if n % 97 == 0:  # just beyond the edge, due north or east
+            north, east = (RADIUS + 0.5, 0.0) if n % 2 else (0.0, RADIUS + 0.5)
+        if n % 3 == 0:
+            # Days ago: most within a week, a tail to 120 days; never within an hour of the
+            # 90 days' edge, nor of now (the answer's window is counted from the request's now).
+            days = min(120.0, rng.expovariate(1 / 12))
+            if 89.9 < days < 90.1:
+                days = 91.0
+            opened = now - dt.timedelta(days=days, hours=1)
+        service_type = secret_type if n % 8 == 5 else trash
+        point = n % 25 != 7
+        rows.append(
+            ServiceRequest(
+                city=independence,
+                number=70_000 + n,
+                service_type=service_type,
+                department_id=service_type.department_id,
+                status="new" if n % 4 else "closed",
+                description="Dense downtown",
+                address=f"{n} Main St",
+                lat=LAT + north / M_PER_DEG if point else None,
+                lng=LNG + east / (M_PER_DEG * math.cos(math.radians(LAT))) if point else None,
+                opened_at=opened,
+                due_at=opened + dt.timedelta(days=5),
+                updated_at=opened,
+                tracking_token=f"dense-{n}",
+            )
+        )
+    return ServiceRequest.objects.bulk_create(rows)
+
+
+def _answer(cases: list[ServiceRequest], *, secret: ServiceType, radius: float, now: dt.datetime) -> list[str]:
+    """The whole answer, worked out here: public, with a point, inside the circle, opened in
+    the last 90 days; newest first, then by number."""
+    kept = [
+        c
+        for c in cases
+        if c.service_type_id != secret.pk
+        and c.lat is not None
+        and c.lng is not None
+        and _metres(c.lat, c.lng) <= radius
+        and now - dt.timedelta(days=90) <= c.opened_at <= now
+    ]
+    kept.sort(key=lambda c: (c.opened_at, c.number), reverse=True)
+    return [c.reference for c in kept]
+
+
+def _ids(client: Any, city: City, **params: Any) -> list[str]:
+    response = get(client, "requests", "json", jurisdiction_id=city.jurisdiction_id, lat=LAT, long=LNG, **params)
+    assert response.status_code == 200, response.content
+    return [r["service_request_id"] for r in body(response)]
+
+
+def test_every_page_near_a_point_is_the_whole_answer_newest_first_sliced(
+    client: Any, independence: City, secret_type: ServiceType, dense: list[ServiceRequest]
+) -> None:
+    whole = _answer(dense, secret=secret_type, radius=RADIUS, now=clock.now())
+    assert 1_000 < len(whole) < 2_000
+
+    # The spec's answer: the newest 1,000.
+    assert _ids(client, independence, radius=RADIUS) == whole[:1_000]
+    # Pages of 300, to the last and one past it.
+    pages = math.ceil(len(whole) / 300)
+    for page in range(1, pages + 2):
+        got = _ids(client, independence, radius=RADIUS, page=page, page_size=300)
+        assert got == whole[(page - 1) * 300 : page * 300], page
+    # Small pages early on, where a few days hold the page.
+    for page, size in ((1, 1), (1, 25), (2, 25), (7, 40), (3, 250)):
+        got = _ids(client, independence, radius=RADIUS, page=page, page_size=size)
+        assert got == whole[(page - 1) * size : page * size], (page, size)
+
+
+def test_a_small_circle_in_the_dense_part_is_its_whole_answer_newest_first(
+    client: Any, independence: City, secret_type: ServiceType, dense: list[ServiceRequest]
+) -> None:
+    for radius in (150, 600):
+        whole = _answer(dense, secret=secret_type, radius=radius, now=clock.now())
+        assert whole, radius
+        assert _ids(client, independence, radius=radius) == whole, radius
+        assert _ids(client, independence, radius=radius, page=2, page_size=20) == whole[20:40], radius
+
+
+def test_a_filter_on_status_and_type_keeps_the_same_order_near_a_point(
+    client: Any, independence: City, trash: ServiceType, secret_type: ServiceType, dense: list[ServiceRequest]
+) -> None:
+    open_cases = [c for c in dense if c.status == "new"]
+    whole = _answer(open_cases, secret=secret_type, radius=RADIUS, now=clock.now())
+    assert len(whole) > 500
+    got = _ids(client, independence, radius=RADIUS, status="open", service_code=trash.code, page_size=500)
+    assert got == whole[:500]
+    got = _ids(client, independence, radius=RADIUS, status="open", service_code=trash.code, page=2, page_size=500)
+    assert got == whole[500:1_000]
