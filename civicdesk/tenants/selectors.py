@@ -317,6 +317,14 @@ def _contact_step(city: City) -> SetupStep:
     return SetupStep("contact", _("Email address and phone for residents"), not missing, detail, 15)
 
 
+def _first_five(names: list[str]) -> str:
+    """The first five of a step's names, and how many more: "A, B, C, D, E and 17 more"."""
+    shown = ", ".join(names[:5])
+    if len(names) > 5:
+        shown = _("%(names)s and %(more)d more") % {"names": shown, "more": len(names) - 5}
+    return shown
+
+
 def _departments_step(city: City) -> SetupStep:
     """Active departments; a department that a type sends cases to but that has no email is
     named, since no one is emailed its new cases (a neighbor's catalog imported without its
@@ -328,13 +336,10 @@ def _departments_step(city: City) -> SetupStep:
     )
     detail = npgettext("departments", "%(n)d active", "%(n)d active", count) % {"n": count}
     if silent:
-        shown = ", ".join(silent[:5])
-        if len(silent) > 5:
-            shown = _("%(names)s and %(more)d more") % {"names": shown, "more": len(silent) - 5}
         detail = _(
             "%(active)s; no email, so no one is told of their new cases (give each an email under Departments): "
             "%(names)s"
-        ) % {"active": detail, "names": shown}
+        ) % {"active": detail, "names": _first_five(silent)}
     return SetupStep("departments", _("Departments"), count > 0 and not silent, detail, 30)
 
 
@@ -352,13 +357,10 @@ def _staff_step(city: City) -> SetupStep:
     ]
     detail = npgettext("staff accounts", "%(n)d active", "%(n)d active", count) % {"n": count}
     if silent:
-        shown = ", ".join(silent[:5])
-        if len(silent) > 5:
-            shown = _("%(names)s and %(more)d more") % {"names": shown, "more": len(silent) - 5}
         detail = _(
             "%(active)s; no email, so they are told of none of the cases assigned to them (give each an email "
             "under Users): %(names)s"
-        ) % {"active": detail, "names": shown}
+        ) % {"active": detail, "names": _first_five(silent)}
     return SetupStep("staff", _("Staff accounts"), count > 0 and not silent, detail, 50)
 
 
