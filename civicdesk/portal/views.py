@@ -505,6 +505,7 @@ def manifest(request: HttpRequest) -> HttpResponse:
 SHELL_STATIC = (
     "civicdesk/site.css",
     "civicdesk/portal.js",
+    "civicdesk/menu.js",
     "civicdesk/queue.js",
     "civicdesk/address.js",
     "civicdesk/streets.js",

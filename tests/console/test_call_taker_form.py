@@ -67,8 +67,9 @@ def test_a_call_takers_case_list_opens_on_every_case_of_the_city_not_an_empty_mi
     body = page.content.decode()
     assert re.search(r'href="\?queue=all" aria-current="page"', body), "All of my city is the queue shown"
     assert case.reference in body
-    # The search box keeps that queue, and "Mine" is still a click away.
-    assert 'name="queue" value="all"' in body
+    # The search box keeps that queue (the filters' "Queue" choice, a phone's tabs), and
+    # "Mine" is still a click away.
+    assert re.search(r'<select id="queue-pick" name="queue">.*?<option value="all" selected>', body, re.S)
     assert 'href="?queue=mine"' in body
     searched = signed_in(call_taker).get(reverse("console:home"), {"q": case.reference})
     assert case.reference in searched.content.decode()

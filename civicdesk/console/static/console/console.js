@@ -113,29 +113,6 @@
     answer.focus({ preventScroll: true });
   });
 
-  // The header's menu (console/base.html): on a phone, and with large text, the header's links,
-  // the language and the console's own links fold behind "Menu" (console.css hides them while
-  // the button says aria-expanded="false"); on a wider screen the button is not shown. The page
-  // opens with them folded; Escape folds them again and gives the focus back to the button.
-  var menu = document.querySelector(".menu-toggle");
-  if (menu) {
-    var setMenu = function (open) {
-      menu.setAttribute("aria-expanded", open ? "true" : "false");
-      document.documentElement.classList.toggle("menu-closed", !open);
-    };
-    menu.hidden = false;
-    setMenu(false);
-    menu.addEventListener("click", function () { setMenu(menu.getAttribute("aria-expanded") !== "true"); });
-    document.addEventListener("keydown", function (e) {
-      if (e.key !== "Escape" || menu.getAttribute("aria-expanded") !== "true" || !menu.offsetParent) return;
-      var within = (menu.getAttribute("aria-controls") || "").split(/\s+/).some(function (id) {
-        var part = document.getElementById(id);
-        return part && part.contains(document.activeElement);
-      });
-      if (within || document.activeElement === menu) { setMenu(false); menu.focus(); }
-    });
-  }
-
   // The case list's filters (home.html): a list loaded by htmx brings each box's message, or
   // none, and the summary of the filters left out (_results.html). The boxes are marked invalid
   // and described by their message, as on a page loaded whole; after "Apply" (or Enter) the
