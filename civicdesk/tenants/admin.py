@@ -14,7 +14,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
@@ -30,7 +29,6 @@ from civicdesk.accounts.models import Role
 from civicdesk.tenants import districts, setup_upload
 from civicdesk.tenants import selectors as tenant_selectors
 from civicdesk.tenants import services as tenant_services
-from civicdesk.tenants import signals as tenant_signals
 from civicdesk.tenants.geo import shape_from_geojson
 from civicdesk.tenants.models import City, Department, District, NeighbourArea, Region
 from civicdesk.tenants.scoping import CHANGE, VIEW, CityScopedAdmin, user_city_id
@@ -354,12 +352,8 @@ class DistrictForm(BoundaryUploadForm):
     def followers_words(old: District, room: districts.Room, *, name: str, geom: BaseGeometry | None) -> list[str]:
         """What follows ``old`` by choice, retired whole for the new district ``name`` (area
         ``geom``), says what will become of it: the receivers of ``signals.district_replacing``."""
-        covered = 0.0
-        if geom is not None and room.district.geom.area:
-            covered = float(room.district.geom.intersection(geom).area / room.district.geom.area)
-        by = [(name, covered)] if covered >= districts.OVERLAP_SHARE else []
-        answers = tenant_signals.district_replacing.send(sender=District, old=old, by=by)
-        return [line for _receiver, lines in answers for line in (lines or [])]
+        by = [] if geom is None else tenant_services.covering_shares(room.district.geom, [(name, name, geom)])
+        return tenant_services.district_replacing_words(old=old, by=by)
 
     def file_kept_words(self) -> str:
         if self.area_read is None or len(self.kept_area()) > MAX_KEPT_AREA_CHARS:
@@ -536,6 +530,7 @@ class DistrictImportForm(forms.Form):
     error_anchors = {NON_FIELD_ERRORS: "id_file"}
 
     file = forms.FileField(
+        required=False,  # a file read before is kept with the page (``kept_file``)
         label=gettext_lazy("GeoJSON file"),
         help_text=gettext_lazy("A FeatureCollection with one feature per district, in longitude/latitude (WGS 84)."),
         widget=forms.ClearableFileInput(attrs={"accept": ".geojson,.json,application/geo+json,application/json"}),
@@ -573,26 +568,77 @@ class DistrictImportForm(forms.Form):
         ),
     )
 
+    # The file read once is sent back with a page that says what importing will change
+    # (``district_import_plan``), so it need not be chosen again (``MAX_KEPT_AREA_CHARS``).
+    kept_file = forms.CharField(
+        label=gettext_lazy("Districts kept from the file chosen before"), required=False, widget=forms.HiddenInput
+    )
+    kept_file_name = forms.CharField(
+        label=gettext_lazy("Name of the file chosen before"), required=False, widget=forms.HiddenInput, max_length=255
+    )
+
     def __init__(self, *args: Any, cities: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if cities is not None:
             self.fields["city"] = forms.ModelChoiceField(queryset=cities, label=gettext_lazy("City"))
             self.order_fields(["city"])
         self.shapes: list[districts.DistrictShape] = []
+        self.file_is_new = False  # read from a file chosen now, not the one kept
+        self.file_name = ""
+        self.kept = ""  # the file's GeoJSON, sent back with the page
+
+    def read(self) -> Any:
+        """The GeoJSON of the file chosen now, else of the one kept with the page; None (and
+        the file's own error) without either."""
+        upload = self.cleaned_data.get("file")
+        if upload:
+            self.file_is_new, self.file_name = True, upload.name
+            return districts.read_geojson(upload, filename=upload.name)
+        kept = str(self.cleaned_data.get("kept_file") or "").strip()
+        if not kept:
+            if not self.has_error("file"):
+                self.add_error("file", self.fields["file"].error_messages["required"])
+            return None
+        self.file_name = str(self.cleaned_data.get("kept_file_name") or "")
+        try:
+            return json.loads(kept)
+        except ValueError as exc:
+            raise ValidationError(_("The file chosen before could not be read again: choose it again.")) from exc
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
-        upload = cleaned.get("file")
-        if upload and cleaned.get("name_property"):
-            data = districts.read_geojson(upload, filename=upload.name)
-            self.shapes = districts.district_shapes(
-                data,
-                name_property=cleaned["name_property"],
-                number_property=cleaned.get("number_property") or districts.default_number_property(data),
-                name_prefix=cleaned.get("name_prefix", ""),
-            )
+        data = self.read()
+        if data is not None:
+            self.kept = json.dumps(data, separators=(",", ":"))
+            if cleaned.get("name_property"):
+                self.shapes = districts.district_shapes(
+                    data,
+                    name_property=cleaned["name_property"],
+                    number_property=cleaned.get("number_property") or districts.default_number_property(data),
+                    name_prefix=cleaned.get("name_prefix", ""),
+                )
         return cleaned
+
+    def keep_file(self) -> None:
+        """Send the file read back with the page, so it need not be chosen again."""
+        kept = self.kept if len(self.kept) <= MAX_KEPT_AREA_CHARS else ""
+        data = QueryDict(mutable=True)
+        data.update(self.data)
+        data["kept_file"] = kept
+        data["kept_file_name"] = self.file_name if kept else ""
+        self.data = data
+
+    def file_kept_words(self) -> str:
+        if not self.kept or len(self.kept) > MAX_KEPT_AREA_CHARS:
+            return _("Choose the file again.")
+        if self.file_name:
+            return _("The file %(file)s is kept: you need not choose it again.") % {"file": self.file_name}
+        return _("The file is kept: you need not choose it again.")
+
+    def confirmed(self) -> bool:
+        """The page has said what importing will change, and is sent again with the file kept."""
+        return bool(self.cleaned_data.get("replace")) and not self.file_is_new
 
 
 class CatalogueUploadForm(forms.Form):
@@ -1043,8 +1089,7 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
                 form.add_error("retired_on", problems)
             else:
                 try:
-                    with transaction.atomic():
-                        retired = [(d.name, tenant_services.district_retire(district=d, on=on)) for d in current]
+                    retired, followed = tenant_services.districts_retire(chosen=current, on=on)
                 except ValidationError as exc:
                     form.add_error("retired_on", exc)
                 else:
@@ -1059,6 +1104,8 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
                             % {"name": old_name, "day": on.isoformat(), "kept": district.name},
                             messages.SUCCESS,
                         )
+                    for line in followed:
+                        self.message_user(request, line, messages.SUCCESS)
                     return HttpResponseRedirect(back)
         day = form.cleaned_data["retired_on"] if form.is_bound and form.is_valid() else today
         context = {
@@ -1069,6 +1116,8 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
             else ngettext("Retire %(count)d district", "Retire %(count)d districts", len(current))
             % {"count": len(current)},
             "districts": [(d, tenant_services.retired_name_free(d, day)) for d in current],
+            # What follows them (a resident's alerts), said before anything is retired.
+            "followers": tenant_services.district_retire_plan(chosen=current),
             "cities": sorted({d.city.name for d in current}),
             "form": form,
             "hidden": hidden,
@@ -1145,27 +1194,47 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
         form = DistrictImportForm(request.POST or None, request.FILES or None, cities=cities)
         if request.method == "POST" and form.is_valid():
             city = City.objects.get(pk=city_id) if city_id is not None else form.cleaned_data["city"]
-            try:
-                created = tenant_services.district_import(
-                    city=city,
-                    shapes=form.shapes,
-                    is_illustrative=form.cleaned_data["is_illustrative"],
-                    replace=form.cleaned_data["replace"],
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                for item in created:
-                    self.log_addition(request, item, [{"added": {}}])
-                self.message_user(
-                    request,
-                    _("Created %(count)d districts in %(city)s: %(names)s.")
-                    % {"count": len(created), "city": city.name, "names": ", ".join(d.name for d in created)},
-                    messages.SUCCESS,
-                )
-                for s, share in districts.mostly_outside(form.shapes, city):
-                    self.warn_outside(request, city, s.name, share)
-                return HttpResponseRedirect(reverse("admin:tenants_district_changelist"))
+            # Replacing the map says first what follows the districts it retires (a resident's
+            # alerts, and where they go); nothing is saved until the page is sent again.
+            if form.cleaned_data["replace"] and not form.confirmed():
+                plan = tenant_services.district_import_plan(city=city, shapes=form.shapes)
+                if plan:
+                    form.add_error(
+                        None,
+                        [
+                            _("Nothing is imported yet: read what importing will change."),
+                            *plan,
+                            _("Import again to do it. %(kept)s") % {"kept": form.file_kept_words()},
+                        ],
+                    )
+            if form.is_valid():  # False once the page has something to say first
+                followed: list[str] = []
+                try:
+                    created = tenant_services.district_import(
+                        city=city,
+                        shapes=form.shapes,
+                        is_illustrative=form.cleaned_data["is_illustrative"],
+                        replace=form.cleaned_data["replace"],
+                        told=followed,
+                    )
+                except ValidationError as exc:
+                    form.add_error(None, exc)
+                else:
+                    for item in created:
+                        self.log_addition(request, item, [{"added": {}}])
+                    self.message_user(
+                        request,
+                        _("Created %(count)d districts in %(city)s: %(names)s.")
+                        % {"count": len(created), "city": city.name, "names": ", ".join(d.name for d in created)},
+                        messages.SUCCESS,
+                    )
+                    for line in followed:
+                        self.message_user(request, line, messages.SUCCESS)
+                    for s, share in districts.mostly_outside(form.shapes, city):
+                        self.warn_outside(request, city, s.name, share)
+                    return HttpResponseRedirect(reverse("admin:tenants_district_changelist"))
+        if request.method == "POST":
+            form.keep_file()  # the page comes back with the file read, not to be chosen again
         choices = City.objects.filter(pk=city_id) if city_id is not None else City.objects.order_by("name")
         context = {
             **self.admin_site.each_context(request),

@@ -7,7 +7,8 @@ import datetime
 import difflib
 import re
 import zoneinfo
-from typing import Any
+from collections.abc import Collection, Iterable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,6 +22,8 @@ from civicdesk.core import clock
 from civicdesk.tenants import districts, geo, signals
 from civicdesk.tenants.districts import DistrictShape, outside_limits
 from civicdesk.tenants.models import City, District, Region
+
+_T = TypeVar("_T")
 
 
 def district_clashes(*, city: City, shapes: list[DistrictShape]) -> list[str]:
@@ -53,7 +56,12 @@ def district_clashes(*, city: City, shapes: list[DistrictShape]) -> list[str]:
 
 @transaction.atomic
 def district_import(
-    *, city: City, shapes: list[DistrictShape], is_illustrative: bool = False, replace: bool = False
+    *,
+    city: City,
+    shapes: list[DistrictShape],
+    is_illustrative: bool = False,
+    replace: bool = False,
+    told: list[str] | None = None,
 ) -> list[District]:
     """Create one district of ``city`` per shape, all or none.
 
@@ -64,7 +72,8 @@ def district_import(
     (kept, renamed with the day they were replaced, so every case filed in them keeps its
     district for the reports) and new cases are placed on the new map only; a resident's
     alerts of an old district move to the new one covering most of it
-    (``district_replaced_announce``).
+    (``district_replaced_announce``); what was done is added to ``told``, in sentences for
+    the administrator.
     """
     outside = outside_limits(shapes, city)
     if outside:
@@ -110,7 +119,9 @@ def district_import(
     # What followed an old district by choice (a resident's alerts) moves to the new one
     # covering most of it, and whoever chose it is told.
     for old in replaced:
-        district_replaced_announce(old=old)
+        said = district_replaced_announce(old=old)
+        if told is not None:
+            told += said
     return created
 
 
@@ -256,37 +267,115 @@ def district_cut(*, district: District, rest: BaseGeometry, on: datetime.date) -
     return new
 
 
-def district_successors(old: District) -> list[tuple[District, float]]:
-    """The current districts of ``old``'s city that cover its area, each with the share (0–1)
-    of that area it covers, most first (then by name). A share under ``districts.OVERLAP_SHARE``
-    is the sliver of a shared edge, not a district that covers it, and is left out."""
-    try:
-        area = geo.shape_from_geojson(old.boundary)
-    except ValidationError:
-        return []
-    if area.area == 0:
+# A district retired by hand, with no new district uploaded over it, is followed (a resident's
+# alerts moved) only when the city's current districts cover most of it: together at least this
+# share of its area. Less, and what follows it stays on it, and its resident is told.
+MOSTLY_COVERED = 0.5
+
+
+def covering_shares(area: BaseGeometry, candidates: Iterable[tuple[_T, str, BaseGeometry]]) -> list[tuple[_T, float]]:
+    """Each of ``candidates`` (an item, its name, its area) that covers part of ``area``, with
+    the share (0–1) of ``area`` it covers, most first (then by name). A share under
+    ``districts.OVERLAP_SHARE`` is the sliver of a shared edge, not a district that covers it,
+    and is left out. The one reckoning of what covers a district leaving the map: the upload
+    page's, the import's and *Retire*'s, before and after saving."""
+    if area.is_empty or area.area == 0:
         return []
     found = []
-    for row in District.objects.filter(city_id=old.city_id, retired_on__isnull=True).exclude(pk=old.pk):
-        try:
-            geom = geo.shape_from_geojson(row.boundary)
-        except ValidationError:
-            continue
+    for item, name, geom in candidates:
         if not geom.intersects(area):
             continue
         share = float(geom.intersection(area).area / area.area)
         if share >= districts.OVERLAP_SHARE:
-            found.append((row, share))
-    return sorted(found, key=lambda item: (-item[1], item[0].name))
+            found.append((item, share, name))
+    return [(item, share) for item, share, _name in sorted(found, key=lambda f: (-f[1], f[2]))]
 
 
-def district_replaced_announce(*, old: District) -> list[str]:
-    """Say that ``old`` was retired whole and the map that replaces it is in place
-    (``signals.district_replaced``, with ``district_successors``): a resident's alerts of it
-    move to the district covering most of it, and the resident is told. Called after the
-    new districts are written, in the same transaction. Returns what the receivers did, in
+def _area_of(district: District) -> BaseGeometry | None:
+    try:
+        return geo.shape_from_geojson(district.boundary)
+    except ValidationError:
+        return None
+
+
+def district_successors(
+    old: District, *, excluding: Collection[int] = (), at_least: float = 0.0
+) -> list[tuple[District, float]]:
+    """The current districts of ``old``'s city (but ``excluding``, by id) that cover its
+    area, each with the share (0–1) of that area it covers, most first (``covering_shares``).
+    Empty when together they cover less than ``at_least`` of it."""
+    area = _area_of(old)
+    if area is None:
+        return []
+    rows = District.objects.filter(city_id=old.city_id, retired_on__isnull=True).exclude(pk=old.pk)
+    candidates = []
+    for row in rows.exclude(pk__in=list(excluding)):
+        geom = _area_of(row)
+        if geom is not None:
+            candidates.append((row, row.name, geom))
+    found = covering_shares(area, candidates)
+    return found if sum(share for _row, share in found) >= at_least else []
+
+
+def district_replacing_words(*, old: District, by: list[tuple[str, float]]) -> list[str]:
+    """What will follow ``old`` when it leaves the map, covered by the districts ``by`` (names
+    and shares, most first; empty: none), in sentences for the administrator, asked before
+    anything is saved (``signals.district_replacing``: a resident's alerts, and where they go)."""
+    answers = signals.district_replacing.send(sender=District, old=old, by=by)
+    return [line for _receiver, lines in answers for line in (lines or [])]
+
+
+def district_import_plan(*, city: City, shapes: list[DistrictShape]) -> list[str]:
+    """What importing ``shapes`` with *Replace the current map* (``district_import`` with
+    ``replace``) will do to what follows each of ``city``'s current districts, which it
+    retires: the words of ``district_replacing_words``, each old district covered by the new
+    ones as ``district_replaced_announce`` will find it once they are saved. Empty: nothing to
+    say."""
+    lines: list[str] = []
+    for old in District.objects.filter(city=city, retired_on__isnull=True).order_by("number", "name"):
+        area = _area_of(old)
+        if area is None:
+            continue
+        by = covering_shares(area, [(s.name, s.name, s.geom) for s in shapes])
+        lines += district_replacing_words(old=old, by=by)
+    return lines
+
+
+def district_retire_plan(*, chosen: list[District]) -> list[str]:
+    """What retiring ``chosen`` by hand (``districts_retire``) will do to what follows each:
+    the words of ``district_replacing_words``, with the current districts that will still
+    cover it (none of ``chosen``), when they cover most of it (``MOSTLY_COVERED``)."""
+    leaving = [d.pk for d in chosen]
+    lines: list[str] = []
+    for old in chosen:
+        by = district_successors(old, excluding=leaving, at_least=MOSTLY_COVERED)
+        lines += district_replacing_words(old=old, by=[(row.name, share) for row, share in by])
+    return lines
+
+
+@transaction.atomic
+def districts_retire(*, chosen: list[District], on: datetime.date) -> tuple[list[tuple[str, District]], list[str]]:
+    """Retire each of ``chosen`` by hand from the day ``on`` (``district_retire``), all or
+    none. What follows one (a resident's alerts) moves to the current district covering most of
+    it when the city's current districts cover most of it (``MOSTLY_COVERED``), and stays
+    otherwise; either way whoever chose it is told (``district_replaced_announce``). Returns
+    each district's name before with the district retired, and what the followers did, in
     sentences for the administrator."""
-    answers = signals.district_replaced.send(sender=District, old=old, by=district_successors(old))
+    retired = [(d.name, district_retire(district=d, on=on)) for d in chosen]
+    lines: list[str] = []
+    for _name, district in retired:
+        lines += district_replaced_announce(old=district, at_least=MOSTLY_COVERED)
+    return retired, lines
+
+
+def district_replaced_announce(*, old: District, at_least: float = 0.0) -> list[str]:
+    """Say that ``old`` was retired whole and the map that replaces it is in place
+    (``signals.district_replaced``, with ``district_successors``, covering at least
+    ``at_least`` of it together): a resident's alerts of it move to the district covering most
+    of it, and the resident is told. Called after the new districts are written, in the same
+    transaction. Returns what the receivers did, in sentences for the administrator."""
+    by = district_successors(old, at_least=at_least)
+    answers = signals.district_replaced.send(sender=District, old=old, by=by)
     return [line for _receiver, lines in answers for line in (lines or [])]
 
 

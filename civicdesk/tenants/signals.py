@@ -6,14 +6,15 @@
   not by the place of a case (a resident's alerts of a district), follows ``new``; cases
   keep ``old``. Sent inside the write's transaction: a receiver's writes commit with it.
 
-- ``district_replacing(old, by)``: asked before ``old`` is retired whole for a district
-  uploaded over it (the admin's “Cut it out of the districts it lies over”), so the page can
-  say beforehand what follows it. ``by``: the names of the districts that will cover it, each
+- ``district_replacing(old, by)``: asked before ``old`` is retired whole (for a district
+  uploaded over it, the admin's “Cut it out of the districts it lies over”; by an import with
+  “Replace the current map”; by hand, “Retire”), so the page can say beforehand what follows
+  it (``services.district_replacing_words``). ``by``: the names of the districts that will cover it, each
   with the share (0–1) of ``old``'s area it covers, most first (empty: none). Each receiver
   returns a list of sentences in the administrator's language (what it will do), and does
   nothing yet.
 - ``district_replaced(old, by)``: ``old`` was retired whole and the new map is in place (an
-  upload that covers it, or an import that replaces the map): ``by``, the current districts
+  upload that covers it, an import that replaces the map, or *Retire* by hand): ``by``, the current districts
   covering its area with their shares, most first (``services.district_successors``; empty:
   none). What follows a district by choice moves to the first, and whoever chose it is told;
   each receiver returns sentences saying what it did. Sent inside the write's transaction.

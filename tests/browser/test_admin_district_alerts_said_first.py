@@ -1,0 +1,108 @@
+"""A city administrator replaces the map by an import, and retires a district by hand, on a
+laptop and on a phone: before anything is saved each page says how many residents' alerts will
+move where; sent again (the import's file kept), the alerts move and the page says so."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.utils import timezone
+from shapely.geometry import mapping
+
+from civicdesk.accounts.models import Role
+from civicdesk.notifications.models import AlertOn, AreaKind, AreaSubscription
+from civicdesk.tenants import services
+from civicdesk.tenants.models import District
+from tests.admin.test_admin_district_cut import part
+from tests.browser.conftest import axe_violations, open_page, screenshot
+from tests.browser.test_admin_district_retire import admin_sign_in, fits
+
+pytestmark = [pytest.mark.browser]
+
+
+def alert_on(district: District, email: str) -> AreaSubscription:
+    return AreaSubscription.objects.create(
+        email=email,
+        city=district.city,
+        area=AreaKind.DISTRICT,
+        district=district,
+        on=AlertOn.NEW,
+        confirmed_at=timezone.now(),
+    )
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_replacing_the_map_says_where_the_alerts_will_go_then_moves_them(
+    new_context, independence, make_staff, width, tmp_path
+):
+    admin = make_staff(independence, Role.CITY_ADMIN, is_staff=True, username="ind-admin")
+    District.objects.filter(city=independence).update(retired_on=services.city_today(independence))
+    citywide = District.objects.create(city=independence, name="Citywide", number=None, boundary=independence.boundary)
+    for email in ("ann@example.org", "ben@example.org"):
+        alert_on(citywide, email)
+    wards = {"Ward 1": part(independence, 0, 0.6), "Ward 2": part(independence, 0.6, 1)}
+    new_map = tmp_path / "wards.geojson"
+    features = [
+        {"type": "Feature", "properties": {"name": name, "number": n}, "geometry": mapping(geom)}
+        for n, (name, geom) in enumerate(wards.items(), 1)
+    ]
+    new_map.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    whole = part(independence, 0, 1)
+    shares = {name: geom.intersection(whole).area / whole.area for name, geom in wards.items()}
+    most = max(shares, key=lambda name: shares[name])
+
+    page = open_page(new_context(viewport={"width": width, "height": 800}))
+    admin_sign_in(page, admin.username, "/admin/tenants/district/import/")
+    page.fill("#id_name_property", "name")
+    page.set_input_files("#id_file", str(new_map))
+    page.get_by_label("Replace the current map").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Import districts").click()
+    assert page.get_by_text("Nothing is imported yet: read what importing will change.").first.is_visible()
+    assert page.get_by_text(
+        f"2 residents' alerts of Citywide will move to “{most}”, which covers {shares[most]:.0%} of it; each "
+        "resident is emailed what changed, with a link to change theirs."
+    ).first.is_visible()
+    assert page.get_by_text(
+        "Import again to do it. The file wards.geojson is kept: you need not choose it again."
+    ).first.is_visible()
+    fits(page)
+    screenshot(page, f"admin-district-import-alerts-told-{width}")
+    assert [v for v in axe_violations(page) if ".breadcrumbs >" not in v] == []
+    assert AreaSubscription.objects.filter(district=citywide).count() == 2
+    assert not District.objects.filter(city=independence, name=most).exists()
+
+    with page.expect_navigation():
+        page.get_by_role("button", name="Import districts").click()
+    assert page.get_by_text(
+        f"2 residents' alerts of Citywide now follow “{most}”; each resident is emailed what changed."
+    ).is_visible()
+    ward = District.objects.get(city=independence, name=most, retired_on__isnull=True)
+    assert set(AreaSubscription.objects.values_list("district_id", flat=True)) == {ward.pk}
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_the_retire_page_says_the_alerts_stay_when_no_district_covers_it(new_context, independence, make_staff, width):
+    admin = make_staff(independence, Role.CITY_ADMIN, is_staff=True, username="ind-admin")
+    district = District.objects.get(city=independence, number=1, retired_on__isnull=True)
+    alert_on(district, "ann@example.org")
+
+    page = open_page(new_context(viewport={"width": width, "height": 800}))
+    admin_sign_in(page, admin.username, f"/admin/tenants/district/{district.pk}/retire/")
+    said = page.locator("li.followers")
+    assert said.inner_text() == (
+        "1 resident's alert of District 1 will stay on it, since no district covers it: it will tell of no new "
+        "report. The resident is emailed, with a link to change it."
+    )
+    fits(page)
+    screenshot(page, f"admin-district-retire-alerts-told-{width}")
+    assert [v for v in axe_violations(page) if ".breadcrumbs >" not in v] == []
+    with page.expect_navigation():
+        page.get_by_role("button", name="Retire", exact=True).click()
+    assert page.get_by_text(
+        "1 resident's alert of District 1 stays on it, since no district covers it; the resident is emailed."
+    ).is_visible()
+    assert AreaSubscription.objects.get().district_id == district.pk
+    assert page.errors == []
