@@ -39,14 +39,17 @@ def _plain(value: Decimal | None, unit: str) -> float | None:
 
 
 def trend_chart(view: MeasureView) -> Chart | None:
-    """The chart for a screen and a phone, or None when there is nothing to draw. The
-    screen's is drawn for half a measure's card on a desk (the table takes the other half)."""
+    """The chart for a screen and a phone, or None when there is nothing to draw (no period,
+    or no figure in the periods it would show). The screen's is drawn for half a measure's
+    card on a desk (the table takes the other half)."""
     rows = view.rows[-12:]
     if not rows:
         return None
     unit = view.measure.unit
     labels = [row.period.short_label.replace("FY", "FY\u200a") for row in rows]
     values = [_plain(row.compared, unit) for row in rows]
+    if all(value is None for value in values):
+        return None  # a chart of targets alone: the page says no figure was published instead
     targets = [_plain(row.target, unit) for row in rows]
 
     def draw(width: float) -> str:

@@ -86,6 +86,9 @@ class MeasureView:
     # The first period with a figure, when periods before it (a computed measure's first
     # quarters, before it had any case) were left out: the card says "No data before …" once.
     no_data_before: periods.Period | None = None
+    # Periods were published, none of them with a figure: the card says so, with no chart of
+    # targets alone and no table of "No data".
+    no_figure_yet: bool = False
     # The other measure of the same benchmark: for a measure computed from the cases, the
     # department's own report of it; for a department's report, those computed from the cases.
     department_report: Measure | None = None
@@ -272,6 +275,7 @@ def measure_view(measure: Measure, *, plan_year: int | None = None) -> MeasureVi
     # are not listed one by one as "No data": the card says once where its figures begin.
     first = next((i for i, row in enumerate(rows) if row.value is not None), None)
     no_data_before = None
+    no_figure_yet = first is None and bool(rows)
     if first is None:
         rows = []
     elif first > 0:
@@ -283,6 +287,7 @@ def measure_view(measure: Measure, *, plan_year: int | None = None) -> MeasureVi
         split_rule=rule,
         plan_year=plan_year,
         no_data_before=no_data_before,
+        no_figure_yet=no_figure_yet,
         department_report=(
             measure.department_report
             if measure.department_report_id and measure.department_report and measure.department_report.is_public

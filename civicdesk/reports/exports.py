@@ -170,6 +170,9 @@ def report_csv(report: ServiceRequestReport) -> str:
     # for one that has not begun (its total is 0: nothing could be opened yet).
     w.writerow([_("Counted through"), report.counted_to.isoformat() if report.counted_to else ""])
     w.writerow([_("Total new requests"), report.total])
+    if report.nothing_opened:
+        # An empty period says why, in the words of the page and the PDF.
+        w.writerow([_("Note"), report.nothing_opened])
     w.writerow([])
     requests, share_column, total = _("Requests"), _("Share (%)"), _("Total")
     if report.cities:

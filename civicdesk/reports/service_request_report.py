@@ -88,6 +88,9 @@ class ServiceRequestReport:
     today: dt.date = dt.date.max
     # The collaborative only: each member city's requests and share, in the cities' order.
     cities: list[Share] = field(default_factory=list)
+    # Whether its city (the collaborative: any member city) has any request at all, of any
+    # day: asked only of a period with none, to say whether a wider period would show some.
+    any_requests: bool = True
 
     @property
     def scope_label(self) -> str:
@@ -114,6 +117,33 @@ class ServiceRequestReport:
         if self.not_begun:
             return None
         return min(self.date_to, self.today)
+
+    @property
+    def nothing_opened(self) -> str:
+        """Why a period that has begun has no department, problem or district to show, in the
+        active language: the page, the PDF and the CSV say the same (the page then says how to
+        choose a wider period). Empty for a period with requests, or not begun."""
+        if self.total or self.not_begun:
+            return ""
+        if not self.any_requests:
+            if self.city is not None:
+                return _(
+                    "No service requests have been reported to %(city)s yet, so there are no departments, problems "
+                    "or districts to show. They will be counted as requests come in."
+                ) % {"city": self.city.name}
+            return _(
+                "No service requests have been reported to any member city yet, so there are no departments, "
+                "problems or districts to show. They will be counted as requests come in."
+            )
+        if self.to_date:
+            return _(
+                "No service requests have been opened in this period so far: there are no departments, problems "
+                "or districts to show. A longer period may include some."
+            )
+        return _(
+            "No service requests were opened in this period: there are no departments, problems or districts to "
+            "show. A longer period may include some."
+        )
 
     @property
     def share_total_tenths(self) -> int:
@@ -398,6 +428,7 @@ def service_request_report(
         districts=district_rows,
         today=today if today is not None else city_today(city),
         cities=city_shares,
+        any_requests=bool(total) or ServiceRequest.objects.filter(city__in=[c.pk for c in cities]).exists(),
     )
 
 
