@@ -166,6 +166,55 @@ def test_at_200_percent_on_a_phone_a_resident_sees_each_pages_title_and_its_star
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
+def test_with_the_menu_folded_the_other_language_is_one_tap_away_beside_it(
+    new_context: Any,
+    street_cases: None,  # noqa: F811
+    language: str,
+) -> None:
+    """A resident who reads only the other language need not find "Menu" first: at the usual
+    text size its name, in its own language, stands on the folded menu's line, under the brand; at 200 % there
+    is no room for it there, and the language is in the menu. On a desk the header's own
+    choice is there."""
+    words = WORDS[language]
+    other_name = {"en": "Español", "es": "English"}[language]
+    page = open_page(new_context(viewport=PHONE_740, extra_http_headers={"Accept-Language": language}))
+    page.goto("/independence/report/")
+    quick = page.locator(".language-quick button")
+    menu = page.get_by_role("button", name=words["menu"])
+    assert quick.count() == 1 and quick.is_visible()
+    assert (quick.inner_text(), quick.get_attribute("lang")) == (other_name, words["other"])
+    # Under the brand, on one line: the language at the left, "Menu" at the right.
+    brand, menu_box, quick_box = (
+        page.locator(".site-header .brand").bounding_box(),
+        menu.bounding_box(),
+        quick.bounding_box(),
+    )
+    assert quick_box["y"] == menu_box["y"] > brand["y"] + brand["height"]
+    assert quick_box["x"] < menu_box["x"]
+    assert page.locator(".site-header").bounding_box()["height"] <= PHONE_740["height"] / 6
+    _shot(page, f"quick-language-360-{language}")
+    assert axe_violations(page) == []
+    # Opening the menu shows the full choice there, and not the quick one twice.
+    menu.click()
+    assert page.locator("#language-choice").is_visible() and not quick.is_visible()
+    menu.click()
+    quick.click()
+    page.wait_for_url("**/independence/report/")
+    assert page.locator("html").get_attribute("lang") == words["other"]
+    assert page.locator(".menu-toggle").get_attribute("aria-expanded") == "false"
+    assert page.locator(".language-quick button").inner_text() != other_name
+    _text_at_200_percent(page)
+    assert not page.locator(".language-quick").is_visible()
+    assert page.locator(".site-header").bounding_box()["height"] <= PHONE_740["height"] / 3
+    assert page.errors == []
+
+    desk = open_page(new_context(viewport=DESKTOP, extra_http_headers={"Accept-Language": language}))
+    desk.goto("/independence/report/")
+    assert desk.locator("#language-choice").is_visible()
+    assert not desk.locator(".language-quick").is_visible()
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
 def test_at_200_percent_on_a_phone_the_queues_are_one_choice_with_their_counts(
     new_context: Any,
     tablet_queue: None,  # noqa: F811
