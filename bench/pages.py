@@ -9,6 +9,7 @@ plan reads the cases table by a sequential scan.
     .venv/bin/python bench/pages.py --url ... --only near --near-index  # the near pages alone (with
                                                   # the rows of cases each read), and the index by band's
                                                   # size and its cost to each new case
+                                                  # (--near-index cases_city_lat_band_opened: Open311's)
 
 docs/performance.md ("Pages") gives the figures of a run and what fixed the worst.
 """
@@ -202,8 +203,9 @@ def rows_of_cases(text: str) -> int:
     return int(read)
 
 
-def near_index_cost(rows: int = 3000, repeat: int = 5) -> dict[str, Any]:
-    """The index of cases by band of latitude (``cases_city_lat_band``): its size beside the
+def near_index_cost(index_name: str = "cases_city_lat_band", rows: int = 3000, repeat: int = 5) -> dict[str, Any]:
+    """An index of cases by band of latitude (``cases_city_lat_band``, or
+    ``cases_city_lat_band_opened``, Open311's newest near a point): its size beside the
     table's and all its indexes', and its cost to each new case: the time of ``rows`` INSERTs,
     one case each (a copy of a case drawn at random, so each lands in a random band), with the
     index and with it dropped in the same transaction, rolled back; the median of ``repeat``."""
@@ -212,8 +214,9 @@ def near_index_cost(rows: int = 3000, repeat: int = 5) -> dict[str, Any]:
     from civicdesk.cases.models import ServiceRequest
 
     index, table, indexes = sql(
-        "SELECT pg_relation_size('cases_city_lat_band'), pg_relation_size('cases_servicerequest'), "
-        "pg_indexes_size('cases_servicerequest')"
+        "SELECT pg_relation_size(%s::regclass), pg_relation_size('cases_servicerequest'), "
+        "pg_indexes_size('cases_servicerequest')",
+        [index_name],
     )[0]
     columns = [str(f.column) for f in ServiceRequest._meta.concrete_fields if not f.primary_key]
     # Each copy a new case: its number and tracking token its own.
@@ -226,7 +229,7 @@ def near_index_cost(rows: int = 3000, repeat: int = 5) -> dict[str, Any]:
     def run(drop: bool) -> float:
         with transaction.atomic():
             if drop:
-                sql("DROP INDEX cases_city_lat_band")
+                sql(f'DROP INDEX "{index_name}"')
             started = time.perf_counter()
             for n, case_id in enumerate(ids):
                 sql(insert, {"n": n, "id": case_id})
@@ -239,6 +242,7 @@ def near_index_cost(rows: int = 3000, repeat: int = 5) -> dict[str, Any]:
         with_index.append(run(False))
         without.append(run(True))
     return {
+        "index": index_name,
         "index_bytes": index,
         "table_bytes": table,
         "all_indexes_bytes": indexes,
@@ -280,7 +284,9 @@ def measure(repeat: int = 3, explain: bool = True, only: str = "") -> list[dict[
         if explain:
             for q in queries:
                 text = q["sql"]
-                if not text.lstrip().upper().startswith("SELECT") or ("cases_" not in text and "reports_" not in text):
+                if not text.lstrip().lstrip("(").upper().startswith("SELECT") or (
+                    "cases_" not in text and "reports_" not in text
+                ):
                     continue
                 plan = "\n".join(r[0] for r in sql("EXPLAIN " + text))
                 if "cases_servicerequest" in text:
@@ -326,7 +332,10 @@ def main() -> int:
     parser.add_argument("--json", help="write the rows here")
     parser.add_argument("--only", default="", help="measure only the pages whose kind holds these words")
     parser.add_argument(
-        "--near-index", action="store_true", help="also the near index's size and its cost to each new case"
+        "--near-index",
+        nargs="?",
+        const="cases_city_lat_band",
+        help="also a near index's size and its cost to each new case (cases_city_lat_band unless named)",
     )
     args = parser.parse_args()
     # The cost of rendering each page, not of reading a kept copy (civicdesk/core/pagecache.py).
@@ -347,7 +356,7 @@ def main() -> int:
         rows = measure(args.repeat, only=args.only)
         print(table(rows))
         if args.near_index:
-            print(json.dumps(near_index_cost(), indent=2))
+            print(json.dumps(near_index_cost(args.near_index), indent=2))
         for r in rows:
             if r["status"] != 200:
                 print(f"!! {r['kind']}: {r['status']}")

@@ -277,6 +277,20 @@ class ServiceRequest(ChoiceLabels):
             # longitude in each (LAT_BANDS_PER_DEGREE, above); the latitude too, so the box is
             # checked on the index's entries before any row is read.
             models.Index(F("city"), lat_band(), F("lng"), F("lat"), name="cases_city_lat_band"),
+            # Cases around a point newest first (Open311's lat/long/radius): each band's cases in
+            # the GeoReport v2 order (opened, then number), so the newest of every band the circle
+            # crosses are merged and read no further than the page's last; the point too, so the
+            # box is checked on the entries. The index above reads a band by longitude, in no
+            # order of time: the newest 1,000 of a dense circle meant reading and sorting all of it.
+            models.Index(
+                F("city"),
+                lat_band(),
+                F("opened_at"),
+                F("number"),
+                F("lng"),
+                F("lat"),
+                name="cases_city_lat_band_opened",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -432,6 +432,15 @@ def public_case_list(*, city: City | None = None) -> QuerySet[ServiceRequest]:
     return cases.filter(city=city) if city is not None else cases
 
 
+def public_case_list_unjoined(*, city: City) -> QuerySet[ServiceRequest]:
+    """``public_case_list``'s cases of ``city``, the confidential types left out by their keys
+    (``NOT IN``, a filter on each row) rather than by joining every case's type: a read in an
+    index's order (Open311's newest near a point) keeps that order and stops at its limit,
+    where a join made PostgreSQL read every row and sort them."""
+    confidential = ServiceType.objects.filter(is_confidential=True).values("pk")
+    return ServiceRequest.objects.filter(city=city).exclude(service_type_id__in=confidential)
+
+
 def public_timeline(case: ServiceRequest) -> QuerySet[CaseEvent]:
     """What a resident may read of a case's history: public events only."""
     return case.events.filter(is_public=True).filter(~Q(kind="internal_note")).order_by("at", "pk")
@@ -469,6 +478,16 @@ def public_photo_list(*, case: ServiceRequest | None = None) -> QuerySet[Photo]:
 EARTH_RADIUS_M = 6_371_008.8  # mean radius
 
 
+def circle_bands(*, lat: float, radius_m: float) -> list[int]:
+    """The bands of latitude (``lat_band``) a circle of ``radius_m`` metres round ``lat`` may
+    hold cases of: every band the database may give a latitude of its box, whether it truncates
+    (SQLite) or rounds (PostgreSQL) lat × LAT_BANDS_PER_DEGREE, from the floor of the south
+    edge's to the ceiling of the north edge's."""
+    lat_span = math.degrees(radius_m / EARTH_RADIUS_M)
+    south, north = max(-90.0, lat - lat_span), min(90.0, lat + lat_span)
+    return list(range(math.floor(south * LAT_BANDS_PER_DEGREE), math.ceil(north * LAT_BANDS_PER_DEGREE) + 1))
+
+
 def cases_within(
     cases: QuerySet[ServiceRequest], *, lat: float, lng: float, radius_m: float
 ) -> QuerySet[ServiceRequest]:
@@ -482,14 +501,27 @@ def cases_within(
     longitude, so a circle reads about its box's cases, not the city's strip of latitude. Then
     the box's latitude, then the exact distance, all in SQL, so a count or a page of the
     answer counts only the cases inside."""
+    bands = circle_bands(lat=lat, radius_m=radius_m)
+    return _circle(cases, lat=lat, lng=lng, radius_m=radius_m, bands=Q(lat_band__in=bands))
+
+
+def cases_within_band(
+    cases: QuerySet[ServiceRequest], *, lat: float, lng: float, radius_m: float, band: int
+) -> QuerySet[ServiceRequest]:
+    """``cases_within`` in one band of latitude (one of ``circle_bands``): read band by band in
+    an index's order (Open311's newest near a point, ``open311.selectors.newest_keys_within``)."""
+    return _circle(cases, lat=lat, lng=lng, radius_m=radius_m, bands=Q(lat_band=band))
+
+
+def _circle(
+    cases: QuerySet[ServiceRequest], *, lat: float, lng: float, radius_m: float, bands: Q
+) -> QuerySet[ServiceRequest]:
+    """The circle's cases in ``bands`` (a condition on ``lat_band``): its box, then the exact
+    distance."""
     lat_span = math.degrees(radius_m / EARTH_RADIUS_M)
     south, north = max(-90.0, lat - lat_span), min(90.0, lat + lat_span)
-    # Every band the database may give a latitude of the box, whether it truncates (SQLite)
-    # or rounds (PostgreSQL) lat × LAT_BANDS_PER_DEGREE: from the floor of the south edge's to
-    # the ceiling of the north edge's.
-    bands = list(range(math.floor(south * LAT_BANDS_PER_DEGREE), math.ceil(north * LAT_BANDS_PER_DEGREE) + 1))
     boxed = cases.alias(lat_band=lat_band()).filter(
-        lat_band__in=bands, lat__isnull=False, lng__isnull=False, lat__gte=south, lat__lte=north
+        bands, lat__isnull=False, lng__isnull=False, lat__gte=south, lat__lte=north
     )
     # Longitude degrees shrink towards the poles; near a pole the box is every longitude.
     cos_lat = math.cos(math.radians(lat))

@@ -386,3 +386,39 @@ def test_the_report_forms_nearby_check_reads_the_bands_around_the_pin_not_the_ci
         for node_type, read, _limited in reads:
             assert node_type != "Seq Scan", f"{url}: a sequential scan of the cases:\n{listing[0]}"
             assert read <= 60, f"{url}: {node_type} read {read:,} rows of cases:\n{listing[0]}\n{diagnosis(listing[0])}"
+
+
+def test_open311_near_a_point_reads_the_newest_of_each_band_not_the_whole_circle(seeded: World, client: Client) -> None:
+    """Open311's lat/long/radius, newest first, on the 50,000 cases packed within about 1.8 km
+    of the point (one every ~12 by ~11 m), so the 6,480 of the last 90 days are all inside the
+    2 miles: the page's keys are found by the newest of each band of latitude the circle
+    crosses (``cases_city_lat_band_opened``), merged and cut at the page's last, then its cases
+    by their keys, in one query that reads about the page's cases twice (its keys, then its
+    rows), not the 90 days' of the circle, sorted."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE cases_servicerequest SET lat = 39.0855 + ((id %% 250) - 125) * 0.0001, "
+            "lng = -94.3520 + (((id / 250) %% 200) - 100) * 0.00013 WHERE city_id = %s",
+            [seeded.city.pk],
+        )
+        cursor.execute("SET LOCAL default_statistics_target = 1000")
+        cursor.execute("ANALYZE cases_servicerequest")
+    juris = seeded.city.jurisdiction_id
+    for params, page, need in (("", 1_000, 1_000), ("&page=2&page_size=400", 400, 800), ("&page_size=50", 50, 50)):
+        url = f"/open311/v2/requests.json?jurisdiction_id={juris}&lat=39.0855&long=-94.3520&radius=3219{params}"
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        assert len(response.json()) == page, url
+        listing = [q["sql"] for q in captured.captured_queries if 'FROM "cases_servicerequest"' in q["sql"]]
+        assert len(listing) == 1 and "UNION ALL" in listing[0], url
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + listing[0])
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "cases_city_lat_band_opened" in plan, f"{url}:\n{plan}"
+        reads = reads_of_cases(listing[0])
+        assert all(node_type != "Seq Scan" for node_type, _read, _limited in reads), f"{url}:\n{plan}"
+        # The keys: the page's last and what came before it, and a few of each band's it
+        # passed over at the circle's edge or read ahead of the merge; then the page's rows.
+        read = sum(read for _node_type, read, _limited in reads)
+        assert need <= read <= need + 300 + page, f"{url}: read {read:,} rows of cases:\n{diagnosis(listing[0])}"
