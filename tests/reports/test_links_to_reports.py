@@ -19,7 +19,7 @@ def links(html: str) -> list[str]:
 
 
 def nav_of(html: str) -> str:
-    found = re.search(r'<nav class="console-nav".*?</nav>', html, re.S)
+    found = re.search(r'<nav class="console-nav[ "].*?</nav>', html, re.S)
     assert found is not None
     return found.group(0)
 
