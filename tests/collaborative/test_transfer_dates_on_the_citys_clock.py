@@ -11,6 +11,7 @@ case it is then, on that city's clock, their own."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -79,6 +80,12 @@ def page(client: Client, user: User, url: str, language: str = "en") -> str:
     return response.content.decode()
 
 
+def says(text: str, word: str) -> bool:
+    """Whether the text says the word itself, not as letters inside a token (a form's CSRF
+    token or a link's, which are random and may hold "MST")."""
+    return re.search(rf"(?<![\w-]){word}(?![\w-])", text) is not None
+
+
 def the_transfer(case: ServiceRequest) -> CaseTransfer:
     return CaseTransfer.objects.get(case=case)
 
@@ -105,7 +112,7 @@ def test_the_asking_city_reads_its_own_case_on_its_clock_without_a_zone(
 ) -> None:
     with clock.frozen_at(ASKED + dt.timedelta(minutes=5)):
         own = page(client, people["rt_worker"], f"/console/cases/raytown/{case.number}/")
-    assert "clock-note" not in own and "MST" not in own
+    assert "clock-note" not in own and not says(own, "MST")
     assert f"Dec. 9, 2026: {case.reference} → Independence" in own
 
 
@@ -122,7 +129,7 @@ def test_once_taken_the_case_is_on_the_new_citys_clock_and_the_city_that_gave_it
     told = [m for m in outbox() if m.to == [moved.department.email]]
     assert len(told) == 1
     body = told[0].body + str(told[0].alternatives[0][0])
-    assert "Dec. 10, 2026, 12:30 a.m." in body and "Dec. 9, 2026" not in body and "MST" not in body
+    assert "Dec. 10, 2026, 12:30 a.m." in body and "Dec. 9, 2026" not in body and not says(body, "MST")
 
     with clock.frozen_at(DECIDED + dt.timedelta(minutes=5)):
         theirs = page(client, people["ind_supervisor"], f"/console/cases/independence/{moved.number}/")
@@ -149,4 +156,4 @@ def test_a_refusal_is_emailed_to_the_asking_citys_staff_on_their_clock(
     assert len(told) == 1
     body = told[0].body + str(told[0].alternatives[0][0])
     assert "Ours ends at the curb" in body
-    assert "Dec. 9, 2026, 11:30 p.m." in body and "Dec. 10, 2026" not in body and "CST" not in body
+    assert "Dec. 9, 2026, 11:30 p.m." in body and "Dec. 10, 2026" not in body and not says(body, "CST")

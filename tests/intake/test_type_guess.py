@@ -7,6 +7,7 @@ waits for staff in the triage queue instead of going to a department with a prom
 
 from __future__ import annotations
 
+import re
 from email.message import EmailMessage
 from typing import Any
 
@@ -86,7 +87,8 @@ def test_the_reviewers_spanish_email_goes_to_triage_rather_than_to_the_water_dep
     assert case.department is None
     assert case.address == "200 Main St"  # not "200 de Main St"
     ack = next(m for m in outbox() if m.to == ["luis.es@example.org"])
-    assert "Water leak" not in ack.body and "WTR" not in ack.body
+    # The code as a word: a tracking link's random token may hold the letters.
+    assert "Water leak" not in ack.body and not re.search(r"(?<![\w-])WTR(?![\w-])", ack.body)
 
 
 def test_a_couch_dumped_on_main_street_is_not_a_water_main_break(
