@@ -43,6 +43,13 @@ _PREFIX_ROWS = 400  # rows a prefix query reads at most before ranking
 _NEIGHBOURS = 12  # numbers read on each side of a missing one
 
 
+class Instead(enum.StrEnum):
+    """Why a place the words did not match is offered (``address_search``'s near misses)."""
+
+    STREET = "street"  # the street exists, the number is not on it: the street instead
+    SPELLING = "spelling"  # a street of a close spelling ("Mian St" for Main St)
+
+
 class How(enum.StrEnum):
     POINT = "point"  # the address's own point
     INTERPOLATED = "interpolated"  # placed between its neighbours or along its segment
@@ -68,6 +75,8 @@ class Place:
     zip_code: str = ""
     place: str = ""  # the city or place name the source gave, if any
     illustrative: bool = False  # invented for the demo
+    # Offered although the words did not match (``Instead``): "" when they did.
+    instead: str = ""
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -140,6 +149,8 @@ def address_search(
         places = _streets(parsed, city=city, limit=limit)
     else:
         return []
+    if not places:
+        places = _near_misses(parsed, city=city, limit=limit)
     if near is not None:
         places = [replace(p, distance_m=metres_between(near[0], near[1], p.lat, p.lng)) for p in places]
     places.sort(key=lambda p: (-p.score, p.distance_m or 0.0, p.label))
@@ -232,6 +243,77 @@ def _score(parsed: ParsedAddress, row: dict[str, Any]) -> int:
     if parsed.zip_code and row["zip_code"]:
         score += 5 if row["zip_code"][:5] == parsed.zip_code else -5
     return score
+
+
+# --- near misses: a number not on the street, a street misspelt ------------------------------
+
+_CLOSE_NAMES_READ = 5000  # distinct street keys of one first letter read at most
+_CLOSE_SPELLING = 0.7  # difflib's ratio from which a street's name is a close spelling
+_CLOSE_NAME_MIN = 3  # letters typed before a close spelling is looked for
+
+
+def _near_misses(parsed: ParsedAddress, *, city: City | None, limit: int) -> list[Place]:
+    """What to offer when the words match nothing, rather than nothing: the street itself when
+    its number is not on it ("101 Main St" on a Main St numbered from 9100), else the streets
+    whose names are a close spelling of the one typed ("Mian St"), with the number on them
+    when it is there. A directional typed that the street does not have is let go first
+    ("SW Main St" for Main St). Each is marked ``instead`` so the page says why it is offered."""
+    street = parsed.street
+    if not street.name:
+        return []
+    tries = [street]
+    if street.pre_directional or street.post_directional:
+        tries.append(Street(name=street.name, street_type=street.street_type))
+    if parsed.number is not None:
+        for loose in tries[1:]:
+            found = _addresses(replace(parsed, street=loose), city=city, limit=limit)
+            if found:
+                return [replace(p, instead=Instead.SPELLING) for p in found]
+        for loose in tries:
+            found = _streets(replace(parsed, kind=Kind.STREET, number=None, street=loose), city=city, limit=limit)
+            if found:
+                return [replace(p, instead=Instead.STREET, score=p.score - 20) for p in found]
+    elif len(tries) > 1:
+        found = _streets(replace(parsed, street=tries[1]), city=city, limit=limit)
+        if found:
+            return [replace(p, instead=Instead.SPELLING) for p in found]
+    places: list[Place] = []
+    for name, kind in _close_names(street, city=city, limit=limit):
+        close = replace(parsed, street=Street(name=name, street_type=kind))
+        if parsed.number is not None:
+            found = _addresses(close, city=city, limit=limit)
+            if not any(p.number == parsed.number for p in found):
+                found = _streets(replace(close, kind=Kind.STREET, number=None), city=city, limit=limit)
+        else:
+            found = _streets(close, city=city, limit=limit)
+        places += [replace(p, instead=Instead.SPELLING, score=p.score - 30) for p in found]
+    return places
+
+
+def _close_names(street: Street, *, city: City | None, limit: int) -> list[tuple[str, str]]:
+    """The (name, type) of streets whose names are a close spelling of ``street``'s, closest
+    first: read among the street keys of the same first letter (through the keys' index; a
+    slip of the first letter is not caught), compared by difflib's ratio."""
+    import difflib
+
+    if len(street.name) < _CLOSE_NAME_MIN or street.name[0].isdigit():
+        return []
+    keys: set[str] = set()
+    for qs in (_points(city), _segments(city)):
+        rows = with_prefix(qs, "street_key", street.name[0]).values_list("street_key", flat=True).distinct()
+        keys.update(rows[:_CLOSE_NAMES_READ])
+    named: dict[str, set[str]] = {}
+    for key in keys:
+        name, _, kind = key.rpartition(" ") if " " in key else (key, "", "")
+        named.setdefault(name or key, set()).add(kind if name else "")
+    close = difflib.get_close_matches(street.name, named, n=limit, cutoff=_CLOSE_SPELLING)
+    found = []
+    for name in close:
+        kinds = sorted(named[name])
+        if street.street_type in kinds:
+            kinds = [street.street_type]
+        found += [(name, kind) for kind in kinds]
+    return found[:limit]
 
 
 # --- interpolation -------------------------------------------------------------------------

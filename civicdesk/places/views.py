@@ -21,7 +21,15 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition, require_GET
 
 from civicdesk.places.geocoders import Found, place_reverse, places_search
-from civicdesk.places.selectors import STREET_TILE_ZOOMS, Area, Place, areas_at, streets_generation, streets_in_tile
+from civicdesk.places.selectors import (
+    STREET_TILE_ZOOMS,
+    Area,
+    Instead,
+    Place,
+    areas_at,
+    streets_generation,
+    streets_in_tile,
+)
 
 MAX_RESULTS = 20
 MAX_QUERY = 200
@@ -46,6 +54,15 @@ def _area_text(area: Area) -> str:
 
 def _with_area(place: Place, area: Area) -> dict[str, Any]:
     return {**place.as_json(), "city": area.city, "outside": _area_text(area)}
+
+
+def _hint(place: Place, query: str) -> str:
+    """Why a place the words did not match is offered, under it in the list ("" when they did)."""
+    if place.instead == Instead.STREET:
+        return _("The number is not on this street: the pin goes on the street, then move it to the place.")
+    if place.instead == Instead.SPELLING:
+        return _("Spelled differently from “%(words)s”") % {"words": query.strip()}
+    return ""
 
 
 def illustrative_note() -> str:
@@ -77,7 +94,15 @@ def search(request: HttpRequest) -> JsonResponse:
     found = places_search(query, near=near, limit=limit)
     places = found.places
     areas = areas_at([(p.lat, p.lng) for p in places], places=[p.place for p in places])
-    if places:
+    if places and all(p.instead for p in places):
+        message = ngettext(
+            "No address matches these words exactly. %(count)s close place found. "
+            "Use the up and down arrow keys to choose it.",
+            "No address matches these words exactly. %(count)s close places found. "
+            "Use the up and down arrow keys to choose one.",
+            len(places),
+        ) % {"count": len(places)}
+    elif places:
         message = ngettext(
             "%(count)s address found. Use the up and down arrow keys to choose one.",
             "%(count)s addresses found. Use the up and down arrow keys to choose one.",
@@ -89,7 +114,7 @@ def search(request: HttpRequest) -> JsonResponse:
         found,
         {
             "query": query,
-            "results": [_with_area(p, a) for p, a in zip(places, areas, strict=True)],
+            "results": [{**_with_area(p, a), "hint": _hint(p, query)} for p, a in zip(places, areas, strict=True)],
             "message": message,
             "note": illustrative_note() if any(p.illustrative for p in places) else "",
         },

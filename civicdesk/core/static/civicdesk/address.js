@@ -134,6 +134,13 @@
           place.textContent = where;
           li.appendChild(place);
         }
+        // A near miss (a number not on the street, a close spelling) says why it is offered.
+        if (r.hint) {
+          var hint = document.createElement("span");
+          hint.className = "combo-hint";
+          hint.textContent = r.hint;
+          li.appendChild(hint);
+        }
         // mousedown would take the focus from the input before the click lands.
         li.addEventListener("mousedown", function (e) { e.preventDefault(); });
         li.addEventListener("click", function () { choose(i); });

@@ -1,0 +1,76 @@
+"""Words that match no address offer what is nearest to them, saying why, rather than nothing:
+the street when its number is not on it, a street of a close spelling ("Mian St" for Main St),
+the street without a directional it does not have ("SW Main St")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from civicdesk.places.selectors import How, Instead, address_search
+from civicdesk.tenants.models import City
+from tests.places.test_gazetteer import noland  # noqa: F401  (S Noland Rd 1200-1299, N Noland Rd 1234, E 23rd St)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_misspelt_street_offers_the_streets_of_a_close_spelling(noland: City) -> None:  # noqa: F811
+    found = address_search("Nolnad Rd")
+    assert {(p.label, p.how, p.instead) for p in found} == {
+        ("S Noland Rd", How.STREET, Instead.SPELLING),
+        ("N Noland Rd", How.STREET, Instead.SPELLING),
+    }
+
+
+def test_a_misspelt_street_with_a_number_offers_that_number_on_the_close_street(noland: City) -> None:  # noqa: F811
+    found = address_search("1236 Nolnad Rd")
+    assert (found[0].label, found[0].how, found[0].instead) == ("1236 S Noland Rd", How.POINT, Instead.SPELLING)
+
+
+def test_a_number_not_on_the_street_offers_the_street_itself(noland: City) -> None:  # noqa: F811
+    found = address_search("9999 S Noland Rd Apt 2")
+    assert [(p.label, p.how, p.instead) for p in found] == [("S Noland Rd", How.STREET, Instead.STREET)]
+
+
+def test_a_directional_the_street_does_not_have_is_let_go(noland: City) -> None:  # noqa: F811
+    found = address_search("W 23rd St")
+    assert [(p.label, p.how, p.instead) for p in found] == [("E 23rd St", How.STREET, Instead.SPELLING)]
+
+
+def test_words_that_match_are_never_marked_and_words_far_from_any_street_find_nothing(noland: City) -> None:  # noqa: F811
+    assert [(p.label, p.instead) for p in address_search("1236 S Noland Rd")] == [("1236 S Noland Rd", "")]
+    assert address_search("1236 Xylophone Ct") == []
+    assert address_search("Zebra St") == []
+
+
+def test_the_search_box_is_told_why_each_near_miss_is_offered_in_english_and_spanish(
+    client: Any,
+    noland: City,  # noqa: F811
+) -> None:
+    english = client.get("/places/search", {"q": "Nolnad Rd"}).json()
+    assert english["message"] == (
+        "No address matches these words exactly. 2 close places found. Use the up and down arrow keys to choose one."
+    )
+    assert {r["hint"] for r in english["results"]} == {"Spelled differently from “Nolnad Rd”"}
+    street = client.get("/places/search", {"q": "9999 S Noland Rd"}).json()["results"]
+    assert [r["hint"] for r in street] == [
+        "The number is not on this street: the pin goes on the street, then move it to the place."
+    ]
+    exact = client.get("/places/search", {"q": "1236 S Noland Rd"}).json()
+    assert exact["message"].startswith("1 address found") and exact["results"][0]["hint"] == ""
+
+    spanish = client.get("/places/search", {"q": "Nolnad Rd"}, HTTP_ACCEPT_LANGUAGE="es").json()
+    assert spanish["message"] == (
+        "Ninguna dirección coincide exactamente con estas palabras. Se encontraron 2 lugares parecidos. "
+        "Use las flechas arriba y abajo para elegir uno."
+    )
+    assert {r["hint"] for r in spanish["results"]} == {"Escrito de otro modo que “Nolnad Rd”"}
+    one = client.get("/places/search", {"q": "9999 S Noland Rd"}, HTTP_ACCEPT_LANGUAGE="es").json()
+    assert one["message"] == (
+        "Ninguna dirección coincide exactamente con estas palabras. Se encontró 1 lugar parecido. "
+        "Use las flechas arriba y abajo para elegirlo."
+    )
+    assert one["results"][0]["hint"] == (
+        "Ese número no está en esta calle: el marcador va a la calle; luego muévalo al lugar."
+    )
