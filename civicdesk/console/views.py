@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage, Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, QueryDict
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.formats import date_format, number_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy, ngettext
@@ -35,7 +36,7 @@ from civicdesk.cases.models import OPEN_STATUSES, Resolution, ServiceRequest, St
 from civicdesk.cases.permissions import Action
 from civicdesk.cases.transfers import pending_transfer
 from civicdesk.catalog.models import ServiceType
-from civicdesk.console import selectors
+from civicdesk.console import remembered, selectors
 from civicdesk.console.collaborative import transfer_panel, transfer_request
 from civicdesk.console.common import case_url, staff_view, typed_pk, user_of
 from civicdesk.console.forms import FilterForm, NewCaseForm, PlaceForm, SignInForm
@@ -324,8 +325,19 @@ def home(request: HttpRequest) -> HttpResponse:
             return redirect("console:region")
         return _no_city_cases(request, heading=_("Cases"), nav="cases")
     queue = home_queue(user)
-    form = FilterForm(request.GET or {"queue": queue}, user=user, default_queue=queue)
-    form.is_valid()
+    data, restored = _list_data(request, user)
+    form = FilterForm(data or {"queue": queue}, user=user, default_queue=queue)
+    if not form.is_valid() and restored:
+        # A kept filter that no longer holds (a district of a retired map withdrawn, a type
+        # removed, dates typed backwards): left out quietly, the rest of the list kept.
+        data = data.copy()
+        for name in form.errors:
+            data.pop(name, None)
+        form = FilterForm(data or {"queue": queue}, user=user, default_queue=queue)
+        form.is_valid()
+    if restored:
+        # The page's links (sorts, pages, tabs) keep the list's parameters.
+        request.GET = data  # type: ignore[assignment]  # read-only to the stubs, not to Django
     filters = form.filters()
     readable = cases.case_list_for_staff(user=user)  # what the user may read: asked once
     counts = cases.case_queue_counts(user=user, readable=readable)
@@ -346,8 +358,23 @@ def home(request: HttpRequest) -> HttpResponse:
         # A "page=" link (a bookmark from before) still opens that numbered page.
         keyset = _keyset_page(request, paginator.object_list, filters["sort"])
         page: Any = keyset
+        if restored and keyset.problem:
+            # A kept cursor of a list that changed: its first page, without a word about a link.
+            keyset.problem = ""
+            data = data.copy()
+            data.pop("cursor", None)
+    elif restored:
+        # A kept page number past a list that shrank: its first page, not its last.
+        try:
+            page = paginator.page(data.get("page") or 1)
+        except InvalidPage:
+            page = paginator.page(1)
+            data = data.copy()
+            data.pop("page", None)
     else:
         page = paginator.get_page(request.GET.get("page"))
+    if data or restored:
+        remembered.list_remember(request, city_id=user.city_id, query=data)
     bulk = _bulk_context(request)
     columns = _columns(filters["sort"], filters["queue"])
     context = {
@@ -358,16 +385,61 @@ def home(request: HttpRequest) -> HttpResponse:
         "keyset": keyset,
         "queue": filters["queue"],
         "empty_note": None if _narrowed(filters) else _empty_queue_note(user, filters["queue"], counts),
-        "queues": [(q, QUEUE_LABELS[q], counts[q], counts[q] > COUNT_CAP) for q in cases.QUEUES],
+        "queues": [
+            (q, QUEUE_LABELS[q], counts[q], counts[q] > COUNT_CAP, "?" + remembered.list_query(data, queue=q))
+            for q in cases.QUEUES
+        ],
         "count_cap": COUNT_CAP,
         "sort_note": sort_note,
         "columns": columns,
         "bulk": bulk,
         "nav": "cases",
+        # A kept list opened at "/console/": the address then says it (console.js), so that a
+        # bookmark or a reload is this list.
+        "list_address": f"{reverse('console:home')}?{remembered.list_query(data)}" if restored else "",
     }
     htmx = getattr(request, "htmx", None)
     template = "console/_results.html" if htmx and htmx.target == "results" else "console/home.html"
     return render(request, template, context)
+
+
+def _list_data(request: HttpRequest, user: User) -> tuple[QueryDict, bool]:
+    """The list to show: the one the address asks for, else the last one this person looked
+    at in this city in this session (``restored``), else none (the role's default)."""
+    htmx = getattr(request, "htmx", None)
+    if remembered.list_asked(request.GET) or htmx or user.city_id is None:
+        return request.GET, False
+    kept = remembered.list_recalled(request, city_id=user.city_id)
+    if kept is None:
+        return request.GET, False
+    return kept, True
+
+
+def _list_name(request: HttpRequest, user: User) -> SafeString:
+    """The list "Cases" goes back to, by its queue and filters: "My department · Pothole ·
+    New · Ward 2 · “Elm”"; the city's words (a type's, a district's name) as they wrote them."""
+    queue = home_queue(user)
+    data = remembered.list_recalled(request, city_id=user.city_id) if user.city_id else None
+    form = FilterForm(data or {"queue": queue}, user=user, default_queue=queue)
+    form.is_valid()
+    filters = form.filters()
+    parts: list[Any] = [QUEUE_LABELS[filters["queue"]]]
+    for name in ("service_type", "status", "district", "channel"):
+        value = form.cleaned_data.get(name) if hasattr(form, "cleaned_data") else None
+        if not value:
+            continue
+        field = form.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        for key, label in cast("list[Any]", field.choices):
+            options = label if isinstance(label, list | tuple) else [(key, label)]
+            found = next((shown for option, shown in options if str(option) == value), None)
+            if found is not None:
+                city_words = name in ("service_type", "district") and not isinstance(found, SafeString)
+                parts.append(as_written(found) if city_words else found)
+                break
+    if filters["text"]:
+        parts.append(format_html("“{}”", filters["text"]))
+    return format_html_join(" · ", "{}", ((part,) for part in parts))
 
 
 def _bulk_context(request: HttpRequest) -> dict[str, Any]:
@@ -559,6 +631,9 @@ def _case_context(request: HttpRequest, case: ServiceRequest, *, used: str = "",
         # The boxes a refusal names ("note"): marked aria-invalid and described by the answer.
         "invalid": [],
         "failed": "",
+        # The case list "Back to …" returns to (the one kept in the session, docs/console.md).
+        # Called by the template: the case's own parts (htmx answers) never read it.
+        "back_to": (lambda: _list_name(request, user)) if user.city_id else "",
         # An open case's expected closing (median, 80% date, chance of missing the due date)
         # and what moves it; a closed one has its closing date instead.
         "expected": expected.expected_for(case) if case.is_open else None,

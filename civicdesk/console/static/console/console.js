@@ -79,7 +79,15 @@
     }
   });
 
-  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    init(document);
+    // The case list kept from earlier in the session, opened at "/console/" ("Cases", "Back
+    // to …"): the address then says which list it is, so a reload or a bookmark is this list.
+    var kept = document.querySelector("[data-list-address]");
+    if (kept && !window.location.search && window.history.replaceState) {
+      window.history.replaceState(window.history.state, "", kept.dataset.listAddress);
+    }
+  });
   // htmx swaps in new parts of the page (a case after an action): draw their maps too.
   document.addEventListener("htmx:load", function (e) { init(e.target); });
 
