@@ -136,6 +136,14 @@ class AlertForm(forms.Form):
         ).order_by("group", "sort_order", "name")
         # A circle of the metric form (250 m, 500 m, 1 km, 2 km, 5 km: a page left open, a
         # subscription edited) is still accepted, and offered by its "about" words.
+        # Choosing a district or a distance means that kind of area (portal.js, data-chooses):
+        # before, a resident who chose "District 2" with "The whole city" still checked got
+        # alerts of the whole city.
+        kinds = [str(value) for value, _label in AreaKind.choices]
+        area_id = self["area"].auto_id
+        for name, kind in (("district", AreaKind.DISTRICT), ("radius_m", AreaKind.RADIUS)):
+            if area_id:
+                self.fields[name].widget.attrs["data-chooses"] = f"{area_id}_{kinds.index(kind)}"
         radius = self["radius_m"].value()
         if isinstance(radius, list):
             radius = radius[0] if radius else None

@@ -214,8 +214,22 @@
     if (summary) { summary.focus(); }
   }
 
+  // A choice that means one of a group of radios checks it ("District 2" means "A council
+  // district" on the alert form): the form's data-chooses names the radio.
+  function choosers() {
+    document.addEventListener("change", function (e) {
+      var el = e.target;
+      var radio = el && el.dataset && el.dataset.chooses && document.getElementById(el.dataset.chooses);
+      if (radio && el.value && !radio.checked) {
+        radio.checked = true;
+        radio.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    });
+  }
+
   function init() {
     errorSummary();
+    choosers();
     typeFilter();
     photoChecks();
     reportForm();
