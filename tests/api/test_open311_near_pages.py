@@ -138,3 +138,62 @@ def test_a_filter_on_status_and_type_keeps_the_same_order_near_a_point(
     assert got == whole[:500]
     got = _ids(client, independence, radius=RADIUS, status="open", service_code=trash.code, page=2, page_size=500)
     assert got == whole[500:1_000]
+
+
+@pytest.fixture
+def rare(independence: City, make_service_type: Any, dense: list[ServiceRequest]) -> ServiceType:
+    """A problem few of the dense circle's cases are of (one in 40), open and closed."""
+    graffiti = make_service_type(independence, "graffiti", name="Graffiti")
+    chosen = [c.pk for n, c in enumerate(dense) if n % 40 in (3, 4)]
+    ServiceRequest.objects.filter(pk__in=chosen).update(service_type=graffiti, department_id=graffiti.department_id)
+    return graffiti
+
+
+def _moment(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_every_page_of_a_filtered_dense_circle_is_the_whole_filtered_answer_sliced(
+    client: Any, independence: City, trash: ServiceType, secret_type: ServiceType, rare: ServiceType
+) -> None:
+    """Each filter Open311 takes beside a circle (a common problem, a rare one, open, closed,
+    both, and a start_date/end_date window), every page of 200 to the last and one past it,
+    and the default 1,000: the whole filtered answer, newest first, sliced."""
+    cases = list(ServiceRequest.objects.filter(city=independence, description="Dense downtown"))
+    now = clock.now().replace(microsecond=0)
+    start, end = now - dt.timedelta(days=40), now - dt.timedelta(days=2)
+    window = {"start_date": _moment(start), "end_date": _moment(end)}
+    open_statuses = {"new", "assigned", "in_progress"}
+    filters: list[tuple[dict[str, Any], Any]] = [
+        ({"status": "open"}, lambda c: c.status in open_statuses),
+        ({"status": "closed"}, lambda c: c.status == "closed"),
+        ({"service_code": trash.code}, lambda c: c.service_type_id == trash.pk),
+        ({"service_code": rare.code}, lambda c: c.service_type_id == rare.pk),
+        (
+            {"service_code": trash.code, "status": "closed"},
+            lambda c: c.service_type_id == trash.pk and c.status == "closed",
+        ),
+        (
+            {"service_code": rare.code, "status": "open"},
+            lambda c: c.service_type_id == rare.pk and c.status in open_statuses,
+        ),
+        (
+            {"service_code": rare.code, "status": "closed"},
+            lambda c: c.service_type_id == rare.pk and c.status == "closed",
+        ),
+        ({"service_code": f"{trash.code},{rare.code}", "status": "open"}, lambda c: c.status in open_statuses),
+        (window, lambda c: start <= c.opened_at <= end),
+        (
+            {**window, "service_code": trash.code, "status": "open"},
+            lambda c: start <= c.opened_at <= end and c.service_type_id == trash.pk and c.status in open_statuses,
+        ),
+    ]
+    for params, keep in filters:
+        chosen = [c for c in cases if keep(c)]
+        # (A window asked for lies inside the last 90 days: the answer is the same either way.)
+        whole = _answer(chosen, secret=secret_type, radius=RADIUS, now=clock.now())
+        assert whole, params
+        assert _ids(client, independence, radius=RADIUS, **params) == whole[:1_000], params
+        for page in range(1, math.ceil(len(whole) / 200) + 2):
+            got = _ids(client, independence, radius=RADIUS, page=page, page_size=200, **params)
+            assert got == whole[(page - 1) * 200 : page * 200], (params, page)
