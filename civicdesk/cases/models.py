@@ -282,6 +282,8 @@ class ServiceRequest(ChoiceLabels):
             # crosses are merged and read no further than the page's last; the point too, so the
             # box is checked on the entries. The index above reads a band by longitude, in no
             # order of time: the newest 1,000 of a dense circle meant reading and sorting all of it.
+            # The type last, so a problem asked for (service_code) is checked on the entries too:
+            # the newest potholes of a band are read without reading its other cases.
             models.Index(
                 F("city"),
                 lat_band(),
@@ -289,6 +291,7 @@ class ServiceRequest(ChoiceLabels):
                 F("number"),
                 F("lng"),
                 F("lat"),
+                F("service_type"),
                 name="cases_city_lat_band_opened",
             ),
         ]

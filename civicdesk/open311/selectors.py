@@ -353,7 +353,9 @@ def newest_keys_within(cases: QuerySet[ServiceRequest], near: Near, *, offset: i
     page's last: a dense circle (20,000 cases of the 90 days within 2 miles downtown) is read
     no further than the page, not read whole and sorted. The newest of the circle are among
     the newest of its bands, so the page is the same. One band's part is compiled once and
-    repeated with each band: compiling 31 parts for 2 miles took longer than reading them."""
+    repeated with each band: compiling 31 parts for 2 miles took longer than reading them.
+    The filters of ``cases`` are each part's; a type among them is checked on the index's
+    entries (its last key), so a band's newest of one problem are found without its others."""
     need = offset + page_size
     part = (
         cases_within_band(cases, lat=near.lat, lng=near.lng, radius_m=near.radius, band=_ANY_BAND)

@@ -422,3 +422,54 @@ def test_open311_near_a_point_reads_the_newest_of_each_band_not_the_whole_circle
         # passed over at the circle's edge or read ahead of the merge; then the page's rows.
         read = sum(read for _node_type, read, _limited in reads)
         assert need <= read <= need + 300 + page, f"{url}: read {read:,} rows of cases:\n{diagnosis(listing[0])}"
+
+
+def test_open311_near_a_point_with_a_problem_reads_that_problems_cases_of_each_band(
+    seeded: World, client: Client
+) -> None:
+    """Open311's lat/long/radius with a ``service_code`` (and a ``status``), on the 50,000 cases
+    packed round the point as above: the newest of each band the circle crosses are found among
+    the entries of that problem alone (its type is a key of ``cases_city_lat_band_opened``),
+    so the query reads about the problem's cases up to the page's last, and the page's rows,
+    not the other problems' cases of the circle (two thirds of them here). With a status too,
+    where fewer than a page match, PostgreSQL may read a band's part from the index of the open
+    cases by type instead (the city's open cases of the problem, a tenth of them here): no part
+    reads more than the problem's cases, and all of them together at most twice those."""
+    _, pothole = seeded.types
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE cases_servicerequest SET lat = 39.0855 + ((id %% 250) - 125) * 0.0001, "
+            "lng = -94.3520 + (((id / 250) %% 200) - 100) * 0.00013 WHERE city_id = %s",
+            [seeded.city.pk],
+        )
+        cursor.execute("SET LOCAL default_statistics_target = 1000")
+        cursor.execute("ANALYZE cases_servicerequest")
+        # The problem's cases of the answer's 90 days (all inside the 2 miles), however many.
+        cursor.execute(
+            "SELECT count(*) FROM cases_servicerequest WHERE city_id = %s AND service_type_id = %s "
+            "AND opened_at >= now() - interval '90 days'",
+            [seeded.city.pk, pothole.pk],
+        )
+        of_the_problem = cursor.fetchone()[0]
+    juris = seeded.city.jurisdiction_id
+    base = f"/open311/v2/requests.json?jurisdiction_id={juris}&lat=39.0855&long=-94.3520&radius=3219"
+    for params, most in (
+        (f"&service_code={pothole.code}", 1_000 + 300),
+        (f"&service_code={pothole.code}&page=2&page_size=300", 600 + 300),
+        # Fewer open than a page: the problem's cases of the circle are read, and maybe again
+        # the city's open ones of the problem.
+        (f"&service_code={pothole.code}&status=open", 2 * of_the_problem),
+    ):
+        url = base + params
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        page = len(response.json())
+        assert page, url
+        listing = [q["sql"] for q in captured.captured_queries if 'FROM "cases_servicerequest"' in q["sql"]]
+        assert len(listing) == 1 and "UNION ALL" in listing[0], url
+        reads = reads_of_cases(listing[0])
+        assert all(node_type != "Seq Scan" for node_type, _read, _limited in reads), url
+        assert all(read <= of_the_problem + page for _node_type, read, _limited in reads), url
+        read = sum(read for _node_type, read, _limited in reads)
+        assert read <= most + page, f"{url}: read {read:,} rows of cases for {page}:\n{diagnosis(listing[0])}"
