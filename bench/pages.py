@@ -10,6 +10,9 @@ plan reads the cases table by a sequential scan.
                                                   # the rows of cases each read), and the index by band's
                                                   # size and its cost to each new case
                                                   # (--near-index cases_city_lat_band_opened: Open311's)
+    .venv/bin/python bench/pages.py --url ... --only open311  # Open311's GETs, with its circles
+                                                  # filtered by type, status and window beside
+                                                  # the same circle unfiltered
 
 docs/performance.md ("Pages") gives the figures of a run and what fixed the worst.
 """
@@ -130,6 +133,69 @@ def near_pages(city: Any) -> list[tuple[str, str, str | None]]:
     found.append(
         ("report form nearby check", f"/report/nearby/?service_type={service_type.pk}&lat={lat}&lng={lng}", None)
     )
+    # The browse page's "Near" deep into the dense circle: pages by number, counted to 10,001.
+    for page in (40, 400):
+        found.append((f"near, 2 miles, page {page}", f"/{s}/requests/?near={lat},{lng}&within=3219&page={page}", None))
+    return found + open311_filtered_near_pages(city, lat, lng)
+
+
+# Open311's filters measured near a point: a common problem (potholes, the "streets" type of the
+# KC mix) and the city's rarest type that has cases, each open and closed.
+COMMON_CODE = "streets"
+
+
+def rare_code(city: Any) -> str:
+    """The public type of ``city`` with the fewest cases, of those that have any."""
+    from django.db.models import Count
+
+    found = (
+        city.service_types.filter(is_confidential=False)
+        .annotate(n=Count("cases"))
+        .filter(n__gt=0)
+        .order_by("n", "code")
+        .values_list("code", flat=True)
+        .first()
+    )
+    assert found is not None
+    return str(found)
+
+
+def open311_filtered_near_pages(city: Any, lat: float, lng: float) -> list[tuple[str, str, str | None]]:
+    """Open311's lat/long/radius with a ``service_code`` and/or ``status`` (and a
+    ``start_date``/``end_date`` window) on the dense circles (¼ mile and 2 miles of the centre):
+    a common type and a rare one, open and closed; the same circle without filters is the
+    baseline ("open311 requests near, …")."""
+    import datetime as dt
+
+    juris, rare = city.jurisdiction_id, rare_code(city)
+    # A window the spec allows (at most 90 days) that ends a month ago: the newest of each band
+    # are not in it.
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    start, end = (now - dt.timedelta(days=d) for d in (75, 30))
+    window = f"&start_date={start.isoformat().replace('+00:00', 'Z')}&end_date={end.isoformat().replace('+00:00', 'Z')}"
+    found: list[tuple[str, str, str | None]] = []
+    for words, metres in (("¼ mile", 402), ("2 miles", 3219)):
+        base = f"/open311/v2/requests.json?jurisdiction_id={juris}&lat={lat}&long={lng}&radius={metres}"
+        for status in ("open", "closed"):
+            found.append((f"open311 filtered near, {words}, {status}", f"{base}&status={status}", None))
+        for label, code in (("common type", COMMON_CODE), ("rare type", rare)):
+            found.append((f"open311 filtered near, {words}, {label}", f"{base}&service_code={code}", None))
+            for status in ("open", "closed"):
+                found.append(
+                    (
+                        f"open311 filtered near, {words}, {label}, {status}",
+                        f"{base}&service_code={code}&status={status}",
+                        None,
+                    )
+                )
+        found.append((f"open311 filtered near, {words}, window", f"{base}{window}", None))
+        found.append(
+            (
+                f"open311 filtered near, {words}, common type, open, window",
+                f"{base}&service_code={COMMON_CODE}&status=open{window}",
+                None,
+            )
+        )
     return found
 
 
@@ -294,11 +360,16 @@ def measure(repeat: int = 3, explain: bool = True, only: str = "") -> list[dict[
                 found = SEQ_SCAN.findall(plan)
                 if found:
                     seq.append({"sql": text[:300], "tables": sorted(set(found))})
+        returned = None
+        if response.get("Content-Type", "").startswith("application/json"):
+            answer = response.json()
+            returned = len(answer) if isinstance(answer, list) else None
         rows.append(
             {
                 "kind": kind,
                 "url": url,
                 "status": response.status_code,
+                "returned": returned,
                 "queries": len(queries),
                 "ms": round(statistics.median(times), 1),
                 "slowest_query_ms": round(float(slowest["time"]) * 1000, 1) if slowest else 0,
@@ -312,13 +383,14 @@ def measure(repeat: int = 3, explain: bool = True, only: str = "") -> list[dict[
 
 def table(rows: list[dict[str, Any]]) -> str:
     lines = [
-        "| page | queries | ms | slowest query (ms) | rows of cases read | seq scan |",
-        "| --- | ---: | ---: | ---: | ---: | --- |",
+        "| page | queries | ms | slowest query (ms) | rows of cases read | returned | seq scan |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in rows:
         scans = ", ".join(sorted({t for s in r["seq_scans"] for t in s["tables"]})) or ""
+        returned = "" if r.get("returned") is None else f"{r['returned']:,}"
         lines.append(
-            f"| {r['kind']} | {r['queries']} | {r['ms']} | {r['slowest_query_ms']} | {r['rows_of_cases_read']:,} | {scans} |"
+            f"| {r['kind']} | {r['queries']} | {r['ms']} | {r['slowest_query_ms']} | {r['rows_of_cases_read']:,} | {returned} | {scans} |"
         )
     return "\n".join(lines)
 
