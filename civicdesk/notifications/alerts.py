@@ -35,6 +35,7 @@ from civicdesk.core.sql import first_row
 from civicdesk.notifications import plaintext
 from civicdesk.notifications.models import AlertOn, AreaKind, AreaSubscription
 from civicdesk.notifications.outbox import Email, city_sender, is_suppressed, outbox_enqueue_all
+from civicdesk.tenants import signals as tenant_signals
 from civicdesk.tenants.services import name_before_retiring
 
 if TYPE_CHECKING:
@@ -191,13 +192,18 @@ def your_alerts_write(*, email: str, city: City, language: str) -> None:
 
 
 def district_replaced_write(
-    subscriptions: list[AreaSubscription], *, old: District, by: list[tuple[District, float]]
+    subscriptions: list[AreaSubscription],
+    *,
+    old: District,
+    by: list[tuple[District, float]],
+    cause: str = tenant_signals.DRAWN_OVER,
 ) -> None:
     """Write the email that tells one resident (``subscriptions``: their alerts of ``old``, at
-    work, of one address) that ``old`` was retired whole: where their alerts now are (the
-    district of ``by`` covering most of it, the others named) or, with ``by`` empty, that
-    they stay and will tell of no new report. In the first alert's language, with the link
-    to "Your alerts"."""
+    work, of one address) that ``old`` was retired whole, and why (``cause``: a district drawn
+    over it, a new map imported, or retired by the city's staff, ``tenants.signals``): where
+    their alerts now are (the district of ``by`` covering most of it, the others named) or,
+    with ``by`` empty, that they stay and will tell of no new report. In the first alert's
+    language, with the link to "Your alerts"."""
     if is_suppressed() or not subscriptions:
         return
     first = subscriptions[0]
@@ -206,6 +212,7 @@ def district_replaced_write(
         others = [district.name for district, _share in by[1:]]
         context = {
             "city": city,
+            "cause": cause,
             "count": len(subscriptions),
             "old": name_before_retiring(old),
             "day": old.retired_on,

@@ -89,11 +89,16 @@ def _district_replacing(
 
 
 def _district_replaced(
-    sender: type[District], *, old: District, by: list[tuple[District, float]], **kwargs: Any
+    sender: type[District],
+    *,
+    old: District,
+    by: list[tuple[District, float]],
+    cause: str = tenant_signals.DRAWN_OVER,
+    **kwargs: Any,
 ) -> list[str]:
     # No district is the same place as one retired whole: a resident who asked for its
-    # reports hears, from now on, of the district that covers most of it, and is told so.
-    return subscriptions_follow_replaced(old=old, by=by)
+    # reports hears, from now on, of the district that covers most of it, and is told why.
+    return subscriptions_follow_replaced(old=old, by=by, cause=cause)
 
 
 def connect() -> None:

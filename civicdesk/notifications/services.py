@@ -27,6 +27,7 @@ from civicdesk.notifications.models import (
     OutboxMessage,
     new_link_token,
 )
+from civicdesk.tenants import signals as tenant_signals
 from civicdesk.tenants.models import City, District
 from civicdesk.tenants.services import name_before_retiring
 
@@ -346,7 +347,7 @@ def district_replacing_words(*, old: District, by: list[tuple[str, float]]) -> l
     place = {"n": count, "old": old.name}
     if by:
         place |= {"new": by[0][0], "pct": _share_words(by[0][1])}
-        return [
+        lines = [
             ngettext(
                 "%(n)d resident's alert of %(old)s will move to “%(new)s”, which covers %(pct)s of it; the resident "
                 "is emailed what changed, with a link to change it.",
@@ -356,6 +357,19 @@ def district_replacing_words(*, old: District, by: list[tuple[str, float]]) -> l
             )
             % place
         ]
+        # An alert follows one district; the email names the others covering part of it, and so
+        # does the page, before.
+        others = [f"“{name}” ({_share_words(share)})" for name, share in by[1:]]
+        if others:
+            lines.append(
+                ngettext(
+                    "Also covering part of it, named in the email: %(others)s.",
+                    "Also covering parts of it, named in the email: %(others)s.",
+                    len(others),
+                )
+                % {"others": ", ".join(others)}
+            )
+        return lines
     return [
         ngettext(
             "%(n)d resident's alert of %(old)s will stay on it, since no district covers it: it will tell of no new "
@@ -369,12 +383,15 @@ def district_replacing_words(*, old: District, by: list[tuple[str, float]]) -> l
 
 
 @transaction.atomic
-def subscriptions_follow_replaced(*, old: District, by: list[tuple[District, float]]) -> list[str]:
+def subscriptions_follow_replaced(
+    *, old: District, by: list[tuple[District, float]], cause: str = tenant_signals.DRAWN_OVER
+) -> list[str]:
     """Move the alerts of ``old``, retired whole, to the district covering most of it (``by``:
     the current districts covering its area with their shares, most first), and tell each
     resident whose alert is at work, by email in the alert's language, with the link to "Your
-    alerts". An alert names one district, so it takes the one covering most; the email names
-    the others. With no district covering it the alert stays (nothing is lost), and the
+    alerts", saying why ``old`` left the map (``cause``: ``tenants.signals.DRAWN_OVER``,
+    ``IMPORTED`` or ``RETIRED``). An alert names one district, so it takes the one covering
+    most; the email names the others. With no district covering it the alert stays (nothing is lost), and the
     resident is told it will hear of no new report there. Returns what was done, in the
     administrator's words."""
     subscriptions = list(
@@ -392,7 +409,7 @@ def subscriptions_follow_replaced(*, old: District, by: list[tuple[District, flo
         if subscription.active and subscription.confirmed_at is not None:
             at_work.setdefault(subscription.email.strip().lower(), []).append(subscription)
     for group in at_work.values():
-        alerts.district_replaced_write(group, old=old, by=by)
+        alerts.district_replaced_write(group, old=old, by=by, cause=cause)
     count = sum(len(group) for group in at_work.values())
     if not count:
         return []

@@ -12,7 +12,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME, AdminErrorList
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
@@ -166,6 +166,11 @@ class BoundaryUploadForm(forms.ModelForm):
 MAX_KEPT_AREA_CHARS = 4 * 1024 * 1024
 
 
+# The code of the error that only holds a page back to say what saving will change first: the
+# page shows that as a notice, not among its mistakes.
+PREVIEW = "preview"
+
+
 def _share_words(share: float) -> str:
     """A share as the district pages say it: 2.4% is not told as "2%", nor 0.3% as "0%"."""
     return f"{share:.1%}" if share < 0.1 else f"{share:.0%}"
@@ -206,6 +211,8 @@ class DistrictForm(BoundaryUploadForm):
         self.file_name = ""
         self.keep_area = False  # the area is sound: a page refused still keeps it
         self.planned: set[str] = set()  # the districts whose fate the page tells (``plan_words``)
+        self.preview: list[str] = []  # what saving will change, said before saving (``check_area``)
+        self.preview_kept = ""  # and that the file is kept with the page
 
     def read_area(self, data: dict[str, Any]) -> BaseGeometry:
         return districts.single_area(data)
@@ -286,9 +293,11 @@ class DistrictForm(BoundaryUploadForm):
             self.retiring = [rows[r.district.name] for r in self.rooms]
             return
         if self.cleaned_data.get("cut_overlapped"):
-            raise ValidationError(
-                [_("Nothing is saved yet: read what saving will change."), *plan, self.save_again_hint()]
-            )
+            # A preview, not a mistake: the page shows it as a notice (``DistrictAdmin.
+            # render_change_form``) with the button that saves; the error only stops the save.
+            # The heading says what the plan's first line does ("… saving will do this:").
+            self.preview, self.preview_kept = plan[1:], self.file_kept_words()
+            raise ValidationError(_("Nothing is saved yet: read what saving will change."), code=PREVIEW)
         raise ValidationError(
             [
                 *(self.overlap_message(name, overlap) for overlap in overlapping),
@@ -361,9 +370,6 @@ class DistrictForm(BoundaryUploadForm):
         if self.file_name:
             return _("The file %(file)s is kept: you need not choose it again.") % {"file": self.file_name}
         return _("The file is kept: you need not choose it again.")
-
-    def save_again_hint(self) -> str:
-        return _("Save again to do it. %(kept)s") % {"kept": self.file_kept_words()}
 
     def kept_area(self) -> str:
         if self.area_read is None:
@@ -1001,6 +1007,26 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
             for item, share in districts.mostly_outside([shape], obj.city):
                 self.warn_outside(request, obj.city, item.name, share)
 
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> Any:
+        # What saving will change, said before saving, is a preview, not a mistake: said in a
+        # notice with the button that saves; the red summary keeps the real mistakes, if any.
+        form = context["adminform"].form
+        preview = getattr(form, "preview", [])
+        held = form.errors.as_data().get("boundary_file", []) if form.is_bound else []
+        if preview and held and all(e.code == PREVIEW for e in held):
+            del form.errors["boundary_file"]
+            context["errors"] = AdminErrorList(form, [])
+            context["preview"], context["preview_kept"] = preview, form.preview_kept
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
     def warn_outside(self, request: HttpRequest, city: City, name: str, share: float) -> None:
         self.message_user(
             request,
@@ -1192,22 +1218,16 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
         city_id = user_city_id(request.user)
         cities = None if city_id is not None else City.objects.all()
         form = DistrictImportForm(request.POST or None, request.FILES or None, cities=cities)
+        # What replacing the map will change, said before anything is saved: a preview, not a
+        # mistake, so the page shows it as a notice with the button that does it.
+        preview: list[str] = []
         if request.method == "POST" and form.is_valid():
             city = City.objects.get(pk=city_id) if city_id is not None else form.cleaned_data["city"]
             # Replacing the map says first what follows the districts it retires (a resident's
             # alerts, and where they go); nothing is saved until the page is sent again.
             if form.cleaned_data["replace"] and not form.confirmed():
-                plan = tenant_services.district_import_plan(city=city, shapes=form.shapes)
-                if plan:
-                    form.add_error(
-                        None,
-                        [
-                            _("Nothing is imported yet: read what importing will change."),
-                            *plan,
-                            _("Import again to do it. %(kept)s") % {"kept": form.file_kept_words()},
-                        ],
-                    )
-            if form.is_valid():  # False once the page has something to say first
+                preview = tenant_services.district_import_plan(city=city, shapes=form.shapes)
+            if not preview:
                 followed: list[str] = []
                 try:
                     created = tenant_services.district_import(
@@ -1242,6 +1262,8 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
             "title": _("Import districts from GeoJSON"),
             "templates": [(c.name, f"{reverse('admin:tenants_district_template')}?city={c.pk}") for c in choices],
             "form": form,
+            "preview": preview,
+            "preview_kept": form.file_kept_words() if preview else "",
             "media": self.media + form.media,
         }
         return TemplateResponse(request, "admin/tenants/district/import.html", context)

@@ -119,7 +119,7 @@ def district_import(
     # What followed an old district by choice (a resident's alerts) moves to the new one
     # covering most of it, and whoever chose it is told.
     for old in replaced:
-        said = district_replaced_announce(old=old)
+        said = district_replaced_announce(old=old, cause=signals.IMPORTED)
         if told is not None:
             told += said
     return created
@@ -364,18 +364,19 @@ def districts_retire(*, chosen: list[District], on: datetime.date) -> tuple[list
     retired = [(d.name, district_retire(district=d, on=on)) for d in chosen]
     lines: list[str] = []
     for _name, district in retired:
-        lines += district_replaced_announce(old=district, at_least=MOSTLY_COVERED)
+        lines += district_replaced_announce(old=district, at_least=MOSTLY_COVERED, cause=signals.RETIRED)
     return retired, lines
 
 
-def district_replaced_announce(*, old: District, at_least: float = 0.0) -> list[str]:
+def district_replaced_announce(*, old: District, at_least: float = 0.0, cause: str = signals.DRAWN_OVER) -> list[str]:
     """Say that ``old`` was retired whole and the map that replaces it is in place
     (``signals.district_replaced``, with ``district_successors``, covering at least
     ``at_least`` of it together): a resident's alerts of it move to the district covering most
-    of it, and the resident is told. Called after the new districts are written, in the same
+    of it, and the resident is told, in words of the ``cause`` (``signals.DRAWN_OVER``,
+    ``IMPORTED``, ``RETIRED``). Called after the new districts are written, in the same
     transaction. Returns what the receivers did, in sentences for the administrator."""
     by = district_successors(old, at_least=at_least)
-    answers = signals.district_replaced.send(sender=District, old=old, by=by)
+    answers = signals.district_replaced.send(sender=District, old=old, by=by, cause=cause)
     return [line for _receiver, lines in answers for line in (lines or [])]
 
 

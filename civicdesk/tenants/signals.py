@@ -18,6 +18,8 @@
   covering its area with their shares, most first (``services.district_successors``; empty:
   none). What follows a district by choice moves to the first, and whoever chose it is told;
   each receiver returns sentences saying what it did. Sent inside the write's transaction.
+  ``cause``: why it left the map, so it is told in true words (``DRAWN_OVER``, ``IMPORTED``,
+  ``RETIRED``).
 
 ``sender`` is ``District``.
 """
@@ -25,6 +27,11 @@
 from __future__ import annotations
 
 from django.dispatch import Signal
+
+# Why a district was retired whole (``district_replaced``'s ``cause``): a district uploaded over
+# it (the admin's “Cut it out of the districts it lies over”), an import with “Replace the
+# current map” (the admin's or ``manage.py districts_import --replace``), or “Retire” by hand.
+DRAWN_OVER, IMPORTED, RETIRED = "drawn-over", "imported", "retired"
 
 district_redrawn = Signal()
 district_replacing = Signal()

@@ -41,8 +41,10 @@ def map_file(wards: dict[str, object], name: str = "new-map.geojson") -> SimpleU
 
 
 def said(response) -> list[str]:
+    """What the import page says before importing: a preview, not among the form's mistakes."""
     assert response.status_code == 200
-    return [str(e) for e in response.context["form"].non_field_errors()]
+    assert not response.context["form"].errors
+    return [*response.context["preview"], response.context["preview_kept"]]
 
 
 def flat(text: str) -> str:
@@ -75,25 +77,24 @@ def test_replacing_the_map_says_first_where_each_alert_goes_in_english_and_spani
     wards = {"Ward 1": part(city, 0, 0.2), "Ward 2": part(city, 0.2, 0.5)}
     west = part(city, 0, 0.5)
     most = f"{wards['Ward 2'].intersection(west).area / west.area:.0%}"
+    also = f"{wards['Ward 1'].intersection(west).area / west.area:.0%}"
     fields = {"name_property": "name", "replace": "on"}
 
     told = said(client.post(reverse(IMPORT), {**fields, "file": map_file(wards)}))
     assert told == [
-        "Nothing is imported yet: read what importing will change.",
         f"1 resident's alert of West will move to “Ward 2”, which covers {most} of it; the resident is emailed "
         "what changed, with a link to change it.",
+        f"Also covering part of it, named in the email: “Ward 1” ({also}).",
         "2 residents' alerts of East will stay on it, since no district covers it: they will tell of no new report. "
         "Each resident is emailed, with a link to change theirs.",
-        "Import again to do it. The file new-map.geojson is kept: you need not choose it again.",
+        "The file new-map.geojson is kept: you need not choose it again.",
     ]
     en = client.post(reverse(IMPORT), {**fields, "file": map_file(wards)}, HTTP_ACCEPT_LANGUAGE="es")
     spanish = said(en)
-    assert spanish[0] == "Todavía no se importa nada: lea lo que cambiará la importación."
-    assert spanish[1].startswith(f"1 alerta de un residente sobre West pasará a “Ward 2”, que cubre el {most} de ese")
+    assert spanish[0].startswith(f"1 alerta de un residente sobre West pasará a “Ward 2”, que cubre el {most} de ese")
+    assert spanish[1] == f"También cubre parte de ese distrito, y el correo lo nombra: “Ward 1” ({also})."
     assert spanish[2].startswith("2 alertas de residentes sobre East se quedan en ese distrito, porque ningún distrito")
-    assert spanish[3] == (
-        "Importe de nuevo para hacerlo. El archivo new-map.geojson se conserva: no necesita elegirlo de nuevo."
-    )
+    assert spanish[3] == "El archivo new-map.geojson se conserva: no necesita elegirlo de nuevo."
     # Nothing saved, nobody told yet; the page keeps the file and what was typed.
     assert sorted(District.objects.filter(city=city, retired_on__isnull=True).values_list("name", flat=True)) == [
         "East",
@@ -151,7 +152,7 @@ def test_a_file_chosen_again_is_said_again_and_a_map_with_no_alerts_imports_at_o
             "kept_file": told.context["form"]["kept_file"].value(),
         },
     )
-    assert said(again)[0] == "Nothing is imported yet: read what importing will change."
+    assert said(again)[0].startswith("1 resident's alert of Ward 1 will move to “North”")
     assert not District.objects.filter(city=city, name="North").exists()
     # Without a file and with none kept, the file's own error, in the page's words.
     empty = client.post(reverse(IMPORT), fields)
@@ -239,8 +240,14 @@ def test_retiring_a_district_the_current_map_covers_less_than_half_of_keeps_its_
     assert eve.district_id == east.pk  # nothing lost
     [told] = smtp_inbox()
     assert told.message["Subject"] == "East is no longer on the map: your alerts (Independence 311)"
+    on = services.city_today(city)
+    day = f"{on:%B} {on.day}, {on.year}"
     for text in (told.text(), words(html_of(told))):
+        # Retired by staff, not by a new map: the email says so, and why the alert stays.
+        opening = f"Independence's staff have retired the district East: since {day}, it is no longer on the city's map"
+        assert opening in flat(text)
         assert (
-            "No district of the new map covers where East was, so your alert stays as it was, and it will tell you "
-            "of no new report"
+            "The districts still on the map cover less than half of where East was, so your alert stays as it was, "
+            "and it will tell you of no new report"
         ) in flat(text)
+        assert "new map" not in flat(text)

@@ -109,10 +109,18 @@ def test_the_box_checked_with_a_new_file_shows_what_will_change_before_saving(lo
     client = login(city_admin)
     fields = {"name": "Ward 1", "number": "1", "cut_overlapped": "on"}
     response = client.post(reverse(ADD), {**fields, "boundary_file": _file(west, "w1.geojson")})
-    errors = upload_errors(response)
-    assert errors[0] == "Nothing is saved yet: read what saving will change."
-    assert errors[2].startswith("Citywide is cut: it keeps the rest of its area, ")
-    assert errors[-1] == "Save again to do it. The file w1.geojson is kept: you need not choose it again."
+    # A preview, not a mistake: said in a notice with the button that saves, no error on the page.
+    assert response.status_code == 200
+    assert not response.context["adminform"].form.errors and not response.context["errors"]
+    preview = response.context["preview"]
+    assert preview[0].startswith("Citywide is cut: it keeps the rest of its area, ")
+    assert preview[-1] == f"“Ward 1” will hold {share(west, city)} of Independence."
+    assert response.context["preview_kept"] == "The file w1.geojson is kept: you need not choose it again."
+    page = response.content.decode()
+    assert 'class="civicdesk-preview"' in page and "data-error-summary" not in page
+    assert "Check before saving: nothing is saved yet, and saving will do this." in page
+    assert 'name="_save" class="default" value="Save and cut it out"' in page
+    assert "<title>Error:" not in page
     assert response.context["adminform"].form["cut_overlapped"].value() is True
     assert current(city) == ["Citywide"]
     assert client.post(reverse(ADD), {**fields, **kept(response)}).status_code == 302

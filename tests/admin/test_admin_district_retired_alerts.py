@@ -104,7 +104,12 @@ def test_the_last_ward_over_citywide_says_its_alerts_will_move_then_moves_them_a
     assert english.message["Subject"] == "Your alerts of Citywide now follow Ward 2 (Independence 311)"
     for text in (english.text(), words(html_of(english))):
         flat = re.sub(r"\s+", " ", text)
-        assert f"Independence has a new map of its districts: since {day}, Citywide is no longer on it." in flat
+        # A ward drawn over it, not a new map: the email says what happened.
+        assert (
+            f"Independence has drawn a new district over Citywide: since {day}, Citywide is no longer on the city's "
+            "map of districts."
+        ) in flat
+        assert "new map" not in flat
         assert (
             "Your alert of the reports in Citywide now follows Ward 2, the district that covers most of where "
             "Citywide was (100% of it)."
@@ -120,7 +125,8 @@ def test_the_last_ward_over_citywide_says_its_alerts_will_move_then_moves_them_a
     assert '<html lang="es">' in html_of(spanish)
     for text in (spanish.text(), words(html_of(spanish))):
         flat = re.sub(r"\s+", " ", text)
-        assert "Independence tiene un nuevo mapa de sus distritos" in flat
+        assert "Independence trazó un nuevo distrito sobre Citywide" in flat
+        assert "nuevo mapa" not in flat
         assert "Su alerta de los reportes en Citywide ahora sigue a Ward 2" in flat
         assert "Citywide is no longer" not in flat and "now follows" not in flat
     your_alerts_link(spanish, Client())

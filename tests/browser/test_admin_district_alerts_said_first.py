@@ -1,6 +1,8 @@
 """A city administrator replaces the map by an import, and retires a district by hand, on a
 laptop and on a phone: before anything is saved each page says how many residents' alerts will
-move where; sent again (the import's file kept), the alerts move and the page says so."""
+move where (the import in a notice, "Check before importing", not among mistakes, with the
+button that does it, and the other districts covering part of it named); confirmed (the
+import's file kept), the alerts move and the page says so."""
 
 from __future__ import annotations
 
@@ -59,14 +61,26 @@ def test_replacing_the_map_says_where_the_alerts_will_go_then_moves_them(
     page.get_by_label("Replace the current map").check()
     with page.expect_navigation():
         page.get_by_role("button", name="Import districts").click()
-    assert page.get_by_text("Nothing is imported yet: read what importing will change.").first.is_visible()
-    assert page.get_by_text(
+    # A preview, not a mistake: a notice headed in plain words, the button that imports in it.
+    preview = page.locator("section.civicdesk-preview")
+    assert page.locator(".error-summary").count() == 0
+    assert not page.title().startswith("Error")
+    assert preview.get_by_role("heading").inner_text() == (
+        "Check before importing: nothing is imported yet, and importing will do this."
+    )
+    other = min(shares, key=lambda name: shares[name])
+    assert preview.locator("li").all_inner_texts() == [
         f"2 residents' alerts of Citywide will move to “{most}”, which covers {shares[most]:.0%} of it; each "
-        "resident is emailed what changed, with a link to change theirs."
-    ).first.is_visible()
-    assert page.get_by_text(
-        "Import again to do it. The file wards.geojson is kept: you need not choose it again."
-    ).first.is_visible()
+        "resident is emailed what changed, with a link to change theirs.",
+        f"Also covering part of it, named in the email: “{other}” ({shares[other]:.0%}).",
+    ]
+    assert preview.get_by_text("The file wards.geojson is kept: you need not choose it again.").is_visible()
+    confirm = preview.get_by_role("button", name="Replace the map")
+    assert confirm.is_visible()
+    # Red is for mistakes: the notice is not drawn in the error colour.
+    colour = preview.evaluate("e => getComputedStyle(e).borderTopColor")
+    error = page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--error-fg')")
+    assert colour.replace(" ", "") not in {"rgb(186,33,33)", error.strip()}
     fits(page)
     screenshot(page, f"admin-district-import-alerts-told-{width}")
     assert [v for v in axe_violations(page) if ".breadcrumbs >" not in v] == []
@@ -74,7 +88,7 @@ def test_replacing_the_map_says_where_the_alerts_will_go_then_moves_them(
     assert not District.objects.filter(city=independence, name=most).exists()
 
     with page.expect_navigation():
-        page.get_by_role("button", name="Import districts").click()
+        confirm.click()
     assert page.get_by_text(
         f"2 residents' alerts of Citywide now follow “{most}”; each resident is emailed what changed."
     ).is_visible()
@@ -105,4 +119,44 @@ def test_the_retire_page_says_the_alerts_stay_when_no_district_covers_it(new_con
         "1 resident's alert of District 1 stays on it, since no district covers it; the resident is emailed."
     ).is_visible()
     assert AreaSubscription.objects.get().district_id == district.pk
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_a_ward_uploaded_with_the_box_checked_says_what_saving_will_do_in_a_notice(
+    new_context, independence, make_staff, width, tmp_path
+):
+    admin = make_staff(independence, Role.CITY_ADMIN, is_staff=True, username="ind-admin")
+    District.objects.filter(city=independence).update(retired_on=services.city_today(independence))
+    District.objects.create(city=independence, name="Citywide", number=None, boundary=independence.boundary)
+    ward_file = tmp_path / "ward-1.geojson"
+    ward_file.write_text(
+        json.dumps({"type": "Feature", "properties": {}, "geometry": mapping(part(independence, 0, 0.5))})
+    )
+
+    page = open_page(new_context(viewport={"width": width, "height": 800}))
+    admin_sign_in(page, admin.username, "/admin/tenants/district/add/")
+    page.fill("#id_name", "Ward 1")
+    page.fill("#id_number", "1")
+    page.set_input_files("#id_boundary_file", str(ward_file))
+    page.get_by_label("Cut it out of the districts it lies over").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save", exact=True).click()
+
+    preview = page.locator("section.civicdesk-preview")
+    assert page.locator(".error-summary").count() == 0 and page.locator("#id_boundary_file_error").count() == 0
+    assert preview.get_by_role("heading").inner_text() == (
+        "Check before saving: nothing is saved yet, and saving will do this."
+    )
+    assert preview.get_by_text("Citywide is cut: it keeps the rest of its area", exact=False).is_visible()
+    assert page.evaluate("document.activeElement.id") == "save-preview"
+    fits(page)
+    screenshot(page, f"admin-district-upload-preview-{width}")
+    assert [v for v in axe_violations(page) if ".breadcrumbs >" not in v] == []
+    assert not District.objects.filter(city=independence, name="Ward 1").exists()
+
+    with page.expect_navigation():
+        preview.get_by_role("button", name="Save and cut it out").click()
+    assert page.get_by_text("Citywide was cut: it keeps the rest of its area", exact=False).is_visible()
+    assert District.objects.filter(city=independence, name="Ward 1", retired_on__isnull=True).exists()
     assert page.errors == []

@@ -5,7 +5,8 @@
 (function () {
   "use strict";
   function focusSummary() {
-    var summary = document.querySelector("[data-error-summary]");
+    // No mistake: a page that says what a change will do before saving it is read from there.
+    var summary = document.querySelector("[data-error-summary]") || document.querySelector("[data-preview]");
     if (summary) { summary.focus(); }
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", focusSummary); }
