@@ -128,7 +128,13 @@ def test_a_dry_run_checks_the_file_and_creates_nothing(grain_valley: City, tmp_p
 
     out, _err = districts_import("--city", "grain-valley", str(path), "--dry-run")
 
-    assert out.strip() == "Grain Valley: would create 1 district(s): Citywide."
+    assert out.splitlines() == [
+        f"Grain Valley: nothing is imported yet. Importing {path.name} would:",
+        "  create 1 district(s): Citywide;",
+        "  keep the 0 current district(s): none.",
+        "To import it, run:",
+        f"  python manage.py districts_import --city grain-valley {path}",
+    ]
     assert not District.objects.filter(city=grain_valley).exists()
 
 
@@ -297,7 +303,7 @@ def test_a_district_mostly_outside_is_imported_with_a_warning_by_the_command_and
     warning = "Ward 1 lies mostly outside Grain Valley's limits (33% inside). Check that the file is this city's map."
 
     out, err = districts_import("--city", "grain-valley", "--dry-run", str(path))
-    assert "would create 2 district(s)" in out
+    assert "  create 2 district(s): Ward 1 (1), Ward 2 (2);" in out
     assert err == f"Warning: {warning}\n"
 
     fields = {"city": grain_valley.pk, "name_property": "name", "number_property": ""}
