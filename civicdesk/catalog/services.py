@@ -10,6 +10,7 @@ Routing (``catalog.routing.department_for``) reads the active ones; the lists ar
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -173,6 +174,8 @@ class ForeignName:
     where: str
     excerpt: str
     other_city: str
+    # A keyword of this type (its name): email intake takes the words for this type.
+    keyword_of: str = ""
 
 
 @dataclass
@@ -197,16 +200,35 @@ class CatalogueImport:
     def name_warnings(self) -> list[str]:
         """One line per field whose words name another member city: residents and staff of this
         city would read the neighbour's name (a neighbour's export, say). A street or a place
-        of that name may be right, so the words leave it to the person."""
+        of that name may be right, so the words leave it to the person. A keyword is never
+        right: email intake would read the city's name as a report of that type."""
         return [
-            _(
-                "%(where)s: “%(text)s” names %(other)s, not %(city)s. If it means %(other)s (its "
-                "department, its service, its phone), write %(city)s's own words; a street or place of "
-                "that name can stay."
+            (
+                _(
+                    "%(where)s: “%(text)s” names %(other)s, not %(city)s. Email intake reads a keyword as a "
+                    "resident's words for this type: an email that mentions %(other)s would count towards "
+                    "“%(type)s” and could be sent there for that word alone. Take it out of the keywords."
+                )
+                if f.keyword_of
+                else _(
+                    "%(where)s: “%(text)s” names %(other)s, not %(city)s. If it means %(other)s (its "
+                    "department, its service, its phone), write %(city)s's own words; a street or place of "
+                    "that name can stay."
+                )
             )
-            % {"where": f.where, "text": f.excerpt, "other": f.other_city, "city": self.city_name}
+            % {"where": f.where, "text": f.excerpt, "other": f.other_city, "city": self.city_name, "type": f.keyword_of}
             for f in self.foreign_names
         ]
+
+    @property
+    def foreign_words(self) -> bool:
+        """Whether a name, group, description, question or choice names another member city."""
+        return any(not f.keyword_of for f in self.foreign_names)
+
+    @property
+    def foreign_keywords(self) -> bool:
+        """Whether a type's keyword names another member city."""
+        return any(f.keyword_of for f in self.foreign_names)
 
     def email_warnings(self) -> list[str]:
         """One line per department whose email in the file is another city's: imported, that
@@ -305,12 +327,13 @@ def catalog_import(
 
 def _names_of_other_cities(*, city: City, catalogue: Catalogue, name: str) -> list[ForeignName]:
     """Each field of the file (English or Spanish) whose words name another member city: a
-    department's name; a type's name, group and description; a question's words and its
-    choices' names. Each said with its line, entry and field, as the file's mistakes are."""
+    department's name; a type's name, group, description and each of its keywords; a
+    question's words and its choices' names. Each said with its line, entry and field, as the
+    file's mistakes are."""
     finder = tenant_selectors.city_names_of_others(city=city)
     found: list[ForeignName] = []
 
-    def look(line: int, entry: str, fields: list[tuple[str, str]]) -> None:
+    def look(line: int, entry: str, fields: list[tuple[str, str]], keyword_of: str = "") -> None:
         for key, text in fields:
             for named in finder(text) if text else []:
                 where = _("%(file)s, line %(line)d, %(entry)s, %(field)s") % {
@@ -319,7 +342,7 @@ def _names_of_other_cities(*, city: City, catalogue: Catalogue, name: str) -> li
                     "entry": entry,
                     "field": key,
                 }
-                found.append(ForeignName(where, named.excerpt, named.other_city))
+                found.append(ForeignName(where, named.excerpt, named.other_city, keyword_of))
 
     for d in catalogue.departments:
         look(d.line, _("department “%(code)s”") % {"code": d.code}, [("name", d.name)])
@@ -330,6 +353,10 @@ def _names_of_other_cities(*, city: City, catalogue: Catalogue, name: str) -> li
             kind,
             [(key, getattr(t, key)) for key in ("name", "name_es", "group", "group_es", "description")],
         )
+        # Each phrase on its own, as email intake matches them (comma- or semicolon-separated):
+        # "independence" is a city, "Independence Avenue" a street, as in the fields above.
+        phrases = [p.strip() for p in re.split(r"[,;]", t.keywords) if p.strip()]
+        look(t.line, kind, [("keywords", p) for p in phrases], keyword_of=t.name or t.code)
         for q in t.questions:
             question = _("%(type)s, question “%(code)s”") % {"type": kind, "code": q.code}
             line = q.line or t.line

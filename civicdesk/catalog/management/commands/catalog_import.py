@@ -74,10 +74,17 @@ class Command(BaseCommand):
             )
         for line in result.name_warnings():
             self.stderr.write(self.style.WARNING(f"Warning: {line}"))
-        if result.foreign_names:
+        if result.foreign_words:
             self.stderr.write(
                 self.style.WARNING(
                     "Check each of these words: change them in the file before importing (or, once imported, "
                     "on the department's or type's page in the admin) unless they mean a street or place."
+                )
+            )
+        if result.foreign_keywords:
+            self.stderr.write(
+                self.style.WARNING(
+                    "Take these keywords out of the file before importing (or, once imported, out of the "
+                    "type's Keywords in the admin)."
                 )
             )
