@@ -3,12 +3,15 @@ measures of its FY2018 first-quarter press release (seed 003) with their real ta
 actuals and narratives, and measures computed from the demo's cases.
 
 The seed-003 values go through the real workflow (entered by the department, submitted,
-approved and published by the city administrator), each step at its historical moment.
+approved and published by the city administrator, or in a city without one by the demo's
+reviewer account, inactive once it has), each step at its historical moment.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -351,14 +354,60 @@ def _measure(city: City, spec: SeedMeasure, order: int) -> Measure:
     return measure
 
 
-def _reviewer(city: City) -> User:
+# The demo's reviewer of the plan's values in a city without an administrator (the demo's
+# performance data loaded without its staff): an account of the demo, not a person. It is
+# active only while it approves and publishes the values; then it cannot sign in, is emailed
+# nothing, is no one to assign a case to, and the setup checklist neither counts nor names it
+# (they read active accounts). The admin's staff list shows it by this name, inactive.
+DEMO_REVIEWER_FIRST_NAME = "Demo:"
+DEMO_REVIEWER_LAST_NAME = "reviewer of the plan's values"
+
+
+def _is_demo_reviewer(user: User) -> bool:
+    """The demo's own account: named as the demo names it, or as an earlier demo left it (no
+    password, no email, never signed in)."""
+    named = (user.first_name, user.last_name) == (DEMO_REVIEWER_FIRST_NAME, DEMO_REVIEWER_LAST_NAME)
+    untouched = not user.has_usable_password() and not user.email and user.last_login is None
+    return named or untouched
+
+
+def demo_reviewer_retire(city: City) -> int:
+    """Make the demo's reviewer account of ``city`` what it is: inactive, named "Demo: reviewer
+    of the plan's values" (also one an earlier demo left active). How many were changed."""
+    changed = 0
+    for user in User.objects.filter(username=f"{city.slug}-performance", is_active=True):
+        if _is_demo_reviewer(user):
+            user.first_name, user.last_name, user.is_active = DEMO_REVIEWER_FIRST_NAME, DEMO_REVIEWER_LAST_NAME, False
+            user.save(update_fields=["first_name", "last_name", "is_active"])
+            changed += 1
+    return changed
+
+
+@contextmanager
+def _reviewer(city: City) -> Iterator[User]:
+    """The city's first active administrator; without one, the demo's reviewer account,
+    active only inside the ``with``."""
     reviewer = User.objects.filter(city=city, role=Role.CITY_ADMIN, is_active=True).order_by("pk").first()
-    if reviewer is None:
-        # The plan's values need a reviewer; without the demo staff, an account for the demo.
-        reviewer = User.objects.create_user(
-            username=f"{city.slug}-performance", city=city, role=Role.CITY_ADMIN, password=None
-        )
-    return reviewer
+    if reviewer is not None:
+        yield reviewer
+        return
+    username = f"{city.slug}-performance"
+    account = User.objects.filter(username=username).first()
+    if account is not None and not _is_demo_reviewer(account):
+        username = f"{city.slug}-performance-demo"  # someone's own account: never taken over
+        account = User.objects.filter(username=username).first()
+    if account is None:
+        account = User.objects.create_user(username=username, password=None)
+    account.first_name, account.last_name = DEMO_REVIEWER_FIRST_NAME, DEMO_REVIEWER_LAST_NAME
+    account.city, account.role, account.department, account.email = city, Role.CITY_ADMIN, None, ""
+    account.set_unusable_password()
+    account.is_active = True
+    account.save()
+    try:
+        yield account
+    finally:
+        account.is_active = False
+        account.save(update_fields=["is_active"])
 
 
 # The regional comparison's common definitions (key, name, definition, computation, unit,
@@ -465,6 +514,8 @@ def load_performance_demo(*, today: dt.date | None = None) -> int:
     regional comparison's common measures are (re)mapped every time."""
     load_common_measures()
     city = City.objects.filter(slug=CITY).first()
+    if city is not None:
+        demo_reviewer_retire(city)
     if city is None or PlanYear.objects.filter(city=city).exists():
         return 0
     with transaction.atomic():
@@ -476,16 +527,16 @@ def load_performance_demo(*, today: dt.date | None = None) -> int:
         plans = {2018: _plan(city, 2018, priorities=False), 2021: _plan(city, 2021, priorities=True)}
         if this_year > 2021:
             plans[this_year] = _plan(city, this_year, priorities=True)
-        reviewer = _reviewer(city)
         by_key: dict[str, Measure] = {}
-        for order, spec in enumerate(SEED_003):
-            measure = by_key[spec.key] = _measure(city, spec, order)
-            for objectives in plans.values():
-                objectives[spec.objective].measures.add(measure)
-            MeasureTarget.objects.get_or_create(
-                measure=measure, fiscal_year=2018, defaults={"value": spec.target, "split_rule": spec.split_rule}
-            )
-            _publish_q1(measure, spec, reviewer)
+        with _reviewer(city) as reviewer:
+            for order, spec in enumerate(SEED_003):
+                measure = by_key[spec.key] = _measure(city, spec, order)
+                for objectives in plans.values():
+                    objectives[spec.objective].measures.add(measure)
+                MeasureTarget.objects.get_or_create(
+                    measure=measure, fiscal_year=2018, defaults={"value": spec.target, "split_rule": spec.split_rule}
+                )
+                _publish_q1(measure, spec, reviewer)
         for order, spec in enumerate(COMPUTED, start=len(SEED_003)):
             measure = _measure(city, spec, order)
             if spec.department_report and measure.department_report_id is None:
