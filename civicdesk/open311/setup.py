@@ -11,6 +11,11 @@ from civicdesk.tenants.selectors import SetupStep
 
 
 def open311_key_steps(city: City) -> list[SetupStep]:
+    """Optional: residents report on the city's own pages and by email without any key; only
+    an outside application that posts reports into the city needs one (each its own)."""
     keys = Open311ApiKey.objects.filter(city=city, active=True).count()
-    active = npgettext("Open311 API keys", "%(n)d active", "%(n)d active", keys) % {"n": keys}
-    return [SetupStep("open311", _("Open311 API key"), keys > 0, active, 60)]
+    if keys:
+        detail = npgettext("Open311 API keys", "%(n)d active", "%(n)d active", keys) % {"n": keys}
+    else:
+        detail = _("none: only an outside app that sends reports into the city needs one, each app its own")
+    return [SetupStep("open311", _("Open311 API key"), keys > 0, detail, 60, optional=True)]

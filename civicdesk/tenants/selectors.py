@@ -381,7 +381,12 @@ def city_setup_steps(*, city: City) -> list[SetupStep]:
             district_count > 0 and illustrative == 0,
             _("%(n)d, %(i)d of them illustrative") % {"n": district_count, "i": illustrative}
             if illustrative
-            else _("%(n)d") % {"n": district_count},
+            else _("%(n)d") % {"n": district_count}
+            if district_count
+            else _(
+                "none yet: the council's district map, or the template's one district, “Citywide”, for a council "
+                "elected at large"
+            ),
             20,
         ),
         _departments_step(city),

@@ -30,10 +30,10 @@ def test_a_new_city_lacks_everything_but_its_limits_until_each_step_is_done(
 ) -> None:
     create_grain_valley()
     city = City.objects.get(slug="grain-valley")
-    assert missing(city) == ["contact", "districts", "departments", "types", "staff", "open311"]
+    assert missing(city) == ["contact", "districts", "departments", "types", "staff"]
     District.objects.create(city=city, name="Ward 1", number=1, boundary=city.boundary)
     make_staff(city, Role.CITY_ADMIN)
-    assert missing(city) == ["contact", "departments", "types", "open311"]
+    assert missing(city) == ["contact", "departments", "types"]
 
 
 def test_the_checklist_page_links_each_missing_step_and_imports_a_catalogue(
@@ -46,7 +46,7 @@ def test_the_checklist_page_links_each_missing_step_and_imports_a_catalogue(
     client = login(superuser)
     url = reverse("admin:tenants_city_setup", args=[city.pk])
     page = client.get(url).content.decode()
-    assert page.count("Still to do") == 6
+    assert page.count("Still to do") == 5
     assert f"/admin/tenants/district/?city__id__exact={city.pk}" in page
     assert f"/admin/catalog/servicetype/?city__id__exact={city.pk}" in page
 
@@ -60,7 +60,7 @@ def test_the_checklist_page_links_each_missing_step_and_imports_a_catalogue(
     assert "service types: 2 created" in response.content.decode()
     assert ServiceType.objects.filter(city=city).count() == 2
     # Code Enforcement came without an email: the departments step says so and stays to do.
-    assert response.content.decode().count("Still to do") == 5
+    assert response.content.decode().count("Still to do") == 4
     assert "no one is told of their new cases (give each an email under Departments): Code Enforcement" in (
         response.content.decode()
     )
