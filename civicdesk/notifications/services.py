@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -345,6 +346,26 @@ def district_replacing_words(*, old: District, by: list[tuple[str, float]]) -> l
     if not count:
         return []
     place = {"n": count, "old": old.name}
+    # One email per resident, whatever the number of their alerts of it: said when they differ.
+    people = (
+        AreaSubscription.objects.filter(district=old, active=True, confirmed_at__isnull=False)
+        .annotate(email_lower=Lower("email"))
+        .values("email_lower")
+        .distinct()
+        .count()
+    )
+    emailed = (
+        [
+            ngettext(
+                "They belong to %(people)d resident, who gets one email.",
+                "They belong to %(people)d residents; each gets one email.",
+                people,
+            )
+            % {"people": people}
+        ]
+        if people != count
+        else []
+    )
     if by:
         place |= {"new": by[0][0], "pct": _share_words(by[0][1])}
         lines = [
@@ -369,7 +390,7 @@ def district_replacing_words(*, old: District, by: list[tuple[str, float]]) -> l
                 )
                 % {"others": ", ".join(others)}
             )
-        return lines
+        return [*lines, *emailed]
     return [
         ngettext(
             "%(n)d resident's alert of %(old)s will stay on it, since no district covers it: it will tell of no new "
@@ -378,7 +399,8 @@ def district_replacing_words(*, old: District, by: list[tuple[str, float]]) -> l
             "new report. Each resident is emailed, with a link to change theirs.",
             count,
         )
-        % place
+        % place,
+        *emailed,
     ]
 
 

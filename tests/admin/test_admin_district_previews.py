@@ -107,3 +107,18 @@ def test_the_upload_pages_preview_is_a_notice_and_a_mistake_beside_it_stays_red(
     page = refused.content.decode()
     assert "lies inside Citywide: a case there would be in two districts" in summary(page)
     assert "civicdesk-preview" not in page
+
+
+def test_the_import_preview_counts_the_residents_emailed_when_one_has_two_alerts(login, city_admin, old_map):  # noqa: F811
+    city = city_admin.city
+    alert(city, old_map["East"], "eve@example.org", "es")
+    alert(city, old_map["East"], "eve@example.org", "es")
+    wards = {"Ward 1": part(city, 0, 0.5)}
+    fields = {"name_property": "name", "replace": "on", "file": map_file(wards)}
+
+    english = notice(login(city_admin).post(reverse(IMPORT), fields).content.decode())
+    assert "They belong to 1 resident, who gets one email." in english
+
+    fields["file"] = map_file(wards)
+    spanish = notice(login(city_admin).post(reverse(IMPORT), fields, HTTP_ACCEPT_LANGUAGE="es").content.decode())
+    assert "Pertenecen a 1 residente, que recibe un solo correo." in spanish

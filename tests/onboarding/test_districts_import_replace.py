@@ -192,3 +192,21 @@ def test_without_standard_input_it_never_asks(independence, residents, wards, mo
     assert current(independence) == ["East", "West"]
     run("--city", "independence", str(path), "--replace", "--yes")
     assert current(independence) == ["Ward 1", "Ward 2"]
+
+
+def test_a_resident_with_two_alerts_of_a_district_is_counted_once_among_those_emailed(
+    independence, residents, wards, smtp_inbox
+):
+    path, _most, _also = wards
+    alert(independence, residents["eve1"].district, "EVE1@example.org", "es")  # a second alert of East, same address
+    smtp_inbox()
+
+    out = run("--city", "independence", str(path), "--replace")
+
+    assert (
+        "  3 residents' alerts of East will stay on it, since no district covers it: they will tell of no new report. "
+        "Each resident is emailed, with a link to change theirs.\n"
+        "  They belong to 2 residents; each gets one email.\n"
+    ) in out
+    run("--city", "independence", str(path), "--replace", "--yes")
+    assert sorted(m.to for m in smtp_inbox()) == ["eve1@example.org", "eve2@example.org", "wes@example.org"]
