@@ -205,6 +205,13 @@
       }
     }
 
+    // On a city's own report form, a place in another member city says where the report
+    // goes ("In Independence: your report goes to Independence"), before it is sent.
+    function elsewhere(city) {
+      if (!box.dataset.city || !box.dataset.msgOther || !city || city === box.dataset.city) { return ""; }
+      return fmt(box.dataset.msgOther, { city: city });
+    }
+
     function say(text, outside) {
       if (!pinAddress) { return; }
       pinAddress.textContent = "";
@@ -239,7 +246,7 @@
       markFromPin(false); // but chosen by the person: matched beside the pin as typed
       settled(r.label);
       live.textContent = "";
-      sayPlace(r.label, r.outside);
+      sayPlace(r.label, r.outside || elsewhere(r.city));
       if (map) {
         map.dispatchEvent(new CustomEvent("civic:goto", { detail: { lat: r.lat, lng: r.lng, label: r.label } }));
       }
@@ -253,7 +260,7 @@
         if (n !== asked) { return; }
         var label = data.result ? data.result.label : "";
         if (label && box.dataset.msgArea) { sayPlace(label, data.outside); }
-        else { lastPlace = null; say(data.text, data.outside); }
+        else { lastPlace = null; say(data.text, data.outside || elsewhere(data.city)); }
         // Fill the box with the pin's address unless the person wrote their own there.
         if (label && (filled !== null || !input.value.trim())) {
           input.value = label;
