@@ -913,6 +913,35 @@ class DepartmentAdmin(CityScopedAdmin):
         return getattr(obj, "members", 0)
 
 
+class DistrictMapFilter(admin.SimpleListFilter):
+    """The districts list's filter in a clerk's words: the city's current map, or the districts
+    a new map retired (kept, with their cases), not Django's "By retired on: Empty"."""
+
+    title = gettext_lazy("map")
+    parameter_name = "map"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            ("current", gettext_lazy("Current map")),
+            ("retired", gettext_lazy("Retired (kept with their cases)")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        if self.value() == "current":
+            return queryset.filter(retired_on__isnull=True)
+        if self.value() == "retired":
+            return queryset.filter(retired_on__isnull=False)
+        return queryset
+
+
+class TrialMapFilter(admin.BooleanFieldListFilter):
+    """Titled "trial map" ("By trial map: Yes / No"), not the field's "By is illustrative"."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = gettext_lazy("trial map")
+
+
 @admin.register(District)
 class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
     """Council districts, with GeoJSON upload, a one-file-many-districts import, and the
@@ -923,7 +952,7 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
     change_form_template = "admin/tenants/district/change_form.html"
     list_display = ["name", "number", "city", "map_status", "retired_on", "updated_at"]
     list_display_links = ["name"]
-    list_filter = ["is_illustrative", ("retired_on", admin.EmptyFieldListFilter), "city"]
+    list_filter = [DistrictMapFilter, ("is_illustrative", TrialMapFilter), "city"]
     search_fields = ["name"]
     readonly_fields = ["map_status", "map_preview"]
     fieldsets = [

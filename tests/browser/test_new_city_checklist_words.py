@@ -1,6 +1,7 @@
 """In Chromium, a new city's administrator reads its checklist in English and Spanish at 360
 and 1280 px: the council districts step says what it wants ("none yet: the council's district
-map, or …"), the Open311 key is optional with why, and the page is no wider than the screen."""
+map, or …"), the Open311 key is optional with why, and the page is no wider than the screen;
+the districts step's "Do it" opens a list whose filters say "By map" and "By trial map"."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from tests.onboarding.test_city_and_catalogue_commands import create_grain_valle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
+FILTERS = {"en": ("By map", "Current map", "By trial map"), "es": ("Por mapa", "Mapa actual", "Por mapa de prueba")}
 WORDS = {
     "en": (NO_DISTRICTS, "Still to do", NO_KEY, "Optional"),
     "es": (
@@ -50,4 +52,11 @@ def test_a_new_citys_administrator_reads_what_each_empty_step_wants(
     assert no_key in row.inner_text() and optional in row.inner_text() and to_do not in row.inner_text()
     screenshot(page, f"new-city-checklist-{language}-{width}")
     assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+
+    with page.expect_navigation():
+        page.locator("#setup-steps tr.step-districts td.step-link a").click()
+    filters = page.locator("#changelist-filter").inner_text()
+    for words in FILTERS[language]:
+        assert words in filters, filters
+    screenshot(page, f"new-city-districts-list-{language}-{width}")
     assert not page.errors
