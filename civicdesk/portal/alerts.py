@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -21,16 +21,18 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from civicdesk.catalog.models import ServiceType
 from civicdesk.catalog.selectors import reportable_types
+from civicdesk.core.errors import OutsideServiceArea
 from civicdesk.core.written import Written
 from civicdesk.notifications import alerts as alert_rules
 from civicdesk.notifications import selectors as notification_selectors
 from civicdesk.notifications import services as notification_services
 from civicdesk.notifications.models import RADIUS_WORDS, AlertOn, AreaKind, AreaSubscription, distance_words
 from civicdesk.portal.selectors import grouped
+from civicdesk.tenants import selectors as tenant_selectors
 from civicdesk.tenants.models import City, District
 
 
@@ -160,18 +162,105 @@ class AlertForm(forms.Form):
 OLD_RADII = (250, 500, 1000, 2000, 5000)
 
 
+class DistrictHere(NamedTuple):
+    """The council district of a place, and the sentence that says it ("18891 Meadow Ln is in
+    District 2.", "… is in no district of Independence.", "… is outside Independence: …")."""
+
+    district: District | None
+    text: str
+
+
+def district_here(city: City, *, lat: float, lng: float, address: str) -> DistrictHere:
+    """The district of the city's current map covering the point (``tenants.selectors.
+    district_at``), said with ``address`` (or "The pin" without one)."""
+    place = address.strip() or gettext("The pin")
+    try:
+        inside = tenant_selectors.city_at(lat=lat, lng=lng, known=city).pk == city.pk
+    except (OutsideServiceArea, ValidationError):
+        inside = False
+    if not inside:
+        text = gettext("%(place)s is outside %(city)s: it is in none of its districts.")
+        return DistrictHere(None, text % {"place": place, "city": city.name})
+    district = tenant_selectors.district_at(city=city, lat=lat, lng=lng)
+    if district is None:
+        text = gettext("%(place)s is in no district of %(city)s.") % {"place": place, "city": city.name}
+        return DistrictHere(None, text)
+    return DistrictHere(
+        district, gettext("%(place)s is in %(district)s.") % {"place": place, "district": district.name}
+    )
+
+
+@require_GET
+def alerts_district(request: HttpRequest, city: str) -> JsonResponse:
+    """JSON for the alerts form (address.js): the district of the place just typed or pinned,
+    ``?lat=&lng=&address=``, with the sentence saying it and the button offering it."""
+    city_obj = get_object_or_404(City.objects.defer("boundary"), slug=city)
+    try:
+        lat, lng = float(request.GET.get("lat", "")), float(request.GET.get("lng", ""))
+    except ValueError:
+        lat = lng = float("nan")
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        return JsonResponse({"error": gettext("Give the point as lat= and lng= in degrees.")}, status=400)
+    here = district_here(city_obj, lat=lat, lng=lng, address=request.GET.get("address", "")[:300])
+    found = here.district
+    return JsonResponse(
+        {
+            "district": found.pk if found else None,
+            "name": found.name if found else "",
+            "text": here.text,
+            "choose": gettext("Alerts of %(district)s") % {"district": found.name} if found else "",
+        }
+    )
+
+
+def _district_filled(form: AlertForm, city: City) -> str:
+    """A form sent for "A council district" with no district chosen but an address (a page
+    without JavaScript): the district of that address fills it in, and the sentence saying
+    so is returned for the confirmation; an address in no district is an error by the district
+    list, in words, and nothing is saved. "" when there is nothing to fill in."""
+    data = form.cleaned_data
+    if data.get("area") != AreaKind.DISTRICT or data.get("district") is not None:
+        return ""
+    typed = (data.get("address") or "").strip()
+    if not typed and (data.get("lat") is None or data.get("lng") is None):
+        return ""
+    center = alert_rules.circle_center(address=typed, lat=data.get("lat"), lng=data.get("lng"))
+    if center.lat is None or center.lng is None:
+        form.add_error(
+            "district",
+            gettext("We could not find “%(address)s” to tell its district: choose your district from the list.")
+            % {"address": typed},
+        )
+        return ""
+    here = district_here(city, lat=center.lat, lng=center.lng, address=center.address or typed)
+    if here.district is None:
+        form.add_error("district", here.text + " " + gettext("Choose a district from the list, or the whole city."))
+        return ""
+    data["district"] = here.district
+    more = gettext("No district was chosen, so your alerts are of %(district)s.") % {"district": here.district.name}
+    return here.text + " " + more
+
+
 def alerts_page(request: HttpRequest, city: str) -> HttpResponse:
     """GET: the form. POST: record the subscription and send the confirmation email."""
     city_obj = get_object_or_404(City.objects.defer("boundary"), slug=city)
     form = AlertForm(request.POST or None, city=city_obj)
     created = None
+    filled = ""
     if request.method == "POST" and form.is_valid():
+        filled = _district_filled(form, city_obj)
+    if request.method == "POST" and not form.errors:
         try:
             created = notification_services.subscription_create(city=city_obj, **_alert_fields(form))
         except ValidationError as exc:
             _refused_onto(form, exc)
     status = 400 if request.method == "POST" and form.errors else 200
-    context = {**_form_context(form, city_obj), "created": created, "link_form": YourAlertsLinkForm()}
+    context = {
+        **_form_context(form, city_obj),
+        "created": created,
+        "district_filled": filled if created else "",
+        "link_form": YourAlertsLinkForm(),
+    }
     return render(request, "portal/alerts.html", context, status=status)
 
 

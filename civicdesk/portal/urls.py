@@ -27,6 +27,7 @@ urlpatterns = [
     path("<slug:city>/report/", views.report, name="city-report"),
     path("<slug:city>/requests/", views.browse, name="browse"),
     path("<slug:city>/alerts/", alerts.alerts_page, name="alerts"),
+    path("<slug:city>/alerts/district/", alerts.alerts_district, name="alerts-district"),
     path("<slug:city>/alerts/link/", alerts.your_alerts_link, name="your-alerts-link"),
     path("<slug:city>/alerts/yours/<str:token>/", alerts.your_alerts, name="your-alerts"),
     path("<slug:city>/alerts/yours/<str:token>/<int:pk>/change/", alerts.alert_change, name="alert-change"),

@@ -238,9 +238,55 @@
       showNone(false);
     }
 
+    // The alerts form: which council district the place is in ("18891 Meadow Ln is in
+    // District 2"), pre-selected in the district list when none is chosen, and a button that
+    // sets the alert of it (the district and "A council district"). A resident who had ticked
+    // "A council district" keeps it ticked: the pin ticks "Around a point" on its own.
+    var districtSelect = box.dataset.districtSelect ? document.getElementById(box.dataset.districtSelect) : null;
+    var districtStatus = box.dataset.districtStatus ? document.getElementById(box.dataset.districtStatus) : null;
+    var districtRadio = districtSelect && districtSelect.dataset.chooses ? document.getElementById(districtSelect.dataset.chooses) : null;
+    var districtAsked = 0;
+    function districtSay(text, choose) {
+      if (!districtStatus) { return; }
+      districtStatus.textContent = "";
+      var words = document.createElement("span");
+      words.textContent = text || "";
+      districtStatus.appendChild(words);
+      if (!choose) { return; }
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "secondary";
+      button.textContent = choose.label;
+      button.addEventListener("click", function () {
+        districtSelect.value = String(choose.id);
+        districtSelect.dispatchEvent(new Event("change", { bubbles: true })); // ticks "A council district"
+        button.remove();
+        districtSelect.focus(); // the choice made, where it can be changed
+      });
+      districtStatus.appendChild(document.createTextNode(" "));
+      districtStatus.appendChild(button);
+    }
+    function districtOf(lat, lng, label, keep) {
+      if (!box.dataset.districtUrl || !districtSelect) { return; }
+      var n = ++districtAsked;
+      var url = box.dataset.districtUrl + "?lat=" + lat + "&lng=" + lng + "&address=" + encodeURIComponent(label || "");
+      getJSON(url).then(function (data) {
+        if (n !== districtAsked) { return; }
+        var id = data.district === null ? "" : String(data.district);
+        if (id && !districtSelect.value) { districtSelect.value = id; }
+        if (id && keep && districtSelect.value === id && districtRadio) {
+          districtRadio.checked = true;
+          districtRadio.dispatchEvent(new Event("change", { bubbles: true }));
+        }
+        var chosen = id && districtRadio && districtRadio.checked && districtSelect.value === id;
+        districtSay(data.text, id && !chosen ? { id: id, label: data.choose } : null);
+      }).catch(function () { districtSay(""); });
+    }
+
     function choose(i) {
       var r = results[i];
       if (!r) { return; }
+      var keep = !!(districtRadio && districtRadio.checked);
       input.value = r.label;
       filled = r.label; // from the gazetteer, like the pin's: moving the pin later updates it
       markFromPin(false); // but chosen by the person: matched beside the pin as typed
@@ -250,6 +296,7 @@
       if (map) {
         map.dispatchEvent(new CustomEvent("civic:goto", { detail: { lat: r.lat, lng: r.lng, label: r.label } }));
       }
+      districtOf(r.lat, r.lng, r.label, keep);
     }
 
     function lookUp(lat, lng) {
@@ -259,6 +306,7 @@
       getJSON(box.dataset.nearUrl + "?lat=" + lat + "&lng=" + lng).then(function (data) {
         if (n !== asked) { return; }
         var label = data.result ? data.result.label : "";
+        districtOf(lat, lng, label, false);
         if (label && box.dataset.msgArea) { sayPlace(label, data.outside); }
         else { lastPlace = null; say(data.text, data.outside || elsewhere(data.city)); }
         // Fill the box with the pin's address unless the person wrote their own there.
@@ -312,6 +360,8 @@
         if (!e.detail) {
           lastPlace = null;
           say("");
+          ++districtAsked;
+          districtSay("");
           if (filled) { input.value = ""; filled = ""; }
           markFromPin(false);
           return;
@@ -327,7 +377,7 @@
     // A report kept on the device (offline) empties the form: the pin's line goes with it.
     var form = input.form;
     if (form) {
-      form.addEventListener("reset", function () { lastPlace = null; say(""); filled = ""; markFromPin(false); close(); showNone(false); });
+      form.addEventListener("reset", function () { lastPlace = null; say(""); ++districtAsked; districtSay(""); filled = ""; markFromPin(false); close(); showNone(false); });
     }
     // A form shown again (a mistake to fix) keeps its pin: say its address too.
     var latInput = map && document.getElementById(map.dataset.latInput);
