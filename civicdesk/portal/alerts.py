@@ -485,12 +485,17 @@ def alert_change(request: HttpRequest, city: str, token: str, pk: int) -> HttpRe
         keep_radius=subscription.radius_m,
         keep_district=subscription.district,
     )
+    filled = ""
     if request.method == "POST" and form.is_valid():
+        filled = _district_filled(form, city_obj)
+    if request.method == "POST" and not form.errors:
         try:
             changed = notification_services.subscription_update(subscription=subscription, **_alert_fields(form))
         except ValidationError as exc:
             _refused_onto(form, exc)
         else:
+            if filled:
+                messages.info(request, filled)
             return _changed(request, changed, email, back)
     status = 400 if request.method == "POST" and form.errors else 200
     context = {**_form_context(form, city_obj), "subscription": subscription, "back_url": back}

@@ -15,6 +15,8 @@ import pytest
 from django.test import Client
 from shapely.geometry import Point, shape
 
+from civicdesk.notifications import alerts as alert_rules
+from civicdesk.notifications import services as alert_services
 from civicdesk.notifications.models import AreaKind, AreaSubscription
 from civicdesk.places.models import Source
 from civicdesk.places.normalise import parse_street
@@ -149,3 +151,29 @@ def test_the_address_box_asks_the_district_of_a_point(
     bad = client.get("/independence/alerts/district/", {"lat": "north", "lng": lng})
     assert bad.status_code == 400
     assert bad.json()["error"] == "Give the point as lat= and lng= in degrees."
+
+
+def test_an_alert_changed_to_a_district_by_its_address_gets_that_district(
+    client: Client, independence: City, home: tuple[float, float]
+) -> None:
+    (district,) = covering(independence, *home)
+    alert = alert_services.subscription_create(email="ann@example.org", city=independence)
+    token = alert_rules.your_alerts_token(email="ann@example.org", city=independence)
+    change = f"/independence/alerts/yours/{token}/{alert.pk}/change/"
+    form = {"email": "ann@example.org", "on": "new", "area": AreaKind.DISTRICT, "radius_m": "402", "address": ADDRESS}
+    page = client.post(change, form, follow=True)
+    assert page.status_code == 200
+    assert (
+        f"{ADDRESS} is in {district.name}. No district was chosen, so your alerts are of {district.name}."
+        in page.content.decode()
+    )
+    alert.refresh_from_db()
+    assert (alert.area, alert.district_id) == (AreaKind.DISTRICT, district.pk)
+
+    district.retired_on = datetime.date(2026, 12, 1)
+    district.save()
+    refused = client.post(change, {**form, "area": AreaKind.DISTRICT}, follow=True)
+    assert refused.status_code == 400
+    assert f"{ADDRESS} is in no district of Independence." in refused.content.decode()
+    alert.refresh_from_db()
+    assert alert.district_id == district.pk  # unchanged
