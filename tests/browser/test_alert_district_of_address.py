@@ -53,6 +53,8 @@ def test_an_address_typed_names_its_district_and_sets_an_alert_of_it(new_context
     assert page.input_value("#id_district") == str(district.pk)
     expect(offer).to_have_count(0)
     expect(said).to_have_text(f"18891 Meadow Ln is in {district.name}.")
+    # No longer a circle: the pin's line names the place, not "Alerts within ¼ mile of …".
+    expect(page.locator("#pin-address")).to_have_text("Near 18891 Meadow Ln")
 
     page.set_viewport_size({"width": 1280, "height": 900})
     screenshot(page, "alerts-district-of-address-1280")

@@ -195,9 +195,12 @@
     var lastPlace = null; // [address, outside] of the last place said, for a new distance
 
     // "Near 1234 S Noland Rd", or the area around it on a form that asks for one.
+    // The alerts form's "Around a point" (the radio the pin ticks): the circle is said only
+    // while it is the area chosen; with "A council district" the place is only "Near …".
+    var circleRadio = map && map.dataset.pinChooses ? document.getElementById(map.dataset.pinChooses) : null;
     function sayPlace(address, outside) {
       lastPlace = [address, outside];
-      if (box.dataset.msgArea && radius) {
+      if (box.dataset.msgArea && radius && (!circleRadio || circleRadio.checked)) {
         var chosen = radius.options[radius.selectedIndex];
         say(fmt(box.dataset.msgArea, { address: address, radius: chosen ? chosen.text : "" }), outside);
       } else {
@@ -373,6 +376,11 @@
     }
     if (radius) {
       radius.addEventListener("change", function () { if (lastPlace) { sayPlace(lastPlace[0], lastPlace[1]); } });
+    }
+    if (circleRadio && circleRadio.form) {
+      circleRadio.form.addEventListener("change", function (e) {
+        if (e.target.name === circleRadio.name && lastPlace) { sayPlace(lastPlace[0], lastPlace[1]); }
+      });
     }
     // A report kept on the device (offline) empties the form: the pin's line goes with it.
     var form = input.form;
