@@ -46,7 +46,7 @@ from civicdesk.demo.catalogue import (
 from civicdesk.demo.places import DEFAULT_DATA_DIR, MEMBER_CITIES, load_member_cities
 from civicdesk.demo.spanish import GROUPS_ES, choices_with_spanish, question_es
 from civicdesk.demo.staff import DEMO_PASSWORD, STAFF
-from civicdesk.demo.streets import DLNG, address_at, demo_streets_load
+from civicdesk.demo.streets import DLNG, address_at, address_point, demo_streets_load
 from civicdesk.notifications import outbox
 from civicdesk.places.models import AddressPoint, Source
 from civicdesk.places.readers import ColumnMapping, point_row
@@ -170,12 +170,13 @@ def load_demo(
 
 
 def gazetteer_load(*, cities: dict[str, City]) -> int:
-    """Each city's gazetteer from its demo cases' invented addresses, each at its case's
-    point, flagged illustrative as the districts are: a newcomer can try the address search
-    and the pin's address. The addresses are made up, from the illustrative street grid at
-    the case's point (``streets.address_at``), so a pin's address names the street the map
-    draws under it. Confidential cases are left
-    out: the gazetteer is public. Returns how many addresses were written."""
+    """Each city's gazetteer from its demo cases' invented addresses, flagged illustrative
+    as the districts are: a newcomer can try the address search and the pin's address. The
+    addresses are made up, from the illustrative street grid at the case's point
+    (``streets.address_at``), so a pin's address names the street the map draws under it;
+    each is placed on that street level with the pin (``streets.address_point``), where its
+    number lies. Confidential cases are left out: the gazetteer is public. Returns how many
+    addresses were written."""
     mapping = ColumnMapping(columns={"address": "address", "id": "id"})
     written = 0
     for city in cities.values():
@@ -187,8 +188,17 @@ def gazetteer_load(*, cities: dict[str, City]) -> int:
             .order_by("opened_at", "pk")
             .values_list("number", "address", "lat", "lng")
         )
+        # Each address at its place on the street it names (``address_point``), not at the
+        # case's pin, which may be half a block off: a search finds it on the drawn street.
         rows = (
-            (n, point_row({"address": address, "id": f"{city.case_prefix}-{number}"}.__getitem__, mapping, lat, lng))
+            (
+                n,
+                point_row(
+                    {"address": address, "id": f"{city.case_prefix}-{number}"}.__getitem__,
+                    mapping,
+                    *address_point(float(lat or 0), float(lng or 0)),  # never None: filtered above
+                ),
+            )
             for n, (number, address, lat, lng) in enumerate(cases.iterator(), start=1)
         )
         report = addresses_load(city=city, rows=rows, source=Source.CASES, illustrative=True)

@@ -97,6 +97,17 @@ def address_at(lat: float, lng: float) -> str:
     return f"{number} {name}"
 
 
+def address_point(lat: float, lng: float) -> tuple[float, float]:
+    """Where ``address_at``'s address lies: the point of its street's line (the line the map
+    draws) level with ``lat``, ``lng``, at the place its number gives. A pin is anywhere in
+    its block; the gazetteer's address is on the street it names."""
+    k, j = lng / DLNG, lat / DLAT
+    k_near, j_near = round(k), round(j)
+    if abs(k - k_near) <= abs(j - j_near) or _east_west_number(j_near) < 1:
+        return lat, k_near * DLNG
+    return j_near * DLAT, lng
+
+
 def illustrative_street_rows(city: City) -> Iterator[tuple[int, StreetRow | str]]:
     """The invented grid clipped to the city's limits, one row per street line."""
     shape = shape_from_geojson(city.boundary)

@@ -41,6 +41,9 @@ _M_PER_DEG = 111_320.0
 _MAX_SEGMENT_SPAN_DEG = 0.05
 _PREFIX_ROWS = 400  # rows a prefix query reads at most before ranking
 _NEIGHBOURS = 12  # numbers read on each side of a missing one
+# Two neighbours at most this many numbers and metres apart are one stretch of one street (two
+# blocks of a hundred numbers, a kilometre): a number between them is placed between them.
+_ONE_STRETCH = (200, 1000.0)
 
 
 class Instead(enum.StrEnum):
@@ -368,19 +371,29 @@ def interpolate(
     *, city_id: int, pre_directional: str, street_key: str, post_directional: str, number: int
 ) -> tuple[float, float] | None:
     """Where ``number`` lies on a street: between the nearest numbers on the same side that
-    have points (then either side), else along the segment whose range holds it."""
+    have points (then either side), else along the segment whose range holds it.
+
+    Two neighbours are one stretch of street only when they are close in numbers and on the
+    ground (``_ONE_STRETCH``): a city can have two streets of one name far apart (the demo's
+    grid repeats its names every 29 blocks), and a number between a point on each would land
+    between them, on no street. Such a pair is used only when no segment holds the number."""
     street = AddressPoint.objects.filter(
         city_id=city_id, street_key=street_key, pre_directional=pre_directional, post_directional=post_directional
     )
     fields = ("number", "lat", "lng")
     below = list(street.filter(number__lt=number).order_by("-number").values_list(*fields)[:_NEIGHBOURS])
     above = list(street.filter(number__gt=number).order_by("number").values_list(*fields)[:_NEIGHBOURS])
+    apart: tuple[float, float] | None = None
     for same_side in (True, False):
         low = next((r for r in below if not same_side or r[0] % 2 == number % 2), None)
         high = next((r for r in above if not same_side or r[0] % 2 == number % 2), None)
         if low is not None and high is not None:
             t = (number - low[0]) / (high[0] - low[0])
-            return low[1] + t * (high[1] - low[1]), low[2] + t * (high[2] - low[2])
+            between = low[1] + t * (high[1] - low[1]), low[2] + t * (high[2] - low[2])
+            numbers, metres = _ONE_STRETCH
+            if high[0] - low[0] <= numbers and metres_between(low[1], low[2], high[1], high[2]) <= metres:
+                return between
+            apart = apart or between
     segments = StreetSegment.objects.filter(
         city_id=city_id, street_key=street_key, pre_directional=pre_directional, post_directional=post_directional
     )
@@ -395,7 +408,7 @@ def interpolate(
                 continue
             t = 0.5 if start == end else (number - start) / (end - start)
             return point_along(line_coords(segment.geometry), t)
-    return None
+    return apart
 
 
 def _in_range(number: int, start: int, end: int, parity: str) -> bool:

@@ -1,0 +1,92 @@
+"""Every address the demo's gazetteer offers lies on a street of its name that the map draws.
+
+On 2026-12-07 "9150 Main St" in Blue Springs was placed between Ridgeview Dr and Hillcrest Dr,
+on no street: the grid names its north-south lines from 29 names, so Blue Springs has two Main
+St lines 29 blocks apart, and the number was interpolated between a case's address on each. The
+gazetteer's points were also each case's pin, up to half a block off the street they name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from collections import defaultdict
+
+import pytest
+import shapely
+from shapely.geometry import shape
+
+from civicdesk.cases.models import ServiceRequest
+from civicdesk.demo import loader
+from civicdesk.places.models import AddressPoint, Street
+from civicdesk.places.selectors import address_search
+from civicdesk.tenants.models import City
+
+pytestmark = pytest.mark.django_db
+
+ON_THE_LINE_M = 5.0
+
+
+def _metres(geometry: shapely.Geometry, lat0: float) -> shapely.Geometry:
+    scale = 111_320.0
+    return shapely.transform(
+        geometry, lambda xy: xy * [scale * math.cos(math.radians(lat0)), scale]
+    )  # lng, lat degrees to local metres
+
+
+def test_every_offered_address_of_a_city_lies_on_a_drawn_street_of_its_name() -> None:
+    # A month: enough cases that some street name has addresses on both of its lines.
+    loader.load_demo(days=30, scale=0.6, today=dt.date(2026, 12, 6))
+    city = City.objects.get(slug="blue-springs")
+    lat0 = shape(city.boundary).centroid.y
+    drawn: dict[str, list[shapely.Geometry]] = defaultdict(list)
+    for name, geometry in Street.objects.filter(city=city, illustrative=True).values_list("name", "geometry"):
+        drawn[name].append(_metres(shape(geometry), lat0))
+    lines = {name: shapely.union_all(parts) for name, parts in drawn.items()}
+    assert len(lines) > 40  # the grid is there: named and numbered streets
+
+    def off_its_street(label: str, lat: float, lng: float) -> float:
+        name = label.split(" ", 1)[1]
+        assert name in lines, label
+        return float(lines[name].distance(_metres(shapely.Point(lng, lat), lat0)))
+
+    points = list(AddressPoint.objects.filter(city=city, illustrative=True))
+    assert len(points) > 20
+    # The gazetteer's own addresses, as the search offers them.
+    for point in points:
+        found = address_search(point.search_key, city=city, limit=1)
+        assert found, point.search_key
+        place = found[0]
+        assert off_its_street(place.label, place.lat, place.lng) <= ON_THE_LINE_M, place.label
+
+    # Numbers typed between two of a street's addresses, interpolated: on the street too. The
+    # street names here each have two lines in the city (29 blocks apart), most have points on both.
+    by_street: dict[str, list[int]] = defaultdict(list)
+    for place in (address_search(p.search_key, city=city, limit=1)[0] for p in points):
+        by_street[place.label.split(" ", 1)[1]].append(place.number or 0)
+    # The case of 2026-12-07 is there: a north-south name with addresses on both its lines.
+    west_east: dict[str, list[float]] = defaultdict(list)
+    for point in points:
+        if not point.pre_directional:  # the numbered east-west streets are all "E nth St"
+            west_east[point.street_key].append(point.lng)
+    assert any((max(lngs) - min(lngs)) * 111_320 * math.cos(math.radians(lat0)) > 3000 for lngs in west_east.values())
+    typed = 0
+    for name, numbers in by_street.items():
+        numbers.sort()
+        for low, high in itertools.pairwise(numbers):
+            number = (low + high) // 2
+            found = address_search(f"{number} {name}", city=city, limit=1)
+            if not found or found[0].label != f"{number} {name}":
+                continue  # a number on no block of the street: nothing to place
+            typed += 1
+            assert off_its_street(found[0].label, found[0].lat, found[0].lng) <= ON_THE_LINE_M, found[0].label
+    assert typed > 10
+
+    # The demo's pinned cases: each address is found on a street of its name.
+    cases = ServiceRequest.objects.filter(city=city, lat__isnull=False).exclude(address="")
+    assert cases.exists()
+    for address in cases.values_list("address", flat=True).distinct():
+        found = address_search(address, city=city, limit=1)
+        assert found and found[0].label == address, address
+        assert off_its_street(address, found[0].lat, found[0].lng) <= ON_THE_LINE_M, address
