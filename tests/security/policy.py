@@ -242,6 +242,9 @@ POLICY: dict[str, Rule] = {
     "portal:city-report": PUBLIC,
     "portal:browse": PUBLIC,
     "portal:alerts": PUBLIC,
+    # The council district a point is in (the alerts form's "… is in District 2"): the
+    # published map's answer, nothing of any case.
+    "portal:alerts-district": PUBLIC,
     # "Your alerts": anyone with the signed link (its address is the key; a bad link is a 404).
     "portal:your-alerts-link": PUBLIC,
     "portal:your-alerts": PUBLIC,

@@ -448,6 +448,7 @@ def _build_world(media: Any) -> World:
     near = [f"service_type={t.pk}&lat={lat}&lng={lng}" for t in (trash, hotline)]
     queries = {
         "portal:report-nearby": near,
+        "portal:alerts-district": [f"lat={lat}&lng={lng}&address=1+Main+St"],
         "console:new_similar": near,
         "console:new_questions": [f"service_type={t.pk}" for t in (trash, hotline)],
         "portal:browse": ["", "status=closed"],
