@@ -46,7 +46,7 @@ class ServiceType(models.Model):
     )
     active = models.BooleanField(_("active"), default=True)
     is_confidential = models.BooleanField(
-        _("is confidential"),
+        _("confidential"),
         default=False,
         help_text=_("Cases of this type never appear on any public page, feed or API."),
     )
