@@ -247,9 +247,12 @@ def alerts_page(request: HttpRequest, city: str) -> HttpResponse:
     form = AlertForm(request.POST or None, city=city_obj)
     created = None
     filled = ""
-    if request.method == "POST" and form.is_valid():
+    # A POST with no fields (the CSRF token in a header) leaves the form unbound: not valid,
+    # and without errors to say; it is shown again as a GET's would be.
+    sent = request.method == "POST" and form.is_valid()
+    if sent:
         filled = _district_filled(form, city_obj)
-    if request.method == "POST" and not form.errors:
+    if sent and not form.errors:
         try:
             created = notification_services.subscription_create(city=city_obj, **_alert_fields(form))
         except ValidationError as exc:
@@ -486,9 +489,12 @@ def alert_change(request: HttpRequest, city: str, token: str, pk: int) -> HttpRe
         keep_district=subscription.district,
     )
     filled = ""
-    if request.method == "POST" and form.is_valid():
+    # A POST with no fields (the CSRF token in a header) leaves the form unbound: not valid,
+    # and without errors to say; it is shown again as a GET's would be.
+    sent = request.method == "POST" and form.is_valid()
+    if sent:
         filled = _district_filled(form, city_obj)
-    if request.method == "POST" and not form.errors:
+    if sent and not form.errors:
         try:
             changed = notification_services.subscription_update(subscription=subscription, **_alert_fields(form))
         except ValidationError as exc:

@@ -177,3 +177,16 @@ def test_an_alert_changed_to_a_district_by_its_address_gets_that_district(
     assert f"{ADDRESS} is in no district of Independence." in refused.content.decode()
     alert.refresh_from_db()
     assert alert.district_id == district.pk  # unchanged
+
+
+def test_a_post_with_no_fields_shows_the_form_again_and_changes_nothing(client: Client, independence: City) -> None:
+    # The CSRF token may come in a header, so a POST can carry no field at all: the form is
+    # then unbound, neither valid nor with a mistake to say, and is shown as a GET shows it.
+    alert = alert_services.subscription_create(email="ann@example.org", city=independence)
+    token = alert_rules.your_alerts_token(email="ann@example.org", city=independence)
+    before = list(AreaSubscription.objects.values_list("pk", "area", "district_id", "email"))
+    for url in ("/independence/alerts/", f"/independence/alerts/yours/{token}/{alert.pk}/change/"):
+        page = client.post(url, {})
+        assert page.status_code == 200, url
+        assert 'name="email"' in page.content.decode(), url
+    assert list(AreaSubscription.objects.values_list("pk", "area", "district_id", "email")) == before
