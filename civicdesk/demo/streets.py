@@ -162,17 +162,19 @@ def illustrative_segment_rows(city: City) -> Iterator[tuple[int, SegmentRow | st
     """The grid's blocks inside the city's limits as street segments with house numbers, so
     that a pin anywhere on the map reads the address of the street under it and a typed
     number on a street is found between its corners. North-south lines run north to south
-    and east-west ones west to east: the even (east, north) side is then on their left."""
+    and east-west ones west to east: the even (east, north) side is then on their left.
+
+    A block the limits cut is cut as the map's street is (``illustrative_street_rows``), and
+    its numbers are those of the part kept: no segment reaches where no street is drawn, so a
+    number typed in a gap of a street that leaves the city is on none of its blocks."""
     shape = shape_from_geojson(city.boundary)
     west, south, east, north = shape.bounds
-    blocks: list[tuple[str, str, float, float, float, float, tuple[int, int, int, int]]] = []
+    blocks: list[tuple[str, str, bool, float, float, float, float]] = []  # id, name, north-south, x1 y1 x2 y2
     for k in range(math.floor(west / DLNG), math.ceil(east / DLNG) + 1):
         lng = k * DLNG
         name = _north_south_name(k)
         for j in range(math.ceil(north / DLAT), math.floor(south / DLAT), -1):
-            top, bottom = j * DLAT, (j - 1) * DLAT
-            numbers = _numbers(_blocks_south(top), _blocks_south(bottom))
-            blocks.append((f"ns:{k}:{j}", name, lng, top, lng, bottom, numbers))
+            blocks.append((f"ns:{k}:{j}", name, True, lng, j * DLAT, lng, (j - 1) * DLAT))
     for j in range(math.floor(south / DLAT), math.ceil(north / DLAT) + 1):
         number = _east_west_number(j)
         if number < 1:
@@ -180,35 +182,44 @@ def illustrative_segment_rows(city: City) -> Iterator[tuple[int, SegmentRow | st
         lat = j * DLAT
         name = f"E {_ordinal(number)} St"
         for k in range(math.floor(west / DLNG), math.ceil(east / DLNG)):
-            left, right = k * DLNG, (k + 1) * DLNG
-            numbers = _numbers(_blocks_east(left), _blocks_east(right))
-            blocks.append((f"ew:{j}:{k}", name, left, lat, right, lat, numbers))
-    middles_x = np.asarray([(b[2] + b[4]) / 2 for b in blocks])
-    middles_y = np.asarray([(b[3] + b[5]) / 2 for b in blocks])
-    inside = shapely.contains_xy(shape, middles_x, middles_y) if blocks else np.zeros(0, dtype=bool)
+            blocks.append((f"ew:{j}:{k}", name, False, k * DLNG, lat, (k + 1) * DLNG, lat))
+    lines = shapely.linestrings([[(b[3], b[4]), (b[5], b[6])] for b in blocks]) if blocks else np.zeros(0, object)
+    shapely.prepare(shape)
+    kept = shapely.intersection(lines, shape)
     number = 0
-    for (source_id, name, x1, y1, x2, y2, (even_from, even_to, odd_from, odd_to)), keep in zip(
-        blocks, inside, strict=True
-    ):
-        if not keep:
-            continue
-        number += 1
-        yield (
-            number,
-            SegmentRow(
-                source_id=source_id,
-                street=parse_street(name),
-                left_from=even_from,
-                left_to=even_to,
-                right_from=odd_from,
-                right_to=odd_to,
-                left_parity="E",
-                right_parity="O",
-                left_zip="",
-                right_zip="",
-                coords=[(x1, y1), (x2, y2)],
-            ),
-        )
+    for (source_id, name, north_south, *_), inside in zip(blocks, kept, strict=True):
+        parts = [g for g in getattr(inside, "geoms", [inside]) if g.geom_type == "LineString" and g.length > 0]
+        for i, part in enumerate(parts):
+            (x1, y1), (x2, y2) = _ends(part, north_south)
+            if north_south:
+                even_from, even_to, odd_from, odd_to = _numbers(_blocks_south(y1), _blocks_south(y2))
+            else:
+                even_from, even_to, odd_from, odd_to = _numbers(_blocks_east(x1), _blocks_east(x2))
+            number += 1
+            yield (
+                number,
+                SegmentRow(
+                    source_id=source_id if i == 0 else f"{source_id}:{i}",
+                    street=parse_street(name),
+                    left_from=even_from,
+                    left_to=even_to,
+                    right_from=odd_from,
+                    right_to=odd_to,
+                    left_parity="E",
+                    right_parity="O",
+                    left_zip="",
+                    right_zip="",
+                    coords=[(x1, y1), (x2, y2)],
+                ),
+            )
+
+
+def _ends(part: shapely.LineString, north_south: bool) -> tuple[tuple[float, float], tuple[float, float]]:
+    """A cut block's two ends, north to south or west to east (its numbers' direction)."""
+    ends = sorted((float(x), float(y)) for x, y, *_ in (part.coords[0], part.coords[-1]))  # west first
+    if north_south:
+        ends.sort(key=lambda end: -end[1])  # north first
+    return ends[0], ends[1]
 
 
 def demo_streets_load(*, cities: list[City]) -> list[LoadReport]:

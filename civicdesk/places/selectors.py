@@ -376,7 +376,27 @@ def interpolate(
     Two neighbours are one stretch of street only when they are close in numbers and on the
     ground (``_ONE_STRETCH``): a city can have two streets of one name far apart (the demo's
     grid repeats its names every 29 blocks), and a number between a point on each would land
-    between them, on no street. Such a pair is used only when no segment holds the number."""
+    between them, on no street. Such a pair is used only when no segment holds the number.
+
+    Where the street's numbered segments hold a neighbour's number but not ``number``, the
+    number falls in a gap between its blocks: a street that leaves the city and comes back has
+    points on both sides, and a number between them would be placed where no street is drawn.
+    Neighbours that no segment holds say nothing of the ranges, and are used as before."""
+    segments = [
+        segment
+        for segment in StreetSegment.objects.filter(
+            city_id=city_id,
+            street_key=street_key,
+            pre_directional=pre_directional,
+            post_directional=post_directional,
+        ).only("left_from", "left_to", "right_from", "right_to", "left_parity", "right_parity")
+        if _numbered(segment)
+    ]
+    holding = next((segment for segment in segments if _holds(segment, number) is not None), None)
+
+    def across_a_gap(low: int, high: int) -> bool:
+        return holding is None and any(_holds(s, n) is not None for s in segments for n in (low, high))
+
     street = AddressPoint.objects.filter(
         city_id=city_id, street_key=street_key, pre_directional=pre_directional, post_directional=post_directional
     )
@@ -387,28 +407,36 @@ def interpolate(
     for same_side in (True, False):
         low = next((r for r in below if not same_side or r[0] % 2 == number % 2), None)
         high = next((r for r in above if not same_side or r[0] % 2 == number % 2), None)
-        if low is not None and high is not None:
+        if low is not None and high is not None and not across_a_gap(low[0], high[0]):
             t = (number - low[0]) / (high[0] - low[0])
             between = low[1] + t * (high[1] - low[1]), low[2] + t * (high[2] - low[2])
             numbers, metres = _ONE_STRETCH
             if high[0] - low[0] <= numbers and metres_between(low[1], low[2], high[1], high[2]) <= metres:
                 return between
             apart = apart or between
-    segments = StreetSegment.objects.filter(
-        city_id=city_id, street_key=street_key, pre_directional=pre_directional, post_directional=post_directional
-    )
-    for segment in segments.only(
-        "geometry", "left_from", "left_to", "right_from", "right_to", "left_parity", "right_parity"
-    ):
-        for start, end, parity in (
-            (segment.left_from, segment.left_to, segment.left_parity),
-            (segment.right_from, segment.right_to, segment.right_parity),
-        ):
-            if start is None or end is None or not _in_range(number, start, end, parity):
-                continue
-            t = 0.5 if start == end else (number - start) / (end - start)
-            return point_along(line_coords(segment.geometry), t)
+    if holding is not None:
+        start, end = _holds(holding, number) or (0, 0)
+        t = 0.5 if start == end else (number - start) / (end - start)
+        geometry = StreetSegment.objects.values_list("geometry", flat=True).get(pk=holding.pk)
+        return point_along(line_coords(geometry), t)
     return apart
+
+
+def _numbered(segment: StreetSegment) -> bool:
+    return (segment.left_from is not None and segment.left_to is not None) or (
+        segment.right_from is not None and segment.right_to is not None
+    )
+
+
+def _holds(segment: StreetSegment, number: int) -> tuple[int, int] | None:
+    """The (from, to) of the side of ``segment`` whose range holds ``number``, if one does."""
+    for start, end, parity in (
+        (segment.left_from, segment.left_to, segment.left_parity),
+        (segment.right_from, segment.right_to, segment.right_parity),
+    ):
+        if start is not None and end is not None and _in_range(number, start, end, parity):
+            return start, end
+    return None
 
 
 def _in_range(number: int, start: int, end: int, parity: str) -> bool:
