@@ -93,7 +93,7 @@ class AlertForm(forms.Form):
         label=_("Address or place"),
         required=False,
         max_length=300,
-        help_text=_("For “Around a point”: type an address and choose it from the list, or put the pin on the map."),
+        help_text=_("Type an address and choose it from the list: for alerts of its council district or around it."),
     )
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)
     lng = forms.FloatField(required=False, widget=forms.HiddenInput)
@@ -193,7 +193,8 @@ def district_here(city: City, *, lat: float, lng: float, address: str) -> Distri
 @require_GET
 def alerts_district(request: HttpRequest, city: str) -> JsonResponse:
     """JSON for the alerts form (address.js): the district of the place just typed or pinned,
-    ``?lat=&lng=&address=``, with the sentence saying it and the button offering it."""
+    ``?lat=&lng=&address=``, with the sentence saying it, the button offering it and the
+    sentence saying it was chosen for the resident."""
     city_obj = get_object_or_404(City.objects.defer("boundary"), slug=city)
     try:
         lat, lng = float(request.GET.get("lat", "")), float(request.GET.get("lng", ""))
@@ -209,6 +210,11 @@ def alerts_district(request: HttpRequest, city: str) -> JsonResponse:
             "name": found.name if found else "",
             "text": here.text,
             "choose": gettext("Alerts of %(district)s") % {"district": found.name} if found else "",
+            # Said when the form chooses it for the resident (an address typed, no area chosen).
+            "chosen": gettext("Alerts of %(district)s chosen; you can choose the whole city or a distance instead.")
+            % {"district": found.name}
+            if found
+            else "",
         }
     )
 

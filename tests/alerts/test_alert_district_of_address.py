@@ -114,6 +114,7 @@ def test_a_point_outside_the_city_is_in_none_of_its_districts(client: Client, in
         "name": "",
         "text": "9900 E 63rd St is outside Independence: it is in none of its districts.",
         "choose": "",
+        "chosen": "",
     }
 
 
@@ -138,15 +139,24 @@ def test_the_address_box_asks_the_district_of_a_point(
         "name": district.name,
         "text": f"{ADDRESS} is in {district.name}.",
         "choose": f"Alerts of {district.name}",
+        # Said when the form chooses it for the resident (address.js).
+        "chosen": f"Alerts of {district.name} chosen; you can choose the whole city or a distance instead.",
     }
     spanish = client.get("/independence/alerts/district/", {"lat": lat, "lng": lng}, HTTP_ACCEPT_LANGUAGE="es")
     assert spanish.json()["text"] == f"El marcador está en {district.name}."
     assert spanish.json()["choose"] == f"Alertas de {district.name}"
+    assert spanish.json()["chosen"] == (
+        f"Alertas de {district.name} elegidas; en su lugar puede elegir toda la ciudad o una distancia."
+    )
 
     district.retired_on = datetime.date(2026, 12, 1)
     district.save()
     none = client.get("/independence/alerts/district/", {"lat": lat, "lng": lng, "address": ADDRESS}).json()
-    assert (none["district"], none["text"]) == (None, f"{ADDRESS} is in no district of Independence.")
+    assert (none["district"], none["text"], none["chosen"]) == (
+        None,
+        f"{ADDRESS} is in no district of Independence.",
+        "",
+    )
 
     bad = client.get("/independence/alerts/district/", {"lat": "north", "lng": lng})
     assert bad.status_code == 400

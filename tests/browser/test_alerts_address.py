@@ -1,5 +1,5 @@
-"""Email alerts "Around a point" without the map: a resident who does not see it types an
-address, chooses it from the list with the keyboard, hears "Alerts within ¼ mile of …" (a
+"""Email alerts "Around a point" without the map: a resident who does not see it ticks "Around
+a point", types an address, chooses it from the list with the keyboard, hears "Alerts within ¼ mile of …" (a
 live region, again when the distance changes), and the alert is stored around that address.
 Sent without a place, the error is read with the address box (aria-describedby, aria-invalid).
 Everything here is done with the keyboard only."""
@@ -40,6 +40,10 @@ def test_an_alert_around_a_typed_address_is_set_with_the_keyboard_alone(page: An
 
     _tab_to(page, "#id_email")
     page.keyboard.type("neighbor@example.org")
+    page.keyboard.press("Tab")  # "Tell me of"
+    page.keyboard.press("Tab")  # the area's radios: the checked one, "The whole city"
+    page.keyboard.press("ArrowDown")  # "A council district"
+    page.keyboard.press("ArrowDown")  # "Around a point"
     _tab_to(page, "#id_address")
     page.keyboard.type("18891 mead", delay=40)
     page.wait_for_selector("#id_address-list [role=option]")
@@ -49,7 +53,8 @@ def test_an_alert_around_a_typed_address_is_set_with_the_keyboard_alone(page: An
     assert box.input_value() == "18891 Meadow Ln"
     assert page.inner_text("#pin-address") == "Alerts within ¼ mile of 18891 Meadow Ln"
     assert page.get_attribute("#pin-address", "role") == "status"
-    # Choosing a place means "Around a point".
+    # "Around a point", ticked by hand, stays: the address's district is only offered.
+    expect(page.locator("#alert-district button")).to_have_count(1)
     assert page.locator("input[name=area][value=radius]").is_checked()
     assert (float(page.input_value("#id_lat")), float(page.input_value("#id_lng"))) == (round(LAT, 6), round(LNG, 6))
 

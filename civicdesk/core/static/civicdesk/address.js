@@ -242,13 +242,32 @@
     }
 
     // The alerts form: which council district the place is in ("18891 Meadow Ln is in
-    // District 2"), pre-selected in the district list when none is chosen, and a button that
-    // sets the alert of it (the district and "A council district"). A resident who had ticked
-    // "A council district" keeps it ticked: the pin ticks "Around a point" on its own.
+    // District 2"). An address chosen in the box sets the alert of its district (the district
+    // chosen, "A council district" ticked, "Alerts of District 2 chosen; …" said), as a pin put
+    // on the map ticks "Around a point"; an address in no district ticks "Around a point".
+    // Only while the resident has not chosen the kind of area by hand: a radio, a district or
+    // a distance chosen, the pin put on the map, or the area of a form shown again or of an
+    // alert being changed (data-area-kept: the resident sent it). Then nothing is ticked over
+    // their choice: the district is pre-selected when none is, and offered with a button,
+    // "Alerts of District 2".
     var districtSelect = box.dataset.districtSelect ? document.getElementById(box.dataset.districtSelect) : null;
     var districtStatus = box.dataset.districtStatus ? document.getElementById(box.dataset.districtStatus) : null;
     var districtRadio = districtSelect && districtSelect.dataset.chooses ? document.getElementById(districtSelect.dataset.chooses) : null;
+    var areaForm = districtRadio ? districtRadio.form : null;
+    var byHand = !!(areaForm && areaForm.hasAttribute("data-area-kept"));
+    var ticking = false; // a radio this script ticks is not the resident's choice
     var districtAsked = 0;
+    var districtFound = null; // the last answer: {id, text, choose, chosen, auto}
+    var districtShown = null; // what the live region says now, so it speaks only of a change
+
+    function tick(radio) {
+      if (!radio || radio.checked) { return; }
+      ticking = true;
+      radio.checked = true;
+      radio.dispatchEvent(new Event("change", { bubbles: true })); // the pin's line says the area again
+      ticking = false;
+    }
+
     function districtSay(text, choose) {
       if (!districtStatus) { return; }
       districtStatus.textContent = "";
@@ -261,35 +280,81 @@
       button.className = "secondary";
       button.textContent = choose.label;
       button.addEventListener("click", function () {
+        byHand = true;
         districtSelect.value = String(choose.id);
-        districtSelect.dispatchEvent(new Event("change", { bubbles: true })); // ticks "A council district"
-        button.remove();
+        tick(districtRadio);
+        districtShow();
         districtSelect.focus(); // the choice made, where it can be changed
       });
       districtStatus.appendChild(document.createTextNode(" "));
       districtStatus.appendChild(button);
     }
-    function districtOf(lat, lng, label, keep) {
+
+    function districtClear() {
+      ++districtAsked;
+      districtFound = null;
+      districtShown = null;
+      districtSay("");
+    }
+
+    // The last answer as the form now stands: "… is in District 2." with "Alerts of District 2
+    // chosen; …" while the form chose it, or with the button while it is not the alert's area.
+    function districtShow() {
+      var found = districtFound;
+      if (!found || !districtStatus) { return; }
+      var chosen = !!found.id && !!districtRadio && districtRadio.checked && districtSelect.value === found.id;
+      if (!chosen) { found.auto = false; } // chosen again later, it is the resident's doing
+      var text = found.text + (chosen && found.auto && found.chosen ? " " + found.chosen : "");
+      var offer = found.id && !chosen ? found.choose : "";
+      if (text + "\n" + offer === districtShown) { return; }
+      districtShown = text + "\n" + offer;
+      districtSay(text, offer ? { id: found.id, label: offer } : null);
+    }
+
+    // ``address``: an address chosen in the box, whose district becomes the alert's area while
+    // the resident has not chosen one by hand.
+    function districtOf(lat, lng, label, address) {
       if (!box.dataset.districtUrl || !districtSelect) { return; }
       var n = ++districtAsked;
       var url = box.dataset.districtUrl + "?lat=" + lat + "&lng=" + lng + "&address=" + encodeURIComponent(label || "");
       getJSON(url).then(function (data) {
         if (n !== districtAsked) { return; }
-        var id = data.district === null ? "" : String(data.district);
-        if (id && !districtSelect.value) { districtSelect.value = id; }
-        if (id && keep && districtSelect.value === id && districtRadio) {
-          districtRadio.checked = true;
-          districtRadio.dispatchEvent(new Event("change", { bubbles: true }));
+        var id = data.district === null || data.district === undefined ? "" : String(data.district);
+        var auto = false;
+        if (address && !byHand) {
+          districtSelect.value = id; // "" (none) for an address in no district
+          auto = !!id;
+        } else if (id && !districtSelect.value) {
+          districtSelect.value = id;
+          auto = !!(districtRadio && districtRadio.checked); // filled in for one who ticked the kind
         }
-        var chosen = id && districtRadio && districtRadio.checked && districtSelect.value === id;
-        districtSay(data.text, id && !chosen ? { id: id, label: data.choose } : null);
-      }).catch(function () { districtSay(""); });
+        districtFound = { id: id, text: data.text || "", choose: data.choose || "", chosen: data.chosen || "", auto: auto };
+        if (address && !byHand) { tick(id ? districtRadio : circleRadio); }
+        districtShow();
+      }).catch(function () {
+        if (n !== districtAsked) { return; }
+        districtFound = null;
+        districtShown = null;
+        districtSay("");
+        if (address && !byHand) { tick(circleRadio); } // still the center of a circle, as before
+      });
+    }
+
+    if (areaForm) {
+      areaForm.addEventListener("change", function (e) {
+        var t = e.target;
+        var area = (districtRadio && t.name === districtRadio.name) || t === districtSelect || t === radius;
+        if (area && !ticking) {
+          byHand = true;
+          if (districtFound) { districtFound.auto = false; }
+        }
+        if (area) { districtShow(); }
+      });
     }
 
     function choose(i) {
       var r = results[i];
       if (!r) { return; }
-      var keep = !!(districtRadio && districtRadio.checked);
       input.value = r.label;
       filled = r.label; // from the gazetteer, like the pin's: moving the pin later updates it
       markFromPin(false); // but chosen by the person: matched beside the pin as typed
@@ -299,7 +364,7 @@
       if (map) {
         map.dispatchEvent(new CustomEvent("civic:goto", { detail: { lat: r.lat, lng: r.lng, label: r.label } }));
       }
-      districtOf(r.lat, r.lng, r.label, keep);
+      districtOf(r.lat, r.lng, r.label, true);
     }
 
     function lookUp(lat, lng) {
@@ -363,13 +428,13 @@
         if (!e.detail) {
           lastPlace = null;
           say("");
-          ++districtAsked;
-          districtSay("");
+          districtClear();
           if (filled) { input.value = ""; filled = ""; }
           markFromPin(false);
           return;
         }
         if (e.detail.from === "address") { return; } // already said by choose()
+        if (!e.detail.quiet) { byHand = true; } // the pin put on the map: a point, the resident's choice
         showNone(false); // the pin now says where the problem is, whatever the words
         lookUp(e.detail.lat, e.detail.lng);
       });
@@ -385,7 +450,7 @@
     // A report kept on the device (offline) empties the form: the pin's line goes with it.
     var form = input.form;
     if (form) {
-      form.addEventListener("reset", function () { lastPlace = null; say(""); ++districtAsked; districtSay(""); filled = ""; markFromPin(false); close(); showNone(false); });
+      form.addEventListener("reset", function () { lastPlace = null; say(""); districtClear(); filled = ""; markFromPin(false); close(); showNone(false); });
     }
     // A form shown again (a mistake to fix) keeps its pin: say its address too.
     var latInput = map && document.getElementById(map.dataset.latInput);

@@ -117,11 +117,13 @@
       if (marker) { marker.setLatLng([lat, lng]); }
       else { marker = L.circleMarker([lat, lng], pinStyle()).addTo(map); }
       if (status) { status.textContent = fmt(el.dataset.msgPlaced, { lat: lat, lng: lng }); }
-      // A pin put by the person means "around this point" on a form that asks where (alerts).
-      var choice = !quiet && el.dataset.pinChooses && document.getElementById(el.dataset.pinChooses);
+      // A pin put by the person on the map means "around this point" on a form that asks where
+      // (alerts). One moved to an address chosen in the box is not: address.js ticks what that
+      // address means (its council district) once it knows it.
+      var choice = !quiet && from !== "address" && el.dataset.pinChooses && document.getElementById(el.dataset.pinChooses);
       if (choice && !choice.checked) { choice.checked = true; choice.dispatchEvent(new Event("change", { bubbles: true })); }
       // The address search (address.js) says which address is under the pin.
-      el.dispatchEvent(new CustomEvent("civic:pinned", { detail: { lat: lat, lng: lng, from: from || "map" } }));
+      el.dispatchEvent(new CustomEvent("civic:pinned", { detail: { lat: lat, lng: lng, from: from || "map", quiet: !!quiet } }));
       if (!quiet) { document.body.dispatchEvent(new CustomEvent("civic:pin", { bubbles: true })); }
     }
 
