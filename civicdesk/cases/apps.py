@@ -7,3 +7,8 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
     label = "cases"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from civicdesk.cases import receivers
+
+        receivers.connect()

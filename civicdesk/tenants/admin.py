@@ -171,9 +171,7 @@ MAX_KEPT_AREA_CHARS = 4 * 1024 * 1024
 PREVIEW = "preview"
 
 
-def _share_words(share: float) -> str:
-    """A share as the district pages say it: 2.4% is not told as "2%", nor 0.3% as "0%"."""
-    return f"{share:.1%}" if share < 0.1 else f"{share:.0%}"
+_share_words = tenant_services.share_words
 
 
 class DistrictForm(BoundaryUploadForm):
@@ -1163,6 +1161,7 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
                         self.message_user(request, line, messages.SUCCESS)
                     return HttpResponseRedirect(back)
         day = form.cleaned_data["retired_on"] if form.is_bound and form.is_valid() else today
+        cities = sorted({d.city.name for d in current})
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -1171,9 +1170,17 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
             else ngettext("Retire %(count)d district", "Retire %(count)d districts", len(current))
             % {"count": len(current)},
             "districts": [(d, tenant_services.retired_name_free(d, day)) for d in current],
-            # What follows them (a resident's alerts), said before anything is retired.
-            "followers": tenant_services.district_retire_plan(chosen=current),
-            "cities": sorted({d.city.name for d in current}),
+            # What retiring does to each (its open cases, a resident's alerts, where new cases
+            # go), said before anything is retired, in the notice the import's and the upload's
+            # previews use, with the button that retires.
+            "plans": [
+                (
+                    plan.district.name if len(cities) == 1 else f"{plan.district.name}, {plan.district.city.name}",
+                    plan.lines,
+                )
+                for plan in tenant_services.district_retire_plan(chosen=current)
+            ],
+            "cities": cities,
             "form": form,
             "hidden": hidden,
             "back": back,

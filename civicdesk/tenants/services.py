@@ -8,6 +8,7 @@ import difflib
 import re
 import zoneinfo
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -15,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 from shapely.geometry.base import BaseGeometry
 
 from civicdesk.core import clock
@@ -341,16 +342,63 @@ def district_import_plan(*, city: City, shapes: list[DistrictShape]) -> list[str
     return lines
 
 
-def district_retire_plan(*, chosen: list[District]) -> list[str]:
-    """What retiring ``chosen`` by hand (``districts_retire``) will do to what follows each:
-    the words of ``district_replacing_words``, with the current districts that will still
-    cover it (none of ``chosen``), when they cover most of it (``MOSTLY_COVERED``)."""
+def share_words(share: float) -> str:
+    """A share as the district pages say it: 2.4% is not told as "2%", nor 0.3% as "0%"."""
+    return f"{share:.1%}" if share < 0.1 else f"{share:.0%}"
+
+
+@dataclass(frozen=True)
+class RetirePlan:
+    """What retiring ``district`` by hand will do, said before anything is retired: ``lines``,
+    in the administrator's words (one line when nothing is attached to it)."""
+
+    district: District
+    lines: list[str]
+
+
+def _new_cases_words(covering: list[tuple[District, float]]) -> str:
+    """Where new cases in the area of a district leaving the map will go: the current districts
+    ``covering`` it (with their shares, most first), or none."""
+    if not covering:
+        return _(
+            "No district still on the map covers any of its area: a new case there is placed in no district "
+            "until one does (add it, or import the new map)."
+        )
+    named = ", ".join(f"“{row.name}” ({share_words(share)})" for row, share in covering)
+    words = ngettext(
+        "New cases in its area go to the district still on the map that covers part of it: %(named)s.",
+        "New cases in its area go to the districts still on the map that cover parts of it: %(named)s.",
+        len(covering),
+    ) % {"named": named}
+    rest = 1.0 - sum(share for _row, share in covering)
+    if rest >= districts.OVERLAP_SHARE:
+        words += " " + _("The rest of it (%(pct)s) is in no district until one covers it.") % {"pct": share_words(rest)}
+    return words
+
+
+def district_retire_plan(*, chosen: list[District]) -> list[RetirePlan]:
+    """What retiring ``chosen`` by hand (``districts_retire``) will do, for each: what stays
+    with it (``signals.district_retiring``: its open cases), what follows it (the words of
+    ``district_replacing_words``: a resident's alerts, with the current districts that will
+    still cover it, none of ``chosen``, when they cover most of it, ``MOSTLY_COVERED``), and
+    where new cases in its area will go. Nothing attached to it: one line that says so."""
     leaving = [d.pk for d in chosen]
-    lines: list[str] = []
+    plans: list[RetirePlan] = []
     for old in chosen:
-        by = district_successors(old, excluding=leaving, at_least=MOSTLY_COVERED)
-        lines += district_replacing_words(old=old, by=[(row.name, share) for row, share in by])
-    return lines
+        answers = signals.district_retiring.send(sender=District, old=old)
+        staying = [line for _receiver, lines in answers for line in (lines or [])]
+        covering = district_successors(old, excluding=leaving)
+        mostly = covering if sum(share for _row, share in covering) >= MOSTLY_COVERED else []
+        following = district_replacing_words(old=old, by=[(row.name, share) for row, share in mostly])
+        if not staying and not following:
+            nothing = _(
+                "Nothing is attached to %(name)s: no open case, no resident's alert. Retiring it moves nothing "
+                "and emails nobody."
+            ) % {"name": old.name}
+            plans.append(RetirePlan(old, [nothing]))
+            continue
+        plans.append(RetirePlan(old, [*staying, *following, _new_cases_words(covering)]))
+    return plans
 
 
 @transaction.atomic

@@ -20,6 +20,11 @@
   each receiver returns sentences saying what it did. Sent inside the write's transaction.
   ``cause``: why it left the map, so it is told in true words (``DRAWN_OVER``, ``IMPORTED``,
   ``RETIRED``).
+- ``district_retiring(old)``: asked before ``old`` is retired by hand (“Retire”), so the page
+  can say what stays with it (its open cases keep it) beside what follows it
+  (``district_replacing``). Each receiver returns a list of sentences in the
+  administrator's language, and does nothing yet; all of them empty: nothing is attached to
+  it (``services.district_retire_plan``).
 
 ``sender`` is ``District``.
 """
@@ -36,3 +41,4 @@ DRAWN_OVER, IMPORTED, RETIRED = "drawn-over", "imported", "retired"
 district_redrawn = Signal()
 district_replacing = Signal()
 district_replaced = Signal()
+district_retiring = Signal()

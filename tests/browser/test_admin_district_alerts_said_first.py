@@ -1,8 +1,9 @@
 """A city administrator replaces the map by an import, and retires a district by hand, on a
 laptop and on a phone: before anything is saved each page says how many residents' alerts will
-move where (the import in a notice, "Check before importing", not among mistakes, with the
-button that does it, and the other districts covering part of it named); confirmed (the
-import's file kept), the alerts move and the page says so."""
+move where (the import and "Retire" in a notice, "Check before importing" / "Check before
+retiring", not among mistakes, with the button that does it, and the other districts covering
+part of it named; "Retire" also its open cases and where new cases go); confirmed (the import's
+file kept), the alerts move and the page says so."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from django.utils import timezone
 from shapely.geometry import mapping
 
 from civicdesk.accounts.models import Role
+from civicdesk.cases.services import case_create
 from civicdesk.notifications.models import AlertOn, AreaKind, AreaSubscription
 from civicdesk.tenants import services
+from civicdesk.tenants.geo import shape_from_geojson
 from civicdesk.tenants.models import District
 from tests.admin.test_admin_district_cut import part
 from tests.browser.conftest import axe_violations, open_page, screenshot
@@ -98,23 +101,46 @@ def test_replacing_the_map_says_where_the_alerts_will_go_then_moves_them(
 
 
 @pytest.mark.parametrize("width", [1280, 360])
-def test_the_retire_page_says_the_alerts_stay_when_no_district_covers_it(new_context, independence, make_staff, width):
+def test_the_retire_page_says_what_retiring_does_in_a_notice_with_its_button(
+    new_context, independence, make_staff, width, trash
+):
     admin = make_staff(independence, Role.CITY_ADMIN, is_staff=True, username="ind-admin")
     district = District.objects.get(city=independence, number=1, retired_on__isnull=True)
+    lng, lat = shape_from_geojson(district.boundary).representative_point().coords[0]
+    case_create(service_type=trash, lat=lat, lng=lng, description="Bags by the curb")
     alert_on(district, "ann@example.org")
 
     page = open_page(new_context(viewport={"width": width, "height": 800}))
     admin_sign_in(page, admin.username, f"/admin/tenants/district/{district.pk}/retire/")
-    said = page.locator("li.followers")
-    assert said.inner_text() == (
-        "1 resident's alert of District 1 will stay on it, since no district covers it: it will tell of no new "
-        "report. The resident is emailed, with a link to change it."
+    # A preview, not a mistake: the import's notice, read from its heading, the day and the
+    # button that retires in it.
+    preview = page.locator("section.civicdesk-preview")
+    assert page.locator(".error-summary").count() == 0
+    assert not page.title().startswith("Error")
+    assert preview.get_by_role("heading").inner_text() == (
+        "Check before retiring: nothing is retired yet, and retiring will do this."
     )
-    fits(page)
+    assert preview.locator("li").all_inner_texts() == [
+        "1 open case filed in District 1 keeps it: it is worked as before, and the reports count it there.",
+        "1 resident's alert of District 1 will stay on it, since no district covers it: it will tell of no new "
+        "report. The resident is emailed, with a link to change it.",
+        "No district still on the map covers any of its area: a new case there is placed in no district until one "
+        "does (add it, or import the new map).",
+    ]
+    assert page.evaluate("document.activeElement.id") == "retire-preview"
+    assert preview.get_by_label("Retired on").input_value() == services.city_today(independence).isoformat()
+    confirm = preview.get_by_role("button", name="Retire", exact=True)
+    assert confirm.is_visible()
+    box, area = confirm.bounding_box(), preview.bounding_box()
+    assert area["x"] <= box["x"] and box["x"] + box["width"] <= area["x"] + area["width"] <= width
+    colour = preview.evaluate("e => getComputedStyle(e).borderTopColor")
+    error = page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--error-fg')")
+    assert colour.replace(" ", "") not in {"rgb(186,33,33)", error.strip()}
     screenshot(page, f"admin-district-retire-alerts-told-{width}")
+    fits(page)
     assert [v for v in axe_violations(page) if ".breadcrumbs >" not in v] == []
     with page.expect_navigation():
-        page.get_by_role("button", name="Retire", exact=True).click()
+        confirm.click()
     assert page.get_by_text(
         "1 resident's alert of District 1 stays on it, since no district covers it; the resident is emailed."
     ).is_visible()

@@ -1,6 +1,7 @@
 """A city administrator retires a council district from its page, on a laptop and on a phone:
 the "Retire" control is on screen, its page asks for the day (today on the city's clock) and
-explains what happens, and the district's page then says it is retired and offers "Restore"."""
+explains what happens (a district with nothing attached in one line of the notice), and the
+district's page then says it is retired and offers "Restore"."""
 
 from __future__ import annotations
 
@@ -47,6 +48,11 @@ def test_a_city_admin_retires_a_district_from_its_page(new_context, independence
     assert page.input_value("#id_retired_on") == today.isoformat()
     assert page.get_by_text("The cases already filed in it keep it").is_visible()
     assert page.get_by_text(f"kept as “District 3 (map until {today.isoformat()})”").is_visible()
+    # Nothing is attached to it: the notice says so in one line, beside the button.
+    assert page.locator("section.civicdesk-preview li").all_inner_texts() == [
+        "Nothing is attached to District 3: no open case, no resident's alert. Retiring it moves nothing and "
+        "emails nobody."
+    ]
     fits(page)
     screenshot(page, f"admin-district-retire-page-{width}")
     # The admin's own breadcrumbs (links told apart by colour) are Django's, on every admin page.
