@@ -15,6 +15,8 @@ import pytest
 from playwright.sync_api import expect
 from shapely.geometry import Point, shape
 
+from civicdesk.notifications import alerts as alert_rules
+from civicdesk.notifications import services as alert_services
 from civicdesk.notifications.models import AreaKind, AreaSubscription
 from civicdesk.tenants.models import City, District
 from tests.browser.conftest import DESKTOP, axe_violations, open_page, screenshot
@@ -216,4 +218,26 @@ def test_a_pin_put_on_the_map_ticks_around_a_point_and_offers_the_district(new_c
     expect(page.locator("#alert-district button")).to_have_text(f"Alerts of {name}")
     expect(page.locator("#alert-district span")).to_contain_text(f" is in {name}.")
     expect(page.locator("#pin-address")).to_contain_text("Alerts within ¼ mile of ")
+    assert page.errors == []
+
+
+def test_an_alert_being_changed_keeps_its_area_when_an_address_is_typed(new_context: Any, meadow_ln: City) -> None:
+    name = district_of_meadow_ln(meadow_ln).name
+    whole = alert_services.subscription_create(email="ann@example.org", city=meadow_ln, language="en")
+    alert_services.subscription_confirm(token=whole.confirm_token)
+    token = alert_rules.your_alerts_token(email="ann@example.org", city=meadow_ln)
+    page = open_page(new_context(viewport=PHONE_360))
+    page.goto(f"/independence/alerts/yours/{token}/{whole.pk}/change/")
+    page.wait_for_selector("#alert-map .leaflet-limits-pane path", state="attached")
+    assert page.is_checked("input[name=area][value=city]")
+    choose_address(page)
+
+    # The whole city was the resident's choice when they set it: offered, not ticked over it.
+    expect(page.locator("#alert-district button")).to_have_text(f"Alerts of {name}")
+    expect(page.locator("#alert-district span")).to_have_text(f"18891 Meadow Ln is in {name}.")
+    expect(page.locator("input[name=area][value=city]")).to_be_checked()
+    _tab_to(page, "#alert-form button[type=submit]", limit=120)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert AreaSubscription.objects.get(pk=whole.pk).area == AreaKind.CITY
     assert page.errors == []
