@@ -21,7 +21,8 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 
 import usaddress
 
@@ -322,6 +323,63 @@ def parse_address(text: str) -> ParsedAddress:
     if street:
         return ParsedAddress(Kind.STREET, street=street, unit=unit, place=place, zip_code=zip_code)
     return ParsedAddress(Kind.EMPTY, unit=unit, place=place, zip_code=zip_code)
+
+
+# --- what a search box receives ------------------------------------------------------------
+
+_WORDS_ONLY = re.compile(r"^[A-Za-z'’. -]+$")
+# After a place's name: the state, then a ZIP ("…, Lee's Summit, MO 64063").
+_PLACE_TAIL = r"(?:[\s,]+(?:MO|MO\.|MISSOURI))?(?:[\s,]+(\d{5})(?:-\d{4})?)?[\s,.]*$"
+
+
+def _name_pattern(name: str) -> str:
+    """A regular expression for ``name`` as people write it: any case, an apostrophe or not
+    ("Lees Summit", "Lee's Summit", "Lee’s Summit"), any spaces or a full stop between words."""
+    words = ["['’]?".join(re.escape(ch) for ch in word) for word in clean(name).split()]
+    return r"[\s.]+".join(words)
+
+
+def split_place(text: str, places: Iterable[str]) -> tuple[str, str]:
+    """(the text without it, the place) when ``text`` ends with one of ``places``' names,
+    with a state or a ZIP after it; else (``text``, ""). The ZIP stays in the text, after a
+    comma, where a ZIP is read: "1234 S Noland Rd Independence MO 64055" gives
+    ("1234 S Noland Rd, 64055", "Independence")."""
+    for name in sorted(places, key=len, reverse=True):  # "Blue Springs" before a "Springs"
+        if not clean(name):
+            continue
+        match = re.search(rf"(?:^|(?<=[\s,])){_name_pattern(name)}{_PLACE_TAIL}", text, re.IGNORECASE)
+        if match:
+            before = text[: match.start()].rstrip(" ,")
+            return (f"{before}, {match.group(1)}" if match.group(1) else before), name
+    return text, ""
+
+
+def _as_street(text: str, parsed: ParsedAddress) -> ParsedAddress:
+    """A word or two alone that the parser took for something else ("Mian" a person's name,
+    "Noladn" a country, "Noland Rd 64055" a town) is, in a search box, a street's name."""
+    if parsed.street or parsed.number is not None or parsed.kind is Kind.INTERSECTION:
+        return parsed
+    words = parsed.place or (text.strip() if _WORDS_ONLY.match(text.strip()) else "")
+    street = parse_street(words) if words else Street()
+    if not street:
+        return parsed
+    return ParsedAddress(Kind.STREET, street=street, unit=parsed.unit, zip_code=parsed.zip_code)
+
+
+def parse_search(text: str, *, places: Iterable[str] = ()) -> tuple[ParsedAddress, str]:
+    """What a search box's words ask for, and the name of the one of ``places`` (the member
+    cities) typed with them, or "".
+
+    As ``parse_address``, and: a place's name typed after the street ("Main St Blue Springs",
+    "1234 S Noland Rd, Independence, MO 64055", "Main Lee's Summit") is the place, never part
+    of the street's name, so long as a street is left before it ("100 Independence" is a
+    number on a street named Independence); a word or two alone is a street's name ("Mian")."""
+    rest, place = split_place(text, places)
+    if place:
+        parsed = _as_street(rest, parse_address(rest))
+        if parsed.street.name:
+            return replace(parsed, place=clean(place)), place
+    return _as_street(text, parse_address(text)), ""
 
 
 # --- addresses in free text (an email) -----------------------------------------------------

@@ -18,20 +18,20 @@ import json
 import math
 import string
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy
 import shapely
 from django.core.cache import cache
-from django.db import connections
-from django.db.models import Avg, QuerySet
+from django.db import connections, router
+from django.db.models import Avg, Model, QuerySet
 
-from civicdesk.core.sql import first_row
+from civicdesk.core.sql import column_of, first_row, table_of
 from civicdesk.places.models import AddressPoint, StreetSegment
 from civicdesk.places.models import Street as Centerline
-from civicdesk.places.normalise import Kind, ParsedAddress, Street, house_number, parse_address, unit_id
+from civicdesk.places.normalise import Kind, ParsedAddress, Street, house_number, parse_search, unit_id
 from civicdesk.tenants import geo
 from civicdesk.tenants.geo import metres_between
 from civicdesk.tenants.models import City, NeighbourArea
@@ -101,6 +101,27 @@ def with_prefix(queryset: QuerySet[Any], field: str, prefix: str) -> QuerySet[An
     return queryset.filter(**{f"{field}__gte": prefix, f"{field}__lt": prefix + "\uffff"})
 
 
+def street_keys_starting(model: type[Model], prefixes: Sequence[str], *, most: int) -> list[str]:
+    """The distinct street keys of ``model``'s rows, in every city, that start with any of
+    ``prefixes``, at most ``most``: one range of the keys' index each, joined by UNION in one
+    plain statement. (An ``OR`` of ranges is read by SQLite as a scan of the whole index, a
+    city's rows through the city's index, and building some fifty ORM querysets took Django
+    longer than the database's reading.)"""
+    alias = router.db_for_read(model)
+    postgres = connections[alias].vendor == "postgresql"
+    table, key = table_of(model, alias), column_of(model, "street_key", alias)
+    # PostgreSQL: LIKE 'KEY%' on the varchar_pattern_ops index (keys are A-Z, 0-9, "/" and
+    # spaces, never a LIKE wildcard); SQLite: a range on the plain index.
+    where = f"{key} LIKE %s" if postgres else f"{key} >= %s AND {key} < %s"
+    params: list[Any] = []
+    for prefix in prefixes:
+        params += [prefix + "%"] if postgres else [prefix, prefix + "\uffff"]
+    union = " UNION ".join([f"SELECT {key} FROM {table} WHERE {where}"] * len(prefixes))  # noqa: S608 (names from the model)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(f"{union} LIMIT %s", [*params, most])
+        return [row[0] for row in cursor.fetchall()]
+
+
 def _points(city: City | None) -> QuerySet[AddressPoint]:
     qs = AddressPoint.objects.all()
     return qs.filter(city=city) if city is not None else qs
@@ -142,22 +163,56 @@ _POINT_FIELDS = (
 def address_search(
     query: str, *, near: tuple[float, float] | None = None, limit: int = 8, city: City | None = None
 ) -> list[Place]:
-    """Candidates for what was typed, best first: by how well they match, then by nearness."""
-    parsed = parse_address(query)
-    if parsed.kind is Kind.INTERSECTION:
-        places = _intersections(parsed, city=city)
-    elif parsed.kind is Kind.ADDRESS:
-        places = _addresses(parsed, city=city, limit=limit)
-    elif parsed.kind is Kind.STREET and len(parsed.street.key) >= 2:
-        places = _streets(parsed, city=city, limit=limit)
+    """Candidates for what was typed, best first: a member city's places first when its name
+    is typed with the words ("Main St Blue Springs", "1234 S Noland Rd, Independence, MO"),
+    then by how well they match, then by nearness. Words that match nothing get near misses."""
+    named = None
+    if len(query.split()) > 1:  # a city's name follows a street
+        members = {c.name: c for c in City.objects.only("pk", "name")}
+        parsed, name = parse_search(query, places=members)
+        named = members.get(name)
     else:
+        parsed, _name = parse_search(query)
+    if parsed.kind not in (Kind.INTERSECTION, Kind.ADDRESS, Kind.STREET):
         return []
+    if city is not None and named is not None and named != city:
+        named = None  # the caller asked for one city's places only
+    # The named city is read first, on its own: a search of every city stops at its first
+    # rows (_PREFIX_ROWS, a few streets), which may all be another city's.
+    scopes = [city] if named is None else [named] if city is not None else [named, None]
+    places = _gathered(parsed, scopes, _matches, enough=limit, limit=limit)
     if not places:
-        places = _near_misses(parsed, city=city, limit=limit)
+        # Near misses of the named city only, when it has some: the resident said where.
+        places = _gathered(parsed, scopes, _near_misses, enough=1, limit=limit)
     if near is not None:
         places = [replace(p, distance_m=metres_between(near[0], near[1], p.lat, p.lng)) for p in places]
-    places.sort(key=lambda p: (-p.score, p.distance_m or 0.0, p.label))
+    named_pk = named.pk if named is not None else None
+    places.sort(key=lambda p: (named_pk is not None and p.city_id != named_pk, -p.score, p.distance_m or 0.0, p.label))
     return places[:limit]
+
+
+def _matches(parsed: ParsedAddress, *, city: City | None, limit: int) -> list[Place]:
+    if parsed.kind is Kind.INTERSECTION:
+        return _intersections(parsed, city=city)
+    if parsed.kind is Kind.ADDRESS:
+        return _addresses(parsed, city=city, limit=limit)
+    if parsed.kind is Kind.STREET and len(parsed.street.key) >= 2:
+        return _streets(parsed, city=city, limit=limit)
+    return []
+
+
+def _gathered(
+    parsed: ParsedAddress, scopes: Sequence[City | None], find: Callable[..., list[Place]], *, enough: int, limit: int
+) -> list[Place]:
+    """``find``'s places in each scope in turn (a named city, then every city), each once,
+    until ``enough`` are found."""
+    places: dict[tuple[int, str, str], Place] = {}
+    for scope in scopes:
+        for place in find(parsed, city=scope, limit=limit):
+            places.setdefault((place.city_id, place.label, place.how), place)
+        if len(places) >= enough:
+            break
+    return list(places.values())
 
 
 def _prefix_rows(key: str, city: City | None) -> list[dict[str, Any]]:
@@ -250,9 +305,37 @@ def _score(parsed: ParsedAddress, row: dict[str, Any]) -> int:
 
 # --- near misses: a number not on the street, a street misspelt ------------------------------
 
-_CLOSE_NAMES_READ = 5000  # distinct street keys of one first letter read at most
-_CLOSE_SPELLING = 0.7  # difflib's ratio from which a street's name is a close spelling
-_CLOSE_NAME_MIN = 3  # letters typed before a close spelling is looked for
+_CLOSE_NAMES_READ = 5000  # distinct street keys read at most, from each table
+_CLOSE_NAME_MIN = 4  # letters typed before a close spelling is looked for
+_LETTERS = string.ascii_uppercase
+
+
+def _slips_allowed(name: str) -> int:
+    """Letters a close spelling may differ by (an edit: one letter wrong, missing, added, or
+    two swapped): one in a name of four or five letters, two from six. So "Nain" is Main or
+    Rain, never every street of four letters."""
+    return 1 if len(name) <= 5 else 2
+
+
+def edits(typed: str, name: str, most: int) -> tuple[int, int] | None:
+    """(edits from ``typed`` to ``name``, edits from ``typed`` to the nearest beginning of
+    ``name``), each counting a letter wrong, missing, added or two neighbours swapped (the
+    optimal string alignment distance); None when even the beginning needs more than ``most``."""
+    if len(typed) - len(name) > most:
+        return None
+    before: list[int] = []
+    row = list(range(len(name) + 1))
+    for i in range(1, len(typed) + 1):
+        current = [i] + [0] * len(name)
+        for j in range(1, len(name) + 1):
+            cost = typed[i - 1] != name[j - 1]
+            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + cost)
+            if i > 1 and j > 1 and typed[i - 1] == name[j - 2] and typed[i - 2] == name[j - 1]:
+                current[j] = min(current[j], before[j - 2] + 1)
+        if min(current) > most:
+            return None
+        before, row = row, current
+    return row[-1], min(row)
 
 
 def _near_misses(parsed: ParsedAddress, *, city: City | None, limit: int) -> list[Place]:
@@ -281,7 +364,7 @@ def _near_misses(parsed: ParsedAddress, *, city: City | None, limit: int) -> lis
         if found:
             return [replace(p, instead=Instead.SPELLING) for p in found]
     places: list[Place] = []
-    for name, kind in _close_names(street, city=city, limit=limit):
+    for name, kind in _close_names(street, limit=limit):
         close = replace(parsed, street=Street(name=name, street_type=kind))
         if parsed.number is not None:
             found = _addresses(close, city=city, limit=limit)
@@ -293,30 +376,41 @@ def _near_misses(parsed: ParsedAddress, *, city: City | None, limit: int) -> lis
     return places
 
 
-def _close_names(street: Street, *, city: City | None, limit: int) -> list[tuple[str, str]]:
+def _close_names(street: Street, *, limit: int) -> list[tuple[str, str]]:
     """The (name, type) of streets whose names are a close spelling of ``street``'s, closest
-    first: read among the street keys of the same first letter (through the keys' index; a
-    slip of the first letter is not caught), compared by difflib's ratio."""
-    import difflib
-
-    if len(street.name) < _CLOSE_NAME_MIN or street.name[0].isdigit():
+    first: at most ``_slips_allowed`` edits from the whole name, or one from its beginning
+    (a slip in a name still being typed: "Hilcre"). The names are every city's, read through
+    the keys' index: those of the same first letter, and those a slip of the first letter
+    gives ("Nain" for Main: any letter then "AI"; "Oland" for Noland: any letter then "OL";
+    "Xmain": "MA"; "Amin": "MAI"); a city's search then finds those it has."""
+    name = street.name
+    if len(name) < _CLOSE_NAME_MIN or not name[0].isalpha():
         return []
+    prefixes = {name[0], name[1:3], name[1] + name[0] + name[2:3]}
+    prefixes |= {letter + name[1:3] for letter in _LETTERS} | {letter + name[:2] for letter in _LETTERS}
     keys: set[str] = set()
-    for qs in (_points(city), _segments(city)):
-        rows = with_prefix(qs, "street_key", street.name[0]).values_list("street_key", flat=True).distinct()
-        keys.update(rows[:_CLOSE_NAMES_READ])
+    for model in (AddressPoint, StreetSegment):
+        keys.update(street_keys_starting(model, sorted(prefixes), most=_CLOSE_NAMES_READ))
     named: dict[str, set[str]] = {}
     for key in keys:
-        name, _, kind = key.rpartition(" ") if " " in key else (key, "", "")
-        named.setdefault(name or key, set()).add(kind if name else "")
-    close = difflib.get_close_matches(street.name, named, n=limit, cutoff=_CLOSE_SPELLING)
-    found = []
-    for name in close:
-        kinds = sorted(named[name])
+        known, _, kind = key.rpartition(" ") if " " in key else (key, "", "")
+        named.setdefault(known or key, set()).add(kind if known else "")
+    most = _slips_allowed(name)
+    ranked = []
+    for known in named:
+        found = edits(name, known, most)
+        if found is None:
+            continue
+        whole, beginning = found
+        if whole <= most or (beginning <= 1 and len(name) >= 6 and len(known) > len(name)):
+            ranked.append((min(whole, beginning + 1), known[0] != name[0], known))
+    found_names: list[tuple[str, str]] = []
+    for _slips, _other_first, known in sorted(ranked)[:limit]:
+        kinds = sorted(named[known])
         if street.street_type in kinds:
             kinds = [street.street_type]
-        found += [(name, kind) for kind in kinds]
-    return found[:limit]
+        found_names += [(known, kind) for kind in kinds]
+    return found_names[:limit]
 
 
 # --- interpolation -------------------------------------------------------------------------

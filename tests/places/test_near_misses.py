@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from civicdesk.places.models import Source
 from civicdesk.places.selectors import How, Instead, address_search
 from civicdesk.tenants.models import City
 from tests.places.test_gazetteer import noland  # noqa: F401  (S Noland Rd 1200-1299, N Noland Rd 1234, E 23rd St)
@@ -74,3 +75,58 @@ def test_the_search_box_is_told_why_each_near_miss_is_offered_in_english_and_spa
     assert one["results"][0]["hint"] == (
         "Ese número no está en esta calle: el marcador va a la calle; luego muévalo al lugar."
     )
+
+
+# --- a slip of the first letter, a street's word alone ----------------------------------------
+
+
+@pytest.fixture
+def short_streets(noland: City) -> City:  # noqa: F811
+    """Streets of four letters beside Noland Rd, as a city has many: a slip in "Main" must
+    find Main St, not every one of them."""
+    from civicdesk.places.normalise import parse_street
+    from civicdesk.places.readers import PointRow
+    from civicdesk.places.services import addresses_load
+
+    streets = ["MAIN ST", "PARK AVE", "PINE ST", "LAKE DR", "OAK ST", "HILLCREST DR", "MAPLE AVE"]
+    rows = [
+        PointRow(100 + 2 * n, "", parse_street(street), "", "", "64050", 39.05 + 0.001 * n, -94.40)
+        for n, street in enumerate(streets)
+    ]
+    addresses_load(city=noland, rows=list(enumerate(rows, start=1)), source=Source.OPENADDRESSES)
+    return noland
+
+
+def _offered(text: str) -> list[tuple[str, str]]:
+    return sorted((p.label, p.instead) for p in address_search(text))
+
+
+def test_a_wrong_first_letter_offers_the_street_it_was_meant_for(short_streets: City) -> None:
+    assert _offered("Nain St") == [("Main St", Instead.SPELLING)]
+    assert _offered("Moland Rd") == [("N Noland Rd", Instead.SPELLING), ("S Noland Rd", Instead.SPELLING)]
+    # A letter missing or added in front, the first two swapped.
+    assert _offered("Xmain St") == [("Main St", Instead.SPELLING)]
+    assert _offered("Amin St") == [("Main St", Instead.SPELLING)]
+    assert _offered("Oland Rd") == [("N Noland Rd", Instead.SPELLING), ("S Noland Rd", Instead.SPELLING)]
+    found = address_search("1236 Boland Rd")
+    assert (found[0].label, found[0].how, found[0].instead) == ("1236 S Noland Rd", How.POINT, Instead.SPELLING)
+
+
+def test_a_street_word_alone_finds_its_street_even_misspelt(short_streets: City) -> None:
+    assert _offered("Mian") == [("Main St", Instead.SPELLING)]
+    assert _offered("Noladn") == [("N Noland Rd", Instead.SPELLING), ("S Noland Rd", Instead.SPELLING)]
+    assert _offered("lkae") == [("Lake Dr", Instead.SPELLING)]
+    # Still being typed, one letter off: the beginning of Hillcrest.
+    assert _offered("Hilcre") == [("Hillcrest Dr", Instead.SPELLING)]
+    # Spelled right, alone: the street, no reason given.
+    assert _offered("Noland") == [("N Noland Rd", ""), ("S Noland Rd", "")]
+
+
+def test_a_short_word_is_not_taken_for_every_street_of_its_length(short_streets: City) -> None:
+    # "Nain" is one letter from Main only: Pine, Park and Lake are two or more.
+    assert _offered("Nain") == [("Main St", Instead.SPELLING)]
+    # Two slips in four letters are too many; three letters are too few to guess from.
+    assert _offered("Mnia St") == []
+    assert _offered("Oka St") == []
+    assert _offered("Xyzw") == []
+    assert _offered("Zzzzzz Rd") == []

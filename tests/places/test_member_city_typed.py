@@ -1,0 +1,114 @@
+"""A member city's name typed in the address box ("Main St Blue Springs", "1234 S Noland Rd,
+Independence, MO 64055", "Main St Lees Summit") ranks that city's places first, wherever the
+map is, and is never read as part of the street's name. Other words stay as they were read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from civicdesk.places.models import Source
+from civicdesk.places.normalise import parse_search, parse_street
+from civicdesk.places.readers import PointRow
+from civicdesk.places.selectors import How, address_search
+from civicdesk.places.services import addresses_load
+from civicdesk.tenants.models import City
+from tests.conftest import INSIDE
+
+pytestmark = pytest.mark.django_db
+
+MEMBERS = ["Independence", "Lee's Summit", "Blue Springs", "Grandview", "Raytown"]
+
+
+@pytest.fixture
+def main_streets(cities: dict[str, City]) -> dict[str, City]:
+    """A Main St in Independence, Blue Springs and Lee's Summit, each with 9150 on it, and an
+    Independence Ave in Raytown (a street named for a member city)."""
+    for slug, streets in {
+        "independence": ["MAIN ST"],
+        "blue-springs": ["MAIN ST"],
+        "lees-summit": ["MAIN ST"],
+        "raytown": ["INDEPENDENCE AVE"],
+    }.items():
+        lat, lng = INSIDE[slug]
+        rows = [
+            PointRow(number, "", parse_street(street), "", "", "", lat + (number - 9150) * 1e-5, lng)
+            for street in streets
+            for number in (9150, 9152, 1200)
+        ]
+        addresses_load(city=cities[slug], rows=list(enumerate(rows, start=1)), source=Source.OPENADDRESSES)
+    return cities
+
+
+def _cities(found: list[Any], cities: dict[str, City]) -> list[str]:
+    names = {c.pk: c.name for c in cities.values()}
+    return [names[p.city_id] for p in found]
+
+
+@pytest.mark.parametrize(
+    ("typed", "street", "number", "city", "zip_code"),
+    [
+        ("Main St Blue Springs", "MAIN ST", None, "Blue Springs", ""),
+        ("Main St, Blue Springs", "MAIN ST", None, "Blue Springs", ""),
+        ("Main Blue Springs", "MAIN", None, "Blue Springs", ""),  # not "MAIN BLUE SPGS"
+        ("1234 S Noland Rd, Independence", "S NOLAND RD", 1234, "Independence", ""),
+        ("1234 Noland Independence", "NOLAND", 1234, "Independence", ""),  # not "NOLAND INDEPENDENCE"
+        ("1234 S Noland Rd Independence MO 64055", "S NOLAND RD", 1234, "Independence", "64055"),
+        ("Main St Lees Summit", "MAIN ST", None, "Lee's Summit", ""),
+        ("Main St lee’s summit, MO 64063", "MAIN ST", None, "Lee's Summit", "64063"),
+        ("Main St Springfield", "MAIN ST", None, "", ""),  # no member city: as before
+        ("1200 Independence", "INDEPENDENCE", 1200, "", ""),  # a number on a street of that name
+        ("Independence Ave", "INDEPENDENCE AVE", None, "", ""),
+    ],
+)
+def test_a_member_citys_name_is_the_place_not_part_of_the_street(
+    typed: str, street: str, number: int | None, city: str, zip_code: str
+) -> None:
+    parsed, named = parse_search(typed, places=MEMBERS)
+    assert (parsed.street.full, parsed.number, named, parsed.zip_code) == (street, number, city, zip_code)
+
+
+def test_the_city_typed_ranks_its_places_first_wherever_the_map_is(main_streets: dict[str, City]) -> None:
+    independence = INSIDE["independence"]
+    # Without a city, the nearest Main St comes first: Independence's, where the map is.
+    assert _cities(address_search("Main St", near=independence), main_streets)[0] == "Independence"
+    for typed, first in [
+        ("Main St Blue Springs", "Blue Springs"),
+        ("main st, blue springs", "Blue Springs"),
+        ("Main Blue Springs", "Blue Springs"),
+        ("Main St Lees Summit", "Lee's Summit"),
+        ("Main St Lee's Summit, MO 64063", "Lee's Summit"),
+        ("9150 Main St, Blue Springs, MO 64015", "Blue Springs"),
+        ("9150 Main St Lees Summit", "Lee's Summit"),
+    ]:
+        found = address_search(typed, near=independence)
+        assert _cities(found, main_streets)[0] == first, typed
+        # The other cities' Main St are still offered, after it, and nothing is a near miss.
+        assert set(_cities(found, main_streets)) == {"Independence", "Blue Springs", "Lee's Summit"}, typed
+        assert all(p.instead == "" for p in found), typed
+    point = address_search("9150 Main St, Blue Springs", near=independence)[0]
+    assert (point.label, point.how) == ("9150 Main St", How.POINT)
+
+
+def test_words_that_are_no_member_city_are_read_as_before(main_streets: dict[str, City]) -> None:
+    independence = INSIDE["independence"]
+    found = address_search("Main St Springfield", near=independence)
+    assert _cities(found, main_streets)[0] == "Independence"
+    # "1200 Independence" is a number on Raytown's Independence Ave, not a city with no street.
+    assert [(p.label, p.how) for p in address_search("1200 Independence", near=independence)] == [
+        ("1200 Independence Ave", How.POINT)
+    ]
+
+
+def test_a_misspelt_street_with_a_city_offers_that_citys_street_only(main_streets: dict[str, City]) -> None:
+    found = address_search("Mian St Blue Springs", near=INSIDE["independence"])
+    assert [(p.label, p.instead) for p in found] == [("Main St", "spelling")]
+    assert _cities(found, main_streets) == ["Blue Springs"]
+
+
+def test_the_search_box_answers_with_the_named_city_first(client: Any, main_streets: dict[str, City]) -> None:
+    lat, lng = INSIDE["independence"]
+    answer = client.get("/places/search", {"q": "Main St Blue Springs", "near": f"{lat},{lng}"}).json()
+    assert [r["city"] for r in answer["results"]] == ["Blue Springs", "Independence", "Lee's Summit"]
+    assert answer["message"] == "3 addresses found. Use the up and down arrow keys to choose one."
