@@ -358,23 +358,11 @@ def home(request: HttpRequest) -> HttpResponse:
         # A "page=" link (a bookmark from before) still opens that numbered page.
         keyset = _keyset_page(request, paginator.object_list, filters["sort"])
         page: Any = keyset
-        if restored and keyset.problem:
-            # A kept cursor of a list that changed: its first page, without a word about a link.
-            keyset.problem = ""
-            data = data.copy()
-            data.pop("cursor", None)
-    elif restored:
-        # A kept page number past a list that shrank: its first page, not its last.
-        try:
-            page = paginator.page(data.get("page") or 1)
-        except InvalidPage:
-            page = paginator.page(1)
-            data = data.copy()
-            data.pop("page", None)
+        data = _keyset_kept(keyset, data, restored=restored)
     else:
-        page = paginator.get_page(request.GET.get("page"))
-    if data or restored:
-        remembered.list_remember(request, city_id=user.city_id, query=data)
+        page, data = _numbered_page(paginator, data, restored=restored)
+    # Nothing asked and nothing kept (the role's default): this list is still the one looked at last.
+    remembered.list_remember(request, city_id=user.city_id, query=data if data or restored else None)
     bulk = _bulk_context(request)
     columns = _columns(filters["sort"], filters["queue"])
     context = {
@@ -396,7 +384,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "nav": "cases",
         # A kept list opened at "/console/": the address then says it (console.js), so that a
         # bookmark or a reload is this list.
-        "list_address": f"{reverse('console:home')}?{remembered.list_query(data)}" if restored else "",
+        "list_address": _list_address("console:home", data, restored=restored),
     }
     htmx = getattr(request, "htmx", None)
     template = "console/_results.html" if htmx and htmx.target == "results" else "console/home.html"
@@ -415,9 +403,116 @@ def _list_data(request: HttpRequest, user: User) -> tuple[QueryDict, bool]:
     return kept, True
 
 
+def _kept_place(request: HttpRequest, user: User, name: str) -> tuple[QueryDict, bool]:
+    """The place to show in list ``name`` (Overdue, Likely late, Not placed): the one the
+    address asks for, else the one kept in this session (``restored``: the page's links then
+    read it as the address), else its first page."""
+    if remembered.list_asked(request.GET, name=name) or user.city_id is None:
+        return request.GET, False
+    kept = remembered.list_recalled(request, city_id=user.city_id, name=name)
+    if kept is None:
+        return request.GET, False
+    request.GET = kept  # type: ignore[assignment]  # read-only to the stubs, not to Django
+    return kept, True
+
+
+def _numbered_page(paginator: Paginator, data: QueryDict, *, restored: bool) -> tuple[Any, QueryDict]:
+    """The numbered page of ``data``, and ``data`` as it is to be kept. A page number asked for
+    in the address is read as Django's ``get_page`` reads it (past the end: the last page); a
+    kept one past a list that shrank opens its first page, not its last, and is forgotten."""
+    if not restored:
+        return paginator.get_page(data.get("page")), data
+    try:
+        return paginator.page(data.get("page") or 1), data
+    except InvalidPage:
+        data = data.copy()
+        data.pop("page", None)
+        return paginator.page(1), data
+
+
+def _keyset_kept(page: KeysetPage, data: QueryDict, *, restored: bool) -> QueryDict:
+    """``data`` as it is to be kept for a keyset ``page``: a kept cursor of a list that changed
+    opens its first page without a word about a link, and is forgotten; a cursor that leads to
+    the first page anyway is not kept (the back link would call it "a later page")."""
+    if restored and page.problem:
+        page.problem = ""
+    if "cursor" in data and (page.problem or not page.newer):
+        data = data.copy()
+        data.pop("cursor", None)
+    return data
+
+
+def _list_address(url_name: str, data: QueryDict, *, restored: bool, name: str = remembered.CASES) -> str:
+    """The address of a kept place opened at the list's bare address: console.js puts it in
+    the address bar, so that a reload or a bookmark is this place. Empty when the address
+    already says it."""
+    query = remembered.list_query(data, name=name) if restored else ""
+    return f"{reverse(url_name)}?{query}" if query else ""
+
+
+# The pages of one order a case page's "Back to …" may name, by their own headings.
+PLACE_LABELS = {
+    remembered.OVERDUE: gettext_lazy("Overdue cases"),
+    remembered.LIKELY_LATE: gettext_lazy("Likely late"),
+    remembered.NOT_PLACED: gettext_lazy("Not placed"),
+}
+
+
+def _way_back(request: HttpRequest, user: User) -> dict[str, Any]:
+    """The case page's "Back to …": the list this person looked at last in this session, its
+    address (the list's own: it opens the place kept) and its name with its place in it."""
+    assert user.city_id is not None
+    name = remembered.list_last(request, city_id=user.city_id)
+    if name == remembered.CASES:
+        return {"url": reverse("console:home"), "words": _list_name(request, user)}
+    data = remembered.list_recalled(request, city_id=user.city_id, name=name) or QueryDict()
+    parts: list[Any] = [PLACE_LABELS[name]]
+    if place := _place_words(data):
+        parts.append(place)
+    return {"url": reverse(f"console:{name}"), "words": format_html_join(" · ", "{}", ((p,) for p in parts))}
+
+
+def _place_words(data: QueryDict) -> str:
+    """ "page 3" of a kept page number; "a later page" of a kept keyset cursor (its pages have
+    no numbers); nothing on the first page."""
+    if data.get("cursor"):
+        return _("a later page")
+    number = data.get("page", "")
+    if number.isdigit() and int(number) > 1:
+        return _("page %(n)s") % {"n": number_format(int(number), force_grouping=True)}
+    return ""
+
+
+def _dates_words(start: Any, end: Any, *, today: Any) -> str:
+    """The opening dates of a list, short: "opened 1–15 Nov", "opened 28 Oct – 3 Nov",
+    "opened from 1 Nov", "opened until 15 Nov"; the year only where it is not this one."""
+
+    def day(moment: Any, *, year: bool) -> str:
+        # Translators: a day and a month in the case page's "Back to …", short: "1 Nov".
+        return date_format(moment, _("j M Y") if year else _("j M"))
+
+    if start and end:
+        year = start.year != today.year or end.year != today.year
+        if start == end:
+            dates = day(start, year=year)
+        elif (start.year, start.month) == (end.year, end.month):
+            dates = f"{start.day}–{day(end, year=year)}"
+        elif start.year == end.year:
+            dates = f"{day(start, year=False)} – {day(end, year=year)}"
+        else:
+            dates = f"{day(start, year=True)} – {day(end, year=True)}"
+        return _("opened %(dates)s") % {"dates": dates}
+    if start:
+        return _("opened from %(date)s") % {"date": day(start, year=start.year != today.year)}
+    if end:
+        return _("opened until %(date)s") % {"date": day(end, year=end.year != today.year)}
+    return ""
+
+
 def _list_name(request: HttpRequest, user: User) -> SafeString:
-    """The list "Cases" goes back to, by its queue and filters: "My department · Pothole ·
-    New · Ward 2 · “Elm”"; the city's words (a type's, a district's name) as they wrote them."""
+    """The list "Cases" goes back to, by its queue, filters and place: "My department ·
+    Pothole · New · Ward 2 · “Elm” · opened 1–15 Nov · page 3"; the city's words (a type's, a
+    district's name) as they wrote them."""
     queue = home_queue(user)
     data = remembered.list_recalled(request, city_id=user.city_id) if user.city_id else None
     form = FilterForm(data or {"queue": queue}, user=user, default_queue=queue)
@@ -439,6 +534,12 @@ def _list_name(request: HttpRequest, user: User) -> SafeString:
                 break
     if filters["text"]:
         parts.append(format_html("“{}”", filters["text"]))
+    city = user.city
+    today = clock.now().astimezone(city.tz).date() if city is not None else clock.now().date()
+    if dates := _dates_words(filters["opened_from"], filters["opened_to"], today=today):
+        parts.append(dates)
+    if place := _place_words(data or QueryDict()):
+        parts.append(place)
     return format_html_join(" · ", "{}", ((part,) for part in parts))
 
 
@@ -455,12 +556,20 @@ def _bulk_context(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def _long_list_page(request: HttpRequest, rows: Any, sort: str) -> Any:
-    """A page of a list in a fixed order: numbered up to 10,000 cases, keyset past that."""
+def _long_list_page(request: HttpRequest, user: User, rows: Any, sort: str, *, name: str) -> tuple[Any, str]:
+    """A page of a list in a fixed order (numbered up to 10,000 cases, keyset past that): the
+    one the address asks for, else the one kept (list ``name``), which is then kept; and the
+    address of a kept page (``_list_address``)."""
+    data, restored = _kept_place(request, user, name)
     paginator = CappedPaginator(rows, PAGE_SIZE)
-    if paginator.capped and "page" not in request.GET:
-        return _keyset_page(request, rows, sort)
-    return paginator.get_page(request.GET.get("page"))
+    if paginator.capped and "page" not in data:
+        page: Any = _keyset_page(request, rows, sort)
+        data = _keyset_kept(page, data, restored=restored)
+    else:
+        page, data = _numbered_page(paginator, data, restored=restored)
+    assert user.city_id is not None
+    remembered.list_remember(request, city_id=user.city_id, query=data, name=name)
+    return page, _list_address(f"console:{name}", data, restored=restored, name=name)
 
 
 @require_GET
@@ -470,11 +579,13 @@ def overdue(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     if user.city_id is None:
         return _no_city_cases(request, heading=_("Overdue cases"), nav="overdue")
-    page = _long_list_page(request, cases.case_overdue(user=user), "due")
+    page, address = _long_list_page(request, user, cases.case_overdue(user=user), "due", name=remembered.OVERDUE)
     now = clock.now()
     rows = [{"case": case, "late": now - case.due_at} for case in page if case.due_at is not None]
     return render(
-        request, "console/overdue.html", {"page": page, "rows": rows, "bulk": _bulk_context(request), "nav": "overdue"}
+        request,
+        "console/overdue.html",
+        {"page": page, "rows": rows, "bulk": _bulk_context(request), "nav": "overdue", "list_address": address},
     )
 
 
@@ -487,13 +598,22 @@ def likely_late(request: HttpRequest) -> HttpResponse:
     if user.city_id is None:
         return _no_city_cases(request, heading=_("Likely late"), nav="likely_late")
     listed = expected.likely_late_for_staff(user=user)
-    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+    data, restored = _kept_place(request, user, remembered.LIKELY_LATE)
+    page, data = _numbered_page(Paginator(listed, PAGE_SIZE), data, restored=restored)
+    remembered.list_remember(request, city_id=user.city_id, query=data, name=remembered.LIKELY_LATE)
     threshold = expected.likely_late_threshold(user.city) if user.city is not None else None
     rows = [{"case": case, "expected": expectation} for case, expectation in page]
     return render(
         request,
         "console/likely_late.html",
-        {"page": page, "rows": rows, "threshold": threshold, "bulk": _bulk_context(request), "nav": "likely_late"},
+        {
+            "page": page,
+            "rows": rows,
+            "threshold": threshold,
+            "bulk": _bulk_context(request),
+            "nav": "likely_late",
+            "list_address": _list_address("console:likely_late", data, restored=restored, name=remembered.LIKELY_LATE),
+        },
     )
 
 
@@ -633,7 +753,7 @@ def _case_context(request: HttpRequest, case: ServiceRequest, *, used: str = "",
         "failed": "",
         # The case list "Back to …" returns to (the one kept in the session, docs/console.md).
         # Called by the template: the case's own parts (htmx answers) never read it.
-        "back_to": (lambda: _list_name(request, user)) if user.city_id else "",
+        "back_to": (lambda: _way_back(request, user)) if user.city_id else "",
         # An open case's expected closing (median, 80% date, chance of missing the due date)
         # and what moves it; a closed one has its closing date instead.
         "expected": expected.expected_for(case) if case.is_open else None,
@@ -1031,7 +1151,7 @@ def not_placed(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     if user.city_id is None:
         return _no_city_cases(request, heading=_("Not placed"), nav="not_placed")
-    page = _long_list_page(request, cases.case_unplaced(user=user), "opened")
+    page, address = _long_list_page(request, user, cases.case_unplaced(user=user), "opened", name=remembered.NOT_PLACED)
     gazetteer = placement.gazetteer_loaded()
     rows = [
         {
@@ -1044,7 +1164,7 @@ def not_placed(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "console/not_placed.html",
-        {"page": page, "rows": rows, "next": request.get_full_path(), "nav": "not_placed"},
+        {"page": page, "rows": rows, "next": request.get_full_path(), "nav": "not_placed", "list_address": address},
     )
 
 

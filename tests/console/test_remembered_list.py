@@ -105,7 +105,7 @@ def test_signing_in_on_a_session_that_kept_a_list_forgets_it(client, supervisor,
     # A session that outlived its sign-in (Django keeps a session's data when the same person
     # signs in on it): the sign-in form opens the role's default all the same.
     session = client.session
-    session[SESSION_KEY] = {str(independence.pk): "queue=all&status=closed"}
+    session[SESSION_KEY] = {str(independence.pk): {"cases": "queue=all&status=closed", "last": "cases"}}
     session.save()
     client.post(reverse("console:login"), {"username": supervisor.username, "password": "a-long-test-password"})
     assert SESSION_KEY not in client.session
@@ -184,7 +184,7 @@ def test_a_kept_type_since_removed_is_dropped_quietly(
     assert kept.context["queue"] == "all"
     assert len(listed(kept)) == 5
     # And what is kept now is the list shown.
-    assert "service_type" not in client.session[SESSION_KEY][str(independence.pk)]
+    assert "service_type" not in client.session[SESSION_KEY][str(independence.pk)]["cases"]
 
 
 def test_the_same_filter_in_the_address_is_still_said_to_be_wrong(signed_in, supervisor, cases_of_two_types):
@@ -205,7 +205,7 @@ def test_a_kept_page_past_a_list_that_shrank_opens_its_first_page(signed_in, sup
     # The department's open cases are now 25: one page.
     kept = client.get(HOME)
     assert kept.context["page"].number == 1
-    assert "page" not in client.session[SESSION_KEY][str(independence.pk)]
+    assert "page" not in client.session[SESSION_KEY][str(independence.pk)]["cases"]
 
 
 def test_a_kept_cursor_the_list_cannot_use_opens_the_first_page_without_a_word(
@@ -229,7 +229,7 @@ def test_a_kept_cursor_the_list_cannot_use_opens_the_first_page_without_a_word(
     kept = client.get(HOME)
     assert kept.context["keyset"].problem == ""
     assert "no longer works" not in kept.content.decode()
-    assert "cursor" not in client.session[SESSION_KEY][str(independence.pk)]
+    assert "cursor" not in client.session[SESSION_KEY][str(independence.pk)]["cases"]
 
 
 def test_each_city_has_its_own_list(signed_in, supervisor, raytown, cases_of_two_types, pothole_list):

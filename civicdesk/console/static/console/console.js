@@ -81,8 +81,9 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     init(document);
-    // The case list kept from earlier in the session, opened at "/console/" ("Cases", "Back
-    // to …"): the address then says which list it is, so a reload or a bookmark is this list.
+    // A list kept from earlier in the session (the case list, Overdue, Likely late, Not
+    // placed), opened at its bare address ("Cases", "Back to …", the menu): the address then
+    // says which list and page it is, so a reload or a bookmark is this place.
     var kept = document.querySelector("[data-list-address]");
     if (kept && !window.location.search && window.history.replaceState) {
       window.history.replaceState(window.history.state, "", kept.dataset.listAddress);

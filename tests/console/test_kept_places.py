@@ -1,0 +1,295 @@
+"""The Overdue, Likely late and Not placed pages keep a supervisor's place as the case list
+does (each its own, per city, for the rest of the sign-in), and the case page's "Back to …"
+returns to whichever list was looked at last, named with its dates and its page: "Back to My
+department · Pothole · New · opened 1–15 Nov · page 3", "Back to Likely late · page 2"."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from civicdesk.accounts.models import User
+from civicdesk.cases.models import ServiceRequest, Status
+from civicdesk.catalog.models import ServiceType
+from civicdesk.console.remembered import SESSION_KEY
+from civicdesk.core import clock
+from civicdesk.expected import selectors as expected
+from civicdesk.tenants.models import City
+from tests.expected.helpers import grow_backlog, insert_cases, trained_city
+
+pytestmark = pytest.mark.django_db
+
+HOME = reverse("console:home")
+OVERDUE = reverse("console:overdue")
+LIKELY_LATE = reverse("console:likely_late")
+NOT_PLACED = reverse("console:not_placed")
+# A fixed "today" (Independence's clock): the words leave out this year, and say another one.
+NOW = dt.datetime(2026, 11, 20, 18, 0, tzinfo=dt.UTC)
+
+
+def case_page(case: ServiceRequest) -> str:
+    return reverse("console:case", kwargs={"city": case.city.slug, "number": case.number})
+
+
+def back_link(response: Any) -> tuple[str, str]:
+    """The case page's way back to the list: its address and its words, tags dropped."""
+    found = re.search(r'<p class="back-to-list"><a href="([^"]+)">(.*?)</a></p>', response.content.decode(), re.S)
+    assert found, "the case page has no way back to the list"
+    return found.group(1), re.sub(r"<[^>]+>", "", found.group(2)).replace("← ", "").strip()
+
+
+def numbers(response: Any) -> list[int]:
+    return [row["case"].number if isinstance(row, dict) else row.number for row in response.context["rows"]]
+
+
+@pytest.fixture
+def late_potholes(pothole: ServiceType) -> list[ServiceRequest]:
+    """30 open potholes opened 20 to 49 days before NOW (due 10 days after): all overdue, and,
+    with no point on the map, all on Not placed too. 25 a page: two pages of each."""
+    opened = [NOW - dt.timedelta(days=20 + n) for n in range(30)]
+    return insert_cases(pothole, opened, [None] * 30)
+
+
+@pytest.fixture
+def dated_potholes(pothole: ServiceType, independence: City) -> list[ServiceRequest]:
+    """60 potholes opened in the first half of November 2026 (noon, Independence's clock)."""
+    noon = dt.datetime(2026, 11, 1, 12, 0, tzinfo=independence.tz)
+    return insert_cases(pothole, [noon + dt.timedelta(hours=5 * n) for n in range(60)], [None] * 60)
+
+
+@pytest.mark.parametrize(
+    ("opened_from", "opened_to", "said"),
+    [
+        ("2026-11-01", "2026-11-15", "opened 1–15 Nov"),
+        ("2026-10-28", "2026-11-15", "opened 28 Oct – 15 Nov"),
+        ("2026-11-03", "2026-11-03", "opened 3 Nov"),
+        ("2026-11-01", "", "opened from 1 Nov"),
+        ("", "2026-11-15", "opened until 15 Nov"),
+        ("2025-11-01", "2025-11-15", "opened 1–15 Nov 2025"),
+        ("2025-12-28", "2026-01-05", "opened 28 Dec 2025 – 5 Jan 2026"),
+    ],
+)
+def test_the_way_back_names_the_opening_dates(
+    signed_in: Callable[[User], Client], supervisor: User, report: Any, opened_from: str, opened_to: str, said: str
+) -> None:
+    case = report()
+    client = signed_in(supervisor)
+    with clock.frozen_at(NOW):
+        client.get(HOME, {"queue": "all", "opened_from": opened_from, "opened_to": opened_to})
+        assert back_link(client.get(case_page(case))) == (HOME, f"Back to All of my city · {said}")
+
+
+def test_the_way_back_names_the_filters_the_dates_and_the_page(
+    signed_in: Callable[[User], Client], supervisor: User, pothole: ServiceType, dated_potholes: list[ServiceRequest]
+) -> None:
+    client = signed_in(supervisor)
+    asked = {
+        "queue": "all",
+        "service_type": str(pothole.pk),
+        "status": Status.NEW,
+        "opened_from": "2026-11-01",
+        "opened_to": "2026-11-15",
+        "page": "2",
+    }
+    with clock.frozen_at(NOW):
+        listed = client.get(HOME, asked)
+        assert listed.context["page"].number == 2
+        words = back_link(client.get(case_page(dated_potholes[0])))
+    assert words == (HOME, "Back to All of my city · Pothole · New · opened 1–15 Nov · page 2")
+    # The first page is no place to name.
+    with clock.frozen_at(NOW):
+        client.get(HOME, {**asked, "page": "1"})
+        assert back_link(client.get(case_page(dated_potholes[0])))[1] == (
+            "Back to All of my city · Pothole · New · opened 1–15 Nov"
+        )
+
+
+def test_the_way_back_says_its_dates_and_page_in_spanish(
+    client: Client, supervisor: User, pothole: ServiceType, dated_potholes: list[ServiceRequest]
+) -> None:
+    client.force_login(supervisor)
+    asked = {"queue": "all", "status": Status.NEW, "opened_from": "2026-11-01", "opened_to": "2026-11-15", "page": "2"}
+    with clock.frozen_at(NOW), translation.override("es"):
+        client.get(HOME, asked)
+        page = client.get(case_page(dated_potholes[0]), headers={"accept-language": "es"})
+    assert back_link(page) == (HOME, "Volver a Todos los de mi ciudad · Nuevo · abiertos 1–15 nov · página 2")
+    with clock.frozen_at(NOW), translation.override("es"):
+        client.get(OVERDUE, {"page": "2"}, headers={"accept-language": "es"})
+        page = client.get(case_page(dated_potholes[0]), headers={"accept-language": "es"})
+    assert back_link(page) == (OVERDUE, "Volver a Casos vencidos · página 2")
+
+
+def test_overdue_keeps_its_page_and_the_case_page_goes_back_to_it(
+    signed_in: Callable[[User], Client], supervisor: User, late_potholes: list[ServiceRequest], independence: City
+) -> None:
+    client = signed_in(supervisor)
+    with clock.frozen_at(NOW):
+        second = client.get(OVERDUE, {"page": "2"})
+        assert second.context["page"].number == 2
+        on_it = numbers(second)
+        assert len(on_it) == 5
+        case = ServiceRequest.objects.get(city=independence, number=on_it[0])
+        assert back_link(client.get(case_page(case))) == (OVERDUE, "Back to Overdue cases · page 2")
+
+        again = client.get(OVERDUE)  # the back link, or "Overdue" in the menu
+    assert again.context["page"].number == 2
+    assert numbers(again) == on_it
+    # The address then says the page (console.js puts it in the address bar).
+    assert again.context["list_address"] == f"{OVERDUE}?page=2"
+    assert f'data-list-address="{OVERDUE}?page=2"' in again.content.decode()
+
+
+def test_each_list_keeps_its_own_place_and_the_way_back_is_the_last_looked_at(
+    signed_in: Callable[[User], Client], supervisor: User, pothole: ServiceType, late_potholes: list[ServiceRequest]
+) -> None:
+    client = signed_in(supervisor)
+    case = late_potholes[0]
+    with clock.frozen_at(NOW):
+        client.get(HOME, {"queue": "all", "service_type": str(pothole.pk)})
+        client.get(OVERDUE, {"page": "2"})
+        client.get(NOT_PLACED)  # its first page: nothing to name
+        assert back_link(client.get(case_page(case))) == (NOT_PLACED, "Back to Not placed")
+        client.get(OVERDUE)
+        assert back_link(client.get(case_page(case))) == (OVERDUE, "Back to Overdue cases · page 2")
+        cases = client.get(HOME)  # "Cases": the case list as it was left, not Overdue's page
+        assert cases.context["queue"] == "all"
+        assert cases.context["form"]["service_type"].value() == str(pothole.pk)
+        assert back_link(client.get(case_page(case))) == (HOME, "Back to All of my city · Pothole")
+        assert client.get(OVERDUE).context["page"].number == 2
+        assert client.get(NOT_PLACED).context["page"].number == 1
+
+
+def test_the_default_case_list_opened_last_is_the_way_back(
+    signed_in: Callable[[User], Client], supervisor: User, late_potholes: list[ServiceRequest]
+) -> None:
+    client = signed_in(supervisor)
+    with clock.frozen_at(NOW):
+        client.get(OVERDUE, {"page": "2"})
+        client.get(HOME)  # nothing kept of the case list: the role's default
+        assert back_link(client.get(case_page(late_potholes[0]))) == (HOME, "Back to My department")
+
+
+def test_an_address_with_its_own_page_wins_and_becomes_the_one_kept(
+    signed_in: Callable[[User], Client], supervisor: User, late_potholes: list[ServiceRequest], independence: City
+) -> None:
+    client = signed_in(supervisor)
+    with clock.frozen_at(NOW):
+        client.get(NOT_PLACED, {"page": "2"})
+        asked = client.get(NOT_PLACED, {"page": "1"})
+        assert asked.context["page"].number == 1
+        assert asked.context["list_address"] == ""  # the address already says it
+        assert client.get(NOT_PLACED).context["page"].number == 1
+    assert client.session[SESSION_KEY][str(independence.pk)]["not_placed"] == "page=1"
+
+
+def test_a_kept_page_past_a_list_that_shrank_opens_its_first_page_without_a_word(
+    signed_in: Callable[[User], Client], supervisor: User, late_potholes: list[ServiceRequest], independence: City
+) -> None:
+    client = signed_in(supervisor)
+    with clock.frozen_at(NOW):
+        client.get(OVERDUE, {"page": "2"})
+        ServiceRequest.objects.filter(pk__in=[c.pk for c in late_potholes[:10]]).update(status=Status.CLOSED)
+        kept = client.get(OVERDUE)
+    assert kept.status_code == 200
+    assert kept.context["page"].number == 1
+    assert len(numbers(kept)) == 20
+    assert "page" not in client.session[SESSION_KEY][str(independence.pk)]["overdue"]
+    assert kept.context["list_address"] == ""
+    # The same page asked for in the address is read as any page link is: the list's last page.
+    assert client.get(OVERDUE, {"page": "2"}).context["page"].number == 1
+
+
+def test_a_kept_cursor_is_a_later_page_and_one_the_list_cannot_use_opens_the_first_quietly(
+    signed_in: Callable[[User], Client],
+    supervisor: User,
+    late_potholes: list[ServiceRequest],
+    independence: City,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from civicdesk.core import paging
+
+    # Lists of more than 2 cases page by keyset here (as lists of more than 10,000 do).
+    monkeypatch.setattr(paging.CappedPaginator, "cap", 2)
+    client = signed_in(supervisor)
+    with clock.frozen_at(NOW):
+        first = client.get(NOT_PLACED)
+        older = first.context["page"].older
+        assert older
+        later = client.get(NOT_PLACED, {"cursor": older})
+        on_it = [row["case"].number for row in later.context["rows"]]
+        assert back_link(client.get(case_page(late_potholes[0]))) == (NOT_PLACED, "Back to Not placed · a later page")
+        kept = client.get(NOT_PLACED)
+        assert [row["case"].number for row in kept.context["rows"]] == on_it
+
+        # A cursor made for another order (the list changed its order since): said when asked
+        # for in the address, the first page without a word when kept.
+        session = client.session
+        session[SESSION_KEY][str(independence.pk)]["not_placed"] = "cursor=" + older[::-1]
+        session.save()
+        stale = client.get(NOT_PLACED)
+    assert stale.context["page"].problem == ""
+    assert "no longer works" not in stale.content.decode()
+    assert [row["case"].number for row in stale.context["rows"]] == [
+        row["case"].number for row in first.context["rows"]
+    ]
+    assert "cursor" not in client.session[SESSION_KEY][str(independence.pk)]["not_placed"]
+
+
+def test_each_city_has_its_own_places(
+    signed_in: Callable[[User], Client], supervisor: User, raytown: City, late_potholes: list[ServiceRequest]
+) -> None:
+    client = signed_in(supervisor)
+    with clock.frozen_at(NOW):
+        client.get(OVERDUE, {"page": "2"})
+        supervisor.city = raytown
+        supervisor.department = None
+        supervisor.save()
+        there = client.get(OVERDUE)
+    assert there.context["page"].number == 1
+    assert there.context["list_address"] == ""
+
+
+def test_a_new_sign_in_forgets_the_places(supervisor: User, late_potholes: list[ServiceRequest]) -> None:
+    client = Client()
+    client.force_login(supervisor)
+    with clock.frozen_at(NOW):
+        client.get(OVERDUE, {"page": "2"})
+        client.post(reverse("console:logout"))
+        client.force_login(supervisor)
+        assert back_link(client.get(case_page(late_potholes[0]))) == (HOME, "Back to My department")
+        assert client.get(OVERDUE).context["page"].number == 1
+
+
+def test_likely_late_keeps_its_page_and_the_case_page_goes_back_to_it(
+    signed_in: Callable[[User], Client],
+    supervisor: User,
+    independence: City,
+    make_service_type: Callable[..., ServiceType],
+) -> None:
+    expected.forget_models()
+    try:
+        trained = trained_city(independence, make_service_type, now=NOW)
+        grow_backlog(trained["pothole"], now=NOW, count=60)
+        client = signed_in(supervisor)
+        with clock.frozen_at(NOW):
+            first = client.get(LIKELY_LATE)
+            assert first.context["page"].paginator.num_pages >= 2
+            second = client.get(LIKELY_LATE, {"page": "2"})
+            on_it = numbers(second)
+            case = ServiceRequest.objects.get(city=independence, number=on_it[0])
+            assert back_link(client.get(case_page(case))) == (LIKELY_LATE, "Back to Likely late · page 2")
+            again = client.get(LIKELY_LATE)
+        assert again.context["page"].number == 2
+        assert numbers(again) == on_it
+        assert again.context["list_address"] == f"{LIKELY_LATE}?page=2"
+        # Its own page links read the kept place: "Previous" leads to page 1.
+        assert 'href="?page=1" rel="prev"' in again.content.decode()
+    finally:
+        expected.forget_models()
