@@ -24,6 +24,7 @@ from civicdesk.cases.services import MAX_DESCRIPTION
 from civicdesk.catalog.forms import ATTRIBUTE_PREFIX, attribute_answers, attribute_field
 from civicdesk.catalog.models import ServiceAttribute, ServiceType
 from civicdesk.console import selectors
+from civicdesk.core.errors import OutsideServiceArea
 from civicdesk.core.forms import SignInMistakes
 from civicdesk.core.templatetags.written import as_written
 from civicdesk.core.written import WrittenMarkup, WrittenSelect, language_of
@@ -328,6 +329,10 @@ class _CrossCityForm(forms.Form):
     field it names (or above the form), and every mistake can be listed for an alert."""
 
     def add_service_errors(self, exc: ValidationError) -> None:
+        if isinstance(exc, OutsideServiceArea):
+            # In no member city: staff get their one line (they know the member cities).
+            self.add_error(None, exc.staff_message)
+            return
         if not hasattr(exc, "error_dict"):
             self.add_error(None, exc.messages)
             return

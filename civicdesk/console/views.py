@@ -41,6 +41,7 @@ from civicdesk.console.collaborative import transfer_panel, transfer_request
 from civicdesk.console.common import case_url, staff_view, typed_pk, user_of
 from civicdesk.console.forms import FilterForm, NewCaseForm, PlaceForm, SignInForm
 from civicdesk.core import clock
+from civicdesk.core.errors import OutsideServiceArea
 from civicdesk.core.forms import error_items
 from civicdesk.core.paging import COUNT_CAP, CappedPaginator, KeysetPage, KeysetPaginator
 from civicdesk.core.templatetags.written import as_written
@@ -1078,6 +1079,9 @@ def new_case(request: HttpRequest) -> HttpResponse:
                     # The pin is in another member city: say so, keep what was typed.
                     form.add_error(None, str(exc))
                     status = 403
+                except OutsideServiceArea as exc:
+                    # In no member city: staff, who know the member cities, get their one line.
+                    form.add_error(None, exc.staff_message)
                 except ValidationError as exc:
                     if hasattr(exc, "error_dict"):
                         form.add_service_errors(exc.message_dict)

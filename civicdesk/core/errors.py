@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 
 __all__ = ["InvalidTransition", "OutsideServiceArea", "PermissionDenied", "StorageUnavailable", "ValidationError"]
@@ -12,7 +14,15 @@ class InvalidTransition(ValidationError):
 
 
 class OutsideServiceArea(ValidationError):
-    """A location lies outside every member city."""
+    """A location lies outside every member city.
+
+    Its message is the resident's (the portal, an Open311 application): what the place is not
+    inside and what to do. ``staff_message`` is the shorter line for staff entering or placing
+    a case, who know the member cities."""
+
+    def __init__(self, message: Any, code: str | None = None, params: Any = None, *, staff_message: str = "") -> None:
+        super().__init__(message, code, params)
+        self.staff_message = staff_message or " ".join(self.messages)
 
 
 class StorageUnavailable(ValidationError):

@@ -96,8 +96,8 @@ def new_cases(
             if found is None:
                 reject(
                     row,
-                    _("The point %(lat)s, %(lng)s is outside the service area: it is inside no member city.")
-                    % {"lat": row.lat, "lng": row.lng},
+                    _("The point %(lat)s, %(lng)s is not in %(city)s, nor in any other member city.")
+                    % {"lat": row.lat, "lng": row.lng, "city": rules.city.name},
                 )
                 continue
             if found != rules.city.pk:

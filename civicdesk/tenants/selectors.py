@@ -6,21 +6,33 @@ import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import npgettext
+from django.utils.translation import ngettext, npgettext, pgettext
 
 from civicdesk.core.business_days import BusinessCalendar
 from civicdesk.core.errors import OutsideServiceArea
+from civicdesk.core.templatetags.distances import feet_or_miles
 from civicdesk.tenants import geo
 from civicdesk.tenants.models import City, Department, District, NeighbourArea, Region
+
+if TYPE_CHECKING:
+    import shapely
 
 # A pin this close to a city line may well be on the wrong side of it: the resident is
 # asked to check it (a phone's GPS or a hurried tap is often this far off).
 NEAR_BOUNDARY_METRES = 50.0
+# A point outside every member city but within 500 m (about 1,600 ft) of one's limits is
+# told how far it is from them ("It is about 980 ft outside the limits of Raytown."): a pin
+# dropped a block or two too far, or a place just across the line. Farther away, the place
+# is plainly elsewhere, and a member city named would only puzzle.
+NEAR_LIMITS_METRES = 500.0
+# Up to this many member cities are named to a resident whose place is in none of them; a
+# larger collaborative is counted ("not inside any of the 12 cities …").
+NAMED_CITIES_AT_MOST = 8
 
 
 @dataclass(frozen=True)
@@ -39,14 +51,18 @@ def city_at(*, lat: float, lng: float, known: City | None = None) -> City:
     A point on a city's boundary line belongs to it. Where two cities' limits meet at a
     shared border line, the one with the lowest id wins, so the answer is stable in every
     process. Coordinates that are no place on Earth raise ValidationError; a point outside
-    every member city raises ``OutsideServiceArea`` with a message a resident can act on.
+    every member city raises ``OutsideServiceArea`` with a message a resident can act on
+    (``outside_message``) and a staff member's shorter line (``outside_staff_line``).
     ``known``: a city the caller has read already (the one a report was sent to), returned
     as it is when it is the one at the point, instead of reading it again.
     """
     pt = geo.point(lat, lng)
     hits = geo.city_index().covering(pt)
     if not hits:
-        raise OutsideServiceArea(_outside_message(pt), code="outside_service_area")
+        where = outside_at(pt)
+        raise OutsideServiceArea(
+            outside_message(where), code="outside_service_area", staff_message=outside_staff_line(where)
+        )
     if known is not None and known.pk == hits[0]:
         return known
     return City.objects.defer("boundary").get(pk=hits[0])  # the index holds the shape already
@@ -58,26 +74,137 @@ def neighbour_at(*, lat: float, lng: float) -> NeighbourArea | None:
     return NeighbourArea.objects.defer("boundary").get(pk=hits[0]) if hits else None
 
 
-def _outside_message(pt: object) -> str:
-    hits = geo.neighbour_index().covering(pt)  # type: ignore[arg-type]
-    if not hits:
-        return _("This location is outside the service area: it is not inside any of the member cities.")
-    neighbour = NeighbourArea.objects.defer("boundary").get(pk=hits[0])
-    contact = " or ".join(part for part in (neighbour.phone, neighbour.website) if part)
-    message = _(
-        "This location is in %(place)s, which is not part of this service (it is outside the service area)."
-    ) % {"place": neighbour.name}
+@dataclass(frozen=True)
+class Outside:
+    """Where a point outside every member city lies, for saying so: the member cities (by
+    name), the known neighbour it is in, and the member city whose limits are within
+    ``NEAR_LIMITS_METRES`` of it, nearest first, with how far."""
+
+    members: list[str]
+    neighbour: NeighbourArea | None
+    nearest: str
+    metres: float | None
+
+
+def outside_at(pt: shapely.Point) -> Outside:
+    """What there is to say of a point that no member city covers (``city_at``'s refusal)."""
+    cities = geo.city_index()
+    names = dict(City.objects.filter(pk__in=[area.pk for area in cities.areas]).values_list("pk", "name"))
+    hits = geo.neighbour_index().covering(pt)
+    neighbour = NeighbourArea.objects.defer("boundary").get(pk=hits[0]) if hits else None
+    # Outside every member city, the distance to a city's line is the distance to the city.
+    near = [(names[pk], metres) for pk, metres in cities.boundaries_near(pt, NEAR_LIMITS_METRES) if pk in names]
+    nearest, metres = near[0] if near else ("", None)
+    return Outside(sorted(names.values()), neighbour, nearest, metres)
+
+
+def _one_of(names: list[str]) -> str:
+    """Names joined as one of them: "Grandview", "Grandview or Raytown", "Blue Springs,
+    Grandview or Raytown" (in Spanish "… o Raytown")."""
+    if len(names) < 2:
+        return "".join(names)
+    return pgettext("the last of a list of places", "%(first)s or %(last)s") % {
+        "first": ", ".join(names[:-1]),
+        "last": names[-1],
+    }
+
+
+def _contact(neighbour: NeighbourArea) -> str:
+    # A phone may hold words of its own ("311 or 816-513-1313"): a comma, not another "or".
+    return ", ".join(part for part in (neighbour.phone, neighbour.website) if part)
+
+
+def outside_message(where: Outside) -> str:
+    """What a resident reads when their place is in no member city (the portal's report
+    form, an Open311 application): what it is not inside, by name; the member city whose
+    limits are close, and how close; and what to do: move the pin, or whom to contact."""
+    count = len(where.members)
+    place = where.neighbour.name if where.neighbour else ""
+    if not count:
+        return _("This service cannot take a report on the map yet: no city's limits are set up.")
+    if count <= NAMED_CITIES_AT_MOST:
+        cities = _one_of(where.members)
+        if place:
+            said = ngettext(
+                "This place is in %(place)s, not in %(cities)s, the city this service takes reports for.",
+                "This place is in %(place)s, not in %(cities)s, the cities this service takes reports for.",
+                count,
+            )
+        else:
+            said = ngettext(
+                "This place is not inside %(cities)s, the city this service takes reports for.",
+                "This place is not inside %(cities)s, the cities this service takes reports for.",
+                count,
+            )
+    elif place:
+        said = ngettext(
+            "This place is in %(place)s, not in any of the %(count)s city this service takes reports for.",
+            "This place is in %(place)s, not in any of the %(count)s cities this service takes reports for.",
+            count,
+        )
+    else:
+        said = ngettext(
+            "This place is not inside any of the %(count)s city this service takes reports for.",
+            "This place is not inside any of the %(count)s cities this service takes reports for.",
+            count,
+        )
+    parts = [said % {"place": place, "cities": cities if count <= NAMED_CITIES_AT_MOST else "", "count": count}]
+    if where.nearest and where.metres is not None:
+        parts.append(
+            _("It is about %(distance)s outside the limits of %(city)s.")
+            % {"distance": feet_or_miles(where.metres), "city": where.nearest}
+        )
+    contact = _contact(where.neighbour) if where.neighbour else ""
     if contact:
-        message += " " + _("Please contact %(place)s at %(contact)s.") % {"place": neighbour.name, "contact": contact}
-    return message
+        then = ngettext(
+            "Move the pin inside it, or contact %(place)s (%(contact)s).",
+            "Move the pin inside one of these cities, or contact %(place)s (%(contact)s).",
+            count,
+        )
+    elif place:
+        then = ngettext(
+            "Move the pin inside it, or contact %(place)s.",
+            "Move the pin inside one of these cities, or contact %(place)s.",
+            count,
+        )
+    else:
+        then = ngettext(
+            "Move the pin inside it, or contact the city or county where the place is.",
+            "Move the pin inside one of these cities, or contact the city or county where the place is.",
+            count,
+        )
+    parts.append(then % {"place": place, "contact": contact})
+    return " ".join(parts)
+
+
+def outside_staff_line(where: Outside) -> str:
+    """The same for staff entering or placing a case, who know the member cities: one line,
+    "Not in a member city, about 980 ft outside the limits of Raytown: check the point, or
+    refer the resident to the city or county where it is."."""
+    place = where.neighbour.name if where.neighbour else ""
+    said = _("In %(place)s, not a member city") % {"place": place} if place else _("Not in a member city")
+    if where.nearest and where.metres is not None:
+        said = _("%(where)s, about %(distance)s outside the limits of %(city)s") % {
+            "where": said,
+            "distance": feet_or_miles(where.metres),
+            "city": where.nearest,
+        }
+    contact = _contact(where.neighbour) if where.neighbour else ""
+    if contact:
+        line = _("%(where)s: check the point, or refer the resident to %(place)s (%(contact)s).")
+    elif place:
+        line = _("%(where)s: check the point, or refer the resident to %(place)s.")
+    else:
+        line = _("%(where)s: check the point, or refer the resident to the city or county where it is.")
+    return line % {"where": said, "place": place, "contact": contact}
 
 
 def boundary_warning(*, lat: float, lng: float) -> str | None:
     """A request to check the pin when it lies within ~50 m of a member city's line.
 
     Names the two places the line separates (two member cities, or a member city and a
-    known neighbour); a line with nothing known on the other side is the edge of the
-    service area. None when the pin is clear of every member city's line, or far from
+    known neighbour); a line with nothing known on the other side is named as the city's
+    limits. None when the pin is clear of every member city's line, or far from
     all of them. Coordinates that are no place on Earth raise ValidationError.
     """
     pt = geo.point(lat, lng)
@@ -102,9 +229,7 @@ def boundary_warning(*, lat: float, lng: float) -> str | None:
             "a": ordered[0],
             "b": ordered[1],
         }
-    return _("Your pin is close to the edge of the service area (the limits of %(city)s) — please check it.") % {
-        "city": ordered[0]
-    }
+    return _("Your pin is close to the limits of %(city)s — please check it.") % {"city": ordered[0]}
 
 
 def district_at(*, city: City, lat: float, lng: float) -> District | None:

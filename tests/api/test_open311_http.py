@@ -591,7 +591,7 @@ def test_the_key_may_come_in_the_query_string(
         ({"lat": "north", "long": "-94.352", "attribute[bags]": "1", "attribute[kind]": "sofa"}, "lat"),
         (
             {"lat": "51.5", "long": "-0.12", "attribute[bags]": "1", "attribute[kind]": "sofa"},
-            "outside the service area",
+            "This place is not inside Blue Springs, Grandview, Independence, Lee's Summit or Raytown, the cities",
         ),
         (
             {"address_string": "1 Main", "email": "not-an-email", "attribute[bags]": "1", "attribute[kind]": "sofa"},

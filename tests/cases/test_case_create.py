@@ -86,7 +86,7 @@ def test_a_point_in_raytown_with_a_type_raytown_lacks_is_refused_clearly(report,
 
 
 def test_a_point_outside_every_member_city_is_outside_the_service_area(report):
-    with pytest.raises(OutsideServiceArea, match="outside the service area"):
+    with pytest.raises(OutsideServiceArea, match="This place is not inside"):
         report(lat=ST_LOUIS[0], lng=ST_LOUIS[1])
 
 

@@ -204,22 +204,26 @@ def test_a_point_in_a_non_member_neighbour_is_refused_with_its_name_and_how_to_r
     with pytest.raises(OutsideServiceArea) as exc:
         cases.case_create(service_type=pothole["independence"], lat=lat, lng=lng, description="x")
     message = " ".join(exc.value.messages)
-    assert f"This location is in {name}, which is not part of this service" in message
-    assert neighbour.phone in message and neighbour.website in message
+    said = f"This place is in {name}, not in Blue Springs, Grandview, Independence, Lee's Summit or Raytown"
+    assert said in message
+    assert f"contact {name} ({neighbour.phone}, {neighbour.website})." in message
 
     page = client.post("/report/", portal_data(pothole["independence"], lat, lng, nearby_checked="1"))
     assert page.status_code == 400
-    assert f"This location is in {name}, which is not part of this service" in page.content.decode()
+    assert escape(said) in page.content.decode()
     assert not ServiceRequest.objects.exists()
 
 
-def test_a_point_outside_every_known_place_is_outside_the_service_area(
+def test_a_point_outside_every_known_place_names_the_member_cities_and_says_what_to_do(
     cities: dict[str, City], pothole: dict[str, ServiceType]
 ) -> None:
     with pytest.raises(OutsideServiceArea) as exc:
         cases.case_create(service_type=pothole["independence"], lat=FAR_OUTSIDE[0], lng=FAR_OUTSIDE[1])
-    message = " ".join(exc.value.messages)
-    assert "outside the service area" in message and "not part of this service" not in message
+    assert " ".join(exc.value.messages) == (
+        "This place is not inside Blue Springs, Grandview, Independence, Lee's Summit or Raytown, the cities this "
+        "service takes reports for. Move the pin inside one of these cities, or contact the city or county where "
+        "the place is."
+    )
 
 
 def test_a_pin_close_to_the_line_between_two_member_cities_is_questioned_from_either_side(

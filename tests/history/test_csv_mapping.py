@@ -188,6 +188,21 @@ def test_the_same_case_twice_in_one_file_is_imported_once(
     assert [(row.line, "appears twice" in row.reason) for row in bad] == [(3, True)]
 
 
+def test_a_point_in_no_member_city_is_reported_as_outside_the_city_and_every_other(
+    independence: City, types: dict[str, ServiceType], files: tuple[Path, Path], tmp_path: Path, cities: Any
+) -> None:
+    _data, mapping = files
+    st_louis = tmp_path / "st-louis.csv"
+    with open(st_louis, "w", newline="", encoding="utf-8") as fh:
+        row = ["T-12", "Pothole", "2021-10-12", "09:00", "", "Open", "In St. Louis", "", "38.627", "-90.1994"]
+        csv.writer(fh).writerows([ROWS[0], row])
+    report, bad = run_import(independence, st_louis, mapping)
+    assert report.imported == 0
+    assert [(row.line, row.reason) for row in bad] == [
+        (2, "The point 38.627, -90.1994 is not in Independence, nor in any other member city.")
+    ]
+
+
 def test_a_file_without_a_mapped_column_is_refused_before_any_row(
     independence: City, types: dict[str, ServiceType], files: tuple[Path, Path], tmp_path: Path
 ) -> None:

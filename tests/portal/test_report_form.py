@@ -137,7 +137,7 @@ def test_a_pin_outside_every_member_city_is_explained_by_the_map(client, catalog
     page = client.post("/report/", report_data(pothole, lat="38.6270", lng="-90.1994"))  # St. Louis
     html = page.content.decode()
     assert page.status_code == 400 and ServiceRequest.objects.count() == 0
-    assert 'id="id_lat_error"' in html and "outside the service area" in html
+    assert 'id="id_lat_error"' in html and "This place is not inside" in html
     assert "A deep hole in the right lane</textarea>" in html
 
 
