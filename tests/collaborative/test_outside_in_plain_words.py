@@ -138,6 +138,22 @@ def test_the_names_are_the_member_cities_configured(cities: dict[str, City]) -> 
     )
 
 
+def test_a_large_collaborative_is_counted_and_one_without_limits_says_so(
+    cities: dict[str, City], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("civicdesk.tenants.selectors.NAMED_CITIES_AT_MOST", 4)
+    assert " ".join(_refusal(*FAR_OUTSIDE).messages).startswith(
+        "This place is not inside any of the 5 cities this service takes reports for. Move the pin inside one"
+    )
+    assert " ".join(_refusal(*WEST_OF_RAYTOWN).messages).startswith(
+        "This place is in Kansas City, not in any of the 5 cities this service takes reports for. It is about 980 ft"
+    )
+    City.objects.all().delete()
+    assert " ".join(_refusal(*FAR_OUTSIDE).messages) == (
+        "This service cannot take a report on the map yet: no city's limits are set up."
+    )
+
+
 def test_the_place_is_said_in_spanish(cities: dict[str, City]) -> None:
     with translation.override("es"):
         refusal = _refusal(*SOUTH_OF_LEES_SUMMIT)
