@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from civicdesk.cases.models import AddressSource
 from civicdesk.places.models import AddressPoint, StreetSegment
 from civicdesk.places.normalise import Kind, ParsedAddress, clean, parse_address
-from civicdesk.places.selectors import How, Place, address_near, address_search
+from civicdesk.places.selectors import How, Place, address_near, address_search, read_query
 from civicdesk.tenants import geo
 from civicdesk.tenants.models import City
 
@@ -109,7 +109,7 @@ def case_placement(*, address: str, point: tuple[float, float] | None, city: Cit
             return Placement(point, "", "", None)
         source = AddressSource.INTERPOLATED if near.how is How.INTERPOLATED else AddressSource.NEAREST
         return Placement(point, near.label, source, near.distance_m)
-    parsed = parse_address(address)
+    parsed = read_query(address)[0]
     found = address_candidates(address, parsed=parsed, near=point)
     if point is not None:
         return _beside_pin(address, parsed, found, point)
@@ -124,7 +124,7 @@ def pin_with_address(address: str, point: tuple[float, float]) -> Placement:
     ``case_placement`` records for both (``matched``, ``interpolated`` or ``typed``, and the
     distance), without its shortcut for a database with no addresses. For data written
     before its city's addresses were loaded (the demo's history)."""
-    parsed = parse_address(address)
+    parsed = read_query(address)[0]
     return _beside_pin(address, parsed, address_candidates(address, parsed=parsed, near=point), point)
 
 
@@ -132,7 +132,7 @@ def address_candidates(
     address: str, *, parsed: ParsedAddress | None = None, near: tuple[float, float] | None = None
 ) -> list[Place]:
     """What ``address`` may mean, best first, across every city's addresses."""
-    parsed = parsed if parsed is not None else parse_address(address)
+    parsed = parsed if parsed is not None else read_query(address)[0]
     if parsed.kind not in (Kind.ADDRESS, Kind.INTERSECTION, Kind.STREET):
         return []
     found = address_search(address, near=near, limit=CANDIDATES)

@@ -166,13 +166,7 @@ def address_search(
     """Candidates for what was typed, best first: a member city's places first when its name
     is typed with the words ("Main St Blue Springs", "1234 S Noland Rd, Independence, MO"),
     then by how well they match, then by nearness. Words that match nothing get near misses."""
-    named = None
-    if len(query.split()) > 1:  # a city's name follows a street
-        members = {c.name: c for c in City.objects.only("pk", "name")}
-        parsed, name = parse_search(query, places=members)
-        named = members.get(name)
-    else:
-        parsed, _name = parse_search(query)
+    parsed, named = read_query(query)
     if parsed.kind not in (Kind.INTERSECTION, Kind.ADDRESS, Kind.STREET):
         return []
     if city is not None and named is not None and named != city:
@@ -189,6 +183,17 @@ def address_search(
     named_pk = named.pk if named is not None else None
     places.sort(key=lambda p: (named_pk is not None and p.city_id != named_pk, -p.score, p.distance_m or 0.0, p.label))
     return places[:limit]
+
+
+def read_query(query: str) -> tuple[ParsedAddress, City | None]:
+    """What a search's words ask for (``normalise.parse_search``) and the member city named
+    after the street, if any ("Main St Blue Springs"): the search box and placing a case
+    read an address alike."""
+    if len(query.split()) < 2:  # a city's name follows a street
+        return parse_search(query)[0], None
+    members = {c.name: c for c in City.objects.only("pk", "name")}
+    parsed, name = parse_search(query, places=members)
+    return parsed, members.get(name)
 
 
 def _matches(parsed: ParsedAddress, *, city: City | None, limit: int) -> list[Place]:

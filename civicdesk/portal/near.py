@@ -18,8 +18,7 @@ from django.utils.translation import gettext as _
 from civicdesk.cases.placement import address_candidates, certain_match
 from civicdesk.cases.selectors import NearestFirst
 from civicdesk.notifications.models import RADIUS_WORDS
-from civicdesk.places.normalise import parse_address
-from civicdesk.places.selectors import address_near
+from civicdesk.places.selectors import address_near, read_query
 from civicdesk.portal.selectors import browse_cases
 from civicdesk.tenants.models import City
 
@@ -72,7 +71,7 @@ def near_place(text: str) -> NearAnswer:
             )
             % {"text": text}
         )
-    parsed = parse_address(text)
+    parsed = read_query(text)[0]
     found = address_candidates(text, parsed=parsed)
     best = certain_match(parsed, found)
     if best is not None:

@@ -128,3 +128,13 @@ def test_the_gazetteer_is_read_before_the_city_number_lock(gazetteer, trash):
     lock = next(n for n, s in enumerate(sql) if "tenants_city" in s and ("FOR UPDATE" in s or "UPDATE" in s.upper()))
     gazetteer_reads = [n for n, s in enumerate(sql) if "places_addresspoint" in s]
     assert gazetteer_reads and max(gazetteer_reads) < lock
+
+
+def test_a_member_city_typed_after_a_street_without_its_type_is_the_city_not_the_street(gazetteer, trash, bs_trash):
+    # "Main Blue Springs" was read as a street "Main Blue Spgs", "Main Independence" as a
+    # street "Main Independence": neither was placed. The search box reads them so too.
+    case = _phone(trash, address="150 Main Blue Springs")
+    assert case.city == gazetteer["blue-springs"] and case.address_source == AddressSource.MATCHED
+    assert (case.lat, case.lng) == pytest.approx(bs_main_point(150))
+    case = _phone(trash, address="150 main independence mo")
+    assert (case.lat, case.lng) == pytest.approx(IND_MAIN) and case.address == "150 Main St"
