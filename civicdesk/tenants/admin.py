@@ -26,7 +26,7 @@ from shapely.geometry import MultiPolygon, Polygon, mapping
 from shapely.geometry.base import BaseGeometry
 
 from civicdesk.accounts.models import Role
-from civicdesk.tenants import districts, setup_upload
+from civicdesk.tenants import districts, setup_guide, setup_upload
 from civicdesk.tenants import selectors as tenant_selectors
 from civicdesk.tenants import services as tenant_services
 from civicdesk.tenants.geo import shape_from_geojson
@@ -731,6 +731,11 @@ class CityAdmin(BoundaryPreviewMixin, CityScopedAdmin):
         return [
             path("<path:object_id>/setup/", self.admin_site.admin_view(self.setup_view), name="tenants_city_setup"),
             path(
+                "<path:object_id>/setup/guide/",
+                self.admin_site.admin_view(self.setup_guide_view),
+                name="tenants_city_setup_guide",
+            ),
+            path(
                 "<path:object_id>/setup/catalog/",
                 self.admin_site.admin_view(self.catalogue_download_view),
                 name="tenants_city_catalog",
@@ -794,6 +799,7 @@ class CityAdmin(BoundaryPreviewMixin, CityScopedAdmin):
             "title": _("Setting up %(city)s") % {"city": city.name},
             "city": city,
             "steps": [self._step_row(request, step, city) for step in tenant_selectors.city_setup_steps(city=city)],
+            "guide": reverse("admin:tenants_city_setup_guide", args=[city.pk]),
             "form": form if can_change else None,
             "downloads": downloads,
             "problems": problems,
@@ -801,6 +807,29 @@ class CityAdmin(BoundaryPreviewMixin, CityScopedAdmin):
             "warnings": result.warnings() if result is not None else [],
         }
         return TemplateResponse(request, "admin/tenants/city/setup.html", context)
+
+    def setup_guide_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The setup guide: a section per step of the checklist, in its order and numbers, each
+        with the city's state of the step as the checklist computes it and its link, what the
+        step is for, what finished looks like and the commonest mistake in the product's words.
+        For whoever may open the checklist."""
+        city = self.get_object(request, object_id)
+        if city is None or not self.has_view_permission(request, city):
+            raise PermissionDenied
+        rows = [self._step_row(request, step, city) for step in tenant_selectors.city_setup_steps(city=city)]
+        for row in rows:
+            section = setup_guide.SECTION_OF.get(row["step"].key)
+            row["guide"] = section.words(city) if section else None
+            row["told"] = section.told(city) if section else []
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Setting up %(city)s: the guide") % {"city": city.name},
+            "city": city,
+            "steps": rows,
+            "checklist": reverse("admin:tenants_city_setup", args=[city.pk]),
+        }
+        return TemplateResponse(request, "admin/tenants/city/setup_guide.html", context)
 
     def catalogue_download_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The city's catalogue file (``?format=csv``, the default, or ``yaml``), as

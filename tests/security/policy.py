@@ -138,6 +138,16 @@ POLICY: dict[str, Rule] = {
     "admin:jsi18n": ADMIN_ACCESS,
     "admin:autocomplete": Rule("nobody (no admin declares autocomplete fields)", lambda p, t: False),
     "admin:view_on_site": Rule("nobody (no model has a page to jump to)", lambda p, t: False),
+    # A city's setup guide: whoever may open its checklist (the city's administrator, the
+    # regional administrator who reads every city's, operators), never another city's staff.
+    "admin:tenants_city_setup_guide": Rule(
+        "entry to /admin/ and who may open the city's checklist: its administrator, the regional "
+        "administrator or a superuser",
+        lambda p, t: (
+            p.is_staff
+            and (p.is_superuser or p.role == Role.REGIONAL_ADMIN or (p.role == Role.CITY_ADMIN and p.city == t.city))
+        ),
+    ),
     # Staff console.
     "console:login": PUBLIC,
     "console:logout": PUBLIC,

@@ -526,6 +526,8 @@ ADMIN_EXTRA_URLS = {
     "admin:tenants_city_setup": ("tenants.city", "view"),
     # Its catalogue file, downloaded: the same (the upload, on the checklist, asks more).
     "admin:tenants_city_catalog": ("tenants.city", "view"),
+    # Its setup guide: governed by its line in POLICY; named here for what its object_id is.
+    "admin:tenants_city_setup_guide": ("tenants.city", "view"),
 }
 
 
@@ -540,7 +542,8 @@ def _admin_rule(label: str, kind: str) -> Rule:
 def rule_for(route: Route) -> tuple[Rule | None, str]:
     """The rule that governs ``route`` and, for admin model pages, the model's label."""
     if route.name in POLICY:
-        return POLICY[route.name], ""
+        # An admin page in POLICY (the setup guide) still names an object of its model.
+        return POLICY[route.name], ADMIN_EXTRA_URLS.get(route.name, ("", ""))[0]
     if route.name in ADMIN_EXTRA_URLS:
         label, kind = ADMIN_EXTRA_URLS[route.name]
         return _admin_rule(label, kind), label
