@@ -649,7 +649,7 @@ class CatalogueUploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Catalog file"),
         help_text=gettext_lazy(
-            "Departments and service types as CSV or YAML (docs/onboarding.md): the file downloaded "
+            "Departments and service types as CSV or YAML: the file downloaded "
             "above, edited, or a neighbor's. Matched by code: uploading it twice changes nothing, and "
             "a column the file leaves out keeps what the city has."
         ),

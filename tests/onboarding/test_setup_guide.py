@@ -119,3 +119,39 @@ def test_the_guide_reads_in_spanish_with_the_products_own_spanish_words(
     ).content.decode()
     assert f'href="{_guide(city)}#step-districts"' in checklist
     assert "the setup guide" not in checklist
+
+
+def test_the_guides_quotations_are_what_the_product_says_when_the_mistake_is_made(
+    cities: dict[str, City], login: Callable[[User], Client], city_admin: User
+) -> None:
+    """Each quotation is said by the code that refuses or counts, not written twice: a city
+    without email or phone, another city's map imported, an account added without an email
+    (as its city's administrator, in English and in Spanish)."""
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from civicdesk.tenants.districts import DistrictShape
+    from civicdesk.tenants.geo import shape_from_geojson
+    from civicdesk.tenants.services import district_import
+    from tests.admin.test_staff_email import ADD, new_account
+
+    create_grain_valley()
+    city = City.objects.get(slug="grain-valley")
+    city.email = city.phone = ""
+    city.save()
+    contact = next(s for s in city_setup_steps(city=city) if s.key == "contact")
+    assert contact.detail == "; ".join(SECTION_OF["contact"].told(city))
+
+    raytown = shape_from_geojson(cities["raytown"].boundary)
+    with pytest.raises(ValidationError) as refused:
+        district_import(city=city, shapes=[DistrictShape("Ward 1", 1, raytown)])
+    assert SECTION_OF["districts"].told(city)[0] == refused.value.messages[0]
+
+    client = login(city_admin)
+    for language in ("en", "es"):
+        page = client.post(
+            reverse(ADD), new_account(username="new-worker", role=Role.WORKER), headers={"Accept-Language": language}
+        )
+        with translation.override(language):
+            told = SECTION_OF["staff"].told(city)
+        assert page.context["adminform"].form.errors["email"] == told, language
