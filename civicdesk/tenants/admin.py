@@ -1175,17 +1175,14 @@ class DistrictAdmin(BoundaryPreviewMixin, CityScopedAdmin):
                 except ValidationError as exc:
                     form.add_error("retired_on", exc)
                 else:
-                    for old_name, district in retired:
+                    for old_name, district, staying in retired:
                         self.log_change(request, district, [{"changed": {"fields": ["retired_on", "name"]}}])
-                        self.message_user(
-                            request,
-                            _(
-                                "%(name)s was retired on %(day)s, as “%(kept)s”: its cases keep it; new cases are "
-                                "not placed in it."
-                            )
-                            % {"name": old_name, "day": on.isoformat(), "kept": district.name},
-                            messages.SUCCESS,
-                        )
+                        said = _(
+                            "%(name)s was retired on %(day)s, as “%(kept)s”: its cases keep it; new cases are "
+                            "not placed in it."
+                        ) % {"name": old_name, "day": on.isoformat(), "kept": district.name}
+                        # Its open cases, in the words the notice used before retiring.
+                        self.message_user(request, " ".join([said, *staying]), messages.SUCCESS)
                     for line in followed:
                         self.message_user(request, line, messages.SUCCESS)
                     return HttpResponseRedirect(back)

@@ -376,6 +376,14 @@ def _new_cases_words(covering: list[tuple[District, float]]) -> str:
     return words
 
 
+def district_staying_words(*, old: District) -> list[str]:
+    """What stays with ``old`` when it is retired by hand (``signals.district_retiring``: its
+    open cases keep it), in sentences for the administrator; said before retiring and, asked
+    just before, once it is retired (the same words)."""
+    answers = signals.district_retiring.send(sender=District, old=old)
+    return [line for _receiver, lines in answers for line in (lines or [])]
+
+
 def district_retire_plan(*, chosen: list[District]) -> list[RetirePlan]:
     """What retiring ``chosen`` by hand (``districts_retire``) will do, for each: what stays
     with it (``signals.district_retiring``: its open cases), what follows it (the words of
@@ -385,8 +393,7 @@ def district_retire_plan(*, chosen: list[District]) -> list[RetirePlan]:
     leaving = [d.pk for d in chosen]
     plans: list[RetirePlan] = []
     for old in chosen:
-        answers = signals.district_retiring.send(sender=District, old=old)
-        staying = [line for _receiver, lines in answers for line in (lines or [])]
+        staying = district_staying_words(old=old)
         covering = district_successors(old, excluding=leaving)
         mostly = covering if sum(share for _row, share in covering) >= MOSTLY_COVERED else []
         following = district_replacing_words(old=old, by=[(row.name, share) for row, share in mostly])
@@ -402,16 +409,22 @@ def district_retire_plan(*, chosen: list[District]) -> list[RetirePlan]:
 
 
 @transaction.atomic
-def districts_retire(*, chosen: list[District], on: datetime.date) -> tuple[list[tuple[str, District]], list[str]]:
+def districts_retire(
+    *, chosen: list[District], on: datetime.date
+) -> tuple[list[tuple[str, District, list[str]]], list[str]]:
     """Retire each of ``chosen`` by hand from the day ``on`` (``district_retire``), all or
     none. What follows one (a resident's alerts) moves to the current district covering most of
     it when the city's current districts cover most of it (``MOSTLY_COVERED``), and stays
     otherwise; either way whoever chose it is told (``district_replaced_announce``). Returns
-    each district's name before with the district retired, and what the followers did, in
-    sentences for the administrator."""
-    retired = [(d.name, district_retire(district=d, on=on)) for d in chosen]
+    each district's name before with the district retired and what stays with it
+    (``district_staying_words``, asked under its name before: its open cases), and what the
+    followers did, in sentences for the administrator."""
+    retired: list[tuple[str, District, list[str]]] = []
+    for d in chosen:
+        staying = district_staying_words(old=d)  # under the name it has before, as the page said
+        retired.append((d.name, district_retire(district=d, on=on), staying))
     lines: list[str] = []
-    for _name, district in retired:
+    for _name, district, _staying in retired:
         lines += district_replaced_announce(old=district, at_least=MOSTLY_COVERED, cause=signals.RETIRED)
     return retired, lines
 

@@ -102,7 +102,8 @@ def test_a_city_admin_retires_a_district_from_its_page_on_the_day_asked_today_by
     told = [str(m) for m in response.wsgi_request._messages]
     assert told == [
         f"District 2 was retired on {on.isoformat()}, as “{second.name}”: its cases keep it; new cases are not "
-        "placed in it."
+        "placed in it. 1 open case filed in District 2 keeps it: it is worked as before, and the reports count it "
+        "there."
     ]
 
     filed.refresh_from_db()

@@ -197,3 +197,47 @@ def test_a_day_refused_is_in_the_red_summary_and_the_notice_keeps_the_day_typed(
     assert f'value="{day}"' in said and "1 open case filed in District 2 keeps it" in said
     second.refresh_from_db()
     assert second.retired_on is None
+
+
+def test_once_retired_the_message_names_its_open_cases_in_the_notices_words_english_and_spanish(
+    login, city_admin, trash
+):
+    city = city_admin.city
+    one, two, four = demo_district(city, 1), demo_district(city, 2), demo_district(city, 4)
+    file_in(one, trash, "Bags by the curb")
+    file_in(two, trash, "Bags by the curb")
+    file_in(two, trash, "A mattress in the alley")
+    done = file_in(four, trash, "An old sofa")
+    case_services.case_close(case=done, actor=city_admin, note="Picked up")  # closed: not said
+    client = login(city_admin)
+    on = services.city_today(city).isoformat()
+
+    before = lines(notice(client.get(retire_url(two)).content.decode()))[0]
+    response = client.post(retire_url(two), {"retired_on": on, "retire": "Retire"})
+    assert response.status_code == 302
+    two.refresh_from_db()
+    assert [str(m) for m in response.wsgi_request._messages] == [
+        f"District 2 was retired on {on}, as “{two.name}”: its cases keep it; new cases are not placed in it. {before}"
+    ]
+    assert before == (
+        "2 open cases filed in District 2 keep it: they are worked as before, and the reports count them there."
+    )
+    client.get(response["Location"])  # the page that shows them, once
+
+    # The list's action, in Spanish: one message for each district, with its own open cases or none.
+    chosen = {"action": "retire_districts", "_selected_action": [str(one.pk), str(four.pk)]}
+    response = client.post(
+        reverse("admin:tenants_district_changelist"),
+        {**chosen, "index": "0", "retired_on": on, "retire": "Retirar"},
+        HTTP_ACCEPT_LANGUAGE="es",
+    )
+    assert response.status_code == 302
+    one.refresh_from_db()
+    four.refresh_from_db()
+    assert [str(m) for m in response.wsgi_request._messages] == [
+        f"District 1 se retiró el {on}, como “{one.name}”: sus casos lo conservan; los casos nuevos no se ubican "
+        "en él. 1 caso abierto presentado en District 1 lo conserva: se sigue atendiendo como antes, y los "
+        "informes lo cuentan allí.",
+        f"District 4 se retiró el {on}, como “{four.name}”: sus casos lo conservan; los casos nuevos no se ubican "
+        "en él.",
+    ]
