@@ -903,11 +903,47 @@ class CityAdmin(BoundaryPreviewMixin, CityScopedAdmin):
             kwargs["form"] = CityContactForm
         return super().get_form(request, obj, change=change, **kwargs)
 
+    # The checklist's steps done on the city's own page, by a field of their fieldset.
+    GUIDED_FIELDSETS = {"email": "contact", "map_preview": "limits"}
+
+    def setup_guide_url(self, request: HttpRequest, city: City | None) -> str:
+        """The city's setup guide for whoever may open it (``setup_guide_view``'s rule), else ''."""
+        if city is None or city.pk is None or not self.has_view_permission(request, city):
+            return ""
+        return reverse("admin:tenants_city_setup_guide", args=[city.pk])
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        guide = self.setup_guide_url(request, self.get_object(request, object_id))
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "setup_guide": guide})
+
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         fieldsets = super().get_fieldsets(request, obj)
-        if request.user.is_superuser:
+        if not request.user.is_superuser:
+            fieldsets = [
+                (name, {**o, "fields": [f for f in o["fields"] if f != "boundary_file"]}) for name, o in fieldsets
+            ]
+        guide = self.setup_guide_url(request, obj)
+        if not guide:
             return fieldsets
-        return [(name, {**o, "fields": [f for f in o["fields"] if f != "boundary_file"]}) for name, o in fieldsets]
+        # Contact and limits are steps of the checklist: each says where its part of the guide is.
+        labels = {step.key: step.label for step in tenant_selectors.city_setup_steps(city=obj)}
+        guided = []
+        for name, options in fieldsets:
+            key = next((k for field, k in self.GUIDED_FIELDSETS.items() if field in options["fields"]), None)
+            if key in labels:
+                link = format_html(
+                    '<a href="{}#step-{}" class="setup-guide-step">{}</a>',
+                    guide,
+                    key,
+                    _("Setup guide: “%(step)s”") % {"step": labels[key]},
+                )
+                said = _("What this step is for, what finished looks like and the commonest mistake: %(link)s.")
+                pattern = said.replace("{", "{{").replace("}", "}}").replace("%(link)s", "{}")
+                options = {**options, "description": format_html(pattern, link)}
+            guided.append((name, options))
+        return guided
 
 
 @admin.register(Department)

@@ -62,3 +62,36 @@ def test_a_steps_guide_link_opens_its_own_section_of_the_guide(
     assert re.search(r"/setup/#setup-steps$", page.url), page.url
     expect(page.locator("#setup-steps")).to_be_visible()
     assert not page.errors
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_citys_own_page_links_the_guide_and_its_contact_section(
+    new_context: Any, site: str, cities: dict[str, City], make_staff: Any, width: int
+) -> None:
+    city = cities["independence"]
+    make_staff(city, Role.CITY_ADMIN, is_staff=True, username="ind-guide-admin")
+    context = new_context(viewport={"width": width, "height": 800})
+    page = open_page(context)
+    change = f"/admin/tenants/city/{city.pk}/change/"
+    page.goto(f"{site}/admin/login/?next={change}")
+    _admin_sign_in(page, "ind-guide-admin")
+
+    tool = page.locator(".object-tools a.city-setup-guide")
+    expect(tool).to_have_text("Setup guide")
+    expect(tool).to_be_visible()
+    contact = page.locator("a.setup-guide-step[href$='#step-contact']")
+    expect(contact).to_be_visible()
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+    screenshot(page, f"city-page-setup-guide-links-{width}")
+    assert axe_violations(page) == []
+
+    with page.expect_navigation():
+        contact.click()
+    assert page.url.endswith("/setup/guide/#step-contact"), page.url
+    expect(page.locator("#step-contact")).to_be_in_viewport()
+    page.go_back()
+    with page.expect_navigation():
+        page.locator(".object-tools a.city-setup-guide").click()
+    assert page.url.endswith("/setup/guide/"), page.url
+    expect(page.locator("section.guide-step").first).to_be_visible()
+    assert not page.errors

@@ -155,3 +155,50 @@ def test_the_guides_quotations_are_what_the_product_says_when_the_mistake_is_mad
         with translation.override(language):
             told = SECTION_OF["staff"].told(city)
         assert page.context["adminform"].form.errors["email"] == told, language
+
+
+def _change_page(city: City) -> str:
+    return reverse("admin:tenants_city_change", args=[city.pk])
+
+
+def test_the_citys_own_page_links_the_guide_and_its_contact_and_limits_sections_for_whoever_may_open_it(
+    cities: dict[str, City],
+    login: Callable[[User], Client],
+    city_admin: User,
+    regional_admin: User,
+    superuser: User,
+    make_staff: Callable[..., User],
+) -> None:
+    own = cities["independence"]
+    supervisor = make_staff(own, Role.SUPERVISOR, username="ind-supervisor")
+    shown = 0
+    for user in (city_admin, regional_admin, superuser, supervisor):
+        client = login(user)
+        response = client.get(_change_page(own))
+        if response.status_code != 200:
+            assert user == supervisor  # no page, no link: the guide refuses them too
+            assert client.get(_guide(own)).status_code != 200
+            continue
+        page = response.content.decode()
+        # Beside "Checklist", top right; and in the fieldsets of the two steps done on this page.
+        assert re.search(rf'<a href="{_guide(own)}" class="city-setup-guide">Setup guide</a>', page), user
+        labels = {s.key: s.label for s in city_setup_steps(city=own)}
+        for key in ("contact", "limits"):
+            link = re.search(rf'<a href="{_guide(own)}#step-{key}" class="setup-guide-step">(.*?)</a>', page)
+            assert link and unescape(link.group(1)) == f"Setup guide: “{labels[key]}”", (user, key)
+        assert "What this step is for, what finished looks like and the commonest mistake:" in page
+        assert client.get(_guide(own)).status_code == 200  # every link shown opens
+        shown += 1
+    assert shown == 3
+
+
+def test_the_citys_own_page_says_the_guides_links_in_spanish(
+    cities: dict[str, City], login: Callable[[User], Client], city_admin: User
+) -> None:
+    own = cities["independence"]
+    page = login(city_admin).get(_change_page(own), headers={"Accept-Language": "es"}).content.decode()
+    assert re.search(rf'<a href="{_guide(own)}" class="city-setup-guide">Guía de configuración</a>', page)
+    contact = re.search(rf'<a href="{_guide(own)}#step-contact" class="setup-guide-step">(.*?)</a>', page)
+    assert contact and unescape(contact.group(1)).startswith("Guía de configuración: “")
+    assert "Para qué sirve este paso, cómo se ve terminado y el error más común:" in page
+    assert "Setup guide" not in page
