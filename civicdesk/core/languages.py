@@ -64,3 +64,28 @@ def written_language(text: str) -> str:
     if english >= 2 and english > spanish:
         return "en"
     return ""
+
+
+# --- the "or" and "and" before a list's last name ---------------------------------------------
+
+# Spanish writes its "o" as "u" before a word said with an o ("Independence u Oak Grove",
+# "u Hopewell") and its "y" as "e" before one said with an i ("Raytown e Independence"), but
+# not before an i that glides into the next vowel ("y Iowa", "y hielo"). A language without
+# such a rule (English) has no entry.
+_CONJUNCTION_BEFORE = {
+    "es": (
+        (" o ", " u ", re.compile(r"h?[oó]", re.IGNORECASE)),
+        (" y ", " e ", re.compile(r"h?[ií](?![aeoáéó])", re.IGNORECASE)),
+    ),
+}
+
+
+def conjunction_before(template: str, *, key: str, following: str) -> str:
+    """``template`` (translated already: "%(first)s o %(last)s") with the "or"/"and" just
+    before ``%(key)s`` in the form the active language writes before ``following``, the
+    word that will stand there: "%(first)s u %(last)s" for "Oak Grove" in Spanish."""
+    language = (translation.get_language() or "").split("-")[0].lower()
+    for word, instead, sound in _CONJUNCTION_BEFORE.get(language, ()):
+        if sound.match(following.strip()):
+            template = template.replace(f"{word}%({key})s", f"{instead}%({key})s")
+    return template

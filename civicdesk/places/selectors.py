@@ -35,6 +35,7 @@ from civicdesk.places.normalise import Kind, ParsedAddress, Street, house_number
 from civicdesk.tenants import geo
 from civicdesk.tenants.geo import metres_between
 from civicdesk.tenants.models import City, NeighbourArea
+from civicdesk.tenants.selectors import limits_near
 
 _M_PER_DEG = 111_320.0
 # The longest segment's extent in latitude that a box search still finds (about 5.5 km).
@@ -811,6 +812,9 @@ class Area:
 
     city: str = ""
     outside: str = ""
+    # Outside every member city: the one whose limits are near, and how far (tenants.selectors.nearest_limits).
+    nearest: str = ""
+    metres: float | None = None
 
     @property
     def is_member(self) -> bool:
@@ -830,7 +834,9 @@ def areas_at(points: Sequence[tuple[float, float]], *, places: Sequence[str] = (
     if outside:
         found = geo.neighbour_index().covering_many([lats[i] for i in outside], [lngs[i] for i in outside])
         neighbour_ids = dict(zip(outside, found, strict=True))
-    city_names = dict(City.objects.filter(pk__in={pk for pk in city_ids if pk}).values_list("pk", "name"))
+    near = {i: limits_near(geo.point(lats[i], lngs[i])) for i in outside}
+    wanted_cities = {pk for pk in city_ids if pk} | {pk for hits in near.values() for pk, _metres in hits}
+    city_names = dict(City.objects.filter(pk__in=wanted_cities).values_list("pk", "name"))
     wanted = {pk for pk in neighbour_ids.values() if pk}
     neighbour_names = dict(NeighbourArea.objects.filter(pk__in=wanted).values_list("pk", "name")) if wanted else {}
     member_names = {name.casefold() for name in city_names.values()}
@@ -841,13 +847,15 @@ def areas_at(points: Sequence[tuple[float, float]], *, places: Sequence[str] = (
             continue
         neighbour = neighbour_ids.get(i)
         named = places[i].strip() if i < len(places) else ""
+        nearest, metres = next(((city_names[pk], m) for pk, m in near[i] if pk in city_names), ("", None))
         if neighbour:
-            areas.append(Area(outside=neighbour_names.get(neighbour, "")))
+            place = neighbour_names.get(neighbour, "")
         elif named and named.casefold() not in member_names:
             # Sources write place names in capitals ("KANSAS CITY"): shown as a name.
-            areas.append(Area(outside=string.capwords(named) if named.isupper() else named))
+            place = string.capwords(named) if named.isupper() else named
         else:
-            areas.append(Area())
+            place = ""
+        areas.append(Area(outside=place, nearest=nearest, metres=metres))
     return areas
 
 

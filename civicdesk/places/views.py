@@ -30,6 +30,7 @@ from civicdesk.places.selectors import (
     streets_generation,
     streets_in_tile,
 )
+from civicdesk.tenants.selectors import outside_line
 
 MAX_RESULTS = 20
 MAX_QUERY = 200
@@ -45,11 +46,12 @@ def _point(text: str) -> tuple[float, float] | None:
 
 
 def _area_text(area: Area) -> str:
+    """The line of a place outside every member city, in the words a report of it is refused
+    with: "In Kansas City, not one of the cities this service takes reports for: about 980 ft
+    from Raytown's limits"."""
     if area.is_member:
         return ""
-    if area.outside:
-        return _("In %(place)s, outside the member cities") % {"place": area.outside}
-    return _("Outside the member cities")
+    return outside_line(place=area.outside, nearest=area.nearest, metres=area.metres)
 
 
 def _with_area(place: Place, area: Area) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext, npgettext, pgettext
 
 from civicdesk.core.business_days import BusinessCalendar
 from civicdesk.core.errors import OutsideServiceArea
+from civicdesk.core.languages import conjunction_before
 from civicdesk.core.templatetags.distances import feet_or_miles
 from civicdesk.tenants import geo
 from civicdesk.tenants.models import City, Department, District, NeighbourArea, Region
@@ -92,18 +93,33 @@ def outside_at(pt: shapely.Point) -> Outside:
     names = dict(City.objects.filter(pk__in=[area.pk for area in cities.areas]).values_list("pk", "name"))
     hits = geo.neighbour_index().covering(pt)
     neighbour = NeighbourArea.objects.defer("boundary").get(pk=hits[0]) if hits else None
-    # Outside every member city, the distance to a city's line is the distance to the city.
-    near = [(names[pk], metres) for pk, metres in cities.boundaries_near(pt, NEAR_LIMITS_METRES) if pk in names]
-    nearest, metres = near[0] if near else ("", None)
+    nearest, metres = nearest_limits(pt, names)
     return Outside(sorted(names.values()), neighbour, nearest, metres)
+
+
+def limits_near(pt: shapely.Point) -> list[tuple[int, float]]:
+    """The member cities (pk, metres) whose limits are within ``NEAR_LIMITS_METRES`` of a point
+    outside all of them, nearest first: outside every member city, the distance to a city's
+    line is the distance to the city."""
+    return geo.city_index().boundaries_near(pt, NEAR_LIMITS_METRES)
+
+
+def nearest_limits(pt: shapely.Point, names: dict[int, str]) -> tuple[str, float | None]:
+    """The name of the member city whose limits are nearest a point outside all of them, and
+    how far (metres), when within ``NEAR_LIMITS_METRES``; ("", None) otherwise. ``names``:
+    the member cities' names by pk (those of ``limits_near``'s at least)."""
+    near = [(names[pk], metres) for pk, metres in limits_near(pt) if pk in names]
+    return near[0] if near else ("", None)
 
 
 def _one_of(names: list[str]) -> str:
     """Names joined as one of them: "Grandview", "Grandview or Raytown", "Blue Springs,
-    Grandview or Raytown" (in Spanish "… o Raytown")."""
+    Grandview or Raytown" (in Spanish "… o Raytown", "… u Oak Grove")."""
     if len(names) < 2:
         return "".join(names)
-    return pgettext("the last of a list of places", "%(first)s or %(last)s") % {
+    said = pgettext("the last of a list of places", "%(first)s or %(last)s")
+    # Spanish: "Independence u Oak Grove", not "o Oak Grove".
+    return conjunction_before(said, key="last", following=names[-1]) % {
         "first": ", ".join(names[:-1]),
         "last": names[-1],
     }
@@ -199,6 +215,33 @@ def outside_staff_line(where: Outside) -> str:
     return line % {"where": said, "place": place, "contact": contact}
 
 
+def outside_line(*, place: str, nearest: str = "", metres: float | None = None) -> str:
+    """The short line under a map's pin outside every member city, in the words of
+    ``outside_message``: "In Kansas City, not one of the cities this service takes reports
+    for: about 980 ft from Raytown's limits". ``place``: the place it is in, when known;
+    ``nearest`` and ``metres``: the member city whose limits are near (``nearest_limits``)."""
+    count = len(geo.city_index().areas)
+    if place:
+        said = ngettext(
+            "In %(place)s, not the city this service takes reports for",
+            "In %(place)s, not one of the cities this service takes reports for",
+            count,
+        ) % {"place": place}
+    else:
+        said = ngettext(
+            "Not in the city this service takes reports for",
+            "Not in any of the cities this service takes reports for",
+            count,
+        )
+    if nearest and metres is not None:
+        said = _("%(where)s: about %(distance)s from %(city)s's limits") % {
+            "where": said,
+            "distance": feet_or_miles(metres),
+            "city": nearest,
+        }
+    return said
+
+
 def boundary_warning(*, lat: float, lng: float) -> str | None:
     """A request to check the pin when it lies within ~50 m of a member city's line.
 
@@ -225,7 +268,9 @@ def boundary_warning(*, lat: float, lng: float) -> str | None:
     ordered = [here] if here else []
     ordered += [name for name in near if name not in ordered]
     if len(ordered) >= 2:
-        return _("Your pin is close to the line between %(a)s and %(b)s — please check it.") % {
+        said = _("Your pin is close to the line between %(a)s and %(b)s — please check it.")
+        # Spanish: "entre Raytown e Independence".
+        return conjunction_before(said, key="b", following=ordered[1]) % {
             "a": ordered[0],
             "b": ordered[1],
         }

@@ -117,10 +117,10 @@ def test_every_old_form_distance_has_about_words():
     [
         # No "0 ft" or "10 ft" row: under 15 ft the sentences say "at the point" instead
         # (test_a_distance_under_15_ft_is_at_the_point); 4.6 m is the shortest said.
-        (4.6, "20 ft", "20 pies"),
-        (111, "360 ft", "360 pies"),
-        (400, "0.2 mile", "0.2 millas"),
-        (3000, "1.9 miles", "1.9 millas"),
+        (4.6, "20\u00a0ft", "20\u00a0pies"),
+        (111, "360\u00a0ft", "360\u00a0pies"),
+        (400, "0.2\u00a0mile", "0.2\u00a0millas"),
+        (3000, "1.9\u00a0miles", "1.9\u00a0millas"),
     ],
 )
 def test_nearby_reports_and_similar_cases_say_feet_or_miles(meters, english, spanish):

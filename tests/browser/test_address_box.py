@@ -183,11 +183,14 @@ def test_an_address_outside_the_member_cities_says_where_it_is(
     page.wait_for_selector("#report-map .leaflet-limits-pane path", state="attached")
     page.locator("#id_address").press_sequentially("500 sterl", delay=40)
     page.wait_for_selector("#id_address-list [role=option]")
-    assert "In Sugar Creek, outside the member cities" in page.inner_text("#id_address-list")
+    assert "In Sugar Creek, not one of the cities this service takes reports for" in page.inner_text("#id_address-list")
     screenshot(page, "address-box-outside-1280")
     page.locator("#id_address").press("ArrowDown")
     page.locator("#id_address").press("Enter")
-    assert page.inner_text("#pin-address") == "Near 500 Sterling Ave · In Sugar Creek, outside the member cities"
+    assert (
+        page.inner_text("#pin-address")
+        == "Near 500 Sterling Ave · In Sugar Creek, not one of the cities this service takes reports for"
+    )
     screenshot(page, "address-box-outside-chosen-1280")
     _no_axe_findings(page, "regional report form, 1280 px")
     assert page.errors == []

@@ -24,7 +24,7 @@ DESK = {"width": 1280, "height": 900}
 WORDS = {
     "en": {
         "show": "Show",
-        "away": ["at the point", "180 ft away", "0.3 mile away"],
+        "away": ["at the point", "180\u00a0ft away", "0.3\u00a0mile away"],
         "status": "3 reports within ½ mile of 18891 Meadow Ln, nearest first",
         "denied": "This page may not know your location: your browser refused it.",
         "chosen": "Point chosen on the map:",
@@ -32,7 +32,7 @@ WORDS = {
     },
     "es": {
         "show": "Mostrar",
-        "away": ["en el punto", "a 180 pies", "a 0.3 millas"],
+        "away": ["en el punto", "a 180\u00a0pies", "a 0.3\u00a0millas"],
         "status": "3 reportes a menos de ½ milla de 18891 Meadow Ln, del más cercano al más lejano",
         "denied": "Esta página no puede conocer su ubicación: su navegador la negó.",
         "chosen": "Punto elegido en el mapa:",

@@ -93,11 +93,11 @@ def test_a_place_just_outside_a_member_city_names_it_and_how_far(cities: dict[st
     refusal = _refusal(*SOUTH_OF_LEES_SUMMIT)
     assert " ".join(refusal.messages) == (
         f"This place is not inside {ALL_FIVE}, the cities this service takes reports for. "
-        "It is about 980 ft outside the limits of Lee's Summit. "
+        "It is about 980\u00a0ft outside the limits of Lee's Summit. "
         "Move the pin inside one of these cities, or contact the city or county where the place is."
     )
     assert refusal.staff_message == (
-        "Not in a member city, about 980 ft outside the limits of Lee's Summit: check the point, or refer the "
+        "Not in a member city, about 980\u00a0ft outside the limits of Lee's Summit: check the point, or refer the "
         "resident to the city or county where it is."
     )
 
@@ -107,11 +107,11 @@ def test_a_place_in_a_known_neighbour_just_outside_a_member_city_names_both(citi
     refusal = _refusal(*WEST_OF_RAYTOWN)
     assert " ".join(refusal.messages) == (
         f"This place is in Kansas City, not in {ALL_FIVE}, the cities this service takes reports for. "
-        "It is about 980 ft outside the limits of Raytown. "
+        "It is about 980\u00a0ft outside the limits of Raytown. "
         f"Move the pin inside one of these cities, or contact Kansas City ({kc.phone}, {kc.website})."
     )
     assert refusal.staff_message == (
-        "In Kansas City, not a member city, about 980 ft outside the limits of Raytown: check the point, or refer "
+        "In Kansas City, not a member city, about 980\u00a0ft outside the limits of Raytown: check the point, or refer "
         f"the resident to Kansas City ({kc.phone}, {kc.website})."
     )
 
@@ -146,7 +146,7 @@ def test_a_large_collaborative_is_counted_and_one_without_limits_says_so(
         "This place is not inside any of the 5 cities this service takes reports for. Move the pin inside one"
     )
     assert " ".join(_refusal(*WEST_OF_RAYTOWN).messages).startswith(
-        "This place is in Kansas City, not in any of the 5 cities this service takes reports for. It is about 980 ft"
+        "This place is in Kansas City, not in any of the 5 cities this service takes reports for. It is about 980\u00a0ft"
     )
     City.objects.all().delete()
     assert " ".join(_refusal(*FAR_OUTSIDE).messages) == (
@@ -160,12 +160,12 @@ def test_the_place_is_said_in_spanish(cities: dict[str, City]) -> None:
         warning = boundary_warning(lat=_edge_of_lees_summit()[0], lng=_edge_of_lees_summit()[1])
     assert " ".join(refusal.messages) == (
         "Este lugar no está dentro de Blue Springs, Grandview, Independence, Lee's Summit o Raytown, las ciudades "
-        "de las que este servicio recibe reportes. Está a unos 980 pies fuera de los límites de Lee's Summit. "
+        "de las que este servicio recibe reportes. Está a unos 980\u00a0pies fuera de los límites de Lee's Summit. "
         "Mueva el marcador dentro de una de estas ciudades o comuníquese con la ciudad o el condado donde está el "
         "lugar."
     )
     assert refusal.staff_message == (
-        "No está en una ciudad miembro, a unos 980 pies fuera de los límites de Lee's Summit: revise el punto o "
+        "No está en una ciudad miembro, a unos 980\u00a0pies fuera de los límites de Lee's Summit: revise el punto o "
         "remita al residente a la ciudad o el condado donde está."
     )
     assert warning == "Su marcador está cerca de los límites de Lee's Summit; por favor, verifíquelo."
@@ -201,8 +201,8 @@ def _portal_data(service_type: ServiceType, lat: float, lng: float) -> dict[str,
 @pytest.mark.parametrize(
     ("language", "said"),
     [
-        ("en", "It is about 980 ft outside the limits of Raytown."),
-        ("es", "Está a unos 980 pies fuera de los límites de Raytown."),
+        ("en", "It is about 980\u00a0ft outside the limits of Raytown."),
+        ("es", "Está a unos 980\u00a0pies fuera de los límites de Raytown."),
     ],
 )
 def test_the_report_form_says_it_beside_the_map_and_keeps_what_was_typed(
@@ -261,7 +261,7 @@ def test_a_call_taker_gets_the_short_line_and_keeps_the_call(
     html = page.content.decode()
     assert page.status_code == 400 and not ServiceRequest.objects.exists()
     line = _refusal(lat, lng).staff_message
-    assert line.startswith("Not in a member city, about 980 ft outside the limits of Lee")
+    assert line.startswith("Not in a member city, about 980\u00a0ft outside the limits of Lee")
     assert escape(line) in html and "This place is not inside" not in html
     assert "Caller reports a hole</textarea>" in html and 'value="Carl Caller"' in html
 
@@ -280,7 +280,7 @@ def test_staff_placing_a_case_get_the_short_line_and_the_case_stays_unplaced(
     )
     html = page.content.decode()
     assert page.status_code == 400
-    assert escape("In Kansas City, not a member city, about 980 ft outside the limits of Raytown") in html
+    assert escape("In Kansas City, not a member city, about 980\u00a0ft outside the limits of Raytown") in html
     assert "This place is in Kansas City" not in html
     case.refresh_from_db()
     assert case.lat is None

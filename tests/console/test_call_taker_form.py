@@ -152,7 +152,7 @@ def test_a_caller_with_no_email_is_offered_to_record_the_call_on_the_similar_cas
     assert f'formaction="{url("case_call", existing)}"' in body
     assert "Add the caller as a follower" not in body
     # 0.0003° north is 33 m: staff read it in feet, as the residents do.
-    assert "110 ft away" in body and " m away" not in body
+    assert "110\u00a0ft away" in body and " m away" not in body
     # With an email, following it is offered as before.
     followed = signed_in(call_taker).post(NEW, caller_form(pothole)).content.decode()
     assert f"Add the caller as a follower of {existing.reference}" in followed
@@ -169,7 +169,7 @@ def test_a_similar_case_on_the_callers_point_is_at_the_same_point_not_0_ft_away(
         )
         item = body.split(f">{existing.reference}</a>")[1].split("</li>")[0]
         assert f" · {words} · " in item, language
-        assert "0 ft" not in item and "0 pies" not in item
+        assert "0\u00a0ft" not in item and "0\u00a0pies" not in item
 
 
 def test_recording_the_call_adds_an_internal_note_with_who_called_and_makes_no_case(

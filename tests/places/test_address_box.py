@@ -73,12 +73,15 @@ def test_the_count_is_worded_for_one_and_for_none(client: Client, gazetteer: Cit
 
 def test_an_address_outside_the_member_cities_says_where_it_belongs(client: Client, gazetteer: City) -> None:
     results = client.get("/places/search", {"q": "500 sterling"}).json()["results"]
-    assert (results[0]["city"], results[0]["outside"]) == ("", "In Sugar Creek, outside the member cities")
+    assert (results[0]["city"], results[0]["outside"]) == (
+        "",
+        "In Sugar Creek, not one of the cities this service takes reports for",
+    )
     # Outside every limit the product holds: the city the address data named, else no name.
     named = client.get("/places/search", {"q": "700 sterling"}).json()["results"][0]
-    assert named["outside"] == "In Harrisonville, outside the member cities"
+    assert named["outside"] == "In Harrisonville, not one of the cities this service takes reports for"
     unnamed = client.get("/places/search", {"q": "900 sterling"}).json()["results"][0]
-    assert unnamed["outside"] == "Outside the member cities"
+    assert unnamed["outside"] == "Not in any of the cities this service takes reports for"
 
 
 def test_the_pin_gets_the_address_under_it_in_words(client: Client, gazetteer: City) -> None:
@@ -91,13 +94,13 @@ def test_the_pin_gets_the_address_under_it_in_words(client: Client, gazetteer: C
 def test_a_pin_outside_the_member_cities_says_which_place_it_is_in(client: Client, gazetteer: City) -> None:
     answer = client.get("/places/near", {"lat": SUGAR_CREEK[0], "lng": SUGAR_CREEK[1] + 0.0003}).json()
     assert answer["text"] == "Near 500 Sterling Ave"
-    assert answer["outside"] == "In Sugar Creek, outside the member cities"
+    assert answer["outside"] == "In Sugar Creek, not one of the cities this service takes reports for"
     nothing = client.get("/places/near", {"lat": 38.2, "lng": -93.5}).json()
     assert nothing == {
         "result": None,
         "text": "",
         "city": "",
-        "outside": "Outside the member cities",
+        "outside": "Not in any of the cities this service takes reports for",
         "note": "",
         "source": "local",
     }
@@ -109,7 +112,7 @@ def test_the_answers_are_in_the_visitors_language(client: Client, gazetteer: Cit
     assert search["message"].startswith("Se encontraron 2 direcciones")
     pin = client.get("/places/near", {"lat": SUGAR_CREEK[0], "lng": SUGAR_CREEK[1]}).json()
     assert pin["text"] == "Cerca de 500 Sterling Ave"
-    assert pin["outside"] == "En Sugar Creek, fuera de las ciudades miembro"
+    assert pin["outside"] == "En Sugar Creek, que no es una de las ciudades de las que este servicio recibe reportes"
 
 
 def test_illustrative_addresses_say_so(client: Client, independence: City) -> None:

@@ -6,6 +6,7 @@ fills them elsewhere."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +29,11 @@ def _with_address(case: ServiceRequest, address: str, source: str, distance: flo
     return ServiceRequest.objects.select_related("city", "service_type", "department", "district").get(pk=case.pk)
 
 
+def _lines_joined(text: str) -> str:
+    """An email's text with its lines joined, the no-break space of a distance ("110 ft") kept."""
+    return re.sub(r"[ \t\r\n]+", " ", text)
+
+
 def _emails(case: ServiceRequest) -> dict[str, OutboxMessage]:
     OutboxMessage.objects.all().delete()
     messages.case_created(case)
@@ -41,7 +47,7 @@ def _emails(case: ServiceRequest) -> dict[str, OutboxMessage]:
             AddressSource.NEAREST,
             34.6,
             "near 1234 S Noland Rd",
-            "near 1234 S Noland Rd [Nearest address to the pin, 110 ft from the point]",
+            "near 1234 S Noland Rd [Nearest address to the pin, 110\u00a0ft from the point]",
         ),
         # Matched to the address point itself: "0 ft from the point" is no distance anybody
         # would say, and under 15 ft (a phone's GPS reaches about 16 ft) it is said "at the point".
@@ -63,7 +69,7 @@ def test_the_emails_say_where_and_how_the_address_was_found(
     assert f"Where: {resident_sees}\n" in sent["case_created"].body_text
     assert resident_sees in sent["case_created"].body_html
     # The plain text is wrapped; the words are read across its lines.
-    assert staff_see in " ".join(sent["case_assigned"].body_text.split())
+    assert staff_see in _lines_joined(sent["case_assigned"].body_text)
     assert "(map point only)" not in sent["case_assigned"].body_text
     assert "the place you marked on the map" not in sent["case_created"].body_text
 
@@ -91,7 +97,7 @@ def test_the_console_shows_the_address_and_how_it_was_found(
     client.force_login(make_staff(independence, Role.SUPERVISOR, department=nearest_case.department))
     page = client.get(f"/console/cases/independence/{nearest_case.number}/").content.decode()
     assert "near 1234 S Noland Rd" in page
-    assert "Nearest address to the pin, 70 ft from the point" in page
+    assert "Nearest address to the pin, 70\u00a0ft from the point" in page
     listing = client.get("/console/", {"queue": "all"}).content.decode()
     assert '<td data-label="Where">near 1234 S Noland Rd' in listing  # the district, if any, under it on a tablet
 
@@ -100,7 +106,7 @@ def test_the_public_case_and_tracking_pages_show_it(client: Client, nearest_case
     for url in (f"/track/{nearest_case.tracking_token}/", f"/independence/requests/{nearest_case.number}/"):
         page = client.get(url).content.decode()
         assert "near 1234 S Noland Rd" in page, url
-        assert "Nearest address to the pin, 70 ft from the point" in page, url
+        assert "Nearest address to the pin, 70\u00a0ft from the point" in page, url
 
 
 def test_the_overdue_list_shows_near(
@@ -138,8 +144,8 @@ def test_open311_gives_the_address_as_stored(client: Client, nearest_case: Servi
         (
             AddressSource.NEAREST,
             4.6,  # 15.1 ft: said, to the 10 ft
-            "Nearest address to the pin, 20 ft from the point",
-            "Dirección más cercana al marcador, a 20 pies del punto",
+            "Nearest address to the pin, 20\u00a0ft from the point",
+            "Dirección más cercana al marcador, a 20\u00a0pies del punto",
         ),
     ],
 )
@@ -164,7 +170,7 @@ def test_an_address_at_the_pin_is_said_to_be_at_the_point_on_every_page_and_in_b
         for url in urls:
             page = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
             assert f'<span class="where-how">{words}</span>' in page, (language, url)
-            assert " 0 ft" not in page and " 0 pies" not in page, (language, url)
+            assert " 0\u00a0ft" not in page and " 0\u00a0pies" not in page, (language, url)
     assigned = _emails(case)["case_assigned"]
-    assert f"[{english}]" in " ".join(assigned.body_text.split())
+    assert f"[{english}]" in _lines_joined(assigned.body_text)
     assert f"[{english}]" in assigned.body_html

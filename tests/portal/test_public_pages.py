@@ -120,10 +120,10 @@ def test_open_reports_of_the_same_problem_nearby_are_offered_and_following_one_w
     assert "Is this yours?" in html
     assert near.reference in html and same_spot.reference in html
     assert ServiceRequest.objects.filter(service_type__code="graffiti").get().reference not in html
-    assert "about 360 ft away" in html  # 111 m
+    assert "about 360\u00a0ft away" in html  # 111 m
     # The report on the pin itself is not "about 0 ft away": it is right at the resident's pin.
     same_spot_item = html.split(same_spot.reference)[1].split("</li>")[0]
-    assert "right at your pin" in same_spot_item and "about 0 ft" not in html
+    assert "right at your pin" in same_spot_item and "about 0\u00a0ft" not in html
     # Following instead of filing: the follow button posts the report form to the follow address.
     response = client.post(
         f"/independence/requests/{near.number}/follow/",
@@ -143,8 +143,8 @@ def test_the_nearby_list_says_right_at_your_pin_in_spanish_too(client, catalogue
     url = f"/report/nearby/?service_type={pothole.pk}&lat={lat}&lng={lng}"
     html = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "justo en su marcador" in html.split(same_spot.reference)[1].split("</li>")[0]
-    assert "a aproximadamente 360 pies" in html.split(near.reference)[1].split("</li>")[0]
-    assert "0 pies" not in html.replace("360 pies", "")
+    assert "a aproximadamente 360\u00a0pies" in html.split(near.reference)[1].split("</li>")[0]
+    assert "0\u00a0pies" not in html.replace("360\u00a0pies", "")
 
 
 def test_without_javascript_the_form_shows_nearby_reports_before_filing(client, catalogue):

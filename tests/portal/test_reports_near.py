@@ -79,13 +79,13 @@ def test_reports_near_an_address_are_the_ones_within_a_quarter_mile_nearest_firs
     east = _case(graffiti, east_m=110)
     html = client.get("/independence/requests/?near=1200+Elm+St").content.decode()
     assert _listed(html) == [here.reference, east.reference, mid.reference]
-    assert _away(html) == ["at the point", "360 ft away", "980 ft away"]
+    assert _away(html) == ["at the point", "360\u00a0ft away", "980\u00a0ft away"]
     assert "3 reports within ¼ mile of 1200 Elm St, nearest first" in html
     assert 'value="1200 Elm St"' in html and '<option value="402" selected>¼ mile</option>' in html
     # The same place farther: ½ mile takes the report 500 m away, last.
     wider = client.get("/independence/requests/?near=1200+Elm+St&within=805").content.decode()
     assert _listed(wider) == [here.reference, east.reference, mid.reference, far.reference]
-    assert _away(wider)[-1] == "0.3 mile away"
+    assert _away(wider)[-1] == "0.3\u00a0mile away"
     # 500 ft (152 m): the two nearest.
     assert _listed(client.get("/independence/requests/?near=1200+Elm+St&within=152").content.decode()) == [
         here.reference,
@@ -191,7 +191,7 @@ def test_reports_near_a_place_in_spanish(client, catalogue, elm_st):
     _case(pothole, north_m=2)
     _case(pothole, north_m=300)
     html = client.get("/independence/requests/?near=1200+Elm+St", HTTP_ACCEPT_LANGUAGE="es").content.decode()
-    assert _away(html) == ["en el punto", "a 980 pies"]
+    assert _away(html) == ["en el punto", "a 980\u00a0pies"]
     assert "2 reportes a menos de ¼ milla de 1200 Elm St, del más cercano al más lejano" in html
     assert "Usar mi ubicación" in html and "Cerca de un lugar" in html
     wider = client.get(

@@ -2,7 +2,8 @@
 
 ``{{ metres|feet_or_miles }}``: "120 ft" under 1,000 ft (to the 10 ft), "0.4 mile", "1.2 miles"
 from there (to the tenth of a mile), the number as the active language writes it ("0.4 millas").
-The product measures in meters; only the words are US customary.
+The product measures in meters; only the words are US customary. The number and its unit are
+joined by a no-break space (U+00A0): a line never ends between "980" and "ft", in any language.
 
 ``{% if metres|at_the_point %}``: under ``AT_THE_POINT_FEET`` (15 ft), which ``feet_or_miles``
 would word "0 ft" or "10 ft", a sentence says the place is at the point ("Matched to an
@@ -20,6 +21,7 @@ from django.utils.translation import gettext
 register = template.Library()
 
 FEET_PER_METER = 1 / 0.3048
+NO_BREAK_SPACE = "\u00a0"
 METERS_PER_MILE = 1609.344
 # Below a phone's GPS accuracy (about 16 ft) and every distance feet_or_miles rounds to 0 or 10 ft.
 AT_THE_POINT_FEET = 15
@@ -35,16 +37,26 @@ def at_the_point(meters: float | None) -> bool:
 def feet_or_miles(meters: float | None) -> str:
     if meters is None:
         return ""
-    feet = round(float(meters) * FEET_PER_METER, -1)
+    return _unbroken(_feet_or_miles(float(meters)))
+
+
+def _feet_or_miles(meters: float) -> str:
+    feet = round(meters * FEET_PER_METER, -1)
     if feet < 1000:
         return gettext("%(n)s ft") % {"n": number_format(int(feet), use_l10n=True)}
-    miles = round(float(meters) / METERS_PER_MILE, 1)
+    miles = round(meters / METERS_PER_MILE, 1)
     text = number_format(miles, decimal_pos=0 if miles == int(miles) else 1, use_l10n=True)
     if miles == 1:
         return gettext("1 mile")
     if miles < 1:
         return gettext("%(n)s mile") % {"n": text}
     return gettext("%(n)s miles") % {"n": text}
+
+
+def _unbroken(distance: str) -> str:
+    """A number and its unit held together: every space of a distance's words (whatever a
+    translation puts there) becomes a no-break space, so the line never wraps inside it."""
+    return distance.replace(" ", NO_BREAK_SPACE)
 
 
 @register.filter
