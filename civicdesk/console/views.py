@@ -465,7 +465,8 @@ def _way_back(request: HttpRequest, user: User) -> dict[str, Any]:
     assert user.city_id is not None
     name = remembered.list_last(request, city_id=user.city_id)
     if name == remembered.CASES:
-        return {"url": reverse("console:home"), "words": _list_name(request, user)}
+        words, full = _list_name(request, user)
+        return {"url": reverse("console:home"), "words": words, "full": full}
     data = remembered.list_recalled(request, city_id=user.city_id, name=name) or QueryDict()
     parts: list[Any] = [PLACE_LABELS[name]]
     if place := _place_words(data):
@@ -510,16 +511,45 @@ def _dates_words(start: Any, end: Any, *, today: Any) -> str:
     return ""
 
 
-def _list_name(request: HttpRequest, user: User) -> SafeString:
+# The case page's "Back to …" takes at most two lines on a 360 px phone: past this many
+# characters of the list's name, the city's words (a type's, a district's name) and the search
+# typed are shortened with an ellipsis, the longest first, none under ``SHORTEST_WORDS``.
+WAY_BACK_BUDGET = 56
+SHORTEST_WORDS = 8
+
+
+def _shortened(texts: list[str], *, fixed: int, budget: int = WAY_BACK_BUDGET) -> list[str]:
+    """``texts`` shortened with an ellipsis, the longest first and none under
+    ``SHORTEST_WORDS`` characters, until they and ``fixed`` characters of other words fit in
+    ``budget``; each as it was when it fits."""
+    lengths = [len(text) for text in texts]
+    over = fixed + sum(lengths) - budget
+    while over > 0 and lengths:
+        longest = max(range(len(lengths)), key=lambda i: lengths[i])
+        if lengths[longest] <= SHORTEST_WORDS:
+            break
+        lengths[longest] -= 1
+        over -= 1
+    return [
+        text if size >= len(text) else text[: size - 1].rstrip() + "…"
+        for text, size in zip(texts, lengths, strict=True)
+    ]
+
+
+def _list_name(request: HttpRequest, user: User) -> tuple[SafeString, str]:
     """The list "Cases" goes back to, by its queue, filters and place: "My department ·
     Pothole · New · Ward 2 · “Elm” · opened 1–15 Nov · page 3"; the city's words (a type's, a
-    district's name) as they wrote them."""
+    district's name) as they wrote them. A long type, district or search is shortened
+    (``_shortened``); then the words in full come second, for the link's title and accessible
+    name (else "")."""
     queue = home_queue(user)
     data = remembered.list_recalled(request, city_id=user.city_id) if user.city_id else None
     form = FilterForm(data or {"queue": queue}, user=user, default_queue=queue)
     form.is_valid()
     filters = form.filters()
-    parts: list[Any] = [QUEUE_LABELS[filters["queue"]]]
+    # Each part: its words, and what they are: the list's own (""), the city's ("city": a
+    # type's or a district's name) or the search typed ("search"); the last two may be shortened.
+    parts: list[tuple[Any, str]] = [(QUEUE_LABELS[filters["queue"]], "")]
     for name in ("service_type", "status", "district", "channel"):
         value = form.cleaned_data.get(name) if hasattr(form, "cleaned_data") else None
         if not value:
@@ -531,17 +561,33 @@ def _list_name(request: HttpRequest, user: User) -> SafeString:
             found = next((shown for option, shown in options if str(option) == value), None)
             if found is not None:
                 city_words = name in ("service_type", "district") and not isinstance(found, SafeString)
-                parts.append(as_written(found) if city_words else found)
+                parts.append((str(found), "city") if city_words else (found, ""))
                 break
     if filters["text"]:
-        parts.append(format_html("“{}”", filters["text"]))
+        parts.append((filters["text"], "search"))
     city = user.city
     today = clock.now().astimezone(city.tz).date() if city is not None else clock.now().date()
     if dates := _dates_words(filters["opened_from"], filters["opened_to"], today=today):
-        parts.append(dates)
+        parts.append((dates, ""))
     if place := _place_words(data or QueryDict()):
-        parts.append(place)
-    return format_html_join(" · ", "{}", ((part,) for part in parts))
+        parts.append((place, ""))
+    # The list's own words, the separators and the search's quotation marks stay whole.
+    fixed = sum(len(str(part)) if not kind else 2 * (kind == "search") for part, kind in parts)
+    fixed += 3 * (len(parts) - 1)
+    own = [str(part) for part, kind in parts if kind]
+    short = _shortened(own, fixed=fixed)
+    words = iter(short)
+    displayed: list[Any] = []
+    full: list[str] = []
+    for part, kind in parts:
+        if not kind:
+            displayed.append(part)
+            full.append(str(part))
+            continue
+        these = next(words)
+        displayed.append(format_html("“{}”", these) if kind == "search" else as_written(these))
+        full.append(f"“{part}”" if kind == "search" else part)
+    return format_html_join(" · ", "{}", ((part,) for part in displayed)), " · ".join(full) if short != own else ""
 
 
 def _bulk_context(request: HttpRequest) -> dict[str, Any]:

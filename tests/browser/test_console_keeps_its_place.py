@@ -13,11 +13,13 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from civicdesk.accounts.models import Role
 from civicdesk.catalog.models import ServiceType
+from civicdesk.console.common import case_url
 from civicdesk.expected import selectors
-from civicdesk.tenants.models import City
+from civicdesk.tenants.models import City, District
 from tests.browser.conftest import DESKTOP, axe_violations, open_page, screenshot, sign_in
 from tests.expected.helpers import grow_backlog, insert_cases, trained_city
 
@@ -42,6 +44,13 @@ def _fits(page: Any, width: int) -> bool:
     return bool(page.evaluate(f"document.scrollingElement.scrollWidth <= {width}"))
 
 
+LIKELY_LATE_WORDS = {
+    "en": ("← Back to Likely late · page 2", "Likely late"),
+    "es": ("← Volver a Probablemente tarde · página 2", "Probablemente tarde"),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE_360], ids=["1280", "360"])
 def test_a_case_opened_from_likely_late_goes_back_to_its_page(
     new_context: Callable[..., Any],
@@ -50,12 +59,14 @@ def test_a_case_opened_from_likely_late_goes_back_to_its_page(
     make_service_type: Callable[..., ServiceType],
     make_staff: Any,
     viewport: dict[str, int],
+    language: str,
 ) -> None:
     width = viewport["width"]
+    back_words, menu_words = LIKELY_LATE_WORDS[language]
     trained = trained_city(independence, make_service_type, now=timezone.now())
     grow_backlog(trained["pothole"], now=timezone.now(), count=60)
     make_staff(independence, Role.SUPERVISOR, username="sue")
-    page = open_page(new_context(viewport=viewport))
+    page = open_page(new_context(viewport=viewport, locale=language, extra_http_headers={"Accept-Language": language}))
     page.goto("/console/likely-late/")
     sign_in(page, "sue")
     page.wait_for_url("**/console/likely-late/")
@@ -68,10 +79,10 @@ def test_a_case_opened_from_likely_late_goes_back_to_its_page(
     with page.expect_navigation():
         page.locator("table.cases td.ref a", has_text=second[0]).click()
     back = page.locator("p.back-to-list a")
-    assert back.inner_text() == "← Back to Likely late · page 2"
+    assert back.inner_text() == back_words
     assert back.bounding_box()["y"] < page.locator("main h1").bounding_box()["y"]
     assert _fits(page, width)
-    screenshot(page, f"kept-place-likely-late-case-{width}")
+    screenshot(page, f"kept-place-likely-late-case-{language}-{width}")
     assert axe_violations(page) == []
 
     with page.expect_navigation():
@@ -79,7 +90,7 @@ def test_a_case_opened_from_likely_late_goes_back_to_its_page(
     # The bare address opens the page kept; the address bar then says it (console.js).
     page.wait_for_url("**/console/likely-late/?page=2")
     assert _refs(page) == second
-    screenshot(page, f"kept-place-likely-late-back-{width}")
+    screenshot(page, f"kept-place-likely-late-back-{language}-{width}")
 
     # "Likely late" in the menu opens it there too.
     page.goto("/console/")
@@ -87,7 +98,7 @@ def test_a_case_opened_from_likely_late_goes_back_to_its_page(
     if toggle.is_visible():
         toggle.click()
     with page.expect_navigation():
-        page.locator("#console-nav a", has_text="Likely late").click()
+        page.locator("#console-nav a", has_text=menu_words).click()
     page.wait_for_url("**/console/likely-late/?page=2")
     assert _refs(page) == second
     assert page.errors == []
@@ -142,4 +153,54 @@ def test_the_way_back_names_the_dates_and_the_page_within_a_phones_screen(
                 back.click()
             page.wait_for_url(re.compile(r"page=3$"))
             assert _refs(page) == refs
+            assert page.errors == []
+
+
+def test_a_long_district_name_and_search_are_shortened_to_two_lines_on_a_phone(
+    new_context: Callable[..., Any],
+    site: str,
+    independence: City,
+    make_department: Any,
+    make_service_type: Callable[..., ServiceType],
+    make_staff: Any,
+) -> None:
+    streets = make_department(independence, "Public Works - Streets", email="streets@independence.test")
+    pothole = make_service_type(independence, "pothole", name="Pothole", group="Streets", department=streets)
+    make_staff(independence, Role.SUPERVISOR, username="sue", department=streets)
+    district = District.objects.filter(city=independence, retired_on__isnull=True).order_by("pk").first()
+    if district is None:
+        district = District.objects.create(city=independence, name="Ward", number=None, boundary=independence.boundary)
+    district.name = "Northeast Historic Neighborhoods and the Truman Road Corridor"
+    district.save(update_fields=["name"])
+    year = timezone.now().astimezone(independence.tz).year
+    [case] = insert_cases(pothole, [dt.datetime(year, 1, 5, 12, 0, tzinfo=independence.tz)], [None])
+    search = "pothole in front of the blue house near the corner of Truman and Noland"
+    listed = (
+        f"/console/?queue=department&district={district.pk}&q={search.replace(' ', '+')}"
+        f"&opened_from={year}-01-01&opened_to={year}-01-31"
+    )
+    for language in ("en", "es"):
+        for viewport in (PHONE_360, DESKTOP):
+            width = viewport["width"]
+            page = open_page(
+                new_context(viewport=viewport, locale=language, extra_http_headers={"Accept-Language": language})
+            )
+            page.goto(listed)
+            sign_in(page, "sue")
+            page.wait_for_url(re.compile(r"opened_to="))
+            page.goto(case_url(case))
+            back = page.locator("p.back-to-list a")
+            shown = back.inner_text()
+            assert "…" in shown and search not in shown and district.name not in shown, shown
+            # The words in full are its title and its accessible name.
+            whole = back.get_attribute("title") or ""
+            assert search in whole and district.name in whole
+            expect(back).to_have_accessible_name(whole)
+            box = back.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width
+            line = float(back.evaluate("a => parseFloat(getComputedStyle(a).lineHeight)"))
+            assert box["height"] <= line * 2 + 1, (language, width, shown)
+            assert _fits(page, width)
+            screenshot(page, f"kept-place-back-link-long-{language}-{width}")
+            assert axe_violations(page) == []
             assert page.errors == []

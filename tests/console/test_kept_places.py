@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from html import unescape
 from typing import Any
 
 import pytest
@@ -18,10 +19,11 @@ from django.utils import translation
 from civicdesk.accounts.models import User
 from civicdesk.cases.models import ServiceRequest, Status
 from civicdesk.catalog.models import ServiceType
+from civicdesk.console import views
 from civicdesk.console.remembered import SESSION_KEY
 from civicdesk.core import clock
 from civicdesk.expected import selectors as expected
-from civicdesk.tenants.models import City
+from civicdesk.tenants.models import City, District
 from tests.expected.helpers import grow_backlog, insert_cases, trained_city
 
 pytestmark = pytest.mark.django_db
@@ -293,3 +295,60 @@ def test_likely_late_keeps_its_page_and_the_case_page_goes_back_to_it(
         assert 'href="?page=1" rel="prev"' in again.content.decode()
     finally:
         expected.forget_models()
+
+
+LONG_DISTRICT = "Northeast Historic Neighborhoods and the Truman Road Corridor"
+LONG_SEARCH = "pothole in front of the blue house near the corner of Truman and Noland"
+
+
+def shortened_link(response: Any) -> tuple[str, str, str]:
+    """A shortened way back: its words shown (tags dropped), its title, its accessible name."""
+    found = re.search(
+        r'<p class="back-to-list"><a href="[^"]+" title="([^"]+)" aria-label="([^"]+)">(.*?)</a></p>',
+        response.content.decode(),
+        re.S,
+    )
+    assert found, "the way back has no title and accessible name of its words in full"
+    shown = unescape(re.sub(r"<[^>]+>", "", found.group(3))).replace("← ", "").strip()
+    return shown, unescape(found.group(1)), unescape(found.group(2))
+
+
+def test_a_long_district_name_and_search_are_shortened_and_said_in_full_in_its_title(
+    signed_in: Callable[[User], Client], supervisor: User, independence: City, dated_potholes: list[ServiceRequest]
+) -> None:
+    district = District.objects.filter(city=independence, retired_on__isnull=True).order_by("pk").first()
+    if district is None:
+        district = District.objects.create(city=independence, name="Ward", number=None, boundary=independence.boundary)
+    district.name = LONG_DISTRICT
+    district.save(update_fields=["name"])
+    client = signed_in(supervisor)
+    asked = {"queue": "all", "district": str(district.pk), "q": LONG_SEARCH, "opened_from": "2026-11-01"}
+    with clock.frozen_at(NOW):
+        client.get(HOME, {**asked, "opened_to": "2026-11-15"})
+        shown, title, name = shortened_link(client.get(case_page(dated_potholes[0])))
+    whole = f"Back to All of my city · {LONG_DISTRICT} · “{LONG_SEARCH}” · opened 1–15 Nov"
+    assert title == name == whole
+    words = shown.removeprefix("Back to ").split(" · ")
+    assert words[0] == "All of my city" and words[-1] == "opened 1–15 Nov"  # the list's own words whole
+    place, search = words[1], words[2].strip("“”")
+    for short, long in ((place, LONG_DISTRICT), (search, LONG_SEARCH)):
+        assert short.endswith("…") and long.startswith(short.removesuffix("…")), short
+    assert len(shown.removeprefix("Back to ")) <= views.WAY_BACK_BUDGET
+
+    # Short words are shown whole: no title, the link's words its name.
+    with clock.frozen_at(NOW):
+        client.get(HOME, {**asked, "q": "Elm", "district": ""})
+        assert back_link(client.get(case_page(dated_potholes[0])))[1] == (
+            "Back to All of my city · “Elm” · opened from 1 Nov"
+        )
+
+
+def test_the_shortened_way_back_is_said_in_full_in_spanish(
+    client: Client, supervisor: User, dated_potholes: list[ServiceRequest]
+) -> None:
+    client.force_login(supervisor)
+    with clock.frozen_at(NOW), translation.override("es"):
+        client.get(HOME, {"queue": "all", "q": LONG_SEARCH}, headers={"accept-language": "es"})
+        shown, title, name = shortened_link(client.get(case_page(dated_potholes[0]), headers={"accept-language": "es"}))
+    assert title == name == f"Volver a Todos los de mi ciudad · “{LONG_SEARCH}”"
+    assert shown.startswith("Volver a Todos los de mi ciudad · “pothole in front") and shown.endswith("…”")
