@@ -25,11 +25,12 @@ Reads only; writes nothing.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from civicdesk.cases.models import AddressSource
 from civicdesk.places.models import AddressPoint, StreetSegment
-from civicdesk.places.normalise import Kind, ParsedAddress, clean, parse_address
+from civicdesk.places.normalise import Kind, ParsedAddress, clean, parse_search
 from civicdesk.places.selectors import How, Place, address_near, address_search, read_query
 from civicdesk.tenants import geo
 from civicdesk.tenants.models import City
@@ -266,15 +267,28 @@ class AddressIndex:
     them, and one building left (units of it are one place). No interpolation and no other
     city's addresses: an import names its city, and a row it cannot place for certain keeps
     the address as the source recorded it, for staff to place.
+
+    A row's address is read as the address box and ``case_placement`` read one
+    (``normalise.parse_search`` with the member cities' names): the city's name after the
+    street is the place, never part of the street ("150 Main Blue Springs"), and a row that
+    names another member city is not placed in this one.
     """
 
-    def __init__(self, rows: list[tuple[int, str, str, str, str, float, float]]) -> None:
+    def __init__(
+        self,
+        rows: list[tuple[int, str, str, str, str, float, float]],
+        *,
+        city_name: str = "",
+        member_names: Sequence[str] = (),
+    ) -> None:
         # (number, name) -> {(pre, type, post): (lat, lng)}: the first point of each street
         # form (the query orders units after the building's own point).
         self.places: dict[tuple[int, str], dict[tuple[str, str, str], tuple[float, float]]] = {}
         for number, name, pre, kind, post, lat, lng in rows:
             self.places.setdefault((number, name), {}).setdefault((pre, kind, post), (lat, lng))
         self._parsed: dict[str, tuple[float, float] | None] = {}
+        self.city_name = city_name
+        self.member_names = tuple(member_names) or ((city_name,) if city_name else ())
 
     @classmethod
     def for_city(cls, city: City) -> AddressIndex | None:
@@ -285,7 +299,8 @@ class AddressIndex:
         rows = points.order_by("unit", "pk").values_list(
             "number", "street_name", "pre_directional", "street_type", "post_directional", "lat", "lng"
         )
-        return cls(list(rows))
+        names = list(City.objects.values_list("name", flat=True))
+        return cls(list(rows), city_name=city.name, member_names=names)
 
     def __len__(self) -> int:
         return len(self.places)
@@ -295,8 +310,9 @@ class AddressIndex:
         if address in self._parsed:
             return self._parsed[address]
         found = None
-        parsed = parse_address(address)
-        if parsed.kind is Kind.ADDRESS and parsed.number is not None and parsed.street.name:
+        parsed, named = parse_search(address, places=self.member_names)
+        own = not named or named == self.city_name  # another member city's: an import names its city
+        if own and parsed.kind is Kind.ADDRESS and parsed.number is not None and parsed.street.name:
             street = parsed.street
             forms = [
                 point

@@ -12,6 +12,7 @@ import email
 import email.policy
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
@@ -262,10 +263,11 @@ def find_address(text: str) -> str:
     return found[0] if found else ""
 
 
-def find_addresses(text: str) -> list[str]:
+def find_addresses(text: str, *, places: Iterable[str] = ()) -> list[str]:
     """Every address the text gives, best first: a line labelled ``Address:`` (or
     ``Location:``, ``Where:``), then the street addresses and intersections written in its
-    sentences, read with usaddress (``places.normalise.find_addresses``), then anything
+    sentences, read with usaddress (``places.normalise.find_addresses``, which keeps the
+    name of one of ``places``, the member cities, written after an address), then anything
     like ``1234 S Main St`` the parser did not take for one."""
     found: list[str] = []
     # Spanish puts "de" between the number and the street: "el 200 de Main St" is 200 Main St.
@@ -275,10 +277,13 @@ def find_addresses(text: str) -> list[str]:
         value = labelled.group(2).strip()
         if value and not find_point(value):
             found.append(value[:300])
-    found += [a[:300] for a in normalise.find_addresses(text) if a[:300] not in found]
+    found += [a[:300] for a in normalise.find_addresses(text, places=places) if a[:300] not in found]
     street = _STREET.search(text)
-    if street and street.group(0).strip()[:300] not in found:
-        found.append(street.group(0).strip()[:300])
+    if street:
+        written = normalise.with_place(street.group(0).strip(), text[street.end() : street.end() + 80], places)[:300]
+        # Not again without the city a reading above kept with it ("150 Main St" of "…, Blue Springs").
+        if not any(f == written or (written != f and f.startswith(written + ",")) for f in found):
+            found.append(written)
     return found
 
 

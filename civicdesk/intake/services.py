@@ -291,7 +291,9 @@ def _new_case(parsed: ParsedEmail, city: City, record: InboundMessage) -> Ingest
     full_text = _description(parsed)
     description = full_text[: cases.MAX_DESCRIPTION]
     point = find_point(f"{parsed.subject}\n{parsed.text}")
-    addresses = find_addresses(parsed.text) + find_addresses(parsed.subject)
+    # A member city named after the address ("…at 150 Main St, Blue Springs") is kept with it.
+    members = list(City.objects.values_list("name", flat=True))
+    addresses = find_addresses(parsed.text, places=members) + find_addresses(parsed.subject, places=members)
     address = addresses[0] if addresses else ""
     places_point: tuple[float, float] | None = None
     target_city = city

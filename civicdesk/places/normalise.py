@@ -341,9 +341,11 @@ def _name_pattern(name: str) -> str:
 
 def split_place(text: str, places: Iterable[str]) -> tuple[str, str]:
     """(the text without it, the place) when ``text`` ends with one of ``places``' names,
-    with a state or a ZIP after it; else (``text``, ""). The ZIP stays in the text, after a
-    comma, where a ZIP is read: "1234 S Noland Rd Independence MO 64055" gives
+    with a state or a ZIP after it, or with the beginning of one still being typed
+    (``_typed_place``); else (``text``, ""). The ZIP stays in the text, after a comma, where
+    a ZIP is read: "1234 S Noland Rd Independence MO 64055" gives
     ("1234 S Noland Rd, 64055", "Independence")."""
+    places = list(places)
     for name in sorted(places, key=len, reverse=True):  # "Blue Springs" before a "Springs"
         if not clean(name):
             continue
@@ -351,6 +353,37 @@ def split_place(text: str, places: Iterable[str]) -> tuple[str, str]:
         if match:
             before = text[: match.start()].rstrip(" ,")
             return (f"{before}, {match.group(1)}" if match.group(1) else before), name
+    return _typed_place(text, places)
+
+
+# The letters of a place's name typed before it is taken for that place ("Inde", "Blue Spr").
+MIN_PLACE_LETTERS = 4
+
+
+def _typed_place(text: str, places: list[str]) -> tuple[str, str]:
+    """(the text without it, the place) when ``text`` ends with the beginning of exactly one
+    of ``places``' names, at least ``MIN_PLACE_LETTERS`` letters of it, still being typed:
+    "Main St Blue Spr" is Main St in Blue Springs. So that a street's own last word is not
+    taken for a place ("150 Old Grand" is not Old in Grandview), a one-word beginning counts
+    only after a street type, a directional or a comma ("Noland Rd Inde", "150 Main, Inde");
+    two words or more ("150 Main Blue Spr") always do. Else (``text``, "")."""
+    words = text.split()
+    names = {clean(name): name for name in places if clean(name)}
+    longest = max((len(name.split()) for name in names), default=0)
+    for count in range(min(longest, len(words) - 1), 0, -1):
+        typed = clean(" ".join(words[-count:]))
+        if len(typed.replace(" ", "")) < MIN_PLACE_LETTERS or len(typed.split()) != count:
+            continue
+        started = [name for key, name in names.items() if key.startswith(typed) and key != typed]
+        if len(started) > 1:
+            return text, ""  # "Blue S" of a Blue Springs and a Blue Summit: still to be typed
+        if not started:
+            continue
+        before = " ".join(words[:-count])
+        last = clean(before.rsplit(None, 1)[-1]) if before.strip(" ,") else ""
+        if count > 1 or before.endswith(",") or last in SUFFIX or last in DIRECTIONAL:
+            return before.rstrip(" ,"), started[0]
+        return text, ""
     return text, ""
 
 
@@ -520,12 +553,34 @@ def _intersection_at(tokens: list[tuple[str, str]], at: int) -> str:
     return f"{' '.join(first)} & {' '.join(second)}"
 
 
-def find_addresses(text: str) -> list[str]:
+def place_after(following: str, places: Iterable[str]) -> str:
+    """The one of ``places`` (member cities) whose name the text ``following`` an address
+    begins with, after a comma or "in" ("…, Blue Springs", "in Lee's Summit since Monday"),
+    or ""."""
+    for name in sorted(places, key=len, reverse=True):
+        if clean(name) and re.match(rf"[\s,]*(?:(?:in|en)\s+)?{_name_pattern(name)}(?![A-Za-z])", following, re.I):
+            return name
+    return ""
+
+
+def with_place(address: str, following: str, places: Iterable[str]) -> str:
+    """``address`` with the member city named in the text ``following`` it, if any, after
+    a comma ("150 Main St, Blue Springs"), unless the address names it already."""
+    place = place_after(following, places)
+    if place and not split_place(address, [place])[1]:
+        return f"{address}, {place}"
+    return address
+
+
+def find_addresses(text: str, *, places: Iterable[str] = ()) -> list[str]:
     """The street addresses (and intersections) written in free text, in order, as written:
     "There is a pothole in front of 1234 S Noland Rd, near the school" gives
     "1234 S Noland Rd". Read with usaddress, one sentence at a time; a number and a word
     are not an address ("3 weeks"): a street type ("Rd") or a directional ("NE Main") is
-    needed."""
+    needed. The name of one of ``places`` (the member cities) written just after it is kept
+    with it, as a place is read in a search box (``parse_search``): "the pothole at 150 Main
+    St, Blue Springs" gives "150 Main St, Blue Springs"."""
+    places = list(places)
     found: list[str] = []
     for clause in _CLAUSES.split(text or ""):
         clause = " ".join(clause.split())[:400]
@@ -536,6 +591,8 @@ def find_addresses(text: str) -> list[str]:
             address = ""
             if label == "AddressNumber" and _NUMBER_TOKEN.match(token.strip(",")):
                 address = _address_at(tokens, n)
+                if address and places:
+                    address = with_place(address, " ".join(t for t, _l in tokens[n + len(address.split()) :]), places)
             elif label == "IntersectionSeparator":
                 address = _intersection_at(tokens, n)
             if address and address not in found:

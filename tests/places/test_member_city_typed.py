@@ -112,3 +112,47 @@ def test_the_search_box_answers_with_the_named_city_first(client: Any, main_stre
     answer = client.get("/places/search", {"q": "Main St Blue Springs", "near": f"{lat},{lng}"}).json()
     assert [r["city"] for r in answer["results"]] == ["Blue Springs", "Independence", "Lee's Summit"]
     assert answer["message"] == "3 addresses found. Use the up and down arrow keys to choose one."
+
+
+@pytest.mark.parametrize(
+    ("typed", "street", "number", "city"),
+    [
+        ("Main St Blue Spr", "MAIN", None, "Blue Springs"),
+        ("9150 Main St Lees Sum", "MAIN", 9150, "Lee's Summit"),
+        ("9150 Main St Lee's Su", "MAIN", 9150, "Lee's Summit"),
+        ("Main St Inde", "MAIN", None, "Independence"),
+        ("9150 Main, Gran", "MAIN", 9150, "Grandview"),
+        ("9150 Main Blue Spr", "MAIN", 9150, "Blue Springs"),
+    ],
+)
+def test_a_city_still_being_typed_is_the_place_once_four_letters_name_one_city(
+    typed: str, street: str, number: int | None, city: str
+) -> None:
+    parsed, place = parse_search(typed, places=MEMBERS)
+    assert (parsed.street.name, parsed.number, place) == (street, number, city)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Main St Blu",  # three letters: anything yet
+        "Main St Ray",
+        "150 Old Grand",  # a street's own last word, with no type or comma before it
+        "1200 Inde",  # no street left before it
+    ],
+)
+def test_a_beginning_too_short_or_that_may_be_the_street_is_not_a_city(typed: str) -> None:
+    assert parse_search(typed, places=MEMBERS)[1] == ""
+
+
+def test_a_beginning_two_cities_share_names_neither() -> None:
+    assert parse_search("Main St Blue S", places=[*MEMBERS, "Blue Summit"])[1] == ""
+    assert parse_search("Main St Blue Sp", places=[*MEMBERS, "Blue Summit"])[1] == "Blue Springs"
+
+
+def test_the_search_box_puts_the_city_being_typed_first(client: Any, main_streets: dict[str, City]) -> None:
+    lat, lng = INSIDE["independence"]
+    for typed, first in (("Main St Blue Spr", "Blue Springs"), ("Main St Lees Sum", "Lee's Summit")):
+        answer = client.get("/places/search", {"q": typed, "near": f"{lat},{lng}"}).json()
+        assert answer["results"][0]["city"] == first, typed
+        assert all(r["label"] == "Main St" for r in answer["results"]), typed

@@ -162,3 +162,26 @@ def test_an_email_delivered_over_lmtp_is_placed_by_the_address_in_its_text(gazet
     case = ServiceRequest.objects.get()
     assert case.address == "1240 S Noland Rd" and case.address_source == AddressSource.MATCHED
     assert (case.lat, case.lng) == pytest.approx(noland_point(1240))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body",
+    [
+        "The pothole at 150 Main St, Blue Springs is getting deeper.",
+        "There is rubbish at 150 Main St in Blue Springs since Monday.",
+        "Rubbish at 150 main st blue springs, please.",
+    ],
+)
+def test_an_email_naming_the_city_after_the_address_is_placed_in_that_city(gazetteer, trash, bs_trash, body):
+    # Independence and Blue Springs both have a 150 Main St; the mail reaches Independence.
+    case = email_ingest(raw=raw(plain(body, subject="Rubbish"))).case
+    assert case.city == gazetteer["blue-springs"]
+    assert (case.lat, case.lng) == pytest.approx(bs_main_point(150))
+    assert case.address_source == AddressSource.MATCHED
+
+
+@pytest.mark.django_db
+def test_an_email_naming_no_city_for_an_address_both_cities_have_waits_unplaced(gazetteer, trash, bs_trash):
+    case = email_ingest(raw=raw(plain("Rubbish at 150 Main St, please.", subject="Rubbish"))).case
+    assert case.lat is None and case.city == trash.city and case.address == "150 Main St"

@@ -17,7 +17,7 @@ from civicdesk.cases.models import AddressSource, ServiceRequest
 from civicdesk.history.pipeline import cases_import
 from civicdesk.history.readers import read_files
 from civicdesk.tenants import selectors as places
-from tests.placing.conftest import IND_MAIN, noland_point
+from tests.placing.conftest import IND_MAIN, bs_main_point, noland_point
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +95,45 @@ def test_the_address_index_answers_with_no_query(gazetteer, trash):
         assert rules.place("1234 N Noland Rd") is not None
         assert rules.place("1240 S Noland Dr") is None  # another type than the street's
     assert not queries
+
+
+def test_a_row_naming_its_city_after_the_street_is_read_as_the_address_box_reads_it(gazetteer, bs_trash):
+    """One reading everywhere: the city's name is the place, never part of the street, with
+    or without the street's type, a state or a ZIP; another member city's name is not this
+    city's address."""
+    rules = CityRules(bs_trash.city)
+    with CaptureQueriesContext(connection) as queries:
+        for written in (
+            "150 Main St, Blue Springs",
+            "150 Main Blue Springs",
+            "150 MAIN ST BLUE SPRINGS MO 64015",
+            "150 main, blue springs, missouri",
+        ):
+            assert rules.place(written) == pytest.approx(bs_main_point(150)), written
+    assert not queries
+    ind = CityRules(gazetteer["independence"])
+    assert ind.place("150 Main St") == pytest.approx(IND_MAIN)
+    assert ind.place("150 Main St, Independence, MO 64050") == pytest.approx(IND_MAIN)
+    # Blue Springs' 150 Main St, named as such, is not Independence's.
+    assert ind.place("150 Main St, Blue Springs") is None
+    assert ind.place("150 Main Blue Springs") is None
+
+
+def test_an_import_places_a_row_whose_address_repeats_the_city_column(gazetteer, bs_trash, tmp_path):
+    rows = [
+        ROWS[0],
+        ["B-1", "trash", "2021-10-01 09:00", "Open", "Typed after the street", "152 Main Blue Springs", "", ""],
+        ["B-2", "trash", "2021-10-01 09:00", "Open", "With state", "154 Main St, Blue Springs, MO 64015", "", ""],
+    ]
+    data, mapping = tmp_path / "bs.csv", tmp_path / "mapping.yaml"
+    with data.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    mapping.write_text(MAPPING, encoding="utf-8")
+    city = bs_trash.city
+    report = cases_import(city=city, rows=read_files("csv", [data], tz=city.tz, mapping_path=mapping))
+    assert (report.imported, report.bad) == (2, 0)
+    case = {c.external_id: c for c in ServiceRequest.objects.filter(city=city)}
+    assert (case["B-1"].lat, case["B-1"].lng) == pytest.approx(bs_main_point(152))
+    assert (case["B-2"].lat, case["B-2"].lng) == pytest.approx(bs_main_point(154))
+    assert case["B-1"].address == "152 Main Blue Springs"  # as the source recorded it
+    assert {case["B-1"].address_source, case["B-2"].address_source} == {AddressSource.MATCHED}
