@@ -47,8 +47,6 @@ NUMBERS_PER_BLOCK = 100
 STATE_LINE_LNG = -94.6075
 DLAT = BLOCK_M / _M_PER_DEG
 DLNG = BLOCK_M / (_M_PER_DEG * math.cos(math.radians(NORTH_ORIGIN)))
-# The arterials are "Rd"; a local street never is, so no two lines share a name near each other.
-_LOCAL_NAMES = tuple(name for name in texts.STREETS if not name.endswith(" Rd"))
 # The grid lines of 1st St and of State Line Road: the hundreds of a street's numbers change
 # at its cross streets, so the block south of E 64th St is the 6400 block.
 _J_FIRST_ST = round(NORTH_ORIGIN / DLAT)
@@ -66,11 +64,15 @@ def _blocks_east(lng: float) -> float:
 
 
 def _north_south_name(k: int) -> str:
-    """The name of the k-th north-south line of the grid (k * DLNG degrees of longitude)."""
-    if k % BLOCKS_PER_MILE == 0:
-        name = texts.STREETS[(k // BLOCKS_PER_MILE) % len(texts.STREETS)]
-        return name.rsplit(" ", 1)[0] + " Rd"
-    return _LOCAL_NAMES[k % len(_LOCAL_NAMES)]
+    """The name of the k-th north-south line of the grid (k * DLNG degrees of longitude): the
+    mile's arterial "... Rd" on a mile line, else the next local street's name, west to east.
+    The names come back only after 21 miles of local streets and 24 of arterials, wider than
+    the five member cities together, so no city has two streets of one name."""
+    mile, block = divmod(k, BLOCKS_PER_MILE)
+    if block == 0:
+        return f"{texts.GRID_ROADS[mile % len(texts.GRID_ROADS)]} Rd"
+    local = mile * (BLOCKS_PER_MILE - 1) + block - 1
+    return texts.GRID_STREETS[local % len(texts.GRID_STREETS)]
 
 
 def _east_west_number(j: int) -> int:

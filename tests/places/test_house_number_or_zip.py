@@ -89,8 +89,8 @@ def _sample(city: City, digits: int, count: int, seed: int) -> list[tuple[str, f
 
 def _not_found(sample: list[tuple[str, float, float]]) -> list[str]:
     """Those of ``sample`` that the search, typed without the street type, does not offer.
-    (The demo's grid repeats its names, so "7635 Lexington" is both 7635 Lexington Ave and
-    7635 Lexington Rd: the address is to be among the answers, not necessarily the first.)"""
+    (The address is to be among the answers, not necessarily the first: the number may be on
+    another street whose name begins with the words typed.)"""
     missed = []
     for address, lat, lng in sample:
         typed = _typed_without_type(address)
