@@ -68,7 +68,8 @@ def test_the_spanish_pages_are_translated(client, cities, make_service_type, ind
     outside = client.post(
         "/report/", {"service_type": ServiceType.objects.get().pk, "lat": "38.6270", "lng": "-90.1994"}
     )
-    assert "fuera del área de servicio" in outside.content.decode()
+    # St. Louis: outside every member city, said in the resident's words.
+    assert "las ciudades de las que este servicio recibe reportes" in outside.content.decode()
 
 
 def test_the_language_switcher_is_a_labelled_form_that_works_without_javascript(client):
