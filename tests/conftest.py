@@ -17,6 +17,7 @@ from hypothesis import settings as hypothesis_settings
 
 from civicdesk.accounts.models import Role, User
 from civicdesk.catalog.models import ServiceType
+from civicdesk.expected import selectors as expected_selectors
 from civicdesk.open311 import selectors as open311_selectors
 from civicdesk.tenants import geo, reference
 from civicdesk.tenants.models import City, Department
@@ -51,6 +52,9 @@ def _fresh_geo_cache() -> None:
     # A city's kept lists are by its id and version: the next test's city may have both.
     reference.clear()
     open311_selectors.forget_keys()
+    # The expected-by models loaded by city id (kept for minutes): another test's city of the
+    # same id would read this test's model, or a test its own model's first reading.
+    expected_selectors.forget_models()
 
 
 @pytest.fixture(autouse=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -40,6 +41,8 @@ from civicdesk.expected.history import department_key, district_key
 from civicdesk.expected.models import ExpectedModel, ExpectedSettings, ModelStatus
 from civicdesk.expected.services import MIN_TYPE_CASES
 from civicdesk.tenants.models import City, Department, District
+
+logger = logging.getLogger(__name__)
 
 MODEL_RECHECK_SECONDS = 300
 DEFAULT_LIKELY_LATE_THRESHOLD = 0.5
@@ -108,10 +111,28 @@ def current_model(city_id: int) -> tuple[int | None, dict[str, Any] | None]:
     if cached is not None and cached[1] == pk:
         params = cached[2]
     else:
-        params = ExpectedModel.objects.get(pk=pk).params if pk is not None else None
+        params = _readable(pk, ExpectedModel.objects.get(pk=pk).params) if pk is not None else None
     with _cache_lock:
         _cache[city_id] = (now, pk, params)
     return pk, params
+
+
+def _readable(pk: int, params: Any) -> dict[str, Any] | None:
+    """A stored model's parameters if this code can read them, else None: its city's dates
+    fall back to the types' targets, as with no model, and the log says why. A row written by
+    hand or by another version must not turn every case page, the tracking page and Open311's
+    answer into a server error."""
+    if isinstance(params, dict) and params.get("version") == survival.PARAMS_VERSION:
+        return params
+    version = params.get("version") if isinstance(params, dict) else None
+    logger.error(
+        "expected-by model %s cannot be read (parameters of version %r, this code reads %r): "
+        "its city's dates fall back to the types' targets until a model is trained",
+        pk,
+        version,
+        survival.PARAMS_VERSION,
+    )
+    return None
 
 
 def forget_models() -> None:

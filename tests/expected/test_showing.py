@@ -15,7 +15,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
+from django.utils.dateparse import parse_datetime
 
+from civicdesk.accounts.models import Role, User
 from civicdesk.cases import services as case_services
 from civicdesk.cases import signals
 from civicdesk.cases.models import ServiceRequest
@@ -211,10 +213,15 @@ def test_the_estimate_is_made_before_the_citys_number_is_taken(
 
 
 def test_a_broken_model_never_breaks_a_report(
-    independence: City, make_service_type: Callable[..., ServiceType], caplog: Any
+    independence: City,
+    make_service_type: Callable[..., ServiceType],
+    make_staff: Callable[..., User],
+    caplog: Any,
 ) -> None:
-    """A model row whose parameters cannot be read: the report is filed all the same, and the
-    acknowledgement gives the type's target as before there were estimates."""
+    """A model row whose parameters cannot be read (written by hand, or by another version):
+    the report is filed all the same, the acknowledgement gives the type's target as before
+    there were estimates, and so do the case's pages, the likely-late queue and Open311, where
+    such a row once answered with a server error (CI, 2026-12-07)."""
     leak = make_service_type(independence, "leak", name="Water leak", target_days=4)
     ExpectedModel.objects.create(
         city=independence,
@@ -227,13 +234,29 @@ def test_a_broken_model_never_breaks_a_report(
         cases=0,
         closed_cases=0,
         open_cases=0,
-        params={"kind": "loglogistic"},  # no coefficients, no types
+        params={"kind": "loglogistic"},  # no coefficients, no types, no version
     )
     case = _file(independence, leak, language="en")
     assert ServiceRequest.objects.filter(pk=case.pk).exists()
     body = _acknowledgement(case).body_text
     assert "We aim to deal with it by" in body and "Usually within" not in body
-    assert "expected closing date at intake failed" in caplog.text
+    assert "cannot be read" in caplog.text
+
+    client = Client()
+    with clock.frozen_at(NOW):
+        tracking = client.get(reverse("portal:track", args=[case.tracking_token]), HTTP_ACCEPT_LANGUAGE="en")
+        public = client.get(reverse("portal:case", args=[independence.slug, case.number]))
+        api = client.get(
+            f"/open311/v2/requests/{case.reference}.json", {"jurisdiction_id": independence.jurisdiction_id}
+        )
+        client.force_login(make_staff(independence, Role.SUPERVISOR))
+        console = client.get(reverse("console:case", args=[independence.slug, case.number]))
+        queue = client.get(reverse("console:likely_late"))
+    assert [r.status_code for r in (tracking, public, api, console, queue)] == [200] * 5
+    assert 'data-expected="target"' in tracking.content.decode()
+    # Open311's expected_datetime is the type's target, as for a city with no model.
+    expected = parse_datetime(api.json()[0]["expected_datetime"])
+    assert case.due_at is not None and expected == case.due_at.replace(microsecond=0)
 
 
 def test_an_estimate_that_spoils_the_reports_transaction_fails_the_report_with_its_own_error(
