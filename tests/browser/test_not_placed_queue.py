@@ -4,7 +4,10 @@ pass axe."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from civicdesk.accounts.models import Role
 from civicdesk.cases import services
@@ -43,7 +46,9 @@ def test_a_worker_places_an_ambiguous_address_from_the_not_placed_queue(
     assert f"{ambiguous.reference} placed at 1234 S Noland Rd" in page.content()
     assert page.get_by_role("heading", name=f"{ambiguous.reference} · Trash/Rubbish").count() == 0
     page.get_by_role("link", name="by an address, on the map or by its coordinates").first.click()
-    assert page.get_by_label("Latitude").is_visible()
+    # A link's click returns before the next page is there: wait for it (is_visible() does not).
+    page.wait_for_url(re.compile(r"/place/\?next="))
+    expect(page.get_by_label("Latitude")).to_be_visible()
     screenshot(page, "console-place-1280")
     assert axe_violations(page) == []
     assert page.errors == []
