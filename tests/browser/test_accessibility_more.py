@@ -113,8 +113,10 @@ def test_the_dashboard_filters_by_goal_and_priority_and_its_exports_download(new
     assert page.locator("h4", has_text="Police Department response time").count() == 1
 
     page.select_option("#filter-goal", label="Growth")
-    page.click(".perf-filters button[type=submit]")
-    page.wait_for_load_state()
+    # A click that loads a page returns before the page is there (wait_for_load_state() would
+    # answer for the page still shown).
+    with page.expect_navigation():
+        page.click(".perf-filters button[type=submit]")
     assert f"goal={performance['growth'].pk}" in page.url
     assert page.locator("h2", has_text="Growth").count() == 1
     assert page.locator("h4", has_text="New jobs created").count() == 1
@@ -122,8 +124,8 @@ def test_the_dashboard_filters_by_goal_and_priority_and_its_exports_download(new
 
     page.select_option("#filter-goal", label="All goals")
     page.check("#filter-priority")
-    page.click(".perf-filters button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click(".perf-filters button[type=submit]")
     assert page.is_checked("#filter-priority")
     assert page.locator("h4", has_text="Police Department response time").count() >= 1  # Reduce crime
     assert page.locator("h4", has_text="New jobs created").count() == 0  # Growth has no top priority
@@ -194,7 +196,8 @@ def test_alerts_and_the_confidential_pages_pass_axe(new_context, catalogue, citi
     # A code that is not one: the error shown beside the field.
     page.goto("/confidential/")
     page.fill("input[name=code]", "NOT-A-CODE")
-    page.click("main form button[type=submit]")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
     page.wait_for_load_state("networkidle")
     screenshot(page, "confidential-code-error")
     if violations := axe_violations(page):
@@ -208,7 +211,8 @@ def test_alerts_and_the_confidential_pages_pass_axe(new_context, catalogue, citi
     code = confidential_access_issue(case=secret)
     page.goto("/confidential/")
     page.fill("input[name=code]", code)
-    page.click("main form button[type=submit]")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
     page.wait_for_load_state("networkidle")
     assert "My neighbour is left alone" in page.inner_text("main")
     screenshot(page, "confidential-case")

@@ -35,12 +35,14 @@ def test_each_group_of_the_drill_down_is_read_a_page_at_a_time(new_context, perf
     assert axe_violations(page) == []
 
     # The missed cases' next page, then the met cases': each group keeps its own page.
-    page.locator("nav[aria-label='Pages of “Missed”'] a[rel=next]").click()
-    page.wait_for_load_state()
+    # A link's click returns before the next page is there: wait for it (wait_for_load_state()
+    # would answer for the page still shown).
+    with page.expect_navigation():
+        page.locator("nav[aria-label='Pages of “Missed”'] a[rel=next]").click()
     assert "missed_page=2" in page.url
     assert "Cases 3–4 of 5" in page.locator("nav[aria-label='Pages of “Missed”']").inner_text()
-    page.locator("nav.case-pages").first.locator("a[rel=next]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("nav.case-pages").first.locator("a[rel=next]").click()
     assert "missed_page=2" in page.url and "met_page=2" in page.url
     assert "Cases 3–4 of 6" in page.locator("nav.case-pages").first.inner_text()
     assert set(met.locator("tbody th").all_inner_texts()).isdisjoint(first_cases)

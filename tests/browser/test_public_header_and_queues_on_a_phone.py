@@ -155,8 +155,10 @@ def test_at_200_percent_on_a_phone_a_resident_sees_each_pages_title_and_its_star
     page.keyboard.press(" ")
     assert menu.get_attribute("aria-expanded") == "true"
     page.locator("#language-choice").select_option(words["other"])
-    page.locator("#site-language button[type=submit]").click()
-    page.wait_for_load_state()
+    # Until the page in the other language is there (wait_for_load_state() would answer for
+    # the page still shown).
+    with page.expect_navigation():
+        page.locator("#site-language button[type=submit]").click()
     assert page.locator("html").get_attribute("lang") == words["other"]
     # The other language's page opens folded again.
     assert page.locator(".menu-toggle").get_attribute("aria-expanded") == "false"
@@ -198,8 +200,9 @@ def test_with_the_menu_folded_the_other_language_is_one_tap_away_beside_it(
     menu.click()
     assert page.locator("#language-choice").is_visible() and not quick.is_visible()
     menu.click()
-    quick.click()
-    page.wait_for_url("**/independence/report/")
+    # The same address again: waiting for the URL would answer at once, on the page still shown.
+    with page.expect_navigation(url="**/independence/report/"):
+        quick.click()
     assert page.locator("html").get_attribute("lang") == words["other"]
     assert page.locator(".menu-toggle").get_attribute("aria-expanded") == "false"
     assert page.locator(".language-quick button").inner_text() != other_name

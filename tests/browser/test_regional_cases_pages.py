@@ -36,10 +36,12 @@ def test_a_citys_cases_in_the_comparison_are_read_a_page_at_a_time(new_context, 
     assert axe_violations(page) == []
 
     # The met cases' next page, then the missed cases': each group keeps its own page.
-    page.locator("nav[aria-label='Pages of “Met”'] a[rel=next]").click()
-    page.wait_for_load_state()
-    page.locator("nav[aria-label='Pages of “Missed”'] a[rel=next]").click()
-    page.wait_for_load_state()
+    # A link's click returns before the next page is there: wait for it (wait_for_load_state()
+    # would answer for the page still shown, and the second link be looked for on it).
+    with page.expect_navigation():
+        page.locator("nav[aria-label='Pages of “Met”'] a[rel=next]").click()
+    with page.expect_navigation():
+        page.locator("nav[aria-label='Pages of “Missed”'] a[rel=next]").click()
     assert "met_page=2" in page.url and "missed_page=2" in page.url
     assert "Cases 3–4 of 6" in page.locator("nav[aria-label='Pages of “Met”']").inner_text()
     assert "Cases 3–4 of 5" in page.locator("nav[aria-label='Pages of “Missed”']").inner_text()
@@ -65,7 +67,7 @@ def test_a_citys_cases_in_the_comparison_are_read_a_page_at_a_time(new_context, 
     assert response is not None and response.status == 400
     assert "“dos” no es un número de página" in page.locator("[role=alert]").inner_text()
     screenshot(page, f"regional-cases-bad-page-es-{width}")
-    page.get_by_role("link", name="Volver a los casos").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Volver a los casos").click()
     assert "Casos 1–2 de 6" in page.locator("nav[aria-label='Páginas de “Cumplidos”']").inner_text()
     assert page.errors == []

@@ -44,8 +44,9 @@ def test_a_district_retired_while_the_form_is_open_is_refused_in_words_and_the_r
     page.check("input[name=area][value=district]")
     page.select_option("#id_district", str(first["district"].pk))
     gone = tenant_services.district_retire(district=first["district"], on=tenant_services.city_today(first["city"]))
-    page.click("#alert-form button[type=submit]")
-    page.wait_for_load_state()
+    # Until the form sent back is there (wait_for_load_state() would answer for the page still shown).
+    with page.expect_navigation():
+        page.click("#alert-form button[type=submit]")
     error = page.locator("#id_district_error")
     assert (
         f"“{gone.name}” is no longer on the map of Independence (retired on {gone.retired_on.isoformat()}): "
