@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core import mail
@@ -156,6 +157,37 @@ def sign_in(page: Any, username: str, *, password: str = PASSWORD) -> None:
     # the sign-in page's own "?next=/console/new/", so waiting for the URL alone returns at once.
     with page.expect_navigation():
         page.click("form.stack button[type=submit]")
+
+
+def address_search_for(text: str) -> Callable[[Any], bool]:
+    """Whether a response is the address box's answer to the search for ``text`` (address.js
+    asks /places/search?q=… with the box's words, trimmed), for ``page.expect_response``."""
+    words = text.strip()
+
+    def answers(response: Any) -> bool:
+        asked = urlsplit(response.url)
+        return (
+            response.request.resource_type == "fetch"
+            and asked.path.endswith("/places/search")
+            and parse_qs(asked.query).get("q") == [words]
+        )
+
+    return answers
+
+
+def type_address(page: Any, text: str, *, box: Any = None, delay: int = 40) -> None:
+    """Type ``text`` key by key in an address box (the locator ``box``, or the element with the
+    focus) and return once the box's search for the whole words is answered.
+
+    The box asks after a pause in the typing (address.js), so on a busy machine a late key
+    lets it ask about the words so far: that answer's list stays on the screen until the last
+    one replaces it, and a test that waited only for "a list" read or chose from the older one."""
+    with page.expect_response(address_search_for(text)) as answer:
+        if box is None:
+            page.keyboard.type(text, delay=delay)
+        else:
+            box.press_sequentially(text, delay=delay)
+    answer.value.finished()
 
 
 def jpeg_file(directory: Path, name: str = "pothole.jpg") -> Path:

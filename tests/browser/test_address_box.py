@@ -17,7 +17,7 @@ from civicdesk.places.normalise import parse_street
 from civicdesk.places.readers import PointRow
 from civicdesk.places.services import addresses_load
 from civicdesk.tenants.models import City
-from tests.browser.conftest import DESKTOP, axe_violations, open_page, screenshot, sign_in
+from tests.browser.conftest import DESKTOP, axe_violations, open_page, screenshot, sign_in, type_address
 from tests.conftest import INSIDE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -54,7 +54,7 @@ def _no_axe_findings(page: Any, name: str) -> None:
 def _type_and_choose(page: Any, text: str, *, downs: int = 1) -> None:
     box = page.locator("#id_address")
     box.click()
-    box.press_sequentially(text, delay=40)
+    type_address(page, text, box=box)
     page.wait_for_selector("#id_address-list [role=option]")
     assert box.get_attribute("aria-expanded") == "true"
     for _ in range(downs):
@@ -85,7 +85,7 @@ def test_on_a_small_phone_a_typed_address_is_chosen_with_the_keyboard_and_the_pi
     assert box.get_attribute("role") == "combobox" and box.get_attribute("aria-expanded") == "false"
 
     box.click()
-    box.press_sequentially("1234 nol", delay=40)
+    type_address(page, "1234 nol", box=box)
     page.wait_for_selector("#id_address-list [role=option]")
     options = page.locator("#id_address-list [role=option]")
     # The map shows the whole city: S Noland, in its middle, is nearer than N Noland.
@@ -181,7 +181,7 @@ def test_an_address_outside_the_member_cities_says_where_it_is(
     page = open_page(new_context(viewport=DESKTOP))
     page.goto("/report/")
     page.wait_for_selector("#report-map .leaflet-limits-pane path", state="attached")
-    page.locator("#id_address").press_sequentially("500 sterl", delay=40)
+    type_address(page, "500 sterl", box=page.locator("#id_address"))
     page.wait_for_selector("#id_address-list [role=option]")
     assert "In Sugar Creek, not one of the cities this service takes reports for" in page.inner_text("#id_address-list")
     screenshot(page, "address-box-outside-1280")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from civicdesk.tenants.models import City
-from tests.browser.conftest import open_page, screenshot
+from tests.browser.conftest import open_page, screenshot, type_address
 from tests.browser.test_address_box import SMALL_PHONE, gazetteer  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -38,7 +38,7 @@ def test_an_address_in_another_member_city_says_where_the_report_goes_before_it_
     page.wait_for_selector("#report-map .leaflet-limits-pane path", state="attached")
     box = page.locator("#id_address")
     box.click()
-    box.press_sequentially("1234 s nol", delay=40)
+    type_address(page, "1234 s nol", box=box)
     page.wait_for_selector("#id_address-list [role=option]")
     box.press("ArrowDown")
     box.press("Enter")
@@ -53,7 +53,7 @@ def test_an_address_in_another_member_city_says_where_the_report_goes_before_it_
     page.wait_for_selector("#report-map .leaflet-limits-pane path", state="attached")
     box = page.locator("#id_address")
     box.click()
-    box.press_sequentially("1234 s nol", delay=40)
+    type_address(page, "1234 s nol", box=box)
     page.wait_for_selector("#id_address-list [role=option]")
     box.press("ArrowDown")
     box.press("Enter")

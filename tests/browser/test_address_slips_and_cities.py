@@ -16,7 +16,7 @@ from civicdesk.places.normalise import parse_street
 from civicdesk.places.readers import PointRow
 from civicdesk.places.services import addresses_load
 from civicdesk.tenants.models import City
-from tests.browser.conftest import axe_violations, open_page, screenshot
+from tests.browser.conftest import axe_violations, open_page, screenshot, type_address
 from tests.browser.test_address_box import SMALL_PHONE, gazetteer  # noqa: F401
 from tests.conftest import INSIDE
 
@@ -36,7 +36,7 @@ def _type(page: Any, text: str) -> Any:
     box = page.locator("#id_address")
     box.click()
     box.fill("")
-    box.press_sequentially(text, delay=40)
+    type_address(page, text, box=box)
     page.wait_for_selector("#id_address-list [role=option]")
     return page.locator("#id_address-list [role=option]")
 

@@ -19,7 +19,7 @@ from civicdesk.notifications import alerts as alert_rules
 from civicdesk.notifications import services as alert_services
 from civicdesk.notifications.models import AreaKind, AreaSubscription
 from civicdesk.tenants.models import City, District
-from tests.browser.conftest import DESKTOP, axe_violations, open_page, screenshot
+from tests.browser.conftest import DESKTOP, axe_violations, open_page, screenshot, type_address
 from tests.browser.test_alerts_address import _tab_to
 from tests.conftest import INSIDE
 
@@ -46,7 +46,7 @@ def open_form(new_context: Any, language: str = "en") -> Any:
 def choose_address(page: Any) -> None:
     """Type part of the address in the box and choose it from the list, with the keyboard."""
     _tab_to(page, "#id_address")
-    page.keyboard.type("18891 mead", delay=40)
+    type_address(page, "18891 mead")
     page.wait_for_selector("#id_address-list [role=option]")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")

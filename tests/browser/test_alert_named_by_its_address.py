@@ -13,7 +13,7 @@ import pytest
 
 from civicdesk.notifications.models import AreaSubscription
 from civicdesk.tenants.models import City
-from tests.browser.conftest import axe_violations, open_page, screenshot
+from tests.browser.conftest import axe_violations, open_page, screenshot, type_address
 from tests.conftest import INSIDE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -53,7 +53,7 @@ def at_both_widths(page: Any, name: str) -> None:
 
 def choose_address(page: Any, typed: str) -> None:
     page.fill("#id_address", "")
-    page.locator("#id_address").press_sequentially(typed, delay=30)
+    type_address(page, typed, box=page.locator("#id_address"), delay=30)
     page.wait_for_selector("#id_address-list [role=option]")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")

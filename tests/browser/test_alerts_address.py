@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from civicdesk.notifications.models import AreaKind, AreaSubscription
 from civicdesk.tenants.models import City
-from tests.browser.conftest import axe_violations, open_page, screenshot
+from tests.browser.conftest import axe_violations, open_page, screenshot, type_address
 from tests.conftest import INSIDE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -45,7 +45,7 @@ def test_an_alert_around_a_typed_address_is_set_with_the_keyboard_alone(page: An
     page.keyboard.press("ArrowDown")  # "A council district"
     page.keyboard.press("ArrowDown")  # "Around a point"
     _tab_to(page, "#id_address")
-    page.keyboard.type("18891 mead", delay=40)
+    type_address(page, "18891 mead")
     page.wait_for_selector("#id_address-list [role=option]")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")

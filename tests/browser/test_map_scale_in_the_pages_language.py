@@ -13,7 +13,7 @@ import pytest
 
 from civicdesk.accounts.models import Role
 from civicdesk.tenants.models import City
-from tests.browser.conftest import open_page, screenshot, sign_in
+from tests.browser.conftest import open_page, screenshot, sign_in, type_address
 from tests.conftest import INSIDE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -44,7 +44,7 @@ KEEP_MAPS = """
 
 
 def choose_address(page: Any, typed: str) -> None:
-    page.locator("#id_address").press_sequentially(typed, delay=30)
+    type_address(page, typed, box=page.locator("#id_address"), delay=30)
     page.wait_for_selector("#id_address-list [role=option]")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from civicdesk.accounts.models import Role
 from civicdesk.cases import services
 from civicdesk.cases.models import Channel
-from tests.browser.conftest import axe_violations, screenshot, sign_in
+from tests.browser.conftest import axe_violations, screenshot, sign_in, type_address
 from tests.placing.conftest import gazetteer  # noqa: F401  (the small gazetteer, reused)
 
 pytestmark = pytest.mark.browser
@@ -79,7 +79,7 @@ def test_a_supervisor_places_a_case_by_typing_an_address_and_picking_it(
     assert page.locator("#error-summary a[href='#place-address']").count() == 1
     box = page.locator("#place-address")
     box.fill("")
-    box.press_sequentially("1248 s nol", delay=40)
+    type_address(page, "1248 s nol", box=box)
     page.wait_for_selector("#place-address-list [role=option]")
     box.press("ArrowDown")
     box.press("Enter")

@@ -13,7 +13,7 @@ import pytest
 
 from civicdesk.cases import services
 from civicdesk.tenants.models import City
-from tests.browser.conftest import axe_violations, open_page, screenshot
+from tests.browser.conftest import axe_violations, open_page, screenshot, type_address
 from tests.conftest import INSIDE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -68,7 +68,7 @@ def test_a_resident_types_an_address_and_chooses_a_distance_on_a_phone(
     box = page.locator("#f-near")
     assert box.get_attribute("role") == "combobox"
     box.click()
-    page.keyboard.type("18891 mead", delay=40)
+    type_address(page, "18891 mead")
     page.wait_for_selector("#f-near-list [role=option]")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
@@ -147,7 +147,7 @@ def test_use_my_location_lists_the_reports_near_the_device_or_says_why_not(
     refused.locator("#browse-map").click(position={"x": 180, "y": 120})
     assert "," in refused.input_value("#f-near")
     assert refused.inner_text("#near-status").startswith(words["chosen"])
-    refused.get_by_role("button", name=words["show"], exact=True).click()
-    refused.wait_for_load_state()
+    with refused.expect_navigation():
+        refused.get_by_role("button", name=words["show"], exact=True).click()
     assert "near=" in refused.url and "within=1609" in refused.url
     assert allowed.errors == [] and refused.errors == []
