@@ -163,7 +163,10 @@ def test_a_pin_put_on_the_map_by_tap_or_keyboard_is_given_the_address_under_it(
     # Words the person typed themselves are not overwritten by the pin.
     before = page.inner_text("#pin-address")
     page.fill("#id_address", "behind the library")
-    page.wait_for_timeout(400)  # the keyboard's pan animation ends
+    # Before the pin is measured: the keyboard's pan has ended, and the box has answered (its
+    # "No address matches these words" above the map moves the map down the page).
+    page.wait_for_selector("#report-map .leaflet-map-pane:not(.leaflet-pan-anim)", state="attached")
+    expect(page.locator("#id_address-none")).to_be_visible()
     _click_beside_pin(page, "#report-map", 0, 70)
     expect(page.locator("#pin-address")).not_to_have_text(before)
     assert page.inner_text("#pin-address").startswith("Near 12")

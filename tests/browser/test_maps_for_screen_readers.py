@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from civicdesk.accounts.models import Role
 from civicdesk.cases.models import Channel, ServiceRequest
@@ -56,11 +57,15 @@ def names_drawn(page: Any, map_selector: str) -> set[str]:
 
 def zoom_in_until_names(page: Any, map_selector: str) -> set[str]:
     """A map that opens on the whole city draws no names yet: zoom in with its + button."""
+    scale = page.locator(f"{map_selector} .leaflet-control-scale-line")
     for _ in range(4):
         if page.locator(f"{map_selector} .street-label span").count():
             break
+        before = scale.text_content() or ""
         page.locator(f"{map_selector} .leaflet-control-zoom-in").click()
-        page.wait_for_timeout(400)
+        # Until the zoom has ended, which the scale says (Leaflet drops a click made while it
+        # zooms: a fixed pause could end first on a busy machine).
+        expect(scale).not_to_have_text(before)
     return names_drawn(page, map_selector)
 
 
