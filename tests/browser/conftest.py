@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.core import mail
 from PIL import Image
+from playwright.sync_api import expect
 
 from civicdesk.places.models import Source
 from civicdesk.places.normalise import parse_street
@@ -41,6 +42,9 @@ SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 PASSWORD = "a-long-test-password"  # what tests.conftest.make_staff gives every account
+# expect() waits as long as the contexts' actions do (new_context: 10 s), not its own 5 s, which a
+# page answering a fetch on CI's busy 2-core machine can outlast.
+expect.set_options(timeout=10_000)
 
 
 @pytest.fixture(scope="package")
