@@ -11,4 +11,10 @@
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", focusSummary); }
   else { focusSummary(); }
+  // Django's change_form.js, loaded async, focuses an add form's first box whenever it arrives,
+  // before or after this script: once every script has run, the summary has the focus again.
+  window.addEventListener("load", function () {
+    var summary = document.querySelector("[data-error-summary]") || document.querySelector("[data-preview]");
+    if (summary && !summary.contains(document.activeElement)) { summary.focus(); }
+  });
 })();
