@@ -270,8 +270,9 @@ class AddressIndex:
 
     A row's address is read as the address box and ``case_placement`` read one
     (``normalise.parse_search`` with the member cities' names): the city's name after the
-    street is the place, never part of the street ("150 Main Blue Springs"), and a row that
-    names another member city is not placed in this one.
+    street ("150 Main Blue Springs") or before it ("Blue Springs, 150 Main St") is the place,
+    never part of the street, and a row that names another member city is not placed in
+    this one.
     """
 
     def __init__(

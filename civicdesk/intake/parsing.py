@@ -267,8 +267,8 @@ def find_addresses(text: str, *, places: Iterable[str] = ()) -> list[str]:
     """Every address the text gives, best first: a line labelled ``Address:`` (or
     ``Location:``, ``Where:``), then the street addresses and intersections written in its
     sentences, read with usaddress (``places.normalise.find_addresses``, which keeps the
-    name of one of ``places``, the member cities, written after an address), then anything
-    like ``1234 S Main St`` the parser did not take for one."""
+    name of one of ``places``, the member cities, written after an address or just before
+    its number), then anything like ``1234 S Main St`` the parser did not take for one."""
     found: list[str] = []
     # Spanish puts "de" between the number and the street: "el 200 de Main St" is 200 Main St.
     text = _SPANISH_OF.sub(r"\1 ", text)
@@ -280,9 +280,12 @@ def find_addresses(text: str, *, places: Iterable[str] = ()) -> list[str]:
     found += [a[:300] for a in normalise.find_addresses(text, places=places) if a[:300] not in found]
     street = _STREET.search(text)
     if street:
-        written = normalise.with_place(street.group(0).strip(), text[street.end() : street.end() + 80], places)[:300]
-        # Not again without the city a reading above kept with it ("150 Main St" of "…, Blue Springs").
-        if not any(f == written or (written != f and f.startswith(written + ",")) for f in found):
+        following = text[street.end() : street.end() + 80]
+        preceding = text[max(0, street.start() - 80) : street.start()].rsplit("\n", 1)[-1]  # its own line
+        written = normalise.with_place(street.group(0).strip(), following, places, preceding)[:300]
+        # Not again without the city a reading above kept with it ("150 Main St" of "…, Blue
+        # Springs" or of "Blue Springs, …").
+        if not any(f == written or f.startswith(written + ",") or f.endswith(", " + written) for f in found):
             found.append(written)
     return found
 

@@ -339,16 +339,39 @@ def _name_pattern(name: str) -> str:
     return r"[\s.]+".join(words)
 
 
+# Before the street, after the place's name (and its state and ZIP, as after a street): a
+# comma, colon or dash, or a house number ("Blue Springs, 150 Main St", "Raytown: 9150 Maple
+# Ave", "Grandview 1200 Main St"). A name followed by a street type or a street's word is that
+# street's ("Independence Ave", "Grandview Rd", "Raytown Rd").
+_PLACE_HEAD = r"(?:[\s,]+(?:MO|MO\.|MISSOURI)(?![A-Za-z]))?(?:[\s,]+(\d{5})(?:-\d{4})?)?"
+_BEFORE_STREET = r"(?:\s*[,:\u2013\u2014-]+\s*|\s+(?=\d+[A-Za-z]?(?![A-Za-z0-9])))"
+
+
 def split_place(text: str, places: Iterable[str]) -> tuple[str, str]:
-    """(the text without it, the place) when ``text`` ends with one of ``places``' names,
-    with a state or a ZIP after it, or with the beginning of one still being typed
-    (``_typed_place``); else (``text``, ""). The ZIP stays in the text, after a comma, where
-    a ZIP is read: "1234 S Noland Rd Independence MO 64055" gives
-    ("1234 S Noland Rd, 64055", "Independence")."""
-    places = list(places)
-    for name in sorted(places, key=len, reverse=True):  # "Blue Springs" before a "Springs"
-        if not clean(name):
-            continue
+    """(the text without it, the place) when one of ``places``' names is typed with the
+    street: at the end of ``text``, with a state or a ZIP after it, or the beginning of one
+    still being typed (``_typed_place``); or at its start, followed by a comma, a colon, a
+    dash or a house number ("Blue Springs, 150 Main St", "Lee's Summit 1234 SW 3rd St");
+    else (``text``, ""). The ZIP stays in the text, after a comma, where a ZIP is read:
+    "1234 S Noland Rd Independence MO 64055" gives ("1234 S Noland Rd, 64055",
+    "Independence")."""
+    places = sorted(
+        (name for name in places if clean(name)), key=len, reverse=True
+    )  # "Blue Springs" before a "Springs"
+    for name in places:
+        match = re.match(rf"\s*{_name_pattern(name)}{_PLACE_HEAD}{_BEFORE_STREET}", text, re.IGNORECASE)
+        if match:
+            rest = text[match.end() :].rstrip(" ,")
+            rest = f"{rest}, {match.group(1)}" if match.group(1) else rest
+            # The same city named after the street as well ("Raytown: 9150 Maple Ave, Raytown MO").
+            without, again = _place_last(rest, [name])
+            return (without if again else rest), name
+    return _place_last(text, places)
+
+
+def _place_last(text: str, places: list[str]) -> tuple[str, str]:
+    """``split_place`` for a name typed after the street, or being typed there."""
+    for name in places:
         match = re.search(rf"(?:^|(?<=[\s,])){_name_pattern(name)}{_PLACE_TAIL}", text, re.IGNORECASE)
         if match:
             before = text[: match.start()].rstrip(" ,")
@@ -404,9 +427,11 @@ def parse_search(text: str, *, places: Iterable[str] = ()) -> tuple[ParsedAddres
     cities) typed with them, or "".
 
     As ``parse_address``, and: a place's name typed after the street ("Main St Blue Springs",
-    "1234 S Noland Rd, Independence, MO 64055", "Main Lee's Summit") is the place, never part
-    of the street's name, so long as a street is left before it ("100 Independence" is a
-    number on a street named Independence); a word or two alone is a street's name ("Mian")."""
+    "1234 S Noland Rd, Independence, MO 64055", "Main Lee's Summit") or before it, followed by
+    a comma, colon, dash or house number ("Blue Springs, 150 Main St", "Grandview 1200 Main
+    St"), is the place, never part of the street's name, so long as a street is left with it
+    ("100 Independence" is a number on a street named Independence, "Independence Ave" a
+    street); a word or two alone is a street's name ("Mian")."""
     rest, place = split_place(text, places)
     if place:
         parsed = _as_street(rest, parse_address(rest))
@@ -563,12 +588,29 @@ def place_after(following: str, places: Iterable[str]) -> str:
     return ""
 
 
-def with_place(address: str, following: str, places: Iterable[str]) -> str:
+def place_before(preceding: str, places: Iterable[str]) -> str:
+    """The one of ``places`` (member cities) whose name the text ``preceding`` an address
+    ends with, as a search box reads a city typed before the street (``split_place``): with
+    its state or ZIP, and a comma, colon or dash or nothing before the house number ("Blue
+    Springs, 150 Main St", "Raytown: 9150 Maple Ave"); or ""."""
+    for name in sorted(places, key=len, reverse=True):
+        pattern = rf"(?:^|(?<=[\s,(])){_name_pattern(name)}{_PLACE_HEAD}(?:\s*[,:\u2013\u2014-]+)?\s*$"
+        if clean(name) and re.search(pattern, preceding, re.I):
+            return name
+    return ""
+
+
+def with_place(address: str, following: str, places: Iterable[str], preceding: str = "") -> str:
     """``address`` with the member city named in the text ``following`` it, if any, after
-    a comma ("150 Main St, Blue Springs"), unless the address names it already."""
+    a comma ("150 Main St, Blue Springs"), or else named just before it, ahead of it ("Blue
+    Springs, 150 Main St"), unless the address names it already."""
+    places = list(places)
     place = place_after(following, places)
     if place and not split_place(address, [place])[1]:
         return f"{address}, {place}"
+    place = place_before(preceding, places) if preceding else ""
+    if place and not split_place(address, [place])[1]:
+        return f"{place}, {address}"
     return address
 
 
@@ -577,9 +619,10 @@ def find_addresses(text: str, *, places: Iterable[str] = ()) -> list[str]:
     "There is a pothole in front of 1234 S Noland Rd, near the school" gives
     "1234 S Noland Rd". Read with usaddress, one sentence at a time; a number and a word
     are not an address ("3 weeks"): a street type ("Rd") or a directional ("NE Main") is
-    needed. The name of one of ``places`` (the member cities) written just after it is kept
-    with it, as a place is read in a search box (``parse_search``): "the pothole at 150 Main
-    St, Blue Springs" gives "150 Main St, Blue Springs"."""
+    needed. The name of one of ``places`` (the member cities) written just after it, or just
+    before its number, is kept with it, as a place is read in a search box (``parse_search``):
+    "the pothole at 150 Main St, Blue Springs" gives "150 Main St, Blue Springs", "the
+    pothole at Blue Springs, 150 Main St" gives "Blue Springs, 150 Main St"."""
     places = list(places)
     found: list[str] = []
     for clause in _CLAUSES.split(text or ""):
@@ -592,7 +635,8 @@ def find_addresses(text: str, *, places: Iterable[str] = ()) -> list[str]:
             if label == "AddressNumber" and _NUMBER_TOKEN.match(token.strip(",")):
                 address = _address_at(tokens, n)
                 if address and places:
-                    address = with_place(address, " ".join(t for t, _l in tokens[n + len(address.split()) :]), places)
+                    following = " ".join(t for t, _l in tokens[n + len(address.split()) :])
+                    address = with_place(address, following, places, " ".join(t for t, _l in tokens[:n]))
             elif label == "IntersectionSeparator":
                 address = _intersection_at(tokens, n)
             if address and address not in found:

@@ -165,7 +165,8 @@ def address_search(
     query: str, *, near: tuple[float, float] | None = None, limit: int = 8, city: City | None = None
 ) -> list[Place]:
     """Candidates for what was typed, best first: a member city's places first when its name
-    is typed with the words ("Main St Blue Springs", "1234 S Noland Rd, Independence, MO"),
+    is typed with the words ("Main St Blue Springs", "1234 S Noland Rd, Independence, MO",
+    "Raytown: 9150 Maple Ave"),
     then by how well they match, then by nearness. Words that match nothing get near misses."""
     parsed, named = read_query(query)
     if parsed.kind not in (Kind.INTERSECTION, Kind.ADDRESS, Kind.STREET):
@@ -188,9 +189,9 @@ def address_search(
 
 def read_query(query: str) -> tuple[ParsedAddress, City | None]:
     """What a search's words ask for (``normalise.parse_search``) and the member city named
-    after the street, if any ("Main St Blue Springs"): the search box and placing a case
-    read an address alike."""
-    if len(query.split()) < 2:  # a city's name follows a street
+    with the street, if any ("Main St Blue Springs", "Blue Springs, 150 Main St"): the search
+    box and placing a case read an address alike."""
+    if len(query.split()) < 2:  # a city's name comes with a street
         return parse_search(query)[0], None
     members = {c.name: c for c in City.objects.only("pk", "name")}
     parsed, name = parse_search(query, places=members)

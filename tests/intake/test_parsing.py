@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from civicdesk.intake.parsing import find_address, find_point, html_to_text, parse_email, trim_reply
+from civicdesk.intake.parsing import find_address, find_addresses, find_point, html_to_text, parse_email, trim_reply
 
 
 @pytest.mark.parametrize(
@@ -70,6 +70,28 @@ def test_coordinates_are_found_as_typed_or_inside_a_map_link(text: str, point: t
 )
 def test_an_address_is_a_labelled_line_or_something_that_reads_like_a_street_address(text: str, address: str) -> None:
     assert find_address(text) == address
+
+
+MEMBERS = ["Independence", "Lee's Summit", "Blue Springs", "Grandview", "Raytown"]
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("The pothole at Blue Springs, 150 Main St keeps getting deeper.", "Blue Springs, 150 Main St"),
+        ("Rubbish at Blue Springs 150 Main St, please.", "Blue Springs, 150 Main St"),
+        ("Grandview 1200 Main St. A streetlight is out", "Grandview, 1200 Main St"),
+        ("Raytown: 9150 Maple Ave has a broken sign", "Raytown, 9150 Maple Ave"),
+        ("Hay basura en Lee's Summit, 1234 SW 3rd St desde el lunes.", "Lee's Summit, 1234 SW 3rd St"),
+        ("The pothole at 150 Main St, Blue Springs is getting deeper.", "150 Main St, Blue Springs"),
+        # A street named for a member city, or a city on another line, is not the address's city.
+        ("Trash on Independence Ave near 150 Main St", "150 Main St"),
+        ("Pothole on Raytown Rd, 150 Main St", "150 Main St"),
+        ("I live in Raytown\n150 Main St has a pothole", "150 Main St"),
+    ],
+)
+def test_a_member_city_written_just_before_an_address_is_kept_with_it(text: str, first: str) -> None:
+    assert find_addresses(text, places=MEMBERS)[0] == first
 
 
 def test_a_message_with_broken_headers_and_a_truncated_body_is_still_read() -> None:

@@ -156,3 +156,98 @@ def test_the_search_box_puts_the_city_being_typed_first(client: Any, main_street
         answer = client.get("/places/search", {"q": typed, "near": f"{lat},{lng}"}).json()
         assert answer["results"][0]["city"] == first, typed
         assert all(r["label"] == "Main St" for r in answer["results"]), typed
+
+
+# --- a member city typed before the street ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "street", "number", "city", "zip_code"),
+    [
+        ("Blue Springs, 150 Main St", "MAIN ST", 150, "Blue Springs", ""),
+        ("Lee's Summit 1234 SW 3rd St", "SW 3RD ST", 1234, "Lee's Summit", ""),
+        ("Lees Summit 1234 SW 3rd St", "SW 3RD ST", 1234, "Lee's Summit", ""),
+        ("Raytown: 9150 Maple Ave", "MAPLE AVE", 9150, "Raytown", ""),
+        ("independence - 150 main", "MAIN", 150, "Independence", ""),
+        ("Grandview 1200 Main St", "MAIN ST", 1200, "Grandview", ""),
+        ("Blue Springs — 150 Main St", "MAIN ST", 150, "Blue Springs", ""),
+        ("LEE’S SUMMIT, MO 64063, 1234 SW 3rd St", "SW 3RD ST", 1234, "Lee's Summit", "64063"),
+        ("Lees Summit MO 64063 1234 SW 3rd St", "SW 3RD ST", 1234, "Lee's Summit", "64063"),
+        ("Blue Springs 150 Main St, MO 64015", "MAIN ST", 150, "Blue Springs", "64015"),
+        ("Blue Springs, 150 Main St, Blue Springs", "MAIN ST", 150, "Blue Springs", ""),
+        ("Grandview, Main St", "MAIN ST", None, "Grandview", ""),  # a comma, then a street
+        ("Grandview 12000 Main St", "MAIN ST", 12000, "Grandview", ""),  # five digits: a number, not a ZIP
+        ("Blue Springs 150 Ma", "MA", 150, "Blue Springs", ""),  # the street still being typed
+    ],
+)
+def test_a_member_citys_name_typed_before_the_street_is_the_place(
+    typed: str, street: str, number: int | None, city: str, zip_code: str
+) -> None:
+    parsed, named = parse_search(typed, places=MEMBERS)
+    assert (parsed.street.full, parsed.number, named, parsed.zip_code) == (street, number, city, zip_code)
+
+
+@pytest.mark.parametrize(
+    ("typed", "street", "number"),
+    [
+        # A member city's name followed by a street type, a street's word or nothing: a street.
+        ("Independence Ave", "INDEPENDENCE AVE", None),
+        ("1200 Independence", "INDEPENDENCE", 1200),
+        ("1200 Independence Ave", "INDEPENDENCE AVE", 1200),
+        ("Grandview Rd", "GRANDVIEW RD", None),
+        ("Blue Ridge Blvd", "BLUE RIDGE BLVD", None),
+        ("Raytown Rd", "RAYTOWN RD", None),
+        ("Raytown Rd 9150", "RAYTOWN RD", None),
+        ("Independence Ave 1200", "INDEPENDENCE AVE", None),
+        ("Grandview Main", "GRANDVIEW MAIN", None),
+    ],
+)
+def test_a_street_named_for_a_member_city_stays_a_street(typed: str, street: str, number: int | None) -> None:
+    parsed, named = parse_search(typed, places=MEMBERS)
+    assert (parsed.street.full, parsed.number, named) == (street, number, "")
+
+
+@pytest.mark.parametrize("typed", ["Blue Springs", "Blue Springs,", "Independence 1200", "Raytown: "])
+def test_a_city_first_with_no_street_after_it_is_read_as_before(typed: str) -> None:
+    """Nothing of a street after the name yet: no city is taken, as when it was typed alone."""
+    assert parse_search(typed, places=MEMBERS)[1] == ""
+
+
+def test_the_city_typed_first_ranks_its_places_first_wherever_the_map_is(main_streets: dict[str, City]) -> None:
+    independence = INSIDE["independence"]
+    for typed, first in [
+        ("Blue Springs, Main St", "Blue Springs"),
+        ("Blue Springs, 9150 Main St", "Blue Springs"),
+        ("blue springs 9150 main st", "Blue Springs"),
+        ("Lees Summit 9150 Main St", "Lee's Summit"),
+        ("Lee's Summit: 9150 Main", "Lee's Summit"),
+        ("Lee's Summit, MO 64063 - 9150 Main St", "Lee's Summit"),
+    ]:
+        found = address_search(typed, near=independence)
+        assert _cities(found, main_streets)[0] == first, typed
+        assert set(_cities(found, main_streets)) == {"Independence", "Blue Springs", "Lee's Summit"}, typed
+        assert all(p.instead == "" for p in found), typed
+    point = address_search("Blue Springs, 9150 Main St", near=independence)[0]
+    assert (point.label, point.how, _cities([point], main_streets)) == ("9150 Main St", How.POINT, ["Blue Springs"])
+
+
+def test_a_street_named_for_a_city_is_still_found_as_the_street(main_streets: dict[str, City]) -> None:
+    independence = INSIDE["independence"]
+    for typed in ("Independence Ave", "1200 Independence", "1200 Independence Ave"):
+        found = address_search(typed, near=independence)
+        assert found and {p.street_key for p in found} == {"INDEPENDENCE AVE"}, typed
+        assert _cities(found, main_streets) == ["Raytown"] * len(found), typed
+    # Raytown's Independence Ave with Raytown typed before it.
+    found = address_search("Raytown, 1200 Independence Ave", near=independence)
+    assert [(p.label, p.how) for p in found] == [("1200 Independence Ave", How.POINT)]
+
+
+def test_the_search_box_answers_with_the_city_typed_first_first(client: Any, main_streets: dict[str, City]) -> None:
+    lat, lng = INSIDE["independence"]
+    for typed, cities in [
+        ("Blue Springs, 9150 Main St", ["Blue Springs", "Independence", "Lee's Summit"]),
+        ("Lees Summit 9150 Main St", ["Lee's Summit", "Independence", "Blue Springs"]),
+    ]:
+        answer = client.get("/places/search", {"q": typed, "near": f"{lat},{lng}"}).json()
+        assert [r["city"] for r in answer["results"]] == cities, typed
+        assert [r["label"] for r in answer["results"]] == ["9150 Main St"] * 3, typed

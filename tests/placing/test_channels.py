@@ -182,6 +182,24 @@ def test_an_email_naming_the_city_after_the_address_is_placed_in_that_city(gazet
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body",
+    [
+        "The pothole at Blue Springs, 150 Main St is getting deeper.",
+        "Rubbish at Blue Springs 150 Main St, please.",
+        "Blue Springs: 150 Main St has had rubbish since Monday.",
+        "Address: Blue Springs, 150 Main St\nBags of rubbish by the curb.",
+    ],
+)
+def test_an_email_naming_the_city_before_the_address_is_placed_in_that_city(gazetteer, trash, bs_trash, body):
+    # Independence and Blue Springs both have a 150 Main St; the mail reaches Independence.
+    case = email_ingest(raw=raw(plain(body, subject="Rubbish"))).case
+    assert case.city == gazetteer["blue-springs"]
+    assert (case.lat, case.lng) == pytest.approx(bs_main_point(150))
+    assert case.address_source == AddressSource.MATCHED
+
+
+@pytest.mark.django_db
 def test_an_email_naming_no_city_for_an_address_both_cities_have_waits_unplaced(gazetteer, trash, bs_trash):
     case = email_ingest(raw=raw(plain("Rubbish at 150 Main St, please.", subject="Rubbish"))).case
     assert case.lat is None and case.city == trash.city and case.address == "150 Main St"

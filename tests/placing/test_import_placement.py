@@ -99,8 +99,8 @@ def test_the_address_index_answers_with_no_query(gazetteer, trash):
 
 def test_a_row_naming_its_city_after_the_street_is_read_as_the_address_box_reads_it(gazetteer, bs_trash):
     """One reading everywhere: the city's name is the place, never part of the street, with
-    or without the street's type, a state or a ZIP; another member city's name is not this
-    city's address."""
+    or without the street's type, a state or a ZIP, typed after the street or before it;
+    another member city's name is not this city's address."""
     rules = CityRules(bs_trash.city)
     with CaptureQueriesContext(connection) as queries:
         for written in (
@@ -108,6 +108,9 @@ def test_a_row_naming_its_city_after_the_street_is_read_as_the_address_box_reads
             "150 Main Blue Springs",
             "150 MAIN ST BLUE SPRINGS MO 64015",
             "150 main, blue springs, missouri",
+            "Blue Springs, 150 Main St",
+            "BLUE SPRINGS 150 MAIN ST",
+            "Blue Springs, MO 64015: 150 Main",
         ):
             assert rules.place(written) == pytest.approx(bs_main_point(150)), written
     assert not queries
@@ -117,6 +120,8 @@ def test_a_row_naming_its_city_after_the_street_is_read_as_the_address_box_reads
     # Blue Springs' 150 Main St, named as such, is not Independence's.
     assert ind.place("150 Main St, Blue Springs") is None
     assert ind.place("150 Main Blue Springs") is None
+    assert ind.place("Blue Springs, 150 Main St") is None
+    assert ind.place("Independence - 150 Main St") == pytest.approx(IND_MAIN)
 
 
 def test_an_import_places_a_row_whose_address_repeats_the_city_column(gazetteer, bs_trash, tmp_path):
@@ -124,6 +129,7 @@ def test_an_import_places_a_row_whose_address_repeats_the_city_column(gazetteer,
         ROWS[0],
         ["B-1", "trash", "2021-10-01 09:00", "Open", "Typed after the street", "152 Main Blue Springs", "", ""],
         ["B-2", "trash", "2021-10-01 09:00", "Open", "With state", "154 Main St, Blue Springs, MO 64015", "", ""],
+        ["B-3", "trash", "2021-10-01 09:00", "Open", "Typed before the street", "Blue Springs, 156 Main St", "", ""],
     ]
     data, mapping = tmp_path / "bs.csv", tmp_path / "mapping.yaml"
     with data.open("w", newline="", encoding="utf-8") as fh:
@@ -131,9 +137,10 @@ def test_an_import_places_a_row_whose_address_repeats_the_city_column(gazetteer,
     mapping.write_text(MAPPING, encoding="utf-8")
     city = bs_trash.city
     report = cases_import(city=city, rows=read_files("csv", [data], tz=city.tz, mapping_path=mapping))
-    assert (report.imported, report.bad) == (2, 0)
+    assert (report.imported, report.bad) == (3, 0)
     case = {c.external_id: c for c in ServiceRequest.objects.filter(city=city)}
     assert (case["B-1"].lat, case["B-1"].lng) == pytest.approx(bs_main_point(152))
     assert (case["B-2"].lat, case["B-2"].lng) == pytest.approx(bs_main_point(154))
+    assert (case["B-3"].lat, case["B-3"].lng) == pytest.approx(bs_main_point(156))
     assert case["B-1"].address == "152 Main Blue Springs"  # as the source recorded it
-    assert {case["B-1"].address_source, case["B-2"].address_source} == {AddressSource.MATCHED}
+    assert {case[key].address_source for key in ("B-1", "B-2", "B-3")} == {AddressSource.MATCHED}

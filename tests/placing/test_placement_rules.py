@@ -138,3 +138,21 @@ def test_a_member_city_typed_after_a_street_without_its_type_is_the_city_not_the
     assert (case.lat, case.lng) == pytest.approx(bs_main_point(150))
     case = _phone(trash, address="150 main independence mo")
     assert (case.lat, case.lng) == pytest.approx(IND_MAIN) and case.address == "150 Main St"
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["Blue Springs, 150 Main St", "blue springs 150 main st", "Blue Springs: 150 Main", "Blue Springs - 150 Main St"],
+)
+def test_a_member_city_typed_before_the_street_places_the_case_in_that_city(gazetteer, trash, bs_trash, written):
+    # Both cities have a 150 Main St; the call is taken at Independence's desk.
+    case = _phone(trash, address=written)
+    assert case.city == gazetteer["blue-springs"] and case.service_type == bs_trash
+    assert (case.lat, case.lng) == pytest.approx(bs_main_point(150))
+    assert case.address == "150 Main St" and case.address_source == AddressSource.MATCHED
+
+
+def test_the_desks_own_city_typed_before_the_street_is_placed_there(gazetteer, trash):
+    case = _phone(trash, address="Independence: 150 Main St")
+    assert case.city == gazetteer["independence"] and (case.lat, case.lng) == pytest.approx(IND_MAIN)
+    assert case.address_source == AddressSource.MATCHED
