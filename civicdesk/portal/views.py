@@ -135,16 +135,8 @@ def report(request: HttpRequest, city: str | None = None) -> HttpResponse:
             form.add_error("service_type", _("Choose the type of problem."))
         elif confidential and not data.get("description"):
             form.add_error("description", _("Describe what you are reporting."))
-        elif not has_pin and city_obj is None and not confidential:
-            form.add_error(
-                "lat",
-                _(
-                    "Place a pin on the map or use your location, so we know which city the problem is in. "
-                    "To give an address only, report from your city's page."
-                ),
-            )
-        elif not has_pin and not data.get("address") and not confidential:
-            form.add_error("lat", _("Place a pin on the map, use your location, or type the address."))
+        elif missing_place := _missing_place(form, city_obj):
+            form.add_error("lat", missing_place)
         else:
             wants_check = not request.POST.get("nearby_checked") and not data["photos"] and not _wants_json(request)
             if lat is not None and lng is not None and wants_check:
@@ -187,6 +179,10 @@ def report(request: HttpRequest, city: str | None = None) -> HttpResponse:
                         # and is answered with its access code, never a tracking link.
                         return _reported_confidential(request, case, access_code if created else None)
                     return _reported(request, case, city_obj)
+    elif missing_place := _missing_place(form, city_obj):
+        # Said with the other mistakes, not once they are put right: a resident who fixed
+        # their email address was otherwise sent back a second time for the pin.
+        form.add_error("lat", missing_place)
     if _wants_json(request):
         return JsonResponse({"errors": _form_errors(form)}, status=400)
     if form.errors and form.files:
@@ -195,6 +191,25 @@ def report(request: HttpRequest, city: str | None = None) -> HttpResponse:
         request, form, city_obj, nearby=nearby, nearby_checked=bool(nearby or pin_warning), pin_warning=pin_warning
     )
     return render(request, "portal/report.html", context, status=400 if form.errors else 200)
+
+
+def _missing_place(form: ReportForm, city: City | None) -> str | None:
+    """What the report lacks to know where the problem is, or None: a pin on the form for
+    every city (the pin says which city), a pin or an address on a city's own form. A
+    confidential report needs no place; a place already refused says its own error."""
+    if (form.chosen_type is not None and form.chosen_type.is_confidential) or {"lat", "lng"} & set(form.errors):
+        return None
+    data = form.cleaned_data
+    if data.get("lat") is not None and data.get("lng") is not None:
+        return None
+    if city is None:
+        return _(
+            "Place a pin on the map or use your location, so we know which city the problem is in. "
+            "To give an address only, report from your city's page."
+        )
+    if not data.get("address") and "address" not in form.errors:
+        return _("Place a pin on the map, use your location, or type the address.")
+    return None
 
 
 def _not_taking_reports(request: HttpRequest, city: City) -> HttpResponse:
