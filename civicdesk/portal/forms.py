@@ -63,6 +63,11 @@ def photo_limits(field: forms.Field) -> None:
             % {"name": "%(name)s", "size": size},
             "data-msg-too-many": gettext("Choose at most %(max)s photos: you chose %(n)s.")
             % {"max": MAX_PHOTOS, "n": "%(n)s"},
+            # portal.js puts a button and a line of these words in the page's language in
+            # place of the browser's own ("Choose Files", "No file chosen": its language).
+            "data-msg-choose": gettext("Choose photos"),
+            "data-msg-chosen-none": gettext("No photo chosen"),
+            "data-msg-chosen-many": gettext("%(n)s photos chosen") % {"n": "%(n)s"},
         }
     )
 

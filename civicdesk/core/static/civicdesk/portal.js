@@ -227,11 +227,47 @@
     });
   }
 
+  /* --- the photo box in the page's language (portal/forms.py photo_limits) ----------- */
+  // The browser writes its file box in its own language ("Choose Files", "No file chosen"),
+  // English on a Spanish page when the phone is in English. The box stays (visually hidden,
+  // still focused and opened by the keyboard); a button of ours opens it and a line under
+  // it says what is chosen. Without this script the browser's own box shows, as before.
+  function photoPickers() {
+    document.querySelectorAll("input[type=file][data-msg-choose]").forEach(function (input) {
+      var button = document.createElement("label");
+      button.htmlFor = input.id;
+      button.className = "button secondary file-button";
+      button.textContent = input.dataset.msgChoose;
+      // The box keeps its own name (the field's label); this is only what the eye clicks.
+      button.setAttribute("aria-hidden", "true");
+      var chosen = document.createElement("span");
+      chosen.id = input.id + "_chosen";
+      chosen.className = "file-chosen";
+      input.classList.add("file-native");
+      input.parentNode.insertBefore(chosen, input.nextSibling);
+      input.parentNode.insertBefore(button, chosen);
+      var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      described.push(chosen.id);
+      input.setAttribute("aria-describedby", described.join(" "));
+      function show() {
+        var files = Array.prototype.slice.call(input.files || []);
+        if (!files.length) { chosen.textContent = input.dataset.msgChosenNone; }
+        else if (files.length === 1) { chosen.textContent = files[0].name; }
+        else { chosen.textContent = fmt(input.dataset.msgChosenMany, { n: files.length }); }
+      }
+      input.addEventListener("change", show);
+      // A report kept on the device empties the form: the line follows.
+      if (input.form) { input.form.addEventListener("reset", function () { setTimeout(show, 0); }); }
+      show();
+    });
+  }
+
   function init() {
     errorSummary();
     choosers();
     typeFilter();
     photoChecks();
+    photoPickers();
     reportForm();
     serviceWorker();
     if (/[?&]queued=1/.test(location.search)) { say(status.dataset.msgQueued); }
