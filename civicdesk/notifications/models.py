@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.utils.formats import number_format
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from civicdesk.core.templatetags.distances import feet_or_miles_to, unbroken_lazy
 from civicdesk.core.templatetags.written import as_written
 
 
@@ -159,37 +159,33 @@ class AreaKind(models.TextChoices):
 
 
 # The circles the alert form offers, stored in meters, said in feet and miles: the five cities
-# are in Missouri. Each is the US distance to the nearest meter, so it is said exactly.
+# are in Missouri. Each is the US distance to the nearest meter, so it is said exactly. Their
+# number and unit are held together as every distance's (``distances.unbroken``): "500 ft"
+# never ends one line at "500" and starts the next with "ft", in any language.
 RADIUS_WORDS: dict[int, Any] = {
-    152: _("500 ft"),
-    402: _("¼ mile"),
-    805: _("½ mile"),
-    1609: _("1 mile"),
-    3219: _("2 miles"),
-    4828: _("3 miles"),
+    152: unbroken_lazy(_("500 ft")),
+    402: unbroken_lazy(_("¼ mile")),
+    805: unbroken_lazy(_("½ mile")),
+    1609: unbroken_lazy(_("1 mile")),
+    3219: unbroken_lazy(_("2 miles")),
+    4828: unbroken_lazy(_("3 miles")),
 }
-FEET_PER_METER = 1 / 0.3048
-METERS_PER_MILE = 1609.344
+# "About" words round to the 50 ft: a circle asked in meters is not said finer than it was meant.
+ABOUT_FEET = 50
 
 
 def distance_words(meters: int) -> str:
     """A circle's radius as a resident in Missouri reads it. The form's own circles by the
     words the form offered them ("500 ft", "¼ mile", "2 miles"). Any other (a circle asked
-    in meters before the form spoke feet and miles, or through the API) "about": to the 50 ft
-    under 1,000 ft ("about 800 ft" for 250 m), else to the tenth of a mile ("about 0.6 mile"
-    for 1 km, "about 1.2 miles" for 2 km), the number as the active language writes it."""
+    in meters before the form spoke feet and miles, or through the API) "about", in the words
+    of the one distance formatter (``distances.feet_or_miles_to``): to the 50 ft under
+    1,000 ft ("about 800 ft" for 250 m), else to the tenth of a mile ("about 0.6 mile" for
+    1 km, "about 1.2 miles" for 2 km), the number as the active language writes it. The
+    number and its unit never part at a line's end."""
     if meters in RADIUS_WORDS:
         return str(RADIUS_WORDS[meters])
-    feet = meters * FEET_PER_METER
-    if round(feet / 50) * 50 < 1000:
-        return _("about %(n)s ft") % {"n": number_format(max(50, round(feet / 50) * 50), use_l10n=True)}
-    miles = round(meters / METERS_PER_MILE, 1)
-    text = number_format(miles, decimal_pos=0 if miles == int(miles) else 1, use_l10n=True)
-    if miles == 1:
-        return str(_("about 1 mile"))
-    if miles < 1:
-        return _("about %(n)s mile") % {"n": text}
-    return _("about %(n)s miles") % {"n": text}
+    # Translators: a circle's radius that is not one of the form's: "about 800 ft".
+    return _("about %(distance)s") % {"distance": feet_or_miles_to(meters, feet=ABOUT_FEET)}
 
 
 class AreaSubscription(models.Model):

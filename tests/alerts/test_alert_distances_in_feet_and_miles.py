@@ -11,14 +11,14 @@ from django.utils import translation
 
 from civicdesk.core.templatetags.distances import at_the_point, feet_or_miles
 from civicdesk.notifications.alerts import MAX_RADIUS_M, MIN_RADIUS_M
-from civicdesk.notifications.models import AlertOn, AreaKind, AreaSubscription, distance_words
+from civicdesk.notifications.models import RADIUS_WORDS, AlertOn, AreaKind, AreaSubscription, distance_words
 from civicdesk.portal.alerts import OLD_RADII, AlertForm
 from tests.conftest import INSIDE
 
 pytestmark = pytest.mark.django_db
 
-ENGLISH = ["500 ft", "¼ mile", "½ mile", "1 mile", "2 miles", "3 miles"]
-SPANISH = ["500 pies", "¼ milla", "½ milla", "1 milla", "2 millas", "3 millas"]
+ENGLISH = ["500\u00a0ft", "¼\u00a0mile", "½\u00a0mile", "1\u00a0mile", "2\u00a0miles", "3\u00a0miles"]
+SPANISH = ["500\u00a0pies", "¼\u00a0milla", "½\u00a0milla", "1\u00a0milla", "2\u00a0millas", "3\u00a0millas"]
 FEET, MILE = 0.3048, 1609.344
 
 
@@ -54,7 +54,7 @@ def test_a_circle_chosen_in_feet_is_stored_in_meters(client, independence, outbo
 
 
 @pytest.mark.parametrize(
-    ("meters", "words"), [(250, "about 800 ft"), (1000, "about 0.6 mile"), (5000, "about 3.1 miles")]
+    ("meters", "words"), [(250, "about 800\u00a0ft"), (1000, "about 0.6\u00a0mile"), (5000, "about 3.1\u00a0miles")]
 )
 def test_a_metric_circle_from_before_is_still_accepted_and_kept_as_chosen(client, independence, meters, words):
     lat, lng = INSIDE["independence"]
@@ -82,16 +82,16 @@ def test_a_distance_never_offered_is_refused_in_words(client, independence):
 @pytest.mark.parametrize(
     ("meters", "english", "spanish"),
     [
-        (50, "about 150 ft", "aproximadamente 150 pies"),
-        (250, "about 800 ft", "aproximadamente 800 pies"),
-        (290, "about 950 ft", "aproximadamente 950 pies"),
-        (300, "about 0.2 mile", "aproximadamente 0.2 millas"),
-        (500, "about 0.3 mile", "aproximadamente 0.3 millas"),
-        (1000, "about 0.6 mile", "aproximadamente 0.6 millas"),
-        (1600, "about 1 mile", "aproximadamente 1 milla"),
-        (2000, "about 1.2 miles", "aproximadamente 1.2 millas"),
-        (10_000, "about 6.2 miles", "aproximadamente 6.2 millas"),
-        (1609, "1 mile", "1 milla"),
+        (50, "about 150\u00a0ft", "aproximadamente 150\u00a0pies"),
+        (250, "about 800\u00a0ft", "aproximadamente 800\u00a0pies"),
+        (290, "about 950\u00a0ft", "aproximadamente 950\u00a0pies"),
+        (300, "about 0.2\u00a0mile", "aproximadamente 0.2\u00a0millas"),
+        (500, "about 0.3\u00a0mile", "aproximadamente 0.3\u00a0millas"),
+        (1000, "about 0.6\u00a0mile", "aproximadamente 0.6\u00a0millas"),
+        (1600, "about 1\u00a0mile", "aproximadamente 1\u00a0milla"),
+        (2000, "about 1.2\u00a0miles", "aproximadamente 1.2\u00a0millas"),
+        (10_000, "about 6.2\u00a0miles", "aproximadamente 6.2\u00a0millas"),
+        (1609, "1\u00a0mile", "1\u00a0milla"),
     ],
 )
 def test_the_rule_for_other_circles_feet_under_a_thousand_then_tenths_of_a_mile(meters, english, spanish):
@@ -104,11 +104,11 @@ def test_the_rule_for_other_circles_feet_under_a_thousand_then_tenths_of_a_mile(
 def test_every_old_form_distance_has_about_words():
     with translation.override("en"):
         assert [distance_words(m) for m in OLD_RADII] == [
-            "about 800 ft",
-            "about 0.3 mile",
-            "about 0.6 mile",
-            "about 1.2 miles",
-            "about 3.1 miles",
+            "about 800\u00a0ft",
+            "about 0.3\u00a0mile",
+            "about 0.6\u00a0mile",
+            "about 1.2\u00a0miles",
+            "about 3.1\u00a0miles",
         ]
 
 
@@ -137,3 +137,23 @@ def test_a_distance_under_15_ft_is_at_the_point(meters, at):
     """Under 15 ft, what feet_or_miles would round to "0 ft" or "10 ft" and less than a phone's
     GPS can tell apart (about 16 ft), the pages say "at the point" instead of a distance."""
     assert at_the_point(meters) is at
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_an_alerts_number_and_unit_never_part_at_a_lines_end(language):
+    """The alert's words keep a number and its unit together as every distance does (a no-break
+    space, from the one formatter's rule): a phone never shows "800" at a line's end and "ft" on
+    the next. The words themselves are the ones the form always offered."""
+    with translation.override(language):
+        said = [distance_words(m) for m in [*RADIUS_WORDS, *OLD_RADII, *range(10, 20_000, 37)]]
+    units = r"(ft|miles?|pies|millas?)\b"
+    for words in said:
+        number_and_unit = re.search(r"[\d¼½]+(?:[.,]\d+)?(\s)" + units, words)
+        assert number_and_unit is not None, words
+        assert number_and_unit.group(1) == "\u00a0", words
+    # Only the no-break space is new: read as a space, the form's words are the ones residents know.
+    with translation.override(language):
+        offered = [str(RADIUS_WORDS[m]).replace("\u00a0", " ") for m in RADIUS_WORDS]
+    known = {"en": ["500 ft", "¼ mile", "½ mile", "1 mile", "2 miles", "3 miles"]}
+    known["es"] = ["500 pies", "¼ milla", "½ milla", "1 milla", "2 millas", "3 millas"]
+    assert offered == known[language]

@@ -106,7 +106,7 @@ def test_a_pin_alone_is_named_by_the_address_nearest_it(meadow_ln: City) -> None
     lat, lng = house(18895)
     subscription = subscribe(meadow_ln, point=(lat + STEP / 5, lng + 0.0001))
     assert subscription.address == "18895 Meadow Ln"
-    assert subscription.describe_area() == "within ½ mile of 18895 Meadow Ln"
+    assert subscription.describe_area() == "within ½\u00a0mile of 18895 Meadow Ln"
 
 
 def test_words_that_are_no_address_by_the_pin_are_not_repeated_the_nearest_address_is(
@@ -137,14 +137,14 @@ def test_without_a_pin_an_address_not_found_is_refused_and_nothing_is_kept(meado
 def test_far_from_every_address_the_alert_says_the_point_chosen_on_the_map(meadow_ln: City) -> None:
     subscription = subscribe(meadow_ln, address="18891 Meadow Ln", point=(LAT + 0.01, LNG))
     assert subscription.address == ""
-    assert subscription.describe_area() == "within ½ mile of the point you chose on the map"
+    assert subscription.describe_area() == "within ½\u00a0mile of the point you chose on the map"
 
 
 def test_an_alert_kept_without_an_address_still_says_the_point_chosen_on_the_map(meadow_ln: City) -> None:
     subscription = subscribe(meadow_ln, point=house(18891))
     AreaSubscription.objects.filter(pk=subscription.pk).update(address="")  # as made before this change
     subscription.refresh_from_db()
-    assert subscription.describe_area() == "within ½ mile of the point you chose on the map"
+    assert subscription.describe_area() == "within ½\u00a0mile of the point you chose on the map"
     assert ">the point you chose on the map</a>" in subscription.describe_area_html()
 
 

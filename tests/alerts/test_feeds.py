@@ -109,7 +109,11 @@ def test_the_browse_page_links_its_feeds(client, setting):
 
 @pytest.mark.parametrize(
     ("language", "radius", "words"),
-    [("en", 402, "within ¼ mile of"), ("es", 402, "a menos de ¼ milla de"), ("en", 100, "within about 350 ft of")],
+    [
+        ("en", 402, "within ¼\u00a0mile of"),
+        ("es", 402, "a menos de ¼\u00a0milla de"),
+        ("en", 100, "within about 350\u00a0ft of"),
+    ],
 )
 def test_a_point_feed_is_titled_in_feet_or_miles(client, setting, language, radius, words):
     lat, lng = setting["spots"]["a"]

@@ -389,7 +389,7 @@ def test_a_circle_set_through_the_api_keeps_its_radius_when_its_types_change(ind
     odd = confirmed(email="dee@example.org", city=independence, area=AreaKind.RADIUS, lat=LAT, lng=LNG, radius_m=700)
     path = f"{your_alerts_path('dee@example.org', independence)}{odd.pk}/change/"
     page = client.get(path).content.decode()
-    assert '<option value="700" selected>about 0.4 mile</option>' in page
+    assert '<option value="700" selected>about 0.4\u00a0mile</option>' in page
     data = {"email": "dee@example.org", "on": "new", "area": "radius", "lat": LAT, "lng": LNG, "radius_m": 700}
     client.post(path, {**data, "service_types": [trash.pk]})
     odd.refresh_from_db()

@@ -479,7 +479,7 @@ def test_an_alert_is_written_in_the_subscribers_language_whoever_made_the_report
         services.case_create(service_type=trash, lat=lat, lng=lng, description="Sofa", reporter_email="e@example.com")
     _confirm, alert = sent_to("alerta@example.com")
     assert alert.subject == f"Nuevo reporte cerca de usted: {trash.name}"
-    assert "Se hizo un nuevo reporte en su área de alertas (a menos de ¼ milla del" in alert.body
+    assert "Se hizo un nuevo reporte en su área de alertas (a menos de ¼\u00a0milla del" in alert.body
     assert not english_in(alert.body, "text/plain") and not english_in(html_of(alert))
 
 

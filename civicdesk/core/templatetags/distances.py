@@ -4,6 +4,9 @@
 from there (to the tenth of a mile), the number as the active language writes it ("0.4 millas").
 The product measures in meters; only the words are US customary. The number and its unit are
 joined by a no-break space (U+00A0): a line never ends between "980" and "ft", in any language.
+``unbroken`` is that rule for distance words written elsewhere (the alerts' "½ mile", "about
+800 ft": ``notifications.models.distance_words``), and ``feet_or_miles_to`` the formatter at a
+coarser step ("about" words round to the 50 ft).
 
 ``{% if metres|at_the_point %}``: under ``AT_THE_POINT_FEET`` (15 ft), which ``feet_or_miles``
 would word "0 ft" or "10 ft", a sentence says the place is at the point ("Matched to an
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 from django import template
 from django.utils.formats import number_format
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext
 
 register = template.Library()
@@ -37,11 +41,19 @@ def at_the_point(meters: float | None) -> bool:
 def feet_or_miles(meters: float | None) -> str:
     if meters is None:
         return ""
-    return _unbroken(_feet_or_miles(float(meters)))
+    return feet_or_miles_to(float(meters))
 
 
-def _feet_or_miles(meters: float) -> str:
-    feet = round(meters * FEET_PER_METER, -1)
+def feet_or_miles_to(meters: float, *, feet: int = 10) -> str:
+    """``feet_or_miles`` with the feet rounded to ``feet`` (never under it when ``feet`` is more
+    than 10: "about 50 ft" is the least a circle is said); the miles to the tenth as there."""
+    return unbroken(_feet_or_miles(meters, step=feet))
+
+
+def _feet_or_miles(meters: float, *, step: int = 10) -> str:
+    feet = round(meters * FEET_PER_METER / step) * step
+    if step > 10:
+        feet = max(step, feet)
     if feet < 1000:
         return gettext("%(n)s ft") % {"n": number_format(int(feet), use_l10n=True)}
     miles = round(meters / METERS_PER_MILE, 1)
@@ -53,10 +65,14 @@ def _feet_or_miles(meters: float) -> str:
     return gettext("%(n)s miles") % {"n": text}
 
 
-def _unbroken(distance: str) -> str:
+def unbroken(distance: str | Promise) -> str:
     """A number and its unit held together: every space of a distance's words (whatever a
     translation puts there) becomes a no-break space, so the line never wraps inside it."""
-    return distance.replace(" ", NO_BREAK_SPACE)
+    return str(distance).replace(" ", NO_BREAK_SPACE)
+
+
+# ``unbroken`` of a translatable distance, said in the language active when it is shown.
+unbroken_lazy = lazy(unbroken, str)
 
 
 @register.filter
