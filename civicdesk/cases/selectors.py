@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import overload
 
-from django.db.models import F, FloatField, Func, Q, QuerySet, TextField, Value
+from django.db import connection
+from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, TextField, Value
+from django.db.models.expressions import CombinedExpression, RawSQL
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
+from django.utils.translation import gettext as _
 
 from civicdesk.accounts.models import Role, User
 from civicdesk.cases import permissions, sharing
@@ -25,7 +30,7 @@ from civicdesk.cases.models import (
 )
 from civicdesk.cases.permissions import Action
 from civicdesk.catalog.models import ServiceType
-from civicdesk.core.paging import ListQuery, counts_of, list_query
+from civicdesk.core.paging import COUNT_CAP, BadCursor, KeysetPage, ListQuery, counts_of, list_query
 from civicdesk.core.sql import any_row, first_row
 from civicdesk.tenants import reference
 from civicdesk.tenants.models import City
@@ -535,13 +540,92 @@ def _circle(
             boxed = boxed.filter(Q(lng__gte=west) | Q(lng__lte=east - 360.0))
         else:
             boxed = boxed.filter(lng__gte=west, lng__lte=east)
+    return boxed.annotate(distance_m=_distance(lat, lng)).filter(distance_m__lte=radius_m)
+
+
+def _distance(lat: float, lng: float) -> CombinedExpression:
+    """A case's great-circle (haversine) distance from ``lat``/``lng``, in metres, in SQL."""
     centre_lat = Value(math.radians(lat), output_field=FloatField())
     centre_lng = Value(math.radians(lng), output_field=FloatField())
     half_dlat = (Radians(F("lat")) - centre_lat) / 2.0
     half_dlng = (Radians(F("lng")) - centre_lng) / 2.0
     haversine = Power(Sin(half_dlat), 2) + Cos(centre_lat) * Cos(Radians(F("lat"))) * Power(Sin(half_dlng), 2)
-    distance = 2.0 * EARTH_RADIUS_M * ASin(Sqrt(haversine))
-    return boxed.annotate(distance_m=distance).filter(distance_m__lte=radius_m)
+    return 2.0 * EARTH_RADIUS_M * ASin(Sqrt(haversine))
+
+
+def few_within(cases: QuerySet[ServiceRequest], *, lat: float, lng: float, radius_m: float) -> QuerySet[ServiceRequest]:
+    """``cases_within`` for a few cases already chosen by their keys: the exact distance alone,
+    no band or box of latitude, so that the database reads them by their keys (given a band, it
+    read the circle's whole box instead: 9,071 rows for 7 cases)."""
+    near = cases.filter(lat__isnull=False, lng__isnull=False).annotate(distance_m=_distance(lat, lng))
+    return near.filter(distance_m__lte=radius_m)
+
+
+def cases_between(
+    cases: QuerySet[ServiceRequest], *, lat: float, lng: float, inner_m: float, outer_m: float
+) -> QuerySet[ServiceRequest]:
+    """``cases`` whose distance from ``lat``/``lng`` is from ``inner_m`` to ``outer_m`` metres (a
+    ring), each with its ``distance_m``: what a keyset page of "Near" reads (``NearestFirst.page``).
+
+    A ring's box is read from the index by band of latitude as ``cases_within`` reads a circle's,
+    but in strips of latitude, each with its own range of longitude, and where a strip crosses
+    the inner circle two ranges either side of it: a thin ring 500 m out reads about its own
+    cases, not the 10,000 nearer ones in its box. The strips are drawn a little wider than the
+    ring (1 % and 5 m each way) and the exact distance decides, so they only choose what is read."""
+    strips = _ring_strips(lat=lat, lng=lng, inner_m=inner_m, outer_m=outer_m)
+    if strips is None:  # near a pole or the antimeridian: the circle's own box
+        ring = cases_within(cases, lat=lat, lng=lng, radius_m=outer_m)
+    else:
+        ring = _circle(cases, lat=lat, lng=lng, radius_m=outer_m, bands=Q(strips))
+    return ring.filter(Q(distance_m__gte=inner_m)) if inner_m > 0 else ring
+
+
+# A ring is read in at most this many strips of latitude: each is one or two ranges of the index,
+# and PostgreSQL's planning grows with them (at 1,000,000 cases, a ring 486 m out: 8 strips
+# planned in 1.8 ms and ran in 7.9, 32 in 12 and 6.9).
+RING_STRIPS = 8
+
+
+def _ring_strips(*, lat: float, lng: float, inner_m: float, outer_m: float) -> RawSQL | None:
+    """The strips of ``cases_between`` as a condition on the band, latitude and longitude (the
+    index's columns), or None where a box of degrees does not describe the ring. Written as SQL
+    directly: Django compiled the same condition built of ``Q`` in 10 to 20 ms."""
+    per_degree = EARTH_RADIUS_M * math.pi / 180
+    outer = outer_m * 1.01 + 5.0
+    inner = max(0.0, inner_m * 0.99 - 5.0)
+    south, north = lat - outer / per_degree, lat + outer / per_degree
+    if south < -80.0 or north > 80.0:
+        return None
+    # Longitude's metres: fewest at the latitude farthest from the equator (the widest reach
+    # of the outer circle), most at the nearest (the narrowest of the inner one).
+    cos_least = min(math.cos(math.radians(south)), math.cos(math.radians(north)))
+    cos_most = 1.0 if south <= 0.0 <= north else max(math.cos(math.radians(south)), math.cos(math.radians(north)))
+    reach = outer / (per_degree * cos_least)
+    if lng - reach < -180.0 or lng + reach > 180.0:
+        return None
+    table = connection.ops.quote_name(ServiceRequest._meta.db_table)
+    band = f'CAST({table}."lat" * {LAT_BANDS_PER_DEGREE} AS integer)'  # the index's expression
+    count = min(RING_STRIPS, max(2, math.ceil(2 * outer / max(outer - inner, 1.0))))
+    height = (north - south) / count
+    parts: list[str] = []
+    params: list[float | int] = []
+    for i in range(count):
+        low, high = south + i * height, (north if i == count - 1 else south + (i + 1) * height)
+        nearest = 0.0 if low <= lat <= high else min(abs(low - lat), abs(high - lat)) * per_degree
+        farthest = max(abs(low - lat), abs(high - lat)) * per_degree
+        if nearest > outer:
+            continue
+        out = math.sqrt(outer**2 - nearest**2) / (per_degree * cos_least)
+        within = math.sqrt(inner**2 - farthest**2) / (per_degree * cos_most) if inner > farthest else 0.0
+        bands = list(range(math.floor(low * LAT_BANDS_PER_DEGREE), math.ceil(high * LAT_BANDS_PER_DEGREE) + 1))
+        ranges = [(lng - out, lng - within), (lng + within, lng + out)] if within > 0.0 else [(lng - out, lng + out)]
+        for west, east in ranges:
+            parts.append(
+                f'({band} IN ({", ".join(["%s"] * len(bands))}) AND {table}."lat" BETWEEN %s AND %s'
+                f' AND {table}."lng" BETWEEN %s AND %s)'
+            )
+            params += [*bands, low, high, west, east]
+    return RawSQL(" OR ".join(parts), params, output_field=BooleanField())  # noqa: S611 (our SQL; values are parameters)
 
 
 class NearestFirst:
@@ -598,3 +682,128 @@ class NearestFirst:
 
     def __iter__(self) -> Iterator[ServiceRequest]:
         return iter(self[0 : len(self)])
+
+    # -- keyset pages --------------------------------------------------------------------------
+    #
+    # A page by its number reads every case before it: page 400 of 2 miles at a city's centre
+    # counted and sorted the 26,319 cases of the quarter ring. A keyset page starts after the
+    # last case shown instead: "Farther" carries its distance and id, and the next page is the
+    # cases just past it, read from a thin ring beyond that distance (``cases_between``), as
+    # cheap deep in the circle as at its centre. A case reported meanwhile lands before or
+    # after the cursor, never between two pages. The ring is widened (×4) until it holds the
+    # page, or reaches the circle's edge (or, going back, its centre).
+
+    # The first ring's width, as a part of the circle's radius.
+    FIRST_RING = 1 / 1024
+
+    def _signature(self) -> str:
+        """What a cursor is made for: this place (a cursor of another place is refused)."""
+        return f"near:{self.lat:.6f},{self.lng:.6f}"
+
+    def cursor(self, case: ServiceRequest, *, after: bool) -> str:
+        """The token of "the cases after ``case``" (``after``) or "the cases before it"."""
+        payload = {"o": self._signature(), "d": "a" if after else "b", "k": [case.distance_m, case.pk]}  # type: ignore[attr-defined]
+        raw = json.dumps(payload, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    def decode(self, token: str) -> tuple[bool, float, int]:
+        """(after, distance, id) of a cursor; ``BadCursor`` for one that is not this list's."""
+        try:
+            token = token.strip()
+            payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+            distance, pk = payload["k"]
+            if (
+                payload.get("o") != self._signature()
+                or payload.get("d") not in ("a", "b")
+                or isinstance(distance, bool)
+                or not isinstance(distance, int | float)
+                or not math.isfinite(distance)
+                or not 0 <= distance <= self.radius_m
+                or isinstance(pk, bool)
+                or not isinstance(pk, int)
+            ):
+                raise BadCursor(token)
+        except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:
+            raise BadCursor(token) from exc
+        return payload["d"] == "a", float(distance), pk
+
+    def _ring(self, inner_m: float, outer_m: float) -> QuerySet[ServiceRequest]:
+        return cases_between(self.cases, lat=self.lat, lng=self.lng, inner_m=inner_m, outer_m=outer_m)
+
+    def _widths(self) -> Iterator[float]:
+        width = self.radius_m * self.FIRST_RING
+        while width < self.radius_m:
+            yield width
+            width *= 4
+        yield self.radius_m
+
+    def _after(self, distance: float, pk: int, limit: int) -> list[ServiceRequest]:
+        """Up to ``limit`` cases after (``distance``, ``pk``), nearest first."""
+        beyond = Q(distance_m__gt=distance) | Q(distance_m=distance, pk__gt=pk)
+        if len(self) <= self.SORTED_WHOLE_UP_TO:
+            return list(self._whole.filter(beyond)[:limit])
+        for width in self._widths():
+            outer = min(self.radius_m, distance + width)
+            found = list(self._ring(distance, outer).filter(beyond).order_by(F("distance_m").asc(), "pk")[:limit])
+            if len(found) >= limit or outer >= self.radius_m:
+                return found
+        raise AssertionError("the last ring is the circle")  # pragma: no cover
+
+    def _before(self, distance: float, pk: int, limit: int) -> list[ServiceRequest]:
+        """Up to ``limit`` cases before (``distance``, ``pk``), the nearest to it first."""
+        before = Q(distance_m__lt=distance) | Q(distance_m=distance, pk__lt=pk)
+        if len(self) <= self.SORTED_WHOLE_UP_TO:
+            return list(self._whole.filter(before).order_by(F("distance_m").desc(), "-pk")[:limit])
+        for width in self._widths():
+            inner = max(0.0, distance - width)
+            ring = self._ring(inner, distance).filter(before).order_by(F("distance_m").desc(), "-pk")
+            found = list(ring[:limit])
+            if len(found) >= limit or inner <= 0.0:
+                return found
+        raise AssertionError("the last ring reaches the centre")  # pragma: no cover
+
+    def page(self, token: str | None, per_page: int) -> KeysetPage:
+        """The page a cursor asks for, nearest first; the first page, saying why, for a cursor
+        this list cannot use (mangled, cut short, or made for another place)."""
+        n = per_page
+        problem = ""
+        if token:
+            try:
+                after, distance, pk = self.decode(token)
+            except BadCursor:
+                problem = _(
+                    "That link to a page of this list no longer works (the list's order changed, or the link "
+                    "was cut short). Here is the first page."
+                )
+            else:
+                if after:
+                    rows = self._after(distance, pk, n + 1)
+                    page = KeysetPage(rows=rows[:n])
+                    if page.rows:
+                        page.newer = self.cursor(page.rows[0], after=False)
+                    if len(rows) > n:
+                        page.older = self.cursor(page.rows[-1], after=True)
+                    return page
+                rows = self._before(distance, pk, n + 1)
+                if len(rows) > n:
+                    shown = list(reversed(rows[:n]))
+                    return KeysetPage(
+                        rows=shown, newer=self.cursor(shown[0], after=False), older=self.cursor(shown[-1], after=True)
+                    )
+                # Back at the centre: the first page itself (with what was reported since).
+        return self.numbered(1, n, problem=problem)
+
+    def numbered(self, number: int, per_page: int, *, problem: str = "") -> KeysetPage:
+        """Page ``number`` as counted from the centre (an address of "Near" from before its
+        keyset pages: ``?page=N``), with the keyset links either side of it. A number past the
+        last page is the last page; one past the cap (``COUNT_CAP``), the page that holds it."""
+        last = max(1, math.ceil(min(len(self), COUNT_CAP) / per_page))
+        number = min(max(1, number), last)
+        start = (number - 1) * per_page
+        rows = self[start : start + per_page + 1]
+        page = KeysetPage(rows=rows[:per_page], problem=problem)
+        if number > 1 and page.rows:
+            page.newer = self.cursor(page.rows[0], after=False)
+        if len(rows) > per_page:
+            page.older = self.cursor(page.rows[-1], after=True)
+        return page

@@ -5,6 +5,7 @@ location" or the map), or an address read as the report form reads one, from the
 (docs/geocoding.md). The distance (``?within=``, metres) is one of the alerts' circles, said in
 the same words (``notifications.models.RADIUS_WORDS``). The circle itself is the cases' shared
 one (``cases.selectors.cases_within``: the index by band of latitude, then the exact distance).
+Its pages follow one another by keyset, on (distance, id): ``near_page``.
 A point outside the city works as well: the list is the city's reports near it.
 """
 
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from civicdesk.cases.placement import address_candidates, certain_match
 from civicdesk.cases.selectors import NearestFirst
+from civicdesk.core.paging import KeysetPage
 from civicdesk.notifications.models import RADIUS_WORDS
 from civicdesk.places.selectors import address_near, read_query
 from civicdesk.portal.selectors import browse_cases
@@ -111,3 +113,16 @@ def browse_near(
     smallest circle that holds the page (``cases.selectors.NearestFirst``)."""
     cases = browse_cases(city=city, district=district, service_type=service_type, status=status)
     return NearestFirst(cases, lat=place.lat, lng=place.lng, radius_m=within_m)
+
+
+def near_page(nearest: NearestFirst, *, cursor: str | None, number: str | None, per_page: int) -> KeysetPage:
+    """The page of "Near" a URL asks for. Pages follow one another by keyset ("Nearer" and
+    "Farther" carry a cursor: ``NearestFirst.page``), so a page deep in a dense circle costs
+    what the first does. An address from before them (``?page=N``, no cursor) still opens page
+    N as counted from the place (the last page for a number past it, the first for anything
+    not a number), its links then by cursor; a cursor this list cannot use gives the first
+    page, saying so."""
+    if not cursor and number:
+        asked = number.strip()
+        return nearest.numbered(int(asked) if asked.isascii() and asked.isdigit() else 1, per_page)
+    return nearest.page(cursor, per_page)

@@ -419,7 +419,10 @@ def browse(request: HttpRequest, city: str) -> HttpResponse:
     if asked.place is not None:
         nearest = near.browse_near(city=city_obj, place=asked.place, within_m=within_m, **filters)
         paginator = CappedPaginator(nearest, PAGE_SIZE)
-        page: Any = paginator.get_page(request.GET.get("page"))
+        page: Any = near.near_page(
+            nearest, cursor=request.GET.get("cursor"), number=request.GET.get("page"), per_page=PAGE_SIZE
+        )
+        page.labels = (_("Nearer"), _("Farther"))
         for case in page.object_list:
             case.away = away(case.distance_m)
     else:
@@ -454,6 +457,7 @@ def browse(request: HttpRequest, city: str) -> HttpResponse:
             "city": city_obj,
             "page": page,
             "capped": paginator.capped,
+            "count": paginator.count,
             "cap": paginator.cap_display,
             "chosen": chosen,
             "keep": keep,

@@ -105,11 +105,16 @@ def test_reports_near_a_point_combine_with_the_problem_and_status_and_page_in_th
     first = client.get(f"/independence/requests/?near={point}&within=805&type=pothole&status=open").content.decode()
     assert _listed(first) == [h.reference for h in holes[1:26]]
     assert "26 reports within ½ mile of the point" in first.replace("\u00a0", " ")
-    assert "Page 1 of 2" in first
+    # "Farther" pages on from the last report shown, keeping the filters and the place
+    # (tests/portal/test_near_keyset_pages.py pages whole circles both ways).
     keep = f"type=pothole&amp;status=open&amp;near={quote(point)}&amp;within=805"
-    assert f'href="?{keep}&amp;page=2"' in first
-    second = client.get(f"/independence/requests/?near={point}&within=805&type=pothole&status=open&page=2")
+    farther = re.search(rf'href="\?{re.escape(keep)}&amp;cursor=([^"]+)" rel="next">Farther<', first)
+    assert farther is not None
+    second = client.get(f"/independence/requests/?near={point}&within=805&type=pothole&status=open&cursor={farther[1]}")
     assert _listed(second.content.decode()) == [holes[26].reference]
+    # An address from before the keyset pages still opens its page.
+    numbered = client.get(f"/independence/requests/?near={point}&within=805&type=pothole&status=open&page=2")
+    assert _listed(numbered.content.decode()) == [holes[26].reference]
     # The feeds keep the filters, not the place (they are not lists of a place).
     assert 'href="/independence/feeds/new.atom?type=pothole&amp;status=open"' in first
 
