@@ -12,11 +12,14 @@ import random
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from civicdesk.cases.models import ServiceRequest
 from civicdesk.cases.selectors import EARTH_RADIUS_M
 from civicdesk.catalog.models import ServiceType
 from civicdesk.core import clock
+from civicdesk.open311.selectors import FEW_ACROSS_THE_CITY
 from civicdesk.tenants.models import City
 from tests.api.open311_client import body, get
 from tests.conftest import INSIDE
@@ -197,3 +200,21 @@ def test_every_page_of_a_filtered_dense_circle_is_the_whole_filtered_answer_slic
         for page in range(1, math.ceil(len(whole) / 200) + 2):
             got = _ids(client, independence, radius=RADIUS, page=page, page_size=200, **params)
             assert got == whole[(page - 1) * 200 : page * 200], (params, page)
+
+
+def test_a_rare_problem_open_in_a_wide_circle_is_read_by_its_few_keys_a_common_one_band_by_band(
+    client: Any, independence: City, trash: ServiceType, secret_type: ServiceType, rare: ServiceType
+) -> None:
+    """Asked open in a circle crossing many bands, a problem with few open cases across the
+    city (``FEW_ACROSS_THE_CITY``) is answered from those cases, by their keys; one with more is
+    read band by band (PostgreSQL: a union of the bands' parts). Both the whole answer."""
+    cases = list(ServiceRequest.objects.filter(city=independence, description="Dense downtown"))
+    open_of = {t.pk: [c for c in cases if c.service_type_id == t.pk and c.status == "new"] for t in (rare, trash)}
+    assert len(open_of[rare.pk]) <= FEW_ACROSS_THE_CITY < len(open_of[trash.pk])
+    for problem, by_bands in ((rare, False), (trash, True)):
+        whole = _answer(open_of[problem.pk], secret=secret_type, radius=RADIUS, now=clock.now())
+        with CaptureQueriesContext(connection) as captured:
+            got = _ids(client, independence, radius=RADIUS, status="open", service_code=problem.code)
+        assert got == whole[:1_000] and got, problem.code
+        unions = [q["sql"] for q in captured.captured_queries if "UNION ALL" in q["sql"]]
+        assert bool(unions) == (by_bands and connection.features.supports_slicing_ordering_in_compound), problem.code
