@@ -133,10 +133,29 @@ def near_pages(city: Any) -> list[tuple[str, str, str | None]]:
     found.append(
         ("report form nearby check", f"/report/nearby/?service_type={service_type.pk}&lat={lat}&lng={lng}", None)
     )
-    # The browse page's "Near" deep into the dense circle: pages by number, counted to 10,001.
+    # The browse page's "Near" deep into the dense circle: an old numbered address (?page=N,
+    # read by its offset from the place), and the same page reached by "Farther" (a cursor
+    # after the last report of the page before: cases.selectors.NearestFirst.page).
     for page in (40, 400):
         found.append((f"near, 2 miles, page {page}", f"/{s}/requests/?near={lat},{lng}&within=3219&page={page}", None))
+    from civicdesk.cases.selectors import NearestFirst
+    from civicdesk.portal.selectors import browse_cases
+
+    if hasattr(NearestFirst, "cursor"):
+        nearest = NearestFirst(browse_cases(city=city), lat=float(f"{lat}"), lng=float(f"{lng}"), radius_m=3219)
+        for page in (2, 40, 400):
+            last_before = nearest[(page - 1) * 25 - 1 : (page - 1) * 25][0]
+            cursor = nearest.cursor(last_before, after=True)
+            url = f"/{s}/requests/?near={lat},{lng}&within=3219&cursor={cursor}"
+            found.append((f"near, 2 miles, page {page} by cursor", url, None))
+            found.append((f"near, 2 miles, back from page {page + 1}", url.replace(cursor, _back(nearest, page)), None))
     return found + open311_filtered_near_pages(city, lat, lng)
+
+
+def _back(nearest: Any, page: int) -> str:
+    """The "Nearer" cursor of page ``page + 1`` (before its first report): page ``page`` read backwards."""
+    first_after = nearest[page * 25 : page * 25 + 1][0]
+    return str(nearest.cursor(first_after, after=False))
 
 
 # Open311's filters measured near a point: a common problem (potholes, the "streets" type of the
