@@ -262,8 +262,33 @@
     });
   }
 
+  /* --- the browser's own checks, said in the page's language ----------------------- */
+  // A box left empty or an email address without its domain is refused by the browser
+  // before anything is sent, in a bubble written in the browser's language ("Please select
+  // an item in the list."): English on a Spanish page when the phone is in English. The
+  // form gives the same words the server would (data-msg-*). Photos keep their own check.
+  function browserChecksInThePagesLanguage() {
+    var form = document.getElementById("report-form");
+    if (!form || !form.dataset.msgRequired) { return; }
+    function ours(el) { return el && el.setCustomValidity && el.type !== "file"; }
+    form.addEventListener("invalid", function (event) {
+      var el = event.target;
+      if (!ours(el)) { return; }
+      el.setCustomValidity("");
+      if (el.validity.valueMissing) {
+        el.setCustomValidity(el.id === "id_service_type" ? form.dataset.msgType : form.dataset.msgRequired);
+      } else if (el.validity.typeMismatch && el.type === "email") {
+        el.setCustomValidity(form.dataset.msgEmail);
+      }
+    }, true);
+    function clear(event) { if (ours(event.target)) { event.target.setCustomValidity(""); } }
+    form.addEventListener("input", clear, true);
+    form.addEventListener("change", clear, true);
+  }
+
   function init() {
     errorSummary();
+    browserChecksInThePagesLanguage();
     choosers();
     typeFilter();
     photoChecks();
