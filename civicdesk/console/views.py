@@ -44,6 +44,7 @@ from civicdesk.core import clock
 from civicdesk.core.errors import OutsideServiceArea
 from civicdesk.core.forms import error_items
 from civicdesk.core.paging import COUNT_CAP, CappedPaginator, KeysetPage, KeysetPaginator
+from civicdesk.core.templatetags.distances import unbroken
 from civicdesk.core.templatetags.written import as_written
 from civicdesk.expected import selectors as expected
 from civicdesk.tenants.models import City
@@ -481,7 +482,8 @@ def _place_words(data: QueryDict) -> str:
         return _("a later page")
     number = data.get("page", "")
     if number.isdigit() and int(number) > 1:
-        return _("page %(n)s") % {"n": number_format(int(number), force_grouping=True)}
+        # One piece, as a distance's number and unit: a line never ends at "página" with "2" next.
+        return unbroken(_("page %(n)s") % {"n": number_format(int(number), force_grouping=True)})
     return ""
 
 
@@ -512,21 +514,29 @@ def _dates_words(start: Any, end: Any, *, today: Any) -> str:
 
 
 # The case page's "Back to …" takes at most two lines on a 360 px phone: past this many
-# characters of the list's name, the city's words (a type's, a district's name) and the search
-# typed are shortened with an ellipsis, the longest first, none under ``SHORTEST_WORDS``.
+# characters of the list's name, its words are shortened with an ellipsis, the longest first:
+# the city's words (a type's, a district's name) and the search typed, none under
+# ``SHORTEST_WORDS``; then, if still too long, the list's own filters (status, channel,
+# dates) past ``WAY_BACK_MOST`` (the list's own words whole fit two lines up to there); and
+# last, with every part long at once, all but the page down to ``FEWEST_WORDS`` characters.
+# The page ("page 3") is never shortened.
 WAY_BACK_BUDGET = 56
+WAY_BACK_MOST = 65
 SHORTEST_WORDS = 8
+FEWEST_WORDS = 4
 
 
-def _shortened(texts: list[str], *, fixed: int, budget: int = WAY_BACK_BUDGET) -> list[str]:
-    """``texts`` shortened with an ellipsis, the longest first and none under
-    ``SHORTEST_WORDS`` characters, until they and ``fixed`` characters of other words fit in
-    ``budget``; each as it was when it fits."""
+def _shortened(
+    texts: list[str], *, fixed: int, budget: int = WAY_BACK_BUDGET, shortest: int = SHORTEST_WORDS
+) -> list[str]:
+    """``texts`` shortened with an ellipsis, the longest first and none under ``shortest``
+    characters, until they and ``fixed`` characters of other words fit in ``budget``; each as
+    it was when it fits."""
     lengths = [len(text) for text in texts]
     over = fixed + sum(lengths) - budget
     while over > 0 and lengths:
         longest = max(range(len(lengths)), key=lambda i: lengths[i])
-        if lengths[longest] <= SHORTEST_WORDS:
+        if lengths[longest] <= shortest:
             break
         lengths[longest] -= 1
         over -= 1
@@ -534,6 +544,26 @@ def _shortened(texts: list[str], *, fixed: int, budget: int = WAY_BACK_BUDGET) -
         text if size >= len(text) else text[: size - 1].rstrip() + "…"
         for text, size in zip(texts, lengths, strict=True)
     ]
+
+
+def _fitted(parts: list[tuple[str, str]]) -> list[str]:
+    """The words of a way back's parts (their kind: "queue", "city", "search", "filter"; "place"
+    and "marked", a name marked with its language, are never shortened),
+    shortened in turn until they fit (``WAY_BACK_BUDGET``, ``WAY_BACK_MOST``: see there)."""
+    words = [text for text, _kind in parts]
+    # The separators and the search's quotation marks stay whole.
+    fixed = 3 * (len(parts) - 1) + 2 * sum(kind == "search" for _text, kind in parts)
+    for kinds, budget, shortest in (
+        ({"city", "search"}, WAY_BACK_BUDGET, SHORTEST_WORDS),
+        ({"filter"}, WAY_BACK_MOST, SHORTEST_WORDS),
+        ({"queue", "city", "search", "filter"}, WAY_BACK_MOST, FEWEST_WORDS),
+    ):
+        these = [i for i, (_text, kind) in enumerate(parts) if kind in kinds]
+        others = fixed + sum(len(word) for i, word in enumerate(words) if i not in these)
+        fitted = _shortened([words[i] for i in these], fixed=others, budget=budget, shortest=shortest)
+        for i, word in zip(these, fitted, strict=True):
+            words[i] = word
+    return words
 
 
 def _list_name(request: HttpRequest, user: User) -> tuple[SafeString, str]:
@@ -547,9 +577,10 @@ def _list_name(request: HttpRequest, user: User) -> tuple[SafeString, str]:
     form = FilterForm(data or {"queue": queue}, user=user, default_queue=queue)
     form.is_valid()
     filters = form.filters()
-    # Each part: its words, and what they are: the list's own (""), the city's ("city": a
-    # type's or a district's name) or the search typed ("search"); the last two may be shortened.
-    parts: list[tuple[Any, str]] = [(QUEUE_LABELS[filters["queue"]], "")]
+    # Each part: its words, and what they are: the queue ("queue"), a filter of the list's own
+    # ("filter": status, channel, dates), the city's ("city": a type's or a district's name),
+    # the search typed ("search") or the page ("place", never shortened).
+    parts: list[tuple[Any, str]] = [(QUEUE_LABELS[filters["queue"]], "queue")]
     for name in ("service_type", "status", "district", "channel"):
         value = form.cleaned_data.get(name) if hasattr(form, "cleaned_data") else None
         if not value:
@@ -560,34 +591,32 @@ def _list_name(request: HttpRequest, user: User) -> tuple[SafeString, str]:
             options = label if isinstance(label, list | tuple) else [(key, label)]
             found = next((shown for option, shown in options if str(option) == value), None)
             if found is not None:
-                city_words = name in ("service_type", "district") and not isinstance(found, SafeString)
-                parts.append((str(found), "city") if city_words else (found, ""))
+                # A name marked up with its language (as_written) is shown whole: never cut in its markup.
+                city_words = name in ("service_type", "district")
+                kind = "marked" if isinstance(found, SafeString) else "city" if city_words else "filter"
+                parts.append((found, kind))
                 break
     if filters["text"]:
         parts.append((filters["text"], "search"))
     city = user.city
     today = clock.now().astimezone(city.tz).date() if city is not None else clock.now().date()
     if dates := _dates_words(filters["opened_from"], filters["opened_to"], today=today):
-        parts.append((dates, ""))
+        parts.append((dates, "filter"))
     if place := _place_words(data or QueryDict()):
-        parts.append((place, ""))
-    # The list's own words, the separators and the search's quotation marks stay whole.
-    fixed = sum(len(str(part)) if not kind else 2 * (kind == "search") for part, kind in parts)
-    fixed += 3 * (len(parts) - 1)
-    own = [str(part) for part, kind in parts if kind]
-    short = _shortened(own, fixed=fixed)
-    words = iter(short)
+        parts.append((place, "place"))
+    whole = [(part if isinstance(part, SafeString) else str(part), kind) for part, kind in parts]
+    short = _fitted(whole)
     displayed: list[Any] = []
     full: list[str] = []
-    for part, kind in parts:
-        if not kind:
-            displayed.append(part)
-            full.append(str(part))
-            continue
-        these = next(words)
-        displayed.append(format_html("“{}”", these) if kind == "search" else as_written(these))
-        full.append(f"“{part}”" if kind == "search" else part)
-    return format_html_join(" · ", "{}", ((part,) for part in displayed)), " · ".join(full) if short != own else ""
+    for (part, kind), these in zip(whole, short, strict=True):
+        if kind == "search":
+            displayed.append(format_html("“{}”", these))
+            full.append(f"“{part}”")
+        else:
+            displayed.append(as_written(these) if kind == "city" else these)
+            full.append(part)
+    shortened = short != [part for part, _kind in whole]
+    return format_html_join(" · ", "{}", ((part,) for part in displayed)), " · ".join(full) if shortened else ""
 
 
 def _bulk_context(request: HttpRequest) -> dict[str, Any]:

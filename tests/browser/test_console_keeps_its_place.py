@@ -45,8 +45,8 @@ def _fits(page: Any, width: int) -> bool:
 
 
 LIKELY_LATE_WORDS = {
-    "en": ("← Back to Likely late · page 2", "Likely late"),
-    "es": ("← Volver a Probablemente tarde · página 2", "Probablemente tarde"),
+    "en": ("← Back to Likely late · page\u00a02", "Likely late"),
+    "es": ("← Volver a Probablemente tarde · página\u00a02", "Probablemente tarde"),
 }
 
 
@@ -124,8 +124,8 @@ def test_the_way_back_names_the_dates_and_the_page_within_a_phones_screen(
         f"&opened_from={year}-11-01&opened_to={year}-11-15&page=3"
     )
     said = {
-        "en": "← Back to My department · Pothole · New · opened 1–15 Nov · page 3",
-        "es": "← Volver a Mi departamento · Pothole · Nuevo · abiertos 1–15 nov · página 3",
+        "en": "← Back to My department · Pothole · New · opened 1–15 Nov · page\u00a03",
+        "es": "← Volver a Mi departamento · Pothole · Nuevo · abiertos 1–15 nov · página\u00a03",
     }
     for language in ("en", "es"):
         for viewport in (PHONE_360, DESKTOP):

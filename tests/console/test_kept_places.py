@@ -12,6 +12,7 @@ from html import unescape
 from typing import Any
 
 import pytest
+from django.http import QueryDict
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -104,7 +105,7 @@ def test_the_way_back_names_the_filters_the_dates_and_the_page(
         listed = client.get(HOME, asked)
         assert listed.context["page"].number == 2
         words = back_link(client.get(case_page(dated_potholes[0])))
-    assert words == (HOME, "Back to All of my city · Pothole · New · opened 1–15 Nov · page 2")
+    assert words == (HOME, "Back to All of my city · Pothole · New · opened 1–15 Nov · page\u00a02")
     # The first page is no place to name.
     with clock.frozen_at(NOW):
         client.get(HOME, {**asked, "page": "1"})
@@ -121,11 +122,11 @@ def test_the_way_back_says_its_dates_and_page_in_spanish(
     with clock.frozen_at(NOW), translation.override("es"):
         client.get(HOME, asked)
         page = client.get(case_page(dated_potholes[0]), headers={"accept-language": "es"})
-    assert back_link(page) == (HOME, "Volver a Todos los de mi ciudad · Nuevo · abiertos 1–15 nov · página 2")
+    assert back_link(page) == (HOME, "Volver a Todos los de mi ciudad · Nuevo · abiertos 1–15 nov · página\u00a02")
     with clock.frozen_at(NOW), translation.override("es"):
         client.get(OVERDUE, {"page": "2"}, headers={"accept-language": "es"})
         page = client.get(case_page(dated_potholes[0]), headers={"accept-language": "es"})
-    assert back_link(page) == (OVERDUE, "Volver a Casos vencidos · página 2")
+    assert back_link(page) == (OVERDUE, "Volver a Casos vencidos · página\u00a02")
 
 
 def test_overdue_keeps_its_page_and_the_case_page_goes_back_to_it(
@@ -138,7 +139,7 @@ def test_overdue_keeps_its_page_and_the_case_page_goes_back_to_it(
         on_it = numbers(second)
         assert len(on_it) == 5
         case = ServiceRequest.objects.get(city=independence, number=on_it[0])
-        assert back_link(client.get(case_page(case))) == (OVERDUE, "Back to Overdue cases · page 2")
+        assert back_link(client.get(case_page(case))) == (OVERDUE, "Back to Overdue cases · page\u00a02")
 
         again = client.get(OVERDUE)  # the back link, or "Overdue" in the menu
     assert again.context["page"].number == 2
@@ -159,7 +160,7 @@ def test_each_list_keeps_its_own_place_and_the_way_back_is_the_last_looked_at(
         client.get(NOT_PLACED)  # its first page: nothing to name
         assert back_link(client.get(case_page(case))) == (NOT_PLACED, "Back to Not placed")
         client.get(OVERDUE)
-        assert back_link(client.get(case_page(case))) == (OVERDUE, "Back to Overdue cases · page 2")
+        assert back_link(client.get(case_page(case))) == (OVERDUE, "Back to Overdue cases · page\u00a02")
         cases = client.get(HOME)  # "Cases": the case list as it was left, not Overdue's page
         assert cases.context["queue"] == "all"
         assert cases.context["form"]["service_type"].value() == str(pothole.pk)
@@ -286,7 +287,7 @@ def test_likely_late_keeps_its_page_and_the_case_page_goes_back_to_it(
             second = client.get(LIKELY_LATE, {"page": "2"})
             on_it = numbers(second)
             case = ServiceRequest.objects.get(city=independence, number=on_it[0])
-            assert back_link(client.get(case_page(case))) == (LIKELY_LATE, "Back to Likely late · page 2")
+            assert back_link(client.get(case_page(case))) == (LIKELY_LATE, "Back to Likely late · page\u00a02")
             again = client.get(LIKELY_LATE)
         assert again.context["page"].number == 2
         assert numbers(again) == on_it
@@ -352,3 +353,36 @@ def test_the_shortened_way_back_is_said_in_full_in_spanish(
         shown, title, name = shortened_link(client.get(case_page(dated_potholes[0]), headers={"accept-language": "es"}))
     assert title == name == f"Volver a Todos los de mi ciudad · “{LONG_SEARCH}”"
     assert shown.startswith("Volver a Todos los de mi ciudad · “pothole in front") and shown.endswith("…”")
+
+
+@pytest.mark.parametrize(("language", "page"), [("en", "page\u00a012"), ("es", "página\u00a012")], ids=["en", "es"])
+def test_with_every_part_long_at_once_the_city_words_go_first_then_the_filters_and_the_page_stays_whole(
+    language: str, page: str
+) -> None:
+    with translation.override(language):
+        place = views._place_words(QueryDict("page=12"))
+        queue = str(views.QUEUE_LABELS["all"])
+        parts = [
+            (queue, "queue"),
+            ("Overgrown vegetation obstructing the sidewalk", "city"),
+            (str(Status.IN_PROGRESS.label), "filter"),
+            (LONG_DISTRICT, "city"),
+            ("Open311 app", "filter"),
+            (LONG_SEARCH, "search"),
+            ("opened 28 Dec 2025 – 3 Jan 2026", "filter"),
+            (place, "place"),
+        ]
+        fitted = views._fitted(parts)
+    assert place == page  # one piece: "página" never ends a line with "12" on the next
+    assert fitted[-1] == page
+    # Each of the others shortened, the start of its words kept, until the whole fits (the link
+    # then takes two lines at 360 px: tests/browser/test_console_way_back_at_its_longest.py).
+    for (whole, _kind), short in zip(parts[:-1], fitted[:-1], strict=True):
+        assert short.endswith("…") and whole.startswith(short.removesuffix("…")), short
+    assert len(" · ".join(fitted) + "“”") <= views.WAY_BACK_MOST
+
+    # Only the city's words long: the list's own words stay whole.
+    few = [(queue, "queue"), (LONG_DISTRICT, "city"), ("Open311 app", "filter"), (place, "place")]
+    with translation.override(language):
+        fitted = views._fitted(few)
+    assert fitted[0] == queue and fitted[2:] == ["Open311 app", page] and fitted[1].endswith("…")
