@@ -187,3 +187,35 @@ def test_a_pin_put_on_the_map_takes_the_place_of_the_words_that_matched_nothing(
     expect(hint).to_be_hidden()
     assert box.input_value() == "9999 Nowhere Zz"  # the resident's words stay
     assert page.errors == []
+
+
+def test_a_pin_put_before_the_box_asks_about_the_words_stops_that_search(new_context, site, catalogue, gazetteer):
+    """The box asks about its words after a pause in the typing (address.js): a pin put within
+    that pause decides the place, so the search is not asked afterwards to say "No address
+    matches these words" under the pin. The words and the pin come in one task here, which no
+    timing of a busy machine can split."""
+    page = open_page(new_context(viewport=PHONE))
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url) if "/places/search" in request.url else None)
+    page.goto("/independence/report/")
+    page.wait_for_selector("#report-map .leaflet-limits-pane path", state="attached")
+    lat, lng = INSIDE["independence"]
+    with page.expect_response(lambda response: "/places/near" in response.url) as near:
+        page.evaluate(
+            """([lat, lng]) => {
+                const box = document.getElementById("id_address");
+                box.value = "9999 Nowhere Zz";
+                box.dispatchEvent(new Event("input", { bubbles: true }));
+                document.getElementById("report-map").dispatchEvent(
+                    new CustomEvent("civic:pinned", { detail: { lat: lat, lng: lng, from: "map", quiet: false } })
+                );
+            }""",
+            [lat, lng],
+        )
+    near.value.finished()
+    # The pause the search waited for (150 ms), three times over: proving an absence needs a wait.
+    page.wait_for_timeout(450)
+    assert asked == []
+    expect(page.locator("#id_address-none")).to_be_hidden()
+    assert page.locator("#id_address").input_value() == "9999 Nowhere Zz"  # the resident's words stay
+    assert page.errors == []

@@ -368,6 +368,8 @@
     }
 
     function lookUp(lat, lng) {
+      clearTimeout(timer); // nor is one still to start: the pin says where, whatever the words
+      timer = null;
       var n = ++asked; // a search still running is dropped
       searching = false;
       enterWaits = false;
