@@ -517,13 +517,14 @@ def _dates_words(start: Any, end: Any, *, today: Any) -> str:
 # characters of the list's name, its words are shortened with an ellipsis, the longest first:
 # the city's words (a type's, a district's name) and the search typed, none under
 # ``SHORTEST_WORDS``; then, if still too long, the list's own filters (status, channel,
-# dates) past ``WAY_BACK_MOST`` (the list's own words whole fit two lines up to there); and
-# last, with every part long at once, all but the page down to ``FEWEST_WORDS`` characters.
-# The page ("page 3") is never shortened.
+# dates) past ``WAY_BACK_MOST`` (the list's own words whole fit two lines up to there). With
+# every part long at once, whole parts are left out, the list's own filters first, the least
+# telling first, then the city's words, and the name says how many ("All of my city and 5
+# filters"): a word cut under ``SHORTEST_WORDS`` characters is read by nobody. The queue and
+# the page ("page 3") are never left out nor shortened below that; the page never at all.
 WAY_BACK_BUDGET = 56
 WAY_BACK_MOST = 65
 SHORTEST_WORDS = 8
-FEWEST_WORDS = 4
 
 
 def _shortened(
@@ -546,32 +547,71 @@ def _shortened(
     ]
 
 
-def _fitted(parts: list[tuple[str, str]]) -> list[str]:
-    """The words of a way back's parts (their kind: "queue", "city", "search", "filter"; "place"
-    and "marked", a name marked with its language, are never shortened),
-    shortened in turn until they fit (``WAY_BACK_BUDGET``, ``WAY_BACK_MOST``: see there)."""
+def _left_out_words(count: int, *, alone: bool) -> str:
+    """What says that ``count`` parts of a way back are left out: "and 5 filters" after the
+    queue alone, else "3 more filters" as a part of its own."""
+    if alone:
+        # Translators: after the queue in the case page's "Back to …", the rest of the list's filters left out for room: "All of my city and 5 filters".
+        return ngettext("and %(n)s filter", "and %(n)s filters", count) % {"n": count}
+    # Translators: a part of the case page's "Back to …": the list's filters left out for room, "All of my city · Pothole · 3 more filters".
+    return ngettext("%(n)s more filter", "%(n)s more filters", count) % {"n": count}
+
+
+def _shortened_parts(parts: list[tuple[str, str]], *, budget: int = WAY_BACK_BUDGET) -> list[str]:
+    """The words of ``parts`` shortened in turn, none under ``SHORTEST_WORDS`` characters: the
+    city's words and the search to ``budget``, then the list's own filters to
+    ``WAY_BACK_MOST``."""
     words = [text for text, _kind in parts]
-    # The separators and the search's quotation marks stay whole.
-    fixed = 3 * (len(parts) - 1) + 2 * sum(kind == "search" for _text, kind in parts)
-    for kinds, budget, shortest in (
-        ({"city", "search"}, WAY_BACK_BUDGET, SHORTEST_WORDS),
-        ({"filter"}, WAY_BACK_MOST, SHORTEST_WORDS),
-        ({"queue", "city", "search", "filter"}, WAY_BACK_MOST, FEWEST_WORDS),
-    ):
+    for kinds, most in (({"city", "search"}, budget), ({"filter"}, WAY_BACK_MOST)):
         these = [i for i, (_text, kind) in enumerate(parts) if kind in kinds]
-        others = fixed + sum(len(word) for i, word in enumerate(words) if i not in these)
-        fitted = _shortened([words[i] for i in these], fixed=others, budget=budget, shortest=shortest)
+        others = _way_back_length(parts, words) - sum(len(words[i]) for i in these)
+        fitted = _shortened([words[i] for i in these], fixed=others, budget=most)
         for i, word in zip(these, fitted, strict=True):
             words[i] = word
     return words
 
 
+def _way_back_length(parts: list[tuple[str, str]], words: list[str]) -> int:
+    """The characters of a way back's words as shown: the separators and the search's
+    quotation marks with them."""
+    return sum(len(word) for word in words) + 3 * (len(words) - 1) + 2 * sum(kind == "search" for _t, kind in parts)
+
+
+def _fitted(parts: list[tuple[str, str]], *, leave_out: list[int] | None = None) -> list[tuple[str, str]]:
+    """The parts of a way back as shown (their kind: "queue", "city", "search", "filter"; "place"
+    and "marked", a name marked with its language, are never shortened): shortened
+    (``_shortened_parts``) and, if still over ``WAY_BACK_MOST``, with whole parts left out in
+    the order of ``leave_out`` (indexes of ``parts``; by default the list's own filters, then
+    the search and the city's words, the last first), a part ("note") saying how many. The
+    queue and the page are never left out."""
+    if leave_out is None:
+        ranks = {"filter": 0, "search": 1, "city": 2, "marked": 2}
+        kept = [i for i, (_text, kind) in enumerate(parts) if kind in ranks]
+        leave_out = sorted(reversed(kept), key=lambda i: ranks[parts[i][1]])
+    out: list[int] = []
+    while True:
+        shown = [part for i, part in enumerate(parts) if i not in out]
+        if out:
+            alone = all(kind in ("queue", "place") for _text, kind in shown)
+            note = _left_out_words(len(out), alone=alone)
+            at = next((j for j, (_text, kind) in enumerate(shown) if kind == "place"), len(shown))
+            if alone and at > 0:
+                shown[0] = (f"{shown[0][0]} {note}", shown[0][1])
+            else:
+                shown.insert(at, (note, "note"))
+        # With parts left out, those kept have the room up to ``WAY_BACK_MOST``.
+        words = _shortened_parts(shown, budget=WAY_BACK_MOST if out else WAY_BACK_BUDGET)
+        if _way_back_length(shown, words) <= WAY_BACK_MOST or len(out) == len(leave_out):
+            return [(word, kind) for word, (_text, kind) in zip(words, shown, strict=True)]
+        out.append(leave_out[len(out)])
+
+
 def _list_name(request: HttpRequest, user: User) -> tuple[SafeString, str]:
     """The list "Cases" goes back to, by its queue, filters and place: "My department ·
     Pothole · New · Ward 2 · “Elm” · opened 1–15 Nov · page 3"; the city's words (a type's, a
-    district's name) as they wrote them. A long type, district or search is shortened
-    (``_shortened``); then the words in full come second, for the link's title and accessible
-    name (else "")."""
+    district's name) as they wrote them. A long type, district or search is shortened, and
+    with every part long at once some are left out (``_fitted``); then the words in full come
+    second, for the link's title and accessible name (else "")."""
     queue = home_queue(user)
     data = remembered.list_recalled(request, city_id=user.city_id) if user.city_id else None
     form = FilterForm(data or {"queue": queue}, user=user, default_queue=queue)
@@ -581,6 +621,8 @@ def _list_name(request: HttpRequest, user: User) -> tuple[SafeString, str]:
     # ("filter": status, channel, dates), the city's ("city": a type's or a district's name),
     # the search typed ("search") or the page ("place", never shortened).
     parts: list[tuple[Any, str]] = [(QUEUE_LABELS[filters["queue"]], "queue")]
+    # Where each filter is among the parts, by name: for the order they are left out in.
+    where: dict[str, int] = {}
     for name in ("service_type", "status", "district", "channel"):
         value = form.cleaned_data.get(name) if hasattr(form, "cleaned_data") else None
         if not value:
@@ -594,28 +636,32 @@ def _list_name(request: HttpRequest, user: User) -> tuple[SafeString, str]:
                 # A name marked up with its language (as_written) is shown whole: never cut in its markup.
                 city_words = name in ("service_type", "district")
                 kind = "marked" if isinstance(found, SafeString) else "city" if city_words else "filter"
+                where[name] = len(parts)
                 parts.append((found, kind))
                 break
     if filters["text"]:
+        where["text"] = len(parts)
         parts.append((filters["text"], "search"))
     city = user.city
     today = clock.now().astimezone(city.tz).date() if city is not None else clock.now().date()
     if dates := _dates_words(filters["opened_from"], filters["opened_to"], today=today):
+        where["dates"] = len(parts)
         parts.append((dates, "filter"))
     if place := _place_words(data or QueryDict()):
         parts.append((place, "place"))
     whole = [(part if isinstance(part, SafeString) else str(part), kind) for part, kind in parts]
-    short = _fitted(whole)
+    # Left out for room, the least telling first: how the cases came in, when they were
+    # opened, their status; then the search, the district, the type.
+    order = ("channel", "dates", "status", "text", "district", "service_type")
+    short = _fitted(whole, leave_out=[where[name] for name in order if name in where])
     displayed: list[Any] = []
-    full: list[str] = []
-    for (part, kind), these in zip(whole, short, strict=True):
+    for these, kind in short:
         if kind == "search":
             displayed.append(format_html("“{}”", these))
-            full.append(f"“{part}”")
         else:
             displayed.append(as_written(these) if kind == "city" else these)
-            full.append(part)
-    shortened = short != [part for part, _kind in whole]
+    full = [f"“{part}”" if kind == "search" else part for part, kind in whole]
+    shortened = short != whole
     return format_html_join(" · ", "{}", ((part,) for part in displayed)), " · ".join(full) if shortened else ""
 
 

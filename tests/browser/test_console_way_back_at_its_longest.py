@@ -1,9 +1,10 @@
 """The case page's "Back to …" at its longest, on a 360 px phone, in English and Spanish: the
 list in the whole city, of a type and a district with long names, one status, one channel, a
-long search, opening dates across two years and a later page. The city's words are shortened
-first, then the list's own filters; the page ("page 3", "página 3") is never shortened nor
-split across lines; the link takes at most two lines; its title and accessible name are the
-words in full. Screenshots in test-artifacts/screenshots/ (way-back-longest-…)."""
+long search, opening dates across two years and a later page. The city's words are shortened,
+none under 8 characters, then whole parts are left out and the link says how many ("4 more
+filters", "5 filtros más"); the page ("page 3", "página 3") is never shortened nor split
+across lines; the link takes at most two lines; its title and accessible name are the words in
+full. Screenshots in test-artifacts/screenshots/ (way-back-longest-…)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,10 @@ TYPE = "Overgrown vegetation obstructing the sidewalk or the street sign"
 DISTRICT = "Northeast Historic Neighborhoods and the Truman Road Corridor"
 SEARCH = "pothole in front of the blue house near the corner of Truman and Noland"
 PAGE = {"en": "page\u00a03", "es": "página\u00a03"}
+# What says how many parts are left out, as a part of its own.
+LEFT_OUT = {"en": re.compile(r"^(\d+) more filters?$"), "es": re.compile(r"^(\d+) filtros? más$")}
+# The list's parts besides the queue and the page: type, status, district, channel, search, dates.
+FILTERS = 6
 # How many lines a range of the link's text takes: the page's words, and the link itself.
 LINES = """([link, words]) => {
   const lines = (range) => new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top))).size;
@@ -84,6 +89,16 @@ def test_the_longest_way_back_takes_two_lines_on_a_phone_and_keeps_its_page_whol
             assert words in whole, (words, whole)
         expect(back).to_have_accessible_name(whole)
         assert TYPE not in shown and DISTRICT not in shown and SEARCH not in shown, shown
+        # Read as words: every part shown whole or cut to no fewer than 8 characters, the ones
+        # left out counted, and the queue and the page whole.
+        queue, *kept, note, _page = shown.removeprefix("← ").split(" · ")
+        assert queue in whole and whole.startswith(queue), shown
+        for words in kept:
+            assert not words.endswith("…") or len(words.strip("“”")) >= 8, shown
+            assert words.removesuffix("…").removesuffix("…”") in whole, shown
+        counted = LEFT_OUT[language].match(note)
+        assert counted is not None, shown
+        assert int(counted.group(1)) + len(kept) == FILTERS, shown
         measured = page.evaluate(LINES, [back.element_handle(), PAGE[language]])
         assert measured["page"] == 1, shown
         assert measured["link"] <= 2, (language, shown)

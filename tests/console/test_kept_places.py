@@ -355,9 +355,15 @@ def test_the_shortened_way_back_is_said_in_full_in_spanish(
     assert shown.startswith("Volver a Todos los de mi ciudad · “pothole in front") and shown.endswith("…”")
 
 
-@pytest.mark.parametrize(("language", "page"), [("en", "page\u00a012"), ("es", "página\u00a012")], ids=["en", "es"])
-def test_with_every_part_long_at_once_the_city_words_go_first_then_the_filters_and_the_page_stays_whole(
-    language: str, page: str
+WHOLE_LIST = {
+    "en": "All of my city · Overgrow… · Northeas… · 4 more filters · page\u00a012",
+    "es": "Todos los de mi ciudad · Overgrown v… · 5 filtros más · página\u00a012",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_with_every_part_long_at_once_whole_filters_are_left_out_and_said_and_none_is_cut_to_a_stub(
+    language: str,
 ) -> None:
     with translation.override(language):
         place = views._place_words(QueryDict("page=12"))
@@ -372,17 +378,44 @@ def test_with_every_part_long_at_once_the_city_words_go_first_then_the_filters_a
             ("opened 28 Dec 2025 – 3 Jan 2026", "filter"),
             (place, "place"),
         ]
-        fitted = views._fitted(parts)
-    assert place == page  # one piece: "página" never ends a line with "12" on the next
-    assert fitted[-1] == page
-    # Each of the others shortened, the start of its words kept, until the whole fits (the link
-    # then takes two lines at 360 px: tests/browser/test_console_way_back_at_its_longest.py).
-    for (whole, _kind), short in zip(parts[:-1], fitted[:-1], strict=True):
-        assert short.endswith("…") and whole.startswith(short.removesuffix("…")), short
-    assert len(" · ".join(fitted) + "“”") <= views.WAY_BACK_MOST
+        # As the case list leaves them out: channel, dates, status, search, district, type.
+        order = [4, 6, 2, 5, 3, 1]
+        fitted = views._fitted(parts, leave_out=order)
+    shown = " · ".join(words for words, _kind in fitted)
+    assert shown == WHOLE_LIST[language]
+    assert len(shown) <= views.WAY_BACK_MOST
+    # The queue and the page whole; the others kept are the last to leave out, each whole or
+    # cut at the start of its words to no fewer than 8 characters.
+    assert fitted[0] == (queue, "queue") and fitted[-1] == (place, "place")
+    kept = [(words, kind) for words, kind in fitted[1:-2]]
+    left_out = len(parts) - 2 - len(kept)
+    assert [kind for _words, kind in kept] == [parts[i][1] for i in sorted(order[left_out:])]
+    for (words, _kind), i in zip(kept, sorted(order[left_out:]), strict=True):
+        whole = parts[i][0]
+        assert words == whole or (len(words) >= views.SHORTEST_WORDS and whole.startswith(words.removesuffix("…")))
+    assert fitted[-2][1] == "note" and str(left_out) in fitted[-2][0].split()
 
-    # Only the city's words long: the list's own words stay whole.
-    few = [(queue, "queue"), (LONG_DISTRICT, "city"), ("Open311 app", "filter"), (place, "place")]
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("en", "All of my city and 3 filters"), ("es", "Todos los de mi ciudad y 3 filtros")],
+    ids=["en", "es"],
+)
+def test_when_only_the_queue_is_left_it_says_how_many_filters_with_it(language: str, said: str) -> None:
+    # Names marked with their language are never cut: long ones can only be left out.
+    long = [(views.as_written(f"{LONG_DISTRICT} {n}"), "marked") for n in range(3)]
     with translation.override(language):
+        place = views._place_words(QueryDict("page=3"))
+        fitted = views._fitted([(str(views.QUEUE_LABELS["all"]), "queue"), *long, (place, "place")])
+    assert fitted == [(said, "queue"), (place, "place")]
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_with_only_the_city_words_long_they_are_shortened_and_nothing_is_left_out(language: str) -> None:
+    with translation.override(language):
+        place = views._place_words(QueryDict("page=12"))
+        queue = str(views.QUEUE_LABELS["all"])
+        few = [(queue, "queue"), (LONG_DISTRICT, "city"), ("Open311 app", "filter"), (place, "place")]
         fitted = views._fitted(few)
-    assert fitted[0] == queue and fitted[2:] == ["Open311 app", page] and fitted[1].endswith("…")
+    assert [words for words, _kind in fitted][::2] == [queue, "Open311 app"]
+    assert fitted[3] == (place, "place") and fitted[1][0].endswith("…") and len(fitted) == len(few)
