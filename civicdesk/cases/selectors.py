@@ -15,7 +15,6 @@ from django.db import connection
 from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, TextField, Value
 from django.db.models.expressions import CombinedExpression, RawSQL
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
-from django.utils.translation import gettext as _
 
 from civicdesk.accounts.models import Role, User
 from civicdesk.cases import permissions, sharing
@@ -30,7 +29,7 @@ from civicdesk.cases.models import (
 )
 from civicdesk.cases.permissions import Action
 from civicdesk.catalog.models import ServiceType
-from civicdesk.core.paging import COUNT_CAP, BadCursor, KeysetPage, ListQuery, counts_of, list_query
+from civicdesk.core.paging import COUNT_CAP, BadCursor, KeysetPage, ListQuery, counts_of, list_query, page_by_cursor
 from civicdesk.core.sql import any_row, first_row
 from civicdesk.tenants import reference
 from civicdesk.tenants.models import City
@@ -706,8 +705,8 @@ class NearestFirst:
         raw = json.dumps(payload, separators=(",", ":")).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
-    def decode(self, token: str) -> tuple[bool, float, int]:
-        """(after, distance, id) of a cursor; ``BadCursor`` for one that is not this list's."""
+    def decode(self, token: str) -> tuple[bool, tuple[float, int]]:
+        """(after, (distance, id)) of a cursor; ``BadCursor`` for one that is not this list's."""
         try:
             token = token.strip()
             payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
@@ -725,7 +724,7 @@ class NearestFirst:
                 raise BadCursor(token)
         except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:
             raise BadCursor(token) from exc
-        return payload["d"] == "a", float(distance), pk
+        return payload["d"] == "a", (float(distance), pk)
 
     def _ring(self, inner_m: float, outer_m: float) -> QuerySet[ServiceRequest]:
         return cases_between(self.cases, lat=self.lat, lng=self.lng, inner_m=inner_m, outer_m=outer_m)
@@ -765,33 +764,15 @@ class NearestFirst:
     def page(self, token: str | None, per_page: int) -> KeysetPage:
         """The page a cursor asks for, nearest first; the first page, saying why, for a cursor
         this list cannot use (mangled, cut short, or made for another place)."""
-        n = per_page
-        problem = ""
-        if token:
-            try:
-                after, distance, pk = self.decode(token)
-            except BadCursor:
-                problem = _(
-                    "That link to a page of this list no longer works (the list's order changed, or the link "
-                    "was cut short). Here is the first page."
-                )
-            else:
-                if after:
-                    rows = self._after(distance, pk, n + 1)
-                    page = KeysetPage(rows=rows[:n])
-                    if page.rows:
-                        page.newer = self.cursor(page.rows[0], after=False)
-                    if len(rows) > n:
-                        page.older = self.cursor(page.rows[-1], after=True)
-                    return page
-                rows = self._before(distance, pk, n + 1)
-                if len(rows) > n:
-                    shown = list(reversed(rows[:n]))
-                    return KeysetPage(
-                        rows=shown, newer=self.cursor(shown[0], after=False), older=self.cursor(shown[-1], after=True)
-                    )
-                # Back at the centre: the first page itself (with what was reported since).
-        return self.numbered(1, n, problem=problem)
+        return page_by_cursor(
+            token,
+            per_page,
+            decode=self.decode,
+            forward=lambda key, limit: self._after(key[0], key[1], limit),
+            backward=lambda key, limit: self._before(key[0], key[1], limit),
+            cursor=self.cursor,
+            first=lambda problem: self.numbered(1, per_page, problem=problem),
+        )
 
     def numbered(self, number: int, per_page: int, *, problem: str = "") -> KeysetPage:
         """Page ``number`` as counted from the centre (an address of "Near" from before its

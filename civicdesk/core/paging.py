@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -198,6 +198,47 @@ class KeysetPage:
         return bool(self.newer or self.older)
 
 
+def page_by_cursor(
+    token: str | None,
+    per_page: int,
+    *,
+    decode: Callable[[str], tuple[bool, Any]],
+    forward: Callable[[Any, int], list[Any]],
+    backward: Callable[[Any, int], list[Any]],
+    cursor: Callable[..., str],
+    first: Callable[[str], KeysetPage],
+) -> KeysetPage:
+    """The page of a keyset list that ``token`` asks for: ``decode`` reads it as (after, key)
+    or raises ``BadCursor``; ``forward``/``backward`` give up to a number of rows after/before a
+    key, the nearest to it first; ``cursor(row, after=…)`` makes a token; ``first(problem)`` is
+    the list's first page, given for no token, for one the list cannot use (saying why), and
+    when going back reaches the top (with what was added since)."""
+    n = per_page
+    problem = ""
+    if token:
+        try:
+            after, key = decode(token)
+        except BadCursor:
+            problem = _(
+                "That link to a page of this list no longer works (the list's order changed, or the link "
+                "was cut short). Here is the first page."
+            )
+        else:
+            if after:
+                rows = forward(key, n + 1)
+                page = KeysetPage(rows=rows[:n])
+                if page.rows:
+                    page.newer = cursor(page.rows[0], after=False)
+                if len(rows) > n:
+                    page.older = cursor(page.rows[-1], after=True)
+                return page
+            rows = backward(key, n + 1)
+            if len(rows) > n:
+                shown = list(reversed(rows[:n]))
+                return KeysetPage(rows=shown, newer=cursor(shown[0], after=False), older=cursor(shown[-1], after=True))
+    return first(problem)
+
+
 class KeysetPaginator:
     """Pages of ``rows`` in the order of ``fields`` (all ascending, or all descending), each page
     read from where the previous one ended, never by an offset.
@@ -319,34 +360,19 @@ class KeysetPaginator:
 
     def page(self, token: str | None) -> KeysetPage:
         """The page a cursor asks for; the first page, saying why, for one it cannot use."""
+        return page_by_cursor(
+            token,
+            self.per_page,
+            decode=self.decode,
+            forward=self._forward,
+            backward=self._backward,
+            cursor=self.cursor,
+            first=self._first,
+        )
+
+    def _first(self, problem: str) -> KeysetPage:
+        """The list's first page (``problem``: why a cursor asked for was not used)."""
         n = self.per_page
-        problem = ""
-        if token:
-            try:
-                after, key = self.decode(token)
-            except BadCursor:
-                problem = _(
-                    "That link to a page of this list no longer works (the list's order changed, or the link "
-                    "was cut short). Here is the first page."
-                )
-            else:
-                if after:
-                    rows = self._forward(key, n + 1)
-                    page = KeysetPage(rows=rows[:n])
-                    if page.rows:
-                        page.newer = self.cursor(page.rows[0], after=False)
-                    if len(rows) > n:
-                        page.older = self.cursor(page.rows[-1], after=True)
-                    return page
-                rows = self._backward(key, n + 1)
-                if len(rows) > n:
-                    shown = list(reversed(rows[:n]))
-                    return KeysetPage(
-                        rows=shown,
-                        newer=self.cursor(shown[0], after=False),
-                        older=self.cursor(shown[-1], after=True),
-                    )
-                # Back at the top: the first page itself (full, with what was added since).
         rows = self._forward(None, n + 1)
         page = KeysetPage(rows=rows[:n], problem=problem)
         if len(rows) > n:

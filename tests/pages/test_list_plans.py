@@ -513,9 +513,14 @@ def test_a_near_page_deep_by_cursor_reads_a_thin_ring_not_every_nearer_case(seed
             q["sql"] for q in captured.captured_queries if "ORDER BY" in q["sql"] and "cases_servicerequest" in q["sql"]
         ]
         assert pages, url
-        read = sum(r for sql in pages for node_type, r, _limited in reads_of_cases(sql) if node_type != "Seq Scan")
-        assert all(node_type != "Seq Scan" for sql in pages for node_type, _r, _limited in reads_of_cases(sql)), url
+        reads = [(node_type, r) for sql in pages for node_type, r, _limited in reads_of_cases(sql)]
         if most is not None:
+            assert all(node_type != "Seq Scan" for node_type, _r in reads), f"{url}: {reads}"
+            read = sum(r for _node_type, r in reads)
             assert read <= most, f"{url}: read {read:,} rows of cases:\n{pages}"
         else:
+            # The old numbered address reads every nearer case, by the index or (seen in the
+            # whole file's order on PostgreSQL, with the table's statistics of earlier tests)
+            # by a sequential scan of the city's 50,000: either way more than the offset.
+            read = sum(r for _node_type, r in reads)
             assert read > 9_975, f"{url}: an offset of 9,975 read only {read:,} rows"
