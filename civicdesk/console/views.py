@@ -119,7 +119,7 @@ def _columns(current: str, queue: str) -> list[dict[str, Any]]:
 # district is written twice: in its own column, and under the address for a tablet, where
 # console.css hides the column so that the due date fits beside the case number.
 # On a phone each row is a card (console.css, table.phone-cards): each cell after its
-# column's name, its data-label.
+# column's name, its data-label. A date (class "day") is never split across lines on a desk.
 _ROW = (
     "<tr{}>\n"
     '<td class="pick"><input type="checkbox" name="case" value="{}" aria-label="{}"></td>\n'
@@ -129,7 +129,7 @@ _ROW = (
     '<td data-label="{}">{}{}</td>\n'
     '<td class="col-district" data-label="{}">{}</td>\n'
     '<td data-label="{}">{}</td>\n'
-    '<td data-label="{}">{}</td>\n'
+    '<td class="day" data-label="{}">{}</td>\n'
     '<td data-label="{}">{}</td>\n'
     "</tr>\n"
 )
@@ -180,7 +180,9 @@ def _list_rows(listed: Any, columns: list[dict[str, Any]]) -> list[SafeString]:
         if case.due_at is None:
             due: Any = "—"
         else:
-            due = format_html("{}{}", local_date(case.due_at, case, due_words), late if overdue else "")
+            due = format_html(
+                '<span class="day">{}</span>{}', local_date(case.due_at, case, due_words), late if overdue else ""
+            )
         rows.append(
             format_html(
                 _ROW,

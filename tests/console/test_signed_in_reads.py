@@ -128,7 +128,7 @@ def test_the_case_list_links_each_row_and_writes_its_dates_in_the_visitor_s_lang
         with translation.override(language):
             # The visitor's language orders the date: "Dec. 6, 2026", "6 dic 2026".
             opened = date_format(day, translation.gettext("N j, Y"))
-            # The cell says its column's name for a phone's card.
+            # The cell says its column's name for a phone's card; "day": one line on a desk.
             column = translation.gettext("Opened")
         assert f'<a href="/console/cases/{case.city.slug}/{case.number}/">{case.reference}</a>' in page
-        assert f'<td data-label="{column}">{opened}</td>' in page, language
+        assert f'<td class="day" data-label="{column}">{opened}</td>' in page, language
