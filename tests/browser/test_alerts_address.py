@@ -51,7 +51,7 @@ def test_an_alert_around_a_typed_address_is_set_with_the_keyboard_alone(page: An
     page.keyboard.press("Enter")
 
     assert box.input_value() == "18891 Meadow Ln"
-    assert page.inner_text("#pin-address") == "Alerts within ¼ mile of 18891 Meadow Ln"
+    assert page.inner_text("#pin-address") == "Alerts within ¼\u00a0mile of 18891 Meadow Ln"
     assert page.get_attribute("#pin-address", "role") == "status"
     # "Around a point", ticked by hand, stays: the address's district is only offered.
     expect(page.locator("#alert-district button")).to_have_count(1)
@@ -63,7 +63,7 @@ def test_an_alert_around_a_typed_address_is_set_with_the_keyboard_alone(page: An
     page.keyboard.press("ArrowDown")  # ¼ mile -> ½ mile
     assert page.input_value("#id_radius_m") == "805"
     # Waited for by Playwright's own matcher: a string of JavaScript polled in the page is eval, which the CSP refuses.
-    expect(page.locator("#pin-address")).to_have_text("Alerts within ½ mile of 18891 Meadow Ln")
+    expect(page.locator("#pin-address")).to_have_text("Alerts within ½\u00a0mile of 18891 Meadow Ln")
     screenshot(page, "alerts-address-chosen")
     assert axe_violations(page) == []
 
@@ -108,7 +108,7 @@ def test_sent_without_a_place_the_error_is_read_with_the_address_box(page: Any, 
 
 @pytest.mark.parametrize(
     ("language", "chosen", "words"),
-    [("en", "½ mile", "Alerts within ½ mile of 18891 Meadow Ln"), ("es", "½ milla", None)],
+    [("en", "½\u00a0mile", "Alerts within ½\u00a0mile of 18891 Meadow Ln"), ("es", "½\u00a0milla", None)],
 )
 def test_on_a_phone_the_distances_are_feet_and_miles(
     new_context: Any, meadow_ln: City, language: str, chosen: str, words: str | None
@@ -124,8 +124,10 @@ def test_on_a_phone_the_distances_are_feet_and_miles(
     page.keyboard.press("Enter")
     page.select_option("#id_radius_m", label=chosen)
     labels = page.eval_on_selector_all("#id_radius_m option", "options => options.map(o => o.textContent)")
-    expected = {"en": ["500 ft", "¼ mile", "½ mile", "1 mile", "2 miles", "3 miles"]}
-    assert labels == expected.get(language, ["500 pies", "¼ milla", "½ milla", "1 milla", "2 millas", "3 millas"])
+    expected = {"en": ["500\u00a0ft", "¼\u00a0mile", "½\u00a0mile", "1\u00a0mile", "2\u00a0miles", "3\u00a0miles"]}
+    assert labels == expected.get(
+        language, ["500\u00a0pies", "¼\u00a0milla", "½\u00a0milla", "1\u00a0milla", "2\u00a0millas", "3\u00a0millas"]
+    )
     said = page.inner_text("#pin-address")
     assert chosen in said and "18891 Meadow Ln" in said and (words is None or said == words)
     # The map's scale is in feet or miles, in the page's words.

@@ -32,7 +32,7 @@ SAYS = {
         "sign_in": "Por favor introduzca el nombre de usuario y la clave correctos",
         "signed_out": "No ha iniciado sesión. Por favor, revise:",
         "saved": "Todavía no se guardó nada. Por favor, revise:",
-        "required": "Este campo es requerido.",
+        "required": "Este campo es obligatorio.",
         "filter": "Se omitió un filtro de la lista. Por favor, revise:",
         "backwards": "La fecha final es anterior a la fecha inicial.",
     },

@@ -25,7 +25,7 @@ WORDS = {
     "en": {
         "show": "Show",
         "away": ["at the point", "180\u00a0ft away", "0.3\u00a0mile away"],
-        "status": "3 reports within ½ mile of 18891 Meadow Ln, nearest first",
+        "status": "3 reports within ½\u00a0mile of 18891 Meadow Ln, nearest first",
         "denied": "This page may not know your location: your browser refused it.",
         "chosen": "Point chosen on the map:",
         "not_found": "We found no address matching “9999 Nowhere Blvd”.",
@@ -33,7 +33,7 @@ WORDS = {
     "es": {
         "show": "Mostrar",
         "away": ["en el punto", "a 180\u00a0pies", "a 0.3\u00a0millas"],
-        "status": "3 reportes a menos de ½ milla de 18891 Meadow Ln, del más cercano al más lejano",
+        "status": "3 reportes a menos de ½\u00a0milla de 18891 Meadow Ln, del más cercano al más lejano",
         "denied": "Esta página no puede conocer su ubicación: su navegador la negó.",
         "chosen": "Punto elegido en el mapa:",
         "not_found": "No encontramos ninguna dirección que coincida con “9999 Nowhere Blvd”.",
