@@ -1,5 +1,6 @@
-"""The resident's report form. It only checks the shape of what was typed; the rules of a
-case (where it goes, what its questions accept) are ``case_create``'s."""
+"""The resident's report form. It only checks the shape of what was typed, and that each photo
+is one we can read (``report_photos_check``, so a bad photo is said with the other mistakes);
+the rules of a case (where it goes, what its questions accept) are ``case_create``'s."""
 
 from __future__ import annotations
 
@@ -8,17 +9,19 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.cases.models import Channel
+from civicdesk.cases.photos import ProcessedPhoto
 from civicdesk.catalog.forms import ATTRIBUTE_PREFIX, attribute_answers, attribute_field
 from civicdesk.catalog.models import ServiceAttribute, ServiceType
 from civicdesk.core.written import WrittenSelect
 from civicdesk.portal.selectors import grouped
-from civicdesk.portal.services import MAX_PHOTOS
+from civicdesk.portal.services import MAX_PHOTOS, report_photos_check
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -163,6 +166,7 @@ class ReportForm(forms.Form):
                 for t in types
             },
         )
+        self.processed_photos: list[ProcessedPhoto] | None = None
         self.chosen_type = self._chosen_type()
         if self.chosen_type is not None and self.chosen_type.is_confidential:
             # The hotline's emails only say that there is a reply (docs/confidential.md).
@@ -181,6 +185,18 @@ class ReportForm(forms.Form):
             return self.types.get(int(raw)) if raw not in (None, "") else None
         except (TypeError, ValueError):
             return None
+
+    def clean_photos(self) -> list[Any]:
+        """Read the photos with the other fields, not after them: a file that is not a photo,
+        or one too large, is said together with a wrong email address or a missing pin, not
+        on a second try with the photos to choose again. What was read is kept for
+        ``report_submit`` (``processed_photos``), so each photo is read once."""
+        photos = self.cleaned_data.get("photos") or []
+        try:
+            self.processed_photos = report_photos_check(photos=photos)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["photos"]) from exc
+        return photos
 
     def clean_channel(self) -> str:
         return self.cleaned_data.get("channel") or Channel.WEB

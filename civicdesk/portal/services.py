@@ -34,23 +34,26 @@ class Submission(NamedTuple):
     access_code: str | None = None
 
 
-def _check_photos(photos: Sequence[IO[bytes]]) -> list[ProcessedPhoto]:
-    """Refuse the whole report before anything is stored if one photo is bad, naming it:
-    the resident fixes that one and sends again, and no case is left without its photos.
+def report_photos_check(*, photos: Sequence[IO[bytes]]) -> list[ProcessedPhoto]:
+    """Read every photo of a report before anything is stored, and refuse them all if one
+    is bad, naming each bad one ("notes.jpg: That file is not a photo …"): the resident
+    fixes them in one go, and no case is left without its photos. The report form calls
+    this with its other checks, so a bad photo is said with the form's other mistakes.
     Returns the photos processed (before the case number is taken: see ``case_create``)."""
     if len(photos) > MAX_PHOTOS:
         raise ValidationError({"photos": _("Attach at most %(n)s photos.") % {"n": MAX_PHOTOS}})
     processed = []
+    mistakes = []
     for n, upload in enumerate(photos, start=1):
         try:
             processed.append(process_photo(upload))
         except ValidationError as exc:
             name = getattr(upload, "name", "") or _("photo %(n)s") % {"n": n}
-            raise ValidationError(
-                {"photos": _("%(name)s: %(error)s") % {"name": name, "error": " ".join(exc.messages)}}
-            ) from exc
+            mistakes.append(_("%(name)s: %(error)s") % {"name": name, "error": " ".join(exc.messages)})
         finally:
             upload.seek(0)
+    if mistakes:
+        raise ValidationError({"photos": mistakes})
     return processed
 
 
@@ -66,6 +69,7 @@ def report_submit(
     address: str = "",
     attributes: Mapping[str, Any] | None = None,
     photos: Sequence[IO[bytes]] = (),
+    processed_photos: Sequence[ProcessedPhoto] | None = None,
     reporter_name: str = "",
     reporter_email: str = "",
     reporter_phone: str = "",
@@ -79,6 +83,9 @@ def report_submit(
     The same ``client_token`` sent again — a retried submit, or the offline queue
     replaying — returns the case made the first time, ``created`` False and no code: a
     resident never files the same report twice by accident.
+
+    ``processed_photos`` are the ``photos`` as ``report_photos_check`` returned them, when
+    the caller (the report form) has read them already; without them they are read here.
     """
     if client_token is not None:
         earlier = submission_case(scope=SUBMISSION_SCOPE, key=str(client_token))
@@ -86,7 +93,8 @@ def report_submit(
             return Submission(earlier, False)
     if channel not in PORTAL_CHANNELS:
         raise ValidationError({"channel": _("Reports from this site come from the web or the app.")})
-    processed = _check_photos(photos)
+    if processed_photos is None:
+        processed_photos = report_photos_check(photos=photos)
     try:
         with transaction.atomic():
             case = case_create(
@@ -107,7 +115,7 @@ def report_submit(
             # Before the photos: a simultaneous replay fails here, before any file is written.
             if client_token is not None:
                 submission_key_record(scope=SUBMISSION_SCOPE, key=str(client_token), case=case)
-            for n, (upload, photo) in enumerate(zip(photos, processed, strict=True), start=1):
+            for n, (upload, photo) in enumerate(zip(photos, processed_photos, strict=True), start=1):
                 case_add_photo(
                     case=case,
                     actor=None,

@@ -159,6 +159,7 @@ def report(request: HttpRequest, city: str | None = None) -> HttpResponse:
                         address="" if has_pin and data.get("address_from_pin") == "1" else data["address"],
                         attributes=form.attribute_answers(),
                         photos=data["photos"],
+                        processed_photos=form.processed_photos,
                         reporter_name=data["reporter_name"],
                         reporter_email=data["reporter_email"],
                         reporter_phone=data["reporter_phone"],
