@@ -21,7 +21,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, QueryDict
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format, get_format, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
@@ -492,38 +492,76 @@ def _place_words(data: QueryDict) -> str:
 def _dates_words(start: Any, end: Any, *, today: Any) -> str:
     """The opening dates of a list, short: "opened 1–15 Nov", "opened 28 Oct – 3 Nov",
     "opened from 1 Nov", "opened until 15 Nov"; the year only where it is not this one."""
+    forms = _dates_forms(start, end, today=today)
+    return forms[0] if forms else ""
+
+
+def _dates_forms(start: Any, end: Any, *, today: Any) -> list[str]:
+    """The opening dates of a list in the forms a way back may show them, the longest first,
+    each shorter than the one before: with their word ("opened 1–15 Nov"), alone ("1–15 Nov",
+    "since 1 Nov", "until 15 Nov", "28 Dec 2025 – 3 Jan 2026"), and, where a year is said, in
+    the language's short numbers ("12/28/25–1/3/26"; in Spanish "28/12/25–3/1/26"). The year
+    only where it is not this one; nothing without dates."""
 
     def day(moment: Any, *, year: bool) -> str:
         # Translators: a day and a month in the case page's "Back to …", short: "1 Nov".
         return date_format(moment, _("j M Y") if year else _("j M"))
 
+    def number(moment: Any) -> str:
+        # The language's own short date (Django's SHORT_DATE_FORMAT: "m/d/Y", "d/m/Y") with no
+        # leading zero and two figures of the year: "12/28/25", "28/12/25".
+        short = str(get_format("SHORT_DATE_FORMAT"))
+        return date_format(moment, short.replace("m", "n").replace("d", "j").replace("Y", "y"))
+
     if start and end:
         year = start.year != today.year or end.year != today.year
         if start == end:
             dates = day(start, year=year)
+            numbers = number(start)
         elif (start.year, start.month) == (end.year, end.month):
             dates = f"{start.day}–{day(end, year=year)}"
+            numbers = f"{number(start)}–{number(end)}"
         elif start.year == end.year:
             dates = f"{day(start, year=False)} – {day(end, year=year)}"
+            numbers = f"{number(start)}–{number(end)}"
         else:
             dates = f"{day(start, year=True)} – {day(end, year=True)}"
-        return _("opened %(dates)s") % {"dates": dates}
-    if start:
-        return _("opened from %(date)s") % {"date": day(start, year=start.year != today.year)}
-    if end:
-        return _("opened until %(date)s") % {"date": day(end, year=end.year != today.year)}
-    return ""
+            numbers = f"{number(start)}–{number(end)}"
+        forms = [_("opened %(dates)s") % {"dates": dates}, dates]
+    elif start:
+        year = start.year != today.year
+        # Translators: the first opening date of a list, short, in the case page's "Back to …": "since 1 Nov".
+        since = _("since %(date)s")
+        forms = [_("opened from %(date)s") % {"date": day(start, year=year)}, since % {"date": day(start, year=year)}]
+        numbers = since % {"date": number(start)}
+    elif end:
+        year = end.year != today.year
+        # Translators: the last opening date of a list, short, in the case page's "Back to …": "until 15 Nov".
+        until = _("until %(date)s")
+        forms = [_("opened until %(date)s") % {"date": day(end, year=year)}, until % {"date": day(end, year=year)}]
+        numbers = until % {"date": number(end)}
+    else:
+        return []
+    if year:
+        forms.append(numbers)
+    shorter: list[str] = []
+    for form in forms:
+        if not shorter or len(form) < len(shorter[-1]):
+            shorter.append(form)
+    return shorter
 
 
 # The case page's "Back to …" takes at most two lines on a 360 px phone: past this many
 # characters of the list's name, its words are shortened with an ellipsis, the longest first:
 # the city's words (a type's, a district's name) and the search typed, none under
-# ``SHORTEST_WORDS``; then, if still too long, the list's own filters (status, channel,
-# dates) past ``WAY_BACK_MOST`` (the list's own words whole fit two lines up to there). With
-# every part long at once, whole parts are left out, the list's own filters first, the least
-# telling first, then the city's words, and the name says how many ("All of my city and 5
-# filters"): a word cut under ``SHORTEST_WORDS`` characters is read by nobody. The queue and
-# the page ("page 3") are never left out nor shortened below that; the page never at all.
+# ``SHORTEST_WORDS``; then, if still too long, the list's own filters (status, channel)
+# past ``WAY_BACK_MOST`` (the list's own words whole fit two lines up to there); the opening
+# dates are never cut, but said shorter ("1–15 Nov" for "opened 1–15 Nov"). With every part
+# long at once, whole parts are left out, the list's own filters first, the least telling
+# first, then the city's words, the dates last, and the name says how many ("All of my city
+# and 5 filters · 1–15 Nov"): a word cut under ``SHORTEST_WORDS`` characters is read by
+# nobody. The queue and the page ("page 3") are never left out nor shortened below that; the
+# page never at all.
 WAY_BACK_BUDGET = 56
 WAY_BACK_MOST = 65
 SHORTEST_WORDS = 8
@@ -579,30 +617,45 @@ def _way_back_length(parts: list[tuple[str, str]], words: list[str]) -> int:
     return sum(len(word) for word in words) + 3 * (len(words) - 1) + 2 * sum(kind == "search" for _t, kind in parts)
 
 
-def _fitted(parts: list[tuple[str, str]], *, leave_out: list[int] | None = None) -> list[tuple[str, str]]:
-    """The parts of a way back as shown (their kind: "queue", "city", "search", "filter"; "place"
-    and "marked", a name marked with its language, are never shortened): shortened
-    (``_shortened_parts``) and, if still over ``WAY_BACK_MOST``, with whole parts left out in
-    the order of ``leave_out`` (indexes of ``parts``; by default the list's own filters, then
-    the search and the city's words, the last first), a part ("note") saying how many. The
-    queue and the page are never left out."""
+def _fitted(
+    parts: list[tuple[str, str]], *, leave_out: list[int] | None = None, dates: list[str] | None = None
+) -> list[tuple[str, str]]:
+    """The parts of a way back as shown (their kind: "queue", "city", "search", "filter",
+    "dates"; "place" and "marked", a name marked with its language, are never shortened):
+    shortened (``_shortened_parts``) and, if still over ``WAY_BACK_MOST``, with whole parts left
+    out in the order of ``leave_out`` (indexes of ``parts``; by default the list's own filters,
+    then the search and the city's words, the last first, and the dates last of all), a part
+    ("note") saying how many. The opening dates are never cut (half a date is none): before
+    another part is left out, they are tried without their word (``dates``, the shorter forms
+    after the words of their part: ``_dates_forms``), and in figures once they are the only
+    filter left. The queue and the page are never left out."""
     if leave_out is None:
-        ranks = {"filter": 0, "search": 1, "city": 2, "marked": 2}
+        ranks = {"filter": 0, "search": 1, "city": 2, "marked": 2, "dates": 3}
         kept = [i for i, (_text, kind) in enumerate(parts) if kind in ranks]
         leave_out = sorted(reversed(kept), key=lambda i: ranks[parts[i][1]])
+    at_dates = next((i for i, (_text, kind) in enumerate(parts) if kind == "dates"), None)
+    forms = [parts[at_dates][0], *(dates or [])] if at_dates is not None else [""]
     out: list[int] = []
     while True:
-        shown = [part for i, part in enumerate(parts) if i not in out]
-        if out:
-            alone = all(kind in ("queue", "place") for _text, kind in shown)
-            note = _left_out_words(len(out), alone=alone)
-            at = next((j for j, (_text, kind) in enumerate(shown) if kind == "place"), len(shown))
-            if alone and at > 0:
-                shown[0] = (f"{shown[0][0]} {note}", shown[0][1])
-            else:
-                shown.insert(at, (note, "note"))
-        # With parts left out, those kept have the room up to ``WAY_BACK_MOST``.
-        words = _shortened_parts(shown, budget=WAY_BACK_MOST if out else WAY_BACK_BUDGET)
+        # The dates in figures ("12/28/25–1/3/26") only once they are the only filter left.
+        last = at_dates is not None and all(i in out for i in leave_out if i != at_dates)
+        tried = forms[:1] if at_dates in out else forms if last else forms[:2]
+        for form in tried:
+            shown = [(form, kind) if i == at_dates else (text, kind) for i, (text, kind) in enumerate(parts)]
+            shown = [part for i, part in enumerate(shown) if i not in out]
+            if out:
+                # "All of my city and 5 filters", with the dates, if kept, after it.
+                alone = all(kind in ("queue", "dates", "place") for _text, kind in shown)
+                note = _left_out_words(len(out), alone=alone)
+                at = next((j for j, (_text, kind) in enumerate(shown) if kind == "place"), len(shown))
+                if alone and at > 0:
+                    shown[0] = (f"{shown[0][0]} {note}", shown[0][1])
+                else:
+                    shown.insert(at, (note, "note"))
+            # With parts left out, those kept have the room up to ``WAY_BACK_MOST``.
+            words = _shortened_parts(shown, budget=WAY_BACK_MOST if out else WAY_BACK_BUDGET)
+            if _way_back_length(shown, words) <= WAY_BACK_MOST:
+                break
         if _way_back_length(shown, words) <= WAY_BACK_MOST or len(out) == len(leave_out):
             return [(word, kind) for word, (_text, kind) in zip(words, shown, strict=True)]
         out.append(leave_out[len(out)])
@@ -620,8 +673,9 @@ def _list_name(request: HttpRequest, user: User) -> tuple[SafeString, str]:
     form.is_valid()
     filters = form.filters()
     # Each part: its words, and what they are: the queue ("queue"), a filter of the list's own
-    # ("filter": status, channel, dates), the city's ("city": a type's or a district's name),
-    # the search typed ("search") or the page ("place", never shortened).
+    # ("filter": status, channel), the opening dates ("dates", never cut), the city's ("city":
+    # a type's or a district's name), the search typed ("search") or the page ("place", never
+    # shortened).
     parts: list[tuple[Any, str]] = [(QUEUE_LABELS[filters["queue"]], "queue")]
     # Where each filter is among the parts, by name: for the order they are left out in.
     where: dict[str, int] = {}
@@ -646,20 +700,27 @@ def _list_name(request: HttpRequest, user: User) -> tuple[SafeString, str]:
         parts.append((filters["text"], "search"))
     city = user.city
     today = clock.now().astimezone(city.tz).date() if city is not None else clock.now().date()
-    if dates := _dates_words(filters["opened_from"], filters["opened_to"], today=today):
+    if dates := _dates_forms(filters["opened_from"], filters["opened_to"], today=today):
         where["dates"] = len(parts)
-        parts.append((dates, "filter"))
+        parts.append((dates[0], "dates"))
     if place := _place_words(data or QueryDict()):
         parts.append((place, "place"))
     whole = [(part if isinstance(part, SafeString) else str(part), kind) for part, kind in parts]
-    # Left out for room, the least telling first: how the cases came in, when they were
-    # opened, their status; then the search, the district, the type.
-    order = ("channel", "dates", "status", "text", "district", "service_type")
-    short = _fitted(whole, leave_out=[where[name] for name in order if name in where])
+    # Left out for room, the least telling first: how the cases came in, their status; then
+    # the search, the district, the type; and last when they were opened, which someone
+    # coming back to a list wants most (in a shorter form first: ``_fitted``).
+    order = ("channel", "status", "text", "district", "service_type", "dates")
+    short = _fitted(whole, leave_out=[where[name] for name in order if name in where], dates=dates[1:])
     displayed: list[Any] = []
     for these, kind in short:
         if kind == "search":
             displayed.append(format_html("“{}”", these))
+        elif kind == "dates":
+            # A date never splits across lines ("28" over "Dec 2025", "1–" over "15 Nov"); a
+            # range may, between its two dates.
+            displayed.append(
+                format_html_join(" – ", '<span class="one-line">{}</span>', ((d,) for d in these.split(" – ")))
+            )
         else:
             displayed.append(as_written(these) if kind == "city" else these)
     full = [f"“{part}”" if kind == "search" else part for part, kind in whole]

@@ -355,45 +355,115 @@ def test_the_shortened_way_back_is_said_in_full_in_spanish(
     assert shown.startswith("Volver a Todos los de mi ciudad · “pothole in front") and shown.endswith("…”")
 
 
+@pytest.mark.parametrize(
+    ("language", "opened_from", "opened_to", "forms"),
+    [
+        ("en", "2026-11-01", "2026-11-15", ["opened 1–15 Nov", "1–15 Nov"]),
+        ("es", "2026-11-01", "2026-11-15", ["abiertos 1–15 nov", "1–15 nov"]),
+        ("en", "2026-10-28", "2026-11-15", ["opened 28 Oct – 15 Nov", "28 Oct – 15 Nov"]),
+        ("es", "2026-11-03", "2026-11-03", ["abiertos 3 nov", "3 nov"]),
+        ("en", "2026-11-01", "", ["opened from 1 Nov", "since 1 Nov"]),
+        ("es", "2026-11-01", "", ["abiertos desde 1 nov", "desde 1 nov"]),
+        ("en", "", "2026-11-15", ["opened until 15 Nov", "until 15 Nov"]),
+        ("es", "", "2026-11-15", ["abiertos hasta 15 nov", "hasta 15 nov"]),
+        # Another year is said; in figures only where that is shorter.
+        ("en", "2025-11-01", "2025-11-15", ["opened 1–15 Nov 2025", "1–15 Nov 2025"]),
+        (
+            "en",
+            "2025-12-28",
+            "2026-01-03",
+            ["opened 28 Dec 2025 – 3 Jan 2026", "28 Dec 2025 – 3 Jan 2026", "12/28/25–1/3/26"],
+        ),
+        (
+            "es",
+            "2025-12-28",
+            "2026-01-03",
+            ["abiertos 28 dic 2025 – 3 ene 2026", "28 dic 2025 – 3 ene 2026", "28/12/25–3/1/26"],
+        ),
+        ("en", "2025-03-01", "", ["opened from 1 Mar 2025", "since 1 Mar 2025", "since 3/1/25"]),
+        ("es", "", "2025-03-09", ["abiertos hasta 9 mar 2025", "hasta 9 mar 2025", "hasta 9/3/25"]),
+    ],
+)
+def test_the_opening_dates_have_shorter_forms_in_each_language_with_the_year_only_when_another(
+    language: str, opened_from: str, opened_to: str, forms: list[str]
+) -> None:
+    def day(text: str) -> dt.date | None:
+        return dt.date.fromisoformat(text) if text else None
+
+    with translation.override(language):
+        said = views._dates_forms(day(opened_from), day(opened_to), today=NOW.date())
+    assert said == forms
+    assert views._dates_forms(None, None, today=NOW.date()) == []
+
+
+def every_part_long(dates: list[str]) -> tuple[list[tuple[str, str]], list[int]]:
+    """A way back with every part long at once, its opening dates in ``dates``' first form,
+    and the order the case list leaves its parts out in: channel, status, search, district,
+    type, and the dates last."""
+    parts = [
+        (str(views.QUEUE_LABELS["all"]), "queue"),
+        ("Overgrown vegetation obstructing the sidewalk", "city"),
+        (str(Status.IN_PROGRESS.label), "filter"),
+        (LONG_DISTRICT, "city"),
+        ("Open311 app", "filter"),
+        (LONG_SEARCH, "search"),
+        (dates[0], "dates"),
+        (views._place_words(QueryDict("page=12")), "place"),
+    ]
+    return parts, [4, 2, 5, 3, 1, 6]
+
+
 WHOLE_LIST = {
-    "en": "All of my city · Overgrow… · Northeas… · 4 more filters · page\u00a012",
-    "es": "Todos los de mi ciudad · Overgrown v… · 5 filtros más · página\u00a012",
+    # Dates across two years: the rest left out, the dates said without their word.
+    ("en", "2025-12-28"): "All of my city and 5 filters · 28 Dec 2025 – 3 Jan 2026 · page\u00a012",
+    # In Spanish even that is too long: in figures, in Spanish order.
+    ("es", "2025-12-28"): "Todos los de mi ciudad y 5 filtros · 28/12/25–3/1/26 · página\u00a012",
+    # Dates of this year are short enough to keep a type's name beside them.
+    ("en", "2026-11-01"): "All of my city · Overgrown… · 1–15 Nov · 4 more filters · page\u00a012",
+    ("es", "2026-11-01"): "Todos los de mi ciudad y 5 filtros · 1–15 nov · página\u00a012",
 }
 
 
-@pytest.mark.parametrize("language", ["en", "es"])
-def test_with_every_part_long_at_once_whole_filters_are_left_out_and_said_and_none_is_cut_to_a_stub(
-    language: str,
+@pytest.mark.parametrize(("language", "opened_from"), list(WHOLE_LIST), ids=lambda v: str(v))
+def test_with_every_part_long_at_once_the_opening_dates_are_kept_short_and_the_rest_left_out_first(
+    language: str, opened_from: str
 ) -> None:
+    end = dt.date(2026, 1, 3) if opened_from.startswith("2025") else dt.date(2026, 11, 15)
     with translation.override(language):
-        place = views._place_words(QueryDict("page=12"))
-        queue = str(views.QUEUE_LABELS["all"])
-        parts = [
-            (queue, "queue"),
-            ("Overgrown vegetation obstructing the sidewalk", "city"),
-            (str(Status.IN_PROGRESS.label), "filter"),
-            (LONG_DISTRICT, "city"),
-            ("Open311 app", "filter"),
-            (LONG_SEARCH, "search"),
-            ("opened 28 Dec 2025 – 3 Jan 2026", "filter"),
-            (place, "place"),
-        ]
-        # As the case list leaves them out: channel, dates, status, search, district, type.
-        order = [4, 6, 2, 5, 3, 1]
-        fitted = views._fitted(parts, leave_out=order)
+        dates = views._dates_forms(dt.date.fromisoformat(opened_from), end, today=NOW.date())
+        parts, order = every_part_long(dates)
+        fitted = views._fitted(parts, leave_out=order, dates=dates[1:])
     shown = " · ".join(words for words, _kind in fitted)
-    assert shown == WHOLE_LIST[language]
+    assert shown == WHOLE_LIST[(language, opened_from)]
     assert len(shown) <= views.WAY_BACK_MOST
-    # The queue and the page whole; the others kept are the last to leave out, each whole or
-    # cut at the start of its words to no fewer than 8 characters.
-    assert fitted[0] == (queue, "queue") and fitted[-1] == (place, "place")
-    kept = [(words, kind) for words, kind in fitted[1:-2]]
-    left_out = len(parts) - 2 - len(kept)
-    assert [kind for _words, kind in kept] == [parts[i][1] for i in sorted(order[left_out:])]
-    for (words, _kind), i in zip(kept, sorted(order[left_out:]), strict=True):
-        whole = parts[i][0]
-        assert words == whole or (len(words) >= views.SHORTEST_WORDS and whole.startswith(words.removesuffix("…")))
-    assert fitted[-2][1] == "note" and str(left_out) in fitted[-2][0].split()
+    # The dates whole, in one of their forms, never cut; the queue and the page whole.
+    assert ("dates" in [kind for _words, kind in fitted]) and dict((k, w) for w, k in fitted)["dates"] in dates
+    assert fitted[0][0].startswith(parts[0][0]) and fitted[-1] == parts[-1]
+    # Each other part kept is whole or cut at the start of its words to no fewer than 8 characters.
+    for words, kind in fitted:
+        if kind in ("city", "filter", "search"):
+            whole = next(text for text, their in parts if their == kind and text.startswith(words.removesuffix("…")))
+            assert words == whole or len(words) >= views.SHORTEST_WORDS, words
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_status_and_the_channel_are_left_out_before_the_opening_dates(language: str) -> None:
+    with translation.override(language):
+        dates = views._dates_forms(dt.date(2025, 12, 28), dt.date(2026, 1, 3), today=NOW.date())
+        queue = str(views.QUEUE_LABELS["all"])
+        parts = [(queue, "queue"), (str(Status.IN_PROGRESS.label), "filter"), ("Open311 app", "filter")]
+        parts += [(dates[0], "dates"), (views._place_words(QueryDict("page=3")), "place")]
+        # By default, as the case list does: the list's own filters first, the dates last.
+        fitted = views._fitted(parts, dates=dates[1:])
+    kinds = [kind for _words, kind in fitted]
+    assert "dates" in kinds and "filter" not in kinds
+    assert (
+        " · ".join(words for words, _kind in fitted)
+        == {
+            "en": "All of my city and 2 filters · 28 Dec 2025 – 3 Jan 2026 · page\u00a03",
+            "es": "Todos los de mi ciudad y 2 filtros · 28/12/25–3/1/26 · página\u00a03",
+        }[language]
+    )
 
 
 @pytest.mark.parametrize(
