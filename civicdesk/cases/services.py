@@ -313,7 +313,7 @@ def case_assign(
             "department": [str(before[1]) if before[1] else None, str(department) if department else None],
         },
     )
-    signals.case_assigned.send(sender=ServiceRequest, case=case, note=note)
+    signals.case_assigned.send(sender=ServiceRequest, case=case, note=note, by=actor)
     return case
 
 
@@ -478,7 +478,7 @@ def case_change_type(*, case: ServiceRequest, actor: User | None, service_type: 
         changes["due_at"] = [_iso(before_due), _iso(case.due_at)]
     event_write(case, EventKind.TYPE_CHANGED, actor=actor, is_public=True, changes=changes)
     if department != before_dept:
-        signals.case_assigned.send(sender=ServiceRequest, case=case, note="")
+        signals.case_assigned.send(sender=ServiceRequest, case=case, note="", by=actor)
     return case
 
 

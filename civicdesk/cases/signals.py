@@ -36,8 +36,9 @@ The others are the domain events the services announce:
 - ``case_created(case, intake)``: a new case (also an imported one: see ``case.channel``);
   ``intake`` is what the receivers of ``case_routing`` and ``case_numbering`` returned
   (e.g. ``{"expected": …}``);
-- ``case_assigned(case, note)``: the case has new people or a new department to work it
-  (assigned, re-routed by a type change, transferred, a transfer refused);
+- ``case_assigned(case, note, by=None)``: the case has new people or a new department to work
+  it (assigned, re-routed by a type change, transferred, a transfer refused); ``by`` is the
+  staff member who handed it over (an assignment, a type change), whom the email names;
 - ``case_note_added(case, event, author_email, from_resident)``: a note (or a public event
   with words for the reporter, such as a transfer) is on the timeline; ``author_email`` is
   the resident who wrote it, not to be sent their own words; ``from_resident`` says the staff

@@ -27,6 +27,7 @@ from civicdesk.notifications.models import AlertOn
 from civicdesk.notifications.outbox import Email, city_sender, is_suppressed, outbox_enqueue_all
 
 if TYPE_CHECKING:
+    from civicdesk.accounts.models import User
     from civicdesk.cases.models import CaseEvent, ServiceRequest
     from civicdesk.expected.selectors import Expectation
 
@@ -308,11 +309,12 @@ def case_created(
     )
 
 
-def case_assigned(case: ServiceRequest, *, note: str) -> None:
+def case_assigned(case: ServiceRequest, *, note: str, by: User | None = None) -> None:
     """A case given to a person tells that person; given to a department only, tells the
-    department's shared address. The reporter is not told of internal routing."""
+    department's shared address. The reporter is not told of internal routing. ``by``, who
+    handed it over, is named, so that the note is someone's and the worker knows whom to ask."""
     for recipient in _staff_recipients(case):
-        _send("case_assigned", case, recipient, _staff_subject(case, new=False), note=note)
+        _send("case_assigned", case, recipient, _staff_subject(case, new=False), note=note, by=by)
 
 
 def triage_recipients(case: ServiceRequest) -> list[str]:

@@ -7,7 +7,7 @@ exactly when the change it tells of commits; the outbox sends it after commit.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from civicdesk.cases import signals
 from civicdesk.cases.models import CaseEvent, Channel, ServiceRequest
@@ -20,6 +20,9 @@ from civicdesk.notifications.services import (
 )
 from civicdesk.tenants import signals as tenant_signals
 from civicdesk.tenants.models import District
+
+if TYPE_CHECKING:
+    from civicdesk.accounts.models import User
 
 _PREPARED = "notifications_prepared"  # the key of the rendered emails in ``intake``
 
@@ -43,8 +46,10 @@ def _created(
         messages.case_created(case, expected=intake.get("expected"), prepared=intake.get(_PREPARED))
 
 
-def _assigned(sender: type[ServiceRequest], *, case: ServiceRequest, note: str, **kwargs: Any) -> None:
-    messages.case_assigned(case, note=note)
+def _assigned(
+    sender: type[ServiceRequest], *, case: ServiceRequest, note: str, by: User | None = None, **kwargs: Any
+) -> None:
+    messages.case_assigned(case, note=note, by=by)
 
 
 def _note_added(

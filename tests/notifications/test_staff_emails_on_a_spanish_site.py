@@ -1,6 +1,6 @@
 """On a site whose language is Spanish, the emails staff get about a case are Spanish in
 both their parts, not a Spanish subject over an English template: a new case in a
-department's mailbox and a case given to a worker ("El caso IND-1042 está asignado a …"),
+department's mailbox and a case given to a worker ("Tom Kessler asignó el caso IND-1042 a …"),
 what a resident added by email, as a public note or, from a stranger, as an internal one
 ("… agregó información al caso …"), and the closing ("El caso … se cerró: Resuelto.").
 Read from a real SMTP server on loopback, as the outbox delivers them."""
@@ -27,6 +27,8 @@ DESCRIPTION = "Dejaron un sofá y un colchón en la acera, junto al buzón."
 # Words of the English templates, none of which may be left in a Spanish staff email.
 ENGLISH = (
     "is assigned to",
+    "assigned case",
+    "sent case",
     "is waiting for",
     "Type:",
     "Priority",
@@ -113,7 +115,7 @@ def test_a_new_case_and_its_assignment_are_told_to_staff_in_spanish(
         f"[{case.reference}] Caso asignado a usted: Trash/Rubbish",
     )
     for words in assert_spanish(to_worker, case):
-        assert f"El caso {case.reference} está asignado a {worker.display_name()}." in words
+        assert f"{supervisor.display_name()} asignó el caso {case.reference} a {worker.display_name()}." in words
         assert "Nota: Lleven el camión grande, por favor." in words or "Nota: > Lleven el camión" in words
 
 
