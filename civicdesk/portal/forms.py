@@ -19,6 +19,7 @@ from civicdesk.cases.models import Channel
 from civicdesk.cases.photos import ProcessedPhoto
 from civicdesk.catalog.forms import ATTRIBUTE_PREFIX, attribute_answers, attribute_field
 from civicdesk.catalog.models import ServiceAttribute, ServiceType
+from civicdesk.core.photo_box import photo_picker_words
 from civicdesk.core.written import WrittenSelect
 from civicdesk.portal.selectors import grouped
 from civicdesk.portal.services import MAX_PHOTOS, report_photos_check
@@ -68,9 +69,7 @@ def photo_limits(field: forms.Field) -> None:
             % {"max": MAX_PHOTOS, "n": "%(n)s"},
             # portal.js puts a button and a line of these words in the page's language in
             # place of the browser's own ("Choose Files", "No file chosen": its language).
-            "data-msg-choose": gettext("Choose photos"),
-            "data-msg-chosen-none": gettext("No photo chosen"),
-            "data-msg-chosen-many": gettext("%(n)s photos chosen") % {"n": "%(n)s"},
+            **photo_picker_words(),
         }
     )
 

@@ -232,8 +232,15 @@
   // English on a Spanish page when the phone is in English. The box stays (visually hidden,
   // still focused and opened by the keyboard); a button of ours opens it and a line under
   // it says what is chosen. Without this script the browser's own box shows, as before.
-  function photoPickers() {
-    document.querySelectorAll("input[type=file][data-msg-choose]").forEach(function (input) {
+  // The console's case page has such a box too, in the part htmx swaps after each action:
+  // each new part is drawn when htmx has put it in (htmx:load, below), each box once.
+  function photoPickers(root) {
+    var selector = "input[type=file][data-msg-choose]";
+    var boxes = Array.prototype.slice.call((root || document).querySelectorAll(selector));
+    if (root && root.matches && root.matches(selector)) { boxes.push(root); }
+    boxes.forEach(function (input) {
+      if (input.dataset.picker) { return; }
+      input.dataset.picker = "drawn";
       var button = document.createElement("label");
       button.htmlFor = input.id;
       button.className = "button secondary file-button";
@@ -299,6 +306,11 @@
     showResults().then(function () { if (navigator.onLine !== false) { flush(); } });
     window.addEventListener("online", flush);
   }
+  // Not htmx:afterSwap: htmx then settles the new part's attributes (its class among them)
+  // back to what the server sent, which would show the browser's box again.
+  document.addEventListener("htmx:load", function (event) {
+    if (event.target && event.target.querySelectorAll) { photoPickers(event.target); }
+  });
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); }
   else { init(); }
 })();
