@@ -119,7 +119,7 @@ def _columns(current: str, queue: str) -> list[dict[str, Any]]:
 # district is written twice: in its own column, and under the address for a tablet, where
 # console.css hides the column so that the due date fits beside the case number.
 # On a phone each row is a card (console.css, table.phone-cards): each cell after its
-# column's name, its data-label. A date (class "day") is never split across lines on a desk.
+# column's name, its data-label. A date (class "day") is never split across lines on a tablet or a desk.
 _ROW = (
     "<tr{}>\n"
     '<td class="pick"><input type="checkbox" name="case" value="{}" aria-label="{}"></td>\n'

@@ -1,7 +1,8 @@
-"""On a desk (1280 pixels) the console's Likely late and Overdue queues and its case list write
-each date ("Dec. 7, 2026", "7 dic 2026") and each status ("In progress", "En curso") on one
-line, in English and in Spanish, without the table scrolling sideways; on a 360-pixel phone
-the queues are still cards. Screenshots in test-artifacts/screenshots/."""
+"""On a desk (1280 pixels) and a tablet (640, 768, 820, 960 pixels) the console's Likely late
+and Overdue queues and its case list write each date ("Dec. 7, 2026", "7 dic 2026") and each
+status ("In progress", "En curso") on one line, in English and in Spanish, without the page or
+the table scrolling sideways; on a 360-pixel phone the queues are still cards. Screenshots in
+test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
@@ -108,4 +109,28 @@ def test_on_a_phone_the_queues_are_still_cards(new_context: Callable[..., Any], 
         assert page.evaluate("() => document.scrollingElement.scrollWidth <= 360"), name
         screenshot(page, f"queue-one-line-{name}-en-360")
         assert axe_violations(page) == [], name
+    assert page.errors == []
+
+
+TABLET_WIDTHS = (640, 768, 820, 960)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_tablet_reads_each_date_and_status_of_the_queues_on_one_line(
+    new_context: Callable[..., Any], queues: City, language: str
+) -> None:
+    page = _sign_in(new_context, {"width": 768, "height": 1024}, language)
+    for width in TABLET_WIDTHS:
+        page.set_viewport_size({"width": width, "height": 1024})
+        for name, path in PAGES.items():
+            page.goto(path)
+            page.locator("table.cases tbody tr").first.wait_for()
+            cells = page.eval_on_selector_all("table.cases td.day, table.cases .day, table.cases .status", _HEIGHTS)
+            assert page.locator("table.cases .day").count() >= 10, (name, width)
+            folded = [cell for cell in cells if cell["height"] > 1.5 * cell["line"]]
+            assert cells and folded == [], (name, width, folded)
+            # Without the page scrolling sideways, nor the table inside its box.
+            assert page.eval_on_selector(".table-wrap", "el => el.scrollWidth <= el.clientWidth"), (name, width)
+            assert page.evaluate(f"() => document.scrollingElement.scrollWidth <= {width}"), (name, width)
+            screenshot(page, f"queue-one-line-{name}-{language}-{width}")
     assert page.errors == []
