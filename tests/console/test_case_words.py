@@ -46,7 +46,7 @@ def answer_rows(body: str) -> dict[str, tuple[str, str]]:
 
 def due_row(body: str) -> str:
     """The date of the details table's Due row."""
-    found = re.search(r'<th scope="row">Due</th><td>([^<]*?)\s*(?:<|$)', body)
+    found = re.search(r'<th scope="row">Due</th><td>(?:<span class="one-line">)?([^<]*?)\s*(?:<|$)', body)
     assert found, body
     return found[1]
 
