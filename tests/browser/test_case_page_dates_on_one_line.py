@@ -1,8 +1,8 @@
-"""On a phone the case page's due date and expected closing keep each date on one line:
+"""On a phone the case page's due date, expected closing and timeline keep each date on one line:
 "Median Dec. 10, 2026; 8 in 10 by Dec. 12, 2026" folded as "8 in 10 by Dec." over "12, 2026",
 a date a worker reads at a glance cut in two. Every width of the usual phones, in English and
 Spanish ("Mediana 10 dic 2026; 8 de cada 10 antes del 12 dic 2026"), an estimate and a
-type's target alike."""
+type's target alike; a timeline entry's moment ("Dec. 7, 2026, 3:04 p.m.") is one line too."""
 
 from __future__ import annotations
 
@@ -41,6 +41,15 @@ DATES_AND_THEIR_LINES = """cells => cells.flatMap(cell => {
 })"""
 
 
+# Each element's words, with how many lines they are on.
+LINES_OF_EACH = """elements => elements.map(el => {
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+  return [el.textContent, tops.size];
+})"""
+
+
 @pytest.fixture(autouse=True)
 def _no_cached_models() -> Iterator[None]:
     selectors.forget_models()  # the live server's thread shares this process's loaded models
@@ -71,6 +80,10 @@ def test_the_due_date_and_the_expected_dates_are_each_on_one_line_on_a_phone(
                 found = page.eval_on_selector_all("tr:has(+ tr.expected) td, tr.expected td", DATES_AND_THEIR_LINES)
                 assert len(found) >= 2, found  # the due date and at least one expected date
                 cut += [(language, width, case.number, date) for date, lines in found if lines != 1]
+                # Each timeline entry's moment ("Dec. 7, 2026, 3:04 p.m.") is one line as well.
+                moments = page.eval_on_selector_all(".event-head time", LINES_OF_EACH)
+                assert moments, "the timeline has its entries"
+                cut += [(language, width, case.number, moment) for moment, lines in moments if lines != 1]
                 if width == 360:
                     screenshot(page, f"case-dates-{language}-{case.number}-360")
         assert page.errors == []
