@@ -25,7 +25,7 @@ from django.utils.formats import date_format, get_format, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext_lazy, ngettext
+from django.utils.translation import get_language, gettext_lazy, ngettext, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -490,22 +490,36 @@ def _place_words(data: QueryDict) -> str:
 
 
 def _dates_words(start: Any, end: Any, *, today: Any) -> str:
-    """The opening dates of a list, short: "opened 1–15 Nov", "opened 28 Oct – 3 Nov",
-    "opened from 1 Nov", "opened until 15 Nov"; the year only where it is not this one."""
+    """The opening dates of a list, short: "opened Nov 1–15", "opened Oct 28 – Nov 3",
+    "opened from Nov 1", "opened until Nov 15"; the year only where it is not this one."""
     forms = _dates_forms(start, end, today=today)
     return forms[0] if forms else ""
 
 
 def _dates_forms(start: Any, end: Any, *, today: Any) -> list[str]:
     """The opening dates of a list in the forms a way back may show them, the longest first,
-    each shorter than the one before: with their word ("opened 1–15 Nov"), alone ("1–15 Nov",
-    "since 1 Nov", "until 15 Nov", "28 Dec 2025 – 3 Jan 2026"), and, where a year is said, in
+    each shorter than the one before: with their word ("opened Nov 1–15"), alone ("Nov 1–15",
+    "since Nov 1", "until Nov 15", "Dec 28, 2025 – Jan 3, 2026"), and, where a year is said, in
     the language's short numbers ("12/28/25–1/3/26"; in Spanish "28/12/25–3/1/26"). The year
     only where it is not this one; nothing without dates."""
 
     def day(moment: Any, *, year: bool) -> str:
-        # Translators: a day and a month in the case page's "Back to …", short: "1 Nov".
-        return date_format(moment, _("j M Y") if year else _("j M"))
+        # Translators: a month and a day in the case page's "Back to …", short, as a Django date
+        # format: "Nov 1, 2025" in English; a language that says the day first writes "j b Y".
+        return date_format(moment, _("M j, Y") if year else _("M j"))
+
+    def days(first: Any, last: Any, *, year: bool) -> str:
+        # Two days of one month, the month said once: "Nov 1–15" ("1–15 nov" in Spanish).
+        # Translators: the first day of two in one month, as a Django date format: "Nov 1" of
+        # "Nov 1–15"; a language that says the day first writes "j" (and the month after the last).
+        first_words = date_format(first, pgettext("first of two days in a month", "M j"))
+        # Translators: the last day of two in one month, as a Django date format: "15" (or
+        # "15, 2025") of "Nov 1–15, 2025"; a language that says the day first writes "j b" ("j b Y").
+        last_words = date_format(
+            last,
+            pgettext("last of two days in a month", "j, Y") if year else pgettext("last of two days in a month", "j"),
+        )
+        return f"{first_words}–{last_words}"
 
     def number(moment: Any) -> str:
         # The language's own short date (Django's SHORT_DATE_FORMAT: "m/d/Y", "d/m/Y") with no
@@ -519,7 +533,7 @@ def _dates_forms(start: Any, end: Any, *, today: Any) -> list[str]:
             dates = day(start, year=year)
             numbers = number(start)
         elif (start.year, start.month) == (end.year, end.month):
-            dates = f"{start.day}–{day(end, year=year)}"
+            dates = days(start, end, year=year)
             numbers = f"{number(start)}–{number(end)}"
         elif start.year == end.year:
             dates = f"{day(start, year=False)} – {day(end, year=year)}"
@@ -530,13 +544,13 @@ def _dates_forms(start: Any, end: Any, *, today: Any) -> list[str]:
         forms = [_("opened %(dates)s") % {"dates": dates}, dates]
     elif start:
         year = start.year != today.year
-        # Translators: the first opening date of a list, short, in the case page's "Back to …": "since 1 Nov".
+        # Translators: the first opening date of a list, short, in the case page's "Back to …": "since Nov 1".
         since = _("since %(date)s")
         forms = [_("opened from %(date)s") % {"date": day(start, year=year)}, since % {"date": day(start, year=year)}]
         numbers = since % {"date": number(start)}
     elif end:
         year = end.year != today.year
-        # Translators: the last opening date of a list, short, in the case page's "Back to …": "until 15 Nov".
+        # Translators: the last opening date of a list, short, in the case page's "Back to …": "until Nov 15".
         until = _("until %(date)s")
         forms = [_("opened until %(date)s") % {"date": day(end, year=year)}, until % {"date": day(end, year=year)}]
         numbers = until % {"date": number(end)}
@@ -556,10 +570,10 @@ def _dates_forms(start: Any, end: Any, *, today: Any) -> list[str]:
 # the city's words (a type's, a district's name) and the search typed, none under
 # ``SHORTEST_WORDS``; then, if still too long, the list's own filters (status, channel)
 # past ``WAY_BACK_MOST`` (the list's own words whole fit two lines up to there); the opening
-# dates are never cut, but said shorter ("1–15 Nov" for "opened 1–15 Nov"). With every part
+# dates are never cut, but said shorter ("Nov 1–15" for "opened Nov 1–15"). With every part
 # long at once, whole parts are left out, the list's own filters first, the least telling
 # first, then the city's words, the dates last, and the name says how many ("All of my city
-# and 5 filters · 1–15 Nov"): a word cut under ``SHORTEST_WORDS`` characters is read by
+# and 5 filters · Nov 1–15"): a word cut under ``SHORTEST_WORDS`` characters is read by
 # nobody. The queue and the page ("page 3") are never left out nor shortened below that; the
 # page never at all.
 WAY_BACK_BUDGET = 56
@@ -663,7 +677,7 @@ def _fitted(
 
 def _list_name(request: HttpRequest, user: User) -> tuple[SafeString, str]:
     """The list "Cases" goes back to, by its queue, filters and place: "My department ·
-    Pothole · New · Ward 2 · “Elm” · opened 1–15 Nov · page 3"; the city's words (a type's, a
+    Pothole · New · Ward 2 · “Elm” · opened Nov 1–15 · page 3"; the city's words (a type's, a
     district's name) as they wrote them. A long type, district or search is shortened, and
     with every part long at once some are left out (``_fitted``); then the words in full come
     second, for the link's title and accessible name (else "")."""
@@ -716,7 +730,7 @@ def _list_name(request: HttpRequest, user: User) -> tuple[SafeString, str]:
         if kind == "search":
             displayed.append(format_html("“{}”", these))
         elif kind == "dates":
-            # A date never splits across lines ("28" over "Dec 2025", "1–" over "15 Nov"); a
+            # A date never splits across lines ("Dec" over "28, 2025", "Nov 1–" over "15"); a
             # range may, between its two dates.
             displayed.append(
                 format_html_join(" – ", '<span class="one-line">{}</span>', ((d,) for d in these.split(" – ")))

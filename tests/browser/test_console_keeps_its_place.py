@@ -1,7 +1,7 @@
 """A supervisor on the second page of *Likely late* opens a case, and the case page's "Back to
 Likely late · page 2" leads back to that page, its address saying so; at a desk (1280 px) and
 on a phone (360 px). And the way back to a filtered case list names its dates and its page
-("Back to My department · Pothole · New · opened 1–15 Nov · page 3") within a 360 px screen,
+("Back to My department · Pothole · New · opened Nov 1–15 · page 3") within a 360 px screen,
 in English and in Spanish. Screenshots in test-artifacts/screenshots/ (kept-place-…)."""
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def test_the_way_back_names_the_dates_and_the_page_within_a_phones_screen(
         f"&opened_from={year}-11-01&opened_to={year}-11-15&page=3"
     )
     said = {
-        "en": "← Back to My department · Pothole · New · opened 1–15 Nov · page\u00a03",
+        "en": "← Back to My department · Pothole · New · opened Nov 1–15 · page\u00a03",
         "es": "← Volver a Mi departamento · Pothole · Nuevo · abiertos 1–15 nov · página\u00a03",
     }
     for language in ("en", "es"):

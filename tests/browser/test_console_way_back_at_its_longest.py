@@ -3,7 +3,7 @@ list in the whole city, of a type and a district with long names, one status, on
 long search, opening dates (across two years, then within this one) and a later page. The
 city's words are shortened, none under 8 characters, then whole parts are left out and the
 link says how many ("All of my city and 5 filters", "4 more filters"), the dates last: they
-are kept whole, in a shorter form ("28 Dec 2025 – 3 Jan 2026", "28/12/25–3/1/26", "1–3 Jan");
+are kept whole, in a shorter form ("Dec 28, 2025 – Jan 3, 2026", "28/12/25–3/1/26", "Jan 1–3");
 the page ("page 3", "página 3") is never shortened nor split across lines; the link takes at
 most two lines; its title and accessible name are the words in full. Screenshots in
 test-artifacts/screenshots/ (way-back-longest-…)."""
@@ -120,7 +120,7 @@ def test_the_longest_way_back_takes_two_lines_on_a_phone_and_keeps_its_page_whol
             assert int(counted.group(1)) + len(kept) + 1 == FILTERS, shown
             measured = page.evaluate(LINES, [back.element_handle(), PAGE[language]])
             assert measured["page"] == 1, shown
-            # Each date is on one line: never "28" over "Dec 2025", nor "1–" over "3 Jan".
+            # Each date is on one line: never "Dec" over "28, 2025", nor "Jan 1–" over "3".
             dated = back.locator("span.one-line")
             expect(dated.first).to_be_visible()
             for date in dated.all():

@@ -1,7 +1,7 @@
 """The Overdue, Likely late and Not placed pages keep a supervisor's place as the case list
 does (each its own, per city, for the rest of the sign-in), and the case page's "Back to …"
 returns to whichever list was looked at last, named with its dates and its page: "Back to My
-department · Pothole · New · opened 1–15 Nov · page 3", "Back to Likely late · page 2"."""
+department · Pothole · New · opened Nov 1–15 · page 3", "Back to Likely late · page 2"."""
 
 from __future__ import annotations
 
@@ -70,13 +70,13 @@ def dated_potholes(pothole: ServiceType, independence: City) -> list[ServiceRequ
 @pytest.mark.parametrize(
     ("opened_from", "opened_to", "said"),
     [
-        ("2026-11-01", "2026-11-15", "opened 1–15 Nov"),
-        ("2026-10-28", "2026-11-15", "opened 28 Oct – 15 Nov"),
-        ("2026-11-03", "2026-11-03", "opened 3 Nov"),
-        ("2026-11-01", "", "opened from 1 Nov"),
-        ("", "2026-11-15", "opened until 15 Nov"),
-        ("2025-11-01", "2025-11-15", "opened 1–15 Nov 2025"),
-        ("2025-12-28", "2026-01-05", "opened 28 Dec 2025 – 5 Jan 2026"),
+        ("2026-11-01", "2026-11-15", "opened Nov 1–15"),
+        ("2026-10-28", "2026-11-15", "opened Oct 28 – Nov 15"),
+        ("2026-11-03", "2026-11-03", "opened Nov 3"),
+        ("2026-11-01", "", "opened from Nov 1"),
+        ("", "2026-11-15", "opened until Nov 15"),
+        ("2025-11-01", "2025-11-15", "opened Nov 1–15, 2025"),
+        ("2025-12-28", "2026-01-05", "opened Dec 28, 2025 – Jan 5, 2026"),
     ],
 )
 def test_the_way_back_names_the_opening_dates(
@@ -105,12 +105,12 @@ def test_the_way_back_names_the_filters_the_dates_and_the_page(
         listed = client.get(HOME, asked)
         assert listed.context["page"].number == 2
         words = back_link(client.get(case_page(dated_potholes[0])))
-    assert words == (HOME, "Back to All of my city · Pothole · New · opened 1–15 Nov · page\u00a02")
+    assert words == (HOME, "Back to All of my city · Pothole · New · opened Nov 1–15 · page\u00a02")
     # The first page is no place to name.
     with clock.frozen_at(NOW):
         client.get(HOME, {**asked, "page": "1"})
         assert back_link(client.get(case_page(dated_potholes[0])))[1] == (
-            "Back to All of my city · Pothole · New · opened 1–15 Nov"
+            "Back to All of my city · Pothole · New · opened Nov 1–15"
         )
 
 
@@ -327,10 +327,10 @@ def test_a_long_district_name_and_search_are_shortened_and_said_in_full_in_its_t
     with clock.frozen_at(NOW):
         client.get(HOME, {**asked, "opened_to": "2026-11-15"})
         shown, title, name = shortened_link(client.get(case_page(dated_potholes[0])))
-    whole = f"Back to All of my city · {LONG_DISTRICT} · “{LONG_SEARCH}” · opened 1–15 Nov"
+    whole = f"Back to All of my city · {LONG_DISTRICT} · “{LONG_SEARCH}” · opened Nov 1–15"
     assert title == name == whole
     words = shown.removeprefix("Back to ").split(" · ")
-    assert words[0] == "All of my city" and words[-1] == "opened 1–15 Nov"  # the list's own words whole
+    assert words[0] == "All of my city" and words[-1] == "opened Nov 1–15"  # the list's own words whole
     place, search = words[1], words[2].strip("“”")
     for short, long in ((place, LONG_DISTRICT), (search, LONG_SEARCH)):
         assert short.endswith("…") and long.startswith(short.removesuffix("…")), short
@@ -340,7 +340,7 @@ def test_a_long_district_name_and_search_are_shortened_and_said_in_full_in_its_t
     with clock.frozen_at(NOW):
         client.get(HOME, {**asked, "q": "Elm", "district": ""})
         assert back_link(client.get(case_page(dated_potholes[0])))[1] == (
-            "Back to All of my city · “Elm” · opened from 1 Nov"
+            "Back to All of my city · “Elm” · opened from Nov 1"
         )
 
 
@@ -358,21 +358,21 @@ def test_the_shortened_way_back_is_said_in_full_in_spanish(
 @pytest.mark.parametrize(
     ("language", "opened_from", "opened_to", "forms"),
     [
-        ("en", "2026-11-01", "2026-11-15", ["opened 1–15 Nov", "1–15 Nov"]),
+        ("en", "2026-11-01", "2026-11-15", ["opened Nov 1–15", "Nov 1–15"]),
         ("es", "2026-11-01", "2026-11-15", ["abiertos 1–15 nov", "1–15 nov"]),
-        ("en", "2026-10-28", "2026-11-15", ["opened 28 Oct – 15 Nov", "28 Oct – 15 Nov"]),
+        ("en", "2026-10-28", "2026-11-15", ["opened Oct 28 – Nov 15", "Oct 28 – Nov 15"]),
         ("es", "2026-11-03", "2026-11-03", ["abiertos 3 nov", "3 nov"]),
-        ("en", "2026-11-01", "", ["opened from 1 Nov", "since 1 Nov"]),
+        ("en", "2026-11-01", "", ["opened from Nov 1", "since Nov 1"]),
         ("es", "2026-11-01", "", ["abiertos desde 1 nov", "desde 1 nov"]),
-        ("en", "", "2026-11-15", ["opened until 15 Nov", "until 15 Nov"]),
+        ("en", "", "2026-11-15", ["opened until Nov 15", "until Nov 15"]),
         ("es", "", "2026-11-15", ["abiertos hasta 15 nov", "hasta 15 nov"]),
         # Another year is said; in figures only where that is shorter.
-        ("en", "2025-11-01", "2025-11-15", ["opened 1–15 Nov 2025", "1–15 Nov 2025"]),
+        ("en", "2025-11-01", "2025-11-15", ["opened Nov 1–15, 2025", "Nov 1–15, 2025"]),
         (
             "en",
             "2025-12-28",
             "2026-01-03",
-            ["opened 28 Dec 2025 – 3 Jan 2026", "28 Dec 2025 – 3 Jan 2026", "12/28/25–1/3/26"],
+            ["opened Dec 28, 2025 – Jan 3, 2026", "Dec 28, 2025 – Jan 3, 2026", "12/28/25–1/3/26"],
         ),
         (
             "es",
@@ -380,7 +380,7 @@ def test_the_shortened_way_back_is_said_in_full_in_spanish(
             "2026-01-03",
             ["abiertos 28 dic 2025 – 3 ene 2026", "28 dic 2025 – 3 ene 2026", "28/12/25–3/1/26"],
         ),
-        ("en", "2025-03-01", "", ["opened from 1 Mar 2025", "since 1 Mar 2025", "since 3/1/25"]),
+        ("en", "2025-03-01", "", ["opened from Mar 1, 2025", "since Mar 1, 2025", "since 3/1/25"]),
         ("es", "", "2025-03-09", ["abiertos hasta 9 mar 2025", "hasta 9 mar 2025", "hasta 9/3/25"]),
     ],
 )
@@ -414,12 +414,12 @@ def every_part_long(dates: list[str]) -> tuple[list[tuple[str, str]], list[int]]
 
 
 WHOLE_LIST = {
-    # Dates across two years: the rest left out, the dates said without their word.
-    ("en", "2025-12-28"): "All of my city and 5 filters · 28 Dec 2025 – 3 Jan 2026 · page\u00a012",
-    # In Spanish even that is too long: in figures, in Spanish order.
+    # Dates across two years: the rest left out, and even the dates without their word are
+    # too long ("Dec 28, 2025 – Jan 3, 2026"): in figures, in each language's order.
+    ("en", "2025-12-28"): "All of my city and 5 filters · 12/28/25–1/3/26 · page\u00a012",
     ("es", "2025-12-28"): "Todos los de mi ciudad y 5 filtros · 28/12/25–3/1/26 · página\u00a012",
     # Dates of this year are short enough to keep a type's name beside them.
-    ("en", "2026-11-01"): "All of my city · Overgrown… · 1–15 Nov · 4 more filters · page\u00a012",
+    ("en", "2026-11-01"): "All of my city · Overgrown… · Nov 1–15 · 4 more filters · page\u00a012",
     ("es", "2026-11-01"): "Todos los de mi ciudad y 5 filtros · 1–15 nov · página\u00a012",
 }
 
@@ -460,7 +460,7 @@ def test_the_status_and_the_channel_are_left_out_before_the_opening_dates(langua
     assert (
         " · ".join(words for words, _kind in fitted)
         == {
-            "en": "All of my city and 2 filters · 28 Dec 2025 – 3 Jan 2026 · page\u00a03",
+            "en": "All of my city and 2 filters · 12/28/25–1/3/26 · page\u00a03",
             "es": "Todos los de mi ciudad y 2 filtros · 28/12/25–3/1/26 · página\u00a03",
         }[language]
     )
