@@ -227,9 +227,12 @@ _Questions = dict[int, dict[str, tuple[str, str, dict[str, str]]]]
 def answers_shown(*, case: ServiceRequest) -> list[ShownAnswer]:
     """The case's answers to its type's questions as the resident read them: the question's
     words, a choice by its name (several joined by commas), a date and time as the page
-    shows one; in the type's order of questions. An answer to a question the type no longer
-    asks reads by its code, as stored. The city's questions are kept per process until its
-    catalogue changes (tenants/reference.py); a case without answers reads nothing."""
+    shows one; in the type's order of questions. An answer to a question the type does not
+    ask (the case's type was changed, or the question removed) reads as the city's other types
+    ask it, when those that ask it agree on its words ("How big is it?" and "Larger than a
+    plate", not "size" and "large"), else by its code, as stored, after the type's own. The
+    city's questions are kept per process until its catalogue changes (tenants/reference.py);
+    a case without answers reads nothing."""
     answers = case.attributes or {}
     if not answers:
         return []
@@ -246,23 +249,30 @@ def answers_shown(*, case: ServiceRequest) -> list[ShownAnswer]:
             questions.setdefault(type_id, {})[code] = (question, datatype, names)
         return questions
 
-    asked = reference.kept_for_city_of(case, "questions", build).get(case.service_type_id, {})
-    shown = [
-        ShownAnswer(
+    questions = reference.kept_for_city_of(case, "questions", build)
+    asked = questions.get(case.service_type_id, {})
+
+    def shown_answer(code: str, question: str, datatype: str, names: dict[str, str]) -> ShownAnswer:
+        return ShownAnswer(
             code,
             question,
             _answer_words(answers[code], datatype, names),
             is_choice=datatype in (Datatype.SINGLEVALUELIST, Datatype.MULTIVALUELIST),
             is_typed=datatype in (Datatype.STRING, Datatype.TEXT),
         )
-        for code, (question, datatype, names) in asked.items()
-        if code in answers
-    ]
-    shown += [
-        ShownAnswer(code, code, _answer_words(value, "", {}), is_typed=True)
-        for code, value in answers.items()
-        if code not in asked
-    ]
+
+    shown = [shown_answer(code, *asked[code]) for code in asked if code in answers]
+    for code in answers:
+        if code in asked:
+            continue
+        # Asked by another of the city's types (the case's type before a change): its words,
+        # if every type asking it means the same; a code two types use differently stays a code.
+        elsewhere = [their[code] for their in questions.values() if code in their]
+        meanings = {(question, datatype, tuple(sorted(names.items()))) for question, datatype, names in elsewhere}
+        if len(meanings) == 1:
+            shown.append(shown_answer(code, *elsewhere[0]))
+        else:
+            shown.append(ShownAnswer(code, code, _answer_words(answers[code], "", {}), is_typed=True))
     return shown
 
 

@@ -183,6 +183,59 @@ def test_a_changed_question_shows_on_the_next_page_and_a_removed_one_by_its_code
     assert rows["depth"] == ("depth", "2")  # the type no longer asks it: the answer stays, by its code
 
 
+def test_after_a_type_change_the_earlier_types_answers_keep_their_words(
+    signed_in: Callable[[User], Client],
+    supervisor: User,
+    report: Callable[..., Any],
+    questions: ServiceType,
+    trash: ServiceType,
+) -> None:
+    """A pothole re-typed as trash: the new type asks none of the pothole's questions, and the
+    answers still read as the resident was asked them, "How big is it?" "Larger than a plate",
+    not "size" "large", on an English page and on a Spanish one, after the new type's own."""
+    ServiceAttribute.objects.create(service_type=trash, code="bags", datatype="number", question="How many bags?")
+    case = report(service_type=questions, attributes={"size": "large", "lanes": ["left"], "depth": "4"})
+    services.case_change_type(case=case, actor=supervisor, service_type=trash)
+    case.refresh_from_db()
+    case.attributes = {**case.attributes, "bags": "3"}
+    case.save(update_fields=["attributes"])
+    client = signed_in(supervisor)
+    for language in ("en", "es"):
+        rows = answer_rows(page(client, case, HTTP_ACCEPT_LANGUAGE=language))
+        assert next(iter(rows)) == "bags"
+        # On the Spanish page the city's words are marked as its English, the earlier type's too.
+        assert "How many bags?" in rows["bags"][0] and rows["bags"][1] == "3"
+        assert "How big is it?" in rows["size"][0] and "Larger than a plate" in rows["size"][1]
+        assert "Which lanes?" in rows["lanes"][0] and "Left lane" in rows["lanes"][1]
+        assert "How deep, in inches?" in rows["depth"][0] and rows["depth"][1] == "4"
+    assert answer_rows(page(client, case))["size"] == ("How big is it?", "Larger than a plate")
+
+
+def test_a_code_two_types_ask_differently_stays_a_code_after_a_type_change(
+    signed_in: Callable[[User], Client],
+    supervisor: User,
+    report: Callable[..., Any],
+    questions: ServiceType,
+    trash: ServiceType,
+    make_service_type: Callable[..., ServiceType],
+) -> None:
+    """ "size" means a pothole's size to one type and a sign's to another: on a case whose type
+    asks neither, the answer cannot say which was asked, and reads as stored."""
+    sign = make_service_type(questions.city, "sign", name="Damaged sign", department=questions.department)
+    ServiceAttribute.objects.create(
+        service_type=sign,
+        code="size",
+        datatype="singlevaluelist",
+        question="How big is the sign?",
+        values=[{"key": "large", "name": "Taller than a person"}],
+    )
+    case = report(service_type=questions, attributes={"size": "large", "depth": "4"})
+    services.case_change_type(case=case, actor=supervisor, service_type=trash)
+    rows = answer_rows(page(signed_in(supervisor), case))
+    assert rows["size"] == ("size", "large")
+    assert rows["depth"] == ("How deep, in inches?", "4")
+
+
 def test_the_questions_are_read_once_per_city_and_not_at_all_without_answers(
     signed_in: Callable[[User], Client],
     supervisor: User,
