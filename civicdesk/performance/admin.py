@@ -9,12 +9,14 @@ publish. Each service checks the user's right to that step, so the admin cannot 
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
@@ -78,8 +80,53 @@ class GoalAdmin(CityScopedAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class MeasureTargetForm(forms.ModelForm):
+    """A target typed as the measure's values are (``formatting.parse_value``): "5:00" or 5
+    for a five-minute response time, stored as 300 seconds; never the stored number itself,
+    in which 5 would be five seconds."""
+
+    value = forms.CharField(
+        label=capfirst(_("value")),
+        help_text=_("As the measure's values are written: 5:00 or 5 for five minutes, 75 or 75%, 3 for three days."),
+    )
+
+    class Meta:
+        model = MeasureTarget
+        fields = ["fiscal_year", "value", "split_rule"]
+
+    def __init__(self, *args: Any, measure: Measure | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The page's measure, as typed on it: on the add page it has no id yet.
+        self.measure = measure
+        self.stored_as_written = ""
+        if self.instance.pk and self.instance.value is not None and measure is not None:
+            self.stored_as_written = formatting.as_written(
+                self.instance.value, unit=measure.unit, display=measure.display_format
+            )
+            self.initial["value"] = self.stored_as_written
+
+    def clean_value(self) -> Any:
+        raw = self.cleaned_data["value"].strip()
+        if raw and raw == self.stored_as_written:
+            # Sent back as shown: the stored figure, exactly (6.3333 min is 380 s, not 379.998).
+            return self.instance.value
+        unit = self.measure.unit if self.measure is not None else ""
+        try:
+            value = formatting.parse_value(raw, unit=unit)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+        return value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+class MeasureTargetFormSet(BaseInlineFormSet):
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {**super().get_form_kwargs(index), "measure": self.instance}
+
+
 class MeasureTargetInline(CityScopedInline, admin.TabularInline):
     model = MeasureTarget
+    form = MeasureTargetForm
+    formset = MeasureTargetFormSet
     city_lookup = "measure__city"
     fields = ["fiscal_year", "value", "split_rule"]
     extra = 1

@@ -73,6 +73,17 @@ def format_value(
     return _number(value, decimals, exact, localize=localize)
 
 
+def as_written(value: Decimal, *, unit: str, display: str = "decimal") -> str:
+    """A stored value as staff type it, and ``parse_value`` reads back: "5:00" for a
+    duration shown in minutes and seconds, "6.3333" for minutes, "3" for days, "75" for 75%.
+    No unit word, so the same text reads back in every language."""
+    if unit in SECONDS_PER:
+        if display == "clock":
+            return _clock(value)
+        value = (value / SECONDS_PER[unit]).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    return f"{value.normalize():f}"
+
+
 def comparator(*, higher_is_better: bool, strict: bool) -> str:
     """The sign before a target: ≥, >, ≤ or <."""
     if higher_is_better:

@@ -26,6 +26,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from civicdesk.core.models import AppendOnlyModel
+from civicdesk.performance.formatting import format_value
 
 
 class FiscalYearNaming(models.TextChoices):
@@ -345,7 +346,16 @@ class MeasureTarget(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.measure} FY{self.fiscal_year}: {self.value}"
+        # As the dashboard writes it ("5:00", "75%"), not the stored number (300.0000 s).
+        measure = self.measure
+        shown = format_value(
+            self.value,
+            unit=measure.unit,
+            display=measure.target_display_format or measure.display_format,
+            decimals=measure.decimals,
+            exact=True,
+        )
+        return f"{measure} FY{self.fiscal_year}: {shown}"
 
 
 class ValueState(models.TextChoices):
