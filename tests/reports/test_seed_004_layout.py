@@ -238,3 +238,35 @@ def test_the_collaboratives_cities_and_department_chart_share_page_one() -> None
     assert "New requests per city" in first and "Share of new requests by department" in first
     assert "Share of new requests (%)" in first  # the chart's axis: the chart is on page 1
     assert filled_share(pictures[0]) > 0.7
+
+
+def test_a_small_citys_month_read_in_spanish_prints_on_one_page_too() -> None:
+    """Raytown's November 2026 read in Spanish: its longer headings and problem names ("Las 5
+    descripciones … nuevas" on two lines) once left the report two pages even set closer, so
+    the usual setting printed Wards 3 to 5 and "Otros" alone on page 2."""
+    from dataclasses import replace
+
+    from civicdesk.reports.service_request_report import TypeCount
+
+    types = ["Basura y escombros en una propiedad", "Pasto y maleza altos", "Bache"]
+    districts = {"Sin distrito asignado": (4, ["Elogio o queja sobre un servicio de la ciudad", "Por clasificar"])}
+    for n, count in zip(range(1, 6), (45, 43, 28, 47, 52), strict=True):
+        districts[f"Ward {n}"] = (count, types)
+    districts["Otros"] = (0, [])
+    departments = {
+        "Sin departamento asignado": 1,
+        "City Administrator's Office": 3,
+        "Community Development – Codes": 125,
+        "Parks and Recreation": 9,
+        "Police Animal Control": 16,
+        "Public Works": 65,
+    }
+    top = ["Basura y escombros en una propiedad", "Pasto y maleza altos", "Bache"]
+    top += ["Objetos guardados a la intemperie", "Vehículo que no funciona"]
+    report = _report(City(name="Raytown", slug="raytown"), departments, districts)
+    report = replace(report, top_types=[TypeCount(label, 42 - 6 * rank) for rank, label in enumerate(top)])
+    with translation.override("es"):
+        pictures = pages_as_pictures(exports.report_pdf(report), "raytown-month-es")
+        text = "\n".join(pdf_lines(exports.report_pdf(report), "raytown-month-es-text"))
+    assert len(pictures) == 1
+    assert "Ward 5" in text and "Otros" in text and "Cantidad de solicitudes abiertas en el período" in text
