@@ -97,6 +97,8 @@ def reports(performance: Any, cities: Any, make_department: Any, make_service_ty
         "compare": "/performance/compare/?period=2017-q3",
         "compare-cases": "/performance/compare/potholes-median-days/raytown/2017-q3/cases/",
         "service-request-report": "/independence/reports/service-requests/",
+        # The collaborative's adds its requests per city ("Ciudad", "Solicitudes", "Proporción").
+        "collaborative-report": "/reports/service-requests/",
         "operations": "/independence/reports/operations/",
     }
 
