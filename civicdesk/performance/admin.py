@@ -38,6 +38,8 @@ from civicdesk.performance.models import (
     Objective,
     PlanYear,
     Source,
+    ToleranceKind,
+    Unit,
     ValueState,
 )
 from civicdesk.tenants.scoping import ADD, CHANGE, VIEW, CityScopedAdmin, CityScopedInline, user_city_id
@@ -139,6 +141,15 @@ class MeasureForm(forms.ModelForm):
         required=False,
     )
 
+    tolerance = forms.CharField(
+        label=capfirst(_("tolerance")),
+        initial="0",
+        help_text=_(
+            "Width of the “Under Goal” band on the wrong side of the target, written as the values "
+            "are (0:30 or 0.5 for half a minute; 2 for two days), or 10 for ten per cent of the target (0: no band)."
+        ),
+    )
+
     class Meta:
         model = Measure
         fields = [
@@ -164,6 +175,36 @@ class MeasureForm(forms.ModelForm):
             "is_public",
             "order",
         ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tolerance_as_written = ""
+        if self.instance.pk:
+            self.tolerance_as_written = self._as_written(self.instance.tolerance, self.instance.tolerance_kind)
+            self.initial["tolerance"] = self.tolerance_as_written
+
+    def _as_written(self, value: Decimal, kind: str) -> str:
+        if kind == ToleranceKind.ABSOLUTE:
+            return formatting.as_written(value, unit=self.instance.unit, display=self.instance.display_format)
+        return formatting.as_written(value, unit=Unit.PERCENT)
+
+    def clean_tolerance(self) -> Any:
+        """In the measure's unit as its values are typed (a duration's seconds are never asked
+        for), or a percent of the target."""
+        raw = self.cleaned_data["tolerance"].strip()
+        kind = self.cleaned_data.get("tolerance_kind", ToleranceKind.ABSOLUTE)
+        unit = self.cleaned_data.get("unit", "") if kind == ToleranceKind.ABSOLUTE else Unit.PERCENT
+        unchanged = self.instance.pk and (kind, unit) == (
+            self.instance.tolerance_kind,
+            self.instance.unit if kind == ToleranceKind.ABSOLUTE else Unit.PERCENT,
+        )
+        if raw and unchanged and raw == self.tolerance_as_written:
+            return self.instance.tolerance  # exactly as stored
+        try:
+            value = formatting.parse_value(raw, unit=unit)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+        return value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
 @admin.register(Measure)

@@ -30,8 +30,15 @@ def _page(measure: Measure) -> str:
     return f"/admin/performance/measure/{measure.pk}/change/"
 
 
-def _post(client: Any, measure: Measure, targets: list[dict[str, str]], **headers: str) -> Any:
-    """The measure's page sent back as it is, with these target rows."""
+def _post(
+    client: Any,
+    measure: Measure,
+    targets: list[dict[str, str]],
+    *,
+    fields: dict[str, str] | None = None,
+    **headers: str,
+) -> Any:
+    """The measure's page sent back as it is, with these target rows (and these fields)."""
     data: dict[str, Any] = {}
     for name in MeasureForm.Meta.fields:
         if name == "city":
@@ -48,6 +55,7 @@ def _post(client: Any, measure: Measure, targets: list[dict[str, str]], **header
                 continue
             value = "on"
         data[name] = "" if value is None else value
+    data.update(fields or {})
     existing = list(measure.targets.order_by("fiscal_year"))
     data.update(
         {
@@ -71,8 +79,9 @@ def _mistakes(response: Any) -> list[str]:
     return re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', response.content.decode(), re.S)
 
 
-def _shown(html: str, i: int = 0) -> str:
-    match = re.search(rf'<input[^>]*name="targets-{i}-value"[^>]*>', html)
+def _shown(html: str, i: int = 0, name: str = "") -> str:
+    name = name or f"targets-{i}-value"
+    match = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
     assert match, html[:3000]
     value = re.search(r'value="([^"]*)"', match.group(0))
     return value.group(1) if value else ""
@@ -123,3 +132,26 @@ def test_a_target_that_is_not_a_number_is_said_in_the_readers_language_and_kept(
         assert "“five” no es un número" in page, page
     assert _shown(page) == "five"
     assert not MeasureTarget.objects.filter(measure=measure).exists()
+
+
+def test_a_response_times_tolerance_is_typed_and_shown_in_minutes_and_seconds_too(client, city_admin, make_measure):
+    police = make_measure(
+        name="Police response time", unit="minutes", display_format="clock", direction="lower", tolerance=D(30)
+    )
+    assert _shown(client.get(_page(police)).content.decode(), name="tolerance") == "0:30"
+    spanish = client.get(_page(police), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "escrito como los valores (0:30 o 0.5 para medio minuto" in spanish
+    unchanged = {"tolerance": "0:30"}
+    assert _post(client, police, [], fields=unchanged).status_code == 302
+    police.refresh_from_db()
+    assert police.tolerance == D(30)
+
+    response = _post(client, police, [], fields={"tolerance": "1"})
+    assert response.status_code == 302, _mistakes(response)
+    police.refresh_from_db()
+    assert police.tolerance == D(60)  # a minute, not a second
+
+    response = _post(client, police, [], fields={"tolerance": "10", "tolerance_kind": "percent"})
+    assert response.status_code == 302, _mistakes(response)
+    police.refresh_from_db()
+    assert (police.tolerance_kind, police.tolerance) == ("percent", D(10))
