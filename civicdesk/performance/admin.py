@@ -240,9 +240,10 @@ class MeasureValueForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk and self.instance.value is not None:
             measure = self.instance.measure
-            self.fields["value_as_written"].initial = formatting.format_value(
-                self.instance.value, unit=measure.unit, display=measure.display_format, decimals=4, localize=False
-            ).removesuffix(" min")
+            # As it is typed and read back in every language: "3", not "3.0000 días".
+            self.fields["value_as_written"].initial = formatting.as_written(
+                self.instance.value, unit=measure.unit, display=measure.display_format
+            )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
+from django.utils import timezone
 
 from civicdesk.accounts.models import Role
 from civicdesk.performance.models import MeasureValue, ValueState
@@ -74,3 +75,40 @@ def test_a_published_value_changes_in_the_admin_only_with_a_correction_note(clie
     assert response.status_code == 302
     value.refresh_from_db()
     assert (value.value, value.correction_note) == (D(520), "CAD export fix.")
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_days_value_opened_on_a_spanish_page_is_sent_back_unchanged(
+    client, independence, make_department, make_staff, make_measure, language
+):
+    """A draft of a days measure opened in Spanish was written "3.0000 días", which the form
+    did not read back ("no es un número"): the box holds the value as it is typed, "3", in
+    every language, and the page sent back as it is keeps it."""
+    import re
+
+    dept = make_department(independence, "Public Works")
+    measure = make_measure(name="Median days to close a pothole", unit="days", direction="lower", department=dept)
+    worker = make_staff(independence, Role.WORKER, department=dept, is_staff=True)
+    value = MeasureValue.objects.create(
+        measure=measure, fiscal_year=2026, period=1, value=D(259200), updated_at=timezone.now()
+    )
+    client.force_login(worker)
+    page = client.get(f"{URL}{value.pk}/change/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    box = re.search(r'<input[^>]*name="value_as_written"[^>]*>', page)
+    assert box is not None
+    shown = re.search(r'value="([^"]*)"', box.group(0))
+    assert shown is not None and shown.group(1) == "3"
+    response = client.post(
+        f"{URL}{value.pk}/change/",
+        {
+            "measure": measure.pk,
+            "fiscal_year": 2026,
+            "period": 1,
+            "value_as_written": shown.group(1),
+            "narrative": "",
+        },
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    value.refresh_from_db()
+    assert value.value == D(259200)

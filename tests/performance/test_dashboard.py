@@ -140,7 +140,7 @@ def test_in_spanish_figures_are_written_as_the_charts_beside_them_write_numbers(
     # What staff edit stays as they type it, whatever the admin's language.
     value = MeasureValue.objects.get(measure__name__startswith="Average time to answer", fiscal_year=2018, period=1)
     with translation.override("es"):
-        assert MeasureValueForm(instance=value).fields["value_as_written"].initial == "8.5300"
+        assert MeasureValueForm(instance=value).fields["value_as_written"].initial == "8.53"
 
 
 def test_filters_by_top_priority_and_by_goal(client, demo):
