@@ -146,7 +146,7 @@ class MeasureForm(forms.ModelForm):
         initial="0",
         help_text=_(
             "Width of the “Under Goal” band on the wrong side of the target, written as the values "
-            "are (0:30 or 0.5 for half a minute; 2 for two days), or 10 for ten per cent of the target (0: no band)."
+            "are (0:30 or 0.5 for half a minute; 2 for two days), or 10 for ten percent of the target (0: no band)."
         ),
     )
 
